@@ -1,0 +1,93 @@
+//! Keyed hashes and constant-time checks, for the worker only.
+//!
+//! One server secret (`BUOY_SECRET`) keys two derivations, each with its
+//! own label so that one can never stand in for the other:
+//! - the id of a ticket created with an `Idempotency-Key`, so that every
+//!   retry of one create lands on the same record, and
+//! - the requester token of a ticket, so that it need not be stored and
+//!   concurrent retries all receive the same token.
+
+use crate::ids::{SiteId, TicketId};
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use subtle::ConstantTimeEq;
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn keyed_hash(secret: &[u8], label: &str, parts: &[&[u8]]) -> [u8; 32] {
+    // HMAC accepts keys of any length, so this cannot fail.
+    let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
+        return [0; 32];
+    };
+    mac.update(label.as_bytes());
+    for part in parts {
+        // Length-prefixed, so ("ab","c") and ("a","bc") differ.
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().into()
+}
+
+/// The id of the ticket created on `site` with this idempotency key.
+pub fn idempotent_ticket_id(secret: &[u8], site: &SiteId, idempotency_key: &str) -> TicketId {
+    let hash = keyed_hash(secret, "buoy/ticket-id/v1", &[site.as_str().as_bytes(), idempotency_key.as_bytes()]);
+    let mut id = [0u8; 16];
+    id.copy_from_slice(&hash[..16]);
+    TicketId::from_bytes(id)
+}
+
+/// The token that lets a requester read their ticket: 64 hex digits.
+pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
+    let hash = keyed_hash(secret, "buoy/requester-token/v1", &[id.as_bytes()]);
+    hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Whether `token` is the requester token of ticket `id`, compared in
+/// constant time.
+pub fn is_requester_token(secret: &[u8], id: &TicketId, token: &str) -> bool {
+    secrets_equal(requester_token(secret, id).as_bytes(), token.as_bytes())
+}
+
+/// Compares two secrets in time that depends only on their lengths.
+pub fn secrets_equal(expected: &[u8], given: &[u8]) -> bool {
+    expected.len() == given.len() && bool::from(expected.ct_eq(given))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(id: &str) -> SiteId {
+        SiteId::parse(id).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn idempotent_ids_depend_on_site_key_and_secret() {
+        let a = idempotent_ticket_id(b"secret", &site("demo"), "k1");
+        assert_eq!(a, idempotent_ticket_id(b"secret", &site("demo"), "k1"));
+        assert_ne!(a, idempotent_ticket_id(b"secret", &site("demo"), "k2"));
+        assert_ne!(a, idempotent_ticket_id(b"secret", &site("demo2"), "k1"));
+        assert_ne!(a, idempotent_ticket_id(b"other", &site("demo"), "k1"));
+        // Length prefixes keep the parts apart.
+        assert_ne!(idempotent_ticket_id(b"s", &site("ab"), "c"), idempotent_ticket_id(b"s", &site("a"), "bc"));
+    }
+
+    #[test]
+    fn requester_tokens_verify_only_for_their_ticket() {
+        let id = TicketId::from_bytes([1; 16]);
+        let token = requester_token(b"secret", &id);
+        assert_eq!(token.len(), 64);
+        assert!(is_requester_token(b"secret", &id, &token));
+        assert!(!is_requester_token(b"secret", &TicketId::from_bytes([2; 16]), &token));
+        assert!(!is_requester_token(b"other", &id, &token));
+        assert!(!is_requester_token(b"secret", &id, &token[..63]));
+        assert!(!is_requester_token(b"secret", &id, ""));
+    }
+
+    #[test]
+    fn secrets_compare_by_value() {
+        assert!(secrets_equal(b"token", b"token"));
+        assert!(!secrets_equal(b"token", b"tokem"));
+        assert!(!secrets_equal(b"token", b"token2"));
+    }
+}

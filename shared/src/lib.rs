@@ -1,0 +1,24 @@
+//! Every rule of Buoy, as pure functions over plain data.
+//!
+//! `shared` does no IO and reads no clock: the worker and the widget pass
+//! "now" in, and store, fetch and draw what these functions decide. Both
+//! wasm crates and the build depend on it, so a rule written here holds
+//! the same in the browser, at the edge and in `buoy.toml` checks.
+//!
+//! ```
+//! use buoy_shared::ticket::NewTicket;
+//! let input = NewTicket { site: "demo".into(), email: "ada@example.com".into(), kind: "bug".into(),
+//!     subject: "Export fails".into(), message: "The CSV export stops at 99%.".into(), ..Default::default() };
+//! assert!(input.validate().is_ok());
+//! ```
+#![deny(missing_docs)]
+
+pub mod config;
+pub mod ids;
+#[cfg(feature = "server")]
+pub mod keys;
+pub mod messages;
+pub mod problem;
+pub mod sla;
+pub mod ticket;
+pub mod time;

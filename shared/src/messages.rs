@@ -1,0 +1,198 @@
+//! The message catalog: every string a person reads in the widget, keyed
+//! by [`MessageId`]. Errors travel as codes; only this module turns them
+//! into words. The loader's few strings are generated from here at build
+//! time, so the host page and the panel never disagree.
+
+use crate::problem::Problem;
+use crate::ticket::{Field, FieldCode, TicketType};
+
+/// A language the catalog speaks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// English, the fallback for every other language.
+    #[default]
+    En,
+}
+
+impl Locale {
+    /// The locale for a BCP 47 tag such as `en-GB`, falling back to English.
+    pub fn from_tag(_tag: &str) -> Self {
+        Self::En
+    }
+
+    /// The BCP 47 tag to put in `lang` attributes.
+    pub const fn tag(self) -> &'static str {
+        match self {
+            Self::En => "en",
+        }
+    }
+}
+
+macro_rules! catalog {
+    ($($(#[$meta:meta])* $id:ident => $en:literal,)+) => {
+        /// Every user-facing string of the widget.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum MessageId {
+            $($(#[$meta])* $id,)+
+        }
+
+        impl MessageId {
+            /// Every message id, for tests and tooling.
+            pub const ALL: &'static [Self] = &[$(Self::$id,)+];
+        }
+
+        /// The text of a message in a locale.
+        pub const fn text(locale: Locale, id: MessageId) -> &'static str {
+            match locale {
+                Locale::En => match id { $(MessageId::$id => $en,)+ },
+            }
+        }
+    };
+}
+
+catalog! {
+    /// The launcher button's accessible name.
+    LauncherLabel => "Help",
+    /// The panel's heading.
+    PanelTitle => "Contact support",
+    /// The close button's accessible name.
+    Close => "Close help",
+    /// Under the heading of the ticket form.
+    FormIntro => "Tell us what is going on and we will reply by email.",
+    /// Label of the name field.
+    FieldName => "Your name (optional)",
+    /// Label of the email field.
+    FieldEmail => "Email",
+    /// Label of the type select.
+    FieldType => "Topic",
+    /// The type select's empty choice.
+    ChooseType => "Choose a topic",
+    /// Label of the subject field.
+    FieldSubject => "Subject",
+    /// Label of the message field.
+    FieldMessage => "Message",
+    /// Type: password reset.
+    TypePasswordReset => "I cannot sign in",
+    /// Type: billing.
+    TypeBilling => "Billing and invoices",
+    /// Type: outage.
+    TypeOutage => "Something is down",
+    /// Type: bug.
+    TypeBug => "Something is not working",
+    /// Type: how-to.
+    TypeHowTo => "How do I…?",
+    /// Type: feature request.
+    TypeFeatureRequest => "Feature request",
+    /// Type: account.
+    TypeAccount => "My account",
+    /// Type: other.
+    TypeOther => "Something else",
+    /// The submit button.
+    Submit => "Send message",
+    /// The submit button while sending.
+    Sending => "Sending…",
+    /// Heading once a ticket is created.
+    SentTitle => "Thanks, we have your message",
+    /// Before the ticket reference.
+    SentReference => "Your reference:",
+    /// After the reference.
+    SentNext => "We will reply by email. Quote this reference if you contact us again.",
+    /// Starts a new ticket after one was sent.
+    NewRequest => "Send another message",
+    /// Summary above the form when fields are wrong.
+    FixFields => "Please correct the fields marked below.",
+    /// A required field is empty.
+    ErrRequired => "Please fill this in.",
+    /// The type is not chosen.
+    ErrChooseType => "Please choose a topic.",
+    /// The subject is over 200 characters.
+    ErrSubjectTooLong => "Please keep the subject to 200 characters or fewer.",
+    /// The message is over 10,000 characters.
+    ErrMessageTooLong => "Please keep the message to 10,000 characters or fewer.",
+    /// Another field is too long.
+    ErrTooLong => "This is too long.",
+    /// Not an email address.
+    ErrInvalidEmail => "Please enter an email address such as name@example.com.",
+    /// Control characters in text.
+    ErrInvalidText => "Please remove the unusual characters from this field.",
+    /// The site is not configured.
+    ErrUnknownSite => "Help is not set up for this site yet.",
+    /// The network failed.
+    ErrNetwork => "We could not reach our servers. Check your connection and try again; your message is still here.",
+    /// The server failed.
+    ErrServer => "Something went wrong on our side. Please try again in a moment; your message is still here.",
+    /// The message is too large to send.
+    ErrTooLarge => "This message is too large to send. Please shorten it.",
+    /// The server refused the request for another reason.
+    ErrRejected => "We could not accept this message. Please check it and try again.",
+}
+
+/// The message for a field's validation error.
+pub const fn field_error(field: Field, code: FieldCode) -> MessageId {
+    match (code, field) {
+        (FieldCode::Required, Field::Type) | (FieldCode::UnknownType, _) => MessageId::ErrChooseType,
+        (FieldCode::Required, _) => MessageId::ErrRequired,
+        (FieldCode::TooLong, Field::Subject) => MessageId::ErrSubjectTooLong,
+        (FieldCode::TooLong, Field::Message) => MessageId::ErrMessageTooLong,
+        (FieldCode::TooLong, _) => MessageId::ErrTooLong,
+        (FieldCode::InvalidEmail, _) => MessageId::ErrInvalidEmail,
+        (FieldCode::InvalidText, _) => MessageId::ErrInvalidText,
+        (FieldCode::UnknownSite, _) => MessageId::ErrUnknownSite,
+    }
+}
+
+/// The message for an API problem code; unknown codes read as a refusal.
+pub fn problem(code: &str) -> MessageId {
+    match Problem::parse(code) {
+        Some(Problem::Internal) => MessageId::ErrServer,
+        Some(Problem::PayloadTooLarge) => MessageId::ErrTooLarge,
+        Some(Problem::ValidationFailed) => MessageId::FixFields,
+        _ => MessageId::ErrRejected,
+    }
+}
+
+/// The label of a ticket type in the topic select.
+pub const fn ticket_type(kind: TicketType) -> MessageId {
+    match kind {
+        TicketType::PasswordReset => MessageId::TypePasswordReset,
+        TicketType::Billing => MessageId::TypeBilling,
+        TicketType::Outage => MessageId::TypeOutage,
+        TicketType::Bug => MessageId::TypeBug,
+        TicketType::HowTo => MessageId::TypeHowTo,
+        TicketType::FeatureRequest => MessageId::TypeFeatureRequest,
+        TicketType::Account => MessageId::TypeAccount,
+        TicketType::Other => MessageId::TypeOther,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_message_has_text() {
+        for id in MessageId::ALL {
+            let text = text(Locale::En, *id);
+            assert!(!text.trim().is_empty(), "{id:?}");
+            assert_eq!(text, text.trim(), "{id:?} has stray white space");
+        }
+    }
+
+    #[test]
+    fn every_ticket_type_has_its_own_label() {
+        let mut labels: Vec<_> = TicketType::ALL.iter().map(|t| text(Locale::En, ticket_type(*t))).collect();
+        labels.sort_unstable();
+        labels.dedup();
+        assert_eq!(labels.len(), TicketType::ALL.len());
+    }
+
+    #[test]
+    fn codes_map_to_messages() {
+        assert_eq!(problem("internal"), MessageId::ErrServer);
+        assert_eq!(problem("payload_too_large"), MessageId::ErrTooLarge);
+        assert_eq!(problem("something_new"), MessageId::ErrRejected);
+        assert_eq!(field_error(Field::Subject, FieldCode::TooLong), MessageId::ErrSubjectTooLong);
+        assert_eq!(field_error(Field::Type, FieldCode::Required), MessageId::ErrChooseType);
+        assert_eq!(field_error(Field::Email, FieldCode::Required), MessageId::ErrRequired);
+    }
+}

@@ -1,0 +1,144 @@
+//! The errors the API answers with: a stable `code`, an HTTP status and a
+//! short English title for developers. The widget shows people the
+//! message the catalog gives for the code, never the title.
+
+use core::fmt;
+
+/// Every error the API can answer with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Problem {
+    /// The body is not JSON.
+    MalformedJson,
+    /// The JSON does not have the expected shape: an unknown field, a wrong
+    /// type, nesting too deep.
+    InvalidRequest,
+    /// The JSON has the right shape, but fields are wrong (listed apart).
+    ValidationFailed,
+    /// The request is not `application/json`.
+    UnsupportedMediaType,
+    /// The body is over the size limit.
+    PayloadTooLarge,
+    /// No such resource, or not yours to see: the two are never told apart.
+    NotFound,
+    /// No agent token, or not a valid one.
+    Unauthorized,
+    /// The path exists, the method does not.
+    MethodNotAllowed,
+    /// The `Idempotency-Key` header is not 1–255 printable ASCII characters.
+    InvalidIdempotencyKey,
+    /// Our fault; details are in the worker's log, never in the answer.
+    Internal,
+}
+
+impl Problem {
+    /// Every problem, for tests and documentation.
+    pub const ALL: &'static [Self] = &[
+        Self::MalformedJson,
+        Self::InvalidRequest,
+        Self::ValidationFailed,
+        Self::UnsupportedMediaType,
+        Self::PayloadTooLarge,
+        Self::NotFound,
+        Self::Unauthorized,
+        Self::MethodNotAllowed,
+        Self::InvalidIdempotencyKey,
+        Self::Internal,
+    ];
+
+    /// The stable code clients match on.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "malformed_json",
+            Self::InvalidRequest => "invalid_request",
+            Self::ValidationFailed => "validation_failed",
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::NotFound => "not_found",
+            Self::Unauthorized => "unauthorized",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::Internal => "internal",
+        }
+    }
+
+    /// The problem whose code is `code`, if any.
+    pub fn parse(code: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|p| p.code() == code)
+    }
+
+    /// The HTTP status it is sent with.
+    pub const fn status(self) -> u16 {
+        match self {
+            Self::MalformedJson | Self::InvalidRequest | Self::InvalidIdempotencyKey => 400,
+            Self::ValidationFailed => 422,
+            Self::UnsupportedMediaType => 415,
+            Self::PayloadTooLarge => 413,
+            Self::NotFound => 404,
+            Self::Unauthorized => 401,
+            Self::MethodNotAllowed => 405,
+            Self::Internal => 500,
+        }
+    }
+
+    /// A short title for developers reading the response.
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::MalformedJson => "The body is not valid JSON.",
+            Self::InvalidRequest => "The JSON does not have the expected fields.",
+            Self::ValidationFailed => "Some fields are not valid.",
+            Self::UnsupportedMediaType => "Send the body as application/json.",
+            Self::PayloadTooLarge => "The body is larger than 64 KiB.",
+            Self::NotFound => "Not found.",
+            Self::Unauthorized => "A valid agent token is required.",
+            Self::MethodNotAllowed => "This method is not allowed here.",
+            Self::InvalidIdempotencyKey => "The Idempotency-Key must be 1-255 printable ASCII characters.",
+            Self::Internal => "Something went wrong on our side.",
+        }
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Largest request body the API reads, in bytes.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Whether an `Idempotency-Key` header value is acceptable: 1–255
+/// printable ASCII characters (a UUID is typical).
+pub fn is_valid_idempotency_key(key: &str) -> bool {
+    (1..=255).contains(&key.len()) && key.bytes().all(|c| c.is_ascii_graphic())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_round_trip() {
+        for p in Problem::ALL {
+            assert_eq!(Problem::parse(p.code()), Some(*p));
+            assert!((400..600).contains(&p.status()));
+        }
+        let mut codes: Vec<_> = Problem::ALL.iter().map(|p| p.code()).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), Problem::ALL.len());
+    }
+
+    #[test]
+    fn only_internal_errors_are_5xx() {
+        let server: Vec<_> = Problem::ALL.iter().filter(|p| p.status() >= 500).collect();
+        assert_eq!(server, [&Problem::Internal]);
+    }
+
+    #[test]
+    fn idempotency_keys() {
+        assert!(is_valid_idempotency_key("6f1c2a7e-2b8e-4c53-9a0e-2f5d1b0b8c11"));
+        assert!(!is_valid_idempotency_key(""));
+        assert!(!is_valid_idempotency_key("has space"));
+        assert!(!is_valid_idempotency_key("ünicode"));
+        assert!(!is_valid_idempotency_key(&"k".repeat(256)));
+    }
+}

@@ -1,0 +1,541 @@
+//! Tickets: the untrusted [`NewTicket`] a widget sends, and the [`Ticket`]
+//! that exists only once it has passed validation.
+
+use crate::ids::{SiteId, TicketId, TicketRef};
+use crate::sla::{Calendar, SlaDue, SlaPolicy};
+use crate::time::Timestamp;
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// Longest subject, in characters.
+pub const MAX_SUBJECT: usize = 200;
+/// Longest message, in characters.
+pub const MAX_MESSAGE: usize = 10_000;
+/// Longest requester name, in characters.
+pub const MAX_NAME: usize = 100;
+/// Longest email address, in characters (RFC 5321's path limit).
+pub const MAX_EMAIL: usize = 254;
+/// Longest page URL kept in the context, in characters.
+pub const MAX_URL: usize = 2048;
+/// Longest of the other context fields (title, locale, time zone, user agent).
+pub const MAX_CONTEXT_FIELD: usize = 512;
+
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The stable wire name, as used in JSON and `buoy.toml`.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// The value whose wire name is `text`, if any.
+            pub fn parse(text: &str) -> Option<Self> {
+                match text { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum! {
+    /// Who the requester is to the business; it selects the SLA targets.
+    /// Trusted only from a verified identity: anonymous requesters are `free`.
+    Segment {
+        /// Enterprise contract.
+        Enterprise = "enterprise",
+        /// Small and medium business plan.
+        Business = "business",
+        /// Free plan, and every unverified requester.
+        Free = "free",
+        /// A lapsed subscriber, reported apart in CSAT.
+        Former = "former",
+    }
+}
+
+string_enum! {
+    /// How soon a ticket needs attention.
+    Priority {
+        /// Something is broken for many, or money is at stake.
+        Urgent = "urgent",
+        /// Blocks the requester's work.
+        High = "high",
+        /// The default.
+        Normal = "normal",
+        /// A question that can wait.
+        Low = "low",
+    }
+}
+
+string_enum! {
+    /// What a ticket is about; each type has its own playbook.
+    TicketType {
+        /// Cannot sign in, reset link problems.
+        PasswordReset = "password_reset",
+        /// Invoices, charges, plans.
+        Billing = "billing",
+        /// The product is down or degraded.
+        Outage = "outage",
+        /// Something does not work as documented.
+        Bug = "bug",
+        /// How do I…?
+        HowTo = "how_to",
+        /// Please add…
+        FeatureRequest = "feature_request",
+        /// Profile, seats, ownership, deletion.
+        Account = "account",
+        /// Anything else.
+        Other = "other",
+    }
+}
+
+string_enum! {
+    /// Where a ticket is in its life.
+    Status {
+        /// Submitted, nobody has looked yet.
+        New = "new",
+        /// An agent is working on it.
+        Open = "open",
+        /// Waiting on the requester; the SLA clock pauses.
+        Pending = "pending",
+        /// Waiting on a third party.
+        OnHold = "on_hold",
+        /// Answered; the requester may still reopen it.
+        Solved = "solved",
+        /// Final.
+        Closed = "closed",
+    }
+}
+
+impl Status {
+    /// Whether the ticket still needs an agent (everything before solved).
+    pub const fn is_open(self) -> bool {
+        !matches!(self, Self::Solved | Self::Closed)
+    }
+}
+
+/// A field of the ticket form, as named in validation errors.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// `site`
+    Site,
+    /// `name`
+    Name,
+    /// `email`
+    Email,
+    /// `type`
+    Type,
+    /// `subject`
+    Subject,
+    /// `message`
+    Message,
+    /// `context.url`
+    ContextUrl,
+    /// `context.title`, `context.locale`, `context.time_zone` or `context.user_agent`
+    Context,
+}
+
+impl Field {
+    /// The field's name in the JSON body.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Site => "site",
+            Self::Name => "name",
+            Self::Email => "email",
+            Self::Type => "type",
+            Self::Subject => "subject",
+            Self::Message => "message",
+            Self::ContextUrl => "context.url",
+            Self::Context => "context",
+        }
+    }
+}
+
+/// What is wrong with a field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum FieldCode {
+    /// Empty, or only white space.
+    Required,
+    /// Longer than the field's limit.
+    TooLong,
+    /// Not an email address.
+    InvalidEmail,
+    /// Not one of the known ticket types.
+    UnknownType,
+    /// Not a known site.
+    UnknownSite,
+    /// Holds control characters.
+    InvalidText,
+}
+
+impl FieldCode {
+    /// The stable code sent in API errors and mapped to messages by the widget.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Required => "required",
+            Self::TooLong => "too_long",
+            Self::InvalidEmail => "invalid_email",
+            Self::UnknownType => "unknown_type",
+            Self::UnknownSite => "unknown_site",
+            Self::InvalidText => "invalid_text",
+        }
+    }
+
+    /// The code whose stable string is `code`, if any.
+    pub fn parse(code: &str) -> Option<Self> {
+        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText]
+            .into_iter()
+            .find(|c| c.code() == code)
+    }
+}
+
+/// One problem with one field.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field.
+    pub field: Field,
+    /// What is wrong with it.
+    pub code: FieldCode,
+}
+
+impl Serialize for FieldError {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("FieldError", 2)?;
+        s.serialize_field("field", self.field.as_str())?;
+        s.serialize_field("code", self.code.code())?;
+        s.end()
+    }
+}
+
+/// Where the requester was when they asked for help. Every field is
+/// optional and untrusted; it is shown to agents as text.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PageContext {
+    /// The host page's URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// The host page's title.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// The browser's language, such as `en-GB`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// The browser's IANA time zone, such as `Europe/Paris`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_zone: Option<String>,
+    /// The browser's user agent string.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_agent: Option<String>,
+}
+
+/// A ticket as submitted by a widget: untrusted, unvalidated.
+///
+/// Every field is text so that a wrong value is reported against its field
+/// (`type: unknown_type`) rather than as unreadable JSON.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    /// The site the widget belongs to.
+    pub site: String,
+    /// The requester's name (optional).
+    #[serde(default)]
+    pub name: String,
+    /// The requester's email address, for replies.
+    #[serde(default)]
+    pub email: String,
+    /// One of the [`TicketType`] wire names.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// A one-line summary.
+    #[serde(default)]
+    pub subject: String,
+    /// What happened, in the requester's words.
+    #[serde(default)]
+    pub message: String,
+    /// Where the requester was.
+    #[serde(default)]
+    pub context: PageContext,
+}
+
+/// The requester of a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Requester {
+    /// Their name, possibly empty.
+    pub name: String,
+    /// Their email address.
+    pub email: String,
+    /// Whether a signed identity vouched for them (never, until identity
+    /// verification exists).
+    pub verified: bool,
+}
+
+/// A validated ticket, as stored and as agents see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Ticket {
+    /// Random, unguessable identity.
+    pub id: TicketId,
+    /// The short form people read out.
+    pub reference: TicketRef,
+    /// The site it came from.
+    pub site: SiteId,
+    /// Who asked.
+    pub requester: Requester,
+    /// The requester's segment (`free` unless verified).
+    pub segment: Segment,
+    /// What it is about.
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    /// How soon it needs attention.
+    pub priority: Priority,
+    /// Where it is in its life.
+    pub status: Status,
+    /// Support tier working it, 1–3.
+    pub tier: u8,
+    /// One-line summary.
+    pub subject: String,
+    /// The requester's words.
+    pub message: String,
+    /// Where they were.
+    pub context: PageContext,
+    /// When it was received.
+    pub created_at: Timestamp,
+    /// When its SLA targets fall due.
+    pub sla: SlaDue,
+}
+
+/// What a validated ticket needs besides the requester's input: decided by
+/// the server, never by the requester.
+#[derive(Debug)]
+pub struct Stamp<'a> {
+    /// The ticket's id.
+    pub id: TicketId,
+    /// Its requester's segment.
+    pub segment: Segment,
+    /// When it was received.
+    pub now: Timestamp,
+    /// The SLA policy that applies.
+    pub policy: &'a SlaPolicy,
+    /// The calendar its targets count in.
+    pub calendar: &'a dyn Calendar,
+}
+
+fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
+    let code = if required && value.trim().is_empty() {
+        Some(FieldCode::Required)
+    } else if value.chars().count() > max {
+        Some(FieldCode::TooLong)
+    } else if value.chars().any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r') {
+        Some(FieldCode::InvalidText)
+    } else {
+        None
+    };
+    if let Some(code) = code {
+        out.push(FieldError { field, code });
+    }
+}
+
+/// Whether `email` looks like a deliverable address: one `@`, a non-empty
+/// local part of at most 64 characters, a dotted domain, no white space.
+pub fn is_plausible_email(email: &str) -> bool {
+    let Some((local, domain)) = email.split_once('@') else {
+        return false;
+    };
+    let labels_ok = domain.split('.').all(|label| !label.is_empty() && !label.starts_with('-') && !label.ends_with('-'));
+    !local.is_empty()
+        && local.len() <= 64
+        && domain.contains('.')
+        && labels_ok
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control() || c == '<' || c == '>' || c == ',')
+        && !domain.contains('@')
+}
+
+impl NewTicket {
+    /// Checks every field and returns every problem, in form order. The
+    /// widget runs this before sending, the worker again on receipt.
+    ///
+    /// # Errors
+    /// One [`FieldError`] per faulty field.
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if SiteId::parse(&self.site).is_err() {
+            errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
+        }
+        check_text(&mut errors, Field::Name, &self.name, MAX_NAME, false);
+        let email = self.email.trim();
+        if email.is_empty() {
+            errors.push(FieldError { field: Field::Email, code: FieldCode::Required });
+        } else if email.chars().count() > MAX_EMAIL {
+            errors.push(FieldError { field: Field::Email, code: FieldCode::TooLong });
+        } else if !is_plausible_email(email) {
+            errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
+        }
+        if TicketType::parse(&self.kind).is_none() {
+            let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
+            errors.push(FieldError { field: Field::Type, code });
+        }
+        check_text(&mut errors, Field::Subject, &self.subject, MAX_SUBJECT, true);
+        check_text(&mut errors, Field::Message, &self.message, MAX_MESSAGE, true);
+        let c = &self.context;
+        check_text(&mut errors, Field::ContextUrl, c.url.as_deref().unwrap_or(""), MAX_URL, false);
+        for value in [&c.title, &c.locale, &c.time_zone, &c.user_agent] {
+            check_text(&mut errors, Field::Context, value.as_deref().unwrap_or(""), MAX_CONTEXT_FIELD, false);
+        }
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// Validates the input and, when it passes, makes the ticket: trimmed
+    /// text, status `new`, tier 1, normal priority, SLA due times stamped
+    /// from `stamp`.
+    ///
+    /// # Errors
+    /// Every [`FieldError`] that [`NewTicket::validate`] finds.
+    pub fn into_ticket(self, stamp: &Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
+        self.validate()?;
+        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::parse(&self.kind)) else {
+            // validate() has just checked both.
+            return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
+        };
+        let priority = Priority::Normal;
+        Ok(Ticket {
+            id: stamp.id,
+            reference: stamp.id.reference(),
+            site,
+            requester: Requester { name: self.name.trim().to_owned(), email: self.email.trim().to_owned(), verified: false },
+            segment: stamp.segment,
+            kind,
+            priority,
+            status: Status::New,
+            tier: 1,
+            subject: self.subject.trim().to_owned(),
+            message: self.message.trim().to_owned(),
+            context: self.context,
+            created_at: stamp.now,
+            sla: stamp.policy.due(stamp.segment, priority, stamp.now, stamp.calendar),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sla::AlwaysOpen;
+    use crate::time::Duration;
+
+    fn valid() -> NewTicket {
+        NewTicket {
+            site: "demo".into(),
+            name: "Ada Lovelace".into(),
+            email: "ada@example.com".into(),
+            kind: "billing".into(),
+            subject: "Charged twice".into(),
+            message: "My card was charged twice for November.".into(),
+            context: PageContext::default(),
+        }
+    }
+
+    fn errors_of(edit: impl FnOnce(&mut NewTicket)) -> Vec<(&'static str, &'static str)> {
+        let mut t = valid();
+        edit(&mut t);
+        t.validate().err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
+    }
+
+    #[test]
+    fn validation_names_each_faulty_field() {
+        let cases: Vec<(&str, Box<dyn FnOnce(&mut NewTicket)>, Vec<(&str, &str)>)> = vec![
+            ("valid", Box::new(|_| {}), vec![]),
+            ("no name is fine", Box::new(|t| t.name.clear()), vec![]),
+            ("blank subject", Box::new(|t| t.subject = "   ".into()), vec![("subject", "required")]),
+            ("subject at limit", Box::new(|t| t.subject = "é".repeat(200)), vec![]),
+            ("subject over limit", Box::new(|t| t.subject = "é".repeat(201)), vec![("subject", "too_long")]),
+            ("message at limit", Box::new(|t| t.message = "x".repeat(10_000)), vec![]),
+            ("message over limit", Box::new(|t| t.message = "x".repeat(10_001)), vec![("message", "too_long")]),
+            ("multi-line message", Box::new(|t| t.message = "line one\r\nline two\tend".into()), vec![]),
+            ("control character", Box::new(|t| t.subject = "bell\u{7}".into()), vec![("subject", "invalid_text")]),
+            ("missing email", Box::new(|t| t.email.clear()), vec![("email", "required")]),
+            ("bad email", Box::new(|t| t.email = "ada.example.com".into()), vec![("email", "invalid_email")]),
+            ("email without dot", Box::new(|t| t.email = "ada@localhost".into()), vec![("email", "invalid_email")]),
+            ("email with space", Box::new(|t| t.email = "ada lovelace@example.com".into()), vec![("email", "invalid_email")]),
+            ("unknown type", Box::new(|t| t.kind = "refund".into()), vec![("type", "unknown_type")]),
+            ("no type", Box::new(|t| t.kind.clear()), vec![("type", "required")]),
+            ("bad site", Box::new(|t| t.site = "../x".into()), vec![("site", "unknown_site")]),
+            ("long url", Box::new(|t| t.context.url = Some("h".repeat(2049))), vec![("context.url", "too_long")]),
+            (
+                "everything wrong",
+                Box::new(|t| {
+                    t.email = "x".into();
+                    t.subject.clear();
+                    t.message.clear();
+                }),
+                vec![("email", "invalid_email"), ("subject", "required"), ("message", "required")],
+            ),
+        ];
+        for (name, edit, expected) in cases {
+            assert_eq!(errors_of(edit), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn plausible_emails() {
+        for ok in ["a@b.co", "first.last+tag@sub.example.org", "ünï@exämple.de"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in ["", "@b.co", "a@", "a@b", "a@@b.co", "a@b..co", "a@-b.co", "<a@b.co>", "a,b@c.de"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn into_ticket_trims_and_stamps_what_the_server_decides() {
+        let mut input = valid();
+        input.subject = "  Charged twice  ".into();
+        let now = Timestamp::from_millis(1_796_066_258_000);
+        let policy = SlaPolicy::default();
+        let id = TicketId::from_bytes([7; 16]);
+        let ticket = input
+            .into_ticket(&Stamp { id, segment: Segment::Business, now, policy: &policy, calendar: &AlwaysOpen })
+            .unwrap_or_else(|e| unreachable!("{e:?}"));
+        assert_eq!(ticket.subject, "Charged twice");
+        assert_eq!(ticket.status, Status::New);
+        assert_eq!(ticket.priority, Priority::Normal);
+        assert_eq!(ticket.tier, 1);
+        assert_eq!(ticket.reference, id.reference());
+        assert_eq!(ticket.sla.first_response, now.plus(Duration::from_hours(4)));
+        assert_eq!(ticket.sla.resolution, now.plus(Duration::from_hours(24)));
+    }
+
+    #[test]
+    fn unknown_json_fields_are_refused() {
+        let text = r#"{"site":"demo","email":"a@b.co","type":"bug","subject":"s","message":"m","segment":"enterprise"}"#;
+        let error = serde_json::from_str::<NewTicket>(text).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.contains("unknown field `segment`"), "{error}");
+    }
+
+    #[test]
+    fn wire_names_round_trip() {
+        for t in TicketType::ALL {
+            assert_eq!(TicketType::parse(t.as_str()), Some(*t));
+        }
+        assert_eq!(Segment::ALL.len(), 4);
+        assert_eq!(Status::parse("on_hold"), Some(Status::OnHold));
+        assert!(Status::Pending.is_open() && !Status::Solved.is_open());
+    }
+}
