@@ -181,6 +181,15 @@ impl Site {
         self.allowed_origins.iter().any(|pattern| origin_matches(pattern, origin))
     }
 
+    /// The Content-Security-Policy of this site's widget page: only the
+    /// worker's own scripts (and their wasm), styles and API, and only the
+    /// site's allowed origins may frame it.
+    pub fn widget_page_csp(&self) -> String {
+        let fixed = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; \
+                     img-src 'self' data:; base-uri 'none'; form-action 'none'";
+        format!("{fixed}; {}", self.frame_ancestors())
+    }
+
     /// The `frame-ancestors` directive for this site's widget page.
     pub fn frame_ancestors(&self) -> String {
         let mut out = String::from("frame-ancestors");
@@ -267,5 +276,8 @@ mod tests {
         let demo = config.site("demo").unwrap_or_else(|| unreachable!("no demo site"));
         assert!(demo.allows_origin("http://127.0.0.1:8788"));
         assert_eq!(demo.frame_ancestors(), format!("frame-ancestors {}", demo.allowed_origins.join(" ")));
+        let csp = demo.widget_page_csp();
+        assert!(csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{csp}");
+        assert!(csp.ends_with("; frame-ancestors http://127.0.0.1:8788 http://localhost:8788"), "{csp}");
     }
 }

@@ -1,0 +1,149 @@
+//! Buoy's Cloudflare Worker: glue between HTTP, Workers KV and the rules
+//! in `buoy-shared`.
+//!
+//! One worker serves everything on its origin: the API under `/v1/`, the
+//! widget's iframe page at `/widget/{site}/` (through the `ASSETS` binding,
+//! with that site's `frame-ancestors`), and every other static file
+//! straight from Workers Static Assets.
+//!
+//! Handlers live in [`api`] and work on plain [`http`] values over a
+//! [`store::Kv`], so the host tests run them against [`store::MemoryKv`];
+//! only this file talks to the runtime.
+#![deny(missing_docs)]
+
+pub mod api;
+pub mod error;
+pub mod http;
+pub mod kv;
+pub mod store;
+
+use api::{AgentToken, App};
+use buoy_shared::config::Config;
+use buoy_shared::ids::{SiteId, TicketId};
+use buoy_shared::problem::{Problem, MAX_BODY_BYTES};
+use buoy_shared::time::Timestamp;
+use http::{ApiRequest, ApiResponse, Method};
+use std::sync::OnceLock;
+use worker::{event, Context, Env, Headers, Request, Response};
+
+/// The KV namespace binding that holds tickets.
+pub const KV_BINDING: &str = "BUOY_KV";
+/// The secret that keys ticket ids and requester tokens.
+pub const SECRET_NAME: &str = "BUOY_SECRET";
+
+/// The configuration compiled in from `buoy.toml` by `build.rs`, which has
+/// already validated it.
+pub fn config() -> Result<&'static Config, &'static str> {
+    static CONFIG: OnceLock<Result<Config, String>> = OnceLock::new();
+    CONFIG
+        .get_or_init(|| serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/config.json"))).map_err(|e| e.to_string()))
+        .as_ref()
+        .map_err(|_| "the compiled-in configuration does not parse")
+}
+
+/// Writes an internal error to the worker's log (never to a response).
+pub fn log_error(message: &str) {
+    #[cfg(target_arch = "wasm32")]
+    worker::console_error!("{message}");
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = message;
+}
+
+/// The site of a widget page path, `/widget/{site}/`.
+pub fn widget_page_site(path: &str) -> Option<SiteId> {
+    let site = path.strip_prefix("/widget/")?.strip_suffix('/')?;
+    SiteId::parse(site).ok()
+}
+
+#[event(fetch)]
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+    let path = request.path();
+    if path == "/v1" || path.starts_with("/v1/") {
+        let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
+        return to_worker_response(response);
+    }
+    if let Some(site) = widget_page_site(&path) {
+        return widget_page(&request, &env, &site).await;
+    }
+    env.assets("ASSETS")?.fetch_request(request).await
+}
+
+async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResponse> {
+    let config = match config() {
+        Ok(config) => config,
+        Err(e) => return Ok(error::AppError::Internal(e.into()).into_response()),
+    };
+    let declared = request.headers().get("content-length")?.and_then(|n| n.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return Ok(error::AppError::Problem(Problem::PayloadTooLarge).into_response());
+    }
+    let method = match request.method() {
+        worker::Method::Get | worker::Method::Head => Method::Get,
+        worker::Method::Post => Method::Post,
+        _ => Method::Other,
+    };
+    let body = if method == Method::Post { request.bytes().await.unwrap_or_default() } else { Vec::new() };
+    let url = request.url()?;
+    let api_request = ApiRequest {
+        method,
+        path: url.path().to_owned(),
+        query: url.query().unwrap_or("").to_owned(),
+        headers: request.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect(),
+        body,
+    };
+    let read_secret = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string());
+    let agents: Vec<AgentToken> = config
+        .agents
+        .iter()
+        .filter_map(|a| {
+            let token = read_secret(&a.token_secret).filter(|t| !t.is_empty())?;
+            Some(AgentToken { agent: a.name.clone(), site: SiteId::parse(&a.site).ok()?, token })
+        })
+        .collect();
+    let secret = read_secret(SECRET_NAME);
+    let mut fresh = [0u8; 16];
+    if let Err(e) = getrandom::getrandom(&mut fresh) {
+        return Ok(error::AppError::Internal(format!("no randomness: {e}")).into_response());
+    }
+    let app = App {
+        config,
+        store: store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?)),
+        secret: secret.as_deref().map(str::as_bytes),
+        agents: &agents,
+        now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
+        fresh_id: TicketId::from_bytes(fresh),
+    };
+    Ok(api::handle(&app, &api_request).await)
+}
+
+fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
+    let headers = Headers::new();
+    for (name, value) in &response.headers {
+        headers.set(name, value)?;
+    }
+    Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
+}
+
+/// The iframe page, from the assets, with this site's headers: a strict
+/// CSP whose `frame-ancestors` lists the site's allowed origins.
+async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Result<Response> {
+    let Some(site_config) = config().ok().and_then(|c| c.site(site.as_str())) else {
+        return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
+    };
+    let mut url = request.url()?;
+    url.set_path("/widget/");
+    url.set_query(None);
+    let mut asset = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
+    if asset.status_code() != 200 {
+        log_error(&format!("widget page asset answered {}", asset.status_code()));
+        return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
+    }
+    let body = asset.bytes().await?;
+    let headers = Headers::new();
+    headers.set("content-type", "text/html; charset=utf-8")?;
+    headers.set("content-security-policy", &site_config.widget_page_csp())?;
+    headers.set("cache-control", "no-cache")?;
+    headers.set("referrer-policy", "no-referrer")?;
+    headers.set("x-content-type-options", "nosniff")?;
+    Ok(Response::from_bytes(body)?.with_headers(headers))
+}

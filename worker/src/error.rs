@@ -1,0 +1,79 @@
+//! The one error type of the worker and its one conversion to a response.
+
+use crate::http::ApiResponse;
+use buoy_shared::problem::Problem;
+use buoy_shared::ticket::FieldError;
+use serde::Serialize;
+
+/// Everything a handler can fail with.
+#[derive(Debug)]
+pub enum AppError {
+    /// A client error with a stable code and nothing more to say.
+    Problem(Problem),
+    /// The JSON did not have the expected shape; the detail (from serde,
+    /// naming the field) helps the developer and holds no secret.
+    InvalidRequest(String),
+    /// Fields failed validation.
+    Validation(Vec<FieldError>),
+    /// Our fault: logged in full, answered with `internal` and no detail.
+    Internal(String),
+}
+
+impl From<Problem> for AppError {
+    fn from(problem: Problem) -> Self {
+        Self::Problem(problem)
+    }
+}
+
+impl From<crate::store::StoreError> for AppError {
+    fn from(error: crate::store::StoreError) -> Self {
+        Self::Internal(format!("store: {}", error.0))
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Serialize)]
+struct ProblemBody<'a> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    title: &'static str,
+    status: u16,
+    code: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<&'a str>,
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    errors: &'a [FieldError],
+}
+
+impl AppError {
+    /// The problem this error is reported as.
+    pub fn problem(&self) -> Problem {
+        match self {
+            Self::Problem(problem) => *problem,
+            Self::InvalidRequest(_) => Problem::InvalidRequest,
+            Self::Validation(_) => Problem::ValidationFailed,
+            Self::Internal(_) => Problem::Internal,
+        }
+    }
+
+    /// The `application/problem+json` response; internal detail goes to the
+    /// log, never into the body.
+    pub fn into_response(self) -> ApiResponse {
+        let problem = self.problem();
+        let (detail, errors) = match &self {
+            Self::InvalidRequest(detail) => (Some(detail.as_str()), &[][..]),
+            Self::Validation(errors) => (None, errors.as_slice()),
+            Self::Internal(detail) => {
+                crate::log_error(detail);
+                (None, &[][..])
+            }
+            Self::Problem(_) => (None, &[][..]),
+        };
+        let body = ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };
+        let response = ApiResponse::with_type(problem.status(), "application/problem+json", &body);
+        match problem {
+            Problem::Unauthorized => response.header("www-authenticate", "Bearer realm=\"buoy\""),
+            _ => response,
+        }
+    }
+}
