@@ -162,6 +162,13 @@ impl Field {
             Self::Context => "context",
         }
     }
+
+    /// The field whose JSON name is `name`, if any.
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Site, Self::Name, Self::Email, Self::Type, Self::Subject, Self::Message, Self::ContextUrl, Self::Context]
+            .into_iter()
+            .find(|f| f.as_str() == name)
+    }
 }
 
 /// What is wrong with a field.
@@ -536,6 +543,11 @@ mod tests {
         }
         assert_eq!(Segment::ALL.len(), 4);
         assert_eq!(Status::parse("on_hold"), Some(Status::OnHold));
+        for name in ["site", "name", "email", "type", "subject", "message", "context.url", "context"] {
+            assert_eq!(Field::parse(name).map(Field::as_str), Some(name));
+        }
+        assert_eq!(Field::parse("segment"), None);
+        assert_eq!(FieldCode::parse("too_long"), Some(FieldCode::TooLong));
         assert!(Status::Pending.is_open() && !Status::Solved.is_open());
     }
 }

@@ -1,0 +1,93 @@
+//! The panel in headless Chromium: what a person sees when they submit.
+#![cfg(target_arch = "wasm32")]
+
+use buoy_shared::messages::{text, Locale, MessageId};
+use buoy_widget::mount;
+use buoy_widget::state::Phase;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Document, Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn document() -> Document {
+    web_sys::window().and_then(|w| w.document()).unwrap_or_else(|| unreachable!("no document"))
+}
+
+fn fresh_root() -> Element {
+    let doc = document();
+    let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
+    doc.body().map(|b| b.append_child(&root)).transpose().unwrap_or_else(|_| unreachable!());
+    root
+}
+
+fn find<T: JsCast>(root: &Element, selector: &str) -> T {
+    root.query_selector(selector).ok().flatten().and_then(|e| e.dyn_into::<T>().ok()).unwrap_or_else(|| unreachable!("no {selector}"))
+}
+
+fn error_text(root: &Element, id: &str) -> Option<String> {
+    let error: Element = find(root, &format!("#{id}-error"));
+    if error.has_attribute("hidden") {
+        None
+    } else {
+        error.text_content()
+    }
+}
+
+fn submit(root: &Element) {
+    find::<HtmlButtonElement>(root, "button[type=submit]").click();
+}
+
+#[wasm_bindgen_test]
+fn every_control_has_a_label() {
+    let root = fresh_root();
+    let _panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    let controls = root.query_selector_all("input, select, textarea").unwrap_or_else(|_| unreachable!());
+    assert_eq!(controls.length(), 5);
+    for i in 0..controls.length() {
+        let control: Element = controls.item(i).and_then(|n| n.dyn_into().ok()).unwrap_or_else(|| unreachable!());
+        let label = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten();
+        assert!(label.and_then(|l| l.text_content()).is_some_and(|t| !t.is_empty()), "{} has no label", control.id());
+    }
+    let close: HtmlButtonElement = find(&root, "button.close");
+    assert_eq!(close.get_attribute("aria-label").as_deref(), Some(text(Locale::En, MessageId::Close)));
+}
+
+#[wasm_bindgen_test]
+fn an_empty_form_shows_what_is_missing_and_sends_nothing() {
+    let root = fresh_root();
+    let panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    submit(&root);
+    let required = Some(text(Locale::En, MessageId::ErrRequired).to_owned());
+    assert_eq!(error_text(&root, "buoy-email"), required);
+    assert_eq!(error_text(&root, "buoy-type"), Some(text(Locale::En, MessageId::ErrChooseType).to_owned()));
+    assert_eq!(error_text(&root, "buoy-subject"), required);
+    assert_eq!(error_text(&root, "buoy-message"), required);
+    assert_eq!(error_text(&root, "buoy-name"), None, "the name is optional");
+    let banner: HtmlElement = find(&root, ".banner");
+    assert!(!banner.has_attribute("hidden"));
+    assert_eq!(banner.text_content().as_deref(), Some(text(Locale::En, MessageId::FixFields)));
+    let email: HtmlInputElement = find(&root, "#buoy-email");
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    // Focus moves to the first field in error.
+    let active = document().active_element().map(|e| e.id());
+    assert_eq!(active.as_deref(), Some("buoy-email"));
+    assert_eq!(panel.state().phase, Phase::Editing);
+}
+
+#[wasm_bindgen_test]
+fn fixing_fields_clears_their_errors_and_keeps_the_text() {
+    let root = fresh_root();
+    let panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    find::<HtmlInputElement>(&root, "#buoy-email").set_value("ada at example.com");
+    find::<HtmlSelectElement>(&root, "#buoy-type").set_value("billing");
+    find::<HtmlInputElement>(&root, "#buoy-subject").set_value(&"s".repeat(201));
+    find::<HtmlTextAreaElement>(&root, "#buoy-message").set_value("Charged twice.");
+    submit(&root);
+    assert_eq!(error_text(&root, "buoy-email"), Some(text(Locale::En, MessageId::ErrInvalidEmail).to_owned()));
+    assert_eq!(error_text(&root, "buoy-subject"), Some(text(Locale::En, MessageId::ErrSubjectTooLong).to_owned()));
+    assert_eq!(error_text(&root, "buoy-type"), None);
+    assert_eq!(error_text(&root, "buoy-message"), None);
+    assert_eq!(find::<HtmlTextAreaElement>(&root, "#buoy-message").value(), "Charged twice.");
+    assert_eq!(panel.state().phase, Phase::Editing);
+}
