@@ -1,1 +1,61 @@
-fn main() {}
+//! `cargo xtask <command>`: Buoy's one way to set up, build, run and test.
+//!
+//! - `dev`: install what is missing, build, serve the worker on
+//!   127.0.0.1:8787 and the demo host page on 127.0.0.1:8788.
+//! - `test`: every check: format, lints (host and wasm32), docs, host
+//!   tests, browser tests, the size budget, end to end under workerd.
+//! - `build`: the release artifacts into `dist/` (wrangler's `[build]`).
+//! - `setup`: only install what is missing.
+//! - `demo-server --port P --worker URL`: only the demo host page.
+
+mod build;
+mod cmd;
+mod dev;
+mod serve;
+mod setup;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The repository root (this crate's parent folder).
+pub fn root() -> PathBuf {
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+/// What an xtask step fails with: a message for the person at the terminal.
+pub type Result<T = ()> = std::result::Result<T, String>;
+
+fn usage() -> String {
+    "usage: cargo xtask <dev | test | build | setup | demo-server --port P --worker URL>".into()
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("dev") => dev::run(),
+        Some("test") => test::run(),
+        Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::all(&build::Options::dev()).map(|_| ())),
+        Some("setup") => setup::ensure(setup::Need::Everything),
+        Some("demo-server") => demo_server(&args[1..]),
+        _ => Err(usage()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("xtask: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn demo_server(args: &[String]) -> Result {
+    let value = |flag: &str| args.iter().position(|a| a == flag).and_then(|i| args.get(i + 1)).cloned();
+    let port: u16 = value("--port").and_then(|p| p.parse().ok()).ok_or_else(usage)?;
+    let worker = value("--worker").ok_or_else(usage)?;
+    let server = serve::DemoServer::start(port, &worker)?;
+    println!("demo host page: {}", server.url());
+    server.wait();
+    Ok(())
+}

@@ -1,0 +1,186 @@
+// End to end: real Chromium opens the demo host page (a second origin),
+// clicks the launcher, files a ticket in the wasm panel, and an agent
+// reads it back from the worker running under workerd with local KV.
+// `cargo xtask test` starts both servers on free ports and passes:
+//   BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const WORKER = process.env.BUOY_WORKER_URL;
+const DEMO = process.env.BUOY_DEMO_URL;
+const TOKEN = process.env.BUOY_AGENT_TOKEN;
+const HOUR = 3600 * 1000;
+
+let browser;
+
+before(async () => {
+  assert.ok(WORKER && DEMO && TOKEN, 'run through `cargo xtask test`, which starts the servers');
+  browser = await chromium.launch({
+    executablePath: process.env.BUOY_CHROMIUM || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** A page on the demo origin that records every console error and CSP violation. */
+async function openDemo() {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(DEMO);
+  return { page, problems, context };
+}
+
+async function agentQueue() {
+  const response = await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(response.status, 200);
+  return (await response.json()).tickets;
+}
+
+test('a visitor files a ticket from the demo page and an agent reads it back', async () => {
+  const { page, problems, context } = await openDemo();
+  const launcher = page.getByRole('button', { name: 'Help' });
+  await launcher.click();
+  const panel = page.frameLocator('iframe[title="Help"]');
+  // Focus moves into the panel on open: the iframe, then its first field.
+  await page.waitForFunction(() => document.body.lastElementChild?.shadowRoot?.activeElement?.tagName === 'IFRAME');
+  await panel.locator('#buoy-name:focus').waitFor();
+
+  const subject = `Charged twice ${Date.now()}`;
+  // An invalid email is refused in the panel, and nothing typed is lost.
+  await panel.getByLabel('Your name (optional)').fill('Ada Lovelace');
+  await panel.getByLabel('Email').fill('ada at example.com');
+  await panel.getByLabel('Topic').selectOption('billing');
+  await panel.getByLabel('Subject').fill(subject);
+  await panel.getByLabel('Message').fill('My card was charged twice for November.');
+  await panel.getByRole('button', { name: 'Send message' }).click();
+  await panel.getByText('Please enter an email address such as name@example.com.').waitFor();
+  assert.equal(await panel.getByLabel('Message').inputValue(), 'My card was charged twice for November.');
+
+  await panel.getByLabel('Email').fill('ada@example.com');
+  const sentAt = Date.now();
+  await panel.getByRole('button', { name: 'Send message' }).click();
+  await panel.getByText('Thanks, we have your message').waitFor();
+  const reference = (await panel.locator('.ref').textContent()).trim();
+  assert.match(reference, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
+
+  const ticket = (await agentQueue()).find((t) => t.reference === reference);
+  assert.ok(ticket, `the agent queue lists ${reference}`);
+  assert.equal(ticket.subject, subject);
+  assert.equal(ticket.message, 'My card was charged twice for November.');
+  assert.equal(ticket.type, 'billing');
+  assert.equal(ticket.status, 'new');
+  assert.equal(ticket.segment, 'free');
+  assert.equal(ticket.site, 'demo');
+  assert.deepEqual(ticket.requester, { name: 'Ada Lovelace', email: 'ada@example.com', verified: false });
+  assert.equal(ticket.context.url, DEMO);
+  assert.equal(ticket.context.title, 'Lumen Analytics — Dashboard');
+  assert.ok(ticket.context.user_agent.includes('Chrome'));
+  const created = Date.parse(ticket.created_at);
+  assert.ok(Math.abs(created - sentAt) < 60_000, 'created now');
+  // An anonymous requester is `free`: 24 h to first response, 72 h to resolution.
+  assert.equal(Date.parse(ticket.sla.first_response) - created, 24 * HOUR);
+  assert.equal(Date.parse(ticket.sla.resolution) - created, 72 * HOUR);
+
+  // Escape closes the panel and gives focus back to the launcher.
+  await panel.getByRole('button', { name: 'Send another message' }).focus();
+  await page.keyboard.press('Escape');
+  await page.waitForFunction(() => document.body.lastElementChild?.shadowRoot?.activeElement?.tagName === 'BUTTON');
+  assert.equal(await launcher.getAttribute('aria-expanded'), 'false');
+  assert.equal(await page.locator('iframe[title="Help"]').isVisible(), false);
+  assert.ok(await launcher.evaluate((el) => el.getRootNode().activeElement === el), 'focus is back on the launcher');
+
+  assert.deepEqual(problems, [], 'no console errors or CSP violations on a strict-CSP host page');
+  await context.close();
+});
+
+test('the launcher appears without inline script and the loader needs no style element', async () => {
+  const { page, problems, context } = await openDemo();
+  await page.getByRole('button', { name: 'Help' }).waitFor();
+  assert.equal(await page.locator('style').count(), 0);
+  assert.equal(await page.locator('[style]').count(), 0);
+  await page.evaluate(() => window.Buoy('open'));
+  await page.frameLocator('iframe[title="Help"]').getByLabel('Email').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'true');
+  await page.evaluate(() => window.Buoy('close'));
+  assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'false');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+const ticketBody = (subject) => JSON.stringify({
+  site: 'demo', name: 'Grace', email: 'grace@example.com', type: 'bug', subject, message: 'The export stops at 99%.',
+});
+
+async function create(key, subject) {
+  const response = await fetch(`${WORKER}/v1/tickets`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'idempotency-key': key },
+    body: ticketBody(subject),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+test('the same Idempotency-Key, sent twice in a row, makes one ticket', async () => {
+  const key = crypto.randomUUID();
+  const subject = `Sequential retry ${key}`;
+  const first = await create(key, subject);
+  const second = await create(key, subject);
+  assert.equal(first.status, 201);
+  assert.equal(second.status, 200);
+  assert.equal(second.body.id, first.body.id);
+  assert.equal(second.body.requester_token, first.body.requester_token);
+  const matching = (await agentQueue()).filter((t) => t.subject === subject);
+  assert.equal(matching.length, 1);
+});
+
+test('the same Idempotency-Key, sent five times at once, makes one ticket', async () => {
+  const key = crypto.randomUUID();
+  const subject = `Concurrent retry ${key}`;
+  const results = await Promise.all([1, 2, 3, 4, 5].map(() => create(key, subject)));
+  for (const r of results) assert.ok(r.status === 201 || r.status === 200, `status ${r.status}`);
+  assert.equal(new Set(results.map((r) => r.body.id)).size, 1);
+  const matching = (await agentQueue()).filter((t) => t.subject === subject);
+  assert.equal(matching.length, 1);
+  // And the requester can read it with the token they were given.
+  const { id, requester_token: token } = results[0].body;
+  const own = await fetch(`${WORKER}/v1/tickets/${id}`, { headers: { 'buoy-requester-token': token } });
+  assert.equal(own.status, 200);
+  assert.equal((await own.json()).subject, subject);
+  const wrong = await fetch(`${WORKER}/v1/tickets/${id}`, { headers: { 'buoy-requester-token': '0'.repeat(64) } });
+  assert.equal(wrong.status, 404);
+});
+
+test('the worker answers bad input with problem+json, never 5xx', async () => {
+  const post = (body, type = 'application/json') => fetch(`${WORKER}/v1/tickets`, { method: 'POST', headers: { 'content-type': type }, body });
+  const cases = [
+    [await post('{"site":'), 400, 'malformed_json'],
+    [await post('a=b', 'application/x-www-form-urlencoded'), 415, 'unsupported_media_type'],
+    [await post(JSON.stringify({ site: 'demo', message: 'x'.repeat(70 * 1024) })), 413, 'payload_too_large'],
+    [await post(JSON.stringify({ site: 'demo', email: 'a@b.co', type: 'bug', subject: 's', message: 'm', segment: 'enterprise' })), 400, 'invalid_request'],
+    [await post(JSON.stringify({ site: 'demo', email: 'a@b.co', type: 'bug', subject: '', message: 'm' })), 422, 'validation_failed'],
+    [await fetch(`${WORKER}/v1/agent/tickets`), 401, 'unauthorized'],
+    [await fetch(`${WORKER}/v1/agent/tickets`, { headers: { authorization: 'Bearer wrong' } }), 401, 'unauthorized'],
+  ];
+  for (const [response, status, code] of cases) {
+    assert.equal(response.status, status);
+    assert.equal(response.headers.get('content-type'), 'application/problem+json');
+    assert.equal((await response.json()).code, code);
+  }
+});
+
+test('the widget page may be framed only by the site\'s allowed origins', async () => {
+  const page = await fetch(`${WORKER}/widget/demo/`);
+  assert.equal(page.status, 200);
+  const csp = page.headers.get('content-security-policy');
+  assert.match(csp, /frame-ancestors http:\/\/127\.0\.0\.1:\*$/);
+  assert.match(csp, /script-src 'self' 'wasm-unsafe-eval'/);
+  assert.equal((await fetch(`${WORKER}/widget/no-such-site/`)).status, 404);
+});

@@ -1,0 +1,135 @@
+/*! Buoy loader: the only script Buoy puts in a host page. It draws the
+ * launcher at once, styles it through the CSSOM only (no <style>, no style
+ * attribute: strict host CSPs stay happy), preloads the panel iframe when
+ * the browser is idle, and talks to it by postMessage with a named target
+ * origin. The placeholder string names in capitals are filled from the message catalog
+ * in buoy-shared when the site is built. */
+(function (w, d) {
+  var me = d.currentScript;
+  if (!me || (w.Buoy && w.Buoy.loaded)) return;
+  var base = new URL(me.src).origin;
+  var queued = (w.Buoy && w.Buoy.q) || [];
+  var site = me.getAttribute('data-site');
+  var handlers = {};
+  var wrap, launcher, panel, frame, ready = 0, opened = 0;
+
+  function emit(name, detail) {
+    (handlers[name] || []).slice().forEach(function (fn) {
+      try { fn(detail); } catch (e) { setTimeout(function () { throw e; }); }
+    });
+  }
+
+  function post(message) {
+    if (frame && ready) { message.buoy = 1; frame.contentWindow.postMessage(message, base); }
+  }
+
+  function mountFrame() {
+    if (frame || !site || !panel) return;
+    frame = d.createElement('iframe');
+    frame.title = __BUOY_LAUNCHER_LABEL__;
+    frame.src = base + '/widget/' + encodeURIComponent(site) + '/#' + encodeURIComponent(location.origin);
+    panel.appendChild(frame);
+  }
+
+  function openPanel() {
+    if (!panel) return;
+    mountFrame();
+    opened = 1;
+    panel.hidden = false;
+    launcher.setAttribute('aria-expanded', 'true');
+    if (ready) { frame.focus(); post({ type: 'open', url: location.href, title: d.title }); }
+    emit('open');
+  }
+
+  function closePanel() {
+    if (!opened) return;
+    opened = 0;
+    panel.hidden = true;
+    launcher.setAttribute('aria-expanded', 'false');
+    launcher.focus();
+    emit('close');
+  }
+
+  function draw() {
+    if (wrap || !d.body) return;
+    wrap = d.createElement('div');
+    var root = wrap.attachShadow({ mode: 'open' });
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(
+      ':host{all:initial}' +
+      '.l{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
+      'background:#1d4ed8;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;padding:0}' +
+      '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #93c5fd;outline-offset:3px}' +
+      '.p{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
+      'border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}' +
+      '.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
+      '@media (max-width:640px){.p{inset:0;width:auto;height:auto;max-height:none;border-radius:0}}'
+    );
+    root.adoptedStyleSheets = [sheet];
+    launcher = d.createElement('button');
+    launcher.type = 'button';
+    launcher.className = 'l';
+    launcher.setAttribute('aria-label', __BUOY_LAUNCHER_LABEL__);
+    launcher.setAttribute('aria-expanded', 'false');
+    var svg = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
+    svg.setAttribute('viewBox', '0 0 24 24');
+    svg.setAttribute('width', '28');
+    svg.setAttribute('height', '28');
+    svg.setAttribute('aria-hidden', 'true');
+    var path = d.createElementNS('http://www.w3.org/2000/svg', 'path');
+    path.setAttribute('fill', 'currentColor');
+    path.setAttribute('d', 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 16.2a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm1.3-5.1v.6h-2.5v-1c0-1.5 1-2.2 1.8-2.8.7-.5 1.1-.8 1.1-1.5 0-.8-.7-1.3-1.6-1.3-1 0-1.7.6-1.9 1.5L7.8 8C8.3 6.2 9.9 5 12.2 5c2.4 0 4 1.3 4 3.3 0 1.6-1 2.4-1.9 3-.6.5-1 .8-1 1.8z');
+    svg.appendChild(path);
+    launcher.appendChild(svg);
+    launcher.addEventListener('click', function () { opened ? closePanel() : openPanel(); });
+    panel = d.createElement('div');
+    panel.className = 'p';
+    panel.hidden = true;
+    root.appendChild(launcher);
+    root.appendChild(panel);
+    d.body.appendChild(wrap);
+    (w.requestIdleCallback || setTimeout)(mountFrame);
+  }
+
+  w.addEventListener('message', function (e) {
+    var m = e.data;
+    if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
+    if (m.type === 'ready') {
+      ready = 1;
+      emit('ready');
+      if (opened) { frame.focus(); post({ type: 'open', url: location.href, title: d.title }); }
+    } else if (m.type === 'close') {
+      closePanel();
+    } else if (m.type === 'ticket:created' && typeof m.reference === 'string') {
+      emit('ticket:created', { reference: m.reference });
+    }
+  });
+
+  d.addEventListener('keydown', function (e) {
+    if (e.key === 'Escape' && opened) closePanel();
+  });
+
+  function api(command, arg) {
+    if (command === 'init') {
+      if (arg && arg.site) site = String(arg.site);
+      draw();
+    } else if (command === 'open') {
+      openPanel();
+    } else if (command === 'close') {
+      closePanel();
+    } else if (command === 'toggle') {
+      opened ? closePanel() : openPanel();
+    } else if (command === 'on' && typeof arg === 'string' && typeof arguments[2] === 'function') {
+      (handlers[arg] = handlers[arg] || []).push(arguments[2]);
+    } else if (command === 'off' && typeof arg === 'string') {
+      var fn = arguments[2];
+      handlers[arg] = (handlers[arg] || []).filter(function (h) { return h !== fn; });
+    }
+  }
+  api.loaded = 1;
+  w.Buoy = api;
+
+  if (site) draw();
+  queued.forEach(function (args) { api.apply(null, args); });
+  if (!wrap) d.addEventListener('DOMContentLoaded', draw);
+})(window, document);

@@ -1,0 +1,159 @@
+//! `cargo xtask test`: every check, in the order a failure is cheapest to
+//! find, with one summary line at the end.
+
+use crate::build::{self, weigh, Options};
+use crate::cmd::{self, command};
+use crate::serve::{self, DemoServer, Wrangler, WranglerOptions};
+use crate::setup::{self, Need};
+use crate::Result;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// The loader's budget, brotli bytes.
+pub const LOADER_BUDGET: usize = 2 * 1024;
+/// The budget for what the first open of the panel downloads, brotli bytes.
+pub const FIRST_OPEN_BUDGET: usize = 40 * 1024;
+/// What the first open of the panel downloads: the iframe page, its CSS,
+/// the glue and the wasm.
+pub const FIRST_OPEN_FILES: [&str; 4] = ["widget/index.html", "widget/app.css", "widget/app.js", "widget/app_bg.wasm"];
+
+#[derive(Default)]
+struct Checks {
+    passed: Vec<&'static str>,
+    failed: Vec<(&'static str, String)>,
+}
+
+impl Checks {
+    fn step(&mut self, name: &'static str, f: impl FnOnce() -> Result) {
+        println!("\n== {name}");
+        let start = Instant::now();
+        match f() {
+            Ok(()) => {
+                println!("== {name}: ok ({:.1} s)", start.elapsed().as_secs_f64());
+                self.passed.push(name);
+            }
+            Err(e) => {
+                println!("== {name}: FAILED: {e}");
+                self.failed.push((name, e));
+            }
+        }
+    }
+}
+
+fn cargo(args: &[&str]) -> Result {
+    cmd::run(&mut command("cargo", args))
+}
+
+/// Prints the weights and fails when a budget is broken.
+fn size_budget(site: &Path) -> Result {
+    let loader = weigh(&[site.join("buoy.js")])?;
+    let first_open = weigh(&FIRST_OPEN_FILES.map(|f| site.join(f)))?;
+    let mut over = Vec::new();
+    for (name, weight, budget) in [("loader buoy.js", loader, LOADER_BUDGET), ("first open of the panel", first_open, FIRST_OPEN_BUDGET)] {
+        println!(
+            "size: {name:<24} {:>2} file(s)  raw {:>7} B  gzip {:>7} B  brotli {:>7} B  (budget {budget} B brotli)",
+            weight.files, weight.raw, weight.gzip, weight.brotli
+        );
+        if weight.brotli > budget {
+            over.push(format!("{name} is {} B brotli, over its {budget} B budget", weight.brotli));
+        }
+    }
+    if over.is_empty() {
+        Ok(())
+    } else {
+        Err(over.join("; "))
+    }
+}
+
+/// Starts the test worker under workerd and the demo page, each on a free
+/// port with a fresh KV folder and a token of their own, and runs the
+/// Node end-to-end suite against them.
+fn end_to_end(built: &build::Built) -> Result {
+    let root = crate::root();
+    let dir = root.join("target/e2e");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site)?;
+    let token = cmd::random_hex(32)?;
+    let log = dir.join("wrangler.log");
+    let mut wrangler = Wrangler::start(&WranglerOptions {
+        config: &config,
+        port: serve::free_port()?,
+        persist_to: &dir.join("state"),
+        vars: vec![("BUOY_AGENT_TOKEN".into(), token.clone()), (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?)],
+        env_file: None,
+        log: Some(&log),
+        own_group: true,
+    })?;
+    let tail = || {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().collect();
+        lines[lines.len().saturating_sub(30)..].join("\n")
+    };
+    wrangler.wait_ready(Duration::from_secs(60)).map_err(|e| format!("{e}\n{}", tail()))?;
+    let demo = DemoServer::start(serve::free_port()?, &wrangler.url())?;
+    let mut files: Vec<String> = std::fs::read_dir(root.join("tests/e2e"))
+        .map_err(|e| format!("tests/e2e: {e}"))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    let mut args = vec!["--test", "--test-reporter=spec"];
+    args.extend(files.iter().map(String::as_str));
+    let result = cmd::run(
+        command("node", &args)
+            .env("BUOY_WORKER_URL", wrangler.url())
+            .env("BUOY_DEMO_URL", demo.url())
+            .env("BUOY_AGENT_TOKEN", &token)
+            .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
+    );
+    drop(wrangler);
+    result.map_err(|e| format!("{e}\nlast lines of {}:\n{}", log.display(), tail()))
+}
+
+/// Runs `cargo xtask test`.
+///
+/// # Errors
+/// When any check fails (after running the others).
+pub fn run() -> Result {
+    let start = Instant::now();
+    setup::ensure(Need::Everything)?;
+    let mut checks = Checks::default();
+    checks.step("format", || cargo(&["fmt", "--all", "--", "--check"]));
+    checks.step("lints (host)", || cargo(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]));
+    checks.step("lints (wasm32)", || {
+        cargo(&["clippy", "-p", "buoy-shared", "-p", "buoy-widget", "-p", "buoy-worker", "--target", "wasm32-unknown-unknown", "--all-targets", "--quiet", "--", "-D", "warnings"])
+    });
+    checks.step("docs", || cmd::run(command("cargo", &["doc", "--workspace", "--no-deps", "--quiet"]).env("RUSTDOCFLAGS", "-D warnings")));
+    checks.step("host tests", || cargo(&["test", "--workspace", "--quiet"]));
+    checks.step("browser tests (wasm-bindgen-test in headless Chromium)", || {
+        let root = crate::root();
+        cmd::run(
+            command("cargo", &["test", "--quiet", "-p", "buoy-widget", "--target", "wasm32-unknown-unknown"])
+                .env("CHROMEDRIVER", "/usr/bin/chromedriver")
+                .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join("widget/webdriver.json")),
+        )
+    });
+    let mut built = None;
+    checks.step("release build", || {
+        built = Some(build::all(&Options::test())?);
+        Ok(())
+    });
+    if let Some(built) = &built {
+        checks.step("size budget", || size_budget(&built.site));
+        checks.step("end to end (Chromium → demo page → widget → worker under workerd → KV)", || end_to_end(built));
+    }
+    println!("\n{} checks in {:.0} s", checks.passed.len() + checks.failed.len(), start.elapsed().as_secs_f64());
+    for (name, error) in &checks.failed {
+        println!("FAILED {name}: {}", error.lines().next().unwrap_or(""));
+    }
+    println!("checks: {} passed, {} failed", checks.passed.len(), checks.failed.len());
+    if checks.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("{} check(s) failed", checks.failed.len()))
+    }
+}
