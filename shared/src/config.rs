@@ -114,10 +114,8 @@ impl Config {
     /// refuses.
     #[cfg(feature = "toml")]
     pub fn from_toml(text: &str) -> Result<Self, ConfigError> {
-        let config: Self = toml::from_str(text).map_err(|e| ConfigError {
-            field: String::new(),
-            message: e.to_string().trim_end().to_owned(),
-        })?;
+        let config: Self =
+            toml::from_str(text).map_err(|e| ConfigError { field: String::new(), message: e.to_string().trim_end().to_owned() })?;
         config.validate()?;
         Ok(config)
     }
@@ -256,7 +254,10 @@ mod tests {
         check("", "missing field `sites`");
         check("[sites]\n", "sites: at least one site");
         check("[sites.Demo]\nname = \"D\"\nallowed_origins = [\"https://a.example\"]\n", "sites.Demo: a site id");
-        check("[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example/\"]\n", "sites.demo.allowed_origins[0]: expected an origin");
+        check(
+            "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example/\"]\n",
+            "sites.demo.allowed_origins[0]: expected an origin",
+        );
         check("[sites.demo]\nname = \" \"\nallowed_origins = [\"https://a.example\"]\n", "sites.demo.name: must not be empty");
         check("[sites.demo]\nname = \"Demo\"\nallowed_origins = []\n", "sites.demo.allowed_origins: list at least one");
         check(&format!("{site}colour = \"red\"\n"), "unknown field `colour`");

@@ -228,7 +228,13 @@ mod tests {
         let text = "deadbeef000102030405060708090aff";
         assert_eq!(id.to_string(), text);
         assert_eq!(TicketId::parse(text), Ok(id));
-        for bad in ["", "DEADBEEF000102030405060708090AFF", "deadbeef000102030405060708090af", "deadbeef000102030405060708090afg", "../../etc/passwd"] {
+        for bad in [
+            "",
+            "DEADBEEF000102030405060708090AFF",
+            "deadbeef000102030405060708090af",
+            "deadbeef000102030405060708090afg",
+            "../../etc/passwd",
+        ] {
             assert_eq!(TicketId::parse(bad), Err(IdError::BadTicketId), "{bad}");
         }
     }

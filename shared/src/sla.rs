@@ -54,16 +54,9 @@ impl Default for SlaPolicy {
     /// The defaults of the support strategy Buoy follows: enterprise 1 h /
     /// 4 h, business 4 h / 24 h, free 24 h / 72 h, former as free.
     fn default() -> Self {
-        let targets = |first, resolution| Targets {
-            first_response: Duration::from_hours(first),
-            resolution: Duration::from_hours(resolution),
-        };
-        Self {
-            enterprise: targets(1, 4),
-            business: targets(4, 24),
-            free: targets(24, 72),
-            former: targets(24, 72),
-        }
+        let targets =
+            |first, resolution| Targets { first_response: Duration::from_hours(first), resolution: Duration::from_hours(resolution) };
+        Self { enterprise: targets(1, 4), business: targets(4, 24), free: targets(24, 72), former: targets(24, 72) }
     }
 }
 

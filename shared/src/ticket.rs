@@ -465,9 +465,12 @@ mod tests {
         t.validate().err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
     }
 
+    /// A case name, an edit of a valid ticket, and the errors expected.
+    type Case = (&'static str, Box<dyn FnOnce(&mut NewTicket)>, Vec<(&'static str, &'static str)>);
+
     #[test]
     fn validation_names_each_faulty_field() {
-        let cases: Vec<(&str, Box<dyn FnOnce(&mut NewTicket)>, Vec<(&str, &str)>)> = vec![
+        let cases: Vec<Case> = vec![
             ("valid", Box::new(|_| {}), vec![]),
             ("no name is fine", Box::new(|t| t.name.clear()), vec![]),
             ("blank subject", Box::new(|t| t.subject = "   ".into()), vec![("subject", "required")]),

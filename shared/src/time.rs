@@ -72,13 +72,7 @@ impl Timestamp {
             return Err(bad);
         }
         let num = |from: usize, to: usize| -> Result<i64, TimeError> {
-            b[from..to].iter().try_fold(0i64, |acc, &c| {
-                if c.is_ascii_digit() {
-                    Ok(acc * 10 + i64::from(c - b'0'))
-                } else {
-                    Err(bad)
-                }
-            })
+            b[from..to].iter().try_fold(0i64, |acc, &c| if c.is_ascii_digit() { Ok(acc * 10 + i64::from(c - b'0')) } else { Err(bad) })
         };
         let (year, month, day) = (num(0, 4)?, num(5, 7)?, num(8, 10)?);
         let (hour, minute, second) = (num(11, 13)?, num(14, 16)?, num(17, 19)?);

@@ -20,7 +20,10 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, MessageEvent};
+use web_sys::{
+    Document, Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
+    MessageEvent,
+};
 
 fn t(id: MessageId) -> &'static str {
     messages::text(Locale::En, id)
@@ -67,7 +70,14 @@ impl core::fmt::Debug for Inner {
     }
 }
 
-fn field<E: JsCast>(doc: &Document, form: &Element, id: &str, label: MessageId, tag: &str, attrs: &[(&str, &str)]) -> Result<(E, Element, Element), JsValue> {
+fn field<E: JsCast>(
+    doc: &Document,
+    form: &Element,
+    id: &str,
+    label: MessageId,
+    tag: &str,
+    attrs: &[(&str, &str)],
+) -> Result<(E, Element, Element), JsValue> {
     let wrap = element(doc, "div", &[("class", "field")], Some(form))?;
     text_element(doc, "label", &[("for", id)], t(label), Some(&wrap))?;
     let control = element(doc, tag, attrs, Some(&wrap))?;
@@ -81,25 +91,58 @@ fn field<E: JsCast>(doc: &Document, form: &Element, id: &str, label: MessageId, 
 }
 
 fn build(doc: &Document, root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let panel = element(doc, "div", &[("class", "panel"), ("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", "buoy-title")], Some(root))?;
+    let panel = element(
+        doc,
+        "div",
+        &[("class", "panel"), ("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", "buoy-title")],
+        Some(root),
+    )?;
     let bar = element(doc, "header", &[("class", "bar")], Some(&panel))?;
     text_element(doc, "h1", &[("id", "buoy-title")], t(MessageId::PanelTitle), Some(&bar))?;
-    let close = text_element(doc, "button", &[("type", "button"), ("class", "close"), ("aria-label", t(MessageId::Close))], "×", Some(&bar))?;
+    let close =
+        text_element(doc, "button", &[("type", "button"), ("class", "close"), ("aria-label", t(MessageId::Close))], "×", Some(&bar))?;
 
     let form_el = element(doc, "form", &[("class", "form"), ("novalidate", ""), ("aria-describedby", "buoy-intro")], Some(&panel))?;
     text_element(doc, "p", &[("class", "intro"), ("id", "buoy-intro")], t(MessageId::FormIntro), Some(&form_el))?;
     let banner = element(doc, "p", &[("class", "banner"), ("role", "alert"), ("hidden", "")], Some(&form_el))?;
-    let (name, name_el, name_err) = field::<HtmlInputElement>(doc, &form_el, "buoy-name", MessageId::FieldName, "input", &[("name", "name"), ("autocomplete", "name")])?;
-    let (email, email_el, email_err) =
-        field::<HtmlInputElement>(doc, &form_el, "buoy-email", MessageId::FieldEmail, "input", &[("name", "email"), ("type", "email"), ("autocomplete", "email"), ("required", "")])?;
-    let (kind, kind_el, kind_err) = field::<HtmlSelectElement>(doc, &form_el, "buoy-type", MessageId::FieldType, "select", &[("name", "type"), ("required", "")])?;
+    let (name, name_el, name_err) = field::<HtmlInputElement>(
+        doc,
+        &form_el,
+        "buoy-name",
+        MessageId::FieldName,
+        "input",
+        &[("name", "name"), ("autocomplete", "name")],
+    )?;
+    let (email, email_el, email_err) = field::<HtmlInputElement>(
+        doc,
+        &form_el,
+        "buoy-email",
+        MessageId::FieldEmail,
+        "input",
+        &[("name", "email"), ("type", "email"), ("autocomplete", "email"), ("required", "")],
+    )?;
+    let (kind, kind_el, kind_err) =
+        field::<HtmlSelectElement>(doc, &form_el, "buoy-type", MessageId::FieldType, "select", &[("name", "type"), ("required", "")])?;
     text_element(doc, "option", &[("value", "")], t(MessageId::ChooseType), Some(&kind_el))?;
     for kind in TicketType::ALL {
         text_element(doc, "option", &[("value", kind.as_str())], t(messages::ticket_type(*kind)), Some(&kind_el))?;
     }
-    let (subject, subject_el, subject_err) = field::<HtmlInputElement>(doc, &form_el, "buoy-subject", MessageId::FieldSubject, "input", &[("name", "subject"), ("required", "")])?;
-    let (message, message_el, message_err) =
-        field::<HtmlTextAreaElement>(doc, &form_el, "buoy-message", MessageId::FieldMessage, "textarea", &[("name", "message"), ("rows", "6"), ("required", "")])?;
+    let (subject, subject_el, subject_err) = field::<HtmlInputElement>(
+        doc,
+        &form_el,
+        "buoy-subject",
+        MessageId::FieldSubject,
+        "input",
+        &[("name", "subject"), ("required", "")],
+    )?;
+    let (message, message_el, message_err) = field::<HtmlTextAreaElement>(
+        doc,
+        &form_el,
+        "buoy-message",
+        MessageId::FieldMessage,
+        "textarea",
+        &[("name", "message"), ("rows", "6"), ("required", "")],
+    )?;
     let submit = text_element(doc, "button", &[("type", "submit"), ("class", "send")], t(MessageId::Submit), Some(&form_el))?;
 
     let sent = element(doc, "section", &[("class", "sent"), ("hidden", "")], Some(&panel))?;
@@ -235,7 +278,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         Effect::Send(ticket, key) => {
             let weak = Rc::downgrade(inner);
             wasm_bindgen_futures::spawn_local(async move {
-                let msg = net::create_ticket(ticket, key).await;
+                let msg = net::create_ticket(*ticket, key).await;
                 if let Some(inner) = weak.upgrade() {
                     dispatch(&inner, msg);
                 }
@@ -259,7 +302,12 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     }
 }
 
-fn on(inner: &Rc<RefCell<Inner>>, target: &web_sys::EventTarget, kind: &'static str, f: impl Fn(&Rc<RefCell<Inner>>, web_sys::Event) + 'static) -> Result<Listener, JsValue> {
+fn on(
+    inner: &Rc<RefCell<Inner>>,
+    target: &web_sys::EventTarget,
+    kind: &'static str,
+    f: impl Fn(&Rc<RefCell<Inner>>, web_sys::Event) + 'static,
+) -> Result<Listener, JsValue> {
     let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
     Listener::new(target, kind, move |event| {
         if let Some(inner) = weak.upgrade() {
@@ -288,7 +336,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         on(&inner, &form, "submit", |inner, event| {
             event.prevent_default();
             let ticket = inner.borrow().read_form();
-            dispatch(inner, Msg::Submit { ticket, fresh_key: random_key() });
+            dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
         on(&inner, &close, "click", |inner, _| inner.borrow().post_to_host("close", None))?,
         on(&inner, &again, "click", |inner, _| dispatch(inner, Msg::Reset))?,
@@ -321,7 +369,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
             };
-            let from_parent = web_sys::window().and_then(|w| w.parent().ok().flatten()).zip(event.source()).is_some_and(|(p, s)| Object::is(&p, &s));
+            let from_parent =
+                web_sys::window().and_then(|w| w.parent().ok().flatten()).zip(event.source()).is_some_and(|(p, s)| Object::is(&p, &s));
             let mut panel = inner.borrow_mut();
             if !from_parent || panel.host_origin.as_deref() != Some(event.origin().as_str()) {
                 return;

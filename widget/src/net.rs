@@ -31,7 +31,9 @@ fn body(ticket: &NewTicket) -> Option<String> {
     }
     let context = Object::new();
     let c = &ticket.context;
-    for (key, value) in [("url", &c.url), ("title", &c.title), ("locale", &c.locale), ("time_zone", &c.time_zone), ("user_agent", &c.user_agent)] {
+    for (key, value) in
+        [("url", &c.url), ("title", &c.title), ("locale", &c.locale), ("time_zone", &c.time_zone), ("user_agent", &c.user_agent)]
+    {
         if let Some(value) = value {
             set(&context, key, value);
         }

@@ -36,7 +36,7 @@ pub enum Msg {
     /// random idempotency key, used unless this draft already has one.
     Submit {
         /// What the form holds.
-        ticket: NewTicket,
+        ticket: Box<NewTicket>,
         /// A new idempotency key.
         fresh_key: String,
     },
@@ -57,7 +57,7 @@ pub enum Effect {
     /// Nothing beyond redrawing.
     Redraw,
     /// Send this ticket with this idempotency key.
-    Send(NewTicket, String),
+    Send(Box<NewTicket>, String),
     /// Move focus to the first field in error.
     FocusFirstError,
     /// Move focus to the confirmation, and tell the host page.
@@ -157,7 +157,7 @@ mod tests {
     }
 
     fn submit(state: &mut State, ticket: NewTicket, key: &str) -> Effect {
-        state.update(Msg::Submit { ticket, fresh_key: key.into() })
+        state.update(Msg::Submit { ticket: Box::new(ticket), fresh_key: key.into() })
     }
 
     #[test]
@@ -176,7 +176,7 @@ mod tests {
     #[test]
     fn a_valid_form_is_sent_once_and_confirmed() {
         let mut state = State::default();
-        assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(ticket(), "k1".into()));
+        assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(Box::new(ticket()), "k1".into()));
         assert_eq!(state.phase, Phase::Sending);
         assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Redraw, "a second press while sending does nothing");
         assert_eq!(state.update(Msg::Created { reference: "7K2M-9QXD".into() }), Effect::Confirm("7K2M-9QXD".into()));
@@ -191,7 +191,7 @@ mod tests {
         assert_eq!(state.update(Msg::Failed(Failure::Network)), Effect::Redraw);
         assert_eq!(state.phase, Phase::Editing);
         assert_eq!(state.banner, Some(MessageId::ErrNetwork));
-        assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Send(ticket(), "k1".into()));
+        assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Send(Box::new(ticket()), "k1".into()));
     }
 
     #[test]

@@ -69,7 +69,8 @@ impl AppError {
             }
             Self::Problem(_) => (None, &[][..]),
         };
-        let body = ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };
+        let body =
+            ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };
         let response = ApiResponse::with_type(problem.status(), "application/problem+json", &body);
         match problem {
             Problem::Unauthorized => response.header("www-authenticate", "Bearer realm=\"buoy\""),

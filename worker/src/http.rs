@@ -116,7 +116,13 @@ mod tests {
 
     #[test]
     fn query_parameters_are_percent_decoded() {
-        let request = ApiRequest { method: Method::Get, path: "/".into(), query: "limit=5&cursor=a%2Fb%3D%3D&bad=%zz".into(), headers: vec![], body: vec![] };
+        let request = ApiRequest {
+            method: Method::Get,
+            path: "/".into(),
+            query: "limit=5&cursor=a%2Fb%3D%3D&bad=%zz".into(),
+            headers: vec![],
+            body: vec![],
+        };
         assert_eq!(request.query_param("limit").as_deref(), Some("5"));
         assert_eq!(request.query_param("cursor").as_deref(), Some("a/b=="));
         assert_eq!(request.query_param("bad"), None);

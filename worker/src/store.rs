@@ -93,7 +93,8 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails or a record does not parse.
     pub async fn queue(&self, site: &SiteId, limit: u32, cursor: Option<&str>) -> Result<(Vec<Ticket>, Option<String>), StoreError> {
         let page = self.kv.list(&queue_prefix(site), limit, cursor).await?;
-        let mut ids: Vec<TicketId> = page.keys.iter().filter_map(|key| key.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
+        let mut ids: Vec<TicketId> =
+            page.keys.iter().filter_map(|key| key.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
         ids.sort_unstable();
         ids.dedup();
         let records = join_all(ids.iter().map(|id| self.get(id))).await;

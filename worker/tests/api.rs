@@ -70,7 +70,12 @@ impl buoy_worker::store::Kv for MemoryKvRef<'_> {
     async fn put(&self, key: &str, value: &str) -> Result<(), buoy_worker::store::StoreError> {
         self.0.kv().put(key, value).await
     }
-    async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<buoy_worker::store::KeyPage, buoy_worker::store::StoreError> {
+    async fn list(
+        &self,
+        prefix: &str,
+        limit: u32,
+        cursor: Option<&str>,
+    ) -> Result<buoy_worker::store::KeyPage, buoy_worker::store::StoreError> {
         self.0.kv().list(prefix, limit, cursor).await
     }
 }
@@ -208,16 +213,36 @@ fn bad_requests_get_4xx_with_a_stable_code() {
     let oversized = json!({"site": "demo", "message": "x".repeat(70_000)}).to_string();
     let cases: Vec<(&str, ApiRequest, u16, &str)> = vec![
         ("no content type", request(Method::Post, "/v1/tickets", &[], ticket_json().to_string().as_bytes()), 415, "unsupported_media_type"),
-        ("form encoded", request(Method::Post, "/v1/tickets", &[("content-type", "application/x-www-form-urlencoded")], b"a=b"), 415, "unsupported_media_type"),
+        (
+            "form encoded",
+            request(Method::Post, "/v1/tickets", &[("content-type", "application/x-www-form-urlencoded")], b"a=b"),
+            415,
+            "unsupported_media_type",
+        ),
         ("malformed", request(Method::Post, "/v1/tickets", &json_headers, b"{\"site\":"), 400, "malformed_json"),
         ("not utf-8", request(Method::Post, "/v1/tickets", &json_headers, b"\xff\xfe"), 400, "malformed_json"),
         // Serde refuses the shape before it descends, so no depth reaches the stack.
         ("deep nesting", request(Method::Post, "/v1/tickets", &json_headers, deep.as_bytes()), 400, "invalid_request"),
         ("unknown field", request(Method::Post, "/v1/tickets", &json_headers, with_unknown.to_string().as_bytes()), 400, "invalid_request"),
-        ("wrong field type", request(Method::Post, "/v1/tickets", &json_headers, wrong_type.to_string().as_bytes()), 400, "invalid_request"),
+        (
+            "wrong field type",
+            request(Method::Post, "/v1/tickets", &json_headers, wrong_type.to_string().as_bytes()),
+            400,
+            "invalid_request",
+        ),
         ("array body", request(Method::Post, "/v1/tickets", &json_headers, b"[]"), 400, "invalid_request"),
         ("oversized", request(Method::Post, "/v1/tickets", &json_headers, oversized.as_bytes()), 413, "payload_too_large"),
-        ("bad idempotency key", request(Method::Post, "/v1/tickets", &[("content-type", "application/json"), ("idempotency-key", "has space")], ticket_json().to_string().as_bytes()), 400, "invalid_idempotency_key"),
+        (
+            "bad idempotency key",
+            request(
+                Method::Post,
+                "/v1/tickets",
+                &[("content-type", "application/json"), ("idempotency-key", "has space")],
+                ticket_json().to_string().as_bytes(),
+            ),
+            400,
+            "invalid_idempotency_key",
+        ),
         ("unknown path", request(Method::Get, "/v1/nope", &[], b""), 404, "not_found"),
         ("wrong method", request(Method::Other, "/v1/tickets", &[], b""), 405, "method_not_allowed"),
         ("get on create", request(Method::Get, "/v1/tickets", &[], b""), 405, "method_not_allowed"),
@@ -285,7 +310,8 @@ fn the_queue_is_sorted_by_first_response_due_and_pages() {
     assert_eq!(first["tickets"].as_array().map(Vec::len), Some(2));
     let cursor = str_of(&first, "cursor").to_owned();
     assert!(!cursor.is_empty());
-    let (_, rest, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets?limit=2&cursor={cursor}"), &[("authorization", auth)], b""));
+    let (_, rest, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets?limit=2&cursor={cursor}"), &[("authorization", auth)], b""));
     assert_eq!(rest["tickets"][0]["subject"], subjects[0]);
     for bad in ["0", "101", "ten"] {
         let (status, body, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets?limit={bad}"), &[("authorization", auth)], b""));

@@ -162,7 +162,10 @@ pub fn site() -> Result<PathBuf> {
         return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
     }
     let glue = glue + "\nawait __wbg_init();\n";
-    cmd::write(&site.join("widget/app.js"), esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?)?;
+    cmd::write(
+        &site.join("widget/app.js"),
+        esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
+    )?;
     Ok(site)
 }
 

@@ -20,7 +20,10 @@ pub const SECRET_NAME: &str = "BUOY_SECRET";
 fn dev_vars(path: &std::path::Path) -> Result<String> {
     let mut text = if path.exists() { cmd::read(path)? } else { String::new() };
     let value = |text: &str, name: &str| {
-        text.lines().find_map(|l| l.strip_prefix(name)?.strip_prefix('=')).map(|v| v.trim().trim_matches('"').to_owned()).filter(|v| !v.is_empty())
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
+            .map(|v| v.trim().trim_matches('"').to_owned())
+            .filter(|v| !v.is_empty())
     };
     let mut changed = false;
     for (name, comment) in [

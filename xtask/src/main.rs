@@ -8,6 +8,9 @@
 //! - `setup`: only install what is missing.
 //! - `demo-server --port P --worker URL`: only the demo host page.
 
+// A command-line tool: printing to the terminal is its job.
+#![allow(clippy::print_stdout)]
+
 mod build;
 mod cmd;
 mod dev;

@@ -228,7 +228,11 @@ fn respond(mut stream: TcpStream, docs: &Path, worker: &str) {
     let (status, kind, body) = match std::fs::read(&file) {
         Ok(bytes) if safe => {
             let kind = content_type(&file);
-            let body = if kind.starts_with("text/html") { String::from_utf8_lossy(&bytes).replace(DEV_WORKER_ORIGIN, worker).into_bytes() } else { bytes };
+            let body = if kind.starts_with("text/html") {
+                String::from_utf8_lossy(&bytes).replace(DEV_WORKER_ORIGIN, worker).into_bytes()
+            } else {
+                bytes
+            };
             ("200 OK", kind, body)
         }
         _ => ("404 Not Found", "text/plain; charset=utf-8", b"not found".to_vec()),

@@ -82,7 +82,10 @@ pub fn ensure(need: Need) -> Result {
             return Err("Chromium is needed for the browser tests: sudo apt-get install chromium chromium-driver".into());
         }
         cmd::run(&mut cmd::command("apt-get", &["update"]))?;
-        cmd::run(cmd::command("apt-get", &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"]).env("DEBIAN_FRONTEND", "noninteractive"))?;
+        cmd::run(
+            cmd::command("apt-get", &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+        )?;
     }
     Ok(())
 }

@@ -125,14 +125,29 @@ pub fn run() -> Result {
     checks.step("format", || cargo(&["fmt", "--all", "--", "--check"]));
     checks.step("lints (host)", || cargo(&["clippy", "--workspace", "--all-targets", "--quiet", "--", "-D", "warnings"]));
     checks.step("lints (wasm32)", || {
-        cargo(&["clippy", "-p", "buoy-shared", "-p", "buoy-widget", "-p", "buoy-worker", "--target", "wasm32-unknown-unknown", "--all-targets", "--quiet", "--", "-D", "warnings"])
+        cargo(&[
+            "clippy",
+            "-p",
+            "buoy-shared",
+            "-p",
+            "buoy-widget",
+            "-p",
+            "buoy-worker",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--all-targets",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
+        ])
     });
     checks.step("docs", || cmd::run(command("cargo", &["doc", "--workspace", "--no-deps", "--quiet"]).env("RUSTDOCFLAGS", "-D warnings")));
     checks.step("host tests", || cargo(&["test", "--workspace", "--quiet"]));
     checks.step("browser tests (wasm-bindgen-test in headless Chromium)", || {
         let root = crate::root();
         cmd::run(
-            command("cargo", &["test", "--quiet", "-p", "buoy-widget", "--target", "wasm32-unknown-unknown"])
+            command("cargo", &["test", "-p", "buoy-widget", "--target", "wasm32-unknown-unknown", "--test", "web"])
                 .env("CHROMEDRIVER", "/usr/bin/chromedriver")
                 .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", root.join("widget/webdriver.json")),
         )
