@@ -115,6 +115,25 @@ test('the launcher appears without inline script and the loader needs no style e
   await context.close();
 });
 
+test('calls queued before the loader arrives run once it has loaded', async () => {
+  const context = await browser.newContext();
+  // The optional inline stub of the README, run before any page script.
+  await context.addInitScript(() => {
+    window.Buoy = window.Buoy || function () { (Buoy.q = Buoy.q || []).push(arguments); };
+    window.seen = [];
+    Buoy('on', 'ready', () => window.seen.push('ready'));
+    Buoy('on', 'open', () => window.seen.push('open'));
+    Buoy('open');
+  });
+  const page = await context.newPage();
+  await page.goto(DEMO);
+  await page.frameLocator('iframe[title="Help"]').locator('#buoy-name:focus').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'true');
+  await page.waitForFunction(() => window.seen.includes('ready'));
+  assert.deepEqual(await page.evaluate(() => window.seen), ['open', 'ready']);
+  await context.close();
+});
+
 const ticketBody = (subject) => JSON.stringify({
   site: 'demo', name: 'Grace', email: 'grace@example.com', type: 'bug', subject, message: 'The export stops at 99%.',
 });
