@@ -416,7 +416,7 @@ pub fn start() -> Result<(), JsValue> {
     };
     let location = window.location();
     let path = location.pathname()?;
-    let site = path.trim_start_matches("/widget/").trim_end_matches('/');
+    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/');
     // The loader names the host page's origin in the fragment; messages
     // are only taken from, and only sent to, that origin.
     let hash = location.hash()?;
