@@ -10,6 +10,8 @@
   var base = new URL(me.src).origin;
   var queued = (w.Buoy && w.Buoy.q) || [];
   var site = me.getAttribute('data-site');
+  // data-preload="off": fetch the panel only when it is first opened.
+  var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
   var wrap, launcher, panel, frame, ready = 0, opened = 0;
 
@@ -88,7 +90,7 @@
     root.appendChild(launcher);
     root.appendChild(panel);
     d.body.appendChild(wrap);
-    (w.requestIdleCallback || setTimeout)(mountFrame);
+    if (preload) (w.requestIdleCallback || setTimeout)(mountFrame);
   }
 
   w.addEventListener('message', function (e) {

@@ -383,6 +383,10 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             panel.host_url = field("url").and_then(|v| v.as_string());
             panel.host_title = field("title").and_then(|v| v.as_string());
             panel.focus_entry();
+            // A User Timing mark: the panel is interactive (the benchmarks read it).
+            if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = performance.mark("buoy:interactive");
+            }
         })?);
     }
     inner.borrow().render();

@@ -67,6 +67,7 @@ pub fn run() -> Result {
         vars,
         env_file: Some(&env_file),
         log: None,
+        pin_cpu: None,
         own_group: false,
     })?;
     wrangler.wait_ready(Duration::from_secs(90))?;

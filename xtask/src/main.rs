@@ -4,6 +4,8 @@
 //!   127.0.0.1:8787 and the demo host page on 127.0.0.1:8788.
 //! - `test`: every check: format, lints (host and wasm32), docs, host
 //!   tests, browser tests, the size budget, end to end under workerd.
+//! - `bench`: figures for the widget (beside real peers) and the worker
+//!   (beside a JavaScript reference), in `target/bench/results.json`.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`).
 //! - `setup`: only install what is missing.
 //! - `demo-server --port P --worker URL`: only the demo host page.
@@ -11,6 +13,7 @@
 // A command-line tool: printing to the terminal is its job.
 #![allow(clippy::print_stdout)]
 
+mod bench;
 mod build;
 mod cmd;
 mod dev;
@@ -31,7 +34,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test | build | setup | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test | bench [--report] | build | setup | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
@@ -39,6 +42,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(),
         Some("test") => test::run(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
+        Some("bench") => bench::run(),
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::all(&build::Options::dev()).map(|_| ())),
         Some("setup") => setup::ensure(setup::Need::Everything),
         Some("demo-server") => demo_server(&args[1..]),

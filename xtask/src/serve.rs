@@ -1,7 +1,7 @@
 //! Servers for development and tests: the worker under `wrangler dev`
 //! (workerd), and the demo host page on a second origin.
 
-use crate::cmd::{self, node_bin};
+use crate::cmd;
 use crate::Result;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -98,6 +98,8 @@ pub struct WranglerOptions<'a> {
     pub env_file: Option<&'a Path>,
     /// Where its output goes; the terminal when `None`.
     pub log: Option<&'a Path>,
+    /// Pin it (and workerd) to this CPU core (benchmarks).
+    pub pin_cpu: Option<u16>,
     /// Run it in a process group of its own (tests), so that stopping it
     /// by PID stops workerd and esbuild too. In development it shares the
     /// terminal's group, so Ctrl-C reaches every process at once.
@@ -113,23 +115,26 @@ impl Wrangler {
         use std::os::unix::process::CommandExt;
         let inspector = free_port()?.to_string();
         let port = options.port.to_string();
-        let mut c = node_bin(
-            "wrangler",
-            &[
-                "dev",
-                "--config",
-                &options.config.to_string_lossy(),
-                "--ip",
-                "127.0.0.1",
-                "--port",
-                &port,
-                "--inspector-port",
-                &inspector,
-                "--persist-to",
-                &options.persist_to.to_string_lossy(),
-                "--show-interactive-dev-session=false",
-            ],
-        );
+        let wrangler = crate::root().join("node_modules/.bin/wrangler").to_string_lossy().into_owned();
+        let core = options.pin_cpu.map(|c| c.to_string());
+        let mut c = match &core {
+            Some(core) => cmd::command("taskset", &["-c", core, &wrangler]),
+            None => cmd::command(&wrangler, &[]),
+        };
+        c.args([
+            "dev",
+            "--config",
+            &options.config.to_string_lossy(),
+            "--ip",
+            "127.0.0.1",
+            "--port",
+            &port,
+            "--inspector-port",
+            &inspector,
+            "--persist-to",
+            &options.persist_to.to_string_lossy(),
+            "--show-interactive-dev-session=false",
+        ]);
         for (name, value) in &options.vars {
             c.arg("--var").arg(format!("{name}:{value}"));
         }
@@ -197,13 +202,22 @@ impl Drop for Wrangler {
     }
 }
 
-/// The demo host page: a customer's site on its own origin, embedding the
-/// widget exactly as the README says, under a strict CSP that allows only
-/// the worker's origin for scripts and frames.
+/// A static server for host pages on their own origin: the demo host page
+/// (a customer's site embedding the widget exactly as the README says,
+/// under a strict CSP that allows only the worker's origin for scripts and
+/// frames), and the benchmarks' host pages (no CSP: peers need inline styles).
 #[derive(Debug)]
 pub struct DemoServer {
     port: u16,
     thread: std::thread::JoinHandle<()>,
+}
+
+/// What a [`DemoServer`] serves, and how.
+#[derive(Debug, Clone)]
+struct Site {
+    docs: PathBuf,
+    worker: String,
+    strict_csp: bool,
 }
 
 fn content_type(path: &Path) -> &'static str {
@@ -217,7 +231,8 @@ fn content_type(path: &Path) -> &'static str {
     }
 }
 
-fn respond(mut stream: TcpStream, docs: &Path, worker: &str) {
+fn respond(mut stream: TcpStream, site: &Site) {
+    let (docs, worker) = (&site.docs, site.worker.as_str());
     let mut head = [0u8; 4096];
     let n = stream.read(&mut head).unwrap_or(0);
     let request = String::from_utf8_lossy(&head[..n]);
@@ -237,29 +252,45 @@ fn respond(mut stream: TcpStream, docs: &Path, worker: &str) {
         }
         _ => ("404 Not Found", "text/plain; charset=utf-8", b"not found".to_vec()),
     };
-    let csp = format!(
-        "default-src 'self'; script-src 'self' {worker}; frame-src {worker}; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'"
-    );
+    let csp = if site.strict_csp {
+        format!(
+            "Content-Security-Policy: default-src 'self'; script-src 'self' {worker}; frame-src {worker}; style-src 'self'; \
+             img-src 'self' data:; connect-src 'self'; base-uri 'none'; object-src 'none'\r\n"
+        )
+    } else {
+        String::new()
+    };
     let header = format!(
-        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nContent-Security-Policy: {csp}\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\n{csp}Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
         body.len()
     );
     let _ = stream.write_all(header.as_bytes()).and_then(|()| stream.write_all(&body));
 }
 
 impl DemoServer {
-    /// Serves `www/demo/` on `port`, naming `worker` as the widget's origin.
+    /// Serves `www/demo/` on `port`, naming `worker` as the widget's origin,
+    /// under the strict CSP.
     ///
     /// # Errors
     /// When the port cannot be bound.
     pub fn start(port: u16, worker: &str) -> Result<Self> {
-        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("demo server on port {port}: {e}"))?;
-        let docs = crate::root().join("www/demo");
-        let worker = worker.trim_end_matches('/').to_owned();
+        Self::serve(port, Site { docs: crate::root().join("www/demo"), worker: worker.trim_end_matches('/').to_owned(), strict_csp: true })
+    }
+
+    /// Serves the folder `docs` on `port`, without a CSP.
+    ///
+    /// # Errors
+    /// When the port cannot be bound.
+    pub fn start_plain(port: u16, docs: &Path, worker: &str) -> Result<Self> {
+        Self::serve(port, Site { docs: docs.to_owned(), worker: worker.trim_end_matches('/').to_owned(), strict_csp: false })
+    }
+
+    fn serve(port: u16, site: Site) -> Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", port)).map_err(|e| format!("host page server on port {port}: {e}"))?;
         let thread = std::thread::spawn(move || {
             for stream in listener.incoming().flatten() {
-                let (docs, worker) = (docs.clone(), worker.clone());
-                std::thread::spawn(move || respond(stream, &docs, &worker));
+                let site = site.clone();
+                std::thread::spawn(move || respond(stream, &site));
             }
         });
         Ok(Self { port, thread })

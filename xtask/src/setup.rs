@@ -12,6 +12,8 @@ pub enum Need {
     Build,
     /// Build, and run the browser tests too.
     Everything,
+    /// Everything, and benchmark (load generator `wrk`, `taskset`).
+    Bench,
 }
 
 /// The version of a package in `Cargo.lock`.

@@ -1,0 +1,463 @@
+//! `cargo xtask bench`: figures, not verdicts. Builds release artifacts,
+//! measures everything on 127.0.0.1, prints one table and writes
+//! `target/bench/results.json`. Nothing here fails on a slow figure.
+
+use crate::build::{self, weigh, Options, Weight};
+use crate::cmd::{self, command, node_bin};
+use crate::serve::{self, DemoServer, Wrangler, WranglerOptions};
+use crate::setup::{self, Need};
+use crate::Result;
+use serde_json::{json, Value};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// Runs per figure in the browser.
+const RUNS: usize = 10;
+/// Seconds of load per worker endpoint.
+const LOAD_SECONDS: u32 = 8;
+/// The server's core and the load generator's core.
+const SERVER_CORE: u16 = 1;
+const LOAD_CORE: u16 = 0;
+
+/// Vendor figures that cannot be measured offline: shown apart, labelled
+/// as published, never as measured.
+const PUBLISHED: &[(&str, &str, &str)] = &[
+    (
+        "Zendesk messaging",
+        "613 KB JS on first open; 2,157 ms main thread per page",
+        "figures cited in issue #3: vendor widget download; HTTP Archive average",
+    ),
+    (
+        "Intercom",
+        "344 KB JS on first open; 1,433 ms main thread per page",
+        "figures cited in issue #3: vendor widget download; HTTP Archive average",
+    ),
+    ("Chatwoot", "170 KB JS on first open", "figure cited in issue #3: widget download"),
+    ("Help Scout", "427 ms main thread per page", "figure cited in issue #3: HTTP Archive average"),
+    ("Crisp", "33 ms main thread per page", "figure cited in issue #3: HTTP Archive average"),
+];
+
+fn stats(values: &[f64]) -> Value {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return Value::Null;
+    }
+    v.sort_by(f64::total_cmp);
+    let median = if v.len() % 2 == 1 { v[v.len() / 2] } else { (v[v.len() / 2 - 1] + v[v.len() / 2]) / 2.0 };
+    json!({ "median": median, "min": v[0], "max": v[v.len() - 1], "runs": v.len() })
+}
+
+fn fmt_ms(s: &Value) -> String {
+    match (s["median"].as_f64(), s["min"].as_f64(), s["max"].as_f64()) {
+        (Some(m), Some(lo), Some(hi)) => format!("{m:.1} ms [{lo:.1}–{hi:.1}]"),
+        _ => "n/a".into(),
+    }
+}
+
+fn ratio(a: &Value, b: &Value) -> String {
+    match (a["median"].as_f64(), b["median"].as_f64()) {
+        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => format!("{:.2}×", a / b),
+        _ => "—".into(),
+    }
+}
+
+fn kb(bytes: usize) -> String {
+    format!("{:.1} KB", bytes as f64 / 1024.0)
+}
+
+/// Copies the bench host page and bundles the peers into `dist/bench`.
+fn bench_site() -> Result<PathBuf> {
+    let root = crate::root();
+    let out = root.join("dist/bench");
+    if out.exists() {
+        std::fs::remove_dir_all(&out).map_err(|e| format!("{}: {e}", out.display()))?;
+    }
+    cmd::write(&out.join("index.html"), cmd::read(&root.join("xtask/bench/host.html"))?)?;
+    cmd::write(&out.join("demo.css"), cmd::read(&root.join("www/demo/demo.css"))?)?;
+    for peer in ["react-chat-widget", "docsearch"] {
+        let entry = root.join(format!("xtask/bench/peers/{peer}.js"));
+        cmd::run(&mut node_bin(
+            "esbuild",
+            &[
+                &entry.to_string_lossy(),
+                "--bundle",
+                "--minify",
+                "--format=iife",
+                "--target=es2019",
+                "--legal-comments=none",
+                "--define:process.env.NODE_ENV=\"production\"",
+                &format!("--outdir={}", out.join("peers").display()),
+            ],
+        ))?;
+    }
+    Ok(out)
+}
+
+/// The gzip size wrangler reports for a worker (`deploy --dry-run`).
+fn bundle_gzip_kib(config: &Path, outdir: &Path) -> Result<f64> {
+    let out = command(
+        &crate::root().join("node_modules/.bin/wrangler").to_string_lossy(),
+        &["deploy", "--dry-run", "--config", &config.to_string_lossy(), "--outdir", &outdir.to_string_lossy()],
+    )
+    .output()
+    .map_err(|e| format!("wrangler deploy --dry-run: {e}"))?;
+    let text = String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    text.split("gzip:")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|n| n.parse().ok())
+        .ok_or_else(|| format!("no gzip size in wrangler's output:\n{text}"))
+}
+
+/// One worker under wrangler dev, pinned to the server core, with a fresh KV.
+fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
+    let started = Instant::now();
+    let mut wrangler = Wrangler::start(&WranglerOptions {
+        config,
+        port: serve::free_port()?,
+        persist_to: &dir.join("state"),
+        vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
+        env_file: None,
+        log: Some(&dir.join("wrangler.log")),
+        pin_cpu: Some(SERVER_CORE),
+        own_group: true,
+    })?;
+    wrangler.wait_ready(Duration::from_secs(60))?;
+    Ok((wrangler, started.elapsed()))
+}
+
+/// Parses wrk's `--latency` report.
+fn parse_wrk(text: &str) -> Value {
+    let ms = |value: &str| -> Option<f64> {
+        let (number, unit) = value.split_at(value.find(|c: char| c.is_ascii_alphabetic())?);
+        let n: f64 = number.parse().ok()?;
+        Some(match unit {
+            "us" => n / 1000.0,
+            "ms" => n,
+            "s" => n * 1000.0,
+            "m" => n * 60_000.0,
+            _ => return None,
+        })
+    };
+    let mut out = json!({});
+    for line in text.lines() {
+        let words: Vec<&str> = line.split_whitespace().collect();
+        match words.as_slice() {
+            ["50%", v] => out["p50_ms"] = json!(ms(v)),
+            ["99%", v] => out["p99_ms"] = json!(ms(v)),
+            ["Requests/sec:", v] => out["rps"] = json!(v.parse::<f64>().ok()),
+            ["Non-2xx", "or", "3xx", "responses:", n] => out["non_2xx"] = json!(n.parse::<u64>().ok()),
+            [n, "requests", "in", ..] => out["requests"] = json!(n.parse::<u64>().ok()),
+            _ => {}
+        }
+    }
+    if out.get("non_2xx").is_none() {
+        out["non_2xx"] = json!(0);
+    }
+    out
+}
+
+fn load(url: &str, extra: &[&str]) -> Result<Value> {
+    let duration = format!("{LOAD_SECONDS}s");
+    let core = LOAD_CORE.to_string();
+    let mut args = vec!["-c", &core, "wrk", "-t1", "-c16", "-d", &duration, "--latency"];
+    args.extend_from_slice(extra);
+    args.push(url);
+    let out = command("taskset", &args).output().map_err(|e| format!("wrk: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("wrk failed: {}", String::from_utf8_lossy(&out.stderr)));
+    }
+    Ok(parse_wrk(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// Throughput, bundle and cold start of Buoy's worker and the JS reference.
+fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
+    let root = crate::root();
+    let token = cmd::random_hex(32)?;
+    let buoy_dir = dir.join("buoy-worker");
+    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site)?;
+    let ref_dir = dir.join("reference-worker");
+    let ref_main = root.join("xtask/bench/reference/worker.js");
+    let ref_config = ref_dir.join("wrangler.toml");
+    cmd::write(
+        &ref_config,
+        format!(
+            "name = \"buoy-reference\"\nmain = {:?}\ncompatibility_date = \"2026-04-26\"\n\n[[kv_namespaces]]\nbinding = \"BUOY_KV\"\n",
+            ref_main.display().to_string()
+        ),
+    )?;
+    let lua = root.join("xtask/bench/create.lua").to_string_lossy().into_owned();
+    let auth = format!("Authorization: Bearer {token}");
+    let mut out = json!({});
+    for (name, config, wdir) in [("buoy", &buoy_config, &buoy_dir), ("reference", &ref_config, &ref_dir)] {
+        let gzip = bundle_gzip_kib(config, &wdir.join("deploy"))?;
+        let (wrangler, cold) = start_worker(config, wdir, &token)?;
+        let base = wrangler.url();
+        let create = load(&format!("{base}/v1/tickets"), &["-s", &lua])?;
+        let queue = load(&format!("{base}/v1/agent/tickets?limit=50"), &["-H", &auth])?;
+        drop(wrangler);
+        eprintln!("bench: {name} worker measured");
+        out[name] = json!({ "bundle_gzip_kib": gzip, "cold_start_ms": cold.as_secs_f64() * 1000.0, "create": create, "queue": queue });
+    }
+    Ok(out)
+}
+
+/// The file behind a URL the browser fetched, for weighing.
+fn file_for(url: &str, worker: &str, host: &str, built: &build::Built, bench: &Path) -> Option<PathBuf> {
+    let (dir, path) = if let Some(path) = url.strip_prefix(worker) {
+        (&built.site, path)
+    } else {
+        (&bench.to_path_buf(), url.strip_prefix(host.trim_end_matches('/'))?)
+    };
+    let path = path.split(['?', '#']).next()?;
+    let relative = if path.ends_with('/') {
+        // The worker serves every site's panel page from widget/index.html.
+        if path.starts_with("/widget/") {
+            "widget/index.html".to_owned()
+        } else {
+            format!("{}index.html", &path[1..])
+        }
+    } else {
+        path[1..].to_owned()
+    };
+    Some(dir.join(relative))
+}
+
+fn weight_json(w: Weight) -> Value {
+    json!({ "requests": w.files, "raw": w.raw, "gzip": w.gzip, "brotli": w.brotli })
+}
+
+/// Prints the table of the last run again (`cargo xtask bench --report`).
+///
+/// # Errors
+/// When there is no readable `target/bench/results.json`.
+pub fn report() -> Result {
+    let path = crate::root().join("target/bench/results.json");
+    let results: Value = serde_json::from_str(&cmd::read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    print_table(&results);
+    Ok(())
+}
+
+/// Runs `cargo xtask bench`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn run() -> Result {
+    let started = Instant::now();
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let bench = bench_site()?;
+    let dir = crate::root().join("target/bench");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let worker_figures = workers(&built, &dir)?;
+
+    // The widget: Buoy's worker serves the loader and panel; the host pages
+    // (and the peers' bundles) come from a second origin.
+    let token = cmd::random_hex(32)?;
+    let (wrangler, _) = start_worker(
+        &serve::wrangler_config(&dir.join("widget-worker"), &built.worker_main, &built.site)?,
+        &dir.join("widget-worker"),
+        &token,
+    )?;
+    let worker = wrangler.url();
+    let host = DemoServer::start_plain(serve::free_port()?, &bench, &worker)?;
+    let buoy_launcher = "document.body.lastElementChild && document.body.lastElementChild.shadowRoot && document.body.lastElementChild.shadowRoot.querySelector('button')";
+    let plan = json!({
+        "chromium": "/usr/bin/chromium",
+        "host": host.url(),
+        "runs": RUNS,
+        "rates": [1, 4],
+        "settleMs": 1000,
+        "widgets": [
+            { "name": "none" },
+            { "name": "buoy", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo" }, "launcher": buoy_launcher, "onReady": true },
+            { "name": "buoy-cold", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo", "data-preload": "off" }, "launcher": buoy_launcher },
+            { "name": "react-chat-widget", "script": "/peers/react-chat-widget.js", "css": "/peers/react-chat-widget.css",
+              "launcher": "document.querySelector('.rcw-launcher')", "panel": "document.querySelector('.rcw-new-message')" },
+            { "name": "docsearch", "script": "/peers/docsearch.js", "css": "/peers/docsearch.css",
+              "launcher": "document.querySelector('.DocSearch-Button')", "panel": "document.querySelector('.DocSearch-Input')" },
+        ],
+    });
+    let harness = crate::root().join("xtask/bench/widgets.mjs");
+    let out = command("node", &[&harness.to_string_lossy(), &plan.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    drop(wrangler);
+    if !out.status.success() {
+        return Err("the browser benchmark failed".into());
+    }
+    let runs: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the browser benchmark printed no JSON: {e}"))?;
+    let runs = runs.as_array().cloned().unwrap_or_default();
+
+    let mut widgets = json!({});
+    for entry in &runs {
+        let (name, rate) = (entry["name"].as_str().unwrap_or(""), entry["rate"].as_u64().unwrap_or(1));
+        let list = entry["runs"].as_array().cloned().unwrap_or_default();
+        let pick = |key: &str| -> Vec<f64> { list.iter().filter_map(|r| r[key].as_f64()).collect() };
+        let first = list.first().cloned().unwrap_or(Value::Null);
+        let weigh_urls = |phase: &str| -> Result<Value> {
+            let urls: Vec<String> = first["requests"][phase]
+                .as_array()
+                .cloned()
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|u| u.as_str().map(String::from))
+                .collect();
+            let files: Vec<PathBuf> = urls.iter().filter_map(|u| file_for(u, &worker, &host.url(), &built, &bench)).collect();
+            Ok(json!({ "urls": urls, "weight": weight_json(weigh(&files)?) }))
+        };
+        widgets[name][format!("cpu{rate}x")] = json!({
+            "launcher_painted_ms": stats(&pick("launcher")),
+            "main_thread_ms": stats(&pick("mainThread")),
+            "longest_task_ms": stats(&pick("longest")),
+            "click_to_interactive_ms": stats(&pick("open")),
+        });
+        if rate == 1 {
+            widgets[name]["load"] = weigh_urls("load")?;
+            widgets[name]["open"] = weigh_urls("open")?;
+        }
+    }
+    // What the loader adds to the host page's main thread: beyond the same
+    // page without a widget, over the same window.
+    for rate in ["cpu1x", "cpu4x"] {
+        let base = widgets["none"][rate]["main_thread_ms"]["median"].as_f64().unwrap_or(0.0);
+        for name in ["buoy", "buoy-cold", "react-chat-widget", "docsearch"] {
+            if let Some(m) = widgets[name][rate]["main_thread_ms"]["median"].as_f64() {
+                widgets[name][rate]["main_thread_added_ms"] = json!(m - base);
+            }
+        }
+    }
+    let results = json!({
+        "date": cmd::probe("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default().trim(),
+        "machine": { "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0) },
+        "runs_per_figure": RUNS,
+        "weight": {
+            "buoy_loader": weight_json(weigh(&[built.site.join("buoy.js")])?),
+            "buoy_first_open": weight_json(weigh(&crate::test::FIRST_OPEN_FILES.map(|f| built.site.join(f)))?),
+            "search_index_and_articles": "n/a (issue #5)",
+        },
+        "widgets": widgets,
+        "workers": worker_figures,
+        "published": PUBLISHED.iter().map(|(who, what, source)| json!({ "who": who, "figure": what, "source": source })).collect::<Vec<_>>(),
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    let path = dir.join("results.json");
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    print_table(&results);
+    println!("\nwritten to {} in {:.0} s", path.display(), started.elapsed().as_secs_f64());
+    Ok(())
+}
+
+fn print_table(r: &Value) {
+    let w = &r["widgets"];
+    println!("\nBuoy benchmarks ({} runs per browser figure: median [min–max]; 127.0.0.1; Chromium headless)", r["runs_per_figure"]);
+    println!("\nWEIGHT (measured from the files the browser fetched)        requests       raw      gzip    brotli");
+    let row = |label: &str, v: &Value| {
+        println!(
+            "  {label:<56} {:>8} {:>9} {:>9} {:>9}",
+            v["requests"],
+            kb(v["raw"].as_u64().unwrap_or(0) as usize),
+            kb(v["gzip"].as_u64().unwrap_or(0) as usize),
+            kb(v["brotli"].as_u64().unwrap_or(0) as usize)
+        );
+    };
+    row("Buoy: before the launcher shows (buoy.js)", &w["buoy-cold"]["load"]["weight"]);
+    row("Buoy: first open of the panel (page, CSS, glue, wasm)", &w["buoy-cold"]["open"]["weight"]);
+    println!("  {:<56} the same files, fetched when the browser is idle", "Buoy: preload (default; data-preload=\"off\" skips it)");
+    row("react-chat-widget + React 17: before the launcher shows", &w["react-chat-widget"]["load"]["weight"]);
+    row("react-chat-widget: first open", &w["react-chat-widget"]["open"]["weight"]);
+    row("@docsearch/js: before the button shows", &w["docsearch"]["load"]["weight"]);
+    row("@docsearch/js: first open", &w["docsearch"]["open"]["weight"]);
+    println!("  {:<56} n/a (issue #5)", "search index and articles");
+
+    println!(
+        "\nWIDGET SPEED                   CPU  Buoy                    react-chat-widget      Buoy÷rcw  @docsearch/js          Buoy÷ds"
+    );
+    let metric = |label: &str, key: &str, buoy: &str| {
+        for rate in ["cpu1x", "cpu4x"] {
+            let b = &w[buoy][rate][key];
+            let c = &w["react-chat-widget"][rate][key];
+            let d = &w["docsearch"][rate][key];
+            println!(
+                "  {label:<28} {:>3}  {:<23} {:<22} {:>8}  {:<22} {:>7}",
+                if rate == "cpu1x" { "1×" } else { "4×" },
+                fmt_ms(b),
+                fmt_ms(c),
+                ratio(b, c),
+                fmt_ms(d),
+                ratio(b, d)
+            );
+        }
+    };
+    metric("script tag → launcher painted", "launcher_painted_ms", "buoy");
+    let added = |name: &str, rate: &str| w[name][rate]["main_thread_added_ms"].as_f64();
+    let shown = |v: Option<f64>| v.map_or("n/a".into(), |v| format!("{v:.1} ms"));
+    let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if a > 0.0 && b > 0.0 => format!("{:.2}×", a / b),
+        _ => "—".into(),
+    };
+    for (label, buoy) in [("main thread added: loader", "buoy-cold"), ("  … with the idle preload", "buoy")] {
+        for rate in ["cpu1x", "cpu4x"] {
+            let (b, c, d) = (added(buoy, rate), added("react-chat-widget", rate), added("docsearch", rate));
+            println!(
+                "  {label:<28} {:>3}  {:<23} {:<22} {:>8}  {:<22} {:>7}",
+                if rate == "cpu1x" { "1×" } else { "4×" },
+                shown(b),
+                shown(c),
+                times(b, c),
+                shown(d),
+                times(b, d)
+            );
+        }
+    }
+    metric("longest task (0: none ≥50 ms)", "longest_task_ms", "buoy");
+    metric("click → interactive, cold", "click_to_interactive_ms", "buoy-cold");
+    metric("click → interactive, preload", "click_to_interactive_ms", "buoy");
+    println!("  {:<28}      n/a (issue #5)", "search per keystroke");
+
+    println!("  (median of the same page without a widget, over the same window, subtracted; the panel's iframe shares the");
+    println!("   host's renderer here because 127.0.0.1 ports are one site; on another site it runs in its own process)");
+    println!("\nWORKER (wrangler dev → workerd, local KV; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}, {LOAD_SECONDS} s, 16 connections)");
+    println!("  {:<40} {:<20} {:<20} Buoy÷reference", "", "Buoy (Rust)", "JS reference");
+    let wk = &r["workers"];
+    for (label, key) in [("create ticket", "create"), ("agent queue (50)", "queue")] {
+        let (b, j) = (&wk["buoy"][key], &wk["reference"][key]);
+        let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
+        let lat = |v: &Value| format!("{:.1}/{:.1} ms", v["p50_ms"].as_f64().unwrap_or(f64::NAN), v["p99_ms"].as_f64().unwrap_or(f64::NAN));
+        let cpu = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{:.2} ms", 1000.0 / x));
+        let q = |a: &Value, b: &Value, k: &str| match (a[k].as_f64(), b[k].as_f64()) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+            _ => "—".into(),
+        };
+        println!("  {:<40} {:<20} {:<20} {}", format!("{label}: throughput"), rps(b), rps(j), q(b, j, "rps"));
+        println!("  {:<40} {:<20} {:<20} {}", format!("{label}: latency p50/p99"), lat(b), lat(j), q(b, j, "p50_ms"));
+        println!("  {:<40} {:<20} {:<20}", format!("{label}: CPU/req (1 ÷ 1-core req/s)"), cpu(b), cpu(j));
+        println!("  {:<40} {:<20} {:<20}", format!("{label}: non-2xx answers"), b["non_2xx"].to_string(), j["non_2xx"].to_string());
+    }
+    let f = |v: &Value, k: &str, unit: &str| v[k].as_f64().map_or("n/a".into(), |x| format!("{x:.0} {unit}"));
+    println!(
+        "  {:<40} {:<20} {:<20}",
+        "bundle, gzip (wrangler deploy --dry-run)",
+        f(&wk["buoy"], "bundle_gzip_kib", "KiB"),
+        f(&wk["reference"], "bundle_gzip_kib", "KiB")
+    );
+    println!(
+        "  {:<40} {:<20} {:<20}",
+        "cold start (wrangler spawn → first 200)",
+        f(&wk["buoy"], "cold_start_ms", "ms"),
+        f(&wk["reference"], "cold_start_ms", "ms")
+    );
+
+    println!("\nPUBLISHED (not measured here; vendor widgets that cannot run offline)");
+    for p in r["published"].as_array().into_iter().flatten() {
+        println!(
+            "  {:<20} {:<58} source: {}",
+            p["who"].as_str().unwrap_or(""),
+            p["figure"].as_str().unwrap_or(""),
+            p["source"].as_str().unwrap_or("")
+        );
+    }
+}
