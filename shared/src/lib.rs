@@ -13,12 +13,15 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "calendar")]
+pub mod calendar;
 pub mod config;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod keys;
 pub mod messages;
 pub mod problem;
+pub mod routing;
 pub mod sla;
 pub mod ticket;
 pub mod time;

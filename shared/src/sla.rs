@@ -9,11 +9,15 @@ use crate::ticket::{Priority, Segment};
 use crate::time::{Duration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-/// Counts a span of working time forward from an instant.
+/// Counts working time: forward from an instant, and between two instants.
 pub trait Calendar: core::fmt::Debug {
     /// The instant at which `span` of this calendar's working time has
     /// passed since `start`.
     fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp;
+
+    /// The working time between `from` and `to` (zero when `to` is not
+    /// after `from`), in whole seconds, rounded down.
+    fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration;
 }
 
 /// Calendar time: every hour counts, around the clock.
@@ -23,6 +27,10 @@ pub struct AlwaysOpen;
 impl Calendar for AlwaysOpen {
     fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
         start.plus(span)
+    }
+
+    fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
+        Duration::from_secs((to.as_millis() - from.as_millis()).max(0) / 1000)
     }
 }
 
@@ -122,6 +130,9 @@ mod tests {
         impl Calendar for HalfTime {
             fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
                 start.plus(Duration::from_secs(span.as_secs() * 2))
+            }
+            fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
+                Duration::from_secs((to.as_millis() - from.as_millis()) / 2000)
             }
         }
         let received = Timestamp::from_millis(0);

@@ -1,0 +1,1 @@
+//! Business calendars: being written (see the module's task).
