@@ -16,10 +16,12 @@
 #[cfg(feature = "calendar")]
 pub mod calendar;
 pub mod config;
+pub mod events;
 pub mod ids;
 #[cfg(feature = "server")]
 pub mod keys;
 pub mod messages;
+pub mod playbook;
 pub mod problem;
 pub mod routing;
 pub mod sla;

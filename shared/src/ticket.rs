@@ -2,7 +2,7 @@
 //! that exists only once it has passed validation.
 
 use crate::ids::{SiteId, TicketId, TicketRef};
-use crate::sla::{Calendar, SlaDue, SlaPolicy};
+use crate::sla::{SlaPolicy, SlaStamp};
 use crate::time::Timestamp;
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -313,6 +313,12 @@ pub struct Ticket {
     pub status: Status,
     /// Support tier working it, 1–3.
     pub tier: u8,
+    /// The group routing chose, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// Tags routing added.
+    #[serde(default)]
+    pub tags: Vec<String>,
     /// One-line summary.
     pub subject: String,
     /// The requester's words.
@@ -321,24 +327,28 @@ pub struct Ticket {
     pub context: PageContext,
     /// When it was received.
     pub created_at: Timestamp,
-    /// When its SLA targets fall due.
-    pub sla: SlaDue,
+    /// The SLA targets it was stamped with.
+    pub sla: SlaStamp,
 }
 
 /// What a validated ticket needs besides the requester's input: decided by
-/// the server, never by the requester.
+/// the server (identity, routing, policy), never by the requester.
 #[derive(Debug)]
 pub struct Stamp<'a> {
     /// The ticket's id.
     pub id: TicketId,
     /// Its requester's segment.
     pub segment: Segment,
+    /// The priority routing chose.
+    pub priority: Priority,
+    /// The group routing chose.
+    pub group: Option<String>,
+    /// The tags routing chose.
+    pub tags: Vec<String>,
     /// When it was received.
     pub now: Timestamp,
     /// The SLA policy that applies.
     pub policy: &'a SlaPolicy,
-    /// The calendar its targets count in.
-    pub calendar: &'a dyn Calendar,
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
@@ -410,18 +420,18 @@ impl NewTicket {
     }
 
     /// Validates the input and, when it passes, makes the ticket: trimmed
-    /// text, status `new`, tier 1, normal priority, SLA due times stamped
-    /// from `stamp`.
+    /// text, status `new`, tier 1, routing's priority, group and tags, and
+    /// the SLA targets of its segment and priority.
     ///
     /// # Errors
     /// Every [`FieldError`] that [`NewTicket::validate`] finds.
-    pub fn into_ticket(self, stamp: &Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
+    pub fn into_ticket(self, stamp: Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
         self.validate()?;
         let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::parse(&self.kind)) else {
             // validate() has just checked both.
             return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
         };
-        let priority = Priority::Normal;
+        let priority = stamp.priority;
         Ok(Ticket {
             id: stamp.id,
             reference: stamp.id.reference(),
@@ -432,11 +442,13 @@ impl NewTicket {
             priority,
             status: Status::New,
             tier: 1,
+            group: stamp.group,
+            tags: stamp.tags,
             subject: self.subject.trim().to_owned(),
             message: self.message.trim().to_owned(),
             context: self.context,
             created_at: stamp.now,
-            sla: stamp.policy.due(stamp.segment, priority, stamp.now, stamp.calendar),
+            sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
         })
     }
 }
@@ -444,7 +456,7 @@ impl NewTicket {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sla::AlwaysOpen;
+    use crate::sla::Metric;
     use crate::time::Duration;
 
     fn valid() -> NewTicket {
@@ -520,16 +532,18 @@ mod tests {
         let now = Timestamp::from_millis(1_796_066_258_000);
         let policy = SlaPolicy::default();
         let id = TicketId::from_bytes([7; 16]);
-        let ticket = input
-            .into_ticket(&Stamp { id, segment: Segment::Business, now, policy: &policy, calendar: &AlwaysOpen })
-            .unwrap_or_else(|e| unreachable!("{e:?}"));
+        let stamp = Stamp { id, segment: Segment::Business, priority: Priority::High, group: Some("finance".into()), tags: vec![], now, policy: &policy };
+        let ticket = input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!(ticket.subject, "Charged twice");
         assert_eq!(ticket.status, Status::New);
-        assert_eq!(ticket.priority, Priority::Normal);
+        assert_eq!(ticket.priority, Priority::High);
+        assert_eq!(ticket.group.as_deref(), Some("finance"));
         assert_eq!(ticket.tier, 1);
         assert_eq!(ticket.reference, id.reference());
-        assert_eq!(ticket.sla.first_response, now.plus(Duration::from_hours(4)));
-        assert_eq!(ticket.sla.resolution, now.plus(Duration::from_hours(24)));
+        assert_eq!(ticket.sla.started, now);
+        // Business, high: three quarters of 4 h to first response.
+        assert_eq!(ticket.sla.targets[0].metric, Metric::FirstResponse);
+        assert_eq!(ticket.sla.targets[0].span, Duration::from_hours(3));
     }
 
     #[test]

@@ -1,0 +1,339 @@
+//! A ticket's history: events stored append-only (one KV key each, never
+//! rewritten), the fold that derives the ticket's current state from its
+//! record and its events, and the sweep's decision of which events are
+//! due at an instant.
+//!
+//! Event ids are deterministic where the sweep writes them
+//! (`breach-first_response-0`, `escalate-outage.0`), so a second sweep at
+//! the same instant finds them by key and records nothing twice.
+
+use crate::playbook::{self, Playbook, ACCOUNT_MANAGER};
+use crate::sla::{self, Calendar, Clock, ClockEvent, ClockState, Metric, SlaStamp};
+use crate::ticket::{Priority, Segment, Status, Ticket};
+use crate::time::Timestamp;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// What happened.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// An agent set the requester's segment; the SLA was re-stamped.
+    SegmentChanged {
+        /// The new segment.
+        segment: Segment,
+        /// The targets it brought.
+        stamp: SlaStamp,
+        /// The agent.
+        by: String,
+    },
+    /// An escalation rule applied.
+    Escalated {
+        /// The rule's id.
+        rule: String,
+        /// The tier it moved the ticket to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<u8>,
+        /// Who it assigned the ticket to.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assign: Option<String>,
+        /// Why.
+        reason: String,
+        /// Whether it fires the `ticket.escalated` webhook.
+        #[serde(default)]
+        notify: bool,
+    },
+    /// A target passed unmet.
+    Breached {
+        /// Which target.
+        metric: Metric,
+        /// Which run of it.
+        cycle: u32,
+    },
+}
+
+/// One event of a ticket.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TicketEvent {
+    /// Unique within the ticket; the last part of its storage key.
+    pub id: String,
+    /// When it happened (a breach: the due time that passed).
+    pub at: Timestamp,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+impl TicketEvent {
+    /// The webhook event type it fires, if any.
+    pub fn webhook_type(&self) -> Option<&'static str> {
+        match &self.kind {
+            EventKind::Breached { .. } => Some("sla.breached"),
+            EventKind::Escalated { notify: true, .. } => Some("ticket.escalated"),
+            _ => None,
+        }
+    }
+}
+
+/// The id of the breach event of a target's run.
+pub fn breach_id(metric: Metric, cycle: u32) -> String {
+    format!("breach-{}-{cycle}", metric.as_str())
+}
+
+/// The id of the event of an escalation rule.
+pub fn escalation_id(rule: &str) -> String {
+    format!("escalate-{rule}")
+}
+
+/// A ticket as it stands: its record with its events folded in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TicketState {
+    /// The requester's segment.
+    pub segment: Segment,
+    /// Its priority.
+    pub priority: Priority,
+    /// Its status.
+    pub status: Status,
+    /// The support tier working it.
+    pub tier: u8,
+    /// Who it is assigned to.
+    pub assignee: Option<String>,
+    /// The SLA targets in force.
+    pub stamp: SlaStamp,
+}
+
+/// Folds events, in time order, into the ticket's record.
+pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
+    let mut state = TicketState {
+        segment: ticket.segment,
+        priority: ticket.priority,
+        status: ticket.status,
+        tier: ticket.tier,
+        assignee: None,
+        stamp: ticket.sla.clone(),
+    };
+    let mut sorted: Vec<&TicketEvent> = events.iter().collect();
+    sorted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    for event in sorted {
+        match &event.kind {
+            EventKind::SegmentChanged { segment, stamp, .. } => {
+                state.segment = *segment;
+                state.stamp = stamp.clone();
+            }
+            EventKind::Escalated { tier, assign, .. } => {
+                state.tier = tier.unwrap_or(state.tier);
+                state.assignee = assign.clone().or(state.assignee.take());
+            }
+            EventKind::Breached { .. } => {}
+        }
+    }
+    state
+}
+
+/// The events that move clocks (replies and status changes; none are
+/// recorded yet: the conversation loop brings them).
+pub fn clock_events(_events: &[TicketEvent]) -> Vec<ClockEvent> {
+    Vec::new()
+}
+
+/// The ticket's clocks at `now`, with every recorded breach kept as
+/// recorded: a later re-stamp or policy change never undoes one.
+pub fn clocks(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Vec<Clock> {
+    let state = fold(ticket, events);
+    let mut clocks = sla::clocks(&state.stamp, &clock_events(events), now, business);
+    for event in events {
+        if let EventKind::Breached { metric, cycle } = event.kind {
+            if let Some(clock) = clocks.iter_mut().find(|c| c.metric == metric && c.cycle == cycle) {
+                clock.state = ClockState::Breached;
+                clock.at = Some(event.at);
+                clock.due = Some(event.at);
+                clock.remaining = crate::time::Duration::default();
+            }
+        }
+    }
+    clocks
+}
+
+/// What the sweep must record for a ticket at `now`: each breach not yet
+/// recorded (stamped at its due time), and each escalation rule due and
+/// not yet applied while the ticket is open. `account_manager` resolves to
+/// `account_manager` (the requester's named manager), none until the
+/// requester's identity is verified.
+pub fn due_events(
+    ticket: &Ticket,
+    events: &[TicketEvent],
+    now: Timestamp,
+    business: &dyn Calendar,
+    playbooks: &BTreeMap<String, Playbook>,
+    account_manager: Option<&str>,
+) -> Vec<TicketEvent> {
+    let recorded = |id: &str| events.iter().any(|e| e.id == id);
+    let state = fold(ticket, events);
+    let mut out = Vec::new();
+    for clock in sla::clocks(&state.stamp, &clock_events(events), now, business) {
+        let id = breach_id(clock.metric, clock.cycle);
+        if let (ClockState::Breached, Some(at)) = (clock.state, clock.at) {
+            if !recorded(&id) {
+                out.push(TicketEvent { id, at, kind: EventKind::Breached { metric: clock.metric, cycle: clock.cycle } });
+            }
+        }
+    }
+    if state.status.is_open() {
+        for due in playbook::escalations(playbooks, ticket.kind, state.segment, ticket.created_at) {
+            let id = escalation_id(&due.rule);
+            if due.due > now || recorded(&id) {
+                continue;
+            }
+            let (assign, reason) = match due.assign.as_deref() {
+                Some(ACCOUNT_MANAGER) => match account_manager {
+                    Some(manager) => (Some(manager.to_owned()), due.reason),
+                    None => (None, format!("{} (no named account manager: the requester is not verified)", due.reason)),
+                },
+                _ => (due.assign, due.reason),
+            };
+            out.push(TicketEvent { id, at: due.due, kind: EventKind::Escalated { rule: due.rule, tier: due.tier, assign, reason, notify: due.notify } });
+        }
+    }
+    out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    out
+}
+
+/// When the sweep should next look at a ticket: the earliest due time of a
+/// running clock or of an escalation not yet applied; `None` when nothing
+/// is left to watch.
+pub fn next_check(
+    ticket: &Ticket,
+    events: &[TicketEvent],
+    now: Timestamp,
+    business: &dyn Calendar,
+    playbooks: &BTreeMap<String, Playbook>,
+) -> Option<Timestamp> {
+    let state = fold(ticket, events);
+    let clock_due = sla::next_due(&clocks(ticket, events, now, business));
+    let escalation_due = state.status.is_open().then(|| {
+        playbook::escalations(playbooks, ticket.kind, state.segment, ticket.created_at)
+            .into_iter()
+            .filter(|d| !events.iter().any(|e| e.id == escalation_id(&d.rule)))
+            .map(|d| d.due)
+            .min()
+    });
+    [clock_due, escalation_due.flatten()].into_iter().flatten().min()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TicketId;
+    use crate::sla::{AlwaysOpen, SlaPolicy};
+    use crate::ticket::{NewTicket, Stamp};
+
+    fn t(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn ticket(kind: &str, segment: Segment) -> Ticket {
+        let input = NewTicket {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            kind: kind.into(),
+            subject: "s".into(),
+            message: "m".into(),
+            ..NewTicket::default()
+        };
+        let policy = SlaPolicy::default();
+        let stamp = Stamp {
+            id: TicketId::from_bytes([1; 16]),
+            segment,
+            priority: Priority::Normal,
+            group: None,
+            tags: vec![],
+            now: t("2026-11-30T10:00:00Z"),
+            policy: &policy,
+        };
+        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    fn books() -> BTreeMap<String, Playbook> {
+        serde_json::from_str(
+            r#"{ "password_reset": { "escalate": [{ "after": "10m", "tier": 2, "reason": "Not solved in 10 minutes" }] },
+                 "any": { "escalate": [{ "segment": ["enterprise"], "assign": "account_manager", "notify": true, "reason": "Enterprise" }] } }"#,
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn ids(events: &[TicketEvent]) -> Vec<(String, String)> {
+        events.iter().map(|e| (e.id.clone(), e.at.to_string())).collect()
+    }
+
+    #[test]
+    fn the_sweep_records_breaches_at_their_due_time_and_only_once() {
+        let ticket = ticket("bug", Segment::Enterprise);
+        let now = t("2026-11-30T18:00:00Z");
+        let due = due_events(&ticket, &[], now, &AlwaysOpen, &books(), None);
+        assert_eq!(
+            ids(&due),
+            [
+                ("escalate-any.0".into(), "2026-11-30T10:00:00.000Z".into()),
+                ("breach-first_response-0".into(), "2026-11-30T11:00:00.000Z".into()),
+                ("breach-resolution-0".into(), "2026-11-30T14:00:00.000Z".into()),
+            ]
+        );
+        // A second sweep, at the same instant or later, finds them recorded.
+        assert_eq!(due_events(&ticket, &due, now, &AlwaysOpen, &books(), None), []);
+        assert_eq!(due_events(&ticket, &due, t("2026-12-01T00:00:00Z"), &AlwaysOpen, &books(), None), []);
+        assert_eq!(due.iter().filter_map(TicketEvent::webhook_type).collect::<Vec<_>>(), ["ticket.escalated", "sla.breached", "sla.breached"]);
+    }
+
+    #[test]
+    fn escalations_apply_when_due_and_fold_into_the_tier() {
+        let ticket = ticket("password_reset", Segment::Free);
+        assert_eq!(due_events(&ticket, &[], t("2026-11-30T10:09:59Z"), &AlwaysOpen, &books(), None), []);
+        let due = due_events(&ticket, &[], t("2026-11-30T10:10:00Z"), &AlwaysOpen, &books(), None);
+        assert_eq!(ids(&due), [("escalate-password_reset.0".into(), "2026-11-30T10:10:00.000Z".into())]);
+        assert_eq!(due[0].webhook_type(), None, "notify is off for this rule");
+        assert_eq!(fold(&ticket, &due).tier, 2);
+        assert_eq!(next_check(&ticket, &[], t("2026-11-30T10:00:00Z"), &AlwaysOpen, &books()), Some(t("2026-11-30T10:10:00Z")));
+        assert_eq!(next_check(&ticket, &due, t("2026-11-30T10:10:00Z"), &AlwaysOpen, &books()), Some(t("2026-12-01T10:00:00Z")));
+    }
+
+    #[test]
+    fn the_account_manager_is_named_only_when_known() {
+        let ticket = ticket("billing", Segment::Enterprise);
+        let now = t("2026-11-30T10:00:30Z");
+        let unknown = due_events(&ticket, &[], now, &AlwaysOpen, &books(), None);
+        let EventKind::Escalated { assign, reason, .. } = &unknown[0].kind else { unreachable!() };
+        assert_eq!(assign, &None);
+        assert!(reason.contains("not verified"));
+        let known = due_events(&ticket, &[], now, &AlwaysOpen, &books(), Some("Maria"));
+        assert_eq!(fold(&ticket, &known).assignee.as_deref(), Some("Maria"));
+    }
+
+    #[test]
+    fn a_restamp_moves_due_times_but_never_undoes_a_recorded_breach() {
+        let ticket = ticket("bug", Segment::Free);
+        let policy = SlaPolicy::default();
+        let breach = TicketEvent { id: breach_id(Metric::FirstResponse, 0), at: t("2026-12-01T10:00:00Z"), kind: EventKind::Breached { metric: Metric::FirstResponse, cycle: 0 } };
+        // Re-stamped as enterprise later; enterprise resolution (4 h) is long past.
+        let restamp = TicketEvent {
+            id: "segment-1".into(),
+            at: t("2026-12-01T12:00:00Z"),
+            kind: EventKind::SegmentChanged { segment: Segment::Business, stamp: policy.stamp(Segment::Business, Priority::Normal, ticket.created_at), by: "Dana".into() },
+        };
+        let events = [breach.clone(), restamp];
+        let state = fold(&ticket, &events);
+        assert_eq!(state.segment, Segment::Business);
+        let clocks = clocks(&ticket, &events, t("2026-12-01T13:00:00Z"), &AlwaysOpen);
+        let first = clocks.iter().find(|c| c.metric == Metric::FirstResponse).copied();
+        assert_eq!(first.map(|c| (c.state, c.at)), Some((ClockState::Breached, Some(breach.at))), "the recorded breach stands");
+        let resolution = clocks.iter().find(|c| c.metric == Metric::Resolution).copied();
+        assert_eq!(resolution.and_then(|c| c.due), Some(t("2026-12-01T10:00:00Z")), "business 24 h, calendar hours here");
+    }
+
+    #[test]
+    fn events_round_trip_as_json() {
+        let event = TicketEvent { id: "escalate-outage.0".into(), at: t("2026-11-30T10:00:00Z"), kind: EventKind::Escalated { rule: "outage.0".into(), tier: Some(2), assign: None, reason: "Outage".into(), notify: true } };
+        let text = serde_json::to_string(&event).unwrap_or_default();
+        assert!(text.contains(r#""kind":"escalated""#), "{text}");
+        assert_eq!(serde_json::from_str::<TicketEvent>(&text).ok(), Some(event));
+    }
+}
