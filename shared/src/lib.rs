@@ -27,3 +27,5 @@ pub mod routing;
 pub mod sla;
 pub mod ticket;
 pub mod time;
+#[cfg(feature = "server")]
+pub mod webhook;
