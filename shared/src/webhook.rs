@@ -11,51 +11,14 @@
 use crate::events::{EventKind, TicketEvent};
 use crate::ticket::Ticket;
 use crate::time::{Duration, Timestamp};
-use serde::{Deserialize, Serialize};
+pub use crate::config::{Format, WebhookConfig};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "buoy-signature";
 /// The header that carries the event id.
 pub const EVENT_ID_HEADER: &str = "buoy-event-id";
-/// The event types a webhook can subscribe to (so far).
-pub const EVENT_TYPES: &[&str] = &["sla.breached", "ticket.escalated"];
 /// How many times a delivery is tried before it is given up (and logged).
 pub const MAX_ATTEMPTS: u32 = 8;
-
-/// The body's shape.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Format {
-    /// Buoy's JSON event.
-    #[default]
-    Json,
-    /// A Slack incoming-webhook message (`{"text": …}`).
-    Slack,
-}
-
-/// A `[[webhooks]]` entry of `buoy.toml`. The URL is a secret too (Slack's
-/// URLs grant posting), so both are named, not written here.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct WebhookConfig {
-    /// The secret that holds the receiver's URL.
-    pub url_secret: String,
-    /// The secret that signs deliveries.
-    pub signing_secret: String,
-    /// The event types to send (all when empty).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub events: Vec<String>,
-    /// The body's shape.
-    #[serde(default)]
-    pub format: Format,
-}
-
-impl WebhookConfig {
-    /// Whether this webhook wants events of this type.
-    pub fn wants(&self, event_type: &str) -> bool {
-        self.events.is_empty() || self.events.iter().any(|e| e == event_type)
-    }
-}
 
 /// The event id of a ticket event, stable across retries.
 pub fn event_id(ticket: &Ticket, event: &TicketEvent) -> String {
