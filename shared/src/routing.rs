@@ -1,1 +1,1102 @@
-//! Routing rules: being written (see the module's task).
+//! Routing: which group a ticket goes to, how urgent it is and how it is
+//! tagged, decided from its type, segment, language and wording.
+//!
+//! Two parts, both pure:
+//!
+//! 1. **Rules** from `buoy.toml` (`[[routing]]`, see [`RoutingRule`]), checked
+//!    once by [`validate_rules`] and applied by [`route`]. A rule matches when
+//!    every condition it gives holds; within one condition any listed value
+//!    will do. Every matching rule applies, in file order: the first group
+//!    set wins, the highest priority set wins (`urgent > high > normal >
+//!    low`; a ticket no rule gives a priority starts `normal`), and tags are
+//!    added in order without repeats.
+//! 2. **The urgency detector**, [`urgency`], which reads the subject and the
+//!    message and may then *raise* the priority, never lower it:
+//!
+//!    | found | priority at least |
+//!    |---|---|
+//!    | urgent wording and a strongly negative tone | `urgent` |
+//!    | urgent wording in an `outage` ticket | `urgent` |
+//!    | urgent wording | `high` |
+//!    | a strongly negative tone | `high` |
+//!
+//! # Words
+//!
+//! Text is split into words at every ASCII character that is not a letter
+//! or a digit. An apostrophe (`'`, `’` or `ʼ`) between two word characters
+//! belongs to the word, and the three are treated as the same character.
+//! Other characters beyond ASCII are word characters (so `café` is one
+//! word), except the common punctuation, space and emoji ranges. Words are
+//! compared with ASCII case folding only: `REFUND` matches `refund`, but
+//! `RÜCKERSTATTUNG` does not match `rückerstattung` (no Unicode case tables
+//! reach the widget).
+//!
+//! A keyword or lexicon entry matches **whole words**: `refund` matches
+//! "Refund please" and "refund?" but not "refunded" or "refunds"; list every
+//! form you want. A phrase (`"credit card"`) matches its words in sequence,
+//! whatever separates them except a clause break (`. , ; : ! ?`, a new line,
+//! `…`): `"log in"` matches "log-in" and "log  in" but not "log. In". The
+//! subject and the message are searched separately; no phrase spans both.
+//!
+//! # Urgent wording
+//!
+//! [`URGENT_WORDS`] lists the words and phrases that make a ticket urgent:
+//! "urgent", "urgently", "asap", "immediately", "emergency", "critical",
+//! "outage", "is down", "are down", "went down", "cannot log in", "can't log
+//! in", "cannot sign in", "can't sign in", "locked out", "data loss",
+//! "security breach", "hacked", "production", "right now". Bare "down" is
+//! not in the list: "scroll down" and "drop-down menu" are not emergencies.
+//! An entry does not count when one of [`URGENCY_NEGATORS`] ("not", "no",
+//! "isn't", "aren't", "wasn't", "nothing") stands at most
+//! [`NEGATION_WINDOW`] words before it in the same clause: "this is not
+//! urgent", "no emergency". "Cannot" and "doesn't" are deliberately not
+//! negators here: "cannot reach production" is urgent.
+//!
+//! # Tone
+//!
+//! The negative score adds up, for every occurrence:
+//!
+//! - the weight of each word of [`NEGATIVE_WORDS`] (3: "furious",
+//!   "unacceptable", "lawyer", "lawsuit", "scam"; 2: "angry", "terrible",
+//!   "horrible", "awful", "worst", "frustrated", "frustrating", "ridiculous",
+//!   "useless", "pathetic", "fed up"; 1: "disappointed", "annoyed", "bad",
+//!   "cancel"), unless negated ("not bad", "I'm not angry");
+//! - the weight of each word of [`NEGATED_POSITIVE_WORDS`] when negated
+//!   ("not happy" 2, "not satisfied" 2, "not acceptable" 3, "not ok" 1,
+//!   "not okay" 1, "not good" 1, "not helpful" 1); un-negated, they count
+//!   nothing (praise does not cancel anger);
+//!
+//! where a word is negated when one of [`NEGATORS`] stands at most
+//! [`NEGATION_WINDOW`] (2) words before it in the same clause ("not very
+//! happy" is negated, "No. I am furious" is not). Then, once each:
+//!
+//! - [`SHOUTING_WEIGHT`] (2) for shouting: a run of at least
+//!   [`SHOUTING_RUN`] (3) words in capitals with at least
+//!   [`SHOUTING_MIN_LETTERS`] (3) letters each ("THIS IS NOT WORKING"). Short
+//!   words in capitals ("IS", "I") and words without letters ("500") neither
+//!   count nor break a run; a word with a lowercase letter breaks it;
+//! - [`EXCLAMATION_WEIGHT`] (1) for two or more exclamation marks in a row
+//!   (`!!`).
+//!
+//! A score of [`STRONGLY_NEGATIVE`] (4) or more is a strongly negative tone:
+//! "furious" with "!!", "terrible, worst support", or shouting with "angry".
+//!
+//! ```
+//! use buoy_shared::routing::{route, Actions, Conditions, RoutingInput, RoutingRule};
+//! use buoy_shared::ticket::{Priority, Segment, TicketType};
+//!
+//! let rules = [RoutingRule {
+//!     name: "billing to finance".into(),
+//!     when: Conditions { kind: vec![TicketType::Billing], ..Default::default() },
+//!     then: Actions { group: Some("finance".into()), tags: vec!["billing".into()], ..Default::default() },
+//! }];
+//! let input = RoutingInput {
+//!     kind: TicketType::Billing,
+//!     segment: Segment::Business,
+//!     locale: Some("de-CH"),
+//!     subject: "Charged twice",
+//!     message: "Please refund ASAP.",
+//! };
+//! let routed = route(&rules, &input);
+//! assert_eq!(routed.group.as_deref(), Some("finance"));
+//! assert_eq!(routed.priority, Priority::High);
+//! assert_eq!(
+//!     routed.reasons,
+//!     [r#"rule "billing to finance" matched"#, r#"urgent wording: "asap""#, "priority raised to high: urgent wording"],
+//! );
+//! ```
+
+use crate::ticket::{Priority, Segment, TicketType};
+use core::fmt;
+use serde::{Deserialize, Serialize};
+
+/// Longest keyword, tag or group name, in characters.
+pub const MAX_LABEL: usize = 64;
+
+/// Words and phrases that make a ticket urgent (lowercase; matched as whole
+/// words, case-insensitively, with apostrophes normalised).
+pub const URGENT_WORDS: &[&str] = &[
+    "urgent",
+    "urgently",
+    "asap",
+    "immediately",
+    "emergency",
+    "critical",
+    "outage",
+    "is down",
+    "are down",
+    "went down",
+    "cannot log in",
+    "can't log in",
+    "cannot sign in",
+    "can't sign in",
+    "locked out",
+    "data loss",
+    "security breach",
+    "hacked",
+    "production",
+    "right now",
+];
+
+/// Words that cancel a following entry of [`URGENT_WORDS`] ("not urgent").
+pub const URGENCY_NEGATORS: &[&str] = &["not", "no", "isn't", "aren't", "wasn't", "nothing"];
+
+/// Negative words and phrases with their weights; each occurrence that is
+/// not negated adds its weight to the negative score.
+pub const NEGATIVE_WORDS: &[(&str, i32)] = &[
+    ("furious", 3),
+    ("unacceptable", 3),
+    ("lawyer", 3),
+    ("lawsuit", 3),
+    ("scam", 3),
+    ("angry", 2),
+    ("terrible", 2),
+    ("horrible", 2),
+    ("awful", 2),
+    ("worst", 2),
+    ("frustrated", 2),
+    ("frustrating", 2),
+    ("ridiculous", 2),
+    ("useless", 2),
+    ("pathetic", 2),
+    ("fed up", 2),
+    ("disappointed", 1),
+    ("annoyed", 1),
+    ("bad", 1),
+    ("cancel", 1),
+];
+
+/// Positive words that count as negative, with these weights, when negated
+/// ("not happy"); un-negated they count nothing.
+pub const NEGATED_POSITIVE_WORDS: &[(&str, i32)] =
+    &[("happy", 2), ("satisfied", 2), ("acceptable", 3), ("ok", 1), ("okay", 1), ("good", 1), ("helpful", 1)];
+
+/// Words that negate a following tone word ("not bad", "not happy").
+pub const NEGATORS: &[&str] =
+    &["not", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "aren't", "weren't", "won't", "wouldn't", "hardly"];
+
+/// How many words before a tone or urgent word a negator may stand, within
+/// the same clause ("not very happy").
+pub const NEGATION_WINDOW: usize = 2;
+
+/// Added once when the text shouts (see [`SHOUTING_RUN`]).
+pub const SHOUTING_WEIGHT: i32 = 2;
+
+/// How many words in capitals in a row make shouting.
+pub const SHOUTING_RUN: usize = 3;
+
+/// How many capital letters a word needs to count towards shouting.
+pub const SHOUTING_MIN_LETTERS: usize = 3;
+
+/// Added once when the text has two or more exclamation marks in a row.
+pub const EXCLAMATION_WEIGHT: i32 = 1;
+
+/// The negative score from which the tone is strongly negative.
+pub const STRONGLY_NEGATIVE: i32 = 4;
+
+/// One `[[routing]]` table of `buoy.toml`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RoutingRule {
+    /// Unique; named in reasons and errors.
+    pub name: String,
+    /// When the rule applies: every condition given must hold.
+    #[serde(default)]
+    pub when: Conditions,
+    /// What the rule does to a matching ticket.
+    #[serde(default)]
+    pub then: Actions,
+}
+
+/// The conditions of a rule (`when.*`). An empty list is no condition; each
+/// non-empty list must hold (AND), by any one of its values (OR).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conditions {
+    /// `when.type`: the ticket's type is one of these.
+    #[serde(rename = "type", default, skip_serializing_if = "Vec::is_empty")]
+    pub kind: Vec<TicketType>,
+    /// `when.segment`: the requester's segment is one of these.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segment: Vec<Segment>,
+    /// `when.language`: the primary subtag of the requester's locale is one
+    /// of these, ignoring ASCII case (`de` matches `de-CH` and `DE`). A
+    /// ticket without a locale matches no language.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub language: Vec<String>,
+    /// `when.keywords`: one of these words or phrases occurs, as whole
+    /// words and ignoring ASCII case, in the subject or the message.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub keywords: Vec<String>,
+}
+
+impl Conditions {
+    /// Whether no condition is given (such a rule would match every ticket).
+    pub fn is_empty(&self) -> bool {
+        self.kind.is_empty() && self.segment.is_empty() && self.language.is_empty() && self.keywords.is_empty()
+    }
+}
+
+/// What a matching rule does (`then.*`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actions {
+    /// `then.group`: the group to assign, unless an earlier matching rule set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
+    /// `then.priority`: the priority to set; the highest set by any matching rule wins.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Priority>,
+    /// `then.tags`: tags to add (lowercase slugs), without repeats.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tags: Vec<String>,
+}
+
+impl Actions {
+    /// Whether the rule would do nothing.
+    pub fn is_empty(&self) -> bool {
+        self.group.is_none() && self.priority.is_none() && self.tags.is_empty()
+    }
+}
+
+/// What is wrong with the routing rules, and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RoutingError {
+    /// The field, as a path such as `routing[2].then.tags[0]`.
+    pub field: String,
+    /// What is expected there.
+    pub message: String,
+}
+
+impl fmt::Display for RoutingError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+impl std::error::Error for RoutingError {}
+
+/// Checks what the types alone cannot: names present and unique, at least
+/// one condition and one action per rule, well-formed languages, keywords,
+/// group names and tags.
+///
+/// # Errors
+/// A [`RoutingError`] naming the first faulty field, such as
+/// `routing[2].then.tags[0]`, and what is expected there.
+pub fn validate_rules(rules: &[RoutingRule]) -> Result<(), RoutingError> {
+    let fail = |field: String, message: String| Err(RoutingError { field, message });
+    for (i, rule) in rules.iter().enumerate() {
+        let at = format!("routing[{i}]");
+        let name = rule.name.trim();
+        if name.is_empty() {
+            return fail(format!("{at}.name"), "must not be empty".into());
+        }
+        if let Some(j) = rules.iter().take(i).position(|other| other.name.trim() == name) {
+            return fail(format!("{at}.name"), format!("routing[{j}] already has this name; names must be unique"));
+        }
+        let when = &rule.when;
+        if when.is_empty() {
+            return fail(
+                format!("{at}.when"),
+                "give at least one condition (when.type, when.segment, when.language or when.keywords); \
+                 a rule without conditions would match every ticket"
+                    .into(),
+            );
+        }
+        for (k, language) in when.language.iter().enumerate() {
+            if !(2..=3).contains(&language.len()) || !language.bytes().all(|c| c.is_ascii_alphabetic()) {
+                return fail(format!("{at}.when.language[{k}]"), "expected a language code of 2-3 ASCII letters, such as \"de\"".into());
+            }
+        }
+        for (k, keyword) in when.keywords.iter().enumerate() {
+            if words(keyword).next().is_none() {
+                return fail(format!("{at}.when.keywords[{k}]"), "must contain a word (letters or digits)".into());
+            }
+            if keyword.chars().count() > MAX_LABEL {
+                return fail(format!("{at}.when.keywords[{k}]"), format!("at most {MAX_LABEL} characters"));
+            }
+        }
+        let then = &rule.then;
+        if then.is_empty() {
+            return fail(format!("{at}.then"), "set at least one of then.group, then.priority or then.tags".into());
+        }
+        if let Some(group) = &then.group {
+            if group.trim().is_empty() {
+                return fail(format!("{at}.then.group"), "must not be empty".into());
+            }
+            if group.chars().count() > MAX_LABEL {
+                return fail(format!("{at}.then.group"), format!("at most {MAX_LABEL} characters"));
+            }
+        }
+        for (k, tag) in then.tags.iter().enumerate() {
+            if !is_tag(tag) {
+                return fail(
+                    format!("{at}.then.tags[{k}]"),
+                    format!("expected a lowercase slug of 1-{MAX_LABEL} characters: a-z, 0-9, '-' or '_'"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `tag` is a lowercase slug: 1–[`MAX_LABEL`] of `a-z`, `0-9`, `-`, `_`.
+pub fn is_tag(tag: &str) -> bool {
+    (1..=MAX_LABEL).contains(&tag.len()) && tag.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'-' || c == b'_')
+}
+
+/// What [`route`] looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RoutingInput<'a> {
+    /// The ticket's type.
+    pub kind: TicketType,
+    /// The requester's segment.
+    pub segment: Segment,
+    /// The requester's locale, a BCP 47 tag such as `de-CH`, if known.
+    pub locale: Option<&'a str>,
+    /// The ticket's subject.
+    pub subject: &'a str,
+    /// The ticket's message.
+    pub message: &'a str,
+}
+
+/// What [`route`] decided, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Routed {
+    /// The group set by the first matching rule that sets one.
+    pub group: Option<String>,
+    /// The priority: the highest set by the rules (else `normal`), then
+    /// perhaps raised by the urgency detector.
+    pub priority: Priority,
+    /// The tags of every matching rule, in rule order, without repeats.
+    pub tags: Vec<String>,
+    /// Each decision in plain English, for agents, such as
+    /// `rule "billing to finance" matched` or `urgent wording: "outage", "asap"`.
+    pub reasons: Vec<String>,
+}
+
+/// What the urgency detector found in a text.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Urgency {
+    /// The entries of [`URGENT_WORDS`] found, in order of first appearance, once each.
+    pub urgent_words: Vec<&'static str>,
+    /// How negative the tone is; [`STRONGLY_NEGATIVE`] or more is strongly negative.
+    pub negative_score: i32,
+}
+
+impl Urgency {
+    /// Whether any urgent wording was found.
+    pub fn is_urgent(&self) -> bool {
+        !self.urgent_words.is_empty()
+    }
+
+    /// Whether the tone is strongly negative.
+    pub fn is_strongly_negative(&self) -> bool {
+        self.negative_score >= STRONGLY_NEGATIVE
+    }
+}
+
+/// Routes a ticket: applies every matching rule in order, then lets the
+/// urgency detector raise the priority (see the module docs). The detector
+/// reads the subject and the message as [`urgency`] reads them joined by a
+/// new line. Run [`validate_rules`] first: a rule without conditions
+/// matches every ticket.
+pub fn route(rules: &[RoutingRule], input: &RoutingInput<'_>) -> Routed {
+    let mut tokens: Vec<Token<'_>> = words(input.subject).collect();
+    let message_start = tokens.len();
+    tokens.extend(words(input.message));
+    if let Some(first) = tokens.get_mut(message_start) {
+        first.break_before = true;
+    }
+
+    let mut group = None;
+    let mut rule_priority: Option<Priority> = None;
+    let mut tags: Vec<String> = Vec::new();
+    let mut reasons = Vec::new();
+    for rule in rules.iter().filter(|rule| rule_matches(&rule.when, input, &tokens)) {
+        reasons.push(format!("rule \"{}\" matched", rule.name));
+        if group.is_none() {
+            group.clone_from(&rule.then.group);
+        }
+        if let Some(p) = rule.then.priority {
+            rule_priority = Some(rule_priority.map_or(p, |q| higher(p, q)));
+        }
+        for tag in &rule.then.tags {
+            if !tags.contains(tag) {
+                tags.push(tag.clone());
+            }
+        }
+    }
+
+    let mut priority = rule_priority.unwrap_or(Priority::Normal);
+    let found = detect(&tokens, input.subject.contains("!!") || input.message.contains("!!"));
+    if found.is_urgent() {
+        let quoted: Vec<String> = found.urgent_words.iter().map(|w| format!("\"{w}\"")).collect();
+        reasons.push(format!("urgent wording: {}", quoted.join(", ")));
+    }
+    if found.is_strongly_negative() {
+        reasons.push(format!("strongly negative tone (score {})", found.negative_score));
+    }
+    let (floor, why) = match (found.is_urgent(), found.is_strongly_negative()) {
+        (true, true) => (Some(Priority::Urgent), "urgent wording with a strongly negative tone"),
+        (true, false) if input.kind == TicketType::Outage => (Some(Priority::Urgent), "urgent wording in an outage ticket"),
+        (true, false) => (Some(Priority::High), "urgent wording"),
+        (false, true) => (Some(Priority::High), "strongly negative tone"),
+        (false, false) => (None, ""),
+    };
+    if let Some(floor) = floor {
+        if rank(floor) > rank(priority) {
+            priority = floor;
+            reasons.push(format!("priority raised to {floor}: {why}"));
+        }
+    }
+    Routed { group, priority, tags, reasons }
+}
+
+/// Reads a text for urgent wording and a negative tone (see the module docs
+/// for the lexicon and the weights).
+pub fn urgency(text: &str) -> Urgency {
+    let tokens: Vec<Token<'_>> = words(text).collect();
+    detect(&tokens, text.contains("!!"))
+}
+
+fn detect(tokens: &[Token<'_>], exclamations: bool) -> Urgency {
+    let mut found = Urgency::default();
+    for at in 0..tokens.len() {
+        for &entry in URGENT_WORDS {
+            if phrase_at(tokens, at, entry) && !negated(tokens, at, URGENCY_NEGATORS) && !found.urgent_words.contains(&entry) {
+                found.urgent_words.push(entry);
+            }
+        }
+        for &(entry, weight) in NEGATIVE_WORDS {
+            if phrase_at(tokens, at, entry) && !negated(tokens, at, NEGATORS) {
+                found.negative_score += weight;
+            }
+        }
+        for &(entry, weight) in NEGATED_POSITIVE_WORDS {
+            if phrase_at(tokens, at, entry) && negated(tokens, at, NEGATORS) {
+                found.negative_score += weight;
+            }
+        }
+    }
+    if shouts(tokens) {
+        found.negative_score += SHOUTING_WEIGHT;
+    }
+    if exclamations {
+        found.negative_score += EXCLAMATION_WEIGHT;
+    }
+    found
+}
+
+fn rule_matches(when: &Conditions, input: &RoutingInput<'_>, tokens: &[Token<'_>]) -> bool {
+    let language = input.locale.map(primary_language).filter(|l| !l.is_empty());
+    (when.kind.is_empty() || when.kind.contains(&input.kind))
+        && (when.segment.is_empty() || when.segment.contains(&input.segment))
+        && (when.language.is_empty() || language.is_some_and(|l| when.language.iter().any(|w| w.trim().eq_ignore_ascii_case(l))))
+        && (when.keywords.is_empty() || when.keywords.iter().any(|k| (0..tokens.len()).any(|at| phrase_at(tokens, at, k))))
+}
+
+/// The primary language subtag of a locale: `de` for `de-CH` or `de_CH`.
+fn primary_language(locale: &str) -> &str {
+    locale.trim().split(['-', '_']).next().unwrap_or_default()
+}
+
+/// Orders priorities by urgency (`Priority`'s own order is declaration order,
+/// most urgent first).
+const fn rank(priority: Priority) -> u8 {
+    match priority {
+        Priority::Low => 0,
+        Priority::Normal => 1,
+        Priority::High => 2,
+        Priority::Urgent => 3,
+    }
+}
+
+fn higher(a: Priority, b: Priority) -> Priority {
+    if rank(a) >= rank(b) {
+        a
+    } else {
+        b
+    }
+}
+
+/// A word of a text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Token<'a> {
+    /// The word as written, apostrophes included.
+    text: &'a str,
+    /// Whether a clause break (`. , ; : ! ?`, new line, `…`) stands between
+    /// this word and the one before.
+    break_before: bool,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    Word,
+    Apostrophe,
+    Break,
+    Space,
+}
+
+fn class(c: char) -> Class {
+    match c {
+        'a'..='z' | 'A'..='Z' | '0'..='9' => Class::Word,
+        '\'' | '\u{2019}' | '\u{02BC}' => Class::Apostrophe,
+        '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '\u{2026}' | '\u{00A1}' | '\u{00BF}' => Class::Break,
+        // The rest of ASCII; Latin-1 punctuation and spaces; general punctuation
+        // (dashes, quotes, spaces); CJK punctuation; BOM and variation selectors;
+        // symbols and emoji.
+        '\0'..='\u{7F}'
+        | '\u{80}'..='\u{BF}'
+        | '\u{D7}'
+        | '\u{F7}'
+        | '\u{2000}'..='\u{206F}'
+        | '\u{2190}'..='\u{2BFF}'
+        | '\u{3000}'..='\u{303F}'
+        | '\u{FE00}'..='\u{FE0F}'
+        | '\u{FEFF}'
+        | '\u{1F000}'..='\u{1FAFF}' => Class::Space,
+        _ => Class::Word,
+    }
+}
+
+/// The words of `text`, without allocating.
+fn words(text: &str) -> Words<'_> {
+    Words { text, pos: 0 }
+}
+
+struct Words<'a> {
+    text: &'a str,
+    pos: usize,
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = Token<'a>;
+
+    fn next(&mut self) -> Option<Token<'a>> {
+        let rest = self.text.get(self.pos..)?;
+        let mut break_before = false;
+        let mut chars = rest.char_indices().peekable();
+        let start = loop {
+            let (i, c) = chars.next()?;
+            match class(c) {
+                Class::Word => break i,
+                Class::Break => break_before = true,
+                Class::Apostrophe | Class::Space => {}
+            }
+        };
+        let mut end = rest.len();
+        while let Some((i, c)) = chars.next() {
+            match class(c) {
+                Class::Word => {}
+                Class::Apostrophe if chars.peek().is_some_and(|&(_, next)| class(next) == Class::Word) => {}
+                _ => {
+                    end = i;
+                    break;
+                }
+            }
+        }
+        let text = rest.get(start..end)?;
+        self.pos += end;
+        Some(Token { text, break_before })
+    }
+}
+
+/// Whether two words are the same, ignoring ASCII case and the kind of apostrophe.
+fn same_word(a: &str, b: &str) -> bool {
+    if a.eq_ignore_ascii_case(b) {
+        return true;
+    }
+    let fold = |c: char| if class(c) == Class::Apostrophe { '\'' } else { c.to_ascii_lowercase() };
+    a.chars().map(fold).eq(b.chars().map(fold))
+}
+
+/// Whether the words of `phrase` (at least one) stand at `at` in `tokens`,
+/// with no clause break between them.
+fn phrase_at(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
+    let mut count = 0;
+    for word in words(phrase) {
+        match tokens.get(at + count) {
+            Some(token) if same_word(token.text, word.text) && (count == 0 || !token.break_before) => count += 1,
+            _ => return false,
+        }
+    }
+    count > 0
+}
+
+/// Whether one of `negators` stands at most [`NEGATION_WINDOW`] words before
+/// `at`, in the same clause.
+fn negated(tokens: &[Token<'_>], at: usize, negators: &[&str]) -> bool {
+    let mut k = at;
+    for _ in 0..NEGATION_WINDOW {
+        match (tokens.get(k), k.checked_sub(1).and_then(|j| tokens.get(j))) {
+            (Some(current), Some(before)) if !current.break_before => {
+                if negators.iter().any(|n| same_word(before.text, n)) {
+                    return true;
+                }
+                k -= 1;
+            }
+            _ => return false,
+        }
+    }
+    false
+}
+
+/// Whether a run of [`SHOUTING_RUN`] words in capitals stands in `tokens`.
+fn shouts(tokens: &[Token<'_>]) -> bool {
+    let mut run = 0;
+    for token in tokens {
+        if token.text.bytes().any(|c| c.is_ascii_lowercase()) {
+            run = 0;
+        } else if token.text.bytes().filter(u8::is_ascii_uppercase).count() >= SHOUTING_MIN_LETTERS {
+            run += 1;
+            if run >= SHOUTING_RUN {
+                return true;
+            }
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(name: &str, when: Conditions, then: Actions) -> RoutingRule {
+        RoutingRule { name: name.into(), when, then }
+    }
+
+    fn input<'a>(kind: TicketType, segment: Segment, locale: Option<&'a str>, subject: &'a str, message: &'a str) -> RoutingInput<'a> {
+        RoutingInput { kind, segment, locale, subject, message }
+    }
+
+    fn calm(kind: TicketType) -> RoutingInput<'static> {
+        input(kind, Segment::Free, None, "A question", "How do I export my data?")
+    }
+
+    fn tagging(name: &str, when: Conditions) -> RoutingRule {
+        rule(name, when, Actions { tags: vec![name.into()], ..Actions::default() })
+    }
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn words_split_on_ascii_punctuation_and_keep_inner_apostrophes() {
+        let check = |text: &str, expected: &[(&str, bool)]| {
+            let got: Vec<(&str, bool)> = words(text).map(|t| (t.text, t.break_before)).collect();
+            assert_eq!(got, expected, "{text:?}");
+        };
+        check("", &[]);
+        check("  ,.!  ", &[]);
+        check("Can't log-in", &[("Can't", false), ("log", false), ("in", false)]);
+        check("can’t 'quoted' rock'n'roll'", &[("can’t", false), ("quoted", false), ("rock'n'roll", false)]);
+        check("Down. Now!\nok, fine", &[("Down", false), ("Now", true), ("ok", true), ("fine", true)]);
+        check("café—crème «déjà» vu…done", &[("café", false), ("crème", false), ("déjà", false), ("vu", false), ("done", true)]);
+        check("broken😡 again", &[("broken", false), ("again", false)]);
+        check("v2.0 error_500", &[("v2", false), ("0", true), ("error", false), ("500", false)]);
+    }
+
+    #[test]
+    fn each_condition_kind() {
+        // (condition, ticket type, segment, locale, subject, message, matches)
+        type Case = (Conditions, TicketType, Segment, Option<&'static str>, &'static str, &'static str, bool);
+        let by_type = || Conditions { kind: vec![TicketType::Billing, TicketType::Account], ..Conditions::default() };
+        let by_segment = || Conditions { segment: vec![Segment::Enterprise], ..Conditions::default() };
+        let by_language = || Conditions { language: strings(&["de", "FR"]), ..Conditions::default() };
+        let by_keyword = |k: &[&str]| Conditions { keywords: strings(k), ..Conditions::default() };
+        let both = || Conditions { kind: vec![TicketType::Billing], segment: vec![Segment::Enterprise], ..Conditions::default() };
+        let cases: Vec<Case> = vec![
+            (by_type(), TicketType::Billing, Segment::Free, None, "", "", true),
+            (by_type(), TicketType::Account, Segment::Free, None, "", "", true),
+            (by_type(), TicketType::Bug, Segment::Free, None, "", "", false),
+            (by_segment(), TicketType::Bug, Segment::Enterprise, None, "", "", true),
+            (by_segment(), TicketType::Bug, Segment::Business, None, "", "", false),
+            (by_language(), TicketType::Bug, Segment::Free, Some("de"), "", "", true),
+            (by_language(), TicketType::Bug, Segment::Free, Some("de-CH"), "", "", true),
+            (by_language(), TicketType::Bug, Segment::Free, Some("DE_at"), "", "", true),
+            (by_language(), TicketType::Bug, Segment::Free, Some("fr-CA"), "", "", true),
+            (by_language(), TicketType::Bug, Segment::Free, Some("en-DE"), "", "", false),
+            (by_language(), TicketType::Bug, Segment::Free, Some("deu"), "", "", false),
+            (by_language(), TicketType::Bug, Segment::Free, Some(""), "", "", false),
+            (by_language(), TicketType::Bug, Segment::Free, None, "", "", false),
+            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "REFUND please", "", true),
+            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "I want a refund!", true),
+            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "I was refunded twice", false),
+            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "refunds, prefund", false),
+            (by_keyword(&["refund", "chargeback"]), TicketType::Bug, Segment::Free, None, "", "a Chargeback", true),
+            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "my Credit  Card expired", true),
+            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "my credit-card expired", true),
+            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "no credit. Card?", false),
+            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "credit", "card", false),
+            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "card credit", false),
+            (by_keyword(&["can't pay"]), TicketType::Bug, Segment::Free, None, "", "I CAN’T PAY", true),
+            (both(), TicketType::Billing, Segment::Enterprise, None, "", "", true),
+            (both(), TicketType::Billing, Segment::Free, None, "", "", false),
+            (both(), TicketType::Bug, Segment::Enterprise, None, "", "", false),
+        ];
+        for (when, kind, segment, locale, subject, message, expected) in cases {
+            let routed = route(&[tagging("r", when.clone())], &input(kind, segment, locale, subject, message));
+            assert_eq!(!routed.tags.is_empty(), expected, "{when:?} with {kind} {segment} {locale:?} {subject:?} {message:?}");
+        }
+    }
+
+    #[test]
+    fn rule_order_priority_precedence_and_tag_dedup() {
+        let billing = || Conditions { kind: vec![TicketType::Billing], ..Conditions::default() };
+        let enterprise = || Conditions { segment: vec![Segment::Enterprise], ..Conditions::default() };
+        let rules = [
+            rule(
+                "free billing",
+                Conditions { segment: vec![Segment::Free], ..billing() },
+                Actions { group: Some("self-serve".into()), ..Actions::default() },
+            ),
+            rule(
+                "billing",
+                billing(),
+                Actions { group: Some("finance".into()), priority: Some(Priority::Low), tags: strings(&["billing", "money"]) },
+            ),
+            rule(
+                "enterprise",
+                enterprise(),
+                Actions { group: Some("vip".into()), priority: Some(Priority::High), tags: strings(&["vip", "billing"]) },
+            ),
+            rule(
+                "enterprise low",
+                enterprise(),
+                Actions { priority: Some(Priority::Low), tags: strings(&["money"]), ..Actions::default() },
+            ),
+        ];
+        let check = |segment: Segment, kind: TicketType, group: Option<&str>, priority: Priority, tags: &[&str], matched: &[&str]| {
+            let routed = route(&rules, &input(kind, segment, None, "Invoice", "Where is my invoice?"));
+            let reasons: Vec<String> = matched.iter().map(|name| format!("rule \"{name}\" matched")).collect();
+            let expected = Routed { group: group.map(str::to_owned), priority, tags: strings(tags), reasons };
+            assert_eq!(routed, expected, "{segment} {kind}");
+        };
+        check(Segment::Free, TicketType::Billing, Some("self-serve"), Priority::Low, &["billing", "money"], &["free billing", "billing"]);
+        check(Segment::Business, TicketType::Billing, Some("finance"), Priority::Low, &["billing", "money"], &["billing"]);
+        check(
+            Segment::Enterprise,
+            TicketType::Billing,
+            Some("finance"),
+            Priority::High,
+            &["billing", "money", "vip"],
+            &["billing", "enterprise", "enterprise low"],
+        );
+        check(
+            Segment::Enterprise,
+            TicketType::Bug,
+            Some("vip"),
+            Priority::High,
+            &["vip", "billing", "money"],
+            &["enterprise", "enterprise low"],
+        );
+        check(Segment::Business, TicketType::Bug, None, Priority::Normal, &[], &[]);
+        // Urgent beats high whatever the order.
+        let urgent_last = [
+            rule("high", billing(), Actions { priority: Some(Priority::High), ..Actions::default() }),
+            rule("urgent", billing(), Actions { priority: Some(Priority::Urgent), ..Actions::default() }),
+            rule("normal", billing(), Actions { priority: Some(Priority::Normal), ..Actions::default() }),
+        ];
+        assert_eq!(route(&urgent_last, &calm(TicketType::Billing)).priority, Priority::Urgent);
+        assert_eq!(route(&urgent_last[2..], &calm(TicketType::Billing)).priority, Priority::Normal);
+        assert_eq!(route(&[], &calm(TicketType::Billing)).priority, Priority::Normal);
+    }
+
+    #[test]
+    fn urgent_words() {
+        let check = |text: &str, expected: &[&str]| assert_eq!(urgency(text).urgent_words, expected, "{text:?}");
+        check("How do I export my data?", &[]);
+        check("Production is DOWN, need help ASAP", &["production", "is down", "asap"]);
+        check("asap asap ASAP!", &["asap"]);
+        check("I can’t log in", &["can't log in"]);
+        check("I CANNOT SIGN IN since this morning", &["cannot sign in"]);
+        check("cannot log. In other news", &[]);
+        check("The server went down overnight: data loss", &["went down", "data loss"]);
+        check("Scroll down to the drop-down menu", &[]);
+        check("Not urgent, just curious", &[]);
+        check("This is not an emergency", &[]);
+        check("nothing critical. Critical for us though", &["critical"]);
+        check("I cannot reach production", &["production"]);
+        check("urgently-needed fix", &["urgently"]);
+        check("our account was hacked, security breach", &["hacked", "security breach"]);
+        check("Please call me right now", &["right now"]);
+        check("outages happen; emergencies too", &[]);
+    }
+
+    #[test]
+    fn negative_tone() {
+        let check = |text: &str, expected: i32| assert_eq!(urgency(text).negative_score, expected, "{text:?}");
+        check("Thanks, all good now", 0);
+        check("I'm furious, this is unacceptable", 6);
+        check("terrible terrible", 4);
+        check("Worst support ever. Fed up with it", 4);
+        check("not bad at all", 0);
+        check("I'm not angry, just disappointed", 1);
+        check("I am not happy", 2);
+        check("I'm not very happy", 2);
+        check("I’m happy", 0);
+        check("This isn't acceptable", 3);
+        // Beyond the window of two words: a known limit.
+        check("not at all happy", 0);
+        check("No. I am furious", 3);
+        check("I'm not a lawyer", 0);
+        check("I will cancel", 1);
+        check("I don't want to cancel", 1);
+        check("Please don't cancel", 0);
+        // Shouting: three words of three or more capitals in a row.
+        check("THIS IS NOT WORKING", 2);
+        check("WHY DOES IT FAIL", 2);
+        check("THE API SDK", 2);
+        check("FIX IT now PLEASE OK", 0);
+        check("HTTP 500 ERROR RETURNED", 2);
+        check("OUR API fails", 0);
+        check("DON'T EVER DO THAT AGAIN AND AGAIN", 2);
+        // Exclamation marks: two or more in a row, once.
+        check("Help!", 0);
+        check("Help!! Now!!!", 1);
+        check("Help! !", 0);
+        check("ANGRY ABOUT THIS!!", 2 + 2 + 1);
+    }
+
+    #[test]
+    fn thresholds() {
+        assert_eq!(STRONGLY_NEGATIVE, 4);
+        assert!(urgency("I'm furious!!").is_strongly_negative());
+        assert!(urgency("terrible, worst support").is_strongly_negative());
+        assert!(urgency("WHY AM I SO ANGRY ABOUT THIS").is_strongly_negative());
+        assert!(!urgency("I'm furious").is_strongly_negative());
+        assert!(!urgency("frustrated!!").is_strongly_negative());
+        assert!(urgency("asap").is_urgent() && !urgency("as soon as you can").is_urgent());
+    }
+
+    #[test]
+    fn the_detector_raises_priority_and_never_lowers_it() {
+        // (ticket type, priority set by a rule, subject, message, expected priority, expected detector reasons)
+        type Case = (TicketType, Option<Priority>, &'static str, &'static str, Priority, &'static [&'static str]);
+        let cases: [Case; 12] = [
+            (TicketType::HowTo, None, "Export", "How do I export my data?", Priority::Normal, &[]),
+            (TicketType::HowTo, Some(Priority::Low), "Export", "How do I export my data?", Priority::Low, &[]),
+            (
+                TicketType::Bug,
+                None,
+                "Export broken",
+                "Please fix asap",
+                Priority::High,
+                &[r#"urgent wording: "asap""#, "priority raised to high: urgent wording"],
+            ),
+            (
+                TicketType::Bug,
+                Some(Priority::Low),
+                "Urgent",
+                "Export broken",
+                Priority::High,
+                &[r#"urgent wording: "urgent""#, "priority raised to high: urgent wording"],
+            ),
+            (
+                TicketType::Bug,
+                None,
+                "Export",
+                "This is terrible, the worst tool I have used",
+                Priority::High,
+                &["strongly negative tone (score 4)", "priority raised to high: strongly negative tone"],
+            ),
+            (
+                TicketType::Bug,
+                None,
+                "Outage",
+                "I'm furious, this is unacceptable!!",
+                Priority::Urgent,
+                &[
+                    r#"urgent wording: "outage""#,
+                    "strongly negative tone (score 7)",
+                    "priority raised to urgent: urgent wording with a strongly negative tone",
+                ],
+            ),
+            (
+                TicketType::Outage,
+                None,
+                "Dashboard",
+                "The dashboard is down, please help immediately",
+                Priority::Urgent,
+                &[r#"urgent wording: "is down", "immediately""#, "priority raised to urgent: urgent wording in an outage ticket"],
+            ),
+            (TicketType::Outage, None, "Dashboard", "Charts look slow since Monday", Priority::Normal, &[]),
+            (TicketType::Bug, Some(Priority::Urgent), "Export", "Please fix asap", Priority::Urgent, &[r#"urgent wording: "asap""#]),
+            (TicketType::Bug, Some(Priority::High), "Export", "Please fix asap", Priority::High, &[r#"urgent wording: "asap""#]),
+            (TicketType::Bug, None, "Export", "Not urgent, and I'm not angry", Priority::Normal, &[]),
+            (
+                TicketType::Bug,
+                None,
+                "THIS IS TOTALLY BROKEN",
+                "I am angry",
+                Priority::High,
+                &["strongly negative tone (score 4)", "priority raised to high: strongly negative tone"],
+            ),
+        ];
+        for (kind, set, subject, message, expected, detector) in cases {
+            let rules = [rule(
+                "set",
+                Conditions { kind: vec![kind], ..Conditions::default() },
+                Actions { priority: set, tags: strings(&["t"]), ..Actions::default() },
+            )];
+            let routed = route(&rules, &input(kind, Segment::Free, None, subject, message));
+            let mut reasons = strings(&[r#"rule "set" matched"#]);
+            reasons.extend(strings(detector));
+            assert_eq!((routed.priority, routed.reasons), (expected, reasons), "{kind} {set:?} {subject:?} {message:?}");
+        }
+    }
+
+    #[test]
+    fn route_reads_subject_and_message_like_urgency_of_both() {
+        for (subject, message) in [
+            ("URGENT ISSUE", "HELP NEEDED"),
+            ("Outage", "We are fed up!!"),
+            ("not", "happy"),
+            ("Is", "down"),
+            ("Critical", "It is not. Urgent"),
+            ("", ""),
+        ] {
+            let routed = route(&[], &input(TicketType::Bug, Segment::Free, None, subject, message));
+            let joined = urgency(&format!("{subject}\n{message}"));
+            let expected = if joined.is_urgent() && joined.is_strongly_negative() {
+                Priority::Urgent
+            } else if joined.is_urgent() || joined.is_strongly_negative() {
+                Priority::High
+            } else {
+                Priority::Normal
+            };
+            assert_eq!(routed.priority, expected, "{subject:?} / {message:?} gave {joined:?}");
+        }
+        assert_eq!(urgency("not\nhappy").negative_score, 0);
+        assert_eq!(urgency("Is\ndown").urgent_words, Vec::<&str>::new());
+    }
+
+    #[test]
+    fn validation_names_the_field() {
+        let ok = || {
+            rule(
+                "ok",
+                Conditions { kind: vec![TicketType::Bug], ..Conditions::default() },
+                Actions { group: Some("engineering".into()), ..Actions::default() },
+            )
+        };
+        let check = |edit: &dyn Fn(&mut Vec<RoutingRule>), expected: Option<&str>| {
+            let mut rules = vec![ok(), rule("second", ok().when, ok().then)];
+            edit(&mut rules);
+            let got = validate_rules(&rules).err().map(|e| e.to_string());
+            match expected {
+                None => assert_eq!(got, None),
+                Some(expected) => {
+                    let got = got.unwrap_or_default();
+                    assert!(got.starts_with(expected), "expected {expected:?}, got {got:?}");
+                }
+            }
+        };
+        let long = "x".repeat(MAX_LABEL + 1);
+        let max = "x".repeat(MAX_LABEL);
+        check(&|_| {}, None);
+        check(&|r| r.clear(), None);
+        check(&|r| r[1].name = " ".into(), Some("routing[1].name: must not be empty"));
+        check(&|r| r[1].name = "ok ".into(), Some("routing[1].name: routing[0] already has this name"));
+        check(&|r| r[1].when = Conditions::default(), Some("routing[1].when: give at least one condition"));
+        check(&|r| r[0].when.language = strings(&["de", "DE", "fil"]), None);
+        check(&|r| r[0].when.language = strings(&["de", "de-CH"]), Some("routing[0].when.language[1]: expected a language code of 2-3"));
+        check(&|r| r[0].when.language = strings(&["d"]), Some("routing[0].when.language[0]: expected"));
+        check(&|r| r[0].when.language = strings(&["deut"]), Some("routing[0].when.language[0]: expected"));
+        check(&|r| r[0].when.language = strings(&["dé"]), Some("routing[0].when.language[0]: expected"));
+        check(&|r| r[1].when.keywords = strings(&["refund", ""]), Some("routing[1].when.keywords[1]: must contain a word"));
+        check(&|r| r[1].when.keywords = strings(&[" -- "]), Some("routing[1].when.keywords[0]: must contain a word"));
+        check(&|r| r[1].when.keywords = vec![max.clone()], None);
+        check(&|r| r[1].when.keywords = vec![long.clone()], Some("routing[1].when.keywords[0]: at most 64 characters"));
+        check(&|r| r[0].then = Actions::default(), Some("routing[0].then: set at least one of"));
+        check(&|r| r[0].then.group = Some(String::new()), Some("routing[0].then.group: must not be empty"));
+        check(&|r| r[0].then.group = Some(long.clone()), Some("routing[0].then.group: at most 64 characters"));
+        check(&|r| r[0].then.tags = strings(&["vip", "billing_2", "a-b"]), None);
+        check(&|r| r[0].then.tags = vec![max.clone()], None);
+        check(&|r| r[1].then.tags = strings(&["Billing"]), Some("routing[1].then.tags[0]: expected a lowercase slug"));
+        check(&|r| r[1].then.tags = strings(&["ok", "two words"]), Some("routing[1].then.tags[1]: expected a lowercase slug"));
+        check(&|r| r[1].then.tags = strings(&[""]), Some("routing[1].then.tags[0]: expected"));
+        check(&|r| r[1].then.tags = vec![long.clone()], Some("routing[1].then.tags[0]: expected"));
+        check(&|r| r[1].then.tags = strings(&["café"]), Some("routing[1].then.tags[0]: expected"));
+        let error = RoutingError { field: "routing[2].then.tags[0]".into(), message: "expected a slug".into() };
+        assert_eq!(error.to_string(), "routing[2].then.tags[0]: expected a slug");
+    }
+
+    #[test]
+    fn deserialises_the_buoy_toml_shape() {
+        let value = serde_json::json!([
+            {
+                "name": "billing to finance",
+                "when": {
+                    "type": ["billing"],
+                    "segment": ["enterprise", "business"],
+                    "language": ["de", "fr"],
+                    "keywords": ["refund", "chargeback"]
+                },
+                "then": { "group": "finance", "priority": "high", "tags": ["billing", "refund"] }
+            },
+            { "name": "password resets", "when": { "type": ["password_reset"] }, "then": { "tags": ["login"] } }
+        ]);
+        let rules: Vec<RoutingRule> = serde_json::from_value(value.clone()).unwrap_or_else(|e| unreachable!("{e}"));
+        let expected = vec![
+            rule(
+                "billing to finance",
+                Conditions {
+                    kind: vec![TicketType::Billing],
+                    segment: vec![Segment::Enterprise, Segment::Business],
+                    language: strings(&["de", "fr"]),
+                    keywords: strings(&["refund", "chargeback"]),
+                },
+                Actions { group: Some("finance".into()), priority: Some(Priority::High), tags: strings(&["billing", "refund"]) },
+            ),
+            rule(
+                "password resets",
+                Conditions { kind: vec![TicketType::PasswordReset], ..Conditions::default() },
+                Actions { tags: strings(&["login"]), ..Actions::default() },
+            ),
+        ];
+        assert_eq!(rules, expected);
+        assert_eq!(validate_rules(&rules), Ok(()));
+        assert_eq!(serde_json::to_value(&rules).ok(), Some(value));
+
+        let refused =
+            |value: serde_json::Value| serde_json::from_value::<RoutingRule>(value).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(refused(serde_json::json!({ "name": "x", "when": { "kind": ["bug"] } })).contains("unknown field `kind`"));
+        assert!(refused(serde_json::json!({ "name": "x", "when": { "type": ["bugs"] } })).contains("unknown variant `bugs`"));
+        assert!(refused(serde_json::json!({ "name": "x", "then": { "priority": "highest" } })).contains("unknown variant `highest`"));
+        assert!(refused(serde_json::json!({ "name": "x", "colour": "red" })).contains("unknown field `colour`"));
+        assert!(refused(serde_json::json!({ "when": {} })).contains("missing field `name`"));
+        // A rule without `when` reads, and validation then says why it is refused.
+        let bare: RoutingRule =
+            serde_json::from_value(serde_json::json!({ "name": "x", "then": { "group": "g" } })).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(validate_rules(&[bare]).map_err(|e| e.field), Err("routing[0].when".to_owned()));
+    }
+
+    #[test]
+    fn the_lexicon_is_well_formed() {
+        let entries: Vec<&str> = URGENT_WORDS
+            .iter()
+            .copied()
+            .chain(NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS).map(|&(w, _)| w))
+            .chain(NEGATORS.iter().copied())
+            .chain(URGENCY_NEGATORS.iter().copied())
+            .collect();
+        for entry in entries {
+            let joined: Vec<&str> = words(entry).map(|t| t.text).collect();
+            assert_eq!(joined.join(" "), entry, "{entry:?} is not lowercase words separated by single spaces");
+            assert!(!entry.bytes().any(|c| c.is_ascii_uppercase()), "{entry:?}");
+        }
+        for list in [URGENT_WORDS, NEGATORS, URGENCY_NEGATORS] {
+            for (i, entry) in list.iter().enumerate() {
+                assert!(!list[..i].contains(entry), "{entry:?} repeated");
+            }
+        }
+        for &(word, weight) in NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS) {
+            assert!((1..=3).contains(&weight), "{word:?}");
+            assert_eq!(NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS).filter(|&&(w, _)| w == word).count(), 1, "{word:?} repeated");
+        }
+        assert!((15..=25).contains(&URGENT_WORDS.len()) && (15..=25).contains(&NEGATIVE_WORDS.len()));
+    }
+}

@@ -626,7 +626,10 @@ mod tests {
         SlaPolicy::default().stamp(segment, priority, t("2026-11-30T10:00:00Z"))
     }
 
-    fn state_of(clocks: &[Clock], metric: Metric) -> Vec<(u32, ClockState, Option<String>, Option<String>, i64)> {
+    /// A clock as (cycle, state, due, at, seconds remaining), times as text.
+    type Seen = (u32, ClockState, Option<String>, Option<String>, i64);
+
+    fn state_of(clocks: &[Clock], metric: Metric) -> Vec<Seen> {
         clocks
             .iter()
             .filter(|c| c.metric == metric)
