@@ -14,8 +14,13 @@ fn main() {
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
     let config = Config::from_toml(&text).unwrap_or_else(|e| fail(&format!("{}: {e}", path.display())));
     let json = serde_json::to_string(&config).unwrap_or_else(|e| fail(&e.to_string()));
-    let out = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default()).join("config.json");
+    let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
+    let out = out_dir.join("config.json");
     std::fs::write(&out, json).unwrap_or_else(|e| fail(&format!("{}: {e}", out.display())));
+    // Only the calendar's zone goes into the worker, not the whole database.
+    let tzif = config.zone_tzif().unwrap_or_else(|e| fail(&e.to_string()));
+    let zone = out_dir.join("zone.tzif");
+    std::fs::write(&zone, tzif).unwrap_or_else(|e| fail(&format!("{}: {e}", zone.display())));
 }
 
 fn fail(message: &str) -> ! {

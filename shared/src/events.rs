@@ -209,7 +209,8 @@ pub fn next_check(
     playbooks: &BTreeMap<String, Playbook>,
 ) -> Option<Timestamp> {
     let state = fold(ticket, events);
-    let clock_due = sla::next_due(&clocks(ticket, events, now, business));
+    // Only clocks still counting down: a breach already passed is recorded once and needs no second look.
+    let clock_due = clocks(ticket, events, now, business).iter().filter(|c| c.state == ClockState::Active).filter_map(|c| c.due).min();
     let escalation_due = state.status.is_open().then(|| {
         playbook::escalations(playbooks, ticket.kind, state.segment, ticket.created_at)
             .into_iter()

@@ -370,6 +370,8 @@ pub struct Clock {
     pub remaining: Duration,
     /// When it was met, or when it breached (its due time).
     pub at: Option<Timestamp>,
+    /// Whether its run is still going: nobody has met it yet, even late.
+    pub running: bool,
 }
 
 /// The ticket's status over time, from receipt.
@@ -459,6 +461,7 @@ fn run(
         due: None,
         remaining: Duration::default(),
         at: None,
+        running: end.is_none_or(|e| e > now),
     };
     let limit = end.map_or(now, |e| e.min(now));
     let reach = timeline.reach(from, target.span, end, paused, cal);
@@ -554,9 +557,11 @@ pub fn clocks(stamp: &SlaStamp, events: &[ClockEvent], now: Timestamp, business:
     out
 }
 
-/// The earliest due time among running clocks: the queue's sort key.
+/// The earliest due time among clocks still running, breached ones
+/// included (their due time is past): the queue's sort key, "time to the
+/// next breach", negative when a breach is being made worse.
 pub fn next_due(clocks: &[Clock]) -> Option<Timestamp> {
-    clocks.iter().filter(|c| c.state == ClockState::Active).filter_map(|c| c.due).min()
+    clocks.iter().filter(|c| c.running && matches!(c.state, ClockState::Active | ClockState::Breached)).filter_map(|c| c.due).min()
 }
 
 /// The due times of a ticket as first stamped, assuming nothing happens:

@@ -4,13 +4,15 @@ use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::store::{Kv, TicketStore};
 use buoy_shared::config::Config;
+use buoy_shared::events::{self, EventKind, TicketEvent, TicketState};
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::problem::{is_valid_idempotency_key, Problem, MAX_BODY_BYTES};
-use buoy_shared::sla::{AlwaysOpen, SlaPolicy};
+use buoy_shared::routing::{self, RoutingInput};
+use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Segment, Stamp, Status, Ticket, TicketType};
 use buoy_shared::time::Timestamp;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The header that carries a requester's token (never the URL).
 pub const REQUESTER_TOKEN_HEADER: &str = "buoy-requester-token";
@@ -36,6 +38,8 @@ pub struct AgentToken {
 pub struct App<'a, K> {
     /// The compiled-in configuration.
     pub config: &'a Config,
+    /// The business calendar business-hour targets count in.
+    pub business: &'a dyn Calendar,
     /// Ticket storage.
     pub store: TicketStore<K>,
     /// `BUOY_SECRET`, which keys ticket ids and requester tokens.
@@ -61,7 +65,8 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Get, ["v1", "tickets", id]) => read_ticket(app, request, id).await,
         (Method::Get, ["v1", "agent", "tickets"]) => agent_queue(app, request).await,
         (Method::Get, ["v1", "agent", "tickets", id]) => agent_ticket(app, request, id).await,
-        (_, ["v1", "tickets"]) => not_allowed("POST"),
+        (Method::Post, ["v1", "agent", "tickets", id, "segment"]) => set_segment(app, request, id).await,
+        (_, ["v1", "tickets"] | ["v1", "agent", "tickets", _, "segment"]) => not_allowed("POST"),
         (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _]) => not_allowed("GET"),
         _ => Err(Problem::NotFound.into()),
     }
@@ -93,18 +98,37 @@ struct RequesterView<'a> {
     created_at: Timestamp,
 }
 
+/// A ticket as agents see it: the record, its current state, its clocks
+/// (with the time left on each) and its history.
+#[derive(Serialize)]
+struct AgentView {
+    #[serde(flatten)]
+    ticket: Ticket,
+    state: TicketState,
+    clocks: Vec<Clock>,
+    next_due: Option<Timestamp>,
+    events: Vec<TicketEvent>,
+}
+
 /// One page of the agent queue.
 #[derive(Serialize)]
-struct QueuePage<'a> {
-    tickets: &'a [Ticket],
+struct QueuePage {
+    tickets: Vec<AgentView>,
     cursor: Option<String>,
+}
+
+/// `POST /v1/agent/tickets/{id}/segment`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SegmentChange {
+    segment: Segment,
 }
 
 fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
     app.secret.filter(|s| !s.is_empty()).ok_or_else(|| AppError::Internal("the BUOY_SECRET secret is not set".into()))
 }
 
-fn read_json_body(request: &ApiRequest) -> Result<NewTicket, AppError> {
+fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<T, AppError> {
     let media_type = request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if media_type != "application/json" {
         return Err(Problem::UnsupportedMediaType.into());
@@ -132,7 +156,7 @@ fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
 /// `POST /v1/tickets`: validate, stamp, store, answer 201 — or, for a
 /// repeated `Idempotency-Key`, answer 200 with the ticket already stored.
 async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let input = read_json_body(request)?;
+    let input: NewTicket = read_json_body(request)?;
     input.validate().map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
@@ -150,11 +174,18 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         }
         None => app.fresh_id,
     };
-    let policy = SlaPolicy::default();
     // Until verified identity exists, every requester is anonymous: `free`.
-    let stamp = Stamp { id, segment: Segment::Free, now: app.now, policy: &policy, calendar: &AlwaysOpen };
-    let ticket = input.into_ticket(&stamp).map_err(AppError::Validation)?;
-    app.store.insert(&ticket).await?;
+    let segment = Segment::Free;
+    let kind = TicketType::parse(&input.kind).unwrap_or(TicketType::Other);
+    let routed = routing::route(
+        &app.config.routing,
+        &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
+    );
+    let stamp = Stamp { id, segment, priority: routed.priority, group: routed.group, tags: routed.tags, now: app.now, policy: &app.config.policies };
+    let ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
+    let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
+    app.store.insert(&ticket, first_due, check).await?;
     Ok(created(secret, &ticket, 201))
 }
 
@@ -199,7 +230,14 @@ fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken
     found.ok_or_else(|| Problem::Unauthorized.into())
 }
 
-/// `GET /v1/agent/tickets`: the agent's site's queue, most urgent first.
+async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {
+    let events = app.store.events(&ticket.id).await?;
+    let clocks = events::clocks(&ticket, &events, app.now, app.business);
+    Ok(AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket })
+}
+
+/// `GET /v1/agent/tickets`: the agent's site's queue, open tickets first,
+/// then by time to the next breach (tickets with nothing running last).
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request)?;
     let limit = match request.query_param("limit") {
@@ -212,7 +250,10 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
     };
     let cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let (tickets, cursor) = app.store.queue(&agent.site, limit, cursor.as_deref()).await?;
-    Ok(ApiResponse::json(200, &QueuePage { tickets: &tickets, cursor }))
+    let views = futures_util::future::join_all(tickets.into_iter().map(|t| agent_view(app, t))).await;
+    let mut tickets = views.into_iter().collect::<Result<Vec<_>, _>>()?;
+    tickets.sort_by_key(|v| (!v.state.status.is_open(), v.next_due.is_none(), v.next_due, v.ticket.created_at, v.ticket.id));
+    Ok(ApiResponse::json(200, &QueuePage { tickets, cursor }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
@@ -221,5 +262,32 @@ async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
     let agent = agent(app, request)?;
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
     let ticket = app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?;
-    Ok(ApiResponse::json(200, &ticket))
+    Ok(ApiResponse::json(200, &agent_view(app, ticket).await?))
+}
+
+/// `POST /v1/agent/tickets/{id}/segment` `{"segment": "enterprise"}`: until
+/// identity is verified, an agent sets the requester's segment; the SLA is
+/// re-stamped from it (counting from receipt), breaches already recorded
+/// stay recorded, and the sweep is asked to look at the new due times.
+async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    let agent = agent(app, request)?;
+    let change: SegmentChange = read_json_body(request)?;
+    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
+    let ticket = app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?;
+    let mut events = app.store.events(&id).await?;
+    let state = events::fold(&ticket, &events);
+    let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
+    let event = TicketEvent {
+        id: format!("segment-{}-{}", app.now.as_millis(), app.fresh_id),
+        at: app.now,
+        kind: EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() },
+    };
+    app.store.append(&id, &event).await?;
+    events.push(event);
+    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
+        app.store.schedule_check(&id, at).await?;
+    }
+    let clocks = events::clocks(&ticket, &events, app.now, app.business);
+    let view = AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket };
+    Ok(ApiResponse::json(200, &view))
 }

@@ -16,29 +16,41 @@ pub mod error;
 pub mod http;
 pub mod kv;
 pub mod store;
+pub mod sweep;
 
 use api::{AgentToken, App};
+use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::problem::{Problem, MAX_BODY_BYTES};
 use buoy_shared::time::Timestamp;
 use http::{ApiRequest, ApiResponse, Method};
 use std::sync::OnceLock;
-use worker::{event, Context, Env, Headers, Request, Response};
+use worker::{event, Context, Env, Headers, Request, Response, ScheduleContext, ScheduledEvent};
 
 /// The KV namespace binding that holds tickets.
 pub const KV_BINDING: &str = "BUOY_KV";
 /// The secret that keys ticket ids and requester tokens.
 pub const SECRET_NAME: &str = "BUOY_SECRET";
 
-/// The configuration compiled in from `buoy.toml` by `build.rs`, which has
-/// already validated it.
-pub fn config() -> Result<&'static Config, &'static str> {
-    static CONFIG: OnceLock<Result<Config, String>> = OnceLock::new();
+/// The configuration compiled in from `buoy.toml` by `build.rs` (which has
+/// validated it), and its business calendar, whose time zone is the one
+/// zone the build embedded.
+pub fn config() -> Result<&'static (Config, BusinessCalendar), &'static str> {
+    static CONFIG: OnceLock<Result<(Config, BusinessCalendar), String>> = OnceLock::new();
     CONFIG
-        .get_or_init(|| serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/config.json"))).map_err(|e| e.to_string()))
+        .get_or_init(|| {
+            let config: Config = serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/config.json"))).map_err(|e| e.to_string())?;
+            let calendar = config.business_calendar(include_bytes!(concat!(env!("OUT_DIR"), "/zone.tzif"))).map_err(|e| e.to_string())?;
+            Ok((config, calendar))
+        })
         .as_ref()
-        .map_err(|_| "the compiled-in configuration does not parse")
+        .map_err(|_| "the compiled-in configuration does not load")
+}
+
+/// Reads a secret (or a plain variable: `--var` in development).
+fn read_secret(env: &Env, name: &str) -> Option<String> {
+    env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
 }
 
 /// Writes an internal error to the worker's log (never to a response).
@@ -69,8 +81,8 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
 }
 
 async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResponse> {
-    let config = match config() {
-        Ok(config) => config,
+    let (config, business) = match config() {
+        Ok((config, business)) => (config, business),
         Err(e) => return Ok(error::AppError::Internal(e.into()).into_response()),
     };
     let declared = request.headers().get("content-length")?.and_then(|n| n.parse::<usize>().ok());
@@ -91,22 +103,22 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         headers: request.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect(),
         body,
     };
-    let read_secret = |name: &str| env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string());
     let agents: Vec<AgentToken> = config
         .agents
         .iter()
         .filter_map(|a| {
-            let token = read_secret(&a.token_secret).filter(|t| !t.is_empty())?;
+            let token = read_secret(env, &a.token_secret)?;
             Some(AgentToken { agent: a.name.clone(), site: SiteId::parse(&a.site).ok()?, token })
         })
         .collect();
-    let secret = read_secret(SECRET_NAME);
+    let secret = read_secret(env, SECRET_NAME);
     let mut fresh = [0u8; 16];
     if let Err(e) = getrandom::getrandom(&mut fresh) {
         return Ok(error::AppError::Internal(format!("no randomness: {e}")).into_response());
     }
     let app = App {
         config,
+        business,
         store: store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?)),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,
@@ -124,10 +136,68 @@ fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
 }
 
+/// Webhooks sent with `fetch`, given up after 10 seconds.
+struct FetchOutbound;
+
+impl sweep::Outbound for FetchOutbound {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
+        let h = Headers::new();
+        for (name, value) in headers {
+            h.set(name, value).map_err(|e| e.to_string())?;
+        }
+        let mut init = worker::RequestInit::new();
+        init.with_method(worker::Method::Post).with_headers(h).with_body(Some(body.into()));
+        let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+        let controller = worker::AbortController::default();
+        let signal = controller.signal();
+        let fetch = worker::Fetch::Request(request);
+        let send = std::pin::pin!(fetch.send_with_signal(&signal));
+        let timeout = std::pin::pin!(worker::Delay::from(std::time::Duration::from_secs(10)));
+        match futures_util::future::select(send, timeout).await {
+            futures_util::future::Either::Left((response, _)) => response.map(|r| r.status_code()).map_err(|e| e.to_string()),
+            futures_util::future::Either::Right(_) => {
+                controller.abort();
+                Err("timed out".into())
+            }
+        }
+    }
+}
+
+#[event(scheduled)]
+async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+    let Ok((config, business)) = config() else {
+        log_error("the compiled-in configuration does not load");
+        return;
+    };
+    let kv = match env.kv(KV_BINDING) {
+        Ok(kv) => kv,
+        Err(e) => return log_error(&format!("no KV binding: {e}")),
+    };
+    let hooks: Vec<sweep::Hook<'_>> = config
+        .webhooks
+        .iter()
+        .filter_map(|h| Some(sweep::Hook { config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? }))
+        .collect();
+    let store = store::TicketStore::new(kv::WorkersKv(kv));
+    let run = sweep::Sweep {
+        store: &store,
+        outbound: &FetchOutbound,
+        config,
+        business,
+        hooks: &hooks,
+        // The event's scheduled time, never anything a request can set.
+        now: Timestamp::from_millis(event.schedule() as i64),
+    };
+    match run.run().await {
+        Ok(report) => worker::console_log!("sla sweep: {report:?}"),
+        Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
+    }
+}
+
 /// The iframe page, from the assets, with this site's headers: a strict
 /// CSP whose `frame-ancestors` lists the site's allowed origins.
 async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Result<Response> {
-    let Some(site_config) = config().ok().and_then(|c| c.site(site.as_str())) else {
+    let Some(site_config) = config().ok().and_then(|(c, _)| c.site(site.as_str())) else {
         return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
     };
     let mut url = request.url()?;

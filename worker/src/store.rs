@@ -1,25 +1,49 @@
 //! Storage: the only module that knows KV key layouts.
 //!
-//! Layout (every key is written once per ticket, never read-modify-written):
-//! - `t/{ticket id}` → the ticket record, JSON, as submitted and stamped.
-//! - `q/{site}/{first-response due, ms, 15 digits}/{ticket id}` → empty; a
-//!   list of the `q/{site}/` prefix returns a site's tickets most urgent
-//!   first. KV lists lag writes by up to a minute, so readers take each
-//!   ticket's state from its record, never from the index.
+//! Layout (no key is read-modify-written by two parties):
+//! - `t/{ticket}` → the ticket record, JSON, as submitted and stamped;
+//!   written once.
+//! - `e/{ticket}/{event id}` → one event, JSON (also in the key's metadata,
+//!   so one list returns a ticket's history). Written once; ids the sweep
+//!   writes are deterministic, so a repeated sweep finds them with `get`.
+//! - `q/{site}/{first due, ms, 15 digits}/{ticket}` → empty; lists a site's
+//!   tickets roughly most urgent first. A hint: readers take each ticket's
+//!   state from its record and events, never from the index.
+//! - `d/{check at, ms, 15 digits}/{ticket}` → empty; when the sweep should
+//!   look at a ticket next. Written by creation, re-stamps and the sweep;
+//!   deleted only by the sweep. Stale entries are harmless: the sweep
+//!   recomputes from the record.
+//! - `o/{retry at, ms, 15 digits}/{delivery id}` → a webhook delivery to
+//!   try again, JSON; written and deleted only by the sweep.
+//!
+//! KV lists lag writes by up to a minute; nothing here needs a list to
+//! see a write at once.
 
+use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::ticket::Ticket;
+use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
+use serde::{Deserialize, Serialize};
 
 /// A storage failure; the text is for the log only.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoreError(pub String);
 
+/// One listed key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Listed {
+    /// Its name.
+    pub name: String,
+    /// Its metadata, as JSON text.
+    pub metadata: Option<String>,
+}
+
 /// One page of a key listing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct KeyPage {
-    /// Key names, in lexicographic order.
-    pub keys: Vec<String>,
+    /// Keys in lexicographic order.
+    pub keys: Vec<Listed>,
     /// Where the next page starts, if there is one.
     pub cursor: Option<String>,
 }
@@ -30,13 +54,41 @@ pub struct KeyPage {
 pub trait Kv {
     /// The value stored under `key`.
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
-    /// Stores `value` under `key`.
-    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Stores `value` (and optional JSON metadata) under `key`.
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError>;
     /// Up to `limit` keys starting with `prefix`, after `cursor`.
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError>;
+    /// Removes `key`.
+    async fn delete(&self, key: &str) -> Result<(), StoreError>;
 }
 
-/// Tickets over a [`Kv`].
+/// A webhook delivery waiting to be tried again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingDelivery {
+    /// Which `[[webhooks]]` entry.
+    pub hook: usize,
+    /// The event id receivers de-duplicate on.
+    pub event_id: String,
+    /// The event type.
+    pub event_type: String,
+    /// The body, exactly as first sent.
+    pub body: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+/// A due-index entry the sweep found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DueEntry {
+    /// Its key, to delete once handled.
+    pub key: String,
+    /// When it was due.
+    pub at: Timestamp,
+    /// The ticket.
+    pub ticket: TicketId,
+}
+
+/// Tickets, their events and the sweep's indexes over a [`Kv`].
 #[derive(Debug)]
 pub struct TicketStore<K> {
     kv: K,
@@ -48,6 +100,18 @@ fn ticket_key(id: &TicketId) -> String {
 
 fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
+}
+
+fn event_key(ticket: &TicketId, event_id: &str) -> String {
+    format!("e/{ticket}/{event_id}")
+}
+
+fn millis(at: Timestamp) -> i64 {
+    at.as_millis().max(0)
+}
+
+fn failed(e: impl core::fmt::Display) -> StoreError {
+    StoreError(e.to_string())
 }
 
 impl<K: Kv> TicketStore<K> {
@@ -72,29 +136,166 @@ impl<K: Kv> TicketStore<K> {
         }
     }
 
-    /// Stores a new ticket: the record first, then its queue entry, so an
-    /// entry never names a ticket that was not written.
+    /// Stores a new ticket: the record first, then its queue entry and its
+    /// first sweep check, so an index never names a ticket not written.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn insert(&self, ticket: &Ticket) -> Result<(), StoreError> {
+    pub async fn insert(&self, ticket: &Ticket, first_due: Timestamp, check_at: Option<Timestamp>) -> Result<(), StoreError> {
         // Serialise to a string ourselves: handing a struct to KV can store `{}`.
-        let record = serde_json::to_string(ticket).map_err(|e| StoreError(e.to_string()))?;
-        self.kv.put(&ticket_key(&ticket.id), &record).await?;
-        let due = ticket.sla.first_response.as_millis().max(0);
-        self.kv.put(&format!("{}{due:015}/{}", queue_prefix(&ticket.site), ticket.id), "").await
+        let record = serde_json::to_string(ticket).map_err(failed)?;
+        self.kv.put(&ticket_key(&ticket.id), &record, None).await?;
+        let queue_key = format!("{}{:015}/{}", queue_prefix(&ticket.site), millis(first_due), ticket.id);
+        let queued = self.kv.put(&queue_key, "", None);
+        match check_at {
+            Some(at) => {
+                let (a, b) = futures_util::join!(queued, self.schedule_check(&ticket.id, at));
+                a.and(b)
+            }
+            None => queued.await,
+        }
     }
 
-    /// A page of a site's queue: at most `limit` tickets, open ones first,
-    /// then by first-response due time. Entries whose record is missing
-    /// (not yet visible) or that repeat a ticket are skipped.
+    /// A ticket's events, oldest first (may lag a minute behind writes).
+    ///
+    /// # Errors
+    /// When KV fails or an event does not parse.
+    pub async fn events(&self, id: &TicketId) -> Result<Vec<TicketEvent>, StoreError> {
+        let mut events = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.kv.list(&format!("e/{id}/"), 1000, cursor.as_deref()).await?;
+            for key in &page.keys {
+                let event = match &key.metadata {
+                    Some(meta) => serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?,
+                    None => match self.kv.get(&key.name).await? {
+                        Some(text) => serde_json::from_str(&text).map_err(|e| StoreError(format!("{}: {e}", key.name)))?,
+                        None => continue,
+                    },
+                };
+                events.push(event);
+            }
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        events.sort_by(|a: &TicketEvent, b: &TicketEvent| (a.at, &a.id).cmp(&(b.at, &b.id)));
+        Ok(events)
+    }
+
+    /// Records an event unless one with its id exists (checked with `get`,
+    /// which sees this location's own writes at once); true if recorded.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn record_once(&self, ticket: &TicketId, event: &TicketEvent) -> Result<bool, StoreError> {
+        let key = event_key(ticket, &event.id);
+        if self.kv.get(&key).await?.is_some() {
+            return Ok(false);
+        }
+        self.append(ticket, event).await?;
+        Ok(true)
+    }
+
+    /// Appends an event.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn append(&self, ticket: &TicketId, event: &TicketEvent) -> Result<(), StoreError> {
+        let text = serde_json::to_string(event).map_err(failed)?;
+        // Metadata holds at most 1024 bytes; a larger event is read by key.
+        let metadata = (text.len() <= 1000).then_some(text.as_str());
+        self.kv.put(&event_key(ticket, &event.id), &text, metadata).await
+    }
+
+    /// Asks the sweep to look at a ticket at `at`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn schedule_check(&self, ticket: &TicketId, at: Timestamp) -> Result<(), StoreError> {
+        self.kv.put(&format!("d/{:015}/{ticket}", millis(at)), "", None).await
+    }
+
+    /// Due-index entries at or before `now`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn due_checks(&self, now: Timestamp, limit: u32) -> Result<Vec<DueEntry>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        'pages: loop {
+            let page = self.kv.list("d/", limit.min(1000), cursor.as_deref()).await?;
+            for key in page.keys {
+                let mut parts = key.name.splitn(3, '/').skip(1);
+                let (Some(at), Some(id)) = (parts.next(), parts.next()) else { continue };
+                let (Ok(at), Ok(ticket)) = (at.parse::<i64>(), TicketId::parse(id)) else { continue };
+                if at > now.as_millis() || out.len() >= limit as usize {
+                    break 'pages;
+                }
+                out.push(DueEntry { key: key.name, at: Timestamp::from_millis(at), ticket });
+            }
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes a handled due-index entry.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn clear_check(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
+    }
+
+    /// Puts a delivery in the outbox, to try again at `at`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn outbox_put(&self, at: Timestamp, delivery: &PendingDelivery) -> Result<(), StoreError> {
+        let id = format!("{}.{}", delivery.event_id, delivery.hook);
+        self.kv.put(&format!("o/{:015}/{id}", millis(at)), &serde_json::to_string(delivery).map_err(failed)?, None).await
+    }
+
+    /// Outbox entries due at or before `now` (key and delivery), at most `limit`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<(String, PendingDelivery)>, StoreError> {
+        let page = self.kv.list("o/", limit.min(1000), None).await?;
+        let mut out = Vec::new();
+        for key in page.keys {
+            let due = key.name.split('/').nth(1).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
+            if due > now.as_millis() {
+                break;
+            }
+            if let Some(text) = self.kv.get(&key.name).await? {
+                out.push((key.name, serde_json::from_str(&text).map_err(failed)?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes an outbox entry.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn outbox_delete(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
+    }
+
+    /// A page of a site's tickets from the queue index (records that are
+    /// not visible yet, or repeated, are skipped), and the next cursor.
     ///
     /// # Errors
     /// When KV fails or a record does not parse.
     pub async fn queue(&self, site: &SiteId, limit: u32, cursor: Option<&str>) -> Result<(Vec<Ticket>, Option<String>), StoreError> {
         let page = self.kv.list(&queue_prefix(site), limit, cursor).await?;
         let mut ids: Vec<TicketId> =
-            page.keys.iter().filter_map(|key| key.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
+            page.keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
         ids.sort_unstable();
         ids.dedup();
         let records = join_all(ids.iter().map(|id| self.get(id))).await;
@@ -106,7 +307,6 @@ impl<K: Kv> TicketStore<K> {
                 tickets.push(ticket);
             }
         }
-        tickets.sort_by_key(|t| (!t.status.is_open(), t.sla.first_response, t.id));
         Ok((tickets, page.cursor))
     }
 }
@@ -114,7 +314,7 @@ impl<K: Kv> TicketStore<K> {
 /// An in-memory [`Kv`] for host tests.
 #[derive(Debug, Default)]
 pub struct MemoryKv {
-    entries: std::cell::RefCell<std::collections::BTreeMap<String, String>>,
+    entries: std::cell::RefCell<std::collections::BTreeMap<String, (String, Option<String>)>>,
 }
 
 impl MemoryKv {
@@ -127,34 +327,43 @@ impl MemoryKv {
     pub fn is_empty(&self) -> bool {
         self.entries.borrow().is_empty()
     }
+
+    /// The stored keys starting with `prefix`.
+    pub fn keys(&self, prefix: &str) -> Vec<String> {
+        self.entries.borrow().keys().filter(|k| k.starts_with(prefix)).cloned().collect()
+    }
 }
 
 impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.entries.borrow().get(key).cloned())
+        Ok(self.entries.borrow().get(key).map(|(v, _)| v.clone()))
     }
 
-    async fn put(&self, key: &str, value: &str) -> Result<(), StoreError> {
-        self.entries.borrow_mut().insert(key.to_owned(), value.to_owned());
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        self.entries.borrow_mut().insert(key.to_owned(), (value.to_owned(), metadata.map(str::to_owned)));
         Ok(())
     }
 
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
         let entries = self.entries.borrow();
         let start = cursor.unwrap_or(prefix);
-        let mut keys: Vec<String> = entries
+        let mut keys: Vec<Listed> = entries
             .range::<str, _>((std::ops::Bound::Excluded(start), std::ops::Bound::Unbounded))
-            .map(|(k, _)| k)
-            .take_while(|k| k.starts_with(prefix))
+            .take_while(|(k, _)| k.starts_with(prefix))
             .take(limit as usize + 1)
-            .cloned()
+            .map(|(k, (_, m))| Listed { name: k.clone(), metadata: m.clone() })
             .collect();
         let cursor = if keys.len() > limit as usize {
             keys.truncate(limit as usize);
-            keys.last().cloned()
+            keys.last().map(|k| k.name.clone())
         } else {
             None
         };
         Ok(KeyPage { keys, cursor })
+    }
+
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.entries.borrow_mut().remove(key);
+        Ok(())
     }
 }

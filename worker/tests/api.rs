@@ -1,6 +1,7 @@
 //! The worker's handlers on the host, against the memory store.
 
-use buoy_shared::config::{Config, Site};
+use buoy_shared::config::{default_calendar, Config, Site};
+use buoy_shared::sla::AlwaysOpen;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::time::Timestamp;
 use buoy_worker::api::{handle, AgentToken, App};
@@ -31,7 +32,15 @@ impl Harness {
             sites.insert(id.to_owned(), Site { name: id.to_owned(), allowed_origins: vec!["https://app.example.com".into()] });
         }
         Self {
-            config: Config { sites, agents: vec![] },
+            config: Config {
+                sites,
+                agents: vec![],
+                calendar: default_calendar(),
+                policies: Default::default(),
+                routing: vec![],
+                playbooks: Default::default(),
+                webhooks: vec![],
+            },
             agents: vec![
                 AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() },
                 AgentToken { agent: "Olly".into(), site: site("other"), token: "other-agent-token".into() },
@@ -48,6 +57,8 @@ impl Harness {
         self.next_id.set(id.wrapping_add(1));
         let app = App {
             config: &self.config,
+            // Business hours count like calendar hours here, so due times are plain sums.
+            business: &AlwaysOpen,
             store: TicketStore::new(MemoryKvRef(&self.store)),
             secret: self.secret.as_deref(),
             agents: &self.agents,
@@ -67,8 +78,11 @@ impl buoy_worker::store::Kv for MemoryKvRef<'_> {
     async fn get(&self, key: &str) -> Result<Option<String>, buoy_worker::store::StoreError> {
         self.0.kv().get(key).await
     }
-    async fn put(&self, key: &str, value: &str) -> Result<(), buoy_worker::store::StoreError> {
-        self.0.kv().put(key, value).await
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), buoy_worker::store::StoreError> {
+        self.0.kv().put(key, value, metadata).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), buoy_worker::store::StoreError> {
+        self.0.kv().delete(key).await
     }
     async fn list(
         &self,
@@ -147,8 +161,16 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
     assert_eq!(str_of(&t["context"], "url"), "https://app.example.com/billing");
     assert_eq!(str_of(t, "created_at"), NOW);
     // Anonymous requesters are `free`: 24 h to first response, 72 h to resolution.
-    assert_eq!(str_of(&t["sla"], "first_response"), "2026-12-01T10:00:00.000Z");
-    assert_eq!(str_of(&t["sla"], "resolution"), "2026-12-03T10:00:00.000Z");
+    assert_eq!(str_of(&t["sla"], "segment"), "free");
+    let due = |metric: &str| {
+        let clock = t["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == metric).cloned()).unwrap_or_default();
+        (str_of(&clock, "state").to_owned(), str_of(&clock, "due").to_owned(), clock["remaining"].clone())
+    };
+    assert_eq!(due("first_response"), ("active".into(), "2026-12-01T10:00:00.000Z".into(), json!("1d")));
+    assert_eq!(due("resolution"), ("active".into(), "2026-12-03T10:00:00.000Z".into(), json!("3d")));
+    assert_eq!(str_of(t, "next_due"), "2026-12-01T10:00:00.000Z");
+    assert_eq!(t["state"]["tier"], json!(1));
+    assert_eq!(t["events"], json!([]));
 }
 
 #[test]
@@ -290,7 +312,7 @@ fn a_repeated_idempotency_key_returns_the_first_ticket() {
 }
 
 #[test]
-fn the_queue_is_sorted_by_first_response_due_and_pages() {
+fn the_queue_is_sorted_by_time_to_the_next_breach_and_pages() {
     let h = Harness::new();
     let mut subjects = vec![];
     for (i, hours_ago) in [1i64, 30, 5].into_iter().enumerate() {
@@ -327,4 +349,133 @@ fn a_missing_server_secret_is_an_internal_error_without_detail() {
     assert_eq!((status, str_of(&body, "code")), (500, "internal"));
     assert_eq!(body.get("detail"), None);
     assert!(!body.to_string().contains("BUOY_SECRET"));
+}
+
+/// Records webhook deliveries; fails while `fail` is set.
+#[derive(Default)]
+struct Receiver {
+    fail: std::cell::Cell<bool>,
+    got: std::cell::RefCell<Vec<(String, Vec<(String, String)>, String)>>,
+}
+
+impl buoy_worker::sweep::Outbound for Receiver {
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
+        if self.fail.get() {
+            return Err("connection refused".into());
+        }
+        let headers = headers.iter().map(|(n, v)| ((*n).to_owned(), v.clone())).collect();
+        self.got.borrow_mut().push((url.to_owned(), headers, body.to_owned()));
+        Ok(204)
+    }
+}
+
+fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::Report {
+    use buoy_shared::config::{Format, WebhookConfig};
+    let config = WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json };
+    let hooks = [buoy_worker::sweep::Hook { config: &config, url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() }];
+    let run = buoy_worker::sweep::Sweep {
+        store: &h.store,
+        outbound: receiver,
+        config: &h.config,
+        business: &AlwaysOpen,
+        hooks: &hooks,
+        now: Timestamp::parse(at).unwrap_or_else(|e| unreachable!("{e}")),
+    };
+    block_on(run.run()).unwrap_or_else(|e| unreachable!("{e:?}"))
+}
+
+fn with_outage_playbook(h: &mut Harness) {
+    h.config.playbooks = serde_json::from_value(json!({
+        "outage": { "escalate": [{ "tier": 2, "notify": true, "reason": "Outage reported" }] }
+    }))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+}
+
+#[test]
+fn the_sweep_records_breaches_and_escalations_once_and_signs_webhooks() {
+    let mut h = Harness::new();
+    with_outage_playbook(&mut h);
+    let mut body = ticket_json();
+    body["type"] = json!("outage");
+    let (_, created, _) = create(&h, &body, None);
+    let id = str_of(&created, "id").to_owned();
+    let auth = "Bearer demo-agent-token";
+
+    // At once (the next minute's sweep): the outage escalates to tier 2.
+    let receiver = Receiver::default();
+    let report = sweep_at(&h, &receiver, "2026-11-30T10:01:00Z");
+    assert_eq!((report.recorded, report.delivered), (1, 1));
+    let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", auth)], b""));
+    assert_eq!(view["state"]["tier"], json!(2));
+    assert_eq!(view["events"][0]["kind"], json!("escalated"));
+    assert_eq!(view["events"][0]["reason"], json!("Outage reported"));
+    assert_eq!(view["events"][0]["at"], json!(NOW));
+
+    // 25 h later the free ticket's first response (24 h) has breached:
+    // recorded at its due time, one webhook, signed over "t.body".
+    let report = sweep_at(&h, &receiver, "2026-12-01T11:00:00Z");
+    assert_eq!((report.recorded, report.delivered), (1, 1));
+    let (url, headers, body) = receiver.got.borrow()[1].clone();
+    assert_eq!(url, "http://127.0.0.1:9/hook");
+    let header = |name: &str| headers.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone()).unwrap_or_default();
+    let event: Value = serde_json::from_str(&body).unwrap_or_default();
+    assert_eq!(event["type"], json!("sla.breached"));
+    assert_eq!(event["data"]["event"]["metric"], json!("first_response"));
+    assert_eq!(event["data"]["event"]["at"], json!("2026-12-01T10:00:00.000Z"));
+    assert_eq!(header("buoy-event-id"), format!("{id}.breach-first_response-0"));
+    let t = "1796122800";
+    assert_eq!(header("buoy-signature"), buoy_shared::keys::webhook_signature(b"whsec", t.parse().unwrap_or_default(), &body));
+    assert!(header("buoy-signature").starts_with(&format!("t={t},v1=")));
+
+    // A second run at the same instant changes nothing and sends nothing.
+    let before = h.store.kv().len();
+    let report = sweep_at(&h, &receiver, "2026-12-01T11:00:00Z");
+    assert_eq!((report.recorded, report.delivered), (0, 0));
+    assert_eq!(h.store.kv().len(), before);
+    assert_eq!(receiver.got.borrow().len(), 2);
+}
+
+#[test]
+fn a_failing_receiver_is_retried_with_backoff_and_loses_nothing() {
+    let mut h = Harness::new();
+    with_outage_playbook(&mut h);
+    let mut body = ticket_json();
+    body["type"] = json!("outage");
+    create(&h, &body, None);
+    let receiver = Receiver::default();
+    receiver.fail.set(true);
+    let report = sweep_at(&h, &receiver, "2026-11-30T10:01:00Z");
+    assert_eq!((report.recorded, report.delivered, report.retrying), (1, 0, 1));
+    assert_eq!(h.store.kv().keys("o/").len(), 1, "queued for a retry in a minute");
+    // Not yet due.
+    assert_eq!(sweep_at(&h, &receiver, "2026-11-30T10:01:30Z").retrying, 0);
+    receiver.fail.set(false);
+    let report = sweep_at(&h, &receiver, "2026-11-30T10:02:00Z");
+    assert_eq!((report.delivered, report.retrying), (1, 0));
+    assert!(h.store.kv().keys("o/").is_empty());
+    let delivered: Value = serde_json::from_str(&receiver.got.borrow()[0].2).unwrap_or_default();
+    assert_eq!(delivered["type"], json!("ticket.escalated"));
+}
+
+#[test]
+fn an_agent_sets_the_segment_and_the_sla_is_restamped() {
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let id = str_of(&created, "id");
+    let path = format!("/v1/agent/tickets/{id}/segment");
+    let set = |token: &str, body: &str| {
+        let auth = format!("Bearer {token}");
+        h.send(&request(Method::Post, &path, &[("authorization", &auth), ("content-type", "application/json")], body.as_bytes()))
+    };
+    let (status, view, _) = set("demo-agent-token", r#"{"segment":"enterprise"}"#);
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["state"]["segment"], json!("enterprise"));
+    let first = view["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == "first_response").cloned()).unwrap_or_default();
+    // Enterprise: 1 h from receipt, in calendar hours.
+    assert_eq!(first["due"], json!("2026-11-30T11:00:00.000Z"));
+    assert_eq!(view["events"][0]["kind"], json!("segment_changed"));
+    assert_eq!(view["events"][0]["by"], json!("Dana"));
+    assert_eq!(set("other-agent-token", r#"{"segment":"enterprise"}"#).0, 404, "another site's agent");
+    assert_eq!(set("demo-agent-token", r#"{"segment":"vip"}"#).0, 400);
+    assert_eq!(set("nobody", r#"{"segment":"free"}"#).0, 401);
 }

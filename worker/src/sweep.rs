@@ -1,0 +1,149 @@
+//! The SLA sweep, run by the cron trigger: records breaches and due
+//! escalations, and delivers (and retries) webhooks. `now` is the
+//! scheduled time of the cron event, never anything a request can set.
+//!
+//! It is idempotent: events it records have deterministic ids and are
+//! written only when `get` does not find them, and a webhook is sent only
+//! for an event this run recorded, so a second run at the same instant
+//! changes nothing and sends nothing.
+
+use crate::error::AppError;
+use crate::store::{Kv, PendingDelivery, TicketStore};
+use buoy_shared::config::{Config, WebhookConfig};
+use buoy_shared::events;
+use buoy_shared::keys;
+use buoy_shared::sla::Calendar;
+use buoy_shared::time::Timestamp;
+use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
+
+/// Most due-index entries one run handles; the rest wait for the next.
+pub const MAX_TICKETS_PER_RUN: u32 = 200;
+
+/// Sends a webhook: a POST at the edge, a recorder in tests.
+#[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
+pub trait Outbound {
+    /// POSTs `body` to `url` with `headers`; the status, or why it failed.
+    async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String>;
+}
+
+/// A `[[webhooks]]` entry with its secrets read.
+#[derive(Debug, Clone)]
+pub struct Hook<'a> {
+    /// The entry.
+    pub config: &'a WebhookConfig,
+    /// Its URL.
+    pub url: String,
+    /// Its signing secret.
+    pub secret: String,
+}
+
+/// What one run did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Report {
+    /// Due-index entries handled.
+    pub checked: usize,
+    /// Events recorded.
+    pub recorded: usize,
+    /// Deliveries that got a 2xx.
+    pub delivered: usize,
+    /// Deliveries put (back) in the outbox.
+    pub retrying: usize,
+    /// Deliveries given up after the last attempt.
+    pub given_up: usize,
+}
+
+/// Everything the sweep works with.
+#[derive(Debug)]
+pub struct Sweep<'a, K, O> {
+    /// Storage.
+    pub store: &'a TicketStore<K>,
+    /// The webhook sender.
+    pub outbound: &'a O,
+    /// The configuration.
+    pub config: &'a Config,
+    /// The business calendar.
+    pub business: &'a dyn Calendar,
+    /// The webhooks whose secrets are set.
+    pub hooks: &'a [Hook<'a>],
+    /// The cron event's scheduled time.
+    pub now: Timestamp,
+}
+
+impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
+    /// Runs the sweep once.
+    ///
+    /// # Errors
+    /// When storage fails (the next run picks up where this one stopped).
+    pub async fn run(&self) -> Result<Report, AppError> {
+        let mut report = Report::default();
+        for entry in self.store.due_checks(self.now, MAX_TICKETS_PER_RUN).await? {
+            report.checked += 1;
+            let Some(ticket) = self.store.get(&entry.ticket).await? else {
+                // Not visible yet at this location: look again next run.
+                continue;
+            };
+            let mut history = self.store.events(&ticket.id).await?;
+            let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, None);
+            for event in due {
+                if !self.store.record_once(&ticket.id, &event).await? {
+                    continue;
+                }
+                report.recorded += 1;
+                if let Some(kind) = event.webhook_type() {
+                    let sent = self.now;
+                    for (i, hook) in self.hooks.iter().enumerate().filter(|(_, h)| h.config.wants(kind)) {
+                        let delivery = PendingDelivery {
+                            hook: i,
+                            event_id: webhook::event_id(&ticket, &event),
+                            event_type: kind.to_owned(),
+                            body: webhook::body(hook.config.format, kind, &ticket, &event, sent),
+                            attempts: 0,
+                        };
+                        self.deliver(delivery, &mut report).await?;
+                    }
+                }
+                history.push(event);
+            }
+            self.store.clear_check(&entry.key).await?;
+            if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
+                self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
+            }
+        }
+        for (key, delivery) in self.store.outbox_due(self.now, MAX_TICKETS_PER_RUN).await? {
+            self.store.outbox_delete(&key).await?;
+            self.deliver(delivery, &mut report).await?;
+        }
+        Ok(report)
+    }
+
+    /// Sends one delivery; on failure, schedules the next attempt with
+    /// backoff, or gives up (logged) after the last. A failing receiver
+    /// never stops the sweep or touches a ticket.
+    async fn deliver(&self, mut delivery: PendingDelivery, report: &mut Report) -> Result<(), AppError> {
+        let Some(hook) = self.hooks.get(delivery.hook) else {
+            return Ok(());
+        };
+        let signature = keys::webhook_signature(hook.secret.as_bytes(), self.now.as_millis() / 1000, &delivery.body);
+        let headers = [
+            ("content-type", "application/json".to_owned()),
+            (SIGNATURE_HEADER, signature),
+            (EVENT_ID_HEADER, delivery.event_id.clone()),
+            ("buoy-event-type", delivery.event_type.clone()),
+        ];
+        delivery.attempts += 1;
+        match self.outbound.post(&hook.url, &headers, &delivery.body).await {
+            Ok(200..=299) => report.delivered += 1,
+            outcome => match webhook::retry_delay(delivery.attempts) {
+                Some(delay) => {
+                    self.store.outbox_put(self.now.plus(delay), &delivery).await?;
+                    report.retrying += 1;
+                }
+                None => {
+                    crate::log_error(&format!("webhook {} gave up after {} attempts: {outcome:?}", delivery.event_id, delivery.attempts));
+                    report.given_up += 1;
+                }
+            },
+        }
+        Ok(())
+    }
+}
