@@ -393,5 +393,7 @@ mod tests {
         let csp = demo.widget_page_csp();
         assert!(csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{csp}");
         assert!(csp.ends_with("; frame-ancestors http://127.0.0.1:8788 http://localhost:8788"), "{csp}");
+        let tests = Config::from_toml(include_str!("../../tests/buoy.toml")).unwrap_or_else(|e| unreachable!("tests/buoy.toml: {e}"));
+        assert_eq!(tests.calendar.time_zone, "UTC");
     }
 }

@@ -109,6 +109,7 @@ fn end_to_end(built: &build::Built) -> Result {
             .env("BUOY_WORKER_URL", wrangler.url())
             .env("BUOY_DEMO_URL", demo.url())
             .env("BUOY_AGENT_TOKEN", &token)
+            .env("BUOY_TEST_WORKER", &built.worker_main)
             .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
     );
     drop(wrangler);
