@@ -464,7 +464,6 @@ fn parse_date(text: &str) -> Option<Date> {
 mod tests {
     use super::*;
     use jiff::civil::DateTime;
-    use proptest::prelude::*;
 
     const NEW_YORK: &str = "EST5EDT,M3.2.0,M11.1.0";
     const LONDON: &str = "GMT0BST,M3.5.0/1,M10.5.0";
@@ -804,90 +803,97 @@ mod tests {
         assert!(serde_json::from_str::<CalendarSpec>(unknown).is_err());
     }
 
-    /// Calendars the properties are checked against: business hours with a
-    /// lunch break and holidays, a calendar straddling 2am changes,
-    /// round the clock in the southern hemisphere, and a sparse week.
-    fn property_calendars() -> Vec<BusinessCalendar> {
-        let mut lunch = WEEKDAYS_9_TO_5.to_vec();
-        lunch[2] = ("wed", "09:00-12:00,13:00-17:00");
-        vec![
-            calendar(NEW_YORK, &lunch, &["2026-03-09", "2026-11-26", "2026-12-25", "2027-01-01"]),
-            calendar(LONDON, &[("sat", "22:00-24:00"), ("sun", "00:00-12:00,12:30-12:31"), ("mon", "01:00-02:30")], &["2026-10-25"]),
-            calendar(SYDNEY, &around_the_clock(), &[]),
-            calendar(FIXED, &[("thu", "13:37-14:00")], &["2026-07-02"]),
-        ]
-    }
+    /// Property tests: host only (proptest's random source does not build for wasm32).
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
 
-    /// 2025-06-01 to 2027-06-01, in milliseconds.
-    const WINDOW: core::ops::Range<i64> = 1_748_736_000_000..1_811_808_000_000;
-
-    fn config() -> ProptestConfig {
-        ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() }
-    }
-
-    proptest! {
-        #![proptest_config(config())]
-
-        #[test]
-        fn deadline_is_consistent_with_elapsed(which in 0..4usize, start in WINDOW, secs in 0..400_000i64, more in 0..100_000i64) {
-            let calendars = property_calendars();
-            let calendar = &calendars[which];
-            let (start, span) = (Timestamp::from_millis(start), Duration::from_secs(secs));
-            let due = calendar.deadline(start, span);
-            prop_assert!(due >= start);
-            prop_assert!(due >= start.plus(span), "open time never runs faster than real time");
-            prop_assert_eq!(calendar.elapsed(start, due), span);
-            prop_assert!(calendar.deadline(start, Duration::from_secs(secs + more)) >= due, "monotonic in the span");
-            prop_assert_eq!(calendar.deadline(start, Duration::from_secs(0)), calendar.next_opening(start));
-            prop_assert_eq!(calendar.is_open(start), calendar.next_opening(start) == start);
+        /// Calendars the properties are checked against: business hours with a
+        /// lunch break and holidays, a calendar straddling 2am changes,
+        /// round the clock in the southern hemisphere, and a sparse week.
+        fn property_calendars() -> Vec<BusinessCalendar> {
+            let mut lunch = WEEKDAYS_9_TO_5.to_vec();
+            lunch[2] = ("wed", "09:00-12:00,13:00-17:00");
+            vec![
+                calendar(NEW_YORK, &lunch, &["2026-03-09", "2026-11-26", "2026-12-25", "2027-01-01"]),
+                calendar(LONDON, &[("sat", "22:00-24:00"), ("sun", "00:00-12:00,12:30-12:31"), ("mon", "01:00-02:30")], &["2026-10-25"]),
+                calendar(SYDNEY, &around_the_clock(), &[]),
+                calendar(FIXED, &[("thu", "13:37-14:00")], &["2026-07-02"]),
+            ]
         }
 
-        #[test]
-        fn elapsed_is_additive(which in 0..4usize, mut points in proptest::array::uniform3(WINDOW), whole_seconds in any::<bool>()) {
-            let calendars = property_calendars();
-            let calendar = &calendars[which];
-            if whole_seconds {
-                points = points.map(|ms| ms - ms % 1000);
+        /// 2025-06-01 to 2027-06-01, in milliseconds.
+        const WINDOW: core::ops::Range<i64> = 1_748_736_000_000..1_811_808_000_000;
+
+        fn config() -> ProptestConfig {
+            ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() }
+        }
+
+        proptest! {
+            #![proptest_config(config())]
+
+            #[test]
+            fn deadline_is_consistent_with_elapsed(which in 0..4usize, start in WINDOW, secs in 0..400_000i64, more in 0..100_000i64) {
+                let calendars = property_calendars();
+                let calendar = &calendars[which];
+                let (start, span) = (Timestamp::from_millis(start), Duration::from_secs(secs));
+                let due = calendar.deadline(start, span);
+                prop_assert!(due >= start);
+                prop_assert!(due >= start.plus(span), "open time never runs faster than real time");
+                prop_assert_eq!(calendar.elapsed(start, due), span);
+                prop_assert!(calendar.deadline(start, Duration::from_secs(secs + more)) >= due, "monotonic in the span");
+                prop_assert_eq!(calendar.deadline(start, Duration::from_secs(0)), calendar.next_opening(start));
+                prop_assert_eq!(calendar.is_open(start), calendar.next_opening(start) == start);
             }
-            points.sort_unstable();
-            let [a, b, c] = points.map(Timestamp::from_millis);
-            let parts = calendar.elapsed(a, b).as_secs() + calendar.elapsed(b, c).as_secs();
-            let whole = calendar.elapsed(a, c).as_secs();
-            if whole_seconds {
-                prop_assert_eq!(parts, whole);
-            } else {
-                // Each part rounds down on its own.
-                prop_assert!(whole == parts || whole == parts + 1, "{} vs {}", whole, parts);
+
+            #[test]
+            fn elapsed_is_additive(which in 0..4usize, mut points in proptest::array::uniform3(WINDOW), whole_seconds in any::<bool>()) {
+                let calendars = property_calendars();
+                let calendar = &calendars[which];
+                if whole_seconds {
+                    points = points.map(|ms| ms - ms % 1000);
+                }
+                points.sort_unstable();
+                let [a, b, c] = points.map(Timestamp::from_millis);
+                let parts = calendar.elapsed(a, b).as_secs() + calendar.elapsed(b, c).as_secs();
+                let whole = calendar.elapsed(a, c).as_secs();
+                if whole_seconds {
+                    prop_assert_eq!(parts, whole);
+                } else {
+                    // Each part rounds down on its own.
+                    prop_assert!(whole == parts || whole == parts + 1, "{} vs {}", whole, parts);
+                }
+                prop_assert!(whole * 1000 <= c.as_millis() - a.as_millis());
             }
-            prop_assert!(whole * 1000 <= c.as_millis() - a.as_millis());
-        }
 
-        #[test]
-        fn pausing_never_shortens(
-            which in 0..4usize,
-            start in WINDOW,
-            secs in 0..400_000i64,
-            pause_at in 0..=1000i64,
-            pause_ms in 0..(30 * 86_400_000i64),
-        ) {
-            let calendars = property_calendars();
-            let calendar = &calendars[which];
-            let (start, span) = (Timestamp::from_millis(start), Duration::from_secs(secs));
-            let due = calendar.deadline(start, span);
-            let paused = Timestamp::from_millis(start.as_millis() + (due.as_millis() - start.as_millis()) * pause_at / 1000);
-            let resumed = Timestamp::from_millis(paused.as_millis() + pause_ms);
-            let left = Duration::from_secs(span.as_secs() - calendar.elapsed(start, paused).as_secs());
-            prop_assert!(calendar.deadline(resumed, left) >= due);
-        }
+            #[test]
+            fn pausing_never_shortens(
+                which in 0..4usize,
+                start in WINDOW,
+                secs in 0..400_000i64,
+                pause_at in 0..=1000i64,
+                pause_ms in 0..(30 * 86_400_000i64),
+            ) {
+                let calendars = property_calendars();
+                let calendar = &calendars[which];
+                let (start, span) = (Timestamp::from_millis(start), Duration::from_secs(secs));
+                let due = calendar.deadline(start, span);
+                let paused = Timestamp::from_millis(start.as_millis() + (due.as_millis() - start.as_millis()) * pause_at / 1000);
+                let resumed = Timestamp::from_millis(paused.as_millis() + pause_ms);
+                let left = Duration::from_secs(span.as_secs() - calendar.elapsed(start, paused).as_secs());
+                prop_assert!(calendar.deadline(resumed, left) >= due);
+            }
 
-        #[test]
-        fn open_instants_are_those_elapsed_counts(which in 0..4usize, at in WINDOW) {
-            let calendars = property_calendars();
-            let calendar = &calendars[which];
-            let at = Timestamp::from_millis(at - at % 1000);
-            let next_second = Timestamp::from_millis(at.as_millis() + 1000);
-            // Open ranges start and end on whole minutes of whole-second offsets.
-            prop_assert_eq!(calendar.is_open(at), calendar.elapsed(at, next_second) == Duration::from_secs(1));
+            #[test]
+            fn open_instants_are_those_elapsed_counts(which in 0..4usize, at in WINDOW) {
+                let calendars = property_calendars();
+                let calendar = &calendars[which];
+                let at = Timestamp::from_millis(at - at % 1000);
+                let next_second = Timestamp::from_millis(at.as_millis() + 1000);
+                // Open ranges start and end on whole minutes of whole-second offsets.
+                prop_assert_eq!(calendar.is_open(at), calendar.elapsed(at, next_second) == Duration::from_secs(1));
+            }
         }
     }
 }

@@ -51,7 +51,6 @@ impl WebhookConfig {
     }
 }
 
-
 /// The whole of `buoy.toml`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -367,13 +366,22 @@ mod tests {
         check("[sites.demo]\nname = \" \"\nallowed_origins = [\"https://a.example\"]\n", "sites.demo.name: must not be empty");
         check("[sites.demo]\nname = \"Demo\"\nallowed_origins = []\n", "sites.demo.allowed_origins: list at least one");
         check(&format!("{site}colour = \"red\"\n"), "unknown field `colour`");
-        check(&format!("{site}[calendar]\ntime_zone = \"Mars/Olympus\"\nopen = {{ mon = \"09:00-17:00\" }}\n"), "calendar.time_zone: not an IANA");
+        check(
+            &format!("{site}[calendar]\ntime_zone = \"Mars/Olympus\"\nopen = {{ mon = \"09:00-17:00\" }}\n"),
+            "calendar.time_zone: not an IANA",
+        );
         check(&format!("{site}[calendar]\ntime_zone = \"UTC\"\nopen = {{ mon = \"9-5\" }}\n"), "calendar.open.mon");
-        check(&format!("{site}[policies.business.resolution]\nhours = \"business\"\nnormal = \"24h\"\nurgent = \"48h\"\n"), "policies.business.resolution.urgent");
+        check(
+            &format!("{site}[policies.business.resolution]\nhours = \"business\"\nnormal = \"24h\"\nurgent = \"48h\"\n"),
+            "policies.business.resolution.urgent",
+        );
         check(&format!("{site}[policies.business.resolution]\nhours = \"sometimes\"\nnormal = \"24h\"\n"), "unknown variant `sometimes`");
         check(&format!("{site}[[playbooks.refund.escalate]]\ntier = 2\nreason = \"r\"\n"), "playbooks.refund");
         check(&format!("{site}[[webhooks]]\nurl_secret = \"https://x\"\nsigning_secret = \"S\"\n"), "webhooks[0].url_secret");
-        check(&format!("{site}[[webhooks]]\nurl_secret = \"U\"\nsigning_secret = \"S\"\nevents = [\"ticket.deleted\"]\n"), "webhooks[0].events[0]");
+        check(
+            &format!("{site}[[webhooks]]\nurl_secret = \"U\"\nsigning_secret = \"S\"\nevents = [\"ticket.deleted\"]\n"),
+            "webhooks[0].events[0]",
+        );
         check(&format!("{site}[[agents]]\nname = \"A\"\nsite = \"nope\"\ntoken_secret = \"T\"\n"), "agents[0].site: no such site");
         check(&format!("{site}[[agents]]\nname = \"A\"\nsite = \"demo\"\ntoken_secret = \"s3cr3t-value\"\n"), "agents[0].token_secret");
         check(
@@ -393,6 +401,15 @@ mod tests {
         let csp = demo.widget_page_csp();
         assert!(csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{csp}");
         assert!(csp.ends_with("; frame-ancestors http://127.0.0.1:8788 http://localhost:8788"), "{csp}");
+        // The README's worked example: Friday 16:00 in London (GMT in December).
+        let calendar = config.business_calendar(config.zone_tzif().unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
+        let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+        let due = |segment| {
+            let stamp = config.policies.stamp(segment, crate::ticket::Priority::Normal, friday);
+            crate::sla::initial_due(&stamp, &calendar)[0].1.to_string()
+        };
+        assert_eq!(due(crate::ticket::Segment::Business), "2026-12-07T11:00:00.000Z");
+        assert_eq!(due(crate::ticket::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
         let tests = Config::from_toml(include_str!("../../tests/buoy.toml")).unwrap_or_else(|e| unreachable!("tests/buoy.toml: {e}"));
         assert_eq!(tests.calendar.time_zone, "UTC");
     }

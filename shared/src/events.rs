@@ -191,7 +191,11 @@ pub fn due_events(
                 },
                 _ => (due.assign, due.reason),
             };
-            out.push(TicketEvent { id, at: due.due, kind: EventKind::Escalated { rule: due.rule, tier: due.tier, assign, reason, notify: due.notify } });
+            out.push(TicketEvent {
+                id,
+                at: due.due,
+                kind: EventKind::Escalated { rule: due.rule, tier: due.tier, assign, reason, notify: due.notify },
+            });
         }
     }
     out.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -282,7 +286,10 @@ mod tests {
         // A second sweep, at the same instant or later, finds them recorded.
         assert_eq!(due_events(&ticket, &due, now, &AlwaysOpen, &books(), None), []);
         assert_eq!(due_events(&ticket, &due, t("2026-12-01T00:00:00Z"), &AlwaysOpen, &books(), None), []);
-        assert_eq!(due.iter().filter_map(TicketEvent::webhook_type).collect::<Vec<_>>(), ["ticket.escalated", "sla.breached", "sla.breached"]);
+        assert_eq!(
+            due.iter().filter_map(TicketEvent::webhook_type).collect::<Vec<_>>(),
+            ["ticket.escalated", "sla.breached", "sla.breached"]
+        );
     }
 
     #[test]
@@ -313,12 +320,20 @@ mod tests {
     fn a_restamp_moves_due_times_but_never_undoes_a_recorded_breach() {
         let ticket = ticket("bug", Segment::Free);
         let policy = SlaPolicy::default();
-        let breach = TicketEvent { id: breach_id(Metric::FirstResponse, 0), at: t("2026-12-01T10:00:00Z"), kind: EventKind::Breached { metric: Metric::FirstResponse, cycle: 0 } };
+        let breach = TicketEvent {
+            id: breach_id(Metric::FirstResponse, 0),
+            at: t("2026-12-01T10:00:00Z"),
+            kind: EventKind::Breached { metric: Metric::FirstResponse, cycle: 0 },
+        };
         // Re-stamped as enterprise later; enterprise resolution (4 h) is long past.
         let restamp = TicketEvent {
             id: "segment-1".into(),
             at: t("2026-12-01T12:00:00Z"),
-            kind: EventKind::SegmentChanged { segment: Segment::Business, stamp: policy.stamp(Segment::Business, Priority::Normal, ticket.created_at), by: "Dana".into() },
+            kind: EventKind::SegmentChanged {
+                segment: Segment::Business,
+                stamp: policy.stamp(Segment::Business, Priority::Normal, ticket.created_at),
+                by: "Dana".into(),
+            },
         };
         let events = [breach.clone(), restamp];
         let state = fold(&ticket, &events);
@@ -332,7 +347,11 @@ mod tests {
 
     #[test]
     fn events_round_trip_as_json() {
-        let event = TicketEvent { id: "escalate-outage.0".into(), at: t("2026-11-30T10:00:00Z"), kind: EventKind::Escalated { rule: "outage.0".into(), tier: Some(2), assign: None, reason: "Outage".into(), notify: true } };
+        let event = TicketEvent {
+            id: "escalate-outage.0".into(),
+            at: t("2026-11-30T10:00:00Z"),
+            kind: EventKind::Escalated { rule: "outage.0".into(), tier: Some(2), assign: None, reason: "Outage".into(), notify: true },
+        };
         let text = serde_json::to_string(&event).unwrap_or_default();
         assert!(text.contains(r#""kind":"escalated""#), "{text}");
         assert_eq!(serde_json::from_str::<TicketEvent>(&text).ok(), Some(event));

@@ -172,7 +172,10 @@ mod tests {
         let at = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
         let due = escalations(&books, TicketType::PasswordReset, Segment::Free, at);
         assert_eq!(due.len(), 1);
-        assert_eq!((due[0].rule.as_str(), due[0].due.to_string(), due[0].tier), ("password_reset.0", "2026-11-30T10:10:00.000Z".into(), Some(2)));
+        assert_eq!(
+            (due[0].rule.as_str(), due[0].due.to_string(), due[0].tier),
+            ("password_reset.0", "2026-11-30T10:10:00.000Z".into(), Some(2))
+        );
         let due = escalations(&books, TicketType::Outage, Segment::Enterprise, at);
         let rules: Vec<_> = due.iter().map(|d| (d.rule.as_str(), d.due == at)).collect();
         assert_eq!(rules, [("outage.0", true), ("any.0", true)]);

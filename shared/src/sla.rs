@@ -252,11 +252,20 @@ impl SlaPolicy {
     pub fn validate(&self) -> Result<(), PolicyError> {
         for segment in Segment::ALL {
             let policy = self.segment(*segment);
-            let targets = [("first_response", Some(policy.first_response)), ("next_response", policy.next_response), ("resolution", Some(policy.resolution))];
+            let targets = [
+                ("first_response", Some(policy.first_response)),
+                ("next_response", policy.next_response),
+                ("resolution", Some(policy.resolution)),
+            ];
             for (name, target) in targets {
                 let Some(t) = target else { continue };
                 let field = |p: &str| format!("{segment}.{name}.{p}");
-                let spans = [("urgent", t.span(Priority::Urgent)), ("high", t.span(Priority::High)), ("normal", t.normal), ("low", t.span(Priority::Low))];
+                let spans = [
+                    ("urgent", t.span(Priority::Urgent)),
+                    ("high", t.span(Priority::High)),
+                    ("normal", t.normal),
+                    ("low", t.span(Priority::Low)),
+                ];
                 for (p, span) in spans {
                     if span.as_secs() <= 0 {
                         return Err(PolicyError { field: field(p), message: "must be longer than zero" });
@@ -264,7 +273,10 @@ impl SlaPolicy {
                 }
                 for pair in spans.windows(2) {
                     if pair[0].1 > pair[1].1 {
-                        return Err(PolicyError { field: field(pair[0].0), message: "must not be longer than the next lower priority's target" });
+                        return Err(PolicyError {
+                            field: field(pair[0].0),
+                            message: "must not be longer than the next lower priority's target",
+                        });
                     }
                 }
             }
@@ -670,7 +682,8 @@ mod tests {
         assert_eq!(p.business.resolution.span(Priority::Urgent), h(12), "no urgent row: normal's span");
         assert_eq!(p.business.first_response, SlaPolicy::default().business.first_response);
         assert_eq!(p.enterprise, SlaPolicy::default().enterprise);
-        let round_trip: SlaPolicy = serde_json::from_str(&serde_json::to_string(&p).unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
+        let round_trip: SlaPolicy =
+            serde_json::from_str(&serde_json::to_string(&p).unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(round_trip, p);
         assert!(serde_json::from_str::<SlaPolicy>(r#"{"vip": {}}"#).is_err());
     }
@@ -689,10 +702,7 @@ mod tests {
     fn a_new_ticket_counts_down_and_breaches_at_its_due_time() {
         let s = stamp(Segment::Enterprise, Priority::Normal);
         let c = clocks(&s, &[], t("2026-11-30T10:30:00Z"), &AlwaysOpen);
-        assert_eq!(
-            state_of(&c, Metric::FirstResponse),
-            [(0, ClockState::Active, Some("2026-11-30T11:00:00.000Z".into()), None, 1800)]
-        );
+        assert_eq!(state_of(&c, Metric::FirstResponse), [(0, ClockState::Active, Some("2026-11-30T11:00:00.000Z".into()), None, 1800)]);
         // Noticed late, the breach is still stamped at the due time.
         let c = clocks(&s, &[], t("2026-11-30T19:00:00Z"), &AlwaysOpen);
         let due = Some("2026-11-30T11:00:00.000Z".to_string());
@@ -727,15 +737,9 @@ mod tests {
         assert_eq!(state_of(&c, Metric::Resolution), [(0, ClockState::Paused, None, None, 3 * 3600)]);
         // Resumed at 15:00 with 3 h left: due 18:00, not 14:00.
         let c = clocks(&s, &events, t("2026-11-30T16:00:00Z"), &AlwaysOpen);
-        assert_eq!(
-            state_of(&c, Metric::Resolution),
-            [(0, ClockState::Active, Some("2026-11-30T18:00:00.000Z".into()), None, 2 * 3600)]
-        );
+        assert_eq!(state_of(&c, Metric::Resolution), [(0, ClockState::Active, Some("2026-11-30T18:00:00.000Z".into()), None, 2 * 3600)]);
         // The requester's reply after an agent reply starts next response (2 h).
-        assert_eq!(
-            state_of(&c, Metric::NextResponse),
-            [(0, ClockState::Active, Some("2026-11-30T17:00:00.000Z".into()), None, 3600)]
-        );
+        assert_eq!(state_of(&c, Metric::NextResponse), [(0, ClockState::Active, Some("2026-11-30T17:00:00.000Z".into()), None, 3600)]);
     }
 
     #[test]
@@ -767,10 +771,7 @@ mod tests {
         let mut reopened = solved.to_vec();
         reopened.push(ClockEvent::Status(Status::Open, t("2026-11-30T20:00:00Z")));
         let c = clocks(&s, &reopened, t("2026-11-30T21:00:00Z"), &AlwaysOpen);
-        assert_eq!(
-            state_of(&c, Metric::Resolution),
-            [(0, ClockState::Active, Some("2026-11-30T23:00:00.000Z".into()), None, 2 * 3600)]
-        );
+        assert_eq!(state_of(&c, Metric::Resolution), [(0, ClockState::Active, Some("2026-11-30T23:00:00.000Z".into()), None, 2 * 3600)]);
         // Solving again meets it at the second solve.
         reopened.push(ClockEvent::Status(Status::Solved, t("2026-11-30T22:00:00Z")));
         let c = clocks(&s, &reopened, t("2026-12-01T09:00:00Z"), &AlwaysOpen);

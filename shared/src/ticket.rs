@@ -532,7 +532,15 @@ mod tests {
         let now = Timestamp::from_millis(1_796_066_258_000);
         let policy = SlaPolicy::default();
         let id = TicketId::from_bytes([7; 16]);
-        let stamp = Stamp { id, segment: Segment::Business, priority: Priority::High, group: Some("finance".into()), tags: vec![], now, policy: &policy };
+        let stamp = Stamp {
+            id,
+            segment: Segment::Business,
+            priority: Priority::High,
+            group: Some("finance".into()),
+            tags: vec![],
+            now,
+            policy: &policy,
+        };
         let ticket = input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!(ticket.subject, "Charged twice");
         assert_eq!(ticket.status, Status::New);

@@ -8,10 +8,10 @@
 //! Every delivery carries an event id (`Buoy-Event-Id` and `id` in the
 //! body) that stays the same across retries, so receivers can drop repeats.
 
+pub use crate::config::{Format, WebhookConfig};
 use crate::events::{EventKind, TicketEvent};
 use crate::ticket::Ticket;
 use crate::time::{Duration, Timestamp};
-pub use crate::config::{Format, WebhookConfig};
 
 /// The header that carries the signature.
 pub const SIGNATURE_HEADER: &str = "buoy-signature";

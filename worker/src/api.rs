@@ -181,7 +181,15 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
     );
-    let stamp = Stamp { id, segment, priority: routed.priority, group: routed.group, tags: routed.tags, now: app.now, policy: &app.config.policies };
+    let stamp = Stamp {
+        id,
+        segment,
+        priority: routed.priority,
+        group: routed.group,
+        tags: routed.tags,
+        now: app.now,
+        policy: &app.config.policies,
+    };
     let ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
     let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);

@@ -176,7 +176,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let hooks: Vec<sweep::Hook<'_>> = config
         .webhooks
         .iter()
-        .filter_map(|h| Some(sweep::Hook { config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? }))
+        .filter_map(|h| {
+            Some(sweep::Hook { config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? })
+        })
         .collect();
     let store = store::TicketStore::new(kv::WorkersKv(kv));
     let run = sweep::Sweep {

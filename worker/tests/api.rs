@@ -1,8 +1,8 @@
 //! The worker's handlers on the host, against the memory store.
 
 use buoy_shared::config::{default_calendar, Config, Site};
-use buoy_shared::sla::AlwaysOpen;
 use buoy_shared::ids::{SiteId, TicketId};
+use buoy_shared::sla::AlwaysOpen;
 use buoy_shared::time::Timestamp;
 use buoy_worker::api::{handle, AgentToken, App};
 use buoy_worker::http::{ApiRequest, ApiResponse, Method};
@@ -351,11 +351,14 @@ fn a_missing_server_secret_is_an_internal_error_without_detail() {
     assert!(!body.to_string().contains("BUOY_SECRET"));
 }
 
+/// A delivery as received: URL, headers, body.
+type Delivery = (String, Vec<(String, String)>, String);
+
 /// Records webhook deliveries; fails while `fail` is set.
 #[derive(Default)]
 struct Receiver {
     fail: std::cell::Cell<bool>,
-    got: std::cell::RefCell<Vec<(String, Vec<(String, String)>, String)>>,
+    got: std::cell::RefCell<Vec<Delivery>>,
 }
 
 impl buoy_worker::sweep::Outbound for Receiver {
