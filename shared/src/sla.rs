@@ -378,12 +378,18 @@ pub struct Clock {
     pub target: Duration,
     /// When it is (or was) due; none while paused.
     pub due: Option<Timestamp>,
-    /// Working time left (zero once met or breached).
+    /// Working time left (zero once met or breached); in the API as whole
+    /// seconds, `remaining_seconds`, for countdowns.
+    #[serde(rename = "remaining_seconds", serialize_with = "as_seconds")]
     pub remaining: Duration,
     /// When it was met, or when it breached (its due time).
     pub at: Option<Timestamp>,
     /// Whether its run is still going: nobody has met it yet, even late.
     pub running: bool,
+}
+
+fn as_seconds<S: serde::Serializer>(d: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_i64(d.as_secs())
 }
 
 /// The ticket's status over time, from receipt.

@@ -164,10 +164,10 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
     assert_eq!(str_of(&t["sla"], "segment"), "free");
     let due = |metric: &str| {
         let clock = t["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == metric).cloned()).unwrap_or_default();
-        (str_of(&clock, "state").to_owned(), str_of(&clock, "due").to_owned(), clock["remaining"].clone())
+        (str_of(&clock, "state").to_owned(), str_of(&clock, "due").to_owned(), clock["remaining_seconds"].clone())
     };
-    assert_eq!(due("first_response"), ("active".into(), "2026-12-01T10:00:00.000Z".into(), json!("1d")));
-    assert_eq!(due("resolution"), ("active".into(), "2026-12-03T10:00:00.000Z".into(), json!("3d")));
+    assert_eq!(due("first_response"), ("active".into(), "2026-12-01T10:00:00.000Z".into(), json!(86_400)));
+    assert_eq!(due("resolution"), ("active".into(), "2026-12-03T10:00:00.000Z".into(), json!(259_200)));
     assert_eq!(str_of(t, "next_due"), "2026-12-01T10:00:00.000Z");
     assert_eq!(t["state"]["tier"], json!(1));
     assert_eq!(t["events"], json!([]));

@@ -119,6 +119,7 @@ fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Dur
         vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
+        test_scheduled: false,
         pin_cpu: Some(SERVER_CORE),
         own_group: true,
     })?;

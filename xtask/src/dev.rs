@@ -67,6 +67,7 @@ pub fn run() -> Result {
         vars,
         env_file: Some(&env_file),
         log: None,
+        test_scheduled: true,
         pin_cpu: None,
         own_group: false,
     })?;
@@ -78,6 +79,7 @@ pub fn run() -> Result {
     println!("  worker (API, widget, loader):       {}/", wrangler.url());
     println!("  demo agent token:                   {token}");
     println!("  list tickets:  curl -H \"Authorization: Bearer {token}\" {}/v1/agent/tickets", wrangler.url());
+    println!("  run the SLA sweep now:  curl '{}/__scheduled?cron=*+*+*+*+*'", wrangler.url());
     println!("Ctrl-C stops both.");
     wrangler.wait();
     Ok(())

@@ -98,6 +98,8 @@ pub struct WranglerOptions<'a> {
     pub env_file: Option<&'a Path>,
     /// Where its output goes; the terminal when `None`.
     pub log: Option<&'a Path>,
+    /// Serve `/__scheduled?cron=…`, which runs the cron handler (the SLA sweep) now.
+    pub test_scheduled: bool,
     /// Pin it (and workerd) to this CPU core (benchmarks).
     pub pin_cpu: Option<u16>,
     /// Run it in a process group of its own (tests), so that stopping it
@@ -137,6 +139,9 @@ impl Wrangler {
         ]);
         for (name, value) in &options.vars {
             c.arg("--var").arg(format!("{name}:{value}"));
+        }
+        if options.test_scheduled {
+            c.arg("--test-scheduled");
         }
         if let Some(env_file) = options.env_file {
             c.arg("--env-file").arg(env_file);

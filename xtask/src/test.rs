@@ -85,6 +85,7 @@ fn end_to_end(built: &build::Built) -> Result {
         vars: vec![("BUOY_AGENT_TOKEN".into(), token.clone()), (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?)],
         env_file: None,
         log: Some(&log),
+        test_scheduled: false,
         pin_cpu: None,
         own_group: true,
     })?;
