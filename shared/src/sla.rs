@@ -47,6 +47,16 @@ pub enum Hours {
     Business,
 }
 
+impl Hours {
+    /// The calendar these hours count in, given the business calendar.
+    pub fn calendar(self, business: &dyn Calendar) -> &dyn Calendar {
+        match self {
+            Self::Calendar => &AlwaysOpen,
+            Self::Business => business,
+        }
+    }
+}
+
 /// What a clock measures.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -524,10 +534,7 @@ pub fn clocks(stamp: &SlaStamp, events: &[ClockEvent], now: Timestamp, business:
     let first_reply = events.iter().find_map(|e| matches!(e, ClockEvent::AgentReplied(_)).then(|| e.at()));
     let mut out = Vec::new();
     for target in &stamp.targets {
-        let cal: &dyn Calendar = match target.hours {
-            Hours::Calendar => &AlwaysOpen,
-            Hours::Business => business,
-        };
+        let cal = target.hours.calendar(business);
         match target.metric {
             Metric::FirstResponse => {
                 let end = match (first_reply, first_solve) {
@@ -589,13 +596,7 @@ pub fn initial_due(stamp: &SlaStamp, business: &dyn Calendar) -> Vec<(Metric, Ti
         .targets
         .iter()
         .filter(|t| t.metric != Metric::NextResponse)
-        .map(|t| {
-            let cal: &dyn Calendar = match t.hours {
-                Hours::Calendar => &AlwaysOpen,
-                Hours::Business => business,
-            };
-            (t.metric, cal.deadline(stamp.started, t.span))
-        })
+        .map(|t| (t.metric, t.hours.calendar(business).deadline(stamp.started, t.span)))
         .collect()
 }
 
