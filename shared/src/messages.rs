@@ -53,8 +53,46 @@ macro_rules! catalog {
 catalog! {
     /// The launcher button's accessible name.
     LauncherLabel => "Help",
-    /// The panel's heading.
+    /// The panel's heading on the form.
     PanelTitle => "Contact support",
+    /// The panel's heading on the help screens.
+    HelpTitle => "Help",
+    /// The back button's accessible name.
+    Back => "Back",
+    /// Label of the search box.
+    SearchLabel => "Search help articles",
+    /// Placeholder of the search box.
+    SearchPlaceholder => "Search for help",
+    /// Heading of the articles suggested for the host page.
+    Suggested => "Suggested for this page",
+    /// Heading of search results.
+    Results => "Articles",
+    /// When a search finds nothing.
+    NoResults => "No articles match. Try other words, or send us a message.",
+    /// Heading of the topic list.
+    Topics => "What do you need help with?",
+    /// Opens the form without a topic.
+    WriteToUs => "Send us a message",
+    /// Under an article.
+    StillNeedHelp => "Still need help?",
+    /// Heading of a guided fix.
+    GuideTitle => "Try these steps first",
+    /// The guided fix worked.
+    GuideFixed => "This fixed it",
+    /// The guided fix did not work.
+    GuideNeedHelp => "I still need help",
+    /// Heading after a guided fix worked.
+    FixedTitle => "Glad that helped!",
+    /// Body after a guided fix worked.
+    FixedBody => "If it happens again, the steps are here, and so are we.",
+    /// Returns to the help home screen.
+    BackToHelp => "Back to help",
+    /// While an article loads.
+    Loading => "Loading…",
+    /// An article could not be loaded.
+    ArticleFailed => "This article could not be loaded. Check your connection and try again.",
+    /// Starts the prefilled message after a guided fix.
+    TriedSteps => "I tried these steps and still need help:",
     /// The close button's accessible name.
     Close => "Close help",
     /// Under the heading of the ticket form.

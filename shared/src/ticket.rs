@@ -146,6 +146,8 @@ pub enum Field {
     ContextUrl,
     /// `context.title`, `context.locale`, `context.time_zone` or `context.user_agent`
     Context,
+    /// `outcome` (of a guided fix)
+    Outcome,
 }
 
 impl Field {
@@ -160,12 +162,13 @@ impl Field {
             Self::Message => "message",
             Self::ContextUrl => "context.url",
             Self::Context => "context",
+            Self::Outcome => "outcome",
         }
     }
 
     /// The field whose JSON name is `name`, if any.
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Site, Self::Name, Self::Email, Self::Type, Self::Subject, Self::Message, Self::ContextUrl, Self::Context]
+        [Self::Site, Self::Name, Self::Email, Self::Type, Self::Subject, Self::Message, Self::ContextUrl, Self::Context, Self::Outcome]
             .into_iter()
             .find(|f| f.as_str() == name)
     }

@@ -88,7 +88,7 @@ async function sweep(at) {
 
 const clock = (view, metric) => view.clocks.find((c) => c.metric === metric);
 
-test('segments get different due times, and an agent can re-stamp one', async () => {
+test('segments get different due times, and an agent can re-stamp one', { timeout: 60_000 }, async () => {
   const { id } = await create('bug', 'Export stops at 99%');
   const free = (await agent(`/v1/agent/tickets/${id}`)).body;
   const created = Date.parse(free.created_at);
@@ -103,7 +103,7 @@ test('segments get different due times, and an agent can re-stamp one', async ()
   assert.equal(Date.parse(clock(business, 'first_response').due) - created, 4 * HOUR);
 });
 
-test('the sweep escalates and breaches at the chosen time, once, with signed webhooks', async () => {
+test('the sweep escalates and breaches at the chosen time, once, with signed webhooks', { timeout: 60_000 }, async () => {
   const outage = await create('outage', 'Dashboard is down');
   const reset = await create('password_reset', 'Cannot reset my password');
   const created = Date.parse((await agent(`/v1/agent/tickets/${outage.id}`)).body.created_at);
@@ -149,7 +149,7 @@ test('the sweep escalates and breaches at the chosen time, once, with signed web
   assert.deepEqual(breaches.map((r) => r.body.data.event.metric), ['first_response']);
 });
 
-test('the agent queue is ordered by time to the next breach', async () => {
+test('the agent queue is ordered by time to the next breach', { timeout: 60_000 }, async () => {
   const { body } = await agent('/v1/agent/tickets?limit=100');
   const keys = body.tickets.filter((t) => t.state.status !== 'solved').map((t) => t.next_due && Date.parse(t.next_due));
   const sorted = [...keys].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));

@@ -44,7 +44,7 @@ async function agentQueue() {
   return (await response.json()).tickets;
 }
 
-test('a visitor files a ticket from the demo page and an agent reads it back', async () => {
+test('a visitor files a ticket from the demo page and an agent reads it back', { timeout: 60_000 }, async () => {
   const { page, problems, context } = await openDemo();
   const launcher = page.getByRole('button', { name: 'Help' });
   await launcher.click();
@@ -106,7 +106,7 @@ test('a visitor files a ticket from the demo page and an agent reads it back', a
   await context.close();
 });
 
-test('the launcher appears without inline script and the loader needs no style element', async () => {
+test('the launcher appears without inline script and the loader needs no style element', { timeout: 60_000 }, async () => {
   const { page, problems, context } = await openDemo();
   await page.getByRole('button', { name: 'Help' }).waitFor();
   assert.equal(await page.locator('style').count(), 0);
@@ -120,7 +120,7 @@ test('the launcher appears without inline script and the loader needs no style e
   await context.close();
 });
 
-test('calls queued before the loader arrives run once it has loaded', async () => {
+test('calls queued before the loader arrives run once it has loaded', { timeout: 60_000 }, async () => {
   const context = await browser.newContext();
   // The optional inline stub of the README, run before any page script.
   await context.addInitScript(() => {
@@ -152,7 +152,7 @@ async function create(key, subject) {
   return { status: response.status, body: await response.json() };
 }
 
-test('the same Idempotency-Key, sent twice in a row, makes one ticket', async () => {
+test('the same Idempotency-Key, sent twice in a row, makes one ticket', { timeout: 60_000 }, async () => {
   const key = crypto.randomUUID();
   const subject = `Sequential retry ${key}`;
   const first = await create(key, subject);
@@ -165,7 +165,7 @@ test('the same Idempotency-Key, sent twice in a row, makes one ticket', async ()
   assert.equal(matching.length, 1);
 });
 
-test('the same Idempotency-Key, sent five times at once, makes one ticket', async () => {
+test('the same Idempotency-Key, sent five times at once, makes one ticket', { timeout: 60_000 }, async () => {
   const key = crypto.randomUUID();
   const subject = `Concurrent retry ${key}`;
   const results = await Promise.all([1, 2, 3, 4, 5].map(() => create(key, subject)));
@@ -182,7 +182,7 @@ test('the same Idempotency-Key, sent five times at once, makes one ticket', asyn
   assert.equal(wrong.status, 404);
 });
 
-test('the worker answers bad input with problem+json, never 5xx', async () => {
+test('the worker answers bad input with problem+json, never 5xx', { timeout: 60_000 }, async () => {
   const post = (body, type = 'application/json') => fetch(`${WORKER}/v1/tickets`, { method: 'POST', headers: { 'content-type': type }, body });
   const cases = [
     [await post('{"site":'), 400, 'malformed_json'],
@@ -200,7 +200,7 @@ test('the worker answers bad input with problem+json, never 5xx', async () => {
   }
 });
 
-test('the widget page may be framed only by the site\'s allowed origins', async () => {
+test('the widget page may be framed only by the site\'s allowed origins', { timeout: 60_000 }, async () => {
   const page = await fetch(`${WORKER}/widget/demo/`);
   assert.equal(page.status, 200);
   const csp = page.headers.get('content-security-policy');

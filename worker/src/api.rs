@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::store::{Kv, TicketStore};
 use buoy_shared::config::Config;
+use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, EventKind, TicketEvent, TicketState};
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
@@ -62,11 +63,12 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
     let not_allowed = |allow: &str| Ok(AppError::Problem(Problem::MethodNotAllowed).into_response().header("allow", allow));
     match (request.method, path.as_slice()) {
         (Method::Post, ["v1", "tickets"]) => create_ticket(app, request).await,
+        (Method::Post, ["v1", "deflections"]) => record_deflection(app, request).await,
         (Method::Get, ["v1", "tickets", id]) => read_ticket(app, request, id).await,
         (Method::Get, ["v1", "agent", "tickets"]) => agent_queue(app, request).await,
         (Method::Get, ["v1", "agent", "tickets", id]) => agent_ticket(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "segment"]) => set_segment(app, request, id).await,
-        (_, ["v1", "tickets"] | ["v1", "agent", "tickets", _, "segment"]) => not_allowed("POST"),
+        (_, ["v1", "tickets"] | ["v1", "deflections"] | ["v1", "agent", "tickets", _, "segment"]) => not_allowed("POST"),
         (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _]) => not_allowed("GET"),
         _ => Err(Problem::NotFound.into()),
     }
@@ -195,6 +197,18 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
     Ok(created(secret, &ticket, 201))
+}
+
+/// `POST /v1/deflections` `{"site", "type", "outcome": "fixed" | "need_help"}`:
+/// how a guided fix ended, kept for the deflection rate.
+async fn record_deflection<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+    let input: NewDeflection = read_json_body(request)?;
+    let deflection = input.validate(app.now).map_err(AppError::Validation)?;
+    if app.config.site(deflection.site.as_str()).is_none() {
+        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
+    }
+    app.store.record_deflection(&deflection, &app.fresh_id).await?;
+    Ok(ApiResponse::json(201, &deflection))
 }
 
 /// `GET /v1/tickets/{id}` with the requester token: a wrong token and a

@@ -15,10 +15,13 @@
 //!   recomputes from the record.
 //! - `o/{retry at, ms, 15 digits}/{delivery id}` → a webhook delivery to
 //!   try again, JSON; written and deleted only by the sweep.
+//! - `x/{site}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
+//!   JSON in value and metadata; written once, listed by metrics.
 //!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
 
+use buoy_shared::deflection::Deflection;
 use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::ticket::Ticket;
@@ -207,6 +210,16 @@ impl<K: Kv> TicketStore<K> {
         // Metadata holds at most 1024 bytes; a larger event is read by key.
         let metadata = (text.len() <= 1000).then_some(text.as_str());
         self.kv.put(&event_key(ticket, &event.id), &text, metadata).await
+    }
+
+    /// Records how a guided fix ended, under a random id.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn record_deflection(&self, deflection: &Deflection, id: &TicketId) -> Result<(), StoreError> {
+        let text = serde_json::to_string(deflection).map_err(failed)?;
+        let key = format!("x/{}/{:015}/{id}", deflection.site, millis(deflection.at));
+        self.kv.put(&key, &text, Some(&text)).await
     }
 
     /// Asks the sweep to look at a ticket at `at`.

@@ -482,3 +482,18 @@ fn an_agent_sets_the_segment_and_the_sla_is_restamped() {
     assert_eq!(set("demo-agent-token", r#"{"segment":"vip"}"#).0, 400);
     assert_eq!(set("nobody", r#"{"segment":"free"}"#).0, 401);
 }
+
+#[test]
+fn guided_fix_outcomes_are_recorded() {
+    let h = Harness::new();
+    let post = |body: &str| h.send(&request(Method::Post, "/v1/deflections", &[("content-type", "application/json")], body.as_bytes()));
+    let (status, body, _) = post(r#"{"site":"demo","type":"password_reset","outcome":"fixed"}"#);
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(body["outcome"], json!("fixed"));
+    assert_eq!(post(r#"{"site":"demo","type":"password_reset","outcome":"need_help"}"#).0, 201);
+    assert_eq!(h.store.kv().keys("x/demo/").len(), 2);
+    let (status, problem, _) = post(r#"{"site":"nowhere","type":"bug","outcome":"fixed"}"#);
+    assert_eq!((status, problem["errors"][0]["field"].clone()), (422, json!("site")));
+    assert_eq!(post(r#"{"site":"demo","type":"bug","outcome":"maybe"}"#).0, 422);
+    assert_eq!(post(r#"{"site":"demo","type":"bug","outcome":"fixed","extra":1}"#).0, 400);
+}

@@ -1,10 +1,14 @@
-//! Release artifacts: the static site (loader, widget page, wasm) in
-//! `dist/site/`, the worker in `dist/worker/` (or the test worker, built
-//! from the tests' configuration, in `dist/test-worker/`).
+//! Release artifacts: the static site (loader, widget page, wasm, the
+//! knowledge base's index and articles) in `dist/site/`, the worker in
+//! `dist/worker/`; the tests' build (their configuration, their extra
+//! articles) goes to `dist/test-site/` and `dist/test-worker/`.
 
 use crate::cmd::{self, command, node_bin};
 use crate::Result;
+use buoy_shared::config::Config;
+use buoy_shared::kb;
 use buoy_shared::messages::{text, Locale, MessageId};
+use buoy_shared::search::{self, IndexDoc};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,6 +19,10 @@ pub struct Options {
     pub config: PathBuf,
     /// Where worker-build writes, relative to the repository root.
     pub worker_out: &'static str,
+    /// Where the static site goes, relative to the repository root.
+    pub site_out: &'static str,
+    /// The folders of Markdown articles, in order.
+    pub kb_dirs: Vec<PathBuf>,
     /// A cargo target folder of its own, so that switching between the
     /// development and the test configuration does not rebuild.
     pub target_dir: Option<PathBuf>,
@@ -23,14 +31,28 @@ pub struct Options {
 impl Options {
     /// The worker of `buoy.toml`, as deployed and as `cargo xtask dev` runs it.
     pub fn dev() -> Self {
-        Self { config: crate::root().join("buoy.toml"), worker_out: "dist/worker", target_dir: None }
+        let root = crate::root();
+        Self {
+            config: root.join("buoy.toml"),
+            worker_out: "dist/worker",
+            site_out: "dist/site",
+            kb_dirs: vec![root.join("kb")],
+            target_dir: None,
+        }
     }
 
     /// The worker of `tests/buoy.toml`, which lets any loopback port embed
-    /// the demo site (the tests serve it on a free port).
+    /// the demo site (the tests serve it on a free port), and the knowledge
+    /// base with the tests' extra articles (`tests/kb`: a hostile one).
     pub fn test() -> Self {
         let root = crate::root();
-        Self { config: root.join("tests/buoy.toml"), worker_out: "dist/test-worker", target_dir: Some(root.join("target/test-worker")) }
+        Self {
+            config: root.join("tests/buoy.toml"),
+            worker_out: "dist/test-worker",
+            site_out: "dist/test-site",
+            kb_dirs: vec![root.join("kb"), root.join("tests/kb")],
+            target_dir: Some(root.join("target/test-worker")),
+        }
     }
 }
 
@@ -48,7 +70,7 @@ pub struct Built {
 /// # Errors
 /// When a build step fails.
 pub fn all(options: &Options) -> Result<Built> {
-    let site = site()?;
+    let site = site(options)?;
     let worker_main = worker(options)?;
     Ok(Built { site, worker_main })
 }
@@ -111,14 +133,83 @@ fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result {
     Ok(())
 }
 
-/// Builds `dist/site/`: `www/` (less the demo host page), the loader with
-/// its strings, minified CSS, and the widget's glue and wasm.
+/// A short content hash for file names (FNV-1a, 64 bits): cache busting,
+/// not security.
+fn content_hash(bytes: &[u8]) -> String {
+    let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| (h ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3));
+    format!("{hash:016x}")
+}
+
+/// The knowledge base: every `*.md` of `dirs` parsed and checked by
+/// `shared` (a bad file fails the build, naming file and field), each
+/// article written pre-parsed as `kb/<id>.<hash>.json`, and the search
+/// index as `kb/index.<hash>.txt`. Returns the index's path.
+///
+/// # Errors
+/// When a file cannot be read or is refused.
+pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<String> {
+    let mut articles = Vec::new();
+    for dir in dirs.iter().filter(|d| d.exists()) {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "md"))
+            .collect();
+        files.sort();
+        for file in files {
+            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let text = cmd::read(&file)?;
+            let folder = dir.strip_prefix(crate::root()).unwrap_or(dir).display().to_string();
+            let article = kb::parse_article(&name, &text).map_err(|e| format!("invalid article in {folder}/: {e}"))?;
+            articles.push(article);
+        }
+    }
+    kb::validate_collection(&articles).map_err(|e| format!("invalid knowledge base: {e}"))?;
+    let mut docs = Vec::new();
+    for article in &articles {
+        let json = serde_json::to_string(article).map_err(|e| e.to_string())?;
+        let file = format!("/kb/{}.{}.json", article.id, content_hash(json.as_bytes()));
+        cmd::write(&site.join(&file[1..]), &json)?;
+        docs.push(IndexDoc {
+            id: article.id.clone(),
+            title: article.title.clone(),
+            tags: article.tags.clone(),
+            text: kb::plain_text(&article.body),
+            suggest_on: article.suggest_on.clone(),
+            kind: article.kind.map(|k| k.as_str().to_owned()),
+            file,
+        });
+    }
+    let index = search::build_index(&docs);
+    let path = format!("/kb/index.{}.txt", content_hash(index.as_bytes()));
+    cmd::write(&site.join(&path[1..]), index)?;
+    println!("knowledge base: {} articles, index {path}", articles.len());
+    Ok(path)
+}
+
+/// The data block of the widget page: the index's hashed path and the
+/// playbooks' guided-fix steps, as JSON safe inside a `<script>` element
+/// (an inert `application/json` block: the page's CSP allows it).
+fn widget_data(index: &str, config: &Config) -> Result<String> {
+    let guides: std::collections::BTreeMap<&str, &Vec<String>> = config
+        .playbooks
+        .iter()
+        .filter(|(kind, book)| kind.as_str() != buoy_shared::playbook::ANY && !book.steps.is_empty())
+        .map(|(kind, book)| (kind.as_str(), &book.steps))
+        .collect();
+    let json = serde_json::json!({ "kb": index, "guides": guides }).to_string();
+    Ok(json.replace('<', "\\u003c"))
+}
+
+/// Builds the static site: `www/` (less the demo host page), the loader
+/// with its strings, minified CSS, the widget's glue and wasm, and the
+/// knowledge base.
 ///
 /// # Errors
 /// When a build step fails.
-pub fn site() -> Result<PathBuf> {
+pub fn site(options: &Options) -> Result<PathBuf> {
     let root = crate::root();
-    let site = root.join("dist/site");
+    let site = root.join(options.site_out);
     if site.exists() {
         std::fs::remove_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
     }
@@ -129,7 +220,15 @@ pub fn site() -> Result<PathBuf> {
     let css = cmd::read(&root.join("www/widget/app.css"))?;
     cmd::write(&site.join("widget/app.css"), esbuild(&css, &["--minify", "--loader=css"])?)?;
 
-    cmd::run(&mut command("cargo", &["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"]))?;
+    // Panic locations name source files; short paths keep them small.
+    let registry = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
+    let flags = format!("--remap-path-prefix={}=\x1f--remap-path-prefix={}=", registry.join("registry/src").display(), root.display());
+    cmd::run(
+        command("cargo", &["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"])
+            .env("CARGO_ENCODED_RUSTFLAGS", flags),
+    )?;
     let raw = root.join("target/wasm32-unknown-unknown/release/buoy_widget.wasm");
     let out = root.join("target/widget-bindgen");
     cmd::run(&mut command(
@@ -166,6 +265,17 @@ pub fn site() -> Result<PathBuf> {
         &site.join("widget/app.js"),
         esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
     )?;
+
+    let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
+    let index = knowledge_base(&site, &options.kb_dirs)?;
+    let page = site.join("widget/index.html");
+    let html = cmd::read(&page)?;
+    let placeholder = "<script type=\"application/json\" id=\"buoy-data\">{}</script>";
+    if !html.contains(placeholder) {
+        return Err("www/widget/index.html lost its buoy-data block".into());
+    }
+    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&index, &config)?);
+    cmd::write(&page, html.replace(placeholder, &data))?;
     Ok(site)
 }
 
@@ -228,6 +338,13 @@ mod tests {
     fn js_strings_are_escaped() {
         assert_eq!(js_string("Help"), "\"Help\"");
         assert_eq!(js_string("a\"b\\c</script>\n"), "\"a\\\"b\\\\c\\u003c/script>\\u000a\"");
+    }
+
+    #[test]
+    fn content_hashes_change_with_content() {
+        assert_eq!(content_hash(b"a"), content_hash(b"a"));
+        assert_ne!(content_hash(b"a"), content_hash(b"b"));
+        assert_eq!(content_hash(b"").len(), 16);
     }
 
     #[test]

@@ -1,0 +1,157 @@
+//! The panel's static markup, written into the widget page at build time
+//! from the message catalog. The wasm only looks its elements up by id and
+//! fills in what changes (lists, errors, articles) as text and nodes; it
+//! carries no code to build the skeleton, which keeps it small.
+
+use crate::messages::{self, text, Locale, MessageId};
+use crate::ticket::TicketType;
+
+/// Escapes text for HTML element content and double-quoted attributes.
+pub fn escape_html(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for c in value.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+struct Html {
+    out: String,
+    locale: Locale,
+}
+
+impl Html {
+    fn raw(&mut self, markup: &str) -> &mut Self {
+        self.out.push_str(markup);
+        self
+    }
+
+    fn text(&mut self, id: MessageId) -> &mut Self {
+        self.out.push_str(&escape_html(text(self.locale, id)));
+        self
+    }
+
+    fn field(&mut self, id: &str, label: MessageId, control: &str) -> &mut Self {
+        self.raw("<div class=\"field\"><label for=\"").raw(id).raw("\">").text(label).raw("</label>");
+        self.raw(control);
+        self.raw("<p class=\"error\" id=\"").raw(id).raw("-error\" hidden></p></div>")
+    }
+}
+
+/// The panel's markup for a locale: header, home (search, suggestions,
+/// topics), article, guide, "fixed", the ticket form and its confirmation.
+pub fn skeleton(locale: Locale) -> String {
+    let mut h = Html { out: String::with_capacity(6000), locale };
+    h.raw("<div class=\"panel\" role=\"dialog\" aria-modal=\"true\" aria-labelledby=\"buoy-title\"><header class=\"bar\">");
+    h.raw("<button type=\"button\" class=\"back\" id=\"buoy-back\" data-act=\"home\" hidden aria-label=\"").text(MessageId::Back);
+    h.raw("\">‹</button><h1 id=\"buoy-title\">").text(MessageId::HelpTitle).raw("</h1>");
+    h.raw("<button type=\"button\" class=\"close\" data-act=\"close\" aria-label=\"").text(MessageId::Close).raw("\">×</button></header>");
+
+    h.raw("<section class=\"home\" id=\"buoy-home\"><label for=\"buoy-q\" class=\"hint\">").text(MessageId::SearchLabel);
+    h.raw("</label><input id=\"buoy-q\" type=\"search\" autocomplete=\"off\" placeholder=\"").text(MessageId::SearchPlaceholder).raw("\">");
+    h.raw("<h2 id=\"buoy-list-title\">").text(MessageId::Suggested).raw("</h2>");
+    h.raw("<ul class=\"docs\" id=\"buoy-docs\" aria-labelledby=\"buoy-list-title\"></ul>");
+    h.raw("<p class=\"empty\" id=\"buoy-empty\" hidden>").text(MessageId::NoResults).raw("</p>");
+    h.raw("<h2 id=\"buoy-topics-title\">").text(MessageId::Topics).raw("</h2><ul class=\"topics\" aria-labelledby=\"buoy-topics-title\">");
+    for kind in TicketType::ALL {
+        h.raw("<li><button type=\"button\" data-kind=\"")
+            .raw(kind.as_str())
+            .raw("\">")
+            .text(messages::ticket_type(*kind))
+            .raw("</button></li>");
+    }
+    h.raw("</ul><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button></section>");
+
+    h.raw("<section class=\"article\" id=\"buoy-article\" hidden><h2 tabindex=\"-1\" id=\"buoy-article-title\"></h2>");
+    h.raw("<div class=\"body\" id=\"buoy-article-body\"></div><p class=\"more\">").text(MessageId::StillNeedHelp);
+    h.raw("</p><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button></section>");
+
+    h.raw("<section class=\"guide\" id=\"buoy-guide\" hidden><h2 tabindex=\"-1\" id=\"buoy-guide-title\">").text(MessageId::GuideTitle);
+    h.raw("</h2><ol class=\"steps\" id=\"buoy-steps\"></ol><button type=\"button\" class=\"send\" data-act=\"fixed\">")
+        .text(MessageId::GuideFixed);
+    h.raw("</button><button type=\"button\" class=\"secondary\" data-act=\"need\">")
+        .text(MessageId::GuideNeedHelp)
+        .raw("</button></section>");
+
+    h.raw("<section class=\"fixed\" id=\"buoy-fixed\" hidden><h2 tabindex=\"-1\" id=\"buoy-fixed-title\">").text(MessageId::FixedTitle);
+    h.raw("</h2><p>").text(MessageId::FixedBody).raw("</p><button type=\"button\" class=\"secondary\" data-act=\"home\">");
+    h.text(MessageId::BackToHelp).raw("</button></section>");
+
+    h.raw("<form class=\"form\" id=\"buoy-form\" novalidate aria-describedby=\"buoy-intro\" hidden><p class=\"intro\" id=\"buoy-intro\">");
+    h.text(MessageId::FormIntro).raw("</p><p class=\"banner\" id=\"buoy-banner\" role=\"alert\" hidden></p>");
+    h.field(
+        "buoy-name",
+        MessageId::FieldName,
+        "<input id=\"buoy-name\" name=\"name\" autocomplete=\"name\" aria-describedby=\"buoy-name-error\">",
+    );
+    h.field(
+        "buoy-email",
+        MessageId::FieldEmail,
+        "<input id=\"buoy-email\" name=\"email\" type=\"email\" autocomplete=\"email\" required aria-describedby=\"buoy-email-error\">",
+    );
+    let mut select =
+        String::from("<select id=\"buoy-type\" name=\"type\" required aria-describedby=\"buoy-type-error\"><option value=\"\">");
+    select.push_str(&escape_html(text(locale, MessageId::ChooseType)));
+    select.push_str("</option>");
+    for kind in TicketType::ALL {
+        select.push_str("<option value=\"");
+        select.push_str(kind.as_str());
+        select.push_str("\">");
+        select.push_str(&escape_html(text(locale, messages::ticket_type(*kind))));
+        select.push_str("</option>");
+    }
+    select.push_str("</select>");
+    h.field("buoy-type", MessageId::FieldType, &select);
+    h.field(
+        "buoy-subject",
+        MessageId::FieldSubject,
+        "<input id=\"buoy-subject\" name=\"subject\" required aria-describedby=\"buoy-subject-error\">",
+    );
+    h.field(
+        "buoy-message",
+        MessageId::FieldMessage,
+        "<textarea id=\"buoy-message\" name=\"message\" rows=\"6\" required aria-describedby=\"buoy-message-error\"></textarea>",
+    );
+    h.raw("<button type=\"submit\" class=\"send\" id=\"buoy-submit\">").text(MessageId::Submit).raw("</button></form>");
+
+    h.raw("<section class=\"sent\" id=\"buoy-sent\" hidden><h2 tabindex=\"-1\" id=\"buoy-sent-title\">").text(MessageId::SentTitle);
+    h.raw("</h2><p>")
+        .text(MessageId::SentReference)
+        .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
+        .text(MessageId::SentNext);
+    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button></section></div>");
+    h.out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped() {
+        assert_eq!(escape_html(r#"<a href="x">&'"#), "&lt;a href=&quot;x&quot;&gt;&amp;&#39;");
+    }
+
+    #[test]
+    fn the_skeleton_labels_every_control_and_balances_its_tags() {
+        let html = skeleton(Locale::En);
+        for id in ["buoy-name", "buoy-email", "buoy-type", "buoy-subject", "buoy-message"] {
+            assert!(html.contains(&format!("<label for=\"{id}\">")), "{id} has a label");
+            assert!(html.contains(&format!("id=\"{id}-error\"")), "{id} has an error line");
+        }
+        assert!(html.contains("<label for=\"buoy-q\""));
+        for tag in ["div", "section", "form", "ul", "ol", "button", "p", "h2", "select", "li"] {
+            let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
+            assert_eq!(open, html.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
+        }
+        assert_eq!(html.matches("data-kind=").count(), TicketType::ALL.len());
+        assert!(html.contains("How do I…?"), "the catalog's text, escaped only where needed");
+    }
+}
