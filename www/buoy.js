@@ -13,7 +13,7 @@
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
-  var wrap, launcher, panel, frame, ready = 0, opened = 0;
+  var wrap, launcher, panel, frame, ready = 0, opened = 0, outbox = [];
 
   function emit(name, detail) {
     (handlers[name] || []).slice().forEach(function (fn) {
@@ -21,8 +21,11 @@
     });
   }
 
+  // Messages wait for the panel to say it is ready, then go in order.
   function post(message) {
-    if (frame && ready) { message.buoy = 1; frame.contentWindow.postMessage(message, base); }
+    message.buoy = 1;
+    if (frame && ready) frame.contentWindow.postMessage(message, base);
+    else outbox.push(message);
   }
 
   function mountFrame() {
@@ -40,6 +43,7 @@
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
     if (ready) { frame.focus(); post({ type: 'open', url: location.href, title: d.title }); }
+    else outbox.unshift({ buoy: 1, type: 'open', url: location.href, title: d.title });
     emit('open');
   }
 
@@ -99,7 +103,8 @@
     if (m.type === 'ready') {
       ready = 1;
       emit('ready');
-      if (opened) { frame.focus(); post({ type: 'open', url: location.href, title: d.title }); }
+      if (opened) frame.focus();
+      outbox.splice(0).forEach(post);
     } else if (m.type === 'close') {
       closePanel();
     } else if (m.type === 'ticket:created' && typeof m.reference === 'string') {
@@ -121,6 +126,13 @@
       closePanel();
     } else if (command === 'toggle') {
       opened ? closePanel() : openPanel();
+    } else if (command === 'navigate') {
+      openPanel();
+      post({ type: 'navigate', view: String(arg), arg: arguments[2] == null ? '' : String(arguments[2]) });
+    } else if (command === 'suggest') {
+      post({ type: 'suggest', items: [].concat(arg || []).map(String) });
+    } else if (command === 'prefill' && arg) {
+      post({ type: 'prefill', subject: String(arg.subject || ''), body: String(arg.body || ''), kind: String(arg.type || '') });
     } else if (command === 'on' && typeof arg === 'string' && typeof arguments[2] === 'function') {
       (handlers[arg] = handlers[arg] || []).push(arguments[2]);
     } else if (command === 'off' && typeof arg === 'string') {

@@ -8,11 +8,18 @@ use crate::kb::path_matches;
 /// The path of a URL (`https://app.example.com/billing?x=1` → `/billing`);
 /// a bare path is returned as it is, without query and fragment.
 pub fn url_path(url: &str) -> &str {
-    let rest = url.split_once("://").map_or(url, |(_, rest)| rest.find('/').map_or("/", |i| &rest[i..]));
-    let end = rest.find(['?', '#']).unwrap_or(rest.len());
-    match &rest[..end] {
-        "" => "/",
-        path => path,
+    // Byte searches and `get`: no substring searcher and no slicing panic
+    // reach the widget's wasm from here.
+    let bytes = url.as_bytes();
+    let after_scheme = bytes.windows(3).position(|w| w == b"://").map_or(0, |i| i + 3);
+    let start = match after_scheme {
+        0 => 0,
+        from => bytes.iter().skip(from).position(|&b| b == b'/').map_or(bytes.len(), |i| from + i),
+    };
+    let end = bytes.iter().skip(start).position(|&b| b == b'?' || b == b'#').map_or(bytes.len(), |i| start + i);
+    match url.get(start..end) {
+        Some("") | None => "/",
+        Some(path) => path,
     }
 }
 

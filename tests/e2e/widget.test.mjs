@@ -49,8 +49,10 @@ test('a visitor files a ticket from the demo page and an agent reads it back', {
   const launcher = page.getByRole('button', { name: 'Help' });
   await launcher.click();
   const panel = page.frameLocator('iframe[title="Help"]');
-  // Focus moves into the panel on open: the iframe, then its first field.
+  // Focus moves into the panel on open: the iframe, then its search box.
   await page.waitForFunction(() => document.body.lastElementChild?.shadowRoot?.activeElement?.tagName === 'IFRAME');
+  await panel.locator('#buoy-q:focus').waitFor();
+  await panel.getByRole('button', { name: 'Send us a message' }).click();
   await panel.locator('#buoy-name:focus').waitFor();
 
   const subject = `Charged twice ${Date.now()}`;
@@ -112,7 +114,7 @@ test('the launcher appears without inline script and the loader needs no style e
   assert.equal(await page.locator('style').count(), 0);
   assert.equal(await page.locator('[style]').count(), 0);
   await page.evaluate(() => window.Buoy('open'));
-  await page.frameLocator('iframe[title="Help"]').getByLabel('Email').waitFor();
+  await page.frameLocator('iframe[title="Help"]').getByLabel('Search help articles').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'true');
   await page.evaluate(() => window.Buoy('close'));
   assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'false');
@@ -132,7 +134,7 @@ test('calls queued before the loader arrives run once it has loaded', { timeout:
   });
   const page = await context.newPage();
   await page.goto(DEMO);
-  await page.frameLocator('iframe[title="Help"]').locator('#buoy-name:focus').waitFor();
+  await page.frameLocator('iframe[title="Help"]').locator('#buoy-q:focus').waitFor();
   assert.equal(await page.getByRole('button', { name: 'Help' }).getAttribute('aria-expanded'), 'true');
   await page.waitForFunction(() => window.seen.includes('ready'));
   assert.deepEqual(await page.evaluate(() => window.seen), ['open', 'ready']);

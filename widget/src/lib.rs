@@ -7,15 +7,19 @@
 //! catalog in `buoy-shared`; typed text is only ever set as text.
 #![deny(missing_docs)]
 
+pub mod article;
 pub mod dom;
 pub mod net;
 pub mod state;
 
+use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, Locale, MessageId};
+use buoy_shared::search::Index;
+use buoy_shared::suggest;
 use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
 use dom::{element, focus, set_hidden, text_element, Listener};
 use js_sys::{Object, Reflect};
-use state::{Effect, Msg, Phase, State};
+use state::{Effect, Msg, Phase, State, View};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -24,6 +28,13 @@ use web_sys::{
     Document, Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
     MessageEvent,
 };
+
+// The panel allocates little and briefly; a free list is enough, and much
+// smaller than dlmalloc. (The locked variant needs no `unsafe` to declare.)
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
 fn t(id: MessageId) -> &'static str {
     messages::text(Locale::En, id)
@@ -38,8 +49,34 @@ struct Controls {
     message: HtmlTextAreaElement,
 }
 
+/// The self-service screens.
+struct Help {
+    home: Element,
+    search: HtmlInputElement,
+    list_title: Element,
+    list: Element,
+    empty: Element,
+    article: Element,
+    article_title: Element,
+    article_body: Element,
+    guide: Element,
+    guide_title: Element,
+    steps: Element,
+    fixed: Element,
+    fixed_title: Element,
+}
+
 struct Inner {
     site: String,
+    /// The search index, once loaded.
+    kb: Option<Rc<Index>>,
+    /// Guided-fix steps per ticket type, from the playbooks.
+    guides: Vec<(TicketType, Vec<String>)>,
+    /// Articles the host page asked to suggest (ids, URLs or paths).
+    suggest: Vec<String>,
+    title: Element,
+    back: Element,
+    help: Help,
     host_origin: Option<String>,
     host_url: Option<String>,
     host_title: Option<String>,
@@ -49,12 +86,10 @@ struct Inner {
     controls: Controls,
     /// Each visible field, its control and its error line.
     field_errors: Vec<(Field, Element, Element)>,
-    close: Element,
     submit: HtmlButtonElement,
     sent: Element,
     sent_heading: Element,
     reference: Element,
-    new_request: Element,
 }
 
 /// A mounted panel. Dropping it removes its listeners.
@@ -70,98 +105,62 @@ impl core::fmt::Debug for Inner {
     }
 }
 
-fn field<E: JsCast>(
-    doc: &Document,
-    form: &Element,
-    id: &str,
-    label: MessageId,
-    tag: &str,
-    attrs: &[(&str, &str)],
-) -> Result<(E, Element, Element), JsValue> {
-    let wrap = element(doc, "div", &[("class", "field")], Some(form))?;
-    text_element(doc, "label", &[("for", id)], t(label), Some(&wrap))?;
-    let control = element(doc, tag, attrs, Some(&wrap))?;
-    control.set_id(id);
-    let mut error_id = String::from(id);
-    error_id.push_str("-error");
-    control.set_attribute("aria-describedby", &error_id)?;
-    let error = element(doc, "p", &[("class", "error"), ("id", &error_id), ("hidden", "")], Some(&wrap))?;
-    let typed = control.clone().dyn_into::<E>().map_err(|_| JsValue::NULL)?;
-    Ok((typed, control, error))
+/// The element of the panel's markup with this id, as its DOM type.
+fn by_id<E: JsCast>(root: &Element, id: &str) -> Result<E, JsValue> {
+    let mut selector = String::from("#");
+    selector.push_str(id);
+    root.query_selector(&selector)?.and_then(|e| e.dyn_into::<E>().ok()).ok_or_else(|| JsValue::from_str(id))
 }
 
-fn build(doc: &Document, root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let panel = element(
-        doc,
-        "div",
-        &[("class", "panel"), ("role", "dialog"), ("aria-modal", "true"), ("aria-labelledby", "buoy-title")],
-        Some(root),
-    )?;
-    let bar = element(doc, "header", &[("class", "bar")], Some(&panel))?;
-    text_element(doc, "h1", &[("id", "buoy-title")], t(MessageId::PanelTitle), Some(&bar))?;
-    let close =
-        text_element(doc, "button", &[("type", "button"), ("class", "close"), ("aria-label", t(MessageId::Close))], "×", Some(&bar))?;
-
-    let form_el = element(doc, "form", &[("class", "form"), ("novalidate", ""), ("aria-describedby", "buoy-intro")], Some(&panel))?;
-    text_element(doc, "p", &[("class", "intro"), ("id", "buoy-intro")], t(MessageId::FormIntro), Some(&form_el))?;
-    let banner = element(doc, "p", &[("class", "banner"), ("role", "alert"), ("hidden", "")], Some(&form_el))?;
-    let (name, name_el, name_err) = field::<HtmlInputElement>(
-        doc,
-        &form_el,
-        "buoy-name",
-        MessageId::FieldName,
-        "input",
-        &[("name", "name"), ("autocomplete", "name")],
-    )?;
-    let (email, email_el, email_err) = field::<HtmlInputElement>(
-        doc,
-        &form_el,
-        "buoy-email",
-        MessageId::FieldEmail,
-        "input",
-        &[("name", "email"), ("type", "email"), ("autocomplete", "email"), ("required", "")],
-    )?;
-    let (kind, kind_el, kind_err) =
-        field::<HtmlSelectElement>(doc, &form_el, "buoy-type", MessageId::FieldType, "select", &[("name", "type"), ("required", "")])?;
-    text_element(doc, "option", &[("value", "")], t(MessageId::ChooseType), Some(&kind_el))?;
-    for kind in TicketType::ALL {
-        text_element(doc, "option", &[("value", kind.as_str())], t(messages::ticket_type(*kind)), Some(&kind_el))?;
-    }
-    let (subject, subject_el, subject_err) = field::<HtmlInputElement>(
-        doc,
-        &form_el,
-        "buoy-subject",
-        MessageId::FieldSubject,
-        "input",
-        &[("name", "subject"), ("required", "")],
-    )?;
-    let (message, message_el, message_err) = field::<HtmlTextAreaElement>(
-        doc,
-        &form_el,
-        "buoy-message",
-        MessageId::FieldMessage,
-        "textarea",
-        &[("name", "message"), ("rows", "6"), ("required", "")],
-    )?;
-    let submit = text_element(doc, "button", &[("type", "submit"), ("class", "send")], t(MessageId::Submit), Some(&form_el))?;
-
-    let sent = element(doc, "section", &[("class", "sent"), ("hidden", "")], Some(&panel))?;
-    let sent_heading = text_element(doc, "h2", &[("tabindex", "-1")], t(MessageId::SentTitle), Some(&sent))?;
-    let line = text_element(doc, "p", &[], t(MessageId::SentReference), Some(&sent))?;
-    line.append_with_str_1(" ")?;
-    let reference = element(doc, "strong", &[("class", "ref")], Some(&line))?;
-    text_element(doc, "p", &[], t(MessageId::SentNext), Some(&sent))?;
-    let new_request = text_element(doc, "button", &[("type", "button"), ("class", "again")], t(MessageId::NewRequest), Some(&sent))?;
-
+/// Finds the panel's elements in its markup (written into the page at
+/// build time by `buoy_shared::panel::skeleton`).
+fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
+    let field = |name: &str| -> Result<(Element, Element), JsValue> {
+        let mut error = String::from(name);
+        error.push_str("-error");
+        Ok((by_id(root, name)?, by_id(root, &error)?))
+    };
+    let (name_el, name_err) = field("buoy-name")?;
+    let (email_el, email_err) = field("buoy-email")?;
+    let (kind_el, kind_err) = field("buoy-type")?;
+    let (subject_el, subject_err) = field("buoy-subject")?;
+    let (message_el, message_err) = field("buoy-message")?;
+    let controls = Controls {
+        name: name_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+        email: email_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+        kind: kind_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+        subject: subject_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+        message: message_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+    };
     Ok(Inner {
         site: site.into(),
+        kb: None,
+        guides: Vec::new(),
+        suggest: Vec::new(),
+        title: by_id(root, "buoy-title")?,
+        back: by_id(root, "buoy-back")?,
+        help: Help {
+            home: by_id(root, "buoy-home")?,
+            search: by_id(root, "buoy-q")?,
+            list_title: by_id(root, "buoy-list-title")?,
+            list: by_id(root, "buoy-docs")?,
+            empty: by_id(root, "buoy-empty")?,
+            article: by_id(root, "buoy-article")?,
+            article_title: by_id(root, "buoy-article-title")?,
+            article_body: by_id(root, "buoy-article-body")?,
+            guide: by_id(root, "buoy-guide")?,
+            guide_title: by_id(root, "buoy-guide-title")?,
+            steps: by_id(root, "buoy-steps")?,
+            fixed: by_id(root, "buoy-fixed")?,
+            fixed_title: by_id(root, "buoy-fixed-title")?,
+        },
         host_origin,
         host_url: None,
         host_title: None,
         state: State::default(),
-        form: form_el.dyn_into().map_err(|_| JsValue::NULL)?,
-        banner,
-        controls: Controls { name, email, kind, subject, message },
+        form: by_id(root, "buoy-form")?,
+        banner: by_id(root, "buoy-banner")?,
+        controls,
         field_errors: vec![
             (Field::Name, name_el, name_err),
             (Field::Email, email_el, email_err),
@@ -169,12 +168,10 @@ fn build(doc: &Document, root: &Element, site: &str, host_origin: Option<String>
             (Field::Subject, subject_el, subject_err),
             (Field::Message, message_el, message_err),
         ],
-        close,
-        submit: submit.dyn_into().map_err(|_| JsValue::NULL)?,
-        sent,
-        sent_heading,
-        reference,
-        new_request,
+        submit: by_id(root, "buoy-submit")?,
+        sent: by_id(root, "buoy-sent")?,
+        sent_heading: by_id(root, "buoy-sent-title")?,
+        reference: by_id(root, "buoy-ref")?,
     })
 }
 
@@ -226,8 +223,16 @@ impl Inner {
             _ => None,
         };
         self.reference.set_text_content(sent);
-        set_hidden(&self.sent, sent.is_none());
-        set_hidden(&self.form, sent.is_some());
+        let view = &state.view;
+        let contact = *view == View::Contact;
+        set_hidden(&self.sent, !(contact && sent.is_some()));
+        set_hidden(&self.form, !(contact && sent.is_none()));
+        set_hidden(&self.help.home, *view != View::Home);
+        set_hidden(&self.help.article, !matches!(view, View::Article(_)));
+        set_hidden(&self.help.guide, !matches!(view, View::Guide(_)));
+        set_hidden(&self.help.fixed, *view != View::Fixed);
+        set_hidden(&self.back, *view == View::Home);
+        self.title.set_text_content(Some(t(if contact { MessageId::PanelTitle } else { MessageId::HelpTitle })));
     }
 
     fn post_to_host(&self, kind: &str, detail: Option<(&str, &str)>) {
@@ -247,21 +252,118 @@ impl Inner {
         let _ = parent.post_message(&message, origin);
     }
 
-    /// The first and last controls that take focus, for the focus trap.
-    fn focus_ends(&self) -> (Element, Element) {
-        let last: &Element = match self.state.phase {
-            Phase::Sent(_) => &self.new_request,
-            Phase::Sending => self.controls.message.as_ref(),
-            Phase::Editing => self.submit.as_ref(),
+    /// The controls that take focus now, in order: the focus trap's ends.
+    fn focusable(&self) -> Vec<web_sys::HtmlElement> {
+        let Ok(nodes) = self.title.closest(".panel").map(|p| p.map(|p| p.query_selector_all("button,input,select,textarea,a[href]")))
+        else {
+            return Vec::new();
         };
-        (self.close.clone(), last.clone())
+        let Some(Ok(nodes)) = nodes else { return Vec::new() };
+        (0..nodes.length())
+            .filter_map(|i| nodes.item(i).and_then(|n| n.dyn_into::<web_sys::HtmlElement>().ok()))
+            .filter(|el| el.offset_parent().is_some() && !el.has_attribute("disabled"))
+            .collect()
     }
 
-    fn focus_entry(&self) {
-        match self.state.phase {
-            Phase::Sent(_) => focus(&self.sent_heading),
-            _ => focus(self.controls.name.as_ref()),
+    /// The element that takes focus when a screen shows.
+    fn entry(&self) -> Element {
+        match &self.state.view {
+            View::Home => self.help.search.clone().into(),
+            View::Article(_) => self.help.article_title.clone(),
+            View::Guide(_) => self.help.guide_title.clone(),
+            View::Fixed => self.help.fixed_title.clone(),
+            View::Contact => match self.state.phase {
+                Phase::Sent(_) => self.sent_heading.clone(),
+                _ => self.controls.name.clone().into(),
+            },
         }
+    }
+
+    fn docs(&self) -> Vec<(&str, &[String])> {
+        self.kb.as_ref().map(|kb| kb.docs().iter().map(|d| (d.id.as_str(), d.suggest_on.as_slice())).collect()).unwrap_or_default()
+    }
+
+    /// Fills the home list: search results for the query, or the articles
+    /// suggested for the host page.
+    fn refresh_list(&self) {
+        let Some(kb) = self.kb.clone() else { return };
+        let query = self.help.search.value();
+        let searching = !query.trim().is_empty();
+        let found: Vec<usize> = if searching {
+            kb.search(&query, 8).into_iter().map(|hit| hit.doc).collect()
+        } else {
+            suggest::suggestions(&self.docs(), self.host_url.as_deref().unwrap_or("/"), &self.suggest, 5)
+        };
+        self.help.list_title.set_text_content(Some(t(if searching { MessageId::Results } else { MessageId::Suggested })));
+        self.help.list.set_text_content(None);
+        let Some(doc) = self.help.list.owner_document() else { return };
+        for i in &found {
+            let Some(meta) = kb.docs().get(*i) else { continue };
+            let index = i.to_string();
+            let _ = element(&doc, "li", &[], Some(&self.help.list))
+                .and_then(|li| text_element(&doc, "button", &[("type", "button"), ("data-i", &index)], &meta.title, Some(&li)));
+        }
+        set_hidden(&self.help.empty, !(searching && found.is_empty()));
+        set_hidden(&self.help.list_title, !searching && found.is_empty());
+    }
+
+    fn guide_steps(&self, kind: TicketType) -> Option<&[String]> {
+        self.guides.iter().find(|(k, _)| *k == kind).map(|(_, steps)| steps.as_slice())
+    }
+
+    /// Draws what the current screen needs beyond showing it.
+    fn prepare_view(inner: &Rc<RefCell<Inner>>) {
+        let panel = inner.borrow();
+        match panel.state.view.clone() {
+            View::Article(id) => {
+                let Some(kb) = panel.kb.clone() else { return };
+                let Some(meta) = kb.docs().iter().find(|d| d.id == id) else { return };
+                panel.help.article_title.set_text_content(Some(&meta.title));
+                panel.help.article_body.set_text_content(Some(t(MessageId::Loading)));
+                let (file, weak) = (meta.file.clone(), Rc::downgrade(inner));
+                wasm_bindgen_futures::spawn_local(async move {
+                    let body = net::get_json(&file).await;
+                    let Some(inner) = weak.upgrade() else { return };
+                    let panel = inner.borrow();
+                    if panel.state.view != View::Article(id) {
+                        return;
+                    }
+                    panel.help.article_body.set_text_content(None);
+                    let Some(doc) = panel.help.article_body.owner_document() else { return };
+                    let exists = |id: &str| panel.kb.as_ref().is_some_and(|kb| kb.docs().iter().any(|d| d.id == id));
+                    let links = article::Links { host_origin: panel.host_origin.as_deref(), article_exists: &exists };
+                    let drawn = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
+                    match drawn {
+                        Some(blocks) if article::render(&doc, &panel.help.article_body, &blocks, &links).is_ok() => {}
+                        _ => panel.help.article_body.set_text_content(Some(t(MessageId::ArticleFailed))),
+                    }
+                });
+            }
+            View::Guide(kind) => {
+                panel.help.steps.set_text_content(None);
+                let Some(doc) = panel.help.steps.owner_document() else { return };
+                for step in panel.guide_steps(kind).unwrap_or_default() {
+                    let _ = text_element(&doc, "li", &[], step, Some(&panel.help.steps));
+                }
+            }
+            View::Home => panel.refresh_list(),
+            View::Fixed | View::Contact => {}
+        }
+    }
+
+    /// Writes what the guide showed into the form.
+    fn prefill_from_guide(&self, kind: TicketType) {
+        self.controls.kind.set_value(kind.as_str());
+        if self.controls.subject.value().is_empty() {
+            self.controls.subject.set_value(t(messages::ticket_type(kind)));
+        }
+        let mut message = String::from(t(MessageId::TriedSteps));
+        for step in self.guide_steps(kind).unwrap_or_default() {
+            message.push_str("\n- ");
+            message.push_str(step);
+        }
+        message.push_str("\n\n");
+        self.controls.message.set_value(&message);
     }
 }
 
@@ -272,7 +374,6 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         guard.render();
         effect
     };
-    let panel = inner.borrow();
     match effect {
         Effect::Redraw => {}
         Effect::Send(ticket, key) => {
@@ -285,6 +386,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             });
         }
         Effect::FocusFirstError => {
+            let panel = inner.borrow();
             let first = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some());
             match first {
                 Some((_, control, _)) => focus(control),
@@ -292,14 +394,67 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             }
         }
         Effect::Confirm(reference) => {
+            let panel = inner.borrow();
             focus(&panel.sent_heading);
             panel.post_to_host("ticket:created", Some(("reference", &reference)));
         }
         Effect::FocusForm => {
+            let panel = inner.borrow();
             panel.form.reset();
             focus(panel.controls.name.as_ref());
         }
+        Effect::ShowView => {
+            Inner::prepare_view(inner);
+            focus(&inner.borrow().entry());
+        }
+        Effect::Record(kind, outcome) => {
+            let panel = inner.borrow();
+            let (site, kind_name) = (panel.site.clone(), kind.as_str());
+            let outcome_name = if outcome == Outcome::Fixed { "fixed" } else { "need_help" };
+            wasm_bindgen_futures::spawn_local(async move { net::record_deflection(&site, kind_name, outcome_name).await });
+            if outcome == Outcome::NeedHelp {
+                panel.prefill_from_guide(kind);
+                focus(panel.controls.message.as_ref());
+            } else {
+                focus(&panel.entry());
+            }
+        }
+        Effect::ContactAbout(kind) => {
+            let panel = inner.borrow();
+            panel.controls.kind.set_value(kind.as_str());
+            focus(&panel.entry());
+        }
     }
+}
+
+/// A click anywhere in the panel: buttons carry `data-act`, article list
+/// entries `data-i`, topics `data-kind`, links to other articles `data-article`.
+fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
+    if let Some(id) = data_of(event, "data-article") {
+        event.prevent_default();
+        return dispatch(inner, Msg::Show(View::Article(id)));
+    }
+    if let Some(i) = data_of(event, "data-i").and_then(|i| i.parse::<usize>().ok()) {
+        let id = inner.borrow().kb.as_ref().and_then(|kb| kb.docs().get(i).map(|d| d.id.clone()));
+        if let Some(id) = id {
+            dispatch(inner, Msg::Show(View::Article(id)));
+        }
+        return;
+    }
+    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::parse(&k)) {
+        let has_steps = inner.borrow().guide_steps(kind).is_some();
+        return dispatch(inner, Msg::Topic(kind, has_steps));
+    }
+    let msg = match data_of(event, "data-act").as_deref() {
+        Some("close") => return inner.borrow().post_to_host("close", None),
+        Some("home") => Msg::Show(View::Home),
+        Some("contact") => Msg::Show(View::Contact),
+        Some("again") => Msg::Reset,
+        Some("fixed") => Msg::GuideEnded(Outcome::Fixed),
+        Some("need") => Msg::GuideEnded(Outcome::NeedHelp),
+        _ => return,
+    };
+    dispatch(inner, msg);
 }
 
 fn on(
@@ -320,26 +475,100 @@ fn random_key() -> String {
     web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default()
 }
 
-/// Draws the panel into `root` for `site`, talking to a host page on
-/// `host_origin` (none when the panel is not embedded).
+/// The `data-*` value of the closest element (from an event's target) that has it.
+fn data_of(event: &web_sys::Event, name: &str) -> Option<String> {
+    let target: Element = event.target()?.dyn_into().ok()?;
+    let mut selector = String::from("[");
+    selector.push_str(name);
+    selector.push(']');
+    target.closest(&selector).ok()??.get_attribute(name)
+}
+
+/// A host message's string field.
+fn field_of(data: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(data, &JsValue::from_str(key)).ok()?.as_string()
+}
+
+/// Handles a checked message from the host page.
+fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
+    let kind = field_of(data, "type").unwrap_or_default();
+    match kind.as_str() {
+        "open" => {
+            {
+                let mut panel = inner.borrow_mut();
+                panel.host_url = field_of(data, "url");
+                panel.host_title = field_of(data, "title");
+                panel.refresh_list();
+            }
+            let panel = inner.borrow();
+            focus(&panel.entry());
+            // A User Timing mark: the panel is interactive (the benchmarks read it).
+            if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+                let _ = performance.mark("buoy:interactive");
+            }
+        }
+        "navigate" => {
+            let arg = field_of(data, "arg").unwrap_or_default();
+            let view = match field_of(data, "view").as_deref() {
+                Some("article") => View::Article(arg),
+                Some("contact") => View::Contact,
+                _ => {
+                    inner.borrow().help.search.set_value(&arg);
+                    View::Home
+                }
+            };
+            dispatch(inner, Msg::Show(view));
+        }
+        "suggest" => {
+            let items = Reflect::get(data, &"items".into()).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok());
+            let mut panel = inner.borrow_mut();
+            panel.suggest = items.map(|a| a.iter().filter_map(|v| v.as_string()).take(20).collect()).unwrap_or_default();
+            panel.refresh_list();
+        }
+        "prefill" => {
+            let panel = inner.borrow();
+            let c = &panel.controls;
+            if let Some(subject) = field_of(data, "subject").filter(|s| !s.is_empty()) {
+                c.subject.set_value(&subject);
+            }
+            if let Some(body) = field_of(data, "body").filter(|s| !s.is_empty()) {
+                c.message.set_value(&body);
+            }
+            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::parse(&k)) {
+                c.kind.set_value(kind.as_str());
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Brings the panel in `root` (which holds the markup of
+/// `buoy_shared::panel::skeleton`) to life for `site`, talking to a host
+/// page on `host_origin` (none when the panel is not embedded).
 ///
 /// # Errors
 /// When the browser refuses to create an element or a listener.
 pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<Panel, JsValue> {
-    let doc = web_sys::window().and_then(|w| w.document()).ok_or(JsValue::NULL)?;
-    let inner = Rc::new(RefCell::new(build(&doc, root, site, host_origin)?));
-    let (form, close, again) = {
-        let i = inner.borrow();
-        (i.form.clone(), i.close.clone(), i.new_request.clone())
-    };
+    let inner = Rc::new(RefCell::new(build(root, site, host_origin)?));
+    let i = inner.borrow();
     let mut listeners = vec![
-        on(&inner, &form, "submit", |inner, event| {
+        on(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
             let ticket = inner.borrow().read_form();
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
-        on(&inner, &close, "click", |inner, _| inner.borrow().post_to_host("close", None))?,
-        on(&inner, &again, "click", |inner, _| dispatch(inner, Msg::Reset))?,
+        on(&inner, &i.help.search, "input", |inner, _| {
+            let performance = web_sys::window().and_then(|w| w.performance());
+            if let Some(p) = &performance {
+                let _ = p.mark("buoy:search-start");
+            }
+            inner.borrow().refresh_list();
+            if let Some(p) = &performance {
+                let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
+            }
+        })?,
+        // One listener for every button and link of the panel, by data attribute.
+        on(&inner, root, "click", |inner, event| clicked(inner, &event))?,
         on(&inner, root, "keydown", |inner, event| {
             let Some(key) = event.dyn_ref::<KeyboardEvent>() else {
                 return;
@@ -349,21 +578,23 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
                 "Escape" => panel.post_to_host("close", None),
                 "Tab" => {
                     // Keep focus inside the dialog while it is open.
-                    let (first, last) = panel.focus_ends();
+                    let controls = panel.focusable();
+                    let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
                     let active = doc_active();
-                    let at = |el: &Element| active.as_ref().is_some_and(|a| a == el);
-                    if key.shift_key() && at(&first) {
+                    let at = |el: &web_sys::HtmlElement| active.as_ref().is_some_and(|a| a == el.as_ref());
+                    if key.shift_key() && at(first) {
                         key.prevent_default();
-                        focus(&last);
-                    } else if !key.shift_key() && at(&last) {
+                        focus(last);
+                    } else if !key.shift_key() && at(last) {
                         key.prevent_default();
-                        focus(&first);
+                        focus(first);
                     }
                 }
                 _ => {}
             }
         })?,
     ];
+    drop(i);
     if let Some(window) = web_sys::window() {
         listeners.push(on(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
@@ -371,21 +602,11 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             };
             let from_parent =
                 web_sys::window().and_then(|w| w.parent().ok().flatten()).zip(event.source()).is_some_and(|(p, s)| Object::is(&p, &s));
-            let mut panel = inner.borrow_mut();
-            if !from_parent || panel.host_origin.as_deref() != Some(event.origin().as_str()) {
-                return;
-            }
+            let host = inner.borrow().host_origin.as_deref() == Some(event.origin().as_str());
             let data = event.data();
-            let field = |key: &str| Reflect::get(&data, &JsValue::from_str(key)).ok();
-            if field("buoy").and_then(|v| v.as_f64()) != Some(1.0) || field("type").and_then(|v| v.as_string()).as_deref() != Some("open") {
-                return;
-            }
-            panel.host_url = field("url").and_then(|v| v.as_string());
-            panel.host_title = field("title").and_then(|v| v.as_string());
-            panel.focus_entry();
-            // A User Timing mark: the panel is interactive (the benchmarks read it).
-            if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
-                let _ = performance.mark("buoy:interactive");
+            let shaped = Reflect::get(&data, &"buoy".into()).ok().and_then(|v| v.as_f64()) == Some(1.0);
+            if from_parent && host && shaped {
+                from_host(inner, &data);
             }
         })?);
     }
@@ -402,6 +623,41 @@ impl Panel {
     pub fn state(&self) -> State {
         self.inner.borrow().state.clone()
     }
+
+    /// Gives the panel its knowledge base: the index text, and the guided
+    /// fixes per ticket type.
+    ///
+    /// # Errors
+    /// When the index does not parse.
+    pub fn load_kb(&self, index: &str, guides: Vec<(TicketType, Vec<String>)>) -> Result<(), JsValue> {
+        let index = Index::parse(index).map_err(|_| JsValue::from_str("bad index"))?;
+        let mut inner = self.inner.borrow_mut();
+        inner.kb = Some(Rc::new(index));
+        inner.guides = guides;
+        inner.refresh_list();
+        Ok(())
+    }
+}
+
+/// The page's data block: the index path and the guides.
+fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
+    let Some(text) = doc.get_element_by_id("buoy-data").and_then(|e| e.text_content()) else {
+        return (None, Vec::new());
+    };
+    let Ok(data) = js_sys::JSON::parse(&text) else {
+        return (None, Vec::new());
+    };
+    let index = field_of(&data, "kb");
+    let mut guides = Vec::new();
+    if let Ok(map) = Reflect::get(&data, &"guides".into()) {
+        for kind in TicketType::ALL {
+            let steps = Reflect::get(&map, &JsValue::from_str(kind.as_str())).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok());
+            if let Some(steps) = steps {
+                guides.push((*kind, steps.iter().filter_map(|s| s.as_string()).collect()));
+            }
+        }
+    }
+    (index, guides)
 }
 
 thread_local! {
@@ -415,7 +671,10 @@ pub fn start() -> Result<(), JsValue> {
     let Some(window) = web_sys::window() else {
         return Ok(());
     };
-    let Some(root) = window.document().and_then(|d| d.get_element_by_id("buoy")) else {
+    let Some(doc) = window.document() else {
+        return Ok(());
+    };
+    let Some(root) = doc.get_element_by_id("buoy") else {
         return Ok(());
     };
     let location = window.location();
@@ -427,6 +686,17 @@ pub fn start() -> Result<(), JsValue> {
     let host_origin = js_sys::decode_uri_component(hash.trim_start_matches('#')).ok().map(String::from).filter(|o| !o.is_empty());
     let panel = mount(&root, site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
+    let (index, guides) = page_data(&doc);
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
+    if let Some(index) = index {
+        wasm_bindgen_futures::spawn_local(async move {
+            let Some(text) = net::get_text(&index).await else { return };
+            PANEL.with(|slot| {
+                if let Some(panel) = slot.borrow().as_ref() {
+                    let _ = panel.load_kb(&text, guides);
+                }
+            });
+        });
+    }
     Ok(())
 }

@@ -92,3 +92,45 @@ pub async fn create_ticket(ticket: NewTicket, key: String) -> Msg {
         }
     }
 }
+
+async fn fetch_ok(url: &str) -> Result<Response, JsValue> {
+    let window = web_sys::window().ok_or(JsValue::NULL)?;
+    let response: Response = JsFuture::from(window.fetch_with_str(url)).await?.dyn_into()?;
+    if response.ok() {
+        Ok(response)
+    } else {
+        Err(JsValue::NULL)
+    }
+}
+
+/// A text asset (the search index), or `None` when it cannot be had.
+pub async fn get_text(url: &str) -> Option<String> {
+    let response = fetch_ok(url).await.ok()?;
+    JsFuture::from(response.text().ok()?).await.ok()?.as_string()
+}
+
+/// A JSON asset (a pre-parsed article), or `None` when it cannot be had.
+pub async fn get_json(url: &str) -> Option<JsValue> {
+    let response = fetch_ok(url).await.ok()?;
+    JsFuture::from(response.json().ok()?).await.ok()
+}
+
+/// Records how a guided fix ended; losing one is harmless, so failures are ignored.
+pub async fn record_deflection(site: &str, kind: &str, outcome: &str) {
+    let o = Object::new();
+    set(&o, "site", site);
+    set(&o, "type", kind);
+    set(&o, "outcome", outcome);
+    let (Some(window), Ok(headers), Some(body)) = (web_sys::window(), Headers::new(), JSON::stringify(&o).ok().and_then(|b| b.as_string()))
+    else {
+        return;
+    };
+    let _ = headers.set("content-type", "application/json");
+    let init = RequestInit::new();
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&body));
+    if let Ok(request) = Request::new_with_str_and_init("/v1/deflections", &init) {
+        let _ = JsFuture::from(window.fetch_with_request(&request)).await;
+    }
+}

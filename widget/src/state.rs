@@ -1,8 +1,24 @@
 //! The panel's state and its one `update` function: pure, tested on the
 //! host. The view draws the state and carries out the effects.
 
+use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
-use buoy_shared::ticket::{Field, FieldError, NewTicket};
+use buoy_shared::ticket::{Field, FieldError, NewTicket, TicketType};
+
+/// Which screen of the panel shows.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum View {
+    /// Search, suggestions for the page, topics.
+    Home,
+    /// One article, by id.
+    Article(String),
+    /// A ticket type's guided-fix steps.
+    Guide(TicketType),
+    /// "Glad that helped".
+    Fixed,
+    /// The ticket form (and, once sent, its confirmation).
+    Contact,
+}
 
 /// Where the ticket form is.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -49,6 +65,12 @@ pub enum Msg {
     Failed(Failure),
     /// The requester wants to write another message.
     Reset,
+    /// Show a screen.
+    Show(View),
+    /// The requester chose a topic; `has_steps` if its playbook has a guided fix.
+    Topic(TicketType, bool),
+    /// The guided fix ended.
+    GuideEnded(Outcome),
 }
 
 /// What the view must do after an update.
@@ -64,6 +86,12 @@ pub enum Effect {
     Confirm(String),
     /// Move focus to the first field of an empty form.
     FocusForm,
+    /// Draw the current screen and move focus to its heading.
+    ShowView,
+    /// Record how the guided fix for this type ended, then draw the screen.
+    Record(TicketType, Outcome),
+    /// Open the form with this type chosen.
+    ContactAbout(TicketType),
 }
 
 /// The panel's state.
@@ -78,11 +106,13 @@ pub struct State {
     /// The idempotency key of the draft being sent. It is kept across
     /// failed sends, so a retry can never create a second ticket.
     pub key: Option<String>,
+    /// The screen showing.
+    pub view: View,
 }
 
 impl Default for State {
     fn default() -> Self {
-        Self { phase: Phase::Editing, errors: Vec::new(), banner: None, key: None }
+        Self { phase: Phase::Editing, errors: Vec::new(), banner: None, key: None, view: View::Home }
     }
 }
 
@@ -111,7 +141,7 @@ impl State {
                 }
             },
             Msg::Created { reference } => {
-                *self = Self { phase: Phase::Sent(reference.clone()), ..Self::default() };
+                *self = Self { phase: Phase::Sent(reference.clone()), view: View::Contact, ..Self::default() };
                 Effect::Confirm(reference)
             }
             Msg::Failed(failure) => {
@@ -133,8 +163,28 @@ impl State {
                 }
             }
             Msg::Reset => {
-                *self = Self::default();
+                *self = Self { view: View::Contact, ..Self::default() };
                 Effect::FocusForm
+            }
+            Msg::Show(view) => {
+                self.view = view;
+                Effect::ShowView
+            }
+            Msg::Topic(kind, true) => {
+                self.view = View::Guide(kind);
+                Effect::ShowView
+            }
+            Msg::Topic(kind, false) => {
+                self.view = View::Contact;
+                Effect::ContactAbout(kind)
+            }
+            Msg::GuideEnded(outcome) => {
+                let View::Guide(kind) = self.view else { return Effect::Redraw };
+                match outcome {
+                    Outcome::Fixed => self.view = View::Fixed,
+                    Outcome::NeedHelp => self.view = View::Contact,
+                }
+                Effect::Record(kind, outcome)
             }
         }
     }
@@ -213,6 +263,27 @@ mod tests {
         submit(&mut state, ticket(), "k1");
         state.update(Msg::Created { reference: "R".into() });
         assert_eq!(state.update(Msg::Reset), Effect::FocusForm);
-        assert_eq!(state, State::default());
+        assert_eq!(state, State { view: View::Contact, ..State::default() });
+    }
+
+    #[test]
+    fn a_topic_with_steps_shows_the_guide_first() {
+        let mut state = State::default();
+        assert_eq!(state.update(Msg::Topic(TicketType::PasswordReset, true)), Effect::ShowView);
+        assert_eq!(state.view, View::Guide(TicketType::PasswordReset));
+        assert_eq!(state.update(Msg::Topic(TicketType::Billing, false)), Effect::ContactAbout(TicketType::Billing));
+        assert_eq!(state.view, View::Contact);
+    }
+
+    #[test]
+    fn both_guide_outcomes_are_recorded() {
+        let mut state = State::default();
+        state.update(Msg::Topic(TicketType::PasswordReset, true));
+        assert_eq!(state.update(Msg::GuideEnded(Outcome::Fixed)), Effect::Record(TicketType::PasswordReset, Outcome::Fixed));
+        assert_eq!(state.view, View::Fixed);
+        state.update(Msg::Topic(TicketType::PasswordReset, true));
+        assert_eq!(state.update(Msg::GuideEnded(Outcome::NeedHelp)), Effect::Record(TicketType::PasswordReset, Outcome::NeedHelp));
+        assert_eq!(state.view, View::Contact);
+        assert_eq!(state.update(Msg::GuideEnded(Outcome::Fixed)), Effect::Redraw, "no guide showing: nothing to record");
     }
 }

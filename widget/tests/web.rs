@@ -14,9 +14,12 @@ fn document() -> Document {
     web_sys::window().and_then(|w| w.document()).unwrap_or_else(|| unreachable!("no document"))
 }
 
+/// A root holding the panel's markup, as the widget page does (the page
+/// gets it at build time; this fixture writes the same markup in).
 fn fresh_root() -> Element {
     let doc = document();
     let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
+    root.set_inner_html(&buoy_shared::panel::skeleton(Locale::En));
     doc.body().map(|b| b.append_child(&root)).transpose().unwrap_or_else(|_| unreachable!());
     root
 }
@@ -38,12 +41,17 @@ fn submit(root: &Element) {
     find::<HtmlButtonElement>(root, "button[type=submit]").click();
 }
 
+/// Opens the form as a person would: "Send us a message" on the home screen.
+fn open_form(root: &Element) {
+    find::<HtmlButtonElement>(root, "button.write").click();
+}
+
 #[wasm_bindgen_test]
 fn every_control_has_a_label() {
     let root = fresh_root();
     let _panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
     let controls = root.query_selector_all("input, select, textarea").unwrap_or_else(|_| unreachable!());
-    assert_eq!(controls.length(), 5);
+    assert_eq!(controls.length(), 6, "search box and five form fields");
     for i in 0..controls.length() {
         let control: Element = controls.item(i).and_then(|n| n.dyn_into().ok()).unwrap_or_else(|| unreachable!());
         let label = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten();
@@ -57,6 +65,7 @@ fn every_control_has_a_label() {
 fn an_empty_form_shows_what_is_missing_and_sends_nothing() {
     let root = fresh_root();
     let panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    open_form(&root);
     submit(&root);
     let required = Some(text(Locale::En, MessageId::ErrRequired).to_owned());
     assert_eq!(error_text(&root, "buoy-email"), required);
@@ -79,6 +88,7 @@ fn an_empty_form_shows_what_is_missing_and_sends_nothing() {
 fn fixing_fields_clears_their_errors_and_keeps_the_text() {
     let root = fresh_root();
     let panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    open_form(&root);
     find::<HtmlInputElement>(&root, "#buoy-email").set_value("ada at example.com");
     find::<HtmlSelectElement>(&root, "#buoy-type").set_value("billing");
     find::<HtmlInputElement>(&root, "#buoy-subject").set_value(&"s".repeat(201));

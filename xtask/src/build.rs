@@ -236,10 +236,14 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         &["--target", "web", "--no-typescript", "--out-name", "app", "--out-dir", &out.to_string_lossy(), &raw.to_string_lossy()],
     ))?;
     let wasm_out = site.join("widget/app_bg.wasm");
-    cmd::run(&mut node_bin(
+    // `--minify-imports-and-exports-and-modules` shortens the wasm's
+    // import and export names (wasm-bindgen's carry a 16-digit hash each)
+    // and prints the mapping, which the glue is rewritten with below.
+    let mut opt = node_bin(
         "wasm-opt",
         &[
             "-Oz",
+            "--minify-imports-and-exports-and-modules",
             "--strip-debug",
             "--strip-producers",
             "--enable-bulk-memory",
@@ -252,7 +256,11 @@ pub fn site(options: &Options) -> Result<PathBuf> {
             "-o",
             &wasm_out.to_string_lossy(),
         ],
-    ))?;
+    );
+    let optimized = opt.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("wasm-opt: {e}"))?;
+    if !optimized.status.success() {
+        return Err("wasm-opt failed on the widget".into());
+    }
     // The glue exports an init function; calling it at the end of the
     // module saves a bootstrap file and a request (no inline script is
     // allowed on the widget page).
@@ -260,6 +268,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     if !glue.contains("export { initSync, __wbg_init as default };") {
         return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
     }
+    let glue = rename_wasm_names(&glue, &String::from_utf8_lossy(&optimized.stdout))?;
     let glue = glue + "\nawait __wbg_init();\n";
     cmd::write(
         &site.join("widget/app.js"),
@@ -275,8 +284,51 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         return Err("www/widget/index.html lost its buoy-data block".into());
     }
     let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&index, &config)?);
-    cmd::write(&page, html.replace(placeholder, &data))?;
+    let root = r#"<div id="buoy"></div>"#;
+    if !html.contains(root) {
+        return Err("www/widget/index.html lost its buoy root element".into());
+    }
+    let panel = format!(r#"<div id="buoy">{}</div>"#, buoy_shared::panel::skeleton(Locale::En));
+    cmd::write(&page, html.replace(placeholder, &data).replace(root, &panel))?;
     Ok(site)
+}
+
+/// Rewrites wasm-bindgen's glue for the names `wasm-opt --minify-imports-
+/// and-exports-and-modules` gave the wasm: the import object's module and
+/// keys, and every `wasm.<export>`.
+fn rename_wasm_names(glue: &str, mapping: &str) -> Result<String> {
+    let start = mapping.find('{').ok_or("wasm-opt printed no name mapping")?;
+    let map: serde_json::Value = serde_json::from_str(&mapping[start..]).map_err(|e| format!("wasm-opt's name mapping: {e}"))?;
+    let pairs = |key: &str, from: usize, to: usize| -> Vec<(String, String)> {
+        let list = map[key].as_array().cloned().unwrap_or_default();
+        list.iter().filter_map(|entry| Some((entry.get(from)?.as_str()?.to_owned(), entry.get(to)?.as_str()?.to_owned()))).collect()
+    };
+    let mut imports = pairs("imports", 1, 2);
+    let exports = pairs("exports", 0, 1);
+    if imports.is_empty() || exports.is_empty() {
+        return Err("wasm-opt's name mapping is empty".into());
+    }
+    // Longest first, so no name is replaced inside a longer one.
+    imports.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
+    let mut out = glue.to_owned();
+    let module = "\"./app_bg.js\": import0";
+    if !out.contains(module) {
+        return Err("wasm-bindgen's glue changed shape: its import object is no longer \"./app_bg.js\"".into());
+    }
+    out = out.replace(module, "\"a\": import0");
+    for (old, new) in &imports {
+        let key = format!("{old}:");
+        if !out.contains(&key) {
+            return Err(format!("the glue has no import {old}"));
+        }
+        out = out.replace(&key, &format!("{}:", js_string(new)));
+    }
+    let mut exports = exports;
+    exports.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
+    for (old, new) in &exports {
+        out = out.replace(&format!("wasm.{old}"), &format!("wasm[{}]", js_string(new)));
+    }
+    Ok(out)
 }
 
 /// Builds the worker with worker-build, compiling in `options.config`.
