@@ -93,6 +93,69 @@ fn bench_site() -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Writes the 1,000 generated articles of `search::bench_corpus` as
+/// Markdown, so the bench builds them like any knowledge base.
+fn bench_kb(dir: &Path) -> Result<PathBuf> {
+    let out = dir.join("kb-1000");
+    for doc in buoy_shared::search::bench_corpus(1000) {
+        let mut text = format!("---\nid: {}\ntitle: {}\n", doc.id, doc.title);
+        let mut tags: Vec<&str> = Vec::new();
+        for tag in &doc.tags {
+            if !tags.contains(&tag.as_str()) && tags.len() < 5 {
+                tags.push(tag);
+            }
+        }
+        if !tags.is_empty() {
+            text.push_str(&format!("tags: [{}]\n", tags.join(", ")));
+        }
+        text.push_str("---\n");
+        text.push_str(&doc.text);
+        text.push('\n');
+        cmd::write(&out.join(format!("{}.md", doc.id)), text)?;
+    }
+    Ok(out)
+}
+
+/// Per-keystroke search over 1,000 articles, in the real panel.
+fn search_speed(built: &build::Built, dir: &Path, host: &str) -> Result<Value> {
+    let options = Options { site_out: "dist/bench-site", kb_dirs: vec![bench_kb(dir)?], ..Options::test() };
+    let site = build::site(&options)?;
+    let index = std::fs::read_dir(site.join("kb"))
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("index.")))
+        .ok_or("no index in the bench site")?;
+    let token = cmd::random_hex(32)?;
+    let config = serve::wrangler_config(&dir.join("search-worker"), &built.worker_main, &site)?;
+    let (wrangler, _) = start_worker(&config, &dir.join("search-worker"), &token)?;
+    let worker = wrangler.url();
+    let plan = json!({
+        "chromium": "/usr/bin/chromium",
+        "host": host,
+        "runs": 3,
+        "rates": [1, 4],
+        "queries": ["export invoices as csv", "pasword reset link", "webhok signature"],
+        "widget": { "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo" },
+                    "launcher": "document.body.lastElementChild && document.body.lastElementChild.shadowRoot" },
+    });
+    let harness = crate::root().join("xtask/bench/search.mjs");
+    let out = command("node", &[&harness.to_string_lossy(), &plan.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    drop(wrangler);
+    if !out.status.success() {
+        return Err("the search benchmark failed".into());
+    }
+    let runs: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the search benchmark printed no JSON: {e}"))?;
+    let mut figures = json!({ "articles": 1000, "index": weight_json(weigh(&[index])?) });
+    for entry in runs.as_array().into_iter().flatten() {
+        let durations: Vec<f64> = entry["durations"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
+        figures[format!("cpu{}x", entry["rate"])] = stats(&durations);
+    }
+    Ok(figures)
+}
+
 /// The gzip size wrangler reports for a worker (`deploy --dry-run`).
 fn bundle_gzip_kib(config: &Path, outdir: &Path) -> Result<f64> {
     let out = command(
@@ -224,6 +287,15 @@ fn file_for(url: &str, worker: &str, host: &str, built: &build::Built, bench: &P
     Some(dir.join(relative))
 }
 
+/// The files of the built knowledge base whose names start with `prefix`.
+fn kb_files(site: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
+    Ok(std::fs::read_dir(site.join("kb"))
+        .map_err(|e| format!("{}: {e}", site.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))
+        .collect())
+}
+
 fn weight_json(w: Weight) -> Value {
     json!({ "requests": w.files, "raw": w.raw, "gzip": w.gzip, "brotli": w.brotli })
 }
@@ -264,6 +336,7 @@ pub fn run() -> Result {
     )?;
     let worker = wrangler.url();
     let host = DemoServer::start_plain(serve::free_port()?, &bench, &worker)?;
+    let search = search_speed(&built, &dir, &host.url())?;
     let buoy_launcher = "document.body.lastElementChild && document.body.lastElementChild.shadowRoot && document.body.lastElementChild.shadowRoot.querySelector('button')";
     let plan = json!({
         "chromium": "/usr/bin/chromium",
@@ -338,9 +411,11 @@ pub fn run() -> Result {
         "weight": {
             "buoy_loader": weight_json(weigh(&[built.site.join("buoy.js")])?),
             "buoy_first_open": weight_json(weigh(&crate::test::FIRST_OPEN_FILES.map(|f| built.site.join(f)))?),
-            "search_index_and_articles": "n/a (issue #5)",
+            "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
+            "articles_demo": weight_json(weigh(&kb_files(&built.site, "")?.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect::<Vec<_>>())?),
         },
         "widgets": widgets,
+        "search": search,
         "workers": worker_figures,
         "published": PUBLISHED.iter().map(|(who, what, source)| json!({ "who": who, "figure": what, "source": source })).collect::<Vec<_>>(),
         "seconds": started.elapsed().as_secs_f64(),
@@ -366,13 +441,15 @@ fn print_table(r: &Value) {
         );
     };
     row("Buoy: before the launcher shows (buoy.js)", &w["buoy-cold"]["load"]["weight"]);
-    row("Buoy: first open of the panel (page, CSS, glue, wasm)", &w["buoy-cold"]["open"]["weight"]);
+    row("Buoy: first open (page, CSS, glue, wasm, search index)", &w["buoy-cold"]["open"]["weight"]);
     println!("  {:<56} the same files, fetched when the browser is idle", "Buoy: preload (default; data-preload=\"off\" skips it)");
     row("react-chat-widget + React 17: before the launcher shows", &w["react-chat-widget"]["load"]["weight"]);
     row("react-chat-widget: first open", &w["react-chat-widget"]["open"]["weight"]);
     row("@docsearch/js: before the button shows", &w["docsearch"]["load"]["weight"]);
     row("@docsearch/js: first open", &w["docsearch"]["open"]["weight"]);
-    println!("  {:<56} n/a (issue #5)", "search index and articles");
+    row("search index, demo knowledge base (18 articles)", &r["weight"]["search_index_demo"]);
+    row("all 18 pre-parsed articles (one is fetched per view)", &r["weight"]["articles_demo"]);
+    row("search index, 1,000 generated articles", &r["search"]["index"]);
 
     println!(
         "\nWIDGET SPEED                   CPU  Buoy                    react-chat-widget      Buoy÷rcw  @docsearch/js          Buoy÷ds"
@@ -417,7 +494,14 @@ fn print_table(r: &Value) {
     metric("longest task (0: none ≥50 ms)", "longest_task_ms", "buoy");
     metric("click → interactive, cold", "click_to_interactive_ms", "buoy-cold");
     metric("click → interactive, preload", "click_to_interactive_ms", "buoy");
-    println!("  {:<28}      n/a (issue #5)", "search per keystroke");
+    for rate in ["cpu1x", "cpu4x"] {
+        println!(
+            "  {:<28} {:>3}  {:<23} (1,000 articles; search and redraw, per keystroke)",
+            "search per keystroke",
+            if rate == "cpu1x" { "1×" } else { "4×" },
+            fmt_ms(&r["search"][rate])
+        );
+    }
 
     println!("  (median of the same page without a widget, over the same window, subtracted; the panel's iframe shares the");
     println!("   host's renderer here because 127.0.0.1 ports are one site; on another site it runs in its own process)");
