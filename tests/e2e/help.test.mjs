@@ -3,18 +3,14 @@
 // article that must render inert. `cargo xtask test` starts the servers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../chromium.mjs';
 
 const DEMO = process.env.BUOY_DEMO_URL;
 let browser;
 
 before(async () => {
   assert.ok(DEMO, 'run through `cargo xtask test`, which starts the servers');
-  browser = await chromium.launch({
-    executablePath: process.env.BUOY_CHROMIUM || '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchChromium();
 });
 
 after(async () => {

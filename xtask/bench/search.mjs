@@ -3,14 +3,10 @@
 // User Timing measure); this types queries letter by letter over the
 // 1,000-article index `cargo xtask bench` built, at normal speed and with
 // the CPU throttled, and prints the durations as JSON.
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../tests/chromium.mjs';
 
 const plan = JSON.parse(process.argv[2]);
-const browser = await chromium.launch({
-  executablePath: plan.chromium,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(plan.chromium);
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const results = [];
 for (const rate of plan.rates) {

@@ -2,14 +2,10 @@
 // page, with the same metrics, at normal speed and with the CPU throttled
 // through the DevTools protocol. `cargo xtask bench` runs it with a JSON
 // plan as its one argument and reads the JSON it prints.
-import { chromium } from 'playwright-core';
+import { launchChromium } from '../../tests/chromium.mjs';
 
 const plan = JSON.parse(process.argv[2]);
-const browser = await chromium.launch({
-  executablePath: plan.chromium,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium(plan.chromium);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

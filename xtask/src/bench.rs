@@ -93,6 +93,20 @@ fn bench_site() -> Result<PathBuf> {
     Ok(out)
 }
 
+/// Runs a browser harness of `xtask/bench` with its plan and reads the
+/// JSON it prints (its progress goes to the terminal).
+fn harness(file: &str, plan: &Value) -> Result<Value> {
+    let script = crate::root().join("xtask/bench").join(file);
+    let out = command("node", &[&script.to_string_lossy(), &plan.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("node: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("the benchmark {file} failed"));
+    }
+    serde_json::from_slice(&out.stdout).map_err(|e| format!("the benchmark {file} printed no JSON: {e}"))
+}
+
 /// Writes the 1,000 generated articles of `search::bench_corpus` as
 /// Markdown, so the bench builds them like any knowledge base.
 fn bench_kb(dir: &Path) -> Result<PathBuf> {
@@ -138,16 +152,9 @@ fn search_speed(built: &build::Built, dir: &Path, host: &str) -> Result<Value> {
         "widget": { "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo" },
                     "launcher": "document.body.lastElementChild && document.body.lastElementChild.shadowRoot" },
     });
-    let harness = crate::root().join("xtask/bench/search.mjs");
-    let out = command("node", &[&harness.to_string_lossy(), &plan.to_string()])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
+    let runs = harness("search.mjs", &plan);
     drop(wrangler);
-    if !out.status.success() {
-        return Err("the search benchmark failed".into());
-    }
-    let runs: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the search benchmark printed no JSON: {e}"))?;
+    let runs = runs?;
     let mut figures = json!({ "articles": 1000, "index": weight_json(weigh(&[index])?) });
     for entry in runs.as_array().into_iter().flatten() {
         let durations: Vec<f64> = entry["durations"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect();
@@ -354,16 +361,9 @@ pub fn run() -> Result {
               "launcher": "document.querySelector('.DocSearch-Button')", "panel": "document.querySelector('.DocSearch-Input')" },
         ],
     });
-    let harness = crate::root().join("xtask/bench/widgets.mjs");
-    let out = command("node", &[&harness.to_string_lossy(), &plan.to_string()])
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("node: {e}"))?;
+    let runs = harness("widgets.mjs", &plan);
     drop(wrangler);
-    if !out.status.success() {
-        return Err("the browser benchmark failed".into());
-    }
-    let runs: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the browser benchmark printed no JSON: {e}"))?;
+    let runs = runs?;
     let runs = runs.as_array().cloned().unwrap_or_default();
 
     let mut widgets = json!({});

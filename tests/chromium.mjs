@@ -1,0 +1,12 @@
+// Debian's Chromium, headless, as every browser test and benchmark here
+// starts it: no sandbox (root in CI), and no background networking (this
+// machine reaches nothing but loopback).
+import { chromium } from 'playwright-core';
+
+export function launchChromium(executablePath = process.env.BUOY_CHROMIUM || '/usr/bin/chromium') {
+  return chromium.launch({
+    executablePath,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
