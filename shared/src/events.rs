@@ -50,6 +50,38 @@ pub enum EventKind {
         /// Which run of it.
         cycle: u32,
     },
+    /// A message on the ticket: the requester's, or an agent's public
+    /// reply or internal note.
+    Message {
+        /// An agent's name, or `requester`.
+        by: String,
+        /// Whether an agent wrote it.
+        agent: bool,
+        /// Whether the requester sees it (their own messages always are).
+        public: bool,
+        /// The text, as written.
+        body: String,
+    },
+    /// An agent changed the ticket.
+    Changed {
+        /// The agent.
+        by: String,
+        /// The new status.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<Status>,
+        /// The new priority (and the SLA targets it brings).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        priority: Option<(Priority, SlaStamp)>,
+        /// The new tier.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tier: Option<u8>,
+        /// The new assignee (an empty name unassigns).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        assignee: Option<String>,
+        /// The new tags (replacing the old).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        tags: Option<Vec<String>>,
+    },
 }
 
 /// One event of a ticket.
@@ -98,8 +130,21 @@ pub struct TicketState {
     pub tier: u8,
     /// Who it is assigned to.
     pub assignee: Option<String>,
+    /// Its tags.
+    pub tags: Vec<String>,
     /// The SLA targets in force.
     pub stamp: SlaStamp,
+}
+
+/// The status a message leaves a ticket in: the first public agent reply
+/// opens a new ticket; a requester's message reopens a pending or solved
+/// one (a closed ticket stays closed).
+const fn after_message(status: Status, agent: bool, public: bool) -> Status {
+    match (status, agent, public) {
+        (Status::New, true, true) => Status::Open,
+        (Status::Pending | Status::Solved, false, _) => Status::Open,
+        (status, _, _) => status,
+    }
 }
 
 /// Folds events, in time order, into the ticket's record.
@@ -110,6 +155,7 @@ pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
         status: ticket.status,
         tier: ticket.tier,
         assignee: None,
+        tags: ticket.tags.clone(),
         stamp: ticket.sla.clone(),
     };
     let mut sorted: Vec<&TicketEvent> = events.iter().collect();
@@ -125,15 +171,53 @@ pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
                 state.assignee = assign.clone().or(state.assignee.take());
             }
             EventKind::Breached { .. } => {}
+            EventKind::Message { agent, public, .. } => state.status = after_message(state.status, *agent, *public),
+            EventKind::Changed { status, priority, tier, assignee, tags, .. } => {
+                state.status = status.unwrap_or(state.status);
+                if let Some((priority, stamp)) = priority {
+                    state.priority = *priority;
+                    state.stamp = stamp.clone();
+                }
+                state.tier = tier.unwrap_or(state.tier);
+                if let Some(who) = assignee {
+                    state.assignee = (!who.is_empty()).then(|| who.clone());
+                }
+                if let Some(tags) = tags {
+                    state.tags = tags.clone();
+                }
+            }
         }
     }
     state
 }
 
-/// The events that move clocks (replies and status changes; none are
-/// recorded yet: the conversation loop brings them).
-pub fn clock_events(_events: &[TicketEvent]) -> Vec<ClockEvent> {
-    Vec::new()
+/// The events that move clocks, in time order: public agent replies,
+/// requester messages, and every status change, including the ones a
+/// message causes (see [`fold`]).
+pub fn clock_events(events: &[TicketEvent]) -> Vec<ClockEvent> {
+    let mut sorted: Vec<&TicketEvent> = events.iter().collect();
+    sorted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+    let mut status = Status::New;
+    let mut out = Vec::new();
+    for event in sorted {
+        let next = match &event.kind {
+            EventKind::Message { agent, public, .. } => {
+                match (agent, public) {
+                    (true, true) => out.push(ClockEvent::AgentReplied(event.at)),
+                    (false, _) => out.push(ClockEvent::RequesterReplied(event.at)),
+                    (true, false) => {}
+                }
+                after_message(status, *agent, *public)
+            }
+            EventKind::Changed { status: Some(s), .. } => *s,
+            _ => status,
+        };
+        if next != status {
+            out.push(ClockEvent::Status(next, event.at));
+            status = next;
+        }
+    }
+    out
 }
 
 /// The ticket's clocks at `now`, with every recorded breach kept as
@@ -343,6 +427,64 @@ mod tests {
         assert_eq!(first.map(|c| (c.state, c.at)), Some((ClockState::Breached, Some(breach.at))), "the recorded breach stands");
         let resolution = clocks.iter().find(|c| c.metric == Metric::Resolution).copied();
         assert_eq!(resolution.and_then(|c| c.due), Some(t("2026-12-01T10:00:00Z")), "business 24 h, calendar hours here");
+    }
+
+    fn message(id: &str, at: &str, agent: bool, public: bool) -> TicketEvent {
+        TicketEvent {
+            id: id.into(),
+            at: t(at),
+            kind: EventKind::Message { by: if agent { "Dana".into() } else { "requester".into() }, agent, public, body: "hi".into() },
+        }
+    }
+
+    fn status(id: &str, at: &str, to: Status) -> TicketEvent {
+        TicketEvent {
+            id: id.into(),
+            at: t(at),
+            kind: EventKind::Changed { by: "Dana".into(), status: Some(to), priority: None, tier: None, assignee: None, tags: None },
+        }
+    }
+
+    #[test]
+    fn replies_and_changes_fold_into_state_and_move_clocks() {
+        let ticket = ticket("bug", Segment::Enterprise);
+        let events = vec![
+            message("m1", "2026-11-30T10:20:00Z", true, false), // internal note: nothing moves
+            message("m2", "2026-11-30T10:30:00Z", true, true),  // first public reply: open, first response met
+            status("c1", "2026-11-30T10:31:00Z", Status::Pending),
+            message("m3", "2026-11-30T12:31:00Z", false, true), // the requester answers: open again
+        ];
+        assert_eq!(fold(&ticket, &events).status, Status::Open);
+        assert_eq!(fold(&ticket, &events[..3]).status, Status::Pending);
+        let now = t("2026-11-30T13:00:00Z");
+        let clocks = clocks(&ticket, &events, now, &AlwaysOpen);
+        let of = |m: Metric| clocks.iter().filter(|c| c.metric == m).map(|c| (c.state, c.at.map(|a| a.to_string()))).collect::<Vec<_>>();
+        assert_eq!(of(Metric::FirstResponse), [(ClockState::Met, Some("2026-11-30T10:30:00.000Z".into()))]);
+        // Resolution (4 h): 31 min used before pending, the 2 h pending do not count.
+        let resolution = clocks.iter().find(|c| c.metric == Metric::Resolution).copied();
+        assert_eq!(resolution.and_then(|c| c.due), Some(t("2026-11-30T16:00:00Z")));
+        // The requester's answer after an agent reply starts next response (2 h).
+        let next = clocks.iter().find(|c| c.metric == Metric::NextResponse).copied();
+        assert_eq!(next.map(|c| (c.state, c.due)), Some((ClockState::Active, Some(t("2026-11-30T14:31:00Z")))));
+        assert_eq!(
+            clock_events(&events),
+            [
+                ClockEvent::AgentReplied(t("2026-11-30T10:30:00Z")),
+                ClockEvent::Status(Status::Open, t("2026-11-30T10:30:00Z")),
+                ClockEvent::Status(Status::Pending, t("2026-11-30T10:31:00Z")),
+                ClockEvent::RequesterReplied(t("2026-11-30T12:31:00Z")),
+                ClockEvent::Status(Status::Open, t("2026-11-30T12:31:00Z")),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_requester_message_reopens_a_solved_ticket_but_not_a_closed_one() {
+        let ticket = ticket("bug", Segment::Free);
+        let solved = [status("c1", "2026-11-30T11:00:00Z", Status::Solved), message("m1", "2026-11-30T12:00:00Z", false, true)];
+        assert_eq!(fold(&ticket, &solved).status, Status::Open);
+        let closed = [status("c1", "2026-11-30T11:00:00Z", Status::Closed), message("m1", "2026-11-30T12:00:00Z", false, true)];
+        assert_eq!(fold(&ticket, &closed).status, Status::Closed);
     }
 
     #[test]

@@ -47,6 +47,8 @@ pub fn body(format: Format, event_type: &str, ticket: &Ticket, event: &TicketEve
                     None => format!("Escalated: {reason}"),
                 },
                 EventKind::SegmentChanged { segment, .. } => format!("Segment changed to {segment}"),
+                EventKind::Message { by, .. } => format!("New message from {by}"),
+                EventKind::Changed { by, .. } => format!("Updated by {by}"),
             };
             serde_json::json!({ "text": format!("[{}] {} ({}): {what}", ticket.reference, ticket.subject, ticket.segment) }).to_string()
         }
