@@ -624,16 +624,20 @@ impl Panel {
         self.inner.borrow().state.clone()
     }
 
-    /// Gives the panel its knowledge base: the index text, and the guided
-    /// fixes per ticket type.
+    /// Gives the panel the guided fixes per ticket type (they come with the
+    /// page, so topics work before the search index arrives).
+    pub fn set_guides(&self, guides: Vec<(TicketType, Vec<String>)>) {
+        self.inner.borrow_mut().guides = guides;
+    }
+
+    /// Gives the panel its search index.
     ///
     /// # Errors
     /// When the index does not parse.
-    pub fn load_kb(&self, index: &str, guides: Vec<(TicketType, Vec<String>)>) -> Result<(), JsValue> {
+    pub fn load_kb(&self, index: &str) -> Result<(), JsValue> {
         let index = Index::parse(index).map_err(|_| JsValue::from_str("bad index"))?;
         let mut inner = self.inner.borrow_mut();
         inner.kb = Some(Rc::new(index));
-        inner.guides = guides;
         inner.refresh_list();
         Ok(())
     }
@@ -687,13 +691,14 @@ pub fn start() -> Result<(), JsValue> {
     let panel = mount(&root, site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
     let (index, guides) = page_data(&doc);
+    panel.set_guides(guides);
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     if let Some(index) = index {
         wasm_bindgen_futures::spawn_local(async move {
             let Some(text) = net::get_text(&index).await else { return };
             PANEL.with(|slot| {
                 if let Some(panel) = slot.borrow().as_ref() {
-                    let _ = panel.load_kb(&text, guides);
+                    let _ = panel.load_kb(&text);
                 }
             });
         });
