@@ -8,8 +8,9 @@
 //! the same instant finds them by key and records nothing twice.
 
 use crate::playbook::{self, Playbook, ACCOUNT_MANAGER};
+use crate::sla::SlaPolicy;
 use crate::sla::{self, Calendar, Clock, ClockEvent, ClockState, Metric, SlaStamp};
-use crate::ticket::{Priority, Segment, Status, Ticket};
+use crate::ticket::{Field, FieldCode, FieldError, Priority, Segment, Status, Ticket};
 use crate::time::Timestamp;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -104,6 +105,61 @@ impl TicketEvent {
             EventKind::Escalated { notify: true, .. } => Some("ticket.escalated"),
             _ => None,
         }
+    }
+}
+
+/// What an agent asks to change (`POST /v1/agent/tickets/{id}/changes`);
+/// every field is optional, at least one is needed.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangeRequest {
+    /// A new status.
+    #[serde(default)]
+    pub status: Option<Status>,
+    /// A new priority (the SLA is re-stamped from it).
+    #[serde(default)]
+    pub priority: Option<Priority>,
+    /// A new tier, 1–3.
+    #[serde(default)]
+    pub tier: Option<u8>,
+    /// An agent's name, or `""` to unassign.
+    #[serde(default)]
+    pub assignee: Option<String>,
+    /// The ticket's tags, replacing the old ones.
+    #[serde(default)]
+    pub tags: Option<Vec<String>>,
+}
+
+impl ChangeRequest {
+    /// Checks the change and makes its event: tiers 1–3, assignees among
+    /// `agents`, tags as lowercase slugs (at most 20), and a new priority
+    /// re-stamped with `policy` from the ticket's receipt.
+    ///
+    /// # Errors
+    /// One [`FieldError`] per faulty field.
+    pub fn into_kind(self, by: &str, agents: &[&str], policy: &SlaPolicy, state: &TicketState) -> Result<EventKind, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        if self.tier.is_some_and(|t| !(1..=3).contains(&t)) {
+            errors.push(FieldError { field: Field::Tier, code: FieldCode::InvalidText });
+        }
+        if self.assignee.as_deref().is_some_and(|a| !a.is_empty() && !agents.contains(&a)) {
+            errors.push(FieldError { field: Field::Assignee, code: FieldCode::UnknownSite });
+        }
+        if self.tags.as_ref().is_some_and(|tags| tags.len() > 20 || tags.iter().any(|t| !crate::routing::is_tag(t))) {
+            errors.push(FieldError { field: Field::Tags, code: FieldCode::InvalidText });
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let priority = self.priority.map(|p| (p, policy.stamp(state.segment, p, state.stamp.started)));
+        Ok(EventKind::Changed {
+            by: by.to_owned(),
+            status: self.status,
+            priority,
+            tier: self.tier,
+            assignee: self.assignee,
+            tags: self.tags,
+        })
     }
 }
 
@@ -476,6 +532,30 @@ mod tests {
                 ClockEvent::Status(Status::Open, t("2026-11-30T12:31:00Z")),
             ]
         );
+    }
+
+    #[test]
+    fn changes_are_checked_and_a_new_priority_restamps_the_sla() {
+        let ticket = ticket("bug", Segment::Enterprise);
+        let state = fold(&ticket, &[]);
+        let policy = SlaPolicy::default();
+        let ask = |change: ChangeRequest| change.into_kind("Dana", &["Dana", "Sam"], &policy, &state);
+        let kind = ask(ChangeRequest { priority: Some(Priority::Urgent), assignee: Some("Sam".into()), ..ChangeRequest::default() });
+        let Ok(EventKind::Changed { priority: Some((p, stamp)), assignee, .. }) = kind else { unreachable!("{kind:?}") };
+        assert_eq!((p, assignee.as_deref()), (Priority::Urgent, Some("Sam")));
+        assert_eq!(stamp.targets[0].span, crate::time::Duration::from_secs(30 * 60), "enterprise urgent: half an hour");
+        let fields =
+            |r: Result<EventKind, Vec<FieldError>>| r.err().unwrap_or_default().iter().map(|e| e.field.as_str()).collect::<Vec<_>>();
+        assert_eq!(
+            fields(ask(ChangeRequest {
+                tier: Some(4),
+                assignee: Some("Nobody".into()),
+                tags: Some(vec!["Bad Tag".into()]),
+                ..ChangeRequest::default()
+            })),
+            ["tier", "assignee", "tags"]
+        );
+        assert!(ask(ChangeRequest { assignee: Some(String::new()), ..ChangeRequest::default() }).is_ok(), "unassigning");
     }
 
     #[test]

@@ -148,6 +148,14 @@ pub enum Field {
     Context,
     /// `outcome` (of a guided fix)
     Outcome,
+    /// `tier` (of a change)
+    Tier,
+    /// `assignee` (of a change)
+    Assignee,
+    /// `tags` (of a change)
+    Tags,
+    /// `body` (of a message)
+    Body,
 }
 
 impl Field {
@@ -163,14 +171,32 @@ impl Field {
             Self::ContextUrl => "context.url",
             Self::Context => "context",
             Self::Outcome => "outcome",
+            Self::Tier => "tier",
+            Self::Assignee => "assignee",
+            Self::Tags => "tags",
+            Self::Body => "body",
         }
     }
 
     /// The field whose JSON name is `name`, if any.
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Site, Self::Name, Self::Email, Self::Type, Self::Subject, Self::Message, Self::ContextUrl, Self::Context, Self::Outcome]
-            .into_iter()
-            .find(|f| f.as_str() == name)
+        [
+            Self::Site,
+            Self::Name,
+            Self::Email,
+            Self::Type,
+            Self::Subject,
+            Self::Message,
+            Self::ContextUrl,
+            Self::Context,
+            Self::Outcome,
+            Self::Tier,
+            Self::Assignee,
+            Self::Tags,
+            Self::Body,
+        ]
+        .into_iter()
+        .find(|f| f.as_str() == name)
     }
 }
 
@@ -366,6 +392,20 @@ fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, 
     };
     if let Some(code) = code {
         out.push(FieldError { field, code });
+    }
+}
+
+/// Checks the text of a message on a ticket (a reply or a note): the same
+/// rules as the ticket's first message. Returns it trimmed.
+///
+/// # Errors
+/// A [`FieldError`] on `body`.
+pub fn validate_body(body: &str) -> Result<String, FieldError> {
+    let mut errors = Vec::new();
+    check_text(&mut errors, Field::Body, body, MAX_MESSAGE, true);
+    match errors.pop() {
+        Some(error) => Err(error),
+        None => Ok(body.trim().to_owned()),
     }
 }
 

@@ -5,7 +5,7 @@ use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::store::{Kv, TicketStore};
 use buoy_shared::config::Config;
 use buoy_shared::deflection::NewDeflection;
-use buoy_shared::events::{self, EventKind, TicketEvent, TicketState};
+use buoy_shared::events::{self, ChangeRequest, EventKind, TicketEvent, TicketState};
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::problem::{is_valid_idempotency_key, Problem, MAX_BODY_BYTES};
@@ -68,7 +68,16 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Get, ["v1", "agent", "tickets"]) => agent_queue(app, request).await,
         (Method::Get, ["v1", "agent", "tickets", id]) => agent_ticket(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "segment"]) => set_segment(app, request, id).await,
-        (_, ["v1", "tickets"] | ["v1", "deflections"] | ["v1", "agent", "tickets", _, "segment"]) => not_allowed("POST"),
+        (Method::Post, ["v1", "agent", "tickets", id, "messages"]) => agent_message(app, request, id).await,
+        (Method::Post, ["v1", "agent", "tickets", id, "changes"]) => agent_change(app, request, id).await,
+        (Method::Post, ["v1", "tickets", id, "messages"]) => requester_message(app, request, id).await,
+        (
+            _,
+            ["v1", "tickets"]
+            | ["v1", "deflections"]
+            | ["v1", "tickets", _, "messages"]
+            | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
+        ) => not_allowed("POST"),
         (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _]) => not_allowed("GET"),
         _ => Err(Problem::NotFound.into()),
     }
@@ -85,12 +94,23 @@ struct Created {
     created_at: Timestamp,
 }
 
-/// A ticket as its requester sees it: no SLA internals, no tier.
+/// A message of the public thread, as the requester sees it.
+#[derive(Serialize)]
+struct ThreadMessage<'a> {
+    /// `you`, or the agent's name.
+    from: &'a str,
+    body: &'a str,
+    at: Timestamp,
+}
+
+/// A ticket as its requester sees it: its status and public thread; no
+/// SLA internals, no tier, no internal notes.
 #[derive(Serialize)]
 struct RequesterView<'a> {
     id: TicketId,
     reference: TicketRef,
     status: Status,
+    messages: Vec<ThreadMessage<'a>>,
     #[serde(rename = "type")]
     kind: TicketType,
     subject: &'a str,
@@ -221,18 +241,113 @@ async fn read_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
         return Err(Problem::NotFound.into());
     }
     let ticket = app.store.get(&id).await?.ok_or(Problem::NotFound)?;
-    let view = RequesterView {
+    let events = app.store.events(&id).await?;
+    Ok(ApiResponse::json(200, &requester_view(&ticket, &events)))
+}
+
+fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> RequesterView<'a> {
+    let messages = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Message { by, agent, public: true, body } => {
+                Some(ThreadMessage { from: if *agent { by } else { "you" }, body, at: e.at })
+            }
+            _ => None,
+        })
+        .collect();
+    RequesterView {
         id: ticket.id,
         reference: ticket.reference,
-        status: ticket.status,
+        status: events::fold(ticket, events).status,
+        messages,
         kind: ticket.kind,
         subject: &ticket.subject,
         message: &ticket.message,
         name: &ticket.requester.name,
         email: &ticket.requester.email,
         created_at: ticket.created_at,
-    };
-    Ok(ApiResponse::json(200, &view))
+    }
+}
+
+/// `POST /v1/agent/tickets/{id}/messages` `{"body", "public": true}`: a
+/// public reply (the requester sees it; the first one meets first
+/// response) or, with `"public": false`, an internal note.
+async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Reply {
+        body: String,
+        #[serde(default = "yes")]
+        public: bool,
+    }
+    fn yes() -> bool {
+        true
+    }
+    let agent = agent(app, request)?;
+    let reply: Reply = read_json_body(request)?;
+    let body = buoy_shared::ticket::validate_body(&reply.body).map_err(|e| AppError::Validation(vec![e]))?;
+    let ticket = agent_owned(app, agent, id).await?;
+    let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body };
+    Ok(ApiResponse::json(201, &record(app, ticket, "msg", kind).await?))
+}
+
+/// `POST /v1/agent/tickets/{id}/changes` `{"status"?, "priority"?, "tier"?,
+/// "assignee"?, "tags"?}`: one event with who and when.
+async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    let agent = agent(app, request)?;
+    let change: ChangeRequest = read_json_body(request)?;
+    if change == ChangeRequest::default() {
+        return Err(AppError::InvalidRequest("nothing to change: give status, priority, tier, assignee or tags".into()));
+    }
+    let ticket = agent_owned(app, agent, id).await?;
+    let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
+    let agents: Vec<&str> = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    let kind = change.into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
+    Ok(ApiResponse::json(200, &record(app, ticket, "chg", kind).await?))
+}
+
+/// `POST /v1/tickets/{id}/messages` `{"body"}` with the requester token: the
+/// requester's answer (it reopens a pending or solved ticket).
+async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Answer {
+        body: String,
+    }
+    let secret = secret(app)?;
+    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
+    if !keys::is_requester_token(secret, &id, request.header(REQUESTER_TOKEN_HEADER).unwrap_or("")) {
+        return Err(Problem::NotFound.into());
+    }
+    let answer: Answer = read_json_body(request)?;
+    let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
+    let ticket = app.store.get(&id).await?.ok_or(Problem::NotFound)?;
+    let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
+    let view = record(app, ticket, "msg", kind).await?;
+    Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
+}
+
+/// One of the agent's site's tickets; another site's is a 404.
+async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> Result<Ticket, AppError> {
+    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
+    Ok(app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?)
+}
+
+/// Appends an event (a fresh id: `<prefix>-<ms>-<random>`), asks the sweep
+/// to look again if a clock now runs, and returns the ticket as agents see it.
+async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, prefix: &str, kind: EventKind) -> Result<AgentView, AppError> {
+    let event = TicketEvent { id: format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id), at: app.now, kind };
+    app.store.append(&ticket.id, &event).await?;
+    let mut events = app.store.events(&ticket.id).await?;
+    // The list may not show the event yet; the view must.
+    if !events.iter().any(|e| e.id == event.id) {
+        events.push(event);
+    }
+    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
+        app.store.schedule_check(&ticket.id, at).await?;
+    }
+    let clocks = events::clocks(&ticket, &events, app.now, app.business);
+    Ok(AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket })
 }
 
 /// The agent whose bearer token the request carries. Every configured

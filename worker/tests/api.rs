@@ -497,3 +497,70 @@ fn guided_fix_outcomes_are_recorded() {
     assert_eq!(post(r#"{"site":"demo","type":"bug","outcome":"maybe"}"#).0, 422);
     assert_eq!(post(r#"{"site":"demo","type":"bug","outcome":"fixed","extra":1}"#).0, 400);
 }
+
+#[test]
+fn a_conversation_moves_status_and_clocks_and_the_requester_sees_the_public_thread() {
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    let agent = |path: &str, body: &str| {
+        h.send(&request(
+            Method::Post,
+            &format!("/v1/agent/tickets/{id}/{path}"),
+            &[("authorization", "Bearer demo-agent-token"), ("content-type", "application/json")],
+            body.as_bytes(),
+        ))
+    };
+    let requester = |method: Method, body: &str| {
+        let path = if method == Method::Post { format!("/v1/tickets/{id}/messages") } else { format!("/v1/tickets/{id}") };
+        h.send(&request(method, &path, &[("buoy-requester-token", &token), ("content-type", "application/json")], body.as_bytes()))
+    };
+    let clock = |view: &Value, metric: &str| {
+        view["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == metric).cloned()).unwrap_or_default()
+    };
+
+    let (status, view, _) = agent("messages", r#"{"body":"Internal: check Stripe","public":false}"#);
+    assert_eq!((status, view["state"]["status"].clone()), (201, json!("new")), "a note changes nothing");
+    let (status, view, _) = agent("messages", r#"{"body":"We refunded the second charge."}"#);
+    assert_eq!(status, 201);
+    assert_eq!(view["state"]["status"], json!("open"));
+    assert_eq!(clock(&view, "first_response")["state"], json!("met"));
+
+    let (status, view, _) = agent("changes", r#"{"status":"pending","tier":2,"tags":["billing","refund"]}"#);
+    assert_eq!(status, 200, "{view}");
+    assert_eq!((view["state"]["status"].clone(), view["state"]["tier"].clone()), (json!("pending"), json!(2)));
+    assert_eq!(clock(&view, "resolution")["state"], json!("paused"));
+
+    let (status, thread, _) = requester(Method::Post, r#"{"body":"Thanks, I see it."}"#);
+    assert_eq!(status, 201, "{thread}");
+    assert_eq!(thread["status"], json!("open"), "the requester's answer reopens a pending ticket");
+    let from: Vec<Value> = thread["messages"].as_array().cloned().unwrap_or_default().iter().map(|m| m["from"].clone()).collect();
+    assert_eq!(from, [json!("Dana"), json!("you")], "internal notes stay internal");
+    let (_, read, _) = requester(Method::Get, "");
+    assert_eq!(read["messages"][0]["body"], json!("We refunded the second charge."));
+
+    for (path, body, status, code) in [
+        ("changes", "{}", 400, "invalid_request"),
+        ("changes", r#"{"tier":4}"#, 422, "validation_failed"),
+        ("changes", r#"{"assignee":"Nobody"}"#, 422, "validation_failed"),
+        ("changes", r#"{"status":"archived"}"#, 400, "invalid_request"),
+        ("messages", r#"{"body":"   "}"#, 422, "validation_failed"),
+    ] {
+        let (got, problem, _) = agent(path, body);
+        assert_eq!((got, str_of(&problem, "code")), (status, code), "{path} {body}");
+    }
+    let other = h.send(&request(
+        Method::Post,
+        &format!("/v1/agent/tickets/{id}/messages"),
+        &[("authorization", "Bearer other-agent-token"), ("content-type", "application/json")],
+        br#"{"body":"hi"}"#,
+    ));
+    assert_eq!(other.0, 404, "another site's agent");
+    let wrong = h.send(&request(
+        Method::Post,
+        &format!("/v1/tickets/{id}/messages"),
+        &[("buoy-requester-token", "nope"), ("content-type", "application/json")],
+        br#"{"body":"hi"}"#,
+    ));
+    assert_eq!(wrong.0, 404);
+}
