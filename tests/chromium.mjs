@@ -10,3 +10,14 @@ export function launchChromium(executablePath = process.env.BUOY_CHROMIUM || '/u
       '--disable-component-update', '--disable-sync'],
   });
 }
+
+/** A fresh context on `url` that records every console error, CSP violation and uncaught exception. */
+export async function openPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.goto(url);
+  return { page, problems, context };
+}

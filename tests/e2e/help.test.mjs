@@ -3,7 +3,7 @@
 // article that must render inert. `cargo xtask test` starts the servers.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../chromium.mjs';
+import { launchChromium, openPage } from '../chromium.mjs';
 
 const DEMO = process.env.BUOY_DEMO_URL;
 let browser;
@@ -19,12 +19,7 @@ after(async () => {
 
 /** The demo page with the panel open; records console errors. */
 async function openPanel() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(DEMO);
+  const { page, problems, context } = await openPage(browser, DEMO);
   await page.getByRole('button', { name: 'Help' }).click();
   const panel = page.frameLocator('iframe[title="Help"]');
   await panel.locator('#buoy-q:focus').waitFor();

@@ -5,7 +5,7 @@
 //   BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../chromium.mjs';
+import { launchChromium, openPage } from '../chromium.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -24,14 +24,8 @@ after(async () => {
 });
 
 /** A page on the demo origin that records every console error and CSP violation. */
-async function openDemo() {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.goto(DEMO);
-  return { page, problems, context };
+function openDemo() {
+  return openPage(browser, DEMO);
 }
 
 async function agentQueue() {
