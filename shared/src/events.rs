@@ -103,7 +103,9 @@ impl TicketEvent {
         match &self.kind {
             EventKind::Breached { .. } => Some("sla.breached"),
             EventKind::Escalated { notify: true, .. } => Some("ticket.escalated"),
-            _ => None,
+            EventKind::Escalated { .. } => None,
+            EventKind::Message { .. } => Some("message.created"),
+            EventKind::Changed { .. } | EventKind::SegmentChanged { .. } => Some("ticket.updated"),
         }
     }
 }

@@ -25,6 +25,24 @@ pub fn event_id(ticket: &Ticket, event: &TicketEvent) -> String {
     format!("{}.{}", ticket.id, event.id)
 }
 
+/// The body of the `ticket.created` delivery of a new ticket (its event id
+/// is `<ticket>.created`).
+pub fn created_body(format: Format, ticket: &Ticket, sent: Timestamp) -> String {
+    match format {
+        Format::Json => serde_json::json!({
+            "id": format!("{}.created", ticket.id),
+            "type": "ticket.created",
+            "created": sent,
+            "data": { "ticket": ticket },
+        })
+        .to_string(),
+        Format::Slack => serde_json::json!({
+            "text": format!("[{}] New {} ticket ({}): {}", ticket.reference, ticket.kind, ticket.segment, ticket.subject)
+        })
+        .to_string(),
+    }
+}
+
 /// The body of a delivery.
 pub fn body(format: Format, event_type: &str, ticket: &Ticket, event: &TicketEvent, sent: Timestamp) -> String {
     let summary = serde_json::json!({

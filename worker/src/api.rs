@@ -2,8 +2,8 @@
 
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
-use crate::store::{Kv, TicketStore};
-use buoy_shared::config::Config;
+use crate::store::{Kv, PendingDelivery, TicketStore};
+use buoy_shared::config::{Config, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, EventKind, TicketEvent, TicketState};
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
@@ -13,6 +13,7 @@ use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Segment, Stamp, Status, Ticket, TicketType};
 use buoy_shared::time::Timestamp;
+use buoy_shared::webhook;
 use serde::{Deserialize, Serialize};
 
 /// The header that carries a requester's token (never the URL).
@@ -216,6 +217,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
+    let event_id = format!("{}.created", ticket.id);
+    queue_webhooks(app, "ticket.created", &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
     Ok(created(secret, &ticket, 201))
 }
 
@@ -327,6 +330,18 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
+/// Puts a delivery for every webhook that wants `kind` in the outbox, due
+/// now: the next sweep (within a minute) sends it, retries it, and a
+/// failing receiver never holds up the request that caused it.
+async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: &str, event_id: &str, body: impl Fn(Format) -> String) -> Result<(), AppError> {
+    for (hook, config) in app.config.webhooks.iter().enumerate().filter(|(_, h)| h.wants(kind)) {
+        let delivery =
+            PendingDelivery { hook, event_id: event_id.to_owned(), event_type: kind.to_owned(), body: body(config.format), attempts: 0 };
+        app.store.outbox_put(app.now, &delivery).await?;
+    }
+    Ok(())
+}
+
 /// One of the agent's site's tickets; another site's is a 404.
 async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> Result<Ticket, AppError> {
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
@@ -338,6 +353,10 @@ async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> R
 async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, prefix: &str, kind: EventKind) -> Result<AgentView, AppError> {
     let event = TicketEvent { id: format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id), at: app.now, kind };
     app.store.append(&ticket.id, &event).await?;
+    if let Some(kind) = event.webhook_type() {
+        let id = webhook::event_id(&ticket, &event);
+        queue_webhooks(app, kind, &id, |format| webhook::body(format, kind, &ticket, &event, app.now)).await?;
+    }
     let mut events = app.store.events(&ticket.id).await?;
     // The list may not show the event yet; the view must.
     if !events.iter().any(|e| e.id == event.id) {

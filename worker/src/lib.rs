@@ -176,8 +176,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let hooks: Vec<sweep::Hook<'_>> = config
         .webhooks
         .iter()
-        .filter_map(|h| {
-            Some(sweep::Hook { config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? })
+        .enumerate()
+        .filter_map(|(index, h)| {
+            Some(sweep::Hook { index, config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? })
         })
         .collect();
     let store = store::TicketStore::new(kv::WorkersKv(kv));

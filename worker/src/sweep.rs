@@ -29,6 +29,8 @@ pub trait Outbound {
 /// A `[[webhooks]]` entry with its secrets read.
 #[derive(Debug, Clone)]
 pub struct Hook<'a> {
+    /// Its position in `[[webhooks]]` (deliveries name their hook by it).
+    pub index: usize,
     /// The entry.
     pub config: &'a WebhookConfig,
     /// Its URL.
@@ -91,9 +93,9 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                 report.recorded += 1;
                 if let Some(kind) = event.webhook_type() {
                     let sent = self.now;
-                    for (i, hook) in self.hooks.iter().enumerate().filter(|(_, h)| h.config.wants(kind)) {
+                    for hook in self.hooks.iter().filter(|h| h.config.wants(kind)) {
                         let delivery = PendingDelivery {
-                            hook: i,
+                            hook: hook.index,
                             event_id: webhook::event_id(&ticket, &event),
                             event_type: kind.to_owned(),
                             body: webhook::body(hook.config.format, kind, &ticket, &event, sent),
@@ -120,7 +122,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
     /// backoff, or gives up (logged) after the last. A failing receiver
     /// never stops the sweep or touches a ticket.
     async fn deliver(&self, mut delivery: PendingDelivery, report: &mut Report) -> Result<(), AppError> {
-        let Some(hook) = self.hooks.get(delivery.hook) else {
+        let Some(hook) = self.hooks.iter().find(|h| h.index == delivery.hook) else {
+            crate::log_error(&format!("webhook {} dropped: webhooks[{}] has no URL or secret set", delivery.event_id, delivery.hook));
             return Ok(());
         };
         let signature = keys::webhook_signature(hook.secret.as_bytes(), self.now.as_millis() / 1000, &delivery.body);

@@ -375,7 +375,7 @@ impl buoy_worker::sweep::Outbound for Receiver {
 fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::Report {
     use buoy_shared::config::{Format, WebhookConfig};
     let config = WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json };
-    let hooks = [buoy_worker::sweep::Hook { config: &config, url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() }];
+    let hooks = [buoy_worker::sweep::Hook { index: 0, config: &config, url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() }];
     let run = buoy_worker::sweep::Sweep {
         store: &h.store,
         outbound: receiver,
@@ -563,4 +563,31 @@ fn a_conversation_moves_status_and_clocks_and_the_requester_sees_the_public_thre
         br#"{"body":"hi"}"#,
     ));
     assert_eq!(wrong.0, 404);
+}
+
+#[test]
+fn new_tickets_messages_and_changes_reach_webhooks_through_the_outbox() {
+    use buoy_shared::config::{Format, WebhookConfig};
+    let mut h = Harness::new();
+    h.config.webhooks = vec![WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json }];
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let id = str_of(&created, "id").to_owned();
+    assert_eq!(h.store.kv().keys("o/").len(), 1, "queued, not sent during the request");
+    let reply = h.send(&request(
+        Method::Post,
+        &format!("/v1/agent/tickets/{id}/messages"),
+        &[("authorization", "Bearer demo-agent-token"), ("content-type", "application/json")],
+        br#"{"body":"On it."}"#,
+    ));
+    assert_eq!(reply.0, 201);
+    let receiver = Receiver::default();
+    let report = sweep_at(&h, &receiver, "2026-11-30T10:01:00Z");
+    assert_eq!(report.delivered, 2);
+    let got: Vec<Value> = receiver.got.borrow().iter().map(|(_, _, body)| serde_json::from_str(body).unwrap_or_default()).collect();
+    let kinds: Vec<&str> = got.iter().map(|b| str_of(b, "type")).collect();
+    assert!(kinds.contains(&"ticket.created") && kinds.contains(&"message.created"), "{kinds:?}");
+    let created_event = got.iter().find(|b| b["type"] == "ticket.created").cloned().unwrap_or_default();
+    assert_eq!(created_event["id"], json!(format!("{id}.created")));
+    assert_eq!(created_event["data"]["ticket"]["subject"], json!("Charged twice"));
+    assert!(h.store.kv().keys("o/").is_empty());
 }
