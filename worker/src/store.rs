@@ -314,10 +314,14 @@ impl<K: Kv> TicketStore<K> {
         let records = join_all(ids.iter().map(|id| self.get(id))).await;
         let mut tickets = Vec::with_capacity(records.len());
         for record in records {
-            // A ticket on another site cannot be listed under this prefix,
-            // but the check costs nothing and keeps tenants apart for sure.
-            if let Some(ticket) = record?.filter(|t| &t.site == site) {
-                tickets.push(ticket);
+            match record {
+                // A ticket on another site cannot be listed under this prefix,
+                // but the check costs nothing and keeps tenants apart for sure.
+                Ok(Some(ticket)) if &ticket.site == site => tickets.push(ticket),
+                Ok(_) => {}
+                // One unreadable record (an older format, say) must not hide
+                // the rest of the queue: it is logged and left out.
+                Err(e) => crate::log_error(&format!("queue skips a ticket: {}", e.0)),
             }
         }
         Ok((tickets, page.cursor))

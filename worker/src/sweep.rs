@@ -80,11 +80,22 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
         let mut report = Report::default();
         for entry in self.store.due_checks(self.now, MAX_TICKETS_PER_RUN).await? {
             report.checked += 1;
-            let Some(ticket) = self.store.get(&entry.ticket).await? else {
-                // Not visible yet at this location: look again next run.
-                continue;
+            let loaded = match self.store.get(&entry.ticket).await {
+                Ok(Some(ticket)) => self.store.events(&ticket.id).await.map(|events| Some((ticket, events))),
+                other => other.map(|_| None),
             };
-            let mut history = self.store.events(&ticket.id).await?;
+            let (ticket, mut history) = match loaded {
+                Ok(Some(found)) => found,
+                // Not visible yet at this location: look again next run.
+                Ok(None) => continue,
+                // An unreadable record must not stop the sweep for every
+                // other ticket: logged, and its check dropped.
+                Err(e) => {
+                    crate::log_error(&format!("sweep skips ticket {}: {}", entry.ticket, e.0));
+                    self.store.clear_check(&entry.key).await?;
+                    continue;
+                }
+            };
             let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, None);
             for event in due {
                 if !self.store.record_once(&ticket.id, &event).await? {

@@ -591,3 +591,20 @@ fn new_tickets_messages_and_changes_reach_webhooks_through_the_outbox() {
     assert_eq!(created_event["data"]["ticket"]["subject"], json!("Charged twice"));
     assert!(h.store.kv().keys("o/").is_empty());
 }
+
+#[test]
+fn an_unreadable_record_is_skipped_not_fatal() {
+    use buoy_worker::store::Kv;
+    let h = Harness::new();
+    create(&h, &ticket_json(), None);
+    let bad = "ab".repeat(16);
+    block_on(h.store.kv().put(&format!("t/{bad}"), r#"{"an":"older format"}"#, None)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    block_on(h.store.kv().put(&format!("q/demo/000000000000001/{bad}"), "", None)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    block_on(h.store.kv().put(&format!("d/000000000000001/{bad}"), "", None)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    let (status, page) = queue(&h, "demo-agent-token");
+    assert_eq!(status, 200);
+    assert_eq!(page["tickets"].as_array().map(Vec::len), Some(1), "the readable ticket is still listed");
+    let report = sweep_at(&h, &Receiver::default(), "2026-11-30T10:01:00Z");
+    assert!(report.checked >= 1);
+    assert!(!h.store.kv().keys("d/").iter().any(|k| k.ends_with(&bad)), "its check is dropped");
+}
