@@ -365,8 +365,7 @@ async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, prefix: &str, kind: Eve
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
-    let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    Ok(AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket })
+    Ok(view_of(app, ticket, events))
 }
 
 /// The agent whose bearer token the request carries. Every configured
@@ -386,10 +385,15 @@ fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken
     found.ok_or_else(|| Problem::Unauthorized.into())
 }
 
+/// A ticket as agents see it, from its record and its events.
+fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> AgentView {
+    let clocks = events::clocks(&ticket, &events, app.now, app.business);
+    AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket }
+}
+
 async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {
     let events = app.store.events(&ticket.id).await?;
-    let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    Ok(AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket })
+    Ok(view_of(app, ticket, events))
 }
 
 /// `GET /v1/agent/tickets`: the agent's site's queue, open tickets first,
@@ -415,9 +419,7 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
 /// site's ticket is a 404, exactly like a missing one.
 async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
-    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    let ticket = app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?;
+    let ticket = agent_owned(app, agent(app, request)?, id).await?;
     Ok(ApiResponse::json(200, &agent_view(app, ticket).await?))
 }
 
@@ -428,22 +430,9 @@ async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
 async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request)?;
     let change: SegmentChange = read_json_body(request)?;
-    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    let ticket = app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?;
-    let mut events = app.store.events(&id).await?;
-    let state = events::fold(&ticket, &events);
+    let ticket = agent_owned(app, agent, id).await?;
+    let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
-    let event = TicketEvent {
-        id: format!("segment-{}-{}", app.now.as_millis(), app.fresh_id),
-        at: app.now,
-        kind: EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() },
-    };
-    app.store.append(&id, &event).await?;
-    events.push(event);
-    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
-        app.store.schedule_check(&id, at).await?;
-    }
-    let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    let view = AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket };
-    Ok(ApiResponse::json(200, &view))
+    let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
+    Ok(ApiResponse::json(200, &record(app, ticket, "segment", kind).await?))
 }
