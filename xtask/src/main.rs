@@ -4,6 +4,8 @@
 //!   127.0.0.1:8787 and the demo host page on 127.0.0.1:8788.
 //! - `test`: every check: format, lints (host and wasm32), docs, host
 //!   tests, browser tests, the size budget, end to end under workerd.
+//!   `test --e2e [FILE…]` builds and runs only the end-to-end suite (or
+//!   the named files of `tests/e2e/`), for quick turns while developing.
 //! - `bench`: figures for the widget (beside real peers) and the worker
 //!   (beside a JavaScript reference), in `target/bench/results.json`.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`).
@@ -34,13 +36,14 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test | bench [--report] | build | setup | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report] | build | setup | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("dev") => dev::run(),
+        Some("test") if args.get(1).is_some_and(|a| a == "--e2e") => test::end_to_end_only(&args[2..]),
         Some("test") => test::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") => bench::run(),

@@ -68,21 +68,28 @@ fn size_budget(site: &Path) -> Result {
 /// Starts the test worker under workerd and the demo page, each on a free
 /// port with a fresh KV folder and a token of their own, and runs the
 /// Node end-to-end suite against them.
-fn end_to_end(built: &build::Built) -> Result {
+fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     let root = crate::root();
-    let dir = root.join("target/e2e");
+    // A folder per run, so two runs at once (two terminals) keep apart.
+    let dir = root.join("target/e2e").join(std::process::id().to_string());
     if dir.exists() {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = serve::wrangler_config(&dir, &built.worker_main, &built.site)?;
     let token = cmd::random_hex(32)?;
+    let (second, other) = (cmd::random_hex(32)?, cmd::random_hex(32)?);
     let log = dir.join("wrangler.log");
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config: &config,
         port: serve::free_port()?,
         persist_to: &dir.join("state"),
-        vars: vec![("BUOY_AGENT_TOKEN".into(), token.clone()), (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?)],
+        vars: vec![
+            ("BUOY_AGENT_TOKEN".into(), token.clone()),
+            ("BUOY_SECOND_AGENT_TOKEN".into(), second.clone()),
+            ("BUOY_OTHER_AGENT_TOKEN".into(), other.clone()),
+            (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?),
+        ],
         env_file: None,
         log: Some(&log),
         test_scheduled: false,
@@ -100,6 +107,9 @@ fn end_to_end(built: &build::Built) -> Result {
         .map_err(|e| format!("tests/e2e: {e}"))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.to_string_lossy().ends_with(".test.mjs"))
+        .filter(|p| {
+            only.is_empty() || only.iter().any(|o| p.file_name().is_some_and(|n| n.to_string_lossy() == o.rsplit('/').next().unwrap_or(o)))
+        })
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
     files.sort();
@@ -110,11 +120,24 @@ fn end_to_end(built: &build::Built) -> Result {
             .env("BUOY_WORKER_URL", wrangler.url())
             .env("BUOY_DEMO_URL", demo.url())
             .env("BUOY_AGENT_TOKEN", &token)
+            .env("BUOY_SECOND_AGENT_TOKEN", &second)
+            .env("BUOY_OTHER_AGENT_TOKEN", &other)
             .env("BUOY_TEST_WORKER", &built.worker_main)
             .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
     );
     drop(wrangler);
     result.map_err(|e| format!("{e}\nlast lines of {}:\n{}", log.display(), tail()))
+}
+
+/// Runs `cargo xtask test --e2e [FILE…]`: the release build and the
+/// end-to-end suite only (or only the named files of `tests/e2e/`).
+///
+/// # Errors
+/// When the build or a test fails.
+pub fn end_to_end_only(only: &[String]) -> Result {
+    setup::ensure(Need::Everything)?;
+    let built = build::all(&Options::test())?;
+    end_to_end(&built, only)
 }
 
 /// Runs `cargo xtask test`.
@@ -162,7 +185,7 @@ pub fn run() -> Result {
     });
     if let Some(built) = &built {
         checks.step("size budget", || size_budget(&built.site));
-        checks.step("end to end (Chromium → demo page → widget → worker under workerd → KV)", || end_to_end(built));
+        checks.step("end to end (Chromium → demo page → widget → worker under workerd → KV)", || end_to_end(built, &[]));
     }
     println!("\n{} checks in {:.0} s", checks.passed.len() + checks.failed.len(), start.elapsed().as_secs_f64());
     for (name, error) in &checks.failed {
