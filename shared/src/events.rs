@@ -63,6 +63,14 @@ pub enum EventKind {
         /// The text, as written.
         body: String,
     },
+    /// The requester rated the help (once, on a solved ticket).
+    Rated {
+        /// Satisfied or not.
+        satisfied: bool,
+        /// What they added, if anything.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+    },
     /// An agent changed the ticket.
     Changed {
         /// The agent.
@@ -105,6 +113,7 @@ impl TicketEvent {
             EventKind::Escalated { notify: true, .. } => Some("ticket.escalated"),
             EventKind::Escalated { .. } => None,
             EventKind::Message { .. } => Some("message.created"),
+            EventKind::Rated { .. } => Some("csat.submitted"),
             EventKind::Changed { .. } | EventKind::SegmentChanged { .. } => Some("ticket.updated"),
         }
     }
@@ -165,6 +174,62 @@ impl ChangeRequest {
     }
 }
 
+/// The id of a ticket's one satisfaction rating: a second rating finds it
+/// by key, and two at once write the same key, so a ticket never holds two.
+pub const CSAT_EVENT_ID: &str = "csat";
+
+/// A satisfaction rating as the requester sends it
+/// (`POST /v1/tickets/{id}/csat`).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CsatRequest {
+    /// Satisfied (`true`) or not.
+    pub satisfied: bool,
+    /// An optional comment.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Why a rating is refused.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CsatRefusal {
+    /// The ticket is not solved (or closed).
+    NotSolved,
+    /// The ticket already has its rating.
+    AlreadyRated,
+    /// The comment is not acceptable.
+    Invalid(FieldError),
+}
+
+impl CsatRequest {
+    /// Checks the rating against the ticket as it stands and makes its event.
+    ///
+    /// # Errors
+    /// A [`CsatRefusal`] saying why.
+    pub fn into_kind(self, state: &TicketState) -> Result<EventKind, CsatRefusal> {
+        if state.csat.is_some() {
+            return Err(CsatRefusal::AlreadyRated);
+        }
+        if state.status.is_open() {
+            return Err(CsatRefusal::NotSolved);
+        }
+        let comment = crate::ticket::validate_comment(self.comment.as_deref().unwrap_or("")).map_err(CsatRefusal::Invalid)?;
+        Ok(EventKind::Rated { satisfied: self.satisfied, comment })
+    }
+}
+
+/// A ticket's satisfaction rating.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Csat {
+    /// Satisfied or not.
+    pub satisfied: bool,
+    /// The requester's comment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// When it was given.
+    pub at: Timestamp,
+}
+
 /// The id of the breach event of a target's run.
 pub fn breach_id(metric: Metric, cycle: u32) -> String {
     format!("breach-{}-{cycle}", metric.as_str())
@@ -192,6 +257,9 @@ pub struct TicketState {
     pub tags: Vec<String>,
     /// The SLA targets in force.
     pub stamp: SlaStamp,
+    /// The requester's satisfaction rating, once given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub csat: Option<Csat>,
 }
 
 /// The status a message leaves a ticket in: the first public agent reply
@@ -215,6 +283,7 @@ pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
         assignee: None,
         tags: ticket.tags.clone(),
         stamp: ticket.sla.clone(),
+        csat: None,
     };
     let mut sorted: Vec<&TicketEvent> = events.iter().collect();
     sorted.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
@@ -229,6 +298,9 @@ pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
                 state.assignee = assign.clone().or(state.assignee.take());
             }
             EventKind::Breached { .. } => {}
+            EventKind::Rated { satisfied, comment } => {
+                state.csat = Some(Csat { satisfied: *satisfied, comment: comment.clone(), at: event.at });
+            }
             EventKind::Message { agent, public, .. } => state.status = after_message(state.status, *agent, *public),
             EventKind::Changed { status, priority, tier, assignee, tags, .. } => {
                 state.status = status.unwrap_or(state.status);
@@ -567,6 +639,33 @@ mod tests {
         assert_eq!(fold(&ticket, &solved).status, Status::Open);
         let closed = [status("c1", "2026-11-30T11:00:00Z", Status::Closed), message("m1", "2026-11-30T12:00:00Z", false, true)];
         assert_eq!(fold(&ticket, &closed).status, Status::Closed);
+    }
+
+    #[test]
+    fn a_solved_ticket_is_rated_once_and_an_open_one_not_at_all() {
+        let ticket = ticket("bug", Segment::Free);
+        let ask = |events: &[TicketEvent], comment: Option<&str>| {
+            CsatRequest { satisfied: false, comment: comment.map(str::to_owned) }.into_kind(&fold(&ticket, events))
+        };
+        assert_eq!(ask(&[], None), Err(CsatRefusal::NotSolved));
+        let solved = [status("c1", "2026-11-30T11:00:00Z", Status::Solved)];
+        let kind = ask(&solved, Some("  Slow, but it works now. "));
+        assert_eq!(kind, Ok(EventKind::Rated { satisfied: false, comment: Some("Slow, but it works now.".into()) }));
+        assert_eq!(ask(&solved, Some("   ")), Ok(EventKind::Rated { satisfied: false, comment: None }), "a blank comment is none");
+        let too_long = "x".repeat(crate::ticket::MAX_COMMENT + 1);
+        assert!(matches!(ask(&solved, Some(&too_long)), Err(CsatRefusal::Invalid(FieldError { field: Field::Comment, .. }))));
+        let rated = [
+            solved[0].clone(),
+            TicketEvent { id: CSAT_EVENT_ID.into(), at: t("2026-11-30T12:00:00Z"), kind: kind.unwrap_or_else(|e| unreachable!("{e:?}")) },
+        ];
+        let state = fold(&ticket, &rated);
+        assert_eq!(state.csat.as_ref().map(|c| (c.satisfied, c.at)), Some((false, t("2026-11-30T12:00:00Z"))));
+        assert_eq!(ask(&rated, None), Err(CsatRefusal::AlreadyRated));
+        assert_eq!(rated[1].webhook_type(), Some("csat.submitted"));
+        // A rating stays when the requester writes again and the ticket reopens.
+        let reopened = [rated[0].clone(), rated[1].clone(), message("m1", "2026-11-30T13:00:00Z", false, true)];
+        assert_eq!(fold(&ticket, &reopened).status, Status::Open);
+        assert!(fold(&ticket, &reopened).csat.is_some());
     }
 
     #[test]

@@ -28,6 +28,8 @@ pub mod messages;
 pub mod panel;
 pub mod playbook;
 pub mod problem;
+#[cfg(feature = "calendar")]
+pub mod queue;
 pub mod routing;
 pub mod search;
 pub mod sla;

@@ -26,6 +26,10 @@ pub enum Problem {
     MethodNotAllowed,
     /// The `Idempotency-Key` header is not 1–255 printable ASCII characters.
     InvalidIdempotencyKey,
+    /// A satisfaction rating for a ticket that is not solved.
+    NotSolved,
+    /// A second satisfaction rating for the same ticket.
+    AlreadyRated,
     /// Our fault; details are in the worker's log, never in the answer.
     Internal,
 }
@@ -42,6 +46,8 @@ impl Problem {
         Self::Unauthorized,
         Self::MethodNotAllowed,
         Self::InvalidIdempotencyKey,
+        Self::NotSolved,
+        Self::AlreadyRated,
         Self::Internal,
     ];
 
@@ -57,6 +63,8 @@ impl Problem {
             Self::Unauthorized => "unauthorized",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::NotSolved => "not_solved",
+            Self::AlreadyRated => "already_rated",
             Self::Internal => "internal",
         }
     }
@@ -76,6 +84,7 @@ impl Problem {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
+            Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
         }
     }
@@ -92,6 +101,8 @@ impl Problem {
             Self::Unauthorized => "A valid agent token is required.",
             Self::MethodNotAllowed => "This method is not allowed here.",
             Self::InvalidIdempotencyKey => "The Idempotency-Key must be 1-255 printable ASCII characters.",
+            Self::NotSolved => "Only a solved ticket can be rated.",
+            Self::AlreadyRated => "This ticket has already been rated.",
             Self::Internal => "Something went wrong on our side.",
         }
     }

@@ -156,6 +156,8 @@ pub enum Field {
     Tags,
     /// `body` (of a message)
     Body,
+    /// `comment` (of a satisfaction rating)
+    Comment,
 }
 
 impl Field {
@@ -175,6 +177,7 @@ impl Field {
             Self::Assignee => "assignee",
             Self::Tags => "tags",
             Self::Body => "body",
+            Self::Comment => "comment",
         }
     }
 
@@ -194,6 +197,7 @@ impl Field {
             Self::Assignee,
             Self::Tags,
             Self::Body,
+            Self::Comment,
         ]
         .into_iter()
         .find(|f| f.as_str() == name)
@@ -406,6 +410,23 @@ pub fn validate_body(body: &str) -> Result<String, FieldError> {
     match errors.pop() {
         Some(error) => Err(error),
         None => Ok(body.trim().to_owned()),
+    }
+}
+
+/// The longest comment a satisfaction rating may carry, in characters.
+pub const MAX_COMMENT: usize = 2000;
+
+/// Checks the optional comment of a satisfaction rating. Returns it
+/// trimmed; an empty comment is none.
+///
+/// # Errors
+/// A [`FieldError`] on `comment`.
+pub fn validate_comment(comment: &str) -> Result<Option<String>, FieldError> {
+    let mut errors = Vec::new();
+    check_text(&mut errors, Field::Comment, comment, MAX_COMMENT, false);
+    match errors.pop() {
+        Some(error) => Err(error),
+        None => Ok(Some(comment.trim().to_owned()).filter(|c| !c.is_empty())),
     }
 }
 

@@ -67,6 +67,13 @@ pub fn body(format: Format, event_type: &str, ticket: &Ticket, event: &TicketEve
                 EventKind::SegmentChanged { segment, .. } => format!("Segment changed to {segment}"),
                 EventKind::Message { by, .. } => format!("New message from {by}"),
                 EventKind::Changed { by, .. } => format!("Updated by {by}"),
+                EventKind::Rated { satisfied, comment } => {
+                    let verdict = if *satisfied { "satisfied" } else { "not satisfied" };
+                    match comment {
+                        Some(comment) => format!("Rated {verdict}: \u{201c}{comment}\u{201d}"),
+                        None => format!("Rated {verdict}"),
+                    }
+                }
             };
             serde_json::json!({ "text": format!("[{}] {} ({}): {what}", ticket.reference, ticket.subject, ticket.segment) }).to_string()
         }

@@ -5,13 +5,15 @@ use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::store::{Kv, PendingDelivery, TicketStore};
 use buoy_shared::config::{Config, Format};
 use buoy_shared::deflection::NewDeflection;
-use buoy_shared::events::{self, ChangeRequest, EventKind, TicketEvent, TicketState};
+use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
+use buoy_shared::messages::{self, Locale};
 use buoy_shared::problem::{is_valid_idempotency_key, Problem, MAX_BODY_BYTES};
+use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
-use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Segment, Stamp, Status, Ticket, TicketType};
+use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Priority, Segment, Stamp, Status, Ticket, TicketType};
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook;
 use serde::{Deserialize, Serialize};
@@ -72,14 +74,18 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "tickets", id, "messages"]) => agent_message(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "changes"]) => agent_change(app, request, id).await,
         (Method::Post, ["v1", "tickets", id, "messages"]) => requester_message(app, request, id).await,
+        (Method::Post, ["v1", "tickets", id, "csat"]) => requester_csat(app, request, id).await,
+        (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
         (
             _,
             ["v1", "tickets"]
             | ["v1", "deflections"]
-            | ["v1", "tickets", _, "messages"]
+            | ["v1", "tickets", _, "messages" | "csat"]
             | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
         ) => not_allowed("POST"),
-        (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _]) => not_allowed("GET"),
+        (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _] | ["v1", "agent", "me"]) => {
+            not_allowed("GET")
+        }
         _ => Err(Problem::NotFound.into()),
     }
 }
@@ -119,6 +125,9 @@ struct RequesterView<'a> {
     name: &'a str,
     email: &'a str,
     created_at: Timestamp,
+    /// The requester's rating, once given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    csat: Option<Csat>,
 }
 
 /// A ticket as agents see it: the record, its current state, its clocks
@@ -237,14 +246,8 @@ async fn record_deflection<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Res
 /// `GET /v1/tickets/{id}` with the requester token: a wrong token and a
 /// missing ticket are the same 404.
 async fn read_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let secret = secret(app)?;
-    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    let token = request.header(REQUESTER_TOKEN_HEADER).unwrap_or("");
-    if !keys::is_requester_token(secret, &id, token) {
-        return Err(Problem::NotFound.into());
-    }
-    let ticket = app.store.get(&id).await?.ok_or(Problem::NotFound)?;
-    let events = app.store.events(&id).await?;
+    let ticket = requester_owned(app, request, id).await?;
+    let events = app.store.events(&ticket.id).await?;
     Ok(ApiResponse::json(200, &requester_view(&ticket, &events)))
 }
 
@@ -258,10 +261,12 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
             _ => None,
         })
         .collect();
+    let state = events::fold(ticket, events);
     RequesterView {
         id: ticket.id,
         reference: ticket.reference,
-        status: events::fold(ticket, events).status,
+        status: state.status,
+        csat: state.csat,
         messages,
         kind: ticket.kind,
         subject: &ticket.subject,
@@ -270,6 +275,37 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
         email: &ticket.requester.email,
         created_at: ticket.created_at,
     }
+}
+
+/// The ticket a requester's token opens; a wrong token and a missing
+/// ticket are the same 404.
+async fn requester_owned<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<Ticket, AppError> {
+    let secret = secret(app)?;
+    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
+    if !keys::is_requester_token(secret, &id, request.header(REQUESTER_TOKEN_HEADER).unwrap_or("")) {
+        return Err(Problem::NotFound.into());
+    }
+    Ok(app.store.get(&id).await?.ok_or(Problem::NotFound)?)
+}
+
+/// `POST /v1/tickets/{id}/csat` `{"satisfied": true, "comment"?}` with the
+/// requester token: the rating of a solved ticket, accepted once.
+async fn requester_csat<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    let ticket = requester_owned(app, request, id).await?;
+    let rating: CsatRequest = read_json_body(request)?;
+    let events = app.store.events(&ticket.id).await?;
+    let state = events::fold(&ticket, &events);
+    // The list may lag a minute; the rating's own key never does.
+    if app.store.has_event(&ticket.id, CSAT_EVENT_ID).await? {
+        return Err(Problem::AlreadyRated.into());
+    }
+    let kind = rating.into_kind(&state).map_err(|refusal| match refusal {
+        CsatRefusal::NotSolved => AppError::Problem(Problem::NotSolved),
+        CsatRefusal::AlreadyRated => AppError::Problem(Problem::AlreadyRated),
+        CsatRefusal::Invalid(error) => AppError::Validation(vec![error]),
+    })?;
+    let view = record(app, ticket, CSAT_EVENT_ID.to_owned(), kind).await?;
+    Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
 /// `POST /v1/agent/tickets/{id}/messages` `{"body", "public": true}`: a
@@ -291,7 +327,7 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     let body = buoy_shared::ticket::validate_body(&reply.body).map_err(|e| AppError::Validation(vec![e]))?;
     let ticket = agent_owned(app, agent, id).await?;
     let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body };
-    Ok(ApiResponse::json(201, &record(app, ticket, "msg", kind).await?))
+    Ok(ApiResponse::json(201, &record(app, ticket, fresh_event_id(app, "msg"), kind).await?))
 }
 
 /// `POST /v1/agent/tickets/{id}/changes` `{"status"?, "priority"?, "tier"?,
@@ -306,7 +342,7 @@ async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let agents: Vec<&str> = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let kind = change.into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
-    Ok(ApiResponse::json(200, &record(app, ticket, "chg", kind).await?))
+    Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "chg"), kind).await?))
 }
 
 /// `POST /v1/tickets/{id}/messages` `{"body"}` with the requester token: the
@@ -317,16 +353,11 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     struct Answer {
         body: String,
     }
-    let secret = secret(app)?;
-    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    if !keys::is_requester_token(secret, &id, request.header(REQUESTER_TOKEN_HEADER).unwrap_or("")) {
-        return Err(Problem::NotFound.into());
-    }
+    let ticket = requester_owned(app, request, id).await?;
     let answer: Answer = read_json_body(request)?;
     let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
-    let ticket = app.store.get(&id).await?.ok_or(Problem::NotFound)?;
     let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
-    let view = record(app, ticket, "msg", kind).await?;
+    let view = record(app, ticket, fresh_event_id(app, "msg"), kind).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
@@ -348,10 +379,15 @@ async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> R
     Ok(app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?)
 }
 
-/// Appends an event (a fresh id: `<prefix>-<ms>-<random>`), asks the sweep
-/// to look again if a clock now runs, and returns the ticket as agents see it.
-async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, prefix: &str, kind: EventKind) -> Result<AgentView, AppError> {
-    let event = TicketEvent { id: format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id), at: app.now, kind };
+/// A new event id, unique to this request: `<prefix>-<ms>-<random>`.
+fn fresh_event_id<K>(app: &App<'_, K>, prefix: &str) -> String {
+    format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id)
+}
+
+/// Appends an event, queues its webhooks, asks the sweep to look again if
+/// a clock now runs, and returns the ticket as agents see it.
+async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
+    let event = TicketEvent { id, at: app.now, kind };
     app.store.append(&ticket.id, &event).await?;
     if let Some(kind) = event.webhook_type() {
         let id = webhook::event_id(&ticket, &event);
@@ -396,8 +432,15 @@ async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView
     Ok(view_of(app, ticket, events))
 }
 
-/// `GET /v1/agent/tickets`: the agent's site's queue, open tickets first,
-/// then by time to the next breach (tickets with nothing running last).
+/// How many index pages one queue request reads at most to fill a
+/// filtered page (the rest is reached with the cursor).
+const MAX_QUEUE_READS: usize = 5;
+
+/// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
+/// `segment`, `type`, `tier` and `assignee` (each a comma-separated list,
+/// `assignee=none` for unassigned), open tickets first, then by time to
+/// the next breach. Filters read each ticket's folded state, so a page may
+/// come back short of `limit` with a cursor for the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request)?;
     let limit = match request.query_param("limit") {
@@ -408,12 +451,68 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
             .ok_or_else(|| AppError::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}")))?,
         None => DEFAULT_PAGE,
     };
-    let cursor = request.query_param("cursor").filter(|c| !c.is_empty());
-    let (tickets, cursor) = app.store.queue(&agent.site, limit, cursor.as_deref()).await?;
-    let views = futures_util::future::join_all(tickets.into_iter().map(|t| agent_view(app, t))).await;
-    let mut tickets = views.into_iter().collect::<Result<Vec<_>, _>>()?;
-    tickets.sort_by_key(|v| (!v.state.status.is_open(), v.next_due.is_none(), v.next_due, v.ticket.created_at, v.ticket.id));
+    let filter = QueueFilter::parse(|name| request.query_param(name)).map_err(AppError::InvalidRequest)?;
+    let mut cursor = request.query_param("cursor").filter(|c| !c.is_empty());
+    let mut tickets = Vec::new();
+    for _ in 0..MAX_QUEUE_READS {
+        let (page, next) = app.store.queue(&agent.site, limit, cursor.as_deref()).await?;
+        let views = futures_util::future::join_all(page.into_iter().map(|t| agent_view(app, t))).await;
+        for view in views {
+            let view = view?;
+            if filter.matches(&view.ticket, &view.state) {
+                tickets.push(view);
+            }
+        }
+        cursor = next;
+        if cursor.is_none() || tickets.len() >= limit as usize {
+            break;
+        }
+    }
+    tickets.sort_by_key(|v| queue::urgency_key(&v.ticket, &v.state, v.next_due));
     Ok(ApiResponse::json(200, &QueuePage { tickets, cursor }))
+}
+
+/// A value the console offers, with its label.
+#[derive(Serialize)]
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+}
+
+/// The values the console's filters and controls offer.
+#[derive(Serialize)]
+struct Options {
+    status: &'static [Status],
+    segment: &'static [Segment],
+    #[serde(rename = "type")]
+    kind: Vec<Choice>,
+    priority: &'static [Priority],
+    tier: [u8; 3],
+}
+
+/// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
+/// assignment) and the values the console offers.
+fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+    #[derive(Serialize)]
+    struct Me<'a> {
+        agent: &'a str,
+        site: &'a SiteId,
+        agents: Vec<&'a str>,
+        options: Options,
+    }
+    let agent = agent(app, request)?;
+    let options = Options {
+        status: Status::ALL,
+        segment: Segment::ALL,
+        kind: TicketType::ALL
+            .iter()
+            .map(|k| Choice { value: k.as_str(), label: messages::text(Locale::En, messages::ticket_type(*k)) })
+            .collect(),
+        priority: Priority::ALL,
+        tier: [1, 2, 3],
+    };
+    let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, options }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
@@ -434,5 +533,5 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
-    Ok(ApiResponse::json(200, &record(app, ticket, "segment", kind).await?))
+    Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "segment"), kind).await?))
 }

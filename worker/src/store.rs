@@ -193,12 +193,20 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn record_once(&self, ticket: &TicketId, event: &TicketEvent) -> Result<bool, StoreError> {
-        let key = event_key(ticket, &event.id);
-        if self.kv.get(&key).await?.is_some() {
+        if self.has_event(ticket, &event.id).await? {
             return Ok(false);
         }
         self.append(ticket, event).await?;
         Ok(true)
+    }
+
+    /// Whether a ticket has the event with this id (read by key, so a
+    /// write from this location is seen at once).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn has_event(&self, ticket: &TicketId, event_id: &str) -> Result<bool, StoreError> {
+        Ok(self.kv.get(&event_key(ticket, event_id)).await?.is_some())
     }
 
     /// Appends an event.

@@ -374,8 +374,14 @@ impl buoy_worker::sweep::Outbound for Receiver {
 
 fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::Report {
     use buoy_shared::config::{Format, WebhookConfig};
-    let config = WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json };
-    let hooks = [buoy_worker::sweep::Hook { index: 0, config: &config, url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() }];
+    // The configured webhooks, or one that wants every event.
+    let every = [WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json }];
+    let configs = if h.config.webhooks.is_empty() { &every[..] } else { &h.config.webhooks[..] };
+    let hooks: Vec<_> = configs
+        .iter()
+        .enumerate()
+        .map(|(index, config)| buoy_worker::sweep::Hook { index, config, url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() })
+        .collect();
     let run = buoy_worker::sweep::Sweep {
         store: &h.store,
         outbound: receiver,
@@ -607,4 +613,171 @@ fn an_unreadable_record_is_skipped_not_fatal() {
     let report = sweep_at(&h, &Receiver::default(), "2026-11-30T10:01:00Z");
     assert!(report.checked >= 1);
     assert!(!h.store.kv().keys("d/").iter().any(|k| k.ends_with(&bad)), "its check is dropped");
+}
+
+/// An agent call on a ticket: `POST /v1/agent/tickets/{id}/{path}`.
+fn agent_post(h: &Harness, token: &str, id: &str, path: &str, body: &str) -> (u16, Value) {
+    let auth = format!("Bearer {token}");
+    let (status, body, _) = h.send(&request(
+        Method::Post,
+        &format!("/v1/agent/tickets/{id}/{path}"),
+        &[("authorization", &auth), ("content-type", "application/json")],
+        body.as_bytes(),
+    ));
+    (status, body)
+}
+
+/// A requester call with their token: `GET /v1/tickets/{id}` or `POST /v1/tickets/{id}/{path}`.
+fn requester_call(h: &Harness, token: &str, id: &str, path: Option<&str>, body: &str) -> (u16, Value) {
+    let (method, url) = match path {
+        Some(path) => (Method::Post, format!("/v1/tickets/{id}/{path}")),
+        None => (Method::Get, format!("/v1/tickets/{id}")),
+    };
+    let (status, body, _) =
+        h.send(&request(method, &url, &[("buoy-requester-token", token), ("content-type", "application/json")], body.as_bytes()));
+    (status, body)
+}
+
+#[test]
+fn a_solved_ticket_is_rated_once_and_the_rating_reaches_agents_and_webhooks() {
+    use buoy_shared::config::{Format, WebhookConfig};
+    let mut h = Harness::new();
+    h.config.webhooks = vec![
+        WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec!["csat.submitted".into()], format: Format::Json },
+        WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec!["csat.submitted".into()], format: Format::Slack },
+    ];
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    let rate = |body: &str| requester_call(&h, &token, &id, Some("csat"), body);
+
+    let (status, problem) = rate(r#"{"satisfied":true}"#);
+    assert_eq!((status, str_of(&problem, "code")), (409, "not_solved"), "an open ticket is not rated");
+    assert_eq!(agent_post(&h, "demo-agent-token", &id, "changes", r#"{"status":"solved"}"#).0, 200);
+    for (body, status, code) in [
+        (r#"{"satisfied":"yes"}"#, 400, "invalid_request"),
+        (r#"{"comment":"no verdict"}"#, 400, "invalid_request"),
+        (r#"{"satisfied":true,"stars":5}"#, 400, "invalid_request"),
+    ] {
+        let (got, problem) = rate(body);
+        assert_eq!((got, str_of(&problem, "code")), (status, code), "{body}");
+    }
+    let (status, problem) = requester_call(&h, "wrong-token", &id, Some("csat"), r#"{"satisfied":true}"#);
+    assert_eq!((status, str_of(&problem, "code")), (404, "not_found"), "another requester cannot rate it");
+
+    let (status, thread) = rate(r#"{"satisfied":false,"comment":"  Took two days. "}"#);
+    assert_eq!(status, 201, "{thread}");
+    assert_eq!(thread["csat"]["satisfied"], json!(false));
+    assert_eq!(thread["csat"]["comment"], json!("Took two days."));
+    let (status, problem) = rate(r#"{"satisfied":true}"#);
+    assert_eq!((status, str_of(&problem, "code")), (409, "already_rated"), "sent once");
+
+    let (_, view, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+    assert_eq!(view["state"]["csat"]["satisfied"], json!(false));
+    assert_eq!(view["state"]["csat"]["at"], json!(NOW));
+    let rated: Vec<&Value> = view["events"].as_array().map(|e| e.iter().filter(|e| e["kind"] == "rated").collect()).unwrap_or_default();
+    assert_eq!(rated.len(), 1);
+
+    let receiver = Receiver::default();
+    let report = sweep_at(&h, &receiver, "2026-11-30T10:01:00Z");
+    assert_eq!(report.delivered, 2, "one delivery per webhook");
+    let got = receiver.got.borrow();
+    let json_body: Value =
+        serde_json::from_str(&got.iter().find(|(_, _, b)| b.contains("\"type\"")).map(|g| g.2.clone()).unwrap_or_default())
+            .unwrap_or_default();
+    assert_eq!(json_body["type"], json!("csat.submitted"));
+    assert_eq!(json_body["data"]["event"]["satisfied"], json!(false));
+    let slack: Value = serde_json::from_str(&got.iter().find(|(_, _, b)| !b.contains("\"type\"")).map(|g| g.2.clone()).unwrap_or_default())
+        .unwrap_or_default();
+    assert_eq!(slack.as_object().map(|o| o.keys().cloned().collect::<Vec<_>>()), Some(vec!["text".to_owned()]), "Slack takes {{\"text\"}}");
+    assert!(str_of(&slack, "text").contains("Rated not satisfied: “Took two days.”"), "{slack}");
+}
+
+#[test]
+fn the_queue_filters_on_the_current_state() {
+    let h = Harness::new();
+    let mut ids = Vec::new();
+    for kind in ["billing", "bug", "bug", "outage"] {
+        let mut body = ticket_json();
+        body["type"] = json!(kind);
+        ids.push(str_of(&create(&h, &body, None).1, "id").to_owned());
+    }
+    assert_eq!(agent_post(&h, "demo-agent-token", &ids[1], "changes", r#"{"status":"pending","assignee":"Dana"}"#).0, 200);
+    assert_eq!(agent_post(&h, "demo-agent-token", &ids[2], "changes", r#"{"tier":2}"#).0, 200);
+    assert_eq!(agent_post(&h, "demo-agent-token", &ids[3], "changes", r#"{"status":"solved"}"#).0, 200);
+    let listed = |query: &str| {
+        let (status, page, _) =
+            h.send(&request(Method::Get, &format!("/v1/agent/tickets?{query}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        let mut got: Vec<String> = page["tickets"]
+            .as_array()
+            .map(|t| t.iter().map(|t| str_of(t, "id").to_owned()).collect())
+            .unwrap_or_else(|| vec![format!("{status} {page}")]);
+        got.sort();
+        got
+    };
+    let sorted = |picks: &[usize]| {
+        let mut want: Vec<String> = picks.iter().map(|i| ids[*i].clone()).collect();
+        want.sort();
+        want
+    };
+    assert_eq!(listed(""), sorted(&[0, 1, 2, 3]));
+    assert_eq!(listed("type=bug"), sorted(&[1, 2]));
+    assert_eq!(listed("status=new,pending"), sorted(&[0, 1, 2]));
+    assert_eq!(listed("status=solved"), sorted(&[3]));
+    assert_eq!(listed("assignee=Dana"), sorted(&[1]));
+    assert_eq!(listed("assignee=none&type=bug"), sorted(&[2]));
+    assert_eq!(listed("tier=2"), sorted(&[2]));
+    assert_eq!(listed("segment=free&type=billing"), sorted(&[0]));
+    assert_eq!(listed("segment=enterprise"), sorted(&[]));
+    // A small page still fills from later index pages, and says where to go on.
+    let (_, page, _) =
+        h.send(&request(Method::Get, "/v1/agent/tickets?type=bug&limit=1", &[("authorization", "Bearer demo-agent-token")], b""));
+    assert_eq!(page["tickets"].as_array().map(Vec::len), Some(1));
+    assert!(page["cursor"].is_string());
+    for query in ["status=archived", "tier=7", "type=bugs", "segment=gold"] {
+        let (status, problem, _) =
+            h.send(&request(Method::Get, &format!("/v1/agent/tickets?{query}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        assert_eq!((status, str_of(&problem, "code")), (400, "invalid_request"), "{query}");
+        assert!(str_of(&problem, "detail").contains("unknown value"), "{problem}");
+    }
+}
+
+#[test]
+fn an_agent_learns_who_they_are_and_what_the_console_offers() {
+    let h = Harness::new();
+    let (status, me, _) = h.send(&request(Method::Get, "/v1/agent/me", &[("authorization", "Bearer demo-agent-token")], b""));
+    assert_eq!(status, 200);
+    assert_eq!((str_of(&me, "agent"), str_of(&me, "site")), ("Dana", "demo"));
+    assert_eq!(me["agents"], json!(["Dana"]), "only this site's agents");
+    assert_eq!(me["options"]["status"][0], json!("new"));
+    assert_eq!(me["options"]["type"][0], json!({"value": "password_reset", "label": "I cannot sign in"}));
+    assert_eq!(h.send(&request(Method::Get, "/v1/agent/me", &[], b"")).0, 401);
+}
+
+#[test]
+fn a_requester_and_an_agent_writing_at_the_same_instant_are_both_kept() {
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    // Same `now` for both: only the event ids (random per request) tell them apart.
+    assert_eq!(agent_post(&h, "demo-agent-token", &id, "messages", r#"{"body":"Agent at the same moment"}"#).0, 201);
+    assert_eq!(requester_call(&h, &token, &id, Some("messages"), r#"{"body":"Requester at the same moment"}"#).0, 201);
+    let (_, thread) = requester_call(&h, &token, &id, None, "");
+    let bodies: Vec<&str> = thread["messages"].as_array().map(|m| m.iter().map(|m| str_of(m, "body")).collect()).unwrap_or_default();
+    assert_eq!(bodies.len(), 2, "{thread}");
+    assert!(bodies.contains(&"Agent at the same moment") && bodies.contains(&"Requester at the same moment"));
+}
+
+#[test]
+fn a_requester_reaches_only_their_own_ticket() {
+    let h = Harness::new();
+    let (_, a, _) = create(&h, &ticket_json(), None);
+    let (_, b, _) = create(&h, &ticket_json(), None);
+    let (a_id, a_token) = (str_of(&a, "id"), str_of(&a, "requester_token"));
+    let b_id = str_of(&b, "id");
+    assert_eq!(requester_call(&h, a_token, a_id, None, "").0, 200);
+    for (path, body) in [(None, ""), (Some("messages"), r#"{"body":"hi"}"#), (Some("csat"), r#"{"satisfied":true}"#)] {
+        let (status, problem) = requester_call(&h, a_token, b_id, path, body);
+        assert_eq!((status, str_of(&problem, "code")), (404, "not_found"), "{path:?} with another ticket's token");
+    }
 }
