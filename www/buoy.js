@@ -13,7 +13,7 @@
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
-  var wrap, launcher, panel, frame, ready = 0, opened = 0, outbox = [];
+  var wrap, launcher, badge, panel, frame, ready = 0, opened = 0, outbox = [];
 
   function emit(name, detail) {
     (handlers[name] || []).slice().forEach(function (fn) {
@@ -53,6 +53,7 @@
     panel.hidden = true;
     launcher.setAttribute('aria-expanded', 'false');
     launcher.focus();
+    post({ type: 'close' });
     emit('close');
   }
 
@@ -68,7 +69,8 @@
       '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #93c5fd;outline-offset:3px}' +
       '.p{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
       'border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}' +
-      '.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
+      '.b{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
+      'font:700 12px/20px system-ui,sans-serif;padding:0 5px;box-sizing:border-box}.b[hidden],.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
       '@media (max-width:640px){.p{inset:0;width:auto;height:auto;max-height:none;border-radius:0}}'
     );
     root.adoptedStyleSheets = [sheet];
@@ -87,6 +89,11 @@
     path.setAttribute('d', 'M12 2a10 10 0 1 0 0 20 10 10 0 0 0 0-20zm0 16.2a1.3 1.3 0 1 1 0-2.6 1.3 1.3 0 0 1 0 2.6zm1.3-5.1v.6h-2.5v-1c0-1.5 1-2.2 1.8-2.8.7-.5 1.1-.8 1.1-1.5 0-.8-.7-1.3-1.6-1.3-1 0-1.7.6-1.9 1.5L7.8 8C8.3 6.2 9.9 5 12.2 5c2.4 0 4 1.3 4 3.3 0 1.6-1 2.4-1.9 3-.6.5-1 .8-1 1.8z');
     svg.appendChild(path);
     launcher.appendChild(svg);
+    badge = d.createElement('span');
+    badge.className = 'b';
+    badge.hidden = true;
+    badge.setAttribute('aria-hidden', 'true');
+    launcher.appendChild(badge);
     launcher.addEventListener('click', function () { opened ? closePanel() : openPanel(); });
     panel = d.createElement('div');
     panel.className = 'p';
@@ -107,8 +114,13 @@
       outbox.splice(0).forEach(post);
     } else if (m.type === 'close') {
       closePanel();
-    } else if (m.type === 'ticket:created' && typeof m.reference === 'string') {
-      emit('ticket:created', { reference: m.reference });
+    } else if (m.type === 'unread' && /^\d{1,4}$/.test(m.count)) {
+      // The count of agent replies not yet read, on the launcher.
+      badge.textContent = m.count;
+      badge.hidden = m.count === '0';
+      launcher.setAttribute('aria-label', __BUOY_LAUNCHER_LABEL__ + (m.count === '0' ? '' : ' (' + m.count + ')'));
+    } else if (/^(ticket:created|message:received|csat:submitted)$/.test(m.type) && typeof m.reference === 'string') {
+      emit(m.type, { reference: m.reference });
     }
   });
 

@@ -21,6 +21,7 @@ pub mod deflection;
 #[cfg(feature = "calendar")]
 pub mod events;
 pub mod ids;
+pub mod inbox;
 pub mod kb;
 #[cfg(feature = "server")]
 pub mod keys;

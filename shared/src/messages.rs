@@ -134,7 +134,7 @@ catalog! {
     /// Before the ticket reference.
     SentReference => "Your reference:",
     /// After the reference.
-    SentNext => "We will reply by email. Quote this reference if you contact us again.",
+    SentNext => "We will reply here and by email. Quote this reference if you contact us again.",
     /// Starts a new ticket after one was sent.
     NewRequest => "Send another message",
     /// Summary above the form when fields are wrong.
@@ -163,6 +163,51 @@ catalog! {
     ErrTooLarge => "This message is too large to send. Please shorten it.",
     /// The server refused the request for another reason.
     ErrRejected => "We could not accept this message. Please check it and try again.",
+    /// Opens the requester's tickets; heading of their list.
+    YourTickets => "Your tickets",
+    /// The requester has no tickets on this device.
+    NoTickets => "You have not sent us anything from this device yet.",
+    /// The author of the requester's own messages.
+    You => "You",
+    /// A ticket's status, as the requester reads it: new.
+    StatusNew => "Received",
+    /// … open.
+    StatusOpen => "Open",
+    /// … pending (waiting on the requester).
+    StatusPending => "Waiting for your reply",
+    /// … on hold.
+    StatusOnHold => "On hold",
+    /// … solved.
+    StatusSolved => "Solved",
+    /// … closed.
+    StatusClosed => "Closed",
+    /// Unread replies, after a count.
+    Unread => "new",
+    /// Label of the reply box.
+    ReplyLabel => "Your reply",
+    /// The reply button.
+    SendReply => "Send reply",
+    /// The rating prompt.
+    RatePrompt => "How was the help you got?",
+    /// Rating: satisfied.
+    Satisfied => "Satisfied",
+    /// Rating: not satisfied.
+    NotSatisfied => "Not satisfied",
+    /// Label of the rating's comment.
+    RateComment => "Anything to add? (optional)",
+    /// The rating's send button.
+    SendRating => "Send rating",
+    /// After a rating.
+    RateThanks => "Thank you for your rating.",
+    /// A rating without a choice.
+    ChooseRating => "Please choose satisfied or not satisfied.",
+}
+
+/// Every message of a locale, in [`MessageId`] order (`id as usize`
+/// indexes it). The widget page carries this list, so the panel's wasm
+/// holds no text of its own, in any language.
+pub fn catalog(locale: Locale) -> Vec<&'static str> {
+    MessageId::ALL.iter().map(|id| text(locale, *id)).collect()
 }
 
 /// The message for a field's validation error.
@@ -185,7 +230,21 @@ pub fn problem(code: &str) -> MessageId {
         Some(Problem::Internal) => MessageId::ErrServer,
         Some(Problem::PayloadTooLarge) => MessageId::ErrTooLarge,
         Some(Problem::ValidationFailed) => MessageId::FixFields,
+        Some(Problem::AlreadyRated) => MessageId::RateThanks,
         _ => MessageId::ErrRejected,
+    }
+}
+
+/// A ticket's status as the requester reads it.
+pub const fn status(status: crate::ticket::Status) -> MessageId {
+    use crate::ticket::Status;
+    match status {
+        Status::New => MessageId::StatusNew,
+        Status::Open => MessageId::StatusOpen,
+        Status::Pending => MessageId::StatusPending,
+        Status::OnHold => MessageId::StatusOnHold,
+        Status::Solved => MessageId::StatusSolved,
+        Status::Closed => MessageId::StatusClosed,
     }
 }
 
@@ -206,6 +265,15 @@ pub const fn ticket_type(kind: TicketType) -> MessageId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_catalog_is_indexed_by_id() {
+        let list = catalog(Locale::En);
+        assert_eq!(list.len(), MessageId::ALL.len());
+        for id in MessageId::ALL {
+            assert_eq!(list[*id as usize], text(Locale::En, *id));
+        }
+    }
 
     #[test]
     fn every_message_has_text() {

@@ -67,7 +67,34 @@ pub fn skeleton(locale: Locale) -> String {
             .text(messages::ticket_type(*kind))
             .raw("</button></li>");
     }
-    h.raw("</ul><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button></section>");
+    h.raw("</ul><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button>");
+    h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\" id=\"buoy-mine-link\" hidden>").text(MessageId::YourTickets);
+    h.raw(" <span class=\"count\" id=\"buoy-unread\" hidden></span></button></section>");
+
+    // The requester's tickets, and one ticket's thread with its reply box and rating.
+    h.raw("<section class=\"tickets\" id=\"buoy-tickets\" hidden><h2 tabindex=\"-1\" id=\"buoy-tickets-title\">")
+        .text(MessageId::YourTickets);
+    h.raw(
+        "</h2><ul class=\"docs\" id=\"buoy-mine\" aria-labelledby=\"buoy-tickets-title\"></ul><p class=\"empty\" id=\"buoy-mine-empty\">",
+    );
+    h.text(MessageId::NoTickets).raw("</p></section>");
+    h.raw("<section class=\"thread\" id=\"buoy-thread\" hidden><h2 tabindex=\"-1\" id=\"buoy-thread-title\"></h2>");
+    h.raw("<p class=\"hint\" id=\"buoy-thread-status\"></p><ol class=\"msgs\" id=\"buoy-msgs\" aria-live=\"polite\"></ol>");
+    h.raw("<form id=\"buoy-reply-form\" novalidate><label for=\"buoy-reply\">").text(MessageId::ReplyLabel);
+    h.raw("</label><textarea id=\"buoy-reply\" rows=\"3\" aria-describedby=\"buoy-reply-error\"></textarea>");
+    h.raw("<p class=\"error\" id=\"buoy-reply-error\" role=\"alert\" hidden></p><button type=\"submit\" class=\"send\" id=\"buoy-reply-send\">");
+    h.text(MessageId::SendReply).raw("</button></form>");
+    h.raw("<form id=\"buoy-rate\" novalidate hidden><fieldset><legend>").text(MessageId::RatePrompt).raw("</legend>");
+    h.raw("<label class=\"choice\"><input type=\"radio\" name=\"csat\" value=\"1\"> ").text(MessageId::Satisfied).raw("</label>");
+    h.raw("<label class=\"choice\"><input type=\"radio\" name=\"csat\" value=\"0\"> ")
+        .text(MessageId::NotSatisfied)
+        .raw("</label></fieldset>");
+    h.raw("<label for=\"buoy-comment\">").text(MessageId::RateComment).raw("</label><textarea id=\"buoy-comment\" rows=\"2\"></textarea>");
+    h.raw("<p class=\"error\" id=\"buoy-rate-error\" role=\"alert\" hidden></p><button type=\"submit\" class=\"send\">")
+        .text(MessageId::SendRating);
+    h.raw("</button></form><p class=\"thanks\" id=\"buoy-rated\" role=\"status\" hidden>")
+        .text(MessageId::RateThanks)
+        .raw("</p></section>");
 
     h.raw("<section class=\"article\" id=\"buoy-article\" hidden><h2 tabindex=\"-1\" id=\"buoy-article-title\"></h2>");
     h.raw("<div class=\"body\" id=\"buoy-article-body\"></div><p class=\"more\">").text(MessageId::StillNeedHelp);
@@ -126,7 +153,10 @@ pub fn skeleton(locale: Locale) -> String {
         .text(MessageId::SentReference)
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
-    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button></section></div>");
+    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
+    h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">")
+        .text(MessageId::YourTickets)
+        .raw("</button></section></div>");
     h.out
 }
 
@@ -147,7 +177,7 @@ mod tests {
             assert!(html.contains(&format!("id=\"{id}-error\"")), "{id} has an error line");
         }
         assert!(html.contains("<label for=\"buoy-q\""));
-        for tag in ["div", "section", "form", "ul", "ol", "button", "p", "h2", "select", "li"] {
+        for tag in ["div", "section", "form", "ul", "ol", "button", "p", "h2", "select", "li", "fieldset", "label", "span", "textarea"] {
             let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
             assert_eq!(open, html.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
         }

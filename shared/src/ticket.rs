@@ -7,6 +7,10 @@ use crate::time::Timestamp;
 use core::fmt;
 use serde::{Deserialize, Serialize};
 
+/// The header that carries a requester's token for their ticket (never
+/// the URL, so it stays out of logs and referrers).
+pub const REQUESTER_TOKEN_HEADER: &str = "buoy-requester-token";
+
 /// Longest subject, in characters.
 pub const MAX_SUBJECT: usize = 200;
 /// Longest message, in characters.

@@ -57,6 +57,30 @@ pub fn text_element(doc: &Document, tag: &str, attrs: &[(&str, &str)], text: &st
     Ok(el)
 }
 
+/// Runs a future to completion in the background. Every task goes
+/// through one boxed type, so the executor's code exists once.
+pub fn spawn(task: impl core::future::Future<Output = ()> + 'static) {
+    spawn_boxed(Box::pin(task));
+}
+
+fn spawn_boxed(task: core::pin::Pin<Box<dyn core::future::Future<Output = ()>>>) {
+    wasm_bindgen_futures::spawn_local(task);
+}
+
+/// A number in decimal digits, without the formatting machinery.
+pub fn number(mut n: u32) -> String {
+    let mut digits = Vec::new();
+    loop {
+        digits.push(b'0' + (n % 10) as u8);
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    digits.reverse();
+    String::from_utf8(digits).unwrap_or_default()
+}
+
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(el: &Element, hidden: bool) {
     let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };

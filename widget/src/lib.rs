@@ -8,18 +8,21 @@
 #![deny(missing_docs)]
 
 pub mod article;
+pub mod convo;
 pub mod dom;
 pub mod net;
 pub mod state;
 
 use buoy_shared::deflection::Outcome;
-use buoy_shared::messages::{self, Locale, MessageId};
+use buoy_shared::inbox;
+use buoy_shared::messages::{self, MessageId};
 use buoy_shared::search::Index;
 use buoy_shared::suggest;
-use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
+use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType, REQUESTER_TOKEN_HEADER};
+use convo::Mine;
 use dom::{element, focus, set_hidden, text_element, Listener};
 use js_sys::{Object, Reflect};
-use state::{Effect, Msg, Phase, State, View};
+use state::{Effect, Msg, Phase, Receipt, State, View};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -36,8 +39,21 @@ use web_sys::{
 static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
     lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
 
-fn t(id: MessageId) -> &'static str {
-    messages::text(Locale::En, id)
+thread_local! {
+    static CATALOG: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A message of the catalog, in the panel's language (empty until
+/// [`use_catalog`] gave the catalog).
+pub fn t(id: MessageId) -> &'static str {
+    CATALOG.with(|c| c.borrow().get(id as usize).copied().unwrap_or(""))
+}
+
+/// Gives the panel its messages, in `MessageId` order
+/// (`buoy_shared::messages::catalog`; the widget page carries them). They
+/// live as long as the page.
+pub fn use_catalog(texts: Vec<String>) {
+    CATALOG.with(|c| *c.borrow_mut() = texts.into_iter().map(|t| &*Box::leak(t.into_boxed_str())).collect());
 }
 
 /// The form's controls, in form order.
@@ -66,8 +82,41 @@ struct Help {
     fixed_title: Element,
 }
 
+/// The requester's tickets: the home link, the list, one thread.
+struct Convo {
+    link: Element,
+    unread: Element,
+    list_title: Element,
+    list: Element,
+    empty: Element,
+    section: Element,
+    list_section: Element,
+    title: Element,
+    status: Element,
+    msgs: Element,
+    reply_form: Element,
+    reply: HtmlTextAreaElement,
+    reply_error: Element,
+    reply_send: HtmlButtonElement,
+    rate: Element,
+    comment: HtmlTextAreaElement,
+    rate_error: Element,
+    rated: Element,
+}
+
 struct Inner {
     site: String,
+    /// The requester's tickets on this device.
+    mine: Vec<Mine>,
+    convo: Convo,
+    /// Whether the host shows the panel.
+    open: bool,
+    /// Polls in a row that found nothing new (the back-off).
+    quiet: u32,
+    /// Poll at the next tick, whatever the back-off says.
+    poke: bool,
+    /// Whether the poll loop runs.
+    polling: bool,
     /// The search index, once loaded.
     kb: Option<Rc<Index>>,
     /// Guided-fix steps per ticket type, from the playbooks.
@@ -105,61 +154,141 @@ impl core::fmt::Debug for Inner {
     }
 }
 
-/// The element of the panel's markup with this id, as its DOM type.
-fn by_id<E: JsCast>(root: &Element, id: &str) -> Result<E, JsValue> {
-    let mut selector = String::from("#");
-    selector.push_str(id);
-    root.query_selector(&selector)?.and_then(|e| e.dyn_into::<E>().ok()).ok_or_else(|| JsValue::from_str(id))
-}
+/// The ids of the panel's elements, in the order `build` takes them.
+const IDS: [&str; 49] = [
+    "buoy-name",
+    "buoy-name-error",
+    "buoy-email",
+    "buoy-email-error",
+    "buoy-type",
+    "buoy-type-error",
+    "buoy-subject",
+    "buoy-subject-error",
+    "buoy-message",
+    "buoy-message-error",
+    "buoy-mine-link",
+    "buoy-unread",
+    "buoy-tickets-title",
+    "buoy-mine",
+    "buoy-mine-empty",
+    "buoy-thread",
+    "buoy-tickets",
+    "buoy-thread-title",
+    "buoy-thread-status",
+    "buoy-msgs",
+    "buoy-reply-form",
+    "buoy-reply",
+    "buoy-reply-error",
+    "buoy-reply-send",
+    "buoy-rate",
+    "buoy-comment",
+    "buoy-rate-error",
+    "buoy-rated",
+    "buoy-title",
+    "buoy-back",
+    "buoy-home",
+    "buoy-q",
+    "buoy-list-title",
+    "buoy-docs",
+    "buoy-empty",
+    "buoy-article",
+    "buoy-article-title",
+    "buoy-article-body",
+    "buoy-guide",
+    "buoy-guide-title",
+    "buoy-steps",
+    "buoy-fixed",
+    "buoy-fixed-title",
+    "buoy-form",
+    "buoy-banner",
+    "buoy-submit",
+    "buoy-sent",
+    "buoy-sent-title",
+    "buoy-ref",
+];
 
 /// Finds the panel's elements in its markup (written into the page at
-/// build time by `buoy_shared::panel::skeleton`).
+/// build time by `buoy_shared::panel::skeleton`). The markup is ours, so
+/// each element is the type its tag says; all are looked up first and
+/// taken in one step (one failure path keeps the wasm small).
 fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let field = |name: &str| -> Result<(Element, Element), JsValue> {
-        let mut error = String::from(name);
-        error.push_str("-error");
-        Ok((by_id(root, name)?, by_id(root, &error)?))
+    let mut selector = String::new();
+    let found: Vec<Element> = IDS
+        .iter()
+        .filter_map(|id| {
+            selector.clear();
+            selector.push('#');
+            selector.push_str(id);
+            root.query_selector(&selector).ok().flatten()
+        })
+        .collect();
+    let Ok(
+        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, link, unread, list_title, list, empty, section, list_section, title, status, msgs, reply_form, reply, reply_error, reply_send, rate, comment, rate_error, rated, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
+    ) = <[Element; 49]>::try_from(found)
+    else {
+        return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
-    let (name_el, name_err) = field("buoy-name")?;
-    let (email_el, email_err) = field("buoy-email")?;
-    let (kind_el, kind_err) = field("buoy-type")?;
-    let (subject_el, subject_err) = field("buoy-subject")?;
-    let (message_el, message_err) = field("buoy-message")?;
     let controls = Controls {
-        name: name_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
-        email: email_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
-        kind: kind_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
-        subject: subject_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
-        message: message_el.clone().dyn_into().map_err(|_| JsValue::NULL)?,
+        name: name_el.clone().unchecked_into(),
+        email: email_el.clone().unchecked_into(),
+        kind: kind_el.clone().unchecked_into(),
+        subject: subject_el.clone().unchecked_into(),
+        message: message_el.clone().unchecked_into(),
+    };
+    let convo = Convo {
+        link,
+        unread,
+        list_title,
+        list,
+        empty,
+        section,
+        list_section,
+        title,
+        status,
+        msgs,
+        reply_form,
+        reply: reply.unchecked_into(),
+        reply_error,
+        reply_send: reply_send.unchecked_into(),
+        rate,
+        comment: comment.unchecked_into(),
+        rate_error,
+        rated,
     };
     Ok(Inner {
         site: site.into(),
+        mine: convo::load(site),
+        convo,
+        open: false,
+        quiet: 0,
+        poke: false,
+        polling: false,
         kb: None,
         guides: Vec::new(),
         suggest: Vec::new(),
-        title: by_id(root, "buoy-title")?,
-        back: by_id(root, "buoy-back")?,
+        title: panel_title,
+        back,
         help: Help {
-            home: by_id(root, "buoy-home")?,
-            search: by_id(root, "buoy-q")?,
-            list_title: by_id(root, "buoy-list-title")?,
-            list: by_id(root, "buoy-docs")?,
-            empty: by_id(root, "buoy-empty")?,
-            article: by_id(root, "buoy-article")?,
-            article_title: by_id(root, "buoy-article-title")?,
-            article_body: by_id(root, "buoy-article-body")?,
-            guide: by_id(root, "buoy-guide")?,
-            guide_title: by_id(root, "buoy-guide-title")?,
-            steps: by_id(root, "buoy-steps")?,
-            fixed: by_id(root, "buoy-fixed")?,
-            fixed_title: by_id(root, "buoy-fixed-title")?,
+            home,
+            search: search.unchecked_into(),
+            list_title: docs_title,
+            list: docs,
+            empty: docs_empty,
+            article,
+            article_title,
+            article_body,
+            guide,
+            guide_title,
+            steps,
+            fixed,
+            fixed_title,
         },
         host_origin,
         host_url: None,
         host_title: None,
         state: State::default(),
-        form: by_id(root, "buoy-form")?,
-        banner: by_id(root, "buoy-banner")?,
+        form: form.unchecked_into(),
+        banner,
         controls,
         field_errors: vec![
             (Field::Name, name_el, name_err),
@@ -168,10 +297,10 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
             (Field::Subject, subject_el, subject_err),
             (Field::Message, message_el, message_err),
         ],
-        submit: by_id(root, "buoy-submit")?,
-        sent: by_id(root, "buoy-sent")?,
-        sent_heading: by_id(root, "buoy-sent-title")?,
-        reference: by_id(root, "buoy-ref")?,
+        submit: submit.unchecked_into(),
+        sent,
+        sent_heading,
+        reference,
     })
 }
 
@@ -231,8 +360,63 @@ impl Inner {
         set_hidden(&self.help.article, !matches!(view, View::Article(_)));
         set_hidden(&self.help.guide, !matches!(view, View::Guide(_)));
         set_hidden(&self.help.fixed, *view != View::Fixed);
+        set_hidden(&self.convo.list_section, *view != View::Tickets);
+        set_hidden(&self.convo.section, !matches!(view, View::Thread(_)));
         set_hidden(&self.back, *view == View::Home);
-        self.title.set_text_content(Some(t(if contact { MessageId::PanelTitle } else { MessageId::HelpTitle })));
+        self.title.set_text_content(Some(t(match view {
+            View::Contact => MessageId::PanelTitle,
+            View::Tickets | View::Thread(_) => MessageId::YourTickets,
+            _ => MessageId::HelpTitle,
+        })));
+    }
+
+    /// The home link to the requester's tickets, with the unread count,
+    /// and the same count on the host's launcher.
+    fn show_unread(&self) {
+        let unread: u32 = self.mine.iter().map(Mine::unread).sum();
+        set_hidden(&self.convo.link, self.mine.is_empty());
+        let count = dom::number(unread);
+        self.convo.unread.set_text_content(Some(&count));
+        set_hidden(&self.convo.unread, unread == 0);
+        self.post_to_host("unread", Some(("count", &count)));
+    }
+
+    /// The ticket whose thread shows, if any.
+    fn open_thread(&self) -> Option<usize> {
+        let View::Thread(id) = &self.state.view else { return None };
+        self.mine.iter().position(|m| &m.id == id)
+    }
+
+    /// Draws the thread showing (from the last poll) and marks it seen.
+    fn draw_thread(&mut self) {
+        let Some(i) = self.open_thread() else { return };
+        let Some(doc) = self.convo.msgs.owner_document() else { return };
+        let mine = &mut self.mine[i];
+        let changed = mine.seen != mine.replies;
+        mine.seen = mine.replies;
+        let c = &self.convo;
+        c.title.set_text_content(Some(&mine.subject));
+        let mut line = String::from(&mine.reference);
+        let status = convo::status_text(mine.status);
+        if !status.is_empty() {
+            line.push_str(" · ");
+            line.push_str(status);
+        }
+        c.status.set_text_content(Some(&line));
+        match &mine.view {
+            Some(view) => {
+                let _ = convo::draw_thread(&doc, &c.msgs, view);
+            }
+            None => c.msgs.set_text_content(Some(t(MessageId::Loading))),
+        }
+        let status = mine.status.unwrap_or(buoy_shared::ticket::Status::New);
+        set_hidden(&c.reply_form, !inbox::can_reply(status));
+        set_hidden(&c.rate, !inbox::asks_for_rating(status, mine.rated));
+        set_hidden(&c.rated, !mine.rated);
+        if changed {
+            convo::save(&self.site, &self.mine);
+        }
+        self.show_unread();
     }
 
     fn post_to_host(&self, kind: &str, detail: Option<(&str, &str)>) {
@@ -272,6 +456,8 @@ impl Inner {
             View::Article(_) => self.help.article_title.clone(),
             View::Guide(_) => self.help.guide_title.clone(),
             View::Fixed => self.help.fixed_title.clone(),
+            View::Tickets => self.convo.list_title.clone(),
+            View::Thread(_) => self.convo.title.clone(),
             View::Contact => match self.state.phase {
                 Phase::Sent(_) => self.sent_heading.clone(),
                 _ => self.controls.name.clone().into(),
@@ -299,7 +485,7 @@ impl Inner {
         let Some(doc) = self.help.list.owner_document() else { return };
         for i in &found {
             let Some(meta) = kb.docs().get(*i) else { continue };
-            let index = i.to_string();
+            let index = dom::number(*i as u32);
             let _ = element(&doc, "li", &[], Some(&self.help.list))
                 .and_then(|li| text_element(&doc, "button", &[("type", "button"), ("data-i", &index)], &meta.title, Some(&li)));
         }
@@ -321,7 +507,7 @@ impl Inner {
                 panel.help.article_title.set_text_content(Some(&meta.title));
                 panel.help.article_body.set_text_content(Some(t(MessageId::Loading)));
                 let (file, weak) = (meta.file.clone(), Rc::downgrade(inner));
-                wasm_bindgen_futures::spawn_local(async move {
+                dom::spawn(async move {
                     let body = net::get_json(&file).await;
                     let Some(inner) = weak.upgrade() else { return };
                     let panel = inner.borrow();
@@ -347,8 +533,30 @@ impl Inner {
                 }
             }
             View::Home => panel.refresh_list(),
+            View::Tickets => {
+                drop(panel);
+                let mut panel = inner.borrow_mut();
+                panel.poke = true;
+                panel.draw_list();
+            }
+            View::Thread(_) => {
+                drop(panel);
+                let mut panel = inner.borrow_mut();
+                panel.poke = true;
+                panel.convo.reply_error.set_text_content(None);
+                set_hidden(&panel.convo.reply_error, true);
+                panel.draw_thread();
+            }
             View::Fixed | View::Contact => {}
         }
+    }
+
+    fn draw_list(&self) {
+        if let Some(doc) = self.convo.list.owner_document() {
+            let _ = convo::draw_list(&doc, &self.convo.list, &self.mine);
+        }
+        set_hidden(&self.convo.empty, !self.mine.is_empty());
+        self.show_unread();
     }
 
     /// Writes what the guide showed into the form.
@@ -378,9 +586,13 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         Effect::Redraw => {}
         Effect::Send(ticket, key) => {
             let weak = Rc::downgrade(inner);
-            wasm_bindgen_futures::spawn_local(async move {
+            dom::spawn(async move {
+                let subject = ticket.subject.trim().to_owned();
                 let msg = net::create_ticket(*ticket, key).await;
                 if let Some(inner) = weak.upgrade() {
+                    if let Msg::Created(Receipt { reference, id, token }) = &msg {
+                        remember(&inner, Mine::new(id.clone(), token.clone(), reference.clone(), subject));
+                    }
                     dispatch(&inner, msg);
                 }
             });
@@ -393,10 +605,10 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
                 None => focus(&panel.banner),
             }
         }
-        Effect::Confirm(reference) => {
+        Effect::Confirm(receipt) => {
             let panel = inner.borrow();
             focus(&panel.sent_heading);
-            panel.post_to_host("ticket:created", Some(("reference", &reference)));
+            panel.post_to_host("ticket:created", Some(("reference", &receipt.reference)));
         }
         Effect::FocusForm => {
             let panel = inner.borrow();
@@ -411,7 +623,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             let panel = inner.borrow();
             let (site, kind_name) = (panel.site.clone(), kind.as_str());
             let outcome_name = if outcome == Outcome::Fixed { "fixed" } else { "need_help" };
-            wasm_bindgen_futures::spawn_local(async move { net::record_deflection(&site, kind_name, outcome_name).await });
+            dom::spawn(async move { net::record_deflection(&site, kind_name, outcome_name).await });
             if outcome == Outcome::NeedHelp {
                 panel.prefill_from_guide(kind);
                 focus(panel.controls.message.as_ref());
@@ -425,6 +637,177 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             focus(&panel.entry());
         }
     }
+}
+
+/// Keeps a new ticket in the panel's storage and starts asking about it.
+fn remember(inner: &Rc<RefCell<Inner>>, mine: Mine) {
+    {
+        let mut panel = inner.borrow_mut();
+        panel.mine.push(mine);
+        convo::save(&panel.site, &panel.mine);
+        panel.show_unread();
+    }
+    start_polling(inner);
+}
+
+/// Waits `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn tab_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+/// Asks about the requester's tickets now and then (see
+/// `buoy_shared::inbox::poll_delay`): every tick checks whether a poll is
+/// due, so a change of mind (the panel opens, the tab shows) is acted on
+/// within a second.
+fn start_polling(inner: &Rc<RefCell<Inner>>) {
+    {
+        let mut panel = inner.borrow_mut();
+        if panel.polling || panel.mine.is_empty() {
+            return;
+        }
+        panel.polling = true;
+        panel.poke = true;
+    }
+    let weak = Rc::downgrade(inner);
+    dom::spawn(async move {
+        let mut waited = 0;
+        loop {
+            sleep(1000).await;
+            waited += 1000;
+            let Some(inner) = weak.upgrade() else { return };
+            let due = {
+                let mut panel = inner.borrow_mut();
+                let delay = inbox::poll_delay(panel.open, tab_hidden(), panel.quiet);
+                let due = (panel.poke && !tab_hidden()) || delay.is_some_and(|d| waited >= d);
+                panel.poke &= !due;
+                due
+            };
+            if due {
+                waited = 0;
+                poll(&inner).await;
+            }
+        }
+    });
+}
+
+/// Reads every live ticket's thread; new agent replies are drawn, counted
+/// as unread and announced to the host page (`message:received`).
+async fn poll(inner: &Rc<RefCell<Inner>>) {
+    let asks: Vec<(String, String)> =
+        inner.borrow().mine.iter().filter(|m| inbox::is_live(m.status)).map(|m| (ticket_url(&m.id, ""), m.token.clone())).collect();
+    let mut news = false;
+    for (url, token) in asks {
+        let Ok((200, view)) = net::call("GET", &url, &[(REQUESTER_TOKEN_HEADER, &token)], None).await else { continue };
+        let mut panel = inner.borrow_mut();
+        let Some(mine) = panel.mine.iter_mut().find(|m| m.token == token) else { continue };
+        if mine.update(view) {
+            news = true;
+            let reference = mine.reference.clone();
+            panel.post_to_host("message:received", Some(("reference", &reference)));
+        }
+    }
+    let mut panel = inner.borrow_mut();
+    panel.quiet = if news { 0 } else { panel.quiet.saturating_add(1) };
+    match panel.state.view {
+        View::Tickets => panel.draw_list(),
+        View::Thread(_) => panel.draw_thread(),
+        _ => panel.show_unread(),
+    }
+}
+
+/// What the requester sends in the thread showing.
+enum Post {
+    /// A reply.
+    Reply,
+    /// A rating.
+    Rating,
+}
+
+/// Sends the requester's reply or rating for the thread showing; the
+/// typed text stays in its box until the API has taken it.
+fn send(inner: &Rc<RefCell<Inner>>, what: Post) {
+    let (url, token, body) = {
+        let panel = inner.borrow();
+        let Some(i) = panel.open_thread() else { return };
+        let (c, mine) = (&panel.convo, &panel.mine[i]);
+        let (tail, body) = match what {
+            Post::Reply => match buoy_shared::ticket::validate_body(&c.reply.value()) {
+                Err(e) => return show_error(&c.reply_error, Some(messages::field_error(e.field, e.code))),
+                Ok(body) => ("/messages", net::json_body(&[("body", &body)], None)),
+            },
+            Post::Rating => {
+                let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
+                let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
+                ("/csat", net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1"))))
+            }
+        };
+        c.reply_send.set_disabled(true);
+        (ticket_url(&mine.id, tail), mine.token.clone(), body)
+    };
+    let weak = Rc::downgrade(inner);
+    dom::spawn(async move {
+        let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
+        let Some(inner) = weak.upgrade() else { return };
+        let mut panel = inner.borrow_mut();
+        panel.convo.reply_send.set_disabled(false);
+        let line = match what {
+            Post::Reply => panel.convo.reply_error.clone(),
+            Post::Rating => panel.convo.rate_error.clone(),
+        };
+        let already = matches!(&outcome, Ok((409, p)) if net::get_string(p, "code").as_deref() == Some("already_rated"));
+        let Some(i) = panel.mine.iter().position(|m| m.token == token) else { return };
+        match outcome {
+            Ok((201, view)) => {
+                panel.mine[i].update(view);
+            }
+            _ if already => panel.mine[i].rated = true,
+            outcome => return show_error(&line, Some(failure_message(outcome))),
+        }
+        show_error(&line, None);
+        match what {
+            Post::Reply => panel.convo.reply.set_value(""),
+            Post::Rating => {
+                let reference = panel.mine[i].reference.clone();
+                panel.post_to_host("csat:submitted", Some(("reference", &reference)));
+            }
+        }
+        panel.draw_thread();
+        if let Post::Rating = what {
+            focus(&panel.convo.rated);
+        }
+    });
+}
+
+/// The message for a failed call.
+fn failure_message(outcome: Result<(u16, JsValue), JsValue>) -> MessageId {
+    match net::failure(outcome) {
+        state::Failure::Network => MessageId::ErrNetwork,
+        state::Failure::Problem { code, errors } => match errors.first() {
+            Some(e) => messages::field_error(e.field, e.code),
+            None => messages::problem(&code),
+        },
+    }
+}
+
+fn ticket_url(id: &str, tail: &str) -> String {
+    let mut url = String::from("/v1/tickets/");
+    url.push_str(id);
+    url.push_str(tail);
+    url
+}
+
+fn show_error(line: &Element, message: Option<MessageId>) {
+    line.set_text_content(message.map(t));
+    set_hidden(line, message.is_none());
 }
 
 /// A click anywhere in the panel: buttons carry `data-act`, article list
@@ -441,6 +824,9 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
         }
         return;
     }
+    if let Some(id) = data_of(event, "data-ticket") {
+        return dispatch(inner, Msg::Show(View::Thread(id)));
+    }
     if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::parse(&k)) {
         let has_steps = inner.borrow().guide_steps(kind).is_some();
         return dispatch(inner, Msg::Topic(kind, has_steps));
@@ -449,6 +835,7 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
         Some("close") => return inner.borrow().post_to_host("close", None),
         Some("home") => Msg::Show(View::Home),
         Some("contact") => Msg::Show(View::Contact),
+        Some("tickets") => Msg::Show(View::Tickets),
         Some("again") => Msg::Reset,
         Some("fixed") => Msg::GuideEnded(Outcome::Fixed),
         Some("need") => Msg::GuideEnded(Outcome::NeedHelp),
@@ -493,9 +880,12 @@ fn field_of(data: &JsValue, key: &str) -> Option<String> {
 fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let kind = field_of(data, "type").unwrap_or_default();
     match kind.as_str() {
+        "close" => inner.borrow_mut().open = false,
         "open" => {
             {
                 let mut panel = inner.borrow_mut();
+                panel.open = true;
+                panel.poke = true;
                 panel.host_url = field_of(data, "url");
                 panel.host_title = field_of(data, "title");
                 panel.refresh_list();
@@ -512,6 +902,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             let view = match field_of(data, "view").as_deref() {
                 Some("article") => View::Article(arg),
                 Some("contact") => View::Contact,
+                Some("tickets") => View::Tickets,
                 _ => {
                     inner.borrow().help.search.set_value(&arg);
                     View::Home
@@ -552,6 +943,14 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let inner = Rc::new(RefCell::new(build(root, site, host_origin)?));
     let i = inner.borrow();
     let mut listeners = vec![
+        on(&inner, &i.convo.reply_form, "submit", |inner, event| {
+            event.prevent_default();
+            send(inner, Post::Reply);
+        })?,
+        on(&inner, &i.convo.rate, "submit", |inner, event| {
+            event.prevent_default();
+            send(inner, Post::Rating);
+        })?,
         on(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
             let ticket = inner.borrow().read_form();
@@ -595,6 +994,10 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
+    if let Some(doc) = root.owner_document() {
+        // Back to a hidden tab's panel: ask at once.
+        listeners.push(on(&inner, &doc, "visibilitychange", |inner, _| inner.borrow_mut().poke = true)?);
+    }
     if let Some(window) = web_sys::window() {
         listeners.push(on(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
@@ -611,6 +1014,10 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?);
     }
     inner.borrow().render();
+    if !inner.borrow().mine.is_empty() {
+        inner.borrow().show_unread();
+        start_polling(&inner);
+    }
     Ok(Panel { inner, _listeners: listeners })
 }
 
@@ -643,7 +1050,11 @@ impl Panel {
     }
 }
 
-/// The page's data block: the index path and the guides.
+fn strings(value: JsValue) -> Vec<String> {
+    value.dyn_into::<js_sys::Array>().map(|a| a.iter().filter_map(|s| s.as_string()).collect()).unwrap_or_default()
+}
+
+/// The page's data block: the index path, the guides and the catalog.
 fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
     let Some(text) = doc.get_element_by_id("buoy-data").and_then(|e| e.text_content()) else {
         return (None, Vec::new());
@@ -651,13 +1062,14 @@ fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>)
     let Ok(data) = js_sys::JSON::parse(&text) else {
         return (None, Vec::new());
     };
+    use_catalog(strings(Reflect::get(&data, &"t".into()).unwrap_or(JsValue::NULL)));
     let index = field_of(&data, "kb");
     let mut guides = Vec::new();
     if let Ok(map) = Reflect::get(&data, &"guides".into()) {
         for kind in TicketType::ALL {
-            let steps = Reflect::get(&map, &JsValue::from_str(kind.as_str())).ok().and_then(|v| v.dyn_into::<js_sys::Array>().ok());
-            if let Some(steps) = steps {
-                guides.push((*kind, steps.iter().filter_map(|s| s.as_string()).collect()));
+            let steps = Reflect::get(&map, &JsValue::from_str(kind.as_str())).unwrap_or(JsValue::NULL);
+            if steps.is_object() {
+                guides.push((*kind, strings(steps)));
             }
         }
     }
@@ -688,13 +1100,14 @@ pub fn start() -> Result<(), JsValue> {
     // are only taken from, and only sent to, that origin.
     let hash = location.hash()?;
     let host_origin = js_sys::decode_uri_component(hash.trim_start_matches('#')).ok().map(String::from).filter(|o| !o.is_empty());
+    // The catalog comes with the page data: read it before drawing.
+    let (index, guides) = page_data(&doc);
     let panel = mount(&root, site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
-    let (index, guides) = page_data(&doc);
     panel.set_guides(guides);
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     if let Some(index) = index {
-        wasm_bindgen_futures::spawn_local(async move {
+        dom::spawn(async move {
             let Some(text) = net::get_text(&index).await else { return };
             PANEL.with(|slot| {
                 if let Some(panel) = slot.borrow().as_ref() {

@@ -12,10 +12,6 @@ fn set(target: &Object, key: &str, value: &str) {
     let _ = Reflect::set(target, &JsValue::from_str(key), &JsValue::from_str(value));
 }
 
-fn get_string(target: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(target, &JsValue::from_str(key)).ok()?.as_string()
-}
-
 /// The JSON body of a ticket, built without serde (smaller wasm).
 fn body(ticket: &NewTicket) -> Option<String> {
     let o = Object::new();
@@ -58,18 +54,26 @@ fn field_errors(problem: &JsValue) -> Vec<FieldError> {
         .collect()
 }
 
-async fn send(ticket: &NewTicket, key: &str) -> Result<(u16, JsValue), JsValue> {
+/// One API call on the worker's origin: its status and its JSON body
+/// (null when the body is not JSON, such as a proxy's error page).
+///
+/// # Errors
+/// When the request never got an answer (offline, reset, blocked).
+pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: Option<&str>) -> Result<(u16, JsValue), JsValue> {
     let window = web_sys::window().ok_or(JsValue::NULL)?;
-    let headers = Headers::new()?;
-    headers.set("content-type", "application/json")?;
-    headers.set("idempotency-key", key)?;
+    let h = Headers::new()?;
+    for (name, value) in headers {
+        h.set(name, value)?;
+    }
     let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body(ticket).ok_or(JsValue::NULL)?));
-    let request = Request::new_with_str_and_init("/v1/tickets", &init)?;
+    init.set_method(method);
+    if let Some(body) = body {
+        h.set("content-type", "application/json")?;
+        init.set_body(&JsValue::from_str(body));
+    }
+    init.set_headers(&h);
+    let request = Request::new_with_str_and_init(url, &init)?;
     let response: Response = JsFuture::from(window.fetch_with_request(&request)).await?.dyn_into()?;
-    // A body that is not JSON (a proxy's error page) reads as null.
     let json = match response.json() {
         Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
@@ -77,20 +81,33 @@ async fn send(ticket: &NewTicket, key: &str) -> Result<(u16, JsValue), JsValue> 
     Ok((response.status(), json))
 }
 
-/// Sends a ticket and turns the outcome into a [`Msg`].
-pub async fn create_ticket(ticket: NewTicket, key: String) -> Msg {
-    match send(&ticket, &key).await {
-        Err(_) => Msg::Failed(Failure::Network),
-        Ok((200..=299, json)) => match get_string(&json, "reference") {
-            Some(reference) => Msg::Created { reference },
-            None => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
-        },
+/// What a failed call means for the requester.
+pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
+    match outcome {
+        Err(_) => Failure::Network,
         Ok((status, json)) => {
             let fallback = if status >= 500 { "internal" } else { "rejected" };
             let code = get_string(&json, "code").unwrap_or_else(|| fallback.into());
-            Msg::Failed(Failure::Problem { code, errors: field_errors(&json) })
+            Failure::Problem { code, errors: field_errors(&json) }
         }
     }
+}
+
+/// Sends a ticket and turns the outcome into a [`Msg`].
+pub async fn create_ticket(ticket: NewTicket, key: String) -> Msg {
+    let Some(body) = body(&ticket) else { return Msg::Failed(Failure::Network) };
+    match call("POST", "/v1/tickets", &[("idempotency-key", &key)], Some(&body)).await {
+        Ok((200..=299, json)) => match (get_string(&json, "reference"), get_string(&json, "id"), get_string(&json, "requester_token")) {
+            (Some(reference), Some(id), Some(token)) => Msg::Created(crate::state::Receipt { reference, id, token }),
+            _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
+        },
+        outcome => Msg::Failed(failure(outcome)),
+    }
+}
+
+/// A string field of a JSON value.
+pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(target, &JsValue::from_str(key)).ok()?.as_string()
 }
 
 async fn fetch_ok(url: &str) -> Result<Response, JsValue> {
@@ -121,16 +138,19 @@ pub async fn record_deflection(site: &str, kind: &str, outcome: &str) {
     set(&o, "site", site);
     set(&o, "type", kind);
     set(&o, "outcome", outcome);
-    let (Some(window), Ok(headers), Some(body)) = (web_sys::window(), Headers::new(), JSON::stringify(&o).ok().and_then(|b| b.as_string()))
-    else {
-        return;
-    };
-    let _ = headers.set("content-type", "application/json");
-    let init = RequestInit::new();
-    init.set_method("POST");
-    init.set_headers(&headers);
-    init.set_body(&JsValue::from_str(&body));
-    if let Ok(request) = Request::new_with_str_and_init("/v1/deflections", &init) {
-        let _ = JsFuture::from(window.fetch_with_request(&request)).await;
+    if let Some(body) = JSON::stringify(&o).ok().and_then(|b| b.as_string()) {
+        let _ = call("POST", "/v1/deflections", &[], Some(&body)).await;
     }
+}
+
+/// A JSON body of string fields (and one boolean, when given).
+pub fn json_body(fields: &[(&str, &str)], flag: Option<(&str, bool)>) -> String {
+    let o = Object::new();
+    for (key, value) in fields {
+        set(&o, key, value);
+    }
+    if let Some((key, value)) = flag {
+        let _ = Reflect::set(&o, &JsValue::from_str(key), &JsValue::from_bool(value));
+    }
+    JSON::stringify(&o).ok().and_then(|b| b.as_string()).unwrap_or_default()
 }

@@ -18,6 +18,21 @@ pub enum View {
     Fixed,
     /// The ticket form (and, once sent, its confirmation).
     Contact,
+    /// The requester's tickets on this device.
+    Tickets,
+    /// One of them, by id: its thread, reply box and rating.
+    Thread(String),
+}
+
+/// What the API gives back for a new ticket: enough to read it later.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Receipt {
+    /// The short reference people read out.
+    pub reference: String,
+    /// The ticket's id.
+    pub id: String,
+    /// The requester's token for it (kept in the panel's storage only).
+    pub token: String,
 }
 
 /// Where the ticket form is.
@@ -57,10 +72,7 @@ pub enum Msg {
         fresh_key: String,
     },
     /// The API created the ticket.
-    Created {
-        /// Its short reference.
-        reference: String,
-    },
+    Created(Receipt),
     /// The send failed.
     Failed(Failure),
     /// The requester wants to write another message.
@@ -82,8 +94,8 @@ pub enum Effect {
     Send(Box<NewTicket>, String),
     /// Move focus to the first field in error.
     FocusFirstError,
-    /// Move focus to the confirmation, and tell the host page.
-    Confirm(String),
+    /// Remember the ticket, move focus to the confirmation, and tell the host page.
+    Confirm(Receipt),
     /// Move focus to the first field of an empty form.
     FocusForm,
     /// Draw the current screen and move focus to its heading.
@@ -140,9 +152,9 @@ impl State {
                     Effect::Send(ticket, key)
                 }
             },
-            Msg::Created { reference } => {
-                *self = Self { phase: Phase::Sent(reference.clone()), view: View::Contact, ..Self::default() };
-                Effect::Confirm(reference)
+            Msg::Created(receipt) => {
+                *self = Self { phase: Phase::Sent(receipt.reference.clone()), view: View::Contact, ..Self::default() };
+                Effect::Confirm(receipt)
             }
             Msg::Failed(failure) => {
                 self.phase = Phase::Editing;
@@ -229,7 +241,8 @@ mod tests {
         assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(Box::new(ticket()), "k1".into()));
         assert_eq!(state.phase, Phase::Sending);
         assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Redraw, "a second press while sending does nothing");
-        assert_eq!(state.update(Msg::Created { reference: "7K2M-9QXD".into() }), Effect::Confirm("7K2M-9QXD".into()));
+        let receipt = Receipt { reference: "7K2M-9QXD".into(), id: "a1".into(), token: "t1".into() };
+        assert_eq!(state.update(Msg::Created(receipt.clone())), Effect::Confirm(receipt));
         assert_eq!(state.phase, Phase::Sent("7K2M-9QXD".into()));
         assert_eq!(state.key, None);
     }
@@ -261,7 +274,7 @@ mod tests {
     fn reset_starts_a_fresh_draft() {
         let mut state = State::default();
         submit(&mut state, ticket(), "k1");
-        state.update(Msg::Created { reference: "R".into() });
+        state.update(Msg::Created(Receipt { reference: "R".into(), id: "a1".into(), token: "t1".into() }));
         assert_eq!(state.update(Msg::Reset), Effect::FocusForm);
         assert_eq!(state, State { view: View::Contact, ..State::default() });
     }

@@ -17,6 +17,7 @@ fn document() -> Document {
 /// A root holding the panel's markup, as the widget page does (the page
 /// gets it at build time; this fixture writes the same markup in).
 fn fresh_root() -> Element {
+    buoy_widget::use_catalog(buoy_shared::messages::catalog(Locale::En).into_iter().map(String::from).collect());
     let doc = document();
     let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
     root.set_inner_html(&buoy_shared::panel::skeleton(Locale::En));
@@ -38,7 +39,7 @@ fn error_text(root: &Element, id: &str) -> Option<String> {
 }
 
 fn submit(root: &Element) {
-    find::<HtmlButtonElement>(root, "button[type=submit]").click();
+    find::<HtmlButtonElement>(root, "#buoy-submit").click();
 }
 
 /// Opens the form as a person would: "Send us a message" on the home screen.
@@ -51,10 +52,11 @@ fn every_control_has_a_label() {
     let root = fresh_root();
     let _panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
     let controls = root.query_selector_all("input, select, textarea").unwrap_or_else(|_| unreachable!());
-    assert_eq!(controls.length(), 6, "search box and five form fields");
+    assert_eq!(controls.length(), 10, "search box, five form fields, the reply box, two ratings and the rating's comment");
     for i in 0..controls.length() {
         let control: Element = controls.item(i).and_then(|n| n.dyn_into().ok()).unwrap_or_else(|| unreachable!());
-        let label = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten();
+        let by_for = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten().filter(|_| !control.id().is_empty());
+        let label = by_for.or_else(|| control.closest("label").ok().flatten());
         assert!(label.and_then(|l| l.text_content()).is_some_and(|t| !t.is_empty()), "{} has no label", control.id());
     }
     let close: HtmlButtonElement = find(&root, "button.close");

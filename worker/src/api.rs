@@ -18,8 +18,7 @@ use buoy_shared::time::Timestamp;
 use buoy_shared::webhook;
 use serde::{Deserialize, Serialize};
 
-/// The header that carries a requester's token (never the URL).
-pub const REQUESTER_TOKEN_HEADER: &str = "buoy-requester-token";
+pub use buoy_shared::ticket::REQUESTER_TOKEN_HEADER;
 /// Tickets in one page of the agent queue, unless asked otherwise.
 pub const DEFAULT_PAGE: u32 = 50;
 /// The most tickets one page of the agent queue holds.

@@ -187,8 +187,8 @@ pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<String> {
     Ok(path)
 }
 
-/// The data block of the widget page: the index's hashed path and the
-/// playbooks' guided-fix steps, as JSON safe inside a `<script>` element
+/// The data block of the widget page: the index's hashed path, the
+/// playbooks' guided-fix steps and the message catalog, as JSON safe inside a `<script>` element
 /// (an inert `application/json` block: the page's CSP allows it).
 fn widget_data(index: &str, config: &Config) -> Result<String> {
     let guides: std::collections::BTreeMap<&str, &Vec<String>> = config
@@ -197,7 +197,8 @@ fn widget_data(index: &str, config: &Config) -> Result<String> {
         .filter(|(kind, book)| kind.as_str() != buoy_shared::playbook::ANY && !book.steps.is_empty())
         .map(|(kind, book)| (kind.as_str(), &book.steps))
         .collect();
-    let json = serde_json::json!({ "kb": index, "guides": guides }).to_string();
+    let catalog = buoy_shared::messages::catalog(buoy_shared::messages::Locale::En);
+    let json = serde_json::json!({ "kb": index, "guides": guides, "t": catalog }).to_string();
     Ok(json.replace('<', "\\u003c"))
 }
 
@@ -242,6 +243,9 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     let mut opt = node_bin(
         "wasm-opt",
         &[
+            // Two rounds around a whole-program flow analysis: ~1% smaller.
+            "-Oz",
+            "--gufa",
             "-Oz",
             "--minify-imports-and-exports-and-modules",
             "--strip-debug",

@@ -8,7 +8,8 @@
 //!   the named files of `tests/e2e/`), for quick turns while developing.
 //! - `bench`: figures for the widget (beside real peers) and the worker
 //!   (beside a JavaScript reference), in `target/bench/results.json`.
-//! - `build`: the release artifacts into `dist/` (wrangler's `[build]`).
+//! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
+//!   `build --site` only the test site, and its weight against the budgets.
 //! - `setup`: only install what is missing.
 //! - `demo-server --port P --worker URL`: only the demo host page.
 
@@ -36,7 +37,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report] | build | setup | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report] | build [--site] | setup | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
@@ -47,6 +48,10 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") => bench::run(),
+        Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
+            .and_then(|()| build::site(&build::Options::test()))
+            .and_then(|site| test::size_budget(&site))
+            .map(|_| ()),
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::all(&build::Options::dev()).map(|_| ())),
         Some("setup") => setup::ensure(setup::Need::Everything),
         Some("demo-server") => demo_server(&args[1..]),

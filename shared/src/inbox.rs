@@ -1,0 +1,77 @@
+//! The requester's side of the conversation, as the widget keeps it: which
+//! tickets are still worth asking about, what counts as unread, when to
+//! ask again, and what the requester may do with a ticket in each status.
+
+use crate::ticket::Status;
+
+/// How often the widget asks about open tickets while its panel is open
+/// and the tab is visible, in milliseconds.
+pub const POLL_OPEN_MS: u32 = 10_000;
+/// The first interval while the panel is closed (the launcher's unread
+/// badge still updates); it doubles while nothing changes.
+pub const POLL_CLOSED_MS: u32 = 30_000;
+/// The longest interval the back-off reaches.
+pub const POLL_MAX_MS: u32 = 300_000;
+
+/// How long to wait before the next poll: short while the requester is
+/// looking, doubling after each poll that found nothing new while the
+/// panel is closed, and none at all while the tab is hidden (the widget
+/// polls again when it shows).
+pub fn poll_delay(panel_open: bool, tab_hidden: bool, quiet_polls: u32) -> Option<u32> {
+    if tab_hidden {
+        None
+    } else if panel_open {
+        Some(POLL_OPEN_MS)
+    } else {
+        Some(POLL_CLOSED_MS.saturating_mul(1 << quiet_polls.min(4)).min(POLL_MAX_MS))
+    }
+}
+
+/// Whether a ticket in `status` can still change by itself (an agent may
+/// still reply), so it is polled. A closed ticket never changes.
+pub fn is_live(status: Option<Status>) -> bool {
+    status != Some(Status::Closed)
+}
+
+/// Agent replies the requester has not seen: those beyond the `seen`
+/// count recorded when they last looked at the thread.
+pub const fn unread(agent_replies: u32, seen: u32) -> u32 {
+    agent_replies.saturating_sub(seen)
+}
+
+/// Whether the requester can write in the thread: anything but closed (a
+/// reply to a pending or solved ticket reopens it).
+pub fn can_reply(status: Status) -> bool {
+    status != Status::Closed
+}
+
+/// Whether to ask for a satisfaction rating: once solved (or closed), and
+/// only until one is given.
+pub fn asks_for_rating(status: Status, rated: bool) -> bool {
+    !status.is_open() && !rated
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn polling_is_quick_while_looking_backs_off_while_closed_and_stops_while_hidden() {
+        assert_eq!(poll_delay(true, false, 7), Some(POLL_OPEN_MS));
+        let closed: Vec<Option<u32>> = (0..7).map(|quiet| poll_delay(false, false, quiet)).collect();
+        assert_eq!(closed, [Some(30_000), Some(60_000), Some(120_000), Some(240_000), Some(300_000), Some(300_000), Some(300_000)]);
+        assert_eq!(poll_delay(true, true, 0), None);
+        assert_eq!(poll_delay(false, true, 0), None);
+    }
+
+    #[test]
+    fn what_a_requester_sees_and_may_do() {
+        assert_eq!(unread(3, 1), 2);
+        assert_eq!(unread(1, 3), 0, "a stale count never goes negative");
+        assert!(is_live(None) && is_live(Some(Status::Solved)) && !is_live(Some(Status::Closed)));
+        assert!(can_reply(Status::Pending) && can_reply(Status::Solved) && !can_reply(Status::Closed));
+        assert!(!asks_for_rating(Status::Open, false) && !asks_for_rating(Status::Pending, false));
+        assert!(asks_for_rating(Status::Solved, false) && asks_for_rating(Status::Closed, false));
+        assert!(!asks_for_rating(Status::Solved, true));
+    }
+}

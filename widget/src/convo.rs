@@ -1,0 +1,172 @@
+//! The requester's tickets on this device: what the panel keeps in its own
+//! storage (the iframe's, on the worker's origin, never the host page's),
+//! and how a ticket's thread is drawn. Tokens live only in that storage and
+//! in request headers, never in a URL.
+
+use crate::dom::{element, text_element};
+use crate::t;
+use buoy_shared::inbox;
+use buoy_shared::messages::{self, MessageId};
+use buoy_shared::ticket::Status;
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element};
+
+/// One of the requester's tickets.
+#[derive(Debug, Clone)]
+pub struct Mine {
+    /// Its id.
+    pub id: String,
+    /// The requester's token for it.
+    pub token: String,
+    /// Its reference.
+    pub reference: String,
+    /// Its subject, as sent.
+    pub subject: String,
+    /// Agent replies the requester has seen.
+    pub seen: u32,
+    /// Agent replies the last poll found.
+    pub replies: u32,
+    /// Its status, once known.
+    pub status: Option<Status>,
+    /// Whether it has been rated.
+    pub rated: bool,
+    /// The last thread the API gave.
+    pub view: Option<JsValue>,
+}
+
+impl Mine {
+    /// A ticket just created.
+    pub fn new(id: String, token: String, reference: String, subject: String) -> Self {
+        Self { id, token, reference, subject, seen: 0, replies: 0, status: None, rated: false, view: None }
+    }
+
+    /// Agent replies not yet seen.
+    pub fn unread(&self) -> u32 {
+        inbox::unread(self.replies, self.seen)
+    }
+
+    /// Takes in a thread from the API; true if it brought agent replies
+    /// not seen by an earlier poll.
+    pub fn update(&mut self, view: JsValue) -> bool {
+        let replies = messages_of(&view).iter().filter(|m| field(m, "from").as_deref() != Some("you")).count() as u32;
+        self.status = field(&view, "status").and_then(|s| Status::parse(&s));
+        self.rated = Reflect::get(&view, &"csat".into()).is_ok_and(|c| c.is_object());
+        let more = replies > self.replies;
+        self.replies = replies;
+        self.view = Some(view);
+        more
+    }
+}
+
+fn field(value: &JsValue, key: &str) -> Option<String> {
+    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
+}
+
+fn messages_of(view: &JsValue) -> Vec<JsValue> {
+    Reflect::get(view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).map(|a| a.to_vec()).unwrap_or_default()
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+fn key(site: &str) -> String {
+    let mut key = String::from("buoy:");
+    key.push_str(site);
+    key
+}
+
+/// The tickets stored for `site` (reading writes nothing).
+pub fn load(site: &str) -> Vec<Mine> {
+    let Some(text) = storage().and_then(|s| s.get_item(&key(site)).ok().flatten()) else { return Vec::new() };
+    let Some(list) = JSON::parse(&text).ok().and_then(|v| v.dyn_into::<Array>().ok()) else { return Vec::new() };
+    list.iter()
+        .filter_map(|item| {
+            let item: Array = item.dyn_into().ok()?;
+            let s = |i| item.get(i).as_string();
+            let mut mine = Mine::new(s(0)?, s(1)?, s(2)?, s(3)?);
+            mine.seen = item.get(4).as_f64().unwrap_or(0.0) as u32;
+            mine.replies = mine.seen;
+            Some(mine)
+        })
+        .collect()
+}
+
+/// Stores the tickets for `site`; only ever called after the requester
+/// sent something (no storage before the first interaction).
+pub fn save(site: &str, tickets: &[Mine]) {
+    let list = Array::new();
+    for m in tickets {
+        let item = Array::new();
+        for s in [&m.id, &m.token, &m.reference, &m.subject] {
+            item.push(&JsValue::from_str(s));
+        }
+        item.push(&JsValue::from(m.seen));
+        list.push(&item);
+    }
+    if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&list).ok().and_then(|t| t.as_string())) {
+        let _ = storage.set_item(&key(site), &text);
+    }
+}
+
+/// A time from the API in the reader's own words (`30/11/2026, 10:04`).
+fn local_time(at: &str) -> String {
+    let date = js_sys::Date::new(&JsValue::from_str(at));
+    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
+    date.to_locale_string(&lang, &JsValue::UNDEFINED).into()
+}
+
+fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, body: &str) -> Result<(), JsValue> {
+    let li = element(doc, "li", &[("class", if mine { "msg you" } else { "msg agent" })], Some(list))?;
+    let mut who = String::from(from);
+    who.push_str(" · ");
+    who.push_str(&local_time(at));
+    text_element(doc, "p", &[("class", "who")], &who, Some(&li))?;
+    text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
+    Ok(())
+}
+
+/// Draws a thread: the requester's first message, then every public
+/// message, each as text.
+pub fn draw_thread(doc: &Document, list: &Element, view: &JsValue) -> Result<(), JsValue> {
+    list.set_text_content(None);
+    let at = field(view, "created_at").unwrap_or_default();
+    message(doc, list, t(MessageId::You), true, &at, &field(view, "message").unwrap_or_default())?;
+    for m in messages_of(view) {
+        let from = field(&m, "from").unwrap_or_default();
+        let you = from == "you";
+        let name = if you { t(MessageId::You) } else { &from };
+        message(doc, list, name, you, &field(&m, "at").unwrap_or_default(), &field(&m, "body").unwrap_or_default())?;
+    }
+    Ok(())
+}
+
+/// The status line of a ticket, as its requester reads it.
+pub fn status_text(status: Option<Status>) -> &'static str {
+    status.map_or("", |s| t(messages::status(s)))
+}
+
+/// Fills the list of tickets, newest first: subject, status, unread count.
+pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(), JsValue> {
+    list.set_text_content(None);
+    for m in tickets.iter().rev() {
+        let li = element(doc, "li", &[], Some(list))?;
+        let button = text_element(doc, "button", &[("type", "button"), ("data-ticket", &m.id)], &m.subject, Some(&li))?;
+        let mut line = String::from(&m.reference);
+        let status = status_text(m.status);
+        if !status.is_empty() {
+            line.push_str(" · ");
+            line.push_str(status);
+        }
+        text_element(doc, "span", &[("class", "hint")], &line, Some(&button))?;
+        let unread = m.unread();
+        if unread > 0 {
+            let mut count = crate::dom::number(unread);
+            count.push(' ');
+            count.push_str(t(MessageId::Unread));
+            text_element(doc, "span", &[("class", "count")], &count, Some(&button))?;
+        }
+    }
+    Ok(())
+}
