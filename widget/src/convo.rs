@@ -33,12 +33,14 @@ pub struct Mine {
     pub rated: bool,
     /// The last thread the API gave.
     pub view: Option<JsValue>,
+    /// When it was stored (ms since the epoch), which orders the list.
+    pub stored: f64,
 }
 
 impl Mine {
     /// A ticket just created.
     pub fn new(id: String, token: String, reference: String, subject: String) -> Self {
-        Self { id, token, reference, subject, seen: 0, replies: 0, status: None, rated: false, view: None }
+        Self { id, token, reference, subject, seen: 0, replies: 0, status: None, rated: false, view: None, stored: 0.0 }
     }
 
     /// Agent replies not yet seen.
@@ -71,43 +73,67 @@ fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
-fn key(site: &str) -> String {
+/// The storage key prefix of a site's tickets: one key per ticket,
+/// `buoy:{site}:{id}`, so adding one never rewrites another.
+fn prefix(site: &str) -> String {
     let mut key = String::from("buoy:");
     key.push_str(site);
+    key.push(':');
     key
 }
 
-/// The tickets stored for `site` (reading writes nothing).
-pub fn load(site: &str) -> Vec<Mine> {
-    let Some(text) = storage().and_then(|s| s.get_item(&key(site)).ok().flatten()) else { return Vec::new() };
-    let Some(list) = JSON::parse(&text).ok().and_then(|v| v.dyn_into::<Array>().ok()) else { return Vec::new() };
-    list.iter()
-        .filter_map(|item| {
-            let item: Array = item.dyn_into().ok()?;
-            let s = |i| item.get(i).as_string();
-            let mut mine = Mine::new(s(0)?, s(1)?, s(2)?, s(3)?);
-            mine.seen = item.get(4).as_f64().unwrap_or(0.0) as u32;
-            mine.replies = mine.seen;
-            Some(mine)
-        })
-        .collect()
+/// The stored keys of a site's tickets.
+fn keys(storage: &web_sys::Storage, site: &str) -> Vec<String> {
+    let prefix = prefix(site);
+    (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(&prefix)).collect()
 }
 
-/// Stores the tickets for `site`; only ever called after the requester
-/// sent something (no storage before the first interaction).
-pub fn save(site: &str, tickets: &[Mine]) {
-    let list = Array::new();
-    for m in tickets {
-        let item = Array::new();
-        for s in [&m.id, &m.token, &m.reference, &m.subject] {
-            item.push(&JsValue::from_str(s));
-        }
-        item.push(&JsValue::from(m.seen));
-        list.push(&item);
+/// Whether tickets are stored for `site`.
+pub fn has_tickets(site: &str) -> bool {
+    storage().is_some_and(|s| !keys(&s, site).is_empty())
+}
+
+/// The tickets stored for `site`, oldest first (reading writes nothing).
+pub fn load(site: &str) -> Vec<Mine> {
+    let Some(storage) = storage() else { return Vec::new() };
+    let cut = prefix(site).len();
+    let mut found: Vec<(f64, Mine)> = keys(&storage, site)
+        .into_iter()
+        .filter_map(|key| {
+            let item: Array = JSON::parse(&storage.get_item(&key).ok()??).ok()?.dyn_into().ok()?;
+            let s = |i| item.get(i).as_string();
+            let mut mine = Mine::new(key.get(cut..)?.to_owned(), s(0)?, s(1)?, s(2)?);
+            mine.seen = item.get(3).as_f64().unwrap_or(0.0) as u32;
+            mine.replies = mine.seen;
+            mine.stored = item.get(4).as_f64().unwrap_or(0.0);
+            Some((mine.stored, mine))
+        })
+        .collect();
+    found.sort_by(|a, b| a.0.total_cmp(&b.0));
+    found.into_iter().map(|(_, mine)| mine).collect()
+}
+
+/// Stores one ticket for `site`: `[token, reference, subject, seen,
+/// created ms]`. Only ever called once the requester has sent something
+/// (no storage before the first interaction).
+pub fn save(site: &str, mine: &Mine, created: f64) {
+    let item = Array::new();
+    for s in [&mine.token, &mine.reference, &mine.subject] {
+        item.push(&JsValue::from_str(s));
     }
-    if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&list).ok().and_then(|t| t.as_string())) {
-        let _ = storage.set_item(&key(site), &text);
+    item.push(&JsValue::from(mine.seen));
+    item.push(&JsValue::from(created));
+    let mut key = prefix(site);
+    key.push_str(&mine.id);
+    if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&item).ok().and_then(|t| t.as_string())) {
+        let _ = storage.set_item(&key, &text);
     }
+}
+
+/// Keeps a new ticket for `site` (the panel does this as soon as the API
+/// has created it; the inbox picks it up).
+pub fn remember(site: &str, mine: &Mine) {
+    save(site, mine, js_sys::Date::now());
 }
 
 /// A time from the API in the reader's own words (`30/11/2026, 10:04`).
@@ -162,7 +188,7 @@ pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(),
         text_element(doc, "span", &[("class", "hint")], &line, Some(&button))?;
         let unread = m.unread();
         if unread > 0 {
-            let mut count = crate::dom::number(unread);
+            let mut count = unread.to_string();
             count.push(' ');
             count.push_str(t(MessageId::Unread));
             text_element(doc, "span", &[("class", "count")], &count, Some(&button))?;

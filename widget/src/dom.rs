@@ -67,20 +67,6 @@ fn spawn_boxed(task: core::pin::Pin<Box<dyn core::future::Future<Output = ()>>>)
     wasm_bindgen_futures::spawn_local(task);
 }
 
-/// A number in decimal digits, without the formatting machinery.
-pub fn number(mut n: u32) -> String {
-    let mut digits = Vec::new();
-    loop {
-        digits.push(b'0' + (n % 10) as u8);
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    digits.reverse();
-    String::from_utf8(digits).unwrap_or_default()
-}
-
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(el: &Element, hidden: bool) {
     let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };

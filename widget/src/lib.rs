@@ -10,16 +10,15 @@
 pub mod article;
 pub mod convo;
 pub mod dom;
+pub mod inbox;
 pub mod net;
 pub mod state;
 
 use buoy_shared::deflection::Outcome;
-use buoy_shared::inbox;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::search::Index;
 use buoy_shared::suggest;
-use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType, REQUESTER_TOKEN_HEADER};
-use convo::Mine;
+use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
 use dom::{element, focus, set_hidden, text_element, Listener};
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, Phase, Receipt, State, View};
@@ -82,41 +81,19 @@ struct Help {
     fixed_title: Element,
 }
 
-/// The requester's tickets: the home link, the list, one thread.
+/// The inbox's screens, which the panel shows and hides (the inbox
+/// module fills them).
 struct Convo {
-    link: Element,
-    unread: Element,
     list_title: Element,
-    list: Element,
-    empty: Element,
     section: Element,
     list_section: Element,
     title: Element,
-    status: Element,
-    msgs: Element,
-    reply_form: Element,
-    reply: HtmlTextAreaElement,
-    reply_error: Element,
-    reply_send: HtmlButtonElement,
-    rate: Element,
-    comment: HtmlTextAreaElement,
-    rate_error: Element,
-    rated: Element,
 }
 
 struct Inner {
     site: String,
-    /// The requester's tickets on this device.
-    mine: Vec<Mine>,
+    root: Element,
     convo: Convo,
-    /// Whether the host shows the panel.
-    open: bool,
-    /// Polls in a row that found nothing new (the back-off).
-    quiet: u32,
-    /// Poll at the next tick, whatever the back-off says.
-    poke: bool,
-    /// Whether the poll loop runs.
-    polling: bool,
     /// The search index, once loaded.
     kb: Option<Rc<Index>>,
     /// Guided-fix steps per ticket type, from the playbooks.
@@ -155,7 +132,7 @@ impl core::fmt::Debug for Inner {
 }
 
 /// The ids of the panel's elements, in the order `build` takes them.
-const IDS: [&str; 49] = [
+const IDS: [&str; 35] = [
     "buoy-name",
     "buoy-name-error",
     "buoy-email",
@@ -166,24 +143,10 @@ const IDS: [&str; 49] = [
     "buoy-subject-error",
     "buoy-message",
     "buoy-message-error",
-    "buoy-mine-link",
-    "buoy-unread",
     "buoy-tickets-title",
-    "buoy-mine",
-    "buoy-mine-empty",
     "buoy-thread",
     "buoy-tickets",
     "buoy-thread-title",
-    "buoy-thread-status",
-    "buoy-msgs",
-    "buoy-reply-form",
-    "buoy-reply",
-    "buoy-reply-error",
-    "buoy-reply-send",
-    "buoy-rate",
-    "buoy-comment",
-    "buoy-rate-error",
-    "buoy-rated",
     "buoy-title",
     "buoy-back",
     "buoy-home",
@@ -223,8 +186,8 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         })
         .collect();
     let Ok(
-        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, link, unread, list_title, list, empty, section, list_section, title, status, msgs, reply_form, reply, reply_error, reply_send, rate, comment, rate_error, rated, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
-    ) = <[Element; 49]>::try_from(found)
+        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
+    ) = <[Element; 35]>::try_from(found)
     else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
@@ -235,34 +198,11 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         subject: subject_el.clone().unchecked_into(),
         message: message_el.clone().unchecked_into(),
     };
-    let convo = Convo {
-        link,
-        unread,
-        list_title,
-        list,
-        empty,
-        section,
-        list_section,
-        title,
-        status,
-        msgs,
-        reply_form,
-        reply: reply.unchecked_into(),
-        reply_error,
-        reply_send: reply_send.unchecked_into(),
-        rate,
-        comment: comment.unchecked_into(),
-        rate_error,
-        rated,
-    };
+    let convo = Convo { list_title, section, list_section, title };
     Ok(Inner {
         site: site.into(),
-        mine: convo::load(site),
+        root: root.clone(),
         convo,
-        open: false,
-        quiet: 0,
-        poke: false,
-        polling: false,
         kb: None,
         guides: Vec::new(),
         suggest: Vec::new(),
@@ -370,70 +310,30 @@ impl Inner {
         })));
     }
 
-    /// The home link to the requester's tickets, with the unread count,
-    /// and the same count on the host's launcher.
-    fn show_unread(&self) {
-        let unread: u32 = self.mine.iter().map(Mine::unread).sum();
-        set_hidden(&self.convo.link, self.mine.is_empty());
-        let count = dom::number(unread);
-        self.convo.unread.set_text_content(Some(&count));
-        set_hidden(&self.convo.unread, unread == 0);
-        self.post_to_host("unread", Some(("count", &count)));
-    }
-
-    /// The ticket whose thread shows, if any.
-    fn open_thread(&self) -> Option<usize> {
-        let View::Thread(id) = &self.state.view else { return None };
-        self.mine.iter().position(|m| &m.id == id)
-    }
-
-    /// Draws the thread showing (from the last poll) and marks it seen.
-    fn draw_thread(&mut self) {
-        let Some(i) = self.open_thread() else { return };
-        let Some(doc) = self.convo.msgs.owner_document() else { return };
-        let mine = &mut self.mine[i];
-        let changed = mine.seen != mine.replies;
-        mine.seen = mine.replies;
-        let c = &self.convo;
-        c.title.set_text_content(Some(&mine.subject));
-        let mut line = String::from(&mine.reference);
-        let status = convo::status_text(mine.status);
-        if !status.is_empty() {
-            line.push_str(" · ");
-            line.push_str(status);
-        }
-        c.status.set_text_content(Some(&line));
-        match &mine.view {
-            Some(view) => {
-                let _ = convo::draw_thread(&doc, &c.msgs, view);
-            }
-            None => c.msgs.set_text_content(Some(t(MessageId::Loading))),
-        }
-        let status = mine.status.unwrap_or(buoy_shared::ticket::Status::New);
-        set_hidden(&c.reply_form, !inbox::can_reply(status));
-        set_hidden(&c.rate, !inbox::asks_for_rating(status, mine.rated));
-        set_hidden(&c.rated, !mine.rated);
-        if changed {
-            convo::save(&self.site, &self.mine);
-        }
-        self.show_unread();
-    }
-
     fn post_to_host(&self, kind: &str, detail: Option<(&str, &str)>) {
-        let (Some(origin), Some(window)) = (&self.host_origin, web_sys::window()) else {
-            return;
+        post_to_host(self.host_origin.as_deref(), kind, detail);
+    }
+
+    /// Tells the inbox module which screen shows and whether the panel is
+    /// open (see [`inbox`]), loading it when its screens show.
+    fn signal(&self, open: Option<bool>) {
+        let (view, ticket) = match &self.state.view {
+            View::Tickets => ("tickets", ""),
+            View::Thread(id) => ("thread", id.as_str()),
+            _ => ("", ""),
         };
-        let Ok(Some(parent)) = window.parent() else {
-            return;
-        };
-        let message = Object::new();
-        let _ = Reflect::set(&message, &"buoy".into(), &JsValue::from(1));
-        let _ = Reflect::set(&message, &"type".into(), &kind.into());
-        if let Some((key, value)) = detail {
-            let _ = Reflect::set(&message, &key.into(), &value.into());
+        let r = &self.root;
+        let _ = r.set_attribute("data-inbox-view", view);
+        let _ = r.set_attribute("data-inbox-ticket", ticket);
+        if let Some(open) = open {
+            let _ = r.set_attribute("data-inbox-open", if open { "1" } else { "" });
         }
-        // Always a named target origin, never "*".
-        let _ = parent.post_message(&message, origin);
+        if !view.is_empty() {
+            load_inbox(r);
+        }
+        if let Ok(event) = web_sys::Event::new(inbox::CHANGE_EVENT) {
+            let _ = r.dispatch_event(&event);
+        }
     }
 
     /// The controls that take focus now, in order: the focus trap's ends.
@@ -485,7 +385,7 @@ impl Inner {
         let Some(doc) = self.help.list.owner_document() else { return };
         for i in &found {
             let Some(meta) = kb.docs().get(*i) else { continue };
-            let index = dom::number(*i as u32);
+            let index = i.to_string();
             let _ = element(&doc, "li", &[], Some(&self.help.list))
                 .and_then(|li| text_element(&doc, "button", &[("type", "button"), ("data-i", &index)], &meta.title, Some(&li)));
         }
@@ -533,30 +433,8 @@ impl Inner {
                 }
             }
             View::Home => panel.refresh_list(),
-            View::Tickets => {
-                drop(panel);
-                let mut panel = inner.borrow_mut();
-                panel.poke = true;
-                panel.draw_list();
-            }
-            View::Thread(_) => {
-                drop(panel);
-                let mut panel = inner.borrow_mut();
-                panel.poke = true;
-                panel.convo.reply_error.set_text_content(None);
-                set_hidden(&panel.convo.reply_error, true);
-                panel.draw_thread();
-            }
-            View::Fixed | View::Contact => {}
+            View::Fixed | View::Contact | View::Tickets | View::Thread(_) => {}
         }
-    }
-
-    fn draw_list(&self) {
-        if let Some(doc) = self.convo.list.owner_document() {
-            let _ = convo::draw_list(&doc, &self.convo.list, &self.mine);
-        }
-        set_hidden(&self.convo.empty, !self.mine.is_empty());
-        self.show_unread();
     }
 
     /// Writes what the guide showed into the form.
@@ -580,6 +458,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         let mut guard = inner.borrow_mut();
         let effect = guard.state.update(msg);
         guard.render();
+        guard.signal(None);
         effect
     };
     match effect {
@@ -591,7 +470,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
                 let msg = net::create_ticket(*ticket, key).await;
                 if let Some(inner) = weak.upgrade() {
                     if let Msg::Created(Receipt { reference, id, token }) = &msg {
-                        remember(&inner, Mine::new(id.clone(), token.clone(), reference.clone(), subject));
+                        convo::remember(&inner.borrow().site, &convo::Mine::new(id.clone(), token.clone(), reference.clone(), subject));
                     }
                     dispatch(&inner, msg);
                 }
@@ -637,177 +516,6 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             focus(&panel.entry());
         }
     }
-}
-
-/// Keeps a new ticket in the panel's storage and starts asking about it.
-fn remember(inner: &Rc<RefCell<Inner>>, mine: Mine) {
-    {
-        let mut panel = inner.borrow_mut();
-        panel.mine.push(mine);
-        convo::save(&panel.site, &panel.mine);
-        panel.show_unread();
-    }
-    start_polling(inner);
-}
-
-/// Waits `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
-fn tab_hidden() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
-}
-
-/// Asks about the requester's tickets now and then (see
-/// `buoy_shared::inbox::poll_delay`): every tick checks whether a poll is
-/// due, so a change of mind (the panel opens, the tab shows) is acted on
-/// within a second.
-fn start_polling(inner: &Rc<RefCell<Inner>>) {
-    {
-        let mut panel = inner.borrow_mut();
-        if panel.polling || panel.mine.is_empty() {
-            return;
-        }
-        panel.polling = true;
-        panel.poke = true;
-    }
-    let weak = Rc::downgrade(inner);
-    dom::spawn(async move {
-        let mut waited = 0;
-        loop {
-            sleep(1000).await;
-            waited += 1000;
-            let Some(inner) = weak.upgrade() else { return };
-            let due = {
-                let mut panel = inner.borrow_mut();
-                let delay = inbox::poll_delay(panel.open, tab_hidden(), panel.quiet);
-                let due = (panel.poke && !tab_hidden()) || delay.is_some_and(|d| waited >= d);
-                panel.poke &= !due;
-                due
-            };
-            if due {
-                waited = 0;
-                poll(&inner).await;
-            }
-        }
-    });
-}
-
-/// Reads every live ticket's thread; new agent replies are drawn, counted
-/// as unread and announced to the host page (`message:received`).
-async fn poll(inner: &Rc<RefCell<Inner>>) {
-    let asks: Vec<(String, String)> =
-        inner.borrow().mine.iter().filter(|m| inbox::is_live(m.status)).map(|m| (ticket_url(&m.id, ""), m.token.clone())).collect();
-    let mut news = false;
-    for (url, token) in asks {
-        let Ok((200, view)) = net::call("GET", &url, &[(REQUESTER_TOKEN_HEADER, &token)], None).await else { continue };
-        let mut panel = inner.borrow_mut();
-        let Some(mine) = panel.mine.iter_mut().find(|m| m.token == token) else { continue };
-        if mine.update(view) {
-            news = true;
-            let reference = mine.reference.clone();
-            panel.post_to_host("message:received", Some(("reference", &reference)));
-        }
-    }
-    let mut panel = inner.borrow_mut();
-    panel.quiet = if news { 0 } else { panel.quiet.saturating_add(1) };
-    match panel.state.view {
-        View::Tickets => panel.draw_list(),
-        View::Thread(_) => panel.draw_thread(),
-        _ => panel.show_unread(),
-    }
-}
-
-/// What the requester sends in the thread showing.
-enum Post {
-    /// A reply.
-    Reply,
-    /// A rating.
-    Rating,
-}
-
-/// Sends the requester's reply or rating for the thread showing; the
-/// typed text stays in its box until the API has taken it.
-fn send(inner: &Rc<RefCell<Inner>>, what: Post) {
-    let (url, token, body) = {
-        let panel = inner.borrow();
-        let Some(i) = panel.open_thread() else { return };
-        let (c, mine) = (&panel.convo, &panel.mine[i]);
-        let (tail, body) = match what {
-            Post::Reply => match buoy_shared::ticket::validate_body(&c.reply.value()) {
-                Err(e) => return show_error(&c.reply_error, Some(messages::field_error(e.field, e.code))),
-                Ok(body) => ("/messages", net::json_body(&[("body", &body)], None)),
-            },
-            Post::Rating => {
-                let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
-                let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
-                ("/csat", net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1"))))
-            }
-        };
-        c.reply_send.set_disabled(true);
-        (ticket_url(&mine.id, tail), mine.token.clone(), body)
-    };
-    let weak = Rc::downgrade(inner);
-    dom::spawn(async move {
-        let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
-        let Some(inner) = weak.upgrade() else { return };
-        let mut panel = inner.borrow_mut();
-        panel.convo.reply_send.set_disabled(false);
-        let line = match what {
-            Post::Reply => panel.convo.reply_error.clone(),
-            Post::Rating => panel.convo.rate_error.clone(),
-        };
-        let already = matches!(&outcome, Ok((409, p)) if net::get_string(p, "code").as_deref() == Some("already_rated"));
-        let Some(i) = panel.mine.iter().position(|m| m.token == token) else { return };
-        match outcome {
-            Ok((201, view)) => {
-                panel.mine[i].update(view);
-            }
-            _ if already => panel.mine[i].rated = true,
-            outcome => return show_error(&line, Some(failure_message(outcome))),
-        }
-        show_error(&line, None);
-        match what {
-            Post::Reply => panel.convo.reply.set_value(""),
-            Post::Rating => {
-                let reference = panel.mine[i].reference.clone();
-                panel.post_to_host("csat:submitted", Some(("reference", &reference)));
-            }
-        }
-        panel.draw_thread();
-        if let Post::Rating = what {
-            focus(&panel.convo.rated);
-        }
-    });
-}
-
-/// The message for a failed call.
-fn failure_message(outcome: Result<(u16, JsValue), JsValue>) -> MessageId {
-    match net::failure(outcome) {
-        state::Failure::Network => MessageId::ErrNetwork,
-        state::Failure::Problem { code, errors } => match errors.first() {
-            Some(e) => messages::field_error(e.field, e.code),
-            None => messages::problem(&code),
-        },
-    }
-}
-
-fn ticket_url(id: &str, tail: &str) -> String {
-    let mut url = String::from("/v1/tickets/");
-    url.push_str(id);
-    url.push_str(tail);
-    url
-}
-
-fn show_error(line: &Element, message: Option<MessageId>) {
-    line.set_text_content(message.map(t));
-    set_hidden(line, message.is_none());
 }
 
 /// A click anywhere in the panel: buttons carry `data-act`, article list
@@ -880,17 +588,16 @@ fn field_of(data: &JsValue, key: &str) -> Option<String> {
 fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let kind = field_of(data, "type").unwrap_or_default();
     match kind.as_str() {
-        "close" => inner.borrow_mut().open = false,
+        "close" => inner.borrow().signal(Some(false)),
         "open" => {
             {
                 let mut panel = inner.borrow_mut();
-                panel.open = true;
-                panel.poke = true;
                 panel.host_url = field_of(data, "url");
                 panel.host_title = field_of(data, "title");
                 panel.refresh_list();
             }
             let panel = inner.borrow();
+            panel.signal(Some(true));
             focus(&panel.entry());
             // A User Timing mark: the panel is interactive (the benchmarks read it).
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
@@ -943,14 +650,6 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let inner = Rc::new(RefCell::new(build(root, site, host_origin)?));
     let i = inner.borrow();
     let mut listeners = vec![
-        on(&inner, &i.convo.reply_form, "submit", |inner, event| {
-            event.prevent_default();
-            send(inner, Post::Reply);
-        })?,
-        on(&inner, &i.convo.rate, "submit", |inner, event| {
-            event.prevent_default();
-            send(inner, Post::Rating);
-        })?,
         on(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
             let ticket = inner.borrow().read_form();
@@ -994,10 +693,6 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
-    if let Some(doc) = root.owner_document() {
-        // Back to a hidden tab's panel: ask at once.
-        listeners.push(on(&inner, &doc, "visibilitychange", |inner, _| inner.borrow_mut().poke = true)?);
-    }
     if let Some(window) = web_sys::window() {
         listeners.push(on(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
@@ -1014,9 +709,9 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?);
     }
     inner.borrow().render();
-    if !inner.borrow().mine.is_empty() {
-        inner.borrow().show_unread();
-        start_polling(&inner);
+    // A requester with tickets gets the inbox (its unread count) at once.
+    if convo::has_tickets(site) {
+        load_inbox(root);
     }
     Ok(Panel { inner, _listeners: listeners })
 }
@@ -1054,15 +749,22 @@ fn strings(value: JsValue) -> Vec<String> {
     value.dyn_into::<js_sys::Array>().map(|a| a.iter().filter_map(|s| s.as_string()).collect()).unwrap_or_default()
 }
 
-/// The page's data block: the index path, the guides and the catalog.
-fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
-    let Some(text) = doc.get_element_by_id("buoy-data").and_then(|e| e.text_content()) else {
-        return (None, Vec::new());
-    };
-    let Ok(data) = js_sys::JSON::parse(&text) else {
-        return (None, Vec::new());
-    };
+/// The page's data block (`#buoy-data`), parsed.
+fn page_json(doc: &Document) -> Option<JsValue> {
+    js_sys::JSON::parse(&doc.get_element_by_id("buoy-data")?.text_content()?).ok()
+}
+
+/// Reads the message catalog from the page's data block.
+pub fn read_catalog(doc: &Document) {
+    let data = page_json(doc).unwrap_or(JsValue::NULL);
     use_catalog(strings(Reflect::get(&data, &"t".into()).unwrap_or(JsValue::NULL)));
+}
+
+/// The page's data block: the index path and the guides.
+fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
+    let Some(data) = page_json(doc) else {
+        return (None, Vec::new());
+    };
     let index = field_of(&data, "kb");
     let mut guides = Vec::new();
     if let Ok(map) = Reflect::get(&data, &"guides".into()) {
@@ -1076,33 +778,73 @@ fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>)
     (index, guides)
 }
 
+/// The widget page: its document, the panel's root, the site, the host's origin.
+pub type WidgetPage = (Document, Element, String, Option<String>);
+
+/// The widget page (`/widget/{site}/#{host origin}`): its document, the
+/// panel's root, the site, and the host page's origin, which the loader
+/// names in the fragment (messages are only taken from, and only sent to,
+/// that origin). `None` on any other page.
+///
+/// # Errors
+/// When the location cannot be read.
+pub fn page() -> Result<Option<WidgetPage>, JsValue> {
+    let Some(window) = web_sys::window() else { return Ok(None) };
+    let Some(doc) = window.document() else { return Ok(None) };
+    let Some(root) = doc.get_element_by_id("buoy") else { return Ok(None) };
+    let location = window.location();
+    let path = location.pathname()?;
+    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/').to_owned();
+    let hash = location.hash()?;
+    let host_origin = js_sys::decode_uri_component(hash.trim_start_matches('#')).ok().map(String::from).filter(|o| !o.is_empty());
+    Ok(Some((doc, root, site, host_origin)))
+}
+
+/// Posts a message to the host page, on its origin only (never `*`).
+pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str)>) {
+    let (Some(origin), Some(window)) = (origin, web_sys::window()) else {
+        return;
+    };
+    let Ok(Some(parent)) = window.parent() else {
+        return;
+    };
+    let message = Object::new();
+    let _ = Reflect::set(&message, &"buoy".into(), &JsValue::from(1));
+    let _ = Reflect::set(&message, &"type".into(), &kind.into());
+    if let Some((key, value)) = detail {
+        let _ = Reflect::set(&message, &key.into(), &value.into());
+    }
+    let _ = parent.post_message(&message, origin);
+}
+
+/// Loads the inbox module (once) into the panel's page.
+fn load_inbox(root: &Element) {
+    let Some(doc) = root.owner_document() else { return };
+    if doc.get_element_by_id("buoy-inbox").is_some() {
+        return;
+    }
+    let Ok(script) = doc.create_element("script") else { return };
+    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", "/widget/inbox.js")] {
+        let _ = script.set_attribute(name, value);
+    }
+    if let Some(body) = doc.body() {
+        let _ = body.append_child(&script);
+    }
+}
+
 thread_local! {
     static PANEL: RefCell<Option<Panel>> = const { RefCell::new(None) };
 }
 
 /// Runs when the wasm loads on the widget page (`/widget/{site}/`,
 /// element `#buoy`); does nothing on any other page.
-#[wasm_bindgen(start)]
+#[cfg_attr(not(feature = "inbox"), wasm_bindgen(start))]
 pub fn start() -> Result<(), JsValue> {
-    let Some(window) = web_sys::window() else {
-        return Ok(());
-    };
-    let Some(doc) = window.document() else {
-        return Ok(());
-    };
-    let Some(root) = doc.get_element_by_id("buoy") else {
-        return Ok(());
-    };
-    let location = window.location();
-    let path = location.pathname()?;
-    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/');
-    // The loader names the host page's origin in the fragment; messages
-    // are only taken from, and only sent to, that origin.
-    let hash = location.hash()?;
-    let host_origin = js_sys::decode_uri_component(hash.trim_start_matches('#')).ok().map(String::from).filter(|o| !o.is_empty());
+    let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
     // The catalog comes with the page data: read it before drawing.
+    read_catalog(&doc);
     let (index, guides) = page_data(&doc);
-    let panel = mount(&root, site, host_origin)?;
+    let panel = mount(&root, &site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
     panel.set_guides(guides);
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));

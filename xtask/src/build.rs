@@ -218,66 +218,16 @@ pub fn site(options: &Options) -> Result<PathBuf> {
 
     let loader = render_loader(&cmd::read(&root.join("www/buoy.js"))?)?;
     cmd::write(&site.join("buoy.js"), esbuild(&loader, &["--minify", "--loader=js", "--target=es2019", "--legal-comments=none"])?)?;
-    let css = cmd::read(&root.join("www/widget/app.css"))?;
-    cmd::write(&site.join("widget/app.css"), esbuild(&css, &["--minify", "--loader=css"])?)?;
+    for sheet in ["app.css", "inbox.css"] {
+        let css = cmd::read(&root.join("www/widget").join(sheet))?;
+        cmd::write(&site.join("widget").join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
+    }
 
-    // Panic locations name source files; short paths keep them small.
-    let registry = std::env::var("CARGO_HOME")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let flags = format!("--remap-path-prefix={}=\x1f--remap-path-prefix={}=", registry.join("registry/src").display(), root.display());
-    cmd::run(
-        command("cargo", &["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"])
-            .env("CARGO_ENCODED_RUSTFLAGS", flags),
-    )?;
-    let raw = root.join("target/wasm32-unknown-unknown/release/buoy_widget.wasm");
-    let out = root.join("target/widget-bindgen");
-    cmd::run(&mut command(
-        "wasm-bindgen",
-        &["--target", "web", "--no-typescript", "--out-name", "app", "--out-dir", &out.to_string_lossy(), &raw.to_string_lossy()],
-    ))?;
-    let wasm_out = site.join("widget/app_bg.wasm");
-    // `--minify-imports-and-exports-and-modules` shortens the wasm's
-    // import and export names (wasm-bindgen's carry a 16-digit hash each)
-    // and prints the mapping, which the glue is rewritten with below.
-    let mut opt = node_bin(
-        "wasm-opt",
-        &[
-            // Two rounds around a whole-program flow analysis: ~1% smaller.
-            "-Oz",
-            "--gufa",
-            "-Oz",
-            "--minify-imports-and-exports-and-modules",
-            "--strip-debug",
-            "--strip-producers",
-            "--enable-bulk-memory",
-            "--enable-nontrapping-float-to-int",
-            "--enable-sign-ext",
-            "--enable-mutable-globals",
-            "--enable-reference-types",
-            "--enable-multivalue",
-            &out.join("app_bg.wasm").to_string_lossy(),
-            "-o",
-            &wasm_out.to_string_lossy(),
-        ],
-    );
-    let optimized = opt.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("wasm-opt: {e}"))?;
-    if !optimized.status.success() {
-        return Err("wasm-opt failed on the widget".into());
-    }
-    // The glue exports an init function; calling it at the end of the
-    // module saves a bootstrap file and a request (no inline script is
-    // allowed on the widget page).
-    let glue = cmd::read(&out.join("app.js"))?;
-    if !glue.contains("export { initSync, __wbg_init as default };") {
-        return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
-    }
-    let glue = rename_wasm_names(&glue, &String::from_utf8_lossy(&optimized.stdout))?;
-    let glue = glue + "\nawait __wbg_init();\n";
-    cmd::write(
-        &site.join("widget/app.js"),
-        esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
-    )?;
+    // The panel, and the requester's inbox (their tickets and threads),
+    // which the panel loads only once the requester has a ticket: a first
+    // visit downloads the panel alone.
+    wasm_module(&site, "app", &[])?;
+    wasm_module(&site, "inbox", &["inbox"])?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
     let index = knowledge_base(&site, &options.kb_dirs)?;
@@ -297,10 +247,77 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     Ok(site)
 }
 
+/// Builds the widget crate with `features` into `widget/{name}.js` and
+/// `widget/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
+/// rewritten for wasm-opt's short names and minified, ending with the
+/// call that starts the module.
+fn wasm_module(site: &Path, name: &str, features: &[&str]) -> Result {
+    let root = crate::root();
+    // Panic locations name source files; short paths keep them small.
+    let registry = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
+    let flags = format!("--remap-path-prefix={}=\x1f--remap-path-prefix={}=", registry.join("registry/src").display(), root.display());
+    let mut args = vec!["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"];
+    let features = features.join(",");
+    if !features.is_empty() {
+        args.extend(["--features", &features]);
+    }
+    cmd::run(command("cargo", &args).env("CARGO_ENCODED_RUSTFLAGS", flags))?;
+    let raw = root.join("target/wasm32-unknown-unknown/release/buoy_widget.wasm");
+    let out = root.join("target/widget-bindgen");
+    cmd::run(&mut command(
+        "wasm-bindgen",
+        &["--target", "web", "--no-typescript", "--out-name", name, "--out-dir", &out.to_string_lossy(), &raw.to_string_lossy()],
+    ))?;
+    let wasm_out = site.join(format!("widget/{name}_bg.wasm"));
+    // `--minify-imports-and-exports-and-modules` shortens the wasm's
+    // import and export names (wasm-bindgen's carry a 16-digit hash each)
+    // and prints the mapping, which the glue is rewritten with below.
+    let mut opt = node_bin(
+        "wasm-opt",
+        &[
+            // Two rounds around a whole-program flow analysis: ~1% smaller.
+            "-Oz",
+            "--gufa",
+            "-Oz",
+            "--minify-imports-and-exports-and-modules",
+            "--strip-debug",
+            "--strip-producers",
+            "--enable-bulk-memory",
+            "--enable-nontrapping-float-to-int",
+            "--enable-sign-ext",
+            "--enable-mutable-globals",
+            "--enable-reference-types",
+            "--enable-multivalue",
+            &out.join(format!("{name}_bg.wasm")).to_string_lossy(),
+            "-o",
+            &wasm_out.to_string_lossy(),
+        ],
+    );
+    let optimized = opt.stderr(std::process::Stdio::inherit()).output().map_err(|e| format!("wasm-opt: {e}"))?;
+    if !optimized.status.success() {
+        return Err(format!("wasm-opt failed on the widget's {name} module"));
+    }
+    // The glue exports an init function; calling it at the end of the
+    // module saves a bootstrap file and a request (no inline script is
+    // allowed on the widget page).
+    let glue = cmd::read(&out.join(format!("{name}.js")))?;
+    if !glue.contains("export { initSync, __wbg_init as default };") {
+        return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
+    }
+    let glue = rename_wasm_names(&glue, name, &String::from_utf8_lossy(&optimized.stdout))?;
+    let glue = glue + "\nawait __wbg_init();\n";
+    cmd::write(
+        &site.join(format!("widget/{name}.js")),
+        esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
+    )
+}
+
 /// Rewrites wasm-bindgen's glue for the names `wasm-opt --minify-imports-
 /// and-exports-and-modules` gave the wasm: the import object's module and
 /// keys, and every `wasm.<export>`.
-fn rename_wasm_names(glue: &str, mapping: &str) -> Result<String> {
+fn rename_wasm_names(glue: &str, name: &str, mapping: &str) -> Result<String> {
     let start = mapping.find('{').ok_or("wasm-opt printed no name mapping")?;
     let map: serde_json::Value = serde_json::from_str(&mapping[start..]).map_err(|e| format!("wasm-opt's name mapping: {e}"))?;
     let pairs = |key: &str, from: usize, to: usize| -> Vec<(String, String)> {
@@ -315,11 +332,11 @@ fn rename_wasm_names(glue: &str, mapping: &str) -> Result<String> {
     // Longest first, so no name is replaced inside a longer one.
     imports.sort_by_key(|(old, _)| std::cmp::Reverse(old.len()));
     let mut out = glue.to_owned();
-    let module = "\"./app_bg.js\": import0";
-    if !out.contains(module) {
-        return Err("wasm-bindgen's glue changed shape: its import object is no longer \"./app_bg.js\"".into());
+    let module = format!("\"./{name}_bg.js\": import0");
+    if !out.contains(&module) {
+        return Err(format!("wasm-bindgen's glue changed shape: its import object is no longer \"./{name}_bg.js\""));
     }
-    out = out.replace(module, "\"a\": import0");
+    out = out.replace(&module, "\"a\": import0");
     for (old, new) in &imports {
         let key = format!("{old}:");
         if !out.contains(&key) {

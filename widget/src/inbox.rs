@@ -1,0 +1,420 @@
+//! The requester's inbox: their tickets on this device, each thread with
+//! its reply box and rating, and the polling that brings agents' replies.
+//!
+//! It is a second wasm module, built from this crate with the `inbox`
+//! feature and loaded by the panel only once the requester has a ticket,
+//! so a first visit downloads the panel alone. The two share the page:
+//! the panel owns the screens (which one shows, the back button, focus)
+//! and tells the inbox through the root's `data-inbox-view`, `data-inbox-ticket` and
+//! `data-inbox-open` attributes and a `buoy:change` event; the inbox fills the
+//! tickets and thread screens and the home screen's "Your tickets" link.
+
+use crate::convo::{self, Mine};
+use crate::dom::{focus, set_hidden, Listener};
+use crate::{net, post_to_host, t};
+use buoy_shared::inbox;
+use buoy_shared::messages::{self, MessageId};
+use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER};
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlButtonElement, HtmlTextAreaElement};
+
+/// The event the panel sends the inbox when a screen, the panel's
+/// visibility or the stored tickets change.
+pub const CHANGE_EVENT: &str = "buoy:change";
+
+/// The inbox's elements in the panel's markup.
+struct Convo {
+    link: Element,
+    unread: Element,
+    list: Element,
+    empty: Element,
+    title: Element,
+    status: Element,
+    msgs: Element,
+    reply_form: Element,
+    reply: HtmlTextAreaElement,
+    reply_error: Element,
+    reply_send: HtmlButtonElement,
+    rate: Element,
+    comment: HtmlTextAreaElement,
+    rate_error: Element,
+    rated: Element,
+}
+
+const IDS: [&str; 15] = [
+    "buoy-mine-link",
+    "buoy-unread",
+    "buoy-mine",
+    "buoy-mine-empty",
+    "buoy-thread-title",
+    "buoy-thread-status",
+    "buoy-msgs",
+    "buoy-reply-form",
+    "buoy-reply",
+    "buoy-reply-error",
+    "buoy-reply-send",
+    "buoy-rate",
+    "buoy-comment",
+    "buoy-rate-error",
+    "buoy-rated",
+];
+
+struct Inbox {
+    site: String,
+    host_origin: Option<String>,
+    root: Element,
+    c: Convo,
+    mine: Vec<Mine>,
+    /// The screen showing: `tickets`, `thread` (of `ticket`) or another.
+    view: String,
+    ticket: String,
+    /// Whether the host shows the panel.
+    open: bool,
+    /// Polls in a row that found nothing new (the back-off).
+    quiet: u32,
+    /// Poll at the next tick, whatever the back-off says.
+    poke: bool,
+    polling: bool,
+}
+
+impl Inbox {
+    fn post(&self, kind: &str, detail: Option<(&str, &str)>) {
+        post_to_host(self.host_origin.as_deref(), kind, detail);
+    }
+
+    /// Takes in what the panel says: the screen, the panel's visibility,
+    /// and tickets stored since (kept with what the inbox knows of them).
+    fn sync(&mut self) {
+        let attr = |name: &str| self.root.get_attribute(name).unwrap_or_default();
+        let (view, ticket, open) = (attr("data-inbox-view"), attr("data-inbox-ticket"), attr("data-inbox-open") == "1");
+        if view != self.view || ticket != self.ticket || (open && !self.open) {
+            self.poke = true;
+        }
+        (self.view, self.ticket, self.open) = (view, ticket, open);
+        for stored in convo::load(&self.site) {
+            if !self.mine.iter().any(|m| m.id == stored.id) {
+                self.mine.push(stored);
+            }
+        }
+        self.draw();
+    }
+
+    /// Draws whichever of the inbox's screens shows, and the unread counts.
+    fn draw(&mut self) {
+        match self.view.as_str() {
+            "tickets" => self.draw_list(),
+            "thread" => self.draw_thread(),
+            _ => self.show_unread(),
+        }
+    }
+
+    /// The home link to the requester's tickets, with the unread count,
+    /// and the same count on the host's launcher.
+    fn show_unread(&self) {
+        let unread: u32 = self.mine.iter().map(Mine::unread).sum();
+        set_hidden(&self.c.link, self.mine.is_empty());
+        let count = unread.to_string();
+        self.c.unread.set_text_content(Some(&count));
+        set_hidden(&self.c.unread, unread == 0);
+        self.post("unread", Some(("count", &count)));
+    }
+
+    fn draw_list(&self) {
+        if let Some(doc) = self.c.list.owner_document() {
+            let _ = convo::draw_list(&doc, &self.c.list, &self.mine);
+        }
+        set_hidden(&self.c.empty, !self.mine.is_empty());
+        self.show_unread();
+    }
+
+    /// The ticket whose thread shows, if any.
+    fn open_thread(&self) -> Option<usize> {
+        (self.view == "thread").then(|| self.mine.iter().position(|m| m.id == self.ticket)).flatten()
+    }
+
+    /// Draws the thread showing (from the last poll) and marks it seen.
+    fn draw_thread(&mut self) {
+        let Some(i) = self.open_thread() else { return };
+        let Some(doc) = self.c.msgs.owner_document() else { return };
+        let mine = &mut self.mine[i];
+        let changed = mine.seen != mine.replies;
+        mine.seen = mine.replies;
+        let c = &self.c;
+        c.title.set_text_content(Some(&mine.subject));
+        let mut line = String::from(&mine.reference);
+        let status = convo::status_text(mine.status);
+        if !status.is_empty() {
+            line.push_str(" · ");
+            line.push_str(status);
+        }
+        c.status.set_text_content(Some(&line));
+        match &mine.view {
+            Some(view) => {
+                let _ = convo::draw_thread(&doc, &c.msgs, view);
+            }
+            None => c.msgs.set_text_content(Some(t(MessageId::Loading))),
+        }
+        let status = mine.status.unwrap_or(Status::New);
+        set_hidden(&c.reply_form, !inbox::can_reply(status));
+        set_hidden(&c.rate, !inbox::asks_for_rating(status, mine.rated));
+        set_hidden(&c.rated, !mine.rated);
+        if changed {
+            convo::save(&self.site, &self.mine[i], self.mine[i].stored);
+        }
+        self.show_unread();
+    }
+}
+
+/// Waits `ms` milliseconds.
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+fn tab_hidden() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
+}
+
+/// Asks about the requester's tickets now and then (see
+/// `buoy_shared::inbox::poll_delay`): every tick checks whether a poll is
+/// due, so a change (the panel opens, the tab shows) is acted on within a
+/// second.
+fn start_polling(inbox: &Rc<RefCell<Inbox>>) {
+    {
+        let mut state = inbox.borrow_mut();
+        if state.polling || state.mine.is_empty() {
+            return;
+        }
+        state.polling = true;
+        state.poke = true;
+    }
+    let weak = Rc::downgrade(inbox);
+    crate::dom::spawn(async move {
+        let mut waited = 0;
+        loop {
+            sleep(1000).await;
+            waited += 1000;
+            let Some(inbox) = weak.upgrade() else { return };
+            let due = {
+                let mut state = inbox.borrow_mut();
+                let delay = inbox::poll_delay(state.open, tab_hidden(), state.quiet);
+                let due = (state.poke && !tab_hidden()) || delay.is_some_and(|d| waited >= d);
+                state.poke &= !due;
+                due
+            };
+            if due {
+                waited = 0;
+                poll(&inbox).await;
+            }
+        }
+    });
+}
+
+/// Reads every live ticket's thread; new agent replies are drawn, counted
+/// as unread and announced to the host page (`message:received`).
+async fn poll(inbox: &Rc<RefCell<Inbox>>) {
+    let asks: Vec<(String, String)> =
+        inbox.borrow().mine.iter().filter(|m| inbox::is_live(m.status)).map(|m| (ticket_url(&m.id, ""), m.token.clone())).collect();
+    let mut news = false;
+    for (url, token) in asks {
+        let Ok((200, view)) = net::call("GET", &url, &[(REQUESTER_TOKEN_HEADER, &token)], None).await else { continue };
+        let state = inbox.borrow();
+        let Some(i) = state.mine.iter().position(|m| m.token == token) else { continue };
+        drop(state);
+        let mut state = inbox.borrow_mut();
+        if state.mine[i].update(view) {
+            news = true;
+            state.post("message:received", Some(("reference", &state.mine[i].reference)));
+        }
+    }
+    let mut state = inbox.borrow_mut();
+    state.quiet = if news { 0 } else { state.quiet.saturating_add(1) };
+    state.draw();
+}
+
+/// What the requester sends in the thread showing.
+#[derive(Clone, Copy)]
+enum Post {
+    /// A reply.
+    Reply,
+    /// A rating.
+    Rating,
+}
+
+/// Sends the requester's reply or rating for the thread showing; the
+/// typed text stays in its box until the API has taken it.
+fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
+    let (url, token, body) = {
+        let state = inbox.borrow();
+        let Some(i) = state.open_thread() else { return };
+        let (c, mine) = (&state.c, &state.mine[i]);
+        let (tail, body) = match what {
+            Post::Reply => match buoy_shared::ticket::validate_body(&c.reply.value()) {
+                Err(e) => return show_error(&c.reply_error, Some(messages::field_error(e.field, e.code))),
+                Ok(body) => ("/messages", net::json_body(&[("body", &body)], None)),
+            },
+            Post::Rating => {
+                let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
+                let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
+                ("/csat", net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1"))))
+            }
+        };
+        c.reply_send.set_disabled(true);
+        (ticket_url(&mine.id, tail), mine.token.clone(), body)
+    };
+    let weak = Rc::downgrade(inbox);
+    crate::dom::spawn(async move {
+        let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
+        let Some(inbox) = weak.upgrade() else { return };
+        let mut state = inbox.borrow_mut();
+        state.c.reply_send.set_disabled(false);
+        let line = match what {
+            Post::Reply => state.c.reply_error.clone(),
+            Post::Rating => state.c.rate_error.clone(),
+        };
+        let already = matches!(&outcome, Ok((409, p)) if net::get_string(p, "code").as_deref() == Some("already_rated"));
+        let Some(i) = state.mine.iter().position(|m| m.token == token) else { return };
+        match outcome {
+            Ok((201, view)) => {
+                state.mine[i].update(view);
+            }
+            _ if already => state.mine[i].rated = true,
+            outcome => return show_error(&line, Some(failure_message(outcome))),
+        }
+        show_error(&line, None);
+        match what {
+            Post::Reply => state.c.reply.set_value(""),
+            Post::Rating => state.post("csat:submitted", Some(("reference", &state.mine[i].reference))),
+        }
+        state.draw_thread();
+        if let Post::Rating = what {
+            focus(&state.c.rated);
+        }
+    });
+}
+
+/// The message for a failed call.
+fn failure_message(outcome: Result<(u16, JsValue), JsValue>) -> MessageId {
+    match net::failure(outcome) {
+        crate::state::Failure::Network => MessageId::ErrNetwork,
+        crate::state::Failure::Problem { code, errors } => match errors.first() {
+            Some(e) => messages::field_error(e.field, e.code),
+            None => messages::problem(&code),
+        },
+    }
+}
+
+fn ticket_url(id: &str, tail: &str) -> String {
+    let mut url = String::from("/v1/tickets/");
+    url.push_str(id);
+    url.push_str(tail);
+    url
+}
+
+fn show_error(line: &Element, message: Option<MessageId>) {
+    line.set_text_content(message.map(t));
+    set_hidden(line, message.is_none());
+}
+
+fn on(
+    inbox: &Rc<RefCell<Inbox>>,
+    target: &web_sys::EventTarget,
+    kind: &'static str,
+    f: fn(&Rc<RefCell<Inbox>>, web_sys::Event),
+) -> Result<Listener, JsValue> {
+    let weak: Weak<RefCell<Inbox>> = Rc::downgrade(inbox);
+    Listener::new(target, kind, move |event| {
+        if let Some(inbox) = weak.upgrade() {
+            f(&inbox, event);
+        }
+    })
+}
+
+type Running = (Rc<RefCell<Inbox>>, Vec<Listener>);
+
+thread_local! {
+    /// The inbox and its listeners, for the page's life.
+    static INBOX: RefCell<Option<Running>> = const { RefCell::new(None) };
+}
+
+/// Runs when the inbox module loads on the widget page (the panel adds
+/// it); does nothing on any other page.
+///
+/// # Errors
+/// When the browser refuses an element or a listener.
+#[cfg_attr(feature = "inbox", wasm_bindgen(start))]
+pub fn start_inbox() -> Result<(), JsValue> {
+    let Some((doc, root, site, host_origin)) = crate::page()? else { return Ok(()) };
+    crate::read_catalog(&doc);
+    // Its styles come with it: the first open of the panel does without them.
+    let sheet = doc.create_element("link")?;
+    sheet.set_attribute("rel", "stylesheet")?;
+    sheet.set_attribute("href", "/widget/inbox.css")?;
+    if let Some(head) = doc.body() {
+        head.append_child(&sheet)?;
+    }
+    let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
+    let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, reply_send, rate, comment, rate_error, rated]) =
+        <[Element; 15]>::try_from(found)
+    else {
+        return Err(JsValue::from_str("the panel's markup is incomplete"));
+    };
+    let c = Convo {
+        link,
+        unread,
+        list,
+        empty,
+        title,
+        status,
+        msgs,
+        reply_form,
+        reply: reply.unchecked_into(),
+        reply_error,
+        reply_send: reply_send.unchecked_into(),
+        rate,
+        comment: comment.unchecked_into(),
+        rate_error,
+        rated,
+    };
+    let inbox = Rc::new(RefCell::new(Inbox {
+        site,
+        host_origin,
+        root: root.clone(),
+        c,
+        mine: Vec::new(),
+        view: String::new(),
+        ticket: String::new(),
+        open: false,
+        quiet: 0,
+        poke: false,
+        polling: false,
+    }));
+    let (reply_form, rate) = (inbox.borrow().c.reply_form.clone(), inbox.borrow().c.rate.clone());
+    let listeners = vec![
+        on(&inbox, &root, CHANGE_EVENT, |inbox, _| {
+            inbox.borrow_mut().sync();
+            start_polling(inbox);
+        })?,
+        on(&inbox, &reply_form, "submit", |inbox, event| {
+            event.prevent_default();
+            send(inbox, Post::Reply);
+        })?,
+        on(&inbox, &rate, "submit", |inbox, event| {
+            event.prevent_default();
+            send(inbox, Post::Rating);
+        })?,
+        // Back to a hidden tab: ask at once.
+        on(&inbox, &doc, "visibilitychange", |inbox, _| inbox.borrow_mut().poke = true)?,
+    ];
+    inbox.borrow_mut().sync();
+    start_polling(&inbox);
+    INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));
+    Ok(())
+}

@@ -1,0 +1,636 @@
+// Buoy's agent console: plain DOM, no framework, no build step.
+//
+// Two rules hold throughout this file:
+// - Every ticket field is untrusted text. It reaches the page through
+//   `textContent`, `append(string)` (text nodes) and `createElement` only,
+//   never as markup, and a URL from a ticket is shown as text, never as a
+//   link.
+// - The rules live in the API. The queue's order, the allowed values of
+//   every control and a ticket's current state come from the responses;
+//   this file draws them and sends what the agent picks.
+
+const TOKEN_KEY = 'buoy.agent';
+const PAGE = 50;
+const REFRESH_MS = 15_000;
+const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee'];
+const METRICS = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
+
+const $ = (id) => document.getElementById(id);
+
+/** An element with an optional class; strings among `children` become text nodes. */
+function el(tag, className, ...children) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  node.append(...children.filter((c) => c !== null && c !== undefined && c !== ''));
+  return node;
+}
+
+/** `on_hold` → `On hold`: wire names made readable, nothing more. */
+function human(value) {
+  const text = String(value ?? '').replace(/_/g, ' ');
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+/** A `<time>` showing `at` in the agent's locale. */
+function time(at) {
+  const node = el('time', null);
+  const date = new Date(at);
+  node.textContent = Number.isNaN(date.getTime()) ? String(at ?? '') : date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+  if (at) node.dateTime = at;
+  return node;
+}
+
+/** A span of milliseconds as `2d 3h`, `4h 12m`, `12m 5s` or `40s`. */
+function duration(ms) {
+  const s = Math.floor(Math.abs(ms) / 1000);
+  const [d, h, m, sec] = [Math.floor(s / 86400), Math.floor((s % 86400) / 3600), Math.floor((s % 3600) / 60), s % 60];
+  if (d) return `${d}d ${h}h`;
+  if (h) return `${h}h ${m}m`;
+  if (m) return `${m}m ${sec}s`;
+  return `${sec}s`;
+}
+
+function badge(text, kind) {
+  return el('span', `badge ${kind}`, text);
+}
+
+// ---------------------------------------------------------------- state
+
+const app = {
+  me: null, // GET /v1/agent/me: the agent, their site, the other agents, allowed values
+  tickets: [], // the queue, in the order the API gave
+  cursor: null, // the next page's cursor, if any
+  pages: 0, // how many pages are shown
+  selected: -1, // index of the selected ticket in `tickets`
+  selectedId: null, // and its id, so a refresh keeps the selection
+  ticket: null, // the open ticket's view
+  queueRequest: 0, // sequence number of the newest queue request
+};
+
+// ---------------------------------------------------------------- network
+
+class ApiError extends Error {
+  constructor(status, problem) {
+    super(problem?.detail || problem?.title || `The server answered ${status}.`);
+    this.status = status;
+    this.problem = problem || {};
+  }
+}
+
+/**
+ * Calls the API with the stored token (or `options.token` while signing
+ * in). A 401 on a stored token signs the agent out with a message.
+ */
+async function api(path, options = {}) {
+  const token = options.token ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
+  const init = { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' };
+  if (options.body !== undefined) {
+    init.method = 'POST';
+    init.headers['content-type'] = 'application/json';
+    init.body = JSON.stringify(options.body);
+  }
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, { title: 'The server cannot be reached. Check the connection and try again.' });
+  }
+  const data = await response.json().catch(() => null);
+  if (response.status === 401 && options.token === undefined) {
+    signOut('You have been signed out: the server no longer accepts your token. Sign in again.');
+  }
+  if (!response.ok) throw new ApiError(response.status, data);
+  return data;
+}
+
+/** What to tell the agent about a failed call. */
+function problemText(error) {
+  const problem = error.problem || {};
+  if (error.status === 422 && Array.isArray(problem.errors)) {
+    return `Not saved: ${problem.errors.map((e) => `${e.field} is ${human(e.code).toLowerCase()}`).join('; ')}.`;
+  }
+  if (error.status === 404) return 'That ticket does not exist, or it belongs to another site.';
+  return error.message || 'Something went wrong.';
+}
+
+/** Announces a status message (politely, through the live region). */
+function say(text, isError = false) {
+  const status = $('status');
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+}
+
+// ---------------------------------------------------------------- signing in and out
+
+function show(view) {
+  $('sign-in').hidden = view !== 'sign-in';
+  $('queue-view').hidden = view !== 'queue';
+  $('ticket-view').hidden = view !== 'ticket';
+  const signedIn = view !== 'sign-in';
+  $('who').hidden = !signedIn;
+  $('sign-out').hidden = !signedIn;
+}
+
+function signOut(message = '') {
+  sessionStorage.removeItem(TOKEN_KEY);
+  Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null });
+  app.queueRequest += 1; // answers still on their way are dropped
+  $('queue').replaceChildren();
+  show('sign-in');
+  document.title = 'Buoy console';
+  $('sign-in-error').textContent = message;
+  say(message ? '' : 'Signed out.');
+  $('token').focus();
+}
+
+async function onSignIn(event) {
+  event.preventDefault();
+  const token = $('token').value.trim();
+  const error = $('sign-in-error');
+  if (!token) {
+    error.textContent = 'Enter your agent token.';
+    return;
+  }
+  const button = event.submitter || $('sign-in-form').querySelector('button');
+  button.disabled = true;
+  error.textContent = '';
+  try {
+    const me = await api('/v1/agent/me', { token });
+    sessionStorage.setItem(TOKEN_KEY, token);
+    $('token').value = '';
+    await enter(me);
+  } catch (e) {
+    error.textContent = e.status === 401 ? 'That token was not accepted. Check it and try again.' : problemText(e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+function option(value, label) {
+  const node = el('option', null, label);
+  node.value = value;
+  return node;
+}
+
+/** Fills a `<select>` with `[value, label]` pairs. */
+function fillSelect(select, choices) {
+  select.replaceChildren(...choices.map(([value, label]) => option(value, label)));
+}
+
+/** Sets a select's value, adding the option when the API knows one the list does not. */
+function setSelect(select, value) {
+  if (![...select.options].some((o) => o.value === value)) select.append(option(value, value));
+  select.value = value;
+}
+
+/** Signed in: draws the allowed values from `me`, then the page the hash names. */
+async function enter(me) {
+  app.me = me;
+  $('agent-name').textContent = me.agent;
+  $('agent-site').textContent = me.site;
+  const o = me.options || {};
+  const plain = (values) => (values || []).map((v) => [String(v), human(v)]);
+  const types = (o.type || []).map((t) => [t.value, t.label]);
+  const tiers = (o.tier || []).map((t) => [String(t), `Tier ${t}`]);
+  const agents = (me.agents || []).map((a) => [a, a]);
+  fillSelect($('f-status'), [['', 'Any status'], ...plain(o.status)]);
+  fillSelect($('f-segment'), [['', 'Any segment'], ...plain(o.segment)]);
+  fillSelect($('f-type'), [['', 'Any type'], ...types]);
+  fillSelect($('f-tier'), [['', 'Any tier'], ...tiers]);
+  fillSelect($('f-assignee'), [['', 'Anyone'], ['none', 'Unassigned'], ...agents]);
+  fillSelect($('c-status'), plain(o.status));
+  fillSelect($('c-priority'), plain(o.priority));
+  fillSelect($('c-tier'), tiers);
+  fillSelect($('c-assignee'), [['', 'Unassigned'], ...agents]);
+  say(`Signed in as ${me.agent}.`);
+  await route();
+}
+
+// ---------------------------------------------------------------- routing (the URL hash)
+
+/** The hash holds the filters and the open ticket: `#status=open&ticket=…`. */
+const hashParams = () => new URLSearchParams(location.hash.slice(1));
+
+function navigate(params) {
+  const next = params.toString();
+  if (next === location.hash.slice(1)) route();
+  else location.hash = next;
+}
+
+async function route() {
+  if (!app.me) return;
+  const params = hashParams();
+  // A value the list lacks (`status=open,pending` from a shared link) is added.
+  for (const name of FILTERS) setSelect($(`f-${name}`), params.get(name) ?? '');
+  const id = params.get('ticket');
+  if (id) {
+    await openTicket(id);
+  } else {
+    const fromTicket = !$('ticket-view').hidden;
+    app.ticket = null;
+    show('queue');
+    document.title = 'Queue — Buoy console';
+    if (fromTicket) select(app.selected, true);
+    await loadQueue();
+  }
+}
+
+// ---------------------------------------------------------------- the queue
+
+async function loadQueue(more = false) {
+  const request = ++app.queueRequest;
+  const params = hashParams();
+  const query = new URLSearchParams();
+  for (const name of FILTERS) if (params.get(name)) query.set(name, params.get(name));
+  query.set('limit', String(PAGE));
+  if (more && app.cursor) query.set('cursor', app.cursor);
+  try {
+    const page = await api(`/v1/agent/tickets?${query}`);
+    if (request !== app.queueRequest) return; // a newer request (other filters) won
+    const known = new Set(more ? app.tickets.map((t) => t.id) : []);
+    app.tickets = more ? app.tickets.concat(page.tickets.filter((t) => !known.has(t.id))) : page.tickets;
+    app.cursor = page.cursor;
+    app.pages = more ? app.pages + 1 : 1;
+    drawQueue();
+  } catch (e) {
+    if (e.status !== 401 && request === app.queueRequest) say(problemText(e), true);
+  }
+}
+
+function drawQueue() {
+  const list = $('queue');
+  const hadFocus = list.contains(document.activeElement);
+  const index = app.tickets.findIndex((t) => t.id === app.selectedId);
+  list.replaceChildren(...app.tickets.map(queueItem));
+  $('queue-empty').hidden = app.tickets.length > 0;
+  $('more').hidden = !app.cursor;
+  // Keep the selection on the same ticket; if it left the queue, on the
+  // ticket that took its place.
+  select(index >= 0 || app.selected < 0 ? index : app.selected, hadFocus);
+}
+
+function queueItem(ticket, index) {
+  const s = ticket.state;
+  const button = el('button', 'ticket');
+  button.type = 'button';
+  button.addEventListener('click', () => {
+    select(index);
+    openSelected();
+  });
+  button.addEventListener('focus', () => select(index));
+  const badges = el('span', 'badges');
+  if (ticket.clocks.some((c) => c.state === 'breached')) badges.append(badge('SLA breached', 'breach'));
+  if (s.csat) badges.append(badge(s.csat.satisfied ? 'CSAT: satisfied' : 'CSAT: unsatisfied', s.csat.satisfied ? 'good' : 'bad'));
+  const who = ticket.requester.name || ticket.requester.email;
+  button.append(
+    el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
+    el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned'].join(' · ')),
+    badges,
+  );
+  return el('li', null, button);
+}
+
+/** Selects the queue's `index`-th ticket (clamped), optionally moving focus to it. */
+function select(index, focus = false) {
+  const buttons = [...$('queue').querySelectorAll('button.ticket')];
+  app.selected = buttons.length && index >= 0 ? Math.min(index, buttons.length - 1) : -1;
+  app.selectedId = app.tickets[app.selected]?.id ?? null;
+  buttons.forEach((b, i) => {
+    if (i === app.selected) b.setAttribute('aria-current', 'true');
+    else b.removeAttribute('aria-current');
+    // One tab stop for the whole list: the selected ticket (or the first).
+    b.tabIndex = i === Math.max(app.selected, 0) ? 0 : -1;
+  });
+  const button = buttons[app.selected];
+  if (button && focus && document.activeElement !== button) button.focus(); // and scrolls to it
+}
+
+function openSelected() {
+  const ticket = app.tickets[app.selected];
+  if (!ticket) return;
+  const params = hashParams();
+  params.set('ticket', ticket.id);
+  navigate(params);
+}
+
+function onFilter() {
+  const params = hashParams();
+  for (const name of FILTERS) {
+    const value = $(`f-${name}`).value;
+    if (value) params.set(name, value);
+    else params.delete(name);
+  }
+  params.delete('ticket');
+  navigate(params);
+}
+
+// ---------------------------------------------------------------- SLA countdowns
+
+/** A live countdown to `due` (an RFC 3339 time), redrawn every second by `tick`. */
+function countdown(due) {
+  const at = Date.parse(due ?? '');
+  if (Number.isNaN(at)) return el('span', 'due', 'no SLA running');
+  const span = el('span', 'due');
+  span.dataset.due = String(at);
+  paint(span);
+  return span;
+}
+
+function paint(span) {
+  const left = Number(span.dataset.due) - Date.now();
+  span.textContent = left >= 0 ? `due in ${duration(left)}` : `overdue ${duration(left)}`;
+  span.classList.toggle('overdue', left < 0);
+}
+
+function tick() {
+  for (const span of document.querySelectorAll('[data-due]')) paint(span);
+}
+
+// ---------------------------------------------------------------- the ticket
+
+async function openTicket(id) {
+  const opening = app.ticket?.id !== id;
+  try {
+    const view = await api(`/v1/agent/tickets/${encodeURIComponent(id)}`);
+    if (hashParams().get('ticket') !== id || !app.me) return; // the agent moved on meanwhile
+    app.ticket = view;
+    show('ticket');
+    if (opening) {
+      $('reply').value = '';
+      $('internal').checked = false;
+      onInternalToggle();
+    }
+    drawTicket();
+    if (opening) $('subject').focus();
+  } catch (e) {
+    if (e.status === 401) return;
+    say(problemText(e), true);
+    if (opening) {
+      const params = hashParams();
+      params.delete('ticket');
+      history.replaceState(null, '', `#${params}`);
+      route();
+    }
+  }
+}
+
+function drawTicket() {
+  const t = app.ticket;
+  const s = t.state;
+  document.title = `${t.subject} — Buoy console`;
+  $('subject').textContent = t.subject;
+  const summary = [t.reference, human(s.status), `${human(s.priority)} priority`, `tier ${s.tier}`, s.assignee ? `assigned to ${s.assignee}` : 'unassigned'];
+  $('summary').replaceChildren(summary.join(' · '));
+  if (t.clocks.some((c) => c.state === 'breached')) $('summary').append(' ', badge('SLA breached', 'breach'));
+  drawThread(t);
+  drawHistory(t);
+  drawControls(s);
+  drawClocks(t);
+  drawCsat(s.csat);
+  drawContext(t);
+}
+
+const byTime = (a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+
+/** The requester's first message, then every message event in time order. */
+function drawThread(t) {
+  const requester = t.requester.name || t.requester.email;
+  const first = { at: t.created_at, by: requester, agent: false, public: true, body: t.message };
+  const messages = t.events.filter((e) => e.kind === 'message').sort(byTime);
+  $('thread').replaceChildren(...[first, ...messages].map((m) => {
+    const kind = !m.agent ? 'requester' : m.public ? 'public' : 'internal';
+    const label = { requester: 'Requester', public: 'Public reply', internal: 'Internal note' }[kind];
+    const author = m.agent ? m.by : requester;
+    return el('li', `message ${kind}`,
+      el('p', 'head', el('strong', 'author', author), ' · ', el('span', 'kind', label), ' · ', time(m.at)),
+      el('p', 'body', m.body));
+  }));
+}
+
+/** Everything but messages, in one line each. */
+function describe(e) {
+  switch (e.kind) {
+    case 'changed': {
+      const parts = [];
+      if (e.status) parts.push(`status to ${human(e.status)}`);
+      if (e.priority) parts.push(`priority to ${human(e.priority[0])}`);
+      if (e.tier !== undefined) parts.push(`tier to ${e.tier}`);
+      if (e.assignee !== undefined) parts.push(`assignee to ${e.assignee || 'nobody'}`);
+      if (e.tags) parts.push(e.tags.length ? `tags to ${e.tags.join(', ')}` : 'tags to none');
+      return `${e.by} changed ${parts.join(', ')}`;
+    }
+    case 'escalated': {
+      const moves = [e.tier ? `tier ${e.tier}` : '', e.assign ? `assigned to ${e.assign}` : ''].filter(Boolean);
+      return `Escalated${moves.length ? ` (${moves.join(', ')})` : ''}: ${e.reason}`;
+    }
+    case 'breached':
+      return `SLA breached: ${METRICS[e.metric] || human(e.metric)}`;
+    case 'segment_changed':
+      return `${e.by} set the segment to ${human(e.segment)}`;
+    case 'rated':
+      return `The requester rated the help: ${e.satisfied ? 'satisfied' : 'not satisfied'}${e.comment ? ` — “${e.comment}”` : ''}`;
+    default:
+      return human(e.kind);
+  }
+}
+
+function drawHistory(t) {
+  const events = t.events.filter((e) => e.kind !== 'message').sort(byTime);
+  $('history').replaceChildren(...events.map((e) => el('li', e.kind === 'breached' ? 'breach' : null, time(e.at), ' ', describe(e))));
+  if (!events.length) $('history').append(el('li', 'empty', 'Nothing has happened yet.'));
+}
+
+function drawControls(s) {
+  setSelect($('c-status'), s.status);
+  setSelect($('c-priority'), s.priority);
+  setSelect($('c-tier'), String(s.tier));
+  setSelect($('c-assignee'), s.assignee || '');
+  // A refresh must not overwrite tags the agent is typing.
+  if (document.activeElement !== $('c-tags')) $('c-tags').value = s.tags.join(', ');
+}
+
+function drawClocks(t) {
+  $('clocks').replaceChildren(...t.clocks.map((c) => {
+    const name = `${METRICS[c.metric] || human(c.metric)}${c.cycle > 0 ? ` (${c.cycle + 1})` : ''}`;
+    const item = el('li', c.state === 'breached' ? 'clock breach' : 'clock', el('span', 'metric', name), ' ');
+    if (c.state === 'breached') item.append(badge('Breached', 'breach'), ' ', c.at ? time(c.at) : '');
+    else if (c.state === 'met') item.append('met ', c.at ? time(c.at) : '');
+    else if (c.state === 'paused') item.append(`paused, ${duration(c.remaining_seconds * 1000)} left`);
+    else if (c.due) item.append(countdown(c.due));
+    else item.append(human(c.state));
+    item.append(el('span', 'target', ` · target ${c.target}${c.hours === 'business' ? ', business hours' : ''}`));
+    return item;
+  }));
+  if (!t.clocks.length) $('clocks').append(el('li', 'empty', 'No SLA on this ticket.'));
+}
+
+function drawCsat(csat) {
+  const out = $('csat');
+  if (!csat) {
+    out.replaceChildren('Not rated yet.');
+    return;
+  }
+  out.replaceChildren(badge(csat.satisfied ? 'Satisfied' : 'Not satisfied', csat.satisfied ? 'good' : 'bad'), ' ', time(csat.at));
+  if (csat.comment) out.append(el('q', 'comment', csat.comment));
+}
+
+function drawContext(t) {
+  const c = t.context || {};
+  const type = (app.me.options?.type || []).find((o) => o.value === t.type);
+  const rows = [
+    ['Name', t.requester.name],
+    ['Email', t.requester.email],
+    ['Verified', t.requester.verified ? 'yes' : 'no'],
+    ['Segment', human(t.state.segment)],
+    ['Type', type ? type.label : t.type],
+    ['Page', c.url], // text only: a link built from ticket data could be javascript:
+    ['Page title', c.title],
+    ['Browser', c.user_agent],
+    ['Locale', c.locale],
+    ['Time zone', c.time_zone],
+    ['Created', time(t.created_at)],
+    ['Reference', t.reference],
+  ];
+  $('context').replaceChildren(...rows.flatMap(([term, value]) => [el('dt', null, term), el('dd', null, value || '—')]));
+}
+
+// ---------------------------------------------------------------- changes
+
+/**
+ * Posts to one of the open ticket's endpoints and redraws from the answer.
+ * Nothing is disabled on the way (a disabled select would drop the
+ * keyboard focus); only the send button waits for its message.
+ */
+async function post(path, body, done) {
+  const id = app.ticket.id;
+  try {
+    const view = await api(`/v1/agent/tickets/${encodeURIComponent(id)}/${path}`, { body });
+    if (app.ticket?.id === id) {
+      app.ticket = view;
+      drawTicket();
+    }
+    say(done);
+    loadQueue();
+    return true;
+  } catch (e) {
+    if (e.status !== 401) {
+      say(problemText(e), true);
+      if (app.ticket?.id === id) drawControls(app.ticket.state);
+    }
+    return false;
+  }
+}
+
+function onControl(event) {
+  const { name, value, labels } = event.target;
+  const label = labels[0].textContent;
+  const change = { [name]: name === 'tier' ? Number(value) : value };
+  post('changes', change, `${label} saved.`);
+}
+
+function onTags(event) {
+  event.preventDefault();
+  const tags = $('c-tags').value.split(',').map((t) => t.trim()).filter(Boolean);
+  $('c-tags').blur();
+  post('changes', { tags }, 'Tags saved.');
+}
+
+async function onReply(event) {
+  event.preventDefault();
+  const reply = $('reply');
+  if (!reply.value.trim()) {
+    say('Write a message first.', true);
+    reply.focus();
+    return;
+  }
+  const internal = $('internal').checked;
+  const send = $('reply-send');
+  send.disabled = true;
+  reply.readOnly = true;
+  const sent = await post('messages', { body: reply.value, public: !internal }, internal ? 'Internal note added.' : 'Reply sent.');
+  send.disabled = false;
+  reply.readOnly = false;
+  if (sent) reply.value = '';
+  reply.focus();
+}
+
+/** One box for both: the toggle makes it an internal note, visibly. */
+function onInternalToggle() {
+  const internal = $('internal').checked;
+  $('reply-form').classList.toggle('internal', internal);
+  $('reply-label').textContent = internal ? 'Internal note (only agents see it)' : 'Reply to the requester';
+  $('reply-send').textContent = internal ? 'Add internal note' : 'Send reply';
+}
+
+// ---------------------------------------------------------------- keyboard
+
+function onKey(event) {
+  if (!app.me || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+  // Never while the agent types (or picks in a list).
+  if (event.target.closest?.('input, textarea, select, [contenteditable]')) return;
+  const inQueue = !$('queue-view').hidden;
+  const inTicket = !$('ticket-view').hidden;
+  if (inQueue && (event.key === 'j' || event.key === 'k')) {
+    event.preventDefault();
+    select(app.selected < 0 ? 0 : Math.max(0, app.selected + (event.key === 'j' ? 1 : -1)), true);
+  } else if (inQueue && event.key === 'Enter' && !event.target.closest('button, a')) {
+    // On a queue button, Enter clicks it anyway.
+    event.preventDefault();
+    openSelected();
+  } else if (inTicket && event.key === 'r') {
+    event.preventDefault();
+    $('reply').focus();
+  } else if (inTicket && event.key === 'Escape') {
+    event.preventDefault();
+    backToQueue();
+  }
+}
+
+function backToQueue() {
+  const params = hashParams();
+  params.delete('ticket');
+  navigate(params);
+}
+
+// ---------------------------------------------------------------- start
+
+function refresh() {
+  if (!app.me || document.hidden) return;
+  // Pages the agent asked for stay until they change something.
+  if (app.pages <= 1) loadQueue();
+  if (app.ticket) openTicket(app.ticket.id);
+}
+
+async function start() {
+  $('sign-in-form').addEventListener('submit', onSignIn);
+  $('sign-out').addEventListener('click', () => signOut());
+  $('filters').addEventListener('change', onFilter);
+  $('filters').addEventListener('submit', (e) => e.preventDefault());
+  $('more').addEventListener('click', () => loadQueue(true));
+  $('back').addEventListener('click', backToQueue);
+  $('controls').addEventListener('change', onControl);
+  $('controls').addEventListener('submit', (e) => e.preventDefault());
+  $('tags-form').addEventListener('submit', onTags);
+  $('reply-form').addEventListener('submit', onReply);
+  $('internal').addEventListener('change', onInternalToggle);
+  document.addEventListener('keydown', onKey);
+  window.addEventListener('hashchange', route);
+  setInterval(tick, 1000);
+  setInterval(refresh, REFRESH_MS);
+
+  if (!sessionStorage.getItem(TOKEN_KEY)) {
+    show('sign-in');
+    $('token').focus();
+    return;
+  }
+  try {
+    await enter(await api('/v1/agent/me'));
+  } catch (e) {
+    if (e.status !== 401) {
+      show('sign-in');
+      $('sign-in-error').textContent = problemText(e);
+    }
+  }
+}
+
+start();
