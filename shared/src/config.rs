@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The event types a webhook can subscribe to (so far).
-pub const EVENT_TYPES: &[&str] = &["ticket.created", "ticket.updated", "message.created", "sla.breached", "ticket.escalated"];
+pub const EVENT_TYPES: &[&str] = &["ticket.created", "ticket.updated", "message.created", "sla.breached", "ticket.escalated", "csat.submitted"];
 
 /// The body's shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,10 +266,7 @@ impl Config {
                 }
             }
             if let Some(j) = hook.events.iter().position(|e| !EVENT_TYPES.contains(&e.as_str())) {
-                return fail(
-                    format!("webhooks[{i}].events[{j}]"),
-                    "expected one of ticket.created, ticket.updated, message.created, sla.breached, ticket.escalated",
-                );
+                return fail(format!("webhooks[{i}].events[{j}]"), &format!("expected one of {}", EVENT_TYPES.join(", ")));
             }
         }
         Ok(())

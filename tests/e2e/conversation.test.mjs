@@ -46,6 +46,8 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   // The requester, on the customer's site, listening to the widget's events.
   const requester = await openPage(browser, DEMO);
   const host = requester.page;
+  const urls = [];
+  requester.context.on('request', (r) => urls.push(r.url()));
   await host.evaluate(() => {
     window.__events = [];
     for (const name of ['ticket:created', 'message:received', 'csat:submitted']) {
@@ -67,6 +69,7 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   // The agent signs in to the console and finds it at the top of the account queue.
   const agent = await openPage(browser, `${WORKER}/console/#type=account`);
   const desk = agent.page;
+  agent.context.on('request', (r) => urls.push(r.url()));
   await desk.getByLabel('Agent token').fill(TOKEN);
   await desk.getByRole('button', { name: 'Sign in' }).click();
   const first = desk.locator('#queue button.ticket').first();
@@ -143,6 +146,14 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   assert.equal(await desk.evaluate(() => window.__xss), undefined);
   const frame = host.frames().find((f) => f.url().includes('/widget/'));
   assert.equal(await frame.evaluate(() => window.__xss), undefined);
+  // The requester's access lives in the panel's storage (the worker's origin), never in a URL.
+  const stored = await frame.evaluate(() => Object.keys(localStorage).map((k) => [k, JSON.parse(localStorage.getItem(k))]));
+  assert.equal(stored.length, 1);
+  const [key, [requesterToken, storedReference]] = stored[0];
+  assert.deepEqual([key, storedReference], [`buoy:demo:${listed.id}`, reference]);
+  assert.equal(await host.evaluate(() => localStorage.length), 0, "nothing in the host page's storage");
+  assert.ok(urls.length > 10);
+  assert.deepEqual(urls.filter((u) => u.includes(requesterToken) || u.includes(TOKEN)), [], 'no token in any URL');
   assert.deepEqual(requester.problems, []);
   assert.deepEqual(agent.problems, []);
   await requester.context.close();

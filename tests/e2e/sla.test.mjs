@@ -18,6 +18,7 @@ const HOUR = 3600 * 1000;
 let mf;
 let receiver;
 const received = [];
+const slack = [];
 
 /** Verifies a Buoy-Signature header as a receiver should: HMAC over "t.body", constant-time compare. */
 function verify(header, body) {
@@ -33,7 +34,8 @@ before(async () => {
     let body = '';
     req.on('data', (c) => { body += c; });
     req.on('end', () => {
-      received.push({ id: req.headers['buoy-event-id'], valid: verify(req.headers['buoy-signature'] ?? '', body), body: JSON.parse(body) });
+      const delivery = { id: req.headers['buoy-event-id'], valid: verify(req.headers['buoy-signature'] ?? '', body), body: JSON.parse(body) };
+      (req.url === '/slack' ? slack : received).push(delivery);
       res.statusCode = 204;
       res.end();
     });
@@ -51,6 +53,8 @@ before(async () => {
       BUOY_SECRET: randomBytes(32).toString('hex'),
       BUOY_WEBHOOK_URL: `http://127.0.0.1:${receiver.address().port}/hook`,
       BUOY_WEBHOOK_SECRET: HOOK_SECRET,
+      BUOY_SLACK_URL: `http://127.0.0.1:${receiver.address().port}/slack`,
+      BUOY_SLACK_SECRET: HOOK_SECRET,
     },
     cf: false,
   });
@@ -159,4 +163,27 @@ test('the agent queue is ordered by time to the next breach', { timeout: 60_000 
   const sorted = [...keys].sort((a, b) => (a ?? Infinity) - (b ?? Infinity));
   assert.deepEqual(keys, sorted);
   assert.ok(body.tickets.every((t) => Array.isArray(t.clocks) && t.clocks.every((c) => Number.isInteger(c.remaining_seconds))));
+});
+
+test('a reply and a rating reach a JSON webhook and a Slack one, signed', { timeout: 60_000 }, async () => {
+  const ticket = await create('bug', 'Charts are blank');
+  const post = (path, body, headers) => mf.dispatchFetch(`http://buoy.test${path}`, {
+    method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body),
+  });
+  assert.equal((await agent(`/v1/agent/tickets/${ticket.id}/messages`, { method: 'POST', body: JSON.stringify({ body: 'Fixed in 2.4.1.' }) })).status, 201);
+  assert.equal((await agent(`/v1/agent/tickets/${ticket.id}/changes`, { method: 'POST', body: JSON.stringify({ status: 'solved' }) })).status, 200);
+  const rated = await post(`/v1/tickets/${ticket.id}/csat`, { satisfied: true, comment: 'Thanks!' }, { 'buoy-requester-token': ticket.requester_token });
+  assert.equal(rated.status, 201);
+  const created = Date.parse(ticket.created_at);
+  await sweep(created + 2 * 60_000);
+  const mine = (list) => list.filter((r) => r.id?.startsWith(ticket.id));
+  const csat = mine(received).find((r) => r.body.type === 'csat.submitted');
+  assert.ok(csat, 'the JSON webhook gets csat.submitted');
+  assert.deepEqual([csat.body.data.event.satisfied, csat.body.data.event.comment], [true, 'Thanks!']);
+  const texts = mine(slack).map((r) => r.body);
+  assert.ok(texts.every((b) => Object.keys(b).join() === 'text'), 'Slack takes {"text": ...} and nothing else');
+  assert.ok(texts.some((b) => b.text.includes('Charts are blank') && b.text.includes('New message from Test agent')), JSON.stringify(texts));
+  assert.ok(texts.some((b) => b.text.includes('Rated satisfied') && b.text.includes('Thanks!')), JSON.stringify(texts));
+  assert.ok(!mine(slack).some((r) => r.body.text.includes('Updated by')), 'only the events it asked for');
+  assert.ok(mine(slack).every((r) => r.valid), 'signed like the others');
 });
