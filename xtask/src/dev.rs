@@ -77,7 +77,8 @@ pub fn run() -> Result {
     println!("Buoy is running.");
     println!("  demo host page (a customer's site): {}", demo.url());
     println!("  worker (API, widget, loader):       {}/", wrangler.url());
-    println!("  demo agent token:                   {token}");
+    println!("  agent console:                      {}/console/", wrangler.url());
+    println!("  demo agent token:                   {token}  (sign in to the console with it)");
     println!("  list tickets:  curl -H \"Authorization: Bearer {token}\" {}/v1/agent/tickets", wrangler.url());
     println!("  run the SLA sweep now:  curl '{}/__scheduled?cron=*+*+*+*+*'", wrangler.url());
     println!("Ctrl-C stops both.");
