@@ -14,7 +14,8 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// The event types a webhook can subscribe to (so far).
-pub const EVENT_TYPES: &[&str] = &["ticket.created", "ticket.updated", "message.created", "sla.breached", "ticket.escalated", "csat.submitted"];
+pub const EVENT_TYPES: &[&str] =
+    &["ticket.created", "ticket.updated", "message.created", "sla.breached", "ticket.escalated", "csat.submitted"];
 
 /// The body's shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -26,6 +26,8 @@ pub mod kb;
 #[cfg(feature = "server")]
 pub mod keys;
 pub mod messages;
+#[cfg(feature = "calendar")]
+pub mod metrics;
 pub mod panel;
 pub mod playbook;
 pub mod problem;

@@ -96,6 +96,8 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   const thread = panel.locator('#buoy-msgs');
   await thread.locator('.msg.agent .text', { hasText: 'Try signing out' }).waitFor();
   assert.equal(await thread.locator('.msg.agent .text').first().textContent(), reply, 'the reply is text');
+  assert.equal(await panel.locator('#buoy-thread-title').textContent(), subject, 'the subject is text in the widget too');
+  assert.equal(await thread.locator('.msg.you .text').first().textContent(), `The settings page refuses my new address. ${XSS}`);
   await panel.locator('#buoy-thread-status', { hasText: 'Waiting for your reply' }).waitFor({ timeout: 30_000 });
   await host.waitForFunction(() => {
     const b = document.body.lastElementChild?.shadowRoot?.querySelector('.b');
@@ -138,6 +140,11 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   await desk.reload();
   await desk.locator('#csat', { hasText: 'Satisfied' }).waitFor();
   assert.match(await desk.locator('#csat').textContent(), /Quick and kind\./);
+  const history = await desk.locator('#history li').allTextContents();
+  for (const step of ['changed status to pending', 'changed status to solved', 'rated the help: satisfied']) {
+    assert.ok(history.some((line) => line.toLowerCase().includes(step)), `the console's history shows "${step}": ${history.join(' | ')}`);
+  }
+  assert.equal(await desk.locator('#thread .message').count(), 3, 'the first message, the reply and the answer');
 
   const events = await host.evaluate(() => window.__events);
   assert.deepEqual(events, [`ticket:created ${reference}`, `message:received ${reference}`, `csat:submitted ${reference}`]);

@@ -1,0 +1,862 @@
+//! Support metrics: what a support lead reviews weekly to adjust SLAs and
+//! staffing — CSAT (by segment, with the survey response rate), first
+//! response time and time to resolution (median and p90, calendar and
+//! business time), SLA attainment per target, escalation rate,
+//! first-contact resolution, self-service deflection, volume by day, type
+//! and segment, and the top feature requests.
+//!
+//! Every figure is computed from [`Facts`]: a few numbers per ticket,
+//! derived from its record and events by [`Facts::of`] and small enough to
+//! live in KV list metadata, so a period's report never reads a ticket
+//! body. A period is a run of whole days in a time zone; its tickets are
+//! those received in it (a cohort: their replies, solves and ratings count
+//! with them, whenever they happened), and its guided fixes those ended
+//! in it.
+//!
+//! Medians and p90 use the nearest-rank method (the value at rank
+//! ⌈p·n⌉ of the sorted durations), so every figure is a real ticket's.
+
+use crate::events::{self, EventKind, TicketEvent};
+use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
+use crate::ticket::{Segment, Status, Ticket, TicketType};
+use crate::time::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use serde::{Deserialize, Serialize};
+
+/// The longest period a report covers, in days.
+pub const MAX_DAYS: i64 = 366;
+
+/// Histogram bounds of the duration distributions, in seconds: 1 h, 4 h,
+/// 24 h, 72 h, and beyond.
+pub const BUCKETS: [i64; 4] = [3600, 4 * 3600, 24 * 3600, 72 * 3600];
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// What the metrics need of one ticket (short keys: it is stored as KV
+/// list metadata, at most 1024 bytes).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Facts {
+    /// When it was received, ms since the epoch.
+    #[serde(rename = "c")]
+    pub created: i64,
+    /// The requester's segment (as it stands).
+    #[serde(rename = "s")]
+    pub segment: Segment,
+    /// Its type.
+    #[serde(rename = "k")]
+    pub kind: TicketType,
+    /// Seconds to the first public agent reply: calendar, business.
+    #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
+    pub first_response: Option<[i64; 2]>,
+    /// Seconds from receipt to its solve, if solved: calendar, business.
+    #[serde(rename = "r", default, skip_serializing_if = "Option::is_none")]
+    pub resolution: Option<[i64; 2]>,
+    /// Public agent replies.
+    #[serde(rename = "n", default)]
+    pub replies: u32,
+    /// Whether it was escalated (by a rule, or to a higher tier by an agent).
+    #[serde(rename = "e", default, skip_serializing_if = "is_false")]
+    pub escalated: bool,
+    /// Each finished SLA target run: met (`true`) or breached.
+    #[serde(rename = "m", default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<(Metric, bool)>,
+    /// The requester's rating: satisfied or not.
+    #[serde(rename = "q", default, skip_serializing_if = "Option::is_none")]
+    pub csat: Option<bool>,
+    /// A feature request's subject (at most 80 characters).
+    #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+impl Facts {
+    /// The facts of a ticket at `now`, from its record and events.
+    pub fn of(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Self {
+        let state = events::fold(ticket, events);
+        let created = ticket.created_at;
+        let span = |at: Timestamp| [(at.as_millis() - created.as_millis()).max(0) / 1000, business.elapsed(created, at).as_secs()];
+        let agent_replies: Vec<Timestamp> =
+            events.iter().filter(|e| matches!(e.kind, EventKind::Message { agent: true, public: true, .. })).map(|e| e.at).collect();
+        let solved_at = (!state.status.is_open())
+            .then(|| {
+                events::clock_events(events).iter().rev().find_map(|c| match c {
+                    ClockEvent::Status(Status::Solved | Status::Closed, at) => Some(*at),
+                    _ => None,
+                })
+            })
+            .flatten();
+        let escalated = events.iter().any(|e| match &e.kind {
+            EventKind::Escalated { .. } => true,
+            EventKind::Changed { tier: Some(tier), .. } => *tier > ticket.tier,
+            _ => false,
+        });
+        let targets = events::clocks(ticket, events, now, business)
+            .iter()
+            .filter(|c| matches!(c.state, ClockState::Met | ClockState::Breached))
+            .map(|c| (c.metric, c.state == ClockState::Met))
+            .collect();
+        Self {
+            created: created.as_millis(),
+            segment: state.segment,
+            kind: ticket.kind,
+            first_response: agent_replies.iter().min().map(|at| span(*at)),
+            resolution: solved_at.map(span),
+            replies: agent_replies.len() as u32,
+            escalated,
+            targets,
+            csat: state.csat.map(|c| c.satisfied),
+            subject: (ticket.kind == TicketType::FeatureRequest).then(|| ticket.subject.chars().take(80).collect()),
+        }
+    }
+}
+
+/// A run of whole days in a time zone: `from` up to, not including, `to`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Period {
+    /// The first day.
+    pub from: Date,
+    /// The day after the last.
+    pub to: Date,
+    /// Where the days begin and end.
+    pub zone: TimeZone,
+}
+
+fn midnight(day: Date, zone: &TimeZone) -> Timestamp {
+    let at = zone.to_ambiguous_timestamp(day.to_datetime(jiff::civil::Time::midnight())).compatible();
+    Timestamp::from_millis(at.map(|t| t.as_millisecond()).unwrap_or(0))
+}
+
+impl Period {
+    /// A period from `YYYY-MM-DD` day names.
+    ///
+    /// # Errors
+    /// A message saying what is wrong: a day that does not parse, `to`
+    /// not after `from`, or more than [`MAX_DAYS`].
+    pub fn parse(from: &str, to: &str, zone: TimeZone) -> Result<Self, String> {
+        let day =
+            |name: &str, text: &str| text.parse::<Date>().map_err(|_| format!("{name}: expected a day such as 2026-11-30, got {text:?}"));
+        let (from, to) = (day("from", from)?, day("to", to)?);
+        let days = from.until(to).map(|s| i64::from(s.get_days())).unwrap_or(0);
+        if days < 1 {
+            return Err("to must be after from (to is the day after the last one counted)".into());
+        }
+        if days > MAX_DAYS {
+            return Err(format!("a period covers at most {MAX_DAYS} days"));
+        }
+        Ok(Self { from, to, zone })
+    }
+
+    /// The `days` days that end with the day of `now`.
+    pub fn last_days(now: Timestamp, days: i64, zone: TimeZone) -> Self {
+        let today = Self::day_in(now, &zone);
+        let to = today.tomorrow().unwrap_or(today);
+        let from = to.checked_sub(jiff::Span::new().days(days)).unwrap_or(to);
+        Self { from, to, zone }
+    }
+
+    fn day_in(at: Timestamp, zone: &TimeZone) -> Date {
+        jiff::Timestamp::from_millisecond(at.as_millis()).map(|t| zone.to_datetime(t).date()).unwrap_or_default()
+    }
+
+    /// Its first instant.
+    pub fn start(&self) -> Timestamp {
+        midnight(self.from, &self.zone)
+    }
+
+    /// The first instant after it.
+    pub fn end(&self) -> Timestamp {
+        midnight(self.to, &self.zone)
+    }
+
+    /// Its length in days.
+    pub fn days(&self) -> i64 {
+        self.from.until(self.to).map(|s| i64::from(s.get_days())).unwrap_or(0)
+    }
+
+    /// The period of the same length just before it.
+    pub fn previous(&self) -> Self {
+        let from = self.from.checked_sub(jiff::Span::new().days(self.days())).unwrap_or(self.from);
+        Self { from, to: self.from, zone: self.zone.clone() }
+    }
+
+    fn contains(&self, ms: i64) -> bool {
+        (self.start().as_millis()..self.end().as_millis()).contains(&ms)
+    }
+}
+
+/// A share: `part` of `whole`, in percent with one decimal, or none when
+/// `whole` is zero.
+pub fn percent(part: u64, whole: u64) -> Option<f64> {
+    (whole > 0).then(|| (part as f64 * 1000.0 / whole as f64).round() / 10.0)
+}
+
+/// The nearest-rank percentile `p` (0–100) of `values`, or none when empty.
+pub fn percentile(values: &mut [i64], p: u32) -> Option<i64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_unstable();
+    let rank = (values.len() * p as usize).div_ceil(100).max(1);
+    values.get(rank - 1).copied()
+}
+
+/// CSAT for a group of tickets.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Satisfaction {
+    /// Ratings that were "satisfied".
+    pub satisfied: u64,
+    /// Ratings.
+    pub rated: u64,
+    /// Satisfied, in percent of ratings.
+    pub percent: Option<f64>,
+}
+
+/// CSAT for one segment.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SegmentSatisfaction {
+    /// The segment.
+    pub segment: Segment,
+    /// Its figures.
+    #[serde(flatten)]
+    pub satisfaction: Satisfaction,
+}
+
+/// CSAT overall, by segment, and the survey response rate.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Csat {
+    /// All segments.
+    #[serde(flatten)]
+    pub overall: Satisfaction,
+    /// Solved tickets, each offered the survey.
+    pub offered: u64,
+    /// Ratings, in percent of surveys offered.
+    pub response_rate: Option<f64>,
+    /// Each segment, in the segments' order.
+    pub by_segment: Vec<SegmentSatisfaction>,
+}
+
+/// A median and a p90, in seconds.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Spread {
+    /// The median.
+    pub median: Option<i64>,
+    /// The 90th percentile.
+    pub p90: Option<i64>,
+}
+
+/// One histogram bar: durations up to `upto` seconds (none: beyond the last bound).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Bucket {
+    /// The upper bound, inclusive.
+    pub upto: Option<i64>,
+    /// How many.
+    pub count: u64,
+}
+
+/// A duration metric: how many, its spread in calendar and business time,
+/// and its calendar-time distribution.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Durations {
+    /// Tickets measured.
+    pub count: u64,
+    /// Calendar time.
+    pub calendar: Spread,
+    /// Business time.
+    pub business: Spread,
+    /// Calendar time, bucketed by [`BUCKETS`].
+    pub histogram: Vec<Bucket>,
+}
+
+fn durations(pairs: &[[i64; 2]]) -> Durations {
+    let (mut calendar, mut business): (Vec<i64>, Vec<i64>) = pairs.iter().map(|[c, b]| (*c, *b)).unzip();
+    let mut histogram: Vec<Bucket> = BUCKETS.iter().map(|b| Bucket { upto: Some(*b), count: 0 }).collect();
+    histogram.push(Bucket { upto: None, count: 0 });
+    for c in &calendar {
+        let i = BUCKETS.iter().position(|b| c <= b).unwrap_or(BUCKETS.len());
+        histogram[i].count += 1;
+    }
+    Durations {
+        count: pairs.len() as u64,
+        calendar: Spread { median: percentile(&mut calendar, 50), p90: percentile(&mut calendar, 90) },
+        business: Spread { median: percentile(&mut business, 50), p90: percentile(&mut business, 90) },
+        histogram,
+    }
+}
+
+/// Attainment of one SLA target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Attainment {
+    /// The target.
+    pub metric: Metric,
+    /// Runs that met it.
+    pub met: u64,
+    /// Runs that breached it.
+    pub breached: u64,
+    /// Met, in percent of finished runs.
+    pub percent: Option<f64>,
+}
+
+/// SLA attainment overall and per target.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sla {
+    /// All targets.
+    pub percent: Option<f64>,
+    /// Each target.
+    pub targets: Vec<Attainment>,
+}
+
+/// A rate: how many of how many.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Escalation {
+    /// Escalated tickets.
+    pub escalated: u64,
+    /// Tickets.
+    pub tickets: u64,
+    /// Escalated, in percent.
+    pub percent: Option<f64>,
+}
+
+/// First-contact resolution.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FirstContact {
+    /// Solved tickets with exactly one agent reply.
+    pub one_reply: u64,
+    /// Solved tickets.
+    pub solved: u64,
+    /// The share, in percent.
+    pub percent: Option<f64>,
+}
+
+/// Self-service deflection.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Deflection {
+    /// Guided fixes ended with "This fixed it".
+    pub fixed: u64,
+    /// Guided fixes ended either way.
+    pub started: u64,
+    /// Fixed, in percent.
+    pub percent: Option<f64>,
+}
+
+/// Tickets received on one day.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DayCount {
+    /// The day, in the period's zone.
+    pub day: String,
+    /// Tickets.
+    pub count: u64,
+}
+
+/// Tickets of one type.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct TypeCount {
+    /// The type.
+    #[serde(rename = "type")]
+    pub kind: TicketType,
+    /// Tickets.
+    pub count: u64,
+}
+
+/// Tickets of one segment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct SegmentCount {
+    /// The segment.
+    pub segment: Segment,
+    /// Tickets.
+    pub count: u64,
+}
+
+/// Ticket volume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Volume {
+    /// Every day of the period, zeros included.
+    pub by_day: Vec<DayCount>,
+    /// Every type.
+    pub by_type: Vec<TypeCount>,
+    /// Every segment.
+    pub by_segment: Vec<SegmentCount>,
+}
+
+/// One feature people ask for.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Request {
+    /// Its normalised words.
+    pub topic: String,
+    /// Tickets asking for it.
+    pub count: u64,
+    /// One of their subjects.
+    pub example: String,
+}
+
+/// A period's figures.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// The first day.
+    pub from: String,
+    /// The day after the last.
+    pub to: String,
+    /// Tickets received.
+    pub tickets: u64,
+    /// CSAT.
+    pub csat: Csat,
+    /// First response time.
+    pub first_response: Durations,
+    /// Time to resolution.
+    pub resolution: Durations,
+    /// SLA attainment.
+    pub sla: Sla,
+    /// Escalation rate.
+    pub escalation: Escalation,
+    /// First-contact resolution.
+    pub first_contact_resolution: FirstContact,
+    /// Self-service deflection.
+    pub deflection: Deflection,
+    /// Volume.
+    pub volume: Volume,
+    /// The ten most asked-for features.
+    pub feature_requests: Vec<Request>,
+}
+
+/// Words that say nothing about which feature is meant.
+const FILLER: &[&str] = &[
+    "a", "an", "the", "please", "add", "adding", "support", "for", "feature", "request", "would", "like", "to", "be", "able", "i", "we",
+    "it", "can", "you", "could", "option", "of", "in", "on", "and", "with", "want", "need", "allow", "let", "me", "us", "my", "our",
+];
+
+/// A feature request's topic: its subject's words, lower case, without
+/// punctuation or filler words, the first four kept ("Please add a dark
+/// mode!" and "dark mode" are both `dark mode`).
+pub fn topic(subject: &str) -> String {
+    let lower = subject.to_lowercase();
+    let words: Vec<&str> = lower.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty() && !FILLER.contains(w)).take(4).collect();
+    words.join(" ")
+}
+
+/// The report of a period, from the facts of (at least) its tickets and
+/// the guided fixes `(ended at ms, fixed)` (at least) in it.
+pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
+    let tickets: Vec<&Facts> = facts.iter().filter(|f| period.contains(f.created)).collect();
+    let count = |pred: &dyn Fn(&Facts) -> bool| tickets.iter().filter(|f| pred(f)).count() as u64;
+
+    let satisfaction = |segment: Option<Segment>| {
+        let mine = |f: &Facts| segment.is_none_or(|s| f.segment == s);
+        let (satisfied, rated) = (count(&|f| mine(f) && f.csat == Some(true)), count(&|f| mine(f) && f.csat.is_some()));
+        Satisfaction { satisfied, rated, percent: percent(satisfied, rated) }
+    };
+    let solved = count(&|f| f.resolution.is_some());
+    let overall = satisfaction(None);
+    let csat = Csat {
+        response_rate: percent(overall.rated, solved),
+        offered: solved,
+        overall,
+        by_segment: Segment::ALL.iter().map(|s| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(Some(*s)) }).collect(),
+    };
+
+    let first: Vec<[i64; 2]> = tickets.iter().filter_map(|f| f.first_response).collect();
+    let resolved: Vec<[i64; 2]> = tickets.iter().filter_map(|f| f.resolution).collect();
+
+    let runs = |metric: Option<Metric>, met: bool| {
+        tickets.iter().flat_map(|f| f.targets.iter()).filter(|(m, ok)| metric.is_none_or(|x| x == *m) && *ok == met).count() as u64
+    };
+    let targets = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution]
+        .iter()
+        .map(|m| {
+            let (met, breached) = (runs(Some(*m), true), runs(Some(*m), false));
+            Attainment { metric: *m, met, breached, percent: percent(met, met + breached) }
+        })
+        .collect();
+    let (met, breached) = (runs(None, true), runs(None, false));
+
+    let escalated = count(&|f| f.escalated);
+    let one_reply = count(&|f| f.resolution.is_some() && f.replies == 1);
+    let in_period: Vec<bool> = fixes.iter().filter(|(at, _)| period.contains(*at)).map(|(_, fixed)| *fixed).collect();
+    let fixed = in_period.iter().filter(|f| **f).count() as u64;
+
+    let mut by_day = Vec::new();
+    let mut day = period.from;
+    while day < period.to {
+        let (start, end) = (midnight(day, &period.zone).as_millis(), day.tomorrow().map(|d| midnight(d, &period.zone).as_millis()));
+        let end = end.unwrap_or(i64::MAX);
+        by_day.push(DayCount { day: day.to_string(), count: count(&|f| (start..end).contains(&f.created)) });
+        day = match day.tomorrow() {
+            Ok(next) => next,
+            Err(_) => break,
+        };
+    }
+
+    let mut requests: Vec<Request> = Vec::new();
+    for f in &tickets {
+        let Some(subject) = &f.subject else { continue };
+        let t = topic(subject);
+        if t.is_empty() {
+            continue;
+        }
+        match requests.iter_mut().find(|r| r.topic == t) {
+            Some(r) => r.count += 1,
+            None => requests.push(Request { topic: t, count: 1, example: subject.clone() }),
+        }
+    }
+    requests.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.topic.cmp(&b.topic)));
+    requests.truncate(10);
+
+    Report {
+        from: period.from.to_string(),
+        to: period.to.to_string(),
+        tickets: tickets.len() as u64,
+        csat,
+        first_response: durations(&first),
+        resolution: durations(&resolved),
+        sla: Sla { percent: percent(met, met + breached), targets },
+        escalation: Escalation { escalated, tickets: tickets.len() as u64, percent: percent(escalated, tickets.len() as u64) },
+        first_contact_resolution: FirstContact { one_reply, solved, percent: percent(one_reply, solved) },
+        deflection: Deflection { fixed, started: in_period.len() as u64, percent: percent(fixed, in_period.len() as u64) },
+        volume: Volume {
+            by_day,
+            by_type: TicketType::ALL.iter().map(|k| TypeCount { kind: *k, count: count(&|f| f.kind == *k) }).collect(),
+            by_segment: Segment::ALL.iter().map(|s| SegmentCount { segment: *s, count: count(&|f| f.segment == *s) }).collect(),
+        },
+        feature_requests: requests,
+    }
+}
+
+/// A report as CSV (`section,item,value`), with the previous period's
+/// value beside each figure when given.
+pub fn csv(report: &Report, previous: Option<&Report>) -> String {
+    fn rows(r: &Report) -> Vec<(String, String, String)> {
+        let num = |v: Option<f64>| v.map(|v| format!("{v:.1}")).unwrap_or_default();
+        let secs = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+        let mut out = vec![("volume".into(), "tickets".into(), r.tickets.to_string())];
+        let mut push = |section: &str, item: &str, value: String| out.push((section.into(), item.into(), value));
+        push("csat", "percent_satisfied", num(r.csat.overall.percent));
+        push("csat", "rated", r.csat.overall.rated.to_string());
+        push("csat", "offered", r.csat.offered.to_string());
+        push("csat", "response_rate", num(r.csat.response_rate));
+        for s in &r.csat.by_segment {
+            push("csat", &format!("{}_percent_satisfied", s.segment), num(s.satisfaction.percent));
+        }
+        for (name, d) in [("first_response", &r.first_response), ("resolution", &r.resolution)] {
+            push(name, "count", d.count.to_string());
+            push(name, "median_seconds", secs(d.calendar.median));
+            push(name, "p90_seconds", secs(d.calendar.p90));
+            push(name, "business_median_seconds", secs(d.business.median));
+            push(name, "business_p90_seconds", secs(d.business.p90));
+        }
+        push("sla", "percent_met", num(r.sla.percent));
+        for t in &r.sla.targets {
+            push("sla", &format!("{}_percent_met", t.metric.as_str()), num(t.percent));
+        }
+        push("escalation", "percent", num(r.escalation.percent));
+        push("first_contact_resolution", "percent", num(r.first_contact_resolution.percent));
+        push("deflection", "percent", num(r.deflection.percent));
+        push("deflection", "started", r.deflection.started.to_string());
+        for d in &r.volume.by_day {
+            push("volume_by_day", &d.day, d.count.to_string());
+        }
+        for t in &r.volume.by_type {
+            push("volume_by_type", t.kind.as_str(), t.count.to_string());
+        }
+        for s in &r.volume.by_segment {
+            push("volume_by_segment", s.segment.as_str(), s.count.to_string());
+        }
+        for f in &r.feature_requests {
+            push("feature_requests", &f.topic, f.count.to_string());
+        }
+        out
+    }
+    let quote = |field: &str| {
+        if field.contains([',', '"', '\n', '\r']) || field.starts_with(['=', '+', '-', '@']) {
+            // Quoted, and a leading formula character neutralised for spreadsheets.
+            let safe = if field.starts_with(['=', '+', '-', '@']) { format!("'{field}") } else { field.to_owned() };
+            format!("\"{}\"", safe.replace('"', "\"\""))
+        } else {
+            field.to_owned()
+        }
+    };
+    let mut out = format!("section,item,{}_to_{}", report.from, report.to);
+    if let Some(p) = previous {
+        out.push_str(&format!(",{}_to_{}", p.from, p.to));
+    }
+    out.push_str("\r\n");
+    let before = previous.map(rows).unwrap_or_default();
+    for (section, item, value) in rows(report) {
+        out.push_str(&format!("{},{},{}", quote(&section), quote(&item), quote(&value)));
+        if previous.is_some() {
+            let old = before.iter().find(|(s, it, _)| *s == section && *it == item).map(|r| r.2.as_str()).unwrap_or("");
+            out.push(',');
+            out.push_str(&quote(old));
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calendar::BusinessCalendar;
+    use crate::config::default_calendar;
+    use crate::events::{TicketEvent, CSAT_EVENT_ID};
+    use crate::ids::TicketId;
+    use crate::sla::{AlwaysOpen, SlaPolicy};
+    use crate::ticket::{NewTicket, Priority, Stamp};
+
+    const DAY: i64 = 24 * 3600 * 1000;
+
+    fn t(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn utc(from: &str, to: &str) -> Period {
+        Period::parse(from, to, TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    /// A ticket received at `at`, solved after an hour (so offered the survey).
+    fn solved(at: i64, segment: Segment, csat: Option<bool>) -> Facts {
+        Facts {
+            created: at,
+            segment,
+            kind: TicketType::Bug,
+            first_response: Some([600, 600]),
+            resolution: Some([3600, 3600]),
+            replies: 1,
+            escalated: false,
+            targets: vec![],
+            csat,
+            subject: None,
+        }
+    }
+
+    #[test]
+    fn csat_by_segment_and_the_response_rate_come_out_exactly() {
+        // The service report's figures: business 94 %, individual (free)
+        // 92 %, all customers including former subscribers 91 %, about
+        // 15 % of 2,000 surveys answered.
+        let at = t("2026-11-10T12:00:00Z").as_millis();
+        let mut facts = Vec::new();
+        for (segment, rated, satisfied) in [(Segment::Business, 50, 47), (Segment::Free, 100, 92), (Segment::Former, 150, 134)] {
+            for i in 0..rated {
+                facts.push(solved(at, segment, Some(i < satisfied)));
+            }
+        }
+        while facts.len() < 2000 {
+            facts.push(solved(at, Segment::Free, None));
+        }
+        let r = report(&utc("2026-11-01", "2026-12-01"), &facts, &[]);
+        let of = |s: Segment| r.csat.by_segment.iter().find(|x| x.segment == s).and_then(|x| x.satisfaction.percent);
+        assert_eq!(of(Segment::Business), Some(94.0));
+        assert_eq!(of(Segment::Free), Some(92.0));
+        assert_eq!(of(Segment::Former), Some(89.3));
+        assert_eq!(of(Segment::Enterprise), None, "no ratings: no figure, not 0 %");
+        assert_eq!((r.csat.overall.satisfied, r.csat.overall.rated, r.csat.overall.percent), (273, 300, Some(91.0)));
+        assert_eq!((r.csat.offered, r.csat.response_rate), (2000, Some(15.0)));
+    }
+
+    #[test]
+    fn an_empty_period_has_counts_of_zero_and_no_figures() {
+        let r = report(&utc("2026-11-01", "2026-11-08"), &[solved(t("2026-10-31T23:59:59Z").as_millis(), Segment::Free, Some(true))], &[]);
+        assert_eq!(r.tickets, 0, "the ticket before the period is not in it");
+        assert_eq!((r.csat.overall.percent, r.csat.response_rate), (None, None));
+        assert_eq!(r.first_response.calendar, Spread::default());
+        assert_eq!(r.first_response.histogram.iter().map(|b| b.count).sum::<u64>(), 0);
+        assert_eq!(
+            (r.sla.percent, r.escalation.percent, r.first_contact_resolution.percent, r.deflection.percent),
+            (None, None, None, None)
+        );
+        assert_eq!(r.volume.by_day.len(), 7);
+        assert!(r.volume.by_day.iter().all(|d| d.count == 0));
+        assert!(r.feature_requests.is_empty());
+    }
+
+    #[test]
+    fn medians_and_p90_are_nearest_rank_over_the_tickets_that_have_them() {
+        assert_eq!(percentile(&mut [], 50), None);
+        assert_eq!(percentile(&mut [42], 50), Some(42));
+        assert_eq!(percentile(&mut [42], 90), Some(42));
+        let mut ten: Vec<i64> = (1..=10).rev().collect();
+        assert_eq!((percentile(&mut ten, 50), percentile(&mut ten, 90)), (Some(5), Some(9)));
+        assert_eq!(percentile(&mut [4, 1, 3, 2], 50), Some(2), "the lower middle of an even count");
+        let at = t("2026-11-02T09:00:00Z").as_millis();
+        let mut open = solved(at, Segment::Free, None);
+        open.resolution = None;
+        open.first_response = None;
+        let mut slow = solved(at, Segment::Free, None);
+        slow.first_response = Some([5 * 3600, 3600]);
+        slow.resolution = Some([100 * 3600, 30 * 3600]);
+        let r = report(&utc("2026-11-01", "2026-11-08"), &[solved(at, Segment::Free, None), slow, open], &[]);
+        assert_eq!(r.tickets, 3);
+        assert_eq!(r.first_response.count, 2, "the open ticket has no first response yet");
+        assert_eq!(r.first_response.calendar, Spread { median: Some(600), p90: Some(5 * 3600) });
+        assert_eq!(r.first_response.business, Spread { median: Some(600), p90: Some(3600) });
+        assert_eq!(r.resolution.count, 2, "still open: no time to resolution");
+        assert_eq!(r.resolution.calendar, Spread { median: Some(3600), p90: Some(100 * 3600) });
+        let counts: Vec<u64> = r.resolution.histogram.iter().map(|b| b.count).collect();
+        assert_eq!(counts, [1, 0, 0, 0, 1], "an hour is in the first bucket (inclusive); 100 h beyond 72 h");
+        assert_eq!(r.csat.offered, 2, "only solved tickets are offered the survey");
+        assert_eq!((r.first_contact_resolution.one_reply, r.first_contact_resolution.solved), (2, 2));
+    }
+
+    #[test]
+    fn days_are_counted_in_the_reports_time_zone() {
+        // 23:30 UTC on 30 November is 00:30 on 1 December an hour east.
+        let late = solved(t("2026-11-30T23:30:00Z").as_millis(), Segment::Free, None);
+        let early = solved(t("2026-11-30T00:30:00Z").as_millis(), Segment::Free, None);
+        let count = |r: &Report, day: &str| r.volume.by_day.iter().find(|d| d.day == day).map(|d| d.count);
+        let r = report(&utc("2026-11-30", "2026-12-02"), &[late.clone(), early.clone()], &[]);
+        assert_eq!((count(&r, "2026-11-30"), count(&r, "2026-12-01")), (Some(2), Some(0)));
+        let east = TimeZone::fixed(jiff::tz::offset(1));
+        let r = report(&Period::parse("2026-11-30", "2026-12-02", east).unwrap_or_else(|e| unreachable!("{e}")), &[late, early], &[]);
+        assert_eq!((count(&r, "2026-11-30"), count(&r, "2026-12-01")), (Some(1), Some(1)));
+        let west = TimeZone::fixed(jiff::tz::offset(-1));
+        let edge = solved(t("2026-11-30T00:30:00Z").as_millis(), Segment::Free, None);
+        let r = report(&Period::parse("2026-11-30", "2026-12-01", west).unwrap_or_else(|e| unreachable!("{e}")), &[edge], &[]);
+        assert_eq!(r.tickets, 0, "00:30 UTC is still 29 November an hour west");
+    }
+
+    #[test]
+    fn sla_escalation_deflection_volume_and_feature_requests() {
+        let at = t("2026-11-03T10:00:00Z").as_millis();
+        let mut a = solved(at, Segment::Enterprise, None);
+        a.targets = vec![(Metric::FirstResponse, true), (Metric::Resolution, false)];
+        a.escalated = true;
+        a.replies = 3;
+        let mut b = solved(at + DAY, Segment::Business, None);
+        b.targets = vec![(Metric::FirstResponse, true), (Metric::NextResponse, true), (Metric::Resolution, true)];
+        b.kind = TicketType::FeatureRequest;
+        b.subject = Some("Please add a Dark Mode!".into());
+        let mut c = solved(at + DAY, Segment::Free, None);
+        c.kind = TicketType::FeatureRequest;
+        c.subject = Some("dark mode".into());
+        let mut d = solved(at + 2 * DAY, Segment::Free, None);
+        d.kind = TicketType::FeatureRequest;
+        d.subject = Some("Export to CSV".into());
+        let fixes = [(at, true), (at, false), (at, true), (at + 30 * DAY, true)];
+        let r = report(&utc("2026-11-01", "2026-11-08"), &[a, b, c, d], &fixes);
+        let target = |m: Metric| r.sla.targets.iter().find(|x| x.metric == m).map(|x| (x.met, x.breached, x.percent));
+        assert_eq!(target(Metric::FirstResponse), Some((2, 0, Some(100.0))));
+        assert_eq!(target(Metric::Resolution), Some((1, 1, Some(50.0))));
+        assert_eq!(target(Metric::NextResponse), Some((1, 0, Some(100.0))));
+        assert_eq!(r.sla.percent, Some(80.0));
+        assert_eq!((r.escalation.escalated, r.escalation.tickets, r.escalation.percent), (1, 4, Some(25.0)));
+        assert_eq!((r.first_contact_resolution.one_reply, r.first_contact_resolution.percent), (3, Some(75.0)));
+        assert_eq!(
+            (r.deflection.fixed, r.deflection.started, r.deflection.percent),
+            (2, 3, Some(66.7)),
+            "the fix a month later is not in the period"
+        );
+        let by_day: Vec<u64> = r.volume.by_day.iter().map(|d| d.count).collect();
+        assert_eq!(by_day, [0, 0, 1, 2, 1, 0, 0]);
+        let of_type = |k: TicketType| r.volume.by_type.iter().find(|x| x.kind == k).map(|x| x.count);
+        assert_eq!(
+            (of_type(TicketType::FeatureRequest), of_type(TicketType::Bug), of_type(TicketType::Billing)),
+            (Some(3), Some(1), Some(0))
+        );
+        let of_segment = |s: Segment| r.volume.by_segment.iter().find(|x| x.segment == s).map(|x| x.count);
+        assert_eq!(of_segment(Segment::Free), Some(2));
+        let top: Vec<(&str, u64)> = r.feature_requests.iter().map(|f| (f.topic.as_str(), f.count)).collect();
+        assert_eq!(top, [("dark mode", 2), ("export csv", 1)]);
+        assert_eq!(r.feature_requests[0].example, "Please add a Dark Mode!");
+    }
+
+    #[test]
+    fn periods_parse_and_know_the_one_before() {
+        let p = utc("2026-11-08", "2026-11-15");
+        assert_eq!(p.days(), 7);
+        let before = p.previous();
+        assert_eq!((before.from.to_string(), before.to.to_string()), ("2026-11-01".into(), "2026-11-08".into()));
+        assert_eq!(p.start(), t("2026-11-08T00:00:00Z"));
+        assert!(Period::parse("2026-11-08", "2026-11-08", TimeZone::UTC).is_err());
+        assert!(Period::parse("2026-11-08", "2028-11-08", TimeZone::UTC).err().unwrap_or_default().contains("at most"));
+        assert!(Period::parse("yesterday", "2026-11-08", TimeZone::UTC).err().unwrap_or_default().starts_with("from:"));
+        let last = Period::last_days(t("2026-11-30T15:00:00Z"), 28, TimeZone::UTC);
+        assert_eq!((last.from.to_string(), last.to.to_string()), ("2026-11-03".into(), "2026-12-01".into()));
+    }
+
+    fn ticket(kind: &str) -> Ticket {
+        let input = NewTicket {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            kind: kind.into(),
+            subject: "Please add a dark mode".into(),
+            message: "m".into(),
+            ..NewTicket::default()
+        };
+        let policy = SlaPolicy::default();
+        let stamp = Stamp {
+            id: TicketId::from_bytes([7; 16]),
+            segment: Segment::Business,
+            priority: Priority::Normal,
+            group: None,
+            tags: vec![],
+            now: t("2026-11-27T16:00:00Z"),
+            policy: &policy,
+        };
+        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    fn event(id: &str, at: &str, kind: EventKind) -> TicketEvent {
+        TicketEvent { id: id.into(), at: t(at), kind }
+    }
+
+    fn reply(id: &str, at: &str, agent: bool) -> TicketEvent {
+        event(id, at, EventKind::Message { by: "Dana".into(), agent, public: true, body: "b".into() })
+    }
+
+    fn status(id: &str, at: &str, to: Status) -> TicketEvent {
+        event(id, at, EventKind::Changed { by: "Dana".into(), status: Some(to), priority: None, tier: None, assignee: None, tags: None })
+    }
+
+    #[test]
+    fn facts_come_from_the_events_in_calendar_and_business_time() {
+        // Received Friday 16:00 UTC; business hours Monday to Friday 9–17 UTC.
+        let business = BusinessCalendar::new(&default_calendar(), TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+        let ticket = ticket("feature_request");
+        let events = vec![
+            reply("m1", "2026-11-30T10:00:00Z", true),             // Monday 10:00: first response
+            status("c1", "2026-11-30T10:05:00Z", Status::Pending), // waits on the requester
+            reply("m2", "2026-12-01T09:30:00Z", false),            // reopens
+            reply("m3", "2026-12-01T10:00:00Z", true),
+            status("c2", "2026-12-01T11:00:00Z", Status::Solved),
+            event(CSAT_EVENT_ID, "2026-12-01T12:00:00Z", EventKind::Rated { satisfied: true, comment: None }),
+            event(
+                "t1",
+                "2026-12-01T12:30:00Z",
+                EventKind::Changed { by: "Dana".into(), status: None, priority: None, tier: Some(2), assignee: None, tags: None },
+            ),
+        ];
+        let facts = Facts::of(&ticket, &events, t("2026-12-02T00:00:00Z"), &business);
+        // 66 h on the calendar; 1 h on Friday and 1 h on Monday in business time.
+        assert_eq!(facts.first_response, Some([66 * 3600, 2 * 3600]));
+        // Solved Tuesday 11:00: 91 h on the calendar; Friday 1 h + Monday 8 h + Tuesday 2 h of business time.
+        assert_eq!(facts.resolution, Some([91 * 3600, 11 * 3600]));
+        assert_eq!((facts.replies, facts.csat, facts.escalated), (2, Some(true), true));
+        assert_eq!(facts.subject.as_deref(), Some("Please add a dark mode"));
+        // Business targets: first response 4 h (met after 2), next response
+        // met, resolution 24 h of business time, paused while pending, met.
+        assert!(facts.targets.contains(&(Metric::FirstResponse, true)), "{:?}", facts.targets);
+        assert!(facts.targets.contains(&(Metric::Resolution, true)), "the paused clock met its target: {:?}", facts.targets);
+        let text = serde_json::to_string(&facts).unwrap_or_default();
+        assert!(text.len() < 300, "fits KV metadata: {text}");
+        assert_eq!(serde_json::from_str::<Facts>(&text).ok(), Some(facts));
+        let open = Facts::of(&ticket, &events[..2], t("2026-12-02T00:00:00Z"), &AlwaysOpen);
+        assert_eq!((open.resolution, open.csat), (None, None), "a pending ticket is not solved");
+    }
+
+    #[test]
+    fn csv_has_every_figure_and_neutralises_formulas() {
+        let mut d = solved(t("2026-11-03T10:00:00Z").as_millis(), Segment::Free, Some(true));
+        d.kind = TicketType::FeatureRequest;
+        d.subject = Some("=HYPERLINK(\"x\") dark mode".into());
+        let r = report(&utc("2026-11-01", "2026-11-08"), &[d], &[]);
+        let p = report(&utc("2026-10-25", "2026-11-01"), &[], &[]);
+        let text = csv(&r, Some(&p));
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines[0], "section,item,2026-11-01_to_2026-11-08,2026-10-25_to_2026-11-01");
+        assert!(lines.contains(&"volume,tickets,1,0"));
+        assert!(lines.contains(&"csat,percent_satisfied,100.0,"), "no figure before: an empty cell");
+        assert!(lines.contains(&"volume_by_day,2026-11-03,1,"));
+        assert!(lines.iter().any(|l| l.starts_with("feature_requests,hyperlink x dark mode,1")), "{text}");
+        assert!(text.ends_with("\r\n"));
+    }
+}
