@@ -189,6 +189,11 @@ pub struct BusinessCalendar {
 }
 
 impl BusinessCalendar {
+    /// The calendar's time zone.
+    pub const fn zone(&self) -> &TimeZone {
+        &self.zone
+    }
+
     /// Validates `spec` and builds its calendar in `zone` (which the caller
     /// resolved from `spec.time_zone`).
     ///

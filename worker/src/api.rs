@@ -9,6 +9,7 @@ use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, E
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
+use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{is_valid_idempotency_key, Problem, MAX_BODY_BYTES};
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
@@ -43,6 +44,8 @@ pub struct App<'a, K> {
     pub config: &'a Config,
     /// The business calendar business-hour targets count in.
     pub business: &'a dyn Calendar,
+    /// The business calendar's time zone (metrics may be asked in it).
+    pub zone: Option<&'a jiff::tz::TimeZone>,
     /// Ticket storage.
     pub store: TicketStore<K>,
     /// `BUOY_SECRET`, which keys ticket ids and requester tokens.
@@ -75,6 +78,8 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "tickets", id, "messages"]) => requester_message(app, request, id).await,
         (Method::Post, ["v1", "tickets", id, "csat"]) => requester_csat(app, request, id).await,
         (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
+        (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
+        (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (
             _,
             ["v1", "tickets"]
@@ -82,9 +87,13 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "tickets", _, "messages" | "csat"]
             | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
         ) => not_allowed("POST"),
-        (_, ["v1", "tickets", _] | ["v1", "agent", "tickets"] | ["v1", "agent", "tickets", _] | ["v1", "agent", "me"]) => {
-            not_allowed("GET")
-        }
+        (
+            _,
+            ["v1", "tickets", _]
+            | ["v1", "agent", "tickets"]
+            | ["v1", "agent", "tickets", _]
+            | ["v1", "agent", "me" | "metrics" | "metrics.csv"],
+        ) => not_allowed("GET"),
         _ => Err(Problem::NotFound.into()),
     }
 }
@@ -225,6 +234,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
+    app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
     let event_id = format!("{}.created", ticket.id);
     queue_webhooks(app, "ticket.created", &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
     Ok(created(secret, &ticket, 201))
@@ -400,6 +410,7 @@ async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: Event
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
+    app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business)).await?;
     Ok(view_of(app, ticket, events))
 }
 
@@ -533,4 +544,81 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
     Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "segment"), kind).await?))
+}
+
+/// The metrics report of a period, with the one before it for comparison.
+#[derive(Serialize)]
+struct MetricsPage<'a> {
+    site: &'a SiteId,
+    tz: String,
+    #[serde(flatten)]
+    report: metrics::Report,
+    previous: metrics::Report,
+    /// KV operations spent on this answer (lists of facts and fixes).
+    kv_operations: u32,
+}
+
+/// The time zone of a metrics request: `UTC`, the business calendar's
+/// zone (the one zone the worker carries), or a fixed offset (`+05:30`).
+fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, AppError> {
+    let configured = &app.config.calendar.time_zone;
+    if name.eq_ignore_ascii_case("utc") || name == "Z" {
+        return Ok(jiff::tz::TimeZone::UTC);
+    }
+    if name == configured {
+        if let Some(zone) = app.zone {
+            return Ok(zone.clone());
+        }
+    }
+    // "+05:30", "+0530" and "-08" all read as offsets.
+    let offset = (|| {
+        let (sign, rest) = name.split_at_checked(1)?;
+        let sign = match sign {
+            "+" => 1,
+            "-" => -1,
+            _ => return None,
+        };
+        let digits = rest.replacen(':', "", 1);
+        if !matches!(digits.len(), 2 | 4) || !digits.bytes().all(|b| b.is_ascii_digit()) || (rest.contains(':') && rest.len() != 5) {
+            return None;
+        }
+        let (h, m) = (digits.get(..2)?.parse::<i32>().ok()?, digits.get(2..).filter(|m| !m.is_empty()).unwrap_or("0").parse::<i32>().ok()?);
+        (h <= 14 && m < 60).then(|| jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()).flatten()
+    })();
+    offset.map(jiff::tz::TimeZone::fixed).ok_or_else(|| {
+        AppError::InvalidRequest(format!("tz: use UTC, {configured} (the business calendar's zone) or an offset such as +02:00"))
+    })
+}
+
+/// `GET /v1/agent/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=…` (and
+/// `metrics.csv`): the period's figures beside the period before, from the
+/// facts in KV list metadata (no ticket is read). Without `from` and `to`:
+/// the last 28 days.
+async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool) -> Result<ApiResponse, AppError> {
+    let agent = agent(app, request)?;
+    let tz = request.query_param("tz").filter(|t| !t.is_empty()).unwrap_or_else(|| "UTC".into());
+    let zone = metrics_zone(app, &tz)?;
+    let period = match (request.query_param("from"), request.query_param("to")) {
+        (Some(from), Some(to)) => Period::parse(&from, &to, zone).map_err(AppError::InvalidRequest)?,
+        (None, None) => Period::last_days(app.now, 28, zone),
+        _ => return Err(AppError::InvalidRequest("give both from and to, or neither (the last 28 days)".into())),
+    };
+    let previous = period.previous();
+    let (facts, fixes) = futures_util::future::join(
+        app.store.facts_between(&agent.site, previous.start(), period.end()),
+        app.store.fixes_between(&agent.site, previous.start(), period.end()),
+    )
+    .await;
+    let ((facts, list_ops), (fixes, fix_ops)) = (facts?, fixes?);
+    let (report, before) = (metrics::report(&period, &facts, &fixes), metrics::report(&previous, &facts, &fixes));
+    if csv {
+        let body = metrics::csv(&report, Some(&before)).into_bytes();
+        let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
+        return Ok(ApiResponse {
+            status: 200,
+            headers: vec![("content-type", "text/csv; charset=utf-8".into()), ("content-disposition", name)],
+            body,
+        });
+    }
+    Ok(ApiResponse::json(200, &MetricsPage { site: &agent.site, tz, report, previous: before, kv_operations: list_ops + fix_ops }))
 }

@@ -119,6 +119,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let app = App {
         config,
         business,
+        zone: Some(business.zone()),
         store: store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?)),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,

@@ -24,6 +24,7 @@
 use buoy_shared::deflection::Deflection;
 use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
+use buoy_shared::metrics::Facts;
 use buoy_shared::ticket::Ticket;
 use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
@@ -103,6 +104,12 @@ fn ticket_key(id: &TicketId) -> String {
 
 fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
+}
+
+/// The metrics keys of a site's tickets received on the UTC day of `ms`.
+fn facts_day_prefix(site: &SiteId, ms: i64) -> String {
+    let day = jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
+    format!("m/{site}/{}/", day.get(..10).unwrap_or("0000-00-00"))
 }
 
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
@@ -198,6 +205,76 @@ impl<K: Kv> TicketStore<K> {
         }
         self.append(ticket, event).await?;
         Ok(true)
+    }
+
+    /// Keeps a ticket's metric facts in the metadata of its metrics key,
+    /// `m/{site}/{UTC day}/{received ms}/{id}` (value empty): a period's
+    /// report lists its days and reads no ticket. Rewritten whenever the
+    /// ticket changes, each time from the whole event log.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_facts(&self, ticket: &Ticket, facts: &Facts) -> Result<(), StoreError> {
+        let meta = serde_json::to_string(facts).map_err(failed)?;
+        let key = format!("{}{:015}/{}", facts_day_prefix(&ticket.site, millis(ticket.created_at)), millis(ticket.created_at), ticket.id);
+        self.kv.put(&key, "", Some(&meta)).await
+    }
+
+    /// The facts of the site's tickets received from `start` up to `end`,
+    /// and how many KV operations reading them took: one list per UTC day
+    /// (more for a day with over 1,000 tickets), the days read at once.
+    ///
+    /// # Errors
+    /// When KV fails or metadata does not parse.
+    pub async fn facts_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<Facts>, u32), StoreError> {
+        const DAY: i64 = 86_400_000;
+        let (first, last) = (millis(start).div_euclid(DAY), (millis(end) - 1).max(0).div_euclid(DAY));
+        let days = join_all((first..=last).map(|day| self.list_all(facts_day_prefix(site, day * DAY)))).await;
+        let (mut facts, mut operations) = (Vec::new(), 0);
+        for day in days {
+            let (keys, ops) = day?;
+            operations += ops;
+            for key in keys {
+                let Some(meta) = &key.metadata else { continue };
+                let f: Facts = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
+                if (start.as_millis()..end.as_millis()).contains(&f.created) {
+                    facts.push(f);
+                }
+            }
+        }
+        Ok((facts, operations))
+    }
+
+    /// The guided fixes of a site ended from `start` up to `end`, as
+    /// `(ms, fixed)`, and the KV operations spent.
+    ///
+    /// # Errors
+    /// When KV fails or metadata does not parse.
+    pub async fn fixes_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<(i64, bool)>, u32), StoreError> {
+        let (keys, operations) = self.list_all(format!("x/{site}/")).await?;
+        let mut fixes = Vec::new();
+        for key in keys {
+            let Some(meta) = &key.metadata else { continue };
+            let d: Deflection = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
+            if (start..end).contains(&d.at) {
+                fixes.push((d.at.as_millis(), d.outcome == buoy_shared::deflection::Outcome::Fixed));
+            }
+        }
+        Ok((fixes, operations))
+    }
+
+    /// Every key under a prefix, page by page, and the pages read.
+    async fn list_all(&self, prefix: String) -> Result<(Vec<Listed>, u32), StoreError> {
+        let (mut keys, mut cursor, mut operations) = (Vec::new(), None::<String>, 0);
+        loop {
+            let page = self.kv.list(&prefix, 1000, cursor.as_deref()).await?;
+            operations += 1;
+            keys.extend(page.keys);
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok((keys, operations)),
+            }
+        }
     }
 
     /// Whether a ticket has the event with this id (read by key, so a

@@ -12,6 +12,7 @@ use crate::store::{Kv, PendingDelivery, TicketStore};
 use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
 use buoy_shared::keys;
+use buoy_shared::metrics::Facts;
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
@@ -97,6 +98,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                 }
             };
             let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, None);
+            let before = history.len();
             for event in due {
                 if !self.store.record_once(&ticket.id, &event).await? {
                     continue;
@@ -116,6 +118,10 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     }
                 }
                 history.push(event);
+            }
+            if history.len() > before {
+                // Breaches and escalations change the ticket's metric facts.
+                self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business)).await?;
             }
             self.store.clear_check(&entry.key).await?;
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {

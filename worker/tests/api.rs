@@ -59,6 +59,7 @@ impl Harness {
             config: &self.config,
             // Business hours count like calendar hours here, so due times are plain sums.
             business: &AlwaysOpen,
+            zone: None,
             store: TicketStore::new(MemoryKvRef(&self.store)),
             secret: self.secret.as_deref(),
             agents: &self.agents,
@@ -780,4 +781,95 @@ fn a_requester_reaches_only_their_own_ticket() {
         let (status, problem) = requester_call(&h, a_token, b_id, path, body);
         assert_eq!((status, str_of(&problem, "code")), (404, "not_found"), "{path:?} with another ticket's token");
     }
+}
+
+#[test]
+fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
+    use buoy_shared::metrics::{self, Facts, Period};
+    let h = Harness::new();
+    let at = |text: &str| h.now.set(Timestamp::parse(text).map(Timestamp::as_millis).unwrap_or_default());
+    let mut ids = Vec::new();
+    for (day, kind, subject) in [
+        ("2026-11-02T10:00:00Z", "bug", "Export fails"),
+        ("2026-11-03T23:30:00Z", "feature_request", "Please add a dark mode"),
+        ("2026-11-04T08:00:00Z", "feature_request", "Dark mode!"),
+        ("2026-10-28T12:00:00Z", "billing", "Charged twice"),
+    ] {
+        at(day);
+        let mut body = ticket_json();
+        body["type"] = json!(kind);
+        body["subject"] = json!(subject);
+        let (_, created, _) = create(&h, &body, None);
+        ids.push((str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned()));
+    }
+    at("2026-11-04T12:00:00Z");
+    for (id, _) in &ids[..3] {
+        assert_eq!(agent_post(&h, "demo-agent-token", id, "messages", r#"{"body":"On it."}"#).0, 201);
+    }
+    assert_eq!(agent_post(&h, "demo-agent-token", &ids[0].0, "changes", r#"{"status":"solved","tier":2}"#).0, 200);
+    at("2026-11-04T13:00:00Z");
+    assert_eq!(requester_call(&h, &ids[0].1, &ids[0].0, Some("csat"), r#"{"satisfied":false}"#).0, 201);
+    for outcome in ["fixed", "need_help", "fixed"] {
+        let body = format!(r#"{{"site":"demo","type":"password_reset","outcome":"{outcome}"}}"#);
+        assert_eq!(h.send(&request(Method::Post, "/v1/deflections", &[("content-type", "application/json")], body.as_bytes())).0, 201);
+    }
+
+    let get = |query: &str, token: &str| {
+        let auth = format!("Bearer {token}");
+        h.send(&request(Method::Get, &format!("/v1/agent/metrics?{query}"), &[("authorization", &auth)], b""))
+    };
+    let (status, page, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC", "demo-agent-token");
+    assert_eq!(status, 200, "{page}");
+    // The same figures, computed in shared from every ticket's record and events.
+    let mut facts = Vec::new();
+    for (id, _) in &ids {
+        let id = buoy_shared::ids::TicketId::parse(id).unwrap_or_else(|e| unreachable!("{e:?}"));
+        let ticket = block_on(h.store.get(&id)).ok().flatten().unwrap_or_else(|| unreachable!());
+        let events = block_on(h.store.events(&id)).unwrap_or_default();
+        facts.push(Facts::of(&ticket, &events, Timestamp::from_millis(h.now.get()), &AlwaysOpen));
+    }
+    let period = Period::parse("2026-11-01", "2026-11-08", jiff::tz::TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+    let fixes = [(h.now.get(), true), (h.now.get(), false), (h.now.get(), true)];
+    let want = serde_json::to_value(metrics::report(&period, &facts, &fixes)).unwrap_or_default();
+    for (key, value) in want.as_object().cloned().unwrap_or_default() {
+        assert_eq!(page[&key], value, "{key}");
+    }
+    assert_eq!(page["tickets"], json!(3), "the October ticket belongs to the previous period");
+    assert_eq!(page["previous"]["tickets"], json!(1));
+    assert_eq!(page["csat"]["percent"], json!(0.0));
+    assert_eq!((page["deflection"]["fixed"].clone(), page["deflection"]["started"].clone()), (json!(2), json!(3)));
+    assert_eq!(page["escalation"]["escalated"], json!(1));
+    assert_eq!(page["feature_requests"][0]["topic"], json!("dark mode"));
+    assert_eq!(page["feature_requests"][0]["count"], json!(2));
+    assert!(page["kv_operations"].as_u64().is_some_and(|n| (1..=20).contains(&n)), "{}", page["kv_operations"]);
+
+    // Days in another zone: 23:30 UTC on the 3rd is the 4th at +01:00.
+    let (_, east, _) = get("from=2026-11-01&to=2026-11-08&tz=%2B01:00", "demo-agent-token");
+    let day = |page: &Value, d: &str| page["volume"]["by_day"].as_array().and_then(|a| a.iter().find(|x| x["day"] == d).cloned());
+    assert_eq!(day(&page, "2026-11-03").map(|d| d["count"].clone()), Some(json!(1)));
+    assert_eq!(day(&east, "2026-11-04").map(|d| d["count"].clone()), Some(json!(2)));
+
+    let (status, csv, response) = {
+        let r = h.send(&request(
+            Method::Get,
+            "/v1/agent/metrics.csv?from=2026-11-01&to=2026-11-08",
+            &[("authorization", "Bearer demo-agent-token")],
+            b"",
+        ));
+        (r.0, String::from_utf8_lossy(&r.2.body).into_owned(), r.2)
+    };
+    assert_eq!(status, 200);
+    assert!(response.headers.iter().any(|(n, v)| *n == "content-type" && v.starts_with("text/csv")));
+    assert!(csv.lines().any(|l| l == "volume,tickets,3,1"), "{csv}");
+
+    let (_, other, _) = get("from=2026-11-01&to=2026-11-08", "other-agent-token");
+    assert_eq!(other["tickets"], json!(0), "another site's agent sees none of demo's tickets");
+    for query in
+        ["from=2026-11-08&to=2026-11-01", "from=2026-11-01", "from=nov&to=2026-11-08", "tz=Mars/Olympus", "tz=%2B99:00", "tz=%2B0530x"]
+    {
+        let (status, problem, _) = get(query, "demo-agent-token");
+        assert_eq!((status, str_of(&problem, "code")), (400, "invalid_request"), "{query}");
+    }
+    assert_eq!(get("tz=%2B05:30", "demo-agent-token").0, 200);
+    assert_eq!(h.send(&request(Method::Get, "/v1/agent/metrics", &[], b"")).0, 401);
 }

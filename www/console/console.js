@@ -8,6 +8,11 @@
 // - The rules live in the API. The queue's order, the allowed values of
 //   every control and a ticket's current state come from the responses;
 //   this file draws them and sends what the agent picks.
+//
+// The metrics page lives in metrics.js; this file routes to it and lends it
+// the network and the status line.
+
+import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const PAGE = 50;
@@ -65,6 +70,7 @@ const app = {
   selectedId: null, // and its id, so a refresh keeps the selection
   ticket: null, // the open ticket's view
   queueRequest: 0, // sequence number of the newest queue request
+  queueHash: '', // the queue's hash (its filters), to come back to from the metrics
 };
 
 // ---------------------------------------------------------------- network
@@ -79,7 +85,8 @@ class ApiError extends Error {
 
 /**
  * Calls the API with the stored token (or `options.token` while signing
- * in). A 401 on a stored token signs the agent out with a message.
+ * in). A 401 on a stored token signs the agent out with a message. The
+ * answer is parsed JSON, or a Blob with `options.blob` (the CSV export).
  */
 async function api(path, options = {}) {
   const token = options.token ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
@@ -95,7 +102,7 @@ async function api(path, options = {}) {
   } catch {
     throw new ApiError(0, { title: 'The server cannot be reached. Check the connection and try again.' });
   }
-  const data = await response.json().catch(() => null);
+  const data = options.blob && response.ok ? await response.blob() : await response.json().catch(() => null);
   if (response.status === 401 && options.token === undefined) {
     signOut('You have been signed out: the server no longer accepts your token. Sign in again.');
   }
@@ -126,7 +133,15 @@ function show(view) {
   $('sign-in').hidden = view !== 'sign-in';
   $('queue-view').hidden = view !== 'queue';
   $('ticket-view').hidden = view !== 'ticket';
+  $('metrics-view').hidden = view !== 'metrics';
   const signedIn = view !== 'sign-in';
+  $('views').hidden = !signedIn;
+  // The queue's tab stays current while a ticket from it is open.
+  const current = view === 'metrics' ? 'nav-metrics' : 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics']) {
+    if (id === current) $(id).setAttribute('aria-current', 'page');
+    else $(id).removeAttribute('aria-current');
+  }
   $('who').hidden = !signedIn;
   $('sign-out').hidden = !signedIn;
 }
@@ -136,6 +151,7 @@ function signOut(message = '') {
   Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null });
   app.queueRequest += 1; // answers still on their way are dropped
   $('queue').replaceChildren();
+  clearMetrics();
   show('sign-in');
   document.title = 'Buoy console';
   $('sign-in-error').textContent = message;
@@ -220,6 +236,16 @@ function navigate(params) {
 async function route() {
   if (!app.me) return;
   const params = hashParams();
+  if (params.get('view') === 'metrics') {
+    const opening = $('metrics-view').hidden;
+    app.ticket = null;
+    show('metrics');
+    document.title = 'Metrics — Buoy console';
+    if (opening) $('metrics-title').focus();
+    await showMetrics(params);
+    return;
+  }
+  app.queueHash = params.toString();
   // A value the list lacks (`status=open,pending` from a shared link) is added.
   for (const name of FILTERS) setSelect($(`f-${name}`), params.get(name) ?? '');
   const id = params.get('ticket');
@@ -474,15 +500,19 @@ function drawCsat(csat) {
   if (csat.comment) out.append(el('q', 'comment', csat.comment));
 }
 
+/** A ticket type's label, as the API names it (the value itself when unknown). */
+function typeLabel(value) {
+  return (app.me?.options?.type || []).find((o) => o.value === value)?.label ?? String(value ?? '');
+}
+
 function drawContext(t) {
   const c = t.context || {};
-  const type = (app.me.options?.type || []).find((o) => o.value === t.type);
   const rows = [
     ['Name', t.requester.name],
     ['Email', t.requester.email],
     ['Verified', t.requester.verified ? 'yes' : 'no'],
     ['Segment', human(t.state.segment)],
-    ['Type', type ? type.label : t.type],
+    ['Type', typeLabel(t.type)],
     ['Page', c.url], // text only: a link built from ticket data could be javascript:
     ['Page title', c.title],
     ['Browser', c.user_agent],
@@ -595,7 +625,7 @@ function backToQueue() {
 // ---------------------------------------------------------------- start
 
 function refresh() {
-  if (!app.me || document.hidden) return;
+  if (!app.me || document.hidden || !$('metrics-view').hidden) return;
   // Pages the agent asked for stay until they change something.
   if (app.pages <= 1) loadQueue();
   if (app.ticket) openTicket(app.ticket.id);
@@ -613,6 +643,9 @@ async function start() {
   $('tags-form').addEventListener('submit', onTags);
   $('reply-form').addEventListener('submit', onReply);
   $('internal').addEventListener('change', onInternalToggle);
+  $('nav-queue').addEventListener('click', () => navigate(new URLSearchParams(app.queueHash)));
+  $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
+  initMetrics({ api, say, navigate, human, typeLabel });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);
