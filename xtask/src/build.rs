@@ -1,7 +1,7 @@
 //! Release artifacts: the static site (loader, widget page, wasm, the
 //! knowledge base's index and articles) in `dist/site/`, the worker in
 //! `dist/worker/`; the tests' build (their configuration, their extra
-//! articles) goes to `dist/test-site/` and `dist/test-worker/`.
+//! articles) goes to `target/test-sites/{pid}/` and `dist/test-worker/`.
 
 use crate::cmd::{self, command, node_bin};
 use crate::Result;
@@ -49,7 +49,9 @@ impl Options {
         Self {
             config: root.join("tests/buoy.toml"),
             worker_out: "dist/test-worker",
-            site_out: "dist/test-site",
+            // A folder per process: two test runs at once (two terminals,
+            // or a test beside `build --site`) never rewrite each other's site.
+            site_out: Box::leak(format!("target/test-sites/{}", std::process::id()).into_boxed_str()),
             kb_dirs: vec![root.join("kb"), root.join("tests/kb")],
             target_dir: Some(root.join("target/test-worker")),
         }

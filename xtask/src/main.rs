@@ -9,7 +9,8 @@
 //! - `bench`: figures for the widget (beside real peers) and the worker
 //!   (beside a JavaScript reference), in `target/bench/results.json`.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
-//!   `build --site` only the test site, and its weight against the budgets.
+//!   `build --site` only the test site (under `target/test-sites/`), and
+//!   its weight against the budgets.
 //! - `setup`: only install what is missing.
 //! - `demo-server --port P --worker URL`: only the demo host page.
 

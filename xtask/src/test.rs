@@ -149,7 +149,9 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
 pub fn end_to_end_only(only: &[String]) -> Result {
     setup::ensure(Need::Everything)?;
     let built = build::all(&Options::test())?;
-    end_to_end(&built, only)
+    let result = end_to_end(&built, only);
+    let _ = std::fs::remove_dir_all(&built.site);
+    result
 }
 
 /// Runs `cargo xtask test`.
@@ -198,6 +200,9 @@ pub fn run() -> Result {
     if let Some(built) = &built {
         checks.step("size budget", || size_budget(&built.site));
         checks.step("end to end (Chromium → demo page → widget → worker under workerd → KV)", || end_to_end(built, &[]));
+    }
+    if let Some(built) = &built {
+        let _ = std::fs::remove_dir_all(&built.site);
     }
     println!("\n{} checks in {:.0} s", checks.passed.len() + checks.failed.len(), start.elapsed().as_secs_f64());
     for (name, error) in &checks.failed {
