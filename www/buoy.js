@@ -145,6 +145,15 @@
       post({ type: 'suggest', items: [].concat(arg || []).map(String) });
     } else if (command === 'prefill' && arg) {
       post({ type: 'prefill', subject: String(arg.subject || ''), body: String(arg.body || ''), kind: String(arg.type || '') });
+    } else if (command === 'identify' && arg) {
+      // Signed by the product's backend; the worker checks the signature.
+      var who = { type: 'identify' };
+      ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token'].forEach(function (k) {
+        if (arg[k] != null) who[k] = String(arg[k]);
+      });
+      post(who);
+    } else if (command === 'logout') {
+      post({ type: 'logout' });
     } else if (command === 'on' && typeof arg === 'string' && typeof arguments[2] === 'function') {
       (handlers[arg] = handlers[arg] || []).push(arguments[2]);
     } else if (command === 'off' && typeof arg === 'string') {

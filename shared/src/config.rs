@@ -94,6 +94,13 @@ pub struct Site {
     /// The origins whose pages may embed the widget (`frame-ancestors`).
     /// Each is `scheme://host[:port]`; a port of `*` allows any port, as in CSP.
     pub allowed_origins: Vec<String>,
+    /// The NAME of the secret that signs this site's verified identities
+    /// (see `identity`); without it, every requester is anonymous.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub identity_secret: Option<String>,
+    /// Refuse tickets without a valid identity.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub require_identity: bool,
 }
 
 /// A support agent.
@@ -230,6 +237,12 @@ impl Config {
             }
             if site.allowed_origins.is_empty() {
                 return fail(format!("sites.{id}.allowed_origins"), "list at least one origin that embeds the widget");
+            }
+            if site.identity_secret.as_deref().is_some_and(|name| !is_secret_name(name)) {
+                return fail(format!("sites.{id}.identity_secret"), "expected the NAME of a secret, such as BUOY_IDENTITY_SECRET");
+            }
+            if site.require_identity && site.identity_secret.is_none() {
+                return fail(format!("sites.{id}.require_identity"), "needs identity_secret: nobody could be verified");
             }
             for (i, origin) in site.allowed_origins.iter().enumerate() {
                 if !is_origin_pattern(origin) {

@@ -20,6 +20,7 @@ pub mod config;
 pub mod deflection;
 #[cfg(feature = "calendar")]
 pub mod events;
+pub mod identity;
 pub mod ids;
 pub mod inbox;
 pub mod kb;

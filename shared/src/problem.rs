@@ -26,6 +26,9 @@ pub enum Problem {
     MethodNotAllowed,
     /// The `Idempotency-Key` header is not 1–255 printable ASCII characters.
     InvalidIdempotencyKey,
+    /// The site accepts tickets only from verified users, and this one's
+    /// identity is missing, expired or badly signed.
+    IdentityRequired,
     /// A satisfaction rating for a ticket that is not solved.
     NotSolved,
     /// A second satisfaction rating for the same ticket.
@@ -46,6 +49,7 @@ impl Problem {
         Self::Unauthorized,
         Self::MethodNotAllowed,
         Self::InvalidIdempotencyKey,
+        Self::IdentityRequired,
         Self::NotSolved,
         Self::AlreadyRated,
         Self::Internal,
@@ -63,6 +67,7 @@ impl Problem {
             Self::Unauthorized => "unauthorized",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::IdentityRequired => "identity_required",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
             Self::Internal => "internal",
@@ -84,6 +89,7 @@ impl Problem {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
+            Self::IdentityRequired => 403,
             Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
         }
@@ -101,6 +107,9 @@ impl Problem {
             Self::Unauthorized => "A valid agent token is required.",
             Self::MethodNotAllowed => "This method is not allowed here.",
             Self::InvalidIdempotencyKey => "The Idempotency-Key must be 1-255 printable ASCII characters.",
+            Self::IdentityRequired => {
+                "This site accepts requests from signed-in users only; the identity is missing, expired or badly signed."
+            }
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
             Self::Internal => "Something went wrong on our side.",

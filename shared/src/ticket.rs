@@ -314,6 +314,10 @@ pub struct NewTicket {
     /// Where the requester was.
     #[serde(default)]
     pub context: PageContext,
+    /// Who the product says the requester is (`Buoy('identify')`):
+    /// trusted only once its signature checks out.
+    #[serde(default)]
+    pub identity: Option<crate::identity::IdentityClaim>,
 }
 
 /// The requester of a ticket.
@@ -323,9 +327,14 @@ pub struct Requester {
     pub name: String,
     /// Their email address.
     pub email: String,
-    /// Whether a signed identity vouched for them (never, until identity
-    /// verification exists).
+    /// Whether a signed identity vouched for them.
     pub verified: bool,
+    /// Their user id in the product, from a verified identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<String>,
+    /// Their named account manager, from a verified identity.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_manager: Option<String>,
 }
 
 /// A validated ticket, as stored and as agents see it.
@@ -504,7 +513,13 @@ impl NewTicket {
             id: stamp.id,
             reference: stamp.id.reference(),
             site,
-            requester: Requester { name: self.name.trim().to_owned(), email: self.email.trim().to_owned(), verified: false },
+            requester: Requester {
+                name: self.name.trim().to_owned(),
+                email: self.email.trim().to_owned(),
+                verified: false,
+                user_id: None,
+                account_manager: None,
+            },
             segment: stamp.segment,
             kind,
             priority,
@@ -536,6 +551,7 @@ mod tests {
             subject: "Charged twice".into(),
             message: "My card was charged twice for November.".into(),
             context: PageContext::default(),
+            identity: None,
         }
     }
 

@@ -106,6 +106,9 @@ struct Inner {
     host_origin: Option<String>,
     host_url: Option<String>,
     host_title: Option<String>,
+    /// Who the host page says the requester is (`Buoy('identify')`),
+    /// passed on with each ticket for the worker to check.
+    identity: Option<buoy_shared::identity::IdentityClaim>,
     state: State,
     form: HtmlFormElement,
     banner: Element,
@@ -226,6 +229,7 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         host_origin,
         host_url: None,
         host_title: None,
+        identity: None,
         state: State::default(),
         form: form.unchecked_into(),
         banner,
@@ -267,6 +271,7 @@ impl Inner {
                 time_zone: browser_time_zone(),
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
             },
+            identity: self.identity.clone(),
         }
     }
 
@@ -589,6 +594,19 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let kind = field_of(data, "type").unwrap_or_default();
     match kind.as_str() {
         "close" => inner.borrow().signal(Some(false)),
+        "identify" => {
+            let f = |key| field_of(data, key).filter(|v| !v.is_empty());
+            inner.borrow_mut().identity = Some(buoy_shared::identity::IdentityClaim {
+                id: f("id"),
+                email: f("email"),
+                name: f("name"),
+                segment: f("segment"),
+                account_manager: f("account_manager"),
+                signature: f("signature"),
+                token: f("token"),
+            });
+        }
+        "logout" => inner.borrow_mut().identity = None,
         "open" => {
             {
                 let mut panel = inner.borrow_mut();

@@ -35,6 +35,23 @@ fn body(ticket: &NewTicket) -> Option<String> {
         }
     }
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
+    if let Some(who) = &ticket.identity {
+        let identity = Object::new();
+        for (key, value) in [
+            ("id", &who.id),
+            ("email", &who.email),
+            ("name", &who.name),
+            ("segment", &who.segment),
+            ("account_manager", &who.account_manager),
+            ("signature", &who.signature),
+            ("token", &who.token),
+        ] {
+            if let Some(value) = value {
+                set(&identity, key, value);
+            }
+        }
+        let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity);
+    }
     JSON::stringify(&o).ok()?.as_string()
 }
 

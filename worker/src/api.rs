@@ -6,6 +6,7 @@ use crate::store::{Kv, PendingDelivery, TicketStore};
 use buoy_shared::config::{Config, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
+use buoy_shared::identity;
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
@@ -52,6 +53,8 @@ pub struct App<'a, K> {
     pub secret: Option<&'a [u8]>,
     /// The agents whose token secrets are set.
     pub agents: &'a [AgentToken],
+    /// The identity secrets that are set, by name.
+    pub identity_secrets: &'a [(String, String)],
     /// The time the request arrived.
     pub now: Timestamp,
     /// A random id for a ticket created without an idempotency key.
@@ -214,8 +217,21 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         }
         None => app.fresh_id,
     };
-    // Until verified identity exists, every requester is anonymous: `free`.
-    let segment = Segment::Free;
+    // The segment, email and account manager come only from an identity
+    // the site's secret vouches for; anything else is anonymous and `free`.
+    let site_config = app.config.site(site.as_str());
+    let verified = match (&input.identity, site_config.and_then(|s| s.identity_secret.as_deref())) {
+        (Some(claim), Some(name)) => app
+            .identity_secrets
+            .iter()
+            .find(|(n, _)| n == name)
+            .and_then(|(_, secret)| identity::verify(secret.as_bytes(), claim, app.now.as_millis().div_euclid(1000)).ok()),
+        _ => None,
+    };
+    if verified.is_none() && site_config.is_some_and(|s| s.require_identity) {
+        return Err(Problem::IdentityRequired.into());
+    }
+    let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::parse(&input.kind).unwrap_or(TicketType::Other);
     let routed = routing::route(
         &app.config.routing,
@@ -230,7 +246,15 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         now: app.now,
         policy: &app.config.policies,
     };
-    let ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    if let Some(v) = verified {
+        let r = &mut ticket.requester;
+        r.verified = true;
+        r.user_id = Some(v.id);
+        r.account_manager = v.account_manager;
+        r.email = v.email.unwrap_or_else(|| r.email.clone());
+        r.name = v.name.unwrap_or_else(|| r.name.clone());
+    }
     let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;

@@ -111,6 +111,12 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
             Some(AgentToken { agent: a.name.clone(), site: SiteId::parse(&a.site).ok()?, token })
         })
         .collect();
+    let identity_secrets: Vec<(String, String)> = config
+        .sites
+        .values()
+        .filter_map(|s| s.identity_secret.as_ref())
+        .filter_map(|name| Some((name.clone(), read_secret(env, name)?)))
+        .collect();
     let secret = read_secret(env, SECRET_NAME);
     let mut fresh = [0u8; 16];
     if let Err(e) = getrandom::getrandom(&mut fresh) {
@@ -123,6 +129,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         store: store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?)),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,
+        identity_secrets: &identity_secrets,
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
     };

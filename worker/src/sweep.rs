@@ -97,7 +97,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     continue;
                 }
             };
-            let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, None);
+            let manager = ticket.requester.account_manager.as_deref();
+            let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, manager);
             let before = history.len();
             for event in due {
                 if !self.store.record_once(&ticket.id, &event).await? {

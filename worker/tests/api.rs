@@ -15,6 +15,7 @@ const NOW: &str = "2026-11-30T10:00:00.000Z";
 struct Harness {
     config: Config,
     agents: Vec<AgentToken>,
+    identity_secrets: Vec<(String, String)>,
     store: TicketStore<MemoryKv>,
     secret: Option<Vec<u8>>,
     next_id: std::cell::Cell<u8>,
@@ -29,7 +30,16 @@ impl Harness {
     fn new() -> Self {
         let mut sites = std::collections::BTreeMap::new();
         for id in ["demo", "other"] {
-            sites.insert(id.to_owned(), Site { name: id.to_owned(), allowed_origins: vec!["https://app.example.com".into()] });
+            let identity_secret = (id == "demo").then(|| "BUOY_IDENTITY_SECRET".to_owned());
+            sites.insert(
+                id.to_owned(),
+                Site {
+                    name: id.to_owned(),
+                    allowed_origins: vec!["https://app.example.com".into()],
+                    identity_secret,
+                    require_identity: false,
+                },
+            );
         }
         Self {
             config: Config {
@@ -45,6 +55,7 @@ impl Harness {
                 AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() },
                 AgentToken { agent: "Olly".into(), site: site("other"), token: "other-agent-token".into() },
             ],
+            identity_secrets: vec![("BUOY_IDENTITY_SECRET".into(), "site identity secret".into())],
             store: TicketStore::new(MemoryKv::default()),
             secret: Some(b"test secret".to_vec()),
             next_id: std::cell::Cell::new(1),
@@ -63,6 +74,7 @@ impl Harness {
             store: TicketStore::new(MemoryKvRef(&self.store)),
             secret: self.secret.as_deref(),
             agents: &self.agents,
+            identity_secrets: &self.identity_secrets,
             now: Timestamp::from_millis(self.now.get()),
             fresh_id: TicketId::from_bytes([id; 16]),
         };
@@ -872,4 +884,69 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     }
     assert_eq!(get("tz=%2B05:30", "demo-agent-token").0, 200);
     assert_eq!(h.send(&request(Method::Get, "/v1/agent/metrics", &[], b"")).0, 401);
+}
+
+#[test]
+fn only_a_signed_identity_sets_the_segment_and_names_the_account_manager() {
+    use buoy_shared::identity::{sign, IdentityClaim};
+    let mut h = Harness::new();
+    h.config.playbooks = serde_json::from_value(json!({
+        "any": { "escalate": [{ "segment": ["enterprise"], "assign": "account_manager", "reason": "Enterprise ticket" }] }
+    }))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    let file = |identity: Value| {
+        let mut body = ticket_json();
+        body["identity"] = identity;
+        let (status, created, _) = create(&h, &body, None);
+        assert_eq!(status, 201, "{created}");
+        let id = str_of(&created, "id").to_owned();
+        let (_, view, _) =
+            h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        view
+    };
+    let first_due = |view: &Value| {
+        let due = view["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == "first_response").cloned()).unwrap_or_default();
+        Timestamp::parse(due["due"].as_str().unwrap_or("")).map(|d| (d.as_millis() - h.now.get()) / 3_600_000).unwrap_or(-1)
+    };
+    // Unsigned, or signed over the id alone with the segment added after: anonymous, free, 24 h.
+    let unsigned = file(json!({ "id": "u_42", "segment": "enterprise" }));
+    assert_eq!((unsigned["segment"].clone(), unsigned["requester"]["verified"].clone()), (json!("free"), json!(false)));
+    assert_eq!(first_due(&unsigned), 24);
+    let id_only = IdentityClaim { id: Some("u_42".into()), ..IdentityClaim::default() };
+    let forged = file(json!({ "id": "u_42", "segment": "enterprise", "signature": sign(b"site identity secret", &id_only) }));
+    assert_eq!(forged["segment"], json!("free"));
+    let expired = file(json!({ "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzQyIiwic2VnbWVudCI6ImVudGVycHJpc2UiLCJleHAiOjF9.x" }));
+    assert_eq!(expired["segment"], json!("free"));
+
+    // Signed over every field: enterprise, verified, 1 h, and the manager is named.
+    let claim = IdentityClaim {
+        id: Some("u_42".into()),
+        email: Some("ada@lumen.example".into()),
+        segment: Some("enterprise".into()),
+        account_manager: Some("Dana".into()),
+        ..IdentityClaim::default()
+    };
+    let signed = file(json!({
+        "id": "u_42", "email": "ada@lumen.example", "segment": "enterprise", "account_manager": "Dana",
+        "signature": sign(b"site identity secret", &claim)
+    }));
+    assert_eq!(signed["segment"], json!("enterprise"));
+    assert_eq!(signed["requester"]["verified"], json!(true));
+    assert_eq!(signed["requester"]["user_id"], json!("u_42"));
+    assert_eq!(signed["requester"]["email"], json!("ada@lumen.example"), "the vouched-for email, not the typed one");
+    assert_eq!(first_due(&signed), 1);
+    sweep_at(&h, &Receiver::default(), "2026-11-30T10:01:00Z");
+    let id = str_of(&signed, "id");
+    let (_, after, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+    assert_eq!(after["state"]["assignee"], json!("Dana"), "enterprise → the named account manager");
+
+    // A site that requires verification refuses the rest.
+    if let Some(site) = h.config.sites.get_mut("demo") {
+        site.require_identity = true;
+    }
+    let mut body = ticket_json();
+    body["identity"] = json!({ "id": "u_42" });
+    let (status, problem, _) = create(&h, &body, None);
+    assert_eq!((status, str_of(&problem, "code")), (403, "identity_required"));
 }

@@ -29,6 +29,7 @@ fn dev_vars(path: &std::path::Path) -> Result<String> {
     for (name, comment) in [
         (TOKEN_NAME, "# The demo agent's bearer token (buoy.toml names this secret)."),
         (SECRET_NAME, "# Keys ticket ids and requester tokens; keep it secret."),
+        ("BUOY_IDENTITY_SECRET", "# Signs the demo site's verified identities (buoy.toml: identity_secret)."),
     ] {
         if value(&text, name).is_none() {
             text.push_str(&format!("{comment}\n{name}={}\n", cmd::random_hex(32)?));

@@ -90,7 +90,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let config = serve::wrangler_config(&dir, &built.worker_main, &built.site)?;
     let token = cmd::random_hex(32)?;
-    let (second, other) = (cmd::random_hex(32)?, cmd::random_hex(32)?);
+    let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let log = dir.join("wrangler.log");
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config: &config,
@@ -100,6 +100,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             ("BUOY_AGENT_TOKEN".into(), token.clone()),
             ("BUOY_SECOND_AGENT_TOKEN".into(), second.clone()),
             ("BUOY_OTHER_AGENT_TOKEN".into(), other.clone()),
+            ("BUOY_IDENTITY_SECRET".into(), identity.clone()),
             (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?),
         ],
         env_file: None,
@@ -134,6 +135,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             .env("BUOY_AGENT_TOKEN", &token)
             .env("BUOY_SECOND_AGENT_TOKEN", &second)
             .env("BUOY_OTHER_AGENT_TOKEN", &other)
+            .env("BUOY_IDENTITY_SECRET", &identity)
             .env("BUOY_TEST_WORKER", &built.worker_main)
             .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
     );

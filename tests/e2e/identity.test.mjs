@@ -1,0 +1,84 @@
+// Verified identity end to end: only what the site's identity secret
+// signs is trusted; everything else is anonymous and `free`.
+// `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL,
+// BUOY_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_CHROMIUM.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { launchChromium, openPage } from '../chromium.mjs';
+
+const WORKER = process.env.BUOY_WORKER_URL;
+const DEMO = process.env.BUOY_DEMO_URL;
+const TOKEN = process.env.BUOY_AGENT_TOKEN;
+const SECRET = process.env.BUOY_IDENTITY_SECRET;
+const HOUR = 3600 * 1000;
+
+let browser;
+
+before(async () => {
+  assert.ok(WORKER && DEMO && TOKEN && SECRET, 'run through `cargo xtask test`, which starts the servers');
+  browser = await launchChromium();
+});
+
+after(async () => {
+  await browser?.close();
+});
+
+/** What the product's backend does (README, "Verified identity"): HMAC over every field it vouches for. */
+function sign(fields) {
+  const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
+  return createHmac('sha256', SECRET).update(canonical).digest('hex');
+}
+
+/** An HS256 JWT, as any JWT library makes one. */
+function jwt(claims) {
+  const part = (value) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const unsigned = `${part({ alg: 'HS256', typ: 'JWT' })}.${part(claims)}`;
+  return `${unsigned}.${createHmac('sha256', SECRET).update(unsigned).digest('base64url')}`;
+}
+
+async function ticketWith(identity) {
+  const body = { site: 'demo', email: 'ada@example.com', type: 'bug', subject: 'Export fails', message: 'It stops at 99%.', identity };
+  const created = await fetch(`${WORKER}/v1/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  assert.equal(created.status, 201);
+  const { id } = await created.json();
+  return (await fetch(`${WORKER}/v1/agent/tickets/${id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+}
+
+const firstResponseHours = (view) => (Date.parse(view.clocks.find((c) => c.metric === 'first_response').due) - Date.parse(view.created_at)) / HOUR;
+
+test('an unsigned request claiming enterprise gets free SLA targets; a signed one gets enterprise', { timeout: 60_000 }, async () => {
+  const unsigned = await ticketWith({ id: 'u_42', segment: 'enterprise' });
+  assert.deepEqual([unsigned.segment, unsigned.requester.verified, firstResponseHours(unsigned)], ['free', false, 24]);
+  const forged = await ticketWith({ id: 'u_42', segment: 'enterprise', signature: sign({ id: 'u_42' }) });
+  assert.equal(forged.segment, 'free', 'a signature over the id alone does not cover the segment');
+  const stale = await ticketWith({ token: jwt({ sub: 'u_42', segment: 'enterprise', exp: Math.floor(Date.now() / 1000) - 60 }) });
+  assert.equal(stale.segment, 'free', 'an expired token is anonymous');
+  const fields = { id: 'u_42', email: 'ada@lumen.example', segment: 'enterprise' };
+  const signed = await ticketWith({ ...fields, signature: sign(fields) });
+  assert.deepEqual([signed.segment, signed.requester.verified, signed.requester.email, firstResponseHours(signed)], ['enterprise', true, 'ada@lumen.example', 1]);
+  const token = await ticketWith({ token: jwt({ sub: 'u_7', segment: 'business', exp: Math.floor(Date.now() / 1000) + 600 }) });
+  assert.deepEqual([token.segment, token.requester.user_id, firstResponseHours(token) > 1], ['business', 'u_7', true]);
+});
+
+test("the host page's Buoy('identify') reaches the worker, which trusts only the signed fields", { timeout: 60_000 }, async () => {
+  const { page, problems, context } = await openPage(browser, DEMO);
+  const fields = { id: 'u_99', email: 'grace@lumen.example', name: 'Grace', segment: 'enterprise' };
+  await page.evaluate((who) => window.Buoy('identify', who), { ...fields, signature: sign(fields) });
+  await page.getByRole('button', { name: 'Help' }).click();
+  const panel = page.frameLocator('iframe[title="Help"]');
+  await panel.getByRole('button', { name: 'Send us a message' }).click();
+  const subject = `Signed in ${Date.now()}`;
+  await panel.getByLabel('Email').fill('typed@example.com');
+  await panel.getByLabel('Topic').selectOption('bug');
+  await panel.getByLabel('Subject').fill(subject);
+  await panel.getByLabel('Message').fill('Verified requester.');
+  await panel.getByRole('button', { name: 'Send message' }).click();
+  await panel.getByText('Thanks, we have your message').waitFor();
+  const queue = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  const ticket = queue.tickets.find((t) => t.subject === subject);
+  assert.ok(ticket);
+  assert.deepEqual([ticket.segment, ticket.requester.verified, ticket.requester.email, ticket.requester.user_id], ['enterprise', true, 'grace@lumen.example', 'u_99']);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
