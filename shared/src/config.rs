@@ -290,6 +290,13 @@ impl Config {
     pub fn site(&self, id: &str) -> Option<&Site> {
         self.sites.get(id)
     }
+
+    /// The origin to echo in `Access-Control-Allow-Origin` for a request
+    /// from `origin`: itself when some site allows it, never `*` and never
+    /// `null` (sandboxed frames and files send that).
+    pub fn cors_origin<'o>(&self, origin: &'o str) -> Option<&'o str> {
+        (origin != "null" && self.sites.values().any(|s| s.allows_origin(origin))).then_some(origin)
+    }
 }
 
 impl Site {

@@ -62,8 +62,31 @@ pub struct App<'a, K> {
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
+///
+/// The requester's endpoints (`/v1/tickets…`, `/v1/deflections`) answer
+/// pages of the sites' allowed origins with CORS: exactly that origin is
+/// echoed, with `Vary: Origin`, never `*`, never credentials. The agents'
+/// endpoints are same-origin only (the console lives on this origin).
 pub async fn handle<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> ApiResponse {
-    route(app, request).await.unwrap_or_else(AppError::into_response)
+    let public = request.path == "/v1/tickets" || request.path.starts_with("/v1/tickets/") || request.path == "/v1/deflections";
+    let allowed = request.header("origin").and_then(|o| app.config.cors_origin(o)).filter(|_| public).map(str::to_owned);
+    let response = if public && request.method == Method::Options {
+        let response = ApiResponse { status: 204, headers: Vec::new(), body: Vec::new() };
+        match &allowed {
+            Some(_) => response
+                .header("access-control-allow-methods", "GET, POST")
+                .header("access-control-allow-headers", "content-type, idempotency-key, buoy-requester-token")
+                .header("access-control-max-age", "600"),
+            None => response,
+        }
+    } else {
+        route(app, request).await.unwrap_or_else(AppError::into_response)
+    };
+    match (public, allowed) {
+        (true, Some(origin)) => response.header("access-control-allow-origin", origin).header("vary", "Origin"),
+        (true, None) => response.header("vary", "Origin"),
+        (false, _) => response,
+    }
 }
 
 async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {

@@ -8,6 +8,8 @@ pub enum Method {
     Get,
     /// `POST`
     Post,
+    /// `OPTIONS`: a CORS preflight.
+    Options,
     /// Anything else.
     Other,
 }

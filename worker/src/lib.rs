@@ -92,6 +92,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let method = match request.method() {
         worker::Method::Get | worker::Method::Head => Method::Get,
         worker::Method::Post => Method::Post,
+        worker::Method::Options => Method::Options,
         _ => Method::Other,
     };
     let body = if method == Method::Post { request.bytes().await.unwrap_or_default() } else { Vec::new() };

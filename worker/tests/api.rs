@@ -950,3 +950,30 @@ fn only_a_signed_identity_sets_the_segment_and_names_the_account_manager() {
     let (status, problem, _) = create(&h, &body, None);
     assert_eq!((status, str_of(&problem, "code")), (403, "identity_required"));
 }
+
+#[test]
+fn cors_echoes_exactly_one_allowed_origin_on_the_requesters_endpoints_only() {
+    let h = Harness::new();
+    let cors = |method: Method, path: &str, origin: &str, auth: bool| {
+        let mut headers = vec![("origin", origin), ("content-type", "application/json")];
+        if auth {
+            headers.push(("authorization", "Bearer demo-agent-token"));
+        }
+        let body = if method == Method::Post { ticket_json().to_string() } else { String::new() };
+        let (status, _, response) = h.send(&request(method, path, &headers, body.as_bytes()));
+        let header = |name: &str| response.headers.iter().find(|(n, _)| *n == name).map(|(_, v)| v.clone());
+        (status, header("access-control-allow-origin"), header("vary"), header("access-control-allow-methods"))
+    };
+    let allowed = "https://app.example.com";
+    assert_eq!(cors(Method::Post, "/v1/tickets", allowed, false), (201, Some(allowed.into()), Some("Origin".into()), None));
+    let (status, origin, vary, methods) = cors(Method::Options, "/v1/tickets", allowed, false);
+    assert_eq!((status, origin.as_deref(), vary.as_deref(), methods.as_deref()), (204, Some(allowed), Some("Origin"), Some("GET, POST")));
+    for stranger in ["https://evil.example", "null", "https://app.example.com.evil.example", "http://app.example.com"] {
+        let (status, origin, vary, methods) = cors(Method::Options, "/v1/tickets", stranger, false);
+        assert_eq!((status, origin, vary.as_deref(), methods), (204, None, Some("Origin"), None), "{stranger}");
+        assert_eq!(cors(Method::Post, "/v1/tickets", stranger, false).1, None, "{stranger}");
+    }
+    // The agents' API is for the console on this origin: no CORS at all.
+    assert_eq!(cors(Method::Get, "/v1/agent/tickets", allowed, true), (200, None, None, None));
+    assert_eq!(cors(Method::Options, "/v1/agent/tickets", allowed, true).1, None);
+}
