@@ -36,6 +36,13 @@ pub fn idempotent_ticket_id(secret: &[u8], site: &SiteId, idempotency_key: &str)
     TicketId::from_bytes(id)
 }
 
+/// A hash of a request body (hex SHA-256), kept with a ticket created
+/// with an `Idempotency-Key` so the key cannot be reused for another body.
+pub fn request_hash(body: &[u8]) -> String {
+    use sha2::Digest;
+    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+}
+
 /// The token that lets a requester read their ticket: 64 hex digits.
 pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
     let hash = keyed_hash(secret, "buoy/requester-token/v1", &[id.as_bytes()]);

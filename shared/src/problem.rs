@@ -26,6 +26,10 @@ pub enum Problem {
     MethodNotAllowed,
     /// The `Idempotency-Key` header is not 1–255 printable ASCII characters.
     InvalidIdempotencyKey,
+    /// The `Idempotency-Key` was used before with another body.
+    IdempotencyKeyReused,
+    /// The `Idempotency-Key` was first used over 24 hours ago.
+    IdempotencyKeyExpired,
     /// The site accepts tickets only from verified users, and this one's
     /// identity is missing, expired or badly signed.
     IdentityRequired,
@@ -49,6 +53,8 @@ impl Problem {
         Self::Unauthorized,
         Self::MethodNotAllowed,
         Self::InvalidIdempotencyKey,
+        Self::IdempotencyKeyReused,
+        Self::IdempotencyKeyExpired,
         Self::IdentityRequired,
         Self::NotSolved,
         Self::AlreadyRated,
@@ -67,6 +73,8 @@ impl Problem {
             Self::Unauthorized => "unauthorized",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::InvalidIdempotencyKey => "invalid_idempotency_key",
+            Self::IdempotencyKeyReused => "idempotency_key_reused",
+            Self::IdempotencyKeyExpired => "idempotency_key_expired",
             Self::IdentityRequired => "identity_required",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
@@ -89,6 +97,7 @@ impl Problem {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
+            Self::IdempotencyKeyReused | Self::IdempotencyKeyExpired => 422,
             Self::IdentityRequired => 403,
             Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
@@ -107,6 +116,8 @@ impl Problem {
             Self::Unauthorized => "A valid agent token is required.",
             Self::MethodNotAllowed => "This method is not allowed here.",
             Self::InvalidIdempotencyKey => "The Idempotency-Key must be 1-255 printable ASCII characters.",
+            Self::IdempotencyKeyReused => "This Idempotency-Key was used with a different body; use a new key for a new request.",
+            Self::IdempotencyKeyExpired => "This Idempotency-Key was first used over 24 hours ago; use a new key.",
             Self::IdentityRequired => {
                 "This site accepts requests from signed-in users only; the identity is missing, expired or badly signed."
             }
@@ -122,6 +133,9 @@ impl fmt::Display for Problem {
         f.write_str(self.code())
     }
 }
+
+/// How long a repeated `Idempotency-Key` replays the first answer.
+pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
 /// Largest request body the API reads, in bytes.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;

@@ -375,6 +375,10 @@ pub struct Ticket {
     pub created_at: Timestamp,
     /// The SLA targets it was stamped with.
     pub sla: SlaStamp,
+    /// For a ticket created with an `Idempotency-Key`: a hash of the
+    /// request body, so the key cannot be reused with another body.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_hash: Option<String>,
 }
 
 /// What a validated ticket needs besides the requester's input: decided by
@@ -531,6 +535,7 @@ impl NewTicket {
             message: self.message.trim().to_owned(),
             context: self.context,
             created_at: stamp.now,
+            request_hash: None,
             sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
         })
     }

@@ -115,9 +115,11 @@ pub struct State {
     pub errors: Vec<FieldError>,
     /// The message above the form, if any.
     pub banner: Option<MessageId>,
-    /// The idempotency key of the draft being sent. It is kept across
-    /// failed sends, so a retry can never create a second ticket.
-    pub key: Option<String>,
+    /// The idempotency key of the draft being sent, and what was sent with
+    /// it. A retry of the same text reuses it, so it can never create a
+    /// second ticket; edited text gets a new key (the API refuses a key
+    /// reused with a different body).
+    pub key: Option<(String, Box<NewTicket>)>,
     /// The screen showing.
     pub view: View,
 }
@@ -148,7 +150,11 @@ impl State {
                     self.errors.clear();
                     self.banner = None;
                     self.phase = Phase::Sending;
-                    let key = self.key.get_or_insert(fresh_key).clone();
+                    let key = match &self.key {
+                        Some((key, sent)) if *sent == ticket => key.clone(),
+                        _ => fresh_key,
+                    };
+                    self.key = Some((key.clone(), ticket.clone()));
                     Effect::Send(ticket, key)
                 }
             },
@@ -255,6 +261,11 @@ mod tests {
         assert_eq!(state.phase, Phase::Editing);
         assert_eq!(state.banner, Some(MessageId::ErrNetwork));
         assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Send(Box::new(ticket()), "k1".into()));
+        // Edited after a failure: a new key (the old one belongs to the old text).
+        state.update(Msg::Failed(Failure::Network));
+        let mut edited = ticket();
+        edited.message.push_str(" And again today.");
+        assert_eq!(submit(&mut state, edited.clone(), "k3"), Effect::Send(Box::new(edited), "k3".into()));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
-use buoy_shared::problem::{is_valid_idempotency_key, Problem, MAX_BODY_BYTES};
+use buoy_shared::problem::{is_valid_idempotency_key, Problem, IDEMPOTENCY_WINDOW_MS, MAX_BODY_BYTES};
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
@@ -234,6 +234,13 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         Some(key) => {
             let id = keys::idempotent_ticket_id(secret, &site, key);
             if let Some(existing) = app.store.get(&id).await? {
+                // A retry: the same answer for 24 hours, for the same body only.
+                if existing.request_hash.as_deref().is_some_and(|h| h != keys::request_hash(&request.body)) {
+                    return Err(Problem::IdempotencyKeyReused.into());
+                }
+                if app.now.as_millis() - existing.created_at.as_millis() > IDEMPOTENCY_WINDOW_MS {
+                    return Err(Problem::IdempotencyKeyExpired.into());
+                }
                 return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
@@ -270,6 +277,9 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         policy: &app.config.policies,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    if request.header("idempotency-key").is_some() {
+        ticket.request_hash = Some(keys::request_hash(&request.body));
+    }
     if let Some(v) = verified {
         let r = &mut ticket.requester;
         r.verified = true;
@@ -555,6 +565,8 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         agent: &'a str,
         site: &'a SiteId,
         agents: Vec<&'a str>,
+        /// The business calendar's zone: metrics can be asked in it.
+        time_zone: &'a str,
         options: Options,
     }
     let agent = agent(app, request)?;
@@ -569,7 +581,8 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         tier: [1, 2, 3],
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, options }))
+    let time_zone = &app.config.calendar.time_zone;
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another

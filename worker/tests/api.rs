@@ -322,6 +322,17 @@ fn a_repeated_idempotency_key_returns_the_first_ticket() {
     assert_ne!(str_of(&one, "id"), str_of(&three, "id"));
     let (_, page) = queue(&h, "demo-agent-token");
     assert_eq!(page["tickets"].as_array().map(Vec::len), Some(2));
+    // The same key with another body is refused, and the first ticket stays as it was.
+    let mut edited = ticket_json();
+    edited["message"] = json!("Something else entirely.");
+    let (status, problem, _) = create(&h, &edited, Some("key-1"));
+    assert_eq!((status, str_of(&problem, "code")), (422, "idempotency_key_reused"));
+    // After 24 hours the key no longer replays.
+    h.now.set(h.now.get() + 24 * 3600 * 1000 + 1);
+    let (status, problem, _) = create(&h, &ticket_json(), Some("key-1"));
+    assert_eq!((status, str_of(&problem, "code")), (422, "idempotency_key_expired"));
+    let (_, page) = queue(&h, "demo-agent-token");
+    assert_eq!(page["tickets"].as_array().map(Vec::len), Some(2), "nothing was created or overwritten");
 }
 
 #[test]

@@ -245,7 +245,9 @@ async function route() {
     await showMetrics(params);
     return;
   }
-  app.queueHash = params.toString();
+  const queue = new URLSearchParams(params);
+  queue.delete('ticket');
+  app.queueHash = queue.toString(); // the Queue tab comes back to these filters
   // A value the list lacks (`status=open,pending` from a shared link) is added.
   for (const name of FILTERS) setSelect($(`f-${name}`), params.get(name) ?? '');
   const id = params.get('ticket');

@@ -52,7 +52,7 @@ const plural = (n, one, many = `${one}s`) => `${count(n)} ${n === 1 ? one : many
  * Seconds as human text: `3 h 12 m`, `2 d 4 h`, `45 m`, `12 m 5 s`, `40 s`.
  * The two largest units, the second left out when it is zero.
  */
-export function humanDuration(seconds) {
+function humanDuration(seconds) {
   if (seconds === null || seconds === undefined) return 'no data';
   const s = Math.round(Math.abs(seconds));
   const units = [['d', Math.floor(s / 86400)], ['h', Math.floor((s % 86400) / 3600)], ['m', Math.floor((s % 3600) / 60)], ['s', s % 60]];
@@ -190,7 +190,9 @@ async function load(period) {
       // here). Say why, then show UTC; if the dates were the problem after
       // all, the UTC request says so in turn.
       const why = e.problem?.detail || e.problem?.title || `The time zone ${period.tz} was not accepted.`;
-      const utc = { ...period, tz: 'UTC' };
+      // "The last N days" stays that: today may be another day in UTC.
+      const recent = period.to === addDays(today(period.tz), 1);
+      const utc = recent ? lastDays(daysBetween(period.from, period.to), 'UTC') : { ...period, tz: 'UTC' };
       history.replaceState(null, '', `#${hashOf(utc)}`);
       drawForm(utc);
       await load(utc);
@@ -198,6 +200,9 @@ async function load(period) {
       if (mine + 1 === request && !$('status').classList.contains('error')) host.say(`${sentence} Showing UTC instead.`, true);
       return;
     }
+    // Figures of another period must not stand under this one's form.
+    shown = null;
+    $('m-body').hidden = true;
     host.say(problem(e), true);
   } finally {
     if (mine === request) $('m-body').removeAttribute('aria-busy');
