@@ -647,7 +647,7 @@ async function start() {
   $('internal').addEventListener('change', onInternalToggle);
   $('nav-queue').addEventListener('click', () => navigate(new URLSearchParams(app.queueHash)));
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
-  initMetrics({ api, say, navigate, human, typeLabel });
+  initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);

@@ -98,12 +98,9 @@ function today(tz) {
   return `${part('year')}-${part('month')}-${part('day')}`;
 }
 
-function browserZone() {
-  try {
-    return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
-  } catch {
-    return 'UTC';
-  }
+/** The zone figures are shown in by default: the business calendar's (the worker can count days in it). */
+function defaultZone() {
+  return host?.zone?.() || 'UTC';
 }
 
 /** The last `days` days, today included, in `tz`: `to` is exclusive, as the API takes it. */
@@ -114,7 +111,7 @@ function lastDays(days, tz) {
 
 /** The period the hash names, completed with the defaults. */
 function periodOf(params) {
-  const tz = (params.get('tz') || '').trim() || browserZone();
+  const tz = (params.get('tz') || '').trim() || defaultZone();
   const from = params.get('from');
   const to = params.get('to');
   if (isDay(from) && isDay(to)) return { from, to, tz };
@@ -140,7 +137,7 @@ export function initMetrics(options) {
   $('period').addEventListener('submit', onPeriod);
   for (const button of $('period').querySelectorAll('button[data-days]')) {
     button.addEventListener('click', () => {
-      const tz = $('m-tz').value.trim() || browserZone();
+      const tz = $('m-tz').value.trim() || defaultZone();
       host.navigate(hashOf(lastDays(Number(button.dataset.days), tz)));
     });
   }
@@ -149,7 +146,7 @@ export function initMetrics(options) {
 
 /** The hash that opens the metrics page (the default period, in the browser's zone). */
 export function metricsHash() {
-  return hashOf(lastDays(DEFAULT_DAYS, browserZone()));
+  return hashOf(lastDays(DEFAULT_DAYS, defaultZone()));
 }
 
 /** Forgets every figure (on sign-out: nothing of a site stays on the page). */
