@@ -66,6 +66,23 @@ pub trait Kv {
     async fn delete(&self, key: &str) -> Result<(), StoreError>;
 }
 
+/// A shared reference to a store is a store: many requests of a test (or
+/// of a seeding run) can share one in-memory KV.
+impl<K: Kv> Kv for &K {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        (**self).get(key).await
+    }
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        (**self).put(key, value, metadata).await
+    }
+    async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
+        (**self).list(prefix, limit, cursor).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        (**self).delete(key).await
+    }
+}
+
 /// A webhook delivery waiting to be tried again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingDelivery {
