@@ -135,7 +135,7 @@ fn every_endpoint_answers_bad_bodies_with_a_stable_4xx() {
             let mut headers: Vec<(&str, &str)> = credentials.iter().map(|(n, v)| (*n, v.as_str())).collect();
             headers.push(("content-type", media));
             let response = send(&config, TicketStore::new(&kv), &request(&path, &headers, body));
-            let got = judged(&response).unwrap_or_else(|e| panic!("{path} {name}: {e}"));
+            let got = judged(&response).unwrap_or_else(|e| unreachable!("{path} {name}: {e}"));
             assert!((400..500).contains(&got.0), "{path} {name}: {got:?}");
             if let Some(want) = want {
                 assert_eq!(got.1, *want, "{path} {name}");
