@@ -2,6 +2,7 @@
 //! wrongly typed and deeply nested bodies, and random bytes (a bounded
 //! proptest run), are all answered with a 4xx problem and a stable code —
 //! never a 5xx, never a panic, and nothing stored.
+#![cfg(not(target_arch = "wasm32"))]
 
 use buoy_shared::config::{default_calendar, Config, Site};
 use buoy_shared::ids::{SiteId, TicketId};
