@@ -337,6 +337,25 @@ mod tests {
         assert_eq!(at(0, &edited), Err(Refusal::BadSignature));
     }
 
+    // proptest does not build for wasm32; these run on the host.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod fuzz {
+        use super::*;
+
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, failure_persistence: None, ..Default::default() })]
+
+            /// Random tokens and signatures never verify (and never panic).
+            #[test]
+            fn random_credentials_are_anonymous(token in "[A-Za-z0-9_.=+/-]{0,200}", signature in "[0-9a-fA-Fxz]{0,80}", segment in "[a-z]{0,12}") {
+                let by_token = claim(&[("token", &token)]);
+                proptest::prop_assert!(verify(SECRET, &by_token, 1_800_000_000).is_err());
+                let by_signature = claim(&[("id", "u_1"), ("segment", &segment), ("signature", &signature)]);
+                proptest::prop_assert!(verify(SECRET, &by_signature, 1_800_000_000).is_err());
+            }
+        }
+    }
+
     #[test]
     fn base64url_decodes_without_padding_and_refuses_other_alphabets() {
         assert_eq!(base64url("eyJhbGciOiJIUzI1NiJ9").as_deref(), Some(br#"{"alg":"HS256"}"#.as_slice()));

@@ -547,6 +547,43 @@ mod tests {
     use crate::sla::Metric;
     use crate::time::Duration;
 
+    // proptest does not build for wasm32; these run on the host.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod fuzz {
+        use super::*;
+
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig { cases: 300, failure_persistence: None, ..Default::default() })]
+
+            /// Any text in any field: validation names only fields, never
+            /// panics, and a ticket exists only for input that validates.
+            #[test]
+            fn any_input_is_validated_or_refused_by_field(
+                subject in "\\PC{0,250}", message in "(\\PC|\\n){0,300}", email in "\\PC{0,40}", kind in "[a-z_]{0,20}", url in "\\PC{0,60}",
+            ) {
+                let input = NewTicket { subject, message, email, kind, context: PageContext { url: Some(url), ..PageContext::default() }, ..valid() };
+                let policy = crate::sla::SlaPolicy::default();
+                let stamp = Stamp {
+                    id: crate::ids::TicketId::from_bytes([3; 16]),
+                    segment: Segment::Free,
+                    priority: Priority::Normal,
+                    group: None,
+                    tags: vec![],
+                    now: crate::time::Timestamp::from_millis(0),
+                    policy: &policy,
+                };
+                match (input.validate(), input.into_ticket(stamp)) {
+                    (Ok(()), Ok(ticket)) => proptest::prop_assert!(!ticket.subject.trim().is_empty()),
+                    (Err(errors), Err(again)) => {
+                        proptest::prop_assert!(!errors.is_empty());
+                        proptest::prop_assert_eq!(errors, again);
+                    }
+                    (a, b) => proptest::prop_assert!(false, "validate and into_ticket disagree: {a:?} / {:?}", b.map(|t| t.id)),
+                }
+            }
+        }
+    }
+
     fn valid() -> NewTicket {
         NewTicket {
             site: "demo".into(),
