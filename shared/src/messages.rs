@@ -201,6 +201,8 @@ catalog! {
     RateThanks => "Thank you for your rating.",
     /// A rating without a choice.
     ChooseRating => "Please choose satisfied or not satisfied.",
+    /// The label of the form's honeypot (hidden from people).
+    Honeypot => "Leave this field empty",
 }
 
 /// Every message of a locale, in [`MessageId`] order (`id as usize`

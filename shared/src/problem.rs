@@ -33,6 +33,8 @@ pub enum Problem {
     /// The site accepts tickets only from verified users, and this one's
     /// identity is missing, expired or badly signed.
     IdentityRequired,
+    /// The form's honeypot was filled in: a bot, most likely.
+    SpamSuspected,
     /// A satisfaction rating for a ticket that is not solved.
     NotSolved,
     /// A second satisfaction rating for the same ticket.
@@ -56,6 +58,7 @@ impl Problem {
         Self::IdempotencyKeyReused,
         Self::IdempotencyKeyExpired,
         Self::IdentityRequired,
+        Self::SpamSuspected,
         Self::NotSolved,
         Self::AlreadyRated,
         Self::Internal,
@@ -76,6 +79,7 @@ impl Problem {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyExpired => "idempotency_key_expired",
             Self::IdentityRequired => "identity_required",
+            Self::SpamSuspected => "spam_suspected",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
             Self::Internal => "internal",
@@ -97,7 +101,7 @@ impl Problem {
             Self::NotFound => 404,
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
-            Self::IdempotencyKeyReused | Self::IdempotencyKeyExpired => 422,
+            Self::IdempotencyKeyReused | Self::IdempotencyKeyExpired | Self::SpamSuspected => 422,
             Self::IdentityRequired => 403,
             Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
@@ -121,6 +125,7 @@ impl Problem {
             Self::IdentityRequired => {
                 "This site accepts requests from signed-in users only; the identity is missing, expired or badly signed."
             }
+            Self::SpamSuspected => "The form's hidden field was filled in; this looks automated.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
             Self::Internal => "Something went wrong on our side.",

@@ -314,6 +314,10 @@ pub struct NewTicket {
     /// Where the requester was.
     #[serde(default)]
     pub context: PageContext,
+    /// The form's honeypot (`website`, hidden from people): anything in
+    /// it means a bot filled the form.
+    #[serde(default, rename = "website")]
+    pub honeypot: String,
     /// Who the product says the requester is (`Buoy('identify')`):
     /// trusted only once its signature checks out.
     #[serde(default)]
@@ -593,6 +597,7 @@ mod tests {
             subject: "Charged twice".into(),
             message: "My card was charged twice for November.".into(),
             context: PageContext::default(),
+            honeypot: String::new(),
             identity: None,
         }
     }

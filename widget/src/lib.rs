@@ -62,6 +62,7 @@ struct Controls {
     kind: HtmlSelectElement,
     subject: HtmlInputElement,
     message: HtmlTextAreaElement,
+    honeypot: HtmlInputElement,
 }
 
 /// The self-service screens.
@@ -135,7 +136,7 @@ impl core::fmt::Debug for Inner {
 }
 
 /// The ids of the panel's elements, in the order `build` takes them.
-const IDS: [&str; 35] = [
+const IDS: [&str; 36] = [
     "buoy-name",
     "buoy-name-error",
     "buoy-email",
@@ -146,6 +147,7 @@ const IDS: [&str; 35] = [
     "buoy-subject-error",
     "buoy-message",
     "buoy-message-error",
+    "buoy-hp",
     "buoy-tickets-title",
     "buoy-thread",
     "buoy-tickets",
@@ -189,8 +191,8 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         })
         .collect();
     let Ok(
-        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
-    ) = <[Element; 35]>::try_from(found)
+        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, honeypot, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
+    ) = <[Element; 36]>::try_from(found)
     else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
@@ -200,6 +202,7 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         kind: kind_el.clone().unchecked_into(),
         subject: subject_el.clone().unchecked_into(),
         message: message_el.clone().unchecked_into(),
+        honeypot: honeypot.unchecked_into(),
     };
     let convo = Convo { list_title, section, list_section, title };
     Ok(Inner {
@@ -271,6 +274,7 @@ impl Inner {
                 time_zone: browser_time_zone(),
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
             },
+            honeypot: c.honeypot.value(),
             identity: self.identity.clone(),
         }
     }

@@ -35,6 +35,9 @@ fn body(ticket: &NewTicket) -> Option<String> {
         }
     }
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
+    if !ticket.honeypot.is_empty() {
+        set(&o, "website", &ticket.honeypot);
+    }
     if let Some(who) = &ticket.identity {
         let identity = Object::new();
         for (key, value) in [

@@ -223,6 +223,9 @@ fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
 /// repeated `Idempotency-Key`, answer 200 with the ticket already stored.
 async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let input: NewTicket = read_json_body(request)?;
+    if !input.honeypot.is_empty() {
+        return Err(Problem::SpamSuspected.into());
+    }
     input.validate().map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {

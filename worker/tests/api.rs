@@ -988,3 +988,15 @@ fn cors_echoes_exactly_one_allowed_origin_on_the_requesters_endpoints_only() {
     assert_eq!(cors(Method::Get, "/v1/agent/tickets", allowed, true), (200, None, None, None));
     assert_eq!(cors(Method::Options, "/v1/agent/tickets", allowed, true).1, None);
 }
+
+#[test]
+fn a_filled_honeypot_is_refused_and_nothing_is_stored() {
+    let h = Harness::new();
+    let mut body = ticket_json();
+    body["website"] = json!("https://spam.example");
+    let (status, problem, _) = create(&h, &body, None);
+    assert_eq!((status, str_of(&problem, "code")), (422, "spam_suspected"));
+    assert_eq!(h.store.kv().len(), 0);
+    body["website"] = json!("");
+    assert_eq!(create(&h, &body, None).0, 201, "an empty honeypot is how people send");
+}
