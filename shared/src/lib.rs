@@ -26,6 +26,7 @@ pub mod inbox;
 pub mod kb;
 #[cfg(feature = "server")]
 pub mod keys;
+pub mod limits;
 pub mod messages;
 #[cfg(feature = "calendar")]
 pub mod metrics;

@@ -201,6 +201,8 @@ catalog! {
     RateThanks => "Thank you for your rating.",
     /// A rating without a choice.
     ChooseRating => "Please choose satisfied or not satisfied.",
+    /// The API refused a write for now (429).
+    ErrRateLimited => "You are sending faster than we can take it. Please wait a minute and send again; your message is still here.",
     /// The label of the form's honeypot (hidden from people).
     Honeypot => "Leave this field empty",
 }
@@ -233,6 +235,7 @@ pub fn problem(code: &str) -> MessageId {
         Some(Problem::PayloadTooLarge) => MessageId::ErrTooLarge,
         Some(Problem::ValidationFailed) => MessageId::FixFields,
         Some(Problem::AlreadyRated) => MessageId::RateThanks,
+        Some(Problem::RateLimited) => MessageId::ErrRateLimited,
         _ => MessageId::ErrRejected,
     }
 }
@@ -275,6 +278,15 @@ mod tests {
         for id in MessageId::ALL {
             assert_eq!(list[*id as usize], text(Locale::En, *id));
         }
+    }
+
+    #[test]
+    fn problems_read_as_what_the_requester_can_do() {
+        assert_eq!(problem("rate_limited"), MessageId::ErrRateLimited);
+        assert_eq!(problem("internal"), MessageId::ErrServer);
+        assert_eq!(problem("payload_too_large"), MessageId::ErrTooLarge);
+        assert_eq!(problem("no_such_code"), MessageId::ErrRejected);
+        assert!(text(Locale::En, MessageId::ErrRateLimited).contains("still here"), "nothing typed is lost");
     }
 
     #[test]

@@ -33,6 +33,9 @@ pub enum Problem {
     /// The site accepts tickets only from verified users, and this one's
     /// identity is missing, expired or badly signed.
     IdentityRequired,
+    /// Too many writes from this client or for this site: try again after
+    /// the `Retry-After` seconds.
+    RateLimited,
     /// The form's honeypot was filled in: a bot, most likely.
     SpamSuspected,
     /// A satisfaction rating for a ticket that is not solved.
@@ -58,6 +61,7 @@ impl Problem {
         Self::IdempotencyKeyReused,
         Self::IdempotencyKeyExpired,
         Self::IdentityRequired,
+        Self::RateLimited,
         Self::SpamSuspected,
         Self::NotSolved,
         Self::AlreadyRated,
@@ -79,6 +83,7 @@ impl Problem {
             Self::IdempotencyKeyReused => "idempotency_key_reused",
             Self::IdempotencyKeyExpired => "idempotency_key_expired",
             Self::IdentityRequired => "identity_required",
+            Self::RateLimited => "rate_limited",
             Self::SpamSuspected => "spam_suspected",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
@@ -103,6 +108,7 @@ impl Problem {
             Self::MethodNotAllowed => 405,
             Self::IdempotencyKeyReused | Self::IdempotencyKeyExpired | Self::SpamSuspected => 422,
             Self::IdentityRequired => 403,
+            Self::RateLimited => 429,
             Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
         }
@@ -125,6 +131,7 @@ impl Problem {
             Self::IdentityRequired => {
                 "This site accepts requests from signed-in users only; the identity is missing, expired or badly signed."
             }
+            Self::RateLimited => "Too many requests; try again after Retry-After seconds.",
             Self::SpamSuspected => "The form's hidden field was filled in; this looks automated.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",

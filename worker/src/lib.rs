@@ -97,6 +97,9 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     };
     let body = if method == Method::Post { request.bytes().await.unwrap_or_default() } else { Vec::new() };
     let url = request.url()?;
+    if let Some(refusal) = over_limit(env, &request, method, url.path(), &body).await {
+        return Ok(refusal);
+    }
     let api_request = ApiRequest {
         method,
         path: url.path().to_owned(),
@@ -135,6 +138,30 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         fresh_id: TicketId::from_bytes(fresh),
     };
     Ok(api::handle(&app, &api_request).await)
+}
+
+/// Spends the request's abuse-limit counters (`buoy_shared::limits`) and
+/// answers 429 with `Retry-After` when one is spent out. A binding that is
+/// not configured counts nothing.
+async fn over_limit(env: &Env, request: &Request, method: Method, path: &str, body: &[u8]) -> Option<ApiResponse> {
+    #[derive(serde::Deserialize)]
+    struct Named {
+        site: Option<String>,
+    }
+    let site = serde_json::from_slice::<Named>(body).ok().and_then(|n| n.site);
+    let client = request.headers().get("cf-connecting-ip").ok().flatten();
+    for (limit, key) in buoy_shared::limits::keys(method == Method::Post, path, site.as_deref(), client.as_deref()) {
+        let Ok(limiter) = env.rate_limiter(limit.binding()) else { continue };
+        match limiter.limit(key).await {
+            Ok(outcome) if !outcome.success => {
+                let retry = buoy_shared::limits::PERIOD_SECS.to_string();
+                return Some(error::AppError::Problem(Problem::RateLimited).into_response().header("retry-after", retry));
+            }
+            Ok(_) => {}
+            Err(e) => log_error(&format!("rate limiter {}: {e}", limit.binding())),
+        }
+    }
+    None
 }
 
 fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {

@@ -1,0 +1,76 @@
+// Abuse limits under workerd, with low limits (Miniflare drives the built
+// test worker with its rate-limiting bindings at 3 writes per client and 5
+// new tickets per site a minute): the next write is a 429 problem with
+// Retry-After; reads and the agents' API are never limited.
+// `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { dirname } from 'node:path';
+import { Miniflare } from 'miniflare';
+
+const MAIN = process.env.BUOY_TEST_WORKER;
+const TOKEN = randomBytes(32).toString('hex');
+let mf;
+
+before(async () => {
+  assert.ok(MAIN, 'run through `cargo xtask test`, which builds the test worker');
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: MAIN,
+    modulesRoot: dirname(MAIN),
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-26',
+    kvNamespaces: ['BUOY_KV'],
+    ratelimits: {
+      BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
+      BUOY_SITE_LIMIT: { simple: { limit: 5, period: 60 } },
+    },
+    bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex') },
+    cf: false,
+  });
+  await mf.ready;
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+async function create(ip, subject) {
+  const response = await mf.dispatchFetch('http://buoy.test/v1/tickets', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+    body: JSON.stringify({ site: 'demo', email: 'ada@example.com', type: 'bug', subject, message: 'Please help.' }),
+  });
+  return { status: response.status, retry: response.headers.get('retry-after'), body: await response.json() };
+}
+
+test('a client over its limit gets 429 with Retry-After; reads and agents go on', { timeout: 60_000 }, async () => {
+  const first = [];
+  for (let i = 0; i < 3; i++) first.push(await create('203.0.113.1', `one ${i}`));
+  assert.deepEqual(first.map((r) => r.status), [201, 201, 201]);
+  const refused = await create('203.0.113.1', 'one more');
+  assert.deepEqual([refused.status, refused.body.code, refused.retry], [429, 'rate_limited', '60']);
+  // Its answers and ratings count against the same client budget.
+  const answer = await mf.dispatchFetch(`http://buoy.test/v1/tickets/${first[0].body.id}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'cf-connecting-ip': '203.0.113.1', 'buoy-requester-token': first[0].body.requester_token },
+    body: JSON.stringify({ body: 'Still there?' }),
+  });
+  assert.equal(answer.status, 429);
+  // Reading its ticket (the panel's polling) is never limited.
+  const read = await mf.dispatchFetch(`http://buoy.test/v1/tickets/${first[0].body.id}`, {
+    headers: { 'cf-connecting-ip': '203.0.113.1', 'buoy-requester-token': first[0].body.requester_token },
+  });
+  assert.equal(read.status, 200);
+  // Another client is not held back by the first one…
+  assert.equal((await create('203.0.113.2', 'two 0')).status, 201);
+  assert.equal((await create('203.0.113.2', 'two 1')).status, 201);
+  // …until the site's own limit (5 new tickets) is spent.
+  const site = await create('203.0.113.3', 'three 0');
+  assert.deepEqual([site.status, site.body.code], [429, 'rate_limited']);
+  // Agents are never limited, and the refused tickets were never stored.
+  const queue = await mf.dispatchFetch('http://buoy.test/v1/agent/tickets?limit=100', { headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(queue.status, 200);
+  assert.deepEqual((await queue.json()).tickets.map((t) => t.subject).sort(), ['one 0', 'one 1', 'one 2', 'two 0', 'two 1']);
+});
