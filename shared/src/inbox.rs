@@ -27,6 +27,23 @@ pub fn poll_delay(panel_open: bool, tab_hidden: bool, quiet_polls: u32) -> Optio
     }
 }
 
+/// How long to wait before sending again after `failures` failed tries in
+/// a row (network errors, 429, 5xx): 1 s doubling to a minute, at least
+/// the `Retry-After` the API asked for, times a jitter factor in
+/// 0.5–1.5 from `random` (0–1), so many panels do not retry in step.
+pub fn retry_delay(failures: u32, retry_after_secs: Option<u32>, random: f64) -> u32 {
+    let base = (1000u32 << failures.saturating_sub(1).min(6)).min(60_000);
+    let jittered = (f64::from(base) * (0.5 + random.clamp(0.0, 1.0))) as u32;
+    jittered.max(retry_after_secs.unwrap_or(0).saturating_mul(1000))
+}
+
+/// Whether a send that ended this way is tried again (no answer, 429,
+/// 5xx) rather than given up (a 2xx, or another refusal, which the
+/// requester is shown with their text kept). Status 0: no answer.
+pub const fn should_retry(status: u16) -> bool {
+    status == 0 || status == 429 || status >= 500
+}
+
 /// Whether a ticket in `status` can still change by itself (an agent may
 /// still reply), so it is polled. A closed ticket never changes.
 pub fn is_live(status: Option<Status>) -> bool {
@@ -62,6 +79,17 @@ mod tests {
         assert_eq!(closed, [Some(30_000), Some(60_000), Some(120_000), Some(240_000), Some(300_000), Some(300_000), Some(300_000)]);
         assert_eq!(poll_delay(true, true, 0), None);
         assert_eq!(poll_delay(false, true, 0), None);
+    }
+
+    #[test]
+    fn failed_sends_back_off_with_jitter_and_honour_retry_after() {
+        let delays: Vec<u32> = (1..=9).map(|n| retry_delay(n, None, 0.5)).collect();
+        assert_eq!(delays, [1000, 2000, 4000, 8000, 16_000, 32_000, 60_000, 60_000, 60_000]);
+        assert_eq!((retry_delay(1, None, 0.0), retry_delay(1, None, 1.0)), (500, 1500), "jitter: half to one and a half");
+        assert_eq!(retry_delay(1, Some(30), 0.5), 30_000, "Retry-After wins when longer");
+        assert_eq!(retry_delay(7, Some(1), 0.5), 60_000);
+        assert!(should_retry(0) && should_retry(429) && should_retry(503));
+        assert!(!should_retry(201) && !should_retry(422) && !should_retry(404));
     }
 
     #[test]

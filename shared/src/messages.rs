@@ -156,9 +156,9 @@ catalog! {
     /// The site is not configured.
     ErrUnknownSite => "Help is not set up for this site yet.",
     /// The network failed.
-    ErrNetwork => "We could not reach our servers. Check your connection and try again; your message is still here.",
+    ErrNetwork => "We could not reach our servers. Your message is saved and will be sent once you are back online.",
     /// The server failed.
-    ErrServer => "Something went wrong on our side. Please try again in a moment; your message is still here.",
+    ErrServer => "Something went wrong on our side. Your message is saved; we will keep trying.",
     /// The message is too large to send.
     ErrTooLarge => "This message is too large to send. Please shorten it.",
     /// The server refused the request for another reason.
@@ -202,7 +202,7 @@ catalog! {
     /// A rating without a choice.
     ChooseRating => "Please choose satisfied or not satisfied.",
     /// The API refused a write for now (429).
-    ErrRateLimited => "You are sending faster than we can take it. Please wait a minute and send again; your message is still here.",
+    ErrRateLimited => "Too many messages at once. Yours is saved; we will send it in a minute.",
     /// The label of the form's honeypot (hidden from people).
     Honeypot => "Leave this field empty",
 }
@@ -286,7 +286,7 @@ mod tests {
         assert_eq!(problem("internal"), MessageId::ErrServer);
         assert_eq!(problem("payload_too_large"), MessageId::ErrTooLarge);
         assert_eq!(problem("no_such_code"), MessageId::ErrRejected);
-        assert!(text(Locale::En, MessageId::ErrRateLimited).contains("still here"), "nothing typed is lost");
+        assert!(text(Locale::En, MessageId::ErrRateLimited).contains("saved"), "nothing typed is lost");
     }
 
     #[test]

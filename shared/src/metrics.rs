@@ -446,10 +446,12 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
         Satisfaction { satisfied, rated, percent: percent(satisfied, rated) }
     };
     let solved = count(&|f| f.resolution.is_some());
+    // Offered the survey: solved now, or rated (then reopened since).
+    let offered = count(&|f| f.resolution.is_some() || f.csat.is_some());
     let overall = satisfaction(None);
     let csat = Csat {
-        response_rate: percent(overall.rated, solved),
-        offered: solved,
+        response_rate: percent(overall.rated, offered),
+        offered,
         overall,
         by_segment: Segment::ALL.iter().map(|s| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(Some(*s)) }).collect(),
     };
@@ -695,6 +697,11 @@ mod tests {
         assert_eq!(counts, [1, 0, 0, 0, 1], "an hour is in the first bucket (inclusive); 100 h beyond 72 h");
         assert_eq!(r.csat.offered, 2, "only solved tickets are offered the survey");
         assert_eq!((r.first_contact_resolution.one_reply, r.first_contact_resolution.solved), (2, 2));
+        // A rated ticket reopened since still counts as offered: the rate never passes 100 %.
+        let mut reopened = solved(at, Segment::Free, Some(true));
+        reopened.resolution = None;
+        let r = report(&utc("2026-11-01", "2026-11-08"), &[reopened], &[]);
+        assert_eq!((r.csat.offered, r.csat.response_rate), (1, Some(100.0)));
     }
 
     #[test]

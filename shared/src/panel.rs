@@ -147,8 +147,8 @@ pub fn skeleton(locale: Locale) -> String {
         "<textarea id=\"buoy-message\" name=\"message\" rows=\"6\" required aria-describedby=\"buoy-message-error\"></textarea>",
     );
     // A honeypot: hidden from people and screen readers, filled only by bots.
-    h.raw("<div class=\"hp\" aria-hidden=\"true\"><label for=\"buoy-hp\">").text(MessageId::Honeypot).raw("</label>");
-    h.raw("<input id=\"buoy-hp\" name=\"website\" tabindex=\"-1\" autocomplete=\"off\"></div>");
+    h.raw("<div hidden><label for=\"buoy-hp\">").text(MessageId::Honeypot).raw("</label>");
+    h.raw("<input id=\"buoy-hp\" name=\"website\" autocomplete=\"off\"></div>");
     h.raw("<button type=\"submit\" class=\"send\" id=\"buoy-submit\">").text(MessageId::Submit).raw("</button></form>");
 
     h.raw("<section class=\"sent\" id=\"buoy-sent\" hidden><h2 tabindex=\"-1\" id=\"buoy-sent-title\">").text(MessageId::SentTitle);

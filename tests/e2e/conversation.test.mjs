@@ -154,8 +154,8 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   const frame = host.frames().find((f) => f.url().includes('/widget/'));
   assert.equal(await frame.evaluate(() => window.__xss), undefined);
   // The requester's access lives in the panel's storage (the worker's origin), never in a URL.
-  const stored = await frame.evaluate(() => Object.keys(localStorage).map((k) => [k, JSON.parse(localStorage.getItem(k))]));
-  assert.equal(stored.length, 1);
+  const stored = await frame.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('buoy:demo:')).map((k) => [k, JSON.parse(localStorage.getItem(k))]));
+  assert.equal(stored.length, 1, 'one ticket, and nothing left in the outbox');
   const [key, [requesterToken, storedReference]] = stored[0];
   assert.deepEqual([key, storedReference], [`buoy:demo:${listed.id}`, reference]);
   assert.equal(await host.evaluate(() => localStorage.length), 0, "nothing in the host page's storage");

@@ -82,15 +82,96 @@ fn prefix(site: &str) -> String {
     key
 }
 
-/// The stored keys of a site's tickets.
-fn keys(storage: &web_sys::Storage, site: &str) -> Vec<String> {
-    let prefix = prefix(site);
-    (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(&prefix)).collect()
+/// The stored keys under a prefix.
+fn keys_under(storage: &web_sys::Storage, prefix: &str) -> Vec<String> {
+    (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).filter(|k| k.starts_with(prefix)).collect()
 }
 
-/// Whether tickets are stored for `site`.
+/// The stored keys of a site's tickets (not its outbox).
+fn keys(storage: &web_sys::Storage, site: &str) -> Vec<String> {
+    let cut = prefix(site).len();
+    keys_under(storage, &prefix(site)).into_iter().filter(|k| !k.get(cut..).is_some_and(|rest| rest.starts_with("out:"))).collect()
+}
+
+/// The key that says something was ever stored for `site` (so the panel
+/// can tell without scanning storage).
+fn marker(site: &str) -> String {
+    let mut key = String::from("buoy:");
+    key.push_str(site);
+    key
+}
+
+/// Whether anything was stored for `site`: tickets, or sends not yet taken.
 pub fn has_tickets(site: &str) -> bool {
-    storage().is_some_and(|s| !keys(&s, site).is_empty())
+    storage().and_then(|s| s.get_item(&marker(site)).ok().flatten()).is_some()
+}
+
+/// A send waiting in the outbox until the API takes it (a 2xx).
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Its idempotency key (also its storage key's end).
+    pub key: String,
+    /// Where it goes.
+    pub url: String,
+    /// The JSON body, as first sent.
+    pub body: String,
+    /// The ticket's subject (for a new ticket), or its id (for a reply).
+    pub about: String,
+    /// The requester token a reply goes with.
+    pub token: Option<String>,
+    /// When it was queued (ms), which orders the outbox.
+    pub queued: f64,
+}
+
+fn out_key(site: &str, key: &str) -> String {
+    let mut k = prefix(site);
+    k.push_str("out:");
+    k.push_str(key);
+    k
+}
+
+/// Puts a send in the outbox, from the first try on: it survives a reload
+/// and is cleared only once the API has taken it.
+pub fn queue(site: &str, p: &Pending) {
+    // A number stays a number: formatting an f64 in Rust would pull in
+    // the float printer (about 10 KB of wasm).
+    let item = crate::net::object(&[("u", Some(&p.url)), ("b", Some(&p.body)), ("a", Some(&p.about)), ("t", p.token.as_deref())]);
+    let _ = js_sys::Reflect::set(&item, &"q".into(), &JsValue::from(js_sys::Date::now()));
+    if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&item).ok().and_then(|t| t.as_string())) {
+        let _ = storage.set_item(&out_key(site, &p.key), &text);
+        let _ = storage.set_item(&marker(site), "1");
+    }
+}
+
+/// The sends waiting for `site`, oldest first.
+pub fn outbox(site: &str) -> Vec<Pending> {
+    let Some(storage) = storage() else { return Vec::new() };
+    let mut head = prefix(site);
+    head.push_str("out:");
+    let mut found: Vec<Pending> = keys_under(&storage, &head)
+        .into_iter()
+        .filter_map(|k| {
+            let item = JSON::parse(&storage.get_item(&k).ok()??).ok()?;
+            let s = |key: &str| field(&item, key);
+            Some(Pending {
+                key: k.get(head.len()..)?.to_owned(),
+                url: s("u")?,
+                body: s("b")?,
+                about: s("a")?,
+                token: s("t"),
+                queued: js_sys::Reflect::get(&item, &"q".into()).ok().and_then(|q| q.as_f64()).unwrap_or(0.0),
+            })
+        })
+        .collect();
+    found.sort_by(|a, b| a.queued.total_cmp(&b.queued));
+    found
+}
+
+/// Clears a send the API has taken (or refused for good).
+pub fn unqueue(site: &str, key: &str) {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(&out_key(site, key));
+    }
 }
 
 /// The tickets stored for `site`, oldest first (reading writes nothing).
@@ -127,6 +208,7 @@ pub fn save(site: &str, mine: &Mine, created: f64) {
     key.push_str(&mine.id);
     if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&item).ok().and_then(|t| t.as_string())) {
         let _ = storage.set_item(&key, &text);
+        let _ = storage.set_item(&marker(site), "1");
     }
 }
 

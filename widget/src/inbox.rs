@@ -17,13 +17,16 @@ use buoy_shared::messages::{self, MessageId};
 use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
-use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlButtonElement, HtmlTextAreaElement};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlTextAreaElement};
 
 /// The event the panel sends the inbox when a screen, the panel's
-/// visibility or the stored tickets change.
+/// visibility or the stored tickets (or the outbox) change.
 pub const CHANGE_EVENT: &str = "buoy:change";
+/// The event the inbox sends the panel when a ticket its form queued was
+/// sent, refused, or is waiting to be tried again: the root's
+/// `data-inbox-sent` holds `{key, status, body}` (status 0: no answer).
+pub const SENT_EVENT: &str = "buoy:sent";
 
 /// The inbox's elements in the panel's markup.
 struct Convo {
@@ -37,14 +40,13 @@ struct Convo {
     reply_form: Element,
     reply: HtmlTextAreaElement,
     reply_error: Element,
-    reply_send: HtmlButtonElement,
     rate: Element,
     comment: HtmlTextAreaElement,
     rate_error: Element,
     rated: Element,
 }
 
-const IDS: [&str; 15] = [
+const IDS: [&str; 14] = [
     "buoy-mine-link",
     "buoy-unread",
     "buoy-mine",
@@ -55,7 +57,6 @@ const IDS: [&str; 15] = [
     "buoy-reply-form",
     "buoy-reply",
     "buoy-reply-error",
-    "buoy-reply-send",
     "buoy-rate",
     "buoy-comment",
     "buoy-rate-error",
@@ -78,6 +79,10 @@ struct Inbox {
     /// Poll at the next tick, whatever the back-off says.
     poke: bool,
     polling: bool,
+    /// Sends that failed in a row (the outbox's back-off), and when to try
+    /// again (ms since the epoch).
+    failures: u32,
+    send_at: f64,
 }
 
 impl Inbox {
@@ -94,6 +99,8 @@ impl Inbox {
             self.poke = true;
         }
         (self.view, self.ticket, self.open) = (view, ticket, open);
+        // Something new to send (or the requester pressed send again): now.
+        self.send_at = 0.0;
         for stored in convo::load(&self.site) {
             if !self.mine.iter().any(|m| m.id == stored.id) {
                 self.mine.push(stored);
@@ -168,6 +175,21 @@ impl Inbox {
     }
 }
 
+/// Tells the panel how sending the ticket queued under `key` went (it
+/// answers synchronously, so no borrow of the inbox may be held).
+fn report(root: &Element, key: &str, status: u16, body: &JsValue) {
+    let result = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(&result, &"key".into(), &key.into());
+    let _ = js_sys::Reflect::set(&result, &"status".into(), &JsValue::from(status));
+    let _ = js_sys::Reflect::set(&result, &"body".into(), body);
+    if let Some(text) = js_sys::JSON::stringify(&result).ok().and_then(|t| t.as_string()) {
+        let _ = root.set_attribute("data-inbox-sent", &text);
+        if let Ok(event) = web_sys::Event::new(SENT_EVENT) {
+            let _ = root.dispatch_event(&event);
+        }
+    }
+}
+
 /// Waits `ms` milliseconds.
 async fn sleep(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
@@ -189,7 +211,7 @@ fn tab_hidden() -> bool {
 fn start_polling(inbox: &Rc<RefCell<Inbox>>) {
     {
         let mut state = inbox.borrow_mut();
-        if state.polling || state.mine.is_empty() {
+        if state.polling || (state.mine.is_empty() && convo::outbox(&state.site).is_empty()) {
             return;
         }
         state.polling = true;
@@ -202,19 +224,90 @@ fn start_polling(inbox: &Rc<RefCell<Inbox>>) {
             sleep(1000).await;
             waited += 1000;
             let Some(inbox) = weak.upgrade() else { return };
-            let due = {
+            let (due, send) = {
                 let mut state = inbox.borrow_mut();
                 let delay = inbox::poll_delay(state.open, tab_hidden(), state.quiet);
                 let due = (state.poke && !tab_hidden()) || delay.is_some_and(|d| waited >= d);
                 state.poke &= !due;
-                due
+                (due, js_sys::Date::now() >= state.send_at && online())
             };
+            if send {
+                flush(&inbox).await;
+            }
             if due {
                 waited = 0;
                 poll(&inbox).await;
             }
         }
     });
+}
+
+fn online() -> bool {
+    web_sys::window().is_none_or(|w| w.navigator().on_line())
+}
+
+/// Sends what waits in the outbox, oldest first, each with its
+/// idempotency key (so a retry never makes a second ticket or reply). No
+/// answer, a 429 or a 5xx: it stays, and the next try waits
+/// (`buoy_shared::inbox::retry_delay`, jittered, at least `Retry-After`).
+/// A 2xx clears it; another refusal clears it too, and the requester is
+/// shown why, their text still in its box.
+async fn flush(inbox: &Rc<RefCell<Inbox>>) {
+    let site = inbox.borrow().site.clone();
+    for p in convo::outbox(&site) {
+        let mut headers = vec![("idempotency-key", p.key.as_str())];
+        if let Some(token) = &p.token {
+            headers.push((REQUESTER_TOKEN_HEADER, token));
+        }
+        let outcome = net::call("POST", &p.url, &headers, Some(&p.body)).await;
+        let (status, body) = match &outcome {
+            Ok((status, body)) => (*status, body.clone()),
+            Err(_) => (0, JsValue::NULL),
+        };
+        let is_ticket = p.token.is_none();
+        if is_ticket {
+            // Before borrowing: the panel's answer comes back as an event.
+            let root = inbox.borrow().root.clone();
+            report(&root, &p.key, status, &body);
+        }
+        let mut state = inbox.borrow_mut();
+        if inbox::should_retry(status) {
+            state.failures += 1;
+            let after = net::get_string(&body, "retry_after").and_then(|a| a.parse().ok());
+            state.send_at = js_sys::Date::now() + f64::from(inbox::retry_delay(state.failures, after, js_sys::Math::random()));
+            if !is_ticket {
+                show_error(&state.c.reply_error, Some(failure_message(outcome)));
+            }
+            return;
+        }
+        state.failures = 0;
+        convo::unqueue(&site, &p.key);
+        match (is_ticket, (200..300).contains(&status)) {
+            (true, true) => {
+                let (id, token, reference) =
+                    (net::get_string(&body, "id"), net::get_string(&body, "requester_token"), net::get_string(&body, "reference"));
+                if let (Some(id), Some(token), Some(reference)) = (id, token, reference) {
+                    if !state.mine.iter().any(|m| m.id == id) {
+                        let mine = Mine::new(id, token, reference, p.about.clone());
+                        convo::remember(&site, &mine);
+                        state.mine.push(mine);
+                    }
+                }
+            }
+            (false, true) => {
+                if let Some(i) = state.mine.iter().position(|m| m.id == p.about) {
+                    state.mine[i].update(body);
+                }
+                if state.open_thread().is_some_and(|i| state.mine[i].id == p.about) {
+                    state.c.reply.set_value("");
+                    show_error(&state.c.reply_error, None);
+                }
+            }
+            (false, false) => show_error(&state.c.reply_error, Some(failure_message(outcome))),
+            (true, false) => {}
+        }
+        state.draw();
+    }
 }
 
 /// Reads every live ticket's thread; new agent replies are drawn, counted
@@ -248,37 +341,47 @@ enum Post {
     Rating,
 }
 
-/// Sends the requester's reply or rating for the thread showing; the
-/// typed text stays in its box until the API has taken it.
+/// Sends the requester's reply (through the outbox) or rating for the
+/// thread showing; the typed text stays in its box until the API has
+/// taken it.
 fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
+    if let Post::Reply = what {
+        let mut state = inbox.borrow_mut();
+        let Some(i) = state.open_thread() else { return };
+        match buoy_shared::ticket::validate_body(&state.c.reply.value()) {
+            Err(e) => show_error(&state.c.reply_error, Some(messages::field_error(e.field, e.code))),
+            Ok(body) => {
+                let key = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default();
+                let mine = &state.mine[i];
+                let pending = convo::Pending {
+                    key,
+                    url: ticket_url(&mine.id, "/messages"),
+                    body: net::json_body(&[("body", &body)], None),
+                    about: mine.id.clone(),
+                    token: Some(mine.token.clone()),
+                    queued: 0.0,
+                };
+                convo::queue(&state.site, &pending);
+                show_error(&state.c.reply_error, None);
+                state.send_at = 0.0;
+            }
+        }
+        return;
+    }
     let (url, token, body) = {
         let state = inbox.borrow();
         let Some(i) = state.open_thread() else { return };
         let (c, mine) = (&state.c, &state.mine[i]);
-        let (tail, body) = match what {
-            Post::Reply => match buoy_shared::ticket::validate_body(&c.reply.value()) {
-                Err(e) => return show_error(&c.reply_error, Some(messages::field_error(e.field, e.code))),
-                Ok(body) => ("/messages", net::json_body(&[("body", &body)], None)),
-            },
-            Post::Rating => {
-                let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
-                let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
-                ("/csat", net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1"))))
-            }
-        };
-        c.reply_send.set_disabled(true);
-        (ticket_url(&mine.id, tail), mine.token.clone(), body)
+        let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
+        let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
+        let body = net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1")));
+        (ticket_url(&mine.id, "/csat"), mine.token.clone(), body)
     };
     let weak = Rc::downgrade(inbox);
     crate::dom::spawn(async move {
         let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
         let Some(inbox) = weak.upgrade() else { return };
         let mut state = inbox.borrow_mut();
-        state.c.reply_send.set_disabled(false);
-        let line = match what {
-            Post::Reply => state.c.reply_error.clone(),
-            Post::Rating => state.c.rate_error.clone(),
-        };
         let already = matches!(&outcome, Ok((409, p)) if net::get_string(p, "code").as_deref() == Some("already_rated"));
         let Some(i) = state.mine.iter().position(|m| m.token == token) else { return };
         match outcome {
@@ -286,17 +389,12 @@ fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
                 state.mine[i].update(view);
             }
             _ if already => state.mine[i].rated = true,
-            outcome => return show_error(&line, Some(failure_message(outcome))),
+            outcome => return show_error(&state.c.rate_error, Some(failure_message(outcome))),
         }
-        show_error(&line, None);
-        match what {
-            Post::Reply => state.c.reply.set_value(""),
-            Post::Rating => state.post("csat:submitted", Some(("reference", &state.mine[i].reference))),
-        }
+        show_error(&state.c.rate_error, None);
+        state.post("csat:submitted", Some(("reference", &state.mine[i].reference)));
         state.draw_thread();
-        if let Post::Rating = what {
-            focus(&state.c.rated);
-        }
+        focus(&state.c.rated);
     });
 }
 
@@ -349,7 +447,7 @@ thread_local! {
 ///
 /// # Errors
 /// When the browser refuses an element or a listener.
-#[cfg_attr(feature = "inbox", wasm_bindgen(start))]
+#[cfg_attr(feature = "inbox", wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start_inbox() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = crate::page()? else { return Ok(()) };
     crate::read_catalog(&doc);
@@ -361,8 +459,8 @@ pub fn start_inbox() -> Result<(), JsValue> {
         head.append_child(&sheet)?;
     }
     let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
-    let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, reply_send, rate, comment, rate_error, rated]) =
-        <[Element; 15]>::try_from(found)
+    let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, rate, comment, rate_error, rated]) =
+        <[Element; 14]>::try_from(found)
     else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
@@ -377,7 +475,6 @@ pub fn start_inbox() -> Result<(), JsValue> {
         reply_form,
         reply: reply.unchecked_into(),
         reply_error,
-        reply_send: reply_send.unchecked_into(),
         rate,
         comment: comment.unchecked_into(),
         rate_error,
@@ -395,6 +492,8 @@ pub fn start_inbox() -> Result<(), JsValue> {
         quiet: 0,
         poke: false,
         polling: false,
+        failures: 0,
+        send_at: 0.0,
     }));
     let (reply_form, rate) = (inbox.borrow().c.reply_form.clone(), inbox.borrow().c.rate.clone());
     let listeners = vec![
@@ -413,6 +512,11 @@ pub fn start_inbox() -> Result<(), JsValue> {
         // Back to a hidden tab: ask at once.
         on(&inbox, &doc, "visibilitychange", |inbox, _| inbox.borrow_mut().poke = true)?,
     ];
+    let mut listeners = listeners;
+    if let Some(window) = web_sys::window() {
+        // Back online: send what waits at once.
+        listeners.push(on(&inbox, &window, "online", |inbox, _| inbox.borrow_mut().send_at = 0.0)?);
+    }
     inbox.borrow_mut().sync();
     start_polling(&inbox);
     INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));

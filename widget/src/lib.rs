@@ -21,7 +21,7 @@ use buoy_shared::suggest;
 use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
 use dom::{element, focus, set_hidden, text_element, Listener};
 use js_sys::{Object, Reflect};
-use state::{Effect, Msg, Phase, Receipt, State, View};
+use state::{Effect, Msg, Phase, State, View};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -472,18 +472,19 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     };
     match effect {
         Effect::Redraw => {}
-        Effect::Send(ticket, key) => {
-            let weak = Rc::downgrade(inner);
-            dom::spawn(async move {
-                let subject = ticket.subject.trim().to_owned();
-                let msg = net::create_ticket(*ticket, key).await;
-                if let Some(inner) = weak.upgrade() {
-                    if let Msg::Created(Receipt { reference, id, token }) = &msg {
-                        convo::remember(&inner.borrow().site, &convo::Mine::new(id.clone(), token.clone(), reference.clone(), subject));
-                    }
-                    dispatch(&inner, msg);
-                }
-            });
+        Effect::Send(ticket, key, replaces) => {
+            // Into the outbox first (it survives a reload); the inbox
+            // module sends it, retries it, and reports back (`buoy:sent`).
+            let panel = inner.borrow();
+            if let Some(old) = replaces {
+                convo::unqueue(&panel.site, &old);
+            }
+            if let Some(body) = net::body(&ticket) {
+                let about = ticket.subject.trim().to_owned();
+                convo::queue(&panel.site, &convo::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
+            }
+            load_inbox(&panel.root);
+            panel.signal(None);
         }
         Effect::FocusFirstError => {
             let panel = inner.borrow();
@@ -686,6 +687,18 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             if let Some(p) = &performance {
                 let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
             }
+        })?,
+        // The inbox module's report on a ticket this form sent.
+        on(&inner, root, inbox::SENT_EVENT, |inner, _| {
+            let result = inner.borrow().root.get_attribute("data-inbox-sent").and_then(|t| js_sys::JSON::parse(&t).ok());
+            let Some(result) = result else { return };
+            let ours = inner.borrow().state.key.as_ref().map(|(k, _)| k.clone());
+            if net::get_string(&result, "key") != ours || ours.is_none() {
+                return;
+            }
+            let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+            let body = Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL);
+            dispatch(inner, net::ticket_outcome(if status == 0 { Err(JsValue::NULL) } else { Ok((status, body)) }));
         })?,
         // One listener for every button and link of the panel, by data attribute.
         on(&inner, root, "click", |inner, event| clicked(inner, &event))?,

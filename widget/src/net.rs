@@ -12,50 +12,55 @@ fn set(target: &Object, key: &str, value: &str) {
     let _ = Reflect::set(target, &JsValue::from_str(key), &JsValue::from_str(value));
 }
 
-/// The JSON body of a ticket, built without serde (smaller wasm).
-fn body(ticket: &NewTicket) -> Option<String> {
+/// A JS object of the string fields that are present.
+pub fn object(fields: &[(&str, Option<&str>)]) -> Object {
     let o = Object::new();
-    for (key, value) in [
-        ("site", &ticket.site),
-        ("name", &ticket.name),
-        ("email", &ticket.email),
-        ("type", &ticket.kind),
-        ("subject", &ticket.subject),
-        ("message", &ticket.message),
-    ] {
-        set(&o, key, value);
-    }
-    let context = Object::new();
-    let c = &ticket.context;
-    for (key, value) in
-        [("url", &c.url), ("title", &c.title), ("locale", &c.locale), ("time_zone", &c.time_zone), ("user_agent", &c.user_agent)]
-    {
+    for (key, value) in fields {
         if let Some(value) = value {
-            set(&context, key, value);
+            set(&o, key, value);
         }
     }
+    o
+}
+
+fn stringify(o: &JsValue) -> Option<String> {
+    JSON::stringify(o).ok()?.as_string()
+}
+
+/// The JSON body of a ticket, built without serde (smaller wasm).
+pub fn body(ticket: &NewTicket) -> Option<String> {
+    let t = ticket;
+    let o = object(&[
+        ("site", Some(&t.site)),
+        ("name", Some(&t.name)),
+        ("email", Some(&t.email)),
+        ("type", Some(&t.kind)),
+        ("subject", Some(&t.subject)),
+        ("message", Some(&t.message)),
+        ("website", Some(t.honeypot.as_str()).filter(|h| !h.is_empty())),
+    ]);
+    let c = &t.context;
+    let context = object(&[
+        ("url", c.url.as_deref()),
+        ("title", c.title.as_deref()),
+        ("locale", c.locale.as_deref()),
+        ("time_zone", c.time_zone.as_deref()),
+        ("user_agent", c.user_agent.as_deref()),
+    ]);
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
-    if !ticket.honeypot.is_empty() {
-        set(&o, "website", &ticket.honeypot);
-    }
-    if let Some(who) = &ticket.identity {
-        let identity = Object::new();
-        for (key, value) in [
-            ("id", &who.id),
-            ("email", &who.email),
-            ("name", &who.name),
-            ("segment", &who.segment),
-            ("account_manager", &who.account_manager),
-            ("signature", &who.signature),
-            ("token", &who.token),
-        ] {
-            if let Some(value) = value {
-                set(&identity, key, value);
-            }
-        }
+    if let Some(w) = &t.identity {
+        let identity = object(&[
+            ("id", w.id.as_deref()),
+            ("email", w.email.as_deref()),
+            ("name", w.name.as_deref()),
+            ("segment", w.segment.as_deref()),
+            ("account_manager", w.account_manager.as_deref()),
+            ("signature", w.signature.as_deref()),
+            ("token", w.token.as_deref()),
+        ]);
         let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity);
     }
-    JSON::stringify(&o).ok()?.as_string()
+    stringify(&o)
 }
 
 fn field_errors(problem: &JsValue) -> Vec<FieldError> {
@@ -98,6 +103,10 @@ pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: Optio
         Ok(promise) => JsFuture::from(promise).await.unwrap_or(JsValue::NULL),
         Err(_) => JsValue::NULL,
     };
+    // A 429 says when to come back; it travels with the body.
+    if let (true, Ok(Some(after))) = (json.is_object(), response.headers().get("retry-after")) {
+        let _ = Reflect::set(&json, &JsValue::from_str("retry_after"), &JsValue::from_str(&after));
+    }
     Ok((response.status(), json))
 }
 
@@ -113,10 +122,9 @@ pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
     }
 }
 
-/// Sends a ticket and turns the outcome into a [`Msg`].
-pub async fn create_ticket(ticket: NewTicket, key: String) -> Msg {
-    let Some(body) = body(&ticket) else { return Msg::Failed(Failure::Network) };
-    match call("POST", "/v1/tickets", &[("idempotency-key", &key)], Some(&body)).await {
+/// What the outcome of sending a ticket means for the form.
+pub fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
+    match outcome {
         Ok((200..=299, json)) => match (get_string(&json, "reference"), get_string(&json, "id"), get_string(&json, "requester_token")) {
             (Some(reference), Some(id), Some(token)) => Msg::Created(crate::state::Receipt { reference, id, token }),
             _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
@@ -165,12 +173,10 @@ pub async fn record_deflection(site: &str, kind: &str, outcome: &str) {
 
 /// A JSON body of string fields (and one boolean, when given).
 pub fn json_body(fields: &[(&str, &str)], flag: Option<(&str, bool)>) -> String {
-    let o = Object::new();
-    for (key, value) in fields {
-        set(&o, key, value);
-    }
+    let fields: Vec<(&str, Option<&str>)> = fields.iter().map(|(k, v)| (*k, Some(*v))).collect();
+    let o = object(&fields);
     if let Some((key, value)) = flag {
         let _ = Reflect::set(&o, &JsValue::from_str(key), &JsValue::from_bool(value));
     }
-    JSON::stringify(&o).ok().and_then(|b| b.as_string()).unwrap_or_default()
+    stringify(&o).unwrap_or_default()
 }

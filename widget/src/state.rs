@@ -90,8 +90,9 @@ pub enum Msg {
 pub enum Effect {
     /// Nothing beyond redrawing.
     Redraw,
-    /// Send this ticket with this idempotency key.
-    Send(Box<NewTicket>, String),
+    /// Send this ticket with this idempotency key, dropping the unsent
+    /// ticket queued under the other key (the text was edited since).
+    Send(Box<NewTicket>, String, Option<String>),
     /// Move focus to the first field in error.
     FocusFirstError,
     /// Remember the ticket, move focus to the confirmation, and tell the host page.
@@ -150,12 +151,13 @@ impl State {
                     self.errors.clear();
                     self.banner = None;
                     self.phase = Phase::Sending;
-                    let key = match &self.key {
-                        Some((key, sent)) if *sent == ticket => key.clone(),
-                        _ => fresh_key,
+                    let (key, replaces) = match self.key.take() {
+                        Some((key, sent)) if *sent == *ticket => (key, None),
+                        Some((old, _)) => (fresh_key, Some(old)),
+                        None => (fresh_key, None),
                     };
                     self.key = Some((key.clone(), ticket.clone()));
-                    Effect::Send(ticket, key)
+                    Effect::Send(ticket, key, replaces)
                 }
             },
             Msg::Created(receipt) => {
@@ -244,7 +246,7 @@ mod tests {
     #[test]
     fn a_valid_form_is_sent_once_and_confirmed() {
         let mut state = State::default();
-        assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(Box::new(ticket()), "k1".into()));
+        assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(Box::new(ticket()), "k1".into(), None));
         assert_eq!(state.phase, Phase::Sending);
         assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Redraw, "a second press while sending does nothing");
         let receipt = Receipt { reference: "7K2M-9QXD".into(), id: "a1".into(), token: "t1".into() };
@@ -260,12 +262,12 @@ mod tests {
         assert_eq!(state.update(Msg::Failed(Failure::Network)), Effect::Redraw);
         assert_eq!(state.phase, Phase::Editing);
         assert_eq!(state.banner, Some(MessageId::ErrNetwork));
-        assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Send(Box::new(ticket()), "k1".into()));
+        assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Send(Box::new(ticket()), "k1".into(), None));
         // Edited after a failure: a new key (the old one belongs to the old text).
         state.update(Msg::Failed(Failure::Network));
         let mut edited = ticket();
         edited.message.push_str(" And again today.");
-        assert_eq!(submit(&mut state, edited.clone(), "k3"), Effect::Send(Box::new(edited), "k3".into()));
+        assert_eq!(submit(&mut state, edited.clone(), "k3"), Effect::Send(Box::new(edited), "k3".into(), Some("k1".into())));
     }
 
     #[test]

@@ -259,7 +259,19 @@ fn wasm_module(site: &Path, name: &str, features: &[&str]) -> Result {
     let registry = std::env::var("CARGO_HOME")
         .map(PathBuf::from)
         .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cargo"));
-    let flags = format!("--remap-path-prefix={}=\x1f--remap-path-prefix={}=", registry.join("registry/src").display(), root.display());
+    // Each registry folder (`index.crates.io-<hash>`) and the standard
+    // library's source path (`/rustc/<commit>`) are dropped from them too.
+    let mut prefixes = vec![registry.join("registry/src").display().to_string(), root.display().to_string()];
+    if let Ok(folders) = std::fs::read_dir(registry.join("registry/src")) {
+        prefixes.extend(folders.filter_map(|f| f.ok()).map(|f| f.path().display().to_string()));
+    }
+    let version = command("rustc", &["-vV"]).output().map(|o| String::from_utf8_lossy(&o.stdout).into_owned()).unwrap_or_default();
+    if let Some(commit) = version.lines().find_map(|l| l.strip_prefix("commit-hash: ")) {
+        prefixes.push(format!("/rustc/{commit}/library"));
+    }
+    // Longest first: rustc applies the last matching option.
+    prefixes.sort_by_key(|p| p.len());
+    let flags = prefixes.iter().map(|p| format!("--remap-path-prefix={p}=")).collect::<Vec<_>>().join("\x1f");
     let mut args = vec!["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"];
     let features = features.join(",");
     if !features.is_empty() {

@@ -1,0 +1,700 @@
+// The OpenAPI document (www/openapi.json, served by the worker at
+// /openapi.json) against the real API: every operation is called, with
+// its successes and its errors, and every answer's status, media type,
+// headers and body are checked against what the document says for that
+// operation, with the small JSON Schema validator below. The document's
+// schemas are closed (`additionalProperties: false`), so a field the
+// server sends and the document does not name fails here.
+// Also: every route of `route()` in worker/src/api.rs is documented and
+// nothing else is; a wrong method on each documented path is a 405 whose
+// `Allow` lists exactly the documented method; every documented operation
+// and (but for 403 and 500, which these tests cannot cause) every
+// documented status was seen.
+// The sweep's events (escalations, breaches) only exist after a cron run,
+// and the abuse limits are raised for the shared worker, so a part of this
+// file drives the built worker under Miniflare, as sla.test.mjs and
+// limits.test.mjs do, with its own KV and low limits (for the 429s).
+// `cargo xtask test` passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN,
+// BUOY_OTHER_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_TEST_WORKER.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { dirname } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { Miniflare } from 'miniflare';
+
+const WORKER = process.env.BUOY_WORKER_URL;
+const TOKEN = process.env.BUOY_AGENT_TOKEN;
+const OTHER = process.env.BUOY_OTHER_AGENT_TOKEN;
+const IDENTITY_SECRET = process.env.BUOY_IDENTITY_SECRET;
+const MAIN = process.env.BUOY_TEST_WORKER;
+const ROOT = new URL('../../', import.meta.url);
+const ORIGIN = 'http://127.0.0.1:4321'; // allowed by tests/buoy.toml (http://127.0.0.1:*)
+const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
+const PUBLIC = (path) => path === '/v1/tickets' || path.startsWith('/v1/tickets/') || path === '/v1/deflections';
+/** Statuses the document lists that these tests cannot cause. */
+const UNREACHABLE = new Set(['403', '500']);
+
+let doc;
+/** "METHOD /template" → statuses seen. */
+const seen = new Map();
+let mf;
+
+before(async () => {
+  assert.ok(WORKER && TOKEN && OTHER && IDENTITY_SECRET && MAIN, 'run through `cargo xtask test`, which starts the worker');
+  const response = await fetch(`${WORKER}/openapi.json`);
+  assert.equal(response.status, 200, 'the worker serves /openapi.json');
+  assert.match(response.headers.get('content-type') ?? '', /^application\/json\b/);
+  doc = await response.json();
+});
+
+after(async () => {
+  await mf?.dispose();
+});
+
+// ------------------------------------------------------------ the validator
+
+const KEYWORDS = new Set([
+  '$ref', 'type', 'properties', 'required', 'additionalProperties', 'minProperties', 'items', 'prefixItems', 'minItems', 'maxItems',
+  'enum', 'const', 'oneOf', 'anyOf', 'allOf', 'format', 'minimum', 'maximum', 'minLength', 'maxLength', 'pattern',
+  // Annotations: no effect on validation.
+  'description', 'examples', 'default', 'discriminator', 'title',
+]);
+
+function ref(pointer) {
+  assert.ok(pointer.startsWith('#/'), `only local references: ${pointer}`);
+  let node = doc;
+  for (const part of pointer.slice(2).split('/')) {
+    node = node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  assert.ok(node !== undefined, `${pointer} does not resolve`);
+  return node;
+}
+
+function typeOf(value) {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+function hasType(value, type) {
+  const actual = typeOf(value);
+  return actual === type || (type === 'number' && actual === 'integer');
+}
+
+const FORMATS = {
+  'date-time': (v) => /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(v) && !Number.isNaN(Date.parse(v)),
+  date: (v) => /^\d{4}-\d{2}-\d{2}$/.test(v) && new Date(`${v}T00:00:00Z`).toISOString().slice(0, 10) === v,
+};
+
+/** Every way `value` fails `schema`, as "path: reason" lines (none when it passes). */
+function check(schema, value, at = '$') {
+  if (schema === true) return [];
+  if (schema === false) return [`${at}: nothing is allowed here`];
+  const errors = [];
+  for (const key of Object.keys(schema)) {
+    if (!KEYWORDS.has(key)) errors.push(`${at}: the validator does not know the keyword "${key}"`);
+  }
+  if (schema.$ref) errors.push(...check(ref(schema.$ref), value, at));
+  if (schema.type !== undefined) {
+    const types = [].concat(schema.type);
+    if (!types.some((t) => hasType(value, t))) return [...errors, `${at}: ${JSON.stringify(value)?.slice(0, 80)} is ${typeOf(value)}, not ${types.join(' or ')}`];
+  }
+  if ('const' in schema && !isDeepStrictEqual(value, schema.const)) errors.push(`${at}: ${JSON.stringify(value)} is not ${JSON.stringify(schema.const)}`);
+  if (schema.enum && !schema.enum.some((e) => isDeepStrictEqual(e, value))) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${schema.enum.join(', ')}`);
+  if (typeof value === 'string') {
+    const length = [...value].length;
+    if (schema.minLength !== undefined && length < schema.minLength) errors.push(`${at}: shorter than ${schema.minLength}`);
+    if (schema.maxLength !== undefined && length > schema.maxLength) errors.push(`${at}: longer than ${schema.maxLength}`);
+    if (schema.pattern !== undefined && !new RegExp(schema.pattern, 'u').test(value)) errors.push(`${at}: ${JSON.stringify(value).slice(0, 80)} does not match ${schema.pattern}`);
+    if (schema.format && FORMATS[schema.format] && !FORMATS[schema.format](value)) errors.push(`${at}: ${JSON.stringify(value)} is not a ${schema.format}`);
+  }
+  if (typeof value === 'number') {
+    if (schema.minimum !== undefined && value < schema.minimum) errors.push(`${at}: ${value} < ${schema.minimum}`);
+    if (schema.maximum !== undefined && value > schema.maximum) errors.push(`${at}: ${value} > ${schema.maximum}`);
+  }
+  if (Array.isArray(value)) {
+    if (schema.minItems !== undefined && value.length < schema.minItems) errors.push(`${at}: fewer than ${schema.minItems} items`);
+    if (schema.maxItems !== undefined && value.length > schema.maxItems) errors.push(`${at}: more than ${schema.maxItems} items`);
+    const prefix = schema.prefixItems ?? [];
+    value.forEach((item, i) => {
+      const itemSchema = i < prefix.length ? prefix[i] : schema.items;
+      if (itemSchema !== undefined) errors.push(...check(itemSchema, item, `${at}[${i}]`));
+    });
+  }
+  if (typeOf(value) === 'object') {
+    const keys = Object.keys(value);
+    if (schema.minProperties !== undefined && keys.length < schema.minProperties) errors.push(`${at}: fewer than ${schema.minProperties} properties`);
+    for (const name of schema.required ?? []) {
+      if (!(name in value)) errors.push(`${at}: "${name}" is required`);
+    }
+    const properties = schema.properties ?? {};
+    for (const key of keys) {
+      if (key in properties) errors.push(...check(properties[key], value[key], `${at}.${key}`));
+      else if (schema.additionalProperties !== undefined) {
+        const extra = check(schema.additionalProperties, value[key], `${at}.${key}`);
+        if (extra.length) errors.push(schema.additionalProperties === false ? `${at}: "${key}" is not documented` : extra.join('; '));
+      }
+    }
+  }
+  for (const sub of schema.allOf ?? []) errors.push(...check(sub, value, at));
+  if (schema.anyOf) {
+    const results = schema.anyOf.map((sub) => check(sub, value, at));
+    if (!results.some((r) => r.length === 0)) errors.push(`${at}: matches none of anyOf (${results.map((r) => r[0]).join(' | ')})`);
+  }
+  if (schema.oneOf) {
+    const results = schema.oneOf.map((sub) => check(sub, value, at));
+    const passing = results.filter((r) => r.length === 0).length;
+    if (passing !== 1) {
+      const closest = results.reduce((a, b) => (b.length < a.length ? b : a));
+      errors.push(`${at}: matches ${passing} of oneOf, not exactly 1${passing === 0 ? ` (closest: ${closest.join('; ')})` : ''}`);
+    }
+  }
+  return errors;
+}
+
+function assertValid(schema, value, what) {
+  const errors = check(schema, value);
+  assert.deepEqual(errors, [], `${what}:\n  ${errors.slice(0, 12).join('\n  ')}\n${JSON.stringify(value).slice(0, 600)}`);
+}
+
+const resolve = (node) => (node?.$ref ? resolve(ref(node.$ref)) : node);
+
+// ------------------------------------------------ calls checked against it
+
+/** The documented path template a concrete path falls under, if any. */
+function templateOf(path) {
+  for (const template of Object.keys(doc.paths)) {
+    const pattern = new RegExp(`^${template.replace(/[.]/g, '\\.').replace(/\{[^}]+\}/g, '[^/]+')}$`);
+    if (pattern.test(path)) return template;
+  }
+  return undefined;
+}
+
+const documentedMethods = (template) => Object.keys(doc.paths[template]).filter((k) => METHODS.includes(k.toUpperCase())).map((m) => m.toUpperCase());
+
+/**
+ * Sends one request and checks the answer against the document: the
+ * status is listed for the operation, the media type and body match the
+ * documented content, required headers are there and every documented
+ * header that is there matches its schema. A method the path does not
+ * list must be a 405 (or, on a requesters' path, an OPTIONS preflight);
+ * a path the document does not list must be a 404.
+ */
+async function call(method, path, { token, requester, body, raw, contentType, headers = {}, origin, base = WORKER, dispatch } = {}) {
+  const h = { ...headers };
+  if (token) h.authorization = `Bearer ${token}`;
+  if (requester) h['buoy-requester-token'] = requester;
+  if (origin) h.origin = origin;
+  let payload;
+  if (raw !== undefined) payload = raw;
+  else if (body !== undefined) payload = JSON.stringify(body);
+  if (payload !== undefined) h['content-type'] = contentType ?? 'application/json';
+  const init = { method, headers: h, body: payload };
+  const response = dispatch ? await dispatch(`${base}${path}`, init) : await fetch(`${base}${path}`, init);
+  const text = await response.text();
+  const answer = { status: response.status, headers: response.headers, text, json: undefined };
+  const [pathname, query = ''] = path.split('?');
+  const template = templateOf(pathname);
+  const what = `${method} ${path} → ${answer.status}`;
+  const media = (response.headers.get('content-type') ?? '').split(';')[0].trim();
+  if (media.endsWith('json') && text) answer.json = JSON.parse(text);
+  if (!template) {
+    assert.equal(answer.status, 404, `${what}: a path the document does not list must not exist`);
+    assertValid(resolve({ $ref: '#/components/responses/NotFound' }).content['application/problem+json'].schema, answer.json, what);
+    record('unlisted', answer.status);
+    return answer;
+  }
+  const operation = doc.paths[template][method.toLowerCase()];
+  if (!operation) {
+    if (method === 'OPTIONS' && PUBLIC(pathname)) {
+      assert.equal(answer.status, 204, `${what}: a CORS preflight`);
+      assert.equal(text, '');
+      record(`OPTIONS ${template}`, answer.status);
+      return answer;
+    }
+    assert.equal(answer.status, answer.status === 413 ? 413 : 405, `${what}: ${method} is not documented on ${template}`);
+    checkResponse(resolve(doc.components.responses[answer.status === 413 ? 'PayloadTooLarge' : 'MethodNotAllowed']), answer, media, what);
+    record(`${method} ${template} (undocumented)`, answer.status);
+    return answer;
+  }
+  const documented = operation.responses[String(answer.status)] ?? operation.responses.default;
+  assert.ok(documented, `${what}: the document does not list ${answer.status} for ${method} ${template} (${text.slice(0, 300)})`);
+  checkResponse(resolve(documented), answer, media, what);
+  record(`${method} ${template}`, answer.status);
+  // What the server accepted, the document must accept too.
+  if (answer.status < 300) {
+    const params = [...(doc.paths[template].parameters ?? []), ...(operation.parameters ?? [])].map(resolve);
+    for (const [name, value] of new URLSearchParams(query)) {
+      const param = params.find((p) => p.in === 'query' && p.name === name);
+      assert.ok(param, `${what}: the query parameter ${name} is not documented`);
+      const typed = param.schema.type === 'integer' ? Number(value) : value;
+      assertValid(param.schema, typed, `${what}: query ${name}`);
+    }
+    if (payload !== undefined && raw === undefined) {
+      const schema = resolve(operation.requestBody)?.content?.['application/json']?.schema;
+      assert.ok(schema, `${what}: a body was accepted, but none is documented`);
+      assertValid(schema, body, `${what}: the request body the server accepted`);
+    }
+  }
+  return answer;
+}
+
+function checkResponse(documented, answer, media, what) {
+  for (const [name, header] of Object.entries(documented.headers ?? {})) {
+    const spec = resolve(header);
+    const value = answer.headers.get(name);
+    if (spec.required) assert.ok(value !== null, `${what}: the ${name} header is documented as required`);
+    if (value !== null) assertValid(spec.schema, value, `${what}: header ${name}`);
+  }
+  if (!documented.content) {
+    assert.equal(answer.text, '', `${what}: no body is documented`);
+    return;
+  }
+  const content = documented.content[media];
+  assert.ok(content, `${what}: the media type ${media || '(none)'} is not documented (${Object.keys(documented.content).join(', ')})`);
+  const value = media.endsWith('json') ? answer.json : answer.text;
+  assertValid(content.schema, value, what);
+}
+
+function record(key, status) {
+  if (!seen.has(key)) seen.set(key, new Set());
+  seen.get(key).add(String(status));
+}
+
+/** An agent call that must answer `status`. */
+async function expect(status, method, path, options) {
+  const answer = await call(method, path, options);
+  assert.equal(answer.status, status, `${method} ${path}: ${answer.text.slice(0, 400)}`);
+  return answer;
+}
+
+function newTicket(fields = {}) {
+  return { site: 'demo', name: 'Ada Lovelace', email: 'ada@example.com', type: 'bug', subject: `OpenAPI ${randomUUID()}`, message: 'Checking the document.', ...fields };
+}
+
+async function createTicket(fields = {}, options = {}) {
+  return (await expect(201, 'POST', '/v1/tickets', { body: newTicket(fields), ...options })).json;
+}
+
+/** HMAC over every field vouched for, as the product's backend signs (README, "Verified identity"). */
+function sign(fields) {
+  const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
+  return createHmac('sha256', IDENTITY_SECRET).update(canonical).digest('hex');
+}
+
+const big = () => 'x'.repeat(70 * 1024);
+
+// ------------------------------------------------------------------ tests
+
+test('the document is OpenAPI 3.1: references resolve, operations are complete, keywords are ones the validator knows', () => {
+  assert.match(doc.openapi, /^3\.1\.\d+$/);
+  const ids = new Set();
+  const walk = (node, at) => {
+    if (Array.isArray(node)) return node.forEach((n, i) => walk(n, `${at}[${i}]`));
+    if (!node || typeof node !== 'object') return;
+    if (typeof node.$ref === 'string') ref(node.$ref);
+    for (const [k, v] of Object.entries(node)) walk(v, `${at}.${k}`);
+  };
+  walk(doc, '#');
+  for (const [template, item] of Object.entries(doc.paths)) {
+    const names = [...template.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
+    for (const method of documentedMethods(template)) {
+      const op = item[method.toLowerCase()];
+      const where = `${method} ${template}`;
+      assert.ok(op.operationId && !ids.has(op.operationId), `${where}: a unique operationId`);
+      ids.add(op.operationId);
+      assert.ok(Array.isArray(op.security), `${where}: security is stated`);
+      for (const requirement of op.security) {
+        for (const scheme of Object.keys(requirement)) assert.ok(doc.components.securitySchemes[scheme], `${where}: scheme ${scheme}`);
+      }
+      const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolve);
+      assert.deepEqual(params.filter((p) => p.in === 'path').map((p) => p.name).sort(), names.sort(), `${where}: path parameters`);
+      assert.ok(Object.keys(op.responses).length > 0, `${where}: responses`);
+      if (op.requestBody) assert.ok(resolve(op.requestBody).content['application/json'].schema, `${where}: a JSON body schema`);
+    }
+  }
+  // Every schema uses only keywords the validator implements, so nothing documented goes unchecked.
+  const schemas = [];
+  const collect = (node, key) => {
+    if (Array.isArray(node)) return node.forEach((n) => collect(n));
+    if (!node || typeof node !== 'object') return;
+    if (key === 'schema') schemas.push(node);
+    for (const [k, v] of Object.entries(node)) collect(v, k);
+  };
+  collect(doc);
+  schemas.push(...Object.values(doc.components.schemas));
+  const keywords = (schema, at) => {
+    if (typeof schema !== 'object' || schema === null) return;
+    for (const [k, v] of Object.entries(schema)) {
+      assert.ok(KEYWORDS.has(k), `${at}: unknown keyword ${k}`);
+      if (['properties'].includes(k)) Object.entries(v).forEach(([n, s]) => keywords(s, `${at}.${n}`));
+      if (['items', 'additionalProperties'].includes(k)) keywords(v, `${at}.${k}`);
+      if (['prefixItems', 'oneOf', 'anyOf', 'allOf'].includes(k)) v.forEach((s, i) => keywords(s, `${at}.${k}[${i}]`));
+    }
+  };
+  schemas.forEach((s, i) => keywords(s, `schema ${i}`));
+});
+
+test("the problem codes and field errors are exactly shared's", async () => {
+  const problem = await readFile(new URL('shared/src/problem.rs', ROOT), 'utf8');
+  const codes = [...problem.slice(problem.indexOf('pub const fn code')).split('pub fn parse')[0].matchAll(/=> "([a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(codes.length >= 15, 'read the codes of problem.rs');
+  assert.deepEqual([...doc.components.schemas.ProblemCode.enum].sort(), [...codes].sort());
+  // Each code is documented, in some response, with the status problem.rs gives it, and under no other.
+  const variants = Object.fromEntries([...problem.slice(problem.indexOf('pub const fn code')).split('pub fn parse')[0].matchAll(/Self::(\w+) => "([a-z_]+)"/g)].map((m) => [m[1], m[2]]));
+  const statusOf = {};
+  for (const [, names, status] of problem.slice(problem.indexOf('pub const fn status')).split('pub const fn title')[0].matchAll(/((?:Self::\w+\s*\|\s*)*Self::\w+)\s*=>\s*(\d{3})/g)) {
+    for (const name of names.split('|')) statusOf[variants[name.trim().replace('Self::', '')]] = Number(status);
+  }
+  assert.deepEqual(Object.keys(statusOf).sort(), [...codes].sort(), 'read the statuses of problem.rs');
+  const documented = {};
+  for (const [name, response] of Object.entries(doc.components.responses)) {
+    const overlay = response.content['application/problem+json'].schema.allOf.find((s) => s.properties?.status);
+    for (const code of overlay.properties.code.enum ?? [overlay.properties.code.const]) {
+      assert.equal(overlay.properties.status.const, statusOf[code], `${name}: ${code} is a ${statusOf[code]}`);
+      documented[code] = true;
+    }
+  }
+  assert.deepEqual(codes.filter((c) => !documented[c]), [], 'every code has a documented response');
+  const ticket = await readFile(new URL('shared/src/ticket.rs', ROOT), 'utf8');
+  const section = (from, to) => ticket.slice(ticket.indexOf(from)).split(to)[0];
+  const fields = [...section('pub const fn as_str(self) -> &\'static str {\n        match self {\n            Self::Site', '}\n    }').matchAll(/=> "([a-z_.]+)"/g)].map((m) => m[1]);
+  const fieldCodes = [...section('pub const fn code(self)', '}\n    }').matchAll(/=> "([a-z_]+)"/g)].map((m) => m[1]);
+  assert.ok(fields.length >= 14 && fieldCodes.length >= 6, 'read the fields and codes of ticket.rs');
+  const error = doc.components.schemas.FieldError.properties;
+  assert.deepEqual([...error.field.enum].sort(), [...fields].sort());
+  assert.deepEqual([...error.code.enum].sort(), [...fieldCodes].sort());
+});
+
+test("every route of the worker's route() is documented, and the document lists no other", async () => {
+  const source = await readFile(new URL('worker/src/api.rs', ROOT), 'utf8');
+  const body = source.slice(source.indexOf('async fn route<')).split('\n}\n')[0];
+  const routes = [...body.matchAll(/\(Method::(\w+), \[([^\]]*)\]\)\s*=>/g)].map(([, method, parts]) => {
+    const segments = parts.split(',').map((p) => p.trim()).map((p) => (p.startsWith('"') ? p.slice(1, -1) : `{${p}}`));
+    return `${method.toUpperCase()} /${segments.join('/')}`;
+  });
+  assert.ok(routes.length >= 13, `read route() (found ${routes.length})`);
+  const documented = Object.keys(doc.paths).flatMap((t) => documentedMethods(t).map((m) => `${m} ${t}`));
+  assert.deepEqual([...documented].sort(), [...routes].sort());
+});
+
+test('a requester creates, reads, answers and rates a ticket; idempotency replays', { timeout: 60_000 }, async () => {
+  const key = randomUUID();
+  const body = newTicket({
+    type: 'billing',
+    context: { url: 'https://app.example.com/billing', title: 'Billing', locale: 'en-GB', time_zone: 'Europe/London', user_agent: 'node' },
+  });
+  const created = await expect(201, 'POST', '/v1/tickets', { body, headers: { 'idempotency-key': key }, origin: ORIGIN });
+  assert.equal(created.headers.get('access-control-allow-origin'), ORIGIN, 'CORS echoes an allowed origin');
+  assert.equal(created.headers.get('vary'), 'Origin');
+  const replay = await expect(200, 'POST', '/v1/tickets', { body, headers: { 'idempotency-key': key } });
+  assert.equal(replay.headers.get('idempotent-replayed'), 'true');
+  assert.deepEqual(replay.json, created.json);
+  await expect(422, 'POST', '/v1/tickets', { body: { ...body, subject: 'Another body' }, headers: { 'idempotency-key': key } });
+  await expect(400, 'POST', '/v1/tickets', { body, headers: { 'idempotency-key': 'has space' } });
+  const { id, requester_token: requester } = created.json;
+
+  const read = await expect(200, 'GET', `/v1/tickets/${id}`, { requester });
+  assert.deepEqual([read.json.status, read.json.messages], ['new', []]);
+  await expect(404, 'GET', `/v1/tickets/${id}`, { requester: 'f'.repeat(64) });
+  await expect(404, 'GET', `/v1/tickets/${id}`);
+  await expect(404, 'GET', `/v1/tickets/${id.toUpperCase()}`, { requester });
+  await expect(409, 'POST', `/v1/tickets/${id}/csat`, { requester, body: { satisfied: true } });
+  await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'More detail.' } });
+
+  // The agent answers and solves it; the requester rates it, once.
+  await expect(201, 'POST', `/v1/agent/tickets/${id}/messages`, { token: TOKEN, body: { body: 'Refunded.' } });
+  await expect(200, 'POST', `/v1/agent/tickets/${id}/changes`, { token: TOKEN, body: { status: 'solved' } });
+  const rated = await expect(201, 'POST', `/v1/tickets/${id}/csat`, { requester, body: { satisfied: true, comment: 'Quick.' } });
+  assert.deepEqual([rated.json.status, rated.json.csat.comment, rated.json.messages.map((m) => m.from)], ['solved', 'Quick.', ['you', 'Test agent']]);
+  await expect(409, 'POST', `/v1/tickets/${id}/csat`, { requester, body: { satisfied: false } });
+  const answered = await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'One more thing.' } });
+  assert.equal(answered.json.status, 'open', 'an answer reopens a solved ticket');
+
+  // Another solved ticket, rated without a comment, and one with too long a comment.
+  const plain = await createTicket();
+  await expect(200, 'POST', `/v1/agent/tickets/${plain.id}/changes`, { token: TOKEN, body: { status: 'closed' } });
+  await expect(422, 'POST', `/v1/tickets/${plain.id}/csat`, { requester: plain.requester_token, body: { satisfied: true, comment: 'y'.repeat(2001) } });
+  const noComment = await expect(201, 'POST', `/v1/tickets/${plain.id}/csat`, { requester: plain.requester_token, body: { satisfied: false, comment: '  ' } });
+  assert.equal('comment' in noComment.json.csat, false, 'an empty comment is left out');
+});
+
+test('a verified requester: the signed identity reaches the record', { timeout: 30_000 }, async () => {
+  const fields = { id: 'u_openapi', email: 'grace@lumen.example', name: 'Grace', segment: 'enterprise', account_manager: 'Test agent' };
+  const ticket = await createTicket({ identity: { ...fields, signature: sign(fields) } });
+  const view = (await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}`, { token: TOKEN })).json;
+  assert.deepEqual(view.requester, { name: 'Grace', email: 'grace@lumen.example', verified: true, user_id: 'u_openapi', account_manager: 'Test agent' });
+  assert.equal(view.segment, 'enterprise');
+});
+
+test('requesters: every error the document lists for their operations', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket();
+  const requester = ticket.requester_token;
+  const posts = [
+    ['/v1/tickets', {}, newTicket()],
+    [`/v1/tickets/${ticket.id}/messages`, { requester }, { body: 'Hi' }],
+    [`/v1/tickets/${ticket.id}/csat`, { requester }, { satisfied: true }],
+    ['/v1/deflections', {}, { site: 'demo', type: 'password_reset', outcome: 'fixed' }],
+  ];
+  for (const [path, auth, good] of posts) {
+    await expect(415, 'POST', path, { ...auth, raw: JSON.stringify(good), contentType: 'text/plain' });
+    await expect(413, 'POST', path, { ...auth, raw: JSON.stringify({ ...good, pad: big() }) });
+    const malformed = await expect(400, 'POST', path, { ...auth, raw: '{' });
+    assert.equal(malformed.json.code, 'malformed_json');
+    const unknown = await expect(400, 'POST', path, { ...auth, raw: JSON.stringify({ ...good, surprise: 1 }) });
+    assert.deepEqual([unknown.json.code, /surprise/.test(unknown.json.detail)], ['invalid_request', true]);
+  }
+  await expect(404, 'GET', '/v1/tickets/nope', { requester });
+  for (const path of [`/v1/tickets/${'0'.repeat(32)}/messages`, `/v1/tickets/${'0'.repeat(32)}/csat`]) {
+    await expect(404, 'POST', path, { requester, body: { body: 'x', satisfied: true } });
+  }
+  const invalid = await expect(422, 'POST', '/v1/tickets', { body: newTicket({ email: 'not an email', type: 'refund', subject: ' ', site: 'nowhere' }) });
+  assert.deepEqual(invalid.json.errors.map((e) => `${e.field}:${e.code}`), ['email:invalid_email', 'type:unknown_type', 'subject:required']);
+  const unknownSite = await expect(422, 'POST', '/v1/tickets', { body: newTicket({ site: 'nowhere' }) });
+  assert.deepEqual(unknownSite.json.errors, [{ field: 'site', code: 'unknown_site' }]);
+  await expect(400, 'POST', '/v1/tickets', { body: { email: 'a@b.co' } }); // no site: the shape is wrong
+  const spam = await expect(422, 'POST', '/v1/tickets', { body: newTicket({ website: 'https://spam.example' }) });
+  assert.equal(spam.json.code, 'spam_suspected');
+  await expect(422, 'POST', `/v1/tickets/${ticket.id}/messages`, { requester, body: { body: '   ' } });
+  const fixed = await expect(201, 'POST', '/v1/deflections', { body: { site: 'demo', type: 'password_reset', outcome: 'fixed' }, origin: ORIGIN });
+  assert.equal(fixed.json.outcome, 'fixed');
+  await expect(201, 'POST', '/v1/deflections', { body: { site: 'demo', type: 'billing', outcome: 'need_help' } });
+  const bad = await expect(422, 'POST', '/v1/deflections', { body: { site: 'Demo!', type: 'refund', outcome: 'maybe' } });
+  assert.deepEqual(bad.json.errors.map((e) => e.field), ['site', 'type', 'outcome']);
+  await expect(422, 'POST', '/v1/deflections', { body: { site: 'nowhere', type: 'billing', outcome: 'fixed' } });
+  await expect(400, 'POST', '/v1/deflections', { body: { site: 'demo', outcome: 'fixed' } });
+});
+
+test('an agent works a ticket: view, reply, note, changes, segment', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket({ type: 'billing' }, { headers: { 'idempotency-key': randomUUID() } });
+  const path = `/v1/agent/tickets/${ticket.id}`;
+  const view = (await expect(200, 'GET', path, { token: TOKEN })).json;
+  assert.deepEqual([view.group, view.tags, typeof view.request_hash, view.next_due !== null], ['finance', ['billing'], 'string', true]);
+  await expect(201, 'POST', `${path}/messages`, { token: TOKEN, body: { body: 'Looking.' } });
+  const note = (await expect(201, 'POST', `${path}/messages`, { token: TOKEN, body: { body: 'Internal.', public: false } })).json;
+  assert.equal(note.events.find((e) => e.body === 'Internal.').public, false);
+  const changed = await expect(200, 'POST', `${path}/changes`, {
+    token: TOKEN,
+    body: { status: 'pending', priority: 'high', tier: 2, assignee: 'Second agent', tags: ['vip', 'billing'] },
+  });
+  const change = changed.json.events.find((e) => e.kind === 'changed');
+  assert.equal(change.priority[0], 'high', 'a priority change carries its new stamp');
+  assert.deepEqual([changed.json.state.status, changed.json.state.assignee, changed.json.state.tier], ['pending', 'Second agent', 2]);
+  assert.ok(changed.json.clocks.some((c) => c.state === 'paused'), 'pending pauses a clock');
+  const unassigned = await expect(200, 'POST', `${path}/changes`, { token: TOKEN, body: { assignee: '', status: null } });
+  assert.equal(unassigned.json.state.assignee, null);
+  const segment = await expect(200, 'POST', `${path}/segment`, { token: TOKEN, body: { segment: 'enterprise' } });
+  assert.equal(segment.json.state.segment, 'enterprise');
+  await expect(200, 'POST', `${path}/changes`, { token: TOKEN, body: { status: 'solved' } });
+  // The requester's rating shows in the agent's state.
+  await expect(201, 'POST', `/v1/tickets/${ticket.id}/csat`, { requester: ticket.requester_token, body: { satisfied: true, comment: 'Good.' } });
+  const rated = (await expect(200, 'GET', path, { token: TOKEN })).json;
+  assert.equal(rated.state.csat.comment, 'Good.');
+  assert.ok(rated.events.some((e) => e.kind === 'rated' && e.id === 'csat'));
+});
+
+test('agents: every error the document lists for their operations', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket();
+  const path = `/v1/agent/tickets/${ticket.id}`;
+  const missing = `/v1/agent/tickets/${'0'.repeat(32)}`;
+  for (const [method, p] of [
+    ['GET', '/v1/agent/me'],
+    ['GET', '/v1/agent/tickets'],
+    ['GET', path],
+    ['POST', `${path}/messages`],
+    ['POST', `${path}/changes`],
+    ['POST', `${path}/segment`],
+    ['GET', '/v1/agent/metrics'],
+    ['GET', '/v1/agent/metrics.csv'],
+  ]) {
+    const none = await expect(401, method, p, { body: method === 'POST' ? {} : undefined });
+    assert.equal(none.json.code, 'unauthorized');
+    await expect(401, method, p, { token: 'not-a-token' });
+    await expect(401, method, p, { headers: { authorization: `Basic ${TOKEN}` } });
+  }
+  const posts = [
+    [`${path}/messages`, { body: 'Hi' }, { body: '' }],
+    [`${path}/changes`, { tier: 1 }, { tier: 7 }],
+    [`${path}/segment`, { segment: 'free' }, null],
+  ];
+  for (const [p, good, invalid] of posts) {
+    await expect(415, 'POST', p, { token: TOKEN, raw: JSON.stringify(good), contentType: 'text/plain' });
+    await expect(413, 'POST', p, { token: TOKEN, raw: JSON.stringify({ ...good, pad: big() }) });
+    await expect(400, 'POST', p, { token: TOKEN, raw: '{' });
+    await expect(400, 'POST', p, { token: TOKEN, body: { ...good, surprise: true } });
+    await expect(404, 'POST', p.replace(path, missing), { token: TOKEN, body: good });
+    await expect(404, 'POST', p, { token: OTHER, body: good });
+    if (invalid) await expect(422, 'POST', p, { token: TOKEN, body: invalid });
+  }
+  await expect(404, 'GET', missing, { token: TOKEN });
+  await expect(404, 'GET', path, { token: OTHER });
+  await expect(404, 'GET', '/v1/agent/tickets/not-an-id', { token: TOKEN });
+  const nothing = await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: {} });
+  assert.equal(nothing.json.code, 'invalid_request');
+  await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: { status: null } });
+  const wrong = await expect(422, 'POST', `${path}/changes`, { token: TOKEN, body: { tier: 0, assignee: 'Nobody', tags: ['Not A Slug'] } });
+  assert.deepEqual(wrong.json.errors, [{ field: 'tier', code: 'invalid_text' }, { field: 'assignee', code: 'unknown_site' }, { field: 'tags', code: 'invalid_text' }]);
+  await expect(400, 'POST', `${path}/segment`, { token: TOKEN, body: { segment: 'platinum' } });
+  await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: { priority: 'asap' } });
+});
+
+test("an agent's queue, with every filter, and pages", { timeout: 60_000 }, async () => {
+  const me = (await expect(200, 'GET', '/v1/agent/me', { token: TOKEN })).json;
+  assert.deepEqual([me.agent, me.site, me.time_zone, me.agents.includes('Second agent')], ['Test agent', 'demo', 'UTC', true]);
+  assert.equal((await expect(200, 'GET', '/v1/agent/me', { token: OTHER })).json.site, 'other');
+  await createTicket();
+  await createTicket();
+  const all = await expect(200, 'GET', '/v1/agent/tickets', { token: TOKEN });
+  assert.ok(all.json.tickets.length > 0);
+  const filtered = await expect(200, 'GET', `/v1/agent/tickets?${new URLSearchParams({
+    status: 'new,open', segment: 'free,enterprise', type: 'bug,billing', tier: '1,2', assignee: 'none,Second agent', limit: '20',
+  })}`, { token: TOKEN });
+  for (const t of filtered.json.tickets) {
+    assert.ok(['new', 'open'].includes(t.state.status) && ['bug', 'billing'].includes(t.type), 'the filters apply');
+  }
+  const first = await expect(200, 'GET', '/v1/agent/tickets?limit=1', { token: TOKEN });
+  assert.equal(first.json.tickets.length, 1);
+  assert.equal(typeof first.json.cursor, 'string', 'more than one ticket: a cursor');
+  await expect(200, 'GET', `/v1/agent/tickets?limit=1&cursor=${encodeURIComponent(first.json.cursor)}`, { token: TOKEN });
+  await expect(200, 'GET', '/v1/agent/tickets?status=&segment=', { token: TOKEN });
+  const empty = await expect(200, 'GET', '/v1/agent/tickets', { token: OTHER });
+  assert.deepEqual(empty.json, { tickets: [], cursor: null });
+  for (const query of ['limit=0', 'limit=101', 'limit=ten', 'status=lost', 'segment=gold', 'type=refund', 'tier=4']) {
+    const bad = await expect(400, 'GET', `/v1/agent/tickets?${query}`, { token: TOKEN });
+    assert.equal(bad.json.code, 'invalid_request');
+  }
+});
+
+test('metrics, as JSON and as CSV', { timeout: 60_000 }, async () => {
+  await createTicket({ type: 'feature_request', subject: 'Please add a dark mode' });
+  const report = await expect(200, 'GET', '/v1/agent/metrics', { token: TOKEN });
+  assert.ok(report.json.feature_requests.some((r) => r.topic === 'dark mode'), 'a feature request is counted');
+  assert.deepEqual([report.json.site, report.json.tz, report.json.volume.by_day.length], ['demo', 'UTC', 28]);
+  const today = new Date().toISOString().slice(0, 10);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  for (const tz of ['UTC', 'Z', '+05:30', '-08', '+0530']) {
+    await expect(200, 'GET', `/v1/agent/metrics?${new URLSearchParams({ from: today, to: tomorrow, tz })}`, { token: TOKEN });
+  }
+  const csv = await expect(200, 'GET', `/v1/agent/metrics.csv?${new URLSearchParams({ from: today, to: tomorrow })}`, { token: TOKEN });
+  assert.match(csv.headers.get('content-disposition'), new RegExp(`buoy-metrics-${today}-${tomorrow}\\.csv`));
+  await expect(200, 'GET', '/v1/agent/metrics.csv', { token: TOKEN });
+  for (const query of [{ tz: 'Mars/Olympus' }, { from: today }, { from: tomorrow, to: today }, { from: '2020-01-01', to: '2026-01-01' }, { from: 'yesterday', to: today }]) {
+    for (const p of ['/v1/agent/metrics', '/v1/agent/metrics.csv']) {
+      const bad = await expect(400, 'GET', `${p}?${new URLSearchParams(query)}`, { token: TOKEN });
+      assert.ok(bad.json.detail, 'a query problem says what is wrong');
+    }
+  }
+});
+
+test('a wrong method on each documented path is a 405 that allows exactly the documented methods; other paths are 404', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket();
+  for (const template of Object.keys(doc.paths)) {
+    const path = template.replace('{id}', ticket.id);
+    const allowed = documentedMethods(template);
+    for (const method of METHODS.filter((m) => !allowed.includes(m))) {
+      const answer = await call(method, path, { token: TOKEN, body: method === 'GET' ? undefined : {}, origin: ORIGIN });
+      if (method === 'OPTIONS' && PUBLIC(path)) {
+        assert.equal(answer.headers.get('access-control-allow-methods'), 'GET, POST');
+        assert.equal(answer.headers.get('access-control-allow-origin'), ORIGIN);
+        continue;
+      }
+      assert.equal(answer.status, 405, `${method} ${template}`);
+      assert.deepEqual(answer.headers.get('allow').split(',').map((m) => m.trim()).sort(), [...allowed].sort(), `${method} ${template}: Allow`);
+    }
+  }
+  const other = await call('OPTIONS', '/v1/tickets', { origin: 'https://evil.example' });
+  assert.equal(other.headers.get('access-control-allow-origin'), null, 'no CORS for an origin that is not allowed');
+  for (const path of ['/v1', '/v1/', '/v1/agent', '/v1/ticket', `/v1/tickets/${ticket.id}/events`, `/v1/agent/tickets/${ticket.id}/csat`,
+    `/v1/agent/tickets/${ticket.id}/messages/1`, '/v1/deflections/1', '/v1/agent/metrics.json', '/v1/agent/me/']) {
+    for (const method of ['GET', 'POST']) await call(method, path, { token: TOKEN, body: method === 'POST' ? {} : undefined });
+  }
+});
+
+test("the sweep's events (escalations, breaches), under Miniflare, match the document; a filtered queue page can exceed its limit", { timeout: 90_000 }, async (t) => {
+  const token = randomBytes(32).toString('hex');
+  mf = new Miniflare({
+    modules: true,
+    scriptPath: MAIN,
+    modulesRoot: dirname(MAIN),
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-26',
+    kvNamespaces: ['BUOY_KV'],
+    ratelimits: {
+      BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
+      BUOY_SITE_LIMIT: { simple: { limit: 1000, period: 60 } },
+    },
+    bindings: { BUOY_AGENT_TOKEN: token, BUOY_SECRET: randomBytes(32).toString('hex') },
+    cf: false,
+  });
+  await mf.ready;
+  const options = { base: 'http://buoy.test', dispatch: (url, init) => mf.dispatchFetch(url, init), token };
+  // Every client its own address, so that only the 429 checks below meet the (low) limit.
+  const address = () => `203.0.113.${1 + Math.floor(Math.random() * 250)}`;
+  const create = async (type) => {
+    const answer = await call('POST', '/v1/tickets', { ...options, token: undefined, body: newTicket({ type }), headers: { 'cf-connecting-ip': address() } });
+    assert.equal(answer.status, 201, answer.text);
+    return answer.json;
+  };
+  const outage = await create('outage');
+  const reset = await create('password_reset');
+  const worker = await mf.getWorker();
+  const result = await worker.scheduled({ scheduledTime: new Date(Date.now() + 200 * 3600 * 1000), cron: '* * * * *' });
+  assert.equal(result.outcome, 'ok');
+  for (const ticket of [outage, reset]) {
+    const view = (await call('GET', `/v1/agent/tickets/${ticket.id}`, options)).json;
+    const kinds = view.events.map((e) => e.kind);
+    assert.ok(kinds.includes('escalated') && kinds.includes('breached'), `escalated and breached: ${kinds}`);
+  }
+  const queue = await call('GET', '/v1/agent/tickets', options);
+  assert.equal(queue.status, 200);
+
+  // Four tickets in due order; the first stays new, the others are opened.
+  const four = [];
+  for (let i = 0; i < 4; i++) {
+    four.push(await create('how_to'));
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  for (const ticket of four.slice(1)) await call('POST', `/v1/agent/tickets/${ticket.id}/messages`, { ...options, body: { body: 'Hello.' } });
+  const page = await call('GET', '/v1/agent/tickets?type=how_to&status=open&limit=2', options);
+  assert.equal(page.status, 200);
+  // Over the client limit (3 writes a minute here), each of the widget's writes is a 429 with Retry-After.
+  const target = four[0];
+  const writes = [
+    ['/v1/tickets', newTicket()],
+    [`/v1/tickets/${target.id}/messages`, { body: 'Hello?' }],
+    [`/v1/tickets/${target.id}/csat`, { satisfied: true }],
+    ['/v1/deflections', { site: 'demo', type: 'bug', outcome: 'fixed' }],
+  ];
+  for (const [i, [path, body]] of writes.entries()) {
+    const headers = { 'cf-connecting-ip': `198.51.100.${i + 1}` };
+    for (let n = 0; n < 3; n++) {
+      const spent = await call('POST', '/v1/deflections', { ...options, token: undefined, headers, body: { site: 'demo', type: 'bug', outcome: 'need_help' } });
+      assert.equal(spent.status, 201);
+    }
+    const refused = await call('POST', path, { ...options, token: undefined, requester: target.requester_token, headers, body });
+    assert.deepEqual([refused.status, refused.json.code, refused.headers.get('retry-after')], [429, 'rate_limited', '60'], path);
+  }
+
+  t.diagnostic(`limit=2 with filters answered ${page.json.tickets.length} ticket(s) (the document allows up to 2 × limit − 1)`);
+  assert.ok(page.json.tickets.length <= 3, 'at most 2 × limit − 1');
+});
+
+test('every documented operation was exercised, and every status it lists seen (but 403 and 500)', () => {
+  const missing = [];
+  for (const template of Object.keys(doc.paths)) {
+    for (const method of documentedMethods(template)) {
+      const key = `${method} ${template}`;
+      const statuses = seen.get(key) ?? new Set();
+      if (![...statuses].some((s) => s.startsWith('2'))) missing.push(`${key}: no success`);
+      for (const status of Object.keys(doc.paths[template][method.toLowerCase()].responses)) {
+        if (!UNREACHABLE.has(status) && !statuses.has(status)) missing.push(`${key}: ${status} never seen`);
+      }
+    }
+  }
+  assert.deepEqual(missing, []);
+  const all = new Set([...seen.values()].flatMap((s) => [...s]));
+  for (const status of ['400', '401', '404', '405', '409', '413', '415', '422']) assert.ok(all.has(status), `some answer was a ${status}`);
+});
