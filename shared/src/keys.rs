@@ -36,6 +36,15 @@ pub fn idempotent_ticket_id(secret: &[u8], site: &SiteId, idempotency_key: &str)
     TicketId::from_bytes(id)
 }
 
+/// The id of the message event a requester's answer sent with an
+/// `Idempotency-Key` is stored under: a retry lands on the same key, so an
+/// answer is never recorded twice.
+pub fn idempotent_event_id(secret: &[u8], ticket: &TicketId, idempotency_key: &str) -> String {
+    let hash = keyed_hash(secret, "buoy/event-id/v1", &[ticket.as_bytes(), idempotency_key.as_bytes()]);
+    let hex: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
+    format!("msg-k-{hex}")
+}
+
 /// A hash of a request body (hex SHA-256), kept with a ticket created
 /// with an `Idempotency-Key` so the key cannot be reused for another body.
 pub fn request_hash(body: &[u8]) -> String {

@@ -426,7 +426,14 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     let answer: Answer = read_json_body(request)?;
     let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
     let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
-    let view = record(app, ticket, fresh_event_id(app, "msg"), kind).await?;
+    // With an Idempotency-Key (the panel's outbox sends one), a retry lands
+    // on the same event: an answer is never recorded twice.
+    let event_id = match request.header("idempotency-key") {
+        Some(key) if !is_valid_idempotency_key(key) => return Err(Problem::InvalidIdempotencyKey.into()),
+        Some(key) => keys::idempotent_event_id(secret(app)?, &ticket.id, key),
+        None => fresh_event_id(app, "msg"),
+    };
+    let view = record(app, ticket, event_id, kind).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 

@@ -1000,3 +1000,25 @@ fn a_filled_honeypot_is_refused_and_nothing_is_stored() {
     body["website"] = json!("");
     assert_eq!(create(&h, &body, None).0, 201, "an empty honeypot is how people send");
 }
+
+#[test]
+fn a_requesters_answer_retried_with_its_idempotency_key_is_recorded_once() {
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    let answer = |key: &str| {
+        h.send(&request(
+            Method::Post,
+            &format!("/v1/tickets/{id}/messages"),
+            &[("buoy-requester-token", &token), ("content-type", "application/json"), ("idempotency-key", key)],
+            br#"{"body":"Sent twice by a flaky network"}"#,
+        ))
+    };
+    assert_eq!(answer("reply-1").0, 201);
+    h.now.set(h.now.get() + 5_000);
+    assert_eq!(answer("reply-1").0, 201, "the retry is answered like the first");
+    assert_eq!(answer("reply-2").0, 201, "another key is another answer");
+    let (_, thread) = requester_call(&h, &token, &id, None, "");
+    assert_eq!(thread["messages"].as_array().map(Vec::len), Some(2), "{thread}");
+    assert_eq!(answer("has space").0, 400);
+}
