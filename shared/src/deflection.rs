@@ -64,7 +64,7 @@ impl NewDeflection {
     pub fn validate(&self, now: Timestamp) -> Result<Deflection, Vec<FieldError>> {
         let site = SiteId::parse(&self.site).map_err(|_| FieldError { field: Field::Site, code: FieldCode::UnknownSite });
         let kind = TicketType::parse(&self.kind).ok_or(FieldError { field: Field::Type, code: FieldCode::UnknownType });
-        let outcome = Outcome::parse(&self.outcome).ok_or(FieldError { field: Field::Outcome, code: FieldCode::Required });
+        let outcome = Outcome::parse(&self.outcome).ok_or(FieldError { field: Field::Outcome, code: FieldCode::UnknownValue });
         match (site, kind, outcome) {
             (Ok(site), Ok(kind), Ok(outcome)) => Ok(Deflection { site, kind, outcome, at: now }),
             (site, kind, outcome) => Err([site.err(), kind.err(), outcome.err()].into_iter().flatten().collect()),

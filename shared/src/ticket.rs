@@ -221,8 +221,11 @@ pub enum FieldCode {
     UnknownType,
     /// Not a known site.
     UnknownSite,
-    /// Holds control characters.
+    /// Holds control characters, or is not in the expected form (a tag).
     InvalidText,
+    /// Not one of the values the field takes (an outcome, a tier, an
+    /// agent of the site).
+    UnknownValue,
 }
 
 impl FieldCode {
@@ -235,12 +238,13 @@ impl FieldCode {
             Self::UnknownType => "unknown_type",
             Self::UnknownSite => "unknown_site",
             Self::InvalidText => "invalid_text",
+            Self::UnknownValue => "unknown_value",
         }
     }
 
     /// The code whose stable string is `code`, if any.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText]
+        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText, Self::UnknownValue]
             .into_iter()
             .find(|c| c.code() == code)
     }

@@ -536,7 +536,7 @@ test('agents: every error the document lists for their operations', { timeout: 6
   assert.equal(nothing.json.code, 'invalid_request');
   await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: { status: null } });
   const wrong = await expect(422, 'POST', `${path}/changes`, { token: TOKEN, body: { tier: 0, assignee: 'Nobody', tags: ['Not A Slug'] } });
-  assert.deepEqual(wrong.json.errors, [{ field: 'tier', code: 'invalid_text' }, { field: 'assignee', code: 'unknown_site' }, { field: 'tags', code: 'invalid_text' }]);
+  assert.deepEqual(wrong.json.errors, [{ field: 'tier', code: 'unknown_value' }, { field: 'assignee', code: 'unknown_value' }, { field: 'tags', code: 'invalid_text' }]);
   await expect(400, 'POST', `${path}/segment`, { token: TOKEN, body: { segment: 'platinum' } });
   await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: { priority: 'asap' } });
 });
