@@ -4,6 +4,7 @@
 
 use crate::build::{self, weigh, Options, Weight};
 use crate::cmd::{self, command, node_bin};
+use crate::seed::{self, Rng};
 use crate::serve::{self, DemoServer, Wrangler, WranglerOptions};
 use crate::setup::{self, Need};
 use crate::Result;
@@ -18,6 +19,23 @@ const LOAD_SECONDS: u32 = 8;
 /// The server's core and the load generator's core.
 const SERVER_CORE: u16 = 1;
 const LOAD_CORE: u16 = 0;
+
+/// Tickets in each size the metrics call is measured over.
+const METRICS_SIZES: [usize; 2] = [10_000, 100_000];
+/// The 90 days those tickets are spread over, and the period asked for
+/// (the report also reads the 90 days before, for comparison). A fixed
+/// period makes the data the same every run, so a loaded KV is kept.
+const METRICS_PERIOD: (&str, &str) = ("2026-01-01", "2026-04-01");
+/// One guided fix for this many tickets (about the demo seed's share).
+const TICKETS_PER_FIX: usize = 5;
+/// Timed metrics calls of one size stop after this long, even short of [`RUNS`].
+const METRICS_BUDGET: Duration = Duration::from_secs(45);
+/// A metrics call with no answer after this long counts as hung.
+const METRICS_TIMEOUT: Duration = Duration::from_secs(30);
+/// The pause between metrics calls. Back to back, about one 90-day call
+/// over 100,000 tickets in seven got no answer at all under wrangler dev
+/// (and the next took twice as long); with a pause, none did.
+const METRICS_PAUSE: Duration = Duration::from_millis(300);
 
 /// Vendor figures that cannot be measured offline: shown apart, labelled
 /// as published, never as measured.
@@ -181,11 +199,17 @@ fn bundle_gzip_kib(config: &Path, outdir: &Path) -> Result<f64> {
 
 /// One worker under wrangler dev, pinned to the server core, with a fresh KV.
 fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
+    start_worker_on(config, &dir.join("state"), dir, token)
+}
+
+/// One worker under wrangler dev, pinned to the server core, with the
+/// local KV persisted under `persist_to`; its log in `dir`.
+fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
         port: serve::free_port()?,
-        persist_to: &dir.join("state"),
+        persist_to,
         vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
@@ -239,6 +263,295 @@ fn load(url: &str, extra: &[&str]) -> Result<Value> {
         return Err(format!("wrk failed: {}", String::from_utf8_lossy(&out.stderr)));
     }
     Ok(parse_wrk(&String::from_utf8_lossy(&out.stdout)))
+}
+
+/// A `GET` with the agent's token: status, body, and milliseconds from
+/// connect to the body's last byte.
+fn agent_get(port: u16, path: &str, token: &str) -> Result<(u16, Vec<u8>, f64)> {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    stream.set_read_timeout(Some(METRICS_TIMEOUT)).map_err(|e| e.to_string())?;
+    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
+        .map_err(|e| e.to_string())?;
+    // Read up to the end of the body its length announces: the proxy in
+    // front of workerd keeps the connection open for seconds after it.
+    let (mut raw, mut chunk) = (Vec::new(), [0u8; 65536]);
+    let mut expected: Option<usize> = None;
+    loop {
+        if let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+            let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+            if head.contains("transfer-encoding: chunked") {
+                return Err(format!("GET {path}: a chunked answer, which this client does not read"));
+            }
+            let length = head.lines().find_map(|l| l.strip_prefix("content-length:")?.trim().parse::<usize>().ok());
+            expected = length.map(|n| split + 4 + n);
+        }
+        if expected.is_some_and(|n| raw.len() >= n) {
+            break;
+        }
+        let n = stream.read(&mut chunk).map_err(|e| format!("GET {path}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or_else(|| format!("GET {path}: no HTTP answer"))?;
+    let head = String::from_utf8_lossy(&raw[..split]).into_owned();
+    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| format!("GET {path}: no status"))?;
+    Ok((status, raw[split + 4..].to_vec(), ms))
+}
+
+/// The KV entries of `tickets` tickets received from `start` up to `end`
+/// (ms) on site `demo`, and one guided fix per [`TICKETS_PER_FIX`]:
+/// plausible facts made directly (not by simulating each ticket), written
+/// by the worker's own `TicketStore` over memory, so the keys are exactly
+/// the worker's.
+fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
+    use buoy_shared::deflection::{Deflection, Outcome};
+    use buoy_shared::ids::SiteId;
+    use buoy_shared::metrics::Facts;
+    use buoy_shared::sla::{Metric, SlaPolicy};
+    use buoy_shared::ticket::{NewTicket, Priority, Segment, Stamp, TicketType};
+    use buoy_shared::time::Timestamp;
+    use buoy_worker::store::{MemoryKv, TicketStore};
+
+    let site = SiteId::parse("demo").map_err(|e| e.to_string())?;
+    let store = TicketStore::new(MemoryKv::default());
+    let policy = SlaPolicy::default();
+    let mut rng = Rng::new(tickets as u64);
+    let span = (end - start).max(1) as u64;
+    let segments = [(Segment::Free, 62), (Segment::Business, 20), (Segment::Enterprise, 8), (Segment::Former, 10)];
+    let kinds = [
+        (TicketType::HowTo, 24),
+        (TicketType::Bug, 18),
+        (TicketType::Billing, 14),
+        (TicketType::PasswordReset, 12),
+        (TicketType::FeatureRequest, 12),
+        (TicketType::Account, 10),
+        (TicketType::Other, 7),
+        (TicketType::Outage, 3),
+    ];
+    let requests = [("Dark mode", 5), ("Export to CSV", 4), ("SSO with Okta", 3), ("Slack integration", 2), ("A mobile app", 1)];
+    for _ in 0..tickets {
+        let created = Timestamp::from_millis(start + rng.below(span) as i64);
+        let (segment, kind) = (*rng.weighted(&segments), *rng.weighted(&kinds));
+        let subject = if kind == TicketType::FeatureRequest { *rng.weighted(&requests) } else { "Chart shows wrong totals" };
+        let input = NewTicket {
+            site: site.as_str().to_owned(),
+            email: "bench@example.com".into(),
+            kind: kind.as_str().into(),
+            subject: subject.into(),
+            message: "m".into(),
+            ..NewTicket::default()
+        };
+        let stamp = Stamp { id: rng.id(), segment, priority: Priority::Normal, group: None, tags: vec![], now: created, policy: &policy };
+        let ticket = input.into_ticket(stamp).map_err(|e| format!("a bench ticket is refused: {e:?}"))?;
+        let replied = rng.chance(0.96);
+        let first = rng.minutes(180.0, 1.2) / 1000;
+        let solved = replied && rng.chance(0.92);
+        let resolved = first + rng.minutes(1200.0, 1.1) / 1000;
+        let mut targets = vec![];
+        if replied {
+            targets.push((Metric::FirstResponse, rng.chance(0.88)));
+        }
+        if solved {
+            targets.push((Metric::Resolution, rng.chance(0.94)));
+        }
+        let facts = Facts {
+            created: created.as_millis(),
+            segment,
+            kind,
+            first_response: replied.then_some([first, first * 6 / 10]),
+            resolution: solved.then_some([resolved, resolved * 4 / 10]),
+            replies: if replied { 1 + rng.below(3) as u32 } else { 0 },
+            escalated: rng.chance(0.15),
+            targets,
+            csat: (solved && rng.chance(0.15)).then(|| rng.chance(0.9)),
+            subject: (kind == TicketType::FeatureRequest).then(|| subject.to_owned()),
+        };
+        seed::block_on(store.put_facts(&ticket, &facts))?.map_err(|e| e.0)?;
+    }
+    for _ in 0..tickets / TICKETS_PER_FIX {
+        let at = Timestamp::from_millis(start + rng.below(span) as i64);
+        let outcome = if rng.chance(0.55) { Outcome::Fixed } else { Outcome::NeedHelp };
+        let fix = Deflection { site: site.clone(), kind: TicketType::PasswordReset, outcome, at };
+        seed::block_on(store.record_deflection(&fix, &rng.id()))?.map_err(|e| e.0)?;
+    }
+    seed::dump(store.kv())
+}
+
+/// FNV-1a: a stable fingerprint of the generated data, naming its KV.
+fn fingerprint(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325, |hash, b| (hash ^ u64::from(*b)).wrapping_mul(0x0100_0000_01b3))
+}
+
+/// The metrics call (`GET /v1/agent/metrics`, 90 days, UTC) over 10,000
+/// and 100,000 tickets: each size in a local KV of its own under wrangler
+/// dev, one warm-up call, then up to [`RUNS`] timed calls (within
+/// [`METRICS_BUDGET`]), and the KV operations the answer says it spent.
+///
+/// Loading 120,000 keys into a local KV takes about two minutes (more
+/// with `wrangler kv bulk put`), and the data is the same every run (a
+/// fixed period, a seeded generator), so each loaded KV is kept in
+/// `target/bench-kv/` under the fingerprint of its data and used again
+/// while the data stays the same. The calls only read.
+fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
+    use buoy_shared::time::Timestamp;
+    if dir.exists() {
+        std::fs::remove_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let (from_day, to_day) = METRICS_PERIOD;
+    let midnight = |day: &str| Timestamp::parse(&format!("{day}T00:00:00Z")).map(Timestamp::as_millis).map_err(|e| format!("{day}: {e}"));
+    let (from, to) = (midnight(from_day)?, midnight(to_day)?);
+    let days = (to - from) / 86_400_000;
+    let path = format!("/v1/agent/metrics?from={from_day}&to={to_day}&tz=UTC");
+    let token = cmd::random_hex(32)?;
+    let kept = crate::root().join("target/bench-kv");
+    let mut sizes = Vec::new();
+    for tickets in METRICS_SIZES {
+        let size_dir = dir.join(format!("{tickets}"));
+        let loading = Instant::now();
+        let entries = metrics_entries(tickets, from, to)?;
+        let keys = entries.len();
+        let text = serde_json::to_string(&entries).map_err(|e| e.to_string())?;
+        drop(entries);
+        let state = kept.join(format!("{tickets}-{:016x}", fingerprint(text.as_bytes())));
+        let reused = state.join("loaded").exists();
+        if !reused {
+            // Another fingerprint of this size is data of an older generator.
+            for old in std::fs::read_dir(&kept).into_iter().flatten().flatten() {
+                if old.file_name().to_string_lossy().starts_with(&format!("{tickets}-")) {
+                    std::fs::remove_dir_all(old.path()).map_err(|e| format!("{}: {e}", old.path().display()))?;
+                }
+            }
+            seed::load_local_kv(&state.join("state"), &state, &text, &[])?;
+            std::fs::remove_file(state.join("kv-bulk.json")).map_err(|e| e.to_string())?;
+            cmd::write(&state.join("loaded"), format!("{keys} keys\n"))?;
+        }
+        drop(text);
+        let load_seconds = loading.elapsed().as_secs_f64();
+        if reused {
+            eprintln!("bench: {keys} keys for {tickets} tickets: the local KV loaded before ({})", state.display());
+        } else {
+            eprintln!("bench: {keys} keys for {tickets} tickets generated and loaded into a local KV in {load_seconds:.0} s");
+        }
+        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site)?;
+        let (wrangler, _) = start_worker_on(&config, &state.join("state"), &size_dir, &token)?;
+        let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
+            eprintln!("bench: {e}; once more");
+            agent_get(wrangler.port, &path, &token)
+        })?;
+        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+        if status != 200 {
+            return Err(format!("GET {path} answered {status}: {answer}"));
+        }
+        let (mut latencies, mut hung) = (Vec::new(), 0);
+        let timed = Instant::now();
+        while latencies.len() < RUNS && (latencies.is_empty() || timed.elapsed() < METRICS_BUDGET) && hung < 3 {
+            std::thread::sleep(METRICS_PAUSE);
+            match agent_get(wrangler.port, &path, &token) {
+                Ok((200, _, ms)) => latencies.push(ms),
+                Ok((status, ..)) => return Err(format!("GET {path} answered {status}")),
+                Err(e) => {
+                    eprintln!("bench: {e}");
+                    hung += 1;
+                }
+            }
+        }
+        drop(wrangler);
+        eprintln!("bench: metrics over {tickets} tickets measured");
+        sizes.push(json!({
+            "tickets": tickets,
+            "guided_fixes": tickets / TICKETS_PER_FIX,
+            "kv_keys": keys,
+            "tickets_reported": answer["tickets"],
+            "kv_operations": answer["kv_operations"],
+            "warm_up_ms": warm_up,
+            "latency_ms": stats(&latencies),
+            "hung": hung,
+            "load_seconds": load_seconds,
+            "kv_reused": reused,
+        }));
+    }
+    Ok(json!({ "days": days, "from": from_day, "to": to_day, "request": path, "sizes": sizes }))
+}
+
+/// Runs `cargo xtask bench --metrics`: only the metrics call, quickly;
+/// its figures replace the `metrics` part of `target/bench/results.json`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn metrics_only() -> Result {
+    let started = Instant::now();
+    setup::ensure(Need::Build)?;
+    let built = build::all(&Options::test())?;
+    let dir = crate::root().join("target/bench");
+    let measuring = Instant::now();
+    let figures = metrics(&built, &dir.join("metrics"))?;
+    let path = dir.join("results.json");
+    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
+    results["metrics"] = figures;
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    print_metrics(&results);
+    println!(
+        "\nwritten to {} in {:.0} s ({:.0} s of them the metrics part)",
+        path.display(),
+        started.elapsed().as_secs_f64(),
+        measuring.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn print_metrics(r: &Value) {
+    let m = &r["metrics"];
+    if m.is_null() {
+        return;
+    }
+    println!(
+        "\nMETRICS CALL (GET /v1/agent/metrics: {} days, {} to {}, and the {} before for comparison, tz=UTC; wrangler dev →",
+        m["days"],
+        m["from"].as_str().unwrap_or(""),
+        m["to"].as_str().unwrap_or(""),
+        m["days"]
+    );
+    println!(
+        "  workerd, local KV, server on core {SERVER_CORE}; median [min–max] of up to {RUNS} calls after a warm-up, within {} s)",
+        METRICS_BUDGET.as_secs()
+    );
+    println!("  {:<10} {:<14} {:<10} {:<40} {:<15} local KV", "tickets", "guided fixes", "KV keys", "latency", "KV operations");
+    for size in m["sizes"].as_array().into_iter().flatten() {
+        let n = |k: &str| size[k].as_u64().map_or("n/a".into(), thousands);
+        let loaded = if size["kv_reused"] == true {
+            "kept from an earlier run".to_owned()
+        } else {
+            format!("generated and loaded in {:.0} s", size["load_seconds"].as_f64().unwrap_or(f64::NAN))
+        };
+        println!(
+            "  {:<10} {:<14} {:<10} {:<40} {:<15} {loaded}",
+            n("tickets"),
+            n("guided_fixes"),
+            n("kv_keys"),
+            match size["hung"].as_u64() {
+                Some(hung) if hung > 0 => format!("{} ({} runs, {hung} hung)", fmt_ms(&size["latency_ms"]), size["latency_ms"]["runs"]),
+                _ => format!("{} ({} runs)", fmt_ms(&size["latency_ms"]), size["latency_ms"]["runs"]),
+            },
+            n("kv_operations"),
+        );
+    }
 }
 
 /// Throughput, bundle and cold start of Buoy's worker and the JS reference.
@@ -332,6 +645,7 @@ pub fn run() -> Result {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     let worker_figures = workers(&built, &dir)?;
+    let metrics_figures = metrics(&built, &dir.join("metrics"))?;
 
     // The widget: Buoy's worker serves the loader and panel; the host pages
     // (and the peers' bundles) come from a second origin.
@@ -417,6 +731,7 @@ pub fn run() -> Result {
         "widgets": widgets,
         "search": search,
         "workers": worker_figures,
+        "metrics": metrics_figures,
         "published": PUBLISHED.iter().map(|(who, what, source)| json!({ "who": who, "figure": what, "source": source })).collect::<Vec<_>>(),
         "seconds": started.elapsed().as_secs_f64(),
     });
@@ -536,6 +851,8 @@ fn print_table(r: &Value) {
         f(&wk["reference"], "cold_start_ms", "ms")
     );
 
+    print_metrics(r);
+
     println!("\nPUBLISHED (not measured here; vendor widgets that cannot run offline)");
     for p in r["published"].as_array().into_iter().flatten() {
         println!(
@@ -544,5 +861,23 @@ fn print_table(r: &Value) {
             p["figure"].as_str().unwrap_or(""),
             p["source"].as_str().unwrap_or("")
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_are_grouped_by_thousands() {
+        for (n, shown) in [(0, "0"), (999, "999"), (1000, "1,000"), (120_000, "120,000"), (1_234_567, "1,234,567")] {
+            assert_eq!(thousands(n), shown);
+        }
+    }
+
+    #[test]
+    fn fingerprints_follow_the_data() {
+        assert_eq!(fingerprint(b"[]"), fingerprint(b"[]"));
+        assert_ne!(fingerprint(b"[1]"), fingerprint(b"[2]"));
     }
 }

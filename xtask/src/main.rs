@@ -7,11 +7,15 @@
 //!   `test --e2e [FILE…]` builds and runs only the end-to-end suite (or
 //!   the named files of `tests/e2e/`), for quick turns while developing.
 //! - `bench`: figures for the widget (beside real peers) and the worker
-//!   (beside a JavaScript reference), in `target/bench/results.json`.
+//!   (beside a JavaScript reference), in `target/bench/results.json`;
+//!   `bench --metrics` only the metrics call over 10,000 and 100,000 tickets.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
 //!   `build --site` only the test site (under `target/test-sites/`), and
 //!   its weight against the budgets.
 //! - `setup`: only install what is missing.
+//! - `seed-demo [--tickets N]`: fill the local KV `dev` serves with 90 days
+//!   of simulated tickets (replacing the previous seed), for the console's
+//!   Metrics.
 //! - `demo-server --port P --worker URL`: only the demo host page.
 
 // A command-line tool: printing to the terminal is its job.
@@ -21,6 +25,7 @@ mod bench;
 mod build;
 mod cmd;
 mod dev;
+mod seed;
 mod serve;
 mod setup;
 mod test;
@@ -38,7 +43,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report] | build [--site] | setup | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
@@ -48,6 +53,7 @@ fn main() -> ExitCode {
         Some("test") if args.get(1).is_some_and(|a| a == "--e2e") => test::end_to_end_only(&args[2..]),
         Some("test") => test::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))
@@ -55,6 +61,7 @@ fn main() -> ExitCode {
             .map(|_| ()),
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::all(&build::Options::dev()).map(|_| ())),
         Some("setup") => setup::ensure(setup::Need::Everything),
+        Some("seed-demo") => seed::run(&args[1..]),
         Some("demo-server") => demo_server(&args[1..]),
         _ => Err(usage()),
     };
