@@ -15,7 +15,7 @@
 //!   recomputes from the record.
 //! - `o/{retry at, ms, 15 digits}/{delivery id}` → a webhook delivery to
 //!   try again, JSON; written and deleted only by the sweep.
-//! - `x/{site}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
+//! - `x/{site}/{UTC day}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
 //!   JSON in value and metadata; written once, listed by metrics.
 //!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
@@ -123,10 +123,11 @@ fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
 }
 
-/// The metrics keys of a site's tickets received on the UTC day of `ms`.
-fn facts_day_prefix(site: &SiteId, ms: i64) -> String {
+/// The keys of a site's `kind` (`m`: metric facts, `x`: guided fixes)
+/// on the UTC day of `ms`.
+fn day_prefix(kind: &str, site: &SiteId, ms: i64) -> String {
     let day = jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
-    format!("m/{site}/{}/", day.get(..10).unwrap_or("0000-00-00"))
+    format!("{kind}/{site}/{}/", day.get(..10).unwrap_or("0000-00-00"))
 }
 
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
@@ -233,7 +234,7 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn put_facts(&self, ticket: &Ticket, facts: &Facts) -> Result<(), StoreError> {
         let meta = serde_json::to_string(facts).map_err(failed)?;
-        let key = format!("{}{:015}/{}", facts_day_prefix(&ticket.site, millis(ticket.created_at)), millis(ticket.created_at), ticket.id);
+        let key = format!("{}{:015}/{}", day_prefix("m", &ticket.site, millis(ticket.created_at)), millis(ticket.created_at), ticket.id);
         self.kv.put(&key, "", Some(&meta)).await
     }
 
@@ -244,31 +245,25 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails or metadata does not parse.
     pub async fn facts_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<Facts>, u32), StoreError> {
-        const DAY: i64 = 86_400_000;
-        let (first, last) = (millis(start).div_euclid(DAY), (millis(end) - 1).max(0).div_euclid(DAY));
-        let days = join_all((first..=last).map(|day| self.list_all(facts_day_prefix(site, day * DAY)))).await;
-        let (mut facts, mut operations) = (Vec::new(), 0);
-        for day in days {
-            let (keys, ops) = day?;
-            operations += ops;
-            for key in keys {
-                let Some(meta) = &key.metadata else { continue };
-                let f: Facts = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
-                if (start.as_millis()..end.as_millis()).contains(&f.created) {
-                    facts.push(f);
-                }
+        let (keys, operations) = self.list_days("m", site, start, end).await?;
+        let mut facts = Vec::new();
+        for key in keys {
+            let Some(meta) = &key.metadata else { continue };
+            let f: Facts = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
+            if (start.as_millis()..end.as_millis()).contains(&f.created) {
+                facts.push(f);
             }
         }
         Ok((facts, operations))
     }
 
     /// The guided fixes of a site ended from `start` up to `end`, as
-    /// `(ms, fixed)`, and the KV operations spent.
+    /// `(ms, fixed)`, and the KV operations spent (one list per UTC day).
     ///
     /// # Errors
     /// When KV fails or metadata does not parse.
     pub async fn fixes_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<(i64, bool)>, u32), StoreError> {
-        let (keys, operations) = self.list_all(format!("x/{site}/")).await?;
+        let (keys, operations) = self.list_days("x", site, start, end).await?;
         let mut fixes = Vec::new();
         for key in keys {
             let Some(meta) = &key.metadata else { continue };
@@ -278,6 +273,21 @@ impl<K: Kv> TicketStore<K> {
             }
         }
         Ok((fixes, operations))
+    }
+
+    /// The keys of `{kind}/{site}/{UTC day}/…` for every UTC day that
+    /// `start..end` touches, the days listed at once, and the pages read.
+    async fn list_days(&self, kind: &str, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<Listed>, u32), StoreError> {
+        const DAY: i64 = 86_400_000;
+        let (first, last) = (millis(start).div_euclid(DAY), (millis(end) - 1).max(0).div_euclid(DAY));
+        let days = join_all((first..=last).map(|day| self.list_all(day_prefix(kind, site, day * DAY)))).await;
+        let (mut keys, mut operations) = (Vec::new(), 0);
+        for day in days {
+            let (listed, ops) = day?;
+            operations += ops;
+            keys.extend(listed);
+        }
+        Ok((keys, operations))
     }
 
     /// Every key under a prefix, page by page, and the pages read.
@@ -320,7 +330,7 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn record_deflection(&self, deflection: &Deflection, id: &TicketId) -> Result<(), StoreError> {
         let text = serde_json::to_string(deflection).map_err(failed)?;
-        let key = format!("x/{}/{:015}/{id}", deflection.site, millis(deflection.at));
+        let key = format!("{}{:015}/{id}", day_prefix("x", &deflection.site, millis(deflection.at)), millis(deflection.at));
         self.kv.put(&key, &text, Some(&text)).await
     }
 
