@@ -24,8 +24,11 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
-/// The longest period a report covers, in days.
-pub const MAX_DAYS: i64 = 366;
+/// The longest period a report covers, in days: a quarter and a bit. The
+/// worker lists one KV page per UTC day of the period and of the one
+/// before, for facts and for guided fixes (about 400 lists at most),
+/// which keeps a call well inside Workers' 1,000 KV operations.
+pub const MAX_DAYS: i64 = 100;
 
 /// Histogram bounds of the duration distributions, in seconds: 1 h, 4 h,
 /// 24 h, 72 h, and beyond.
