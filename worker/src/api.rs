@@ -628,8 +628,8 @@ struct MetricsPage<'a> {
     kv_operations: u32,
 }
 
-/// The time zone of a metrics request: `UTC`, the business calendar's
-/// zone (the one zone the worker carries), or a fixed offset (`+05:30`).
+/// The time zone of a metrics request: `UTC`, an IANA zone (the worker
+/// carries the time-zone database), or a fixed offset (`+05:30`).
 fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, AppError> {
     let configured = &app.config.calendar.time_zone;
     if name.eq_ignore_ascii_case("utc") || name == "Z" {
@@ -638,6 +638,11 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
     if name == configured {
         if let Some(zone) = app.zone {
             return Ok(zone.clone());
+        }
+    }
+    if name.contains('/') {
+        if let Ok(zone) = jiff::tz::TimeZone::get(name) {
+            return Ok(zone);
         }
     }
     // "+05:30", "+0530" and "-08" all read as offsets.
@@ -656,7 +661,7 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
         (h <= 14 && m < 60).then(|| jiff::tz::Offset::from_seconds(sign * (h * 3600 + m * 60)).ok()).flatten()
     })();
     offset.map(jiff::tz::TimeZone::fixed).ok_or_else(|| {
-        AppError::InvalidRequest(format!("tz: use UTC, {configured} (the business calendar's zone) or an offset such as +02:00"))
+        AppError::InvalidRequest(format!("tz: use an IANA zone such as {configured} or Europe/Paris, UTC, or an offset such as +02:00"))
     })
 }
 

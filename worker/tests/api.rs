@@ -871,6 +871,10 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     let day = |page: &Value, d: &str| page["volume"]["by_day"].as_array().and_then(|a| a.iter().find(|x| x["day"] == d).cloned());
     assert_eq!(day(&page, "2026-11-03").map(|d| d["count"].clone()), Some(json!(1)));
     assert_eq!(day(&east, "2026-11-04").map(|d| d["count"].clone()), Some(json!(2)));
+    // Any IANA zone, daylight saving included: Paris is UTC+1 in November.
+    let (status, paris, _) = get("from=2026-11-01&to=2026-11-08&tz=Europe/Paris", "demo-agent-token");
+    assert_eq!(status, 200, "{paris}");
+    assert_eq!(day(&paris, "2026-11-04").map(|d| d["count"].clone()), Some(json!(2)));
 
     let (status, csv, response) = {
         let r = h.send(&request(
