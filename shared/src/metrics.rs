@@ -184,8 +184,10 @@ impl Period {
         Self { from, to: self.from, zone: self.zone.clone() }
     }
 
-    fn contains(&self, ms: i64) -> bool {
-        (self.start().as_millis()..self.end().as_millis()).contains(&ms)
+    /// Its instants, in ms, as a range (computed once: zone arithmetic is
+    /// not free, and a report checks every ticket against it).
+    fn millis(&self) -> core::ops::Range<i64> {
+        self.start().as_millis()..self.end().as_millis()
     }
 }
 
@@ -440,7 +442,8 @@ pub fn topic(subject: &str) -> String {
 /// The report of a period, from the facts of (at least) its tickets and
 /// the guided fixes `(ended at ms, fixed)` (at least) in it.
 pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
-    let tickets: Vec<&Facts> = facts.iter().filter(|f| period.contains(f.created)).collect();
+    let span = period.millis();
+    let tickets: Vec<&Facts> = facts.iter().filter(|f| span.contains(&f.created)).collect();
     let count = |pred: &dyn Fn(&Facts) -> bool| tickets.iter().filter(|f| pred(f)).count() as u64;
 
     let satisfaction = |segment: Option<Segment>| {
@@ -476,20 +479,28 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
 
     let escalated = count(&|f| f.escalated);
     let one_reply = count(&|f| f.resolution.is_some() && f.replies == 1);
-    let in_period: Vec<bool> = fixes.iter().filter(|(at, _)| period.contains(*at)).map(|(_, fixed)| *fixed).collect();
+    let in_period: Vec<bool> = fixes.iter().filter(|(at, _)| span.contains(at)).map(|(_, fixed)| *fixed).collect();
     let fixed = in_period.iter().filter(|f| **f).count() as u64;
 
-    let mut by_day = Vec::new();
+    // Each day's first instant, once; each ticket then finds its day by
+    // binary search (not one pass over every ticket per day).
+    let mut days = Vec::new();
     let mut day = period.from;
     while day < period.to {
-        let (start, end) = (midnight(day, &period.zone).as_millis(), day.tomorrow().map(|d| midnight(d, &period.zone).as_millis()));
-        let end = end.unwrap_or(i64::MAX);
-        by_day.push(DayCount { day: day.to_string(), count: count(&|f| (start..end).contains(&f.created)) });
+        days.push((day, midnight(day, &period.zone).as_millis()));
         day = match day.tomorrow() {
             Ok(next) => next,
             Err(_) => break,
         };
     }
+    let mut per_day = vec![0u64; days.len()];
+    for f in &tickets {
+        let i = days.partition_point(|(_, start)| *start <= f.created);
+        if let Some(n) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
+            *n += 1;
+        }
+    }
+    let by_day = days.iter().zip(per_day).map(|((day, _), count)| DayCount { day: day.to_string(), count }).collect();
 
     let mut requests: Vec<Request> = Vec::new();
     for f in &tickets {
