@@ -12,6 +12,7 @@
 // The metrics page lives in metrics.js; this file routes to it and lends it
 // the network and the status line.
 
+import { $, el } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 
 const TOKEN_KEY = 'buoy.agent';
@@ -19,16 +20,6 @@ const PAGE = 50;
 const REFRESH_MS = 15_000;
 const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee'];
 const METRICS = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
-
-const $ = (id) => document.getElementById(id);
-
-/** An element with an optional class; strings among `children` become text nodes. */
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== ''));
-  return node;
-}
 
 /** `on_hold` → `On hold`: wire names made readable, nothing more. */
 function human(value) {

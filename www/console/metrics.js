@@ -12,6 +12,8 @@
 // a name that says what it shows, and a `<details>` holding a real table of
 // the same numbers, for screen readers and for anyone who wants the figures.
 
+import { $, el } from './dom.js';
+
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 86_400_000;
 const DEFAULT_DAYS = 28;
@@ -23,16 +25,6 @@ let host = null;
 let request = 0;
 /** The period now shown, for the CSV export: `{ from, to, tz }`. */
 let shown = null;
-
-const $ = (id) => document.getElementById(id);
-
-/** An element with an optional class; strings among `children` become text nodes. */
-function el(tag, className, ...children) {
-  const node = document.createElement(tag);
-  if (className) node.className = className;
-  node.append(...children.filter((c) => c !== null && c !== undefined && c !== ''));
-  return node;
-}
 
 /** An SVG element with attributes (never `style`: the CSP forbids it). */
 function svg(tag, attributes = {}, ...children) {
