@@ -71,7 +71,8 @@ impl Harness {
             // Business hours count like calendar hours here, so due times are plain sums.
             business: &AlwaysOpen,
             zone: None,
-            store: TicketStore::new(MemoryKvRef(&self.store)),
+            // A `&MemoryKv` is a store too: every request shares one, as KV is shared.
+            store: TicketStore::new(self.store.kv()),
             secret: self.secret.as_deref(),
             agents: &self.agents,
             identity_secrets: &self.identity_secrets,
@@ -81,29 +82,6 @@ impl Harness {
         let response = block_on(handle(&app, request));
         let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         (response.status, body, response)
-    }
-}
-
-/// Lets every request of a test share one store, as KV is shared.
-struct MemoryKvRef<'a>(&'a TicketStore<MemoryKv>);
-
-impl buoy_worker::store::Kv for MemoryKvRef<'_> {
-    async fn get(&self, key: &str) -> Result<Option<String>, buoy_worker::store::StoreError> {
-        self.0.kv().get(key).await
-    }
-    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), buoy_worker::store::StoreError> {
-        self.0.kv().put(key, value, metadata).await
-    }
-    async fn delete(&self, key: &str) -> Result<(), buoy_worker::store::StoreError> {
-        self.0.kv().delete(key).await
-    }
-    async fn list(
-        &self,
-        prefix: &str,
-        limit: u32,
-        cursor: Option<&str>,
-    ) -> Result<buoy_worker::store::KeyPage, buoy_worker::store::StoreError> {
-        self.0.kv().list(prefix, limit, cursor).await
     }
 }
 

@@ -313,7 +313,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
     use buoy_shared::ids::SiteId;
     use buoy_shared::metrics::Facts;
     use buoy_shared::sla::{Metric, SlaPolicy};
-    use buoy_shared::ticket::{NewTicket, Priority, Segment, Stamp, TicketType};
+    use buoy_shared::ticket::{NewTicket, Priority, Stamp, TicketType};
     use buoy_shared::time::Timestamp;
     use buoy_worker::store::{MemoryKv, TicketStore};
 
@@ -322,21 +322,10 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
     let policy = SlaPolicy::default();
     let mut rng = Rng::new(tickets as u64);
     let span = (end - start).max(1) as u64;
-    let segments = [(Segment::Free, 62), (Segment::Business, 20), (Segment::Enterprise, 8), (Segment::Former, 10)];
-    let kinds = [
-        (TicketType::HowTo, 24),
-        (TicketType::Bug, 18),
-        (TicketType::Billing, 14),
-        (TicketType::PasswordReset, 12),
-        (TicketType::FeatureRequest, 12),
-        (TicketType::Account, 10),
-        (TicketType::Other, 7),
-        (TicketType::Outage, 3),
-    ];
     let requests = [("Dark mode", 5), ("Export to CSV", 4), ("SSO with Okta", 3), ("Slack integration", 2), ("A mobile app", 1)];
     for _ in 0..tickets {
         let created = Timestamp::from_millis(start + rng.below(span) as i64);
-        let (segment, kind) = (*rng.weighted(&segments), *rng.weighted(&kinds));
+        let (segment, kind) = (*rng.weighted(seed::SEGMENTS), *rng.weighted(seed::TYPES));
         let subject = if kind == TicketType::FeatureRequest { *rng.weighted(&requests) } else { "Chart shows wrong totals" };
         let input = NewTicket {
             site: site.as_str().to_owned(),

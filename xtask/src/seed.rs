@@ -409,8 +409,11 @@ const SUBJECTS: &[(TicketType, &str, &str, u32)] = &[
     (TicketType::Other, "Partnership enquiry", "We're an agency and would like to talk about a partner programme.", 1),
 ];
 
+/// How requesters' segments are spread.
+pub const SEGMENTS: &[(Segment, u32)] = &[(Segment::Free, 62), (Segment::Business, 20), (Segment::Enterprise, 8), (Segment::Former, 10)];
+
 /// How often each type arrives.
-const TYPES: &[(TicketType, u32)] = &[
+pub const TYPES: &[(TicketType, u32)] = &[
     (TicketType::HowTo, 24),
     (TicketType::Bug, 18),
     (TicketType::Billing, 14),
@@ -1059,7 +1062,7 @@ fn simulate(
         let kind = if n >= times.len() - outage_times.len() { TicketType::Outage } else { *rng.weighted(TYPES) };
         let (subject, message) = subject(rng, kind);
         let (name, email, page, locale) = requester(rng);
-        let segment = *rng.weighted(&[(Segment::Free, 62), (Segment::Business, 20), (Segment::Enterprise, 8), (Segment::Former, 10)]);
+        let segment = *rng.weighted(SEGMENTS);
         let course = match kind {
             TicketType::FeatureRequest | TicketType::Outage => *rng.weighted(&[(Course::FirstContact, 90), (Course::Question, 10)]),
             TicketType::Bug => *rng.weighted(&[
