@@ -773,9 +773,16 @@ impl Panel {
     /// When the index does not parse.
     pub fn load_kb(&self, index: &str) -> Result<(), JsValue> {
         let index = Index::parse(index).map_err(|_| JsValue::from_str("bad index"))?;
-        let mut inner = self.inner.borrow_mut();
-        inner.kb = Some(Rc::new(index));
-        inner.refresh_list();
+        let article = {
+            let mut inner = self.inner.borrow_mut();
+            inner.kb = Some(Rc::new(index));
+            inner.refresh_list();
+            matches!(inner.state.view, View::Article(_))
+        };
+        // An article asked for before the index arrived is drawn now.
+        if article {
+            Inner::prepare_view(&self.inner);
+        }
         Ok(())
     }
 }
