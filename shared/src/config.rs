@@ -101,6 +101,20 @@ pub struct Site {
     /// Refuse tickets without a valid identity.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_identity: bool,
+    /// Cloudflare Turnstile on new tickets, when set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub turnstile: Option<Turnstile>,
+}
+
+/// A site's Cloudflare Turnstile widget: new tickets from the panel carry
+/// a token the worker verifies with `siteverify` before storing anything.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Turnstile {
+    /// The widget's public site key (from the Cloudflare dashboard).
+    pub site_key: String,
+    /// The NAME of the secret that holds the widget's secret key.
+    pub secret: String,
 }
 
 /// A support agent.
@@ -244,6 +258,15 @@ impl Config {
             if site.require_identity && site.identity_secret.is_none() {
                 return fail(format!("sites.{id}.require_identity"), "needs identity_secret: nobody could be verified");
             }
+            if let Some(turnstile) = &site.turnstile {
+                let key = &turnstile.site_key;
+                if key.is_empty() || key.len() > 64 || !key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+                    return fail(format!("sites.{id}.turnstile.site_key"), "expected the widget's site key, such as 0x4AAAAAAA…");
+                }
+                if !is_secret_name(&turnstile.secret) {
+                    return fail(format!("sites.{id}.turnstile.secret"), "expected the NAME of a secret, such as BUOY_TURNSTILE_SECRET");
+                }
+            }
             for (i, origin) in site.allowed_origins.iter().enumerate() {
                 if !is_origin_pattern(origin) {
                     return fail(
@@ -299,6 +322,14 @@ impl Config {
     }
 }
 
+/// The origin (`scheme://host[:port]`) of an `http` or `https` URL.
+pub fn url_origin(url: &str) -> Option<&str> {
+    let rest = url.strip_prefix("https://").or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let origin = &url[..url.len() - rest.len() + end];
+    is_origin_pattern(origin).then_some(origin).filter(|o| !o.contains('*'))
+}
+
 impl Site {
     /// Whether a page at `origin` may embed this site's widget.
     pub fn allows_origin(&self, origin: &str) -> bool {
@@ -307,11 +338,19 @@ impl Site {
 
     /// The Content-Security-Policy of this site's widget page: only the
     /// worker's own scripts (and their wasm), styles and API, and only the
-    /// site's allowed origins may frame it.
-    pub fn widget_page_csp(&self) -> String {
-        let fixed = "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; connect-src 'self'; \
-                     img-src 'self' data:; base-uri 'none'; form-action 'none'";
-        format!("{fixed}; {}", self.frame_ancestors())
+    /// site's allowed origins may frame it. A site with Turnstile also
+    /// allows the script and frames of `turnstile_script`'s origin.
+    pub fn widget_page_csp(&self, turnstile_script: &str) -> String {
+        let challenge = self.turnstile.as_ref().and_then(|_| url_origin(turnstile_script));
+        let (script, frame) = match challenge {
+            Some(origin) => (format!(" {origin}"), format!("frame-src {origin}; ")),
+            None => (String::new(), String::new()),
+        };
+        format!(
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{script}; style-src 'self'; connect-src 'self'; \
+             img-src 'self' data:; {frame}base-uri 'none'; form-action 'none'; {}",
+            self.frame_ancestors()
+        )
     }
 
     /// The `frame-ancestors` directive for this site's widget page.
@@ -409,6 +448,36 @@ mod tests {
             &format!("{site}[[agents]]\nname = \"A\"\nsite = \"demo\"\ntoken_secret = \"T\"\n[[agents]]\nname = \"A\"\nsite = \"demo\"\ntoken_secret = \"U\"\n"),
             "agents[1].name: two agents",
         );
+        check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"\"\nsecret = \"T\"\n"), "sites.demo.turnstile.site_key");
+        check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\nsecret = \"0x4secret\"\n"), "sites.demo.turnstile.secret");
+        check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\n"), "missing field `secret`");
+    }
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn a_turnstile_site_lets_the_challenge_in_and_nothing_else() {
+        let text = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://app.example\"]\n\
+                    [sites.demo.turnstile]\nsite_key = \"0x4AAAAAAA_b-1\"\nsecret = \"BUOY_TURNSTILE_SECRET\"\n";
+        let config = Config::from_toml(text).unwrap_or_else(|e| unreachable!("{e}"));
+        let site = config.site("demo").unwrap_or_else(|| unreachable!("no demo site"));
+        assert_eq!(
+            site.widget_page_csp("https://challenges.cloudflare.com/turnstile/v0/api.js"),
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' https://challenges.cloudflare.com; style-src 'self'; \
+             connect-src 'self'; img-src 'self' data:; frame-src https://challenges.cloudflare.com; base-uri 'none'; \
+             form-action 'none'; frame-ancestors https://app.example"
+        );
+        // A script URL that is not http(s) adds nothing.
+        assert!(!site.widget_page_csp("javascript:alert(1)").contains("javascript"));
+    }
+
+    #[test]
+    fn origins_of_urls() {
+        assert_eq!(url_origin("https://challenges.cloudflare.com/turnstile/v0/api.js"), Some("https://challenges.cloudflare.com"));
+        assert_eq!(url_origin("http://127.0.0.1:9000/api.js?x=1"), Some("http://127.0.0.1:9000"));
+        assert_eq!(url_origin("http://127.0.0.1:9000"), Some("http://127.0.0.1:9000"));
+        for bad in ["javascript:alert(1)", "https://", "https://a b/", "ftp://x.example/", "https://*.example/"] {
+            assert_eq!(url_origin(bad), None, "{bad}");
+        }
     }
 
     #[cfg(feature = "toml")]
@@ -419,9 +488,10 @@ mod tests {
         let demo = config.site("demo").unwrap_or_else(|| unreachable!("no demo site"));
         assert!(demo.allows_origin("http://127.0.0.1:8788"));
         assert_eq!(demo.frame_ancestors(), format!("frame-ancestors {}", demo.allowed_origins.join(" ")));
-        let csp = demo.widget_page_csp();
+        let csp = demo.widget_page_csp("https://challenges.cloudflare.com/turnstile/v0/api.js");
         assert!(csp.starts_with("default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; "), "{csp}");
         assert!(csp.ends_with("; frame-ancestors http://127.0.0.1:8788 http://localhost:8788"), "{csp}");
+        assert!(!csp.contains("challenges.cloudflare.com") && !csp.contains("frame-src"), "no Turnstile, no third party: {csp}");
         // The README's worked example: Friday 16:00 in London (GMT in December).
         let calendar = config.business_calendar(config.zone_tzif().unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
         let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));

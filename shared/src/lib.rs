@@ -42,4 +42,6 @@ pub mod suggest;
 pub mod ticket;
 pub mod time;
 #[cfg(feature = "server")]
+pub mod turnstile;
+#[cfg(feature = "server")]
 pub mod webhook;

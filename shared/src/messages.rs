@@ -203,6 +203,8 @@ catalog! {
     ChooseRating => "Please choose satisfied or not satisfied.",
     /// The API refused a write for now (429).
     ErrRateLimited => "Too many messages at once. Yours is saved; we will send it in a minute.",
+    /// A Turnstile check that did not pass (the form keeps the text).
+    ErrTurnstile => "The check that you are a person did not pass. Your message is still here: send it again.",
     /// The label of the form's honeypot (hidden from people).
     Honeypot => "Leave this field empty",
 }
@@ -232,7 +234,8 @@ pub const fn field_error(field: Field, code: FieldCode) -> MessageId {
 /// The message for an API problem code; unknown codes read as a refusal.
 pub fn problem(code: &str) -> MessageId {
     match Problem::parse(code) {
-        Some(Problem::Internal) => MessageId::ErrServer,
+        Some(Problem::Internal | Problem::TurnstileUnavailable) => MessageId::ErrServer,
+        Some(Problem::TurnstileFailed) => MessageId::ErrTurnstile,
         Some(Problem::PayloadTooLarge) => MessageId::ErrTooLarge,
         Some(Problem::ValidationFailed) => MessageId::FixFields,
         Some(Problem::AlreadyRated) => MessageId::RateThanks,
@@ -284,6 +287,8 @@ mod tests {
     #[test]
     fn problems_read_as_what_the_requester_can_do() {
         assert_eq!(problem("rate_limited"), MessageId::ErrRateLimited);
+        assert_eq!(problem("turnstile_failed"), MessageId::ErrTurnstile);
+        assert_eq!(problem("turnstile_unavailable"), MessageId::ErrServer);
         assert_eq!(problem("internal"), MessageId::ErrServer);
         assert_eq!(problem("payload_too_large"), MessageId::ErrTooLarge);
         assert_eq!(problem("no_such_code"), MessageId::ErrRejected);

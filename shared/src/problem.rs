@@ -38,6 +38,11 @@ pub enum Problem {
     RateLimited,
     /// The form's honeypot was filled in: a bot, most likely.
     SpamSuspected,
+    /// The site asks for a Turnstile check, and this request's token is
+    /// missing, forged, used before, or solved for another page or action.
+    TurnstileFailed,
+    /// Turnstile's verification could not be reached: try again.
+    TurnstileUnavailable,
     /// A satisfaction rating for a ticket that is not solved.
     NotSolved,
     /// A second satisfaction rating for the same ticket.
@@ -63,6 +68,8 @@ impl Problem {
         Self::IdentityRequired,
         Self::RateLimited,
         Self::SpamSuspected,
+        Self::TurnstileFailed,
+        Self::TurnstileUnavailable,
         Self::NotSolved,
         Self::AlreadyRated,
         Self::Internal,
@@ -85,6 +92,8 @@ impl Problem {
             Self::IdentityRequired => "identity_required",
             Self::RateLimited => "rate_limited",
             Self::SpamSuspected => "spam_suspected",
+            Self::TurnstileFailed => "turnstile_failed",
+            Self::TurnstileUnavailable => "turnstile_unavailable",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
             Self::Internal => "internal",
@@ -107,7 +116,8 @@ impl Problem {
             Self::Unauthorized => 401,
             Self::MethodNotAllowed => 405,
             Self::IdempotencyKeyReused | Self::IdempotencyKeyExpired | Self::SpamSuspected => 422,
-            Self::IdentityRequired => 403,
+            Self::IdentityRequired | Self::TurnstileFailed => 403,
+            Self::TurnstileUnavailable => 503,
             Self::RateLimited => 429,
             Self::NotSolved | Self::AlreadyRated => 409,
             Self::Internal => 500,
@@ -133,6 +143,8 @@ impl Problem {
             }
             Self::RateLimited => "Too many requests; try again after Retry-After seconds.",
             Self::SpamSuspected => "The form's hidden field was filled in; this looks automated.",
+            Self::TurnstileFailed => "The Turnstile check is missing, was used before, or did not pass; solve it again and resend.",
+            Self::TurnstileUnavailable => "The Turnstile check could not be verified just now; try again.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
             Self::Internal => "Something went wrong on our side.",
@@ -175,8 +187,10 @@ mod tests {
 
     #[test]
     fn only_internal_errors_are_5xx() {
+        // Our fault, or an outage of the one service a request waits on;
+        // never anything about the request itself.
         let server: Vec<_> = Problem::ALL.iter().filter(|p| p.status() >= 500).collect();
-        assert_eq!(server, [&Problem::Internal]);
+        assert_eq!(server, [&Problem::TurnstileUnavailable, &Problem::Internal]);
     }
 
     #[test]

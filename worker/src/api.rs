@@ -17,6 +17,7 @@ use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Priority, Segment, Stamp, Status, Ticket, TicketType};
 use buoy_shared::time::Timestamp;
+use buoy_shared::turnstile;
 use buoy_shared::webhook;
 use serde::{Deserialize, Serialize};
 
@@ -37,6 +38,29 @@ pub struct AgentToken {
     pub token: String,
 }
 
+/// Posts a form to Turnstile's `siteverify` and gives back the answer's
+/// body (Workers `fetch` at the edge, a stand-in in tests).
+pub trait Siteverify {
+    /// `POST url` with an `application/x-www-form-urlencoded` body.
+    fn post<'a>(&'a self, url: &'a str, form: String) -> futures_util::future::LocalBoxFuture<'a, Result<Vec<u8>, String>>;
+}
+
+/// What checking a Turnstile token takes.
+pub struct TurnstileCheck<'a> {
+    /// The `siteverify` URL (`BUOY_TURNSTILE_VERIFY_URL`, or Cloudflare's).
+    pub verify_url: &'a str,
+    /// The Turnstile secrets that are set, by name.
+    pub secrets: &'a [(String, String)],
+    /// How the call is made.
+    pub client: &'a dyn Siteverify,
+}
+
+impl core::fmt::Debug for TurnstileCheck<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("TurnstileCheck").field("verify_url", &self.verify_url).finish_non_exhaustive()
+    }
+}
+
 /// Everything a request is handled with; built fresh for each request at
 /// the edge, and by hand in tests.
 #[derive(Debug)]
@@ -55,6 +79,8 @@ pub struct App<'a, K> {
     pub agents: &'a [AgentToken],
     /// The identity secrets that are set, by name.
     pub identity_secrets: &'a [(String, String)],
+    /// How Turnstile tokens are verified; none where no site uses it.
+    pub turnstile: Option<&'a TurnstileCheck<'a>>,
     /// The time the request arrived.
     pub now: Timestamp,
     /// A random id for a ticket created without an idempotency key.
@@ -75,7 +101,7 @@ pub async fn handle<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> ApiRespons
         match &allowed {
             Some(_) => response
                 .header("access-control-allow-methods", "GET, POST")
-                .header("access-control-allow-headers", "content-type, idempotency-key, buoy-requester-token")
+                .header("access-control-allow-headers", "content-type, idempotency-key, buoy-requester-token, buoy-turnstile")
                 .header("access-control-max-age", "600"),
             None => response,
         }
@@ -95,6 +121,9 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
     match (request.method, path.as_slice()) {
         (Method::Post, ["v1", "tickets"]) => create_ticket(app, request).await,
         (Method::Post, ["v1", "deflections"]) => record_deflection(app, request).await,
+        // Before the `{id}` arms: "mine" is no ticket id.
+        (Method::Post, ["v1", "tickets", "mine"]) => my_tickets(app, request).await,
+        (_, ["v1", "tickets", "mine"]) => not_allowed("POST"),
         (Method::Get, ["v1", "tickets", id]) => read_ticket(app, request, id).await,
         (Method::Get, ["v1", "agent", "tickets"]) => agent_queue(app, request).await,
         (Method::Get, ["v1", "agent", "tickets", id]) => agent_ticket(app, request, id).await,
@@ -232,6 +261,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
     };
     let secret = secret(app)?;
+    let site_config = app.config.site(site.as_str());
     let id = match request.header("idempotency-key") {
         Some(key) if !is_valid_idempotency_key(key) => return Err(Problem::InvalidIdempotencyKey.into()),
         Some(key) => {
@@ -250,9 +280,11 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         }
         None => app.fresh_id,
     };
+    if let Some(turnstile) = site_config.and_then(|s| s.turnstile.as_ref()) {
+        check_turnstile(app, request, turnstile).await?;
+    }
     // The segment, email and account manager come only from an identity
     // the site's secret vouches for; anything else is anonymous and `free`.
-    let site_config = app.config.site(site.as_str());
     let verified = match (&input.identity, site_config.and_then(|s| s.identity_secret.as_deref())) {
         (Some(claim), Some(name)) => app
             .identity_secrets
@@ -294,10 +326,43 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
+    index_verified(app, secret, &ticket).await?;
     app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
     let event_id = format!("{}.created", ticket.id);
     queue_webhooks(app, "ticket.created", &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
     Ok(created(secret, &ticket, 201))
+}
+
+/// Verifies the request's Turnstile token for a site that asks for one:
+/// a missing, forged, reused or misdirected token is `turnstile_failed`
+/// (nothing is stored; the panel keeps the text), an unreachable
+/// `siteverify` is `turnstile_unavailable` (the panel tries again).
+async fn check_turnstile<K: Kv>(
+    app: &App<'_, K>,
+    request: &ApiRequest,
+    site: &buoy_shared::config::Turnstile,
+) -> Result<(), AppError> {
+    let token = request.header(turnstile::HEADER).filter(|t| turnstile::is_plausible_token(t));
+    let Some(token) = token else {
+        return Err(Problem::TurnstileFailed.into());
+    };
+    let check = app.turnstile.ok_or_else(|| AppError::Internal("Turnstile is configured but cannot be called".into()))?;
+    let secret = check.secrets.iter().find(|(name, _)| *name == site.secret).map(|(_, value)| value.as_str());
+    let secret = secret.ok_or_else(|| AppError::Internal(format!("the {} secret is not set", site.secret)))?;
+    let form = turnstile::verify_form(secret, token, request.header("cf-connecting-ip"), None);
+    let answer = check.client.post(check.verify_url, form).await.map_err(|e| {
+        crate::log_error(&format!("turnstile siteverify: {e}"));
+        AppError::Problem(Problem::TurnstileUnavailable)
+    })?;
+    let hostname = turnstile::hostname_of(request.header("host").unwrap_or(""));
+    turnstile::judge(&answer, hostname, turnstile::ACTION).map_err(|refusal| {
+        crate::log_error(&format!("turnstile refused: {refusal:?}"));
+        if refusal == turnstile::Refusal::Unreadable {
+            AppError::Problem(Problem::TurnstileUnavailable)
+        } else {
+            AppError::Problem(Problem::TurnstileFailed)
+        }
+    })
 }
 
 /// `POST /v1/deflections` `{"site", "type", "outcome": "fixed" | "need_help"}`:
@@ -696,4 +761,87 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
         });
     }
     Ok(ApiResponse::json(200, &MetricsPage { site: &agent.site, tz, report, previous: before, kv_operations: list_ops + fix_ops }))
+}
+
+/// The most tickets `POST /v1/tickets/mine` lists: the user's newest.
+pub const MAX_HISTORY: u32 = 50;
+
+/// `POST /v1/tickets/mine`: which site, and who the product says the
+/// requester is (in the body: a signature or token never goes in a URL).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HistoryRequest {
+    site: String,
+    #[serde(default)]
+    identity: Option<identity::IdentityClaim>,
+}
+
+/// One ticket of a verified user's history: what the panel lists, and the
+/// requester token it reads the thread with, as on the device that sent it.
+#[derive(Serialize)]
+struct HistoryTicket<'a> {
+    id: TicketId,
+    reference: TicketRef,
+    subject: &'a str,
+    status: Status,
+    created_at: Timestamp,
+    requester_token: String,
+}
+
+/// A verified user's tickets on a site, newest first.
+#[derive(Serialize)]
+struct History<'a> {
+    tickets: Vec<HistoryTicket<'a>>,
+}
+
+/// Lists a ticket created with a verified identity under its user, for
+/// their history on other devices; an anonymous ticket is listed nowhere.
+async fn index_verified<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: &Ticket) -> Result<(), AppError> {
+    let requester = &ticket.requester;
+    match requester.user_id.as_deref().filter(|_| requester.verified) {
+        Some(user) => Ok(app.store.index_for_user(ticket, &keys::user_key(secret, &ticket.site, user)).await?),
+        None => Ok(()),
+    }
+}
+
+/// The user a claim vouches for on `site`, checked with the site's
+/// identity secret at the request's time; `None` for a claim that is
+/// missing, unsigned, expired or badly signed, and on a site without an
+/// identity secret.
+fn verified_identity<K>(app: &App<'_, K>, site: &SiteId, claim: Option<&identity::IdentityClaim>) -> Option<identity::Verified> {
+    let name = app.config.site(site.as_str())?.identity_secret.as_deref()?;
+    let (_, secret) = app.identity_secrets.iter().find(|(n, _)| n == name)?;
+    identity::verify(secret.as_bytes(), claim?, app.now.as_millis().div_euclid(1000)).ok()
+}
+
+/// `POST /v1/tickets/mine` `{"site", "identity"}`: a verified user's
+/// tickets on that site, newest first (at most [`MAX_HISTORY`]), each with
+/// its status (folded from its events) and requester token, so a panel on
+/// another device lists and reads them as the one that sent them. Anything
+/// unsigned, expired or badly signed is a `403 identity_required`; another
+/// site's tickets and another user's are never listed. A read: it spends
+/// no abuse-limit counter (`buoy_shared::limits`).
+async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+    let asked: HistoryRequest = read_json_body(request)?;
+    let Some(site) = SiteId::parse(&asked.site).ok().filter(|s| app.config.site(s.as_str()).is_some()) else {
+        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
+    };
+    let user = verified_identity(app, &site, asked.identity.as_ref()).ok_or(Problem::IdentityRequired)?;
+    let secret = secret(app)?;
+    let mut tickets = app.store.for_user(&site, &keys::user_key(secret, &site, &user.id), MAX_HISTORY).await?;
+    // The index is a hint: each record itself must name this verified user.
+    tickets.retain(|t| t.requester.verified && t.requester.user_id.as_deref() == Some(user.id.as_str()));
+    let logs = futures_util::future::join_all(tickets.iter().map(|t| app.store.events(&t.id))).await;
+    let mut listed = Vec::with_capacity(tickets.len());
+    for (ticket, log) in tickets.iter().zip(logs) {
+        listed.push(HistoryTicket {
+            id: ticket.id,
+            reference: ticket.reference,
+            subject: &ticket.subject,
+            status: events::fold(ticket, &log?).status,
+            created_at: ticket.created_at,
+            requester_token: keys::requester_token(secret, &ticket.id),
+        });
+    }
+    Ok(ApiResponse::json(200, &History { tickets: listed }))
 }

@@ -32,6 +32,10 @@ use worker::{event, Context, Env, Headers, Request, Response, ScheduleContext, S
 pub const KV_BINDING: &str = "BUOY_KV";
 /// The secret that keys ticket ids and requester tokens.
 pub const SECRET_NAME: &str = "BUOY_SECRET";
+/// The variable that points Turnstile's `siteverify` elsewhere (tests).
+pub const TURNSTILE_VERIFY_URL: &str = "BUOY_TURNSTILE_VERIFY_URL";
+/// The variable that points the Turnstile widget's script elsewhere (tests).
+pub const TURNSTILE_SCRIPT_URL: &str = "BUOY_TURNSTILE_SCRIPT_URL";
 
 /// The configuration compiled in from `buoy.toml` by `build.rs` (which has
 /// validated it), and its business calendar, whose time zone is the one
@@ -121,6 +125,14 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         .filter_map(|s| s.identity_secret.as_ref())
         .filter_map(|name| Some((name.clone(), read_secret(env, name)?)))
         .collect();
+    let turnstile_secrets: Vec<(String, String)> = config
+        .sites
+        .values()
+        .filter_map(|s| s.turnstile.as_ref())
+        .filter_map(|t| Some((t.secret.clone(), read_secret(env, &t.secret)?)))
+        .collect();
+    let verify_url = read_secret(env, TURNSTILE_VERIFY_URL).unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_VERIFY_URL.into());
+    let turnstile = api::TurnstileCheck { verify_url: &verify_url, secrets: &turnstile_secrets, client: &FetchSiteverify };
     let secret = read_secret(env, SECRET_NAME);
     let mut fresh = [0u8; 16];
     if let Err(e) = getrandom::getrandom(&mut fresh) {
@@ -134,6 +146,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,
         identity_secrets: &identity_secrets,
+        turnstile: Some(&turnstile),
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
     };
@@ -172,30 +185,51 @@ fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
 }
 
+/// `POST url` with `fetch`, given up after `timeout`: the response.
+async fn post(url: &str, headers: &[(&str, String)], body: &str, timeout: std::time::Duration) -> Result<Response, String> {
+    let h = Headers::new();
+    for (name, value) in headers {
+        h.set(name, value).map_err(|e| e.to_string())?;
+    }
+    let mut init = worker::RequestInit::new();
+    init.with_method(worker::Method::Post).with_headers(h).with_body(Some(body.into()));
+    let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let fetch = worker::Fetch::Request(request);
+    let send = std::pin::pin!(fetch.send_with_signal(&signal));
+    let timeout = std::pin::pin!(worker::Delay::from(timeout));
+    match futures_util::future::select(send, timeout).await {
+        futures_util::future::Either::Left((response, _)) => response.map_err(|e| e.to_string()),
+        futures_util::future::Either::Right(_) => {
+            controller.abort();
+            Err("timed out".into())
+        }
+    }
+}
+
 /// Webhooks sent with `fetch`, given up after 10 seconds.
 struct FetchOutbound;
 
 impl sweep::Outbound for FetchOutbound {
     async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
-        let h = Headers::new();
-        for (name, value) in headers {
-            h.set(name, value).map_err(|e| e.to_string())?;
-        }
-        let mut init = worker::RequestInit::new();
-        init.with_method(worker::Method::Post).with_headers(h).with_body(Some(body.into()));
-        let request = Request::new_with_init(url, &init).map_err(|e| e.to_string())?;
-        let controller = worker::AbortController::default();
-        let signal = controller.signal();
-        let fetch = worker::Fetch::Request(request);
-        let send = std::pin::pin!(fetch.send_with_signal(&signal));
-        let timeout = std::pin::pin!(worker::Delay::from(std::time::Duration::from_secs(10)));
-        match futures_util::future::select(send, timeout).await {
-            futures_util::future::Either::Left((response, _)) => response.map(|r| r.status_code()).map_err(|e| e.to_string()),
-            futures_util::future::Either::Right(_) => {
-                controller.abort();
-                Err("timed out".into())
+        post(url, headers, body, std::time::Duration::from_secs(10)).await.map(|r| r.status_code())
+    }
+}
+
+/// Turnstile's `siteverify` called with `fetch`, given up after 5 seconds.
+struct FetchSiteverify;
+
+impl api::Siteverify for FetchSiteverify {
+    fn post<'a>(&'a self, url: &'a str, form: String) -> futures_util::future::LocalBoxFuture<'a, Result<Vec<u8>, String>> {
+        Box::pin(async move {
+            let headers = [("content-type", "application/x-www-form-urlencoded".to_owned())];
+            let mut response = post(url, &headers, &form, std::time::Duration::from_secs(5)).await?;
+            if response.status_code() != 200 {
+                return Err(format!("siteverify answered {}", response.status_code()));
             }
-        }
+            response.bytes().await.map_err(|e| e.to_string())
+        })
     }
 }
 
@@ -247,10 +281,16 @@ async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Res
         log_error(&format!("widget page asset answered {}", asset.status_code()));
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     }
-    let body = asset.bytes().await?;
+    let mut body = asset.bytes().await?;
+    let script = read_secret(env, TURNSTILE_SCRIPT_URL)
+        .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))
+        .unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_SCRIPT_URL.into());
+    if let Some(turnstile) = &site_config.turnstile {
+        body = buoy_shared::turnstile::with_widget(&body, &turnstile.site_key, &script);
+    }
     let headers = Headers::new();
     headers.set("content-type", "text/html; charset=utf-8")?;
-    headers.set("content-security-policy", &site_config.widget_page_csp())?;
+    headers.set("content-security-policy", &site_config.widget_page_csp(&script))?;
     headers.set("cache-control", "no-cache")?;
     headers.set("referrer-policy", "no-referrer")?;
     headers.set("x-content-type-options", "nosniff")?;

@@ -4,7 +4,7 @@ use buoy_shared::config::{default_calendar, Config, Site};
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::sla::AlwaysOpen;
 use buoy_shared::time::Timestamp;
-use buoy_worker::api::{handle, AgentToken, App};
+use buoy_worker::api::{handle, AgentToken, App, Siteverify, TurnstileCheck};
 use buoy_worker::http::{ApiRequest, ApiResponse, Method};
 use buoy_worker::store::{MemoryKv, TicketStore};
 use futures_executor::block_on;
@@ -17,6 +17,7 @@ struct Harness {
     agents: Vec<AgentToken>,
     identity_secrets: Vec<(String, String)>,
     store: TicketStore<MemoryKv>,
+    siteverify: FakeSiteverify,
     secret: Option<Vec<u8>>,
     next_id: std::cell::Cell<u8>,
     now: std::cell::Cell<i64>,
@@ -29,8 +30,10 @@ fn site(id: &str) -> SiteId {
 impl Harness {
     fn new() -> Self {
         let mut sites = std::collections::BTreeMap::new();
-        for id in ["demo", "other"] {
+        for id in ["demo", "other", "guarded"] {
             let identity_secret = (id == "demo").then(|| "BUOY_IDENTITY_SECRET".to_owned());
+            let turnstile = (id == "guarded")
+                .then(|| buoy_shared::config::Turnstile { site_key: "0x4AAAAtest".into(), secret: "BUOY_TURNSTILE_SECRET".into() });
             sites.insert(
                 id.to_owned(),
                 Site {
@@ -38,6 +41,7 @@ impl Harness {
                     allowed_origins: vec!["https://app.example.com".into()],
                     identity_secret,
                     require_identity: false,
+                    turnstile,
                 },
             );
         }
@@ -54,9 +58,11 @@ impl Harness {
             agents: vec![
                 AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() },
                 AgentToken { agent: "Olly".into(), site: site("other"), token: "other-agent-token".into() },
+                AgentToken { agent: "Gus".into(), site: site("guarded"), token: "guarded-agent-token".into() },
             ],
             identity_secrets: vec![("BUOY_IDENTITY_SECRET".into(), "site identity secret".into())],
             store: TicketStore::new(MemoryKv::default()),
+            siteverify: FakeSiteverify::default(),
             secret: Some(b"test secret".to_vec()),
             next_id: std::cell::Cell::new(1),
             now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
@@ -66,6 +72,8 @@ impl Harness {
     fn send(&self, request: &ApiRequest) -> (u16, Value, ApiResponse) {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
+        let secrets = [("BUOY_TURNSTILE_SECRET".to_owned(), "turnstile secret".to_owned())];
+        let turnstile = TurnstileCheck { verify_url: "https://verify.test/siteverify", secrets: &secrets, client: &self.siteverify };
         let app = App {
             config: &self.config,
             // Business hours count like calendar hours here, so due times are plain sums.
@@ -76,12 +84,51 @@ impl Harness {
             secret: self.secret.as_deref(),
             agents: &self.agents,
             identity_secrets: &self.identity_secrets,
+            turnstile: Some(&turnstile),
             now: Timestamp::from_millis(self.now.get()),
             fresh_id: TicketId::from_bytes([id; 16]),
         };
         let response = block_on(handle(&app, request));
         let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         (response.status, body, response)
+    }
+}
+
+/// Turnstile's `siteverify` on the host: tokens it issued (with the
+/// hostname and action they were solved for) are good once; it records
+/// every form it was posted. `down` makes it unreachable.
+#[derive(Default)]
+struct FakeSiteverify {
+    issued: std::cell::RefCell<Vec<(String, String, String)>>,
+    posted: std::cell::RefCell<Vec<String>>,
+    down: std::cell::Cell<bool>,
+}
+
+impl FakeSiteverify {
+    fn issue(&self, token: &str, hostname: &str, action: &str) {
+        self.issued.borrow_mut().push((token.into(), hostname.into(), action.into()));
+    }
+}
+
+impl Siteverify for FakeSiteverify {
+    fn post<'a>(&'a self, url: &'a str, form: String) -> futures_util::future::LocalBoxFuture<'a, Result<Vec<u8>, String>> {
+        Box::pin(async move {
+            assert_eq!(url, "https://verify.test/siteverify");
+            self.posted.borrow_mut().push(form.clone());
+            if self.down.get() {
+                return Err("connection refused".into());
+            }
+            let field = |name: &str| form.split('&').find_map(|kv| kv.strip_prefix(name)?.strip_prefix('=')).unwrap_or("").to_owned();
+            let mut issued = self.issued.borrow_mut();
+            let answer = match issued.iter().position(|(t, _, _)| *t == field("response")) {
+                Some(i) if field("secret") == "turnstile+secret" => {
+                    let (_, hostname, action) = issued.remove(i);
+                    json!({ "success": true, "hostname": hostname, "action": action, "error-codes": [] })
+                }
+                _ => json!({ "success": false, "error-codes": ["invalid-input-response"] }),
+            };
+            Ok(answer.to_string().into_bytes())
+        })
     }
 }
 
@@ -341,6 +388,57 @@ fn the_queue_is_sorted_by_time_to_the_next_breach_and_pages() {
         let (status, body, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets?limit={bad}"), &[("authorization", auth)], b""));
         assert_eq!((status, str_of(&body, "code")), (400, "invalid_request"), "limit={bad}");
     }
+}
+
+#[test]
+fn a_turnstile_site_stores_a_ticket_only_for_a_fresh_token_for_this_host_and_action() {
+    let h = Harness::new();
+    let body = json!({ "site": "guarded", "email": "ada@example.com", "type": "bug", "subject": "Broken", "message": "Help." });
+    let send = |token: Option<&str>, host: &str, key: &str| {
+        let mut headers = vec![("content-type", "application/json"), ("host", host), ("idempotency-key", key), ("cf-connecting-ip", "203.0.113.7")];
+        if let Some(token) = token {
+            headers.push(("buoy-turnstile", token));
+        }
+        h.send(&request(Method::Post, "/v1/tickets", &headers, body.to_string().as_bytes()))
+    };
+    let refused = |(status, body, _): (u16, Value, ApiResponse)| (status, str_of(&body, "code").to_owned());
+    let failed = (403, "turnstile_failed".to_owned());
+    // No token, a token nobody issued, one solved on another host or for another action.
+    assert_eq!(refused(send(None, "help.example.com", "k1")), failed);
+    assert_eq!(refused(send(Some("with space"), "help.example.com", "k1")), failed);
+    assert!(h.siteverify.posted.borrow().is_empty(), "an impossible token never costs a call");
+    assert_eq!(refused(send(Some("forged"), "help.example.com", "k1")), failed);
+    h.siteverify.issue("elsewhere", "evil.example", "ticket");
+    assert_eq!(refused(send(Some("elsewhere"), "help.example.com:443", "k1")), failed);
+    h.siteverify.issue("login", "help.example.com", "login");
+    assert_eq!(refused(send(Some("login"), "help.example.com", "k1")), failed);
+    // Unreachable: a 503 the panel retries, never a 5xx without a code.
+    h.siteverify.down.set(true);
+    h.siteverify.issue("good", "help.example.com", "ticket");
+    assert_eq!(refused(send(Some("good"), "help.example.com", "k1")), (503, "turnstile_unavailable".to_owned()));
+    h.siteverify.down.set(false);
+    let (_, queued) = queue(&h, "guarded-agent-token");
+    assert_eq!(queued["tickets"].as_array().map(Vec::len), Some(0), "nothing stored for a refusal");
+    // A good token, solved here for this action: stored once, with the secret and the client's address sent along.
+    let (status, first, _) = send(Some("good"), "help.example.com:8787", "k1");
+    assert_eq!(status, 201, "{first}");
+    assert_eq!(
+        h.siteverify.posted.borrow().last().map(String::as_str),
+        Some("secret=turnstile+secret&response=good&remoteip=203.0.113.7")
+    );
+    // The same key again (a retry whose answer was lost) is replayed without a new check…
+    let calls = h.siteverify.posted.borrow().len();
+    let (status, again, _) = send(None, "help.example.com", "k1");
+    assert_eq!((status, str_of(&again, "id")), (200, str_of(&first, "id")));
+    assert_eq!(h.siteverify.posted.borrow().len(), calls);
+    // …but the used token does not make a second ticket: tokens are single-use.
+    assert_eq!(refused(send(Some("good"), "help.example.com", "k2")), failed);
+    let (_, queued) = queue(&h, "guarded-agent-token");
+    assert_eq!(queued["tickets"].as_array().map(Vec::len), Some(1));
+    // Sites without Turnstile never call it.
+    let calls = h.siteverify.posted.borrow().len();
+    assert_eq!(create(&h, &ticket_json(), None).0, 201);
+    assert_eq!(h.siteverify.posted.borrow().len(), calls);
 }
 
 #[test]

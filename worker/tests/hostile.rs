@@ -25,6 +25,7 @@ fn config() -> Config {
             allowed_origins: vec!["https://app.example.com".into()],
             identity_secret: None,
             require_identity: false,
+            turnstile: None,
         },
     );
     Config {
@@ -49,6 +50,7 @@ fn send(config: &Config, store: TicketStore<&MemoryKv>, request: &ApiRequest) ->
         secret: Some(b"secret"),
         agents: &agents,
         identity_secrets: &[],
+        turnstile: None,
         now: Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}")),
         fresh_id: TicketId::from_bytes([9; 16]),
     };

@@ -608,6 +608,7 @@ impl World<'_> {
             agents: &self.agents,
             // Seeded requesters are anonymous, as in the demo.
             identity_secrets: &[],
+            turnstile: None,
             now: ts(now),
             fresh_id: self.rng.id(),
         };
