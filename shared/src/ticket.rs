@@ -10,6 +10,10 @@ use serde::{Deserialize, Serialize};
 /// The header that carries a requester's token for their ticket (never
 /// the URL, so it stays out of logs and referrers).
 pub const REQUESTER_TOKEN_HEADER: &str = "buoy-requester-token";
+/// The header that carries a Turnstile token with a new ticket (see
+/// `turnstile`): not in the body, so a retry with a fresh token keeps its
+/// `Idempotency-Key` valid.
+pub const TURNSTILE_HEADER: &str = "buoy-turnstile";
 
 /// Longest subject, in characters.
 pub const MAX_SUBJECT: usize = 200;

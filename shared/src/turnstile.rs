@@ -12,8 +12,7 @@
 
 use serde::Deserialize;
 
-/// The header that carries the Turnstile token with a new ticket.
-pub const HEADER: &str = "buoy-turnstile";
+pub use crate::ticket::TURNSTILE_HEADER as HEADER;
 /// The action the panel renders the widget with, checked on the server.
 pub const ACTION: &str = "ticket";
 /// Cloudflare's verification endpoint.
