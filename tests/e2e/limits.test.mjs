@@ -6,8 +6,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { Miniflare } from 'miniflare';
+import { startWorker } from '../miniflare.mjs';
 
 const MAIN = process.env.BUOY_TEST_WORKER;
 const TOKEN = randomBytes(32).toString('hex');
@@ -15,21 +14,13 @@ let mf;
 
 before(async () => {
   assert.ok(MAIN, 'run through `cargo xtask test`, which builds the test worker');
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: MAIN,
-    modulesRoot: dirname(MAIN),
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-26',
-    kvNamespaces: ['BUOY_KV'],
+  mf = await startWorker({
     ratelimits: {
       BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
       BUOY_SITE_LIMIT: { simple: { limit: 5, period: 60 } },
     },
     bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex') },
-    cf: false,
   });
-  await mf.ready;
 });
 
 after(async () => {

@@ -20,9 +20,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { dirname } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { Miniflare } from 'miniflare';
+import { startWorker } from '../miniflare.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -619,21 +618,13 @@ test('a wrong method on each documented path is a 405 that allows exactly the do
 
 test("the sweep's events (escalations, breaches), under Miniflare, match the document; a filtered queue page can exceed its limit", { timeout: 90_000 }, async (t) => {
   const token = randomBytes(32).toString('hex');
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: MAIN,
-    modulesRoot: dirname(MAIN),
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-26',
-    kvNamespaces: ['BUOY_KV'],
+  mf = await startWorker({
     ratelimits: {
       BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
       BUOY_SITE_LIMIT: { simple: { limit: 1000, period: 60 } },
     },
     bindings: { BUOY_AGENT_TOKEN: token, BUOY_SECRET: randomBytes(32).toString('hex') },
-    cf: false,
   });
-  await mf.ready;
   const options = { base: 'http://buoy.test', dispatch: (url, init) => mf.dispatchFetch(url, init), token };
   // Every client its own address, so that only the 429 checks below meet the (low) limit.
   const address = () => `203.0.113.${1 + Math.floor(Math.random() * 250)}`;

@@ -7,8 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { createHmac, timingSafeEqual, randomBytes } from 'node:crypto';
-import { dirname } from 'node:path';
-import { Miniflare } from 'miniflare';
+import { startWorker } from '../miniflare.mjs';
 
 const MAIN = process.env.BUOY_TEST_WORKER;
 const TOKEN = randomBytes(32).toString('hex');
@@ -41,13 +40,7 @@ before(async () => {
     });
   });
   await new Promise((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  mf = new Miniflare({
-    modules: true,
-    scriptPath: MAIN,
-    modulesRoot: dirname(MAIN),
-    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
-    compatibilityDate: '2026-04-26',
-    kvNamespaces: ['BUOY_KV'],
+  mf = await startWorker({
     bindings: {
       BUOY_AGENT_TOKEN: TOKEN,
       BUOY_SECRET: randomBytes(32).toString('hex'),
@@ -56,9 +49,7 @@ before(async () => {
       BUOY_SLACK_URL: `http://127.0.0.1:${receiver.address().port}/slack`,
       BUOY_SLACK_SECRET: HOOK_SECRET,
     },
-    cf: false,
   });
-  await mf.ready;
 });
 
 after(async () => {

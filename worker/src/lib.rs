@@ -71,9 +71,24 @@ pub fn widget_page_site(path: &str) -> Option<SiteId> {
     SiteId::parse(site).ok()
 }
 
+/// The variable that turns on [`FAULT_PATH`]: set only by the test that
+/// shows a panic leaves the next request served; never in production.
+pub const FAULT_INJECTION: &str = "BUOY_FAULT_INJECTION";
+/// With [`FAULT_INJECTION`] set, a request here panics inside the worker
+/// (as a bug would); without it, it is an unknown path like any other.
+pub const FAULT_PATH: &str = "/v1/__fault";
+
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = request.path();
+    if path == FAULT_PATH && read_secret(&env, FAULT_INJECTION).as_deref() == Some("panic") {
+        // The fault a bug would be: the runtime aborts this request, and
+        // worker-build's panic recovery starts a fresh instance for the next.
+        #[allow(clippy::panic)]
+        {
+            panic!("fault injected on purpose ({FAULT_INJECTION})");
+        }
+    }
     if path == "/v1" || path.starts_with("/v1/") {
         let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
         return to_worker_response(response);

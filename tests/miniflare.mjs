@@ -1,0 +1,25 @@
+// The built test worker under Miniflare (workerd driven from Node), as the
+// tests that need their own bindings start it: chosen secrets, low rate
+// limits, a fault switch, a scheduled time of their choosing.
+// `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
+import { dirname } from 'node:path';
+import { Miniflare } from 'miniflare';
+
+/** A ready Miniflare running the test worker with a fresh KV and `bindings`; `ratelimits` as Miniflare takes them. */
+export async function startWorker({ bindings = {}, ratelimits } = {}) {
+  const main = process.env.BUOY_TEST_WORKER;
+  if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');
+  const mf = new Miniflare({
+    modules: true,
+    scriptPath: main,
+    modulesRoot: dirname(main),
+    modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
+    compatibilityDate: '2026-04-26',
+    kvNamespaces: ['BUOY_KV'],
+    ...(ratelimits ? { ratelimits } : {}),
+    bindings,
+    cf: false,
+  });
+  await mf.ready;
+  return mf;
+}
