@@ -7,6 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium, openPage } from '../chromium.mjs';
+import { sleep, until } from '../wait.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -22,17 +23,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check, what, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 const problem = (status, code) => ({
   status,

@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import { launchChromium, openPage } from '../chromium.mjs';
+import { sleep, until } from '../wait.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const PORT = Number(process.env.BUOY_TURNSTILE_PORT);
@@ -90,17 +91,6 @@ after(async () => {
   await browser?.close();
   await new Promise((resolve) => (server ? server.close(resolve) : resolve()));
 });
-
-const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-
-async function until(check, what, ms = 30_000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await check()) return;
-    await sleep(100);
-  }
-  assert.fail(`timed out waiting for ${what}`);
-}
 
 async function guardedTickets(subject) {
   const queue = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${AGENT}` } })).json();
