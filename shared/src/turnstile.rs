@@ -214,7 +214,8 @@ mod tests {
     #[test]
     fn the_widget_page_gets_the_check_before_its_end() {
         let page = b"<html><body><div id=\"buoy\"></div>\n</body>\n</html>\n";
-        let out = String::from_utf8(with_widget(page, "0x4AAA", "https://challenges.cloudflare.com/turnstile/v0/api.js")).unwrap_or_default();
+        let out =
+            String::from_utf8(with_widget(page, "0x4AAA", "https://challenges.cloudflare.com/turnstile/v0/api.js")).unwrap_or_default();
         assert_eq!(
             out,
             "<html><body><div id=\"buoy\"></div>\n<script src=\"/widget/turnstile.js\" data-sitekey=\"0x4AAA\" \
