@@ -395,7 +395,8 @@ fn a_turnstile_site_stores_a_ticket_only_for_a_fresh_token_for_this_host_and_act
     let h = Harness::new();
     let body = json!({ "site": "guarded", "email": "ada@example.com", "type": "bug", "subject": "Broken", "message": "Help." });
     let send = |token: Option<&str>, host: &str, key: &str| {
-        let mut headers = vec![("content-type", "application/json"), ("host", host), ("idempotency-key", key), ("cf-connecting-ip", "203.0.113.7")];
+        let mut headers =
+            vec![("content-type", "application/json"), ("host", host), ("idempotency-key", key), ("cf-connecting-ip", "203.0.113.7")];
         if let Some(token) = token {
             headers.push(("buoy-turnstile", token));
         }
@@ -422,10 +423,7 @@ fn a_turnstile_site_stores_a_ticket_only_for_a_fresh_token_for_this_host_and_act
     // A good token, solved here for this action: stored once, with the secret and the client's address sent along.
     let (status, first, _) = send(Some("good"), "help.example.com:8787", "k1");
     assert_eq!(status, 201, "{first}");
-    assert_eq!(
-        h.siteverify.posted.borrow().last().map(String::as_str),
-        Some("secret=turnstile+secret&response=good&remoteip=203.0.113.7")
-    );
+    assert_eq!(h.siteverify.posted.borrow().last().map(String::as_str), Some("secret=turnstile+secret&response=good&remoteip=203.0.113.7"));
     // The same key again (a retry whose answer was lost) is replayed without a new check…
     let calls = h.siteverify.posted.borrow().len();
     let (status, again, _) = send(None, "help.example.com", "k1");
