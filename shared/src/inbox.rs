@@ -68,6 +68,121 @@ pub fn asks_for_rating(status: Status, rated: bool) -> bool {
     !status.is_open() && !rated
 }
 
+// Drafts: what the requester typed but has not sent yet (issue #8,
+// "nothing lost"). The widget's inbox module keeps them in the panel's
+// storage; these are the rules it keeps them by.
+
+/// Which of the requester's drafts a storage key holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Draft<'a> {
+    /// The new-ticket form.
+    Ticket,
+    /// The reply box of a ticket's thread, by ticket id.
+    Reply(&'a str),
+    /// The comment of a ticket's rating, by ticket id.
+    Comment(&'a str),
+}
+
+/// The start of every draft's storage key. It lies outside the
+/// `buoy:{site}:` keys of tickets and the outbox, so their readers never
+/// meet a draft.
+pub const DRAFT_PREFIX: &str = "buoy-draft:";
+
+/// The storage key of a draft, one per draft: `buoy-draft:{site}:new`,
+/// `buoy-draft:{site}:reply:{ticket id}`, `buoy-draft:{site}:rate:{ticket id}`.
+pub fn draft_key(site: &str, draft: Draft<'_>) -> String {
+    let mut key = String::from(DRAFT_PREFIX);
+    key.push_str(site);
+    let (part, id) = match draft {
+        Draft::Ticket => (":new", ""),
+        Draft::Reply(id) => (":reply:", id),
+        Draft::Comment(id) => (":rate:", id),
+    };
+    key.push_str(part);
+    key.push_str(id);
+    key
+}
+
+/// The ticket form's honeypot (`NewTicket::honeypot`), which only bots
+/// fill: never part of a draft.
+const HONEYPOT: &str = "website";
+
+/// Whether a control of the ticket form is part of its draft, from its
+/// `name` and its `type` (the DOM property: `text`, `email`, …,
+/// `select-one`, `textarea`): every named control the requester types
+/// into or chooses from, so a field a ticket type adds is kept too. Not
+/// the honeypot, and not hidden, password, file, check-box, radio or
+/// button controls (a bot check's token is a hidden input).
+pub fn is_draft_field(name: &str, kind: &str) -> bool {
+    let skipped = ["hidden", "password", "file", "checkbox", "radio", "submit", "button", "reset", "image"];
+    !name.is_empty() && name != HONEYPOT && !skipped.contains(&kind)
+}
+
+/// Whether a draft counts as empty, from its fields' `type`s and values:
+/// no text in any field but the choices (a `select-…`). A topic chosen
+/// alone is no draft: the panel chooses one itself for a topic button.
+/// An empty draft is deleted, never stored.
+pub fn draft_is_empty<'a>(fields: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+    fields.into_iter().all(|(kind, value)| kind.starts_with("select") || value.trim().is_empty())
+}
+
+/// Whether the site's marker key (`buoy:{site}`, which makes the panel
+/// load the inbox module at page start) is still needed, given every
+/// stored key: while any ticket, queued send or draft of the site
+/// remains. Another site's keys do not count.
+pub fn needs_marker<'a>(site: &str, keys: impl IntoIterator<Item = &'a str>) -> bool {
+    let under = |key: &str, prefix: &str| {
+        key.strip_prefix(prefix).and_then(|rest| rest.strip_prefix(site)).is_some_and(|rest| rest.starts_with(':'))
+    };
+    keys.into_iter().any(|key| under(key, "buoy:") || under(key, DRAFT_PREFIX))
+}
+
+#[cfg(test)]
+mod draft_tests {
+    use super::*;
+
+    #[test]
+    fn each_draft_has_its_own_key_apart_from_tickets_and_the_outbox() {
+        assert_eq!(draft_key("demo", Draft::Ticket), "buoy-draft:demo:new");
+        assert_eq!(draft_key("demo", Draft::Reply("a1")), "buoy-draft:demo:reply:a1");
+        assert_eq!(draft_key("demo", Draft::Comment("a1")), "buoy-draft:demo:rate:a1");
+        for draft in [Draft::Ticket, Draft::Reply("a1"), Draft::Comment("a1")] {
+            assert!(!draft_key("demo", draft).starts_with("buoy:demo"), "never read as a ticket or a send");
+        }
+    }
+
+    #[test]
+    fn a_draft_is_what_the_requester_types_or_chooses() {
+        for (name, kind) in [("name", "text"), ("email", "email"), ("type", "select-one"), ("subject", "text"), ("message", "textarea")] {
+            assert!(is_draft_field(name, kind), "{name}");
+        }
+        assert!(is_draft_field("order", "number"), "a field a ticket type adds");
+        assert!(!is_draft_field("website", "text"), "the honeypot");
+        assert!(!is_draft_field("cf-turnstile-response", "hidden"), "a bot check's token");
+        assert!(!is_draft_field("", "text") && !is_draft_field("pin", "password") && !is_draft_field("agree", "checkbox"));
+    }
+
+    #[test]
+    fn a_draft_without_text_is_empty() {
+        assert!(draft_is_empty([]));
+        assert!(draft_is_empty([("text", ""), ("email", "  "), ("textarea", "\n\t"), ("select-one", "bug")]), "a topic alone");
+        assert!(!draft_is_empty([("text", ""), ("textarea", "It stops at 99%.")]));
+        assert!(!draft_is_empty([("email", "ada@example.com"), ("select-one", "")]));
+    }
+
+    #[test]
+    fn the_marker_stays_while_anything_of_the_site_is_stored() {
+        assert!(!needs_marker("demo", []));
+        assert!(
+            !needs_marker("demo", ["buoy:demo", "buoy:demo2:a1", "buoy-draft:other:new", "theme"]),
+            "the marker itself and other sites"
+        );
+        assert!(needs_marker("demo", ["buoy:demo", "buoy:demo:a1"]), "a ticket");
+        assert!(needs_marker("demo", ["buoy:demo:out:k1"]), "a queued send");
+        assert!(needs_marker("demo", ["buoy-draft:demo:new"]) && needs_marker("demo", ["buoy-draft:demo:reply:a1"]), "a draft");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,11 +1,13 @@
 //! Keyed hashes and constant-time checks, for the worker only.
 //!
-//! One server secret (`BUOY_SECRET`) keys two derivations, each with its
-//! own label so that one can never stand in for the other:
+//! One server secret (`BUOY_SECRET`) keys these derivations, each with its
+//! own label so that one can never stand in for another:
 //! - the id of a ticket created with an `Idempotency-Key`, so that every
-//!   retry of one create lands on the same record, and
+//!   retry of one create lands on the same record,
 //! - the requester token of a ticket, so that it need not be stored and
-//!   concurrent retries all receive the same token.
+//!   concurrent retries all receive the same token, and
+//! - the name a verified user's tickets are indexed under, so that any
+//!   user id is safe in a KV key and none can be read back from the keys.
 
 use crate::ids::{SiteId, TicketId};
 use hmac::{Hmac, Mac};
@@ -56,6 +58,14 @@ pub fn request_hash(body: &[u8]) -> String {
 pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
     let hash = keyed_hash(secret, "buoy/requester-token/v1", &[id.as_bytes()]);
     hash.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The name a verified user's tickets on `site` are indexed under: 32 hex
+/// digits of a keyed hash of the user id. Any id (slashes, spaces, emoji)
+/// becomes a safe KV key part, and no id can be read from a key name.
+pub fn user_key(secret: &[u8], site: &SiteId, user_id: &str) -> String {
+    let hash = keyed_hash(secret, "buoy/user-index/v1", &[site.as_str().as_bytes(), user_id.as_bytes()]);
+    hash[..16].iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Whether `token` is the requester token of ticket `id`, compared in
@@ -111,6 +121,17 @@ mod tests {
         assert!(!is_requester_token(b"other", &id, &token));
         assert!(!is_requester_token(b"secret", &id, &token[..63]));
         assert!(!is_requester_token(b"secret", &id, ""));
+    }
+
+    #[test]
+    fn user_keys_hide_the_id_and_depend_on_site_and_secret() {
+        let key = user_key(b"secret", &site("demo"), "ada/../u 42");
+        assert_eq!(key.len(), 32);
+        assert!(key.bytes().all(|b| b.is_ascii_hexdigit()), "safe in a key: {key}");
+        assert_eq!(key, user_key(b"secret", &site("demo"), "ada/../u 42"));
+        assert_ne!(key, user_key(b"secret", &site("demo"), "ada/../u 43"));
+        assert_ne!(key, user_key(b"secret", &site("other"), "ada/../u 42"));
+        assert_ne!(key, user_key(b"other", &site("demo"), "ada/../u 42"));
     }
 
     #[test]

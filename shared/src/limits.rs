@@ -1,7 +1,9 @@
 //! Abuse limits: which counters a request spends. The widget's writes
 //! (new tickets, answers, ratings, guided-fix outcomes) count per client
 //! address, and new tickets and guided fixes also per site; reads (the
-//! panel polling its tickets) and the agents' API are never limited here.
+//! panel polling its tickets, a verified user's history, which is a `POST`
+//! only to keep the identity out of the URL) and the agents' API are never
+//! limited here.
 //! The worker counts with Cloudflare's rate-limiting bindings (one per
 //! [`Limit`], configured in `wrangler.toml`), which answer yes or no for a
 //! key within a fixed window; a "no" is a `429` with `Retry-After`.
@@ -29,8 +31,8 @@ impl Limit {
 /// the `Retry-After` of a refusal.
 pub const PERIOD_SECS: u32 = 60;
 
-/// The counters a request spends, with their keys: `POST` to the
-/// requester's endpoints only. `client` is the caller's address (from the
+/// The counters a request spends, with their keys: the requester's
+/// writes only (`POST /v1/tickets/mine` reads). `client` is the caller's address (from the
 /// edge's `CF-Connecting-IP`), `site` the site the body names, if any.
 pub fn keys(post: bool, path: &str, site: Option<&str>, client: Option<&str>) -> Vec<(Limit, String)> {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
@@ -63,6 +65,7 @@ mod tests {
         assert_eq!(keys(true, "/v1/tickets/abc/csat", None, None), [(Limit::Client, "client:unknown".to_owned())]);
         assert_eq!(keys(true, "/v1/deflections", Some("demo"), Some("::1")).len(), 2);
         assert!(keys(false, "/v1/tickets/abc", None, Some("203.0.113.9")).is_empty(), "polling is not limited");
+        assert!(keys(true, "/v1/tickets/mine", Some("demo"), Some("203.0.113.9")).is_empty(), "a user's history is a read");
         assert!(keys(true, "/v1/agent/tickets/abc/messages", None, Some("203.0.113.9")).is_empty(), "agents are not limited");
         assert!(keys(true, "/v1/nope", None, None).is_empty());
     }

@@ -430,6 +430,34 @@ test('a verified requester: the signed identity reaches the record', { timeout: 
   assert.equal(view.segment, 'enterprise');
 });
 
+test("a verified requester's tickets on another device: only a valid identity lists them, and only its own", { timeout: 30_000 }, async () => {
+  const user = `u_history_${randomUUID()}`;
+  const identity = { id: user, signature: sign({ id: user }) };
+  const first = await createTicket({ identity });
+  await new Promise((r) => setTimeout(r, 5));
+  const second = await createTicket({ identity });
+  await createTicket({ identity: { id: user } }); // unsigned: anonymous, never listed
+  const mine = await expect(200, 'POST', '/v1/tickets/mine', { body: { site: 'demo', identity }, origin: ORIGIN });
+  assert.equal(mine.headers.get('access-control-allow-origin'), ORIGIN, 'a requesters\' endpoint: CORS');
+  assert.deepEqual(mine.json.tickets.map((t) => [t.id, t.requester_token, t.status]), [
+    [second.id, second.requester_token, 'new'],
+    [first.id, first.requester_token, 'new'],
+  ]);
+  const stranger = { id: `${user}_2`, signature: sign({ id: `${user}_2` }) };
+  assert.deepEqual((await expect(200, 'POST', '/v1/tickets/mine', { body: { site: 'demo', identity: stranger } })).json.tickets, []);
+  for (const body of [{ site: 'demo' }, { site: 'demo', identity: { id: user } }, { site: 'demo', identity: { id: user, signature: sign({ id: 'u_other' }) } }, { site: 'other', identity }]) {
+    const refused = await expect(403, 'POST', '/v1/tickets/mine', { body });
+    assert.equal(refused.json.code, 'identity_required');
+  }
+  const good = { site: 'demo', identity };
+  await expect(415, 'POST', '/v1/tickets/mine', { raw: JSON.stringify(good), contentType: 'text/plain' });
+  await expect(413, 'POST', '/v1/tickets/mine', { raw: JSON.stringify({ ...good, pad: big() }) });
+  await expect(400, 'POST', '/v1/tickets/mine', { raw: '{' });
+  await expect(400, 'POST', '/v1/tickets/mine', { body: { ...good, surprise: 1 } });
+  const unknown = await expect(422, 'POST', '/v1/tickets/mine', { body: { ...good, site: 'nowhere' } });
+  assert.deepEqual(unknown.json.errors, [{ field: 'site', code: 'unknown_site' }]);
+});
+
 test('requesters: every error the document lists for their operations', { timeout: 60_000 }, async () => {
   const ticket = await createTicket();
   const requester = ticket.requester_token;

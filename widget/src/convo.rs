@@ -69,7 +69,8 @@ fn messages_of(view: &JsValue) -> Vec<JsValue> {
     Reflect::get(view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).map(|a| a.to_vec()).unwrap_or_default()
 }
 
-fn storage() -> Option<web_sys::Storage> {
+/// The panel's storage (the iframe's, on the worker's origin).
+pub(crate) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
@@ -95,13 +96,14 @@ fn keys(storage: &web_sys::Storage, site: &str) -> Vec<String> {
 
 /// The key that says something was ever stored for `site` (so the panel
 /// can tell without scanning storage).
-fn marker(site: &str) -> String {
+pub(crate) fn marker(site: &str) -> String {
     let mut key = String::from("buoy:");
     key.push_str(site);
     key
 }
 
-/// Whether anything was stored for `site`: tickets, or sends not yet taken.
+/// Whether anything was stored for `site`: tickets, sends not yet taken,
+/// or drafts (`drafts.rs`).
 pub fn has_tickets(site: &str) -> bool {
     storage().and_then(|s| s.get_item(&marker(site)).ok().flatten()).is_some()
 }
@@ -216,6 +218,19 @@ pub fn save(site: &str, mine: &Mine, created: f64) {
 /// has created it; the inbox picks it up).
 pub fn remember(site: &str, mine: &Mine) {
     save(site, mine, js_sys::Date::now());
+}
+
+/// Forgets one of the site's tickets on this device (a verified user's
+/// history does at logout); once nothing of the site is left (see
+/// `inbox::needs_marker`), its marker goes too.
+pub fn forget(site: &str, id: &str) {
+    let Some(storage) = storage() else { return };
+    let mut key = prefix(site);
+    key.push_str(id);
+    let _ = storage.remove_item(&key);
+    if !inbox::needs_marker(site, keys_under(&storage, "").iter().map(String::as_str)) {
+        let _ = storage.remove_item(&marker(site));
+    }
 }
 
 /// A time from the API in the reader's own words (`30/11/2026, 10:04`).

@@ -6,19 +6,25 @@
 //! so a first visit downloads the panel alone. The two share the page:
 //! the panel owns the screens (which one shows, the back button, focus)
 //! and tells the inbox through the root's `data-inbox-view`, `data-inbox-ticket` and
-//! `data-inbox-open` attributes and a `buoy:change` event; the inbox fills the
-//! tickets and thread screens and the home screen's "Your tickets" link.
+//! `data-inbox-open` attributes and a `buoy:change` event (and a signed
+//! identity through the root's `buoyWho` property, see [`history`]); the
+//! inbox fills the tickets and thread screens and the home screen's
+//! "Your tickets" link.
 
 use crate::convo::{self, Mine};
 use crate::dom::{focus, set_hidden, Listener};
 use crate::{net, post_to_host, t};
 use buoy_shared::inbox;
 use buoy_shared::messages::{self, MessageId};
-use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER};
+use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER, TURNSTILE_HEADER};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlTextAreaElement};
+
+/// A verified user's tickets from their other devices.
+#[path = "history.rs"]
+pub mod history;
 
 /// The event the panel sends the inbox when a screen, the panel's
 /// visibility or the stored tickets (or the outbox) change.
@@ -27,6 +33,12 @@ pub const CHANGE_EVENT: &str = "buoy:change";
 /// sent, refused, or is waiting to be tried again: the root's
 /// `data-inbox-sent` holds `{key, status, body}` (status 0: no answer).
 pub const SENT_EVENT: &str = "buoy:sent";
+/// On the root when the site asks for a Turnstile check (`turnstile.js`).
+const TURNSTILE_SITE: &str = "data-turnstile-site";
+/// On the root: the check's current token, until a send uses it.
+const TURNSTILE_TOKEN: &str = "data-turnstile";
+/// Tells `turnstile.js` that its token was used: reset for a new one.
+const TURNSTILE_USED: &str = "buoy:turnstile-used";
 
 /// The inbox's elements in the panel's markup.
 struct Convo {
@@ -259,15 +271,33 @@ async fn flush(inbox: &Rc<RefCell<Inbox>>) {
         if let Some(token) = &p.token {
             headers.push((REQUESTER_TOKEN_HEADER, token));
         }
+        let is_ticket = p.token.is_none();
+        // A site with Turnstile: a new ticket goes with a fresh token from
+        // the check (`turnstile.js` puts it on the root); none yet, wait.
+        let root = inbox.borrow().root.clone();
+        let checked = is_ticket && root.has_attribute(TURNSTILE_SITE);
+        let pass = if checked { root.get_attribute(TURNSTILE_TOKEN) } else { None };
+        if checked && pass.is_none() {
+            inbox.borrow_mut().send_at = js_sys::Date::now() + 500.0;
+            return;
+        }
+        if let Some(pass) = &pass {
+            headers.push((TURNSTILE_HEADER, pass));
+        }
         let outcome = net::call("POST", &p.url, &headers, Some(&p.body)).await;
+        if checked {
+            // Single-use: whatever the answer, the next send needs a new one.
+            let _ = root.remove_attribute(TURNSTILE_TOKEN);
+            if let Ok(used) = web_sys::Event::new(TURNSTILE_USED) {
+                let _ = root.dispatch_event(&used);
+            }
+        }
         let (status, body) = match &outcome {
             Ok((status, body)) => (*status, body.clone()),
             Err(_) => (0, JsValue::NULL),
         };
-        let is_ticket = p.token.is_none();
         if is_ticket {
             // Before borrowing: the panel's answer comes back as an event.
-            let root = inbox.borrow().root.clone();
             report(&root, &p.key, status, &body);
         }
         let mut state = inbox.borrow_mut();
@@ -393,6 +423,8 @@ fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
         }
         show_error(&state.c.rate_error, None);
         state.post("csat:submitted", Some(("reference", &state.mine[i].reference)));
+        #[cfg(feature = "inbox")]
+        crate::drafts::rated(&state.site, &state.mine[i].id);
         state.draw_thread();
         focus(&state.c.rated);
     });
@@ -499,6 +531,7 @@ pub fn start_inbox() -> Result<(), JsValue> {
     let listeners = vec![
         on(&inbox, &root, CHANGE_EVENT, |inbox, _| {
             inbox.borrow_mut().sync();
+            history::sync(inbox);
             start_polling(inbox);
         })?,
         on(&inbox, &reply_form, "submit", |inbox, event| {
@@ -517,7 +550,11 @@ pub fn start_inbox() -> Result<(), JsValue> {
         // Back online: send what waits at once.
         listeners.push(on(&inbox, &window, "online", |inbox, _| inbox.borrow_mut().send_at = 0.0)?);
     }
+    // Drafts (`drafts.rs`): after the inbox's own listeners, so it hears each event first.
+    #[cfg(feature = "inbox")]
+    listeners.extend(crate::drafts::start(&doc, &root, &inbox.borrow().site)?);
     inbox.borrow_mut().sync();
+    history::sync(&inbox);
     start_polling(&inbox);
     INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));
     Ok(())

@@ -285,14 +285,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     }
     // The segment, email and account manager come only from an identity
     // the site's secret vouches for; anything else is anonymous and `free`.
-    let verified = match (&input.identity, site_config.and_then(|s| s.identity_secret.as_deref())) {
-        (Some(claim), Some(name)) => app
-            .identity_secrets
-            .iter()
-            .find(|(n, _)| n == name)
-            .and_then(|(_, secret)| identity::verify(secret.as_bytes(), claim, app.now.as_millis().div_euclid(1000)).ok()),
-        _ => None,
-    };
+    let verified = verified_identity(app, &site, input.identity.as_ref());
     if verified.is_none() && site_config.is_some_and(|s| s.require_identity) {
         return Err(Problem::IdentityRequired.into());
     }
@@ -337,11 +330,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
 /// a missing, forged, reused or misdirected token is `turnstile_failed`
 /// (nothing is stored; the panel keeps the text), an unreachable
 /// `siteverify` is `turnstile_unavailable` (the panel tries again).
-async fn check_turnstile<K: Kv>(
-    app: &App<'_, K>,
-    request: &ApiRequest,
-    site: &buoy_shared::config::Turnstile,
-) -> Result<(), AppError> {
+async fn check_turnstile<K: Kv>(app: &App<'_, K>, request: &ApiRequest, site: &buoy_shared::config::Turnstile) -> Result<(), AppError> {
     let token = request.header(turnstile::HEADER).filter(|t| turnstile::is_plausible_token(t));
     let Some(token) = token else {
         return Err(Problem::TurnstileFailed.into());

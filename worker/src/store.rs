@@ -17,6 +17,12 @@
 //!   try again, JSON; written and deleted only by the sweep.
 //! - `x/{site}/{UTC day}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
 //!   JSON in value and metadata; written once, listed by metrics.
+//! - `u/{site}/{user key}/{newest first: 999999999999999 − created ms,
+//!   15 digits}/{ticket}` → empty; a verified user's tickets on a site,
+//!   newest first, for their history on another device. The user key is a
+//!   keyed hash of the user id (`keys::user_key`), never the id itself.
+//!   Written once, at creation, and only for a verified identity; a hint
+//!   like `q/`: readers check each record's site and user.
 //!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
@@ -130,6 +136,14 @@ fn day_prefix(kind: &str, site: &SiteId, ms: i64) -> String {
     format!("{kind}/{site}/{}/", day.get(..10).unwrap_or("0000-00-00"))
 }
 
+/// The prefix of a verified user's tickets on a site (see the layout).
+fn user_prefix(site: &SiteId, user_key: &str) -> String {
+    format!("u/{site}/{user_key}/")
+}
+
+/// Sorts a later creation first in a key listing (which is ascending).
+const NEWEST_FIRST: i64 = 999_999_999_999_999;
+
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
     format!("e/{ticket}/{event_id}")
 }
@@ -182,6 +196,47 @@ impl<K: Kv> TicketStore<K> {
             }
             None => queued.await,
         }
+    }
+
+    /// Lists a ticket created by a verified user under their user key
+    /// (`keys::user_key`), for their history on other devices. Called
+    /// after [`Self::insert`], so the index never names a ticket not
+    /// written.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn index_for_user(&self, ticket: &Ticket, user_key: &str) -> Result<(), StoreError> {
+        let newest_first = NEWEST_FIRST - millis(ticket.created_at).min(NEWEST_FIRST);
+        let key = format!("{}{newest_first:015}/{}", user_prefix(&ticket.site, user_key), ticket.id);
+        self.kv.put(&key, "", None).await
+    }
+
+    /// Up to `limit` of the tickets listed under a user key on `site`,
+    /// newest first: an id listed twice (concurrent retries of one create)
+    /// counts once, and a record not visible yet, unreadable (logged), or
+    /// on another site, is left out. The caller checks whose each ticket is.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn for_user(&self, site: &SiteId, user_key: &str, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        let page = self.kv.list(&user_prefix(site, user_key), limit, None).await?;
+        let mut ids: Vec<TicketId> = Vec::with_capacity(page.keys.len());
+        for id in page.keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        let records = join_all(ids.iter().map(|id| self.get(id))).await;
+        let mut tickets = Vec::with_capacity(records.len());
+        for record in records {
+            match record {
+                Ok(Some(ticket)) if &ticket.site == site => tickets.push(ticket),
+                Ok(_) => {}
+                // As in the queue: one unreadable record must not hide the rest.
+                Err(e) => crate::log_error(&format!("a user's history skips a ticket: {}", e.0)),
+            }
+        }
+        Ok(tickets)
     }
 
     /// A ticket's events, oldest first (may lag a minute behind writes).

@@ -192,6 +192,20 @@ pub fn run() -> Result {
             "--",
             "-D",
             "warnings",
+        ])?;
+        // The inbox module: the same crate with its feature.
+        cargo(&[
+            "clippy",
+            "-p",
+            "buoy-widget",
+            "--features",
+            "inbox",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--quiet",
+            "--",
+            "-D",
+            "warnings",
         ])
     });
     checks.step("docs", || cmd::run(command("cargo", &["doc", "--workspace", "--no-deps", "--quiet"]).env("RUSTDOCFLAGS", "-D warnings")));
