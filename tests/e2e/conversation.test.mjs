@@ -4,9 +4,11 @@
 // KV. `cargo xtask test` starts the servers and passes:
 //   BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN,
 //   BUOY_OTHER_AGENT_TOKEN (an agent of another site), BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
+import { call } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -14,25 +16,7 @@ const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const OTHER = process.env.BUOY_OTHER_AGENT_TOKEN;
 const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=1</script>';
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN && OTHER, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function call(path, { token, requester, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (requester) headers['buoy-requester-token'] = requester;
-  if (body) headers['content-type'] = 'application/json';
-  const response = await fetch(`${WORKER}${path}`, { method: body ? 'POST' : 'GET', headers, body: body && JSON.stringify(body) });
-  return { status: response.status, json: await response.json() };
-}
+const chrome = browserFor(WORKER, DEMO, TOKEN, OTHER);
 
 /** The launcher's unread badge, read through its open shadow root ('' when hidden). */
 function badge(page) {
@@ -44,7 +28,7 @@ function badge(page) {
 
 test('a requester and an agent hold a whole conversation, and the rating reaches the agent', { timeout: 150_000 }, async () => {
   // The requester, on the customer's site, listening to the widget's events.
-  const requester = await openPage(browser, DEMO);
+  const requester = await openPage(chrome.browser, DEMO);
   const host = requester.page;
   const urls = [];
   requester.context.on('request', (r) => urls.push(r.url()));
@@ -67,7 +51,7 @@ test('a requester and an agent hold a whole conversation, and the rating reaches
   const reference = (await panel.locator('.ref').textContent()).trim();
 
   // The agent signs in to the console and finds it at the top of the account queue.
-  const agent = await openPage(browser, `${WORKER}/console/#type=account`);
+  const agent = await openPage(chrome.browser, `${WORKER}/console/#type=account`);
   const desk = agent.page;
   agent.context.on('request', (r) => urls.push(r.url()));
   await desk.getByLabel('Agent token').fill(TOKEN);

@@ -4,34 +4,18 @@
 // sent (the outbox holds the text from then on). Nothing is stored before
 // the requester types: loading and opening the panel write nothing.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
 import { sleep, until } from '../wait.mjs';
+import { call } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function call(path, { token, requester, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (requester) headers['buoy-requester-token'] = requester;
-  if (body) headers['content-type'] = 'application/json';
-  const response = await fetch(`${WORKER}${path}`, { method: body ? 'POST' : 'GET', headers, body: body && JSON.stringify(body) });
-  return { status: response.status, json: await response.json() };
-}
+const chrome = browserFor(WORKER, DEMO, TOKEN);
 
 /** The widget's frame (on the worker's origin) of a host page, once the loader made it (on open, or idle after a load). */
 async function widget(page) {
@@ -69,7 +53,7 @@ async function formValues(panel) {
 }
 
 test('a ticket draft survives reloads, is sent once in full, and is gone once sent', { timeout: 90_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   assert.deepEqual(await stored(page), {}, 'nothing stored on load (the panel is preloaded)');
   const panel = await openPanel(page);
   await panel.getByRole('button', { name: 'Send us a message' }).click();
@@ -133,7 +117,7 @@ test('a ticket draft survives reloads, is sent once in full, and is gone once se
 });
 
 test('a draft emptied again is deleted, marker and all; "send another" starts clean', { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   const panel = await openPanel(page);
   await panel.getByRole('button', { name: 'Send us a message' }).click();
   await panel.getByLabel('Subject').fill('Half a thought');
@@ -160,7 +144,7 @@ test('a draft emptied again is deleted, marker and all; "send another" starts cl
 });
 
 test('a ticket the API refuses for good keeps its draft; one it takes after retries does not', { timeout: 90_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   const answers = [];
   await context.route(`${WORKER}/v1/tickets`, (route) => {
     if (route.request().method() !== 'POST') return route.continue();
@@ -221,7 +205,7 @@ test('reply and rating drafts are kept per ticket across reloads and go once sen
   assert.equal((await call(`/v1/agent/tickets/${a.id}/changes`, { token: TOKEN, body: { status: 'solved' } })).status, 200);
 
   // The requester's panel holds both tickets, as if sent from this device.
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   await openPanel(page);
   await (await widget(page)).evaluate((list) => {
     for (const [n, t] of list.entries()) localStorage.setItem(`buoy:demo:${t.id}`, JSON.stringify([t.requester_token, t.reference, t.subject, 0, n]));

@@ -1,25 +1,17 @@
 // Self-service in the panel, end to end: search, articles, suggestions
 // for the page, guided fixes (both outcomes), the JS API, and a hostile
 // article that must render inert. `cargo xtask test` starts the servers.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
 
 const DEMO = process.env.BUOY_DEMO_URL;
-let browser;
-
-before(async () => {
-  assert.ok(DEMO, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = browserFor(DEMO);
 
 /** The demo page with the panel open; records console errors. */
 async function openPanel() {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   await page.getByRole('button', { name: 'Help' }).click();
   const panel = page.frameLocator('iframe[title="Help"]');
   await panel.locator('#buoy-q:focus').waitFor();

@@ -5,10 +5,12 @@
 // id, see nothing; after Buoy('logout') device B forgets it.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL,
 // BUOY_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac, randomUUID } from 'node:crypto';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { randomUUID } from 'node:crypto';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
+import { signIdentity } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -16,26 +18,14 @@ const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const SECRET = process.env.BUOY_IDENTITY_SECRET;
 const HISTORY = '/v1/tickets/mine';
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN && SECRET, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = browserFor(WORKER, DEMO, TOKEN, SECRET);
 
 /** What the product's backend does (README, "Verified identity"): HMAC over every field it vouches for. */
-function signed(fields) {
-  const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
-  return { ...fields, signature: createHmac('sha256', SECRET).update(canonical).digest('hex') };
-}
+const signed = (fields) => ({ ...fields, signature: signIdentity(SECRET, fields) });
 
 /** A device: a fresh browser context on the demo page, told who the user is, with every request it makes recorded. */
 async function device(who) {
-  const opened = await openPage(browser, DEMO);
+  const opened = await openPage(chrome.browser, DEMO);
   const requests = [];
   opened.context.on('request', (r) => requests.push({ url: r.url(), method: r.method(), body: r.postData() ?? '' }));
   if (who) await opened.page.evaluate((w) => window.Buoy('identify', w), who);

@@ -2,9 +2,11 @@
 // can fill, shown in the requester's panel and in the agents' console:
 // each is drawn as the literal text it is, and none of it runs.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
+import { call } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -25,31 +27,19 @@ const CORPUS = [
   '&lt;img src=x onerror=window.__xss=1&gt;',
 ];
 
-let browser;
+const chrome = browserFor(WORKER, DEMO, TOKEN);
 
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-async function call(path, { token, requester, body } = {}) {
-  const headers = {};
-  if (token) headers.authorization = `Bearer ${token}`;
-  if (requester) headers['buoy-requester-token'] = requester;
-  if (body) headers['content-type'] = 'application/json';
-  const response = await fetch(`${WORKER}${path}`, { method: body ? 'POST' : 'GET', headers, body: body && JSON.stringify(body) });
-  assert.ok(response.status < 300, `${path}: ${response.status}`);
-  return response.json();
+/** A call that must succeed: its JSON. */
+async function ok(path, options) {
+  const { status, json } = await call(path, options);
+  assert.ok(status < 300, `${path}: ${status}`);
+  return json;
 }
 
 test('XSS payloads in every field stay text in the panel and in the console', { timeout: 120_000 }, async () => {
   const tickets = [];
   for (const [i, payload] of CORPUS.entries()) {
-    const created = await call('/v1/tickets', {
+    const created = await ok('/v1/tickets', {
       body: {
         site: 'demo',
         name: payload.slice(0, 100),
@@ -60,14 +50,14 @@ test('XSS payloads in every field stay text in the panel and in the console', { 
         context: { url: payload, title: payload, locale: payload.slice(0, 60), time_zone: payload.slice(0, 60), user_agent: payload },
       },
     });
-    await call(`/v1/agent/tickets/${created.id}/messages`, { token: TOKEN, body: { body: `reply ${payload}` } });
-    await call(`/v1/agent/tickets/${created.id}/messages`, { token: TOKEN, body: { body: `note ${payload}`, public: false } });
-    await call(`/v1/tickets/${created.id}/messages`, { requester: created.requester_token, body: { body: `answer ${payload}` } });
+    await ok(`/v1/agent/tickets/${created.id}/messages`, { token: TOKEN, body: { body: `reply ${payload}` } });
+    await ok(`/v1/agent/tickets/${created.id}/messages`, { token: TOKEN, body: { body: `note ${payload}`, public: false } });
+    await ok(`/v1/tickets/${created.id}/messages`, { requester: created.requester_token, body: { body: `answer ${payload}` } });
     tickets.push({ ...created, payload, subject: `${i}: ${payload}`.slice(0, 200) });
   }
 
   // The requester's panel: the tickets, as if sent from this device.
-  const requester = await openPage(browser, DEMO);
+  const requester = await openPage(chrome.browser, DEMO);
   await requester.page.getByRole('button', { name: 'Help' }).click();
   const panel = requester.page.frameLocator('iframe[title="Help"]');
   await panel.getByRole('button', { name: 'Send us a message' }).waitFor();
@@ -96,7 +86,7 @@ test('XSS payloads in every field stay text in the panel and in the console', { 
   assert.equal(await widget.evaluate(() => document.querySelectorAll('#buoy-msgs img, #buoy-msgs script, #buoy-msgs svg, #buoy-msgs iframe').length), 0);
 
   // The agents' console: each ticket's thread and context.
-  const agent = await openPage(browser, `${WORKER}/console/`);
+  const agent = await openPage(chrome.browser, `${WORKER}/console/`);
   await agent.page.getByLabel('Agent token').fill(TOKEN);
   await agent.page.getByRole('button', { name: 'Sign in' }).click();
   await agent.page.locator('#queue button.ticket').first().waitFor();

@@ -2,10 +2,12 @@
 // signs is trusted; everything else is anonymous and `free`.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL,
 // BUOY_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHmac } from 'node:crypto';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
+import { signIdentity } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -13,22 +15,10 @@ const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const SECRET = process.env.BUOY_IDENTITY_SECRET;
 const HOUR = 3600 * 1000;
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN && SECRET, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = browserFor(WORKER, DEMO, TOKEN, SECRET);
 
 /** What the product's backend does (README, "Verified identity"): HMAC over every field it vouches for. */
-function sign(fields) {
-  const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
-  return createHmac('sha256', SECRET).update(canonical).digest('hex');
-}
+const sign = (fields) => signIdentity(SECRET, fields);
 
 /** An HS256 JWT, as any JWT library makes one. */
 function jwt(claims) {
@@ -62,7 +52,7 @@ test('an unsigned request claiming enterprise gets free SLA targets; a signed on
 });
 
 test("the host page's Buoy('identify') reaches the worker, which trusts only the signed fields", { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   const fields = { id: 'u_99', email: 'grace@lumen.example', name: 'Grace', segment: 'enterprise' };
   await page.evaluate((who) => window.Buoy('identify', who), { ...fields, signature: sign(fields) });
   await page.getByRole('button', { name: 'Help' }).click();

@@ -19,9 +19,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
+import { signIdentity } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -280,10 +281,7 @@ async function createTicket(fields = {}, options = {}) {
 }
 
 /** HMAC over every field vouched for, as the product's backend signs (README, "Verified identity"). */
-function sign(fields) {
-  const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
-  return createHmac('sha256', IDENTITY_SECRET).update(canonical).digest('hex');
-}
+const sign = (fields) => signIdentity(IDENTITY_SECRET, fields);
 
 const big = () => 'x'.repeat(70 * 1024);
 

@@ -4,25 +4,17 @@
 // reload mid-send, and clears it only after a 2xx — and the worker, seeing
 // one idempotency key, makes exactly one ticket.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
 import { sleep, until } from '../wait.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = browserFor(WORKER, DEMO, TOKEN);
 
 const problem = (status, code) => ({
   status,
@@ -32,7 +24,7 @@ const problem = (status, code) => ({
 });
 
 test('a ticket survives aborts, 503, 429, going offline and a reload mid-send, and arrives once', { timeout: 120_000 }, async () => {
-  const { page, problems, context } = await openPage(browser, DEMO);
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
   const attempts = [];
   let hang = null;
   await context.route(`${WORKER}/v1/tickets`, async (route) => {

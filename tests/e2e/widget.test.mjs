@@ -3,29 +3,21 @@
 // reads it back from the worker running under workerd with local KV.
 // `cargo xtask test` starts both servers on free ports and passes:
 //   BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium, openPage } from '../chromium.mjs';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const HOUR = 3600 * 1000;
 
-let browser;
-
-before(async () => {
-  assert.ok(WORKER && DEMO && TOKEN, 'run through `cargo xtask test`, which starts the servers');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
+const chrome = browserFor(WORKER, DEMO, TOKEN);
 
 /** A page on the demo origin that records every console error and CSP violation. */
 function openDemo() {
-  return openPage(browser, DEMO);
+  return openPage(chrome.browser, DEMO);
 }
 
 async function agentQueue() {
@@ -113,7 +105,7 @@ test('the launcher appears without inline script and the loader needs no style e
 });
 
 test('calls queued before the loader arrives run once it has loaded', { timeout: 60_000 }, async () => {
-  const context = await browser.newContext();
+  const context = await chrome.browser.newContext();
   // The optional inline stub of the README, run before any page script.
   await context.addInitScript(() => {
     window.Buoy = window.Buoy || function () { (Buoy.q = Buoy.q || []).push(arguments); };

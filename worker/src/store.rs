@@ -226,17 +226,7 @@ impl<K: Kv> TicketStore<K> {
                 ids.push(id);
             }
         }
-        let records = join_all(ids.iter().map(|id| self.get(id))).await;
-        let mut tickets = Vec::with_capacity(records.len());
-        for record in records {
-            match record {
-                Ok(Some(ticket)) if &ticket.site == site => tickets.push(ticket),
-                Ok(_) => {}
-                // As in the queue: one unreadable record must not hide the rest.
-                Err(e) => crate::log_error(&format!("a user's history skips a ticket: {}", e.0)),
-            }
-        }
-        Ok(tickets)
+        Ok(self.records_of(site, &ids, "a user's history").await)
     }
 
     /// A ticket's events, oldest first (may lag a minute behind writes).
@@ -478,20 +468,25 @@ impl<K: Kv> TicketStore<K> {
             page.keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
         ids.sort_unstable();
         ids.dedup();
+        Ok((self.records_of(site, &ids, "queue").await, page.cursor))
+    }
+
+    /// The records of `ids` (read at once) that belong to `site`, in order.
+    /// An index entry of another site cannot be listed under a site's
+    /// prefix, but the check costs nothing and keeps tenants apart for
+    /// sure; one unreadable record (an older format, say) must not hide
+    /// the rest: it is logged (as `what` skipping it) and left out.
+    async fn records_of(&self, site: &SiteId, ids: &[TicketId], what: &str) -> Vec<Ticket> {
         let records = join_all(ids.iter().map(|id| self.get(id))).await;
         let mut tickets = Vec::with_capacity(records.len());
         for record in records {
             match record {
-                // A ticket on another site cannot be listed under this prefix,
-                // but the check costs nothing and keeps tenants apart for sure.
                 Ok(Some(ticket)) if &ticket.site == site => tickets.push(ticket),
                 Ok(_) => {}
-                // One unreadable record (an older format, say) must not hide
-                // the rest of the queue: it is logged and left out.
-                Err(e) => crate::log_error(&format!("queue skips a ticket: {}", e.0)),
+                Err(e) => crate::log_error(&format!("{what} skips a ticket: {}", e.0)),
             }
         }
-        Ok((tickets, page.cursor))
+        tickets
     }
 }
 
