@@ -226,6 +226,41 @@ mod tests {
         assert!(hostile.contains("data-api=\"https://x/?a=1&amp;b=&quot;2&quot;\""), "{hostile}");
     }
 
+    // proptest does not build for wasm32; these run on the host.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod fuzz {
+        use super::*;
+
+        proptest::proptest! {
+            #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, failure_persistence: None, ..Default::default() })]
+
+            /// Any answer is judged without a panic, and only a success
+            /// for exactly this hostname and action passes.
+            #[test]
+            fn only_a_matching_success_passes(body in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..300),
+                                               host in "[a-z.]{0,20}", action in "[a-z_]{0,10}", success in proptest::prelude::any::<bool>()) {
+                let verdict = judge(&body, "help.example.com", ACTION);
+                let parsed: Option<serde_json::Value> = serde_json::from_slice(&body).ok();
+                let passes = parsed.as_ref().is_some_and(|v| v["success"] == true && v["hostname"] == "help.example.com" && v["action"] == ACTION);
+                proptest::prop_assert_eq!(verdict.is_ok(), passes);
+                let answer = serde_json::json!({ "success": success, "hostname": host, "action": action }).to_string();
+                let ok = judge(answer.as_bytes(), "help.example.com", ACTION).is_ok();
+                proptest::prop_assert_eq!(ok, success && host == "help.example.com" && action == ACTION);
+            }
+
+            /// Header values: any string gets a hostname without a panic,
+            /// and the form body never carries a raw separator.
+            #[test]
+            fn header_values_never_panic(host in ".{0,40}", token in ".{0,60}") {
+                let name = hostname_of(&host);
+                proptest::prop_assert!(host.contains(name));
+                let form = verify_form("s", &token, Some(&host), None);
+                proptest::prop_assert_eq!(form.matches('&').count(), 2);
+                proptest::prop_assert!(!form.contains(' '));
+            }
+        }
+    }
+
     #[test]
     fn hostnames_of_host_headers() {
         assert_eq!(hostname_of("help.example.com"), "help.example.com");
