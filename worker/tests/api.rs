@@ -1,96 +1,61 @@
 //! The worker's handlers on the host, against the memory store.
 
-use buoy_shared::config::{default_calendar, Config, Site};
-use buoy_shared::ids::{SiteId, TicketId};
+mod common;
+
 use buoy_shared::sla::AlwaysOpen;
 use buoy_shared::time::Timestamp;
-use buoy_worker::api::{handle, AgentToken, App, Siteverify, TurnstileCheck};
+use buoy_worker::api::{AgentToken, Siteverify, TurnstileCheck};
 use buoy_worker::http::{ApiRequest, ApiResponse, Method};
-use buoy_worker::store::{MemoryKv, TicketStore};
+use common::{request, site, str_of, NOW};
 use futures_executor::block_on;
 use serde_json::{json, Value};
 
-const NOW: &str = "2026-11-30T10:00:00.000Z";
-
+/// The shared harness on three sites: `demo` verifies identities,
+/// `guarded` checks Turnstile (against [`FakeSiteverify`]), `other` does
+/// neither; each has an agent.
 struct Harness {
-    config: Config,
-    agents: Vec<AgentToken>,
-    identity_secrets: Vec<(String, String)>,
-    store: TicketStore<MemoryKv>,
+    base: common::Harness,
     siteverify: FakeSiteverify,
-    secret: Option<Vec<u8>>,
-    next_id: std::cell::Cell<u8>,
-    now: std::cell::Cell<i64>,
 }
 
-fn site(id: &str) -> SiteId {
-    SiteId::parse(id).unwrap_or_else(|e| unreachable!("{e}"))
+impl std::ops::Deref for Harness {
+    type Target = common::Harness;
+
+    fn deref(&self) -> &common::Harness {
+        &self.base
+    }
+}
+
+impl std::ops::DerefMut for Harness {
+    fn deref_mut(&mut self) -> &mut common::Harness {
+        &mut self.base
+    }
 }
 
 impl Harness {
     fn new() -> Self {
-        let mut sites = std::collections::BTreeMap::new();
-        for id in ["demo", "other", "guarded"] {
-            let identity_secret = (id == "demo").then(|| "BUOY_IDENTITY_SECRET".to_owned());
-            let turnstile = (id == "guarded")
-                .then(|| buoy_shared::config::Turnstile { site_key: "0x4AAAAtest".into(), secret: "BUOY_TURNSTILE_SECRET".into() });
-            sites.insert(
-                id.to_owned(),
-                Site {
-                    name: id.to_owned(),
-                    allowed_origins: vec!["https://app.example.com".into()],
-                    identity_secret,
-                    require_identity: false,
-                    turnstile,
-                },
-            );
-        }
-        Self {
-            config: Config {
-                sites,
-                agents: vec![],
-                calendar: default_calendar(),
-                policies: Default::default(),
-                routing: vec![],
-                playbooks: Default::default(),
-                webhooks: vec![],
+        let origins = json!(["https://app.example.com"]);
+        let config = common::config(&json!({
+            "demo": { "name": "demo", "allowed_origins": origins, "identity_secret": "BUOY_IDENTITY_SECRET" },
+            "other": { "name": "other", "allowed_origins": origins },
+            "guarded": {
+                "name": "guarded",
+                "allowed_origins": origins,
+                "turnstile": { "site_key": "0x4AAAAtest", "secret": "BUOY_TURNSTILE_SECRET" },
             },
-            agents: vec![
-                AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() },
-                AgentToken { agent: "Olly".into(), site: site("other"), token: "other-agent-token".into() },
-                AgentToken { agent: "Gus".into(), site: site("guarded"), token: "guarded-agent-token".into() },
-            ],
-            identity_secrets: vec![("BUOY_IDENTITY_SECRET".into(), "site identity secret".into())],
-            store: TicketStore::new(MemoryKv::default()),
-            siteverify: FakeSiteverify::default(),
-            secret: Some(b"test secret".to_vec()),
-            next_id: std::cell::Cell::new(1),
-            now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
-        }
+        }));
+        let agents = vec![
+            AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() },
+            AgentToken { agent: "Olly".into(), site: site("other"), token: "other-agent-token".into() },
+            AgentToken { agent: "Gus".into(), site: site("guarded"), token: "guarded-agent-token".into() },
+        ];
+        Self { base: common::Harness::serving(config, agents), siteverify: FakeSiteverify::default() }
     }
 
     fn send(&self, request: &ApiRequest) -> (u16, Value, ApiResponse) {
-        let id = self.next_id.get();
-        self.next_id.set(id.wrapping_add(1));
         let secrets = [("BUOY_TURNSTILE_SECRET".to_owned(), "turnstile secret".to_owned())];
         let turnstile = TurnstileCheck { verify_url: "https://verify.test/siteverify", secrets: &secrets, client: &self.siteverify };
-        let app = App {
-            config: &self.config,
-            // Business hours count like calendar hours here, so due times are plain sums.
-            business: &AlwaysOpen,
-            zone: None,
-            // A `&MemoryKv` is a store too: every request shares one, as KV is shared.
-            store: TicketStore::new(self.store.kv()),
-            secret: self.secret.as_deref(),
-            agents: &self.agents,
-            identity_secrets: &self.identity_secrets,
-            turnstile: Some(&turnstile),
-            now: Timestamp::from_millis(self.now.get()),
-            fresh_id: TicketId::from_bytes([id; 16]),
-        };
-        let response = block_on(handle(&app, request));
-        let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, body, response)
+        self.base.send_with(Some(&turnstile), request)
     }
 }
 
@@ -132,17 +97,6 @@ impl Siteverify for FakeSiteverify {
     }
 }
 
-fn request(method: Method, path: &str, headers: &[(&str, &str)], body: &[u8]) -> ApiRequest {
-    let (path, query) = path.split_once('?').unwrap_or((path, ""));
-    ApiRequest {
-        method,
-        path: path.into(),
-        query: query.into(),
-        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
-        body: body.to_vec(),
-    }
-}
-
 fn ticket_json() -> Value {
     json!({
         "site": "demo",
@@ -167,10 +121,6 @@ fn queue(h: &Harness, token: &str) -> (u16, Value) {
     let auth = format!("Bearer {token}");
     let (status, body, _) = h.send(&request(Method::Get, "/v1/agent/tickets", &[("authorization", &auth)], b""));
     (status, body)
-}
-
-fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_default()
 }
 
 #[test]

@@ -3,74 +3,29 @@
 //! only its own tickets, on its own site, newest first, each with a token
 //! that reads it.
 
-use buoy_shared::config::Config;
+mod common;
+
 use buoy_shared::identity::{sign, IdentityClaim};
-use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::keys;
-use buoy_shared::sla::AlwaysOpen;
-use buoy_shared::time::Timestamp;
-use buoy_worker::api::{handle, AgentToken, App, MAX_HISTORY};
-use buoy_worker::http::{ApiRequest, ApiResponse, Method};
-use buoy_worker::store::{Kv, MemoryKv, TicketStore};
+use buoy_worker::api::{AgentToken, MAX_HISTORY};
+use buoy_worker::http::{ApiResponse, Method};
+use buoy_worker::store::Kv;
+use common::{request, site, str_of, Harness, IDENTITY_SECRET, NOW, SERVER_SECRET};
 use futures_executor::block_on;
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 
-const NOW: &str = "2026-11-30T10:00:00.000Z";
-const IDENTITY_SECRET: &str = "site identity secret";
-const SERVER_SECRET: &[u8] = b"test secret";
-
-/// Two sites that both trust the same identity secret, so that one signed
-/// user can ask on each.
-struct Harness {
-    config: Config,
-    agents: Vec<AgentToken>,
-    identity_secrets: Vec<(String, String)>,
-    store: TicketStore<MemoryKv>,
-    next_id: std::cell::Cell<u128>,
-    now: std::cell::Cell<i64>,
-}
-
-fn site(id: &str) -> SiteId {
-    SiteId::parse(id).unwrap_or_else(|e| unreachable!("{e}"))
-}
-
 impl Harness {
+    /// Two sites that both trust the same identity secret, so that one
+    /// signed user can ask on each, and one that verifies nobody.
     fn new() -> Self {
         let origins = json!(["https://app.example.com"]);
-        let config = json!({ "sites": {
+        let config = common::config(&json!({
             "demo": { "name": "Demo", "allowed_origins": origins, "identity_secret": "BUOY_IDENTITY_SECRET" },
             "other": { "name": "Other", "allowed_origins": origins, "identity_secret": "BUOY_IDENTITY_SECRET" },
             "plain": { "name": "No identity", "allowed_origins": origins },
-        }});
-        Self {
-            config: serde_json::from_value(config).unwrap_or_else(|e| unreachable!("{e}")),
-            agents: vec![AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() }],
-            identity_secrets: vec![("BUOY_IDENTITY_SECRET".into(), IDENTITY_SECRET.into())],
-            store: TicketStore::new(MemoryKv::default()),
-            next_id: std::cell::Cell::new(1),
-            now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
-        }
-    }
-
-    fn send(&self, request: &ApiRequest) -> (u16, Value, ApiResponse) {
-        let id = self.next_id.get();
-        self.next_id.set(id + 1);
-        let app = App {
-            config: &self.config,
-            business: &AlwaysOpen,
-            zone: None,
-            store: TicketStore::new(self.store.kv()),
-            secret: Some(SERVER_SECRET),
-            agents: &self.agents,
-            identity_secrets: &self.identity_secrets,
-            turnstile: None,
-            now: Timestamp::from_millis(self.now.get()),
-            fresh_id: TicketId::from_bytes(id.to_be_bytes()),
-        };
-        let response = block_on(handle(&app, request));
-        let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, body, response)
+        }));
+        Self::serving(config, vec![AgentToken { agent: "Dana".into(), site: site("demo"), token: "demo-agent-token".into() }])
     }
 
     fn post(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> (u16, Value, ApiResponse) {
@@ -111,20 +66,6 @@ impl Harness {
         assert_eq!(status, 200, "{answer}");
         listed(&answer).iter().map(|t| str_of(t, "subject").to_owned()).collect()
     }
-}
-
-fn request(method: Method, path: &str, headers: &[(&str, &str)], body: &[u8]) -> ApiRequest {
-    ApiRequest {
-        method,
-        path: path.into(),
-        query: String::new(),
-        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
-        body: body.to_vec(),
-    }
-}
-
-fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
-    value[key].as_str().unwrap_or_default()
 }
 
 fn listed(answer: &Value) -> Vec<Value> {

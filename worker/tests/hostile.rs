@@ -4,67 +4,19 @@
 //! never a 5xx, never a panic, and nothing stored.
 #![cfg(not(target_arch = "wasm32"))]
 
-use buoy_shared::config::{default_calendar, Config, Site};
-use buoy_shared::ids::{SiteId, TicketId};
+mod common;
+
 use buoy_shared::problem::Problem;
-use buoy_shared::sla::AlwaysOpen;
-use buoy_shared::time::Timestamp;
-use buoy_worker::api::{handle, AgentToken, App};
-use buoy_worker::http::{ApiRequest, ApiResponse, Method};
-use buoy_worker::store::{MemoryKv, TicketStore};
-use futures_executor::block_on;
+use buoy_worker::api::AgentToken;
+use buoy_worker::http::{ApiResponse, Method};
+use common::{request, site, str_of, Harness};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
-fn config() -> Config {
-    let mut sites = std::collections::BTreeMap::new();
-    sites.insert(
-        "demo".to_owned(),
-        Site {
-            name: "Demo".into(),
-            allowed_origins: vec!["https://app.example.com".into()],
-            identity_secret: None,
-            require_identity: false,
-            turnstile: None,
-        },
-    );
-    Config {
-        sites,
-        agents: vec![],
-        calendar: default_calendar(),
-        policies: Default::default(),
-        routing: vec![],
-        playbooks: Default::default(),
-        webhooks: vec![],
-    }
-}
-
-fn send(config: &Config, store: TicketStore<&MemoryKv>, request: &ApiRequest) -> ApiResponse {
-    let agents =
-        [AgentToken { agent: "Dana".into(), site: SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}")), token: "tok".into() }];
-    let app = App {
-        config,
-        business: &AlwaysOpen,
-        zone: None,
-        store,
-        secret: Some(b"secret"),
-        agents: &agents,
-        identity_secrets: &[],
-        turnstile: None,
-        now: Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}")),
-        fresh_id: TicketId::from_bytes([9; 16]),
-    };
-    block_on(handle(&app, request))
-}
-
-fn request(path: &str, headers: &[(&str, &str)], body: &[u8]) -> ApiRequest {
-    ApiRequest {
-        method: Method::Post,
-        path: path.into(),
-        query: String::new(),
-        headers: headers.iter().map(|(n, v)| ((*n).to_owned(), (*v).to_owned())).collect(),
-        body: body.to_vec(),
-    }
+/// One site, `demo`, and its agent (token `tok`).
+fn harness() -> Harness {
+    let config = common::config(&json!({ "demo": { "name": "Demo", "allowed_origins": ["https://app.example.com"] } }));
+    Harness::serving(config, vec![AgentToken { agent: "Dana".into(), site: site("demo"), token: "tok".into() }])
 }
 
 /// Every endpoint that takes a body, with the credentials it needs (so the
@@ -95,24 +47,21 @@ fn judged(response: &ApiResponse) -> Result<(u16, String), String> {
     Ok((response.status, code))
 }
 
-fn store_with_a_ticket(kv: &MemoryKv, config: &Config) -> (String, String) {
-    let created = send(
-        config,
-        TicketStore::new(kv),
-        &request(
-            "/v1/tickets",
-            &[("content-type", "application/json")],
-            json!({"site": "demo", "email": "a@example.com", "type": "bug", "subject": "s", "message": "m"}).to_string().as_bytes(),
-        ),
-    );
-    let body: Value = serde_json::from_slice(&created.body).unwrap_or_default();
-    (body["id"].as_str().unwrap_or_default().to_owned(), body["requester_token"].as_str().unwrap_or_default().to_owned())
+fn store_with_a_ticket(h: &Harness) -> (String, String) {
+    let (_, body, _) = h.send(&request(
+        Method::Post,
+        "/v1/tickets",
+        &[("content-type", "application/json")],
+        json!({"site": "demo", "email": "a@example.com", "type": "bug", "subject": "s", "message": "m"}).to_string().as_bytes(),
+    ));
+    (str_of(&body, "id").to_owned(), str_of(&body, "requester_token").to_owned())
 }
 
 #[test]
 fn every_endpoint_answers_bad_bodies_with_a_stable_4xx() {
-    let (config, kv) = (config(), MemoryKv::default());
-    let (id, token) = store_with_a_ticket(&kv, &config);
+    let h = harness();
+    let kv = h.store.kv();
+    let (id, token) = store_with_a_ticket(&h);
     let stored = kv.len();
     let deep = format!("{}{}", "[".repeat(50_000), "]".repeat(50_000));
     let nested_object = format!("{}1{}", "{\"a\":".repeat(5_000), "}".repeat(5_000));
@@ -137,7 +86,7 @@ fn every_endpoint_answers_bad_bodies_with_a_stable_4xx() {
         for (name, body, media, want) in &bodies {
             let mut headers: Vec<(&str, &str)> = credentials.iter().map(|(n, v)| (*n, v.as_str())).collect();
             headers.push(("content-type", media));
-            let response = send(&config, TicketStore::new(&kv), &request(&path, &headers, body));
+            let response = h.send(&request(Method::Post, &path, &headers, body)).2;
             let got = judged(&response).unwrap_or_else(|e| unreachable!("{path} {name}: {e}"));
             assert!((400..500).contains(&got.0), "{path} {name}: {got:?}");
             if let Some(want) = want {
@@ -159,13 +108,13 @@ proptest! {
         text in "[{}\\[\\]\":,0-9a-z \\\\nulltruefalse-]{0,200}",
         endpoint in 0usize..7,
     ) {
-        let (config, kv) = (config(), MemoryKv::default());
-        let (id, token) = store_with_a_ticket(&kv, &config);
+        let h = harness();
+        let (id, token) = store_with_a_ticket(&h);
         let (path, credentials) = endpoints(&id, &token).swap_remove(endpoint);
         let mut headers: Vec<(&str, &str)> = credentials.iter().map(|(n, v)| (*n, v.as_str())).collect();
         headers.push(("content-type", "application/json"));
         for body in [raw.as_slice(), text.as_bytes()] {
-            let response = send(&config, TicketStore::new(&kv), &request(&path, &headers, body));
+            let response = h.send(&request(Method::Post, &path, &headers, body)).2;
             prop_assert!(judged(&response).is_ok(), "{path} {body:?}: {:?}", judged(&response));
         }
     }
