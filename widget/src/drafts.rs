@@ -2,8 +2,8 @@
 //! reload (issue #8, "nothing lost"). The outbox (`convo.rs`) takes over
 //! from the moment something is sent.
 //!
-//! Part of the inbox module (feature `inbox`): a first visit downloads
-//! none of it. The panel's one part is its `input` listener: typing in
+//! Run by the inbox module only (feature `inbox`; the panel's build drops
+//! it as unused): a first visit downloads none of it. The panel's one part is its `input` listener: typing in
 //! the panel (the requester's first interaction) loads this module and
 //! marks the root `data-inbox-typed`, so what was typed before it arrived
 //! is stored at its start. From then on every `input` in the ticket form,

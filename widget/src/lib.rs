@@ -911,6 +911,7 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
+// Only the inbox module calls it (the panel's wasm drops it as unused).
 // Declared last, so that its lines move no panic location (file:line) in
 // the panel's wasm: those weigh on the first open's budget.
 pub mod drafts;
