@@ -6,6 +6,13 @@ use crate::events::TicketState;
 use crate::ticket::{Segment, Status, Ticket, TicketType};
 use crate::time::Timestamp;
 
+/// Whether a ticket in `status` is done with (solved or closed): its
+/// queue entry moves behind every live one, so a queue of open work does
+/// not page through a site's history first.
+pub const fn is_finished(status: Status) -> bool {
+    matches!(status, Status::Solved | Status::Closed)
+}
+
 /// The value of `assignee` that asks for unassigned tickets.
 pub const UNASSIGNED: &str = "none";
 
@@ -83,6 +90,14 @@ pub fn urgency_key(ticket: &Ticket, state: &TicketState, next_due: Option<Timest
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn solved_and_closed_tickets_are_finished() {
+        assert!(is_finished(Status::Solved) && is_finished(Status::Closed));
+        for live in [Status::New, Status::Open, Status::Pending, Status::OnHold] {
+            assert!(!is_finished(live), "{live:?}");
+        }
+    }
     use crate::events::{fold, EventKind, TicketEvent};
     use crate::ids::TicketId;
     use crate::sla::SlaPolicy;

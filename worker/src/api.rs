@@ -316,7 +316,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         r.email = v.email.unwrap_or_else(|| r.email.clone());
         r.name = v.name.unwrap_or_else(|| r.name.clone());
     }
-    let first_due = sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(app.now);
+    let first_due = first_due(app, &ticket);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
     index_verified(app, secret, &ticket).await?;
@@ -514,8 +514,15 @@ fn fresh_event_id<K>(app: &App<'_, K>, prefix: &str) -> String {
     format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id)
 }
 
+/// The earliest due time of a ticket's SLA stamp, which orders the queue
+/// index (its creation time when nothing is due).
+fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
+    sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(ticket.created_at)
+}
+
 /// Appends an event, queues its webhooks, asks the sweep to look again if
-/// a clock now runs, and returns the ticket as agents see it.
+/// a clock now runs, moves the queue entry when the ticket is finished or
+/// reopened, and returns the ticket as agents see it.
 async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
     let event = TicketEvent { id, at: app.now, kind };
     app.store.append(&ticket.id, &event).await?;
@@ -524,6 +531,7 @@ async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: Event
         queue_webhooks(app, kind, &id, |format| webhook::body(format, kind, &ticket, &event, app.now)).await?;
     }
     let mut events = app.store.events(&ticket.id).await?;
+    let was = queue::is_finished(events::fold(&ticket, &events.iter().filter(|e| e.id != event.id).cloned().collect::<Vec<_>>()).status);
     // The list may not show the event yet; the view must.
     if !events.iter().any(|e| e.id == event.id) {
         events.push(event);
@@ -532,6 +540,10 @@ async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: Event
         app.store.schedule_check(&ticket.id, at).await?;
     }
     app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business)).await?;
+    let is = queue::is_finished(events::fold(&ticket, &events).status);
+    if was != is {
+        app.store.refile(&ticket, first_due(app, &ticket), is).await?;
+    }
     Ok(view_of(app, ticket, events))
 }
 

@@ -7,7 +7,9 @@
 //!   so one list returns a ticket's history). Written once; ids the sweep
 //!   writes are deterministic, so a repeated sweep finds them with `get`.
 //! - `q/{site}/{first due, ms, 15 digits}/{ticket}` → empty; lists a site's
-//!   tickets roughly most urgent first. A hint: readers take each ticket's
+//!   live tickets roughly most urgent first; a solved or closed ticket's
+//!   entry is `q/{site}/z/{first due}/{ticket}` instead, after every live
+//!   one (moved back when it reopens). A hint: readers take each ticket's
 //!   state from its record and events, never from the index.
 //! - `d/{check at, ms, 15 digits}/{ticket}` → empty; when the sweep should
 //!   look at a ticket next. Written by creation, re-stamps and the sweep;
@@ -129,6 +131,13 @@ fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
 }
 
+/// A ticket's queue entry: by its first due time among the live ones, or
+/// in the finished part (`z/` sorts after every digit) once it is done.
+fn queue_key(ticket: &Ticket, first_due: Timestamp, finished: bool) -> String {
+    let part = if finished { "z/" } else { "" };
+    format!("{}{part}{:015}/{}", queue_prefix(&ticket.site), millis(first_due), ticket.id)
+}
+
 /// The keys of a site's `kind` (`m`: metric facts, `x`: guided fixes)
 /// on the UTC day of `ms`.
 fn day_prefix(kind: &str, site: &SiteId, ms: i64) -> String {
@@ -187,7 +196,7 @@ impl<K: Kv> TicketStore<K> {
         // Serialise to a string ourselves: handing a struct to KV can store `{}`.
         let record = serde_json::to_string(ticket).map_err(failed)?;
         self.kv.put(&ticket_key(&ticket.id), &record, None).await?;
-        let queue_key = format!("{}{:015}/{}", queue_prefix(&ticket.site), millis(first_due), ticket.id);
+        let queue_key = queue_key(ticket, first_due, false);
         let queued = self.kv.put(&queue_key, "", None);
         match check_at {
             Some(at) => {
@@ -455,6 +464,17 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn outbox_delete(&self, key: &str) -> Result<(), StoreError> {
         self.kv.delete(key).await
+    }
+
+    /// Moves a ticket's queue entry to the finished part (solved or
+    /// closed) or back to the live part (reopened): the new entry first,
+    /// so the ticket is never missing from the index.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn refile(&self, ticket: &Ticket, first_due: Timestamp, finished: bool) -> Result<(), StoreError> {
+        self.kv.put(&queue_key(ticket, first_due, finished), "", None).await?;
+        self.kv.delete(&queue_key(ticket, first_due, !finished)).await
     }
 
     /// A page of a site's tickets from the queue index (records that are

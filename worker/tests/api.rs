@@ -1050,3 +1050,45 @@ fn a_requesters_answer_retried_with_its_idempotency_key_is_recorded_once() {
     assert_eq!(thread["messages"].as_array().map(Vec::len), Some(2), "{thread}");
     assert_eq!(answer("has space").0, 400);
 }
+
+#[test]
+fn finished_tickets_move_behind_the_live_ones_and_back_when_reopened() {
+    let h = Harness::new();
+    let mut made = Vec::new();
+    for i in 0..7 {
+        h.now.set(h.now.get() + 60_000);
+        let (status, created, _) = create(
+            &h,
+            &json!({ "site": "demo", "email": "ada@example.com", "type": "bug", "subject": format!("t{i}"), "message": "Help." }),
+            None,
+        );
+        assert_eq!(status, 201);
+        made.push((str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned()));
+    }
+    // The six oldest (the earliest due, first in the index) are solved.
+    for (id, _) in &made[..6] {
+        assert_eq!(agent_post(&h, "demo-agent-token", id, "changes", r#"{"status":"solved"}"#).0, 200);
+    }
+    let subjects = |query: &str| {
+        let auth = "Bearer demo-agent-token";
+        let (status, page, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets?{query}"), &[("authorization", auth)], b""));
+        assert_eq!(status, 200, "{page}");
+        let mut names: Vec<String> = page["tickets"].as_array().into_iter().flatten().map(|t| str_of(t, "subject").to_owned()).collect();
+        names.sort();
+        names
+    };
+    // Open work one ticket a page: found at once, not after the six solved
+    // entries (five index pages a call would have found none).
+    assert_eq!(subjects("limit=1&status=new,open"), ["t6"]);
+    // Nothing is lost from the queue: solved tickets are still listed.
+    assert_eq!(subjects("limit=100").len(), 7);
+    assert_eq!(subjects("limit=100&status=solved"), ["t0", "t1", "t2", "t3", "t4", "t5"]);
+    // Each ticket has exactly one queue entry.
+    assert_eq!(h.store.kv().keys("q/demo/").len(), 7);
+    // The requester answers a solved ticket: it reopens and is live again.
+    let (id, token) = &made[0];
+    assert_eq!(requester_call(&h, token, id, Some("messages"), r#"{"body":"It broke again."}"#).0, 201);
+    assert_eq!(subjects("limit=2&status=new,open"), ["t0", "t6"]);
+    assert_eq!(h.store.kv().keys("q/demo/").len(), 7);
+    assert_eq!(h.store.kv().keys("q/demo/z/").len(), 5);
+}
