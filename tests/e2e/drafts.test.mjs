@@ -23,7 +23,8 @@ async function widget(page) {
   await until(async () => {
     // The current frame each time: a reload replaces it.
     frame = page.frames().find((f) => f.url().includes('/widget/') && !f.isDetached());
-    return frame && frame.evaluate(() => document.readyState === 'complete').catch(() => false);
+    // Parsed is enough to reach its storage; its load event may wait on a slow subresource.
+    return frame && frame.evaluate(() => document.readyState !== 'loading').catch(() => false);
   }, 'the widget frame');
   return frame;
 }
