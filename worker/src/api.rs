@@ -540,11 +540,12 @@ async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: Event
         app.store.schedule_check(&ticket.id, at).await?;
     }
     app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business)).await?;
-    let is = queue::is_finished(events::fold(&ticket, &events).status);
+    let view = view_of(app, ticket, events);
+    let is = queue::is_finished(view.state.status);
     if was != is {
-        app.store.refile(&ticket, first_due(app, &ticket), is).await?;
+        app.store.refile(&view.ticket, first_due(app, &view.ticket), is).await?;
     }
-    Ok(view_of(app, ticket, events))
+    Ok(view)
 }
 
 /// The agent whose bearer token the request carries. Every configured

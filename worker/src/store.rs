@@ -229,13 +229,7 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn for_user(&self, site: &SiteId, user_key: &str, limit: u32) -> Result<Vec<Ticket>, StoreError> {
         let page = self.kv.list(&user_prefix(site, user_key), limit, None).await?;
-        let mut ids: Vec<TicketId> = Vec::with_capacity(page.keys.len());
-        for id in page.keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()) {
-            if !ids.contains(&id) {
-                ids.push(id);
-            }
-        }
-        Ok(self.records_of(site, &ids, "a user's history").await)
+        Ok(self.records_listed(site, &page.keys, "a user's history").await)
     }
 
     /// A ticket's events, oldest first (may lag a minute behind writes).
@@ -484,19 +478,22 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails or a record does not parse.
     pub async fn queue(&self, site: &SiteId, limit: u32, cursor: Option<&str>) -> Result<(Vec<Ticket>, Option<String>), StoreError> {
         let page = self.kv.list(&queue_prefix(site), limit, cursor).await?;
-        let mut ids: Vec<TicketId> =
-            page.keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        Ok((self.records_of(site, &ids, "queue").await, page.cursor))
+        Ok((self.records_listed(site, &page.keys, "queue").await, page.cursor))
     }
 
-    /// The records of `ids` (read at once) that belong to `site`, in order.
+    /// The records an index page names (each key ends in a ticket id),
+    /// each once, in listing order, read at once, that belong to `site`.
     /// An index entry of another site cannot be listed under a site's
     /// prefix, but the check costs nothing and keeps tenants apart for
     /// sure; one unreadable record (an older format, say) must not hide
     /// the rest: it is logged (as `what` skipping it) and left out.
-    async fn records_of(&self, site: &SiteId, ids: &[TicketId], what: &str) -> Vec<Ticket> {
+    async fn records_listed(&self, site: &SiteId, keys: &[Listed], what: &str) -> Vec<Ticket> {
+        let mut ids: Vec<TicketId> = Vec::with_capacity(keys.len());
+        for id in keys.iter().filter_map(|key| key.name.rsplit('/').next()).filter_map(|id| TicketId::parse(id).ok()) {
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
         let records = join_all(ids.iter().map(|id| self.get(id))).await;
         let mut tickets = Vec::with_capacity(records.len());
         for record in records {
