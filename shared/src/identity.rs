@@ -62,6 +62,14 @@ pub struct IdentityClaim {
     pub token: Option<String>,
 }
 
+impl IdentityClaim {
+    /// Whether it carries a signature or a token: something the worker can
+    /// check (an unsigned claim is anonymous everywhere).
+    pub const fn is_signed(&self) -> bool {
+        self.signature.is_some() || self.token.is_some()
+    }
+}
+
 /// A user the product vouched for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
@@ -277,6 +285,13 @@ mod tests {
             }
         }
         format!("{unsigned}.{out}")
+    }
+
+    #[test]
+    fn only_a_signature_or_a_token_makes_a_claim_signed() {
+        assert!(!claim(&[("id", "u_42"), ("segment", "enterprise")]).is_signed());
+        assert!(claim(&[("id", "u_42"), ("signature", "00")]).is_signed());
+        assert!(claim(&[("token", "a.b.c")]).is_signed());
     }
 
     #[test]

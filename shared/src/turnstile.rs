@@ -10,6 +10,7 @@
 //! Turnstile tokens are single-use: `siteverify` refuses a token it has
 //! seen, so a replayed token is refused like a forged one.
 
+use crate::panel::escape_html;
 use serde::Deserialize;
 
 pub use crate::ticket::TURNSTILE_HEADER as HEADER;
@@ -123,29 +124,14 @@ pub fn hostname_of(host: &str) -> &str {
 /// the Turnstile script's URL) added before `</body>`. Values are
 /// attribute-escaped.
 pub fn with_widget(page: &[u8], site_key: &str, script_url: &str) -> Vec<u8> {
-    let mut tag = String::from("<script src=\"/widget/turnstile.js\" data-sitekey=\"");
-    escape_attribute(site_key, &mut tag);
-    tag.push_str("\" data-api=\"");
-    escape_attribute(script_url, &mut tag);
-    tag.push_str("\" defer></script>");
+    let (key, api) = (escape_html(site_key), escape_html(script_url));
+    let tag = format!("<script src=\"/widget/turnstile.js\" data-sitekey=\"{key}\" data-api=\"{api}\" defer></script>");
     let at = page.windows(7).rposition(|w| w == b"</body>").unwrap_or(page.len());
     let mut out = Vec::with_capacity(page.len() + tag.len());
     out.extend_from_slice(&page[..at]);
     out.extend_from_slice(tag.as_bytes());
     out.extend_from_slice(&page[at..]);
     out
-}
-
-fn escape_attribute(value: &str, out: &mut String) {
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

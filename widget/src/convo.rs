@@ -224,10 +224,17 @@ pub fn remember(site: &str, mine: &Mine) {
 /// history does at logout); once nothing of the site is left (see
 /// `inbox::needs_marker`), its marker goes too.
 pub fn forget(site: &str, id: &str) {
-    let Some(storage) = storage() else { return };
     let mut key = prefix(site);
     key.push_str(id);
-    let _ = storage.remove_item(&key);
+    remove(site, &key);
+}
+
+/// Removes one of the site's stored keys (a ticket, a draft); once
+/// nothing of the site is left (see `inbox::needs_marker`), its marker
+/// goes too.
+pub(crate) fn remove(site: &str, key: &str) {
+    let Some(storage) = storage() else { return };
+    let _ = storage.remove_item(key);
     if !inbox::needs_marker(site, keys_under(&storage, "").iter().map(String::as_str)) {
         let _ = storage.remove_item(&marker(site));
     }

@@ -72,13 +72,8 @@ fn write(site: &str, draft: Draft<'_>, text: Option<&str>) {
             let _ = storage.set_item(&convo::marker(site), "1");
         }
         None => {
-            if storage.get_item(&key).ok().flatten().is_none() {
-                return;
-            }
-            let _ = storage.remove_item(&key);
-            let keys: Vec<String> = (0..storage.length().unwrap_or(0)).filter_map(|i| storage.key(i).ok().flatten()).collect();
-            if !rules::needs_marker(site, keys.iter().map(String::as_str)) {
-                let _ = storage.remove_item(&convo::marker(site));
+            if storage.get_item(&key).ok().flatten().is_some() {
+                convo::remove(site, &key);
             }
         }
     }

@@ -27,9 +27,6 @@ use wasm_bindgen::{JsCast, JsValue};
 /// message (a property, not an attribute: it stays in this page's memory).
 pub const WHO: &str = "buoyWho";
 
-/// The fields of an identity claim the worker reads.
-const CLAIM: [&str; 7] = ["id", "email", "name", "segment", "account_manager", "signature", "token"];
-
 thread_local! {
     /// The identity whose history this page has asked for.
     static ASKED: RefCell<String> = const { RefCell::new(String::new()) };
@@ -96,12 +93,11 @@ fn told(root: &web_sys::Element) -> Option<Option<String>> {
     if net::get_string(&message, "type").as_deref() != Some("identify") {
         return Some(None);
     }
-    let fields: Vec<(&str, Option<String>)> = CLAIM.iter().map(|k| (*k, net::get_string(&message, k).filter(|v| !v.is_empty()))).collect();
-    if !fields.iter().any(|(k, v)| matches!(*k, "signature" | "token") && v.is_some()) {
+    let claim = crate::claim_of(&message);
+    if !claim.is_signed() {
         return Some(None);
     }
-    let fields: Vec<(&str, Option<&str>)> = fields.iter().map(|(k, v)| (*k, v.as_deref())).collect();
-    Some(JSON::stringify(&net::object(&fields)).ok().and_then(|t| t.as_string()))
+    Some(JSON::stringify(&net::identity(&claim)).ok().and_then(|t| t.as_string()))
 }
 
 /// `{"site", "identity"}`.

@@ -362,42 +362,41 @@ async fn poll(inbox: &Rc<RefCell<Inbox>>) {
     state.draw();
 }
 
-/// What the requester sends in the thread showing.
-#[derive(Clone, Copy)]
-enum Post {
-    /// A reply.
-    Reply,
-    /// A rating.
-    Rating,
+/// Catches up with what the panel says (screen, visibility, identity) and
+/// what is stored, and keeps polling while there is something to poll.
+fn changed(inbox: &Rc<RefCell<Inbox>>) {
+    inbox.borrow_mut().sync();
+    history::sync(inbox);
+    start_polling(inbox);
 }
 
-/// Sends the requester's reply (through the outbox) or rating for the
-/// thread showing; the typed text stays in its box until the API has
+/// Puts the requester's reply to the thread showing in the outbox (sent
+/// at the next tick); the typed text stays in its box until the API has
 /// taken it.
-fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
-    if let Post::Reply = what {
-        let mut state = inbox.borrow_mut();
-        let Some(i) = state.open_thread() else { return };
-        match buoy_shared::ticket::validate_body(&state.c.reply.value()) {
-            Err(e) => show_error(&state.c.reply_error, Some(messages::field_error(e.field, e.code))),
-            Ok(body) => {
-                let key = web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default();
-                let mine = &state.mine[i];
-                let pending = convo::Pending {
-                    key,
-                    url: ticket_url(&mine.id, "/messages"),
-                    body: net::json_body(&[("body", &body)], None),
-                    about: mine.id.clone(),
-                    token: Some(mine.token.clone()),
-                    queued: 0.0,
-                };
-                convo::queue(&state.site, &pending);
-                show_error(&state.c.reply_error, None);
-                state.send_at = 0.0;
-            }
+fn queue_reply(inbox: &Rc<RefCell<Inbox>>) {
+    let mut state = inbox.borrow_mut();
+    let Some(i) = state.open_thread() else { return };
+    match buoy_shared::ticket::validate_body(&state.c.reply.value()) {
+        Err(e) => show_error(&state.c.reply_error, Some(messages::field_error(e.field, e.code))),
+        Ok(body) => {
+            let mine = &state.mine[i];
+            let pending = convo::Pending {
+                key: crate::random_key(),
+                url: ticket_url(&mine.id, "/messages"),
+                body: net::json_body(&[("body", &body)], None),
+                about: mine.id.clone(),
+                token: Some(mine.token.clone()),
+                queued: 0.0,
+            };
+            convo::queue(&state.site, &pending);
+            show_error(&state.c.reply_error, None);
+            state.send_at = 0.0;
         }
-        return;
     }
+}
+
+/// Sends the requester's rating of the thread showing.
+fn send_rating(inbox: &Rc<RefCell<Inbox>>) {
     let (url, token, body) = {
         let state = inbox.borrow();
         let Some(i) = state.open_thread() else { return };
@@ -423,7 +422,6 @@ fn send(inbox: &Rc<RefCell<Inbox>>, what: Post) {
         }
         show_error(&state.c.rate_error, None);
         state.post("csat:submitted", Some(("reference", &state.mine[i].reference)));
-        #[cfg(feature = "inbox")]
         crate::drafts::rated(&state.site, &state.mine[i].id);
         state.draw_thread();
         focus(&state.c.rated);
@@ -528,34 +526,26 @@ pub fn start_inbox() -> Result<(), JsValue> {
         send_at: 0.0,
     }));
     let (reply_form, rate) = (inbox.borrow().c.reply_form.clone(), inbox.borrow().c.rate.clone());
-    let listeners = vec![
-        on(&inbox, &root, CHANGE_EVENT, |inbox, _| {
-            inbox.borrow_mut().sync();
-            history::sync(inbox);
-            start_polling(inbox);
-        })?,
+    let mut listeners = vec![
+        on(&inbox, &root, CHANGE_EVENT, |inbox, _| changed(inbox))?,
         on(&inbox, &reply_form, "submit", |inbox, event| {
             event.prevent_default();
-            send(inbox, Post::Reply);
+            queue_reply(inbox);
         })?,
         on(&inbox, &rate, "submit", |inbox, event| {
             event.prevent_default();
-            send(inbox, Post::Rating);
+            send_rating(inbox);
         })?,
         // Back to a hidden tab: ask at once.
         on(&inbox, &doc, "visibilitychange", |inbox, _| inbox.borrow_mut().poke = true)?,
     ];
-    let mut listeners = listeners;
     if let Some(window) = web_sys::window() {
         // Back online: send what waits at once.
         listeners.push(on(&inbox, &window, "online", |inbox, _| inbox.borrow_mut().send_at = 0.0)?);
     }
     // Drafts (`drafts.rs`): after the inbox's own listeners, so it hears each event first.
-    #[cfg(feature = "inbox")]
     listeners.extend(crate::drafts::start(&doc, &root, &inbox.borrow().site)?);
-    inbox.borrow_mut().sync();
-    history::sync(&inbox);
-    start_polling(&inbox);
+    changed(&inbox);
     INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));
     Ok(())
 }

@@ -576,7 +576,8 @@ fn on(
     })
 }
 
-fn random_key() -> String {
+/// A fresh idempotency key (a random UUID).
+pub(crate) fn random_key() -> String {
     web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default()
 }
 
@@ -599,18 +600,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let kind = field_of(data, "type").unwrap_or_default();
     match kind.as_str() {
         "close" => inner.borrow().signal(Some(false)),
-        "identify" => {
-            let f = |key| field_of(data, key).filter(|v| !v.is_empty());
-            vouch_for(inner, data, || buoy_shared::identity::IdentityClaim {
-                id: f("id"),
-                email: f("email"),
-                name: f("name"),
-                segment: f("segment"),
-                account_manager: f("account_manager"),
-                signature: f("signature"),
-                token: f("token"),
-            });
-        }
+        "identify" => vouch(inner, data, Some(claim_of(data))),
         "logout" => vouch(inner, data, None),
         "open" => {
             {
@@ -927,15 +917,23 @@ fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_share
     let mut panel = inner.borrow_mut();
     panel.identity = identity;
     let _ = Reflect::set(&panel.root, &inbox::history::WHO.into(), data);
-    if panel.identity.as_ref().is_some_and(|c| c.signature.is_some() || c.token.is_some()) {
+    if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
         load_inbox(&panel.root);
     }
     panel.signal(None);
 }
 
-/// [`vouch`] for an `identify` message. The claim comes as a closure only
-/// so that the call keeps the shape of the line it replaced: a line more
-/// in `from_host` would move every later panic location too.
-fn vouch_for(inner: &Rc<RefCell<Inner>>, data: &JsValue, claim: impl FnOnce() -> buoy_shared::identity::IdentityClaim) {
-    vouch(inner, data, Some(claim()));
+/// The identity an `identify` message claims (its non-empty fields); the
+/// inbox module reads the same message with it.
+pub(crate) fn claim_of(data: &JsValue) -> buoy_shared::identity::IdentityClaim {
+    let f = |key| field_of(data, key).filter(|v| !v.is_empty());
+    buoy_shared::identity::IdentityClaim {
+        id: f("id"),
+        email: f("email"),
+        name: f("name"),
+        segment: f("segment"),
+        account_manager: f("account_manager"),
+        signature: f("signature"),
+        token: f("token"),
+    }
 }

@@ -2,6 +2,7 @@
 //! worker's origin (the panel runs there, so requests are same-origin).
 
 use crate::state::{Failure, Msg};
+use buoy_shared::identity::IdentityClaim;
 use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket};
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
@@ -49,18 +50,22 @@ pub fn body(ticket: &NewTicket) -> Option<String> {
     ]);
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
     if let Some(w) = &t.identity {
-        let identity = object(&[
-            ("id", w.id.as_deref()),
-            ("email", w.email.as_deref()),
-            ("name", w.name.as_deref()),
-            ("segment", w.segment.as_deref()),
-            ("account_manager", w.account_manager.as_deref()),
-            ("signature", w.signature.as_deref()),
-            ("token", w.token.as_deref()),
-        ]);
-        let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity);
+        let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity(w));
     }
     stringify(&o)
+}
+
+/// An identity claim as the API reads it (its fields that are present).
+pub fn identity(w: &IdentityClaim) -> Object {
+    object(&[
+        ("id", w.id.as_deref()),
+        ("email", w.email.as_deref()),
+        ("name", w.name.as_deref()),
+        ("segment", w.segment.as_deref()),
+        ("account_manager", w.account_manager.as_deref()),
+        ("signature", w.signature.as_deref()),
+        ("token", w.token.as_deref()),
+    ])
 }
 
 fn field_errors(problem: &JsValue) -> Vec<FieldError> {
