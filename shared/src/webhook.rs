@@ -37,7 +37,13 @@ pub fn created_body(format: Format, ticket: &Ticket, sent: Timestamp) -> String 
         })
         .to_string(),
         Format::Slack => serde_json::json!({
-            "text": format!("[{}] New {} ticket ({}): {}", ticket.reference, ticket.kind, ticket.segment, ticket.subject)
+            "text": format!(
+                "[{}] New {} ticket ({}): {}",
+                slack_escape(&ticket.reference.to_string()),
+                slack_escape(&ticket.kind.to_string()),
+                slack_escape(&ticket.segment.to_string()),
+                slack_escape(&ticket.subject)
+            )
         })
         .to_string(),
     }
@@ -58,26 +64,65 @@ pub fn body(format: Format, event_type: &str, ticket: &Ticket, event: &TicketEve
         })
         .to_string(),
         Format::Slack => {
+            // Every value goes through `slack_escape`, even those Buoy
+            // writes itself: only this template's own text is markup.
+            let e = |value: &dyn core::fmt::Display| slack_escape(&value.to_string());
             let what = match &event.kind {
-                EventKind::Breached { metric, .. } => format!("SLA breached: {} was due {}", metric.as_str().replace('_', " "), event.at),
+                EventKind::Breached { metric, .. } => {
+                    format!("SLA breached: {} was due {}", e(&metric.as_str().replace('_', " ")), e(&event.at))
+                }
                 EventKind::Escalated { reason, tier, .. } => match tier {
-                    Some(tier) => format!("Escalated to tier {tier}: {reason}"),
-                    None => format!("Escalated: {reason}"),
+                    Some(tier) => format!("Escalated to tier {}: {}", e(tier), e(reason)),
+                    None => format!("Escalated: {}", e(reason)),
                 },
-                EventKind::SegmentChanged { segment, .. } => format!("Segment changed to {segment}"),
-                EventKind::Message { by, .. } => format!("New message from {by}"),
-                EventKind::Changed { by, .. } => format!("Updated by {by}"),
+                EventKind::SegmentChanged { segment, .. } => format!("Segment changed to {}", e(segment)),
+                EventKind::Message { by, .. } => format!("New message from {}", e(by)),
+                EventKind::Changed { by, .. } => format!("Updated by {}", e(by)),
                 EventKind::Rated { satisfied, comment } => {
                     let verdict = if *satisfied { "satisfied" } else { "not satisfied" };
                     match comment {
-                        Some(comment) => format!("Rated {verdict}: \u{201c}{comment}\u{201d}"),
+                        Some(comment) => format!("Rated {verdict}: \u{201c}{}\u{201d}", e(comment)),
                         None => format!("Rated {verdict}"),
                     }
                 }
             };
-            serde_json::json!({ "text": format!("[{}] {} ({}): {what}", ticket.reference, ticket.subject, ticket.segment) }).to_string()
+            let text = format!("[{}] {} ({}): {what}", e(&ticket.reference), e(&ticket.subject), e(&ticket.segment));
+            serde_json::json!({ "text": text }).to_string()
         }
     }
+}
+
+/// A value for a Slack message's `text`, escaped by Slack's rules: `&`,
+/// `<` and `>` become `&amp;`, `&lt;` and `&gt;`, so nothing a requester
+/// or an agent wrote turns into a mention (`<!channel>`, `<@U123>`) or a
+/// link whose label hides its target (`<https://evil.example|https://…>`).
+/// `@channel`, `@here` and `@everyone` also get a word joiner (U+2060,
+/// invisible) after the `@`, so no workspace setting that links bare
+/// names can make them ping anyone.
+pub fn slack_escape(text: &str) -> String {
+    const BARE_MENTIONS: [&str; 3] = ["channel", "here", "everyone"];
+    let mut out = String::with_capacity(text.len());
+    for (i, c) in text.char_indices() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '@' => {
+                out.push('@');
+                let rest = text.get(i + 1..).unwrap_or("");
+                // The whole word only: `@heresy` is no mention.
+                let mention = BARE_MENTIONS.iter().any(|word| {
+                    rest.get(..word.len()).is_some_and(|w| w.eq_ignore_ascii_case(word))
+                        && !rest.get(word.len()..).and_then(|after| after.chars().next()).is_some_and(|c| c.is_alphanumeric() || c == '_')
+                });
+                if mention {
+                    out.push('\u{2060}');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// How long to wait before attempt `attempt` (1 is the first retry): 1, 2,
@@ -89,6 +134,83 @@ pub fn retry_delay(attempt: u32) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::TicketId;
+    use crate::sla::SlaPolicy;
+    use crate::ticket::{NewTicket, Priority, Segment, Stamp};
+
+    /// A ticket whose requester wrote `subject`.
+    fn ticket(subject: &str) -> Ticket {
+        let input = NewTicket {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            kind: "bug".into(),
+            subject: subject.into(),
+            message: "m".into(),
+            ..NewTicket::default()
+        };
+        let policy = SlaPolicy::default();
+        let now = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let stamp = Stamp {
+            id: TicketId::from_bytes([1; 16]),
+            segment: Segment::Free,
+            priority: Priority::Normal,
+            group: None,
+            tags: vec![],
+            now,
+            policy: &policy,
+        };
+        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    /// The `text` of a Slack body.
+    fn slack_text(body: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(body).unwrap_or_default();
+        value["text"].as_str().unwrap_or_default().to_owned()
+    }
+
+    #[test]
+    fn slack_text_cannot_mention_or_disguise_links() {
+        let hostile = "<!channel> re-login at <https://evil.example|https://lumen.example/sso> & @here, @Everyone <@U123>";
+        let escaped = "&lt;!channel&gt; re-login at &lt;https://evil.example|https://lumen.example/sso&gt; &amp; @\u{2060}here, @\u{2060}Everyone &lt;@U123&gt;";
+        let ticket = ticket(hostile);
+        let at = ticket.created_at;
+        let created = slack_text(&created_body(Format::Slack, &ticket, at));
+        assert_eq!(created, format!("[{}] New bug ticket (free): {escaped}", ticket.reference));
+        let events = [
+            (
+                EventKind::Message { by: "<!here>".into(), agent: false, public: true, body: "b".into() },
+                "New message from &lt;!here&gt;".to_owned(),
+            ),
+            (
+                EventKind::Rated { satisfied: false, comment: Some(hostile.into()) },
+                format!("Rated not satisfied: \u{201c}{escaped}\u{201d}"),
+            ),
+            (
+                EventKind::Escalated { rule: "r".into(), tier: Some(2), assign: None, reason: "<!subteam^S1> & co".into(), notify: true },
+                "Escalated to tier 2: &lt;!subteam^S1&gt; &amp; co".to_owned(),
+            ),
+        ];
+        for (kind, what) in events {
+            let event = TicketEvent { id: "e".into(), at, kind };
+            let text = slack_text(&body(Format::Slack, "ticket.escalated", &ticket, &event, at));
+            assert_eq!(text, format!("[{}] {escaped} (free): {what}", ticket.reference));
+        }
+    }
+
+    #[test]
+    fn slack_escaping_keeps_plain_text_and_addresses() {
+        for (text, escaped) in [
+            ("Export fails at 99%", "Export fails at 99%"),
+            ("mail ada@example.com or @dana", "mail ada@example.com or @dana"),
+            ("a<b && c>d", "a&lt;b &amp;&amp; c&gt;d"),
+            ("&lt; stays as typed", "&amp;lt; stays as typed"),
+            ("@channelling and @heresy", "@channelling and @heresy"),
+            ("@channel!", "@\u{2060}channel!"),
+            ("", ""),
+        ] {
+            assert_eq!(slack_escape(text), escaped, "{text}");
+        }
+    }
 
     #[test]
     fn retries_back_off_then_stop() {

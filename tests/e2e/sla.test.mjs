@@ -178,3 +178,21 @@ test('a reply and a rating reach a JSON webhook and a Slack one, signed', { time
   assert.ok(!mine(slack).some((r) => r.body.text.includes('Updated by')), 'only the events it asked for');
   assert.ok(mine(slack).every((r) => r.valid), 'signed like the others');
 });
+
+test('a Slack webhook shows a requester\'s text as text: no mention, no disguised link', { timeout: 60_000 }, async () => {
+  const subject = '<!channel> re-login at <https://evil.example|https://lumen.example/sso> @here';
+  const ticket = await create('bug', subject);
+  const answered = await mf.dispatchFetch(`http://buoy.test/v1/tickets/${ticket.id}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', 'buoy-requester-token': ticket.requester_token },
+    body: JSON.stringify({ body: 'Please hurry.' }),
+  });
+  assert.equal(answered.status, 201);
+  await sweep(Date.parse(ticket.created_at) + 2 * 60_000);
+  const texts = slack.filter((r) => r.id?.startsWith(ticket.id)).map((r) => r.body.text);
+  // Slack reads <…> as a mention or a link and "&lt;" as a literal "<": the
+  // subject arrives escaped, so Slack shows exactly what the requester typed.
+  const shown = '&lt;!channel&gt; re-login at &lt;https://evil.example|https://lumen.example/sso&gt; @\u2060here';
+  assert.deepEqual(texts, [`[${ticket.reference}] ${shown} (free): New message from requester`]);
+  assert.ok(texts.every((t) => !t.includes('<') && !t.includes('>') && !/@here\b/.test(t)), JSON.stringify(texts));
+});
