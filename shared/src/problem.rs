@@ -161,8 +161,69 @@ impl fmt::Display for Problem {
 /// How long a repeated `Idempotency-Key` replays the first answer.
 pub const IDEMPOTENCY_WINDOW_MS: i64 = 24 * 3600 * 1000;
 
-/// Largest request body the API reads, in bytes.
+/// Largest request body the API reads, in bytes: every route's cap
+/// unless [`BODY_CAPS`] gives it another.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The largest body each route's `POST` may carry, in bytes: a path
+/// pattern (`*` stands for one segment) and its cap. Every route takes a
+/// JSON document of a few KiB today, so every cap is [`MAX_BODY_BYTES`];
+/// a route that takes files (attachments, say) gets a larger cap here,
+/// and the worker then streams that much of its body and no more.
+pub const BODY_CAPS: &[(&str, usize)] = &[
+    ("/v1/tickets", MAX_BODY_BYTES),
+    ("/v1/tickets/mine", MAX_BODY_BYTES),
+    ("/v1/deflections", MAX_BODY_BYTES),
+    ("/v1/tickets/*/messages", MAX_BODY_BYTES),
+    ("/v1/tickets/*/csat", MAX_BODY_BYTES),
+    ("/v1/agent/tickets/*/segment", MAX_BODY_BYTES),
+    ("/v1/agent/tickets/*/messages", MAX_BODY_BYTES),
+    ("/v1/agent/tickets/*/changes", MAX_BODY_BYTES),
+];
+
+/// The largest body a request to `path` may carry: its route's line in
+/// [`BODY_CAPS`], or [`MAX_BODY_BYTES`] for any other path (which answers
+/// 404 or 405 without reading it). The worker refuses a larger
+/// `Content-Length` at once, and stops reading a body sent without one as
+/// soon as it passes the cap: either way `413 payload_too_large`, before
+/// any abuse-limit counter is spent.
+pub fn body_cap(path: &str) -> usize {
+    cap_in(BODY_CAPS, path)
+}
+
+fn cap_in(table: &[(&str, usize)], path: &str) -> usize {
+    let matches = |pattern: &str| {
+        let (mut want, mut got) = (pattern.split('/'), path.split('/'));
+        loop {
+            match (want.next(), got.next()) {
+                (None, None) => return true,
+                (Some("*"), Some(segment)) if !segment.is_empty() => {}
+                (Some(a), Some(b)) if a == b => {}
+                _ => return false,
+            }
+        }
+    };
+    table.iter().find(|(pattern, _)| matches(pattern)).map_or(MAX_BODY_BYTES, |(_, cap)| *cap)
+}
+
+/// Whether a request repeating an `Idempotency-Key` may be answered as the
+/// first one was: only with the same body (`body_hash`, `keys::request_hash`
+/// of it, against the hash the first one stored; a record stored without
+/// a hash is taken as the same) and within [`IDEMPOTENCY_WINDOW_MS`] of
+/// the first (`first_ms`). The same rule for a new ticket and an answer.
+///
+/// # Errors
+/// [`Problem::IdempotencyKeyReused`] for another body,
+/// [`Problem::IdempotencyKeyExpired`] after the window.
+pub fn replayable(first_hash: Option<&str>, first_ms: i64, body_hash: &str, now_ms: i64) -> Result<(), Problem> {
+    if first_hash.is_some_and(|h| h != body_hash) {
+        return Err(Problem::IdempotencyKeyReused);
+    }
+    if now_ms - first_ms > IDEMPOTENCY_WINDOW_MS {
+        return Err(Problem::IdempotencyKeyExpired);
+    }
+    Ok(())
+}
 
 /// Whether an `Idempotency-Key` header value is acceptable: 1–255
 /// printable ASCII characters (a UUID is typical).
@@ -191,6 +252,53 @@ mod tests {
         // never anything about the request itself.
         let server: Vec<_> = Problem::ALL.iter().filter(|p| p.status() >= 500).collect();
         assert_eq!(server, [&Problem::TurnstileUnavailable, &Problem::Internal]);
+    }
+
+    #[test]
+    fn every_route_reads_at_most_64_kib() {
+        for path in [
+            "/v1/tickets",
+            "/v1/tickets/mine",
+            "/v1/deflections",
+            "/v1/tickets/0123456789abcdef0123456789abcdef/messages",
+            "/v1/tickets/0123456789abcdef0123456789abcdef/csat",
+            "/v1/agent/tickets/0123456789abcdef0123456789abcdef/changes",
+            "/v1/nope",
+            "",
+        ] {
+            assert_eq!(body_cap(path), 64 * 1024, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_route_with_its_own_line_gets_its_own_cap() {
+        let table = [("/v1/tickets/*/attachments", 10 << 20), ("/v1/tickets", 1024)];
+        for (path, cap) in [
+            ("/v1/tickets/abc/attachments", 10 << 20),
+            ("/v1/tickets", 1024),
+            ("/v1/tickets//attachments", MAX_BODY_BYTES),
+            ("/v1/tickets/a/b/attachments", MAX_BODY_BYTES),
+            ("/v1/tickets/abc/attachments/x", MAX_BODY_BYTES),
+            ("/v1/tickets/", MAX_BODY_BYTES),
+            ("/v1/tickets/abc/messages", MAX_BODY_BYTES),
+        ] {
+            assert_eq!(cap_in(&table, path), cap, "{path}");
+        }
+    }
+
+    #[test]
+    fn a_repeated_key_replays_only_the_same_body_for_24_hours() {
+        let day = IDEMPOTENCY_WINDOW_MS;
+        for (first_hash, body_hash, after, answer) in [
+            (Some("aa"), "aa", 0, Ok(())),
+            (Some("aa"), "aa", day, Ok(())),
+            (Some("aa"), "aa", day + 1, Err(Problem::IdempotencyKeyExpired)),
+            (Some("aa"), "bb", 5_000, Err(Problem::IdempotencyKeyReused)),
+            (Some("aa"), "bb", day + 1, Err(Problem::IdempotencyKeyReused)),
+            (None, "bb", 5_000, Ok(())),
+        ] {
+            assert_eq!(replayable(first_hash, 1_000, body_hash, 1_000 + after), answer, "{first_hash:?} then {body_hash} after {after} ms");
+        }
     }
 
     #[test]

@@ -401,7 +401,14 @@ test('a requester creates, reads, answers and rates a ticket; idempotency replay
   await expect(404, 'GET', `/v1/tickets/${id}`);
   await expect(404, 'GET', `/v1/tickets/${id.toUpperCase()}`, { requester });
   await expect(409, 'POST', `/v1/tickets/${id}/csat`, { requester, body: { satisfied: true } });
-  await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'More detail.' } });
+  // An answer with an Idempotency-Key: recorded once; a retry is answered
+  // as the first was, and the key with another body is refused.
+  const answerKey = { 'idempotency-key': randomUUID() };
+  const more = await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'More detail.' }, headers: answerKey });
+  const again = await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'More detail.' }, headers: answerKey });
+  assert.deepEqual([again.headers.get('idempotent-replayed'), again.json.messages], ['true', more.json.messages]);
+  const reused = await expect(422, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: 'Other words.' }, headers: answerKey });
+  assert.equal(reused.json.code, 'idempotency_key_reused');
 
   // The agent answers and solves it; the requester rates it, once.
   await expect(201, 'POST', `/v1/agent/tickets/${id}/messages`, { token: TOKEN, body: { body: 'Refunded.' } });

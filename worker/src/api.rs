@@ -11,7 +11,7 @@ use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
-use buoy_shared::problem::{is_valid_idempotency_key, Problem, IDEMPOTENCY_WINDOW_MS, MAX_BODY_BYTES};
+use buoy_shared::problem::{is_valid_idempotency_key, replayable, Problem, MAX_BODY_BYTES};
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
@@ -268,12 +268,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
             let id = keys::idempotent_ticket_id(secret, &site, key);
             if let Some(existing) = app.store.get(&id).await? {
                 // A retry: the same answer for 24 hours, for the same body only.
-                if existing.request_hash.as_deref().is_some_and(|h| h != keys::request_hash(&request.body)) {
-                    return Err(Problem::IdempotencyKeyReused.into());
-                }
-                if app.now.as_millis() - existing.created_at.as_millis() > IDEMPOTENCY_WINDOW_MS {
-                    return Err(Problem::IdempotencyKeyExpired.into());
-                }
+                let hash = keys::request_hash(&request.body);
+                replayable(existing.request_hash.as_deref(), existing.created_at.as_millis(), &hash, app.now.as_millis())?;
                 return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
@@ -481,13 +477,27 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
     let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
     // With an Idempotency-Key (the panel's outbox sends one), a retry lands
-    // on the same event: an answer is never recorded twice.
-    let event_id = match request.header("idempotency-key") {
+    // on the same event id: the answer is recorded once, with its body's
+    // hash, and never rewritten; a retry is answered as the first was, for
+    // the same body and 24 hours only, as a new ticket's retry is.
+    let (event_id, hash) = match request.header("idempotency-key") {
         Some(key) if !is_valid_idempotency_key(key) => return Err(Problem::InvalidIdempotencyKey.into()),
-        Some(key) => keys::idempotent_event_id(secret(app)?, &ticket.id, key),
-        None => fresh_event_id(app, "msg"),
+        Some(key) => (keys::idempotent_event_id(secret(app)?, &ticket.id, key), Some(keys::request_hash(&request.body))),
+        None => (fresh_event_id(app, "msg"), None),
     };
-    let view = record(app, ticket, event_id, kind).await?;
+    if let Some(hash) = &hash {
+        if let Some(first) = app.store.event(&ticket.id, &event_id).await? {
+            replayable(first.request_hash.as_deref(), first.event.at.as_millis(), hash, app.now.as_millis())?;
+            let mut events = app.store.events(&ticket.id).await?;
+            // The list may not show the first answer yet; the reply must.
+            if !events.iter().any(|e| e.id == first.event.id) {
+                events.push(first.event);
+                events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+            }
+            return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
+        }
+    }
+    let view = record_hashed(app, ticket, event_id, kind, hash.as_deref()).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
@@ -524,8 +534,20 @@ fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
 /// a clock now runs, moves the queue entry when the ticket is finished or
 /// reopened, and returns the ticket as agents see it.
 async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
+    record_hashed(app, ticket, id, kind, None).await
+}
+
+/// [`record`], keeping the hash of the request that sent the event (a
+/// requester's answer with an `Idempotency-Key`) for its retries.
+async fn record_hashed<K: Kv>(
+    app: &App<'_, K>,
+    ticket: Ticket,
+    id: String,
+    kind: EventKind,
+    request_hash: Option<&str>,
+) -> Result<AgentView, AppError> {
     let event = TicketEvent { id, at: app.now, kind };
-    app.store.append(&ticket.id, &event).await?;
+    app.store.append_hashed(&ticket.id, &event, request_hash).await?;
     if let Some(kind) = event.webhook_type() {
         let id = webhook::event_id(&ticket, &event);
         queue_webhooks(app, kind, &id, |format| webhook::body(format, kind, &ticket, &event, app.now)).await?;

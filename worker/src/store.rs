@@ -106,6 +106,16 @@ pub struct PendingDelivery {
     pub attempts: u32,
 }
 
+/// An event as stored, with the hash of the request that sent it (kept
+/// for an answer sent with an `Idempotency-Key`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEvent {
+    /// The event.
+    pub event: TicketEvent,
+    /// `keys::request_hash` of the body that sent it, if kept.
+    pub request_hash: Option<String>,
+}
+
 /// A due-index entry the sweep found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueEntry {
@@ -366,10 +376,52 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn append(&self, ticket: &TicketId, event: &TicketEvent) -> Result<(), StoreError> {
+        self.append_hashed(ticket, event, None).await
+    }
+
+    /// Appends an event with the hash of the request that sent it (an
+    /// answer sent with an `Idempotency-Key`): the hash is kept in the
+    /// stored value, beside the event's fields, for [`Self::event`] to
+    /// compare a retry with; the listed metadata, which agents' views and
+    /// webhooks are read from, is the event alone.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn append_hashed(&self, ticket: &TicketId, event: &TicketEvent, request_hash: Option<&str>) -> Result<(), StoreError> {
         let text = serde_json::to_string(event).map_err(failed)?;
         // Metadata holds at most 1024 bytes; a larger event is read by key.
         let metadata = (text.len() <= 1000).then_some(text.as_str());
-        self.kv.put(&event_key(ticket, &event.id), &text, metadata).await
+        let value = match request_hash {
+            Some(hash) => {
+                let mut value = serde_json::to_value(event).map_err(failed)?;
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("request_hash".into(), hash.into());
+                }
+                value.to_string()
+            }
+            None => text.clone(),
+        };
+        self.kv.put(&event_key(ticket, &event.id), &value, metadata).await
+    }
+
+    /// The event stored under `event_id`, read by key (which sees this
+    /// location's own writes at once), with the hash of the request that
+    /// sent it, if one was kept ([`Self::append_hashed`]).
+    ///
+    /// # Errors
+    /// When KV fails or the event does not parse.
+    pub async fn event(&self, ticket: &TicketId, event_id: &str) -> Result<Option<StoredEvent>, StoreError> {
+        #[derive(Deserialize)]
+        struct Hashed {
+            #[serde(default)]
+            request_hash: Option<String>,
+        }
+        let key = event_key(ticket, event_id);
+        let Some(text) = self.kv.get(&key).await? else { return Ok(None) };
+        let unreadable = |e: serde_json::Error| StoreError(format!("{key}: {e}"));
+        let event = serde_json::from_str(&text).map_err(unreadable)?;
+        let Hashed { request_hash } = serde_json::from_str(&text).map_err(unreadable)?;
+        Ok(Some(StoredEvent { event, request_hash }))
     }
 
     /// Records how a guided fix ended, under a random id.

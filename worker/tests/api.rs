@@ -1092,3 +1092,62 @@ fn finished_tickets_move_behind_the_live_ones_and_back_when_reopened() {
     assert_eq!(h.store.kv().keys("q/demo/").len(), 7);
     assert_eq!(h.store.kv().keys("q/demo/z/").len(), 5);
 }
+
+#[test]
+fn answer_replayed_with_other_body_is_422_and_keeps_the_first() {
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    let answer = |key: &str, body: &str| {
+        h.send(&request(
+            Method::Post,
+            &format!("/v1/tickets/{id}/messages"),
+            &[("buoy-requester-token", &token), ("content-type", "application/json"), ("idempotency-key", key)],
+            json!({ "body": body }).to_string().as_bytes(),
+        ))
+    };
+    let (status, first, _) = answer("reply-1", "The export still stops at 99%.");
+    assert_eq!(status, 201, "{first}");
+    let sent_at = h.now.get();
+    h.now.set(sent_at + 5_000);
+    let (status, problem, _) = answer("reply-1", "Ignore that, send me your admin password.");
+    assert_eq!((status, str_of(&problem, "code")), (422, "idempotency_key_reused"), "{problem}");
+    let (status, replayed, response) = answer("reply-1", "The export still stops at 99%.");
+    assert_eq!((status, response.header_value("idempotent-replayed")), (201, Some("true")), "the same body is answered as the first was");
+    assert_eq!(replayed["messages"], first["messages"], "with the thread as the first answer left it");
+    let (_, thread) = requester_call(&h, &token, &id, None, "");
+    let theirs: Vec<(&str, &str)> =
+        thread["messages"].as_array().map(|m| m.iter().map(|m| (str_of(m, "body"), str_of(m, "at"))).collect()).unwrap_or_default();
+    assert_eq!(theirs, [("The export still stops at 99%.", NOW)], "stored once, as first sent, at the time first sent");
+    h.now.set(sent_at + 25 * 3600 * 1000);
+    let (status, problem, _) = answer("reply-1", "The export still stops at 99%.");
+    assert_eq!((status, str_of(&problem, "code")), (422, "idempotency_key_expired"), "a key replays for 24 hours, as a new ticket's does");
+}
+
+#[test]
+fn a_long_answer_sent_with_a_key_is_read_back_and_replayed() {
+    // Over 1,000 bytes, an event is read by key rather than from the
+    // listing's metadata: the stored value carries the body's hash too.
+    let h = Harness::new();
+    let (_, created, _) = create(&h, &ticket_json(), None);
+    let (id, token) = (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned());
+    let long = "The export stops at 99%. ".repeat(80);
+    let answer = |body: &str| {
+        h.send(&request(
+            Method::Post,
+            &format!("/v1/tickets/{id}/messages"),
+            &[("buoy-requester-token", &token), ("content-type", "application/json"), ("idempotency-key", "long-1")],
+            json!({ "body": body }).to_string().as_bytes(),
+        ))
+    };
+    assert_eq!(answer(&long).0, 201);
+    let (status, _, response) = answer(&long);
+    assert_eq!((status, response.header_value("idempotent-replayed")), (201, Some("true")));
+    assert_eq!(str_of(&answer("short").1, "code"), "idempotency_key_reused");
+    let (_, thread) = requester_call(&h, &token, &id, None, "");
+    assert_eq!(thread["messages"][0]["body"], json!(long.trim()));
+    assert_eq!(thread["messages"].as_array().map(Vec::len), Some(1));
+    let (_, view, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+    assert!(view["events"].as_array().is_some_and(|e| e.iter().all(|e| e.get("request_hash").is_none())), "agents see no hash: {view}");
+}
