@@ -11,7 +11,7 @@ use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
-use buoy_shared::problem::{is_valid_idempotency_key, replayable, Problem, MAX_BODY_BYTES};
+use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
@@ -228,7 +228,7 @@ fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Resul
     if media_type != "application/json" {
         return Err(Problem::UnsupportedMediaType.into());
     }
-    if request.body.len() > MAX_BODY_BYTES {
+    if request.body.len() > body_cap(&request.path) {
         return Err(Problem::PayloadTooLarge.into());
     }
     serde_json::from_slice(&request.body).map_err(|e| match e.classify() {

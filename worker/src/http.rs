@@ -25,7 +25,8 @@ pub struct ApiRequest {
     pub query: String,
     /// Headers with lowercase names.
     pub headers: Vec<(String, String)>,
-    /// The body, at most `MAX_BODY_BYTES + 1` bytes of it.
+    /// The body: at most its route's cap (`buoy_shared::problem::body_cap`)
+    /// at the edge, which refuses a larger one before it gets here.
     pub body: Vec<u8>,
 }
 
@@ -88,6 +89,42 @@ impl ApiResponse {
     }
 }
 
+/// Why a request body was not read.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BodyError<E> {
+    /// The body runs past its route's cap; nothing past the cap was read.
+    TooLarge,
+    /// The stream failed (the client went away, most likely).
+    Stream(E),
+}
+
+/// Reads a request body of at most `cap` bytes from its stream of chunks
+/// (at the edge, `worker::Request::stream`, whether or not the client
+/// sent a `Content-Length`). It stops at the first chunk that would take
+/// the total past `cap`, keeps none of it, and drops the stream, which
+/// cancels the rest of the upload: a client that sends more is answered
+/// at once, and no more of its body is read or buffered.
+///
+/// # Errors
+/// [`BodyError::TooLarge`] past the cap; [`BodyError::Stream`] when the
+/// stream fails first.
+pub async fn read_capped<S, E>(stream: S, cap: usize) -> Result<Vec<u8>, BodyError<E>>
+where
+    S: futures_util::Stream<Item = Result<Vec<u8>, E>>,
+{
+    use futures_util::StreamExt;
+    let mut stream = core::pin::pin!(stream);
+    let mut body = Vec::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(BodyError::Stream)?;
+        if chunk.len() > cap.saturating_sub(body.len()) {
+            return Err(BodyError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
 fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
@@ -129,5 +166,53 @@ mod tests {
         assert_eq!(request.query_param("cursor").as_deref(), Some("a/b=="));
         assert_eq!(request.query_param("bad"), None);
         assert_eq!(request.query_param("missing"), None);
+    }
+
+    /// `chunks` chunks of `size` bytes (all of them `None`: without end),
+    /// counting in `pulled` how many were taken from the stream.
+    fn body<'a>(
+        chunks: Option<usize>,
+        size: usize,
+        pulled: &'a std::cell::Cell<usize>,
+    ) -> impl futures_util::Stream<Item = Result<Vec<u8>, &'static str>> + 'a {
+        futures_util::stream::repeat(()).take(chunks.unwrap_or(usize::MAX)).map(move |()| {
+            pulled.set(pulled.get() + 1);
+            Ok(vec![b'x'; size])
+        })
+    }
+
+    use futures_util::StreamExt;
+
+    #[test]
+    fn read_capped_keeps_a_body_up_to_the_cap() {
+        let pulled = std::cell::Cell::new(0);
+        for (chunks, size, cap) in [(0, 0, 10), (3, 3, 10), (2, 5, 10), (1, 10, 10), (10, 1, 10)] {
+            let read = futures_executor::block_on(read_capped(body(Some(chunks), size, &pulled), cap));
+            assert_eq!(read, Ok(vec![b'x'; chunks * size]), "{chunks} × {size} bytes under a cap of {cap}");
+        }
+    }
+
+    #[test]
+    fn read_capped_stops_at_the_cap() {
+        // (chunks, bytes each, cap, chunks it may take: the one that passes the cap is the last)
+        for (chunks, size, cap, taken) in [(11, 1, 10, 11), (100, 1_000, 4_500, 5), (100, 1_000, 5_000, 6), (2, 64, 10, 1)] {
+            let pulled = std::cell::Cell::new(0);
+            let read = futures_executor::block_on(read_capped(body(Some(chunks), size, &pulled), cap));
+            assert_eq!(read, Err(BodyError::TooLarge), "{chunks} × {size} bytes over a cap of {cap}");
+            assert_eq!(pulled.get(), taken, "chunks read of {chunks} × {size} bytes with a cap of {cap}");
+        }
+    }
+
+    #[test]
+    fn read_capped_returns_from_a_body_without_end() {
+        let pulled = std::cell::Cell::new(0);
+        let read = futures_executor::block_on(read_capped(body(None, 4_096, &pulled), 64 * 1024));
+        assert_eq!((read, pulled.get()), (Err(BodyError::TooLarge), 17), "16 chunks fill the cap, the 17th passes it");
+    }
+
+    #[test]
+    fn read_capped_passes_on_a_failing_stream() {
+        let failing = futures_util::stream::iter([Ok(vec![1, 2]), Err("reset by peer"), Ok(vec![3])]);
+        assert_eq!(futures_executor::block_on(read_capped(failing, 10)), Err(BodyError::Stream("reset by peer")));
     }
 }

@@ -22,7 +22,7 @@ use api::{AgentToken, App};
 use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
 use buoy_shared::ids::{SiteId, TicketId};
-use buoy_shared::problem::{Problem, MAX_BODY_BYTES};
+use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
 use http::{ApiRequest, ApiResponse, Method};
 use std::sync::OnceLock;
@@ -104,18 +104,38 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         Ok((config, business)) => (config, business),
         Err(e) => return Ok(error::AppError::Internal(e.into()).into_response()),
     };
-    let declared = request.headers().get("content-length")?.and_then(|n| n.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
-        return Ok(error::AppError::Problem(Problem::PayloadTooLarge).into_response());
-    }
     let method = match request.method() {
         worker::Method::Get | worker::Method::Head => Method::Get,
         worker::Method::Post => Method::Post,
         worker::Method::Options => Method::Options,
         _ => Method::Other,
     };
-    let body = if method == Method::Post { request.bytes().await.unwrap_or_default() } else { Vec::new() };
     let url = request.url()?;
+    // The body first, within its route's cap, before anything is counted:
+    // a body too large is refused without being read through and spends
+    // no abuse-limit counter.
+    let too_large = || Ok(error::AppError::Problem(Problem::PayloadTooLarge).into_response());
+    let cap = body_cap(url.path());
+    let declared = request.headers().get("content-length")?.and_then(|n| n.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > cap) {
+        return too_large();
+    }
+    let body = match method {
+        // `stream` fails only for a request without a body.
+        Method::Post => match request.stream() {
+            Ok(stream) => match http::read_capped(stream, cap).await {
+                Ok(body) => body,
+                Err(http::BodyError::TooLarge) => return too_large(),
+                Err(http::BodyError::Stream(e)) => {
+                    // The client went away mid-body; what little it sent is not JSON.
+                    log_error(&format!("request body: {e}"));
+                    Vec::new()
+                }
+            },
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
     if let Some(refusal) = over_limit(env, &request, method, url.path(), &body).await {
         return Ok(refusal);
     }
