@@ -1,16 +1,19 @@
 // Abuse limits under workerd, with low limits (Miniflare drives the built
 // test worker with its rate-limiting bindings at 3 writes per client and 5
 // new tickets per site a minute): the next write is a 429 problem with
-// Retry-After; reads and the agents' API are never limited.
+// Retry-After; reads and the agents' API are never limited. A chunked body
+// over the cap is answered 413 before it is read through, spending nothing.
 // `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { startWorker } from '../miniflare.mjs';
 
 const MAIN = process.env.BUOY_TEST_WORKER;
 const TOKEN = randomBytes(32).toString('hex');
 let mf;
+let url;
 
 before(async () => {
   assert.ok(MAIN, 'run through `cargo xtask test`, which builds the test worker');
@@ -21,6 +24,7 @@ before(async () => {
     },
     bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex') },
   });
+  url = await mf.ready;
 });
 
 after(async () => {
@@ -64,4 +68,57 @@ test('a client over its limit gets 429 with Retry-After; reads and agents go on'
   const queue = await mf.dispatchFetch('http://buoy.test/v1/agent/tickets?limit=100', { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(queue.status, 200);
   assert.deepEqual((await queue.json()).tickets.map((t) => t.subject).sort(), ['one 0', 'one 1', 'one 2', 'two 0', 'two 1']);
+});
+
+/**
+ * POSTs `total` bytes of JSON-looking text to `path` over a real socket, chunked
+ * (no Content-Length), a chunk of `chunk` bytes every `every` ms, and stops
+ * sending once the answer arrives: the answer, and how many bytes were sent by then.
+ */
+function trickle(path, { total, chunk, every, headers }) {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let timer;
+    const request = http.request(new URL(path, url), { method: 'POST', headers: { 'content-type': 'application/json', ...headers } }, (response) => {
+      const sentWhenAnswered = sent;
+      clearTimeout(timer);
+      let body = '';
+      response.setEncoding('utf8');
+      response.on('data', (c) => { body += c; });
+      response.on('end', () => {
+        request.destroy();
+        resolve({ status: response.statusCode, type: response.headers['content-type'], body: JSON.parse(body), sentWhenAnswered });
+      });
+    });
+    request.on('error', (e) => (e.code === 'ECONNRESET' || e.code === 'EPIPE' ? undefined : reject(e)));
+    assert.equal(request.getHeader('content-length'), undefined);
+    const next = () => {
+      if (sent >= total || request.destroyed) return request.end();
+      const piece = sent === 0 ? `{"body":"${'x'.repeat(chunk - 9)}` : 'x'.repeat(chunk);
+      request.write(piece);
+      sent += piece.length;
+      timer = setTimeout(next, every);
+    };
+    next();
+  });
+}
+
+test('a chunked body over the cap is refused before it is read through, and spends no counter', { timeout: 60_000 }, async (t) => {
+  const ip = { 'cf-connecting-ip': '203.0.113.50' };
+  const total = 8 * 1024 * 1024;
+  // More refused posts than the client's limit (3) allows writes.
+  for (let i = 0; i < 4; i++) {
+    const refused = await trickle('/v1/tickets', { total, chunk: 16 * 1024, every: 5, headers: ip });
+    assert.deepEqual([refused.status, refused.type, refused.body.code], [413, 'application/problem+json', 'payload_too_large']);
+    // The cap is 64 KiB: the answer came while nearly all of the 8 MiB was still unsent.
+    assert.ok(refused.sentWhenAnswered < total / 8, `answered after ${refused.sentWhenAnswered} of ${total} bytes`);
+    t.diagnostic(`413 after ${refused.sentWhenAnswered} of ${total} bytes sent`);
+  }
+  // The refused posts spent nothing: this client still has its three writes.
+  const made = await fetch(new URL('/v1/tickets', url), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...ip },
+    body: JSON.stringify({ site: 'other', email: 'ada@example.com', type: 'bug', subject: 'After the big ones', message: 'Please help.' }),
+  });
+  assert.equal(made.status, 201, await made.text());
 });
