@@ -5,7 +5,10 @@
 //!   written once.
 //! - `e/{ticket}/{event id}` → one event, JSON (also in the key's metadata,
 //!   so one list returns a ticket's history). Written once; ids the sweep
-//!   writes are deterministic, so a repeated sweep finds them with `get`.
+//!   writes are deterministic, so a repeated sweep finds them with `get`;
+//!   so are those of a requester's answers sent with an `Idempotency-Key`,
+//!   whose value also keeps the body's hash (`request_hash`, never in the
+//!   metadata), so a retry is found with `get` and compared, not written.
 //! - `q/{site}/{first due, ms, 15 digits}/{ticket}` → empty; lists a site's
 //!   live tickets roughly most urgent first; a solved or closed ticket's
 //!   entry is `q/{site}/z/{first due}/{ticket}` instead, after every live
