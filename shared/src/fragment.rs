@@ -1,0 +1,288 @@
+//! The widget page's URL fragment: what the loader tells the panel, and
+//! the only thing the panel believes about its host.
+//!
+//! The loader opens `/widget/{site}/#o=<origin>` with the host page's
+//! origin percent-encoded. The grammar:
+//!
+//! ```text
+//! fragment = "" | param *( "&" param )
+//! param    = key "=" value          ; value percent-encoded, UTF-8
+//! o        = http(s)://host[:port]  ; the host page's origin
+//! l        = a language tag         ; [A-Za-z]{2,3} ( "-" [A-Za-z0-9]{2,8} )*
+//! m        = "inline"               ; the panel's mode
+//! ```
+//!
+//! Unknown keys are ignored, so a newer loader can say more; a repeated
+//! key, a part without `=`, bad percent-encoding or a bad value of a known
+//! key refuse the whole fragment. The origin must also be one the site
+//! allows: the worker writes the site's allowed origin patterns into the
+//! page it serves ([`with_origins`], the `#buoy-origins` block), and
+//! [`Fragment::parse`] matches the origin against them. A panel whose
+//! fragment is refused talks to nobody (it posts no message and takes
+//! none) and builds no link to the host page.
+//!
+//! ```
+//! use buoy_shared::fragment::Fragment;
+//! let allowed = ["https://app.example.com".to_owned()];
+//! let fragment = Fragment::parse("o=https%3A%2F%2Fapp.example.com&l=fr", &allowed);
+//! assert_eq!(fragment.and_then(|f| f.origin).as_deref(), Some("https://app.example.com"));
+//! assert_eq!(Fragment::parse("o=javascript%3Aalert(1)%2F%2F", &allowed), None);
+//! ```
+
+use crate::origin::{is_origin, origin_matches};
+
+/// The `m` value that asks for the panel inline (drawn in the host's
+/// layout rather than as a floating dialog).
+pub const INLINE: &str = "inline";
+
+/// What an accepted fragment says.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fragment {
+    /// The host page's origin (`o`), one the site allows; `None` when the
+    /// fragment names none (the page opened on its own).
+    pub origin: Option<String>,
+    /// The language the host asks for (`l`).
+    pub locale: Option<String>,
+    /// Whether the host asks for the inline mode (`m=inline`).
+    pub inline: bool,
+}
+
+impl Fragment {
+    /// Reads `fragment` (`location.hash` without its `#`) against the
+    /// site's allowed origin patterns. `None` refuses it: a part that is
+    /// not `key=value`, a repeated key, bad percent-encoding or UTF-8, an
+    /// `o` that is not an `http(s)://host[:port]` origin or that no
+    /// pattern allows, or a bad `l` or `m`.
+    pub fn parse(fragment: &str, allowed: &[String]) -> Option<Self> {
+        let mut out = Self::default();
+        if fragment.is_empty() {
+            return Some(out);
+        }
+        let mut seen: Vec<&str> = Vec::new();
+        for part in fragment.split('&') {
+            let (key, raw) = part.split_once('=')?;
+            if key.is_empty() || seen.contains(&key) {
+                return None;
+            }
+            seen.push(key);
+            match key {
+                "o" => {
+                    let origin = percent_decode(raw)?;
+                    if !is_origin(&origin) || !allowed.iter().any(|pattern| origin_matches(pattern, &origin)) {
+                        return None;
+                    }
+                    out.origin = Some(origin);
+                }
+                "l" => {
+                    let locale = percent_decode(raw)?;
+                    if !is_language_tag(&locale) {
+                        return None;
+                    }
+                    out.locale = Some(locale);
+                }
+                "m" => {
+                    if percent_decode(raw)? != INLINE {
+                        return None;
+                    }
+                    out.inline = true;
+                }
+                _ => {}
+            }
+        }
+        Some(out)
+    }
+}
+
+/// `%XX` escapes decoded, strictly: a `%` not followed by two hex digits,
+/// or bytes that are not UTF-8, give `None`. `+` stays a `+`.
+fn percent_decode(raw: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(raw.len());
+    let mut rest = raw.bytes();
+    while let Some(b) = rest.next() {
+        if b == b'%' {
+            let hi = hex(rest.next()?)?;
+            let lo = hex(rest.next()?)?;
+            bytes.push(hi << 4 | lo);
+        } else {
+            bytes.push(b);
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+fn hex(b: u8) -> Option<u8> {
+    match b {
+        b'0'..=b'9' => Some(b - b'0'),
+        b'a'..=b'f' => Some(b - b'a' + 10),
+        b'A'..=b'F' => Some(b - b'A' + 10),
+        _ => None,
+    }
+}
+
+/// `[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*`: a language and its subtags, as
+/// BCP 47 writes the common ones (`en`, `pt-BR`, `zh-Hant-TW`).
+fn is_language_tag(tag: &str) -> bool {
+    let mut parts = tag.split('-');
+    let language = parts.next().unwrap_or("");
+    (2..=3).contains(&language.len())
+        && language.bytes().all(|b| b.is_ascii_alphabetic())
+        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
+}
+
+/// The widget page with the site's allowed origin patterns in it, as an
+/// inert JSON block (`<script type="application/json" id="buoy-origins">`)
+/// before `</head>`: the panel checks its fragment's origin against them.
+/// Patterns are validated by `buoy.toml`'s checks; they are escaped for a
+/// JSON string inside a `<script>` element anyway.
+#[cfg(feature = "server")]
+pub fn with_origins(page: &[u8], patterns: &[String]) -> Vec<u8> {
+    let json = serde_json::to_string(patterns).unwrap_or_else(|_| "[]".into()).replace('<', "\\u003c");
+    let block = format!("<script type=\"application/json\" id=\"buoy-origins\">{json}</script>");
+    let at = page.windows(7).position(|w| w == b"</head>").unwrap_or(0);
+    let mut out = Vec::with_capacity(page.len() + block.len());
+    out.extend_from_slice(&page[..at]);
+    out.extend_from_slice(block.as_bytes());
+    out.extend_from_slice(&page[at..]);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn demo() -> Vec<String> {
+        vec!["https://app.example.com".to_owned(), "http://127.0.0.1:*".to_owned()]
+    }
+
+    fn origin_of(fragment: &str) -> Option<String> {
+        Fragment::parse(fragment, &demo()).and_then(|f| f.origin)
+    }
+
+    #[test]
+    fn fragment_with_an_allowed_origin_is_accepted() {
+        for (fragment, origin) in [
+            ("o=https%3A%2F%2Fapp.example.com", "https://app.example.com"),
+            ("o=https://app.example.com", "https://app.example.com"),
+            ("o=http%3A%2F%2F127.0.0.1%3A41234", "http://127.0.0.1:41234"),
+            ("o=https%3A%2F%2Fapp.example.com&l=pt-BR&m=inline", "https://app.example.com"),
+            // Unknown keys are a newer loader's: ignored.
+            ("o=https%3A%2F%2Fapp.example.com&theme=dark", "https://app.example.com"),
+        ] {
+            assert_eq!(origin_of(fragment).as_deref(), Some(origin), "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_with_javascript_scheme_is_refused() {
+        for fragment in ["o=javascript:alert(document.domain)//", "o=javascript%3Aalert(document.domain)%2F%2F", "javascript:alert(document.domain)//"]
+        {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_with_data_or_other_schemes_is_refused() {
+        for fragment in ["o=data%3Atext%2Fhtml%2C%3Cscript%3Ealert(1)%3C%2Fscript%3E", "o=ftp%3A%2F%2Fapp.example.com", "o=null", "o="] {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_origin_not_allowed_by_site_is_refused() {
+        for fragment in [
+            "o=https%3A%2F%2Fevil.example",
+            "o=http%3A%2F%2Fapp.example.com",
+            "o=https%3A%2F%2Fapp.example.com.evil.example",
+            "o=http%3A%2F%2F127.0.0.1",
+            "o=http%3A%2F%2F127.0.0.10%3A80",
+        ] {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+        // The same origin is refused by a site that does not list it.
+        assert_eq!(Fragment::parse("o=https%3A%2F%2Fapp.example.com", &["https://other.example".to_owned()]), None);
+        assert_eq!(Fragment::parse("o=https%3A%2F%2Fapp.example.com", &[]), None);
+    }
+
+    #[test]
+    fn fragment_origin_with_path_query_userinfo_or_wildcard_is_refused() {
+        for fragment in [
+            "o=https%3A%2F%2Fapp.example.com%2F",
+            "o=https%3A%2F%2Fapp.example.com%2Fevil",
+            "o=https%3A%2F%2Fapp.example.com%3Fx%3D1",
+            "o=https%3A%2F%2Fapp.example.com%23x",
+            "o=https%3A%2F%2Fuser%40app.example.com",
+            "o=http%3A%2F%2F127.0.0.1%3A*",
+            "o=https%3A%2F%2FAPP.example.com",
+        ] {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_with_control_characters_or_bad_encoding_is_refused() {
+        for fragment in [
+            "o=https%3A%2F%2Fapp.example.com%0A",
+            "o=https%3A%2F%2Fapp.example.com%0d%0a",
+            "o=https%3A%2F%2Fapp.example.com%00",
+            "o=https%3A%2F%2Fapp.example.com%20",
+            "o=https%3A%2F%2Fapp.example.com%",
+            "o=https%3A%2F%2Fapp.example.com%zz",
+            "o=https%3A%2F%2Fapp.%C3%A9xample.com",
+            "o=https%3A%2F%2Fapp.example.com%FF",
+            "o=%E2%80%AEhttps%3A%2F%2Fapp.example.com",
+        ] {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_with_a_repeated_key_or_a_bare_part_is_refused() {
+        for fragment in [
+            "o=https%3A%2F%2Fapp.example.com&o=https%3A%2F%2Fevil.example",
+            "o=https%3A%2F%2Fapp.example.com&o=https%3A%2F%2Fapp.example.com",
+            "o=https%3A%2F%2Fapp.example.com&x=1&x=2",
+            "o=https%3A%2F%2Fapp.example.com&",
+            "https%3A%2F%2Fapp.example.com",
+            "=https%3A%2F%2Fapp.example.com",
+        ] {
+            assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
+        }
+    }
+
+    #[test]
+    fn fragment_locale_and_mode_are_checked() {
+        let origin = "o=https%3A%2F%2Fapp.example.com";
+        let full = Fragment::parse(&format!("{origin}&l=zh-Hant-TW&m=inline"), &demo());
+        assert_eq!(
+            full,
+            Some(Fragment { origin: Some("https://app.example.com".into()), locale: Some("zh-Hant-TW".into()), inline: true })
+        );
+        for ok in ["en", "fr", "pt-BR", "haw"] {
+            assert_eq!(Fragment::parse(&format!("l={ok}"), &demo()).and_then(|f| f.locale).as_deref(), Some(ok));
+        }
+        for bad in ["l=e", "l=engl", "l=en-", "l=en-x", "l=en_US", "l=en-verylongsubtag", "l=%3Cb%3E", "l=", "m=popup", "m="] {
+            assert_eq!(Fragment::parse(&format!("{origin}&{bad}"), &demo()), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn no_fragment_means_no_host() {
+        assert_eq!(Fragment::parse("", &demo()), Some(Fragment::default()));
+        assert_eq!(Fragment::parse("l=en", &demo()).and_then(|f| f.origin), None);
+    }
+
+    #[cfg(feature = "server")]
+    #[test]
+    fn the_page_carries_the_sites_origin_patterns_before_its_head_ends() {
+        let page = b"<html><head><title>Help</title></head><body></body></html>";
+        let out = with_origins(page, &["https://a.example".to_owned(), "http://127.0.0.1:*".to_owned()]);
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "<html><head><title>Help</title><script type=\"application/json\" id=\"buoy-origins\">\
+             [\"https://a.example\",\"http://127.0.0.1:*\"]</script></head><body></body></html>"
+        );
+        // Nothing in a pattern can close the block.
+        let out = with_origins(page, &["</script><script>alert(1)</script>".to_owned()]);
+        assert!(!String::from_utf8_lossy(&out).contains("</script><script>"));
+    }
+}
