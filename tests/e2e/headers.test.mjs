@@ -34,11 +34,9 @@ function directives(csp) {
 
 test('every path class carries nosniff, HSTS and its own framing rule', { timeout: 60_000 }, async () => {
   assert.ok(WORKER && TOKEN, 'run through `cargo xtask test`, which starts the worker');
-  const seen = [];
   const check = (response, status) => {
     assert.equal(response.status, status, `${response.path}: status`);
     assertCommon(response);
-    seen.push(response.path);
     return response;
   };
 
@@ -99,5 +97,4 @@ test('every path class carries nosniff, HSTS and its own framing rule', { timeou
 
   // A path nothing serves.
   check(await get('/no-such-file'), 404);
-  assert.ok(seen.length >= 30, `${seen.length} paths checked`);
 });
