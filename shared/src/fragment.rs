@@ -174,7 +174,8 @@ mod tests {
 
     #[test]
     fn fragment_with_javascript_scheme_is_refused() {
-        for fragment in ["o=javascript:alert(document.domain)//", "o=javascript%3Aalert(document.domain)%2F%2F", "javascript:alert(document.domain)//"]
+        for fragment in
+            ["o=javascript:alert(document.domain)//", "o=javascript%3Aalert(document.domain)%2F%2F", "javascript:alert(document.domain)//"]
         {
             assert_eq!(Fragment::parse(fragment, &demo()), None, "{fragment}");
         }

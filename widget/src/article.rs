@@ -65,10 +65,12 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
                 let article = href.strip_prefix("/help/").filter(|id| (links.article_exists)(id));
                 let a = match article {
                     Some(id) => element(doc, "a", &[("href", "#"), ("data-article", id)], Some(parent))?,
-                    None if href.starts_with('/') && allowed(&href) => match links.host_origin.and_then(|origin| host_link(origin, &href)) {
-                        Some(url) => element(doc, "a", &[("href", &url), ("target", "_top")], Some(parent))?,
-                        None => element(doc, "span", &[], Some(parent))?,
-                    },
+                    None if href.starts_with('/') && allowed(&href) => {
+                        match links.host_origin.and_then(|origin| host_link(origin, &href)) {
+                            Some(url) => element(doc, "a", &[("href", &url), ("target", "_top")], Some(parent))?,
+                            None => element(doc, "span", &[], Some(parent))?,
+                        }
+                    }
                     None if allowed(&href) => {
                         element(doc, "a", &[("href", &href), ("target", "_blank"), ("rel", "noopener noreferrer")], Some(parent))?
                     }
