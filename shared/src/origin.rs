@@ -10,23 +10,43 @@
 /// lowercase letters, digits, dots and dashes (or a bracketed IPv6
 /// address), an optional port (digits or `*`), and nothing after it.
 pub fn is_origin_pattern(origin: &str) -> bool {
-    let Some((scheme, rest)) = origin.split_once("://") else {
+    // Prefixes and single-character splits only: a substring search or a
+    // slice would bring the standard library's searcher and panic paths
+    // into the widget, which checks its host's origin with this.
+    let Some(rest) = origin.strip_prefix("https://").or_else(|| origin.strip_prefix("http://")) else {
         return false;
     };
-    let (host, port_ok) = match rest.rsplit_once(':') {
-        // A bracketed IPv6 host without a port: its colons are inside the brackets.
-        Some(_) if rest.starts_with('[') && !rest.contains("]:") => (rest, true),
-        Some((host, port)) => (host, port == "*" || port.parse::<u16>().is_ok_and(|p| p > 0)),
-        None => (rest, true),
+    let (host_ok, port) = match rest.strip_prefix('[') {
+        // A bracketed IPv6 address: its colons are inside the brackets.
+        Some(v6) => match v6.split_once(']') {
+            Some((address, after)) if after.is_empty() || after.starts_with(':') => {
+                (!address.is_empty() && address.bytes().all(|c| c.is_ascii_hexdigit() || c == b':'), after.strip_prefix(':'))
+            }
+            _ => return false,
+        },
+        None => {
+            let (host, port) = match rest.split_once(':') {
+                Some((host, port)) => (host, Some(port)),
+                None => (rest, None),
+            };
+            let host_ok = !host.is_empty()
+                && host.split('.').all(|label| !label.is_empty() && !label.starts_with('-'))
+                && host.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-');
+            (host_ok, port)
+        }
     };
-    let host_ok = if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        !v6.is_empty() && v6.bytes().all(|c| c.is_ascii_hexdigit() || c == b':')
-    } else {
-        !host.is_empty()
-            && host.split('.').all(|label| !label.is_empty() && !label.starts_with('-'))
-            && host.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+    let port_ok = match port {
+        None => true,
+        Some("*") => true,
+        Some(digits) => {
+            !digits.is_empty()
+                && digits
+                    .bytes()
+                    .try_fold(0u32, |n, c| (c.is_ascii_digit() && n <= 65_535).then(|| n * 10 + u32::from(c - b'0')))
+                    .is_some_and(|n| (1..=65_535).contains(&n))
+        }
     };
-    matches!(scheme, "http" | "https") && port_ok && host_ok
+    host_ok && port_ok
 }
 
 /// Whether the browser origin `origin` (as in an `Origin` header or
@@ -62,7 +82,16 @@ mod tests {
 
     #[test]
     fn origin_patterns() {
-        for ok in ["https://app.example.com", "http://127.0.0.1:8788", "http://localhost:*", "http://[::1]:3000", "https://a-b.example"] {
+        for ok in [
+            "https://app.example.com",
+            "http://127.0.0.1:8788",
+            "http://localhost:*",
+            "http://[::1]:3000",
+            "http://[::1]",
+            "http://[::1]:*",
+            "https://a-b.example",
+            "https://a.example:65535",
+        ] {
             assert!(is_origin_pattern(ok), "{ok}");
         }
         for bad in [
@@ -75,6 +104,12 @@ mod tests {
             "https://example.com:0",
             "https://example.com:99999",
             "https://example.com:",
+            "https://example.com:+80",
+            "https://example.com:65536",
+            "https://a.example:80:80",
+            "http://[::1]x",
+            "http://[::1",
+            "http://[]:80",
             "https://*.example.com",
             "*",
             "null",
