@@ -13,8 +13,8 @@
 //! ```
 //!
 //! Unknown keys are ignored, so a newer loader can say more; a repeated
-//! key, a part without `=`, bad percent-encoding or a bad value of a known
-//! key refuse the whole fragment. The origin must also be one the site
+//! key, a part without `=`, bad percent-encoding, a known key's value
+//! outside ASCII, or a bad value of a known key refuse the whole fragment. The origin must also be one the site
 //! allows: the worker writes the site's allowed origin patterns into the
 //! page it serves ([`with_origins`], the `#buoy-origins` block), and
 //! [`Fragment::parse`] matches the origin against them. A panel whose
@@ -29,7 +29,7 @@
 //! assert_eq!(Fragment::parse("o=javascript%3Aalert(1)%2F%2F", &allowed), None);
 //! ```
 
-use crate::origin::{is_origin, origin_matches};
+use crate::origin::origin_matches;
 
 /// The `m` value that asks for the panel inline (drawn in the host's
 /// layout rather than as a floating dialog).
@@ -50,7 +50,7 @@ pub struct Fragment {
 impl Fragment {
     /// Reads `fragment` (`location.hash` without its `#`) against the
     /// site's allowed origin patterns. `None` refuses it: a part that is
-    /// not `key=value`, a repeated key, bad percent-encoding or UTF-8, an
+    /// not `key=value`, a repeated key, bad percent-encoding or non-ASCII, an
     /// `o` that is not an `http(s)://host[:port]` origin or that no
     /// pattern allows, or a bad `l` or `m`.
     pub fn parse(fragment: &str, allowed: &[String]) -> Option<Self> {
@@ -58,17 +58,21 @@ impl Fragment {
         if fragment.is_empty() {
             return Some(out);
         }
-        let mut seen: Vec<&str> = Vec::new();
-        for part in fragment.split('&') {
+        let mut parts = fragment.split('&');
+        while let Some(part) = parts.next() {
             let (key, raw) = part.split_once('=')?;
-            if key.is_empty() || seen.contains(&key) {
+            // A key again further on: which one would count is ambiguous.
+            if key.is_empty() || parts.clone().any(|later| later.split_once('=').is_some_and(|(k, _)| k == key)) {
                 return None;
             }
-            seen.push(key);
             match key {
                 "o" => {
+                    // The patterns are `buoy.toml`'s, each checked by
+                    // `origin::is_origin_pattern` when the worker was
+                    // built, so an origin one of them matches is itself
+                    // `http(s)://host[:port]` and nothing more.
                     let origin = percent_decode(raw)?;
-                    if !is_origin(&origin) || !allowed.iter().any(|pattern| origin_matches(pattern, &origin)) {
+                    if !allowed.iter().any(|pattern| origin_matches(pattern, &origin)) {
                         return None;
                     }
                     out.origin = Some(origin);
@@ -93,21 +97,21 @@ impl Fragment {
     }
 }
 
-/// `%XX` escapes decoded, strictly: a `%` not followed by two hex digits,
-/// or bytes that are not UTF-8, give `None`. `+` stays a `+`.
+/// `%XX` escapes decoded, strictly: a `%` not followed by two hex
+/// digits gives `None`, and so does any byte outside ASCII, since every
+/// value a known key takes is ASCII (UTF-8 validation would only weigh
+/// on the panel). `+` stays a `+`.
 fn percent_decode(raw: &str) -> Option<String> {
-    let mut bytes = Vec::with_capacity(raw.len());
+    let mut out = String::with_capacity(raw.len());
     let mut rest = raw.bytes();
     while let Some(b) = rest.next() {
-        if b == b'%' {
-            let hi = hex(rest.next()?)?;
-            let lo = hex(rest.next()?)?;
-            bytes.push(hi << 4 | lo);
-        } else {
-            bytes.push(b);
+        let byte = if b == b'%' { hex(rest.next()?)? << 4 | hex(rest.next()?)? } else { b };
+        if !byte.is_ascii() {
+            return None;
         }
+        out.push(char::from(byte));
     }
-    String::from_utf8(bytes).ok()
+    Some(out)
 }
 
 fn hex(b: u8) -> Option<u8> {

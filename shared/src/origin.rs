@@ -50,13 +50,13 @@ pub fn is_origin_pattern(origin: &str) -> bool {
 }
 
 /// Whether the browser origin `origin` (as in an `Origin` header or
-/// `MessageEvent.origin`) is allowed by `pattern`.
+/// `MessageEvent.origin`) is allowed by `pattern`. A port wildcard
+/// matches a port as browsers write it: 1 to 5 digits, no leading zero.
 pub fn origin_matches(pattern: &str, origin: &str) -> bool {
     match pattern.strip_suffix(":*") {
-        Some(base) => origin
-            .strip_prefix(base)
-            .and_then(|rest| rest.strip_prefix(':'))
-            .is_some_and(|port| !port.is_empty() && port.bytes().all(|c| c.is_ascii_digit())),
+        Some(base) => origin.strip_prefix(base).and_then(|rest| rest.strip_prefix(':')).is_some_and(|port| {
+            (1..=5).contains(&port.len()) && !port.starts_with('0') && port.bytes().all(|c| c.is_ascii_digit())
+        }),
         None => pattern == origin,
     }
 }
@@ -128,6 +128,10 @@ mod tests {
             ("http://127.0.0.1:*", "http://127.0.0.1", false),
             ("http://127.0.0.1:*", "http://127.0.0.1:1.evil.com", false),
             ("http://127.0.0.1:*", "http://127.0.0.10:80", false),
+            ("http://127.0.0.1:*", "http://127.0.0.1:080", false),
+            ("http://127.0.0.1:*", "http://127.0.0.1:123456", false),
+            ("http://127.0.0.1:*", "http://127.0.0.1:65535", true),
+            ("http://127.0.0.1:*", "http://127.0.0.1:80\n", false),
             ("https://app.example.com", "http://app.example.com", false),
             ("https://app.example.com", "null", false),
         ] {
