@@ -6,15 +6,15 @@
 //!
 //! ```text
 //! fragment = "" | param *( "&" param )
-//! param    = key "=" value          ; value percent-encoded, UTF-8
+//! param    = key "=" value          ; value percent-encoded
 //! o        = http(s)://host[:port]  ; the host page's origin
-//! l        = a language tag         ; [A-Za-z]{2,3} ( "-" [A-Za-z0-9]{2,8} )*
-//! m        = "inline"               ; the panel's mode
 //! ```
 //!
-//! Unknown keys are ignored, so a newer loader can say more; a repeated
-//! key, a part without `=`, bad percent-encoding, a known key's value
-//! outside ASCII, or a bad value of a known key refuse the whole fragment. The origin must also be one the site
+//! Keys the panel does not read are ignored, so a newer loader can say
+//! more: `l` (the host's language tag) and `m` (`inline`, the panel drawn
+//! in the host's layout) are reserved for that. A repeated key (any key),
+//! a part without `=`, bad percent-encoding, or an `o` that is not ASCII
+//! or not allowed refuse the whole fragment. The origin must also be one the site
 //! allows: the worker writes the site's allowed origin patterns into the
 //! page it serves ([`with_origins`], the `#buoy-origins` block), and
 //! [`Fragment::parse`] matches the origin against them. A panel whose
@@ -31,20 +31,12 @@
 
 use crate::origin::origin_matches;
 
-/// The `m` value that asks for the panel inline (drawn in the host's
-/// layout rather than as a floating dialog).
-pub const INLINE: &str = "inline";
-
-/// What an accepted fragment says.
+/// What an accepted fragment says (the keys the panel reads).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Fragment {
     /// The host page's origin (`o`), one the site allows; `None` when the
     /// fragment names none (the page opened on its own).
     pub origin: Option<String>,
-    /// The language the host asks for (`l`).
-    pub locale: Option<String>,
-    /// Whether the host asks for the inline mode (`m=inline`).
-    pub inline: bool,
 }
 
 impl Fragment {
@@ -52,7 +44,7 @@ impl Fragment {
     /// site's allowed origin patterns. `None` refuses it: a part that is
     /// not `key=value`, a repeated key, bad percent-encoding or non-ASCII, an
     /// `o` that is not an `http(s)://host[:port]` origin or that no
-    /// pattern allows, or a bad `l` or `m`.
+    /// pattern allows.
     pub fn parse(fragment: &str, allowed: &[String]) -> Option<Self> {
         let mut out = Self::default();
         if fragment.is_empty() {
@@ -76,19 +68,6 @@ impl Fragment {
                         return None;
                     }
                     out.origin = Some(origin);
-                }
-                "l" => {
-                    let locale = percent_decode(raw)?;
-                    if !is_language_tag(&locale) {
-                        return None;
-                    }
-                    out.locale = Some(locale);
-                }
-                "m" => {
-                    if percent_decode(raw)? != INLINE {
-                        return None;
-                    }
-                    out.inline = true;
                 }
                 _ => {}
             }
@@ -121,16 +100,6 @@ fn hex(b: u8) -> Option<u8> {
         b'A'..=b'F' => Some(b - b'A' + 10),
         _ => None,
     }
-}
-
-/// `[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*`: a language and its subtags, as
-/// BCP 47 writes the common ones (`en`, `pt-BR`, `zh-Hant-TW`).
-fn is_language_tag(tag: &str) -> bool {
-    let mut parts = tag.split('-');
-    let language = parts.next().unwrap_or("");
-    (2..=3).contains(&language.len())
-        && language.bytes().all(|b| b.is_ascii_alphabetic())
-        && parts.all(|p| (2..=8).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// The widget page with the site's allowed origin patterns in it, as an
@@ -255,25 +224,20 @@ mod tests {
     }
 
     #[test]
-    fn fragment_locale_and_mode_are_checked() {
+    fn reserved_and_unknown_keys_are_ignored_but_not_repeated() {
         let origin = "o=https%3A%2F%2Fapp.example.com";
-        let full = Fragment::parse(&format!("{origin}&l=zh-Hant-TW&m=inline"), &demo());
-        assert_eq!(
-            full,
-            Some(Fragment { origin: Some("https://app.example.com".into()), locale: Some("zh-Hant-TW".into()), inline: true })
-        );
-        for ok in ["en", "fr", "pt-BR", "haw"] {
-            assert_eq!(Fragment::parse(&format!("l={ok}"), &demo()).and_then(|f| f.locale).as_deref(), Some(ok));
+        for extra in ["l=pt-BR", "m=inline", "l=anything&m=else", "theme=dark"] {
+            assert_eq!(origin_of(&format!("{origin}&{extra}")).as_deref(), Some("https://app.example.com"), "{extra}");
         }
-        for bad in ["l=e", "l=engl", "l=en-", "l=en-x", "l=en_US", "l=en-verylongsubtag", "l=%3Cb%3E", "l=", "m=popup", "m="] {
-            assert_eq!(Fragment::parse(&format!("{origin}&{bad}"), &demo()), None, "{bad}");
+        for repeated in ["l=en&l=fr", "m=inline&m=inline"] {
+            assert_eq!(Fragment::parse(&format!("{origin}&{repeated}"), &demo()), None, "{repeated}");
         }
     }
 
     #[test]
     fn no_fragment_means_no_host() {
         assert_eq!(Fragment::parse("", &demo()), Some(Fragment::default()));
-        assert_eq!(Fragment::parse("l=en", &demo()).and_then(|f| f.origin), None);
+        assert_eq!(Fragment::parse("l=en", &demo()), Some(Fragment::default()));
     }
 
     #[cfg(feature = "server")]

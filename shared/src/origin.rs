@@ -54,9 +54,10 @@ pub fn is_origin_pattern(origin: &str) -> bool {
 /// matches a port as browsers write it: 1 to 5 digits, no leading zero.
 pub fn origin_matches(pattern: &str, origin: &str) -> bool {
     match pattern.strip_suffix(":*") {
-        Some(base) => origin.strip_prefix(base).and_then(|rest| rest.strip_prefix(':')).is_some_and(|port| {
-            (1..=5).contains(&port.len()) && !port.starts_with('0') && port.bytes().all(|c| c.is_ascii_digit())
-        }),
+        Some(base) => origin
+            .strip_prefix(base)
+            .and_then(|rest| rest.strip_prefix(':'))
+            .is_some_and(|port| (1..=5).contains(&port.len()) && !port.starts_with('0') && port.bytes().all(|c| c.is_ascii_digit())),
         None => pattern == origin,
     }
 }
