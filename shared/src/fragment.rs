@@ -57,19 +57,17 @@ impl Fragment {
             if key.is_empty() || parts.clone().any(|later| later.split_once('=').is_some_and(|(k, _)| k == key)) {
                 return None;
             }
-            match key {
-                "o" => {
-                    // The patterns are `buoy.toml`'s, each checked by
-                    // `origin::is_origin_pattern` when the worker was
-                    // built, so an origin one of them matches is itself
-                    // `http(s)://host[:port]` and nothing more.
-                    let origin = percent_decode(raw)?;
-                    if !allowed.iter().any(|pattern| origin_matches(pattern, &origin)) {
-                        return None;
-                    }
-                    out.origin = Some(origin);
+            // Keys the panel does not read (`l`, `m`, a newer loader's) are skipped.
+            if key == "o" {
+                // The patterns are `buoy.toml`'s, each checked by
+                // `origin::is_origin_pattern` when the worker was built,
+                // so an origin one of them matches is itself
+                // `http(s)://host[:port]` and nothing more.
+                let origin = percent_decode(raw)?;
+                if !allowed.iter().any(|pattern| origin_matches(pattern, &origin)) {
+                    return None;
                 }
-                _ => {}
+                out.origin = Some(origin);
             }
         }
         Some(out)
