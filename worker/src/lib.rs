@@ -3,8 +3,11 @@
 //!
 //! One worker serves everything on its origin: the API under `/v1/`, the
 //! widget's iframe page at `/widget/{site}/` (through the `ASSETS` binding,
-//! with that site's `frame-ancestors`), and every other static file
-//! straight from Workers Static Assets.
+//! with that site's `frame-ancestors` and its allowed origins written in),
+//! the widget's scripts, wasm and styles (nothing else under `/widget/`),
+//! and every other static file straight from Workers Static Assets. Every
+//! response the worker builds or passes on gets its class's headers from
+//! `buoy_shared::headers`, in one function (`secure`).
 //!
 //! Handlers live in [`api`] and work on plain [`http`] values over a
 //! [`store::Kv`], so the host tests run them against [`store::MemoryKv`];
