@@ -32,7 +32,8 @@
     if (frame || !site || !panel) return;
     frame = d.createElement('iframe');
     frame.title = __BUOY_LAUNCHER_LABEL__;
-    frame.src = base + '/widget/' + encodeURIComponent(site) + '/#' + encodeURIComponent(location.origin);
+    // The fragment's grammar is buoy-shared's `fragment` module: o = this page's origin.
+    frame.src = base + '/widget/' + encodeURIComponent(site) + '/#o=' + encodeURIComponent(location.origin);
     panel.appendChild(frame);
   }
 

@@ -20,6 +20,8 @@ pub mod config;
 pub mod deflection;
 #[cfg(feature = "calendar")]
 pub mod events;
+pub mod fragment;
+pub mod headers;
 pub mod identity;
 pub mod ids;
 pub mod inbox;
@@ -30,6 +32,7 @@ pub mod limits;
 pub mod messages;
 #[cfg(feature = "calendar")]
 pub mod metrics;
+pub mod origin;
 pub mod panel;
 pub mod playbook;
 pub mod problem;

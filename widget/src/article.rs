@@ -29,10 +29,18 @@ fn allowed(href: &str) -> bool {
         || (href.starts_with('/') && !href.starts_with("//"))
 }
 
+/// A host path resolved by the browser's URL parser against the host's
+/// origin, kept only when it stays on that origin: the URL to link to.
+fn host_link(origin: &str, path: &str) -> Option<String> {
+    let url = web_sys::Url::new_with_base(path, origin).ok()?;
+    (url.origin() == origin).then(|| url.href())
+}
+
 /// How links are resolved.
 #[allow(missing_debug_implementations)] // Holds a closure.
 pub struct Links<'a> {
-    /// The host page's origin, for site-relative links.
+    /// The host page's origin, for site-relative links: one the site
+    /// allows (`buoy_shared::fragment`), or none.
     pub host_origin: Option<&'a str>,
     /// Whether an article id exists, for `/help/<id>` links opened in the panel.
     pub article_exists: &'a dyn Fn(&str) -> bool,
@@ -57,15 +65,12 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
                 let article = href.strip_prefix("/help/").filter(|id| (links.article_exists)(id));
                 let a = match article {
                     Some(id) => element(doc, "a", &[("href", "#"), ("data-article", id)], Some(parent))?,
-                    None if href.starts_with('/') && allowed(&href) => match links.host_origin {
-                        Some(origin) => element(doc, "a", &[("target", "_top")], Some(parent)).and_then(|a| {
-                            let mut full = String::from(origin);
-                            full.push_str(&href);
-                            a.set_attribute("href", &full)?;
-                            Ok(a)
-                        })?,
-                        None => element(doc, "span", &[], Some(parent))?,
-                    },
+                    None if href.starts_with('/') && allowed(&href) => {
+                        match links.host_origin.and_then(|origin| host_link(origin, &href)) {
+                            Some(url) => element(doc, "a", &[("href", &url), ("target", "_top")], Some(parent))?,
+                            None => element(doc, "span", &[], Some(parent))?,
+                        }
+                    }
                     None if allowed(&href) => {
                         element(doc, "a", &[("href", &href), ("target", "_blank"), ("rel", "noopener noreferrer")], Some(parent))?
                     }

@@ -15,6 +15,7 @@ pub mod net;
 pub mod state;
 
 use buoy_shared::deflection::Outcome;
+use buoy_shared::fragment::Fragment;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::search::Index;
 use buoy_shared::suggest;
@@ -821,10 +822,14 @@ fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>)
 /// The widget page: its document, the panel's root, the site, the host's origin.
 pub type WidgetPage = (Document, Element, String, Option<String>);
 
-/// The widget page (`/widget/{site}/#{host origin}`): its document, the
+/// The widget page (`/widget/{site}/#o={host origin}`): its document, the
 /// panel's root, the site, and the host page's origin, which the loader
 /// names in the fragment (messages are only taken from, and only sent to,
-/// that origin). `None` on any other page.
+/// that origin; host links only go there). The origin counts only when
+/// the fragment is accepted by `buoy_shared::fragment` against the
+/// site's allowed origins, which the worker writes into the page
+/// (`#buoy-origins`); otherwise the panel has no host. `None` on any
+/// other page.
 ///
 /// # Errors
 /// When the location cannot be read.
@@ -836,7 +841,13 @@ pub fn page() -> Result<Option<WidgetPage>, JsValue> {
     let path = location.pathname()?;
     let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/').to_owned();
     let hash = location.hash()?;
-    let host_origin = js_sys::decode_uri_component(hash.trim_start_matches('#')).ok().map(String::from).filter(|o| !o.is_empty());
+    let allowed = doc
+        .get_element_by_id("buoy-origins")
+        .and_then(|block| block.text_content())
+        .and_then(|json| js_sys::JSON::parse(&json).ok())
+        .map(strings)
+        .unwrap_or_default();
+    let host_origin = Fragment::parse(hash.strip_prefix('#').unwrap_or(&hash), &allowed).and_then(|f| f.origin);
     Ok(Some((doc, root, site, host_origin)))
 }
 

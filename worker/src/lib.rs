@@ -3,8 +3,11 @@
 //!
 //! One worker serves everything on its origin: the API under `/v1/`, the
 //! widget's iframe page at `/widget/{site}/` (through the `ASSETS` binding,
-//! with that site's `frame-ancestors`), and every other static file
-//! straight from Workers Static Assets.
+//! with that site's `frame-ancestors` and its allowed origins written in),
+//! the widget's scripts, wasm and styles (nothing else under `/widget/`),
+//! and every other static file straight from Workers Static Assets. Every
+//! response the worker builds or passes on gets its class's headers from
+//! `buoy_shared::headers`, in one function (`secure`).
 //!
 //! Handlers live in [`api`] and work on plain [`http`] values over a
 //! [`store::Kv`], so the host tests run them against [`store::MemoryKv`];
@@ -21,6 +24,7 @@ pub mod sweep;
 use api::{AgentToken, App};
 use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
+use buoy_shared::headers::{widget_path, ResponseClass, WidgetPath};
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
@@ -65,12 +69,6 @@ pub fn log_error(message: &str) {
     let _ = message;
 }
 
-/// The site of a widget page path, `/widget/{site}/`.
-pub fn widget_page_site(path: &str) -> Option<SiteId> {
-    let site = path.strip_prefix("/widget/")?.strip_suffix('/')?;
-    SiteId::parse(site).ok()
-}
-
 /// The variable that turns on [`FAULT_PATH`]: set only by the test that
 /// shows a panic leaves the next request served; never in production.
 pub const FAULT_INJECTION: &str = "BUOY_FAULT_INJECTION";
@@ -93,10 +91,35 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
         return to_worker_response(response);
     }
-    if let Some(site) = widget_page_site(&path) {
-        return widget_page(&request, &env, &site).await;
+    match widget_path(&path) {
+        Some(WidgetPath::Page(site)) => widget_page(&request, &env, site).await,
+        Some(WidgetPath::NotFound) => to_worker_response(error::AppError::Problem(Problem::NotFound).into_response()),
+        Some(WidgetPath::Asset) => from_assets(request, &env, ResponseClass::WidgetAsset).await,
+        // A path no asset matched (the assets answer those first).
+        None => from_assets(request, &env, ResponseClass::Asset).await,
     }
-    env.assets("ASSETS")?.fetch_request(request).await
+}
+
+/// Sets the headers of `class` from the table (`buoy_shared::headers`):
+/// the one place every response the worker serves gets them.
+fn secure(headers: &Headers, class: ResponseClass) -> worker::Result<()> {
+    for (name, value) in class.headers() {
+        headers.set(name, value)?;
+    }
+    Ok(())
+}
+
+/// An asset, with the headers of `class` (of [`ResponseClass::Error`]
+/// when the assets have no such file). A fetched response's headers are
+/// immutable, so they are copied.
+async fn from_assets(request: Request, env: &Env, class: ResponseClass) -> worker::Result<Response> {
+    let asset = env.assets("ASSETS")?.fetch_request(request).await?;
+    let headers = Headers::new();
+    for (name, value) in asset.headers().entries() {
+        headers.append(&name, &value)?;
+    }
+    secure(&headers, if asset.status_code() >= 400 { ResponseClass::Error } else { class })?;
+    Ok(asset.with_headers(headers))
 }
 
 async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResponse> {
@@ -212,11 +235,14 @@ async fn over_limit(env: &Env, request: &Request, method: Method, path: &str, bo
     None
 }
 
+/// An API answer (or the worker's own error) as the runtime's response,
+/// with the table's headers for an answer or an error.
 fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
     let headers = Headers::new();
     for (name, value) in &response.headers {
         headers.set(name, value)?;
     }
+    secure(&headers, if response.status >= 400 { ResponseClass::Error } else { ResponseClass::Api })?;
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
 }
 
@@ -303,9 +329,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 }
 
 /// The iframe page, from the assets, with this site's headers: a strict
-/// CSP whose `frame-ancestors` lists the site's allowed origins.
-async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Result<Response> {
-    let Some(site_config) = config().ok().and_then(|(c, _)| c.site(site.as_str())) else {
+/// CSP whose `frame-ancestors` lists the site's allowed origins, and those
+/// origins in the page, which the panel checks its fragment against.
+async fn widget_page(request: &Request, env: &Env, site: &str) -> worker::Result<Response> {
+    let Some(site_config) = config().ok().and_then(|(c, _)| c.site(site)) else {
         return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
     };
     let mut url = request.url()?;
@@ -316,7 +343,7 @@ async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Res
         log_error(&format!("widget page asset answered {}", asset.status_code()));
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     }
-    let mut body = asset.bytes().await?;
+    let mut body = buoy_shared::fragment::with_origins(&asset.bytes().await?, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))
         .unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_SCRIPT_URL.into());
@@ -324,10 +351,8 @@ async fn widget_page(request: &Request, env: &Env, site: &SiteId) -> worker::Res
         body = buoy_shared::turnstile::with_widget(&body, &turnstile.site_key, &script);
     }
     let headers = Headers::new();
+    secure(&headers, ResponseClass::WidgetPage)?;
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("content-security-policy", &site_config.widget_page_csp(&script))?;
-    headers.set("cache-control", "no-cache")?;
-    headers.set("referrer-policy", "no-referrer")?;
-    headers.set("x-content-type-options", "nosniff")?;
     Ok(Response::from_bytes(body)?.with_headers(headers))
 }

@@ -204,8 +204,8 @@ fn widget_data(index: &str, config: &Config) -> Result<String> {
     Ok(json.replace('<', "\\u003c"))
 }
 
-/// Builds the static site: `www/` (less the demo host page), the loader
-/// with its strings, minified CSS, the widget's glue and wasm, and the
+/// Builds the static site: `www/` (less the demo host page), `_headers`
+/// from `buoy_shared::headers`, the loader with its strings, minified CSS, the widget's glue and wasm, and the
 /// knowledge base.
 ///
 /// # Errors
@@ -217,6 +217,8 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         std::fs::remove_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
+    // The static assets' headers, from the one table the worker uses too.
+    cmd::write(&site.join("_headers"), buoy_shared::headers::headers_file())?;
 
     let loader = render_loader(&cmd::read(&root.join("www/buoy.js"))?)?;
     cmd::write(&site.join("buoy.js"), esbuild(&loader, &["--minify", "--loader=js", "--target=es2019", "--legal-comments=none"])?)?;

@@ -1,0 +1,266 @@
+//! The security headers of every kind of response Buoy serves, in one
+//! table.
+//!
+//! Every response carries [`COMMON`]: `nosniff`, no referrer, and HSTS.
+//! HSTS goes on every response, plain `http` included: browsers ignore
+//! it over `http` (RFC 6797 §8.1) and keep it over `https`, so sending it
+//! always is the one rule that puts it on every HTTPS response without
+//! knowing how the request reached the worker (a custom domain, a proxy
+//! in front). Each [`ResponseClass`] adds its own: a CSP where the class
+//! has a fixed one, and its caching.
+//!
+//! The worker applies the table to everything it serves (the API, widget
+//! pages, the widget's assets, errors); the build renders the same table
+//! as the static assets' `_headers` file ([`headers_file`]) for what is
+//! served without the worker (the loader, the console, the knowledge base,
+//! other files). The widget page's CSP is per site
+//! (`config::Site::widget_page_csp`, `frame-ancestors` from `buoy.toml`).
+
+/// Headers on every response.
+pub const COMMON: [(&str, &str); 3] = [
+    ("X-Content-Type-Options", "nosniff"),
+    ("Referrer-Policy", "no-referrer"),
+    ("Strict-Transport-Security", "max-age=31536000; includeSubDomains"),
+];
+
+/// JSON (and CSV) from the API, problems included: nothing may run in it,
+/// nothing may frame it.
+pub const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// The agents' console: its own scripts, styles and API, never framed.
+pub const CONSOLE_CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; \
+                               form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+
+/// A kind of response, by what it is and who serves it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ResponseClass {
+    /// A `/v1/` answer that is not an error (the worker).
+    Api,
+    /// An error or a 404, from the API or any path the worker owns.
+    Error,
+    /// A site's widget page, `/widget/{site}/` (the worker adds the site's CSP).
+    WidgetPage,
+    /// The widget's scripts, wasm and CSS under `/widget/` (the worker, from the assets).
+    WidgetAsset,
+    /// The loader, `/buoy.js` (static).
+    Loader,
+    /// The agents' console, `/console/` (static).
+    Console,
+    /// The knowledge base's content-hashed files, `/kb/` (static).
+    KbAsset,
+    /// Any other static file (the landing page, `/openapi.json`).
+    Asset,
+}
+
+impl ResponseClass {
+    /// Every class, for the `_headers` file and the tests.
+    pub const ALL: [Self; 8] =
+        [Self::Api, Self::Error, Self::WidgetPage, Self::WidgetAsset, Self::Loader, Self::Console, Self::KbAsset, Self::Asset];
+
+    /// Its Content-Security-Policy, where the class has a fixed one. The
+    /// widget page's is the site's; scripts, wasm and styles are not
+    /// documents, so a CSP on them would do nothing.
+    pub fn content_security_policy(self) -> Option<&'static str> {
+        match self {
+            Self::Api | Self::Error => Some(API_CSP),
+            Self::Console => Some(CONSOLE_CSP),
+            Self::WidgetPage | Self::WidgetAsset | Self::Loader | Self::KbAsset | Self::Asset => None,
+        }
+    }
+
+    /// Its `Cache-Control`, where the class sets one (elsewhere the asset
+    /// layer's default, which revalidates, holds).
+    pub fn cache_control(self) -> Option<&'static str> {
+        match self {
+            // Answers about tickets are private and change.
+            Self::Api | Self::Error => Some("no-store"),
+            // The page carries the site's origins and Turnstile key.
+            Self::WidgetPage => Some("no-cache"),
+            // Host pages pick up a new loader within five minutes.
+            Self::Loader => Some("public, max-age=300"),
+            // Their names change with their content.
+            Self::KbAsset => Some("public, max-age=31536000, immutable"),
+            Self::WidgetAsset | Self::Console | Self::Asset => None,
+        }
+    }
+
+    /// The headers of this class: [`COMMON`], then its CSP and caching.
+    pub fn headers(self) -> Vec<(&'static str, &'static str)> {
+        let mut out = COMMON.to_vec();
+        out.extend(self.own_headers());
+        out
+    }
+
+    /// The headers this class adds to [`COMMON`].
+    fn own_headers(self) -> impl Iterator<Item = (&'static str, &'static str)> {
+        let csp = self.content_security_policy().map(|v| ("Content-Security-Policy", v));
+        let cache = self.cache_control().map(|v| ("Cache-Control", v));
+        csp.into_iter().chain(cache)
+    }
+
+    /// The paths of the static assets in this class, as `_headers` writes
+    /// them; none for what the worker serves itself.
+    pub fn static_paths(self) -> &'static [&'static str] {
+        match self {
+            Self::Loader => &["/buoy.js"],
+            Self::Console => &["/console/*"],
+            Self::KbAsset => &["/kb/*"],
+            Self::Asset => &["/*"],
+            Self::Api | Self::Error | Self::WidgetPage | Self::WidgetAsset => &[],
+        }
+    }
+}
+
+/// The static assets' `_headers` file. Workers Static Assets applies
+/// every rule whose path matches and joins the values of a header named
+/// twice, so each header is written once: [`COMMON`] under `/*`, and each
+/// class's own headers under its paths.
+pub fn headers_file() -> String {
+    let mut out = String::from("# Generated by `cargo xtask build` from buoy-shared's headers table; do not edit.\n");
+    let mut rule = |path: &str, headers: &mut dyn Iterator<Item = (&'static str, &'static str)>| {
+        out.push_str(path);
+        out.push('\n');
+        for (name, value) in headers {
+            out.push_str("  ");
+            out.push_str(name);
+            out.push_str(": ");
+            out.push_str(value);
+            out.push('\n');
+        }
+    };
+    rule("/*", &mut COMMON.into_iter());
+    for class in ResponseClass::ALL {
+        for path in class.static_paths().iter().filter(|p| **p != "/*") {
+            rule(path, &mut class.own_headers());
+        }
+    }
+    out
+}
+
+/// What the worker serves at a path under `/widget/`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WidgetPath<'a> {
+    /// `/widget/{site}/`: that site's page, with its CSP (a 404 when
+    /// `buoy.toml` has no such site).
+    Page(&'a str),
+    /// `/widget/{name}.js`, `.wasm` or `.css`: one of the page's files,
+    /// from the assets ([`ResponseClass::WidgetAsset`]).
+    Asset,
+    /// Anything else, a 404: `/widget/` and `/widget/index.html` (the page
+    /// as the build wrote it, with no site and so no `frame-ancestors`),
+    /// other HTML, deeper paths.
+    NotFound,
+}
+
+/// What `path` is, when it is under `/widget/`. Only a site's page and
+/// the widget's scripts, wasm and styles are served there, so no HTML
+/// leaves `/widget/` without a site's CSP.
+pub fn widget_path(path: &str) -> Option<WidgetPath<'_>> {
+    let rest = path.strip_prefix("/widget/")?;
+    if let Some(site) = rest.strip_suffix('/') {
+        return Some(if crate::ids::SiteId::parse(site).is_ok() { WidgetPath::Page(site) } else { WidgetPath::NotFound });
+    }
+    let asset = rest.rsplit_once('.').is_some_and(|(name, kind)| {
+        matches!(kind, "js" | "wasm" | "css")
+            && !name.is_empty()
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
+    });
+    Some(if asset { WidgetPath::Asset } else { WidgetPath::NotFound })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn value(class: ResponseClass, name: &str) -> Option<&'static str> {
+        class.headers().into_iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+    }
+
+    #[test]
+    fn header_table_gives_every_class_nosniff_and_hsts() {
+        for class in ResponseClass::ALL {
+            assert_eq!(value(class, "x-content-type-options"), Some("nosniff"), "{class:?}");
+            let hsts = value(class, "strict-transport-security").unwrap_or_default();
+            let max_age = hsts.strip_prefix("max-age=").and_then(|r| r.split(';').next()).and_then(|s| s.parse::<u64>().ok());
+            assert!(max_age.is_some_and(|s| s >= 180 * 24 * 3600), "{class:?}: {hsts}");
+            assert_eq!(value(class, "referrer-policy"), Some("no-referrer"), "{class:?}");
+        }
+    }
+
+    #[test]
+    fn header_table_names_each_header_once_per_class() {
+        for class in ResponseClass::ALL {
+            let headers = class.headers();
+            for (i, (name, _)) in headers.iter().enumerate() {
+                assert!(!headers[i + 1..].iter().any(|(n, _)| n.eq_ignore_ascii_case(name)), "{class:?} names {name} twice");
+            }
+        }
+    }
+
+    #[test]
+    fn documents_that_must_not_be_framed_say_so() {
+        for class in [ResponseClass::Api, ResponseClass::Error, ResponseClass::Console] {
+            let csp = value(class, "content-security-policy").unwrap_or_default();
+            assert!(csp.starts_with("default-src 'none'"), "{class:?}: {csp}");
+            assert!(csp.contains("frame-ancestors 'none'"), "{class:?}: {csp}");
+        }
+        // The widget page's framing is the site's: no fixed CSP would be right.
+        assert_eq!(value(ResponseClass::WidgetPage, "content-security-policy"), None);
+        assert_eq!(value(ResponseClass::WidgetPage, "cache-control"), Some("no-cache"));
+        assert_eq!(value(ResponseClass::Api, "cache-control"), Some("no-store"));
+        assert_eq!(value(ResponseClass::Error, "cache-control"), Some("no-store"));
+        assert_eq!(value(ResponseClass::KbAsset, "cache-control"), Some("public, max-age=31536000, immutable"));
+    }
+
+    #[test]
+    fn the_headers_file_writes_every_static_class_with_each_header_once() {
+        let file = headers_file();
+        let expected = "# Generated by `cargo xtask build` from buoy-shared's headers table; do not edit.\n\
+/*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n  Strict-Transport-Security: max-age=31536000; includeSubDomains\n\
+/buoy.js\n  Cache-Control: public, max-age=300\n\
+/console/*\n  Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'\n\
+/kb/*\n  Cache-Control: public, max-age=31536000, immutable\n";
+        assert_eq!(file, expected);
+        // What a static file gets is `/*` plus its own rule: the class's headers, once each.
+        for class in [ResponseClass::Loader, ResponseClass::Console, ResponseClass::KbAsset, ResponseClass::Asset] {
+            let path = class.static_paths()[0];
+            let mut got = COMMON.to_vec();
+            if path != "/*" {
+                let block = file.split(&format!("\n{path}\n")).nth(1).unwrap_or_default();
+                for line in block.lines().take_while(|l| l.starts_with("  ")) {
+                    let (name, v) = line.trim_start().split_once(": ").unwrap_or_default();
+                    got.extend(class.headers().into_iter().filter(|(n, hv)| *n == name && *hv == v));
+                }
+            }
+            assert_eq!(got, class.headers(), "{class:?}");
+        }
+    }
+
+    #[test]
+    fn only_site_pages_and_the_widgets_files_are_served_under_widget() {
+        for (path, expected) in [
+            ("/widget/demo/", Some(WidgetPath::Page("demo"))),
+            ("/widget/no-such-site/", Some(WidgetPath::Page("no-such-site"))),
+            ("/widget/app.js", Some(WidgetPath::Asset)),
+            ("/widget/app_bg.wasm", Some(WidgetPath::Asset)),
+            ("/widget/inbox.css", Some(WidgetPath::Asset)),
+            ("/widget/turnstile.js", Some(WidgetPath::Asset)),
+            ("/widget/", Some(WidgetPath::NotFound)),
+            ("/widget/index.html", Some(WidgetPath::NotFound)),
+            ("/widget/index", Some(WidgetPath::NotFound)),
+            ("/widget/demo", Some(WidgetPath::NotFound)),
+            ("/widget/demo/index.html", Some(WidgetPath::NotFound)),
+            ("/widget/demo/app.js", Some(WidgetPath::NotFound)),
+            ("/widget/Demo/", Some(WidgetPath::NotFound)),
+            ("/widget/%2e%2e/", Some(WidgetPath::NotFound)),
+            ("/widget/x.html", Some(WidgetPath::NotFound)),
+            ("/widget/.js", Some(WidgetPath::NotFound)),
+            ("/widget/a/b.js", Some(WidgetPath::NotFound)),
+            ("/widget", None),
+            ("/v1/tickets", None),
+            ("/buoy.js", None),
+        ] {
+            assert_eq!(widget_path(path), expected, "{path}");
+        }
+    }
+}
