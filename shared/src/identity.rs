@@ -497,11 +497,10 @@ mod tests {
         let v2 = sign(SECRET, &claim(&v2_pairs));
         for accept_v1 in [false, true] {
             assert_eq!(verify(SECRET, &presented(v2.clone(), Some("1893456000")), NOW, accept_v1), Err(Refusal::BadSignature));
-            assert_eq!(verify(SECRET, &presented(v2.clone(), None), NOW, accept_v1).map(|v| v.segment), Err(if accept_v1 {
-                Refusal::BadSignature
-            } else {
-                Refusal::Expired
-            }));
+            assert_eq!(
+                verify(SECRET, &presented(v2.clone(), None), NOW, accept_v1).map(|v| v.segment),
+                Err(if accept_v1 { Refusal::BadSignature } else { Refusal::Expired })
+            );
         }
     }
 
@@ -609,18 +608,27 @@ mod tests {
         /// The signed fields of a claim as pairs (what canonical covers).
         fn fields(c: &IdentityClaim) -> Vec<(String, String)> {
             let exp = c.exp.map(|e| e.to_string());
-            let mut out: Vec<(String, String)> =
-                [("id", &c.id), ("email", &c.email), ("name", &c.name), ("segment", &c.segment), ("account_manager", &c.account_manager), ("exp", &exp)]
-                    .into_iter()
-                    .filter_map(|(k, v)| Some((k.to_owned(), v.clone()?)))
-                    .collect();
+            let mut out: Vec<(String, String)> = [
+                ("id", &c.id),
+                ("email", &c.email),
+                ("name", &c.name),
+                ("segment", &c.segment),
+                ("account_manager", &c.account_manager),
+                ("exp", &exp),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v.clone()?)))
+            .collect();
             out.sort();
             out
         }
 
         /// Values rich in the characters a naive form splits on.
         fn value() -> impl Strategy<Value = Option<String>> {
-            proptest::option::of(proptest::string::string_regex("([\\n=:\\x00a-z0-9]|segment=enterprise|id:4:|\\PC){0,12}").unwrap_or_else(|e| unreachable!("{e}")))
+            proptest::option::of(
+                proptest::string::string_regex("([\\n=:\\x00a-z0-9]|segment=enterprise|id:4:|\\PC){0,12}")
+                    .unwrap_or_else(|e| unreachable!("{e}")),
+            )
         }
 
         prop_compose! {

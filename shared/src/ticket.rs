@@ -814,7 +814,12 @@ mod tests {
         };
         let cases = [
             ("anonymous", None, Some(("typed@example.com", Verification::Typed)), Some(("Typed", Verification::Typed))),
-            ("signed id only", Some(signed(None, None)), Some(("typed@example.com", Verification::Typed)), Some(("Typed", Verification::Typed))),
+            (
+                "signed id only",
+                Some(signed(None, None)),
+                Some(("typed@example.com", Verification::Typed)),
+                Some(("Typed", Verification::Typed)),
+            ),
             (
                 "signed email and name",
                 Some(signed(Some("ada@lumen.example"), Some("Ada"))),
@@ -861,7 +866,10 @@ mod tests {
         assert_eq!((old.user_id(), old.account_manager(), old.is_verified()), (Some("u_99"), Some("Dana"), true));
         // The current shape.
         let new = r#"{"typed":{"name":"Eve","email":"eve@example.com"},"signed":{"user_id":"u_1","email":"ada@lumen.example"}}"#;
-        assert_eq!(read(new).map(|r| r.reply_address().map(|(a, v)| (a.to_owned(), v))), Ok(Some(("ada@lumen.example".into(), Verification::Signed))));
+        assert_eq!(
+            read(new).map(|r| r.reply_address().map(|(a, v)| (a.to_owned(), v))),
+            Ok(Some(("ada@lumen.example".into(), Verification::Signed)))
+        );
     }
 
     #[test]

@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
-import { signIdentity } from '../api.mjs';
+import { identityOf, signIdentity } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -422,15 +422,17 @@ test('a requester creates, reads, answers and rates a ticket; idempotency replay
 
 test('a verified requester: the signed identity reaches the record', { timeout: 30_000 }, async () => {
   const fields = { id: 'u_openapi', email: 'grace@lumen.example', name: 'Grace', segment: 'enterprise', account_manager: 'Test agent' };
-  const ticket = await createTicket({ identity: { ...fields, signature: sign(fields) } });
+  const ticket = await createTicket({ identity: identityOf(IDENTITY_SECRET, fields) });
   const view = (await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}`, { token: TOKEN })).json;
-  assert.deepEqual(view.requester, { name: 'Grace', email: 'grace@lumen.example', verified: true, user_id: 'u_openapi', account_manager: 'Test agent' });
+  const { typed, signed } = view.requester;
+  assert.deepEqual(signed, { user_id: 'u_openapi', email: 'grace@lumen.example', name: 'Grace', account_manager: 'Test agent' });
+  assert.equal(typeof typed.email, 'string', 'what the form said, kept apart');
   assert.equal(view.segment, 'enterprise');
 });
 
 test("a verified requester's tickets on another device: only a valid identity lists them, and only its own", { timeout: 30_000 }, async () => {
   const user = `u_history_${randomUUID()}`;
-  const identity = { id: user, signature: sign({ id: user }) };
+  const identity = identityOf(IDENTITY_SECRET, { id: user });
   const first = await createTicket({ identity });
   await new Promise((r) => setTimeout(r, 5));
   const second = await createTicket({ identity });
@@ -441,7 +443,7 @@ test("a verified requester's tickets on another device: only a valid identity li
     [second.id, second.requester_token, 'new'],
     [first.id, first.requester_token, 'new'],
   ]);
-  const stranger = { id: `${user}_2`, signature: sign({ id: `${user}_2` }) };
+  const stranger = identityOf(IDENTITY_SECRET, { id: `${user}_2` });
   assert.deepEqual((await expect(200, 'POST', '/v1/tickets/mine', { body: { site: 'demo', identity: stranger } })).json.tickets, []);
   for (const body of [{ site: 'demo' }, { site: 'demo', identity: { id: user } }, { site: 'demo', identity: { id: user, signature: sign({ id: 'u_other' }) } }, { site: 'other', identity }]) {
     const refused = await expect(403, 'POST', '/v1/tickets/mine', { body });

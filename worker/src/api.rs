@@ -310,8 +310,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     }
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
-    ticket.requester.signed =
-        verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
+    ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
     let first_due = first_due(app, &ticket);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;

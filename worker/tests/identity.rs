@@ -65,7 +65,8 @@ fn file(h: &Harness, site: &str, identity: Value) -> (String, String) {
         "site": site, "name": "Typed Name", "email": "typed@example.com", "type": "bug",
         "subject": "Export fails", "message": "It stops at 99%.", "identity": identity,
     });
-    let (status, created, _) = h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    let (status, created, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
     assert_eq!(status, 201, "{created}");
     (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned())
 }
@@ -201,7 +202,10 @@ fn a_ticket_stored_before_the_split_reads_with_its_email_and_name_as_typed() {
     assert_eq!(view["segment"], json!("enterprise"));
     // The requester reads it as before, and it is still in the user's history.
     let theirs = requester_view(&h, &id, &token);
-    assert_eq!((str_of(&theirs, "name"), str_of(&theirs, "email"), str_of(&theirs, "subject")), ("Grace", "grace@lumen.example", "Export fails"));
+    assert_eq!(
+        (str_of(&theirs, "name"), str_of(&theirs, "email"), str_of(&theirs, "subject")),
+        ("Grace", "grace@lumen.example", "Export fails")
+    );
     assert_eq!(mine(&h, "demo", v2(&[("id", "u_99")])), (200, vec!["Export fails".to_owned()]));
     // An old anonymous record reads as typed, unverified.
     old["requester"] = json!({ "name": "Ada", "email": "ada@example.com", "verified": false });
