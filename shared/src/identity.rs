@@ -664,7 +664,7 @@ mod tests {
             #[test]
             fn moving_text_between_fields_changes_the_canonical_identity(name in "[\\n=:a-z]{0,8}", tail in "[\\n=:a-z]{1,8}", segment in proptest::option::of("[\\n=:a-z]{0,8}")) {
                 let joined = IdentityClaim { name: Some(format!("{name}{tail}")), segment: segment.clone(), ..IdentityClaim::default() };
-                let split = IdentityClaim { name: Some(name.clone()), segment: Some(format!("{tail}{}", segment.unwrap_or_default())), ..IdentityClaim::default() };
+                let split = IdentityClaim { name: Some(name), segment: Some(format!("{tail}{}", segment.unwrap_or_default())), ..IdentityClaim::default() };
                 prop_assert_ne!(canonical(&joined), canonical(&split));
             }
 

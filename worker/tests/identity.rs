@@ -60,7 +60,7 @@ fn v2(fields: &[(&str, &str)]) -> Value {
 
 /// Files a ticket on `site` with the typed name and email below; its id
 /// and requester token.
-fn file(h: &Harness, site: &str, identity: Value) -> (String, String) {
+fn file(h: &Harness, site: &str, identity: &Value) -> (String, String) {
     let body = json!({
         "site": site, "name": "Typed Name", "email": "typed@example.com", "type": "bug",
         "subject": "Export fails", "message": "It stops at 99%.", "identity": identity,
@@ -82,7 +82,7 @@ fn requester_view(h: &Harness, id: &str, token: &str) -> Value {
 }
 
 /// `POST /v1/tickets/mine`: the status and the subjects listed.
-fn mine(h: &Harness, site: &str, identity: Value) -> (u16, Vec<String>) {
+fn mine(h: &Harness, site: &str, identity: &Value) -> (u16, Vec<String>) {
     let body = json!({ "site": site, "identity": identity });
     let (status, answer, _) =
         h.send(&request(Method::Post, "/v1/tickets/mine", &[("content-type", "application/json")], body.to_string().as_bytes()));
@@ -93,7 +93,7 @@ fn mine(h: &Harness, site: &str, identity: Value) -> (u16, Vec<String>) {
 #[test]
 fn typed_email_is_not_verified_when_identity_signs_only_id() {
     let h = harness();
-    let (id, token) = file(&h, "demo", v2(&[("id", "u_42")]));
+    let (id, token) = file(&h, "demo", &v2(&[("id", "u_42")]));
     let view = agent_view(&h, &id);
     assert_eq!(
         view["requester"],
@@ -101,7 +101,7 @@ fn typed_email_is_not_verified_when_identity_signs_only_id() {
         "the typed email and name stay typed; only the id is signed"
     );
     // Signed email and name sit beside the typed ones, never over them.
-    let (id, _) = file(&h, "demo", v2(&[("id", "u_7"), ("email", "ada@lumen.example"), ("name", "Ada")]));
+    let (id, _) = file(&h, "demo", &v2(&[("id", "u_7"), ("email", "ada@lumen.example"), ("name", "Ada")]));
     assert_eq!(
         agent_view(&h, &id)["requester"],
         json!({
@@ -110,7 +110,7 @@ fn typed_email_is_not_verified_when_identity_signs_only_id() {
         })
     );
     // The requester reads back what they typed.
-    let mine = requester_view(&h, &view["id"].as_str().unwrap_or_default().to_owned(), &token);
+    let mine = requester_view(&h, view["id"].as_str().unwrap_or_default(), &token);
     assert_eq!((str_of(&mine, "name"), str_of(&mine, "email")), ("Typed Name", "typed@example.com"));
 }
 
@@ -118,17 +118,17 @@ fn typed_email_is_not_verified_when_identity_signs_only_id() {
 fn a_v1_signature_is_accepted_only_where_identity_v1_is_on() {
     let h = harness();
     let v1 = identity(&[("id", "u_42"), ("segment", "enterprise")], None, sign_v1);
-    let (on, _) = file(&h, "demo", v1.clone());
+    let (on, _) = file(&h, "demo", &v1);
     let view = agent_view(&h, &on);
     assert_eq!((view["segment"].clone(), view["requester"]["signed"]["user_id"].clone()), (json!("enterprise"), json!("u_42")));
-    assert_eq!(mine(&h, "demo", v1.clone()), (200, vec!["Export fails".to_owned()]));
+    assert_eq!(mine(&h, "demo", &v1), (200, vec!["Export fails".to_owned()]));
     // On the strict site the same signature is anonymous, and lists nothing.
-    file(&h, "strict", v1.clone());
-    assert_eq!(mine(&h, "strict", v1).0, 403);
+    file(&h, "strict", &v1);
+    assert_eq!(mine(&h, "strict", &v1).0, 403);
     // A v2 identity works on both.
     let signed = v2(&[("id", "u_42")]);
-    assert_eq!(mine(&h, "strict", signed.clone()), (200, vec![]));
-    assert_eq!(mine(&h, "demo", signed), (200, vec!["Export fails".to_owned()]));
+    assert_eq!(mine(&h, "strict", &signed), (200, vec![]));
+    assert_eq!(mine(&h, "demo", &signed), (200, vec!["Export fails".to_owned()]));
 }
 
 #[test]
@@ -146,18 +146,18 @@ fn v1_name_with_newline_cannot_forge_segment_under_v2() {
     let exp = now_secs() + 3600;
     let v2_signature = identity(&chosen, Some(exp), sign)["signature"].clone();
     for site in ["demo", "strict"] {
-        let (id, _) = file(&h, site, forged(v2_signature.clone(), Some(exp)));
+        let (id, _) = file(&h, site, &forged(v2_signature.clone(), Some(exp)));
         if site == "demo" {
             let view = agent_view(&h, &id);
             assert_eq!((view["segment"].clone(), view["requester"].get("signed")), (json!("free"), None), "{site}");
         }
-        assert_eq!(mine(&h, site, forged(v2_signature.clone(), Some(exp))).0, 403, "{site}");
+        assert_eq!(mine(&h, site, &forged(v2_signature.clone(), Some(exp))).0, 403, "{site}");
     }
     // The v1 form is exploitable exactly so: on a site that still accepts it.
     let v1_signature = identity(&chosen, None, sign_v1)["signature"].clone();
-    let (id, _) = file(&h, "demo", forged(v1_signature.clone(), None));
+    let (id, _) = file(&h, "demo", &forged(v1_signature.clone(), None));
     assert_eq!(agent_view(&h, &id)["segment"], json!("enterprise"), "identity_v1 = true is unsafe for user-chosen values");
-    assert_eq!(mine(&h, "strict", forged(v1_signature, None)).0, 403);
+    assert_eq!(mine(&h, "strict", &forged(v1_signature, None)).0, 403);
 }
 
 #[test]
@@ -169,25 +169,25 @@ fn hmac_identity_without_exp_is_refused() {
     {
         let identity = identity(&[("id", "u_42"), ("segment", "enterprise")], exp, sign);
         for site in ["demo", "strict"] {
-            assert_eq!(mine(&h, site, identity.clone()).0, 403, "{name} on {site}");
+            assert_eq!(mine(&h, site, &identity).0, 403, "{name} on {site}");
         }
-        let (id, _) = file(&h, "demo", identity);
+        let (id, _) = file(&h, "demo", &identity);
         assert_eq!(agent_view(&h, &id)["segment"], json!("free"), "{name}");
     }
     let fine = identity(&[("id", "u_42")], Some(now + 86_400), sign);
-    assert_eq!(mine(&h, "strict", fine).0, 200, "a day ahead is the limit");
+    assert_eq!(mine(&h, "strict", &fine).0, 200, "a day ahead is the limit");
 }
 
 #[test]
 fn a_ticket_stored_before_the_split_reads_with_its_email_and_name_as_typed() {
     let h = harness();
-    let (id, token) = file(&h, "demo", v2(&[("id", "u_99"), ("segment", "enterprise"), ("account_manager", "Dana")]));
+    let (id, token) = file(&h, "demo", &v2(&[("id", "u_99"), ("segment", "enterprise"), ("account_manager", "Dana")]));
     // The record as the worker stored it before the split: one name and
     // one email (here the signed ones, which overwrote the typed), and a
     // `verified` flag.
     let key = format!("t/{id}");
     let stored: Value = block_on(h.store.kv().get(&key)).ok().flatten().and_then(|t| serde_json::from_str(&t).ok()).unwrap_or_default();
-    let mut old = stored.clone();
+    let mut old = stored;
     old["requester"] =
         json!({ "name": "Grace", "email": "grace@lumen.example", "verified": true, "user_id": "u_99", "account_manager": "Dana" });
     block_on(h.store.kv().put(&key, &old.to_string(), None)).unwrap_or_else(|e| unreachable!("{e:?}"));
@@ -206,10 +206,10 @@ fn a_ticket_stored_before_the_split_reads_with_its_email_and_name_as_typed() {
         (str_of(&theirs, "name"), str_of(&theirs, "email"), str_of(&theirs, "subject")),
         ("Grace", "grace@lumen.example", "Export fails")
     );
-    assert_eq!(mine(&h, "demo", v2(&[("id", "u_99")])), (200, vec!["Export fails".to_owned()]));
+    assert_eq!(mine(&h, "demo", &v2(&[("id", "u_99")])), (200, vec!["Export fails".to_owned()]));
     // An old anonymous record reads as typed, unverified.
     old["requester"] = json!({ "name": "Ada", "email": "ada@example.com", "verified": false });
     block_on(h.store.kv().put(&key, &old.to_string(), None)).unwrap_or_else(|e| unreachable!("{e:?}"));
     assert_eq!(agent_view(&h, &id)["requester"], json!({ "typed": { "name": "Ada", "email": "ada@example.com" } }));
-    assert_eq!(mine(&h, "demo", v2(&[("id", "u_99")])), (200, vec![]), "an unverified record is nobody's history");
+    assert_eq!(mine(&h, "demo", &v2(&[("id", "u_99")])), (200, vec![]), "an unverified record is nobody's history");
 }
