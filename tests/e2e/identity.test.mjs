@@ -55,7 +55,7 @@ test('an unsigned request claiming enterprise gets free SLA targets; a signed on
   const noExp = await ticketWith({ ...fields, signature: signIdentity(SECRET, fields) });
   assert.equal(noExp.segment, 'free', 'a v2 signature without exp is anonymous');
   const token = await ticketWith({ token: jwt({ sub: 'u_7', segment: 'business', exp: Math.floor(Date.now() / 1000) + 600 }) });
-  assert.deepEqual([token.segment, token.requester.user_id, firstResponseHours(token) > 1], ['business', 'u_7', true]);
+  assert.deepEqual([token.segment, token.requester.signed.user_id, firstResponseHours(token) > 1], ['business', 'u_7', true]);
 });
 
 test("the host page's Buoy('identify') reaches the worker, which trusts only the signed fields", { timeout: 60_000 }, async () => {

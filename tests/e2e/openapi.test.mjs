@@ -683,13 +683,15 @@ test("the sweep's events (escalations, breaches), under Miniflare, match the doc
   for (const ticket of four.slice(1)) await call('POST', `/v1/agent/tickets/${ticket.id}/messages`, { ...options, body: { body: 'Hello.' } });
   const page = await call('GET', '/v1/agent/tickets?type=how_to&status=open&limit=2', options);
   assert.equal(page.status, 200);
-  // Over the client limit (3 writes a minute here), each of the widget's writes is a 429 with Retry-After.
+  // Over the client limit (3 writes a minute here), each of the widget's writes (and /mine) is a 429 with Retry-After.
   const target = four[0];
   const writes = [
     ['/v1/tickets', newTicket()],
     [`/v1/tickets/${target.id}/messages`, { body: 'Hello?' }],
     [`/v1/tickets/${target.id}/csat`, { satisfied: true }],
     ['/v1/deflections', { site: 'demo', type: 'bug', outcome: 'fixed' }],
+    // A verified user's history hands out requester tokens: limited like a write.
+    ['/v1/tickets/mine', { site: 'demo' }],
   ];
   for (const [i, [path, body]] of writes.entries()) {
     const headers = { 'cf-connecting-ip': `198.51.100.${i + 1}` };
