@@ -1,6 +1,7 @@
 // The worker's API as the end-to-end tests call it (BUOY_WORKER_URL), and
 // an identity signed as a product's backend signs it (README, "Verified
-// identity": HMAC-SHA256 over one `key=value` line per vouched-for field).
+// identity": HMAC-SHA256 over `buoy-identity-v2` and one
+// `{key}:{UTF-8 length}:{value}` line per vouched-for field, sorted by key).
 import { createHmac } from 'node:crypto';
 
 /** GET `path`, or POST `body` as JSON; with an agent `token` or a `requester` token. */
@@ -13,8 +14,21 @@ export async function call(path, { token, requester, body } = {}) {
   return { status: response.status, json: await response.json() };
 }
 
-/** The hex signature of `fields` under the site's identity `secret`. */
+/** The hex v2 signature of `fields` (with their `exp`, if any) under the site's identity `secret`. */
 export function signIdentity(secret, fields) {
+  const canonical = 'buoy-identity-v2\n' + Object.keys(fields).filter((k) => fields[k] != null).sort()
+    .map((k) => `${k}:${Buffer.byteLength(String(fields[k]))}:${fields[k]}\n`).join('');
+  return createHmac('sha256', secret).update(canonical).digest('hex');
+}
+
+/** The v1 signature of `fields` (`key=value` lines, no `exp`): what products signed before v2. */
+export function signIdentityV1(secret, fields) {
   const canonical = ['id', 'email', 'name', 'segment', 'account_manager'].filter((k) => fields[k] != null).map((k) => `${k}=${fields[k]}\n`).join('');
   return createHmac('sha256', secret).update(canonical).digest('hex');
+}
+
+/** An identity as `Buoy('identify', …)` takes it: `fields`, an `exp` an hour ahead, and their v2 signature. */
+export function identityOf(secret, fields) {
+  const claim = { ...fields, exp: Math.floor(Date.now() / 1000) + 3600 };
+  return { ...claim, signature: signIdentity(secret, claim) };
 }

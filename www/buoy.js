@@ -152,6 +152,7 @@
       ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token'].forEach(function (k) {
         if (arg[k] != null) who[k] = String(arg[k]);
       });
+      if (arg.exp != null) who.exp = Number(arg.exp);
       post(who);
     } else if (command === 'logout') {
       post({ type: 'logout' });

@@ -102,9 +102,22 @@ pub struct Site {
     /// Refuse tickets without a valid identity.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub require_identity: bool,
+    /// Still accept HMAC identities in the v1 form (`key=value` lines, no
+    /// `exp`). UNSAFE for a product that signs user-chosen values: a name
+    /// holding a line break forges any other field, and a v1 signature
+    /// never expires. True by default in this release so existing
+    /// integrations keep working; the worker logs each use. Set it to
+    /// false once the product signs v2 (see `identity`).
+    #[serde(default = "accept_v1_by_default")]
+    pub identity_v1: bool,
     /// Cloudflare Turnstile on new tickets, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile: Option<Turnstile>,
+}
+
+/// `identity_v1` unless a site says otherwise.
+const fn accept_v1_by_default() -> bool {
+    true
 }
 
 /// A site's Cloudflare Turnstile widget: new tickets from the panel carry
@@ -369,6 +382,19 @@ mod tests {
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"\"\nsecret = \"T\"\n"), "sites.demo.turnstile.site_key");
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\nsecret = \"0x4secret\"\n"), "sites.demo.turnstile.secret");
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\n"), "missing field `secret`");
+        check(&format!("{site}identity_v1 = \"no\"\n"), "expected a boolean");
+    }
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn v1_identities_are_accepted_until_a_site_turns_them_off() {
+        let site = |extra: &str| {
+            let text = format!("[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n{extra}");
+            Config::from_toml(&text).map(|c| c.site("demo").map(|s| s.identity_v1)).map_err(|e| e.to_string())
+        };
+        assert_eq!(site(""), Ok(Some(true)), "on by default in this release");
+        assert_eq!(site("identity_v1 = false\n"), Ok(Some(false)));
+        assert_eq!(site("identity_v1 = true\n"), Ok(Some(true)));
     }
 
     #[test]

@@ -2,18 +2,26 @@
 //! so Buoy can trust the user's segment, email and account manager.
 //!
 //! Two ways to sign, both keyed with the site's identity secret (never
-//! the user id alone, so a user cannot edit what was not signed):
+//! the user id alone, so a user cannot edit what was not signed), and both
+//! short-lived: `exp` (seconds since the epoch) is required, must be in the
+//! future and at most [`MAX_LIFETIME_SECS`] ahead.
 //!
 //! - **JWT (HS256)**: `header.payload.signature`, base64url without
 //!   padding; the header's `alg` must be `HS256`; the payload carries
-//!   `sub` (the user id), and optionally `email`, `name`, `segment`,
-//!   `account_manager`; `exp` (seconds since the epoch) is required and
-//!   must be in the future, and at most [`MAX_LIFETIME_SECS`] ahead.
-//! - **HMAC**: `signature` = hex HMAC-SHA256 over the canonical string of
-//!   every field the identity carries: one `key=value` line per field, in
-//!   the order `id`, `email`, `name`, `segment`, `account_manager`, each
-//!   line ending in `\n`, absent fields left out. A field added after
-//!   signing changes the string, so the signature no longer matches.
+//!   `sub` (the user id), `exp`, and optionally `email`, `name`, `segment`,
+//!   `account_manager`.
+//! - **HMAC (v2)**: `signature` = hex HMAC-SHA256 over [`canonical`]: the
+//!   line `buoy-identity-v2`, then one `{key}:{length}:{value}` line per
+//!   field the identity carries, sorted by key, the length in UTF-8 bytes.
+//!   The length prefix makes the text impossible to re-split: a value may
+//!   hold `\n`, `:` or `=` and still be read back as one value. A field
+//!   added after signing changes the text, so the signature no longer
+//!   matches. A claim with `exp` is checked as v2.
+//! - **HMAC v1** (the form before v2, a claim without `exp`): one
+//!   `key=value\n` line per field. It is ambiguous — a signed name
+//!   `Eve\nsegment=enterprise` is the same text as a name and a segment —
+//!   and it never expires, so it is accepted only on a site whose
+//!   `identity_v1` is true, and the worker logs each use.
 //!
 //! Anything unsigned, expired or badly signed is anonymous (segment
 //! `free`, unverified), on every endpoint; checks run in constant time.
@@ -30,10 +38,18 @@ use subtle::ConstantTimeEq;
 #[cfg(feature = "server")]
 type HmacSha256 = Hmac<Sha256>;
 
-/// The longest a JWT may still be valid for: a day.
+/// The longest an identity (JWT or HMAC v2) may still be valid for: a day.
 pub const MAX_LIFETIME_SECS: i64 = 24 * 3600;
 /// The longest field of an identity, in characters.
 pub const MAX_FIELD: usize = 254;
+/// The first line of the text a v2 HMAC identity signs: the version is
+/// signed, so a v2 signature never checks out as another form.
+pub const VERSION_LINE: &str = "buoy-identity-v2";
+/// The fixed keys of a v2 identity; host context is signed as
+/// `context.<key>` besides (see [`is_signed_key`]).
+pub const KEYS: [&str; 6] = ["id", "email", "name", "segment", "account_manager", "exp"];
+/// The longest `<key>` of a `context.<key>`, in bytes.
+pub const MAX_CONTEXT_KEY: usize = 64;
 
 /// What the widget passes on from `Buoy('identify', …)`: untrusted.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
@@ -54,6 +70,11 @@ pub struct IdentityClaim {
     /// Their named account manager (HMAC form).
     #[serde(default)]
     pub account_manager: Option<String>,
+    /// When the signature stops being valid, in seconds since the epoch
+    /// (HMAC form): required, at most [`MAX_LIFETIME_SECS`] ahead. A claim
+    /// without it is the ambiguous v1 form.
+    #[serde(default)]
+    pub exp: Option<i64>,
     /// Hex HMAC-SHA256 over the canonical string (HMAC form).
     #[serde(default)]
     pub signature: Option<String>,
@@ -70,6 +91,18 @@ impl IdentityClaim {
     }
 }
 
+/// How a verified identity was signed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Form {
+    /// An HS256 JWT.
+    Jwt,
+    /// An HMAC over the v2 canonical text (with `exp`).
+    Hmac,
+    /// An HMAC over the ambiguous v1 text: accepted only where the site's
+    /// `identity_v1` allows it, and logged.
+    HmacV1,
+}
+
 /// A user the product vouched for.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Verified {
@@ -83,6 +116,8 @@ pub struct Verified {
     pub segment: Segment,
     /// Their named account manager.
     pub account_manager: Option<String>,
+    /// How it was signed.
+    pub form: Form,
 }
 
 /// Why a claim is not trusted (the requester is then anonymous).
@@ -94,14 +129,75 @@ pub enum Refusal {
     Malformed,
     /// The signature does not match.
     BadSignature,
-    /// `exp` is missing, past, or too far ahead.
+    /// `exp` is missing, past, or too far ahead (an HMAC claim without
+    /// `exp` on a site that refuses v1 is missing it).
     Expired,
     /// A field is empty, too long, or not a known segment.
     BadField,
+    /// A key that cannot be signed (neither a fixed key nor
+    /// `context.<[a-z0-9_]>`), or a key given twice.
+    BadKey,
 }
 
-/// The canonical string an HMAC identity signs.
+/// Whether `key` can be signed in a v2 identity: one of [`KEYS`], or
+/// `context.<key>` with `<key>` of 1 to [`MAX_CONTEXT_KEY`] bytes of
+/// `[a-z0-9_]`. No key holds `:` or a line break, so the canonical text
+/// reads back one way only.
+pub fn is_signed_key(key: &str) -> bool {
+    KEYS.contains(&key)
+        || key.strip_prefix("context.").is_some_and(|k| {
+            (1..=MAX_CONTEXT_KEY).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        })
+}
+
+/// The v2 canonical text of any set of `(key, value)` pairs: the version
+/// line, then `{key}:{UTF-8 length of value}:{value}\n` per pair, sorted
+/// by key (byte order). Host context (`context.<key>`) goes through here
+/// as well as the fixed fields.
+///
+/// # Errors
+/// [`Refusal::BadKey`] for a key [`is_signed_key`] refuses, or one given twice.
+pub fn canonical_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<String, Refusal> {
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    if pairs.iter().any(|(k, _)| !is_signed_key(k)) || pairs.windows(2).any(|w| w[0].0 == w[1].0) {
+        return Err(Refusal::BadKey);
+    }
+    let mut out = String::with_capacity(VERSION_LINE.len() + 1 + pairs.iter().map(|(k, v)| k.len() + v.len() + 8).sum::<usize>());
+    out.push_str(VERSION_LINE);
+    out.push('\n');
+    for (key, value) in pairs {
+        out.push_str(key);
+        out.push(':');
+        out.push_str(&value.len().to_string());
+        out.push(':');
+        out.push_str(value);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The canonical text a v2 HMAC identity signs: every field the claim
+/// carries, `exp` in decimal (see [`canonical_pairs`]).
 pub fn canonical(claim: &IdentityClaim) -> String {
+    let exp = claim.exp.map(|e| e.to_string());
+    let pairs = [
+        ("id", &claim.id),
+        ("email", &claim.email),
+        ("name", &claim.name),
+        ("segment", &claim.segment),
+        ("account_manager", &claim.account_manager),
+        ("exp", &exp),
+    ];
+    // Fixed, distinct keys: canonical_pairs cannot refuse them.
+    canonical_pairs(pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?)))).unwrap_or_default()
+}
+
+/// The text a v1 HMAC identity signs: `key=value\n` per field, in the
+/// order `id`, `email`, `name`, `segment`, `account_manager`. Ambiguous (a
+/// value holding `\n` reads as two fields), so accepted only where a
+/// site's `identity_v1` allows it.
+pub fn canonical_v1(claim: &IdentityClaim) -> String {
     let mut out = String::new();
     for (key, value) in [
         ("id", &claim.id),
@@ -128,9 +224,32 @@ fn mac(secret: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 #[cfg(feature = "server")]
-/// The hex HMAC-SHA256 signature of a claim (what the product's backend computes).
+fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(feature = "server")]
+/// The hex HMAC-SHA256 signature of a claim over its v2 canonical text
+/// (what the product's backend computes).
 pub fn sign(secret: &[u8], claim: &IdentityClaim) -> String {
-    mac(secret, canonical(claim).as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    to_hex(&mac(secret, canonical(claim).as_bytes()))
+}
+
+#[cfg(feature = "server")]
+/// The hex HMAC-SHA256 signature of a claim over its v1 text: what
+/// products that have not moved to v2 compute (tests and migration tools).
+pub fn sign_v1(secret: &[u8], claim: &IdentityClaim) -> String {
+    to_hex(&mac(secret, canonical_v1(claim).as_bytes()))
+}
+
+#[cfg(feature = "server")]
+/// The expiry rule of both forms: present, in the future, at most
+/// [`MAX_LIFETIME_SECS`] ahead of `now`.
+fn check_exp(exp: Option<i64>, now: i64) -> Result<(), Refusal> {
+    match exp {
+        Some(exp) if exp > now && exp <= now.saturating_add(MAX_LIFETIME_SECS) => Ok(()),
+        _ => Err(Refusal::Expired),
+    }
 }
 
 #[cfg(feature = "server")]
@@ -181,13 +300,14 @@ fn verified(
     name: Option<String>,
     segment: Option<String>,
     manager: Option<String>,
+    form: Form,
 ) -> Result<Verified, Refusal> {
     let id = field(id)?.ok_or(Refusal::BadField)?;
     let segment = match field(segment)? {
         Some(s) => Segment::parse(&s).ok_or(Refusal::BadField)?,
         None => Segment::Free,
     };
-    Ok(Verified { id, email: field(email)?, name: field(name)?, segment, account_manager: field(manager)? })
+    Ok(Verified { id, email: field(email)?, name: field(name)?, segment, account_manager: field(manager)?, form })
 }
 
 #[cfg(feature = "server")]
@@ -213,11 +333,12 @@ struct Claims {
 
 #[cfg(feature = "server")]
 /// Checks a claim with the site's identity secret at `now` (seconds since
-/// the epoch).
+/// the epoch). `accept_v1` is the site's `identity_v1`: whether an HMAC
+/// claim without `exp` may still be checked in the ambiguous v1 form.
 ///
 /// # Errors
 /// Why it is not trusted.
-pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64) -> Result<Verified, Refusal> {
+pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64, accept_v1: bool) -> Result<Verified, Refusal> {
     if let Some(token) = &claim.token {
         let mut parts = token.split('.');
         let (Some(header), Some(payload), Some(signature), None) = (parts.next(), parts.next(), parts.next(), parts.next()) else {
@@ -234,19 +355,27 @@ pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64) -> Result<Verified
             return Err(Refusal::BadSignature);
         }
         let claims: Claims = base64url(payload).and_then(|p| serde_json::from_slice(&p).ok()).ok_or(Refusal::Malformed)?;
-        match claims.exp {
-            Some(exp) if exp > now && exp <= now + MAX_LIFETIME_SECS => {}
-            _ => return Err(Refusal::Expired),
-        }
-        return verified(claims.sub, claims.email, claims.name, claims.segment, claims.account_manager);
+        check_exp(claims.exp, now)?;
+        return verified(claims.sub, claims.email, claims.name, claims.segment, claims.account_manager, Form::Jwt);
     }
     let signature = claim.signature.as_deref().ok_or(Refusal::Unsigned)?;
     let given = hex(signature).ok_or(Refusal::BadSignature)?;
-    let expected = mac(secret, canonical(claim).as_bytes());
+    // `exp` selects the form; the form's own text is what is checked, and
+    // the v2 text starts with its version line, so a claim cannot pass
+    // one form's signature off as the other's.
+    let (text, form) = match claim.exp {
+        Some(_) => (canonical(claim), Form::Hmac),
+        None if accept_v1 => (canonical_v1(claim), Form::HmacV1),
+        None => return Err(Refusal::Expired),
+    };
+    let expected = mac(secret, text.as_bytes());
     if !bool::from(expected.as_slice().ct_eq(&given)) {
         return Err(Refusal::BadSignature);
     }
-    verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone())
+    if form == Form::Hmac {
+        check_exp(claim.exp, now)?;
+    }
+    verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone(), form)
 }
 
 #[cfg(all(test, feature = "server"))]
@@ -254,6 +383,8 @@ mod tests {
     use super::*;
 
     const SECRET: &[u8] = b"site identity secret";
+    /// A time the README's vectors are valid at: an hour before their `exp`.
+    const NOW: i64 = 1_893_456_000 - 3600;
 
     fn claim(pairs: &[(&str, &str)]) -> IdentityClaim {
         let get = |k: &str| pairs.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
@@ -263,16 +394,28 @@ mod tests {
             name: get("name"),
             segment: get("segment"),
             account_manager: get("account_manager"),
+            exp: get("exp").and_then(|e| e.parse().ok()),
             signature: get("signature"),
             token: get("token"),
         }
     }
 
-    // Test vectors, also in the README (Node, Python and Rust produce them).
-    const HMAC_VECTOR: &str = "id=u_42\nemail=ada@example.com\nsegment=enterprise\n";
+    /// A claim over these fields, signed (v2) as the product's backend signs it.
+    fn signed(pairs: &[(&str, &str)]) -> IdentityClaim {
+        let mut c = claim(pairs);
+        c.signature = Some(sign(SECRET, &c));
+        c
+    }
+
+    // Test vectors: the README quotes these lines (the README's Node,
+    // Python and Rust snippets produce them), and
+    // `the_readme_vectors_are_what_sign_computes` reads them back from it.
+    const HMAC_VECTOR_TEXT: &str = "buoy-identity-v2\nemail:15:ada@example.com\nexp:10:1893456000\nid:4:u_42\nsegment:10:enterprise\n";
+    const HMAC_VECTOR_SIGNATURE: &str = "d1be9dcd2b198f4d5e79e3311d4a2b7b37d2ed52c1d4b3b9179421fcc4e72c3c";
     // HS256 over the header {"alg":"HS256","typ":"JWT"} and the payload
     // {"sub":"u_42","email":"ada@example.com","segment":"enterprise","exp":1893456000}.
     const JWT_VECTOR: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1XzQyIiwiZW1haWwiOiJhZGFAZXhhbXBsZS5jb20iLCJzZWdtZW50IjoiZW50ZXJwcmlzZSIsImV4cCI6MTg5MzQ1NjAwMH0";
+    const JWT_VECTOR_SIGNATURE: &str = "NV38KvFLcuT4mxBQPVJgYmiRsGDc-Fks8s9L2Yk9hxw";
 
     fn jwt(secret: &[u8], unsigned: &str) -> String {
         let sig = mac(secret, unsigned.as_bytes());
@@ -295,31 +438,119 @@ mod tests {
     }
 
     #[test]
+    fn the_readme_vectors_are_what_sign_computes() {
+        let c = claim(&[("id", "u_42"), ("email", "ada@example.com"), ("segment", "enterprise"), ("exp", "1893456000")]);
+        assert_eq!(canonical(&c), HMAC_VECTOR_TEXT);
+        assert_eq!(sign(SECRET, &c), HMAC_VECTOR_SIGNATURE);
+        assert_eq!(jwt(SECRET, JWT_VECTOR).rsplit('.').next(), Some(JWT_VECTOR_SIGNATURE));
+        // The README shows them exactly so (the text with its line breaks as `\n`).
+        let readme = include_str!("../../README.md");
+        for quoted in [HMAC_VECTOR_TEXT.replace('\n', "\\n"), HMAC_VECTOR_SIGNATURE.into(), JWT_VECTOR_SIGNATURE.into()] {
+            assert!(readme.contains(&quoted), "the README's test vectors lack {quoted}");
+        }
+        assert!(readme.contains(r#"{"sub":"u_42","email":"ada@example.com","segment":"enterprise","exp":1893456000}"#));
+    }
+
+    #[test]
     fn an_hmac_identity_covers_every_field_it_carries() {
-        let mut c = claim(&[("id", "u_42"), ("email", "ada@example.com"), ("segment", "enterprise")]);
-        assert_eq!(canonical(&c), HMAC_VECTOR);
-        c.signature = Some(sign(SECRET, &c));
-        // The vector Python's hmac module computes (see the README).
-        assert_eq!(c.signature.as_deref(), Some("633e74e43e85b66a577fb287f38b0f1d0736853d0b19c2ebe9e521194db66056"));
-        let v = verify(SECRET, &c, 0);
-        assert_eq!(v.map(|v| (v.id, v.segment)), Ok(("u_42".to_owned(), Segment::Enterprise)));
+        let c = signed(&[("id", "u_42"), ("email", "ada@example.com"), ("segment", "enterprise"), ("exp", "1893456000")]);
+        let v = verify(SECRET, &c, NOW, false);
+        assert_eq!(v.map(|v| (v.id, v.segment, v.form)), Ok(("u_42".to_owned(), Segment::Enterprise, Form::Hmac)));
         // Signed over the id alone, then a segment added: refused.
-        let mut only_id = claim(&[("id", "u_42")]);
-        only_id.signature = Some(sign(SECRET, &only_id));
-        assert!(verify(SECRET, &only_id, 0).is_ok_and(|v| v.segment == Segment::Free));
+        let mut only_id = signed(&[("id", "u_42"), ("exp", "1893456000")]);
+        assert!(verify(SECRET, &only_id, NOW, false).is_ok_and(|v| v.segment == Segment::Free));
         only_id.segment = Some("enterprise".into());
-        assert_eq!(verify(SECRET, &only_id, 0), Err(Refusal::BadSignature));
+        assert_eq!(verify(SECRET, &only_id, NOW, false), Err(Refusal::BadSignature));
+        // A later exp than was signed: refused.
+        let stretched = IdentityClaim { exp: Some(1_893_456_000 + 60), ..c.clone() };
+        assert_eq!(verify(SECRET, &stretched, NOW, false), Err(Refusal::BadSignature));
         // Another secret, an empty, a random or a truncated signature: refused.
         let other = IdentityClaim { signature: Some(sign(b"another secret", &c)), ..c.clone() };
-        assert_eq!(verify(SECRET, &other, 0), Err(Refusal::BadSignature));
+        assert_eq!(verify(SECRET, &other, NOW, false), Err(Refusal::BadSignature));
         for bad in ["", "zz", &"0".repeat(64), &c.signature.clone().unwrap_or_default()[..62]] {
             let bad = IdentityClaim { signature: Some(bad.to_owned()), ..c.clone() };
-            assert_eq!(verify(SECRET, &bad, 0), Err(Refusal::BadSignature), "{:?}", bad.signature);
+            assert_eq!(verify(SECRET, &bad, NOW, false), Err(Refusal::BadSignature), "{:?}", bad.signature);
         }
-        assert_eq!(verify(SECRET, &claim(&[("id", "u_42"), ("segment", "enterprise")]), 0), Err(Refusal::Unsigned));
-        let mut unknown = claim(&[("id", "u_42"), ("segment", "platinum")]);
-        unknown.signature = Some(sign(SECRET, &unknown));
-        assert_eq!(verify(SECRET, &unknown, 0), Err(Refusal::BadField));
+        assert_eq!(verify(SECRET, &claim(&[("id", "u_42"), ("segment", "enterprise")]), NOW, true), Err(Refusal::Unsigned));
+        let unknown = signed(&[("id", "u_42"), ("segment", "platinum"), ("exp", "1893456000")]);
+        assert_eq!(verify(SECRET, &unknown, NOW, false), Err(Refusal::BadField));
+    }
+
+    #[test]
+    fn v1_name_with_newline_cannot_forge_segment_under_v2() {
+        // The product signs a user-chosen name that holds a line break.
+        let chosen = [("id", "u_1"), ("name", "Eve\nsegment=enterprise")];
+        let presented = |signature: String, exp: Option<&str>| {
+            let mut pairs = vec![("id", "u_1"), ("name", "Eve"), ("segment", "enterprise")];
+            pairs.extend(exp.map(|e| ("exp", e)));
+            IdentityClaim { signature: Some(signature), ..claim(&pairs) }
+        };
+        // In v1 the signed text re-splits into a name and a segment: the
+        // forgery goes through wherever a site still accepts v1.
+        let v1 = sign_v1(SECRET, &claim(&chosen));
+        assert_eq!(canonical_v1(&claim(&chosen)), canonical_v1(&presented(String::new(), None)));
+        assert_eq!(verify(SECRET, &presented(v1.clone(), None), NOW, true).map(|v| v.segment), Ok(Segment::Enterprise));
+        assert_eq!(verify(SECRET, &presented(v1, None), NOW, false).map(|v| v.segment), Err(Refusal::Expired));
+        // In v2 the length prefix keeps the name one value: refused.
+        let mut v2_pairs = chosen.to_vec();
+        v2_pairs.push(("exp", "1893456000"));
+        let v2 = sign(SECRET, &claim(&v2_pairs));
+        for accept_v1 in [false, true] {
+            assert_eq!(verify(SECRET, &presented(v2.clone(), Some("1893456000")), NOW, accept_v1), Err(Refusal::BadSignature));
+            assert_eq!(
+                verify(SECRET, &presented(v2.clone(), None), NOW, accept_v1).map(|v| v.segment),
+                Err(if accept_v1 { Refusal::BadSignature } else { Refusal::Expired })
+            );
+        }
+    }
+
+    #[test]
+    fn a_v1_signature_is_refused_when_identity_v1_is_off() {
+        let c = IdentityClaim { signature: Some(sign_v1(SECRET, &claim(&[("id", "u_42")]))), ..claim(&[("id", "u_42")]) };
+        assert_eq!(verify(SECRET, &c, NOW, true).map(|v| (v.id, v.form)), Ok(("u_42".to_owned(), Form::HmacV1)));
+        assert_eq!(verify(SECRET, &c, NOW, false), Err(Refusal::Expired));
+        // A v1 signature with an exp added is checked as v2: refused.
+        let with_exp = IdentityClaim { exp: Some(NOW + 60), ..c };
+        assert_eq!(verify(SECRET, &with_exp, NOW, true), Err(Refusal::BadSignature));
+    }
+
+    #[test]
+    fn hmac_identity_without_exp_is_refused() {
+        // What a v2 signer makes without exp: no site accepts it.
+        let no_exp = signed(&[("id", "u_1")]);
+        for accept_v1 in [false, true] {
+            assert!(verify(SECRET, &no_exp, NOW, accept_v1).is_err(), "accept_v1 {accept_v1}");
+        }
+        assert_eq!(verify(SECRET, &no_exp, NOW, false), Err(Refusal::Expired));
+        // exp: the JWT's rule, in the future and at most a day ahead.
+        let cases = [
+            ("an hour ahead", NOW + 3600, Ok(())),
+            ("a day ahead", NOW + MAX_LIFETIME_SECS, Ok(())),
+            ("a day and a second ahead", NOW + MAX_LIFETIME_SECS + 1, Err(Refusal::Expired)),
+            ("now", NOW, Err(Refusal::Expired)),
+            ("a second ago", NOW - 1, Err(Refusal::Expired)),
+            ("far future", i64::MAX, Err(Refusal::Expired)),
+            ("negative", -1, Err(Refusal::Expired)),
+        ];
+        for (name, exp, expected) in cases {
+            let c = signed(&[("id", "u_1"), ("exp", &exp.to_string())]);
+            assert_eq!(verify(SECRET, &c, NOW, false).map(|_| ()), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn canonical_pairs_sort_by_key_and_sign_only_known_keys() {
+        let text = canonical_pairs([("id", "u_1"), ("context.plan", "pro"), ("exp", "9")]);
+        assert_eq!(text.as_deref(), Ok("buoy-identity-v2\ncontext.plan:3:pro\nexp:1:9\nid:3:u_1\n"));
+        assert_eq!(canonical_pairs([]).as_deref(), Ok("buoy-identity-v2\n"));
+        // The length is in UTF-8 bytes.
+        assert_eq!(canonical_pairs([("name", "Zoë")]).as_deref(), Ok("buoy-identity-v2\nname:4:Zoë\n"));
+        for bad in ["role", "", "context.", "context.Plan", "context.a:b", "context.a\nb", "context.a.b", "ID", "exp "] {
+            assert_eq!(canonical_pairs([(bad, "x")]), Err(Refusal::BadKey), "{bad:?}");
+        }
+        assert_eq!(canonical_pairs([("context.x", &*"a".repeat(3)), ("context.x", "b")]), Err(Refusal::BadKey), "twice");
+        assert!(canonical_pairs([(&*format!("context.{}", "a".repeat(MAX_CONTEXT_KEY)), "x")]).is_ok());
+        assert!(canonical_pairs([(&*format!("context.{}", "a".repeat(MAX_CONTEXT_KEY + 1)), "x")]).is_err());
     }
 
     #[test]
@@ -327,7 +558,7 @@ mod tests {
         let token = jwt(SECRET, JWT_VECTOR);
         // The vector PyJWT-style code computes (see the README).
         assert_eq!(token.rsplit('.').next(), Some("NV38KvFLcuT4mxBQPVJgYmiRsGDc-Fks8s9L2Yk9hxw"));
-        let at = |now: i64, token: &str| verify(SECRET, &claim(&[("token", token)]), now);
+        let at = |now: i64, token: &str| verify(SECRET, &claim(&[("token", token)]), now, false);
         let v = at(1_893_456_000 - 60, &token);
         assert_eq!(
             v.as_ref().map(|v| (v.id.as_str(), v.segment, v.email.as_deref())),
@@ -356,17 +587,99 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     mod fuzz {
         use super::*;
+        use proptest::prelude::*;
 
-        proptest::proptest! {
-            #![proptest_config(proptest::prelude::ProptestConfig { cases: 500, failure_persistence: None, ..Default::default() })]
+        /// Reads a v2 canonical text back into its pairs: that every text
+        /// has exactly one reading is what makes the form injective.
+        fn parse(text: &str) -> Option<Vec<(String, String)>> {
+            let mut rest = text.strip_prefix(VERSION_LINE)?.strip_prefix('\n')?;
+            let mut pairs = Vec::new();
+            while !rest.is_empty() {
+                let (key, after) = rest.split_once(':')?;
+                let (len, after) = after.split_once(':')?;
+                let len: usize = len.parse().ok()?;
+                let value = after.get(..len)?;
+                rest = after.get(len..)?.strip_prefix('\n')?;
+                pairs.push((key.to_owned(), value.to_owned()));
+            }
+            Some(pairs)
+        }
+
+        /// The signed fields of a claim as pairs (what canonical covers).
+        fn fields(c: &IdentityClaim) -> Vec<(String, String)> {
+            let exp = c.exp.map(|e| e.to_string());
+            let mut out: Vec<(String, String)> = [
+                ("id", &c.id),
+                ("email", &c.email),
+                ("name", &c.name),
+                ("segment", &c.segment),
+                ("account_manager", &c.account_manager),
+                ("exp", &exp),
+            ]
+            .into_iter()
+            .filter_map(|(k, v)| Some((k.to_owned(), v.clone()?)))
+            .collect();
+            out.sort();
+            out
+        }
+
+        /// Values rich in the characters a naive form splits on.
+        fn value() -> impl Strategy<Value = Option<String>> {
+            proptest::option::of(
+                proptest::string::string_regex("([\\n=:\\x00a-z0-9]|segment=enterprise|id:4:|\\PC){0,12}")
+                    .unwrap_or_else(|e| unreachable!("{e}")),
+            )
+        }
+
+        prop_compose! {
+            fn any_claim()(id in value(), email in value(), name in value(), segment in value(), account_manager in value(),
+                           exp in proptest::option::of(any::<i64>())) -> IdentityClaim {
+                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None }
+            }
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 500, failure_persistence: None, ..Default::default() })]
 
             /// Random tokens and signatures never verify (and never panic).
             #[test]
             fn random_credentials_are_anonymous(token in "[A-Za-z0-9_.=+/-]{0,200}", signature in "[0-9a-fA-Fxz]{0,80}", segment in "[a-z]{0,12}") {
                 let by_token = claim(&[("token", &token)]);
-                proptest::prop_assert!(verify(SECRET, &by_token, 1_800_000_000).is_err());
-                let by_signature = claim(&[("id", "u_1"), ("segment", &segment), ("signature", &signature)]);
-                proptest::prop_assert!(verify(SECRET, &by_signature, 1_800_000_000).is_err());
+                prop_assert!(verify(SECRET, &by_token, 1_800_000_000, true).is_err());
+                let by_signature = claim(&[("id", "u_1"), ("segment", &segment), ("signature", &signature), ("exp", "1800000060")]);
+                prop_assert!(verify(SECRET, &by_signature, 1_800_000_000, true).is_err());
+            }
+
+            /// The canonical text reads back to exactly the claim's fields,
+            /// whatever they hold (`\n`, `=`, `:`, NUL): two different
+            /// claims never give the same bytes.
+            #[test]
+            fn the_canonical_identity_is_injective(a in any_claim(), b in any_claim()) {
+                prop_assert_eq!(parse(&canonical(&a)), Some(fields(&a)));
+                prop_assert_eq!(canonical(&a) == canonical(&b), fields(&a) == fields(&b));
+            }
+
+            /// The v1 attack, in both forms' syntax: a name that holds a line
+            /// break and another field (`Eve\nsegment=enterprise`, or
+            /// `Eve\nsegment:10:enterprise`) never signs the same text as
+            /// that name and that field.
+            #[test]
+            fn a_name_holding_another_field_never_signs_as_that_field(
+                name in "[a-z]{0,6}", value in "[a-z@.]{1,10}", key in proptest::sample::select(vec!["id", "email", "segment", "account_manager"]),
+            ) {
+                for injected in [format!("{name}\n{key}={value}"), format!("{name}\n{key}:{}:{value}", value.len())] {
+                    let joined = claim(&[("id", "u_1"), ("name", &injected)]);
+                    let split = claim(&[("id", "u_1"), ("name", &name), (key, &value)]);
+                    prop_assert_ne!(canonical(&joined), canonical(&split), "{:?}", injected);
+                }
+            }
+
+            /// Any set of pairs with signable keys reads back sorted, as given.
+            #[test]
+            fn canonical_pairs_read_back(pairs in proptest::collection::btree_map("(id|email|name|exp|context\\.[a-z0-9_]{1,5})", "(\\PC|\\n|\\x00){0,10}", 0..6)) {
+                let text = canonical_pairs(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+                let expected: Vec<(String, String)> = pairs.into_iter().collect();
+                prop_assert_eq!(text.ok().as_deref().and_then(parse), Some(expected));
             }
         }
     }

@@ -332,21 +332,130 @@ pub struct NewTicket {
     pub identity: Option<crate::identity::IdentityClaim>,
 }
 
-/// The requester of a ticket.
+/// The requester of a ticket: what they typed, and apart from it what a
+/// signed identity vouched for. A typed field is never shown or used as
+/// verified.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "StoredRequester")]
 pub struct Requester {
+    /// What the form said: anyone can type anything here.
+    pub typed: Typed,
+    /// What the site's identity secret signed, when a valid identity came
+    /// with the ticket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed: Option<Signed>,
+}
+
+/// The requester's own words about who they are: unverified.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Typed {
     /// Their name, possibly empty.
     pub name: String,
     /// Their email address.
     pub email: String,
-    /// Whether a signed identity vouched for them.
-    pub verified: bool,
-    /// Their user id in the product, from a verified identity.
+}
+
+/// What a verified identity signed about the requester.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Signed {
+    /// Their user id in the product.
+    pub user_id: String,
+    /// Their email, when the identity signed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub user_id: Option<String>,
-    /// Their named account manager, from a verified identity.
+    pub email: Option<String>,
+    /// Their name, when the identity signed one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Their named account manager, when the identity signed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub account_manager: Option<String>,
+}
+
+/// Whether an address (or a name) was vouched for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verification {
+    /// The site's identity secret signed it.
+    Signed,
+    /// The requester typed it: mail to it must not read as if it reached
+    /// a verified user.
+    Typed,
+}
+
+/// A requester record as stored, in either shape: the current one
+/// (`typed`, `signed`) or the one before the split (`name`, `email`,
+/// `verified`, `user_id`, `account_manager`), read on the fly.
+#[derive(Deserialize)]
+struct StoredRequester {
+    #[serde(default)]
+    typed: Option<Typed>,
+    #[serde(default)]
+    signed: Option<Signed>,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+    #[serde(default)]
+    verified: bool,
+    #[serde(default)]
+    user_id: Option<String>,
+    #[serde(default)]
+    account_manager: Option<String>,
+}
+
+impl From<StoredRequester> for Requester {
+    fn from(stored: StoredRequester) -> Self {
+        if let Some(typed) = stored.typed {
+            return Self { typed, signed: stored.signed };
+        }
+        // The old shape kept one name and one email, the signed one when
+        // an identity carried it and the typed one otherwise: nothing
+        // tells which, so both count as typed. The user id and account
+        // manager only ever came from a verified identity.
+        let signed = match (stored.verified, stored.user_id) {
+            (true, Some(user_id)) => Some(Signed { user_id, email: None, name: None, account_manager: stored.account_manager }),
+            _ => None,
+        };
+        Self { typed: Typed { name: stored.name.unwrap_or_default(), email: stored.email.unwrap_or_default() }, signed }
+    }
+}
+
+impl Requester {
+    /// Whether a valid identity vouched for the requester.
+    pub const fn is_verified(&self) -> bool {
+        self.signed.is_some()
+    }
+
+    /// The user id a verified identity gave.
+    pub fn user_id(&self) -> Option<&str> {
+        self.signed.as_ref().map(|s| s.user_id.as_str())
+    }
+
+    /// The account manager a verified identity named.
+    pub fn account_manager(&self) -> Option<&str> {
+        self.signed.as_ref().and_then(|s| s.account_manager.as_deref())
+    }
+
+    /// Where a reply by email goes, and whether that address was vouched
+    /// for: the signed email when the identity carried one, otherwise the
+    /// typed one. Every mail Buoy sends picks its address here, and must
+    /// treat a [`Verification::Typed`] address as unverified (no account
+    /// details, no "as the signed-in user" wording).
+    pub fn reply_address(&self) -> Option<(&str, Verification)> {
+        match self.signed.as_ref().and_then(|s| s.email.as_deref()) {
+            Some(email) => Some((email, Verification::Signed)),
+            None => Some(self.typed.email.as_str()).filter(|e| !e.is_empty()).map(|e| (e, Verification::Typed)),
+        }
+    }
+
+    /// The name to address the requester by, and whether it was vouched
+    /// for: the signed name, otherwise the typed one (none when empty).
+    pub fn display_name(&self) -> Option<(&str, Verification)> {
+        match self.signed.as_ref().and_then(|s| s.name.as_deref()) {
+            Some(name) => Some((name, Verification::Signed)),
+            None => Some(self.typed.name.as_str()).filter(|n| !n.is_empty()).map(|n| (n, Verification::Typed)),
+        }
+    }
 }
 
 /// A validated ticket, as stored and as agents see it.
@@ -529,13 +638,7 @@ impl NewTicket {
             id: stamp.id,
             reference: stamp.id.reference(),
             site,
-            requester: Requester {
-                name: self.name.trim().to_owned(),
-                email: self.email.trim().to_owned(),
-                verified: false,
-                user_id: None,
-                account_manager: None,
-            },
+            requester: Requester { typed: Typed { name: self.name.trim().to_owned(), email: self.email.trim().to_owned() }, signed: None },
             segment: stamp.segment,
             kind,
             priority,
@@ -698,6 +801,75 @@ mod tests {
         let text = r#"{"site":"demo","email":"a@b.co","type":"bug","subject":"s","message":"m","segment":"enterprise"}"#;
         let error = serde_json::from_str::<NewTicket>(text).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.contains("unknown field `segment`"), "{error}");
+    }
+
+    #[test]
+    fn reply_address_prefers_the_signed_email_and_labels_a_typed_one() {
+        let typed = Typed { name: "Typed".into(), email: "typed@example.com".into() };
+        let signed = |email: Option<&str>, name: Option<&str>| Signed {
+            user_id: "u_1".into(),
+            email: email.map(Into::into),
+            name: name.map(Into::into),
+            account_manager: None,
+        };
+        let cases = [
+            ("anonymous", None, Some(("typed@example.com", Verification::Typed)), Some(("Typed", Verification::Typed))),
+            (
+                "signed id only",
+                Some(signed(None, None)),
+                Some(("typed@example.com", Verification::Typed)),
+                Some(("Typed", Verification::Typed)),
+            ),
+            (
+                "signed email and name",
+                Some(signed(Some("ada@lumen.example"), Some("Ada"))),
+                Some(("ada@lumen.example", Verification::Signed)),
+                Some(("Ada", Verification::Signed)),
+            ),
+        ];
+        for (name, signed, address, display) in cases {
+            let r = Requester { typed: typed.clone(), signed };
+            assert_eq!(r.reply_address(), address, "{name}");
+            assert_eq!(r.display_name(), display, "{name}");
+        }
+        let nobody = Requester { typed: Typed::default(), signed: None };
+        assert_eq!((nobody.reply_address(), nobody.display_name()), (None, None));
+    }
+
+    #[test]
+    fn a_requester_stored_before_the_split_reads_with_its_email_and_name_as_typed() {
+        // Exactly what the worker stored before the split, verified and not.
+        let old_verified = r#"{"name":"Grace","email":"grace@lumen.example","verified":true,"user_id":"u_99","account_manager":"Dana"}"#;
+        let old_anonymous = r#"{"name":"Ada Lovelace","email":"ada@example.com","verified":false}"#;
+        let old_verified_without_id = r#"{"name":"X","email":"x@example.com","verified":true}"#;
+        let read = |text: &str| serde_json::from_str::<Requester>(text).map_err(|e| e.to_string());
+        let typed = |name: &str, email: &str| Typed { name: name.into(), email: email.into() };
+        let cases = [
+            (
+                old_verified,
+                Requester {
+                    typed: typed("Grace", "grace@lumen.example"),
+                    signed: Some(Signed { user_id: "u_99".into(), email: None, name: None, account_manager: Some("Dana".into()) }),
+                },
+            ),
+            (old_anonymous, Requester { typed: typed("Ada Lovelace", "ada@example.com"), signed: None }),
+            (old_verified_without_id, Requester { typed: typed("X", "x@example.com"), signed: None }),
+        ];
+        for (text, expected) in cases {
+            assert_eq!(read(text), Ok(expected.clone()), "{text}");
+            // Written back in the current shape, it reads the same.
+            let again = serde_json::to_string(&expected).map_err(|e| e.to_string()).and_then(|t| read(&t));
+            assert_eq!(again, Ok(expected), "{text}");
+        }
+        let old = read(old_verified).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(old.reply_address(), Some(("grace@lumen.example", Verification::Typed)), "an old email is never taken as signed");
+        assert_eq!((old.user_id(), old.account_manager(), old.is_verified()), (Some("u_99"), Some("Dana"), true));
+        // The current shape.
+        let new = r#"{"typed":{"name":"Eve","email":"eve@example.com"},"signed":{"user_id":"u_1","email":"ada@lumen.example"}}"#;
+        assert_eq!(
+            read(new).map(|r| r.reply_address().map(|(a, v)| (a.to_owned(), v))),
+            Ok(Some(("ada@lumen.example".into(), Verification::Signed)))
+        );
     }
 
     #[test]

@@ -4,11 +4,13 @@
 // proven otherwise, so one test files a ticket made of XSS payloads.
 // `cargo xtask test` starts the worker and passes:
 //   BUOY_WORKER_URL, BUOY_AGENT_TOKEN, BUOY_SECOND_AGENT_TOKEN,
-//   BUOY_OTHER_AGENT_TOKEN (an agent of another site), BUOY_CHROMIUM.
+//   BUOY_OTHER_AGENT_TOKEN (an agent of another site), BUOY_IDENTITY_SECRET,
+//   BUOY_CHROMIUM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { launchChromium } from '../chromium.mjs';
+import { identityOf } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -170,9 +172,10 @@ test('a ticket filed through the API is in the queue with a live SLA countdown a
   await page.getByRole('heading', { name: ticket.subject }).waitFor();
   const contextPanel = page.locator('#context');
   const facts = Object.fromEntries(await contextPanel.locator('dt').evaluateAll((dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
-  assert.equal(facts.Name, 'Grace Hopper');
-  assert.equal(facts.Email, 'grace@example.com');
+  assert.equal(facts['Name (typed)'], 'Grace Hopper');
+  assert.equal(facts['Email (typed)'], 'grace@example.com');
   assert.equal(facts.Verified, 'no');
+  assert.equal(facts['Email (signed)'], undefined);
   assert.equal(facts.Segment, 'Free');
   assert.equal(facts.Page, 'https://app.example.com/reports?range=30d');
   assert.equal(facts['Page title'], 'Reports');
@@ -182,6 +185,38 @@ test('a ticket filed through the API is in the queue with a live SLA countdown a
   assert.equal(await contextPanel.locator('a').count(), 0, 'the page URL is text, not a link');
   assert.equal(await page.locator('#thread li').first().locator('.body').textContent(), 'The export stops at 99%.');
   assert.ok((await page.locator('#clocks').textContent()).includes('First response'));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+/** The ticket's context panel, term by term. */
+async function factsOf(page) {
+  const dts = page.locator('#context dt');
+  return Object.fromEntries(await dts.evaluateAll((list) => list.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+}
+
+test('a verified ticket shows which email and name were signed and which were typed', { timeout: 60_000 }, async () => {
+  const secret = process.env.BUOY_IDENTITY_SECRET;
+  const idOnly = await fileTicket({ identity: identityOf(secret, { id: 'u_console' }) });
+  const signed = await fileTicket({ identity: identityOf(secret, { id: 'u_console', email: 'grace@lumen.example', name: 'Grace (signed)' }) });
+  const { page, problems, context } = await openConsole();
+  await signIn(page);
+  await row(page, idOnly.subject).click();
+  await page.getByRole('heading', { name: idOnly.subject }).waitFor();
+  let facts = await factsOf(page);
+  // The identity signed only the id: the form's address is typed, not verified.
+  assert.deepEqual(
+    [facts.Verified, facts['User id (signed)'], facts['Email (typed)'], facts['Email (signed)'], facts.Email],
+    ['yes', 'u_console', 'grace@example.com', undefined, undefined],
+  );
+  await page.keyboard.press('Escape');
+  await row(page, signed.subject).click();
+  await page.getByRole('heading', { name: signed.subject }).waitFor();
+  facts = await factsOf(page);
+  assert.deepEqual(
+    [facts['Email (signed)'], facts['Name (signed)'], facts['Email (typed)'], facts['Name (typed)']],
+    ['grace@lumen.example', 'Grace (signed)', 'grace@example.com', 'Grace Hopper'],
+  );
   assert.deepEqual(problems, []);
   await context.close();
 });

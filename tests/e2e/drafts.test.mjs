@@ -103,7 +103,7 @@ test('a ticket draft survives reloads, is sent once in full, and is gone once se
   assert.equal(ours[0].reference, reference);
   assert.equal(ours[0].message, draft.message, 'the full text');
   assert.equal(ours[0].type, draft.type);
-  assert.deepEqual(ours[0].requester, { name: draft.name, email: draft.email, verified: false });
+  assert.deepEqual(ours[0].requester, { typed: { name: draft.name, email: draft.email } });
 
   // Another reload: the form is empty (the inbox module has started: the ticket is listed).
   await page.reload();

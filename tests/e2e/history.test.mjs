@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { openPage } from '../chromium.mjs';
 import { browserFor } from '../browser.mjs';
-import { signIdentity } from '../api.mjs';
+import { identityOf } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -20,8 +20,8 @@ const HISTORY = '/v1/tickets/mine';
 
 const chrome = browserFor(WORKER, DEMO, TOKEN, SECRET);
 
-/** What the product's backend does (README, "Verified identity"): HMAC over every field it vouches for. */
-const signed = (fields) => ({ ...fields, signature: signIdentity(SECRET, fields) });
+/** What the product's backend does (README, "Verified identity"): HMAC over every field it vouches for, with an exp. */
+const signed = (fields) => identityOf(SECRET, fields);
 
 /** A device: a fresh browser context on the demo page, told who the user is, with every request it makes recorded. */
 async function device(who) {
@@ -66,7 +66,7 @@ test("a signed-in user's ticket follows them to another device, and only them", 
   const queue = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   const ticket = queue.tickets.find((t) => t.reference === reference);
   assert.ok(ticket, 'the ticket is in the queue');
-  assert.deepEqual([ticket.requester.verified, ticket.requester.user_id], [true, user]);
+  assert.equal(ticket.requester.signed.user_id, user);
   const reply = `Fixed in today's release. ${randomUUID()}`;
   const replied = await fetch(`${WORKER}/v1/agent/tickets/${ticket.id}/messages`, {
     method: 'POST',

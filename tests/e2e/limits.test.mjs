@@ -1,17 +1,21 @@
 // Abuse limits under workerd, with low limits (Miniflare drives the built
 // test worker with its rate-limiting bindings at 3 writes per client and 5
 // new tickets per site a minute): the next write is a 429 problem with
-// Retry-After; reads and the agents' API are never limited. A chunked body
-// over the cap is answered 413 before it is read through, spending nothing.
+// Retry-After; a verified user's history (it hands out requester tokens)
+// counts like a write; reads and the agents' API are never limited. A
+// chunked body over the cap is answered 413 before it is read through,
+// spending nothing.
 // `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { startWorker } from '../miniflare.mjs';
+import { identityOf } from '../api.mjs';
 
 const MAIN = process.env.BUOY_TEST_WORKER;
 const TOKEN = randomBytes(32).toString('hex');
+const IDENTITY = randomBytes(32).toString('hex');
 let mf;
 let url;
 
@@ -22,7 +26,7 @@ before(async () => {
       BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
       BUOY_SITE_LIMIT: { simple: { limit: 5, period: 60 } },
     },
-    bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex') },
+    bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_IDENTITY_SECRET: IDENTITY },
   });
   url = await mf.ready;
 });
@@ -124,4 +128,21 @@ test('a chunked body over the cap is refused before it is read through, and spen
   const statuses = [];
   for (let i = 0; i < 4; i++) statuses.push((await write()).status);
   assert.deepEqual(statuses, [201, 201, 201, 429]);
+});
+
+test("mine_spends_the_client_limit: a verified user's history counts per client and gets 429 once spent", { timeout: 60_000 }, async () => {
+  const identity = identityOf(IDENTITY, { id: 'u_limits' });
+  const mine = async (ip) => {
+    const response = await mf.dispatchFetch('http://buoy.test/v1/tickets/mine', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'cf-connecting-ip': ip },
+      body: JSON.stringify({ site: 'demo', identity }),
+    });
+    return { status: response.status, retry: response.headers.get('retry-after'), body: await response.json() };
+  };
+  const answers = [];
+  for (let i = 0; i < 4; i++) answers.push(await mine('203.0.113.40'));
+  assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 429]);
+  assert.deepEqual([answers[3].body.code, answers[3].retry], ['rate_limited', '60']);
+  assert.equal((await mine('203.0.113.41')).status, 200, 'another client is not held back');
 });

@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
-import { signIdentity } from '../api.mjs';
+import { identityOf, signIdentity } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -429,15 +429,17 @@ test('a requester creates, reads, answers and rates a ticket; idempotency replay
 
 test('a verified requester: the signed identity reaches the record', { timeout: 30_000 }, async () => {
   const fields = { id: 'u_openapi', email: 'grace@lumen.example', name: 'Grace', segment: 'enterprise', account_manager: 'Test agent' };
-  const ticket = await createTicket({ identity: { ...fields, signature: sign(fields) } });
+  const ticket = await createTicket({ identity: identityOf(IDENTITY_SECRET, fields) });
   const view = (await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}`, { token: TOKEN })).json;
-  assert.deepEqual(view.requester, { name: 'Grace', email: 'grace@lumen.example', verified: true, user_id: 'u_openapi', account_manager: 'Test agent' });
+  const { typed, signed } = view.requester;
+  assert.deepEqual(signed, { user_id: 'u_openapi', email: 'grace@lumen.example', name: 'Grace', account_manager: 'Test agent' });
+  assert.equal(typeof typed.email, 'string', 'what the form said, kept apart');
   assert.equal(view.segment, 'enterprise');
 });
 
 test("a verified requester's tickets on another device: only a valid identity lists them, and only its own", { timeout: 30_000 }, async () => {
   const user = `u_history_${randomUUID()}`;
-  const identity = { id: user, signature: sign({ id: user }) };
+  const identity = identityOf(IDENTITY_SECRET, { id: user });
   const first = await createTicket({ identity });
   await new Promise((r) => setTimeout(r, 5));
   const second = await createTicket({ identity });
@@ -448,7 +450,7 @@ test("a verified requester's tickets on another device: only a valid identity li
     [second.id, second.requester_token, 'new'],
     [first.id, first.requester_token, 'new'],
   ]);
-  const stranger = { id: `${user}_2`, signature: sign({ id: `${user}_2` }) };
+  const stranger = identityOf(IDENTITY_SECRET, { id: `${user}_2` });
   assert.deepEqual((await expect(200, 'POST', '/v1/tickets/mine', { body: { site: 'demo', identity: stranger } })).json.tickets, []);
   for (const body of [{ site: 'demo' }, { site: 'demo', identity: { id: user } }, { site: 'demo', identity: { id: user, signature: sign({ id: 'u_other' }) } }, { site: 'other', identity }]) {
     const refused = await expect(403, 'POST', '/v1/tickets/mine', { body });
@@ -688,13 +690,15 @@ test("the sweep's events (escalations, breaches), under Miniflare, match the doc
   for (const ticket of four.slice(1)) await call('POST', `/v1/agent/tickets/${ticket.id}/messages`, { ...options, body: { body: 'Hello.' } });
   const page = await call('GET', '/v1/agent/tickets?type=how_to&status=open&limit=2', options);
   assert.equal(page.status, 200);
-  // Over the client limit (3 writes a minute here), each of the widget's writes is a 429 with Retry-After.
+  // Over the client limit (3 writes a minute here), each of the widget's writes (and /mine) is a 429 with Retry-After.
   const target = four[0];
   const writes = [
     ['/v1/tickets', newTicket()],
     [`/v1/tickets/${target.id}/messages`, { body: 'Hello?' }],
     [`/v1/tickets/${target.id}/csat`, { satisfied: true }],
     ['/v1/deflections', { site: 'demo', type: 'bug', outcome: 'fixed' }],
+    // A verified user's history hands out requester tokens: limited like a write.
+    ['/v1/tickets/mine', { site: 'demo' }],
   ];
   for (const [i, [path, body]] of writes.entries()) {
     const headers = { 'cf-connecting-ip': `198.51.100.${i + 1}` };

@@ -63,7 +63,7 @@ test('a visitor files a ticket from the demo page and an agent reads it back', {
   assert.equal(ticket.status, 'new');
   assert.equal(ticket.segment, 'free');
   assert.equal(ticket.site, 'demo');
-  assert.deepEqual(ticket.requester, { name: 'Ada Lovelace', email: 'ada@example.com', verified: false });
+  assert.deepEqual(ticket.requester, { typed: { name: 'Ada Lovelace', email: 'ada@example.com' } });
   assert.equal(ticket.context.url, DEMO);
   assert.equal(ticket.context.title, 'Lumen Analytics — Dashboard');
   assert.ok(ticket.context.user_agent.includes('Chrome'));

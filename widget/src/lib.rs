@@ -944,6 +944,8 @@ pub(crate) fn claim_of(data: &JsValue) -> buoy_shared::identity::IdentityClaim {
         name: f("name"),
         segment: f("segment"),
         account_manager: f("account_manager"),
+        // A number (the loader passes it so); the worker checks its range.
+        exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
         signature: f("signature"),
         token: f("token"),
     }

@@ -55,9 +55,10 @@ pub fn body(ticket: &NewTicket) -> Option<String> {
     stringify(&o)
 }
 
-/// An identity claim as the API reads it (its fields that are present).
+/// An identity claim as the API reads it (its fields that are present;
+/// `exp` as a number).
 pub fn identity(w: &IdentityClaim) -> Object {
-    object(&[
+    let o = object(&[
         ("id", w.id.as_deref()),
         ("email", w.email.as_deref()),
         ("name", w.name.as_deref()),
@@ -65,7 +66,11 @@ pub fn identity(w: &IdentityClaim) -> Object {
         ("account_manager", w.account_manager.as_deref()),
         ("signature", w.signature.as_deref()),
         ("token", w.token.as_deref()),
-    ])
+    ]);
+    if let Some(exp) = w.exp {
+        let _ = Reflect::set(&o, &JsValue::from_str("exp"), &JsValue::from_f64(exp as f64));
+    }
+    o
 }
 
 fn field_errors(problem: &JsValue) -> Vec<FieldError> {

@@ -15,7 +15,7 @@ use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Probl
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
-use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Priority, Segment, Stamp, Status, Ticket, TicketType};
+use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType};
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
 use buoy_shared::webhook;
@@ -304,14 +304,9 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if request.header("idempotency-key").is_some() {
         ticket.request_hash = Some(keys::request_hash(&request.body));
     }
-    if let Some(v) = verified {
-        let r = &mut ticket.requester;
-        r.verified = true;
-        r.user_id = Some(v.id);
-        r.account_manager = v.account_manager;
-        r.email = v.email.unwrap_or_else(|| r.email.clone());
-        r.name = v.name.unwrap_or_else(|| r.name.clone());
-    }
+    // What the identity signed is kept apart from what was typed: a typed
+    // email or name never passes for a verified one.
+    ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
     let first_due = first_due(app, &ticket);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
@@ -390,8 +385,8 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
         kind: ticket.kind,
         subject: &ticket.subject,
         message: &ticket.message,
-        name: &ticket.requester.name,
-        email: &ticket.requester.email,
+        name: &ticket.requester.typed.name,
+        email: &ticket.requester.typed.email,
         created_at: ticket.created_at,
     }
 }
@@ -821,8 +816,7 @@ struct History<'a> {
 /// Lists a ticket created with a verified identity under its user, for
 /// their history on other devices; an anonymous ticket is listed nowhere.
 async fn index_verified<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: &Ticket) -> Result<(), AppError> {
-    let requester = &ticket.requester;
-    match requester.user_id.as_deref().filter(|_| requester.verified) {
+    match ticket.requester.user_id() {
         Some(user) => Ok(app.store.index_for_user(ticket, &keys::user_key(secret, &ticket.site, user)).await?),
         None => Ok(()),
     }
@@ -830,12 +824,21 @@ async fn index_verified<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: &Ticket)
 
 /// The user a claim vouches for on `site`, checked with the site's
 /// identity secret at the request's time; `None` for a claim that is
-/// missing, unsigned, expired or badly signed, and on a site without an
-/// identity secret.
+/// missing, unsigned, expired or badly signed, in the v1 form on a site
+/// whose `identity_v1` is off, and on a site without an identity secret.
+/// Each use of the v1 form is logged: it is exploitable, and the log tells
+/// the site's owner they still depend on it.
 fn verified_identity<K>(app: &App<'_, K>, site: &SiteId, claim: Option<&identity::IdentityClaim>) -> Option<identity::Verified> {
-    let name = app.config.site(site.as_str())?.identity_secret.as_deref()?;
+    let config = app.config.site(site.as_str())?;
+    let name = config.identity_secret.as_deref()?;
     let (_, secret) = app.identity_secrets.iter().find(|(n, _)| n == name)?;
-    identity::verify(secret.as_bytes(), claim?, app.now.as_millis().div_euclid(1000)).ok()
+    let verified = identity::verify(secret.as_bytes(), claim?, app.now.as_millis().div_euclid(1000), config.identity_v1).ok()?;
+    if verified.form == identity::Form::HmacV1 {
+        crate::log_error(&format!(
+            "identity: site {site} accepted a v1 HMAC identity (ambiguous and never expiring): sign v2 with exp, then set identity_v1 = false"
+        ));
+    }
+    Some(verified)
 }
 
 /// `POST /v1/tickets/mine` `{"site", "identity"}`: a verified user's
@@ -843,8 +846,9 @@ fn verified_identity<K>(app: &App<'_, K>, site: &SiteId, claim: Option<&identity
 /// its status (folded from its events) and requester token, so a panel on
 /// another device lists and reads them as the one that sent them. Anything
 /// unsigned, expired or badly signed is a `403 identity_required`; another
-/// site's tickets and another user's are never listed. A read: it spends
-/// no abuse-limit counter (`buoy_shared::limits`).
+/// site's tickets and another user's are never listed. It hands out
+/// requester tokens, so it spends the per-client abuse limit like the
+/// requester's writes (`buoy_shared::limits`).
 async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let asked: HistoryRequest = read_json_body(request)?;
     let Some(site) = SiteId::parse(&asked.site).ok().filter(|s| app.config.site(s.as_str()).is_some()) else {
@@ -854,7 +858,7 @@ async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Api
     let secret = secret(app)?;
     let mut tickets = app.store.for_user(&site, &keys::user_key(secret, &site, &user.id), MAX_HISTORY).await?;
     // The index is a hint: each record itself must name this verified user.
-    tickets.retain(|t| t.requester.verified && t.requester.user_id.as_deref() == Some(user.id.as_str()));
+    tickets.retain(|t| t.requester.user_id() == Some(user.id.as_str()));
     let logs = futures_util::future::join_all(tickets.iter().map(|t| app.store.events(&t.id))).await;
     let mut listed = Vec::with_capacity(tickets.len());
     for (ticket, log) in tickets.iter().zip(logs) {

@@ -97,7 +97,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     continue;
                 }
             };
-            let manager = ticket.requester.account_manager.as_deref();
+            let manager = ticket.requester.account_manager();
             let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, manager);
             let before = history.len();
             for event in due {

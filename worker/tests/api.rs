@@ -144,8 +144,7 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
     assert_eq!(str_of(t, "type"), "billing");
     assert_eq!(str_of(t, "status"), "new");
     assert_eq!(str_of(t, "segment"), "free");
-    assert_eq!(str_of(&t["requester"], "email"), "ada@example.com");
-    assert_eq!(t["requester"]["verified"], json!(false));
+    assert_eq!(t["requester"], json!({ "typed": { "name": "Ada Lovelace", "email": "ada@example.com" } }), "typed, nothing signed");
     assert_eq!(str_of(&t["context"], "url"), "https://app.example.com/billing");
     assert_eq!(str_of(t, "created_at"), NOW);
     // Anonymous requesters are `free`: 24 h to first response, 72 h to resolution.
@@ -949,10 +948,11 @@ fn only_a_signed_identity_sets_the_segment_and_names_the_account_manager() {
     };
     // Unsigned, or signed over the id alone with the segment added after: anonymous, free, 24 h.
     let unsigned = file(json!({ "id": "u_42", "segment": "enterprise" }));
-    assert_eq!((unsigned["segment"].clone(), unsigned["requester"]["verified"].clone()), (json!("free"), json!(false)));
+    assert_eq!((unsigned["segment"].clone(), unsigned["requester"].get("signed")), (json!("free"), None));
     assert_eq!(first_due(&unsigned), 24);
-    let id_only = IdentityClaim { id: Some("u_42".into()), ..IdentityClaim::default() };
-    let forged = file(json!({ "id": "u_42", "segment": "enterprise", "signature": sign(b"site identity secret", &id_only) }));
+    let exp = h.now.get() / 1000 + 3600;
+    let id_only = IdentityClaim { id: Some("u_42".into()), exp: Some(exp), ..IdentityClaim::default() };
+    let forged = file(json!({ "id": "u_42", "segment": "enterprise", "exp": exp, "signature": sign(b"site identity secret", &id_only) }));
     assert_eq!(forged["segment"], json!("free"));
     let expired = file(json!({ "token": "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1XzQyIiwic2VnbWVudCI6ImVudGVycHJpc2UiLCJleHAiOjF9.x" }));
     assert_eq!(expired["segment"], json!("free"));
@@ -963,16 +963,20 @@ fn only_a_signed_identity_sets_the_segment_and_names_the_account_manager() {
         email: Some("ada@lumen.example".into()),
         segment: Some("enterprise".into()),
         account_manager: Some("Dana".into()),
+        exp: Some(exp),
         ..IdentityClaim::default()
     };
     let signed = file(json!({
-        "id": "u_42", "email": "ada@lumen.example", "segment": "enterprise", "account_manager": "Dana",
+        "id": "u_42", "email": "ada@lumen.example", "segment": "enterprise", "account_manager": "Dana", "exp": exp,
         "signature": sign(b"site identity secret", &claim)
     }));
     assert_eq!(signed["segment"], json!("enterprise"));
-    assert_eq!(signed["requester"]["verified"], json!(true));
-    assert_eq!(signed["requester"]["user_id"], json!("u_42"));
-    assert_eq!(signed["requester"]["email"], json!("ada@lumen.example"), "the vouched-for email, not the typed one");
+    assert_eq!(
+        signed["requester"]["signed"],
+        json!({ "user_id": "u_42", "email": "ada@lumen.example", "account_manager": "Dana" }),
+        "the vouched-for fields, apart"
+    );
+    assert_eq!(signed["requester"]["typed"]["email"], ticket_json()["email"], "the typed email, kept as typed");
     assert_eq!(first_due(&signed), 1);
     sweep_at(&h, &Receiver::default(), "2026-11-30T10:01:00Z");
     let id = str_of(&signed, "id");

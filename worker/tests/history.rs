@@ -72,18 +72,22 @@ fn listed(answer: &Value) -> Vec<Value> {
     answer["tickets"].as_array().cloned().unwrap_or_default()
 }
 
-/// An HMAC-signed identity over exactly these fields, as the README shows.
+/// An HMAC-signed (v2) identity over exactly these fields and an `exp` six
+/// hours after [`NOW`], as the README shows.
 fn signed(fields: &[(&str, &str)]) -> Value {
     let get = |k: &str| fields.iter().find(|(n, _)| *n == k).map(|(_, v)| (*v).to_owned());
+    let exp = buoy_shared::time::Timestamp::parse(NOW).map(|t| t.as_millis() / 1000 + 6 * 3600).unwrap_or_default();
     let claim = IdentityClaim {
         id: get("id"),
         email: get("email"),
         name: get("name"),
         segment: get("segment"),
         account_manager: get("account_manager"),
+        exp: Some(exp),
         ..IdentityClaim::default()
     };
     let mut value: serde_json::Map<String, Value> = fields.iter().map(|(k, v)| ((*k).to_owned(), json!(v))).collect();
+    value.insert("exp".into(), json!(exp));
     value.insert("signature".into(), json!(sign(IDENTITY_SECRET.as_bytes(), &claim)));
     Value::Object(value)
 }

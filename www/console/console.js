@@ -300,7 +300,7 @@ function queueItem(ticket, index) {
   const badges = el('span', 'badges');
   if (ticket.clocks.some((c) => c.state === 'breached')) badges.append(badge('SLA breached', 'breach'));
   if (s.csat) badges.append(badge(s.csat.satisfied ? 'CSAT: satisfied' : 'CSAT: unsatisfied', s.csat.satisfied ? 'good' : 'bad'));
-  const who = ticket.requester.name || ticket.requester.email;
+  const who = requesterLabel(ticket.requester);
   button.append(
     el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
     el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned'].join(' · ')),
@@ -413,7 +413,7 @@ const byTime = (a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -
 
 /** The requester's first message, then every message event in time order. */
 function drawThread(t) {
-  const requester = t.requester.name || t.requester.email;
+  const requester = requesterLabel(t.requester);
   const first = { at: t.created_at, by: requester, agent: false, public: true, body: t.message };
   const messages = t.events.filter((e) => e.kind === 'message').sort(byTime);
   $('thread').replaceChildren(...[first, ...messages].map((m) => {
@@ -493,6 +493,31 @@ function drawCsat(csat) {
   if (csat.comment) out.append(el('q', 'comment', csat.comment));
 }
 
+/**
+ * What a signed identity vouched for and what the requester typed, on
+ * rows of their own: a typed address never sits under a verified label.
+ */
+function requesterRows(r) {
+  const signed = r.signed;
+  const rows = [
+    ['Verified', signed ? 'yes' : 'no'],
+    ['Name (typed)', r.typed?.name],
+    ['Email (typed)', r.typed?.email],
+  ];
+  if (signed) {
+    rows.push(['User id (signed)', signed.user_id]);
+    if (signed.name) rows.push(['Name (signed)', signed.name]);
+    if (signed.email) rows.push(['Email (signed)', signed.email]);
+    if (signed.account_manager) rows.push(['Account manager (signed)', signed.account_manager]);
+  }
+  return rows;
+}
+
+/** Who asked, for lists and the thread: a signed name or email before a typed one. */
+function requesterLabel(r) {
+  return r.signed?.name || r.typed?.name || r.signed?.email || r.typed?.email || '';
+}
+
 /** A ticket type's label, as the API names it (the value itself when unknown). */
 function typeLabel(value) {
   return (app.me?.options?.type || []).find((o) => o.value === value)?.label ?? String(value ?? '');
@@ -501,9 +526,7 @@ function typeLabel(value) {
 function drawContext(t) {
   const c = t.context || {};
   const rows = [
-    ['Name', t.requester.name],
-    ['Email', t.requester.email],
-    ['Verified', t.requester.verified ? 'yes' : 'no'],
+    ...requesterRows(t.requester),
     ['Segment', human(t.state.segment)],
     ['Type', typeLabel(t.type)],
     ['Page', c.url], // text only: a link built from ticket data could be javascript:
