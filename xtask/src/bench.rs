@@ -12,6 +12,12 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The start of the README's block of figures, which `cargo xtask bench`
+/// rewrites (and `tidy` keeps apart: its cells are measurements).
+pub const BENCH_BEGIN: &str = "<!-- bench:begin -->";
+/// The end of that block.
+pub const BENCH_END: &str = "<!-- bench:end -->";
+
 /// Runs per figure in the browser.
 const RUNS: usize = 10;
 /// Seconds of load per worker endpoint.
