@@ -940,13 +940,22 @@ fn readme_block(r: &Value) -> String {
         ],
         [
             "first open of the panel (brotli, requests)".to_owned(),
-            format!("{} ({first_open_bytes} B), with the demo's search index {}", weight_cell(first_open), weight_cell(&w["buoy-cold"]["open"]["weight"])),
+            format!(
+                "{} ({first_open_bytes} B), with the demo's search index {}",
+                weight_cell(first_open),
+                weight_cell(&w["buoy-cold"]["open"]["weight"])
+            ),
             weight_cell(&rcw["open"]["weight"]),
             weight_cell(&ds["open"]["weight"]),
         ],
     ];
     if !r["weight"]["buoy_inbox"].is_null() {
-        rows.push(["the inbox module, once the requester has a ticket or types".to_owned(), weight_cell(&r["weight"]["buoy_inbox"]), String::new(), String::new()]);
+        rows.push([
+            "the inbox module, once the requester has a ticket or types".to_owned(),
+            weight_cell(&r["weight"]["buoy_inbox"]),
+            String::new(),
+            String::new(),
+        ]);
     }
     for (label, key, buoy) in [
         ("script tag → launcher painted, 1× / 4× CPU", "launcher_painted_ms", "buoy"),
@@ -973,7 +982,12 @@ fn readme_block(r: &Value) -> String {
         format!("{} ms", click(ds)),
     ]);
     let keystroke = |rate: &str| ms_short(&r["search"][rate]["median"]).unwrap_or_else(|| "n/a".into());
-    rows.push(["search per keystroke over 1,000 articles, 1× / 4×".to_owned(), format!("{} / {} ms", keystroke("cpu1x"), keystroke("cpu4x")), String::new(), String::new()]);
+    rows.push([
+        "search per keystroke over 1,000 articles, 1× / 4×".to_owned(),
+        format!("{} / {} ms", keystroke("cpu1x"), keystroke("cpu4x")),
+        String::new(),
+        String::new(),
+    ]);
     out.push_str("| | Buoy | react-chat-widget + React | @docsearch/js |\n|---|---|---|---|\n");
     for row in rows {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
@@ -987,8 +1001,12 @@ fn readme_block(r: &Value) -> String {
         (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
         _ => String::new(),
     };
-    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale));
-    out.push_str("\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n");
+    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
+        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
+    };
+    out.push_str(
+        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
+    );
     out.push_str(&format!(
         "| create ticket | {}{} | {}{} | {} |\n",
         rps(&b["create"]),
@@ -1003,7 +1021,11 @@ fn readme_block(r: &Value) -> String {
         rps(&j["queue"]),
         times(&b["queue"], &j["queue"])
     ));
-    out.push_str(&format!("| bundle, gzip | {} | {} | |\n", unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"), unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")));
+    out.push_str(&format!(
+        "| bundle, gzip | {} | {} | |\n",
+        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
+        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
+    ));
     out.push_str(&format!(
         "| cold start (process → first 200) | {} | {} | |\n",
         unit(b, "cold_start_ms", 0.001, 1, "s"),
@@ -1018,7 +1040,13 @@ fn readme_block(r: &Value) -> String {
         ));
         for size in m["sizes"].as_array().into_iter().flatten() {
             let n = |k: &str| size[k].as_u64().map_or("n/a".into(), thousands);
-            out.push_str(&format!("| {} ({}) | {} | {} |\n", n("tickets"), n("guided_fixes"), latency_cell(&size["latency_ms"]), n("kv_operations")));
+            out.push_str(&format!(
+                "| {} ({}) | {} | {} |\n",
+                n("tickets"),
+                n("guided_fixes"),
+                latency_cell(&size["latency_ms"]),
+                n("kv_operations")
+            ));
         }
     }
     out.push_str(BENCH_END);
@@ -1031,7 +1059,10 @@ fn readme_block(r: &Value) -> String {
 /// When the README has no block (both markers, in order) to replace.
 fn with_block(readme: &str, block: &str) -> Result<String> {
     let start = readme.find(BENCH_BEGIN).ok_or_else(|| format!("README.md has no `{BENCH_BEGIN}` line"))?;
-    let end = readme[start..].find(BENCH_END).map(|i| start + i + BENCH_END.len()).ok_or_else(|| format!("README.md has no `{BENCH_END}` after `{BENCH_BEGIN}`"))?;
+    let end = readme[start..]
+        .find(BENCH_END)
+        .map(|i| start + i + BENCH_END.len())
+        .ok_or_else(|| format!("README.md has no `{BENCH_END}` after `{BENCH_BEGIN}`"))?;
     Ok(format!("{}{block}{}", &readme[..start], &readme[end..]))
 }
 
@@ -1134,7 +1165,10 @@ Figures of the run of 2026-12-01 on a 2-core machine; browser figures are the me
     fn the_readme_holds_a_block_the_bench_can_rewrite() {
         let readme = cmd::read(&crate::root().join("README.md")).unwrap_or_else(|e| unreachable!("{e}"));
         let block = readme.split_once(BENCH_BEGIN).and_then(|(_, rest)| rest.split_once(BENCH_END)).map(|(b, _)| b);
-        assert!(block.is_some_and(|b| b.contains("| create ticket |")), "README.md has no block of figures between {BENCH_BEGIN} and {BENCH_END}");
+        assert!(
+            block.is_some_and(|b| b.contains("| create ticket |")),
+            "README.md has no block of figures between {BENCH_BEGIN} and {BENCH_END}"
+        );
     }
 
     #[test]

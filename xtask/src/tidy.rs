@@ -179,7 +179,9 @@ fn figures(text: &str) -> Vec<(String, usize)> {
                 continue;
             }
             let mut j = i;
-            while j < chars.len() && (chars[j].is_ascii_digit() || (",.".contains(chars[j]) && chars.get(j + 1).is_some_and(char::is_ascii_digit))) {
+            while j < chars.len()
+                && (chars[j].is_ascii_digit() || (",.".contains(chars[j]) && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+            {
                 j += 1;
             }
             let number: String = chars[i..j].iter().collect();
@@ -260,8 +262,11 @@ mod tests {
         let router = router_routes(&read("worker/src/api.rs"));
         let openapi = openapi_routes(&read("www/openapi.json")).unwrap_or_else(|e| unreachable!("{e}"));
         assert!(router.len() > 10, "the router's arms were not found: {router:?}");
-        let problems =
-            route_mismatches(&[("the README's API table", &readme), ("the router (worker/src/api.rs)", &router), ("www/openapi.json", &openapi)]);
+        let problems = route_mismatches(&[
+            ("the README's API table", &readme),
+            ("the router (worker/src/api.rs)", &router),
+            ("www/openapi.json", &openapi),
+        ]);
         assert!(problems.is_empty(), "the API's routes are out of step:\n{}", problems.join("\n"));
     }
 
@@ -300,9 +305,11 @@ mod tests {
             ("took 113 req/s and 1.4 s, 4× slower", "", &[]),
             ("113 req/s\n\nagain 113 req/s", "", &["README.md lines 1, 3: `113 req/s` is written 2 times"]),
             ("```\n5 ms\n```\n5 ms", "", &[]),
-            ("a 0.49× ratio\n<!-- bench:begin -->\n| 0.49× | 10 ms | 10 ms |\n<!-- bench:end -->\n", "", &[
-                "README.md line 1: `0.49 ×` repeats a figure of the bench block",
-            ]),
+            (
+                "a 0.49× ratio\n<!-- bench:begin -->\n| 0.49× | 10 ms | 10 ms |\n<!-- bench:end -->\n",
+                "",
+                &["README.md line 1: `0.49 ×` repeats a figure of the bench block"],
+            ),
             ("<!-- bench:begin -->\n| 10 ms | 10 ms |\n<!-- bench:end -->\nv1.2 and 2026-12-01", "", &[]),
             ("budget 40 KB", "passes 40 KB brotli", &["README.md line 1: `40 KB` is written in ARCHITECTURE.md too"]),
         ];
