@@ -891,7 +891,7 @@ fn pair(figure: &Value, key: &str) -> String {
     let one = |rate: &str| {
         let median = &figure[rate][key]["median"];
         match (key, median.as_f64()) {
-            ("longest_task_ms", Some(m)) if m == 0.0 => Some("none".to_owned()),
+            ("longest_task_ms", Some(0.0)) => Some("none".to_owned()),
             _ => ms_short(median),
         }
     };
