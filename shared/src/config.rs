@@ -14,9 +14,23 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// The event types a webhook can subscribe to (so far).
-pub const EVENT_TYPES: &[&str] =
-    &["ticket.created", "ticket.updated", "message.created", "sla.breached", "ticket.escalated", "csat.submitted"];
+crate::ticket::string_enum! {
+    /// The event types a webhook delivers and can subscribe to.
+    EventType {
+        /// A new ticket.
+        TicketCreated = "ticket.created",
+        /// An agent's change, or a new segment.
+        TicketUpdated = "ticket.updated",
+        /// A message from the requester or an agent (a note too).
+        MessageCreated = "message.created",
+        /// An SLA target passed, recorded by the sweep.
+        SlaBreached = "sla.breached",
+        /// An escalation rule that notifies.
+        TicketEscalated = "ticket.escalated",
+        /// The requester's rating.
+        CsatSubmitted = "csat.submitted",
+    }
+}
 
 /// The body's shape.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,8 +62,8 @@ pub struct WebhookConfig {
 
 impl WebhookConfig {
     /// Whether this webhook wants events of this type.
-    pub fn wants(&self, event_type: &str) -> bool {
-        self.events.is_empty() || self.events.iter().any(|e| e == event_type)
+    pub fn wants(&self, event_type: EventType) -> bool {
+        self.events.is_empty() || self.events.iter().any(|e| e == event_type.as_str())
     }
 }
 
@@ -281,8 +295,9 @@ impl Config {
                     return fail(format!("webhooks[{i}].{name}"), "expected the NAME of a secret, such as BUOY_WEBHOOK_URL");
                 }
             }
-            if let Some(j) = hook.events.iter().position(|e| !EVENT_TYPES.contains(&e.as_str())) {
-                return fail(format!("webhooks[{i}].events[{j}]"), &format!("expected one of {}", EVENT_TYPES.join(", ")));
+            if let Some(j) = hook.events.iter().position(|e| EventType::parse(e).is_none()) {
+                let names: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();
+                return fail(format!("webhooks[{i}].events[{j}]"), &format!("expected one of {}", names.join(", ")));
             }
         }
         Ok(())

@@ -4,28 +4,18 @@
 //! measured (fixed ÷ started).
 
 use crate::ids::SiteId;
-use crate::ticket::{Field, FieldCode, FieldError, TicketType};
+use crate::ticket::{string_enum, Field, FieldCode, FieldError, TicketType};
 use crate::time::Timestamp;
+use core::fmt;
 use serde::{Deserialize, Serialize};
 
-/// How a guided fix ended.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// "This fixed it".
-    Fixed,
-    /// "I still need help".
-    NeedHelp,
-}
-
-impl Outcome {
-    /// The outcome whose wire name is `text`.
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "fixed" => Some(Self::Fixed),
-            "need_help" => Some(Self::NeedHelp),
-            _ => None,
-        }
+string_enum! {
+    /// How a guided fix ended.
+    Outcome {
+        /// "This fixed it".
+        Fixed = "fixed",
+        /// "I still need help".
+        NeedHelp = "need_help",
     }
 }
 

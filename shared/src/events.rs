@@ -7,6 +7,7 @@
 //! (`breach-first_response-0`, `escalate-outage.0`), so a second sweep at
 //! the same instant finds them by key and records nothing twice.
 
+use crate::config::EventType;
 use crate::playbook::{self, Playbook, ACCOUNT_MANAGER};
 use crate::sla::SlaPolicy;
 use crate::sla::{self, Calendar, Clock, ClockEvent, ClockState, Metric, SlaStamp};
@@ -107,14 +108,14 @@ pub struct TicketEvent {
 
 impl TicketEvent {
     /// The webhook event type it fires, if any.
-    pub fn webhook_type(&self) -> Option<&'static str> {
+    pub fn webhook_type(&self) -> Option<EventType> {
         match &self.kind {
-            EventKind::Breached { .. } => Some("sla.breached"),
-            EventKind::Escalated { notify: true, .. } => Some("ticket.escalated"),
+            EventKind::Breached { .. } => Some(EventType::SlaBreached),
+            EventKind::Escalated { notify: true, .. } => Some(EventType::TicketEscalated),
             EventKind::Escalated { .. } => None,
-            EventKind::Message { .. } => Some("message.created"),
-            EventKind::Rated { .. } => Some("csat.submitted"),
-            EventKind::Changed { .. } | EventKind::SegmentChanged { .. } => Some("ticket.updated"),
+            EventKind::Message { .. } => Some(EventType::MessageCreated),
+            EventKind::Rated { .. } => Some(EventType::CsatSubmitted),
+            EventKind::Changed { .. } | EventKind::SegmentChanged { .. } => Some(EventType::TicketUpdated),
         }
     }
 }
@@ -502,7 +503,7 @@ mod tests {
         assert_eq!(due_events(&ticket, &due, t("2026-12-01T00:00:00Z"), &AlwaysOpen, &books(), None), []);
         assert_eq!(
             due.iter().filter_map(TicketEvent::webhook_type).collect::<Vec<_>>(),
-            ["ticket.escalated", "sla.breached", "sla.breached"]
+            [EventType::TicketEscalated, EventType::SlaBreached, EventType::SlaBreached]
         );
     }
 
@@ -661,7 +662,7 @@ mod tests {
         let state = fold(&ticket, &rated);
         assert_eq!(state.csat.as_ref().map(|c| (c.satisfied, c.at)), Some((false, t("2026-11-30T12:00:00Z"))));
         assert_eq!(ask(&rated, None), Err(CsatRefusal::AlreadyRated));
-        assert_eq!(rated[1].webhook_type(), Some("csat.submitted"));
+        assert_eq!(rated[1].webhook_type(), Some(EventType::CsatSubmitted));
         // A rating stays when the requester writes again and the ticket reopens.
         let reopened = [rated[0].clone(), rated[1].clone(), message("m1", "2026-11-30T13:00:00Z", false, true)];
         assert_eq!(fold(&ticket, &reopened).status, Status::Open);

@@ -58,6 +58,9 @@ macro_rules! string_enum {
         }
     };
 }
+// Other modules' vocabularies (webhook event types, guided-fix outcomes)
+// are written with the same macro.
+pub(crate) use string_enum;
 
 string_enum! {
     /// Who the requester is to the business; it selects the SLA targets.

@@ -8,7 +8,7 @@
 //! Every delivery carries an event id (`Buoy-Event-Id` and `id` in the
 //! body) that stays the same across retries, so receivers can drop repeats.
 
-pub use crate::config::{Format, WebhookConfig};
+pub use crate::config::{EventType, Format, WebhookConfig};
 use crate::events::{EventKind, TicketEvent};
 use crate::ticket::Ticket;
 use crate::time::{Duration, Timestamp};
@@ -31,7 +31,7 @@ pub fn created_body(format: Format, ticket: &Ticket, sent: Timestamp) -> String 
     match format {
         Format::Json => serde_json::json!({
             "id": format!("{}.created", ticket.id),
-            "type": "ticket.created",
+            "type": EventType::TicketCreated,
             "created": sent,
             "data": { "ticket": ticket },
         })
@@ -50,7 +50,7 @@ pub fn created_body(format: Format, ticket: &Ticket, sent: Timestamp) -> String 
 }
 
 /// The body of a delivery.
-pub fn body(format: Format, event_type: &str, ticket: &Ticket, event: &TicketEvent, sent: Timestamp) -> String {
+pub fn body(format: Format, event_type: EventType, ticket: &Ticket, event: &TicketEvent, sent: Timestamp) -> String {
     let summary = serde_json::json!({
         "id": ticket.id, "reference": ticket.reference, "site": ticket.site, "subject": ticket.subject,
         "type": ticket.kind, "segment": ticket.segment, "priority": ticket.priority,
@@ -192,7 +192,7 @@ mod tests {
         ];
         for (kind, what) in events {
             let event = TicketEvent { id: "e".into(), at, kind };
-            let text = slack_text(&body(Format::Slack, "ticket.escalated", &ticket, &event, at));
+            let text = slack_text(&body(Format::Slack, EventType::TicketEscalated, &ticket, &event, at));
             assert_eq!(text, format!("[{}] {escaped} (free): {what}", ticket.reference));
         }
     }
@@ -222,8 +222,8 @@ mod tests {
     #[test]
     fn subscriptions() {
         let all = WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json };
-        assert!(all.wants("sla.breached"));
+        assert!(EventType::ALL.iter().all(|e| all.wants(*e)));
         let some = WebhookConfig { events: vec!["ticket.escalated".into()], ..all };
-        assert!(!some.wants("sla.breached") && some.wants("ticket.escalated"));
+        assert!(!some.wants(EventType::SlaBreached) && some.wants(EventType::TicketEscalated));
     }
 }

@@ -3,7 +3,7 @@
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::store::{Kv, PendingDelivery, TicketStore};
-use buoy_shared::config::{Config, Format};
+use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
 use buoy_shared::identity;
@@ -313,7 +313,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     index_verified(app, secret, &ticket).await?;
     app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
     let event_id = format!("{}.created", ticket.id);
-    queue_webhooks(app, "ticket.created", &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
+    queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
     Ok(created(secret, &ticket, 201))
 }
 
@@ -499,10 +499,9 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
 /// Puts a delivery for every webhook that wants `kind` in the outbox, due
 /// now: the next sweep (within a minute) sends it, retries it, and a
 /// failing receiver never holds up the request that caused it.
-async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: &str, event_id: &str, body: impl Fn(Format) -> String) -> Result<(), AppError> {
+async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str, body: impl Fn(Format) -> String) -> Result<(), AppError> {
     for (hook, config) in app.config.webhooks.iter().enumerate().filter(|(_, h)| h.wants(kind)) {
-        let delivery =
-            PendingDelivery { hook, event_id: event_id.to_owned(), event_type: kind.to_owned(), body: body(config.format), attempts: 0 };
+        let delivery = PendingDelivery { hook, event_id: event_id.to_owned(), event_type: kind, body: body(config.format), attempts: 0 };
         app.store.outbox_put(app.now, &delivery).await?;
     }
     Ok(())

@@ -32,6 +32,7 @@
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
 
+use buoy_shared::config::EventType;
 use buoy_shared::deflection::Deflection;
 use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
@@ -102,7 +103,7 @@ pub struct PendingDelivery {
     /// The event id receivers de-duplicate on.
     pub event_id: String,
     /// The event type.
-    pub event_type: String,
+    pub event_type: EventType,
     /// The body, exactly as first sent.
     pub body: String,
     /// Attempts made so far.
@@ -168,6 +169,42 @@ const NEWEST_FIRST: i64 = 999_999_999_999_999;
 
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
     format!("e/{ticket}/{event_id}")
+}
+
+/// What a key of the layout holds, as far as a tool that reads a whole
+/// store needs to know (the demo seed counts what it wrote, and clears it
+/// before the next seed): the layout stays known here only.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Entry<'a> {
+    /// `t/{ticket}`: a ticket's record.
+    Ticket(&'a str),
+    /// `e/{ticket}/{event id}`: one of a ticket's events (a `TicketEvent`).
+    Event(&'a str),
+    /// `x/…/{id}`: how a guided fix ended (a `Deflection`).
+    GuidedFix(&'a str),
+    /// An index hint, a ticket's metric facts, a webhook delivery.
+    Other,
+}
+
+impl<'a> Entry<'a> {
+    /// What `key` holds.
+    pub fn of(key: &'a str) -> Self {
+        let parts: Vec<&str> = key.split('/').collect();
+        match parts.as_slice() {
+            ["t", id] => Self::Ticket(id),
+            ["e", ticket, _] => Self::Event(ticket),
+            ["x", _, _, _, id] => Self::GuidedFix(id),
+            _ => Self::Other,
+        }
+    }
+}
+
+/// Whether `key` belongs to one of `ids` (tickets and guided fixes):
+/// every key of a ticket (its record, events, index entries and webhook
+/// deliveries, whose id is `{ticket}.{event}`) has the ticket's id as one
+/// of its parts, and a guided fix's key ends with its own.
+pub fn belongs_to_one_of(key: &str, ids: &std::collections::BTreeSet<&str>) -> bool {
+    key.split(['/', '.']).any(|part| ids.contains(part))
 }
 
 fn millis(at: Timestamp) -> i64 {
@@ -616,5 +653,56 @@ impl Kv for MemoryKv {
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         self.entries.borrow_mut().remove(key);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const TICKET: &str = "0123456789abcdef0123456789abcdef";
+    const FIX: &str = "fedcba9876543210fedcba9876543210";
+
+    fn ticket() -> TicketId {
+        TicketId::parse(TICKET).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    #[test]
+    fn a_key_says_what_it_holds() {
+        let site = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let fix = format!("{}{:015}/{FIX}", day_prefix("x", &site, 86_400_000), 86_400_000);
+        let cases = [
+            (ticket_key(&ticket()), Entry::Ticket(TICKET)),
+            (event_key(&ticket(), "msg-1"), Entry::Event(TICKET)),
+            (fix, Entry::GuidedFix(FIX)),
+            (format!("{}000000000000001/{TICKET}", queue_prefix(&site)), Entry::Other),
+            (format!("d/000000000000001/{TICKET}"), Entry::Other),
+            (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
+            ("t/".to_owned() + TICKET + "/extra", Entry::Other),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(Entry::of(&key), expected, "{key}");
+        }
+    }
+
+    #[test]
+    fn every_key_of_a_ticket_or_guided_fix_belongs_to_it() {
+        let ids: BTreeSet<&str> = [TICKET, FIX].into_iter().collect();
+        for key in [
+            ticket_key(&ticket()),
+            event_key(&ticket(), "breach-first_response-0"),
+            format!("q/demo/z/000000000000001/{TICKET}"),
+            format!("d/000000000000001/{TICKET}"),
+            format!("o/000000000000001/{TICKET}.msg-1"),
+            format!("u/demo/abcd/000000000000001/{TICKET}"),
+            format!("x/demo/2026-01-01/000000000000001/{FIX}"),
+        ] {
+            assert!(belongs_to_one_of(&key, &ids), "{key}");
+        }
+        let other = "99999999999999999999999999999999";
+        for key in [format!("t/{other}"), format!("o/000000000000001/{other}.msg-1"), format!("m/demo/2026-01-01/1/{other}")] {
+            assert!(!belongs_to_one_of(&key, &ids), "{key}");
+        }
     }
 }

@@ -111,7 +111,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                         let delivery = PendingDelivery {
                             hook: hook.index,
                             event_id: webhook::event_id(&ticket, &event),
-                            event_type: kind.to_owned(),
+                            event_type: kind,
                             body: webhook::body(hook.config.format, kind, &ticket, &event, sent),
                             attempts: 0,
                         };
@@ -149,7 +149,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             ("content-type", "application/json".to_owned()),
             (SIGNATURE_HEADER, signature),
             (EVENT_ID_HEADER, delivery.event_id.clone()),
-            ("buoy-event-type", delivery.event_type.clone()),
+            ("buoy-event-type", delivery.event_type.as_str().to_owned()),
         ];
         delivery.attempts += 1;
         match self.outbound.post(&hook.url, &headers, &delivery.body).await {

@@ -12,6 +12,12 @@ use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+/// The start of the README's block of figures, which `cargo xtask bench`
+/// rewrites (and `tidy` keeps apart: its cells are measurements).
+pub const BENCH_BEGIN: &str = "<!-- bench:begin -->";
+/// The end of that block.
+pub const BENCH_END: &str = "<!-- bench:end -->";
+
 /// Runs per figure in the browser.
 const RUNS: usize = 10;
 /// Seconds of load per worker endpoint.
@@ -484,6 +490,7 @@ pub fn metrics_only() -> Result {
     results["metrics"] = figures;
     cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
     print_metrics(&results);
+    write_readme(&results)?;
     println!(
         "\nwritten to {} in {:.0} s ({:.0} s of them the metrics part)",
         path.display(),
@@ -714,6 +721,7 @@ pub fn run() -> Result {
         "weight": {
             "buoy_loader": weight_json(weigh(&[built.site.join("buoy.js")])?),
             "buoy_first_open": weight_json(weigh(&crate::test::FIRST_OPEN_FILES.map(|f| built.site.join(f)))?),
+            "buoy_inbox": weight_json(weigh(&crate::test::INBOX_FILES.map(|f| built.site.join(f)))?),
             "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
             "articles_demo": weight_json(weigh(&kb_files(&built.site, "")?.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect::<Vec<_>>())?),
         },
@@ -727,6 +735,7 @@ pub fn run() -> Result {
     let path = dir.join("results.json");
     cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
     print_table(&results);
+    write_readme(&results)?;
     println!("\nwritten to {} in {:.0} s", path.display(), started.elapsed().as_secs_f64());
     Ok(())
 }
@@ -853,9 +862,314 @@ fn print_table(r: &Value) {
     }
 }
 
+/// A size as the README gives it: one decimal under 100 KB.
+fn kb_short(v: &Value) -> String {
+    match v["brotli"].as_f64() {
+        Some(bytes) if bytes >= 100.0 * 1024.0 => format!("{:.0} KB", bytes / 1024.0),
+        Some(bytes) => format!("{:.1} KB", bytes / 1024.0),
+        None => "n/a".into(),
+    }
+}
+
+/// A size and its requests (`39.9 KB, 4`).
+fn weight_cell(v: &Value) -> String {
+    match v["requests"].as_u64() {
+        Some(0) => "0 (all up front)".into(),
+        Some(requests) => format!("{}, {requests}", kb_short(v)),
+        None => "n/a".into(),
+    }
+}
+
+/// A median in milliseconds, as the README gives it: one decimal under 10.
+fn ms_short(v: &Value) -> Option<String> {
+    v.as_f64().map(|ms| if ms < 10.0 { format!("{ms:.1}") } else { format!("{ms:.0}") })
+}
+
+/// The 1× and 4× medians of a figure (`44 / 79 ms`); a longest task of 0
+/// (no task of 50 ms or more) is `none`.
+fn pair(figure: &Value, key: &str) -> String {
+    let one = |rate: &str| {
+        let median = &figure[rate][key]["median"];
+        match (key, median.as_f64()) {
+            ("longest_task_ms", Some(0.0)) => Some("none".to_owned()),
+            _ => ms_short(median),
+        }
+    };
+    match (one("cpu1x"), one("cpu4x")) {
+        (Some(a), Some(b)) => format!("{a} / {b} ms"),
+        _ => "n/a".into(),
+    }
+}
+
+/// A metrics call's median and range, in ms or, from a second, in s.
+fn latency_cell(v: &Value) -> String {
+    let (Some(m), Some(lo), Some(hi)) = (v["median"].as_f64(), v["min"].as_f64(), v["max"].as_f64()) else { return "n/a".into() };
+    let runs = v["runs"].as_u64().unwrap_or(0);
+    let shown = if m >= 1000.0 {
+        format!("{:.2} s [{:.2}–{:.2}]", m / 1000.0, lo / 1000.0, hi / 1000.0)
+    } else {
+        format!("{m:.0} ms [{lo:.0}–{hi:.0}]")
+    };
+    if runs < RUNS as u64 {
+        format!("{shown} ({runs} runs)")
+    } else {
+        shown
+    }
+}
+
+/// The README's block of figures, written from a run's results (the
+/// content of `target/bench/results.json`): the widget beside its peers,
+/// the worker beside the JavaScript reference, and the metrics call.
+fn readme_block(r: &Value) -> String {
+    let w = &r["widgets"];
+    let (rcw, ds) = (&w["react-chat-widget"], &w["docsearch"]);
+    let date = r["date"].as_str().and_then(|d| d.get(..10)).unwrap_or("an unknown day");
+    let mut out = format!(
+        "{BENCH_BEGIN}\n<!-- Written by `cargo xtask bench` from its results; change xtask/src/bench.rs, not this block. -->\n\
+         Figures of the run of {date} on a {}-core machine; browser figures are the median of {} runs in headless Chromium.\n\n",
+        r["machine"]["cores"], r["runs_per_figure"]
+    );
+    let first_open = &r["weight"]["buoy_first_open"];
+    let first_open_bytes = first_open["brotli"].as_u64().map_or("n/a".into(), thousands);
+    let mut rows = vec![
+        [
+            "before the launcher shows (brotli, requests)".to_owned(),
+            weight_cell(&w["buoy-cold"]["load"]["weight"]),
+            weight_cell(&rcw["load"]["weight"]),
+            weight_cell(&ds["load"]["weight"]),
+        ],
+        [
+            "first open of the panel (brotli, requests)".to_owned(),
+            format!(
+                "{} ({first_open_bytes} B), with the demo's search index {}",
+                weight_cell(first_open),
+                weight_cell(&w["buoy-cold"]["open"]["weight"])
+            ),
+            weight_cell(&rcw["open"]["weight"]),
+            weight_cell(&ds["open"]["weight"]),
+        ],
+    ];
+    if !r["weight"]["buoy_inbox"].is_null() {
+        rows.push([
+            "the inbox module, once the requester has a ticket or types".to_owned(),
+            weight_cell(&r["weight"]["buoy_inbox"]),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    for (label, key, buoy) in [
+        ("script tag → launcher painted, 1× / 4× CPU", "launcher_painted_ms", "buoy"),
+        ("main-thread time the loader adds, 1× / 4×", "main_thread_added_ms", "buoy"),
+        ("longest task, 1× / 4×", "longest_task_ms", "buoy"),
+    ] {
+        let cell = |v: &Value| {
+            if key == "main_thread_added_ms" {
+                match (ms_short(&v["cpu1x"][key]), ms_short(&v["cpu4x"][key])) {
+                    (Some(a), Some(b)) => format!("{a} / {b} ms"),
+                    _ => "n/a".into(),
+                }
+            } else {
+                pair(v, key)
+            }
+        };
+        rows.push([label.to_owned(), cell(&w[buoy]), cell(rcw), cell(ds)]);
+    }
+    let click = |v: &Value| ms_short(&v["cpu1x"]["click_to_interactive_ms"]["median"]).unwrap_or_else(|| "n/a".into());
+    rows.push([
+        "click → panel interactive, cold / preloaded (1×)".to_owned(),
+        format!("{} / {} ms", click(&w["buoy-cold"]), click(&w["buoy"])),
+        format!("{} ms", click(rcw)),
+        format!("{} ms", click(ds)),
+    ]);
+    let keystroke = |rate: &str| ms_short(&r["search"][rate]["median"]).unwrap_or_else(|| "n/a".into());
+    rows.push([
+        "search per keystroke over 1,000 articles, 1× / 4×".to_owned(),
+        format!("{} / {} ms", keystroke("cpu1x"), keystroke("cpu4x")),
+        String::new(),
+        String::new(),
+    ]);
+    out.push_str("| | Buoy | react-chat-widget + React | @docsearch/js |\n|---|---|---|---|\n");
+    for row in rows {
+        out.push_str(&format!("| {} |\n", row.join(" | ")));
+    }
+
+    let wk = &r["workers"];
+    let (b, j) = (&wk["buoy"], &wk["reference"]);
+    let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
+    let p50 = |v: &Value| v["p50_ms"].as_f64().map_or(String::new(), |x| format!(", p50 {x:.0} ms"));
+    let times = |a: &Value, b: &Value| match (a["rps"].as_f64(), b["rps"].as_f64()) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => String::new(),
+    };
+    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
+        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
+    };
+    out.push_str(
+        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
+    );
+    out.push_str(&format!(
+        "| create ticket | {}{} | {}{} | {} |\n",
+        rps(&b["create"]),
+        p50(&b["create"]),
+        rps(&j["create"]),
+        p50(&j["create"]),
+        times(&b["create"], &j["create"])
+    ));
+    out.push_str(&format!(
+        "| agent queue (50 tickets, with clocks and events) | {} | {} | {} |\n",
+        rps(&b["queue"]),
+        rps(&j["queue"]),
+        times(&b["queue"], &j["queue"])
+    ));
+    out.push_str(&format!(
+        "| bundle, gzip | {} | {} | |\n",
+        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
+        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
+    ));
+    out.push_str(&format!(
+        "| cold start (process → first 200) | {} | {} | |\n",
+        unit(b, "cold_start_ms", 0.001, 1, "s"),
+        unit(j, "cold_start_ms", 0.001, 1, "s")
+    ));
+
+    let m = &r["metrics"];
+    if !m.is_null() {
+        out.push_str(&format!(
+            "\n| `GET /v1/agent/metrics`, {} days in UTC: tickets (guided fixes) | metrics call, median [min–max] | KV operations |\n|---|---|---|\n",
+            m["days"]
+        ));
+        for size in m["sizes"].as_array().into_iter().flatten() {
+            let n = |k: &str| size[k].as_u64().map_or("n/a".into(), thousands);
+            out.push_str(&format!(
+                "| {} ({}) | {} | {} |\n",
+                n("tickets"),
+                n("guided_fixes"),
+                latency_cell(&size["latency_ms"]),
+                n("kv_operations")
+            ));
+        }
+    }
+    out.push_str(BENCH_END);
+    out
+}
+
+/// `readme` with its block of figures replaced by `block`.
+///
+/// # Errors
+/// When the README has no block (both markers, in order) to replace.
+fn with_block(readme: &str, block: &str) -> Result<String> {
+    let start = readme.find(BENCH_BEGIN).ok_or_else(|| format!("README.md has no `{BENCH_BEGIN}` line"))?;
+    let end = readme[start..]
+        .find(BENCH_END)
+        .map(|i| start + i + BENCH_END.len())
+        .ok_or_else(|| format!("README.md has no `{BENCH_END}` after `{BENCH_BEGIN}`"))?;
+    Ok(format!("{}{block}{}", &readme[..start], &readme[end..]))
+}
+
+/// Rewrites the README's block of figures from `results`, once they
+/// hold a whole run (a `--metrics` run alone leaves the widget's empty).
+fn write_readme(results: &Value) -> Result {
+    if results["widgets"].is_null() || results["workers"].is_null() {
+        println!("README.md not rewritten: these results hold no whole run (`cargo xtask bench` writes one)");
+        return Ok(());
+    }
+    let path = crate::root().join("README.md");
+    cmd::write(&path, with_block(&cmd::read(&path)?, &readme_block(results))?)?;
+    println!("README.md: its figures rewritten from this run");
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The figures of the run of 2026-12-01, as its results would hold them.
+    fn a_run() -> Value {
+        let w = |brotli: u64, requests: u64| json!({ "brotli": brotli, "requests": requests });
+        let m = |median: f64| json!({ "median": median });
+        let speed = |painted: [f64; 2], added: [f64; 2], longest: [f64; 2], click: f64| {
+            json!({
+                "cpu1x": { "launcher_painted_ms": m(painted[0]), "main_thread_added_ms": added[0], "longest_task_ms": m(longest[0]), "click_to_interactive_ms": m(click) },
+                "cpu4x": { "launcher_painted_ms": m(painted[1]), "main_thread_added_ms": added[1], "longest_task_ms": m(longest[1]) },
+            })
+        };
+        let mut buoy = speed([44.0, 79.0], [15.0, 58.0], [0.0, 26.0], 10.0);
+        let mut cold = speed([50.0, 90.0], [12.0, 50.0], [0.0, 20.0], 119.0);
+        let mut rcw = speed([167.0, 552.0], [137.0, 541.0], [120.0, 453.0], 4.0);
+        let mut ds = speed([80.0, 206.0], [47.0, 179.0], [0.0, 117.0], 24.0);
+        cold["load"] = json!({ "weight": w(1843, 1) });
+        cold["open"] = json!({ "weight": w(48_435, 5) });
+        buoy["load"] = cold["load"].clone();
+        (rcw["load"], rcw["open"]) = (json!({ "weight": w(166_912, 2) }), json!({ "weight": w(0, 0) }));
+        (ds["load"], ds["open"]) = (json!({ "weight": w(161_792, 2) }), json!({ "weight": w(0, 0) }));
+        let latency = |median: f64, min: f64, max: f64, runs: u64| json!({ "median": median, "min": min, "max": max, "runs": runs });
+        json!({
+            "date": "2026-12-01T09:12:00Z",
+            "machine": { "cores": 2 },
+            "runs_per_figure": 10,
+            "weight": { "buoy_first_open": w(40_864, 4) },
+            "widgets": { "buoy": buoy, "buoy-cold": cold, "react-chat-widget": rcw, "docsearch": ds },
+            "search": { "cpu1x": m(0.6), "cpu4x": m(2.9) },
+            "workers": {
+                "buoy": { "create": { "rps": 113.0, "p50_ms": 139.0 }, "queue": { "rps": 16.4 }, "bundle_gzip_kib": 598.0, "cold_start_ms": 1400.0 },
+                "reference": { "create": { "rps": 229.0, "p50_ms": 68.0 }, "queue": { "rps": 53.0 }, "bundle_gzip_kib": 3.0, "cold_start_ms": 1200.0 },
+            },
+            "metrics": { "days": 90, "sizes": [
+                { "tickets": 10_000, "guided_fixes": 2_000, "latency_ms": latency(654.0, 626.0, 668.0, 10), "kv_operations": 360 },
+                { "tickets": 100_000, "guided_fixes": 20_000, "latency_ms": latency(6470.0, 6310.0, 6750.0, 7), "kv_operations": 450 },
+            ] },
+        })
+    }
+
+    const A_RUN_BLOCK: &str = "<!-- bench:begin -->
+<!-- Written by `cargo xtask bench` from its results; change xtask/src/bench.rs, not this block. -->
+Figures of the run of 2026-12-01 on a 2-core machine; browser figures are the median of 10 runs in headless Chromium.
+
+| | Buoy | react-chat-widget + React | @docsearch/js |
+|---|---|---|---|
+| before the launcher shows (brotli, requests) | 1.8 KB, 1 | 163 KB, 2 | 158 KB, 2 |
+| first open of the panel (brotli, requests) | 39.9 KB, 4 (40,864 B), with the demo's search index 47.3 KB, 5 | 0 (all up front) | 0 (all up front) |
+| script tag → launcher painted, 1× / 4× CPU | 44 / 79 ms | 167 / 552 ms | 80 / 206 ms |
+| main-thread time the loader adds, 1× / 4× | 15 / 58 ms | 137 / 541 ms | 47 / 179 ms |
+| longest task, 1× / 4× | none / 26 ms | 120 / 453 ms | none / 117 ms |
+| click → panel interactive, cold / preloaded (1×) | 119 / 10 ms | 4.0 ms | 24 ms |
+| search per keystroke over 1,000 articles, 1× / 4× | 0.6 / 2.9 ms |  |  |
+
+| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |
+|---|---|---|---|
+| create ticket | 113 req/s, p50 139 ms | 229 req/s, p50 68 ms | 0.49× |
+| agent queue (50 tickets, with clocks and events) | 16 req/s | 53 req/s | 0.31× |
+| bundle, gzip | 598 KiB | 3 KiB | |
+| cold start (process → first 200) | 1.4 s | 1.2 s | |
+
+| `GET /v1/agent/metrics`, 90 days in UTC: tickets (guided fixes) | metrics call, median [min–max] | KV operations |
+|---|---|---|
+| 10,000 (2,000) | 654 ms [626–668] | 360 |
+| 100,000 (20,000) | 6.47 s [6.31–6.75] (7 runs) | 450 |
+<!-- bench:end -->";
+
+    #[test]
+    fn the_readme_block_is_written_from_a_runs_results() {
+        assert_eq!(readme_block(&a_run()), A_RUN_BLOCK);
+    }
+
+    #[test]
+    fn only_the_block_of_the_readme_is_rewritten() {
+        let readme = format!("# Buoy\n\n## Performance\n\nHow.\n\n{BENCH_BEGIN}\nold figures\n{BENCH_END}\n\nWhy.\n");
+        assert_eq!(with_block(&readme, "NEW"), Ok("# Buoy\n\n## Performance\n\nHow.\n\nNEW\n\nWhy.\n".to_owned()));
+        assert!(with_block("# Buoy\n", "NEW").is_err_and(|e| e.contains(BENCH_BEGIN)));
+        assert!(with_block(&format!("{BENCH_END}\n{BENCH_BEGIN}\n"), "NEW").is_err_and(|e| e.contains(BENCH_END)));
+    }
+
+    #[test]
+    fn the_readme_holds_a_block_the_bench_can_rewrite() {
+        let readme = cmd::read(&crate::root().join("README.md")).unwrap_or_else(|e| unreachable!("{e}"));
+        let block = readme.split_once(BENCH_BEGIN).and_then(|(_, rest)| rest.split_once(BENCH_END)).map(|(b, _)| b);
+        assert!(
+            block.is_some_and(|b| b.contains("| create ticket |")),
+            "README.md has no block of figures between {BENCH_BEGIN} and {BENCH_END}"
+        );
+    }
 
     #[test]
     fn counts_are_grouped_by_thousands() {

@@ -29,6 +29,9 @@ mod seed;
 mod serve;
 mod setup;
 mod test;
+// The docs' checks are host tests only: they run with the workspace's.
+#[cfg(test)]
+mod tidy;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

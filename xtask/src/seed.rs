@@ -15,6 +15,7 @@ use crate::cmd;
 use crate::Result;
 use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
+use buoy_shared::deflection::{Deflection, Outcome};
 use buoy_shared::events::{EventKind, TicketEvent};
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::sla::Calendar;
@@ -22,7 +23,7 @@ use buoy_shared::ticket::{Segment, TicketType};
 use buoy_shared::time::{Duration, Timestamp};
 use buoy_worker::api::{handle, AgentToken, App};
 use buoy_worker::http::{ApiRequest, Method};
-use buoy_worker::store::{KeyPage, Kv, MemoryKv, StoreError, TicketStore};
+use buoy_worker::store::{self, Entry, KeyPage, Kv, MemoryKv, StoreError, TicketStore};
 use serde_json::{json, Value};
 use std::cmp::Reverse;
 use std::collections::BinaryHeap;
@@ -191,28 +192,33 @@ pub fn dump(kv: &MemoryKv) -> Result<Vec<Value>> {
 /// `wrangler dev` runs it): one request writes 500 keys. `wrangler kv bulk
 /// put --local` takes the same file but writes one key per round trip
 /// (about 6 ms each here: ten minutes for 100,000 keys); this takes about
-/// 0.8 ms a key.
-const LOADER: &str = r#"// Written by `cargo xtask` (seed-demo, bench): loads a `wrangler kv bulk put`
-// file into wrangler's local KV, after deleting the keys that name given ids.
+/// 0.8 ms a key. It knows no key: `list` writes every key's name to a
+/// file, `load` deletes the keys a file names, then writes the entries.
+const LOADER: &str = r#"// Written by `cargo xtask` (seed-demo, bench): lists the keys of wrangler's
+// local KV, or loads a `wrangler kv bulk put` file into it after deleting
+// the keys a file names.
 import { Miniflare } from "miniflare";
-import { readFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-const [persist, namespace, putFile, clearFile] = process.argv.slice(2);
+const [persist, namespace, command, file, deleteFile] = process.argv.slice(2);
 const script = `export default {
   async fetch(request, env) {
     const body = await request.json();
-    if (new URL(request.url).pathname === "/clear") {
-      const ids = new Set(body);
-      const doomed = [];
+    const path = new URL(request.url).pathname;
+    if (path === "/list") {
+      const names = [];
       let cursor;
       do {
         const page = await env.KV.list({ cursor });
-        for (const key of page.keys) if (key.name.split(/[/.]/).some((part) => ids.has(part))) doomed.push(key.name);
+        for (const key of page.keys) names.push(key.name);
         cursor = page.list_complete ? undefined : page.cursor;
       } while (cursor);
-      for (let i = 0; i < doomed.length; i += 500) await Promise.all(doomed.slice(i, i + 500).map((name) => env.KV.delete(name)));
-      return Response.json({ deleted: doomed.length });
+      return Response.json(names);
+    }
+    if (path === "/delete") {
+      for (let i = 0; i < body.length; i += 500) await Promise.all(body.slice(i, i + 500).map((name) => env.KV.delete(name)));
+      return Response.json({ deleted: body.length });
     }
     await Promise.all(body.map((e) => env.KV.put(e.key, e.value, e.metadata === undefined ? {} : { metadata: e.metadata })));
     return Response.json({ written: body.length });
@@ -233,12 +239,18 @@ try {
     if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
     return response.json();
   };
-  let deleted = 0;
-  let written = 0;
-  if (clearFile) deleted = (await call("/clear", JSON.parse(readFileSync(clearFile, "utf8")))).deleted;
-  const entries = JSON.parse(readFileSync(putFile, "utf8"));
-  for (let i = 0; i < entries.length; i += 500) written += (await call("/put", entries.slice(i, i + 500))).written;
-  console.log(JSON.stringify({ deleted, written }));
+  if (command === "list") {
+    const names = await call("/list", null);
+    writeFileSync(file, JSON.stringify(names));
+    console.log(JSON.stringify({ listed: names.length }));
+  } else {
+    let deleted = 0;
+    let written = 0;
+    if (deleteFile) deleted = (await call("/delete", JSON.parse(readFileSync(deleteFile, "utf8")))).deleted;
+    const entries = JSON.parse(readFileSync(file, "utf8"));
+    for (let i = 0; i < entries.length; i += 500) written += (await call("/put", entries.slice(i, i + 500))).written;
+    console.log(JSON.stringify({ deleted, written }));
+  }
 } finally {
   await mf.dispose();
 }
@@ -285,34 +297,44 @@ pub struct Loaded {
 
 /// Writes `entries` (the JSON text of a `wrangler kv bulk put` file, kept
 /// in `work`) into the local KV persisted under `persist_to` (the folder
-/// `wrangler dev --persist-to` takes), after deleting every key that names one of
-/// `clear_ids` (ticket ids and guided-fix ids: a ticket's record, events,
-/// index entries and webhook deliveries all carry its id).
+/// `wrangler dev --persist-to` takes), after deleting every key that
+/// belongs to one of `clear_ids` (ticket ids and guided-fix ids, as
+/// `store::belongs_to_one_of` tells).
 ///
 /// # Errors
 /// When node, Miniflare or a file fails.
 pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &[String]) -> Result<Loaded> {
     let script = work.join("load-kv.mjs");
     cmd::write(&script, LOADER)?;
+    let namespace = local_namespace()?;
+    let (script, persist) = (script.to_string_lossy(), persist_to.to_string_lossy());
+    let loader = |command: &str, files: &[&Path]| -> Result<Value> {
+        let files: Vec<String> = files.iter().map(|f| f.to_string_lossy().into_owned()).collect();
+        let mut args = vec![script.as_ref(), persist.as_ref(), namespace.as_str(), command];
+        args.extend(files.iter().map(String::as_str));
+        let out = cmd::command("node", &args)
+            .stderr(std::process::Stdio::inherit())
+            .output()
+            .map_err(|e| format!("node: {e} (run `cargo xtask setup`)"))?;
+        if !out.status.success() {
+            return Err(format!("the KV loader's {command} under {} failed", persist_to.display()));
+        }
+        serde_json::from_slice(&out.stdout).map_err(|e| format!("the KV loader printed no JSON: {e}"))
+    };
     let put = work.join("kv-bulk.json");
     cmd::write(&put, entries)?;
-    let namespace = local_namespace()?;
-    let (script, put, persist) = (script.to_string_lossy(), put.to_string_lossy(), persist_to.to_string_lossy());
-    let mut args = vec![script.as_ref(), persist.as_ref(), namespace.as_str(), put.as_ref()];
-    let clear = work.join("kv-clear.json");
-    let clear_text = clear.to_string_lossy();
-    if !clear_ids.is_empty() {
-        cmd::write(&clear, serde_json::to_string(clear_ids).map_err(|e| e.to_string())?)?;
-        args.push(clear_text.as_ref());
-    }
-    let out = cmd::command("node", &args)
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| format!("node: {e} (run `cargo xtask setup`)"))?;
-    if !out.status.success() {
-        return Err(format!("loading the local KV under {} failed", persist_to.display()));
-    }
-    let report: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the KV loader printed no JSON: {e}"))?;
+    let report = if clear_ids.is_empty() {
+        loader("load", &[&put])?
+    } else {
+        let listed = work.join("kv-keys.json");
+        loader("list", &[&listed])?;
+        let names: Vec<String> = serde_json::from_str(&cmd::read(&listed)?).map_err(|e| format!("{}: {e}", listed.display()))?;
+        let ids: std::collections::BTreeSet<&str> = clear_ids.iter().map(String::as_str).collect();
+        let doomed: Vec<&String> = names.iter().filter(|name| store::belongs_to_one_of(name, &ids)).collect();
+        let delete = work.join("kv-delete.json");
+        cmd::write(&delete, serde_json::to_string(&doomed).map_err(|e| e.to_string())?)?;
+        loader("load", &[&put, &delete])?
+    };
     Ok(Loaded { deleted: report["deleted"].as_u64().unwrap_or(0), written: report["written"].as_u64().unwrap_or(0) })
 }
 
@@ -685,8 +707,7 @@ impl World<'_> {
     fn step(&mut self, at: i64, step: Step) -> Result {
         match step {
             Step::Deflect(kind, fixed) => {
-                let body =
-                    json!({ "site": self.site.as_str(), "type": kind.as_str(), "outcome": if fixed { "fixed" } else { "need_help" } });
+                let body = json!({ "site": self.site.as_str(), "type": kind.as_str(), "outcome": if fixed { Outcome::Fixed } else { Outcome::NeedHelp } });
                 self.send(at, Method::Post, "/v1/deflections", None, &body)?;
             }
             Step::Create(i) => {
@@ -955,27 +976,30 @@ struct Counts {
 fn count(entries: &[Value]) -> Counts {
     let mut c = Counts::default();
     for entry in entries {
-        let key = entry["key"].as_str().unwrap_or_default();
-        if key.starts_with("t/") {
-            c.tickets += 1;
-        } else if key.starts_with("x/") {
-            let fixed = entry["metadata"]["outcome"] == "fixed";
-            c.fixed += u64::from(fixed);
-            c.need_help += u64::from(!fixed);
-        } else if key.starts_with("e/") {
-            c.events += 1;
-            let Ok(event) = serde_json::from_str::<TicketEvent>(entry["value"].as_str().unwrap_or_default()) else { continue };
-            match event.kind {
-                EventKind::Message { agent: true, public: true, .. } => c.replies += 1,
-                EventKind::Rated { satisfied, .. } => {
-                    c.rated += 1;
-                    c.satisfied += u64::from(satisfied);
-                }
-                EventKind::Escalated { .. } | EventKind::Changed { tier: Some(2..), .. } => c.escalations += 1,
-                EventKind::Breached { .. } => c.breaches += 1,
-                EventKind::SegmentChanged { .. } => c.segments += 1,
-                _ => {}
+        let value = entry["value"].as_str().unwrap_or_default();
+        match Entry::of(entry["key"].as_str().unwrap_or_default()) {
+            Entry::Ticket(_) => c.tickets += 1,
+            Entry::GuidedFix(_) => {
+                let fixed = serde_json::from_str::<Deflection>(value).is_ok_and(|d| d.outcome == Outcome::Fixed);
+                c.fixed += u64::from(fixed);
+                c.need_help += u64::from(!fixed);
             }
+            Entry::Event(_) => {
+                c.events += 1;
+                let Ok(event) = serde_json::from_str::<TicketEvent>(value) else { continue };
+                match event.kind {
+                    EventKind::Message { agent: true, public: true, .. } => c.replies += 1,
+                    EventKind::Rated { satisfied, .. } => {
+                        c.rated += 1;
+                        c.satisfied += u64::from(satisfied);
+                    }
+                    EventKind::Escalated { .. } | EventKind::Changed { tier: Some(2..), .. } => c.escalations += 1,
+                    EventKind::Breached { .. } => c.breaches += 1,
+                    EventKind::SegmentChanged { .. } => c.segments += 1,
+                    _ => {}
+                }
+            }
+            Entry::Other => {}
         }
     }
     c
@@ -987,10 +1011,9 @@ fn count(entries: &[Value]) -> Counts {
 fn seeded_ids(entries: &[Value]) -> Vec<String> {
     let mut ids: Vec<String> = entries
         .iter()
-        .filter_map(|e| {
-            let key = e["key"].as_str()?;
-            let last = key.rsplit('/').next()?;
-            (key.starts_with("t/") || key.starts_with("x/")).then(|| last.to_owned())
+        .filter_map(|e| match Entry::of(e["key"].as_str()?) {
+            Entry::Ticket(id) | Entry::GuidedFix(id) => Some(id.to_owned()),
+            Entry::Event(_) | Entry::Other => None,
         })
         .collect();
     ids.sort_unstable();

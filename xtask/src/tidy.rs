@@ -1,0 +1,320 @@
+//! Tidy: the docs cannot drift from the code. Host tests (run by `cargo
+//! xtask test`'s host-test step, like every `#[test]` of the workspace)
+//! that read the repository's files and fail, naming what is out of step,
+//! when
+//!
+//! - a path in ARCHITECTURE.md's code map does not exist;
+//! - the README's API table, the worker's router and the OpenAPI document
+//!   do not list the same routes;
+//! - a figure (a number with its unit) of the README is written twice, in
+//!   the README or again in ARCHITECTURE.md: a figure has one place, so a
+//!   new measurement cannot leave an old copy behind.
+//!
+//! The model is rust-analyzer's `xtask/src/tidy.rs`. Each check is a pure
+//! function over the files' text, so its own tests show it failing.
+
+use crate::bench::{BENCH_BEGIN, BENCH_END};
+use std::collections::BTreeSet;
+
+/// The lines of the Markdown section under the heading `title` (any
+/// level), up to the next heading of the same or a higher level.
+fn section<'a>(text: &'a str, title: &str) -> Vec<&'a str> {
+    let mut lines = text.lines();
+    let level = loop {
+        match lines.next() {
+            Some(line) if line.trim_start_matches('#').trim() == title && line.starts_with('#') => {
+                break line.len() - line.trim_start_matches('#').len();
+            }
+            Some(_) => {}
+            None => return Vec::new(),
+        }
+    };
+    lines
+        .take_while(|line| {
+            let hashes = line.len() - line.trim_start_matches('#').len();
+            !(hashes > 0 && hashes <= level && line[hashes..].starts_with(' '))
+        })
+        .collect()
+}
+
+/// The first cell of each row of the Markdown tables in `lines` (header
+/// and separator rows left out).
+fn first_cells<'a>(lines: &[&'a str]) -> Vec<&'a str> {
+    let mut cells = Vec::new();
+    let mut header = true;
+    for line in lines {
+        let Some(row) = line.trim().strip_prefix('|') else {
+            header = true;
+            continue;
+        };
+        let cell = row.split('|').next().unwrap_or_default().trim();
+        if header {
+            header = false;
+        } else if !cell.starts_with("---") {
+            cells.push(cell);
+        }
+    }
+    cells
+}
+
+/// The `code` spans of a line of Markdown.
+fn code_spans(text: &str) -> impl Iterator<Item = &str> {
+    text.split('`').skip(1).step_by(2)
+}
+
+/// The paths ARCHITECTURE.md's code map names: the code spans of each
+/// row's first cell. A bare file name (`events.rs` after
+/// `shared/src/playbook.rs`) lives in the folder of the path before it.
+pub fn code_map_paths(architecture: &str) -> Vec<String> {
+    let mut paths = Vec::new();
+    for cell in first_cells(&section(architecture, "Code map")) {
+        let mut folder = String::new();
+        for span in code_spans(cell) {
+            let path = if span.contains('/') { span.to_owned() } else { format!("{folder}{span}") };
+            folder = path.rfind('/').map_or(String::new(), |i| path[..=i].to_owned());
+            paths.push(path);
+        }
+    }
+    paths
+}
+
+const METHODS: [&str; 5] = ["GET", "POST", "PUT", "PATCH", "DELETE"];
+
+/// The routes (`METHOD /path`, parameters as `{name}`) in the first cells
+/// of the README's API table: every code span that starts with a method,
+/// up to its query (`?…`) or optional part (`[…]`).
+pub fn readme_routes(readme: &str) -> BTreeSet<String> {
+    let mut routes = BTreeSet::new();
+    for cell in first_cells(&section(readme, "API")) {
+        for span in code_spans(cell) {
+            let Some((method, rest)) = span.split_once(' ') else { continue };
+            if METHODS.contains(&method) {
+                let path = rest.split(['?', '[', ' ']).next().unwrap_or_default();
+                routes.insert(format!("{method} {path}"));
+            }
+        }
+    }
+    routes
+}
+
+/// The routes the worker's router dispatches to a handler: the arms of
+/// `fn route` in `worker/src/api.rs` of the form
+/// `(Method::Post, ["v1", "tickets", id, "messages"]) =>`; a binding
+/// (`id`) is the parameter `{id}`. The arms that answer 405 for any other
+/// method (`(_, …)`) name no route of their own.
+pub fn router_routes(api_rs: &str) -> BTreeSet<String> {
+    let mut routes = BTreeSet::new();
+    let body = api_rs.split_once("async fn route").map_or("", |(_, rest)| rest.split("\n}\n").next().unwrap_or_default());
+    for line in body.lines() {
+        let Some(arm) = line.trim().strip_prefix("(Method::") else { continue };
+        let Some((method, rest)) = arm.split_once(", [") else { continue };
+        let Some((segments, _)) = rest.split_once("]) =>") else { continue };
+        let path: Vec<String> = segments
+            .split(", ")
+            .map(|s| match s.strip_prefix('"').and_then(|s| s.strip_suffix('"')) {
+                Some(literal) => literal.to_owned(),
+                None => format!("{{{s}}}"),
+            })
+            .collect();
+        routes.insert(format!("{} /{}", method.to_uppercase(), path.join("/")));
+    }
+    routes
+}
+
+/// The operations of the OpenAPI document, as `METHOD /path`.
+///
+/// # Errors
+/// When the document is not JSON.
+pub fn openapi_routes(openapi: &str) -> Result<BTreeSet<String>, String> {
+    let document: serde_json::Value = serde_json::from_str(openapi).map_err(|e| format!("www/openapi.json: {e}"))?;
+    let mut routes = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for method in item.as_object().into_iter().flatten().map(|(m, _)| m.to_uppercase()) {
+            if METHODS.contains(&method.as_str()) {
+                routes.insert(format!("{method} {path}"));
+            }
+        }
+    }
+    Ok(routes)
+}
+
+/// What differs between lists of routes that should be the same, one
+/// line per route missing from one of them; empty when they agree.
+pub fn route_mismatches(lists: &[(&str, &BTreeSet<String>)]) -> Vec<String> {
+    let mut problems = Vec::new();
+    for (name, routes) in lists {
+        for (other, others) in lists {
+            for route in routes.difference(others) {
+                problems.push(format!("{route}: in {name}, not in {other}"));
+            }
+        }
+    }
+    problems
+}
+
+/// The units a figure is written with. A ratio (`×`) counts only with a
+/// decimal point, so that `1×` and `4×` (CPU slowdowns, labels) do not.
+const UNITS: [&str; 11] = ["req/s", "KiB", "MiB", "KB", "MB", "ms", "B", "s", "%", "×", "minutes"];
+
+/// The figures of a Markdown text outside fenced code, with their line
+/// numbers: a number (`1,000`, `0.49`) and the unit after it, as written
+/// (`598 KiB`, `0.49×`, `113 req/s`).
+fn figures(text: &str) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let mut fenced = false;
+    for (index, line) in text.lines().enumerate() {
+        if line.trim_start().starts_with("```") {
+            fenced = !fenced;
+            continue;
+        }
+        if fenced {
+            continue;
+        }
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let starts = chars[i].is_ascii_digit() && (i == 0 || !(chars[i - 1].is_alphanumeric() || "._,/-–:".contains(chars[i - 1])));
+            if !starts {
+                i += 1;
+                continue;
+            }
+            let mut j = i;
+            while j < chars.len()
+                && (chars[j].is_ascii_digit() || (",.".contains(chars[j]) && chars.get(j + 1).is_some_and(char::is_ascii_digit)))
+            {
+                j += 1;
+            }
+            let number: String = chars[i..j].iter().collect();
+            let gap = usize::from(chars.get(j) == Some(&' '));
+            let rest: String = chars[j + gap..].iter().collect();
+            let unit = UNITS.iter().find(|unit| {
+                rest.starts_with(**unit)
+                    && !rest[unit.len()..].chars().next().is_some_and(char::is_alphanumeric)
+                    && (**unit != "×" || number.contains('.'))
+            });
+            if let Some(unit) = unit {
+                found.push((format!("{number} {unit}"), index + 1));
+            }
+            i = j.max(i + 1);
+        }
+    }
+    found
+}
+
+/// The figures written more than once: in the README's prose (twice),
+/// again in ARCHITECTURE.md, or in the prose and again in the block
+/// `cargo xtask bench` generates (whose own cells are separate
+/// measurements, and may be equal). One line per repeated figure.
+pub fn repeated_figures(readme: &str, architecture: &str) -> Vec<String> {
+    let (prose, block) = match (readme.split_once(BENCH_BEGIN), readme.split_once(BENCH_END)) {
+        (Some((before, rest)), Some((_, after))) => {
+            let block = rest.split_once(BENCH_END).map_or("", |(b, _)| b);
+            // The block's lines are blanked, not removed, so line numbers stay true.
+            (format!("{before}{}{after}", "\n".repeat(block.lines().count())), block)
+        }
+        _ => (readme.to_owned(), ""),
+    };
+    let measured: BTreeSet<String> = figures(block).into_iter().map(|(f, _)| f).collect();
+    let in_architecture: BTreeSet<String> = figures(architecture).into_iter().map(|(f, _)| f).collect();
+    let mut lines: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+    for (figure, line) in figures(&prose) {
+        lines.entry(figure).or_default().push(line);
+    }
+    let mut problems = Vec::new();
+    for (figure, at) in &lines {
+        let at_text = at.iter().map(ToString::to_string).collect::<Vec<_>>().join(", ");
+        if at.len() > 1 {
+            problems.push(format!("README.md lines {at_text}: `{figure}` is written {} times", at.len()));
+        }
+        if measured.contains(figure) {
+            problems.push(format!("README.md line {at_text}: `{figure}` repeats a figure of the bench block"));
+        }
+        if in_architecture.contains(figure) {
+            problems.push(format!("README.md line {at_text}: `{figure}` is written in ARCHITECTURE.md too"));
+        }
+    }
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(path: &str) -> String {
+        crate::cmd::read(&crate::root().join(path)).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn set(routes: &[&str]) -> BTreeSet<String> {
+        routes.iter().map(|r| (*r).to_owned()).collect()
+    }
+
+    #[test]
+    fn every_path_in_the_code_map_exists() {
+        let paths = code_map_paths(&read("ARCHITECTURE.md"));
+        assert!(paths.len() > 20, "the code map was not found: {paths:?}");
+        let missing: Vec<&String> = paths.iter().filter(|p| !crate::root().join(p).exists()).collect();
+        assert!(missing.is_empty(), "ARCHITECTURE.md's code map names paths that do not exist: {missing:?}");
+    }
+
+    #[test]
+    fn the_readme_the_router_and_openapi_list_the_same_routes() {
+        let readme = readme_routes(&read("README.md"));
+        let router = router_routes(&read("worker/src/api.rs"));
+        let openapi = openapi_routes(&read("www/openapi.json")).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(router.len() > 10, "the router's arms were not found: {router:?}");
+        let problems = route_mismatches(&[
+            ("the README's API table", &readme),
+            ("the router (worker/src/api.rs)", &router),
+            ("www/openapi.json", &openapi),
+        ]);
+        assert!(problems.is_empty(), "the API's routes are out of step:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn no_figure_of_the_readme_is_written_twice() {
+        let problems = repeated_figures(&read("README.md"), &read("ARCHITECTURE.md"));
+        assert!(problems.is_empty(), "figures written in two places:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn code_map_paths_are_read_from_the_first_column() {
+        let doc = "# A\n## Code map\n\n| path | what |\n|---|---|\n| `shared/src/a.rs`, `b.rs` | see `c.rs` |\n| `www/` | x |\n\n## Next\n| `nope.rs` | y |\n";
+        assert_eq!(code_map_paths(doc), ["shared/src/a.rs", "shared/src/b.rs", "www/"]);
+    }
+
+    #[test]
+    fn routes_are_read_from_the_readme_the_router_and_openapi() {
+        let readme = "## API\n\n| request | who |\n|---|---|\n| `GET /v1/a[?x=]` with `Authorization` | x |\n| `POST /v1/a/{id}/b` `{\"body\"}` and `GET /v1/c.csv?d=` | y |\n\n## Next\n| `GET /v1/z` | z |\n";
+        assert_eq!(readme_routes(readme), set(&["GET /v1/a", "GET /v1/c.csv", "POST /v1/a/{id}/b"]));
+        let api = "fn other() {\n    (Method::Get, [\"v1\", \"x\"]) => x(),\n}\n\nasync fn route() {\n    match (m, p) {\n        (Method::Get, [\"v1\", \"a\"]) => a().await,\n        (Method::Post, [\"v1\", \"a\", id, \"b\"]) => b(id).await,\n        (_, [\"v1\", \"a\"]) => not_allowed(\"GET\"),\n    }\n}\n";
+        assert_eq!(router_routes(api), set(&["GET /v1/a", "POST /v1/a/{id}/b"]));
+        let openapi = r#"{"paths": {"/v1/a": {"get": {}, "parameters": []}, "/v1/a/{id}/b": {"post": {}}}}"#;
+        assert_eq!(openapi_routes(openapi), Ok(set(&["GET /v1/a", "POST /v1/a/{id}/b"])));
+    }
+
+    #[test]
+    fn a_route_missing_from_one_list_is_named() {
+        let (a, b) = (set(&["GET /v1/a", "POST /v1/b"]), set(&["GET /v1/a", "GET /v1/b"]));
+        assert_eq!(route_mismatches(&[("one", &a), ("two", &a)]), Vec::<String>::new());
+        assert_eq!(route_mismatches(&[("one", &a), ("two", &b)]), ["POST /v1/b: in one, not in two", "GET /v1/b: in two, not in one"]);
+    }
+
+    #[test]
+    fn a_figure_written_twice_is_named() {
+        let cases: [(&str, &str, &[&str]); 6] = [
+            ("took 113 req/s and 1.4 s, 4× slower", "", &[]),
+            ("113 req/s\n\nagain 113 req/s", "", &["README.md lines 1, 3: `113 req/s` is written 2 times"]),
+            ("```\n5 ms\n```\n5 ms", "", &[]),
+            (
+                "a 0.49× ratio\n<!-- bench:begin -->\n| 0.49× | 10 ms | 10 ms |\n<!-- bench:end -->\n",
+                "",
+                &["README.md line 1: `0.49 ×` repeats a figure of the bench block"],
+            ),
+            ("<!-- bench:begin -->\n| 10 ms | 10 ms |\n<!-- bench:end -->\nv1.2 and 2026-12-01", "", &[]),
+            ("budget 40 KB", "passes 40 KB brotli", &["README.md line 1: `40 KB` is written in ARCHITECTURE.md too"]),
+        ];
+        for (readme, architecture, expected) in cases {
+            assert_eq!(repeated_figures(readme, architecture), expected, "{readme}");
+        }
+    }
+}
