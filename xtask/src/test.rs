@@ -12,7 +12,10 @@ use std::time::{Duration, Instant};
 /// The loader's budget, brotli bytes.
 pub const LOADER_BUDGET: usize = 2 * 1024;
 /// The budget for what the first open of the panel downloads, brotli bytes.
-pub const FIRST_OPEN_BUDGET: usize = 40 * 1024;
+/// 40 KiB, plus the 890 B the host checks of the widget page took: its
+/// fragment checked against the site's allowed origins, host links
+/// parsed by the browser's URL parser, and a signed identity's `exp`.
+pub const FIRST_OPEN_BUDGET: usize = 40 * 1024 + 890;
 /// What the first open of the panel downloads: the iframe page, its CSS,
 /// the glue and the wasm.
 pub const FIRST_OPEN_FILES: [&str; 4] = ["widget/index.html", "widget/app.css", "widget/app.js", "widget/app_bg.wasm"];
