@@ -109,12 +109,7 @@ fn hex(b: u8) -> Option<u8> {
 pub fn with_origins(page: &[u8], patterns: &[String]) -> Vec<u8> {
     let json = serde_json::to_string(patterns).unwrap_or_else(|_| "[]".into()).replace('<', "\\u003c");
     let block = format!("<script type=\"application/json\" id=\"buoy-origins\">{json}</script>");
-    let at = page.windows(7).position(|w| w == b"</head>").unwrap_or(0);
-    let mut out = Vec::with_capacity(page.len() + block.len());
-    out.extend_from_slice(&page[..at]);
-    out.extend_from_slice(block.as_bytes());
-    out.extend_from_slice(&page[at..]);
-    out
+    crate::panel::insert_before(page, "</head>", &block, false)
 }
 
 #[cfg(test)]

@@ -163,9 +163,38 @@ pub fn skeleton(locale: Locale) -> String {
     h.out
 }
 
+/// `page` with `text` added where `marker` stands: before its first
+/// occurrence, or its last with `last` (or at the end when it is missing,
+/// or the start with `last` false). The one way the worker adds a site's
+/// pieces to the widget page it serves.
+pub fn insert_before(page: &[u8], marker: &str, text: &str, last: bool) -> Vec<u8> {
+    let mut found = page.windows(marker.len().max(1)).map(|w| w == marker.as_bytes());
+    let at = if last { found.rposition(|f| f).unwrap_or(page.len()) } else { found.position(|f| f).unwrap_or(0) };
+    let mut out = Vec::with_capacity(page.len() + text.len());
+    out.extend_from_slice(&page[..at]);
+    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(&page[at..]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_worker_adds_to_the_page_before_the_first_or_last_marker() {
+        let page = b"<head></head><body><p></body></body>";
+        for (marker, text, last, expected) in [
+            ("</head>", "<x>", false, "<head><x></head><body><p></body></body>"),
+            ("</body>", "<y>", true, "<head></head><body><p></body><y></body>"),
+            ("</body>", "<y>", false, "<head></head><body><p><y></body></body>"),
+            ("</none>", "<z>", true, "<head></head><body><p></body></body><z>"),
+            ("</none>", "<z>", false, "<z><head></head><body><p></body></body>"),
+            ("", "<e>", true, "<head></head><body><p></body></body><e>"),
+        ] {
+            assert_eq!(String::from_utf8_lossy(&insert_before(page, marker, text, last)), expected, "{marker} {last}");
+        }
+    }
 
     #[test]
     fn text_is_escaped() {

@@ -99,31 +99,9 @@ mod tests {
         }
     }
     use crate::events::{fold, EventKind, TicketEvent};
-    use crate::ids::TicketId;
-    use crate::sla::SlaPolicy;
-    use crate::ticket::{NewTicket, Priority, Stamp};
 
     fn ticket(kind: &str, byte: u8) -> Ticket {
-        let input = NewTicket {
-            site: "demo".into(),
-            email: "ada@example.com".into(),
-            kind: kind.into(),
-            subject: "s".into(),
-            message: "m".into(),
-            ..NewTicket::default()
-        };
-        let policy = SlaPolicy::default();
-        let now = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
-        let stamp = Stamp {
-            id: TicketId::from_bytes([byte; 16]),
-            segment: Segment::Free,
-            priority: Priority::Normal,
-            group: None,
-            tags: vec![],
-            now,
-            policy: &policy,
-        };
-        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+        crate::ticket::test_ticket(kind, "s", byte)
     }
 
     fn query(pairs: &[(&str, &str)]) -> Result<QueueFilter, String> {

@@ -659,6 +659,33 @@ impl NewTicket {
     }
 }
 
+/// A free, normal-priority ticket of type `kind` on site `demo` from
+/// `ada@example.com`, created 2026-11-30 10:00 UTC with the id
+/// `[byte; 16]`: the one ticket other modules' tests start from.
+#[cfg(test)]
+pub(crate) fn test_ticket(kind: &str, subject: &str, byte: u8) -> Ticket {
+    let input = NewTicket {
+        site: "demo".into(),
+        email: "ada@example.com".into(),
+        kind: kind.into(),
+        subject: subject.into(),
+        message: "m".into(),
+        ..NewTicket::default()
+    };
+    let policy = SlaPolicy::default();
+    let now = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
+    let stamp = Stamp {
+        id: TicketId::from_bytes([byte; 16]),
+        segment: Segment::Free,
+        priority: Priority::Normal,
+        group: None,
+        tags: vec![],
+        now,
+        policy: &policy,
+    };
+    input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

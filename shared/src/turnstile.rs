@@ -126,12 +126,7 @@ pub fn hostname_of(host: &str) -> &str {
 pub fn with_widget(page: &[u8], site_key: &str, script_url: &str) -> Vec<u8> {
     let (key, api) = (escape_html(site_key), escape_html(script_url));
     let tag = format!("<script src=\"/widget/turnstile.js\" data-sitekey=\"{key}\" data-api=\"{api}\" defer></script>");
-    let at = page.windows(7).rposition(|w| w == b"</body>").unwrap_or(page.len());
-    let mut out = Vec::with_capacity(page.len() + tag.len());
-    out.extend_from_slice(&page[..at]);
-    out.extend_from_slice(tag.as_bytes());
-    out.extend_from_slice(&page[at..]);
-    out
+    crate::panel::insert_before(page, "</body>", &tag, true)
 }
 
 #[cfg(test)]

@@ -134,32 +134,10 @@ pub fn retry_delay(attempt: u32) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::TicketId;
-    use crate::sla::SlaPolicy;
-    use crate::ticket::{NewTicket, Priority, Segment, Stamp};
 
     /// A ticket whose requester wrote `subject`.
     fn ticket(subject: &str) -> Ticket {
-        let input = NewTicket {
-            site: "demo".into(),
-            email: "ada@example.com".into(),
-            kind: "bug".into(),
-            subject: subject.into(),
-            message: "m".into(),
-            ..NewTicket::default()
-        };
-        let policy = SlaPolicy::default();
-        let now = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
-        let stamp = Stamp {
-            id: TicketId::from_bytes([1; 16]),
-            segment: Segment::Free,
-            priority: Priority::Normal,
-            group: None,
-            tags: vec![],
-            now,
-            policy: &policy,
-        };
-        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+        crate::ticket::test_ticket("bug", subject, 1)
     }
 
     /// The `text` of a Slack body.
