@@ -3,8 +3,9 @@
 //! never from an index (index keys may lag a change by a minute).
 
 use crate::events::TicketState;
-use crate::ticket::{Segment, Status, Ticket, TicketType};
+use crate::ticket::{Ticket, TicketType};
 use crate::time::Timestamp;
+use crate::vocab::{Segment, Status};
 
 /// Whether a ticket in `status` is done with (solved or closed): its
 /// queue entry moves behind every live one, so a queue of open work does
@@ -101,7 +102,8 @@ mod tests {
     use crate::events::{fold, EventKind, TicketEvent};
     use crate::ids::TicketId;
     use crate::sla::SlaPolicy;
-    use crate::ticket::{NewTicket, Priority, Stamp};
+    use crate::ticket::{NewTicket, Stamp};
+    use crate::vocab::Priority;
 
     fn ticket(kind: &str, byte: u8) -> Ticket {
         let input = NewTicket {

@@ -136,7 +136,8 @@ mod tests {
     use super::*;
     use crate::ids::TicketId;
     use crate::sla::SlaPolicy;
-    use crate::ticket::{NewTicket, Priority, Segment, Stamp};
+    use crate::ticket::{NewTicket, Stamp};
+    use crate::vocab::{Priority, Segment};
 
     /// A ticket whose requester wrote `subject`.
     fn ticket(subject: &str) -> Ticket {
