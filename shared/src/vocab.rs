@@ -1,7 +1,7 @@
 //! The vocabulary every other module speaks: who a requester is
 //! ([`Segment`]), how urgent a ticket is ([`Priority`]), where it is in its
 //! life ([`Status`]) and the names of the form's fields ([`Field`]), with
-//! [`string_enum!`], the macro that gives each of them (and the other
+//! `string_enum!`, the macro that gives each of them (and the other
 //! modules' closed lists: webhook event types, guided-fix outcomes) its
 //! stable wire names.
 //!
