@@ -14,7 +14,7 @@ use core::fmt;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-crate::ticket::string_enum! {
+crate::vocab::string_enum! {
     /// The event types a webhook delivers and can subscribe to.
     EventType {
         /// A new ticket.
@@ -443,11 +443,11 @@ mod tests {
         let calendar = config.business_calendar(config.zone_tzif().unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
         let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
         let due = |segment| {
-            let stamp = config.policies.stamp(segment, crate::ticket::Priority::Normal, friday);
+            let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday);
             crate::sla::initial_due(&stamp, &calendar)[0].1.to_string()
         };
-        assert_eq!(due(crate::ticket::Segment::Business), "2026-12-07T11:00:00.000Z");
-        assert_eq!(due(crate::ticket::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
+        assert_eq!(due(crate::vocab::Segment::Business), "2026-12-07T11:00:00.000Z");
+        assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
         let tests = Config::from_toml(include_str!("../../tests/buoy.toml")).unwrap_or_else(|e| unreachable!("tests/buoy.toml: {e}"));
         assert_eq!(tests.calendar.time_zone, "UTC");
     }

@@ -4,9 +4,9 @@
 //! measured (fixed ÷ started).
 
 use crate::ids::SiteId;
-use crate::ticket::{string_enum, Field, FieldCode, FieldError, TicketType};
+use crate::ticket::{FieldCode, FieldError, TicketType};
 use crate::time::Timestamp;
-use core::fmt;
+use crate::vocab::{string_enum, Field};
 use serde::{Deserialize, Serialize};
 
 string_enum! {

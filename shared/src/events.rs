@@ -11,8 +11,9 @@ use crate::config::EventType;
 use crate::playbook::{self, Playbook, ACCOUNT_MANAGER};
 use crate::sla::SlaPolicy;
 use crate::sla::{self, Calendar, Clock, ClockEvent, ClockState, Metric, SlaStamp};
-use crate::ticket::{Field, FieldCode, FieldError, Priority, Segment, Status, Ticket};
+use crate::ticket::{FieldCode, FieldError, Ticket};
 use crate::time::Timestamp;
+use crate::vocab::{Field, Priority, Segment, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

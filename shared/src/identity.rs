@@ -26,7 +26,7 @@
 //! Anything unsigned, expired or badly signed is anonymous (segment
 //! `free`, unverified), on every endpoint; checks run in constant time.
 
-use crate::ticket::Segment;
+use crate::vocab::Segment;
 #[cfg(feature = "server")]
 use hmac::{Hmac, Mac};
 use serde::Deserialize;

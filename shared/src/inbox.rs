@@ -2,7 +2,7 @@
 //! tickets are still worth asking about, what counts as unread, when to
 //! ask again, and what the requester may do with a ticket in each status.
 
-use crate::ticket::Status;
+use crate::vocab::Status;
 
 /// How often the widget asks about open tickets while its panel is open
 /// and the tab is visible, in milliseconds.

@@ -46,5 +46,6 @@ pub mod ticket;
 pub mod time;
 #[cfg(feature = "server")]
 pub mod turnstile;
+pub mod vocab;
 #[cfg(feature = "server")]
 pub mod webhook;

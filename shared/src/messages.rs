@@ -4,7 +4,8 @@
 //! time, so the host page and the panel never disagree.
 
 use crate::problem::Problem;
-use crate::ticket::{Field, FieldCode, TicketType};
+use crate::ticket::{FieldCode, TicketType};
+use crate::vocab::Field;
 
 /// A language the catalog speaks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -245,8 +246,8 @@ pub fn problem(code: &str) -> MessageId {
 }
 
 /// A ticket's status as the requester reads it.
-pub const fn status(status: crate::ticket::Status) -> MessageId {
-    use crate::ticket::Status;
+pub const fn status(status: crate::vocab::Status) -> MessageId {
+    use crate::vocab::Status;
     match status {
         Status::New => MessageId::StatusNew,
         Status::Open => MessageId::StatusOpen,

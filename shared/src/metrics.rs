@@ -18,8 +18,9 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
-use crate::ticket::{Segment, Status, Ticket, TicketType};
+use crate::ticket::{Ticket, TicketType};
 use crate::time::Timestamp;
+use crate::vocab::{Segment, Status};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
@@ -616,7 +617,8 @@ mod tests {
     use crate::events::{TicketEvent, CSAT_EVENT_ID};
     use crate::ids::TicketId;
     use crate::sla::{AlwaysOpen, SlaPolicy};
-    use crate::ticket::{NewTicket, Priority, Stamp};
+    use crate::ticket::{NewTicket, Stamp};
+    use crate::vocab::Priority;
 
     const DAY: i64 = 24 * 3600 * 1000;
 

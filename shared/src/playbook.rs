@@ -18,8 +18,9 @@
 //! reason = "Enterprise customer: route to the account manager"
 //! ```
 
-use crate::ticket::{Segment, TicketType};
+use crate::ticket::TicketType;
 use crate::time::{Duration, Timestamp};
+use crate::vocab::Segment;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 

@@ -3,8 +3,9 @@
 //! never from an index (index keys may lag a change by a minute).
 
 use crate::events::TicketState;
-use crate::ticket::{Segment, Status, Ticket, TicketType};
+use crate::ticket::{Ticket, TicketType};
 use crate::time::Timestamp;
+use crate::vocab::{Segment, Status};
 
 /// Whether a ticket in `status` is done with (solved or closed): its
 /// queue entry moves behind every live one, so a queue of open work does

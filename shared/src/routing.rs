@@ -106,7 +106,8 @@
 //! );
 //! ```
 
-use crate::ticket::{Priority, Segment, TicketType};
+use crate::ticket::TicketType;
+use crate::vocab::{Priority, Segment};
 use core::fmt;
 use serde::{Deserialize, Serialize};
 

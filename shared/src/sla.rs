@@ -8,8 +8,8 @@
 //! stamped at the due time that passed, whenever it is noticed, so the
 //! sweep can record it late and exactly once.
 
-use crate::ticket::{Priority, Segment, Status};
 use crate::time::{Duration, Timestamp};
+use crate::vocab::{Priority, Segment, Status};
 use serde::{Deserialize, Serialize};
 
 /// Counts working time: forward from an instant, and between two instants.

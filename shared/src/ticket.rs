@@ -4,7 +4,10 @@
 use crate::ids::{SiteId, TicketId, TicketRef};
 use crate::sla::{SlaPolicy, SlaStamp};
 use crate::time::Timestamp;
-use core::fmt;
+use crate::vocab::string_enum;
+/// The vocabulary, defined in the leaf module [`crate::vocab`] and
+/// re-exported so that `ticket::Segment` and the like keep working.
+pub use crate::vocab::{Field, Priority, Segment, Status};
 use serde::{Deserialize, Serialize};
 
 /// The header that carries a requester's token for their ticket (never
@@ -28,69 +31,6 @@ pub const MAX_URL: usize = 2048;
 /// Longest of the other context fields (title, locale, time zone, user agent).
 pub const MAX_CONTEXT_FIELD: usize = 512;
 
-macro_rules! string_enum {
-    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        pub enum $name {
-            $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
-        }
-
-        impl $name {
-            /// Every value, in declaration order.
-            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
-
-            /// The stable wire name, as used in JSON and `buoy.toml`.
-            pub const fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// The value whose wire name is `text`, if any.
-            pub fn parse(text: &str) -> Option<Self> {
-                match text { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-    };
-}
-// Other modules' vocabularies (webhook event types, guided-fix outcomes)
-// are written with the same macro.
-pub(crate) use string_enum;
-
-string_enum! {
-    /// Who the requester is to the business; it selects the SLA targets.
-    /// Trusted only from a verified identity: anonymous requesters are `free`.
-    Segment {
-        /// Enterprise contract.
-        Enterprise = "enterprise",
-        /// Small and medium business plan.
-        Business = "business",
-        /// Free plan, and every unverified requester.
-        Free = "free",
-        /// A lapsed subscriber, reported apart in CSAT.
-        Former = "former",
-    }
-}
-
-string_enum! {
-    /// How soon a ticket needs attention.
-    Priority {
-        /// Something is broken for many, or money is at stake.
-        Urgent = "urgent",
-        /// Blocks the requester's work.
-        High = "high",
-        /// The default.
-        Normal = "normal",
-        /// A question that can wait.
-        Low = "low",
-    }
-}
-
 string_enum! {
     /// What a ticket is about; each type has its own playbook.
     TicketType {
@@ -110,108 +50,6 @@ string_enum! {
         Account = "account",
         /// Anything else.
         Other = "other",
-    }
-}
-
-string_enum! {
-    /// Where a ticket is in its life.
-    Status {
-        /// Submitted, nobody has looked yet.
-        New = "new",
-        /// An agent is working on it.
-        Open = "open",
-        /// Waiting on the requester; the SLA clock pauses.
-        Pending = "pending",
-        /// Waiting on a third party.
-        OnHold = "on_hold",
-        /// Answered; the requester may still reopen it.
-        Solved = "solved",
-        /// Final.
-        Closed = "closed",
-    }
-}
-
-impl Status {
-    /// Whether the ticket still needs an agent (everything before solved).
-    pub const fn is_open(self) -> bool {
-        !matches!(self, Self::Solved | Self::Closed)
-    }
-}
-
-/// A field of the ticket form, as named in validation errors.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Field {
-    /// `site`
-    Site,
-    /// `name`
-    Name,
-    /// `email`
-    Email,
-    /// `type`
-    Type,
-    /// `subject`
-    Subject,
-    /// `message`
-    Message,
-    /// `context.url`
-    ContextUrl,
-    /// `context.title`, `context.locale`, `context.time_zone` or `context.user_agent`
-    Context,
-    /// `outcome` (of a guided fix)
-    Outcome,
-    /// `tier` (of a change)
-    Tier,
-    /// `assignee` (of a change)
-    Assignee,
-    /// `tags` (of a change)
-    Tags,
-    /// `body` (of a message)
-    Body,
-    /// `comment` (of a satisfaction rating)
-    Comment,
-}
-
-impl Field {
-    /// The field's name in the JSON body.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Site => "site",
-            Self::Name => "name",
-            Self::Email => "email",
-            Self::Type => "type",
-            Self::Subject => "subject",
-            Self::Message => "message",
-            Self::ContextUrl => "context.url",
-            Self::Context => "context",
-            Self::Outcome => "outcome",
-            Self::Tier => "tier",
-            Self::Assignee => "assignee",
-            Self::Tags => "tags",
-            Self::Body => "body",
-            Self::Comment => "comment",
-        }
-    }
-
-    /// The field whose JSON name is `name`, if any.
-    pub fn parse(name: &str) -> Option<Self> {
-        [
-            Self::Site,
-            Self::Name,
-            Self::Email,
-            Self::Type,
-            Self::Subject,
-            Self::Message,
-            Self::ContextUrl,
-            Self::Context,
-            Self::Outcome,
-            Self::Tier,
-            Self::Assignee,
-            Self::Tags,
-            Self::Body,
-            Self::Comment,
-        ]
-        .into_iter()
-        .find(|f| f.as_str() == name)
     }
 }
 

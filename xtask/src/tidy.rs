@@ -8,13 +8,15 @@
 //!   do not list the same routes;
 //! - a figure (a number with its unit) of the README is written twice, in
 //!   the README or again in ARCHITECTURE.md: a figure has one place, so a
-//!   new measurement cannot leave an old copy behind.
+//!   new measurement cannot leave an old copy behind;
+//! - a module of `shared` imports one that imports it back, directly or
+//!   through others (a cycle of `crate::` paths).
 //!
 //! The model is rust-analyzer's `xtask/src/tidy.rs`. Each check is a pure
 //! function over the files' text, so its own tests show it failing.
 
 use crate::bench::{BENCH_BEGIN, BENCH_END};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// The lines of the Markdown section under the heading `title` (any
 /// level), up to the next heading of the same or a higher level.
@@ -236,6 +238,131 @@ pub fn repeated_figures(readme: &str, architecture: &str) -> Vec<String> {
     problems
 }
 
+/// The modules of this crate that `source` (one file of a crate) names
+/// through `crate::` paths: `use crate::sla::SlaPolicy;`,
+/// `use crate::{ticket::Ticket, time}`, `crate::ids::TicketId::parse(…)`.
+/// Comment lines are left out (an intra-doc link is not an import).
+pub fn crate_imports(source: &str) -> BTreeSet<String> {
+    let code: String = source.lines().filter(|line| !line.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let ident = |text: &str| -> String { text.trim_start().chars().take_while(|c| c.is_alphanumeric() || *c == '_').collect() };
+    let mut modules = BTreeSet::new();
+    for (at, _) in code.match_indices("crate::") {
+        // `$crate::` is a macro's path into the crate that defines it.
+        if code[..at].ends_with('$') || code[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_') {
+            continue;
+        }
+        let rest = &code[at + "crate::".len()..];
+        if let Some(group) = rest.strip_prefix('{') {
+            // The top-level items of the braces: `{ticket::{A, B}, time}`.
+            let mut depth = 0;
+            let mut start = 0;
+            for (i, c) in group.char_indices() {
+                match c {
+                    '{' => depth += 1,
+                    '}' if depth == 0 => {
+                        modules.insert(ident(&group[start..i]));
+                        break;
+                    }
+                    '}' => depth -= 1,
+                    ',' if depth == 0 => {
+                        modules.insert(ident(&group[start..i]));
+                        start = i + 1;
+                    }
+                    _ => {}
+                }
+            }
+        } else {
+            modules.insert(ident(rest));
+        }
+    }
+    modules.retain(|m| !m.is_empty() && m != "self");
+    modules
+}
+
+/// The import cycles of a crate's modules, given what each module
+/// imports: one line per group of modules that reach one another, with
+/// one of its cycles spelt out; empty when there is none.
+pub fn import_cycles(imports: &BTreeMap<String, BTreeSet<String>>) -> Vec<String> {
+    // The shortest path from `from` to `to` along imports, both ends included.
+    let path = |from: &str, to: &str| -> Option<Vec<String>> {
+        let mut came_from: BTreeMap<&str, &str> = BTreeMap::new();
+        let mut queue = std::collections::VecDeque::from([from]);
+        while let Some(module) = queue.pop_front() {
+            for next in imports.get(module).into_iter().flatten() {
+                if next == module || came_from.contains_key(next.as_str()) || next == from {
+                    continue;
+                }
+                came_from.insert(next, module);
+                if next == to {
+                    let mut path = vec![to.to_owned()];
+                    let mut at = to;
+                    while let Some(&before) = came_from.get(at) {
+                        path.push(before.to_owned());
+                        at = before;
+                    }
+                    path.reverse();
+                    return Some(path);
+                }
+                queue.push_back(next);
+            }
+        }
+        None
+    };
+    let mut problems = Vec::new();
+    let mut reported: BTreeSet<&str> = BTreeSet::new();
+    for (module, imported) in imports {
+        if reported.contains(module.as_str()) {
+            continue;
+        }
+        // A module in a cycle reaches itself back through one of its imports.
+        let back = imported.iter().filter(|next| *next != module).filter_map(|next| path(next, module)).min_by_key(Vec::len);
+        let Some(back) = back else { continue };
+        let group: Vec<&str> = imports
+            .keys()
+            .filter(|other| *other == module || (path(module, other).is_some() && path(other, module).is_some()))
+            .map(String::as_str)
+            .collect();
+        reported.extend(&group);
+        problems.push(format!("{} import one another: {module} → {}", group.join(", "), back.join(" → ")));
+    }
+    problems
+}
+
+/// What each module of `shared` imports of the others: a file
+/// `shared/src/{module}.rs`, or any file under `shared/src/{module}/`.
+///
+/// # Errors
+/// When a file cannot be read.
+pub fn shared_imports() -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+    fn rust_files(folder: &std::path::Path, files: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
+        for entry in std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))? {
+            let path = entry.map_err(|e| format!("{}: {e}", folder.display()))?.path();
+            if path.is_dir() {
+                rust_files(&path, files)?;
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+        Ok(())
+    }
+    let src = crate::root().join("shared/src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files)?;
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).map_err(|e| e.to_string())?;
+        let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
+        let module = first.strip_suffix(".rs").unwrap_or(&first).to_owned();
+        if module == "lib" {
+            continue;
+        }
+        let mut named = crate_imports(&crate::cmd::read(&file)?);
+        named.remove(&module);
+        imports.entry(module).or_default().extend(named);
+    }
+    Ok(imports)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,6 +401,55 @@ mod tests {
     fn no_figure_of_the_readme_is_written_twice() {
         let problems = repeated_figures(&read("README.md"), &read("ARCHITECTURE.md"));
         assert!(problems.is_empty(), "figures written in two places:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn no_module_of_shared_imports_one_that_imports_it_back() {
+        let imports = shared_imports().unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(
+            imports.len() > 20 && imports.get("ticket").is_some_and(|i| i.contains("time")),
+            "shared's modules were not read: {imports:?}"
+        );
+        let problems = import_cycles(&imports);
+        assert!(problems.is_empty(), "shared's modules import one another:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn imports_are_read_from_crate_paths_outside_comments() {
+        let source = "//! See [`crate::docs`].\nuse crate::sla::{SlaPolicy, SlaStamp};\nuse crate::{ticket::{A, B}, time};\n/// [`crate::linked`]\nfn f() { crate::ids::TicketId::parse(\"\"); $crate::macros::x(); mycrate::other::y(); }\nuse crate::self_test as _;\n";
+        let names: Vec<String> = crate_imports(source).into_iter().collect();
+        assert_eq!(names, ["ids", "self_test", "sla", "ticket", "time"]);
+    }
+
+    #[test]
+    fn an_import_cycle_is_named_once_with_its_path() {
+        let graph = |edges: &[(&str, &str)]| {
+            let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (from, to) in edges {
+                imports.entry((*from).to_owned()).or_default().insert((*to).to_owned());
+                imports.entry((*to).to_owned()).or_default();
+            }
+            imports
+        };
+        assert_eq!(
+            import_cycles(&graph(&[("ticket", "vocab"), ("sla", "vocab"), ("ticket", "sla"), ("identity", "vocab")])),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            import_cycles(&graph(&[("sla", "ticket"), ("ticket", "sla"), ("ticket", "time")])),
+            ["sla, ticket import one another: sla → ticket → sla"]
+        );
+        assert_eq!(
+            import_cycles(&graph(&[
+                ("identity", "ticket"),
+                ("sla", "ticket"),
+                ("ticket", "sla"),
+                ("ticket", "identity"),
+                ("kb", "ticket")
+            ])),
+            ["identity, sla, ticket import one another: identity → ticket → identity"]
+        );
+        assert_eq!(import_cycles(&graph(&[("a", "b"), ("b", "c"), ("c", "a")])), ["a, b, c import one another: a → b → c → a"]);
     }
 
     #[test]
