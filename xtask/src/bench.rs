@@ -684,13 +684,8 @@ pub fn run() -> Result {
         let pick = |key: &str| -> Vec<f64> { list.iter().filter_map(|r| r[key].as_f64()).collect() };
         let first = list.first().cloned().unwrap_or(Value::Null);
         let weigh_urls = |urls: &Value| -> Result<Value> {
-            let urls: Vec<String> = urls
-                .as_array()
-                .cloned()
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|u| u.as_str().map(String::from))
-                .collect();
+            let urls: Vec<String> =
+                urls.as_array().cloned().unwrap_or_default().iter().filter_map(|u| u.as_str().map(String::from)).collect();
             let files: Vec<PathBuf> = urls.iter().filter_map(|u| file_for(u, &worker, &host.url(), &built, &bench)).collect();
             Ok(json!({ "urls": urls, "weight": weight_json(weigh(&files)?) }))
         };
@@ -705,7 +700,8 @@ pub fn run() -> Result {
             widgets[name]["open"] = weigh_urls(&first["requests"]["open"])?;
             // A page view with the panel opened, and a second one with the
             // browser's cache of the first.
-            let both: Vec<Value> = ["load", "open"].iter().flat_map(|p| first["requests"][p].as_array().cloned().unwrap_or_default()).collect();
+            let both: Vec<Value> =
+                ["load", "open"].iter().flat_map(|p| first["requests"][p].as_array().cloned().unwrap_or_default()).collect();
             widgets[name]["first_view"] = weigh_urls(&Value::Array(both))?;
             if !first["second"].is_null() {
                 widgets[name]["second_view"] = weigh_urls(&first["second"])?;
