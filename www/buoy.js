@@ -21,11 +21,14 @@
     });
   }
 
-  // Messages wait for the panel to say it is ready, then go in order.
-  function post(message) {
+  // The last message of each type, in order: sent once the panel says it
+  // is ready, and again each time it is ready anew (a panel whose page
+  // reloaded because a deploy removed its files knows nothing).
+  function post(message, first) {
     message.buoy = 1;
+    outbox = outbox.filter(function (m) { return m.type !== message.type; });
+    first ? outbox.unshift(message) : outbox.push(message);
     if (frame && ready) frame.contentWindow.postMessage(message, base);
-    else outbox.push(message);
   }
 
   function mountFrame() {
@@ -43,8 +46,8 @@
     opened = 1;
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
-    if (ready) { frame.focus(); post({ type: 'open', url: location.href, title: d.title }); }
-    else outbox.unshift({ buoy: 1, type: 'open', url: location.href, title: d.title });
+    if (ready) frame.focus();
+    post({ type: 'open', url: location.href, title: d.title }, !ready);
     emit('open');
   }
 
@@ -109,10 +112,10 @@
     var m = e.data;
     if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
     if (m.type === 'ready') {
+      if (!ready) emit('ready');
       ready = 1;
-      emit('ready');
       if (opened) frame.focus();
-      outbox.splice(0).forEach(post);
+      outbox.forEach(function (message) { frame.contentWindow.postMessage(message, base); });
     } else if (m.type === 'close') {
       closePanel();
     } else if (m.type === 'unread' && /^\d{1,4}$/.test(m.count)) {

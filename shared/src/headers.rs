@@ -40,22 +40,38 @@ pub enum ResponseClass {
     Error,
     /// A site's widget page, `/widget/{site}/` (the worker adds the site's CSP).
     WidgetPage,
-    /// The widget's scripts, wasm and CSS under `/widget/` (the worker, from the assets).
+    /// A script under `/widget/` (the worker, from the assets): the
+    /// Turnstile page script, which the worker names in a site's page.
     WidgetAsset,
     /// The loader, `/buoy.js` (static).
     Loader,
     /// The agents' console, `/console/` (static).
     Console,
-    /// The knowledge base's content-hashed files, `/kb/` (static).
-    KbAsset,
+    /// Content-hashed files (static): the knowledge base's, `/kb/`, and
+    /// the widget's glue, wasm and CSS, `/w/{hash}/`, outside `/widget/`
+    /// so that no worker runs for them.
+    HashedAsset,
     /// Any other static file (the landing page, `/openapi.json`).
     Asset,
+    /// The worker's answer for a script of `/w/` the assets lack
+    /// ([`is_gone_script`]): [`RELOAD_MODULE`], which reloads the page.
+    /// Never stored: it stands in for a file, not for its content.
+    ReloadModule,
 }
 
 impl ResponseClass {
     /// Every class, for the `_headers` file and the tests.
-    pub const ALL: [Self; 8] =
-        [Self::Api, Self::Error, Self::WidgetPage, Self::WidgetAsset, Self::Loader, Self::Console, Self::KbAsset, Self::Asset];
+    pub const ALL: [Self; 9] = [
+        Self::Api,
+        Self::Error,
+        Self::WidgetPage,
+        Self::WidgetAsset,
+        Self::Loader,
+        Self::Console,
+        Self::HashedAsset,
+        Self::Asset,
+        Self::ReloadModule,
+    ];
 
     /// Its Content-Security-Policy, where the class has a fixed one. The
     /// widget page's is the site's; scripts, wasm and styles are not
@@ -64,7 +80,7 @@ impl ResponseClass {
         match self {
             Self::Api | Self::Error => Some(API_CSP),
             Self::Console => Some(CONSOLE_CSP),
-            Self::WidgetPage | Self::WidgetAsset | Self::Loader | Self::KbAsset | Self::Asset => None,
+            Self::WidgetPage | Self::WidgetAsset | Self::Loader | Self::HashedAsset | Self::Asset | Self::ReloadModule => None,
         }
     }
 
@@ -72,14 +88,15 @@ impl ResponseClass {
     /// layer's default, which revalidates, holds).
     pub fn cache_control(self) -> Option<&'static str> {
         match self {
-            // Answers about tickets are private and change.
-            Self::Api | Self::Error => Some("no-store"),
+            // Answers about tickets are private and change; the reload
+            // module answers for a missing file.
+            Self::Api | Self::Error | Self::ReloadModule => Some("no-store"),
             // The page carries the site's origins and Turnstile key.
             Self::WidgetPage => Some("no-cache"),
             // Host pages pick up a new loader within five minutes.
             Self::Loader => Some("public, max-age=300"),
             // Their names change with their content.
-            Self::KbAsset => Some("public, max-age=31536000, immutable"),
+            Self::HashedAsset => Some("public, max-age=31536000, immutable"),
             Self::WidgetAsset | Self::Console | Self::Asset => None,
         }
     }
@@ -104,9 +121,9 @@ impl ResponseClass {
         match self {
             Self::Loader => &["/buoy.js"],
             Self::Console => &["/console/*"],
-            Self::KbAsset => &["/kb/*"],
+            Self::HashedAsset => &["/kb/*", "/w/*"],
             Self::Asset => &["/*"],
-            Self::Api | Self::Error | Self::WidgetPage | Self::WidgetAsset => &[],
+            Self::Api | Self::Error | Self::WidgetPage | Self::WidgetAsset | Self::ReloadModule => &[],
         }
     }
 }
@@ -143,8 +160,9 @@ pub enum WidgetPath<'a> {
     /// `/widget/{site}/`: that site's page, with its CSP (a 404 when
     /// `buoy.toml` has no such site).
     Page(&'a str),
-    /// `/widget/{name}.js`, `.wasm` or `.css`: one of the page's files,
-    /// from the assets ([`ResponseClass::WidgetAsset`]).
+    /// `/widget/{name}.js`, `.wasm` or `.css`: a file from the assets
+    /// ([`ResponseClass::WidgetAsset`]; the page's own are content-hashed
+    /// under `/w/`, [`ResponseClass::HashedAsset`]).
     Asset,
     /// Anything else, a 404: `/widget/` and `/widget/index.html` (the page
     /// as the build wrote it, with no site and so no `frame-ancestors`),
@@ -166,6 +184,25 @@ pub fn widget_path(path: &str) -> Option<WidgetPath<'_>> {
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     });
     Some(if asset { WidgetPath::Asset } else { WidgetPath::NotFound })
+}
+
+/// The module the worker answers with for a script of the widget's
+/// content-hashed folder that the assets lack (from the assets).
+pub const RELOAD_MODULE: &str = "/widget/reload.js";
+
+/// Whether `path` is a script of the widget's content-hashed folder,
+/// `/w/{hash}/{name}.js`. Those the assets have never reach the worker;
+/// one that does is missing, named by a page from before a deploy (which
+/// removed its build's folder), and gets [`RELOAD_MODULE`]: that page
+/// reloads and names the current files. A 404 would leave it without its
+/// inbox module, and so without a way to send what the requester typed.
+pub fn is_gone_script(path: &str) -> bool {
+    let Some((hash, file)) = path.strip_prefix("/w/").and_then(|rest| rest.split_once('/')) else { return false };
+    let name = file.strip_suffix(".js").unwrap_or_default();
+    !hash.is_empty()
+        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && !name.is_empty()
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
 }
 
 #[cfg(test)]
@@ -209,7 +246,7 @@ mod tests {
         assert_eq!(value(ResponseClass::WidgetPage, "cache-control"), Some("no-cache"));
         assert_eq!(value(ResponseClass::Api, "cache-control"), Some("no-store"));
         assert_eq!(value(ResponseClass::Error, "cache-control"), Some("no-store"));
-        assert_eq!(value(ResponseClass::KbAsset, "cache-control"), Some("public, max-age=31536000, immutable"));
+        assert_eq!(value(ResponseClass::HashedAsset, "cache-control"), Some("public, max-age=31536000, immutable"));
     }
 
     #[test]
@@ -219,11 +256,14 @@ mod tests {
 /*\n  X-Content-Type-Options: nosniff\n  Referrer-Policy: no-referrer\n  Strict-Transport-Security: max-age=31536000; includeSubDomains\n\
 /buoy.js\n  Cache-Control: public, max-age=300\n\
 /console/*\n  Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'\n\
-/kb/*\n  Cache-Control: public, max-age=31536000, immutable\n";
+/kb/*\n  Cache-Control: public, max-age=31536000, immutable\n\
+/w/*\n  Cache-Control: public, max-age=31536000, immutable\n";
         assert_eq!(file, expected);
         // What a static file gets is `/*` plus its own rule: the class's headers, once each.
-        for class in [ResponseClass::Loader, ResponseClass::Console, ResponseClass::KbAsset, ResponseClass::Asset] {
-            let path = class.static_paths()[0];
+        let static_paths = [ResponseClass::Loader, ResponseClass::Console, ResponseClass::HashedAsset, ResponseClass::Asset]
+            .into_iter()
+            .flat_map(|class| class.static_paths().iter().map(move |path| (class, *path)));
+        for (class, path) in static_paths {
             let mut got = COMMON.to_vec();
             if path != "/*" {
                 let block = file.split(&format!("\n{path}\n")).nth(1).unwrap_or_default();
@@ -232,8 +272,31 @@ mod tests {
                     got.extend(class.headers().into_iter().filter(|(n, hv)| *n == name && *hv == v));
                 }
             }
-            assert_eq!(got, class.headers(), "{class:?}");
+            assert_eq!(got, class.headers(), "{class:?} at {path}");
         }
+    }
+
+    #[test]
+    fn a_missing_script_of_the_hashed_folder_gets_the_reload_module() {
+        for (path, expected) in [
+            ("/w/0123456789abcdef/inbox.js", true),
+            ("/w/0123456789abcdef/app.js", true),
+            ("/w/f00d/app_bg.js", true),
+            ("/w/0123456789abcdef/app_bg.wasm", false),
+            ("/w/0123456789abcdef/app.css", false),
+            ("/w/0123456789abcdef/.js", false),
+            ("/w/0123456789ABCDEF/app.js", false),
+            ("/w//app.js", false),
+            ("/w/0123456789abcdef/a/b.js", false),
+            ("/w/0123456789abcdef/../x.js", false),
+            ("/w/app.js", false),
+            ("/widget/app.js", false),
+            ("/kb/0123456789abcdef/app.js", false),
+        ] {
+            assert_eq!(is_gone_script(path), expected, "{path}");
+        }
+        assert_eq!(value(ResponseClass::ReloadModule, "cache-control"), Some("no-store"));
+        assert!(ResponseClass::ReloadModule.static_paths().is_empty(), "the worker builds it");
     }
 
     #[test]

@@ -2,8 +2,9 @@
 // against the real worker under workerd and the static assets' generated
 // `_headers`: nosniff and HSTS on everything, the site's CSP with its
 // `frame-ancestors` on every widget page, `frame-ancestors 'none'` on the
-// console and the API, and 404 for every HTML path under /widget/ that is
-// not a site's page (those would have no site's CSP).
+// console and the API, 404 for every HTML path under /widget/ that is not
+// a site's page (those would have no site's CSP), and the widget's files
+// content-hashed under /w/ and kept for a year.
 // `cargo xtask test` starts the worker and passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -71,13 +72,31 @@ test('every path class carries nosniff, HSTS and its own framing rule', { timeou
     assert.ok(!missing.body.includes('<script'), `${path}: no page`);
   }
 
-  // The widget's own files, through the worker.
-  for (const [path, type] of [['/widget/app.js', /javascript/], ['/widget/app_bg.wasm', /^application\/wasm/], ['/widget/app.css', /^text\/css/],
-    ['/widget/inbox.js', /javascript/], ['/widget/turnstile.js', /javascript/]]) {
-    const asset = check(await get(path), 200);
-    assert.match(asset.headers.get('content-type'), type, path);
+  // The Turnstile page script, through the worker; the widget's own files are not under /widget/.
+  const turnstile = check(await get('/widget/turnstile.js'), 200);
+  assert.match(turnstile.headers.get('content-type'), /javascript/);
+  for (const path of ['/widget/no-such-file.js', '/widget/app.js', '/widget/app_bg.wasm', '/widget/app.css', '/widget/inbox.js']) {
+    check(await get(path), 404);
   }
-  check(await get('/widget/no-such-file.js'), 404);
+
+  // The widget's files: content-hashed, in the folder the page names, kept for a year.
+  const page = (await get('/widget/demo/')).body;
+  const folder = page.match(/data-inbox-src="(\/w\/[0-9a-f]{16}\/)inbox\.js"/)?.[1];
+  assert.ok(folder, 'the page names the inbox module in its hashed folder');
+  for (const [file, type] of [['app.css', /^text\/css/], ['app.js', /javascript/], ['app_bg.wasm', /^application\/wasm/],
+    ['inbox.css', /^text\/css/], ['inbox.js', /javascript/], ['inbox_bg.wasm', /^application\/wasm/]]) {
+    const asset = check(await get(folder + file), 200);
+    assert.match(asset.headers.get('content-type'), type, file);
+    assert.equal(asset.headers.get('cache-control'), 'public, max-age=31536000, immutable', file);
+    if (!file.startsWith('inbox')) assert.ok(page.includes(`"${folder}${file}"`), `the page names ${file}`);
+  }
+  // A script of a folder a deploy removed: the module that reloads its page, never stored; anything else there, a 404.
+  const gone = check(await get('/w/0000000000000000/inbox.js'), 200);
+  assert.match(gone.headers.get('content-type'), /javascript/);
+  assert.equal(gone.headers.get('cache-control'), 'no-store');
+  assert.match(gone.body, /location\.reload\(\)/);
+  check(await get('/w/0000000000000000/inbox_bg.wasm'), 404);
+  check(await get('/w/0000000000000000/app.css'), 404);
 
   // Static files, with the generated `_headers`.
   const console = check(await get('/console/'), 200);

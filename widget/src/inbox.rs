@@ -481,10 +481,14 @@ thread_local! {
 pub fn start_inbox() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = crate::page()? else { return Ok(()) };
     crate::read_catalog(&doc);
-    // Its styles come with it: the first open of the panel does without them.
+    // Its styles come with it, from beside its script (the build's
+    // content-hashed folder): the first open of the panel does without them.
+    let script = doc.get_element_by_id("buoy-inbox").and_then(|s| s.get_attribute("src")).unwrap_or_default();
+    let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
+    href.push_str("css");
     let sheet = doc.create_element("link")?;
     sheet.set_attribute("rel", "stylesheet")?;
-    sheet.set_attribute("href", "/widget/inbox.css")?;
+    sheet.set_attribute("href", &href)?;
     if let Some(head) = doc.body() {
         head.append_child(&sheet)?;
     }

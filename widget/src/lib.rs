@@ -868,14 +868,21 @@ pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str
     let _ = parent.post_message(&message, origin);
 }
 
+/// The root's attribute that names the inbox module's script, in the
+/// build's content-hashed folder (`/w/{hash}/inbox.js`; the build writes
+/// it into the page). A page opened before a deploy names a file the
+/// deploy removed: the worker answers for it with `www/widget/reload.js`,
+/// which reloads the page once nothing typed would be lost.
+const INBOX_SRC: &str = "data-inbox-src";
+
 /// Loads the inbox module (once) into the panel's page.
 fn load_inbox(root: &Element) {
     let Some(doc) = root.owner_document() else { return };
     if doc.get_element_by_id("buoy-inbox").is_some() {
         return;
     }
-    let Ok(script) = doc.create_element("script") else { return };
-    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", "/widget/inbox.js")] {
+    let (Some(src), Ok(script)) = (root.get_attribute(INBOX_SRC), doc.create_element("script")) else { return };
+    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", &src)] {
         let _ = script.set_attribute(name, value);
     }
     if let Some(body) = doc.body() {

@@ -4,8 +4,10 @@
 //! One worker serves everything on its origin: the API under `/v1/`, the
 //! widget's iframe page at `/widget/{site}/` (through the `ASSETS` binding,
 //! with that site's `frame-ancestors` and its allowed origins written in),
-//! the widget's scripts, wasm and styles (nothing else under `/widget/`),
-//! and every other static file straight from Workers Static Assets. Every
+//! the Turnstile page script (nothing else under `/widget/`), the module
+//! that reloads a page whose build's files a deploy removed, and every
+//! other static file straight from Workers Static Assets (the widget's
+//! content-hashed files under `/w/` among them). Every
 //! response the worker builds or passes on gets its class's headers from
 //! `buoy_shared::headers`, in one function (`secure`).
 //!
@@ -24,7 +26,7 @@ pub mod sweep;
 use api::{AgentToken, App};
 use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
-use buoy_shared::headers::{widget_path, ResponseClass, WidgetPath};
+use buoy_shared::headers::{is_gone_script, widget_path, ResponseClass, WidgetPath, RELOAD_MODULE};
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
@@ -95,7 +97,10 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         Some(WidgetPath::Page(site)) => widget_page(&request, &env, site).await,
         Some(WidgetPath::NotFound) => to_worker_response(error::AppError::Problem(Problem::NotFound).into_response()),
         Some(WidgetPath::Asset) => from_assets(request, &env, ResponseClass::WidgetAsset).await,
-        // A path no asset matched (the assets answer those first).
+        // A path no asset matched (the assets answer those first): a
+        // script of a build's folder that a deploy removed gets the module
+        // that reloads its page.
+        None if is_gone_script(&path) => reload_module(&request, &env).await,
         None => from_assets(request, &env, ResponseClass::Asset).await,
     }
 }
@@ -326,6 +331,23 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
+}
+
+/// The answer for a script of `/w/{hash}/` the assets lack: the module
+/// that reloads the page naming it (`www/widget/reload.js`), never stored.
+async fn reload_module(request: &Request, env: &Env) -> worker::Result<Response> {
+    let mut url = request.url()?;
+    url.set_path(RELOAD_MODULE);
+    url.set_query(None);
+    let mut asset = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
+    if asset.status_code() != 200 {
+        log_error(&format!("reload module asset answered {}", asset.status_code()));
+        return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
+    }
+    let headers = Headers::new();
+    secure(&headers, ResponseClass::ReloadModule)?;
+    headers.set("content-type", "text/javascript; charset=utf-8")?;
+    Ok(Response::from_bytes(asset.bytes().await?)?.with_headers(headers))
 }
 
 /// The iframe page, from the assets, with this site's headers: a strict

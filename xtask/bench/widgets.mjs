@@ -62,8 +62,35 @@ async function once(widget, rate) {
     }
     phase = 'done';
   }
+  const second = widget.second ? await secondView(page, cdp, widget) : null;
   await context.close();
-  return { launcher, mainThread, longest, open, requests };
+  return { launcher, mainThread, longest, open, requests, second };
+}
+
+// A second page view on the host site, in the same browser context (its
+// cache kept): the widget's tags again, the launcher, one click to an
+// interactive panel. Returns the worker's URLs that went to the network
+// (not answered from the memory or disk cache).
+async function secondView(page, cdp, widget) {
+  const cached = new Set();
+  const responses = [];
+  cdp.on('Network.requestServedFromCache', (e) => cached.add(e.requestId));
+  cdp.on('Network.responseReceived', (e) => {
+    if (e.response.fromDiskCache || e.response.fromPrefetchCache || e.response.fromServiceWorker) cached.add(e.requestId);
+    responses.push({ id: e.requestId, url: e.response.url });
+  });
+  await cdp.send('Network.enable');
+  // Another page of the site: a navigation, not a reload (which revalidates).
+  await page.goto(`${plan.host}?second`);
+  await sleep(300);
+  await page.evaluate((w) => __bench.start(w), widget);
+  if (widget.onReady) await until(() => page.evaluate(() => __bench.ready || null), 10_000);
+  await page.evaluate((w) => __bench.click(w), widget);
+  const frame = await until(async () => page.frames().find((f) => f.url().includes('/widget/')), 10_000);
+  await until(() => frame.evaluate(() => performance.getEntriesByName('buoy:interactive').length > 0 || null), 10_000);
+  await sleep(plan.settleMs);
+  await cdp.send('Network.disable');
+  return responses.filter((r) => r.url.startsWith(plan.worker) && !cached.has(r.id)).map((r) => r.url);
 }
 
 const results = [];

@@ -205,8 +205,9 @@ fn widget_data(index: &str, config: &Config) -> Result<String> {
 }
 
 /// Builds the static site: `www/` (less the demo host page), `_headers`
-/// from `buoy_shared::headers`, the loader with its strings, minified CSS, the widget's glue and wasm, and the
-/// knowledge base.
+/// from `buoy_shared::headers`, the loader with its strings, the widget's
+/// minified CSS, glue and wasm in `/w/{hash}/` (the page names that
+/// folder), and the knowledge base.
 ///
 /// # Errors
 /// When a build step fails.
@@ -217,21 +218,30 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         std::fs::remove_dir_all(&site).map_err(|e| format!("{}: {e}", site.display()))?;
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
+    // Their minified copies go to the hashed folder, under their own names.
+    for sheet in ["app.css", "inbox.css"] {
+        let copy = site.join("widget").join(sheet);
+        std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
+    }
     // The static assets' headers, from the one table the worker uses too.
     cmd::write(&site.join("_headers"), buoy_shared::headers::headers_file())?;
 
     let loader = render_loader(&cmd::read(&root.join("www/buoy.js"))?)?;
     cmd::write(&site.join("buoy.js"), esbuild(&loader, &["--minify", "--loader=js", "--target=es2019", "--legal-comments=none"])?)?;
+    // The widget's files go to a folder of their own first, then to the
+    // folder their content names (`/w/{hash}/`).
+    let files = site.join(WIDGET_FILES);
     for sheet in ["app.css", "inbox.css"] {
         let css = cmd::read(&root.join("www/widget").join(sheet))?;
-        cmd::write(&site.join("widget").join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
+        cmd::write(&files.join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
     }
 
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
     // visit downloads the panel alone.
-    wasm_module(&site, "app", &[])?;
-    wasm_module(&site, "inbox", &["inbox"])?;
+    wasm_module(&files, "app", &[])?;
+    wasm_module(&files, "inbox", &["inbox"])?;
+    let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
     let index = knowledge_base(&site, &options.kb_dirs)?;
@@ -246,16 +256,79 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     if !html.contains(root) {
         return Err("www/widget/index.html lost its buoy root element".into());
     }
-    let panel = format!(r#"<div id="buoy">{}</div>"#, buoy_shared::panel::skeleton(Locale::En));
-    cmd::write(&page, html.replace(placeholder, &data).replace(root, &panel))?;
+    // The panel loads the inbox module from the root's `data-inbox-src`
+    // (`widget/src/lib.rs`, `INBOX_SRC`).
+    let panel = format!(r#"<div id="buoy" data-inbox-src="{folder}inbox.js">{}</div>"#, buoy_shared::panel::skeleton(Locale::En));
+    let html = html.replace(placeholder, &data).replace(root, &panel).replace(FILES_PLACEHOLDER, &folder);
+    if html.contains("__BUOY_") {
+        return Err("www/widget/index.html names a placeholder the build does not fill".into());
+    }
+    cmd::write(&page, html)?;
     Ok(site)
 }
 
-/// Builds the widget crate with `features` into `widget/{name}.js` and
-/// `widget/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
+/// Where the widget's files are built, in the site, before they move to
+/// the folder their content names.
+const WIDGET_FILES: &str = "w/new";
+
+/// What `www/widget/index.html` writes before the name of the widget's
+/// files' folder (`/w/{hash}/`).
+const FILES_PLACEHOLDER: &str = "__BUOY_FILES__";
+
+/// The files of the first open of the panel, in the widget's folder (the
+/// page, `widget/index.html`, comes first).
+pub const PANEL_FILES: [&str; 3] = ["app.css", "app.js", "app_bg.wasm"];
+/// The files of the inbox module, in the widget's folder.
+pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
+
+/// Moves the widget's files from `built` to `/w/{hash}/` in the site,
+/// the hash of them all (names and content), and returns that folder's
+/// path as the page names it. One folder for the panel and its inbox
+/// module: their names are in the page once, the glue finds its wasm
+/// beside it (`new URL(…, import.meta.url)`), and the page names the
+/// folder's hash once where a hash per file would cost the first open
+/// a hash each. Any change to any of them renames them all.
+fn hashed_folder(built: &Path) -> Result<String> {
+    let mut all = Vec::new();
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES) {
+        let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
+        all.extend_from_slice(name.as_bytes());
+        all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        all.extend_from_slice(&bytes);
+    }
+    if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count() != PANEL_FILES.len() + INBOX_FILES.len() {
+        return Err(format!("{} holds a file the hash does not cover", built.display()));
+    }
+    let hash = content_hash(&all);
+    let folder = built.with_file_name(&hash);
+    std::fs::rename(built, &folder).map_err(|e| format!("{}: {e}", folder.display()))?;
+    println!("widget files: /w/{hash}/");
+    Ok(format!("/w/{hash}/"))
+}
+
+/// The widget's files of a built site: the first open (the page, then
+/// [`PANEL_FILES`]) and the inbox module ([`INBOX_FILES`]), found in the
+/// site's one `/w/{hash}/` folder.
+///
+/// # Errors
+/// When the site has no such folder, or more than one.
+pub fn widget_files(site: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+    let w = site.join("w");
+    let folders: Vec<PathBuf> =
+        std::fs::read_dir(&w).map_err(|e| format!("{}: {e}", w.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let [folder] = folders.as_slice() else {
+        return Err(format!("{} holds {} folders, not the build's one", w.display(), folders.len()));
+    };
+    let mut first_open = vec![site.join("widget/index.html")];
+    first_open.extend(PANEL_FILES.iter().map(|f| folder.join(f)));
+    Ok((first_open, INBOX_FILES.iter().map(|f| folder.join(f)).collect()))
+}
+
+/// Builds the widget crate with `features` into `{out}/{name}.js` and
+/// `{out}/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
 /// rewritten for wasm-opt's short names and minified, ending with the
 /// call that starts the module.
-fn wasm_module(site: &Path, name: &str, features: &[&str]) -> Result {
+fn wasm_module(out_dir: &Path, name: &str, features: &[&str]) -> Result {
     let root = crate::root();
     // Panic locations name source files; short paths keep them small.
     let registry = std::env::var("CARGO_HOME")
@@ -286,7 +359,7 @@ fn wasm_module(site: &Path, name: &str, features: &[&str]) -> Result {
         "wasm-bindgen",
         &["--target", "web", "--no-typescript", "--out-name", name, "--out-dir", &out.to_string_lossy(), &raw.to_string_lossy()],
     ))?;
-    let wasm_out = site.join(format!("widget/{name}_bg.wasm"));
+    let wasm_out = out_dir.join(format!("{name}_bg.wasm"));
     // `--minify-imports-and-exports-and-modules` shortens the wasm's
     // import and export names (wasm-bindgen's carry a 16-digit hash each)
     // and prints the mapping, which the glue is rewritten with below.
@@ -325,7 +398,7 @@ fn wasm_module(site: &Path, name: &str, features: &[&str]) -> Result {
     let glue = rename_wasm_names(&glue, name, &String::from_utf8_lossy(&optimized.stdout))?;
     let glue = glue + "\nawait __wbg_init();\n";
     cmd::write(
-        &site.join(format!("widget/{name}.js")),
+        &out_dir.join(format!("{name}.js")),
         esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
     )
 }
