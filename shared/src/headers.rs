@@ -196,7 +196,14 @@ pub const RELOAD_MODULE: &str = "/widget/reload.js";
 /// removed its build's folder), and gets [`RELOAD_MODULE`]: that page
 /// reloads and names the current files. A 404 would leave it without its
 /// inbox module, and so without a way to send what the requester typed.
+///
+/// `/widget/inbox.js` is gone the same way: pages built before the hashed
+/// folder load their inbox module from there, and a tab open across the
+/// deploy that introduced the folder reloads like any other.
 pub fn is_gone_script(path: &str) -> bool {
+    if path == "/widget/inbox.js" {
+        return true;
+    }
     let Some((hash, file)) = path.strip_prefix("/w/").and_then(|rest| rest.split_once('/')) else { return false };
     let name = file.strip_suffix(".js").unwrap_or_default();
     !hash.is_empty()
@@ -291,6 +298,8 @@ mod tests {
             ("/w/0123456789abcdef/../x.js", false),
             ("/w/app.js", false),
             ("/widget/app.js", false),
+            ("/widget/inbox.js", true),
+            ("/widget/inbox_bg.wasm", false),
             ("/kb/0123456789abcdef/app.js", false),
         ] {
             assert_eq!(is_gone_script(path), expected, "{path}");

@@ -75,9 +75,13 @@ test('every path class carries nosniff, HSTS and its own framing rule', { timeou
   // The Turnstile page script, through the worker; the widget's own files are not under /widget/.
   const turnstile = check(await get('/widget/turnstile.js'), 200);
   assert.match(turnstile.headers.get('content-type'), /javascript/);
-  for (const path of ['/widget/no-such-file.js', '/widget/app.js', '/widget/app_bg.wasm', '/widget/app.css', '/widget/inbox.js']) {
+  for (const path of ['/widget/no-such-file.js', '/widget/app.js', '/widget/app_bg.wasm', '/widget/app.css']) {
     check(await get(path), 404);
   }
+  // The inbox module's path before the hashed folder: a tab from before that deploy reloads.
+  const old = check(await get('/widget/inbox.js'), 200);
+  assert.equal(old.headers.get('cache-control'), 'no-store');
+  assert.match(old.body, /location\.reload\(\)/);
 
   // The widget's files: content-hashed, in the folder the page names, kept for a year.
   const page = (await get('/widget/demo/')).body;

@@ -93,14 +93,16 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
         return to_worker_response(response);
     }
+    // A script of a build a deploy removed (no asset matched it, or it is
+    // under `/widget/`, which reaches the worker first) gets the module
+    // that reloads its page.
+    if is_gone_script(&path) {
+        return reload_module(&request, &env).await;
+    }
     match widget_path(&path) {
         Some(WidgetPath::Page(site)) => widget_page(&request, &env, site).await,
         Some(WidgetPath::NotFound) => to_worker_response(error::AppError::Problem(Problem::NotFound).into_response()),
         Some(WidgetPath::Asset) => from_assets(request, &env, ResponseClass::WidgetAsset).await,
-        // A path no asset matched (the assets answer those first): a
-        // script of a build's folder that a deploy removed gets the module
-        // that reloads its page.
-        None if is_gone_script(&path) => reload_module(&request, &env).await,
         None => from_assets(request, &env, ResponseClass::Asset).await,
     }
 }

@@ -12,13 +12,13 @@ use std::time::{Duration, Instant};
 /// The loader's budget, brotli bytes.
 pub const LOADER_BUDGET: usize = 2 * 1024;
 /// The budget for what the first open of the panel downloads, brotli bytes.
-/// 40 KiB, plus the 890 B the host checks of the widget page took: its
-/// fragment checked against the site's allowed origins, host links
-/// parsed by the browser's URL parser, and a signed identity's `exp`;
-/// plus the 18 B the page takes to name the content-hashed folder of the
+/// 40 KiB, plus the 921 B brotli measured for what the widget page
+/// gained since: its fragment checked against the site's allowed
+/// origins, host links parsed by the browser's URL parser, a signed
+/// identity's `exp`, and the name of the content-hashed folder of the
 /// widget's files (a hash is incompressible), which a second page view
-/// then never fetches again.
-pub const FIRST_OPEN_BUDGET: usize = 40 * 1024 + 890 + 18;
+/// then never fetches again. The widget-structure issue takes it back.
+pub const FIRST_OPEN_BUDGET: usize = 40 * 1024 + 921;
 
 #[derive(Default)]
 struct Checks {
