@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { before, after } from 'node:test';
 import { launchChromium } from './chromium.mjs';
+import { until } from './wait.mjs';
 
 /** Launched before the file's tests (once every value in `required`, the
  * environment `cargo xtask test` passes, is set), closed after them; its
@@ -17,4 +18,17 @@ export function browserFor(...required) {
     await held.browser?.close();
   });
   return held;
+}
+
+/** The widget's frame (on the worker's origin) of a host page, once the
+ * loader made it (on open, or idle after a load): the current one each
+ * time, since a reload replaces it. Parsed is enough to reach its
+ * storage; its load event may wait on a slow subresource. */
+export async function widgetFrame(page) {
+  let frame;
+  await until(async () => {
+    frame = page.frames().find((f) => f.url().includes('/widget/') && !f.isDetached());
+    return frame && frame.evaluate(() => document.readyState !== 'loading').catch(() => false);
+  }, 'the widget frame');
+  return frame;
 }

@@ -7,7 +7,7 @@
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserFor } from '../browser.mjs';
+import { browserFor, widgetFrame as widget } from '../browser.mjs';
 import { sleep, until } from '../wait.mjs';
 import { call } from '../api.mjs';
 
@@ -19,16 +19,6 @@ const chrome = browserFor(WORKER, DEMO, TOKEN);
 
 /** A folder no build has: the files of a build a deploy replaced. */
 const GONE = '/w/0000000000000000/';
-
-/** The widget's frame of a host page (the current one: a reload replaces it). */
-async function widget(page) {
-  let frame;
-  await until(async () => {
-    frame = page.frames().find((f) => f.url().includes('/widget/') && !f.isDetached());
-    return frame && frame.evaluate(() => document.readyState !== 'loading').catch(() => false);
-  }, 'the widget frame');
-  return frame;
-}
 
 /** Opens the panel and returns its locator. */
 async function openPanel(page) {

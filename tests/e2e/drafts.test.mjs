@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage } from '../chromium.mjs';
-import { browserFor } from '../browser.mjs';
+import { browserFor, widgetFrame as widget } from '../browser.mjs';
 import { sleep, until } from '../wait.mjs';
 import { call } from '../api.mjs';
 
@@ -16,18 +16,6 @@ const DEMO = process.env.BUOY_DEMO_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 
 const chrome = browserFor(WORKER, DEMO, TOKEN);
-
-/** The widget's frame (on the worker's origin) of a host page, once the loader made it (on open, or idle after a load). */
-async function widget(page) {
-  let frame;
-  await until(async () => {
-    // The current frame each time: a reload replaces it.
-    frame = page.frames().find((f) => f.url().includes('/widget/') && !f.isDetached());
-    // Parsed is enough to reach its storage; its load event may wait on a slow subresource.
-    return frame && frame.evaluate(() => document.readyState !== 'loading').catch(() => false);
-  }, 'the widget frame');
-  return frame;
-}
 
 /** Everything in the panel's storage, as an object. */
 async function stored(page) {
