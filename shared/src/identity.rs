@@ -224,22 +224,17 @@ fn mac(secret: &[u8], message: &[u8]) -> [u8; 32] {
 }
 
 #[cfg(feature = "server")]
-fn to_hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-#[cfg(feature = "server")]
 /// The hex HMAC-SHA256 signature of a claim over its v2 canonical text
 /// (what the product's backend computes).
 pub fn sign(secret: &[u8], claim: &IdentityClaim) -> String {
-    to_hex(&mac(secret, canonical(claim).as_bytes()))
+    crate::keys::hex(&mac(secret, canonical(claim).as_bytes()))
 }
 
 #[cfg(feature = "server")]
 /// The hex HMAC-SHA256 signature of a claim over its v1 text: what
 /// products that have not moved to v2 compute (tests and migration tools).
 pub fn sign_v1(secret: &[u8], claim: &IdentityClaim) -> String {
-    to_hex(&mac(secret, canonical_v1(claim).as_bytes()))
+    crate::keys::hex(&mac(secret, canonical_v1(claim).as_bytes()))
 }
 
 #[cfg(feature = "server")]

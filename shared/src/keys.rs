@@ -43,21 +43,20 @@ pub fn idempotent_ticket_id(secret: &[u8], site: &SiteId, idempotency_key: &str)
 /// answer is never recorded twice.
 pub fn idempotent_event_id(secret: &[u8], ticket: &TicketId, idempotency_key: &str) -> String {
     let hash = keyed_hash(secret, "buoy/event-id/v1", &[ticket.as_bytes(), idempotency_key.as_bytes()]);
-    let hex: String = hash[..12].iter().map(|b| format!("{b:02x}")).collect();
-    format!("msg-k-{hex}")
+    format!("msg-k-{}", hex(&hash[..12]))
 }
 
 /// A hash of a request body (hex SHA-256), kept with a ticket created
 /// with an `Idempotency-Key` so the key cannot be reused for another body.
 pub fn request_hash(body: &[u8]) -> String {
     use sha2::Digest;
-    Sha256::digest(body).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sha256::digest(body))
 }
 
 /// The token that lets a requester read their ticket: 64 hex digits.
 pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
     let hash = keyed_hash(secret, "buoy/requester-token/v1", &[id.as_bytes()]);
-    hash.iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hash)
 }
 
 /// The name a verified user's tickets on `site` are indexed under: 32 hex
@@ -65,7 +64,7 @@ pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
 /// becomes a safe KV key part, and no id can be read from a key name.
 pub fn user_key(secret: &[u8], site: &SiteId, user_id: &str) -> String {
     let hash = keyed_hash(secret, "buoy/user-index/v1", &[site.as_str().as_bytes(), user_id.as_bytes()]);
-    hash[..16].iter().map(|b| format!("{b:02x}")).collect()
+    hex(&hash[..16])
 }
 
 /// Whether `token` is the requester token of ticket `id`, compared in
@@ -83,8 +82,13 @@ pub fn webhook_signature(secret: &[u8], unix_seconds: i64, body: &str) -> String
     mac.update(unix_seconds.to_string().as_bytes());
     mac.update(b".");
     mac.update(body.as_bytes());
-    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
-    format!("t={unix_seconds},v1={hex}")
+    format!("t={unix_seconds},v1={}", hex(&mac.finalize().into_bytes()))
+}
+
+/// Bytes as lowercase hex, two digits each: every hash and signature
+/// Buoy writes as text.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// Compares two secrets in time that depends only on their lengths.
