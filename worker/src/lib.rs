@@ -338,18 +338,29 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
 /// The answer for a script of `/w/{hash}/` the assets lack: the module
 /// that reloads the page naming it (`www/widget/reload.js`), never stored.
 async fn reload_module(request: &Request, env: &Env) -> worker::Result<Response> {
-    let mut url = request.url()?;
-    url.set_path(RELOAD_MODULE);
-    url.set_query(None);
-    let mut asset = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
-    if asset.status_code() != 200 {
-        log_error(&format!("reload module asset answered {}", asset.status_code()));
+    let Some(module) = own_asset(request, env, RELOAD_MODULE).await? else {
         return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
-    }
+    };
     let headers = Headers::new();
     secure(&headers, ResponseClass::ReloadModule)?;
     headers.set("content-type", "text/javascript; charset=utf-8")?;
-    Ok(Response::from_bytes(asset.bytes().await?)?.with_headers(headers))
+    Ok(Response::from_bytes(module)?.with_headers(headers))
+}
+
+/// The bytes of one of the worker's own files in the assets (at `path`
+/// on the request's origin, without its query), which it serves under
+/// other paths with headers of its own; `None`, logged, when the assets
+/// do not have it.
+async fn own_asset(request: &Request, env: &Env, path: &str) -> worker::Result<Option<Vec<u8>>> {
+    let mut url = request.url()?;
+    url.set_path(path);
+    url.set_query(None);
+    let mut asset = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
+    if asset.status_code() != 200 {
+        log_error(&format!("asset {path} answered {}", asset.status_code()));
+        return Ok(None);
+    }
+    asset.bytes().await.map(Some)
 }
 
 /// The iframe page, from the assets, with this site's headers: a strict
@@ -359,15 +370,10 @@ async fn widget_page(request: &Request, env: &Env, site: &str) -> worker::Result
     let Some(site_config) = config().ok().and_then(|(c, _)| c.site(site)) else {
         return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
     };
-    let mut url = request.url()?;
-    url.set_path("/widget/");
-    url.set_query(None);
-    let mut asset = env.assets("ASSETS")?.fetch(url.to_string(), None).await?;
-    if asset.status_code() != 200 {
-        log_error(&format!("widget page asset answered {}", asset.status_code()));
+    let Some(page) = own_asset(request, env, "/widget/").await? else {
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
-    }
-    let mut body = buoy_shared::fragment::with_origins(&asset.bytes().await?, &site_config.allowed_origins);
+    };
+    let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))
         .unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_SCRIPT_URL.into());
