@@ -239,8 +239,8 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
     // visit downloads the panel alone.
-    wasm_module(&files, "app", &[])?;
-    wasm_module(&files, "inbox", &["inbox"])?;
+    wasm_module(&files, "app", "buoy-widget-panel")?;
+    wasm_module(&files, "inbox", "buoy-widget-inbox")?;
     let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
@@ -257,7 +257,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         return Err("www/widget/index.html lost its buoy root element".into());
     }
     // The panel loads the inbox module from the root's `data-inbox-src`
-    // (`widget/src/lib.rs`, `INBOX_SRC`).
+    // (`buoy_widget_core::protocol`, `INBOX_SRC`).
     let panel = format!(r#"<div id="buoy" data-inbox-src="{folder}inbox.js">{}</div>"#, buoy_shared::panel::skeleton(Locale::En));
     let html = html.replace(placeholder, &data).replace(root, &panel).replace(FILES_PLACEHOLDER, &folder);
     if html.contains("__BUOY_") {
@@ -324,11 +324,11 @@ pub fn widget_files(site: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     Ok((first_open, INBOX_FILES.iter().map(|f| folder.join(f)).collect()))
 }
 
-/// Builds the widget crate with `features` into `{out}/{name}.js` and
+/// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and
 /// `{out}/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
 /// rewritten for wasm-opt's short names and minified, ending with the
 /// call that starts the module.
-fn wasm_module(out_dir: &Path, name: &str, features: &[&str]) -> Result {
+fn wasm_module(out_dir: &Path, name: &str, package: &str) -> Result {
     let root = crate::root();
     // Panic locations name source files; short paths keep them small.
     let registry = std::env::var("CARGO_HOME")
@@ -347,13 +347,9 @@ fn wasm_module(out_dir: &Path, name: &str, features: &[&str]) -> Result {
     // Longest first: rustc applies the last matching option.
     prefixes.sort_by_key(|p| p.len());
     let flags = prefixes.iter().map(|p| format!("--remap-path-prefix={p}=")).collect::<Vec<_>>().join("\x1f");
-    let mut args = vec!["build", "--release", "--package", "buoy-widget", "--target", "wasm32-unknown-unknown"];
-    let features = features.join(",");
-    if !features.is_empty() {
-        args.extend(["--features", &features]);
-    }
+    let args = ["build", "--release", "--package", package, "--target", "wasm32-unknown-unknown"];
     cmd::run(command("cargo", &args).env("CARGO_ENCODED_RUSTFLAGS", flags))?;
-    let raw = root.join("target/wasm32-unknown-unknown/release/buoy_widget.wasm");
+    let raw = root.join("target/wasm32-unknown-unknown/release").join(format!("{}.wasm", package.replace('-', "_")));
     let out = root.join("target/widget-bindgen");
     cmd::run(&mut command(
         "wasm-bindgen",

@@ -1,7 +1,7 @@
 //! The one module that talks to the network: the ticket API on the
 //! worker's origin (the panel runs there, so requests are same-origin).
 
-use crate::state::{Failure, Msg};
+use crate::page::field_of;
 use buoy_shared::identity::IdentityClaim;
 use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket};
 use js_sys::{Array, Object, Reflect, JSON};
@@ -82,8 +82,8 @@ fn field_errors(problem: &JsValue) -> Vec<FieldError> {
     };
     list.iter()
         .filter_map(|item| {
-            let field = Field::parse(&get_string(&item, "field")?)?;
-            let code = FieldCode::parse(&get_string(&item, "code")?)?;
+            let field = Field::parse(&field_of(&item, "field")?)?;
+            let code = FieldCode::parse(&field_of(&item, "code")?)?;
             Some(FieldError { field, code })
         })
         .collect()
@@ -120,32 +120,30 @@ pub async fn call(method: &str, url: &str, headers: &[(&str, &str)], body: Optio
     Ok((response.status(), json))
 }
 
+/// Why a call did not get what it asked for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Failure {
+    /// No answer: offline, DNS, connection reset.
+    Network,
+    /// The API answered with a problem code (and maybe field errors).
+    Problem {
+        /// The stable problem code.
+        code: String,
+        /// Field errors, for `validation_failed`.
+        errors: Vec<FieldError>,
+    },
+}
+
 /// What a failed call means for the requester.
 pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
     match outcome {
         Err(_) => Failure::Network,
         Ok((status, json)) => {
             let fallback = if status >= 500 { "internal" } else { "rejected" };
-            let code = get_string(&json, "code").unwrap_or_else(|| fallback.into());
+            let code = field_of(&json, "code").unwrap_or_else(|| fallback.into());
             Failure::Problem { code, errors: field_errors(&json) }
         }
     }
-}
-
-/// What the outcome of sending a ticket means for the form.
-pub fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
-    match outcome {
-        Ok((200..=299, json)) => match (get_string(&json, "reference"), get_string(&json, "id"), get_string(&json, "requester_token")) {
-            (Some(reference), Some(id), Some(token)) => Msg::Created(crate::state::Receipt { reference, id, token }),
-            _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
-        },
-        outcome => Msg::Failed(failure(outcome)),
-    }
-}
-
-/// A string field of a JSON value.
-pub fn get_string(target: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(target, &JsValue::from_str(key)).ok()?.as_string()
 }
 
 async fn fetch_ok(url: &str) -> Result<Response, JsValue> {

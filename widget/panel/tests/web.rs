@@ -2,8 +2,8 @@
 #![cfg(target_arch = "wasm32")]
 
 use buoy_shared::messages::{text, Locale, MessageId};
-use buoy_widget::mount;
-use buoy_widget::state::Phase;
+use buoy_widget_panel::mount;
+use buoy_widget_panel::state::Phase;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Document, Element, HtmlButtonElement, HtmlElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -17,7 +17,7 @@ fn document() -> Document {
 /// A root holding the panel's markup, as the widget page does (the page
 /// gets it at build time; this fixture writes the same markup in).
 fn fresh_root() -> Element {
-    buoy_widget::use_catalog(buoy_shared::messages::catalog(Locale::En).into_iter().map(String::from).collect());
+    buoy_widget_core::page::use_catalog(buoy_shared::messages::catalog(Locale::En).into_iter().map(String::from).collect());
     let doc = document();
     let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
     root.set_inner_html(&buoy_shared::panel::skeleton(Locale::En));
@@ -112,8 +112,8 @@ fn drawn_links(host_origin: Option<&str>, hrefs: &[&str]) -> Vec<Option<String>>
     let links: Vec<String> = hrefs.iter().map(|h| format!(r#"{{"t":"A","h":{h:?},"c":[{{"t":"Text","s":"x"}}]}}"#)).collect();
     let blocks = js_sys::JSON::parse(&format!(r#"[{{"t":"P","c":[{}]}}]"#, links.join(","))).unwrap_or_else(|_| unreachable!());
     let exists = |_: &str| false;
-    let links = buoy_widget::article::Links { host_origin, article_exists: &exists };
-    buoy_widget::article::render(&doc, &parent, &blocks, &links).unwrap_or_else(|_| unreachable!());
+    let links = buoy_widget_panel::article::Links { host_origin, article_exists: &exists };
+    buoy_widget_panel::article::render(&doc, &parent, &blocks, &links).unwrap_or_else(|_| unreachable!());
     let drawn = parent.query_selector_all("p > *").unwrap_or_else(|_| unreachable!());
     (0..drawn.length())
         .filter_map(|i| drawn.item(i).and_then(|n| n.dyn_into::<Element>().ok()))

@@ -1,9 +1,9 @@
 //! A verified user's tickets from their other devices: part of the inbox
-//! module (see [`super`]), so the panel's first open carries none of it.
+//! module, so the panel's first open carries none of it.
 //!
-//! The panel puts the host's last `identify` or `logout` message on the
-//! root's [`WHO`](crate::inbox::history::WHO) property, and loads the
-//! inbox for a signed identity. Once the panel is open (never at page load: nothing is stored before
+//! The panel passes on the host's last `identify` or `logout` message
+//! (`buoy_widget_core::protocol::tell_who`), and loads the inbox for a
+//! signed identity. Once the panel is open (never at page load: nothing is stored before
 //! the requester acts), the inbox asks `POST /v1/tickets/mine` once per
 //! signed identity, keeps the tickets it did not know with
 //! [`convo::save`] (so "Your tickets" lists them and polls their threads
@@ -14,18 +14,17 @@
 //! Replies already in a learned ticket count as unread here: the worker
 //! keeps no read state.
 
-use super::{start_polling, Inbox};
-use crate::convo::{self, Mine};
-use crate::net;
+use crate::{drafts, start_polling, Inbox};
 use buoy_shared::inbox::Draft;
+use buoy_widget_core::host::claim_of;
+use buoy_widget_core::net;
+use buoy_widget_core::page::field_of;
+use buoy_widget_core::protocol::{self, Screen};
+use buoy_widget_core::store::{self as convo, Mine};
 use js_sys::{Array, Reflect, JSON};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
-
-/// The root's property that holds the host's last `identify` or `logout`
-/// message (a property, not an attribute: it stays in this page's memory).
-pub const WHO: &str = "buoyWho";
 
 thread_local! {
     /// The identity whose history this page has asked for.
@@ -65,7 +64,7 @@ fn set_learned(site: &str, ids: &[String]) {
 /// `Inbox::sync`: a new signed identity's history is asked for once the
 /// panel is open; a logout or an unsigned identity forgets what the last
 /// history listed.
-pub(super) fn sync(inbox: &Rc<RefCell<Inbox>>) {
+pub(crate) fn sync(inbox: &Rc<RefCell<Inbox>>) {
     let (told, open) = {
         let state = inbox.borrow();
         (told(&state.root), state.open)
@@ -79,7 +78,7 @@ pub(super) fn sync(inbox: &Rc<RefCell<Inbox>>) {
         Some(claim) if open && ASKED.with(|asked| *asked.borrow() != claim) => {
             ASKED.with(|asked| asked.borrow_mut().clone_from(&claim));
             let weak = Rc::downgrade(inbox);
-            crate::dom::spawn(ask(weak, claim));
+            buoy_widget_core::dom::spawn(ask(weak, claim));
         }
         Some(_) => {}
     }
@@ -89,11 +88,11 @@ pub(super) fn sync(inbox: &Rc<RefCell<Inbox>>) {
 /// unsigned identity (`Some(None)`), or a signed identity's claim as JSON
 /// (its non-empty fields, as the panel sends them with a ticket).
 fn told(root: &web_sys::Element) -> Option<Option<String>> {
-    let message = Reflect::get(root, &WHO.into()).ok().filter(JsValue::is_object)?;
-    if net::get_string(&message, "type").as_deref() != Some("identify") {
+    let message = protocol::who(root)?;
+    if field_of(&message, "type").as_deref() != Some("identify") {
         return Some(None);
     }
-    let claim = crate::claim_of(&message);
+    let claim = claim_of(&message);
     if !claim.is_signed() {
         return Some(None);
     }
@@ -132,7 +131,7 @@ async fn ask(weak: Weak<RefCell<Inbox>>, claim: String) {
     {
         let mut state = inbox.borrow_mut();
         for item in listed.iter() {
-            let s = |key: &str| net::get_string(&item, key);
+            let s = |key: &str| field_of(&item, key);
             let (Some(id), Some(token), Some(reference), Some(subject)) = (s("id"), s("requester_token"), s("reference"), s("subject"))
             else {
                 continue;
@@ -177,7 +176,7 @@ fn forget(inbox: &Rc<RefCell<Inbox>>, keep: &[String]) {
         // Its half-typed reply and comment go too (`drafts.rs`), before
         // the ticket, whose forgetting decides whether the marker stays.
         for draft in [Draft::Reply(id), Draft::Comment(id)] {
-            crate::drafts::discard(&site, draft);
+            drafts::discard(&site, draft);
         }
         convo::forget(&site, id);
     }
@@ -188,17 +187,17 @@ fn forget(inbox: &Rc<RefCell<Inbox>>, keep: &[String]) {
         if let Some(form) = form.and_then(|f| f.dyn_into::<web_sys::HtmlFormElement>().ok()) {
             form.reset();
         }
-        crate::drafts::discard(&site, Draft::Ticket);
+        drafts::discard(&site, Draft::Ticket);
     }
     let mut state = inbox.borrow_mut();
     state.mine.retain(|m| !gone.contains(&m.id));
-    if state.view == "thread" && gone.contains(&state.ticket) {
+    if matches!(&state.screen, Screen::Thread(ticket) if gone.contains(ticket)) {
         let c = &state.c;
         for el in [&c.title, &c.status, &c.msgs] {
             el.set_text_content(None);
         }
         for el in [&c.reply_form, &c.rate, &c.rated] {
-            crate::dom::set_hidden(el, true);
+            buoy_widget_core::dom::set_hidden(el, true);
         }
     }
     state.draw();

@@ -4,6 +4,7 @@
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::ticket::{Field, FieldError, NewTicket, TicketType};
+pub use buoy_widget_core::net::Failure;
 
 /// Which screen of the panel shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,20 +45,6 @@ pub enum Phase {
     Sending,
     /// The ticket was created; this is its reference.
     Sent(String),
-}
-
-/// Why a send did not create a ticket.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Failure {
-    /// No answer: offline, DNS, connection reset.
-    Network,
-    /// The API answered with a problem code (and maybe field errors).
-    Problem {
-        /// The stable problem code.
-        code: String,
-        /// Field errors, for `validation_failed`.
-        errors: Vec<FieldError>,
-    },
 }
 
 /// Something that happened.

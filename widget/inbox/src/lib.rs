@@ -1,38 +1,35 @@
 //! The requester's inbox: their tickets on this device, each thread with
 //! its reply box and rating, and the polling that brings agents' replies.
 //!
-//! It is a second wasm module, built from this crate with the `inbox`
-//! feature and loaded by the panel only once the requester has a ticket,
-//! so a first visit downloads the panel alone. The two share the page:
-//! the panel owns the screens (which one shows, the back button, focus)
-//! and tells the inbox through the root's `data-inbox-view`, `data-inbox-ticket` and
-//! `data-inbox-open` attributes and a `buoy:change` event (and a signed
-//! identity through the root's `buoyWho` property, see [`history`]); the
-//! inbox fills the tickets and thread screens and the home screen's
-//! "Your tickets" link.
+//! It is a second wasm module, loaded by the panel only once the
+//! requester has something to keep (a ticket, a draft, a signed
+//! identity), so a first visit downloads the panel alone. The two share
+//! the page: the panel owns the screens (which one shows, the back
+//! button, focus) and tells the inbox through
+//! `buoy_widget_core::protocol` (a `Signal`, and the host's identity, see
+//! [`history`]); the inbox fills the tickets and thread screens and the
+//! home screen's "Your tickets" link, and reports on the tickets the
+//! panel's form queued.
+#![deny(missing_docs)]
 
-use crate::convo::{self, Mine};
-use crate::dom::{focus, set_hidden, Listener};
-use crate::{net, post_to_host, t};
+pub mod drafts;
+pub mod history;
+pub mod thread;
+
 use buoy_shared::inbox;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER, TURNSTILE_HEADER};
+use buoy_widget_core::dom::{focus, set_hidden, Listener};
+use buoy_widget_core::host::post_to_host;
+use buoy_widget_core::net::{self, Failure};
+use buoy_widget_core::page::{field_of, page, random_key, read_catalog, t};
+use buoy_widget_core::protocol::{self, Report, Screen, CHANGE_EVENT};
+use buoy_widget_core::store::{self as convo, Mine};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlTextAreaElement};
 
-/// A verified user's tickets from their other devices.
-#[path = "history.rs"]
-pub mod history;
-
-/// The event the panel sends the inbox when a screen, the panel's
-/// visibility or the stored tickets (or the outbox) change.
-pub const CHANGE_EVENT: &str = "buoy:change";
-/// The event the inbox sends the panel when a ticket its form queued was
-/// sent, refused, or is waiting to be tried again: the root's
-/// `data-inbox-sent` holds `{key, status, body}` (status 0: no answer).
-pub const SENT_EVENT: &str = "buoy:sent";
 /// On the root when the site asks for a Turnstile check (`turnstile.js`).
 const TURNSTILE_SITE: &str = "data-turnstile-site";
 /// On the root: the check's current token, until a send uses it.
@@ -81,9 +78,8 @@ struct Inbox {
     root: Element,
     c: Convo,
     mine: Vec<Mine>,
-    /// The screen showing: `tickets`, `thread` (of `ticket`) or another.
-    view: String,
-    ticket: String,
+    /// The screen showing.
+    screen: Screen,
     /// Whether the host shows the panel.
     open: bool,
     /// Polls in a row that found nothing new (the back-off).
@@ -105,12 +101,11 @@ impl Inbox {
     /// Takes in what the panel says: the screen, the panel's visibility,
     /// and tickets stored since (kept with what the inbox knows of them).
     fn sync(&mut self) {
-        let attr = |name: &str| self.root.get_attribute(name).unwrap_or_default();
-        let (view, ticket, open) = (attr("data-inbox-view"), attr("data-inbox-ticket"), attr("data-inbox-open") == "1");
-        if view != self.view || ticket != self.ticket || (open && !self.open) {
+        let signal = protocol::heard(&self.root);
+        if signal.screen != self.screen || (signal.open && !self.open) {
             self.poke = true;
         }
-        (self.view, self.ticket, self.open) = (view, ticket, open);
+        (self.screen, self.open) = (signal.screen, signal.open);
         // Something new to send (or the requester pressed send again): now.
         self.send_at = 0.0;
         for stored in convo::load(&self.site) {
@@ -123,10 +118,10 @@ impl Inbox {
 
     /// Draws whichever of the inbox's screens shows, and the unread counts.
     fn draw(&mut self) {
-        match self.view.as_str() {
-            "tickets" => self.draw_list(),
-            "thread" => self.draw_thread(),
-            _ => self.show_unread(),
+        match self.screen {
+            Screen::Tickets => self.draw_list(),
+            Screen::Thread(_) => self.draw_thread(),
+            Screen::Elsewhere => self.show_unread(),
         }
     }
 
@@ -143,7 +138,7 @@ impl Inbox {
 
     fn draw_list(&self) {
         if let Some(doc) = self.c.list.owner_document() {
-            let _ = convo::draw_list(&doc, &self.c.list, &self.mine);
+            let _ = thread::draw_list(&doc, &self.c.list, &self.mine);
         }
         set_hidden(&self.c.empty, !self.mine.is_empty());
         self.show_unread();
@@ -151,7 +146,8 @@ impl Inbox {
 
     /// The ticket whose thread shows, if any.
     fn open_thread(&self) -> Option<usize> {
-        (self.view == "thread").then(|| self.mine.iter().position(|m| m.id == self.ticket)).flatten()
+        let Screen::Thread(ticket) = &self.screen else { return None };
+        self.mine.iter().position(|m| m.id == *ticket)
     }
 
     /// Draws the thread showing (from the last poll) and marks it seen.
@@ -164,7 +160,7 @@ impl Inbox {
         let c = &self.c;
         c.title.set_text_content(Some(&mine.subject));
         let mut line = String::from(&mine.reference);
-        let status = convo::status_text(mine.status);
+        let status = thread::status_text(mine.status);
         if !status.is_empty() {
             line.push_str(" · ");
             line.push_str(status);
@@ -172,7 +168,7 @@ impl Inbox {
         c.status.set_text_content(Some(&line));
         match &mine.view {
             Some(view) => {
-                let _ = convo::draw_thread(&doc, &c.msgs, view);
+                let _ = thread::draw_thread(&doc, &c.msgs, view);
             }
             None => c.msgs.set_text_content(Some(t(MessageId::Loading))),
         }
@@ -184,21 +180,6 @@ impl Inbox {
             convo::save(&self.site, &self.mine[i], self.mine[i].stored);
         }
         self.show_unread();
-    }
-}
-
-/// Tells the panel how sending the ticket queued under `key` went (it
-/// answers synchronously, so no borrow of the inbox may be held).
-fn report(root: &Element, key: &str, status: u16, body: &JsValue) {
-    let result = js_sys::Object::new();
-    let _ = js_sys::Reflect::set(&result, &"key".into(), &key.into());
-    let _ = js_sys::Reflect::set(&result, &"status".into(), &JsValue::from(status));
-    let _ = js_sys::Reflect::set(&result, &"body".into(), body);
-    if let Some(text) = js_sys::JSON::stringify(&result).ok().and_then(|t| t.as_string()) {
-        let _ = root.set_attribute("data-inbox-sent", &text);
-        if let Ok(event) = web_sys::Event::new(SENT_EVENT) {
-            let _ = root.dispatch_event(&event);
-        }
     }
 }
 
@@ -230,7 +211,7 @@ fn start_polling(inbox: &Rc<RefCell<Inbox>>) {
         state.poke = true;
     }
     let weak = Rc::downgrade(inbox);
-    crate::dom::spawn(async move {
+    buoy_widget_core::dom::spawn(async move {
         let mut waited = 0;
         loop {
             sleep(1000).await;
@@ -298,12 +279,12 @@ async fn flush(inbox: &Rc<RefCell<Inbox>>) {
         };
         if is_ticket {
             // Before borrowing: the panel's answer comes back as an event.
-            report(&root, &p.key, status, &body);
+            protocol::report(&root, &Report { key: p.key.clone(), status, body: body.clone() });
         }
         let mut state = inbox.borrow_mut();
         if inbox::should_retry(status) {
             state.failures += 1;
-            let after = net::get_string(&body, "retry_after").and_then(|a| a.parse().ok());
+            let after = field_of(&body, "retry_after").and_then(|a| a.parse().ok());
             state.send_at = js_sys::Date::now() + f64::from(inbox::retry_delay(state.failures, after, js_sys::Math::random()));
             if !is_ticket {
                 show_error(&state.c.reply_error, Some(failure_message(outcome)));
@@ -314,8 +295,7 @@ async fn flush(inbox: &Rc<RefCell<Inbox>>) {
         convo::unqueue(&site, &p.key);
         match (is_ticket, (200..300).contains(&status)) {
             (true, true) => {
-                let (id, token, reference) =
-                    (net::get_string(&body, "id"), net::get_string(&body, "requester_token"), net::get_string(&body, "reference"));
+                let (id, token, reference) = (field_of(&body, "id"), field_of(&body, "requester_token"), field_of(&body, "reference"));
                 if let (Some(id), Some(token), Some(reference)) = (id, token, reference) {
                     if !state.mine.iter().any(|m| m.id == id) {
                         let mine = Mine::new(id, token, reference, p.about.clone());
@@ -381,7 +361,7 @@ fn queue_reply(inbox: &Rc<RefCell<Inbox>>) {
         Ok(body) => {
             let mine = &state.mine[i];
             let pending = convo::Pending {
-                key: crate::random_key(),
+                key: random_key(),
                 url: ticket_url(&mine.id, "/messages"),
                 body: net::json_body(&[("body", &body)], None),
                 about: mine.id.clone(),
@@ -407,11 +387,11 @@ fn send_rating(inbox: &Rc<RefCell<Inbox>>) {
         (ticket_url(&mine.id, "/csat"), mine.token.clone(), body)
     };
     let weak = Rc::downgrade(inbox);
-    crate::dom::spawn(async move {
+    buoy_widget_core::dom::spawn(async move {
         let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
         let Some(inbox) = weak.upgrade() else { return };
         let mut state = inbox.borrow_mut();
-        let already = matches!(&outcome, Ok((409, p)) if net::get_string(p, "code").as_deref() == Some("already_rated"));
+        let already = matches!(&outcome, Ok((409, p)) if field_of(p, "code").as_deref() == Some("already_rated"));
         let Some(i) = state.mine.iter().position(|m| m.token == token) else { return };
         match outcome {
             Ok((201, view)) => {
@@ -422,7 +402,7 @@ fn send_rating(inbox: &Rc<RefCell<Inbox>>) {
         }
         show_error(&state.c.rate_error, None);
         state.post("csat:submitted", Some(("reference", &state.mine[i].reference)));
-        crate::drafts::rated(&state.site, &state.mine[i].id);
+        drafts::rated(&state.site, &state.mine[i].id);
         state.draw_thread();
         focus(&state.c.rated);
     });
@@ -431,8 +411,8 @@ fn send_rating(inbox: &Rc<RefCell<Inbox>>) {
 /// The message for a failed call.
 fn failure_message(outcome: Result<(u16, JsValue), JsValue>) -> MessageId {
     match net::failure(outcome) {
-        crate::state::Failure::Network => MessageId::ErrNetwork,
-        crate::state::Failure::Problem { code, errors } => match errors.first() {
+        Failure::Network => MessageId::ErrNetwork,
+        Failure::Problem { code, errors } => match errors.first() {
             Some(e) => messages::field_error(e.field, e.code),
             None => messages::problem(&code),
         },
@@ -477,10 +457,10 @@ thread_local! {
 ///
 /// # Errors
 /// When the browser refuses an element or a listener.
-#[cfg_attr(feature = "inbox", wasm_bindgen::prelude::wasm_bindgen(start))]
+#[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start_inbox() -> Result<(), JsValue> {
-    let Some((doc, root, site, host_origin)) = crate::page()? else { return Ok(()) };
-    crate::read_catalog(&doc);
+    let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
+    read_catalog(&doc);
     // Its styles come with it, from beside its script (the build's
     // content-hashed folder): the first open of the panel does without them.
     let script = doc.get_element_by_id("buoy-inbox").and_then(|s| s.get_attribute("src")).unwrap_or_default();
@@ -520,8 +500,7 @@ pub fn start_inbox() -> Result<(), JsValue> {
         root: root.clone(),
         c,
         mine: Vec::new(),
-        view: String::new(),
-        ticket: String::new(),
+        screen: Screen::Elsewhere,
         open: false,
         quiet: 0,
         poke: false,
@@ -548,7 +527,7 @@ pub fn start_inbox() -> Result<(), JsValue> {
         listeners.push(on(&inbox, &window, "online", |inbox, _| inbox.borrow_mut().send_at = 0.0)?);
     }
     // Drafts (`drafts.rs`): after the inbox's own listeners, so it hears each event first.
-    listeners.extend(crate::drafts::start(&doc, &root, &inbox.borrow().site)?);
+    listeners.extend(drafts::start(&doc, &root, &inbox.borrow().site)?);
     changed(&inbox);
     INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));
     Ok(())

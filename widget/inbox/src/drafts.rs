@@ -2,11 +2,11 @@
 //! reload (issue #8, "nothing lost"). The outbox (`convo.rs`) takes over
 //! from the moment something is sent.
 //!
-//! Run by the inbox module only (feature `inbox`; the panel's build drops
-//! it as unused): a first visit downloads none of it. The panel's one part is its `input` listener: typing in
-//! the panel (the requester's first interaction) loads this module and
-//! marks the root `data-inbox-typed`, so what was typed before it arrived
-//! is stored at its start. From then on every `input` in the ticket form,
+//! Part of the inbox module: a first visit downloads none of it. The
+//! panel's one part is its `input` listener: typing in the panel (the
+//! requester's first interaction) loads this module and says so
+//! (`Signal::typed`), so what was typed before it arrived is stored at
+//! its start. From then on every `input` in the ticket form,
 //! a thread's reply box or its rating comment is stored at once, one key
 //! each (`buoy_shared::inbox::draft_key`); one emptied is deleted, never
 //! stored empty. Storing a draft sets the site's marker key too, so after
@@ -21,22 +21,18 @@
 //! draft is deleted once the reply is queued, a comment's once the rating
 //! is taken ([`rated`]).
 
-use crate::convo;
-use crate::dom::Listener;
-use crate::inbox::{CHANGE_EVENT, SENT_EVENT};
 use buoy_shared::inbox::{self as rules, Draft};
+use buoy_widget_core::dom::Listener;
+use buoy_widget_core::protocol::{self, Form, Screen, CHANGE_EVENT, SENT_EVENT};
+use buoy_widget_core::store as convo;
 use js_sys::{Object, Reflect, JSON};
 use std::cell::RefCell;
 use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, HtmlTextAreaElement};
 
-/// On the panel's root once the requester typed in the panel (set by the
-/// panel's `input` listener).
-const TYPED: &str = "data-inbox-typed";
-
 /// The elements drafts are kept from, in the order `start` takes them.
-const IDS: [&str; 5] = ["buoy-form", "buoy-reply-form", "buoy-sent", "buoy-reply", "buoy-comment"];
+const IDS: [&str; 4] = ["buoy-form", "buoy-reply-form", "buoy-reply", "buoy-comment"];
 
 /// The drafts of one site's panel.
 struct Drafts {
@@ -44,8 +40,6 @@ struct Drafts {
     root: Element,
     /// The new-ticket form.
     form: Element,
-    /// The confirmation shown once the API took the form's ticket.
-    confirmation: Element,
     reply: HtmlTextAreaElement,
     comment: HtmlTextAreaElement,
     /// The ticket whose drafts the thread's boxes hold ("" before any).
@@ -56,7 +50,7 @@ struct Drafts {
 }
 
 /// Deletes a draft (for a ticket or identity this device forgets).
-pub(crate) fn discard(site: &str, draft: Draft<'_>) {
+pub fn discard(site: &str, draft: Draft<'_>) {
     write(site, draft, None);
 }
 
@@ -145,7 +139,7 @@ impl Drafts {
     /// Whether the panel is sending the form's ticket: it is in the
     /// outbox, which keeps the text from now on.
     fn sending(&self) -> bool {
-        self.form.get_attribute("aria-busy").as_deref() == Some("true")
+        protocol::heard(&self.root).form == Form::Sending
     }
 
     /// Whether a reply to `ticket` waits in the outbox (its box still
@@ -162,9 +156,8 @@ impl Drafts {
             self.queued = true;
             write(&self.site, Draft::Ticket, None);
         }
-        let attr = |name| self.root.get_attribute(name).unwrap_or_default();
-        let ticket = attr("data-inbox-ticket");
-        if attr("data-inbox-view") != "thread" || ticket == self.thread {
+        let Screen::Thread(ticket) = protocol::heard(&self.root).screen else { return };
+        if ticket == self.thread {
             return;
         }
         self.reply.set_value(&read(&self.site, Draft::Reply(&ticket)).unwrap_or_default());
@@ -195,12 +188,11 @@ impl Drafts {
     /// with the form. Refused for good, its text still in the form: that
     /// is kept again. No answer yet: the outbox still holds it.
     fn sent(&mut self) {
-        let result = self.root.get_attribute("data-inbox-sent").and_then(|t| JSON::parse(&t).ok());
-        let status = result.and_then(|r| Reflect::get(&r, &"status".into()).ok()).and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+        let status = protocol::read_report(&self.root).map_or(0, |r| r.status);
         if !self.queued || rules::should_retry(status) {
             return;
         }
-        if !self.confirmation.has_attribute("hidden") {
+        if protocol::heard(&self.root).form == Form::Sent {
             self.queued = false;
             write(&self.site, Draft::Ticket, None);
         } else if !(200..300).contains(&status) && !self.sending() {
@@ -221,14 +213,13 @@ impl Drafts {
 /// refuses a listener.
 pub fn start(doc: &Document, root: &Element, site: &str) -> Result<Vec<Listener>, JsValue> {
     let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
-    let Ok([form, reply_form, confirmation, reply, comment]) = <[Element; 5]>::try_from(found) else {
+    let Ok([form, reply_form, reply, comment]) = <[Element; 4]>::try_from(found) else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
     let mut drafts = Drafts {
         site: site.into(),
         root: root.clone(),
         form: form.clone(),
-        confirmation,
         reply: reply.unchecked_into(),
         comment: comment.unchecked_into(),
         thread: String::new(),
@@ -239,7 +230,7 @@ pub fn start(doc: &Document, root: &Element, site: &str) -> Result<Vec<Listener>
         write(site, Draft::Ticket, None);
     } else {
         drafts.restore_form();
-        if root.has_attribute(TYPED) {
+        if protocol::heard(root).typed {
             drafts.save_form();
         }
     }

@@ -8,21 +8,21 @@
 #![deny(missing_docs)]
 
 pub mod article;
-pub mod convo;
-pub mod dom;
-pub mod inbox;
-pub mod net;
 pub mod state;
 
 use buoy_shared::deflection::Outcome;
-use buoy_shared::fragment::Fragment;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::search::Index;
 use buoy_shared::suggest;
 use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
-use dom::{element, focus, set_hidden, text_element, Listener};
+use buoy_widget_core::dom::{self, element, focus, set_hidden, text_element, Listener};
+use buoy_widget_core::host::{claim_of, post_to_host};
+use buoy_widget_core::net::{self, Failure};
+use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, strings, t};
+use buoy_widget_core::protocol::{self, Form, Screen};
+use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
-use state::{Effect, Msg, Phase, State, View};
+use state::{Effect, Msg, Phase, Receipt, State, View};
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
@@ -31,30 +31,6 @@ use web_sys::{
     Document, Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
     MessageEvent,
 };
-
-// The panel allocates little and briefly; a free list is enough, and much
-// smaller than dlmalloc. (The locked variant needs no `unsafe` to declare.)
-#[cfg(target_arch = "wasm32")]
-#[global_allocator]
-static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
-    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());
-
-thread_local! {
-    static CATALOG: RefCell<Vec<&'static str>> = const { RefCell::new(Vec::new()) };
-}
-
-/// A message of the catalog, in the panel's language (empty until
-/// [`use_catalog`] gave the catalog).
-pub fn t(id: MessageId) -> &'static str {
-    CATALOG.with(|c| c.borrow().get(id as usize).copied().unwrap_or(""))
-}
-
-/// Gives the panel its messages, in `MessageId` order
-/// (`buoy_shared::messages::catalog`; the widget page carries them). They
-/// live as long as the page.
-pub fn use_catalog(texts: Vec<String>) {
-    CATALOG.with(|c| *c.borrow_mut() = texts.into_iter().map(|t| &*Box::leak(t.into_boxed_str())).collect());
-}
 
 /// The form's controls, in form order.
 struct Controls {
@@ -324,26 +300,20 @@ impl Inner {
         post_to_host(self.host_origin.as_deref(), kind, detail);
     }
 
-    /// Tells the inbox module which screen shows and whether the panel is
-    /// open (see [`inbox`]), loading it when its screens show.
+    /// Tells the inbox module which screen shows, where the form is, and
+    /// (when given) whether the panel is open.
     fn signal(&self, open: Option<bool>) {
-        let (view, ticket) = match &self.state.view {
-            View::Tickets => ("tickets", ""),
-            View::Thread(id) => ("thread", id.as_str()),
-            _ => ("", ""),
+        let screen = match &self.state.view {
+            View::Tickets => Screen::Tickets,
+            View::Thread(id) => Screen::Thread(id.clone()),
+            _ => Screen::Elsewhere,
         };
-        let r = &self.root;
-        let _ = r.set_attribute("data-inbox-view", view);
-        let _ = r.set_attribute("data-inbox-ticket", ticket);
-        if let Some(open) = open {
-            let _ = r.set_attribute("data-inbox-open", if open { "1" } else { "" });
-        }
-        if !view.is_empty() {
-            load_inbox(r);
-        }
-        if let Ok(event) = web_sys::Event::new(inbox::CHANGE_EVENT) {
-            let _ = r.dispatch_event(&event);
-        }
+        let form = match self.state.phase {
+            Phase::Editing => Form::Editing,
+            Phase::Sending => Form::Sending,
+            Phase::Sent(_) => Form::Sent,
+        };
+        protocol::tell(&self.root, &screen, form, open);
     }
 
     /// The controls that take focus now, in order: the focus trap's ends.
@@ -478,13 +448,13 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             // module sends it, retries it, and reports back (`buoy:sent`).
             let panel = inner.borrow();
             if let Some(old) = replaces {
-                convo::unqueue(&panel.site, &old);
+                store::unqueue(&panel.site, &old);
             }
             if let Some(body) = net::body(&ticket) {
                 let about = ticket.subject.trim().to_owned();
-                convo::queue(&panel.site, &convo::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
+                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
             }
-            load_inbox(&panel.root);
+            protocol::load_inbox(&panel.root);
             panel.signal(None);
         }
         Effect::FocusFirstError => {
@@ -577,11 +547,6 @@ fn on(
     })
 }
 
-/// A fresh idempotency key (a random UUID).
-pub(crate) fn random_key() -> String {
-    web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default()
-}
-
 /// The `data-*` value of the closest element (from an event's target) that has it.
 fn data_of(event: &web_sys::Event, name: &str) -> Option<String> {
     let target: Element = event.target()?.dyn_into().ok()?;
@@ -589,11 +554,6 @@ fn data_of(event: &web_sys::Event, name: &str) -> Option<String> {
     selector.push_str(name);
     selector.push(']');
     target.closest(&selector).ok()??.get_attribute(name)
-}
-
-/// A host message's string field.
-fn field_of(data: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(data, &JsValue::from_str(key)).ok()?.as_string()
 }
 
 /// Handles a checked message from the host page.
@@ -675,8 +635,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         on(&inner, root, "input", |inner, event| {
             let panel = inner.borrow();
             if event.target().as_ref() != Some(panel.help.search.as_ref()) {
-                let _ = panel.root.set_attribute("data-inbox-typed", "");
-                return load_inbox(&panel.root);
+                return protocol::tell_typed(&panel.root);
             }
             let performance = web_sys::window().and_then(|w| w.performance());
             if let Some(p) = &performance {
@@ -688,16 +647,12 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             }
         })?,
         // The inbox module's report on a ticket this form sent.
-        on(&inner, root, inbox::SENT_EVENT, |inner, _| {
-            let result = inner.borrow().root.get_attribute("data-inbox-sent").and_then(|t| js_sys::JSON::parse(&t).ok());
-            let Some(result) = result else { return };
-            let ours = inner.borrow().state.key.as_ref().map(|(k, _)| k.clone());
-            if net::get_string(&result, "key") != ours || ours.is_none() {
-                return;
+        on(&inner, root, protocol::SENT_EVENT, |inner, _| {
+            let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
+            let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
+            if ours {
+                dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
             }
-            let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
-            let body = Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL);
-            dispatch(inner, net::ticket_outcome(if status == 0 { Err(JsValue::NULL) } else { Ok((status, body)) }));
         })?,
         // One listener for every button and link of the panel, by data attribute.
         on(&inner, root, "click", |inner, event| clicked(inner, &event))?,
@@ -744,8 +699,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     }
     inner.borrow().render();
     // A requester with tickets (or a draft) gets the inbox (its unread count) at once.
-    if convo::has_tickets(site) {
-        load_inbox(root);
+    if store::has_tickets(site) {
+        protocol::load_inbox(root);
     }
     Ok(Panel { inner, _listeners: listeners })
 }
@@ -786,21 +741,6 @@ impl Panel {
     }
 }
 
-fn strings(value: JsValue) -> Vec<String> {
-    value.dyn_into::<js_sys::Array>().map(|a| a.iter().filter_map(|s| s.as_string()).collect()).unwrap_or_default()
-}
-
-/// The page's data block (`#buoy-data`), parsed.
-fn page_json(doc: &Document) -> Option<JsValue> {
-    js_sys::JSON::parse(&doc.get_element_by_id("buoy-data")?.text_content()?).ok()
-}
-
-/// Reads the message catalog from the page's data block.
-pub fn read_catalog(doc: &Document) {
-    let data = page_json(doc).unwrap_or(JsValue::NULL);
-    use_catalog(strings(Reflect::get(&data, &"t".into()).unwrap_or(JsValue::NULL)));
-}
-
 /// The page's data block: the index path and the guides.
 fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
     let Some(data) = page_json(doc) else {
@@ -819,84 +759,13 @@ fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>)
     (index, guides)
 }
 
-/// The widget page: its document, the panel's root, the site, the host's origin.
-pub type WidgetPage = (Document, Element, String, Option<String>);
-
-/// The widget page (`/widget/{site}/#o={host origin}`): its document, the
-/// panel's root, the site, and the host page's origin, which the loader
-/// names in the fragment (messages are only taken from, and only sent to,
-/// that origin; host links only go there). The origin counts only when
-/// the fragment is accepted by `buoy_shared::fragment` against the
-/// site's allowed origins, which the worker writes into the page
-/// (`#buoy-origins`); otherwise the panel has no host. `None` on any
-/// other page.
-///
-/// # Errors
-/// When the location cannot be read.
-pub fn page() -> Result<Option<WidgetPage>, JsValue> {
-    let Some(window) = web_sys::window() else { return Ok(None) };
-    let Some(doc) = window.document() else { return Ok(None) };
-    let Some(root) = doc.get_element_by_id("buoy") else { return Ok(None) };
-    let location = window.location();
-    let path = location.pathname()?;
-    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/').to_owned();
-    let hash = location.hash()?;
-    let allowed = doc
-        .get_element_by_id("buoy-origins")
-        .and_then(|block| block.text_content())
-        .and_then(|json| js_sys::JSON::parse(&json).ok())
-        .map(strings)
-        .unwrap_or_default();
-    let host_origin = Fragment::parse(hash.strip_prefix('#').unwrap_or(&hash), &allowed).and_then(|f| f.origin);
-    Ok(Some((doc, root, site, host_origin)))
-}
-
-/// Posts a message to the host page, on its origin only (never `*`).
-pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str)>) {
-    let (Some(origin), Some(window)) = (origin, web_sys::window()) else {
-        return;
-    };
-    let Ok(Some(parent)) = window.parent() else {
-        return;
-    };
-    let message = Object::new();
-    let _ = Reflect::set(&message, &"buoy".into(), &JsValue::from(1));
-    let _ = Reflect::set(&message, &"type".into(), &kind.into());
-    if let Some((key, value)) = detail {
-        let _ = Reflect::set(&message, &key.into(), &value.into());
-    }
-    let _ = parent.post_message(&message, origin);
-}
-
-/// The root's attribute that names the inbox module's script, in the
-/// build's content-hashed folder (`/w/{hash}/inbox.js`; the build writes
-/// it into the page). A page opened before a deploy names a file the
-/// deploy removed: the worker answers for it with `www/widget/reload.js`,
-/// which reloads the page once nothing typed would be lost.
-const INBOX_SRC: &str = "data-inbox-src";
-
-/// Loads the inbox module (once) into the panel's page.
-fn load_inbox(root: &Element) {
-    let Some(doc) = root.owner_document() else { return };
-    if doc.get_element_by_id("buoy-inbox").is_some() {
-        return;
-    }
-    let (Some(src), Ok(script)) = (root.get_attribute(INBOX_SRC), doc.create_element("script")) else { return };
-    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", &src)] {
-        let _ = script.set_attribute(name, value);
-    }
-    if let Some(body) = doc.body() {
-        let _ = body.append_child(&script);
-    }
-}
-
 thread_local! {
     static PANEL: RefCell<Option<Panel>> = const { RefCell::new(None) };
 }
 
 /// Runs when the wasm loads on the widget page (`/widget/{site}/`,
 /// element `#buoy`); does nothing on any other page.
-#[cfg_attr(not(feature = "inbox"), wasm_bindgen(start))]
+#[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
     // The catalog comes with the page data: read it before drawing.
@@ -919,41 +788,28 @@ pub fn start() -> Result<(), JsValue> {
     Ok(())
 }
 
-// Only the inbox module calls it (the panel's wasm drops it as unused).
-// Declared last, so that its lines move no panic location (file:line) in
-// the panel's wasm: those weigh on the first open's budget.
-pub mod drafts;
-
-/// The panel's one part of a verified user's history
-/// ([`inbox::history`]): takes the identity of the host's `identify`
-/// message (none at `logout`) and passes the message on to the inbox
-/// module (a property of the root), loading it for a signed identity. The
-/// inbox lists the user's tickets from other devices once the panel
-/// opens, and forgets them at logout. Last in the file, like `drafts`, so
-/// that it moves no panic location (file:line) of the panel's wasm.
+/// The panel's one part of a verified user's history (the inbox module
+/// keeps it): takes the identity of the host's `identify` message (none
+/// at `logout`) and passes the message on to the inbox module, loading it
+/// for a signed identity. The inbox lists the user's tickets from other
+/// devices once the panel opens, and forgets them at logout.
 fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_shared::identity::IdentityClaim>) {
     let mut panel = inner.borrow_mut();
     panel.identity = identity;
-    let _ = Reflect::set(&panel.root, &inbox::history::WHO.into(), data);
+    protocol::tell_who(&panel.root, data);
     if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
-        load_inbox(&panel.root);
+        protocol::load_inbox(&panel.root);
     }
     panel.signal(None);
 }
 
-/// The identity an `identify` message claims (its non-empty fields); the
-/// inbox module reads the same message with it.
-pub(crate) fn claim_of(data: &JsValue) -> buoy_shared::identity::IdentityClaim {
-    let f = |key| field_of(data, key).filter(|v| !v.is_empty());
-    buoy_shared::identity::IdentityClaim {
-        id: f("id"),
-        email: f("email"),
-        name: f("name"),
-        segment: f("segment"),
-        account_manager: f("account_manager"),
-        // A number (the loader passes it so); the worker checks its range.
-        exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
-        signature: f("signature"),
-        token: f("token"),
+/// What the outcome of sending a ticket means for the form.
+fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
+    match outcome {
+        Ok((200..=299, json)) => match (field_of(&json, "reference"), field_of(&json, "id"), field_of(&json, "requester_token")) {
+            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
+            _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
+        },
+        outcome => Msg::Failed(net::failure(outcome)),
     }
 }

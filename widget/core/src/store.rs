@@ -1,16 +1,15 @@
-//! The requester's tickets on this device: what the panel keeps in its own
-//! storage (the iframe's, on the worker's origin, never the host page's),
-//! and how a ticket's thread is drawn. Tokens live only in that storage and
-//! in request headers, never in a URL.
+//! What the widget keeps in its own storage (the iframe's, on the
+//! worker's origin, never the host page's): the requester's tickets on
+//! this device, one key each, and the outbox of sends not yet taken.
+//! Tokens live only in that storage and in request headers, never in a
+//! URL. The panel queues a new ticket here; the inbox module sends it and
+//! keeps the rest.
 
-use crate::dom::{element, text_element};
-use crate::t;
+use crate::page::field_of;
 use buoy_shared::inbox;
-use buoy_shared::messages::{self, MessageId};
 use buoy_shared::ticket::Status;
 use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{Document, Element};
 
 /// One of the requester's tickets.
 #[derive(Debug, Clone)]
@@ -51,8 +50,8 @@ impl Mine {
     /// Takes in a thread from the API; true if it brought agent replies
     /// not seen by an earlier poll.
     pub fn update(&mut self, view: JsValue) -> bool {
-        let replies = messages_of(&view).iter().filter(|m| field(m, "from").as_deref() != Some("you")).count() as u32;
-        self.status = field(&view, "status").and_then(|s| Status::parse(&s));
+        let replies = messages_of(&view).iter().filter(|m| field_of(m, "from").as_deref() != Some("you")).count() as u32;
+        self.status = field_of(&view, "status").and_then(|s| Status::parse(&s));
         self.rated = Reflect::get(&view, &"csat".into()).is_ok_and(|c| c.is_object());
         let more = replies > self.replies;
         self.replies = replies;
@@ -61,16 +60,13 @@ impl Mine {
     }
 }
 
-fn field(value: &JsValue, key: &str) -> Option<String> {
-    Reflect::get(value, &JsValue::from_str(key)).ok()?.as_string()
-}
-
-fn messages_of(view: &JsValue) -> Vec<JsValue> {
+/// The messages of a thread from the API.
+pub fn messages_of(view: &JsValue) -> Vec<JsValue> {
     Reflect::get(view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).map(|a| a.to_vec()).unwrap_or_default()
 }
 
 /// The panel's storage (the iframe's, on the worker's origin).
-pub(crate) fn storage() -> Option<web_sys::Storage> {
+pub fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok()?
 }
 
@@ -96,7 +92,7 @@ fn keys(storage: &web_sys::Storage, site: &str) -> Vec<String> {
 
 /// The key that says something was ever stored for `site` (so the panel
 /// can tell without scanning storage).
-pub(crate) fn marker(site: &str) -> String {
+pub fn marker(site: &str) -> String {
     let mut key = String::from("buoy:");
     key.push_str(site);
     key
@@ -154,7 +150,7 @@ pub fn outbox(site: &str) -> Vec<Pending> {
         .into_iter()
         .filter_map(|k| {
             let item = JSON::parse(&storage.get_item(&k).ok()??).ok()?;
-            let s = |key: &str| field(&item, key);
+            let s = |key: &str| field_of(&item, key);
             Some(Pending {
                 key: k.get(head.len()..)?.to_owned(),
                 url: s("u")?,
@@ -232,71 +228,10 @@ pub fn forget(site: &str, id: &str) {
 /// Removes one of the site's stored keys (a ticket, a draft); once
 /// nothing of the site is left (see `inbox::needs_marker`), its marker
 /// goes too.
-pub(crate) fn remove(site: &str, key: &str) {
+pub fn remove(site: &str, key: &str) {
     let Some(storage) = storage() else { return };
     let _ = storage.remove_item(key);
     if !inbox::needs_marker(site, keys_under(&storage, "").iter().map(String::as_str)) {
         let _ = storage.remove_item(&marker(site));
     }
-}
-
-/// A time from the API in the reader's own words (`30/11/2026, 10:04`).
-fn local_time(at: &str) -> String {
-    let date = js_sys::Date::new(&JsValue::from_str(at));
-    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
-    date.to_locale_string(&lang, &JsValue::UNDEFINED).into()
-}
-
-fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, body: &str) -> Result<(), JsValue> {
-    let li = element(doc, "li", &[("class", if mine { "msg you" } else { "msg agent" })], Some(list))?;
-    let mut who = String::from(from);
-    who.push_str(" · ");
-    who.push_str(&local_time(at));
-    text_element(doc, "p", &[("class", "who")], &who, Some(&li))?;
-    text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
-    Ok(())
-}
-
-/// Draws a thread: the requester's first message, then every public
-/// message, each as text.
-pub fn draw_thread(doc: &Document, list: &Element, view: &JsValue) -> Result<(), JsValue> {
-    list.set_text_content(None);
-    let at = field(view, "created_at").unwrap_or_default();
-    message(doc, list, t(MessageId::You), true, &at, &field(view, "message").unwrap_or_default())?;
-    for m in messages_of(view) {
-        let from = field(&m, "from").unwrap_or_default();
-        let you = from == "you";
-        let name = if you { t(MessageId::You) } else { &from };
-        message(doc, list, name, you, &field(&m, "at").unwrap_or_default(), &field(&m, "body").unwrap_or_default())?;
-    }
-    Ok(())
-}
-
-/// The status line of a ticket, as its requester reads it.
-pub fn status_text(status: Option<Status>) -> &'static str {
-    status.map_or("", |s| t(messages::status(s)))
-}
-
-/// Fills the list of tickets, newest first: subject, status, unread count.
-pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(), JsValue> {
-    list.set_text_content(None);
-    for m in tickets.iter().rev() {
-        let li = element(doc, "li", &[], Some(list))?;
-        let button = text_element(doc, "button", &[("type", "button"), ("data-ticket", &m.id)], &m.subject, Some(&li))?;
-        let mut line = String::from(&m.reference);
-        let status = status_text(m.status);
-        if !status.is_empty() {
-            line.push_str(" · ");
-            line.push_str(status);
-        }
-        text_element(doc, "span", &[("class", "hint")], &line, Some(&button))?;
-        let unread = m.unread();
-        if unread > 0 {
-            let mut count = unread.to_string();
-            count.push(' ');
-            count.push_str(t(MessageId::Unread));
-            text_element(doc, "span", &[("class", "count")], &count, Some(&button))?;
-        }
-    }
-    Ok(())
 }

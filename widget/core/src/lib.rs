@@ -1,0 +1,27 @@
+//! What Buoy's two wasm modules both need. The panel (`buoy-widget-panel`)
+//! is the first open; the inbox module (`buoy-widget-inbox`) is loaded by
+//! the panel once the requester has something to keep (see
+//! [`protocol::load_inbox`]). Separate wasm-bindgen modules cannot share
+//! code at run time, so each carries what it uses of this crate.
+//!
+//! [`page`] reads the widget page (site, host origin, catalog), [`host`]
+//! talks to the host page, [`net`] to the API, [`store`] keeps tickets
+//! and the outbox, [`dom`] holds listeners that clean up after
+//! themselves, and [`protocol`] is the one contract between the panel and
+//! the inbox module.
+#![deny(missing_docs)]
+
+pub mod dom;
+pub mod host;
+pub mod net;
+pub mod page;
+pub mod protocol;
+pub mod store;
+
+// The widget allocates little and briefly; a free list is enough, and
+// much smaller than dlmalloc. (The locked variant needs no `unsafe` to
+// declare.) Declared once here, for both modules.
+#[cfg(target_arch = "wasm32")]
+#[global_allocator]
+static ALLOCATOR: lol_alloc::LockedAllocator<lol_alloc::FreeListAllocator> =
+    lol_alloc::LockedAllocator::new(lol_alloc::FreeListAllocator::new());

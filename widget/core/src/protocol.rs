@@ -1,0 +1,239 @@
+//! The one contract between the panel and the inbox module, which share
+//! the widget page but not their code or memory: what the panel tells the
+//! inbox ([`Signal`], with a [`Screen`] and the form's [`Form`] phase, and
+//! the host's last `identify` or `logout` message) and what the inbox
+//! reports back about a ticket the form queued ([`Report`]).
+//!
+//! Both sides go through this module only: it alone spells the root's
+//! attributes, property and event names, and encodes and decodes each
+//! type. A signal is the root's `data-inbox-*` attributes followed by a
+//! `buoy:change` event; a report is the root's `data-inbox-sent` (JSON)
+//! followed by `buoy:sent`. Events are synchronous, so each side reads
+//! the other's latest word when it hears the event.
+
+use crate::page::field_of;
+use js_sys::{Reflect, JSON};
+use wasm_bindgen::JsValue;
+use web_sys::Element;
+
+/// Which screen the panel shows, as far as the inbox module is concerned.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Screen {
+    /// A screen the inbox does not draw (home, an article, the form…).
+    #[default]
+    Elsewhere,
+    /// The requester's tickets on this device.
+    Tickets,
+    /// One ticket's thread, by id.
+    Thread(String),
+}
+
+/// Where the panel's ticket form is.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Form {
+    /// Being filled in (or not yet touched).
+    #[default]
+    Editing,
+    /// Queued and being sent: the outbox holds its text.
+    Sending,
+    /// Taken by the API: its confirmation shows.
+    Sent,
+}
+
+/// What the panel tells the inbox module.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Signal {
+    /// The screen that shows.
+    pub screen: Screen,
+    /// Whether the host shows the panel.
+    pub open: bool,
+    /// Whether the requester typed in the panel (outside its search box).
+    pub typed: bool,
+    /// The ticket form's phase.
+    pub form: Form,
+}
+
+impl Screen {
+    /// The screen as the root's `data-inbox-view` and `data-inbox-ticket` carry it.
+    pub fn encode(&self) -> (&str, &str) {
+        match self {
+            Screen::Elsewhere => ("", ""),
+            Screen::Tickets => ("tickets", ""),
+            Screen::Thread(id) => ("thread", id),
+        }
+    }
+
+    /// The screen those two attributes name (an unknown one is elsewhere).
+    pub fn decode(view: &str, ticket: &str) -> Self {
+        match view {
+            "tickets" => Screen::Tickets,
+            "thread" => Screen::Thread(ticket.into()),
+            _ => Screen::Elsewhere,
+        }
+    }
+}
+
+impl Form {
+    /// The phase as the root's `data-inbox-form` carries it.
+    pub fn encode(self) -> &'static str {
+        match self {
+            Form::Editing => "",
+            Form::Sending => "sending",
+            Form::Sent => "sent",
+        }
+    }
+
+    /// The phase that attribute names (an unknown one is editing).
+    pub fn decode(text: &str) -> Self {
+        match text {
+            "sending" => Form::Sending,
+            "sent" => Form::Sent,
+            _ => Form::Editing,
+        }
+    }
+}
+
+/// The event that says a [`Signal`] changed (the panel sends it).
+pub const CHANGE_EVENT: &str = "buoy:change";
+/// The event that says a [`Report`] arrived (the inbox module sends it).
+pub const SENT_EVENT: &str = "buoy:sent";
+
+const VIEW: &str = "data-inbox-view";
+const TICKET: &str = "data-inbox-ticket";
+const OPEN: &str = "data-inbox-open";
+const TYPED: &str = "data-inbox-typed";
+const FORM: &str = "data-inbox-form";
+const SENT: &str = "data-inbox-sent";
+/// The root's property that holds the host's last `identify` or `logout`
+/// message (a property, not an attribute: it stays in this page's memory).
+const WHO: &str = "buoyWho";
+/// The root's attribute that names the inbox module's script, in the
+/// build's content-hashed folder (`/w/{hash}/inbox.js`; the build writes
+/// it into the page). A page opened before a deploy names a file the
+/// deploy removed: the worker answers for it with `www/widget/reload.js`,
+/// which reloads the page once nothing typed would be lost.
+const INBOX_SRC: &str = "data-inbox-src";
+
+fn dispatch(root: &Element, kind: &str) {
+    if let Ok(event) = web_sys::Event::new(kind) {
+        let _ = root.dispatch_event(&event);
+    }
+}
+
+/// The panel tells the inbox module which screen shows, where the form
+/// is, and (when given) whether the panel is open; a screen of the
+/// inbox's loads the module.
+pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
+    let (view, ticket) = screen.encode();
+    let _ = root.set_attribute(VIEW, view);
+    let _ = root.set_attribute(TICKET, ticket);
+    let _ = root.set_attribute(FORM, form.encode());
+    if let Some(open) = open {
+        let _ = root.set_attribute(OPEN, if open { "1" } else { "" });
+    }
+    if *screen != Screen::Elsewhere {
+        load_inbox(root);
+    }
+    dispatch(root, CHANGE_EVENT);
+}
+
+/// The panel says the requester typed (outside the search box): the
+/// inbox module loads, and keeps what was typed as a draft.
+pub fn tell_typed(root: &Element) {
+    let _ = root.set_attribute(TYPED, "");
+    load_inbox(root);
+}
+
+/// The panel passes on the host's `identify` or `logout` message.
+pub fn tell_who(root: &Element, message: &JsValue) {
+    let _ = Reflect::set(root, &WHO.into(), message);
+}
+
+/// What the panel last told the inbox module.
+pub fn heard(root: &Element) -> Signal {
+    let attr = |name| root.get_attribute(name).unwrap_or_default();
+    Signal {
+        screen: Screen::decode(&attr(VIEW), &attr(TICKET)),
+        open: attr(OPEN) == "1",
+        typed: root.has_attribute(TYPED),
+        form: Form::decode(&attr(FORM)),
+    }
+}
+
+/// The host's last `identify` or `logout` message, as the panel passed it on.
+pub fn who(root: &Element) -> Option<JsValue> {
+    Reflect::get(root, &WHO.into()).ok().filter(JsValue::is_object)
+}
+
+/// How sending a ticket the form queued went.
+#[derive(Clone, Debug)]
+pub struct Report {
+    /// The ticket's idempotency key (its outbox key).
+    pub key: String,
+    /// The API's status; 0 when no answer came.
+    pub status: u16,
+    /// The API's JSON answer (null when none).
+    pub body: JsValue,
+}
+
+/// The inbox module reports on a ticket the form queued. The panel
+/// answers synchronously, so the caller may hold no borrow the panel's
+/// answer would need.
+pub fn report(root: &Element, report: &Report) {
+    let result = js_sys::Object::new();
+    let _ = Reflect::set(&result, &"key".into(), &report.key.as_str().into());
+    let _ = Reflect::set(&result, &"status".into(), &JsValue::from(report.status));
+    let _ = Reflect::set(&result, &"body".into(), &report.body);
+    if let Some(text) = JSON::stringify(&result).ok().and_then(|t| t.as_string()) {
+        let _ = root.set_attribute(SENT, &text);
+        dispatch(root, SENT_EVENT);
+    }
+}
+
+/// The last report of the inbox module.
+pub fn read_report(root: &Element) -> Option<Report> {
+    let result = JSON::parse(&root.get_attribute(SENT)?).ok()?;
+    let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
+    Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
+}
+
+/// Loads the inbox module (once) into the widget page.
+pub fn load_inbox(root: &Element) {
+    let Some(doc) = root.owner_document() else { return };
+    if doc.get_element_by_id("buoy-inbox").is_some() {
+        return;
+    }
+    let (Some(src), Ok(script)) = (root.get_attribute(INBOX_SRC), doc.create_element("script")) else { return };
+    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", &src)] {
+        let _ = script.set_attribute(name, value);
+    }
+    if let Some(body) = doc.body() {
+        let _ = body.append_child(&script);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_screen_reads_back_as_itself() {
+        for screen in [Screen::Elsewhere, Screen::Tickets, Screen::Thread("t_01".into())] {
+            let (view, ticket) = screen.encode();
+            assert_eq!(Screen::decode(view, ticket), screen);
+        }
+    }
+
+    #[test]
+    fn every_form_phase_reads_back_as_itself() {
+        for form in [Form::Editing, Form::Sending, Form::Sent] {
+            assert_eq!(Form::decode(form.encode()), form);
+        }
+    }
+
+    #[test]
+    fn an_unknown_screen_or_phase_is_the_default() {
+        assert_eq!(Screen::decode("article", "x"), Screen::Elsewhere);
+        assert_eq!(Form::decode("bogus"), Form::Editing);
+    }
+}
