@@ -718,15 +718,16 @@ pub fn run() -> Result {
             }
         }
     }
-    let (first_open, inbox) = build::widget_files(&built.site)?;
+    let files = build::widget_files(&built.site)?;
     let results = json!({
         "date": cmd::probe("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default().trim(),
         "machine": { "cores": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(0) },
         "runs_per_figure": RUNS,
         "weight": {
             "buoy_loader": weight_json(weigh(&[built.site.join("buoy.js")])?),
-            "buoy_first_open": weight_json(weigh(&first_open)?),
-            "buoy_inbox": weight_json(weigh(&inbox)?),
+            "buoy_first_open": weight_json(weigh(&files.first_open)?),
+            "buoy_help": weight_json(weigh(&files.help)?),
+            "buoy_inbox": weight_json(weigh(&files.inbox)?),
             "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
             "articles_demo": weight_json(weigh(&kb_files(&built.site, "")?.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect::<Vec<_>>())?),
         },

@@ -145,11 +145,13 @@ fn content_hash(bytes: &[u8]) -> String {
 /// The knowledge base: every `*.md` of `dirs` parsed and checked by
 /// `shared` (a bad file fails the build, naming file and field), each
 /// article written pre-parsed as `kb/<id>.<hash>.json`, and the search
-/// index as `kb/index.<hash>.txt`. Returns the index's path.
+/// index as `kb/index.<hash>.txt`. Returns the index's path, and the
+/// articles as the panel lists them (`[id, title, [suggest_on…]]` each,
+/// for the page's data block).
 ///
 /// # Errors
 /// When a file cannot be read or is refused.
-pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<String> {
+pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_json::Value)> {
     let mut articles = Vec::new();
     for dir in dirs.iter().filter(|d| d.exists()) {
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
@@ -182,17 +184,19 @@ pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<String> {
             file,
         });
     }
+    let listed = docs.iter().map(|d| serde_json::json!([d.id, d.title, d.suggest_on])).collect();
     let index = search::build_index(&docs);
     let path = format!("/kb/index.{}.txt", content_hash(index.as_bytes()));
     cmd::write(&site.join(&path[1..]), index)?;
     println!("knowledge base: {} articles, index {path}", articles.len());
-    Ok(path)
+    Ok((path, serde_json::Value::Array(listed)))
 }
 
-/// The data block of the widget page: the index's hashed path, the
-/// playbooks' guided-fix steps and the message catalog, as JSON safe inside a `<script>` element
-/// (an inert `application/json` block: the page's CSP allows it).
-fn widget_data(index: &str, config: &Config) -> Result<String> {
+/// The data block of the widget page: the index's hashed path (the help
+/// module's), the articles the panel lists, the playbooks' guided-fix
+/// steps and the message catalog, as JSON safe inside a `<script>`
+/// element (an inert `application/json` block: the page's CSP allows it).
+fn widget_data(index: &str, docs: &serde_json::Value, config: &Config) -> Result<String> {
     let guides: std::collections::BTreeMap<&str, &Vec<String>> = config
         .playbooks
         .iter()
@@ -200,7 +204,7 @@ fn widget_data(index: &str, config: &Config) -> Result<String> {
         .map(|(kind, book)| (kind.as_str(), &book.steps))
         .collect();
     let catalog = buoy_shared::messages::catalog(buoy_shared::messages::Locale::En);
-    let json = serde_json::json!({ "kb": index, "guides": guides, "t": catalog }).to_string();
+    let json = serde_json::json!({ "kb": index, "docs": docs, "guides": guides, "t": catalog }).to_string();
     Ok(json.replace('<', "\\u003c"))
 }
 
@@ -241,24 +245,28 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // visit downloads the panel alone.
     wasm_module(&files, "app", "buoy-widget-panel")?;
     wasm_module(&files, "inbox", "buoy-widget-inbox")?;
+    wasm_module(&files, "help", "buoy-widget-help")?;
     let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
-    let index = knowledge_base(&site, &options.kb_dirs)?;
+    let (index, docs) = knowledge_base(&site, &options.kb_dirs)?;
     let page = site.join("widget/index.html");
     let html = cmd::read(&page)?;
     let placeholder = "<script type=\"application/json\" id=\"buoy-data\">{}</script>";
     if !html.contains(placeholder) {
         return Err("www/widget/index.html lost its buoy-data block".into());
     }
-    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&index, &config)?);
+    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&index, &docs, &config)?);
     let root = r#"<div id="buoy"></div>"#;
     if !html.contains(root) {
         return Err("www/widget/index.html lost its buoy root element".into());
     }
-    // The panel loads the inbox module from the root's `data-inbox-src`
-    // (`buoy_widget_core::protocol`, `INBOX_SRC`).
-    let panel = format!(r#"<div id="buoy" data-inbox-src="{folder}inbox.js">{}</div>"#, buoy_shared::panel::skeleton(Locale::En));
+    // The panel loads the other modules from the root's `data-*-src`
+    // (`buoy_widget_core::protocol::Module`).
+    let panel = format!(
+        r#"<div id="buoy" data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js">{}</div>"#,
+        buoy_shared::panel::skeleton(Locale::En)
+    );
     let html = html.replace(placeholder, &data).replace(root, &panel).replace(FILES_PLACEHOLDER, &folder);
     if html.contains("__BUOY_") {
         return Err("www/widget/index.html names a placeholder the build does not fill".into());
@@ -280,6 +288,8 @@ const FILES_PLACEHOLDER: &str = "__BUOY_FILES__";
 pub const PANEL_FILES: [&str; 3] = ["app.css", "app.js", "app_bg.wasm"];
 /// The files of the inbox module, in the widget's folder.
 pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
+/// The files of the help module (search and articles), in the widget's folder.
+pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -290,13 +300,15 @@ pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
-    if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count() != PANEL_FILES.len() + INBOX_FILES.len() {
+    if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len()
+    {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }
     let hash = content_hash(&all);
@@ -306,13 +318,22 @@ fn hashed_folder(built: &Path) -> Result<String> {
     Ok(format!("/w/{hash}/"))
 }
 
-/// The widget's files of a built site: the first open (the page, then
-/// [`PANEL_FILES`]) and the inbox module ([`INBOX_FILES`]), found in the
-/// site's one `/w/{hash}/` folder.
+/// The widget's files of a built site, by when they load.
+#[derive(Debug)]
+pub struct WidgetFiles {
+    /// The first open: the page, then [`PANEL_FILES`].
+    pub first_open: Vec<PathBuf>,
+    /// The help module ([`HELP_FILES`]), at the first search or article.
+    pub help: Vec<PathBuf>,
+    /// The inbox module ([`INBOX_FILES`]), once the requester has something to keep.
+    pub inbox: Vec<PathBuf>,
+}
+
+/// The widget's files of a built site, found in its one `/w/{hash}/` folder.
 ///
 /// # Errors
 /// When the site has no such folder, or more than one.
-pub fn widget_files(site: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
+pub fn widget_files(site: &Path) -> Result<WidgetFiles> {
     let w = site.join("w");
     let folders: Vec<PathBuf> =
         std::fs::read_dir(&w).map_err(|e| format!("{}: {e}", w.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
@@ -321,7 +342,8 @@ pub fn widget_files(site: &Path) -> Result<(Vec<PathBuf>, Vec<PathBuf>)> {
     };
     let mut first_open = vec![site.join("widget/index.html")];
     first_open.extend(PANEL_FILES.iter().map(|f| folder.join(f)));
-    Ok((first_open, INBOX_FILES.iter().map(|f| folder.join(f)).collect()))
+    let files = |names: &[&str]| names.iter().map(|f| folder.join(f)).collect();
+    Ok(WidgetFiles { first_open, help: files(&HELP_FILES), inbox: files(&INBOX_FILES) })
 }
 
 /// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and

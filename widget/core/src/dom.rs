@@ -78,3 +78,44 @@ pub fn focus(el: &Element) {
         let _ = el.focus();
     }
 }
+
+/// The home screen's list of articles (`#buoy-docs`), its heading and
+/// its "nothing found" line, as the panel (suggestions) and the help
+/// module (search results) both draw it.
+#[derive(Debug)]
+pub struct ArticleList {
+    /// The list's heading.
+    pub title: Element,
+    /// The list.
+    pub list: Element,
+    /// "Nothing found".
+    pub empty: Element,
+}
+
+impl ArticleList {
+    /// Finds the list in the panel's markup.
+    pub fn find(doc: &Document) -> Option<Self> {
+        Some(Self {
+            title: doc.get_element_by_id("buoy-list-title")?,
+            list: doc.get_element_by_id("buoy-docs")?,
+            empty: doc.get_element_by_id("buoy-empty")?,
+        })
+    }
+
+    /// Draws `articles` (id, title) under `heading`, each a button that
+    /// opens it. Search results with none found say so; suggestions with
+    /// none hide the heading.
+    pub fn draw<'a>(&self, heading: &str, articles: impl Iterator<Item = (&'a str, &'a str)>, searching: bool) {
+        self.title.set_text_content(Some(heading));
+        self.list.set_text_content(None);
+        let Some(doc) = self.list.owner_document() else { return };
+        let mut found = false;
+        for (id, title) in articles {
+            found = true;
+            let _ = element(&doc, "li", &[], Some(&self.list))
+                .and_then(|li| text_element(&doc, "button", &[("type", "button"), ("data-article", id)], title, Some(&li)));
+        }
+        set_hidden(&self.empty, !searching || found);
+        set_hidden(&self.title, !searching && !found);
+    }
+}

@@ -1,14 +1,15 @@
-//! What Buoy's two wasm modules both need. The panel (`buoy-widget-panel`)
-//! is the first open; the inbox module (`buoy-widget-inbox`) is loaded by
-//! the panel once the requester has something to keep (see
-//! [`protocol::load_inbox`]). Separate wasm-bindgen modules cannot share
-//! code at run time, so each carries what it uses of this crate.
+//! What Buoy's wasm modules all need. The panel (`buoy-widget-panel`) is
+//! the first open; it loads the help module (`buoy-widget-help`: search
+//! and articles) at the first search or article, and the inbox module
+//! (`buoy-widget-inbox`) once the requester has something to keep (see
+//! [`protocol::Module`]). Separate wasm-bindgen modules cannot share code
+//! at run time, so each carries what it uses of this crate.
 //!
 //! [`page`] reads the widget page (site, host origin, catalog), [`host`]
 //! talks to the host page, [`net`] to the API, [`store`] keeps tickets
 //! and the outbox, [`dom`] holds listeners that clean up after
-//! themselves, and [`protocol`] is the one contract between the panel and
-//! the inbox module.
+//! themselves (and the home screen's article list), and [`protocol`] is
+//! the one contract between the panel and the modules it loads.
 #![deny(missing_docs)]
 
 pub mod dom;

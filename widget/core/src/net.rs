@@ -168,15 +168,29 @@ pub async fn get_json(url: &str) -> Option<JsValue> {
     JsFuture::from(response.json().ok()?).await.ok()
 }
 
-/// Records how a guided fix ended; losing one is harmless, so failures are ignored.
-pub async fn record_deflection(site: &str, kind: &str, outcome: &str) {
-    let o = Object::new();
-    set(&o, "site", site);
-    set(&o, "type", kind);
-    set(&o, "outcome", outcome);
-    if let Some(body) = JSON::stringify(&o).ok().and_then(|b| b.as_string()) {
-        let _ = call("POST", "/v1/deflections", &[], Some(&body)).await;
+/// Records how a guided fix ended. Losing one is harmless: the request
+/// goes out and nobody waits for it (a failure is caught and dropped), so
+/// the panel needs no async machinery for it.
+pub fn record_deflection(site: &str, kind: &str, outcome: &str) {
+    let body = json_body(&[("site", site), ("type", kind), ("outcome", outcome)], None);
+    let Some(window) = web_sys::window() else { return };
+    let (Ok(headers), init) = (Headers::new(), RequestInit::new()) else { return };
+    let _ = headers.set("content-type", "application/json");
+    init.set_method("POST");
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(&body));
+    if let Ok(request) = Request::new_with_str_and_init("/v1/deflections", &init) {
+        let sent = window.fetch_with_request(&request);
+        IGNORE.with(|ignore| {
+            let _ = sent.catch(ignore);
+        });
     }
+}
+
+thread_local! {
+    /// Takes a failed request nobody waits for, so it is no uncaught
+    /// error (one handler for the page's life).
+    static IGNORE: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> = wasm_bindgen::closure::Closure::new(|_: JsValue| {});
 }
 
 /// A JSON body of string fields (and one boolean, when given).

@@ -1,8 +1,9 @@
-//! The one contract between the panel and the inbox module, which share
-//! the widget page but not their code or memory: what the panel tells the
-//! inbox ([`Signal`], with a [`Screen`] and the form's [`Form`] phase, and
-//! the host's last `identify` or `logout` message) and what the inbox
-//! reports back about a ticket the form queued ([`Report`]).
+//! The one contract between the panel and the modules it loads (the
+//! inbox and help modules, see [`Module`]), which share the widget page
+//! but not their code or memory: what the panel tells them ([`Signal`],
+//! with a [`Screen`] and the form's [`Form`] phase, and the host's last
+//! `identify` or `logout` message) and what the inbox reports back about
+//! a ticket the form queued ([`Report`]).
 //!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
@@ -16,12 +17,14 @@ use js_sys::{Reflect, JSON};
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
-/// Which screen the panel shows, as far as the inbox module is concerned.
+/// Which screen the panel shows, as far as the modules it loads are concerned.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Screen {
-    /// A screen the inbox does not draw (home, an article, the form…).
+    /// A screen only the panel draws (home, a guide, the form…).
     #[default]
     Elsewhere,
+    /// An article, by id: the help module draws its body.
+    Article(String),
     /// The requester's tickets on this device.
     Tickets,
     /// One ticket's thread, by id.
@@ -54,10 +57,12 @@ pub struct Signal {
 }
 
 impl Screen {
-    /// The screen as the root's `data-inbox-view` and `data-inbox-ticket` carry it.
+    /// The screen as the root's `data-inbox-view` and `data-inbox-ticket`
+    /// (the article's or ticket's id) carry it.
     pub fn encode(&self) -> (&str, &str) {
         match self {
             Screen::Elsewhere => ("", ""),
+            Screen::Article(id) => ("article", id),
             Screen::Tickets => ("tickets", ""),
             Screen::Thread(id) => ("thread", id),
         }
@@ -66,6 +71,7 @@ impl Screen {
     /// The screen those two attributes name (an unknown one is elsewhere).
     pub fn decode(view: &str, ticket: &str) -> Self {
         match view {
+            "article" => Screen::Article(ticket.into()),
             "tickets" => Screen::Tickets,
             "thread" => Screen::Thread(ticket.into()),
             _ => Screen::Elsewhere,
@@ -107,12 +113,47 @@ const SENT: &str = "data-inbox-sent";
 /// The root's property that holds the host's last `identify` or `logout`
 /// message (a property, not an attribute: it stays in this page's memory).
 const WHO: &str = "buoyWho";
-/// The root's attribute that names the inbox module's script, in the
-/// build's content-hashed folder (`/w/{hash}/inbox.js`; the build writes
-/// it into the page). A page opened before a deploy names a file the
-/// deploy removed: the worker answers for it with `www/widget/reload.js`,
-/// which reloads the page once nothing typed would be lost.
-const INBOX_SRC: &str = "data-inbox-src";
+
+/// A wasm module the panel loads when it is first needed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Module {
+    /// The requester's tickets, threads, outbox, drafts and history.
+    Inbox,
+    /// Search as you type, and articles.
+    Help,
+}
+
+impl Module {
+    /// The root's attribute that names the module's script, in the
+    /// build's content-hashed folder (`/w/{hash}/inbox.js`; the build
+    /// writes it into the page). A page opened before a deploy names a
+    /// file the deploy removed: the worker answers for it with
+    /// `www/widget/reload.js`, which reloads the page once nothing typed
+    /// would be lost.
+    pub const fn source_attribute(self) -> &'static str {
+        match self {
+            Module::Inbox => "data-inbox-src",
+            Module::Help => "data-help-src",
+        }
+    }
+
+    /// The id of the module's script element once added.
+    const fn element_id(self) -> &'static str {
+        match self {
+            Module::Inbox => "buoy-inbox",
+            Module::Help => "buoy-help",
+        }
+    }
+
+    /// The module whose screen this is, if any.
+    pub fn drawing(screen: &Screen) -> Option<Self> {
+        match screen {
+            Screen::Elsewhere => None,
+            Screen::Article(_) => Some(Module::Help),
+            Screen::Tickets | Screen::Thread(_) => Some(Module::Inbox),
+        }
+    }
+}
 
 fn dispatch(root: &Element, kind: &str) {
     if let Ok(event) = web_sys::Event::new(kind) {
@@ -120,9 +161,9 @@ fn dispatch(root: &Element, kind: &str) {
     }
 }
 
-/// The panel tells the inbox module which screen shows, where the form
-/// is, and (when given) whether the panel is open; a screen of the
-/// inbox's loads the module.
+/// The panel tells the modules it loads which screen shows, where the
+/// form is, and (when given) whether the panel is open; a module's screen
+/// loads that module.
 pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
     let (view, ticket) = screen.encode();
     let _ = root.set_attribute(VIEW, view);
@@ -131,8 +172,8 @@ pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
     if let Some(open) = open {
         let _ = root.set_attribute(OPEN, if open { "1" } else { "" });
     }
-    if *screen != Screen::Elsewhere {
-        load_inbox(root);
+    if let Some(module) = Module::drawing(screen) {
+        load(root, module);
     }
     dispatch(root, CHANGE_EVENT);
 }
@@ -141,7 +182,7 @@ pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
 /// inbox module loads, and keeps what was typed as a draft.
 pub fn tell_typed(root: &Element) {
     let _ = root.set_attribute(TYPED, "");
-    load_inbox(root);
+    load(root, Module::Inbox);
 }
 
 /// The panel passes on the host's `identify` or `logout` message.
@@ -197,14 +238,14 @@ pub fn read_report(root: &Element) -> Option<Report> {
     Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
 }
 
-/// Loads the inbox module (once) into the widget page.
-pub fn load_inbox(root: &Element) {
+/// Loads a module (once) into the widget page.
+pub fn load(root: &Element, module: Module) {
     let Some(doc) = root.owner_document() else { return };
-    if doc.get_element_by_id("buoy-inbox").is_some() {
+    if doc.get_element_by_id(module.element_id()).is_some() {
         return;
     }
-    let (Some(src), Ok(script)) = (root.get_attribute(INBOX_SRC), doc.create_element("script")) else { return };
-    for (name, value) in [("id", "buoy-inbox"), ("type", "module"), ("src", &src)] {
+    let (Some(src), Ok(script)) = (root.get_attribute(module.source_attribute()), doc.create_element("script")) else { return };
+    for (name, value) in [("id", module.element_id()), ("type", "module"), ("src", &src)] {
         let _ = script.set_attribute(name, value);
     }
     if let Some(body) = doc.body() {
@@ -218,10 +259,18 @@ mod tests {
 
     #[test]
     fn every_screen_reads_back_as_itself() {
-        for screen in [Screen::Elsewhere, Screen::Tickets, Screen::Thread("t_01".into())] {
+        for screen in [Screen::Elsewhere, Screen::Article("reset-your-password".into()), Screen::Tickets, Screen::Thread("t_01".into())] {
             let (view, ticket) = screen.encode();
             assert_eq!(Screen::decode(view, ticket), screen);
         }
+    }
+
+    #[test]
+    fn each_screen_loads_the_module_that_draws_it() {
+        assert_eq!(Module::drawing(&Screen::Elsewhere), None);
+        assert_eq!(Module::drawing(&Screen::Article("a".into())), Some(Module::Help));
+        assert_eq!(Module::drawing(&Screen::Tickets), Some(Module::Inbox));
+        assert_eq!(Module::drawing(&Screen::Thread("t".into())), Some(Module::Inbox));
     }
 
     #[test]
@@ -233,7 +282,7 @@ mod tests {
 
     #[test]
     fn an_unknown_screen_or_phase_is_the_default() {
-        assert_eq!(Screen::decode("article", "x"), Screen::Elsewhere);
+        assert_eq!(Screen::decode("guide", "x"), Screen::Elsewhere);
         assert_eq!(Form::decode("bogus"), Form::Editing);
     }
 }

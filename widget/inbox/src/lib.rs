@@ -121,7 +121,7 @@ impl Inbox {
         match self.screen {
             Screen::Tickets => self.draw_list(),
             Screen::Thread(_) => self.draw_thread(),
-            Screen::Elsewhere => self.show_unread(),
+            Screen::Elsewhere | Screen::Article(_) => self.show_unread(),
         }
     }
 

@@ -1,25 +1,25 @@
 //! Buoy's help panel: a view over `buoy-shared`, running in an iframe
 //! served from the worker's origin.
 //!
-//! [`state`] holds the pure state machine, [`net`] the one network call,
-//! [`dom`] helpers that clean up after themselves; this file draws the
-//! state and carries out effects. Every string comes from the message
+//! [`state`] holds the pure state machine; this file draws the state and
+//! carries out effects. Search results and article bodies are the help
+//! module's (`buoy-widget-help`), the requester's tickets the inbox
+//! module's (`buoy-widget-inbox`): the panel loads each when first
+//! needed and tells them what shows through `buoy_widget_core::protocol`. Every string comes from the message
 //! catalog in `buoy-shared`; typed text is only ever set as text.
 #![deny(missing_docs)]
 
-pub mod article;
 pub mod state;
 
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
-use buoy_shared::search::Index;
 use buoy_shared::suggest;
 use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
-use buoy_widget_core::dom::{self, element, focus, set_hidden, text_element, Listener};
+use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net::{self, Failure};
 use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, strings, t};
-use buoy_widget_core::protocol::{self, Form, Screen};
+use buoy_widget_core::protocol::{self, Form, Module, Screen};
 use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, Phase, Receipt, State, View};
@@ -46,9 +46,8 @@ struct Controls {
 struct Help {
     home: Element,
     search: HtmlInputElement,
-    list_title: Element,
-    list: Element,
-    empty: Element,
+    /// The home screen's list: suggestions here, search results from the help module.
+    list: ArticleList,
     article: Element,
     article_title: Element,
     article_body: Element,
@@ -68,12 +67,21 @@ struct Convo {
     title: Element,
 }
 
+/// An article as the panel knows it: enough to suggest it and show its
+/// title (the help module draws its body).
+struct Doc {
+    id: String,
+    title: String,
+    /// Where it is suggested (URL path patterns).
+    suggest_on: Vec<String>,
+}
+
 struct Inner {
     site: String,
     root: Element,
     convo: Convo,
-    /// The search index, once loaded.
-    kb: Option<Rc<Index>>,
+    /// The knowledge base's articles, from the page.
+    docs: Vec<Doc>,
     /// Guided-fix steps per ticket type, from the playbooks.
     guides: Vec<(TicketType, Vec<String>)>,
     /// Articles the host page asked to suggest (ids, URLs or paths).
@@ -186,7 +194,7 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         site: site.into(),
         root: root.clone(),
         convo,
-        kb: None,
+        docs: Vec::new(),
         guides: Vec::new(),
         suggest: Vec::new(),
         title: panel_title,
@@ -194,9 +202,7 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         help: Help {
             home,
             search: search.unchecked_into(),
-            list_title: docs_title,
-            list: docs,
-            empty: docs_empty,
+            list: ArticleList { title: docs_title, list: docs, empty: docs_empty },
             article,
             article_title,
             article_body,
@@ -300,10 +306,11 @@ impl Inner {
         post_to_host(self.host_origin.as_deref(), kind, detail);
     }
 
-    /// Tells the inbox module which screen shows, where the form is, and
-    /// (when given) whether the panel is open.
+    /// Tells the modules it loads which screen shows, where the form is,
+    /// and (when given) whether the panel is open.
     fn signal(&self, open: Option<bool>) {
         let screen = match &self.state.view {
+            View::Article(id) => Screen::Article(id.clone()),
             View::Tickets => Screen::Tickets,
             View::Thread(id) => Screen::Thread(id.clone()),
             _ => Screen::Elsewhere,
@@ -345,32 +352,18 @@ impl Inner {
         }
     }
 
-    fn docs(&self) -> Vec<(&str, &[String])> {
-        self.kb.as_ref().map(|kb| kb.docs().iter().map(|d| (d.id.as_str(), d.suggest_on.as_slice())).collect()).unwrap_or_default()
-    }
-
-    /// Fills the home list: search results for the query, or the articles
-    /// suggested for the host page.
+    /// Fills the home list with the articles suggested for the host page
+    /// while the search box is empty. A query is the help module's to
+    /// answer: it loads now if it has not (the box may hold text typed
+    /// before the panel started), and answers from then on.
     fn refresh_list(&self) {
-        let Some(kb) = self.kb.clone() else { return };
-        let query = self.help.search.value();
-        let searching = !query.trim().is_empty();
-        let found: Vec<usize> = if searching {
-            kb.search(&query, 8).into_iter().map(|hit| hit.doc).collect()
-        } else {
-            suggest::suggestions(&self.docs(), self.host_url.as_deref().unwrap_or("/"), &self.suggest, 5)
-        };
-        self.help.list_title.set_text_content(Some(t(if searching { MessageId::Results } else { MessageId::Suggested })));
-        self.help.list.set_text_content(None);
-        let Some(doc) = self.help.list.owner_document() else { return };
-        for i in &found {
-            let Some(meta) = kb.docs().get(*i) else { continue };
-            let index = i.to_string();
-            let _ = element(&doc, "li", &[], Some(&self.help.list))
-                .and_then(|li| text_element(&doc, "button", &[("type", "button"), ("data-i", &index)], &meta.title, Some(&li)));
+        if !self.help.search.value().trim().is_empty() {
+            return protocol::load(&self.root, Module::Help);
         }
-        set_hidden(&self.help.empty, !(searching && found.is_empty()));
-        set_hidden(&self.help.list_title, !searching && found.is_empty());
+        let docs: Vec<(&str, &[String])> = self.docs.iter().map(|d| (d.id.as_str(), d.suggest_on.as_slice())).collect();
+        let found = suggest::suggestions(&docs, self.host_url.as_deref().unwrap_or("/"), &self.suggest, 5);
+        let articles = found.iter().filter_map(|i| self.docs.get(*i)).map(|d| (d.id.as_str(), d.title.as_str()));
+        self.help.list.draw(t(MessageId::Suggested), articles, false);
     }
 
     fn guide_steps(&self, kind: TicketType) -> Option<&[String]> {
@@ -382,28 +375,10 @@ impl Inner {
         let panel = inner.borrow();
         match panel.state.view.clone() {
             View::Article(id) => {
-                let Some(kb) = panel.kb.clone() else { return };
-                let Some(meta) = kb.docs().iter().find(|d| d.id == id) else { return };
+                // The title now; the help module draws the body.
+                let Some(meta) = panel.docs.iter().find(|d| d.id == id) else { return };
                 panel.help.article_title.set_text_content(Some(&meta.title));
                 panel.help.article_body.set_text_content(Some(t(MessageId::Loading)));
-                let (file, weak) = (meta.file.clone(), Rc::downgrade(inner));
-                dom::spawn(async move {
-                    let body = net::get_json(&file).await;
-                    let Some(inner) = weak.upgrade() else { return };
-                    let panel = inner.borrow();
-                    if panel.state.view != View::Article(id) {
-                        return;
-                    }
-                    panel.help.article_body.set_text_content(None);
-                    let Some(doc) = panel.help.article_body.owner_document() else { return };
-                    let exists = |id: &str| panel.kb.as_ref().is_some_and(|kb| kb.docs().iter().any(|d| d.id == id));
-                    let links = article::Links { host_origin: panel.host_origin.as_deref(), article_exists: &exists };
-                    let drawn = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
-                    match drawn {
-                        Some(blocks) if article::render(&doc, &panel.help.article_body, &blocks, &links).is_ok() => {}
-                        _ => panel.help.article_body.set_text_content(Some(t(MessageId::ArticleFailed))),
-                    }
-                });
             }
             View::Guide(kind) => {
                 panel.help.steps.set_text_content(None);
@@ -454,7 +429,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
                 let about = ticket.subject.trim().to_owned();
                 store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
             }
-            protocol::load_inbox(&panel.root);
+            protocol::load(&panel.root, Module::Inbox);
             panel.signal(None);
         }
         Effect::FocusFirstError => {
@@ -481,9 +456,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::Record(kind, outcome) => {
             let panel = inner.borrow();
-            let (site, kind_name) = (panel.site.clone(), kind.as_str());
-            let outcome_name = if outcome == Outcome::Fixed { "fixed" } else { "need_help" };
-            dom::spawn(async move { net::record_deflection(&site, kind_name, outcome_name).await });
+            net::record_deflection(&panel.site, kind.as_str(), outcome.as_str());
             if outcome == Outcome::NeedHelp {
                 panel.prefill_from_guide(kind);
                 focus(panel.controls.message.as_ref());
@@ -505,13 +478,6 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     if let Some(id) = data_of(event, "data-article") {
         event.prevent_default();
         return dispatch(inner, Msg::Show(View::Article(id)));
-    }
-    if let Some(i) = data_of(event, "data-i").and_then(|i| i.parse::<usize>().ok()) {
-        let id = inner.borrow().kb.as_ref().and_then(|kb| kb.docs().get(i).map(|d| d.id.clone()));
-        if let Some(id) = id {
-            dispatch(inner, Msg::Show(View::Article(id)));
-        }
-        return;
     }
     if let Some(id) = data_of(event, "data-ticket") {
         return dispatch(inner, Msg::Show(View::Thread(id)));
@@ -629,22 +595,16 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             let ticket = inner.borrow().read_form();
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
-        // Typing anywhere but in the search box is the requester's first
-        // interaction: it loads the inbox module, which keeps drafts
-        // (`drafts.rs`; `data-inbox-typed` lets it store what came first).
+        // Typing in the search box: suggestions, or the help module's
+        // results. Typing anywhere else is the requester's first
+        // interaction: it loads the inbox module, which keeps drafts (and
+        // is told so, to store what came first).
         on(&inner, root, "input", |inner, event| {
             let panel = inner.borrow();
             if event.target().as_ref() != Some(panel.help.search.as_ref()) {
                 return protocol::tell_typed(&panel.root);
             }
-            let performance = web_sys::window().and_then(|w| w.performance());
-            if let Some(p) = &performance {
-                let _ = p.mark("buoy:search-start");
-            }
             panel.refresh_list();
-            if let Some(p) = &performance {
-                let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
-            }
         })?,
         // The inbox module's report on a ticket this form sent.
         on(&inner, root, protocol::SENT_EVENT, |inner, _| {
@@ -700,7 +660,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     inner.borrow().render();
     // A requester with tickets (or a draft) gets the inbox (its unread count) at once.
     if store::has_tickets(site) {
-        protocol::load_inbox(root);
+        protocol::load(root, Module::Inbox);
     }
     Ok(Panel { inner, _listeners: listeners })
 }
@@ -720,33 +680,22 @@ impl Panel {
     pub fn set_guides(&self, guides: Vec<(TicketType, Vec<String>)>) {
         self.inner.borrow_mut().guides = guides;
     }
-
-    /// Gives the panel its search index.
-    ///
-    /// # Errors
-    /// When the index does not parse.
-    pub fn load_kb(&self, index: &str) -> Result<(), JsValue> {
-        let index = Index::parse(index).map_err(|_| JsValue::from_str("bad index"))?;
-        let article = {
-            let mut inner = self.inner.borrow_mut();
-            inner.kb = Some(Rc::new(index));
-            inner.refresh_list();
-            matches!(inner.state.view, View::Article(_))
-        };
-        // An article asked for before the index arrived is drawn now.
-        if article {
-            Inner::prepare_view(&self.inner);
-        }
-        Ok(())
-    }
 }
 
-/// The page's data block: the index path and the guides.
-fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>) {
+/// The page's data block: the knowledge base's articles (`docs`: `[id,
+/// title, [patterns]]` each) and the guides.
+fn page_data(doc: &Document) -> (Vec<Doc>, Vec<(TicketType, Vec<String>)>) {
     let Some(data) = page_json(doc) else {
-        return (None, Vec::new());
+        return (Vec::new(), Vec::new());
     };
-    let index = field_of(&data, "kb");
+    let listed = Reflect::get(&data, &"docs".into()).ok().and_then(|d| d.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
+    let docs = listed
+        .iter()
+        .filter_map(|doc| {
+            let doc: js_sys::Array = doc.dyn_into().ok()?;
+            Some(Doc { id: doc.get(0).as_string()?, title: doc.get(1).as_string()?, suggest_on: strings(doc.get(2)) })
+        })
+        .collect();
     let mut guides = Vec::new();
     if let Ok(map) = Reflect::get(&data, &"guides".into()) {
         for kind in TicketType::ALL {
@@ -756,7 +705,7 @@ fn page_data(doc: &Document) -> (Option<String>, Vec<(TicketType, Vec<String>)>)
             }
         }
     }
-    (index, guides)
+    (docs, guides)
 }
 
 thread_local! {
@@ -770,21 +719,16 @@ pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
     // The catalog comes with the page data: read it before drawing.
     read_catalog(&doc);
-    let (index, guides) = page_data(&doc);
+    let (docs, guides) = page_data(&doc);
     let panel = mount(&root, &site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
     panel.set_guides(guides);
-    PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
-    if let Some(index) = index {
-        dom::spawn(async move {
-            let Some(text) = net::get_text(&index).await else { return };
-            PANEL.with(|slot| {
-                if let Some(panel) = slot.borrow().as_ref() {
-                    let _ = panel.load_kb(&text);
-                }
-            });
-        });
+    {
+        let mut inner = panel.inner.borrow_mut();
+        inner.docs = docs;
+        inner.refresh_list();
     }
+    PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     Ok(())
 }
 
@@ -798,7 +742,7 @@ fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_share
     panel.identity = identity;
     protocol::tell_who(&panel.root, data);
     if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
-        protocol::load_inbox(&panel.root);
+        protocol::load(&panel.root, Module::Inbox);
     }
     panel.signal(None);
 }

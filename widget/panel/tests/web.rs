@@ -103,37 +103,3 @@ fn fixing_fields_clears_their_errors_and_keeps_the_text() {
     assert_eq!(find::<HtmlTextAreaElement>(&root, "#buoy-message").value(), "Charged twice.");
     assert_eq!(panel.state().phase, Phase::Editing);
 }
-
-/// The `href`s (or `None` for a plain span) an article's links become on
-/// a host at `host_origin`.
-fn drawn_links(host_origin: Option<&str>, hrefs: &[&str]) -> Vec<Option<String>> {
-    let doc = document();
-    let parent = doc.create_element("div").unwrap_or_else(|_| unreachable!());
-    let links: Vec<String> = hrefs.iter().map(|h| format!(r#"{{"t":"A","h":{h:?},"c":[{{"t":"Text","s":"x"}}]}}"#)).collect();
-    let blocks = js_sys::JSON::parse(&format!(r#"[{{"t":"P","c":[{}]}}]"#, links.join(","))).unwrap_or_else(|_| unreachable!());
-    let exists = |_: &str| false;
-    let links = buoy_widget_panel::article::Links { host_origin, article_exists: &exists };
-    buoy_widget_panel::article::render(&doc, &parent, &blocks, &links).unwrap_or_else(|_| unreachable!());
-    let drawn = parent.query_selector_all("p > *").unwrap_or_else(|_| unreachable!());
-    (0..drawn.length())
-        .filter_map(|i| drawn.item(i).and_then(|n| n.dyn_into::<Element>().ok()))
-        .map(|e| (e.tag_name() == "A").then(|| e.get_attribute("href").unwrap_or_default()))
-        .collect()
-}
-
-#[wasm_bindgen_test]
-fn host_path_links_are_parsed_and_stay_on_the_host_origin() {
-    let origin = Some("https://app.example.com");
-    assert_eq!(
-        drawn_links(origin, &["/login", "/a/../b?x=1#y", "/\\evil.example/x", "/\\/evil.example"]),
-        vec![
-            Some("https://app.example.com/login".to_owned()),
-            Some("https://app.example.com/b?x=1#y".to_owned()),
-            // A backslash is a slash to the URL parser: this would be another host.
-            None,
-            None,
-        ]
-    );
-    // Without a host (no fragment, or one the site does not allow) a host path is text.
-    assert_eq!(drawn_links(None, &["/login"]), vec![None]);
-}

@@ -2,7 +2,7 @@
 //! build time, as JSON) into DOM nodes. Text only ever becomes text nodes;
 //! no HTML string reaches the DOM, and no Markdown parser ships here.
 
-use crate::dom::{element, text_element};
+use buoy_widget_core::dom::{element, text_element};
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};

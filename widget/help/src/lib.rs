@@ -1,0 +1,154 @@
+//! The help module: search as you type, and articles. The panel loads it
+//! at the requester's first search keystroke or first article (see
+//! `buoy_widget_core::protocol::Module`), so the panel's first open
+//! carries neither the search engine nor the article renderer, and a
+//! visitor who only reads the suggestions downloads neither.
+//!
+//! It fetches the search index (the page's data block names its hashed
+//! path), answers every `input` of the search box while it holds a query
+//! (the panel draws the suggestions when it is empty), and draws the body
+//! of the article the panel shows (`Screen::Article`), whose title the
+//! panel has already drawn.
+#![deny(missing_docs)]
+
+pub mod article;
+
+use buoy_shared::messages::MessageId;
+use buoy_shared::search::Index;
+use buoy_widget_core::dom::{self, ArticleList, Listener};
+use buoy_widget_core::net;
+use buoy_widget_core::page::{field_of, page, page_json, read_catalog, t};
+use buoy_widget_core::protocol::{self, Screen, CHANGE_EVENT};
+use js_sys::Reflect;
+use std::cell::RefCell;
+use std::rc::Rc;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Element, HtmlInputElement};
+
+/// How many results a search shows.
+const RESULTS: usize = 8;
+
+struct Help {
+    root: Element,
+    host_origin: Option<String>,
+    search: HtmlInputElement,
+    list: ArticleList,
+    body: Element,
+    /// The search index, once loaded.
+    kb: Option<Index>,
+    /// The article whose body shows (or is on its way).
+    drawn: Option<String>,
+}
+
+impl Help {
+    /// Draws the results of the search box's query; an empty query is the
+    /// panel's (its suggestions).
+    fn search(&self) {
+        let Some(kb) = &self.kb else { return };
+        let query = self.search.value();
+        if query.trim().is_empty() {
+            return;
+        }
+        let performance = web_sys::window().and_then(|w| w.performance());
+        if let Some(p) = &performance {
+            let _ = p.mark("buoy:search-start");
+        }
+        let hits = kb.search(&query, RESULTS);
+        let found = hits.iter().filter_map(|hit| kb.docs().get(hit.doc)).map(|d| (d.id.as_str(), d.title.as_str()));
+        self.list.draw(t(MessageId::Results), found, true);
+        // A User Timing measure per keystroke: the benchmarks read it.
+        if let Some(p) = &performance {
+            let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
+        }
+    }
+}
+
+/// Draws the body of the article the panel shows, once the index (for its
+/// file and for links to other articles) and the article are here.
+fn show_article(help: &Rc<RefCell<Help>>) {
+    let file = {
+        let mut state = help.borrow_mut();
+        let Screen::Article(id) = protocol::heard(&state.root).screen else {
+            state.drawn = None;
+            return;
+        };
+        let Some(kb) = &state.kb else { return };
+        if state.drawn.as_deref() == Some(id.as_str()) {
+            return;
+        }
+        let Some(file) = kb.docs().iter().find(|d| d.id == id).map(|d| d.file.clone()) else { return };
+        state.drawn = Some(id);
+        file
+    };
+    let weak = Rc::downgrade(help);
+    dom::spawn(async move {
+        let body = net::get_json(&file).await;
+        let Some(help) = weak.upgrade() else { return };
+        let state = help.borrow();
+        // Another screen since: not this article's body any more.
+        if !matches!(protocol::heard(&state.root).screen, Screen::Article(id) if state.drawn.as_ref() == Some(&id)) {
+            return;
+        }
+        state.body.set_text_content(None);
+        let Some(doc) = state.body.owner_document() else { return };
+        let exists = |id: &str| state.kb.as_ref().is_some_and(|kb| kb.docs().iter().any(|d| d.id == id));
+        let links = article::Links { host_origin: state.host_origin.as_deref(), article_exists: &exists };
+        let blocks = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
+        match blocks {
+            Some(blocks) if article::render(&doc, &state.body, &blocks, &links).is_ok() => {}
+            _ => state.body.set_text_content(Some(t(MessageId::ArticleFailed))),
+        }
+    });
+}
+
+type Running = (Rc<RefCell<Help>>, Vec<Listener>);
+
+thread_local! {
+    /// The module and its listeners, for the page's life.
+    static HELP: RefCell<Option<Running>> = const { RefCell::new(None) };
+}
+
+/// Runs when the help module loads on the widget page (the panel adds
+/// it); does nothing on any other page.
+///
+/// # Errors
+/// When the panel's markup lacks the search box, the list or the
+/// article, or the browser refuses a listener.
+#[wasm_bindgen(start)]
+pub fn start() -> Result<(), JsValue> {
+    let Some((doc, root, _site, host_origin)) = page()? else { return Ok(()) };
+    read_catalog(&doc);
+    let (Some(search), Some(list), Some(body)) =
+        (doc.get_element_by_id("buoy-q"), ArticleList::find(&doc), doc.get_element_by_id("buoy-article-body"))
+    else {
+        return Err(JsValue::from_str("the panel's markup is incomplete"));
+    };
+    let index = page_json(&doc).and_then(|data| field_of(&data, "kb"));
+    let help =
+        Rc::new(RefCell::new(Help { root: root.clone(), host_origin, search: search.unchecked_into(), list, body, kb: None, drawn: None }));
+    let on = |target: &Element, kind: &'static str, f: fn(&Rc<RefCell<Help>>)| {
+        let weak = Rc::downgrade(&help);
+        Listener::new(target, kind, move |_| {
+            if let Some(help) = weak.upgrade() {
+                f(&help);
+            }
+        })
+    };
+    let search = help.borrow().search.clone();
+    let listeners = vec![on(&search, "input", |help| help.borrow().search())?, on(&root, CHANGE_EVENT, show_article)?];
+    if let Some(index) = index {
+        let weak = Rc::downgrade(&help);
+        dom::spawn(async move {
+            let Some(text) = net::get_text(&index).await else { return };
+            let Some(help) = weak.upgrade() else { return };
+            help.borrow_mut().kb = Index::parse(&text).ok();
+            // What the requester typed, or the article they opened, while
+            // this module and the index were on their way.
+            help.borrow().search();
+            show_article(&help);
+        });
+    }
+    HELP.with(|slot| *slot.borrow_mut() = Some((help, listeners)));
+    Ok(())
+}
