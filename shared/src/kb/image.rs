@@ -77,6 +77,27 @@ impl ImageFile {
 /// The images of one knowledge base, by the name articles give them (`images/shot.png`).
 pub type Images = BTreeMap<String, ImageFile>;
 
+/// The images of a knowledge base, from the files of its `images/`
+/// folder as (file name, content): each one whose name is an image's
+/// ([`is_image_name`]) is read and published at the path `publish`
+/// returns for it; the others are left out.
+///
+/// # Errors
+/// The first image that cannot be read (see [`ImageFile::read`]) or
+/// published, naming it.
+pub fn collect_images<'a>(
+    files: impl IntoIterator<Item = (&'a str, &'a [u8])>,
+    mut publish: impl FnMut(&str, &[u8]) -> Result<String, String>,
+) -> Result<Images, String> {
+    let mut images = Images::new();
+    for (file, bytes) in files.into_iter().filter(|(file, _)| is_image_name(file)) {
+        let name = format!("{IMAGES}{file}");
+        let src = publish(file, bytes)?;
+        images.insert(name.clone(), ImageFile::read(&name, bytes, src)?);
+    }
+    Ok(images)
+}
+
 /// Whether a file name may be an image's: letters, digits, `.`, `_` and
 /// `-`, not starting with `.`, with an image type's extension.
 pub fn is_image_name(name: &str) -> bool {
@@ -216,5 +237,96 @@ fn svg(text: &str) -> Option<(u32, u32)> {
     match view.as_slice() {
         [_, _, w, h] => Some((pixels(w)?, pixels(h)?)),
         _ => None,
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    /// The start of a 64 × 40 PNG: its signature and `IHDR` chunk.
+    pub(crate) const PNG_64_40: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x40\0\0\0\x28\x08\x02\0\0\0";
+
+    #[test]
+    fn sizes_are_read_from_each_format_header() {
+        let jpeg: &[u8] = &[
+            0xff, 0xd8, // start of image
+            0xff, 0xe0, 0x00, 0x06, b'J', b'F', b'I', b'F', // APP0, skipped by its length
+            0xff, 0xc4, 0x00, 0x03, 0x00, // a Huffman table, which is not a frame
+            0xff, 0xff, 0xc2, 0x00, 0x11, 0x08, 0x00, 0x28, 0x00, 0x40, 0x03, // padding, then a progressive frame: 40 high, 64 wide
+        ];
+        let riff = |chunk: &[u8], body: &[u8]| [b"RIFF\0\0\0\0WEBP", chunk, b"\0\0\0\0", body].concat();
+        let cases: Vec<(&str, Format, Vec<u8>, Option<(u32, u32)>)> = vec![
+            ("png", Format::Png, PNG_64_40.to_vec(), Some((64, 40))),
+            ("png, cut short", Format::Png, PNG_64_40.get(..20).unwrap_or_default().to_vec(), None),
+            ("png of width 0", Format::Png, [PNG_64_40.get(..16).unwrap_or_default(), b"\0\0\0\0\0\0\0\x28"].concat(), None),
+            ("png with another first chunk", Format::Png, PNG_64_40.iter().map(|&b| if b == b'H' { b'X' } else { b }).collect(), None),
+            ("gif89a", Format::Gif, b"GIF89a\x40\x00\x28\x00\xf7\0\0".to_vec(), Some((64, 40))),
+            ("gif87a", Format::Gif, b"GIF87a\x00\x01\x01\x00".to_vec(), Some((256, 1))),
+            ("jpeg", Format::Jpeg, jpeg.to_vec(), Some((64, 40))),
+            ("jpeg without a frame", Format::Jpeg, jpeg.get(..15).unwrap_or_default().to_vec(), None),
+            ("jpeg, scan before a frame", Format::Jpeg, vec![0xff, 0xd8, 0xff, 0xda, 0, 2], None),
+            ("webp lossy", Format::Webp, riff(b"VP8 ", &[0, 0, 0, 0x9d, 0x01, 0x2a, 64, 0, 40, 0]), Some((64, 40))),
+            ("webp lossy, bad start code", Format::Webp, riff(b"VP8 ", &[0, 0, 0, 0x9d, 0x01, 0x2b, 64, 0, 40, 0]), None),
+            ("webp lossless", Format::Webp, riff(b"VP8L", &[0x2f, 0x3f, 0xc0, 0x09, 0x00]), Some((64, 40))),
+            ("webp extended", Format::Webp, riff(b"VP8X", &[0, 0, 0, 0, 63, 0, 0, 39, 0, 0]), Some((64, 40))),
+            ("webp, unknown chunk", Format::Webp, riff(b"VP9 ", &[0; 10]), None),
+            ("png bytes as a gif", Format::Gif, PNG_64_40.to_vec(), None),
+            ("empty", Format::Jpeg, Vec::new(), None),
+        ];
+        for (name, format, bytes, expected) in cases {
+            assert_eq!(size(format, &bytes), expected, "{name}");
+        }
+        for (svg, expected) in [
+            (r#"<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="64" height="40"></svg>"#, Some((64, 40))),
+            (r#"<svg width='64px' height="39.6"/>"#, Some((64, 40))),
+            (r#"<svg viewBox="0 0 64 40"/>"#, Some((64, 40))),
+            (r#"<svg width="100%" stroke-width="2" viewBox="0,0,64,40">"#, Some((64, 40))),
+            (r#"<svg stroke-width="2" line-height="3">"#, None),
+            (r#"<svg width="0" height="40">"#, None),
+            (r#"<svg viewBox="0 0 64">"#, None),
+            ("<html>", None),
+        ] {
+            assert_eq!(size(Format::Svg, svg.as_bytes()), expected, "{svg}");
+        }
+        assert_eq!(size(Format::Svg, b"\xff<svg width=\"1\" height=\"1\">"), None, "not UTF-8");
+    }
+
+    #[test]
+    fn an_image_is_read_by_the_type_its_name_says() {
+        let src = || "/kb/images/a.png".to_owned();
+        assert_eq!(ImageFile::read("images/a.PNG", PNG_64_40, src()), Ok(ImageFile { src: src(), width: 64, height: 40 }));
+        let error = ImageFile::read("images/a.jpg", PNG_64_40, src());
+        assert_eq!(error, Err("`images/a.jpg` is not a JPEG image whose width and height can be read".into()));
+        assert!(ImageFile::read("images/a.bmp", PNG_64_40, src()).is_err_and(|e| e.contains("not a PNG, JPEG, GIF, WebP or SVG")));
+        for (name, expected) in [
+            ("shot.png", true),
+            ("Shot_2-b.JPEG", true),
+            ("a.webp", true),
+            ("a.svg", true),
+            (".hidden.png", false),
+            ("a b.png", false),
+            ("readme.txt", false),
+            ("png", false),
+        ] {
+            assert_eq!(is_image_name(name), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn a_folder_of_images_is_collected_and_published() {
+        let files: [(&str, &[u8]); 3] = [("shot.png", PNG_64_40), ("notes.txt", b"not an image"), (".DS_Store", b"")];
+        let mut published = Vec::new();
+        let images = collect_images(files, |name, bytes| {
+            published.push((name.to_owned(), bytes.len()));
+            Ok(format!("/kb/images/{name}"))
+        });
+        let expected = ImageFile { src: "/kb/images/shot.png".into(), width: 64, height: 40 };
+        assert_eq!(images, Ok(Images::from([("images/shot.png".to_owned(), expected)])));
+        assert_eq!(published, [("shot.png".to_owned(), PNG_64_40.len())]);
+        let broken = collect_images([("shot.gif", PNG_64_40)], |name, _| Ok(name.to_owned()));
+        assert_eq!(broken, Err("`images/shot.gif` is not a GIF image whose width and height can be read".into()));
+        let refused = collect_images([("shot.png", PNG_64_40)], |_, _| Err("disk full".to_owned()));
+        assert_eq!(refused, Err("disk full".into()));
     }
 }

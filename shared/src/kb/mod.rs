@@ -213,3 +213,250 @@ pub fn validate_collection(articles: &[Article]) -> Result<(), KbError> {
     }
     Ok(())
 }
+
+#[cfg(all(test, feature = "kb"))]
+mod tests {
+    use super::image::tests::PNG_64_40;
+    use super::node::make::*;
+    use super::*;
+
+    fn article(lines: &[&str]) -> String {
+        lines.join("\n")
+    }
+
+    const VALID: &[&str] = &[
+        "---",
+        "id: reset-your-password",
+        "title: Reset your password",
+        "tags: [account, password]",
+        "locale: en",
+        "type: password_reset",
+        "suggest_on: [/login*, /settings/*/password]",
+        "---",
+        "Body.",
+    ];
+
+    /// Replaces line `n` (from 1) of the valid article, or removes it when `with` is `None`.
+    fn edited(n: usize, with: Option<&str>) -> String {
+        let mut lines: Vec<&str> = VALID.to_vec();
+        match with {
+            Some(line) => lines.get_mut(n - 1).into_iter().for_each(|l| *l = line),
+            None => {
+                lines.remove(n - 1);
+            }
+        }
+        article(&lines)
+    }
+
+    #[test]
+    fn a_valid_article_parses() {
+        let text = edited(4, Some(r#"tags: "account", password , login"#));
+        let got = parse_article("kb/reset-your-password.md", &text, &Images::new());
+        let expected = Article {
+            id: "reset-your-password".into(),
+            title: "Reset your password".into(),
+            tags: vec!["account".into(), "password".into(), "login".into()],
+            locale: "en".into(),
+            kind: Some(TicketType::PasswordReset),
+            suggest_on: vec!["/login*".into(), "/settings/*/password".into()],
+            body: vec![p(vec![t("Body.")])],
+        };
+        assert_eq!(got, Ok(expected));
+
+        let minimal = "\u{feff}---\r\nid: \"x\"\r\n# a comment\r\n\r\ntitle: \"Hello: world\"\r\n---\r\n# Hi\r\n";
+        let got = parse_article("x.md", minimal, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!((got.title.as_str(), got.locale.as_str(), got.kind), ("Hello: world", "en", None));
+        assert!(got.tags.is_empty() && got.suggest_on.is_empty());
+        assert_eq!(got.body, vec![h(2, vec![t("Hi")])]);
+
+        for (value, locale) in [("pt-br", "pt-BR"), ("ZH-hant-tw", "zh-Hant-TW"), ("es-419", "es-419"), ("\"fil\"", "fil")] {
+            let text = edited(5, Some(&format!("locale: {value}")));
+            let got = parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.locale);
+            assert_eq!(got.as_deref(), Ok(locale), "{value}");
+        }
+        let text = edited(7, Some("suggest_on: *"));
+        let got = parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.suggest_on);
+        assert_eq!(got, Ok(vec!["*".to_owned()]));
+        let text = edited(4, Some("tags: []"));
+        assert_eq!(parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.tags), Ok(vec![]));
+    }
+
+    #[test]
+    fn bad_front_matter_names_file_line_and_field() {
+        let file = "kb/reset-your-password.md";
+        let unclosed = article(VALID.get(..7).unwrap_or_default());
+        let cases: Vec<(&str, String, usize, &str, &str)> = vec![
+            ("empty file", String::new(), 1, "front matter", "empty"),
+            ("no opening", "id: x\n---\nBody".into(), 1, "front matter", "starts with a line `---`"),
+            ("missing id", edited(2, None), 1, "id", "required"),
+            ("missing title", edited(3, None), 1, "title", "required"),
+            ("id is not the file name", edited(2, Some("id: reset-password")), 2, "id", "must equal the file name"),
+            ("id not a slug", edited(2, Some("id: Reset_Password")), 2, "id", "not a slug"),
+            ("id too long", edited(2, Some(&format!("id: {}", "a".repeat(65)))), 2, "id", "not a slug"),
+            ("unclosed quote", edited(2, Some("id: \"reset-your-password")), 2, "id", "quote"),
+            ("empty title", edited(3, Some("title: \"\"")), 3, "title", "1 to 120"),
+            ("long title", edited(3, Some(&format!("title: {}", "é".repeat(121)))), 3, "title", "1 to 120"),
+            ("bad tag", edited(4, Some("tags: [account, Pass word]")), 4, "tags", "`Pass word` is not a slug"),
+            ("long tag", edited(4, Some(&format!("tags: {}", "a".repeat(33)))), 4, "tags", "not a slug"),
+            ("empty tag", edited(4, Some("tags: [a,, b]")), 4, "tags", "empty item"),
+            ("repeated tag", edited(4, Some("tags: a, a")), 4, "tags", "twice"),
+            ("unclosed list", edited(4, Some("tags: [a, b")), 4, "tags", "not closed"),
+            ("bad locale", edited(5, Some("locale: english")), 5, "locale", "not a language tag"),
+            ("bad locale subtag", edited(5, Some("locale: en-")), 5, "locale", "not a language tag"),
+            (
+                "unknown type",
+                edited(6, Some("type: refund")),
+                6,
+                "type",
+                "unknown ticket type `refund`; expected one of password_reset, billing",
+            ),
+            ("bad suggest_on", edited(7, Some("suggest_on: [/ok, billing*]")), 7, "suggest_on", "`billing*` is not a URL path pattern"),
+            ("suggest_on with query", edited(7, Some("suggest_on: /a?b=1")), 7, "suggest_on", "not a URL path pattern"),
+            ("unknown key", edited(5, Some("language: en")), 5, "language", "unknown key; expected one of id, title"),
+            ("repeated key", edited(5, Some("title: Again")), 5, "title", "repeated key (first set on line 3)"),
+            ("not key value", edited(5, Some("just words")), 5, "front matter", "expected `key: value`"),
+            ("no key", edited(5, Some(": en")), 5, "front matter", "key is missing"),
+            ("missing closing", unclosed, 1, "front matter", "no closing `---`"),
+            ("empty body", edited(9, Some("  ")), 9, "body", "empty"),
+            ("no body", edited(9, None), 9, "body", "empty"),
+        ];
+        for (name, text, line, field, message) in cases {
+            let error = parse_article(file, &text, &Images::new()).err().unwrap_or_else(|| unreachable!("{name}: parsed"));
+            assert_eq!((error.file.as_str(), error.line, error.field.as_str()), (file, line, field), "{name}: {error}");
+            assert!(error.message.contains(message), "{name}: {error}");
+        }
+        let error = parse_article(file, &edited(6, Some("type: refund")), &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("kb/reset-your-password.md:6: type: unknown ticket type"), "{error}");
+    }
+
+    #[test]
+    fn collections_need_articles_with_unique_ids() {
+        let one = parse_article("reset-your-password.md", &article(VALID), &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(validate_collection(core::slice::from_ref(&one)), Ok(()));
+        let none = validate_collection(&[]).err().map(|e| (e.file, e.field));
+        assert_eq!(none, Some(("kb".to_owned(), "articles".to_owned())));
+        let twice = validate_collection(&[one.clone(), one]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(twice, "reset-your-password.md:0: id: `reset-your-password` is the id of articles 1 and 2 of 2; ids must be unique");
+    }
+
+    #[test]
+    fn a_malicious_article_stays_inert() {
+        let text = article(&[
+            "---",
+            "id: evil",
+            "title: \"<script>alert('title')</script>\"",
+            "---",
+            "<script>alert(1)</script>",
+            "",
+            "<img src=x onerror=alert(2)> and <a href=\"javascript:alert(3)\">click</a>",
+            "",
+            "- [one](javascript:alert(4))",
+            "- [two](JaVaScRiPt:alert(5)) [three](data:text/html,<script>alert(6)</script>)",
+            "- [four](//evil.example) [five](java\tscript:alert(7)) [ok](https://good.example)",
+            "",
+            "**[six](vbscript:x)** <iframe srcdoc=\"<script>\">",
+            "",
+            "```",
+            "<script>alert(9)</script>",
+            "```",
+        ]);
+        let got = parse_article("kb/evil.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(got.title, "<script>alert('title')</script>");
+        let inlines = all_inlines(&got.body);
+        let hrefs: Vec<&str> = inlines.iter().filter_map(|i| if let Inline::A { h, .. } = i { Some(h.as_str()) } else { None }).collect();
+        assert_eq!(hrefs, vec!["https://good.example"]);
+        let texts: String = inlines.iter().filter_map(|i| if let Inline::Text { s } = i { Some(s.as_str()) } else { None }).collect();
+        for html in ["<script>alert(1)</script>", "<img src=x onerror=alert(2)>", "<a href=\"javascript:alert(3)\">", "<iframe srcdoc="] {
+            assert!(texts.contains(html), "{html} in {texts}");
+        }
+        assert_eq!(got.body.first(), Some(&p(vec![t("<script>alert(1)</script>")])));
+        assert_eq!(
+            got.body.get(2),
+            Some(&ul(vec![vec![t("one")], vec![t("two three")], vec![t("four [five](java\tscript:alert(7)) "), a("https://good.example", vec![t("ok")])]]))
+        );
+        assert_eq!(got.body.last(), Some(&pre("<script>alert(9)</script>")));
+    }
+
+    #[test]
+    fn json_is_compact_and_round_trips() {
+        let image = ImageFile { src: "/kb/images/a.0123456789abcdef.png".into(), width: 64, height: 40 };
+        let images = Images::from([("images/a.png".to_owned(), image)]);
+        let markdown = "# Hi\n\nSee [docs](/d), *now*.\n\n- `x`\n  - n\n\n1. **y**\n\n```\nz\n```\n\n|a|\n|-|\n|![A](images/a.png)|";
+        let blocks = parse_markdown(markdown, &images).unwrap_or_default();
+        let json = serde_json::to_string(&blocks).unwrap_or_default();
+        assert_eq!(
+            json,
+            concat!(
+                r#"[{"t":"H","l":2,"c":[{"t":"Text","s":"Hi"}]},"#,
+                r#"{"t":"P","c":[{"t":"Text","s":"See "},{"t":"A","h":"/d","c":[{"t":"Text","s":"docs"}]},{"t":"Text","s":", "},"#,
+                r#"{"t":"Em","c":[{"t":"Text","s":"now"}]},{"t":"Text","s":"."}]},"#,
+                r#"{"t":"Ul","i":[{"c":[{"t":"Code","s":"x"}],"b":[{"t":"Ul","i":[{"c":[{"t":"Text","s":"n"}]}]}]}]},"#,
+                r#"{"t":"Ol","i":[{"c":[{"t":"Strong","c":[{"t":"Text","s":"y"}]}]}]},{"t":"Pre","s":"z"},"#,
+                r#"{"t":"Table","h":[[{"t":"Text","s":"a"}]],"r":[[[{"t":"Img","s":"/kb/images/a.0123456789abcdef.png","a":"A","w":64,"h":40}]]]}]"#,
+            )
+        );
+        assert_eq!(serde_json::from_str::<Vec<Block>>(&json).ok(), Some(blocks));
+
+        let text = article(&["---", "id: a", "title: A", "type: billing", "---", "Hello"]);
+        let got = parse_article("a.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let json = serde_json::to_string(&got).unwrap_or_default();
+        assert_eq!(json, r#"{"id":"a","title":"A","locale":"en","type":"billing","body":[{"t":"P","c":[{"t":"Text","s":"Hello"}]}]}"#);
+        assert_eq!(serde_json::from_str::<Article>(&json).ok(), Some(got.clone()));
+        let full = Article { tags: vec!["x".into()], suggest_on: vec!["*".into()], kind: None, ..got };
+        let json = serde_json::to_string(&full).unwrap_or_default();
+        assert_eq!(
+            json,
+            r#"{"id":"a","title":"A","tags":["x"],"locale":"en","suggest_on":["*"],"body":[{"t":"P","c":[{"t":"Text","s":"Hello"}]}]}"#
+        );
+        assert_eq!(serde_json::from_str::<Article>(&json).ok(), Some(full));
+    }
+
+    /// The repository's own knowledge base parses (skipped where there is no file system).
+    #[test]
+    fn the_repository_kb_parses() {
+        let Ok(entries) = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../kb")) else {
+            return;
+        };
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../kb/images"))
+            .into_iter()
+            .flatten()
+            .filter_map(Result::ok)
+            .map(|e| (e.file_name().to_string_lossy().into_owned(), std::fs::read(e.path()).unwrap_or_default()))
+            .collect();
+        let images = image::collect_images(files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())), |name, _| {
+            Ok(format!("/kb/images/{name}"))
+        });
+        let images = images.unwrap_or_else(|e| unreachable!("{e}"));
+        let mut articles = Vec::new();
+        for path in entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "md")) {
+            let name = path.display().to_string();
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            articles.push(parse_article(&name, &text, &images).unwrap_or_else(|e| unreachable!("{e}")));
+        }
+        assert_eq!(validate_collection(&articles), Ok(()));
+        for article in &articles {
+            for inline in all_inlines(&article.body) {
+                if let Inline::A { h, .. } = inline {
+                    assert!(safe_href(h).is_some(), "{h}");
+                }
+            }
+        }
+        let shown = articles.iter().flat_map(|a| all_inlines(&a.body)).filter(|i| matches!(i, Inline::Img { .. })).count();
+        let tables = articles.iter().flat_map(|a| &a.body).filter(|b| matches!(b, Block::Table { .. })).count();
+        assert!(shown >= 1 && tables >= 1, "the demo shows an image ({shown}) and a table ({tables})");
+    }
+
+    #[test]
+    fn an_article_names_the_line_of_a_wrong_image() {
+        let text = article(&["---", "id: a", "title: A", "---", "Intro", "", "![](images/a.png)"]);
+        let error = parse_article("kb/a.md", &text, &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("kb/a.md:7: body: `images/a.png` is not in the knowledge base's images"), "{error}");
+        let images = image::collect_images([("a.png", PNG_64_40)], |name, _| Ok(format!("/kb/images/{name}"))).unwrap_or_default();
+        let error = parse_article("kb/a.md", &text, &images).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(error.starts_with("kb/a.md:7: body: an image needs alt text"), "{error}");
+        let text = text.replace("![]", "![A chart]");
+        let got = parse_article("kb/a.md", &text, &images).map(|a| a.body);
+        assert_eq!(got, Ok(vec![p(vec![t("Intro")]), p(vec![img("/kb/images/a.png", "A chart", 64, 40)])]));
+    }
+
+}

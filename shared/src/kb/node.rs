@@ -149,3 +149,78 @@ pub fn inline_text(inlines: &[Inline]) -> String {
     walk(&mut out, inlines);
     out
 }
+
+/// Short constructors for the tests of the parsers.
+#[cfg(test)]
+pub(crate) mod make {
+    use super::{Block, Inline, Item};
+
+    pub fn t(s: &str) -> Inline {
+        Inline::Text { s: s.into() }
+    }
+    pub fn em(c: Vec<Inline>) -> Inline {
+        Inline::Em { c }
+    }
+    pub fn strong(c: Vec<Inline>) -> Inline {
+        Inline::Strong { c }
+    }
+    pub fn code(s: &str) -> Inline {
+        Inline::Code { s: s.into() }
+    }
+    pub fn a(h: &str, c: Vec<Inline>) -> Inline {
+        Inline::A { h: h.into(), c }
+    }
+    pub fn img(s: &str, a: &str, w: u32, h: u32) -> Inline {
+        Inline::Img { s: s.into(), a: a.into(), w, h }
+    }
+    pub fn h(l: u8, c: Vec<Inline>) -> Block {
+        Block::H { l, c }
+    }
+    pub fn p(c: Vec<Inline>) -> Block {
+        Block::P { c }
+    }
+    /// Items of text alone.
+    fn items(i: Vec<Vec<Inline>>) -> Vec<Item> {
+        i.into_iter().map(|c| Item { c, b: Vec::new() }).collect()
+    }
+    pub fn ul(i: Vec<Vec<Inline>>) -> Block {
+        Block::Ul { i: items(i) }
+    }
+    pub fn ol(i: Vec<Vec<Inline>>) -> Block {
+        Block::Ol { i: items(i) }
+    }
+    pub fn item(c: Vec<Inline>, b: Vec<Block>) -> Item {
+        Item { c, b }
+    }
+    pub fn pre(s: &str) -> Block {
+        Block::Pre { s: s.into() }
+    }
+
+    /// Every inline node of `blocks`, nested ones included, in order.
+    pub fn all_inlines(blocks: &[Block]) -> Vec<&Inline> {
+        fn walk<'a>(inlines: &'a [Inline], out: &mut Vec<&'a Inline>) {
+            for inline in inlines {
+                out.push(inline);
+                if let Inline::Em { c } | Inline::Strong { c } | Inline::A { c, .. } = inline {
+                    walk(c, out);
+                }
+            }
+        }
+        fn blocks_into<'a>(blocks: &'a [Block], out: &mut Vec<&'a Inline>) {
+            for block in blocks {
+                match block {
+                    Block::H { c, .. } | Block::P { c } => walk(c, out),
+                    Block::Ul { i } | Block::Ol { i } => i.iter().for_each(|item| {
+                        walk(&item.c, out);
+                        blocks_into(&item.b, out);
+                    }),
+                    Block::Table { h, r } => h.iter().chain(r.iter().flatten()).for_each(|cell| walk(cell, out)),
+                    Block::Pre { .. } => {}
+                }
+            }
+        }
+        let mut out = Vec::new();
+        blocks_into(blocks, &mut out);
+        out
+    }
+}
