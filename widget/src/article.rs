@@ -1,6 +1,7 @@
 //! Draws a pre-parsed article (the node tree `buoy-shared::kb` builds at
 //! build time, as JSON) into DOM nodes. Text only ever becomes text nodes;
 //! no HTML string reaches the DOM, and no Markdown parser ships here.
+//! Images come only from the site's own `/kb/` files.
 
 use crate::dom::{element, text_element};
 use js_sys::{Array, Reflect};
@@ -29,6 +30,12 @@ fn allowed(href: &str) -> bool {
         || (href.starts_with('/') && !href.starts_with("//"))
 }
 
+/// Whether an image may be shown: one of the knowledge base's files, which
+/// the build publishes under `/kb/` with plain names.
+fn kb_image(src: &str) -> bool {
+    src.starts_with("/kb/") && !src.contains("..") && src.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+}
+
 /// A host path resolved by the browser's URL parser against the host's
 /// origin, kept only when it stays on that origin: the URL to link to.
 fn host_link(origin: &str, path: &str) -> Option<String> {
@@ -55,6 +62,18 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
             }
             "Code" => {
                 text_element(doc, "code", &[], &string(&node, "s"), Some(parent))?;
+                continue;
+            }
+            "Img" => {
+                let src = string(&node, "s");
+                if kb_image(&src) {
+                    let attrs = [("src", src.as_str()), ("alt", &string(&node, "a")), ("loading", "lazy"), ("decoding", "async")];
+                    let img = element(doc, "img", &attrs, Some(parent))?;
+                    // Numbers, set as the element's properties: no formatting code here.
+                    for key in ["width", "height"] {
+                        Reflect::set(&img, &JsValue::from_str(key), &get(&node, key.get(..1).unwrap_or(key)))?;
+                    }
+                }
                 continue;
             }
             "Em" => "em",
@@ -87,6 +106,17 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
     Ok(())
 }
 
+/// Appends a table row of `cells` to `section`: header cells name their column.
+fn row(doc: &Document, section: &Element, cells: &JsValue, tag: &str, links: &Links<'_>) -> Result<(), JsValue> {
+    let tr = element(doc, "tr", &[], Some(section))?;
+    for cell in items(cells).iter() {
+        let attrs: &[(&str, &str)] = if tag == "th" { &[("scope", "col")] } else { &[] };
+        let cell_element = element(doc, tag, attrs, Some(&tr))?;
+        inlines(doc, &cell_element, &cell, links)?;
+    }
+    Ok(())
+}
+
 /// Appends the blocks of an article body to `parent`.
 ///
 /// # Errors
@@ -114,7 +144,19 @@ pub fn render(doc: &Document, parent: &Element, blocks: &JsValue, links: &Links<
                 let list = element(doc, if kind == "Ul" { "ul" } else { "ol" }, &[], Some(parent))?;
                 for item in items(&get(&block, "i")).iter() {
                     let li = element(doc, "li", &[], Some(&list))?;
-                    inlines(doc, &li, &item, links)?;
+                    inlines(doc, &li, &get(&item, "c"), links)?;
+                    render(doc, &li, &get(&item, "b"), links)?;
+                }
+            }
+            "Table" => {
+                // The wrapper scrolls a table wider than the panel.
+                let wrap = element(doc, "div", &[("class", "table")], Some(parent))?;
+                let table = element(doc, "table", &[], Some(&wrap))?;
+                let head = element(doc, "thead", &[], Some(&table))?;
+                row(doc, &head, &get(&block, "h"), "th", links)?;
+                let body = element(doc, "tbody", &[], Some(&table))?;
+                for cells in items(&get(&block, "r")).iter() {
+                    row(doc, &body, &cells, "td", links)?;
                 }
             }
             "Pre" => {

@@ -228,7 +228,7 @@ fn svg(text: &str) -> Option<(u32, u32)> {
     let pixels = |value: &str| -> Option<u32> {
         let number: f64 = value.trim().strip_suffix("px").unwrap_or(value.trim()).parse().ok()?;
         // Rounded to whole pixels; a size beyond u32 is not an image to show.
-        (number.is_finite() && number >= 0.5 && number < 1e9).then(|| number.round() as u32)
+        (0.5..1e9).contains(&number).then(|| number.round() as u32)
     };
     if let (Some(w), Some(h)) = (attribute("width").and_then(pixels), attribute("height").and_then(pixels)) {
         return Some((w, h));
