@@ -30,10 +30,11 @@ fn allowed(href: &str) -> bool {
         || (href.starts_with('/') && !href.starts_with("//"))
 }
 
-/// Whether an image may be shown: one of the knowledge base's files, which
-/// the build publishes under `/kb/` with plain names.
+/// Whether an image may be shown: one of the knowledge base's files,
+/// which the build publishes under `/kb/`; a path starting so stays on
+/// the panel's own origin.
 fn kb_image(src: &str) -> bool {
-    src.starts_with("/kb/") && !src.contains("..") && src.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-".contains(&b))
+    src.starts_with("/kb/")
 }
 
 /// A host path resolved by the browser's URL parser against the host's
@@ -70,8 +71,8 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
                     let attrs = [("src", src.as_str()), ("alt", &string(&node, "a")), ("loading", "lazy"), ("decoding", "async")];
                     let img = element(doc, "img", &attrs, Some(parent))?;
                     // Numbers, set as the element's properties: no formatting code here.
-                    for key in ["width", "height"] {
-                        Reflect::set(&img, &JsValue::from_str(key), &get(&node, key.get(..1).unwrap_or(key)))?;
+                    for (property, key) in [("width", "w"), ("height", "h")] {
+                        Reflect::set(&img, &JsValue::from_str(property), &get(&node, key))?;
                     }
                 }
                 continue;
@@ -102,17 +103,6 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
         };
         let el = element(doc, tag, &[], Some(parent))?;
         inlines(doc, &el, &get(&node, "c"), links)?;
-    }
-    Ok(())
-}
-
-/// Appends a table row of `cells` to `section`: header cells name their column.
-fn row(doc: &Document, section: &Element, cells: &JsValue, tag: &str, links: &Links<'_>) -> Result<(), JsValue> {
-    let tr = element(doc, "tr", &[], Some(section))?;
-    for cell in items(cells).iter() {
-        let attrs: &[(&str, &str)] = if tag == "th" { &[("scope", "col")] } else { &[] };
-        let cell_element = element(doc, tag, attrs, Some(&tr))?;
-        inlines(doc, &cell_element, &cell, links)?;
     }
     Ok(())
 }
@@ -152,11 +142,18 @@ pub fn render(doc: &Document, parent: &Element, blocks: &JsValue, links: &Links<
                 // The wrapper scrolls a table wider than the panel.
                 let wrap = element(doc, "div", &[("class", "table")], Some(parent))?;
                 let table = element(doc, "table", &[], Some(&wrap))?;
-                let head = element(doc, "thead", &[], Some(&table))?;
-                row(doc, &head, &get(&block, "h"), "th", links)?;
-                let body = element(doc, "tbody", &[], Some(&table))?;
-                for cells in items(&get(&block, "r")).iter() {
-                    row(doc, &body, &cells, "td", links)?;
+                let head: &[(&str, &str)] = &[("scope", "col")];
+                for (section, rows, cell, attrs) in
+                    [("thead", Array::of1(&get(&block, "h")), "th", head), ("tbody", items(&get(&block, "r")), "td", &[])]
+                {
+                    let section = element(doc, section, &[], Some(&table))?;
+                    for cells in rows.iter() {
+                        let tr = element(doc, "tr", &[], Some(&section))?;
+                        for content in items(&cells).iter() {
+                            let el = element(doc, cell, attrs, Some(&tr))?;
+                            inlines(doc, &el, &content, links)?;
+                        }
+                    }
                 }
             }
             "Pre" => {
