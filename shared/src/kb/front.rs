@@ -166,7 +166,16 @@ pub fn parse_front(file_name: &str, text: &str) -> Result<Front, KbError> {
         }
     }
 
-    Ok(Front { id: id.to_owned(), title: title.to_owned(), tags: tag_list, locale, kind, suggest_on: patterns, body: offset, body_line: closed + 1 })
+    Ok(Front {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        tags: tag_list,
+        locale,
+        kind,
+        suggest_on: patterns,
+        body: offset,
+        body_line: closed + 1,
+    })
 }
 
 fn is_slug(text: &str, max: usize) -> bool {

@@ -101,9 +101,7 @@ pub fn collect_images<'a>(
 /// Whether a file name may be an image's: letters, digits, `.`, `_` and
 /// `-`, not starting with `.`, with an image type's extension.
 pub fn is_image_name(name: &str) -> bool {
-    !name.starts_with('.')
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
-        && Format::of_name(name).is_some()
+    !name.starts_with('.') && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) && Format::of_name(name).is_some()
 }
 
 /// The name in [`Images`] of a Markdown image's destination: `images/`
@@ -119,7 +117,11 @@ pub fn image_name(destination: &str) -> Result<&str, String> {
         return Err(format!("`{destination}` is not in the knowledge base: an image is a file of `kb/images/`, named `images/name.png`"));
     }
     let name = path.strip_prefix(IMAGES).unwrap_or_default();
-    if name.is_empty() || name.contains('/') || name.starts_with('.') || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b)) {
+    if name.is_empty()
+        || name.contains('/')
+        || name.starts_with('.')
+        || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
+    {
         return Err(format!(
             "`{destination}` is outside `kb/images/`: name an image `images/name.png` (letters, digits, `.`, `_` and `-`)"
         ));
@@ -256,7 +258,8 @@ pub(crate) mod tests {
             0xff, 0xff, 0xc2, 0x00, 0x11, 0x08, 0x00, 0x28, 0x00, 0x40, 0x03, // padding, then a progressive frame: 40 high, 64 wide
         ];
         let riff = |chunk: &[u8], body: &[u8]| [b"RIFF\0\0\0\0WEBP", chunk, b"\0\0\0\0", body].concat();
-        let cases: Vec<(&str, Format, Vec<u8>, Option<(u32, u32)>)> = vec![
+        type Case = (&'static str, Format, Vec<u8>, Option<(u32, u32)>);
+        let cases: Vec<Case> = vec![
             ("png", Format::Png, PNG_64_40.to_vec(), Some((64, 40))),
             ("png, cut short", Format::Png, PNG_64_40.get(..20).unwrap_or_default().to_vec(), None),
             ("png of width 0", Format::Png, [PNG_64_40.get(..16).unwrap_or_default(), b"\0\0\0\0\0\0\0\x28"].concat(), None),

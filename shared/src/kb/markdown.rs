@@ -24,7 +24,11 @@ enum Frame {
     Inlines(Span, Vec<Inline>),
     Code(String),
     Html(String),
-    Table { head: Vec<Vec<Inline>>, rows: Vec<Vec<Vec<Inline>>>, in_head: bool },
+    Table {
+        head: Vec<Vec<Inline>>,
+        rows: Vec<Vec<Vec<Inline>>>,
+        in_head: bool,
+    },
 }
 
 /// What a run of inline content becomes when it closes.
@@ -135,7 +139,7 @@ pub fn parse_markdown(text: &str, images: &Images) -> Result<Vec<Block>, Markdow
 
 /// Adds a closed frame to its parent; an image without alt text is an
 /// error at its offset.
-fn close(stack: &mut Vec<Frame>, frame: Frame) -> Result<(), (usize, String)> {
+fn close(stack: &mut [Frame], frame: Frame) -> Result<(), (usize, String)> {
     match frame {
         Frame::Blocks(blocks) => blocks.into_iter().for_each(|block| push_block(stack, block)),
         Frame::List(ordered, i) => push_block(stack, if ordered { Block::Ol { i } } else { Block::Ul { i } }),
@@ -345,7 +349,10 @@ mod tests {
                 "- a\n  - b\n    1. c\n  - d\n- e",
                 vec![Block::Ul {
                     i: vec![
-                        item(vec![t("a")], vec![Block::Ul { i: vec![item(vec![t("b")], vec![ol(vec![vec![t("c")]])]), item(vec![t("d")], vec![])] }]),
+                        item(
+                            vec![t("a")],
+                            vec![Block::Ul { i: vec![item(vec![t("b")], vec![ol(vec![vec![t("c")]])]), item(vec![t("d")], vec![])] }],
+                        ),
                         item(vec![t("e")], vec![]),
                     ],
                 }],
@@ -374,7 +381,11 @@ mod tests {
             ("indented code", "text\n\n    let x = 1;\n      y", vec![p(vec![t("text")]), pre("let x = 1;\n  y")]),
             ("setext heading", "Title\n=====\nSub\n---", vec![h(2, vec![t("Title")]), h(3, vec![t("Sub")])]),
             ("hard break is a space", "a  \nb\\\nc", vec![p(vec![t("a b c")])]),
-            ("block quote joins the article", "> quoted *x*\n>\n> - y", vec![p(vec![t("quoted "), em(vec![t("x")])]), ul(vec![vec![t("y")]])]),
+            (
+                "block quote joins the article",
+                "> quoted *x*\n>\n> - y",
+                vec![p(vec![t("quoted "), em(vec![t("x")])]), ul(vec![vec![t("y")]])],
+            ),
             ("thematic break dropped", "a\n\n***\n\nb", vec![p(vec![t("a")]), p(vec![t("b")])]),
             (
                 "html block stays text",
@@ -423,7 +434,12 @@ mod tests {
 
     #[test]
     fn destinations_with_spaces_or_control_characters_are_not_links() {
-        for markdown in ["[x](java\tscript:alert(1))", "[x](java\u{0}script:alert(1))", "[x](java\u{1b}script:alert(1))", "[x](\u{1}https://ok.example)"] {
+        for markdown in [
+            "[x](java\tscript:alert(1))",
+            "[x](java\u{0}script:alert(1))",
+            "[x](java\u{1b}script:alert(1))",
+            "[x](\u{1}https://ok.example)",
+        ] {
             assert_eq!(md(markdown), Ok(vec![p(vec![t(markdown)])]), "{markdown:?}");
         }
         let autolink = md("<javascript:alert(1)> <JAVASCRIPT:x>");
@@ -440,7 +456,8 @@ mod tests {
         assert_eq!(got, Ok(vec![p(vec![t("Intro")]), table, p(vec![t("After")])]));
         // A short row is filled with empty cells, a long one cut to the header's width.
         let got = md("| a | b |\n|---|---|\n| 1 |\n| 1 | 2 | 3 |");
-        let table = Block::Table { h: vec![vec![t("a")], vec![t("b")]], r: vec![vec![vec![t("1")], vec![]], vec![vec![t("1")], vec![t("2")]]] };
+        let table =
+            Block::Table { h: vec![vec![t("a")], vec![t("b")]], r: vec![vec![vec![t("1")], vec![]], vec![vec![t("1")], vec![t("2")]]] };
         assert_eq!(got, Ok(vec![table]));
         // Without the delimiter row it is a paragraph.
         assert_eq!(md("| a | b |\n| 1 | 2 |"), Ok(vec![p(vec![t("| a | b | | 1 | 2 |")])]));
@@ -458,7 +475,11 @@ mod tests {
             ("with ./ and a title", "![The billing page](./images/a.png \"Billing\")", vec![p(vec![shot.clone()])]),
             ("alt text without its markup", "![The *billing* page](images/a.png)", vec![p(vec![shot.clone()])]),
             ("inside a link", "[![The billing page](images/a.png)](/billing)", vec![p(vec![a("/billing", vec![shot.clone()])])]),
-            ("in a table cell", "| Screen |\n|---|\n| ![The billing page](images/a.png) |", vec![Block::Table { h: vec![vec![t("Screen")]], r: vec![vec![vec![shot.clone()]]] }]),
+            (
+                "in a table cell",
+                "| Screen |\n|---|\n| ![The billing page](images/a.png) |",
+                vec![Block::Table { h: vec![vec![t("Screen")]], r: vec![vec![vec![shot.clone()]]] }],
+            ),
             ("by reference", "![The billing page][s]\n\n[s]: images/a.png", vec![p(vec![shot.clone()])]),
         ] {
             assert_eq!(parse_markdown(markdown, &one_image()), Ok(expected), "{name}");
@@ -493,8 +514,7 @@ mod tests {
 
     #[test]
     fn plain_text_keeps_words_and_code_not_targets() {
-        let blocks =
-            md("# Title\n\nSee [the *docs*](https://secret.example) and `code`.\n\n- one\n- two\n\n```\nx = 1\ny = 2\n```");
+        let blocks = md("# Title\n\nSee [the *docs*](https://secret.example) and `code`.\n\n- one\n- two\n\n```\nx = 1\ny = 2\n```");
         let blocks = blocks.unwrap_or_default();
         assert_eq!(plain_text(&blocks), "Title\nSee the docs and code.\none\ntwo\nx = 1\ny = 2");
         assert_eq!(plain_text(&[]), "");

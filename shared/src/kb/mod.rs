@@ -372,7 +372,11 @@ mod tests {
         assert_eq!(got.body.first(), Some(&p(vec![t("<script>alert(1)</script>")])));
         assert_eq!(
             got.body.get(2),
-            Some(&ul(vec![vec![t("one")], vec![t("two three")], vec![t("four [five](java\tscript:alert(7)) "), a("https://good.example", vec![t("ok")])]]))
+            Some(&ul(vec![
+                vec![t("one")],
+                vec![t("two three")],
+                vec![t("four [five](java\tscript:alert(7)) "), a("https://good.example", vec![t("ok")])]
+            ]))
         );
         assert_eq!(got.body.last(), Some(&pre("<script>alert(9)</script>")));
     }
@@ -458,5 +462,4 @@ mod tests {
         let got = parse_article("kb/a.md", &text, &images).map(|a| a.body);
         assert_eq!(got, Ok(vec![p(vec![t("Intro")]), p(vec![img("/kb/images/a.png", "A chart", 64, 40)])]));
     }
-
 }

@@ -151,7 +151,7 @@ pub fn inline_text(inlines: &[Inline]) -> String {
 }
 
 /// Short constructors for the tests of the parsers.
-#[cfg(test)]
+#[cfg(all(test, feature = "kb"))]
 pub(crate) mod make {
     use super::{Block, Inline, Item};
 
