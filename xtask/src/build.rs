@@ -144,7 +144,8 @@ fn content_hash(bytes: &[u8]) -> String {
 
 /// The knowledge base: every `*.md` of `dirs` parsed and checked by
 /// `shared` (a bad file fails the build, naming file and field), each
-/// article written pre-parsed as `kb/<id>.<hash>.json`, and the search
+/// article written pre-parsed as `kb/<id>.<hash>.json`, the images of each
+/// dir's `images/` as `kb/images/<name>.<hash>.<extension>`, and the search
 /// index as `kb/index.<hash>.txt`. Returns the index's path, and the
 /// articles as the panel lists them (`[id, title, [suggest_on…]]` each,
 /// for the page's data block).
@@ -154,6 +155,7 @@ fn content_hash(bytes: &[u8]) -> String {
 pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_json::Value)> {
     let mut articles = Vec::new();
     for dir in dirs.iter().filter(|d| d.exists()) {
+        let images = knowledge_base_images(site, &dir.join("images"))?;
         let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
             .map_err(|e| format!("{}: {e}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -164,7 +166,7 @@ pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_js
             let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
             let text = cmd::read(&file)?;
             let folder = dir.strip_prefix(crate::root()).unwrap_or(dir).display().to_string();
-            let article = kb::parse_article(&name, &text).map_err(|e| format!("invalid article in {folder}/: {e}"))?;
+            let article = kb::parse_article(&name, &text, &images).map_err(|e| format!("invalid article in {folder}/: {e}"))?;
             articles.push(article);
         }
     }
@@ -190,6 +192,29 @@ pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_js
     cmd::write(&site.join(&path[1..]), index)?;
     println!("knowledge base: {} articles, index {path}", articles.len());
     Ok((path, serde_json::Value::Array(listed)))
+}
+
+/// The images of one knowledge base folder (`images`, if it exists),
+/// each copied into the site under a content-hashed name.
+fn knowledge_base_images(site: &Path, images: &Path) -> Result<kb::Images> {
+    let mut files = Vec::new();
+    if images.is_dir() {
+        for entry in std::fs::read_dir(images).map_err(|e| format!("{}: {e}", images.display()))? {
+            let path = entry.map_err(|e| format!("{}: {e}", images.display()))?.path();
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if path.is_file() && kb::image::is_image_name(&name) {
+                files.push((name, std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?));
+            }
+        }
+    }
+    let publish = |name: &str, bytes: &[u8]| -> Result<String> {
+        let (stem, extension) = name.rsplit_once('.').unwrap_or((name, ""));
+        let src = format!("/kb/images/{stem}.{}.{}", content_hash(bytes), extension.to_ascii_lowercase());
+        cmd::write(&site.join(&src[1..]), bytes)?;
+        Ok(src)
+    };
+    kb::image::collect_images(files.iter().map(|(name, bytes)| (name.as_str(), bytes.as_slice())), publish)
+        .map_err(|e| format!("invalid image in {}/: {e}", images.strip_prefix(crate::root()).unwrap_or(images).display()))
 }
 
 /// The data block of the widget page: the index's hashed path (the help

@@ -1,6 +1,7 @@
 //! Draws a pre-parsed article (the node tree `buoy-shared::kb` builds at
 //! build time, as JSON) into DOM nodes. Text only ever becomes text nodes;
 //! no HTML string reaches the DOM, and no Markdown parser ships here.
+//! Images come only from the site's own `/kb/` files.
 
 use buoy_widget_core::dom::{element, text_element};
 use js_sys::{Array, Reflect};
@@ -29,6 +30,13 @@ fn allowed(href: &str) -> bool {
         || (href.starts_with('/') && !href.starts_with("//"))
 }
 
+/// Whether an image may be shown: one of the knowledge base's files,
+/// which the build publishes under `/kb/`; a path starting so stays on
+/// the panel's own origin.
+fn kb_image(src: &str) -> bool {
+    src.starts_with("/kb/")
+}
+
 /// A host path resolved by the browser's URL parser against the host's
 /// origin, kept only when it stays on that origin: the URL to link to.
 fn host_link(origin: &str, path: &str) -> Option<String> {
@@ -55,6 +63,18 @@ fn inlines(doc: &Document, parent: &Element, nodes: &JsValue, links: &Links<'_>)
             }
             "Code" => {
                 text_element(doc, "code", &[], &string(&node, "s"), Some(parent))?;
+                continue;
+            }
+            "Img" => {
+                let src = string(&node, "s");
+                if kb_image(&src) {
+                    let attrs = [("src", src.as_str()), ("alt", &string(&node, "a")), ("loading", "lazy"), ("decoding", "async")];
+                    let img = element(doc, "img", &attrs, Some(parent))?;
+                    // Numbers, set as the element's properties: no formatting code here.
+                    for (property, key) in [("width", "w"), ("height", "h")] {
+                        Reflect::set(&img, &JsValue::from_str(property), &get(&node, key))?;
+                    }
+                }
                 continue;
             }
             "Em" => "em",
@@ -114,7 +134,26 @@ pub fn render(doc: &Document, parent: &Element, blocks: &JsValue, links: &Links<
                 let list = element(doc, if kind == "Ul" { "ul" } else { "ol" }, &[], Some(parent))?;
                 for item in items(&get(&block, "i")).iter() {
                     let li = element(doc, "li", &[], Some(&list))?;
-                    inlines(doc, &li, &item, links)?;
+                    inlines(doc, &li, &get(&item, "c"), links)?;
+                    render(doc, &li, &get(&item, "b"), links)?;
+                }
+            }
+            "Table" => {
+                // The wrapper scrolls a table wider than the panel.
+                let wrap = element(doc, "div", &[("class", "table")], Some(parent))?;
+                let table = element(doc, "table", &[], Some(&wrap))?;
+                let head: &[(&str, &str)] = &[("scope", "col")];
+                for (section, rows, cell, attrs) in
+                    [("thead", Array::of1(&get(&block, "h")), "th", head), ("tbody", items(&get(&block, "r")), "td", &[])]
+                {
+                    let section = element(doc, section, &[], Some(&table))?;
+                    for cells in rows.iter() {
+                        let tr = element(doc, "tr", &[], Some(&section))?;
+                        for content in items(&cells).iter() {
+                            let el = element(doc, cell, attrs, Some(&tr))?;
+                            inlines(doc, &el, &content, links)?;
+                        }
+                    }
                 }
             }
             "Pre" => {

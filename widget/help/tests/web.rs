@@ -46,3 +46,57 @@ fn host_path_links_are_parsed_and_stay_on_the_host_origin() {
     // Without a host (no fragment, or one the site does not allow) a host path is text.
     assert_eq!(drawn_links(None, &["/login"]), vec![None]);
 }
+
+/// `blocks` (article JSON) drawn into a new element: its HTML.
+fn drawn_article(blocks: &str) -> String {
+    let doc = document();
+    let parent = doc.create_element("div").unwrap_or_else(|_| unreachable!());
+    let blocks = js_sys::JSON::parse(blocks).unwrap_or_else(|_| unreachable!());
+    let exists = |_: &str| false;
+    let links = Links { host_origin: None, article_exists: &exists };
+    render(&doc, &parent, &blocks, &links).unwrap_or_else(|_| unreachable!());
+    parent.inner_html()
+}
+
+#[wasm_bindgen_test]
+fn images_are_drawn_only_from_the_sites_kb_files() {
+    let image = |src: &str| format!(r#"[{{"t":"P","c":[{{"t":"Img","s":{src:?},"a":"The \"billing\" page","w":320,"h":200}}]}}]"#);
+    assert_eq!(
+        drawn_article(&image("/kb/images/shot.0123456789abcdef.png")),
+        r#"<p><img src="/kb/images/shot.0123456789abcdef.png" alt="The &quot;billing&quot; page" loading="lazy" decoding="async" width="320" height="200"></p>"#
+    );
+    for src in [
+        "https://evil.example/kb/x.png",
+        "//evil.example/kb/x.png",
+        "javascript:alert(1)",
+        "data:image/png;base64,AA",
+        "/v1/tickets",
+        "kb/x.png",
+        "",
+    ] {
+        assert_eq!(drawn_article(&image(src)), "<p></p>", "{src}");
+    }
+}
+
+#[wasm_bindgen_test]
+fn tables_and_nested_lists_are_drawn() {
+    let text = |s: &str| format!(r#"{{"t":"Text","s":{s:?}}}"#);
+    let table = format!(
+        r#"[{{"t":"Table","h":[[{}],[{}]],"r":[[[{}],[{{"t":"Strong","c":[{}]}}]],[[],[{}]]]}}]"#,
+        text("Plan"),
+        text("<b>Price</b>"),
+        text("Free"),
+        text("0"),
+        text("9")
+    );
+    assert_eq!(
+        drawn_article(&table),
+        concat!(
+            r#"<div class="table"><table><thead><tr><th scope="col">Plan</th><th scope="col">&lt;b&gt;Price&lt;/b&gt;</th></tr></thead>"#,
+            r#"<tbody><tr><td>Free</td><td><strong>0</strong></td></tr><tr><td></td><td>9</td></tr></tbody></table></div>"#
+        )
+    );
+    let list =
+        format!(r#"[{{"t":"Ul","i":[{{"c":[{}],"b":[{{"t":"Ol","i":[{{"c":[{}]}}]}}]}},{{"c":[{}]}}]}}]"#, text("a"), text("b"), text("c"));
+    assert_eq!(drawn_article(&list), "<ul><li>a<ol><li>b</li></ol></li><li>c</li></ul>");
+}

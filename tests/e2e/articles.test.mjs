@@ -1,0 +1,76 @@
+// Articles with a screenshot and a table, end to end: the build publishes
+// the image under a content-hashed name in /kb/images/, the panel draws it
+// with its alt text and size, it loads, and it is cached for a year; a
+// GFM table becomes a table with a header row. `cargo xtask test` starts
+// the servers and passes BUOY_DEMO_URL, BUOY_WORKER_URL.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openPage } from '../chromium.mjs';
+import { browserFor } from '../browser.mjs';
+
+const DEMO = process.env.BUOY_DEMO_URL;
+const WORKER = process.env.BUOY_WORKER_URL?.replace(/\/$/, '');
+const chrome = browserFor(DEMO, WORKER);
+
+/** The demo page with the panel open on an article; records console errors. */
+async function openArticle(id) {
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
+  await page.getByRole('button', { name: 'Help' }).click();
+  const panel = page.frameLocator('iframe[title="Help"]');
+  await panel.locator('#buoy-q:focus').waitFor();
+  await page.evaluate((article) => window.Buoy('navigate', 'article', article), id);
+  await panel.locator('section.article h2:focus').waitFor();
+  const frame = page.frames().find((f) => f.url().includes('/widget/'));
+  return { panel, frame, problems, context };
+}
+
+test('an article shows its screenshot, loaded from a content-hashed file cached for a year', { timeout: 60_000 }, async () => {
+  const { panel, frame, problems, context } = await openArticle('download-invoices');
+  const image = panel.locator('section.article .body img');
+  await image.scrollIntoViewIfNeeded();
+  await frame.waitForFunction(() => document.querySelector('section.article .body img')?.complete);
+  const shown = await image.evaluate((img) => ({
+    src: img.getAttribute('src'),
+    alt: img.alt,
+    width: img.getAttribute('width'),
+    height: img.getAttribute('height'),
+    loading: img.loading,
+    decoding: img.decoding,
+    natural: [img.naturalWidth, img.naturalHeight],
+    drawn: img.getBoundingClientRect().width,
+    panel: img.closest('.body').getBoundingClientRect().width,
+  }));
+  assert.match(shown.src, /^\/kb\/images\/billing-invoices\.[0-9a-f]{16}\.png$/);
+  assert.match(shown.alt, /^The Invoices page: one row per invoice/);
+  assert.deepEqual([shown.width, shown.height, shown.loading, shown.decoding], ['320', '200', 'lazy', 'async']);
+  assert.deepEqual(shown.natural, [320, 200], 'the file loaded, at the size the build read');
+  assert.ok(shown.drawn > 0 && shown.drawn <= shown.panel, `drawn ${shown.drawn} px wide in a ${shown.panel} px body`);
+
+  const response = await fetch(`${WORKER}${shown.src}`);
+  assert.equal(response.status, 200);
+  assert.equal(response.headers.get('content-type'), 'image/png');
+  assert.equal(response.headers.get('cache-control'), 'public, max-age=31536000, immutable');
+  assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a Markdown table becomes a table with a header row', { timeout: 60_000 }, async () => {
+  const { panel, problems, context } = await openArticle('api-keys-and-rate-limits');
+  const table = panel.locator('section.article .body .table > table');
+  await table.waitFor();
+  const headers = await table.locator('thead tr th').evaluateAll((cells) => cells.map((c) => [c.textContent, c.getAttribute('scope')]));
+  assert.deepEqual(headers, [
+    ['Plan', 'col'],
+    ['Requests per minute', 'col'],
+    ['Counted per', 'col'],
+  ]);
+  const rows = await table.locator('tbody tr').evaluateAll((trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent)));
+  assert.deepEqual(rows, [
+    ['Business', '60', 'workspace'],
+    ['Enterprise', '600', 'workspace'],
+  ]);
+  assert.equal(await table.locator('tbody strong').count(), 2, 'cells keep their inline formatting');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
