@@ -8,7 +8,7 @@
 use crate::page::field_of;
 use buoy_shared::inbox;
 use buoy_shared::ticket::Status;
-use js_sys::{Array, JSON};
+use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One of the requester's tickets.
@@ -84,6 +84,20 @@ impl Mine {
         self.view = Some(view);
         more
     }
+
+    /// A thread from the API's JSON answer, its messages read by `message`.
+    pub fn thread(view: &JsValue, message: fn(&JsValue) -> Message) -> Thread {
+        let s = |value: &JsValue, key| field_of(value, key).unwrap_or_default();
+        let status = field_of(view, "status").and_then(|s| Status::parse(&s));
+        let rated = Reflect::get(view, &"csat".into()).is_ok_and(|c| c.is_object());
+        let messages = messages_of(view).iter().map(message).collect();
+        Thread { status, rated, created_at: s(view, "created_at"), message: s(view, "message"), messages }
+    }
+}
+
+/// The messages of a thread from the API.
+fn messages_of(view: &JsValue) -> Vec<JsValue> {
+    Reflect::get(view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).map(|a| a.to_vec()).unwrap_or_default()
 }
 
 /// The panel's storage (the iframe's, on the worker's origin).

@@ -2,10 +2,9 @@
 //! ([`crate::state::Answer`]).
 
 use crate::state::{Answer, Created};
-use buoy_shared::ticket::Status;
 use buoy_widget_core::net;
 use buoy_widget_core::page::field_of;
-use buoy_widget_core::store::{Message, Mine, Thread};
+use buoy_widget_core::store::{Message, Mine};
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -14,17 +13,10 @@ fn items(value: &JsValue, key: &str) -> Option<Vec<JsValue>> {
     Reflect::get(value, &key.into()).ok()?.dyn_into::<Array>().ok().map(|a| a.to_vec())
 }
 
-/// A thread from the API.
-fn thread(view: &JsValue) -> Thread {
-    let s = |value: &JsValue, key| field_of(value, key).unwrap_or_default();
-    let messages = items(view, "messages").unwrap_or_default();
-    Thread {
-        status: field_of(view, "status").and_then(|s| Status::parse(&s)),
-        rated: Reflect::get(view, &"csat".into()).is_ok_and(|c| c.is_object()),
-        created_at: s(view, "created_at"),
-        message: s(view, "message"),
-        messages: messages.iter().map(|m| Message { from: s(m, "from"), at: s(m, "at"), body: s(m, "body") }).collect(),
-    }
+/// One message of a thread from the API.
+fn message(m: &JsValue) -> Message {
+    let s = |key| field_of(m, key).unwrap_or_default();
+    Message { from: s("from"), at: s("at"), body: s("body") }
 }
 
 /// A ticket a verified user's history lists (with its creation time);
@@ -52,7 +44,7 @@ pub fn parse(outcome: Result<(u16, JsValue), JsValue>) -> (Answer, JsValue) {
         status,
         retry_after: s("retry_after").and_then(|a| a.parse().ok()),
         created,
-        thread: body.is_object().then(|| thread(&body)),
+        thread: body.is_object().then(|| Mine::thread(&body, message)),
         listed: items(&body, "tickets").map(|list| list.iter().filter_map(listed).collect()),
         failure: net::failure(outcome),
     };
