@@ -900,3 +900,396 @@ fn save_form(controls: &[Control], fx: &mut Vec<Effect>) {
     };
     fx.push(Effect::Write(Write::FormDraft(draft)));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(id: &str) -> Mine {
+        Mine::new(id.into(), format!("tok-{id}"), format!("REF-{id}"), format!("About {id}"))
+    }
+
+    fn pending_ticket(key: &str) -> Pending {
+        Pending { key: key.into(), url: "/v1/tickets".into(), body: "{}".into(), about: "Export fails".into(), token: None, queued: 1.0 }
+    }
+
+    fn pending_reply(key: &str, id: &str) -> Pending {
+        let (url, token) = (ticket_url(id, "/messages"), Some(format!("tok-{id}")));
+        Pending { key: key.into(), url, body: "{\"body\":\"hi\"}".into(), about: id.into(), token, queued: 2.0 }
+    }
+
+    fn heard(screen: Screen, open: bool, stored: Vec<Mine>, sends: bool) -> Heard {
+        Heard { signal: Signal { screen, open, ..Signal::default() }, stored, sends, ..Heard::default() }
+    }
+
+    fn answer(status: u16) -> Answer {
+        Answer::status(status)
+    }
+
+    fn thread(agent_replies: usize, status: Status) -> Thread {
+        let mut messages = vec![Message { from: "you".into(), ..Message::default() }];
+        messages.extend((0..agent_replies).map(|_| Message { from: "Sam".into(), ..Message::default() }));
+        Thread { status: Some(status), messages, ..Thread::default() }
+    }
+
+    use buoy_widget_core::store::Message;
+
+    fn calls(fx: &[Effect]) -> Vec<&Call> {
+        fx.iter()
+            .filter_map(|e| match e {
+                Effect::Call(c) => Some(c),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn key_of(call: &Call) -> Option<&str> {
+        call.headers.iter().find(|(name, _)| *name == "idempotency-key").map(|(_, v)| v.as_str())
+    }
+
+    /// A tick at `now`, then the outbox as stored: the sends it makes.
+    fn flush(state: &mut State, now: f64, outbox: &[Pending]) -> Vec<Effect> {
+        let mut fx = state.update(Msg::Tick { now, hidden: false, online: true });
+        if fx.contains(&Effect::ReadOutbox) {
+            fx.extend(state.update(Msg::Outbox { items: outbox.to_vec(), turnstile: false, pass: None }));
+        }
+        fx
+    }
+
+    /// The answer to the send in flight, carried through the panel's report.
+    fn answered(state: &mut State, answer: Answer, now: f64) -> Vec<Effect> {
+        let mut fx = state.update(Msg::Answer { purpose: Purpose::Send, answer, now, random: 0.5 });
+        if fx.iter().any(|e| matches!(e, Effect::Report { .. })) {
+            fx.extend(state.update(Msg::Reported(Form::Sending, Vec::new())));
+        }
+        fx
+    }
+
+    fn created(id: &str) -> Answer {
+        let id = id.to_owned();
+        Answer { created: Some(Created { token: format!("tok-{id}"), reference: format!("REF-{id}"), id }), ..answer(201) }
+    }
+
+    fn started(stored: Vec<Mine>, sends: bool) -> State {
+        let mut state = State::default();
+        state.update(Msg::Start { heard: heard(Screen::Elsewhere, false, stored, sends), form: Vec::new(), draft: Vec::new() });
+        state
+    }
+
+    #[test]
+    fn offline_a_send_stays_queued_is_retried_after_the_back_off_and_online_sends_at_once() {
+        let outbox = [pending_ticket("k1")];
+        let mut state = started(Vec::new(), true);
+        let fx = flush(&mut state, 1_000.0, &outbox);
+        assert_eq!(calls(&fx).len(), 1);
+        let fx = answered(&mut state, answer(0), 1_000.0);
+        assert!(fx.contains(&Effect::Report { key: "k1".into(), status: 0 }), "the panel hears there was no answer");
+        assert!(!fx.iter().any(|e| matches!(e, Effect::Write(Write::Unqueue(_)))), "nothing lost: it stays in the outbox");
+        // The back-off: 1 s (jitter 0.5 → ×1) after the first failure.
+        assert!(calls(&flush(&mut state, 1_500.0, &outbox)).is_empty(), "not before the back-off");
+        let fx = flush(&mut state, 2_000.0, &outbox);
+        assert_eq!(calls(&fx).iter().map(|c| key_of(c)).collect::<Vec<_>>(), [Some("k1")], "retried with its key");
+        answered(&mut state, answer(0), 2_000.0);
+        assert!(calls(&flush(&mut state, 3_000.0, &outbox)).is_empty(), "the second failure waits 2 s");
+        // Offline: no send at all, whatever the time.
+        assert!(!state.update(Msg::Tick { now: 60_000.0, hidden: false, online: false }).contains(&Effect::ReadOutbox));
+        // Back online: at once.
+        state.update(Msg::Online);
+        let fx = flush(&mut state, 3_100.0, &outbox);
+        assert_eq!(calls(&fx).len(), 1);
+        let fx = answered(&mut state, created("t1"), 3_100.0);
+        assert!(fx.contains(&Effect::Write(Write::Unqueue("k1".into()))));
+        assert_eq!(state.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["t1"], "the ticket is listed");
+        assert!(fx.iter().any(|e| matches!(e, Effect::Write(Write::Ticket(m, at)) if m.id == "t1" && *at == 3_100.0)), "and stored");
+    }
+
+    #[test]
+    fn a_reply_with_no_answer_says_so_and_keeps_its_text() {
+        let mut state = started(vec![ticket("t1")], false);
+        let outbox = [pending_reply("r1", "t1")];
+        flush(&mut state, 1_000.0, &outbox);
+        let fx = answered(&mut state, answer(0), 1_000.0);
+        assert!(fx.contains(&Effect::Error(Line::Reply, Some(MessageId::ErrNetwork))));
+        assert!(!fx.contains(&Effect::ClearReply) && !fx.iter().any(|e| matches!(e, Effect::Write(Write::Unqueue(_)))));
+    }
+
+    #[test]
+    fn a_429_waits_at_least_its_retry_after_then_sends_once_with_the_same_key() {
+        let outbox = [pending_ticket("k1")];
+        let mut state = started(Vec::new(), true);
+        flush(&mut state, 0.0, &outbox);
+        answered(&mut state, Answer { retry_after: Some(30), ..answer(429) }, 0.0);
+        for now in [1_000.0, 10_000.0, 29_000.0] {
+            assert!(calls(&flush(&mut state, now, &outbox)).is_empty(), "nothing at {now} ms");
+        }
+        let fx = flush(&mut state, 30_000.0, &outbox);
+        let sent = calls(&fx);
+        assert_eq!(sent.len(), 1, "sent once");
+        assert_eq!(key_of(sent[0]), Some("k1"));
+        answered(&mut state, created("t1"), 30_000.0);
+        assert!(calls(&flush(&mut state, 31_000.0, &[])).iter().all(|c| c.purpose != Purpose::Send), "and not again");
+    }
+
+    #[test]
+    fn a_reload_mid_send_sends_the_queued_ticket_again_with_its_key_and_reports_it() {
+        // A new page: the state rebuilt from storage, the send still queued.
+        let outbox = [pending_ticket("k1"), pending_reply("r1", "t0")];
+        let mut state = started(vec![ticket("t0")], true);
+        let fx = flush(&mut state, 5_000.0, &outbox);
+        assert_eq!(calls(&fx).iter().map(|c| key_of(c)).collect::<Vec<_>>(), [Some("k1")], "the oldest first");
+        let fx = answered(&mut state, created("t1"), 5_000.0);
+        assert!(fx.contains(&Effect::Report { key: "k1".into(), status: 201 }), "reported to the panel");
+        let reply = calls(&fx);
+        assert_eq!(reply.iter().map(|c| key_of(c)).collect::<Vec<_>>(), [Some("r1")], "then the reply, with its key");
+        assert!(reply[0].headers.contains(&(REQUESTER_TOKEN_HEADER, "tok-t0".into())));
+        let fx = answered(&mut state, Answer { thread: Some(thread(0, Status::Open)), ..answer(201) }, 5_000.0);
+        assert!(fx.contains(&Effect::Write(Write::Unqueue("r1".into()))));
+        assert_eq!(state.mine.len(), 2);
+    }
+
+    #[test]
+    fn a_refused_reply_is_cleared_from_the_outbox_and_the_requester_is_told_why() {
+        let mut state = started(vec![ticket("t1")], false);
+        flush(&mut state, 0.0, &[pending_reply("r1", "t1")]);
+        let refused = Answer { failure: Failure::Problem { code: "not_found".into(), errors: Vec::new() }, ..answer(404) };
+        let fx = answered(&mut state, refused, 0.0);
+        assert!(fx.contains(&Effect::Write(Write::Unqueue("r1".into()))));
+        assert!(fx.contains(&Effect::Error(Line::Reply, Some(messages::problem("not_found")))));
+    }
+
+    #[test]
+    fn two_tabs_sharing_one_storage_make_one_ticket_and_both_list_it() {
+        let outbox = vec![pending_ticket("k1")];
+        let (mut a, mut b) = (started(Vec::new(), true), started(Vec::new(), true));
+        // Both read the outbox before either heard back: both send it,
+        // with the same key, and the API answers the same ticket.
+        let (fa, fb) = (flush(&mut a, 1_000.0, &outbox), flush(&mut b, 1_000.0, &outbox));
+        assert_eq!((key_of(calls(&fa)[0]), key_of(calls(&fb)[0])), (Some("k1"), Some("k1")));
+        answered(&mut a, created("t1"), 1_000.0);
+        answered(&mut b, created("t1"), 1_000.0);
+        // Each tab hears the other's stored ticket at the next signal.
+        let stored = vec![ticket("t1")];
+        a.update(Msg::Changed(heard(Screen::Tickets, true, stored.clone(), false)));
+        let fx = b.update(Msg::Changed(heard(Screen::Tickets, true, stored, false)));
+        for tab in [&a, &b] {
+            assert_eq!(tab.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["t1"], "one ticket");
+        }
+        assert!(fx.iter().any(|e| matches!(e, Effect::Draw(Drawing { shown: Shown::Tickets(list), .. }) if list.len() == 1)));
+        // Once one tab cleared it, the other reads an empty outbox.
+        assert!(calls(&flush(&mut a, 2_000.0, &[])).iter().all(|c| c.purpose != Purpose::Send));
+    }
+
+    #[test]
+    fn a_ticket_from_another_tab_is_listed_at_the_next_signal() {
+        let mut state = started(vec![ticket("t1")], false);
+        state.update(Msg::Changed(heard(Screen::Elsewhere, false, vec![ticket("t1"), ticket("t2")], false)));
+        assert_eq!(state.mine.len(), 2);
+    }
+
+    fn told(claim: &str, open: bool, learned: &[&str]) -> Heard {
+        let told = if claim.is_empty() { Told::Anonymous } else { Told::Signed(claim.into()) };
+        let learned = learned.iter().map(|s| (*s).to_owned()).collect();
+        Heard { told, learned, ..heard(Screen::Elsewhere, open, Vec::new(), false) }
+    }
+
+    fn listed(ids: &[&str]) -> Answer {
+        let tickets = ids.iter().map(|id| Mine { stored: 1.0, ..ticket(id) }).collect();
+        Answer { listed: Some(tickets), ..answer(200) }
+    }
+
+    #[test]
+    fn a_signed_identity_history_is_asked_once_the_panel_opens_and_kept() {
+        let mut state = started(vec![ticket("here")], false);
+        let fx = state.update(Msg::Changed(told("{\"id\":\"u1\"}", false, &[])));
+        assert!(calls(&fx).is_empty(), "never at page load");
+        let fx = state.update(Msg::Changed(told("{\"id\":\"u1\"}", true, &[])));
+        assert_eq!(calls(&fx).iter().map(|c| c.url.as_str()).collect::<Vec<_>>(), ["/v1/tickets/mine"]);
+        assert!(calls(&state.update(Msg::Changed(told("{\"id\":\"u1\"}", true, &[])))).is_empty(), "once per identity");
+        let purpose = Purpose::History("{\"id\":\"u1\"}".into());
+        let fx = state.update(Msg::Answer { purpose, answer: listed(&["a", "b"]), now: 0.0, random: 0.0 });
+        assert!(fx.contains(&Effect::Write(Write::Learned(vec!["a".into(), "b".into()]))));
+        assert_eq!(state.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["a", "b", "here"], "oldest first");
+    }
+
+    #[test]
+    fn logout_forgets_the_history_its_drafts_and_the_form_but_keeps_tickets_sent_here() {
+        let claim = "{\"id\":\"u1\"}";
+        let mut state = started(vec![ticket("here")], false);
+        state.update(Msg::Changed(told(claim, true, &[])));
+        state.update(Msg::Answer { purpose: Purpose::History(claim.into()), answer: listed(&["a"]), now: 0.0, random: 0.0 });
+        let fx = state.update(Msg::Changed(Heard { stored: vec![ticket("here"), ticket("a")], ..told("", true, &["a"]) }));
+        for write in [Write::ReplyDraft("a".into(), None), Write::CommentDraft("a".into(), None), Write::Forget("a".into())] {
+            assert!(fx.contains(&Effect::Write(write.clone())), "{write:?}");
+        }
+        assert!(fx.contains(&Effect::Write(Write::Learned(Vec::new()))), "the stored ids go");
+        assert!(fx.contains(&Effect::ResetForm) && fx.contains(&Effect::Write(Write::FormDraft(None))), "the form's draft goes");
+        assert_eq!(state.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["here"], "a ticket sent here stays");
+        // A history that arrives after the logout is not theirs to keep.
+        let late = state.update(Msg::Answer { purpose: Purpose::History(claim.into()), answer: listed(&["a"]), now: 0.0, random: 0.0 });
+        assert!(late.is_empty() && state.mine.len() == 1);
+    }
+
+    #[test]
+    fn another_identity_replaces_the_last_ones_tickets() {
+        let mut state = started(Vec::new(), false);
+        let fx = state.update(Msg::Changed(told("{\"id\":\"u2\"}", true, &["a"])));
+        assert_eq!(calls(&fx).len(), 1);
+        let fx = state.update(Msg::Answer {
+            purpose: Purpose::History("{\"id\":\"u2\"}".into()),
+            answer: listed(&["b"]),
+            now: 0.0,
+            random: 0.0,
+        });
+        assert!(fx.contains(&Effect::Write(Write::Forget("a".into()))));
+        assert!(!fx.contains(&Effect::ResetForm), "signed in: the form stays");
+        assert_eq!(state.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["b"]);
+    }
+
+    /// Ticks until a poll of `token` is asked for; the seconds it took.
+    fn seconds_to_poll(state: &mut State, open: bool, hidden: bool) -> Option<u32> {
+        state.update(Msg::Changed(heard(Screen::Elsewhere, open, Vec::new(), false)));
+        for second in 1..=400 {
+            let mut fx = state.update(Msg::Tick { now: 0.0, hidden, online: true });
+            if fx.contains(&Effect::ReadOutbox) {
+                fx.extend(state.update(Msg::Outbox { items: Vec::new(), turnstile: false, pass: None }));
+            }
+            if let Some(call) = calls(&fx).first() {
+                let purpose = call.purpose.clone();
+                state.update(Msg::Answer { purpose, answer: answer(200), now: 0.0, random: 0.0 });
+                return Some(second);
+            }
+        }
+        None
+    }
+
+    #[test]
+    fn quiet_polls_slow_down_a_reply_resets_them_and_a_hidden_tab_waits() {
+        let mut state = started(vec![ticket("t1")], false);
+        assert_eq!(seconds_to_poll(&mut state, false, false), Some(1), "a first poll at once");
+        let closed: Vec<Option<u32>> = (0..4).map(|_| seconds_to_poll(&mut state, false, false)).collect();
+        assert_eq!(closed, [Some(60), Some(120), Some(240), Some(300)], "a closed panel backs off");
+        // The panel opens: at once (a poke), then every 10 s.
+        state.update(Msg::Changed(heard(Screen::Elsewhere, true, Vec::new(), false)));
+        assert_eq!(seconds_to_poll(&mut state, true, false), Some(1));
+        assert_eq!(seconds_to_poll(&mut state, true, false), Some(10));
+        // A reply: the back-off starts over.
+        let tick = |state: &mut State| state.update(Msg::Tick { now: 0.0, hidden: false, online: false });
+        let fx = (0..10).map(|_| tick(&mut state)).find(|fx| !calls(fx).is_empty()).unwrap_or_default();
+        let purpose = calls(&fx).first().map(|c| c.purpose.clone()).unwrap_or(Purpose::Send);
+        assert_eq!(purpose, Purpose::Poll("tok-t1".into()));
+        let news = Answer { thread: Some(thread(1, Status::Open)), ..answer(200) };
+        let fx = state.update(Msg::Answer { purpose, answer: news, now: 0.0, random: 0.0 });
+        assert!(fx.contains(&Effect::Post(Post::Received("REF-t1".into()))), "the host hears of the reply");
+        assert_eq!(seconds_to_poll(&mut state, false, false), Some(30), "closed again: 30 s, the back-off reset");
+        // A hidden tab does not poll; showing it again pokes a poll at once.
+        assert_eq!(seconds_to_poll(&mut state, false, true), None);
+        state.update(Msg::Visibility);
+        assert_eq!(seconds_to_poll(&mut state, false, false), Some(1));
+    }
+
+    #[test]
+    fn a_closed_ticket_is_not_polled() {
+        let mut state = started(vec![Mine { status: Some(Status::Closed), ..ticket("t1") }], false);
+        let fx = state.update(Msg::Tick { now: 0.0, hidden: false, online: false });
+        assert!(calls(&fx).is_empty());
+    }
+
+    #[test]
+    fn a_site_with_turnstile_waits_for_a_token_and_uses_it_once() {
+        let outbox = [pending_ticket("k1")];
+        let mut state = started(Vec::new(), true);
+        state.update(Msg::Tick { now: 0.0, hidden: false, online: true });
+        let fx = state.update(Msg::Outbox { items: outbox.to_vec(), turnstile: true, pass: None });
+        assert!(calls(&fx).is_empty(), "no token yet: wait");
+        state.update(Msg::Tick { now: 500.0, hidden: false, online: true });
+        let fx = state.update(Msg::Outbox { items: outbox.to_vec(), turnstile: true, pass: Some("tt".into()) });
+        assert!(calls(&fx)[0].headers.contains(&(TURNSTILE_HEADER, "tt".into())));
+        let fx = answered(&mut state, answer(0), 500.0);
+        assert!(fx.contains(&Effect::TurnstileUsed), "single-use");
+    }
+
+    #[test]
+    fn drafts_are_stored_as_typed_deleted_once_empty_and_never_while_a_reply_waits() {
+        let mut state = started(vec![ticket("t1")], false);
+        let fx = state.update(Msg::Changed(heard(Screen::Thread("t1".into()), true, Vec::new(), false)));
+        assert!(fx.contains(&Effect::FillBoxes("t1".into())), "the thread's drafts come back");
+        let fx = state.update(Msg::Typed(Typed::Reply { text: "Still".into(), outbox: Vec::new() }));
+        assert_eq!(fx, [Effect::Write(Write::ReplyDraft("t1".into(), Some("Still".into())))]);
+        let fx = state.update(Msg::Typed(Typed::Reply { text: "  ".into(), outbox: Vec::new() }));
+        assert_eq!(fx, [Effect::Write(Write::ReplyDraft("t1".into(), None))]);
+        let fx = state.update(Msg::Typed(Typed::Reply { text: "More".into(), outbox: vec![pending_reply("r1", "t1")] }));
+        assert!(fx.is_empty(), "a reply on its way keeps its text in the outbox");
+        let fx = state.update(Msg::Reply("Thanks".into(), "r2".into()));
+        assert!(fx.iter().any(|e| matches!(e, Effect::Write(Write::Reply { key, about, .. }) if key == "r2" && about == "t1")));
+        assert!(fx.contains(&Effect::Write(Write::ReplyDraft("t1".into(), None))), "queued: its draft goes");
+        let fx = state.update(Msg::Reply(" ".into(), "r3".into()));
+        assert!(matches!(fx.as_slice(), [Effect::Error(Line::Reply, Some(_))]), "an empty reply is refused");
+    }
+
+    fn control(name: &str, kind: &str, value: &str) -> Control {
+        Control { name: name.into(), kind: kind.into(), value: value.into() }
+    }
+
+    #[test]
+    fn the_form_draft_fills_empty_fields_only_and_goes_once_sent() {
+        let form = vec![control("name", "text", "Host"), control("message", "textarea", ""), control("website", "text", "")];
+        let draft = vec![("name".into(), "Ada".into()), ("message".into(), "It fails".into()), ("website".into(), "x".into())];
+        let mut state = State::default();
+        let fx = state.update(Msg::Start { heard: Heard::default(), form, draft });
+        assert_eq!(
+            fx.first(),
+            Some(&Effect::FillForm(vec![("message".into(), "It fails".into())])),
+            "not the honeypot, not a filled field"
+        );
+        let fx = state.update(Msg::Typed(Typed::Form(vec![control("name", "text", "Ada"), control("type", "select-one", "bug")])));
+        assert_eq!(fx, [Effect::Write(Write::FormDraft(Some(vec![("name".into(), "Ada".into()), ("type".into(), "bug".into())])))]);
+        let sending = Heard { signal: Signal { form: Form::Sending, ..Signal::default() }, ..Heard::default() };
+        let fx = state.update(Msg::Changed(sending));
+        assert!(fx.contains(&Effect::Write(Write::FormDraft(None))), "queued: the outbox holds the text");
+        assert!(state.update(Msg::Typed(Typed::Form(vec![control("name", "text", "Ada L")]))).is_empty());
+    }
+
+    #[test]
+    fn a_ticket_refused_for_good_keeps_its_form_as_a_draft_again() {
+        let sending = Heard { signal: Signal { form: Form::Sending, ..Signal::default() }, sends: true, ..Heard::default() };
+        let mut state = State::default();
+        state.update(Msg::Start { heard: sending, form: Vec::new(), draft: Vec::new() });
+        flush(&mut state, 0.0, &[pending_ticket("k1")]);
+        state.update(Msg::Answer { purpose: Purpose::Send, answer: answer(422), now: 0.0, random: 0.0 });
+        let fx = state.update(Msg::Reported(Form::Editing, vec![control("message", "textarea", "It fails")]));
+        assert!(fx.contains(&Effect::Write(Write::FormDraft(Some(vec![("message".into(), "It fails".into())])))));
+        assert!(fx.contains(&Effect::Write(Write::Unqueue("k1".into()))));
+    }
+
+    #[test]
+    fn a_thread_shown_marks_its_replies_seen_and_offers_what_its_status_allows() {
+        let mut mine = ticket("t1");
+        mine.update(thread(2, Status::Solved));
+        let mut state = started(vec![mine], false);
+        assert_eq!(state.mine[0].unread(), 2);
+        let fx = state.update(Msg::Changed(heard(Screen::Thread("t1".into()), true, Vec::new(), false)));
+        let shown = fx.iter().find_map(|e| match e {
+            Effect::Draw(Drawing { shown: Shown::Thread { can_reply, ask_rating, .. }, unread, .. }) => {
+                Some((*can_reply, *ask_rating, *unread))
+            }
+            _ => None,
+        });
+        assert_eq!(shown, Some((true, true, 0)), "solved: reply and rate; seen now");
+        assert!(fx.iter().any(|e| matches!(e, Effect::Write(Write::Ticket(m, _)) if m.seen == 2)), "seen is stored");
+        assert!(fx.contains(&Effect::Post(Post::Unread(0))));
+    }
+
+    #[test]
+    fn a_rating_needs_a_choice_and_once_taken_is_announced() {
+        let mut state = started(vec![ticket("t1")], false);
+        state.update(Msg::Changed(heard(Screen::Thread("t1".into()), true, Vec::new(), false)));
+        assert_eq!(state.update(Msg::Rate(None, String::new())), [Effect::Error(Line::Rate, Some(MessageId::ChooseRating))]);
+        let fx = state.update(Msg::Rate(Some(true), "Quick".into()));
+        assert_eq!(calls(&fx)[0].body, Some(Body::Rating { comment: "Quick".into(), satisfied: true }));
+        let already = Answer { failure: Failure::Problem { code: "already_rated".into(), errors: Vec::new() }, ..answer(409) };
+        let fx = state.update(Msg::Answer { purpose: Purpose::Rate("tok-t1".into()), answer: already, now: 0.0, random: 0.0 });
+        assert!(fx.contains(&Effect::Post(Post::Rated("REF-t1".into()))));
+        assert!(fx.contains(&Effect::Write(Write::CommentDraft("t1".into(), None))));
+        assert!(state.mine[0].rated);
+    }
+}
