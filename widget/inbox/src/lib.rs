@@ -168,7 +168,7 @@ impl Inbox {
     fn act(&self, effect: Effect) -> Vec<Effect> {
         let c = &self.c;
         match effect {
-            Effect::Draw(drawing) => self.draw(&drawing),
+            Effect::Draw => self.draw(&self.state.borrow().drawing()),
             Effect::ClearThread => {
                 for el in [&c.title, &c.status, &c.msgs] {
                     el.set_text_content(None);

@@ -211,15 +211,15 @@ pub enum Write {
 
 /// What the inbox's screens show.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Shown {
+pub enum Shown<'a> {
     /// Neither the list nor a thread: only the home link and its count.
     Elsewhere,
     /// The list, oldest first (drawn newest first).
-    Tickets(Vec<Mine>),
+    Tickets(&'a [Mine]),
     /// One ticket's thread.
     Thread {
         /// The ticket, with its last thread.
-        ticket: Mine,
+        ticket: &'a Mine,
         /// Whether the reply box shows.
         can_reply: bool,
         /// Whether the rating shows.
@@ -230,20 +230,20 @@ pub enum Shown {
 /// What to draw: the home link (shown when there are tickets), the unread
 /// count, and the screen.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Drawing {
+pub struct Drawing<'a> {
     /// Whether there are tickets.
     pub any: bool,
     /// Unread replies over all tickets.
     pub unread: u32,
     /// The screen.
-    pub shown: Shown,
+    pub shown: Shown<'a>,
 }
 
 /// What `lib.rs` must do after an update, in order.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Effect {
-    /// Draw.
-    Draw(Drawing),
+    /// Draw what [`State::drawing`] says.
+    Draw,
     /// Empty the thread screen (its ticket was forgotten).
     ClearThread,
     /// Tell the host page.
@@ -504,19 +504,36 @@ impl State {
         fx.push(Effect::StartTicking);
     }
 
+    /// What the inbox's screens show now: the list, the thread that
+    /// shows (what its status allows), or neither; and the unread count.
+    pub fn drawing(&self) -> Drawing<'_> {
+        let shown = match (&self.screen, self.open_thread()) {
+            (Screen::Tickets, _) => Shown::Tickets(&self.mine),
+            (_, Some(i)) => {
+                let ticket = &self.mine[i];
+                let status = ticket.status.unwrap_or(Status::New);
+                Shown::Thread { ticket, can_reply: rules::can_reply(status), ask_rating: rules::asks_for_rating(status, ticket.rated) }
+            }
+            _ => Shown::Elsewhere,
+        };
+        Drawing { any: !self.mine.is_empty(), unread: self.unread(), shown }
+    }
+
+    fn unread(&self) -> u32 {
+        self.mine.iter().map(Mine::unread).sum()
+    }
+
     /// Draws whichever of the inbox's screens shows, and the unread counts.
     fn draw(&mut self, fx: &mut Vec<Effect>) {
         match self.screen {
             Screen::Thread(_) => self.draw_thread(fx),
-            Screen::Tickets => self.drawn(Shown::Tickets(self.mine.clone()), fx),
-            Screen::Elsewhere => self.drawn(Shown::Elsewhere, fx),
+            _ => self.drawn(fx),
         }
     }
 
-    fn drawn(&self, shown: Shown, fx: &mut Vec<Effect>) {
-        let unread = self.mine.iter().map(Mine::unread).sum();
-        fx.push(Effect::Draw(Drawing { any: !self.mine.is_empty(), unread, shown }));
-        fx.push(Effect::Post(Post::Unread(unread)));
+    fn drawn(&self, fx: &mut Vec<Effect>) {
+        fx.push(Effect::Draw);
+        fx.push(Effect::Post(Post::Unread(self.unread())));
     }
 
     /// Draws the thread showing (from the last poll) and marks it seen.
@@ -525,16 +542,10 @@ impl State {
         let mine = &mut self.mine[i];
         let changed = mine.seen != mine.replies;
         mine.seen = mine.replies;
-        let status = mine.status.unwrap_or(Status::New);
-        let shown = Shown::Thread {
-            ticket: mine.clone(),
-            can_reply: rules::can_reply(status),
-            ask_rating: rules::asks_for_rating(status, mine.rated),
-        };
         if changed {
             fx.push(Effect::Write(Write::Ticket(mine.clone(), mine.stored)));
         }
-        self.drawn(shown, fx);
+        self.drawn(fx);
     }
 
     /// Sends the next of the outbox, oldest first, each with its
@@ -1074,7 +1085,8 @@ mod tests {
         for tab in [&a, &b] {
             assert_eq!(tab.mine.iter().map(|m| m.id.as_str()).collect::<Vec<_>>(), ["t1"], "one ticket");
         }
-        assert!(fx.iter().any(|e| matches!(e, Effect::Draw(Drawing { shown: Shown::Tickets(list), .. }) if list.len() == 1)));
+        assert!(fx.contains(&Effect::Draw));
+        assert!(matches!(b.drawing().shown, Shown::Tickets(list) if list.len() == 1), "and shows it");
         // Once one tab cleared it, the other reads an empty outbox.
         assert!(calls(&flush(&mut a, 2_000.0, &[])).iter().all(|c| c.purpose != Purpose::Send));
     }
@@ -1268,12 +1280,11 @@ mod tests {
         let mut state = started(vec![mine], false);
         assert_eq!(state.mine[0].unread(), 2);
         let fx = state.update(Msg::Changed(heard(Screen::Thread("t1".into()), true, Vec::new(), false)));
-        let shown = fx.iter().find_map(|e| match e {
-            Effect::Draw(Drawing { shown: Shown::Thread { can_reply, ask_rating, .. }, unread, .. }) => {
-                Some((*can_reply, *ask_rating, *unread))
-            }
+        assert!(fx.contains(&Effect::Draw));
+        let shown = match state.drawing() {
+            Drawing { shown: Shown::Thread { can_reply, ask_rating, .. }, unread, .. } => Some((can_reply, ask_rating, unread)),
             _ => None,
-        });
+        };
         assert_eq!(shown, Some((true, true, 0)), "solved: reply and rate; seen now");
         assert!(fx.iter().any(|e| matches!(e, Effect::Write(Write::Ticket(m, _)) if m.seen == 2)), "seen is stored");
         assert!(fx.contains(&Effect::Post(Post::Unread(0))));
