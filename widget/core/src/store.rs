@@ -12,7 +12,7 @@ use js_sys::{Array, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// One of the requester's tickets.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Mine {
     /// Its id.
     pub id: String,
@@ -31,15 +31,41 @@ pub struct Mine {
     /// Whether it has been rated.
     pub rated: bool,
     /// The last thread the API gave.
-    pub view: Option<JsValue>,
+    pub view: Option<Thread>,
     /// When it was stored (ms since the epoch), which orders the list.
     pub stored: f64,
+}
+
+/// A ticket's thread as the API gives it to its requester.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Thread {
+    /// Its status (none when the API named none the widget knows).
+    pub status: Option<Status>,
+    /// Whether it has been rated.
+    pub rated: bool,
+    /// When the requester wrote (RFC 3339).
+    pub created_at: String,
+    /// The requester's first message.
+    pub message: String,
+    /// Every public message since, oldest first.
+    pub messages: Vec<Message>,
+}
+
+/// One public message of a thread.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Message {
+    /// Who wrote it: `you` for the requester, else the agent's name.
+    pub from: String,
+    /// When (RFC 3339).
+    pub at: String,
+    /// Its text.
+    pub body: String,
 }
 
 impl Mine {
     /// A ticket just created.
     pub fn new(id: String, token: String, reference: String, subject: String) -> Self {
-        Self { id, token, reference, subject, seen: 0, replies: 0, status: None, rated: false, view: None, stored: 0.0 }
+        Self { id, token, reference, subject, ..Self::default() }
     }
 
     /// Agent replies not yet seen.
@@ -49,19 +75,28 @@ impl Mine {
 
     /// Takes in a thread from the API; true if it brought agent replies
     /// not seen by an earlier poll.
-    pub fn update(&mut self, view: JsValue) -> bool {
-        let replies = messages_of(&view).iter().filter(|m| field_of(m, "from").as_deref() != Some("you")).count() as u32;
-        self.status = field_of(&view, "status").and_then(|s| Status::parse(&s));
-        self.rated = Reflect::get(&view, &"csat".into()).is_ok_and(|c| c.is_object());
+    pub fn update(&mut self, view: Thread) -> bool {
+        let replies = view.messages.iter().filter(|m| m.from != "you").count() as u32;
+        self.status = view.status;
+        self.rated = view.rated;
         let more = replies > self.replies;
         self.replies = replies;
         self.view = Some(view);
         more
     }
+
+    /// A thread from the API's JSON answer, its messages read by `message`.
+    pub fn thread(view: &JsValue, message: fn(&JsValue) -> Message) -> Thread {
+        let s = |value: &JsValue, key| field_of(value, key).unwrap_or_default();
+        let status = field_of(view, "status").and_then(|s| Status::parse(&s));
+        let rated = Reflect::get(view, &"csat".into()).is_ok_and(|c| c.is_object());
+        let messages = messages_of(view).iter().map(message).collect();
+        Thread { status, rated, created_at: s(view, "created_at"), message: s(view, "message"), messages }
+    }
 }
 
 /// The messages of a thread from the API.
-pub fn messages_of(view: &JsValue) -> Vec<JsValue> {
+fn messages_of(view: &JsValue) -> Vec<JsValue> {
     Reflect::get(view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).map(|a| a.to_vec()).unwrap_or_default()
 }
 
@@ -105,7 +140,7 @@ pub fn has_tickets(site: &str) -> bool {
 }
 
 /// A send waiting in the outbox until the API takes it (a 2xx).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pending {
     /// Its idempotency key (also its storage key's end).
     pub key: String,

@@ -1,5 +1,6 @@
 //! The requester's inbox: their tickets on this device, each thread with
-//! its reply box and rating, and the polling that brings agents' replies.
+//! its reply box and rating, the outbox, drafts, and the polling that
+//! brings agents' replies.
 //!
 //! It is a second wasm module, loaded by the panel only once the
 //! requester has something to keep (a ticket, a draft, a signed
@@ -10,23 +11,30 @@
 //! [`history`]); the inbox fills the tickets and thread screens and the
 //! home screen's "Your tickets" link, and reports on the tickets the
 //! panel's form queued.
+//!
+//! Every decision is [`state::State::update`]'s, tested on the host. This
+//! file is the effect layer: it turns the page's events, the storage and
+//! the network into [`state::Msg`]s and carries out the
+//! [`state::Effect`]s, in order (one an effect causes before the next).
 #![deny(missing_docs)]
 
+pub mod answer;
 pub mod drafts;
 pub mod history;
+pub mod state;
 pub mod thread;
 
-use buoy_shared::inbox;
-use buoy_shared::messages::{self, MessageId};
-use buoy_shared::ticket::{Status, REQUESTER_TOKEN_HEADER, TURNSTILE_HEADER};
+use buoy_shared::inbox::Draft;
 use buoy_widget_core::dom::{focus, set_hidden, Listener};
 use buoy_widget_core::host::post_to_host;
-use buoy_widget_core::net::{self, Failure};
-use buoy_widget_core::page::{field_of, page, random_key, read_catalog, t};
-use buoy_widget_core::protocol::{self, Report, Screen, CHANGE_EVENT};
-use buoy_widget_core::store::{self as convo, Mine};
+use buoy_widget_core::net;
+use buoy_widget_core::page::{page, random_key, read_catalog, t};
+use buoy_widget_core::protocol::{self, Report, CHANGE_EVENT};
+use buoy_widget_core::store::{self as convo, Pending};
+use state::{Body, Call, Drawing, Effect, Heard, Line, Msg, Post, Shown, State, Typed, Write};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::collections::VecDeque;
+use std::rc::Rc;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlTextAreaElement};
 
@@ -53,9 +61,11 @@ struct Convo {
     comment: HtmlTextAreaElement,
     rate_error: Element,
     rated: Element,
+    /// The new-ticket form (its drafts).
+    form: Element,
 }
 
-const IDS: [&str; 14] = [
+const IDS: [&str; 15] = [
     "buoy-mine-link",
     "buoy-unread",
     "buoy-mine",
@@ -70,116 +80,205 @@ const IDS: [&str; 14] = [
     "buoy-comment",
     "buoy-rate-error",
     "buoy-rated",
+    "buoy-form",
 ];
 
+/// The inbox on the page: its elements and its state.
 struct Inbox {
     site: String,
     host_origin: Option<String>,
     root: Element,
     c: Convo,
-    mine: Vec<Mine>,
-    /// The screen showing.
-    screen: Screen,
-    /// Whether the host shows the panel.
-    open: bool,
-    /// Polls in a row that found nothing new (the back-off).
-    quiet: u32,
-    /// Poll at the next tick, whatever the back-off says.
-    poke: bool,
-    polling: bool,
-    /// Sends that failed in a row (the outbox's back-off), and when to try
-    /// again (ms since the epoch).
-    failures: u32,
-    send_at: f64,
+    state: RefCell<State>,
+    /// The body of the last answer to a send, for the panel's report.
+    body: RefCell<JsValue>,
 }
 
 impl Inbox {
-    fn post(&self, kind: &str, detail: Option<(&str, &str)>) {
-        post_to_host(self.host_origin.as_deref(), kind, detail);
-    }
-
-    /// Takes in what the panel says: the screen, the panel's visibility,
-    /// and tickets stored since (kept with what the inbox knows of them).
-    fn sync(&mut self) {
-        let signal = protocol::heard(&self.root);
-        if signal.screen != self.screen || (signal.open && !self.open) {
-            self.poke = true;
-        }
-        (self.screen, self.open) = (signal.screen, signal.open);
-        // Something new to send (or the requester pressed send again): now.
-        self.send_at = 0.0;
-        for stored in convo::load(&self.site) {
-            if !self.mine.iter().any(|m| m.id == stored.id) {
-                self.mine.push(stored);
-            }
-        }
-        self.draw();
-    }
-
-    /// Draws whichever of the inbox's screens shows, and the unread counts.
-    fn draw(&mut self) {
-        match self.screen {
-            Screen::Tickets => self.draw_list(),
-            Screen::Thread(_) => self.draw_thread(),
-            Screen::Elsewhere | Screen::Article(_) => self.show_unread(),
+    /// What the panel and the storage say now.
+    fn heard(&self) -> Heard {
+        Heard {
+            signal: protocol::heard(&self.root),
+            told: history::told(&self.root),
+            stored: convo::load(&self.site),
+            learned: history::learned(&self.site),
+            sends: !convo::outbox(&self.site).is_empty(),
         }
     }
 
-    /// The home link to the requester's tickets, with the unread count,
-    /// and the same count on the host's launcher.
-    fn show_unread(&self) {
-        let unread: u32 = self.mine.iter().map(Mine::unread).sum();
-        set_hidden(&self.c.link, self.mine.is_empty());
-        let count = unread.to_string();
-        self.c.unread.set_text_content(Some(&count));
-        set_hidden(&self.c.unread, unread == 0);
-        self.post("unread", Some(("count", &count)));
+    fn update(&self, msg: Msg) -> Vec<Effect> {
+        self.state.borrow_mut().update(msg)
     }
 
-    fn draw_list(&self) {
-        if let Some(doc) = self.c.list.owner_document() {
-            let _ = thread::draw_list(&doc, &self.c.list, &self.mine);
+    fn line(&self, line: Line) -> &Element {
+        match line {
+            Line::Reply => &self.c.reply_error,
+            Line::Rate => &self.c.rate_error,
         }
-        set_hidden(&self.c.empty, !self.mine.is_empty());
-        self.show_unread();
     }
 
-    /// The ticket whose thread shows, if any.
-    fn open_thread(&self) -> Option<usize> {
-        let Screen::Thread(ticket) = &self.screen else { return None };
-        self.mine.iter().position(|m| m.id == *ticket)
-    }
-
-    /// Draws the thread showing (from the last poll) and marks it seen.
-    fn draw_thread(&mut self) {
-        let Some(i) = self.open_thread() else { return };
-        let Some(doc) = self.c.msgs.owner_document() else { return };
-        let mine = &mut self.mine[i];
-        let changed = mine.seen != mine.replies;
-        mine.seen = mine.replies;
+    /// Draws the inbox's screens and the unread counts.
+    fn draw(&self, drawing: &Drawing) {
         let c = &self.c;
-        c.title.set_text_content(Some(&mine.subject));
-        let mut line = String::from(&mine.reference);
-        let status = thread::status_text(mine.status);
-        if !status.is_empty() {
-            line.push_str(" · ");
-            line.push_str(status);
-        }
-        c.status.set_text_content(Some(&line));
-        match &mine.view {
-            Some(view) => {
-                let _ = thread::draw_thread(&doc, &c.msgs, view);
+        set_hidden(&c.link, !drawing.any);
+        c.unread.set_text_content(Some(&drawing.unread.to_string()));
+        set_hidden(&c.unread, drawing.unread == 0);
+        let Some(doc) = c.msgs.owner_document() else { return };
+        match &drawing.shown {
+            Shown::Elsewhere => {}
+            Shown::Tickets(tickets) => {
+                let _ = thread::draw_list(&doc, &c.list, tickets);
+                set_hidden(&c.empty, drawing.any);
             }
-            None => c.msgs.set_text_content(Some(t(MessageId::Loading))),
+            Shown::Thread { ticket, can_reply, ask_rating } => {
+                c.title.set_text_content(Some(&ticket.subject));
+                c.status.set_text_content(Some(&thread::status_line(ticket)));
+                match &ticket.view {
+                    Some(view) => {
+                        let _ = thread::draw_thread(&doc, &c.msgs, view);
+                    }
+                    None => c.msgs.set_text_content(Some(t(buoy_shared::messages::MessageId::Loading))),
+                }
+                set_hidden(&c.reply_form, !can_reply);
+                set_hidden(&c.rate, !ask_rating);
+                set_hidden(&c.rated, !ticket.rated);
+            }
         }
-        let status = mine.status.unwrap_or(Status::New);
-        set_hidden(&c.reply_form, !inbox::can_reply(status));
-        set_hidden(&c.rate, !inbox::asks_for_rating(status, mine.rated));
-        set_hidden(&c.rated, !mine.rated);
-        if changed {
-            convo::save(&self.site, &self.mine[i], self.mine[i].stored);
+    }
+
+    fn write(&self, write: Write) {
+        let site = &self.site;
+        match write {
+            Write::Ticket(mine, created) => convo::save(site, &mine, created),
+            Write::Reply { key, url, about, token, text } => {
+                let body = net::json_body(&[("body", &text)], None);
+                convo::queue(site, &Pending { key, url, body, about, token: Some(token), queued: 0.0 });
+            }
+            Write::Unqueue(key) => convo::unqueue(site, &key),
+            Write::Forget(id) => convo::forget(site, &id),
+            Write::ReplyDraft(id, text) => drafts::write(site, Draft::Reply(&id), text.as_deref()),
+            Write::CommentDraft(id, text) => drafts::write(site, Draft::Comment(&id), text.as_deref()),
+            Write::FormDraft(fields) => drafts::write_form(site, fields.as_deref()),
+            Write::Learned(ids) => history::set_learned(site, &ids),
         }
-        self.show_unread();
+    }
+
+    /// Carries out one effect that is not a call; returns what the
+    /// message it leads to says to do.
+    fn act(&self, effect: Effect) -> Vec<Effect> {
+        let c = &self.c;
+        match effect {
+            Effect::Draw => self.draw(&self.state.borrow().drawing()),
+            Effect::ClearThread => {
+                for el in [&c.title, &c.status, &c.msgs] {
+                    el.set_text_content(None);
+                }
+                for el in [&c.reply_form, &c.rate, &c.rated] {
+                    set_hidden(el, true);
+                }
+            }
+            Effect::Post(post) => {
+                let (kind, detail) = match &post {
+                    Post::Unread(count) => ("unread", ("count", count.to_string())),
+                    Post::Received(reference) => ("message:received", ("reference", reference.clone())),
+                    Post::Rated(reference) => ("csat:submitted", ("reference", reference.clone())),
+                };
+                post_to_host(self.host_origin.as_deref(), kind, Some((detail.0, &detail.1)));
+            }
+            Effect::Write(write) => self.write(write),
+            Effect::ReadOutbox => {
+                let (turnstile, pass) = (self.root.has_attribute(TURNSTILE_SITE), self.root.get_attribute(TURNSTILE_TOKEN));
+                return self.update(Msg::Outbox { items: convo::outbox(&self.site), turnstile, pass });
+            }
+            Effect::Report { key, status } => {
+                // The panel answers at once (and may signal a change).
+                let body = self.body.borrow().clone();
+                protocol::report(&self.root, &Report { key, status, body });
+                return self.update(Msg::Reported(protocol::heard(&self.root).form, drafts::controls(&c.form)));
+            }
+            Effect::TurnstileUsed => {
+                let _ = self.root.remove_attribute(TURNSTILE_TOKEN);
+                if let Ok(used) = web_sys::Event::new(TURNSTILE_USED) {
+                    let _ = self.root.dispatch_event(&used);
+                }
+            }
+            Effect::Error(line, message) => {
+                let line = self.line(line);
+                line.set_text_content(message.map(t));
+                set_hidden(line, message.is_none());
+            }
+            Effect::ClearReply => c.reply.set_value(""),
+            Effect::FocusRated => focus(&c.rated),
+            Effect::FillBoxes(ticket) => {
+                c.reply.set_value(&drafts::read(&self.site, Draft::Reply(&ticket)).unwrap_or_default());
+                c.comment.set_value(&drafts::read(&self.site, Draft::Comment(&ticket)).unwrap_or_default());
+            }
+            Effect::FillForm(values) => drafts::fill(&c.form, &values),
+            Effect::ResetForm => {
+                if let Some(form) = c.form.dyn_ref::<web_sys::HtmlFormElement>() {
+                    form.reset();
+                }
+            }
+            Effect::StartTicking => INBOX.with(|slot| {
+                if let Some((inbox, _)) = slot.borrow().as_ref() {
+                    buoy_widget_core::dom::spawn(tick(Rc::downgrade(inbox)));
+                }
+            }),
+            Effect::Call(_) => {}
+        }
+        Vec::new()
+    }
+
+    /// Makes a call; its answer as a message.
+    async fn call(&self, call: Call) -> Msg {
+        let headers: Vec<(&str, &str)> = call.headers.iter().map(|(name, value)| (*name, value.as_str())).collect();
+        let body = match call.body {
+            Some(Body::Text(text)) => Some(text),
+            Some(Body::Rating { comment, satisfied }) => Some(net::json_body(&[("comment", &comment)], Some(("satisfied", satisfied)))),
+            Some(Body::History(claim)) => history::request_body(&self.site, &claim),
+            None => None,
+        };
+        let outcome = net::call(call.method, &call.url, &headers, body.as_deref()).await;
+        let (answer, body) = answer::parse(outcome);
+        *self.body.borrow_mut() = body;
+        Msg::Answer { purpose: call.purpose, answer, now: js_sys::Date::now(), random: js_sys::Math::random() }
+    }
+}
+
+/// Puts effects caused by the one just carried out before the rest.
+fn before(todo: &mut VecDeque<Effect>, first: Vec<Effect>) {
+    for effect in first.into_iter().rev() {
+        todo.push_front(effect);
+    }
+}
+
+/// Carries out effects in order up to the first call, which it returns
+/// (what follows it stays in `todo`).
+fn carry_out(inbox: &Inbox, todo: &mut VecDeque<Effect>) -> Option<Call> {
+    while let Some(effect) = todo.pop_front() {
+        if let Effect::Call(call) = effect {
+            return Some(call);
+        }
+        before(todo, inbox.act(effect));
+    }
+    None
+}
+
+/// Carries out effects, calls included, to the end.
+async fn run(inbox: Rc<Inbox>, mut todo: VecDeque<Effect>) {
+    while let Some(call) = carry_out(&inbox, &mut todo) {
+        let msg = inbox.call(call).await;
+        before(&mut todo, inbox.update(msg));
+    }
+}
+
+/// Takes in what happened: what needs no answer is done at once, the
+/// rest in the background.
+fn handle(inbox: &Rc<Inbox>, msg: Msg) {
+    let mut todo: VecDeque<Effect> = inbox.update(msg).into();
+    if let Some(call) = carry_out(inbox, &mut todo) {
+        todo.push_front(Effect::Call(call));
+        buoy_widget_core::dom::spawn(run(Rc::clone(inbox), todo));
     }
 }
 
@@ -193,259 +292,54 @@ async fn sleep(ms: i32) {
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
-fn tab_hidden() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_some_and(|d| d.hidden())
-}
-
-/// Asks about the requester's tickets now and then (see
-/// `buoy_shared::inbox::poll_delay`): every tick checks whether a poll is
-/// due, so a change (the panel opens, the tab shows) is acted on within a
-/// second.
-fn start_polling(inbox: &Rc<RefCell<Inbox>>) {
-    {
-        let mut state = inbox.borrow_mut();
-        if state.polling || (state.mine.is_empty() && convo::outbox(&state.site).is_empty()) {
-            return;
-        }
-        state.polling = true;
-        state.poke = true;
-    }
-    let weak = Rc::downgrade(inbox);
-    buoy_widget_core::dom::spawn(async move {
-        let mut waited = 0;
-        loop {
-            sleep(1000).await;
-            waited += 1000;
-            let Some(inbox) = weak.upgrade() else { return };
-            let (due, send) = {
-                let mut state = inbox.borrow_mut();
-                let delay = inbox::poll_delay(state.open, tab_hidden(), state.quiet);
-                let due = (state.poke && !tab_hidden()) || delay.is_some_and(|d| waited >= d);
-                state.poke &= !due;
-                (due, js_sys::Date::now() >= state.send_at && online())
-            };
-            if send {
-                flush(&inbox).await;
-            }
-            if due {
-                waited = 0;
-                poll(&inbox).await;
-            }
-        }
-    });
-}
-
-fn online() -> bool {
-    web_sys::window().is_none_or(|w| w.navigator().on_line())
-}
-
-/// Sends what waits in the outbox, oldest first, each with its
-/// idempotency key (so a retry never makes a second ticket or reply). No
-/// answer, a 429 or a 5xx: it stays, and the next try waits
-/// (`buoy_shared::inbox::retry_delay`, jittered, at least `Retry-After`).
-/// A 2xx clears it; another refusal clears it too, and the requester is
-/// shown why, their text still in its box.
-async fn flush(inbox: &Rc<RefCell<Inbox>>) {
-    let site = inbox.borrow().site.clone();
-    for p in convo::outbox(&site) {
-        let mut headers = vec![("idempotency-key", p.key.as_str())];
-        if let Some(token) = &p.token {
-            headers.push((REQUESTER_TOKEN_HEADER, token));
-        }
-        let is_ticket = p.token.is_none();
-        // A site with Turnstile: a new ticket goes with a fresh token from
-        // the check (`turnstile.js` puts it on the root); none yet, wait.
-        let root = inbox.borrow().root.clone();
-        let checked = is_ticket && root.has_attribute(TURNSTILE_SITE);
-        let pass = if checked { root.get_attribute(TURNSTILE_TOKEN) } else { None };
-        if checked && pass.is_none() {
-            inbox.borrow_mut().send_at = js_sys::Date::now() + 500.0;
-            return;
-        }
-        if let Some(pass) = &pass {
-            headers.push((TURNSTILE_HEADER, pass));
-        }
-        let outcome = net::call("POST", &p.url, &headers, Some(&p.body)).await;
-        if checked {
-            // Single-use: whatever the answer, the next send needs a new one.
-            let _ = root.remove_attribute(TURNSTILE_TOKEN);
-            if let Ok(used) = web_sys::Event::new(TURNSTILE_USED) {
-                let _ = root.dispatch_event(&used);
-            }
-        }
-        let (status, body) = match &outcome {
-            Ok((status, body)) => (*status, body.clone()),
-            Err(_) => (0, JsValue::NULL),
-        };
-        if is_ticket {
-            // Before borrowing: the panel's answer comes back as an event.
-            protocol::report(&root, &Report { key: p.key.clone(), status, body: body.clone() });
-        }
-        let mut state = inbox.borrow_mut();
-        if inbox::should_retry(status) {
-            state.failures += 1;
-            let after = field_of(&body, "retry_after").and_then(|a| a.parse().ok());
-            state.send_at = js_sys::Date::now() + f64::from(inbox::retry_delay(state.failures, after, js_sys::Math::random()));
-            if !is_ticket {
-                show_error(&state.c.reply_error, Some(failure_message(outcome)));
-            }
-            return;
-        }
-        state.failures = 0;
-        convo::unqueue(&site, &p.key);
-        match (is_ticket, (200..300).contains(&status)) {
-            (true, true) => {
-                let (id, token, reference) = (field_of(&body, "id"), field_of(&body, "requester_token"), field_of(&body, "reference"));
-                if let (Some(id), Some(token), Some(reference)) = (id, token, reference) {
-                    if !state.mine.iter().any(|m| m.id == id) {
-                        let mine = Mine::new(id, token, reference, p.about.clone());
-                        convo::remember(&site, &mine);
-                        state.mine.push(mine);
-                    }
-                }
-            }
-            (false, true) => {
-                if let Some(i) = state.mine.iter().position(|m| m.id == p.about) {
-                    state.mine[i].update(body);
-                }
-                if state.open_thread().is_some_and(|i| state.mine[i].id == p.about) {
-                    state.c.reply.set_value("");
-                    show_error(&state.c.reply_error, None);
-                }
-            }
-            (false, false) => show_error(&state.c.reply_error, Some(failure_message(outcome))),
-            (true, false) => {}
-        }
-        state.draw();
-    }
-}
-
-/// Reads every live ticket's thread; new agent replies are drawn, counted
-/// as unread and announced to the host page (`message:received`).
-async fn poll(inbox: &Rc<RefCell<Inbox>>) {
-    let asks: Vec<(String, String)> =
-        inbox.borrow().mine.iter().filter(|m| inbox::is_live(m.status)).map(|m| (ticket_url(&m.id, ""), m.token.clone())).collect();
-    let mut news = false;
-    for (url, token) in asks {
-        let Ok((200, view)) = net::call("GET", &url, &[(REQUESTER_TOKEN_HEADER, &token)], None).await else { continue };
-        let state = inbox.borrow();
-        let Some(i) = state.mine.iter().position(|m| m.token == token) else { continue };
-        drop(state);
-        let mut state = inbox.borrow_mut();
-        if state.mine[i].update(view) {
-            news = true;
-            state.post("message:received", Some(("reference", &state.mine[i].reference)));
-        }
-    }
-    let mut state = inbox.borrow_mut();
-    state.quiet = if news { 0 } else { state.quiet.saturating_add(1) };
-    state.draw();
-}
-
-/// Catches up with what the panel says (screen, visibility, identity) and
-/// what is stored, and keeps polling while there is something to poll.
-fn changed(inbox: &Rc<RefCell<Inbox>>) {
-    inbox.borrow_mut().sync();
-    history::sync(inbox);
-    start_polling(inbox);
-}
-
-/// Puts the requester's reply to the thread showing in the outbox (sent
-/// at the next tick); the typed text stays in its box until the API has
-/// taken it.
-fn queue_reply(inbox: &Rc<RefCell<Inbox>>) {
-    let mut state = inbox.borrow_mut();
-    let Some(i) = state.open_thread() else { return };
-    match buoy_shared::ticket::validate_body(&state.c.reply.value()) {
-        Err(e) => show_error(&state.c.reply_error, Some(messages::field_error(e.field, e.code))),
-        Ok(body) => {
-            let mine = &state.mine[i];
-            let pending = convo::Pending {
-                key: random_key(),
-                url: ticket_url(&mine.id, "/messages"),
-                body: net::json_body(&[("body", &body)], None),
-                about: mine.id.clone(),
-                token: Some(mine.token.clone()),
-                queued: 0.0,
-            };
-            convo::queue(&state.site, &pending);
-            show_error(&state.c.reply_error, None);
-            state.send_at = 0.0;
-        }
-    }
-}
-
-/// Sends the requester's rating of the thread showing.
-fn send_rating(inbox: &Rc<RefCell<Inbox>>) {
-    let (url, token, body) = {
-        let state = inbox.borrow();
-        let Some(i) = state.open_thread() else { return };
-        let (c, mine) = (&state.c, &state.mine[i]);
-        let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
-        let Some(choice) = choice else { return show_error(&c.rate_error, Some(MessageId::ChooseRating)) };
-        let body = net::json_body(&[("comment", &c.comment.value())], Some(("satisfied", choice == "1")));
-        (ticket_url(&mine.id, "/csat"), mine.token.clone(), body)
-    };
-    let weak = Rc::downgrade(inbox);
-    buoy_widget_core::dom::spawn(async move {
-        let outcome = net::call("POST", &url, &[(REQUESTER_TOKEN_HEADER, &token)], Some(&body)).await;
+/// Ticks every second (a change, such as the panel opening or the tab
+/// showing, is acted on within one); what a tick starts (the outbox's
+/// sends, a poll) ends before the next.
+async fn tick(weak: std::rc::Weak<Inbox>) {
+    loop {
+        sleep(1000).await;
         let Some(inbox) = weak.upgrade() else { return };
-        let mut state = inbox.borrow_mut();
-        let already = matches!(&outcome, Ok((409, p)) if field_of(p, "code").as_deref() == Some("already_rated"));
-        let Some(i) = state.mine.iter().position(|m| m.token == token) else { return };
-        match outcome {
-            Ok((201, view)) => {
-                state.mine[i].update(view);
-            }
-            _ if already => state.mine[i].rated = true,
-            outcome => return show_error(&state.c.rate_error, Some(failure_message(outcome))),
-        }
-        show_error(&state.c.rate_error, None);
-        state.post("csat:submitted", Some(("reference", &state.mine[i].reference)));
-        drafts::rated(&state.site, &state.mine[i].id);
-        state.draw_thread();
-        focus(&state.c.rated);
-    });
-}
-
-/// The message for a failed call.
-fn failure_message(outcome: Result<(u16, JsValue), JsValue>) -> MessageId {
-    match net::failure(outcome) {
-        Failure::Network => MessageId::ErrNetwork,
-        Failure::Problem { code, errors } => match errors.first() {
-            Some(e) => messages::field_error(e.field, e.code),
-            None => messages::problem(&code),
-        },
+        let window = web_sys::window();
+        let hidden = window.as_ref().and_then(web_sys::Window::document).is_some_and(|d| d.hidden());
+        let online = window.is_none_or(|w| w.navigator().on_line());
+        let todo = inbox.update(Msg::Tick { now: js_sys::Date::now(), hidden, online }).into();
+        run(inbox, todo).await;
     }
-}
-
-fn ticket_url(id: &str, tail: &str) -> String {
-    let mut url = String::from("/v1/tickets/");
-    url.push_str(id);
-    url.push_str(tail);
-    url
-}
-
-fn show_error(line: &Element, message: Option<MessageId>) {
-    line.set_text_content(message.map(t));
-    set_hidden(line, message.is_none());
 }
 
 fn on(
-    inbox: &Rc<RefCell<Inbox>>,
+    inbox: &Rc<Inbox>,
     target: &web_sys::EventTarget,
     kind: &'static str,
-    f: fn(&Rc<RefCell<Inbox>>, web_sys::Event),
+    f: fn(&Inbox, web_sys::Event) -> Option<Msg>,
 ) -> Result<Listener, JsValue> {
-    let weak: Weak<RefCell<Inbox>> = Rc::downgrade(inbox);
+    let weak = Rc::downgrade(inbox);
     Listener::new(target, kind, move |event| {
         if let Some(inbox) = weak.upgrade() {
-            f(&inbox, event);
+            if let Some(msg) = f(&inbox, event) {
+                handle(&inbox, msg);
+            }
         }
     })
 }
 
-type Running = (Rc<RefCell<Inbox>>, Vec<Listener>);
+/// What the requester typed into, as a message.
+fn typed(inbox: &Inbox, event: &web_sys::Event) -> Option<Msg> {
+    let target = event.target()?.dyn_into::<Element>().ok()?;
+    let c = &inbox.c;
+    let typed = if target == **c.reply {
+        Typed::Reply { text: c.reply.value(), outbox: convo::outbox(&inbox.site) }
+    } else if target == **c.comment {
+        Typed::Comment(c.comment.value())
+    } else if c.form.contains(Some(target.as_ref())) {
+        Typed::Form(drafts::controls(&c.form))
+    } else {
+        return None;
+    };
+    Some(Msg::Typed(typed))
+}
+
+type Running = (Rc<Inbox>, Vec<Listener>);
 
 thread_local! {
     /// The inbox and its listeners, for the page's life.
@@ -473,8 +367,8 @@ pub fn start_inbox() -> Result<(), JsValue> {
         head.append_child(&sheet)?;
     }
     let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
-    let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, rate, comment, rate_error, rated]) =
-        <[Element; 14]>::try_from(found)
+    let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, rate, comment, rate_error, rated, form]) =
+        <[Element; 15]>::try_from(found)
     else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
@@ -493,42 +387,31 @@ pub fn start_inbox() -> Result<(), JsValue> {
         comment: comment.unchecked_into(),
         rate_error,
         rated,
+        form,
     };
-    let inbox = Rc::new(RefCell::new(Inbox {
-        site,
-        host_origin,
-        root: root.clone(),
-        c,
-        mine: Vec::new(),
-        screen: Screen::Elsewhere,
-        open: false,
-        quiet: 0,
-        poke: false,
-        polling: false,
-        failures: 0,
-        send_at: 0.0,
-    }));
-    let (reply_form, rate) = (inbox.borrow().c.reply_form.clone(), inbox.borrow().c.rate.clone());
+    let inbox = Rc::new(Inbox { site, host_origin, root: root.clone(), c, state: RefCell::default(), body: RefCell::new(JsValue::NULL) });
+    let c = &inbox.c;
     let mut listeners = vec![
-        on(&inbox, &root, CHANGE_EVENT, |inbox, _| changed(inbox))?,
-        on(&inbox, &reply_form, "submit", |inbox, event| {
+        on(&inbox, &root, CHANGE_EVENT, |inbox, _| Some(Msg::Changed(inbox.heard())))?,
+        on(&inbox, &c.reply_form, "submit", |inbox, event| {
             event.prevent_default();
-            queue_reply(inbox);
+            Some(Msg::Reply(inbox.c.reply.value(), random_key()))
         })?,
-        on(&inbox, &rate, "submit", |inbox, event| {
+        on(&inbox, &c.rate, "submit", |inbox, event| {
             event.prevent_default();
-            send_rating(inbox);
+            let c = &inbox.c;
+            let choice = c.rate.query_selector("input:checked").ok().flatten().and_then(|e| e.get_attribute("value"));
+            Some(Msg::Rate(choice.map(|choice| choice == "1"), c.comment.value()))
         })?,
-        // Back to a hidden tab: ask at once.
-        on(&inbox, &doc, "visibilitychange", |inbox, _| inbox.borrow_mut().poke = true)?,
+        on(&inbox, &doc, "visibilitychange", |_, _| Some(Msg::Visibility))?,
+        on(&inbox, &root, "input", |inbox, event| typed(inbox, &event))?,
+        on(&inbox, &c.form, "reset", |_, _| Some(Msg::FormReset))?,
     ];
     if let Some(window) = web_sys::window() {
-        // Back online: send what waits at once.
-        listeners.push(on(&inbox, &window, "online", |inbox, _| inbox.borrow_mut().send_at = 0.0)?);
+        listeners.push(on(&inbox, &window, "online", |_, _| Some(Msg::Online))?);
     }
-    // Drafts (`drafts.rs`): after the inbox's own listeners, so it hears each event first.
-    listeners.extend(drafts::start(&doc, &root, &inbox.borrow().site)?);
-    changed(&inbox);
-    INBOX.with(|slot| *slot.borrow_mut() = Some((inbox, listeners)));
+    INBOX.with(|slot| *slot.borrow_mut() = Some((Rc::clone(&inbox), listeners)));
+    let (form, draft) = (drafts::controls(&inbox.c.form), drafts::read_form(&inbox.site));
+    handle(&inbox, Msg::Start { heard: inbox.heard(), form, draft });
     Ok(())
 }

@@ -1,10 +1,9 @@
 //! How the requester's tickets and a ticket's thread are drawn.
 
 use buoy_shared::messages::{self, MessageId};
-use buoy_shared::ticket::Status;
 use buoy_widget_core::dom::{element, text_element};
-use buoy_widget_core::page::{field_of, t};
-use buoy_widget_core::store::{messages_of, Mine};
+use buoy_widget_core::page::t;
+use buoy_widget_core::store::{Mine, Thread};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
 
@@ -27,22 +26,26 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
 
 /// Draws a thread: the requester's first message, then every public
 /// message, each as text.
-pub fn draw_thread(doc: &Document, list: &Element, view: &JsValue) -> Result<(), JsValue> {
+pub fn draw_thread(doc: &Document, list: &Element, view: &Thread) -> Result<(), JsValue> {
     list.set_text_content(None);
-    let at = field_of(view, "created_at").unwrap_or_default();
-    message(doc, list, t(MessageId::You), true, &at, &field_of(view, "message").unwrap_or_default())?;
-    for m in messages_of(view) {
-        let from = field_of(&m, "from").unwrap_or_default();
-        let you = from == "you";
-        let name = if you { t(MessageId::You) } else { &from };
-        message(doc, list, name, you, &field_of(&m, "at").unwrap_or_default(), &field_of(&m, "body").unwrap_or_default())?;
+    message(doc, list, t(MessageId::You), true, &view.created_at, &view.message)?;
+    for m in &view.messages {
+        let you = m.from == "you";
+        let name = if you { t(MessageId::You) } else { &m.from };
+        message(doc, list, name, you, &m.at, &m.body)?;
     }
     Ok(())
 }
 
-/// The status line of a ticket, as its requester reads it.
-pub fn status_text(status: Option<Status>) -> &'static str {
-    status.map_or("", |s| t(messages::status(s)))
+/// A ticket's reference and status, as its requester reads them
+/// (`7K2M-9QXD · Open`).
+pub fn status_line(mine: &Mine) -> String {
+    let mut line = String::from(&mine.reference);
+    if let Some(text) = mine.status.map(|s| t(messages::status(s))).filter(|text| !text.is_empty()) {
+        line.push_str(" · ");
+        line.push_str(text);
+    }
+    line
 }
 
 /// Fills the list of tickets, newest first: subject, status, unread count.
@@ -51,13 +54,7 @@ pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(),
     for m in tickets.iter().rev() {
         let li = element(doc, "li", &[], Some(list))?;
         let button = text_element(doc, "button", &[("type", "button"), ("data-ticket", &m.id)], &m.subject, Some(&li))?;
-        let mut line = String::from(&m.reference);
-        let status = status_text(m.status);
-        if !status.is_empty() {
-            line.push_str(" · ");
-            line.push_str(status);
-        }
-        text_element(doc, "span", &[("class", "hint")], &line, Some(&button))?;
+        text_element(doc, "span", &[("class", "hint")], &status_line(m), Some(&button))?;
         let unread = m.unread();
         if unread > 0 {
             let mut count = unread.to_string();
