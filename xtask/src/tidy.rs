@@ -9,8 +9,9 @@
 //! - a figure (a number with its unit) of the README is written twice, in
 //!   the README or again in ARCHITECTURE.md: a figure has one place, so a
 //!   new measurement cannot leave an old copy behind;
-//! - a module of `shared` imports one that imports it back, directly or
-//!   through others (a cycle of `crate::` paths).
+//! - a module of `shared` or of one of the widget's crates imports one
+//!   that imports it back, directly or through others (a cycle of
+//!   `crate::` paths; a crate's root owns the modules it declares).
 //!
 //! The model is rust-analyzer's `xtask/src/tidy.rs`. Each check is a pure
 //! function over the files' text, so its own tests show it failing.
@@ -328,12 +329,15 @@ pub fn import_cycles(imports: &BTreeMap<String, BTreeSet<String>>) -> Vec<String
     problems
 }
 
-/// What each module of `shared` imports of the others: a file
-/// `shared/src/{module}.rs`, or any file under `shared/src/{module}/`.
+/// What each top-level module of the crate whose sources are in `src`
+/// (relative to the root) imports of the others (`crate::` paths). The
+/// crate root (`lib`) owns every module it declares, so a module that
+/// reaches back into the root's own items (`crate::Item`) imports a
+/// module that imports it: a cycle.
 ///
 /// # Errors
-/// When a file cannot be read.
-pub fn shared_imports() -> Result<BTreeMap<String, BTreeSet<String>>, String> {
+/// When a source file cannot be read.
+pub fn crate_module_imports(src: &str) -> Result<BTreeMap<String, BTreeSet<String>>, String> {
     fn rust_files(folder: &std::path::Path, files: &mut Vec<std::path::PathBuf>) -> Result<(), String> {
         for entry in std::fs::read_dir(folder).map_err(|e| format!("{}: {e}", folder.display()))? {
             let path = entry.map_err(|e| format!("{}: {e}", folder.display()))?.path();
@@ -345,20 +349,25 @@ pub fn shared_imports() -> Result<BTreeMap<String, BTreeSet<String>>, String> {
         }
         Ok(())
     }
-    let src = crate::root().join("shared/src");
+    let src = crate::root().join(src);
     let mut files = Vec::new();
     rust_files(&src, &mut files)?;
-    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let mut named: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let relative = file.strip_prefix(&src).map_err(|e| e.to_string())?;
         let first = relative.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()).unwrap_or_default();
         let module = first.strip_suffix(".rs").unwrap_or(&first).to_owned();
+        named.entry(module).or_default().extend(crate_imports(&crate::cmd::read(&file)?));
+    }
+    let modules: BTreeSet<String> = named.keys().filter(|m| *m != "lib").cloned().collect();
+    let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for (module, names) in named {
+        let targets = names.into_iter().map(|name| if modules.contains(&name) { name } else { "lib".to_owned() });
+        let entry = imports.entry(module.clone()).or_default();
+        entry.extend(targets.filter(|target| *target != module));
         if module == "lib" {
-            continue;
+            entry.extend(modules.iter().cloned());
         }
-        let mut named = crate_imports(&crate::cmd::read(&file)?);
-        named.remove(&module);
-        imports.entry(module).or_default().extend(named);
     }
     Ok(imports)
 }
@@ -405,13 +414,42 @@ mod tests {
 
     #[test]
     fn no_module_of_shared_imports_one_that_imports_it_back() {
-        let imports = shared_imports().unwrap_or_else(|e| unreachable!("{e}"));
+        let imports = crate_module_imports("shared/src").unwrap_or_else(|e| unreachable!("{e}"));
         assert!(
             imports.len() > 20 && imports.get("ticket").is_some_and(|i| i.contains("time")),
             "shared's modules were not read: {imports:?}"
         );
         let problems = import_cycles(&imports);
         assert!(problems.is_empty(), "shared's modules import one another:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn no_module_of_the_widget_imports_one_that_imports_it_back() {
+        let mut problems = Vec::new();
+        for krate in ["core", "panel", "help", "inbox"] {
+            let src = format!("widget/{krate}/src");
+            let imports = crate_module_imports(&src).unwrap_or_else(|e| unreachable!("{e}"));
+            assert!(imports.get("lib").is_some_and(|i| !i.is_empty()), "{src} was not read: {imports:?}");
+            problems.extend(import_cycles(&imports).into_iter().map(|p| format!("{src}: {p}")));
+        }
+        assert!(problems.is_empty(), "the widget's modules import one another:\n{}", problems.join("\n"));
+    }
+
+    #[test]
+    fn a_module_that_reaches_into_its_crate_root_imports_it_back() {
+        let graph = |edges: &[(&str, &str)]| {
+            let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+            for (from, to) in edges {
+                imports.entry((*from).to_owned()).or_default().insert((*to).to_owned());
+            }
+            imports
+        };
+        // What `crate_module_imports` makes of a root declaring `drafts` and
+        // `drafts` using `crate::Inbox`.
+        assert_eq!(
+            import_cycles(&graph(&[("lib", "drafts"), ("drafts", "lib")])),
+            ["drafts, lib import one another: drafts → lib → drafts"]
+        );
     }
 
     #[test]
