@@ -4,7 +4,8 @@
 // reloaded page names the current build's files; the loader tells the new
 // panel again what the host page told the old one.
 //
-// Nothing typed is lost: until the inbox module runs (it keeps drafts),
+// Nothing typed is lost: until the inbox module runs (it keeps drafts;
+// `data-inbox-typed` is buoy_widget_core::protocol::tell_typed's mark),
 // what the requester typed is only in the panel. So the page reloads at
 // once when they typed nothing, and otherwise once they send it: the
 // panel has put the ticket in the outbox (its form is aria-busy), which

@@ -79,15 +79,23 @@ pub fn ensure(need: Need) -> Result {
         cmd::run(&mut cmd::command("npm", &["ci", "--no-audit", "--no-fund"]))?;
     }
 
-    if need == Need::Everything && (!Path::new("/usr/bin/chromium").exists() || !Path::new("/usr/bin/chromedriver").exists()) {
+    // Debian's packages the tests (and the benchmarks) run, by the file each installs.
+    let mut packages = Vec::new();
+    if need != Need::Build {
+        packages.extend([("/usr/bin/chromium", "chromium"), ("/usr/bin/chromedriver", "chromium-driver")]);
+    }
+    if need == Need::Bench {
+        packages.extend([("/usr/bin/wrk", "wrk"), ("/usr/bin/taskset", "util-linux")]);
+    }
+    let missing: Vec<&str> = packages.iter().filter(|(file, _)| !Path::new(file).exists()).map(|(_, package)| *package).collect();
+    if !missing.is_empty() {
         if !is_root() {
-            return Err("Chromium is needed for the browser tests: sudo apt-get install chromium chromium-driver".into());
+            return Err(format!("these Debian packages are needed: sudo apt-get install {}", missing.join(" ")));
         }
         cmd::run(&mut cmd::command("apt-get", &["update"]))?;
-        cmd::run(
-            cmd::command("apt-get", &["install", "-y", "--no-install-recommends", "chromium", "chromium-driver"])
-                .env("DEBIAN_FRONTEND", "noninteractive"),
-        )?;
+        let mut args = vec!["install", "-y", "--no-install-recommends"];
+        args.extend(&missing);
+        cmd::run(cmd::command("apt-get", &args).env("DEBIAN_FRONTEND", "noninteractive"))?;
     }
     Ok(())
 }
