@@ -3,7 +3,7 @@
 //! never from an index (index keys may lag a change by a minute).
 
 use crate::events::TicketState;
-use crate::ticket::{Ticket, TicketType};
+use crate::ticket::{offered_names, Ticket, TicketType};
 use crate::time::Timestamp;
 use crate::vocab::{Segment, Status};
 
@@ -59,7 +59,7 @@ impl QueueFilter {
         Ok(Self {
             status: list("status", param("status").as_deref(), Status::parse, &names(Status::ALL, Status::as_str))?,
             segment: list("segment", param("segment").as_deref(), Segment::parse, &names(Segment::ALL, Segment::as_str))?,
-            kind: list("type", param("type").as_deref(), TicketType::parse, &names(TicketType::ALL, TicketType::as_str))?,
+            kind: list("type", param("type").as_deref(), TicketType::offered, &offered_names())?,
             tier: list("tier", param("tier").as_deref(), |t| t.parse().ok().filter(|t| (1..=3).contains(t)), "1, 2, 3")?,
             assignee: list(
                 "assignee",

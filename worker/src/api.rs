@@ -286,7 +286,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         return Err(Problem::IdentityRequired.into());
     }
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
-    let kind = TicketType::parse(&input.kind).unwrap_or(TicketType::Other);
+    let kind = TicketType::parse(&input.kind).unwrap_or(TicketType::OTHER);
     let routed = routing::route(
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
