@@ -63,14 +63,17 @@ string_enum! {
 /// type is a separate question, answered by [`offered_types`]: a stored
 /// ticket reads back whatever its type, while a new ticket, a filter or a
 /// `buoy.toml` key naming a type no site offers is refused.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+///
+/// Types sort with the built-in ones first, in [`TicketType::BUILT_IN`]'s
+/// order, then the others by name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TicketType(Repr);
 
 /// A built-in type is held as its enum (no allocation, and matched on by
 /// the constants); any other slug as its text. `Custom` never holds a
 /// built-in's name ([`TicketType::parse`] sees to it), so the derived
 /// equality is equality of names.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 enum Repr {
     BuiltIn(BuiltInType),
     Custom(Box<str>),

@@ -564,7 +564,7 @@ struct Sim {
 }
 
 /// Something that happens at a simulated instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
     /// A guided fix ends: fixed or not.
     Deflect(TicketType, bool),
@@ -678,8 +678,8 @@ impl World<'_> {
     /// customers mostly within the hour; everyone else in business hours,
     /// with a long tail (and a few replies sent out of hours).
     fn agent_time(&mut self, from: i64, sim: usize, first: bool) -> i64 {
-        let (kind, segment) = (self.sims[sim].kind, self.sims[sim].segment);
-        let urgent = kind == TicketType::OUTAGE || self.sims[sim].subject.contains("security");
+        let segment = self.sims[sim].segment;
+        let urgent = self.sims[sim].kind == TicketType::OUTAGE || self.sims[sim].subject.contains("security");
         let calendar = |rng: &mut Rng, median: f64, sigma: f64| from + rng.minutes(median, sigma).max(2 * MINUTE);
         if urgent {
             return calendar(&mut self.rng, 20.0, 0.7);
@@ -790,17 +790,17 @@ impl World<'_> {
         }
         t += self.rng.between(1, 8) * MINUTE;
         let path = self.sims[i].course;
-        let reply = match (path, self.sims[i].kind) {
+        let reply = match (path, &self.sims[i].kind) {
             (Course::Question | Course::Unanswered, _) => {
                 "Thanks for writing in. Could you tell us which workspace this is, and send a screenshot?"
             }
             (Course::Tier, _) => "Thanks: I can reproduce this and have passed it to our tier 2 engineers.",
             (Course::OnHold, _) => "This comes from one of our providers; we've raised it with them and will update you.",
-            (_, TicketType::FEATURE_REQUEST) => "Thanks for the suggestion! I've added your vote to this request on our roadmap.",
-            (_, TicketType::HOW_TO) => "Good question: here's how, step by step. Let us know if anything's unclear.",
-            (_, TicketType::BILLING) => "I've sorted that on your account; you'll see it on your next invoice.",
-            (_, TicketType::PASSWORD_RESET) => "I've sent you a fresh reset link; it's valid for one hour.",
-            (_, TicketType::OUTAGE) => "Sorry about this: it was an incident on our side, fixed now. Thanks for your patience.",
+            (_, &TicketType::FEATURE_REQUEST) => "Thanks for the suggestion! I've added your vote to this request on our roadmap.",
+            (_, &TicketType::HOW_TO) => "Good question: here's how, step by step. Let us know if anything's unclear.",
+            (_, &TicketType::BILLING) => "I've sorted that on your account; you'll see it on your next invoice.",
+            (_, &TicketType::PASSWORD_RESET) => "I've sent you a fresh reset link; it's valid for one hour.",
+            (_, &TicketType::OUTAGE) => "Sorry about this: it was an incident on our side, fixed now. Thanks for your patience.",
             _ => "Thanks! That's done now.",
         };
         self.agent_send(t, i, "messages", &json!({ "body": reply }))?;
@@ -948,9 +948,9 @@ fn requester(rng: &mut Rng) -> (String, String, &'static str, &'static str) {
     (format!("{first} {last}"), email, *rng.pick(PAGES), *rng.weighted(LOCALES))
 }
 
-fn subject(rng: &mut Rng, kind: TicketType) -> (&'static str, &'static str) {
+fn subject(rng: &mut Rng, kind: &TicketType) -> (&'static str, &'static str) {
     let options: Vec<((&'static str, &'static str), u32)> =
-        SUBJECTS.iter().filter(|(k, ..)| *k == kind).map(|(_, s, m, w)| ((*s, *m), *w)).collect();
+        SUBJECTS.iter().filter(|(k, ..)| k == kind).map(|(_, s, m, w)| ((*s, *m), *w)).collect();
     if options.is_empty() {
         ("Question", "I have a question about my account.")
     } else {
@@ -1077,14 +1077,14 @@ fn simulate(
         requests: 0,
     };
     let guided: Vec<TicketType> =
-        config.playbooks.iter().filter(|(_, p)| !p.steps.is_empty()).filter_map(|(k, _)| TicketType::parse(k)).collect();
+        config.playbooks.iter().filter(|(_, p)| !p.steps.is_empty()).filter_map(|(k, _)| TicketType::offered(k)).collect();
     outage_times.retain(|t| (start..=end).contains(t));
     times.extend(&outage_times);
     let mut need_help = 0usize;
     for (n, at) in times.iter().copied().enumerate() {
         let rng = &mut world.rng;
-        let kind = if n >= times.len() - outage_times.len() { TicketType::OUTAGE } else { *rng.weighted(TYPES) };
-        let (subject, message) = subject(rng, kind);
+        let kind = if n >= times.len() - outage_times.len() { TicketType::OUTAGE } else { rng.weighted(TYPES).clone() };
+        let (subject, message) = subject(rng, &kind);
         let (name, email, page, locale) = requester(rng);
         let segment = *rng.weighted(SEGMENTS);
         let course = match kind {
@@ -1110,7 +1110,7 @@ fn simulate(
         if guided.contains(&kind) && rng.chance(0.8) {
             let before = at - rng.between(2, 6) * MINUTE;
             need_help += 1;
-            world.schedule(before, Step::Deflect(kind, false));
+            world.schedule(before, Step::Deflect(kind.clone(), false));
         }
         world.sims.push(Sim {
             kind,
@@ -1134,11 +1134,11 @@ fn simulate(
         world.schedule(at, Step::Create(n));
     }
     // Guided fixes that worked (no ticket follows): a bit more than half.
-    if let Some(kind) = guided.first().copied() {
+    if let Some(kind) = guided.first() {
         for _ in 0..need_help * 6 / 5 {
             let at =
                 times.get(world.rng.below(times.len() as u64) as usize).copied().unwrap_or(start) + world.rng.between(-90, 90) * MINUTE;
-            world.schedule(at.clamp(start, end), Step::Deflect(kind, true));
+            world.schedule(at.clamp(start, end), Step::Deflect(kind.clone(), true));
         }
     }
     let mut next_sweep = start + HOUR;

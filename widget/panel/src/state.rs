@@ -186,7 +186,8 @@ impl State {
                 Effect::ContactAbout(kind)
             }
             Msg::GuideEnded(outcome) => {
-                let View::Guide(kind) = self.view else { return Effect::Redraw };
+                let View::Guide(kind) = &self.view else { return Effect::Redraw };
+                let kind = kind.clone();
                 match outcome {
                     Outcome::Fixed => self.view = View::Fixed,
                     Outcome::NeedHelp => self.view = View::Contact,
