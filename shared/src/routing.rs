@@ -1070,8 +1070,9 @@ mod tests {
         assert!(refused(serde_json::json!({ "name": "x", "when": { "kind": ["bug"] } })).contains("unknown field `kind`"));
         assert!(refused(serde_json::json!({ "name": "x", "when": { "type": ["Bugs"] } })).contains("a ticket type: 1-32 lowercase"));
         // A well-formed type no site offers reads, and validation refuses it.
-        let unknown: RoutingRule = serde_json::from_value(serde_json::json!({ "name": "x", "when": { "type": ["bug", "bugs"] }, "then": { "group": "g" } }))
-            .unwrap_or_else(|e| unreachable!("{e}"));
+        let unknown: RoutingRule =
+            serde_json::from_value(serde_json::json!({ "name": "x", "when": { "type": ["bug", "bugs"] }, "then": { "group": "g" } }))
+                .unwrap_or_else(|e| unreachable!("{e}"));
         let error = validate_rules(&[unknown]).err();
         assert_eq!(error.as_ref().map(|e| e.field.as_str()), Some("routing[0].when.type[1]"));
         assert!(error.is_some_and(|e| e.message.starts_with("unknown ticket type `bugs`; expected one of password_reset, billing,")));

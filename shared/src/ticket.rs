@@ -101,16 +101,8 @@ impl TicketType {
     pub const OTHER: Self = Self::built(BuiltInType::Other);
 
     /// The built-in types, in the order the form lists them.
-    pub const BUILT_IN: &'static [Self] = &[
-        Self::PASSWORD_RESET,
-        Self::BILLING,
-        Self::OUTAGE,
-        Self::BUG,
-        Self::HOW_TO,
-        Self::FEATURE_REQUEST,
-        Self::ACCOUNT,
-        Self::OTHER,
-    ];
+    pub const BUILT_IN: &'static [Self] =
+        &[Self::PASSWORD_RESET, Self::BILLING, Self::OUTAGE, Self::BUG, Self::HOW_TO, Self::FEATURE_REQUEST, Self::ACCOUNT, Self::OTHER];
 
     const fn built(kind: BuiltInType) -> Self {
         Self(Repr::BuiltIn(kind))

@@ -15,7 +15,9 @@ use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Probl
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
-use buoy_shared::ticket::{offered_types, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType};
+use buoy_shared::ticket::{
+    offered_types, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+};
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
 use buoy_shared::webhook;
