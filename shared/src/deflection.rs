@@ -74,5 +74,10 @@ mod tests {
         let bad = NewDeflection { site: "Demo!".into(), kind: "refund".into(), outcome: "maybe".into() };
         let fields: Vec<&str> = bad.validate(now).err().unwrap_or_default().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["site", "type", "outcome"]);
+        // A well-formed type no site offers, and a malformed one: both unknown.
+        for kind in ["data_export", "Data-Export", ""] {
+            let refused = NewDeflection { kind: kind.into(), ..ok.clone() }.validate(now).err().unwrap_or_default();
+            assert_eq!(refused, [FieldError { field: Field::Type, code: FieldCode::UnknownType }], "{kind:?}");
+        }
     }
 }

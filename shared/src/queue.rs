@@ -124,7 +124,14 @@ mod tests {
         let error = query(&[("status", "open,archived")]).err().unwrap_or_default();
         assert!(error.starts_with("status: unknown value \"archived\"") && error.contains("on_hold"), "{error}");
         assert!(query(&[("tier", "4")]).is_err());
-        assert!(query(&[("type", "bugs")]).err().unwrap_or_default().starts_with("type:"));
+        // A well-formed type no site offers and a malformed one read alike.
+        for kind in ["bugs", "Bug", "data-export"] {
+            let error = query(&[("type", kind)]).err().unwrap_or_default();
+            assert_eq!(
+                error,
+                format!("type: unknown value {kind:?}; use password_reset, billing, outage, bug, how_to, feature_request, account, other")
+            );
+        }
     }
 
     #[test]

@@ -839,9 +839,6 @@ mod tests {
         assert_eq!(serde_json::to_value(&read).ok(), Some(json), "written back exactly as read");
         assert_eq!(TicketType::offered("data_export"), None, "no site offers it");
         assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")]);
-        let deflection = crate::deflection::NewDeflection { site: "demo".into(), kind: "data_export".into(), outcome: "fixed".into() };
-        let refused = deflection.validate(Timestamp::from_millis(0)).err().unwrap_or_default();
-        assert_eq!(refused, [FieldError { field: Field::Type, code: FieldCode::UnknownType }]);
     }
 
     #[test]
