@@ -53,7 +53,7 @@ impl NewDeflection {
     /// One [`FieldError`] per faulty field.
     pub fn validate(&self, now: Timestamp) -> Result<Deflection, Vec<FieldError>> {
         let site = SiteId::parse(&self.site).map_err(|_| FieldError { field: Field::Site, code: FieldCode::UnknownSite });
-        let kind = TicketType::parse(&self.kind).ok_or(FieldError { field: Field::Type, code: FieldCode::UnknownType });
+        let kind = TicketType::offered(&self.kind).ok_or(FieldError { field: Field::Type, code: FieldCode::UnknownType });
         let outcome = Outcome::parse(&self.outcome).ok_or(FieldError { field: Field::Outcome, code: FieldCode::UnknownValue });
         match (site, kind, outcome) {
             (Ok(site), Ok(kind), Ok(outcome)) => Ok(Deflection { site, kind, outcome, at: now }),
@@ -70,9 +70,14 @@ mod tests {
     fn outcomes_are_checked() {
         let now = Timestamp::from_millis(0);
         let ok = NewDeflection { site: "demo".into(), kind: "password_reset".into(), outcome: "fixed".into() };
-        assert_eq!(ok.validate(now).map(|d| (d.kind, d.outcome)), Ok((TicketType::PasswordReset, Outcome::Fixed)));
+        assert_eq!(ok.validate(now).map(|d| (d.kind, d.outcome)), Ok((TicketType::PASSWORD_RESET, Outcome::Fixed)));
         let bad = NewDeflection { site: "Demo!".into(), kind: "refund".into(), outcome: "maybe".into() };
         let fields: Vec<&str> = bad.validate(now).err().unwrap_or_default().iter().map(|e| e.field.as_str()).collect();
         assert_eq!(fields, ["site", "type", "outcome"]);
+        // A well-formed type no site offers, and a malformed one: both unknown.
+        for kind in ["data_export", "Data-Export", ""] {
+            let refused = NewDeflection { kind: kind.into(), ..ok.clone() }.validate(now).err().unwrap_or_default();
+            assert_eq!(refused, [FieldError { field: Field::Type, code: FieldCode::UnknownType }], "{kind:?}");
+        }
     }
 }

@@ -395,7 +395,7 @@ pub fn due_events(
         }
     }
     if state.status.is_open() {
-        for due in playbook::escalations(playbooks, ticket.kind, state.segment, ticket.created_at) {
+        for due in playbook::escalations(playbooks, &ticket.kind, state.segment, ticket.created_at) {
             let id = escalation_id(&due.rule);
             if due.due > now || recorded(&id) {
                 continue;
@@ -432,7 +432,7 @@ pub fn next_check(
     // Only clocks still counting down: a breach already passed is recorded once and needs no second look.
     let clock_due = clocks(ticket, events, now, business).iter().filter(|c| c.state == ClockState::Active).filter_map(|c| c.due).min();
     let escalation_due = state.status.is_open().then(|| {
-        playbook::escalations(playbooks, ticket.kind, state.segment, ticket.created_at)
+        playbook::escalations(playbooks, &ticket.kind, state.segment, ticket.created_at)
             .into_iter()
             .filter(|d| !events.iter().any(|e| e.id == escalation_id(&d.rule)))
             .map(|d| d.due)

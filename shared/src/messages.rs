@@ -4,7 +4,7 @@
 //! time, so the host page and the panel never disagree.
 
 use crate::problem::Problem;
-use crate::ticket::{FieldCode, TicketType};
+use crate::ticket::{BuiltInType, FieldCode, TicketType};
 use crate::vocab::Field;
 
 /// A language the catalog speaks.
@@ -258,17 +258,28 @@ pub const fn status(status: crate::vocab::Status) -> MessageId {
     }
 }
 
-/// The label of a ticket type in the topic select.
-pub const fn ticket_type(kind: TicketType) -> MessageId {
+/// The catalog label of a built-in ticket type.
+pub const fn ticket_type(kind: BuiltInType) -> MessageId {
     match kind {
-        TicketType::PasswordReset => MessageId::TypePasswordReset,
-        TicketType::Billing => MessageId::TypeBilling,
-        TicketType::Outage => MessageId::TypeOutage,
-        TicketType::Bug => MessageId::TypeBug,
-        TicketType::HowTo => MessageId::TypeHowTo,
-        TicketType::FeatureRequest => MessageId::TypeFeatureRequest,
-        TicketType::Account => MessageId::TypeAccount,
-        TicketType::Other => MessageId::TypeOther,
+        BuiltInType::PasswordReset => MessageId::TypePasswordReset,
+        BuiltInType::Billing => MessageId::TypeBilling,
+        BuiltInType::Outage => MessageId::TypeOutage,
+        BuiltInType::Bug => MessageId::TypeBug,
+        BuiltInType::HowTo => MessageId::TypeHowTo,
+        BuiltInType::FeatureRequest => MessageId::TypeFeatureRequest,
+        BuiltInType::Account => MessageId::TypeAccount,
+        BuiltInType::Other => MessageId::TypeOther,
+    }
+}
+
+/// The label of any ticket type, as the topic list and the select show
+/// it: a built-in type's catalog label, looked up with `text` (the catalog
+/// of the locale at hand), and for any other type its slug, since sites
+/// cannot name their own types yet.
+pub fn ticket_type_label<'a>(kind: &'a TicketType, text: impl FnOnce(MessageId) -> &'a str) -> &'a str {
+    match kind.built_in() {
+        Some(built_in) => text(ticket_type(built_in)),
+        None => kind.as_str(),
     }
 }
 
@@ -307,10 +318,18 @@ mod tests {
 
     #[test]
     fn every_ticket_type_has_its_own_label() {
-        let mut labels: Vec<_> = TicketType::ALL.iter().map(|t| text(Locale::En, ticket_type(*t))).collect();
+        let label = |kind: &TicketType| ticket_type_label(kind, |id| text(Locale::En, id)).to_owned();
+        let mut labels: Vec<_> = TicketType::BUILT_IN.iter().map(label).collect();
         labels.sort_unstable();
         labels.dedup();
-        assert_eq!(labels.len(), TicketType::ALL.len());
+        assert_eq!(labels.len(), TicketType::BUILT_IN.len());
+        assert_eq!(label(&TicketType::HOW_TO), "How do I…?");
+    }
+
+    #[test]
+    fn a_custom_ticket_type_reads_as_its_slug() {
+        let kind = TicketType::parse("data_export").unwrap_or_else(|| unreachable!("a well-formed slug"));
+        assert_eq!(ticket_type_label(&kind, |id| text(Locale::En, id)), "data_export");
     }
 
     #[test]

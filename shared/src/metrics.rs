@@ -18,7 +18,7 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
-use crate::ticket::{Ticket, TicketType};
+use crate::ticket::{offered_types, Ticket, TicketType};
 use crate::time::Timestamp;
 use crate::vocab::{Segment, Status};
 use jiff::civil::Date;
@@ -104,14 +104,14 @@ impl Facts {
         Self {
             created: created.as_millis(),
             segment: state.segment,
-            kind: ticket.kind,
+            kind: ticket.kind.clone(),
             first_response: agent_replies.iter().min().map(|at| span(*at)),
             resolution: solved_at.map(span),
             replies: agent_replies.len() as u32,
             escalated,
             targets,
             csat: state.csat.map(|c| c.satisfied),
-            subject: (ticket.kind == TicketType::FeatureRequest).then(|| ticket.subject.chars().take(80).collect()),
+            subject: (ticket.kind == TicketType::FEATURE_REQUEST).then(|| ticket.subject.chars().take(80).collect()),
         }
     }
 }
@@ -531,7 +531,7 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
         deflection: Deflection { fixed, started: in_period.len() as u64, percent: percent(fixed, in_period.len() as u64) },
         volume: Volume {
             by_day,
-            by_type: TicketType::ALL.iter().map(|k| TypeCount { kind: *k, count: count(&|f| f.kind == *k) }).collect(),
+            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: count(&|f| f.kind == *k) }).collect(),
             by_segment: Segment::ALL.iter().map(|s| SegmentCount { segment: *s, count: count(&|f| f.segment == *s) }).collect(),
         },
         feature_requests: requests,
@@ -635,7 +635,7 @@ mod tests {
         Facts {
             created: at,
             segment,
-            kind: TicketType::Bug,
+            kind: TicketType::BUG,
             first_response: Some([600, 600]),
             resolution: Some([3600, 3600]),
             replies: 1,
@@ -746,13 +746,13 @@ mod tests {
         a.replies = 3;
         let mut b = solved(at + DAY, Segment::Business, None);
         b.targets = vec![(Metric::FirstResponse, true), (Metric::NextResponse, true), (Metric::Resolution, true)];
-        b.kind = TicketType::FeatureRequest;
+        b.kind = TicketType::FEATURE_REQUEST;
         b.subject = Some("Please add a Dark Mode!".into());
         let mut c = solved(at + DAY, Segment::Free, None);
-        c.kind = TicketType::FeatureRequest;
+        c.kind = TicketType::FEATURE_REQUEST;
         c.subject = Some("dark mode".into());
         let mut d = solved(at + 2 * DAY, Segment::Free, None);
-        d.kind = TicketType::FeatureRequest;
+        d.kind = TicketType::FEATURE_REQUEST;
         d.subject = Some("Export to CSV".into());
         let fixes = [(at, true), (at, false), (at, true), (at + 30 * DAY, true)];
         let r = report(&utc("2026-11-01", "2026-11-08"), &[a, b, c, d], &fixes);
@@ -772,7 +772,7 @@ mod tests {
         assert_eq!(by_day, [0, 0, 1, 2, 1, 0, 0]);
         let of_type = |k: TicketType| r.volume.by_type.iter().find(|x| x.kind == k).map(|x| x.count);
         assert_eq!(
-            (of_type(TicketType::FeatureRequest), of_type(TicketType::Bug), of_type(TicketType::Billing)),
+            (of_type(TicketType::FEATURE_REQUEST), of_type(TicketType::BUG), of_type(TicketType::BILLING)),
             (Some(3), Some(1), Some(0))
         );
         let of_segment = |s: Segment| r.volume.by_segment.iter().find(|x| x.segment == s).map(|x| x.count);
@@ -869,7 +869,7 @@ mod tests {
     #[test]
     fn csv_has_every_figure_and_neutralises_formulas() {
         let mut d = solved(t("2026-11-03T10:00:00Z").as_millis(), Segment::Free, Some(true));
-        d.kind = TicketType::FeatureRequest;
+        d.kind = TicketType::FEATURE_REQUEST;
         d.subject = Some("=HYPERLINK(\"x\") dark mode".into());
         let r = report(&utc("2026-11-01", "2026-11-08"), &[d], &[]);
         let p = report(&utc("2026-10-25", "2026-11-01"), &[], &[]);

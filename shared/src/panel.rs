@@ -4,7 +4,7 @@
 //! carries no code to build the skeleton, which keeps it small.
 
 use crate::messages::{self, text, Locale, MessageId};
-use crate::ticket::TicketType;
+use crate::ticket::offered_types;
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape_html(value: &str) -> String {
@@ -60,12 +60,9 @@ pub fn skeleton(locale: Locale) -> String {
     h.raw("<ul class=\"docs\" id=\"buoy-docs\" aria-labelledby=\"buoy-list-title\"></ul>");
     h.raw("<p class=\"empty\" id=\"buoy-empty\" hidden>").text(MessageId::NoResults).raw("</p>");
     h.raw("<h2 id=\"buoy-topics-title\">").text(MessageId::Topics).raw("</h2><ul class=\"topics\" aria-labelledby=\"buoy-topics-title\">");
-    for kind in TicketType::ALL {
-        h.raw("<li><button type=\"button\" data-kind=\"")
-            .raw(kind.as_str())
-            .raw("\">")
-            .text(messages::ticket_type(*kind))
-            .raw("</button></li>");
+    for kind in offered_types() {
+        h.raw("<li><button type=\"button\" data-kind=\"").raw(kind.as_str()).raw("\">");
+        h.raw(&escape_html(messages::ticket_type_label(kind, |id| text(locale, id)))).raw("</button></li>");
     }
     h.raw("</ul><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\" id=\"buoy-mine-link\" hidden>").text(MessageId::YourTickets);
@@ -127,11 +124,11 @@ pub fn skeleton(locale: Locale) -> String {
         String::from("<select id=\"buoy-type\" name=\"type\" required aria-describedby=\"buoy-type-error\"><option value=\"\">");
     select.push_str(&escape_html(text(locale, MessageId::ChooseType)));
     select.push_str("</option>");
-    for kind in TicketType::ALL {
+    for kind in offered_types() {
         select.push_str("<option value=\"");
         select.push_str(kind.as_str());
         select.push_str("\">");
-        select.push_str(&escape_html(text(locale, messages::ticket_type(*kind))));
+        select.push_str(&escape_html(messages::ticket_type_label(kind, |id| text(locale, id))));
         select.push_str("</option>");
     }
     select.push_str("</select>");
@@ -213,7 +210,7 @@ mod tests {
             let open = html.matches(&format!("<{tag}>")).count() + html.matches(&format!("<{tag} ")).count();
             assert_eq!(open, html.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
         }
-        assert_eq!(html.matches("data-kind=").count(), TicketType::ALL.len());
+        assert_eq!(html.matches("data-kind=").count(), offered_types().len());
         assert!(html.contains("How do I…?"), "the catalog's text, escaped only where needed");
     }
 }

@@ -98,7 +98,7 @@ pub struct PlaybookError {
 pub fn validate(playbooks: &BTreeMap<String, Playbook>, agents: &[&str]) -> Result<(), PlaybookError> {
     for (key, playbook) in playbooks {
         let fail = |field: String, message| Err(PlaybookError { field, message });
-        if key != ANY && TicketType::parse(key).is_none() {
+        if key != ANY && TicketType::offered(key).is_none() {
             return fail(key.clone(), "a playbook is named after a ticket type (password_reset, billing, outage, bug, how_to, feature_request, account, other) or `any`");
         }
         for (i, step) in playbook.steps.iter().enumerate() {
@@ -132,7 +132,7 @@ pub fn validate(playbooks: &BTreeMap<String, Playbook>, agents: &[&str]) -> Resu
 
 /// The escalations a ticket of this type and segment received at
 /// `received` will be due for, in rule order (the type's rules, then `any`).
-pub fn escalations(playbooks: &BTreeMap<String, Playbook>, kind: TicketType, segment: Segment, received: Timestamp) -> Vec<DueEscalation> {
+pub fn escalations(playbooks: &BTreeMap<String, Playbook>, kind: &TicketType, segment: Segment, received: Timestamp) -> Vec<DueEscalation> {
     let mut out = Vec::new();
     for key in [kind.as_str(), ANY] {
         let Some(playbook) = playbooks.get(key) else { continue };
@@ -171,16 +171,16 @@ mod tests {
     fn rules_apply_by_type_then_any_and_by_segment() {
         let books = book(BOOKS);
         let at = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
-        let due = escalations(&books, TicketType::PasswordReset, Segment::Free, at);
+        let due = escalations(&books, &TicketType::PASSWORD_RESET, Segment::Free, at);
         assert_eq!(due.len(), 1);
         assert_eq!(
             (due[0].rule.as_str(), due[0].due.to_string(), due[0].tier),
             ("password_reset.0", "2026-11-30T10:10:00.000Z".into(), Some(2))
         );
-        let due = escalations(&books, TicketType::Outage, Segment::Enterprise, at);
+        let due = escalations(&books, &TicketType::OUTAGE, Segment::Enterprise, at);
         let rules: Vec<_> = due.iter().map(|d| (d.rule.as_str(), d.due == at)).collect();
         assert_eq!(rules, [("outage.0", true), ("any.0", true)]);
-        assert!(escalations(&books, TicketType::Billing, Segment::Business, at).is_empty());
+        assert!(escalations(&books, &TicketType::BILLING, Segment::Business, at).is_empty());
     }
 
     #[test]

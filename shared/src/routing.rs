@@ -87,11 +87,11 @@
 //!
 //! let rules = [RoutingRule {
 //!     name: "billing to finance".into(),
-//!     when: Conditions { kind: vec![TicketType::Billing], ..Default::default() },
+//!     when: Conditions { kind: vec![TicketType::BILLING], ..Default::default() },
 //!     then: Actions { group: Some("finance".into()), tags: vec!["billing".into()], ..Default::default() },
 //! }];
 //! let input = RoutingInput {
-//!     kind: TicketType::Billing,
+//!     kind: TicketType::BILLING,
 //!     segment: Segment::Business,
 //!     locale: Some("de-CH"),
 //!     subject: "Charged twice",
@@ -106,7 +106,7 @@
 //! );
 //! ```
 
-use crate::ticket::TicketType;
+use crate::ticket::{offered_names, offered_types, TicketType};
 use crate::vocab::{Priority, Segment};
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -304,6 +304,9 @@ pub fn validate_rules(rules: &[RoutingRule]) -> Result<(), RoutingError> {
                     .into(),
             );
         }
+        if let Some((k, kind)) = when.kind.iter().enumerate().find(|(_, kind)| !offered_types().contains(kind)) {
+            return fail(format!("{at}.when.type[{k}]"), format!("unknown ticket type `{kind}`; expected one of {}", offered_names()));
+        }
         for (k, language) in when.language.iter().enumerate() {
             if !(2..=3).contains(&language.len()) || !language.bytes().all(|c| c.is_ascii_alphabetic()) {
                 return fail(format!("{at}.when.language[{k}]"), "expected a language code of 2-3 ASCII letters, such as \"de\"".into());
@@ -347,7 +350,7 @@ pub fn is_tag(tag: &str) -> bool {
 }
 
 /// What [`route`] looks at.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RoutingInput<'a> {
     /// The ticket's type.
     pub kind: TicketType,
@@ -440,7 +443,7 @@ pub fn route(rules: &[RoutingRule], input: &RoutingInput<'_>) -> Routed {
     }
     let (floor, why) = match (found.is_urgent(), found.is_strongly_negative()) {
         (true, true) => (Some(Priority::Urgent), "urgent wording with a strongly negative tone"),
-        (true, false) if input.kind == TicketType::Outage => (Some(Priority::Urgent), "urgent wording in an outage ticket"),
+        (true, false) if input.kind == TicketType::OUTAGE => (Some(Priority::Urgent), "urgent wording in an outage ticket"),
         (true, false) => (Some(Priority::High), "urgent wording"),
         (false, true) => (Some(Priority::High), "strongly negative tone"),
         (false, false) => (None, ""),
@@ -703,49 +706,49 @@ mod tests {
     fn each_condition_kind() {
         // (condition, ticket type, segment, locale, subject, message, matches)
         type Case = (Conditions, TicketType, Segment, Option<&'static str>, &'static str, &'static str, bool);
-        let by_type = || Conditions { kind: vec![TicketType::Billing, TicketType::Account], ..Conditions::default() };
+        let by_type = || Conditions { kind: vec![TicketType::BILLING, TicketType::ACCOUNT], ..Conditions::default() };
         let by_segment = || Conditions { segment: vec![Segment::Enterprise], ..Conditions::default() };
         let by_language = || Conditions { language: strings(&["de", "FR"]), ..Conditions::default() };
         let by_keyword = |k: &[&str]| Conditions { keywords: strings(k), ..Conditions::default() };
-        let both = || Conditions { kind: vec![TicketType::Billing], segment: vec![Segment::Enterprise], ..Conditions::default() };
+        let both = || Conditions { kind: vec![TicketType::BILLING], segment: vec![Segment::Enterprise], ..Conditions::default() };
         let cases: Vec<Case> = vec![
-            (by_type(), TicketType::Billing, Segment::Free, None, "", "", true),
-            (by_type(), TicketType::Account, Segment::Free, None, "", "", true),
-            (by_type(), TicketType::Bug, Segment::Free, None, "", "", false),
-            (by_segment(), TicketType::Bug, Segment::Enterprise, None, "", "", true),
-            (by_segment(), TicketType::Bug, Segment::Business, None, "", "", false),
-            (by_language(), TicketType::Bug, Segment::Free, Some("de"), "", "", true),
-            (by_language(), TicketType::Bug, Segment::Free, Some("de-CH"), "", "", true),
-            (by_language(), TicketType::Bug, Segment::Free, Some("DE_at"), "", "", true),
-            (by_language(), TicketType::Bug, Segment::Free, Some("fr-CA"), "", "", true),
-            (by_language(), TicketType::Bug, Segment::Free, Some("en-DE"), "", "", false),
-            (by_language(), TicketType::Bug, Segment::Free, Some("deu"), "", "", false),
-            (by_language(), TicketType::Bug, Segment::Free, Some(""), "", "", false),
-            (by_language(), TicketType::Bug, Segment::Free, None, "", "", false),
-            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "REFUND please", "", true),
-            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "I want a refund!", true),
-            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "I was refunded twice", false),
-            (by_keyword(&["refund"]), TicketType::Bug, Segment::Free, None, "", "refunds, prefund", false),
-            (by_keyword(&["refund", "chargeback"]), TicketType::Bug, Segment::Free, None, "", "a Chargeback", true),
-            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "my Credit  Card expired", true),
-            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "my credit-card expired", true),
-            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "no credit. Card?", false),
-            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "credit", "card", false),
-            (by_keyword(&["credit card"]), TicketType::Bug, Segment::Free, None, "", "card credit", false),
-            (by_keyword(&["can't pay"]), TicketType::Bug, Segment::Free, None, "", "I CAN’T PAY", true),
-            (both(), TicketType::Billing, Segment::Enterprise, None, "", "", true),
-            (both(), TicketType::Billing, Segment::Free, None, "", "", false),
-            (both(), TicketType::Bug, Segment::Enterprise, None, "", "", false),
+            (by_type(), TicketType::BILLING, Segment::Free, None, "", "", true),
+            (by_type(), TicketType::ACCOUNT, Segment::Free, None, "", "", true),
+            (by_type(), TicketType::BUG, Segment::Free, None, "", "", false),
+            (by_segment(), TicketType::BUG, Segment::Enterprise, None, "", "", true),
+            (by_segment(), TicketType::BUG, Segment::Business, None, "", "", false),
+            (by_language(), TicketType::BUG, Segment::Free, Some("de"), "", "", true),
+            (by_language(), TicketType::BUG, Segment::Free, Some("de-CH"), "", "", true),
+            (by_language(), TicketType::BUG, Segment::Free, Some("DE_at"), "", "", true),
+            (by_language(), TicketType::BUG, Segment::Free, Some("fr-CA"), "", "", true),
+            (by_language(), TicketType::BUG, Segment::Free, Some("en-DE"), "", "", false),
+            (by_language(), TicketType::BUG, Segment::Free, Some("deu"), "", "", false),
+            (by_language(), TicketType::BUG, Segment::Free, Some(""), "", "", false),
+            (by_language(), TicketType::BUG, Segment::Free, None, "", "", false),
+            (by_keyword(&["refund"]), TicketType::BUG, Segment::Free, None, "REFUND please", "", true),
+            (by_keyword(&["refund"]), TicketType::BUG, Segment::Free, None, "", "I want a refund!", true),
+            (by_keyword(&["refund"]), TicketType::BUG, Segment::Free, None, "", "I was refunded twice", false),
+            (by_keyword(&["refund"]), TicketType::BUG, Segment::Free, None, "", "refunds, prefund", false),
+            (by_keyword(&["refund", "chargeback"]), TicketType::BUG, Segment::Free, None, "", "a Chargeback", true),
+            (by_keyword(&["credit card"]), TicketType::BUG, Segment::Free, None, "", "my Credit  Card expired", true),
+            (by_keyword(&["credit card"]), TicketType::BUG, Segment::Free, None, "", "my credit-card expired", true),
+            (by_keyword(&["credit card"]), TicketType::BUG, Segment::Free, None, "", "no credit. Card?", false),
+            (by_keyword(&["credit card"]), TicketType::BUG, Segment::Free, None, "credit", "card", false),
+            (by_keyword(&["credit card"]), TicketType::BUG, Segment::Free, None, "", "card credit", false),
+            (by_keyword(&["can't pay"]), TicketType::BUG, Segment::Free, None, "", "I CAN’T PAY", true),
+            (both(), TicketType::BILLING, Segment::Enterprise, None, "", "", true),
+            (both(), TicketType::BILLING, Segment::Free, None, "", "", false),
+            (both(), TicketType::BUG, Segment::Enterprise, None, "", "", false),
         ];
         for (when, kind, segment, locale, subject, message, expected) in cases {
-            let routed = route(&[tagging("r", when.clone())], &input(kind, segment, locale, subject, message));
+            let routed = route(&[tagging("r", when.clone())], &input(kind.clone(), segment, locale, subject, message));
             assert_eq!(!routed.tags.is_empty(), expected, "{when:?} with {kind} {segment} {locale:?} {subject:?} {message:?}");
         }
     }
 
     #[test]
     fn rule_order_priority_precedence_and_tag_dedup() {
-        let billing = || Conditions { kind: vec![TicketType::Billing], ..Conditions::default() };
+        let billing = || Conditions { kind: vec![TicketType::BILLING], ..Conditions::default() };
         let enterprise = || Conditions { segment: vec![Segment::Enterprise], ..Conditions::default() };
         let rules = [
             rule(
@@ -770,16 +773,16 @@ mod tests {
             ),
         ];
         let check = |segment: Segment, kind: TicketType, group: Option<&str>, priority: Priority, tags: &[&str], matched: &[&str]| {
-            let routed = route(&rules, &input(kind, segment, None, "Invoice", "Where is my invoice?"));
+            let routed = route(&rules, &input(kind.clone(), segment, None, "Invoice", "Where is my invoice?"));
             let reasons: Vec<String> = matched.iter().map(|name| format!("rule \"{name}\" matched")).collect();
             let expected = Routed { group: group.map(str::to_owned), priority, tags: strings(tags), reasons };
             assert_eq!(routed, expected, "{segment} {kind}");
         };
-        check(Segment::Free, TicketType::Billing, Some("self-serve"), Priority::Low, &["billing", "money"], &["free billing", "billing"]);
-        check(Segment::Business, TicketType::Billing, Some("finance"), Priority::Low, &["billing", "money"], &["billing"]);
+        check(Segment::Free, TicketType::BILLING, Some("self-serve"), Priority::Low, &["billing", "money"], &["free billing", "billing"]);
+        check(Segment::Business, TicketType::BILLING, Some("finance"), Priority::Low, &["billing", "money"], &["billing"]);
         check(
             Segment::Enterprise,
-            TicketType::Billing,
+            TicketType::BILLING,
             Some("finance"),
             Priority::High,
             &["billing", "money", "vip"],
@@ -787,22 +790,22 @@ mod tests {
         );
         check(
             Segment::Enterprise,
-            TicketType::Bug,
+            TicketType::BUG,
             Some("vip"),
             Priority::High,
             &["vip", "billing", "money"],
             &["enterprise", "enterprise low"],
         );
-        check(Segment::Business, TicketType::Bug, None, Priority::Normal, &[], &[]);
+        check(Segment::Business, TicketType::BUG, None, Priority::Normal, &[], &[]);
         // Urgent beats high whatever the order.
         let urgent_last = [
             rule("high", billing(), Actions { priority: Some(Priority::High), ..Actions::default() }),
             rule("urgent", billing(), Actions { priority: Some(Priority::Urgent), ..Actions::default() }),
             rule("normal", billing(), Actions { priority: Some(Priority::Normal), ..Actions::default() }),
         ];
-        assert_eq!(route(&urgent_last, &calm(TicketType::Billing)).priority, Priority::Urgent);
-        assert_eq!(route(&urgent_last[2..], &calm(TicketType::Billing)).priority, Priority::Normal);
-        assert_eq!(route(&[], &calm(TicketType::Billing)).priority, Priority::Normal);
+        assert_eq!(route(&urgent_last, &calm(TicketType::BILLING)).priority, Priority::Urgent);
+        assert_eq!(route(&urgent_last[2..], &calm(TicketType::BILLING)).priority, Priority::Normal);
+        assert_eq!(route(&[], &calm(TicketType::BILLING)).priority, Priority::Normal);
     }
 
     #[test]
@@ -877,10 +880,10 @@ mod tests {
         // (ticket type, priority set by a rule, subject, message, expected priority, expected detector reasons)
         type Case = (TicketType, Option<Priority>, &'static str, &'static str, Priority, &'static [&'static str]);
         let cases: [Case; 12] = [
-            (TicketType::HowTo, None, "Export", "How do I export my data?", Priority::Normal, &[]),
-            (TicketType::HowTo, Some(Priority::Low), "Export", "How do I export my data?", Priority::Low, &[]),
+            (TicketType::HOW_TO, None, "Export", "How do I export my data?", Priority::Normal, &[]),
+            (TicketType::HOW_TO, Some(Priority::Low), "Export", "How do I export my data?", Priority::Low, &[]),
             (
-                TicketType::Bug,
+                TicketType::BUG,
                 None,
                 "Export broken",
                 "Please fix asap",
@@ -888,7 +891,7 @@ mod tests {
                 &[r#"urgent wording: "asap""#, "priority raised to high: urgent wording"],
             ),
             (
-                TicketType::Bug,
+                TicketType::BUG,
                 Some(Priority::Low),
                 "Urgent",
                 "Export broken",
@@ -896,7 +899,7 @@ mod tests {
                 &[r#"urgent wording: "urgent""#, "priority raised to high: urgent wording"],
             ),
             (
-                TicketType::Bug,
+                TicketType::BUG,
                 None,
                 "Export",
                 "This is terrible, the worst tool I have used",
@@ -904,7 +907,7 @@ mod tests {
                 &["strongly negative tone (score 4)", "priority raised to high: strongly negative tone"],
             ),
             (
-                TicketType::Bug,
+                TicketType::BUG,
                 None,
                 "Outage",
                 "I'm furious, this is unacceptable!!",
@@ -916,19 +919,19 @@ mod tests {
                 ],
             ),
             (
-                TicketType::Outage,
+                TicketType::OUTAGE,
                 None,
                 "Dashboard",
                 "The dashboard is down, please help immediately",
                 Priority::Urgent,
                 &[r#"urgent wording: "is down", "immediately""#, "priority raised to urgent: urgent wording in an outage ticket"],
             ),
-            (TicketType::Outage, None, "Dashboard", "Charts look slow since Monday", Priority::Normal, &[]),
-            (TicketType::Bug, Some(Priority::Urgent), "Export", "Please fix asap", Priority::Urgent, &[r#"urgent wording: "asap""#]),
-            (TicketType::Bug, Some(Priority::High), "Export", "Please fix asap", Priority::High, &[r#"urgent wording: "asap""#]),
-            (TicketType::Bug, None, "Export", "Not urgent, and I'm not angry", Priority::Normal, &[]),
+            (TicketType::OUTAGE, None, "Dashboard", "Charts look slow since Monday", Priority::Normal, &[]),
+            (TicketType::BUG, Some(Priority::Urgent), "Export", "Please fix asap", Priority::Urgent, &[r#"urgent wording: "asap""#]),
+            (TicketType::BUG, Some(Priority::High), "Export", "Please fix asap", Priority::High, &[r#"urgent wording: "asap""#]),
+            (TicketType::BUG, None, "Export", "Not urgent, and I'm not angry", Priority::Normal, &[]),
             (
-                TicketType::Bug,
+                TicketType::BUG,
                 None,
                 "THIS IS TOTALLY BROKEN",
                 "I am angry",
@@ -939,10 +942,10 @@ mod tests {
         for (kind, set, subject, message, expected, detector) in cases {
             let rules = [rule(
                 "set",
-                Conditions { kind: vec![kind], ..Conditions::default() },
+                Conditions { kind: vec![kind.clone()], ..Conditions::default() },
                 Actions { priority: set, tags: strings(&["t"]), ..Actions::default() },
             )];
-            let routed = route(&rules, &input(kind, Segment::Free, None, subject, message));
+            let routed = route(&rules, &input(kind.clone(), Segment::Free, None, subject, message));
             let mut reasons = strings(&[r#"rule "set" matched"#]);
             reasons.extend(strings(detector));
             assert_eq!((routed.priority, routed.reasons), (expected, reasons), "{kind} {set:?} {subject:?} {message:?}");
@@ -959,7 +962,7 @@ mod tests {
             ("Critical", "It is not. Urgent"),
             ("", ""),
         ] {
-            let routed = route(&[], &input(TicketType::Bug, Segment::Free, None, subject, message));
+            let routed = route(&[], &input(TicketType::BUG, Segment::Free, None, subject, message));
             let joined = urgency(&format!("{subject}\n{message}"));
             let expected = if joined.is_urgent() && joined.is_strongly_negative() {
                 Priority::Urgent
@@ -979,7 +982,7 @@ mod tests {
         let ok = || {
             rule(
                 "ok",
-                Conditions { kind: vec![TicketType::Bug], ..Conditions::default() },
+                Conditions { kind: vec![TicketType::BUG], ..Conditions::default() },
                 Actions { group: Some("engineering".into()), ..Actions::default() },
             )
         };
@@ -1045,7 +1048,7 @@ mod tests {
             rule(
                 "billing to finance",
                 Conditions {
-                    kind: vec![TicketType::Billing],
+                    kind: vec![TicketType::BILLING],
                     segment: vec![Segment::Enterprise, Segment::Business],
                     language: strings(&["de", "fr"]),
                     keywords: strings(&["refund", "chargeback"]),
@@ -1054,7 +1057,7 @@ mod tests {
             ),
             rule(
                 "password resets",
-                Conditions { kind: vec![TicketType::PasswordReset], ..Conditions::default() },
+                Conditions { kind: vec![TicketType::PASSWORD_RESET], ..Conditions::default() },
                 Actions { tags: strings(&["login"]), ..Actions::default() },
             ),
         ];
@@ -1065,7 +1068,14 @@ mod tests {
         let refused =
             |value: serde_json::Value| serde_json::from_value::<RoutingRule>(value).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(refused(serde_json::json!({ "name": "x", "when": { "kind": ["bug"] } })).contains("unknown field `kind`"));
-        assert!(refused(serde_json::json!({ "name": "x", "when": { "type": ["bugs"] } })).contains("unknown variant `bugs`"));
+        assert!(refused(serde_json::json!({ "name": "x", "when": { "type": ["Bugs"] } })).contains("a ticket type: 1-32 lowercase"));
+        // A well-formed type no site offers reads, and validation refuses it.
+        let unknown: RoutingRule =
+            serde_json::from_value(serde_json::json!({ "name": "x", "when": { "type": ["bug", "bugs"] }, "then": { "group": "g" } }))
+                .unwrap_or_else(|e| unreachable!("{e}"));
+        let error = validate_rules(&[unknown]).err();
+        assert_eq!(error.as_ref().map(|e| e.field.as_str()), Some("routing[0].when.type[1]"));
+        assert!(error.is_some_and(|e| e.message.starts_with("unknown ticket type `bugs`; expected one of password_reset, billing,")));
         assert!(refused(serde_json::json!({ "name": "x", "then": { "priority": "highest" } })).contains("unknown variant `highest`"));
         assert!(refused(serde_json::json!({ "name": "x", "colour": "red" })).contains("unknown field `colour`"));
         assert!(refused(serde_json::json!({ "when": {} })).contains("missing field `name`"));

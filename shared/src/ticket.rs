@@ -32,8 +32,10 @@ pub const MAX_URL: usize = 2048;
 pub const MAX_CONTEXT_FIELD: usize = 512;
 
 string_enum! {
-    /// What a ticket is about; each type has its own playbook.
-    TicketType {
+    /// The eight ticket types every site offers today, as
+    /// [`TicketType::BUILT_IN`]. Their catalog labels come from
+    /// `messages::ticket_type`.
+    BuiltInType {
         /// Cannot sign in, reset link problems.
         PasswordReset = "password_reset",
         /// Invoices, charges, plans.
@@ -53,6 +55,157 @@ string_enum! {
     }
 }
 
+/// What a ticket is about; each type has its own playbook.
+///
+/// Open, because sites will define their own types: any slug
+/// [`TicketType::parse`] accepts is a type, and the eight built-in types
+/// are constants such as [`TicketType::BILLING`]. Whether a site accepts a
+/// type is a separate question, answered by [`offered_types`]: a stored
+/// ticket reads back whatever its type, while a new ticket, a filter or a
+/// `buoy.toml` key naming a type no site offers is refused.
+///
+/// Types sort with the built-in ones first, in [`TicketType::BUILT_IN`]'s
+/// order, then the others by name.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct TicketType(Repr);
+
+/// A built-in type is held as its enum (no allocation, and matched on by
+/// the constants); any other slug as its text. `Custom` never holds a
+/// built-in's name ([`TicketType::parse`] sees to it), so the derived
+/// equality is equality of names.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+enum Repr {
+    BuiltIn(BuiltInType),
+    Custom(Box<str>),
+}
+
+/// The longest ticket type, in bytes.
+pub const MAX_TYPE_LEN: usize = 32;
+
+impl TicketType {
+    /// `password_reset`
+    pub const PASSWORD_RESET: Self = Self::built(BuiltInType::PasswordReset);
+    /// `billing`
+    pub const BILLING: Self = Self::built(BuiltInType::Billing);
+    /// `outage`
+    pub const OUTAGE: Self = Self::built(BuiltInType::Outage);
+    /// `bug`
+    pub const BUG: Self = Self::built(BuiltInType::Bug);
+    /// `how_to`
+    pub const HOW_TO: Self = Self::built(BuiltInType::HowTo);
+    /// `feature_request`
+    pub const FEATURE_REQUEST: Self = Self::built(BuiltInType::FeatureRequest);
+    /// `account`
+    pub const ACCOUNT: Self = Self::built(BuiltInType::Account);
+    /// `other`
+    pub const OTHER: Self = Self::built(BuiltInType::Other);
+
+    /// The built-in types, in the order the form lists them.
+    pub const BUILT_IN: &'static [Self] =
+        &[Self::PASSWORD_RESET, Self::BILLING, Self::OUTAGE, Self::BUG, Self::HOW_TO, Self::FEATURE_REQUEST, Self::ACCOUNT, Self::OTHER];
+
+    const fn built(kind: BuiltInType) -> Self {
+        Self(Repr::BuiltIn(kind))
+    }
+
+    /// The type named `text`, if it is shaped like one: 1 to
+    /// [`MAX_TYPE_LEN`] bytes of lowercase ASCII letters, digits and `_`,
+    /// starting with a letter. Says nothing about whether a site offers
+    /// it (see [`TicketType::offered`]).
+    pub fn parse(text: &str) -> Option<Self> {
+        if let Some(kind) = BuiltInType::parse(text) {
+            return Some(Self::built(kind));
+        }
+        is_type_slug(text).then(|| Self(Repr::Custom(text.into())))
+    }
+
+    /// The type named `text` when a site offers it ([`offered_types`]);
+    /// `None` for a malformed name and for a well-formed one no site offers.
+    pub fn offered(text: &str) -> Option<Self> {
+        // Every offered type is well-formed, so finding it by name is the
+        // same check as parsing it first, without the parser in the widget.
+        offered_types().iter().find(|kind| kind.as_str() == text).cloned()
+    }
+
+    /// The stable wire name, as used in JSON, KV and `buoy.toml`.
+    pub fn as_str(&self) -> &str {
+        match &self.0 {
+            Repr::BuiltIn(kind) => kind.as_str(),
+            Repr::Custom(name) => name,
+        }
+    }
+
+    /// Which built-in type this is, if it is one.
+    pub const fn built_in(&self) -> Option<BuiltInType> {
+        match &self.0 {
+            Repr::BuiltIn(kind) => Some(*kind),
+            Repr::Custom(_) => None,
+        }
+    }
+}
+
+/// Whether `text` has the shape of a ticket type (see [`TicketType::parse`]).
+fn is_type_slug(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    bytes.first().is_some_and(u8::is_ascii_lowercase)
+        && bytes.len() <= MAX_TYPE_LEN
+        && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The ticket types a site offers: the ones its form lists, and the only
+/// ones a new ticket, a guided-fix outcome, an agent's queue filter, an
+/// article's `type:`, a playbook or a routing rule may name (anything else
+/// is an unknown type, however well-formed).
+///
+/// Every site offers the eight built-in types today. Per-site types will
+/// come from here (read from the site's entry in `buoy.toml`): every check
+/// of an offered type goes through this one function.
+pub const fn offered_types() -> &'static [TicketType] {
+    TicketType::BUILT_IN
+}
+
+/// The names of the [`offered_types`], comma-separated, for messages that
+/// say what a field takes.
+pub fn offered_names() -> String {
+    offered_types().iter().map(TicketType::as_str).collect::<Vec<_>>().join(", ")
+}
+
+impl From<BuiltInType> for TicketType {
+    fn from(kind: BuiltInType) -> Self {
+        Self::built(kind)
+    }
+}
+
+impl core::fmt::Display for TicketType {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for TicketType {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// Any well-formed type reads back, offered or not, so a record of a type
+/// a site has since dropped (or that newer code added) is never lost.
+impl<'de> Deserialize<'de> for TicketType {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = TicketType;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("a ticket type: 1-32 lowercase letters, digits or `_`, starting with a letter")
+            }
+            fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<TicketType, E> {
+                TicketType::parse(text).ok_or_else(|| E::invalid_value(serde::de::Unexpected::Str(text), &self))
+            }
+        }
+        deserializer.deserialize_str(Visitor)
+    }
+}
+
 /// What is wrong with a field.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum FieldCode {
@@ -62,7 +215,8 @@ pub enum FieldCode {
     TooLong,
     /// Not an email address.
     InvalidEmail,
-    /// Not one of the known ticket types.
+    /// Not one of the ticket types the site offers ([`offered_types`]),
+    /// however well-formed.
     UnknownType,
     /// Not a known site.
     UnknownSite,
@@ -151,7 +305,7 @@ pub struct NewTicket {
     /// The requester's email address, for replies.
     #[serde(default)]
     pub email: String,
-    /// One of the [`TicketType`] wire names.
+    /// The wire name of one of the [`offered_types`].
     #[serde(rename = "type", default)]
     pub kind: String,
     /// A one-line summary.
@@ -444,7 +598,7 @@ impl NewTicket {
         } else if !is_plausible_email(email) {
             errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
         }
-        if TicketType::parse(&self.kind).is_none() {
+        if TicketType::offered(&self.kind).is_none() {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
             errors.push(FieldError { field: Field::Type, code });
         }
@@ -470,7 +624,7 @@ impl NewTicket {
     /// Every [`FieldError`] that [`NewTicket::validate`] finds.
     pub fn into_ticket(self, stamp: Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
         self.validate()?;
-        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::parse(&self.kind)) else {
+        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::offered(&self.kind)) else {
             // validate() has just checked both.
             return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
         };
@@ -626,6 +780,82 @@ mod tests {
     }
 
     #[test]
+    fn a_ticket_type_is_a_lowercase_slug_of_1_to_32_bytes() {
+        let cases = [
+            ("billing", true),
+            ("password_reset", true),
+            ("how_to", true),
+            ("feature_request", true),
+            ("data_export", true),
+            ("x", true),
+            ("tier2", true),
+            ("a_", true),
+            (&*"a".repeat(32), true),
+            (&*"a".repeat(33), false),
+            ("", false),
+            ("Billing", false),
+            ("BILLING", false),
+            ("2fa", false),
+            ("_billing", false),
+            ("data-export", false),
+            ("data export", false),
+            ("billing ", false),
+            ("refund!", false),
+            ("caf\u{e9}", false),
+            ("\u{131}nvoice", false),
+        ];
+        for (text, well_formed) in cases {
+            assert_eq!(TicketType::parse(text).map(|t| t.as_str().to_owned()), well_formed.then(|| text.to_owned()), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn the_built_in_types_are_the_eight_every_site_offers_in_form_order() {
+        let names: Vec<&str> = TicketType::BUILT_IN.iter().map(TicketType::as_str).collect();
+        assert_eq!(names, ["password_reset", "billing", "outage", "bug", "how_to", "feature_request", "account", "other"]);
+        assert_eq!(offered_types(), TicketType::BUILT_IN);
+        assert_eq!(offered_names(), names.join(", "));
+        for (kind, built_in) in TicketType::BUILT_IN.iter().zip(BuiltInType::ALL) {
+            assert_eq!(kind.built_in(), Some(*built_in));
+            assert_eq!(&TicketType::from(*built_in), kind);
+            assert_eq!(TicketType::offered(kind.as_str()).as_ref(), Some(kind));
+            let json = serde_json::to_string(kind).unwrap_or_default();
+            assert_eq!(json, format!("\"{kind}\""));
+            assert_eq!(serde_json::from_str::<TicketType>(&json).ok().as_ref(), Some(kind));
+        }
+        // A parsed built-in name is the built-in type, equal to its constant
+        // and matched by it.
+        let parsed = TicketType::parse("outage");
+        assert!(matches!(parsed, Some(TicketType::OUTAGE)));
+        assert_eq!(parsed.and_then(|t| t.built_in()), Some(BuiltInType::Outage));
+    }
+
+    #[test]
+    fn a_well_formed_custom_type_is_kept_in_storage_but_refused_as_unknown_type() {
+        let stored = test_ticket("bug", "s", 5);
+        let mut json = serde_json::to_value(&stored).unwrap_or_default();
+        json["type"] = "data_export".into();
+        let read: Ticket = serde_json::from_value(json.clone()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(read.kind.as_str(), "data_export");
+        assert_eq!(read.kind.built_in(), None);
+        assert_eq!(serde_json::to_value(&read).ok(), Some(json), "written back exactly as read");
+        assert_eq!(TicketType::offered("data_export"), None, "no site offers it");
+        assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")]);
+    }
+
+    #[test]
+    fn a_malformed_type_is_refused_everywhere() {
+        for text in ["Data_Export", "data-export", "1st", &"a".repeat(33)] {
+            assert_eq!(TicketType::parse(text), None, "{text:?}");
+            assert_eq!(errors_of(|t| t.kind = text.into()), [("type", "unknown_type")], "{text:?}");
+            let json = serde_json::to_string(text).unwrap_or_default();
+            let error = serde_json::from_str::<TicketType>(&json).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains("expected a ticket type: 1-32 lowercase letters"), "{text:?}: {error}");
+        }
+        assert!(serde_json::from_str::<TicketType>("7").is_err(), "a type is a string");
+    }
+
+    #[test]
     fn plausible_emails() {
         for ok in ["a@b.co", "first.last+tag@sub.example.org", "ünï@exämple.de"] {
             assert!(is_plausible_email(ok), "{ok}");
@@ -742,8 +972,8 @@ mod tests {
 
     #[test]
     fn wire_names_round_trip() {
-        for t in TicketType::ALL {
-            assert_eq!(TicketType::parse(t.as_str()), Some(*t));
+        for t in TicketType::BUILT_IN {
+            assert_eq!(TicketType::parse(t.as_str()).as_ref(), Some(t));
         }
         assert_eq!(Segment::ALL.len(), 4);
         assert_eq!(Status::parse("on_hold"), Some(Status::OnHold));

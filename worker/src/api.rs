@@ -15,7 +15,9 @@ use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Probl
 use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
-use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType};
+use buoy_shared::ticket::{
+    offered_types, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+};
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
 use buoy_shared::webhook;
@@ -182,7 +184,7 @@ struct RequesterView<'a> {
     status: Status,
     messages: Vec<ThreadMessage<'a>>,
     #[serde(rename = "type")]
-    kind: TicketType,
+    kind: &'a TicketType,
     subject: &'a str,
     message: &'a str,
     name: &'a str,
@@ -286,7 +288,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         return Err(Problem::IdentityRequired.into());
     }
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
-    let kind = TicketType::parse(&input.kind).unwrap_or(TicketType::Other);
+    let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
     let routed = routing::route(
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
@@ -382,7 +384,7 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
         status: state.status,
         csat: state.csat,
         messages,
-        kind: ticket.kind,
+        kind: &ticket.kind,
         subject: &ticket.subject,
         message: &ticket.message,
         name: &ticket.requester.typed.name,
@@ -666,9 +668,9 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
     let options = Options {
         status: Status::ALL,
         segment: Segment::ALL,
-        kind: TicketType::ALL
+        kind: offered_types()
             .iter()
-            .map(|k| Choice { value: k.as_str(), label: messages::text(Locale::En, messages::ticket_type(*k)) })
+            .map(|k| Choice { value: k.as_str(), label: messages::ticket_type_label(k, |id| messages::text(Locale::En, id)) })
             .collect(),
         priority: Priority::ALL,
         tier: [1, 2, 3],

@@ -331,8 +331,8 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
     let requests = [("Dark mode", 5), ("Export to CSV", 4), ("SSO with Okta", 3), ("Slack integration", 2), ("A mobile app", 1)];
     for _ in 0..tickets {
         let created = Timestamp::from_millis(start + rng.below(span) as i64);
-        let (segment, kind) = (*rng.weighted(seed::SEGMENTS), *rng.weighted(seed::TYPES));
-        let subject = if kind == TicketType::FeatureRequest { *rng.weighted(&requests) } else { "Chart shows wrong totals" };
+        let (segment, kind) = (*rng.weighted(seed::SEGMENTS), rng.weighted(seed::TYPES).clone());
+        let subject = if kind == TicketType::FEATURE_REQUEST { *rng.weighted(&requests) } else { "Chart shows wrong totals" };
         let input = NewTicket {
             site: site.as_str().to_owned(),
             email: "bench@example.com".into(),
@@ -357,21 +357,21 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
         let facts = Facts {
             created: created.as_millis(),
             segment,
-            kind,
             first_response: replied.then_some([first, first * 6 / 10]),
             resolution: solved.then_some([resolved, resolved * 4 / 10]),
             replies: if replied { 1 + rng.below(3) as u32 } else { 0 },
             escalated: rng.chance(0.15),
             targets,
             csat: (solved && rng.chance(0.15)).then(|| rng.chance(0.9)),
-            subject: (kind == TicketType::FeatureRequest).then(|| subject.to_owned()),
+            subject: (kind == TicketType::FEATURE_REQUEST).then(|| subject.to_owned()),
+            kind,
         };
         seed::block_on(store.put_facts(&ticket, &facts))?.map_err(|e| e.0)?;
     }
     for _ in 0..tickets / TICKETS_PER_FIX {
         let at = Timestamp::from_millis(start + rng.below(span) as i64);
         let outcome = if rng.chance(0.55) { Outcome::Fixed } else { Outcome::NeedHelp };
-        let fix = Deflection { site: site.clone(), kind: TicketType::PasswordReset, outcome, at };
+        let fix = Deflection { site: site.clone(), kind: TicketType::PASSWORD_RESET, outcome, at };
         seed::block_on(store.record_deflection(&fix, &rng.id()))?.map_err(|e| e.0)?;
     }
     seed::dump(store.kv())

@@ -182,7 +182,7 @@ pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_js
             tags: article.tags.clone(),
             text: kb::plain_text(&article.body),
             suggest_on: article.suggest_on.clone(),
-            kind: article.kind.map(|k| k.as_str().to_owned()),
+            kind: article.kind.as_ref().map(|k| k.as_str().to_owned()),
             file,
         });
     }

@@ -343,92 +343,92 @@ pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &
 /// group them.
 const SUBJECTS: &[(TicketType, &str, &str, u32)] = &[
     (
-        TicketType::PasswordReset,
+        TicketType::PASSWORD_RESET,
         "Reset link says it has expired",
         "I clicked the link in the reset email straight away and it says the link has expired.",
         4,
     ),
     (
-        TicketType::PasswordReset,
+        TicketType::PASSWORD_RESET,
         "Never got the password reset email",
         "I've asked for a reset three times and nothing arrives, not even in spam.",
         4,
     ),
     (
-        TicketType::PasswordReset,
+        TicketType::PASSWORD_RESET,
         "Locked out after changing my password",
         "I changed my password this morning and now the new one is refused too.",
         2,
     ),
     (
-        TicketType::PasswordReset,
+        TicketType::PASSWORD_RESET,
         "Can't sign in with my work email",
         "It says no account exists for my work address, but I've used it for a year.",
         2,
     ),
-    (TicketType::Billing, "Charged twice this month", "Our card was charged twice for this month's subscription. Can you refund one?", 4),
-    (TicketType::Billing, "Need a VAT invoice", "Our finance team needs invoices with our VAT number on them. Where do I add it?", 3),
-    (TicketType::Billing, "How do I downgrade our plan?", "We'd like to move from Business to the Starter plan at renewal.", 2),
-    (TicketType::Billing, "Card declined at renewal", "We got an email saying the renewal payment failed; the card is valid.", 2),
-    (TicketType::Billing, "Refund for unused seats", "We removed five seats last month but were billed for them again.", 2),
-    (TicketType::Outage, "Dashboard not loading", "Blank page with a spinner since about ten minutes ago, for everyone on our team.", 4),
-    (TicketType::Outage, "API returning 502 errors", "Every call to the events API fails with 502 Bad Gateway.", 3),
-    (TicketType::Outage, "Reports stuck on processing", "All our scheduled reports have been stuck on 'processing' for an hour.", 2),
+    (TicketType::BILLING, "Charged twice this month", "Our card was charged twice for this month's subscription. Can you refund one?", 4),
+    (TicketType::BILLING, "Need a VAT invoice", "Our finance team needs invoices with our VAT number on them. Where do I add it?", 3),
+    (TicketType::BILLING, "How do I downgrade our plan?", "We'd like to move from Business to the Starter plan at renewal.", 2),
+    (TicketType::BILLING, "Card declined at renewal", "We got an email saying the renewal payment failed; the card is valid.", 2),
+    (TicketType::BILLING, "Refund for unused seats", "We removed five seats last month but were billed for them again.", 2),
+    (TicketType::OUTAGE, "Dashboard not loading", "Blank page with a spinner since about ten minutes ago, for everyone on our team.", 4),
+    (TicketType::OUTAGE, "API returning 502 errors", "Every call to the events API fails with 502 Bad Gateway.", 3),
+    (TicketType::OUTAGE, "Reports stuck on processing", "All our scheduled reports have been stuck on 'processing' for an hour.", 2),
     (
-        TicketType::Bug,
+        TicketType::BUG,
         "Chart shows wrong totals for last week",
         "The weekly chart says 1,204 sessions but the table underneath says 1,310.",
         3,
     ),
     (
-        TicketType::Bug,
+        TicketType::BUG,
         "Date filter resets when I switch tabs",
         "I pick a date range, open another tab of the dashboard and it's back to 'last 7 days'.",
         3,
     ),
-    (TicketType::Bug, "CSV import skips rows with accents", "Rows whose names contain é or ü are silently dropped from the import.", 2),
-    (TicketType::Bug, "Scheduled report emails arrive empty", "The Monday report email has the title but no chart and no table.", 2),
-    (TicketType::Bug, "Funnel view crashes in Safari", "Opening any funnel in Safari 18 shows 'Something went wrong'.", 2),
-    (TicketType::Bug, "Exported times are an hour off", "Times in the export are an hour behind what the dashboard shows.", 2),
+    (TicketType::BUG, "CSV import skips rows with accents", "Rows whose names contain é or ü are silently dropped from the import.", 2),
+    (TicketType::BUG, "Scheduled report emails arrive empty", "The Monday report email has the title but no chart and no table.", 2),
+    (TicketType::BUG, "Funnel view crashes in Safari", "Opening any funnel in Safari 18 shows 'Something went wrong'.", 2),
+    (TicketType::BUG, "Exported times are an hour off", "Times in the export are an hour behind what the dashboard shows.", 2),
     (
-        TicketType::Bug,
+        TicketType::BUG,
         "Possible security issue with share links",
         "A share link still opens after I revoked it. Is this a security problem?",
         1,
     ),
     (
-        TicketType::HowTo,
+        TicketType::HOW_TO,
         "How do I share a dashboard with a client?",
         "I want a client to see one dashboard without giving them an account.",
         4,
     ),
-    (TicketType::HowTo, "Can I schedule a weekly report?", "Is there a way to email a report to my manager every Monday?", 3),
-    (TicketType::HowTo, "How do I add a teammate?", "I'm the owner of our workspace and can't find where to invite people.", 3),
-    (TicketType::HowTo, "Where do I find my API key?", "The docs mention an API key in settings but I can't see it.", 3),
-    (TicketType::HowTo, "How do I track a custom event?", "We want to count clicks on our pricing button as an event.", 2),
-    (TicketType::HowTo, "Filter by UTM campaign", "How do I see only visitors from our spring campaign?", 2),
-    (TicketType::FeatureRequest, "Dark mode", "Our team works late; a dark theme would be much easier on the eyes.", 6),
-    (TicketType::FeatureRequest, "Please add a dark mode!", "Everything else we use has one now.", 4),
-    (TicketType::FeatureRequest, "Dark mode please", "The white dashboard on a big screen at night is blinding.", 3),
-    (TicketType::FeatureRequest, "Export to CSV", "We need the raw numbers behind each chart in a spreadsheet.", 6),
-    (TicketType::FeatureRequest, "Please add export to CSV", "Copying tables by hand into Excel takes us hours each month.", 3),
-    (TicketType::FeatureRequest, "SSO", "Our IT team requires single sign-on for every tool we buy.", 4),
-    (TicketType::FeatureRequest, "SSO with Okta", "We use Okta for everything; can we sign in with it?", 3),
-    (TicketType::FeatureRequest, "Slack integration", "It would be great to get alerts in our Slack channel.", 3),
+    (TicketType::HOW_TO, "Can I schedule a weekly report?", "Is there a way to email a report to my manager every Monday?", 3),
+    (TicketType::HOW_TO, "How do I add a teammate?", "I'm the owner of our workspace and can't find where to invite people.", 3),
+    (TicketType::HOW_TO, "Where do I find my API key?", "The docs mention an API key in settings but I can't see it.", 3),
+    (TicketType::HOW_TO, "How do I track a custom event?", "We want to count clicks on our pricing button as an event.", 2),
+    (TicketType::HOW_TO, "Filter by UTM campaign", "How do I see only visitors from our spring campaign?", 2),
+    (TicketType::FEATURE_REQUEST, "Dark mode", "Our team works late; a dark theme would be much easier on the eyes.", 6),
+    (TicketType::FEATURE_REQUEST, "Please add a dark mode!", "Everything else we use has one now.", 4),
+    (TicketType::FEATURE_REQUEST, "Dark mode please", "The white dashboard on a big screen at night is blinding.", 3),
+    (TicketType::FEATURE_REQUEST, "Export to CSV", "We need the raw numbers behind each chart in a spreadsheet.", 6),
+    (TicketType::FEATURE_REQUEST, "Please add export to CSV", "Copying tables by hand into Excel takes us hours each month.", 3),
+    (TicketType::FEATURE_REQUEST, "SSO", "Our IT team requires single sign-on for every tool we buy.", 4),
+    (TicketType::FEATURE_REQUEST, "SSO with Okta", "We use Okta for everything; can we sign in with it?", 3),
+    (TicketType::FEATURE_REQUEST, "Slack integration", "It would be great to get alerts in our Slack channel.", 3),
     (
-        TicketType::FeatureRequest,
+        TicketType::FEATURE_REQUEST,
         "Custom date ranges in reports",
         "We report on our fiscal quarters, which don't match calendar months.",
         2,
     ),
-    (TicketType::FeatureRequest, "A mobile app", "I'd like to glance at the numbers from my phone.", 2),
-    (TicketType::Account, "Transfer ownership to a colleague", "I'm leaving the company; how do I make my colleague the owner?", 3),
-    (TicketType::Account, "Change the email on my account", "We changed our domain and I need to update my login email.", 3),
-    (TicketType::Account, "Add more seats", "We're hiring and need ten more seats this month.", 2),
-    (TicketType::Account, "Delete my account and data", "Please delete my account and everything you hold about me.", 2),
-    (TicketType::Other, "Data processing agreement", "Our legal team needs your DPA signed before we renew.", 3),
-    (TicketType::Other, "Where is our data stored?", "A customer asks whether our analytics data stays in the EU.", 2),
-    (TicketType::Other, "Partnership enquiry", "We're an agency and would like to talk about a partner programme.", 1),
+    (TicketType::FEATURE_REQUEST, "A mobile app", "I'd like to glance at the numbers from my phone.", 2),
+    (TicketType::ACCOUNT, "Transfer ownership to a colleague", "I'm leaving the company; how do I make my colleague the owner?", 3),
+    (TicketType::ACCOUNT, "Change the email on my account", "We changed our domain and I need to update my login email.", 3),
+    (TicketType::ACCOUNT, "Add more seats", "We're hiring and need ten more seats this month.", 2),
+    (TicketType::ACCOUNT, "Delete my account and data", "Please delete my account and everything you hold about me.", 2),
+    (TicketType::OTHER, "Data processing agreement", "Our legal team needs your DPA signed before we renew.", 3),
+    (TicketType::OTHER, "Where is our data stored?", "A customer asks whether our analytics data stays in the EU.", 2),
+    (TicketType::OTHER, "Partnership enquiry", "We're an agency and would like to talk about a partner programme.", 1),
 ];
 
 /// How requesters' segments are spread.
@@ -436,14 +436,14 @@ pub const SEGMENTS: &[(Segment, u32)] = &[(Segment::Free, 62), (Segment::Busines
 
 /// How often each type arrives.
 pub const TYPES: &[(TicketType, u32)] = &[
-    (TicketType::HowTo, 24),
-    (TicketType::Bug, 18),
-    (TicketType::Billing, 14),
-    (TicketType::PasswordReset, 12),
-    (TicketType::FeatureRequest, 12),
-    (TicketType::Account, 10),
-    (TicketType::Other, 7),
-    (TicketType::Outage, 3),
+    (TicketType::HOW_TO, 24),
+    (TicketType::BUG, 18),
+    (TicketType::BILLING, 14),
+    (TicketType::PASSWORD_RESET, 12),
+    (TicketType::FEATURE_REQUEST, 12),
+    (TicketType::ACCOUNT, 10),
+    (TicketType::OTHER, 7),
+    (TicketType::OUTAGE, 3),
 ];
 
 const FIRST_NAMES: &[&str] = &[
@@ -564,7 +564,7 @@ struct Sim {
 }
 
 /// Something that happens at a simulated instant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord)]
 enum Step {
     /// A guided fix ends: fixed or not.
     Deflect(TicketType, bool),
@@ -678,8 +678,8 @@ impl World<'_> {
     /// customers mostly within the hour; everyone else in business hours,
     /// with a long tail (and a few replies sent out of hours).
     fn agent_time(&mut self, from: i64, sim: usize, first: bool) -> i64 {
-        let (kind, segment) = (self.sims[sim].kind, self.sims[sim].segment);
-        let urgent = kind == TicketType::Outage || self.sims[sim].subject.contains("security");
+        let segment = self.sims[sim].segment;
+        let urgent = self.sims[sim].kind == TicketType::OUTAGE || self.sims[sim].subject.contains("security");
         let calendar = |rng: &mut Rng, median: f64, sigma: f64| from + rng.minutes(median, sigma).max(2 * MINUTE);
         if urgent {
             return calendar(&mut self.rng, 20.0, 0.7);
@@ -779,7 +779,7 @@ impl World<'_> {
             self.agent_send(t, i, "segment", &body)?;
             t += 15_000;
         }
-        if self.sims[i].kind == TicketType::Bug && self.rng.chance(0.12) {
+        if self.sims[i].kind == TicketType::BUG && self.rng.chance(0.12) {
             self.agent_send(t, i, "changes", &json!({ "priority": "high" }))?;
             t += 15_000;
         }
@@ -790,17 +790,17 @@ impl World<'_> {
         }
         t += self.rng.between(1, 8) * MINUTE;
         let path = self.sims[i].course;
-        let reply = match (path, self.sims[i].kind) {
+        let reply = match (path, &self.sims[i].kind) {
             (Course::Question | Course::Unanswered, _) => {
                 "Thanks for writing in. Could you tell us which workspace this is, and send a screenshot?"
             }
             (Course::Tier, _) => "Thanks: I can reproduce this and have passed it to our tier 2 engineers.",
             (Course::OnHold, _) => "This comes from one of our providers; we've raised it with them and will update you.",
-            (_, TicketType::FeatureRequest) => "Thanks for the suggestion! I've added your vote to this request on our roadmap.",
-            (_, TicketType::HowTo) => "Good question: here's how, step by step. Let us know if anything's unclear.",
-            (_, TicketType::Billing) => "I've sorted that on your account; you'll see it on your next invoice.",
-            (_, TicketType::PasswordReset) => "I've sent you a fresh reset link; it's valid for one hour.",
-            (_, TicketType::Outage) => "Sorry about this: it was an incident on our side, fixed now. Thanks for your patience.",
+            (_, &TicketType::FEATURE_REQUEST) => "Thanks for the suggestion! I've added your vote to this request on our roadmap.",
+            (_, &TicketType::HOW_TO) => "Good question: here's how, step by step. Let us know if anything's unclear.",
+            (_, &TicketType::BILLING) => "I've sorted that on your account; you'll see it on your next invoice.",
+            (_, &TicketType::PASSWORD_RESET) => "I've sent you a fresh reset link; it's valid for one hour.",
+            (_, &TicketType::OUTAGE) => "Sorry about this: it was an incident on our side, fixed now. Thanks for your patience.",
             _ => "Thanks! That's done now.",
         };
         self.agent_send(t, i, "messages", &json!({ "body": reply }))?;
@@ -948,9 +948,9 @@ fn requester(rng: &mut Rng) -> (String, String, &'static str, &'static str) {
     (format!("{first} {last}"), email, *rng.pick(PAGES), *rng.weighted(LOCALES))
 }
 
-fn subject(rng: &mut Rng, kind: TicketType) -> (&'static str, &'static str) {
+fn subject(rng: &mut Rng, kind: &TicketType) -> (&'static str, &'static str) {
     let options: Vec<((&'static str, &'static str), u32)> =
-        SUBJECTS.iter().filter(|(k, ..)| *k == kind).map(|(_, s, m, w)| ((*s, *m), *w)).collect();
+        SUBJECTS.iter().filter(|(k, ..)| k == kind).map(|(_, s, m, w)| ((*s, *m), *w)).collect();
     if options.is_empty() {
         ("Question", "I have a question about my account.")
     } else {
@@ -1077,19 +1077,19 @@ fn simulate(
         requests: 0,
     };
     let guided: Vec<TicketType> =
-        config.playbooks.iter().filter(|(_, p)| !p.steps.is_empty()).filter_map(|(k, _)| TicketType::parse(k)).collect();
+        config.playbooks.iter().filter(|(_, p)| !p.steps.is_empty()).filter_map(|(k, _)| TicketType::offered(k)).collect();
     outage_times.retain(|t| (start..=end).contains(t));
     times.extend(&outage_times);
     let mut need_help = 0usize;
     for (n, at) in times.iter().copied().enumerate() {
         let rng = &mut world.rng;
-        let kind = if n >= times.len() - outage_times.len() { TicketType::Outage } else { *rng.weighted(TYPES) };
-        let (subject, message) = subject(rng, kind);
+        let kind = if n >= times.len() - outage_times.len() { TicketType::OUTAGE } else { rng.weighted(TYPES).clone() };
+        let (subject, message) = subject(rng, &kind);
         let (name, email, page, locale) = requester(rng);
         let segment = *rng.weighted(SEGMENTS);
         let course = match kind {
-            TicketType::FeatureRequest | TicketType::Outage => *rng.weighted(&[(Course::FirstContact, 90), (Course::Question, 10)]),
-            TicketType::Bug => *rng.weighted(&[
+            TicketType::FEATURE_REQUEST | TicketType::OUTAGE => *rng.weighted(&[(Course::FirstContact, 90), (Course::Question, 10)]),
+            TicketType::BUG => *rng.weighted(&[
                 (Course::FirstContact, 25),
                 (Course::Question, 35),
                 (Course::Unanswered, 8),
@@ -1110,7 +1110,7 @@ fn simulate(
         if guided.contains(&kind) && rng.chance(0.8) {
             let before = at - rng.between(2, 6) * MINUTE;
             need_help += 1;
-            world.schedule(before, Step::Deflect(kind, false));
+            world.schedule(before, Step::Deflect(kind.clone(), false));
         }
         world.sims.push(Sim {
             kind,
@@ -1134,11 +1134,11 @@ fn simulate(
         world.schedule(at, Step::Create(n));
     }
     // Guided fixes that worked (no ticket follows): a bit more than half.
-    if let Some(kind) = guided.first().copied() {
+    if let Some(kind) = guided.first() {
         for _ in 0..need_help * 6 / 5 {
             let at =
                 times.get(world.rng.below(times.len() as u64) as usize).copied().unwrap_or(start) + world.rng.between(-90, 90) * MINUTE;
-            world.schedule(at.clamp(start, end), Step::Deflect(kind, true));
+            world.schedule(at.clamp(start, end), Step::Deflect(kind.clone(), true));
         }
     }
     let mut next_sweep = start + HOUR;

@@ -2,7 +2,7 @@
 //! lines at its top (see the [`kb` module documentation](super)).
 
 use super::error::{KbError, FRONT_MATTER};
-use crate::ticket::TicketType;
+use crate::ticket::{offered_names, TicketType};
 
 /// Longest article id, in characters.
 pub const MAX_ID: usize = 64;
@@ -143,10 +143,9 @@ pub fn parse_front(file_name: &str, text: &str) -> Result<Front, KbError> {
         None => None,
         Some((line, value)) => {
             let value = unquote(value).map_err(|m| error(line, "type", m))?;
-            let names: Vec<&str> = TicketType::ALL.iter().map(|t| t.as_str()).collect();
             Some(
-                TicketType::parse(value)
-                    .ok_or_else(|| error(line, "type", format!("unknown ticket type `{value}`; expected one of {}", names.join(", "))))?,
+                TicketType::offered(value)
+                    .ok_or_else(|| error(line, "type", format!("unknown ticket type `{value}`; expected one of {}", offered_names())))?,
             )
         }
     };

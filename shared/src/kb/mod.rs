@@ -257,7 +257,7 @@ mod tests {
             title: "Reset your password".into(),
             tags: vec!["account".into(), "password".into(), "login".into()],
             locale: "en".into(),
-            kind: Some(TicketType::PasswordReset),
+            kind: Some(TicketType::PASSWORD_RESET),
             suggest_on: vec!["/login*".into(), "/settings/*/password".into()],
             body: vec![p(vec![t("Body.")])],
         };

@@ -14,7 +14,7 @@ pub mod state;
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
-use buoy_shared::ticket::{Field, NewTicket, PageContext, TicketType};
+use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
 use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net::{self, Failure};
@@ -366,8 +366,8 @@ impl Inner {
         self.help.list.draw(t(MessageId::Suggested), articles, false);
     }
 
-    fn guide_steps(&self, kind: TicketType) -> Option<&[String]> {
-        self.guides.iter().find(|(k, _)| *k == kind).map(|(_, steps)| steps.as_slice())
+    fn guide_steps(&self, kind: &TicketType) -> Option<&[String]> {
+        self.guides.iter().find(|(k, _)| k == kind).map(|(_, steps)| steps.as_slice())
     }
 
     /// Draws what the current screen needs beyond showing it.
@@ -383,7 +383,7 @@ impl Inner {
             View::Guide(kind) => {
                 panel.help.steps.set_text_content(None);
                 let Some(doc) = panel.help.steps.owner_document() else { return };
-                for step in panel.guide_steps(kind).unwrap_or_default() {
+                for step in panel.guide_steps(&kind).unwrap_or_default() {
                     let _ = text_element(&doc, "li", &[], step, Some(&panel.help.steps));
                 }
             }
@@ -393,10 +393,10 @@ impl Inner {
     }
 
     /// Writes what the guide showed into the form.
-    fn prefill_from_guide(&self, kind: TicketType) {
+    fn prefill_from_guide(&self, kind: &TicketType) {
         self.controls.kind.set_value(kind.as_str());
         if self.controls.subject.value().is_empty() {
-            self.controls.subject.set_value(t(messages::ticket_type(kind)));
+            self.controls.subject.set_value(messages::ticket_type_label(kind, |id| t(id)));
         }
         let mut message = String::from(t(MessageId::TriedSteps));
         for step in self.guide_steps(kind).unwrap_or_default() {
@@ -458,7 +458,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             let panel = inner.borrow();
             net::record_deflection(&panel.site, kind.as_str(), outcome.as_str());
             if outcome == Outcome::NeedHelp {
-                panel.prefill_from_guide(kind);
+                panel.prefill_from_guide(&kind);
                 focus(panel.controls.message.as_ref());
             } else {
                 focus(&panel.entry());
@@ -482,8 +482,8 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     if let Some(id) = data_of(event, "data-ticket") {
         return dispatch(inner, Msg::Show(View::Thread(id)));
     }
-    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::parse(&k)) {
-        let has_steps = inner.borrow().guide_steps(kind).is_some();
+    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::offered(&k)) {
+        let has_steps = inner.borrow().guide_steps(&kind).is_some();
         return dispatch(inner, Msg::Topic(kind, has_steps));
     }
     let msg = match data_of(event, "data-act").as_deref() {
@@ -572,7 +572,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(body) = field_of(data, "body").filter(|s| !s.is_empty()) {
                 c.message.set_value(&body);
             }
-            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::parse(&k)) {
+            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::offered(&k)) {
                 c.kind.set_value(kind.as_str());
             }
         }
@@ -698,10 +698,10 @@ fn page_data(doc: &Document) -> (Vec<Doc>, Vec<(TicketType, Vec<String>)>) {
         .collect();
     let mut guides = Vec::new();
     if let Ok(map) = Reflect::get(&data, &"guides".into()) {
-        for kind in TicketType::ALL {
+        for kind in offered_types() {
             let steps = Reflect::get(&map, &JsValue::from_str(kind.as_str())).unwrap_or(JsValue::NULL);
             if steps.is_object() {
-                guides.push((*kind, strings(steps)));
+                guides.push((kind.clone(), strings(steps)));
             }
         }
     }

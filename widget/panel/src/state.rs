@@ -186,7 +186,8 @@ impl State {
                 Effect::ContactAbout(kind)
             }
             Msg::GuideEnded(outcome) => {
-                let View::Guide(kind) = self.view else { return Effect::Redraw };
+                let View::Guide(kind) = &self.view else { return Effect::Redraw };
+                let kind = kind.clone();
                 match outcome {
                     Outcome::Fixed => self.view = View::Fixed,
                     Outcome::NeedHelp => self.view = View::Contact,
@@ -282,20 +283,20 @@ mod tests {
     #[test]
     fn a_topic_with_steps_shows_the_guide_first() {
         let mut state = State::default();
-        assert_eq!(state.update(Msg::Topic(TicketType::PasswordReset, true)), Effect::ShowView);
-        assert_eq!(state.view, View::Guide(TicketType::PasswordReset));
-        assert_eq!(state.update(Msg::Topic(TicketType::Billing, false)), Effect::ContactAbout(TicketType::Billing));
+        assert_eq!(state.update(Msg::Topic(TicketType::PASSWORD_RESET, true)), Effect::ShowView);
+        assert_eq!(state.view, View::Guide(TicketType::PASSWORD_RESET));
+        assert_eq!(state.update(Msg::Topic(TicketType::BILLING, false)), Effect::ContactAbout(TicketType::BILLING));
         assert_eq!(state.view, View::Contact);
     }
 
     #[test]
     fn both_guide_outcomes_are_recorded() {
         let mut state = State::default();
-        state.update(Msg::Topic(TicketType::PasswordReset, true));
-        assert_eq!(state.update(Msg::GuideEnded(Outcome::Fixed)), Effect::Record(TicketType::PasswordReset, Outcome::Fixed));
+        state.update(Msg::Topic(TicketType::PASSWORD_RESET, true));
+        assert_eq!(state.update(Msg::GuideEnded(Outcome::Fixed)), Effect::Record(TicketType::PASSWORD_RESET, Outcome::Fixed));
         assert_eq!(state.view, View::Fixed);
-        state.update(Msg::Topic(TicketType::PasswordReset, true));
-        assert_eq!(state.update(Msg::GuideEnded(Outcome::NeedHelp)), Effect::Record(TicketType::PasswordReset, Outcome::NeedHelp));
+        state.update(Msg::Topic(TicketType::PASSWORD_RESET, true));
+        assert_eq!(state.update(Msg::GuideEnded(Outcome::NeedHelp)), Effect::Record(TicketType::PASSWORD_RESET, Outcome::NeedHelp));
         assert_eq!(state.view, View::Contact);
         assert_eq!(state.update(Msg::GuideEnded(Outcome::Fixed)), Effect::Redraw, "no guide showing: nothing to record");
     }
