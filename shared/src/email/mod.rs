@@ -15,4 +15,5 @@
 //! - [`outbound`]: each mail Buoy sends, as raw MIME.
 
 pub mod address;
+pub mod text;
 pub mod token;
