@@ -16,6 +16,7 @@
 
 pub mod address;
 pub mod inbound;
+pub mod outbound;
 pub mod text;
 pub mod token;
 
