@@ -404,6 +404,14 @@ const fn default_max_inbound_bytes() -> u64 {
     DEFAULT_MAX_INBOUND_BYTES
 }
 
+impl Site {
+    /// Whether requesters of this site get mail: the panel's text
+    /// ([`crate::messages::for_site`]) promises email only then.
+    pub fn emails_requesters(&self) -> bool {
+        self.email.as_ref().is_some_and(|email| email.notify_requesters)
+    }
+}
+
 impl SiteEmail {
     /// The local part of `from`, which starts every reply address.
     pub fn reply_local(&self) -> &str {
@@ -644,6 +652,8 @@ mod tests {
         assert!(email.notify_requesters, "on by default");
         assert_eq!(email.max_inbound_bytes, DEFAULT_MAX_INBOUND_BYTES);
         assert_eq!(email.reply_local(), "support");
+        assert!(config.site("demo").is_some_and(Site::emails_requesters));
+        assert!(!config.site("other").is_some_and(Site::emails_requesters), "no email, no promise");
         assert_eq!(config.intake_site(" Support@REPLY.lumen.example").map(|(id, _)| id), Some("demo"));
         assert_eq!(config.intake_site("sales@reply.lumen.example"), None);
         assert_eq!(config.email_sites().map(|(id, _)| id).collect::<Vec<_>>(), ["demo"]);
