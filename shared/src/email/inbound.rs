@@ -374,9 +374,9 @@ mod tests {
 
     /// The verdict on `raw` sent from `from` to `to`, with the ticket
     /// the worker would find (`test_ticket`, from ada@example.com).
-    fn verdict(raw: &str, from: &str, to: &str) -> Verdict {
+    fn verdict(raw: impl AsRef<[u8]>, from: &str, to: &str) -> Verdict {
         let ticket = test_ticket("bug", "Export fails at 99%", 0xab);
-        match read(raw.as_bytes(), Envelope { from, to }, &config(), SECRET) {
+        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET) {
             Ok(inbound) => {
                 let found = inbound.ticket().filter(|id| *id == ticket.id).map(|_| &ticket);
                 inbound.judge(found)
@@ -506,5 +506,85 @@ mod tests {
         assert_eq!(event(&gmail), event(&gmail));
         assert_ne!(event(&gmail), event(&mail("apple")));
         assert!(event(&gmail).starts_with("mail-") && event(&gmail).len() == 5 + 24);
+    }
+
+    // Random bytes and mutated real messages: never a panic, and nothing
+    // accepted without our address (or an intake address) and, for an
+    // answer, the requester as sender.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use crate::email::fixtures::ALL;
+        use proptest::prelude::*;
+
+        /// Whether an accepted verdict had what acceptance needs.
+        fn earned(verdict: &Verdict, raw: &[u8], from: &str, to: &str) -> bool {
+            match verdict {
+                Verdict::Accept(Accepted::Answer { ticket, .. }) => {
+                    let header_from = MessageParser::default()
+                        .parse(raw)
+                        .and_then(|m| m.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned));
+                    let sender_ok = same_mailbox(from, "ada@example.com")
+                        || header_from.is_some_and(|f| same_mailbox(&f, "ada@example.com"));
+                    let address_ok = to == reply()
+                        || MessageParser::default().parse(raw).is_some_and(|m| {
+                            ids(m.in_reply_to()).chain(ids(m.references())).any(|id| {
+                                ticket_of_message_id(SECRET, "reply.lumen.example", id) == Some(*ticket)
+                            })
+                        });
+                    *ticket == TICKET && sender_ok && address_ok
+                }
+                Verdict::Accept(Accepted::Intake { .. }) => config().intake_site(to).is_some(),
+                Verdict::Reject(_) | Verdict::Drop(_) => true,
+            }
+        }
+
+        fn recipient() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(reply()),
+                Just("support@reply.lumen.example".to_owned()),
+                Just("sales@reply.lumen.example".to_owned()),
+                "[a-z+.0-9]{0,40}@reply\\.lumen\\.example",
+                "\\PC{0,30}",
+            ]
+        }
+
+        fn sender() -> impl Strategy<Value = String> {
+            prop_oneof![Just("ada@example.com".to_owned()), Just("eve@evil.example".to_owned()), Just(String::new()), "\\PC{0,30}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn random_bytes_are_never_accepted_unearned(raw in proptest::collection::vec(any::<u8>(), 0..2000), from in sender(), to in recipient()) {
+                let v = verdict(&raw, &from, &to);
+                prop_assert!(earned(&v, &raw, &from, &to), "{v:?}");
+            }
+
+            #[test]
+            fn mutated_real_messages_are_never_accepted_unearned(
+                which in 0..ALL.len(),
+                edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 0..12),
+                from in sender(),
+                to in recipient(),
+            ) {
+                let mut raw = mail(ALL[which]).into_bytes();
+                for (at, kind, byte) in edits {
+                    if raw.is_empty() {
+                        break;
+                    }
+                    let i = at.index(raw.len());
+                    match kind {
+                        0 => raw[i] = byte,
+                        1 => { raw.remove(i); }
+                        2 => raw.insert(i, byte),
+                        _ => { let tail = raw.split_off(i); raw.extend_from_slice(b"\r\n"); raw.extend(tail); }
+                    }
+                }
+                let v = verdict(&raw, &from, &to);
+                prop_assert!(earned(&v, &raw, &from, &to), "{v:?}");
+            }
+        }
     }
 }
