@@ -445,7 +445,10 @@ impl Config {
         let mut intake_sites: BTreeMap<String, &str> = BTreeMap::new();
         for (id, email) in self.email_sites() {
             if !is_mail_address(&email.from) {
-                return fail(format!("sites.{id}.email.from"), "expected an address such as support@lumen.example, on a domain set up for sending");
+                return fail(
+                    format!("sites.{id}.email.from"),
+                    "expected an address such as support@lumen.example, on a domain set up for sending",
+                );
             }
             let local = email.reply_local();
             if local.len() > MAX_FROM_LOCAL || local.contains('+') {
@@ -622,7 +625,10 @@ mod tests {
             (email("from = \"support@lumen.example\"\nreply_domain = \"@reply.lumen.example\"\n"), "sites.demo.email.reply_domain"),
             (email(&format!("{good}intake = [\"support@reply.lumen.example\", \"help\"]\n")), "sites.demo.email.intake[1]"),
             (email(&format!("{good}intake = [\"support+x@reply.lumen.example\"]\n")), "no + in an intake address"),
-            (email(&format!("{good}intake = [\"a@reply.lumen.example\", \"A@Reply.lumen.example\"]\n")), "intake[1]: already an intake address of site demo"),
+            (
+                email(&format!("{good}intake = [\"a@reply.lumen.example\", \"A@Reply.lumen.example\"]\n")),
+                "intake[1]: already an intake address of site demo",
+            ),
             (email(&format!("{good}max_inbound_bytes = 0\n")), "sites.demo.email.max_inbound_bytes"),
             (email(&format!("{good}notify_requesters = \"yes\"\n")), "expected a boolean"),
             (email(&format!("{good}sender = \"x\"\n")), "unknown field `sender`"),

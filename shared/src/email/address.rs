@@ -63,9 +63,7 @@ pub fn split(address: &str) -> Option<(&str, &str)> {
 /// be two people).
 pub fn same_mailbox(a: &str, b: &str) -> bool {
     match (split(a.trim()), split(b.trim())) {
-        (Some((local_a, domain_a)), Some((local_b, domain_b))) => {
-            local_a == local_b && domain_a.eq_ignore_ascii_case(domain_b)
-        }
+        (Some((local_a, domain_a)), Some((local_b, domain_b))) => local_a == local_b && domain_a.eq_ignore_ascii_case(domain_b),
         _ => false,
     }
 }

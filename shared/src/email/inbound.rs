@@ -116,7 +116,7 @@ pub enum Accepted {
         ticket: TicketId,
         /// The ticket to create. Its email is typed, never verified: a
         /// `From` header proves nothing.
-        new_ticket: NewTicket,
+        new_ticket: Box<NewTicket>,
         /// The text and attachments.
         text: AnswerText,
     },
@@ -197,11 +197,8 @@ pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) 
     if let Some(reason) = automatic(&message, envelope.from, from.as_ref().map(|f| f.1.as_str()), config) {
         return Err(Verdict::Drop(reason));
     }
-    let referenced = || {
-        ids(message.in_reply_to())
-            .chain(ids(message.references()))
-            .find_map(|id| ticket_of_message_id(secret, &email.reply_domain, id))
-    };
+    let referenced =
+        || ids(message.in_reply_to()).chain(ids(message.references())).find_map(|id| ticket_of_message_id(secret, &email.reply_domain, id));
     let target = match plus_ticket.or_else(referenced) {
         Some(ticket) => Target::Ticket(ticket),
         None if config.intake_site(to).is_some_and(|(id, _)| id == site_id) => Target::Intake,
@@ -275,8 +272,7 @@ fn automatic(message: &Message<'_>, envelope_from: &str, from: Option<&str>, con
     }
     let ours = |address: &str| {
         config.email_sites().any(|(_, e)| {
-            same_mailbox(address, &e.from)
-                || super::address::split(address).is_some_and(|(_, d)| d.eq_ignore_ascii_case(&e.reply_domain))
+            same_mailbox(address, &e.from) || super::address::split(address).is_some_and(|(_, d)| d.eq_ignore_ascii_case(&e.reply_domain))
         })
     };
     senders.iter().flatten().any(|a| ours(a)).then_some(Drop::OwnMail)
@@ -287,7 +283,9 @@ fn final_recipient(message: &Message<'_>) -> Option<String> {
     message.parts.iter().find_map(|part| {
         let is_status = part.content_type().is_some_and(|ct| {
             ct.ctype().eq_ignore_ascii_case("message")
-                && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("delivery-status") || s.eq_ignore_ascii_case("global-delivery-status"))
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("delivery-status") || s.eq_ignore_ascii_case("global-delivery-status"))
         });
         if !is_status {
             return None;
@@ -347,7 +345,7 @@ impl Inbound {
                     return Verdict::Reject(Reject::Empty);
                 }
                 let message = if self.text.body.is_empty() { subject.clone() } else { self.text.body.clone() };
-                let new_ticket = NewTicket {
+                let new_ticket = Box::new(NewTicket {
                     site: self.site.as_str().to_owned(),
                     name: name.chars().filter(|c| !c.is_control()).take(MAX_NAME).collect(),
                     email,
@@ -355,7 +353,7 @@ impl Inbound {
                     subject: subject.chars().take(MAX_SUBJECT).collect(),
                     message,
                     ..NewTicket::default()
-                };
+                });
                 Verdict::Accept(Accepted::Intake { site: self.site, ticket: self.intake_ticket, new_ticket, text: self.text })
             }
         }
@@ -416,7 +414,7 @@ mod tests {
             ("latin1", answer("Schöne Grüße, der Export läuft jetzt.")),
         ];
         for (name, expected) in cases {
-            assert_eq!(summary(&verdict(&mail(name), "ada@example.com", &reply())), expected, "{name}");
+            assert_eq!(summary(&verdict(mail(name), "ada@example.com", &reply())), expected, "{name}");
         }
     }
 
@@ -439,8 +437,20 @@ mod tests {
             ("our own From", gmail.replace("ada@example.com>", "support@lumen.example>"), "bounces@lumen.example", reply(), "own mail"),
             ("a forged sender", forged.clone(), "eve@evil.example", reply(), "reject not_the_requester"),
             ("a forged header From, the requester's envelope", forged, "ada@example.com", reply(), "answer"),
-            ("the requester's local part in another case", gmail.replace("<ada@", "<Ada@"), "Ada@example.com", reply(), "reject not_the_requester"),
-            ("the requester's domain in another case", gmail.replace("<ada@example.com", "<ada@EXAMPLE.com"), "x@y.example", reply(), "answer"),
+            (
+                "the requester's local part in another case",
+                gmail.replace("<ada@", "<Ada@"),
+                "Ada@example.com",
+                reply(),
+                "reject not_the_requester",
+            ),
+            (
+                "the requester's domain in another case",
+                gmail.replace("<ada@example.com", "<ada@EXAMPLE.com"),
+                "x@y.example",
+                reply(),
+                "answer",
+            ),
             ("a wrong mac", gmail.clone(), "ada@example.com", other_mac, "reject bad_mac"),
             ("a mangled tag", gmail.clone(), "ada@example.com", "support+nonsense@reply.lumen.example".into(), "reject malformed"),
             ("a lost plus-address, threaded", gmail.clone(), "ada@example.com", "support@reply.lumen.example".into(), "answer"),
@@ -450,7 +460,13 @@ mod tests {
             ("over the size cap", big, "ada@example.com", reply(), "reject too_large"),
             ("no Message-ID", no_id, "ada@example.com", reply(), "reject malformed"),
             ("not mail at all", String::new(), "ada@example.com", reply(), "reject malformed"),
-            ("only a quote", gmail.replace("Thanks, clearing the cache worked =E2=80=94 the export finishes now.\r\n\r\nAda", ""), "ada@example.com", reply(), "reject empty"),
+            (
+                "only a quote",
+                gmail.replace("Thanks, clearing the cache worked =E2=80=94 the export finishes now.\r\n\r\nAda", ""),
+                "ada@example.com",
+                reply(),
+                "reject empty",
+            ),
         ];
         for (what, raw, from, to, expected) in cases {
             let got = summary(&verdict(&raw, from, &to));
@@ -524,13 +540,13 @@ mod tests {
                     let header_from = MessageParser::default()
                         .parse(raw)
                         .and_then(|m| m.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned));
-                    let sender_ok = same_mailbox(from, "ada@example.com")
-                        || header_from.is_some_and(|f| same_mailbox(&f, "ada@example.com"));
+                    let sender_ok =
+                        same_mailbox(from, "ada@example.com") || header_from.is_some_and(|f| same_mailbox(&f, "ada@example.com"));
                     let address_ok = to == reply()
                         || MessageParser::default().parse(raw).is_some_and(|m| {
-                            ids(m.in_reply_to()).chain(ids(m.references())).any(|id| {
-                                ticket_of_message_id(SECRET, "reply.lumen.example", id) == Some(*ticket)
-                            })
+                            ids(m.in_reply_to())
+                                .chain(ids(m.references()))
+                                .any(|id| ticket_of_message_id(SECRET, "reply.lumen.example", id) == Some(*ticket))
                         });
                     *ticket == TICKET && sender_ok && address_ok
                 }

@@ -167,9 +167,15 @@ pub struct Outgoing {
 enum Block {
     Paragraph(String),
     /// Someone's words, set apart.
-    Quote { by: String, body: String },
+    Quote {
+        by: String,
+        body: String,
+    },
     /// A link with its label.
-    Link { label: String, url: String },
+    Link {
+        label: String,
+        url: String,
+    },
 }
 
 fn text_part(blocks: &[Block]) -> String {
@@ -192,11 +198,7 @@ fn html_part(blocks: &[Block]) -> String {
     for block in blocks {
         match block {
             Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>", lines_html(text))),
-            Block::Quote { by, body } => out.push_str(&format!(
-                "<p>{}:</p><blockquote>{}</blockquote>",
-                escape_html(by),
-                lines_html(body)
-            )),
+            Block::Quote { by, body } => out.push_str(&format!("<p>{}:</p><blockquote>{}</blockquote>", escape_html(by), lines_html(body))),
             Block::Link { label, url } => {
                 out.push_str(&format!("<p><a href=\"{}\">{}</a></p>", escape_html(url), escape_html(label)));
             }
@@ -244,7 +246,8 @@ fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> 
     let domain = &site.email.reply_domain;
     let id = message_id(site.secret, &about.ticket, about.event_id, domain);
     let first = message_id(site.secret, &about.ticket, FIRST_MESSAGE, domain);
-    let mut references: Vec<String> = about.origin.map(|o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into_iter().collect();
+    let mut references: Vec<String> =
+        about.origin.map(|o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into_iter().collect();
     references.push(first.clone());
     let unsubscribe = format!(
         "{}{UNSUBSCRIBE_PATH}?t={}",
@@ -311,9 +314,8 @@ pub fn to_requester(site: &Site<'_>, about: &About<'_>, to: Recipient<'_>, mail:
             blocks.push(Block::Paragraph("Did we solve your problem?".into()));
             blocks.push(Block::Link { label: "Yes, it is solved".into(), url: rate("good") });
             blocks.push(Block::Link { label: "No, it is not solved".into(), url: rate("bad") });
-            blocks.push(Block::Paragraph(
-                "What happens next: nothing, unless you reply to this email; a reply reopens the request.".into(),
-            ));
+            blocks
+                .push(Block::Paragraph("What happens next: nothing, unless you reply to this email; a reply reopens the request.".into()));
             (subject_of(format!("Your request to {name} is solved")), "auto-generated")
         }
         ToRequester::Acknowledged { due } => {
@@ -384,13 +386,15 @@ mod tests {
     /// Everything a reader of the mail sees: subject, text, HTML.
     fn visible(out: &Outgoing) -> String {
         let mail = parse(out);
-        format!("{}\n{}\n{}", mail.subject().unwrap_or_default(), mail.body_text(0).unwrap_or_default(), mail.body_html(0).unwrap_or_default())
+        format!(
+            "{}\n{}\n{}",
+            mail.subject().unwrap_or_default(),
+            mail.body_text(0).unwrap_or_default(),
+            mail.body_html(0).unwrap_or_default()
+        )
     }
 
-    const RECENT: &[Said<'static>] = &[
-        Said { by: "Ada", body: REQUESTER_WORDS },
-        Said { by: "Grace", body: "Which browser?" },
-    ];
+    const RECENT: &[Said<'static>] = &[Said { by: "Ada", body: REQUESTER_WORDS }, Said { by: "Grace", body: "Which browser?" }];
     const THREAD: Thread<'static> = Thread { subject: REQUESTER_SUBJECT, recent: RECENT };
     const REPLY: ToRequester<'static> = ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again." };
 
@@ -400,11 +404,18 @@ mod tests {
         let mail = parse(&out);
         let header = |name: &'static str| mail.header_raw(name).map(str::trim).unwrap_or_default().to_owned();
         assert_eq!((out.from.as_str(), out.to.as_str()), ("support@lumen.example", "ada@example.com"));
-        assert_eq!(mail.from().and_then(|a| a.first()).map(|a| (a.name(), a.address())), Some((Some("Lumen"), Some("support@lumen.example"))));
+        assert_eq!(
+            mail.from().and_then(|a| a.first()).map(|a| (a.name(), a.address())),
+            Some((Some("Lumen"), Some("support@lumen.example")))
+        );
         let reply_to = mail.reply_to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default();
         assert_eq!(parse_reply_address(SECRET, "support", "reply.lumen.example", reply_to), Ok(TICKET));
         assert_eq!(mail.message_id(), Some(out.message_id.as_str()));
-        assert_eq!(out.message_id, send(Recipient::Verified { address: "ada@example.com", thread: THREAD }, REPLY).message_id, "stable per event");
+        assert_eq!(
+            out.message_id,
+            send(Recipient::Verified { address: "ada@example.com", thread: THREAD }, REPLY).message_id,
+            "stable per event"
+        );
         assert_eq!(ticket_of_message_id(SECRET, "reply.lumen.example", &out.message_id), Some(TICKET));
         let first = message_id(SECRET, &TICKET, FIRST_MESSAGE, "reply.lumen.example");
         assert_eq!(mail.in_reply_to().as_text(), Some(first.as_str()));
@@ -419,7 +430,10 @@ mod tests {
         assert!(mail.subject().is_some_and(|s| s == format!("[{}] {REQUESTER_SUBJECT}", TICKET.reference())), "{:?}", mail.subject());
         let text = mail.body_text(0).unwrap_or_default().replace("\r\n", "\n");
         assert!(text.contains("Grace from Lumen:\n  Try <b>clearing</b> the cache & export again."), "{text}");
-        assert!(text.contains("Earlier in this conversation") && text.contains(REQUESTER_WORDS), "a verified requester gets the thread: {text}");
+        assert!(
+            text.contains("Earlier in this conversation") && text.contains(REQUESTER_WORDS),
+            "a verified requester gets the thread: {text}"
+        );
         assert!(text.contains("What happens next: reply to this email"), "{text}");
     }
 
@@ -448,7 +462,10 @@ mod tests {
         let mails = [
             ("reply", send(Recipient::Unverified { address: "victim@example.net" }, REPLY)),
             ("solved", send(Recipient::Unverified { address: "victim@example.net" }, ToRequester::Solved)),
-            ("acknowledged", send(Recipient::Unverified { address: "victim@example.net" }, ToRequester::Acknowledged { due: Some((NOW, &due)) })),
+            (
+                "acknowledged",
+                send(Recipient::Unverified { address: "victim@example.net" }, ToRequester::Acknowledged { due: Some((NOW, &due)) }),
+            ),
         ];
         for (what, out) in &mails {
             let seen = visible(out);
@@ -463,7 +480,12 @@ mod tests {
         assert!(matches!(Recipient::of(&typed, THREAD), Some(Recipient::Unverified { address: "victim@example.net" })));
         let signed = Requester {
             typed: crate::ticket::Typed::default(),
-            signed: Some(crate::ticket::Signed { user_id: "u1".into(), email: Some("ada@example.com".into()), name: None, account_manager: None }),
+            signed: Some(crate::ticket::Signed {
+                user_id: "u1".into(),
+                email: Some("ada@example.com".into()),
+                name: None,
+                account_manager: None,
+            }),
         };
         assert!(matches!(Recipient::of(&signed, THREAD), Some(Recipient::Verified { address: "ada@example.com", .. })));
     }
@@ -472,7 +494,8 @@ mod tests {
     fn solved_mail_asks_one_question_with_links_that_rate_only_this_ticket() {
         let out = send(Recipient::Unverified { address: "ada@example.com" }, ToRequester::Solved);
         let text = parse(&out).body_text(0).unwrap_or_default().to_string();
-        let links: Vec<&str> = text.lines().filter_map(|l| l.split_once("https://support.lumen.example/v1/email/rate?t=").map(|(_, rest)| rest)).collect();
+        let links: Vec<&str> =
+            text.lines().filter_map(|l| l.split_once("https://support.lumen.example/v1/email/rate?t=").map(|(_, rest)| rest)).collect();
         assert_eq!(links.len(), 2, "{text}");
         for (link, answer) in links.iter().zip(["good", "bad"]) {
             let (token, choice) = link.split_once("&r=").unwrap_or_default();

@@ -179,10 +179,8 @@ pub fn attachments(message: &Message<'_>) -> Vec<Attachment> {
         .attachments()
         .map(|part| Attachment {
             name: part.attachment_name().map(str::to_owned).unwrap_or_else(|| {
-                part.content_type().map_or_else(
-                    || "unnamed".to_owned(),
-                    |ct| format!("unnamed {}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")),
-                )
+                part.content_type()
+                    .map_or_else(|| "unnamed".to_owned(), |ct| format!("unnamed {}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
             }),
             size: part.contents().len(),
         })
@@ -284,7 +282,11 @@ mod tests {
         let text = parsed(&raw);
         assert_eq!(text.cut_from, Some(long.trim_end().chars().count()));
         assert!(text.body.chars().count() <= MAX_MESSAGE, "{}", text.body.chars().count());
-        assert!(text.body.contains("[Cut by Buoy at the message limit: the email's answer had 14999 characters.]"), "{}", &text.body[text.body.len() - 200..]);
+        assert!(
+            text.body.contains("[Cut by Buoy at the message limit: the email's answer had 14999 characters.]"),
+            "{}",
+            &text.body[text.body.len() - 200..]
+        );
         assert!(crate::ticket::validate_body(&text.body).is_ok());
         let short = parsed("From: a@example.com\r\nSubject: x\r\n\r\nShort.");
         assert_eq!((short.body.as_str(), short.cut_from), ("Short.", None));

@@ -140,10 +140,7 @@ pub fn unsubscribe_token(secret: &[u8], site: &SiteId, address: &str, expires: T
 /// expired at `now`.
 pub fn check_unsubscribe_token(secret: &[u8], token: &str, now: Timestamp) -> Result<Unsubscribe, TokenError> {
     match check(secret, UNSUBSCRIBE, token, 2, now)?.as_slice() {
-        [site, key] => Ok(Unsubscribe {
-            site: SiteId::parse(site).map_err(|_| TokenError::Malformed)?,
-            address_key: (*key).to_owned(),
-        }),
+        [site, key] => Ok(Unsubscribe { site: SiteId::parse(site).map_err(|_| TokenError::Malformed)?, address_key: (*key).to_owned() }),
         _ => Err(TokenError::Malformed),
     }
 }
