@@ -127,6 +127,9 @@ pub struct Site {
     /// Cloudflare Turnstile on new tickets, when set.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub turnstile: Option<Turnstile>,
+    /// Email continuity, when set (see [`SiteEmail`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<SiteEmail>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -156,6 +159,10 @@ pub struct Agent {
     /// The name of the secret (`wrangler secret`, `.dev.vars`) that holds
     /// their bearer token; the token itself never enters the repository.
     pub token_secret: String,
+    /// Where their notifications go (assigned, breach, escalation); none
+    /// without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
 }
 
 /// What is wrong with `buoy.toml`, and where.
@@ -289,6 +296,7 @@ impl Config {
         let agent_names: Vec<&str> = self.agents.iter().map(|a| a.name.as_str()).collect();
         playbook::validate(&self.playbooks, &agent_names)
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
+        self.validate_email()?;
         for (i, hook) in self.webhooks.iter().enumerate() {
             for (name, value) in [("url_secret", &hook.url_secret), ("signing_secret", &hook.signing_secret)] {
                 if !is_secret_name(value) {
@@ -347,6 +355,156 @@ impl Site {
             out.push_str(origin);
         }
         out
+    }
+}
+
+// Email continuity: `[sites.<id>.email]` and agents' `email`.
+
+/// The inbound size cap when a site sets none: 10 MB.
+pub const DEFAULT_MAX_INBOUND_BYTES: u64 = 10_000_000;
+
+/// The longest local part a site's `from` may have: its reply addresses
+/// are `{local}+{32-hex ticket id}.{16-hex mac}@{reply_domain}`, which
+/// must stay within the 64 characters RFC 5321 allows before the `@`.
+pub const MAX_FROM_LOCAL: usize = 64 - 1 - 32 - 1 - 16;
+
+/// A site's `[sites.<id>.email]`: where its mail comes from, and where
+/// answers and new requests arrive. Recommend a subdomain for
+/// `reply_domain` and the intake addresses (`reply.lumen.example`):
+/// Email Routing takes over a domain's MX records.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteEmail {
+    /// The address mail is sent from, on a domain set up for sending
+    /// (Cloudflare Email Service). Its local part starts every reply
+    /// address.
+    pub from: String,
+    /// The domain whose mail Email Routing delivers to the worker; each
+    /// ticket's reply address is on it.
+    pub reply_domain: String,
+    /// Addresses whose mail, with no ticket behind it, becomes a new
+    /// ticket (routed to the worker too).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub intake: Vec<String>,
+    /// Whether requesters get mail (agents' replies, solved with a
+    /// rating, acknowledgements). True unless set to false.
+    #[serde(default = "notify_requesters_by_default")]
+    pub notify_requesters: bool,
+    /// The largest message accepted, in bytes; larger ones are refused
+    /// with a reason.
+    #[serde(default = "default_max_inbound_bytes")]
+    pub max_inbound_bytes: u64,
+}
+
+const fn notify_requesters_by_default() -> bool {
+    true
+}
+
+const fn default_max_inbound_bytes() -> u64 {
+    DEFAULT_MAX_INBOUND_BYTES
+}
+
+impl Site {
+    /// Whether requesters of this site get mail: the panel's text
+    /// ([`crate::messages::for_site`]) promises email only then.
+    pub fn emails_requesters(&self) -> bool {
+        self.email.as_ref().is_some_and(|email| email.notify_requesters)
+    }
+}
+
+impl SiteEmail {
+    /// The local part of `from`, which starts every reply address.
+    pub fn reply_local(&self) -> &str {
+        self.from.rsplit_once('@').map_or(self.from.as_str(), |(local, _)| local)
+    }
+}
+
+/// Whether `text` is a DNS name mail can be routed to: at least two
+/// dot-separated labels of 1-63 ASCII letters, digits or dashes, none
+/// starting or ending with a dash, at most 253 characters.
+pub fn is_mail_domain(text: &str) -> bool {
+    text.len() <= 253
+        && text.contains('.')
+        && text.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        })
+}
+
+/// Whether `address` is a plain `local@domain` Buoy can send to and name
+/// in configuration: a plausible address on a [mail domain](is_mail_domain).
+fn is_mail_address(address: &str) -> bool {
+    crate::ticket::is_plausible_email(address) && address.rsplit_once('@').is_some_and(|(_, domain)| is_mail_domain(domain))
+}
+
+impl Config {
+    fn validate_email(&self) -> Result<(), ConfigError> {
+        let fail = |field: String, message: &str| Err(ConfigError { field, message: message.to_owned() });
+        let mut intake_sites: BTreeMap<String, &str> = BTreeMap::new();
+        for (id, email) in self.email_sites() {
+            if !is_mail_address(&email.from) {
+                return fail(
+                    format!("sites.{id}.email.from"),
+                    "expected an address such as support@lumen.example, on a domain set up for sending",
+                );
+            }
+            let local = email.reply_local();
+            if local.len() > MAX_FROM_LOCAL || local.contains('+') {
+                return fail(
+                    format!("sites.{id}.email.from"),
+                    &format!("its local part starts every reply address: at most {MAX_FROM_LOCAL} characters, no +"),
+                );
+            }
+            if !is_mail_domain(&email.reply_domain) {
+                return fail(format!("sites.{id}.email.reply_domain"), "expected a domain such as reply.lumen.example (no @, no scheme)");
+            }
+            if email.max_inbound_bytes == 0 {
+                return fail(format!("sites.{id}.email.max_inbound_bytes"), "must be above 0 (the default is 10000000)");
+            }
+            for (i, address) in email.intake.iter().enumerate() {
+                if !is_mail_address(address) {
+                    return fail(format!("sites.{id}.email.intake[{i}]"), "expected an address such as support@reply.lumen.example");
+                }
+                if address.contains('+') {
+                    return fail(format!("sites.{id}.email.intake[{i}]"), "no + in an intake address: it would read as a reply address");
+                }
+                // Each intake address must name one site: a new ticket's site comes from it.
+                if let Some(other) = intake_sites.insert(address.to_ascii_lowercase(), id) {
+                    return fail(format!("sites.{id}.email.intake[{i}]"), &format!("already an intake address of site {other}"));
+                }
+            }
+        }
+        for (i, agent) in self.agents.iter().enumerate() {
+            if agent.email.as_deref().is_some_and(|a| !is_mail_address(a)) {
+                return fail(format!("agents[{i}].email"), "expected an address such as ada@lumen.example");
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether any site uses email: the build adds the `send_email`
+    /// binding only then, so a deployment without email needs no Email
+    /// Service.
+    pub fn uses_email(&self) -> bool {
+        self.sites.values().any(|site| site.email.is_some())
+    }
+
+    /// The site whose intake address `to` is. Letter case is ignored
+    /// throughout: an intake address only picks a site, and people type
+    /// `Support@` as often as `support@`.
+    pub fn intake_site(&self, to: &str) -> Option<(&str, &SiteEmail)> {
+        let to = to.trim();
+        self.sites.iter().find_map(|(id, site)| {
+            let email = site.email.as_ref()?;
+            email.intake.iter().any(|a| a.eq_ignore_ascii_case(to)).then_some((id.as_str(), email))
+        })
+    }
+
+    /// The sites that send mail, with their email settings.
+    pub fn email_sites(&self) -> impl Iterator<Item = (&str, &SiteEmail)> {
+        self.sites.iter().filter_map(|(id, site)| Some((id.as_str(), site.email.as_ref()?)))
     }
 }
 
@@ -450,5 +608,72 @@ mod tests {
         assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
         let tests = Config::from_toml(include_str!("../../tests/buoy.toml")).unwrap_or_else(|e| unreachable!("tests/buoy.toml: {e}"));
         assert_eq!(tests.calendar.time_zone, "UTC");
+    }
+
+    #[test]
+    fn email_settings_are_checked_with_the_field_named() {
+        let site = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n";
+        let email = |body: &str| format!("{site}[sites.demo.email]\n{body}");
+        let good = "from = \"support@lumen.example\"\nreply_domain = \"reply.lumen.example\"\n";
+        let cases = [
+            (email("reply_domain = \"reply.lumen.example\"\n"), "missing field `from`"),
+            (email("from = \"support\"\nreply_domain = \"reply.lumen.example\"\n"), "sites.demo.email.from: expected an address"),
+            (email("from = \"support@localhost\"\nreply_domain = \"reply.lumen.example\"\n"), "sites.demo.email.from: expected an address"),
+            (email("from = \"customer-support@lumen.example\"\nreply_domain = \"r.lumen.example\"\n"), "at most 14 characters"),
+            (email("from = \"help+x@lumen.example\"\nreply_domain = \"r.lumen.example\"\n"), "sites.demo.email.from: its local part"),
+            (email("from = \"support@lumen.example\"\nreply_domain = \"https://reply.lumen.example\"\n"), "sites.demo.email.reply_domain"),
+            (email("from = \"support@lumen.example\"\nreply_domain = \"@reply.lumen.example\"\n"), "sites.demo.email.reply_domain"),
+            (email(&format!("{good}intake = [\"support@reply.lumen.example\", \"help\"]\n")), "sites.demo.email.intake[1]"),
+            (email(&format!("{good}intake = [\"support+x@reply.lumen.example\"]\n")), "no + in an intake address"),
+            (
+                email(&format!("{good}intake = [\"a@reply.lumen.example\", \"A@Reply.lumen.example\"]\n")),
+                "intake[1]: already an intake address of site demo",
+            ),
+            (email(&format!("{good}max_inbound_bytes = 0\n")), "sites.demo.email.max_inbound_bytes"),
+            (email(&format!("{good}notify_requesters = \"yes\"\n")), "expected a boolean"),
+            (email(&format!("{good}sender = \"x\"\n")), "unknown field `sender`"),
+            (format!("{site}[[agents]]\nname = \"A\"\nsite = \"demo\"\ntoken_secret = \"T\"\nemail = \"ada\"\n"), "agents[0].email"),
+        ];
+        for (text, expected) in cases {
+            let error = Config::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains(expected), "expected {expected:?} in {error:?} for\n{text}");
+        }
+    }
+
+    #[test]
+    fn email_is_off_until_a_site_sets_it_and_has_defaults() {
+        let base = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n";
+        let plain = Config::from_toml(base).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(!plain.uses_email(), "no site with email: no send_email binding");
+        assert_eq!(plain.intake_site("support@reply.lumen.example"), None);
+        let text = format!(
+            "{base}[sites.demo.email]\nfrom = \"support@lumen.example\"\nreply_domain = \"reply.lumen.example\"\n\
+             intake = [\"support@reply.lumen.example\"]\n\
+             [sites.other]\nname = \"Other\"\nallowed_origins = [\"https://b.example\"]\n\
+             [[agents]]\nname = \"Ada\"\nsite = \"demo\"\ntoken_secret = \"T\"\nemail = \"ada@lumen.example\"\n"
+        );
+        let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(config.uses_email());
+        let email = config.site("demo").and_then(|s| s.email.clone()).unwrap_or_else(|| unreachable!("no email"));
+        assert!(email.notify_requesters, "on by default");
+        assert_eq!(email.max_inbound_bytes, DEFAULT_MAX_INBOUND_BYTES);
+        assert_eq!(email.reply_local(), "support");
+        assert!(config.site("demo").is_some_and(Site::emails_requesters));
+        assert!(!config.site("other").is_some_and(Site::emails_requesters), "no email, no promise");
+        assert_eq!(config.intake_site(" Support@REPLY.lumen.example").map(|(id, _)| id), Some("demo"));
+        assert_eq!(config.intake_site("sales@reply.lumen.example"), None);
+        assert_eq!(config.email_sites().map(|(id, _)| id).collect::<Vec<_>>(), ["demo"]);
+        assert_eq!(config.agents[0].email.as_deref(), Some("ada@lumen.example"));
+    }
+
+    #[test]
+    fn mail_domains_are_dotted_dns_names() {
+        for good in ["reply.lumen.example", "a.b", "xn--bcher-kva.example", "a-b.example"] {
+            assert!(is_mail_domain(good), "{good}");
+        }
+        let long = format!("{}.x", "a".repeat(64));
+        for bad in ["", "localhost", "a..b", "-a.example", "a-.example", "a b.example", "ä.example", "a.example.", long.as_str()] {
+            assert!(!is_mail_domain(bad), "{bad}");
+        }
     }
 }

@@ -16,7 +16,9 @@ use subtle::ConstantTimeEq;
 
 type HmacSha256 = Hmac<Sha256>;
 
-fn keyed_hash(secret: &[u8], label: &str, parts: &[&[u8]]) -> [u8; 32] {
+/// HMAC-SHA256 of `parts` under `secret`, with `label` naming the purpose
+/// (so no derivation can stand in for another) and each part length-prefixed.
+pub(crate) fn keyed_hash(secret: &[u8], label: &str, parts: &[&[u8]]) -> [u8; 32] {
     // HMAC accepts keys of any length, so this cannot fail.
     let Ok(mut mac) = HmacSha256::new_from_slice(secret) else {
         return [0; 32];

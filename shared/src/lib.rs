@@ -18,6 +18,8 @@ pub mod calendar;
 #[cfg(feature = "calendar")]
 pub mod config;
 pub mod deflection;
+#[cfg(feature = "email")]
+pub mod email;
 #[cfg(feature = "calendar")]
 pub mod events;
 pub mod fragment;

@@ -217,6 +217,23 @@ pub fn catalog(locale: Locale) -> Vec<&'static str> {
     MessageId::ALL.iter().map(|id| text(locale, *id)).collect()
 }
 
+/// A catalog message as it holds for a site: the panel promises replies
+/// "by email" only where the site emails its requesters
+/// ([`Site::emails_requesters`](crate::config::Site::emails_requesters)
+/// on the worker's and the build's side). Without email, the form's intro
+/// and the line after the reference say "here" instead.
+///
+/// These alternatives live outside the catalog on purpose: the catalog
+/// ships whole in every widget page, so a site's page should carry its
+/// one version in the message's own slot, not both.
+pub const fn for_site(locale: Locale, id: MessageId, emails_requesters: bool) -> &'static str {
+    match (locale, id, emails_requesters) {
+        (Locale::En, MessageId::FormIntro, false) => "Tell us what is going on and we will reply here.",
+        (Locale::En, MessageId::SentNext, false) => "We will reply here. Quote this reference if you contact us again.",
+        _ => text(locale, id),
+    }
+}
+
 /// The message for a field's validation error.
 pub const fn field_error(field: Field, code: FieldCode) -> MessageId {
     match (code, field) {
@@ -340,5 +357,19 @@ mod tests {
         assert_eq!(field_error(Field::Subject, FieldCode::TooLong), MessageId::ErrSubjectTooLong);
         assert_eq!(field_error(Field::Type, FieldCode::Required), MessageId::ErrChooseType);
         assert_eq!(field_error(Field::Email, FieldCode::Required), MessageId::ErrRequired);
+    }
+
+    #[test]
+    fn the_panel_promises_email_only_where_the_site_sends_it() {
+        for id in MessageId::ALL {
+            let with_email = for_site(Locale::En, *id, true);
+            assert_eq!(with_email, text(Locale::En, *id), "{id:?}: a site with email reads the catalog");
+            let without = for_site(Locale::En, *id, false);
+            assert!(!without.contains("by email"), "{id:?} promises email to a site without it: {without}");
+            if !with_email.contains("by email") {
+                assert_eq!(without, with_email, "{id:?}: only the promises change");
+            }
+        }
+        assert_eq!(for_site(Locale::En, MessageId::SentNext, false), "We will reply here. Quote this reference if you contact us again.");
     }
 }

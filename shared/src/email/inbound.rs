@@ -1,0 +1,606 @@
+//! What to do with a message Email Routing delivers: answer a ticket,
+//! open one from an intake address, refuse it with a reason, or drop it
+//! quietly (automatic mail, which must never be answered).
+//!
+//! Two steps, because the ticket lives in storage: [`read`] checks size,
+//! recipient and automatic mail and parses the message; the worker then
+//! fetches the ticket [`Inbound::ticket`] names and [`Inbound::judge`]
+//! decides with it. Nothing is accepted without a reply address whose mac
+//! checks (or a reference to one of our `Message-ID`s, or an intake
+//! address) and, for an answer, a sender that is the ticket's requester.
+
+use super::address::{parse_reply_address, same_mailbox, ticket_of_message_id, AddressError};
+use super::text::{answer_text, AnswerText};
+use crate::config::Config;
+use crate::ids::{SiteId, TicketId};
+use crate::keys::{hex, idempotent_ticket_id, keyed_hash};
+use crate::ticket::{NewTicket, Ticket, MAX_NAME, MAX_SUBJECT};
+use mail_parser::{HeaderValue, Message, MessageParser, MimeHeaders};
+
+/// The SMTP envelope of a delivery (`ForwardableEmailMessage.from`/`to`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Envelope<'a> {
+    /// The envelope sender (`MAIL FROM`); empty for a bounce.
+    pub from: &'a str,
+    /// The envelope recipient (`RCPT TO`): one of our addresses.
+    pub to: &'a str,
+}
+
+/// Why a message is refused: the worker calls `set_reject` with
+/// [`Reject::reason`], so the sender learns it, and logs
+/// [`Reject::code`]. Nothing is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reject {
+    /// Larger than the site's `max_inbound_bytes`.
+    TooLarge {
+        /// The limit, in bytes.
+        limit: u64,
+    },
+    /// Not a message mail-parser can read, or one without a `Message-ID`.
+    Malformed,
+    /// Not addressed to a reply address, a known thread or an intake
+    /// address. Also the answer for a ticket that does not exist or is
+    /// another site's, so that no answer tells whether a ticket exists.
+    NoSuchRecipient,
+    /// A reply address that is ours but not as we issued it.
+    BadAddress(AddressError),
+    /// Neither the envelope sender nor the `From` header is the
+    /// ticket's requester.
+    NotTheRequester,
+    /// Nothing above the quoted text.
+    Empty,
+}
+
+impl Reject {
+    /// A stable code for logs.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::TooLarge { .. } => "too_large",
+            Self::Malformed => "malformed",
+            Self::NoSuchRecipient => "no_such_recipient",
+            Self::BadAddress(e) => e.code(),
+            Self::NotTheRequester => "not_the_requester",
+            Self::Empty => "empty",
+        }
+    }
+
+    /// The reason given to the sender's server.
+    pub fn reason(self) -> String {
+        match self {
+            Self::TooLarge { limit } => format!("Message too large: this address accepts up to {limit} bytes."),
+            Self::Malformed => "Message not readable: it is not valid MIME or has no Message-ID.".to_owned(),
+            Self::NoSuchRecipient | Self::BadAddress(_) => "No such recipient: this address only takes answers to our mail.".to_owned(),
+            Self::NotTheRequester => "Not accepted: answers are taken only from the address the ticket was opened with.".to_owned(),
+            Self::Empty => "Not accepted: the message has no text above the quoted conversation.".to_owned(),
+        }
+    }
+}
+
+/// Why a message is dropped without an answer: automatic mail, which
+/// must never start a mail loop. Logged, never stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Drop {
+    /// A delivery status notification: the address it names (when it
+    /// names one) should get no more mail until it writes again.
+    Bounce {
+        /// The `Final-Recipient` that failed.
+        recipient: Option<String>,
+    },
+    /// An automatic message: the header or sender that says so.
+    Automatic(&'static str),
+    /// Mail from one of Buoy's own sending addresses or reply domains.
+    OwnMail,
+}
+
+/// What Buoy takes from an accepted message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Accepted {
+    /// The requester's answer on a ticket: store it as their message
+    /// (reopening a pending or solved ticket as the panel does).
+    Answer {
+        /// The ticket.
+        ticket: TicketId,
+        /// The event id to store it under: derived from the message's
+        /// `Message-ID`, so a redelivery lands on the same event.
+        event_id: String,
+        /// The text and attachments.
+        text: AnswerText,
+    },
+    /// A new request to an intake address: create this ticket (channel
+    /// email, segment `free`), then acknowledge it.
+    Intake {
+        /// The site whose intake address it came to.
+        site: SiteId,
+        /// The ticket's id: derived from the `Message-ID`, so a
+        /// redelivery finds the ticket it already made.
+        ticket: TicketId,
+        /// The ticket to create. Its email is typed, never verified: a
+        /// `From` header proves nothing.
+        new_ticket: Box<NewTicket>,
+        /// The text and attachments.
+        text: AnswerText,
+    },
+}
+
+/// What the worker does with a message.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// Store it.
+    Accept(Accepted),
+    /// Refuse it with a reason (`set_reject`).
+    Reject(Reject),
+    /// Take it and do nothing (logged).
+    Drop(Drop),
+}
+
+/// Where a message is going, once its recipient is read.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Target {
+    Ticket(TicketId),
+    Intake,
+}
+
+/// A message that passed the checks a ticket is not needed for.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inbound {
+    site: SiteId,
+    target: Target,
+    event_id: String,
+    envelope_from: String,
+    from: Option<(String, String)>,
+    subject: String,
+    message_id: String,
+    text: AnswerText,
+    intake_ticket: TicketId,
+}
+
+/// Reads a delivered message: its size against the site's limit, its
+/// recipient (a reply address with a valid mac, a reference to one of
+/// our `Message-ID`s, or an intake address), automatic mail, its text.
+///
+/// # Errors
+/// The [`Verdict`] when the message is refused or dropped already.
+pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) -> Result<Inbound, Verdict> {
+    let to = envelope.to.trim();
+    // The site this recipient belongs to, and the ticket its plus-address names.
+    let mut found = None;
+    for (id, email) in config.email_sites() {
+        match parse_reply_address(secret, email.reply_local(), &email.reply_domain, to) {
+            Ok(ticket) => found = Some((id, email, Some(ticket))),
+            Err(AddressError::NotOurs) => {}
+            Err(e) => return Err(Verdict::Reject(Reject::BadAddress(e))),
+        }
+        let at_reply_domain = super::address::split(to).is_some_and(|(_, d)| d.eq_ignore_ascii_case(&email.reply_domain));
+        if found.is_none() && at_reply_domain {
+            found = Some((id, email, None));
+        }
+        if found.is_some() {
+            break;
+        }
+    }
+    if found.is_none() {
+        found = config.intake_site(to).map(|(id, email)| (id, email, None));
+    }
+    let Some((site_id, email, plus_ticket)) = found else {
+        return Err(Verdict::Reject(Reject::NoSuchRecipient));
+    };
+    let site = SiteId::parse(site_id).map_err(|_| Verdict::Reject(Reject::NoSuchRecipient))?;
+    if u64::try_from(raw.len()).unwrap_or(u64::MAX) > email.max_inbound_bytes {
+        return Err(Verdict::Reject(Reject::TooLarge { limit: email.max_inbound_bytes }));
+    }
+    let message = MessageParser::default().parse(raw).ok_or(Verdict::Reject(Reject::Malformed))?;
+    let message_id = message.message_id().map(str::trim).filter(|id| !id.is_empty()).ok_or(Verdict::Reject(Reject::Malformed))?;
+    let from = message.from().and_then(|a| a.first()).and_then(|a| {
+        let address = a.address()?.trim().to_owned();
+        Some((a.name().map(str::trim).unwrap_or_default().to_owned(), address))
+    });
+    if let Some(reason) = automatic(&message, envelope.from, from.as_ref().map(|f| f.1.as_str()), config) {
+        return Err(Verdict::Drop(reason));
+    }
+    let referenced =
+        || ids(message.in_reply_to()).chain(ids(message.references())).find_map(|id| ticket_of_message_id(secret, &email.reply_domain, id));
+    let target = match plus_ticket.or_else(referenced) {
+        Some(ticket) => Target::Ticket(ticket),
+        None if config.intake_site(to).is_some_and(|(id, _)| id == site_id) => Target::Intake,
+        None => return Err(Verdict::Reject(Reject::NoSuchRecipient)),
+    };
+    let ticket_for_event = match &target {
+        Target::Ticket(ticket) => *ticket,
+        Target::Intake => idempotent_ticket_id(secret, &site, &format!("email:{message_id}")),
+    };
+    let subject: String = message.subject().unwrap_or_default().chars().filter(|c| !c.is_control()).collect();
+    Ok(Inbound {
+        event_id: inbound_event_id(secret, &ticket_for_event, message_id),
+        intake_ticket: ticket_for_event,
+        site,
+        target,
+        envelope_from: envelope.from.trim().to_owned(),
+        from,
+        subject: subject.trim().to_owned(),
+        message_id: message_id.to_owned(),
+        text: answer_text(&message),
+    })
+}
+
+/// The event id an answer by email is stored under: `mail-` and 24 hex
+/// digits of a keyed hash of the ticket and the `Message-ID`, so a
+/// redelivered message is one answer.
+pub fn inbound_event_id(secret: &[u8], ticket: &TicketId, message_id: &str) -> String {
+    let hash = keyed_hash(secret, "buoy/mail-event-id/v1", &[ticket.as_bytes(), message_id.trim().as_bytes()]);
+    format!("mail-{}", hex(&hash[..12]))
+}
+
+fn ids<'a>(value: &'a HeaderValue<'_>) -> impl Iterator<Item = &'a str> {
+    let (one, many) = match value {
+        HeaderValue::Text(id) => (Some(id.as_ref()), None),
+        HeaderValue::TextList(list) => (None, Some(list.iter().map(AsRef::as_ref))),
+        _ => (None, None),
+    };
+    one.into_iter().chain(many.into_iter().flatten())
+}
+
+/// Whether a message was sent by a machine, and what says so.
+fn automatic(message: &Message<'_>, envelope_from: &str, from: Option<&str>, config: &Config) -> Option<Drop> {
+    let is_report = message.content_type().is_some_and(|ct| {
+        ct.ctype().eq_ignore_ascii_case("multipart")
+            && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))
+            && ct.attribute("report-type").is_some_and(|t| t.eq_ignore_ascii_case("delivery-status"))
+    });
+    if is_report {
+        return Some(Drop::Bounce { recipient: final_recipient(message) });
+    }
+    let header = |name: &'static str| message.header_raw(name).map(str::trim);
+    if header("Auto-Submitted").is_some_and(|v| !v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("no")) {
+        return Some(Drop::Automatic("Auto-Submitted"));
+    }
+    if header("Precedence").is_some_and(|v| ["bulk", "junk", "list"].iter().any(|p| v.eq_ignore_ascii_case(p))) {
+        return Some(Drop::Automatic("Precedence"));
+    }
+    if header("X-Autoreply").is_some() || header("X-Autorespond").is_some() {
+        return Some(Drop::Automatic("X-Autoreply"));
+    }
+    let senders = [Some(envelope_from.trim()), from];
+    let machine = |address: &str| {
+        let local = address.rsplit_once('@').map_or(address, |(l, _)| l);
+        local.eq_ignore_ascii_case("mailer-daemon") || local.eq_ignore_ascii_case("postmaster")
+    };
+    if senders.iter().flatten().any(|a| machine(a)) {
+        return Some(Drop::Automatic("mailer-daemon or postmaster sender"));
+    }
+    if envelope_from.trim().is_empty() || envelope_from.trim() == "<>" {
+        return Some(Drop::Automatic("null envelope sender"));
+    }
+    let ours = |address: &str| {
+        config.email_sites().any(|(_, e)| {
+            same_mailbox(address, &e.from) || super::address::split(address).is_some_and(|(_, d)| d.eq_ignore_ascii_case(&e.reply_domain))
+        })
+    };
+    senders.iter().flatten().any(|a| ours(a)).then_some(Drop::OwnMail)
+}
+
+/// The `Final-Recipient` a delivery status report names.
+fn final_recipient(message: &Message<'_>) -> Option<String> {
+    message.parts.iter().find_map(|part| {
+        let is_status = part.content_type().is_some_and(|ct| {
+            ct.ctype().eq_ignore_ascii_case("message")
+                && ct
+                    .subtype()
+                    .is_some_and(|s| s.eq_ignore_ascii_case("delivery-status") || s.eq_ignore_ascii_case("global-delivery-status"))
+        });
+        if !is_status {
+            return None;
+        }
+        let text = String::from_utf8_lossy(part.contents());
+        text.lines().find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            if !name.trim().eq_ignore_ascii_case("final-recipient") {
+                return None;
+            }
+            let address = value.split_once(';').map_or(value, |(_, a)| a).trim();
+            (!address.is_empty()).then(|| address.to_owned())
+        })
+    })
+}
+
+impl Inbound {
+    /// The ticket whose record [`Inbound::judge`] needs, when the message
+    /// answers one (none for an intake message).
+    pub fn ticket(&self) -> Option<TicketId> {
+        match self.target {
+            Target::Ticket(ticket) => Some(ticket),
+            Target::Intake => None,
+        }
+    }
+
+    /// The message's `Message-ID`, for logs.
+    pub fn message_id(&self) -> &str {
+        &self.message_id
+    }
+
+    /// Decides with the ticket [`Inbound::ticket`] named (`None` when it
+    /// does not exist): an answer is accepted only from the requester's
+    /// address, in the envelope or the `From` header.
+    pub fn judge(self, ticket: Option<&Ticket>) -> Verdict {
+        match self.target {
+            Target::Ticket(id) => {
+                let Some(ticket) = ticket.filter(|t| t.id == id && t.site == self.site) else {
+                    return Verdict::Reject(Reject::NoSuchRecipient);
+                };
+                let Some((requester, _)) = ticket.requester.reply_address() else {
+                    return Verdict::Reject(Reject::NotTheRequester);
+                };
+                let header_from = self.from.as_ref().map(|(_, address)| address.as_str());
+                if ![Some(self.envelope_from.as_str()), header_from].into_iter().flatten().any(|a| same_mailbox(a, requester)) {
+                    return Verdict::Reject(Reject::NotTheRequester);
+                }
+                if self.text.body.is_empty() {
+                    return Verdict::Reject(Reject::Empty);
+                }
+                Verdict::Accept(Accepted::Answer { ticket: id, event_id: self.event_id, text: self.text })
+            }
+            Target::Intake => {
+                let (name, email) = self.from.unwrap_or_else(|| (String::new(), self.envelope_from.clone()));
+                let subject = if self.subject.is_empty() { first_line(&self.text.body) } else { self.subject };
+                if self.text.body.is_empty() && subject.is_empty() {
+                    return Verdict::Reject(Reject::Empty);
+                }
+                let message = if self.text.body.is_empty() { subject.clone() } else { self.text.body.clone() };
+                let new_ticket = Box::new(NewTicket {
+                    site: self.site.as_str().to_owned(),
+                    name: name.chars().filter(|c| !c.is_control()).take(MAX_NAME).collect(),
+                    email,
+                    kind: "other".to_owned(),
+                    subject: subject.chars().take(MAX_SUBJECT).collect(),
+                    message,
+                    ..NewTicket::default()
+                });
+                Verdict::Accept(Accepted::Intake { site: self.site, ticket: self.intake_ticket, new_ticket, text: self.text })
+            }
+        }
+    }
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().map(str::trim).find(|l| !l.is_empty()).unwrap_or_default().to_owned()
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    use super::*;
+    use crate::email::fixtures::{config, mail, reply, SECRET, TICKET};
+    use crate::ticket::test_ticket;
+
+    /// The verdict on `raw` sent from `from` to `to`, with the ticket
+    /// the worker would find (`test_ticket`, from ada@example.com).
+    fn verdict(raw: impl AsRef<[u8]>, from: &str, to: &str) -> Verdict {
+        let ticket = test_ticket("bug", "Export fails at 99%", 0xab);
+        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET) {
+            Ok(inbound) => {
+                let found = inbound.ticket().filter(|id| *id == ticket.id).map(|_| &ticket);
+                inbound.judge(found)
+            }
+            Err(verdict) => verdict,
+        }
+    }
+
+    /// A verdict in a line: what a test table can say.
+    fn summary(verdict: &Verdict) -> String {
+        match verdict {
+            Verdict::Accept(Accepted::Answer { ticket, text, .. }) => format!("answer {ticket}: {}", text.body),
+            Verdict::Accept(Accepted::Intake { site, new_ticket, .. }) => format!(
+                "intake {}: {} <{}> | {} | {}",
+                site.as_str(),
+                new_ticket.name,
+                new_ticket.email,
+                new_ticket.subject,
+                new_ticket.message
+            ),
+            Verdict::Reject(reject) => format!("reject {}", reject.code()),
+            Verdict::Drop(Drop::Bounce { recipient }) => format!("bounce {}", recipient.as_deref().unwrap_or("?")),
+            Verdict::Drop(Drop::Automatic(why)) => format!("automatic {why}"),
+            Verdict::Drop(Drop::OwnMail) => "own mail".to_owned(),
+        }
+    }
+
+    #[test]
+    fn answers_from_real_clients_join_their_ticket_as_text() {
+        let answer = |text: &str| format!("answer {TICKET}: {text}");
+        let cases = [
+            ("gmail", answer("Thanks, clearing the cache worked — the export finishes now.\n\nAda")),
+            ("outlook", answer("It still stops at 99% on Windows 11.\n\nRegards,\nAda Lovelace")),
+            ("apple", answer("Yes please, call me tomorrow.")),
+            ("html_only", answer("It works on Firefox & Chrome.\nNot on Safari <17>.")),
+            ("attachment", answer("Here is the screenshot of the error.\n\n[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]")),
+            ("latin1", answer("Schöne Grüße, der Export läuft jetzt.")),
+        ];
+        for (name, expected) in cases {
+            assert_eq!(summary(&verdict(mail(name), "ada@example.com", &reply())), expected, "{name}");
+        }
+    }
+
+    #[test]
+    fn machines_are_dropped_and_strangers_refused() {
+        let gmail = mail("gmail");
+        let with_header = |header: &str| format!("{header}\r\n{gmail}");
+        let forged = gmail.replace("From: Ada Lovelace <ada@example.com>", "From: Eve <eve@evil.example>");
+        let other_mac = reply().replace(&reply()[reply().len() - 22..reply().len() - 20], "zz");
+        let big = format!("{}{}", gmail.trim_end(), "\r\nxxxxxxxxxx".repeat(2000));
+        let no_id = gmail.replace("Message-ID: <CAFgmail0001+x7Zq=K3v@mail.gmail.com>\r\n", "");
+        let cases: Vec<(&str, String, &str, String, &str)> = vec![
+            ("a bounce", mail("bounce"), "", reply(), "bounce ada@example.com"),
+            ("an out-of-office reply", mail("autoreply"), "ada@example.com", reply(), "automatic Auto-Submitted"),
+            ("Auto-Submitted: no is a person", with_header("Auto-Submitted: no"), "ada@example.com", reply(), "answer"),
+            ("bulk mail", with_header("Precedence: bulk"), "ada@example.com", reply(), "automatic Precedence"),
+            ("X-Autoreply", with_header("X-Autoreply: yes"), "ada@example.com", reply(), "automatic X-Autoreply"),
+            ("a postmaster", gmail.clone(), "Postmaster@example.com", reply(), "automatic mailer-daemon or postmaster sender"),
+            ("a null sender", gmail.clone(), "<>", reply(), "automatic null envelope sender"),
+            ("our own From", gmail.replace("ada@example.com>", "support@lumen.example>"), "bounces@lumen.example", reply(), "own mail"),
+            ("a forged sender", forged.clone(), "eve@evil.example", reply(), "reject not_the_requester"),
+            ("a forged header From, the requester's envelope", forged, "ada@example.com", reply(), "answer"),
+            (
+                "the requester's local part in another case",
+                gmail.replace("<ada@", "<Ada@"),
+                "Ada@example.com",
+                reply(),
+                "reject not_the_requester",
+            ),
+            (
+                "the requester's domain in another case",
+                gmail.replace("<ada@example.com", "<ada@EXAMPLE.com"),
+                "x@y.example",
+                reply(),
+                "answer",
+            ),
+            ("a wrong mac", gmail.clone(), "ada@example.com", other_mac, "reject bad_mac"),
+            ("a mangled tag", gmail.clone(), "ada@example.com", "support+nonsense@reply.lumen.example".into(), "reject malformed"),
+            ("a lost plus-address, threaded", gmail.clone(), "ada@example.com", "support@reply.lumen.example".into(), "answer"),
+            ("a lost plus-address at the reply domain", gmail.clone(), "ada@example.com", "sales@reply.lumen.example".into(), "answer"),
+            ("another site's reply domain", gmail.clone(), "ada@example.com", "help@mail.other.example".into(), "reject no_such_recipient"),
+            ("no address of ours", gmail.clone(), "ada@example.com", "ada@elsewhere.example".into(), "reject no_such_recipient"),
+            ("over the size cap", big, "ada@example.com", reply(), "reject too_large"),
+            ("no Message-ID", no_id, "ada@example.com", reply(), "reject malformed"),
+            ("not mail at all", String::new(), "ada@example.com", reply(), "reject malformed"),
+            (
+                "only a quote",
+                gmail.replace("Thanks, clearing the cache worked =E2=80=94 the export finishes now.\r\n\r\nAda", ""),
+                "ada@example.com",
+                reply(),
+                "reject empty",
+            ),
+        ];
+        for (what, raw, from, to, expected) in cases {
+            let got = summary(&verdict(&raw, from, &to));
+            assert!(got.starts_with(expected), "{what}: expected {expected:?}, got {got:?}");
+        }
+    }
+
+    #[test]
+    fn an_answer_for_a_missing_or_foreign_ticket_reads_as_no_such_recipient() {
+        let gmail = mail("gmail");
+        let read_it = || read(gmail.as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET);
+        let missing = read_it().map(|inbound| inbound.judge(None));
+        assert_eq!(missing, Ok(Verdict::Reject(Reject::NoSuchRecipient)));
+        let mut foreign = test_ticket("bug", "s", 0xab);
+        foreign.site = SiteId::parse("other").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(read_it().map(|inbound| inbound.judge(Some(&foreign))), Ok(Verdict::Reject(Reject::NoSuchRecipient)));
+        assert_eq!(Reject::NoSuchRecipient.reason(), Reject::BadAddress(AddressError::BadMac).reason(), "one answer for both");
+    }
+
+    #[test]
+    fn mail_to_an_intake_address_opens_a_free_ticket_once() {
+        let intake = |raw: &str, from: &str| verdict(raw, from, "Support@reply.lumen.example");
+        assert_eq!(
+            summary(&intake(&mail("intake"), "grace@example.org")),
+            "intake demo: Grace Hopper <grace@example.org> | Cannot export my invoices | Hello, the invoice export has been failing since Friday."
+        );
+        // Encoded words and ISO-8859-1 decoded; no reference to a thread of ours.
+        assert_eq!(
+            summary(&intake(&mail("latin1"), "ada@example.com")),
+            "intake demo: Jürgen Müller <ada@example.com> | Re: [7K2M-9QXD] Grüße aus München | Schöne Grüße, der Export läuft jetzt."
+        );
+        let first = intake(&mail("intake"), "grace@example.org");
+        let again = intake(&mail("intake"), "grace@example.org");
+        match (&first, &again) {
+            (Verdict::Accept(Accepted::Intake { ticket: a, new_ticket, .. }), Verdict::Accept(Accepted::Intake { ticket: b, .. })) => {
+                assert_eq!(a, b, "a redelivery finds the same ticket");
+                assert!(new_ticket.identity.is_none(), "a From header proves nothing: never verified");
+                assert_eq!(new_ticket.validate(), Ok(()));
+            }
+            _ => unreachable!("{first:?}"),
+        }
+        let no_subject = mail("intake").replace("Subject: Cannot export my invoices\r\n", "");
+        assert!(summary(&intake(&no_subject, "grace@example.org")).contains("| Hello, the invoice export has been failing since Friday. |"));
+    }
+
+    #[test]
+    fn a_redelivered_answer_is_one_event() {
+        let event = |raw: &str| match verdict(raw, "ada@example.com", &reply()) {
+            Verdict::Accept(Accepted::Answer { event_id, .. }) => event_id,
+            other => unreachable!("{other:?}"),
+        };
+        let gmail = mail("gmail");
+        assert_eq!(event(&gmail), event(&gmail));
+        assert_ne!(event(&gmail), event(&mail("apple")));
+        assert!(event(&gmail).starts_with("mail-") && event(&gmail).len() == 5 + 24);
+    }
+
+    // Random bytes and mutated real messages: never a panic, and nothing
+    // accepted without our address (or an intake address) and, for an
+    // answer, the requester as sender.
+    #[cfg(not(target_arch = "wasm32"))]
+    mod properties {
+        use super::*;
+        use crate::email::fixtures::ALL;
+        use proptest::prelude::*;
+
+        /// Whether an accepted verdict had what acceptance needs.
+        fn earned(verdict: &Verdict, raw: &[u8], from: &str, to: &str) -> bool {
+            match verdict {
+                Verdict::Accept(Accepted::Answer { ticket, .. }) => {
+                    let header_from = MessageParser::default()
+                        .parse(raw)
+                        .and_then(|m| m.from().and_then(|a| a.first()).and_then(|a| a.address()).map(str::to_owned));
+                    let sender_ok =
+                        same_mailbox(from, "ada@example.com") || header_from.is_some_and(|f| same_mailbox(&f, "ada@example.com"));
+                    let address_ok = to == reply()
+                        || MessageParser::default().parse(raw).is_some_and(|m| {
+                            ids(m.in_reply_to())
+                                .chain(ids(m.references()))
+                                .any(|id| ticket_of_message_id(SECRET, "reply.lumen.example", id) == Some(*ticket))
+                        });
+                    *ticket == TICKET && sender_ok && address_ok
+                }
+                Verdict::Accept(Accepted::Intake { .. }) => config().intake_site(to).is_some(),
+                Verdict::Reject(_) | Verdict::Drop(_) => true,
+            }
+        }
+
+        fn recipient() -> impl Strategy<Value = String> {
+            prop_oneof![
+                Just(reply()),
+                Just("support@reply.lumen.example".to_owned()),
+                Just("sales@reply.lumen.example".to_owned()),
+                "[a-z+.0-9]{0,40}@reply\\.lumen\\.example",
+                "\\PC{0,30}",
+            ]
+        }
+
+        fn sender() -> impl Strategy<Value = String> {
+            prop_oneof![Just("ada@example.com".to_owned()), Just("eve@evil.example".to_owned()), Just(String::new()), "\\PC{0,30}"]
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
+
+            #[test]
+            fn random_bytes_are_never_accepted_unearned(raw in proptest::collection::vec(any::<u8>(), 0..2000), from in sender(), to in recipient()) {
+                let v = verdict(&raw, &from, &to);
+                prop_assert!(earned(&v, &raw, &from, &to), "{v:?}");
+            }
+
+            #[test]
+            fn mutated_real_messages_are_never_accepted_unearned(
+                which in 0..ALL.len(),
+                edits in proptest::collection::vec((any::<prop::sample::Index>(), 0u8..4, any::<u8>()), 0..12),
+                from in sender(),
+                to in recipient(),
+            ) {
+                let mut raw = mail(ALL[which]).into_bytes();
+                for (at, kind, byte) in edits {
+                    if raw.is_empty() {
+                        break;
+                    }
+                    let i = at.index(raw.len());
+                    match kind {
+                        0 => raw[i] = byte,
+                        1 => { raw.remove(i); }
+                        2 => raw.insert(i, byte),
+                        _ => { let tail = raw.split_off(i); raw.extend_from_slice(b"\r\n"); raw.extend(tail); }
+                    }
+                }
+                let v = verdict(&raw, &from, &to);
+                prop_assert!(earned(&v, &raw, &from, &to), "{v:?}");
+            }
+        }
+    }
+}

