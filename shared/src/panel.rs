@@ -174,9 +174,48 @@ pub fn insert_before(page: &[u8], marker: &str, text: &str, last: bool) -> Vec<u
     out
 }
 
+/// The widget page as it holds for one site. The build writes one page
+/// for every site, its catalog (in the data block and in the markup)
+/// promising replies by email; for a site that does not email its
+/// requesters, the worker swaps in [`messages::for_site`]'s wording,
+/// which is never longer, so no site's first open grows.
+pub fn for_site(page: &[u8], emails_requesters: bool) -> Vec<u8> {
+    let Some(html) = core::str::from_utf8(page).ok().filter(|_| !emails_requesters) else { return page.to_vec() };
+    let mut out = html.to_owned();
+    for id in MessageId::ALL {
+        let (promise, plain) = (text(Locale::En, *id), messages::for_site(Locale::En, *id, false));
+        if promise != plain {
+            out = out.replace(promise, plain);
+        }
+    }
+    out.into_bytes()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_page_promises_email_only_for_a_site_that_sends_it() {
+        let catalog: Vec<String> = messages::catalog(Locale::En).iter().map(|t| format!("\"{t}\"")).collect();
+        let page = format!("<head></head><body>{}<script>{{\"t\":[{}]}}</script></body>", skeleton(Locale::En), catalog.join(","));
+        assert!(page.contains("by email"), "the build writes the promise");
+        let with = for_site(page.as_bytes(), true);
+        assert_eq!(with, page.as_bytes(), "a site with email gets the page as built");
+        let without = String::from_utf8(for_site(page.as_bytes(), false)).unwrap_or_default();
+        assert!(!without.contains("by email"), "{without}");
+        for id in [MessageId::FormIntro, MessageId::SentNext] {
+            let plain = messages::for_site(Locale::En, id, false);
+            assert!(without.contains(&format!("\"{plain}\"")), "{id:?} in the catalog");
+            assert!(without.len() <= page.len(), "never longer");
+            // Written the same in the markup and in JSON, so one replacement covers both.
+            for wording in [plain, text(Locale::En, id)] {
+                assert_eq!(escape_html(wording), wording, "{id:?} needs no escaping");
+                assert!(!wording.contains(['"', '\\', '<']), "{id:?} needs no JSON escaping");
+            }
+        }
+        assert!(without.contains(&escape_html(messages::for_site(Locale::En, MessageId::FormIntro, false))), "the form's intro in the markup");
+    }
 
     #[test]
     fn the_worker_adds_to_the_page_before_the_first_or_last_marker() {

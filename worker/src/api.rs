@@ -2,6 +2,7 @@
 
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
+use crate::mail_out;
 use crate::store::{Kv, PendingDelivery, TicketStore};
 use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
@@ -87,6 +88,9 @@ pub struct App<'a, K> {
     pub now: Timestamp,
     /// A random id for a ticket created without an idempotency key.
     pub fresh_id: TicketId,
+    /// The worker's origin as the request reached it
+    /// (`https://support.lumen.example`), for the links in mail.
+    pub origin: &'a str,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -134,6 +138,10 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "tickets", id, "changes"]) => agent_change(app, request, id).await,
         (Method::Post, ["v1", "tickets", id, "messages"]) => requester_message(app, request, id).await,
         (Method::Post, ["v1", "tickets", id, "csat"]) => requester_csat(app, request, id).await,
+        (Method::Get, ["v1", "email", "rate"]) => mail_out::rate_page(app, request),
+        (Method::Post, ["v1", "email", "rate"]) => mail_out::rate(app, request).await,
+        (Method::Get, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe_page(app, request),
+        (Method::Post, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe(app, request).await,
         (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
@@ -151,6 +159,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "agent", "tickets", _]
             | ["v1", "agent", "me" | "metrics" | "metrics.csv"],
         ) => not_allowed("GET"),
+        (_, ["v1", "email", "rate" | "unsubscribe"]) => not_allowed("GET, POST"),
         _ => Err(Problem::NotFound.into()),
     }
 }
@@ -198,7 +207,7 @@ struct RequesterView<'a> {
 /// A ticket as agents see it: the record, its current state, its clocks
 /// (with the time left on each) and its history.
 #[derive(Serialize)]
-struct AgentView {
+pub(crate) struct AgentView {
     #[serde(flatten)]
     ticket: Ticket,
     state: TicketState,
@@ -409,6 +418,16 @@ async fn requester_owned<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str
 async fn requester_csat<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
     let ticket = requester_owned(app, request, id).await?;
     let rating: CsatRequest = read_json_body(request)?;
+    let view = rate(app, ticket, rating).await?;
+    Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
+}
+
+/// Records the rating of a solved ticket, once: the panel's rating and
+/// the rating link in mail both come here.
+///
+/// # Errors
+/// `not_solved`, `already_rated`, a field error, or a storage failure.
+pub(crate) async fn rate<K: Kv>(app: &App<'_, K>, ticket: Ticket, rating: CsatRequest) -> Result<AgentView, AppError> {
     let events = app.store.events(&ticket.id).await?;
     let state = events::fold(&ticket, &events);
     // The list may lag a minute; the rating's own key never does.
@@ -420,8 +439,7 @@ async fn requester_csat<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str)
         CsatRefusal::AlreadyRated => AppError::Problem(Problem::AlreadyRated),
         CsatRefusal::Invalid(error) => AppError::Validation(vec![error]),
     })?;
-    let view = record(app, ticket, CSAT_EVENT_ID.to_owned(), kind).await?;
-    Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
+    record(app, ticket, CSAT_EVENT_ID.to_owned(), kind).await
 }
 
 /// `POST /v1/agent/tickets/{id}/messages` `{"body", "public": true}`: a
@@ -549,7 +567,12 @@ async fn record_hashed<K: Kv>(
         queue_webhooks(app, kind, &id, |format| webhook::body(format, kind, &ticket, &event, app.now)).await?;
     }
     let mut events = app.store.events(&ticket.id).await?;
-    let was = queue::is_finished(events::fold(&ticket, &events.iter().filter(|e| e.id != event.id).cloned().collect::<Vec<_>>()).status);
+    let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id).cloned().collect();
+    if let Some(secret) = app.secret {
+        let links = mail_out::Links { secret, origin: app.origin };
+        mail_out::queue(&app.store, app.config, &links, &ticket, &before, &event, app.now).await?;
+    }
+    let was = queue::is_finished(events::fold(&ticket, &before).status);
     // The list may not show the event yet; the view must.
     if !events.iter().any(|e| e.id == event.id) {
         events.push(event);

@@ -20,6 +20,7 @@ pub mod api;
 pub mod error;
 pub mod http;
 pub mod kv;
+pub mod mail_out;
 pub mod store;
 pub mod sweep;
 
@@ -98,6 +99,11 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     // that reloads its page.
     if is_gone_script(&path) {
         return reload_module(&request, &env).await;
+    }
+    if path == mail_out::DEV_MAIL_PATH {
+        let store = store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?));
+        let on = read_secret(&env, mail_out::DEV_MAIL_VAR).is_some();
+        return to_worker_response(mail_out::dev_mail(&store, on).await.unwrap_or_else(error::AppError::into_response));
     }
     match widget_path(&path) {
         Some(WidgetPath::Page(site)) => widget_page(&request, &env, site).await,
@@ -203,6 +209,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     if let Err(e) = getrandom::getrandom(&mut fresh) {
         return Ok(error::AppError::Internal(format!("no randomness: {e}")).into_response());
     }
+    let origin = url.origin().ascii_serialization();
     let app = App {
         config,
         business,
@@ -214,6 +221,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         turnstile: Some(&turnstile),
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
+        origin: &origin,
     };
     Ok(api::handle(&app, &api_request).await)
 }
@@ -276,12 +284,29 @@ async fn post(url: &str, headers: &[(&str, String)], body: &str, timeout: std::t
     }
 }
 
-/// Webhooks sent with `fetch`, given up after 10 seconds.
-struct FetchOutbound;
+/// Webhooks sent with `fetch`, given up after 10 seconds; mail through
+/// the `send_email` binding, where the wrangler config has one.
+struct FetchOutbound {
+    mail: Option<worker::SendEmail>,
+    dev_copies: bool,
+}
 
 impl sweep::Outbound for FetchOutbound {
     async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String> {
         post(url, headers, body, std::time::Duration::from_secs(10)).await.map(|r| r.status_code())
+    }
+
+    async fn send_mail(&self, mail: &store::PendingMail) -> Result<(), String> {
+        let Some(binding) = &self.mail else {
+            return Err(format!("no {} binding (see the README's deploy section)", mail_out::MAIL_BINDING));
+        };
+        // The raw path: the message as built, every header kept.
+        let message = worker::EmailMessage::new(&mail.from, &mail.to, &mail.raw).map_err(|e| format!("{e:?}"))?;
+        binding.send(&message).await.map(|_| ()).map_err(|e| format!("{e:?}"))
+    }
+
+    fn keeps_dev_copies(&self) -> bool {
+        self.dev_copies
     }
 }
 
@@ -320,14 +345,19 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         })
         .collect();
     let store = store::TicketStore::new(kv::WorkersKv(kv));
+    // No binding where no site uses email: the worker never needs one then.
+    let outbound = FetchOutbound { mail: env.send_email(mail_out::MAIL_BINDING).ok(), dev_copies: read_secret(&env, mail_out::DEV_MAIL_VAR).is_some() };
+    let secret = read_secret(&env, SECRET_NAME);
+    let origin = read_secret(&env, mail_out::PUBLIC_URL_VAR);
     let run = sweep::Sweep {
         store: &store,
-        outbound: &FetchOutbound,
+        outbound: &outbound,
         config,
         business,
         hooks: &hooks,
         // The event's scheduled time, never anything a request can set.
         now: Timestamp::from_millis(event.schedule() as i64),
+        mail: secret.as_deref().zip(origin.as_deref()).map(|(secret, origin)| mail_out::Links { secret: secret.as_bytes(), origin }),
     };
     match run.run().await {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
@@ -373,7 +403,8 @@ async fn widget_page(request: &Request, env: &Env, site: &str) -> worker::Result
     let Some(page) = own_asset(request, env, "/widget/").await? else {
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
-    let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
+    let page = buoy_shared::panel::for_site(&page, site_config.emails_requesters());
+    let mut body = buoy_shared::fragment::with_origins(page.as_bytes(), &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))
         .unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_SCRIPT_URL.into());

@@ -20,6 +20,14 @@
 //!   recomputes from the record.
 //! - `o/{retry at, ms, 15 digits}/{delivery id}` → a webhook delivery to
 //!   try again, JSON; written and deleted only by the sweep.
+//! - `om/{retry at, ms, 15 digits}/{ticket}.{mail}` → a mail to send, JSON
+//!   ([`PendingMail`]); written by the API and the sweep, deleted by the
+//!   sweep only once the send succeeded (or its last attempt failed).
+//! - `mail:suppressed:{site}:{address key}` → `1`; mail to that address
+//!   on that site is off (an unsubscribe link). The key is
+//!   `email::token::address_key`, a keyed hash, never the address.
+//! - `dev/mail/{newest first ms}/{message id}` → a sent mail's raw text;
+//!   written only where `cargo xtask dev` turns the mail view on.
 //! - `x/{site}/{UTC day}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
 //!   JSON in value and metadata; written once, listed by metrics.
 //! - `u/{site}/{user key}/{newest first: 999999999999999 − created ms,
@@ -530,10 +538,16 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn outbox_due(&self, now: Timestamp, limit: u32) -> Result<Vec<(String, PendingDelivery)>, StoreError> {
-        let page = self.kv.list("o/", limit.min(1000), None).await?;
+        self.due_under("o/", now, limit).await
+    }
+
+    /// The entries under `prefix` (`{prefix}{due ms}/…`, JSON values) due
+    /// at or before `now`, at most `limit`.
+    async fn due_under<T: serde::de::DeserializeOwned>(&self, prefix: &str, now: Timestamp, limit: u32) -> Result<Vec<(String, T)>, StoreError> {
+        let page = self.kv.list(prefix, limit.min(1000), None).await?;
         let mut out = Vec::new();
         for key in page.keys {
-            let due = key.name.split('/').nth(1).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
+            let due = key.name.strip_prefix(prefix).and_then(|rest| rest.split('/').next()).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
             if due > now.as_millis() {
                 break;
             }
@@ -596,6 +610,105 @@ impl<K: Kv> TicketStore<K> {
             }
         }
         tickets
+    }
+}
+
+// Outbound mail: its outbox, the addresses that turned mail off, and the
+// copies the development mail view shows.
+
+/// A mail waiting in the outbox: built once, when its event was recorded,
+/// so every attempt sends the same bytes with the same `Message-ID`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingMail {
+    /// `{ticket}.{mail}`: names its outbox entry, unique per event and recipient.
+    pub id: String,
+    /// The site it is sent for (mail is turned off per site).
+    pub site: SiteId,
+    /// The recipient's `email::token::address_key` on that site.
+    pub address_key: String,
+    /// The envelope sender (equal to the `From` header).
+    pub from: String,
+    /// The envelope recipient.
+    pub to: String,
+    /// Its `Message-ID`, without angle brackets.
+    pub message_id: String,
+    /// The whole message (mail-builder writes 7-bit text).
+    pub raw: String,
+    /// Attempts made so far.
+    pub attempts: u32,
+}
+
+fn mail_key(at: Timestamp, id: &str) -> String {
+    format!("om/{:015}/{id}", millis(at))
+}
+
+fn suppressed_key(site: &SiteId, address_key: &str) -> String {
+    format!("mail:suppressed:{site}:{address_key}")
+}
+
+impl<K: Kv> TicketStore<K> {
+    /// Puts a mail in the outbox, to send at `at`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn mail_put(&self, at: Timestamp, mail: &PendingMail) -> Result<(), StoreError> {
+        self.kv.put(&mail_key(at, &mail.id), &serde_json::to_string(mail).map_err(failed)?, None).await
+    }
+
+    /// Mails due at or before `now` (key and mail), at most `limit`.
+    ///
+    /// # Errors
+    /// When KV fails or an entry does not parse.
+    pub async fn mail_due(&self, now: Timestamp, limit: u32) -> Result<Vec<(String, PendingMail)>, StoreError> {
+        self.due_under("om/", now, limit).await
+    }
+
+    /// Removes a mail's outbox entry (sent, or given up).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn mail_delete(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
+    }
+
+    /// Turns mail off for the address `address_key` names on `site`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn suppress(&self, site: &SiteId, address_key: &str) -> Result<(), StoreError> {
+        self.kv.put(&suppressed_key(site, address_key), "1", None).await
+    }
+
+    /// Whether mail to the address `address_key` names on `site` is off.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn is_suppressed(&self, site: &SiteId, address_key: &str) -> Result<bool, StoreError> {
+        Ok(self.kv.get(&suppressed_key(site, address_key)).await?.is_some())
+    }
+
+    /// Keeps a copy of a sent mail for the development mail view.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn dev_mail_put(&self, at: Timestamp, mail: &PendingMail) -> Result<(), StoreError> {
+        let key = format!("dev/mail/{:015}/{}", NEWEST_FIRST - millis(at).min(NEWEST_FIRST), mail.message_id);
+        self.kv.put(&key, &mail.raw, None).await
+    }
+
+    /// The latest sent mails the development view shows, newest first.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn dev_mails(&self, limit: u32) -> Result<Vec<String>, StoreError> {
+        let page = self.kv.list("dev/mail/", limit.min(1000), None).await?;
+        let mut out = Vec::new();
+        for key in page.keys {
+            if let Some(raw) = self.kv.get(&key.name).await? {
+                out.push(raw);
+            }
+        }
+        Ok(out)
     }
 }
 
@@ -679,6 +792,7 @@ mod tests {
             (format!("{}000000000000001/{TICKET}", queue_prefix(&site)), Entry::Other),
             (format!("d/000000000000001/{TICKET}"), Entry::Other),
             (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
+            (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
             ("t/".to_owned() + TICKET + "/extra", Entry::Other),
         ];
         for (key, expected) in cases {
@@ -695,6 +809,7 @@ mod tests {
             format!("q/demo/z/000000000000001/{TICKET}"),
             format!("d/000000000000001/{TICKET}"),
             format!("o/000000000000001/{TICKET}.msg-1"),
+            mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")),
             format!("u/demo/abcd/000000000000001/{TICKET}"),
             format!("x/demo/2026-01-01/000000000000001/{FIX}"),
         ] {

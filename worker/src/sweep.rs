@@ -1,5 +1,6 @@
 //! The SLA sweep, run by the cron trigger: records breaches and due
-//! escalations, and delivers (and retries) webhooks. `now` is the
+//! escalations, delivers (and retries) webhooks, and sends (and retries)
+//! the mail in the outbox. `now` is the
 //! scheduled time of the cron event, never anything a request can set.
 //!
 //! It is idempotent: events it records have deterministic ids and are
@@ -8,7 +9,8 @@
 //! changes nothing and sends nothing.
 
 use crate::error::AppError;
-use crate::store::{Kv, PendingDelivery, TicketStore};
+use crate::mail_out;
+use crate::store::{Kv, PendingDelivery, PendingMail, TicketStore};
 use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
 use buoy_shared::keys;
@@ -25,6 +27,16 @@ pub const MAX_TICKETS_PER_RUN: u32 = 200;
 pub trait Outbound {
     /// POSTs `body` to `url` with `headers`; the status, or why it failed.
     async fn post(&self, url: &str, headers: &[(&str, String)], body: &str) -> Result<u16, String>;
+
+    /// Sends a mail through the `send_email` binding; an error without one.
+    async fn send_mail(&self, mail: &PendingMail) -> Result<(), String> {
+        Err(format!("no {} binding: mail to {} not sent", mail_out::MAIL_BINDING, mail.id))
+    }
+
+    /// Whether each sent mail is kept for the development mail view.
+    fn keeps_dev_copies(&self) -> bool {
+        false
+    }
 }
 
 /// A `[[webhooks]]` entry with its secrets read.
@@ -53,6 +65,10 @@ pub struct Report {
     pub retrying: usize,
     /// Deliveries given up after the last attempt.
     pub given_up: usize,
+    /// Mails sent.
+    pub mailed: usize,
+    /// Mails dropped because their address turned mail off.
+    pub unsubscribed: usize,
 }
 
 /// Everything the sweep works with.
@@ -70,6 +86,10 @@ pub struct Sweep<'a, K, O> {
     pub hooks: &'a [Hook<'a>],
     /// The cron event's scheduled time.
     pub now: Timestamp,
+    /// What the mails of the events this run records link with; none
+    /// where `BUOY_SECRET` or `BUOY_PUBLIC_URL` is not set (the mails
+    /// already in the outbox are sent all the same).
+    pub mail: Option<mail_out::Links<'a>>,
 }
 
 impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
@@ -118,6 +138,9 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                         self.deliver(delivery, &mut report).await?;
                     }
                 }
+                if let Some(links) = &self.mail {
+                    mail_out::queue(self.store, self.config, links, &ticket, &history, &event, self.now).await?;
+                }
                 history.push(event);
             }
             if history.len() > before {
@@ -133,7 +156,43 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             self.store.outbox_delete(&key).await?;
             self.deliver(delivery, &mut report).await?;
         }
+        for (key, mail) in self.store.mail_due(self.now, MAX_TICKETS_PER_RUN).await? {
+            self.send(mail, &mut report).await?;
+            self.store.mail_delete(&key).await?;
+        }
         Ok(report)
+    }
+
+    /// Sends one mail unless its address turned mail off; on failure,
+    /// puts it back with backoff (the same bytes, the same Message-ID),
+    /// or gives up (logged) after the last attempt. The caller removes its
+    /// old entry only after this, so a mail stays queued until it is sent.
+    async fn send(&self, mut mail: PendingMail, report: &mut Report) -> Result<(), AppError> {
+        if self.store.is_suppressed(&mail.site, &mail.address_key).await? {
+            report.unsubscribed += 1;
+            return Ok(());
+        }
+        mail.attempts += 1;
+        match self.outbound.send_mail(&mail).await {
+            Ok(()) => {
+                report.mailed += 1;
+                if self.outbound.keeps_dev_copies() {
+                    self.store.dev_mail_put(self.now, &mail).await?;
+                }
+            }
+            Err(e) => match webhook::retry_delay(mail.attempts) {
+                Some(delay) => {
+                    crate::log_error(&format!("mail {} failed (attempt {}): {e}", mail.id, mail.attempts));
+                    self.store.mail_put(self.now.plus(delay), &mail).await?;
+                    report.retrying += 1;
+                }
+                None => {
+                    crate::log_error(&format!("mail {} gave up after {} attempts: {e}", mail.id, mail.attempts));
+                    report.given_up += 1;
+                }
+            },
+        }
+        Ok(())
     }
 
     /// Sends one delivery; on failure, schedules the next attempt with
