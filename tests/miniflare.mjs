@@ -5,8 +5,11 @@
 import { dirname } from 'node:path';
 import { Miniflare } from 'miniflare';
 
-/** A ready Miniflare running the test worker with a fresh KV and `bindings`; `ratelimits` as Miniflare takes them. */
-export async function startWorker({ bindings = {}, ratelimits } = {}) {
+/**
+ * A ready Miniflare running the test worker with a fresh KV and `bindings`;
+ * `ratelimits`, `email` (send_email bindings) and `log` as Miniflare takes them.
+ */
+export async function startWorker({ bindings = {}, ratelimits, email, log } = {}) {
   const main = process.env.BUOY_TEST_WORKER;
   if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');
   const mf = new Miniflare({
@@ -17,6 +20,8 @@ export async function startWorker({ bindings = {}, ratelimits } = {}) {
     compatibilityDate: '2026-04-26',
     kvNamespaces: ['BUOY_KV'],
     ...(ratelimits ? { ratelimits } : {}),
+    ...(email ? { email } : {}),
+    ...(log ? { log } : {}),
     bindings,
     cf: false,
   });

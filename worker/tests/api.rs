@@ -436,6 +436,7 @@ fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::R
         business: &AlwaysOpen,
         hooks: &hooks,
         now: Timestamp::parse(at).unwrap_or_else(|e| unreachable!("{e}")),
+        mail: h.secret.as_deref().map(|secret| buoy_worker::mail_out::Links { secret, origin: common::ORIGIN }),
     };
     block_on(run.run()).unwrap_or_else(|e| unreachable!("{e:?}"))
 }

@@ -65,6 +65,9 @@ pub struct Built {
     pub site: PathBuf,
     /// The worker's entry module.
     pub worker_main: PathBuf,
+    /// Whether its `buoy.toml` has a site with email, so its wrangler
+    /// config needs the `send_email` binding.
+    pub send_email: bool,
 }
 
 /// Builds the site and the worker.
@@ -74,7 +77,29 @@ pub struct Built {
 pub fn all(options: &Options) -> Result<Built> {
     let site = site(options)?;
     let worker_main = worker(options)?;
-    Ok(Built { site, worker_main })
+    let send_email = uses_email(&options.config)?;
+    Ok(Built { site, worker_main, send_email })
+}
+
+/// Whether the `buoy.toml` at `path` has a site with email. For the
+/// deployed configuration, says so when `wrangler.toml` lacks the
+/// `send_email` binding that `wrangler deploy` then needs (it reads
+/// `wrangler.toml` before this build runs, so the build cannot add it).
+fn uses_email(path: &Path) -> Result<bool> {
+    let config = Config::from_toml(&cmd::read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    let root = crate::root();
+    if config.uses_email() && path == root.join("buoy.toml") && !has_send_email(&cmd::read(&root.join("wrangler.toml"))?) {
+        println!(
+            "note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}",
+            crate::serve::SEND_EMAIL_BLOCK
+        );
+    }
+    Ok(config.uses_email())
+}
+
+/// Whether a wrangler config declares Buoy's `send_email` binding.
+pub fn has_send_email(wrangler_toml: &str) -> bool {
+    wrangler_toml.contains(crate::serve::SEND_EMAIL_BLOCK.trim())
 }
 
 /// A JavaScript string literal for `value`.

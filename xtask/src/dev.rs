@@ -58,8 +58,11 @@ pub fn run() -> Result {
             return Err(format!("port {port} is in use: is another `cargo xtask dev` running?"));
         }
     }
-    let config = serve::wrangler_config(&root.join("dist"), &built.worker_main, &built.site)?;
-    let vars = std::env::var(TOKEN_NAME).ok().filter(|t| !t.is_empty()).map(|t| vec![(TOKEN_NAME.to_owned(), t)]).unwrap_or_default();
+    let config = serve::wrangler_config(&root.join("dist"), &built.worker_main, &built.site, built.send_email)?;
+    let mut vars = std::env::var(TOKEN_NAME).ok().filter(|t| !t.is_empty()).map(|t| vec![(TOKEN_NAME.to_owned(), t)]).unwrap_or_default();
+    // The mail view: every mail the worker sends, at /dev/mail (a 404 anywhere else).
+    vars.push((buoy_worker::mail_out::DEV_MAIL_VAR.to_owned(), "1".to_owned()));
+    vars.push((buoy_worker::mail_out::PUBLIC_URL_VAR.to_owned(), format!("http://127.0.0.1:{WORKER_PORT}")));
     let env_file = root.join(".dev.vars");
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config: &config,
@@ -82,6 +85,7 @@ pub fn run() -> Result {
     println!("  demo agent token:                   {token}  (sign in to the console with it)");
     println!("  list tickets:  curl -H \"Authorization: Bearer {token}\" {}/v1/agent/tickets", wrangler.url());
     println!("  run the SLA sweep now:  curl '{}/__scheduled?cron=*+*+*+*+*'", wrangler.url());
+    println!("  mail the worker sent (after a sweep): {}{}", wrangler.url(), buoy_worker::mail_out::DEV_MAIL_PATH);
     println!("Ctrl-C stops both.");
     wrangler.wait();
     Ok(())

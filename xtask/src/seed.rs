@@ -633,6 +633,7 @@ impl World<'_> {
             turnstile: None,
             now: ts(now),
             fresh_id: self.rng.id(),
+            origin: crate::serve::DEV_WORKER_ORIGIN,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;
@@ -669,6 +670,7 @@ impl World<'_> {
             business: self.business,
             hooks: &[],
             now: ts(now),
+            mail: None,
         };
         block_on(sweep.run())?.map(|_| ()).map_err(|e| format!("the sweep failed at {}: {e:?}", ts(now)))
     }

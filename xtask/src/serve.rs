@@ -38,12 +38,18 @@ pub fn get_status(port: u16, path: &str) -> Option<u16> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
+/// The `send_email` binding a worker whose `buoy.toml` has a site with
+/// email needs (`buoy_worker::mail_out::MAIL_BINDING`).
+pub const SEND_EMAIL_BLOCK: &str = "[[send_email]]\nname = \"BUOY_MAIL\"\n";
+
 /// Writes a copy of `wrangler.toml` for a build that is already done: no
-/// `[build]` section, and absolute paths to the worker and the assets.
+/// `[build]` section, absolute paths to the worker and the assets, and
+/// the `send_email` binding when `send_email` is true (a worker without
+/// email runs without it).
 ///
 /// # Errors
 /// When `wrangler.toml` does not have the lines this rewrites.
-pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path) -> Result<PathBuf> {
+pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path, send_email: bool) -> Result<PathBuf> {
     let source = cmd::read(&crate::root().join("wrangler.toml"))?;
     let mut out = String::new();
     let mut in_build = false;
@@ -72,6 +78,10 @@ pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path) -> Result<P
     }
     if !(main_done && assets_done) {
         return Err("wrangler.toml needs a `main = ` line and a `directory = ` line under [assets]".into());
+    }
+    if send_email && !crate::build::has_send_email(&out) {
+        out.push('\n');
+        out.push_str(SEND_EMAIL_BLOCK);
     }
     let path = into.join("wrangler.toml");
     cmd::write(&path, out)?;

@@ -97,7 +97,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site)?;
+    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site, built.send_email)?;
     let token = cmd::random_hex(32)?;
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     // The Turnstile stand-in (tests/e2e/turnstile.test.mjs serves it on this port).

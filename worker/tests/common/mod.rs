@@ -20,6 +20,8 @@ pub const NOW: &str = "2026-11-30T10:00:00.000Z";
 pub const IDENTITY_SECRET: &str = "site identity secret";
 /// `BUOY_SECRET`, which keys ticket ids, requester tokens and user keys.
 pub const SERVER_SECRET: &[u8] = b"test secret";
+/// The worker's origin as requests reach it (links in mail start with it).
+pub const ORIGIN: &str = "https://support.lumen.example";
 
 /// The worker's inputs for a run of requests: its configuration and
 /// secrets, one store that every request shares (as KV is shared), a
@@ -76,6 +78,7 @@ impl Harness {
             turnstile,
             now: Timestamp::from_millis(self.now.get()),
             fresh_id: TicketId::from_bytes([id; 16]),
+            origin: ORIGIN,
         };
         let response = block_on(handle(&app, request));
         let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
