@@ -114,7 +114,7 @@ async function create(site, email, subject, message) {
   const response = await mf.dispatchFetch(`${ORIGIN}/v1/tickets`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ site, name: 'Ada', email, type: 'question', subject, message }),
+    body: JSON.stringify({ site, name: 'Ada', email, type: 'how_to', subject, message }),
   });
   assert.equal(response.status, 201, await response.clone().text());
   return response.json();

@@ -1,0 +1,250 @@
+//! Outbound mail on the host: which events queue mail, how the sweep sends
+//! it (once, retried with the same bytes, never to an address that turned
+//! mail off), the link pages, and the development view.
+
+mod common;
+
+use buoy_shared::time::{Duration, Timestamp};
+use buoy_worker::api::AgentToken;
+use buoy_worker::http::{ApiResponse, Method};
+use buoy_worker::mail_out::{self, Links};
+use buoy_worker::store::PendingMail;
+use buoy_worker::sweep::{Outbound, Report, Sweep};
+use common::{request, site, str_of, Harness, ORIGIN, SERVER_SECRET};
+use futures_executor::block_on;
+use serde_json::{json, Value};
+use std::cell::{Cell, RefCell};
+
+/// The `send_email` binding as the sweep sees it: records what it sends,
+/// or fails while `fail` is set.
+#[derive(Default)]
+struct Mailbox {
+    fail: Cell<bool>,
+    sent: RefCell<Vec<PendingMail>>,
+}
+
+impl Outbound for Mailbox {
+    async fn post(&self, _url: &str, _headers: &[(&str, String)], _body: &str) -> Result<u16, String> {
+        Ok(204)
+    }
+
+    async fn send_mail(&self, mail: &PendingMail) -> Result<(), String> {
+        if self.fail.get() {
+            return Err("Email Service unavailable".into());
+        }
+        self.sent.borrow_mut().push(mail.clone());
+        Ok(())
+    }
+}
+
+fn harness() -> Harness {
+    let config = common::config(&json!({
+        "mail": {
+            "name": "Mail Co",
+            "allowed_origins": ["https://app.example.com"],
+            "email": { "from": "support@mail.example", "reply_domain": "reply.mail.example" }
+        },
+        "quiet": {
+            "name": "Quiet Co",
+            "allowed_origins": ["https://quiet.example.com"],
+            "email": { "from": "support@quiet.example", "reply_domain": "reply.quiet.example", "notify_requesters": false }
+        },
+        "plain": { "name": "Plain Co", "allowed_origins": ["https://plain.example.com"] }
+    }));
+    let mut config = config;
+    config.agents = serde_json::from_value(json!([
+        { "name": "Mo", "site": "mail", "token_secret": "MO", "email": "mo@mail.example" },
+        { "name": "Lee", "site": "mail", "token_secret": "LEE", "email": "lee@mail.example" },
+        { "name": "Pia", "site": "plain", "token_secret": "PIA" },
+        { "name": "Quinn", "site": "quiet", "token_secret": "QUINN", "email": "quinn@quiet.example" }
+    ]))
+    .unwrap_or_else(|e| unreachable!("{e}"));
+    let agents = [("Mo", "mail"), ("Lee", "mail"), ("Pia", "plain"), ("Quinn", "quiet")]
+        .map(|(name, s)| AgentToken { agent: name.into(), site: site(s), token: format!("{name}-token") })
+        .to_vec();
+    Harness::serving(config, agents)
+}
+
+/// A new ticket on `site` from a typed address; its id.
+fn create(h: &Harness, site: &str) -> String {
+    let body = json!({ "site": site, "name": "Ada", "email": "ada@example.com", "type": "how_to", "subject": "Export fails", "message": "It stops at 99%." });
+    let (status, body, _) = h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    assert_eq!(status, 201, "{body}");
+    str_of(&body, "id").to_owned()
+}
+
+fn agent(h: &Harness, name: &str, id: &str, what: &str, body: Value) -> u16 {
+    let auth = format!("Bearer {name}-token");
+    let path = format!("/v1/agent/tickets/{id}/{what}");
+    let headers = [("authorization", auth.as_str()), ("content-type", "application/json")];
+    let (status, body, _) = h.send(&request(Method::Post, &path, &headers, body.to_string().as_bytes()));
+    assert!(status < 300, "{path}: {status} {body}");
+    status
+}
+
+fn queued(h: &Harness) -> Vec<String> {
+    h.store.kv().keys("om/")
+}
+
+fn sweep(h: &Harness, mailbox: &Mailbox, at: Timestamp) -> Report {
+    let run = Sweep {
+        store: &h.store,
+        outbound: mailbox,
+        config: &h.config,
+        business: &common::AlwaysOpen,
+        hooks: &[],
+        now: at,
+        mail: Some(Links { secret: SERVER_SECRET, origin: ORIGIN }),
+    };
+    block_on(run.run()).unwrap_or_else(|e| unreachable!("{e:?}"))
+}
+
+fn now(h: &Harness) -> Timestamp {
+    Timestamp::from_millis(h.now.get())
+}
+
+fn page(h: &Harness, method: Method, url: &str) -> (u16, String, ApiResponse) {
+    let path = url.strip_prefix(ORIGIN).unwrap_or(url);
+    let (status, _, response) = h.send(&request(method, path, &[], b"List-Unsubscribe=One-Click"));
+    (status, String::from_utf8_lossy(&response.body).into_owned(), response)
+}
+
+/// The first line of `raw` that starts with `name: `, without it.
+fn header<'a>(raw: &'a str, name: &str) -> &'a str {
+    raw.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim()
+}
+
+#[test]
+fn which_events_mail_whom() {
+    let h = harness();
+    let id = create(&h, "mail");
+    assert!(queued(&h).is_empty(), "a new ticket from the panel mails nobody");
+    agent(&h, "Mo", &id, "messages", json!({ "body": "A note", "public": false }));
+    assert!(queued(&h).is_empty(), "an internal note mails nobody");
+    agent(&h, "Mo", &id, "changes", json!({ "assignee": "Mo" }));
+    assert!(queued(&h).is_empty(), "assigning yourself mails nobody");
+    let cases: [(&str, Value, &str); 3] = [
+        ("messages", json!({ "body": "Try again", "public": true }), "ada@example.com"),
+        ("changes", json!({ "assignee": "Lee" }), "lee@mail.example"),
+        ("changes", json!({ "status": "solved" }), "ada@example.com"),
+    ];
+    for (what, body, to) in cases {
+        let mailbox = Mailbox::default();
+        agent(&h, "Mo", &id, what, body.clone());
+        let report = sweep(&h, &mailbox, now(&h));
+        assert_eq!(report.mailed, 1, "{what} {body}");
+        assert_eq!(mailbox.sent.borrow()[0].to, to, "{what} {body}");
+    }
+    // A site without email, and one that does not email requesters.
+    let plain = create(&h, "plain");
+    agent(&h, "Pia", &plain, "messages", json!({ "body": "Hello", "public": true }));
+    let quiet = create(&h, "quiet");
+    agent(&h, "Quinn", &quiet, "messages", json!({ "body": "Hello", "public": true }));
+    assert!(queued(&h).is_empty(), "{:?}", queued(&h));
+}
+
+#[test]
+fn a_mail_is_sent_once_and_retried_with_the_same_bytes_until_it_is() {
+    let h = harness();
+    let id = create(&h, "mail");
+    agent(&h, "Mo", &id, "messages", json!({ "body": "Try again", "public": true }));
+    assert_eq!(queued(&h).len(), 1);
+    let mailbox = Mailbox::default();
+    mailbox.fail.set(true);
+    let report = sweep(&h, &mailbox, now(&h));
+    assert_eq!((report.mailed, report.retrying), (0, 1));
+    assert_eq!(queued(&h).len(), 1, "kept until it is sent");
+    assert_eq!(sweep(&h, &mailbox, now(&h)).retrying, 0, "not before its back-off");
+    mailbox.fail.set(false);
+    let later = now(&h).plus(Duration::from_secs(61));
+    assert_eq!(sweep(&h, &mailbox, later).mailed, 1);
+    assert!(queued(&h).is_empty());
+    assert_eq!(sweep(&h, &mailbox, later.plus(Duration::from_secs(3600))).mailed, 0, "sent is sent");
+    let sent = mailbox.sent.borrow();
+    let mail = &sent[0];
+    assert_eq!(mail.attempts, 2);
+    assert_eq!(header(&mail.raw, "Message-ID"), format!("<{}>", mail.message_id));
+    assert!(header(&mail.raw, "Reply-To").contains(&format!("support+{id}.")), "{}", mail.raw);
+    assert!(header(&mail.raw, "List-Unsubscribe").starts_with(&format!("<{ORIGIN}/v1/email/unsubscribe?t=")));
+}
+
+#[test]
+fn an_address_that_unsubscribed_gets_no_more_mail_from_that_site() {
+    let h = harness();
+    let id = create(&h, "mail");
+    agent(&h, "Mo", &id, "messages", json!({ "body": "First", "public": true }));
+    let mailbox = Mailbox::default();
+    sweep(&h, &mailbox, now(&h));
+    let link = header(&mailbox.sent.borrow()[0].raw, "List-Unsubscribe").trim_matches(['<', '>']).to_owned();
+    let (status, html, response) = page(&h, Method::Get, &link);
+    assert_eq!(status, 200);
+    assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
+    assert!(html.contains("<button type=\"submit\">Stop the emails</button>"), "{html}");
+    agent(&h, "Mo", &id, "messages", json!({ "body": "Second", "public": true }));
+    assert_eq!(page(&h, Method::Post, &link).0, 200);
+    let report = sweep(&h, &mailbox, now(&h));
+    assert_eq!((report.mailed, report.unsubscribed), (0, 1));
+    assert_eq!(mailbox.sent.borrow().len(), 1);
+    assert!(queued(&h).is_empty(), "dropped, not retried");
+    // Agents still get their notices.
+    agent(&h, "Mo", &id, "changes", json!({ "assignee": "Lee" }));
+    assert_eq!(sweep(&h, &mailbox, now(&h)).mailed, 1);
+}
+
+#[test]
+fn the_rating_link_asks_first_then_rates_once() {
+    let h = harness();
+    let id = create(&h, "mail");
+    agent(&h, "Mo", &id, "changes", json!({ "status": "solved" }));
+    let mailbox = Mailbox::default();
+    sweep(&h, &mailbox, now(&h));
+    let raw = mailbox.sent.borrow()[0].raw.clone();
+    let text = raw.replace("=\r\n", "").replace("=3D", "=");
+    let link = |answer: &str| {
+        text.split(&format!("{ORIGIN}/v1/email/rate?t="))
+            .nth(1)
+            .and_then(|rest| rest.split(&format!("&r={answer}")).next())
+            .map(|token| format!("{ORIGIN}/v1/email/rate?t={token}&r={answer}"))
+            .unwrap_or_default()
+    };
+    let (good, bad) = (link("good"), link("bad"));
+    let rated = |h: &Harness| h.store.kv().keys(&format!("e/{id}/")).iter().filter(|k| k.ends_with("/csat")).count();
+    let (status, html, _) = page(&h, Method::Get, &good);
+    assert_eq!(status, 200, "{html}");
+    assert!(html.contains("Send my rating") && !html.contains("It stops at 99%"), "{html}");
+    assert_eq!(rated(&h), 0, "a GET rates nothing");
+    assert_eq!(page(&h, Method::Post, &good).0, 200);
+    assert_eq!(page(&h, Method::Post, &bad).0, 409, "once");
+    assert_eq!(rated(&h), 1);
+    let cases = [
+        (good.replace("&r=good", "&r=great"), 400),
+        (good.replace("?t=", "?t=x"), 400),
+        (format!("{ORIGIN}/v1/email/rate"), 400),
+    ];
+    for (url, expected) in cases {
+        assert_eq!(page(&h, Method::Post, &url).0, expected, "{url}");
+    }
+    h.now.set(h.now.get() + 31 * 24 * 3_600_000);
+    assert_eq!(page(&h, Method::Get, &good).0, 410, "expired");
+}
+
+#[test]
+fn the_development_mail_view_answers_only_when_turned_on() {
+    let h = harness();
+    let mail = PendingMail {
+        id: "t.e.requester".into(),
+        site: site("mail"),
+        address_key: "k".into(),
+        from: "support@mail.example".into(),
+        to: "ada@example.com".into(),
+        message_id: "m@reply.mail.example".into(),
+        raw: "Subject: Hello\r\n\r\nHi".into(),
+        attempts: 1,
+    };
+    block_on(h.store.dev_mail_put(now(&h), &mail)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    let off = block_on(mail_out::dev_mail(&h.store, false)).map(|r| r.status).unwrap_or_else(|e| e.into_response().status);
+    assert_eq!(off, 404);
+    let on = block_on(mail_out::dev_mail(&h.store, true)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    assert_eq!(on.header_value("content-type"), Some("text/plain; charset=utf-8"));
+    assert!(String::from_utf8_lossy(&on.body).contains("Subject: Hello"));
+}
