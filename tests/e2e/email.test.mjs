@@ -8,24 +8,19 @@
 // `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { Log, LogLevel } from 'miniflare';
 import { startWorker } from '../miniflare.mjs';
+import { MailLog, mailsAfter as readMailsAfter, unbracket } from '../mail.mjs';
 
 const ORIGIN = 'http://buoy.test';
 const MAIL_TOKEN = randomBytes(32).toString('hex');
 const LEAD_TOKEN = randomBytes(32).toString('hex');
 const DEMO_TOKEN = randomBytes(32).toString('hex');
 
+const mailLog = new MailLog();
 /** The .eml files the send_email simulation wrote, in the order it logged them. */
-const sent = [];
-
-class Capture extends Log {
-  log(message) {
-    for (const match of String(message).matchAll(/(\/\S+\.eml)/g)) sent.push(match[1]);
-  }
-}
+const sent = mailLog.sent;
+const mailsAfter = (since, count) => readMailsAfter(mailLog, since, count);
 
 let mf;
 
@@ -40,63 +35,13 @@ before(async () => {
       BUOY_PUBLIC_URL: ORIGIN,
     },
     email: { send_email: [{ name: 'BUOY_MAIL' }] },
-    log: new Capture(LogLevel.INFO),
+    log: mailLog,
   });
 });
 
 after(async () => {
   await mf?.dispose();
 });
-
-/** Header lines unfolded into a lowercase-keyed map (first value wins), and the body. */
-function split(text) {
-  const at = text.indexOf('\r\n\r\n') >= 0 ? text.indexOf('\r\n\r\n') : text.indexOf('\n\n');
-  const head = text.slice(0, at).replace(/\r?\n[ \t]+/g, ' ');
-  const headers = {};
-  for (const line of head.split(/\r?\n/)) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (colon > 0 && !(name in headers)) headers[name] = line.slice(colon + 1).trim();
-  }
-  return { headers, body: text.slice(at).replace(/^\r?\n\r?\n/, '') };
-}
-
-function decode(body, encoding = '7bit') {
-  switch (encoding.toLowerCase()) {
-    case 'base64': return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    case 'quoted-printable':
-      return Buffer.from(body.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/gi, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-    default: return body;
-  }
-}
-
-/** The text/plain and text/html parts of a message, decoded. */
-function parts(message, out = {}) {
-  const type = message.headers['content-type'] ?? 'text/plain';
-  const boundary = /boundary="?([^";]+)"?/i.exec(type)?.[1];
-  if (type.toLowerCase().startsWith('multipart/') && boundary) {
-    for (const chunk of message.body.split(`--${boundary}`).slice(1)) {
-      if (chunk.startsWith('--')) break;
-      parts(split(chunk.replace(/^\r?\n/, '')), out);
-    }
-  } else {
-    const kind = type.toLowerCase().startsWith('text/html') ? 'html' : 'text';
-    out[kind] ??= decode(message.body, message.headers['content-transfer-encoding']);
-  }
-  return out;
-}
-
-/** Waits until `count` more mails than `since` were sent, and reads them. */
-async function mailsAfter(since, count) {
-  const deadline = Date.now() + 10_000;
-  while (sent.length < since + count && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-  assert.equal(sent.length, since + count, `expected ${count} mail(s), got ${sent.length - since}`);
-  return sent.slice(since).map((path) => {
-    const raw = readFileSync(path, 'utf8');
-    const message = split(raw);
-    return { raw, headers: message.headers, ...parts(message) };
-  });
-}
 
 /** Nothing more is sent within a second. */
 async function noMailAfter(since) {
@@ -131,7 +76,6 @@ async function agent(token, path, body) {
 }
 
 const reply = (id, text) => agent(MAIL_TOKEN, `/v1/agent/tickets/${id}/messages`, { body: text, public: true });
-const unbracket = (value) => value.replace(/^<|>$/g, '');
 
 test("an agent's reply mails the requester once, threaded, with the reply address and one-click unsubscribe", { timeout: 60_000 }, async () => {
   const words = 'Claim your prize at http://evil.example';

@@ -188,12 +188,10 @@ fn page(status: u16, title: &str, lines: &[&str], form: Option<(&str, &str)>) ->
     }
 }
 
+/// A link that does not work: forged, altered, expired, or for a ticket
+/// that is gone, all a `400`, with a sentence that says which.
 fn link_refused(error: TokenError) -> ApiResponse {
-    let status = match error {
-        TokenError::Expired => 410,
-        TokenError::Malformed | TokenError::BadMac => 400,
-    };
-    page(status, "This link does not work", &[&format!("Sorry: {error}.")], None)
+    page(400, "This link does not work", &[&format!("Sorry: {error}.")], None)
 }
 
 fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
