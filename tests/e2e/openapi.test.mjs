@@ -13,7 +13,9 @@
 // The sweep's events (escalations, breaches) only exist after a cron run,
 // and the abuse limits are raised for the shared worker, so a part of this
 // file drives the built worker under Miniflare, as sla.test.mjs and
-// limits.test.mjs do, with its own KV and low limits (for the 429s).
+// limits.test.mjs do, with its own KV and low limits (for the 429s); the
+// pages behind the links in mail need a mail, so another part runs it
+// with a send_email binding, as email.test.mjs does.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN,
 // BUOY_OTHER_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_TEST_WORKER.
 import { test, before, after } from 'node:test';
@@ -23,6 +25,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
 import { identityOf, signIdentity } from '../api.mjs';
+import { MailLog, mailsAfter, unbracket } from '../mail.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -714,6 +717,40 @@ test("the sweep's events (escalations, breaches), under Miniflare, match the doc
 
   t.diagnostic(`limit=2 with filters answered ${page.json.tickets.length} ticket(s) (the document allows up to 2 × limit − 1)`);
   assert.ok(page.json.tickets.length <= 3, 'at most 2 × limit − 1');
+});
+
+test('the pages behind the links in mail (rating, unsubscribe), under Miniflare with a send_email binding, match the document', { timeout: 90_000 }, async () => {
+  const log = new MailLog();
+  const token = randomBytes(32).toString('hex');
+  const mail = await startWorker({
+    bindings: { BUOY_MAIL_AGENT_TOKEN: token, BUOY_SECRET: randomBytes(32).toString('hex') },
+    email: { send_email: [{ name: 'BUOY_MAIL' }] },
+    log,
+  });
+  try {
+    const options = { base: 'http://buoy.test', dispatch: (url, init) => mail.dispatchFetch(url, init) };
+    const form = (raw) => ({ ...options, raw, contentType: 'application/x-www-form-urlencoded' });
+    const ticket = (await expect(201, 'POST', '/v1/tickets', { ...options, body: newTicket({ site: 'mail' }) })).json;
+    await expect(200, 'POST', `/v1/agent/tickets/${ticket.id}/changes`, { ...options, token, body: { status: 'solved' } });
+    const result = await (await mail.getWorker()).scheduled({ scheduledTime: new Date(), cron: '* * * * *' });
+    assert.equal(result.outcome, 'ok');
+    const [solved] = await mailsAfter(log, 0, 1);
+    const rate = /http:\/\/buoy\.test(\/v1\/email\/rate\?t=[A-Za-z0-9.]+)&r=good/.exec(solved.text)?.[1];
+    assert.ok(rate, solved.text);
+    const unsubscribe = unbracket(solved.headers['list-unsubscribe']).replace('http://buoy.test', '');
+    const forged = (path) => path.replace(/t=[A-Za-z0-9]/, 't=x');
+    await expect(200, 'GET', `${rate}&r=good`, options);
+    await expect(400, 'GET', `${forged(rate)}&r=good`, options);
+    await expect(200, 'POST', `${rate}&r=good`, form(''));
+    await expect(409, 'POST', `${rate}&r=bad`, form(''));
+    await expect(400, 'POST', `${forged(rate)}&r=bad`, form(''));
+    await expect(200, 'GET', unsubscribe, options);
+    await expect(400, 'GET', forged(unsubscribe), options);
+    await expect(200, 'POST', unsubscribe, form('List-Unsubscribe=One-Click'));
+    await expect(400, 'POST', forged(unsubscribe), form('List-Unsubscribe=One-Click'));
+  } finally {
+    await mail.dispose();
+  }
 });
 
 test('every documented operation was exercised, and every status it lists seen (but 403 and 500)', () => {
