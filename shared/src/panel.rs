@@ -182,7 +182,7 @@ pub fn insert_before(page: &[u8], marker: &str, text: &str, last: bool) -> Vec<u
 pub fn for_site(page: &[u8], emails_requesters: bool) -> Vec<u8> {
     let Some(html) = core::str::from_utf8(page).ok().filter(|_| !emails_requesters) else { return page.to_vec() };
     let mut out = html.to_owned();
-    for id in MessageId::ALL {
+    for id in MessageId::ALL.iter() {
         let (promise, plain) = (text(Locale::En, *id), messages::for_site(Locale::En, *id, false));
         if promise != plain {
             out = out.replace(promise, plain);

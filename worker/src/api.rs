@@ -230,7 +230,7 @@ struct SegmentChange {
     segment: Segment,
 }
 
-fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
+pub(crate) fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
     app.secret.filter(|s| !s.is_empty()).ok_or_else(|| AppError::Internal("the BUOY_SECRET secret is not set".into()))
 }
 

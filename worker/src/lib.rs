@@ -404,7 +404,7 @@ async fn widget_page(request: &Request, env: &Env, site: &str) -> worker::Result
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
     let page = buoy_shared::panel::for_site(&page, site_config.emails_requesters());
-    let mut body = buoy_shared::fragment::with_origins(page.as_bytes(), &site_config.allowed_origins);
+    let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))
         .unwrap_or_else(|| buoy_shared::turnstile::DEFAULT_SCRIPT_URL.into());

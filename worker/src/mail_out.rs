@@ -107,7 +107,7 @@ pub fn mails_for(config: &Config, links: &Links<'_>, ticket: &Ticket, before: &[
     if let Some(mail) = to_requester.filter(|_| site_config.emails_requesters()) {
         let mut recent = vec![Said { by: "You", body: &ticket.message }];
         recent.extend(before.iter().filter_map(|e| match &e.kind {
-            EventKind::Message { by, agent, public: true, body } => Some(Said { by: if *agent { by } else { "You" }, body }),
+            EventKind::Message { by, agent, public: true, body } => Some(Said { by: if *agent { by.as_str() } else { "You" }, body }),
             _ => None,
         }));
         let thread = Thread { subject: &ticket.subject, recent: &recent };
@@ -194,10 +194,6 @@ fn link_refused(error: TokenError) -> ApiResponse {
     page(400, "This link does not work", &[&format!("Sorry: {error}.")], None)
 }
 
-fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
-    app.secret.ok_or_else(|| AppError::Internal(format!("{} is not set", crate::SECRET_NAME)))
-}
-
 /// The rating a link gives: `r=good` or `r=bad`.
 fn answer(request: &ApiRequest) -> Option<bool> {
     match request.query_param("r").as_deref() {
@@ -219,7 +215,7 @@ fn same_link(request: &ApiRequest) -> String {
 /// # Errors
 /// When `BUOY_SECRET` is not set.
 pub fn rate_page<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let ticket = match check_rating_token(secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
+    let ticket = match check_rating_token(api::secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
         Ok(ticket) => ticket,
         Err(e) => return Ok(link_refused(e)),
     };
@@ -235,7 +231,7 @@ pub fn rate_page<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespons
 /// # Errors
 /// When `BUOY_SECRET` is not set or storage fails.
 pub async fn rate<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let id = match check_rating_token(secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
+    let id = match check_rating_token(api::secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
         Ok(ticket) => ticket,
         Err(e) => return Ok(link_refused(e)),
     };
@@ -259,7 +255,7 @@ pub async fn rate<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRe
 /// # Errors
 /// When `BUOY_SECRET` is not set.
 pub fn unsubscribe_page<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let off = match check_unsubscribe_token(secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
+    let off = match check_unsubscribe_token(api::secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
         Ok(off) => off,
         Err(e) => return Ok(link_refused(e)),
     };
@@ -274,7 +270,7 @@ pub fn unsubscribe_page<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<Api
 /// # Errors
 /// When `BUOY_SECRET` is not set or storage fails.
 pub async fn unsubscribe<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let off = match check_unsubscribe_token(secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
+    let off = match check_unsubscribe_token(api::secret(app)?, &request.query_param("t").unwrap_or_default(), app.now) {
         Ok(off) => off,
         Err(e) => return Ok(link_refused(e)),
     };

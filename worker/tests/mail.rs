@@ -109,9 +109,10 @@ fn page(h: &Harness, method: Method, url: &str) -> (u16, String, ApiResponse) {
     (status, String::from_utf8_lossy(&response.body).into_owned(), response)
 }
 
-/// The first line of `raw` that starts with `name: `, without it.
-fn header<'a>(raw: &'a str, name: &str) -> &'a str {
-    raw.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim()
+/// The value of header `name` in `raw`, unfolded.
+fn header(raw: &str, name: &str) -> String {
+    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
 }
 
 #[test]
@@ -200,13 +201,8 @@ fn the_rating_link_asks_first_then_rates_once() {
     sweep(&h, &mailbox, now(&h));
     let raw = mailbox.sent.borrow()[0].raw.clone();
     let text = raw.replace("=\r\n", "").replace("=3D", "=");
-    let link = |answer: &str| {
-        text.split(&format!("{ORIGIN}/v1/email/rate?t="))
-            .nth(1)
-            .and_then(|rest| rest.split(&format!("&r={answer}")).next())
-            .map(|token| format!("{ORIGIN}/v1/email/rate?t={token}&r={answer}"))
-            .unwrap_or_default()
-    };
+    let token = text.split(&format!("{ORIGIN}/v1/email/rate?t=")).nth(1).and_then(|rest| rest.split('&').next()).unwrap_or_default();
+    let link = |answer: &str| format!("{ORIGIN}/v1/email/rate?t={token}&r={answer}");
     let (good, bad) = (link("good"), link("bad"));
     let rated = |h: &Harness| h.store.kv().keys(&format!("e/{id}/")).iter().filter(|k| k.ends_with("/csat")).count();
     let (status, html, _) = page(&h, Method::Get, &good);
