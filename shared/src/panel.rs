@@ -214,7 +214,10 @@ mod tests {
                 assert!(!wording.contains(['"', '\\', '<']), "{id:?} needs no JSON escaping");
             }
         }
-        assert!(without.contains(&escape_html(messages::for_site(Locale::En, MessageId::FormIntro, false))), "the form's intro in the markup");
+        assert!(
+            without.contains(&escape_html(messages::for_site(Locale::En, MessageId::FormIntro, false))),
+            "the form's intro in the markup"
+        );
     }
 
     #[test]

@@ -346,7 +346,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         .collect();
     let store = store::TicketStore::new(kv::WorkersKv(kv));
     // No binding where no site uses email: the worker never needs one then.
-    let outbound = FetchOutbound { mail: env.send_email(mail_out::MAIL_BINDING).ok(), dev_copies: read_secret(&env, mail_out::DEV_MAIL_VAR).is_some() };
+    let outbound = FetchOutbound {
+        mail: env.send_email(mail_out::MAIL_BINDING).ok(),
+        dev_copies: read_secret(&env, mail_out::DEV_MAIL_VAR).is_some(),
+    };
     let secret = read_secret(&env, SECRET_NAME);
     let origin = read_secret(&env, mail_out::PUBLIC_URL_VAR);
     let run = sweep::Sweep {

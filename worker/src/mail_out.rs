@@ -93,7 +93,14 @@ fn pending(links: &Links<'_>, ticket: &Ticket, event: &TicketEvent, who: Who, ou
 ///   escalation that assigns them.
 ///
 /// A site without `[sites.<id>.email]` sends nothing.
-pub fn mails_for(config: &Config, links: &Links<'_>, ticket: &Ticket, before: &[TicketEvent], event: &TicketEvent, now: Timestamp) -> Vec<PendingMail> {
+pub fn mails_for(
+    config: &Config,
+    links: &Links<'_>,
+    ticket: &Ticket,
+    before: &[TicketEvent],
+    event: &TicketEvent,
+    now: Timestamp,
+) -> Vec<PendingMail> {
     let Some(site_config) = config.site(ticket.site.as_str()) else { return Vec::new() };
     let Some(email) = &site_config.email else { return Vec::new() };
     let site = outbound::Site { id: &ticket.site, name: &site_config.name, email, base_url: links.origin, secret: links.secret };

@@ -543,11 +543,21 @@ impl<K: Kv> TicketStore<K> {
 
     /// The entries under `prefix` (`{prefix}{due ms}/…`, JSON values) due
     /// at or before `now`, at most `limit`.
-    async fn due_under<T: serde::de::DeserializeOwned>(&self, prefix: &str, now: Timestamp, limit: u32) -> Result<Vec<(String, T)>, StoreError> {
+    async fn due_under<T: serde::de::DeserializeOwned>(
+        &self,
+        prefix: &str,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(String, T)>, StoreError> {
         let page = self.kv.list(prefix, limit.min(1000), None).await?;
         let mut out = Vec::new();
         for key in page.keys {
-            let due = key.name.strip_prefix(prefix).and_then(|rest| rest.split('/').next()).and_then(|t| t.parse::<i64>().ok()).unwrap_or(i64::MAX);
+            let due = key
+                .name
+                .strip_prefix(prefix)
+                .and_then(|rest| rest.split('/').next())
+                .and_then(|t| t.parse::<i64>().ok())
+                .unwrap_or(i64::MAX);
             if due > now.as_millis() {
                 break;
             }

@@ -68,12 +68,13 @@ fn harness() -> Harness {
 /// A new ticket on `site` from a typed address; its id.
 fn create(h: &Harness, site: &str) -> String {
     let body = json!({ "site": site, "name": "Ada", "email": "ada@example.com", "type": "how_to", "subject": "Export fails", "message": "It stops at 99%." });
-    let (status, body, _) = h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    let (status, body, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
     assert_eq!(status, 201, "{body}");
     str_of(&body, "id").to_owned()
 }
 
-fn agent(h: &Harness, name: &str, id: &str, what: &str, body: Value) -> u16 {
+fn agent(h: &Harness, name: &str, id: &str, what: &str, body: &Value) -> u16 {
     let auth = format!("Bearer {name}-token");
     let path = format!("/v1/agent/tickets/{id}/{what}");
     let headers = [("authorization", auth.as_str()), ("content-type", "application/json")];
@@ -120,9 +121,9 @@ fn which_events_mail_whom() {
     let h = harness();
     let id = create(&h, "mail");
     assert!(queued(&h).is_empty(), "a new ticket from the panel mails nobody");
-    agent(&h, "Mo", &id, "messages", json!({ "body": "A note", "public": false }));
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "A note", "public": false }));
     assert!(queued(&h).is_empty(), "an internal note mails nobody");
-    agent(&h, "Mo", &id, "changes", json!({ "assignee": "Mo" }));
+    agent(&h, "Mo", &id, "changes", &json!({ "assignee": "Mo" }));
     assert!(queued(&h).is_empty(), "assigning yourself mails nobody");
     let cases: [(&str, Value, &str); 3] = [
         ("messages", json!({ "body": "Try again", "public": true }), "ada@example.com"),
@@ -131,16 +132,16 @@ fn which_events_mail_whom() {
     ];
     for (what, body, to) in cases {
         let mailbox = Mailbox::default();
-        agent(&h, "Mo", &id, what, body.clone());
+        agent(&h, "Mo", &id, what, &body);
         let report = sweep(&h, &mailbox, now(&h));
         assert_eq!(report.mailed, 1, "{what} {body}");
         assert_eq!(mailbox.sent.borrow()[0].to, to, "{what} {body}");
     }
     // A site without email, and one that does not email requesters.
     let plain = create(&h, "plain");
-    agent(&h, "Pia", &plain, "messages", json!({ "body": "Hello", "public": true }));
+    agent(&h, "Pia", &plain, "messages", &json!({ "body": "Hello", "public": true }));
     let quiet = create(&h, "quiet");
-    agent(&h, "Quinn", &quiet, "messages", json!({ "body": "Hello", "public": true }));
+    agent(&h, "Quinn", &quiet, "messages", &json!({ "body": "Hello", "public": true }));
     assert!(queued(&h).is_empty(), "{:?}", queued(&h));
 }
 
@@ -148,7 +149,7 @@ fn which_events_mail_whom() {
 fn a_mail_is_sent_once_and_retried_with_the_same_bytes_until_it_is() {
     let h = harness();
     let id = create(&h, "mail");
-    agent(&h, "Mo", &id, "messages", json!({ "body": "Try again", "public": true }));
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Try again", "public": true }));
     assert_eq!(queued(&h).len(), 1);
     let mailbox = Mailbox::default();
     mailbox.fail.set(true);
@@ -173,7 +174,7 @@ fn a_mail_is_sent_once_and_retried_with_the_same_bytes_until_it_is() {
 fn an_address_that_unsubscribed_gets_no_more_mail_from_that_site() {
     let h = harness();
     let id = create(&h, "mail");
-    agent(&h, "Mo", &id, "messages", json!({ "body": "First", "public": true }));
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "First", "public": true }));
     let mailbox = Mailbox::default();
     sweep(&h, &mailbox, now(&h));
     let link = header(&mailbox.sent.borrow()[0].raw, "List-Unsubscribe").trim_matches(['<', '>']).to_owned();
@@ -181,14 +182,14 @@ fn an_address_that_unsubscribed_gets_no_more_mail_from_that_site() {
     assert_eq!(status, 200);
     assert_eq!(response.header_value("content-type"), Some("text/html; charset=utf-8"));
     assert!(html.contains("<button type=\"submit\">Stop the emails</button>"), "{html}");
-    agent(&h, "Mo", &id, "messages", json!({ "body": "Second", "public": true }));
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Second", "public": true }));
     assert_eq!(page(&h, Method::Post, &link).0, 200);
     let report = sweep(&h, &mailbox, now(&h));
     assert_eq!((report.mailed, report.unsubscribed), (0, 1));
     assert_eq!(mailbox.sent.borrow().len(), 1);
     assert!(queued(&h).is_empty(), "dropped, not retried");
     // Agents still get their notices.
-    agent(&h, "Mo", &id, "changes", json!({ "assignee": "Lee" }));
+    agent(&h, "Mo", &id, "changes", &json!({ "assignee": "Lee" }));
     assert_eq!(sweep(&h, &mailbox, now(&h)).mailed, 1);
 }
 
@@ -196,7 +197,7 @@ fn an_address_that_unsubscribed_gets_no_more_mail_from_that_site() {
 fn the_rating_link_asks_first_then_rates_once() {
     let h = harness();
     let id = create(&h, "mail");
-    agent(&h, "Mo", &id, "changes", json!({ "status": "solved" }));
+    agent(&h, "Mo", &id, "changes", &json!({ "status": "solved" }));
     let mailbox = Mailbox::default();
     sweep(&h, &mailbox, now(&h));
     let raw = mailbox.sent.borrow()[0].raw.clone();
@@ -212,11 +213,7 @@ fn the_rating_link_asks_first_then_rates_once() {
     assert_eq!(page(&h, Method::Post, &good).0, 200);
     assert_eq!(page(&h, Method::Post, &bad).0, 409, "once");
     assert_eq!(rated(&h), 1);
-    let cases = [
-        (good.replace("&r=good", "&r=great"), 400),
-        (good.replace("?t=", "?t=x"), 400),
-        (format!("{ORIGIN}/v1/email/rate"), 400),
-    ];
+    let cases = [(good.replace("&r=good", "&r=great"), 400), (good.replace("?t=", "?t=x"), 400), (format!("{ORIGIN}/v1/email/rate"), 400)];
     for (url, expected) in cases {
         assert_eq!(page(&h, Method::Post, &url).0, expected, "{url}");
     }

@@ -89,10 +89,7 @@ fn uses_email(path: &Path) -> Result<bool> {
     let config = Config::from_toml(&cmd::read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
     let root = crate::root();
     if config.uses_email() && path == root.join("buoy.toml") && !has_send_email(&cmd::read(&root.join("wrangler.toml"))?) {
-        println!(
-            "note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}",
-            crate::serve::SEND_EMAIL_BLOCK
-        );
+        println!("note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::SEND_EMAIL_BLOCK);
     }
     Ok(config.uses_email())
 }
