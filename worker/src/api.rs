@@ -570,7 +570,7 @@ async fn record_hashed<K: Kv>(
     let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id).cloned().collect();
     if let Some(secret) = app.secret {
         let links = mail_out::Links { secret, origin: app.origin };
-        mail_out::queue(&app.store, app.config, &links, &ticket, &before, &event, app.now).await?;
+        mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, app.now), app.now).await?;
     }
     let was = queue::is_finished(events::fold(&ticket, &before).status);
     // The list may not show the event yet; the view must.

@@ -142,20 +142,12 @@ pub fn mails_for(
     out
 }
 
-/// Puts the mails `event` sends in the outbox, due now.
+/// Puts `mails` (see [`mails_for`]) in the outbox, due now.
 ///
 /// # Errors
 /// When KV fails.
-pub async fn queue<K: Kv>(
-    store: &TicketStore<K>,
-    config: &Config,
-    links: &Links<'_>,
-    ticket: &Ticket,
-    before: &[TicketEvent],
-    event: &TicketEvent,
-    now: Timestamp,
-) -> Result<(), AppError> {
-    for mail in mails_for(config, links, ticket, before, event, now) {
+pub async fn queue<K: Kv>(store: &TicketStore<K>, mails: Vec<PendingMail>, now: Timestamp) -> Result<(), AppError> {
+    for mail in mails {
         store.mail_put(now, &mail).await?;
     }
     Ok(())

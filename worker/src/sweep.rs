@@ -139,7 +139,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     }
                 }
                 if let Some(links) = &self.mail {
-                    mail_out::queue(self.store, self.config, links, &ticket, &history, &event, self.now).await?;
+                    let mails = mail_out::mails_for(self.config, links, &ticket, &history, &event, self.now);
+                    mail_out::queue(self.store, mails, self.now).await?;
                 }
                 history.push(event);
             }
@@ -180,19 +181,31 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     self.store.dev_mail_put(self.now, &mail).await?;
                 }
             }
-            Err(e) => match webhook::retry_delay(mail.attempts) {
-                Some(delay) => {
-                    crate::log_error(&format!("mail {} failed (attempt {}): {e}", mail.id, mail.attempts));
-                    self.store.mail_put(self.now.plus(delay), &mail).await?;
-                    report.retrying += 1;
+            Err(e) => {
+                crate::log_error(&format!("mail {} failed (attempt {}): {e}", mail.id, mail.attempts));
+                if let Some(at) = self.next_attempt(&format!("mail {}", mail.id), mail.attempts, &e, report) {
+                    self.store.mail_put(at, &mail).await?;
                 }
-                None => {
-                    crate::log_error(&format!("mail {} gave up after {} attempts: {e}", mail.id, mail.attempts));
-                    report.given_up += 1;
-                }
-            },
+            }
         }
         Ok(())
+    }
+
+    /// When to try again after failed attempt `attempts` (with backoff),
+    /// counted as retrying; none after the last, logged and counted as
+    /// given up.
+    fn next_attempt(&self, what: &str, attempts: u32, error: &dyn core::fmt::Debug, report: &mut Report) -> Option<Timestamp> {
+        match webhook::retry_delay(attempts) {
+            Some(delay) => {
+                report.retrying += 1;
+                Some(self.now.plus(delay))
+            }
+            None => {
+                crate::log_error(&format!("{what} gave up after {attempts} attempts: {error:?}"));
+                report.given_up += 1;
+                None
+            }
+        }
     }
 
     /// Sends one delivery; on failure, schedules the next attempt with
@@ -213,16 +226,11 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
         delivery.attempts += 1;
         match self.outbound.post(&hook.url, &headers, &delivery.body).await {
             Ok(200..=299) => report.delivered += 1,
-            outcome => match webhook::retry_delay(delivery.attempts) {
-                Some(delay) => {
-                    self.store.outbox_put(self.now.plus(delay), &delivery).await?;
-                    report.retrying += 1;
+            outcome => {
+                if let Some(at) = self.next_attempt(&format!("webhook {}", delivery.event_id), delivery.attempts, &outcome, report) {
+                    self.store.outbox_put(at, &delivery).await?;
                 }
-                None => {
-                    crate::log_error(&format!("webhook {} gave up after {} attempts: {outcome:?}", delivery.event_id, delivery.attempts));
-                    report.given_up += 1;
-                }
-            },
+            }
         }
         Ok(())
     }
