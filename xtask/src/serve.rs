@@ -325,3 +325,26 @@ impl DemoServer {
         let _ = self.thread.join();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_generated_wrangler_config_has_the_send_email_binding_only_when_asked() {
+        let dir = std::env::temp_dir().join(format!("buoy-wrangler-config-{}", std::process::id()));
+        let config = |send_email: bool| {
+            let into = dir.join(send_email.to_string());
+            std::fs::create_dir_all(&into).unwrap_or_else(|e| unreachable!("{e}"));
+            let path =
+                wrangler_config(&into, Path::new("/w/index.js"), Path::new("/w/site"), send_email).unwrap_or_else(|e| unreachable!("{e}"));
+            cmd::read(&path).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let (with, without) = (config(true), config(false));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert!(crate::build::has_send_email(&with), "{with}");
+        assert_eq!(with.matches("[[send_email]]").count(), 1 + without.matches("[[send_email]]").count(), "added once");
+        assert!(!crate::build::has_send_email(&without), "no binding for a worker without email:\n{without}");
+        assert!(!without.lines().any(|l| l.trim() == "[build]") && with.contains("main = \"/w/index.js\""));
+    }
+}
