@@ -16,7 +16,7 @@ use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{
-    offered_types, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+    offered_types, Channel, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -198,9 +198,13 @@ struct RequesterView<'a> {
 /// A ticket as agents see it: the record, its current state, its clocks
 /// (with the time left on each) and its history.
 #[derive(Serialize)]
-struct AgentView {
+pub(crate) struct AgentView {
     #[serde(flatten)]
     ticket: Ticket,
+    /// The address mail about the ticket is answered at, on a site with
+    /// email: an answer sent there joins the thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_address: Option<String>,
     state: TicketState,
     clocks: Vec<Clock>,
     next_due: Option<Timestamp>,
@@ -287,6 +291,26 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if verified.is_none() && site_config.is_some_and(|s| s.require_identity) {
         return Err(Problem::IdentityRequired.into());
     }
+    let hash = request.header("idempotency-key").map(|_| keys::request_hash(&request.body));
+    let ticket = create(app, secret, input, id, verified, Channel::Widget, hash).await?;
+    Ok(created(secret, &ticket, 201))
+}
+
+/// Creates a validated ticket under `id`, from whichever channel it came
+/// by: the segment from a verified identity (`free` without one), type
+/// and priority from the routing rules and the tone lexicon, the SLA
+/// stamp; stores it with its index entries and metric facts, and queues
+/// its `ticket.created` webhooks. The widget's form and mail to an intake
+/// address both come through here.
+pub(crate) async fn create<K: Kv>(
+    app: &App<'_, K>,
+    secret: &[u8],
+    input: NewTicket,
+    id: TicketId,
+    verified: Option<identity::Verified>,
+    channel: Channel,
+    request_hash: Option<String>,
+) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
     let routed = routing::route(
@@ -303,9 +327,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         policy: &app.config.policies,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
-    if request.header("idempotency-key").is_some() {
-        ticket.request_hash = Some(keys::request_hash(&request.body));
-    }
+    ticket.request_hash = request_hash;
+    ticket.channel = channel;
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
@@ -316,7 +339,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
     let event_id = format!("{}.created", ticket.id);
     queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
-    Ok(created(secret, &ticket, 201))
+    Ok(ticket)
 }
 
 /// Verifies the request's Turnstile token for a site that asks for one:
@@ -472,7 +495,6 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     let ticket = requester_owned(app, request, id).await?;
     let answer: Answer = read_json_body(request)?;
     let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
-    let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
     // With an Idempotency-Key (the panel's outbox sends one), a retry lands
     // on the same event id: the answer is recorded once, with its body's
     // hash, and never rewritten; a retry is answered as the first was, for
@@ -494,8 +516,23 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
             return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
         }
     }
-    let view = record_hashed(app, ticket, event_id, kind, hash.as_deref()).await?;
+    let view = requester_answer(app, ticket, event_id, body, hash.as_deref()).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
+}
+
+/// Records the requester's answer, from the panel or by mail, under
+/// `event_id`: a public message that reopens a pending or solved ticket
+/// (the fold's rule), with its webhooks and the queue moved as for any
+/// event.
+pub(crate) async fn requester_answer<K: Kv>(
+    app: &App<'_, K>,
+    ticket: Ticket,
+    event_id: String,
+    body: String,
+    request_hash: Option<&str>,
+) -> Result<AgentView, AppError> {
+    let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
+    record_hashed(app, ticket, event_id, kind, request_hash).await
 }
 
 /// Puts a delivery for every webhook that wants `kind` in the outbox, due
@@ -586,7 +623,10 @@ fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken
 /// A ticket as agents see it, from its record and its events.
 fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> AgentView {
     let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket }
+    let reply_address = app.config.site(ticket.site.as_str()).and_then(|s| s.email.as_ref()).zip(app.secret).map(|(email, secret)| {
+        buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
+    });
+    AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, reply_address, ticket }
 }
 
 async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {

@@ -28,6 +28,10 @@
 //!   keyed hash of the user id (`keys::user_key`), never the id itself.
 //!   Written once, at creation, and only for a verified identity; a hint
 //!   like `q/`: readers check each record's site and user.
+//! - `mail:suppressed:{site}:{address key}` → JSON `{"at": ms, "why"}`;
+//!   no more mail to that address on that site (a bounce named it). The
+//!   key is `email::token::address_key`, a keyed hash, never the address.
+//!   Deleted when the address writes again.
 //!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
@@ -596,6 +600,54 @@ impl<K: Kv> TicketStore<K> {
             }
         }
         tickets
+    }
+}
+
+// Mail suppression: addresses that bounced get no more mail until they write again.
+
+fn suppressed_key(site: &SiteId, address_key: &str) -> String {
+    format!("mail:suppressed:{site}:{address_key}")
+}
+
+/// Why an address gets no more mail, and since when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// When it was recorded, in ms.
+    pub at: i64,
+    /// What said so (a bounce, for now).
+    pub why: String,
+}
+
+impl<K: Kv> TicketStore<K> {
+    /// Records that mail to the address `address_key` names must stop on
+    /// `site` (the latest reason wins: one key per address).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn suppress(&self, site: &SiteId, address_key: &str, suppression: &Suppression) -> Result<(), StoreError> {
+        let text = serde_json::to_string(suppression).map_err(failed)?;
+        self.kv.put(&suppressed_key(site, address_key), &text, None).await
+    }
+
+    /// Why mail to the address `address_key` names is suppressed on
+    /// `site`, if it is (read by key: this location's own writes show at once).
+    ///
+    /// # Errors
+    /// When KV fails or the record does not parse.
+    pub async fn is_suppressed(&self, site: &SiteId, address_key: &str) -> Result<Option<Suppression>, StoreError> {
+        let key = suppressed_key(site, address_key);
+        match self.kv.get(&key).await? {
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError(format!("{key}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Lifts a suppression: the address wrote again.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn unsuppress(&self, site: &SiteId, address_key: &str) -> Result<(), StoreError> {
+        self.kv.delete(&suppressed_key(site, address_key)).await
     }
 }
 
