@@ -205,6 +205,10 @@ pub(crate) struct AgentView {
     /// email: an answer sent there joins the thread.
     #[serde(skip_serializing_if = "Option::is_none")]
     reply_address: Option<String>,
+    /// Why mail to the requester's address is stopped (a bounce), when it
+    /// is: shown on one ticket's view, not read for every queue row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_suppressed: Option<crate::store::Suppression>,
     state: TicketState,
     clocks: Vec<Clock>,
     next_due: Option<Timestamp>,
@@ -626,7 +630,8 @@ fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> Age
     let reply_address = app.config.site(ticket.site.as_str()).and_then(|s| s.email.as_ref()).zip(app.secret).map(|(email, secret)| {
         buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
     });
-    AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, reply_address, ticket }
+    let state = events::fold(&ticket, &events);
+    AgentView { state, next_due: sla::next_due(&clocks), clocks, events, reply_address, mail_suppressed: None, ticket }
 }
 
 async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {
@@ -724,7 +729,19 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
 /// site's ticket is a 404, exactly like a missing one.
 async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
     let ticket = agent_owned(app, agent(app, request)?, id).await?;
-    Ok(ApiResponse::json(200, &agent_view(app, ticket).await?))
+    let mut view = agent_view(app, ticket).await?;
+    view.mail_suppressed = mail_suppression(app, &view.ticket).await?;
+    Ok(ApiResponse::json(200, &view))
+}
+
+/// Why mail to a ticket's requester is stopped on its site, if it is.
+async fn mail_suppression<K: Kv>(app: &App<'_, K>, ticket: &Ticket) -> Result<Option<crate::store::Suppression>, AppError> {
+    let has_email = app.config.site(ticket.site.as_str()).is_some_and(|s| s.email.is_some());
+    let (Some(secret), Some((address, _)), true) = (app.secret, ticket.requester.reply_address(), has_email) else {
+        return Ok(None);
+    };
+    let key = buoy_shared::email::token::address_key(secret, &ticket.site, address);
+    Ok(app.store.is_suppressed(&ticket.site, &key).await?)
 }
 
 /// `POST /v1/agent/tickets/{id}/segment` `{"segment": "enterprise"}`: until

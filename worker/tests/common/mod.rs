@@ -81,6 +81,27 @@ impl Harness {
         let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
         (response.status, body, response)
     }
+
+    /// Delivers a raw message from envelope sender `from` to `to`, as
+    /// Email Routing does: what the worker made of it.
+    // Only tests/mail.rs receives mail.
+    #[allow(dead_code)]
+    pub fn deliver(&self, raw: &str, from: &str, to: &str) -> buoy_worker::mail_in::Outcome {
+        let app = App {
+            config: &self.config,
+            business: &AlwaysOpen,
+            zone: None,
+            store: TicketStore::new(self.store.kv()),
+            secret: self.secret.as_deref(),
+            agents: &[],
+            identity_secrets: &[],
+            turnstile: None,
+            now: Timestamp::from_millis(self.now.get()),
+            fresh_id: TicketId::from_bytes([0xee; 16]),
+        };
+        let envelope = buoy_shared::email::inbound::Envelope { from, to };
+        block_on(buoy_worker::mail_in::receive(&app, raw.as_bytes(), envelope))
+    }
 }
 
 /// A configuration with these sites (`{ "id": { "name": …, … } }`, as in
