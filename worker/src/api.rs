@@ -644,8 +644,8 @@ async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView
 const MAX_QUEUE_READS: usize = 5;
 
 /// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
-/// `segment`, `type`, `tier` and `assignee` (each a comma-separated list,
-/// `assignee=none` for unassigned), open tickets first, then by time to
+/// `segment`, `type`, `tier`, `assignee` and `channel` (each a
+/// comma-separated list, `assignee=none` for unassigned), open tickets first, then by time to
 /// the next breach. Filters read each ticket's folded state, so a page may
 /// come back short of `limit` with a cursor for the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
@@ -695,6 +695,7 @@ struct Options {
     kind: Vec<Choice>,
     priority: &'static [Priority],
     tier: [u8; 3],
+    channel: &'static [Channel],
 }
 
 /// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
@@ -719,6 +720,7 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
             .collect(),
         priority: Priority::ALL,
         tier: [1, 2, 3],
+        channel: Channel::ALL,
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let time_zone = &app.config.calendar.time_zone;
