@@ -627,9 +627,10 @@ fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken
 /// A ticket as agents see it, from its record and its events.
 fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> AgentView {
     let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    let reply_address = app.config.site(ticket.site.as_str()).and_then(|s| s.email.as_ref()).zip(app.secret).map(|(email, secret)| {
-        buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
-    });
+    let reply_address =
+        app.config.site(ticket.site.as_str()).and_then(|s| s.email.as_ref()).zip(app.secret).map(|(email, secret)| {
+            buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
+        });
     let state = events::fold(&ticket, &events);
     AgentView { state, next_due: sla::next_due(&clocks), clocks, events, reply_address, mail_suppressed: None, ticket }
 }

@@ -35,7 +35,8 @@ fn harness() -> Harness {
 /// A ticket from ada@example.com through the widget's form: its id and requester token.
 fn file_ticket(h: &Harness) -> (String, String) {
     let body = json!({"site": "mail", "email": "ada@example.com", "type": "bug", "subject": "Export fails at 99%", "message": "It stops."});
-    let (status, created, _) = h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    let (status, created, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
     assert_eq!(status, 201, "{created}");
     (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned())
 }
