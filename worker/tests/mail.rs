@@ -121,7 +121,7 @@ fn refused_and_automatic_mail_stores_nothing() {
         ("an out-of-office reply", fixture("autoreply", &id, &reply), "ada@example.com", &reply, "dropped:automatic:Auto-Submitted"),
         ("over the site's cap", format!("{gmail}{}", "x".repeat(8000)), "ada@example.com", &reply, "rejected:too_large"),
         ("malformed MIME", "not mail at all".into(), "ada@example.com", &reply, "rejected:malformed"),
-        ("another site's address", gmail.clone(), "ada@example.com", "help@plain.example", "rejected:no_such_recipient"),
+        ("another site's address", gmail, "ada@example.com", "help@plain.example", "rejected:no_such_recipient"),
     ];
     for (what, raw, from, to, code) in cases {
         let outcome = h.deliver(&raw, from, to);
