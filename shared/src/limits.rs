@@ -5,7 +5,7 @@
 //! also per site; reads (the panel polling its tickets) and the agents'
 //! API are never limited here.
 //! Mail that Email Routing delivers counts per envelope sender
-//! ([`sender_key`]), and is read only up to `inbound_read_cap`.
+//! (`sender_key`), and is read only up to `inbound_read_cap`.
 //! The worker counts with Cloudflare's rate-limiting bindings (one per
 //! [`Limit`], configured in `wrangler.toml`), which answer yes or no for a
 //! key within a fixed window; a "no" is a `429` with `Retry-After`.
@@ -61,6 +61,7 @@ pub fn keys(post: bool, path: &str, site: Option<&str>, client: Option<&str>) ->
 /// compared without case, so `Eve@` and `eve@` count as one; a bounce's
 /// empty sender (`<>`) is one key for all bounces. A refusal rejects the
 /// mail with [`SENDER_LIMIT_REASON`].
+#[cfg(feature = "email")]
 pub fn sender_key(envelope_from: &str) -> (Limit, String) {
     let sender = envelope_from.trim().trim_start_matches('<').trim_end_matches('>').trim().to_lowercase();
     let sender = if sender.is_empty() { "<>".to_owned() } else { sender };
@@ -68,6 +69,7 @@ pub fn sender_key(envelope_from: &str) -> (Limit, String) {
 }
 
 /// The reason a mail over its sender's limit is rejected with.
+#[cfg(feature = "email")]
 pub const SENDER_LIMIT_REASON: &str = "Too many messages from this address: try again in a minute.";
 
 /// How many bytes of a delivered mail the worker reads before it knows
@@ -98,6 +100,7 @@ mod tests {
         assert!(keys(true, "/v1/nope", None, None).is_empty());
     }
 
+    #[cfg(feature = "email")]
     #[test]
     fn mail_counts_per_sender_whatever_its_case() {
         let cases = [
