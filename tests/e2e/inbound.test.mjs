@@ -12,6 +12,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { call } from '../api.mjs';
+import { launchChromium } from '../chromium.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_MAIL_AGENT_TOKEN;
@@ -149,4 +150,47 @@ test('mail to the intake address opens one free ticket from email, which the con
   assert.ok(json.tickets.every((t) => t.channel === 'email'), 'the filter keeps email tickets only');
   const widget = await call('/v1/agent/tickets?channel=widget', { token: TOKEN });
   assert.ok(!widget.json.tickets.some((t) => t.id === ticket.id));
+});
+
+test('the console shows where a ticket came from, filters by it, and says when mail to the requester stopped', { timeout: 90_000 }, async () => {
+  const subject = `Mailed in ${crypto.randomUUID()}`;
+  const raw = fixture('intake', '')
+    .replace('To: support@reply.lumen.example', `To: ${INTAKE}`)
+    .replace('Subject: Cannot export my invoices', `Subject: ${subject}`)
+    .replace('Message-ID: <intake-0001@mail.example.org>', `Message-ID: <${crypto.randomUUID()}@mail.example.org>`);
+  assert.equal((await deliver(raw, 'grace@example.org', INTAKE)).status, 200);
+  const fromForm = await ticketFromAda(`From the form ${crypto.randomUUID()}`);
+  assert.equal((await deliver(fixture('bounce', fromForm.reply), 'mailer-daemon@mx.example.com', fromForm.reply)).status, 200);
+
+  const browser = await launchChromium();
+  try {
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`${WORKER}/console/`);
+    await page.getByLabel('Agent token').fill(TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const row = (text) => page.locator('#queue button.ticket', { hasText: text });
+    await row(subject).waitFor();
+    await row('From the form').first().waitFor();
+    assert.match(await row(subject).locator('.meta').textContent(), / · by Email$/);
+
+    await page.locator('#filters').getByLabel('Channel').selectOption('email');
+    await row('From the form').first().waitFor({ state: 'detached' });
+    assert.match(page.url(), /#channel=email$/);
+    await row(subject).click();
+    await page.getByRole('heading', { name: subject }).waitFor();
+    const facts = async () => Object.fromEntries(await page.locator('#context dt').evaluateAll((dts) => dts.map((dt) => [dt.textContent, dt.nextElementSibling.textContent])));
+    const mailed = await facts();
+    assert.equal(mailed.Channel, 'Email');
+    assert.match(mailed['Reply address'], /^support\+[0-9a-f]{32}\.[0-9a-f]+@reply\.mail\.example$/);
+    assert.equal(mailed['Mail to requester'], undefined);
+
+    await page.goto(`${WORKER}/console/#ticket=${fromForm.id}`);
+    await page.reload();
+    await page.locator('#context dt', { hasText: 'Channel' }).waitFor();
+    const bounced = await facts();
+    assert.equal(bounced.Channel, 'Widget');
+    assert.match(bounced['Mail to requester'] ?? '', /\(bounce\); it resumes when they write again$/);
+  } finally {
+    await browser.close();
+  }
 });
