@@ -53,15 +53,8 @@ fn requester_messages(h: &Harness, id: &str, token: &str) -> Vec<(String, String
 
 /// A fixture of `shared/tests/mail/`, addressed to ticket `id` at `reply`.
 fn fixture(name: &str, id: &str, reply: &str) -> String {
-    let text = match name {
-        "gmail" => include_str!("../../shared/tests/mail/gmail.eml"),
-        "outlook" => include_str!("../../shared/tests/mail/outlook.eml"),
-        "attachment" => include_str!("../../shared/tests/mail/attachment.eml"),
-        "bounce" => include_str!("../../shared/tests/mail/bounce.eml"),
-        "autoreply" => include_str!("../../shared/tests/mail/autoreply.eml"),
-        "intake" => include_str!("../../shared/tests/mail/intake.eml"),
-        _ => unreachable!("no fixture {name}"),
-    };
+    let path = format!("{}/../shared/tests/mail/{name}.eml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| unreachable!("{path}: {e}"));
     let ticket = TicketId::parse(id).unwrap_or_else(|e| unreachable!("{e:?}"));
     text.replace("{REPLY}", reply)
         .replace("{FIRST}", &message_id(SERVER_SECRET, &ticket, FIRST_MESSAGE, REPLY_DOMAIN))
