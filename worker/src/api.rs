@@ -520,23 +520,14 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
             return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
         }
     }
-    let view = requester_answer(app, ticket, event_id, body, hash.as_deref()).await?;
+    let view = record_hashed(app, ticket, event_id, requester_answer(body), hash.as_deref()).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
-/// Records the requester's answer, from the panel or by mail, under
-/// `event_id`: a public message that reopens a pending or solved ticket
-/// (the fold's rule), with its webhooks and the queue moved as for any
-/// event.
-pub(crate) async fn requester_answer<K: Kv>(
-    app: &App<'_, K>,
-    ticket: Ticket,
-    event_id: String,
-    body: String,
-    request_hash: Option<&str>,
-) -> Result<AgentView, AppError> {
-    let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
-    record_hashed(app, ticket, event_id, kind, request_hash).await
+/// The requester's answer, from the panel or by mail: a public message,
+/// which reopens a pending or solved ticket (the fold's rule).
+pub(crate) fn requester_answer(body: String) -> EventKind {
+    EventKind::Message { by: "requester".into(), agent: false, public: true, body }
 }
 
 /// Puts a delivery for every webhook that wants `kind` in the outbox, due
@@ -570,7 +561,7 @@ fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
 /// Appends an event, queues its webhooks, asks the sweep to look again if
 /// a clock now runs, moves the queue entry when the ticket is finished or
 /// reopened, and returns the ticket as agents see it.
-async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
+pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
     record_hashed(app, ticket, id, kind, None).await
 }
 

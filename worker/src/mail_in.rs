@@ -146,7 +146,8 @@ async fn answer<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: Ticket, event_id
     let body = validate_body(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let site = ticket.site.clone();
     let requester = ticket.requester.reply_address().map(|(address, _)| address.to_owned());
-    api::requester_answer(app, ticket, event_id.clone(), body, None).await?;
+    // As the panel's answer is recorded: it reopens a pending or solved ticket.
+    api::record(app, ticket, event_id.clone(), api::requester_answer(body)).await?;
     if let Some(address) = requester {
         wrote_again(app, secret, &site, &address).await?;
     }
