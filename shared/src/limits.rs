@@ -4,6 +4,8 @@
 //! tokens) count per client address, and new tickets and guided fixes
 //! also per site; reads (the panel polling its tickets) and the agents'
 //! API are never limited here.
+//! Mail that Email Routing delivers counts per envelope sender
+//! (`sender_key`), and is read only up to `inbound_read_cap`.
 //! The worker counts with Cloudflare's rate-limiting bindings (one per
 //! [`Limit`], configured in `wrangler.toml`), which answer yes or no for a
 //! key within a fixed window; a "no" is a `429` with `Retry-After`.
@@ -53,6 +55,33 @@ pub fn keys(post: bool, path: &str, site: Option<&str>, client: Option<&str>) ->
     out
 }
 
+/// The counter a delivered mail spends: the client counter, keyed by its
+/// envelope sender (the address a flood of mail would come from; a mail
+/// server's address would count everyone it relays for). The address is
+/// compared without case, so `Eve@` and `eve@` count as one; a bounce's
+/// empty sender (`<>`) is one key for all bounces. A refusal rejects the
+/// mail with [`SENDER_LIMIT_REASON`].
+#[cfg(feature = "email")]
+pub fn sender_key(envelope_from: &str) -> (Limit, String) {
+    let sender = envelope_from.trim().trim_start_matches('<').trim_end_matches('>').trim().to_lowercase();
+    let sender = if sender.is_empty() { "<>".to_owned() } else { sender };
+    (Limit::Client, format!("sender:{sender}"))
+}
+
+/// The reason a mail over its sender's limit is rejected with.
+#[cfg(feature = "email")]
+pub const SENDER_LIMIT_REASON: &str = "Too many messages from this address: try again in a minute.";
+
+/// How many bytes of a delivered mail the worker reads before it knows
+/// which site it is for: one more than the largest `max_inbound_bytes`
+/// of any site with email, so a mail over every site's cap stops being
+/// read there and still reads as too large for its own site. `None`
+/// when no site takes mail.
+#[cfg(feature = "email")]
+pub fn inbound_read_cap(config: &crate::config::Config) -> Option<u64> {
+    config.email_sites().map(|(_, email)| email.max_inbound_bytes.saturating_add(1)).max()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +98,37 @@ mod tests {
         assert!(keys(false, "/v1/tickets/abc", None, Some("203.0.113.9")).is_empty(), "polling is not limited");
         assert!(keys(true, "/v1/agent/tickets/abc/messages", None, Some("203.0.113.9")).is_empty(), "agents are not limited");
         assert!(keys(true, "/v1/nope", None, None).is_empty());
+    }
+
+    #[cfg(feature = "email")]
+    #[test]
+    fn mail_counts_per_sender_whatever_its_case() {
+        let cases = [
+            ("ada@example.com", "sender:ada@example.com"),
+            ("  Ada@Example.COM ", "sender:ada@example.com"),
+            ("<eve@evil.example>", "sender:eve@evil.example"),
+            ("", "sender:<>"),
+            ("<>", "sender:<>"),
+        ];
+        for (from, key) in cases {
+            assert_eq!(sender_key(from), (Limit::Client, key.to_owned()), "{from:?}");
+        }
+        assert!(SENDER_LIMIT_REASON.contains("try again"));
+    }
+
+    #[cfg(all(feature = "toml", feature = "email"))]
+    #[test]
+    fn mail_is_read_up_to_one_byte_past_the_largest_site_cap() {
+        let site = |id: &str, cap: &str| {
+            format!(
+                "[sites.{id}]\nname = \"N\"\nallowed_origins = [\"https://{id}.example\"]\n\
+                 [sites.{id}.email]\nfrom = \"s@{id}.example\"\nreply_domain = \"reply.{id}.example\"\n{cap}"
+            )
+        };
+        let read = |text: &str| crate::config::Config::from_toml(text).map(|c| inbound_read_cap(&c)).map_err(|e| e.to_string());
+        assert_eq!(read(&(site("a", "max_inbound_bytes = 500\n") + &site("b", "max_inbound_bytes = 7000\n"))), Ok(Some(7001)));
+        assert_eq!(read(&site("a", "")), Ok(Some(crate::config::DEFAULT_MAX_INBOUND_BYTES + 1)), "the default cap");
+        assert_eq!(read("[sites.a]\nname = \"N\"\nallowed_origins = [\"https://a.example\"]\n"), Ok(None), "no site takes mail");
     }
 
     #[test]

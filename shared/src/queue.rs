@@ -3,7 +3,7 @@
 //! never from an index (index keys may lag a change by a minute).
 
 use crate::events::TicketState;
-use crate::ticket::{offered_names, Ticket, TicketType};
+use crate::ticket::{offered_names, Channel, Ticket, TicketType};
 use crate::time::Timestamp;
 use crate::vocab::{Segment, Status};
 
@@ -31,6 +31,8 @@ pub struct QueueFilter {
     pub tier: Vec<u8>,
     /// Assignees; `None` is "unassigned".
     pub assignee: Vec<Option<String>>,
+    /// How the tickets reached Buoy.
+    pub channel: Vec<Channel>,
 }
 
 fn list<T>(name: &str, value: Option<&str>, parse: impl Fn(&str) -> Option<T>, allowed: &str) -> Result<Vec<T>, String> {
@@ -51,7 +53,8 @@ fn names<T: Copy>(all: &[T], name: impl Fn(T) -> &'static str) -> String {
 impl QueueFilter {
     /// Reads a filter from query parameters (`status=open,pending`,
     /// `segment`, `type`, `tier`, `assignee`, with `assignee=none` for
-    /// unassigned tickets); `param` gives a parameter's decoded value.
+    /// unassigned tickets, `channel`); `param` gives a parameter's
+    /// decoded value.
     ///
     /// # Errors
     /// A message naming the parameter and the values it takes.
@@ -67,6 +70,7 @@ impl QueueFilter {
                 |a| Some((a != UNASSIGNED).then(|| a.to_owned())),
                 "an agent's name or none",
             )?,
+            channel: list("channel", param("channel").as_deref(), Channel::parse, &names(Channel::ALL, Channel::as_str))?,
         })
     }
 
@@ -78,6 +82,7 @@ impl QueueFilter {
             && any(self.kind.is_empty(), self.kind.contains(&ticket.kind))
             && any(self.tier.is_empty(), self.tier.contains(&state.tier))
             && any(self.assignee.is_empty(), self.assignee.contains(&state.assignee))
+            && any(self.channel.is_empty(), self.channel.contains(&ticket.channel))
     }
 }
 
@@ -158,6 +163,22 @@ mod tests {
         assert!(keeps(&[("assignee", "none")], &fold(&bug, &[])));
         assert!(!keeps(&[("segment", "enterprise")], &state));
         assert!(!keeps(&[("type", "billing")], &state));
+    }
+
+    #[test]
+    fn the_queue_filters_by_the_channel_a_ticket_came_by() {
+        let from_widget = ticket("bug", 1);
+        let mut from_mail = ticket("bug", 2);
+        from_mail.channel = Channel::Email;
+        let kept = |value: &str| -> Vec<u8> {
+            let filter = query(&[("channel", value)]).unwrap_or_else(|e| unreachable!("{e}"));
+            [&from_widget, &from_mail].into_iter().filter(|t| filter.matches(t, &fold(t, &[]))).map(|t| t.id.as_bytes()[0]).collect()
+        };
+        assert_eq!(kept("email"), [2]);
+        assert_eq!(kept("widget"), [1]);
+        assert_eq!(kept("widget,email"), [1, 2]);
+        assert_eq!(kept(""), [1, 2], "no channel, no narrowing");
+        assert_eq!(query(&[("channel", "fax")]).err().as_deref(), Some("channel: unknown value \"fax\"; use widget, email"));
     }
 
     #[test]

@@ -32,6 +32,20 @@ pub const MAX_URL: usize = 2048;
 pub const MAX_CONTEXT_FIELD: usize = 512;
 
 string_enum! {
+    /// How a ticket reached Buoy: through the widget's form, or by mail
+    /// to one of a site's intake addresses. A record stored before
+    /// tickets had a channel reads as `widget`, the only one there was.
+    #[derive(Default)]
+    Channel {
+        /// The widget's form (`POST /v1/tickets`).
+        #[default]
+        Widget = "widget",
+        /// Mail to a site's intake address.
+        Email = "email",
+    }
+}
+
+string_enum! {
     /// The eight ticket types every site offers today, as
     /// [`TicketType::BUILT_IN`]. Their catalog labels come from
     /// `messages::ticket_type`.
@@ -471,6 +485,9 @@ pub struct Ticket {
     pub kind: TicketType,
     /// How soon it needs attention.
     pub priority: Priority,
+    /// How it reached Buoy.
+    #[serde(default)]
+    pub channel: Channel,
     /// Where it is in its life.
     pub status: Status,
     /// Support tier working it, 1–3.
@@ -637,6 +654,7 @@ impl NewTicket {
             segment: stamp.segment,
             kind,
             priority,
+            channel: Channel::Widget,
             status: Status::New,
             tier: 1,
             group: stamp.group,
@@ -968,6 +986,23 @@ mod tests {
             read(new).map(|r| r.reply_address().map(|(a, v)| (a.to_owned(), v))),
             Ok(Some(("ada@lumen.example".into(), Verification::Signed)))
         );
+    }
+
+    #[test]
+    fn a_ticket_stored_before_channels_reads_as_from_the_widget() {
+        let ticket = test_ticket("bug", "s", 3);
+        assert_eq!(ticket.channel, Channel::Widget, "the form's tickets are the widget's");
+        let mut old = serde_json::to_value(&ticket).unwrap_or_else(|e| unreachable!("{e}"));
+        if let Some(fields) = old.as_object_mut() {
+            fields.remove("channel");
+        }
+        let read = serde_json::from_value::<Ticket>(old).map_err(|e| e.to_string());
+        assert_eq!(read.map(|t| t.channel), Ok(Channel::Widget));
+        let mut by_mail = ticket;
+        by_mail.channel = Channel::Email;
+        let text = serde_json::to_string(&by_mail).unwrap_or_default();
+        assert!(text.contains(r#""channel":"email""#), "{text}");
+        assert_eq!(serde_json::from_str::<Ticket>(&text).map(|t| t.channel).ok(), Some(Channel::Email));
     }
 
     #[test]

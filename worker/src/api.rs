@@ -17,7 +17,7 @@ use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{
-    offered_types, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+    offered_types, Channel, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -210,6 +210,14 @@ struct RequesterView<'a> {
 pub(crate) struct AgentView {
     #[serde(flatten)]
     ticket: Ticket,
+    /// The address mail about the ticket is answered at, on a site with
+    /// email: an answer sent there joins the thread.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reply_address: Option<String>,
+    /// Why mail to the requester's address is stopped (a bounce), when it
+    /// is: shown on one ticket's view, not read for every queue row.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mail_suppressed: Option<crate::store::Suppression>,
     state: TicketState,
     clocks: Vec<Clock>,
     next_due: Option<Timestamp>,
@@ -296,6 +304,26 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if verified.is_none() && site_config.is_some_and(|s| s.require_identity) {
         return Err(Problem::IdentityRequired.into());
     }
+    let hash = request.header("idempotency-key").map(|_| keys::request_hash(&request.body));
+    let ticket = create(app, secret, input, id, verified, Channel::Widget, hash).await?;
+    Ok(created(secret, &ticket, 201))
+}
+
+/// Creates a validated ticket under `id`, from whichever channel it came
+/// by: the segment from a verified identity (`free` without one), type
+/// and priority from the routing rules and the tone lexicon, the SLA
+/// stamp; stores it with its index entries and metric facts, and queues
+/// its `ticket.created` webhooks. The widget's form and mail to an intake
+/// address both come through here.
+pub(crate) async fn create<K: Kv>(
+    app: &App<'_, K>,
+    secret: &[u8],
+    input: NewTicket,
+    id: TicketId,
+    verified: Option<identity::Verified>,
+    channel: Channel,
+    request_hash: Option<String>,
+) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
     let routed = routing::route(
@@ -312,9 +340,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         policy: &app.config.policies,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
-    if request.header("idempotency-key").is_some() {
-        ticket.request_hash = Some(keys::request_hash(&request.body));
-    }
+    ticket.request_hash = request_hash;
+    ticket.channel = channel;
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
@@ -325,7 +352,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
     let event_id = format!("{}.created", ticket.id);
     queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
-    Ok(created(secret, &ticket, 201))
+    Ok(ticket)
 }
 
 /// Verifies the request's Turnstile token for a site that asks for one:
@@ -490,7 +517,6 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     let ticket = requester_owned(app, request, id).await?;
     let answer: Answer = read_json_body(request)?;
     let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
-    let kind = EventKind::Message { by: "requester".into(), agent: false, public: true, body };
     // With an Idempotency-Key (the panel's outbox sends one), a retry lands
     // on the same event id: the answer is recorded once, with its body's
     // hash, and never rewritten; a retry is answered as the first was, for
@@ -512,8 +538,14 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
             return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
         }
     }
-    let view = record_hashed(app, ticket, event_id, kind, hash.as_deref()).await?;
+    let view = record_hashed(app, ticket, event_id, requester_answer(body), hash.as_deref()).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
+}
+
+/// The requester's answer, from the panel or by mail: a public message,
+/// which reopens a pending or solved ticket (the fold's rule).
+pub(crate) fn requester_answer(body: String) -> EventKind {
+    EventKind::Message { by: "requester".into(), agent: false, public: true, body }
 }
 
 /// Puts a delivery for every webhook that wants `kind` in the outbox, due
@@ -547,7 +579,7 @@ fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
 /// Appends an event, queues its webhooks, asks the sweep to look again if
 /// a clock now runs, moves the queue entry when the ticket is finished or
 /// reopened, and returns the ticket as agents see it.
-async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
+pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
     record_hashed(app, ticket, id, kind, None).await
 }
 
@@ -609,7 +641,12 @@ fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken
 /// A ticket as agents see it, from its record and its events.
 fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> AgentView {
     let clocks = events::clocks(&ticket, &events, app.now, app.business);
-    AgentView { state: events::fold(&ticket, &events), next_due: sla::next_due(&clocks), clocks, events, ticket }
+    let reply_address =
+        app.config.site(ticket.site.as_str()).and_then(|s| s.email.as_ref()).zip(app.secret).map(|(email, secret)| {
+            buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
+        });
+    let state = events::fold(&ticket, &events);
+    AgentView { state, next_due: sla::next_due(&clocks), clocks, events, reply_address, mail_suppressed: None, ticket }
 }
 
 async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {
@@ -622,8 +659,8 @@ async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView
 const MAX_QUEUE_READS: usize = 5;
 
 /// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
-/// `segment`, `type`, `tier` and `assignee` (each a comma-separated list,
-/// `assignee=none` for unassigned), open tickets first, then by time to
+/// `segment`, `type`, `tier`, `assignee` and `channel` (each a
+/// comma-separated list, `assignee=none` for unassigned), open tickets first, then by time to
 /// the next breach. Filters read each ticket's folded state, so a page may
 /// come back short of `limit` with a cursor for the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
@@ -673,6 +710,7 @@ struct Options {
     kind: Vec<Choice>,
     priority: &'static [Priority],
     tier: [u8; 3],
+    channel: &'static [Channel],
 }
 
 /// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
@@ -697,6 +735,7 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
             .collect(),
         priority: Priority::ALL,
         tier: [1, 2, 3],
+        channel: Channel::ALL,
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let time_zone = &app.config.calendar.time_zone;
@@ -707,7 +746,19 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
 /// site's ticket is a 404, exactly like a missing one.
 async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
     let ticket = agent_owned(app, agent(app, request)?, id).await?;
-    Ok(ApiResponse::json(200, &agent_view(app, ticket).await?))
+    let mut view = agent_view(app, ticket).await?;
+    view.mail_suppressed = mail_suppression(app, &view.ticket).await?;
+    Ok(ApiResponse::json(200, &view))
+}
+
+/// Why mail to a ticket's requester is stopped on its site, if it is.
+async fn mail_suppression<K: Kv>(app: &App<'_, K>, ticket: &Ticket) -> Result<Option<crate::store::Suppression>, AppError> {
+    let has_email = app.config.site(ticket.site.as_str()).is_some_and(|s| s.email.is_some());
+    let (Some(secret), Some((address, _)), true) = (app.secret, ticket.requester.reply_address(), has_email) else {
+        return Ok(None);
+    };
+    let key = buoy_shared::email::token::address_key(secret, &ticket.site, address);
+    Ok(app.store.is_suppressed(&ticket.site, &key).await?)
 }
 
 /// `POST /v1/agent/tickets/{id}/segment` `{"segment": "enterprise"}`: until

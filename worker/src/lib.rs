@@ -20,6 +20,7 @@ pub mod api;
 pub mod error;
 pub mod http;
 pub mod kv;
+pub mod mail_in;
 pub mod mail_out;
 pub mod store;
 pub mod sweep;
@@ -33,7 +34,7 @@ use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
 use http::{ApiRequest, ApiResponse, Method};
 use std::sync::OnceLock;
-use worker::{event, Context, Env, Headers, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, Context, Env, ForwardableEmailMessage, Headers, Request, Response, ScheduleContext, ScheduledEvent};
 
 /// The KV namespace binding that holds tickets.
 pub const KV_BINDING: &str = "BUOY_KV";
@@ -237,17 +238,26 @@ async fn over_limit(env: &Env, request: &Request, method: Method, path: &str, bo
     let site = serde_json::from_slice::<Named>(body).ok().and_then(|n| n.site);
     let client = request.headers().get("cf-connecting-ip").ok().flatten();
     for (limit, key) in buoy_shared::limits::keys(method == Method::Post, path, site.as_deref(), client.as_deref()) {
-        let Ok(limiter) = env.rate_limiter(limit.binding()) else { continue };
-        match limiter.limit(key).await {
-            Ok(outcome) if !outcome.success => {
-                let retry = buoy_shared::limits::PERIOD_SECS.to_string();
-                return Some(error::AppError::Problem(Problem::RateLimited).into_response().header("retry-after", retry));
-            }
-            Ok(_) => {}
-            Err(e) => log_error(&format!("rate limiter {}: {e}", limit.binding())),
+        if spent_out(env, limit, key).await {
+            let retry = buoy_shared::limits::PERIOD_SECS.to_string();
+            return Some(error::AppError::Problem(Problem::RateLimited).into_response().header("retry-after", retry));
         }
     }
     None
+}
+
+/// Spends one of `key`'s `limit` counter: whether it was already spent
+/// out. A binding that is not configured counts nothing; a failing one
+/// is logged and lets the request through.
+async fn spent_out(env: &Env, limit: buoy_shared::limits::Limit, key: String) -> bool {
+    let Ok(limiter) = env.rate_limiter(limit.binding()) else { return false };
+    match limiter.limit(key).await {
+        Ok(outcome) => !outcome.success,
+        Err(e) => {
+            log_error(&format!("rate limiter {}: {e}", limit.binding()));
+            false
+        }
+    }
 }
 
 /// An API answer (or the worker's own error) as the runtime's response,
@@ -366,6 +376,74 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
+}
+
+/// Mail that Email Routing delivers (an answer, or mail to an intake
+/// address): the sender's rate limit, then `mail_in::receive`. A refusal
+/// is `set_reject` with its reason, then a short wait, without which the
+/// local simulation answers 200 all the same. Every outcome is logged,
+/// and nothing is returned as an error: that would trap the instance.
+#[event(email)]
+async fn inbound_mail(message: ForwardableEmailMessage, env: Env, _ctx: Context) -> worker::Result<()> {
+    let (from, to) = (message.from(), message.to());
+    let outcome = receive_mail(&message, &env, &from, &to).await;
+    if let mail_in::Outcome::Failed(e) = &outcome {
+        log_error(&format!("inbound mail from {from:?} to {to:?} failed: {e}"));
+    }
+    worker::console_log!("inbound mail from {from:?} to {to:?}: {}", outcome.code());
+    if let Some(reason) = outcome.rejection() {
+        message.set_reject(&reason);
+        worker::Delay::from(std::time::Duration::from_millis(20)).await;
+    }
+    Ok(())
+}
+
+/// What became of a delivered message: the sender's rate limit first,
+/// then the message read up to `limits::inbound_read_cap` and handed to
+/// `mail_in::receive`.
+async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, to: &str) -> mail_in::Outcome {
+    use mail_in::Outcome;
+    let Ok((config, business)) = config() else {
+        return Outcome::Failed("the compiled-in configuration does not load".into());
+    };
+    let (limit, key) = buoy_shared::limits::sender_key(from);
+    if spent_out(env, limit, key).await {
+        return Outcome::RateLimited;
+    }
+    let Some(cap) = buoy_shared::limits::inbound_read_cap(config) else {
+        return Outcome::Rejected(buoy_shared::email::inbound::Reject::NoSuchRecipient);
+    };
+    let cap = usize::try_from(cap).unwrap_or(usize::MAX);
+    let raw = match mail_in::read_up_to(message.raw_byte_stream(), cap).await {
+        Ok(raw) => raw,
+        Err(e) => return Outcome::Failed(format!("reading the message: {e}")),
+    };
+    let kv = match env.kv(KV_BINDING) {
+        Ok(kv) => kv,
+        Err(e) => return Outcome::Failed(format!("no KV binding: {e}")),
+    };
+    let secret = read_secret(env, SECRET_NAME);
+    // Links in mail an answer leads to start with the public origin, as
+    // the sweep's do (there is no request to take it from).
+    let origin = read_secret(env, mail_out::PUBLIC_URL_VAR).unwrap_or_default();
+    let mut fresh = [0u8; 16];
+    if let Err(e) = getrandom::getrandom(&mut fresh) {
+        return Outcome::Failed(format!("no randomness: {e}"));
+    }
+    let app = App {
+        config,
+        business,
+        zone: Some(business.zone()),
+        store: store::TicketStore::new(kv::WorkersKv(kv)),
+        secret: secret.as_deref().map(str::as_bytes),
+        agents: &[],
+        identity_secrets: &[],
+        turnstile: None,
+        now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
+        fresh_id: TicketId::from_bytes(fresh),
+        origin: &origin,
+    };
+    mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }
 
 /// The answer for a script of `/w/{hash}/` the assets lack: the module

@@ -10,7 +10,7 @@
 use crate::api::{self, App};
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse};
-use crate::store::{Kv, PendingMail, TicketStore};
+use crate::store::{Kv, PendingMail, Suppression, TicketStore, UNSUBSCRIBED};
 use buoy_shared::config::Config;
 use buoy_shared::email::outbound::{self, About, Outgoing, Recipient, Said, Thread, ToAgent, ToRequester};
 use buoy_shared::email::token::{self, check_rating_token, check_unsubscribe_token, TokenError};
@@ -273,7 +273,8 @@ pub async fn unsubscribe<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Resul
         Ok(off) => off,
         Err(e) => return Ok(link_refused(e)),
     };
-    app.store.suppress(&off.site, &off.address_key).await?;
+    let suppression = Suppression { at: app.now.as_millis(), why: UNSUBSCRIBED.into() };
+    app.store.suppress(&off.site, &off.address_key, &suppression).await?;
     let name = app.config.site(off.site.as_str()).map_or("this site", |s| s.name.as_str());
     Ok(page(200, "Done", &[&format!("{name} will not email you about your requests any more.")], None))
 }

@@ -23,9 +23,6 @@
 //! - `om/{retry at, ms, 15 digits}/{ticket}.{mail}` → a mail to send, JSON
 //!   ([`PendingMail`]); written by the API and the sweep, deleted by the
 //!   sweep only once the send succeeded (or its last attempt failed).
-//! - `mail:suppressed:{site}:{address key}` → `1`; mail to that address
-//!   on that site is off (an unsubscribe link). The key is
-//!   `email::token::address_key`, a keyed hash, never the address.
 //! - `dev/mail/{newest first ms}/{message id}` → a sent mail's raw text;
 //!   written only where `cargo xtask dev` turns the mail view on.
 //! - `x/{site}/{UTC day}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
@@ -36,6 +33,10 @@
 //!   keyed hash of the user id (`keys::user_key`), never the id itself.
 //!   Written once, at creation, and only for a verified identity; a hint
 //!   like `q/`: readers check each record's site and user.
+//! - `mail:suppressed:{site}:{address key}` → JSON `{"at": ms, "why"}`;
+//!   no more mail to that address on that site: a bounce named it (deleted
+//!   when the address writes again) or its owner unsubscribed (kept). The
+//!   key is `email::token::address_key`, a keyed hash, never the address.
 //!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
@@ -623,8 +624,9 @@ impl<K: Kv> TicketStore<K> {
     }
 }
 
-// Outbound mail: its outbox, the addresses that turned mail off, and the
-// copies the development mail view shows.
+// Mail: the outbound outbox, the addresses mail must not reach (a bounce
+// until they write again, an unsubscribe for good), and the copies the
+// development mail view shows.
 
 /// A mail waiting in the outbox: built once, when its event was recorded,
 /// so every attempt sends the same bytes with the same `Message-ID`.
@@ -656,7 +658,56 @@ fn suppressed_key(site: &SiteId, address_key: &str) -> String {
     format!("mail:suppressed:{site}:{address_key}")
 }
 
+/// The reason a bounce records ([`Suppression::why`]); writing again lifts it.
+pub const BOUNCE: &str = "bounce";
+/// The reason the unsubscribe link records; only the site's own link sets it.
+pub const UNSUBSCRIBED: &str = "unsubscribed";
+
+/// Why an address gets no more mail, and since when.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Suppression {
+    /// When it was recorded, in ms.
+    pub at: i64,
+    /// What said so: [`BOUNCE`] or [`UNSUBSCRIBED`].
+    pub why: String,
+}
+
 impl<K: Kv> TicketStore<K> {
+    /// Records that mail to the address `address_key` names must stop on
+    /// `site` (the latest reason wins: one key per address).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn suppress(&self, site: &SiteId, address_key: &str, suppression: &Suppression) -> Result<(), StoreError> {
+        let text = serde_json::to_string(suppression).map_err(failed)?;
+        self.kv.put(&suppressed_key(site, address_key), &text, None).await
+    }
+
+    /// Why mail to the address `address_key` names is suppressed on
+    /// `site`, if it is (read by key: this location's own writes show at once).
+    ///
+    /// # Errors
+    /// When KV fails or the record does not parse.
+    pub async fn is_suppressed(&self, site: &SiteId, address_key: &str) -> Result<Option<Suppression>, StoreError> {
+        let key = suppressed_key(site, address_key);
+        match self.kv.get(&key).await? {
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError(format!("{key}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Lifts a bounce's suppression: the address wrote again. An
+    /// unsubscribe stands: only its owner's own link turned mail off.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn unsuppress(&self, site: &SiteId, address_key: &str) -> Result<(), StoreError> {
+        match self.is_suppressed(site, address_key).await? {
+            Some(suppression) if suppression.why == BOUNCE => self.kv.delete(&suppressed_key(site, address_key)).await,
+            _ => Ok(()),
+        }
+    }
+
     /// Puts a mail in the outbox, to send at `at`.
     ///
     /// # Errors
@@ -679,22 +730,6 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn mail_delete(&self, key: &str) -> Result<(), StoreError> {
         self.kv.delete(key).await
-    }
-
-    /// Turns mail off for the address `address_key` names on `site`.
-    ///
-    /// # Errors
-    /// When KV fails.
-    pub async fn suppress(&self, site: &SiteId, address_key: &str) -> Result<(), StoreError> {
-        self.kv.put(&suppressed_key(site, address_key), "1", None).await
-    }
-
-    /// Whether mail to the address `address_key` names on `site` is off.
-    ///
-    /// # Errors
-    /// When KV fails.
-    pub async fn is_suppressed(&self, site: &SiteId, address_key: &str) -> Result<bool, StoreError> {
-        Ok(self.kv.get(&suppressed_key(site, address_key)).await?.is_some())
     }
 
     /// Keeps a copy of a sent mail for the development mail view.

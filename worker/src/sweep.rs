@@ -169,7 +169,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
     /// or gives up (logged) after the last attempt. The caller removes its
     /// old entry only after this, so a mail stays queued until it is sent.
     async fn send(&self, mut mail: PendingMail, report: &mut Report) -> Result<(), AppError> {
-        if self.store.is_suppressed(&mail.site, &mail.address_key).await? {
+        if self.store.is_suppressed(&mail.site, &mail.address_key).await?.is_some() {
             report.unsubscribed += 1;
             return Ok(());
         }

@@ -18,7 +18,7 @@ import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.j
 const TOKEN_KEY = 'buoy.agent';
 const PAGE = 50;
 const REFRESH_MS = 15_000;
-const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee'];
+const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel'];
 const METRICS = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
 
 /** `on_hold` → `On hold`: wire names made readable, nothing more. */
@@ -205,6 +205,7 @@ async function enter(me) {
   fillSelect($('f-type'), [['', 'Any type'], ...types]);
   fillSelect($('f-tier'), [['', 'Any tier'], ...tiers]);
   fillSelect($('f-assignee'), [['', 'Anyone'], ['none', 'Unassigned'], ...agents]);
+  fillSelect($('f-channel'), [['', 'Any channel'], ...plain(o.channel)]);
   fillSelect($('c-status'), plain(o.status));
   fillSelect($('c-priority'), plain(o.priority));
   fillSelect($('c-tier'), tiers);
@@ -303,7 +304,7 @@ function queueItem(ticket, index) {
   const who = requesterLabel(ticket.requester);
   button.append(
     el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
-    el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned'].join(' · ')),
+    el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', `by ${human(ticket.channel)}`].join(' · ')),
     badges,
   );
   return el('li', null, button);
@@ -529,6 +530,9 @@ function drawContext(t) {
     ...requesterRows(t.requester),
     ['Segment', human(t.state.segment)],
     ['Type', typeLabel(t.type)],
+    ['Channel', human(t.channel)],
+    ['Reply address', t.reply_address],
+    ...(t.mail_suppressed ? [['Mail to requester', `Stopped since ${new Date(t.mail_suppressed.at).toLocaleString()} (${t.mail_suppressed.why}); it resumes when they write again`]] : []),
     ['Page', c.url], // text only: a link built from ticket data could be javascript:
     ['Page title', c.title],
     ['Browser', c.user_agent],

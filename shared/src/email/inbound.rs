@@ -222,6 +222,18 @@ pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) 
     })
 }
 
+/// The site a recipient address belongs to: the one whose reply domain
+/// it is at, or whose intake address it is. A bounce names no ticket the
+/// worker can trust, but the site it came back to is the one whose mail
+/// to that address must stop.
+pub fn site_of(config: &Config, to: &str) -> Option<SiteId> {
+    let to = to.trim();
+    let domain = super::address::split(to).map(|(_, domain)| domain);
+    let at_reply_domain = config.email_sites().find(|(_, email)| domain.is_some_and(|d| d.eq_ignore_ascii_case(&email.reply_domain)));
+    let (id, _) = at_reply_domain.or_else(|| config.intake_site(to))?;
+    SiteId::parse(id).ok()
+}
+
 /// The event id an answer by email is stored under: `mail-` and 24 hex
 /// digits of a keyed hash of the ticket and the `Message-ID`, so a
 /// redelivered message is one answer.
@@ -510,6 +522,17 @@ mod tests {
         }
         let no_subject = mail("intake").replace("Subject: Cannot export my invoices\r\n", "");
         assert!(summary(&intake(&no_subject, "grace@example.org")).contains("| Hello, the invoice export has been failing since Friday. |"));
+    }
+
+    #[test]
+    fn a_recipient_belongs_to_the_site_whose_reply_domain_or_intake_it_is() {
+        let site = |to: &str| site_of(&config(), to).map(|s| s.as_str().to_owned());
+        assert_eq!(site(&reply()).as_deref(), Some("demo"));
+        assert_eq!(site("anything@REPLY.lumen.example").as_deref(), Some("demo"));
+        assert_eq!(site(" Support@reply.lumen.example ").as_deref(), Some("demo"));
+        assert_eq!(site("help@mail.other.example").as_deref(), Some("other"));
+        assert_eq!(site("ada@example.com"), None);
+        assert_eq!(site("not an address"), None);
     }
 
     #[test]

@@ -41,11 +41,153 @@ const QUOTE_CLOSE: char = '\u{F8F1}';
 /// lines (and its "On … wrote:" line) together.
 const BLOCKS: &[&str] = &["div", "p", "li", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6", "pre", "hr", "ul", "ol"];
 
+/// Named character references as code points, for the names mail most
+/// often holds: the markup five, spaces, typographic punctuation, the
+/// Latin-1 letters and signs. mail-parser looks names up in a hash table
+/// computed at build time with 64-bit arithmetic, which finds most names
+/// on the host and few on wasm32, where the worker runs: these are turned
+/// into numeric references (`&#38;`) first, which it decodes everywhere.
+const ENTITIES: &[(&str, u32)] = &[
+    ("amp", 38),
+    ("lt", 60),
+    ("gt", 62),
+    ("quot", 34),
+    ("apos", 39),
+    ("nbsp", 160),
+    ("ensp", 8194),
+    ("emsp", 8195),
+    ("thinsp", 8201),
+    ("zwnj", 8204),
+    ("zwj", 8205),
+    ("ndash", 8211),
+    ("mdash", 8212),
+    ("lsquo", 8216),
+    ("rsquo", 8217),
+    ("sbquo", 8218),
+    ("ldquo", 8220),
+    ("rdquo", 8221),
+    ("bdquo", 8222),
+    ("bull", 8226),
+    ("hellip", 8230),
+    ("euro", 8364),
+    ("trade", 8482),
+    ("iexcl", 161),
+    ("cent", 162),
+    ("pound", 163),
+    ("yen", 165),
+    ("sect", 167),
+    ("copy", 169),
+    ("laquo", 171),
+    ("reg", 174),
+    ("deg", 176),
+    ("plusmn", 177),
+    ("middot", 183),
+    ("raquo", 187),
+    ("frac12", 189),
+    ("iquest", 191),
+    ("times", 215),
+    ("divide", 247),
+    ("Agrave", 192),
+    ("Aacute", 193),
+    ("Acirc", 194),
+    ("Atilde", 195),
+    ("Auml", 196),
+    ("Aring", 197),
+    ("AElig", 198),
+    ("Ccedil", 199),
+    ("Egrave", 200),
+    ("Eacute", 201),
+    ("Ecirc", 202),
+    ("Euml", 203),
+    ("Igrave", 204),
+    ("Iacute", 205),
+    ("Icirc", 206),
+    ("Iuml", 207),
+    ("ETH", 208),
+    ("Ntilde", 209),
+    ("Ograve", 210),
+    ("Oacute", 211),
+    ("Ocirc", 212),
+    ("Otilde", 213),
+    ("Ouml", 214),
+    ("Oslash", 216),
+    ("Ugrave", 217),
+    ("Uacute", 218),
+    ("Ucirc", 219),
+    ("Uuml", 220),
+    ("Yacute", 221),
+    ("THORN", 222),
+    ("szlig", 223),
+    ("agrave", 224),
+    ("aacute", 225),
+    ("acirc", 226),
+    ("atilde", 227),
+    ("auml", 228),
+    ("aring", 229),
+    ("aelig", 230),
+    ("ccedil", 231),
+    ("egrave", 232),
+    ("eacute", 233),
+    ("ecirc", 234),
+    ("euml", 235),
+    ("igrave", 236),
+    ("iacute", 237),
+    ("icirc", 238),
+    ("iuml", 239),
+    ("eth", 240),
+    ("ntilde", 241),
+    ("ograve", 242),
+    ("oacute", 243),
+    ("ocirc", 244),
+    ("otilde", 245),
+    ("ouml", 246),
+    ("oslash", 248),
+    ("ugrave", 249),
+    ("uacute", 250),
+    ("ucirc", 251),
+    ("uuml", 252),
+    ("yacute", 253),
+    ("thorn", 254),
+    ("yuml", 255),
+    ("OElig", 338),
+    ("oelig", 339),
+    ("Scaron", 352),
+    ("scaron", 353),
+    ("Yuml", 376),
+];
+
+/// `html` with each reference of [`ENTITIES`] (`&amp;`) written as a
+/// numeric one (`&#38;`); anything else is left as it is.
+fn numeric_entities(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(at) = rest.find('&') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let name_len = after.bytes().take_while(u8::is_ascii_alphanumeric).count();
+        let code = (after.as_bytes().get(name_len) == Some(&b';'))
+            .then(|| ENTITIES.iter().find(|(name, _)| *name == &after[..name_len]).map(|(_, code)| *code))
+            .flatten();
+        match code {
+            Some(code) => {
+                out.push_str(&format!("&#{code};"));
+                rest = &after[name_len + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 /// HTML as text: block elements on their own lines, the contents of
 /// `<blockquote>` between quote markers, then mail-parser's conversion
 /// (entities decoded, `<head>`, `<style>` and `<script>` dropped).
 pub fn html_to_text(html: &str) -> String {
-    let html: String = html.chars().filter(|&c| c != QUOTE_OPEN && c != QUOTE_CLOSE).collect();
+    let html: String = numeric_entities(html).chars().filter(|&c| c != QUOTE_OPEN && c != QUOTE_CLOSE).collect();
     let mut marked = String::with_capacity(html.len() + 64);
     let mut rest = html.as_str();
     while let Some(at) = rest.find('<') {
@@ -256,6 +398,24 @@ mod tests {
         ];
         for (what, text, expected) in cases {
             assert_eq!(strip_reply(text), *expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn named_references_are_decoded_as_numbers_so_every_target_decodes_them() {
+        let cases = [
+            ("Firefox &amp; Chrome &lt;17&gt;", "Firefox &#38; Chrome &#60;17&#62;"),
+            ("caf&eacute; &mdash; &euro;5", "caf&#233; &#8212; &#8364;5"),
+            ("&unknown; &amp &; &#38; a&b", "&unknown; &amp &; &#38; a&b"),
+            ("&", "&"),
+        ];
+        for (html, expected) in cases {
+            assert_eq!(numeric_entities(html), expected, "{html}");
+        }
+        // Each name means what mail-parser's own table (right on the host) says.
+        for (name, code) in ENTITIES {
+            let expected = char::from_u32(*code).map(String::from).unwrap_or_default();
+            assert_eq!(mail_parser::decoders::html::html_to_text(&format!("&{name};")), expected, "{name}");
         }
     }
 

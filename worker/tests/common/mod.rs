@@ -63,9 +63,17 @@ impl Harness {
 
     /// [`Harness::send`], with Turnstile checked as `turnstile` says.
     pub fn send_with(&self, turnstile: Option<&TurnstileCheck<'_>>, request: &ApiRequest) -> (u16, Value, ApiResponse) {
+        let response = block_on(handle(&self.app(turnstile), request));
+        let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
+        (response.status, body, response)
+    }
+
+    /// The worker's inputs for one request (or one delivered mail), each
+    /// with a fresh ticket id of its own.
+    fn app<'a>(&'a self, turnstile: Option<&'a TurnstileCheck<'a>>) -> App<'a, &'a MemoryKv> {
         let id = self.next_id.get();
         self.next_id.set(id.wrapping_add(1));
-        let app = App {
+        App {
             config: &self.config,
             // Business hours count like calendar hours here, so due times are plain sums.
             business: &AlwaysOpen,
@@ -79,10 +87,16 @@ impl Harness {
             now: Timestamp::from_millis(self.now.get()),
             fresh_id: TicketId::from_bytes([id; 16]),
             origin: ORIGIN,
-        };
-        let response = block_on(handle(&app, request));
-        let body = serde_json::from_slice(&response.body).unwrap_or(Value::Null);
-        (response.status, body, response)
+        }
+    }
+
+    /// Delivers a raw message from envelope sender `from` to `to`, as
+    /// Email Routing does: what the worker made of it.
+    // Only tests/mail_in.rs receives mail.
+    #[allow(dead_code)]
+    pub fn deliver(&self, raw: &str, from: &str, to: &str) -> buoy_worker::mail_in::Outcome {
+        let envelope = buoy_shared::email::inbound::Envelope { from, to };
+        block_on(buoy_worker::mail_in::receive(&self.app(None), raw.as_bytes(), envelope))
     }
 }
 

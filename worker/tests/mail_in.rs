@@ -1,0 +1,186 @@
+//! Mail that Email Routing delivers, through `mail_in::receive` against
+//! the memory store: what the requester's panel and the agents' console
+//! then show. The rules themselves (which mail is earned, the text of an
+//! answer) are tested in `buoy-shared`; these tests show what is stored.
+
+mod common;
+
+use buoy_shared::email::address::{message_id, FIRST_MESSAGE};
+use buoy_shared::email::inbound::Reject;
+use buoy_shared::email::token::address_key;
+use buoy_shared::ids::TicketId;
+use buoy_worker::api::AgentToken;
+use buoy_worker::http::Method;
+use buoy_worker::mail_in::Outcome;
+use common::{config, request, site, str_of, Harness, SERVER_SECRET};
+use futures_executor::block_on;
+use serde_json::{json, Value};
+
+const TOKEN: &str = "mail-agent-token";
+const REPLY_DOMAIN: &str = "reply.mail.example";
+const INTAKE: &str = "support@mail.example";
+
+fn harness() -> Harness {
+    let sites = json!({
+        "mail": {
+            "name": "Mail Co",
+            "allowed_origins": ["https://mail.example"],
+            "email": { "from": "support@mail.example", "reply_domain": REPLY_DOMAIN, "intake": [INTAKE], "max_inbound_bytes": 8000 }
+        },
+        "plain": { "name": "Plain Co", "allowed_origins": ["https://plain.example"] }
+    });
+    Harness::serving(config(&sites), vec![AgentToken { agent: "Dana".into(), site: site("mail"), token: TOKEN.into() }])
+}
+
+/// A ticket from ada@example.com through the widget's form: its id and requester token.
+fn file_ticket(h: &Harness) -> (String, String) {
+    let body = json!({"site": "mail", "email": "ada@example.com", "type": "bug", "subject": "Export fails at 99%", "message": "It stops."});
+    let (status, created, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    assert_eq!(status, 201, "{created}");
+    (str_of(&created, "id").to_owned(), str_of(&created, "requester_token").to_owned())
+}
+
+fn agent_view(h: &Harness, id: &str) -> Value {
+    let auth = format!("Bearer {TOKEN}");
+    h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", &auth)], b"")).1
+}
+
+fn requester_messages(h: &Harness, id: &str, token: &str) -> Vec<(String, String)> {
+    let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/tickets/{id}"), &[("buoy-requester-token", token)], b""));
+    view["messages"].as_array().into_iter().flatten().map(|m| (str_of(m, "from").to_owned(), str_of(m, "body").to_owned())).collect()
+}
+
+/// A fixture of `shared/tests/mail/`, addressed to ticket `id` at `reply`.
+fn fixture(name: &str, id: &str, reply: &str) -> String {
+    let path = format!("{}/../shared/tests/mail/{name}.eml", env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| unreachable!("{path}: {e}"));
+    let ticket = TicketId::parse(id).unwrap_or_else(|e| unreachable!("{e:?}"));
+    text.replace("{REPLY}", reply)
+        .replace("{FIRST}", &message_id(SERVER_SECRET, &ticket, FIRST_MESSAGE, REPLY_DOMAIN))
+        .replace("{LAST}", &message_id(SERVER_SECRET, &ticket, "reply-1", REPLY_DOMAIN))
+}
+
+#[test]
+fn an_answer_by_mail_joins_the_thread_once_and_reopens_a_solved_ticket() {
+    let h = harness();
+    let (id, token) = file_ticket(&h);
+    let reply = str_of(&agent_view(&h, &id), "reply_address").to_owned();
+    assert!(reply.starts_with(&format!("support+{id}.")) && reply.ends_with("@reply.mail.example"), "{reply}");
+    let auth = format!("Bearer {TOKEN}");
+    let solve = json!({"status": "solved"}).to_string();
+    let headers = [("authorization", auth.as_str()), ("content-type", "application/json")];
+    assert_eq!(h.send(&request(Method::Post, &format!("/v1/agent/tickets/{id}/changes"), &headers, solve.as_bytes())).0, 200);
+
+    let gmail = fixture("gmail", &id, &reply);
+    let first = h.deliver(&gmail, "ada@example.com", &reply);
+    assert!(matches!(&first, Outcome::Answered { ticket, .. } if ticket.to_string() == id), "{first:?}");
+    let again = h.deliver(&gmail, "ada@example.com", &reply);
+    assert!(matches!(&again, Outcome::AlreadyAnswered { .. }), "a redelivered Message-ID is one answer: {again:?}");
+
+    let answer = "Thanks, clearing the cache worked — the export finishes now.\n\nAda";
+    assert_eq!(requester_messages(&h, &id, &token), [("you".to_owned(), answer.to_owned())], "the panel shows it once, unquoted");
+    let view = agent_view(&h, &id);
+    assert_eq!(view["state"]["status"], "open", "the answer reopened the solved ticket");
+    let bodies: Vec<&str> = view["events"].as_array().into_iter().flatten().filter_map(|e| e["body"].as_str()).collect();
+    assert_eq!(bodies, [answer], "the console shows it once");
+    assert_eq!(view["channel"], "widget", "the ticket itself came through the form");
+}
+
+#[test]
+fn attachments_are_noted_with_their_names_and_sizes() {
+    let h = harness();
+    let (id, token) = file_ticket(&h);
+    let reply = str_of(&agent_view(&h, &id), "reply_address").to_owned();
+    assert!(matches!(h.deliver(&fixture("attachment", &id, &reply), "ada@example.com", &reply), Outcome::Answered { .. }));
+    let messages = requester_messages(&h, &id, &token);
+    assert_eq!(
+        messages.iter().map(|(_, body)| body.as_str()).collect::<Vec<_>>(),
+        ["Here is the screenshot of the error.\n\n[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]"]
+    );
+}
+
+#[test]
+fn refused_and_automatic_mail_stores_nothing() {
+    let h = harness();
+    let (id, token) = file_ticket(&h);
+    let reply = str_of(&agent_view(&h, &id), "reply_address").to_owned();
+    let gmail = fixture("gmail", &id, &reply);
+    let forged = gmail.replace("From: Ada Lovelace <ada@example.com>", "From: Eve <eve@evil.example>");
+    let wrong_mac = format!("support+{id}.0000000000000000@{REPLY_DOMAIN}");
+    let cases: Vec<(&str, String, &str, &str, &str)> = vec![
+        ("a forged sender", forged, "eve@evil.example", &reply, "rejected:not_the_requester"),
+        ("a wrong mac", gmail.clone(), "ada@example.com", &wrong_mac, "rejected:bad_mac"),
+        ("an out-of-office reply", fixture("autoreply", &id, &reply), "ada@example.com", &reply, "dropped:automatic:Auto-Submitted"),
+        ("over the site's cap", format!("{gmail}{}", "x".repeat(8000)), "ada@example.com", &reply, "rejected:too_large"),
+        ("malformed MIME", "not mail at all".into(), "ada@example.com", &reply, "rejected:malformed"),
+        ("another site's address", gmail, "ada@example.com", "help@plain.example", "rejected:no_such_recipient"),
+    ];
+    for (what, raw, from, to, code) in cases {
+        let outcome = h.deliver(&raw, from, to);
+        assert_eq!(outcome.code(), code, "{what}");
+        assert_eq!(outcome.rejection().is_some(), code.starts_with("rejected"), "{what}: refused with a reason, or dropped quietly");
+    }
+    assert!(requester_messages(&h, &id, &token).is_empty(), "nothing stored");
+    assert!(h.store.kv().keys(&format!("e/{id}/")).is_empty(), "no event written");
+}
+
+#[test]
+fn a_bounce_suppresses_mail_to_its_address_until_it_writes_again() {
+    let h = harness();
+    let (id, _) = file_ticket(&h);
+    let reply = str_of(&agent_view(&h, &id), "reply_address").to_owned();
+    let key = address_key(SERVER_SECRET, &site("mail"), "ada@example.com");
+    let suppressed = || block_on(h.store.is_suppressed(&site("mail"), &key)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    assert_eq!(suppressed(), None);
+    let bounce = h.deliver(&fixture("bounce", &id, &reply), "", &reply);
+    assert_eq!(bounce.code(), "dropped:bounce:suppressed");
+    assert_eq!(suppressed().map(|s| s.why), Some("bounce".to_owned()));
+    assert_eq!(agent_view(&h, &id)["mail_suppressed"]["why"], "bounce", "the console says so");
+    let other_site = block_on(h.store.is_suppressed(&site("plain"), &address_key(SERVER_SECRET, &site("plain"), "ada@example.com")));
+    assert_eq!(other_site.ok().flatten(), None, "only on the site it bounced from");
+    assert!(matches!(h.deliver(&fixture("gmail", &id, &reply), "ada@example.com", &reply), Outcome::Answered { .. }));
+    assert_eq!(suppressed(), None, "an answer from the address lifts it");
+    assert!(agent_view(&h, &id).get("mail_suppressed").is_none());
+}
+
+#[test]
+fn mail_to_the_intake_address_opens_one_email_ticket() {
+    let h = harness();
+    let intake = fixture("intake", "00000000000000000000000000000000", "").replace("support@reply.lumen.example", INTAKE);
+    let first = h.deliver(&intake, "grace@example.org", INTAKE);
+    let Outcome::Opened { ticket } = first else { unreachable!("{first:?}") };
+    let again = h.deliver(&intake, "grace@example.org", INTAKE);
+    assert_eq!(again, Outcome::AlreadyOpened { ticket }, "a redelivery finds the ticket it made");
+    let auth = format!("Bearer {TOKEN}");
+    let (_, page, _) = h.send(&request(Method::Get, "/v1/agent/tickets?channel=email", &[("authorization", &auth)], b""));
+    let listed: Vec<&Value> = page["tickets"].as_array().into_iter().flatten().collect();
+    assert_eq!(listed.len(), 1, "{page}");
+    let view = listed[0];
+    assert_eq!((str_of(view, "id"), str_of(view, "channel")), (ticket.to_string().as_str(), "email"));
+    assert_eq!((str_of(view, "segment"), str_of(view, "type")), ("free", "other"), "a From header proves nothing");
+    assert_eq!(str_of(view, "subject"), "Cannot export my invoices");
+    assert_eq!(str_of(view, "message"), "Hello, the invoice export has been failing since Friday.");
+    assert_eq!(view["requester"]["typed"]["email"], "grace@example.org");
+    let (_, widget_only, _) = h.send(&request(Method::Get, "/v1/agent/tickets?channel=widget", &[("authorization", &auth)], b""));
+    assert_eq!(widget_only["tickets"].as_array().map(Vec::len), Some(0));
+}
+
+#[test]
+fn without_the_server_secret_mail_fails_and_is_refused_for_later() {
+    let mut h = harness();
+    h.secret = None;
+    let outcome = h.deliver("Message-ID: <a@b>\r\n\r\nhi", "ada@example.com", INTAKE);
+    assert_eq!(outcome.code(), "failed");
+    assert!(outcome.rejection().is_some_and(|r| r.starts_with("Temporary failure")));
+    assert_eq!(Outcome::Rejected(Reject::Empty).rejection(), Some(Reject::Empty.reason()));
+}
+
+#[test]
+fn a_message_is_read_only_up_to_its_cap() {
+    let chunks = || futures_util::stream::iter([Ok::<_, ()>(b"abcd".to_vec()), Ok(b"efgh".to_vec()), Ok(b"ijkl".to_vec())]);
+    assert_eq!(block_on(buoy_worker::mail_in::read_up_to(chunks(), 6)), Ok(b"abcdef".to_vec()));
+    assert_eq!(block_on(buoy_worker::mail_in::read_up_to(chunks(), 100)), Ok(b"abcdefghijkl".to_vec()));
+    let failing = futures_util::stream::iter([Ok(b"ab".to_vec()), Err("reset")]);
+    assert_eq!(block_on(buoy_worker::mail_in::read_up_to(failing, 100)), Err("reset"));
+}
