@@ -41,10 +41,10 @@ pub fn page_json(doc: &Document) -> Option<JsValue> {
     js_sys::JSON::parse(&doc.get_element_by_id("buoy-data")?.text_content()?).ok()
 }
 
-/// Reads the message catalog from the page's data block.
-pub fn read_catalog(doc: &Document) {
-    let data = page_json(doc).unwrap_or(JsValue::NULL);
-    use_catalog(strings(Reflect::get(&data, &"t".into()).unwrap_or(JsValue::NULL)));
+/// Reads the message catalog from the page's data block (parsed once by
+/// the caller, who reads the rest of it too).
+pub fn read_catalog(data: &JsValue) {
+    use_catalog(strings(Reflect::get(data, &"t".into()).unwrap_or(JsValue::NULL)));
 }
 
 /// The widget page: its document, the panel's root, the site, the host's origin.

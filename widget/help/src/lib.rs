@@ -118,13 +118,14 @@ thread_local! {
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, _site, host_origin)) = page()? else { return Ok(()) };
-    read_catalog(&doc);
+    let data = page_json(&doc).unwrap_or(JsValue::NULL);
+    read_catalog(&data);
     let (Some(search), Some(list), Some(body)) =
         (doc.get_element_by_id("buoy-q"), ArticleList::find(&doc), doc.get_element_by_id("buoy-article-body"))
     else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
-    let index = page_json(&doc).and_then(|data| field_of(&data, "kb"));
+    let index = field_of(&data, "kb");
     let help =
         Rc::new(RefCell::new(Help { root: root.clone(), host_origin, search: search.unchecked_into(), list, body, kb: None, drawn: None }));
     let on = |target: &Element, kind: &'static str, f: fn(&Rc<RefCell<Help>>)| {

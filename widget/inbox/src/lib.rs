@@ -28,7 +28,7 @@ use buoy_shared::inbox::Draft;
 use buoy_widget_core::dom::{focus, set_hidden, Listener};
 use buoy_widget_core::host::post_to_host;
 use buoy_widget_core::net;
-use buoy_widget_core::page::{page, random_key, read_catalog, t};
+use buoy_widget_core::page::{page, page_json, random_key, read_catalog, t};
 use buoy_widget_core::protocol::{self, Report, CHANGE_EVENT};
 use buoy_widget_core::store::{self as convo, Pending};
 use state::{Body, Call, Drawing, Effect, Heard, Line, Msg, Post, Shown, State, Typed, Write};
@@ -354,7 +354,7 @@ thread_local! {
 #[wasm_bindgen::prelude::wasm_bindgen(start)]
 pub fn start_inbox() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
-    read_catalog(&doc);
+    read_catalog(&page_json(&doc).unwrap_or(JsValue::NULL));
     // Its styles come with it, from beside its script (the build's
     // content-hashed folder): the first open of the panel does without them.
     let script = doc.get_element_by_id("buoy-inbox").and_then(|s| s.get_attribute("src")).unwrap_or_default();

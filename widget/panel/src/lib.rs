@@ -28,8 +28,7 @@ use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
-    Document, Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent,
-    MessageEvent,
+    Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, MessageEvent,
 };
 
 /// The form's controls, in form order.
@@ -684,11 +683,8 @@ impl Panel {
 
 /// The page's data block: the knowledge base's articles (`docs`: `[id,
 /// title, [patterns]]` each) and the guides.
-fn page_data(doc: &Document) -> (Vec<Doc>, Vec<(TicketType, Vec<String>)>) {
-    let Some(data) = page_json(doc) else {
-        return (Vec::new(), Vec::new());
-    };
-    let listed = Reflect::get(&data, &"docs".into()).ok().and_then(|d| d.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
+fn page_data(data: &JsValue) -> (Vec<Doc>, Vec<(TicketType, Vec<String>)>) {
+    let listed = Reflect::get(data, &"docs".into()).ok().and_then(|d| d.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
     let docs = listed
         .iter()
         .filter_map(|doc| {
@@ -697,7 +693,7 @@ fn page_data(doc: &Document) -> (Vec<Doc>, Vec<(TicketType, Vec<String>)>) {
         })
         .collect();
     let mut guides = Vec::new();
-    if let Ok(map) = Reflect::get(&data, &"guides".into()) {
+    if let Ok(map) = Reflect::get(data, &"guides".into()) {
         for kind in offered_types() {
             let steps = Reflect::get(&map, &JsValue::from_str(kind.as_str())).unwrap_or(JsValue::NULL);
             if steps.is_object() {
@@ -717,9 +713,10 @@ thread_local! {
 #[wasm_bindgen(start)]
 pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
-    // The catalog comes with the page data: read it before drawing.
-    read_catalog(&doc);
-    let (docs, guides) = page_data(&doc);
+    // The catalog comes with the page data (parsed once): read it before drawing.
+    let data = page_json(&doc).unwrap_or(JsValue::NULL);
+    read_catalog(&data);
+    let (docs, guides) = page_data(&data);
     let panel = mount(&root, &site, host_origin)?;
     panel.inner.borrow().post_to_host("ready", None);
     panel.set_guides(guides);
