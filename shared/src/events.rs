@@ -64,6 +64,11 @@ pub enum EventKind {
         public: bool,
         /// The text, as written.
         body: String,
+        /// For the requester's answer by email: the size in bytes of the
+        /// original message, kept for agents (see
+        /// `email::inbound::keeps_original`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        original: Option<u64>,
     },
     /// The requester rated the help (once, on a solved ticket).
     Rated {
@@ -565,7 +570,13 @@ mod tests {
         TicketEvent {
             id: id.into(),
             at: t(at),
-            kind: EventKind::Message { by: if agent { "Dana".into() } else { "requester".into() }, agent, public, body: "hi".into() },
+            kind: EventKind::Message {
+                by: if agent { "Dana".into() } else { "requester".into() },
+                agent,
+                public,
+                body: "hi".into(),
+                original: None,
+            },
         }
     }
 

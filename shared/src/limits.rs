@@ -82,9 +82,49 @@ pub fn inbound_read_cap(config: &crate::config::Config) -> Option<u64> {
     config.email_sites().map(|(_, email)| email.max_inbound_bytes.saturating_add(1)).max()
 }
 
+/// How many mails Buoy sends, per site and per hour, to one address that
+/// was typed rather than vouched for by a signed identity. Anyone can type
+/// anyone's address into the form, or put it in the `From` of mail to an
+/// intake address; this keeps Buoy from flooding a stranger. A real
+/// conversation stays far below it.
+pub const TYPED_RECIPIENT_PER_HOUR: usize = 10;
+
+const HOUR_MS: i64 = 3_600_000;
+
+/// Whether one more mail may go to a typed address that was sent mail at
+/// `sent` (ms): the sends of the last hour with `now` added, to record
+/// once it is sent; `None` when the hour's mail is spent (the mail is not
+/// sent, and logged).
+pub fn typed_recipient_send(sent: &[i64], now: i64) -> Option<Vec<i64>> {
+    let mut recent: Vec<i64> = sent.iter().copied().filter(|at| now - at < HOUR_MS && *at <= now).collect();
+    if recent.len() >= TYPED_RECIPIENT_PER_HOUR {
+        return None;
+    }
+    recent.push(now);
+    Some(recent)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_typed_address_gets_at_most_its_hours_mail() {
+        const MINUTE: i64 = 60_000;
+        let now = 100 * HOUR_MS;
+        let full: Vec<i64> = (0..TYPED_RECIPIENT_PER_HOUR as i64).map(|i| now - 50 * MINUTE + i * MINUTE).collect();
+        assert_eq!(typed_recipient_send(&full, now), None, "the hour's mail is spent");
+        let later = full[0] + HOUR_MS;
+        let allowed = typed_recipient_send(&full, later).unwrap_or_default();
+        assert_eq!(allowed.len(), TYPED_RECIPIENT_PER_HOUR, "the oldest left the hour, the new one counts");
+        assert_eq!(allowed.last(), Some(&later));
+        assert!(!allowed.contains(&full[0]));
+        assert_eq!(typed_recipient_send(&[], now), Some(vec![now]), "the first mail goes");
+        let stale = vec![now - 2 * HOUR_MS; 50];
+        assert_eq!(typed_recipient_send(&stale, now), Some(vec![now]), "old sends are forgotten");
+        let future = vec![now + HOUR_MS; TYPED_RECIPIENT_PER_HOUR];
+        assert_eq!(typed_recipient_send(&future, now), Some(vec![now]), "a clock that went back does not lock an address out");
+    }
 
     #[test]
     fn only_the_requesters_writes_are_counted() {

@@ -823,7 +823,7 @@ mod tests {
     }
 
     fn reply(id: &str, at: &str, agent: bool) -> TicketEvent {
-        event(id, at, EventKind::Message { by: "Dana".into(), agent, public: true, body: "b".into() })
+        event(id, at, EventKind::Message { by: "Dana".into(), agent, public: true, body: "b".into(), original: None })
     }
 
     fn status(id: &str, at: &str, to: Status) -> TicketEvent {

@@ -512,6 +512,22 @@ pub struct Ticket {
     /// request body, so the key cannot be reused with another body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub request_hash: Option<String>,
+    /// For a ticket opened by mail to an intake address: that mail.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_mail: Option<FirstMail>,
+}
+
+/// The mail that opened a ticket (channel `email`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FirstMail {
+    /// Its `Message-ID`, without angle brackets: every mail Buoy sends
+    /// about the ticket answers it (`In-Reply-To`, `References`), so the
+    /// requester's client threads the conversation under their own mail.
+    pub message_id: String,
+    /// The size in bytes of the original message as received, when it is
+    /// kept for agents (see `email::inbound::keeps_original`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub original: Option<u64>,
 }
 
 /// What a validated ticket needs besides the requester's input: decided by
@@ -664,6 +680,7 @@ impl NewTicket {
             context: self.context,
             created_at: stamp.now,
             request_hash: None,
+            first_mail: None,
             sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
         })
     }

@@ -156,7 +156,7 @@ mod tests {
         assert_eq!(created, format!("[{}] New bug ticket (free): {escaped}", ticket.reference));
         let events = [
             (
-                EventKind::Message { by: "<!here>".into(), agent: false, public: true, body: "b".into() },
+                EventKind::Message { by: "<!here>".into(), agent: false, public: true, body: "b".into(), original: None },
                 "New message from &lt;!here&gt;".to_owned(),
             ),
             (

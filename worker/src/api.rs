@@ -17,7 +17,8 @@ use buoy_shared::queue::{self, QueueFilter};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{
-    offered_types, Channel, Field, FieldCode, FieldError, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+    offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
+    TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -133,6 +134,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Get, ["v1", "tickets", id]) => read_ticket(app, request, id).await,
         (Method::Get, ["v1", "agent", "tickets"]) => agent_queue(app, request).await,
         (Method::Get, ["v1", "agent", "tickets", id]) => agent_ticket(app, request, id).await,
+        (Method::Get, ["v1", "agent", "tickets", id, "originals", name]) => agent_original(app, request, id, name).await,
         (Method::Post, ["v1", "agent", "tickets", id, "segment"]) => set_segment(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "messages"]) => agent_message(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "changes"]) => agent_change(app, request, id).await,
@@ -157,6 +159,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             ["v1", "tickets", _]
             | ["v1", "agent", "tickets"]
             | ["v1", "agent", "tickets", _]
+            | ["v1", "agent", "tickets", _, "originals", _]
             | ["v1", "agent", "me" | "metrics" | "metrics.csv"],
         ) => not_allowed("GET"),
         (_, ["v1", "email", "rate" | "unsubscribe"]) => not_allowed("GET, POST"),
@@ -305,8 +308,21 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         return Err(Problem::IdentityRequired.into());
     }
     let hash = request.header("idempotency-key").map(|_| keys::request_hash(&request.body));
-    let ticket = create(app, secret, input, id, verified, Channel::Widget, hash).await?;
+    let ticket = create(app, secret, input, id, verified, Via::Widget { request_hash: hash }).await?;
     Ok(created(secret, &ticket, 201))
+}
+
+/// How a new ticket came.
+#[derive(Debug)]
+pub(crate) enum Via {
+    /// The widget's form, with the hash of a request that carried an
+    /// `Idempotency-Key`.
+    Widget {
+        /// The request body's hash.
+        request_hash: Option<String>,
+    },
+    /// Mail to an intake address.
+    Email(FirstMail),
 }
 
 /// Creates a validated ticket under `id`, from whichever channel it came
@@ -321,8 +337,7 @@ pub(crate) async fn create<K: Kv>(
     input: NewTicket,
     id: TicketId,
     verified: Option<identity::Verified>,
-    channel: Channel,
-    request_hash: Option<String>,
+    via: Via,
 ) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
@@ -340,8 +355,13 @@ pub(crate) async fn create<K: Kv>(
         policy: &app.config.policies,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
-    ticket.request_hash = request_hash;
-    ticket.channel = channel;
+    match via {
+        Via::Widget { request_hash } => ticket.request_hash = request_hash,
+        Via::Email(first_mail) => {
+            ticket.channel = Channel::Email;
+            ticket.first_mail = Some(first_mail);
+        }
+    }
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
@@ -407,7 +427,7 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
     let messages = events
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Message { by, agent, public: true, body } => {
+            EventKind::Message { by, agent, public: true, body, .. } => {
                 Some(ThreadMessage { from: if *agent { by } else { "you" }, body, at: e.at })
             }
             _ => None,
@@ -487,7 +507,7 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     let reply: Reply = read_json_body(request)?;
     let body = buoy_shared::ticket::validate_body(&reply.body).map_err(|e| AppError::Validation(vec![e]))?;
     let ticket = agent_owned(app, agent, id).await?;
-    let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body };
+    let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body, original: None };
     Ok(ApiResponse::json(201, &record(app, ticket, fresh_event_id(app, "msg"), kind).await?))
 }
 
@@ -538,14 +558,15 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
             return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
         }
     }
-    let view = record_hashed(app, ticket, event_id, requester_answer(body), hash.as_deref()).await?;
+    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref()).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
-/// The requester's answer, from the panel or by mail: a public message,
-/// which reopens a pending or solved ticket (the fold's rule).
-pub(crate) fn requester_answer(body: String) -> EventKind {
-    EventKind::Message { by: "requester".into(), agent: false, public: true, body }
+/// The requester's answer, from the panel or by mail (with the size of
+/// the original mail, when it is kept): a public message, which reopens a
+/// pending or solved ticket (the fold's rule).
+pub(crate) fn requester_answer(body: String, original: Option<u64>) -> EventKind {
+    EventKind::Message { by: "requester".into(), agent: false, public: true, body, original }
 }
 
 /// Puts a delivery for every webhook that wants `kind` in the outbox, due
@@ -749,6 +770,30 @@ async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
     let mut view = agent_view(app, ticket).await?;
     view.mail_suppressed = mail_suppression(app, &view.ticket).await?;
     Ok(ApiResponse::json(200, &view))
+}
+
+/// `GET /v1/agent/tickets/{id}/originals/{name}`: a received mail as it
+/// came (`first` for the mail that opened the ticket, or an answer's
+/// event id), as a `message/rfc822` download. Never shown inline: it is
+/// the sender's bytes.
+async fn agent_original<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, name: &str) -> Result<ApiResponse, AppError> {
+    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let named =
+        name == crate::store::FIRST_MAIL || (name.starts_with("mail-") && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
+    if !named {
+        return Err(Problem::NotFound.into());
+    }
+    let raw = app.store.original(&ticket.id, name).await?.ok_or(Problem::NotFound)?;
+    Ok(ApiResponse {
+        status: 200,
+        headers: vec![
+            ("content-type", "message/rfc822".to_owned()),
+            ("content-disposition", format!("attachment; filename=\"{}-{name}.eml\"", ticket.reference)),
+            ("cache-control", "no-store".to_owned()),
+            ("x-content-type-options", "nosniff".to_owned()),
+        ],
+        body: raw,
+    })
 }
 
 /// Why mail to a ticket's requester is stopped on its site, if it is.

@@ -9,13 +9,14 @@
 //! here returns an error: a storage failure is an outcome too, because an
 //! error out of the email handler traps the whole instance.
 
-use crate::api::{self, App};
+use crate::api::{self, App, Via};
 use crate::error::AppError;
-use crate::store::{Kv, Suppression, BOUNCE};
+use crate::mail_out;
+use crate::store::{Kv, Suppression, BOUNCE, FIRST_MAIL};
 use buoy_shared::email::inbound::{self, Accepted, Drop, Envelope, Reject, Verdict};
 use buoy_shared::email::token::address_key;
 use buoy_shared::ids::{SiteId, TicketId};
-use buoy_shared::ticket::{validate_body, Channel, FieldError, Ticket};
+use buoy_shared::ticket::{validate_body, FieldError, FirstMail, NewTicket, Ticket};
 
 /// What became of a delivered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -124,9 +125,13 @@ pub async fn receive<K: Kv>(app: &App<'_, K>, raw: &[u8], envelope: Envelope<'_>
     };
     let acted = match (verdict, record) {
         // `judge` accepts an answer only with the record of its ticket.
-        (Verdict::Accept(Accepted::Answer { event_id, text, .. }), Some(ticket)) => answer(app, secret, ticket, event_id, text.body).await,
+        (Verdict::Accept(Accepted::Answer { event_id, text, .. }), Some(ticket)) => {
+            answer(app, secret, ticket, event_id, text.body, raw).await
+        }
         (Verdict::Accept(Accepted::Answer { .. }), None) => Ok(Outcome::Rejected(Reject::NoSuchRecipient)),
-        (Verdict::Accept(Accepted::Intake { site, ticket, new_ticket, .. }), _) => open(app, secret, &site, ticket, *new_ticket).await,
+        (Verdict::Accept(Accepted::Intake { site, ticket, new_ticket, message_id, .. }), _) => {
+            open(app, secret, &site, ticket, *new_ticket, message_id, raw).await
+        }
         (Verdict::Reject(reject), _) => Ok(Outcome::Rejected(reject)),
         (Verdict::Drop(reason), _) => dropped(app, secret, envelope, reason).await,
     };
@@ -136,8 +141,22 @@ pub async fn receive<K: Kv>(app: &App<'_, K>, raw: &[u8], envelope: Envelope<'_>
     })
 }
 
-/// Stores the requester's answer, unless this `Message-ID` was stored already.
-async fn answer<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: Ticket, event_id: String, body: String) -> Result<Outcome, AppError> {
+/// The size of `raw` when it is kept for agents (`inbound::keeps_original`).
+fn original_size(raw: &[u8]) -> Option<u64> {
+    u64::try_from(raw.len()).ok().filter(|bytes| inbound::keeps_original(*bytes))
+}
+
+/// Stores the requester's answer, unless this `Message-ID` was stored
+/// already, with the message as received kept for agents (before the
+/// event that names it, so the event never names a missing original).
+async fn answer<K: Kv>(
+    app: &App<'_, K>,
+    secret: &[u8],
+    ticket: Ticket,
+    event_id: String,
+    body: String,
+    raw: &[u8],
+) -> Result<Outcome, AppError> {
     let id = ticket.id;
     // Read by key, which sees this location's own writes at once.
     if app.store.event(&id, &event_id).await?.is_some() {
@@ -146,33 +165,52 @@ async fn answer<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: Ticket, event_id
     let body = validate_body(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let site = ticket.site.clone();
     let requester = ticket.requester.reply_address().map(|(address, _)| address.to_owned());
+    let original = original_size(raw);
+    if original.is_some() {
+        app.store.put_original(&id, &event_id, raw).await?;
+    }
     // As the panel's answer is recorded: it reopens a pending or solved ticket.
-    api::record(app, ticket, event_id.clone(), api::requester_answer(body)).await?;
+    api::record(app, ticket, event_id.clone(), api::requester_answer(body, original)).await?;
     if let Some(address) = requester {
         wrote_again(app, secret, &site, &address).await?;
     }
     Ok(Outcome::Answered { ticket: id, event_id })
 }
 
-/// Creates the intake ticket, unless this `Message-ID` made it already.
+/// Creates the intake ticket, unless this `Message-ID` made it already,
+/// keeps the message as received for agents, and queues the
+/// acknowledgement (reference and when to expect a first reply).
 async fn open<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
     site: &SiteId,
     id: TicketId,
-    new_ticket: buoy_shared::ticket::NewTicket,
+    new_ticket: NewTicket,
+    message_id: String,
+    raw: &[u8],
 ) -> Result<Outcome, AppError> {
     if let Some(existing) = app.store.get(&id).await? {
         return Ok(Outcome::AlreadyOpened { ticket: existing.id });
     }
     new_ticket.validate().map_err(AppError::Validation)?;
+    let original = original_size(raw);
+    if original.is_some() {
+        app.store.put_original(&id, FIRST_MAIL, raw).await?;
+    }
+    let first_mail = FirstMail { message_id: message_id.trim().trim_start_matches('<').trim_end_matches('>').to_owned(), original };
     // A From header proves nothing: no identity, so the segment is `free`.
-    let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Channel::Email, None).await?;
+    let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Via::Email(first_mail)).await?;
     if let Some((address, _)) = ticket.requester.reply_address() {
         wrote_again(app, secret, site, address).await?;
     }
-    // The acknowledgement mail (reference, expected first reply) belongs
-    // to the outbound side, which queues it from the created ticket.
+    if app.origin.is_empty() {
+        crate::log_error(&format!("no acknowledgement for ticket {}: set the {} secret", ticket.id, mail_out::PUBLIC_URL_VAR));
+    } else {
+        let links = mail_out::Links { secret, origin: app.origin };
+        let zone = app.zone.cloned().unwrap_or(jiff::tz::TimeZone::UTC);
+        let ack = mail_out::acknowledgement(app.config, &links, &ticket, app.business, &zone, app.now);
+        mail_out::queue(&app.store, ack.into_iter().collect(), app.now).await?;
+    }
     Ok(Outcome::Opened { ticket: ticket.id })
 }
 

@@ -11,12 +11,13 @@ use crate::api::{self, App};
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::{Kv, PendingMail, Suppression, TicketStore, UNSUBSCRIBED};
-use buoy_shared::config::Config;
+use buoy_shared::config::{Config, Site as SiteConfig};
 use buoy_shared::email::outbound::{self, About, Outgoing, Recipient, Said, Thread, ToAgent, ToRequester};
 use buoy_shared::email::token::{self, check_rating_token, check_unsubscribe_token, TokenError};
 use buoy_shared::events::{self, CsatRequest, EventKind, TicketEvent};
 use buoy_shared::panel::escape_html;
 use buoy_shared::problem::Problem;
+use buoy_shared::sla::{self, Calendar, Metric};
 use buoy_shared::ticket::{Status, Ticket};
 use buoy_shared::time::Timestamp;
 
@@ -63,25 +64,42 @@ impl Who {
     }
 }
 
-fn pending(links: &Links<'_>, ticket: &Ticket, event: &TicketEvent, who: Who, out: Outgoing) -> Option<PendingMail> {
+/// The outbox entry of a mail about `ticket` for `event_id`; `typed`
+/// when it goes to an address nobody vouched for, which the sweep sends
+/// within `limits::TYPED_RECIPIENT_PER_HOUR`.
+fn pending(links: &Links<'_>, ticket: &Ticket, event_id: &str, who: Who, typed: bool, out: Outgoing) -> Option<PendingMail> {
     // mail-builder encodes every part and header as 7-bit text.
     let raw = match String::from_utf8(out.raw) {
         Ok(raw) => raw,
         Err(e) => {
-            crate::log_error(&format!("mail for {} {} is not text: {e}", ticket.id, event.id));
+            crate::log_error(&format!("mail for {} {event_id} is not text: {e}", ticket.id));
             return None;
         }
     };
     Some(PendingMail {
-        id: format!("{}.{}.{}", ticket.id, event.id, who.tag()),
+        id: format!("{}.{event_id}.{}", ticket.id, who.tag()),
         site: ticket.site.clone(),
         address_key: token::address_key(links.secret, &ticket.site, &out.to),
         from: out.from,
         to: out.to,
         message_id: out.message_id,
         raw,
+        typed,
         attempts: 0,
     })
+}
+
+/// A site's side of its mail, where it has `[sites.<id>.email]`.
+fn site_of<'a>(config: &'a Config, links: &Links<'a>, ticket: &'a Ticket) -> Option<(outbound::Site<'a>, &'a SiteConfig)> {
+    let site_config = config.site(ticket.site.as_str())?;
+    let email = site_config.email.as_ref()?;
+    Some((outbound::Site { id: &ticket.site, name: &site_config.name, email, base_url: links.origin, secret: links.secret }, site_config))
+}
+
+/// What a mail about `ticket` for `event_id` is about: our mail answers
+/// the requester's own first mail, for a ticket opened by email.
+fn about<'a>(ticket: &'a Ticket, event_id: &'a str) -> About<'a> {
+    About { ticket: ticket.id, event_id, origin: ticket.first_mail.as_ref().map(|m| m.message_id.as_str()) }
 }
 
 /// The mails `event` sends, given the ticket's events `before` it:
@@ -101,26 +119,25 @@ pub fn mails_for(
     event: &TicketEvent,
     now: Timestamp,
 ) -> Vec<PendingMail> {
-    let Some(site_config) = config.site(ticket.site.as_str()) else { return Vec::new() };
-    let Some(email) = &site_config.email else { return Vec::new() };
-    let site = outbound::Site { id: &ticket.site, name: &site_config.name, email, base_url: links.origin, secret: links.secret };
+    let Some((site, site_config)) = site_of(config, links, ticket) else { return Vec::new() };
     let mut out = Vec::new();
 
     let to_requester = match &event.kind {
-        EventKind::Message { by, agent: true, public: true, body } => Some(ToRequester::AgentReply { agent: by, body }),
+        EventKind::Message { by, agent: true, public: true, body, .. } => Some(ToRequester::AgentReply { agent: by, body }),
         EventKind::Changed { status: Some(Status::Solved), .. } => Some(ToRequester::Solved),
         _ => None,
     };
     if let Some(mail) = to_requester.filter(|_| site_config.emails_requesters()) {
         let mut recent = vec![Said { by: "You", body: &ticket.message }];
         recent.extend(before.iter().filter_map(|e| match &e.kind {
-            EventKind::Message { by, agent, public: true, body } => Some(Said { by: if *agent { by.as_str() } else { "You" }, body }),
+            EventKind::Message { by, agent, public: true, body, .. } => Some(Said { by: if *agent { by.as_str() } else { "You" }, body }),
             _ => None,
         }));
         let thread = Thread { subject: &ticket.subject, recent: &recent };
         if let Some(to) = Recipient::of(&ticket.requester, thread) {
-            let about = About { ticket: ticket.id, event_id: &event.id, origin: None };
-            out.extend(pending(links, ticket, event, Who::Requester, outbound::to_requester(&site, &about, to, mail, now)));
+            let typed = matches!(to, Recipient::Unverified { .. });
+            let mail = outbound::to_requester(&site, &about(ticket, &event.id), to, mail, now);
+            out.extend(pending(links, ticket, &event.id, Who::Requester, typed, mail));
         }
     }
 
@@ -136,10 +153,36 @@ pub fn mails_for(
     if let (Some((_, mail)), Some(address)) = (to_agent, address) {
         // Its own Message-ID: a mail to the requester may share the event.
         let event_id = format!("{}/agent", event.id);
-        let about = About { ticket: ticket.id, event_id: &event_id, origin: None };
-        out.extend(pending(links, ticket, event, Who::Agent, outbound::to_agent(&site, &about, address, &ticket.subject, mail, now)));
+        let mail = outbound::to_agent(&site, &about(ticket, &event_id), address, &ticket.subject, mail, now);
+        out.extend(pending(links, ticket, &event.id, Who::Agent, false, mail));
     }
     out
+}
+
+/// The event id of a ticket's acknowledgement (it has no event of its own).
+pub const ACKNOWLEDGED: &str = "acknowledged";
+
+/// The acknowledgement of a request that came by email, where the site
+/// emails requesters: its reference, and when a first reply is due, from
+/// the ticket's SLA stamp and the business calendar, said in `zone`.
+/// It answers the requester's own mail, so their client threads it.
+pub fn acknowledgement(
+    config: &Config,
+    links: &Links<'_>,
+    ticket: &Ticket,
+    business: &dyn Calendar,
+    zone: &jiff::tz::TimeZone,
+    now: Timestamp,
+) -> Option<PendingMail> {
+    let (site, site_config) = site_of(config, links, ticket)?;
+    if !site_config.emails_requesters() {
+        return None;
+    }
+    let to = Recipient::of(&ticket.requester, Thread { subject: &ticket.subject, recent: &[] })?;
+    let due = sla::initial_due(&ticket.sla, business).into_iter().find(|(metric, _)| *metric == Metric::FirstResponse);
+    let mail = ToRequester::Acknowledged { due: due.map(|(_, at)| (at, zone)) };
+    let typed = matches!(to, Recipient::Unverified { .. });
+    pending(links, ticket, ACKNOWLEDGED, Who::Requester, typed, outbound::to_requester(&site, &about(ticket, ACKNOWLEDGED), to, mail, now))
 }
 
 /// Puts `mails` (see [`mails_for`]) in the outbox, due now.

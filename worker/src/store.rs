@@ -646,9 +646,25 @@ pub struct PendingMail {
     pub message_id: String,
     /// The whole message (mail-builder writes 7-bit text).
     pub raw: String,
+    /// Whether it goes to a typed address nobody vouched for: the sweep
+    /// sends those within `limits::TYPED_RECIPIENT_PER_HOUR`.
+    #[serde(default)]
+    pub typed: bool,
     /// Attempts made so far.
     pub attempts: u32,
 }
+
+fn sends_key(site: &SiteId, address_key: &str) -> String {
+    format!("mail:sent:{site}:{address_key}")
+}
+
+fn original_key(ticket: &TicketId, name: &str) -> String {
+    format!("mo/{ticket}/{name}")
+}
+
+/// The name a ticket's first mail is kept under among its originals
+/// (an answer's is its event id).
+pub const FIRST_MAIL: &str = "first";
 
 fn mail_key(at: Timestamp, id: &str) -> String {
     format!("om/{:015}/{id}", millis(at))
@@ -730,6 +746,51 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn mail_delete(&self, key: &str) -> Result<(), StoreError> {
         self.kv.delete(key).await
+    }
+
+    /// When mail was sent to the address `address_key` names on `site`
+    /// (ms; the sweep keeps only the last hour's).
+    ///
+    /// # Errors
+    /// When KV fails or the record does not parse.
+    pub async fn sends(&self, site: &SiteId, address_key: &str) -> Result<Vec<i64>, StoreError> {
+        let key = sends_key(site, address_key);
+        match self.kv.get(&key).await? {
+            Some(text) => serde_json::from_str(&text).map_err(|e| StoreError(format!("{key}: {e}"))),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// Records when mail was sent to the address `address_key` names on `site`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_sends(&self, site: &SiteId, address_key: &str, sent: &[i64]) -> Result<(), StoreError> {
+        self.kv.put(&sends_key(site, address_key), &serde_json::to_string(sent).map_err(failed)?, None).await
+    }
+
+    /// Keeps a received message as it came, for agents: under its event
+    /// id, or [`FIRST_MAIL`] for the mail that opened the ticket. KV holds
+    /// text, so the bytes are kept in base64.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_original(&self, ticket: &TicketId, name: &str, raw: &[u8]) -> Result<(), StoreError> {
+        use base64::Engine as _;
+        self.kv.put(&original_key(ticket, name), &base64::engine::general_purpose::STANDARD.encode(raw), None).await
+    }
+
+    /// A received message kept by [`TicketStore::put_original`].
+    ///
+    /// # Errors
+    /// When KV fails or the record is not base64.
+    pub async fn original(&self, ticket: &TicketId, name: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        use base64::Engine as _;
+        let key = original_key(ticket, name);
+        match self.kv.get(&key).await? {
+            Some(text) => base64::engine::general_purpose::STANDARD.decode(text).map(Some).map_err(|e| StoreError(format!("{key}: {e}"))),
+            None => Ok(None),
+        }
     }
 
     /// Keeps a copy of a sent mail for the development mail view.

@@ -14,6 +14,7 @@ use crate::store::{Kv, PendingDelivery, PendingMail, TicketStore};
 use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
 use buoy_shared::keys;
+use buoy_shared::limits;
 use buoy_shared::metrics::Facts;
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
@@ -69,6 +70,9 @@ pub struct Report {
     pub mailed: usize,
     /// Mails dropped because their address turned mail off.
     pub unsubscribed: usize,
+    /// Mails to a typed address dropped because it had its hour's mail
+    /// (`limits::TYPED_RECIPIENT_PER_HOUR`).
+    pub limited: usize,
 }
 
 /// Everything the sweep works with.
@@ -141,6 +145,14 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                 if let Some(links) = &self.mail {
                     let mails = mail_out::mails_for(self.config, links, &ticket, &history, &event, self.now);
                     mail_out::queue(self.store, mails, self.now).await?;
+                } else if self.config.site(ticket.site.as_str()).is_some_and(|s| s.email.is_some()) {
+                    crate::log_error(&format!(
+                        "no mail for event {} of ticket {}: set the {} and {} secrets",
+                        event.id,
+                        ticket.id,
+                        crate::SECRET_NAME,
+                        mail_out::PUBLIC_URL_VAR
+                    ));
                 }
                 history.push(event);
             }
@@ -164,7 +176,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
         Ok(report)
     }
 
-    /// Sends one mail unless its address turned mail off; on failure,
+    /// Sends one mail unless its address turned mail off, or is a typed
+    /// address that had its hour's mail (dropped, logged); on failure,
     /// puts it back with backoff (the same bytes, the same Message-ID),
     /// or gives up (logged) after the last attempt. The caller removes its
     /// old entry only after this, so a mail stays queued until it is sent.
@@ -173,10 +186,24 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             report.unsubscribed += 1;
             return Ok(());
         }
+        let sends = if mail.typed {
+            let sent = self.store.sends(&mail.site, &mail.address_key).await?;
+            let Some(sends) = limits::typed_recipient_send(&sent, self.now.as_millis()) else {
+                crate::log_error(&format!("mail {} not sent: its typed address had its hour's mail", mail.id));
+                report.limited += 1;
+                return Ok(());
+            };
+            Some(sends)
+        } else {
+            None
+        };
         mail.attempts += 1;
         match self.outbound.send_mail(&mail).await {
             Ok(()) => {
                 report.mailed += 1;
+                if let Some(sends) = sends {
+                    self.store.put_sends(&mail.site, &mail.address_key, &sends).await?;
+                }
                 if self.outbound.keeps_dev_copies() {
                     self.store.dev_mail_put(self.now, &mail).await?;
                 }

@@ -85,6 +85,69 @@ fn an_answer_by_mail_joins_the_thread_once_and_reopens_a_solved_ticket() {
     let bodies: Vec<&str> = view["events"].as_array().into_iter().flatten().filter_map(|e| e["body"].as_str()).collect();
     assert_eq!(bodies, [answer], "the console shows it once");
     assert_eq!(view["channel"], "widget", "the ticket itself came through the form");
+
+    let events = view["events"].as_array().cloned().unwrap_or_default();
+    let Some(answered) = events.iter().find(|e| e["body"].as_str() == Some(answer)) else { unreachable!("{view}") };
+    assert_eq!(answered["original"].as_u64(), Some(gmail.len() as u64), "the event says the original is kept, and its size");
+    let (status, body) = original(&h, &id, str_of(answered, "id"));
+    assert_eq!((status, body), (200, gmail.into_bytes()), "agents get the message as it came");
+}
+
+/// `GET /v1/agent/tickets/{id}/originals/{name}` with the agent's token:
+/// its status and bytes.
+fn original(h: &Harness, id: &str, name: &str) -> (u16, Vec<u8>) {
+    let auth = format!("Bearer {TOKEN}");
+    let (status, _, response) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}/originals/{name}"), &[("authorization", &auth)], b""));
+    if status == 200 {
+        assert_eq!(response.header_value("content-type"), Some("message/rfc822"));
+        assert!(response.header_value("content-disposition").is_some_and(|d| d.starts_with("attachment;")), "a download, never inline");
+    }
+    (status, response.body)
+}
+
+/// The mails waiting in the outbox, raw.
+fn outbox(h: &Harness) -> Vec<String> {
+    let store = buoy_worker::store::TicketStore::new(h.store.kv());
+    let due =
+        block_on(store.mail_due(buoy_shared::time::Timestamp::from_millis(i64::MAX / 2), 100)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    due.into_iter().map(|(_, mail)| mail.raw).collect()
+}
+
+fn header(raw: &str, name: &str) -> String {
+    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
+}
+
+#[test]
+fn an_intake_ticket_is_acknowledged_once_in_its_requesters_thread() {
+    let h = harness();
+    let intake = fixture("intake", "00000000000000000000000000000000", "").replace("support@reply.lumen.example", INTAKE);
+    let Outcome::Opened { ticket } = h.deliver(&intake, "grace@example.org", INTAKE) else { unreachable!() };
+    h.deliver(&intake, "grace@example.org", INTAKE);
+    let mails = outbox(&h);
+    assert_eq!(mails.len(), 1, "one acknowledgement, however often the mail is delivered");
+    let ack = &mails[0];
+    assert_eq!(header(ack, "To"), "<grace@example.org>");
+    assert_eq!(header(ack, "Subject"), format!("[{}] Mail Co has your request", ticket.reference()));
+    assert_eq!(header(ack, "In-Reply-To"), "<intake-0001@mail.example.org>", "it answers the requester's own mail");
+    assert!(header(ack, "References").starts_with("<intake-0001@mail.example.org>"), "{ack}");
+    assert_eq!(header(ack, "Auto-Submitted"), "auto-replied");
+    assert!(header(ack, "Reply-To").contains(&format!("support+{ticket}.")), "answers to it join the ticket");
+    // Free tickets: a first reply within 24 h, counted here as plain hours from receipt.
+    let view = agent_view(&h, &ticket.to_string());
+    let created = buoy_shared::time::Timestamp::parse(str_of(&view, "created_at")).unwrap_or_else(|e| unreachable!("{e:?}"));
+    let due = buoy_shared::email::outbound::due_text(created.plus(buoy_shared::time::Duration::from_hours(24)), &jiff::tz::TimeZone::UTC);
+    // Quoted-printable: soft line breaks joined.
+    let text = ack.replace("=\r\n", "");
+    assert!(text.contains(&format!("expect a first reply by {due}.")), "{due} in\n{ack}");
+    assert!(!ack.contains("Cannot export"), "a typed address gets nothing the requester wrote, the subject included");
+
+    assert_eq!(view["first_mail"]["message_id"], "intake-0001@mail.example.org");
+    assert_eq!(view["first_mail"]["original"].as_u64(), Some(intake.len() as u64));
+    assert_eq!(original(&h, &ticket.to_string(), "first"), (200, intake.into_bytes()));
+    assert_eq!(original(&h, &ticket.to_string(), "mail-0").0, 404);
+    assert_eq!(original(&h, &ticket.to_string(), "../first").0, 404);
 }
 
 #[test]

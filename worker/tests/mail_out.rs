@@ -171,6 +171,26 @@ fn a_mail_is_sent_once_and_retried_with_the_same_bytes_until_it_is() {
 }
 
 #[test]
+fn a_typed_address_gets_at_most_its_hours_mail() {
+    let h = harness();
+    let id = create(&h, "mail");
+    let limit = buoy_shared::limits::TYPED_RECIPIENT_PER_HOUR;
+    for i in 0..limit + 2 {
+        agent(&h, "Mo", &id, "messages", &json!({ "body": format!("Reply {i}"), "public": true }));
+    }
+    agent(&h, "Mo", &id, "changes", &json!({ "assignee": "Lee" }));
+    let mailbox = Mailbox::default();
+    let report = sweep(&h, &mailbox, now(&h));
+    assert_eq!((report.mailed, report.limited), (limit + 1, 2), "the agent's notice is not limited: {report:?}");
+    assert_eq!(mailbox.sent.borrow().iter().filter(|m| m.to == "ada@example.com").count(), limit);
+    assert!(queued(&h).is_empty(), "mail over the limit is dropped, not kept for later");
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Still there?", "public": true }));
+    assert_eq!(sweep(&h, &mailbox, now(&h).plus(Duration::from_secs(60))).limited, 1, "within the hour");
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Next day", "public": true }));
+    assert_eq!(sweep(&h, &mailbox, now(&h).plus(Duration::from_secs(3601))).mailed, 1, "the next hour has room again");
+}
+
+#[test]
 fn an_address_that_unsubscribed_gets_no_more_mail_from_that_site() {
     let h = harness();
     let id = create(&h, "mail");
@@ -234,6 +254,7 @@ fn the_development_mail_view_answers_only_when_turned_on() {
         to: "ada@example.com".into(),
         message_id: "m@reply.mail.example".into(),
         raw: "Subject: Hello\r\n\r\nHi".into(),
+        typed: false,
         attempts: 1,
     };
     block_on(h.store.dev_mail_put(now(&h), &mail)).unwrap_or_else(|e| unreachable!("{e:?}"));

@@ -117,8 +117,9 @@ pub enum Accepted {
         /// The ticket to create. Its email is typed, never verified: a
         /// `From` header proves nothing.
         new_ticket: Box<NewTicket>,
-        /// The text and attachments.
-        text: AnswerText,
+        /// The message's `Message-ID`, which Buoy's mail about the
+        /// ticket then answers, so the requester's client threads it.
+        message_id: String,
     },
 }
 
@@ -232,6 +233,17 @@ pub fn site_of(config: &Config, to: &str) -> Option<SiteId> {
     let at_reply_domain = config.email_sites().find(|(_, email)| domain.is_some_and(|d| d.eq_ignore_ascii_case(&email.reply_domain)));
     let (id, _) = at_reply_domain.or_else(|| config.intake_site(to))?;
     SiteId::parse(id).ok()
+}
+
+/// The largest original message kept for agents, in bytes: a Workers KV
+/// value holds at most 25 MiB, and a message this size is already far
+/// above what people write by hand.
+pub const KEEP_ORIGINAL_MAX: u64 = 10_000_000;
+
+/// Whether an accepted message of `bytes` is kept as received, for
+/// agents to download; a larger one is still taken, as its text.
+pub const fn keeps_original(bytes: u64) -> bool {
+    bytes <= KEEP_ORIGINAL_MAX
 }
 
 /// The event id an answer by email is stored under: `mail-` and 24 hex
@@ -356,7 +368,7 @@ impl Inbound {
                 if self.text.body.is_empty() && subject.is_empty() {
                     return Verdict::Reject(Reject::Empty);
                 }
-                let message = if self.text.body.is_empty() { subject.clone() } else { self.text.body.clone() };
+                let message = if self.text.body.is_empty() { subject.clone() } else { self.text.body };
                 let new_ticket = Box::new(NewTicket {
                     site: self.site.as_str().to_owned(),
                     name: name.chars().filter(|c| !c.is_control()).take(MAX_NAME).collect(),
@@ -366,7 +378,12 @@ impl Inbound {
                     message,
                     ..NewTicket::default()
                 });
-                Verdict::Accept(Accepted::Intake { site: self.site, ticket: self.intake_ticket, new_ticket, text: self.text })
+                Verdict::Accept(Accepted::Intake {
+                    site: self.site,
+                    ticket: self.intake_ticket,
+                    new_ticket,
+                    message_id: self.message_id,
+                })
             }
         }
     }
