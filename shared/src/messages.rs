@@ -102,6 +102,8 @@ catalog! {
     FieldName => "Your name (optional)",
     /// Label of the email field.
     FieldEmail => "Email",
+    /// The checkbox that asks for replies by email (only where the site sends them).
+    EmailReplies => "Email me replies",
     /// Label of the type select.
     FieldType => "Topic",
     /// The type select's empty choice.

@@ -45,6 +45,14 @@ impl Html {
     }
 }
 
+/// The "Email me replies" checkbox, on by default: the form has it on
+/// every page as built, and [`for_site`] takes it out where the site does
+/// not email its requesters.
+fn email_replies(locale: Locale) -> String {
+    let label = escape_html(text(locale, MessageId::EmailReplies));
+    format!("<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-replies\" checked> {label}</label>")
+}
+
 /// The panel's markup for a locale: header, home (search, suggestions,
 /// topics), article, guide, "fixed", the ticket form and its confirmation.
 pub fn skeleton(locale: Locale) -> String {
@@ -143,6 +151,7 @@ pub fn skeleton(locale: Locale) -> String {
         MessageId::FieldMessage,
         "<textarea id=\"buoy-message\" name=\"message\" rows=\"6\" required aria-describedby=\"buoy-message-error\"></textarea>",
     );
+    h.raw(&email_replies(locale));
     // A honeypot: hidden from people and screen readers, filled only by bots.
     h.raw("<div hidden><label for=\"buoy-hp\">").text(MessageId::Honeypot).raw("</label>");
     h.raw("<input id=\"buoy-hp\" name=\"website\" autocomplete=\"off\"></div>");
@@ -177,11 +186,12 @@ pub fn insert_before(page: &[u8], marker: &str, text: &str, last: bool) -> Vec<u
 /// The widget page as it holds for one site. The build writes one page
 /// for every site, its catalog (in the data block and in the markup)
 /// promising replies by email; for a site that does not email its
-/// requesters, the worker swaps in [`messages::for_site`]'s wording,
-/// which is never longer, so no site's first open grows.
+/// requesters, the worker takes out the "Email me replies" checkbox and
+/// swaps in [`messages::for_site`]'s wording, which is never longer, so
+/// no site's first open grows.
 pub fn for_site(page: &[u8], emails_requesters: bool) -> Vec<u8> {
     let Some(html) = core::str::from_utf8(page).ok().filter(|_| !emails_requesters) else { return page.to_vec() };
-    let mut out = html.to_owned();
+    let mut out = html.replace(&email_replies(Locale::En), "");
     for id in MessageId::ALL.iter() {
         let (promise, plain) = (text(Locale::En, *id), messages::for_site(Locale::En, *id, false));
         if promise != plain {
@@ -204,6 +214,8 @@ mod tests {
         assert_eq!(with, page.as_bytes(), "a site with email gets the page as built");
         let without = String::from_utf8(for_site(page.as_bytes(), false)).unwrap_or_default();
         assert!(!without.contains("by email"), "{without}");
+        assert!(page.contains("<input type=\"checkbox\" id=\"buoy-replies\" checked> Email me replies</label>"), "on by default");
+        assert!(!without.contains("id=\"buoy-replies\""), "no choice of email where there is none");
         for id in [MessageId::FormIntro, MessageId::SentNext] {
             let plain = messages::for_site(Locale::En, id, false);
             assert!(without.contains(&format!("\"{plain}\"")), "{id:?} in the catalog");

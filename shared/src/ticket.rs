@@ -339,6 +339,10 @@ pub struct NewTicket {
     /// trusted only once its signature checks out.
     #[serde(default)]
     pub identity: Option<crate::identity::IdentityClaim>,
+    /// `false` when the requester unticked "Email me replies"; absent
+    /// means yes, where the site emails its requesters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email_replies: Option<bool>,
 }
 
 /// The requester of a ticket: what they typed, and apart from it what a
@@ -515,6 +519,19 @@ pub struct Ticket {
     /// For a ticket opened by mail to an intake address: that mail.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub first_mail: Option<FirstMail>,
+    /// Whether the requester wants mail about it, where the site sends
+    /// mail (they can untick "Email me replies"); left out when yes.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub email_replies: bool,
+}
+
+const fn yes() -> bool {
+    true
+}
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+const fn is_true(value: &bool) -> bool {
+    *value
 }
 
 /// The mail that opened a ticket (channel `email`).
@@ -681,6 +698,7 @@ impl NewTicket {
             created_at: stamp.now,
             request_hash: None,
             first_mail: None,
+            email_replies: self.email_replies.unwrap_or(true),
             sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
         })
     }
@@ -767,6 +785,7 @@ mod tests {
             context: PageContext::default(),
             honeypot: String::new(),
             identity: None,
+            email_replies: None,
         }
     }
 
@@ -1020,6 +1039,37 @@ mod tests {
         let text = serde_json::to_string(&by_mail).unwrap_or_default();
         assert!(text.contains(r#""channel":"email""#), "{text}");
         assert_eq!(serde_json::from_str::<Ticket>(&text).map(|t| t.channel).ok(), Some(Channel::Email));
+    }
+
+    #[test]
+    fn replies_by_email_stay_on_unless_the_requester_unticks_them() {
+        let policy = SlaPolicy::default();
+        let stamp = || Stamp {
+            id: TicketId::from_bytes([5; 16]),
+            segment: Segment::Free,
+            priority: Priority::Normal,
+            group: None,
+            tags: Vec::new(),
+            now: Timestamp::from_millis(0),
+            policy: &policy,
+        };
+        let form = |body: &str| serde_json::from_str::<NewTicket>(body).map_err(|e| e.to_string());
+        let base = r#""site":"demo","email":"ada@example.com","type":"bug","subject":"s","message":"m""#;
+        let cases = [
+            (format!("{{{base}}}"), true),
+            (format!("{{{base},\"email_replies\":true}}"), true),
+            (format!("{{{base},\"email_replies\":false}}"), false),
+        ];
+        for (body, expected) in cases {
+            let ticket = form(&body).and_then(|t| t.into_ticket(stamp()).map_err(|e| format!("{e:?}")));
+            let wants = ticket.as_ref().map(|t| t.email_replies);
+            assert_eq!(wants, Ok(expected), "{body}");
+            // Stored and read back (a record from before the choice has none: yes).
+            let text = ticket.as_ref().map(|t| serde_json::to_string(t).unwrap_or_default()).unwrap_or_default();
+            assert_eq!(text.contains("email_replies"), !expected, "stored only when off: {text}");
+            assert_eq!(serde_json::from_str::<Ticket>(&text).map(|t| t.email_replies).ok(), Some(expected));
+        }
+        assert!(form(&format!("{{{base},\"email_replies\":\"no\"}}")).is_err(), "a yes or no, nothing else");
     }
 
     #[test]

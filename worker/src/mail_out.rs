@@ -103,9 +103,9 @@ fn about<'a>(ticket: &'a Ticket, event_id: &'a str) -> About<'a> {
 }
 
 /// The mails `event` sends, given the ticket's events `before` it:
-/// - to the requester (where the site emails requesters and the ticket
-///   has an address): an agent's public reply, and the ticket solved
-///   (with the rating links);
+/// - to the requester (where the site emails requesters, the ticket has
+///   an address, and its requester did not untick "Email me replies"):
+///   an agent's public reply, and the ticket solved (with the rating links);
 /// - to an agent with an address in `buoy.toml`: a ticket assigned to
 ///   them by someone else, a breach of one assigned to them, and an
 ///   escalation that assigns them.
@@ -127,7 +127,7 @@ pub fn mails_for(
         EventKind::Changed { status: Some(Status::Solved), .. } => Some(ToRequester::Solved),
         _ => None,
     };
-    if let Some(mail) = to_requester.filter(|_| site_config.emails_requesters()) {
+    if let Some(mail) = to_requester.filter(|_| site_config.emails_requesters() && ticket.email_replies) {
         let mut recent = vec![Said { by: "You", body: &ticket.message }];
         recent.extend(before.iter().filter_map(|e| match &e.kind {
             EventKind::Message { by, agent, public: true, body, .. } => Some(Said { by: if *agent { by.as_str() } else { "You" }, body }),

@@ -142,6 +142,14 @@ fn which_events_mail_whom() {
     agent(&h, "Pia", &plain, "messages", &json!({ "body": "Hello", "public": true }));
     let quiet = create(&h, "quiet");
     agent(&h, "Quinn", &quiet, "messages", &json!({ "body": "Hello", "public": true }));
+    // A requester who unticked "Email me replies".
+    let body = json!({ "site": "mail", "email": "ada@example.com", "type": "bug", "subject": "S", "message": "M", "email_replies": false });
+    let (status, created, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    assert_eq!(status, 201, "{created}");
+    let unticked = created["id"].as_str().unwrap_or_default().to_owned();
+    agent(&h, "Mo", &unticked, "messages", &json!({ "body": "Hello", "public": true }));
+    agent(&h, "Mo", &unticked, "changes", &json!({ "status": "solved" }));
     assert!(queued(&h).is_empty(), "{:?}", queued(&h));
 }
 

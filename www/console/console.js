@@ -12,7 +12,7 @@
 // The metrics page lives in metrics.js; this file routes to it and lends it
 // the network and the status line.
 
-import { $, el } from './dom.js';
+import { $, el, saveBlob } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 
 const TOKEN_KEY = 'buoy.agent';
@@ -412,17 +412,41 @@ function drawTicket() {
 
 const byTime = (a, b) => Date.parse(a.at) - Date.parse(b.at) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
+/** A size in bytes as people read it. */
+function bytes(n) {
+  return n < 1024 ? `${n} B` : n < 1024 * 1024 ? `${Math.round(n / 1024)} KB` : `${(n / 1024 / 1024).toFixed(1)} MB`;
+}
+
+/** A button that downloads a received mail as it came (`name`: `first` or its event id). */
+function originalButton(t, name, size) {
+  const button = el('button', 'original', `Original email (${bytes(size)})`);
+  button.type = 'button';
+  button.addEventListener('click', async () => {
+    button.disabled = true;
+    try {
+      const blob = await api(`/v1/agent/tickets/${encodeURIComponent(t.id)}/originals/${encodeURIComponent(name)}`, { blob: true });
+      saveBlob(blob, `${t.reference}-${name}.eml`);
+    } catch (e) {
+      if (e.status !== 401) say(problemText(e), true);
+    } finally {
+      button.disabled = false;
+    }
+  });
+  return button;
+}
+
 /** The requester's first message, then every message event in time order. */
 function drawThread(t) {
   const requester = requesterLabel(t.requester);
-  const first = { at: t.created_at, by: requester, agent: false, public: true, body: t.message };
+  const first = { id: 'first', at: t.created_at, by: requester, agent: false, public: true, body: t.message, original: t.first_mail?.original };
   const messages = t.events.filter((e) => e.kind === 'message').sort(byTime);
   $('thread').replaceChildren(...[first, ...messages].map((m) => {
     const kind = !m.agent ? 'requester' : m.public ? 'public' : 'internal';
     const label = { requester: 'Requester', public: 'Public reply', internal: 'Internal note' }[kind];
     const author = m.agent ? m.by : requester;
     return el('li', `message ${kind}`,
-      el('p', 'head', el('strong', 'author', author), ' · ', el('span', 'kind', label), ' · ', time(m.at)),
+      el('p', 'head', el('strong', 'author', author), ' · ', el('span', 'kind', label), ' · ', time(m.at),
+        m.original === undefined ? null : ' · ', m.original === undefined ? null : originalButton(t, m.id, m.original)),
       el('p', 'body', m.body));
   }));
 }
@@ -532,6 +556,7 @@ function drawContext(t) {
     ['Type', typeLabel(t.type)],
     ['Channel', human(t.channel)],
     ['Reply address', t.reply_address],
+    ...(t.email_replies === false ? [['Email replies', 'Off: the requester unticked "Email me replies"']] : []),
     ...(t.mail_suppressed ? [['Mail to requester', `Stopped since ${new Date(t.mail_suppressed.at).toLocaleString()} (${t.mail_suppressed.why}); it resumes when they write again`]] : []),
     ['Page', c.url], // text only: a link built from ticket data could be javascript:
     ['Page title', c.title],

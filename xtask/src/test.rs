@@ -105,9 +105,10 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     let (guarded, turnstile_secret, turnstile_port) = (cmd::random_hex(32)?, cmd::random_hex(32)?, serve::free_port()?.to_string());
     let stand_in = format!("http://127.0.0.1:{turnstile_port}");
     let log = dir.join("wrangler.log");
+    let port = serve::free_port()?;
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config: &config,
-        port: serve::free_port()?,
+        port,
         persist_to: &dir.join("state"),
         vars: vec![
             ("BUOY_AGENT_TOKEN".into(), token.clone()),
@@ -120,10 +121,15 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             ("BUOY_TURNSTILE_VERIFY_URL".into(), format!("{stand_in}/siteverify")),
             ("BUOY_TURNSTILE_SCRIPT_URL".into(), format!("{stand_in}/api.js")),
             (crate::dev::SECRET_NAME.into(), cmd::random_hex(32)?),
+            // As under `cargo xtask dev`: the mail view at /dev/mail, links
+            // in mail to this worker, and the sweep at /__scheduled
+            // (tests/e2e/continuity.test.mjs reads and follows the mail).
+            (buoy_worker::mail_out::DEV_MAIL_VAR.into(), "1".into()),
+            (buoy_worker::mail_out::PUBLIC_URL_VAR.into(), format!("http://127.0.0.1:{port}")),
         ],
         env_file: None,
         log: Some(&log),
-        test_scheduled: false,
+        test_scheduled: true,
         pin_cpu: None,
         own_group: true,
     })?;

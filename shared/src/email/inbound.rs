@@ -378,12 +378,7 @@ impl Inbound {
                     message,
                     ..NewTicket::default()
                 });
-                Verdict::Accept(Accepted::Intake {
-                    site: self.site,
-                    ticket: self.intake_ticket,
-                    new_ticket,
-                    message_id: self.message_id,
-                })
+                Verdict::Accept(Accepted::Intake { site: self.site, ticket: self.intake_ticket, new_ticket, message_id: self.message_id })
             }
         }
     }

@@ -52,6 +52,9 @@ pub fn body(ticket: &NewTicket) -> Option<String> {
     if let Some(w) = &t.identity {
         let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity(w));
     }
+    if let Some(replies) = t.email_replies {
+        let _ = Reflect::set(&o, &JsValue::from_str("email_replies"), &JsValue::from_bool(replies));
+    }
     stringify(&o)
 }
 

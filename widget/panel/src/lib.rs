@@ -258,6 +258,15 @@ impl Inner {
             },
             honeypot: c.honeypot.value(),
             identity: self.identity.clone(),
+            // Only a site that emails its requesters has the checkbox.
+            email_replies: self
+                .root
+                .query_selector("#buoy-replies")
+                .ok()
+                .flatten()
+                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
+                .filter(|c| !c.checked())
+                .map(|_| false),
         }
     }
 
