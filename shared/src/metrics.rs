@@ -597,15 +597,12 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         }
         // Each duration metric overall (`first_response,median_seconds`),
         // then per channel (`first_response_by_channel,email_median_seconds`).
-        let metrics: [(&str, &Durations, fn(&ChannelFigures) -> &Durations); 2] =
-            [("first_response", &r.first_response, |c| &c.first_response), ("resolution", &r.resolution, |c| &c.resolution)];
-        let mut timings: Vec<(String, String, &Durations)> =
-            metrics.iter().map(|(name, d, _)| ((*name).to_owned(), String::new(), *d)).collect();
-        for (name, _, of) in &metrics {
-            timings.extend(r.by_channel.iter().map(|c| (format!("{name}_by_channel"), format!("{}_", c.channel), of(c))));
-        }
+        let prefix = |c: &ChannelFigures| format!("{}_", c.channel);
+        let timings = [("first_response", String::new(), &r.first_response), ("resolution", String::new(), &r.resolution)]
+            .into_iter()
+            .chain(r.by_channel.iter().map(|c| ("first_response_by_channel", prefix(c), &c.first_response)))
+            .chain(r.by_channel.iter().map(|c| ("resolution_by_channel", prefix(c), &c.resolution)));
         for (name, channel, d) in timings {
-            let name = name.as_str();
             push(name, &format!("{channel}count"), d.count.to_string());
             push(name, &format!("{channel}median_seconds"), secs(d.calendar.median));
             push(name, &format!("{channel}p90_seconds"), secs(d.calendar.p90));
@@ -899,7 +896,7 @@ mod tests {
         let stored = r#"{"c":1793700000000,"s":"free","k":"bug","f":[600,600],"n":1}"#;
         let old: Facts = serde_json::from_str(stored).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(old.channel, Channel::Widget);
-        let r = report(&utc("2026-11-01", "2026-11-08"), &[old.clone()], &[]);
+        let r = report(&utc("2026-11-01", "2026-11-08"), std::slice::from_ref(&old), &[]);
         let tickets: Vec<(Channel, u64, u64)> = r.by_channel.iter().map(|c| (c.channel, c.tickets, c.first_response.count)).collect();
         assert_eq!(tickets, [(Channel::Widget, 1, 1), (Channel::Email, 0, 0)]);
         assert_eq!(serde_json::to_string(&old).ok().as_deref(), Some(stored), "a widget ticket's facts stay as small as before");
