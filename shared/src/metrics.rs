@@ -3,7 +3,8 @@
 //! response time and time to resolution (median and p90, calendar and
 //! business time), SLA attainment per target, escalation rate,
 //! first-contact resolution, self-service deflection, volume by day, type
-//! and segment, and the top feature requests.
+//! and segment, volume, first response and resolution by channel (widget
+//! or email), and the top feature requests.
 //!
 //! Every figure is computed from [`Facts`]: a few numbers per ticket,
 //! derived from its record and events by [`Facts::of`] and small enough to
@@ -18,7 +19,7 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
-use crate::ticket::{offered_types, Ticket, TicketType};
+use crate::ticket::{offered_types, Channel, Ticket, TicketType};
 use crate::time::Timestamp;
 use crate::vocab::{Segment, Status};
 use jiff::civil::Date;
@@ -39,6 +40,10 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_widget(c: &Channel) -> bool {
+    *c == Channel::Widget
+}
+
 /// What the metrics need of one ticket (short keys: it is stored as KV
 /// list metadata, at most 1024 bytes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -52,6 +57,11 @@ pub struct Facts {
     /// Its type.
     #[serde(rename = "k")]
     pub kind: TicketType,
+    /// How it reached Buoy. Left out when `widget`, the most common, to
+    /// keep the metadata small; facts stored before tickets had a channel
+    /// read as `widget`, as their tickets do.
+    #[serde(rename = "h", default, skip_serializing_if = "is_widget")]
+    pub channel: Channel,
     /// Seconds to the first public agent reply: calendar, business.
     #[serde(rename = "f", default, skip_serializing_if = "Option::is_none")]
     pub first_response: Option<[i64; 2]>,
@@ -105,6 +115,7 @@ impl Facts {
             created: created.as_millis(),
             segment: state.segment,
             kind: ticket.kind.clone(),
+            channel: ticket.channel,
             first_response: agent_replies.iter().min().map(|at| span(*at)),
             resolution: solved_at.map(span),
             replies: agent_replies.len() as u32,
@@ -374,6 +385,19 @@ pub struct SegmentCount {
     pub count: u64,
 }
 
+/// The figures of the tickets that came through one channel.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ChannelFigures {
+    /// The channel.
+    pub channel: Channel,
+    /// Tickets received through it.
+    pub tickets: u64,
+    /// Their first response time.
+    pub first_response: Durations,
+    /// Their time to resolution.
+    pub resolution: Durations,
+}
+
 /// Ticket volume.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Volume {
@@ -411,6 +435,9 @@ pub struct Report {
     pub first_response: Durations,
     /// Time to resolution.
     pub resolution: Durations,
+    /// Volume, first response and resolution of each channel, every
+    /// channel listed (zeros included), in the channels' order.
+    pub by_channel: Vec<ChannelFigures>,
     /// SLA attainment.
     pub sla: Sla,
     /// Escalation rate.
@@ -463,8 +490,22 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
         by_segment: Segment::ALL.iter().map(|s| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(Some(*s)) }).collect(),
     };
 
-    let first: Vec<[i64; 2]> = tickets.iter().filter_map(|f| f.first_response).collect();
-    let resolved: Vec<[i64; 2]> = tickets.iter().filter_map(|f| f.resolution).collect();
+    // One duration metric of the tickets of one channel, or of all.
+    let timing = |channel: Option<Channel>, of: fn(&Facts) -> Option<[i64; 2]>| {
+        let pairs: Vec<[i64; 2]> = tickets.iter().filter(|f| channel.is_none_or(|c| f.channel == c)).filter_map(|f| of(f)).collect();
+        durations(&pairs)
+    };
+    let first_response = |f: &Facts| f.first_response;
+    let resolution = |f: &Facts| f.resolution;
+    let by_channel = Channel::ALL
+        .iter()
+        .map(|c| ChannelFigures {
+            channel: *c,
+            tickets: count(&|f| f.channel == *c),
+            first_response: timing(Some(*c), first_response),
+            resolution: timing(Some(*c), resolution),
+        })
+        .collect();
 
     let runs = |metric: Option<Metric>, met: bool| {
         tickets.iter().flat_map(|f| f.targets.iter()).filter(|(m, ok)| metric.is_none_or(|x| x == *m) && *ok == met).count() as u64
@@ -523,8 +564,9 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
         to: period.to.to_string(),
         tickets: tickets.len() as u64,
         csat,
-        first_response: durations(&first),
-        resolution: durations(&resolved),
+        first_response: timing(None, first_response),
+        resolution: timing(None, resolution),
+        by_channel,
         sla: Sla { percent: percent(met, met + breached), targets },
         escalation: Escalation { escalated, tickets: tickets.len() as u64, percent: percent(escalated, tickets.len() as u64) },
         first_contact_resolution: FirstContact { one_reply, solved, percent: percent(one_reply, solved) },
@@ -553,12 +595,19 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         for s in &r.csat.by_segment {
             push("csat", &format!("{}_percent_satisfied", s.segment), num(s.satisfaction.percent));
         }
-        for (name, d) in [("first_response", &r.first_response), ("resolution", &r.resolution)] {
-            push(name, "count", d.count.to_string());
-            push(name, "median_seconds", secs(d.calendar.median));
-            push(name, "p90_seconds", secs(d.calendar.p90));
-            push(name, "business_median_seconds", secs(d.business.median));
-            push(name, "business_p90_seconds", secs(d.business.p90));
+        // Each duration metric overall (`first_response,median_seconds`),
+        // then per channel (`first_response_by_channel,email_median_seconds`).
+        let prefix = |c: &ChannelFigures| format!("{}_", c.channel);
+        let timings = [("first_response", String::new(), &r.first_response), ("resolution", String::new(), &r.resolution)]
+            .into_iter()
+            .chain(r.by_channel.iter().map(|c| ("first_response_by_channel", prefix(c), &c.first_response)))
+            .chain(r.by_channel.iter().map(|c| ("resolution_by_channel", prefix(c), &c.resolution)));
+        for (name, channel, d) in timings {
+            push(name, &format!("{channel}count"), d.count.to_string());
+            push(name, &format!("{channel}median_seconds"), secs(d.calendar.median));
+            push(name, &format!("{channel}p90_seconds"), secs(d.calendar.p90));
+            push(name, &format!("{channel}business_median_seconds"), secs(d.business.median));
+            push(name, &format!("{channel}business_p90_seconds"), secs(d.business.p90));
         }
         push("sla", "percent_met", num(r.sla.percent));
         for t in &r.sla.targets {
@@ -576,6 +625,9 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         }
         for s in &r.volume.by_segment {
             push("volume_by_segment", s.segment.as_str(), s.count.to_string());
+        }
+        for c in &r.by_channel {
+            push("volume_by_channel", c.channel.as_str(), c.tickets.to_string());
         }
         for f in &r.feature_requests {
             push("feature_requests", &f.topic, f.count.to_string());
@@ -636,6 +688,7 @@ mod tests {
             created: at,
             segment,
             kind: TicketType::BUG,
+            channel: Channel::Widget,
             first_response: Some([600, 600]),
             resolution: Some([3600, 3600]),
             replies: 1,
@@ -782,6 +835,81 @@ mod tests {
         assert_eq!(r.feature_requests[0].example, "Please add a Dark Mode!");
     }
 
+    /// A ticket of `channel` received at `at`, with its first response and
+    /// resolution in calendar seconds (business time half of it).
+    fn through(channel: Channel, at: i64, first: Option<i64>, resolved: Option<i64>) -> Facts {
+        let pair = |s: i64| [s, s / 2];
+        Facts { channel, first_response: first.map(pair), resolution: resolved.map(pair), ..solved(at, Segment::Free, None) }
+    }
+
+    #[test]
+    fn a_period_splits_volume_first_response_and_resolution_by_channel() {
+        let at = t("2026-11-03T10:00:00Z").as_millis();
+        let (w, e) = (Channel::Widget, Channel::Email);
+        let facts = [
+            through(w, at, Some(600), Some(3600)),
+            through(w, at, Some(1200), None),
+            through(w, at, None, None),
+            through(e, at, Some(7200), Some(86_400)),
+            through(e, at, Some(60), Some(5 * 86_400)),
+            through(e, at + 30 * DAY, Some(1), Some(1)), // after the period: counted nowhere
+        ];
+        let r = report(&utc("2026-11-01", "2026-11-08"), &facts, &[]);
+        let channels: Vec<Channel> = r.by_channel.iter().map(|c| c.channel).collect();
+        assert_eq!(channels, [w, e], "every channel, in the channels' order");
+        // (channel, tickets, first responses, their median and p90, resolutions, their median and p90, business median)
+        let expected = [
+            (w, 3, 2, Some(600), Some(1200), 1, Some(3600), Some(3600), Some(300)),
+            (e, 2, 2, Some(60), Some(7200), 2, Some(86_400), Some(5 * 86_400), Some(30)),
+        ];
+        for (channel, tickets, answered, fr_median, fr_p90, solved, res_median, res_p90, fr_business) in expected {
+            let Some(c) = r.by_channel.iter().find(|c| c.channel == channel) else { unreachable!("{channel} is listed") };
+            assert_eq!(c.tickets, tickets, "{channel}");
+            assert_eq!(
+                (c.first_response.count, c.first_response.calendar.clone()),
+                (answered, Spread { median: fr_median, p90: fr_p90 }),
+                "{channel}"
+            );
+            assert_eq!(c.first_response.business.median, fr_business, "{channel}: business time too");
+            assert_eq!(
+                (c.resolution.count, c.resolution.calendar.clone()),
+                (solved, Spread { median: res_median, p90: res_p90 }),
+                "{channel}"
+            );
+        }
+        let email =
+            r.by_channel.iter().find(|c| c.channel == e).map(|c| c.resolution.histogram.iter().map(|b| b.count).collect::<Vec<_>>());
+        assert_eq!(email, Some(vec![0, 0, 1, 0, 1]), "a day is in the 24 h bucket; five days beyond 72 h");
+        // The channels add up to the whole.
+        assert_eq!(r.by_channel.iter().map(|c| c.tickets).sum::<u64>(), r.tickets);
+        assert_eq!(r.by_channel.iter().map(|c| c.first_response.count).sum::<u64>(), r.first_response.count);
+        assert_eq!(r.by_channel.iter().map(|c| c.resolution.count).sum::<u64>(), r.resolution.count);
+        // A channel with no ticket is listed with zeros and no figures.
+        let r = report(&utc("2026-11-01", "2026-11-08"), &facts[..3], &[]);
+        let Some(none) = r.by_channel.iter().find(|c| c.channel == e) else { unreachable!("email is listed") };
+        assert_eq!((none.tickets, none.first_response.count, none.resolution.count), (0, 0, 0));
+        assert_eq!((none.first_response.calendar.clone(), none.resolution.business.clone()), (Spread::default(), Spread::default()));
+    }
+
+    #[test]
+    fn facts_stored_without_a_channel_count_as_widget_and_an_email_tickets_facts_say_email() {
+        let stored = r#"{"c":1793700000000,"s":"free","k":"bug","f":[600,600],"n":1}"#;
+        let old: Facts = serde_json::from_str(stored).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(old.channel, Channel::Widget);
+        let r = report(&utc("2026-11-01", "2026-11-08"), std::slice::from_ref(&old), &[]);
+        let tickets: Vec<(Channel, u64, u64)> = r.by_channel.iter().map(|c| (c.channel, c.tickets, c.first_response.count)).collect();
+        assert_eq!(tickets, [(Channel::Widget, 1, 1), (Channel::Email, 0, 0)]);
+        assert_eq!(serde_json::to_string(&old).ok().as_deref(), Some(stored), "a widget ticket's facts stay as small as before");
+
+        let mut mailed = ticket("bug");
+        mailed.channel = Channel::Email;
+        let facts = Facts::of(&mailed, &[], t("2026-11-28T00:00:00Z"), &AlwaysOpen);
+        assert_eq!(facts.channel, Channel::Email, "the ticket's channel flows into its facts");
+        let text = serde_json::to_string(&facts).unwrap_or_default();
+        assert!(text.contains(r#""h":"email""#), "{text}");
+        assert_eq!(serde_json::from_str::<Facts>(&text).ok(), Some(facts));
+    }
+
     #[test]
     fn periods_parse_and_know_the_one_before() {
         let p = utc("2026-11-08", "2026-11-15");
@@ -881,5 +1009,34 @@ mod tests {
         assert!(lines.contains(&"volume_by_day,2026-11-03,1,"));
         assert!(lines.iter().any(|l| l.starts_with("feature_requests,hyperlink x dark mode,1")), "{text}");
         assert!(text.ends_with("\r\n"));
+    }
+
+    #[test]
+    fn csv_carries_the_channel_rows_beside_the_previous_period() {
+        let at = t("2026-11-03T10:00:00Z").as_millis();
+        let now = [through(Channel::Widget, at, Some(600), None), through(Channel::Email, at, Some(7200), Some(86_400))];
+        let before = [through(Channel::Email, at - 7 * DAY, Some(60), None)];
+        let r = report(&utc("2026-11-01", "2026-11-08"), &now, &[]);
+        let p = report(&utc("2026-10-25", "2026-11-01"), &before, &[]);
+        let text = csv(&r, Some(&p));
+        let lines: Vec<&str> = text.lines().collect();
+        for row in [
+            "volume_by_channel,widget,1,0",
+            "volume_by_channel,email,1,1",
+            "first_response_by_channel,widget_count,1,0",
+            "first_response_by_channel,widget_median_seconds,600,",
+            "first_response_by_channel,email_median_seconds,7200,60",
+            "first_response_by_channel,email_business_p90_seconds,3600,30",
+            "resolution_by_channel,email_count,1,0",
+            "resolution_by_channel,email_p90_seconds,86400,",
+            "resolution_by_channel,widget_median_seconds,,",
+            "first_response,median_seconds,600,60",
+        ] {
+            assert!(lines.contains(&row), "{row} in\n{text}");
+        }
+        let sections: Vec<&str> = lines.iter().filter_map(|l| l.split(',').next()).collect();
+        let first = |name: &str| sections.iter().position(|s| *s == name);
+        assert!(first("resolution") < first("first_response_by_channel"), "the overall rows come first");
+        assert!(first("volume_by_segment") < first("volume_by_channel"), "volume by channel follows the other volume rows");
     }
 }

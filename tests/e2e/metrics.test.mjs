@@ -3,20 +3,25 @@
 // /console/ on the worker (under workerd with local KV), signs in and
 // checks that what an agent sees is what GET /v1/agent/metrics answers:
 // tiles, SVG charts with accessible names and table views, breakdowns, and
-// a CSV download fetched with the bearer token.
+// a CSV download fetched with the bearer token. The split by channel is
+// seen on the `mail` site (its agent's token), which takes mail at its
+// intake address: a ticket from the form and one mailed in.
 // Other test files write to the same site at the same time, so figures are
 // compared with the answer the page itself received (and with a direct
 // fetch of the same URL when nothing was written in between).
 // `cargo xtask test` starts the worker and passes:
-//   BUOY_WORKER_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
+//   BUOY_WORKER_URL, BUOY_AGENT_TOKEN, BUOY_MAIL_AGENT_TOKEN, BUOY_CHROMIUM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { isDeepStrictEqual } from 'node:util';
 import { launchChromium } from '../chromium.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
+const MAIL_TOKEN = process.env.BUOY_MAIL_AGENT_TOKEN;
+const INTAKE = 'support@mail.example';
 const CONSOLE = `${WORKER}/console/`;
 const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 const XSS = '<img src=x onerror=window.__xss=1>';
@@ -43,9 +48,9 @@ async function call(path, { body, token = TOKEN, headers = {} } = {}) {
   return { status: response.status, json, text, headers: response.headers };
 }
 
-/** An agent API call that must succeed. */
-async function agentApi(path, body) {
-  const answer = await call(path, { body });
+/** An agent API call that must succeed (the demo site's agent, unless `token` says otherwise). */
+async function agentApi(path, body, token = TOKEN) {
+  const answer = await call(path, { body, token });
   assert.ok(answer.status >= 200 && answer.status < 300, `${path}: ${answer.status} ${answer.text}`);
   return answer.json;
 }
@@ -103,8 +108,8 @@ async function openConsole(hash = '', { timezoneId = 'UTC' } = {}) {
   return { page, problems, context, urls };
 }
 
-async function signIn(page) {
-  await page.getByLabel('Agent token').fill(TOKEN);
+async function signIn(page, token = TOKEN) {
+  await page.getByLabel('Agent token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
 }
@@ -425,6 +430,85 @@ test('the changes against the previous period are told with ▲/▼, in points, 
   assert.equal(await tile(page, 'csat').locator('.value').textContent(), percent(body.csat.percent));
   // The arrows are for the eye; screen readers get "up" and "down".
   assert.equal(await tile(page, 'tickets').locator('.arrow').getAttribute('aria-hidden'), 'true');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('volume, first response and resolution are split by channel: a ticket from the form and one mailed in', { timeout: 90_000 }, async () => {
+  assert.ok(MAIL_TOKEN, 'the mail site\'s agent token');
+  const period = { from: utcDay(-6), to: utcDay(1), tz: 'UTC' };
+  const url = `/v1/agent/metrics?${metricsQuery(period)}`;
+  const mailApi = (path, body) => agentApi(path, body, MAIL_TOKEN);
+  const before = await mailApi(url);
+  assert.deepEqual(before.by_channel.map((c) => c.channel), ['widget', 'email'], 'every channel is listed, in order');
+
+  // One from the form, one mailed to the intake address; both answered, the mailed one solved.
+  const filed = await call('/v1/tickets', { token: null, body: { site: 'mail', name: 'Ada', email: 'ada@example.com', type: 'bug', subject: `By form ${crypto.randomUUID()}`, message: 'Counted as widget.' } });
+  assert.equal(filed.status, 201, filed.text);
+  const subject = `Mailed in for metrics ${crypto.randomUUID()}`;
+  const raw = readFileSync(new URL('../../shared/tests/mail/intake.eml', import.meta.url), 'utf8')
+    .replace('To: support@reply.lumen.example', `To: ${INTAKE}`)
+    .replace('Subject: Cannot export my invoices', `Subject: ${subject}`)
+    .replace('Message-ID: <intake-0001@mail.example.org>', `Message-ID: <${crypto.randomUUID()}@mail.example.org>`);
+  const delivered = await fetch(`${WORKER}/cdn-cgi/handler/email?${new URLSearchParams({ from: 'grace@example.org', to: INTAKE })}`, { method: 'POST', body: raw });
+  assert.equal(delivered.status, 200, await delivered.text());
+  const mailed = (await mailApi('/v1/agent/tickets?channel=email')).tickets.find((t) => t.subject === subject);
+  assert.ok(mailed, `the mailed-in ticket is listed: ${subject}`);
+  assert.equal(mailed.channel, 'email');
+  for (const id of [filed.json.id, mailed.id]) await mailApi(`/v1/agent/tickets/${id}/messages`, { body: 'On it.' });
+  await mailApi(`/v1/agent/tickets/${mailed.id}/changes`, { status: 'solved' });
+
+  const after = await mailApi(url);
+  const of = (report, channel) => report.by_channel.find((c) => c.channel === channel);
+  const moved = (channel) => [
+    of(after, channel).tickets - of(before, channel).tickets,
+    of(after, channel).first_response.count - of(before, channel).first_response.count,
+    of(after, channel).resolution.count - of(before, channel).resolution.count,
+  ];
+  // Other files may write to the mail site at the same time: the exact
+  // split is checked when the overall figures moved by these two tickets
+  // alone, and the channels always add up to the whole.
+  const overall = [after.tickets - before.tickets, after.first_response.count - before.first_response.count, after.resolution.count - before.resolution.count];
+  if (isDeepStrictEqual(overall, [2, 2, 1])) {
+    assert.deepEqual(moved('widget'), [1, 1, 0], 'the form\'s ticket: counted, answered, not solved');
+    assert.deepEqual(moved('email'), [1, 1, 1], 'the mailed-in ticket: counted, answered, solved');
+  } else {
+    assert.ok(moved('widget').every((n, i) => n >= [1, 1, 0][i]) && moved('email').every((n) => n >= 1), JSON.stringify(after.by_channel));
+  }
+  assert.equal(after.by_channel.reduce((sum, c) => sum + c.tickets, 0), after.tickets);
+  for (const key of ['first_response', 'resolution']) assert.equal(after.by_channel.reduce((sum, c) => sum + c[key].count, 0), after[key].count, key);
+  for (const channel of ['widget', 'email']) assert.ok(of(after, channel).first_response.calendar.median !== null, `${channel} has a first response time`);
+  assert.ok(of(after, 'email').resolution.calendar.median !== null, 'the solved mailed-in ticket has a time to resolution');
+
+  // The CSV carries the same rows.
+  const csv = await call(`/v1/agent/metrics.csv?${metricsQuery(period)}`, { token: MAIL_TOKEN });
+  assert.equal(csv.status, 200);
+  const lines = csv.text.split('\r\n');
+  for (const channel of ['widget', 'email']) {
+    const row = lines.find((l) => l.startsWith(`volume_by_channel,${channel},`));
+    assert.ok(row && Number(row.split(',')[2]) >= of(after, channel).tickets, `${row} in\n${csv.text}`);
+    assert.ok(lines.some((l) => l.startsWith(`first_response_by_channel,${channel}_median_seconds,`)), channel);
+  }
+
+  // The console's metrics view draws the page's own answer as the "By channel" table.
+  const { page, problems, context } = await openConsole(`#view=metrics&${metricsQuery(period)}`);
+  const answered = nextMetrics(page);
+  await signIn(page, MAIL_TOKEN);
+  const { status, json: data } = await answered;
+  assert.equal(status, 200);
+  assert.ok(of(data, 'email').tickets >= 1 && of(data, 'email').resolution.count >= 1, JSON.stringify(data.by_channel));
+  const byChannel = page.locator('[data-table="by-channel"] table');
+  await byChannel.waitFor();
+  assert.equal(await byChannel.locator('caption').textContent(), 'By channel');
+  assert.deepEqual(await byChannel.locator('thead th').allTextContents(),
+    ['Channel', 'Tickets', 'First response median', 'First response p90', 'Resolution median', 'Resolution p90']);
+  const expected = data.by_channel.map((c) => [human(c.channel), String(c.tickets),
+    humanDuration(c.first_response.calendar.median), humanDuration(c.first_response.calendar.p90),
+    humanDuration(c.resolution.calendar.median), humanDuration(c.resolution.calendar.p90)]);
+  assert.deepEqual(await tableRows(byChannel), expected);
+  assert.deepEqual(expected.map((r) => r[0]), ['Widget', 'Email']);
+  assert.ok(expected.every((r) => r[2] !== 'no data') && expected[1][4] !== 'no data', JSON.stringify(expected));
+  assert.deepEqual(await page.locator('#m-tables > [data-table]').evaluateAll((ds) => ds.map((d) => d.dataset.table)), ['by-channel', 'by-type', 'by-segment', 'feature-requests']);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -525,6 +525,7 @@ function slaChart(targets) {
 // ---------------------------------------------------------------- tables
 
 function breakdowns(data) {
+  const byChannel = data.by_channel || [];
   const byType = data.volume?.by_type || [];
   const bySegment = data.volume?.by_segment || [];
   const requests = data.feature_requests || [];
@@ -534,7 +535,16 @@ function breakdowns(data) {
     return wrap;
   };
   const or = (list, node, empty) => (list.length ? node : el('p', 'empty', empty));
+  // Each channel's volume, and its first response and resolution as the
+  // tiles show them (calendar median and p90); a row of its own, being wider.
+  const channels = section('by-channel', or(byChannel, table('By channel',
+    ['Channel', 'Tickets', 'First response median', 'First response p90', 'Resolution median', 'Resolution p90'],
+    byChannel.map((c) => [host.human(c.channel), count(c.tickets),
+      humanDuration(c.first_response?.calendar?.median), humanDuration(c.first_response?.calendar?.p90),
+      humanDuration(c.resolution?.calendar?.median), humanDuration(c.resolution?.calendar?.p90)])), 'No tickets by channel in this period.'));
+  channels.classList.add('wide');
   return [
+    channels,
     section('by-type', or(byType, table('Tickets by type', ['Type', 'Tickets'], byType.map((t) => [host.typeLabel(t.type), count(t.count)])), 'No tickets by type in this period.')),
     section('by-segment', or(bySegment, table('Tickets by segment', ['Segment', 'Tickets'], bySegment.map((s) => [host.human(s.segment), count(s.count)])), 'No tickets by segment in this period.')),
     section('feature-requests', requests.length

@@ -357,6 +357,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
         let facts = Facts {
             created: created.as_millis(),
             segment,
+            channel: ticket.channel,
             first_response: replied.then_some([first, first * 6 / 10]),
             resolution: solved.then_some([resolved, resolved * 4 / 10]),
             replies: if replied { 1 + rng.below(3) as u32 } else { 0 },
