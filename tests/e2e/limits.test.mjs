@@ -4,7 +4,9 @@
 // Retry-After; a verified user's history (it hands out requester tokens)
 // counts like a write; reads and the agents' API are never limited. A
 // chunked body over the cap is answered 413 before it is read through,
-// spending nothing.
+// spending nothing. Mail counts per envelope sender: the fourth message a
+// minute from one address is refused with the reason, and nothing of it
+// is stored.
 // `cargo xtask test` passes BUOY_TEST_WORKER (the built worker module).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -16,6 +18,7 @@ import { identityOf } from '../api.mjs';
 const MAIN = process.env.BUOY_TEST_WORKER;
 const TOKEN = randomBytes(32).toString('hex');
 const IDENTITY = randomBytes(32).toString('hex');
+const MAIL_TOKEN = randomBytes(32).toString('hex');
 let mf;
 let url;
 
@@ -26,7 +29,8 @@ before(async () => {
       BUOY_CLIENT_LIMIT: { simple: { limit: 3, period: 60 } },
       BUOY_SITE_LIMIT: { simple: { limit: 5, period: 60 } },
     },
-    bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_IDENTITY_SECRET: IDENTITY },
+    bindings: { BUOY_AGENT_TOKEN: TOKEN, BUOY_MAIL_AGENT_TOKEN: MAIL_TOKEN, BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_IDENTITY_SECRET: IDENTITY },
+    triggers: true,
   });
   url = await mf.ready;
 });
@@ -145,4 +149,27 @@ test("mine_spends_the_client_limit: a verified user's history counts per client 
   assert.deepEqual(answers.map((a) => a.status), [200, 200, 200, 429]);
   assert.deepEqual([answers[3].body.code, answers[3].retry], ['rate_limited', '60']);
   assert.equal((await mine('203.0.113.41')).status, 200, 'another client is not held back');
+});
+
+/** Mail to the `mail` site's intake address, as Email Routing delivers it. */
+async function mailIn(from, n) {
+  const raw = [`From: <${from}>`, 'To: support@mail.example', `Subject: Help ${n}`, `Message-ID: <${randomBytes(8).toString('hex')}@example.net>`, '', `Request ${n}.`, ''].join('\r\n');
+  const to = 'support@mail.example';
+  const response = await mf.dispatchFetch(`http://buoy.test/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${to}`, { method: 'POST', body: raw });
+  return { status: response.status, text: await response.text() };
+}
+
+test('mail from one sender over its limit is refused with the reason and stores nothing', { timeout: 60_000 }, async () => {
+  const flood = 'flood@example.net';
+  const taken = [];
+  for (let i = 0; i < 3; i++) taken.push(await mailIn(flood, i));
+  assert.deepEqual(taken.map((r) => r.status), [200, 200, 200], taken.map((r) => r.text).join(' | '));
+  const refused = await mailIn(flood, 3);
+  assert.equal(refused.status, 400);
+  assert.match(refused.text, /Too many messages from this address/);
+  // Another sender is not held up by the flood.
+  assert.equal((await mailIn('someone@example.org', 0)).status, 200);
+  const queue = await mf.dispatchFetch('http://buoy.test/v1/agent/tickets?channel=email&limit=100', { headers: { authorization: `Bearer ${MAIL_TOKEN}` } });
+  const subjects = (await queue.json()).tickets.map((t) => t.subject).sort();
+  assert.deepEqual(subjects, ['Help 0', 'Help 0', 'Help 1', 'Help 2'], 'the refused message opened no ticket');
 });

@@ -166,9 +166,13 @@ test('the metrics script is served with the console\'s CSP and draws no HTML fro
   for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function', '.href', "'style'", 'import(']) {
     assert.ok(!source.includes(sink), `metrics.js must not use ${sink}`);
   }
-  // The one link it makes is the CSV's object URL.
-  assert.deepEqual(source.match(/setAttribute\('href', [^)]*\)/g), ["setAttribute('href', url)"]);
-  assert.match(source, /const url = URL\.createObjectURL\(blob\);/);
+  // It makes no link itself: the CSV is saved through dom.js's saveBlob,
+  // whose one link is an object URL minted from the response.
+  assert.equal(source.match(/setAttribute\('href'/g), null);
+  assert.match(source, /saveBlob\(blob, `buoy-metrics-/);
+  const dom = await readFile(new URL('../../www/console/dom.js', import.meta.url), 'utf8');
+  assert.deepEqual(dom.match(/setAttribute\('href', [^)]*\)/g), ["setAttribute('href', url)"]);
+  assert.match(dom, /const url = URL\.createObjectURL\(blob\);/);
 });
 
 test('the tiles, charts and tables show what the API answers for a period that includes today', { timeout: 90_000 }, async () => {

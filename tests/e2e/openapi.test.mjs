@@ -753,6 +753,24 @@ test('the pages behind the links in mail (rating, unsubscribe), under Miniflare 
   }
 });
 
+test('a received mail is kept for agents as it came, as a download', async () => {
+  const MAIL = process.env.BUOY_MAIL_AGENT_TOKEN;
+  assert.ok(MAIL, 'run through `cargo xtask test`');
+  const subject = `OpenAPI mail ${randomUUID()}`;
+  const raw = ['From: <grace@example.org>', 'To: support@mail.example', `Subject: ${subject}`, `Message-ID: <${randomUUID()}@example.org>`, '', 'Checking the document.', ''].join('\r\n');
+  const delivered = await fetch(`${WORKER}/cdn-cgi/handler/email?from=grace%40example.org&to=support%40mail.example`, { method: 'POST', body: raw });
+  assert.equal(delivered.status, 200, await delivered.text());
+  const queue = await expect(200, 'GET', '/v1/agent/tickets?channel=email&limit=100', { token: MAIL });
+  const ticket = queue.json.tickets.find((t) => t.subject === subject);
+  assert.equal(ticket.first_mail.original, Buffer.byteLength(raw));
+  const original = await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, { token: MAIL });
+  assert.equal(original.text, raw);
+  assert.equal(original.headers.get('content-disposition'), `attachment; filename="${ticket.reference}-first.eml"`);
+  await expect(401, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, {});
+  await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/originals/mail-0`, { token: MAIL });
+  await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, { token: TOKEN });
+});
+
 test('every documented operation was exercised, and every status it lists seen (but 403 and 500)', () => {
   const missing = [];
   for (const template of Object.keys(doc.paths)) {

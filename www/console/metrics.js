@@ -12,7 +12,7 @@
 // a name that says what it shows, and a `<details>` holding a real table of
 // the same numbers, for screen readers and for anyone who wants the figures.
 
-import { $, el } from './dom.js';
+import { $, el, saveBlob } from './dom.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const DAY_MS = 86_400_000;
@@ -568,17 +568,7 @@ async function downloadCsv() {
   button.disabled = true;
   try {
     const blob = await host.api(`/v1/agent/metrics.csv?${query(shown)}`, { blob: true });
-    const url = URL.createObjectURL(blob);
-    const link = document.createElement('a');
-    // The only link this console makes: an object URL minted here from the
-    // response, never a string from a ticket. It is gone right after.
-    link.setAttribute('href', url);
-    link.download = `buoy-metrics-${shown.from}-to-${addDays(shown.to, -1)}-${shown.tz.replace(/[^A-Za-z0-9_-]+/g, '_')}.csv`;
-    link.hidden = true;
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10_000);
+    saveBlob(blob, `buoy-metrics-${shown.from}-to-${addDays(shown.to, -1)}-${shown.tz.replace(/[^A-Za-z0-9_-]+/g, '_')}.csv`);
     host.say('CSV downloaded.');
   } catch (e) {
     if (e.status !== 401) host.say(problem(e), true);
