@@ -44,7 +44,8 @@ async function sweep() {
   assert.equal(response.status, 200, await response.text());
 }
 
-/** Header lines unfolded into a lowercase-keyed map (first value wins), and the body. */
+/** A mail as the mail view shows it: its headers as sent (unfolded into a
+ * lowercase-keyed map, first value wins), a blank line, its text part. */
 function parse(raw) {
   const at = raw.indexOf('\r\n\r\n');
   const head = raw.slice(0, at).replace(/\r\n[ \t]+/g, ' ');
@@ -54,10 +55,7 @@ function parse(raw) {
     const name = line.slice(0, colon).trim().toLowerCase();
     if (colon > 0 && !(name in headers)) headers[name] = line.slice(colon + 1).trim();
   }
-  // The text part, quoted-printable decoded.
-  const text = raw.split(/Content-Type: text\/plain[^\r]*\r\n(?:Content-Transfer-Encoding: [^\r]*\r\n)?\r\n/)[1]?.split('\r\n--')[0] ?? '';
-  const decoded = Buffer.from(text.replace(/=\r\n/g, '').replace(/=([0-9A-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16))), 'latin1').toString('utf8');
-  return { raw, headers, text: decoded };
+  return { raw, headers, text: raw.slice(at + 4) };
 }
 
 const unbracket = (value) => (value ?? '').replace(/^<|>$/g, '');
@@ -171,6 +169,18 @@ test('a ticket from the panel goes on over email once the tab is closed, then ba
   const original = await fetch(`${WORKER}/v1/agent/tickets/${id}/originals/${byMail.id}`, { headers: { authorization: `Bearer ${TOKEN}` } });
   assert.equal(original.headers.get('content-type'), 'message/rfc822');
   assert.equal(await original.text(), raw);
+  // The console shows it, with a button that downloads the mail as it came.
+  const desk = await context.newPage();
+  await desk.goto(`${WORKER}/console/#ticket=${id}`);
+  await desk.getByLabel('Agent token').fill(TOKEN);
+  await desk.getByRole('button', { name: 'Sign in' }).click();
+  const answerInConsole = desk.locator('#thread .message.requester', { hasText: said });
+  await answerInConsole.waitFor();
+  const [download] = await Promise.all([desk.waitForEvent('download'), answerInConsole.getByRole('button', { name: /^Original email \(\d+ B\)$/ }).click()]);
+  assert.equal(download.suggestedFilename(), `${reference}-${byMail.id}.eml`);
+  const { readFile } = await import('node:fs/promises');
+  assert.equal(await readFile(await download.path(), 'utf8'), raw, 'the download is the mail as it came');
+  await desk.close();
 
   // The agent replies again and solves it; the solved mail's link rates it, once.
   await agentSays(id, 'Export speed is fixed in 2.4.1.');

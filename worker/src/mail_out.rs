@@ -322,8 +322,8 @@ pub async fn unsubscribe<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Resul
     Ok(page(200, "Done", &[&format!("{name} will not email you about your requests any more.")], None))
 }
 
-/// The development mail view: the latest sent mails, raw, newest first,
-/// as plain text; a 404 unless `cargo xtask dev` turned it on.
+/// The development mail view: the latest sent mails, newest first, each
+/// as `outbound::preview` shows it, as plain text; a 404 unless `cargo xtask dev` turned it on.
 ///
 /// # Errors
 /// When KV fails.
@@ -332,10 +332,12 @@ pub async fn dev_mail<K: Kv>(store: &TicketStore<K>, on: bool) -> Result<ApiResp
         return Err(Problem::NotFound.into());
     }
     let mails = store.dev_mails(DEV_MAIL_SHOWN).await?;
-    let mut text = format!("{} sent mail(s), newest first (cargo xtask dev only).\n", mails.len());
+    let mut text =
+        format!("{} sent mail(s), newest first, each with its headers as sent and its text (cargo xtask dev only).\n", mails.len());
     for raw in mails {
         text.push_str("\n======================================================================\n");
-        text.push_str(&raw);
+        text.push_str(&outbound::preview(raw.as_bytes()));
+        text.push('\n');
     }
     Ok(ApiResponse {
         status: 200,

@@ -354,6 +354,16 @@ pub fn to_agent(site: &Site<'_>, about: &About<'_>, address: &str, subject: &str
     build(site, about, Envelope { to: address.to_owned(), subject, blocks, auto: "auto-generated" }, now)
 }
 
+/// A sent mail as a developer reads it (the development mail view): its
+/// headers as sent, a blank line, then its text part decoded, so its
+/// links can be followed as they are.
+pub fn preview(raw: &[u8]) -> String {
+    let end = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+    let headers = String::from_utf8_lossy(&raw[..end]);
+    let text = mail_parser::MessageParser::default().parse(raw).and_then(|m| m.body_text(0).map(|t| t.into_owned())).unwrap_or_default();
+    format!("{headers}\r\n\r\n{}", text.trim_end())
+}
+
 #[cfg(all(test, feature = "toml"))]
 mod tests {
     use super::*;
@@ -488,6 +498,19 @@ mod tests {
             }),
         };
         assert!(matches!(Recipient::of(&signed, THREAD), Some(Recipient::Verified { address: "ada@example.com", .. })));
+    }
+
+    #[test]
+    fn a_preview_shows_the_headers_as_sent_and_links_that_work_as_they_stand() {
+        let out = send(Recipient::Unverified { address: "ada@example.com" }, ToRequester::Solved);
+        let preview = preview(&out.raw);
+        let raw = String::from_utf8_lossy(&out.raw);
+        let head = raw.split("\r\n\r\n").next().unwrap_or_default();
+        assert!(preview.starts_with(&format!("{head}\r\n\r\n")), "{preview}");
+        let link = preview.lines().find_map(|l| l.strip_prefix("Yes, it is solved: ")).unwrap_or_default();
+        assert!(link.starts_with("https://support.lumen.example/v1/email/rate?t=") && link.ends_with("&r=good"), "{link}");
+        assert!(check_rating_token(SECRET, link.split("t=").nth(1).and_then(|t| t.split('&').next()).unwrap_or_default(), NOW).is_ok());
+        assert!(!preview.contains("=3D") && !preview.contains("<p>"), "decoded, and the text part only");
     }
 
     #[test]
