@@ -12,7 +12,7 @@ use buoy_shared::ids::TicketId;
 use buoy_worker::api::AgentToken;
 use buoy_worker::http::Method;
 use buoy_worker::mail_in::Outcome;
-use common::{config, request, site, str_of, Harness, SERVER_SECRET};
+use common::{config, header, request, site, str_of, Harness, SERVER_SECRET};
 use futures_executor::block_on;
 use serde_json::{json, Value};
 
@@ -114,10 +114,6 @@ fn outbox(h: &Harness) -> Vec<String> {
     due.into_iter().map(|(_, mail)| mail.raw).collect()
 }
 
-fn header(raw: &str, name: &str) -> String {
-    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
-    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
-}
 
 #[test]
 fn an_intake_ticket_is_acknowledged_once_in_its_requesters_thread() {

@@ -10,7 +10,7 @@ use buoy_worker::http::{ApiResponse, Method};
 use buoy_worker::mail_out::{self, Links};
 use buoy_worker::store::PendingMail;
 use buoy_worker::sweep::{Outbound, Report, Sweep};
-use common::{request, site, str_of, Harness, ORIGIN, SERVER_SECRET};
+use common::{header, request, site, str_of, Harness, ORIGIN, SERVER_SECRET};
 use futures_executor::block_on;
 use serde_json::{json, Value};
 use std::cell::{Cell, RefCell};
@@ -110,11 +110,6 @@ fn page(h: &Harness, method: Method, url: &str) -> (u16, String, ApiResponse) {
     (status, String::from_utf8_lossy(&response.body).into_owned(), response)
 }
 
-/// The value of header `name` in `raw`, unfolded.
-fn header(raw: &str, name: &str) -> String {
-    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
-    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
-}
 
 #[test]
 fn which_events_mail_whom() {

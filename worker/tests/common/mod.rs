@@ -127,3 +127,10 @@ pub fn request(method: Method, path: &str, headers: &[(&str, &str)], body: &[u8]
 pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
     value[key].as_str().unwrap_or_default()
 }
+
+/// The value of header `name` in `raw`, unfolded (for the mail tests).
+#[allow(dead_code)]
+pub fn header(raw: &str, name: &str) -> String {
+    let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
+    unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
+}
