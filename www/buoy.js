@@ -94,7 +94,8 @@
       '.b{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
       'font:700 12px/20px system-ui,sans-serif;padding:0 5px;box-sizing:border-box}.b[hidden],.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
       '@media ' + PHONE + '{.p{inset:0 0 auto;width:auto;height:100vh;height:100dvh;max-height:none;border-radius:0;box-sizing:border-box;' +
-      'padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}'
+      'padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}' +
+      '@media (forced-colors:active){.l{border:2px solid ButtonText}}'
     );
     root.adoptedStyleSheets = [sheet, view];
     d.adoptedStyleSheets = d.adoptedStyleSheets.concat(lock);
