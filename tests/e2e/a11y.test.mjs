@@ -7,11 +7,12 @@
 // BUOY_GUARDED_AGENT_TOKEN, BUOY_TURNSTILE_PORT, BUOY_CHROMIUM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { openPage } from '../chromium.mjs';
 import { browserFor, widgetFrame } from '../browser.mjs';
 import { call } from '../api.mjs';
 import { until } from '../wait.mjs';
-import { violations, contrast, rgba } from '../axe.mjs';
+import { violations, contrast } from '../axe.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -159,24 +160,30 @@ test('axe: every screen and state of the panel, from home to the rating', { time
 });
 
 test('axe: the form of a site with Turnstile', { timeout: 60_000 }, async () => {
+  // The host page from a loopback server of this test's own (Chromium lets
+  // only a loopback page reach the worker), Turnstile's script from the
+  // test itself, at the stand-in's address the site's CSP allows.
+  const host = createServer((request, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end(`<!doctype html><html lang="en"><head><title>Guarded host</title><link rel="icon" href="data:,">
+<script async src="${WORKER}/buoy.js" data-site="guarded"></script></head><body><main><h1>Guarded Co</h1></main></body></html>`);
+  });
+  await new Promise((resolve) => host.listen(0, '127.0.0.1', resolve));
   const context = await chrome.browser.newContext();
-  // The stand-in's page and script, answered by the test itself.
-  await context.route(`${STAND_IN}/host.html`, (route) => route.fulfill({ contentType: 'text/html', body:
-    `<!doctype html><html lang="en"><head><title>Guarded host</title><link rel="icon" href="data:,">
-<script async src="${WORKER}/buoy.js" data-site="guarded"></script></head><body><main><h1>Guarded Co</h1></main></body></html>` }));
   await context.route(`${STAND_IN}/api.js*`, (route) => route.fulfill({ contentType: 'text/javascript', body: `(() => {
     window.turnstile = { render(el) { el.textContent = 'Verified by the Turnstile stand-in'; return 0; }, reset() {} };
     const onload = new URL(document.currentScript.src).searchParams.get('onload');
     setTimeout(() => window[onload](), 0);
   })();` }));
   const page = await context.newPage();
-  await page.goto(`${STAND_IN}/host.html`);
+  await page.goto(`http://127.0.0.1:${host.address().port}/`);
   await page.getByRole('button', { name: 'Help' }).click();
   const panel = page.frameLocator('iframe[title="Help"]');
   await panel.getByRole('button', { name: 'Send us a message' }).click();
   await panel.getByText('Verified by the Turnstile stand-in').waitFor();
   await check('form with Turnstile', page, await widgetFrame(page));
   await context.close();
+  await new Promise((resolve) => host.close(resolve));
 });
 
 test('axe: the console, signed out and in', { timeout: 90_000 }, async () => {
