@@ -64,6 +64,17 @@ async function openPanel(url = DEMO) {
   return { ...opened, panel, frame: await widgetFrame(opened.page) };
 }
 
+/** Fills the form with a valid ticket and sends it; its subject, unique, starts with `about`. */
+async function sendTicket(panel, about) {
+  const subject = `${about} ${Date.now()}`;
+  await panel.getByLabel('Email').fill('a11y@example.com');
+  await panel.getByLabel('Topic').selectOption('bug');
+  await panel.getByLabel('Subject').fill(subject);
+  await panel.getByLabel('Message').fill('Checking what everyone can use.');
+  await panel.getByRole('button', { name: 'Send message' }).click();
+  return subject;
+}
+
 /** The demo site's ticket with this subject, as the agents' queue lists it. */
 async function ticketBySubject(subject) {
   let ticket;
@@ -114,12 +125,7 @@ test('axe: every screen and state of the panel, from home to the rating', { time
   // Each send attempt waits for the test to answer it.
   const attempts = [];
   await context.route(`${WORKER}/v1/tickets`, (route) => (route.request().method() === 'POST' ? attempts.push(route) : route.continue()));
-  const subject = `Axe walk ${Date.now()}`;
-  await panel.getByLabel('Email').fill('axe@example.com');
-  await panel.getByLabel('Topic').selectOption('bug');
-  await panel.getByLabel('Subject').fill(subject);
-  await panel.getByLabel('Message').fill('Checking every screen.');
-  await panel.getByRole('button', { name: 'Send message' }).click();
+  const subject = await sendTicket(panel, 'Axe walk');
   await until(() => attempts.length === 1, 'the first send');
   await panel.getByRole('button', { name: 'Sending…' }).waitFor();
   await check('sending', page, frame);
@@ -402,12 +408,7 @@ test('a screen reader hears the dialog, its headings, the result count once, err
   assert.ok(nodes.some((n) => n.role === 'alert'), 'the summary is an alert');
 
   // A new agent reply is announced in the panel, and counted in the launcher's name.
-  const subject = `Screen reader ${Date.now()}`;
-  await panel.getByLabel('Email').fill('sr@example.com');
-  await panel.getByLabel('Topic').selectOption('bug');
-  await panel.getByLabel('Subject').fill(subject);
-  await panel.getByLabel('Message').fill('Reading this aloud.');
-  await panel.getByRole('button', { name: 'Send message' }).click();
+  const subject = await sendTicket(panel, 'Screen reader');
   await panel.getByText('Thanks, we have your message').waitFor();
   const reference = (await panel.locator('.ref').textContent()).trim();
   await frame.evaluate(() => { window.__said = []; });
