@@ -210,6 +210,10 @@ catalog! {
     ErrTurnstile => "The check that you are a person did not pass. Your message is still here: send it again.",
     /// The label of the form's honeypot (hidden from people).
     Honeypot => "Leave this field empty",
+    /// Announced to screen readers once typing pauses, before the number of search results.
+    ResultsFound => "Articles found:",
+    /// Announced to screen readers when an agent replies, before the ticket's reference.
+    NewReply => "New reply on",
 }
 
 /// Every message of a locale, in [`MessageId`] order (`id as usize`
