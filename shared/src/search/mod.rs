@@ -117,14 +117,16 @@
 
 #[cfg(any(test, feature = "toml"))]
 mod build;
+mod lang;
 mod query;
 
 #[cfg(any(test, feature = "toml"))]
 pub use build::{bench_corpus, build_index, IndexDoc};
+pub use lang::Language;
 pub use query::{DocMeta, Hit, Index, SearchError};
 
 /// The index format version written by [`build_index`] and read by [`Index::parse`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// BM25 term-frequency saturation.
 pub const K1: f32 = 1.2;
 /// BM25 length normalisation.
@@ -148,7 +150,7 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 /// Fewest characters of a query term, and of the index term it may be mistyped from, for typo matches.
 pub const MIN_TYPO_CHARS: usize = 4;
 
-/// Words too common to search for, sorted (they are looked up by binary search).
+/// English words too common to search for, sorted (they are looked up by binary search).
 pub const STOP_WORDS: [&str; 33] = [
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is", "it", "me", "my",
     "of", "on", "or", "our", "the", "this", "to", "we", "what", "with", "you", "your",
@@ -158,17 +160,84 @@ const MAGIC: &str = "buoy-search";
 
 // The term rules both sides apply, so a query term is spelt as the build spelt it.
 
-/// Folds an ASCII character into `token`; `false` when it separates words.
-fn fold_ascii(c: char, token: &mut String) -> bool {
+/// Whether `c` is a character of a CJK script (kana, ideographs,
+/// half-width katakana), by range: such text has no spaces between
+/// words, so runs of it are indexed by character bigrams.
+fn is_cjk(c: char) -> bool {
+    matches!(c,
+        '\u{3005}' | '\u{3041}'..='\u{3096}' | '\u{309d}'..='\u{309f}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}'..='\u{30ff}'
+        | '\u{31f0}'..='\u{31ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}'
+        | '\u{ff66}'..='\u{ff9f}' | '\u{20000}'..='\u{2ffff}')
+}
+
+/// Folds a character both sides fold alike (ASCII, and full-width ASCII
+/// letters and digits, which Japanese input methods type) into `token`:
+/// `Some(false)` when it separates words, `None` when it is neither.
+fn fold_common(c: char, language: Language, token: &mut String) -> Option<bool> {
+    let c = match c {
+        '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}' => char::from_u32(c as u32 - 0xfee0)?,
+        _ => c,
+    };
+    if !c.is_ascii() {
+        return None;
+    }
     if c.is_ascii_alphanumeric() {
         token.push(c.to_ascii_lowercase());
-        true
+        Some(true)
     } else {
-        c == '\''
+        Some(c == '\'' && !language.apostrophe_splits())
     }
 }
 
-/// Plural stemming, in place (see the module documentation for the rules).
+/// Splits `text` into words, folding each character with `fold` (`false`
+/// at a separator), and runs of CJK characters into their bigrams (a
+/// run of one character is that character). Calls `emit(term, gram,
+/// open)`: `gram` for a CJK bigram or single character, `open` when it
+/// ends the text (the word being typed).
+fn split(text: &str, mut fold: impl FnMut(char, &mut String) -> bool, mut emit: impl FnMut(&mut String, bool, bool)) {
+    let mut word = String::new();
+    let mut gram = String::new();
+    let mut previous: Option<char> = None;
+    let mut run = 0usize;
+    /// A run of one CJK character is indexed as that character.
+    fn end_run(previous: &mut Option<char>, run: &mut usize, gram: &mut String, open: bool, emit: &mut impl FnMut(&mut String, bool, bool)) {
+        if let (1, Some(p)) = (*run, *previous) {
+            gram.clear();
+            gram.push(p);
+            emit(gram, true, open);
+        }
+        *previous = None;
+        *run = 0;
+    }
+    for c in text.chars() {
+        if is_cjk(c) {
+            if !word.is_empty() {
+                emit(&mut word, false, false);
+                word.clear();
+            }
+            if let Some(p) = previous {
+                gram.clear();
+                gram.push(p);
+                gram.push(c);
+                emit(&mut gram, true, false);
+            }
+            previous = Some(c);
+            run += 1;
+            continue;
+        }
+        end_run(&mut previous, &mut run, &mut gram, false, &mut emit);
+        if !fold(c, &mut word) && !word.is_empty() {
+            emit(&mut word, false, false);
+            word.clear();
+        }
+    }
+    end_run(&mut previous, &mut run, &mut gram, true, &mut emit);
+    if !word.is_empty() {
+        emit(&mut word, false, true);
+    }
+}
+
+/// English plural stemming, in place (see the module documentation for the rules).
 fn stem(token: &mut String) {
     let chars = token.chars().count();
     let len = token.len();
@@ -184,13 +253,4 @@ fn stem(token: &mut String) {
     } else if chars >= 4 && token.ends_with('s') && !token.ends_with("ss") && !token.ends_with("us") && !token.ends_with("is") {
         token.truncate(len.saturating_sub(1));
     }
-}
-
-/// Turns a folded token into a term in place; `false` when it is not one (empty or a stop word).
-fn normalize(token: &mut String) -> bool {
-    if token.is_empty() || STOP_WORDS.binary_search(&token.as_str()).is_ok() {
-        return false;
-    }
-    stem(token);
-    true
 }

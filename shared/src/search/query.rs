@@ -4,7 +4,7 @@
 //! the rules and the format.
 
 use super::{
-    fold_ascii, normalize, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS, PREFIX_WEIGHT,
+    fold_common, is_cjk, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS, PREFIX_WEIGHT,
     TYPO_WEIGHT,
 };
 use core::fmt;
@@ -85,6 +85,8 @@ pub struct DocMeta {
     pub title: String,
     /// Hashed asset path of the pre-parsed article.
     pub file: String,
+    /// The language it is written in; empty for the index's own.
+    pub locale: String,
     /// Kind of article.
     pub kind: Option<String>,
     /// Tags.
@@ -122,6 +124,11 @@ struct Term {
 /// A parsed search index, ready for [`Index::search`].
 #[derive(Clone, Debug, Default)]
 pub struct Index {
+    /// The readers' locale, whose language folds characters and decides stop words.
+    locale: String,
+    /// The index's language first, then its articles' other languages: a
+    /// query word is searched as each of them would spell it.
+    languages: Vec<Language>,
     docs: Vec<DocMeta>,
     /// Term texts and folded forms, back to back.
     text: String,
@@ -150,10 +157,13 @@ fn is_term_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || !c.is_ascii()
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct QueryTerm {
-    text: String,
+    /// The word as each of the index's languages makes it a term, without repeats.
+    variants: Vec<String>,
     prefix: bool,
+    /// A CJK bigram or single character.
+    gram: bool,
 }
 
 fn number(field: Option<&str>) -> Option<u32> {
@@ -197,11 +207,12 @@ fn doc_line(line: &str) -> Option<(DocMeta, u32)> {
     let id = unescape(fields.next()?)?;
     let title = unescape(fields.next()?)?;
     let file = unescape(fields.next()?)?;
+    let locale = unescape(fields.next()?)?;
     let mut kinds = list(&mut fields)?;
     let kind = kinds.pop();
     let tags = list(&mut fields)?;
     let suggest_on = list(&mut fields)?;
-    (kinds.is_empty() && fields.next().is_none()).then_some((DocMeta { id, title, file, kind, tags, suggest_on }, length))
+    (kinds.is_empty() && fields.next().is_none()).then_some((DocMeta { id, title, file, locale, kind, tags, suggest_on }, length))
 }
 
 /// Lines of an index, numbered from 1.
@@ -246,14 +257,16 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(SearchError::Version(version));
         }
-        let (Some(doc_count), Some(term_count), Some(fold_count), None) =
-            (number(header.next()), number(header.next()), number(header.next()), header.next())
+        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), None) =
+            (header.next().and_then(unescape), number(header.next()), number(header.next()), number(header.next()), header.next())
         else {
             return Err(SearchError::Malformed { line: 1 });
         };
         // Counts only bound capacities by the text's length: a garbled header cannot ask for much memory.
         let capacity = |count: u32| (count as usize).min(text.len() / 2);
         let mut index = Index {
+            languages: vec![Language::of(&locale)],
+            locale,
             docs: Vec::with_capacity(capacity(doc_count)),
             text: String::new(),
             fold: Vec::with_capacity(capacity(fold_count)),
@@ -282,6 +295,10 @@ impl Index {
         let mut lengths = Vec::with_capacity(capacity(doc_count));
         for _ in 0..doc_count {
             let (meta, length) = doc_line(lines.next()?).ok_or_else(|| lines.malformed())?;
+            let language = Language::of(&meta.locale);
+            if !meta.locale.is_empty() && !index.languages.contains(&language) {
+                index.languages.push(language);
+            }
             index.docs.push(meta);
             lengths.push(length as f32);
         }
@@ -329,6 +346,12 @@ impl Index {
             return Err(lines.malformed());
         }
         Ok(index)
+    }
+
+    /// The locale of the readers the index was built for (its articles may
+    /// be in others: see [`DocMeta::locale`]).
+    pub fn locale(&self) -> &str {
+        &self.locale
     }
 
     /// The articles, in index order; [`Hit::doc`] is a position in this slice.
@@ -389,8 +412,8 @@ impl Index {
 
     /// Folds one query character into `token` with the shipped table; `false` when it separates words.
     fn fold_query_char(&self, c: char, token: &mut String) -> bool {
-        if c.is_ascii() {
-            return fold_ascii(c, token);
+        if let Some(word) = fold_common(c, self.languages.first().copied().unwrap_or(Language::Other), token) {
+            return word;
         }
         match self.fold.binary_search_by_key(&c, |&(k, _, _)| k) {
             Ok(i) => {
@@ -403,26 +426,38 @@ impl Index {
     }
 
     fn query_terms(&self, query: &str) -> Vec<QueryTerm> {
-        fn finish(token: &mut String, prefix: bool, terms: &mut Vec<QueryTerm>) {
-            if normalize(token) {
-                if let Some(same) = terms.iter_mut().find(|t| t.text == *token) {
-                    same.prefix |= prefix;
-                } else if terms.len() < MAX_QUERY_TERMS {
-                    terms.push(QueryTerm { text: core::mem::take(token), prefix });
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        split(
+            query,
+            |c, token| self.fold_query_char(c, token),
+            |token, gram, open| {
+                let mut variants: Vec<String> = Vec::new();
+                if gram {
+                    variants.push(token.clone());
                 }
-            }
-            token.clear();
-        }
-        let mut terms = Vec::new();
-        let mut token = String::new();
-        let mut typing = false;
-        for c in query.chars() {
-            typing = self.fold_query_char(c, &mut token);
-            if !typing {
-                finish(&mut token, false, &mut terms);
-            }
-        }
-        finish(&mut token, typing, &mut terms);
+                for (n, language) in self.languages.iter().enumerate() {
+                    let mut term = token.clone();
+                    // A stop word of the readers' language is no term at all.
+                    if gram || !language.normalize(&mut term) {
+                        if n == 0 {
+                            break;
+                        }
+                        continue;
+                    }
+                    if !variants.contains(&term) {
+                        variants.push(term);
+                    }
+                }
+                if variants.is_empty() {
+                    return;
+                }
+                if let Some(same) = terms.iter_mut().find(|t| t.variants == variants) {
+                    same.prefix |= open;
+                } else if terms.len() < MAX_QUERY_TERMS {
+                    terms.push(QueryTerm { variants, prefix: open, gram });
+                }
+            },
+        );
         terms
     }
 
@@ -435,18 +470,27 @@ impl Index {
         self.terms.get(i).and_then(|t| self.postings.get(t.first as usize..t.last as usize)).unwrap_or_default()
     }
 
-    /// The index terms `term` matches, with their weights: exact first, then
-    /// at most [`MAX_EXPANSIONS`] prefix and typo terms.
+    /// The index terms `term` matches, with their weights, each once with
+    /// its best: for each of its variants, the exact term, then at most
+    /// [`MAX_EXPANSIONS`] prefix and typo terms.
     fn candidates(&self, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
         out.clear();
-        let query = term.text.as_str();
+        for variant in &term.variants {
+            self.variant_candidates(variant, term, out);
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
+        out.dedup_by_key(|c| c.0);
+    }
+
+    fn variant_candidates(&self, query: &str, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
         let start = self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < query));
         let exact = self.term_text(start) == Some(query);
         if exact {
             out.push((start, 1.0));
         }
         let chars = query.chars().count();
-        let prefix = term.prefix && chars >= MIN_PREFIX_CHARS;
+        // One CJK character may begin a bigram: it is a prefix from one character.
+        let prefix = term.prefix && (chars >= MIN_PREFIX_CHARS || (term.gram && query.chars().all(is_cjk)));
         // (rank: 0 prefix, 1 typo; articles, negated; term)
         let mut more: Vec<(u8, isize, usize)> = Vec::new();
         let mut add = |item| keep_best(&mut more, MAX_EXPANSIONS, item, |a, b| a < b);
@@ -457,7 +501,7 @@ impl Index {
                 i += 1;
             }
         }
-        if chars >= MIN_TYPO_CHARS {
+        if chars >= MIN_TYPO_CHARS && !term.gram {
             for (i, t) in self.terms.iter().enumerate() {
                 let Some(text) = self.text.get(t.start as usize..t.end as usize) else { continue };
                 // Cheap filters first: this scans the whole vocabulary.
@@ -488,6 +532,7 @@ mod tests {
             suggest_on: vec![],
             kind: Some("how-to".into()),
             file: format!("kb/{id}.0a1b2c3d.json"),
+            locale: String::new(),
         }
     }
 
@@ -564,7 +609,7 @@ mod tests {
     }
 
     fn index() -> Index {
-        Index::parse(&build_index(&fixture())).unwrap_or_else(|e| unreachable!("{e}"))
+        Index::parse(&build_index("en", &fixture())).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
     fn ids(index: &Index, query: &str) -> Vec<String> {
@@ -653,7 +698,7 @@ mod tests {
     #[test]
     fn ties_keep_index_order() {
         let docs = vec![doc("b", "Same words", &[], "alpha"), doc("a", "Same words", &[], "alpha"), doc("c", "Other", &[], "beta")];
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(ids(&index, "same alpha"), ["b", "a"]);
         let hits = index.search("words", 5);
         assert_eq!(hits.len(), 2);
@@ -664,7 +709,7 @@ mod tests {
     fn query_folding_matches_build_folding() {
         let mut docs = fixture();
         docs.push(doc("ru", "Сбросить пароль", &[], "Ǆ ǅ ǆ ﬁle"));
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         let samples = [
             "ÀÉÎÕÜ àéîõü Ææ Øø Œœ Ðð Þþ ß Ĳĳ Ŀŀ Łł ŉ Ŋŋ ſ İ ı ª º ¹²³ µ ¼ × ÷ « » ¿",
             "re\u{301}set don't customer’s",
@@ -672,9 +717,9 @@ mod tests {
         ];
         for sample in samples {
             let mut built = Vec::new();
-            each_term(sample, &mut String::new(), |t| built.push(t.to_owned()));
+            each_term(sample, Language::English, Language::English, |t| built.push(t.to_owned()));
             built.dedup();
-            let queried: Vec<String> = index.query_terms(sample).into_iter().map(|t| t.text).collect();
+            let queried: Vec<String> = index.query_terms(sample).into_iter().flat_map(|t| t.variants).collect();
             let mut unique = Vec::new();
             for t in built {
                 if !unique.contains(&t) {
@@ -723,15 +768,17 @@ mod tests {
             suggest_on: vec!["/a\tb".into(), String::new()],
             kind: Some(String::new()),
             file: "kb/odd.json".into(),
+            locale: "fr\tx".into(),
         });
         docs.push(IndexDoc { id: "bare".into(), ..IndexDoc::default() });
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         let expected: Vec<DocMeta> = docs
             .iter()
             .map(|d| DocMeta {
                 id: d.id.clone(),
                 title: d.title.clone(),
                 file: d.file.clone(),
+                locale: d.locale.clone(),
                 kind: d.kind.clone(),
                 tags: d.tags.clone(),
                 suggest_on: d.suggest_on.clone(),
@@ -743,7 +790,7 @@ mod tests {
 
     #[test]
     fn broken_indexes_are_refused() {
-        let good = build_index(&fixture());
+        let good = build_index("en", &fixture());
         assert!(Index::parse(&good).is_ok());
         let replace = |from: &str, to: &str| good.replacen(from, to, 1);
         // The 1-based number of the first line starting with `start`.
@@ -751,10 +798,11 @@ mod tests {
         let cases: Vec<(&str, String, SearchError)> = vec![
             ("empty", String::new(), SearchError::NotAnIndex),
             ("html", "<!doctype html><p>Not found</p>".into(), SearchError::NotAnIndex),
-            ("future version", replace("buoy-search\t1\t", "buoy-search\t2\t"), SearchError::Version(2)),
-            ("bad count", replace("buoy-search\t1\t10\t", "buoy-search\t1\tten\t"), SearchError::Malformed { line: 1 }),
-            ("too few docs", replace("buoy-search\t1\t10\t", "buoy-search\t1\t9\t"), line_of("24\tconnect-slack\t")),
-            ("too many docs", replace("buoy-search\t1\t10\t", "buoy-search\t1\t11\t"), line_of("TERMS")),
+            ("future version", replace("buoy-search\t2\t", "buoy-search\t3\t"), SearchError::Version(3)),
+            ("no locale", replace("buoy-search\t2\ten\t", "buoy-search\t2\t"), SearchError::Malformed { line: 1 }),
+            ("bad count", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\tten\t"), SearchError::Malformed { line: 1 }),
+            ("too few docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t9\t"), line_of("24\tconnect-slack\t")),
+            ("too many docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t11\t"), line_of("TERMS")),
             ("no FOLD", replace("FOLD\n", "FOLDS\n"), SearchError::Malformed { line: 2 }),
             ("no END", good.replace("END\n", ""), SearchError::Truncated),
             ("after END", format!("{good}more\n"), SearchError::Malformed { line: good.lines().count() + 1 }),
