@@ -676,6 +676,68 @@ mod tests {
         }
     }
 
+    /// An index for readers of `locale` over `(id, locale, title, text)` articles.
+    fn index_of(locale: &str, docs: &[(&str, &str, &str, &str)]) -> Index {
+        let docs: Vec<IndexDoc> = docs
+            .iter()
+            .map(|&(id, doc_locale, title, text)| IndexDoc { locale: doc_locale.into(), ..doc(id, title, &[], text) })
+            .collect();
+        Index::parse(&build_index(locale, &docs)).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn each_language_finds_its_articles_by_its_own_rules() {
+        let german = [
+            ("passwort", "de", "Passwort zurücksetzen", "Öffnen Sie die Anmeldeseite und wählen Sie „Passwort vergessen“."),
+            ("rechnung", "de", "Rechnungen und Quittungen herunterladen", "Jede Rechnung steht unter Einstellungen, dann Abrechnung."),
+            ("export", "en", "Export your data as CSV", "Exports open in Excel or Google Sheets."),
+        ];
+        let japanese = [
+            ("reset", "ja", "パスワードをリセットする", "サインインページで「パスワードをお忘れですか」を選びます。"),
+            ("invoice", "ja", "請求書と領収書のダウンロード", "請求書は設定の「請求」にあります。PDFでダウンロードできます。"),
+        ];
+        let arabic = [
+            ("reset", "ar", "إعادة تعيين كلمة المرور", "افتح صفحة تسجيل الدخول واختر «نسيت كلمة المرور»."),
+            ("invoice", "ar", "تنزيل الفواتير والإيصالات", "تجد كلَّ فاتورةٍ في الإعدادات ثم الفوترة."),
+        ];
+        let french = [
+            ("billing", "fr", "Mettre à jour l'adresse de facturation", "Changez la carte débitée et l’adresse imprimée sur chaque facture."),
+            ("password", "fr", "Réinitialiser votre mot de passe", "Ouvrez la page de connexion."),
+        ];
+        let spanish = [
+            ("password", "es", "Restablecer la contraseña", "Abre la página de inicio de sesión."),
+            ("year", "es", "Facturación por año", "Cada factura anual se emite en enero."),
+        ];
+        let portuguese = [("cards", "pt-BR", "Atualizar o cartão de crédito", "Troque o cartão cobrado."), ("plans", "pt-BR", "Planos", "Mude de plano.")];
+        let cases: &[(&str, &str, &[(&str, &str, &str, &str)], &str, &[&str])] = &[
+            ("a German query without umlauts finds the article with them", "de", &german, "zurucksetzen", &["passwort"]),
+            ("a German query with umlauts typed as two letters finds it", "de", &german, "Passwort zuruecksetzen", &["passwort"]),
+            ("a German plural finds the singular", "de", &german, "Rechnungen", &["rechnung"]),
+            ("a German stop word is not searched", "de", &german, "die", &[]),
+            ("an English article shown to German readers keeps English stemming", "de", &german, "exporting CSVs", &["export"]),
+            ("a Japanese query finds an article by bigrams", "ja", &japanese, "パスワード", &["reset"]),
+            ("a Japanese query inside a longer phrase finds it", "ja", &japanese, "領収書", &["invoice"]),
+            ("one Japanese character being typed finds the bigrams it starts", "ja", &japanese, "請", &["invoice"]),
+            ("Japanese and Latin mixed without spaces", "ja", &japanese, "PDFでダウンロード", &["invoice"]),
+            ("full-width Latin letters find ASCII ones", "ja", &japanese, "ＰＤＦ", &["invoice"]),
+            ("an Arabic query without hamza or taa marbuta finds the article", "ar", &arabic, "اعاده تعيين كلمه", &["reset"]),
+            ("Arabic diacritics and tatweel are ignored", "ar", &arabic, "كَلِمـــة المرور", &["reset"]),
+            ("an Arabic query without the article al- finds it", "ar", &arabic, "فواتير", &["invoice"]),
+            ("a French query without accents finds the accented article", "fr", &french, "reinitialiser", &["password"]),
+            ("a French elided article is split off", "fr", &french, "adresse", &["billing"]),
+            ("a French plural finds the singular", "fr", &french, "factures", &["billing"]),
+            ("a Spanish query without accents finds the article", "es", &spanish, "facturacion", &["year"]),
+            ("a Spanish query missing the tilde of ñ finds it as a typo", "es", &spanish, "contrasena", &["password"]),
+            ("Spanish ñ stays apart from n", "es", &spanish, "ano", &[]),
+            ("a Portuguese plural finds the singular", "pt-BR", &portuguese, "cartões", &["cards"]),
+            ("a Portuguese query without the tilde finds it", "pt-BR", &portuguese, "cartao", &["cards"]),
+        ];
+        for &(behaviour, locale, docs, query, expected) in cases {
+            let index = index_of(locale, docs);
+            assert_eq!(ids(&index, query), expected, "{behaviour}: {query:?}");
+        }
+    }
+
     #[test]
     fn and_then_or_decides_the_hit_set() {
         let index = index();
