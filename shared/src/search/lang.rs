@@ -56,6 +56,7 @@ impl Language {
     }
 
     /// Whether `ñ` keeps its tilde (Spanish `año` is not `ano`).
+    #[cfg(any(test, feature = "toml"))]
     pub(super) fn keeps_enye(self) -> bool {
         self == Self::Spanish
     }

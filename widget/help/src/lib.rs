@@ -4,18 +4,23 @@
 //! carries neither the search engine nor the article renderer, and a
 //! visitor who only reads the suggestions downloads neither.
 //!
-//! It fetches the search index (the page's data block names its hashed
-//! path), answers every `input` of the search box while it holds a query
-//! (the panel draws the suggestions when it is empty), and draws the body
-//! of the article the panel shows (`Screen::Article`), whose title the
-//! panel has already drawn.
+//! It fetches the search index of the page's locale (the page's
+//! `<html lang>`; the data block names each locale's hashed index path,
+//! and a locale without articles gets the default locale's), answers
+//! every `input` of the search box while it holds a query (the panel
+//! draws the suggestions when it is empty), and draws the article the
+//! panel shows (`Screen::Article`). An article in another language than
+//! the page's (the default locale's, standing in for a missing
+//! translation) carries its own `lang`, in the results and on the
+//! article, which opens with a note saying so.
 #![deny(missing_docs)]
 
 pub mod article;
 
+use buoy_shared::kb::DEFAULT_LOCALE;
 use buoy_shared::messages::MessageId;
-use buoy_shared::search::Index;
-use buoy_widget_core::dom::{self, ArticleList, Listener};
+use buoy_shared::search::{DocMeta, Index};
+use buoy_widget_core::dom::{self, text_element, ArticleList, Listener};
 use buoy_widget_core::net;
 use buoy_widget_core::page::{field_of, page, page_json, read_catalog, t};
 use buoy_widget_core::protocol::{self, Screen, CHANGE_EVENT};
@@ -31,6 +36,9 @@ const RESULTS: usize = 8;
 
 struct Help {
     root: Element,
+    /// The page's locale (`<html lang>`).
+    locale: String,
+    title: Element,
     host_origin: Option<String>,
     search: HtmlInputElement,
     list: ArticleList,
@@ -55,8 +63,17 @@ impl Help {
             let _ = p.mark("buoy:search-start");
         }
         let hits = kb.search(&query, RESULTS);
-        let found = hits.iter().filter_map(|hit| kb.docs().get(hit.doc)).map(|d| (d.id.as_str(), d.title.as_str()));
-        self.list.draw(t(MessageId::Results), found, true);
+        let found: Vec<&DocMeta> = hits.iter().filter_map(|hit| kb.docs().get(hit.doc)).collect();
+        self.list.draw(t(MessageId::Results), found.iter().map(|d| (d.id.as_str(), d.title.as_str())), true);
+        // A title in another language says so to screen readers.
+        let mut item = self.list.list.first_element_child();
+        for doc in found {
+            let Some(li) = item else { break };
+            if let (false, Some(button)) = (doc.locale.is_empty(), li.first_element_child()) {
+                let _ = button.set_attribute("lang", &doc.locale);
+            }
+            item = li.next_element_sibling();
+        }
         // A User Timing measure per keystroke: the benchmarks read it.
         if let Some(p) = &performance {
             let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
@@ -77,10 +94,17 @@ fn show_article(help: &Rc<RefCell<Help>>) {
         if state.drawn.as_deref() == Some(id.as_str()) {
             return;
         }
-        let Some(file) = kb.docs().iter().find(|d| d.id == id).map(|d| d.file.clone()) else { return };
+        let Some(meta) = kb.docs().iter().find(|d| d.id == id) else { return };
+        // The title in the index's language (the page's list may be another's), marked with its own.
+        state.title.set_text_content(Some(&meta.title));
+        let lang = if meta.locale.is_empty() { kb.locale() } else { &meta.locale };
+        let _ = state.title.set_attribute("lang", lang);
+        let _ = state.body.set_attribute("lang", lang);
+        let file = (meta.file.clone(), !meta.locale.is_empty());
         state.drawn = Some(id);
         file
     };
+    let (file, fallback) = file;
     let weak = Rc::downgrade(help);
     dom::spawn(async move {
         let body = net::get_json(&file).await;
@@ -95,11 +119,23 @@ fn show_article(help: &Rc<RefCell<Help>>) {
         let exists = |id: &str| state.kb.as_ref().is_some_and(|kb| kb.docs().iter().any(|d| d.id == id));
         let links = article::Links { host_origin: state.host_origin.as_deref(), article_exists: &exists };
         let blocks = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
+        if fallback {
+            let _ = text_element(&doc, "p", &[("class", "note"), ("lang", &state.locale)], t(MessageId::ArticleUntranslated), Some(&state.body));
+        }
         match blocks {
             Some(blocks) if article::render(&doc, &state.body, &blocks, &links).is_ok() => {}
             _ => state.body.set_text_content(Some(t(MessageId::ArticleFailed))),
         }
     });
+}
+
+/// The search index path of the page's `locale` in the data block's
+/// `kb` (by locale): the locale's, else its language's (`pt` for
+/// `pt-BR`), else the default locale's.
+fn index_for(data: &JsValue, locale: &str) -> Option<String> {
+    let indexes = Reflect::get(data, &"kb".into()).ok()?;
+    let language = locale.split('-').next().unwrap_or(locale);
+    [locale, language, DEFAULT_LOCALE].into_iter().find_map(|l| field_of(&indexes, l))
 }
 
 type Running = (Rc<RefCell<Help>>, Vec<Listener>);
@@ -120,14 +156,27 @@ pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, _site, host_origin)) = page()? else { return Ok(()) };
     let data = page_json(&doc).unwrap_or(JsValue::NULL);
     read_catalog(&data);
-    let (Some(search), Some(list), Some(body)) =
-        (doc.get_element_by_id("buoy-q"), ArticleList::find(&doc), doc.get_element_by_id("buoy-article-body"))
-    else {
+    let (Some(search), Some(list), Some(title), Some(body)) = (
+        doc.get_element_by_id("buoy-q"),
+        ArticleList::find(&doc),
+        doc.get_element_by_id("buoy-article-title"),
+        doc.get_element_by_id("buoy-article-body"),
+    ) else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
-    let index = field_of(&data, "kb");
-    let help =
-        Rc::new(RefCell::new(Help { root: root.clone(), host_origin, search: search.unchecked_into(), list, body, kb: None, drawn: None }));
+    let locale = doc.document_element().and_then(|html| html.get_attribute("lang")).unwrap_or_default();
+    let index = index_for(&data, &locale);
+    let help = Rc::new(RefCell::new(Help {
+        root: root.clone(),
+        locale,
+        title,
+        host_origin,
+        search: search.unchecked_into(),
+        list,
+        body,
+        kb: None,
+        drawn: None,
+    }));
     let on = |target: &Element, kind: &'static str, f: fn(&Rc<RefCell<Help>>)| {
         let weak = Rc::downgrade(&help);
         Listener::new(target, kind, move |_| {
