@@ -356,7 +356,10 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     if !html.contains(placeholder) {
         return Err("www/widget/index.html lost its buoy-data block".into());
     }
-    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&kb.indexes, &kb.listed_for(Locale::En.tag()), &config)?);
+    let data = format!(
+        "<script type=\"application/json\" id=\"buoy-data\">{}</script>",
+        widget_data(&kb.indexes, &kb.listed_for(Locale::En.tag()), &config)?
+    );
     let root = r#"<div id="buoy"></div>"#;
     if !html.contains(root) {
         return Err("www/widget/index.html lost its buoy root element".into());

@@ -117,7 +117,9 @@ pub fn image_name(destination: &str) -> Result<&str, String> {
     let path = destination.trim();
     let path = path.strip_prefix("../").or_else(|| path.strip_prefix("./")).unwrap_or(path);
     if path.contains(':') || path.starts_with("//") {
-        return Err(format!("`{destination}` is not in the knowledge base: an image is a file of `kb/images/`, named `../images/name.png`"));
+        return Err(format!(
+            "`{destination}` is not in the knowledge base: an image is a file of `kb/images/`, named `../images/name.png`"
+        ));
     }
     let name = path.strip_prefix(IMAGES).unwrap_or_default();
     if name.is_empty()

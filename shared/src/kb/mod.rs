@@ -404,7 +404,8 @@ mod tests {
             assert_eq!((error.file.as_str(), error.line, error.field.as_str()), (file, line, field), "{name}: {error}");
             assert!(error.message.contains(message), "{name}: {error}");
         }
-        let error = parse_article("en", file, &edited(6, Some("type: refund")), &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        let error =
+            parse_article("en", file, &edited(6, Some("type: refund")), &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.starts_with("kb/reset-your-password.md:6: type: unknown ticket type"), "{error}");
     }
 
@@ -439,12 +440,18 @@ mod tests {
             suggest_on: vec![],
             body: vec![p(vec![t("x")])],
         };
-        let articles =
-            vec![make("en", "a"), make("en", "b"), make("en", "c"), make("de", "b"), make("de", "only-de"), make("ar", "c"), make("ar", "a")];
+        let articles = vec![
+            make("en", "a"),
+            make("en", "b"),
+            make("en", "c"),
+            make("de", "b"),
+            make("de", "only-de"),
+            make("ar", "c"),
+            make("ar", "a"),
+        ];
         let sets = by_locale(&articles).unwrap_or_else(|e| unreachable!("{e}"));
-        let shown = |locale: &str| -> Vec<String> {
-            sets.get(locale).into_iter().flatten().map(|a| format!("{}:{}", a.locale, a.id)).collect()
-        };
+        let shown =
+            |locale: &str| -> Vec<String> { sets.get(locale).into_iter().flatten().map(|a| format!("{}:{}", a.locale, a.id)).collect() };
         assert_eq!(sets.keys().copied().collect::<Vec<_>>(), ["ar", "de", "en"]);
         assert_eq!(shown("en"), ["en:a", "en:b", "en:c"]);
         assert_eq!(shown("de"), ["en:a", "de:b", "en:c", "de:only-de"]);
@@ -566,7 +573,11 @@ mod tests {
             let own = set.iter().filter(|a| a.locale == *locale).count();
             assert!(*locale == DEFAULT_LOCALE || own >= 10, "{locale}: {own} articles of its own; the demo ships at least ten");
             for article in set.iter().filter(|a| a.locale == *locale && *locale != DEFAULT_LOCALE) {
-                assert!(articles.iter().any(|a| a.id == article.id && a.locale == DEFAULT_LOCALE), "{locale}/{} has no original", article.id);
+                assert!(
+                    articles.iter().any(|a| a.id == article.id && a.locale == DEFAULT_LOCALE),
+                    "{locale}/{} has no original",
+                    article.id
+                );
             }
         }
         for article in &articles {

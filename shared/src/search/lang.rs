@@ -106,12 +106,12 @@ const FRENCH_STOP: &[&str] = &[
     "mes", "mon", "n", "ne", "pas", "pour", "qu", "que", "s", "sur", "t", "un", "une", "vos", "votre", "vous",
 ];
 const SPANISH_STOP: &[&str] = &[
-    "a", "al", "como", "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los", "mi", "mis", "no", "para", "por", "que", "se",
-    "su", "sus", "tu", "un", "una", "y",
+    "a", "al", "como", "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los", "mi", "mis", "no", "para", "por", "que", "se", "su",
+    "sus", "tu", "un", "una", "y",
 ];
 const PORTUGUESE_STOP: &[&str] = &[
-    "a", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "meu", "minha", "na", "no", "o", "os", "para", "por", "que",
-    "se", "seu", "sua", "um", "uma",
+    "a", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "meu", "minha", "na", "no", "o", "os", "para", "por", "que", "se",
+    "seu", "sua", "um", "uma",
 ];
 // Folded: no diacritics, alef forms as ا, ى as ي.
 const ARABIC_STOP: &[&str] = &["الي", "ان", "علي", "عن", "في", "كيف", "لا", "ما", "من", "هل", "هو", "هي"];
@@ -298,8 +298,7 @@ mod tests {
 
     #[test]
     fn stop_words_are_sorted_and_folded() {
-        for language in [Language::English, Language::German, Language::French, Language::Spanish, Language::Portuguese, Language::Arabic]
-        {
+        for language in [Language::English, Language::German, Language::French, Language::Spanish, Language::Portuguese, Language::Arabic] {
             let words = language.stop_words();
             assert!(words.windows(2).all(|w| w.first() < w.last()), "{language:?}");
             for word in words {

@@ -200,7 +200,13 @@ fn split(text: &str, mut fold: impl FnMut(char, &mut String) -> bool, mut emit: 
     let mut previous: Option<char> = None;
     let mut run = 0usize;
     /// A run of one CJK character is indexed as that character.
-    fn end_run(previous: &mut Option<char>, run: &mut usize, gram: &mut String, open: bool, emit: &mut impl FnMut(&mut String, bool, bool)) {
+    fn end_run(
+        previous: &mut Option<char>,
+        run: &mut usize,
+        gram: &mut String,
+        open: bool,
+        emit: &mut impl FnMut(&mut String, bool, bool),
+    ) {
         if let (1, Some(p)) = (*run, *previous) {
             gram.clear();
             gram.push(p);

@@ -4,8 +4,8 @@
 //! the rules and the format.
 
 use super::{
-    fold_common, is_cjk, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS, PREFIX_WEIGHT,
-    TYPO_WEIGHT,
+    fold_common, is_cjk, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS,
+    PREFIX_WEIGHT, TYPO_WEIGHT,
 };
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -678,10 +678,8 @@ mod tests {
 
     /// An index for readers of `locale` over `(id, locale, title, text)` articles.
     fn index_of(locale: &str, docs: &[(&str, &str, &str, &str)]) -> Index {
-        let docs: Vec<IndexDoc> = docs
-            .iter()
-            .map(|&(id, doc_locale, title, text)| IndexDoc { locale: doc_locale.into(), ..doc(id, title, &[], text) })
-            .collect();
+        let docs: Vec<IndexDoc> =
+            docs.iter().map(|&(id, doc_locale, title, text)| IndexDoc { locale: doc_locale.into(), ..doc(id, title, &[], text) }).collect();
         Index::parse(&build_index(locale, &docs)).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
@@ -701,14 +699,22 @@ mod tests {
             ("invoice", "ar", "تنزيل الفواتير والإيصالات", "تجد كلَّ فاتورةٍ في الإعدادات ثم الفوترة."),
         ];
         let french = [
-            ("billing", "fr", "Mettre à jour l'adresse de facturation", "Changez la carte débitée et l’adresse imprimée sur chaque facture."),
+            (
+                "billing",
+                "fr",
+                "Mettre à jour l'adresse de facturation",
+                "Changez la carte débitée et l’adresse imprimée sur chaque facture.",
+            ),
             ("password", "fr", "Réinitialiser votre mot de passe", "Ouvrez la page de connexion."),
         ];
         let spanish = [
             ("password", "es", "Restablecer la contraseña", "Abre la página de inicio de sesión."),
             ("year", "es", "Facturación por año", "Cada factura anual se emite en enero."),
         ];
-        let portuguese = [("cards", "pt-BR", "Atualizar o cartão de crédito", "Troque o cartão cobrado."), ("plans", "pt-BR", "Planos", "Mude de plano.")];
+        let portuguese = [
+            ("cards", "pt-BR", "Atualizar o cartão de crédito", "Troque o cartão cobrado."),
+            ("plans", "pt-BR", "Planos", "Mude de plano."),
+        ];
         let cases: &[(&str, &str, &[(&str, &str, &str, &str)], &str, &[&str])] = &[
             ("a German query without umlauts finds the article with them", "de", &german, "zurucksetzen", &["passwort"]),
             ("a German query with umlauts typed as two letters finds it", "de", &german, "Passwort zuruecksetzen", &["passwort"]),

@@ -120,7 +120,13 @@ fn show_article(help: &Rc<RefCell<Help>>) {
         let links = article::Links { host_origin: state.host_origin.as_deref(), article_exists: &exists };
         let blocks = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
         if fallback {
-            let _ = text_element(&doc, "p", &[("class", "note"), ("lang", &state.locale)], t(MessageId::ArticleUntranslated), Some(&state.body));
+            let _ = text_element(
+                &doc,
+                "p",
+                &[("class", "note"), ("lang", &state.locale)],
+                t(MessageId::ArticleUntranslated),
+                Some(&state.body),
+            );
         }
         match blocks {
             Some(blocks) if article::render(&doc, &state.body, &blocks, &links).is_ok() => {}
