@@ -2,8 +2,8 @@
 //! round trip per keystroke.
 //!
 //! Two sides, both pure, each in its own file, sharing only this file's
-//! constants and the term rules below (ASCII folding, stop words,
-//! stemming):
+//! constants and the term rules below (ASCII folding, CJK bigrams, and
+//! each language's stop words and stemming, `search/lang.rs`):
 //!
 //! 1. **Build** (`search/build.rs`: [`build_index`], on the host at build
 //!    time, so only with feature `toml`, which the build uses): folds,
@@ -17,29 +17,62 @@
 //!
 //! # Terms
 //!
-//! Text becomes terms the same way on both sides:
+//! Each locale has its own index (built for its readers: their locale is
+//! in its header), which may hold articles in another language (the
+//! default locale's, standing in for missing translations: each
+//! article's own locale is in its line). Characters fold by the index's
+//! locale; words become terms by the rules of the article's language
+//! ([`Language`]) on the build side, and by those of every language of
+//! the index on the query side (a query word matches any of its forms,
+//! and counts once). Text becomes terms the same way on both sides:
 //!
-//! - **Folding.** ASCII letters are lowercased. Beyond ASCII, the build
-//!   lowercases (`char::to_lowercase`) and strips accents over Latin-1
-//!   Supplement and Latin Extended-A (`é → e`, `ü → u`, `ß → ss`, `æ → ae`,
-//!   `ø → o`, `œ → oe`, `þ → th`, `ł → l`, `ĳ → ij`, …); other letters and
-//!   digits are only lowercased. Combining marks (U+0300–U+036F) and
-//!   apostrophes (`'`, `’`, `ʼ`) are dropped without splitting the word, so
-//!   `don't` is `dont`, `Slack's` is `slack` and a decomposed `e\u{301}` is
-//!   `e`. The query side folds with the index's `FOLD` table instead (see
-//!   below): a character outside ASCII that the table does not list is a
-//!   separator, exactly as it would have been at build time.
+//! - **Folding.** ASCII letters are lowercased, and so are full-width
+//!   ASCII letters and digits (`Ｐ → p`), which Japanese input methods
+//!   type. Beyond ASCII, the build lowercases (`char::to_lowercase`) and
+//!   strips accents over Latin-1 Supplement and Latin Extended-A (`é → e`,
+//!   `ü → u`, `ß → ss`, `æ → ae`, `ø → o`, `œ → oe`, `þ → th`, `ł → l`,
+//!   `ĳ → ij`, …), except that a Spanish index keeps `ñ` (`año` is not
+//!   `ano`; a query typed without the tilde still finds the word as one
+//!   edit away, from 4 characters). Arabic folds its alef forms (`أ إ آ ٱ →
+//!   ا`), taa marbuta (`ة → ه`), alef maksura (`ى → ي`) and Arabic-Indic
+//!   digits. Combining marks (U+0300–U+036F), Arabic diacritics and tatweel,
+//!   and apostrophes (`'`, `’`, `ʼ`) are dropped without splitting the
+//!   word, so `don't` is `dont`, `Slack's` is `slack`, a decomposed
+//!   `e\u{301}` is `e` and `كَلِمَة` is `كلمه`; in a French index an
+//!   apostrophe splits (`l'adresse` is `l`, a stop word, and `adresse`).
+//!   Other letters and digits are only lowercased. The query side folds
+//!   with the index's `FOLD` table instead (see below): a character outside
+//!   ASCII that the table does not list is a separator, exactly as it
+//!   would have been at build time.
 //! - **Splitting** at every other character that is not a letter or digit.
-//! - **Stop words**: the tokens of [`STOP_WORDS`] are dropped (checked
-//!   before stemming).
-//! - **Stemming** (plurals only), first rule that applies, lengths in
-//!   characters: `…ies → …y` when longer than 4 (`companies → company`);
+//!   Kana and CJK ideographs (by range, no tables) are not split by
+//!   spaces in Japanese, so a run of them is indexed as its overlapping
+//!   character bigrams (`パスワード → パス スワ ワー ード`), a run of one
+//!   character as that character; a query's runs become bigrams the same
+//!   way, so a query matches when the article has all its bigrams, and one
+//!   character being typed matches the bigrams it begins.
+//! - **Stop words** of the article's language (English: [`STOP_WORDS`];
+//!   German, French, Spanish, Portuguese and Arabic have short lists;
+//!   Japanese none) are dropped (checked before stemming); on the query
+//!   side, a word that is a stop word of the index's own language is no
+//!   term at all.
+//! - **Stemming**, only where a published rule is sound for the language:
+//!   English plurals (below); German: umlauts typed as `ae`, `oe`, `ue`
+//!   fold as the umlauts do (the German2 rule), then Savoy's light
+//!   stemmer; French: Savoy's minimal stemmer (plurals and final `e`, words
+//!   of 6 or more characters); Spanish: plurals (`…ces → …z`, `…es` after
+//!   `l n r d s y`, `s` after a vowel); Portuguese: the plural step of RSLP;
+//!   Arabic: Larkey's light10 (one prefix such as `ال`, `وال`, `بال`, then
+//!   suffixes such as `ات`, `ون`, `ين`, `ه`); Japanese and other languages:
+//!   none. English plurals, first rule that applies, lengths in characters:
+//!   `…ies → …y` when longer than 4 (`companies → company`);
 //!   `…sses → …ss` (`addresses → address`); `…xes`, `…ches`, `…shes` lose
 //!   `es` when longer than the suffix (`boxes → box`, `searches → search`);
 //!   a final `s` is dropped from words of 4 or more characters unless they
 //!   end in `ss`, `us` or `is` (`invoices → invoice`, but `status`, `class`,
 //!   `analysis` stay). Known misses: `cookies → cooky` (not `cookie`),
-//!   `caches → cach`, `apis` stays `apis`.
+//!   `caches → cach`, `apis` stays `apis`; half-width katakana are not
+//!   folded to full-width.
 //!
 //! # Ranking
 //!
@@ -56,7 +89,7 @@
 //! - **prefix** of an index term, weight [`PREFIX_WEIGHT`] (0.8): only the
 //!   last query term, only while it is being typed (the query does not end
 //!   with a separator: `passw` finds `password`, `passw ` does not), and
-//!   only from [`MIN_PREFIX_CHARS`] (2) characters;
+//!   only from [`MIN_PREFIX_CHARS`] (2) characters, or one CJK character;
 //! - **one edit away**, weight [`TYPO_WEIGHT`] (0.6): one insertion,
 //!   deletion, substitution or swap of two neighbours (`pasword`, `invoce`,
 //!   `exprot`), when the query term and the index term both have at least
@@ -81,30 +114,35 @@
 //! many other words (`api`/`app`, `sso`/`ssl`), so `cvs` does **not** find
 //! `csv`, although it is one swap away, and `seat` does not find `set`.
 //!
-//! # Index format (version 1)
+//! # Index format (version 2)
 //!
 //! UTF-8 text, one record per line (`\n`; a `\r\n` is accepted), fields
 //! separated by one tab (shown as `␉`). Sections come in this order, each
 //! exactly as long as the header says:
 //!
 //! ```text
-//! buoy-search␉1␉<docs>␉<terms>␉<folds>
+//! buoy-search␉2␉<locale>␉<docs>␉<terms>␉<folds>
 //! FOLD
 //! <char>␉<folded>                                  × folds
 //! DOCS
-//! <len>␉<id>␉<title>␉<file>␉<k>[␉<kind>]␉<t>[␉<tag>]…␉<s>[␉<pattern>]…      × docs
+//! <len>␉<id>␉<title>␉<file>␉<locale>␉<k>[␉<kind>]␉<t>[␉<tag>]…␉<s>[␉<pattern>]…      × docs
 //! TERMS
 //! <term>␉<doc>:<tf>[␉<doc>:<tf>]…                   × terms
 //! END
 //! ```
 //!
-//! - Counts and numbers are unsigned decimal integers (`u32`).
+//! - Counts and numbers are unsigned decimal integers (`u32`); the
+//!   header's `locale` is the readers' (a BCP 47 tag), whose language
+//!   folds characters.
 //! - `FOLD`: one character beyond ASCII and its folded form (letters and
 //!   digits only, possibly empty: the character is dropped inside a word),
 //!   ascending by code point, without repeats. Listed: every letter, digit
-//!   and combining mark of U+00A0–U+017F and U+0300–U+036F, `’` and `ʼ`,
-//!   and every such character of the corpus together with its upper- and
-//!   lowercase forms. Characters not listed are separators.
+//!   and combining mark of U+00A0–U+017F and U+0300–U+036F, `’` and `ʼ`
+//!   (but in French), in an Arabic index the Arabic letters that fold and
+//!   the diacritics and tatweel, and every such character of the corpus
+//!   together with its upper- and lowercase forms; never ASCII, full-width
+//!   ASCII or CJK characters, which both sides fold by range. Characters
+//!   not listed are separators.
 //! - `DOCS`: one line per article; the article's number is its position
 //!   (from 0). `len` is its weighted length; `id`, `title`, `file` are as
 //!   given; then three counted lists: `k` (0 or 1) then the kind, `t` then
