@@ -229,10 +229,15 @@ pub fn build_index(locale: &str, docs: &[IndexDoc]) -> String {
     let mut out = String::new();
     let _ = write!(out, "{MAGIC}\t{FORMAT_VERSION}\t");
     push_escaped(&mut out, locale);
-    let _ = writeln!(out, "\t{}\t{}\t{}", docs.len(), postings.len(), folds.len());
+    let stops = language.stop_words();
+    let _ = writeln!(out, "\t{}\t{}\t{}\t{}", docs.len(), postings.len(), folds.len(), stops.len());
     out.push_str("FOLD\n");
     for (c, folded) in &folds {
         let _ = writeln!(out, "{c}\t{folded}");
+    }
+    out.push_str("STOP\n");
+    for word in stops {
+        let _ = writeln!(out, "{word}");
     }
     out.push_str("DOCS\n");
     for (doc, length) in docs.iter().zip(&lengths) {
@@ -471,7 +476,7 @@ mod tests {
         }];
         let text = build_index("en", &docs);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.first().copied(), Some("buoy-search\t2\ten\t1\t3\t313"));
+        assert_eq!(lines.first().copied(), Some("buoy-search\t2\ten\t1\t3\t313\t33"));
         assert_eq!(lines.get(1).copied(), Some("FOLD"));
         assert!(lines.contains(&"é\te") && lines.contains(&"É\te") && lines.contains(&"\u{301}\t"));
         let tail: Vec<&str> = lines.iter().rev().take(7).rev().copied().collect();

@@ -28,7 +28,8 @@ pub enum Language {
 impl Language {
     /// The language of a BCP 47 tag, by its primary subtag, ignoring ASCII case.
     pub fn of(tag: &str) -> Self {
-        let primary = tag.split(['-', '_']).next().unwrap_or_default();
+        let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
+        let primary = tag.get(..end).unwrap_or_default();
         let is = |code: &str| primary.eq_ignore_ascii_case(code);
         if is("en") {
             Self::English
@@ -61,7 +62,10 @@ impl Language {
         self == Self::Spanish
     }
 
-    /// This language's stop words, folded and sorted by byte.
+    /// This language's stop words, folded and sorted by byte (the build
+    /// drops them, and writes the readers' language's into its index for
+    /// the query side).
+    #[cfg(any(test, feature = "toml"))]
     pub fn stop_words(self) -> &'static [&'static str] {
         match self {
             Self::English => &super::STOP_WORDS,
@@ -74,15 +78,29 @@ impl Language {
         }
     }
 
-    /// Turns a folded word into a term in place; `false` when it is not
-    /// one (empty, or a stop word of this language).
+    /// Turns a folded word into a term in place, build side; `false` when
+    /// it is not one (empty, or a stop word of this language).
+    #[cfg(any(test, feature = "toml"))]
     pub(super) fn normalize(self, token: &mut String) -> bool {
-        if self == Self::German {
-            german_digraphs(token);
-        }
+        self.respell(token);
         if token.is_empty() || self.stop_words().binary_search(&token.as_str()).is_ok() {
             return false;
         }
+        self.stem(token);
+        true
+    }
+
+    /// Writes a folded word as the language's other spellings of it are
+    /// written (German umlauts typed as two letters), before stop words
+    /// are looked up.
+    pub(super) fn respell(self, token: &mut String) {
+        if self == Self::German {
+            german_digraphs(token);
+        }
+    }
+
+    /// Stems a folded, respelt word in place by the language's rule, if it has one.
+    pub(super) fn stem(self, token: &mut String) {
         match self {
             Self::English => super::stem(token),
             Self::German => german_stem(token),
@@ -92,28 +110,32 @@ impl Language {
             Self::Arabic => arabic_stem(token),
             Self::Japanese | Self::Other => {}
         }
-        true
     }
 }
 
+#[cfg(any(test, feature = "toml"))]
 const GERMAN_STOP: &[&str] = &[
     "am", "an", "auf", "aus", "bei", "bitte", "das", "dass", "dem", "den", "der", "des", "die", "du", "ein", "eine", "einem", "einen",
     "einer", "es", "fur", "ich", "ihr", "ihre", "im", "in", "ist", "kann", "mein", "meine", "mit", "oder", "sie", "sind", "und", "von",
     "was", "wie", "wir", "zu", "zum", "zur",
 ];
+#[cfg(any(test, feature = "toml"))]
 const FRENCH_STOP: &[&str] = &[
     "a", "au", "aux", "c", "ce", "d", "dans", "de", "des", "du", "en", "est", "et", "il", "j", "je", "l", "la", "le", "les", "m", "ma",
     "mes", "mon", "n", "ne", "pas", "pour", "qu", "que", "s", "sur", "t", "un", "une", "vos", "votre", "vous",
 ];
+#[cfg(any(test, feature = "toml"))]
 const SPANISH_STOP: &[&str] = &[
     "a", "al", "como", "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los", "mi", "mis", "no", "para", "por", "que", "se", "su",
     "sus", "tu", "un", "una", "y",
 ];
+#[cfg(any(test, feature = "toml"))]
 const PORTUGUESE_STOP: &[&str] = &[
     "a", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "meu", "minha", "na", "no", "o", "os", "para", "por", "que", "se",
     "seu", "sua", "um", "uma",
 ];
 // Folded: no diacritics, alef forms as ا, ى as ي.
+#[cfg(any(test, feature = "toml"))]
 const ARABIC_STOP: &[&str] = &["الي", "ان", "علي", "عن", "في", "كيف", "لا", "ما", "من", "هل", "هو", "هي"];
 
 /// German umlauts typed as two letters fold like the umlauts themselves
@@ -275,8 +297,8 @@ fn arabic_stem(token: &mut String) {
     let chars = |t: &str| t.chars().count();
     for prefix in PREFIXES {
         let need = if chars(prefix) == 1 { 4 } else { chars(prefix) + 2 };
-        if token.starts_with(prefix) && chars(token) >= need {
-            token.replace_range(..prefix.len(), "");
+        if let (Some(rest), true) = (token.strip_prefix(prefix), chars(token) >= need) {
+            *token = rest.to_owned();
             break;
         }
     }

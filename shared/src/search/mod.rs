@@ -54,8 +54,8 @@
 //! - **Stop words** of the article's language (English: [`STOP_WORDS`];
 //!   German, French, Spanish, Portuguese and Arabic have short lists;
 //!   Japanese none) are dropped (checked before stemming); on the query
-//!   side, a word that is a stop word of the index's own language is no
-//!   term at all.
+//!   side, a word that is a stop word of the index's own language (its
+//!   `STOP` section) is no term at all.
 //! - **Stemming**, only where a published rule is sound for the language:
 //!   English plurals (below); German: umlauts typed as `ae`, `oe`, `ue`
 //!   fold as the umlauts do (the German2 rule), then Savoy's light
@@ -121,9 +121,11 @@
 //! exactly as long as the header says:
 //!
 //! ```text
-//! buoy-search␉2␉<locale>␉<docs>␉<terms>␉<folds>
+//! buoy-search␉2␉<locale>␉<docs>␉<terms>␉<folds>␉<stops>
 //! FOLD
 //! <char>␉<folded>                                  × folds
+//! STOP
+//! <word>                                           × stops
 //! DOCS
 //! <len>␉<id>␉<title>␉<file>␉<locale>␉<k>[␉<kind>]␉<t>[␉<tag>]…␉<s>[␉<pattern>]…      × docs
 //! TERMS
@@ -143,6 +145,8 @@
 //!   together with its upper- and lowercase forms; never ASCII, full-width
 //!   ASCII or CJK characters, which both sides fold by range. Characters
 //!   not listed are separators.
+//! - `STOP`: the stop words of the readers' language, folded, strictly
+//!   ascending in byte order (so the widget carries no word lists).
 //! - `DOCS`: one line per article; the article's number is its position
 //!   (from 0). `len` is its weighted length; `id`, `title`, `file` are as
 //!   given; then three counted lists: `k` (0 or 1) then the kind, `t` then
@@ -189,6 +193,7 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 pub const MIN_TYPO_CHARS: usize = 4;
 
 /// English words too common to search for, sorted (they are looked up by binary search).
+#[cfg(any(test, feature = "toml"))]
 pub const STOP_WORDS: [&str; 33] = [
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is", "it", "me", "my",
     "of", "on", "or", "our", "the", "this", "to", "we", "what", "with", "you", "your",

@@ -134,6 +134,8 @@ pub struct Index {
     text: String,
     /// `(character, start, end)` of its folded form in `text`, by character.
     fold: Vec<(char, u32, u32)>,
+    /// `(start, end)` of each stop word in `text`, ascending.
+    stops: Vec<(u32, u32)>,
     /// By term text.
     terms: Vec<Term>,
     postings: Vec<Posting>,
@@ -257,9 +259,14 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(SearchError::Version(version));
         }
-        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), None) =
-            (header.next().and_then(unescape), number(header.next()), number(header.next()), number(header.next()), header.next())
-        else {
+        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), Some(stop_count), None) = (
+            header.next().and_then(unescape),
+            number(header.next()),
+            number(header.next()),
+            number(header.next()),
+            number(header.next()),
+            header.next(),
+        ) else {
             return Err(SearchError::Malformed { line: 1 });
         };
         // Counts only bound capacities by the text's length: a garbled header cannot ask for much memory.
@@ -270,6 +277,7 @@ impl Index {
             docs: Vec::with_capacity(capacity(doc_count)),
             text: String::new(),
             fold: Vec::with_capacity(capacity(fold_count)),
+            stops: Vec::with_capacity(capacity(stop_count)),
             terms: Vec::with_capacity(capacity(term_count)),
             postings: Vec::new(),
         };
@@ -289,6 +297,18 @@ impl Index {
             let start = index.text.len() as u32;
             index.text.push_str(folded);
             index.fold.push((c, start, index.text.len() as u32));
+        }
+
+        lines.expect("STOP")?;
+        for _ in 0..stop_count {
+            let word = lines.next()?;
+            let ordered = index.stops.last().is_none_or(|&(start, end)| index.text.get(start as usize..end as usize).is_some_and(|w| w < word));
+            if word.is_empty() || !ordered || !word.chars().all(is_term_char) {
+                return Err(lines.malformed());
+            }
+            let start = index.text.len() as u32;
+            index.text.push_str(word);
+            index.stops.push((start, index.text.len() as u32));
         }
 
         lines.expect("DOCS")?;
@@ -435,15 +455,14 @@ impl Index {
                 if gram {
                     variants.push(token.clone());
                 }
-                for (n, language) in self.languages.iter().enumerate() {
+                for language in self.languages.iter().filter(|_| !gram) {
                     let mut term = token.clone();
+                    language.respell(&mut term);
                     // A stop word of the readers' language is no term at all.
-                    if gram || !language.normalize(&mut term) {
-                        if n == 0 {
-                            break;
-                        }
-                        continue;
+                    if term.is_empty() || (variants.is_empty() && self.is_stop(&term)) {
+                        break;
                     }
+                    language.stem(&mut term);
                     if !variants.contains(&term) {
                         variants.push(term);
                     }
@@ -459,6 +478,11 @@ impl Index {
             },
         );
         terms
+    }
+
+    /// Whether `word` is a stop word of the readers' language.
+    fn is_stop(&self, word: &str) -> bool {
+        self.stops.binary_search_by(|&(start, end)| self.text.get(start as usize..end as usize).unwrap_or_default().cmp(word)).is_ok()
     }
 
     fn term_text(&self, i: usize) -> Option<&str> {
@@ -478,15 +502,21 @@ impl Index {
         for variant in &term.variants {
             self.variant_candidates(variant, term, out);
         }
-        out.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-        out.dedup_by_key(|c| c.0);
+    }
+
+    /// Adds index term `i` with `weight` to `out`, or raises its weight there.
+    fn add_candidate(out: &mut Vec<(usize, f32)>, i: usize, weight: f32) {
+        match out.iter_mut().find(|(t, _)| *t == i) {
+            Some((_, w)) => *w = w.max(weight),
+            None => out.push((i, weight)),
+        }
     }
 
     fn variant_candidates(&self, query: &str, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
         let start = self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < query));
         let exact = self.term_text(start) == Some(query);
         if exact {
-            out.push((start, 1.0));
+            Self::add_candidate(out, start, 1.0);
         }
         let chars = query.chars().count();
         // One CJK character may begin a bigram: it is a prefix from one character.
@@ -514,7 +544,9 @@ impl Index {
                 }
             }
         }
-        out.extend(more.iter().map(|&(rank, _, i)| (i, if rank == 0 { PREFIX_WEIGHT } else { TYPO_WEIGHT })));
+        for &(rank, _, i) in &more {
+            Self::add_candidate(out, i, if rank == 0 { PREFIX_WEIGHT } else { TYPO_WEIGHT });
+        }
     }
 }
 
@@ -872,6 +904,7 @@ mod tests {
             ("too few docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t9\t"), line_of("24\tconnect-slack\t")),
             ("too many docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t11\t"), line_of("TERMS")),
             ("no FOLD", replace("FOLD\n", "FOLDS\n"), SearchError::Malformed { line: 2 }),
+            ("stop words out of order", replace("STOP\na\nan\n", "STOP\nan\na\n"), line_of("an")),
             ("no END", good.replace("END\n", ""), SearchError::Truncated),
             ("after END", format!("{good}more\n"), SearchError::Malformed { line: good.lines().count() + 1 }),
             ("bad escape", replace("Reset your password", "Reset\\q"), line_of("23\treset-password\t")),
