@@ -102,11 +102,19 @@ impl Language {
     /// Stems a folded, respelt word in place by the language's rule, if it has one.
     pub(super) fn stem(self, token: &mut String) {
         match self {
-            Self::English => super::stem(token),
+            Self::English => {
+                apply(token, ENGLISH_RULES);
+            }
             Self::German => german_stem(token),
             Self::French => french_stem(token),
-            Self::Spanish => spanish_stem(token),
-            Self::Portuguese => portuguese_stem(token),
+            Self::Spanish => {
+                apply(token, SPANISH_RULES);
+            }
+            Self::Portuguese => {
+                if !PORTUGUESE_KEEP.contains(&token.as_str()) {
+                    apply(token, PORTUGUESE_RULES);
+                }
+            }
             Self::Arabic => arabic_stem(token),
             Self::Japanese | Self::Other => {}
         }
@@ -173,64 +181,58 @@ fn german_digraphs(token: &mut String) {
     *token = out;
 }
 
-/// The last `n` characters of `token`, as bytes (stems here are ASCII once folded).
-fn ends(token: &str, suffix: &str) -> bool {
-    token.ends_with(suffix)
-}
+/// A suffix rule: a word of at least `.2` characters ending in `.0` ends
+/// in `.1` instead. A rule that keeps its suffix (`ss → ss`) stops the
+/// rules after it from applying.
+type Rule = (&'static str, &'static str, u8);
 
-fn chop(token: &mut String, bytes: usize) {
-    token.truncate(token.len().saturating_sub(bytes));
-}
-
-/// Savoy's light German stemmer (as in Lucene's `GermanLightStemmer`), on folded words.
-fn german_stem(token: &mut String) {
-    let st_ending = |c: Option<u8>| matches!(c, Some(b'b' | b'd' | b'f' | b'g' | b'h' | b'k' | b'l' | b'm' | b'n' | b't'));
-    let before = |t: &str, back: usize| t.len().checked_sub(back).and_then(|i| t.as_bytes().get(i).copied());
-    let len = token.chars().count();
-    // Step 1.
-    if len > 5 && ends(token, "ern") {
-        chop(token, 3);
-    } else if len > 4 && (ends(token, "em") || ends(token, "en") || ends(token, "er") || ends(token, "es")) {
-        chop(token, 2);
-    } else if len > 3 && ends(token, "e") {
-        chop(token, 1);
-    } else if len > 3 && ends(token, "s") && st_ending(before(token, 2)) {
-        chop(token, 1);
+/// Applies the first rule of `rules` that fits `token`; whether one did.
+fn apply(token: &mut String, rules: &[Rule]) -> bool {
+    let chars = token.chars().count();
+    for &(end, with, min) in rules {
+        if chars >= usize::from(min) && token.ends_with(end) {
+            token.truncate(token.len().saturating_sub(end.len()));
+            token.push_str(with);
+            return true;
+        }
     }
-    // Step 2.
-    let len = token.chars().count();
-    if len > 5 && ends(token, "est") {
-        chop(token, 3);
-    } else if len > 4 && (ends(token, "er") || ends(token, "en")) {
-        chop(token, 2);
-    } else if len > 4 && ends(token, "st") && st_ending(before(token, 3)) {
-        chop(token, 2);
+    false
+}
+
+/// English plurals (see the parent module).
+pub(super) const ENGLISH_RULES: &[Rule] =
+    &[("ies", "y", 5), ("sses", "ss", 4), ("xes", "x", 4), ("ches", "ch", 5), ("shes", "sh", 5), ("ss", "ss", 0), ("us", "us", 0), ("is", "is", 0), ("s", "", 4)];
+
+/// Savoy's light German stemmer (as in Lucene's `GermanLightStemmer`), on
+/// folded words: step 1 drops `ern` (6 or more characters), `em`, `en`,
+/// `er`, `es` (5), `e` (4) or an `s` after a letter of `bdfghklmnt` (4);
+/// step 2 drops `est` (6), `er`, `en` (5) or `st` after such a letter (5).
+fn german_stem(token: &mut String) {
+    let s_after = |token: &str, tail: &str, min: usize| {
+        let Some(rest) = token.strip_suffix(tail) else { return false };
+        // The letters after which Savoy's stemmer drops an `s` or `st`.
+        matches!(rest.bytes().last(), Some(b'b' | b'd' | b'f' | b'g' | b'h' | b'k' | b'l' | b'm' | b'n' | b't')) && token.chars().count() >= min
+    };
+    if !apply(token, &[("ern", "", 6), ("em", "", 5), ("en", "", 5), ("er", "", 5), ("es", "", 5), ("e", "", 4)]) && s_after(token, "s", 4) {
+        token.pop();
+    }
+    if !apply(token, &[("est", "", 6), ("er", "", 5), ("en", "", 5)]) && s_after(token, "st", 5) {
+        token.truncate(token.len().saturating_sub(2));
     }
 }
 
 /// Savoy's minimal French stemmer (as in Lucene's `FrenchMinimalStemmer`),
-/// on folded words: plurals and feminine `e` of words of 6 or more characters.
+/// on folded words of 6 or more characters: `…aux → …al`, else a final
+/// `x` dropped; otherwise a final `s`, then `r`, then `e`, then one of a
+/// doubled final letter (`factures → factur`).
 fn french_stem(token: &mut String) {
-    if token.chars().count() < 6 {
+    if token.chars().count() < 6 || apply(token, &[("aux", "al", 0), ("x", "", 0)]) {
         return;
     }
-    if ends(token, "x") {
-        if ends(token, "aux") {
-            // `chevaux → cheval`
-            chop(token, 2);
-            token.push('l');
-        } else {
-            chop(token, 1);
-        }
-        return;
+    for end in ["s", "r", "e"] {
+        apply(token, &[(end, "", 0)]);
     }
-    for last in ['s', 'r', 'e'] {
-        if token.ends_with(last) {
-            token.pop();
-        }
-    }
-    let bytes = token.as_bytes();
-    if let [.., a, b] = bytes {
+    if let [.., a, b] = token.as_bytes() {
         if a == b && a.is_ascii_alphabetic() {
             token.pop();
         }
@@ -241,71 +243,58 @@ fn french_stem(token: &mut String) {
 /// (`luces → luz`), `…es → …` after `l`, `n`, `r`, `d`, `s` or `y`
 /// (`papeles → papel`, `razones → razon`), otherwise a final `s` after a
 /// vowel is dropped (`facturas → factura`).
-fn spanish_stem(token: &mut String) {
-    let len = token.chars().count();
-    if len < 4 || !token.ends_with('s') {
-        return;
-    }
-    let bytes = token.as_bytes();
-    let third = bytes.len().checked_sub(3).and_then(|i| bytes.get(i)).copied();
-    if len > 4 && ends(token, "ces") {
-        chop(token, 3);
-        token.push('z');
-    } else if len > 4 && ends(token, "es") && matches!(third, Some(b'l' | b'n' | b'r' | b'd' | b's' | b'y')) {
-        chop(token, 2);
-    } else if matches!(bytes.len().checked_sub(2).and_then(|i| bytes.get(i)), Some(b'a' | b'e' | b'i' | b'o' | b'u')) {
-        chop(token, 1);
-    }
-}
+const SPANISH_RULES: &[Rule] = &[
+    ("ces", "z", 5),
+    ("les", "l", 5),
+    ("nes", "n", 5),
+    ("res", "r", 5),
+    ("des", "d", 5),
+    ("ses", "s", 5),
+    ("yes", "y", 5),
+    ("as", "a", 4),
+    ("es", "e", 4),
+    ("is", "i", 4),
+    ("os", "o", 4),
+    ("us", "u", 4),
+];
 
-/// The plural step of RSLP (Orengo and Huyck, 2001), on folded words of
-/// more than 3 characters ending in `s`: `ns → m`, `oes`/`aes → ao`,
-/// `ais → al`, `eis → el`, `ois → ol`, `res → r`,
-/// `zes → z`, `les → l`, else a final `s` is dropped; words that only
-/// look plural ([`PORTUGUESE_KEEP`]) stay.
+/// The plural step of RSLP (Orengo and Huyck, 2001), on folded words of 4
+/// or more characters: `ns → m`, then from 5 characters `oes`/`aes → ao`,
+/// `ais → al`, `eis → el`, `ois → ol`, `res → r`, `zes → z`, `les → l`,
+/// else a final `s` is dropped (not `ss`); words that only look plural
+/// ([`PORTUGUESE_KEEP`]) stay.
+const PORTUGUESE_RULES: &[Rule] = &[
+    ("ss", "ss", 0),
+    ("ns", "m", 4),
+    ("oes", "ao", 5),
+    ("aes", "ao", 5),
+    ("ais", "al", 5),
+    ("eis", "el", 5),
+    ("ois", "ol", 5),
+    ("res", "r", 5),
+    ("zes", "z", 5),
+    ("les", "l", 5),
+    ("s", "", 4),
+];
+
 /// Portuguese words ending in `s` that are not plurals.
 const PORTUGUESE_KEEP: &[&str] = &["atras", "cais", "lapis", "mais", "onibus", "tenis", "virus"];
 
-fn portuguese_stem(token: &mut String) {
-    let len = token.chars().count();
-    if len <= 3 || !token.ends_with('s') || token.ends_with("ss") || PORTUGUESE_KEEP.contains(&token.as_str()) {
-        return;
-    }
-    let rules: [(&str, &str); 8] =
-        [("ns", "m"), ("oes", "ao"), ("aes", "ao"), ("ais", "al"), ("eis", "el"), ("ois", "ol"), ("res", "r"), ("zes", "z")];
-    for (suffix, with) in rules {
-        if token.ends_with(suffix) && len > suffix.len() + 1 {
-            chop(token, suffix.len());
-            token.push_str(with);
-            return;
-        }
-    }
-    if len > 4 && ends(token, "les") {
-        chop(token, 2);
-    } else {
-        chop(token, 1);
-    }
-}
-
 /// Larkey's light10 Arabic stemmer (as in Lucene's `ArabicStemmer`), on
-/// folded words (taa marbuta already `ه`): one prefix of `ال وال بال كال
-/// فال لل و`, then each suffix of `ها ان ات ون ين يه ه ي` in turn, each only
-/// while two characters stay.
+/// folded words (taa marbuta already `ه`): the first prefix of `ال وال بال
+/// كال فال لل و` that leaves two characters (`و` only from four), then each
+/// suffix of `ها ان ات ون ين يه ه ي` in turn, each only while two
+/// characters stay.
 fn arabic_stem(token: &mut String) {
-    const PREFIXES: [&str; 7] = ["ال", "وال", "بال", "كال", "فال", "لل", "و"];
+    const PREFIXES: [(&str, usize); 7] = [("ال", 4), ("وال", 5), ("بال", 5), ("كال", 5), ("فال", 5), ("لل", 4), ("و", 4)];
     const SUFFIXES: [&str; 8] = ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"];
-    let chars = |t: &str| t.chars().count();
-    for prefix in PREFIXES {
-        let need = if chars(prefix) == 1 { 4 } else { chars(prefix) + 2 };
-        if let (Some(rest), true) = (token.strip_prefix(prefix), chars(token) >= need) {
-            *token = rest.to_owned();
-            break;
-        }
+    let chars = token.chars().count();
+    if let Some(rest) = PREFIXES.iter().find_map(|&(p, min)| token.strip_prefix(p).filter(|_| chars >= min)) {
+        *token = rest.to_owned();
     }
-    for suffix in SUFFIXES {
-        if token.ends_with(suffix) && chars(token) >= chars(suffix) + 2 {
-            chop(token, suffix.len());
-        }
+    for end in SUFFIXES {
+        // Arabic letters take two bytes each: two characters more than the suffix.
+        apply(token, &[(end, "", (end.len() / 2 + 2) as u8)]);
     }
 }
 

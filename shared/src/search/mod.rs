@@ -286,20 +286,3 @@ fn split(text: &str, mut fold: impl FnMut(char, &mut String) -> bool, mut emit: 
     }
 }
 
-/// English plural stemming, in place (see the module documentation for the rules).
-fn stem(token: &mut String) {
-    let chars = token.chars().count();
-    let len = token.len();
-    if chars > 4 && token.ends_with("ies") {
-        token.truncate(len.saturating_sub(3));
-        token.push('y');
-    } else if token.ends_with("sses")
-        || (chars > 3 && token.ends_with("xes"))
-        || (chars > 4 && (token.ends_with("ches") || token.ends_with("shes")))
-    {
-        // `sses → ss`, `xes → x`, `ches → ch`, `shes → sh`: all drop `es`.
-        token.truncate(len.saturating_sub(2));
-    } else if chars >= 4 && token.ends_with('s') && !token.ends_with("ss") && !token.ends_with("us") && !token.ends_with("is") {
-        token.truncate(len.saturating_sub(1));
-    }
-}
