@@ -28,25 +28,16 @@ pub enum Language {
 impl Language {
     /// The language of a BCP 47 tag, by its primary subtag, ignoring ASCII case.
     pub fn of(tag: &str) -> Self {
-        let end = tag.bytes().position(|b| b == b'-' || b == b'_').unwrap_or(tag.len());
-        let primary = tag.get(..end).unwrap_or_default();
-        let is = |code: &str| primary.eq_ignore_ascii_case(code);
-        if is("en") {
-            Self::English
-        } else if is("de") {
-            Self::German
-        } else if is("fr") {
-            Self::French
-        } else if is("es") {
-            Self::Spanish
-        } else if is("pt") {
-            Self::Portuguese
-        } else if is("ar") {
-            Self::Arabic
-        } else if is("ja") {
-            Self::Japanese
-        } else {
-            Self::Other
+        let (&[a, b] | &[a, b, b'-' | b'_', ..]) = tag.as_bytes() else { return Self::Other };
+        match [a.to_ascii_lowercase(), b.to_ascii_lowercase()] {
+            [b'e', b'n'] => Self::English,
+            [b'd', b'e'] => Self::German,
+            [b'f', b'r'] => Self::French,
+            [b'e', b's'] => Self::Spanish,
+            [b'p', b't'] => Self::Portuguese,
+            [b'a', b'r'] => Self::Arabic,
+            [b'j', b'a'] => Self::Japanese,
+            _ => Self::Other,
         }
     }
 
@@ -181,16 +172,17 @@ fn german_digraphs(token: &mut String) {
     *token = out;
 }
 
-/// A suffix rule: a word of at least `.2` characters ending in `.0` ends
-/// in `.1` instead. A rule that keeps its suffix (`ss → ss`) stops the
-/// rules after it from applying.
-type Rule = (&'static str, &'static str, u8);
-
-/// Applies the first rule of `rules` that fits `token`; whether one did.
-fn apply(token: &mut String, rules: &[Rule]) -> bool {
+/// Applies the first of the suffix `rules` that fits `token`; whether one
+/// did. The rules are written `{min}{suffix}:{replacement}`, separated by
+/// spaces: `5ies:y` turns a word of at least 5 characters ending in `ies`
+/// into one ending in `y`. A rule that keeps its suffix (`0ss:ss`) stops
+/// the rules after it from applying. (Text, not a table of string slices:
+/// it ships smaller in the widget.)
+fn apply(token: &mut String, rules: &str) -> bool {
     let chars = token.chars().count();
-    for &(end, with, min) in rules {
-        if chars >= usize::from(min) && token.ends_with(end) {
+    for rule in rules.split(' ') {
+        let (Some(min), Some((end, with))) = (rule.bytes().next(), rule.get(1..).and_then(|r| r.split_once(':'))) else { continue };
+        if chars >= usize::from(min.wrapping_sub(b'0')) && token.ends_with(end) {
             token.truncate(token.len().saturating_sub(end.len()));
             token.push_str(with);
             return true;
@@ -200,8 +192,7 @@ fn apply(token: &mut String, rules: &[Rule]) -> bool {
 }
 
 /// English plurals (see the parent module).
-pub(super) const ENGLISH_RULES: &[Rule] =
-    &[("ies", "y", 5), ("sses", "ss", 4), ("xes", "x", 4), ("ches", "ch", 5), ("shes", "sh", 5), ("ss", "ss", 0), ("us", "us", 0), ("is", "is", 0), ("s", "", 4)];
+const ENGLISH_RULES: &str = "5ies:y 4sses:ss 4xes:x 5ches:ch 5shes:sh 0ss:ss 0us:us 0is:is 4s:";
 
 /// Savoy's light German stemmer (as in Lucene's `GermanLightStemmer`), on
 /// folded words: step 1 drops `ern` (6 or more characters), `em`, `en`,
@@ -213,10 +204,10 @@ fn german_stem(token: &mut String) {
         // The letters after which Savoy's stemmer drops an `s` or `st`.
         matches!(rest.bytes().last(), Some(b'b' | b'd' | b'f' | b'g' | b'h' | b'k' | b'l' | b'm' | b'n' | b't')) && token.chars().count() >= min
     };
-    if !apply(token, &[("ern", "", 6), ("em", "", 5), ("en", "", 5), ("er", "", 5), ("es", "", 5), ("e", "", 4)]) && s_after(token, "s", 4) {
+    if !apply(token, "6ern: 5em: 5en: 5er: 5es: 4e:") && s_after(token, "s", 4) {
         token.pop();
     }
-    if !apply(token, &[("est", "", 6), ("er", "", 5), ("en", "", 5)]) && s_after(token, "st", 5) {
+    if !apply(token, "6est: 5er: 5en:") && s_after(token, "st", 5) {
         token.truncate(token.len().saturating_sub(2));
     }
 }
@@ -226,11 +217,11 @@ fn german_stem(token: &mut String) {
 /// `x` dropped; otherwise a final `s`, then `r`, then `e`, then one of a
 /// doubled final letter (`factures → factur`).
 fn french_stem(token: &mut String) {
-    if token.chars().count() < 6 || apply(token, &[("aux", "al", 0), ("x", "", 0)]) {
+    if token.chars().count() < 6 || apply(token, "0aux:al 0x:") {
         return;
     }
-    for end in ["s", "r", "e"] {
-        apply(token, &[(end, "", 0)]);
+    for rule in ["0s:", "0r:", "0e:"] {
+        apply(token, rule);
     }
     if let [.., a, b] = token.as_bytes() {
         if a == b && a.is_ascii_alphabetic() {
@@ -243,39 +234,14 @@ fn french_stem(token: &mut String) {
 /// (`luces → luz`), `…es → …` after `l`, `n`, `r`, `d`, `s` or `y`
 /// (`papeles → papel`, `razones → razon`), otherwise a final `s` after a
 /// vowel is dropped (`facturas → factura`).
-const SPANISH_RULES: &[Rule] = &[
-    ("ces", "z", 5),
-    ("les", "l", 5),
-    ("nes", "n", 5),
-    ("res", "r", 5),
-    ("des", "d", 5),
-    ("ses", "s", 5),
-    ("yes", "y", 5),
-    ("as", "a", 4),
-    ("es", "e", 4),
-    ("is", "i", 4),
-    ("os", "o", 4),
-    ("us", "u", 4),
-];
+const SPANISH_RULES: &str = "5ces:z 5les:l 5nes:n 5res:r 5des:d 5ses:s 5yes:y 4as:a 4es:e 4is:i 4os:o 4us:u";
 
 /// The plural step of RSLP (Orengo and Huyck, 2001), on folded words of 4
 /// or more characters: `ns → m`, then from 5 characters `oes`/`aes → ao`,
 /// `ais → al`, `eis → el`, `ois → ol`, `res → r`, `zes → z`, `les → l`,
 /// else a final `s` is dropped (not `ss`); words that only look plural
 /// ([`PORTUGUESE_KEEP`]) stay.
-const PORTUGUESE_RULES: &[Rule] = &[
-    ("ss", "ss", 0),
-    ("ns", "m", 4),
-    ("oes", "ao", 5),
-    ("aes", "ao", 5),
-    ("ais", "al", 5),
-    ("eis", "el", 5),
-    ("ois", "ol", 5),
-    ("res", "r", 5),
-    ("zes", "z", 5),
-    ("les", "l", 5),
-    ("s", "", 4),
-];
+const PORTUGUESE_RULES: &str = "0ss:ss 4ns:m 5oes:ao 5aes:ao 5ais:al 5eis:el 5ois:ol 5res:r 5zes:z 5les:l 4s:";
 
 /// Portuguese words ending in `s` that are not plurals.
 const PORTUGUESE_KEEP: &[&str] = &["atras", "cais", "lapis", "mais", "onibus", "tenis", "virus"];
@@ -287,14 +253,14 @@ const PORTUGUESE_KEEP: &[&str] = &["atras", "cais", "lapis", "mais", "onibus", "
 /// characters stay.
 fn arabic_stem(token: &mut String) {
     const PREFIXES: [(&str, usize); 7] = [("ال", 4), ("وال", 5), ("بال", 5), ("كال", 5), ("فال", 5), ("لل", 4), ("و", 4)];
-    const SUFFIXES: [&str; 8] = ["ها", "ان", "ات", "ون", "ين", "يه", "ه", "ي"];
+    // Each while two characters stay: from 4 characters for a suffix of two, 3 for one.
+    const SUFFIXES: &str = "4ها: 4ان: 4ات: 4ون: 4ين: 4يه: 3ه: 3ي:";
     let chars = token.chars().count();
     if let Some(rest) = PREFIXES.iter().find_map(|&(p, min)| token.strip_prefix(p).filter(|_| chars >= min)) {
         *token = rest.to_owned();
     }
-    for end in SUFFIXES {
-        // Arabic letters take two bytes each: two characters more than the suffix.
-        apply(token, &[(end, "", (end.len() / 2 + 2) as u8)]);
+    for rule in SUFFIXES.split(' ') {
+        apply(token, rule);
     }
 }
 

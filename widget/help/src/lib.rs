@@ -136,12 +136,11 @@ fn show_article(help: &Rc<RefCell<Help>>) {
 }
 
 /// The search index path of the page's `locale` in the data block's
-/// `kb` (by locale): the locale's, else its language's (`pt` for
-/// `pt-BR`), else the default locale's.
+/// `kb` (by locale), else the default locale's (a locale without
+/// articles has no index of its own).
 fn index_for(data: &JsValue, locale: &str) -> Option<String> {
     let indexes = Reflect::get(data, &"kb".into()).ok()?;
-    let language = locale.split('-').next().unwrap_or(locale);
-    [locale, language, DEFAULT_LOCALE].into_iter().find_map(|l| field_of(&indexes, l))
+    field_of(&indexes, locale).or_else(|| field_of(&indexes, DEFAULT_LOCALE))
 }
 
 type Running = (Rc<RefCell<Help>>, Vec<Listener>);
