@@ -229,15 +229,14 @@ pub fn build_index(locale: &str, docs: &[IndexDoc]) -> String {
     let mut out = String::new();
     let _ = write!(out, "{MAGIC}\t{FORMAT_VERSION}\t");
     push_escaped(&mut out, locale);
-    let stops = language.stop_words();
-    let _ = writeln!(out, "\t{}\t{}\t{}\t{}", docs.len(), postings.len(), folds.len(), stops.len());
+    // The readers' stop words, as terms without postings, for the query side.
+    for word in language.stop_words() {
+        postings.entry((*word).to_owned()).or_default();
+    }
+    let _ = writeln!(out, "\t{}\t{}\t{}", docs.len(), postings.len(), folds.len());
     out.push_str("FOLD\n");
     for (c, folded) in &folds {
         let _ = writeln!(out, "{c}\t{folded}");
-    }
-    out.push_str("STOP\n");
-    for word in stops {
-        let _ = writeln!(out, "{word}");
     }
     out.push_str("DOCS\n");
     for (doc, length) in docs.iter().zip(&lengths) {
@@ -474,9 +473,10 @@ mod tests {
             file: "kb/a.json".into(),
             locale: "en".into(),
         }];
-        let text = build_index("en", &docs);
+        // Italian readers (no stop words) of an English article.
+        let text = build_index("it", &docs);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.first().copied(), Some("buoy-search\t2\ten\t1\t3\t313\t33"));
+        assert_eq!(lines.first().copied(), Some("buoy-search\t2\tit\t1\t3\t313"));
         assert_eq!(lines.get(1).copied(), Some("FOLD"));
         assert!(lines.contains(&"é\te") && lines.contains(&"É\te") && lines.contains(&"\u{301}\t"));
         let tail: Vec<&str> = lines.iter().rev().take(7).rev().copied().collect();
@@ -492,6 +492,13 @@ mod tests {
                 "END"
             ]
         );
+        // English readers' stop words are terms without postings.
+        let text = build_index("en", &docs);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.first().copied(), Some("buoy-search\t2\ten\t1\t36\t313"));
+        let terms: Vec<&str> = lines.iter().skip_while(|l| **l != "TERMS").skip(1).take(6).copied().collect();
+        assert_eq!(terms, ["a", "an", "and", "are", "as", "at"]);
+        assert!(lines.contains(&"billing\t0:2") && lines.contains(&"the") && lines.last() == Some(&"END"));
     }
 
     #[test]

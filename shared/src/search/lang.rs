@@ -202,7 +202,8 @@ fn german_stem(token: &mut String) {
     let s_after = |token: &str, tail: &str, min: usize| {
         let Some(rest) = token.strip_suffix(tail) else { return false };
         // The letters after which Savoy's stemmer drops an `s` or `st`.
-        matches!(rest.bytes().last(), Some(b'b' | b'd' | b'f' | b'g' | b'h' | b'k' | b'l' | b'm' | b'n' | b't')) && token.chars().count() >= min
+        matches!(rest.bytes().last(), Some(b'b' | b'd' | b'f' | b'g' | b'h' | b'k' | b'l' | b'm' | b'n' | b't'))
+            && token.chars().count() >= min
     };
     if !apply(token, "6ern: 5em: 5en: 5er: 5es: 4e:") && s_after(token, "s", 4) {
         token.pop();

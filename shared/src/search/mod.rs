@@ -54,8 +54,8 @@
 //! - **Stop words** of the article's language (English: [`STOP_WORDS`];
 //!   German, French, Spanish, Portuguese and Arabic have short lists;
 //!   Japanese none) are dropped (checked before stemming); on the query
-//!   side, a word that is a stop word of the index's own language (its
-//!   `STOP` section) is no term at all.
+//!   side, a word that is a stop word of the index's own language (a term
+//!   without postings in the index) is no term at all.
 //! - **Stemming**, only where a published rule is sound for the language:
 //!   English plurals (below); German: umlauts typed as `ae`, `oe`, `ue`
 //!   fold as the umlauts do (the German2 rule), then Savoy's light
@@ -121,15 +121,13 @@
 //! exactly as long as the header says:
 //!
 //! ```text
-//! buoy-search␉2␉<locale>␉<docs>␉<terms>␉<folds>␉<stops>
+//! buoy-search␉2␉<locale>␉<docs>␉<terms>␉<folds>
 //! FOLD
 //! <char>␉<folded>                                  × folds
-//! STOP
-//! <word>                                           × stops
 //! DOCS
 //! <len>␉<id>␉<title>␉<file>␉<locale>␉<k>[␉<kind>]␉<t>[␉<tag>]…␉<s>[␉<pattern>]…      × docs
 //! TERMS
-//! <term>␉<doc>:<tf>[␉<doc>:<tf>]…                   × terms
+//! <term>[␉<doc>:<tf>]…                            × terms
 //! END
 //! ```
 //!
@@ -145,8 +143,6 @@
 //!   together with its upper- and lowercase forms; never ASCII, full-width
 //!   ASCII or CJK characters, which both sides fold by range. Characters
 //!   not listed are separators.
-//! - `STOP`: the stop words of the readers' language, folded, strictly
-//!   ascending in byte order (so the widget carries no word lists).
 //! - `DOCS`: one line per article; the article's number is its position
 //!   (from 0). `len` is its weighted length; `id`, `title`, `file` are as
 //!   given; then three counted lists: `k` (0 or 1) then the kind, `t` then
@@ -154,7 +150,9 @@
 //!   `\\`, tab as `\t`, line feed as `\n` and carriage return as `\r`.
 //! - `TERMS`: one line per term, strictly ascending in byte order; a term
 //!   is non-empty letters and digits (no escaping). Postings are ascending
-//!   by article number; `tf` ≥ 1 is the weighted term frequency.
+//!   by article number; `tf` ≥ 1 is the weighted term frequency. A term
+//!   without postings is a stop word of the readers' language (so the
+//!   widget carries no word lists).
 //! - `END` closes the index, so a truncated file is always detected.
 
 #[cfg(any(test, feature = "toml"))]
@@ -285,4 +283,3 @@ fn split(text: &str, mut fold: impl FnMut(char, &mut String) -> bool, mut emit: 
         emit(&mut word, false, true);
     }
 }
-

@@ -4,7 +4,7 @@
 //! the rules and the format.
 
 use super::{
-    fold_common, is_cjk, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS,
+    fold_common, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS,
     PREFIX_WEIGHT, TYPO_WEIGHT,
 };
 use core::fmt;
@@ -124,8 +124,6 @@ struct Term {
 /// A parsed search index, ready for [`Index::search`].
 #[derive(Clone, Debug, Default)]
 pub struct Index {
-    /// The readers' locale, whose language folds characters and decides stop words.
-    locale: String,
     /// The index's language first, then its articles' other languages: a
     /// query word is searched as each of them would spell it.
     languages: Vec<Language>,
@@ -134,8 +132,6 @@ pub struct Index {
     text: String,
     /// `(character, start, end)` of its folded form in `text`, by character.
     fold: Vec<(char, u32, u32)>,
-    /// `(start, end)` of each stop word in `text`, ascending.
-    stops: Vec<(u32, u32)>,
     /// By term text.
     terms: Vec<Term>,
     postings: Vec<Posting>,
@@ -259,25 +255,18 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(SearchError::Version(version));
         }
-        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), Some(stop_count), None) = (
-            header.next().and_then(unescape),
-            number(header.next()),
-            number(header.next()),
-            number(header.next()),
-            number(header.next()),
-            header.next(),
-        ) else {
+        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), None) =
+            (header.next().and_then(unescape), number(header.next()), number(header.next()), number(header.next()), header.next())
+        else {
             return Err(SearchError::Malformed { line: 1 });
         };
         // Counts only bound capacities by the text's length: a garbled header cannot ask for much memory.
         let capacity = |count: u32| (count as usize).min(text.len() / 2);
         let mut index = Index {
             languages: vec![Language::of(&locale)],
-            locale,
             docs: Vec::with_capacity(capacity(doc_count)),
             text: String::new(),
             fold: Vec::with_capacity(capacity(fold_count)),
-            stops: Vec::with_capacity(capacity(stop_count)),
             terms: Vec::with_capacity(capacity(term_count)),
             postings: Vec::new(),
         };
@@ -297,18 +286,6 @@ impl Index {
             let start = index.text.len() as u32;
             index.text.push_str(folded);
             index.fold.push((c, start, index.text.len() as u32));
-        }
-
-        lines.expect("STOP")?;
-        for _ in 0..stop_count {
-            let word = lines.next()?;
-            let ordered = index.stops.last().is_none_or(|&(start, end)| index.text.get(start as usize..end as usize).is_some_and(|w| w < word));
-            if word.is_empty() || !ordered || !word.chars().all(is_term_char) {
-                return Err(lines.malformed());
-            }
-            let start = index.text.len() as u32;
-            index.text.push_str(word);
-            index.stops.push((start, index.text.len() as u32));
         }
 
         lines.expect("DOCS")?;
@@ -354,9 +331,6 @@ impl Index {
                 index.postings.push(Posting { doc, tf });
             }
             let last = index.postings.len() as u32;
-            if last == first {
-                return Err(lines.malformed());
-            }
             index.terms.push(Term { start, end: index.text.len() as u32, first, last });
         }
 
@@ -366,12 +340,6 @@ impl Index {
             return Err(lines.malformed());
         }
         Ok(index)
-    }
-
-    /// The locale of the readers the index was built for (its articles may
-    /// be in others: see [`DocMeta::locale`]).
-    pub fn locale(&self) -> &str {
-        &self.locale
     }
 
     /// The articles, in index order; [`Hit::doc`] is a position in this slice.
@@ -480,9 +448,15 @@ impl Index {
         terms
     }
 
-    /// Whether `word` is a stop word of the readers' language.
+    /// Where `word` is, or would be, among the index terms.
+    fn term_at(&self, word: &str) -> usize {
+        self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < word))
+    }
+
+    /// Whether `word` is a stop word of the readers' language: a term without postings.
     fn is_stop(&self, word: &str) -> bool {
-        self.stops.binary_search_by(|&(start, end)| self.text.get(start as usize..end as usize).unwrap_or_default().cmp(word)).is_ok()
+        let at = self.term_at(word);
+        self.term_text(at) == Some(word) && self.postings(at).is_empty()
     }
 
     fn term_text(&self, i: usize) -> Option<&str> {
@@ -513,14 +487,14 @@ impl Index {
     }
 
     fn variant_candidates(&self, query: &str, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
-        let start = self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < query));
+        let start = self.term_at(query);
         let exact = self.term_text(start) == Some(query);
         if exact {
             Self::add_candidate(out, start, 1.0);
         }
         let chars = query.chars().count();
         // One CJK character may begin a bigram: it is a prefix from one character.
-        let prefix = term.prefix && (chars >= MIN_PREFIX_CHARS || (term.gram && query.chars().all(is_cjk)));
+        let prefix = term.prefix && (chars >= MIN_PREFIX_CHARS || term.gram);
         // (rank: 0 prefix, 1 typo; articles, negated; term)
         let mut more: Vec<(u8, isize, usize)> = Vec::new();
         let mut add = |item| keep_best(&mut more, MAX_EXPANSIONS, item, |a, b| a < b);
@@ -904,7 +878,6 @@ mod tests {
             ("too few docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t9\t"), line_of("24\tconnect-slack\t")),
             ("too many docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t11\t"), line_of("TERMS")),
             ("no FOLD", replace("FOLD\n", "FOLDS\n"), SearchError::Malformed { line: 2 }),
-            ("stop words out of order", replace("STOP\na\nan\n", "STOP\nan\na\n"), line_of("an")),
             ("no END", good.replace("END\n", ""), SearchError::Truncated),
             ("after END", format!("{good}more\n"), SearchError::Malformed { line: good.lines().count() + 1 }),
             ("bad escape", replace("Reset your password", "Reset\\q"), line_of("23\treset-password\t")),
@@ -913,7 +886,6 @@ mod tests {
             ("doc out of range", replace("\nzip\t2:1", "\nzip\t10:1"), line_of("zip\t")),
             ("zero tf", replace("\nzip\t2:1", "\nzip\t2:0"), line_of("zip\t")),
             ("not a posting", replace("\nzip\t2:1", "\nzip\t2"), line_of("zip\t")),
-            ("no postings", replace("\nzip\t2:1", "\nzip"), line_of("zip\t")),
             ("terms out of order", replace("\nzip\t", "\naaa\t"), line_of("zip\t")),
         ];
         for (name, text, expected) in cases {

@@ -11,15 +11,14 @@
 //! draws the suggestions when it is empty), and draws the article the
 //! panel shows (`Screen::Article`). An article in another language than
 //! the page's (the default locale's, standing in for a missing
-//! translation) carries its own `lang`, in the results and on the
-//! article, which opens with a note saying so.
+//! translation) carries its own `lang` and opens with a note saying so.
 #![deny(missing_docs)]
 
 pub mod article;
 
 use buoy_shared::kb::DEFAULT_LOCALE;
 use buoy_shared::messages::MessageId;
-use buoy_shared::search::{DocMeta, Index};
+use buoy_shared::search::Index;
 use buoy_widget_core::dom::{self, text_element, ArticleList, Listener};
 use buoy_widget_core::net;
 use buoy_widget_core::page::{field_of, page, page_json, read_catalog, t};
@@ -63,17 +62,8 @@ impl Help {
             let _ = p.mark("buoy:search-start");
         }
         let hits = kb.search(&query, RESULTS);
-        let found: Vec<&DocMeta> = hits.iter().filter_map(|hit| kb.docs().get(hit.doc)).collect();
-        self.list.draw(t(MessageId::Results), found.iter().map(|d| (d.id.as_str(), d.title.as_str())), true);
-        // A title in another language says so to screen readers.
-        let mut item = self.list.list.first_element_child();
-        for doc in found {
-            let Some(li) = item else { break };
-            if let (false, Some(button)) = (doc.locale.is_empty(), li.first_element_child()) {
-                let _ = button.set_attribute("lang", &doc.locale);
-            }
-            item = li.next_element_sibling();
-        }
+        let found = hits.iter().filter_map(|hit| kb.docs().get(hit.doc)).map(|d| (d.id.as_str(), d.title.as_str()));
+        self.list.draw(t(MessageId::Results), found, true);
         // A User Timing measure per keystroke: the benchmarks read it.
         if let Some(p) = &performance {
             let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
@@ -95,9 +85,8 @@ fn show_article(help: &Rc<RefCell<Help>>) {
             return;
         }
         let Some(meta) = kb.docs().iter().find(|d| d.id == id) else { return };
-        // The title in the index's language (the page's list may be another's), marked with its own.
-        state.title.set_text_content(Some(&meta.title));
-        let lang = if meta.locale.is_empty() { kb.locale() } else { &meta.locale };
+        // The article in its own language: the page's, or the default locale's standing in.
+        let lang = if meta.locale.is_empty() { &state.locale } else { &meta.locale };
         let _ = state.title.set_attribute("lang", lang);
         let _ = state.body.set_attribute("lang", lang);
         let file = (meta.file.clone(), !meta.locale.is_empty());
