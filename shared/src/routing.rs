@@ -963,7 +963,7 @@ fn phrase_at(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
                 if (same_word(token.text, word.text) || same_word(elided(token.text), word.text))
                     && (count == 0 || !token.break_before) =>
             {
-                count += 1
+                count += 1;
             }
             _ => return false,
         }
@@ -1486,8 +1486,9 @@ mod tests {
 
     #[test]
     fn each_language_is_read_for_urgency_and_tone() {
-        // (behaviour, subject, message, ticket type, priority, reasons)
-        let cases: &[(&str, &str, &str, TicketType, Priority, &[&str])] = &[
+        /// Behaviour, subject, message, ticket type, priority, reasons.
+        type Case<'a> = (&'a str, &'a str, &'a str, TicketType, Priority, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
             (
                 "an urgent German message routes as urgent wording",
                 "Dringend",

@@ -721,7 +721,9 @@ mod tests {
             ("cards", "pt-BR", "Atualizar o cartão de crédito", "Troque o cartão cobrado."),
             ("plans", "pt-BR", "Planos", "Mude de plano."),
         ];
-        let cases: &[(&str, &str, &[(&str, &str, &str, &str)], &str, &[&str])] = &[
+        /// Behaviour, the readers' locale, the articles, the query, the ids found.
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str, &'a str, &'a str)], &'a str, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
             ("a German query without umlauts finds the article with them", "de", &german, "zurucksetzen", &["passwort"]),
             ("a German query with umlauts typed as two letters finds it", "de", &german, "Passwort zuruecksetzen", &["passwort"]),
             ("a German plural finds the singular", "de", &german, "Rechnungen", &["rechnung"]),
