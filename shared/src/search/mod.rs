@@ -201,12 +201,12 @@ const MAGIC: &str = "buoy-search";
 
 // The term rules both sides apply, so a query term is spelt as the build spelt it.
 
-/// Whether `c` is a character of a CJK script (kana, ideographs,
-/// half-width katakana), by range: such text has no spaces between
+/// Whether `c` is a character of a CJK script (kana with their sound
+/// marks, ideographs, half-width katakana), by range: such text has no spaces between
 /// words, so runs of it are indexed by character bigrams.
 fn is_cjk(c: char) -> bool {
     matches!(c,
-        '\u{3005}' | '\u{3041}'..='\u{3096}' | '\u{309d}'..='\u{309f}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}'..='\u{30ff}'
+        '\u{3005}' | '\u{3041}'..='\u{309f}' | '\u{30a1}'..='\u{30fa}' | '\u{30fc}'..='\u{30ff}'
         | '\u{31f0}'..='\u{31ff}' | '\u{3400}'..='\u{4dbf}' | '\u{4e00}'..='\u{9fff}' | '\u{f900}'..='\u{faff}'
         | '\u{ff66}'..='\u{ff9f}' | '\u{20000}'..='\u{2ffff}')
 }
@@ -216,7 +216,8 @@ fn is_cjk(c: char) -> bool {
 /// `Some(false)` when it separates words, `None` when it is neither.
 fn fold_common(c: char, language: Language, token: &mut String) -> Option<bool> {
     let c = match c {
-        '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}' => char::from_u32(c as u32 - 0xfee0)?,
+        // Full-width ASCII is ASCII shifted by U+FEE0.
+        '\u{ff10}'..='\u{ff19}' | '\u{ff21}'..='\u{ff3a}' | '\u{ff41}'..='\u{ff5a}' => char::from((c as u32 - 0xfee0) as u8),
         _ => c,
     };
     if !c.is_ascii() {

@@ -157,7 +157,7 @@ fn is_term_char(c: char) -> bool {
 
 #[derive(Debug, PartialEq)]
 struct QueryTerm {
-    /// The word as each of the index's languages makes it a term, without repeats.
+    /// The word as each of the index's languages makes it a term.
     variants: Vec<String>,
     prefix: bool,
     /// A CJK bigram or single character.
@@ -431,9 +431,8 @@ impl Index {
                         break;
                     }
                     language.stem(&mut term);
-                    if !variants.contains(&term) {
-                        variants.push(term);
-                    }
+                    // A repeat costs nothing: candidates are merged by index term.
+                    variants.push(term);
                 }
                 if variants.is_empty() {
                     return;
