@@ -630,6 +630,79 @@ mod tests {
         assert_eq!(content_hash(b"").len(), 16);
     }
 
+    /// A knowledge base of `files` (path, text) in a fresh folder, built into a site beside it.
+    fn build_kb(name: &str, files: &[(&str, &str)]) -> (PathBuf, Result<KnowledgeBase>) {
+        let dir = crate::root().join("target/kb-tests").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            cmd::write(&dir.join("kb").join(path), text).unwrap_or_else(|e| unreachable!("{e}"));
+        }
+        let built = knowledge_base(&dir.join("site"), &[dir.join("kb")]);
+        (dir, built)
+    }
+
+    fn article(id: &str, title: &str, extra: &str) -> String {
+        format!("---\nid: {id}\ntitle: {title}\n{extra}---\nBody of {title}.\n")
+    }
+
+    #[test]
+    fn each_locale_gets_an_index_of_its_articles_and_the_default_ones() {
+        let (dir, built) = build_kb(
+            "locales",
+            &[
+                ("en/a.md", &article("a", "Invoices", "")),
+                ("en/b.md", &article("b", "Passwords", "")),
+                ("de/a.md", &article("a", "Rechnungen", "locale: de\n")),
+            ],
+        );
+        let built = built.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(built.indexes.keys().collect::<Vec<_>>(), ["de", "en"]);
+        let index = |locale: &str| {
+            let path = built.indexes.get(locale).cloned().unwrap_or_default();
+            assert!(path.starts_with(&format!("/kb/{locale}/index.")), "{path}");
+            let text = std::fs::read_to_string(dir.join("site").join(&path[1..])).unwrap_or_default();
+            search::Index::parse(&text).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let german = index("de");
+        let shown: Vec<(&str, &str, &str)> = german.docs().iter().map(|d| (d.id.as_str(), d.title.as_str(), d.locale.as_str())).collect();
+        assert_eq!(shown, [("a", "Rechnungen", ""), ("b", "Passwords", "en")], "the English article stands in, marked");
+        assert!(german.docs().iter().all(|d| d.file.starts_with(if d.locale.is_empty() { "/kb/de/" } else { "/kb/en/" })));
+        assert_eq!(built.listed_for("de"), serde_json::json!([["a", "Rechnungen", []], ["b", "Passwords", []]]));
+        assert_eq!(built.listed_for("fr"), built.listed_for("en"), "a locale without articles lists the default's");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_knowledge_base_out_of_its_folders_fails_naming_the_file() {
+        let valid = "---\nid: a\ntitle: A\n---\nBody\n";
+        /// The behaviour, the knowledge base's files, what the error says.
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case<'_>] = &[
+            (
+                "a front matter of another locale",
+                &[("en/a.md", "---\nid: a\ntitle: A\nlocale: de\n---\nBody\n")],
+                "en/a.md:4: locale: `de` differs from the folder's `en`",
+            ),
+            (
+                "an article outside a locale folder",
+                &[("en/a.md", valid), ("b.md", "")],
+                "b.md: articles live in a folder per language; move it to",
+            ),
+            (
+                "a folder that is not a language",
+                &[("en/a.md", valid), ("drafts/b.md", "")],
+                "drafts/:0: locale: a knowledge base folder is named after",
+            ),
+            ("no default locale", &[("de/a.md", valid)], "kb/en/:0: articles: the default locale `en` has no articles"),
+        ];
+        for (name, files, expected) in cases {
+            let (dir, built) = build_kb("refused", files);
+            let error = built.err().unwrap_or_default();
+            assert!(error.contains(expected), "{name}: {error}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+    }
+
     #[test]
     fn the_loader_gets_its_label_from_the_catalog() {
         let rendered = render_loader("x = __BUOY_LAUNCHER_LABEL__;").unwrap_or_default();
