@@ -92,6 +92,8 @@ catalog! {
     Loading => "Loading…",
     /// An article could not be loaded.
     ArticleFailed => "This article could not be loaded. Check your connection and try again.",
+    /// Above an article shown in the default language (English) because the reader's has no translation of it.
+    ArticleUntranslated => "Not translated yet: this article is in English.",
     /// Starts the prefilled message after a guided fix.
     TriedSteps => "I tried these steps and still need help:",
     /// The close button's accessible name.

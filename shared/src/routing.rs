@@ -26,10 +26,14 @@
 //! or a digit. An apostrophe (`'`, `’` or `ʼ`) between two word characters
 //! belongs to the word, and the three are treated as the same character.
 //! Other characters beyond ASCII are word characters (so `café` is one
-//! word), except the common punctuation, space and emoji ranges. Words are
-//! compared with ASCII case folding only: `REFUND` matches `refund`, but
-//! `RÜCKERSTATTUNG` does not match `rückerstattung` (no Unicode case tables
-//! reach the widget).
+//! word), except the common punctuation, space and emoji ranges; Arabic
+//! and CJK commas, full stops and question marks are clause breaks. Words
+//! are compared with ASCII case folding only: `REFUND` matches `refund`,
+//! but `RÜCKERSTATTUNG` does not match `rückerstattung` (no Unicode case
+//! tables reach the widget). Arabic is compared without diacritics or
+//! tatweel and with its alef forms, alef maksura and taa marbuta folded
+//! (`فورًا` matches `فورا`); a French word is also compared without an
+//! elided `l'`, `d'`, `qu'`… (`d'urgence` matches `urgence`).
 //!
 //! A keyword or lexicon entry matches **whole words**: `refund` matches
 //! "Refund please" and "refund?" but not "refunded" or "refunds"; list every
@@ -37,38 +41,52 @@
 //! whatever separates them except a clause break (`. , ; : ! ?`, a new line,
 //! `…`): `"log in"` matches "log-in" and "log  in" but not "log. In". The
 //! subject and the message are searched separately; no phrase spans both.
+//! Japanese, written without spaces, is the exception: its entries match
+//! inside a word (`至急` in `至急対応をお願いします`).
+//!
+//! # The lexicon
+//!
+//! [`LEXICONS`] holds one [`Lexicon`] per shipped locale (`en`, `de`, `fr`,
+//! `es`, `pt-BR`, `ja`, `ar`). Every text is read with all of them, since a
+//! ticket's locale may be missing or not the language it is written in; a
+//! word spelt alike in two languages is listed once, so it counts once.
 //!
 //! # Urgent wording
 //!
-//! [`URGENT_WORDS`] lists the words and phrases that make a ticket urgent:
-//! "urgent", "urgently", "asap", "immediately", "emergency", "critical",
-//! "outage", "is down", "are down", "went down", "cannot log in", "can't log
-//! in", "cannot sign in", "can't sign in", "locked out", "data loss",
-//! "security breach", "hacked", "production", "right now". Bare "down" is
-//! not in the list: "scroll down" and "drop-down menu" are not emergencies.
-//! An entry does not count when one of [`URGENCY_NEGATORS`] ("not", "no",
-//! "isn't", "aren't", "wasn't", "nothing") stands at most
-//! [`NEGATION_WINDOW`] words before it in the same clause: "this is not
-//! urgent", "no emergency". "Cannot" and "doesn't" are deliberately not
-//! negators here: "cannot reach production" is urgent.
+//! Each lexicon's `urgent` list holds the words and phrases that make a
+//! ticket urgent; English's: "urgent", "urgently", "asap", "immediately",
+//! "emergency", "critical", "outage", "is down", "are down", "went down",
+//! "cannot log in", "can't log in", "cannot sign in", "can't sign in",
+//! "locked out", "data loss", "security breach", "hacked", "production",
+//! "right now"; German's "dringend", "sofort", "kann mich nicht anmelden",
+//! and so on. Bare "down" is not in the list: "scroll down" and "drop-down
+//! menu" are not emergencies. An entry does not count when an urgency
+//! negator of any lexicon (English's "not", "no", "isn't", "aren't",
+//! "wasn't", "nothing"; German's "nicht", "kein"…; French's "pas"…) stands
+//! at most [`NEGATION_WINDOW`] words before it in the same clause: "this is
+//! not urgent", "no emergency", "nicht dringend", "ce n'est pas urgent"; a
+//! Japanese entry does not count when a negation follows it (`緊急ではない`).
+//! "Cannot" and "doesn't" are deliberately not negators here: "cannot
+//! reach production" is urgent.
 //!
 //! # Tone
 //!
 //! The negative score adds up, for every occurrence:
 //!
-//! - the weight of each word of [`NEGATIVE_WORDS`] (3: "furious",
+//! - the weight of each `negative` entry (English's, 3: "furious",
 //!   "unacceptable", "lawyer", "lawsuit", "scam"; 2: "angry", "terrible",
 //!   "horrible", "awful", "worst", "frustrated", "frustrating", "ridiculous",
 //!   "useless", "pathetic", "fed up"; 1: "disappointed", "annoyed", "bad",
-//!   "cancel"), unless negated ("not bad", "I'm not angry");
-//! - the weight of each word of [`NEGATED_POSITIVE_WORDS`] when negated
-//!   ("not happy" 2, "not satisfied" 2, "not acceptable" 3, "not ok" 1,
-//!   "not okay" 1, "not good" 1, "not helpful" 1); un-negated, they count
-//!   nothing (praise does not cancel anger);
+//!   "cancel"; the other languages' alike), unless negated ("not bad", "I'm
+//!   not angry");
+//! - the weight of each `negated_positive` entry when negated ("not happy"
+//!   2, "not satisfied" 2, "not acceptable" 3, "not ok" 1, "not okay" 1,
+//!   "not good" 1, "not helpful" 1, "nicht zufrieden" 2, "غير مقبول" 3…);
+//!   un-negated, they count nothing (praise does not cancel anger);
 //!
-//! where a word is negated when one of [`NEGATORS`] stands at most
-//! [`NEGATION_WINDOW`] (2) words before it in the same clause ("not very
-//! happy" is negated, "No. I am furious" is not). Then, once each:
+//! where a word is negated when a `negators` entry of any lexicon stands at
+//! most [`NEGATION_WINDOW`] (2) words before it in the same clause ("not
+//! very happy" is negated, "No. I am furious" is not). Then, once each:
 //!
 //! - [`SHOUTING_WEIGHT`] (2) for shouting: a run of at least
 //!   [`SHOUTING_RUN`] (3) words in capitals with at least
@@ -114,67 +132,350 @@ use serde::{Deserialize, Serialize};
 /// Longest keyword, tag or group name, in characters.
 pub const MAX_LABEL: usize = 64;
 
-/// Words and phrases that make a ticket urgent (lowercase; matched as whole
-/// words, case-insensitively, with apostrophes normalised).
-pub const URGENT_WORDS: &[&str] = &[
-    "urgent",
-    "urgently",
-    "asap",
-    "immediately",
-    "emergency",
-    "critical",
-    "outage",
-    "is down",
-    "are down",
-    "went down",
-    "cannot log in",
-    "can't log in",
-    "cannot sign in",
-    "can't sign in",
-    "locked out",
-    "data loss",
-    "security breach",
-    "hacked",
-    "production",
-    "right now",
-];
+/// One language's urgency and tone words (lowercase; matched as whole
+/// words, ignoring ASCII case, with apostrophes normalised; Japanese
+/// entries inside words).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lexicon {
+    /// The locale it is written for.
+    pub locale: &'static str,
+    /// Words and phrases that make a ticket urgent.
+    pub urgent: &'static [&'static str],
+    /// Words that cancel a following urgent entry ("not urgent").
+    pub urgency_negators: &'static [&'static str],
+    /// Negative words and phrases with their weights; each occurrence that
+    /// is not negated adds its weight to the negative score.
+    pub negative: &'static [(&'static str, i32)],
+    /// Positive words that count as negative, with these weights, when
+    /// negated ("not happy"); un-negated they count nothing.
+    pub negated_positive: &'static [(&'static str, i32)],
+    /// Words that negate a following tone word ("not bad", "not happy").
+    pub negators: &'static [&'static str],
+}
 
-/// Words that cancel a following entry of [`URGENT_WORDS`] ("not urgent").
-pub const URGENCY_NEGATORS: &[&str] = &["not", "no", "isn't", "aren't", "wasn't", "nothing"];
+/// The lexicon of every shipped locale. A text is read with all of them,
+/// whatever its ticket's locale (which may be missing or wrong), and a
+/// negator of any of them negates any entry ("pas urgent" with English's
+/// "urgent"). A word spelt the same in two languages is listed once.
+pub const LEXICONS: [Lexicon; 7] = [ENGLISH, GERMAN, FRENCH, SPANISH, PORTUGUESE, JAPANESE, ARABIC];
 
-/// Negative words and phrases with their weights; each occurrence that is
-/// not negated adds its weight to the negative score.
-pub const NEGATIVE_WORDS: &[(&str, i32)] = &[
-    ("furious", 3),
-    ("unacceptable", 3),
-    ("lawyer", 3),
-    ("lawsuit", 3),
-    ("scam", 3),
-    ("angry", 2),
-    ("terrible", 2),
-    ("horrible", 2),
-    ("awful", 2),
-    ("worst", 2),
-    ("frustrated", 2),
-    ("frustrating", 2),
-    ("ridiculous", 2),
-    ("useless", 2),
-    ("pathetic", 2),
-    ("fed up", 2),
-    ("disappointed", 1),
-    ("annoyed", 1),
-    ("bad", 1),
-    ("cancel", 1),
-];
+/// `en`.
+pub const ENGLISH: Lexicon = Lexicon {
+    locale: "en",
+    urgent: &[
+        "urgent",
+        "urgently",
+        "asap",
+        "immediately",
+        "emergency",
+        "critical",
+        "outage",
+        "is down",
+        "are down",
+        "went down",
+        "cannot log in",
+        "can't log in",
+        "cannot sign in",
+        "can't sign in",
+        "locked out",
+        "data loss",
+        "security breach",
+        "hacked",
+        "production",
+        "right now",
+    ],
+    urgency_negators: &["not", "no", "isn't", "aren't", "wasn't", "nothing"],
+    negative: &[
+        ("furious", 3),
+        ("unacceptable", 3),
+        ("lawyer", 3),
+        ("lawsuit", 3),
+        ("scam", 3),
+        ("angry", 2),
+        ("terrible", 2),
+        ("horrible", 2),
+        ("awful", 2),
+        ("worst", 2),
+        ("frustrated", 2),
+        ("frustrating", 2),
+        ("ridiculous", 2),
+        ("useless", 2),
+        ("pathetic", 2),
+        ("fed up", 2),
+        ("disappointed", 1),
+        ("annoyed", 1),
+        ("bad", 1),
+        ("cancel", 1),
+    ],
+    negated_positive: &[("happy", 2), ("satisfied", 2), ("acceptable", 3), ("ok", 1), ("okay", 1), ("good", 1), ("helpful", 1)],
+    negators: &["not", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "aren't", "weren't", "won't", "wouldn't", "hardly"],
+};
 
-/// Positive words that count as negative, with these weights, when negated
-/// ("not happy"); un-negated they count nothing.
-pub const NEGATED_POSITIVE_WORDS: &[(&str, i32)] =
-    &[("happy", 2), ("satisfied", 2), ("acceptable", 3), ("ok", 1), ("okay", 1), ("good", 1), ("helpful", 1)];
+/// `de`.
+pub const GERMAN: Lexicon = Lexicon {
+    locale: "de",
+    urgent: &[
+        "dringend",
+        "sofort",
+        "notfall",
+        "kritisch",
+        "ausfall",
+        "störung",
+        "ist ausgefallen",
+        "nicht erreichbar",
+        "kann mich nicht anmelden",
+        "kann mich nicht einloggen",
+        "ausgesperrt",
+        "datenverlust",
+        "sicherheitslücke",
+        "gehackt",
+        "produktion",
+        "so schnell wie möglich",
+    ],
+    urgency_negators: &["nicht", "kein", "keine", "nichts"],
+    negative: &[
+        ("wütend", 3),
+        ("inakzeptabel", 3),
+        ("unverschämt", 3),
+        ("anwalt", 3),
+        ("betrug", 3),
+        ("verärgert", 2),
+        ("schrecklich", 2),
+        ("furchtbar", 2),
+        ("katastrophal", 2),
+        ("frustriert", 2),
+        ("frustrierend", 2),
+        ("lächerlich", 2),
+        ("nutzlos", 2),
+        ("enttäuscht", 1),
+        ("genervt", 1),
+        ("schlecht", 1),
+        ("kündigen", 1),
+    ],
+    negated_positive: &[("zufrieden", 2), ("akzeptabel", 3), ("gut", 1), ("hilfreich", 1)],
+    negators: &["nicht", "kein", "keine", "keinen", "kaum"],
+};
 
-/// Words that negate a following tone word ("not bad", "not happy").
-pub const NEGATORS: &[&str] =
-    &["not", "no", "don't", "doesn't", "didn't", "isn't", "wasn't", "aren't", "weren't", "won't", "wouldn't", "hardly"];
+/// `fr`. ("urgent", "production", "terrible", "horrible" and "acceptable"
+/// are English's entries too, so they are listed there only, and
+/// "urgente" is Spanish's.)
+pub const FRENCH: Lexicon = Lexicon {
+    locale: "fr",
+    urgent: &[
+        "urgence",
+        "immédiatement",
+        "critique",
+        "panne",
+        "hors service",
+        "impossible de me connecter",
+        "je ne peux pas me connecter",
+        "compte bloqué",
+        "perte de données",
+        "faille de sécurité",
+        "piraté",
+        "tout de suite",
+        "au plus vite",
+        "dès que possible",
+    ],
+    urgency_negators: &["pas", "aucune", "aucun", "rien"],
+    negative: &[
+        ("furieux", 3),
+        ("furieuse", 3),
+        ("inacceptable", 3),
+        ("avocat", 3),
+        ("arnaque", 3),
+        ("en colère", 2),
+        ("lamentable", 2),
+        ("ridicule", 2),
+        ("inutile", 2),
+        ("frustrant", 2),
+        ("frustré", 2),
+        ("déçu", 1),
+        ("déçue", 1),
+        ("agacé", 1),
+        ("mauvais", 1),
+        ("résilier", 1),
+    ],
+    negated_positive: &[("satisfait", 2), ("satisfaite", 2), ("bon", 1), ("utile", 1)],
+    negators: &["pas", "jamais", "guère"],
+};
+
+/// `es`. (Words spelt the same in Portuguese, such as "urgente",
+/// "crítico", "hackeado", "furioso", "inútil" or "cancelar", and in French,
+/// "fraude", are listed here only.)
+pub const SPANISH: Lexicon = Lexicon {
+    locale: "es",
+    urgent: &[
+        "urgente",
+        "urgentemente",
+        "inmediatamente",
+        "emergencia",
+        "crítico",
+        "caído",
+        "se cayó",
+        "no puedo iniciar sesión",
+        "no puedo entrar",
+        "cuenta bloqueada",
+        "pérdida de datos",
+        "brecha de seguridad",
+        "hackeado",
+        "producción",
+        "ahora mismo",
+        "lo antes posible",
+    ],
+    urgency_negators: &["no", "nada", "ningún", "ninguna"],
+    negative: &[
+        ("furioso", 3),
+        ("furiosa", 3),
+        ("inaceptable", 3),
+        ("abogado", 3),
+        ("estafa", 3),
+        ("fraude", 3),
+        ("enfadado", 2),
+        ("enojado", 2),
+        ("irritado", 2),
+        ("pésimo", 2),
+        ("frustrado", 2),
+        ("frustrante", 2),
+        ("ridículo", 2),
+        ("inútil", 2),
+        ("decepcionado", 1),
+        ("molesto", 1),
+        ("malo", 1),
+        ("cancelar", 1),
+    ],
+    negated_positive: &[("contento", 2), ("satisfecho", 2), ("aceptable", 3), ("útil", 1)],
+    negators: &["no", "nunca", "apenas"],
+};
+
+/// `pt-BR`. (Words spelt as in Spanish are listed there only.)
+pub const PORTUGUESE: Lexicon = Lexicon {
+    locale: "pt-BR",
+    urgent: &[
+        "imediatamente",
+        "emergência",
+        "fora do ar",
+        "caiu",
+        "não consigo entrar",
+        "não consigo fazer login",
+        "conta bloqueada",
+        "perda de dados",
+        "violação de segurança",
+        "invadido",
+        "produção",
+        "agora mesmo",
+        "o quanto antes",
+    ],
+    urgency_negators: &["não", "nada", "nenhum", "nenhuma"],
+    negative: &[
+        ("inaceitável", 3),
+        ("advogado", 3),
+        ("golpe", 3),
+        ("irritada", 2),
+        ("péssimo", 2),
+        ("horrível", 2),
+        ("ridícula", 2),
+        ("decepcionada", 1),
+        ("chateado", 1),
+        ("chateada", 1),
+        ("ruim", 1),
+    ],
+    negated_positive: &[("satisfeito", 2), ("satisfeita", 2), ("aceitável", 3), ("bom", 1)],
+    negators: &["não", "nunca"],
+};
+
+/// `ja`: entries match inside words (Japanese has no spaces); an urgent
+/// entry followed by a negation (`緊急ではない`) does not count.
+pub const JAPANESE: Lexicon = Lexicon {
+    locale: "ja",
+    urgent: &[
+        "緊急",
+        "至急",
+        "今すぐ",
+        "すぐに",
+        "障害",
+        "停止",
+        "ダウン",
+        "ログインできない",
+        "ログインできません",
+        "サインインできない",
+        "サインインできません",
+        "アクセスできない",
+        "データが消え",
+        "データ消失",
+        "不正アクセス",
+        "乗っ取られ",
+        "本番環境",
+    ],
+    urgency_negators: &[],
+    negative: &[
+        ("激怒", 3),
+        ("許せない", 3),
+        ("弁護士", 3),
+        ("詐欺", 3),
+        ("最悪", 2),
+        ("ひどい", 2),
+        ("酷い", 2),
+        ("腹が立つ", 2),
+        ("イライラ", 2),
+        ("役に立たない", 2),
+        ("納得できない", 2),
+        ("満足していない", 2),
+        ("がっかり", 1),
+        ("不満", 1),
+        ("解約", 1),
+    ],
+    negated_positive: &[],
+    negators: &[],
+};
+
+/// `ar`: compared without diacritics or tatweel, with the alef forms,
+/// alef maksura and taa marbuta folded (`فورًا` is `فورا`).
+pub const ARABIC: Lexicon = Lexicon {
+    locale: "ar",
+    urgent: &[
+        "عاجل",
+        "عاجلة",
+        "طارئ",
+        "طارئة",
+        "فورا",
+        "حالا",
+        "متوقف",
+        "معطل",
+        "انقطاع",
+        "لا أستطيع تسجيل الدخول",
+        "لا يمكنني تسجيل الدخول",
+        "حسابي مقفل",
+        "فقدان البيانات",
+        "اختراق",
+        "مخترق",
+        "بيئة الإنتاج",
+        "في أسرع وقت",
+    ],
+    urgency_negators: &["ليس", "ليست", "غير", "لا"],
+    negative: &[
+        ("محامي", 3),
+        ("احتيال", 3),
+        ("غاضب", 2),
+        ("غاضبة", 2),
+        ("فظيع", 2),
+        ("مريع", 2),
+        ("محبط", 2),
+        ("سخيف", 2),
+        ("عديم الفائدة", 2),
+        ("أسوأ", 2),
+        ("سيئ", 1),
+        ("سيء", 1),
+        ("مستاء", 1),
+        ("منزعج", 1),
+        ("إلغاء", 1),
+    ],
+    negated_positive: &[("راض", 2), ("راضي", 2), ("راضية", 2), ("مقبول", 3), ("مقبولة", 3), ("جيد", 1), ("مفيد", 1)],
+    negators: &["لا", "ليس", "ليست", "غير", "لم", "لست"],
+};
+
+/// After a Japanese urgent entry, what negates it (`緊急ではない`, "not urgent").
+const JAPANESE_NEGATIONS: [&str; 4] = ["ではない", "ではありません", "じゃない", "じゃありません"];
 
 /// How many words before a tone or urgent word a negator may stand, within
 /// the same clause ("not very happy").
@@ -382,7 +683,7 @@ pub struct Routed {
 /// What the urgency detector found in a text.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Urgency {
-    /// The entries of [`URGENT_WORDS`] found, in order of first appearance, once each.
+    /// The urgent entries of the [`LEXICONS`] found, in order of first appearance, once each.
     pub urgent_words: Vec<&'static str>,
     /// How negative the tone is; [`STRONGLY_NEGATIVE`] or more is strongly negative.
     pub negative_score: i32,
@@ -467,19 +768,21 @@ pub fn urgency(text: &str) -> Urgency {
 fn detect(tokens: &[Token<'_>], exclamations: bool) -> Urgency {
     let mut found = Urgency::default();
     for at in 0..tokens.len() {
-        for &entry in URGENT_WORDS {
-            if phrase_at(tokens, at, entry) && !negated(tokens, at, URGENCY_NEGATORS) && !found.urgent_words.contains(&entry) {
-                found.urgent_words.push(entry);
+        for lexicon in &LEXICONS {
+            for &entry in lexicon.urgent {
+                if urgent_at(tokens, at, entry) && !found.urgent_words.contains(&entry) {
+                    found.urgent_words.push(entry);
+                }
             }
-        }
-        for &(entry, weight) in NEGATIVE_WORDS {
-            if phrase_at(tokens, at, entry) && !negated(tokens, at, NEGATORS) {
-                found.negative_score += weight;
+            for &(entry, weight) in lexicon.negative {
+                if phrase_at(tokens, at, entry) && !negated_in_any(tokens, at, |l| l.negators) {
+                    found.negative_score += weight;
+                }
             }
-        }
-        for &(entry, weight) in NEGATED_POSITIVE_WORDS {
-            if phrase_at(tokens, at, entry) && negated(tokens, at, NEGATORS) {
-                found.negative_score += weight;
+            for &(entry, weight) in lexicon.negated_positive {
+                if phrase_at(tokens, at, entry) && negated_in_any(tokens, at, |l| l.negators) {
+                    found.negative_score += weight;
+                }
             }
         }
     }
@@ -547,6 +850,10 @@ fn class(c: char) -> Class {
         'a'..='z' | 'A'..='Z' | '0'..='9' => Class::Word,
         '\'' | '\u{2019}' | '\u{02BC}' => Class::Apostrophe,
         '.' | ',' | ';' | ':' | '!' | '?' | '\n' | '\u{2026}' | '\u{00A1}' | '\u{00BF}' => Class::Break,
+        // Arabic comma, semicolon, question mark and full stop; the ideographic comma and full stop, full-width `! , ? ;`.
+        '\u{60C}' | '\u{61B}' | '\u{61F}' | '\u{6D4}' | '\u{3001}' | '\u{3002}' | '\u{FF01}' | '\u{FF0C}' | '\u{FF1F}' | '\u{FF1B}' => {
+            Class::Break
+        }
         // The rest of ASCII; Latin-1 punctuation and spaces; general punctuation
         // (dashes, quotes, spaces); CJK punctuation; BOM and variation selectors;
         // symbols and emoji.
@@ -606,26 +913,80 @@ impl<'a> Iterator for Words<'a> {
     }
 }
 
-/// Whether two words are the same, ignoring ASCII case and the kind of apostrophe.
+/// A character as words are compared: ASCII lowercase, one apostrophe,
+/// Arabic without diacritics or tatweel (none) and with its alef forms,
+/// alef maksura and taa marbuta folded.
+fn compared(c: char) -> Option<char> {
+    Some(match c {
+        '\u{640}' | '\u{64B}'..='\u{652}' | '\u{670}' => return None,
+        '\u{622}' | '\u{623}' | '\u{625}' | '\u{671}' => '\u{627}',
+        '\u{649}' => '\u{64A}',
+        '\u{629}' => '\u{647}',
+        c if class(c) == Class::Apostrophe => '\'',
+        c => c.to_ascii_lowercase(),
+    })
+}
+
+/// Whether two words are the same, ignoring ASCII case, the kind of
+/// apostrophe and Arabic diacritics and letter forms (see [`compared`]).
 fn same_word(a: &str, b: &str) -> bool {
-    if a.eq_ignore_ascii_case(b) {
-        return true;
+    a.eq_ignore_ascii_case(b) || a.chars().filter_map(compared).eq(b.chars().filter_map(compared))
+}
+
+/// A French word without its elided article or pronoun (`l'`, `d'`,
+/// `qu'`…): `d'urgence` is `urgence`.
+fn elided(word: &str) -> &str {
+    let Some((head, rest)) = word.split_once(|c| class(c) == Class::Apostrophe) else { return word };
+    let elides = ["c", "d", "j", "l", "m", "n", "qu", "s", "t"].iter().any(|e| head.eq_ignore_ascii_case(e));
+    if elides && !rest.is_empty() {
+        rest
+    } else {
+        word
     }
-    let fold = |c: char| if class(c) == Class::Apostrophe { '\'' } else { c.to_ascii_lowercase() };
-    a.chars().map(fold).eq(b.chars().map(fold))
+}
+
+/// Whether an entry is Japanese, matched inside words (the language has no spaces).
+fn is_japanese(entry: &str) -> bool {
+    entry.chars().next().is_some_and(|c| ('\u{3040}'..='\u{9FFF}').contains(&c))
 }
 
 /// Whether the words of `phrase` (at least one) stand at `at` in `tokens`,
-/// with no clause break between them.
+/// with no clause break between them; a Japanese entry, inside the word at `at`.
 fn phrase_at(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
+    if is_japanese(phrase) {
+        return tokens.get(at).is_some_and(|t| t.text.contains(phrase));
+    }
     let mut count = 0;
     for word in words(phrase) {
         match tokens.get(at + count) {
-            Some(token) if same_word(token.text, word.text) && (count == 0 || !token.break_before) => count += 1,
+            Some(token)
+                if (same_word(token.text, word.text) || same_word(elided(token.text), word.text))
+                    && (count == 0 || !token.break_before) =>
+            {
+                count += 1;
+            }
             _ => return false,
         }
     }
     count > 0
+}
+
+/// Whether a negator of any lexicon's list (`list` picks it) negates the word at `at`.
+fn negated_in_any(tokens: &[Token<'_>], at: usize, list: fn(&Lexicon) -> &'static [&'static str]) -> bool {
+    LEXICONS.iter().any(|lexicon| negated(tokens, at, list(lexicon)))
+}
+
+/// Whether the urgent `entry` stands at `at`, not negated: by an urgency
+/// negator before it, or for Japanese, by a negation right after it.
+fn urgent_at(tokens: &[Token<'_>], at: usize, entry: &str) -> bool {
+    if is_japanese(entry) {
+        let Some(token) = tokens.get(at) else { return false };
+        return token.text.match_indices(entry).any(|(i, _)| {
+            let after = token.text.get(i + entry.len()..).unwrap_or_default();
+            !JAPANESE_NEGATIONS.iter().any(|n| after.starts_with(n))
+        });
+    }
+    phrase_at(tokens, at, entry) && !negated_in_any(tokens, at, |l| l.urgency_negators)
 }
 
 /// Whether one of `negators` stands at most [`NEGATION_WINDOW`] words before
@@ -1087,27 +1448,174 @@ mod tests {
 
     #[test]
     fn the_lexicon_is_well_formed() {
-        let entries: Vec<&str> = URGENT_WORDS
-            .iter()
-            .copied()
-            .chain(NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS).map(|&(w, _)| w))
-            .chain(NEGATORS.iter().copied())
-            .chain(URGENCY_NEGATORS.iter().copied())
-            .collect();
-        for entry in entries {
-            let joined: Vec<&str> = words(entry).map(|t| t.text).collect();
-            assert_eq!(joined.join(" "), entry, "{entry:?} is not lowercase words separated by single spaces");
-            assert!(!entry.bytes().any(|c| c.is_ascii_uppercase()), "{entry:?}");
-        }
-        for list in [URGENT_WORDS, NEGATORS, URGENCY_NEGATORS] {
-            for (i, entry) in list.iter().enumerate() {
-                assert!(!list[..i].contains(entry), "{entry:?} repeated");
+        let locales: Vec<&str> = LEXICONS.iter().map(|l| l.locale).collect();
+        assert_eq!(locales, ["en", "de", "fr", "es", "pt-BR", "ja", "ar"], "every shipped locale has a lexicon");
+        let weighted = || LEXICONS.iter().flat_map(|l| l.negative.iter().chain(l.negated_positive));
+        for lexicon in &LEXICONS {
+            let entries: Vec<&str> = lexicon
+                .urgent
+                .iter()
+                .copied()
+                .chain(lexicon.negative.iter().chain(lexicon.negated_positive).map(|&(w, _)| w))
+                .chain(lexicon.negators.iter().copied())
+                .chain(lexicon.urgency_negators.iter().copied())
+                .collect();
+            for entry in entries {
+                let joined: Vec<&str> = words(entry).map(|t| t.text).collect();
+                assert_eq!(joined.join(" "), entry, "{entry:?} is not lowercase words separated by single spaces");
+                assert!(!entry.bytes().any(|c| c.is_ascii_uppercase()), "{entry:?}");
+                assert_eq!(is_japanese(entry), lexicon.locale == "ja", "{entry:?}");
             }
+            for list in [lexicon.urgent, lexicon.negators, lexicon.urgency_negators] {
+                for (i, entry) in list.iter().enumerate() {
+                    assert!(!list[..i].contains(entry), "{entry:?} repeated");
+                }
+            }
+            assert!(lexicon.urgent.len() >= 13 && lexicon.negative.len() >= 11, "{}", lexicon.locale);
         }
-        for &(word, weight) in NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS) {
+        for &(word, weight) in weighted() {
             assert!((1..=3).contains(&weight), "{word:?}");
-            assert_eq!(NEGATIVE_WORDS.iter().chain(NEGATED_POSITIVE_WORDS).filter(|&&(w, _)| w == word).count(), 1, "{word:?} repeated");
+            // A word in two lexicons would count twice.
+            assert_eq!(weighted().filter(|&&(w, _)| same_word(w, word)).count(), 1, "{word:?} repeated");
         }
-        assert!((15..=25).contains(&URGENT_WORDS.len()) && (15..=25).contains(&NEGATIVE_WORDS.len()));
+        let urgent: Vec<&str> = LEXICONS.iter().flat_map(|l| l.urgent.iter().copied()).collect();
+        for (i, entry) in urgent.iter().enumerate() {
+            assert!(!urgent[..i].contains(entry), "{entry:?} in two lexicons");
+        }
+    }
+
+    #[test]
+    fn each_language_is_read_for_urgency_and_tone() {
+        /// Behaviour, subject, message, ticket type, priority, reasons.
+        type Case<'a> = (&'a str, &'a str, &'a str, TicketType, Priority, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            (
+                "an urgent German message routes as urgent wording",
+                "Dringend",
+                "Ich kann mich nicht anmelden, bitte sofort helfen.",
+                TicketType::PASSWORD_RESET,
+                Priority::High,
+                &[r#"urgent wording: "dringend", "kann mich nicht anmelden", "sofort""#, "priority raised to high: urgent wording"],
+            ),
+            (
+                "a German message that says it is not urgent stays normal",
+                "Frage",
+                "Nicht dringend, nur eine Frage.",
+                TicketType::HOW_TO,
+                Priority::Normal,
+                &[],
+            ),
+            (
+                "a furious German customer in an outage is urgent",
+                "Störung",
+                "Das ist inakzeptabel und schrecklich, alles ist ausgefallen!!",
+                TicketType::OUTAGE,
+                Priority::Urgent,
+                &[
+                    r#"urgent wording: "störung", "ist ausgefallen""#,
+                    "strongly negative tone (score 6)",
+                    "priority raised to urgent: urgent wording with a strongly negative tone",
+                ],
+            ),
+            (
+                "an urgent French message, with elision",
+                "C'est une urgence",
+                "Le site est en panne.",
+                TicketType::BUG,
+                Priority::High,
+                &[r#"urgent wording: "urgence", "panne""#, "priority raised to high: urgent wording"],
+            ),
+            (
+                "a French message that is not urgent stays normal",
+                "Question",
+                "Ce n'est pas urgent.",
+                TicketType::HOW_TO,
+                Priority::Normal,
+                &[],
+            ),
+            (
+                "an angry French message is strongly negative",
+                "Facture",
+                "Je suis furieux, c'est inacceptable.",
+                TicketType::BILLING,
+                Priority::High,
+                &["strongly negative tone (score 6)", "priority raised to high: strongly negative tone"],
+            ),
+            (
+                "an urgent Spanish message",
+                "Urgente",
+                "No puedo iniciar sesión.",
+                TicketType::PASSWORD_RESET,
+                Priority::High,
+                &[r#"urgent wording: "urgente", "no puedo iniciar sesión""#, "priority raised to high: urgent wording"],
+            ),
+            ("a Spanish message that is not urgent stays normal", "Duda", "No es urgente.", TicketType::HOW_TO, Priority::Normal, &[]),
+            (
+                "an urgent Brazilian Portuguese message about an outage",
+                "Sistema fora do ar",
+                "Preciso de ajuda imediatamente.",
+                TicketType::OUTAGE,
+                Priority::Urgent,
+                &[r#"urgent wording: "fora do ar", "imediatamente""#, "priority raised to urgent: urgent wording in an outage ticket"],
+            ),
+            (
+                "an unhappy Portuguese customer is negative",
+                "Cobrança",
+                "Não estou satisfeito, é inaceitável.",
+                TicketType::BILLING,
+                Priority::High,
+                &["strongly negative tone (score 5)", "priority raised to high: strongly negative tone"],
+            ),
+            (
+                "an urgent Japanese message, inside words",
+                "至急対応をお願いします",
+                "本番環境にログインできません。",
+                TicketType::BUG,
+                Priority::High,
+                &[r#"urgent wording: "至急", "ログインできません", "本番環境""#, "priority raised to high: urgent wording"],
+            ),
+            (
+                "a Japanese message that says it is not urgent stays normal",
+                "質問",
+                "緊急ではありません。",
+                TicketType::HOW_TO,
+                Priority::Normal,
+                &[],
+            ),
+            (
+                "an angry Japanese message is strongly negative",
+                "請求",
+                "最悪です。詐欺ではないですか",
+                TicketType::BILLING,
+                Priority::High,
+                &["strongly negative tone (score 5)", "priority raised to high: strongly negative tone"],
+            ),
+            (
+                "an urgent Arabic message, with diacritics and hamza",
+                "طلب عاجل",
+                "النظام متوقف، أرجو المساعدة فورًا",
+                TicketType::OUTAGE,
+                Priority::Urgent,
+                &[r#"urgent wording: "عاجل", "متوقف", "فورا""#, "priority raised to urgent: urgent wording in an outage ticket"],
+            ),
+            ("an Arabic message that is not urgent stays normal", "سؤال", "الأمر ليس عاجلا", TicketType::HOW_TO, Priority::Normal, &[]),
+            (
+                "an Arabic customer who is not satisfied is negative",
+                "الفاتورة",
+                "أنا غاضب والخدمة غير مقبولة",
+                TicketType::BILLING,
+                Priority::High,
+                &["strongly negative tone (score 5)", "priority raised to high: strongly negative tone"],
+            ),
+        ];
+        for (behaviour, subject, message, kind, priority, reasons) in cases {
+            let input = RoutingInput { kind: kind.clone(), segment: Segment::Free, locale: None, subject, message };
+            let routed = route(&[], &input);
+            assert_eq!(
+                (routed.priority, routed.reasons),
+                (*priority, reasons.iter().map(|r| (*r).to_owned()).collect::<Vec<_>>()),
+                "{behaviour}"
+            );
+        }
     }
 }

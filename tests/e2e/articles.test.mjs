@@ -1,8 +1,9 @@
-// Articles with a screenshot and a table, end to end: the build publishes
-// the image under a content-hashed name in /kb/images/, the panel draws it
-// with its alt text and size, it loads, and it is cached for a year; a
-// GFM table becomes a table with a header row. `cargo xtask test` starts
-// the servers and passes BUOY_DEMO_URL, BUOY_WORKER_URL.
+// Articles end to end: the build publishes an image under a content-hashed
+// name in /kb/images/, the panel draws it with its alt text and size, it
+// loads, and it is cached for a year; a GFM table becomes a table with a
+// header row; each locale searches its own index, and an article not yet
+// translated shows in the default locale, marked as such. `cargo xtask
+// test` starts the servers and passes BUOY_DEMO_URL, BUOY_WORKER_URL.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openPage } from '../chromium.mjs';
@@ -71,6 +72,90 @@ test('a Markdown table becomes a table with a header row', { timeout: 60_000 }, 
     ['Enterprise', '600', 'workspace'],
   ]);
   assert.equal(await table.locator('tbody strong').count(), 2, 'cells keep their inline formatting');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+// Articles per language. The widget page's `<html lang>` names its
+// locale (the build writes one page per locale); here the test sets it on
+// the English page before the first keystroke loads the help module,
+// which then fetches that locale's index.
+
+/** The panel open, its page's `<html lang>` set to `locale`, and every knowledge base file it fetches. */
+async function openIn(locale) {
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
+  const fetched = [];
+  context.on('request', (request) => {
+    const path = new URL(request.url()).pathname;
+    if (path.startsWith('/kb/')) fetched.push(path);
+  });
+  await page.getByRole('button', { name: 'Help' }).click();
+  const panel = page.frameLocator('iframe[title="Help"]');
+  await panel.locator('#buoy-q:focus').waitFor();
+  const frame = page.frames().find((f) => f.url().includes('/widget/'));
+  await frame.evaluate((tag) => { document.documentElement.lang = tag; }, locale);
+  return { panel, frame, fetched, problems, context };
+}
+
+test('a German reader searches the German articles, typing without umlauts, and reads one in German', { timeout: 60_000 }, async () => {
+  const { panel, fetched, problems, context } = await openIn('de');
+  await panel.getByLabel('Search help articles').pressSequentially('passwort zurucksetzen');
+  const result = panel.getByRole('button', { name: 'Passwort zurücksetzen' });
+  await result.waitFor();
+  assert.ok(fetched.some((p) => /^\/kb\/de\/index\.[0-9a-f]{16}\.txt$/.test(p)), fetched.join(' '));
+  assert.ok(!fetched.some((p) => p.startsWith('/kb/en/index.')), 'only the German index is fetched');
+  await result.click();
+  const body = panel.locator('section.article .body');
+  await body.locator('p').first().waitFor();
+  assert.match(await body.textContent(), /Anmeldeseite/);
+  assert.equal(await body.getAttribute('lang'), 'de');
+  assert.equal(await panel.locator('section.article h2').getAttribute('lang'), 'de');
+  assert.equal(await body.locator('p.note').count(), 0, 'a translated article has no note');
+  assert.ok(fetched.some((p) => /^\/kb\/de\/reset-your-password\.[0-9a-f]{16}\.json$/.test(p)), fetched.join(' '));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an article not yet translated shows to a German reader in English, marked as English with a note', { timeout: 60_000 }, async () => {
+  const { panel, problems, context } = await openIn('de');
+  await panel.getByLabel('Search help articles').pressSequentially('Webhooks Signaturen');
+  const result = panel.getByRole('button', { name: 'Set up webhooks and verify signatures' });
+  await result.waitFor();
+  await result.click();
+  const body = panel.locator('section.article .body');
+  const note = body.locator('p.note');
+  await note.waitFor();
+  assert.equal(await note.textContent(), 'Not translated yet: this article is in English.');
+  assert.equal(await note.getAttribute('lang'), 'de', 'the note is in the reader\'s language');
+  assert.equal(await body.getAttribute('lang'), 'en');
+  assert.equal(await panel.locator('section.article h2').getAttribute('lang'), 'en');
+  await body.locator('p:not(.note)').first().waitFor();
+  assert.match(await body.textContent(), /webhook/i);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('an Arabic reader finds an article typing without hamza, taa marbuta or diacritics', { timeout: 60_000 }, async () => {
+  const { panel, fetched, problems, context } = await openIn('ar');
+  await panel.getByLabel('Search help articles').pressSequentially('اعاده تعيين كلمه المرور');
+  const result = panel.getByRole('button', { name: 'إعادة تعيين كلمة المرور' });
+  await result.waitFor();
+  assert.ok(fetched.some((p) => p.startsWith('/kb/ar/index.')), fetched.join(' '));
+  await result.click();
+  const body = panel.locator('section.article .body');
+  await body.locator('p').first().waitFor();
+  assert.equal(await body.getAttribute('lang'), 'ar');
+  assert.match(await body.textContent(), /تسجيل الدخول/);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('a locale without articles of its own searches the default locale\'s', { timeout: 60_000 }, async () => {
+  const { panel, fetched, problems, context } = await openIn('fr');
+  await panel.getByLabel('Search help articles').pressSequentially('invoices');
+  await panel.getByRole('button', { name: 'Download invoices and receipts' }).waitFor();
+  assert.ok(fetched.some((p) => p.startsWith('/kb/en/index.')), fetched.join(' '));
+  assert.ok(!fetched.some((p) => /^\/kb\/(fr|de|ar)\//.test(p)), fetched.join(' '));
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -111,8 +111,8 @@ test('every path class carries nosniff, HSTS and its own framing rule', { timeou
   const loader = check(await get('/buoy.js'), 200);
   assert.equal(loader.headers.get('cache-control'), 'public, max-age=300');
   const data = (await get('/widget/demo/')).body.match(/<script type="application\/json" id="buoy-data">(.*?)<\/script>/);
-  const index = JSON.parse(data[1]).kb;
-  assert.match(index, /^\/kb\/index\.[0-9a-f]{16}\.txt$/);
+  const index = JSON.parse(data[1]).kb.en;
+  assert.match(index, /^\/kb\/en\/index\.[0-9a-f]{16}\.txt$/);
   const kb = check(await get(index), 200);
   assert.equal(kb.headers.get('cache-control'), 'public, max-age=31536000, immutable');
   check(await get('/openapi.json'), 200);

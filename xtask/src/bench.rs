@@ -149,7 +149,7 @@ fn bench_kb(dir: &Path) -> Result<PathBuf> {
         text.push_str("---\n");
         text.push_str(&doc.text);
         text.push('\n');
-        cmd::write(&out.join(format!("{}.md", doc.id)), text)?;
+        cmd::write(&out.join(buoy_shared::kb::DEFAULT_LOCALE).join(format!("{}.md", doc.id)), text)?;
     }
     Ok(out)
 }
@@ -158,7 +158,7 @@ fn bench_kb(dir: &Path) -> Result<PathBuf> {
 fn search_speed(built: &build::Built, dir: &Path, host: &str) -> Result<Value> {
     let options = Options { site_out: "dist/bench-site", kb_dirs: vec![bench_kb(dir)?], ..Options::test() };
     let site = build::site(&options)?;
-    let index = std::fs::read_dir(site.join("kb"))
+    let index = std::fs::read_dir(site.join("kb").join(buoy_shared::kb::DEFAULT_LOCALE))
         .map_err(|e| e.to_string())?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("index.")))
@@ -604,9 +604,9 @@ fn file_for(url: &str, worker: &str, host: &str, built: &build::Built, bench: &P
     Some(dir.join(relative))
 }
 
-/// The files of the built knowledge base whose names start with `prefix`.
+/// The files of the built knowledge base's default locale whose names start with `prefix`.
 fn kb_files(site: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
-    Ok(std::fs::read_dir(site.join("kb"))
+    Ok(std::fs::read_dir(site.join("kb").join(buoy_shared::kb::DEFAULT_LOCALE))
         .map_err(|e| format!("{}: {e}", site.display()))?
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with(prefix)))

@@ -164,56 +164,108 @@ fn content_hash(bytes: &[u8]) -> String {
     format!("{hash:016x}")
 }
 
-/// The knowledge base: every `*.md` of `dirs` parsed and checked by
-/// `shared` (a bad file fails the build, naming file and field), each
-/// article written pre-parsed as `kb/<id>.<hash>.json`, the images of each
-/// dir's `images/` as `kb/images/<name>.<hash>.<extension>`, and the search
-/// index as `kb/index.<hash>.txt`. Returns the index's path, and the
-/// articles as the panel lists them (`[id, title, [suggest_on…]]` each,
-/// for the page's data block).
+/// The knowledge base as the build published it.
+#[derive(Debug, Clone, Default)]
+pub struct KnowledgeBase {
+    /// Each locale's search index path (`/kb/{locale}/index.{hash}.txt`),
+    /// for every locale with articles.
+    pub indexes: std::collections::BTreeMap<String, String>,
+    /// Each locale's articles as the panel lists them (`[id, title,
+    /// [suggest_on…]]` each, for the page's data block).
+    pub listed: std::collections::BTreeMap<String, serde_json::Value>,
+}
+
+impl KnowledgeBase {
+    /// The articles a page in `locale` lists: that locale's, else its
+    /// language's (`pt` for `pt-BR`), else the default locale's.
+    pub fn listed_for(&self, locale: &str) -> serde_json::Value {
+        let language = locale.split('-').next().unwrap_or(locale);
+        [locale, language, kb::DEFAULT_LOCALE].iter().find_map(|l| self.listed.get(*l)).cloned().unwrap_or_default()
+    }
+}
+
+/// The knowledge base: every `*.md` of each locale folder of `dirs`
+/// (`kb/en/`, `kb/de/`, …) parsed and checked by `shared` (a bad file
+/// fails the build, naming file and field), each article written
+/// pre-parsed as `kb/{locale}/{id}.{hash}.json`, the images of each dir's
+/// `images/` as `kb/images/{name}.{hash}.{extension}`, and one search
+/// index per locale, `kb/{locale}/index.{hash}.txt`, over the locale's
+/// articles and the default locale's it has not translated.
 ///
 /// # Errors
 /// When a file cannot be read or is refused.
-pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<(String, serde_json::Value)> {
+pub fn knowledge_base(site: &Path, dirs: &[PathBuf]) -> Result<KnowledgeBase> {
     let mut articles = Vec::new();
     for dir in dirs.iter().filter(|d| d.exists()) {
+        let folder = dir.strip_prefix(crate::root()).unwrap_or(dir).display().to_string();
         let images = knowledge_base_images(site, &dir.join("images"))?;
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
-            .map_err(|e| format!("{}: {e}", dir.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .collect();
-        files.sort();
-        for file in files {
-            let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-            let text = cmd::read(&file)?;
-            let folder = dir.strip_prefix(crate::root()).unwrap_or(dir).display().to_string();
-            let article = kb::parse_article(&name, &text, &images).map_err(|e| format!("invalid article in {folder}/: {e}"))?;
-            articles.push(article);
+        let mut entries: Vec<PathBuf> =
+            std::fs::read_dir(dir).map_err(|e| format!("{}: {e}", dir.display()))?.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for entry in entries {
+            let name = entry.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            if entry.extension().is_some_and(|x| x == "md") && entry.is_file() {
+                return Err(format!(
+                    "{folder}/{name}: articles live in a folder per language; move it to {folder}/{}/{name}",
+                    kb::DEFAULT_LOCALE
+                ));
+            }
+            if !entry.is_dir() || name == "images" {
+                continue;
+            }
+            let locale = kb::locale_folder(&name).map_err(|e| format!("invalid knowledge base folder in {folder}/: {e}"))?;
+            let mut files: Vec<PathBuf> = std::fs::read_dir(&entry)
+                .map_err(|e| format!("{}: {e}", entry.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "md"))
+                .collect();
+            files.sort();
+            for file in files {
+                let file_name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+                let text = cmd::read(&file)?;
+                let article = kb::parse_article(&locale, &format!("{locale}/{file_name}"), &text, &images)
+                    .map_err(|e| format!("invalid article in {folder}/: {e}"))?;
+                articles.push(article);
+            }
         }
     }
-    kb::validate_collection(&articles).map_err(|e| format!("invalid knowledge base: {e}"))?;
-    let mut docs = Vec::new();
+    if articles.is_empty() {
+        kb::validate_collection(&articles).map_err(|e| format!("invalid knowledge base: {e}"))?;
+    }
+    let sets = kb::by_locale(&articles).map_err(|e| format!("invalid knowledge base: {e}"))?;
+    let mut files = std::collections::BTreeMap::new();
     for article in &articles {
         let json = serde_json::to_string(article).map_err(|e| e.to_string())?;
-        let file = format!("/kb/{}.{}.json", article.id, content_hash(json.as_bytes()));
+        let file = format!("/kb/{}/{}.{}.json", article.locale, article.id, content_hash(json.as_bytes()));
         cmd::write(&site.join(&file[1..]), &json)?;
-        docs.push(IndexDoc {
-            id: article.id.clone(),
-            title: article.title.clone(),
-            tags: article.tags.clone(),
-            text: kb::plain_text(&article.body),
-            suggest_on: article.suggest_on.clone(),
-            kind: article.kind.as_ref().map(|k| k.as_str().to_owned()),
-            file,
-        });
+        files.insert((article.locale.as_str(), article.id.as_str()), file);
     }
-    let listed = docs.iter().map(|d| serde_json::json!([d.id, d.title, d.suggest_on])).collect();
-    let index = search::build_index(&docs);
-    let path = format!("/kb/index.{}.txt", content_hash(index.as_bytes()));
-    cmd::write(&site.join(&path[1..]), index)?;
-    println!("knowledge base: {} articles, index {path}", articles.len());
-    Ok((path, serde_json::Value::Array(listed)))
+    let mut built = KnowledgeBase::default();
+    for (locale, set) in sets {
+        let docs: Vec<IndexDoc> = set
+            .iter()
+            .map(|article| IndexDoc {
+                id: article.id.clone(),
+                title: article.title.clone(),
+                tags: article.tags.clone(),
+                text: kb::plain_text(&article.body),
+                suggest_on: article.suggest_on.clone(),
+                kind: article.kind.as_ref().map(|k| k.as_str().to_owned()),
+                file: files.get(&(article.locale.as_str(), article.id.as_str())).cloned().unwrap_or_default(),
+                // Empty for the index's own language: only a fallback names its own.
+                locale: if article.locale == locale { String::new() } else { article.locale.clone() },
+            })
+            .collect();
+        let index = search::build_index(locale, &docs);
+        let path = format!("/kb/{locale}/index.{}.txt", content_hash(index.as_bytes()));
+        cmd::write(&site.join(&path[1..]), index)?;
+        let own = set.iter().filter(|a| a.locale == locale).count();
+        println!("knowledge base {locale}: {own} of {} articles in {locale}, index {path}", set.len());
+        let listed = docs.iter().map(|d| serde_json::json!([d.id, d.title, d.suggest_on])).collect();
+        built.listed.insert(locale.to_owned(), serde_json::Value::Array(listed));
+        built.indexes.insert(locale.to_owned(), path);
+    }
+    Ok(built)
 }
 
 /// The images of one knowledge base folder (`images`, if it exists),
@@ -239,11 +291,12 @@ fn knowledge_base_images(site: &Path, images: &Path) -> Result<kb::Images> {
         .map_err(|e| format!("invalid image in {}/: {e}", images.strip_prefix(crate::root()).unwrap_or(images).display()))
 }
 
-/// The data block of the widget page: the index's hashed path (the help
-/// module's), the articles the panel lists, the playbooks' guided-fix
-/// steps and the message catalog, as JSON safe inside a `<script>`
-/// element (an inert `application/json` block: the page's CSP allows it).
-fn widget_data(index: &str, docs: &serde_json::Value, config: &Config) -> Result<String> {
+/// The data block of the widget page: each locale's index path (the help
+/// module picks its page's), the articles the panel lists, the playbooks'
+/// guided-fix steps and the message catalog, as JSON safe inside a
+/// `<script>` element (an inert `application/json` block: the page's CSP
+/// allows it).
+fn widget_data(indexes: &std::collections::BTreeMap<String, String>, docs: &serde_json::Value, config: &Config) -> Result<String> {
     let guides: std::collections::BTreeMap<&str, &Vec<String>> = config
         .playbooks
         .iter()
@@ -251,7 +304,7 @@ fn widget_data(index: &str, docs: &serde_json::Value, config: &Config) -> Result
         .map(|(kind, book)| (kind.as_str(), &book.steps))
         .collect();
     let catalog = buoy_shared::messages::catalog(buoy_shared::messages::Locale::En);
-    let json = serde_json::json!({ "kb": index, "docs": docs, "guides": guides, "t": catalog }).to_string();
+    let json = serde_json::json!({ "kb": indexes, "docs": docs, "guides": guides, "t": catalog }).to_string();
     Ok(json.replace('<', "\\u003c"))
 }
 
@@ -296,14 +349,17 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
-    let (index, docs) = knowledge_base(&site, &options.kb_dirs)?;
+    let kb = knowledge_base(&site, &options.kb_dirs)?;
     let page = site.join("widget/index.html");
     let html = cmd::read(&page)?;
     let placeholder = "<script type=\"application/json\" id=\"buoy-data\">{}</script>";
     if !html.contains(placeholder) {
         return Err("www/widget/index.html lost its buoy-data block".into());
     }
-    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{}</script>", widget_data(&index, &docs, &config)?);
+    let data = format!(
+        "<script type=\"application/json\" id=\"buoy-data\">{}</script>",
+        widget_data(&kb.indexes, &kb.listed_for(Locale::En.tag()), &config)?
+    );
     let root = r#"<div id="buoy"></div>"#;
     if !html.contains(root) {
         return Err("www/widget/index.html lost its buoy root element".into());
@@ -572,6 +628,79 @@ mod tests {
         assert_eq!(content_hash(b"a"), content_hash(b"a"));
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
         assert_eq!(content_hash(b"").len(), 16);
+    }
+
+    /// A knowledge base of `files` (path, text) in a fresh folder, built into a site beside it.
+    fn build_kb(name: &str, files: &[(&str, &str)]) -> (PathBuf, Result<KnowledgeBase>) {
+        let dir = crate::root().join("target/kb-tests").join(format!("{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        for (path, text) in files {
+            cmd::write(&dir.join("kb").join(path), text).unwrap_or_else(|e| unreachable!("{e}"));
+        }
+        let built = knowledge_base(&dir.join("site"), &[dir.join("kb")]);
+        (dir, built)
+    }
+
+    fn article(id: &str, title: &str, extra: &str) -> String {
+        format!("---\nid: {id}\ntitle: {title}\n{extra}---\nBody of {title}.\n")
+    }
+
+    #[test]
+    fn each_locale_gets_an_index_of_its_articles_and_the_default_ones() {
+        let (dir, built) = build_kb(
+            "locales",
+            &[
+                ("en/a.md", &article("a", "Invoices", "")),
+                ("en/b.md", &article("b", "Passwords", "")),
+                ("de/a.md", &article("a", "Rechnungen", "locale: de\n")),
+            ],
+        );
+        let built = built.unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(built.indexes.keys().collect::<Vec<_>>(), ["de", "en"]);
+        let index = |locale: &str| {
+            let path = built.indexes.get(locale).cloned().unwrap_or_default();
+            assert!(path.starts_with(&format!("/kb/{locale}/index.")), "{path}");
+            let text = std::fs::read_to_string(dir.join("site").join(&path[1..])).unwrap_or_default();
+            search::Index::parse(&text).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let german = index("de");
+        let shown: Vec<(&str, &str, &str)> = german.docs().iter().map(|d| (d.id.as_str(), d.title.as_str(), d.locale.as_str())).collect();
+        assert_eq!(shown, [("a", "Rechnungen", ""), ("b", "Passwords", "en")], "the English article stands in, marked");
+        assert!(german.docs().iter().all(|d| d.file.starts_with(if d.locale.is_empty() { "/kb/de/" } else { "/kb/en/" })));
+        assert_eq!(built.listed_for("de"), serde_json::json!([["a", "Rechnungen", []], ["b", "Passwords", []]]));
+        assert_eq!(built.listed_for("fr"), built.listed_for("en"), "a locale without articles lists the default's");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn a_knowledge_base_out_of_its_folders_fails_naming_the_file() {
+        let valid = "---\nid: a\ntitle: A\n---\nBody\n";
+        /// The behaviour, the knowledge base's files, what the error says.
+        type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], &'a str);
+        let cases: &[Case<'_>] = &[
+            (
+                "a front matter of another locale",
+                &[("en/a.md", "---\nid: a\ntitle: A\nlocale: de\n---\nBody\n")],
+                "en/a.md:4: locale: `de` differs from the folder's `en`",
+            ),
+            (
+                "an article outside a locale folder",
+                &[("en/a.md", valid), ("b.md", "")],
+                "b.md: articles live in a folder per language; move it to",
+            ),
+            (
+                "a folder that is not a language",
+                &[("en/a.md", valid), ("drafts/b.md", "")],
+                "drafts/:0: locale: a knowledge base folder is named after",
+            ),
+            ("no default locale", &[("de/a.md", valid)], "kb/en/:0: articles: the default locale `en` has no articles"),
+        ];
+        for (name, files, expected) in cases {
+            let (dir, built) = build_kb("refused", files);
+            let error = built.err().unwrap_or_default();
+            assert!(error.contains(expected), "{name}: {error}");
+            let _ = std::fs::remove_dir_all(&dir);
+        }
     }
 
     #[test]

@@ -12,7 +12,8 @@ pub const MAX_TITLE: usize = 120;
 pub const MAX_TAG: usize = 32;
 /// The front matter keys an article may set.
 pub const KEYS: &[&str] = &["id", "title", "tags", "locale", "type", "suggest_on"];
-/// The locale of an article that sets none.
+/// The default locale: its articles are shown, marked as written in it,
+/// to readers of a locale that has no translation of them.
 pub const DEFAULT_LOCALE: &str = "en";
 
 /// An article's front matter, checked, and where its body starts.
@@ -24,7 +25,7 @@ pub struct Front {
     pub title: String,
     /// Its tags.
     pub tags: Vec<String>,
-    /// Its language, normalised (`pt-BR`).
+    /// Its language: its folder's (`pt-BR`).
     pub locale: String,
     /// The ticket type it helps with, if any.
     pub kind: Option<TicketType>,
@@ -36,16 +37,20 @@ pub struct Front {
     pub body_line: usize,
 }
 
-/// Reads the front matter at the top of `text` (without a byte order mark).
-/// `file_name` is the file's name or path (`kb/reset-your-password.md`);
-/// the id must equal its last component without `.md`.
+/// Reads the front matter at the top of `text` (without a byte order mark)
+/// of an article in the folder of `locale` (a normalised tag, see
+/// [`language_tag`]). `file_name` is the file's name or path
+/// (`kb/en/reset-your-password.md`); the id must equal its last component
+/// without `.md`.
 ///
 /// # Errors
 /// A [`KbError`] naming the file, the line and the field of the first
 /// problem: no opening or closing `---`, a line that is not `key: value`,
 /// an unknown or repeated key, a missing `id` or `title`, a value out of
-/// its format, or an id that differs from the file name.
-pub fn parse_front(file_name: &str, text: &str) -> Result<Front, KbError> {
+/// its format, an id that differs from the file name, or a `locale` that
+/// differs from the folder's.
+pub fn parse_front(locale: &str, file_name: &str, text: &str) -> Result<Front, KbError> {
+    let folder = locale;
     let error = |line: usize, field: &str, message: String| KbError { file: file_name.to_owned(), field: field.to_owned(), line, message };
     let (mut id, mut title, mut tags, mut locale, mut kind, mut suggest_on) = (None, None, None, None, None, None);
     let mut offset = 0;
@@ -125,19 +130,28 @@ pub fn parse_front(file_name: &str, text: &str) -> Result<Front, KbError> {
         }
     }
 
-    let locale = match locale {
-        None => DEFAULT_LOCALE.to_owned(),
-        Some((line, value)) => {
-            let value = unquote(value).map_err(|m| error(line, "locale", m))?;
-            normalize_locale(value).ok_or_else(|| {
-                error(
-                    line,
-                    "locale",
-                    format!("`{value}` is not a language tag such as `en`, `pt-BR` or `zh-Hant` (2 or 3 letters, then `-` subtags)"),
-                )
-            })?
+    // The folder decides; the key may only repeat it.
+    if let Some((line, value)) = locale {
+        let value = unquote(value).map_err(|m| error(line, "locale", m))?;
+        let tag = language_tag(value).ok_or_else(|| {
+            error(
+                line,
+                "locale",
+                format!("`{value}` is not a language tag such as `en`, `pt-BR` or `zh-Hant` (2 or 3 letters, then `-` subtags)"),
+            )
+        })?;
+        if tag != folder {
+            return Err(error(
+                line,
+                "locale",
+                format!(
+                    "`{tag}` differs from the folder's `{folder}`: an article's folder decides its language; \
+                     move the file to the `{tag}` folder or remove the key"
+                ),
+            ));
         }
-    };
+    }
+    let locale = folder.to_owned();
 
     let kind = match kind {
         None => None,
@@ -207,9 +221,10 @@ fn list(value: &str) -> Result<Vec<&str>, String> {
         .collect()
 }
 
-/// `en`, `pt-BR`, `zh-Hant`, `es-419`: a language of 2 or 3 letters, then
-/// subtags of 2 to 8 letters or digits, in their usual case.
-fn normalize_locale(value: &str) -> Option<String> {
+/// A language tag in its usual case (`pt-br` → `pt-BR`), or none when
+/// `value` is not one: a language of 2 or 3 letters, then subtags of 2 to
+/// 8 letters or digits (`en`, `pt-BR`, `zh-Hant`, `es-419`).
+pub fn language_tag(value: &str) -> Option<String> {
     let mut parts = value.split('-');
     let language = parts.next()?;
     if !(2..=3).contains(&language.len()) || !language.bytes().all(|b| b.is_ascii_alphabetic()) {

@@ -1,6 +1,8 @@
 //! The images an article may show: files of the knowledge base's
-//! `images/` folder, named in Markdown as `![alt](images/name.png)`, with
-//! their width and height read from the file's header.
+//! `images/` folder, beside the locale folders, named in Markdown as
+//! `![alt](../images/name.png)` (the path from the article's folder, so
+//! Markdown previews show it too), with their width and height read from
+//! the file's header.
 
 use std::collections::BTreeMap;
 
@@ -105,16 +107,19 @@ pub fn is_image_name(name: &str) -> bool {
 }
 
 /// The name in [`Images`] of a Markdown image's destination: `images/`
-/// then a file name (see [`is_image_name`]), optionally after `./`.
+/// then a file name (see [`is_image_name`]), optionally after `../` (from
+/// an article's locale folder) or `./`.
 ///
 /// # Errors
 /// What is wrong with it: a remote URL, a path outside `images/`, or a
 /// file that is not a PNG, JPEG, GIF, WebP or SVG image.
 pub fn image_name(destination: &str) -> Result<&str, String> {
     let path = destination.trim();
-    let path = path.strip_prefix("./").unwrap_or(path);
+    let path = path.strip_prefix("../").or_else(|| path.strip_prefix("./")).unwrap_or(path);
     if path.contains(':') || path.starts_with("//") {
-        return Err(format!("`{destination}` is not in the knowledge base: an image is a file of `kb/images/`, named `images/name.png`"));
+        return Err(format!(
+            "`{destination}` is not in the knowledge base: an image is a file of `kb/images/`, named `../images/name.png`"
+        ));
     }
     let name = path.strip_prefix(IMAGES).unwrap_or_default();
     if name.is_empty()
@@ -123,7 +128,7 @@ pub fn image_name(destination: &str) -> Result<&str, String> {
         || !name.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b))
     {
         return Err(format!(
-            "`{destination}` is outside `kb/images/`: name an image `images/name.png` (letters, digits, `.`, `_` and `-`)"
+            "`{destination}` is outside `kb/images/`: name an image `../images/name.png` (letters, digits, `.`, `_` and `-`)"
         ));
     }
     if Format::of_name(name).is_none() {

@@ -473,6 +473,7 @@ mod tests {
         for (name, markdown, expected) in [
             ("inline", "See ![The billing page](images/a.png) here.", vec![p(vec![t("See "), shot.clone(), t(" here.")])]),
             ("with ./ and a title", "![The billing page](./images/a.png \"Billing\")", vec![p(vec![shot.clone()])]),
+            ("from a locale folder", "![The billing page](../images/a.png)", vec![p(vec![shot.clone()])]),
             ("alt text without its markup", "![The *billing* page](images/a.png)", vec![p(vec![shot.clone()])]),
             ("inside a link", "[![The billing page](images/a.png)](/billing)", vec![p(vec![a("/billing", vec![shot.clone()])])]),
             (
@@ -501,6 +502,8 @@ mod tests {
             ("![x](/kb/images/a.png)", 1, "outside `kb/images/`"),
             ("![x](images/../secret.png)", 1, "outside `kb/images/`"),
             ("![x](images/sub/a.png)", 1, "outside `kb/images/`"),
+            ("![x](../../images/a.png)", 1, "outside `kb/images/`"),
+            ("![x](../en/images/a.png)", 1, "outside `kb/images/`"),
             ("![x](images/.a.png)", 1, "outside `kb/images/`"),
             ("![x](images/a%20b.png)", 1, "outside `kb/images/`"),
             ("![x](images/guide.pdf)", 1, "not a PNG, JPEG, GIF, WebP or SVG image"),

@@ -1,10 +1,22 @@
 //! The knowledge base: help articles written as Markdown with front matter
-//! in `kb/`, parsed at build time into a small tree of safe nodes.
+//! in `kb/{locale}/`, parsed at build time into a small tree of safe nodes.
 //!
-//! The build reads each `kb/{id}.md` with [`parse_article`] (feature `kb`,
-//! host only: no Markdown parser reaches the widget), checks the whole set
-//! with [`validate_collection`] and fails on the first [`KbError`], which
-//! names the file, the line and the field. The widget downloads the result
+//! # Locales
+//!
+//! Articles live in one folder per language, named by its tag in its
+//! usual case ([`locale_folder`]): `kb/en/`, `kb/de/`, `kb/pt-BR/`. The
+//! folder decides an article's language; a `locale` key that says
+//! otherwise is an error. A translation has its original's id (and file
+//! name). Readers of a locale get its articles, and the
+//! [`DEFAULT_LOCALE`]'s (`en`) for those not translated yet, which keep
+//! their own `locale` so the widget marks them ([`by_locale`]). Images
+//! live in `kb/images/`, shared by every locale.
+//!
+//! The build reads each `kb/{locale}/{id}.md` with [`parse_article`]
+//! (feature `kb`, host only: no Markdown parser reaches the widget),
+//! checks each locale's set and the fallbacks with [`by_locale`] and
+//! fails on the first [`KbError`], which names the file, the line and the
+//! field. The widget downloads the result
 //! as JSON and turns every node into a DOM node: text only ever becomes a
 //! text node, never HTML, so `<script>` or an `onerror=` attribute written
 //! in an article stays inert, visible text.
@@ -32,7 +44,7 @@
 //! | `id` | required; a slug (`a-z`, `0-9`, `-`) of 1 to 64 characters, equal to the file name without `.md` |
 //! | `title` | required; 1 to 120 characters |
 //! | `tags` | optional; `[a, b]` or `a, b`, each a slug of at most 32 characters, no repeats |
-//! | `locale` | optional, `en` when left out; 2 or 3 letters, then optional `-` subtags: `pt-BR`, `zh-Hant` (case normalised) |
+//! | `locale` | optional: the folder decides; when given, its folder's tag (any case: `pt-br` in `kb/pt-BR/`) |
 //! | `type` | optional; the [`TicketType`] wire name the article helps with, such as `billing` |
 //! | `suggest_on` | optional list of URL path patterns (see [`path_matches`]), each `*` or starting with `/` |
 //!
@@ -69,7 +81,7 @@
 //! plain text.
 //!
 //! An image is a file of the knowledge base's `images/` folder, written
-//! `![what it shows](images/name.png)`: PNG, JPEG, GIF, WebP or SVG. The
+//! `![what it shows](../images/name.png)` (or `images/name.png`): PNG, JPEG, GIF, WebP or SVG. The
 //! build publishes it under a content-hashed name and the node carries
 //! that path, the alt text and the width and height read from the file.
 //! An image without alt text, a remote one, one outside `images/`, one of
@@ -124,7 +136,7 @@ pub mod node;
 pub mod pattern;
 
 pub use error::{KbError, BODY, FRONT_MATTER};
-pub use front::{DEFAULT_LOCALE, KEYS, MAX_ID, MAX_TAG, MAX_TITLE};
+pub use front::{language_tag, DEFAULT_LOCALE, KEYS, MAX_ID, MAX_TAG, MAX_TITLE};
 pub use image::{ImageFile, Images};
 #[cfg(feature = "kb")]
 pub use markdown::{parse_markdown, safe_href, MarkdownError};
@@ -162,20 +174,21 @@ fn default_locale() -> String {
     DEFAULT_LOCALE.to_owned()
 }
 
-/// Reads one article: its front matter, checked, and its Markdown body,
-/// whose images must be among `images` (the knowledge base's `images/`
-/// folder, as the build publishes it). `file_name` is the file's name or
-/// path (`kb/reset-your-password.md`); the id must equal its last
-/// component without `.md`.
+/// Reads one article of the folder of `locale` (a tag as
+/// [`locale_folder`] returns it): its front matter, checked, and its
+/// Markdown body, whose images must be among `images` (the knowledge
+/// base's `images/` folder, as the build publishes it). `file_name` is the
+/// file's name or path (`kb/en/reset-your-password.md`); the id must equal
+/// its last component without `.md`.
 ///
 /// # Errors
 /// A [`KbError`] naming the file, the line and the field of the first
 /// problem: one of the front matter (see [`front::parse_front`]), an
 /// image that is wrong (see [`parse_markdown`]), or an empty body.
 #[cfg(feature = "kb")]
-pub fn parse_article(file_name: &str, text: &str, images: &Images) -> Result<Article, KbError> {
+pub fn parse_article(locale: &str, file_name: &str, text: &str, images: &Images) -> Result<Article, KbError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let front = front::parse_front(file_name, text)?;
+    let front = front::parse_front(locale, file_name, text)?;
     let error = |line: usize, message: String| KbError { file: file_name.to_owned(), field: BODY.to_owned(), line, message };
     let body = parse_markdown(text.get(front.body..).unwrap_or(""), images)
         .map_err(|e| error(front.body_line + e.line.saturating_sub(1), e.message))?;
@@ -212,6 +225,62 @@ pub fn validate_collection(articles: &[Article]) -> Result<(), KbError> {
         }
     }
     Ok(())
+}
+
+/// The locale of a knowledge base folder: its name, which must be a
+/// language tag in its usual case (`en`, `de`, `pt-BR`).
+///
+/// # Errors
+/// A [`KbError`] (file: the folder, field `locale`) when the name is not
+/// one, saying which name it should have when only its case is wrong.
+pub fn locale_folder(name: &str) -> Result<String, KbError> {
+    let error = |message: String| KbError { file: format!("{name}/"), field: "locale".into(), line: 0, message };
+    match language_tag(name) {
+        Some(tag) if tag == name => Ok(tag),
+        Some(tag) => Err(error(format!("name the folder `{tag}`, the language tag's usual case"))),
+        None => Err(error(
+            "a knowledge base folder is named after its articles' language: a tag such as `en`, `de` or `pt-BR` (or `images`)".into(),
+        )),
+    }
+}
+
+/// The articles each locale's readers get: for every locale with
+/// articles, its own, with the [`DEFAULT_LOCALE`]'s in place of those it
+/// has not translated (an article translates another when it has the
+/// same id). They come in the default locale's order, then the locale's
+/// articles the default locale lacks; locales come in tag order. Each
+/// article keeps its own `locale`, so a fallback shows as such.
+///
+/// # Errors
+/// A [`KbError`] when a locale's articles break [`validate_collection`]
+/// (repeated ids), or when the default locale has no article (file
+/// `kb/en/`, field `articles`).
+pub fn by_locale(articles: &[Article]) -> Result<BTreeMap<&str, Vec<&Article>>, KbError> {
+    let mut own: BTreeMap<&str, Vec<&Article>> = BTreeMap::new();
+    for article in articles {
+        own.entry(article.locale.as_str()).or_default().push(article);
+    }
+    for (locale, list) in &own {
+        let list: Vec<Article> = list.iter().map(|a| (*a).clone()).collect();
+        validate_collection(&list).map_err(|e| KbError { file: format!("{locale}/{}", e.file), ..e })?;
+    }
+    let defaults = own.get(DEFAULT_LOCALE).cloned().unwrap_or_default();
+    if defaults.is_empty() {
+        return Err(KbError {
+            file: format!("kb/{DEFAULT_LOCALE}/"),
+            field: "articles".into(),
+            line: 0,
+            message: format!("the default locale `{DEFAULT_LOCALE}` has no articles; every other locale falls back to them"),
+        });
+    }
+    let mut sets = BTreeMap::new();
+    for (locale, list) in &own {
+        let translated = |id: &str| list.iter().find(|a| a.id == id).copied();
+        let mut set: Vec<&Article> = defaults.iter().map(|d| translated(&d.id).unwrap_or(d)).collect();
+        set.extend(list.iter().filter(|a| !defaults.iter().any(|d| d.id == a.id)));
+        sets.insert(*locale, set);
+    }
+    Ok(sets)
 }
 
 #[cfg(all(test, feature = "kb"))]
@@ -251,7 +320,7 @@ mod tests {
     #[test]
     fn a_valid_article_parses() {
         let text = edited(4, Some(r#"tags: "account", password , login"#));
-        let got = parse_article("kb/reset-your-password.md", &text, &Images::new());
+        let got = parse_article("en", "kb/reset-your-password.md", &text, &Images::new());
         let expected = Article {
             id: "reset-your-password".into(),
             title: "Reset your password".into(),
@@ -264,21 +333,24 @@ mod tests {
         assert_eq!(got, Ok(expected));
 
         let minimal = "\u{feff}---\r\nid: \"x\"\r\n# a comment\r\n\r\ntitle: \"Hello: world\"\r\n---\r\n# Hi\r\n";
-        let got = parse_article("x.md", minimal, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let got = parse_article("en", "x.md", minimal, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!((got.title.as_str(), got.locale.as_str(), got.kind), ("Hello: world", "en", None));
         assert!(got.tags.is_empty() && got.suggest_on.is_empty());
         assert_eq!(got.body, vec![h(2, vec![t("Hi")])]);
 
         for (value, locale) in [("pt-br", "pt-BR"), ("ZH-hant-tw", "zh-Hant-TW"), ("es-419", "es-419"), ("\"fil\"", "fil")] {
             let text = edited(5, Some(&format!("locale: {value}")));
-            let got = parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.locale);
+            let got = parse_article(locale, "reset-your-password.md", &text, &Images::new()).map(|a| a.locale);
             assert_eq!(got.as_deref(), Ok(locale), "{value}");
         }
+        let text = edited(5, None);
+        let got = parse_article("de", "reset-your-password.md", &text, &Images::new()).map(|a| a.locale);
+        assert_eq!(got.as_deref(), Ok("de"), "without the key, the folder's");
         let text = edited(7, Some("suggest_on: *"));
-        let got = parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.suggest_on);
+        let got = parse_article("en", "reset-your-password.md", &text, &Images::new()).map(|a| a.suggest_on);
         assert_eq!(got, Ok(vec!["*".to_owned()]));
         let text = edited(4, Some("tags: []"));
-        assert_eq!(parse_article("reset-your-password.md", &text, &Images::new()).map(|a| a.tags), Ok(vec![]));
+        assert_eq!(parse_article("en", "reset-your-password.md", &text, &Images::new()).map(|a| a.tags), Ok(vec![]));
     }
 
     #[test]
@@ -304,6 +376,13 @@ mod tests {
             ("bad locale", edited(5, Some("locale: english")), 5, "locale", "not a language tag"),
             ("bad locale subtag", edited(5, Some("locale: en-")), 5, "locale", "not a language tag"),
             (
+                "locale of another folder",
+                edited(5, Some("locale: de")),
+                5,
+                "locale",
+                "`de` differs from the folder's `en`: an article's folder decides its language",
+            ),
+            (
                 "unknown type",
                 edited(6, Some("type: refund")),
                 6,
@@ -321,22 +400,67 @@ mod tests {
             ("no body", edited(9, None), 9, "body", "empty"),
         ];
         for (name, text, line, field, message) in cases {
-            let error = parse_article(file, &text, &Images::new()).err().unwrap_or_else(|| unreachable!("{name}: parsed"));
+            let error = parse_article("en", file, &text, &Images::new()).err().unwrap_or_else(|| unreachable!("{name}: parsed"));
             assert_eq!((error.file.as_str(), error.line, error.field.as_str()), (file, line, field), "{name}: {error}");
             assert!(error.message.contains(message), "{name}: {error}");
         }
-        let error = parse_article(file, &edited(6, Some("type: refund")), &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        let error =
+            parse_article("en", file, &edited(6, Some("type: refund")), &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.starts_with("kb/reset-your-password.md:6: type: unknown ticket type"), "{error}");
     }
 
     #[test]
     fn collections_need_articles_with_unique_ids() {
-        let one = parse_article("reset-your-password.md", &article(VALID), &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let one = parse_article("en", "reset-your-password.md", &article(VALID), &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(validate_collection(core::slice::from_ref(&one)), Ok(()));
         let none = validate_collection(&[]).err().map(|e| (e.file, e.field));
         assert_eq!(none, Some(("kb".to_owned(), "articles".to_owned())));
         let twice = validate_collection(&[one.clone(), one]).err().map(|e| e.to_string()).unwrap_or_default();
         assert_eq!(twice, "reset-your-password.md:0: id: `reset-your-password` is the id of articles 1 and 2 of 2; ids must be unique");
+    }
+
+    #[test]
+    fn a_folder_is_named_after_its_language() {
+        assert_eq!(locale_folder("pt-BR"), Ok("pt-BR".to_owned()));
+        assert_eq!(locale_folder("de"), Ok("de".to_owned()));
+        let wrong_case = locale_folder("pt-br").err().map(|e| e.to_string()).unwrap_or_default();
+        assert_eq!(wrong_case, "pt-br/:0: locale: name the folder `pt-BR`, the language tag's usual case");
+        let not_a_tag = locale_folder("drafts").err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(not_a_tag.starts_with("drafts/:0: locale: a knowledge base folder is named after"), "{not_a_tag}");
+    }
+
+    #[test]
+    fn each_locale_gets_its_translations_and_the_default_for_the_rest() {
+        let make = |locale: &str, id: &str| Article {
+            id: id.into(),
+            title: format!("{id} ({locale})"),
+            tags: vec![],
+            locale: locale.into(),
+            kind: None,
+            suggest_on: vec![],
+            body: vec![p(vec![t("x")])],
+        };
+        let articles = vec![
+            make("en", "a"),
+            make("en", "b"),
+            make("en", "c"),
+            make("de", "b"),
+            make("de", "only-de"),
+            make("ar", "c"),
+            make("ar", "a"),
+        ];
+        let sets = by_locale(&articles).unwrap_or_else(|e| unreachable!("{e}"));
+        let shown =
+            |locale: &str| -> Vec<String> { sets.get(locale).into_iter().flatten().map(|a| format!("{}:{}", a.locale, a.id)).collect() };
+        assert_eq!(sets.keys().copied().collect::<Vec<_>>(), ["ar", "de", "en"]);
+        assert_eq!(shown("en"), ["en:a", "en:b", "en:c"]);
+        assert_eq!(shown("de"), ["en:a", "de:b", "en:c", "de:only-de"]);
+        assert_eq!(shown("ar"), ["ar:a", "en:b", "ar:c"]);
+
+        let twice = by_locale(&[make("en", "a"), make("de", "b"), make("de", "b")]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(twice.starts_with("de/b.md:0: id: `b` is the id of articles 1 and 2"), "{twice}");
+        let no_default = by_locale(&[make("de", "b")]).err().map(|e| e.to_string()).unwrap_or_default();
+        assert!(no_default.starts_with("kb/en/:0: articles: the default locale `en` has no articles"), "{no_default}");
     }
 
     #[test]
@@ -360,7 +484,7 @@ mod tests {
             "<script>alert(9)</script>",
             "```",
         ]);
-        let got = parse_article("kb/evil.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let got = parse_article("en", "kb/evil.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(got.title, "<script>alert('title')</script>");
         let inlines = all_inlines(&got.body);
         let hrefs: Vec<&str> = inlines.iter().filter_map(|i| if let Inline::A { h, .. } = i { Some(h.as_str()) } else { None }).collect();
@@ -402,7 +526,7 @@ mod tests {
         assert_eq!(serde_json::from_str::<Vec<Block>>(&json).ok(), Some(blocks));
 
         let text = article(&["---", "id: a", "title: A", "type: billing", "---", "Hello"]);
-        let got = parse_article("a.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
+        let got = parse_article("en", "a.md", &text, &Images::new()).unwrap_or_else(|e| unreachable!("{e}"));
         let json = serde_json::to_string(&got).unwrap_or_default();
         assert_eq!(json, r#"{"id":"a","title":"A","locale":"en","type":"billing","body":[{"t":"P","c":[{"t":"Text","s":"Hello"}]}]}"#);
         assert_eq!(serde_json::from_str::<Article>(&json).ok(), Some(got.clone()));
@@ -415,13 +539,16 @@ mod tests {
         assert_eq!(serde_json::from_str::<Article>(&json).ok(), Some(full));
     }
 
-    /// The repository's own knowledge base parses (skipped where there is no file system).
+    /// The repository's own knowledge base parses, folder by folder, and
+    /// every translation has an English original (skipped where there is
+    /// no file system).
     #[test]
     fn the_repository_kb_parses() {
-        let Ok(entries) = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../kb")) else {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../kb");
+        let Ok(entries) = std::fs::read_dir(root) else {
             return;
         };
-        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/../kb/images"))
+        let files: Vec<(String, Vec<u8>)> = std::fs::read_dir(format!("{root}/images"))
             .into_iter()
             .flatten()
             .filter_map(Result::ok)
@@ -432,12 +559,27 @@ mod tests {
         });
         let images = images.unwrap_or_else(|e| unreachable!("{e}"));
         let mut articles = Vec::new();
-        for path in entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "md")) {
-            let name = path.display().to_string();
-            let text = std::fs::read_to_string(&path).unwrap_or_default();
-            articles.push(parse_article(&name, &text, &images).unwrap_or_else(|e| unreachable!("{e}")));
+        for folder in entries.filter_map(Result::ok).map(|e| e.path()).filter(|p| p.is_dir() && !p.ends_with("images")) {
+            let name = folder.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let locale = locale_folder(&name).unwrap_or_else(|e| unreachable!("{e}"));
+            let markdown = std::fs::read_dir(&folder).into_iter().flatten().filter_map(Result::ok).map(|e| e.path());
+            for path in markdown.filter(|p| p.extension().is_some_and(|x| x == "md")) {
+                let text = std::fs::read_to_string(&path).unwrap_or_default();
+                articles.push(parse_article(&locale, &path.display().to_string(), &text, &images).unwrap_or_else(|e| unreachable!("{e}")));
+            }
         }
-        assert_eq!(validate_collection(&articles), Ok(()));
+        let sets = by_locale(&articles).unwrap_or_else(|e| unreachable!("{e}"));
+        for (locale, set) in &sets {
+            let own = set.iter().filter(|a| a.locale == *locale).count();
+            assert!(*locale == DEFAULT_LOCALE || own >= 10, "{locale}: {own} articles of its own; the demo ships at least ten");
+            for article in set.iter().filter(|a| a.locale == *locale && *locale != DEFAULT_LOCALE) {
+                assert!(
+                    articles.iter().any(|a| a.id == article.id && a.locale == DEFAULT_LOCALE),
+                    "{locale}/{} has no original",
+                    article.id
+                );
+            }
+        }
         for article in &articles {
             for inline in all_inlines(&article.body) {
                 if let Inline::A { h, .. } = inline {
@@ -453,13 +595,13 @@ mod tests {
     #[test]
     fn an_article_names_the_line_of_a_wrong_image() {
         let text = article(&["---", "id: a", "title: A", "---", "Intro", "", "![](images/a.png)"]);
-        let error = parse_article("kb/a.md", &text, &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = parse_article("en", "kb/a.md", &text, &Images::new()).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.starts_with("kb/a.md:7: body: `images/a.png` is not in the knowledge base's images"), "{error}");
         let images = image::collect_images([("a.png", PNG_64_40)], |name, _| Ok(format!("/kb/images/{name}"))).unwrap_or_default();
-        let error = parse_article("kb/a.md", &text, &images).err().map(|e| e.to_string()).unwrap_or_default();
+        let error = parse_article("en", "kb/a.md", &text, &images).err().map(|e| e.to_string()).unwrap_or_default();
         assert!(error.starts_with("kb/a.md:7: body: an image needs alt text"), "{error}");
         let text = text.replace("![]", "![A chart]");
-        let got = parse_article("kb/a.md", &text, &images).map(|a| a.body);
+        let got = parse_article("en", "kb/a.md", &text, &images).map(|a| a.body);
         assert_eq!(got, Ok(vec![p(vec![t("Intro")]), p(vec![img("/kb/images/a.png", "A chart", 64, 40)])]));
     }
 }

@@ -3,14 +3,34 @@
 //! table the query side ships with, and the index text; and the
 //! benchmark corpus. See the parent module for the rules and the format.
 
-use super::{fold_ascii, normalize, BODY_WEIGHT, FORMAT_VERSION, MAGIC, TAG_WEIGHT, TITLE_WEIGHT};
+use super::{fold_common, is_cjk, split, Language, BODY_WEIGHT, FORMAT_VERSION, MAGIC, TAG_WEIGHT, TITLE_WEIGHT};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt::Write as _;
 
-/// Whether `c` is dropped inside a word without splitting it.
-fn is_ignorable(c: char) -> bool {
-    matches!(c, '\'' | '\u{2019}' | '\u{2bc}' | '\u{300}'..='\u{36f}')
+/// Whether `c` is dropped inside a word without splitting it: combining
+/// marks, Arabic diacritics (harakat, the superscript alef) and tatweel,
+/// and apostrophes, except where `language` splits words at them.
+fn is_ignorable(c: char, language: Language) -> bool {
+    match c {
+        '\'' | '\u{2019}' | '\u{2bc}' => !language.apostrophe_splits(),
+        '\u{300}'..='\u{36f}' | '\u{610}'..='\u{61a}' | '\u{640}' | '\u{64b}'..='\u{65f}' | '\u{670}' => true,
+        _ => false,
+    }
+}
+
+/// The folded form of an Arabic letter or digit that has one: the alef
+/// forms (`أ إ آ ٱ`) are `ا`, taa marbuta (`ة`) is `ه`, alef maksura (`ى`)
+/// is `ي`, and Arabic-Indic digits are ASCII digits.
+fn fold_arabic(c: char) -> Option<char> {
+    Some(match c {
+        '\u{622}' | '\u{623}' | '\u{625}' | '\u{671}' => '\u{627}',
+        '\u{629}' => '\u{647}',
+        '\u{649}' => '\u{64a}',
+        '\u{660}'..='\u{669}' => char::from_u32(c as u32 - 0x660 + u32::from(b'0'))?,
+        '\u{6f0}'..='\u{6f9}' => char::from_u32(c as u32 - 0x6f0 + u32::from(b'0'))?,
+        _ => return None,
+    })
 }
 
 /// One knowledge-base article, as given to [`build_index`].
@@ -30,11 +50,18 @@ pub struct IndexDoc {
     pub kind: Option<String>,
     /// Hashed asset path of the pre-parsed article; opaque here.
     pub file: String,
+    /// The language it is written in (a BCP 47 tag), whose rules make its
+    /// terms; empty for the index's own.
+    pub locale: String,
 }
 
 /// The ASCII form of a lowercase letter of Latin-1 Supplement or Latin
-/// Extended-A (and of the ordinal and superscript signs), if it has one.
-fn strip_accent(c: char) -> Option<&'static str> {
+/// Extended-A (and of the ordinal and superscript signs), if it has one
+/// in `language` (Spanish keeps `ñ`).
+fn strip_accent(c: char, language: Language) -> Option<&'static str> {
+    if c == 'ñ' && language.keeps_enye() {
+        return None;
+    }
     Some(match c {
         'ª' | 'à'..='å' | 'ā' | 'ă' | 'ą' => "a",
         'æ' => "ae",
@@ -67,15 +94,21 @@ fn strip_accent(c: char) -> Option<&'static str> {
     })
 }
 
-/// Build-time folding of one character into `token`; `false` when it separates words.
-fn fold_char(c: char, token: &mut String) -> bool {
-    if c.is_ascii() {
-        return fold_ascii(c, token);
+/// Build-time folding of one character into `token` for an index in
+/// `language`; `false` when it separates words. CJK characters are
+/// [`split`]'s.
+fn fold_char(c: char, language: Language, token: &mut String) -> bool {
+    if let Some(word) = fold_common(c, language, token) {
+        return word;
     }
-    if is_ignorable(c) {
+    if is_ignorable(c, language) {
         return true;
     }
-    if let Some(plain) = strip_accent(c) {
+    if let Some(plain) = fold_arabic(c) {
+        token.push(plain);
+        return true;
+    }
+    if let Some(plain) = strip_accent(c, language) {
         token.push_str(plain);
         return true;
     }
@@ -83,30 +116,28 @@ fn fold_char(c: char, token: &mut String) -> bool {
         return false;
     }
     for lower in c.to_lowercase() {
-        if let Some(plain) = strip_accent(lower) {
+        if let Some(plain) = strip_accent(lower, language) {
             token.push_str(plain);
-        } else if !is_ignorable(lower) {
+        } else if !is_ignorable(lower, language) {
             token.push(lower);
         }
     }
     true
 }
 
-/// Calls `f` with every term of `text`, build side.
-pub(super) fn each_term(text: &str, token: &mut String, mut f: impl FnMut(&str)) {
-    token.clear();
-    for c in text.chars() {
-        if !fold_char(c, token) {
-            if normalize(token) {
+/// Calls `f` with every term of `text`, build side: characters folded as
+/// an index in `fold` folds them, words made terms by the rules of
+/// `rules`, the language the text is written in.
+pub(super) fn each_term(text: &str, fold: Language, rules: Language, mut f: impl FnMut(&str)) {
+    split(
+        text,
+        |c, token| fold_char(c, fold, token),
+        |token, gram, _| {
+            if gram || rules.normalize(token) {
                 f(token);
             }
-            token.clear();
-        }
-    }
-    if normalize(token) {
-        f(token);
-    }
-    token.clear();
+        },
+    );
 }
 
 /// Writes `text` with `\`, tab, line feed and carriage return escaped.
@@ -130,33 +161,37 @@ fn push_list<'a>(out: &mut String, items: impl ExactSizeIterator<Item = &'a str>
     }
 }
 
-/// Builds the search index of `docs` in the text format of the module
-/// documentation. Article `i` of the index is `docs[i]`.
+/// Builds the search index of `docs` for readers of `locale` (a BCP 47
+/// tag, whose language folds the characters), in the text format of the
+/// module documentation. Article `i` of the index is `docs[i]`; each
+/// article's terms follow its own language's rules.
 ///
 /// ```
 /// use buoy_shared::search::{build_index, Index, IndexDoc};
 /// let docs = vec![IndexDoc { id: "reset".into(), title: "Reset your password".into(), file: "kb/reset.json".into(),
 ///     text: "Open the sign-in page and choose Forgot password.".into(), ..Default::default() }];
-/// let index = Index::parse(&build_index(&docs)).map_err(|e| e.to_string())?;
+/// let index = Index::parse(&build_index("en", &docs)).map_err(|e| e.to_string())?;
 /// let hits = index.search("PASSW", 5);
 /// assert_eq!(hits.first().map(|h| index.docs()[h.doc].id.as_str()), Some("reset"));
 /// # Ok::<(), String>(())
 /// ```
-pub fn build_index(docs: &[IndexDoc]) -> String {
+pub fn build_index(locale: &str, docs: &[IndexDoc]) -> String {
+    let language = Language::of(locale);
     let mut postings: BTreeMap<String, Vec<(usize, u32)>> = BTreeMap::new();
     let mut lengths = Vec::with_capacity(docs.len());
     let mut seen: BTreeSet<char> = BTreeSet::new();
     let mut tf: HashMap<String, u32> = HashMap::new();
     let mut token = String::new();
     for (number, doc) in docs.iter().enumerate() {
+        let rules = if doc.locale.is_empty() { language } else { Language::of(&doc.locale) };
         tf.clear();
         let mut length = 0u32;
         let fields = core::iter::once((doc.title.as_str(), TITLE_WEIGHT))
             .chain(doc.tags.iter().map(|t| (t.as_str(), TAG_WEIGHT)))
             .chain(core::iter::once((doc.text.as_str(), BODY_WEIGHT)));
         for (field, weight) in fields {
-            seen.extend(field.chars().filter(|c| !c.is_ascii()));
-            each_term(field, &mut token, |term| {
+            seen.extend(field.chars().filter(|c| !c.is_ascii() && !is_cjk(*c)));
+            each_term(field, language, rules, |term| {
                 length = length.saturating_add(weight);
                 if let Some(count) = tf.get_mut(term) {
                     *count = count.saturating_add(weight);
@@ -171,23 +206,34 @@ pub fn build_index(docs: &[IndexDoc]) -> String {
         }
     }
 
-    // The fold table: the Latin ranges, combining marks, apostrophes, and the
-    // corpus's own characters in both cases.
+    // The fold table: the Latin ranges, combining marks, apostrophes, the
+    // Arabic letters that fold and its diacritics in an Arabic index, and
+    // the corpus's own characters in both cases.
     let mut fold_chars: BTreeSet<char> = ('\u{a0}'..='\u{17f}').chain('\u{300}'..='\u{36f}').chain(['\u{2019}', '\u{2bc}']).collect();
+    if language == Language::Arabic {
+        let arabic = ('\u{610}'..='\u{61a}').chain('\u{640}'..='\u{670}').chain('\u{622}'..='\u{629}').chain('\u{6f0}'..='\u{6f9}');
+        fold_chars.extend(arabic.chain(['\u{649}', '\u{671}']));
+    }
     for c in seen {
         fold_chars.insert(c);
         fold_chars.extend(c.to_lowercase().chain(c.to_uppercase()).filter(|c| !c.is_ascii()));
     }
     let mut folds = Vec::new();
-    for c in fold_chars {
+    for c in fold_chars.into_iter().filter(|c| fold_common(*c, language, &mut String::new()).is_none()) {
         token.clear();
-        if fold_char(c, &mut token) {
+        if fold_char(c, language, &mut token) {
             folds.push((c, token.clone()));
         }
     }
 
     let mut out = String::new();
-    let _ = writeln!(out, "{MAGIC}\t{FORMAT_VERSION}\t{}\t{}\t{}", docs.len(), postings.len(), folds.len());
+    let _ = write!(out, "{MAGIC}\t{FORMAT_VERSION}\t");
+    push_escaped(&mut out, locale);
+    // The readers' stop words, as terms without postings, for the query side.
+    for word in language.stop_words() {
+        postings.entry((*word).to_owned()).or_default();
+    }
+    let _ = writeln!(out, "\t{}\t{}\t{}", docs.len(), postings.len(), folds.len());
     out.push_str("FOLD\n");
     for (c, folded) in &folds {
         let _ = writeln!(out, "{c}\t{folded}");
@@ -200,6 +246,8 @@ pub fn build_index(docs: &[IndexDoc]) -> String {
         push_escaped(&mut out, &doc.title);
         out.push('\t');
         push_escaped(&mut out, &doc.file);
+        out.push('\t');
+        push_escaped(&mut out, &doc.locale);
         push_list(&mut out, doc.kind.iter().map(String::as_str));
         push_list(&mut out, doc.tags.iter().map(String::as_str));
         push_list(&mut out, doc.suggest_on.iter().map(String::as_str));
@@ -367,7 +415,8 @@ pub fn bench_corpus(n: usize) -> Vec<IndexDoc> {
         };
         let suggest_on = if rng.below(3) == 0 { vec![format!("/{}/*", rng.pick(&tag_list))] } else { Vec::new() };
         let hash = rng.next() as u32;
-        docs.push(IndexDoc { id: format!("kb-{i:04}"), title, tags, text, suggest_on, kind, file: format!("kb/{i:04}.{hash:08x}.json") });
+        let file = format!("kb/{i:04}.{hash:08x}.json");
+        docs.push(IndexDoc { id: format!("kb-{i:04}"), title, tags, text, suggest_on, kind, file, locale: String::new() });
     }
     docs
 }
@@ -381,14 +430,14 @@ mod tests {
     fn terms_are_folded_split_and_stemmed() {
         let terms = |text: &str| {
             let mut out = Vec::new();
-            each_term(text, &mut String::new(), |t| out.push(t.to_owned()));
+            each_term(text, Language::English, Language::English, |t| out.push(t.to_owned()));
             out
         };
         let cases: &[(&str, &[&str])] = &[
             ("Ærøskøbing STRASSE Straße ÑANDÚ Œuvre", &["aeroskobing", "strasse", "strasse", "nandu", "oeuvre"]),
             ("Łódź, İstanbul; þorn — ĳssel ſ", &["lodz", "istanbul", "thorn", "ijssel", "s"]),
             ("How do I reset MY password?", &["reset", "password"]),
-            ("don't customer’s ｗide", &["dont", "customer", "ｗide"]),
+            ("don't customer’s ｗide ２ＦＡ", &["dont", "customer", "wide", "2fa"]),
             ("companies addresses boxes searches crashes invoices", &["company", "address", "box", "search", "crash", "invoice"]),
             ("status class analysis bus gas ties", &["status", "class", "analysis", "bus", "gas", "tie"]),
             ("e-mail 2FA v2.1 10×20", &["e", "mail", "2fa", "v2", "1", "10", "20"]),
@@ -404,7 +453,7 @@ mod tests {
     fn every_latin_letter_folds_to_ascii() {
         for c in '\u{c0}'..='\u{17f}' {
             let mut token = String::new();
-            let separator = !fold_char(c, &mut token);
+            let separator = !fold_char(c, Language::English, &mut token);
             assert_eq!(separator, matches!(c, '×' | '÷'), "{c}");
             if !separator {
                 assert!(!token.is_empty() && token.bytes().all(|b| b.is_ascii_lowercase()), "{c} → {token}");
@@ -422,10 +471,12 @@ mod tests {
             suggest_on: vec!["/billing".into()],
             kind: None,
             file: "kb/a.json".into(),
+            locale: "en".into(),
         }];
-        let text = build_index(&docs);
+        // Italian readers (no stop words) of an English article.
+        let text = build_index("it", &docs);
         let lines: Vec<&str> = text.lines().collect();
-        assert_eq!(lines.first().copied(), Some("buoy-search\t1\t1\t3\t313"));
+        assert_eq!(lines.first().copied(), Some("buoy-search\t2\tit\t1\t3\t313"));
         assert_eq!(lines.get(1).copied(), Some("FOLD"));
         assert!(lines.contains(&"é\te") && lines.contains(&"É\te") && lines.contains(&"\u{301}\t"));
         let tail: Vec<&str> = lines.iter().rev().take(7).rev().copied().collect();
@@ -433,7 +484,7 @@ mod tests {
             tail,
             [
                 "DOCS",
-                "9\ta\tCafé invoices\tkb/a.json\t0\t1\tBilling\t1\t/billing",
+                "9\ta\tCafé invoices\tkb/a.json\ten\t0\t1\tBilling\t1\t/billing",
                 "TERMS",
                 "billing\t0:2",
                 "cafe\t0:3",
@@ -441,6 +492,13 @@ mod tests {
                 "END"
             ]
         );
+        // English readers' stop words are terms without postings.
+        let text = build_index("en", &docs);
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.first().copied(), Some("buoy-search\t2\ten\t1\t36\t313"));
+        let terms: Vec<&str> = lines.iter().skip_while(|l| **l != "TERMS").skip(1).take(6).copied().collect();
+        assert_eq!(terms, ["a", "an", "and", "are", "as", "at"]);
+        assert!(lines.contains(&"billing\t0:2") && lines.contains(&"the") && lines.last() == Some(&"END"));
     }
 
     #[test]
@@ -453,7 +511,7 @@ mod tests {
             assert!((150..=300).contains(&words), "{}: {words} words", d.id);
             assert!(!d.tags.is_empty() && !d.title.is_empty());
         }
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(index.docs().len(), 1000);
         // Every keystroke of a few queries, as the widget would search.
         for query in ["reset password", "pasword", "export csv", "invoices for admins", "slack webhook", "sso okta", "cafe"] {

@@ -4,8 +4,8 @@
 //! the rules and the format.
 
 use super::{
-    fold_ascii, normalize, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS, PREFIX_WEIGHT,
-    TYPO_WEIGHT,
+    fold_common, split, Language, B, FORMAT_VERSION, K1, MAGIC, MAX_EXPANSIONS, MAX_QUERY_TERMS, MIN_PREFIX_CHARS, MIN_TYPO_CHARS,
+    PREFIX_WEIGHT, TYPO_WEIGHT,
 };
 use core::fmt;
 use serde::{Deserialize, Serialize};
@@ -85,6 +85,8 @@ pub struct DocMeta {
     pub title: String,
     /// Hashed asset path of the pre-parsed article.
     pub file: String,
+    /// The language it is written in; empty for the index's own.
+    pub locale: String,
     /// Kind of article.
     pub kind: Option<String>,
     /// Tags.
@@ -122,6 +124,9 @@ struct Term {
 /// A parsed search index, ready for [`Index::search`].
 #[derive(Clone, Debug, Default)]
 pub struct Index {
+    /// The index's language first, then its articles' other languages: a
+    /// query word is searched as each of them would spell it.
+    languages: Vec<Language>,
     docs: Vec<DocMeta>,
     /// Term texts and folded forms, back to back.
     text: String,
@@ -150,10 +155,13 @@ fn is_term_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || !c.is_ascii()
 }
 
-#[derive(Debug)]
+#[derive(Debug, PartialEq)]
 struct QueryTerm {
-    text: String,
+    /// The word as each of the index's languages makes it a term.
+    variants: Vec<String>,
     prefix: bool,
+    /// A CJK bigram or single character.
+    gram: bool,
 }
 
 fn number(field: Option<&str>) -> Option<u32> {
@@ -197,11 +205,12 @@ fn doc_line(line: &str) -> Option<(DocMeta, u32)> {
     let id = unescape(fields.next()?)?;
     let title = unescape(fields.next()?)?;
     let file = unescape(fields.next()?)?;
+    let locale = unescape(fields.next()?)?;
     let mut kinds = list(&mut fields)?;
     let kind = kinds.pop();
     let tags = list(&mut fields)?;
     let suggest_on = list(&mut fields)?;
-    (kinds.is_empty() && fields.next().is_none()).then_some((DocMeta { id, title, file, kind, tags, suggest_on }, length))
+    (kinds.is_empty() && fields.next().is_none()).then_some((DocMeta { id, title, file, locale, kind, tags, suggest_on }, length))
 }
 
 /// Lines of an index, numbered from 1.
@@ -246,14 +255,15 @@ impl Index {
         if version != FORMAT_VERSION {
             return Err(SearchError::Version(version));
         }
-        let (Some(doc_count), Some(term_count), Some(fold_count), None) =
-            (number(header.next()), number(header.next()), number(header.next()), header.next())
+        let (Some(locale), Some(doc_count), Some(term_count), Some(fold_count), None) =
+            (header.next().and_then(unescape), number(header.next()), number(header.next()), number(header.next()), header.next())
         else {
             return Err(SearchError::Malformed { line: 1 });
         };
         // Counts only bound capacities by the text's length: a garbled header cannot ask for much memory.
         let capacity = |count: u32| (count as usize).min(text.len() / 2);
         let mut index = Index {
+            languages: vec![Language::of(&locale)],
             docs: Vec::with_capacity(capacity(doc_count)),
             text: String::new(),
             fold: Vec::with_capacity(capacity(fold_count)),
@@ -282,6 +292,10 @@ impl Index {
         let mut lengths = Vec::with_capacity(capacity(doc_count));
         for _ in 0..doc_count {
             let (meta, length) = doc_line(lines.next()?).ok_or_else(|| lines.malformed())?;
+            let language = Language::of(&meta.locale);
+            if !meta.locale.is_empty() && !index.languages.contains(&language) {
+                index.languages.push(language);
+            }
             index.docs.push(meta);
             lengths.push(length as f32);
         }
@@ -317,9 +331,6 @@ impl Index {
                 index.postings.push(Posting { doc, tf });
             }
             let last = index.postings.len() as u32;
-            if last == first {
-                return Err(lines.malformed());
-            }
             index.terms.push(Term { start, end: index.text.len() as u32, first, last });
         }
 
@@ -389,8 +400,8 @@ impl Index {
 
     /// Folds one query character into `token` with the shipped table; `false` when it separates words.
     fn fold_query_char(&self, c: char, token: &mut String) -> bool {
-        if c.is_ascii() {
-            return fold_ascii(c, token);
+        if let Some(word) = fold_common(c, self.languages.first().copied().unwrap_or(Language::Other), token) {
+            return word;
         }
         match self.fold.binary_search_by_key(&c, |&(k, _, _)| k) {
             Ok(i) => {
@@ -403,27 +414,48 @@ impl Index {
     }
 
     fn query_terms(&self, query: &str) -> Vec<QueryTerm> {
-        fn finish(token: &mut String, prefix: bool, terms: &mut Vec<QueryTerm>) {
-            if normalize(token) {
-                if let Some(same) = terms.iter_mut().find(|t| t.text == *token) {
-                    same.prefix |= prefix;
-                } else if terms.len() < MAX_QUERY_TERMS {
-                    terms.push(QueryTerm { text: core::mem::take(token), prefix });
+        let mut terms: Vec<QueryTerm> = Vec::new();
+        split(
+            query,
+            |c, token| self.fold_query_char(c, token),
+            |token, gram, open| {
+                let mut variants: Vec<String> = Vec::new();
+                if gram {
+                    variants.push(token.clone());
                 }
-            }
-            token.clear();
-        }
-        let mut terms = Vec::new();
-        let mut token = String::new();
-        let mut typing = false;
-        for c in query.chars() {
-            typing = self.fold_query_char(c, &mut token);
-            if !typing {
-                finish(&mut token, false, &mut terms);
-            }
-        }
-        finish(&mut token, typing, &mut terms);
+                for language in self.languages.iter().filter(|_| !gram) {
+                    let mut term = token.clone();
+                    language.respell(&mut term);
+                    // A stop word of the readers' language is no term at all.
+                    if term.is_empty() || (variants.is_empty() && self.is_stop(&term)) {
+                        break;
+                    }
+                    language.stem(&mut term);
+                    // A repeat costs nothing: candidates are merged by index term.
+                    variants.push(term);
+                }
+                if variants.is_empty() {
+                    return;
+                }
+                if let Some(same) = terms.iter_mut().find(|t| t.variants == variants) {
+                    same.prefix |= open;
+                } else if terms.len() < MAX_QUERY_TERMS {
+                    terms.push(QueryTerm { variants, prefix: open, gram });
+                }
+            },
+        );
         terms
+    }
+
+    /// Where `word` is, or would be, among the index terms.
+    fn term_at(&self, word: &str) -> usize {
+        self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < word))
+    }
+
+    /// Whether `word` is a stop word of the readers' language: a term without postings.
+    fn is_stop(&self, word: &str) -> bool {
+        let at = self.term_at(word);
+        self.term_text(at) == Some(word) && self.postings(at).is_empty()
     }
 
     fn term_text(&self, i: usize) -> Option<&str> {
@@ -435,18 +467,33 @@ impl Index {
         self.terms.get(i).and_then(|t| self.postings.get(t.first as usize..t.last as usize)).unwrap_or_default()
     }
 
-    /// The index terms `term` matches, with their weights: exact first, then
-    /// at most [`MAX_EXPANSIONS`] prefix and typo terms.
+    /// The index terms `term` matches, with their weights, each once with
+    /// its best: for each of its variants, the exact term, then at most
+    /// [`MAX_EXPANSIONS`] prefix and typo terms.
     fn candidates(&self, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
         out.clear();
-        let query = term.text.as_str();
-        let start = self.terms.partition_point(|t| self.text.get(t.start as usize..t.end as usize).is_some_and(|s| s < query));
+        for variant in &term.variants {
+            self.variant_candidates(variant, term, out);
+        }
+    }
+
+    /// Adds index term `i` with `weight` to `out`, or raises its weight there.
+    fn add_candidate(out: &mut Vec<(usize, f32)>, i: usize, weight: f32) {
+        match out.iter_mut().find(|(t, _)| *t == i) {
+            Some((_, w)) => *w = w.max(weight),
+            None => out.push((i, weight)),
+        }
+    }
+
+    fn variant_candidates(&self, query: &str, term: &QueryTerm, out: &mut Vec<(usize, f32)>) {
+        let start = self.term_at(query);
         let exact = self.term_text(start) == Some(query);
         if exact {
-            out.push((start, 1.0));
+            Self::add_candidate(out, start, 1.0);
         }
         let chars = query.chars().count();
-        let prefix = term.prefix && chars >= MIN_PREFIX_CHARS;
+        // One CJK character may begin a bigram: it is a prefix from one character.
+        let prefix = term.prefix && (chars >= MIN_PREFIX_CHARS || term.gram);
         // (rank: 0 prefix, 1 typo; articles, negated; term)
         let mut more: Vec<(u8, isize, usize)> = Vec::new();
         let mut add = |item| keep_best(&mut more, MAX_EXPANSIONS, item, |a, b| a < b);
@@ -457,7 +504,7 @@ impl Index {
                 i += 1;
             }
         }
-        if chars >= MIN_TYPO_CHARS {
+        if chars >= MIN_TYPO_CHARS && !term.gram {
             for (i, t) in self.terms.iter().enumerate() {
                 let Some(text) = self.text.get(t.start as usize..t.end as usize) else { continue };
                 // Cheap filters first: this scans the whole vocabulary.
@@ -470,7 +517,9 @@ impl Index {
                 }
             }
         }
-        out.extend(more.iter().map(|&(rank, _, i)| (i, if rank == 0 { PREFIX_WEIGHT } else { TYPO_WEIGHT })));
+        for &(rank, _, i) in &more {
+            Self::add_candidate(out, i, if rank == 0 { PREFIX_WEIGHT } else { TYPO_WEIGHT });
+        }
     }
 }
 
@@ -488,6 +537,7 @@ mod tests {
             suggest_on: vec![],
             kind: Some("how-to".into()),
             file: format!("kb/{id}.0a1b2c3d.json"),
+            locale: String::new(),
         }
     }
 
@@ -564,7 +614,7 @@ mod tests {
     }
 
     fn index() -> Index {
-        Index::parse(&build_index(&fixture())).unwrap_or_else(|e| unreachable!("{e}"))
+        Index::parse(&build_index("en", &fixture())).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
     fn ids(index: &Index, query: &str) -> Vec<String> {
@@ -631,6 +681,76 @@ mod tests {
         }
     }
 
+    /// An index for readers of `locale` over `(id, locale, title, text)` articles.
+    fn index_of(locale: &str, docs: &[(&str, &str, &str, &str)]) -> Index {
+        let docs: Vec<IndexDoc> =
+            docs.iter().map(|&(id, doc_locale, title, text)| IndexDoc { locale: doc_locale.into(), ..doc(id, title, &[], text) }).collect();
+        Index::parse(&build_index(locale, &docs)).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn each_language_finds_its_articles_by_its_own_rules() {
+        let german = [
+            ("passwort", "de", "Passwort zurücksetzen", "Öffnen Sie die Anmeldeseite und wählen Sie „Passwort vergessen“."),
+            ("rechnung", "de", "Rechnungen und Quittungen herunterladen", "Jede Rechnung steht unter Einstellungen, dann Abrechnung."),
+            ("export", "en", "Export your data as CSV", "Exports open in Excel or Google Sheets."),
+        ];
+        let japanese = [
+            ("reset", "ja", "パスワードをリセットする", "サインインページで「パスワードをお忘れですか」を選びます。"),
+            ("invoice", "ja", "請求書と領収書のダウンロード", "請求書は設定の「請求」にあります。PDFでダウンロードできます。"),
+        ];
+        let arabic = [
+            ("reset", "ar", "إعادة تعيين كلمة المرور", "افتح صفحة تسجيل الدخول واختر «نسيت كلمة المرور»."),
+            ("invoice", "ar", "تنزيل الفواتير والإيصالات", "تجد كلَّ فاتورةٍ في الإعدادات ثم الفوترة."),
+        ];
+        let french = [
+            (
+                "billing",
+                "fr",
+                "Mettre à jour l'adresse de facturation",
+                "Changez la carte débitée et l’adresse imprimée sur chaque facture.",
+            ),
+            ("password", "fr", "Réinitialiser votre mot de passe", "Ouvrez la page de connexion."),
+        ];
+        let spanish = [
+            ("password", "es", "Restablecer la contraseña", "Abre la página de inicio de sesión."),
+            ("year", "es", "Facturación por año", "Cada factura anual se emite en enero."),
+        ];
+        let portuguese = [
+            ("cards", "pt-BR", "Atualizar o cartão de crédito", "Troque o cartão cobrado."),
+            ("plans", "pt-BR", "Planos", "Mude de plano."),
+        ];
+        /// Behaviour, the readers' locale, the articles, the query, the ids found.
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str, &'a str, &'a str)], &'a str, &'a [&'a str]);
+        let cases: &[Case<'_>] = &[
+            ("a German query without umlauts finds the article with them", "de", &german, "zurucksetzen", &["passwort"]),
+            ("a German query with umlauts typed as two letters finds it", "de", &german, "Passwort zuruecksetzen", &["passwort"]),
+            ("a German plural finds the singular", "de", &german, "Rechnungen", &["rechnung"]),
+            ("a German stop word is not searched", "de", &german, "die", &[]),
+            ("an English article shown to German readers keeps English stemming", "de", &german, "exporting CSVs", &["export"]),
+            ("a Japanese query finds an article by bigrams", "ja", &japanese, "パスワード", &["reset"]),
+            ("a Japanese query inside a longer phrase finds it", "ja", &japanese, "領収書", &["invoice"]),
+            ("one Japanese character being typed finds the bigrams it starts", "ja", &japanese, "請", &["invoice"]),
+            ("Japanese and Latin mixed without spaces", "ja", &japanese, "PDFでダウンロード", &["invoice"]),
+            ("full-width Latin letters find ASCII ones", "ja", &japanese, "ＰＤＦ", &["invoice"]),
+            ("an Arabic query without hamza or taa marbuta finds the article", "ar", &arabic, "اعاده تعيين كلمه", &["reset"]),
+            ("Arabic diacritics and tatweel are ignored", "ar", &arabic, "كَلِمـــة المرور", &["reset"]),
+            ("an Arabic query without the article al- finds it", "ar", &arabic, "فواتير", &["invoice"]),
+            ("a French query without accents finds the accented article", "fr", &french, "reinitialiser", &["password"]),
+            ("a French elided article is split off", "fr", &french, "adresse", &["billing"]),
+            ("a French plural finds the singular", "fr", &french, "factures", &["billing"]),
+            ("a Spanish query without accents finds the article", "es", &spanish, "facturacion", &["year"]),
+            ("a Spanish query missing the tilde of ñ finds it as a typo", "es", &spanish, "contrasena", &["password"]),
+            ("Spanish ñ stays apart from n", "es", &spanish, "ano", &[]),
+            ("a Portuguese plural finds the singular", "pt-BR", &portuguese, "cartões", &["cards"]),
+            ("a Portuguese query without the tilde finds it", "pt-BR", &portuguese, "cartao", &["cards"]),
+        ];
+        for &(behaviour, locale, docs, query, expected) in cases {
+            let index = index_of(locale, docs);
+            assert_eq!(ids(&index, query), expected, "{behaviour}: {query:?}");
+        }
+    }
+
     #[test]
     fn and_then_or_decides_the_hit_set() {
         let index = index();
@@ -653,7 +773,7 @@ mod tests {
     #[test]
     fn ties_keep_index_order() {
         let docs = vec![doc("b", "Same words", &[], "alpha"), doc("a", "Same words", &[], "alpha"), doc("c", "Other", &[], "beta")];
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(ids(&index, "same alpha"), ["b", "a"]);
         let hits = index.search("words", 5);
         assert_eq!(hits.len(), 2);
@@ -664,7 +784,7 @@ mod tests {
     fn query_folding_matches_build_folding() {
         let mut docs = fixture();
         docs.push(doc("ru", "Сбросить пароль", &[], "Ǆ ǅ ǆ ﬁle"));
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         let samples = [
             "ÀÉÎÕÜ àéîõü Ææ Øø Œœ Ðð Þþ ß Ĳĳ Ŀŀ Łł ŉ Ŋŋ ſ İ ı ª º ¹²³ µ ¼ × ÷ « » ¿",
             "re\u{301}set don't customer’s",
@@ -672,9 +792,9 @@ mod tests {
         ];
         for sample in samples {
             let mut built = Vec::new();
-            each_term(sample, &mut String::new(), |t| built.push(t.to_owned()));
+            each_term(sample, Language::English, Language::English, |t| built.push(t.to_owned()));
             built.dedup();
-            let queried: Vec<String> = index.query_terms(sample).into_iter().map(|t| t.text).collect();
+            let queried: Vec<String> = index.query_terms(sample).into_iter().flat_map(|t| t.variants).collect();
             let mut unique = Vec::new();
             for t in built {
                 if !unique.contains(&t) {
@@ -723,15 +843,17 @@ mod tests {
             suggest_on: vec!["/a\tb".into(), String::new()],
             kind: Some(String::new()),
             file: "kb/odd.json".into(),
+            locale: "fr\tx".into(),
         });
         docs.push(IndexDoc { id: "bare".into(), ..IndexDoc::default() });
-        let index = Index::parse(&build_index(&docs)).unwrap_or_else(|e| unreachable!("{e}"));
+        let index = Index::parse(&build_index("en", &docs)).unwrap_or_else(|e| unreachable!("{e}"));
         let expected: Vec<DocMeta> = docs
             .iter()
             .map(|d| DocMeta {
                 id: d.id.clone(),
                 title: d.title.clone(),
                 file: d.file.clone(),
+                locale: d.locale.clone(),
                 kind: d.kind.clone(),
                 tags: d.tags.clone(),
                 suggest_on: d.suggest_on.clone(),
@@ -743,7 +865,7 @@ mod tests {
 
     #[test]
     fn broken_indexes_are_refused() {
-        let good = build_index(&fixture());
+        let good = build_index("en", &fixture());
         assert!(Index::parse(&good).is_ok());
         let replace = |from: &str, to: &str| good.replacen(from, to, 1);
         // The 1-based number of the first line starting with `start`.
@@ -751,10 +873,11 @@ mod tests {
         let cases: Vec<(&str, String, SearchError)> = vec![
             ("empty", String::new(), SearchError::NotAnIndex),
             ("html", "<!doctype html><p>Not found</p>".into(), SearchError::NotAnIndex),
-            ("future version", replace("buoy-search\t1\t", "buoy-search\t2\t"), SearchError::Version(2)),
-            ("bad count", replace("buoy-search\t1\t10\t", "buoy-search\t1\tten\t"), SearchError::Malformed { line: 1 }),
-            ("too few docs", replace("buoy-search\t1\t10\t", "buoy-search\t1\t9\t"), line_of("24\tconnect-slack\t")),
-            ("too many docs", replace("buoy-search\t1\t10\t", "buoy-search\t1\t11\t"), line_of("TERMS")),
+            ("future version", replace("buoy-search\t2\t", "buoy-search\t3\t"), SearchError::Version(3)),
+            ("no locale", replace("buoy-search\t2\ten\t", "buoy-search\t2\t"), SearchError::Malformed { line: 1 }),
+            ("bad count", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\tten\t"), SearchError::Malformed { line: 1 }),
+            ("too few docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t9\t"), line_of("24\tconnect-slack\t")),
+            ("too many docs", replace("buoy-search\t2\ten\t10\t", "buoy-search\t2\ten\t11\t"), line_of("TERMS")),
             ("no FOLD", replace("FOLD\n", "FOLDS\n"), SearchError::Malformed { line: 2 }),
             ("no END", good.replace("END\n", ""), SearchError::Truncated),
             ("after END", format!("{good}more\n"), SearchError::Malformed { line: good.lines().count() + 1 }),
@@ -764,7 +887,6 @@ mod tests {
             ("doc out of range", replace("\nzip\t2:1", "\nzip\t10:1"), line_of("zip\t")),
             ("zero tf", replace("\nzip\t2:1", "\nzip\t2:0"), line_of("zip\t")),
             ("not a posting", replace("\nzip\t2:1", "\nzip\t2"), line_of("zip\t")),
-            ("no postings", replace("\nzip\t2:1", "\nzip"), line_of("zip\t")),
             ("terms out of order", replace("\nzip\t", "\naaa\t"), line_of("zip\t")),
         ];
         for (name, text, expected) in cases {

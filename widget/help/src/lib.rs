@@ -4,18 +4,22 @@
 //! carries neither the search engine nor the article renderer, and a
 //! visitor who only reads the suggestions downloads neither.
 //!
-//! It fetches the search index (the page's data block names its hashed
-//! path), answers every `input` of the search box while it holds a query
-//! (the panel draws the suggestions when it is empty), and draws the body
-//! of the article the panel shows (`Screen::Article`), whose title the
-//! panel has already drawn.
+//! It fetches the search index of the page's locale (the page's
+//! `<html lang>`; the data block names each locale's hashed index path,
+//! and a locale without articles gets the default locale's), answers
+//! every `input` of the search box while it holds a query (the panel
+//! draws the suggestions when it is empty), and draws the article the
+//! panel shows (`Screen::Article`). An article in another language than
+//! the page's (the default locale's, standing in for a missing
+//! translation) carries its own `lang` and opens with a note saying so.
 #![deny(missing_docs)]
 
 pub mod article;
 
+use buoy_shared::kb::DEFAULT_LOCALE;
 use buoy_shared::messages::MessageId;
 use buoy_shared::search::Index;
-use buoy_widget_core::dom::{self, ArticleList, Listener};
+use buoy_widget_core::dom::{self, text_element, ArticleList, Listener};
 use buoy_widget_core::net;
 use buoy_widget_core::page::{field_of, page, page_json, read_catalog, t};
 use buoy_widget_core::protocol::{self, Screen, CHANGE_EVENT};
@@ -35,6 +39,9 @@ const ANNOUNCE_AFTER_MS: i32 = 700;
 
 struct Help {
     root: Element,
+    /// The page's locale (`<html lang>`).
+    locale: String,
+    title: Element,
     host_origin: Option<String>,
     search: HtmlInputElement,
     list: ArticleList,
@@ -112,10 +119,16 @@ fn show_article(help: &Rc<RefCell<Help>>) {
         if state.drawn.as_deref() == Some(id.as_str()) {
             return;
         }
-        let Some(file) = kb.docs().iter().find(|d| d.id == id).map(|d| d.file.clone()) else { return };
+        let Some(meta) = kb.docs().iter().find(|d| d.id == id) else { return };
+        // The article in its own language: the page's, or the default locale's standing in.
+        let lang = if meta.locale.is_empty() { &state.locale } else { &meta.locale };
+        let _ = state.title.set_attribute("lang", lang);
+        let _ = state.body.set_attribute("lang", lang);
+        let file = (meta.file.clone(), !meta.locale.is_empty());
         state.drawn = Some(id);
         file
     };
+    let (file, fallback) = file;
     let weak = Rc::downgrade(help);
     dom::spawn(async move {
         let body = net::get_json(&file).await;
@@ -130,11 +143,28 @@ fn show_article(help: &Rc<RefCell<Help>>) {
         let exists = |id: &str| state.kb.as_ref().is_some_and(|kb| kb.docs().iter().any(|d| d.id == id));
         let links = article::Links { host_origin: state.host_origin.as_deref(), article_exists: &exists };
         let blocks = body.map(|b| Reflect::get(&b, &"body".into()).unwrap_or(JsValue::NULL));
+        if fallback {
+            let _ = text_element(
+                &doc,
+                "p",
+                &[("class", "note"), ("lang", &state.locale)],
+                t(MessageId::ArticleUntranslated),
+                Some(&state.body),
+            );
+        }
         match blocks {
             Some(blocks) if article::render(&doc, &state.body, &blocks, &links).is_ok() => {}
             _ => state.body.set_text_content(Some(t(MessageId::ArticleFailed))),
         }
     });
+}
+
+/// The search index path of the page's `locale` in the data block's
+/// `kb` (by locale), else the default locale's (a locale without
+/// articles has no index of its own).
+fn index_for(data: &JsValue, locale: &str) -> Option<String> {
+    let indexes = Reflect::get(data, &"kb".into()).ok()?;
+    field_of(&indexes, locale).or_else(|| field_of(&indexes, DEFAULT_LOCALE))
 }
 
 type Running = (Rc<RefCell<Help>>, Vec<Listener>);
@@ -155,14 +185,20 @@ pub fn start() -> Result<(), JsValue> {
     let Some((doc, root, _site, host_origin)) = page()? else { return Ok(()) };
     let data = page_json(&doc).unwrap_or(JsValue::NULL);
     read_catalog(&data);
-    let (Some(search), Some(list), Some(body)) =
-        (doc.get_element_by_id("buoy-q"), ArticleList::find(&doc), doc.get_element_by_id("buoy-article-body"))
-    else {
+    let (Some(search), Some(list), Some(title), Some(body)) = (
+        doc.get_element_by_id("buoy-q"),
+        ArticleList::find(&doc),
+        doc.get_element_by_id("buoy-article-title"),
+        doc.get_element_by_id("buoy-article-body"),
+    ) else {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
-    let index = field_of(&data, "kb");
+    let locale = doc.document_element().and_then(|html| html.get_attribute("lang")).unwrap_or_default();
+    let index = index_for(&data, &locale);
     let help = Rc::new(RefCell::new(Help {
         root: root.clone(),
+        locale,
+        title,
         host_origin,
         search: search.unchecked_into(),
         list,
