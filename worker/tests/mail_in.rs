@@ -114,7 +114,6 @@ fn outbox(h: &Harness) -> Vec<String> {
     due.into_iter().map(|(_, mail)| mail.raw).collect()
 }
 
-
 #[test]
 fn an_intake_ticket_is_acknowledged_once_in_its_requesters_thread() {
     let h = harness();

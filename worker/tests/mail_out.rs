@@ -110,7 +110,6 @@ fn page(h: &Harness, method: Method, url: &str) -> (u16, String, ApiResponse) {
     (status, String::from_utf8_lossy(&response.body).into_owned(), response)
 }
 
-
 #[test]
 fn which_events_mail_whom() {
     let h = harness();
