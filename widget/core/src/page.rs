@@ -79,6 +79,28 @@ pub fn page() -> Result<Option<WidgetPage>, JsValue> {
     Ok(Some((doc, root, site, host_origin)))
 }
 
+/// The panel's language: the widget page's `<html lang>`, which the build
+/// writes per locale (`buoy_shared::messages::Locale::tag`). Dates, times
+/// and plural forms follow it through the browser's `Intl`, and a new
+/// ticket stores it as the requester's locale.
+pub fn lang() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("lang"))
+        .unwrap_or_default()
+}
+
+/// A plural message of the catalog for `count`, in the panel's language:
+/// the browser's `Intl.PluralRules` (CLDR's rules) names the category,
+/// `buoy_shared::messages::plural` picks the form.
+pub fn t_count(id: MessageId, count: u32) -> String {
+    let locales = js_sys::Array::of1(&JsValue::from_str(&lang()));
+    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+    let category = String::from(rules.select(f64::from(count)));
+    buoy_shared::messages::plural(t(id), buoy_shared::messages::PluralCategory::parse(&category), count)
+}
+
 /// A fresh idempotency key (a random UUID).
 pub fn random_key() -> String {
     web_sys::window().and_then(|w| w.crypto().ok()).map(|c| c.random_uuid()).unwrap_or_default()
