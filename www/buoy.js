@@ -10,6 +10,10 @@
   var base = new URL(me.src).origin;
   var queued = (w.Buoy && w.Buoy.q) || [];
   var site = me.getAttribute('data-site');
+  // The panel's language: init's or data-locale, then the page's, then the
+  // browser's, the first the catalog speaks by its primary subtag
+  // (buoy-shared's Locale::negotiate); none, and the site's default holds.
+  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__;
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
@@ -31,12 +35,23 @@
     if (frame && ready) frame.contentWindow.postMessage(message, base);
   }
 
+  function locale() {
+    var tags = [want, d.documentElement.lang].concat(navigator.languages || []);
+    for (var i = 0; i < tags.length; i++) {
+      var p = String(tags[i] || '').trim().split(/[-_]/)[0].toLowerCase();
+      for (var j = 0; p && j < locales.length; j++) if (locales[j].split('-')[0].toLowerCase() === p) return locales[j];
+    }
+    return '';
+  }
+
   function mountFrame() {
     if (frame || !site || !panel) return;
     frame = d.createElement('iframe');
     frame.title = __BUOY_LAUNCHER_LABEL__;
-    // The fragment's grammar is buoy-shared's `fragment` module: o = this page's origin.
-    frame.src = base + '/widget/' + encodeURIComponent(site) + '/#o=' + encodeURIComponent(location.origin);
+    // The path names the page's locale (the server needs it); the fragment's
+    // grammar is buoy-shared's `fragment` module: o = this page's origin.
+    var l = locale();
+    frame.src = base + '/widget/' + encodeURIComponent(site) + '/' + (l ? l + '/' : '') + '#o=' + encodeURIComponent(location.origin);
     panel.appendChild(frame);
   }
 
@@ -68,16 +83,17 @@
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(
       ':host{all:initial}' +
-      '.l{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
+      '.l{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
       'background:#1d4ed8;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;padding:0}' +
       '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #93c5fd;outline-offset:3px}' +
-      '.p{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
+      '.p{position:fixed;inset-inline-end:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
       'border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}' +
-      '.b{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
+      '.b{position:absolute;top:-2px;inset-inline-end:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
       'font:700 12px/20px system-ui,sans-serif;padding:0 5px;box-sizing:border-box}.b[hidden],.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
       '@media (max-width:640px){.p{inset:0;width:auto;height:auto;max-height:none;border-radius:0}}'
     );
     root.adoptedStyleSheets = [sheet];
+    mirror();
     launcher = d.createElement('button');
     launcher.type = 'button';
     launcher.className = 'l';
@@ -108,6 +124,11 @@
     if (preload) (w.requestIdleCallback || setTimeout)(mountFrame);
   }
 
+  // Right-to-left locales dock the launcher and the panel on the left.
+  function mirror() {
+    wrap.dir = __BUOY_RTL__.indexOf(locale()) < 0 ? 'ltr' : 'rtl';
+  }
+
   w.addEventListener('message', function (e) {
     var m = e.data;
     if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
@@ -135,7 +156,19 @@
   function api(command, arg) {
     if (command === 'init') {
       if (arg && arg.site) site = String(arg.site);
+      if (arg && arg.locale) want = String(arg.locale);
       draw();
+    } else if (command === 'set' && arg && arg.locale) {
+      // Another language: a new page, so a preloaded frame is replaced,
+      // and the panel gets the outbox again once it is ready.
+      want = String(arg.locale);
+      if (wrap) mirror();
+      if (frame) {
+        frame.remove();
+        frame = null;
+        ready = 0;
+        mountFrame();
+      }
     } else if (command === 'open') {
       openPanel();
     } else if (command === 'close') {
