@@ -36,11 +36,8 @@
   }
 
   function locale() {
-    var tags = [want, d.documentElement.lang].concat(navigator.languages || []);
-    for (var i = 0; i < tags.length; i++) {
-      var p = String(tags[i] || '').trim().split(/[-_]/)[0].toLowerCase();
-      for (var j = 0; p && j < locales.length; j++) if (locales[j].split('-')[0].toLowerCase() === p) return locales[j];
-    }
+    var tags = [want, d.documentElement.lang].concat(navigator.languages), i, j;
+    for (i in tags) for (j in locales) if (String(tags[i]).split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
     return '';
   }
 

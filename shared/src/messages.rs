@@ -366,21 +366,22 @@ impl PluralCategory {
 
     /// The category a CLDR name names; anything else reads as `other`.
     pub fn parse(name: &str) -> Self {
-        Self::ALL.into_iter().find(|c| c.name() == name).unwrap_or(Self::Other)
+        Self::named(name).unwrap_or(Self::Other)
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
     }
 }
 
 /// The forms of a plural message, `(category, text)` each; a message
 /// without forms is one `other` form.
-pub fn plural_forms(message: &str) -> Vec<(PluralCategory, &str)> {
-    let forms: Option<Vec<_>> = message
-        .split('|')
-        .map(|form| {
-            let (name, text) = form.split_once(':')?;
-            PluralCategory::ALL.into_iter().find(|c| c.name() == name).map(|c| (c, text))
-        })
-        .collect();
-    forms.unwrap_or_else(|| vec![(PluralCategory::Other, message)])
+pub fn plural_forms(message: &str) -> impl Iterator<Item = (PluralCategory, &str)> {
+    let forms = message.contains('|') || message.split_once(':').is_some_and(|(name, _)| PluralCategory::named(name).is_some());
+    message.split(if forms { '|' } else { '\0' }).map(move |form| match form.split_once(':') {
+        Some((name, text)) if forms => (PluralCategory::named(name).unwrap_or(PluralCategory::Other), text),
+        _ => (PluralCategory::Other, form),
+    })
 }
 
 /// The form of a plural message for `count`, whose category in the
@@ -388,10 +389,25 @@ pub fn plural_forms(message: &str) -> Vec<(PluralCategory, &str)> {
 /// `{count}` filled in; the `other` form when the message has none for
 /// that category.
 pub fn plural(message: &str, category: PluralCategory, count: u32) -> String {
-    let forms = plural_forms(message);
-    let pick = |wanted| forms.iter().find(|(c, _)| *c == wanted).map(|(_, text)| *text);
+    let pick = |wanted| plural_forms(message).find(|(c, _)| *c == wanted).map(|(_, text)| text);
     let form = pick(category).or_else(|| pick(PluralCategory::Other)).unwrap_or_default();
-    form.replace("{count}", &count.to_string())
+    // Split on a character, not a string: the widget carries no substring search.
+    let mut out = String::with_capacity(form.len() + 8);
+    for (i, part) in form.split('{').enumerate() {
+        match part.strip_prefix("count}") {
+            Some(rest) if i > 0 => {
+                out.push_str(&count.to_string());
+                out.push_str(rest);
+            }
+            _ => {
+                if i > 0 {
+                    out.push('{');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    out
 }
 
 /// The placeholders (`{name}`) a message names, sorted, each once.
@@ -742,7 +758,7 @@ mod tests {
             let wanted = cldr_categories(locale);
             assert!(wanted.contains(&PluralCategory::Other), "{locale:?}");
             for id in MessageId::ALL.iter().filter(|id| text(Locale::En, **id).contains('|')) {
-                let forms: Vec<PluralCategory> = plural_forms(text(locale, *id)).into_iter().map(|(c, _)| c).collect();
+                let forms: Vec<PluralCategory> = plural_forms(text(locale, *id)).map(|(c, _)| c).collect();
                 assert_eq!(forms, wanted, "{locale:?} {id:?}");
             }
         }
@@ -759,6 +775,9 @@ mod tests {
         assert_eq!(unread(Locale::Ar, PluralCategory::Many, 11), "11 ردًا جديدًا");
         assert_eq!(unread(Locale::Ja, PluralCategory::One, 1), "新着返信1件", "a category the locale lacks reads as other");
         assert_eq!(plural("no forms at all", PluralCategory::One, 1), "no forms at all");
+        assert_eq!(plural("{count}: {name} {count}", PluralCategory::One, 7), "7: {name} 7", "only {{count}} is filled");
+        assert_eq!(plural("one:ein {x}|other:{count} {", PluralCategory::Other, 2), "2 {");
+        assert_eq!(plural_forms("Note: plain").collect::<Vec<_>>(), vec![(PluralCategory::Other, "Note: plain")]);
         assert_eq!(PluralCategory::parse("few"), PluralCategory::Few);
         assert_eq!(PluralCategory::parse("bogus"), PluralCategory::Other);
     }
