@@ -38,7 +38,6 @@
   function locale() {
     var tags = [want, d.documentElement.lang].concat(navigator.languages), i, j;
     for (i in tags) for (j in locales) if (String(tags[i]).split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
-    return '';
   }
 
   function mountFrame() {
@@ -155,10 +154,11 @@
       if (arg && arg.site) site = String(arg.site);
       if (arg && arg.locale) want = String(arg.locale);
       draw();
-    } else if (command === 'set' && arg && arg.locale) {
-      // Another language: a new page, so a preloaded frame is replaced,
-      // and the panel gets the outbox again once it is ready.
-      want = String(arg.locale);
+    } else if (command === 'set' && arg) {
+      // Another language (none: the page's or the browser's again): a new
+      // page, so a preloaded frame is replaced, and the panel gets the
+      // outbox again once it is ready.
+      want = String(arg.locale || '');
       if (wrap) mirror();
       if (frame) {
         frame.remove();

@@ -16,27 +16,32 @@ const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const chrome = browserFor(WORKER, DEMO, TOKEN);
 
 /**
- * The demo host page with its `<html>` element and loader tag changed by
- * `edit` (the HTML as the demo server sends it, worker origin and CSP
- * included), in a fresh context (`options`: e.g. the browser's `locale`),
- * recording console errors and uncaught exceptions.
+ * The demo host page, in a fresh context (`options`: e.g. the browser's
+ * `locale`), with its `<html lang>` set to `lang` (`null`: none) and its
+ * loader tag given `data-locale` when `dataLocale` is set, both before
+ * the loader runs; console errors and uncaught exceptions recorded.
  */
-async function openHost(edit, options = {}) {
-  const original = await fetch(DEMO);
-  const html = edit(await original.text());
-  const headers = Object.fromEntries([...original.headers].filter(([name]) => ['content-type', 'content-security-policy'].includes(name)));
+async function openHost({ lang = 'en', dataLocale } = {}, options = {}) {
   const context = await chrome.browser.newContext(options);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
-  await page.route(DEMO, (route) => route.fulfill({ status: 200, headers, body: html }));
+  // As the page is parsed: the loader is async, so it runs after both are set.
+  await page.addInitScript(({ lang, dataLocale }) => {
+    new MutationObserver((_, observer) => {
+      const html = document.documentElement;
+      const loader = document.querySelector('script[data-site]');
+      if (!html || !loader) return;
+      if (lang === null) html.removeAttribute('lang');
+      else html.lang = lang;
+      if (dataLocale) loader.dataset.locale = dataLocale;
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+  }, { lang, dataLocale });
   await page.goto(DEMO);
   return { page, problems, context };
 }
-
-const withLang = (lang) => (html) => html.replace('<html lang="en">', lang === null ? '<html>' : `<html lang="${lang}">`);
-const withDataLocale = (locale) => (html) => html.replace('data-site="demo"', `data-site="demo" data-locale="${locale}"`);
 
 /** Opens the panel with the launcher and waits for the frame's page: its path, `lang`, `dir`, and the frame. */
 async function openPanel(page) {
@@ -55,7 +60,7 @@ async function launcherBox(page) {
 }
 
 test('data-locale picks the panel\'s language over the page\'s and the browser\'s', { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openHost((html) => withDataLocale('de')(withLang('fr')(html)), { locale: 'ja-JP' });
+  const { page, problems, context } = await openHost({ lang: 'fr', dataLocale: 'de' }, { locale: 'ja-JP' });
   const { frame, path, lang, dir } = await openPanel(page);
   assert.equal(path, '/widget/demo/de/');
   assert.deepEqual([lang, dir], ['de', 'ltr']);
@@ -77,10 +82,11 @@ test('the host page\'s <html lang> picks the language, then the browser\'s langu
     // Nothing the catalog speaks: the site's default (English for the demo site).
     ['he', 'zh-CN', 'en', 'Send us a message'],
   ]) {
-    const { page, problems, context } = await openHost(withLang(lang), { locale: browser });
+    const { page, problems, context } = await openHost({ lang }, { locale: browser });
     const opened = await openPanel(page);
     assert.equal(opened.lang, expected, `<html lang="${lang}"> with a ${browser} browser`);
-    assert.equal(opened.path, expected === 'en' ? '/widget/demo/' : `/widget/demo/${expected}/`);
+    // The loader names the language it picked; none picked, the site's default.
+    assert.equal(opened.path, browser === 'zh-CN' ? '/widget/demo/' : `/widget/demo/${expected}/`);
     await opened.frame.getByRole('button', { name: button }).waitFor();
     assert.deepEqual(problems, []);
     await context.close();
@@ -88,7 +94,7 @@ test('the host page\'s <html lang> picks the language, then the browser\'s langu
 });
 
 test('Arabic mirrors the panel and docks the launcher on the left', { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openHost(withLang('ar-EG'));
+  const { page, problems, context } = await openHost({ lang: 'ar-EG' });
   const launcher = await launcherBox(page);
   assert.ok(launcher.right < launcher.viewport / 2, `the launcher docks on the left: ${JSON.stringify(launcher)}`);
   const { frame, path, lang, dir } = await openPanel(page);
@@ -115,7 +121,7 @@ test('Arabic mirrors the panel and docks the launcher on the left', { timeout: 6
 });
 
 test('Buoy(\'set\') switches the language of an open panel, and its side', { timeout: 60_000 }, async () => {
-  const { page, problems, context } = await openHost((html) => html);
+  const { page, problems, context } = await openHost();
   const english = await openPanel(page);
   assert.equal(english.lang, 'en');
   const ltr = await launcherBox(page);
@@ -123,13 +129,14 @@ test('Buoy(\'set\') switches the language of an open panel, and its side', { tim
   const geometry = await english.frame.evaluate(() => document.querySelector('.close').getBoundingClientRect().left > innerWidth / 2);
   assert.ok(geometry, 'the close button is on the right in English');
 
-  await page.evaluate(() => window.Buoy('set', { locale: 'de-AT' }));
+  // The demo page's language picker calls Buoy('set', { locale }).
+  await page.getByLabel('Help language').selectOption('de');
   const german = await widgetFrame(page);
   await german.getByRole('button', { name: 'Schreiben Sie uns' }).waitFor();
   assert.equal(new URL(german.url()).pathname, '/widget/demo/de/');
   assert.ok(await page.locator('iframe[title="Help"]').isVisible(), 'the panel stays open');
 
-  await page.evaluate(() => window.Buoy('set', { locale: 'ar' }));
+  await page.evaluate(() => window.Buoy('set', { locale: 'ar-SA' }));
   const arabic = await widgetFrame(page);
   await arabic.getByRole('button', { name: 'أرسل إلينا رسالة' }).waitFor();
   const rtl = await launcherBox(page);
@@ -160,7 +167,7 @@ test('each locale\'s page is served with the site\'s CSP; an unknown locale is a
 });
 
 test('a ticket keeps the language its panel spoke, and the console shows it', { timeout: 90_000 }, async () => {
-  const { page, problems, context } = await openHost(withDataLocale('de'), { locale: 'en-US' });
+  const { page, problems, context } = await openHost({ dataLocale: 'de' }, { locale: 'en-US' });
   const { frame } = await openPanel(page);
   await frame.getByRole('button', { name: 'Schreiben Sie uns' }).click();
   const subject = `Doppelt abgebucht ${Date.now()}`;

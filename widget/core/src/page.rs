@@ -1,4 +1,4 @@
-//! The widget page (`/widget/{site}/#o={host origin}`) as both modules
+//! The widget page (`/widget/{site}/{locale}/#o={host origin}`) as both modules
 //! read it: the site, the host's origin, the message catalog and the
 //! page's data block.
 
@@ -67,7 +67,8 @@ pub fn page() -> Result<Option<WidgetPage>, JsValue> {
     let Some(root) = doc.get_element_by_id("buoy") else { return Ok(None) };
     let location = window.location();
     let path = location.pathname()?;
-    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/').to_owned();
+    // `/widget/{site}/` or `/widget/{site}/{locale}/`: the site is the first segment.
+    let site = path.strip_prefix("/widget/").unwrap_or(&path).split('/').next().unwrap_or_default().to_owned();
     let hash = location.hash()?;
     let allowed = doc
         .get_element_by_id("buoy-origins")
