@@ -52,7 +52,11 @@ fn every_control_has_a_label() {
     let root = fresh_root();
     let _panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
     let controls = root.query_selector_all("input, select, textarea").unwrap_or_else(|_| unreachable!());
-    assert_eq!(controls.length(), 11, "search box, five form fields, the honeypot, the reply box, two ratings and the rating's comment");
+    assert_eq!(
+        controls.length(),
+        12,
+        "search box, five form fields, \"Email me replies\", the honeypot, the reply box, two ratings and the rating's comment"
+    );
     for i in 0..controls.length() {
         let control: Element = controls.item(i).and_then(|n| n.dyn_into().ok()).unwrap_or_else(|| unreachable!());
         let by_for = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten().filter(|_| !control.id().is_empty());
