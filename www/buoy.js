@@ -37,7 +37,7 @@
 
   function locale() {
     var tags = [want, d.documentElement.lang].concat(navigator.languages), i, j;
-    for (i in tags) for (j in locales) if (String(tags[i]).split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
+    for (i in tags) for (j in locales) if ((tags[i] + '').split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
   }
 
   function mountFrame() {
@@ -152,8 +152,9 @@
   function api(command, arg) {
     if (command === 'init') {
       if (arg && arg.site) site = String(arg.site);
-      if (arg && arg.locale) want = String(arg.locale);
       draw();
+      // After the launcher (drawn from data-site) or the frame: switch them.
+      if (arg && arg.locale) api('set', arg);
     } else if (command === 'set' && arg) {
       // Another language (none: the page's or the browser's again): a new
       // page, so a preloaded frame is replaced, and the panel gets the
@@ -161,8 +162,8 @@
       want = String(arg.locale || '');
       if (wrap) mirror();
       if (frame) {
-        frame.remove();
-        frame = null;
+        // `remove` returns nothing: the frame is gone, and a new one is made.
+        frame = frame.remove();
         ready = 0;
         mountFrame();
       }

@@ -21,14 +21,16 @@ const chrome = browserFor(WORKER, DEMO, TOKEN);
  * loader tag given `data-locale` when `dataLocale` is set, both before
  * the loader runs; console errors and uncaught exceptions recorded.
  */
-async function openHost({ lang = 'en', dataLocale } = {}, options = {}) {
+async function openHost({ lang = 'en', dataLocale, init } = {}, options = {}) {
   const context = await chrome.browser.newContext(options);
   const page = await context.newPage();
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
   // As the page is parsed: the loader is async, so it runs after both are set.
-  await page.addInitScript(({ lang, dataLocale }) => {
+  await page.addInitScript(({ lang, dataLocale, init }) => {
+    // A call queued before the loader arrives, as the README's snippet makes it.
+    if (init) window.Buoy = Object.assign(function () {}, { q: [['init', init]] });
     new MutationObserver((_, observer) => {
       const html = document.documentElement;
       const loader = document.querySelector('script[data-site]');
@@ -38,7 +40,7 @@ async function openHost({ lang = 'en', dataLocale } = {}, options = {}) {
       if (dataLocale) loader.dataset.locale = dataLocale;
       observer.disconnect();
     }).observe(document, { childList: true, subtree: true });
-  }, { lang, dataLocale });
+  }, { lang, dataLocale, init });
   await page.goto(DEMO);
   return { page, problems, context };
 }
@@ -67,6 +69,18 @@ test('data-locale picks the panel\'s language over the page\'s and the browser\'
   await frame.getByRole('button', { name: 'Schreiben Sie uns' }).waitFor();
   assert.equal(await frame.getByLabel('Hilfeartikel durchsuchen').getAttribute('placeholder'), 'Hilfe suchen');
   assert.equal(await frame.locator('title').textContent(), 'Hilfe');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test('Buoy(\'init\', { locale }) picks the language and the side before the panel loads', { timeout: 60_000 }, async () => {
+  const { page, problems, context } = await openHost({ lang: 'de', init: { site: 'demo', locale: 'ar' } });
+  const launcher = await launcherBox(page);
+  assert.ok(launcher.right < launcher.viewport / 2, 'Arabic docks the launcher on the left');
+  const { frame, path, dir } = await openPanel(page);
+  assert.deepEqual([path, dir], ['/widget/demo/ar/', 'rtl']);
+  await frame.getByRole('button', { name: 'أرسل إلينا رسالة' }).waitFor();
+  assert.equal(page.frames().filter((f) => f.url().includes('/widget/')).length, 1, 'one panel frame');
   assert.deepEqual(problems, []);
   await context.close();
 });
