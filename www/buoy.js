@@ -18,6 +18,15 @@
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
   var wrap, launcher, badge, panel, frame, ready = 0, opened = 0, outbox = [];
+  // Phones: the panel fills the screen as a modal dialog, follows the
+  // visual viewport (the on-screen keyboard) and locks the host page's
+  // scroll, all through constructed stylesheets (`view` in the shadow
+  // root, `lock` adopted by the document), never a style attribute.
+  var PHONE = '(max-width:640px)', view = new CSSStyleSheet(), lock = new CSSStyleSheet(), vv = w.visualViewport, sx = 0, sy = 0;
+
+  function follow() {
+    view.replaceSync(opened && vv ? '@media ' + PHONE + '{.p{top:' + vv.offsetTop + 'px;height:' + vv.height + 'px}}' : '');
+  }
 
   function emit(name, detail) {
     (handlers[name] || []).slice().forEach(function (fn) {
@@ -54,17 +63,26 @@
   function openPanel() {
     if (!panel) return;
     mountFrame();
+    if (!opened) {
+      sx = w.scrollX;
+      sy = w.scrollY;
+      lock.replaceSync('@media ' + PHONE + '{html{overflow:hidden}body{position:fixed;left:0;right:0;top:' + -sy + 'px}}');
+    }
     opened = 1;
+    follow();
     panel.hidden = false;
     launcher.setAttribute('aria-expanded', 'true');
     if (ready) frame.focus();
-    post({ type: 'open', url: location.href, title: d.title }, !ready);
+    post({ type: 'open', url: location.href, title: d.title, modal: w.matchMedia(PHONE).matches ? '1' : '0' }, !ready);
     emit('open');
   }
 
   function closePanel() {
     if (!opened) return;
     opened = 0;
+    follow();
+    lock.replaceSync('');
+    w.scrollTo(sx, sy);
     panel.hidden = true;
     launcher.setAttribute('aria-expanded', 'false');
     launcher.focus();
@@ -81,14 +99,21 @@
       ':host{all:initial}' +
       '.l{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
       'background:#1d4ed8;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;padding:0}' +
-      '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #93c5fd;outline-offset:3px}' +
+      '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px;box-shadow:0 0 0 2px #fff}' +
       '.p{position:fixed;inset-inline-end:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
       'border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}' +
       '.b{position:absolute;top:-2px;inset-inline-end:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
       'font:700 12px/20px system-ui,sans-serif;padding:0 5px;box-sizing:border-box}.b[hidden],.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
-      '@media (max-width:640px){.p{inset:0;width:auto;height:auto;max-height:none;border-radius:0}}'
+      '@media ' + PHONE + '{.p{inset:0 0 auto;width:auto;height:100vh;height:100dvh;max-height:none;border-radius:0;box-sizing:border-box;' +
+      'padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}' +
+      '@media (forced-colors:active){.l{border:2px solid ButtonText}}'
     );
-    root.adoptedStyleSheets = [sheet];
+    root.adoptedStyleSheets = [sheet, view];
+    d.adoptedStyleSheets = d.adoptedStyleSheets.concat(lock);
+    if (vv) {
+      vv.addEventListener('resize', follow);
+      vv.addEventListener('scroll', follow);
+    }
     mirror();
     launcher = d.createElement('button');
     launcher.type = 'button';

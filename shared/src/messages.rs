@@ -308,6 +308,10 @@ catalog! {
     ErrTurnstile,
     /// The label of the form's honeypot (hidden from people).
     Honeypot,
+    /// Announced to screen readers once typing pauses, before the number of search results.
+    ResultsFound,
+    /// Announced to screen readers when an agent replies, before the ticket's reference.
+    NewReply,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site

@@ -57,7 +57,9 @@ fn email_replies(locale: Locale) -> String {
 /// topics), article, guide, "fixed", the ticket form and its confirmation.
 pub fn skeleton(locale: Locale) -> String {
     let mut h = Html { out: String::with_capacity(6000), locale };
-    h.raw("<div class=\"panel\" role=\"dialog\" aria-modal=\"true\" aria-labelledby=\"buoy-title\"><header class=\"bar\">");
+    // Modal only on a phone, where it fills the screen: the panel sets
+    // `aria-modal` when the loader says which it is.
+    h.raw("<div class=\"panel\" role=\"dialog\" aria-labelledby=\"buoy-title\"><header class=\"bar\">");
     h.raw("<button type=\"button\" class=\"back\" id=\"buoy-back\" data-act=\"home\" hidden aria-label=\"").text(MessageId::Back);
     h.raw("\">‹</button><h1 id=\"buoy-title\">").text(MessageId::HelpTitle).raw("</h1>");
     h.raw("<button type=\"button\" class=\"close\" data-act=\"close\" aria-label=\"").text(MessageId::Close).raw("\">×</button></header>");
@@ -84,7 +86,7 @@ pub fn skeleton(locale: Locale) -> String {
     );
     h.text(MessageId::NoTickets).raw("</p></section>");
     h.raw("<section class=\"thread\" id=\"buoy-thread\" hidden><h2 tabindex=\"-1\" id=\"buoy-thread-title\"></h2>");
-    h.raw("<p class=\"hint\" id=\"buoy-thread-status\"></p><ol class=\"msgs\" id=\"buoy-msgs\" aria-live=\"polite\"></ol>");
+    h.raw("<p class=\"hint\" id=\"buoy-thread-status\"></p><ol class=\"msgs\" id=\"buoy-msgs\"></ol>");
     h.raw("<form id=\"buoy-reply-form\" novalidate><label for=\"buoy-reply\">").text(MessageId::ReplyLabel);
     h.raw("</label><textarea id=\"buoy-reply\" rows=\"3\" aria-describedby=\"buoy-reply-error\"></textarea>");
     h.raw("<p class=\"error\" id=\"buoy-reply-error\" role=\"alert\" hidden></p><button type=\"submit\" class=\"send\" id=\"buoy-reply-send\">");
@@ -163,9 +165,10 @@ pub fn skeleton(locale: Locale) -> String {
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
     h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
-    h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">")
-        .text(MessageId::YourTickets)
-        .raw("</button></section></div>");
+    h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">").text(MessageId::YourTickets).raw("</button></section>");
+    // One polite live region: a search's result count once typing
+    // pauses, a new agent reply.
+    h.raw("<p class=\"sr\" id=\"buoy-live\" role=\"status\"></p></div>");
     h.out
 }
 

@@ -84,6 +84,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "Zu viele Nachrichten auf einmal. Ihre ist gespeichert; wir senden sie in einer Minute.",
         ErrTurnstile: "Die Prüfung, ob Sie ein Mensch sind, ist fehlgeschlagen. Ihre Nachricht ist noch da: Senden Sie sie erneut.",
         Honeypot: "Dieses Feld leer lassen",
+        ResultsFound: "Gefundene Artikel:",
+        NewReply: "Neue Antwort zu",
     },
     form_intro_here: "Beschreiben Sie uns Ihr Anliegen. Wir antworten Ihnen hier.",
     sent_next_here: "Wir antworten hier. Bitte nennen Sie diese Nummer, wenn Sie uns erneut kontaktieren.",

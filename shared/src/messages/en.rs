@@ -83,6 +83,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "Too many messages at once. Yours is saved; we will send it in a minute.",
         ErrTurnstile: "The check that you are a person did not pass. Your message is still here: send it again.",
         Honeypot: "Leave this field empty",
+        ResultsFound: "Articles found:",
+        NewReply: "New reply on",
     },
     form_intro_here: "Tell us what is going on and we will reply here.",
     sent_next_here: "We will reply here. Quote this reference if you contact us again.",

@@ -83,6 +83,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "Demasiados mensajes a la vez. El tuyo está guardado; lo enviaremos en un minuto.",
         ErrTurnstile: "No se superó la comprobación de que eres una persona. Tu mensaje sigue aquí: envíalo de nuevo.",
         Honeypot: "Deja este campo vacío",
+        ResultsFound: "Artículos encontrados:",
+        NewReply: "Nueva respuesta en",
     },
     form_intro_here: "Cuéntanos qué ocurre y te responderemos aquí.",
     sent_next_here: "Te responderemos aquí. Indica esta referencia si vuelves a contactarnos.",

@@ -84,6 +84,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "Trop de messages à la fois. Le vôtre est enregistré\u{a0}; nous l’enverrons dans une minute.",
         ErrTurnstile: "La vérification anti-robot a échoué. Votre message est toujours là\u{a0}: envoyez-le à nouveau.",
         Honeypot: "Laissez ce champ vide",
+        ResultsFound: "Articles trouvés\u{a0}:",
+        NewReply: "Nouvelle réponse pour",
     },
     form_intro_here: "Décrivez-nous la situation, nous vous répondrons ici.",
     sent_next_here: "Nous vous répondrons ici. Indiquez cette référence si vous nous recontactez.",

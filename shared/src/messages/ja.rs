@@ -83,6 +83,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "短時間に送信が集中しています。メッセージは保存されており、1分後に送信します。",
         ErrTurnstile: "ロボットではないことの確認に失敗しました。メッセージは残っていますので、もう一度送信してください。",
         Honeypot: "この欄は空欄のままにしてください",
+        ResultsFound: "見つかった記事：",
+        NewReply: "新しい返信：",
     },
     form_intro_here: "状況をお知らせください。こちらでご返信します。",
     sent_next_here: "こちらでご返信します。再度お問い合わせの際は、この番号をお伝えください。",

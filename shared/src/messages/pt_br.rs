@@ -83,6 +83,8 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrRateLimited: "Muitas mensagens ao mesmo tempo. A sua foi salva; vamos enviá-la em um minuto.",
         ErrTurnstile: "A verificação de que você é uma pessoa não foi aprovada. Sua mensagem continua aqui: envie novamente.",
         Honeypot: "Deixe este campo em branco",
+        ResultsFound: "Artigos encontrados:",
+        NewReply: "Nova resposta em",
     },
     form_intro_here: "Conte o que está acontecendo e responderemos aqui.",
     sent_next_here: "Responderemos aqui. Informe este protocolo se entrar em contato de novo.",

@@ -72,6 +72,14 @@ pub fn set_hidden(el: &Element, hidden: bool) {
     let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };
 }
 
+/// Says `text` to screen readers through the panel's one polite live
+/// region (`#buoy-live` in the page's markup).
+pub fn announce(doc: &Document, text: &str) {
+    if let Some(live) = doc.get_element_by_id("buoy-live") {
+        live.set_text_content(Some(text));
+    }
+}
+
 /// Moves keyboard focus to an element, if it can take it.
 pub fn focus(el: &Element) {
     if let Some(el) = el.dyn_ref::<web_sys::HtmlElement>() {

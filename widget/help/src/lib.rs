@@ -22,12 +22,16 @@ use buoy_widget_core::protocol::{self, Screen, CHANGE_EVENT};
 use js_sys::Reflect;
 use std::cell::RefCell;
 use std::rc::Rc;
+use wasm_bindgen::closure::Closure;
 use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlInputElement};
 
 /// How many results a search shows.
 const RESULTS: usize = 8;
+/// How long typing pauses before the number of results is announced:
+/// once per search, not on every keystroke.
+const ANNOUNCE_AFTER_MS: i32 = 700;
 
 struct Help {
     root: Element,
@@ -39,6 +43,8 @@ struct Help {
     kb: Option<Index>,
     /// The article whose body shows (or is on its way).
     drawn: Option<String>,
+    /// The pending announcement of the result count: its timer and callback.
+    announcing: Option<(i32, Closure<dyn FnMut()>)>,
 }
 
 impl Help {
@@ -61,6 +67,35 @@ impl Help {
         if let Some(p) = &performance {
             let _ = p.measure_with_start_mark("buoy:search", "buoy:search-start");
         }
+    }
+}
+
+/// Searches as the requester types, and announces the number of results
+/// once typing pauses (a new keystroke puts the announcement off again).
+fn typed(help: &Rc<RefCell<Help>>) {
+    help.borrow().search();
+    let Some(window) = web_sys::window() else { return };
+    let mut state = help.borrow_mut();
+    if let Some((timer, _)) = state.announcing.take() {
+        window.clear_timeout_with_handle(timer);
+    }
+    let weak = Rc::downgrade(help);
+    let said = Closure::<dyn FnMut()>::new(move || {
+        let Some(help) = weak.upgrade() else { return };
+        let state = help.borrow();
+        let (Some(kb), Some(doc)) = (&state.kb, state.search.owner_document()) else { return };
+        let query = state.search.value();
+        if query.trim().is_empty() {
+            return;
+        }
+        let count = kb.search(&query, RESULTS).len();
+        let mut text = String::from(t(MessageId::ResultsFound));
+        text.push(' ');
+        text.push_str(&count.to_string());
+        dom::announce(&doc, if count == 0 { t(MessageId::NoResults) } else { &text });
+    });
+    if let Ok(timer) = window.set_timeout_with_callback_and_timeout_and_arguments_0(said.as_ref().unchecked_ref(), ANNOUNCE_AFTER_MS) {
+        state.announcing = Some((timer, said));
     }
 }
 
@@ -126,8 +161,16 @@ pub fn start() -> Result<(), JsValue> {
         return Err(JsValue::from_str("the panel's markup is incomplete"));
     };
     let index = field_of(&data, "kb");
-    let help =
-        Rc::new(RefCell::new(Help { root: root.clone(), host_origin, search: search.unchecked_into(), list, body, kb: None, drawn: None }));
+    let help = Rc::new(RefCell::new(Help {
+        root: root.clone(),
+        host_origin,
+        search: search.unchecked_into(),
+        list,
+        body,
+        kb: None,
+        drawn: None,
+        announcing: None,
+    }));
     let on = |target: &Element, kind: &'static str, f: fn(&Rc<RefCell<Help>>)| {
         let weak = Rc::downgrade(&help);
         Listener::new(target, kind, move |_| {
@@ -137,7 +180,7 @@ pub fn start() -> Result<(), JsValue> {
         })
     };
     let search = help.borrow().search.clone();
-    let listeners = vec![on(&search, "input", |help| help.borrow().search())?, on(&root, CHANGE_EVENT, show_article)?];
+    let listeners = vec![on(&search, "input", typed)?, on(&root, CHANGE_EVENT, show_article)?];
     if let Some(index) = index {
         let weak = Rc::downgrade(&help);
         dom::spawn(async move {

@@ -25,7 +25,7 @@ pub mod state;
 pub mod thread;
 
 use buoy_shared::inbox::Draft;
-use buoy_widget_core::dom::{focus, set_hidden, Listener};
+use buoy_widget_core::dom::{announce, focus, set_hidden, Listener};
 use buoy_widget_core::host::post_to_host;
 use buoy_widget_core::net;
 use buoy_widget_core::page::{page, page_json, random_key, read_catalog, t};
@@ -178,6 +178,12 @@ impl Inbox {
                 }
             }
             Effect::Post(post) => {
+                if let (Post::Received(reference), Some(doc)) = (&post, c.msgs.owner_document()) {
+                    let mut said = String::from(t(buoy_shared::messages::MessageId::NewReply));
+                    said.push(' ');
+                    said.push_str(reference);
+                    announce(&doc, &said);
+                }
                 let (kind, detail) = match &post {
                     Post::Unread(count) => ("unread", ("count", count.to_string())),
                     Post::Received(reference) => ("message:received", ("reference", reference.clone())),

@@ -546,6 +546,12 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 panel.refresh_list();
             }
             let panel = inner.borrow();
+            // A phone's panel fills the screen: a modal dialog that keeps
+            // focus; on a desktop it leaves the host page reachable.
+            let modal = if field_of(data, "modal").as_deref() == Some("1") { "true" } else { "false" };
+            if let Ok(Some(dialog)) = panel.title.closest(".panel") {
+                let _ = dialog.set_attribute("aria-modal", modal);
+            }
             panel.signal(Some(true));
             focus(&panel.entry());
             // A User Timing mark: the panel is interactive (the benchmarks read it).
@@ -633,7 +639,11 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             match key.key().as_str() {
                 "Escape" => panel.post_to_host("close", None),
                 "Tab" => {
-                    // Keep focus inside the dialog while it is open.
+                    // Keep focus inside the dialog while it is open as a modal one.
+                    let modal = panel.title.closest("[aria-modal=true]").ok().flatten().is_some();
+                    if !modal {
+                        return;
+                    }
                     let controls = panel.focusable();
                     let (Some(first), Some(last)) = (controls.first(), controls.last()) else { return };
                     let active = doc_active();
@@ -652,6 +662,14 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     ];
     drop(i);
     if let Some(window) = web_sys::window() {
+        // The on-screen keyboard shrinks the panel (the loader follows the
+        // visual viewport): the field being typed in stays in view, above
+        // the sticky send button (the scroll padding of app.css).
+        listeners.push(on(&inner, &window, "resize", |_, _| {
+            if let Some(field) = doc_active().filter(|a| matches!(a.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")) {
+                field.scroll_into_view_with_bool(false);
+            }
+        })?);
         listeners.push(on(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
