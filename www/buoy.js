@@ -10,6 +10,10 @@
   var base = new URL(me.src).origin;
   var queued = (w.Buoy && w.Buoy.q) || [];
   var site = me.getAttribute('data-site');
+  // The panel's language: init's or data-locale, then the page's, then the
+  // browser's, the first the catalog speaks by its primary subtag
+  // (buoy-shared's Locale::negotiate); none, and the site's default holds.
+  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__;
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
@@ -40,12 +44,19 @@
     if (frame && ready) frame.contentWindow.postMessage(message, base);
   }
 
+  function locale() {
+    var tags = [want, d.documentElement.lang].concat(navigator.languages), i, j;
+    for (i in tags) for (j in locales) if ((tags[i] + '').split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
+  }
+
   function mountFrame() {
     if (frame || !site || !panel) return;
     frame = d.createElement('iframe');
     frame.title = __BUOY_LAUNCHER_LABEL__;
-    // The fragment's grammar is buoy-shared's `fragment` module: o = this page's origin.
-    frame.src = base + '/widget/' + encodeURIComponent(site) + '/#o=' + encodeURIComponent(location.origin);
+    // The path names the page's locale (the server needs it); the fragment's
+    // grammar is buoy-shared's `fragment` module: o = this page's origin.
+    var l = locale();
+    frame.src = base + '/widget/' + encodeURIComponent(site) + '/' + (l ? l + '/' : '') + '#o=' + encodeURIComponent(location.origin);
     panel.appendChild(frame);
   }
 
@@ -86,12 +97,12 @@
     var sheet = new CSSStyleSheet();
     sheet.replaceSync(
       ':host{all:initial}' +
-      '.l{position:fixed;right:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
+      '.l{position:fixed;inset-inline-end:20px;bottom:20px;z-index:2147483000;width:56px;height:56px;border:0;border-radius:50%;' +
       'background:#1d4ed8;color:#fff;cursor:pointer;box-shadow:0 4px 14px rgba(0,0,0,.25);display:grid;place-items:center;padding:0}' +
       '.l:hover{background:#1e40af}.l:focus-visible{outline:3px solid #1d4ed8;outline-offset:2px;box-shadow:0 0 0 2px #fff}' +
-      '.p{position:fixed;right:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
+      '.p{position:fixed;inset-inline-end:20px;bottom:88px;z-index:2147483000;width:380px;height:620px;max-height:calc(100vh - 108px);' +
       'border-radius:14px;overflow:hidden;box-shadow:0 10px 40px rgba(0,0,0,.3);background:#fff}' +
-      '.b{position:absolute;top:-2px;right:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
+      '.b{position:absolute;top:-2px;inset-inline-end:-2px;min-width:20px;height:20px;border-radius:10px;background:#dc2626;color:#fff;' +
       'font:700 12px/20px system-ui,sans-serif;padding:0 5px;box-sizing:border-box}.b[hidden],.p[hidden]{display:none}iframe{border:0;width:100%;height:100%;display:block}' +
       '@media ' + PHONE + '{.p{inset:0 0 auto;width:auto;height:100vh;height:100dvh;max-height:none;border-radius:0;box-sizing:border-box;' +
       'padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}' +
@@ -103,6 +114,7 @@
       vv.addEventListener('resize', follow);
       vv.addEventListener('scroll', follow);
     }
+    mirror();
     launcher = d.createElement('button');
     launcher.type = 'button';
     launcher.className = 'l';
@@ -133,6 +145,11 @@
     if (preload) (w.requestIdleCallback || setTimeout)(mountFrame);
   }
 
+  // Right-to-left locales dock the launcher and the panel on the left.
+  function mirror() {
+    wrap.dir = __BUOY_RTL__.indexOf(locale()) < 0 ? 'ltr' : 'rtl';
+  }
+
   w.addEventListener('message', function (e) {
     var m = e.data;
     if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
@@ -161,6 +178,20 @@
     if (command === 'init') {
       if (arg && arg.site) site = String(arg.site);
       draw();
+      // After the launcher (drawn from data-site) or the frame: switch them.
+      if (arg && arg.locale) api('set', arg);
+    } else if (command === 'set' && arg) {
+      // Another language (none: the page's or the browser's again): a new
+      // page, so a preloaded frame is replaced, and the panel gets the
+      // outbox again once it is ready.
+      want = String(arg.locale || '');
+      if (wrap) mirror();
+      if (frame) {
+        // `remove` returns nothing: the frame is gone, and a new one is made.
+        frame = frame.remove();
+        ready = 0;
+        mountFrame();
+      }
     } else if (command === 'open') {
       openPanel();
     } else if (command === 'close') {

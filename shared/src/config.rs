@@ -130,6 +130,11 @@ pub struct Site {
     /// Email continuity, when set (see [`SiteEmail`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<SiteEmail>,
+    /// The panel's language when neither the embedding page nor the
+    /// browser names one the catalog speaks: a tag of
+    /// [`Locale::ALL`](crate::messages::Locale::ALL), `en` when unset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -257,6 +262,10 @@ impl Config {
             }
             if site.require_identity && site.identity_secret.is_none() {
                 return fail(format!("sites.{id}.require_identity"), "needs identity_secret: nobody could be verified");
+            }
+            if site.locale.as_deref().is_some_and(|tag| crate::messages::Locale::exact(tag).is_none()) {
+                let tags: Vec<&str> = crate::messages::Locale::ALL.iter().map(|l| l.tag()).collect();
+                return fail(format!("sites.{id}.locale"), &format!("expected one of {}", tags.join(", ")));
             }
             if let Some(turnstile) = &site.turnstile {
                 let key = &turnstile.site_key;
@@ -410,6 +419,11 @@ impl Site {
     pub fn emails_requesters(&self) -> bool {
         self.email.as_ref().is_some_and(|email| email.notify_requesters)
     }
+
+    /// The site's default language (`locale`, validated), English when unset.
+    pub fn locale(&self) -> crate::messages::Locale {
+        self.locale.as_deref().and_then(crate::messages::Locale::exact).unwrap_or_default()
+    }
 }
 
 impl SiteEmail {
@@ -556,6 +570,23 @@ mod tests {
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\nsecret = \"0x4secret\"\n"), "sites.demo.turnstile.secret");
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\n"), "missing field `secret`");
         check(&format!("{site}identity_v1 = \"no\"\n"), "expected a boolean");
+    }
+
+    #[test]
+    fn a_site_speaks_english_unless_it_names_a_locale_the_catalog_has() {
+        use crate::messages::Locale;
+        let site = |extra: &str| {
+            let text = format!("[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n{extra}");
+            Config::from_toml(&text).map(|c| c.site("demo").map(Site::locale)).map_err(|e| e.to_string())
+        };
+        assert_eq!(site(""), Ok(Some(Locale::En)));
+        assert_eq!(site("locale = \"de\"\n"), Ok(Some(Locale::De)));
+        assert_eq!(site("locale = \"pt-BR\"\n"), Ok(Some(Locale::PtBr)));
+        assert_eq!(site("locale = \"ar\"\n"), Ok(Some(Locale::Ar)));
+        for bad in ["xx", "de-CH", "pt", "EN", ""] {
+            let error = site(&format!("locale = \"{bad}\"\n")).err().unwrap_or_default();
+            assert!(error.contains("sites.demo.locale: expected one of en, de, fr, es, pt-BR, ja, ar"), "{bad}: {error}");
+        }
     }
 
     #[cfg(feature = "toml")]

@@ -11,8 +11,11 @@
 //! ```
 //!
 //! Keys the panel does not read are ignored, so a newer loader can say
-//! more: `l` (the host's language tag) and `m` (`inline`, the panel drawn
-//! in the host's layout) are reserved for that. A repeated key (any key),
+//! more: `l` (a language tag) and `m` (`inline`, the panel drawn in the
+//! host's layout) are reserved for that. The panel's language itself is
+//! not in the fragment but in the path (`/widget/{site}/{locale}/`, see
+//! `headers::widget_path`): a fragment never reaches the worker, which
+//! serves each language's page. A repeated key (any key),
 //! a part without `=`, bad percent-encoding, or an `o` that is not ASCII
 //! or not allowed refuse the whole fragment. The origin must also be one the site
 //! allows: the worker writes the site's allowed origin patterns into the

@@ -16,6 +16,8 @@
 //! other files). The widget page's CSP is per site
 //! (`config::Site::widget_page_csp`, `frame-ancestors` from `buoy.toml`).
 
+use crate::messages::Locale;
+
 /// Headers on every response.
 pub const COMMON: [(&str, &str); 3] = [
     ("X-Content-Type-Options", "nosniff"),
@@ -157,9 +159,18 @@ pub fn headers_file() -> String {
 /// What the worker serves at a path under `/widget/`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum WidgetPath<'a> {
-    /// `/widget/{site}/`: that site's page, with its CSP (a 404 when
-    /// `buoy.toml` has no such site).
-    Page(&'a str),
+    /// `/widget/{site}/` or `/widget/{site}/{locale}/`: that site's page,
+    /// with its CSP (a 404 when `buoy.toml` has no such site), in the
+    /// locale the path names exactly ([`Locale::tag`]; without one, the
+    /// site's default). A locale the catalog lacks is [`WidgetPath::NotFound`],
+    /// not a fallback: the loader only names the catalog's own tags, and
+    /// one URL per page keeps the pages a site serves a short, known list.
+    Page {
+        /// The site id, as the path names it.
+        site: &'a str,
+        /// The locale the path names, if any.
+        locale: Option<Locale>,
+    },
     /// `/widget/{name}.js`, `.wasm` or `.css`: a file from the assets
     /// ([`ResponseClass::WidgetAsset`]; the page's own are content-hashed
     /// under `/w/`, [`ResponseClass::HashedAsset`]).
@@ -175,8 +186,15 @@ pub enum WidgetPath<'a> {
 /// leaves `/widget/` without a site's CSP.
 pub fn widget_path(path: &str) -> Option<WidgetPath<'_>> {
     let rest = path.strip_prefix("/widget/")?;
-    if let Some(site) = rest.strip_suffix('/') {
-        return Some(if crate::ids::SiteId::parse(site).is_ok() { WidgetPath::Page(site) } else { WidgetPath::NotFound });
+    if let Some(page) = rest.strip_suffix('/') {
+        let (site, locale) = match page.split_once('/') {
+            Some((site, tag)) => match Locale::exact(tag) {
+                Some(locale) => (site, Some(locale)),
+                None => return Some(WidgetPath::NotFound),
+            },
+            None => (page, None),
+        };
+        return Some(if crate::ids::SiteId::parse(site).is_ok() { WidgetPath::Page { site, locale } } else { WidgetPath::NotFound });
     }
     let asset = rest.rsplit_once('.').is_some_and(|(name, kind)| {
         matches!(kind, "js" | "wasm" | "css")
@@ -184,6 +202,17 @@ pub fn widget_path(path: &str) -> Option<WidgetPath<'_>> {
             && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_' || b == b'-')
     });
     Some(if asset { WidgetPath::Asset } else { WidgetPath::NotFound })
+}
+
+/// Where the build writes the widget page of a locale in the static
+/// assets, and where the worker fetches it from: `/widget/` for English,
+/// `/widget/{tag}/` for the others. Never served as it stands: every path
+/// under `/widget/` reaches the worker, which answers with a site's page.
+pub fn widget_page_asset(locale: Locale) -> String {
+    match locale {
+        Locale::En => "/widget/".to_owned(),
+        other => format!("/widget/{}/", other.tag()),
+    }
 }
 
 /// The module the worker answers with for a script of the widget's
@@ -311,8 +340,20 @@ mod tests {
     #[test]
     fn only_site_pages_and_the_widgets_files_are_served_under_widget() {
         for (path, expected) in [
-            ("/widget/demo/", Some(WidgetPath::Page("demo"))),
-            ("/widget/no-such-site/", Some(WidgetPath::Page("no-such-site"))),
+            ("/widget/demo/", Some(WidgetPath::Page { site: "demo", locale: None })),
+            ("/widget/no-such-site/", Some(WidgetPath::Page { site: "no-such-site", locale: None })),
+            ("/widget/demo/de/", Some(WidgetPath::Page { site: "demo", locale: Some(Locale::De) })),
+            ("/widget/demo/pt-BR/", Some(WidgetPath::Page { site: "demo", locale: Some(Locale::PtBr) })),
+            ("/widget/demo/ar/", Some(WidgetPath::Page { site: "demo", locale: Some(Locale::Ar) })),
+            ("/widget/demo/en/", Some(WidgetPath::Page { site: "demo", locale: Some(Locale::En) })),
+            // Only the catalog's own tags, exactly: one URL per page.
+            ("/widget/demo/pt-br/", Some(WidgetPath::NotFound)),
+            ("/widget/demo/de-CH/", Some(WidgetPath::NotFound)),
+            ("/widget/demo/xx/", Some(WidgetPath::NotFound)),
+            ("/widget/demo/de/x/", Some(WidgetPath::NotFound)),
+            ("/widget/demo//", Some(WidgetPath::NotFound)),
+            ("/widget/Demo/de/", Some(WidgetPath::NotFound)),
+            ("/widget/demo/de", Some(WidgetPath::NotFound)),
             ("/widget/app.js", Some(WidgetPath::Asset)),
             ("/widget/app_bg.wasm", Some(WidgetPath::Asset)),
             ("/widget/inbox.css", Some(WidgetPath::Asset)),
@@ -334,5 +375,11 @@ mod tests {
         ] {
             assert_eq!(widget_path(path), expected, "{path}");
         }
+    }
+
+    #[test]
+    fn each_locales_page_has_its_own_place_in_the_assets() {
+        let places: Vec<String> = Locale::ALL.into_iter().map(widget_page_asset).collect();
+        assert_eq!(places, ["/widget/", "/widget/de/", "/widget/fr/", "/widget/es/", "/widget/pt-BR/", "/widget/ja/", "/widget/ar/"]);
     }
 }

@@ -1,36 +1,124 @@
 //! The message catalog: every string a person reads in the widget, keyed
-//! by [`MessageId`]. Errors travel as codes; only this module turns them
-//! into words. The loader's few strings are generated from here at build
-//! time, so the host page and the panel never disagree.
+//! by [`MessageId`], in each [`Locale`]. Errors travel as codes; only this
+//! module turns them into words. The loader's few strings are generated
+//! from here at build time, so the host page and the panel never disagree.
+//!
+//! Each locale's words live in their own file (`en.rs`, `de.rs`, …) as one
+//! [`Texts`] value with a field per message: a catalog with a missing or an
+//! extra message does not compile, and the tests check placeholders and
+//! untranslated words (see [`check`]).
+//!
+//! A plural message holds one form per CLDR plural category,
+//! `category:text` joined by `|` (`one:{count} new reply|other:{count} new
+//! replies`); [`plural`] picks the form for a category, which the widget
+//! gets from the browser's `Intl.PluralRules`.
+
+mod ar;
+mod de;
+mod en;
+mod es;
+mod fr;
+mod ja;
+mod pt_br;
 
 use crate::problem::Problem;
 use crate::ticket::{BuiltInType, FieldCode, TicketType};
 use crate::vocab::Field;
 
 /// A language the catalog speaks.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default, Hash)]
 pub enum Locale {
     /// English, the fallback for every other language.
     #[default]
     En,
+    /// German.
+    De,
+    /// French.
+    Fr,
+    /// Spanish.
+    Es,
+    /// Portuguese as written in Brazil, for every `pt` tag.
+    PtBr,
+    /// Japanese.
+    Ja,
+    /// Arabic (Modern Standard), written right to left.
+    Ar,
 }
 
 impl Locale {
-    /// The locale for a BCP 47 tag such as `en-GB`, falling back to English.
-    pub fn from_tag(_tag: &str) -> Self {
-        Self::En
+    /// Every locale, English first.
+    pub const ALL: [Self; 7] = [Self::En, Self::De, Self::Fr, Self::Es, Self::PtBr, Self::Ja, Self::Ar];
+
+    /// The locale a BCP 47 tag asks for, by its primary language subtag
+    /// (`pt-PT` and `pt` read as `pt-BR`, `en-GB` as `en`, `ar-EG` as
+    /// `ar`); `None` for a language the catalog does not speak.
+    pub fn parse_tag(tag: &str) -> Option<Self> {
+        let primary = tag.trim().split(['-', '_']).next().unwrap_or_default();
+        Self::ALL.into_iter().find(|locale| locale.tag().split('-').next().is_some_and(|p| p.eq_ignore_ascii_case(primary)))
     }
 
-    /// The BCP 47 tag to put in `lang` attributes.
+    /// The locale for a BCP 47 tag such as `en-GB`, falling back to English.
+    pub fn from_tag(tag: &str) -> Self {
+        Self::parse_tag(tag).unwrap_or_default()
+    }
+
+    /// The first of `preferred` tags (most wanted first) the catalog
+    /// speaks, else `fallback`: how the panel's language is chosen from
+    /// `Buoy('init', { locale })` or `data-locale`, the host page's
+    /// `<html lang>`, then `navigator.languages`, with the site's default
+    /// last. The loader does the same over `Locale::ALL`'s tags, which the
+    /// build writes into it.
+    pub fn negotiate<'a>(preferred: impl IntoIterator<Item = &'a str>, fallback: Self) -> Self {
+        preferred.into_iter().find_map(Self::parse_tag).unwrap_or(fallback)
+    }
+
+    /// The BCP 47 tag to put in `lang` attributes and page paths.
     pub const fn tag(self) -> &'static str {
         match self {
             Self::En => "en",
+            Self::De => "de",
+            Self::Fr => "fr",
+            Self::Es => "es",
+            Self::PtBr => "pt-BR",
+            Self::Ja => "ja",
+            Self::Ar => "ar",
+        }
+    }
+
+    /// The locale whose tag is exactly `tag` (as [`Locale::tag`] writes it).
+    pub fn exact(tag: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|locale| locale.tag() == tag)
+    }
+
+    /// Whether the locale is written right to left.
+    pub const fn is_rtl(self) -> bool {
+        matches!(self, Self::Ar)
+    }
+
+    /// The page's `dir` attribute.
+    pub const fn dir(self) -> &'static str {
+        if self.is_rtl() {
+            "rtl"
+        } else {
+            "ltr"
+        }
+    }
+
+    const fn catalog(self) -> &'static Catalog {
+        match self {
+            Self::En => &en::CATALOG,
+            Self::De => &de::CATALOG,
+            Self::Fr => &fr::CATALOG,
+            Self::Es => &es::CATALOG,
+            Self::PtBr => &pt_br::CATALOG,
+            Self::Ja => &ja::CATALOG,
+            Self::Ar => &ar::CATALOG,
         }
     }
 }
 
 macro_rules! catalog {
-    ($($(#[$meta:meta])* $id:ident => $en:literal,)+) => {
+    ($($(#[$meta:meta])* $id:ident,)+) => {
         /// Every user-facing string of the widget.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
         pub enum MessageId {
@@ -42,180 +130,337 @@ macro_rules! catalog {
             pub const ALL: &'static [Self] = &[$(Self::$id,)+];
         }
 
-        /// The text of a message in a locale.
-        pub const fn text(locale: Locale, id: MessageId) -> &'static str {
-            match locale {
-                Locale::En => match id { $(MessageId::$id => $en,)+ },
+        /// One locale's text for every message, a field each (named as
+        /// the [`MessageId`]), so that a locale file lacking a message or
+        /// naming one that does not exist fails to compile.
+        #[allow(non_snake_case)]
+        #[derive(Debug)]
+        pub struct Texts {
+            $(#[doc = concat!("[`MessageId::", stringify!($id), "`]")] pub $id: &'static str,)+
+        }
+
+        impl Texts {
+            const fn get(&self, id: MessageId) -> &'static str {
+                match id { $(MessageId::$id => self.$id,)+ }
             }
         }
     };
 }
 
 catalog! {
+
     /// The launcher button's accessible name.
-    LauncherLabel => "Help",
+    LauncherLabel,
     /// The panel's heading on the form.
-    PanelTitle => "Contact support",
+    PanelTitle,
     /// The panel's heading on the help screens.
-    HelpTitle => "Help",
+    HelpTitle,
     /// The back button's accessible name.
-    Back => "Back",
+    Back,
     /// Label of the search box.
-    SearchLabel => "Search help articles",
+    SearchLabel,
     /// Placeholder of the search box.
-    SearchPlaceholder => "Search for help",
+    SearchPlaceholder,
     /// Heading of the articles suggested for the host page.
-    Suggested => "Suggested for this page",
+    Suggested,
     /// Heading of search results.
-    Results => "Articles",
+    Results,
     /// When a search finds nothing.
-    NoResults => "No articles match. Try other words, or send us a message.",
+    NoResults,
     /// Heading of the topic list.
-    Topics => "What do you need help with?",
+    Topics,
     /// Opens the form without a topic.
-    WriteToUs => "Send us a message",
+    WriteToUs,
     /// Under an article.
-    StillNeedHelp => "Still need help?",
+    StillNeedHelp,
     /// Heading of a guided fix.
-    GuideTitle => "Try these steps first",
+    GuideTitle,
     /// The guided fix worked.
-    GuideFixed => "This fixed it",
+    GuideFixed,
     /// The guided fix did not work.
-    GuideNeedHelp => "I still need help",
+    GuideNeedHelp,
     /// Heading after a guided fix worked.
-    FixedTitle => "Glad that helped!",
+    FixedTitle,
     /// Body after a guided fix worked.
-    FixedBody => "If it happens again, the steps are here, and so are we.",
+    FixedBody,
     /// Returns to the help home screen.
-    BackToHelp => "Back to help",
+    BackToHelp,
     /// While an article loads.
-    Loading => "Loading…",
+    Loading,
     /// An article could not be loaded.
-    ArticleFailed => "This article could not be loaded. Check your connection and try again.",
-    /// Above an article shown in the default language (English) because the reader's has no translation of it.
-    ArticleUntranslated => "Not translated yet: this article is in English.",
+    ArticleFailed,
+    /// Above an article shown in the default language (English) because
+    /// the reader's has no translation of it.
+    ArticleUntranslated,
     /// Starts the prefilled message after a guided fix.
-    TriedSteps => "I tried these steps and still need help:",
+    TriedSteps,
     /// The close button's accessible name.
-    Close => "Close help",
+    Close,
     /// Under the heading of the ticket form.
-    FormIntro => "Tell us what is going on and we will reply by email.",
+    FormIntro,
     /// Label of the name field.
-    FieldName => "Your name (optional)",
+    FieldName,
     /// Label of the email field.
-    FieldEmail => "Email",
+    FieldEmail,
     /// The checkbox that asks for replies by email (only where the site sends them).
-    EmailReplies => "Email me replies",
+    EmailReplies,
     /// Label of the type select.
-    FieldType => "Topic",
+    FieldType,
     /// The type select's empty choice.
-    ChooseType => "Choose a topic",
+    ChooseType,
     /// Label of the subject field.
-    FieldSubject => "Subject",
+    FieldSubject,
     /// Label of the message field.
-    FieldMessage => "Message",
+    FieldMessage,
     /// Type: password reset.
-    TypePasswordReset => "I cannot sign in",
+    TypePasswordReset,
     /// Type: billing.
-    TypeBilling => "Billing and invoices",
+    TypeBilling,
     /// Type: outage.
-    TypeOutage => "Something is down",
+    TypeOutage,
     /// Type: bug.
-    TypeBug => "Something is not working",
+    TypeBug,
     /// Type: how-to.
-    TypeHowTo => "How do I…?",
+    TypeHowTo,
     /// Type: feature request.
-    TypeFeatureRequest => "Feature request",
+    TypeFeatureRequest,
     /// Type: account.
-    TypeAccount => "My account",
+    TypeAccount,
     /// Type: other.
-    TypeOther => "Something else",
+    TypeOther,
     /// The submit button.
-    Submit => "Send message",
+    Submit,
     /// The submit button while sending.
-    Sending => "Sending…",
+    Sending,
     /// Heading once a ticket is created.
-    SentTitle => "Thanks, we have your message",
+    SentTitle,
     /// Before the ticket reference.
-    SentReference => "Your reference:",
+    SentReference,
     /// After the reference.
-    SentNext => "We will reply here and by email. Quote this reference if you contact us again.",
+    SentNext,
     /// Starts a new ticket after one was sent.
-    NewRequest => "Send another message",
+    NewRequest,
     /// Summary above the form when fields are wrong.
-    FixFields => "Please correct the fields marked below.",
+    FixFields,
     /// A required field is empty.
-    ErrRequired => "Please fill this in.",
+    ErrRequired,
     /// The type is not chosen.
-    ErrChooseType => "Please choose a topic.",
+    ErrChooseType,
     /// The subject is over 200 characters.
-    ErrSubjectTooLong => "Please keep the subject to 200 characters or fewer.",
+    ErrSubjectTooLong,
     /// The message is over 10,000 characters.
-    ErrMessageTooLong => "Please keep the message to 10,000 characters or fewer.",
+    ErrMessageTooLong,
     /// Another field is too long.
-    ErrTooLong => "This is too long.",
+    ErrTooLong,
     /// Not an email address.
-    ErrInvalidEmail => "Please enter an email address such as name@example.com.",
+    ErrInvalidEmail,
     /// Control characters in text.
-    ErrInvalidText => "Please remove the unusual characters from this field.",
+    ErrInvalidText,
     /// The site is not configured.
-    ErrUnknownSite => "Help is not set up for this site yet.",
+    ErrUnknownSite,
     /// The network failed.
-    ErrNetwork => "We could not reach our servers. Your message is saved and will be sent once you are back online.",
+    ErrNetwork,
     /// The server failed.
-    ErrServer => "Something went wrong on our side. Your message is saved; we will keep trying.",
+    ErrServer,
     /// The message is too large to send.
-    ErrTooLarge => "This message is too large to send. Please shorten it.",
+    ErrTooLarge,
     /// The server refused the request for another reason.
-    ErrRejected => "We could not accept this message. Please check it and try again.",
+    ErrRejected,
     /// Opens the requester's tickets; heading of their list.
-    YourTickets => "Your tickets",
+    YourTickets,
     /// The requester has no tickets on this device.
-    NoTickets => "You have not sent us anything from this device yet.",
+    NoTickets,
     /// The author of the requester's own messages.
-    You => "You",
+    You,
     /// A ticket's status, as the requester reads it: new.
-    StatusNew => "Received",
+    StatusNew,
     /// … open.
-    StatusOpen => "Open",
+    StatusOpen,
     /// … pending (waiting on the requester).
-    StatusPending => "Waiting for your reply",
+    StatusPending,
     /// … on hold.
-    StatusOnHold => "On hold",
+    StatusOnHold,
     /// … solved.
-    StatusSolved => "Solved",
+    StatusSolved,
     /// … closed.
-    StatusClosed => "Closed",
-    /// Unread replies, after a count.
-    Unread => "new",
+    StatusClosed,
+    /// How many agent replies the requester has not read: a plural
+    /// message (see [`plural`]) with `{count}`.
+    UnreadReplies,
     /// Label of the reply box.
-    ReplyLabel => "Your reply",
+    ReplyLabel,
     /// The reply button.
-    SendReply => "Send reply",
+    SendReply,
     /// The rating prompt.
-    RatePrompt => "How was the help you got?",
+    RatePrompt,
     /// Rating: satisfied.
-    Satisfied => "Satisfied",
+    Satisfied,
     /// Rating: not satisfied.
-    NotSatisfied => "Not satisfied",
+    NotSatisfied,
     /// Label of the rating's comment.
-    RateComment => "Anything to add? (optional)",
+    RateComment,
     /// The rating's send button.
-    SendRating => "Send rating",
+    SendRating,
     /// After a rating.
-    RateThanks => "Thank you for your rating.",
+    RateThanks,
     /// A rating without a choice.
-    ChooseRating => "Please choose satisfied or not satisfied.",
+    ChooseRating,
     /// The API refused a write for now (429).
-    ErrRateLimited => "Too many messages at once. Yours is saved; we will send it in a minute.",
+    ErrRateLimited,
     /// A Turnstile check that did not pass (the form keeps the text).
-    ErrTurnstile => "The check that you are a person did not pass. Your message is still here: send it again.",
+    ErrTurnstile,
     /// The label of the form's honeypot (hidden from people).
-    Honeypot => "Leave this field empty",
+    Honeypot,
     /// Announced to screen readers once typing pauses, before the number of search results.
-    ResultsFound => "Articles found:",
+    ResultsFound,
     /// Announced to screen readers when an agent replies, before the ticket's reference.
-    NewReply => "New reply on",
+    NewReply,
+}
+
+/// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site
+/// that does not email its requesters, and the messages whose text is
+/// rightly the same as in English.
+#[derive(Debug)]
+pub struct Catalog {
+    /// Every message.
+    pub texts: Texts,
+    /// [`MessageId::FormIntro`] without the promise of email.
+    pub form_intro_here: &'static str,
+    /// [`MessageId::SentNext`] without the promise of email.
+    pub sent_next_here: &'static str,
+    /// Messages written as in English on purpose (a word the language
+    /// shares); any other message equal to English is an untranslated one.
+    pub same_as_english: &'static [MessageId],
+}
+
+/// The text of a message in a locale.
+pub const fn text(locale: Locale, id: MessageId) -> &'static str {
+    locale.catalog().texts.get(id)
+}
+
+/// A CLDR plural category, as `Intl.PluralRules.prototype.select` names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PluralCategory {
+    /// `zero`
+    Zero,
+    /// `one`
+    One,
+    /// `two`
+    Two,
+    /// `few`
+    Few,
+    /// `many`
+    Many,
+    /// `other`, the form every plural message has.
+    Other,
+}
+
+impl PluralCategory {
+    /// Every category, in CLDR's order.
+    pub const ALL: [Self; 6] = [Self::Zero, Self::One, Self::Two, Self::Few, Self::Many, Self::Other];
+
+    /// Its CLDR name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Zero => "zero",
+            Self::One => "one",
+            Self::Two => "two",
+            Self::Few => "few",
+            Self::Many => "many",
+            Self::Other => "other",
+        }
+    }
+
+    /// The category a CLDR name names; anything else reads as `other`.
+    pub fn parse(name: &str) -> Self {
+        Self::named(name).unwrap_or(Self::Other)
+    }
+
+    fn named(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+/// The forms of a plural message, `(category, text)` each; a message
+/// without forms is one `other` form.
+pub fn plural_forms(message: &str) -> impl Iterator<Item = (PluralCategory, &str)> {
+    let forms = message.contains('|') || message.split_once(':').is_some_and(|(name, _)| PluralCategory::named(name).is_some());
+    message.split(if forms { '|' } else { '\0' }).map(move |form| match form.split_once(':') {
+        Some((name, text)) if forms => (PluralCategory::named(name).unwrap_or(PluralCategory::Other), text),
+        _ => (PluralCategory::Other, form),
+    })
+}
+
+/// The form of a plural message for `count`, whose category in the
+/// panel's language is `category` (from `Intl.PluralRules`), with
+/// `{count}` filled in; the `other` form when the message has none for
+/// that category.
+pub fn plural(message: &str, category: PluralCategory, count: u32) -> String {
+    let pick = |wanted| plural_forms(message).find(|(c, _)| *c == wanted).map(|(_, text)| text);
+    let form = pick(category).or_else(|| pick(PluralCategory::Other)).unwrap_or_default();
+    // Split on a character, not a string: the widget carries no substring search.
+    let mut out = String::with_capacity(form.len() + 8);
+    for (i, part) in form.split('{').enumerate() {
+        match part.strip_prefix("count}") {
+            Some(rest) if i > 0 => {
+                out.push_str(&count.to_string());
+                out.push_str(rest);
+            }
+            _ => {
+                if i > 0 {
+                    out.push('{');
+                }
+                out.push_str(part);
+            }
+        }
+    }
+    out
+}
+
+/// The placeholders (`{name}`) a message names, sorted, each once.
+pub fn placeholders(message: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = message
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .filter(|name| !name.is_empty() && name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'))
+        .collect();
+    found.sort_unstable();
+    found.dedup();
+    found
+}
+
+/// What is wrong with one locale's catalog against English: a message
+/// whose placeholders differ, one left as in English that its locale does
+/// not list as the same on purpose, or one that is empty or padded. The
+/// host tests and `cargo xtask build` refuse a catalog with any.
+pub fn check(locale: Locale) -> Vec<String> {
+    check_catalog(locale.tag(), locale.catalog())
+}
+
+fn check_catalog(tag: &str, catalog: &Catalog) -> Vec<String> {
+    let mut problems = Vec::new();
+    for id in MessageId::ALL {
+        let (ours, english) = (catalog.texts.get(*id), text(Locale::En, *id));
+        if ours.trim().is_empty() || ours != ours.trim() {
+            problems.push(format!("{tag}: {id:?} is empty or has stray white space"));
+        }
+        if placeholders(ours) != placeholders(english) {
+            problems.push(format!("{tag}: {id:?} names {:?}, English {:?}", placeholders(ours), placeholders(english)));
+        }
+        let listed = catalog.same_as_english.contains(id);
+        if tag != Locale::En.tag() && (ours == english) != listed {
+            let why = if listed { "is listed as the same as English but is not" } else { "is the same as English (untranslated?)" };
+            problems.push(format!("{tag}: {id:?} {why}: {ours}"));
+        }
+    }
+    for (id, here) in [(MessageId::FormIntro, catalog.form_intro_here), (MessageId::SentNext, catalog.sent_next_here)] {
+        let promise = catalog.texts.get(id);
+        if here == promise || here.len() > promise.len() {
+            problems.push(format!("{tag}: {id:?} for a site without email must differ and be no longer"));
+        }
+    }
+    problems
 }
 
 /// Every message of a locale, in [`MessageId`] order (`id as usize`
@@ -235,9 +480,9 @@ pub fn catalog(locale: Locale) -> Vec<&'static str> {
 /// ships whole in every widget page, so a site's page should carry its
 /// one version in the message's own slot, not both.
 pub const fn for_site(locale: Locale, id: MessageId, emails_requesters: bool) -> &'static str {
-    match (locale, id, emails_requesters) {
-        (Locale::En, MessageId::FormIntro, false) => "Tell us what is going on and we will reply here.",
-        (Locale::En, MessageId::SentNext, false) => "We will reply here. Quote this reference if you contact us again.",
+    match (id, emails_requesters) {
+        (MessageId::FormIntro, false) => locale.catalog().form_intro_here,
+        (MessageId::SentNext, false) => locale.catalog().sent_next_here,
         _ => text(locale, id),
     }
 }
@@ -379,5 +624,168 @@ mod tests {
             }
         }
         assert_eq!(for_site(Locale::En, MessageId::SentNext, false), "We will reply here. Quote this reference if you contact us again.");
+        // Every locale has its own wording without email, in its own language.
+        for locale in Locale::ALL {
+            for id in [MessageId::FormIntro, MessageId::SentNext] {
+                let (promise, plain) = (for_site(locale, id, true), for_site(locale, id, false));
+                assert_ne!(promise, plain, "{locale:?} {id:?}");
+                assert!(plain.len() <= promise.len(), "{locale:?} {id:?}: never longer, so no site's page grows");
+                if locale != Locale::En {
+                    assert_ne!(plain, for_site(Locale::En, id, false), "{locale:?} {id:?} translated");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_catalog_has_every_placeholder_and_no_untranslated_message() {
+        for locale in Locale::ALL {
+            assert_eq!(check(locale), Vec::<String>::new(), "{locale:?}");
+        }
+    }
+
+    #[test]
+    fn a_message_left_in_english_or_with_other_placeholders_is_refused() {
+        let untranslated = Catalog { texts: Texts { Submit: "Send message", ..de::CATALOG.texts }, ..de::CATALOG };
+        assert_eq!(check_catalog("de", &untranslated), vec!["de: Submit is the same as English (untranslated?): Send message"]);
+        let lost =
+            Catalog { texts: Texts { UnreadReplies: "one:eine neue Antwort|other:neue Antworten", ..de::CATALOG.texts }, ..de::CATALOG };
+        assert_eq!(check_catalog("de", &lost), vec!["de: UnreadReplies names [], English [\"count\"]"]);
+        let extra = Catalog { texts: Texts { Submit: "Senden an {name}", ..de::CATALOG.texts }, ..de::CATALOG };
+        assert_eq!(check_catalog("de", &extra).len(), 1, "a placeholder English lacks");
+        let padded = Catalog { texts: Texts { Back: " Zurück", ..de::CATALOG.texts }, ..de::CATALOG };
+        assert_eq!(check_catalog("de", &padded).len(), 1);
+        let listed = Catalog { same_as_english: &[MessageId::Back], ..de::CATALOG };
+        assert_eq!(check_catalog("de", &listed).len(), 1, "a word listed as English must be English");
+        let longer = Catalog {
+            sent_next_here: "Wir antworten hier, bald, und bitte nennen Sie diese Nummer, wenn Sie uns erneut kontaktieren, danke.",
+            ..de::CATALOG
+        };
+        assert_eq!(check_catalog("de", &longer).len(), 1, "the wording without email is never longer");
+        // The same words as English pass where the locale lists them.
+        assert_eq!(text(Locale::Fr, MessageId::FieldMessage), text(Locale::En, MessageId::FieldMessage));
+        assert!(check(Locale::Fr).is_empty());
+        assert_eq!(placeholders("one:{count} new|other:{count} new, {name}"), vec!["count", "name"]);
+        assert_eq!(placeholders("no {} {Upper} braces {"), Vec::<&str>::new());
+    }
+
+    #[test]
+    fn each_locale_has_its_own_words_for_the_panel() {
+        for locale in Locale::ALL {
+            for other in Locale::ALL.into_iter().filter(|o| *o != locale) {
+                assert_ne!(text(locale, MessageId::Submit), text(other, MessageId::Submit), "{locale:?} and {other:?}");
+            }
+        }
+        assert_eq!(text(Locale::De, MessageId::Submit), "Nachricht senden");
+        assert_eq!(text(Locale::Ar, MessageId::Close), "إغلاق المساعدة");
+        assert_eq!(catalog(Locale::Ja).len(), MessageId::ALL.len());
+    }
+
+    #[test]
+    fn tags_resolve_to_a_locale_by_their_language_with_english_as_fallback() {
+        for (tag, locale) in [
+            ("en", Locale::En),
+            ("en-GB", Locale::En),
+            ("de", Locale::De),
+            ("de-CH", Locale::De),
+            ("DE-at", Locale::De),
+            ("fr-CA", Locale::Fr),
+            ("es-419", Locale::Es),
+            ("pt", Locale::PtBr),
+            ("pt-BR", Locale::PtBr),
+            ("pt-PT", Locale::PtBr),
+            ("pt_BR", Locale::PtBr),
+            ("ja-JP", Locale::Ja),
+            ("ar-EG", Locale::Ar),
+            ("ar", Locale::Ar),
+            ("zh-CN", Locale::En),
+            ("", Locale::En),
+            ("*", Locale::En),
+            ("e", Locale::En),
+            ("english", Locale::En),
+        ] {
+            assert_eq!(Locale::from_tag(tag), locale, "{tag}");
+        }
+        for locale in Locale::ALL {
+            assert_eq!(Locale::exact(locale.tag()), Some(locale));
+            assert_eq!(Locale::from_tag(locale.tag()), locale);
+        }
+        assert_eq!(Locale::exact("pt-br"), None, "page paths name a locale exactly");
+        assert_eq!(Locale::exact("de-CH"), None);
+    }
+
+    #[test]
+    fn the_first_language_the_catalog_speaks_wins_then_the_sites_default() {
+        for (preferred, fallback, expected) in [
+            // `data-locale` (or init's) first, then `<html lang>`, then the browser's.
+            (&["de", "fr", "ja"][..], Locale::En, Locale::De),
+            (&["", "fr-FR", "ja"][..], Locale::En, Locale::Fr),
+            (&["he", "zh-TW", "ar-SA"][..], Locale::En, Locale::Ar),
+            (&["he", "zh-TW"][..], Locale::De, Locale::De),
+            (&[][..], Locale::Es, Locale::Es),
+            (&["en-US", "de"][..], Locale::De, Locale::En),
+        ] {
+            assert_eq!(Locale::negotiate(preferred.iter().copied(), fallback), expected, "{preferred:?}");
+        }
+    }
+
+    #[test]
+    fn arabic_is_written_right_to_left() {
+        for locale in Locale::ALL {
+            assert_eq!(locale.dir(), if locale == Locale::Ar { "rtl" } else { "ltr" }, "{locale:?}");
+        }
+    }
+
+    /// The CLDR plural categories a locale uses for whole numbers, from
+    /// ICU4X's compiled CLDR data.
+    fn cldr_categories(locale: Locale) -> Vec<PluralCategory> {
+        use icu_plurals::{PluralCategory as Cldr, PluralRules};
+        let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { return Vec::new() };
+        let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { return Vec::new() };
+        let mut found: Vec<PluralCategory> = rules
+            .categories()
+            .map(|c| match c {
+                Cldr::Zero => PluralCategory::Zero,
+                Cldr::One => PluralCategory::One,
+                Cldr::Two => PluralCategory::Two,
+                Cldr::Few => PluralCategory::Few,
+                Cldr::Many => PluralCategory::Many,
+                Cldr::Other => PluralCategory::Other,
+            })
+            .collect();
+        found.sort_by_key(|c| PluralCategory::ALL.iter().position(|a| a == c));
+        found
+    }
+
+    #[test]
+    fn every_plural_message_has_exactly_the_forms_cldr_gives_its_locale() {
+        assert_eq!(cldr_categories(Locale::Ar).len(), 6, "Arabic has six categories");
+        assert_eq!(cldr_categories(Locale::Ja), vec![PluralCategory::Other]);
+        for locale in Locale::ALL {
+            let wanted = cldr_categories(locale);
+            assert!(wanted.contains(&PluralCategory::Other), "{locale:?}");
+            for id in MessageId::ALL.iter().filter(|id| text(Locale::En, **id).contains('|')) {
+                let forms: Vec<PluralCategory> = plural_forms(text(locale, *id)).map(|(c, _)| c).collect();
+                assert_eq!(forms, wanted, "{locale:?} {id:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_plural_message_reads_in_the_form_for_its_count() {
+        let unread = |locale, category, count| plural(text(locale, MessageId::UnreadReplies), category, count);
+        assert_eq!(unread(Locale::En, PluralCategory::One, 1), "1 new reply");
+        assert_eq!(unread(Locale::En, PluralCategory::Other, 3), "3 new replies");
+        assert_eq!(unread(Locale::De, PluralCategory::Other, 2), "2 neue Antworten");
+        assert_eq!(unread(Locale::Ar, PluralCategory::Two, 2), "ردّان جديدان");
+        assert_eq!(unread(Locale::Ar, PluralCategory::Few, 3), "3 ردود جديدة");
+        assert_eq!(unread(Locale::Ar, PluralCategory::Many, 11), "11 ردًا جديدًا");
+        assert_eq!(unread(Locale::Ja, PluralCategory::One, 1), "新着返信1件", "a category the locale lacks reads as other");
+        assert_eq!(plural("no forms at all", PluralCategory::One, 1), "no forms at all");
+        assert_eq!(plural("{count}: {name} {count}", PluralCategory::One, 7), "7: {name} 7", "only {{count}} is filled");
+        assert_eq!(plural("one:ein {x}|other:{count} {", PluralCategory::Other, 2), "2 {");
+        assert_eq!(plural_forms("Note: plain").collect::<Vec<_>>(), vec![(PluralCategory::Other, "Note: plain")]);
+        assert_eq!(PluralCategory::parse("few"), PluralCategory::Few);
+        assert_eq!(PluralCategory::parse("bogus"), PluralCategory::Other);
     }
 }

@@ -186,17 +186,25 @@ pub fn insert_before(page: &[u8], marker: &str, text: &str, last: bool) -> Vec<u
     out
 }
 
+/// The widget page's root element for a locale: its language, which the
+/// panel reads back for `Intl` and the tickets it sends, and its
+/// direction (`rtl` for Arabic), which the style sheet's logical
+/// properties follow.
+pub fn html_element(locale: Locale) -> String {
+    format!("<html lang=\"{}\" dir=\"{}\">", locale.tag(), locale.dir())
+}
+
 /// The widget page as it holds for one site. The build writes one page
-/// for every site, its catalog (in the data block and in the markup)
+/// per locale, its catalog (in the data block and in the markup)
 /// promising replies by email; for a site that does not email its
 /// requesters, the worker takes out the "Email me replies" checkbox and
 /// swaps in [`messages::for_site`]'s wording, which is never longer, so
 /// no site's first open grows.
-pub fn for_site(page: &[u8], emails_requesters: bool) -> Vec<u8> {
+pub fn for_site(page: &[u8], locale: Locale, emails_requesters: bool) -> Vec<u8> {
     let Some(html) = core::str::from_utf8(page).ok().filter(|_| !emails_requesters) else { return page.to_vec() };
-    let mut out = html.replace(&email_replies(Locale::En), "");
+    let mut out = html.replace(&email_replies(locale), "");
     for id in MessageId::ALL.iter() {
-        let (promise, plain) = (text(Locale::En, *id), messages::for_site(Locale::En, *id, false));
+        let (promise, plain) = (text(locale, *id), messages::for_site(locale, *id, false));
         if promise != plain {
             out = out.replace(promise, plain);
         }
@@ -210,29 +218,42 @@ mod tests {
 
     #[test]
     fn a_page_promises_email_only_for_a_site_that_sends_it() {
-        let catalog: Vec<String> = messages::catalog(Locale::En).iter().map(|t| format!("\"{t}\"")).collect();
-        let page = format!("<head></head><body>{}<script>{{\"t\":[{}]}}</script></body>", skeleton(Locale::En), catalog.join(","));
-        assert!(page.contains("by email"), "the build writes the promise");
-        let with = for_site(page.as_bytes(), true);
-        assert_eq!(with, page.as_bytes(), "a site with email gets the page as built");
-        let without = String::from_utf8(for_site(page.as_bytes(), false)).unwrap_or_default();
-        assert!(!without.contains("by email"), "{without}");
-        assert!(page.contains("<input type=\"checkbox\" id=\"buoy-replies\" checked> Email me replies</label>"), "on by default");
-        assert!(!without.contains("id=\"buoy-replies\""), "no choice of email where there is none");
-        for id in [MessageId::FormIntro, MessageId::SentNext] {
-            let plain = messages::for_site(Locale::En, id, false);
-            assert!(without.contains(&format!("\"{plain}\"")), "{id:?} in the catalog");
-            assert!(without.len() <= page.len(), "never longer");
-            // Written the same in the markup and in JSON, so one replacement covers both.
-            for wording in [plain, text(Locale::En, id)] {
-                assert_eq!(escape_html(wording), wording, "{id:?} needs no escaping");
-                assert!(!wording.contains(['"', '\\', '<']), "{id:?} needs no JSON escaping");
+        for locale in Locale::ALL {
+            let catalog: Vec<String> = messages::catalog(locale).iter().map(|t| format!("\"{t}\"")).collect();
+            let page = format!("<head></head><body>{}<script>{{\"t\":[{}]}}</script></body>", skeleton(locale), catalog.join(","));
+            let promise = text(locale, MessageId::FormIntro);
+            assert!(page.contains(promise), "{locale:?}: the build writes the promise");
+            let with = for_site(page.as_bytes(), locale, true);
+            assert_eq!(with, page.as_bytes(), "{locale:?}: a site with email gets the page as built");
+            let without = String::from_utf8(for_site(page.as_bytes(), locale, false)).unwrap_or_default();
+            assert!(!without.contains(promise), "{locale:?}: {without}");
+            assert!(page.contains(&email_replies(locale)), "{locale:?}: on by default");
+            assert!(page.contains("<input type=\"checkbox\" id=\"buoy-replies\" checked>"), "{locale:?}");
+            assert!(!without.contains("id=\"buoy-replies\""), "{locale:?}: no choice of email where there is none");
+            assert!(without.len() <= page.len(), "{locale:?}: never longer");
+            for id in [MessageId::FormIntro, MessageId::SentNext] {
+                let plain = messages::for_site(locale, id, false);
+                assert!(without.contains(&format!("\"{plain}\"")), "{locale:?} {id:?} in the catalog");
+                // Written the same in the markup and in JSON, so one replacement covers both.
+                for wording in [plain, text(locale, id)] {
+                    assert_eq!(escape_html(wording), wording, "{locale:?} {id:?} needs no escaping");
+                    assert!(!wording.contains(['"', '\\', '<']), "{locale:?} {id:?} needs no JSON escaping");
+                    assert_eq!(without.matches(&escape_html(plain)).count(), 2, "{locale:?} {id:?}: markup and catalog");
+                }
             }
         }
-        assert!(
-            without.contains(&escape_html(messages::for_site(Locale::En, MessageId::FormIntro, false))),
-            "the form's intro in the markup"
-        );
+        let english = skeleton(Locale::En);
+        assert!(english.contains("<input type=\"checkbox\" id=\"buoy-replies\" checked> Email me replies</label>"));
+    }
+
+    #[test]
+    fn each_page_says_its_language_and_direction() {
+        assert_eq!(html_element(Locale::En), "<html lang=\"en\" dir=\"ltr\">");
+        assert_eq!(html_element(Locale::PtBr), "<html lang=\"pt-BR\" dir=\"ltr\">");
+        assert_eq!(html_element(Locale::Ar), "<html lang=\"ar\" dir=\"rtl\">");
+        let arabic = skeleton(Locale::Ar);
+        assert!(arabic.contains(&escape_html(text(Locale::Ar, MessageId::Close))), "the markup speaks the locale");
+        assert!(!arabic.contains(text(Locale::En, MessageId::Submit)));
     }
 
     #[test]

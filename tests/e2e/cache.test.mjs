@@ -70,7 +70,7 @@ async function open(before) {
  * later page is the current one. Returns the count of pages served. */
 async function beforeTheDeploy(context) {
   const served = { pages: 0 };
-  await context.route((url) => url.origin === WORKER && url.pathname === '/widget/demo/', async (route) => {
+  await context.route((url) => url.origin === WORKER && url.pathname === '/widget/demo/en/', async (route) => {
     served.pages += 1;
     if (served.pages > 1) return route.continue();
     const response = await route.fetch();
@@ -88,7 +88,7 @@ test("a second page view fetches only the widget's page: its files come from the
   await panel.getByRole('button', { name: 'Send us a message' }).waitFor();
   await sleep(500);
   const first = fetched.since();
-  assert.ok(first.includes('/widget/demo/'), `the first view fetches the page: ${first}`);
+  assert.ok(first.includes('/widget/demo/en/'), `the first view fetches the page: ${first}`);
   assert.ok(first.some((p) => /^\/w\/[0-9a-f]{16}\/app_bg\.wasm$/.test(p)), `and the panel's wasm: ${first}`);
 
   // Another page of the host site (a new navigation, not a reload).
@@ -97,7 +97,8 @@ test("a second page view fetches only the widget's page: its files come from the
   await panel.getByRole('button', { name: 'Send us a message' }).waitFor();
   await sleep(500);
   const second = fetched.since();
-  assert.deepEqual(second, ['/widget/demo/'], 'only the per-site page, which stays short-lived');
+  // The demo page is in English: the loader names that page.
+  assert.deepEqual(second, ['/widget/demo/en/'], 'only the per-site page, which stays short-lived');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -179,7 +179,7 @@ test('a ticket filed through the API is in the queue with a live SLA countdown a
   assert.equal(facts.Segment, 'Free');
   assert.equal(facts.Page, 'https://app.example.com/reports?range=30d');
   assert.equal(facts['Page title'], 'Reports');
-  assert.equal(facts.Locale, 'en-GB');
+  assert.equal(facts.Locale, 'British English (en-GB)');
   assert.equal(facts['Time zone'], 'Europe/London');
   assert.equal(facts.Reference, ticket.reference);
   assert.equal(await contextPanel.locator('a').count(), 0, 'the page URL is text, not a link');

@@ -2,7 +2,7 @@
 //! in `buoy-shared`.
 //!
 //! One worker serves everything on its origin: the API under `/v1/`, the
-//! widget's iframe page at `/widget/{site}/` (through the `ASSETS` binding,
+//! widget's iframe page at `/widget/{site}/` or `/widget/{site}/{locale}/` (through the `ASSETS` binding,
 //! with that site's `frame-ancestors` and its allowed origins written in),
 //! the Turnstile page script (nothing else under `/widget/`), the module
 //! that reloads a page whose build's files a deploy removed, and every
@@ -28,8 +28,9 @@ pub mod sweep;
 use api::{AgentToken, App};
 use buoy_shared::calendar::BusinessCalendar;
 use buoy_shared::config::Config;
-use buoy_shared::headers::{is_gone_script, widget_path, ResponseClass, WidgetPath, RELOAD_MODULE};
+use buoy_shared::headers::{is_gone_script, widget_page_asset, widget_path, ResponseClass, WidgetPath, RELOAD_MODULE};
 use buoy_shared::ids::{SiteId, TicketId};
+use buoy_shared::messages::Locale;
 use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
 use http::{ApiRequest, ApiResponse, Method};
@@ -107,7 +108,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         return to_worker_response(mail_out::dev_mail(&store, on).await.unwrap_or_else(error::AppError::into_response));
     }
     match widget_path(&path) {
-        Some(WidgetPath::Page(site)) => widget_page(&request, &env, site).await,
+        Some(WidgetPath::Page { site, locale }) => widget_page(&request, &env, site, locale).await,
         Some(WidgetPath::NotFound) => to_worker_response(error::AppError::Problem(Problem::NotFound).into_response()),
         Some(WidgetPath::Asset) => from_assets(request, &env, ResponseClass::WidgetAsset).await,
         None => from_assets(request, &env, ResponseClass::Asset).await,
@@ -474,17 +475,19 @@ async fn own_asset(request: &Request, env: &Env, path: &str) -> worker::Result<O
     asset.bytes().await.map(Some)
 }
 
-/// The iframe page, from the assets, with this site's headers: a strict
-/// CSP whose `frame-ancestors` lists the site's allowed origins, and those
-/// origins in the page, which the panel checks its fragment against.
-async fn widget_page(request: &Request, env: &Env, site: &str) -> worker::Result<Response> {
+/// The iframe page in `locale` (the site's default when the path names
+/// none), from the assets, with this site's headers: a strict CSP whose
+/// `frame-ancestors` lists the site's allowed origins, and those origins
+/// in the page, which the panel checks its fragment against.
+async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Locale>) -> worker::Result<Response> {
     let Some(site_config) = config().ok().and_then(|(c, _)| c.site(site)) else {
         return to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
     };
-    let Some(page) = own_asset(request, env, "/widget/").await? else {
+    let locale = locale.unwrap_or_else(|| site_config.locale());
+    let Some(page) = own_asset(request, env, &widget_page_asset(locale)).await? else {
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
-    let page = buoy_shared::panel::for_site(&page, site_config.emails_requesters());
+    let page = buoy_shared::panel::for_site(&page, locale, site_config.emails_requesters());
     let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))

@@ -548,6 +548,17 @@ function typeLabel(value) {
   return (app.me?.options?.type || []).find((o) => o.value === value)?.label ?? String(value ?? '');
 }
 
+/** A BCP 47 tag with its language's English name: "German (de)"; the tag alone when the browser cannot name it. */
+function language(tag) {
+  if (!tag) return '';
+  try {
+    const name = new Intl.DisplayNames(['en'], { type: 'language' }).of(tag);
+    return name && name !== tag ? `${name} (${tag})` : tag;
+  } catch {
+    return tag;
+  }
+}
+
 function drawContext(t) {
   const c = t.context || {};
   const rows = [
@@ -561,7 +572,7 @@ function drawContext(t) {
     ['Page', c.url], // text only: a link built from ticket data could be javascript:
     ['Page title', c.title],
     ['Browser', c.user_agent],
-    ['Locale', c.locale],
+    ['Locale', language(c.locale)], // the language the requester's panel spoke, which mail to them follows
     ['Time zone', c.time_zone],
     ['Created', time(t.created_at)],
     ['Reference', t.reference],

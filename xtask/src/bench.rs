@@ -592,9 +592,10 @@ fn file_for(url: &str, worker: &str, host: &str, built: &build::Built, bench: &P
     };
     let path = path.split(['?', '#']).next()?;
     let relative = if path.ends_with('/') {
-        // The worker serves every site's panel page from widget/index.html.
-        if path.starts_with("/widget/") {
-            "widget/index.html".to_owned()
+        // The worker serves a site's panel page from its locale's page
+        // (English, the bench's sites' default, when the path names none).
+        if let Some(buoy_shared::headers::WidgetPath::Page { locale, .. }) = buoy_shared::headers::widget_path(path) {
+            format!("{}index.html", &buoy_shared::headers::widget_page_asset(locale.unwrap_or_default())[1..])
         } else {
             format!("{}index.html", &path[1..])
         }

@@ -6,6 +6,7 @@
 use crate::cmd::{self, command, node_bin};
 use crate::Result;
 use buoy_shared::config::Config;
+use buoy_shared::headers::widget_page_asset;
 use buoy_shared::kb;
 use buoy_shared::messages::{text, Locale, MessageId};
 use buoy_shared::search::{self, IndexDoc};
@@ -115,9 +116,18 @@ fn js_string(value: &str) -> String {
     out
 }
 
-/// The loader with the catalog's strings filled in.
+/// A JavaScript array of strings.
+fn js_array<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
+    format!("[{}]", values.into_iter().map(js_string).collect::<Vec<_>>().join(","))
+}
+
+/// The loader with the catalog's strings filled in, and the catalog's
+/// locales (all of them, and those written right to left).
 fn render_loader(source: &str) -> Result<String> {
-    let rendered = source.replace("__BUOY_LAUNCHER_LABEL__", &js_string(text(Locale::En, MessageId::LauncherLabel)));
+    let rendered = source
+        .replace("__BUOY_LAUNCHER_LABEL__", &js_string(text(Locale::En, MessageId::LauncherLabel)))
+        .replace("__BUOY_LOCALES__", &js_array(Locale::ALL.iter().map(|l| l.tag())))
+        .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())));
     if rendered.contains("__BUOY_") {
         return Err("www/buoy.js names a catalog string the build does not fill".into());
     }
@@ -291,19 +301,27 @@ fn knowledge_base_images(site: &Path, images: &Path) -> Result<kb::Images> {
         .map_err(|e| format!("invalid image in {}/: {e}", images.strip_prefix(crate::root()).unwrap_or(images).display()))
 }
 
-/// The data block of the widget page: each locale's index path (the help
-/// module picks its page's), the articles the panel lists, the playbooks'
-/// guided-fix steps and the message catalog, as JSON safe inside a
+/// The data block of a locale's widget page: the search index paths of
+/// its locale and the default one (the help module picks its page's, or
+/// falls back), the articles the panel lists, the playbooks' guided-fix
+/// steps and the locale's message catalog, as JSON safe inside a
 /// `<script>` element (an inert `application/json` block: the page's CSP
 /// allows it).
-fn widget_data(indexes: &std::collections::BTreeMap<String, String>, docs: &serde_json::Value, config: &Config) -> Result<String> {
+fn widget_data(
+    indexes: &std::collections::BTreeMap<String, String>,
+    docs: &serde_json::Value,
+    config: &Config,
+    locale: Locale,
+) -> Result<String> {
     let guides: std::collections::BTreeMap<&str, &Vec<String>> = config
         .playbooks
         .iter()
         .filter(|(kind, book)| kind.as_str() != buoy_shared::playbook::ANY && !book.steps.is_empty())
         .map(|(kind, book)| (kind.as_str(), &book.steps))
         .collect();
-    let catalog = buoy_shared::messages::catalog(buoy_shared::messages::Locale::En);
+    let catalog = buoy_shared::messages::catalog(locale);
+    let indexes: std::collections::BTreeMap<&String, &String> =
+        indexes.iter().filter(|(tag, _)| *tag == locale.tag() || *tag == Locale::En.tag()).collect();
     let json = serde_json::json!({ "kb": indexes, "docs": docs, "guides": guides, "t": catalog }).to_string();
     Ok(json.replace('<', "\\u003c"))
 }
@@ -349,33 +367,62 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
+    check_catalogs()?;
     let kb = knowledge_base(&site, &options.kb_dirs)?;
-    let page = site.join("widget/index.html");
-    let html = cmd::read(&page)?;
+    let template = cmd::read(&site.join("widget/index.html"))?;
+    for locale in Locale::ALL {
+        let data = widget_data(&kb.indexes, &kb.listed_for(locale.tag()), &config, locale)?;
+        let page = site.join(widget_page_asset(locale).trim_start_matches('/')).join("index.html");
+        cmd::write(&page, widget_page(&template, locale, &data, &folder)?)?;
+    }
+    Ok(site)
+}
+
+/// Refuses a message catalog with a locale whose placeholders differ from
+/// English or that leaves a message untranslated
+/// (`buoy_shared::messages::check`, which the host tests run too; a
+/// missing or extra message does not compile).
+fn check_catalogs() -> Result {
+    let problems: Vec<String> = Locale::ALL.into_iter().flat_map(buoy_shared::messages::check).collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the message catalog is refused:\n{}", problems.join("\n")))
+    }
+}
+
+/// The widget page of a locale from `www/widget/index.html`: its `lang`
+/// and `dir`, its title, its data block (`data`, with the catalog), the
+/// panel's markup in its language, and the widget's files' folder.
+fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Result<String> {
+    let (html_element, title) = ("<html lang=\"en\">", "<title>Help</title>");
     let placeholder = "<script type=\"application/json\" id=\"buoy-data\">{}</script>";
-    if !html.contains(placeholder) {
-        return Err("www/widget/index.html lost its buoy-data block".into());
-    }
-    let data = format!(
-        "<script type=\"application/json\" id=\"buoy-data\">{}</script>",
-        widget_data(&kb.indexes, &kb.listed_for(Locale::En.tag()), &config)?
-    );
     let root = r#"<div id="buoy"></div>"#;
-    if !html.contains(root) {
-        return Err("www/widget/index.html lost its buoy root element".into());
+    for (part, what) in
+        [(html_element, "its html element"), (title, "its title"), (placeholder, "its buoy-data block"), (root, "its buoy root element")]
+    {
+        if !template.contains(part) {
+            return Err(format!("www/widget/index.html lost {what} ({part})"));
+        }
     }
+    let data = format!("<script type=\"application/json\" id=\"buoy-data\">{data}</script>");
     // The panel loads the other modules from the root's `data-*-src`
     // (`buoy_widget_core::protocol::Module`).
     let panel = format!(
         r#"<div id="buoy" data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js">{}</div>"#,
-        buoy_shared::panel::skeleton(Locale::En)
+        buoy_shared::panel::skeleton(locale)
     );
-    let html = html.replace(placeholder, &data).replace(root, &panel).replace(FILES_PLACEHOLDER, &folder);
+    let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
+    let html = template
+        .replace(html_element, &buoy_shared::panel::html_element(locale))
+        .replace("<title>Help</title>", &title)
+        .replace(placeholder, &data)
+        .replace(root, &panel)
+        .replace(FILES_PLACEHOLDER, folder);
     if html.contains("__BUOY_") {
         return Err("www/widget/index.html names a placeholder the build does not fill".into());
     }
-    cmd::write(&page, html)?;
-    Ok(site)
+    Ok(html)
 }
 
 /// Where the widget's files are built, in the site, before they move to
@@ -624,6 +671,22 @@ mod tests {
     }
 
     #[test]
+    fn each_locale_gets_its_own_page_in_its_language_and_direction() {
+        let template = cmd::read(&crate::root().join("www/widget/index.html")).unwrap_or_default();
+        for locale in Locale::ALL {
+            let page = widget_page(&template, locale, "{\"t\":[]}", "/w/0123/").unwrap_or_default();
+            assert!(page.contains(&buoy_shared::panel::html_element(locale)), "{locale:?}");
+            assert!(page.contains(text(locale, MessageId::WriteToUs)), "{locale:?}: the markup in its language");
+            assert!(page.contains("<script type=\"module\" src=\"/w/0123/app.js\">"), "{locale:?}");
+        }
+        let arabic = widget_page(&template, Locale::Ar, "{}", "/w/0123/").unwrap_or_default();
+        assert!(arabic.starts_with("<!doctype html>\n<html lang=\"ar\" dir=\"rtl\">"), "{arabic}");
+        assert!(arabic.contains("<title>مساعدة</title>"));
+        assert!(widget_page("<html>", Locale::De, "{}", "/w/0/").is_err(), "a template without its parts is refused");
+        assert_eq!(check_catalogs(), Ok(()));
+    }
+
+    #[test]
     fn content_hashes_change_with_content() {
         assert_eq!(content_hash(b"a"), content_hash(b"a"));
         assert_ne!(content_hash(b"a"), content_hash(b"b"));
@@ -704,9 +767,11 @@ mod tests {
     }
 
     #[test]
-    fn the_loader_gets_its_label_from_the_catalog() {
+    fn the_loader_gets_its_label_and_locales_from_the_catalog() {
         let rendered = render_loader("x = __BUOY_LAUNCHER_LABEL__;").unwrap_or_default();
         assert_eq!(rendered, "x = \"Help\";");
+        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;").unwrap_or_default();
+        assert_eq!(rendered, "l = [\"en\",\"de\",\"fr\",\"es\",\"pt-BR\",\"ja\",\"ar\"], r = [\"ar\"];");
         assert!(render_loader("__BUOY_UNKNOWN__").is_err());
     }
 }

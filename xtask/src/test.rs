@@ -29,6 +29,10 @@ pub const HELP_BUDGET: usize = 27_237 + 2 * 1024;
 /// history), brotli bytes: its size once it became a state machine, plus
 /// 2 KiB.
 pub const INBOX_BUDGET: usize = 41_749 + 2 * 1024;
+/// What the first open in a language other than English may cost beyond
+/// the English one, brotli bytes: its page (catalog and markup) instead
+/// of the English page; the code, styles and wasm are the same files.
+pub const LOCALE_BUDGET: usize = 3 * 1024;
 
 #[derive(Default)]
 struct Checks {
@@ -81,6 +85,25 @@ pub fn size_budget(site: &Path) -> Result {
         );
         if weight.brotli > budget {
             over.push(format!("{name} is {} B brotli, over its {budget} B budget", weight.brotli));
+        }
+    }
+    // The first open in each other language: its page instead of English's.
+    for locale in buoy_shared::messages::Locale::ALL.into_iter().skip(1) {
+        let page = site.join(buoy_shared::headers::widget_page_asset(locale).trim_start_matches('/')).join("index.html");
+        let mut files = files.first_open.clone();
+        files[0] = page;
+        let weight = weigh(&files)?;
+        let extra = weight.brotli.saturating_sub(first_open.brotli);
+        println!(
+            "size: first open in {:<7}     {:>2} file(s)  raw {:>7} B  gzip {:>7} B  brotli {:>7} B  (+{extra} B over English, budget +{LOCALE_BUDGET} B)",
+            locale.tag(),
+            weight.files,
+            weight.raw,
+            weight.gzip,
+            weight.brotli
+        );
+        if extra > LOCALE_BUDGET || weight.brotli > FIRST_OPEN_BUDGET {
+            over.push(format!("the first open in {} is {} B brotli, {extra} B over English", locale.tag(), weight.brotli));
         }
     }
     if over.is_empty() {

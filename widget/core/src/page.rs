@@ -1,4 +1,4 @@
-//! The widget page (`/widget/{site}/#o={host origin}`) as both modules
+//! The widget page (`/widget/{site}/{locale}/#o={host origin}`) as both modules
 //! read it: the site, the host's origin, the message catalog and the
 //! page's data block.
 
@@ -67,7 +67,8 @@ pub fn page() -> Result<Option<WidgetPage>, JsValue> {
     let Some(root) = doc.get_element_by_id("buoy") else { return Ok(None) };
     let location = window.location();
     let path = location.pathname()?;
-    let site = path.strip_prefix("/widget/").unwrap_or(&path).trim_end_matches('/').to_owned();
+    // `/widget/{site}/` or `/widget/{site}/{locale}/`: the site is the first segment.
+    let site = path.strip_prefix("/widget/").unwrap_or(&path).split('/').next().unwrap_or_default().to_owned();
     let hash = location.hash()?;
     let allowed = doc
         .get_element_by_id("buoy-origins")
@@ -77,6 +78,28 @@ pub fn page() -> Result<Option<WidgetPage>, JsValue> {
         .unwrap_or_default();
     let host_origin = Fragment::parse(hash.strip_prefix('#').unwrap_or(&hash), &allowed).and_then(|f| f.origin);
     Ok(Some((doc, root, site, host_origin)))
+}
+
+/// The panel's language: the widget page's `<html lang>`, which the build
+/// writes per locale (`buoy_shared::messages::Locale::tag`). Dates, times
+/// and plural forms follow it through the browser's `Intl`, and a new
+/// ticket stores it as the requester's locale.
+pub fn lang() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.document_element())
+        .and_then(|html| html.get_attribute("lang"))
+        .unwrap_or_default()
+}
+
+/// A plural message of the catalog for `count`, in the panel's language:
+/// the browser's `Intl.PluralRules` (CLDR's rules) names the category,
+/// `buoy_shared::messages::plural` picks the form.
+pub fn t_count(id: MessageId, count: u32) -> String {
+    let locales = js_sys::Array::of1(&JsValue::from_str(&lang()));
+    let rules = js_sys::Intl::PluralRules::new(&locales, &js_sys::Object::new());
+    let category = String::from(rules.select(f64::from(count)));
+    buoy_shared::messages::plural(t(id), buoy_shared::messages::PluralCategory::parse(&category), count)
 }
 
 /// A fresh idempotency key (a random UUID).

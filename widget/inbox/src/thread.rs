@@ -2,7 +2,7 @@
 
 use buoy_shared::messages::{self, MessageId};
 use buoy_widget_core::dom::{element, text_element};
-use buoy_widget_core::page::t;
+use buoy_widget_core::page::{lang, t, t_count};
 use buoy_widget_core::store::{Mine, Thread};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
@@ -10,8 +10,7 @@ use web_sys::{Document, Element};
 /// A time from the API in the reader's own words (`30/11/2026, 10:04`).
 fn local_time(at: &str) -> String {
     let date = js_sys::Date::new(&JsValue::from_str(at));
-    let lang = web_sys::window().and_then(|w| w.navigator().language()).unwrap_or_default();
-    date.to_locale_string(&lang, &JsValue::UNDEFINED).into()
+    date.to_locale_string(&lang(), &JsValue::UNDEFINED).into()
 }
 
 fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, body: &str) -> Result<(), JsValue> {
@@ -57,9 +56,7 @@ pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(),
         text_element(doc, "span", &[("class", "hint")], &status_line(m), Some(&button))?;
         let unread = m.unread();
         if unread > 0 {
-            let mut count = unread.to_string();
-            count.push(' ');
-            count.push_str(t(MessageId::Unread));
+            let count = t_count(MessageId::UnreadReplies, unread);
             text_element(doc, "span", &[("class", "count")], &count, Some(&button))?;
         }
     }

@@ -252,7 +252,8 @@ impl Inner {
             context: PageContext {
                 url: self.host_url.clone(),
                 title: self.host_title.clone(),
-                locale: navigator.as_ref().and_then(|n| n.language()),
+                // The language the panel speaks, which mail to the requester follows.
+                locale: Some(buoy_widget_core::page::lang()).filter(|l| !l.is_empty()),
                 time_zone: browser_time_zone(),
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
             },

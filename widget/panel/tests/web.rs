@@ -107,3 +107,33 @@ fn fixing_fields_clears_their_errors_and_keeps_the_text() {
     assert_eq!(find::<HtmlTextAreaElement>(&root, "#buoy-message").value(), "Charged twice.");
     assert_eq!(panel.state().phase, Phase::Editing);
 }
+
+/// Plural forms come from the browser's CLDR rules (`Intl.PluralRules`)
+/// in the page's language: Arabic's six categories each pick their form.
+#[wasm_bindgen_test]
+fn counts_read_in_the_plural_form_of_the_page_language() {
+    use buoy_widget_core::page::{lang, t_count, use_catalog};
+    let html = document().document_element().unwrap_or_else(|| unreachable!("no html element"));
+    let before = html.get_attribute("lang");
+    let speak = |locale: Locale| {
+        use_catalog(buoy_shared::messages::catalog(locale).into_iter().map(String::from).collect());
+        html.set_attribute("lang", locale.tag()).unwrap_or_else(|_| unreachable!());
+    };
+    speak(Locale::Ar);
+    assert_eq!(lang(), "ar");
+    for (count, expected) in
+        [(0, "لا توجد ردود جديدة"), (1, "رد جديد واحد"), (2, "ردّان جديدان"), (3, "3 ردود جديدة"), (11, "11 ردًا جديدًا"), (100, "100 رد جديد")]
+    {
+        assert_eq!(t_count(MessageId::UnreadReplies, count), expected, "{count}");
+    }
+    speak(Locale::Fr);
+    assert_eq!(t_count(MessageId::UnreadReplies, 1), "1 nouvelle réponse");
+    assert_eq!(t_count(MessageId::UnreadReplies, 1_000_000), "1000000 de nouvelles réponses");
+    speak(Locale::En);
+    assert_eq!(t_count(MessageId::UnreadReplies, 1), "1 new reply");
+    assert_eq!(t_count(MessageId::UnreadReplies, 2), "2 new replies");
+    match before {
+        Some(lang) => html.set_attribute("lang", &lang).unwrap_or_else(|_| unreachable!()),
+        None => html.remove_attribute("lang").unwrap_or_else(|_| unreachable!()),
+    }
+}
