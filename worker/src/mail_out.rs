@@ -15,6 +15,7 @@ use buoy_shared::config::{Config, Site as SiteConfig};
 use buoy_shared::email::outbound::{self, About, Outgoing, Recipient, Said, Thread, ToAgent, ToRequester};
 use buoy_shared::email::token::{self, check_rating_token, check_unsubscribe_token, TokenError};
 use buoy_shared::events::{self, CsatRequest, EventKind, TicketEvent};
+use buoy_shared::messages::Locale;
 use buoy_shared::panel::escape_html;
 use buoy_shared::problem::Problem;
 use buoy_shared::sla::{self, Calendar, Metric};
@@ -96,6 +97,13 @@ fn site_of<'a>(config: &'a Config, links: &Links<'a>, ticket: &'a Ticket) -> Opt
     Some((outbound::Site { id: &ticket.site, name: &site_config.name, email, base_url: links.origin, secret: links.secret }, site_config))
 }
 
+/// The language of the requester's mail: the one their panel spoke (the
+/// ticket's `context.locale`), or the site's default for a ticket that
+/// came by mail.
+fn requester_locale(site: &SiteConfig, ticket: &Ticket) -> Locale {
+    ticket.context.locale.as_deref().and_then(Locale::parse_tag).unwrap_or_else(|| site.locale())
+}
+
 /// What a mail about `ticket` for `event_id` is about: our mail answers
 /// the requester's own first mail, for a ticket opened by email.
 fn about<'a>(ticket: &'a Ticket, event_id: &'a str) -> About<'a> {
@@ -128,15 +136,15 @@ pub fn mails_for(
         _ => None,
     };
     if let Some(mail) = to_requester.filter(|_| site_config.emails_requesters() && ticket.email_replies) {
-        let mut recent = vec![Said { by: "You", body: &ticket.message }];
+        let mut recent = vec![Said { by: "", body: &ticket.message }];
         recent.extend(before.iter().filter_map(|e| match &e.kind {
-            EventKind::Message { by, agent, public: true, body, .. } => Some(Said { by: if *agent { by.as_str() } else { "You" }, body }),
+            EventKind::Message { by, agent, public: true, body, .. } => Some(Said { by: if *agent { by.as_str() } else { "" }, body }),
             _ => None,
         }));
         let thread = Thread { subject: &ticket.subject, recent: &recent };
         if let Some(to) = Recipient::of(&ticket.requester, thread) {
             let typed = matches!(to, Recipient::Unverified { .. });
-            let mail = outbound::to_requester(&site, &about(ticket, &event.id), to, mail, now);
+            let mail = outbound::to_requester(&site, &about(ticket, &event.id), to, mail, requester_locale(site_config, ticket), now);
             out.extend(pending(links, ticket, &event.id, Who::Requester, typed, mail));
         }
     }
@@ -182,7 +190,15 @@ pub fn acknowledgement(
     let due = sla::initial_due(&ticket.sla, business).into_iter().find(|(metric, _)| *metric == Metric::FirstResponse);
     let mail = ToRequester::Acknowledged { due: due.map(|(_, at)| (at, zone)) };
     let typed = matches!(to, Recipient::Unverified { .. });
-    pending(links, ticket, ACKNOWLEDGED, Who::Requester, typed, outbound::to_requester(&site, &about(ticket, ACKNOWLEDGED), to, mail, now))
+    let locale = requester_locale(site_config, ticket);
+    pending(
+        links,
+        ticket,
+        ACKNOWLEDGED,
+        Who::Requester,
+        typed,
+        outbound::to_requester(&site, &about(ticket, ACKNOWLEDGED), to, mail, locale, now),
+    )
 }
 
 /// Puts `mails` (see [`mails_for`]) in the outbox, due now.

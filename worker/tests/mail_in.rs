@@ -132,7 +132,11 @@ fn an_intake_ticket_is_acknowledged_once_in_its_requesters_thread() {
     // Free tickets: a first reply within 24 h, counted here as plain hours from receipt.
     let view = agent_view(&h, &ticket.to_string());
     let created = buoy_shared::time::Timestamp::parse(str_of(&view, "created_at")).unwrap_or_else(|e| unreachable!("{e:?}"));
-    let due = buoy_shared::email::outbound::due_text(created.plus(buoy_shared::time::Duration::from_hours(24)), &jiff::tz::TimeZone::UTC);
+    let due = buoy_shared::email::outbound::due_text(
+        created.plus(buoy_shared::time::Duration::from_hours(24)),
+        &jiff::tz::TimeZone::UTC,
+        buoy_shared::messages::Locale::En,
+    );
     // Quoted-printable: soft line breaks joined.
     let text = ack.replace("=\r\n", "");
     assert!(text.contains(&format!("expect a first reply by {due}.")), "{due} in\n{ack}");

@@ -12,13 +12,15 @@
 //! - [`inbound`]: what to do with a received message ([`inbound::Verdict`]);
 //! - [`text`]: the answer's text out of a message (HTML, quotes,
 //!   signatures, limits, attachments);
-//! - [`outbound`]: each mail Buoy sends, as raw MIME.
+//! - [`outbound`]: each mail Buoy sends, as raw MIME;
+//! - [`words`]: the requester's mail in each language the widget speaks.
 
 pub mod address;
 pub mod inbound;
 pub mod outbound;
 pub mod text;
 pub mod token;
+pub mod words;
 
 /// Real-shaped messages (`shared/tests/mail/`) and the site they are
 /// addressed to, for the tests of every email module.

