@@ -13,7 +13,7 @@
   // The panel's language: init's or data-locale, then the page's, then the
   // browser's, the first the catalog speaks by its primary subtag
   // (buoy-shared's Locale::negotiate); none, and the site's default holds.
-  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__;
+  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__;
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
@@ -49,10 +49,15 @@
     for (i in tags) for (j in locales) if ((tags[i] + '').split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
   }
 
+  // The launcher's and the frame's name, in the panel's language.
+  function label() {
+    return labels[locales.indexOf(locale())] || labels[0];
+  }
+
   function mountFrame() {
     if (frame || !site || !panel) return;
     frame = d.createElement('iframe');
-    frame.title = __BUOY_LAUNCHER_LABEL__;
+    frame.title = label();
     // The path names the page's locale (the server needs it); the fragment's
     // grammar is buoy-shared's `fragment` module: o = this page's origin.
     var l = locale();
@@ -118,7 +123,7 @@
     launcher = d.createElement('button');
     launcher.type = 'button';
     launcher.className = 'l';
-    launcher.setAttribute('aria-label', __BUOY_LAUNCHER_LABEL__);
+    launcher.setAttribute('aria-label', label());
     launcher.setAttribute('aria-expanded', 'false');
     var svg = d.createElementNS('http://www.w3.org/2000/svg', 'svg');
     svg.setAttribute('viewBox', '0 0 24 24');
@@ -148,6 +153,7 @@
   // Right-to-left locales dock the launcher and the panel on the left.
   function mirror() {
     wrap.dir = __BUOY_RTL__.indexOf(locale()) < 0 ? 'ltr' : 'rtl';
+    if (launcher) launcher.setAttribute('aria-label', label());
   }
 
   w.addEventListener('message', function (e) {
@@ -164,7 +170,7 @@
       // The count of agent replies not yet read, on the launcher.
       badge.textContent = m.count;
       badge.hidden = m.count === '0';
-      launcher.setAttribute('aria-label', __BUOY_LAUNCHER_LABEL__ + (m.count === '0' ? '' : ' (' + m.count + ')'));
+      launcher.setAttribute('aria-label', label() + (m.count === '0' ? '' : ' (' + m.count + ')'));
     } else if (/^(ticket:created|message:received|csat:submitted)$/.test(m.type) && typeof m.reference === 'string') {
       emit(m.type, { reference: m.reference });
     }

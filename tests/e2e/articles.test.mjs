@@ -89,8 +89,8 @@ async function openIn(locale) {
     if (path.startsWith('/kb/')) fetched.push(path);
   });
   await page.evaluate((tag) => window.Buoy('set', { locale: tag }), locale);
-  await page.getByRole('button', { name: 'Help' }).click();
-  const panel = page.frameLocator('iframe[title="Help"]');
+  await page.locator('button.l').click();
+  const panel = page.frameLocator('iframe');
   await panel.locator(`html[lang="${locale}"] #buoy-q:focus`).waitFor();
   const frame = page.frames().find((f) => f.url().includes('/widget/'));
   return { panel, frame, fetched, problems, context };

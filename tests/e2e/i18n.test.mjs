@@ -46,10 +46,12 @@ async function openHost({ lang = 'en', dataLocale, init } = {}, options = {}) {
   return { page, problems, context };
 }
 
+/** The launcher (in the loader's open shadow root), whatever its language. */
+const launcherOf = (page) => page.locator('button.l');
+
 /** Opens the panel with the launcher and waits for the frame's page: its path, `lang`, `dir`, and the frame. */
 async function openPanel(page) {
-  // The launcher's label is the loader's own, English in every language.
-  await page.getByRole('button', { name: 'Help' }).click();
+  await launcherOf(page).click();
   const frame = await widgetFrame(page);
   // The panel is running once it has moved focus to its search box.
   await frame.locator('#buoy-q:focus').waitFor();
@@ -59,7 +61,7 @@ async function openPanel(page) {
 
 /** Where the launcher is, in the host page's viewport. */
 async function launcherBox(page) {
-  const box = await page.getByRole('button', { name: 'Help' }).boundingBox();
+  const box = await launcherOf(page).boundingBox();
   return { left: box.x, right: box.x + box.width, viewport: page.viewportSize().width };
 }
 
@@ -116,7 +118,8 @@ test('Arabic mirrors the panel and docks the launcher on the left', { timeout: 6
   const { frame, path, lang, dir } = await openPanel(page);
   assert.equal(path, '/widget/demo/ar/');
   assert.deepEqual([lang, dir], ['ar', 'rtl']);
-  const panel = await page.locator('iframe[title="Help"]').boundingBox();
+  assert.equal(await launcherOf(page).getAttribute('aria-label'), 'مساعدة', 'the launcher is named in the panel\'s language');
+  const panel = await page.locator('iframe[title="مساعدة"]').boundingBox();
   assert.ok(panel.x + panel.width < launcher.viewport / 2, `the panel opens on the left too: ${JSON.stringify(panel)}`);
   const geometry = await frame.evaluate(() => {
     const box = (selector) => document.querySelector(selector).getBoundingClientRect();
@@ -150,7 +153,8 @@ test('Buoy(\'set\') switches the language of an open panel, and its side', { tim
   const german = await widgetFrame(page);
   await german.getByRole('button', { name: 'Schreiben Sie uns' }).waitFor();
   assert.equal(new URL(german.url()).pathname, '/widget/demo/de/');
-  assert.ok(await page.locator('iframe[title="Help"]').isVisible(), 'the panel stays open');
+  assert.ok(await page.locator('iframe[title="Hilfe"]').isVisible(), 'the panel stays open, named in German');
+  assert.equal(await page.getByRole('button', { name: 'Hilfe' }).count(), 1, 'and so is the launcher');
 
   await page.evaluate(() => window.Buoy('set', { locale: 'ar-SA' }));
   const arabic = await widgetFrame(page);

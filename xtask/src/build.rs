@@ -121,12 +121,13 @@ fn js_array<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", values.into_iter().map(js_string).collect::<Vec<_>>().join(","))
 }
 
-/// The loader with the catalog's strings filled in, and the catalog's
-/// locales (all of them, and those written right to left).
+/// The loader with the catalog's strings filled in: the catalog's
+/// locales (all of them, and those written right to left) and the
+/// launcher's label in each.
 fn render_loader(source: &str) -> Result<String> {
     let rendered = source
-        .replace("__BUOY_LAUNCHER_LABEL__", &js_string(text(Locale::En, MessageId::LauncherLabel)))
         .replace("__BUOY_LOCALES__", &js_array(Locale::ALL.iter().map(|l| l.tag())))
+        .replace("__BUOY_LABELS__", &js_array(Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel))))
         .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())));
     if rendered.contains("__BUOY_") {
         return Err("www/buoy.js names a catalog string the build does not fill".into());
@@ -767,9 +768,10 @@ mod tests {
     }
 
     #[test]
-    fn the_loader_gets_its_label_and_locales_from_the_catalog() {
-        let rendered = render_loader("x = __BUOY_LAUNCHER_LABEL__;").unwrap_or_default();
-        assert_eq!(rendered, "x = \"Help\";");
+    fn the_loader_gets_its_labels_and_locales_from_the_catalog() {
+        let rendered = render_loader("x = __BUOY_LABELS__;").unwrap_or_default();
+        assert_eq!(rendered, "x = [\"Help\",\"Hilfe\",\"Aide\",\"Ayuda\",\"Ajuda\",\"ヘルプ\",\"مساعدة\"];");
+        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;").is_err(), "one label per locale, none alone");
         let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;").unwrap_or_default();
         assert_eq!(rendered, "l = [\"en\",\"de\",\"fr\",\"es\",\"pt-BR\",\"ja\",\"ar\"], r = [\"ar\"];");
         assert!(render_loader("__BUOY_UNKNOWN__").is_err());
