@@ -13,7 +13,9 @@
   // The panel's language: init's or data-locale, then the page's, then the
   // browser's, the first the catalog speaks by its primary subtag
   // (buoy-shared's Locale::negotiate); none, and the site's default holds.
-  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__;
+  // `shown`: the language the panel's page says it speaks (the site's
+  // default, when the loader picked none).
+  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__, shown;
   // data-preload="off": fetch the panel only when it is first opened.
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
@@ -51,7 +53,7 @@
 
   // The launcher's and the frame's name, in the panel's language.
   function label() {
-    return labels[locales.indexOf(locale())] || labels[0];
+    return labels[locales.indexOf(shown || locale())] || labels[0];
   }
 
   function mountFrame() {
@@ -152,14 +154,19 @@
 
   // Right-to-left locales dock the launcher and the panel on the left.
   function mirror() {
-    wrap.dir = __BUOY_RTL__.indexOf(locale()) < 0 ? 'ltr' : 'rtl';
+    wrap.dir = __BUOY_RTL__.indexOf(shown || locale()) < 0 ? 'ltr' : 'rtl';
     if (launcher) launcher.setAttribute('aria-label', label());
+    if (frame) frame.title = label();
   }
 
   w.addEventListener('message', function (e) {
     var m = e.data;
     if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
     if (m.type === 'ready') {
+      if (locales.indexOf(m.lang) >= 0) {
+        shown = m.lang;
+        mirror();
+      }
       if (!ready) emit('ready');
       ready = 1;
       if (opened) frame.focus();
@@ -191,6 +198,7 @@
       // page, so a preloaded frame is replaced, and the panel gets the
       // outbox again once it is ready.
       want = String(arg.locale || '');
+      shown = '';
       if (wrap) mirror();
       if (frame) {
         // `remove` returns nothing: the frame is gone, and a new one is made.

@@ -139,6 +139,20 @@ test('Arabic mirrors the panel and docks the launcher on the left', { timeout: 6
   await context.close();
 });
 
+test('a site\'s default language names and docks the launcher once its panel says so', { timeout: 60_000 }, async () => {
+  // Nothing the catalog speaks on the page or in the browser: the site's default (Arabic) holds.
+  const { page, problems, context } = await openHost({ lang: 'he', init: { site: 'arabic' } }, { locale: 'zh-CN' });
+  const { path, lang, dir } = await openPanel(page);
+  assert.equal(path, '/widget/arabic/');
+  assert.deepEqual([lang, dir], ['ar', 'rtl']);
+  await page.locator('button.l[aria-label="مساعدة"]').waitFor();
+  const launcher = await launcherBox(page);
+  assert.ok(launcher.right < launcher.viewport / 2, `the launcher moved to the left: ${JSON.stringify(launcher)}`);
+  assert.equal(await page.locator('iframe[title="مساعدة"]').count(), 1);
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('Buoy(\'set\') switches the language of an open panel, and its side', { timeout: 60_000 }, async () => {
   const { page, problems, context } = await openHost();
   const english = await openPanel(page);

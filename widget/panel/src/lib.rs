@@ -746,7 +746,9 @@ pub fn start() -> Result<(), JsValue> {
     read_catalog(&data);
     let (docs, guides) = page_data(&data);
     let panel = mount(&root, &site, host_origin)?;
-    panel.inner.borrow().post_to_host("ready", None);
+    // The page's language, which the loader may not have picked (the
+    // site's default): it names the launcher and docks it by it.
+    panel.inner.borrow().post_to_host("ready", Some(("lang", &buoy_widget_core::page::lang())));
     panel.set_guides(guides);
     {
         let mut inner = panel.inner.borrow_mut();
