@@ -354,6 +354,41 @@ for (const scheme of SCHEMES) {
 
 // ------------------------------------------------------------ screen readers
 
+for (const scheme of SCHEMES) {
+  test(`keyboard only in the console (${scheme}): sign in, the queue's filters and tickets, a ticket; every control shows its ring`, { timeout: 90_000 }, async () => {
+    await call('/v1/tickets', { body: { site: 'demo', email: 'keys@example.com', type: 'bug', subject: `Console keys ${Date.now()}`, message: 'Tab through me.' } });
+    const context = await chrome.browser.newContext({ colorScheme: scheme, viewport: { width: 1280, height: 800 } });
+    const page = await context.newPage();
+    await page.goto(`${WORKER}/console/`);
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    const rings = [];
+    /** Tab once; the control that has focus, its ring kept for the check. */
+    const tab = async () => {
+      await page.keyboard.press('Tab');
+      const { control } = await focusOf(page, page);
+      if (control) rings.push(control);
+      return control;
+    };
+    for (let i = 0; i < 10 && (await tab())?.id !== 'token'; i++);
+    assert.equal(await page.evaluate(() => document.activeElement.id), 'token', 'Tab reaches the token field');
+    await page.keyboard.type(TOKEN);
+    await page.keyboard.press('Enter');
+    await page.locator('#queue button.ticket').first().waitFor();
+    // Through the navigation, the filters and into the queue's tickets.
+    let onTicket = false;
+    for (let i = 0; i < 40 && !onTicket; i++) {
+      await tab();
+      onTicket = await page.evaluate(() => document.activeElement.matches('#queue button.ticket'));
+    }
+    assert.ok(onTicket, 'Tab reaches the queue\'s tickets');
+    await page.keyboard.press('Enter');
+    await page.locator('#subject:not(:empty)').waitFor();
+    for (let i = 0; i < 8; i++) await tab();
+    assertRings(rings);
+    await context.close();
+  });
+}
+
 /** The accessibility tree of the widget's frame, as Chromium gives it over CDP. */
 async function axTree(cdp, page) {
   const { frameTree } = await cdp.send('Page.getFrameTree');
