@@ -141,9 +141,12 @@ pub async fn receive<K: Kv>(app: &App<'_, K>, raw: &[u8], envelope: Envelope<'_>
     })
 }
 
-/// The size of `raw` when it is kept for agents (`inbound::keeps_original`).
-fn original_size(raw: &[u8]) -> Option<u64> {
-    u64::try_from(raw.len()).ok().filter(|bytes| inbound::keeps_original(*bytes))
+/// Keeps `raw` for agents under `name` when it is small enough
+/// (`inbound::keeps_original`), and returns its size then.
+async fn keep_original<K: Kv>(app: &App<'_, K>, ticket: &TicketId, name: &str, raw: &[u8]) -> Result<Option<u64>, AppError> {
+    let Some(bytes) = u64::try_from(raw.len()).ok().filter(|bytes| inbound::keeps_original(*bytes)) else { return Ok(None) };
+    app.store.put_original(ticket, name, raw).await?;
+    Ok(Some(bytes))
 }
 
 /// Stores the requester's answer, unless this `Message-ID` was stored
@@ -165,10 +168,7 @@ async fn answer<K: Kv>(
     let body = validate_body(&body).map_err(|e| AppError::Validation(vec![e]))?;
     let site = ticket.site.clone();
     let requester = ticket.requester.reply_address().map(|(address, _)| address.to_owned());
-    let original = original_size(raw);
-    if original.is_some() {
-        app.store.put_original(&id, &event_id, raw).await?;
-    }
+    let original = keep_original(app, &id, &event_id, raw).await?;
     // As the panel's answer is recorded: it reopens a pending or solved ticket.
     api::record(app, ticket, event_id.clone(), api::requester_answer(body, original)).await?;
     if let Some(address) = requester {
@@ -193,10 +193,7 @@ async fn open<K: Kv>(
         return Ok(Outcome::AlreadyOpened { ticket: existing.id });
     }
     new_ticket.validate().map_err(AppError::Validation)?;
-    let original = original_size(raw);
-    if original.is_some() {
-        app.store.put_original(&id, FIRST_MAIL, raw).await?;
-    }
+    let original = keep_original(app, &id, FIRST_MAIL, raw).await?;
     let first_mail = FirstMail { message_id: message_id.trim().trim_start_matches('<').trim_end_matches('>').to_owned(), original };
     // A From header proves nothing: no identity, so the segment is `free`.
     let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Via::Email(first_mail)).await?;

@@ -264,8 +264,8 @@ fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> 
     let domain = &site.email.reply_domain;
     let id = message_id(site.secret, &about.ticket, about.event_id, domain);
     let first = message_id(site.secret, &about.ticket, FIRST_MESSAGE, domain);
-    let mut references: Vec<String> =
-        about.origin.map(|o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()).into_iter().collect();
+    let origin = about.origin.map(|o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned());
+    let mut references: Vec<String> = origin.iter().cloned().collect();
     references.push(first.clone());
     let unsubscribe = format!(
         "{}{UNSUBSCRIBE_PATH}?t={}",
@@ -283,7 +283,7 @@ fn build(site: &Site<'_>, about: &About<'_>, mail: Envelope, now: Timestamp) -> 
         .subject(header_text(&mail.subject))
         .date(Date::new(now.as_millis().div_euclid(1000)))
         .message_id(id.clone())
-        .in_reply_to(about.origin.map_or(first, |o| o.trim().trim_start_matches('<').trim_end_matches('>').to_owned()))
+        .in_reply_to(origin.unwrap_or(first))
         .references(references)
         .header("Auto-Submitted", Raw::new(mail.auto))
         .header("List-Unsubscribe", URL::new(unsubscribe))
