@@ -2,7 +2,8 @@
 // it fills the screen as a modal dialog that keeps focus, locks the host
 // page's scroll and gives its position back, keeps the focused field and
 // the send button in view when the on-screen keyboard takes the lower part
-// of the screen (simulated by shrinking the viewport), has 44 px targets
+// of the screen (simulated by shrinking the viewport, and by shrinking the
+// visual viewport alone with pinch zoom), has 44 px targets
 // and 16 px inputs, and nothing overflows sideways at 320 px.
 // Emulation is not iOS Safari: the README's accessibility statement says so.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_CHROMIUM.
@@ -100,6 +101,42 @@ test('the on-screen keyboard hides neither the focused field nor the send button
     assert.equal(covered, false, `${field} is not under the send button`);
     await page.setViewportSize(PHONE.viewport);
   }
+  await context.close();
+});
+
+test('the panel follows the visual viewport, not the layout viewport', { timeout: 90_000 }, async () => {
+  // A keyboard on Android (and iOS) shrinks the visual viewport alone: the
+  // layout viewport, and with it `100dvh`, keeps its height. Pinch zoom
+  // does the same in emulation, so it tells tracking from `100dvh`.
+  const { context, page, frame } = await openOnPhone();
+  await frame.locator('#buoy-home button.write').tap();
+  await frame.locator('#buoy-message').tap();
+  await frame.locator('#buoy-message:focus').waitFor();
+  const cdp = await context.newCDPSession(page);
+  const geometry = () => page.evaluate(() => {
+    const r = document.body.lastElementChild.shadowRoot.querySelector('.p').getBoundingClientRect();
+    return { top: r.top, height: r.height, layout: innerHeight, vvTop: visualViewport.offsetTop, vvHeight: visualViewport.height };
+  });
+  for (const visible of [367, 500]) {
+    await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: PHONE.viewport.height / visible });
+    await until(async () => Math.abs((await geometry()).vvHeight - visible) < 1, `the visual viewport at ${visible} px`);
+    let now;
+    await until(async () => {
+      now = await geometry();
+      return Math.abs(now.height - now.vvHeight) < 1 && Math.abs(now.top - now.vvTop) < 1;
+    }, `the panel to follow the visual viewport at ${visible} px`);
+    assert.equal(now.layout, PHONE.viewport.height, 'the layout viewport (100dvh) kept its height');
+    assert.ok(now.height < PHONE.viewport.height - 100, `the panel is ${now.height} px, not 100dvh`);
+    for (const field of ['#buoy-message', '#buoy-submit']) {
+      await until(async () => {
+        const at = await onScreen(page, frame, field);
+        return at.top >= now.vvTop - 0.5 && at.bottom <= now.vvTop + now.vvHeight + 0.5;
+      }, `${field} in the visual viewport at ${visible} px`);
+    }
+    assert.ok(await frame.evaluate(() => document.activeElement?.id === 'buoy-message'), 'focus stays');
+  }
+  await cdp.send('Emulation.setPageScaleFactor', { pageScaleFactor: 1 });
+  await until(async () => (await geometry()).height === PHONE.viewport.height, 'the panel to fill the screen again');
   await context.close();
 });
 

@@ -614,6 +614,15 @@ fn kb_files(site: &Path, prefix: &str) -> Result<Vec<PathBuf>> {
         .collect())
 }
 
+/// The first open in each language but the default, by tag.
+fn first_open_by_locale(site: &Path, files: &build::WidgetFiles) -> Result<Value> {
+    let mut by = serde_json::Map::new();
+    for locale in buoy_shared::messages::Locale::ALL.into_iter().skip(1) {
+        by.insert(locale.tag().to_owned(), weight_json(weigh(&files.first_open_in(site, locale))?));
+    }
+    Ok(Value::Object(by))
+}
+
 fn weight_json(w: Weight) -> Value {
     json!({ "requests": w.files, "raw": w.raw, "gzip": w.gzip, "brotli": w.brotli })
 }
@@ -728,6 +737,7 @@ pub fn run() -> Result {
         "weight": {
             "buoy_loader": weight_json(weigh(&[built.site.join("buoy.js")])?),
             "buoy_first_open": weight_json(weigh(&files.first_open)?),
+            "buoy_first_open_by_locale": first_open_by_locale(&built.site, &files)?,
             "buoy_help": weight_json(weigh(&files.help)?),
             "buoy_inbox": weight_json(weigh(&files.inbox)?),
             "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
@@ -763,6 +773,11 @@ fn print_table(r: &Value) {
     };
     row("Buoy: before the launcher shows (buoy.js)", &w["buoy-cold"]["load"]["weight"]);
     row("Buoy: first open (page, CSS, glue, wasm)", &w["buoy-cold"]["open"]["weight"]);
+    if let Some(by) = r["weight"]["buoy_first_open_by_locale"].as_object() {
+        for (tag, weight) in by {
+            row(&format!("Buoy: first open in {tag} (its page instead of English's)"), weight);
+        }
+    }
     row("Buoy: a page view with the panel opened", &w["buoy-cold"]["first_view"]["weight"]);
     row("Buoy: … the second page view (browser cache kept)", &w["buoy-cold"]["second_view"]["weight"]);
     println!("  {:<56} the same files, fetched when the browser is idle", "Buoy: preload (default; data-preload=\"off\" skips it)");
@@ -959,6 +974,19 @@ fn readme_block(r: &Value) -> String {
             weight_cell(&ds["open"]["weight"]),
         ],
     ];
+    if let Some(by) = r["weight"]["buoy_first_open_by_locale"].as_object() {
+        let english = first_open["brotli"].as_u64().unwrap_or(0);
+        let each = by.iter().map(|(tag, v)| {
+            let brotli = v["brotli"].as_u64().unwrap_or(0);
+            format!("{tag} {} B (+{})", thousands(brotli), thousands(brotli.saturating_sub(english)))
+        });
+        rows.push([
+            "first open in the other languages (brotli, over English's)".to_owned(),
+            each.collect::<Vec<_>>().join("; "),
+            String::new(),
+            String::new(),
+        ]);
+    }
     if !w["buoy-cold"]["second_view"].is_null() {
         rows.push([
             "a page view with the panel opened, first / second (brotli, requests)".to_owned(),

@@ -408,9 +408,11 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     }
     let data = format!("<script type=\"application/json\" id=\"buoy-data\">{data}</script>");
     // The panel loads the other modules from the root's `data-*-src`
-    // (`buoy_widget_core::protocol::Module`).
+    // (`buoy_widget_core::protocol::Module`). The markup shows as soon as
+    // it is parsed, before the wasm runs: `inert` until the panel removes
+    // it, so a click that nothing would answer waits instead of vanishing.
     let panel = format!(
-        r#"<div id="buoy" data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js">{}</div>"#,
+        r#"<div id="buoy" inert data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -478,6 +480,17 @@ pub struct WidgetFiles {
     pub help: Vec<PathBuf>,
     /// The inbox module ([`INBOX_FILES`]), once the requester has something to keep.
     pub inbox: Vec<PathBuf>,
+}
+
+impl WidgetFiles {
+    /// The first open in `locale`: its page instead of the default locale's.
+    pub fn first_open_in(&self, site: &Path, locale: Locale) -> Vec<PathBuf> {
+        let mut files = self.first_open.clone();
+        if let Some(page) = files.first_mut() {
+            *page = site.join(widget_page_asset(locale).trim_start_matches('/')).join("index.html");
+        }
+        files
+    }
 }
 
 /// The widget's files of a built site, found in its one `/w/{hash}/` folder.

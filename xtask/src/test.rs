@@ -89,10 +89,7 @@ pub fn size_budget(site: &Path) -> Result {
     }
     // The first open in each other language: its page instead of English's.
     for locale in buoy_shared::messages::Locale::ALL.into_iter().skip(1) {
-        let page = site.join(buoy_shared::headers::widget_page_asset(locale).trim_start_matches('/')).join("index.html");
-        let mut files = files.first_open.clone();
-        files[0] = page;
-        let weight = weigh(&files)?;
+        let weight = weigh(&files.first_open_in(site, locale))?;
         let extra = weight.brotli.saturating_sub(first_open.brotli);
         println!(
             "size: first open in {:<7}     {:>2} file(s)  raw {:>7} B  gzip {:>7} B  brotli {:>7} B  (+{extra} B over English, budget +{LOCALE_BUDGET} B)",

@@ -756,7 +756,8 @@ pub fn start() -> Result<(), JsValue> {
         inner.refresh_list();
     }
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
-    Ok(())
+    // Its controls answer from now on (the build wrote the root `inert`).
+    root.remove_attribute("inert")
 }
 
 /// The panel's one part of a verified user's history (the inbox module
