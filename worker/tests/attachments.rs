@@ -240,3 +240,28 @@ fn an_answer_may_be_files_alone_and_its_retry_attaches_them_once() {
     let (status, body, _) = post_json(&h, &format!("/v1/tickets/{id}/messages"), ("buoy-requester-token", token), &json!({"body": "  "}));
     assert_eq!((status, str_of(&body["errors"][0], "field")), (422, "body"), "no text and no file");
 }
+
+#[test]
+fn a_signed_link_opens_its_one_file_for_seven_days() {
+    use buoy_shared::email::token::{file_link, FILE_LINK_LIFETIME};
+    use buoy_shared::time::Timestamp;
+    let h = harness();
+    let up = upload_id(&h, "shot.png", PNG);
+    let (_, created) = new_ticket(&h, &[up]);
+    let ticket = buoy_shared::ids::TicketId::parse(str_of(&created, "id")).unwrap_or_else(|e| unreachable!("{e}"));
+    let (_, view, _) = get(&h, &format!("/v1/agent/tickets/{ticket}"), AGENT);
+    let file = str_of(&view["attachments"][0], "id").to_owned();
+    let now = Timestamp::from_millis(h.now.get());
+    let link = file_link(common::SERVER_SECRET, &site("demo"), &ticket, &file, now.plus(FILE_LINK_LIFETIME));
+    let (status, _, download) = get(&h, &format!("/v1/files/{link}"), ("x-none", ""));
+    assert_eq!((status, download.header_value("content-type")), (200, Some("image/png")));
+    let other_site = file_link(common::SERVER_SECRET, &site("plain"), &ticket, &file, now.plus(FILE_LINK_LIFETIME));
+    let forged = link.replacen(&file, &"0".repeat(32), 1);
+    for (path, code) in [(forged, "file_link_expired"), (other_site, "not_found"), ("x.y.z".into(), "file_link_expired")] {
+        let (status, body, _) = get(&h, &format!("/v1/files/{path}"), ("x-none", ""));
+        assert_eq!((status, str_of(&body, "code")), (404, code), "{path}");
+    }
+    h.now.set(now.plus(FILE_LINK_LIFETIME).as_millis());
+    let (status, body, _) = get(&h, &format!("/v1/files/{link}"), ("x-none", ""));
+    assert_eq!((status, str_of(&body, "code")), (404, "file_link_expired"), "after 7 days");
+}
