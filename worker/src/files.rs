@@ -86,15 +86,18 @@ pub trait Files {
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>>;
 }
 
+/// A stored object: its bytes and its custom metadata.
+pub type Stored = (Vec<u8>, Vec<(String, String)>);
+
 /// Files in memory, for host tests.
 #[derive(Debug, Default)]
 pub struct MemoryFiles {
-    objects: std::cell::RefCell<std::collections::BTreeMap<String, (Vec<u8>, Vec<(String, String)>)>>,
+    objects: std::cell::RefCell<std::collections::BTreeMap<String, Stored>>,
 }
 
 impl MemoryFiles {
     /// The bytes and custom metadata stored under `key`.
-    pub fn get(&self, key: &str) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+    pub fn get(&self, key: &str) -> Option<Stored> {
         self.objects.borrow().get(key).cloned()
     }
 

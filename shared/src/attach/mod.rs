@@ -341,7 +341,7 @@ mod tests {
             (Limits { max_message_bytes: 0, ..base.clone() }, "max_message_bytes"),
             (Limits { max_files: 0, ..base.clone() }, "max_files"),
             (Limits { max_file_bytes: 30_000_000, ..base.clone() }, "max_file_bytes"),
-            (Limits { types: vec![], ..base.clone() }, "types"),
+            (Limits { types: vec![], ..base }, "types"),
         ] {
             assert_eq!(limits.problem().map(|(f, _)| f), Some(field), "{limits:?}");
         }
