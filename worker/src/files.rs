@@ -82,6 +82,11 @@ pub trait Files {
     /// repeated with its `Idempotency-Key` is compared by it).
     fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
 
+    /// Stores bytes already in memory (a file of a received mail) under
+    /// `key`, judged first as [`Files::receive`] judges an upload; gives
+    /// their SHA-256 as workerd computes it.
+    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
+
     /// Deletes `key` (nothing happens when it is missing).
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>>;
 }
@@ -128,6 +133,10 @@ impl Files for MemoryFiles {
             self.objects.borrow_mut().insert(key.to_owned(), (body.to_vec(), meta));
             Ok(sha256_hex(body))
         })
+    }
+
+    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        self.receive(key, bytes.len() as u64, bytes, judge)
     }
 
     fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
@@ -203,6 +212,19 @@ impl R2Files {
         Ok(buoy_shared::keys::hex(&bytes.to_vec()))
     }
 
+    /// The SHA-256 of what `key` holds, read back and hashed by workerd as
+    /// it streams: what was kept is what is hashed, and no branch of an
+    /// upload waits in memory for a slower one (as a `tee` would).
+    async fn stored_sha256(&self, key: &str) -> Result<String, ReceiveError> {
+        let stored = self.bucket.get(key).execute().await.map_err(|e| ReceiveError::Failed(format!("r2 get {key}: {e}")))?;
+        let body = stored.as_ref().and_then(|o| o.body()).ok_or_else(|| ReceiveError::Failed(format!("{key} vanished after its put")))?;
+        match body.response_body() {
+            Ok(worker::ResponseBody::Stream(stream)) => Self::sha256(&stream).await,
+            Ok(_) => Err(ReceiveError::Failed(format!("{key}: no stream"))),
+            Err(e) => Err(ReceiveError::Failed(format!("r2 get {key}: {e}"))),
+        }
+    }
+
     fn take_body(&self) -> Result<worker::web_sys::ReadableStream, ReceiveError> {
         self.body.borrow_mut().take().ok_or(ReceiveError::Short)
     }
@@ -265,17 +287,21 @@ impl Files for R2Files {
                 return Err(ReceiveError::Short);
             }
             put.map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
-            // The stored bytes, read back and hashed by workerd as they stream:
-            // what was kept is what is hashed, and no branch of the upload
-            // waits in memory for a slower one.
-            let stored = self.bucket.get(key).execute().await.map_err(|e| ReceiveError::Failed(format!("r2 get {key}: {e}")))?;
-            let body =
-                stored.as_ref().and_then(|o| o.body()).ok_or_else(|| ReceiveError::Failed(format!("{key} vanished after its put")))?;
-            match body.response_body() {
-                Ok(worker::ResponseBody::Stream(stream)) => Self::sha256(&stream).await,
-                Ok(_) => Err(ReceiveError::Failed(format!("{key}: no stream"))),
-                Err(e) => Err(ReceiveError::Failed(format!("r2 get {key}: {e}"))),
-            }
+            self.stored_sha256(key).await
+        })
+    }
+
+    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            let head = &bytes[..bytes.len().min(buoy_shared::attach::SNIFF_BYTES)];
+            let meta = judge(head, head.len() == bytes.len()).map_err(ReceiveError::Refused)?;
+            self.bucket
+                .put(key, worker::Data::Bytes(bytes.to_vec()))
+                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
+                .execute()
+                .await
+                .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            self.stored_sha256(key).await
         })
     }
 
