@@ -315,6 +315,28 @@ catalog! {
     ResultsFound,
     /// Announced to screen readers when an agent replies, before the ticket's reference.
     NewReply,
+    /// The button that adds files to a message.
+    AttachFiles,
+    /// Names a message's list of files.
+    Attachments,
+    /// The button that takes a file off a message before it is sent, with `{name}`.
+    RemoveFile,
+    /// Labels a file's upload progress, with `{name}`.
+    UploadingFile,
+    /// A file that waits for the network (it is kept and sent later).
+    FileWaiting,
+    /// A file of a type that cannot be sent.
+    ErrFileType,
+    /// A file or message over its size limit.
+    ErrFileTooLarge,
+    /// An empty file.
+    ErrFileEmpty,
+    /// A file name that cannot be used (path separators, control or direction characters).
+    ErrFileName,
+    /// More files than a message may carry.
+    ErrTooManyFiles,
+    /// Too many uploads for now (429): the file is kept and tried again.
+    ErrUploadLimited,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site
@@ -470,6 +492,23 @@ pub fn catalog(locale: Locale) -> Vec<&'static str> {
     MessageId::ALL.iter().map(|id| text(locale, *id)).collect()
 }
 
+/// What a refused upload (or a message refused for its attachments)
+/// tells the requester about that file, from the API's status and its
+/// field error's code: the type (415), the size (413), too many files, an
+/// empty file, a name that cannot be used, or too many uploads for now
+/// (429, which keeps the file and tries again).
+pub fn upload_refusal(status: u16, code: &str) -> MessageId {
+    match (status, code) {
+        (429, _) => MessageId::ErrUploadLimited,
+        (415, _) => MessageId::ErrFileType,
+        (413, _) | (_, "file_too_large" | "message_too_large") => MessageId::ErrFileTooLarge,
+        (_, "empty_file") => MessageId::ErrFileEmpty,
+        (_, "too_many_files") => MessageId::ErrTooManyFiles,
+        (422, _) => MessageId::ErrFileName,
+        _ => MessageId::ErrRejected,
+    }
+}
+
 /// A catalog message as it holds for a site: the panel promises replies
 /// "by email" only where the site emails its requesters
 /// ([`Site::emails_requesters`](crate::config::Site::emails_requesters)
@@ -556,6 +595,23 @@ pub fn ticket_type_label<'a>(kind: &'a TicketType, text: impl FnOnce(MessageId) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_refused_upload_says_what_is_wrong_with_that_file() {
+        for (status, code, expected) in [
+            (415, "unsupported_type", MessageId::ErrFileType),
+            (415, "", MessageId::ErrFileType),
+            (413, "file_too_large", MessageId::ErrFileTooLarge),
+            (422, "message_too_large", MessageId::ErrFileTooLarge),
+            (422, "empty_file", MessageId::ErrFileEmpty),
+            (422, "too_many_files", MessageId::ErrTooManyFiles),
+            (422, "invalid_name", MessageId::ErrFileName),
+            (429, "rate_limited", MessageId::ErrUploadLimited),
+            (404, "attachments_off", MessageId::ErrRejected),
+        ] {
+            assert_eq!(upload_refusal(status, code), expected, "{status} {code}");
+        }
+    }
 
     #[test]
     fn the_catalog_is_indexed_by_id() {
