@@ -5,6 +5,14 @@
 //! `identify` or `logout` message) and what the inbox reports back about
 //! a ticket the form queued ([`Report`]).
 //!
+//! Files offered to a form (its attach button, a drop, a paste) go to the
+//! upload module the same way: the panel adds them to the root's
+//! `buoyFiles` stash and sends `buoy:files` ([`offer`]); the upload module
+//! takes them ([`take_offered`]) and names the files a form will send in
+//! the form's `data-files` ([`set_tray`], read with [`tray`]), which the
+//! outbox entry of that form's message then carries until they are
+//! uploaded.
+//!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
 //! type. A signal is the root's `data-inbox-*` attributes followed by a
@@ -13,8 +21,8 @@
 //! the other's latest word when it hears the event.
 
 use crate::page::field_of;
-use js_sys::{Reflect, JSON};
-use wasm_bindgen::JsValue;
+use js_sys::{Array, Reflect, JSON};
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
 /// Which screen the panel shows, as far as the modules it loads are concerned.
@@ -110,6 +118,14 @@ const OPEN: &str = "data-inbox-open";
 const TYPED: &str = "data-inbox-typed";
 const FORM: &str = "data-inbox-form";
 const SENT: &str = "data-inbox-sent";
+/// The event that says files were offered to a form (the panel sends it).
+pub const FILES_EVENT: &str = "buoy:files";
+/// The root's property that holds offered files until the upload module
+/// takes them: `[[element, FileList], …]`.
+const STASH: &str = "buoyFiles";
+/// A form's attribute naming the files it will send (their local keys).
+const TRAY: &str = "data-files";
+
 /// The root's property that holds the host's last `identify` or `logout`
 /// message (a property, not an attribute: it stays in this page's memory).
 const WHO: &str = "buoyWho";
@@ -121,6 +137,9 @@ pub enum Module {
     Inbox,
     /// Search as you type, and articles.
     Help,
+    /// Attachments: uploads with their progress, the files waiting for
+    /// the network, and a thread's files.
+    Upload,
 }
 
 impl Module {
@@ -134,6 +153,7 @@ impl Module {
         match self {
             Module::Inbox => "data-inbox-src",
             Module::Help => "data-help-src",
+            Module::Upload => "data-upload-src",
         }
     }
 
@@ -142,6 +162,7 @@ impl Module {
         match self {
             Module::Inbox => "buoy-inbox",
             Module::Help => "buoy-help",
+            Module::Upload => "buoy-upload",
         }
     }
 
@@ -236,6 +257,60 @@ pub fn read_report(root: &Element) -> Option<Report> {
     let result = JSON::parse(&root.get_attribute(SENT)?).ok()?;
     let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
     Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
+}
+
+/// The panel's one part of attachments: files offered to a form that
+/// takes them. The attach button (a click) opens the form's file input;
+/// files chosen there, dropped or pasted are stashed for the upload
+/// module, which loads now if it has not, and is told. A drag over such
+/// a form is allowed to drop; a paste without files stays a paste.
+pub fn offer(root: &Element, event: &web_sys::Event) {
+    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+    let input = target.as_ref().and_then(|t| t.closest("form").ok()?.and_then(|f| f.query_selector("[type=file]").ok()?));
+    let (Some(target), Some(input)) = (target, input) else { return };
+    let kind = event.type_();
+    if kind == "click" {
+        return input.unchecked_into::<web_sys::HtmlElement>().click();
+    }
+    let held = ["dataTransfer", "clipboardData"].iter().filter_map(|k| Reflect::get(event, &(*k).into()).ok()).find(JsValue::is_object);
+    let files = Reflect::get(held.as_ref().unwrap_or(&target), &"files".into()).unwrap_or(JsValue::NULL);
+    let count = Reflect::get(&files, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+    if kind == "dragover" || count > 0.0 {
+        event.prevent_default();
+    }
+    if count > 0.0 {
+        let stash = Reflect::get(root, &STASH.into()).ok().and_then(|s| s.dyn_into::<Array>().ok()).unwrap_or_default();
+        stash.push(&Array::of2(&target, &files));
+        let _ = Reflect::set(root, &STASH.into(), &stash);
+        load(root, Module::Upload);
+        dispatch(root, FILES_EVENT);
+    }
+}
+
+/// The files offered since the upload module last took them: each with
+/// the element they were offered on (its form is theirs) and a `FileList`.
+pub fn take_offered(root: &Element) -> Vec<(Element, JsValue)> {
+    let Some(stash) = Reflect::get(root, &STASH.into()).ok().and_then(|s| s.dyn_into::<Array>().ok()) else { return Vec::new() };
+    let _ = Reflect::set(root, &STASH.into(), &Array::new());
+    stash
+        .iter()
+        .filter_map(|pair| {
+            let pair: Array = pair.dyn_into().ok()?;
+            Some((pair.get(0).dyn_into().ok()?, pair.get(1)))
+        })
+        .collect()
+}
+
+/// The upload module names the files a form will send with its message
+/// (their local keys, in order).
+pub fn set_tray(form: &Element, keys: &[String]) {
+    let _ = form.set_attribute(TRAY, &keys.join(" "));
+}
+
+/// The files a form will send with its message: the outbox entry keeps
+/// them until the upload module has their upload ids.
+pub fn tray(form: &Element) -> Vec<String> {
+    form.get_attribute(TRAY).unwrap_or_default().split_whitespace().map(String::from).collect()
 }
 
 /// Loads a module (once) into the widget page.

@@ -29,7 +29,7 @@ use buoy_widget_core::dom::{announce, focus, set_hidden, Listener};
 use buoy_widget_core::host::post_to_host;
 use buoy_widget_core::net;
 use buoy_widget_core::page::{page, page_json, random_key, read_catalog, t};
-use buoy_widget_core::protocol::{self, Report, CHANGE_EVENT};
+use buoy_widget_core::protocol::{self, Module, Report, CHANGE_EVENT};
 use buoy_widget_core::store::{self as convo, Pending};
 use state::{Body, Call, Drawing, Effect, Heard, Line, Msg, Post, Shown, State, Typed, Write};
 use std::cell::RefCell;
@@ -150,9 +150,9 @@ impl Inbox {
         let site = &self.site;
         match write {
             Write::Ticket(mine, created) => convo::save(site, &mine, created),
-            Write::Reply { key, url, about, token, text } => {
+            Write::Reply { key, url, about, token, text, files } => {
                 let body = net::json_body(&[("body", &text)], None);
-                convo::queue(site, &Pending { key, url, body, about, token: Some(token), queued: 0.0 });
+                convo::queue(site, &Pending { key, url, body, about, token: Some(token), queued: 0.0, files });
             }
             Write::Unqueue(key) => convo::unqueue(site, &key),
             Write::Forget(id) => convo::forget(site, &id),
@@ -194,7 +194,12 @@ impl Inbox {
             Effect::Write(write) => self.write(write),
             Effect::ReadOutbox => {
                 let (turnstile, pass) = (self.root.has_attribute(TURNSTILE_SITE), self.root.get_attribute(TURNSTILE_TOKEN));
-                return self.update(Msg::Outbox { items: convo::outbox(&self.site), turnstile, pass });
+                let items = convo::outbox(&self.site);
+                // A message waits for its files: the upload module sends them.
+                if items.iter().any(|p| !p.files.is_empty()) {
+                    protocol::load(&self.root, Module::Upload);
+                }
+                return self.update(Msg::Outbox { items, turnstile, pass });
             }
             Effect::Report { key, status } => {
                 // The panel answers at once (and may signal a change).
@@ -401,7 +406,7 @@ pub fn start_inbox() -> Result<(), JsValue> {
         on(&inbox, &root, CHANGE_EVENT, |inbox, _| Some(Msg::Changed(inbox.heard())))?,
         on(&inbox, &c.reply_form, "submit", |inbox, event| {
             event.prevent_default();
-            Some(Msg::Reply(inbox.c.reply.value(), random_key()))
+            Some(Msg::Reply(inbox.c.reply.value(), random_key(), protocol::tray(&inbox.c.reply_form)))
         })?,
         on(&inbox, &c.rate, "submit", |inbox, event| {
             event.prevent_default();
@@ -417,6 +422,10 @@ pub fn start_inbox() -> Result<(), JsValue> {
         listeners.push(on(&inbox, &window, "online", |_, _| Some(Msg::Online))?);
     }
     INBOX.with(|slot| *slot.borrow_mut() = Some((Rc::clone(&inbox), listeners)));
+    // Files chosen before a reload wait in the upload module's keeping.
+    if drafts::read(&inbox.site, Draft::Files).is_some() {
+        protocol::load(&root, Module::Upload);
+    }
     let (form, draft) = (drafts::controls(&inbox.c.form), drafts::read_form(&inbox.site));
     handle(&inbox, Msg::Start { heard: inbox.heard(), form, draft });
     Ok(())

@@ -436,7 +436,10 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             }
             if let Some(body) = net::body(&ticket) {
                 let about = ticket.subject.trim().to_owned();
-                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
+                // With the files the form will send: the upload module
+                // puts their upload ids into the body once they are in.
+                let files = protocol::tray(&panel.form);
+                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0, files });
             }
             protocol::load(&panel.root, Module::Inbox);
             panel.signal(None);
@@ -497,6 +500,7 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     }
     let msg = match data_of(event, "data-act").as_deref() {
         Some("close") => return inner.borrow().post_to_host("close", None),
+        Some("attach") => return protocol::offer(&inner.borrow().root, event),
         Some("home") => Msg::Show(View::Home),
         Some("contact") => Msg::Show(View::Contact),
         Some("tickets") => Msg::Show(View::Tickets),
@@ -661,6 +665,10 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
+    // Files chosen, dropped or pasted: the upload module's (loaded now).
+    for kind in ["change", "dragover", "drop", "paste"] {
+        listeners.push(on(&inner, root, kind, |inner, event| protocol::offer(&inner.borrow().root, &event))?);
+    }
     if let Some(window) = web_sys::window() {
         // The on-screen keyboard shrinks the panel (the loader follows the
         // visual viewport): the field being typed in stays in view, above
