@@ -125,6 +125,8 @@ pub const FILES_EVENT: &str = "buoy:files";
 const STASH: &str = "buoyFiles";
 /// A form's attribute naming the files it will send (their local keys).
 const TRAY: &str = "data-files";
+/// A thread's list of a message's files, until the upload module draws it.
+const FILES: &str = "data-attachments";
 
 /// The root's property that holds the host's last `identify` or `logout`
 /// message (a property, not an attribute: it stays in this page's memory).
@@ -311,6 +313,30 @@ pub fn set_tray(form: &Element, keys: &[String]) {
 /// them until the upload module has their upload ids.
 pub fn tray(form: &Element) -> Vec<String> {
     form.get_attribute(TRAY).unwrap_or_default().split_whitespace().map(String::from).collect()
+}
+
+/// The inbox marks a thread's list of a message's files (`files`, the
+/// API's JSON array) for the upload module to draw, loading it.
+pub fn show_files(list: &Element, files: &str) {
+    let _ = list.set_attribute(FILES, files);
+    if let Ok(Some(root)) = list.closest("[data-upload-src]") {
+        load(&root, Module::Upload);
+    }
+}
+
+/// The lists of files the inbox marked and the upload module has not
+/// drawn yet, each with the API's JSON array; reading one unmarks it.
+pub fn files_to_draw(root: &Element) -> Vec<(Element, String)> {
+    let selector = ["[", FILES, "]"].concat();
+    let Ok(found) = root.query_selector_all(&selector) else { return Vec::new() };
+    (0..found.length())
+        .filter_map(|i| found.item(i)?.dyn_into::<Element>().ok())
+        .filter_map(|list| {
+            let files = list.get_attribute(FILES)?;
+            let _ = list.remove_attribute(FILES);
+            Some((list, files))
+        })
+        .collect()
 }
 
 /// Loads a module (once) into the widget page.
