@@ -339,6 +339,24 @@ pub fn files_to_draw(root: &Element) -> Vec<(Element, String)> {
         .collect()
 }
 
+/// Adds a module's styles, from beside its script (`/w/{hash}/inbox.css`
+/// next to `inbox.js`, in the build's content-hashed folder).
+///
+/// # Errors
+/// When the browser refuses the element.
+pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValue> {
+    let script = doc.get_element_by_id(module.element_id()).and_then(|s| s.get_attribute("src")).unwrap_or_default();
+    let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
+    href.push_str("css");
+    let sheet = doc.create_element("link")?;
+    sheet.set_attribute("rel", "stylesheet")?;
+    sheet.set_attribute("href", &href)?;
+    if let Some(body) = doc.body() {
+        body.append_child(&sheet)?;
+    }
+    Ok(())
+}
+
 /// Loads a module (once) into the widget page.
 pub fn load(root: &Element, module: Module) {
     let Some(doc) = root.owner_document() else { return };

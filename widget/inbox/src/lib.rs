@@ -294,21 +294,12 @@ fn handle(inbox: &Rc<Inbox>, msg: Msg) {
 }
 
 /// Waits `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 /// Ticks every second (a change, such as the panel opening or the tab
 /// showing, is acted on within one); what a tick starts (the outbox's
 /// sends, a poll) ends before the next.
 async fn tick(weak: std::rc::Weak<Inbox>) {
     loop {
-        sleep(1000).await;
+        buoy_widget_core::dom::sleep(1000).await;
         let Some(inbox) = weak.upgrade() else { return };
         let window = web_sys::window();
         let hidden = window.as_ref().and_then(web_sys::Window::document).is_some_and(|d| d.hidden());
@@ -366,17 +357,8 @@ thread_local! {
 pub fn start_inbox() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
     read_catalog(&page_json(&doc).unwrap_or(JsValue::NULL));
-    // Its styles come with it, from beside its script (the build's
-    // content-hashed folder): the first open of the panel does without them.
-    let script = doc.get_element_by_id("buoy-inbox").and_then(|s| s.get_attribute("src")).unwrap_or_default();
-    let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
-    href.push_str("css");
-    let sheet = doc.create_element("link")?;
-    sheet.set_attribute("rel", "stylesheet")?;
-    sheet.set_attribute("href", &href)?;
-    if let Some(head) = doc.body() {
-        head.append_child(&sheet)?;
-    }
+    // Its styles come with it: the first open of the panel does without them.
+    protocol::load_styles(&doc, Module::Inbox)?;
     let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
     let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, rate, comment, rate_error, rated, form]) =
         <[Element; 15]>::try_from(found)
