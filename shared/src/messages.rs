@@ -420,12 +420,18 @@ pub fn plural_forms(message: &str) -> impl Iterator<Item = (PluralCategory, &str
 pub fn plural(message: &str, category: PluralCategory, count: u32) -> String {
     let pick = |wanted| plural_forms(message).find(|(c, _)| *c == wanted).map(|(_, text)| text);
     let form = pick(category).or_else(|| pick(PluralCategory::Other)).unwrap_or_default();
+    fill(form, "count", &count.to_string())
+}
+
+/// A message with its placeholder `{key}` filled in with `value` (a
+/// file's name in "Remove {name}").
+pub fn fill(message: &str, key: &str, value: &str) -> String {
     // Split on a character, not a string: the widget carries no substring search.
-    let mut out = String::with_capacity(form.len() + 8);
-    for (i, part) in form.split('{').enumerate() {
-        match part.strip_prefix("count}") {
+    let mut out = String::with_capacity(message.len() + value.len());
+    for (i, part) in message.split('{').enumerate() {
+        match part.strip_prefix(key).and_then(|rest| rest.strip_prefix('}')) {
             Some(rest) if i > 0 => {
-                out.push_str(&count.to_string());
+                out.push_str(value);
                 out.push_str(rest);
             }
             _ => {
@@ -595,6 +601,14 @@ pub fn ticket_type_label<'a>(kind: &'a TicketType, text: impl FnOnce(MessageId) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placeholder_is_filled_in_and_anything_else_stays() {
+        assert_eq!(fill("Remove {name}", "name", "a{count}.png"), "Remove a{count}.png");
+        assert_eq!(fill("{name} entfernen", "name", "x"), "x entfernen");
+        assert_eq!(fill("{other} and {name}", "name", "x"), "{other} and x");
+        assert_eq!(fill("no placeholder {", "name", "x"), "no placeholder {");
+    }
 
     #[test]
     fn each_refused_upload_says_what_is_wrong_with_that_file() {
