@@ -5,13 +5,12 @@
 //! `identify` or `logout` message) and what the inbox reports back about
 //! a ticket the form queued ([`Report`]).
 //!
-//! Files offered to a form (its attach button, a drop, a paste) go to the
-//! upload module the same way: the panel adds them to the root's
-//! `buoyFiles` stash and sends `buoy:files` ([`offer`]); the upload module
-//! takes them ([`take_offered`]) and names the files a form will send in
-//! the form's `data-files` ([`set_tray`], read with [`tray`]), which the
-//! outbox entry of that form's message then carries until they are
-//! uploaded.
+//! Files offered to a form (its attach button, a drop, a paste) wait in
+//! the form's file input for the upload module, which the panel loads
+//! then ([`offer`]); the module names the files a form will send in the
+//! form's `data-files` ([`set_tray`], read with [`tray`]), which the
+//! outbox entry of that form's message carries until they are uploaded.
+//! A thread's files are marked for it by the inbox ([`show_files`]).
 //!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
@@ -21,7 +20,7 @@
 //! the other's latest word when it hears the event.
 
 use crate::page::field_of;
-use js_sys::{Array, Reflect, JSON};
+use js_sys::{Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
@@ -118,11 +117,6 @@ const OPEN: &str = "data-inbox-open";
 const TYPED: &str = "data-inbox-typed";
 const FORM: &str = "data-inbox-form";
 const SENT: &str = "data-inbox-sent";
-/// The event that says files were offered to a form (the panel sends it).
-pub const FILES_EVENT: &str = "buoy:files";
-/// The root's property that holds offered files until the upload module
-/// takes them: `[[element, FileList], …]`.
-const STASH: &str = "buoyFiles";
 /// A form's attribute naming the files it will send (their local keys).
 const TRAY: &str = "data-files";
 /// A thread's list of a message's files, until the upload module draws it.
@@ -263,44 +257,44 @@ pub fn read_report(root: &Element) -> Option<Report> {
 
 /// The panel's one part of attachments: files offered to a form that
 /// takes them. The attach button (a click) opens the form's file input;
-/// files chosen there, dropped or pasted are stashed for the upload
-/// module, which loads now if it has not, and is told. A drag over such
-/// a form is allowed to drop; a paste without files stays a paste.
+/// files dropped or pasted go into that input too, where the upload
+/// module (loaded now, if it was not) finds them; once loaded it takes
+/// them from its own listeners on the forms first. A drag over such a
+/// form may drop; a paste without files stays a paste.
 pub fn offer(root: &Element, event: &web_sys::Event) {
     let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-    let input = target.as_ref().and_then(|t| t.closest("form").ok()?.and_then(|f| f.query_selector("[type=file]").ok()?));
-    let (Some(target), Some(input)) = (target, input) else { return };
-    let kind = event.type_();
-    if kind == "click" {
-        return input.unchecked_into::<web_sys::HtmlElement>().click();
-    }
-    let held = ["dataTransfer", "clipboardData"].iter().filter_map(|k| Reflect::get(event, &(*k).into()).ok()).find(JsValue::is_object);
-    let files = Reflect::get(held.as_ref().unwrap_or(&target), &"files".into()).unwrap_or(JsValue::NULL);
-    let count = Reflect::get(&files, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
-    if kind == "dragover" || count > 0.0 {
-        event.prevent_default();
-    }
-    if count > 0.0 {
-        let stash = Reflect::get(root, &STASH.into()).ok().and_then(|s| s.dyn_into::<Array>().ok()).unwrap_or_default();
-        stash.push(&Array::of2(&target, &files));
-        let _ = Reflect::set(root, &STASH.into(), &stash);
-        load(root, Module::Upload);
-        dispatch(root, FILES_EVENT);
+    let Some(input) = target.and_then(|t| file_input(&t.closest("form").ok()??)) else { return };
+    match event.type_().as_str() {
+        "click" => input.unchecked_into::<web_sys::HtmlElement>().click(),
+        "dragover" => event.prevent_default(),
+        _ => {
+            if offered(event, &input).is_some() {
+                load(root, Module::Upload);
+            }
+        }
     }
 }
 
-/// The files offered since the upload module last took them: each with
-/// the element they were offered on (its form is theirs) and a `FileList`.
-pub fn take_offered(root: &Element) -> Vec<(Element, JsValue)> {
-    let Some(stash) = Reflect::get(root, &STASH.into()).ok().and_then(|s| s.dyn_into::<Array>().ok()) else { return Vec::new() };
-    let _ = Reflect::set(root, &STASH.into(), &Array::new());
-    stash
-        .iter()
-        .filter_map(|pair| {
-            let pair: Array = pair.dyn_into().ok()?;
-            Some((pair.get(0).dyn_into().ok()?, pair.get(1)))
-        })
-        .collect()
+/// A form's file input (none for a site without attachments).
+pub fn file_input(form: &Element) -> Option<Element> {
+    form.query_selector("[type=file]").ok()?
+}
+
+/// The files an event offers to a form with this file input: a drop's
+/// or a paste's (put into the input, the event's default prevented), or
+/// those chosen in the input; none when there are none.
+pub fn offered(event: &web_sys::Event, input: &Element) -> Option<JsValue> {
+    let get = |from: &JsValue, key: &str| Reflect::get(from, &key.into()).ok().filter(JsValue::is_object);
+    let held = get(event, "dataTransfer").or_else(|| get(event, "clipboardData"));
+    let files = get(held.as_ref().unwrap_or(input), "files")?;
+    if Reflect::get(&files, &"length".into()).ok()?.as_f64()? < 1.0 {
+        return None;
+    }
+    if held.is_some() {
+        event.prevent_default();
+        let _ = Reflect::set(input, &"files".into(), &files);
+    }
+    Some(files)
 }
 
 /// The upload module names the files a form will send with its message
@@ -309,10 +303,11 @@ pub fn set_tray(form: &Element, keys: &[String]) {
     let _ = form.set_attribute(TRAY, &keys.join(" "));
 }
 
-/// The files a form will send with its message: the outbox entry keeps
-/// them until the upload module has their upload ids.
-pub fn tray(form: &Element) -> Vec<String> {
-    form.get_attribute(TRAY).unwrap_or_default().split_whitespace().map(String::from).collect()
+/// The files a form will send with its message, space-separated (empty
+/// for none): the outbox entry keeps them until the upload module has
+/// their upload ids.
+pub fn tray(form: &Element) -> String {
+    form.get_attribute(TRAY).unwrap_or_default()
 }
 
 /// The inbox marks a thread's list of a message's files (`files`, the

@@ -165,10 +165,10 @@ pub struct Pending {
     pub token: Option<String>,
     /// When it was queued (ms), which orders the outbox; 0 for now.
     pub queued: f64,
-    /// The local keys of the files it waits for (see
+    /// The local keys of the files it waits for, space-separated (see
     /// `protocol::tray`): the inbox does not send it until the upload
     /// module has written their upload ids into its body and emptied this.
-    pub files: Vec<String>,
+    pub files: String,
 }
 
 fn out_key(site: &str, key: &str) -> String {
@@ -184,13 +184,12 @@ fn out_key(site: &str, key: &str) -> String {
 pub fn queue(site: &str, p: &Pending) {
     // A number stays a number: formatting an f64 in Rust would pull in
     // the float printer (about 10 KB of wasm).
-    let files = p.files.join(" ");
     let item = crate::net::object(&[
         ("u", Some(&p.url)),
         ("b", Some(&p.body)),
         ("a", Some(&p.about)),
         ("t", p.token.as_deref()),
-        ("f", Some(files.as_str()).filter(|f| !f.is_empty())),
+        ("f", Some(p.files.as_str()).filter(|f| !f.is_empty())),
     ]);
     let queued = if p.queued > 0.0 { p.queued } else { js_sys::Date::now() };
     let _ = js_sys::Reflect::set(&item, &"q".into(), &JsValue::from(queued));
@@ -217,7 +216,7 @@ pub fn outbox(site: &str) -> Vec<Pending> {
                 about: s("a")?,
                 token: s("t"),
                 queued: js_sys::Reflect::get(&item, &"q".into()).ok().and_then(|q| q.as_f64()).unwrap_or(0.0),
-                files: s("f").map(|f| f.split_whitespace().map(String::from).collect()).unwrap_or_default(),
+                files: s("f").unwrap_or_default(),
             })
         })
         .collect();

@@ -621,6 +621,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         on(&inner, root, "input", |inner, event| {
             let panel = inner.borrow();
             if event.target().as_ref() != Some(panel.help.search.as_ref()) {
+                // Files chosen with the attach button load the upload module.
+                protocol::offer(&panel.root, &event);
                 return protocol::tell_typed(&panel.root);
             }
             panel.refresh_list();
@@ -665,8 +667,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
-    // Files chosen, dropped or pasted: the upload module's (loaded now).
-    for kind in ["change", "dragover", "drop", "paste"] {
+    // Files dropped or pasted: the upload module's (loaded now).
+    for kind in ["dragover", "drop", "paste"] {
         listeners.push(on(&inner, root, kind, |inner, event| protocol::offer(&inner.borrow().root, &event))?);
     }
     if let Some(window) = web_sys::window() {

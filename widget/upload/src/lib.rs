@@ -156,11 +156,11 @@ impl Upload {
         }
     }
 
-    /// The files the panel stashed: each is kept, drawn, and uploaded.
-    fn take(self: &Rc<Self>) {
-        for (el, list) in protocol::take_offered(&self.root) {
-            let tray = self.tray_of(&el);
-            let Ok(list) = list.dyn_into::<web_sys::FileList>() else { continue };
+    /// Files offered to the form of this file input: each is kept, drawn,
+    /// and uploaded.
+    fn take(self: &Rc<Self>, input: &Element, list: JsValue) {
+        let tray = self.tray_of(input);
+        if let Ok(list) = list.dyn_into::<web_sys::FileList>() {
             for file in (0..list.length()).filter_map(|i| list.get(i)) {
                 let added = self.add(&tray, &file, None, None);
                 self.keep(&added);
@@ -170,12 +170,21 @@ impl Upload {
                 };
                 announce(&self.doc, &said);
             }
-            if let Some(input) = el.dyn_ref::<web_sys::HtmlInputElement>() {
-                // The same file may be chosen again.
-                input.set_value("");
-            }
+        }
+        if let Some(input) = input.dyn_ref::<web_sys::HtmlInputElement>() {
+            // Taken: the same file may be chosen again.
+            input.set_value("");
         }
         self.pump();
+    }
+
+    /// The forms' file inputs, with their forms.
+    fn inputs(&self) -> Vec<(Element, Element)> {
+        ["buoy-form", "buoy-reply-form"]
+            .iter()
+            .filter_map(|id| self.doc.get_element_by_id(id))
+            .filter_map(|form| Some((protocol::file_input(&form)?, form)))
+            .collect()
     }
 
     /// Everything due: messages whose files are in get their upload ids
@@ -183,7 +192,8 @@ impl Upload {
     /// what changed.
     fn pump(self: &Rc<Self>) {
         let waiting: Vec<Pending> = store::outbox(&self.site).into_iter().filter(|p| !p.files.is_empty()).collect();
-        let named: Vec<(String, Vec<String>)> = waiting.iter().map(|p| (p.key.clone(), p.files.clone())).collect();
+        let named: Vec<(String, Vec<String>)> =
+            waiting.iter().map(|p| (p.key.clone(), p.files.split(' ').filter(|k| !k.is_empty()).map(String::from).collect())).collect();
         let ready = self.files.borrow_mut().settle(&named);
         for ready in ready {
             let Some(p) = waiting.iter().find(|p| p.key == ready.key) else { continue };
@@ -191,7 +201,7 @@ impl Upload {
             let ids: Array = ready.uploads.iter().map(|id| JsValue::from_str(id)).collect();
             let _ = Reflect::set(&body, &"attachments".into(), &ids);
             let Some(body) = JSON::stringify(&body).ok().and_then(|b| b.as_string()) else { continue };
-            store::queue(&self.site, &Pending { body, files: Vec::new(), ..p.clone() });
+            store::queue(&self.site, &Pending { body, files: String::new(), ..p.clone() });
             for key in &ready.files {
                 self.forget(key);
             }
@@ -549,13 +559,22 @@ pub fn start_upload() -> Result<(), JsValue> {
         sending: RefCell::default(),
         drawn: RefCell::default(),
     });
-    let mut listeners = vec![
-        on(&up, &root, protocol::FILES_EVENT, |up, _| up.take())?,
-        on(&up, &root, protocol::CHANGE_EVENT, |up, _| up.pump())?,
-        on(&up, &root, "click", Upload::clicked)?,
-    ];
+    let mut listeners = vec![on(&up, &root, protocol::CHANGE_EVENT, |up, _| up.pump())?, on(&up, &root, "click", Upload::clicked)?];
     if let Some(window) = web_sys::window() {
         listeners.push(on(&up, &window, "online", |up, _| up.pump())?);
+    }
+    // Files chosen, dropped or pasted from now on: taken here, before the
+    // panel's listener on the root would hear of them.
+    for (_, form) in up.inputs() {
+        for kind in ["change", "drop", "paste"] {
+            listeners.push(on(&up, &form, kind, |up, event| {
+                let Some(input) = event.current_target().and_then(|f| protocol::file_input(f.unchecked_ref())) else { return };
+                if let Some(files) = protocol::offered(event, &input) {
+                    event.stop_propagation();
+                    up.take(&input, files);
+                }
+            })?);
+        }
     }
     // The inbox redraws a thread as it polls: its files are drawn before the next paint.
     let weak = Rc::downgrade(&up);
@@ -575,7 +594,14 @@ pub fn start_upload() -> Result<(), JsValue> {
         // Without IndexedDB (a browser may refuse it) files still
         // upload; they are only not kept across a reload.
         let _ = up.restore().await;
-        up.take();
+        // What the panel put into the forms' inputs before this module loaded.
+        for (input, _) in up.inputs() {
+            if let Ok(files) = Reflect::get(&input, &"files".into()) {
+                if Reflect::get(&files, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0 {
+                    up.take(&input, files);
+                }
+            }
+        }
         let weak = Rc::downgrade(&up);
         drop(up);
         loop {
