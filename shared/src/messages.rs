@@ -504,13 +504,15 @@ pub fn catalog(locale: Locale) -> Vec<&'static str> {
 /// empty file, a name that cannot be used, or too many uploads for now
 /// (429, which keeps the file and tries again).
 pub fn upload_refusal(status: u16, code: &str) -> MessageId {
-    match (status, code) {
+    use crate::attach::Refusal;
+    let refusal = Refusal::ALL.iter().copied().find(|r| r.code() == code);
+    match (status, refusal) {
         (429, _) => MessageId::ErrUploadLimited,
-        (415, _) => MessageId::ErrFileType,
-        (413, _) | (_, "file_too_large" | "message_too_large") => MessageId::ErrFileTooLarge,
-        (_, "empty_file") => MessageId::ErrFileEmpty,
-        (_, "too_many_files") => MessageId::ErrTooManyFiles,
-        (422, _) => MessageId::ErrFileName,
+        (415, _) | (_, Some(Refusal::UnsupportedType | Refusal::TypeMismatch)) => MessageId::ErrFileType,
+        (413, _) | (_, Some(Refusal::FileTooLarge | Refusal::MessageTooLarge)) => MessageId::ErrFileTooLarge,
+        (_, Some(Refusal::EmptyFile)) => MessageId::ErrFileEmpty,
+        (_, Some(Refusal::TooManyFiles)) => MessageId::ErrTooManyFiles,
+        (_, Some(Refusal::NameRequired | Refusal::InvalidName)) => MessageId::ErrFileName,
         _ => MessageId::ErrRejected,
     }
 }
@@ -615,8 +617,11 @@ mod tests {
         for (status, code, expected) in [
             (415, "unsupported_type", MessageId::ErrFileType),
             (415, "", MessageId::ErrFileType),
+            (415, "type_mismatch", MessageId::ErrFileType),
             (413, "file_too_large", MessageId::ErrFileTooLarge),
             (422, "message_too_large", MessageId::ErrFileTooLarge),
+            (422, "name_required", MessageId::ErrFileName),
+            (422, "unknown_upload", MessageId::ErrRejected),
             (422, "empty_file", MessageId::ErrFileEmpty),
             (422, "too_many_files", MessageId::ErrTooManyFiles),
             (422, "invalid_name", MessageId::ErrFileName),

@@ -9,7 +9,7 @@ use buoy_shared::messages::{self, MessageId};
 
 /// How many files one message may carry (the API's default limit; it
 /// refuses more, so the panel never sends them).
-pub const MAX_FILES: usize = 5;
+pub const MAX_FILES: usize = buoy_shared::attach::DEFAULT_MAX_FILES as usize;
 
 /// Where a file is in its upload.
 #[derive(Clone, Debug, PartialEq)]
