@@ -262,37 +262,35 @@ pub fn read_report(root: &Element) -> Option<Report> {
 /// them from its own listeners on the forms first. A drag over such a
 /// form may drop; a paste without files stays a paste.
 pub fn offer(root: &Element, event: &web_sys::Event) {
-    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-    let Some(input) = target.and_then(|t| file_input(&t.closest("form").ok()??)) else { return };
+    let form = event.target().and_then(|t| t.dyn_into::<Element>().ok()?.closest("form").ok()?);
+    let Some(input) = form.and_then(|f| file_input(&f)) else { return };
+    if offered(event, &input).is_some() {
+        return load(root, Module::Upload);
+    }
     match event.type_().as_str() {
-        "click" => input.unchecked_into::<web_sys::HtmlElement>().click(),
+        "click" => input.click(),
         "dragover" => event.prevent_default(),
-        _ => {
-            if offered(event, &input).is_some() {
-                load(root, Module::Upload);
-            }
-        }
+        _ => {}
     }
 }
 
 /// A form's file input (none for a site without attachments).
-pub fn file_input(form: &Element) -> Option<Element> {
-    form.query_selector("[type=file]").ok()?
+pub fn file_input(form: &Element) -> Option<web_sys::HtmlInputElement> {
+    form.query_selector("[type=file]").ok()?.map(JsCast::unchecked_into)
 }
 
 /// The files an event offers to a form with this file input: a drop's
 /// or a paste's (put into the input, the event's default prevented), or
 /// those chosen in the input; none when there are none.
-pub fn offered(event: &web_sys::Event, input: &Element) -> Option<JsValue> {
-    let get = |from: &JsValue, key: &str| Reflect::get(from, &key.into()).ok().filter(JsValue::is_object);
-    let held = get(event, "dataTransfer").or_else(|| get(event, "clipboardData"));
-    let files = get(held.as_ref().unwrap_or(input), "files")?;
-    if Reflect::get(&files, &"length".into()).ok()?.as_f64()? < 1.0 {
-        return None;
-    }
+pub fn offered(event: &web_sys::Event, input: &web_sys::HtmlInputElement) -> Option<web_sys::FileList> {
+    let held = match event.dyn_ref::<web_sys::DragEvent>() {
+        Some(drag) => drag.data_transfer(),
+        None => event.dyn_ref::<web_sys::ClipboardEvent>().and_then(web_sys::ClipboardEvent::clipboard_data),
+    };
+    let files = held.as_ref().map_or_else(|| input.files(), web_sys::DataTransfer::files).filter(|f| f.length() > 0)?;
     if held.is_some() {
         event.prevent_default();
-        let _ = Reflect::set(input, &"files".into(), &files);
+        input.set_files(Some(&files));
     }
     Some(files)
 }

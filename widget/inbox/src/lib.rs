@@ -194,12 +194,7 @@ impl Inbox {
             Effect::Write(write) => self.write(write),
             Effect::ReadOutbox => {
                 let (turnstile, pass) = (self.root.has_attribute(TURNSTILE_SITE), self.root.get_attribute(TURNSTILE_TOKEN));
-                let items = convo::outbox(&self.site);
-                // A message waits for its files: the upload module sends them.
-                if items.iter().any(|p| !p.files.is_empty()) {
-                    protocol::load(&self.root, Module::Upload);
-                }
-                return self.update(Msg::Outbox { items, turnstile, pass });
+                return self.update(Msg::Outbox { items: convo::outbox(&self.site), turnstile, pass });
             }
             Effect::Report { key, status } => {
                 // The panel answers at once (and may signal a change).
@@ -404,7 +399,8 @@ pub fn start_inbox() -> Result<(), JsValue> {
         listeners.push(on(&inbox, &window, "online", |_, _| Some(Msg::Online))?);
     }
     INBOX.with(|slot| *slot.borrow_mut() = Some((Rc::clone(&inbox), listeners)));
-    // Files chosen before a reload wait in the upload module's keeping.
+    // Files chosen before a reload (and the messages waiting for them)
+    // are in the upload module's keeping.
     if drafts::read(&inbox.site, Draft::Files).is_some() {
         protocol::load(&root, Module::Upload);
     }

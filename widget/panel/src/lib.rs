@@ -484,6 +484,19 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     }
 }
 
+/// An interaction with the panel's fields. One in the search box draws
+/// suggestions or results. Anywhere else it loads the inbox module, which
+/// keeps drafts (and is told so, to store what came first); files go to
+/// the upload module (`protocol::offer`).
+fn interacted(inner: &Rc<RefCell<Inner>>, event: web_sys::Event) {
+    let panel = inner.borrow();
+    if event.target().as_ref() == Some(panel.help.search.as_ref()) {
+        return panel.refresh_list();
+    }
+    protocol::offer(&panel.root, &event);
+    protocol::tell_typed(&panel.root);
+}
+
 /// A click anywhere in the panel: buttons carry `data-act`, article list
 /// entries `data-i`, topics `data-kind`, links to other articles `data-article`.
 fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
@@ -615,18 +628,6 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
         // Typing in the search box: suggestions, or the help module's
-        // results. Typing anywhere else is the requester's first
-        // interaction: it loads the inbox module, which keeps drafts (and
-        // is told so, to store what came first).
-        on(&inner, root, "input", |inner, event| {
-            let panel = inner.borrow();
-            if event.target().as_ref() != Some(panel.help.search.as_ref()) {
-                // Files chosen with the attach button load the upload module.
-                protocol::offer(&panel.root, &event);
-                return protocol::tell_typed(&panel.root);
-            }
-            panel.refresh_list();
-        })?,
         // The inbox module's report on a ticket this form sent.
         on(&inner, root, protocol::SENT_EVENT, |inner, _| {
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
@@ -667,9 +668,11 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
-    // Files dropped or pasted: the upload module's (loaded now).
-    for kind in ["dragover", "drop", "paste"] {
-        listeners.push(on(&inner, root, kind, |inner, event| protocol::offer(&inner.borrow().root, &event))?);
+    // Typing in the search box: suggestions, or the help module's
+    // results. Typing anywhere else, or files chosen, dragged, dropped or
+    // pasted, is the requester's first interaction.
+    for kind in ["input", "dragover", "drop", "paste"] {
+        listeners.push(on(&inner, root, kind, interacted)?);
     }
     if let Some(window) = web_sys::window() {
         // The on-screen keyboard shrinks the panel (the loader follows the

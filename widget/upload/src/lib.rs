@@ -158,9 +158,9 @@ impl Upload {
 
     /// Files offered to the form of this file input: each is kept, drawn,
     /// and uploaded.
-    fn take(self: &Rc<Self>, input: &Element, list: JsValue) {
+    fn take(self: &Rc<Self>, input: &web_sys::HtmlInputElement, list: &web_sys::FileList) {
         let tray = self.tray_of(input);
-        if let Ok(list) = list.dyn_into::<web_sys::FileList>() {
+        {
             for file in (0..list.length()).filter_map(|i| list.get(i)) {
                 let added = self.add(&tray, &file, None, None);
                 self.keep(&added);
@@ -171,15 +171,13 @@ impl Upload {
                 announce(&self.doc, &said);
             }
         }
-        if let Some(input) = input.dyn_ref::<web_sys::HtmlInputElement>() {
-            // Taken: the same file may be chosen again.
-            input.set_value("");
-        }
+        // Taken: the same file may be chosen again.
+        input.set_value("");
         self.pump();
     }
 
     /// The forms' file inputs, with their forms.
-    fn inputs(&self) -> Vec<(Element, Element)> {
+    fn inputs(&self) -> Vec<(web_sys::HtmlInputElement, Element)> {
         ["buoy-form", "buoy-reply-form"]
             .iter()
             .filter_map(|id| self.doc.get_element_by_id(id))
@@ -571,7 +569,7 @@ pub fn start_upload() -> Result<(), JsValue> {
                 let Some(input) = event.current_target().and_then(|f| protocol::file_input(f.unchecked_ref())) else { return };
                 if let Some(files) = protocol::offered(event, &input) {
                     event.stop_propagation();
-                    up.take(&input, files);
+                    up.take(&input, &files);
                 }
             })?);
         }
@@ -596,10 +594,8 @@ pub fn start_upload() -> Result<(), JsValue> {
         let _ = up.restore().await;
         // What the panel put into the forms' inputs before this module loaded.
         for (input, _) in up.inputs() {
-            if let Ok(files) = Reflect::get(&input, &"files".into()) {
-                if Reflect::get(&files, &"length".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0) > 0.0 {
-                    up.take(&input, files);
-                }
+            if let Some(files) = input.files().filter(|f| f.length() > 0) {
+                up.take(&input, &files);
             }
         }
         let weak = Rc::downgrade(&up);
