@@ -5,12 +5,11 @@
 //! `identify` or `logout` message) and what the inbox reports back about
 //! a ticket the form queued ([`Report`]).
 //!
-//! Files offered to a form (its attach button, a drop, a paste) wait in
-//! the form's file input for the upload module, which the panel loads
-//! then ([`offer`]); the module names the files a form will send in the
-//! form's `data-files` ([`set_tray`], read with [`tray`]), which the
-//! outbox entry of that form's message carries until they are uploaded.
-//! A thread's files are marked for it by the inbox ([`show_files`]).
+//! The upload module loads at the attach button ([`offer`]) or the first
+//! interaction ([`tell_typed`]), and takes files from then on; it names
+//! the files a form will send in the form's `data-files` ([`set_tray`],
+//! read with [`tray`]), which the outbox entry of that form's message
+//! carries until they are uploaded.
 //!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
@@ -119,8 +118,6 @@ const FORM: &str = "data-inbox-form";
 const SENT: &str = "data-inbox-sent";
 /// A form's attribute naming the files it will send (their local keys).
 const TRAY: &str = "data-files";
-/// A thread's list of a message's files, until the upload module draws it.
-const FILES: &str = "data-attachments";
 
 /// The root's property that holds the host's last `identify` or `logout`
 /// message (a property, not an attribute: it stays in this page's memory).
@@ -195,11 +192,14 @@ pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
     dispatch(root, CHANGE_EVENT);
 }
 
-/// The panel says the requester typed (outside the search box): the
-/// inbox module loads, and keeps what was typed as a draft.
+/// The panel says the requester typed (outside the search box), or
+/// dragged or pasted there: the inbox module loads, and keeps what was
+/// typed as a draft; the upload module loads too, to take the files a
+/// paste or a drop brings.
 pub fn tell_typed(root: &Element) {
     let _ = root.set_attribute(TYPED, "");
     load(root, Module::Inbox);
+    load(root, Module::Upload);
 }
 
 /// The panel passes on the host's `identify` or `logout` message.
@@ -255,44 +255,21 @@ pub fn read_report(root: &Element) -> Option<Report> {
     Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
 }
 
-/// The panel's one part of attachments: files offered to a form that
-/// takes them. The attach button (a click) opens the form's file input;
-/// files dropped or pasted go into that input too, where the upload
-/// module (loaded now, if it was not) finds them; once loaded it takes
-/// them from its own listeners on the forms first. A drag over such a
-/// form may drop; a paste without files stays a paste.
+/// The panel's part of attachments: the attach button opens its form's
+/// file input, and loads the upload module, which takes the files
+/// chosen there (or already chosen, when it starts). A drag over the
+/// panel may drop there: the upload module takes dropped files.
 pub fn offer(root: &Element, event: &web_sys::Event) {
-    let form = event.target().and_then(|t| t.dyn_into::<Element>().ok()?.closest("form").ok()?);
-    let Some(input) = form.and_then(|f| file_input(&f)) else { return };
-    if offered(event, &input).is_some() {
-        return load(root, Module::Upload);
-    }
-    match event.type_().as_str() {
-        "click" => input.click(),
-        "dragover" => event.prevent_default(),
-        _ => {}
+    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+    if let Some(input) = target.and_then(|t| file_input(&t.closest(".attach").ok()??)) {
+        input.click();
+        load(root, Module::Upload);
     }
 }
 
 /// A form's file input (none for a site without attachments).
 pub fn file_input(form: &Element) -> Option<web_sys::HtmlInputElement> {
     form.query_selector("[type=file]").ok()?.map(JsCast::unchecked_into)
-}
-
-/// The files an event offers to a form with this file input: a drop's
-/// or a paste's (put into the input, the event's default prevented), or
-/// those chosen in the input; none when there are none.
-pub fn offered(event: &web_sys::Event, input: &web_sys::HtmlInputElement) -> Option<web_sys::FileList> {
-    let held = match event.dyn_ref::<web_sys::DragEvent>() {
-        Some(drag) => drag.data_transfer(),
-        None => event.dyn_ref::<web_sys::ClipboardEvent>().and_then(web_sys::ClipboardEvent::clipboard_data),
-    };
-    let files = held.as_ref().map_or_else(|| input.files(), web_sys::DataTransfer::files).filter(|f| f.length() > 0)?;
-    if held.is_some() {
-        event.prevent_default();
-        input.set_files(Some(&files));
-    }
-    Some(files)
 }
 
 /// The upload module names the files a form will send with its message
@@ -306,30 +283,6 @@ pub fn set_tray(form: &Element, keys: &[String]) {
 /// their upload ids.
 pub fn tray(form: &Element) -> String {
     form.get_attribute(TRAY).unwrap_or_default()
-}
-
-/// The inbox marks a thread's list of a message's files (`files`, the
-/// API's JSON array) for the upload module to draw, loading it.
-pub fn show_files(list: &Element, files: &str) {
-    let _ = list.set_attribute(FILES, files);
-    if let Ok(Some(root)) = list.closest("[data-upload-src]") {
-        load(&root, Module::Upload);
-    }
-}
-
-/// The lists of files the inbox marked and the upload module has not
-/// drawn yet, each with the API's JSON array; reading one unmarks it.
-pub fn files_to_draw(root: &Element) -> Vec<(Element, String)> {
-    let selector = ["[", FILES, "]"].concat();
-    let Ok(found) = root.query_selector_all(&selector) else { return Vec::new() };
-    (0..found.length())
-        .filter_map(|i| found.item(i)?.dyn_into::<Element>().ok())
-        .filter_map(|list| {
-            let files = list.get_attribute(FILES)?;
-            let _ = list.remove_attribute(FILES);
-            Some((list, files))
-        })
-        .collect()
 }
 
 /// Adds a module's styles, from beside its script (`/w/{hash}/inbox.css`

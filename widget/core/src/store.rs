@@ -47,8 +47,6 @@ pub struct Thread {
     pub created_at: String,
     /// The requester's first message.
     pub message: String,
-    /// Its files, as the API gives them (a JSON array; empty when none).
-    pub files: String,
     /// Every public message since, oldest first.
     pub messages: Vec<Message>,
 }
@@ -62,8 +60,6 @@ pub struct Message {
     pub at: String,
     /// Its text.
     pub body: String,
-    /// Its files, as the API gives them (a JSON array; empty when none).
-    pub files: String,
 }
 
 impl Mine {
@@ -95,15 +91,8 @@ impl Mine {
         let status = field_of(view, "status").and_then(|s| Status::parse(&s));
         let rated = Reflect::get(view, &"csat".into()).is_ok_and(|c| c.is_object());
         let messages = messages_of(view).iter().map(message).collect();
-        Thread { status, rated, created_at: s(view, "created_at"), message: s(view, "message"), files: files_of(view), messages }
+        Thread { status, rated, created_at: s(view, "created_at"), message: s(view, "message"), messages }
     }
-}
-
-/// The files of a message (or of a thread's first message) from the API,
-/// as JSON for the upload module to draw; empty when it has none.
-pub fn files_of(message: &JsValue) -> String {
-    let files = Reflect::get(message, &"attachments".into()).ok().and_then(|a| a.dyn_into::<Array>().ok()).filter(|a| a.length() > 0);
-    files.and_then(|a| JSON::stringify(&a).ok()?.as_string()).unwrap_or_default()
 }
 
 /// The messages of a thread from the API.

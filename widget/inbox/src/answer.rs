@@ -4,7 +4,7 @@
 use crate::state::{Answer, Created};
 use buoy_widget_core::net;
 use buoy_widget_core::page::field_of;
-use buoy_widget_core::store::{self, Message, Mine};
+use buoy_widget_core::store::{Message, Mine};
 use js_sys::{Array, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -16,7 +16,7 @@ fn items(value: &JsValue, key: &str) -> Option<Vec<JsValue>> {
 /// One message of a thread from the API.
 fn message(m: &JsValue) -> Message {
     let s = |key| field_of(m, key).unwrap_or_default();
-    Message { from: s("from"), at: s("at"), body: s("body"), files: store::files_of(m) }
+    Message { from: s("from"), at: s("at"), body: s("body") }
 }
 
 /// A ticket a verified user's history lists (with its creation time);

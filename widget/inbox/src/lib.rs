@@ -136,6 +136,8 @@ impl Inbox {
                 match &ticket.view {
                     Some(view) => {
                         let _ = thread::draw_thread(&doc, &c.msgs, view);
+                        // Its files, and the reply's, are the upload module's.
+                        protocol::load(&self.root, Module::Upload);
                     }
                     None => c.msgs.set_text_content(Some(t(buoy_shared::messages::MessageId::Loading))),
                 }

@@ -3,7 +3,6 @@
 use buoy_shared::messages::{self, MessageId};
 use buoy_widget_core::dom::{element, text_element};
 use buoy_widget_core::page::{lang, t, t_count};
-use buoy_widget_core::protocol;
 use buoy_widget_core::store::{Mine, Thread};
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element};
@@ -14,19 +13,13 @@ fn local_time(at: &str) -> String {
     date.to_locale_string(&lang(), &JsValue::UNDEFINED).into()
 }
 
-fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, body: &str, files: &str) -> Result<(), JsValue> {
+fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, body: &str) -> Result<(), JsValue> {
     let li = element(doc, "li", &[("class", if mine { "msg you" } else { "msg agent" })], Some(list))?;
     let mut who = String::from(from);
     who.push_str(" · ");
     who.push_str(&local_time(at));
     text_element(doc, "p", &[("class", "who")], &who, Some(&li))?;
-    if !body.is_empty() {
-        text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
-    }
-    if !files.is_empty() {
-        // The upload module draws them (and opens them with the token).
-        protocol::show_files(&element(doc, "ul", &[("class", "files")], Some(&li))?, files);
-    }
+    text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
     Ok(())
 }
 
@@ -34,11 +27,11 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
 /// message, each as text.
 pub fn draw_thread(doc: &Document, list: &Element, view: &Thread) -> Result<(), JsValue> {
     list.set_text_content(None);
-    message(doc, list, t(MessageId::You), true, &view.created_at, &view.message, &view.files)?;
+    message(doc, list, t(MessageId::You), true, &view.created_at, &view.message)?;
     for m in &view.messages {
         let you = m.from == "you";
         let name = if you { t(MessageId::You) } else { &m.from };
-        message(doc, list, name, you, &m.at, &m.body, &m.files)?;
+        message(doc, list, name, you, &m.at, &m.body)?;
     }
     Ok(())
 }

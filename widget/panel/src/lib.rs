@@ -436,9 +436,8 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             }
             if let Some(body) = net::body(&ticket) {
                 let about = ticket.subject.trim().to_owned();
-                // With the files the form will send: the upload module
-                // puts their upload ids into the body once they are in.
-                let files = protocol::tray(&panel.form);
+                // The upload module adds the files the form will send.
+                let files = String::new();
                 store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0, files });
             }
             protocol::load(&panel.root, Module::Inbox);
@@ -486,14 +485,17 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
 
 /// An interaction with the panel's fields. One in the search box draws
 /// suggestions or results. Anywhere else it loads the inbox module, which
-/// keeps drafts (and is told so, to store what came first); files go to
-/// the upload module (`protocol::offer`).
+/// keeps drafts (and is told so, to store what came first), and the
+/// upload module, which takes dropped and pasted files.
 fn interacted(inner: &Rc<RefCell<Inner>>, event: web_sys::Event) {
     let panel = inner.borrow();
     if event.target().as_ref() == Some(panel.help.search.as_ref()) {
         return panel.refresh_list();
     }
-    protocol::offer(&panel.root, &event);
+    if event.type_().starts_with('d') {
+        // A drag may drop here: the upload module takes the files.
+        event.prevent_default();
+    }
     protocol::tell_typed(&panel.root);
 }
 

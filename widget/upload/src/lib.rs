@@ -58,6 +58,9 @@ struct Upload {
     sending: RefCell<Option<InFlight>>,
     /// The last drawing, so a tick redraws only what changed.
     drawn: RefCell<Option<(Vec<File>, String)>>,
+    /// The thread showing: its id, how many messages the inbox drew, and
+    /// each one's files (`u32::MAX` messages while it is being read).
+    thread: RefCell<Option<(String, u32, Vec<Array>)>>,
 }
 
 /// Waits for an IndexedDB request; its result.
@@ -189,6 +192,7 @@ impl Upload {
     /// (and the inbox sends them), the next upload starts, the forms show
     /// what changed.
     fn pump(self: &Rc<Self>) {
+        self.claim();
         let waiting: Vec<Pending> = store::outbox(&self.site).into_iter().filter(|p| !p.files.is_empty()).collect();
         let named: Vec<(String, Vec<String>)> =
             waiting.iter().map(|p| (p.key.clone(), p.files.split(' ').filter(|k| !k.is_empty()).map(String::from).collect())).collect();
@@ -206,6 +210,20 @@ impl Upload {
         }
         self.upload_next();
         self.draw();
+    }
+
+    /// A new ticket the form just queued takes the form's files: the
+    /// panel queues it (without them) and signals that it is sending.
+    fn claim(&self) {
+        if protocol::heard(&self.root).form != protocol::Form::Sending {
+            return;
+        }
+        let Some(form) = self.doc.get_element_by_id("buoy-form") else { return };
+        let files = protocol::tray(&form);
+        let newest = store::outbox(&self.site).into_iter().rfind(|p| p.token.is_none());
+        if let Some(p) = newest.filter(|p| p.files.is_empty() && !files.is_empty() && !p.body.contains("\"attachments\"")) {
+            store::queue(&self.site, &Pending { files, ..p });
+        }
     }
 
     /// Starts the next upload, if one is due and none is on its way.
@@ -351,28 +369,71 @@ impl Upload {
         Ok(())
     }
 
-    /// Draws the files of a thread's messages the inbox marked.
-    fn draw_thread_files(&self) {
-        for (list, files) in protocol::files_to_draw(&self.root) {
-            let Ok(files) = JSON::parse(&files).and_then(|f| f.dyn_into::<Array>()) else { continue };
-            let _ = list.set_attribute("aria-label", t(MessageId::Attachments));
-            for file in files.iter() {
-                let s = |key| field_of(&file, key).unwrap_or_default();
-                let bytes = Reflect::get(&file, &"size".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
-                let image = is_image(&s("kind"));
-                let Ok(li) = element(&self.doc, "li", &[], Some(&list)) else { continue };
-                let attrs = [
-                    ("type", "button"),
-                    ("class", "file"),
-                    ("data-file", &s("id")),
-                    ("data-name", &s("name")),
-                    ("data-image", if image { "1" } else { "" }),
-                ];
-                if let Ok(button) = text_element(&self.doc, "button", &attrs, &s("name"), Some(&li)) {
-                    let _ = text_element(&self.doc, "span", &[("class", "hint")], &size(bytes), Some(&button));
-                }
+    /// Draws the files of the thread showing under its messages, as the
+    /// inbox draws them: the requester's first message, then each
+    /// message in order. The thread's files are read once per new message
+    /// (the inbox redraws the thread as it polls).
+    fn draw_thread_files(self: &Rc<Self>) {
+        let Screen::Thread(ticket) = protocol::heard(&self.root).screen else { return };
+        let Ok(drawn) = self.doc.query_selector_all("#buoy-msgs > li") else { return };
+        let count = drawn.length();
+        let known =
+            self.thread.borrow().as_ref().filter(|(id, messages, _)| *id == ticket && *messages == count).map(|(.., files)| files.clone());
+        let Some(files) = known else {
+            if self.thread.borrow().as_ref().is_some_and(|(id, messages, _)| *id == ticket && *messages == u32::MAX) {
+                return; // Being read.
             }
+            *self.thread.borrow_mut() = Some((ticket.clone(), u32::MAX, Vec::new()));
+            let up = Rc::clone(self);
+            return spawn(async move {
+                let files = up.read_thread(&ticket).await.unwrap_or_default();
+                *up.thread.borrow_mut() = Some((ticket, count, files));
+                up.draw_thread_files();
+            });
+        };
+        for (i, message) in files.iter().enumerate() {
+            let Some(li) = drawn.item(i as u32).and_then(|n| n.dyn_into::<Element>().ok()) else { continue };
+            if message.length() == 0 || li.query_selector(".files").ok().flatten().is_some() {
+                continue;
+            }
+            let _ = self.draw_files(&li, message);
         }
+    }
+
+    /// The files of a thread, message by message (the first message's,
+    /// then each later one's), from the API with the requester's token.
+    async fn read_thread(&self, ticket: &str) -> Option<Vec<Array>> {
+        let mine = store::load(&self.site).into_iter().find(|m| m.id == ticket)?;
+        let url = ["/v1/tickets/", ticket].concat();
+        let (status, view) = buoy_widget_core::net::call("GET", &url, &[("Buoy-Requester-Token", &mine.token)], None).await.ok()?;
+        if status != 200 {
+            return None;
+        }
+        let files_of =
+            |value: &JsValue| Reflect::get(value, &"attachments".into()).ok().and_then(|a| a.dyn_into::<Array>().ok()).unwrap_or_default();
+        let messages = Reflect::get(&view, &"messages".into()).ok().and_then(|m| m.dyn_into::<Array>().ok()).unwrap_or_default();
+        Some(std::iter::once(files_of(&view)).chain(messages.iter().map(|m| files_of(&m))).collect())
+    }
+
+    /// One message's files: a button each (name and size) that opens it.
+    fn draw_files(&self, message: &Element, files: &Array) -> Result<(), JsValue> {
+        let list = element(&self.doc, "ul", &[("class", "files"), ("aria-label", t(MessageId::Attachments))], Some(message))?;
+        for file in files.iter() {
+            let s = |key| field_of(&file, key).unwrap_or_default();
+            let bytes = Reflect::get(&file, &"size".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
+            let image = is_image(&s("kind"));
+            let li = element(&self.doc, "li", &[], Some(&list))?;
+            let attrs = [
+                ("type", "button"),
+                ("class", "file"),
+                ("data-file", &s("id")),
+                ("data-name", &s("name")),
+                ("data-image", if image { "1" } else { "" }),
+            ];
+            let button = text_element(&self.doc, "button", &attrs, &s("name"), Some(&li))?;
+            text_element(&self.doc, "span", &[("class", "hint")], &size(bytes), Some(&button))?;
+        }
+        Ok(())
     }
 
     /// Opens a thread's file with the requester's token: an image larger,
@@ -487,6 +548,21 @@ impl Upload {
     }
 }
 
+/// The files an event offers to a form with this file input: a drop's
+/// or a paste's (the event's default prevented), or those chosen in the
+/// input; none when there are none.
+fn offered(event: &web_sys::Event, input: &web_sys::HtmlInputElement) -> Option<web_sys::FileList> {
+    let held = match event.dyn_ref::<web_sys::DragEvent>() {
+        Some(drag) => drag.data_transfer(),
+        None => event.dyn_ref::<web_sys::ClipboardEvent>().and_then(web_sys::ClipboardEvent::clipboard_data),
+    };
+    let files = held.as_ref().map_or_else(|| input.files(), web_sys::DataTransfer::files).filter(|f| f.length() > 0)?;
+    if held.is_some() {
+        event.prevent_default();
+    }
+    Some(files)
+}
+
 /// Whether a file of this kind (the API's `kind`) opens as an image.
 fn is_image(kind: &str) -> bool {
     matches!(kind, "png" | "jpeg" | "gif" | "webp")
@@ -556,8 +632,15 @@ pub fn start_upload() -> Result<(), JsValue> {
         db: RefCell::default(),
         sending: RefCell::default(),
         drawn: RefCell::default(),
+        thread: RefCell::default(),
     });
-    let mut listeners = vec![on(&up, &root, protocol::CHANGE_EVENT, |up, _| up.pump())?, on(&up, &root, "click", Upload::clicked)?];
+    let mut listeners = vec![
+        on(&up, &root, protocol::CHANGE_EVENT, |up, _| {
+            up.pump();
+            up.draw_thread_files();
+        })?,
+        on(&up, &root, "click", Upload::clicked)?,
+    ];
     if let Some(window) = web_sys::window() {
         listeners.push(on(&up, &window, "online", |up, _| up.pump())?);
     }
@@ -567,7 +650,7 @@ pub fn start_upload() -> Result<(), JsValue> {
         for kind in ["change", "drop", "paste"] {
             listeners.push(on(&up, &form, kind, |up, event| {
                 let Some(input) = event.current_target().and_then(|f| protocol::file_input(f.unchecked_ref())) else { return };
-                if let Some(files) = protocol::offered(event, &input) {
+                if let Some(files) = offered(event, &input) {
                     event.stop_propagation();
                     up.take(&input, &files);
                 }
