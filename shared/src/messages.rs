@@ -317,12 +317,8 @@ catalog! {
     NewReply,
     /// The button that adds files to a message.
     AttachFiles,
-    /// Names a message's list of files.
-    Attachments,
     /// The button that takes a file off a message before it is sent, with `{name}`.
     RemoveFile,
-    /// Labels a file's upload progress, with `{name}`.
-    UploadingFile,
     /// A file that waits for the network (it is kept and sent later).
     FileWaiting,
     /// A file of a type that cannot be sent.

@@ -53,17 +53,14 @@ fn email_replies(locale: Locale) -> String {
     format!("<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-replies\" checked> {label}</label>")
 }
 
-/// A form's attach control: the "Attach files" button, the file input it
-/// opens (hidden: the button is the one control people reach), and the
-/// list the upload module fills with each file, its progress and its
+/// A form's attach control: the "Attach files" button and the file input
+/// it opens (hidden: the button is the one control people reach); the
+/// upload module adds the list of files, each with its progress and its
 /// remove button. [`without_attachments`] takes it out for a site that
 /// takes no files.
 fn attach_controls(locale: Locale) -> String {
-    let (button, list) = (escape_html(text(locale, MessageId::AttachFiles)), escape_html(text(locale, MessageId::Attachments)));
-    format!(
-        "<div class=\"attach\"><button type=\"button\" class=\"secondary\" data-act=\"attach\">{button}</button>\
-         <input type=\"file\" multiple hidden tabindex=\"-1\"><ul class=\"files\" aria-label=\"{list}\"></ul></div>"
-    )
+    let button = escape_html(text(locale, MessageId::AttachFiles));
+    format!("<div class=\"attach\"><button type=\"button\" class=\"secondary\" data-act=\"attach\">{button}</button><input type=\"file\" multiple hidden></div>")
 }
 
 /// The panel's markup for a locale: header, home (search, suggestions,
@@ -276,14 +273,14 @@ mod tests {
             let page = skeleton(locale);
             let label = escape_html(text(locale, MessageId::AttachFiles));
             assert_eq!(page.matches(&label).count(), 2, "{locale:?}: the ticket form and the reply form");
-            assert_eq!(page.matches("<input type=\"file\" multiple hidden tabindex=\"-1\">").count(), 2, "{locale:?}");
+            assert_eq!(page.matches("<input type=\"file\" multiple hidden>").count(), 2, "{locale:?}");
             for form in ["<form class=\"form\" id=\"buoy-form\"", "<form id=\"buoy-reply-form\""] {
                 let inside = page.split(form).nth(1).and_then(|rest| rest.split("</form>").next()).unwrap_or_default();
-                assert!(inside.contains("data-act=\"attach\"") && inside.contains("<ul class=\"files\""), "{locale:?} {form}");
+                assert!(inside.contains("data-act=\"attach\"") && inside.contains("type=\"file\""), "{locale:?} {form}");
             }
             let without = String::from_utf8(without_attachments(page.as_bytes(), locale)).unwrap_or_default();
             assert!(!without.contains("data-act=\"attach\"") && !without.contains("type=\"file\""), "{locale:?}: {without}");
-            assert!(!without.contains("class=\"files\""), "{locale:?}");
+            assert!(!without.contains("class=\"attach\""), "{locale:?}");
             assert!(without.contains("id=\"buoy-reply-form\"") && without.contains("id=\"buoy-message\""), "{locale:?}: the rest stays");
         }
     }

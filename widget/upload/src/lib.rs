@@ -310,7 +310,14 @@ impl Upload {
         }
         for (form, tray) in [("buoy-form", Files::tray(None)), ("buoy-reply-form", Files::tray(Some(&thread)))] {
             let Some(form) = self.doc.get_element_by_id(form) else { continue };
-            let Ok(Some(list)) = form.query_selector(".files") else { continue };
+            let Ok(Some(attach)) = form.query_selector(".attach") else { continue };
+            let list = match attach.query_selector(".files") {
+                Ok(Some(list)) => list,
+                _ => {
+                    let Ok(list) = element(&self.doc, "ul", &[("class", "files")], Some(&attach)) else { continue };
+                    list
+                }
+            };
             let _ = self.draw_tray(&form, &list, &tray);
         }
         *self.drawn.borrow_mut() = Some(now);
@@ -339,10 +346,10 @@ impl Upload {
                         Phase::Uploading(sent, total) => (sent, total),
                         _ => (0.0, file.size),
                     };
-                    let label = fill(t(MessageId::UploadingFile), "name", &file.name);
+                    // Labelled by the file's name, beside it.
                     let id = progress_id(&file.key);
                     let bar: web_sys::HtmlProgressElement =
-                        element(&self.doc, "progress", &[("id", &id), ("aria-label", &label)], Some(&about))?.unchecked_into();
+                        element(&self.doc, "progress", &[("id", &id), ("aria-label", &file.name)], Some(&about))?.unchecked_into();
                     bar.set_max(total.max(1.0));
                     bar.set_value(sent);
                 }
@@ -417,7 +424,7 @@ impl Upload {
 
     /// One message's files: a button each (name and size) that opens it.
     fn draw_files(&self, message: &Element, files: &Array) -> Result<(), JsValue> {
-        let list = element(&self.doc, "ul", &[("class", "files"), ("aria-label", t(MessageId::Attachments))], Some(message))?;
+        let list = element(&self.doc, "ul", &[("class", "files")], Some(message))?;
         for file in files.iter() {
             let s = |key| field_of(&file, key).unwrap_or_default();
             let bytes = Reflect::get(&file, &"size".into()).ok().and_then(|n| n.as_f64()).unwrap_or(0.0);
