@@ -319,8 +319,6 @@ catalog! {
     AttachFiles,
     /// The button that takes a file off a message before it is sent, with `{name}`.
     RemoveFile,
-    /// A file that waits for the network (it is kept and sent later).
-    FileWaiting,
     /// A file of a type that cannot be sent.
     ErrFileType,
     /// A file or message over its size limit.
@@ -331,8 +329,6 @@ catalog! {
     ErrFileName,
     /// More files than a message may carry.
     ErrTooManyFiles,
-    /// Too many uploads for now (429): the file is kept and tried again.
-    ErrUploadLimited,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site
@@ -497,13 +493,13 @@ pub fn catalog(locale: Locale) -> Vec<&'static str> {
 /// What a refused upload (or a message refused for its attachments)
 /// tells the requester about that file, from the API's status and its
 /// field error's code: the type (415), the size (413), too many files, an
-/// empty file, a name that cannot be used, or too many uploads for now
+/// empty file, a name that cannot be used, or too many sends for now
 /// (429, which keeps the file and tries again).
 pub fn upload_refusal(status: u16, code: &str) -> MessageId {
     use crate::attach::Refusal;
     let refusal = Refusal::ALL.iter().copied().find(|r| r.code() == code);
     match (status, refusal) {
-        (429, _) => MessageId::ErrUploadLimited,
+        (429, _) => MessageId::ErrRateLimited,
         (415, _) | (_, Some(Refusal::UnsupportedType | Refusal::TypeMismatch)) => MessageId::ErrFileType,
         (413, _) | (_, Some(Refusal::FileTooLarge | Refusal::MessageTooLarge)) => MessageId::ErrFileTooLarge,
         (_, Some(Refusal::EmptyFile)) => MessageId::ErrFileEmpty,
@@ -621,7 +617,7 @@ mod tests {
             (422, "empty_file", MessageId::ErrFileEmpty),
             (422, "too_many_files", MessageId::ErrTooManyFiles),
             (422, "invalid_name", MessageId::ErrFileName),
-            (429, "rate_limited", MessageId::ErrUploadLimited),
+            (429, "rate_limited", MessageId::ErrRateLimited),
             (404, "attachments_off", MessageId::ErrRejected),
         ] {
             assert_eq!(upload_refusal(status, code), expected, "{status} {code}");

@@ -159,7 +159,7 @@ impl Files {
             (status, _) if inbox::should_retry(status) => {
                 file.failures += 1;
                 let wait = f64::from(inbox::retry_delay(file.failures, retry_after, random));
-                let why = if status == 429 { MessageId::ErrUploadLimited } else { MessageId::FileWaiting };
+                let why = if status == 429 { MessageId::ErrRateLimited } else { MessageId::ErrNetwork };
                 Phase::Waiting(now + wait, why)
             }
             (status, _) => Phase::Refused(messages::upload_refusal(status, &code)),
@@ -259,15 +259,15 @@ mod tests {
         files.add(file("f1", "new"));
         files.next_upload(0.0, false);
         files.answered("f1", answer(0, None, "", None), 1_000.0, 0.5);
-        assert_eq!(files.files[0].phase, Phase::Waiting(2_000.0, MessageId::FileWaiting));
+        assert_eq!(files.files[0].phase, Phase::Waiting(2_000.0, MessageId::ErrNetwork));
         assert!(files.next_upload(1_500.0, true).is_none(), "not before its time");
         assert!(files.next_upload(2_000.0, false).is_none(), "not while offline");
         assert!(files.next_upload(2_000.0, true).is_some());
         files.answered("f1", answer(429, None, "rate_limited", Some(30)), 2_000.0, 0.5);
-        assert_eq!(files.files[0].phase, Phase::Waiting(32_000.0, MessageId::ErrUploadLimited), "Retry-After wins");
+        assert_eq!(files.files[0].phase, Phase::Waiting(32_000.0, MessageId::ErrRateLimited), "Retry-After wins");
         files.next_upload(32_000.0, true);
         files.answered("f1", answer(503, None, "", None), 32_000.0, 0.5);
-        assert!(matches!(files.files[0].phase, Phase::Waiting(_, MessageId::FileWaiting)));
+        assert!(matches!(files.files[0].phase, Phase::Waiting(_, MessageId::ErrNetwork)));
     }
 
     #[test]
