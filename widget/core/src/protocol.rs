@@ -5,8 +5,9 @@
 //! `identify` or `logout` message) and what the inbox reports back about
 //! a ticket the form queued ([`Report`]).
 //!
-//! The upload module loads at the attach button ([`offer`]) or the first
-//! interaction ([`tell_typed`]), and takes files from then on; it names
+//! The upload module loads when a form that takes files shows (the
+//! panel's ticket form, the inbox's thread with its reply box), and takes
+//! files from then on; it names
 //! the files a form will send in the form's `data-files` ([`set_tray`],
 //! read with [`tray`]), which the outbox entry of that form's message
 //! carries until they are uploaded.
@@ -192,14 +193,11 @@ pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
     dispatch(root, CHANGE_EVENT);
 }
 
-/// The panel says the requester typed (outside the search box), or
-/// dragged or pasted there: the inbox module loads, and keeps what was
-/// typed as a draft; the upload module loads too, to take the files a
-/// paste or a drop brings.
+/// The panel says the requester typed (outside the search box): the
+/// inbox module loads, and keeps what was typed as a draft.
 pub fn tell_typed(root: &Element) {
     let _ = root.set_attribute(TYPED, "");
     load(root, Module::Inbox);
-    load(root, Module::Upload);
 }
 
 /// The panel passes on the host's `identify` or `logout` message.
@@ -253,18 +251,6 @@ pub fn read_report(root: &Element) -> Option<Report> {
     let result = JSON::parse(&root.get_attribute(SENT)?).ok()?;
     let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
     Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
-}
-
-/// The panel's part of attachments: the attach button opens its form's
-/// file input, and loads the upload module, which takes the files
-/// chosen there (or already chosen, when it starts). A drag over the
-/// panel may drop there: the upload module takes dropped files.
-pub fn offer(root: &Element, event: &web_sys::Event) {
-    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
-    if let Some(input) = target.and_then(|t| file_input(&t.closest(".attach").ok()??)) {
-        input.click();
-        load(root, Module::Upload);
-    }
 }
 
 /// A form's file input (none for a site without attachments).

@@ -330,6 +330,10 @@ impl Inner {
             Phase::Sent(_) => Form::Sent,
         };
         protocol::tell(&self.root, &screen, form, open);
+        // The form takes files: the upload module is there before the first.
+        if self.state.view == View::Contact {
+            protocol::load(&self.root, Module::Upload);
+        }
     }
 
     /// The controls that take focus now, in order: the focus trap's ends.
@@ -483,18 +487,14 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     }
 }
 
-/// An interaction with the panel's fields. One in the search box draws
-/// suggestions or results. Anywhere else it loads the inbox module, which
-/// keeps drafts (and is told so, to store what came first), and the
-/// upload module, which takes dropped and pasted files.
+/// Typing in the panel. In the search box it draws suggestions or
+/// results. Anywhere else it is the requester's first interaction: it
+/// loads the inbox module, which keeps drafts (and is told so, to store
+/// what came first).
 fn interacted(inner: &Rc<RefCell<Inner>>, event: web_sys::Event) {
     let panel = inner.borrow();
     if event.target().as_ref() == Some(panel.help.search.as_ref()) {
         return panel.refresh_list();
-    }
-    if event.type_().starts_with('d') {
-        // A drag may drop here: the upload module takes the files.
-        event.prevent_default();
     }
     protocol::tell_typed(&panel.root);
 }
@@ -515,7 +515,6 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     }
     let msg = match data_of(event, "data-act").as_deref() {
         Some("close") => return inner.borrow().post_to_host("close", None),
-        Some("attach") => return protocol::offer(&inner.borrow().root, event),
         Some("home") => Msg::Show(View::Home),
         Some("contact") => Msg::Show(View::Contact),
         Some("tickets") => Msg::Show(View::Tickets),
@@ -670,12 +669,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
-    // Typing in the search box: suggestions, or the help module's
-    // results. Typing anywhere else, or files chosen, dragged, dropped or
-    // pasted, is the requester's first interaction.
-    for kind in ["input", "dragover", "drop", "paste"] {
-        listeners.push(on(&inner, root, kind, interacted)?);
-    }
+    listeners.push(on(&inner, root, "input", interacted)?);
     if let Some(window) = web_sys::window() {
         // The on-screen keyboard shrinks the panel (the loader follows the
         // visual viewport): the field being typed in stays in view, above

@@ -504,7 +504,12 @@ impl Upload {
 
     fn clicked(self: &Rc<Self>, event: &web_sys::Event) {
         let Some(target) = event.target().and_then(|t| t.dyn_into::<Element>().ok()) else { return };
-        if let Some(button) = target.closest("[data-remove]").ok().flatten() {
+        if let Some(button) = target.closest("[data-act=attach]").ok().flatten() {
+            // The attach button opens its form's file input.
+            if let Some(input) = button.parent_element().and_then(|attach| protocol::file_input(&attach)) {
+                input.click();
+            }
+        } else if let Some(button) = target.closest("[data-remove]").ok().flatten() {
             let key = button.get_attribute("data-remove").unwrap_or_default();
             let in_flight = self.sending.borrow().as_ref().filter(|f| f.key == key).map(|f| f.xhr.clone());
             if let Some(xhr) = in_flight {
@@ -651,9 +656,9 @@ pub fn start_upload() -> Result<(), JsValue> {
     if let Some(window) = web_sys::window() {
         listeners.push(on(&up, &window, "online", |up, _| up.pump())?);
     }
-    // Files chosen, dropped or pasted from now on: taken here, before the
-    // panel's listener on the root would hear of them.
+    // Files chosen, dropped or pasted into a form (a drag over it may drop).
     for (_, form) in up.inputs() {
+        listeners.push(on(&up, &form, "dragover", |_, event| event.prevent_default())?);
         for kind in ["change", "drop", "paste"] {
             listeners.push(on(&up, &form, kind, |up, event| {
                 let Some(input) = event.current_target().and_then(|f| protocol::file_input(f.unchecked_ref())) else { return };
