@@ -96,8 +96,22 @@ impl Upload {
         db.as_ref()?.transaction_with_str_and_mode(STORE, IdbTransactionMode::Readwrite).ok()?.object_store(STORE).ok()
     }
 
-    /// Keeps a file (and its upload id, once known) in IndexedDB.
-    fn keep(&self, file: &File) {
+    /// Keeps a file (and its upload id, once known) in IndexedDB, opened
+    /// at the first file (nothing is stored before).
+    fn keep(self: &Rc<Self>, file: &File) {
+        if self.db.borrow().is_none() {
+            let (up, file) = (Rc::clone(self), file.clone());
+            return spawn(async move {
+                if let Ok(db) = open_db().await {
+                    *up.db.borrow_mut() = Some(db);
+                    up.put(&file);
+                }
+            });
+        }
+        self.put(file);
+    }
+
+    fn put(&self, file: &File) {
         let blob = self.blobs.borrow().iter().find(|(k, ..)| *k == file.key).map(|(_, blob, _)| blob.clone());
         let (Some(store), Some(blob)) = (self.store(), blob) else { return };
         let upload = match &file.phase {
@@ -539,6 +553,10 @@ impl Upload {
 
     /// The files kept from before a reload, for this site.
     async fn restore(self: &Rc<Self>) -> Result<(), JsValue> {
+        let kept = store::storage().and_then(|s| s.get_item(&draft_key(&self.site, Draft::Files)).ok().flatten());
+        if kept.is_none() {
+            return Ok(());
+        }
         let db = open_db().await?;
         *self.db.borrow_mut() = Some(db);
         let Some(store) = self.store() else { return Ok(()) };
