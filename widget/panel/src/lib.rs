@@ -487,18 +487,6 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     }
 }
 
-/// Typing in the panel. In the search box it draws suggestions or
-/// results. Anywhere else it is the requester's first interaction: it
-/// loads the inbox module, which keeps drafts (and is told so, to store
-/// what came first).
-fn interacted(inner: &Rc<RefCell<Inner>>, event: web_sys::Event) {
-    let panel = inner.borrow();
-    if event.target().as_ref() == Some(panel.help.search.as_ref()) {
-        return panel.refresh_list();
-    }
-    protocol::tell_typed(&panel.root);
-}
-
 /// A click anywhere in the panel: buttons carry `data-act`, article list
 /// entries `data-i`, topics `data-kind`, links to other articles `data-article`.
 fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
@@ -629,6 +617,16 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
         // Typing in the search box: suggestions, or the help module's
+        // results. Typing anywhere else is the requester's first
+        // interaction: it loads the inbox module, which keeps drafts (and
+        // is told so, to store what came first).
+        on(&inner, root, "input", |inner, event| {
+            let panel = inner.borrow();
+            if event.target().as_ref() != Some(panel.help.search.as_ref()) {
+                return protocol::tell_typed(&panel.root);
+            }
+            panel.refresh_list();
+        })?,
         // The inbox module's report on a ticket this form sent.
         on(&inner, root, protocol::SENT_EVENT, |inner, _| {
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
@@ -669,7 +667,6 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
     ];
     drop(i);
-    listeners.push(on(&inner, root, "input", interacted)?);
     if let Some(window) = web_sys::window() {
         // The on-screen keyboard shrinks the panel (the loader follows the
         // visual viewport): the field being typed in stays in view, above
