@@ -265,3 +265,31 @@ fn a_signed_link_opens_its_one_file_for_seven_days() {
     let (status, body, _) = get(&h, &format!("/v1/files/{link}"), ("x-none", ""));
     assert_eq!((status, str_of(&body, "code")), (404, "file_link_expired"), "after 7 days");
 }
+
+#[test]
+fn the_sweep_deletes_an_upload_left_unattached_for_24_hours_and_keeps_an_attached_one() {
+    use buoy_shared::time::Timestamp;
+    let h = harness();
+    let left = upload_id(&h, "left.png", PNG);
+    let kept = upload_id(&h, "kept.png", PNG);
+    assert_eq!(new_ticket(&h, &[kept]).0, 201);
+    assert_eq!(h.files.keys().len(), 2);
+    let sweep = |at: i64| futures_executor::block_on(buoy_worker::sweep::sweep_uploads(&h.store, &h.files, Timestamp::from_millis(at)));
+    let start = h.now.get();
+    assert_eq!(sweep(start + buoy_shared::attach::PENDING_MS - 1).ok(), Some(0), "not before 24 hours");
+    assert_eq!(h.files.keys().len(), 2);
+    assert_eq!(sweep(start + buoy_shared::attach::PENDING_MS + 1).ok(), Some(1));
+    let names: Vec<String> = h
+        .files
+        .keys()
+        .iter()
+        .filter_map(|k| h.files.get(k))
+        .flat_map(|(_, meta)| meta)
+        .filter(|(k, _)| k == "name")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(names, ["kept.png"], "the attached file stays");
+    assert!(h.store.kv().keys(&format!("up/demo/{left}")).is_empty(), "its record is gone");
+    assert!(h.store.kv().keys("upx/").is_empty(), "nothing left pending");
+    assert_eq!(sweep(start + 2 * buoy_shared::attach::PENDING_MS).ok(), Some(0), "a second run deletes nothing");
+}
