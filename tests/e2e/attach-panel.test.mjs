@@ -22,46 +22,24 @@ const chrome = browserFor(WORKER, DEMO, AGENT);
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-/** A real PNG of `width`×`height` (greyscale, its pixel rows stored uncompressed). */
-function png(width, height) {
-  const crc = (buf) => {
-    let c = ~0;
-    for (const b of buf) { c ^= b; for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1)); }
-    return ~c >>> 0;
-  };
-  const adler = (buf) => {
-    let a = 1, b = 0;
-    for (const x of buf) { a = (a + x) % 65521; b = (b + a) % 65521; }
-    return ((b << 16) | a) >>> 0;
-  };
-  const chunk = (type, data) => {
-    const body = Buffer.concat([Buffer.from(type), data]);
-    const out = Buffer.alloc(8 + data.length + 4);
-    out.writeUInt32BE(data.length, 0);
-    body.copy(out, 4);
-    out.writeUInt32BE(crc(body), 8 + data.length);
-    return out;
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(width, 0);
-  ihdr.writeUInt32BE(height, 4);
-  ihdr[8] = 8; // bit depth
-  ihdr[9] = 0; // greyscale
-  // Each row: filter byte 0, then grey pixels; one stored (uncompressed) deflate block per row.
-  const raw = Buffer.concat(Array.from({ length: height }, (_, y) => Buffer.concat([Buffer.from([0]), Buffer.alloc(width, (y * 7) % 256)])));
-  const blocks = [];
-  for (let at = 0; at < raw.length; at += 65535) {
-    const part = raw.subarray(at, at + 65535);
-    const head = Buffer.alloc(5);
-    head[0] = at + 65535 >= raw.length ? 1 : 0;
-    head.writeUInt16LE(part.length, 1);
-    head.writeUInt16LE(~part.length & 0xffff, 3);
-    blocks.push(head, part);
-  }
-  const tail = Buffer.alloc(4);
-  tail.writeUInt32BE(adler(raw), 0);
-  const idat = Buffer.concat([Buffer.from([0x78, 0x01]), ...blocks, tail]);
-  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr), chunk('IDAT', idat), chunk('IEND', Buffer.alloc(0))]);
+/** A real PNG of `width`×`height`, as a screenshot tool makes one: drawn on a canvas in `frame`. */
+async function png(frame, width, height) {
+  const data = await frame.evaluate(async ({ width, height }) => {
+    const canvas = document.createElement('canvas');
+    canvas.width = width;
+    canvas.height = height;
+    const g = canvas.getContext('2d');
+    g.fillStyle = '#1d4ed8';
+    g.fillRect(0, 0, width, height);
+    g.fillStyle = '#fff';
+    g.fillRect(width / 4, height / 4, width / 2, height / 2);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
+    const bytes = new Uint8Array(await blob.arrayBuffer());
+    let text = '';
+    for (const b of bytes) text += String.fromCharCode(b);
+    return btoa(text);
+  }, { width, height });
+  return Buffer.from(data, 'base64');
 }
 
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(200_000), Buffer.from('\n%%EOF\n')]);
@@ -136,7 +114,7 @@ test('a pasted screenshot and a dropped PDF go with a new ticket; the agent down
   assert.equal(await frame.evaluate(() => localStorage.length), 0, 'nothing stored before a file or a word');
   const subject = `Chart is empty ${Date.now()}`;
   await fill(panel, subject, 'The dashboard chart is empty. Screenshot and export attached.');
-  const shot = png(320, 200);
+  const shot = await png(frame, 320, 200);
   const report = pdf();
   assert.ok(await offer(frame, '#buoy-message', 'paste', [{ name: 'image.png', type: 'image/png', bytes: shot }]), 'the paste is taken');
   assert.ok(await offer(frame, '#buoy-form', 'drop', [{ name: 'export.pdf', type: 'application/pdf', bytes: report }]), 'the drop is taken');
@@ -163,7 +141,7 @@ test('a pasted screenshot and a dropped PDF go with a new ticket; the agent down
 test("an agent's file in a reply shows in the requester's thread, and the image opens larger in the panel", { timeout: 90_000 }, async () => {
   assert.ok(shared, 'runs after the first test');
   const { page, ticket, subject } = shared;
-  const image = png(480, 300);
+  const image = await png(await widgetFrame(page), 480, 300);
   const uploaded = await fetch(`${WORKER}/v1/agent/uploads`, {
     method: 'POST',
     headers: { authorization: `Bearer ${AGENT}`, 'buoy-file-name': encodeURIComponent('where-to-click.png'), 'content-type': 'image/png' },
@@ -204,7 +182,7 @@ test('files chosen while uploads fail wait in IndexedDB through a reload, then g
   const subject = `Export fails offline ${Date.now()}`;
   await fill(panel, subject, 'Export fails; logs attached.');
   const log = Buffer.from('2026-12-06 10:00:01 export started\n2026-12-06 10:00:09 export failed: timeout\n');
-  const shot = png(64, 48);
+  const shot = await png(frame, 64, 48);
   await offer(frame, '#buoy-form', 'drop', [{ name: 'export.log', type: 'text/plain', bytes: log }, { name: 'error.png', type: 'image/png', bytes: shot }]);
   await until(async () => (await listed(frame, 'buoy-form')).some((f) => f.note?.includes('once you are back online')), 'a file waiting for the network');
   await panel.getByRole('button', { name: 'Send message' }).click();
@@ -238,7 +216,7 @@ test('a refused file shows its error on that file; the message and the other fil
   const subject = `Refused file ${Date.now()}`;
   await fill(panel, subject, 'An SVG and a PNG.');
   const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><script>alert(2)</script></svg>');
-  await offer(frame, '#buoy-form', 'drop', [{ name: 'logo.svg', type: 'image/svg+xml', bytes: svg }, { name: 'ok.png', type: 'image/png', bytes: png(10, 10) }]);
+  await offer(frame, '#buoy-form', 'drop', [{ name: 'logo.svg', type: 'image/svg+xml', bytes: svg }, { name: 'ok.png', type: 'image/png', bytes: await png(frame, 10, 10) }]);
   await until(async () => {
     const files = await listed(frame, 'buoy-form');
     return files.length === 2 && files.every((f) => !f.uploading);
