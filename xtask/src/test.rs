@@ -266,7 +266,7 @@ pub fn run() -> Result {
     checks.step("host tests", || cargo(&["test", "--workspace", "--features", "buoy-shared/email", "--quiet"]));
     checks.step("browser tests (wasm-bindgen-test in headless Chromium)", || {
         let root = crate::root();
-        for package in ["buoy-widget-panel", "buoy-widget-help"] {
+        for package in ["buoy-widget-panel", "buoy-widget-help", "buoy-widget-upload"] {
             cmd::run(
                 command("cargo", &["test", "-p", package, "--target", "wasm32-unknown-unknown", "--test", "web"])
                     .env("CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -614,7 +614,10 @@ fn size(bytes: f64) -> String {
         let _ = Reflect::set(&options, &key.into(), &val.into());
     }
     let _ = Reflect::set(&options, &"maximumFractionDigits".into(), &1.into());
-    let format = js_sys::Intl::NumberFormat::new(&Array::of1(&lang().into()), &options).format();
+    // The page's language; the browser's own where the page names none.
+    let tag = lang();
+    let locales = if tag.is_empty() { Array::new() } else { Array::of1(&tag.into()) };
+    let format = js_sys::Intl::NumberFormat::new(&locales, &options).format();
     format.call1(&JsValue::UNDEFINED, &value.into()).ok().and_then(|s| s.as_string()).unwrap_or_default()
 }
 
