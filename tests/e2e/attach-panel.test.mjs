@@ -138,7 +138,7 @@ test('a pasted screenshot and a dropped PDF go with a new ticket; the agent down
   shared = { context, page, ticket: ticket.id, subject };
 });
 
-test("an agent's file in a reply shows in the requester's thread, and the image opens larger in the panel", { timeout: 90_000 }, async () => {
+test("an agent's file in a reply shows in the requester's thread, the image opens larger in the panel; a reply may be a file alone", { timeout: 90_000 }, async () => {
   assert.ok(shared, 'runs after the first test');
   const { page, ticket, subject } = shared;
   const image = await png(await widgetFrame(page), 480, 300);
@@ -170,6 +170,19 @@ test("an agent's file in a reply shows in the requester's thread, and the image 
   assert.deepEqual(size, { src: 'blob:', alt: 'where-to-click.png', width: 480, height: 300 }, 'fetched with the token, shown from a blob: URL');
   await panel.locator('.viewer').getByRole('button', { name: 'Close' }).click();
   assert.equal(await frame.evaluate(() => document.activeElement?.getAttribute('data-name')), 'where-to-click.png', 'focus back on the file');
+
+  // The requester answers with a file alone: dropped on the reply box, sent without text.
+  const log = Buffer.from('2026-12-06 10:00:01 clicked, nothing happened\n');
+  await offer(frame, '#buoy-reply-form', 'drop', [{ name: 'reply-log.txt', type: 'text/plain', bytes: log }]);
+  await until(async () => {
+    const files = await listed(frame, 'buoy-reply-form');
+    return files.length === 1 && !files[0].uploading && files[0].note === null;
+  }, 'the reply\'s file uploaded');
+  await panel.getByRole('button', { name: 'Send reply' }).click();
+  const attached = (value) => (Array.isArray(value) ? value.flatMap(attached)
+    : value && typeof value === 'object' ? Object.entries(value).flatMap(([k, v]) => (k === 'attachments' ? v.map((f) => f.name) : attached(v))) : []);
+  await until(async () => attached((await call(`/v1/agent/tickets/${ticket}`, { token: AGENT })).json).includes('reply-log.txt'), 'the reply with its file');
+  await until(async () => (await listed(frame, 'buoy-reply-form')).length === 0, 'the sent file leaves the reply box');
   await shared.context.close();
 });
 
