@@ -1,16 +1,15 @@
 //! The one contract between the panel and the modules it loads (the
-//! inbox and help modules, see [`Module`]), which share the widget page
-//! but not their code or memory: what the panel tells them ([`Signal`],
-//! with a [`Screen`] and the form's [`Form`] phase, and the host's last
-//! `identify` or `logout` message) and what the inbox reports back about
-//! a ticket the form queued ([`Report`]).
+//! inbox, help and upload modules, see [`Module`]), which share the
+//! widget page but not their code or memory: what the panel tells them
+//! ([`Signal`], with a [`Screen`] and the form's [`Form`] phase, and the
+//! host's last `identify` or `logout` message) and what the inbox reports
+//! back about a ticket the form queued ([`Report`]).
 //!
 //! The upload module loads when a form that takes files shows (the
-//! panel's ticket form, the inbox's thread with its reply box), and takes
-//! files from then on; it names
-//! the files a form will send in the form's `data-files` ([`set_tray`],
-//! read with [`tray`]), which the outbox entry of that form's message
-//! carries until they are uploaded.
+//! panel's ticket form, the inbox's thread with its reply box) and takes
+//! files from then on. It names the files a form will send in the form's
+//! `data-files` ([`set_tray`], read with [`tray`]); the outbox entry of
+//! that form's message carries them until they are uploaded.
 //!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
