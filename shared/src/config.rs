@@ -358,7 +358,7 @@ impl Site {
         };
         format!(
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'{script}; style-src 'self'; connect-src 'self'; \
-             img-src 'self' data:; {frame}base-uri 'none'; form-action 'none'; {}",
+             img-src 'self' data: blob:; {frame}base-uri 'none'; form-action 'none'; {}",
             self.frame_ancestors()
         )
     }
@@ -623,7 +623,7 @@ mod tests {
         assert_eq!(
             site.widget_page_csp("https://challenges.cloudflare.com/turnstile/v0/api.js"),
             "default-src 'none'; script-src 'self' 'wasm-unsafe-eval' https://challenges.cloudflare.com; style-src 'self'; \
-             connect-src 'self'; img-src 'self' data:; frame-src https://challenges.cloudflare.com; base-uri 'none'; \
+             connect-src 'self'; img-src 'self' data: blob:; frame-src https://challenges.cloudflare.com; base-uri 'none'; \
              form-action 'none'; frame-ancestors https://app.example"
         );
         // A script URL that is not http(s) adds nothing.

@@ -81,6 +81,10 @@ pub enum Draft<'a> {
     Reply(&'a str),
     /// The comment of a ticket's rating, by ticket id.
     Comment(&'a str),
+    /// The files chosen for a message and kept in the panel's IndexedDB
+    /// (the key only says that some are: the inbox module then loads the
+    /// upload module, which keeps them).
+    Files,
 }
 
 /// The start of every draft's storage key. It lies outside the
@@ -97,6 +101,7 @@ pub fn draft_key(site: &str, draft: Draft<'_>) -> String {
         Draft::Ticket => (":new", ""),
         Draft::Reply(id) => (":reply:", id),
         Draft::Comment(id) => (":rate:", id),
+        Draft::Files => (":files", ""),
     };
     key.push_str(part);
     key.push_str(id);
@@ -145,6 +150,7 @@ mod draft_tests {
     fn each_draft_has_its_own_key_apart_from_tickets_and_the_outbox() {
         assert_eq!(draft_key("demo", Draft::Ticket), "buoy-draft:demo:new");
         assert_eq!(draft_key("demo", Draft::Reply("a1")), "buoy-draft:demo:reply:a1");
+        assert_eq!(draft_key("demo", Draft::Files), "buoy-draft:demo:files");
         assert_eq!(draft_key("demo", Draft::Comment("a1")), "buoy-draft:demo:rate:a1");
         for draft in [Draft::Ticket, Draft::Reply("a1"), Draft::Comment("a1")] {
             assert!(!draft_key("demo", draft).starts_with("buoy:demo"), "never read as a ticket or a send");

@@ -315,6 +315,20 @@ catalog! {
     ResultsFound,
     /// Announced to screen readers when an agent replies, before the ticket's reference.
     NewReply,
+    /// The button that adds files to a message.
+    AttachFiles,
+    /// The button that takes a file off a message before it is sent, with `{name}`.
+    RemoveFile,
+    /// A file of a type that cannot be sent.
+    ErrFileType,
+    /// A file or message over its size limit.
+    ErrFileTooLarge,
+    /// An empty file.
+    ErrFileEmpty,
+    /// A file name that cannot be used (path separators, control or direction characters).
+    ErrFileName,
+    /// More files than a message may carry.
+    ErrTooManyFiles,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site
@@ -398,12 +412,18 @@ pub fn plural_forms(message: &str) -> impl Iterator<Item = (PluralCategory, &str
 pub fn plural(message: &str, category: PluralCategory, count: u32) -> String {
     let pick = |wanted| plural_forms(message).find(|(c, _)| *c == wanted).map(|(_, text)| text);
     let form = pick(category).or_else(|| pick(PluralCategory::Other)).unwrap_or_default();
+    fill(form, "count", &count.to_string())
+}
+
+/// A message with its placeholder `{key}` filled in with `value` (a
+/// file's name in "Remove {name}").
+pub fn fill(message: &str, key: &str, value: &str) -> String {
     // Split on a character, not a string: the widget carries no substring search.
-    let mut out = String::with_capacity(form.len() + 8);
-    for (i, part) in form.split('{').enumerate() {
-        match part.strip_prefix("count}") {
+    let mut out = String::with_capacity(message.len() + value.len());
+    for (i, part) in message.split('{').enumerate() {
+        match part.strip_prefix(key).and_then(|rest| rest.strip_prefix('}')) {
             Some(rest) if i > 0 => {
-                out.push_str(&count.to_string());
+                out.push_str(value);
                 out.push_str(rest);
             }
             _ => {
@@ -468,6 +488,25 @@ fn check_catalog(tag: &str, catalog: &Catalog) -> Vec<String> {
 /// holds no text of its own, in any language.
 pub fn catalog(locale: Locale) -> Vec<&'static str> {
     MessageId::ALL.iter().map(|id| text(locale, *id)).collect()
+}
+
+/// What a refused upload (or a message refused for its attachments)
+/// tells the requester about that file, from the API's status and its
+/// field error's code: the type (415), the size (413), too many files, an
+/// empty file, a name that cannot be used, or too many sends for now
+/// (429, which keeps the file and tries again).
+pub fn upload_refusal(status: u16, code: &str) -> MessageId {
+    use crate::attach::Refusal;
+    let refusal = Refusal::ALL.iter().copied().find(|r| r.code() == code);
+    match (status, refusal) {
+        (429, _) => MessageId::ErrRateLimited,
+        (415, _) | (_, Some(Refusal::UnsupportedType | Refusal::TypeMismatch)) => MessageId::ErrFileType,
+        (413, _) | (_, Some(Refusal::FileTooLarge | Refusal::MessageTooLarge)) => MessageId::ErrFileTooLarge,
+        (_, Some(Refusal::EmptyFile)) => MessageId::ErrFileEmpty,
+        (_, Some(Refusal::TooManyFiles)) => MessageId::ErrTooManyFiles,
+        (_, Some(Refusal::NameRequired | Refusal::InvalidName)) => MessageId::ErrFileName,
+        _ => MessageId::ErrRejected,
+    }
 }
 
 /// A catalog message as it holds for a site: the panel promises replies
@@ -556,6 +595,34 @@ pub fn ticket_type_label<'a>(kind: &'a TicketType, text: impl FnOnce(MessageId) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_placeholder_is_filled_in_and_anything_else_stays() {
+        assert_eq!(fill("Remove {name}", "name", "a{count}.png"), "Remove a{count}.png");
+        assert_eq!(fill("{name} entfernen", "name", "x"), "x entfernen");
+        assert_eq!(fill("{other} and {name}", "name", "x"), "{other} and x");
+        assert_eq!(fill("no placeholder {", "name", "x"), "no placeholder {");
+    }
+
+    #[test]
+    fn each_refused_upload_says_what_is_wrong_with_that_file() {
+        for (status, code, expected) in [
+            (415, "unsupported_type", MessageId::ErrFileType),
+            (415, "", MessageId::ErrFileType),
+            (415, "type_mismatch", MessageId::ErrFileType),
+            (413, "file_too_large", MessageId::ErrFileTooLarge),
+            (422, "message_too_large", MessageId::ErrFileTooLarge),
+            (422, "name_required", MessageId::ErrFileName),
+            (422, "unknown_upload", MessageId::ErrRejected),
+            (422, "empty_file", MessageId::ErrFileEmpty),
+            (422, "too_many_files", MessageId::ErrTooManyFiles),
+            (422, "invalid_name", MessageId::ErrFileName),
+            (429, "rate_limited", MessageId::ErrRateLimited),
+            (404, "attachments_off", MessageId::ErrRejected),
+        ] {
+            assert_eq!(upload_refusal(status, code), expected, "{status} {code}");
+        }
+    }
 
     #[test]
     fn the_catalog_is_indexed_by_id() {

@@ -53,6 +53,16 @@ fn email_replies(locale: Locale) -> String {
     format!("<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-replies\" checked> {label}</label>")
 }
 
+/// A form's attach control: the "Attach files" button and the file input
+/// it opens (hidden: the button is the one control people reach); the
+/// upload module adds the list of files, each with its progress and its
+/// remove button. [`without_attachments`] takes it out for a site that
+/// takes no files.
+fn attach_controls(locale: Locale) -> String {
+    let button = escape_html(text(locale, MessageId::AttachFiles));
+    format!("<div class=\"attach\"><button type=\"button\" class=\"secondary\" data-act=\"attach\">{button}</button><input type=\"file\" multiple hidden></div>")
+}
+
 /// The panel's markup for a locale: header, home (search, suggestions,
 /// topics), article, guide, "fixed", the ticket form and its confirmation.
 pub fn skeleton(locale: Locale) -> String {
@@ -89,7 +99,8 @@ pub fn skeleton(locale: Locale) -> String {
     h.raw("<p class=\"hint\" id=\"buoy-thread-status\"></p><ol class=\"msgs\" id=\"buoy-msgs\"></ol>");
     h.raw("<form id=\"buoy-reply-form\" novalidate><label for=\"buoy-reply\">").text(MessageId::ReplyLabel);
     h.raw("</label><textarea id=\"buoy-reply\" rows=\"3\" aria-describedby=\"buoy-reply-error\"></textarea>");
-    h.raw("<p class=\"error\" id=\"buoy-reply-error\" role=\"alert\" hidden></p><button type=\"submit\" class=\"send\" id=\"buoy-reply-send\">");
+    h.raw("<p class=\"error\" id=\"buoy-reply-error\" role=\"alert\" hidden></p>").raw(&attach_controls(locale));
+    h.raw("<button type=\"submit\" class=\"send\" id=\"buoy-reply-send\">");
     h.text(MessageId::SendReply).raw("</button></form>");
     h.raw("<form id=\"buoy-rate\" novalidate hidden><fieldset><legend>").text(MessageId::RatePrompt).raw("</legend>");
     h.raw("<label class=\"choice\"><input type=\"radio\" name=\"csat\" value=\"1\"> ").text(MessageId::Satisfied).raw("</label>");
@@ -153,6 +164,7 @@ pub fn skeleton(locale: Locale) -> String {
         MessageId::FieldMessage,
         "<textarea id=\"buoy-message\" name=\"message\" rows=\"6\" required aria-describedby=\"buoy-message-error\"></textarea>",
     );
+    h.raw(&attach_controls(locale));
     h.raw(&email_replies(locale));
     // A honeypot: hidden from people and screen readers, filled only by bots.
     h.raw("<div hidden><label for=\"buoy-hp\">").text(MessageId::Honeypot).raw("</label>");
@@ -212,6 +224,15 @@ pub fn for_site(page: &[u8], locale: Locale, emails_requesters: bool) -> Vec<u8>
     out.into_bytes()
 }
 
+/// The widget page for a site that takes no attachments: without the
+/// forms' attach controls, so nothing offers what the API would refuse.
+pub fn without_attachments(page: &[u8], locale: Locale) -> Vec<u8> {
+    match core::str::from_utf8(page) {
+        Ok(html) => html.replace(&attach_controls(locale), "").into_bytes(),
+        Err(_) => page.to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -244,6 +265,24 @@ mod tests {
         }
         let english = skeleton(Locale::En);
         assert!(english.contains("<input type=\"checkbox\" id=\"buoy-replies\" checked> Email me replies</label>"));
+    }
+
+    #[test]
+    fn both_forms_offer_files_only_on_a_site_that_takes_them() {
+        for locale in Locale::ALL {
+            let page = skeleton(locale);
+            let label = escape_html(text(locale, MessageId::AttachFiles));
+            assert_eq!(page.matches(&label).count(), 2, "{locale:?}: the ticket form and the reply form");
+            assert_eq!(page.matches("<input type=\"file\" multiple hidden>").count(), 2, "{locale:?}");
+            for form in ["<form class=\"form\" id=\"buoy-form\"", "<form id=\"buoy-reply-form\""] {
+                let inside = page.split(form).nth(1).and_then(|rest| rest.split("</form>").next()).unwrap_or_default();
+                assert!(inside.contains("data-act=\"attach\"") && inside.contains("type=\"file\""), "{locale:?} {form}");
+            }
+            let without = String::from_utf8(without_attachments(page.as_bytes(), locale)).unwrap_or_default();
+            assert!(!without.contains("data-act=\"attach\"") && !without.contains("type=\"file\""), "{locale:?}: {without}");
+            assert!(!without.contains("class=\"attach\""), "{locale:?}");
+            assert!(without.contains("id=\"buoy-reply-form\"") && without.contains("id=\"buoy-message\""), "{locale:?}: the rest stays");
+        }
     }
 
     #[test]

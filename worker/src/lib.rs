@@ -533,7 +533,11 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     let Some(page) = own_asset(request, env, &widget_page_asset(locale)).await? else {
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
-    let page = buoy_shared::panel::for_site(&page, locale, site_config.emails_requesters());
+    let mut page = buoy_shared::panel::for_site(&page, locale, site_config.emails_requesters());
+    // A site that takes no files offers none.
+    if site_config.attachments.is_none() {
+        page = buoy_shared::panel::without_attachments(&page, locale);
+    }
     let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))

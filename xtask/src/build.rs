@@ -368,7 +368,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
     // Their minified copies go to the hashed folder, under their own names.
-    for sheet in ["app.css", "inbox.css"] {
+    for sheet in ["app.css", "inbox.css", "upload.css"] {
         let copy = site.join("widget").join(sheet);
         std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
@@ -380,7 +380,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // The widget's files go to a folder of their own first, then to the
     // folder their content names (`/w/{hash}/`).
     let files = site.join(WIDGET_FILES);
-    for sheet in ["app.css", "inbox.css"] {
+    for sheet in ["app.css", "inbox.css", "upload.css"] {
         let css = cmd::read(&root.join("www/widget").join(sheet))?;
         cmd::write(&files.join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
     }
@@ -391,6 +391,9 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     wasm_module(&files, "app", "buoy-widget-panel")?;
     wasm_module(&files, "inbox", "buoy-widget-inbox")?;
     wasm_module(&files, "help", "buoy-widget-help")?;
+    // Attachments, loaded at the first file offered (or when files wait
+    // or a thread shows some): neither of the others grows for them.
+    wasm_module(&files, "upload", "buoy-widget-upload")?;
     let folder = hashed_folder(&files)?;
 
     let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
@@ -438,7 +441,7 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     // it is parsed, before the wasm runs: `inert` until the panel removes
     // it, so a click that nothing would answer waits instead of vanishing.
     let panel = format!(
-        r#"<div id="buoy" inert data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js">{}</div>"#,
+        r#"<div id="buoy" inert data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -469,6 +472,8 @@ pub const PANEL_FILES: [&str; 3] = ["app.css", "app.js", "app_bg.wasm"];
 pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
 /// The files of the help module (search and articles), in the widget's folder.
 pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
+/// The files of the upload module (attachments), in the widget's folder.
+pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -479,14 +484,14 @@ pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
     if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
-        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len()
     {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }
@@ -506,6 +511,8 @@ pub struct WidgetFiles {
     pub help: Vec<PathBuf>,
     /// The inbox module ([`INBOX_FILES`]), once the requester has something to keep.
     pub inbox: Vec<PathBuf>,
+    /// The upload module ([`UPLOAD_FILES`]), at the first file.
+    pub upload: Vec<PathBuf>,
 }
 
 impl WidgetFiles {
@@ -533,7 +540,7 @@ pub fn widget_files(site: &Path) -> Result<WidgetFiles> {
     let mut first_open = vec![site.join("widget/index.html")];
     first_open.extend(PANEL_FILES.iter().map(|f| folder.join(f)));
     let files = |names: &[&str]| names.iter().map(|f| folder.join(f)).collect();
-    Ok(WidgetFiles { first_open, help: files(&HELP_FILES), inbox: files(&INBOX_FILES) })
+    Ok(WidgetFiles { first_open, help: files(&HELP_FILES), inbox: files(&INBOX_FILES), upload: files(&UPLOAD_FILES) })
 }
 
 /// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and

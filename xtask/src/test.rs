@@ -29,6 +29,10 @@ pub const HELP_BUDGET: usize = 27_237 + 2 * 1024;
 /// history), brotli bytes: its size once it became a state machine, plus
 /// 2 KiB.
 pub const INBOX_BUDGET: usize = 41_749 + 2 * 1024;
+/// The upload module's budget (attachments: uploads with their progress,
+/// the files kept in IndexedDB, a thread's files), brotli bytes: its size
+/// when it was written, plus 2 KiB.
+pub const UPLOAD_BUDGET: usize = 44_134 + 2 * 1024;
 /// What the first open in a language other than English may cost beyond
 /// the English one, brotli bytes: its page (catalog and markup) instead
 /// of the English page; the code, styles and wasm are the same files.
@@ -71,13 +75,14 @@ pub fn size_budget(site: &Path) -> Result {
     let loader = weigh(&[site.join("buoy.js")])?;
     // The iframe page, its CSS, the glue and the wasm; the other modules'.
     let files = build::widget_files(site)?;
-    let (first_open, help, inbox) = (weigh(&files.first_open)?, weigh(&files.help)?, weigh(&files.inbox)?);
+    let (first_open, help, inbox, upload) = (weigh(&files.first_open)?, weigh(&files.help)?, weigh(&files.inbox)?, weigh(&files.upload)?);
     let mut over = Vec::new();
     for (name, weight, budget) in [
         ("loader buoy.js", loader, LOADER_BUDGET),
         ("first open of the panel", first_open, FIRST_OPEN_BUDGET),
         ("help module", help, HELP_BUDGET),
         ("inbox module", inbox, INBOX_BUDGET),
+        ("upload module", upload, UPLOAD_BUDGET),
     ] {
         println!(
             "size: {name:<24} {:>2} file(s)  raw {:>7} B  gzip {:>7} B  brotli {:>7} B  (budget {budget} B brotli)",
@@ -237,6 +242,8 @@ pub fn run() -> Result {
             "-p",
             "buoy-widget-help",
             "-p",
+            "buoy-widget-upload",
+            "-p",
             "buoy-worker",
             "--target",
             "wasm32-unknown-unknown",
@@ -256,7 +263,7 @@ pub fn run() -> Result {
     checks.step("host tests", || cargo(&["test", "--workspace", "--features", "buoy-shared/email", "--quiet"]));
     checks.step("browser tests (wasm-bindgen-test in headless Chromium)", || {
         let root = crate::root();
-        for package in ["buoy-widget-panel", "buoy-widget-help"] {
+        for package in ["buoy-widget-panel", "buoy-widget-help", "buoy-widget-upload"] {
             cmd::run(
                 command("cargo", &["test", "-p", package, "--target", "wasm32-unknown-unknown", "--test", "web"])
                     .env("CHROMEDRIVER", "/usr/bin/chromedriver")

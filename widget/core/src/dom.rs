@@ -67,6 +67,16 @@ fn spawn_boxed(task: core::pin::Pin<Box<dyn core::future::Future<Output = ()>>>)
     wasm_bindgen_futures::spawn_local(task);
 }
 
+/// Waits `ms` milliseconds.
+pub async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 /// Shows or hides an element with the `hidden` attribute.
 pub fn set_hidden(el: &Element, hidden: bool) {
     let _ = if hidden { el.set_attribute("hidden", "") } else { el.remove_attribute("hidden") };

@@ -1,8 +1,9 @@
 //! What Buoy's wasm modules all need. The panel (`buoy-widget-panel`) is
 //! the first open; it loads the help module (`buoy-widget-help`: search
-//! and articles) at the first search or article, and the inbox module
-//! (`buoy-widget-inbox`) once the requester has something to keep (see
-//! [`protocol::Module`]). Separate wasm-bindgen modules cannot share code
+//! and articles) at the first search or article, the inbox module
+//! (`buoy-widget-inbox`) once the requester has something to keep, and
+//! the upload module (`buoy-widget-upload`: attachments) when a form that
+//! takes files shows (see [`protocol::Module`]). Separate wasm-bindgen modules cannot share code
 //! at run time, so each carries what it uses of this crate.
 //!
 //! [`page`] reads the widget page (site, host origin, catalog), [`host`]

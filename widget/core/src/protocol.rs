@@ -1,9 +1,15 @@
 //! The one contract between the panel and the modules it loads (the
-//! inbox and help modules, see [`Module`]), which share the widget page
-//! but not their code or memory: what the panel tells them ([`Signal`],
-//! with a [`Screen`] and the form's [`Form`] phase, and the host's last
-//! `identify` or `logout` message) and what the inbox reports back about
-//! a ticket the form queued ([`Report`]).
+//! inbox, help and upload modules, see [`Module`]), which share the
+//! widget page but not their code or memory: what the panel tells them
+//! ([`Signal`], with a [`Screen`] and the form's [`Form`] phase, and the
+//! host's last `identify` or `logout` message) and what the inbox reports
+//! back about a ticket the form queued ([`Report`]).
+//!
+//! The upload module loads when a form that takes files shows (the
+//! panel's ticket form, the inbox's thread with its reply box) and takes
+//! files from then on. It names the files a form will send in the form's
+//! `data-files` ([`set_tray`], read with [`tray`]); the outbox entry of
+//! that form's message carries them until they are uploaded.
 //!
 //! Both sides go through this module only: it alone spells the root's
 //! attributes, property and event names, and encodes and decodes each
@@ -14,7 +20,7 @@
 
 use crate::page::field_of;
 use js_sys::{Reflect, JSON};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::Element;
 
 /// Which screen the panel shows, as far as the modules it loads are concerned.
@@ -110,6 +116,9 @@ const OPEN: &str = "data-inbox-open";
 const TYPED: &str = "data-inbox-typed";
 const FORM: &str = "data-inbox-form";
 const SENT: &str = "data-inbox-sent";
+/// A form's attribute naming the files it will send (their local keys).
+const TRAY: &str = "data-files";
+
 /// The root's property that holds the host's last `identify` or `logout`
 /// message (a property, not an attribute: it stays in this page's memory).
 const WHO: &str = "buoyWho";
@@ -121,6 +130,9 @@ pub enum Module {
     Inbox,
     /// Search as you type, and articles.
     Help,
+    /// Attachments: uploads with their progress, the files waiting for
+    /// the network, and a thread's files.
+    Upload,
 }
 
 impl Module {
@@ -134,6 +146,7 @@ impl Module {
         match self {
             Module::Inbox => "data-inbox-src",
             Module::Help => "data-help-src",
+            Module::Upload => "data-upload-src",
         }
     }
 
@@ -142,6 +155,7 @@ impl Module {
         match self {
             Module::Inbox => "buoy-inbox",
             Module::Help => "buoy-help",
+            Module::Upload => "buoy-upload",
         }
     }
 
@@ -236,6 +250,42 @@ pub fn read_report(root: &Element) -> Option<Report> {
     let result = JSON::parse(&root.get_attribute(SENT)?).ok()?;
     let status = Reflect::get(&result, &"status".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0) as u16;
     Some(Report { key: field_of(&result, "key")?, status, body: Reflect::get(&result, &"body".into()).unwrap_or(JsValue::NULL) })
+}
+
+/// A form's file input (none for a site without attachments).
+pub fn file_input(form: &Element) -> Option<web_sys::HtmlInputElement> {
+    form.query_selector("[type=file]").ok()?.map(JsCast::unchecked_into)
+}
+
+/// The upload module names the files a form will send with its message
+/// (their local keys, in order).
+pub fn set_tray(form: &Element, keys: &[String]) {
+    let _ = form.set_attribute(TRAY, &keys.join(" "));
+}
+
+/// The files a form will send with its message, space-separated (empty
+/// for none): the outbox entry keeps them until the upload module has
+/// their upload ids.
+pub fn tray(form: &Element) -> String {
+    form.get_attribute(TRAY).unwrap_or_default()
+}
+
+/// Adds a module's styles, from beside its script (`/w/{hash}/inbox.css`
+/// next to `inbox.js`, in the build's content-hashed folder).
+///
+/// # Errors
+/// When the browser refuses the element.
+pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValue> {
+    let script = doc.get_element_by_id(module.element_id()).and_then(|s| s.get_attribute("src")).unwrap_or_default();
+    let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
+    href.push_str("css");
+    let sheet = doc.create_element("link")?;
+    sheet.set_attribute("rel", "stylesheet")?;
+    sheet.set_attribute("href", &href)?;
+    if let Some(body) = doc.body() {
+        body.append_child(&sheet)?;
+    }
+    Ok(())
 }
 
 /// Loads a module (once) into the widget page.

@@ -152,8 +152,12 @@ pub struct Pending {
     pub about: String,
     /// The requester token a reply goes with.
     pub token: Option<String>,
-    /// When it was queued (ms), which orders the outbox.
+    /// When it was queued (ms), which orders the outbox; 0 for now.
     pub queued: f64,
+    /// The local keys of the files it waits for, space-separated (see
+    /// `protocol::tray`): the inbox does not send it until the upload
+    /// module has written their upload ids into its body and emptied this.
+    pub files: String,
 }
 
 fn out_key(site: &str, key: &str) -> String {
@@ -164,12 +168,20 @@ fn out_key(site: &str, key: &str) -> String {
 }
 
 /// Puts a send in the outbox, from the first try on: it survives a reload
-/// and is cleared only once the API has taken it.
+/// and is cleared only once the API has taken it. Queued again under its
+/// key (once its files are uploaded), it keeps its place.
 pub fn queue(site: &str, p: &Pending) {
     // A number stays a number: formatting an f64 in Rust would pull in
     // the float printer (about 10 KB of wasm).
-    let item = crate::net::object(&[("u", Some(&p.url)), ("b", Some(&p.body)), ("a", Some(&p.about)), ("t", p.token.as_deref())]);
-    let _ = js_sys::Reflect::set(&item, &"q".into(), &JsValue::from(js_sys::Date::now()));
+    let item = crate::net::object(&[
+        ("u", Some(&p.url)),
+        ("b", Some(&p.body)),
+        ("a", Some(&p.about)),
+        ("t", p.token.as_deref()),
+        ("f", Some(p.files.as_str()).filter(|f| !f.is_empty())),
+    ]);
+    let queued = if p.queued > 0.0 { p.queued } else { js_sys::Date::now() };
+    let _ = js_sys::Reflect::set(&item, &"q".into(), &JsValue::from(queued));
     if let (Some(storage), Some(text)) = (storage(), JSON::stringify(&item).ok().and_then(|t| t.as_string())) {
         let _ = storage.set_item(&out_key(site, &p.key), &text);
         let _ = storage.set_item(&marker(site), "1");
@@ -193,6 +205,7 @@ pub fn outbox(site: &str) -> Vec<Pending> {
                 about: s("a")?,
                 token: s("t"),
                 queued: js_sys::Reflect::get(&item, &"q".into()).ok().and_then(|q| q.as_f64()).unwrap_or(0.0),
+                files: s("f").unwrap_or_default(),
             })
         })
         .collect();

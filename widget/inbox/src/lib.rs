@@ -29,7 +29,7 @@ use buoy_widget_core::dom::{announce, focus, set_hidden, Listener};
 use buoy_widget_core::host::post_to_host;
 use buoy_widget_core::net;
 use buoy_widget_core::page::{page, page_json, random_key, read_catalog, t};
-use buoy_widget_core::protocol::{self, Report, CHANGE_EVENT};
+use buoy_widget_core::protocol::{self, Module, Report, CHANGE_EVENT};
 use buoy_widget_core::store::{self as convo, Pending};
 use state::{Body, Call, Drawing, Effect, Heard, Line, Msg, Post, Shown, State, Typed, Write};
 use std::cell::RefCell;
@@ -136,6 +136,8 @@ impl Inbox {
                 match &ticket.view {
                     Some(view) => {
                         let _ = thread::draw_thread(&doc, &c.msgs, view);
+                        // Its files, and the reply's, are the upload module's.
+                        protocol::load(&self.root, Module::Upload);
                     }
                     None => c.msgs.set_text_content(Some(t(buoy_shared::messages::MessageId::Loading))),
                 }
@@ -150,9 +152,9 @@ impl Inbox {
         let site = &self.site;
         match write {
             Write::Ticket(mine, created) => convo::save(site, &mine, created),
-            Write::Reply { key, url, about, token, text } => {
+            Write::Reply { key, url, about, token, text, files } => {
                 let body = net::json_body(&[("body", &text)], None);
-                convo::queue(site, &Pending { key, url, body, about, token: Some(token), queued: 0.0 });
+                convo::queue(site, &Pending { key, url, body, about, token: Some(token), queued: 0.0, files });
             }
             Write::Unqueue(key) => convo::unqueue(site, &key),
             Write::Forget(id) => convo::forget(site, &id),
@@ -289,21 +291,12 @@ fn handle(inbox: &Rc<Inbox>, msg: Msg) {
 }
 
 /// Waits `ms` milliseconds.
-async fn sleep(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        if let Some(window) = web_sys::window() {
-            let _ = window.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-        }
-    });
-    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
-}
-
 /// Ticks every second (a change, such as the panel opening or the tab
 /// showing, is acted on within one); what a tick starts (the outbox's
 /// sends, a poll) ends before the next.
 async fn tick(weak: std::rc::Weak<Inbox>) {
     loop {
-        sleep(1000).await;
+        buoy_widget_core::dom::sleep(1000).await;
         let Some(inbox) = weak.upgrade() else { return };
         let window = web_sys::window();
         let hidden = window.as_ref().and_then(web_sys::Window::document).is_some_and(|d| d.hidden());
@@ -361,17 +354,8 @@ thread_local! {
 pub fn start_inbox() -> Result<(), JsValue> {
     let Some((doc, root, site, host_origin)) = page()? else { return Ok(()) };
     read_catalog(&page_json(&doc).unwrap_or(JsValue::NULL));
-    // Its styles come with it, from beside its script (the build's
-    // content-hashed folder): the first open of the panel does without them.
-    let script = doc.get_element_by_id("buoy-inbox").and_then(|s| s.get_attribute("src")).unwrap_or_default();
-    let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
-    href.push_str("css");
-    let sheet = doc.create_element("link")?;
-    sheet.set_attribute("rel", "stylesheet")?;
-    sheet.set_attribute("href", &href)?;
-    if let Some(head) = doc.body() {
-        head.append_child(&sheet)?;
-    }
+    // Its styles come with it: the first open of the panel does without them.
+    protocol::load_styles(&doc, Module::Inbox)?;
     let found: Vec<Element> = IDS.iter().filter_map(|id| doc.get_element_by_id(id)).collect();
     let Ok([link, unread, list, empty, title, status, msgs, reply_form, reply, reply_error, rate, comment, rate_error, rated, form]) =
         <[Element; 15]>::try_from(found)
@@ -401,7 +385,7 @@ pub fn start_inbox() -> Result<(), JsValue> {
         on(&inbox, &root, CHANGE_EVENT, |inbox, _| Some(Msg::Changed(inbox.heard())))?,
         on(&inbox, &c.reply_form, "submit", |inbox, event| {
             event.prevent_default();
-            Some(Msg::Reply(inbox.c.reply.value(), random_key()))
+            Some(Msg::Reply(inbox.c.reply.value(), random_key(), protocol::tray(&inbox.c.reply_form)))
         })?,
         on(&inbox, &c.rate, "submit", |inbox, event| {
             event.prevent_default();
@@ -417,6 +401,11 @@ pub fn start_inbox() -> Result<(), JsValue> {
         listeners.push(on(&inbox, &window, "online", |_, _| Some(Msg::Online))?);
     }
     INBOX.with(|slot| *slot.borrow_mut() = Some((Rc::clone(&inbox), listeners)));
+    // Files chosen before a reload (and the messages waiting for them)
+    // are in the upload module's keeping.
+    if drafts::read(&inbox.site, Draft::Files).is_some() {
+        protocol::load(&root, Module::Upload);
+    }
     let (form, draft) = (drafts::controls(&inbox.c.form), drafts::read_form(&inbox.site));
     handle(&inbox, Msg::Start { heard: inbox.heard(), form, draft });
     Ok(())

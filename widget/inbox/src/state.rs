@@ -194,6 +194,8 @@ pub enum Write {
         token: String,
         /// The reply's text.
         text: String,
+        /// The local keys of its files, which it waits for (space-separated).
+        files: String,
     },
     /// Clear the outbox's send with this key.
     Unqueue(String),
@@ -334,8 +336,8 @@ pub enum Msg {
     /// The ticket form was reset.
     FormReset,
     /// The requester sends a reply to the thread showing, with a fresh
-    /// idempotency key.
-    Reply(String, String),
+    /// idempotency key and the local keys of the files chosen for it.
+    Reply(String, String, String),
     /// The requester rates the thread showing: satisfied or not (none
     /// chosen), and the comment.
     Rate(Option<bool>, String),
@@ -432,7 +434,9 @@ impl State {
                 }
             }
             Msg::Outbox { items, turnstile, pass } => {
-                self.flushing = items.into();
+                // A message whose files are not all uploaded waits: the
+                // upload module writes their ids into it, then it goes.
+                self.flushing = items.into_iter().filter(|p| p.files.is_empty()).collect();
                 (self.turnstile, self.pass) = (turnstile, pass);
                 self.next_send(&mut fx);
             }
@@ -455,7 +459,7 @@ impl State {
             Msg::Online => self.send_at = 0.0,
             Msg::Typed(typed) => self.typed(typed, &mut fx),
             Msg::FormReset => fx.push(Effect::Write(Write::FormDraft(None))),
-            Msg::Reply(text, key) => self.queue_reply(&text, key, &mut fx),
+            Msg::Reply(text, key, files) => self.queue_reply(&text, key, files, &mut fx),
             Msg::Rate(choice, comment) => self.rate(choice, comment, &mut fx),
         }
         fx
@@ -674,14 +678,16 @@ impl State {
     /// Puts the requester's reply to the thread showing in the outbox
     /// (sent at the next tick); the typed text stays in its box until the
     /// API has taken it, and its draft goes.
-    fn queue_reply(&mut self, text: &str, key: String, fx: &mut Vec<Effect>) {
+    /// A reply with files may have no text.
+    fn queue_reply(&mut self, text: &str, key: String, files: String, fx: &mut Vec<Effect>) {
         let Some(i) = self.open_thread() else { return };
-        match validate_body(text) {
+        let checked = if files.is_empty() || !text.trim().is_empty() { validate_body(text) } else { Ok(String::new()) };
+        match checked {
             Err(e) => fx.push(Effect::Error(Line::Reply, Some(messages::field_error(e.field, e.code)))),
             Ok(text) => {
                 let mine = &self.mine[i];
                 let (about, token, url) = (mine.id.clone(), mine.token.clone(), ticket_url(&mine.id, "/messages"));
-                fx.push(Effect::Write(Write::Reply { key, url, about: about.clone(), token, text }));
+                fx.push(Effect::Write(Write::Reply { key, url, about: about.clone(), token, text, files }));
                 fx.push(Effect::Error(Line::Reply, None));
                 fx.push(Effect::Write(Write::ReplyDraft(about, None)));
                 self.send_at = 0.0;
@@ -921,12 +927,20 @@ mod tests {
     }
 
     fn pending_ticket(key: &str) -> Pending {
-        Pending { key: key.into(), url: "/v1/tickets".into(), body: "{}".into(), about: "Export fails".into(), token: None, queued: 1.0 }
+        Pending {
+            key: key.into(),
+            url: "/v1/tickets".into(),
+            body: "{}".into(),
+            about: "Export fails".into(),
+            token: None,
+            queued: 1.0,
+            files: String::new(),
+        }
     }
 
     fn pending_reply(key: &str, id: &str) -> Pending {
         let (url, token) = (ticket_url(id, "/messages"), Some(format!("tok-{id}")));
-        Pending { key: key.into(), url, body: "{\"body\":\"hi\"}".into(), about: id.into(), token, queued: 2.0 }
+        Pending { key: key.into(), url, body: "{\"body\":\"hi\"}".into(), about: id.into(), token, queued: 2.0, files: String::new() }
     }
 
     fn heard(screen: Screen, open: bool, stored: Vec<Mine>, sends: bool) -> Heard {
@@ -985,6 +999,24 @@ mod tests {
         let mut state = State::default();
         state.update(Msg::Start { heard: heard(Screen::Elsewhere, false, stored, sends), form: Vec::new(), draft: Vec::new() });
         state
+    }
+
+    #[test]
+    fn a_message_waits_for_its_files_then_goes_once_with_its_key() {
+        let mut waiting = pending_ticket("k1");
+        waiting.files = "f1 f2".into();
+        let mut state = started(Vec::new(), true);
+        for now in [1_000.0, 2_000.0, 3_000.0] {
+            assert!(calls(&flush(&mut state, now, &[waiting.clone(), pending_reply("r1", "t0")])).iter().all(|c| key_of(c) == Some("r1")));
+            answered(&mut state, answer(201), now);
+        }
+        // The upload module wrote the upload ids into its body and emptied its files.
+        let ready = Pending { body: "{\"attachments\":[\"up_1\",\"up_2\"]}".into(), files: String::new(), ..waiting };
+        let fx = flush(&mut state, 4_000.0, &[ready]);
+        let sent = calls(&fx);
+        assert_eq!(sent.len(), 1);
+        assert_eq!(key_of(sent[0]), Some("k1"), "its own idempotency key");
+        assert_eq!(sent[0].body, Some(Body::Text("{\"attachments\":[\"up_1\",\"up_2\"]}".into())));
     }
 
     #[test]
@@ -1231,11 +1263,17 @@ mod tests {
         assert_eq!(fx, [Effect::Write(Write::ReplyDraft("t1".into(), None))]);
         let fx = state.update(Msg::Typed(Typed::Reply { text: "More".into(), outbox: vec![pending_reply("r1", "t1")] }));
         assert!(fx.is_empty(), "a reply on its way keeps its text in the outbox");
-        let fx = state.update(Msg::Reply("Thanks".into(), "r2".into()));
+        let fx = state.update(Msg::Reply("Thanks".into(), "r2".into(), String::new()));
         assert!(fx.iter().any(|e| matches!(e, Effect::Write(Write::Reply { key, about, .. }) if key == "r2" && about == "t1")));
         assert!(fx.contains(&Effect::Write(Write::ReplyDraft("t1".into(), None))), "queued: its draft goes");
-        let fx = state.update(Msg::Reply(" ".into(), "r3".into()));
+        let fx = state.update(Msg::Reply(" ".into(), "r3".into(), String::new()));
         assert!(matches!(fx.as_slice(), [Effect::Error(Line::Reply, Some(_))]), "an empty reply is refused");
+        let fx = state.update(Msg::Reply(" ".into(), "r4".into(), "f1".into()));
+        let queued = fx.iter().find_map(|e| match e {
+            Effect::Write(Write::Reply { key, text, files, .. }) => Some((key.as_str(), text.as_str(), files.clone())),
+            _ => None,
+        });
+        assert_eq!(queued, Some(("r4", "", "f1".to_owned())), "a file alone is a reply, and it waits for that file");
     }
 
     fn control(name: &str, kind: &str, value: &str) -> Control {

@@ -330,6 +330,10 @@ impl Inner {
             Phase::Sent(_) => Form::Sent,
         };
         protocol::tell(&self.root, &screen, form, open);
+        // The form takes files: the upload module is there before the first.
+        if self.state.view == View::Contact {
+            protocol::load(&self.root, Module::Upload);
+        }
     }
 
     /// The controls that take focus now, in order: the focus trap's ends.
@@ -436,7 +440,9 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             }
             if let Some(body) = net::body(&ticket) {
                 let about = ticket.subject.trim().to_owned();
-                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0 });
+                // The upload module adds the files the form will send.
+                let files = String::new();
+                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0, files });
             }
             protocol::load(&panel.root, Module::Inbox);
             panel.signal(None);

@@ -51,7 +51,7 @@ fn open_form(root: &Element) {
 fn every_control_has_a_label() {
     let root = fresh_root();
     let _panel = mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
-    let controls = root.query_selector_all("input, select, textarea").unwrap_or_else(|_| unreachable!());
+    let controls = root.query_selector_all("input:not([type=file]), select, textarea").unwrap_or_else(|_| unreachable!());
     assert_eq!(
         controls.length(),
         12,
@@ -62,6 +62,15 @@ fn every_control_has_a_label() {
         let by_for = root.query_selector(&format!("label[for={}]", control.id())).ok().flatten().filter(|_| !control.id().is_empty());
         let label = by_for.or_else(|| control.closest("label").ok().flatten());
         assert!(label.and_then(|l| l.text_content()).is_some_and(|t| !t.is_empty()), "{} has no label", control.id());
+    }
+    // Each form's file input is hidden: its "Attach files" button, just before it, is the control people reach.
+    let files = root.query_selector_all("[type=file]").unwrap_or_else(|_| unreachable!());
+    assert_eq!(files.length(), 2, "the ticket form's and the reply box's");
+    for i in 0..files.length() {
+        let input: Element = files.item(i).and_then(|n| n.dyn_into().ok()).unwrap_or_else(|| unreachable!());
+        assert!(input.has_attribute("hidden"));
+        let button = input.previous_element_sibling().unwrap_or_else(|| unreachable!("no attach button"));
+        assert_eq!(button.text_content().as_deref(), Some(text(Locale::En, MessageId::AttachFiles)));
     }
     let close: HtmlButtonElement = find(&root, "button.close");
     assert_eq!(close.get_attribute("aria-label").as_deref(), Some(text(Locale::En, MessageId::Close)));
