@@ -94,7 +94,7 @@ test('the console is served with a strict CSP, and its code draws no HTML from s
     const response = await fetch(`${WORKER}${path}`);
     assert.equal(response.status, 200, path);
     assert.equal(response.headers.get('content-security-policy'),
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'", path);
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'", path);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
     assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
   }
