@@ -135,6 +135,10 @@ pub struct Site {
     /// [`Locale::ALL`](crate::messages::Locale::ALL), `en` when unset.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// Attachments, when set: the table's presence turns them on, with
+    /// its limits and types (see [`crate::attach::Limits`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attachments: Option<crate::attach::Limits>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -266,6 +270,9 @@ impl Config {
             if site.locale.as_deref().is_some_and(|tag| crate::messages::Locale::exact(tag).is_none()) {
                 let tags: Vec<&str> = crate::messages::Locale::ALL.iter().map(|l| l.tag()).collect();
                 return fail(format!("sites.{id}.locale"), &format!("expected one of {}", tags.join(", ")));
+            }
+            if let Some((field, message)) = site.attachments.as_ref().and_then(crate::attach::Limits::problem) {
+                return fail(format!("sites.{id}.attachments.{field}"), message);
             }
             if let Some(turnstile) = &site.turnstile {
                 let key = &turnstile.site_key;
@@ -505,6 +512,12 @@ impl Config {
         self.sites.values().any(|site| site.email.is_some())
     }
 
+    /// Whether any site takes attachments: the build adds the R2 bucket's
+    /// binding only then, so a deployment without them needs no R2.
+    pub fn uses_attachments(&self) -> bool {
+        self.sites.values().any(|site| site.attachments.is_some())
+    }
+
     /// The site whose intake address `to` is. Letter case is ignored
     /// throughout: an intake address only picks a site, and people type
     /// `Support@` as often as `support@`.
@@ -668,6 +681,32 @@ mod tests {
         for (text, expected) in cases {
             let error = Config::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(error.contains(expected), "expected {expected:?} in {error:?} for\n{text}");
+        }
+    }
+
+    #[test]
+    fn attachments_are_off_until_a_site_sets_the_table_whose_faults_are_named() {
+        let base = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n";
+        let plain = Config::from_toml(base).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(!plain.uses_attachments(), "no site with attachments: no R2 binding");
+        let on = Config::from_toml(&format!("{base}[sites.demo.attachments]\n")).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(on.uses_attachments());
+        assert_eq!(on.site("demo").and_then(|s| s.attachments.clone()), Some(crate::attach::Limits::default()));
+        let narrowed = Config::from_toml(&format!("{base}[sites.demo.attachments]\nmax_files = 2\ntypes = [\"png\", \"pdf\"]\n"))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let limits = narrowed.site("demo").and_then(|s| s.attachments.clone()).unwrap_or_default();
+        assert_eq!((limits.max_files, limits.types.len()), (2, 2));
+        for (table, expected) in [
+            ("max_file_bytes = 0\n", "sites.demo.attachments.max_file_bytes: must be at least 1"),
+            ("max_files = 0\n", "sites.demo.attachments.max_files"),
+            ("max_file_bytes = 30_000_000\n", "sites.demo.attachments.max_file_bytes: must not be above max_message_bytes"),
+            ("types = [\"png\", \"svg\"]\n", "unknown variant `svg`"),
+            ("types = []\n", "sites.demo.attachments.types"),
+            ("max_size = 3\n", "unknown field `max_size`"),
+        ] {
+            let error =
+                Config::from_toml(&format!("{base}[sites.demo.attachments]\n{table}")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains(expected), "expected {expected:?} in {error:?}");
         }
     }
 

@@ -70,6 +70,23 @@ pub enum EventKind {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         original: Option<u64>,
     },
+    /// A file attached to a message: one event per file, recorded right
+    /// after its message, with the message's event id and the file's place
+    /// in it (`{message}.file{index}`) as its id, so a retry writes nothing new.
+    Attachment {
+        /// The file.
+        file: crate::attach::FileInfo,
+        /// The id of the message event it belongs to.
+        message: String,
+        /// Who attached it: an agent's name, or `requester`.
+        by: String,
+        /// Whether an agent attached it.
+        agent: bool,
+        /// Whether the requester sees it (as they see its message).
+        public: bool,
+        /// The upload it came from, which names where its bytes are kept.
+        upload: String,
+    },
     /// The requester rated the help (once, on a solved ticket).
     Rated {
         /// Satisfied or not.
@@ -118,7 +135,7 @@ impl TicketEvent {
         match &self.kind {
             EventKind::Breached { .. } => Some(EventType::SlaBreached),
             EventKind::Escalated { notify: true, .. } => Some(EventType::TicketEscalated),
-            EventKind::Escalated { .. } => None,
+            EventKind::Escalated { .. } | EventKind::Attachment { .. } => None,
             EventKind::Message { .. } => Some(EventType::MessageCreated),
             EventKind::Rated { .. } => Some(EventType::CsatSubmitted),
             EventKind::Changed { .. } | EventKind::SegmentChanged { .. } => Some(EventType::TicketUpdated),
@@ -242,6 +259,12 @@ pub fn breach_id(metric: Metric, cycle: u32) -> String {
     format!("breach-{}-{cycle}", metric.as_str())
 }
 
+/// The id of the event of a message's `index`th file: the message's
+/// event id and the file's place in it.
+pub fn attachment_id(message: &str, index: usize) -> String {
+    format!("{message}.file{index}")
+}
+
 /// The id of the event of an escalation rule.
 pub fn escalation_id(rule: &str) -> String {
     format!("escalate-{rule}")
@@ -304,7 +327,7 @@ pub fn fold(ticket: &Ticket, events: &[TicketEvent]) -> TicketState {
                 state.tier = tier.unwrap_or(state.tier);
                 state.assignee = assign.clone().or(state.assignee.take());
             }
-            EventKind::Breached { .. } => {}
+            EventKind::Breached { .. } | EventKind::Attachment { .. } => {}
             EventKind::Rated { satisfied, comment } => {
                 state.csat = Some(Csat { satisfied: *satisfied, comment: comment.clone(), at: event.at });
             }

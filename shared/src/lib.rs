@@ -13,6 +13,7 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod attach;
 #[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]

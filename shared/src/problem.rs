@@ -47,6 +47,15 @@ pub enum Problem {
     NotSolved,
     /// A second satisfaction rating for the same ticket.
     AlreadyRated,
+    /// An upload without a `Content-Length`.
+    LengthRequired,
+    /// A file larger than its site's `max_file_bytes`.
+    FileTooLarge,
+    /// A file whose bytes are not a kind the site accepts, or contradict
+    /// the type its name or `Content-Type` claims.
+    UnsupportedFileType,
+    /// The site takes no attachments (or the deployment has no bucket).
+    AttachmentsOff,
     /// Our fault; details are in the worker's log, never in the answer.
     Internal,
 }
@@ -72,6 +81,10 @@ impl Problem {
         Self::TurnstileUnavailable,
         Self::NotSolved,
         Self::AlreadyRated,
+        Self::LengthRequired,
+        Self::FileTooLarge,
+        Self::UnsupportedFileType,
+        Self::AttachmentsOff,
         Self::Internal,
     ];
 
@@ -96,6 +109,10 @@ impl Problem {
             Self::TurnstileUnavailable => "turnstile_unavailable",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
+            Self::LengthRequired => "length_required",
+            Self::FileTooLarge => "file_too_large",
+            Self::UnsupportedFileType => "unsupported_file_type",
+            Self::AttachmentsOff => "attachments_off",
             Self::Internal => "internal",
         }
     }
@@ -120,6 +137,10 @@ impl Problem {
             Self::TurnstileUnavailable => 503,
             Self::RateLimited => 429,
             Self::NotSolved | Self::AlreadyRated => 409,
+            Self::LengthRequired => 411,
+            Self::FileTooLarge => 413,
+            Self::UnsupportedFileType => 415,
+            Self::AttachmentsOff => 404,
             Self::Internal => 500,
         }
     }
@@ -147,6 +168,10 @@ impl Problem {
             Self::TurnstileUnavailable => "The Turnstile check could not be verified just now; try again.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
+            Self::LengthRequired => "State the file's size in Content-Length.",
+            Self::FileTooLarge => "The file is larger than this site accepts.",
+            Self::UnsupportedFileType => "This type of file is not accepted, or its bytes are not the type its name or Content-Type says.",
+            Self::AttachmentsOff => "This site does not take attachments.",
             Self::Internal => "Something went wrong on our side.",
         }
     }

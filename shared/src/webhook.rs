@@ -77,6 +77,7 @@ pub fn body(format: Format, event_type: EventType, ticket: &Ticket, event: &Tick
                 },
                 EventKind::SegmentChanged { segment, .. } => format!("Segment changed to {}", e(segment)),
                 EventKind::Message { by, .. } => format!("New message from {}", e(by)),
+                EventKind::Attachment { by, file, .. } => format!("{} attached {}", e(by), e(&file.name)),
                 EventKind::Changed { by, .. } => format!("Updated by {}", e(by)),
                 EventKind::Rated { satisfied, comment } => {
                     let verdict = if *satisfied { "satisfied" } else { "not satisfied" };
