@@ -14,8 +14,7 @@
 //! the reference, the agent's words and the site's name.
 
 use super::address::{message_id, reply_address, FIRST_MESSAGE};
-use super::text::human_size;
-use super::token::{file_link, rating_token, unsubscribe_token, FILE_LINK_LIFETIME, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
+use super::token::{rating_token, unsubscribe_token, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
 use super::words::{fill, words};
 use crate::config::SiteEmail;
 use crate::ids::{SiteId, TicketId};
@@ -33,9 +32,6 @@ use mail_builder::MessageBuilder;
 pub const RATE_PATH: &str = "/v1/email/rate";
 /// Where the unsubscribe link leads, for a GET (a page) and the one-click POST.
 pub const UNSUBSCRIBE_PATH: &str = "/v1/email/unsubscribe";
-/// Where a file's signed link leads (`/v1/files/{link}`): that one file,
-/// for [`FILE_LINK_LIFETIME`].
-pub const FILES_PATH: &str = "/v1/files/";
 /// How many earlier messages an agent's reply carries, newest last.
 pub const RECENT_MESSAGES: usize = 3;
 /// How much of each earlier message it carries, in characters.
@@ -123,18 +119,6 @@ impl<'a> Recipient<'a> {
     }
 }
 
-/// A file that came with an agent's reply: the mail links to it, never
-/// carries it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Attached<'a> {
-    /// The file's id.
-    pub id: &'a str,
-    /// Its name (sanitised when it was stored).
-    pub name: &'a str,
-    /// Its size in bytes.
-    pub size: u64,
-}
-
 /// A mail to a requester.
 #[derive(Clone, Copy, Debug)]
 pub enum ToRequester<'a> {
@@ -144,8 +128,6 @@ pub enum ToRequester<'a> {
         agent: &'a str,
         /// The reply, as written.
         body: &'a str,
-        /// Its files, each linked with a signed link of its own.
-        files: &'a [Attached<'a>],
     },
     /// The ticket was solved: asks the one rating question.
     Solved,
@@ -337,24 +319,11 @@ pub fn to_requester(
     };
     let mut blocks = Vec::new();
     let (subject, auto) = match mail {
-        ToRequester::AgentReply { agent, body, files } => {
+        ToRequester::AgentReply { agent, body } => {
             blocks.push(Block::Quote {
                 by: fill(w.agent_from, &[("agent", &header_text(agent)), ("site", &name)]),
                 body: body.trim().to_owned(),
             });
-            if !files.is_empty() {
-                blocks.push(Block::Paragraph(w.files.into()));
-            }
-            for file in files {
-                // A link for this one file, never the requester token: it
-                // opens nothing else, and stops working after its lifetime.
-                let link = file_link(site.secret, site.id, &about.ticket, file.id, now.plus(FILE_LINK_LIFETIME));
-                let size = human_size(usize::try_from(file.size).unwrap_or(usize::MAX));
-                blocks.push(Block::Link {
-                    label: format!("{} ({size})", header_text(file.name)),
-                    url: format!("{}{FILES_PATH}{link}", site.base_url.trim_end_matches('/')),
-                });
-            }
             if let Recipient::Verified { thread, .. } = to {
                 let start = thread.recent.len().saturating_sub(RECENT_MESSAGES);
                 if start < thread.recent.len() {
@@ -472,8 +441,7 @@ mod tests {
 
     const RECENT: &[Said<'static>] = &[Said { by: "Ada", body: REQUESTER_WORDS }, Said { by: "Grace", body: "Which browser?" }];
     const THREAD: Thread<'static> = Thread { subject: REQUESTER_SUBJECT, recent: RECENT };
-    const REPLY: ToRequester<'static> =
-        ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again.", files: &[] };
+    const REPLY: ToRequester<'static> = ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again." };
 
     #[test]
     fn a_reply_threads_answers_to_its_ticket_and_unsubscribes_in_one_click() {
