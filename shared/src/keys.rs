@@ -40,6 +40,13 @@ pub fn idempotent_ticket_id(secret: &[u8], site: &SiteId, idempotency_key: &str)
     TicketId::from_bytes(id)
 }
 
+/// The id of an upload sent with an `Idempotency-Key`: a retry of the
+/// same file on the same site lands on the same upload.
+pub fn idempotent_upload_id(secret: &[u8], site: &SiteId, idempotency_key: &str) -> String {
+    let hash = keyed_hash(secret, "buoy/upload-id/v1", &[site.as_str().as_bytes(), idempotency_key.as_bytes()]);
+    format!("up_{}", hex(&hash[..16]))
+}
+
 /// The id of the message event a requester's answer sent with an
 /// `Idempotency-Key` is stored under: a retry lands on the same key, so an
 /// answer is never recorded twice.

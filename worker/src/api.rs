@@ -4,6 +4,7 @@ use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::mail_out;
 use crate::store::{Kv, PendingDelivery, TicketStore};
+use buoy_shared::attach::{self, FileInfo, Refusal};
 use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
@@ -59,6 +60,12 @@ pub struct TurnstileCheck<'a> {
     pub client: &'a dyn Siteverify,
 }
 
+impl core::fmt::Debug for dyn crate::files::Files + '_ {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("Files")
+    }
+}
+
 impl core::fmt::Debug for TurnstileCheck<'_> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("TurnstileCheck").field("verify_url", &self.verify_url).finish_non_exhaustive()
@@ -92,6 +99,9 @@ pub struct App<'a, K> {
     /// The worker's origin as the request reached it
     /// (`https://support.lumen.example`), for the links in mail.
     pub origin: &'a str,
+    /// The attachments' bucket; none where the deployment has no R2
+    /// binding (then no site takes attachments).
+    pub files: Option<&'a dyn crate::files::Files>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -101,14 +111,20 @@ pub struct App<'a, K> {
 /// echoed, with `Vary: Origin`, never `*`, never credentials. The agents'
 /// endpoints are same-origin only (the console lives on this origin).
 pub async fn handle<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> ApiResponse {
-    let public = request.path == "/v1/tickets" || request.path.starts_with("/v1/tickets/") || request.path == "/v1/deflections";
+    let public = request.path == "/v1/tickets"
+        || request.path.starts_with("/v1/tickets/")
+        || request.path == "/v1/deflections"
+        || request.path == "/v1/uploads";
     let allowed = request.header("origin").and_then(|o| app.config.cors_origin(o)).filter(|_| public).map(str::to_owned);
     let response = if public && request.method == Method::Options {
         let response = ApiResponse { status: 204, headers: Vec::new(), body: Vec::new() };
         match &allowed {
             Some(_) => response
                 .header("access-control-allow-methods", "GET, POST")
-                .header("access-control-allow-headers", "content-type, idempotency-key, buoy-requester-token, buoy-turnstile")
+                .header(
+                    "access-control-allow-headers",
+                    "content-type, idempotency-key, buoy-requester-token, buoy-turnstile, buoy-file-name",
+                )
                 .header("access-control-max-age", "600"),
             None => response,
         }
@@ -127,6 +143,10 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
     let not_allowed = |allow: &str| Ok(AppError::Problem(Problem::MethodNotAllowed).into_response().header("allow", allow));
     match (request.method, path.as_slice()) {
         (Method::Post, ["v1", "tickets"]) => create_ticket(app, request).await,
+        (Method::Post, ["v1", "uploads"]) => upload(app, request, false).await,
+        (Method::Post, ["v1", "agent", "uploads"]) => upload(app, request, true).await,
+        (Method::Get, ["v1", "tickets", id, "files", file]) => requester_file(app, request, id, file).await,
+        (Method::Get, ["v1", "agent", "tickets", id, "files", file]) => agent_file(app, request, id, file).await,
         (Method::Post, ["v1", "deflections"]) => record_deflection(app, request).await,
         // Before the `{id}` arms: "mine" is no ticket id.
         (Method::Post, ["v1", "tickets", "mine"]) => my_tickets(app, request).await,
@@ -151,6 +171,8 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             _,
             ["v1", "tickets"]
             | ["v1", "deflections"]
+            | ["v1", "uploads"]
+            | ["v1", "agent", "uploads"]
             | ["v1", "tickets", _, "messages" | "csat"]
             | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
         ) => not_allowed("POST"),
@@ -160,6 +182,8 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "agent", "tickets"]
             | ["v1", "agent", "tickets", _]
             | ["v1", "agent", "tickets", _, "originals", _]
+            | ["v1", "tickets", _, "files", _]
+            | ["v1", "agent", "tickets", _, "files", _]
             | ["v1", "agent", "me" | "metrics" | "metrics.csv"],
         ) => not_allowed("GET"),
         (_, ["v1", "email", "rate" | "unsubscribe"]) => not_allowed("GET, POST"),
@@ -185,6 +209,8 @@ struct ThreadMessage<'a> {
     from: &'a str,
     body: &'a str,
     at: Timestamp,
+    /// Its files (public ones only: the requester's view).
+    attachments: Vec<&'a FileInfo>,
 }
 
 /// A ticket as its requester sees it: its status and public thread; no
@@ -202,6 +228,8 @@ struct RequesterView<'a> {
     name: &'a str,
     email: &'a str,
     created_at: Timestamp,
+    /// The files sent with the ticket's first message.
+    attachments: Vec<&'a FileInfo>,
     /// The requester's rating, once given.
     #[serde(skip_serializing_if = "Option::is_none")]
     csat: Option<Csat>,
@@ -224,7 +252,10 @@ pub(crate) struct AgentView {
     state: TicketState,
     clocks: Vec<Clock>,
     next_due: Option<Timestamp>,
+    #[serde(serialize_with = "events_with_files")]
     events: Vec<TicketEvent>,
+    /// The files sent with the ticket's first message.
+    attachments: Vec<FileInfo>,
 }
 
 /// One page of the agent queue.
@@ -243,6 +274,27 @@ struct SegmentChange {
 
 pub(crate) fn secret<'a, K>(app: &App<'a, K>) -> Result<&'a [u8], AppError> {
     app.secret.filter(|s| !s.is_empty()).ok_or_else(|| AppError::Internal("the BUOY_SECRET secret is not set".into()))
+}
+
+/// A request body that names uploads to attach (`"attachments": ["up_…"]`)
+/// beside the fields of `T`, which still refuses any field it does not know.
+struct WithFiles<T> {
+    inner: T,
+    attachments: Vec<String>,
+}
+
+impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for WithFiles<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        // An object first: any other shape is refused before it is descended into.
+        let mut fields = serde_json::Map::<String, serde_json::Value>::deserialize(deserializer)?;
+        let attachments = match fields.remove("attachments") {
+            Some(list) => Vec::<String>::deserialize(list).map_err(|e| D::Error::custom(format!("attachments: {e}")))?,
+            None => Vec::new(),
+        };
+        let inner = T::deserialize(serde_json::Value::Object(fields)).map_err(D::Error::custom)?;
+        Ok(Self { inner, attachments })
+    }
 }
 
 fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<T, AppError> {
@@ -273,7 +325,7 @@ fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
 /// `POST /v1/tickets`: validate, stamp, store, answer 201 — or, for a
 /// repeated `Idempotency-Key`, answer 200 with the ticket already stored.
 async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let input: NewTicket = read_json_body(request)?;
+    let WithFiles { inner: input, attachments } = read_json_body::<WithFiles<NewTicket>>(request)?;
     if !input.honeypot.is_empty() {
         return Err(Problem::SpamSuspected.into());
     }
@@ -292,6 +344,10 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
                 // A retry: the same answer for 24 hours, for the same body only.
                 let hash = keys::request_hash(&request.body);
                 replayable(existing.request_hash.as_deref(), existing.created_at.as_millis(), &hash, app.now.as_millis())?;
+                // The first try may have stopped before its files were attached.
+                let uploads = uploads_for(app, &site, Some(&existing.id), &attachments, None).await?;
+                let files = attachment_events(existing.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
+                attach_all(app, &existing.id, &files, &uploads).await?;
                 return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
@@ -307,8 +363,14 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if verified.is_none() && site_config.is_some_and(|s| s.require_identity) {
         return Err(Problem::IdentityRequired.into());
     }
+    let uploads = uploads_for(app, &site, None, &attachments, None).await?;
     let hash = request.header("idempotency-key").map(|_| keys::request_hash(&request.body));
     let ticket = create(app, secret, input, id, verified, Via::Widget { request_hash: hash }).await?;
+    if !uploads.is_empty() {
+        let files = attachment_events(ticket.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
+        attach_all(app, &ticket.id, &files, &uploads).await?;
+        app.store.put_facts(&ticket, &Facts::of(&ticket, &files, app.now, app.business)).await?;
+    }
     Ok(created(secret, &ticket, 201))
 }
 
@@ -424,11 +486,12 @@ async fn read_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
 }
 
 fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> RequesterView<'a> {
+    let files = |message: &str| files_of(events, message, false);
     let messages = events
         .iter()
         .filter_map(|e| match &e.kind {
             EventKind::Message { by, agent, public: true, body, .. } => {
-                Some(ThreadMessage { from: if *agent { by } else { "you" }, body, at: e.at })
+                Some(ThreadMessage { from: if *agent { by } else { "you" }, body, at: e.at, attachments: files(&e.id) })
             }
             _ => None,
         })
@@ -446,7 +509,45 @@ fn requester_view<'a>(ticket: &'a Ticket, events: &'a [TicketEvent]) -> Requeste
         name: &ticket.requester.typed.name,
         email: &ticket.requester.typed.email,
         created_at: ticket.created_at,
+        attachments: files(FIRST_MESSAGE),
     }
+}
+
+/// The message id the files sent with a new ticket belong to (its first
+/// message is the ticket's own `message`, not an event).
+pub const FIRST_MESSAGE: &str = "first";
+
+/// The files of `message`, in the order they were attached; with
+/// `internal`, those of internal notes too (agents), else public ones only.
+fn files_of<'a>(events: &'a [TicketEvent], message: &str, internal: bool) -> Vec<&'a FileInfo> {
+    let mut files: Vec<(&str, &FileInfo)> = events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Attachment { file, message: of, public, .. } if of == message && (internal || *public) => {
+                Some((e.id.as_str(), file))
+            }
+            _ => None,
+        })
+        .collect();
+    // `{message}.file{index}`: by index, not as text (file10 after file9).
+    files.sort_by_key(|(id, _)| id.rsplit_once(".file").and_then(|(_, n)| n.parse::<usize>().ok()).unwrap_or(usize::MAX));
+    files.into_iter().map(|(_, f)| f).collect()
+}
+
+/// A ticket's events as agents read them: each message with its files
+/// (`attachments`), beside the attachment events themselves.
+fn events_with_files<S: serde::Serializer>(events: &[TicketEvent], serializer: S) -> Result<S::Ok, S::Error> {
+    #[derive(Serialize)]
+    struct WithFiles<'a> {
+        #[serde(flatten)]
+        event: &'a TicketEvent,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attachments: Option<Vec<&'a FileInfo>>,
+    }
+    serializer.collect_seq(events.iter().map(|event| WithFiles {
+        event,
+        attachments: matches!(event.kind, EventKind::Message { .. }).then(|| files_of(events, &event.id, true)),
+    }))
 }
 
 /// The ticket a requester's token opens; a wrong token and a missing
@@ -496,19 +597,27 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Reply {
+        #[serde(default)]
         body: String,
         #[serde(default = "yes")]
         public: bool,
+        #[serde(default)]
+        attachments: Vec<String>,
     }
     fn yes() -> bool {
         true
     }
     let agent = agent(app, request)?;
     let reply: Reply = read_json_body(request)?;
-    let body = buoy_shared::ticket::validate_body(&reply.body).map_err(|e| AppError::Validation(vec![e]))?;
+    let body = message_body(&reply.body, &reply.attachments)?;
     let ticket = agent_owned(app, agent, id).await?;
+    let uploads = uploads_for(app, &ticket.site, Some(&ticket.id), &reply.attachments, Some(&agent.agent)).await?;
+    let event_id = fresh_event_id(app, "msg");
+    let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
     let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body, original: None };
-    Ok(ApiResponse::json(201, &record(app, ticket, fresh_event_id(app, "msg"), kind).await?))
+    let view = record_hashed(app, ticket, event_id, kind, None, &files).await?;
+    attach_all(app, &view.ticket.id, &[], &uploads).await?;
+    Ok(ApiResponse::json(201, &view))
 }
 
 /// `POST /v1/agent/tickets/{id}/changes` `{"status"?, "priority"?, "tier"?,
@@ -532,11 +641,15 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     #[derive(serde::Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Answer {
+        #[serde(default)]
         body: String,
+        #[serde(default)]
+        attachments: Vec<String>,
     }
     let ticket = requester_owned(app, request, id).await?;
     let answer: Answer = read_json_body(request)?;
-    let body = buoy_shared::ticket::validate_body(&answer.body).map_err(|e| AppError::Validation(vec![e]))?;
+    let body = message_body(&answer.body, &answer.attachments)?;
+    let uploads = uploads_for(app, &ticket.site, Some(&ticket.id), &answer.attachments, None).await?;
     // With an Idempotency-Key (the panel's outbox sends one), a retry lands
     // on the same event id: the answer is recorded once, with its body's
     // hash, and never rewritten; a retry is answered as the first was, for
@@ -549,16 +662,23 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
     if let Some(hash) = &hash {
         if let Some(first) = app.store.event(&ticket.id, &event_id).await? {
             replayable(first.request_hash.as_deref(), first.event.at.as_millis(), hash, app.now.as_millis())?;
+            // The first try may have stopped before its files were attached.
+            let files = attachment_events(first.event.at, &event_id, "requester", false, true, &uploads);
+            attach_all(app, &ticket.id, &files, &uploads).await?;
             let mut events = app.store.events(&ticket.id).await?;
             // The list may not show the first answer yet; the reply must.
-            if !events.iter().any(|e| e.id == first.event.id) {
-                events.push(first.event);
-                events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
+            for event in std::iter::once(first.event).chain(files) {
+                if !events.iter().any(|e| e.id == event.id) {
+                    events.push(event);
+                }
             }
+            events.sort_by(|a, b| (a.at, &a.id).cmp(&(b.at, &b.id)));
             return Ok(ApiResponse::json(201, &requester_view(&ticket, &events)).header("idempotent-replayed", "true"));
         }
     }
-    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref()).await?;
+    let files = attachment_events(app.now, &event_id, "requester", false, true, &uploads);
+    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref(), &files).await?;
+    attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
 
@@ -601,7 +721,15 @@ fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
 /// a clock now runs, moves the queue entry when the ticket is finished or
 /// reopened, and returns the ticket as agents see it.
 pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
-    record_hashed(app, ticket, id, kind, None).await
+    record_hashed(app, ticket, id, kind, None, &[]).await
+}
+
+/// A message's text: required, unless files come with it.
+fn message_body(body: &str, attachments: &[String]) -> Result<String, AppError> {
+    if !attachments.is_empty() && body.trim().is_empty() {
+        return Ok(String::new());
+    }
+    buoy_shared::ticket::validate_body(body).map_err(|e| AppError::Validation(vec![e]))
 }
 
 /// [`record`], keeping the hash of the request that sent the event (a
@@ -612,23 +740,30 @@ async fn record_hashed<K: Kv>(
     id: String,
     kind: EventKind,
     request_hash: Option<&str>,
+    files: &[TicketEvent],
 ) -> Result<AgentView, AppError> {
     let event = TicketEvent { id, at: app.now, kind };
     app.store.append_hashed(&ticket.id, &event, request_hash).await?;
+    // A message's files right after it, before anything reads the log.
+    for file in files {
+        app.store.append(&ticket.id, file).await?;
+    }
     if let Some(kind) = event.webhook_type() {
         let id = webhook::event_id(&ticket, &event);
         queue_webhooks(app, kind, &id, |format| webhook::body(format, kind, &ticket, &event, app.now)).await?;
     }
     let mut events = app.store.events(&ticket.id).await?;
-    let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id).cloned().collect();
+    let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id && !files.iter().any(|f| f.id == e.id)).cloned().collect();
     if let Some(secret) = app.secret {
         let links = mail_out::Links { secret, origin: app.origin };
         mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, app.now), app.now).await?;
     }
     let was = queue::is_finished(events::fold(&ticket, &before).status);
-    // The list may not show the event yet; the view must.
-    if !events.iter().any(|e| e.id == event.id) {
-        events.push(event);
+    // The list may not show the event (and its files) yet; the view must.
+    for new in std::iter::once(&event).chain(files) {
+        if !events.iter().any(|e| e.id == new.id) {
+            events.push(new.clone());
+        }
     }
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
@@ -667,7 +802,8 @@ fn view_of<K>(app: &App<'_, K>, ticket: Ticket, events: Vec<TicketEvent>) -> Age
             buoy_shared::email::address::reply_address(secret, email.reply_local(), &ticket.id, &email.reply_domain)
         });
     let state = events::fold(&ticket, &events);
-    AgentView { state, next_due: sla::next_due(&clocks), clocks, events, reply_address, mail_suppressed: None, ticket }
+    let attachments = files_of(&events, FIRST_MESSAGE, true).into_iter().cloned().collect();
+    AgentView { state, next_due: sla::next_due(&clocks), clocks, events, attachments, reply_address, mail_suppressed: None, ticket }
 }
 
 async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView, AppError> {
@@ -992,4 +1128,215 @@ async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Api
         });
     }
     Ok(ApiResponse::json(200, &History { tickets: listed }))
+}
+
+/// The answer to an upload: its id (to name in a message's
+/// `attachments`) and the file as stored.
+#[derive(Serialize)]
+struct Uploaded<'a> {
+    upload: &'a str,
+    file: &'a FileInfo,
+}
+
+/// `POST /v1/uploads?site=` (a requester) and `POST /v1/agent/uploads`
+/// (an agent, for their site): one file, the raw bytes as the body, its
+/// name in `Buoy-File-Name` (percent-encoded UTF-8), its size in
+/// `Content-Length`, checked against the site's cap before a byte is
+/// read. Its kind is sniffed from its first bytes and checked against
+/// what its name and `Content-Type` claim; a refused file stores nothing.
+/// With an `Idempotency-Key`, the same file sent again is the same
+/// upload (`200`). The file waits to be attached for 24 hours.
+async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -> Result<ApiResponse, AppError> {
+    let agent = if by_agent { Some(agent(app, request)?) } else { None };
+    let asked = request.query_param("site").filter(|s| !s.is_empty());
+    let site = match (agent, asked) {
+        (Some(agent), Some(asked)) if asked != agent.site.as_str() => return Err(Problem::AttachmentsOff.into()),
+        (Some(agent), _) => agent.site.clone(),
+        (None, Some(asked)) => SiteId::parse(&asked).map_err(|_| Problem::AttachmentsOff)?,
+        (None, None) => return Err(Problem::AttachmentsOff.into()),
+    };
+    let limits = app.config.site(site.as_str()).and_then(|s| s.attachments.as_ref()).ok_or(Problem::AttachmentsOff)?;
+    let files = app.files.ok_or(Problem::AttachmentsOff)?;
+    let length = request.header("content-length").and_then(|n| n.trim().parse::<u64>().ok()).ok_or(Refusal::LengthRequired)?;
+    limits.check_file(length)?;
+    // A name is sent percent-encoded (`encodeURIComponent`), where a `+` is itself.
+    let raw_name = request.header(attach::FILE_NAME_HEADER).ok_or(Refusal::NameRequired)?;
+    let name = crate::http::percent_decode(&raw_name.replace('+', "%2B")).ok_or(Refusal::InvalidName)?;
+    let name = attach::sanitize_name(&name)?;
+    let claimed = request.header("content-type");
+    let id = match request.header("idempotency-key") {
+        Some(key) if !is_valid_idempotency_key(key) => return Err(Problem::InvalidIdempotencyKey.into()),
+        Some(key) => {
+            let id = keys::idempotent_upload_id(secret(app)?, &site, key);
+            if let Some(first) = app.store.upload(&site, &id).await? {
+                // A retry: the same answer for 24 hours, for the same bytes only.
+                let sha256 = files.digest(length, &request.body).await.map_err(received)?;
+                let same = first.file.name == name && first.agent.as_deref() == agent.map(|a| a.agent.as_str());
+                let hash = if same { sha256 } else { String::new() };
+                replayable(Some(&first.file.sha256), first.at.as_millis(), &hash, app.now.as_millis())?;
+                let body = Uploaded { upload: &first.id, file: &first.file };
+                return Ok(ApiResponse::json(200, &body).header("idempotent-replayed", "true"));
+            }
+            id
+        }
+        None => format!("up_{}", app.fresh_id),
+    };
+    // The file's id is derived from the upload's, which it does not reveal.
+    let file_id = keys::request_hash(id.as_bytes())[..32].to_owned();
+    let key = crate::files::key(&site, &id, &file_id);
+    let sniffed = std::cell::Cell::new(None);
+    let judge = |head: &[u8], whole: bool| -> Result<Vec<(String, String)>, Refusal> {
+        let found = attach::sniff(head, whole)?;
+        limits.check_kind(found.kind)?;
+        attach::check_claim(found.kind, &name, claimed)?;
+        sniffed.set(Some(found));
+        Ok(crate::files::metadata(&file_info(&file_id, &name, length, found, String::new())))
+    };
+    let sha256 = files.receive(&key, length, &request.body, &judge).await.map_err(received)?;
+    let found = sniffed.get().ok_or_else(|| AppError::Internal("an upload was stored unjudged".into()))?;
+    let file = file_info(&file_id, &name, length, found, sha256);
+    let record = crate::store::Upload { id, site, file, at: app.now, agent: agent.map(|a| a.agent.clone()), attached: None };
+    app.store.put_upload(&record).await?;
+    Ok(ApiResponse::json(201, &Uploaded { upload: &record.id, file: &record.file }))
+}
+
+/// A file as stored and sent.
+fn file_info(id: &str, name: &str, size: u64, sniffed: attach::Sniffed, sha256: String) -> FileInfo {
+    FileInfo {
+        id: id.to_owned(),
+        name: name.to_owned(),
+        mime: sniffed.kind.mime().to_owned(),
+        kind: sniffed.kind,
+        size,
+        sha256,
+        width: sniffed.width,
+        height: sniffed.height,
+    }
+}
+
+/// Why an upload's bytes were not stored, as the API's error.
+fn received(error: crate::files::ReceiveError) -> AppError {
+    match error {
+        crate::files::ReceiveError::Refused(refusal) => refusal.into(),
+        crate::files::ReceiveError::Short => AppError::InvalidRequest("the body is not as long as its Content-Length says".into()),
+        crate::files::ReceiveError::Failed(e) => AppError::Internal(format!("files: {e}")),
+    }
+}
+
+/// The uploads a message names in `attachments`, checked before anything
+/// is stored: at most the site's `max_files` and `max_message_bytes`,
+/// each an upload of this site by the same side (requester or agent),
+/// uploaded within 24 hours, and attached to nothing yet or, for a retry,
+/// to this `ticket`. Anything else is `unknown_upload`, as a missing one is.
+async fn uploads_for<K: Kv>(
+    app: &App<'_, K>,
+    site: &SiteId,
+    ticket: Option<&TicketId>,
+    ids: &[String],
+    agent: Option<&str>,
+) -> Result<Vec<crate::store::Upload>, AppError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let limits = app.config.site(site.as_str()).and_then(|s| s.attachments.as_ref()).ok_or(Refusal::UnknownUpload)?;
+    limits.check_message(&vec![0; ids.len()])?;
+    let mut uploads: Vec<crate::store::Upload> = Vec::with_capacity(ids.len());
+    for id in ids {
+        let upload = app.store.upload(site, id).await?.filter(|u| {
+            let here = match u.attached {
+                Some(attached) => Some(&attached) == ticket,
+                None => app.now.as_millis() - u.at.as_millis() <= attach::PENDING_MS,
+            };
+            here && u.agent.as_deref() == agent && !uploads.iter().any(|seen| seen.id == u.id)
+        });
+        uploads.push(upload.ok_or(Refusal::UnknownUpload)?);
+    }
+    limits.check_message(&uploads.iter().map(|u| u.file.size).collect::<Vec<_>>())?;
+    Ok(uploads)
+}
+
+/// The events that attach `uploads` to the message `message` (one each,
+/// `{message}.file{index}`), as seen by whoever sees the message.
+fn attachment_events(
+    app_now: Timestamp,
+    message: &str,
+    by: &str,
+    agent: bool,
+    public: bool,
+    uploads: &[crate::store::Upload],
+) -> Vec<TicketEvent> {
+    uploads
+        .iter()
+        .enumerate()
+        .map(|(index, upload)| TicketEvent {
+            id: events::attachment_id(message, index),
+            at: app_now,
+            kind: EventKind::Attachment {
+                file: upload.file.clone(),
+                message: message.to_owned(),
+                by: by.to_owned(),
+                agent,
+                public,
+                upload: upload.id.clone(),
+            },
+        })
+        .collect()
+}
+
+/// Stores attachment events and marks their uploads attached to `ticket`
+/// (the sweep then leaves them). Writing an event again writes the same.
+async fn attach_all<K: Kv>(
+    app: &App<'_, K>,
+    ticket: &TicketId,
+    events: &[TicketEvent],
+    uploads: &[crate::store::Upload],
+) -> Result<(), AppError> {
+    for event in events {
+        app.store.append(ticket, event).await?;
+    }
+    for upload in uploads {
+        if upload.attached.is_none() {
+            app.store.attach_upload(upload, ticket).await?;
+        }
+    }
+    Ok(())
+}
+
+/// `GET /v1/tickets/{id}/files/{file}` with the requester token: a public
+/// file of the ticket; anything else (a wrong token, another ticket's
+/// file, an internal note's) is the same 404 as a missing one.
+async fn requester_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, file: &str) -> Result<ApiResponse, AppError> {
+    let ticket = requester_owned(app, request, id).await?;
+    serve_file(app, &ticket, file, false).await
+}
+
+/// `GET /v1/agent/tickets/{id}/files/{file}`: any file of one of the
+/// agent's site's tickets; another site's is a 404.
+async fn agent_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, file: &str) -> Result<ApiResponse, AppError> {
+    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    serve_file(app, &ticket, file, true).await
+}
+
+/// The download of one of `ticket`'s files (public ones only unless
+/// `internal`): its sniffed type, never sniffed again by the browser, in a
+/// sandbox, inline only for a raster image, kept by no shared cache.
+pub(crate) async fn serve_file<K: Kv>(app: &App<'_, K>, ticket: &Ticket, file: &str, internal: bool) -> Result<ApiResponse, AppError> {
+    if app.files.is_none() {
+        return Err(Problem::NotFound.into());
+    }
+    let events = app.store.events(&ticket.id).await?;
+    let found = events.iter().find_map(|e| match &e.kind {
+        EventKind::Attachment { file: info, upload, public, .. } if info.id == file && (internal || *public) => Some((info, upload)),
+        _ => None,
+    });
+    let (info, upload) = found.ok_or(Problem::NotFound)?;
+    let headers = vec![
+        ("content-type", info.kind.mime().to_owned()),
+        ("content-length", info.size.to_string()),
+        ("content-disposition", attach::content_disposition(info.kind, &info.name)),
+        ("content-security-policy", "sandbox; default-src 'none'".to_owned()),
+        ("x-content-type-options", "nosniff".to_owned()),
+        ("cache-control", "private".to_owned()),
+    ];
+    Ok(ApiResponse::file(crate::files::key(&ticket.site, upload, &info.id), headers))
 }

@@ -15,6 +15,9 @@ pub enum AppError {
     InvalidRequest(String),
     /// Fields failed validation.
     Validation(Vec<FieldError>),
+    /// A file, or a message's files, refused: its own status, and one
+    /// field error (`file` or `attachments`) with its code.
+    Refused(buoy_shared::attach::Refusal),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
 }
@@ -22,6 +25,12 @@ pub enum AppError {
 impl From<Problem> for AppError {
     fn from(problem: Problem) -> Self {
         Self::Problem(problem)
+    }
+}
+
+impl From<buoy_shared::attach::Refusal> for AppError {
+    fn from(refusal: buoy_shared::attach::Refusal) -> Self {
+        Self::Refused(refusal)
     }
 }
 
@@ -41,8 +50,15 @@ struct ProblemBody<'a> {
     code: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
     detail: Option<&'a str>,
-    #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    errors: &'a [FieldError],
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    errors: Vec<ErrorItem>,
+}
+
+/// One field error of a problem document.
+#[derive(Serialize)]
+struct ErrorItem {
+    field: &'static str,
+    code: &'static str,
 }
 
 impl AppError {
@@ -52,6 +68,7 @@ impl AppError {
             Self::Problem(problem) => *problem,
             Self::InvalidRequest(_) => Problem::InvalidRequest,
             Self::Validation(_) => Problem::ValidationFailed,
+            Self::Refused(refusal) => refusal.problem(),
             Self::Internal(_) => Problem::Internal,
         }
     }
@@ -61,13 +78,16 @@ impl AppError {
     pub fn into_response(self) -> ApiResponse {
         let problem = self.problem();
         let (detail, errors) = match &self {
-            Self::InvalidRequest(detail) => (Some(detail.as_str()), &[][..]),
-            Self::Validation(errors) => (None, errors.as_slice()),
+            Self::InvalidRequest(detail) => (Some(detail.as_str()), Vec::new()),
+            Self::Validation(errors) => {
+                (None, errors.iter().map(|e: &FieldError| ErrorItem { field: e.field.as_str(), code: e.code.code() }).collect())
+            }
+            Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field(), code: refusal.code() }]),
             Self::Internal(detail) => {
                 crate::log_error(detail);
-                (None, &[][..])
+                (None, Vec::new())
             }
-            Self::Problem(_) => (None, &[][..]),
+            Self::Problem(_) => (None, Vec::new()),
         };
         let body =
             ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };

@@ -44,6 +44,10 @@ impl ApiRequest {
     }
 }
 
+/// The internal header naming a response's file in the bucket; removed
+/// by the worker before a response leaves.
+pub const FILE_KEY: &str = "x-buoy-file-key";
+
 /// A response, turned into the runtime's at the edge.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiResponse {
@@ -81,6 +85,20 @@ impl ApiResponse {
     pub fn header(mut self, name: &'static str, value: impl Into<String>) -> Self {
         self.headers.push((name, value.into()));
         self
+    }
+
+    /// The file a response streams from the bucket (set by
+    /// [`ApiResponse::file`]); the worker reads it and never sends it.
+    pub fn file_key(&self) -> Option<&str> {
+        self.header_value(FILE_KEY)
+    }
+
+    /// A `200` whose body is the bucket's file under `key`, with `headers`:
+    /// the worker streams it from R2 (host tests see only the key).
+    pub fn file(key: String, headers: Vec<(&'static str, String)>) -> Self {
+        let mut response = Self { status: 200, headers, body: Vec::new() };
+        response.headers.push((FILE_KEY, key));
+        response
     }
 
     /// The first value of a header.
@@ -125,7 +143,9 @@ where
     Ok(body)
 }
 
-fn percent_decode(text: &str) -> Option<String> {
+/// `text` with its `%XX` escapes decoded (and `+` read as a space, as
+/// in a query); `None` when an escape is broken or the result is not UTF-8.
+pub fn percent_decode(text: &str) -> Option<String> {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

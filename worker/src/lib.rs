@@ -18,6 +18,7 @@
 
 pub mod api;
 pub mod error;
+pub mod files;
 pub mod http;
 pub mod kv;
 pub mod mail_in;
@@ -94,6 +95,9 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     }
     if path == "/v1" || path.starts_with("/v1/") {
         let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
+        if let Some(key) = response.file_key() {
+            return file_response(&env, key.to_owned(), response).await;
+        }
         return to_worker_response(response);
     }
     // A script of a build a deploy removed (no asset matched it, or it is
@@ -153,12 +157,17 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     // a body too large is refused without being read through and spends
     // no abuse-limit counter.
     let too_large = || Ok(error::AppError::Problem(Problem::PayloadTooLarge).into_response());
+    // An upload is streamed to the bucket by its handler, never read here;
+    // its own cap (the site's) is checked before a byte of it is read.
+    let upload = method == Method::Post && matches!(url.path(), "/v1/uploads" | "/v1/agent/uploads");
+    let upload_body = if upload { request.inner().body() } else { None };
     let cap = body_cap(url.path());
     let declared = request.headers().get("content-length")?.and_then(|n| n.parse::<usize>().ok());
-    if declared.is_some_and(|n| n > cap) {
+    if !upload && declared.is_some_and(|n| n > cap) {
         return too_large();
     }
     let body = match method {
+        _ if upload => Vec::new(),
         // `stream` fails only for a request without a body.
         Method::Post => match request.stream() {
             Ok(stream) => match http::read_capped(stream, cap).await {
@@ -212,6 +221,8 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         return Ok(error::AppError::Internal(format!("no randomness: {e}")).into_response());
     }
     let origin = url.origin().ascii_serialization();
+    // No binding where no site takes attachments: the worker runs without R2.
+    let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, upload_body));
     let app = App {
         config,
         business,
@@ -224,6 +235,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
+        files: files.as_ref().map(|f| f as &dyn files::Files),
     };
     Ok(api::handle(&app, &api_request).await)
 }
@@ -270,6 +282,30 @@ fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
     }
     secure(&headers, if response.status >= 400 { ResponseClass::Error } else { ResponseClass::Api })?;
     Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
+}
+
+/// A file download: the handler's headers over the API's (the file's own
+/// `Content-Security-Policy` and `Cache-Control` win), and the bucket's
+/// stream as the body, never read into the worker; a 404 when the bucket
+/// has no such file.
+async fn file_response(env: &Env, key: String, response: ApiResponse) -> worker::Result<Response> {
+    let not_found = || to_worker_response(error::AppError::Problem(Problem::NotFound).into_response());
+    let Ok(bucket) = env.bucket(files::BUCKET_BINDING) else { return not_found() };
+    let opened = files::R2Files::new(bucket, None).open(&key).await;
+    let (body, _) = match opened {
+        Ok(Some(found)) => found,
+        Ok(None) => {
+            log_error(&format!("attachment {key} is recorded but not in the bucket"));
+            return not_found();
+        }
+        Err(e) => return to_worker_response(error::AppError::Internal(e.0).into_response()),
+    };
+    let headers = Headers::new();
+    secure(&headers, ResponseClass::Api)?;
+    for (name, value) in response.headers.iter().filter(|(name, _)| *name != http::FILE_KEY) {
+        headers.set(name, value)?;
+    }
+    Ok(Response::from_body(body)?.with_status(200).with_headers(headers))
 }
 
 /// `POST url` with `fetch`, given up after `timeout`: the response.
@@ -443,6 +479,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
+        files: None,
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }

@@ -38,6 +38,16 @@
 //!   when the address writes again) or its owner unsubscribed (kept). The
 //!   key is `email::token::address_key`, a keyed hash, never the address.
 //!
+//! - `up/{site}/{upload id}` → an upload's record, JSON ([`Upload`]):
+//!   its file, who uploaded it and when, and the ticket it is attached
+//!   to once it is (its bytes are in R2, see `files`). Written at upload,
+//!   rewritten once when attached; deleted by the sweep with its bytes
+//!   when never attached.
+//! - `upx/{uploaded ms, 15 digits}/{site}/{upload id}` → empty; an upload
+//!   not attached yet, oldest first, so the sweep finds those left over
+//!   24 hours without listing the bucket. Deleted when it is attached or
+//!   swept.
+//!
 //! KV lists lag writes by up to a minute; nothing here needs a list to
 //! see a write at once.
 
@@ -129,6 +139,36 @@ pub struct StoredEvent {
     pub request_hash: Option<String>,
 }
 
+/// An uploaded file, before and after it is attached.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upload {
+    /// `up_` and 32 hex digits.
+    pub id: String,
+    /// The site it was uploaded to.
+    pub site: SiteId,
+    /// The file.
+    pub file: buoy_shared::attach::FileInfo,
+    /// When it was uploaded.
+    pub at: Timestamp,
+    /// The agent who uploaded it; `None` for a requester.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub agent: Option<String>,
+    /// The ticket it is attached to, once it is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached: Option<TicketId>,
+}
+
+/// A pending upload's entry that the sweep found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpload {
+    /// Its key, to delete once handled.
+    pub key: String,
+    /// The site.
+    pub site: SiteId,
+    /// The upload id.
+    pub upload: String,
+}
+
 /// A due-index entry the sweep found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DueEntry {
@@ -175,6 +215,14 @@ fn user_prefix(site: &SiteId, user_key: &str) -> String {
 
 /// Sorts a later creation first in a key listing (which is ascending).
 const NEWEST_FIRST: i64 = 999_999_999_999_999;
+
+fn upload_key(site: &SiteId, upload: &str) -> String {
+    format!("up/{site}/{upload}")
+}
+
+fn pending_upload_key(at: Timestamp, site: &SiteId, upload: &str) -> String {
+    format!("upx/{:015}/{site}/{upload}", millis(at))
+}
 
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
     format!("e/{ticket}/{event_id}")
@@ -471,6 +519,68 @@ impl<K: Kv> TicketStore<K> {
         let event = serde_json::from_str(&text).map_err(unreadable)?;
         let Hashed { request_hash } = serde_json::from_str(&text).map_err(unreadable)?;
         Ok(Some(StoredEvent { event, request_hash }))
+    }
+
+    /// Stores a new upload's record and lists it as pending.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_upload(&self, upload: &Upload) -> Result<(), StoreError> {
+        let text = serde_json::to_string(upload).map_err(failed)?;
+        self.kv.put(&upload_key(&upload.site, &upload.id), &text, None).await?;
+        self.kv.put(&pending_upload_key(upload.at, &upload.site, &upload.id), "", None).await
+    }
+
+    /// The upload `id` of `site`, if it exists (read by key: a write from
+    /// this location is seen at once).
+    ///
+    /// # Errors
+    /// When KV fails or the record does not parse.
+    pub async fn upload(&self, site: &SiteId, id: &str) -> Result<Option<Upload>, StoreError> {
+        let key = upload_key(site, id);
+        match self.kv.get(&key).await? {
+            Some(text) => serde_json::from_str(&text).map(Some).map_err(|e| StoreError(format!("{key}: {e}"))),
+            None => Ok(None),
+        }
+    }
+
+    /// Records that an upload is attached to `ticket`: the sweep leaves it.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn attach_upload(&self, upload: &Upload, ticket: &TicketId) -> Result<(), StoreError> {
+        let attached = Upload { attached: Some(*ticket), ..upload.clone() };
+        let text = serde_json::to_string(&attached).map_err(failed)?;
+        self.kv.put(&upload_key(&upload.site, &upload.id), &text, None).await?;
+        self.kv.delete(&pending_upload_key(upload.at, &upload.site, &upload.id)).await
+    }
+
+    /// Pending uploads made before `before`, oldest first, at most `limit`.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn pending_uploads(&self, before: Timestamp, limit: u32) -> Result<Vec<PendingUpload>, StoreError> {
+        let page = self.kv.list("upx/", limit, None).await?;
+        let mut found = Vec::new();
+        for key in page.keys {
+            let parts: Vec<&str> = key.name.split('/').collect();
+            let ["upx", at, site, upload] = parts.as_slice() else { continue };
+            if at.parse::<i64>().is_ok_and(|at| at >= millis(before)) {
+                break;
+            }
+            let Ok(site) = SiteId::parse(site) else { continue };
+            found.push(PendingUpload { site, upload: (*upload).to_owned(), key: key.name.clone() });
+        }
+        Ok(found)
+    }
+
+    /// Forgets an upload: its record and its pending entry (`key`).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn forget_upload(&self, pending: &PendingUpload) -> Result<(), StoreError> {
+        self.kv.delete(&upload_key(&pending.site, &pending.upload)).await?;
+        self.kv.delete(&pending.key).await
     }
 
     /// Records how a guided fix ended, under a random id.

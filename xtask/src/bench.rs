@@ -164,7 +164,7 @@ fn search_speed(built: &build::Built, dir: &Path, host: &str) -> Result<Value> {
         .find(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("index.")))
         .ok_or("no index in the bench site")?;
     let token = cmd::random_hex(32)?;
-    let config = serve::wrangler_config(&dir.join("search-worker"), &built.worker_main, &site, built.send_email)?;
+    let config = serve::wrangler_config(&dir.join("search-worker"), &built.worker_main, &site, built.needs)?;
     let (wrangler, _) = start_worker(&config, &dir.join("search-worker"), &token)?;
     let worker = wrangler.url();
     let plan = json!({
@@ -433,7 +433,7 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
         } else {
             eprintln!("bench: {keys} keys for {tickets} tickets generated and loaded into a local KV in {load_seconds:.0} s");
         }
-        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.send_email)?;
+        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.needs)?;
         let (wrangler, _) = start_worker_on(&config, &state.join("state"), &size_dir, &token)?;
         let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
             eprintln!("bench: {e}; once more");
@@ -556,7 +556,7 @@ fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
     let root = crate::root();
     let token = cmd::random_hex(32)?;
     let buoy_dir = dir.join("buoy-worker");
-    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.send_email)?;
+    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_dir = dir.join("reference-worker");
     let ref_main = root.join("xtask/bench/reference/worker.js");
     let ref_config = ref_dir.join("wrangler.toml");
@@ -649,7 +649,7 @@ pub fn run() -> Result {
     // (and the peers' bundles) come from a second origin.
     let token = cmd::random_hex(32)?;
     let (wrangler, _) = start_worker(
-        &serve::wrangler_config(&dir.join("widget-worker"), &built.worker_main, &built.site, built.send_email)?,
+        &serve::wrangler_config(&dir.join("widget-worker"), &built.worker_main, &built.site, built.needs)?,
         &dir.join("widget-worker"),
         &token,
     )?;

@@ -66,9 +66,9 @@ pub struct Built {
     pub site: PathBuf,
     /// The worker's entry module.
     pub worker_main: PathBuf,
-    /// Whether its `buoy.toml` has a site with email, so its wrangler
-    /// config needs the `send_email` binding.
-    pub send_email: bool,
+    /// The bindings its `buoy.toml` asks for: `send_email` for a site
+    /// with email, the R2 bucket for a site with attachments.
+    pub needs: crate::serve::Needs,
 }
 
 /// Builds the site and the worker.
@@ -78,21 +78,41 @@ pub struct Built {
 pub fn all(options: &Options) -> Result<Built> {
     let site = site(options)?;
     let worker_main = worker(options)?;
-    let send_email = uses_email(&options.config)?;
-    Ok(Built { site, worker_main, send_email })
+    let needs = needs(&options.config)?;
+    Ok(Built { site, worker_main, needs })
 }
 
 /// Whether the `buoy.toml` at `path` has a site with email. For the
 /// deployed configuration, says so when `wrangler.toml` lacks the
 /// `send_email` binding that `wrangler deploy` then needs (it reads
 /// `wrangler.toml` before this build runs, so the build cannot add it).
-fn uses_email(path: &Path) -> Result<bool> {
+///
+/// The same for attachments and the R2 bucket, both ways: a bucket that
+/// no site uses makes `wrangler deploy` need R2 for nothing.
+fn needs(path: &Path) -> Result<crate::serve::Needs> {
     let config = Config::from_toml(&cmd::read(path)?).map_err(|e| format!("{}: {e}", path.display()))?;
     let root = crate::root();
-    if config.uses_email() && path == root.join("buoy.toml") && !has_send_email(&cmd::read(&root.join("wrangler.toml"))?) {
-        println!("note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::SEND_EMAIL_BLOCK);
+    if path == root.join("buoy.toml") {
+        let wrangler = cmd::read(&root.join("wrangler.toml"))?;
+        if config.uses_email() && !has_send_email(&wrangler) {
+            println!("note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::SEND_EMAIL_BLOCK);
+        }
+        match (config.uses_attachments(), has_bucket(&wrangler)) {
+            (true, false) => {
+                println!("note: buoy.toml has a site with attachments; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::R2_BLOCK);
+            }
+            (false, true) => println!(
+                "note: no site in buoy.toml takes attachments; remove the [[r2_buckets]] block from wrangler.toml to deploy without R2"
+            ),
+            _ => {}
+        }
     }
-    Ok(config.uses_email())
+    Ok(crate::serve::Needs { send_email: config.uses_email(), files: config.uses_attachments() })
+}
+
+/// Whether a wrangler config declares an active R2 bucket binding.
+pub fn has_bucket(wrangler_toml: &str) -> bool {
+    wrangler_toml.lines().any(|line| line.trim() == "[[r2_buckets]]")
 }
 
 /// Whether a wrangler config declares Buoy's `send_email` binding.

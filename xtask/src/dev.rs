@@ -58,7 +58,7 @@ pub fn run() -> Result {
             return Err(format!("port {port} is in use: is another `cargo xtask dev` running?"));
         }
     }
-    let config = serve::wrangler_config(&root.join("dist"), &built.worker_main, &built.site, built.send_email)?;
+    let config = serve::wrangler_config(&root.join("dist"), &built.worker_main, &built.site, built.needs)?;
     let mut vars = std::env::var(TOKEN_NAME).ok().filter(|t| !t.is_empty()).map(|t| vec![(TOKEN_NAME.to_owned(), t)]).unwrap_or_default();
     // The mail view: every mail the worker sends, at /dev/mail (a 404 anywhere else).
     vars.push((buoy_worker::mail_out::DEV_MAIL_VAR.to_owned(), "1".to_owned()));

@@ -634,6 +634,8 @@ impl World<'_> {
             now: ts(now),
             fresh_id: self.rng.id(),
             origin: crate::serve::DEV_WORKER_ORIGIN,
+            // The seed's tickets carry no files.
+            files: None,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;

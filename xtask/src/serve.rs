@@ -42,23 +42,38 @@ pub fn get_status(port: u16, path: &str) -> Option<u16> {
 /// email needs (`buoy_worker::mail_out::MAIL_BINDING`).
 pub const SEND_EMAIL_BLOCK: &str = "[[send_email]]\nname = \"BUOY_MAIL\"\n";
 
+/// The R2 bucket binding a worker whose `buoy.toml` has a site with
+/// attachments needs (`buoy_worker::files::BUCKET_BINDING`).
+pub const R2_BLOCK: &str = "[[r2_buckets]]\nbinding = \"BUOY_FILES\"\nbucket_name = \"buoy-files\"\n";
+
+/// The bindings a build's `buoy.toml` asks for beyond those every worker has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// A site with email: the `send_email` binding.
+    pub send_email: bool,
+    /// A site with attachments: the R2 bucket.
+    pub files: bool,
+}
+
 /// Writes a copy of `wrangler.toml` for a build that is already done: no
-/// `[build]` section, absolute paths to the worker and the assets, and
-/// the `send_email` binding when `send_email` is true (a worker without
-/// email runs without it).
+/// `[build]` section, absolute paths to the worker and the assets, the
+/// `send_email` binding when `needs` says so (a worker without email runs
+/// without it), and the R2 bucket exactly when `needs` says so (locally,
+/// wrangler keeps its files in the run's state folder).
 ///
 /// # Errors
 /// When `wrangler.toml` does not have the lines this rewrites.
-pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path, send_email: bool) -> Result<PathBuf> {
+pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path, needs: Needs) -> Result<PathBuf> {
     let source = cmd::read(&crate::root().join("wrangler.toml"))?;
     let mut out = String::new();
-    let mut in_build = false;
+    let (mut in_build, mut in_bucket) = (false, false);
     let (mut main_done, mut assets_done) = (false, false);
     for line in source.lines() {
         if line.starts_with('[') {
             in_build = line.trim() == "[build]";
+            in_bucket = line.trim() == "[[r2_buckets]]";
         }
-        if in_build {
+        if in_build || in_bucket {
             continue;
         }
         if line.starts_with("main = ") {
@@ -79,9 +94,13 @@ pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path, send_email:
     if !(main_done && assets_done) {
         return Err("wrangler.toml needs a `main = ` line and a `directory = ` line under [assets]".into());
     }
-    if send_email && !crate::build::has_send_email(&out) {
+    if needs.send_email && !crate::build::has_send_email(&out) {
         out.push('\n');
         out.push_str(SEND_EMAIL_BLOCK);
+    }
+    if needs.files {
+        out.push('\n');
+        out.push_str(R2_BLOCK);
     }
     let path = into.join("wrangler.toml");
     cmd::write(&path, out)?;
@@ -335,6 +354,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("buoy-wrangler-config-{}", std::process::id()));
         let config = |send_email: bool| {
             let into = dir.join(send_email.to_string());
+            let send_email = Needs { send_email, files: false };
             std::fs::create_dir_all(&into).unwrap_or_else(|e| unreachable!("{e}"));
             let path =
                 wrangler_config(&into, Path::new("/w/index.js"), Path::new("/w/site"), send_email).unwrap_or_else(|e| unreachable!("{e}"));
@@ -346,5 +366,22 @@ mod tests {
         assert_eq!(with.matches("[[send_email]]").count(), 1 + without.matches("[[send_email]]").count(), "added once");
         assert!(!crate::build::has_send_email(&without), "no binding for a worker without email:\n{without}");
         assert!(!without.lines().any(|l| l.trim() == "[build]") && with.contains("main = \"/w/index.js\""));
+    }
+
+    #[test]
+    fn the_generated_wrangler_config_has_the_bucket_exactly_when_a_site_takes_attachments() {
+        let dir = std::env::temp_dir().join(format!("buoy-wrangler-bucket-{}", std::process::id()));
+        let config = |files: bool| {
+            let into = dir.join(files.to_string());
+            std::fs::create_dir_all(&into).unwrap_or_else(|e| unreachable!("{e}"));
+            let needs = Needs { send_email: false, files };
+            let path = wrangler_config(&into, Path::new("/w/index.js"), Path::new("/w/site"), needs).unwrap_or_else(|e| unreachable!("{e}"));
+            cmd::read(&path).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        let (with, without) = (config(true), config(false));
+        let _ = std::fs::remove_dir_all(&dir);
+        assert_eq!(with.matches("[[r2_buckets]]").count(), 1, "{with}");
+        assert!(with.contains("binding = \"BUOY_FILES\""), "{with}");
+        assert!(!crate::build::has_bucket(&without), "no bucket for a worker without attachments:\n{without}");
     }
 }

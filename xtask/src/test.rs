@@ -124,7 +124,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site, built.send_email)?;
+    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site, built.needs)?;
     let token = cmd::random_hex(32)?;
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let mail_agent = cmd::random_hex(32)?;

@@ -283,6 +283,26 @@ impl Refusal {
 /// The header an upload names its file in, percent-encoded UTF-8.
 pub const FILE_NAME_HEADER: &str = "buoy-file-name";
 
+/// How long an upload waits to be attached before the sweep deletes it:
+/// 24 hours, after which its id is unknown.
+pub const PENDING_MS: i64 = 24 * 3600 * 1000;
+
+/// The `Content-Disposition` a file is served with: `inline` for a raster
+/// image, `attachment` (a download, never rendered) for everything else,
+/// with its name as RFC 8187 `filename*` (UTF-8, percent-encoded).
+pub fn content_disposition(kind: FileKind, name: &str) -> String {
+    let mut encoded = String::with_capacity(name.len());
+    for byte in name.bytes() {
+        if byte.is_ascii_alphanumeric() || b"!#$&+-.^_`|~".contains(&byte) {
+            encoded.push(char::from(byte));
+        } else {
+            encoded.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    let how = if kind.is_image() { "inline" } else { "attachment" };
+    format!("{how}; filename*=UTF-8''{encoded}")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -378,6 +398,14 @@ mod tests {
         assert_eq!(Refusal::FileTooLarge.problem().status(), 413);
         assert_eq!(Refusal::LengthRequired.problem().status(), 411);
         assert_eq!(Refusal::UnknownUpload.problem().status(), 422);
+    }
+
+    #[test]
+    fn only_raster_images_are_served_inline_and_names_are_percent_encoded() {
+        assert_eq!(content_disposition(FileKind::Png, "shot.png"), "inline; filename*=UTF-8''shot.png");
+        assert_eq!(content_disposition(FileKind::Text, "a b\"c;.txt"), "attachment; filename*=UTF-8''a%20b%22c%3B.txt");
+        assert_eq!(content_disposition(FileKind::Pdf, "résumé.pdf"), "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf");
+        assert!(content_disposition(FileKind::Zip, "x.zip").starts_with("attachment;"));
     }
 
     #[test]

@@ -36,6 +36,8 @@ pub struct Harness {
     pub next_id: std::cell::Cell<u8>,
     /// The time requests arrive, in milliseconds since the epoch.
     pub now: std::cell::Cell<i64>,
+    /// The attachments' bucket, in memory.
+    pub files: buoy_worker::files::MemoryFiles,
 }
 
 impl Harness {
@@ -50,6 +52,7 @@ impl Harness {
             secret: Some(SERVER_SECRET.to_vec()),
             next_id: std::cell::Cell::new(1),
             now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
+            files: buoy_worker::files::MemoryFiles::default(),
         }
     }
 
@@ -87,6 +90,7 @@ impl Harness {
             now: Timestamp::from_millis(self.now.get()),
             fresh_id: TicketId::from_bytes([id; 16]),
             origin: ORIGIN,
+            files: Some(&self.files),
         }
     }
 

@@ -1,0 +1,288 @@
+//! Attachments' bytes: the R2 sibling of [`crate::store`], and the only
+//! other module that knows storage keys.
+//!
+//! Layout in the `BUOY_FILES` bucket:
+//! - `f/{site}/{upload id}/{file id}` → a file's bytes, written once by
+//!   its upload and never rewritten, with its kind, size, sanitised name
+//!   and an image's dimensions in R2's custom metadata. An attached file
+//!   stays where it was uploaded: its attachment event names the upload,
+//!   and so the key; the upload's record in KV (`store`'s `up/`) says it
+//!   is attached. Its SHA-256 is known only once its stream has ended, so
+//!   it is kept in that record and in the event, not in R2's metadata.
+//!
+//! Files never pass through the worker's memory whole: an upload is
+//! streamed from the request into R2 (through a fixed-length stream) and
+//! into workerd's `DigestStream` at once, and only its first bytes are
+//! read in wasm, to sniff them; a download is R2's stream handed to the
+//! response.
+
+use crate::store::StoreError;
+use buoy_shared::attach::{FileInfo, Refusal};
+use buoy_shared::ids::SiteId;
+use futures_util::future::LocalBoxFuture;
+
+/// The R2 bucket binding that holds attachments.
+pub const BUCKET_BINDING: &str = "BUOY_FILES";
+
+/// Where a file's bytes are kept.
+pub fn key(site: &SiteId, upload: &str, file: &str) -> String {
+    format!("f/{site}/{upload}/{file}")
+}
+
+/// R2 custom metadata of a file (everything [`FileInfo`] holds but its
+/// SHA-256, which is known only after the bytes are stored).
+pub fn metadata(file: &FileInfo) -> Vec<(String, String)> {
+    let mut meta = vec![
+        ("kind".to_owned(), file.kind.as_str().to_owned()),
+        ("size".to_owned(), file.size.to_string()),
+        ("name".to_owned(), file.name.clone()),
+    ];
+    if let (Some(width), Some(height)) = (file.width, file.height) {
+        meta.push(("width".to_owned(), width.to_string()));
+        meta.push(("height".to_owned(), height.to_string()));
+    }
+    meta
+}
+
+/// Why an upload's bytes were not stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReceiveError {
+    /// The first bytes were judged and refused: nothing was stored.
+    Refused(Refusal),
+    /// The body was not as long as its `Content-Length` said (the client
+    /// went away, or lied): nothing was kept.
+    Short,
+    /// The bucket failed.
+    Failed(String),
+}
+
+/// What judges an upload from its first bytes (and whether they are the
+/// whole file): the R2 custom metadata to store it with, or a refusal.
+pub type Judge<'a> = &'a dyn Fn(&[u8], bool) -> Result<Vec<(String, String)>, Refusal>;
+
+/// The bucket operations attachments use: R2 at the edge, memory in
+/// host tests. Futures are boxed so the app holds any bucket by reference.
+pub trait Files {
+    /// Streams an upload of `length` bytes into `key`: its first bytes
+    /// (at most `buoy_shared::attach::SNIFF_BYTES`) go to `judge` first,
+    /// and nothing is written when it refuses. `body` is the request's
+    /// body where it was read (host tests); at the edge the bucket reads
+    /// the request's stream instead. Gives the stored bytes' SHA-256, as
+    /// 64 lowercase hex digits.
+    fn receive<'a>(
+        &'a self,
+        key: &'a str,
+        length: u64,
+        body: &'a [u8],
+        judge: Judge<'a>,
+    ) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
+
+    /// The SHA-256 of an upload's bytes without storing them (an upload
+    /// repeated with its `Idempotency-Key` is compared by it).
+    fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
+
+    /// Deletes `key` (nothing happens when it is missing).
+    fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// Files in memory, for host tests.
+#[derive(Debug, Default)]
+pub struct MemoryFiles {
+    objects: std::cell::RefCell<std::collections::BTreeMap<String, (Vec<u8>, Vec<(String, String)>)>>,
+}
+
+impl MemoryFiles {
+    /// The bytes and custom metadata stored under `key`.
+    pub fn get(&self, key: &str) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+        self.objects.borrow().get(key).cloned()
+    }
+
+    /// Every key stored, in order.
+    pub fn keys(&self) -> Vec<String> {
+        self.objects.borrow().keys().cloned().collect()
+    }
+}
+
+fn sha256_hex(body: &[u8]) -> String {
+    buoy_shared::keys::request_hash(body)
+}
+
+impl Files for MemoryFiles {
+    fn receive<'a>(
+        &'a self,
+        key: &'a str,
+        length: u64,
+        body: &'a [u8],
+        judge: Judge<'a>,
+    ) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            if body.len() as u64 != length {
+                return Err(ReceiveError::Short);
+            }
+            let head = &body[..body.len().min(buoy_shared::attach::SNIFF_BYTES)];
+            let meta = judge(head, head.len() == body.len()).map_err(ReceiveError::Refused)?;
+            self.objects.borrow_mut().insert(key.to_owned(), (body.to_vec(), meta));
+            Ok(sha256_hex(body))
+        })
+    }
+
+    fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            if body.len() as u64 != length {
+                return Err(ReceiveError::Short);
+            }
+            Ok(sha256_hex(body))
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            self.objects.borrow_mut().remove(key);
+            Ok(())
+        })
+    }
+}
+
+/// The `BUOY_FILES` bucket, with the request's body stream for an upload.
+#[derive(Debug)]
+pub struct R2Files {
+    bucket: worker::Bucket,
+    body: std::cell::RefCell<Option<worker::web_sys::ReadableStream>>,
+}
+
+fn js_failed(what: &str) -> impl Fn(worker::wasm_bindgen::JsValue) -> ReceiveError + '_ {
+    move |e| ReceiveError::Failed(format!("{what}: {e:?}"))
+}
+
+impl R2Files {
+    /// The bucket, and the body of the request being answered, if any.
+    pub fn new(bucket: worker::Bucket, body: Option<worker::web_sys::ReadableStream>) -> Self {
+        Self { bucket, body: std::cell::RefCell::new(body) }
+    }
+
+    /// A file's bytes as a stream for a response, with their size;
+    /// `None` when the key holds nothing.
+    ///
+    /// # Errors
+    /// When R2 fails.
+    pub async fn open(&self, key: &str) -> Result<Option<(worker::ResponseBody, u64)>, StoreError> {
+        let failed = |e: worker::Error| StoreError(format!("r2 get {key}: {e}"));
+        let Some(object) = self.bucket.get(key).execute().await.map_err(failed)? else { return Ok(None) };
+        let size = object.size();
+        let Some(body) = object.body() else { return Ok(None) };
+        Ok(Some((body.response_body().map_err(failed)?, size)))
+    }
+
+    /// Reads the first bytes of `stream` (until `SNIFF_BYTES` or its end)
+    /// and cancels it: the head, and whether it is the whole stream.
+    async fn head(stream: &worker::web_sys::ReadableStream) -> Result<(Vec<u8>, bool), ReceiveError> {
+        use worker::wasm_bindgen::JsCast;
+        let reader: worker::web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+        let mut head = Vec::new();
+        let mut done = false;
+        while head.len() < buoy_shared::attach::SNIFF_BYTES {
+            let step = worker::wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(js_failed("reading the upload"))?;
+            if worker::js_sys::Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
+                done = true;
+                break;
+            }
+            let chunk = worker::js_sys::Reflect::get(&step, &"value".into()).map_err(js_failed("reading the upload"))?;
+            head.extend(worker::js_sys::Uint8Array::new(&chunk).to_vec());
+        }
+        // The sniffer's branch only: the other branches go on.
+        let _ = reader.cancel();
+        head.truncate(buoy_shared::attach::SNIFF_BYTES);
+        Ok((head, done))
+    }
+
+    /// Two branches of `stream` (`ReadableStream.tee`).
+    fn tee(stream: &worker::web_sys::ReadableStream) -> (worker::web_sys::ReadableStream, worker::web_sys::ReadableStream) {
+        use worker::wasm_bindgen::JsCast;
+        let pair = stream.tee();
+        (pair.get(0).unchecked_into(), pair.get(1).unchecked_into())
+    }
+
+    /// workerd's SHA-256 of `stream`, hashed natively as it flows.
+    async fn sha256(stream: &worker::web_sys::ReadableStream) -> Result<String, ReceiveError> {
+        use worker::wasm_bindgen::JsCast;
+        let digest = worker::crypto::DigestStream::new(worker::crypto::DigestStreamAlgorithm::Sha256);
+        let piped = worker::wasm_bindgen_futures::JsFuture::from(stream.pipe_to(digest.raw().unchecked_ref()));
+        piped.await.map_err(js_failed("hashing the upload"))?;
+        let bytes = digest.digest().await.map_err(|e| ReceiveError::Failed(format!("digest: {e}")))?;
+        Ok(buoy_shared::keys::hex(&bytes.to_vec()))
+    }
+
+    fn take_body(&self) -> Result<worker::web_sys::ReadableStream, ReceiveError> {
+        self.body.borrow_mut().take().ok_or(ReceiveError::Short)
+    }
+}
+
+impl Files for R2Files {
+    fn receive<'a>(
+        &'a self,
+        key: &'a str,
+        length: u64,
+        _body: &'a [u8],
+        judge: Judge<'a>,
+    ) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            let body = self.take_body()?;
+            let (rest, sniffer) = Self::tee(&body);
+            let (head, whole) = match Self::head(&sniffer).await {
+                Ok(read) => read,
+                Err(e) => {
+                    let _ = rest.cancel();
+                    return Err(e);
+                }
+            };
+            if whole && head.len() as u64 != length {
+                let _ = rest.cancel();
+                return Err(ReceiveError::Short);
+            }
+            let meta = match judge(&head, whole) {
+                Ok(meta) => meta,
+                Err(refusal) => {
+                    // Refused from its first bytes: the rest is never read.
+                    let _ = rest.cancel();
+                    return Err(ReceiveError::Refused(refusal));
+                }
+            };
+            let (to_bucket, to_digest) = Self::tee(&rest);
+            // R2 takes a stream only of a known length: exactly the declared one.
+            let fixed = worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
+                .map_err(js_failed("fixed-length stream"))?;
+            let transform: &worker::web_sys::TransformStream = fixed.as_ref();
+            let piped = worker::wasm_bindgen_futures::JsFuture::from(to_bucket.pipe_to(&transform.writable()));
+            let put = self
+                .bucket
+                .put(key, worker::Data::ReadableStream(transform.readable()))
+                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
+                .execute();
+            let (piped, put, digest) = futures_util::future::join3(piped, put, Self::sha256(&to_digest)).await;
+            if piped.is_err() {
+                // A body shorter or longer than declared: R2 kept nothing.
+                let _ = self.bucket.delete(key).await;
+                return Err(ReceiveError::Short);
+            }
+            put.map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            digest
+        })
+    }
+
+    fn digest<'a>(&'a self, length: u64, _body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            let body = self.take_body()?;
+            let fixed = worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
+                .map_err(js_failed("fixed-length stream"))?;
+            let transform: &worker::web_sys::TransformStream = fixed.as_ref();
+            let piped = worker::wasm_bindgen_futures::JsFuture::from(body.pipe_to(&transform.writable()));
+            let (piped, digest) = futures_util::future::join(piped, Self::sha256(&transform.readable())).await;
+            piped.map_err(|_| ReceiveError::Short)?;
+            digest
+        })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { self.bucket.delete(key).await.map_err(|e| StoreError(format!("r2 delete {key}: {e}"))) })
+    }
+}
