@@ -733,8 +733,9 @@ fn message_body(body: &str, attachments: &[String]) -> Result<String, AppError> 
 }
 
 /// [`record`], keeping the hash of the request that sent the event (a
-/// requester's answer with an `Idempotency-Key`) for its retries.
-async fn record_hashed<K: Kv>(
+/// requester's answer with an `Idempotency-Key`) for its retries, and
+/// appending the message's `files` right after it.
+pub(crate) async fn record_hashed<K: Kv>(
     app: &App<'_, K>,
     ticket: Ticket,
     id: String,
@@ -756,7 +757,7 @@ async fn record_hashed<K: Kv>(
     let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id && !files.iter().any(|f| f.id == e.id)).cloned().collect();
     if let Some(secret) = app.secret {
         let links = mail_out::Links { secret, origin: app.origin };
-        mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, app.now), app.now).await?;
+        mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, files, app.now), app.now).await?;
     }
     let was = queue::is_finished(events::fold(&ticket, &before).status);
     // The list may not show the event (and its files) yet; the view must.
@@ -1181,8 +1182,7 @@ async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -
         }
         None => format!("up_{}", app.fresh_id),
     };
-    // The file's id is derived from the upload's, which it does not reveal.
-    let file_id = keys::request_hash(id.as_bytes())[..32].to_owned();
+    let file_id = file_id(&id);
     let key = crate::files::key(&site, &id, &file_id);
     let sniffed = std::cell::Cell::new(None);
     let judge = |head: &[u8], whole: bool| -> Result<Vec<(String, String)>, Refusal> {
@@ -1200,8 +1200,13 @@ async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -
     Ok(ApiResponse::json(201, &Uploaded { upload: &record.id, file: &record.file }))
 }
 
+/// The id of an upload's file: derived from the upload's, which it does not reveal.
+pub(crate) fn file_id(upload: &str) -> String {
+    keys::request_hash(upload.as_bytes())[..32].to_owned()
+}
+
 /// A file as stored and sent.
-fn file_info(id: &str, name: &str, size: u64, sniffed: attach::Sniffed, sha256: String) -> FileInfo {
+pub(crate) fn file_info(id: &str, name: &str, size: u64, sniffed: attach::Sniffed, sha256: String) -> FileInfo {
     FileInfo {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -1257,7 +1262,7 @@ async fn uploads_for<K: Kv>(
 
 /// The events that attach `uploads` to the message `message` (one each,
 /// `{message}.file{index}`), as seen by whoever sees the message.
-fn attachment_events(
+pub(crate) fn attachment_events(
     app_now: Timestamp,
     message: &str,
     by: &str,

@@ -83,6 +83,10 @@ pub trait Files {
 
     /// Deletes `key` (nothing happens when it is missing).
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+
+    /// Stores `bytes`, judged already, under `key` with `meta`: a mail's
+    /// attachment, which arrives whole with its mail. Gives their SHA-256.
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
 }
 
 /// Files in memory, for host tests.
@@ -139,6 +143,13 @@ impl Files for MemoryFiles {
         Box::pin(async move {
             self.objects.borrow_mut().remove(key);
             Ok(())
+        })
+    }
+
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            self.objects.borrow_mut().insert(key.to_owned(), (bytes.to_vec(), meta));
+            Ok(sha256_hex(bytes))
         })
     }
 }
@@ -284,5 +295,21 @@ impl Files for R2Files {
 
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move { self.bucket.delete(key).await.map_err(|e| StoreError(format!("r2 delete {key}: {e}"))) })
+    }
+
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            // Hashed by workerd as a stream of the bytes, not in wasm.
+            let parts = worker::js_sys::Array::of1(&worker::js_sys::Uint8Array::from(bytes));
+            let blob = worker::web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_failed("a mail's file"))?;
+            let digest = Self::sha256(&blob.stream()).await?;
+            self.bucket
+                .put(key, worker::Data::Bytes(bytes.to_vec()))
+                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
+                .execute()
+                .await
+                .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            Ok(digest)
+        })
     }
 }

@@ -163,11 +163,13 @@ pub struct Inbound {
 
 /// Reads a delivered message: its size against the site's limit, its
 /// recipient (a reply address with a valid mac, a reference to one of
-/// our `Message-ID`s, or an intake address), automatic mail, its text.
+/// our `Message-ID`s, or an intake address), automatic mail, its text,
+/// and its attachments by the site's rules ([`sort_files`]; none are kept
+/// where the deployment has no `bucket` for them).
 ///
 /// # Errors
 /// The [`Verdict`] when the message is refused or dropped already.
-pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) -> Result<Inbound, Verdict> {
+pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8], bucket: bool) -> Result<Inbound, Verdict> {
     let to = envelope.to.trim();
     // The site this recipient belongs to, and the ticket its plus-address names.
     let mut found = None;
@@ -216,7 +218,8 @@ pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) 
         Target::Intake => idempotent_ticket_id(secret, &site, &format!("email:{message_id}")),
     };
     let subject: String = message.subject().unwrap_or_default().chars().filter(|c| !c.is_control()).collect();
-    let limits = config.site(site_id).and_then(|s| s.attachments.as_ref());
+    // Without a bucket, no site's files can be kept: each is noted instead.
+    let limits = config.site(site_id).and_then(|s| s.attachments.as_ref()).filter(|_| bucket);
     let (files, notes) = sort_files(attachments(&message), limits);
     Ok(Inbound {
         event_id: inbound_event_id(secret, &ticket_for_event, message_id),
@@ -334,6 +337,16 @@ pub const fn keeps_original(bytes: u64) -> bool {
 pub fn inbound_event_id(secret: &[u8], ticket: &TicketId, message_id: &str) -> String {
     let hash = keyed_hash(secret, "buoy/mail-event-id/v1", &[ticket.as_bytes(), message_id.trim().as_bytes()]);
     format!("mail-{}", hex(&hash[..12]))
+}
+
+/// The upload id a mail's `index`-th stored file is kept under, for the
+/// message event `message` of `ticket`: `up_` and 32 hex digits of a keyed
+/// hash, so a redelivered mail stores each file under the same key, and
+/// no id can be guessed from another.
+pub fn mail_upload_id(secret: &[u8], ticket: &TicketId, message: &str, index: usize) -> String {
+    let index = index.to_string();
+    let hash = keyed_hash(secret, "buoy/mail-upload/v1", &[ticket.as_bytes(), message.as_bytes(), index.as_bytes()]);
+    format!("up_{}", hex(&hash[..16]))
 }
 
 fn ids<'a>(value: &'a HeaderValue<'_>) -> impl Iterator<Item = &'a str> {
@@ -486,7 +499,7 @@ mod tests {
     /// the worker would find (`test_ticket`, from ada@example.com).
     fn verdict(raw: impl AsRef<[u8]>, from: &str, to: &str) -> Verdict {
         let ticket = test_ticket("bug", "Export fails at 99%", 0xab);
-        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET) {
+        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET, true) {
             Ok(inbound) => {
                 let found = inbound.ticket().filter(|id| *id == ticket.id).map(|_| &ticket);
                 inbound.judge(found)
@@ -654,6 +667,24 @@ mod tests {
             }
             other => unreachable!("{other:?}"),
         }
+        // A deployment without a bucket keeps no site's files, and says so.
+        let without = read(mail("attachment").as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET, false);
+        match without.map(|inbound| inbound.judge(Some(&test_ticket("bug", "s", 0xab)))) {
+            Ok(Verdict::Accept(Accepted::Answer { text, files, .. })) => {
+                assert!(files.is_empty());
+                assert!(text.body.ends_with("[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]"), "{}", text.body);
+            }
+            other => unreachable!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mail_file_has_the_same_upload_id_at_every_delivery_and_none_like_another() {
+        let id = |message: &str, index| mail_upload_id(SECRET, &TICKET, message, index);
+        assert_eq!(id("mail-1", 0), id("mail-1", 0));
+        let all = [id("mail-1", 0), id("mail-1", 1), id("mail-2", 0), mail_upload_id(b"other secret", &TICKET, "mail-1", 0)];
+        assert_eq!(all.iter().collect::<std::collections::BTreeSet<_>>().len(), all.len());
+        assert!(all.iter().all(|u| u.starts_with("up_") && u.len() == 3 + 32), "{all:?}");
     }
 
     #[test]
@@ -715,7 +746,7 @@ mod tests {
     #[test]
     fn an_answer_for_a_missing_or_foreign_ticket_reads_as_no_such_recipient() {
         let gmail = mail("gmail");
-        let read_it = || read(gmail.as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET);
+        let read_it = || read(gmail.as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET, true);
         let missing = read_it().map(|inbound| inbound.judge(None));
         assert_eq!(missing, Ok(Verdict::Reject(Reject::NoSuchRecipient)));
         let mut foreign = test_ticket("bug", "s", 0xab);
