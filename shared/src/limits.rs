@@ -17,6 +17,9 @@ pub enum Limit {
     Client,
     /// Per site.
     Site,
+    /// Uploads (`POST /v1/uploads`), per client address: files cost more
+    /// than a ticket's text, so they have a counter of their own.
+    Upload,
 }
 
 impl Limit {
@@ -25,6 +28,7 @@ impl Limit {
         match self {
             Self::Client => "BUOY_CLIENT_LIMIT",
             Self::Site => "BUOY_SITE_LIMIT",
+            Self::Upload => "BUOY_UPLOAD_LIMIT",
         }
     }
 }
@@ -40,6 +44,9 @@ pub const PERIOD_SECS: u32 = 60;
 /// `site` the site the body names, if any.
 pub fn keys(post: bool, path: &str, site: Option<&str>, client: Option<&str>) -> Vec<(Limit, String)> {
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    if post && parts == ["v1", "uploads"] {
+        return vec![(Limit::Upload, format!("client:{}", client.unwrap_or("unknown")))];
+    }
     let (creates, writes) = match parts.as_slice() {
         ["v1", "tickets"] | ["v1", "deflections"] => (true, true),
         ["v1", "tickets", _, "messages" | "csat"] | ["v1", "tickets", "mine"] => (false, true),
@@ -169,6 +176,13 @@ mod tests {
         assert_eq!(read(&(site("a", "max_inbound_bytes = 500\n") + &site("b", "max_inbound_bytes = 7000\n"))), Ok(Some(7001)));
         assert_eq!(read(&site("a", "")), Ok(Some(crate::config::DEFAULT_MAX_INBOUND_BYTES + 1)), "the default cap");
         assert_eq!(read("[sites.a]\nname = \"N\"\nallowed_origins = [\"https://a.example\"]\n"), Ok(None), "no site takes mail");
+    }
+
+    #[test]
+    fn a_requesters_uploads_spend_their_own_counter_and_agents_none() {
+        assert_eq!(keys(true, "/v1/uploads", None, Some("203.0.113.9")), [(Limit::Upload, "client:203.0.113.9".to_owned())]);
+        assert!(keys(true, "/v1/agent/uploads", None, Some("203.0.113.9")).is_empty(), "agents are not limited");
+        assert!(keys(false, "/v1/uploads", None, Some("203.0.113.9")).is_empty());
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct Facts {
     /// A feature request's subject (at most 80 characters).
     #[serde(rename = "x", default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
+    /// Whether any message of it carries a file.
+    #[serde(rename = "a", default, skip_serializing_if = "is_false")]
+    pub attachments: bool,
 }
 
 impl Facts {
@@ -123,6 +126,7 @@ impl Facts {
             targets,
             csat: state.csat.map(|c| c.satisfied),
             subject: (ticket.kind == TicketType::FEATURE_REQUEST).then(|| ticket.subject.chars().take(80).collect()),
+            attachments: events.iter().any(|e| matches!(e.kind, EventKind::Attachment { .. })),
         }
     }
 }
@@ -429,6 +433,8 @@ pub struct Report {
     pub to: String,
     /// Tickets received.
     pub tickets: u64,
+    /// Tickets received that carry at least one file.
+    pub with_attachments: u64,
     /// CSAT.
     pub csat: Csat,
     /// First response time.
@@ -563,6 +569,7 @@ pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report
         from: period.from.to_string(),
         to: period.to.to_string(),
         tickets: tickets.len() as u64,
+        with_attachments: count(&|f| f.attachments),
         csat,
         first_response: timing(None, first_response),
         resolution: timing(None, resolution),
@@ -588,6 +595,7 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         let secs = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
         let mut out = vec![("volume".into(), "tickets".into(), r.tickets.to_string())];
         let mut push = |section: &str, item: &str, value: String| out.push((section.into(), item.into(), value));
+        push("volume", "with_attachments", r.with_attachments.to_string());
         push("csat", "percent_satisfied", num(r.csat.overall.percent));
         push("csat", "rated", r.csat.overall.rated.to_string());
         push("csat", "offered", r.csat.offered.to_string());
@@ -696,7 +704,19 @@ mod tests {
             targets: vec![],
             csat,
             subject: None,
+            attachments: false,
         }
+    }
+
+    #[test]
+    fn tickets_with_attachments_are_counted_and_in_the_csv() {
+        let period = Period::parse("2026-11-01", "2026-11-02", jiff::tz::TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+        let at = period.millis().start;
+        let facts = [Facts { attachments: true, ..solved(at, Segment::Free, None) }, solved(at + 1, Segment::Free, None)];
+        let report = report(&period, &facts, &[]);
+        assert_eq!((report.tickets, report.with_attachments), (2, 1));
+        assert!(csv(&report, None).contains("volume,with_attachments,1"), "{}", csv(&report, None));
+        assert!(!serde_json::to_string(&facts[1]).unwrap_or_default().contains("\"a\""), "left out of the metadata when false");
     }
 
     #[test]

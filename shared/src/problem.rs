@@ -56,6 +56,8 @@ pub enum Problem {
     UnsupportedFileType,
     /// The site takes no attachments (or the deployment has no bucket).
     AttachmentsOff,
+    /// A file link from mail that has expired, or was never valid.
+    FileLinkExpired,
     /// Our fault; details are in the worker's log, never in the answer.
     Internal,
 }
@@ -85,6 +87,7 @@ impl Problem {
         Self::FileTooLarge,
         Self::UnsupportedFileType,
         Self::AttachmentsOff,
+        Self::FileLinkExpired,
         Self::Internal,
     ];
 
@@ -113,6 +116,7 @@ impl Problem {
             Self::FileTooLarge => "file_too_large",
             Self::UnsupportedFileType => "unsupported_file_type",
             Self::AttachmentsOff => "attachments_off",
+            Self::FileLinkExpired => "file_link_expired",
             Self::Internal => "internal",
         }
     }
@@ -140,7 +144,7 @@ impl Problem {
             Self::LengthRequired => 411,
             Self::FileTooLarge => 413,
             Self::UnsupportedFileType => 415,
-            Self::AttachmentsOff => 404,
+            Self::AttachmentsOff | Self::FileLinkExpired => 404,
             Self::Internal => 500,
         }
     }
@@ -172,6 +176,7 @@ impl Problem {
             Self::FileTooLarge => "The file is larger than this site accepts.",
             Self::UnsupportedFileType => "This type of file is not accepted, or its bytes are not the type its name or Content-Type says.",
             Self::AttachmentsOff => "This site does not take attachments.",
+            Self::FileLinkExpired => "This file link has expired or is not valid; ask for the file again.",
             Self::Internal => "Something went wrong on our side.",
         }
     }

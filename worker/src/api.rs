@@ -147,6 +147,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "uploads"]) => upload(app, request, true).await,
         (Method::Get, ["v1", "tickets", id, "files", file]) => requester_file(app, request, id, file).await,
         (Method::Get, ["v1", "agent", "tickets", id, "files", file]) => agent_file(app, request, id, file).await,
+        (Method::Get, ["v1", "files", link]) => linked_file(app, link).await,
         (Method::Post, ["v1", "deflections"]) => record_deflection(app, request).await,
         // Before the `{id}` arms: "mine" is no ticket id.
         (Method::Post, ["v1", "tickets", "mine"]) => my_tickets(app, request).await,
@@ -183,6 +184,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "agent", "tickets", _]
             | ["v1", "agent", "tickets", _, "originals", _]
             | ["v1", "tickets", _, "files", _]
+            | ["v1", "files", _]
             | ["v1", "agent", "tickets", _, "files", _]
             | ["v1", "agent", "me" | "metrics" | "metrics.csv"],
         ) => not_allowed("GET"),
@@ -1320,6 +1322,16 @@ async fn requester_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str,
 async fn agent_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, file: &str) -> Result<ApiResponse, AppError> {
     let ticket = agent_owned(app, agent(app, request)?, id).await?;
     serve_file(app, &ticket, file, true).await
+}
+
+/// `GET /v1/files/{link}`: the one file a signed link from mail opens
+/// (`email::token::file_link`), for its 7 days; an expired, altered or
+/// foreign link is `404 file_link_expired`, a file no longer there `404`.
+async fn linked_file<K: Kv>(app: &App<'_, K>, link: &str) -> Result<ApiResponse, AppError> {
+    let opened = buoy_shared::email::token::check_file_link(secret(app)?, link, app.now).map_err(|_| Problem::FileLinkExpired)?;
+    let ticket = app.store.get(&opened.ticket).await?.filter(|t| t.site == opened.site).ok_or(Problem::NotFound)?;
+    // The link is the server's own word for this file, whoever it names.
+    serve_file(app, &ticket, &opened.file, true).await
 }
 
 /// The download of one of `ticket`'s files (public ones only unless

@@ -413,6 +413,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
+    if let Ok(bucket) = env.bucket(files::BUCKET_BINDING) {
+        match sweep::sweep_uploads(&store, &files::R2Files::new(bucket, None), run.now).await {
+            Ok(0) => {}
+            Ok(deleted) => worker::console_log!("upload sweep: {deleted} never attached, deleted"),
+            Err(e) => log_error(&format!("upload sweep failed: {e:?}")),
+        }
+    }
 }
 
 /// Mail that Email Routing delivers (an answer, or mail to an intake

@@ -574,6 +574,14 @@ impl<K: Kv> TicketStore<K> {
         Ok(found)
     }
 
+    /// Drops a pending entry whose upload was attached after all.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn clear_pending(&self, pending: &PendingUpload) -> Result<(), StoreError> {
+        self.kv.delete(&pending.key).await
+    }
+
     /// Forgets an upload: its record and its pending entry (`key`).
     ///
     /// # Errors

@@ -3,6 +3,10 @@
 //! the mail in the outbox. `now` is the
 //! scheduled time of the cron event, never anything a request can set.
 //!
+//! Uploads never attached within 24 hours are deleted, bytes and record,
+//! by [`sweep_uploads`], from the pending-upload index (never a listing of
+//! the bucket).
+//!
 //! It is idempotent: events it records have deterministic ids and are
 //! written only when `get` does not find them, and a webhook is sent only
 //! for an event this run recorded, so a second run at the same instant
@@ -38,6 +42,32 @@ pub trait Outbound {
     fn keeps_dev_copies(&self) -> bool {
         false
     }
+}
+
+/// Deletes the uploads made over `attach::PENDING_MS` (24 hours) before
+/// `now` (the cron event's scheduled time) that were never attached: their
+/// bytes in the bucket, then their record. An attached upload only leaves
+/// the pending index. At most [`MAX_TICKETS_PER_RUN`] a run, oldest
+/// first; the rest wait for the next. Gives how many were deleted.
+///
+/// # Errors
+/// When storage fails (the next run picks up where this one stopped).
+pub async fn sweep_uploads<K: Kv>(store: &TicketStore<K>, files: &dyn crate::files::Files, now: Timestamp) -> Result<usize, AppError> {
+    let before = Timestamp::from_millis(now.as_millis().saturating_sub(buoy_shared::attach::PENDING_MS));
+    let mut deleted = 0;
+    for pending in store.pending_uploads(before, MAX_TICKETS_PER_RUN).await? {
+        match store.upload(&pending.site, &pending.upload).await? {
+            Some(upload) if upload.attached.is_some() => store.clear_pending(&pending).await?,
+            found => {
+                if let Some(upload) = found {
+                    files.delete(&crate::files::key(&upload.site, &upload.id, &upload.file.id)).await?;
+                    deleted += 1;
+                }
+                store.forget_upload(&pending).await?;
+            }
+        }
+    }
+    Ok(deleted)
 }
 
 /// A `[[webhooks]]` entry with its secrets read.

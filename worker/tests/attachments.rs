@@ -240,3 +240,56 @@ fn an_answer_may_be_files_alone_and_its_retry_attaches_them_once() {
     let (status, body, _) = post_json(&h, &format!("/v1/tickets/{id}/messages"), ("buoy-requester-token", token), &json!({"body": "  "}));
     assert_eq!((status, str_of(&body["errors"][0], "field")), (422, "body"), "no text and no file");
 }
+
+#[test]
+fn a_signed_link_opens_its_one_file_for_seven_days() {
+    use buoy_shared::email::token::{file_link, FILE_LINK_LIFETIME};
+    use buoy_shared::time::Timestamp;
+    let h = harness();
+    let up = upload_id(&h, "shot.png", PNG);
+    let (_, created) = new_ticket(&h, &[up]);
+    let ticket = buoy_shared::ids::TicketId::parse(str_of(&created, "id")).unwrap_or_else(|e| unreachable!("{e}"));
+    let (_, view, _) = get(&h, &format!("/v1/agent/tickets/{ticket}"), AGENT);
+    let file = str_of(&view["attachments"][0], "id").to_owned();
+    let now = Timestamp::from_millis(h.now.get());
+    let link = file_link(common::SERVER_SECRET, &site("demo"), &ticket, &file, now.plus(FILE_LINK_LIFETIME));
+    let (status, _, download) = get(&h, &format!("/v1/files/{link}"), ("x-none", ""));
+    assert_eq!((status, download.header_value("content-type")), (200, Some("image/png")));
+    let other_site = file_link(common::SERVER_SECRET, &site("plain"), &ticket, &file, now.plus(FILE_LINK_LIFETIME));
+    let forged = link.replacen(&file, &"0".repeat(32), 1);
+    for (path, code) in [(forged, "file_link_expired"), (other_site, "not_found"), ("x.y.z".into(), "file_link_expired")] {
+        let (status, body, _) = get(&h, &format!("/v1/files/{path}"), ("x-none", ""));
+        assert_eq!((status, str_of(&body, "code")), (404, code), "{path}");
+    }
+    h.now.set(now.plus(FILE_LINK_LIFETIME).as_millis());
+    let (status, body, _) = get(&h, &format!("/v1/files/{link}"), ("x-none", ""));
+    assert_eq!((status, str_of(&body, "code")), (404, "file_link_expired"), "after 7 days");
+}
+
+#[test]
+fn the_sweep_deletes_an_upload_left_unattached_for_24_hours_and_keeps_an_attached_one() {
+    use buoy_shared::time::Timestamp;
+    let h = harness();
+    let left = upload_id(&h, "left.png", PNG);
+    let kept = upload_id(&h, "kept.png", PNG);
+    assert_eq!(new_ticket(&h, &[kept]).0, 201);
+    assert_eq!(h.files.keys().len(), 2);
+    let sweep = |at: i64| futures_executor::block_on(buoy_worker::sweep::sweep_uploads(&h.store, &h.files, Timestamp::from_millis(at)));
+    let start = h.now.get();
+    assert_eq!(sweep(start + buoy_shared::attach::PENDING_MS - 1).ok(), Some(0), "not before 24 hours");
+    assert_eq!(h.files.keys().len(), 2);
+    assert_eq!(sweep(start + buoy_shared::attach::PENDING_MS + 1).ok(), Some(1));
+    let names: Vec<String> = h
+        .files
+        .keys()
+        .iter()
+        .filter_map(|k| h.files.get(k))
+        .flat_map(|(_, meta)| meta)
+        .filter(|(k, _)| k == "name")
+        .map(|(_, v)| v)
+        .collect();
+    assert_eq!(names, ["kept.png"], "the attached file stays");
+    assert!(h.store.kv().keys(&format!("up/demo/{left}")).is_empty(), "its record is gone");
+    assert!(h.store.kv().keys("upx/").is_empty(), "nothing left pending");
+    assert_eq!(sweep(start + 2 * buoy_shared::attach::PENDING_MS).ok(), Some(0), "a second run deletes nothing");
+}

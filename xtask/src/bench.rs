@@ -366,6 +366,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             csat: (solved && rng.chance(0.15)).then(|| rng.chance(0.9)),
             subject: (kind == TicketType::FEATURE_REQUEST).then(|| subject.to_owned()),
             kind,
+            attachments: false,
         };
         seed::block_on(store.put_facts(&ticket, &facts))?.map_err(|e| e.0)?;
     }

@@ -95,11 +95,17 @@ fn needs(path: &Path) -> Result<crate::serve::Needs> {
     if path == root.join("buoy.toml") {
         let wrangler = cmd::read(&root.join("wrangler.toml"))?;
         if config.uses_email() && !has_send_email(&wrangler) {
-            println!("note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::SEND_EMAIL_BLOCK);
+            println!(
+                "note: buoy.toml has a site with email; for `wrangler deploy`, add to wrangler.toml:\n{}",
+                crate::serve::SEND_EMAIL_BLOCK
+            );
         }
         match (config.uses_attachments(), has_bucket(&wrangler)) {
             (true, false) => {
-                println!("note: buoy.toml has a site with attachments; for `wrangler deploy`, add to wrangler.toml:\n{}", crate::serve::R2_BLOCK);
+                println!(
+                    "note: buoy.toml has a site with attachments; for `wrangler deploy`, add to wrangler.toml:\n{}",
+                    crate::serve::R2_BLOCK
+                );
             }
             (false, true) => println!(
                 "note: no site in buoy.toml takes attachments; remove the [[r2_buckets]] block from wrangler.toml to deploy without R2"

@@ -375,7 +375,8 @@ mod tests {
             let into = dir.join(files.to_string());
             std::fs::create_dir_all(&into).unwrap_or_else(|e| unreachable!("{e}"));
             let needs = Needs { send_email: false, files };
-            let path = wrangler_config(&into, Path::new("/w/index.js"), Path::new("/w/site"), needs).unwrap_or_else(|e| unreachable!("{e}"));
+            let path =
+                wrangler_config(&into, Path::new("/w/index.js"), Path::new("/w/site"), needs).unwrap_or_else(|e| unreachable!("{e}"));
             cmd::read(&path).unwrap_or_else(|e| unreachable!("{e}"))
         };
         let (with, without) = (config(true), config(false));

@@ -22,6 +22,10 @@ pub const UNSUBSCRIBE_LIFETIME: Duration = Duration::from_hours(365 * 24);
 const TOKEN_MAC_HEX: usize = 32;
 const RATING: &str = "buoy/rating-link/v1";
 const UNSUBSCRIBE: &str = "buoy/unsubscribe-link/v1";
+const FILE: &str = "buoy/file-link/v1";
+
+/// How long a file link in mail works: a week.
+pub const FILE_LINK_LIFETIME: Duration = Duration::from_hours(7 * 24);
 
 /// Why a token from a link is refused.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -145,9 +149,60 @@ pub fn check_unsubscribe_token(secret: &[u8], token: &str, now: Timestamp) -> Re
     }
 }
 
+/// What a file link opens: one file of one ticket on one site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileLink {
+    /// The site.
+    pub site: SiteId,
+    /// The ticket.
+    pub ticket: TicketId,
+    /// The file's id.
+    pub file: String,
+}
+
+/// The token of a link that opens one attached file (`file`, its id) of
+/// `ticket` on `site` until `expires` (usually `now` plus
+/// [`FILE_LINK_LIFETIME`]): for mail, never the requester token, and
+/// good for that file alone.
+pub fn file_link(secret: &[u8], site: &SiteId, ticket: &TicketId, file: &str, expires: Timestamp) -> String {
+    sign(secret, FILE, &[site.as_str(), &ticket.to_string(), file], expires.as_millis().div_euclid(1000))
+}
+
+/// The file a file link opens.
+///
+/// # Errors
+/// A [`TokenError`]: not a file link, forged or altered, or expired at `now`.
+pub fn check_file_link(secret: &[u8], token: &str, now: Timestamp) -> Result<FileLink, TokenError> {
+    match check(secret, FILE, token, 3, now)?.as_slice() {
+        [site, ticket, file] if !file.is_empty() => Ok(FileLink {
+            site: SiteId::parse(site).map_err(|_| TokenError::Malformed)?,
+            ticket: TicketId::parse(ticket).map_err(|_| TokenError::Malformed)?,
+            file: (*file).to_owned(),
+        }),
+        _ => Err(TokenError::Malformed),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_link_opens_its_one_file_for_seven_days_and_nothing_else() {
+        let expires = NOW.plus(FILE_LINK_LIFETIME);
+        let link = file_link(SECRET, &site("lumen"), &TICKET, "0123abcd", expires);
+        let opened = FileLink { site: site("lumen"), ticket: TICKET, file: "0123abcd".into() };
+        assert_eq!(check_file_link(SECRET, &link, NOW), Ok(opened));
+        assert_eq!(check_file_link(SECRET, &link, NOW.plus(Duration::from_hours(7 * 24 - 1))).map(|l| l.file), Ok("0123abcd".into()));
+        assert_eq!(check_file_link(SECRET, &link, expires), Err(TokenError::Expired));
+        let other_file = link.replacen("0123abcd", "0123abce", 1);
+        assert_eq!(check_file_link(SECRET, &other_file, NOW), Err(TokenError::BadMac));
+        assert_eq!(check_file_link(b"other secret", &link, NOW), Err(TokenError::BadMac));
+        let rating = rating_token(SECRET, &TICKET, expires);
+        assert!(check_file_link(SECRET, &rating, NOW).is_err(), "a rating link opens no file");
+        assert!(check_rating_token(SECRET, &link, NOW).is_err(), "a file link rates nothing");
+        assert!(!link.contains(&crate::keys::requester_token(SECRET, &TICKET)), "never the requester token");
+    }
 
     const SECRET: &[u8] = b"secret";
     const TICKET: TicketId = TicketId::from_bytes([7; 16]);
