@@ -7,10 +7,10 @@ import { Miniflare } from 'miniflare';
 
 /**
  * A ready Miniflare running the test worker with a fresh KV and `bindings`;
- * `ratelimits`, `email` (send_email bindings) and `log` as Miniflare takes them;
+ * `ratelimits`, `email` (send_email bindings), `r2Buckets` and `log` as Miniflare takes them;
  * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled.
  */
-export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false } = {}) {
+export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, r2Buckets } = {}) {
   const main = process.env.BUOY_TEST_WORKER;
   if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');
   const mf = new Miniflare({
@@ -21,6 +21,7 @@ export async function startWorker({ bindings = {}, ratelimits, email, log, trigg
     compatibilityDate: '2026-04-26',
     kvNamespaces: ['BUOY_KV'],
     ...(ratelimits ? { ratelimits } : {}),
+    ...(r2Buckets ? { r2Buckets } : {}),
     ...(email ? { email } : {}),
     ...(log ? { log } : {}),
     ...(triggers ? { unsafeTriggerHandlers: true } : {}),

@@ -63,7 +63,8 @@ const ANSWERS = [
   ['outlook', 'It still stops at 99% on Windows 11.\n\nRegards,\nAda Lovelace'],
   ['apple', 'Yes please, call me tomorrow.'],
   ['html_only', 'It works on Firefox & Chrome.\nNot on Safari <17>.'],
-  ['attachment', 'Here is the screenshot of the error.\n\n[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]'],
+  // The `mail` site takes files: these two are stored (tests/e2e/attach-agent.test.mjs follows them).
+  ['attachment', 'Here is the screenshot of the error.'],
   ['latin1', 'Schöne Grüße, der Export läuft jetzt.'],
 ];
 
