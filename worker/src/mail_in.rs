@@ -170,7 +170,8 @@ async fn store_files<K: Kv>(
         let size = u64::try_from(file.bytes.len()).unwrap_or(u64::MAX);
         let info = api::file_info(&id, &file.name, size, file.sniffed, String::new());
         let key = crate::files::key(&ticket.site, &upload, &id);
-        let sha256 = bucket.store(&key, &file.bytes, crate::files::metadata(&info)).await.map_err(|e| AppError::Internal(format!("{e:?}")))?;
+        let sha256 =
+            bucket.store(&key, &file.bytes, crate::files::metadata(&info)).await.map_err(|e| AppError::Internal(format!("{e:?}")))?;
         let file = buoy_shared::attach::FileInfo { sha256, ..info };
         uploads.push(Upload { id: upload, site: ticket.site.clone(), file, at, agent: None, attached: Some(ticket.id) });
     }

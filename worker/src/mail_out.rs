@@ -143,7 +143,9 @@ pub fn mails_for(
         })
         .collect();
     let to_requester = match &event.kind {
-        EventKind::Message { by, agent: true, public: true, body, .. } => Some(ToRequester::AgentReply { agent: by, body, files: &attached }),
+        EventKind::Message { by, agent: true, public: true, body, .. } => {
+            Some(ToRequester::AgentReply { agent: by, body, files: &attached })
+        }
         EventKind::Changed { status: Some(Status::Solved), .. } => Some(ToRequester::Solved),
         _ => None,
     };

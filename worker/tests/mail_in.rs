@@ -317,8 +317,12 @@ fn files_of_an_answer_by_mail_are_stored_once_and_those_refused_are_noted() {
     let Some(message) = events.iter().find(|e| e["kind"] == "message") else { unreachable!("{view}") };
     let note = format!("Screens attached.\n\n[Attachment not stored: logo.svg ({} bytes): this type of file is not accepted]", SVG.len());
     assert_eq!(str_of(message, "body"), note, "the answer joins the thread, the SVG noted");
-    let stored: Vec<(&str, &str, u64)> =
-        message["attachments"].as_array().into_iter().flatten().map(|f| (str_of(f, "name"), str_of(f, "type"), f["size"].as_u64().unwrap_or(0))).collect();
+    let stored: Vec<(&str, &str, u64)> = message["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (str_of(f, "name"), str_of(f, "type"), f["size"].as_u64().unwrap_or(0)))
+        .collect();
     assert_eq!(stored, [("screen.png", "image/png", PNG.len() as u64), ("log.txt", "text/plain; charset=utf-8", 14)]);
     assert_eq!(events.iter().filter(|e| e["kind"] == "attachment").count(), 2, "one event per file, once");
     assert_eq!(h.files.keys().len(), 2, "only the accepted files are in the bucket");
@@ -329,7 +333,8 @@ fn files_of_an_answer_by_mail_are_stored_once_and_those_refused_are_noted() {
     assert_eq!(thread["messages"][0]["attachments"].as_array().map(Vec::len), Some(2), "{thread}");
     let file = str_of(&message["attachments"][0], "id");
     let auth = format!("Bearer {FILES_TOKEN}");
-    let (status, _, response) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}/files/{file}"), &[("authorization", &auth)], b""));
+    let (status, _, response) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}/files/{file}"), &[("authorization", &auth)], b""));
     assert_eq!(status, 200);
     assert_eq!(response.header_value("content-type"), Some("image/png"));
     let sha = str_of(&message["attachments"][0], "sha256");
@@ -343,13 +348,19 @@ fn a_mail_of_files_alone_joins_the_thread_and_an_intake_mail_keeps_its_files_on_
     let raw = mail_with(&reply, "files-2@mail.example.net", "", &[("screen.png", "image/png", PNG)]);
     assert!(matches!(h.deliver(&raw, "ada@example.com", &reply), Outcome::Answered { .. }));
     let view = files_view(&h, &id);
-    let Some(message) = view["events"].as_array().into_iter().flatten().find(|e| e["kind"] == "message").cloned() else { unreachable!("{view}") };
+    let Some(message) = view["events"].as_array().into_iter().flatten().find(|e| e["kind"] == "message").cloned() else {
+        unreachable!("{view}")
+    };
     assert_eq!((str_of(&message, "body"), message["attachments"].as_array().map(Vec::len)), ("", Some(1)));
 
     let raw = mail_with(FILES_INTAKE, "files-3@mail.example.net", "The chart is blank.", &[("chart.png", "image/png", PNG)]);
     let Outcome::Opened { ticket } = h.deliver(&raw, "ada@example.com", FILES_INTAKE) else { unreachable!() };
     assert!(matches!(h.deliver(&raw, "ada@example.com", FILES_INTAKE), Outcome::AlreadyOpened { .. }));
     let view = files_view(&h, &ticket.to_string());
-    assert_eq!(view["attachments"].as_array().map(|a| a.iter().map(|f| str_of(f, "name").to_owned()).collect::<Vec<_>>()), Some(vec!["chart.png".to_owned()]), "{view}");
+    assert_eq!(
+        view["attachments"].as_array().map(|a| a.iter().map(|f| str_of(f, "name").to_owned()).collect::<Vec<_>>()),
+        Some(vec!["chart.png".to_owned()]),
+        "{view}"
+    );
     assert_eq!(view["events"].as_array().into_iter().flatten().filter(|e| e["kind"] == "attachment").count(), 1);
 }

@@ -300,7 +300,9 @@ fn a_reply_with_files_links_each_public_one_with_a_signed_link_that_opens_only_i
     assert_eq!(links.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), ["steps.txt (17 bytes)", "fix.pdf (15 bytes)"], "{text}");
     let auth = "Bearer Mo-token";
     let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", auth)], b""));
-    let Some(reply) = view["events"].as_array().into_iter().flatten().find(|e| e["body"] == "Here are the steps.").cloned() else { unreachable!() };
+    let Some(reply) = view["events"].as_array().into_iter().flatten().find(|e| e["body"] == "Here are the steps.").cloned() else {
+        unreachable!()
+    };
     for ((_, link), file) in links.iter().zip(reply["attachments"].as_array().into_iter().flatten()) {
         let opened = buoy_shared::email::token::check_file_link(SERVER_SECRET, link, now(&h)).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!((opened.ticket.to_string(), opened.file.as_str()), (id.clone(), str_of(file, "id")), "each link opens its one file");

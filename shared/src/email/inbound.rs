@@ -270,7 +270,9 @@ pub fn sort_files(found: Vec<Attachment>, limits: Option<&Limits>) -> (Vec<MailF
         });
         match judged {
             Ok((name, sniffed)) => kept.push(MailFile { name, sniffed, bytes: file.bytes }),
-            Err(refusal) => notes.push(format!("Attachment not stored: {} ({}): {}", file.label(), human_size(file.bytes.len()), why(refusal, limits))),
+            Err(refusal) => {
+                notes.push(format!("Attachment not stored: {} ({}): {}", file.label(), human_size(file.bytes.len()), why(refusal, limits)));
+            }
         }
     }
     (kept, notes)
@@ -294,9 +296,14 @@ fn judge_file(file: &Attachment, limits: &Limits) -> Result<(String, Sniffed), R
 /// Why a file was not stored, as the note in the thread says it.
 fn why(refusal: Refusal, limits: &Limits) -> String {
     match refusal {
-        Refusal::FileTooLarge => format!("over the limit of {} a file", human_size(usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX))),
+        Refusal::FileTooLarge => {
+            format!("over the limit of {} a file", human_size(usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX)))
+        }
         Refusal::MessageTooLarge => {
-            format!("over the limit of {} for all the files of a message", human_size(usize::try_from(limits.max_message_bytes).unwrap_or(usize::MAX)))
+            format!(
+                "over the limit of {} for all the files of a message",
+                human_size(usize::try_from(limits.max_message_bytes).unwrap_or(usize::MAX))
+            )
         }
         Refusal::TooManyFiles => format!("a message takes at most {} files", limits.max_files),
         Refusal::EmptyFile => "it is empty".to_owned(),
@@ -513,10 +520,7 @@ mod tests {
         match verdict {
             Verdict::Accept(Accepted::Answer { ticket, text, files, .. }) if files.is_empty() => format!("answer {ticket}: {}", text.body),
             Verdict::Accept(Accepted::Answer { ticket, text, files, .. }) => {
-                let files: Vec<String> = files
-                    .iter()
-                    .map(kept_line)
-                    .collect();
+                let files: Vec<String> = files.iter().map(kept_line).collect();
                 format!("answer {ticket}: {} + {}", text.body, files.join(", "))
             }
             Verdict::Accept(Accepted::Intake { site, new_ticket, .. }) => format!(
@@ -570,10 +574,7 @@ mod tests {
     /// What `sort_files` keeps and notes.
     fn sorted(found: Vec<Attachment>, limits: Option<&Limits>) -> (Vec<String>, Vec<String>) {
         let (kept, notes) = sort_files(found, limits);
-        let kept = kept
-            .iter()
-            .map(kept_line)
-            .collect();
+        let kept = kept.iter().map(kept_line).collect();
         (kept, notes)
     }
 
@@ -582,14 +583,21 @@ mod tests {
         let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
         let limits = Limits { max_file_bytes: 100, max_message_bytes: 120, max_files: 2, ..Limits::default() };
         let note = |label: &str, bytes: usize, why: &str| format!("Attachment not stored: {label} ({bytes} bytes): {why}");
-        let cases: Vec<(&str, Vec<Attachment>, Vec<&str>, Vec<String>)> = vec![
+        // What a mail carries, what is kept, and the notes on the rest.
+        type Case = (&'static str, Vec<Attachment>, Vec<&'static str>, Vec<String>);
+        let cases: Vec<Case> = vec![
             (
                 "a PNG and a PDF, named and claimed as what they are",
                 vec![attachment("shot.png", "image/png", PNG), attachment("report.pdf", "application/pdf", PDF)],
                 vec!["shot.png png 3x2", "report.pdf pdf"],
                 vec![],
             ),
-            ("a log claimed as CSV is text", vec![attachment("export.csv", "text/csv", b"a,b\r\n1,2\r\n")], vec!["export.csv text"], vec![]),
+            (
+                "a log claimed as CSV is text",
+                vec![attachment("export.csv", "text/csv", b"a,b\r\n1,2\r\n")],
+                vec!["export.csv text"],
+                vec![],
+            ),
             (
                 "an SVG with script",
                 vec![attachment("logo.svg", "image/svg+xml", svg)],
@@ -610,7 +618,11 @@ mod tests {
             ),
             (
                 "a name with a path, a right-to-left override, or none",
-                vec![attachment("../../etc/passwd", "", b"root"), attachment("cod\u{202e}gnp.exe", "", PNG), attachment("", "image/png", PNG)],
+                vec![
+                    attachment("../../etc/passwd", "", b"root"),
+                    attachment("cod\u{202e}gnp.exe", "", PNG),
+                    attachment("", "image/png", PNG),
+                ],
                 vec![],
                 vec![
                     note("../../etc/passwd", 4, "its name has path separators, control or direction characters"),
@@ -644,7 +656,10 @@ mod tests {
             assert_eq!(sorted(found, Some(&limits)), (kept.iter().map(|k| (*k).to_owned()).collect(), notes), "{what}");
         }
         let narrowed = Limits { types: vec![crate::attach::FileKind::Pdf], ..Limits::default() };
-        assert_eq!(sorted(vec![attachment("shot.png", "", PNG)], Some(&narrowed)).1, [note("shot.png", PNG.len(), "this type of file is not accepted")]);
+        assert_eq!(
+            sorted(vec![attachment("shot.png", "", PNG)], Some(&narrowed)).1,
+            [note("shot.png", PNG.len(), "this type of file is not accepted")]
+        );
         let off = sorted(vec![attachment("shot.png", "", PNG), attachment("", "text/csv", b"a")], None);
         let listed = format!("Attachments, not stored: shot.png ({} bytes), unnamed text/csv (1 bytes)", PNG.len());
         assert_eq!(off, (vec![], vec![listed]), "a site without files");
@@ -672,7 +687,11 @@ mod tests {
         match without.map(|inbound| inbound.judge(Some(&test_ticket("bug", "s", 0xab)))) {
             Ok(Verdict::Accept(Accepted::Answer { text, files, .. })) => {
                 assert!(files.is_empty());
-                assert!(text.body.ends_with("[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]"), "{}", text.body);
+                assert!(
+                    text.body.ends_with("[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]"),
+                    "{}",
+                    text.body
+                );
             }
             other => unreachable!("{other:?}"),
         }

@@ -335,7 +335,9 @@ pub fn attachments(message: &Message<'_>) -> Vec<Attachment> {
         .attachments()
         .map(|part| Attachment {
             name: part.attachment_name().map(str::to_owned),
-            claimed: part.content_type().map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_ascii_lowercase()),
+            claimed: part
+                .content_type()
+                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_ascii_lowercase()),
             bytes: part.contents().to_vec(),
         })
         .collect()
@@ -471,7 +473,8 @@ mod tests {
                 ("export été.csv".to_owned(), Some("text/csv".to_owned()), 10, b"a,b\r".to_vec()),
             ]
         );
-        let unnamed = |claimed: Option<&str>| Attachment { name: Some(" \u{7}".into()), claimed: claimed.map(str::to_owned), bytes: vec![] }.label();
+        let unnamed =
+            |claimed: Option<&str>| Attachment { name: Some(" \u{7}".into()), claimed: claimed.map(str::to_owned), bytes: vec![] }.label();
         assert_eq!((unnamed(Some("image/png")), unnamed(None)), ("unnamed image/png".to_owned(), "unnamed".to_owned()));
     }
 
