@@ -14,6 +14,14 @@ export async function call(path, { token, requester, body } = {}) {
   return { status: response.status, json: await response.json() };
 }
 
+/** Delivers `raw` mail from envelope sender `from` to `to` as Email
+ * Routing would (wrangler's local simulation): its status and text. */
+export async function deliver(raw, from, to) {
+  const url = `${process.env.BUOY_WORKER_URL}/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const response = await fetch(url, { method: 'POST', body: raw });
+  return { status: response.status, text: await response.text() };
+}
+
 /** The hex v2 signature of `fields` (with their `exp`, if any) under the site's identity `secret`. */
 export function signIdentity(secret, fields) {
   const canonical = 'buoy-identity-v2\n' + Object.keys(fields).filter((k) => fields[k] != null).sort()

@@ -17,9 +17,10 @@ import assert from 'node:assert/strict';
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { deflateSync, crc32 } from 'node:zlib';
-import { browserFor } from '../browser.mjs';
-import { call } from '../api.mjs';
-import { until, sleep } from '../wait.mjs';
+import { browserFor, recordProblems } from '../browser.mjs';
+import { call, deliver } from '../api.mjs';
+import { until } from '../wait.mjs';
+import { mailed } from '../mailview.mjs';
 import { startWorker } from '../miniflare.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
@@ -66,39 +67,6 @@ function pdf() {
 
 const SVG = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(document.domain)</script></svg>\n');
 
-/** Runs the sweep, which sends the outbox's mail. */
-async function sweep() {
-  const response = await fetch(`${WORKER}/__scheduled?cron=*+*+*+*+*`);
-  assert.equal(response.status, 200, await response.text());
-}
-
-/** The mails sent to `to`, oldest first, as the mail view shows them (headers, a blank line, the text part). */
-async function mailsTo(to) {
-  const response = await fetch(`${WORKER}/dev/mail`);
-  assert.equal(response.status, 200);
-  const mails = (await response.text()).split(/\n={70}\n/).slice(1);
-  return mails.filter((m) => new RegExp(`^To: <?${to.replace(/[.+]/g, '\\$&')}>?\\r?$`, 'mi').test(m)).reverse();
-}
-
-/** Sweeps until a mail reached `to`, and returns the newest. */
-async function mailTo(to, count = 1) {
-  let mails = [];
-  await until(async () => {
-    await sweep();
-    mails = await mailsTo(to);
-    if (mails.length < count) await sleep(300);
-    return mails.length >= count;
-  }, `${count} mail(s) to ${to}`);
-  return mails[count - 1];
-}
-
-/** Delivers `raw` as Email Routing would: the simulation's status and text. */
-async function deliver(raw, from, to) {
-  const url = `${WORKER}/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  const response = await fetch(url, { method: 'POST', body: raw });
-  return { status: response.status, text: await response.text() };
-}
-
 /** A ticket on the `mail` site from `email`, with its reply address as the console reads it. */
 async function ticketFrom(email, subject) {
   const created = await call('/v1/tickets', { body: { site: 'mail', email, name: 'Ada', type: 'bug', subject, message: 'The export stops at 99%.' } });
@@ -128,12 +96,7 @@ function mailWith({ from, to, subject, text, files }) {
 async function consoleOn(id) {
   const context = await chrome.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const problems = await recordProblems(page);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
   await page.goto(`${WORKER}/console/#ticket=${id}`);
@@ -200,7 +163,7 @@ test("an agent's files go with a reply from the console; the requester's mail li
   await context.close();
 
   // The requester's mail names both files, each with its own signed link; none carries the requester token.
-  const mail = await mailTo(email);
+  const [{ raw: mail }] = await mailed(email, 1);
   assert.match(mail, /Files attached to this reply \(each link opens its file for 7 days\):/);
   assert.ok(!mail.includes(t.token), 'never the requester token');
   const links = Object.fromEntries([...mail.matchAll(/^(report\.pdf|screen shot\.png) \([^)]*\): (http\S+)\r?$/gm)].map((m) => [m[1], m[2]]));
