@@ -21,6 +21,7 @@ import { browserFor, recordProblems } from '../browser.mjs';
 import { call, deliver } from '../api.mjs';
 import { until } from '../wait.mjs';
 import { mailed } from '../mailview.mjs';
+import { violations } from '../axe.mjs';
 import { startWorker } from '../miniflare.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
@@ -119,8 +120,11 @@ test("an agent's files go with a reply from the console; the requester's mail li
   const report = pdf();
   const shot = png(64, 48);
 
-  // One file by the button (its chooser), one dropped on the reply box.
-  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.getByRole('button', { name: 'Attach files' }).click()]);
+  // One file by the keyboard (Tab from the reply box to the button, Enter opens the chooser), one dropped on the reply box.
+  await page.locator('#reply').focus();
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Attach files');
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
   await chooser.setFiles([{ name: 'report.pdf', mimeType: 'application/pdf', buffer: report }]);
   const drop = await page.evaluateHandle(({ bytes }) => {
     const transfer = new DataTransfer();
@@ -138,6 +142,10 @@ test("an agent's files go with a reply from the console; the requester's mail li
   await again.setFiles([{ name: 'page.png', mimeType: 'image/png', buffer: Buffer.from('<!doctype html><script>alert(1)</script>') }]);
   const refused = pending.filter({ hasText: 'page.png' });
   await refused.locator('.upload-state', { hasText: 'Refused' }).waitFor();
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    assert.deepEqual(await violations(page), [], `axe: files being attached, one refused (${scheme})`);
+  }
   await page.getByLabel('Reply to the requester').fill('Here is the report and a screenshot.');
   await page.getByRole('button', { name: 'Send reply' }).click();
   await page.locator('#status', { hasText: 'Not sent: a file was not uploaded' }).waitFor();
@@ -152,6 +160,10 @@ test("an agent's files go with a reply from the console; the requester's mail li
   await sent.locator('img.thumb[alt="Preview of screen shot.png"]').waitFor();
   await until(() => sent.locator('img.thumb').evaluate((img) => img.complete && img.naturalWidth === 64), 'the thumbnail drawn from its bytes');
   assert.match(await sent.locator('img.thumb').getAttribute('src'), /^blob:/, 'a blob: URL, never a token in a URL');
+  for (const scheme of ['light', 'dark']) {
+    await page.emulateMedia({ colorScheme: scheme });
+    assert.deepEqual(await violations(page), [], `axe: a reply with its files (${scheme})`);
+  }
   for (const [name, bytes] of [['report.pdf', report], ['screen shot.png', shot]]) {
     const got = await downloaded(page, sent.getByRole('button', { name: `Download ${name}` }));
     assert.equal(got.name, name);

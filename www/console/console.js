@@ -725,7 +725,7 @@ function drawPending() {
       progress.setAttribute('aria-label', `Upload of ${entry.file.name}`);
       const retry = el('button', 'quiet', 'Try again');
       retry.type = 'button';
-      retry.setAttribute('aria-label', `Upload ${entry.file.name} again`);
+      retry.setAttribute('aria-label', `Try again: upload ${entry.file.name}`);
       retry.addEventListener('click', () => startUpload(entry));
       const remove = el('button', 'quiet', 'Remove');
       remove.type = 'button';
