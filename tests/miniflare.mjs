@@ -7,10 +7,11 @@ import { Miniflare } from 'miniflare';
 
 /**
  * A ready Miniflare running the test worker with a fresh KV and `bindings`;
- * `ratelimits`, `email` (send_email bindings), `r2Buckets` and `log` as Miniflare takes them;
- * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled.
+ * `ratelimits`, `email` (send_email bindings) and `log` as Miniflare takes them;
+ * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled;
+ * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments).
  */
-export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, r2Buckets } = {}) {
+export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, files = false } = {}) {
   const main = process.env.BUOY_TEST_WORKER;
   if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');
   const mf = new Miniflare({
@@ -20,8 +21,8 @@ export async function startWorker({ bindings = {}, ratelimits, email, log, trigg
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-26',
     kvNamespaces: ['BUOY_KV'],
+    ...(files ? { r2Buckets: ['BUOY_FILES'] } : {}),
     ...(ratelimits ? { ratelimits } : {}),
-    ...(r2Buckets ? { r2Buckets } : {}),
     ...(email ? { email } : {}),
     ...(log ? { log } : {}),
     ...(triggers ? { unsafeTriggerHandlers: true } : {}),

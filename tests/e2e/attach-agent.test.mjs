@@ -255,7 +255,7 @@ function fileLink(secret, site, ticket, file, expiresSecs) {
 test('a file link opens its file for 7 days, and after them says the link expired', { timeout: 60_000 }, async () => {
   const secret = randomBytes(32).toString('hex');
   const agentToken = randomBytes(32).toString('hex');
-  const mf = await startWorker({ bindings: { BUOY_SECRET: secret, BUOY_MAIL_AGENT_TOKEN: agentToken }, r2Buckets: ['BUOY_FILES'] });
+  const mf = await startWorker({ bindings: { BUOY_SECRET: secret, BUOY_MAIL_AGENT_TOKEN: agentToken }, files: true });
   try {
     const origin = 'http://buoy.test';
     const json = async (path, init) => {

@@ -3,12 +3,20 @@
 // reference to a new ticket and to an agent's reply, downloaded
 // byte-identical by the other side with the headers that keep a browser
 // from running them; every refusal with its error and nothing stored;
-// another token or site is a 404.
-// `cargo xtask test` passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN and BUOY_OTHER_AGENT_TOKEN.
-import { test } from 'node:test';
+// another token or site is a 404. Under Miniflare (a known secret, a
+// scheduled time of the test's choosing): a polyglot GIF that is also
+// JavaScript, opened by its signed link as a script from another origin in
+// Chromium, never runs; the sweep deletes an upload left unattached for
+// 24 hours and keeps an attached one.
+// `cargo xtask test` passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN,
+// BUOY_OTHER_AGENT_TOKEN and BUOY_TEST_WORKER.
+import { test, after } from 'node:test';
+import http from 'node:http';
 import assert from 'node:assert/strict';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { call } from '../api.mjs';
+import { startWorker } from '../miniflare.mjs';
+import { launchChromium } from '../chromium.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const AGENT = process.env.BUOY_AGENT_TOKEN;
@@ -139,14 +147,95 @@ test('refused files each get their error, and nothing is stored', async () => {
   assert.equal((await newTicket(six.slice(0, 5))).status, 201);
 });
 
-test('a polyglot GIF that is also JavaScript is stored as image/gif and never runs as a script', async () => {
-  const polyglot = Buffer.concat([Buffer.from('GIF89a/*', 'latin1'), Buffer.from([0, 0, 0, 0]), Buffer.from('*/=1;window.buoyPwned=1;//')]);
-  const up = await upload(polyglot, 'funny.gif');
-  assert.equal(up.status, 201, JSON.stringify(up.json));
-  assert.equal(up.json.file.type, 'image/gif');
-  const created = await newTicket([up.json.upload]);
-  const got = await download(`/v1/agent/tickets/${created.json.id}/files/${up.json.file.id}`, { authorization: `Bearer ${AGENT}` });
-  assert.deepEqual([got.headers.get('content-type'), got.headers.get('x-content-type-options')], ['image/gif', 'nosniff']);
+// A GIF header that is also JavaScript: GIF89a, a comment over the size bytes, then `=1;window.buoyPwned=1;`.
+const POLYGLOT = Buffer.concat([Buffer.from('GIF89a/*', 'latin1'), Buffer.from([0, 0, 0, 0]), Buffer.from('*/=1;window.buoyPwned=1;//')]);
+
+/** A file link as mail carries it (`email::token::file_link`), signed with the worker's secret. */
+function fileLink(secret, site, ticket, file, expires) {
+  const parts = [site, ticket, file, String(expires)];
+  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
+  for (const part of parts) {
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(Buffer.byteLength(part)));
+    mac.update(length).update(part);
+  }
+  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
+}
+
+/** The test worker under Miniflare with a bucket and a secret the test knows. */
+async function miniflare() {
+  const secret = randomBytes(32).toString('hex');
+  const mf = await startWorker({ files: true, bindings: { BUOY_SECRET: secret, BUOY_AGENT_TOKEN: AGENT } });
+  const base = (await mf.ready).toString().replace(/\/$/, '');
+  const send = async (path, init) => {
+    const response = await mf.dispatchFetch(`${base}${path}`, init);
+    return { status: response.status, json: await response.json() };
+  };
+  // dispatchFetch sends a buffer without a length: state it, as browsers do.
+  const put = (bytes, name) => send('/v1/uploads?site=demo', { method: 'POST', headers: { 'buoy-file-name': encodeURIComponent(name), 'content-length': String(bytes.length) }, body: bytes });
+  const create = (attachments) => send('/v1/tickets', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ site: 'demo', email: 'ada@example.com', type: 'bug', subject: 'Files', message: 'Attached.', attachments }) });
+  return { mf, secret, base, put, create };
+}
+
+test('a polyglot GIF that is also JavaScript is stored as image/gif and never runs as a script from another origin', { timeout: 60_000 }, async () => {
+  const { mf, secret, base, put, create } = await miniflare();
+  const browser = await launchChromium();
+  try {
+    const up = await put(POLYGLOT, 'funny.gif');
+    assert.equal(up.status, 201, JSON.stringify(up.json));
+    assert.deepEqual([up.json.file.type, up.json.file.kind], ['image/gif', 'gif']);
+    const created = await create([up.json.upload]);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const link = `${base}/v1/files/${fileLink(secret, 'demo', created.json.id, up.json.file.id, Math.floor(Date.now() / 1000) + 3600)}`;
+    const served = await mf.dispatchFetch(link);
+    assert.deepEqual([served.status, served.headers.get('content-type'), served.headers.get('x-content-type-options')], [200, 'image/gif', 'nosniff']);
+    assert.equal(sha256(Buffer.from(await served.arrayBuffer())), sha256(POLYGLOT));
+    // A page of another origin, with no CSP of its own, loads the file as a script: nosniff refuses it.
+    const other = http.createServer((_, res) => res.end('<!doctype html><title>other origin</title>'));
+    await new Promise((ready) => other.listen(0, '127.0.0.1', ready));
+    after(() => other.close());
+    const page = await (await browser.newContext()).newPage();
+    await page.goto(`http://127.0.0.1:${other.address().port}/`);
+    const load = (src) => page.evaluate((url) => new Promise((done) => {
+      const script = document.createElement('script');
+      script.src = url;
+      script.onload = () => done('loaded');
+      script.onerror = () => done('refused');
+      document.head.append(script);
+    }), src);
+    assert.equal(await load(link), 'refused');
+    assert.equal(await page.evaluate(() => typeof window.buoyPwned), 'undefined', 'the polyglot did not run');
+    // The same bytes served as JavaScript do run: only the headers stop them.
+    const asScript = await page.evaluate((b64) => URL.createObjectURL(new Blob([Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))], { type: 'text/javascript' })), POLYGLOT.toString('base64'));
+    assert.equal(await load(asScript), 'loaded');
+    assert.equal(await page.evaluate(() => window.buoyPwned), 1);
+  } finally {
+    await browser.close();
+    await mf.dispose();
+  }
+});
+
+test('the sweep deletes an upload left unattached for 24 hours and keeps an attached one', { timeout: 60_000 }, async () => {
+  const { mf, put, create } = await miniflare();
+  try {
+    const left = await put(png(2, 2), 'left.png');
+    const kept = await put(png(3, 3), 'kept.png');
+    const created = await create([kept.json.upload]);
+    assert.equal(created.status, 201, JSON.stringify(created.json));
+    const bucket = await mf.getR2Bucket('BUOY_FILES');
+    const names = async () => (await bucket.list({ include: ['customMetadata'] })).objects.map((o) => o.customMetadata?.name).sort();
+    assert.deepEqual(await names(), ['kept.png', 'left.png']);
+    const worker = await mf.getWorker();
+    const sweep = async (hours) => assert.equal((await worker.scheduled({ scheduledTime: new Date(Date.now() + hours * 3600_000), cron: '* * * * *' })).outcome, 'ok');
+    await sweep(23);
+    assert.deepEqual(await names(), ['kept.png', 'left.png'], 'not before 24 hours');
+    await sweep(24.1);
+    assert.deepEqual(await names(), ['kept.png'], 'the unattached upload is gone; the attached one stays');
+    const late = await create([left.json.upload]);
+    assert.deepEqual([late.status, late.json.errors[0].code], [422, 'unknown_upload']);
+  } finally {
+    await mf.dispose();
+  }
 });
 
 test('a site without attachments has no upload route', async () => {

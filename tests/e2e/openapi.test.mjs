@@ -21,7 +21,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
 import { identityOf, signIdentity } from '../api.mjs';
@@ -35,7 +35,7 @@ const MAIN = process.env.BUOY_TEST_WORKER;
 const ROOT = new URL('../../', import.meta.url);
 const ORIGIN = 'http://127.0.0.1:4321'; // allowed by tests/buoy.toml (http://127.0.0.1:*)
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'];
-const PUBLIC = (path) => path === '/v1/tickets' || path.startsWith('/v1/tickets/') || path === '/v1/deflections';
+const PUBLIC = (path) => path === '/v1/tickets' || path.startsWith('/v1/tickets/') || path === '/v1/deflections' || path === '/v1/uploads';
 /** Statuses the document lists that these tests cannot cause (a 503 needs
  * Turnstile's siteverify down: turnstile.test.mjs causes it with its stand-in). */
 const UNREACHABLE = new Set(['403', '500', '503']);
@@ -197,6 +197,8 @@ async function call(method, path, { token, requester, body, raw, contentType, he
   else if (body !== undefined) payload = JSON.stringify(body);
   if (payload !== undefined) h['content-type'] = contentType ?? 'application/json';
   const init = { method, headers: h, body: payload };
+  // A streamed body goes chunked, with no Content-Length.
+  if (payload instanceof ReadableStream) init.duplex = 'half';
   const response = dispatch ? await dispatch(`${base}${path}`, init) : await fetch(`${base}${path}`, init);
   const text = await response.text();
   const answer = { status: response.status, headers: response.headers, text, json: undefined };
@@ -314,7 +316,8 @@ test('the document is OpenAPI 3.1: references resolve, operations are complete, 
       const params = [...(item.parameters ?? []), ...(op.parameters ?? [])].map(resolve);
       assert.deepEqual(params.filter((p) => p.in === 'path').map((p) => p.name).sort(), names.sort(), `${where}: path parameters`);
       assert.ok(Object.keys(op.responses).length > 0, `${where}: responses`);
-      if (op.requestBody) assert.ok(resolve(op.requestBody).content['application/json'].schema, `${where}: a JSON body schema`);
+      // A JSON body, or an upload's raw bytes.
+      if (op.requestBody) assert.ok((resolve(op.requestBody).content['application/json'] ?? resolve(op.requestBody).content['*/*']).schema, `${where}: a body schema`);
     }
   }
   // Every schema uses only keywords the validator implements, so nothing documented goes unchecked.
@@ -769,6 +772,105 @@ test('a received mail is kept for agents as it came, as a download', async () =>
   await expect(401, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, {});
   await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/originals/mail-0`, { token: MAIL });
   await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, { token: TOKEN });
+});
+
+/** A 2×1 PNG's first bytes: all the sniffer reads. */
+const PNG = Buffer.from('89504e470d0a1a0a0000000d494844520000000200000001080200000090', 'hex');
+
+/** An upload through `call`: raw bytes with their name. */
+function uploadOptions(bytes, name, extra = {}) {
+  const { headers = {}, ...rest } = extra;
+  return { raw: bytes, contentType: 'application/octet-stream', headers: { 'buoy-file-name': encodeURIComponent(name), ...headers }, ...rest };
+}
+
+test('attachments: uploads, files on both sides of a ticket, downloads, and every error', { timeout: 60_000 }, async () => {
+  const shot = await expect(201, 'POST', '/v1/uploads?site=demo', { ...uploadOptions(PNG, 'shot.png', { headers: { 'idempotency-key': randomUUID() } }), origin: ORIGIN });
+  assert.equal(shot.headers.get('access-control-allow-origin'), ORIGIN);
+  const key = { 'idempotency-key': randomUUID() };
+  const log = await expect(201, 'POST', '/v1/uploads?site=demo', uploadOptions(Buffer.from('export failed\n'), 'export.log', { headers: key }));
+  const replay = await expect(200, 'POST', '/v1/uploads?site=demo', uploadOptions(Buffer.from('export failed\n'), 'export.log', { headers: key }));
+  assert.deepEqual(replay.json, log.json);
+  const ticket = await createTicket({ attachments: [shot.json.upload] });
+  const { id, requester_token: requester } = ticket;
+  await expect(201, 'POST', `/v1/tickets/${id}/messages`, { requester, body: { body: '', attachments: [log.json.upload] } });
+  const note = await expect(201, 'POST', '/v1/agent/uploads', { ...uploadOptions(Buffer.from('%PDF-1.7\n%%EOF\n'), 'steps.pdf'), token: TOKEN });
+  const replayNoteKey = { 'idempotency-key': randomUUID() };
+  await expect(201, 'POST', '/v1/agent/uploads', { ...uploadOptions(PNG, 'a.png', { headers: replayNoteKey }), token: TOKEN });
+  await expect(200, 'POST', '/v1/agent/uploads', { ...uploadOptions(PNG, 'a.png', { headers: replayNoteKey }), token: TOKEN });
+  await expect(201, 'POST', `/v1/agent/tickets/${id}/messages`, { token: TOKEN, body: { body: 'Internal', public: false, attachments: [note.json.upload] } });
+  const read = await expect(200, 'GET', `/v1/tickets/${id}`, { requester });
+  assert.deepEqual([read.json.attachments.map((f) => f.name), read.json.messages.flatMap((m) => m.attachments).map((f) => f.name)], [['shot.png'], ['export.log']]);
+  const view = await expect(200, 'GET', `/v1/agent/tickets/${id}`, { token: TOKEN });
+  assert.deepEqual(view.json.events.filter((e) => e.kind === 'attachment').map((e) => e.file.name).sort(), ['export.log', 'shot.png', 'steps.pdf']);
+  // Downloads, with the headers the document requires.
+  const image = await expect(200, 'GET', `/v1/tickets/${id}/files/${shot.json.file.id}`, { requester });
+  assert.equal(image.headers.get('content-type'), 'image/png');
+  await expect(200, 'GET', `/v1/tickets/${id}/files/${log.json.file.id}`, { requester });
+  await expect(404, 'GET', `/v1/tickets/${id}/files/${note.json.file.id}`, { requester });
+  await expect(404, 'GET', `/v1/tickets/${id}/files/${shot.json.file.id}`, { requester: 'f'.repeat(64) });
+  await expect(200, 'GET', `/v1/agent/tickets/${id}/files/${note.json.file.id}`, { token: TOKEN });
+  await expect(404, 'GET', `/v1/agent/tickets/${id}/files/${note.json.file.id}`, { token: OTHER });
+  await expect(401, 'GET', `/v1/agent/tickets/${id}/files/${note.json.file.id}`, {});
+  await expect(404, 'GET', `/v1/files/demo.${id}.${note.json.file.id}.9999999999.${'0'.repeat(32)}`, {});
+  // Every error of both upload operations.
+  const chunked = () => new ReadableStream({ start(c) { c.enqueue(new Uint8Array(PNG)); c.close(); } });
+  for (const [path, auth] of [['/v1/uploads?site=demo', {}], ['/v1/agent/uploads', { token: TOKEN }]]) {
+    const refusals = [
+      [400, 'invalid_idempotency_key', uploadOptions(PNG, 'a.png', { headers: { 'idempotency-key': 'has space' } })],
+      [404, 'attachments_off', uploadOptions(PNG, 'a.png', { ...(auth.token ? { token: OTHER } : {}) })],
+      [411, 'length_required', uploadOptions(chunked(), 'a.png')],
+      [413, 'file_too_large', uploadOptions(Buffer.alloc(10_000_001), 'big.zip')],
+      [415, 'unsupported_file_type', uploadOptions(Buffer.from('<svg><script>alert(1)</script></svg>'), 'logo.svg')],
+      [422, 'validation_failed', uploadOptions(PNG, '../a.png')],
+      [422, 'idempotency_key_reused', uploadOptions(Buffer.from('other'), 'export.log', { headers: key })],
+    ];
+    for (const [status, code, options] of refusals) {
+      const target = status === 404 && !auth.token ? '/v1/uploads?site=other' : path;
+      const answer = await expect(status, 'POST', target, { ...auth, ...options });
+      assert.equal(answer.json.code, code, `${target} ${status}`);
+    }
+  }
+  await expect(401, 'POST', '/v1/agent/uploads', uploadOptions(PNG, 'a.png'));
+  const unknown = await expect(422, 'POST', '/v1/tickets', { body: newTicket({ attachments: ['up_' + '0'.repeat(32)] }) });
+  assert.deepEqual(unknown.json.errors, [{ field: 'attachments', code: 'unknown_upload' }]);
+});
+
+/** A file link as mail carries it (`email::token::file_link`): the worker's own keyed hash over its parts. */
+function fileLink(secret, site, ticket, file, expires) {
+  const parts = [site, ticket, file, String(expires)];
+  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
+  for (const part of parts) {
+    const bytes = Buffer.from(part);
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(bytes.length));
+    mac.update(length).update(bytes);
+  }
+  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
+}
+
+test('attachments under Miniflare: a signed file link opens its file until it expires; uploads over the limit are 429', { timeout: 60_000 }, async () => {
+  const secret = randomBytes(32).toString('hex');
+  const files = await startWorker({ files: true, ratelimits: { BUOY_UPLOAD_LIMIT: { simple: { limit: 2, period: 60 } } }, bindings: { BUOY_SECRET: secret } });
+  try {
+    const options = { base: 'http://buoy.test', dispatch: (url, init) => files.dispatchFetch(url, init) };
+    // Miniflare's dispatchFetch sends a buffer without a length: state it, as browsers do.
+    const client = { 'cf-connecting-ip': '203.0.113.77', 'content-length': String(PNG.length) };
+    const up = await expect(201, 'POST', '/v1/uploads?site=demo', { ...options, ...uploadOptions(PNG, 'shot.png', { headers: client }) });
+    const created = await expect(201, 'POST', '/v1/tickets', { ...options, body: newTicket({ attachments: [up.json.upload] }) });
+    const now = Math.floor(Date.now() / 1000);
+    const link = fileLink(secret, 'demo', created.json.id, up.json.file.id, now + 7 * 24 * 3600);
+    const opened = await expect(200, 'GET', `/v1/files/${link}`, options);
+    assert.equal(opened.headers.get('content-disposition'), "inline; filename*=UTF-8''shot.png");
+    const expired = await expect(404, 'GET', `/v1/files/${fileLink(secret, 'demo', created.json.id, up.json.file.id, now - 1)}`, options);
+    assert.equal(expired.json.code, 'file_link_expired');
+    const gone = await expect(404, 'GET', `/v1/files/${fileLink(secret, 'demo', created.json.id, '0'.repeat(32), now + 60)}`, options);
+    assert.equal(gone.json.code, 'not_found');
+    await expect(201, 'POST', '/v1/uploads?site=demo', { ...options, ...uploadOptions(PNG, 'b.png', { headers: client }) });
+    const limited = await expect(429, 'POST', '/v1/uploads?site=demo', { ...options, ...uploadOptions(PNG, 'c.png', { headers: client }) });
+    assert.equal(limited.headers.get('retry-after'), '60');
+  } finally {
+    await files.dispose();
+  }
 });
 
 test('every documented operation was exercised, and every status it lists seen (but 403 and 500)', () => {

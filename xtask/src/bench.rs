@@ -475,6 +475,181 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
     Ok(json!({ "days": days, "from": from_day, "to": to_day, "request": path, "sizes": sizes }))
 }
 
+/// The size of the upload the attachment figures are measured with: the
+/// default per-file cap, 10 MB.
+const UPLOAD_BYTES: usize = 10_000_000;
+/// Uploads timed for the throughput figure.
+const UPLOAD_RUNS: usize = 5;
+
+/// The PIDs of `workerd` processes under `root` (wrangler's children).
+fn workerd_under(root: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Vec::new() };
+    let mut parent = std::collections::HashMap::new();
+    let mut name = std::collections::HashMap::new();
+    for entry in entries.flatten() {
+        let Some(pid) = entry.file_name().to_str().and_then(|p| p.parse::<u32>().ok()) else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        // `pid (comm) state ppid …`: the name may hold spaces, so split at its last `)`.
+        let Some((head, tail)) = stat.rsplit_once(')') else { continue };
+        let comm = head.split_once('(').map_or("", |(_, c)| c).to_owned();
+        let ppid = tail.split_whitespace().nth(1).and_then(|p| p.parse::<u32>().ok()).unwrap_or(0);
+        parent.insert(pid, ppid);
+        name.insert(pid, comm);
+    }
+    let descends = |mut pid: u32| {
+        for _ in 0..16 {
+            match parent.get(&pid) {
+                Some(&p) if p == root => return true,
+                Some(&p) if p > 1 => pid = p,
+                _ => return false,
+            }
+        }
+        false
+    };
+    name.iter().filter(|(pid, comm)| comm.starts_with("workerd") && descends(**pid)).map(|(pid, _)| *pid).collect()
+}
+
+/// The resident memory of `pids` together, in KiB.
+fn rss_kib(pids: &[u32]) -> u64 {
+    pids.iter()
+        .filter_map(|pid| std::fs::read_to_string(format!("/proc/{pid}/status")).ok())
+        .filter_map(|status| {
+            status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+        })
+        .sum()
+}
+
+/// One upload of `body` as `name` to the worker on `port`: its status and
+/// the milliseconds from connecting to the answer's first line.
+fn upload_once(port: u16, body: &[u8], name: &str) -> Result<(u16, f64)> {
+    use std::io::{Read, Write};
+    let started = Instant::now();
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(60))).map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "POST /v1/uploads?site=demo HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Length: {}\r\nBuoy-File-Name: {name}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .map_err(|e| e.to_string())?;
+    stream.write_all(body).map_err(|e| format!("upload: {e}"))?;
+    let mut head = [0u8; 64];
+    let n = stream.read(&mut head).map_err(|e| format!("upload answer: {e}"))?;
+    let ms = started.elapsed().as_secs_f64() * 1000.0;
+    let line = String::from_utf8_lossy(&head[..n]).into_owned();
+    let status = line.split_whitespace().nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| format!("upload: no HTTP answer ({line:?})"))?;
+    Ok((status, ms))
+}
+
+/// Attachments: a 10 MB upload's throughput on loopback (through
+/// wrangler's proxy into workerd and its local R2), and workerd's resident
+/// memory while it streams, sampled from /proc, beside its memory idle:
+/// a worker that buffered the file would grow by its size at least.
+fn uploads(built: &build::Built, dir: &Path) -> Result<Value> {
+    if !built.needs.files {
+        return Err("the test buoy.toml has no site with attachments".into());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let token = cmd::random_hex(32)?;
+    let (wrangler, _) = start_worker(&serve::wrangler_config(dir, &built.worker_main, &built.site, built.needs)?, dir, &token)?;
+    let port = wrangler.port;
+    // A ZIP by its magic number, then bytes that vary (nothing compresses them away).
+    let mut body = b"PK\x03\x04".to_vec();
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    while body.len() < UPLOAD_BYTES {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        body.extend_from_slice(&x.to_le_bytes());
+    }
+    body.truncate(UPLOAD_BYTES);
+    // One small upload first, so the worker's instance is up when measured.
+    let (status, _) = upload_once(port, b"warm up\n", "warm.txt")?;
+    if status != 201 {
+        return Err(format!("a small upload answered {status}"));
+    }
+    let pids = workerd_under(wrangler.pid());
+    let idle_kib = rss_kib(&pids);
+    let peak = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(idle_kib));
+    let sampling = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling, pids) = (peak.clone(), sampling.clone(), pids.clone());
+        std::thread::spawn(move || {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(&pids), std::sync::atomic::Ordering::Relaxed);
+                std::thread::sleep(Duration::from_millis(2));
+            }
+        })
+    };
+    let mut times = Vec::new();
+    let mut first_kib = idle_kib;
+    for run in 0..UPLOAD_RUNS {
+        let (status, ms) = upload_once(port, &body, &format!("run{run}.zip"))?;
+        if status != 201 {
+            sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+            return Err(format!("a 10 MB upload answered {status}"));
+        }
+        if run == 0 {
+            // The first upload alone, before the garbage of later ones piles up.
+            first_kib = peak.load(std::sync::atomic::Ordering::Relaxed);
+        }
+        times.push(ms);
+    }
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    let _ = sampler.join();
+    drop(wrangler);
+    let megabytes = UPLOAD_BYTES as f64 / 1_000_000.0;
+    let rates: Vec<f64> = times.iter().map(|ms| megabytes / (ms / 1000.0)).collect();
+    let peak_kib = peak.load(std::sync::atomic::Ordering::Relaxed);
+    Ok(json!({
+        "bytes": UPLOAD_BYTES,
+        "upload_ms": stats(&times),
+        "mb_per_s": stats(&rates),
+        "workerd_processes": pids.len(),
+        "rss_idle_kib": idle_kib,
+        "rss_peak_kib": peak_kib,
+        "rss_growth_kib": peak_kib.saturating_sub(idle_kib),
+        "rss_first_upload_growth_kib": first_kib.saturating_sub(idle_kib),
+    }))
+}
+
+fn print_uploads(r: &Value) {
+    let u = &r["uploads"];
+    println!(
+        "\nattachments: a {} MB upload on loopback (wrangler dev → workerd → local R2), {UPLOAD_RUNS} runs",
+        u["bytes"].as_u64().unwrap_or(0) / 1_000_000
+    );
+    println!("  time: {}", fmt_ms(&u["upload_ms"]));
+    println!("  throughput: median {:.1} MB/s", u["mb_per_s"]["median"].as_f64().unwrap_or(0.0));
+    println!(
+        "  workerd resident memory ({} processes, local R2 included): {} KiB idle; +{} KiB during the first upload, {} KiB at the peak over all {UPLOAD_RUNS} (+{} KiB; the file is {} KiB)",
+        u["workerd_processes"],
+        u["rss_idle_kib"],
+        u["rss_first_upload_growth_kib"],
+        u["rss_peak_kib"],
+        u["rss_growth_kib"],
+        u["bytes"].as_u64().unwrap_or(0) / 1024
+    );
+}
+
+/// Runs `cargo xtask bench --uploads`: only the attachment figures; they
+/// replace the `uploads` part of `target/bench/results.json`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn uploads_only() -> Result {
+    setup::ensure(Need::Build)?;
+    let built = build::all(&Options::test())?;
+    let dir = crate::root().join("target/bench");
+    let figures = uploads(&built, &dir.join("uploads"))?;
+    let path = dir.join("results.json");
+    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
+    results["uploads"] = figures;
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    print_uploads(&results);
+    Ok(())
+}
+
 /// Runs `cargo xtask bench --metrics`: only the metrics call, quickly;
 /// its figures replace the `metrics` part of `target/bench/results.json`.
 ///
@@ -645,6 +820,7 @@ pub fn run() -> Result {
     }
     let worker_figures = workers(&built, &dir)?;
     let metrics_figures = metrics(&built, &dir.join("metrics"))?;
+    let upload_figures = uploads(&built, &dir.join("uploads"))?;
 
     // The widget: Buoy's worker serves the loader and panel; the host pages
     // (and the peers' bundles) come from a second origin.
@@ -738,12 +914,14 @@ pub fn run() -> Result {
         "search": search,
         "workers": worker_figures,
         "metrics": metrics_figures,
+        "uploads": upload_figures,
         "published": PUBLISHED.iter().map(|(who, what, source)| json!({ "who": who, "figure": what, "source": source })).collect::<Vec<_>>(),
         "seconds": started.elapsed().as_secs_f64(),
     });
     let path = dir.join("results.json");
     cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
     print_table(&results);
+    print_uploads(&results);
     write_readme(&results)?;
     println!("\nwritten to {} in {:.0} s", path.display(), started.elapsed().as_secs_f64());
     Ok(())

@@ -46,7 +46,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
@@ -57,6 +57,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))

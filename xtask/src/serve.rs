@@ -192,6 +192,11 @@ impl Wrangler {
         Ok(Self { child, group: options.own_group, port: options.port })
     }
 
+    /// The PID of the `wrangler` process (its group's leader when started in its own group).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Its origin.
     pub fn url(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
