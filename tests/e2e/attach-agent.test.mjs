@@ -26,7 +26,9 @@ import { startWorker } from '../miniflare.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_MAIL_AGENT_TOKEN;
-const chrome = browserFor(WORKER, TOKEN);
+// An agent of `other`, a site without attachments.
+const OTHER = process.env.BUOY_OTHER_AGENT_TOKEN;
+const chrome = browserFor(WORKER, TOKEN, OTHER);
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
@@ -192,6 +194,24 @@ test("an agent's files go with a reply from the console; the requester's mail li
   // A link opens its one file: altered by a character, it opens nothing.
   const altered = links['report.pdf'].replace(/.$/, (c) => (c === '0' ? '1' : '0'));
   assert.equal((await fetch(altered)).status, 404);
+});
+
+test('a site without attachments offers no file control in the console', { timeout: 60_000 }, async () => {
+  assert.equal((await call('/v1/agent/me', { token: OTHER })).json.attachments, undefined);
+  assert.ok((await call('/v1/agent/me', { token: TOKEN })).json.attachments.max_files >= 1);
+  for (const [token, offered] of [[OTHER, false], [TOKEN, true]]) {
+    const context = await chrome.browser.newContext();
+    const page = await context.newPage();
+    const problems = await recordProblems(page);
+    await page.goto(`${WORKER}/console/`);
+    await page.getByLabel('Agent token').fill(token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign out' }).waitFor();
+    assert.equal(await page.locator('#attach-bar').evaluate((bar) => !bar.hidden), offered, 'the attach control only where the site takes files');
+    assert.equal(await page.locator('#reply').getAttribute('aria-describedby'), offered ? 'attach-hint' : null, 'and the hint about them');
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
 });
 
 test('a mail with a PNG and a PDF: the console shows the thumbnail and downloads both byte-identical', { timeout: 90_000 }, async () => {

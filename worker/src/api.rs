@@ -884,6 +884,10 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         /// The business calendar's zone: metrics can be asked in it.
         time_zone: &'a str,
         options: Options,
+        /// The site's attachment limits, when it takes files: the console
+        /// offers to attach files only then.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attachments: Option<&'a attach::Limits>,
     }
     let agent = agent(app, request)?;
     let options = Options {
@@ -899,7 +903,9 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let time_zone = &app.config.calendar.time_zone;
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options }))
+    // Without a bucket no site takes files, whatever its table says.
+    let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another

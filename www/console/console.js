@@ -212,6 +212,10 @@ async function enter(me) {
   fillSelect($('c-priority'), plain(o.priority));
   fillSelect($('c-tier'), tiers);
   fillSelect($('c-assignee'), [['', 'Unassigned'], ...agents]);
+  // Files only where the site takes them (the API says, with its limits).
+  $('attach-bar').hidden = !me.attachments;
+  if (me.attachments) $('reply').setAttribute('aria-describedby', 'attach-hint');
+  else $('reply').removeAttribute('aria-describedby');
   say(`Signed in as ${me.agent}.`);
   await route();
 }
@@ -778,7 +782,7 @@ function startUpload(entry) {
 }
 
 function addFiles(files) {
-  if (!app.ticket || !files?.length) return;
+  if (!app.ticket || !app.me?.attachments || !files?.length) return;
   for (const file of files) {
     const entry = { file, key: crypto.randomUUID(), state: 'uploading', progress: 0 };
     app.pending.push(entry);
