@@ -95,13 +95,15 @@ function mailWith({ from, to, subject, text, files }) {
   return lines.join('\r\n');
 }
 
-/** The console signed in as the mail agent, on ticket `id`, recording errors and CSP violations. */
-async function consoleOn(id) {
+/** The console signed in as the mail agent, on ticket `id`, recording
+ * errors and CSP violations; with `clock`, its timers are Playwright's. */
+async function consoleOn(id, { clock = false } = {}) {
   const context = await chrome.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const problems = await recordProblems(page);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));
+  if (clock) await page.clock.install();
   await page.goto(`${WORKER}/console/#ticket=${id}`);
   await page.getByLabel('Agent token').fill(TOKEN);
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -196,6 +198,29 @@ test("an agent's files go with a reply from the console; the requester's mail li
   assert.equal((await fetch(altered)).status, 404);
 });
 
+test('a screenshot pasted into the reply box goes with an internal note, which the requester never sees', { timeout: 60_000 }, async () => {
+  const t = await ticketFrom(`ada.${randomBytes(4).toString('hex')}@example.com`, `A pasted screenshot ${Date.now()}`);
+  const { page, context, problems } = await consoleOn(t.id);
+  const shot = png(32, 24);
+  await page.getByLabel('Internal note (agents only)').check();
+  await page.locator('#reply').evaluate((box, bytes) => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([new Uint8Array(bytes)], 'image.png', { type: 'image/png' }));
+    box.dispatchEvent(new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true }));
+  }, [...shot]);
+  await page.locator('#reply-files .upload-state', { hasText: 'Uploaded' }).waitFor();
+  assert.equal(await page.locator('#reply').inputValue(), '', 'the file is not pasted as text');
+  await page.getByRole('button', { name: 'Add internal note' }).click();
+  const note = page.locator('#thread li.message.internal');
+  await note.locator('img.thumb[alt="Preview of image.png"]').waitFor();
+  await until(() => note.locator('img.thumb').evaluate((img) => img.complete && img.naturalWidth === 32), 'the thumbnail');
+  assert.equal(await note.locator('.body').count(), 0, 'a note of a file alone has no text');
+  const { json } = await call(`/v1/tickets/${t.id}`, { requester: t.token });
+  assert.deepEqual(json.messages, [], 'the requester sees neither the note nor its file');
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
 test('a site without attachments offers no file control in the console', { timeout: 60_000 }, async () => {
   assert.equal((await call('/v1/agent/me', { token: OTHER })).json.attachments, undefined);
   assert.ok((await call('/v1/agent/me', { token: TOKEN })).json.attachments.max_files >= 1);
@@ -233,7 +258,7 @@ test('a mail with a PNG and a PDF: the console shows the thumbnail and downloads
   const files = json.messages[0].attachments;
   assert.deepEqual([files[0].width, files[0].height, files[0].sha256], [120, 80, sha256(shot)]);
 
-  const { page, context, problems } = await consoleOn(t.id);
+  const { page, context, problems } = await consoleOn(t.id, { clock: true });
   const answer = page.locator('#thread li.message.requester', { hasText: 'Screenshot and log attached.' });
   await until(() => answer.locator('img.thumb').evaluate((img) => img.complete && img.naturalWidth === 120), 'the thumbnail');
   assert.equal(await answer.locator('img.thumb').count(), 1, 'a thumbnail for the image only');
@@ -241,6 +266,12 @@ test('a mail with a PNG and a PDF: the console shows the thumbnail and downloads
     const got = await downloaded(page, answer.getByRole('button', { name: `Download ${name}` }));
     assert.equal(sha256(got.bytes), sha256(bytes), `${name} byte-identical`);
   }
+  // The console's refresh (every 15 s) leaves the thread, and the focus on a file, as they are.
+  await answer.getByRole('button', { name: 'Download log.pdf' }).focus();
+  const refreshed = page.waitForResponse((r) => r.url().endsWith(`/v1/agent/tickets/${t.id}`));
+  await page.clock.fastForward(16_000);
+  await refreshed;
+  assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Download log.pdf');
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -144,6 +144,11 @@ function signOut(message = '') {
   Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null });
   app.queueRequest += 1; // answers still on their way are dropped
   $('queue').replaceChildren();
+  // Nothing of the last ticket stays: its files, the draft's files, its thread.
+  dropFiles();
+  clearPending();
+  $('thread').replaceChildren();
+  delete $('thread').dataset.drawn;
   clearMetrics();
   show('sign-in');
   document.title = 'Buoy console';
@@ -449,12 +454,8 @@ function originalButton(t, name, size) {
 // blob: URL minted here: no token ever goes into a URL, and no URL from a
 // ticket is ever loaded.
 
-/** The files of message `id`: the message's own list, else the attachment events that name it. */
-function filesOf(t, m) {
-  if (Array.isArray(m.attachments)) return m.attachments;
-  if (m.id === 'first' && Array.isArray(t.attachments)) return t.attachments;
-  return t.events.filter((e) => e.kind === 'attachment' && e.message === m.id && e.file).map((e) => e.file);
-}
+/** The files of message `m` (the ticket's own for its first message). */
+const filesOf = (t, m) => (m.id === 'first' ? t.attachments : m.attachments) ?? [];
 
 /** The path of one of the open ticket's files. */
 const filePath = (t, file) => `/v1/agent/tickets/${encodeURIComponent(t.id)}/files/${encodeURIComponent(file.id)}`;
@@ -509,11 +510,16 @@ function attachmentItem(t, file) {
   return item;
 }
 
-/** The requester's first message, then every message event in time order. */
+/** The requester's first message, then every message event in time order;
+ * redrawn only when something in it changed, so a refresh never takes the
+ * focus from a button the agent is on. */
 function drawThread(t) {
   const requester = requesterLabel(t.requester);
   const first = { id: 'first', at: t.created_at, by: requester, agent: false, public: true, body: t.message, original: t.first_mail?.original };
   const messages = t.events.filter((e) => e.kind === 'message').sort(byTime);
+  const drawn = JSON.stringify([t.id, requester, ...[first, ...messages].map((m) => [m.id, m.body, m.original, filesOf(t, m).map((f) => f.id)])]);
+  if ($('thread').dataset.drawn === drawn) return;
+  $('thread').dataset.drawn = drawn;
   $('thread').replaceChildren(...[first, ...messages].map((m) => {
     const kind = !m.agent ? 'requester' : m.public ? 'public' : 'internal';
     const label = { requester: 'Requester', public: 'Public reply', internal: 'Internal note' }[kind];
