@@ -47,16 +47,24 @@ pub enum Problem {
     NotSolved,
     /// A second satisfaction rating for the same ticket.
     AlreadyRated,
+    // The attachment problems exist in the worker's build only: the panel
+    // reads an upload's refusal from its field error (`attach::Refusal`,
+    // in the upload module), so the first open carries none of them.
     /// An upload without a `Content-Length`.
+    #[cfg(feature = "server")]
     LengthRequired,
     /// A file larger than its site's `max_file_bytes`.
+    #[cfg(feature = "server")]
     FileTooLarge,
     /// A file whose bytes are not a kind the site accepts, or contradict
     /// the type its name or `Content-Type` claims.
+    #[cfg(feature = "server")]
     UnsupportedFileType,
     /// The site takes no attachments (or the deployment has no bucket).
+    #[cfg(feature = "server")]
     AttachmentsOff,
     /// A file link from mail that has expired, or was never valid.
+    #[cfg(feature = "server")]
     FileLinkExpired,
     /// Our fault; details are in the worker's log, never in the answer.
     Internal,
@@ -83,10 +91,15 @@ impl Problem {
         Self::TurnstileUnavailable,
         Self::NotSolved,
         Self::AlreadyRated,
+        #[cfg(feature = "server")]
         Self::LengthRequired,
+        #[cfg(feature = "server")]
         Self::FileTooLarge,
+        #[cfg(feature = "server")]
         Self::UnsupportedFileType,
+        #[cfg(feature = "server")]
         Self::AttachmentsOff,
+        #[cfg(feature = "server")]
         Self::FileLinkExpired,
         Self::Internal,
     ];
@@ -112,10 +125,15 @@ impl Problem {
             Self::TurnstileUnavailable => "turnstile_unavailable",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
+            #[cfg(feature = "server")]
             Self::LengthRequired => "length_required",
+            #[cfg(feature = "server")]
             Self::FileTooLarge => "file_too_large",
+            #[cfg(feature = "server")]
             Self::UnsupportedFileType => "unsupported_file_type",
+            #[cfg(feature = "server")]
             Self::AttachmentsOff => "attachments_off",
+            #[cfg(feature = "server")]
             Self::FileLinkExpired => "file_link_expired",
             Self::Internal => "internal",
         }
@@ -141,9 +159,13 @@ impl Problem {
             Self::TurnstileUnavailable => 503,
             Self::RateLimited => 429,
             Self::NotSolved | Self::AlreadyRated => 409,
+            #[cfg(feature = "server")]
             Self::LengthRequired => 411,
+            #[cfg(feature = "server")]
             Self::FileTooLarge => 413,
+            #[cfg(feature = "server")]
             Self::UnsupportedFileType => 415,
+            #[cfg(feature = "server")]
             Self::AttachmentsOff | Self::FileLinkExpired => 404,
             Self::Internal => 500,
         }
@@ -172,10 +194,15 @@ impl Problem {
             Self::TurnstileUnavailable => "The Turnstile check could not be verified just now; try again.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
+            #[cfg(feature = "server")]
             Self::LengthRequired => "State the file's size in Content-Length.",
+            #[cfg(feature = "server")]
             Self::FileTooLarge => "The file is larger than this site accepts.",
+            #[cfg(feature = "server")]
             Self::UnsupportedFileType => "This type of file is not accepted, or its bytes are not the type its name or Content-Type says.",
+            #[cfg(feature = "server")]
             Self::AttachmentsOff => "This site does not take attachments.",
+            #[cfg(feature = "server")]
             Self::FileLinkExpired => "This file link has expired or is not valid; ask for the file again.",
             Self::Internal => "Something went wrong on our side.",
         }

@@ -10,11 +10,12 @@
 //!   is attached. Its SHA-256 is known only once its stream has ended, so
 //!   it is kept in that record and in the event, not in R2's metadata.
 //!
-//! Files never pass through the worker's memory whole: an upload is
-//! streamed from the request into R2 (through a fixed-length stream) and
-//! into workerd's `DigestStream` at once, and only its first bytes are
-//! read in wasm, to sniff them; a download is R2's stream handed to the
-//! response.
+//! Files never pass through the worker's memory whole: only an upload's
+//! first bytes are read in wasm, to sniff them; they and the rest of the
+//! request's stream go on into R2 through a fixed-length stream, and the
+//! stored object is read back through workerd's `DigestStream` for its
+//! SHA-256 (no `tee`, whose faster branch would leave the slower one's
+//! backlog in memory). A download is R2's stream handed to the response.
 
 use crate::store::StoreError;
 use buoy_shared::attach::{FileInfo, Refusal};
@@ -89,15 +90,18 @@ pub trait Files {
     fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
 }
 
+/// A stored object: its bytes and its custom metadata.
+pub type Stored = (Vec<u8>, Vec<(String, String)>);
+
 /// Files in memory, for host tests.
 #[derive(Debug, Default)]
 pub struct MemoryFiles {
-    objects: std::cell::RefCell<std::collections::BTreeMap<String, (Vec<u8>, Vec<(String, String)>)>>,
+    objects: std::cell::RefCell<std::collections::BTreeMap<String, Stored>>,
 }
 
 impl MemoryFiles {
     /// The bytes and custom metadata stored under `key`.
-    pub fn get(&self, key: &str) -> Option<(Vec<u8>, Vec<(String, String)>)> {
+    pub fn get(&self, key: &str) -> Option<Stored> {
         self.objects.borrow().get(key).cloned()
     }
 
@@ -184,33 +188,20 @@ impl R2Files {
         Ok(Some((body.response_body().map_err(failed)?, size)))
     }
 
-    /// Reads the first bytes of `stream` (until `SNIFF_BYTES` or its end)
-    /// and cancels it: the head, and whether it is the whole stream.
-    async fn head(stream: &worker::web_sys::ReadableStream) -> Result<(Vec<u8>, bool), ReceiveError> {
-        use worker::wasm_bindgen::JsCast;
-        let reader: worker::web_sys::ReadableStreamDefaultReader = stream.get_reader().unchecked_into();
+    /// Reads the first chunks of an upload from `reader` until they hold
+    /// `SNIFF_BYTES` or the body ends: every byte read, and whether that
+    /// is the whole body. The reader stays locked; the rest is unread.
+    async fn head(reader: &worker::web_sys::ReadableStreamDefaultReader) -> Result<(Vec<u8>, bool), ReceiveError> {
         let mut head = Vec::new();
-        let mut done = false;
         while head.len() < buoy_shared::attach::SNIFF_BYTES {
             let step = worker::wasm_bindgen_futures::JsFuture::from(reader.read()).await.map_err(js_failed("reading the upload"))?;
             if worker::js_sys::Reflect::get(&step, &"done".into()).ok().and_then(|d| d.as_bool()).unwrap_or(true) {
-                done = true;
-                break;
+                return Ok((head, true));
             }
             let chunk = worker::js_sys::Reflect::get(&step, &"value".into()).map_err(js_failed("reading the upload"))?;
             head.extend(worker::js_sys::Uint8Array::new(&chunk).to_vec());
         }
-        // The sniffer's branch only: the other branches go on.
-        let _ = reader.cancel();
-        head.truncate(buoy_shared::attach::SNIFF_BYTES);
-        Ok((head, done))
-    }
-
-    /// Two branches of `stream` (`ReadableStream.tee`).
-    fn tee(stream: &worker::web_sys::ReadableStream) -> (worker::web_sys::ReadableStream, worker::web_sys::ReadableStream) {
-        use worker::wasm_bindgen::JsCast;
-        let pair = stream.tee();
-        (pair.get(0).unchecked_into(), pair.get(1).unchecked_into())
+        Ok((head, false))
     }
 
     /// workerd's SHA-256 of `stream`, hashed natively as it flows.
@@ -237,46 +228,65 @@ impl Files for R2Files {
         judge: Judge<'a>,
     ) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
         Box::pin(async move {
+            use worker::wasm_bindgen::JsCast;
             let body = self.take_body()?;
-            let (rest, sniffer) = Self::tee(&body);
-            let (head, whole) = match Self::head(&sniffer).await {
-                Ok(read) => read,
-                Err(e) => {
-                    let _ = rest.cancel();
-                    return Err(e);
-                }
-            };
+            let reader: worker::web_sys::ReadableStreamDefaultReader = body.get_reader().unchecked_into();
+            let (head, whole) = Self::head(&reader).await?;
             if whole && head.len() as u64 != length {
-                let _ = rest.cancel();
                 return Err(ReceiveError::Short);
             }
-            let meta = match judge(&head, whole) {
+            let sniffed = &head[..head.len().min(buoy_shared::attach::SNIFF_BYTES)];
+            let meta = match judge(sniffed, whole && sniffed.len() == head.len()) {
                 Ok(meta) => meta,
                 Err(refusal) => {
                     // Refused from its first bytes: the rest is never read.
-                    let _ = rest.cancel();
+                    let _ = reader.cancel();
                     return Err(ReceiveError::Refused(refusal));
                 }
             };
-            let (to_bucket, to_digest) = Self::tee(&rest);
-            // R2 takes a stream only of a known length: exactly the declared one.
+            // The bytes already read, then the rest of the body piped straight
+            // through (none of it passes through wasm), into R2 through a
+            // fixed-length stream (R2 takes a stream only of a known length:
+            // exactly the declared one).
             let fixed = worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
                 .map_err(js_failed("fixed-length stream"))?;
             let transform: &worker::web_sys::TransformStream = fixed.as_ref();
-            let piped = worker::wasm_bindgen_futures::JsFuture::from(to_bucket.pipe_to(&transform.writable()));
+            let writable = transform.writable();
+            let writer = writable.get_writer().map_err(js_failed("writing the upload"))?;
+            let piped = async {
+                let chunk = worker::js_sys::Uint8Array::from(head.as_slice());
+                worker::wasm_bindgen_futures::JsFuture::from(writer.write_with_chunk(&chunk)).await?;
+                if whole {
+                    worker::wasm_bindgen_futures::JsFuture::from(writer.close()).await
+                } else {
+                    writer.release_lock();
+                    reader.release_lock();
+                    worker::wasm_bindgen_futures::JsFuture::from(body.pipe_to(&writable)).await
+                }
+            };
             let put = self
                 .bucket
                 .put(key, worker::Data::ReadableStream(transform.readable()))
                 .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
                 .execute();
-            let (piped, put, digest) = futures_util::future::join3(piped, put, Self::sha256(&to_digest)).await;
+            let (piped, put) = futures_util::future::join(piped, put).await;
             if piped.is_err() {
                 // A body shorter or longer than declared: R2 kept nothing.
                 let _ = self.bucket.delete(key).await;
                 return Err(ReceiveError::Short);
             }
             put.map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
-            digest
+            // The stored bytes, read back and hashed by workerd as they stream:
+            // what was kept is what is hashed, and no branch of the upload
+            // waits in memory for a slower one.
+            let stored = self.bucket.get(key).execute().await.map_err(|e| ReceiveError::Failed(format!("r2 get {key}: {e}")))?;
+            let body =
+                stored.as_ref().and_then(|o| o.body()).ok_or_else(|| ReceiveError::Failed(format!("{key} vanished after its put")))?;
+            match body.response_body() {
+                Ok(worker::ResponseBody::Stream(stream)) => Self::sha256(&stream).await,
+                Ok(_) => Err(ReceiveError::Failed(format!("{key}: no stream"))),
+                Err(e) => Err(ReceiveError::Failed(format!("r2 get {key}: {e}"))),
+            }
         })
     }
 

@@ -15,6 +15,7 @@ mod sniff;
 pub use name::{sanitize_name, MAX_NAME_BYTES};
 pub use sniff::{check_claim, sniff, Sniffed, SNIFF_BYTES};
 
+#[cfg(feature = "server")]
 use crate::problem::Problem;
 use serde::{Deserialize, Serialize};
 
@@ -268,6 +269,7 @@ impl Refusal {
     }
 
     /// The problem the response is (its status and top-level code).
+    #[cfg(feature = "server")]
     pub const fn problem(self) -> Problem {
         match self {
             Self::LengthRequired => Problem::LengthRequired,
@@ -341,7 +343,7 @@ mod tests {
             (Limits { max_message_bytes: 0, ..base.clone() }, "max_message_bytes"),
             (Limits { max_files: 0, ..base.clone() }, "max_files"),
             (Limits { max_file_bytes: 30_000_000, ..base.clone() }, "max_file_bytes"),
-            (Limits { types: vec![], ..base.clone() }, "types"),
+            (Limits { types: vec![], ..base }, "types"),
         ] {
             assert_eq!(limits.problem().map(|(f, _)| f), Some(field), "{limits:?}");
         }
@@ -383,6 +385,7 @@ mod tests {
         assert_eq!(limits.check_kind(FileKind::Zip), Err(Refusal::UnsupportedType));
     }
 
+    #[cfg(feature = "server")]
     #[test]
     fn refusals_have_unique_codes_a_field_and_a_4xx_status() {
         let mut codes: Vec<&str> = Refusal::ALL.iter().map(|r| r.code()).collect();

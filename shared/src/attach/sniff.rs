@@ -30,23 +30,27 @@ pub struct Sniffed {
 /// [`Refusal::EmptyFile`] for no bytes; [`Refusal::UnsupportedType`] for
 /// anything else that is not one of [`FileKind::ALL`].
 pub fn sniff(head: &[u8], complete: bool) -> Result<Sniffed, Refusal> {
+    use crate::kb::image::{size, Format};
     let plain = |kind| Sniffed { kind, width: None, height: None };
-    let image = |kind, size: Option<(u32, u32)>| Sniffed { kind, width: size.map(|s| s.0), height: size.map(|s| s.1) };
+    // An image's dimensions are read as the knowledge base's images are.
+    let image = |kind, format| {
+        let found = size(format, head);
+        Sniffed { kind, width: found.map(|s| s.0), height: found.map(|s| s.1) }
+    };
     if head.is_empty() {
         return Err(Refusal::EmptyFile);
     }
     if head.starts_with(b"\x89PNG\r\n\x1a\n") {
-        let size = (head.get(12..16) == Some(b"IHDR")).then(|| Some((be32(head, 16)?, be32(head, 20)?))).flatten();
-        return Ok(image(FileKind::Png, size));
+        return Ok(image(FileKind::Png, Format::Png));
     }
     if head.starts_with(b"\xff\xd8\xff") {
-        return Ok(image(FileKind::Jpeg, jpeg_size(head)));
+        return Ok(image(FileKind::Jpeg, Format::Jpeg));
     }
     if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
-        return Ok(image(FileKind::Gif, le16(head, 6).zip(le16(head, 8)).map(|(w, h)| (w.into(), h.into()))));
+        return Ok(image(FileKind::Gif, Format::Gif));
     }
     if head.starts_with(b"RIFF") && head.get(8..12) == Some(b"WEBP") {
-        return Ok(image(FileKind::Webp, webp_size(head)));
+        return Ok(image(FileKind::Webp, Format::Webp));
     }
     if head.starts_with(b"%PDF-") {
         return Ok(plain(FileKind::Pdf));
@@ -58,64 +62,6 @@ pub fn sniff(head: &[u8], complete: bool) -> Result<Sniffed, Refusal> {
         return Ok(plain(FileKind::Text));
     }
     Err(Refusal::UnsupportedType)
-}
-
-fn be32(b: &[u8], at: usize) -> Option<u32> {
-    Some(u32::from_be_bytes(b.get(at..at + 4)?.try_into().ok()?))
-}
-
-fn be16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_be_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn le16(b: &[u8], at: usize) -> Option<u16> {
-    Some(u16::from_le_bytes(b.get(at..at + 2)?.try_into().ok()?))
-}
-
-fn le24(b: &[u8], at: usize) -> Option<u32> {
-    let s = b.get(at..at + 3)?;
-    Some(u32::from(s[0]) | u32::from(s[1]) << 8 | u32::from(s[2]) << 16)
-}
-
-/// Walks a JPEG's segments to its frame header (SOF0–SOF15, but DHT,
-/// JPG and DAC, which share the range).
-fn jpeg_size(b: &[u8]) -> Option<(u32, u32)> {
-    let mut at = 2;
-    loop {
-        if *b.get(at)? != 0xff {
-            return None;
-        }
-        let marker = *b.get(at + 1)?;
-        match marker {
-            0xff => at += 1,
-            0x01 | 0xd0..=0xd8 => at += 2,
-            0xc0..=0xcf if !matches!(marker, 0xc4 | 0xc8 | 0xcc) => {
-                let (height, width) = (be16(b, at + 5)?, be16(b, at + 7)?);
-                return Some((width.into(), height.into()));
-            }
-            0xd9 | 0xda => return None,
-            _ => at += 2 + usize::from(be16(b, at + 2)?),
-        }
-    }
-}
-
-/// A WebP's canvas from its first chunk: lossy (`VP8 `), lossless
-/// (`VP8L`) or extended (`VP8X`).
-fn webp_size(b: &[u8]) -> Option<(u32, u32)> {
-    match b.get(12..16)? {
-        b"VP8 " => {
-            (b.get(23..26)? == b"\x9d\x01\x2a").then_some(())?;
-            let (w, h) = (le16(b, 26)?, le16(b, 28)?);
-            Some((u32::from(w & 0x3fff), u32::from(h & 0x3fff)))
-        }
-        b"VP8L" => {
-            (*b.get(20)? == 0x2f).then_some(())?;
-            let bits = u32::from_le_bytes(b.get(21..25)?.try_into().ok()?);
-            Some(((bits & 0x3fff) + 1, ((bits >> 14) & 0x3fff) + 1))
-        }
-        b"VP8X" => Some((le24(b, 24)? + 1, le24(b, 27)? + 1)),
-        _ => None,
-    }
 }
 
 /// Markup a browser would take for HTML, XML or SVG (the WHATWG MIME
