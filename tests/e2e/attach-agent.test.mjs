@@ -14,11 +14,11 @@
 // agent of tests/buoy.toml's `mail` site, which takes files) and BUOY_CHROMIUM.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { deflateSync, crc32 } from 'node:zlib';
 import { browserFor, recordProblems } from '../browser.mjs';
-import { call, deliver } from '../api.mjs';
+import { call, deliver, fileLink } from '../api.mjs';
 import { until } from '../wait.mjs';
 import { mailed } from '../mailview.mjs';
 import { violations } from '../axe.mjs';
@@ -289,19 +289,6 @@ test('a mail with an SVG: the file is refused and noted, and the answer still jo
   assert.deepEqual(messages[0].attachments ?? [], [], 'nothing stored');
   assert.equal(view.json.events.filter((e) => e.kind === 'attachment').length, 0);
 });
-
-/** `email::token::file_link` as the worker signs it: HMAC-SHA256 under the
- * label, each part length-prefixed (u64, big-endian), 32 hex digits kept. */
-function fileLink(secret, site, ticket, file, expiresSecs) {
-  const parts = [site, ticket, file, String(expiresSecs)];
-  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
-  for (const part of parts) {
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(BigInt(Buffer.byteLength(part)));
-    mac.update(length).update(part);
-  }
-  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
-}
 
 test('a file link opens its file for 7 days, and after them says the link expired', { timeout: 60_000 }, async () => {
   const secret = randomBytes(32).toString('hex');
