@@ -14,6 +14,28 @@ export async function call(path, { token, requester, body } = {}) {
   return { status: response.status, json: await response.json() };
 }
 
+/** Delivers `raw` mail from envelope sender `from` to `to` as Email
+ * Routing would (wrangler's local simulation): its status and text. */
+export async function deliver(raw, from, to) {
+  const url = `${process.env.BUOY_WORKER_URL}/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
+  const response = await fetch(url, { method: 'POST', body: raw });
+  return { status: response.status, text: await response.text() };
+}
+
+/** A file link as mail carries it (`email::token::file_link`), signed
+ * with the worker's `secret`: HMAC-SHA256 under its label, each part
+ * length-prefixed (u64, big-endian), 32 hex digits kept. */
+export function fileLink(secret, site, ticket, file, expiresSecs) {
+  const parts = [site, ticket, file, String(expiresSecs)];
+  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
+  for (const part of parts) {
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64BE(BigInt(Buffer.byteLength(part)));
+    mac.update(length).update(part);
+  }
+  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
+}
+
 /** The hex v2 signature of `fields` (with their `exp`, if any) under the site's identity `secret`. */
 export function signIdentity(secret, fields) {
   const canonical = 'buoy-identity-v2\n' + Object.keys(fields).filter((k) => fields[k] != null).sort()

@@ -32,3 +32,15 @@ export async function widgetFrame(page) {
   }, 'the widget frame');
   return frame;
 }
+
+/** Records a page's console errors, uncaught exceptions and CSP
+ * violations, from before any of its code runs: the list fills as they come. */
+export async function recordProblems(page) {
+  const problems = [];
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
+  page.on('pageerror', (e) => problems.push(String(e)));
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
+  });
+  return problems;
+}

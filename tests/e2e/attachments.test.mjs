@@ -13,8 +13,8 @@
 import { test, after } from 'node:test';
 import http from 'node:http';
 import assert from 'node:assert/strict';
-import { createHash, createHmac, randomBytes } from 'node:crypto';
-import { call } from '../api.mjs';
+import { createHash, randomBytes } from 'node:crypto';
+import { call, fileLink } from '../api.mjs';
 import { startWorker } from '../miniflare.mjs';
 import { launchChromium } from '../chromium.mjs';
 
@@ -149,18 +149,6 @@ test('refused files each get their error, and nothing is stored', async () => {
 
 // A GIF header that is also JavaScript: GIF89a, a comment over the size bytes, then `=1;window.buoyPwned=1;`.
 const POLYGLOT = Buffer.concat([Buffer.from('GIF89a/*', 'latin1'), Buffer.from([0, 0, 0, 0]), Buffer.from('*/=1;window.buoyPwned=1;//')]);
-
-/** A file link as mail carries it (`email::token::file_link`), signed with the worker's secret. */
-function fileLink(secret, site, ticket, file, expires) {
-  const parts = [site, ticket, file, String(expires)];
-  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
-  for (const part of parts) {
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(BigInt(Buffer.byteLength(part)));
-    mac.update(length).update(part);
-  }
-  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
-}
 
 /** The test worker under Miniflare with a bucket and a secret the test knows. */
 async function miniflare() {

@@ -10,6 +10,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { launchChromium } from '../chromium.mjs';
+import { recordProblems } from '../browser.mjs';
 import { identityOf } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
@@ -65,12 +66,7 @@ async function agentApi(path, body, token = TOKEN) {
 async function openConsole(hash = '', { clock } = {}) {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const problems = [];
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
-  page.on('pageerror', (e) => problems.push(String(e)));
-  await page.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI}`));
-  });
+  const problems = await recordProblems(page);
   if (clock) await page.clock.install({ time: clock });
   await page.goto(`${CONSOLE}${hash}`);
   return { page, problems, context };
@@ -94,7 +90,7 @@ test('the console is served with a strict CSP, and its code draws no HTML from s
     const response = await fetch(`${WORKER}${path}`);
     assert.equal(response.status, 200, path);
     assert.equal(response.headers.get('content-security-policy'),
-      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'", path);
+      "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'", path);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff', path);
     assert.equal(response.headers.get('referrer-policy'), 'no-referrer', path);
   }

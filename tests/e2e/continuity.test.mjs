@@ -15,8 +15,8 @@ import { createServer } from 'node:http';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { browserFor } from '../browser.mjs';
-import { call } from '../api.mjs';
-import { until, sleep } from '../wait.mjs';
+import { call, deliver } from '../api.mjs';
+import { mailed, unbracket } from '../mailview.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_MAIL_AGENT_TOKEN;
@@ -37,57 +37,6 @@ before(async () => {
 after(() => host?.close());
 
 const chrome = browserFor(WORKER, TOKEN);
-
-/** Runs the SLA sweep, which sends the outbox's mail. */
-async function sweep() {
-  const response = await fetch(`${WORKER}/__scheduled?cron=*+*+*+*+*`);
-  assert.equal(response.status, 200, await response.text());
-}
-
-/** A mail as the mail view shows it: its headers as sent (unfolded into a
- * lowercase-keyed map, first value wins), a blank line, its text part. */
-function parse(raw) {
-  const at = raw.indexOf('\r\n\r\n');
-  const head = raw.slice(0, at).replace(/\r\n[ \t]+/g, ' ');
-  const headers = {};
-  for (const line of head.split('\r\n')) {
-    const colon = line.indexOf(':');
-    const name = line.slice(0, colon).trim().toLowerCase();
-    if (colon > 0 && !(name in headers)) headers[name] = line.slice(colon + 1).trim();
-  }
-  return { raw, headers, text: raw.slice(at + 4) };
-}
-
-const unbracket = (value) => (value ?? '').replace(/^<|>$/g, '');
-
-/** The mails sent to `to` so far, oldest first, read from the mail view. */
-async function mailsTo(to) {
-  const response = await fetch(`${WORKER}/dev/mail`);
-  assert.equal(response.status, 200, 'the test worker serves the mail view, as `cargo xtask dev` does');
-  const text = await response.text();
-  const mails = text.split(/\n={70}\n/).slice(1).map((raw) => parse(raw.replace(/\r?\n/g, '\r\n')));
-  return mails.filter((m) => unbracket(m.headers.to) === to).reverse();
-}
-
-/** Sweeps until `count` mails reached `to`, and returns them. */
-async function mailed(to, count) {
-  let mails = [];
-  await until(async () => {
-    await sweep();
-    mails = await mailsTo(to);
-    if (mails.length < count) await sleep(400);
-    return mails.length >= count;
-  }, `${count} mail(s) to ${to}`);
-  assert.equal(mails.length, count, mails.map((m) => m.headers.subject).join(' | '));
-  return mails;
-}
-
-/** Delivers `raw` as Email Routing would: the simulation's status and text. */
-async function deliver(raw, from, to) {
-  const url = `${WORKER}/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  const response = await fetch(url, { method: 'POST', body: raw });
-  return { status: response.status, text: await response.text() };
-}
 
 /** An answer shaped like Gmail's: the new text above "On … wrote:" and the quote. */
 function answer({ from, to, subject, inReplyTo, text, quoted }) {

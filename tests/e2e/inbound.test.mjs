@@ -11,7 +11,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { call } from '../api.mjs';
+import { call, deliver } from '../api.mjs';
 import { launchChromium } from '../chromium.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
@@ -24,13 +24,6 @@ function fixture(name, reply) {
     .replaceAll('{REPLY}', reply)
     .replaceAll('{FIRST}', 'first@elsewhere.example')
     .replaceAll('{LAST}', 'last@elsewhere.example');
-}
-
-/** Delivers `raw` as Email Routing would: the simulation's status and text. */
-async function deliver(raw, from, to) {
-  const url = `${WORKER}/cdn-cgi/handler/email?from=${encodeURIComponent(from)}&to=${encodeURIComponent(to)}`;
-  const response = await fetch(url, { method: 'POST', body: raw });
-  return { status: response.status, text: await response.text() };
 }
 
 /** A ticket on the `mail` site from ada@example.com, with its reply address from the console's view. */
@@ -63,7 +56,8 @@ const ANSWERS = [
   ['outlook', 'It still stops at 99% on Windows 11.\n\nRegards,\nAda Lovelace'],
   ['apple', 'Yes please, call me tomorrow.'],
   ['html_only', 'It works on Firefox & Chrome.\nNot on Safari <17>.'],
-  ['attachment', 'Here is the screenshot of the error.\n\n[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]'],
+  // The `mail` site takes files: these two are stored (tests/e2e/attach-agent.test.mjs follows them).
+  ['attachment', 'Here is the screenshot of the error.'],
   ['latin1', 'Schöne Grüße, der Export läuft jetzt.'],
 ];
 

@@ -23,7 +23,7 @@ const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const MAIL_TOKEN = process.env.BUOY_MAIL_AGENT_TOKEN;
 const INTAKE = 'support@mail.example';
 const CONSOLE = `${WORKER}/console/`;
-const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
+const CSP = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self' blob:; form-action 'none'; frame-ancestors 'none'; base-uri 'none'";
 const XSS = '<img src=x onerror=window.__xss=1>';
 
 let browser;

@@ -21,10 +21,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import { startWorker } from '../miniflare.mjs';
-import { identityOf, signIdentity } from '../api.mjs';
+import { fileLink, identityOf, signIdentity } from '../api.mjs';
 import { MailLog, mailsAfter, unbracket } from '../mail.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
@@ -834,19 +834,6 @@ test('attachments: uploads, files on both sides of a ticket, downloads, and ever
   const unknown = await expect(422, 'POST', '/v1/tickets', { body: newTicket({ attachments: ['up_' + '0'.repeat(32)] }) });
   assert.deepEqual(unknown.json.errors, [{ field: 'attachments', code: 'unknown_upload' }]);
 });
-
-/** A file link as mail carries it (`email::token::file_link`): the worker's own keyed hash over its parts. */
-function fileLink(secret, site, ticket, file, expires) {
-  const parts = [site, ticket, file, String(expires)];
-  const mac = createHmac('sha256', secret).update('buoy/file-link/v1');
-  for (const part of parts) {
-    const bytes = Buffer.from(part);
-    const length = Buffer.alloc(8);
-    length.writeBigUInt64BE(BigInt(bytes.length));
-    mac.update(length).update(bytes);
-  }
-  return `${parts.join('.')}.${mac.digest('hex').slice(0, 32)}`;
-}
 
 test('attachments under Miniflare: a signed file link opens its file until it expires; uploads over the limit are 429', { timeout: 60_000 }, async () => {
   const secret = randomBytes(32).toString('hex');

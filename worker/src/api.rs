@@ -735,8 +735,9 @@ fn message_body(body: &str, attachments: &[String]) -> Result<String, AppError> 
 }
 
 /// [`record`], keeping the hash of the request that sent the event (a
-/// requester's answer with an `Idempotency-Key`) for its retries.
-async fn record_hashed<K: Kv>(
+/// requester's answer with an `Idempotency-Key`) for its retries, and
+/// appending the message's `files` right after it.
+pub(crate) async fn record_hashed<K: Kv>(
     app: &App<'_, K>,
     ticket: Ticket,
     id: String,
@@ -758,7 +759,7 @@ async fn record_hashed<K: Kv>(
     let before: Vec<TicketEvent> = events.iter().filter(|e| e.id != event.id && !files.iter().any(|f| f.id == e.id)).cloned().collect();
     if let Some(secret) = app.secret {
         let links = mail_out::Links { secret, origin: app.origin };
-        mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, app.now), app.now).await?;
+        mail_out::queue(&app.store, mail_out::mails_for(app.config, &links, &ticket, &before, &event, files, app.now), app.now).await?;
     }
     let was = queue::is_finished(events::fold(&ticket, &before).status);
     // The list may not show the event (and its files) yet; the view must.
@@ -883,6 +884,10 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         /// The business calendar's zone: metrics can be asked in it.
         time_zone: &'a str,
         options: Options,
+        /// The site's attachment limits, when it takes files: the console
+        /// offers to attach files only then.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        attachments: Option<&'a attach::Limits>,
     }
     let agent = agent(app, request)?;
     let options = Options {
@@ -898,7 +903,9 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let time_zone = &app.config.calendar.time_zone;
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options }))
+    // Without a bucket no site takes files, whatever its table says.
+    let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
@@ -1183,8 +1190,7 @@ async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -
         }
         None => format!("up_{}", app.fresh_id),
     };
-    // The file's id is derived from the upload's, which it does not reveal.
-    let file_id = keys::request_hash(id.as_bytes())[..32].to_owned();
+    let file_id = file_id(&id);
     let key = crate::files::key(&site, &id, &file_id);
     let sniffed = std::cell::Cell::new(None);
     let judge = |head: &[u8], whole: bool| -> Result<Vec<(String, String)>, Refusal> {
@@ -1202,8 +1208,13 @@ async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -
     Ok(ApiResponse::json(201, &Uploaded { upload: &record.id, file: &record.file }))
 }
 
+/// The id of an upload's file: derived from the upload's, which it does not reveal.
+pub(crate) fn file_id(upload: &str) -> String {
+    keys::request_hash(upload.as_bytes())[..32].to_owned()
+}
+
 /// A file as stored and sent.
-fn file_info(id: &str, name: &str, size: u64, sniffed: attach::Sniffed, sha256: String) -> FileInfo {
+pub(crate) fn file_info(id: &str, name: &str, size: u64, sniffed: attach::Sniffed, sha256: String) -> FileInfo {
     FileInfo {
         id: id.to_owned(),
         name: name.to_owned(),
@@ -1259,7 +1270,7 @@ async fn uploads_for<K: Kv>(
 
 /// The events that attach `uploads` to the message `message` (one each,
 /// `{message}.file{index}`), as seen by whoever sees the message.
-fn attachment_events(
+pub(crate) fn attachment_events(
     app_now: Timestamp,
     message: &str,
     by: &str,

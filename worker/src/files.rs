@@ -82,13 +82,12 @@ pub trait Files {
     /// repeated with its `Idempotency-Key` is compared by it).
     fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
 
-    /// Stores bytes already in memory (a file of a received mail) under
-    /// `key`, judged first as [`Files::receive`] judges an upload; gives
-    /// their SHA-256 as workerd computes it.
-    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
-
     /// Deletes `key` (nothing happens when it is missing).
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>>;
+
+    /// Stores `bytes`, judged already, under `key` with `meta`: a mail's
+    /// attachment, which arrives whole with its mail. Gives their SHA-256.
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>>;
 }
 
 /// A stored object: its bytes and its custom metadata.
@@ -135,10 +134,6 @@ impl Files for MemoryFiles {
         })
     }
 
-    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
-        self.receive(key, bytes.len() as u64, bytes, judge)
-    }
-
     fn digest<'a>(&'a self, length: u64, body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
         Box::pin(async move {
             if body.len() as u64 != length {
@@ -152,6 +147,13 @@ impl Files for MemoryFiles {
         Box::pin(async move {
             self.objects.borrow_mut().remove(key);
             Ok(())
+        })
+    }
+
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            self.objects.borrow_mut().insert(key.to_owned(), (bytes.to_vec(), meta));
+            Ok(sha256_hex(bytes))
         })
     }
 }
@@ -291,20 +293,6 @@ impl Files for R2Files {
         })
     }
 
-    fn keep<'a>(&'a self, key: &'a str, bytes: &'a [u8], judge: Judge<'a>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
-        Box::pin(async move {
-            let head = &bytes[..bytes.len().min(buoy_shared::attach::SNIFF_BYTES)];
-            let meta = judge(head, head.len() == bytes.len()).map_err(ReceiveError::Refused)?;
-            self.bucket
-                .put(key, worker::Data::Bytes(bytes.to_vec()))
-                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
-                .execute()
-                .await
-                .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
-            self.stored_sha256(key).await
-        })
-    }
-
     fn digest<'a>(&'a self, length: u64, _body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
         Box::pin(async move {
             let body = self.take_body()?;
@@ -320,5 +308,21 @@ impl Files for R2Files {
 
     fn delete<'a>(&'a self, key: &'a str) -> LocalBoxFuture<'a, Result<(), StoreError>> {
         Box::pin(async move { self.bucket.delete(key).await.map_err(|e| StoreError(format!("r2 delete {key}: {e}"))) })
+    }
+
+    fn store<'a>(&'a self, key: &'a str, bytes: &'a [u8], meta: Vec<(String, String)>) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
+        Box::pin(async move {
+            // Hashed by workerd as a stream of the bytes, not in wasm.
+            let parts = worker::js_sys::Array::of1(&worker::js_sys::Uint8Array::from(bytes));
+            let blob = worker::web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_failed("a mail's file"))?;
+            let digest = Self::sha256(&blob.stream()).await?;
+            self.bucket
+                .put(key, worker::Data::Bytes(bytes.to_vec()))
+                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
+                .execute()
+                .await
+                .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            Ok(digest)
+        })
     }
 }

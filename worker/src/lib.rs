@@ -474,6 +474,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
     if let Err(e) = getrandom::getrandom(&mut fresh) {
         return Outcome::Failed(format!("no randomness: {e}"));
     }
+    // A mail's files go to the bucket whole: they came with the mail.
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, None));
     let app = App {
         config,
@@ -487,7 +488,6 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
-        // A mail's files are in memory already (`Files::keep`).
         files: files.as_ref().map(|f| f as &dyn files::Files),
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await

@@ -12,11 +12,13 @@
 use crate::api::{self, App, Via};
 use crate::error::AppError;
 use crate::mail_out;
-use crate::store::{Kv, Suppression, BOUNCE, FIRST_MAIL};
-use buoy_shared::email::inbound::{self, Accepted, Drop, Envelope, Reject, Verdict};
+use crate::store::{Kv, Suppression, Upload, BOUNCE, FIRST_MAIL};
+use buoy_shared::email::inbound::{self, Accepted, Drop, Envelope, MailFile, Reject, Verdict};
 use buoy_shared::email::token::address_key;
+use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::ticket::{validate_body, FieldError, FirstMail, NewTicket, Ticket};
+use buoy_shared::time::Timestamp;
 
 /// What became of a delivered message.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -110,7 +112,7 @@ pub async fn receive<K: Kv>(app: &App<'_, K>, raw: &[u8], envelope: Envelope<'_>
     let Some(secret) = app.secret.filter(|s| !s.is_empty()) else {
         return Outcome::Failed("the BUOY_SECRET secret is not set".into());
     };
-    let (verdict, record) = match inbound::read(raw, envelope, app.config, secret) {
+    let (verdict, record) = match inbound::read(raw, envelope, app.config, secret, app.files.is_some()) {
         Ok(message) => {
             let record = match message.ticket() {
                 Some(id) => match app.store.get(&id).await {
@@ -125,12 +127,12 @@ pub async fn receive<K: Kv>(app: &App<'_, K>, raw: &[u8], envelope: Envelope<'_>
     };
     let acted = match (verdict, record) {
         // `judge` accepts an answer only with the record of its ticket.
-        (Verdict::Accept(Accepted::Answer { event_id, text, .. }), Some(ticket)) => {
-            answer(app, secret, ticket, event_id, text.body, raw).await
+        (Verdict::Accept(Accepted::Answer { event_id, text, files, .. }), Some(ticket)) => {
+            answer(app, secret, ticket, event_id, text.body, files, raw).await
         }
         (Verdict::Accept(Accepted::Answer { .. }), None) => Ok(Outcome::Rejected(Reject::NoSuchRecipient)),
-        (Verdict::Accept(Accepted::Intake { site, ticket, new_ticket, message_id, .. }), _) => {
-            open(app, secret, &site, ticket, *new_ticket, message_id, raw).await
+        (Verdict::Accept(Accepted::Intake { site, ticket, new_ticket, message_id, files }), _) => {
+            open(app, secret, &site, ticket, *new_ticket, message_id, files, raw).await
         }
         (Verdict::Reject(reject), _) => Ok(Outcome::Rejected(reject)),
         (Verdict::Drop(reason), _) => dropped(app, secret, envelope, reason).await,
@@ -149,28 +151,62 @@ async fn keep_original<K: Kv>(app: &App<'_, K>, ticket: &TicketId, name: &str, r
     Ok(Some(bytes))
 }
 
+/// Stores a mail's accepted files in the bucket (each under an upload id
+/// derived from its message, so a redelivery writes the same keys) and
+/// gives their attachment events on `message`, as the requester's.
+async fn store_files<K: Kv>(
+    app: &App<'_, K>,
+    secret: &[u8],
+    ticket: &Ticket,
+    message: &str,
+    at: Timestamp,
+    files: Vec<MailFile>,
+) -> Result<Vec<TicketEvent>, AppError> {
+    let Some(bucket) = app.files else { return Ok(Vec::new()) };
+    let mut uploads = Vec::with_capacity(files.len());
+    for (index, file) in files.into_iter().enumerate() {
+        let upload = inbound::mail_upload_id(secret, &ticket.id, message, index);
+        let id = api::file_id(&upload);
+        let size = u64::try_from(file.bytes.len()).unwrap_or(u64::MAX);
+        let info = api::file_info(&id, &file.name, size, file.sniffed, String::new());
+        let key = crate::files::key(&ticket.site, &upload, &id);
+        let sha256 =
+            bucket.store(&key, &file.bytes, crate::files::metadata(&info)).await.map_err(|e| AppError::Internal(format!("{e:?}")))?;
+        let file = buoy_shared::attach::FileInfo { sha256, ..info };
+        uploads.push(Upload { id: upload, site: ticket.site.clone(), file, at, agent: None, attached: Some(ticket.id) });
+    }
+    Ok(api::attachment_events(at, message, "requester", false, true, &uploads))
+}
+
 /// Stores the requester's answer, unless this `Message-ID` was stored
-/// already, with the message as received kept for agents (before the
-/// event that names it, so the event never names a missing original).
+/// already, with the message as received kept for agents and its files
+/// stored (both before the event that names them, so no event names a
+/// missing original or file); a redelivery records any file event a
+/// failure left out, once.
 async fn answer<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
     ticket: Ticket,
     event_id: String,
     body: String,
+    files: Vec<MailFile>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
     let id = ticket.id;
     // Read by key, which sees this location's own writes at once.
-    if app.store.event(&id, &event_id).await?.is_some() {
+    if let Some(first) = app.store.event(&id, &event_id).await? {
+        for event in store_files(app, secret, &ticket, &event_id, first.event.at, files).await? {
+            app.store.record_once(&id, &event).await?;
+        }
         return Ok(Outcome::AlreadyAnswered { ticket: id, event_id });
     }
-    let body = validate_body(&body).map_err(|e| AppError::Validation(vec![e]))?;
+    let body = if body.is_empty() && !files.is_empty() { body } else { validate_body(&body).map_err(|e| AppError::Validation(vec![e]))? };
     let site = ticket.site.clone();
     let requester = ticket.requester.reply_address().map(|(address, _)| address.to_owned());
     let original = keep_original(app, &id, &event_id, raw).await?;
+    let files = store_files(app, secret, &ticket, &event_id, app.now, files).await?;
     // As the panel's answer is recorded: it reopens a pending or solved ticket.
-    api::record(app, ticket, event_id.clone(), api::requester_answer(body, original)).await?;
+    api::record_hashed(app, ticket, event_id.clone(), api::requester_answer(body, original), None, &files).await?;
     if let Some(address) = requester {
         wrote_again(app, secret, &site, &address).await?;
     }
@@ -178,8 +214,10 @@ async fn answer<K: Kv>(
 }
 
 /// Creates the intake ticket, unless this `Message-ID` made it already,
-/// keeps the message as received for agents, and queues the
-/// acknowledgement (reference and when to expect a first reply).
+/// keeps the message as received for agents, stores its files on the
+/// first message, and queues the acknowledgement (reference and when to
+/// expect a first reply).
+#[allow(clippy::too_many_arguments)] // each is one part of the mail
 async fn open<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
@@ -187,9 +225,14 @@ async fn open<K: Kv>(
     id: TicketId,
     new_ticket: NewTicket,
     message_id: String,
+    files: Vec<MailFile>,
     raw: &[u8],
 ) -> Result<Outcome, AppError> {
     if let Some(existing) = app.store.get(&id).await? {
+        // A failure may have left a file's event out: recorded once now.
+        for event in store_files(app, secret, &existing, api::FIRST_MESSAGE, existing.created_at, files).await? {
+            app.store.record_once(&existing.id, &event).await?;
+        }
         return Ok(Outcome::AlreadyOpened { ticket: existing.id });
     }
     new_ticket.validate().map_err(AppError::Validation)?;
@@ -197,6 +240,9 @@ async fn open<K: Kv>(
     let first_mail = FirstMail { message_id: message_id.trim().trim_start_matches('<').trim_end_matches('>').to_owned(), original };
     // A From header proves nothing: no identity, so the segment is `free`.
     let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Via::Email(first_mail)).await?;
+    for event in store_files(app, secret, &ticket, api::FIRST_MESSAGE, ticket.created_at, files).await? {
+        app.store.record_once(&ticket.id, &event).await?;
+    }
     if let Some((address, _)) = ticket.requester.reply_address() {
         wrote_again(app, secret, site, address).await?;
     }

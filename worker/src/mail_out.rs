@@ -12,7 +12,7 @@ use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::{Kv, PendingMail, Suppression, TicketStore, UNSUBSCRIBED};
 use buoy_shared::config::{Config, Site as SiteConfig};
-use buoy_shared::email::outbound::{self, About, Outgoing, Recipient, Said, Thread, ToAgent, ToRequester};
+use buoy_shared::email::outbound::{self, About, Attached, Outgoing, Recipient, Said, Thread, ToAgent, ToRequester};
 use buoy_shared::email::token::{self, check_rating_token, check_unsubscribe_token, TokenError};
 use buoy_shared::events::{self, CsatRequest, EventKind, TicketEvent};
 use buoy_shared::messages::Locale;
@@ -110,10 +110,12 @@ fn about<'a>(ticket: &'a Ticket, event_id: &'a str) -> About<'a> {
     About { ticket: ticket.id, event_id, origin: ticket.first_mail.as_ref().map(|m| m.message_id.as_str()) }
 }
 
-/// The mails `event` sends, given the ticket's events `before` it:
+/// The mails `event` sends, given the ticket's events `before` it and the
+/// attachment events of its `files`:
 /// - to the requester (where the site emails requesters, the ticket has
 ///   an address, and its requester did not untick "Email me replies"):
-///   an agent's public reply, and the ticket solved (with the rating links);
+///   an agent's public reply (with a signed link to each of its public
+///   files), and the ticket solved (with the rating links);
 /// - to an agent with an address in `buoy.toml`: a ticket assigned to
 ///   them by someone else, a breach of one assigned to them, and an
 ///   escalation that assigns them.
@@ -125,13 +127,25 @@ pub fn mails_for(
     ticket: &Ticket,
     before: &[TicketEvent],
     event: &TicketEvent,
+    files: &[TicketEvent],
     now: Timestamp,
 ) -> Vec<PendingMail> {
     let Some((site, site_config)) = site_of(config, links, ticket) else { return Vec::new() };
     let mut out = Vec::new();
 
+    let attached: Vec<Attached<'_>> = files
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Attachment { file, message, public: true, .. } if *message == event.id => {
+                Some(Attached { id: &file.id, name: &file.name, size: file.size })
+            }
+            _ => None,
+        })
+        .collect();
     let to_requester = match &event.kind {
-        EventKind::Message { by, agent: true, public: true, body, .. } => Some(ToRequester::AgentReply { agent: by, body }),
+        EventKind::Message { by, agent: true, public: true, body, .. } => {
+            Some(ToRequester::AgentReply { agent: by, body, files: &attached })
+        }
         EventKind::Changed { status: Some(Status::Solved), .. } => Some(ToRequester::Solved),
         _ => None,
     };

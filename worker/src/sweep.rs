@@ -173,7 +173,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                     }
                 }
                 if let Some(links) = &self.mail {
-                    let mails = mail_out::mails_for(self.config, links, &ticket, &history, &event, self.now);
+                    let mails = mail_out::mails_for(self.config, links, &ticket, &history, &event, &[], self.now);
                     mail_out::queue(self.store, mails, self.now).await?;
                 } else if self.config.site(ticket.site.as_str()).is_some_and(|s| s.email.is_some()) {
                     crate::log_error(&format!(

@@ -19,6 +19,9 @@ use serde_json::{json, Value};
 const TOKEN: &str = "mail-agent-token";
 const REPLY_DOMAIN: &str = "reply.mail.example";
 const INTAKE: &str = "support@mail.example";
+const FILES_DOMAIN: &str = "reply.files.example";
+const FILES_INTAKE: &str = "support@files.example";
+const FILES_TOKEN: &str = "files-agent-token";
 
 fn harness() -> Harness {
     let sites = json!({
@@ -27,9 +30,21 @@ fn harness() -> Harness {
             "allowed_origins": ["https://mail.example"],
             "email": { "from": "support@mail.example", "reply_domain": REPLY_DOMAIN, "intake": [INTAKE], "max_inbound_bytes": 8000 }
         },
-        "plain": { "name": "Plain Co", "allowed_origins": ["https://plain.example"] }
+        "plain": { "name": "Plain Co", "allowed_origins": ["https://plain.example"] },
+        "files": {
+            "name": "Files Co",
+            "allowed_origins": ["https://files.example"],
+            "email": { "from": "support@files.example", "reply_domain": FILES_DOMAIN, "intake": [FILES_INTAKE], "max_inbound_bytes": 8000 },
+            "attachments": { "max_files": 2 }
+        }
     });
-    Harness::serving(config(&sites), vec![AgentToken { agent: "Dana".into(), site: site("mail"), token: TOKEN.into() }])
+    Harness::serving(
+        config(&sites),
+        vec![
+            AgentToken { agent: "Dana".into(), site: site("mail"), token: TOKEN.into() },
+            AgentToken { agent: "Fay".into(), site: site("files"), token: FILES_TOKEN.into() },
+        ],
+    )
 }
 
 /// A ticket from ada@example.com through the widget's form: its id and requester token.
@@ -245,4 +260,107 @@ fn a_message_is_read_only_up_to_its_cap() {
     assert_eq!(block_on(buoy_worker::mail_in::read_up_to(chunks(), 100)), Ok(b"abcdefghijkl".to_vec()));
     let failing = futures_util::stream::iter([Ok(b"ab".to_vec()), Err("reset")]);
     assert_eq!(block_on(buoy_worker::mail_in::read_up_to(failing, 100)), Err("reset"));
+}
+
+/// A 3×2 PNG.
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0\0\0\0\0IEND\xaeB`\x82";
+const SVG: &[u8] = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+
+/// A mail from ada@example.com with `text` and `files` (name, claimed type, bytes), base64 parts.
+fn mail_with(to: &str, message_id: &str, text: &str, files: &[(&str, &str, &[u8])]) -> String {
+    use base64::Engine;
+    let mut out = format!(
+        "From: Ada <ada@example.com>\r\nTo: {to}\r\nSubject: Screens\r\nMessage-ID: <{message_id}>\r\nMIME-Version: 1.0\r\n\
+         Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{text}\r\n"
+    );
+    for (name, claimed, bytes) in files {
+        let encoded = base64::engine::general_purpose::STANDARD.encode(bytes);
+        out.push_str(&format!(
+            "--b\r\nContent-Type: {claimed}; name=\"{name}\"\r\nContent-Disposition: attachment; filename=\"{name}\"\r\n\
+             Content-Transfer-Encoding: base64\r\n\r\n{encoded}\r\n"
+        ));
+    }
+    out.push_str("--b--\r\n");
+    out
+}
+
+/// A ticket on the `files` site from ada@example.com: its id, requester token and reply address.
+fn files_ticket(h: &Harness) -> (String, String, String) {
+    let body = json!({"site": "files", "email": "ada@example.com", "type": "bug", "subject": "Screens", "message": "It breaks."});
+    let (status, created, _) =
+        h.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+    assert_eq!(status, 201, "{created}");
+    let id = str_of(&created, "id").to_owned();
+    let auth = format!("Bearer {FILES_TOKEN}");
+    let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", &auth)], b""));
+    (id, str_of(&created, "requester_token").to_owned(), str_of(&view, "reply_address").to_owned())
+}
+
+/// The agent's view of a `files` ticket.
+fn files_view(h: &Harness, id: &str) -> Value {
+    let auth = format!("Bearer {FILES_TOKEN}");
+    h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", &auth)], b"")).1
+}
+
+#[test]
+fn files_of_an_answer_by_mail_are_stored_once_and_those_refused_are_noted() {
+    let h = harness();
+    let (id, token, reply) = files_ticket(&h);
+    let files: &[(&str, &str, &[u8])] =
+        &[("screen.png", "image/png", PNG), ("logo.svg", "image/svg+xml", SVG), ("log.txt", "text/plain", b"line 1\nline 2\n")];
+    let raw = mail_with(&reply, "files-1@mail.example.net", "Screens attached.", files);
+    assert!(matches!(h.deliver(&raw, "ada@example.com", &reply), Outcome::Answered { .. }));
+    assert!(matches!(h.deliver(&raw, "ada@example.com", &reply), Outcome::AlreadyAnswered { .. }), "a redelivery writes nothing new");
+
+    let view = files_view(&h, &id);
+    let events = view["events"].as_array().cloned().unwrap_or_default();
+    let Some(message) = events.iter().find(|e| e["kind"] == "message") else { unreachable!("{view}") };
+    let note = format!("Screens attached.\n\n[Attachment not stored: logo.svg ({} bytes): this type of file is not accepted]", SVG.len());
+    assert_eq!(str_of(message, "body"), note, "the answer joins the thread, the SVG noted");
+    let stored: Vec<(&str, &str, u64)> = message["attachments"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| (str_of(f, "name"), str_of(f, "type"), f["size"].as_u64().unwrap_or(0)))
+        .collect();
+    assert_eq!(stored, [("screen.png", "image/png", PNG.len() as u64), ("log.txt", "text/plain; charset=utf-8", 14)]);
+    assert_eq!(events.iter().filter(|e| e["kind"] == "attachment").count(), 2, "one event per file, once");
+    assert_eq!(h.files.keys().len(), 2, "only the accepted files are in the bucket");
+    assert_eq!((message["attachments"][0]["width"].as_u64(), message["attachments"][0]["height"].as_u64()), (Some(3), Some(2)));
+
+    // The requester's panel sees them; the agent downloads the same bytes.
+    let (_, thread, _) = h.send(&request(Method::Get, &format!("/v1/tickets/{id}"), &[("buoy-requester-token", &token)], b""));
+    assert_eq!(thread["messages"][0]["attachments"].as_array().map(Vec::len), Some(2), "{thread}");
+    let file = str_of(&message["attachments"][0], "id");
+    let auth = format!("Bearer {FILES_TOKEN}");
+    let (status, _, response) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}/files/{file}"), &[("authorization", &auth)], b""));
+    assert_eq!(status, 200);
+    assert_eq!(response.header_value("content-type"), Some("image/png"));
+    let sha = str_of(&message["attachments"][0], "sha256");
+    assert_eq!(sha, buoy_shared::keys::request_hash(PNG), "its SHA-256 is the bytes'");
+}
+
+#[test]
+fn a_mail_of_files_alone_joins_the_thread_and_an_intake_mail_keeps_its_files_on_the_first_message() {
+    let h = harness();
+    let (id, _, reply) = files_ticket(&h);
+    let raw = mail_with(&reply, "files-2@mail.example.net", "", &[("screen.png", "image/png", PNG)]);
+    assert!(matches!(h.deliver(&raw, "ada@example.com", &reply), Outcome::Answered { .. }));
+    let view = files_view(&h, &id);
+    let Some(message) = view["events"].as_array().into_iter().flatten().find(|e| e["kind"] == "message").cloned() else {
+        unreachable!("{view}")
+    };
+    assert_eq!((str_of(&message, "body"), message["attachments"].as_array().map(Vec::len)), ("", Some(1)));
+
+    let raw = mail_with(FILES_INTAKE, "files-3@mail.example.net", "The chart is blank.", &[("chart.png", "image/png", PNG)]);
+    let Outcome::Opened { ticket } = h.deliver(&raw, "ada@example.com", FILES_INTAKE) else { unreachable!() };
+    assert!(matches!(h.deliver(&raw, "ada@example.com", FILES_INTAKE), Outcome::AlreadyOpened { .. }));
+    let view = files_view(&h, &ticket.to_string());
+    assert_eq!(
+        view["attachments"].as_array().map(|a| a.iter().map(|f| str_of(f, "name").to_owned()).collect::<Vec<_>>()),
+        Some(vec!["chart.png".to_owned()]),
+        "{view}"
+    );
+    assert_eq!(view["events"].as_array().into_iter().flatten().filter(|e| e["kind"] == "attachment").count(), 1);
 }

@@ -42,7 +42,8 @@ fn harness() -> Harness {
         "mail": {
             "name": "Mail Co",
             "allowed_origins": ["https://app.example.com"],
-            "email": { "from": "support@mail.example", "reply_domain": "reply.mail.example" }
+            "email": { "from": "support@mail.example", "reply_domain": "reply.mail.example" },
+            "attachments": {}
         },
         "quiet": {
             "name": "Quiet Co",
@@ -265,4 +266,47 @@ fn the_development_mail_view_answers_only_when_turned_on() {
     let on = block_on(mail_out::dev_mail(&h.store, true)).unwrap_or_else(|e| unreachable!("{e:?}"));
     assert_eq!(on.header_value("content-type"), Some("text/plain; charset=utf-8"));
     assert!(String::from_utf8_lossy(&on.body).contains("Subject: Hello"));
+}
+
+/// An agent's upload of `bytes` named `name`: its upload id.
+fn agent_upload(h: &Harness, name: &str, bytes: &[u8]) -> String {
+    let auth = format!("Bearer {name}-token", name = "Mo");
+    let length = bytes.len().to_string();
+    let headers = [("authorization", auth.as_str()), ("buoy-file-name", name), ("content-length", length.as_str())];
+    let (status, body, _) = h.send(&request(Method::Post, "/v1/agent/uploads", &headers, bytes));
+    assert_eq!(status, 201, "{body}");
+    str_of(&body, "upload").to_owned()
+}
+
+#[test]
+fn a_reply_with_files_links_each_public_one_with_a_signed_link_that_opens_only_it() {
+    let h = harness();
+    let id = create(&h, "mail");
+    let note = agent_upload(&h, "internal.txt", b"for agents only\n");
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Internal", "public": false, "attachments": [note] }));
+    assert!(queued(&h).is_empty(), "an internal note's files mail nobody");
+    let uploads = [agent_upload(&h, "steps.txt", b"1. Open settings\n"), agent_upload(&h, "fix.pdf", b"%PDF-1.7\n%%EOF\n")];
+    agent(&h, "Mo", &id, "messages", &json!({ "body": "Here are the steps.", "public": true, "attachments": uploads }));
+    let mailbox = Mailbox::default();
+    assert_eq!(sweep(&h, &mailbox, now(&h)).mailed, 1);
+    let raw = mailbox.sent.borrow()[0].raw.clone();
+    let text = buoy_shared::email::outbound::preview(raw.as_bytes());
+    assert!(text.contains("Files attached to this reply (each link opens its file for 7 days):"), "{text}");
+    assert!(!text.contains("internal.txt") && !text.contains("Content-Disposition: attachment"), "links only, never the file: {text}");
+    let links: Vec<(String, String)> = text
+        .lines()
+        .filter_map(|l| l.split_once(&format!(": {ORIGIN}/v1/files/")).map(|(label, link)| (label.to_owned(), link.trim().to_owned())))
+        .collect();
+    assert_eq!(links.iter().map(|(l, _)| l.as_str()).collect::<Vec<_>>(), ["steps.txt (17 bytes)", "fix.pdf (15 bytes)"], "{text}");
+    let auth = "Bearer Mo-token";
+    let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", auth)], b""));
+    let Some(reply) = view["events"].as_array().into_iter().flatten().find(|e| e["body"] == "Here are the steps.").cloned() else {
+        unreachable!()
+    };
+    for ((_, link), file) in links.iter().zip(reply["attachments"].as_array().into_iter().flatten()) {
+        let opened = buoy_shared::email::token::check_file_link(SERVER_SECRET, link, now(&h)).unwrap_or_else(|e| unreachable!("{e:?}"));
+        assert_eq!((opened.ticket.to_string(), opened.file.as_str()), (id.clone(), str_of(file, "id")), "each link opens its one file");
+        let week = now(&h).plus(Duration::from_hours(7 * 24));
+        assert!(buoy_shared::email::token::check_file_link(SERVER_SECRET, link, week).is_err(), "for 7 days");
+    }
 }

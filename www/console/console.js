@@ -62,6 +62,8 @@ const app = {
   ticket: null, // the open ticket's view
   queueRequest: 0, // sequence number of the newest queue request
   queueHash: '', // the queue's hash (its filters), to come back to from the metrics
+  files: new Map(), // the open ticket's fetched files: id → Promise of a blob: URL, revoked when another ticket opens
+  pending: [], // files chosen for the next reply: { file, key, state, progress, upload, error, retry, done, row }
 };
 
 // ---------------------------------------------------------------- network
@@ -142,6 +144,11 @@ function signOut(message = '') {
   Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null });
   app.queueRequest += 1; // answers still on their way are dropped
   $('queue').replaceChildren();
+  // Nothing of the last ticket stays: its files, the draft's files, its thread.
+  dropFiles();
+  clearPending();
+  $('thread').replaceChildren();
+  delete $('thread').dataset.drawn;
   clearMetrics();
   show('sign-in');
   document.title = 'Buoy console';
@@ -210,6 +217,10 @@ async function enter(me) {
   fillSelect($('c-priority'), plain(o.priority));
   fillSelect($('c-tier'), tiers);
   fillSelect($('c-assignee'), [['', 'Unassigned'], ...agents]);
+  // Files only where the site takes them (the API says, with its limits).
+  $('attach-bar').hidden = !me.attachments;
+  if (me.attachments) $('reply').setAttribute('aria-describedby', 'attach-hint');
+  else $('reply').removeAttribute('aria-describedby');
   say(`Signed in as ${me.agent}.`);
   await route();
 }
@@ -373,9 +384,11 @@ async function openTicket(id) {
   try {
     const view = await api(`/v1/agent/tickets/${encodeURIComponent(id)}`);
     if (hashParams().get('ticket') !== id || !app.me) return; // the agent moved on meanwhile
+    if (opening) dropFiles();
     app.ticket = view;
     show('ticket');
     if (opening) {
+      clearPending();
       $('reply').value = '';
       $('internal').checked = false;
       onInternalToggle();
@@ -435,19 +448,88 @@ function originalButton(t, name, size) {
   return button;
 }
 
-/** The requester's first message, then every message event in time order. */
+// ---------------------------------------------------------------- attachments shown
+//
+// A file is fetched with the bearer token and shown or saved through a
+// blob: URL minted here: no token ever goes into a URL, and no URL from a
+// ticket is ever loaded.
+
+/** The files of message `m` (the ticket's own for its first message). */
+const filesOf = (t, m) => (m.id === 'first' ? t.attachments : m.attachments) ?? [];
+
+/** The path of one of the open ticket's files. */
+const filePath = (t, file) => `/v1/agent/tickets/${encodeURIComponent(t.id)}/files/${encodeURIComponent(file.id)}`;
+
+/** A blob: URL of the file's bytes, fetched once per opened ticket. */
+function fileUrl(t, file) {
+  let url = app.files.get(file.id);
+  if (!url) {
+    url = api(filePath(t, file), { blob: true }).then((blob) => URL.createObjectURL(blob));
+    url.catch(() => app.files.delete(file.id)); // a failed fetch is tried again at the next redraw
+    app.files.set(file.id, url);
+  }
+  return url;
+}
+
+/** Forgets the files of the ticket that was open. */
+function dropFiles() {
+  for (const url of app.files.values()) url.then((u) => URL.revokeObjectURL(u), () => {});
+  app.files.clear();
+}
+
+async function download(t, file, button) {
+  button.disabled = true;
+  try {
+    saveBlob(await api(filePath(t, file), { blob: true }), file.name);
+    say(`Downloaded ${file.name}.`);
+  } catch (e) {
+    if (e.status !== 401) say(`${file.name} could not be downloaded: ${problemText(e)}`, true);
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** One attachment: a thumbnail for a raster image, and a download button for every file. */
+function attachmentItem(t, file) {
+  const item = el('li', 'file');
+  if (['png', 'jpeg', 'gif', 'webp'].includes(file.kind)) {
+    const img = el('img', 'thumb');
+    img.alt = `Preview of ${file.name}`;
+    if (file.width && file.height) {
+      img.width = file.width;
+      img.height = file.height;
+    }
+    item.append(img);
+    fileUrl(t, file).then((url) => { img.src = url; }, () => { img.alt = `${file.name}: the preview could not be loaded`; });
+  }
+  const button = el('button', 'download quiet', `Download ${file.name}`);
+  button.type = 'button';
+  button.addEventListener('click', () => download(t, file, button));
+  const dims = file.width && file.height ? ` · ${file.width}×${file.height}` : '';
+  item.append(button, el('span', 'file-meta', `${bytes(file.size)} · ${file.type}${dims}`));
+  return item;
+}
+
+/** The requester's first message, then every message event in time order;
+ * redrawn only when something in it changed, so a refresh never takes the
+ * focus from a button the agent is on. */
 function drawThread(t) {
   const requester = requesterLabel(t.requester);
   const first = { id: 'first', at: t.created_at, by: requester, agent: false, public: true, body: t.message, original: t.first_mail?.original };
   const messages = t.events.filter((e) => e.kind === 'message').sort(byTime);
+  const drawn = JSON.stringify([t.id, requester, ...[first, ...messages].map((m) => [m.id, m.body, m.original, filesOf(t, m).map((f) => f.id)])]);
+  if ($('thread').dataset.drawn === drawn) return;
+  $('thread').dataset.drawn = drawn;
   $('thread').replaceChildren(...[first, ...messages].map((m) => {
     const kind = !m.agent ? 'requester' : m.public ? 'public' : 'internal';
     const label = { requester: 'Requester', public: 'Public reply', internal: 'Internal note' }[kind];
     const author = m.agent ? m.by : requester;
+    const files = filesOf(t, m);
     return el('li', `message ${kind}`,
       el('p', 'head', el('strong', 'author', author), ' · ', el('span', 'kind', label), ' · ', time(m.at),
         m.original === undefined ? null : ' · ', m.original === undefined ? null : originalButton(t, m.id, m.original)),
-      el('p', 'body', m.body));
+      m.body ? el('p', 'body', m.body) : null,
+      files.length ? el('ul', 'files', ...files.map((f) => attachmentItem(t, f))) : null);
   }));
 }
 
@@ -479,7 +561,8 @@ function describe(e) {
 }
 
 function drawHistory(t) {
-  const events = t.events.filter((e) => e.kind !== 'message').sort(byTime);
+  // Messages and their files are the thread's.
+  const events = t.events.filter((e) => e.kind !== 'message' && e.kind !== 'attachment').sort(byTime);
   $('history').replaceChildren(...events.map((e) => el('li', e.kind === 'breached' ? 'breach' : null, time(e.at), ' ', describe(e))));
   if (!events.length) $('history').append(el('li', 'empty', 'Nothing has happened yet.'));
 }
@@ -621,10 +704,115 @@ function onTags(event) {
   post('changes', { tags }, 'Tags saved.');
 }
 
+// ---------------------------------------------------------------- attaching files to a reply
+//
+// Each chosen file uploads at once to `POST /v1/agent/uploads` (an
+// XMLHttpRequest, for its progress) under an Idempotency-Key of its own,
+// so trying it again never stores it twice; the reply then names the
+// upload ids. A file the server refuses stays in the list with the
+// server's reason until the agent removes it or tries again.
+
+function uploadText(entry) {
+  if (entry.state === 'uploading') return `Uploading… ${Math.round(entry.progress * 100)}%`;
+  if (entry.state === 'ready') return 'Uploaded';
+  return entry.error;
+}
+
+/** What the upload API's refusal says, in a sentence. */
+function refusal(status, problem, retryAfter) {
+  const field = Array.isArray(problem?.errors) ? problem.errors.find((e) => e.message) : null;
+  if (status === 429) return `Too many uploads: try again${retryAfter ? ` in ${retryAfter} s` : ' in a moment'}.`;
+  if (field) return `Refused: ${field.message}`;
+  if (status === 0) return 'Not uploaded: the server cannot be reached.';
+  return `Refused: ${problem?.detail || problem?.title || `the server answered ${status}`}.`;
+}
+
+function drawPending() {
+  $('reply-files').replaceChildren(...app.pending.map((entry) => {
+    if (!entry.row) {
+      const progress = el('progress', null);
+      progress.max = 1;
+      progress.setAttribute('aria-label', `Upload of ${entry.file.name}`);
+      const retry = el('button', 'quiet', 'Try again');
+      retry.type = 'button';
+      retry.setAttribute('aria-label', `Try again: upload ${entry.file.name}`);
+      retry.addEventListener('click', () => startUpload(entry));
+      const remove = el('button', 'quiet', 'Remove');
+      remove.type = 'button';
+      remove.setAttribute('aria-label', `Remove ${entry.file.name}`);
+      remove.addEventListener('click', () => removePending(entry));
+      entry.row = { item: el('li', 'file', el('span', 'file-name', entry.file.name), el('span', 'file-meta', bytes(entry.file.size)), progress, el('span', 'upload-state'), retry, remove), progress, retry };
+    }
+    const { item, progress, retry } = entry.row;
+    progress.value = entry.state === 'uploading' ? entry.progress : 1;
+    progress.hidden = entry.state !== 'uploading';
+    retry.hidden = entry.state !== 'failed';
+    item.classList.toggle('failed', entry.state === 'failed');
+    item.querySelector('.upload-state').textContent = uploadText(entry);
+    return item;
+  }));
+}
+
+function startUpload(entry) {
+  Object.assign(entry, { state: 'uploading', progress: 0, error: '' });
+  drawPending();
+  entry.done = new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', `/v1/agent/uploads?site=${encodeURIComponent(app.me.site)}`);
+    xhr.setRequestHeader('authorization', `Bearer ${sessionStorage.getItem(TOKEN_KEY) ?? ''}`);
+    xhr.setRequestHeader('buoy-file-name', encodeURIComponent(entry.file.name));
+    xhr.setRequestHeader('idempotency-key', entry.key);
+    // A claim only: the server decides the type from the bytes.
+    if (entry.file.type) xhr.setRequestHeader('content-type', entry.file.type);
+    xhr.upload.addEventListener('progress', (e) => {
+      if (!e.lengthComputable || entry.state !== 'uploading') return;
+      entry.progress = e.loaded / e.total;
+      drawPending();
+    });
+    const finish = (state, fields) => {
+      Object.assign(entry, { state }, fields);
+      drawPending();
+      if (state === 'failed') say(`${entry.file.name}: ${entry.error}`, true);
+      resolve();
+    };
+    xhr.addEventListener('load', () => {
+      let data = null;
+      try { data = JSON.parse(xhr.responseText); } catch { /* not JSON: the status says enough */ }
+      if (xhr.status === 401) signOut('You have been signed out: the server no longer accepts your token. Sign in again.');
+      if (xhr.status >= 200 && xhr.status < 300 && data?.upload) finish('ready', { upload: data.upload });
+      else finish('failed', { error: refusal(xhr.status, data, xhr.getResponseHeader('retry-after')) });
+    });
+    xhr.addEventListener('error', () => finish('failed', { error: refusal(0) }));
+    xhr.send(entry.file);
+  });
+}
+
+function addFiles(files) {
+  if (!app.ticket || !app.me?.attachments || !files?.length) return;
+  for (const file of files) {
+    const entry = { file, key: crypto.randomUUID(), state: 'uploading', progress: 0 };
+    app.pending.push(entry);
+    startUpload(entry);
+  }
+  say(files.length === 1 ? `Attaching ${files[0].name}.` : `Attaching ${files.length} files.`);
+}
+
+function removePending(entry) {
+  app.pending = app.pending.filter((e) => e !== entry);
+  drawPending();
+  say(`${entry.file.name} removed.`);
+  $('attach').focus();
+}
+
+function clearPending() {
+  app.pending = [];
+  drawPending();
+}
+
 async function onReply(event) {
   event.preventDefault();
   const reply = $('reply');
-  if (!reply.value.trim()) {
+  if (!reply.value.trim() && !app.pending.length) {
     say('Write a message first.', true);
     reply.focus();
     return;
@@ -633,11 +821,40 @@ async function onReply(event) {
   const send = $('reply-send');
   send.disabled = true;
   reply.readOnly = true;
-  const sent = await post('messages', { body: reply.value, public: !internal }, internal ? 'Internal note added.' : 'Reply sent.');
+  const files = app.pending.slice();
+  if (files.some((f) => f.state === 'uploading')) say('Waiting for the files to finish uploading…');
+  await Promise.all(files.map((f) => f.done));
+  let sent = false;
+  if (files.some((f) => f.state !== 'ready')) {
+    say('Not sent: a file was not uploaded. Remove it or try it again.', true);
+  } else {
+    const body = { body: reply.value, public: !internal };
+    if (files.length) body.attachments = files.map((f) => f.upload);
+    sent = await post('messages', body, internal ? 'Internal note added.' : 'Reply sent.');
+  }
   send.disabled = false;
   reply.readOnly = false;
-  if (sent) reply.value = '';
+  if (sent) {
+    reply.value = '';
+    app.pending = app.pending.filter((e) => !files.includes(e));
+    drawPending();
+  }
   reply.focus();
+}
+
+function onDrop(event) {
+  if (!event.dataTransfer?.types?.includes('Files')) return;
+  event.preventDefault();
+  $('reply-form').classList.remove('dropping');
+  if (event.type === 'drop') addFiles([...event.dataTransfer.files]);
+  else $('reply-form').classList.add('dropping');
+}
+
+function onPaste(event) {
+  const files = [...(event.clipboardData?.files ?? [])];
+  if (!files.length) return;
+  event.preventDefault();
+  addFiles(files);
 }
 
 /** One box for both: the toggle makes it an internal note, visibly. */
@@ -699,6 +916,14 @@ async function start() {
   $('tags-form').addEventListener('submit', onTags);
   $('reply-form').addEventListener('submit', onReply);
   $('internal').addEventListener('change', onInternalToggle);
+  $('attach').addEventListener('click', () => $('attach-input').click());
+  $('attach-input').addEventListener('change', (e) => {
+    addFiles([...e.target.files]);
+    e.target.value = ''; // the same file can be chosen again
+  });
+  for (const type of ['dragover', 'drop']) $('reply-form').addEventListener(type, onDrop);
+  $('reply-form').addEventListener('dragleave', () => $('reply-form').classList.remove('dropping'));
+  $('reply').addEventListener('paste', onPaste);
   $('nav-queue').addEventListener('click', () => navigate(new URLSearchParams(app.queueHash)));
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });

@@ -10,7 +10,8 @@
 //! address) and, for an answer, a sender that is the ticket's requester.
 
 use super::address::{parse_reply_address, same_mailbox, ticket_of_message_id, AddressError};
-use super::text::{answer_text, AnswerText};
+use super::text::{answer_text, attachments, human_size, AnswerText, Attachment};
+use crate::attach::{check_claim, sanitize_name, sniff, Limits, Refusal, Sniffed, SNIFF_BYTES};
 use crate::config::Config;
 use crate::ids::{SiteId, TicketId};
 use crate::keys::{hex, idempotent_ticket_id, keyed_hash};
@@ -103,8 +104,10 @@ pub enum Accepted {
         /// The event id to store it under: derived from the message's
         /// `Message-ID`, so a redelivery lands on the same event.
         event_id: String,
-        /// The text and attachments.
+        /// The text, with a note for each attachment not stored.
         text: AnswerText,
+        /// The attachments to store with it.
+        files: Vec<MailFile>,
     },
     /// A new request to an intake address: create this ticket (channel
     /// email, segment `free`), then acknowledge it.
@@ -120,6 +123,8 @@ pub enum Accepted {
         /// The message's `Message-ID`, which Buoy's mail about the
         /// ticket then answers, so the requester's client threads it.
         message_id: String,
+        /// The attachments to store with its first message.
+        files: Vec<MailFile>,
     },
 }
 
@@ -152,16 +157,19 @@ pub struct Inbound {
     subject: String,
     message_id: String,
     text: AnswerText,
+    files: Vec<MailFile>,
     intake_ticket: TicketId,
 }
 
 /// Reads a delivered message: its size against the site's limit, its
 /// recipient (a reply address with a valid mac, a reference to one of
-/// our `Message-ID`s, or an intake address), automatic mail, its text.
+/// our `Message-ID`s, or an intake address), automatic mail, its text,
+/// and its attachments by the site's rules ([`sort_files`]; none are kept
+/// where the deployment has no `bucket` for them).
 ///
 /// # Errors
 /// The [`Verdict`] when the message is refused or dropped already.
-pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) -> Result<Inbound, Verdict> {
+pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8], bucket: bool) -> Result<Inbound, Verdict> {
     let to = envelope.to.trim();
     // The site this recipient belongs to, and the ticket its plus-address names.
     let mut found = None;
@@ -210,6 +218,9 @@ pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) 
         Target::Intake => idempotent_ticket_id(secret, &site, &format!("email:{message_id}")),
     };
     let subject: String = message.subject().unwrap_or_default().chars().filter(|c| !c.is_control()).collect();
+    // Without a bucket, no site's files can be kept: each is noted instead.
+    let limits = config.site(site_id).and_then(|s| s.attachments.as_ref()).filter(|_| bucket);
+    let (files, notes) = sort_files(attachments(&message), limits);
     Ok(Inbound {
         event_id: inbound_event_id(secret, &ticket_for_event, message_id),
         intake_ticket: ticket_for_event,
@@ -219,8 +230,89 @@ pub fn read(raw: &[u8], envelope: Envelope<'_>, config: &Config, secret: &[u8]) 
         from,
         subject: subject.trim().to_owned(),
         message_id: message_id.to_owned(),
-        text: answer_text(&message),
+        text: answer_text(&message, &notes),
+        files,
     })
+}
+
+/// A file of a received message that the site's rules accept, ready to store.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MailFile {
+    /// Its name, sanitised.
+    pub name: String,
+    /// What its bytes are (and an image's dimensions).
+    pub sniffed: Sniffed,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// Sorts a message's attachments by the site's rules (`limits`; `None`
+/// for a site that takes no files), as an upload is judged: a sanitised
+/// name, a size within the caps, a kind sniffed from the bytes that the
+/// site accepts and the mail's claim does not contradict, and within the
+/// message's count and total, in order. Each file refused gets a note for
+/// the thread, saying why; the mail is never refused for its files.
+pub fn sort_files(found: Vec<Attachment>, limits: Option<&Limits>) -> (Vec<MailFile>, Vec<String>) {
+    let Some(limits) = limits else {
+        if found.is_empty() {
+            return (Vec::new(), Vec::new());
+        }
+        let listed: Vec<String> = found.iter().map(|a| format!("{} ({})", a.label(), human_size(a.bytes.len()))).collect();
+        return (Vec::new(), vec![format!("Attachments, not stored: {}", listed.join(", "))]);
+    };
+    let mut kept: Vec<MailFile> = Vec::new();
+    let mut notes = Vec::new();
+    for file in found {
+        let size = byte_len(&file.bytes);
+        let judged = judge_file(&file, limits).and_then(|found| {
+            let sizes: Vec<u64> = kept.iter().map(|k| byte_len(&k.bytes)).chain([size]).collect();
+            limits.check_message(&sizes).map(|()| found)
+        });
+        match judged {
+            Ok((name, sniffed)) => kept.push(MailFile { name, sniffed, bytes: file.bytes }),
+            Err(refusal) => {
+                notes.push(format!("Attachment not stored: {} ({}): {}", file.label(), human_size(file.bytes.len()), why(refusal, limits)));
+            }
+        }
+    }
+    (kept, notes)
+}
+
+fn byte_len(bytes: &[u8]) -> u64 {
+    u64::try_from(bytes.len()).unwrap_or(u64::MAX)
+}
+
+/// One attachment by the rules of an upload: its name, then its size, then its bytes.
+fn judge_file(file: &Attachment, limits: &Limits) -> Result<(String, Sniffed), Refusal> {
+    let name = sanitize_name(file.name.as_deref().unwrap_or_default())?;
+    limits.check_file(byte_len(&file.bytes))?;
+    let head = &file.bytes[..file.bytes.len().min(SNIFF_BYTES)];
+    let sniffed = sniff(head, file.bytes.len() <= SNIFF_BYTES)?;
+    limits.check_kind(sniffed.kind)?;
+    check_claim(sniffed.kind, &name, file.claimed.as_deref())?;
+    Ok((name, sniffed))
+}
+
+/// Why a file was not stored, as the note in the thread says it.
+fn why(refusal: Refusal, limits: &Limits) -> String {
+    match refusal {
+        Refusal::FileTooLarge => {
+            format!("over the limit of {} a file", human_size(usize::try_from(limits.max_file_bytes).unwrap_or(usize::MAX)))
+        }
+        Refusal::MessageTooLarge => {
+            format!(
+                "over the limit of {} for all the files of a message",
+                human_size(usize::try_from(limits.max_message_bytes).unwrap_or(usize::MAX))
+            )
+        }
+        Refusal::TooManyFiles => format!("a message takes at most {} files", limits.max_files),
+        Refusal::EmptyFile => "it is empty".to_owned(),
+        Refusal::UnsupportedType => "this type of file is not accepted".to_owned(),
+        Refusal::TypeMismatch => "its bytes are not the type its name or the mail claims".to_owned(),
+        Refusal::NameRequired => "it has no file name".to_owned(),
+        Refusal::InvalidName => "its name has path separators, control or direction characters".to_owned(),
+        Refusal::LengthRequired | Refusal::UnknownUpload => refusal.code().replace('_', " "),
+    }
 }
 
 /// The site a recipient address belongs to: the one whose reply domain
@@ -252,6 +344,16 @@ pub const fn keeps_original(bytes: u64) -> bool {
 pub fn inbound_event_id(secret: &[u8], ticket: &TicketId, message_id: &str) -> String {
     let hash = keyed_hash(secret, "buoy/mail-event-id/v1", &[ticket.as_bytes(), message_id.trim().as_bytes()]);
     format!("mail-{}", hex(&hash[..12]))
+}
+
+/// The upload id a mail's `index`-th stored file is kept under, for the
+/// message event `message` of `ticket`: `up_` and 32 hex digits of a keyed
+/// hash, so a redelivered mail stores each file under the same key, and
+/// no id can be guessed from another.
+pub fn mail_upload_id(secret: &[u8], ticket: &TicketId, message: &str, index: usize) -> String {
+    let index = index.to_string();
+    let hash = keyed_hash(secret, "buoy/mail-upload/v1", &[ticket.as_bytes(), message.as_bytes(), index.as_bytes()]);
+    format!("up_{}", hex(&hash[..16]))
 }
 
 fn ids<'a>(value: &'a HeaderValue<'_>) -> impl Iterator<Item = &'a str> {
@@ -357,10 +459,10 @@ impl Inbound {
                 if ![Some(self.envelope_from.as_str()), header_from].into_iter().flatten().any(|a| same_mailbox(a, requester)) {
                     return Verdict::Reject(Reject::NotTheRequester);
                 }
-                if self.text.body.is_empty() {
+                if self.text.body.is_empty() && self.files.is_empty() {
                     return Verdict::Reject(Reject::Empty);
                 }
-                Verdict::Accept(Accepted::Answer { ticket: id, event_id: self.event_id, text: self.text })
+                Verdict::Accept(Accepted::Answer { ticket: id, event_id: self.event_id, text: self.text, files: self.files })
             }
             Target::Intake => {
                 let (name, email) = self.from.unwrap_or_else(|| (String::new(), self.envelope_from.clone()));
@@ -378,7 +480,13 @@ impl Inbound {
                     message,
                     ..NewTicket::default()
                 });
-                Verdict::Accept(Accepted::Intake { site: self.site, ticket: self.intake_ticket, new_ticket, message_id: self.message_id })
+                Verdict::Accept(Accepted::Intake {
+                    site: self.site,
+                    ticket: self.intake_ticket,
+                    new_ticket,
+                    message_id: self.message_id,
+                    files: self.files,
+                })
             }
         }
     }
@@ -398,7 +506,7 @@ mod tests {
     /// the worker would find (`test_ticket`, from ada@example.com).
     fn verdict(raw: impl AsRef<[u8]>, from: &str, to: &str) -> Verdict {
         let ticket = test_ticket("bug", "Export fails at 99%", 0xab);
-        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET) {
+        match read(raw.as_ref(), Envelope { from, to }, &config(), SECRET, true) {
             Ok(inbound) => {
                 let found = inbound.ticket().filter(|id| *id == ticket.id).map(|_| &ticket);
                 inbound.judge(found)
@@ -410,7 +518,11 @@ mod tests {
     /// A verdict in a line: what a test table can say.
     fn summary(verdict: &Verdict) -> String {
         match verdict {
-            Verdict::Accept(Accepted::Answer { ticket, text, .. }) => format!("answer {ticket}: {}", text.body),
+            Verdict::Accept(Accepted::Answer { ticket, text, files, .. }) if files.is_empty() => format!("answer {ticket}: {}", text.body),
+            Verdict::Accept(Accepted::Answer { ticket, text, files, .. }) => {
+                let files: Vec<String> = files.iter().map(kept_line).collect();
+                format!("answer {ticket}: {} + {}", text.body, files.join(", "))
+            }
             Verdict::Accept(Accepted::Intake { site, new_ticket, .. }) => format!(
                 "intake {}: {} <{}> | {} | {}",
                 site.as_str(),
@@ -434,12 +546,164 @@ mod tests {
             ("outlook", answer("It still stops at 99% on Windows 11.\n\nRegards,\nAda Lovelace")),
             ("apple", answer("Yes please, call me tomorrow.")),
             ("html_only", answer("It works on Firefox & Chrome.\nNot on Safari <17>.")),
-            ("attachment", answer("Here is the screenshot of the error.\n\n[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]")),
+            ("attachment", answer("Here is the screenshot of the error. + screenshot.png png 1x1, export été.csv text")),
             ("latin1", answer("Schöne Grüße, der Export läuft jetzt.")),
         ];
         for (name, expected) in cases {
             assert_eq!(summary(&verdict(mail(name), "ada@example.com", &reply())), expected, "{name}");
         }
+    }
+
+    /// A 3×2 PNG's first bytes.
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\0\0\x03\0\0\0\x02\x08\x02\0\0\0";
+    const PDF: &[u8] = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj\n<<>>\nendobj\n%%EOF\n";
+
+    fn attachment(name: &str, claimed: &str, bytes: &[u8]) -> Attachment {
+        let claimed = (!claimed.is_empty()).then(|| claimed.to_owned());
+        Attachment { name: (!name.is_empty()).then(|| name.to_owned()), claimed, bytes: bytes.to_vec() }
+    }
+
+    /// A kept file in a line: `name kind WxH`.
+    fn kept_line(f: &MailFile) -> String {
+        match (f.sniffed.width, f.sniffed.height) {
+            (Some(w), Some(h)) => format!("{} {} {w}x{h}", f.name, f.sniffed.kind.as_str()),
+            _ => format!("{} {}", f.name, f.sniffed.kind.as_str()),
+        }
+    }
+
+    /// What `sort_files` keeps and notes.
+    fn sorted(found: Vec<Attachment>, limits: Option<&Limits>) -> (Vec<String>, Vec<String>) {
+        let (kept, notes) = sort_files(found, limits);
+        let kept = kept.iter().map(kept_line).collect();
+        (kept, notes)
+    }
+
+    #[test]
+    fn attachments_of_mail_are_kept_or_refused_with_a_note_by_the_rules_of_an_upload() {
+        let svg = b"<svg xmlns=\"http://www.w3.org/2000/svg\"><script>alert(1)</script></svg>";
+        let limits = Limits { max_file_bytes: 100, max_message_bytes: 120, max_files: 2, ..Limits::default() };
+        let note = |label: &str, bytes: usize, why: &str| format!("Attachment not stored: {label} ({bytes} bytes): {why}");
+        // What a mail carries, what is kept, and the notes on the rest.
+        type Case = (&'static str, Vec<Attachment>, Vec<&'static str>, Vec<String>);
+        let cases: Vec<Case> = vec![
+            (
+                "a PNG and a PDF, named and claimed as what they are",
+                vec![attachment("shot.png", "image/png", PNG), attachment("report.pdf", "application/pdf", PDF)],
+                vec!["shot.png png 3x2", "report.pdf pdf"],
+                vec![],
+            ),
+            (
+                "a log claimed as CSV is text",
+                vec![attachment("export.csv", "text/csv", b"a,b\r\n1,2\r\n")],
+                vec!["export.csv text"],
+                vec![],
+            ),
+            (
+                "an SVG with script",
+                vec![attachment("logo.svg", "image/svg+xml", svg)],
+                vec![],
+                vec![note("logo.svg", svg.len(), "this type of file is not accepted")],
+            ),
+            (
+                "HTML named as a PNG",
+                vec![attachment("page.png", "image/png", b"<!doctype html><script>alert(1)</script>")],
+                vec![],
+                vec![note("page.png", 40, "this type of file is not accepted")],
+            ),
+            (
+                "a PNG the mail claims is a PDF",
+                vec![attachment("shot", "application/pdf", PNG)],
+                vec![],
+                vec![note("shot", PNG.len(), "its bytes are not the type its name or the mail claims")],
+            ),
+            (
+                "a name with a path, a right-to-left override, or none",
+                vec![
+                    attachment("../../etc/passwd", "", b"root"),
+                    attachment("cod\u{202e}gnp.exe", "", PNG),
+                    attachment("", "image/png", PNG),
+                ],
+                vec![],
+                vec![
+                    note("../../etc/passwd", 4, "its name has path separators, control or direction characters"),
+                    note("cod\u{202e}gnp.exe", PNG.len(), "its name has path separators, control or direction characters"),
+                    note("unnamed image/png", PNG.len(), "it has no file name"),
+                ],
+            ),
+            ("an empty file", vec![attachment("empty.txt", "text/plain", b"")], vec![], vec![note("empty.txt", 0, "it is empty")]),
+            (
+                "a file over the cap",
+                vec![attachment("big.txt", "text/plain", &[b'a'; 101])],
+                vec![],
+                vec![note("big.txt", 101, "over the limit of 100 bytes a file")],
+            ),
+            (
+                "a file past the count, then one past the message's total",
+                vec![
+                    attachment("a.txt", "", &[b'a'; 60]),
+                    attachment("b.txt", "", &[b'b'; 61]),
+                    attachment("c.txt", "", &[b'c'; 50]),
+                    attachment("d.txt", "", &[b'd'; 10]),
+                ],
+                vec!["a.txt text", "c.txt text"],
+                vec![
+                    note("b.txt", 61, "over the limit of 120 bytes for all the files of a message"),
+                    note("d.txt", 10, "a message takes at most 2 files"),
+                ],
+            ),
+        ];
+        for (what, found, kept, notes) in cases {
+            assert_eq!(sorted(found, Some(&limits)), (kept.iter().map(|k| (*k).to_owned()).collect(), notes), "{what}");
+        }
+        let narrowed = Limits { types: vec![crate::attach::FileKind::Pdf], ..Limits::default() };
+        assert_eq!(
+            sorted(vec![attachment("shot.png", "", PNG)], Some(&narrowed)).1,
+            [note("shot.png", PNG.len(), "this type of file is not accepted")]
+        );
+        let off = sorted(vec![attachment("shot.png", "", PNG), attachment("", "text/csv", b"a")], None);
+        let listed = format!("Attachments, not stored: shot.png ({} bytes), unnamed text/csv (1 bytes)", PNG.len());
+        assert_eq!(off, (vec![], vec![listed]), "a site without files");
+    }
+
+    #[test]
+    fn an_answer_of_files_alone_joins_the_thread_and_an_intake_mail_keeps_its_files() {
+        let with_files = mail("attachment").replace("Here is the screenshot of the error.\r\n", "");
+        match verdict(&with_files, "ada@example.com", &reply()) {
+            Verdict::Accept(Accepted::Answer { text, files, .. }) => {
+                assert_eq!(text.body, "");
+                assert_eq!(files.iter().map(|f| f.name.as_str()).collect::<Vec<_>>(), ["screenshot.png", "export été.csv"]);
+            }
+            other => unreachable!("{other:?}"),
+        }
+        match verdict(mail("attachment"), "ada@example.com", "support@reply.lumen.example") {
+            Verdict::Accept(Accepted::Intake { files, new_ticket, .. }) => {
+                assert_eq!(new_ticket.message, "Here is the screenshot of the error.");
+                assert_eq!(files.len(), 2);
+            }
+            other => unreachable!("{other:?}"),
+        }
+        // A deployment without a bucket keeps no site's files, and says so.
+        let without = read(mail("attachment").as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET, false);
+        match without.map(|inbound| inbound.judge(Some(&test_ticket("bug", "s", 0xab)))) {
+            Ok(Verdict::Accept(Accepted::Answer { text, files, .. })) => {
+                assert!(files.is_empty());
+                assert!(
+                    text.body.ends_with("[Attachments, not stored: screenshot.png (70 bytes), export été.csv (10 bytes)]"),
+                    "{}",
+                    text.body
+                );
+            }
+            other => unreachable!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_mail_file_has_the_same_upload_id_at_every_delivery_and_none_like_another() {
+        let id = |message: &str, index| mail_upload_id(SECRET, &TICKET, message, index);
+        assert_eq!(id("mail-1", 0), id("mail-1", 0));
+        let all = [id("mail-1", 0), id("mail-1", 1), id("mail-2", 0), mail_upload_id(b"other secret", &TICKET, "mail-1", 0)];
+        assert_eq!(all.iter().collect::<std::collections::BTreeSet<_>>().len(), all.len());
+        assert!(all.iter().all(|u| u.starts_with("up_") && u.len() == 3 + 32), "{all:?}");
     }
 
     #[test]
@@ -501,7 +765,7 @@ mod tests {
     #[test]
     fn an_answer_for_a_missing_or_foreign_ticket_reads_as_no_such_recipient() {
         let gmail = mail("gmail");
-        let read_it = || read(gmail.as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET);
+        let read_it = || read(gmail.as_bytes(), Envelope { from: "ada@example.com", to: &reply() }, &config(), SECRET, true);
         let missing = read_it().map(|inbound| inbound.judge(None));
         assert_eq!(missing, Ok(Verdict::Reject(Reject::NoSuchRecipient)));
         let mut foreign = test_ticket("bug", "s", 0xab);

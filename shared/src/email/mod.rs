@@ -34,11 +34,12 @@ pub(crate) mod fixtures {
     /// The ticket of `crate::ticket::test_ticket(_, _, 0xab)`.
     pub const TICKET: TicketId = TicketId::from_bytes([0xab; 16]);
 
-    /// Site `demo` with email, and a second site with its own.
+    /// Site `demo` with email and attachments, and a second site with email only.
     pub fn config() -> Config {
         let text = "[sites.demo]\nname = \"Lumen\"\nallowed_origins = [\"https://a.example\"]\n\
                     [sites.demo.email]\nfrom = \"support@lumen.example\"\nreply_domain = \"reply.lumen.example\"\n\
                     intake = [\"support@reply.lumen.example\"]\nmax_inbound_bytes = 20000\n\
+                    [sites.demo.attachments]\n\
                     [sites.other]\nname = \"Other\"\nallowed_origins = [\"https://b.example\"]\n\
                     [sites.other.email]\nfrom = \"help@other.example\"\nreply_domain = \"mail.other.example\"\n";
         Config::from_toml(text).unwrap_or_else(|e| unreachable!("{e}"))

@@ -14,7 +14,8 @@
 //! the reference, the agent's words and the site's name.
 
 use super::address::{message_id, reply_address, FIRST_MESSAGE};
-use super::token::{rating_token, unsubscribe_token, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
+use super::text::human_size;
+use super::token::{file_link, rating_token, unsubscribe_token, FILE_LINK_LIFETIME, RATING_LIFETIME, UNSUBSCRIBE_LIFETIME};
 use super::words::{fill, words};
 use crate::config::SiteEmail;
 use crate::ids::{SiteId, TicketId};
@@ -32,6 +33,9 @@ use mail_builder::MessageBuilder;
 pub const RATE_PATH: &str = "/v1/email/rate";
 /// Where the unsubscribe link leads, for a GET (a page) and the one-click POST.
 pub const UNSUBSCRIBE_PATH: &str = "/v1/email/unsubscribe";
+/// Where a file's signed link leads (`/v1/files/{link}`): that one file,
+/// for [`FILE_LINK_LIFETIME`].
+pub const FILES_PATH: &str = "/v1/files/";
 /// How many earlier messages an agent's reply carries, newest last.
 pub const RECENT_MESSAGES: usize = 3;
 /// How much of each earlier message it carries, in characters.
@@ -119,6 +123,18 @@ impl<'a> Recipient<'a> {
     }
 }
 
+/// A file that came with an agent's reply: the mail links to it, never
+/// carries it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Attached<'a> {
+    /// The file's id.
+    pub id: &'a str,
+    /// Its name (sanitised when it was stored).
+    pub name: &'a str,
+    /// Its size in bytes.
+    pub size: u64,
+}
+
 /// A mail to a requester.
 #[derive(Clone, Copy, Debug)]
 pub enum ToRequester<'a> {
@@ -128,6 +144,8 @@ pub enum ToRequester<'a> {
         agent: &'a str,
         /// The reply, as written.
         body: &'a str,
+        /// Its files, each linked with a signed link of its own.
+        files: &'a [Attached<'a>],
     },
     /// The ticket was solved: asks the one rating question.
     Solved,
@@ -319,11 +337,24 @@ pub fn to_requester(
     };
     let mut blocks = Vec::new();
     let (subject, auto) = match mail {
-        ToRequester::AgentReply { agent, body } => {
+        ToRequester::AgentReply { agent, body, files } => {
             blocks.push(Block::Quote {
                 by: fill(w.agent_from, &[("agent", &header_text(agent)), ("site", &name)]),
                 body: body.trim().to_owned(),
             });
+            if !files.is_empty() {
+                blocks.push(Block::Paragraph(w.files.into()));
+            }
+            for file in files {
+                // A link for this one file, never the requester token: it
+                // opens nothing else, and stops working after its lifetime.
+                let link = file_link(site.secret, site.id, &about.ticket, file.id, now.plus(FILE_LINK_LIFETIME));
+                let size = human_size(usize::try_from(file.size).unwrap_or(usize::MAX));
+                blocks.push(Block::Link {
+                    label: format!("{} ({size})", header_text(file.name)),
+                    url: format!("{}{FILES_PATH}{link}", site.base_url.trim_end_matches('/')),
+                });
+            }
             if let Recipient::Verified { thread, .. } = to {
                 let start = thread.recent.len().saturating_sub(RECENT_MESSAGES);
                 if start < thread.recent.len() {
@@ -399,7 +430,7 @@ mod tests {
     use super::*;
     use crate::email::address::{parse_reply_address, ticket_of_message_id};
     use crate::email::fixtures::{config, SECRET, TICKET};
-    use crate::email::token::{address_key, check_rating_token, check_unsubscribe_token};
+    use crate::email::token::{address_key, check_file_link, check_rating_token, check_unsubscribe_token};
     use crate::email::words::{fill, words as words_in};
     use mail_parser::{Message, MessageParser};
     use std::collections::BTreeSet;
@@ -441,7 +472,8 @@ mod tests {
 
     const RECENT: &[Said<'static>] = &[Said { by: "Ada", body: REQUESTER_WORDS }, Said { by: "Grace", body: "Which browser?" }];
     const THREAD: Thread<'static> = Thread { subject: REQUESTER_SUBJECT, recent: RECENT };
-    const REPLY: ToRequester<'static> = ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again." };
+    const REPLY: ToRequester<'static> =
+        ToRequester::AgentReply { agent: "Grace", body: "Try <b>clearing</b> the cache & export again.", files: &[] };
 
     #[test]
     fn a_reply_threads_answers_to_its_ticket_and_unsubscribes_in_one_click() {
@@ -499,6 +531,28 @@ mod tests {
             let html_words = words(&format!("{} {}", crate::email::text::html_to_text(&html), hrefs.replace("&amp;", "&")));
             assert_eq!(words(&text), html_words, "text and HTML differ in\n{text}\n{html}");
         }
+    }
+
+    #[test]
+    fn a_reply_links_each_file_with_its_own_expiring_link_in_both_parts_never_carrying_it() {
+        let files = [Attached { id: "f1", name: "steps <1>.txt", size: 1_500 }, Attached { id: "f2", name: "fix.pdf", size: 90 }];
+        let reply = ToRequester::AgentReply { agent: "Grace", body: "See the files.", files: &files };
+        let out = send(Recipient::Unverified { address: "ada@example.com" }, reply);
+        let mail = parse(&out);
+        assert_eq!(mail.attachment_count(), 0, "never embedded");
+        let text = mail.body_text(0).unwrap_or_default().to_string();
+        let html = mail.body_html(0).unwrap_or_default().to_string();
+        assert!(text.contains("Files attached to this reply (each link opens its file for 7 days):"), "{text}");
+        let site = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e}"));
+        for (file, label) in files.iter().zip(["steps <1>.txt (1.5 KB)", "fix.pdf (90 bytes)"]) {
+            let line = text.lines().find(|l| l.starts_with(label)).unwrap_or_else(|| unreachable!("{label} in {text}"));
+            let link = line.trim_start_matches(&format!("{label}: https://support.lumen.example{FILES_PATH}")).trim();
+            let opened = check_file_link(SECRET, link, NOW).unwrap_or_else(|e| unreachable!("{e:?}"));
+            assert_eq!((opened.site, opened.ticket, opened.file.as_str()), (site.clone(), TICKET, file.id));
+            assert_eq!(check_file_link(SECRET, link, NOW.plus(FILE_LINK_LIFETIME)), Err(crate::email::token::TokenError::Expired));
+            assert!(html.contains(&format!("{FILES_PATH}{link}\"")), "the HTML part links the same: {html}");
+        }
+        assert!(html.contains("steps &lt;1&gt;.txt (1.5 KB)"), "names escaped: {html}");
     }
 
     #[test]

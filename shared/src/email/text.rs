@@ -2,32 +2,46 @@
 //! text by mail-parser, after block elements are given line breaks and
 //! quoted blocks marked), with quoted history, the "On … wrote:" line,
 //! Outlook's header block and signatures taken out, cut to the message
-//! limit with a note (never silently), and the attachments listed.
+//! limit with a note (never silently); and the attachments as the mail
+//! gives them.
 
 use crate::ticket::MAX_MESSAGE;
 use mail_parser::{Message, MimeHeaders, PartType};
 
-/// An attachment of a received message, noted on the message until
-/// attachments are stored.
+/// An attachment of a received message, as the mail gives it: nothing
+/// here is trusted until `inbound` has run it through `crate::attach`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Attachment {
-    /// Its file name (decoded), or its content type when it has none.
-    pub name: String,
-    /// Its decoded size in bytes.
-    pub size: usize,
+    /// Its file name (decoded), when the mail gives one.
+    pub name: Option<String>,
+    /// The content type the mail claims for it (`image/png`), when it says one.
+    pub claimed: Option<String>,
+    /// Its decoded bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl Attachment {
+    /// What to call it in a note: its name, else `unnamed` and its claimed type.
+    pub fn label(&self) -> String {
+        let name = self.name.as_deref().map(|n| n.chars().filter(|c| !c.is_control()).collect::<String>());
+        match (name.filter(|n| !n.trim().is_empty()), &self.claimed) {
+            (Some(name), _) => name,
+            (None, Some(claimed)) => format!("unnamed {claimed}"),
+            (None, None) => "unnamed".to_owned(),
+        }
+    }
 }
 
 /// What an answer by email adds to a thread.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AnswerText {
-    /// The text to store as the message: the answer, then any note on
-    /// attachments or a cut, within [`MAX_MESSAGE`] characters. Empty when
-    /// the mail had nothing above its quote.
+    /// The text to store as the message: the answer, then any notes (on
+    /// attachments not stored, or a cut), within [`MAX_MESSAGE`]
+    /// characters. Empty when the mail had nothing above its quote and
+    /// nothing to note.
     pub body: String,
     /// The answer's length in characters when it had to be cut.
     pub cut_from: Option<usize>,
-    /// Its attachments.
-    pub attachments: Vec<Attachment>,
 }
 
 // Lines made of these mark a quoted HTML block's start and end once the
@@ -320,11 +334,11 @@ pub fn attachments(message: &Message<'_>) -> Vec<Attachment> {
     message
         .attachments()
         .map(|part| Attachment {
-            name: part.attachment_name().map(str::to_owned).unwrap_or_else(|| {
-                part.content_type()
-                    .map_or_else(|| "unnamed".to_owned(), |ct| format!("unnamed {}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")))
-            }),
-            size: part.contents().len(),
+            name: part.attachment_name().map(str::to_owned),
+            claimed: part
+                .content_type()
+                .map(|ct| format!("{}/{}", ct.ctype(), ct.subtype().unwrap_or("octet-stream")).to_ascii_lowercase()),
+            bytes: part.contents().to_vec(),
         })
         .collect()
 }
@@ -338,28 +352,22 @@ pub fn human_size(bytes: usize) -> String {
     }
 }
 
-/// The text of an answer by email, within the message limit.
-pub fn answer_text(message: &Message<'_>) -> AnswerText {
+/// The text of an answer by email, then `notes` (one line each, such as
+/// an attachment that was not stored), within the message limit.
+pub fn answer_text(message: &Message<'_>, notes: &[String]) -> AnswerText {
     let answer = strip_reply(&first_body(message));
-    let attachments = attachments(message);
-    let mut notes = String::new();
-    if !attachments.is_empty() {
-        notes.push_str("\n\n[Attachments, not stored: ");
-        let listed: Vec<String> = attachments.iter().map(|a| format!("{} ({})", a.name, human_size(a.size))).collect();
-        notes.push_str(&listed.join(", "));
-        notes.push(']');
-    }
+    let notes: String = notes.iter().map(|note| format!("\n\n[{note}]")).collect();
     let length = answer.chars().count();
     let notes_length = notes.chars().count();
     if length + notes_length <= MAX_MESSAGE {
-        return AnswerText { body: format!("{answer}{notes}").trim().to_owned(), cut_from: None, attachments };
+        return AnswerText { body: format!("{answer}{notes}").trim().to_owned(), cut_from: None };
     }
     let cut_note = format!("\n\n[Cut by Buoy at the message limit: the email's answer had {length} characters.]");
-    // The attachment list gives way first: the answer matters more.
+    // The notes give way first: the answer matters more.
     let notes: String = notes.chars().take(MAX_MESSAGE / 10).collect();
     let room = MAX_MESSAGE.saturating_sub(cut_note.chars().count() + notes.chars().count());
     let kept: String = answer.chars().take(room).collect();
-    AnswerText { body: format!("{}{cut_note}{notes}", kept.trim_end()), cut_from: Some(length), attachments }
+    AnswerText { body: format!("{}{cut_note}{notes}", kept.trim_end()), cut_from: Some(length) }
 }
 
 #[cfg(test)]
@@ -369,7 +377,7 @@ mod tests {
 
     fn parsed(raw: &str) -> AnswerText {
         match MessageParser::default().parse(raw.as_bytes()) {
-            Some(message) => answer_text(&message),
+            Some(message) => answer_text(&message, &[]),
             None => unreachable!("fixture does not parse"),
         }
     }
@@ -450,6 +458,36 @@ mod tests {
         assert!(crate::ticket::validate_body(&text.body).is_ok());
         let short = parsed("From: a@example.com\r\nSubject: x\r\n\r\nShort.");
         assert_eq!((short.body.as_str(), short.cut_from), ("Short.", None));
+    }
+
+    #[test]
+    fn attachments_come_out_with_their_bytes_names_and_claimed_types() {
+        let raw = include_str!("../../tests/mail/attachment.eml").replace("{REPLY}", "support@reply.example");
+        let Some(message) = MessageParser::default().parse(raw.as_bytes()) else { unreachable!("fixture does not parse") };
+        let got: Vec<(String, Option<String>, usize, Vec<u8>)> =
+            attachments(&message).into_iter().map(|a| (a.label(), a.claimed, a.bytes.len(), a.bytes[..4].to_vec())).collect();
+        assert_eq!(
+            got,
+            [
+                ("screenshot.png".to_owned(), Some("image/png".to_owned()), 70, b"\x89PNG".to_vec()),
+                ("export été.csv".to_owned(), Some("text/csv".to_owned()), 10, b"a,b\r".to_vec()),
+            ]
+        );
+        let unnamed =
+            |claimed: Option<&str>| Attachment { name: Some(" \u{7}".into()), claimed: claimed.map(str::to_owned), bytes: vec![] }.label();
+        assert_eq!((unnamed(Some("image/png")), unnamed(None)), ("unnamed image/png".to_owned(), "unnamed".to_owned()));
+    }
+
+    #[test]
+    fn notes_follow_the_answer_and_give_way_to_it_at_the_limit() {
+        let raw = "From: a@example.com\r\nSubject: x\r\n\r\nShort.";
+        let Some(message) = MessageParser::default().parse(raw.as_bytes()) else { unreachable!() };
+        let notes = ["Attachment not stored: a.svg (90 bytes): not allowed".to_owned()];
+        assert_eq!(answer_text(&message, &notes).body, "Short.\n\n[Attachment not stored: a.svg (90 bytes): not allowed]");
+        let long = format!("From: a@example.com\r\nSubject: x\r\n\r\n{}", "word ".repeat(3000));
+        let Some(message) = MessageParser::default().parse(long.as_bytes()) else { unreachable!() };
+        let text = answer_text(&message, &notes);
+        assert!(text.body.chars().count() <= MAX_MESSAGE && text.body.ends_with("not allowed]"), "{}", &text.body[text.body.len() - 120..]);
     }
 
     #[test]
