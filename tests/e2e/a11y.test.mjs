@@ -14,6 +14,7 @@ import { browserFor, widgetFrame } from '../browser.mjs';
 import { call } from '../api.mjs';
 import { until } from '../wait.mjs';
 import { violations, contrast } from '../axe.mjs';
+import { png, offer } from '../files.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -27,8 +28,10 @@ const chrome = browserFor(WORKER, DEMO, TOKEN, process.env.BUOY_TURNSTILE_PORT);
 const PANEL_SCREENS = [
   'launcher',
   'home with suggestions', 'search results', 'no results', 'article', 'guided fix', 'guided fix worked',
-  'form empty', 'form with every field error', 'sending', 'offline', 'rate-limited', 'sent',
-  'your tickets', 'your tickets with unread replies', 'thread with unread replies', 'rating', 'rating with its error', 'rated',
+  'form empty', 'form with every field error', 'form with a file uploading', 'form with a refused file',
+  'sending', 'offline', 'rate-limited', 'sent',
+  'your tickets', 'your tickets with unread replies', 'thread with unread replies', 'an image opened larger', 'reply with a file',
+  'rating', 'rating with its error', 'rated',
   'form with Turnstile',
 ];
 /** The console is the agents' and speaks English only. */
@@ -166,6 +169,25 @@ for (const locale of LOCALES) {
     assert.equal(await frame.locator('[aria-invalid=true]').count(), 4, 'email, topic, subject and message');
     await check(locale, 'form with every field error', page, frame);
 
+    // Files: one on its way (its upload held), then one refused and removed; the image goes with the ticket.
+    await until(() => frame.evaluate(() => !!document.querySelector('#buoy-form .files')), 'the upload module');
+    const uploads = /\/v1\/uploads\?/;
+    const held = [];
+    await context.route(uploads, (route) => held.push(route));
+    await offer(frame, '#buoy-form', 'drop', [{ name: 'screen.png', type: 'image/png', bytes: await png(frame, 64, 48) }]);
+    await until(() => held.length === 1, 'the upload to start');
+    await frame.locator('#buoy-form .files progress').waitFor();
+    await check(locale, 'form with a file uploading', page, frame);
+    await held[0].continue();
+    await context.unroute(uploads);
+    await frame.locator('#buoy-form .files progress').waitFor({ state: 'detached' });
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>');
+    await offer(frame, '#buoy-form', 'drop', [{ name: 'drawing.svg', type: 'image/svg+xml', bytes: svg }]);
+    await frame.locator('#buoy-form .files li .error').waitFor();
+    await check(locale, 'form with a refused file', page, frame);
+    await frame.locator('#buoy-form .files li:has(.error) [data-remove]').click();
+    await until(async () => (await frame.locator('#buoy-form .files li').count()) === 1, 'the refused file removed');
+
     // Each send attempt waits for the test to answer it.
     const attempts = [];
     await context.route(`${WORKER}/v1/tickets`, (route) => (route.request().method() === 'POST' ? attempts.push(route) : route.continue()));
@@ -197,6 +219,19 @@ for (const locale of LOCALES) {
     await row.click();
     await frame.locator('.msg.agent .text', { hasText: 'we are on it' }).waitFor();
     await check(locale, 'thread with unread replies', page, frame);
+    // The ticket's image, opened larger in the panel, then closed.
+    await frame.locator('#buoy-thread [data-name="screen.png"]').click();
+    await frame.locator('#buoy-thread .viewer img').waitFor();
+    await check(locale, 'an image opened larger', page, frame);
+    await frame.locator('#buoy-thread .viewer [data-close]').click();
+    await frame.locator('#buoy-thread .viewer').waitFor({ state: 'detached' });
+    // A file on the reply box, uploaded, then removed.
+    await offer(frame, '#buoy-reply-form', 'drop', [{ name: 'notes.txt', type: 'text/plain', bytes: Buffer.from('What I tried so far\n') }]);
+    await frame.locator('#buoy-reply-form .files li').waitFor();
+    await frame.locator('#buoy-reply-form .files progress').waitFor({ state: 'detached' });
+    await check(locale, 'reply with a file', page, frame);
+    await frame.locator('#buoy-reply-form .files [data-remove]').click();
+    await frame.locator('#buoy-reply-form .files li').waitFor({ state: 'detached' });
     assert.equal((await call(`/v1/agent/tickets/${ticket.id}/changes`, { token: TOKEN, body: { status: 'solved' } })).status, 200);
     await frame.locator('#buoy-rate:not([hidden])').waitFor({ timeout: 60_000 });
     await check(locale, 'rating', page, frame);

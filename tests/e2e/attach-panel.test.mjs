@@ -13,6 +13,7 @@ import { openPage } from '../chromium.mjs';
 import { browserFor, widgetFrame } from '../browser.mjs';
 import { call } from '../api.mjs';
 import { sleep, until } from '../wait.mjs';
+import { png, offer } from '../files.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -22,46 +23,7 @@ const chrome = browserFor(WORKER, DEMO, AGENT);
 
 const sha256 = (bytes) => createHash('sha256').update(bytes).digest('hex');
 
-/** A real PNG of `width`×`height`, as a screenshot tool makes one: drawn on a canvas in `frame`. */
-async function png(frame, width, height) {
-  const data = await frame.evaluate(async ({ width, height }) => {
-    const canvas = document.createElement('canvas');
-    canvas.width = width;
-    canvas.height = height;
-    const g = canvas.getContext('2d');
-    g.fillStyle = '#1d4ed8';
-    g.fillRect(0, 0, width, height);
-    g.fillStyle = '#fff';
-    g.fillRect(width / 4, height / 4, width / 2, height / 2);
-    const blob = await new Promise((resolve) => canvas.toBlob(resolve, 'image/png'));
-    const bytes = new Uint8Array(await blob.arrayBuffer());
-    let text = '';
-    for (const b of bytes) text += String.fromCharCode(b);
-    return btoa(text);
-  }, { width, height });
-  return Buffer.from(data, 'base64');
-}
-
 const pdf = () => Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(200_000), Buffer.from('\n%%EOF\n')]);
-
-/** Offers files to the element `selector` in the widget's frame as the browser would: a paste (a
- * ClipboardEvent) or a drop (a DragEvent), each with a DataTransfer holding real File objects. */
-async function offer(frame, selector, how, files) {
-  const encoded = files.map(({ name, type, bytes }) => ({ name, type, data: bytes.toString('base64') }));
-  return frame.evaluate(({ selector, how, encoded }) => {
-    const transfer = new DataTransfer();
-    for (const { name, type, data } of encoded) {
-      const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
-      transfer.items.add(new File([bytes], name, { type }));
-    }
-    const target = document.querySelector(selector);
-    const event = how === 'paste'
-      ? new ClipboardEvent('paste', { clipboardData: transfer, bubbles: true, cancelable: true })
-      : new DragEvent('drop', { dataTransfer: transfer, bubbles: true, cancelable: true });
-    target.dispatchEvent(event);
-    return event.defaultPrevented;
-  }, { selector, how, encoded });
-}
 
 /** The files a form lists: name, whether its upload is still on its way, its error. */
 function listed(frame, form) {

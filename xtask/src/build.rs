@@ -438,10 +438,11 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     let data = format!("<script type=\"application/json\" id=\"buoy-data\">{data}</script>");
     // The panel loads the other modules from the root's `data-*-src`
     // (`buoy_widget_core::protocol::Module`). The markup shows as soon as
-    // it is parsed, before the wasm runs: `inert` until the panel removes
-    // it, so a click that nothing would answer waits instead of vanishing.
+    // it is parsed, before the wasm runs: `data-starting` until the panel
+    // removes it, its buttons take no clicks that nothing would answer
+    // (app.css), while typing in the search box is kept for the panel.
     let panel = format!(
-        r#"<div id="buoy" inert data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js">{}</div>"#,
+        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));

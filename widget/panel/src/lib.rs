@@ -762,8 +762,8 @@ pub fn start() -> Result<(), JsValue> {
         inner.refresh_list();
     }
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
-    // Its controls answer from now on (the build wrote the root `inert`).
-    root.remove_attribute("inert")
+    // Its buttons answer from now on (the build wrote `data-starting`).
+    root.remove_attribute("data-starting")
 }
 
 /// The panel's one part of a verified user's history (the inbox module
