@@ -44,3 +44,25 @@ export async function recordProblems(page) {
   });
   return problems;
 }
+
+/**
+ * Before the next page of `page` runs its (async) loader: its
+ * `<html lang>` set to `lang` (`null`: removed; left alone when not
+ * given), its loader tag given `data-locale` when `dataLocale` is set,
+ * and `init` queued as a call made before the loader arrives, as the
+ * README's snippet makes it.
+ */
+export function beforeLoader(page, { lang, dataLocale, init } = {}) {
+  return page.addInitScript(({ lang, dataLocale, init }) => {
+    if (init) window.Buoy = Object.assign(function () {}, { q: [['init', init]] });
+    new MutationObserver((_, observer) => {
+      const html = document.documentElement;
+      const loader = document.querySelector('script[data-site]');
+      if (!html || !loader) return;
+      if (lang === null) html.removeAttribute('lang');
+      else if (lang !== undefined) html.lang = lang;
+      if (dataLocale) loader.dataset.locale = dataLocale;
+      observer.disconnect();
+    }).observe(document, { childList: true, subtree: true });
+  }, { lang, dataLocale, init });
+}

@@ -10,7 +10,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { openPage } from '../chromium.mjs';
-import { browserFor, widgetFrame } from '../browser.mjs';
+import { beforeLoader, browserFor, widgetFrame } from '../browser.mjs';
 import { call } from '../api.mjs';
 import { until } from '../wait.mjs';
 import { violations, contrast } from '../axe.mjs';
@@ -63,23 +63,11 @@ async function check(locale, name, page, frame, selector = null) {
   }
 }
 
-/** Makes the next loaded page's loader tag ask for `locale` (as `data-locale` would), before the loader runs. */
-function askForLocale(page, locale) {
-  return page.addInitScript((locale) => {
-    new MutationObserver((_, observer) => {
-      const loader = document.querySelector('script[data-site]');
-      if (!loader) return;
-      loader.dataset.locale = locale;
-      observer.disconnect();
-    }).observe(document, { childList: true, subtree: true });
-  }, locale);
-}
-
 /** The demo page with the panel open in `locale`, in a fresh context, once the panel runs (focus in its search box). */
 async function openPanelIn(locale) {
   const context = await chrome.browser.newContext();
   const page = await context.newPage();
-  await askForLocale(page, locale);
+  await beforeLoader(page, { dataLocale: locale });
   await page.goto(DEMO);
   await page.locator('button.l').click();
   const frame = await widgetFrame(page);

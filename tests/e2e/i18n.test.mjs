@@ -8,7 +8,7 @@
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { browserFor, widgetFrame } from '../browser.mjs';
+import { beforeLoader, browserFor, widgetFrame } from '../browser.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL?.replace(/\/$/, '');
 const DEMO = process.env.BUOY_DEMO_URL;
@@ -27,20 +27,7 @@ async function openHost({ lang = 'en', dataLocale, init } = {}, options = {}) {
   const problems = [];
   page.on('console', (m) => { if (m.type() === 'error') problems.push(m.text()); });
   page.on('pageerror', (e) => problems.push(String(e)));
-  // As the page is parsed: the loader is async, so it runs after both are set.
-  await page.addInitScript(({ lang, dataLocale, init }) => {
-    // A call queued before the loader arrives, as the README's snippet makes it.
-    if (init) window.Buoy = Object.assign(function () {}, { q: [['init', init]] });
-    new MutationObserver((_, observer) => {
-      const html = document.documentElement;
-      const loader = document.querySelector('script[data-site]');
-      if (!html || !loader) return;
-      if (lang === null) html.removeAttribute('lang');
-      else html.lang = lang;
-      if (dataLocale) loader.dataset.locale = dataLocale;
-      observer.disconnect();
-    }).observe(document, { childList: true, subtree: true });
-  }, { lang, dataLocale, init });
+  await beforeLoader(page, { lang, dataLocale, init });
   await page.goto(DEMO);
   return { page, problems, context };
 }

@@ -227,6 +227,23 @@ impl R2Files {
         }
     }
 
+    /// Writes `data` to `key` with its custom metadata.
+    async fn put(&self, key: &str, data: worker::Data, meta: Vec<(String, String)>) -> Result<(), ReceiveError> {
+        self.bucket
+            .put(key, data)
+            .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
+            .execute()
+            .await
+            .map(|_| ())
+            .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))
+    }
+
+    /// A stream that passes exactly `length` bytes (R2 takes a stream
+    /// only of a known length), and fails on more or fewer.
+    fn fixed_length(length: u64) -> Result<worker::worker_sys::FixedLengthStream, ReceiveError> {
+        worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length)).map_err(js_failed("fixed-length stream"))
+    }
+
     fn take_body(&self) -> Result<worker::web_sys::ReadableStream, ReceiveError> {
         self.body.borrow_mut().take().ok_or(ReceiveError::Short)
     }
@@ -261,8 +278,7 @@ impl Files for R2Files {
             // through (none of it passes through wasm), into R2 through a
             // fixed-length stream (R2 takes a stream only of a known length:
             // exactly the declared one).
-            let fixed = worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
-                .map_err(js_failed("fixed-length stream"))?;
+            let fixed = Self::fixed_length(length)?;
             let transform: &worker::web_sys::TransformStream = fixed.as_ref();
             let writable = transform.writable();
             let writer = writable.get_writer().map_err(js_failed("writing the upload"))?;
@@ -277,18 +293,14 @@ impl Files for R2Files {
                     worker::wasm_bindgen_futures::JsFuture::from(body.pipe_to(&writable)).await
                 }
             };
-            let put = self
-                .bucket
-                .put(key, worker::Data::ReadableStream(transform.readable()))
-                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
-                .execute();
+            let put = self.put(key, worker::Data::ReadableStream(transform.readable()), meta);
             let (piped, put) = futures_util::future::join(piped, put).await;
             if piped.is_err() {
                 // A body shorter or longer than declared: R2 kept nothing.
                 let _ = self.bucket.delete(key).await;
                 return Err(ReceiveError::Short);
             }
-            put.map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            put?;
             self.stored_sha256(key).await
         })
     }
@@ -296,8 +308,7 @@ impl Files for R2Files {
     fn digest<'a>(&'a self, length: u64, _body: &'a [u8]) -> LocalBoxFuture<'a, Result<String, ReceiveError>> {
         Box::pin(async move {
             let body = self.take_body()?;
-            let fixed = worker::worker_sys::FixedLengthStream::new_big_int(worker::js_sys::BigInt::from(length))
-                .map_err(js_failed("fixed-length stream"))?;
+            let fixed = Self::fixed_length(length)?;
             let transform: &worker::web_sys::TransformStream = fixed.as_ref();
             let piped = worker::wasm_bindgen_futures::JsFuture::from(body.pipe_to(&transform.writable()));
             let (piped, digest) = futures_util::future::join(piped, Self::sha256(&transform.readable())).await;
@@ -316,12 +327,7 @@ impl Files for R2Files {
             let parts = worker::js_sys::Array::of1(&worker::js_sys::Uint8Array::from(bytes));
             let blob = worker::web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(js_failed("a mail's file"))?;
             let digest = Self::sha256(&blob.stream()).await?;
-            self.bucket
-                .put(key, worker::Data::Bytes(bytes.to_vec()))
-                .custom_metadata(meta.into_iter().collect::<std::collections::HashMap<_, _>>())
-                .execute()
-                .await
-                .map_err(|e| ReceiveError::Failed(format!("r2 put {key}: {e}")))?;
+            self.put(key, worker::Data::Bytes(bytes.to_vec()), meta).await?;
             Ok(digest)
         })
     }
