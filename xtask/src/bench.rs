@@ -650,6 +650,27 @@ pub fn uploads_only() -> Result {
     Ok(())
 }
 
+/// Runs `cargo xtask bench --widgets`: only the widgets in the browser
+/// (no search per keystroke); their figures replace the `widgets` part of
+/// `target/bench/results.json`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn widgets_only() -> Result {
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let bench = bench_site()?;
+    let dir = crate::root().join("target/bench");
+    let (widgets, _) = widget_figures(&built, &bench, &dir.join("widgets"), false)?;
+    let path = dir.join("results.json");
+    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
+    results["widgets"] = widgets;
+    results["runs_per_figure"] = json!(RUNS);
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    print_table(&results);
+    Ok(())
+}
+
 /// Runs `cargo xtask bench --metrics`: only the metrics call, quickly;
 /// its figures replace the `metrics` part of `target/bench/results.json`.
 ///
@@ -803,36 +824,10 @@ fn weight_json(w: Weight) -> Value {
     json!({ "requests": w.files, "raw": w.raw, "gzip": w.gzip, "brotli": w.brotli })
 }
 
-/// Prints the table of the last run again (`cargo xtask bench --report`).
-///
-/// # Errors
-/// When there is no readable `target/bench/results.json`.
-pub fn report() -> Result {
-    let path = crate::root().join("target/bench/results.json");
-    let results: Value = serde_json::from_str(&cmd::read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
-    print_table(&results);
-    Ok(())
-}
-
-/// Runs `cargo xtask bench`.
-///
-/// # Errors
-/// When a build or a server fails (a slow figure is never an error).
-pub fn run() -> Result {
-    let started = Instant::now();
-    setup::ensure(Need::Bench)?;
-    let built = build::all(&Options::test())?;
-    let bench = bench_site()?;
-    let dir = crate::root().join("target/bench");
-    if dir.exists() {
-        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    }
-    let worker_figures = workers(&built, &dir)?;
-    let metrics_figures = metrics(&built, &dir.join("metrics"))?;
-    let upload_figures = uploads(&built, &dir.join("uploads"))?;
-
-    // The widget: Buoy's worker serves the loader and panel; the host pages
-    // (and the peers' bundles) come from a second origin.
+/// The widget in the browser: Buoy's worker serves the loader and panel;
+/// the host pages (and the peers' bundles) come from a second origin.
+/// Returns the figures per widget and, when `with_search`, per keystroke.
+fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, with_search: bool) -> Result<(Value, Value)> {
     let token = cmd::random_hex(32)?;
     let (wrangler, _) = start_worker(
         &serve::wrangler_config(&dir.join("widget-worker"), &built.worker_main, &built.site, built.needs)?,
@@ -841,7 +836,7 @@ pub fn run() -> Result {
     )?;
     let worker = wrangler.url();
     let host = DemoServer::start_plain(serve::free_port()?, &bench, &worker)?;
-    let search = search_speed(&built, &dir, &host.url())?;
+    let search = if with_search { search_speed(built, dir, &host.url())? } else { Value::Null };
     let buoy_launcher = "document.body.lastElementChild && document.body.lastElementChild.shadowRoot && document.body.lastElementChild.shadowRoot.querySelector('button')";
     let plan = json!({
         "chromium": "/usr/bin/chromium",
@@ -874,7 +869,7 @@ pub fn run() -> Result {
         let weigh_urls = |urls: &Value| -> Result<Value> {
             let urls: Vec<String> =
                 urls.as_array().cloned().unwrap_or_default().iter().filter_map(|u| u.as_str().map(String::from)).collect();
-            let files: Vec<PathBuf> = urls.iter().filter_map(|u| file_for(u, &worker, &host.url(), &built, &bench)).collect();
+            let files: Vec<PathBuf> = urls.iter().filter_map(|u| file_for(u, &worker, &host.url(), built, bench)).collect();
             Ok(json!({ "urls": urls, "weight": weight_json(weigh(&files)?) }))
         };
         widgets[name][format!("cpu{rate}x")] = json!({
@@ -906,6 +901,38 @@ pub fn run() -> Result {
             }
         }
     }
+    Ok((widgets, search))
+}
+
+/// Prints the table of the last run again (`cargo xtask bench --report`).
+///
+/// # Errors
+/// When there is no readable `target/bench/results.json`.
+pub fn report() -> Result {
+    let path = crate::root().join("target/bench/results.json");
+    let results: Value = serde_json::from_str(&cmd::read(&path)?).map_err(|e| format!("{}: {e}", path.display()))?;
+    print_table(&results);
+    Ok(())
+}
+
+/// Runs `cargo xtask bench`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn run() -> Result {
+    let started = Instant::now();
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let bench = bench_site()?;
+    let dir = crate::root().join("target/bench");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let worker_figures = workers(&built, &dir)?;
+    let metrics_figures = metrics(&built, &dir.join("metrics"))?;
+    let upload_figures = uploads(&built, &dir.join("uploads"))?;
+
+    let (widgets, search) = widget_figures(&built, &bench, &dir, true)?;
     let files = build::widget_files(&built.site)?;
     let results = json!({
         "date": cmd::probe("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default().trim(),
