@@ -82,6 +82,35 @@ pub const FAULT_INJECTION: &str = "BUOY_FAULT_INJECTION";
 /// (as a bug would); without it, it is an unknown path like any other.
 pub const FAULT_PATH: &str = "/v1/__fault";
 
+/// The variable that turns on [`DEV_STATS_PATH`]: set only by `cargo
+/// xtask dev` and the bench, never by a deploy.
+pub const DEV_STATS_VAR: &str = "BUOY_DEV_STATS";
+/// With [`DEV_STATS_VAR`] set, the instance's wasm memory as JSON
+/// (`{"wasm_memory_bytes":…}`), so a run can follow it; without it, a 404
+/// like any unknown path.
+pub const DEV_STATS_PATH: &str = "/dev/stats";
+
+/// The size of this instance's wasm linear memory: its high-water mark,
+/// since wasm memory never shrinks (0 off wasm).
+pub fn wasm_memory_bytes() -> usize {
+    #[cfg(target_arch = "wasm32")]
+    return core::arch::wasm32::memory_size(0) * 65_536;
+    #[cfg(not(target_arch = "wasm32"))]
+    0
+}
+
+/// The development stats' answer: the wasm memory, or a 404 when `on` is false.
+pub fn dev_stats(on: bool) -> ApiResponse {
+    if !on {
+        return error::AppError::Problem(Problem::NotFound).into_response();
+    }
+    ApiResponse {
+        status: 200,
+        headers: vec![("content-type", "application/json".to_owned()), ("cache-control", "no-store".to_owned())],
+        body: format!("{{\"wasm_memory_bytes\":{}}}", wasm_memory_bytes()).into_bytes(),
+    }
+}
+
 #[event(fetch)]
 async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
     let path = request.path();
@@ -105,6 +134,9 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     // that reloads its page.
     if is_gone_script(&path) {
         return reload_module(&request, &env).await;
+    }
+    if path == DEV_STATS_PATH {
+        return to_worker_response(dev_stats(read_secret(&env, DEV_STATS_VAR).is_some()));
     }
     if path == mail_out::DEV_MAIL_PATH {
         let store = store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?));

@@ -216,7 +216,12 @@ fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) ->
         config,
         port: serve::free_port()?,
         persist_to,
-        vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
+        vars: vec![
+            ("BUOY_AGENT_TOKEN".into(), token.into()),
+            ("BUOY_SECRET".into(), cmd::random_hex(32)?),
+            // The soak follows the wasm memory there.
+            (buoy_worker::DEV_STATS_VAR.into(), "1".into()),
+        ],
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
         test_scheduled: false,
@@ -671,6 +676,100 @@ pub fn widgets_only() -> Result {
     Ok(())
 }
 
+/// The soak's default length, in minutes (`--soak-minutes` changes it).
+pub const SOAK_MINUTES: f64 = 10.0;
+/// New tickets per second the soak sends each worker.
+const SOAK_CREATES_PER_SECOND: u32 = 10;
+/// Queue pages (50) per second the soak reads from each worker.
+const SOAK_QUEUE_PER_SECOND: u32 = 1;
+
+/// Runs `cargo xtask bench --soak`: Buoy's worker and the JS reference
+/// side by side under wrangler dev, each at a fixed rate of new tickets
+/// and queue reads for `minutes`, printing requests, errors, latency and
+/// memory (workerd's resident memory, Buoy's wasm memory from
+/// `/dev/stats`) as the run goes; the figures go to
+/// `target/bench/soak.json`. The budget: memory levels off.
+///
+/// # Errors
+/// When a build or a server fails (a figure is never an error).
+pub fn soak(minutes: f64) -> Result {
+    setup::ensure(Need::Build)?;
+    let built = build::all(&Options::test())?;
+    let dir = crate::root().join("target/bench/soak");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let token = cmd::random_hex(32)?;
+    let buoy_dir = dir.join("buoy-worker");
+    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
+    let ref_dir = dir.join("reference-worker");
+    let ref_config = reference_config(&ref_dir)?;
+    let (buoy, _) = start_worker(&buoy_config, &buoy_dir, &token)?;
+    let (reference, _) = start_worker(&ref_config, &ref_dir, &token)?;
+    let interval = (minutes * 60.0 / 20.0).clamp(10.0, 30.0).round();
+    let plan = json!({
+        "minutes": minutes,
+        "createsPerSecond": SOAK_CREATES_PER_SECOND,
+        "queuePerSecond": SOAK_QUEUE_PER_SECOND,
+        "sampleSeconds": interval,
+        "token": token,
+        "ticket": {
+            "site": "demo", "name": "Ada Lovelace", "email": "ada@example.com", "type": "billing",
+            "subject": "Charged twice for November",
+            "message": "My card was charged twice for the November invoice. Could you refund one of the charges? The invoice number is INV-2026-1130.",
+            "context": { "url": "https://app.example.com/billing", "locale": "en-GB", "time_zone": "Europe/London" },
+        },
+        "workers": [
+            { "name": "Buoy", "url": buoy.url(), "pids": workerd_under(buoy.pid()), "stats": buoy_worker::DEV_STATS_PATH },
+            { "name": "reference", "url": reference.url(), "pids": workerd_under(reference.pid()) },
+        ],
+    });
+    eprintln!(
+        "soak: {minutes} min, {SOAK_CREATES_PER_SECOND} new tickets/s and {SOAK_QUEUE_PER_SECOND} queue read/s on each worker; a row every {interval} s"
+    );
+    let figures = harness("soak.mjs", &plan);
+    drop(buoy);
+    drop(reference);
+    let figures = figures?;
+    cmd::write(&dir.join("soak.json"), serde_json::to_string_pretty(&figures).map_err(|e| e.to_string())?)?;
+    print_soak(&figures);
+    Ok(())
+}
+
+/// The soak's summary: per worker, totals and memory at the start, the
+/// middle and the end, and the growth over the second half (levelled off
+/// when that is a small part of the whole).
+fn print_soak(r: &Value) {
+    println!(
+        "\nSOAK ({} min; {} new tickets/s + {} queue read/s per worker; wrangler dev → workerd, local KV)",
+        r["minutes"], r["creates_per_second"], r["queue_per_second"]
+    );
+    for w in r["workers"].as_array().into_iter().flatten() {
+        let samples = w["samples"].as_array().cloned().unwrap_or_default();
+        let mb = |s: Option<&Value>, key: &str, scale: f64| s.and_then(|s| s[key].as_f64()).map(|v| v / scale);
+        let at = |i: usize| samples.get(i);
+        let (first, middle, last) = (at(0), at(samples.len() / 2), samples.last());
+        let shown = |v: Option<f64>| v.map_or("—".to_owned(), |v| format!("{v:.1}"));
+        let growth = |key: &str, scale: f64| match (mb(first, key, scale), mb(middle, key, scale), mb(last, key, scale)) {
+            (Some(a), Some(m), Some(z)) => {
+                format!("{} → {} → {} MB (second half {:+.1} MB)", shown(Some(a)), shown(Some(m)), shown(Some(z)), z - m)
+            }
+            _ => "—".into(),
+        };
+        println!(
+            "  {:<10} {} requests, {} errors {}",
+            w["name"].as_str().unwrap_or(""),
+            w["total"],
+            w["errors"],
+            if w["errors"].as_u64().unwrap_or(0) > 0 { w["statuses"].to_string() } else { String::new() }
+        );
+        println!("  {:<10} workerd resident memory: {}", "", growth("rss_kib", 1024.0));
+        if samples.iter().any(|s| s["wasm_bytes"].is_number()) {
+            println!("  {:<10} wasm memory: {}", "", growth("wasm_bytes", 1_048_576.0));
+        }
+    }
+}
+
 /// Runs `cargo xtask bench --metrics`: only the metrics call, quickly;
 /// its figures replace the `metrics` part of `target/bench/results.json`.
 ///
@@ -748,6 +847,20 @@ fn print_metrics(r: &Value) {
     }
 }
 
+/// The wrangler config of the JS reference worker, written into `dir`.
+fn reference_config(dir: &Path) -> Result<PathBuf> {
+    let main = crate::root().join("xtask/bench/reference/worker.js");
+    let config = dir.join("wrangler.toml");
+    cmd::write(
+        &config,
+        format!(
+            "name = \"buoy-reference\"\nmain = {:?}\ncompatibility_date = \"2026-04-26\"\n\n[[kv_namespaces]]\nbinding = \"BUOY_KV\"\n",
+            main.display().to_string()
+        ),
+    )?;
+    Ok(config)
+}
+
 /// Throughput, bundle and cold start of Buoy's worker and the JS reference.
 fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
     let root = crate::root();
@@ -755,15 +868,7 @@ fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
     let buoy_dir = dir.join("buoy-worker");
     let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_dir = dir.join("reference-worker");
-    let ref_main = root.join("xtask/bench/reference/worker.js");
-    let ref_config = ref_dir.join("wrangler.toml");
-    cmd::write(
-        &ref_config,
-        format!(
-            "name = \"buoy-reference\"\nmain = {:?}\ncompatibility_date = \"2026-04-26\"\n\n[[kv_namespaces]]\nbinding = \"BUOY_KV\"\n",
-            ref_main.display().to_string()
-        ),
-    )?;
+    let ref_config = reference_config(&ref_dir)?;
     let lua = root.join("xtask/bench/create.lua").to_string_lossy().into_owned();
     let auth = format!("Authorization: Bearer {token}");
     let mut out = json!({});

@@ -62,6 +62,8 @@ pub fn run() -> Result {
     let mut vars = std::env::var(TOKEN_NAME).ok().filter(|t| !t.is_empty()).map(|t| vec![(TOKEN_NAME.to_owned(), t)]).unwrap_or_default();
     // The mail view: every mail the worker sends, at /dev/mail (a 404 anywhere else).
     vars.push((buoy_worker::mail_out::DEV_MAIL_VAR.to_owned(), "1".to_owned()));
+    // The instance's wasm memory, at /dev/stats (a 404 anywhere else).
+    vars.push((buoy_worker::DEV_STATS_VAR.to_owned(), "1".to_owned()));
     vars.push((buoy_worker::mail_out::PUBLIC_URL_VAR.to_owned(), format!("http://127.0.0.1:{WORKER_PORT}")));
     let env_file = root.join(".dev.vars");
     let mut wrangler = Wrangler::start(&WranglerOptions {
@@ -86,6 +88,7 @@ pub fn run() -> Result {
     println!("  list tickets:  curl -H \"Authorization: Bearer {token}\" {}/v1/agent/tickets", wrangler.url());
     println!("  run the SLA sweep now:  curl '{}/__scheduled?cron=*+*+*+*+*'", wrangler.url());
     println!("  mail the worker sent (after a sweep): {}{}", wrangler.url(), buoy_worker::mail_out::DEV_MAIL_PATH);
+    println!("  the worker's wasm memory: {}{}", wrangler.url(), buoy_worker::DEV_STATS_PATH);
     println!("Ctrl-C stops both.");
     wrangler.wait();
     Ok(())

@@ -9,7 +9,9 @@
 //! - `bench`: figures for the widget (beside real peers) and the worker
 //!   (beside a JavaScript reference), in `target/bench/results.json`;
 //!   `bench --metrics` only the metrics call over 10,000 and 100,000 tickets;
-//!   `bench --widgets` only the widgets in the browser.
+//!   `bench --widgets` only the widgets in the browser; `bench --soak
+//!   [--soak-minutes M]` Buoy's worker and the JS reference under a steady
+//!   load for ten minutes (or M), memory over time.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
 //!   `build --site` only the test site (under `target/test-sites/`), and
 //!   its weight against the budgets.
@@ -47,7 +49,19 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets | --soak [--soak-minutes M]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+}
+
+/// The soak's length: `--soak-minutes M` (a positive number) among `args`, else ten minutes.
+fn soak_minutes(args: &[String]) -> Result<f64> {
+    match args.iter().position(|a| a == "--soak-minutes") {
+        None => Ok(bench::SOAK_MINUTES),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|m| m.parse::<f64>().ok())
+            .filter(|m| m.is_finite() && *m > 0.0)
+            .ok_or_else(|| "--soak-minutes takes a positive number of minutes".into()),
+    }
 }
 
 fn main() -> ExitCode {
@@ -60,6 +74,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => bench::widgets_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a.starts_with("--soak")) => soak_minutes(&args[1..]).and_then(bench::soak),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))
