@@ -1,7 +1,8 @@
 /*! Buoy loader: the only script Buoy puts in a host page. It draws the
  * launcher at once, styles it through the CSSOM only (no <style>, no style
- * attribute: strict host CSPs stay happy), preloads the panel iframe when
- * the browser is idle, and talks to it by postMessage with a named target
+ * attribute: strict host CSPs stay happy), preloads the panel iframe on
+ * intent (the pointer on the launcher, or focus), never at load, and
+ * talks to it by postMessage with a named target
  * origin. The placeholder string names in capitals are filled from the message catalog
  * in buoy-shared when the site is built. */
 (function (w, d) {
@@ -16,7 +17,9 @@
   // `shown`: the language the panel's page says it speaks (the site's
   // default, when the loader picked none).
   var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__, shown;
-  // data-preload="off": fetch the panel only when it is first opened.
+  // data-preload="off": fetch the panel only when it is first opened, not
+  // on intent (a pointer over the launcher or its focus, which comes a
+  // few hundred milliseconds before a click).
   var preload = me.getAttribute('data-preload') !== 'off';
   var handlers = {};
   var wrap, launcher, badge, panel, frame, ready = 0, opened = 0, outbox = [];
@@ -149,7 +152,9 @@
     root.appendChild(launcher);
     root.appendChild(panel);
     d.body.appendChild(wrap);
-    if (preload) (w.requestIdleCallback || setTimeout)(mountFrame);
+    // Nothing of the panel at load: a host page that nobody asks for help
+    // on pays for the launcher alone.
+    if (preload) ['pointerenter', 'focus'].forEach(function (e) { launcher.addEventListener(e, mountFrame); });
   }
 
   // Right-to-left locales dock the launcher and the panel on the left.

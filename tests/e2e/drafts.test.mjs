@@ -43,6 +43,8 @@ async function formValues(panel) {
 
 test('a ticket draft survives reloads, is sent once in full, and is gone once sent', { timeout: 90_000 }, async () => {
   const { page, problems, context } = await openPage(chrome.browser, DEMO);
+  // The pointer on the launcher preloads the panel (intent), before any click.
+  await page.getByRole('button', { name: 'Help' }).hover();
   assert.deepEqual(await stored(page), {}, 'nothing stored on load (the panel is preloaded)');
   const panel = await openPanel(page);
   await panel.getByRole('button', { name: 'Send us a message' }).click();

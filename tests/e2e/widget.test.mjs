@@ -104,6 +104,30 @@ test('the launcher appears without inline script and the loader needs no style e
   await context.close();
 });
 
+test('a host page view loads nothing of the panel until the launcher is pointed at or focused', { timeout: 60_000 }, async () => {
+  for (const intent of ['pointer', 'keyboard']) {
+    const { page, problems, context } = await openDemo();
+    const asked = [];
+    page.on('request', (r) => { if (r.url().startsWith(WORKER) && !r.url().endsWith('/buoy.js')) asked.push(new URL(r.url()).pathname); });
+    const launcher = page.getByRole('button', { name: 'Help' });
+    await launcher.waitFor();
+    // Long past load and idle: nothing of the panel yet.
+    await page.waitForTimeout(1500);
+    assert.deepEqual(asked, [], `no panel request at load (${intent})`);
+    assert.equal(page.frames().filter((f) => f.url().includes('/widget/')).length, 0, 'no panel frame at load');
+    if (intent === 'pointer') await launcher.hover();
+    else await launcher.focus();
+    // The panel loads, closed, before any click; the click then finds it ready.
+    await page.frameLocator('iframe[title="Help"]').locator('#buoy-q').waitFor({ state: 'attached' });
+    assert.ok(asked.some((p) => p.startsWith('/widget/demo/')), `the panel's page fetched on ${intent} intent`);
+    assert.equal(await launcher.getAttribute('aria-expanded'), 'false', 'still closed');
+    await launcher.click();
+    await page.frameLocator('iframe[title="Help"]').locator('#buoy-q:focus').waitFor();
+    assert.deepEqual(problems, []);
+    await context.close();
+  }
+});
+
 test('calls queued before the loader arrives run once it has loaded', { timeout: 60_000 }, async () => {
   const context = await chrome.browser.newContext();
   // The optional inline stub of the README, run before any page script.

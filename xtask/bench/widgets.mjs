@@ -24,8 +24,48 @@ async function until(f, limitMs) {
   }
 }
 
+// The trace's categories: top-level tasks and User Timing marks.
+const TRACE = ['toplevel', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
+
+// From a trace: the host page's main thread (the thread its User Timing
+// marks came from; a same-site iframe shares it) and its top-level tasks,
+// as [start, end] in ms of trace time, and the marks by name.
+function tasksOf(buffer) {
+  const events = JSON.parse(buffer.toString()).traceEvents ?? [];
+  const marks = {};
+  let thread = null;
+  for (const e of events) {
+    if (e.cat?.includes('blink.user_timing') && e.name?.startsWith('bench:') && (e.ph === 'R' || e.ph === 'I' || e.ph === 'n' || e.ph === 'b')) {
+      marks[e.name] = e.ts / 1000;
+      thread = { pid: e.pid, tid: e.tid };
+    }
+  }
+  if (!thread) return { tasks: [], marks };
+  let runTask = events.filter((e) => e.ph === 'X' && e.pid === thread.pid && e.tid === thread.tid && e.name === 'RunTask');
+  if (!runTask.length) {
+    runTask = events.filter((e) => e.ph === 'X' && e.pid === thread.pid && e.tid === thread.tid && e.name === 'ThreadControllerImpl::RunTask');
+  }
+  // Top level only: a task nested in another's span is part of it.
+  const tasks = [];
+  for (const e of runTask.sort((a, b) => a.ts - b.ts)) {
+    const task = [e.ts / 1000, (e.ts + (e.dur ?? 0)) / 1000];
+    if (tasks.length && task[0] < tasks[tasks.length - 1][1]) continue;
+    tasks.push(task);
+  }
+  return { tasks, marks };
+}
+
+// Total Blocking Time over [from, to): each task's time beyond 50 ms.
+function blocking(tasks, from, to) {
+  return tasks.filter(([s]) => s >= from && s < to).reduce((sum, [s, e]) => sum + Math.max(0, e - s - 50), 0);
+}
+
 // One cold load of the host page with one widget: launcher time, main
-// thread, longest task, requests; then one click to an interactive panel.
+// thread, longest task and blocking time at load; then the first open as
+// a person does it: the pointer onto the launcher, a click on the host
+// page meanwhile, the click on the launcher `plan.hoverMs` after the
+// pointer arrived; its main thread and blocking time, click to an
+// interactive panel, and the page's Interaction to Next Paint over both.
 async function once(widget, rate) {
   const context = await browser.newContext();
   const page = await context.newPage();
@@ -37,6 +77,8 @@ async function once(widget, rate) {
   let phase = 'none';
   const requests = { load: [], open: [] };
   page.on('request', (r) => { if (phase in requests && !r.url().startsWith('data:')) requests[phase].push(r.url()); });
+  await browser.startTracing(page, { categories: TRACE });
+  await page.evaluate(() => performance.mark('bench:load'));
   const before = await taskSeconds(cdp);
   phase = 'load';
   const launcher = await page.evaluate((w) => __bench.start(w), widget);
@@ -44,27 +86,49 @@ async function once(widget, rate) {
   await sleep(plan.settleMs);
   const mainThread = (await taskSeconds(cdp) - before) * 1000;
   const longest = await page.evaluate(() => __bench.longest);
+
+  // The first open. The pointer goes where the launcher is (for the page
+  // without a widget, the same corner), the host page takes a click.
+  const at = widget.launcher ? await page.evaluate((w) => __bench.centre(w.launcher), widget) : { x: 1200, y: 660 };
+  const host = await page.evaluate(() => __bench.centre("document.querySelector('h1')"));
+  await page.evaluate(() => { performance.mark('bench:intent'); __bench.intentAt = performance.now(); });
+  const opening = await taskSeconds(cdp);
+  phase = 'open';
+  await page.mouse.move(at.x, at.y);
+  await sleep(plan.hoverMs / 3);
+  await page.mouse.click(host.x, host.y);
+  await page.evaluate((w) => __bench.watch(w), widget);
+  await page.mouse.move(at.x, at.y);
+  await sleep(plan.hoverMs * 2 / 3);
+  await page.mouse.click(at.x, at.y);
   let open = null;
-  if (widget.script) {
-    if (widget.onReady) await until(() => page.evaluate(() => __bench.ready || null), 10_000);
-    phase = 'open';
-    const clicked = await page.evaluate((w) => __bench.click(w), widget);
-    if (widget.panel) {
-      open = clicked;
-    } else {
-      // The panel is an iframe: it marks the moment it became interactive.
-      const frame = await until(async () => page.frames().find((f) => f.url().includes('/widget/')), 10_000);
-      const at = await until(() => frame.evaluate(() => {
-        const mark = performance.getEntriesByName('buoy:interactive')[0];
-        return mark ? performance.timeOrigin + mark.startTime : null;
-      }), 10_000);
-      open = at - clicked;
-    }
-    phase = 'done';
+  if (widget.panel) {
+    open = await until(() => page.evaluate(() => __bench.open), 10_000);
+  } else if (widget.script) {
+    // The panel is an iframe: it marks the moment it became interactive.
+    const frame = await until(async () => page.frames().find((f) => f.url().includes('/widget/')), 10_000);
+    const interactive = await until(() => frame.evaluate(() => {
+      const mark = performance.getEntriesByName('buoy:interactive')[0];
+      return mark ? performance.timeOrigin + mark.startTime : null;
+    }), 10_000);
+    open = interactive - await page.evaluate(() => __bench.clicked);
   }
+  await sleep(plan.settleMs);
+  const openThread = (await taskSeconds(cdp) - opening) * 1000;
+  phase = 'done';
+  await page.evaluate(() => performance.mark('bench:end'));
+  const { tasks, marks } = tasksOf(await browser.stopTracing());
+  const [load, intent, end] = ['bench:load', 'bench:intent', 'bench:end'].map((m) => marks[m]);
+  const traced = load !== undefined && intent !== undefined && end !== undefined;
+  const inp = await page.evaluate(() => __bench.inp());
+  const readyAfterIntent = await page.evaluate(() => (__bench.ready ? __bench.ready - __bench.intentAt : null));
   const second = widget.second ? await secondView(page, cdp, widget) : null;
   await context.close();
-  return { launcher, mainThread, longest, open, requests, second };
+  return {
+    launcher, mainThread, longest, open, openThread, inp, readyAfterIntent, requests, second,
+    tbtLoad: traced ? blocking(tasks, load, intent) : null,
+    tbtOpen: traced ? blocking(tasks, intent, end) : null,
+  };
 }
 
 // A second page view on the host site, in the same browser context (its
@@ -84,7 +148,6 @@ async function secondView(page, cdp, widget) {
   await page.goto(`${plan.host}?second`);
   await sleep(300);
   await page.evaluate((w) => __bench.start(w), widget);
-  if (widget.onReady) await until(() => page.evaluate(() => __bench.ready || null), 10_000);
   await page.evaluate((w) => __bench.click(w), widget);
   const frame = await until(async () => page.frames().find((f) => f.url().includes('/widget/')), 10_000);
   await until(() => frame.evaluate(() => performance.getEntriesByName('buoy:interactive').length > 0 || null), 10_000);

@@ -18,8 +18,11 @@ pub const BENCH_BEGIN: &str = "<!-- bench:begin -->";
 /// The end of that block.
 pub const BENCH_END: &str = "<!-- bench:end -->";
 
+/// How long the pointer rests on a launcher before it clicks, in the
+/// browser figures (the loader preloads the panel on that intent).
+const HOVER_MS: u32 = 300;
 /// Runs per figure in the browser.
-const RUNS: usize = 10;
+pub const RUNS: usize = 10;
 /// Seconds of load per worker endpoint.
 const LOAD_SECONDS: u32 = 8;
 /// The server's core and the load generator's core.
@@ -655,22 +658,22 @@ pub fn uploads_only() -> Result {
     Ok(())
 }
 
-/// Runs `cargo xtask bench --widgets`: only the widgets in the browser
-/// (no search per keystroke); their figures replace the `widgets` part of
-/// `target/bench/results.json`.
+/// Runs `cargo xtask bench --widgets [--runs N]`: only the widgets in the
+/// browser (no search per keystroke), `runs` runs per figure; their
+/// figures replace the `widgets` part of `target/bench/results.json`.
 ///
 /// # Errors
 /// When a build or a server fails (a slow figure is never an error).
-pub fn widgets_only() -> Result {
+pub fn widgets_only(runs: usize) -> Result {
     setup::ensure(Need::Bench)?;
     let built = build::all(&Options::test())?;
     let bench = bench_site()?;
     let dir = crate::root().join("target/bench");
-    let (widgets, _) = widget_figures(&built, &bench, &dir.join("widgets"), false)?;
+    let (widgets, _) = widget_figures(&built, &bench, &dir.join("widgets"), runs, false)?;
     let path = dir.join("results.json");
     let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
     results["widgets"] = widgets;
-    results["runs_per_figure"] = json!(RUNS);
+    results["runs_per_figure"] = json!(runs);
     cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
     print_table(&results);
     Ok(())
@@ -932,7 +935,7 @@ fn weight_json(w: Weight) -> Value {
 /// The widget in the browser: Buoy's worker serves the loader and panel;
 /// the host pages (and the peers' bundles) come from a second origin.
 /// Returns the figures per widget and, when `with_search`, per keystroke.
-fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, with_search: bool) -> Result<(Value, Value)> {
+fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, runs: usize, with_search: bool) -> Result<(Value, Value)> {
     let token = cmd::random_hex(32)?;
     let (wrangler, _) = start_worker(
         &serve::wrangler_config(&dir.join("widget-worker"), &built.worker_main, &built.site, built.needs)?,
@@ -947,9 +950,10 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, with_search: b
         "chromium": "/usr/bin/chromium",
         "host": host.url(),
         "worker": worker,
-        "runs": RUNS,
+        "runs": runs,
         "rates": [1, 4],
         "settleMs": 1000,
+        "hoverMs": HOVER_MS,
         "widgets": [
             { "name": "none" },
             { "name": "buoy", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo" }, "launcher": buoy_launcher, "onReady": true },
@@ -982,6 +986,11 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, with_search: b
             "main_thread_ms": stats(&pick("mainThread")),
             "longest_task_ms": stats(&pick("longest")),
             "click_to_interactive_ms": stats(&pick("open")),
+            "open_main_thread_ms": stats(&pick("openThread")),
+            "tbt_load_ms": stats(&pick("tbtLoad")),
+            "tbt_open_ms": stats(&pick("tbtOpen")),
+            "inp_ms": stats(&pick("inp")),
+            "ready_after_intent_ms": stats(&pick("readyAfterIntent")),
         });
         if rate == 1 {
             widgets[name]["load"] = weigh_urls(&first["requests"]["load"])?;
@@ -996,13 +1005,16 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, with_search: b
             }
         }
     }
-    // What the loader adds to the host page's main thread: beyond the same
-    // page without a widget, over the same window.
+    // What each widget adds to the host page: beyond the same page without
+    // a widget, over the same window, with the same input.
     for rate in ["cpu1x", "cpu4x"] {
-        let base = widgets["none"][rate]["main_thread_ms"]["median"].as_f64().unwrap_or(0.0);
-        for name in ["buoy", "buoy-cold", "react-chat-widget", "docsearch"] {
-            if let Some(m) = widgets[name][rate]["main_thread_ms"]["median"].as_f64() {
-                widgets[name][rate]["main_thread_added_ms"] = json!(m - base);
+        for key in ["main_thread_ms", "open_main_thread_ms", "tbt_load_ms", "tbt_open_ms", "inp_ms"] {
+            let base = widgets["none"][rate][key]["median"].as_f64().unwrap_or(0.0);
+            let added = key.replace("_ms", "_added_ms");
+            for name in ["buoy", "buoy-cold", "react-chat-widget", "docsearch"] {
+                if let Some(m) = widgets[name][rate][key]["median"].as_f64() {
+                    widgets[name][rate][&added] = json!(m - base);
+                }
             }
         }
     }
@@ -1037,7 +1049,7 @@ pub fn run() -> Result {
     let metrics_figures = metrics(&built, &dir.join("metrics"))?;
     let upload_figures = uploads(&built, &dir.join("uploads"))?;
 
-    let (widgets, search) = widget_figures(&built, &bench, &dir, true)?;
+    let (widgets, search) = widget_figures(&built, &bench, &dir, RUNS, true)?;
     let files = build::widget_files(&built.site)?;
     let results = json!({
         "date": cmd::probe("date", &["-u", "+%Y-%m-%dT%H:%M:%SZ"]).unwrap_or_default().trim(),

@@ -49,7 +49,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets | --soak [--soak-minutes M]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 /// The soak's length: `--soak-minutes M` (a positive number) among `args`, else ten minutes.
@@ -64,6 +64,18 @@ fn soak_minutes(args: &[String]) -> Result<f64> {
     }
 }
 
+/// Runs per browser figure: `--runs N` (at least 1) among `args`, else the bench's.
+fn widget_runs(args: &[String]) -> Result<usize> {
+    match args.iter().position(|a| a == "--runs") {
+        None => Ok(bench::RUNS),
+        Some(i) => args
+            .get(i + 1)
+            .and_then(|n| n.parse::<usize>().ok())
+            .filter(|n| *n > 0)
+            .ok_or_else(|| "--runs takes a number of runs, at least 1".into()),
+    }
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
@@ -73,7 +85,7 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
-        Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => bench::widgets_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => widget_runs(&args[2..]).and_then(bench::widgets_only),
         Some("bench") if args.get(1).is_some_and(|a| a.starts_with("--soak")) => soak_minutes(&args[1..]).and_then(bench::soak),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
