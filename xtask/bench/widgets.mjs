@@ -35,9 +35,11 @@ function tasksOf(buffer) {
   const marks = {};
   let thread = null;
   for (const e of events) {
-    if (e.cat?.includes('blink.user_timing') && e.name?.startsWith('bench:') && (e.ph === 'R' || e.ph === 'I' || e.ph === 'n' || e.ph === 'b')) {
+    if (!e.cat?.includes('blink.user_timing') || !['R', 'I', 'n', 'b'].includes(e.ph)) continue;
+    if (e.name === 'buoy:interactive') marks[e.name] = e.ts / 1000;
+    if (e.name?.startsWith('bench:')) {
       marks[e.name] = e.ts / 1000;
-      thread = { pid: e.pid, tid: e.tid };
+      if (e.name === 'bench:load') thread = { pid: e.pid, tid: e.tid };
     }
   }
   if (!thread) return { tasks: [], marks };
@@ -105,13 +107,11 @@ async function once(widget, rate) {
   if (widget.panel) {
     open = await until(() => page.evaluate(() => __bench.open), 10_000);
   } else if (widget.script) {
-    // The panel is an iframe: it marks the moment it became interactive.
-    const frame = await until(async () => page.frames().find((f) => f.url().includes('/widget/')), 10_000);
-    const interactive = await until(() => frame.evaluate(() => {
-      const mark = performance.getEntriesByName('buoy:interactive')[0];
-      return mark ? performance.timeOrigin + mark.startTime : null;
-    }), 10_000);
-    open = interactive - await page.evaluate(() => __bench.clicked);
+    // The panel is an iframe: it is interactive once it has answered the
+    // click's `open`, right after it is ready; the trace has both marks.
+    // Nothing here reaches into the frame (a script the harness injected
+    // there would count as the panel's work).
+    await until(() => page.evaluate(() => (__bench.ready && __bench.clicked) || null), 10_000);
   }
   await sleep(plan.settleMs);
   const openThread = (await taskSeconds(cdp) - opening) * 1000;
@@ -120,6 +120,9 @@ async function once(widget, rate) {
   const { tasks, marks } = tasksOf(await browser.stopTracing());
   const [load, intent, end] = ['bench:load', 'bench:intent', 'bench:end'].map((m) => marks[m]);
   const traced = load !== undefined && intent !== undefined && end !== undefined;
+  if (widget.script && !widget.panel && marks['buoy:interactive'] !== undefined && marks['bench:click'] !== undefined) {
+    open = marks['buoy:interactive'] - marks['bench:click'];
+  }
   const inp = await page.evaluate(() => __bench.inp());
   const readyAfterIntent = await page.evaluate(() => (__bench.ready ? __bench.ready - __bench.intentAt : null));
   const second = widget.second ? await secondView(page, cdp, widget) : null;

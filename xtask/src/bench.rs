@@ -957,7 +957,7 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, runs: usize, w
         "widgets": [
             { "name": "none" },
             { "name": "buoy", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo" }, "launcher": buoy_launcher, "onReady": true },
-            { "name": "buoy-cold", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo", "data-preload": "off" }, "launcher": buoy_launcher, "second": true },
+            { "name": "buoy-cold", "script": format!("{worker}/buoy.js"), "attrs": { "data-site": "demo", "data-preload": "off" }, "launcher": buoy_launcher, "onReady": true, "second": true },
             { "name": "react-chat-widget", "script": "/peers/react-chat-widget.js", "css": "/peers/react-chat-widget.css",
               "launcher": "document.querySelector('.rcw-launcher')", "panel": "document.querySelector('.rcw-new-message')" },
             { "name": "docsearch", "script": "/peers/docsearch.js", "css": "/peers/docsearch.css",
