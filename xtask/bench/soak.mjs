@@ -1,11 +1,16 @@
 // The soak: a fixed rate of new tickets and queue reads against each
 // worker at once, for minutes, open loop (a slow answer never slows the
 // rate). Every interval it prints, per worker, the requests answered,
-// errors, latency, workerd's resident memory and, where the worker says
-// it (Buoy's /dev/stats), its wasm memory. `cargo xtask bench --soak`
+// errors, latency, workerd's resident memory, the worker isolate's JS heap
+// (from its inspector, Runtime.getHeapUsage) and, where the worker says it
+// (Buoy's /dev/stats), its wasm memory: what grows in the isolate is the
+// worker's, what grows beside it is workerd's (the local KV simulator
+// among it). `cargo xtask bench --soak`
 // runs it with a JSON plan as its one argument and reads the JSON it
 // prints; the rows go to the terminal as they come.
 import { readFileSync } from 'node:fs';
+// wrangler's own WebSocket client (a dependency of wrangler and miniflare).
+import WebSocket from 'ws';
 
 const plan = JSON.parse(process.argv[2]);
 const TIMEOUT_MS = 30_000;
@@ -49,6 +54,36 @@ async function wasmBytes(worker) {
   }
 }
 
+// The isolate's JS heap in use, in bytes, from the inspector wrangler
+// serves for it; null when it does not answer.
+async function heapBytes(worker) {
+  if (!worker.inspector) return null;
+  if (!worker.socket) {
+    worker.socket = await new Promise((resolve) => {
+      const socket = new WebSocket(`ws://127.0.0.1:${worker.inspector}/ws`);
+      socket.on('open', () => resolve(socket));
+      socket.on('error', () => resolve(null));
+    });
+    if (!worker.socket) return null;
+    worker.waiting = new Map();
+    worker.socket.on('message', (text) => {
+      const m = JSON.parse(String(text));
+      worker.waiting.get(m.id)?.(m.result);
+    });
+    worker.next = 1;
+  }
+  const id = worker.next++;
+  const result = await Promise.race([
+    new Promise((resolve) => {
+      worker.waiting.set(id, resolve);
+      worker.socket.send(JSON.stringify({ id, method: 'Runtime.getHeapUsage' }));
+    }),
+    new Promise((resolve) => setTimeout(() => resolve(null), 5000)),
+  ]);
+  worker.waiting.delete(id);
+  return result?.usedSize ?? null;
+}
+
 const body = JSON.stringify(plan.ticket);
 const workers = plan.workers.map((w) => ({ ...w, window: [], samples: [], total: 0, errors: 0, statuses: {}, pending: 0 }));
 
@@ -77,7 +112,7 @@ const queueEvery = Math.round(plan.createsPerSecond / plan.queuePerSecond);
 let tick = 0;
 const started = performance.now();
 const endAt = started + plan.minutes * 60_000;
-const header = workers.map((w) => `${w.name}: req err p50/p99 ms RSS MB wasm MB`.padEnd(52)).join('  ');
+const header = workers.map((w) => `${w.name}: req err p50/p99 ms  RSS MB  JS MB  wasm MB`.padEnd(56)).join('  ');
 process.stderr.write(`soak:   time  ${header}\n`);
 
 async function sample() {
@@ -99,13 +134,15 @@ async function sample() {
       queue_p50_ms: percentile(queue, 50),
       pending: w.pending,
       rss_kib: rssKib(w.pids),
+      rss_kib_by_process: w.pids.map((pid) => rssKib([pid])),
       wasm_bytes: await wasmBytes(w),
+      js_heap_bytes: await heapBytes(w),
     };
     w.samples.push(row);
     const num = (v, d = 0) => (v == null ? '—' : v.toFixed(d));
     cells.push(
       `${w.name}: ${String(row.requests).padStart(4)} ${String(row.errors).padStart(3)} ${num(row.p50_ms)}/${num(row.p99_ms)}`.padEnd(34) +
-        `${num(row.rss_kib / 1024, 1).padStart(7)} ${row.wasm_bytes == null ? '—'.padStart(7) : num(row.wasm_bytes / 1048576, 1).padStart(7)}`.padEnd(18),
+        `${num(row.rss_kib / 1024, 1).padStart(7)} ${row.js_heap_bytes == null ? '—'.padStart(6) : num(row.js_heap_bytes / 1048576, 1).padStart(6)} ${row.wasm_bytes == null ? '—'.padStart(6) : num(row.wasm_bytes / 1048576, 1).padStart(6)}`.padEnd(22),
     );
   }
   const clock = `${Math.floor(at / 60)}:${String(Math.round(at % 60)).padStart(2, '0')}`;
@@ -137,6 +174,7 @@ await new Promise((resolve) => {
 const drainUntil = performance.now() + TIMEOUT_MS;
 while (workers.some((w) => w.pending > 0) && performance.now() < drainUntil) await new Promise((r) => setTimeout(r, 50));
 await sample();
+for (const w of workers) w.socket?.close();
 process.stdout.write(
   JSON.stringify({
     minutes: plan.minutes,

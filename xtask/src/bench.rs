@@ -690,7 +690,8 @@ const SOAK_QUEUE_PER_SECOND: u32 = 1;
 /// side by side under wrangler dev, each at a fixed rate of new tickets
 /// and queue reads for `minutes`, printing requests, errors, latency and
 /// memory (workerd's resident memory, Buoy's wasm memory from
-/// `/dev/stats`) as the run goes; the figures go to
+/// `/dev/stats`, each isolate's JS heap from its inspector) as the run
+/// goes; the figures go to
 /// `target/bench/soak.json`. The budget: memory levels off.
 ///
 /// # Errors
@@ -723,8 +724,8 @@ pub fn soak(minutes: f64) -> Result {
             "context": { "url": "https://app.example.com/billing", "locale": "en-GB", "time_zone": "Europe/London" },
         },
         "workers": [
-            { "name": "Buoy", "url": buoy.url(), "pids": workerd_under(buoy.pid()), "stats": buoy_worker::DEV_STATS_PATH },
-            { "name": "reference", "url": reference.url(), "pids": workerd_under(reference.pid()) },
+            { "name": "Buoy", "url": buoy.url(), "pids": workerd_under(buoy.pid()), "stats": buoy_worker::DEV_STATS_PATH, "inspector": buoy.inspector },
+            { "name": "reference", "url": reference.url(), "pids": workerd_under(reference.pid()), "inspector": reference.inspector },
         ],
     });
     eprintln!(
@@ -767,6 +768,7 @@ fn print_soak(r: &Value) {
             if w["errors"].as_u64().unwrap_or(0) > 0 { w["statuses"].to_string() } else { String::new() }
         );
         println!("  {:<10} workerd resident memory: {}", "", growth("rss_kib", 1024.0));
+        println!("  {:<10} the worker isolate's JS heap (used): {}", "", growth("js_heap_bytes", 1_048_576.0));
         if samples.iter().any(|s| s["wasm_bytes"].is_number()) {
             println!("  {:<10} wasm memory: {}", "", growth("wasm_bytes", 1_048_576.0));
         }

@@ -114,6 +114,9 @@ pub struct Wrangler {
     group: bool,
     /// Its port on 127.0.0.1.
     pub port: u16,
+    /// Its inspector's port on 127.0.0.1 (the worker isolate's DevTools
+    /// protocol: the soak reads the isolate's JS heap there).
+    pub inspector: u16,
 }
 
 /// How to start `wrangler dev`.
@@ -148,7 +151,8 @@ impl Wrangler {
     /// When it cannot start.
     pub fn start(options: &WranglerOptions<'_>) -> Result<Self> {
         use std::os::unix::process::CommandExt;
-        let inspector = free_port()?.to_string();
+        let inspector_port = free_port()?;
+        let inspector = inspector_port.to_string();
         let port = options.port.to_string();
         let wrangler = crate::root().join("node_modules/.bin/wrangler").to_string_lossy().into_owned();
         let core = options.pin_cpu.map(|c| c.to_string());
@@ -189,7 +193,7 @@ impl Wrangler {
             c.process_group(0);
         }
         let child = c.spawn().map_err(|e| format!("could not start wrangler: {e} (run `cargo xtask setup`)"))?;
-        Ok(Self { child, group: options.own_group, port: options.port })
+        Ok(Self { child, group: options.own_group, port: options.port, inspector: inspector_port })
     }
 
     /// The PID of the `wrangler` process (its group's leader when started in its own group).

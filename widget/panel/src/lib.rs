@@ -759,7 +759,11 @@ pub fn start() -> Result<(), JsValue> {
     {
         let mut inner = panel.inner.borrow_mut();
         inner.docs = docs;
-        inner.refresh_list();
+        // An embedded panel draws its suggestions when the host opens it
+        // (they follow the host page's URL); a preload draws nothing twice.
+        if inner.host_origin.is_none() {
+            inner.refresh_list();
+        }
     }
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     // Its buttons answer from now on (the build wrote `data-starting`).
