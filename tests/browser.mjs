@@ -21,7 +21,8 @@ export function browserFor(...required) {
 }
 
 /** The widget's frame (on the worker's origin) of a host page, once the
- * loader made it (on open, or idle after a load): the current one each
+ * loader made it (on open, or on intent: the pointer on the launcher, or
+ * its focus): the current one each
  * time, since a reload replaces it. Parsed is enough to reach its
  * storage; its load event may wait on a slow subresource. */
 export async function widgetFrame(page) {
