@@ -945,7 +945,7 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, runs: usize, w
         &token,
     )?;
     let worker = wrangler.url();
-    let host = DemoServer::start_plain(serve::free_port()?, &bench, &worker)?;
+    let host = DemoServer::start_plain(serve::free_port()?, bench, &worker)?;
     let search = if with_search { search_speed(built, dir, &host.url())? } else { Value::Null };
     let buoy_launcher = "document.body.lastElementChild && document.body.lastElementChild.shadowRoot && document.body.lastElementChild.shadowRoot.querySelector('button')";
     let plan = json!({
@@ -1105,7 +1105,10 @@ fn print_table(r: &Value) {
     }
     row("Buoy: a page view with the panel opened", &w["buoy-cold"]["first_view"]["weight"]);
     row("Buoy: … the second page view (browser cache kept)", &w["buoy-cold"]["second_view"]["weight"]);
-    println!("  {:<56} the same files, fetched on intent (pointer on the launcher, focus)", "Buoy: preload (default; data-preload=\"off\" skips it)");
+    println!(
+        "  {:<56} the same files, fetched on intent (pointer on the launcher, focus)",
+        "Buoy: preload (default; data-preload=\"off\" skips it)"
+    );
     row("react-chat-widget + React 17: before the launcher shows", &w["react-chat-widget"]["load"]["weight"]);
     row("react-chat-widget: first open", &w["react-chat-widget"]["open"]["weight"]);
     row("@docsearch/js: before the button shows", &w["docsearch"]["load"]["weight"]);
