@@ -180,6 +180,6 @@ process.stdout.write(
     minutes: plan.minutes,
     creates_per_second: plan.createsPerSecond,
     queue_per_second: plan.queuePerSecond,
-    workers: workers.map((w) => ({ name: w.name, total: w.total, errors: w.errors, statuses: w.statuses, samples: w.samples })),
+    workers: workers.map((w) => ({ name: w.name, roles: w.roles, total: w.total, errors: w.errors, statuses: w.statuses, samples: w.samples })),
   }),
 );
