@@ -52,27 +52,12 @@ fn usage() -> String {
     "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
-/// The soak's length: `--soak-minutes M` (a positive number) among `args`, else ten minutes.
-fn soak_minutes(args: &[String]) -> Result<f64> {
-    match args.iter().position(|a| a == "--soak-minutes") {
-        None => Ok(bench::SOAK_MINUTES),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|m| m.parse::<f64>().ok())
-            .filter(|m| m.is_finite() && *m > 0.0)
-            .ok_or_else(|| "--soak-minutes takes a positive number of minutes".into()),
-    }
-}
-
-/// Runs per browser figure: `--runs N` (at least 1) among `args`, else the bench's.
-fn widget_runs(args: &[String]) -> Result<usize> {
-    match args.iter().position(|a| a == "--runs") {
-        None => Ok(bench::RUNS),
-        Some(i) => args
-            .get(i + 1)
-            .and_then(|n| n.parse::<usize>().ok())
-            .filter(|n| *n > 0)
-            .ok_or_else(|| "--runs takes a number of runs, at least 1".into()),
+/// The value after `name` among `args`, when `valid`; `default` when
+/// `name` is not there; `error` when its value is missing or not valid.
+fn flag<T: std::str::FromStr>(args: &[String], name: &str, default: T, valid: impl Fn(&T) -> bool, error: &str) -> Result<T> {
+    match args.iter().position(|a| a == name) {
+        None => Ok(default),
+        Some(i) => args.get(i + 1).and_then(|v| v.parse::<T>().ok()).filter(valid).ok_or_else(|| error.into()),
     }
 }
 
@@ -85,8 +70,17 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
-        Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => widget_runs(&args[2..]).and_then(bench::widgets_only),
-        Some("bench") if args.get(1).is_some_and(|a| a.starts_with("--soak")) => soak_minutes(&args[1..]).and_then(bench::soak),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => {
+            flag(&args[2..], "--runs", bench::RUNS, |n| *n > 0, "--runs takes a number of runs, at least 1").and_then(bench::widgets_only)
+        }
+        Some("bench") if args.get(1).is_some_and(|a| a.starts_with("--soak")) => flag(
+            &args[1..],
+            "--soak-minutes",
+            bench::SOAK_MINUTES,
+            |m: &f64| m.is_finite() && *m > 0.0,
+            "--soak-minutes takes a positive number of minutes",
+        )
+        .and_then(bench::soak),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))
@@ -115,4 +109,21 @@ fn demo_server(args: &[String]) -> Result {
     println!("demo host page: {}", server.url());
     server.wait();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::flag;
+
+    #[test]
+    fn a_flag_takes_its_value_its_default_when_absent_and_refuses_a_bad_one() {
+        let args = |list: &[&str]| list.iter().map(|a| (*a).to_owned()).collect::<Vec<_>>();
+        let minutes = |list: &[&str]| flag(&args(list), "--soak-minutes", 10.0, |m: &f64| *m > 0.0, "bad");
+        assert_eq!(minutes(&["--soak"]), Ok(10.0));
+        assert_eq!(minutes(&["--soak", "--soak-minutes", "2"]), Ok(2.0));
+        assert_eq!(minutes(&["--soak-minutes", "0.5"]), Ok(0.5));
+        for bad in [&["--soak-minutes"][..], &["--soak-minutes", "two"], &["--soak-minutes", "0"], &["--soak-minutes", "-1"]] {
+            assert_eq!(minutes(bad), Err("bad".to_owned()), "{bad:?}");
+        }
+    }
 }
