@@ -8,7 +8,7 @@
 // among it). `cargo xtask bench --soak`
 // runs it with a JSON plan as its one argument and reads the JSON it
 // prints; the rows go to the terminal as they come.
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 // wrangler's own WebSocket client (a dependency of wrangler and miniflare).
 import WebSocket from 'ws';
 
@@ -26,6 +26,41 @@ function rssKib(pids) {
     }
   }
   return sum;
+}
+
+// The workerd processes under wrangler's PID, found again at each sample:
+// wrangler restarts its runtime when the worker's files change, and a
+// restart must show (a new PID), not vanish from the sum.
+function workerdUnder(root) {
+  const parent = new Map();
+  const name = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      name.set(Number(entry), stat.slice(stat.indexOf('(') + 1, close));
+      parent.set(Number(entry), Number(stat.slice(close + 2).split(' ')[1]));
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  const descends = (pid) => {
+    for (let i = 0; i < 16 && pid > 1; i++) {
+      pid = parent.get(pid);
+      if (pid === root) return true;
+    }
+    return false;
+  };
+  return [...name].filter(([pid, comm]) => comm.startsWith('workerd') && descends(pid)).map(([pid]) => pid).sort((a, b) => a - b);
+}
+
+function role(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--inspector-addr') ? 'runtime' : 'proxy';
+  } catch {
+    return 'gone';
+  }
 }
 
 function percentile(sorted, p) {
@@ -112,6 +147,7 @@ const queueEvery = Math.round(plan.createsPerSecond / plan.queuePerSecond);
 let tick = 0;
 const started = performance.now();
 const endAt = started + plan.minutes * 60_000;
+process.stderr.write('soak: (* after a name: workerd restarted since the row before, its memory started again)\n');
 const header = workers.map((w) => `${w.name}: req err p50/p99 ms  RSS MB  JS MB  wasm MB`.padEnd(56)).join('  ');
 process.stderr.write(`soak:   time  ${header}\n`);
 
@@ -124,6 +160,9 @@ async function sample() {
     const ms = window.map((r) => r.ms).sort((a, b) => a - b);
     const create = window.filter((r) => r.kind === 'create').map((r) => r.ms).sort((a, b) => a - b);
     const queue = window.filter((r) => r.kind === 'queue').map((r) => r.ms).sort((a, b) => a - b);
+    const pids = workerdUnder(w.wrangler);
+    const restarted = w.pids && pids.join() !== w.pids.join();
+    w.pids = pids;
     const row = {
       at_s: Math.round(at),
       requests: window.length,
@@ -134,14 +173,16 @@ async function sample() {
       queue_p50_ms: percentile(queue, 50),
       pending: w.pending,
       rss_kib: rssKib(w.pids),
-      rss_kib_by_process: w.pids.map((pid) => rssKib([pid])),
+      rss_kib_by_role: Object.fromEntries(pids.map((pid) => [role(pid), rssKib([pid])])),
+      processes: pids,
+      restarted,
       wasm_bytes: await wasmBytes(w),
       js_heap_bytes: await heapBytes(w),
     };
     w.samples.push(row);
     const num = (v, d = 0) => (v == null ? '—' : v.toFixed(d));
     cells.push(
-      `${w.name}: ${String(row.requests).padStart(4)} ${String(row.errors).padStart(3)} ${num(row.p50_ms)}/${num(row.p99_ms)}`.padEnd(34) +
+      `${w.name}:${restarted ? '*' : ' '}${String(row.requests).padStart(4)} ${String(row.errors).padStart(3)} ${num(row.p50_ms)}/${num(row.p99_ms)}`.padEnd(34) +
         `${num(row.rss_kib / 1024, 1).padStart(7)} ${row.js_heap_bytes == null ? '—'.padStart(6) : num(row.js_heap_bytes / 1048576, 1).padStart(6)} ${row.wasm_bytes == null ? '—'.padStart(6) : num(row.wasm_bytes / 1048576, 1).padStart(6)}`.padEnd(22),
     );
   }
@@ -180,6 +221,6 @@ process.stdout.write(
     minutes: plan.minutes,
     creates_per_second: plan.createsPerSecond,
     queue_per_second: plan.queuePerSecond,
-    workers: workers.map((w) => ({ name: w.name, roles: w.roles, total: w.total, errors: w.errors, statuses: w.statuses, samples: w.samples })),
+    workers: workers.map((w) => ({ name: w.name, total: w.total, errors: w.errors, statuses: w.statuses, samples: w.samples })),
   }),
 );

@@ -711,22 +711,6 @@ pub fn soak(minutes: f64) -> Result {
     let (buoy, _) = start_worker(&buoy_config, &buoy_dir, &token)?;
     let (reference, _) = start_worker(&ref_config, &ref_dir, &token)?;
     let interval = (minutes * 60.0 / 20.0).clamp(10.0, 30.0).round();
-    let (buoy_pids, ref_pids) = (workerd_under(buoy.pid()), workerd_under(reference.pid()));
-    // wrangler dev runs two workerd processes: its proxy in front, and the
-    // runtime (the worker's isolate and the local KV simulator), which
-    // alone has an inspector.
-    let roles = |pids: &[u32]| -> Vec<&str> {
-        pids.iter()
-            .map(|pid| {
-                let line = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
-                if String::from_utf8_lossy(&line).contains("--inspector-addr") {
-                    "runtime: the worker and the local KV"
-                } else {
-                    "wrangler's proxy"
-                }
-            })
-            .collect()
-    };
     let plan = json!({
         "minutes": minutes,
         "createsPerSecond": SOAK_CREATES_PER_SECOND,
@@ -740,8 +724,8 @@ pub fn soak(minutes: f64) -> Result {
             "context": { "url": "https://app.example.com/billing", "locale": "en-GB", "time_zone": "Europe/London" },
         },
         "workers": [
-            { "name": "Buoy", "url": buoy.url(), "pids": buoy_pids, "roles": roles(&buoy_pids), "stats": buoy_worker::DEV_STATS_PATH, "inspector": buoy.inspector },
-            { "name": "reference", "url": reference.url(), "pids": ref_pids, "roles": roles(&ref_pids), "inspector": reference.inspector },
+            { "name": "Buoy", "url": buoy.url(), "wrangler": buoy.pid(), "stats": buoy_worker::DEV_STATS_PATH, "inspector": buoy.inspector },
+            { "name": "reference", "url": reference.url(), "wrangler": reference.pid(), "inspector": reference.inspector },
         ],
     });
     eprintln!(
@@ -784,11 +768,17 @@ fn print_soak(r: &Value) {
             if w["errors"].as_u64().unwrap_or(0) > 0 { w["statuses"].to_string() } else { String::new() }
         );
         println!("  {:<10} workerd resident memory: {}", "", growth("rss_kib", 1024.0));
-        for (i, role) in w["roles"].as_array().into_iter().flatten().enumerate() {
-            let by = |s: Option<&Value>| s.and_then(|s| s["rss_kib_by_process"][i].as_f64()).map(|v| v / 1024.0);
+        // wrangler dev runs two workerd processes: its proxy in front, and
+        // the runtime (the worker's isolate and the local KV simulator).
+        for (role, label) in [("proxy", "wrangler's proxy"), ("runtime", "runtime: the worker and the local KV")] {
+            let by = |s: Option<&Value>| s.and_then(|s| s["rss_kib_by_role"][role].as_f64()).map(|v| v / 1024.0);
             if let (Some(a), Some(m), Some(z)) = (by(first), by(middle), by(last)) {
-                println!("  {:<10}   {}: {a:.1} → {m:.1} → {z:.1} MB (second half {:+.1} MB)", "", role.as_str().unwrap_or(""), z - m);
+                println!("  {:<10}   {label}: {a:.1} → {m:.1} → {z:.1} MB (second half {:+.1} MB)", "", z - m);
             }
+        }
+        let restarts = samples.iter().filter(|s| s["restarted"] == json!(true)).count();
+        if restarts > 0 {
+            println!("  {:<10} workerd restarted {restarts} time(s): its memory started again", "");
         }
         println!("  {:<10} the worker isolate's JS heap (used): {}", "", growth("js_heap_bytes", 1_048_576.0));
         if samples.iter().any(|s| s["wasm_bytes"].is_number()) {
