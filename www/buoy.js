@@ -26,7 +26,8 @@
   // Phones: the panel fills the screen as a modal dialog, follows the
   // visual viewport (the on-screen keyboard) and locks the host page's
   // scroll, all through constructed stylesheets (`view` in the shadow
-  // root, `lock` adopted by the document), never a style attribute.
+  // root, `lock` adopted by the document at the first open), never a style
+  // attribute.
   var PHONE = '(max-width:640px)', view = new CSSStyleSheet(), lock = new CSSStyleSheet(), vv = w.visualViewport, sx = 0, sy = 0;
 
   function follow() {
@@ -76,6 +77,9 @@
     if (!opened) {
       sx = w.scrollX;
       sy = w.scrollY;
+      // Adopted at the first open, not at load: a sheet added to the
+      // document restyles the whole host page.
+      if (d.adoptedStyleSheets.indexOf(lock) < 0) d.adoptedStyleSheets = d.adoptedStyleSheets.concat(lock);
       lock.replaceSync('@media ' + PHONE + '{html{overflow:hidden}body{position:fixed;left:0;right:0;top:' + -sy + 'px}}');
     }
     opened = 1;
@@ -119,7 +123,6 @@
       '@media (forced-colors:active){.l{border:2px solid ButtonText}}'
     );
     root.adoptedStyleSheets = [sheet, view];
-    d.adoptedStyleSheets = d.adoptedStyleSheets.concat(lock);
     if (vv) {
       vv.addEventListener('resize', follow);
       vv.addEventListener('scroll', follow);
