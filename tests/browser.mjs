@@ -47,6 +47,18 @@ export async function recordProblems(page) {
 }
 
 /**
+ * Keeps Playwright's file-chooser interception on for the life of `page`.
+ * Playwright turns it on only when a `filechooser` listener subscribes,
+ * and its server handles that subscription concurrently with the key
+ * press or click sent next: a chooser that opens before interception is
+ * on is never reported, and `waitForEvent('filechooser')` times out.
+ * Call it when the page is made, long before the first chooser.
+ */
+export function keepChoosersIntercepted(page) {
+  page.on('filechooser', () => {});
+}
+
+/**
  * Before the next page of `page` runs its (async) loader: its
  * `<html lang>` set to `lang` (`null`: removed; left alone when not
  * given), its loader tag given `data-locale` when `dataLocale` is set,

@@ -17,7 +17,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { deflateSync, crc32 } from 'node:zlib';
-import { browserFor, recordProblems } from '../browser.mjs';
+import { browserFor, keepChoosersIntercepted, recordProblems } from '../browser.mjs';
 import { call, deliver, fileLink } from '../api.mjs';
 import { until } from '../wait.mjs';
 import { mailed } from '../mailview.mjs';
@@ -100,6 +100,7 @@ function mailWith({ from, to, subject, text, files }) {
 async function consoleOn(id, { clock = false } = {}) {
   const context = await chrome.browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
+  keepChoosersIntercepted(page);
   const problems = await recordProblems(page);
   const requests = [];
   page.on('request', (r) => requests.push(r.url()));

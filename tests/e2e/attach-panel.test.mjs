@@ -130,6 +130,14 @@ test("an agent's file in a reply shows in the requester's thread, the image open
     return { src: img.getAttribute('src').slice(0, 5), alt: img.alt, width: img.naturalWidth, height: img.naturalHeight };
   });
   assert.deepEqual(size, { src: 'blob:', alt: 'where-to-click.png', width: 480, height: 300 }, 'fetched with the token, shown from a blob: URL');
+  assert.equal(await frame.evaluate(() => document.activeElement?.hasAttribute('data-close')), true, 'focus on Close');
+  // The panel polls while it shows and redraws the thread: a new reply joins it, and the open image and focus stay.
+  const more = await call(`/v1/agent/tickets/${ticket}/messages`, { token: AGENT, body: { body: 'One more thing: try it in a private window.', public: true } });
+  assert.ok(more.status < 300, JSON.stringify(more.json));
+  await panel.locator('#buoy-msgs .msg.agent .text', { hasText: 'One more thing' }).waitFor({ timeout: 30_000 });
+  assert.equal(await shown.count(), 1, 'the image stays open through the redraw');
+  assert.equal(await frame.evaluate(() => document.activeElement?.hasAttribute('data-close')), true, 'focus stays on Close through the redraw');
+  assert.equal(await panel.getByRole('button', { name: /export\.pdf/ }).count(), 1, "the requester's files stay drawn once");
   await panel.locator('.viewer').getByRole('button', { name: 'Close' }).click();
   assert.equal(await frame.evaluate(() => document.activeElement?.getAttribute('data-name')), 'where-to-click.png', 'focus back on the file');
 

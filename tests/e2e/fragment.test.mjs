@@ -47,18 +47,25 @@ async function openContext() {
     });
   });
   const page = await context.newPage();
+  // What went wrong in the panel, for a failure's message.
+  const trail = [];
+  page.on('console', (m) => { if (m.type() === 'error') trail.push(`console: ${m.text()}`); });
+  page.on('requestfailed', (r) => trail.push(`failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => { if (r.status() >= 400) trail.push(`${r.status()}: ${r.url()}`); });
   const dialogs = [];
   page.on('dialog', (d) => {
     dialogs.push(d.message());
     d.dismiss().catch(() => {});
   });
-  return { context, page, dialogs, away };
+  return { context, page, dialogs, away, trail };
 }
 
 /** Opens *Reset your password* in the panel `panel` (a page or a frame locator) and reports its *sign-in page* element. */
-async function signInLink(panel) {
+async function signInLink(panel, trail = []) {
   await panel.getByLabel('Search help articles').fill('reset password');
-  await panel.getByRole('button', { name: 'Reset your password' }).click();
+  await panel.getByRole('button', { name: 'Reset your password' }).click().catch((e) => {
+    throw new Error(`${e.message}\nin the panel meanwhile:\n${trail.join('\n') || '(no failed request, no console error)'}`);
+  });
   const body = panel.locator('section.article .body');
   await body.locator('p').first().waitFor();
   const element = body.locator('a, span').filter({ hasText: /^sign-in page$/ });
@@ -90,9 +97,9 @@ test('the widget page without a site is 404 and runs nothing', { timeout: 60_000
 });
 
 /** What a hostile fragment got away with: a host link, a navigation, a dialog, a request elsewhere, a message to the host. */
-async function misdeeds(fragment, { page, dialogs, away }, panel, stayed, messages) {
+async function misdeeds(fragment, { page, dialogs, away, trail }, panel, stayed, messages) {
   const found = [];
-  const link = await signInLink(panel);
+  const link = await signInLink(panel, trail);
   if (link.tag !== 'SPAN' || link.href !== null) found.push(`a ${link.tag} to ${link.href}`);
   // The panel posts `ready` once it starts; the page records it until the click below navigates it away.
   await settle(page);

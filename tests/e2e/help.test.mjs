@@ -39,6 +39,24 @@ test('typing a query finds the article and opens it', { timeout: 60_000 }, async
   await context.close();
 });
 
+test('search still works when the first requests for its index fail', { timeout: 60_000 }, async () => {
+  const { page, problems, context } = await openPage(chrome.browser, DEMO);
+  const asked = [];
+  await context.route('**/kb/*/index.*.txt', (route) => {
+    asked.push(Date.now());
+    return asked.length <= 2 ? route.abort('connectionreset') : route.continue();
+  });
+  await page.getByRole('button', { name: 'Help' }).click();
+  const panel = page.frameLocator('iframe[title="Help"]');
+  await panel.getByLabel('Search help articles').fill('reset password');
+  await panel.getByRole('button', { name: 'Reset your password' }).waitFor({ timeout: 20_000 });
+  assert.equal(asked.length, 3, 'asked again after each failure, and no more once it came');
+  assert.ok(asked[2] - asked[1] > asked[1] - asked[0], 'each wait longer than the one before');
+  // The failed requests are the only errors: the browser logs each.
+  assert.deepEqual(problems.filter((p) => !p.includes('ERR_CONNECTION_RESET')), []);
+  await context.close();
+});
+
 test('the home screen suggests articles for the host page, and Buoy("suggest") overrides them', { timeout: 60_000 }, async () => {
   const { page, panel, context } = await openPanel();
   // The demo page's path is "/": articles whose suggest_on matches it.

@@ -31,6 +31,9 @@ use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Element, HtmlInputElement};
 
+/// The longest wait between two requests for a search index that did
+/// not arrive (after about a minute of them, the module stops asking).
+const INDEX_RETRY_MAX_MS: i32 = 32_000;
 /// How many results a search shows.
 const RESULTS: usize = 8;
 /// How long typing pauses before the number of results is announced:
@@ -220,7 +223,19 @@ pub fn start() -> Result<(), JsValue> {
     if let Some(index) = index {
         let weak = Rc::downgrade(&help);
         dom::spawn(async move {
-            let Some(text) = net::get_text(&index).await else { return };
+            // A dropped connection must not leave search dead until a
+            // reload: the index is asked for again, 1 s, 2 s, 4 s … later.
+            let mut wait = 1000;
+            let text = loop {
+                if let Some(text) = net::get_text(&index).await {
+                    break text;
+                }
+                if wait > INDEX_RETRY_MAX_MS {
+                    return;
+                }
+                dom::sleep(wait).await;
+                wait *= 2;
+            };
             let Some(help) = weak.upgrade() else { return };
             help.borrow_mut().kb = Index::parse(&text).ok();
             // What the requester typed, or the article they opened, while

@@ -135,7 +135,7 @@ impl Inbox {
                 c.status.set_text_content(Some(&thread::status_line(ticket)));
                 match &ticket.view {
                     Some(view) => {
-                        let _ = thread::draw_thread(&doc, &c.msgs, view);
+                        let _ = thread::draw_thread(&doc, &c.msgs, &ticket.id, view);
                         // Its files, and the reply's, are the upload module's.
                         protocol::load(&self.root, Module::Upload);
                     }

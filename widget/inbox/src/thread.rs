@@ -23,12 +23,19 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
     Ok(())
 }
 
-/// Draws a thread: the requester's first message, then every public
-/// message, each as text.
-pub fn draw_thread(doc: &Document, list: &Element, view: &Thread) -> Result<(), JsValue> {
-    list.set_text_content(None);
-    message(doc, list, t(MessageId::You), true, &view.created_at, &view.message)?;
-    for m in &view.messages {
+/// Draws the thread of ticket `id`: the requester's first message, then
+/// every public message, each as text. Messages only ever join its end,
+/// so a redraw (every poll) adds the new ones and leaves what shows alone:
+/// an image opened larger, the files drawn under a message, focus.
+pub fn draw_thread(doc: &Document, list: &Element, id: &str, view: &Thread) -> Result<(), JsValue> {
+    let same = list.get_attribute("data-of").as_deref() == Some(id);
+    let drawn = if same { list.child_element_count() as usize } else { 0 };
+    if drawn == 0 || drawn > view.messages.len() + 1 {
+        list.set_text_content(None);
+        list.set_attribute("data-of", id)?;
+        message(doc, list, t(MessageId::You), true, &view.created_at, &view.message)?;
+    }
+    for m in view.messages.iter().skip(list.child_element_count().saturating_sub(1) as usize) {
         let you = m.from == "you";
         let name = if you { t(MessageId::You) } else { &m.from };
         message(doc, list, name, you, &m.at, &m.body)?;
