@@ -25,6 +25,7 @@ pub mod email;
 pub mod events;
 pub mod fragment;
 pub mod headers;
+pub mod histogram;
 pub mod identity;
 pub mod ids;
 pub mod inbox;

@@ -18,6 +18,7 @@
 //! ⌈p·n⌉ of the sorted durations), so every figure is a real ticket's.
 
 use crate::events::{self, EventKind, TicketEvent};
+use crate::histogram::{base36, push_base36, Histogram};
 use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
 use crate::ticket::{offered_types, Channel, Ticket, TicketType};
 use crate::time::Timestamp;
@@ -131,6 +132,123 @@ impl Facts {
     }
 }
 
+/// The version tag that starts [`Facts::encode`]'s form.
+const FACTS_FORM: &str = "f1";
+
+fn push_pair(out: &mut String, pair: Option<[i64; 2]>) {
+    if let Some([calendar, business]) = pair {
+        push_base36(out, calendar.max(0) as u64);
+        out.push(',');
+        push_base36(out, business.max(0) as u64);
+    }
+}
+
+fn read_pair(text: &str) -> Result<Option<[i64; 2]>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (calendar, business) = text.split_once(',').ok_or_else(|| format!("a duration pair needs a comma: {text:?}"))?;
+    let number = |t: &str| base36(t).and_then(|n| i64::try_from(n).map_err(|e| e.to_string()));
+    Ok(Some([number(calendar)?, number(business)?]))
+}
+
+fn index_of<T: PartialEq>(all: &[T], item: &T) -> usize {
+    all.iter().position(|x| x == item).unwrap_or(0)
+}
+
+/// The SLA targets in the order the compact forms and [`Tally`] count them.
+const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
+
+impl Facts {
+    /// The compact positional form kept in KV metadata, about a third of
+    /// the JSON form: `f1|{received ms}|{segment}{channel}{rating}{escalated}{files}|{type}|{first response}|{resolution}|{replies}|{targets}|{subject}`,
+    /// numbers in base 36; segment and channel as their index in
+    /// `Segment::ALL` and `Channel::ALL`; the rating `-`, `0` or `1`;
+    /// durations as `calendar,business` seconds (empty when none);
+    /// targets as two digits each (the target's index: first response,
+    /// next response, resolution; then `1` met or `0` breached); the
+    /// subject last, so it may hold any character.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(48);
+        out.push_str(FACTS_FORM);
+        out.push('|');
+        push_base36(&mut out, self.created.max(0) as u64);
+        out.push('|');
+        let digit = |n: usize| char::from_digit(n as u32, 36).unwrap_or('0');
+        out.push(digit(index_of(Segment::ALL, &self.segment)));
+        out.push(digit(index_of(Channel::ALL, &self.channel)));
+        out.push(match self.csat {
+            None => '-',
+            Some(false) => '0',
+            Some(true) => '1',
+        });
+        out.push(if self.escalated { '1' } else { '0' });
+        out.push(if self.attachments { '1' } else { '0' });
+        out.push('|');
+        out.push_str(self.kind.as_str());
+        out.push('|');
+        push_pair(&mut out, self.first_response);
+        out.push('|');
+        push_pair(&mut out, self.resolution);
+        out.push('|');
+        push_base36(&mut out, u64::from(self.replies));
+        out.push('|');
+        for (metric, met) in &self.targets {
+            out.push(digit(index_of(&METRICS, metric)));
+            out.push(if *met { '1' } else { '0' });
+        }
+        out.push('|');
+        if let Some(subject) = &self.subject {
+            out.push_str(subject);
+        }
+        out
+    }
+
+    /// Reads [`Self::encode`]'s form.
+    ///
+    /// # Errors
+    /// What is wrong with the text.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.splitn(9, '|').collect();
+        let [form, created, flags, kind, first, resolved, replies, targets, subject] = parts.as_slice() else {
+            return Err(format!("facts need 9 fields: {text:?}"));
+        };
+        if *form != FACTS_FORM {
+            return Err(format!("unknown facts form {form:?}"));
+        }
+        let flag = |i: usize| flags.as_bytes().get(i).copied().ok_or_else(|| format!("short flags {flags:?}"));
+        let pick = |i: usize, all_len: usize| {
+            flag(i).and_then(|b| char::from(b).to_digit(36).map(|d| d as usize).filter(|d| *d < all_len).ok_or_else(|| format!("bad flags {flags:?}")))
+        };
+        let yes = |i: usize| flag(i).map(|b| b == b'1');
+        let mut pairs = Vec::new();
+        let bytes = targets.as_bytes();
+        for pair in bytes.chunks(2) {
+            let [m, met] = pair else { return Err(format!("targets {targets:?}")) };
+            let metric = char::from(*m).to_digit(10).and_then(|d| METRICS.get(d as usize)).ok_or_else(|| format!("targets {targets:?}"))?;
+            pairs.push((*metric, *met == b'1'));
+        }
+        Ok(Self {
+            created: base36(created).and_then(|n| i64::try_from(n).map_err(|e| e.to_string()))?,
+            segment: Segment::ALL[pick(0, Segment::ALL.len())?],
+            channel: Channel::ALL[pick(1, Channel::ALL.len())?],
+            csat: match flag(2)? {
+                b'1' => Some(true),
+                b'0' => Some(false),
+                _ => None,
+            },
+            escalated: yes(3)?,
+            attachments: yes(4)?,
+            kind: TicketType::parse(kind).ok_or_else(|| format!("unknown type {kind:?}"))?,
+            first_response: read_pair(first)?,
+            resolution: read_pair(resolved)?,
+            replies: base36(replies).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))?,
+            targets: pairs,
+            subject: (!subject.is_empty()).then(|| (*subject).to_owned()),
+        })
+    }
+}
+
 /// A run of whole days in a time zone: `from` up to, not including, `to`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Period {
@@ -198,6 +316,25 @@ impl Period {
     pub fn previous(&self) -> Self {
         let from = self.from.checked_sub(jiff::Span::new().days(self.days())).unwrap_or(self.from);
         Self { from, to: self.from, zone: self.zone.clone() }
+    }
+
+    /// Each day's name and first instant, in ms.
+    fn day_starts(&self) -> Vec<(Date, i64)> {
+        let mut days = Vec::new();
+        let mut day = self.from;
+        while day < self.to {
+            days.push((day, midnight(day, &self.zone).as_millis()));
+            day = match day.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+        days
+    }
+
+    /// Which whole UTC hours its report may take from roll-ups.
+    pub fn hours(&self) -> HourFilter {
+        HourFilter { span: self.millis(), day_starts: self.day_starts().iter().map(|(_, ms)| *ms).collect() }
     }
 
     /// Its instants, in ms, as a range (computed once: zone arithmetic is
@@ -290,19 +427,358 @@ pub struct Durations {
     pub histogram: Vec<Bucket>,
 }
 
-fn durations(pairs: &[[i64; 2]]) -> Durations {
-    let (mut calendar, mut business): (Vec<i64>, Vec<i64>) = pairs.iter().map(|[c, b]| (*c, *b)).unzip();
-    let mut histogram: Vec<Bucket> = BUCKETS.iter().map(|b| Bucket { upto: Some(*b), count: 0 }).collect();
-    histogram.push(Bucket { upto: None, count: 0 });
-    for c in &calendar {
-        let i = BUCKETS.iter().position(|b| c <= b).unwrap_or(BUCKETS.len());
-        histogram[i].count += 1;
+fn durations(timing: &Timing) -> Durations {
+    let calendar = &timing.calendar.histogram;
+    let mut below = 0;
+    let mut histogram: Vec<Bucket> = BUCKETS
+        .iter()
+        .map(|b| {
+            let upto = calendar.at_most(*b);
+            let count = upto - below;
+            below = upto;
+            Bucket { upto: Some(*b), count }
+        })
+        .collect();
+    histogram.push(Bucket { upto: None, count: calendar.total() - below });
+    let spread = |d: &Dist| Spread { median: d.percentile(50), p90: d.percentile(90) };
+    Durations { count: calendar.total(), calendar: spread(&timing.calendar), business: spread(&timing.business), histogram }
+}
+
+/// One distribution of durations: a [`Histogram`] always, and the exact
+/// values while every part came from a ticket's facts (a rolled-up hour
+/// keeps only its histogram), so a report read from facts alone is exact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dist {
+    histogram: Histogram,
+    exact: Option<Vec<i64>>,
+}
+
+impl Default for Dist {
+    fn default() -> Self {
+        Self { histogram: Histogram::default(), exact: Some(Vec::new()) }
     }
-    Durations {
-        count: pairs.len() as u64,
-        calendar: Spread { median: percentile(&mut calendar, 50), p90: percentile(&mut calendar, 90) },
-        business: Spread { median: percentile(&mut business, 50), p90: percentile(&mut business, 90) },
-        histogram,
+}
+
+impl Dist {
+    fn add(&mut self, seconds: i64) {
+        self.histogram.add(seconds);
+        if let Some(exact) = &mut self.exact {
+            exact.push(seconds);
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        self.histogram.merge(&other.histogram);
+        match (&mut self.exact, &other.exact) {
+            (Some(mine), Some(theirs)) => mine.extend_from_slice(theirs),
+            _ => self.exact = None,
+        }
+    }
+
+    /// The nearest-rank percentile: exact while the values are known,
+    /// else within one bucket of it (see [`crate::histogram`]).
+    fn percentile(&self, p: u32) -> Option<i64> {
+        match &self.exact {
+            Some(values) => percentile(&mut values.clone(), p),
+            None => self.histogram.percentile(p),
+        }
+    }
+}
+
+/// Stored as its histogram; read back, its exact values are unknown.
+impl Serialize for Dist {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.histogram.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dist {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self { histogram: Histogram::deserialize(deserializer)?, exact: None })
+    }
+}
+
+/// A duration metric in calendar and business time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Calendar time.
+    #[serde(rename = "c")]
+    pub calendar: Dist,
+    /// Business time.
+    #[serde(rename = "b")]
+    pub business: Dist,
+}
+
+impl Timing {
+    fn add(&mut self, pair: Option<[i64; 2]>) {
+        if let Some([calendar, business]) = pair {
+            self.calendar.add(calendar);
+            self.business.add(business);
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        self.calendar.merge(&other.calendar);
+        self.business.merge(&other.business);
+    }
+}
+
+/// What a [`Tally`] counts of one channel's tickets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelTally {
+    /// Tickets.
+    #[serde(rename = "n")]
+    pub tickets: u64,
+    /// Their first response time.
+    #[serde(rename = "f")]
+    pub first_response: Timing,
+    /// Their time to resolution.
+    #[serde(rename = "r")]
+    pub resolution: Timing,
+}
+
+/// A feature request's topic, how many asked for it, and the subject of
+/// its earliest ticket (so a tally's example does not depend on the
+/// order its parts were added in).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicTally {
+    /// [`topic`] of the subjects.
+    #[serde(rename = "t")]
+    pub topic: String,
+    /// Tickets.
+    #[serde(rename = "n")]
+    pub count: u64,
+    /// When the earliest was received, ms.
+    #[serde(rename = "at")]
+    pub first: i64,
+    /// Its subject.
+    #[serde(rename = "x")]
+    pub example: String,
+}
+
+/// Every sum a [`Report`] is made of, for any set of tickets and guided
+/// fixes: tallies add up, so an hour's tally, rolled up once, stands for
+/// its tickets' facts in every report that covers the whole hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Tickets.
+    #[serde(rename = "n", default)]
+    pub tickets: u64,
+    /// Tickets with a file.
+    #[serde(rename = "a", default)]
+    pub attachments: u64,
+    /// Per segment, in `Segment::ALL`'s order: tickets, satisfied ratings, ratings.
+    #[serde(rename = "s", default)]
+    pub segments: Vec<[u64; 3]>,
+    /// Per channel, in `Channel::ALL`'s order.
+    #[serde(rename = "c", default)]
+    pub channels: Vec<ChannelTally>,
+    /// Tickets per type (every type met, offered or not).
+    #[serde(rename = "k", default)]
+    pub types: Vec<(TicketType, u64)>,
+    /// Finished SLA target runs per target (first response, next
+    /// response, resolution): met, breached.
+    #[serde(rename = "m", default)]
+    pub targets: [[u64; 2]; 3],
+    /// Escalated tickets.
+    #[serde(rename = "e", default)]
+    pub escalated: u64,
+    /// Solved tickets.
+    #[serde(rename = "v", default)]
+    pub solved: u64,
+    /// Tickets offered the survey (solved, or rated and reopened since).
+    #[serde(rename = "o", default)]
+    pub offered: u64,
+    /// Solved tickets with exactly one agent reply.
+    #[serde(rename = "1", default)]
+    pub one_reply: u64,
+    /// Feature requests by topic.
+    #[serde(rename = "x", default)]
+    pub requests: Vec<TopicTally>,
+    /// Guided fixes ended with "This fixed it".
+    #[serde(rename = "gf", default)]
+    pub fixed: u64,
+    /// Guided fixes ended either way.
+    #[serde(rename = "g", default)]
+    pub fixes: u64,
+}
+
+fn add_count<K: PartialEq + Clone>(list: &mut Vec<(K, u64)>, key: &K, n: u64) {
+    match list.iter_mut().find(|(k, _)| k == key) {
+        Some((_, count)) => *count += n,
+        None => list.push((key.clone(), n)),
+    }
+}
+
+impl Tally {
+    fn sized(&mut self) {
+        self.segments.resize(Segment::ALL.len(), [0; 3]);
+        self.channels.resize(Channel::ALL.len(), ChannelTally::default());
+    }
+
+    /// Counts one ticket's facts.
+    pub fn add(&mut self, f: &Facts) {
+        self.sized();
+        self.tickets += 1;
+        self.attachments += u64::from(f.attachments);
+        let segment = &mut self.segments[index_of(Segment::ALL, &f.segment)];
+        segment[0] += 1;
+        segment[1] += u64::from(f.csat == Some(true));
+        segment[2] += u64::from(f.csat.is_some());
+        let channel = &mut self.channels[index_of(Channel::ALL, &f.channel)];
+        channel.tickets += 1;
+        channel.first_response.add(f.first_response);
+        channel.resolution.add(f.resolution);
+        add_count(&mut self.types, &f.kind, 1);
+        for (metric, met) in &f.targets {
+            self.targets[index_of(&METRICS, metric)][usize::from(!*met)] += 1;
+        }
+        self.escalated += u64::from(f.escalated);
+        let solved = f.resolution.is_some();
+        self.solved += u64::from(solved);
+        self.offered += u64::from(solved || f.csat.is_some());
+        self.one_reply += u64::from(solved && f.replies == 1);
+        if let Some(subject) = &f.subject {
+            let t = topic(subject);
+            if !t.is_empty() {
+                let one = TopicTally { topic: t, count: 1, first: f.created, example: subject.clone() };
+                self.add_topic(&one);
+            }
+        }
+    }
+
+    fn add_topic(&mut self, other: &TopicTally) {
+        match self.requests.iter_mut().find(|r| r.topic == other.topic) {
+            Some(mine) => {
+                mine.count += other.count;
+                if other.first < mine.first {
+                    mine.first = other.first;
+                    mine.example.clone_from(&other.example);
+                }
+            }
+            None => self.requests.push(other.clone()),
+        }
+    }
+
+    /// Counts one guided fix.
+    pub fn add_fix(&mut self, fixed: bool) {
+        self.fixes += 1;
+        self.fixed += u64::from(fixed);
+    }
+
+    /// Adds another tally's counts.
+    pub fn merge(&mut self, other: &Self) {
+        self.sized();
+        self.tickets += other.tickets;
+        self.attachments += other.attachments;
+        for (mine, theirs) in self.segments.iter_mut().zip(&other.segments) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        for (mine, theirs) in self.channels.iter_mut().zip(&other.channels) {
+            mine.tickets += theirs.tickets;
+            mine.first_response.merge(&theirs.first_response);
+            mine.resolution.merge(&theirs.resolution);
+        }
+        for (kind, n) in &other.types {
+            add_count(&mut self.types, kind, *n);
+        }
+        for (mine, theirs) in self.targets.iter_mut().zip(&other.targets) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        self.escalated += other.escalated;
+        self.solved += other.solved;
+        self.offered += other.offered;
+        self.one_reply += other.one_reply;
+        for r in &other.requests {
+            self.add_topic(r);
+        }
+        self.fixed += other.fixed;
+        self.fixes += other.fixes;
+    }
+}
+
+/// One UTC hour rolled up: its tally, and its tickets per quarter hour
+/// (volume by day in a zone whose day starts on a quarter hour, as every
+/// zone's does, needs no more).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourRollup {
+    /// Tickets received in each quarter of the hour.
+    #[serde(rename = "q")]
+    pub quarters: [u64; 4],
+    /// The hour's tickets and guided fixes.
+    #[serde(rename = "t")]
+    pub tally: Tally,
+}
+
+/// One UTC day's 24 hourly roll-ups of a site, stored as one value: an
+/// hour is `None` until it is rolled up (it had not ended, or not long
+/// enough for every write of it to be listed: [`ROLL_DELAY_MS`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRollup {
+    /// The hours from 00:00 UTC.
+    #[serde(rename = "h")]
+    pub hours: Vec<Option<HourRollup>>,
+}
+
+/// An hour, in ms.
+pub const HOUR_MS: i64 = 3_600_000;
+/// A day, in ms.
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+const QUARTER_MS: i64 = HOUR_MS / 4;
+
+/// How long after an hour ends it is rolled up, in ms: KV lists lag
+/// writes by up to a minute, so every ticket of the hour is listed by
+/// then, with a minute to spare.
+pub const ROLL_DELAY_MS: i64 = 2 * 60_000;
+
+impl DayRollup {
+    /// The roll-ups of the UTC day starting at `day_start` (ms) from the
+    /// facts of (at least) its tickets and the guided fixes `(ms, fixed)`
+    /// (at least) of that day, at `now`: every hour that ended
+    /// [`ROLL_DELAY_MS`] before `now` is rolled up, the rest left `None`.
+    pub fn of(day_start: i64, facts: &[Facts], fixes: &[(i64, bool)], now: i64) -> Self {
+        let mut hours: Vec<Option<HourRollup>> =
+            (0..24).map(|h| (day_start + (h + 1) * HOUR_MS + ROLL_DELAY_MS <= now).then(HourRollup::default)).collect();
+        let hour_of = |ms: i64| ((ms - day_start).div_euclid(HOUR_MS)) as usize;
+        for f in facts.iter().filter(|f| (day_start..day_start + DAY_MS).contains(&f.created)) {
+            if let Some(Some(hour)) = hours.get_mut(hour_of(f.created)) {
+                hour.tally.add(f);
+                hour.quarters[((f.created - day_start).rem_euclid(HOUR_MS) / QUARTER_MS) as usize] += 1;
+            }
+        }
+        for (at, fixed) in fixes.iter().filter(|(at, _)| (day_start..day_start + DAY_MS).contains(at)) {
+            if let Some(Some(hour)) = hours.get_mut(hour_of(*at)) {
+                hour.tally.add_fix(*fixed);
+            }
+        }
+        Self { hours }
+    }
+
+    /// Whether every hour is rolled up.
+    pub fn complete(&self) -> bool {
+        self.hours.len() == 24 && self.hours.iter().all(Option::is_some)
+    }
+}
+
+/// Which whole UTC hours a period's report may take from roll-ups: those
+/// inside the period whose every day boundary in the zone (if any) falls
+/// on a quarter hour. An hour cut by the period's start or end (a zone
+/// whose offset is not a whole number of hours), or by a day boundary
+/// off the quarter hours (a fixed offset such as `+05:07`), is counted
+/// from its tickets' facts.
+#[derive(Clone, Debug)]
+pub struct HourFilter {
+    span: core::ops::Range<i64>,
+    day_starts: Vec<i64>,
+}
+
+impl HourFilter {
+    /// Whether the hour starting at `hour` (ms, a whole UTC hour) may be
+    /// taken from its roll-up.
+    pub fn fits(&self, hour: i64) -> bool {
+        self.span.start <= hour
+            && hour + HOUR_MS <= self.span.end
+            && self.day_starts.iter().filter(|d| hour < **d && **d < hour + HOUR_MS).all(|d| (d - hour) % QUARTER_MS == 0)
     }
 }
 
@@ -474,114 +950,113 @@ pub fn topic(subject: &str) -> String {
 }
 
 /// The report of a period, from the facts of (at least) its tickets and
-/// the guided fixes `(ended at ms, fixed)` (at least) in it.
+/// the guided fixes `(ended at ms, fixed)` (at least) in it: the
+/// per-ticket path, exact.
 pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
+    report_from(period, &[], facts, fixes)
+}
+
+/// The report of a period from hourly roll-ups `(hour start ms, roll-up)`
+/// and the facts and guided fixes of the rest: each rolled hour the
+/// period may take whole ([`Period::hours`]) counts from its roll-up,
+/// and every ticket and fix outside those hours from its own facts. Its
+/// medians and p90s are exact when no roll-up is taken, and within one
+/// histogram bucket otherwise ([`crate::histogram`]).
+pub fn report_from(period: &Period, rollups: &[(i64, &HourRollup)], facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
     let span = period.millis();
-    let tickets: Vec<&Facts> = facts.iter().filter(|f| span.contains(&f.created)).collect();
-    let count = |pred: &dyn Fn(&Facts) -> bool| tickets.iter().filter(|f| pred(f)).count() as u64;
+    let filter = period.hours();
+    let mut taken: Vec<(i64, &HourRollup)> = rollups.iter().filter(|(h, _)| filter.fits(*h)).copied().collect();
+    taken.sort_by_key(|(h, _)| *h);
+    taken.dedup_by_key(|(h, _)| *h);
+    let rolled = |ms: i64| taken.binary_search_by_key(&(ms - ms.rem_euclid(HOUR_MS)), |(h, _)| *h).is_ok();
+    let tickets: Vec<&Facts> = facts.iter().filter(|f| span.contains(&f.created) && !rolled(f.created)).collect();
 
-    let satisfaction = |segment: Option<Segment>| {
-        let mine = |f: &Facts| segment.is_none_or(|s| f.segment == s);
-        let (satisfied, rated) = (count(&|f| mine(f) && f.csat == Some(true)), count(&|f| mine(f) && f.csat.is_some()));
-        Satisfaction { satisfied, rated, percent: percent(satisfied, rated) }
-    };
-    let solved = count(&|f| f.resolution.is_some());
-    // Offered the survey: solved now, or rated (then reopened since).
-    let offered = count(&|f| f.resolution.is_some() || f.csat.is_some());
-    let overall = satisfaction(None);
-    let csat = Csat {
-        response_rate: percent(overall.rated, offered),
-        offered,
-        overall,
-        by_segment: Segment::ALL.iter().map(|s| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(Some(*s)) }).collect(),
-    };
-
-    // One duration metric of the tickets of one channel, or of all.
-    let timing = |channel: Option<Channel>, of: fn(&Facts) -> Option<[i64; 2]>| {
-        let pairs: Vec<[i64; 2]> = tickets.iter().filter(|f| channel.is_none_or(|c| f.channel == c)).filter_map(|f| of(f)).collect();
-        durations(&pairs)
-    };
-    let first_response = |f: &Facts| f.first_response;
-    let resolution = |f: &Facts| f.resolution;
-    let by_channel = Channel::ALL
-        .iter()
-        .map(|c| ChannelFigures {
-            channel: *c,
-            tickets: count(&|f| f.channel == *c),
-            first_response: timing(Some(*c), first_response),
-            resolution: timing(Some(*c), resolution),
-        })
-        .collect();
-
-    let runs = |metric: Option<Metric>, met: bool| {
-        tickets.iter().flat_map(|f| f.targets.iter()).filter(|(m, ok)| metric.is_none_or(|x| x == *m) && *ok == met).count() as u64
-    };
-    let targets = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution]
-        .iter()
-        .map(|m| {
-            let (met, breached) = (runs(Some(*m), true), runs(Some(*m), false));
-            Attainment { metric: *m, met, breached, percent: percent(met, met + breached) }
-        })
-        .collect();
-    let (met, breached) = (runs(None, true), runs(None, false));
-
-    let escalated = count(&|f| f.escalated);
-    let one_reply = count(&|f| f.resolution.is_some() && f.replies == 1);
-    let in_period: Vec<bool> = fixes.iter().filter(|(at, _)| span.contains(at)).map(|(_, fixed)| *fixed).collect();
-    let fixed = in_period.iter().filter(|f| **f).count() as u64;
-
-    // Each day's first instant, once; each ticket then finds its day by
-    // binary search (not one pass over every ticket per day).
-    let mut days = Vec::new();
-    let mut day = period.from;
-    while day < period.to {
-        days.push((day, midnight(day, &period.zone).as_millis()));
-        day = match day.tomorrow() {
-            Ok(next) => next,
-            Err(_) => break,
-        };
+    let mut tally = Tally::default();
+    tally.sized();
+    tickets.iter().for_each(|f| tally.add(f));
+    for (_, fixed) in fixes.iter().filter(|(at, _)| span.contains(at) && !rolled(*at)) {
+        tally.add_fix(*fixed);
     }
+    taken.iter().for_each(|(_, r)| tally.merge(&r.tally));
+
+    // Each day's first instant, once; each ticket (or quarter hour) then
+    // finds its day by binary search.
+    let days = period.day_starts();
     let mut per_day = vec![0u64; days.len()];
-    for f in &tickets {
-        let i = days.partition_point(|(_, start)| *start <= f.created);
-        if let Some(n) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
-            *n += 1;
+    let mut count_at = |ms: i64, n: u64| {
+        let i = days.partition_point(|(_, start)| *start <= ms);
+        if let Some(count) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
+            *count += n;
+        }
+    };
+    tickets.iter().for_each(|f| count_at(f.created, 1));
+    for (hour, r) in &taken {
+        for (q, n) in r.quarters.iter().enumerate() {
+            count_at(hour + q as i64 * QUARTER_MS, *n);
         }
     }
     let by_day = days.iter().zip(per_day).map(|((day, _), count)| DayCount { day: day.to_string(), count }).collect();
+    figures(period, &tally, by_day)
+}
 
-    let mut requests: Vec<Request> = Vec::new();
-    for f in &tickets {
-        let Some(subject) = &f.subject else { continue };
-        let t = topic(subject);
-        if t.is_empty() {
-            continue;
-        }
-        match requests.iter_mut().find(|r| r.topic == t) {
-            Some(r) => r.count += 1,
-            None => requests.push(Request { topic: t, count: 1, example: subject.clone() }),
-        }
+/// A [`Report`] from a period's tally and its volume by day.
+fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
+    let satisfaction = |satisfied: u64, rated: u64| Satisfaction { satisfied, rated, percent: percent(satisfied, rated) };
+    let (satisfied, rated) = t.segments.iter().fold((0, 0), |(s, r), seg| (s + seg[1], r + seg[2]));
+    let overall = satisfaction(satisfied, rated);
+    let csat = Csat {
+        response_rate: percent(overall.rated, t.offered),
+        offered: t.offered,
+        overall,
+        by_segment: Segment::ALL
+            .iter()
+            .zip(&t.segments)
+            .map(|(s, seg)| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(seg[1], seg[2]) })
+            .collect(),
+    };
+    let mut all = ChannelTally::default();
+    for c in &t.channels {
+        all.first_response.merge(&c.first_response);
+        all.resolution.merge(&c.resolution);
     }
+    let by_channel = Channel::ALL
+        .iter()
+        .zip(&t.channels)
+        .map(|(channel, c)| ChannelFigures {
+            channel: *channel,
+            tickets: c.tickets,
+            first_response: durations(&c.first_response),
+            resolution: durations(&c.resolution),
+        })
+        .collect();
+    let targets = METRICS
+        .iter()
+        .zip(&t.targets)
+        .map(|(metric, [met, breached])| Attainment { metric: *metric, met: *met, breached: *breached, percent: percent(*met, met + breached) })
+        .collect();
+    let (met, breached) = t.targets.iter().fold((0, 0), |(m, b), [met, breached]| (m + met, b + breached));
+    let mut requests: Vec<Request> =
+        t.requests.iter().map(|r| Request { topic: r.topic.clone(), count: r.count, example: r.example.clone() }).collect();
     requests.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.topic.cmp(&b.topic)));
     requests.truncate(10);
-
+    let of_type = |k: &TicketType| t.types.iter().find(|(kind, _)| kind == k).map_or(0, |(_, n)| *n);
     Report {
         from: period.from.to_string(),
         to: period.to.to_string(),
-        tickets: tickets.len() as u64,
-        with_attachments: count(&|f| f.attachments),
+        tickets: t.tickets,
+        with_attachments: t.attachments,
         csat,
-        first_response: timing(None, first_response),
-        resolution: timing(None, resolution),
+        first_response: durations(&all.first_response),
+        resolution: durations(&all.resolution),
         by_channel,
         sla: Sla { percent: percent(met, met + breached), targets },
-        escalation: Escalation { escalated, tickets: tickets.len() as u64, percent: percent(escalated, tickets.len() as u64) },
-        first_contact_resolution: FirstContact { one_reply, solved, percent: percent(one_reply, solved) },
-        deflection: Deflection { fixed, started: in_period.len() as u64, percent: percent(fixed, in_period.len() as u64) },
+        escalation: Escalation { escalated: t.escalated, tickets: t.tickets, percent: percent(t.escalated, t.tickets) },
+        first_contact_resolution: FirstContact { one_reply: t.one_reply, solved: t.solved, percent: percent(t.one_reply, t.solved) },
+        deflection: Deflection { fixed: t.fixed, started: t.fixes, percent: percent(t.fixed, t.fixes) },
         volume: Volume {
             by_day,
-            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: count(&|f| f.kind == *k) }).collect(),
-            by_segment: Segment::ALL.iter().map(|s| SegmentCount { segment: *s, count: count(&|f| f.segment == *s) }).collect(),
+            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: of_type(k) }).collect(),
+            by_segment: Segment::ALL.iter().zip(&t.segments).map(|(s, seg)| SegmentCount { segment: *s, count: seg[0] }).collect(),
         },
         feature_requests: requests,
     }
