@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 
 pub mod attach;
+#[cfg(feature = "server")]
+pub mod budget;
 #[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]

@@ -786,6 +786,40 @@ impl HourFilter {
     }
 }
 
+/// The UTC days (their first instant, ms) that `start..end` (ms) touches.
+pub fn utc_days(start: i64, end: i64) -> Vec<i64> {
+    let first = start.div_euclid(DAY_MS);
+    let last = (end - 1).max(start).div_euclid(DAY_MS);
+    (first..=last).map(|d| d * DAY_MS).collect()
+}
+
+/// What a report over `periods` (a period and the one before it) reads,
+/// given each UTC day's stored roll-up `(day start ms, roll-up)`: the
+/// hours it takes from roll-ups, and the UTC days (start ms) whose facts
+/// and guided fixes it lists, those with an hour in a period that is not
+/// rolled up or not taken whole ([`Period::hours`]).
+pub fn plan_reads<'a>(periods: &[&Period], days: &'a [(i64, Option<DayRollup>)]) -> (Vec<(i64, &'a HourRollup)>, Vec<i64>) {
+    let spans: Vec<(core::ops::Range<i64>, HourFilter)> = periods.iter().map(|p| (p.millis(), p.hours())).collect();
+    let (mut hours, mut listed) = (Vec::new(), Vec::new());
+    for (day, rollup) in days {
+        let mut list = false;
+        for h in 0..24 {
+            let hour = day + h * HOUR_MS;
+            if !spans.iter().any(|(span, _)| span.start < hour + HOUR_MS && hour < span.end) {
+                continue;
+            }
+            match rollup.as_ref().and_then(|r| r.hours.get(h as usize)).and_then(Option::as_ref) {
+                Some(r) if spans.iter().any(|(_, f)| f.fits(hour)) => hours.push((hour, r)),
+                _ => list = true,
+            }
+        }
+        if list {
+            listed.push(*day);
+        }
+    }
+    (hours, listed)
+}
+
 /// Attainment of one SLA target.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Attainment {
@@ -1716,5 +1750,28 @@ mod tests {
         assert_eq!(bucketed(&report_from(&period, &a, &facts, &fixes)), bucketed(&report_from(&period, &b, &facts, &fixes)));
         let compact: usize = facts.iter().map(|f| f.encode().len()).sum();
         assert!(text.len() * 2 < compact, "{} bytes for {} tickets, whose facts take {compact}", text.len(), facts.len());
+    }
+    #[test]
+    fn a_report_lists_only_the_days_with_an_hour_it_cannot_take_from_a_rollup() {
+        let from = t("2026-11-01T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 4, 24);
+        let now = from + 3 * DAY + 5 * HOUR_MS;
+        let stored: Vec<(i64, Option<DayRollup>)> = utc_days(from - DAY, from + 4 * DAY)
+            .into_iter()
+            .map(|day| (day, (day >= from).then(|| DayRollup::of(day, &facts, &fixes, now))))
+            .collect();
+        assert_eq!(stored.len(), 5);
+        let period = utc("2026-11-02", "2026-11-04");
+        let previous = period.previous();
+        let (hours, listed) = plan_reads(&[&period, &previous], &stored);
+        assert_eq!(listed, [from - DAY], "the day with no roll-up stored is listed; the rest are read whole from roll-ups");
+        assert_eq!(hours.len(), 3 * 24, "every hour of 1 to 3 November");
+        let kolkata = Period::parse("2026-11-02", "2026-11-04", TimeZone::fixed(jiff::tz::Offset::from_seconds(19_800).unwrap_or(jiff::tz::Offset::UTC)))
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let (_, listed) = plan_reads(&[&kolkata, &kolkata.previous()], &stored);
+        // The periods run from 30 October 18:30 UTC to 1 November 18:30 and on to 3 November 18:30.
+        assert_eq!(listed, [from - DAY, from, from + 2 * DAY], "the day with no roll-up, and the days of the hours cut at 18:30");
+        let (_, listed) = plan_reads(&[&utc("2026-11-03", "2026-11-05")], &stored);
+        assert_eq!(listed, [from + 3 * DAY], "today's hours not rolled up yet");
     }
 }
