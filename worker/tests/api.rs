@@ -1181,3 +1181,85 @@ fn a_long_answer_sent_with_a_key_is_read_back_and_replayed() {
         h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
     assert!(view["events"].as_array().is_some_and(|e| e.iter().all(|e| e.get("request_hash").is_none())), "agents see no hash: {view}");
 }
+
+fn sweep_within(h: &Harness, receiver: &Receiver, at: &str, limits: buoy_shared::budget::Limits) -> buoy_worker::sweep::Report {
+    let every = [buoy_shared::config::WebhookConfig {
+        url_secret: "U".into(),
+        signing_secret: "S".into(),
+        events: vec![],
+        format: buoy_shared::config::Format::Json,
+    }];
+    let hooks = [buoy_worker::sweep::Hook { index: 0, config: &every[0], url: "http://127.0.0.1:9/hook".into(), secret: "whsec".into() }];
+    let run = buoy_worker::sweep::Sweep {
+        store: &h.store,
+        outbound: receiver,
+        config: &h.config,
+        business: &AlwaysOpen,
+        hooks: &hooks,
+        now: Timestamp::parse(at).unwrap_or_else(|e| unreachable!("{e}")),
+        mail: None,
+    };
+    block_on(run.run_within(limits)).unwrap_or_else(|e| unreachable!("{e:?}"))
+}
+
+#[test]
+fn a_webhook_backlog_over_the_free_plans_subrequests_is_sent_fifty_a_run_and_loses_nothing() {
+    use buoy_shared::budget::Plan;
+    let h = Harness::new();
+    let at = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+    for n in 0..70 {
+        let delivery = buoy_worker::store::PendingDelivery {
+            hook: 0,
+            event_id: format!("evt-{n}"),
+            event_type: buoy_shared::config::EventType::TicketCreated,
+            body: "{}".into(),
+            attempts: 1,
+        };
+        block_on(h.store.outbox_put(at, &delivery)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    }
+    let receiver = Receiver::default();
+    let first = sweep_within(&h, &receiver, "2026-11-30T10:01:00Z", Plan::Free.limits());
+    assert_eq!((first.delivered, first.subrequests, receiver.got.borrow().len()), (50, 50, 50), "{first:?}");
+    assert!(first.stopped && first.left().is_some_and(|l| l.contains("outbox")), "{first:?}");
+    assert_eq!(h.store.kv().keys("o/").len(), 20, "the rest wait in the outbox");
+    let second = sweep_within(&h, &receiver, "2026-11-30T10:02:00Z", Plan::Free.limits());
+    assert_eq!((second.delivered, second.stopped), (20, false), "{second:?}");
+    let mut ids: Vec<String> = receiver.got.borrow().iter().map(|(_, headers, _)| headers.iter().find(|(n, _)| n == "buoy-event-id").map(|(_, v)| v.clone()).unwrap_or_default()).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 70, "each delivery sent once");
+    assert!(h.store.kv().keys("o/").is_empty());
+}
+
+#[test]
+fn a_due_backlog_over_the_kv_budget_stops_before_the_limit_and_is_finished_by_the_next_runs() {
+    let h = Harness::new();
+    let mut ids = Vec::new();
+    for _ in 0..30 {
+        let (_, created, _) = create(&h, &ticket_json(), None);
+        ids.push(str_of(&created, "id").to_owned());
+    }
+    let limits = buoy_shared::budget::Limits { subrequests: 50, kv_operations: 150 };
+    let receiver = Receiver::default();
+    // A day later every ticket's first response is breached: one event,
+    // its facts, a webhook each.
+    let (mut checked, mut runs) = (0, 0);
+    let mut minute = 0;
+    while checked < 30 && runs < 10 {
+        let report = sweep_within(&h, &receiver, &format!("2026-12-01T10:{minute:02}:00Z"), limits);
+        assert!(report.kv_operations <= limits.kv_operations, "{report:?}");
+        if checked + report.checked < 30 {
+            assert!(report.left_checks > 0 && report.left().is_some(), "it says what it left: {report:?}");
+        }
+        checked += report.checked;
+        runs += 1;
+        minute += 1;
+    }
+    assert_eq!(checked, 30);
+    assert!(runs >= 2, "150 KV operations do not cover 30 tickets in one run");
+    let breached = |id: &str| {
+        let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        view["events"].as_array().is_some_and(|e| e.iter().any(|e| e["kind"] == "breached"))
+    };
+    assert!(ids.iter().all(|id| breached(id)), "every ticket's breach recorded");
+}

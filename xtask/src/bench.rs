@@ -368,7 +368,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             kind,
             attachments: false,
         };
-        seed::block_on(store.put_facts(&ticket, &facts))?.map_err(|e| e.0)?;
+        seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }
     for _ in 0..tickets / TICKETS_PER_FIX {
         let at = Timestamp::from_millis(start + rng.below(span) as i64);
