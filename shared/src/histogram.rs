@@ -205,7 +205,8 @@ mod tests {
     #[test]
     fn every_duration_falls_in_a_bucket_no_wider_than_documented() {
         // (duration, the width of its bucket)
-        let cases = [(1, 60), (59, 60), (3600, 60), (4 * 3600, 60), (4 * 3600 + 1, 300), (86_400, 300), (86_401, 3600), (30 * 86_400, 3600)];
+        let cases =
+            [(1, 60), (59, 60), (3600, 60), (4 * 3600, 60), (4 * 3600 + 1, 300), (86_400, 300), (86_401, 3600), (30 * 86_400, 3600)];
         for (seconds, width) in cases {
             let b = bucket(seconds);
             let (high, low) = (upper(b), upper(b - 1));

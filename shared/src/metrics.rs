@@ -222,7 +222,9 @@ impl Facts {
         }
         let flag = |i: usize| flags.as_bytes().get(i).copied().ok_or_else(|| format!("short flags {flags:?}"));
         let pick = |i: usize, all_len: usize| {
-            flag(i).and_then(|b| char::from(b).to_digit(36).map(|d| d as usize).filter(|d| *d < all_len).ok_or_else(|| format!("bad flags {flags:?}")))
+            flag(i).and_then(|b| {
+                char::from(b).to_digit(36).map(|d| d as usize).filter(|d| *d < all_len).ok_or_else(|| format!("bad flags {flags:?}"))
+            })
         };
         let yes = |i: usize| flag(i).map(|b| b == b'1');
         let mut pairs = Vec::new();
@@ -1070,7 +1072,12 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
     let targets = METRICS
         .iter()
         .zip(&t.targets)
-        .map(|(metric, [met, breached])| Attainment { metric: *metric, met: *met, breached: *breached, percent: percent(*met, met + breached) })
+        .map(|(metric, [met, breached])| Attainment {
+            metric: *metric,
+            met: *met,
+            breached: *breached,
+            percent: percent(*met, met + breached),
+        })
         .collect();
     let (met, breached) = t.targets.iter().fold((0, 0), |(m, b), [met, breached]| (m + met, b + breached));
     let mut requests: Vec<Request> =
@@ -1582,7 +1589,12 @@ mod tests {
             resolution: Some([400 * 86_400, 0]),
             replies: 40,
             escalated: true,
-            targets: vec![(Metric::FirstResponse, true), (Metric::NextResponse, false), (Metric::Resolution, true), (Metric::NextResponse, true)],
+            targets: vec![
+                (Metric::FirstResponse, true),
+                (Metric::NextResponse, false),
+                (Metric::Resolution, true),
+                (Metric::NextResponse, true),
+            ],
             csat: Some(false),
             subject: Some("Dark mode | with a pipe, commas, and ünïcode 🌙".into()),
             attachments: true,
@@ -1610,7 +1622,9 @@ mod tests {
             let json = serde_json::to_string(&facts).unwrap_or_default();
             assert!(text.len() * 3 < json.len() * 2, "at most two thirds of the JSON form: {text} vs {json}");
         }
-        for bad in ["", "f2|1|00-00|bug||||||", "f1|1|00-00|bug||||", "f1|1|90-00|bug|||0||", "f1|1|00-00|no such|||0||", "f1|1|00-00|bug|12||0||"] {
+        for bad in
+            ["", "f2|1|00-00|bug||||||", "f1|1|00-00|bug||||", "f1|1|90-00|bug|||0||", "f1|1|00-00|no such|||0||", "f1|1|00-00|bug|12||0||"]
+        {
             assert!(Facts::decode(bad).is_err(), "{bad:?} is refused");
         }
     }
@@ -1638,7 +1652,13 @@ mod tests {
                 resolution: resolved,
                 replies: next(4) as u32,
                 escalated: next(7) == 0,
-                targets: METRICS.iter().filter_map(|m| (next(2) == 0).then_some(*m)).collect::<Vec<_>>().into_iter().map(|m| (m, next(5) > 0)).collect(),
+                targets: METRICS
+                    .iter()
+                    .filter_map(|m| (next(2) == 0).then_some(*m))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|m| (m, next(5) > 0))
+                    .collect(),
                 csat: (next(4) == 0).then(|| next(5) > 0),
                 subject: (kind == TicketType::FEATURE_REQUEST).then(|| subjects[next(5) as usize].to_owned()),
                 kind,
@@ -1766,8 +1786,12 @@ mod tests {
         let (hours, listed) = plan_reads(&[&period, &previous], &stored);
         assert_eq!(listed, [from - DAY], "the day with no roll-up stored is listed; the rest are read whole from roll-ups");
         assert_eq!(hours.len(), 3 * 24, "every hour of 1 to 3 November");
-        let kolkata = Period::parse("2026-11-02", "2026-11-04", TimeZone::fixed(jiff::tz::Offset::from_seconds(19_800).unwrap_or(jiff::tz::Offset::UTC)))
-            .unwrap_or_else(|e| unreachable!("{e}"));
+        let kolkata = Period::parse(
+            "2026-11-02",
+            "2026-11-04",
+            TimeZone::fixed(jiff::tz::Offset::from_seconds(19_800).unwrap_or(jiff::tz::Offset::UTC)),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
         let (_, listed) = plan_reads(&[&kolkata, &kolkata.previous()], &stored);
         // The periods run from 30 October 18:30 UTC to 1 November 18:30 and on to 3 November 18:30.
         assert_eq!(listed, [from - DAY, from, from + 2 * DAY], "the day with no roll-up, and the days of the hours cut at 18:30");

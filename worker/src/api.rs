@@ -1041,8 +1041,7 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
     let (stored, get_ops) = app.store.rollups(&agent.site, &days).await?;
     let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
     let (facts, fixes, list_ops) = app.store.facts_of_days(&agent.site, &listed).await?;
-    let (report, before) =
-        (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
+    let (report, before) = (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
     if csv {
         let body = metrics::csv(&report, Some(&before)).into_bytes();
         let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
@@ -1052,7 +1051,18 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
             body,
         });
     }
-    Ok(ApiResponse::json(200, &MetricsPage { site: &agent.site, tz, report, previous: before, kv_operations: get_ops + list_ops, rolled_hours: hours.len(), listed_days: listed.len() }))
+    Ok(ApiResponse::json(
+        200,
+        &MetricsPage {
+            site: &agent.site,
+            tz,
+            report,
+            previous: before,
+            kv_operations: get_ops + list_ops,
+            rolled_hours: hours.len(),
+            listed_days: listed.len(),
+        },
+    ))
 }
 
 /// The most tickets `POST /v1/tickets/mine` lists: the user's newest.

@@ -409,7 +409,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         now: Timestamp::from_millis(event.schedule() as i64),
         mail: secret.as_deref().zip(origin.as_deref()).map(|(secret, origin)| mail_out::Links { secret: secret.as_bytes(), origin }),
     };
-    match run.run().await {
+    // `BUOY_PLAN = "paid"` lets a run use the Paid plan's subrequests.
+    let plan = read_secret(&env, "BUOY_PLAN").and_then(|p| buoy_shared::budget::Plan::parse(&p)).unwrap_or(buoy_shared::budget::Plan::Free);
+    match run.run_within(plan.limits()).await {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }

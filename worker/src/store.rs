@@ -283,7 +283,11 @@ fn roll_mark_key(now: i64, site: &SiteId, created: i64) -> String {
 /// The first instant (ms) of a UTC day named `YYYY-MM-DD`.
 fn day_start(name: &str) -> Option<i64> {
     let date: jiff::civil::Date = name.parse().ok()?;
-    jiff::tz::TimeZone::UTC.to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight())).compatible().ok().map(|t| t.as_millisecond())
+    jiff::tz::TimeZone::UTC
+        .to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .ok()
+        .map(|t| t.as_millisecond())
 }
 
 /// A ticket's facts from its `m/` key's metadata: the compact form (a

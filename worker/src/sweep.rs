@@ -334,7 +334,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             }
             watermarks.push((site, from));
         }
-        let marks = if budget.allows(self.kv_spent(), 0, 1 + ROLL_KV_RESERVE) { self.store.roll_marks(self.now, 1000).await? } else { Vec::new() };
+        let marks =
+            if budget.allows(self.kv_spent(), 0, 1 + ROLL_KV_RESERVE) { self.store.roll_marks(self.now, 1000).await? } else { Vec::new() };
         for mark in &marks {
             if !days.contains(&(mark.site.clone(), mark.day)) {
                 days.push((mark.site.clone(), mark.day));

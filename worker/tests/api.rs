@@ -899,7 +899,9 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     let (_, rolled, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC", "demo-agent-token");
     // (The sweep also recorded breaches of the October ticket, so the
     // previous period's SLA figures moved; this period's did not.)
-    for key in ["tickets", "csat", "deflection", "escalation", "feature_requests", "volume", "sla", "first_contact_resolution", "by_channel"] {
+    for key in
+        ["tickets", "csat", "deflection", "escalation", "feature_requests", "volume", "sla", "first_contact_resolution", "by_channel"]
+    {
         assert_eq!(rolled[key], page[key], "{key}");
     }
     // From the site's first day of facts, 28 October, to 13:00 today.
@@ -1224,7 +1226,12 @@ fn a_webhook_backlog_over_the_free_plans_subrequests_is_sent_fifty_a_run_and_los
     assert_eq!(h.store.kv().keys("o/").len(), 20, "the rest wait in the outbox");
     let second = sweep_within(&h, &receiver, "2026-11-30T10:02:00Z", Plan::Free.limits());
     assert_eq!((second.delivered, second.stopped), (20, false), "{second:?}");
-    let mut ids: Vec<String> = receiver.got.borrow().iter().map(|(_, headers, _)| headers.iter().find(|(n, _)| n == "buoy-event-id").map(|(_, v)| v.clone()).unwrap_or_default()).collect();
+    let mut ids: Vec<String> = receiver
+        .got
+        .borrow()
+        .iter()
+        .map(|(_, headers, _)| headers.iter().find(|(n, _)| n == "buoy-event-id").map(|(_, v)| v.clone()).unwrap_or_default())
+        .collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), 70, "each delivery sent once");
@@ -1258,7 +1265,8 @@ fn a_due_backlog_over_the_kv_budget_stops_before_the_limit_and_is_finished_by_th
     assert_eq!(checked, 30);
     assert!(runs >= 2, "150 KV operations do not cover 30 tickets in one run");
     let breached = |id: &str| {
-        let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        let (_, view, _) =
+            h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
         view["events"].as_array().is_some_and(|e| e.iter().any(|e| e["kind"] == "breached"))
     };
     assert!(ids.iter().all(|id| breached(id)), "every ticket's breach recorded");

@@ -205,12 +205,12 @@ fn bundle_gzip_kib(config: &Path, outdir: &Path) -> Result<f64> {
 
 /// One worker under wrangler dev, pinned to the server core, with a fresh KV.
 fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
-    start_worker_on(config, &dir.join("state"), dir, token)
+    start_worker_on(config, &dir.join("state"), dir, token, false)
 }
 
 /// One worker under wrangler dev, pinned to the server core, with the
 /// local KV persisted under `persist_to`; its log in `dir`.
-fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
+fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str, test_scheduled: bool) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
@@ -219,7 +219,7 @@ fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) ->
         vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
-        test_scheduled: false,
+        test_scheduled,
         pin_cpu: Some(SERVER_CORE),
         own_group: true,
     })?;
@@ -434,29 +434,59 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
         } else {
             eprintln!("bench: {keys} keys for {tickets} tickets generated and loaded into a local KV in {load_seconds:.0} s");
         }
-        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.needs)?;
-        let (wrangler, _) = start_worker_on(&config, &state.join("state"), &size_dir, &token)?;
-        let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
-            eprintln!("bench: {e}; once more");
-            agent_get(wrangler.port, &path, &token)
-        })?;
-        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if status != 200 {
-            return Err(format!("GET {path} answered {status}: {answer}"));
+        // A copy for this run: the sweep writes roll-ups into it, and the
+        // kept KV stays as loaded (facts only) for the next run.
+        let run_state = size_dir.join("state");
+        std::fs::create_dir_all(&size_dir).map_err(|e| e.to_string())?;
+        let copied = command("cp", &["-a", &state.join("state").to_string_lossy(), &run_state.to_string_lossy()]).status();
+        if !copied.is_ok_and(|s| s.success()) {
+            return Err(format!("could not copy {} for this run", state.display()));
         }
-        let (mut latencies, mut hung) = (Vec::new(), 0);
-        let timed = Instant::now();
-        while latencies.len() < RUNS && (latencies.is_empty() || timed.elapsed() < METRICS_BUDGET) && hung < 3 {
-            std::thread::sleep(METRICS_PAUSE);
-            match agent_get(wrangler.port, &path, &token) {
-                Ok((200, _, ms)) => latencies.push(ms),
-                Ok((status, ..)) => return Err(format!("GET {path} answered {status}")),
-                Err(e) => {
-                    eprintln!("bench: {e}");
-                    hung += 1;
+        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.needs)?;
+        let (wrangler, _) = start_worker_on(&config, &run_state, &size_dir, &token, true)?;
+        let timed_calls = |what: &str| -> Result<(Value, f64, Vec<f64>, u32)> {
+            let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
+                eprintln!("bench: {e}; once more");
+                agent_get(wrangler.port, &path, &token)
+            })?;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if status != 200 {
+                return Err(format!("GET {path} answered {status}: {answer}"));
+            }
+            let (mut latencies, mut hung) = (Vec::new(), 0);
+            let timed = Instant::now();
+            while latencies.len() < RUNS && (latencies.is_empty() || timed.elapsed() < METRICS_BUDGET) && hung < 3 {
+                std::thread::sleep(METRICS_PAUSE);
+                match agent_get(wrangler.port, &path, &token) {
+                    Ok((200, _, ms)) => latencies.push(ms),
+                    Ok((status, ..)) => return Err(format!("GET {path} answered {status}")),
+                    Err(e) => {
+                        eprintln!("bench: {e}");
+                        hung += 1;
+                    }
                 }
             }
+            eprintln!("bench: metrics over {tickets} tickets from {what} measured");
+            Ok((answer, warm_up, latencies, hung))
+        };
+        // The per-ticket path first (no roll-ups yet), then the worker's
+        // own sweep rolls the hours up, run after run until it has no day
+        // left, and the same call is measured again.
+        let (facts_answer, _, facts_latencies, facts_hung) = timed_calls("per-ticket facts")?;
+        let mut sweeps = 0;
+        for _ in 0..20 {
+            let (status, body, _) = agent_get(wrangler.port, "/__scheduled?cron=*+*+*+*+*", &token)?;
+            if status != 200 {
+                return Err(format!("/__scheduled answered {status}: {}", String::from_utf8_lossy(&body)));
+            }
+            sweeps += 1;
+            let (_, body, _) = agent_get(wrangler.port, &path, &token)?;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if answer["rolled_hours"].as_u64().is_some_and(|h| h >= (days as u64) * 24) {
+                break;
+            }
         }
+        let (answer, warm_up, latencies, hung) = timed_calls("hourly roll-ups")?;
         drop(wrangler);
         eprintln!("bench: metrics over {tickets} tickets measured");
         sizes.push(json!({
@@ -465,6 +495,10 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
             "kv_keys": keys,
             "tickets_reported": answer["tickets"],
             "kv_operations": answer["kv_operations"],
+            "rolled_hours": answer["rolled_hours"],
+            "listed_days": answer["listed_days"],
+            "sweeps": sweeps,
+            "facts_only": { "latency_ms": stats(&facts_latencies), "hung": facts_hung, "kv_operations": facts_answer["kv_operations"], "tickets_reported": facts_answer["tickets"] },
             "warm_up_ms": warm_up,
             "latency_ms": stats(&latencies),
             "hung": hung,
@@ -689,6 +723,10 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The metrics call over 100,000 tickets before issue #18 (its table):
+/// every ticket's facts as JSON, listed from KV on each call.
+const METRICS_BEFORE: &str = "7.9 s";
+
 fn print_metrics(r: &Value) {
     let m = &r["metrics"];
     if m.is_null() {
@@ -724,7 +762,23 @@ fn print_metrics(r: &Value) {
             },
             n("kv_operations"),
         );
+        let facts = &size["facts_only"];
+        if !facts.is_null() {
+            println!(
+                "  {:<10} {:<14} {:<10} {:<40} {:<15} the same call before the sweep rolled hours up (per-ticket facts, compact form)",
+                "",
+                "",
+                "",
+                format!("{} ({} runs)", fmt_ms(&facts["latency_ms"]), facts["latency_ms"]["runs"]),
+                facts["kv_operations"].as_u64().map_or("n/a".into(), thousands),
+            );
+            println!(
+                "  {:<10} hourly roll-ups by {} sweep runs: {} hours from roll-ups, {} days listed",
+                "", size["sweeps"], size["rolled_hours"], size["listed_days"]
+            );
+        }
     }
+    println!("  before issue #18, over 100,000 tickets (every ticket's facts as JSON): {METRICS_BEFORE}; budget 2 s");
 }
 
 /// Throughput, bundle and cold start of Buoy's worker and the JS reference.
