@@ -89,10 +89,9 @@ impl Budget {
     /// keeping `reserve` for what must follow.
     pub const fn steps_left(&self, kv_spent: u32, kv_per_step: u32, reserve: u32) -> u32 {
         let left = self.limits.kv_operations.saturating_sub(kv_spent).saturating_sub(reserve);
-        if kv_per_step == 0 {
-            left
-        } else {
-            left / kv_per_step
+        match left.checked_div(kv_per_step) {
+            Some(steps) => steps,
+            None => left,
         }
     }
 }

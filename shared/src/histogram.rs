@@ -239,7 +239,7 @@ mod tests {
         let values: Vec<i64> = (0..500).map(|i| (i * i * 37 + 11) % 200_000).collect();
         let mut h = Histogram::default();
         values.iter().for_each(|v| h.add(*v));
-        let mut sorted = values.clone();
+        let mut sorted = values;
         sorted.sort_unstable();
         for p in [1, 50, 90, 99, 100] {
             let exact = sorted[(sorted.len() * p as usize).div_ceil(100) - 1];
@@ -255,7 +255,7 @@ mod tests {
         let (mut a, mut b) = (Histogram::default(), Histogram::default());
         [60, 60, 3600, 90_000].iter().for_each(|s| a.add(*s));
         [61, 3600, 40 * 86_400].iter().for_each(|s| b.add(*s));
-        let mut both = a.clone();
+        let mut both = a;
         both.merge(&b);
         assert_eq!(both.total(), 7);
         assert_eq!(both.at_most(3600), 5);

@@ -1613,7 +1613,7 @@ mod tests {
             Facts { segment: Segment::Former, channel: Channel::Email, ..plain.clone() },
             Facts { kind: TicketType::parse("custom_type_7").unwrap_or(TicketType::OTHER), ..plain.clone() },
             Facts { subject: None, ..full.clone() },
-            Facts { targets: vec![], escalated: false, attachments: false, ..full.clone() },
+            Facts { targets: vec![], escalated: false, attachments: false, ..full },
             Facts { created: 0, ..plain },
         ];
         for facts in variants {
