@@ -1324,4 +1324,59 @@ mod tests {
         assert!(c.fixed > 0 && c.need_help > 0, "{c:?}");
         assert_eq!(seeded_ids(&entries).len() as u64, c.tickets + c.fixed + c.need_help);
     }
+    /// Issue #18: on seed-demo's data, the hourly roll-ups its sweeps
+    /// wrote give the per-ticket path's counts, and percentiles within
+    /// one histogram bucket (`buoy_shared::histogram`).
+    #[test]
+    fn on_seed_demo_data_the_rollups_give_the_per_ticket_figures() {
+        use buoy_shared::histogram::bucket;
+        use buoy_shared::metrics::{self, Period};
+        let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
+        let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
+        let business =
+            config.business_calendar(config.zone_tzif().unwrap_or_else(|e| unreachable!("{e}"))).unwrap_or_else(|e| unreachable!("{e}"));
+        let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
+        let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
+        let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
+        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), 400, end)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let store = TicketStore::new(&kv);
+        let zone = business.zone().clone();
+        let period = Period::parse("2026-11-01", "2026-11-29", zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let previous = period.previous();
+        let days = metrics::utc_days(previous.start().as_millis(), period.end().as_millis());
+        let (stored, _) =
+            block_on(store.rollups(&site, &days)).unwrap_or_else(|e| unreachable!("{e}")).unwrap_or_else(|e| unreachable!("{e:?}"));
+        let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
+        assert!(hours.len() > 24 * 20, "the seed's sweeps rolled its hours up: {}", hours.len());
+        let read = |days: &[i64]| {
+            block_on(store.facts_of_days(&site, days)).unwrap_or_else(|e| unreachable!("{e}")).unwrap_or_else(|e| unreachable!("{e:?}"))
+        };
+        let (all_facts, all_fixes, _) = read(&days);
+        let (facts, fixes, _) = read(&listed);
+        for p in [&period, &previous] {
+            let exact = metrics::report(p, &all_facts, &all_fixes);
+            let rolled = metrics::report_from(p, &hours, &facts, &fixes);
+            assert!(exact.tickets > 50, "{}", exact.tickets);
+            assert_eq!(
+                (rolled.tickets, &rolled.csat, &rolled.sla, &rolled.volume, &rolled.deflection, &rolled.escalation),
+                (exact.tickets, &exact.csat, &exact.sla, &exact.volume, &exact.deflection, &exact.escalation)
+            );
+            assert_eq!(
+                rolled.feature_requests.iter().map(|r| (&r.topic, r.count)).collect::<Vec<_>>(),
+                exact.feature_requests.iter().map(|r| (&r.topic, r.count)).collect::<Vec<_>>()
+            );
+            for (a, b) in [(&rolled.first_response, &exact.first_response), (&rolled.resolution, &exact.resolution)] {
+                assert_eq!((a.count, &a.histogram), (b.count, &b.histogram));
+                for (x, y) in [
+                    (a.calendar.median, b.calendar.median),
+                    (a.calendar.p90, b.calendar.p90),
+                    (a.business.median, b.business.median),
+                    (a.business.p90, b.business.p90),
+                ] {
+                    assert_eq!(x.map(bucket), y.map(bucket), "{x:?} and {y:?} share a bucket");
+                }
+            }
+        }
+    }
 }
