@@ -795,6 +795,18 @@ pub fn utc_days(start: i64, end: i64) -> Vec<i64> {
     (first..=last).map(|d| d * DAY_MS).collect()
 }
 
+/// The UTC days (their first instant, ms) a report over `start..end`
+/// (ms) reads, given the site's first day with metrics (`first`, the start
+/// of the UTC day of its first ticket or guided fix, as the sweep records
+/// it when it first rolls the site up): the days [`utc_days`] gives, from
+/// `first` on. Tickets and guided fixes are stamped when they arrive, so
+/// no day before the first holds anything, and nothing of it is read (no
+/// roll-up `get`, no listing). Without a recorded first day, every day.
+pub fn days_to_read(start: i64, end: i64, first: Option<i64>) -> Vec<i64> {
+    let first = first.map_or(i64::MIN, |f| f.div_euclid(DAY_MS) * DAY_MS);
+    utc_days(start, end).into_iter().filter(|day| *day >= first).collect()
+}
+
 /// What a report over `periods` (a period and the one before it) reads,
 /// given each UTC day's stored roll-up `(day start ms, roll-up)`: the
 /// hours it takes from roll-ups, and the UTC days (start ms) whose facts
@@ -1771,6 +1783,28 @@ mod tests {
         let compact: usize = facts.iter().map(|f| f.encode().len()).sum();
         assert!(text.len() * 2 < compact, "{} bytes for {} tickets, whose facts take {compact}", text.len(), facts.len());
     }
+    #[test]
+    fn a_report_reads_nothing_of_the_days_before_the_sites_first() {
+        let from = t("2026-11-01T00:00:00Z").as_millis();
+        let (start, end) = (from - 10 * DAY, from + 3 * DAY);
+        assert_eq!(days_to_read(start, end, None), utc_days(start, end), "no first day recorded: every day");
+        assert_eq!(days_to_read(start, end, Some(from)), [from, from + DAY, from + 2 * DAY]);
+        assert_eq!(days_to_read(start, end, Some(from + 5 * HOUR_MS)), [from, from + DAY, from + 2 * DAY], "the first ticket's whole day");
+        assert_eq!(days_to_read(start, end, Some(start - DAY)), utc_days(start, end));
+        assert!(days_to_read(start, end, Some(end + DAY)).is_empty(), "a period before the site's first ticket reads nothing");
+        // With nothing read of the days before, the report is the same.
+        let (facts, fixes) = a_month_of_facts(from, 3, 24);
+        let period = utc("2026-10-22", "2026-11-04");
+        let stored: Vec<(i64, Option<DayRollup>)> =
+            days_to_read(period.start().as_millis(), period.end().as_millis(), Some(from)).into_iter().map(|d| (d, None)).collect();
+        let (hours, listed) = plan_reads(&[&period], &stored);
+        assert_eq!((hours.len(), listed.len()), (0, 3));
+        let in_listed = |ms: i64| listed.iter().any(|d| (*d..*d + DAY).contains(&ms));
+        let read: Vec<Facts> = facts.iter().filter(|f| in_listed(f.created)).cloned().collect();
+        let read_fixes: Vec<(i64, bool)> = fixes.iter().filter(|(at, _)| in_listed(*at)).copied().collect();
+        assert_eq!(report_from(&period, &hours, &read, &read_fixes), report(&period, &facts, &fixes));
+    }
+
     #[test]
     fn a_report_lists_only_the_days_with_an_hour_it_cannot_take_from_a_rollup() {
         let from = t("2026-11-01T00:00:00Z").as_millis();

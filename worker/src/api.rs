@@ -973,8 +973,9 @@ struct MetricsPage<'a> {
     #[serde(flatten)]
     report: metrics::Report,
     previous: metrics::Report,
-    /// KV operations spent on this answer (a `get` of each UTC day's
-    /// roll-ups, lists of the facts and fixes of days not rolled up).
+    /// KV operations spent on this answer (a `get` of the roll-up
+    /// watermark and of each UTC day's roll-ups from the site's first day,
+    /// lists of the facts and fixes of days not rolled up).
     kv_operations: u32,
     /// UTC hours taken from roll-ups.
     rolled_hours: usize,
@@ -1036,9 +1037,12 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
     let previous = period.previous();
     // Whole UTC hours come from the sweep's hourly roll-ups (one `get` a
     // UTC day); only the days with an hour not rolled up (or cut by a
-    // period's edge) list their tickets' facts.
-    let days = metrics::utc_days(previous.start().as_millis(), period.end().as_millis());
+    // period's edge) list their tickets' facts. Days before the site's
+    // first (its roll-up watermark says which) hold nothing and are not read.
+    let first = app.store.watermark(&agent.site).await?.map(|w| w.first);
+    let days = metrics::days_to_read(previous.start().as_millis(), period.end().as_millis(), first);
     let (stored, get_ops) = app.store.rollups(&agent.site, &days).await?;
+    let get_ops = get_ops + 1;
     let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
     let (facts, fixes, list_ops) = app.store.facts_of_days(&agent.site, &listed).await?;
     let (report, before) = (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));

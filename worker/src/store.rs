@@ -37,8 +37,11 @@
 //! - `rd/{minute, ms, 15 digits}/{site}/{UTC day}` → empty; a change to
 //!   the facts of a ticket received on that day, in an hour that had
 //!   ended. Consumed by the sweep once the minute is `ROLL_DELAY_MS` old.
-//! - `rw/{site}` → the first hour (ms) the sweep has not rolled up once;
-//!   missing, the sweep starts from the site's first day of facts.
+//! - `rw/{site}` → JSON `{"first": ms, "until": ms}` ([`Watermark`]): the
+//!   site's first UTC day with a ticket or a guided fix (a report reads
+//!   nothing before it), and the first hour the sweep has not rolled up
+//!   once. Missing, the sweep starts from the site's first day of facts
+//!   or fixes, and a report reads every day.
 //! - `u/{site}/{user key}/{newest first: 999999999999999 − created ms,
 //!   15 digits}/{ticket}` → empty; a verified user's tickets on a site,
 //!   newest first, for their history on another device. The user key is a
@@ -301,6 +304,21 @@ fn facts_of(key: &str, meta: &str) -> Result<Facts, StoreError> {
     read.map_err(|e| StoreError(format!("{key}: {e}")))
 }
 
+/// A site's roll-up watermark (`rw/{site}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    /// The start (ms) of the site's first UTC day with a ticket or a
+    /// guided fix: nothing is ever stored for a day before it, so a
+    /// report reads nothing of those days (`metrics::days_to_read`).
+    pub first: i64,
+    /// The first hour (ms) the sweep has not rolled up once.
+    pub until: i64,
+}
+
+fn watermark_key(site: &SiteId) -> String {
+    format!("rw/{site}")
+}
+
 /// A roll-up mark: a site's UTC day whose facts changed after some of
 /// its hours were (or were due to be) rolled up.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -344,6 +362,11 @@ pub enum Entry<'a> {
     Event(&'a str),
     /// `x/…/{id}`: how a guided fix ended (a `Deflection`).
     GuidedFix(&'a str),
+    /// `r/{site}/…`, `rd/…/{site}/…`, `rw/{site}`: a site's hourly metric
+    /// roll-ups, their marks and watermark. They are made by the sweep
+    /// from the site's facts, so a tool that replaces facts clears them,
+    /// and the sweep rolls the site up again from its first day.
+    Rollup(&'a str),
     /// An index hint, a ticket's metric facts, a webhook delivery.
     Other,
 }
@@ -356,6 +379,7 @@ impl<'a> Entry<'a> {
             ["t", id] => Self::Ticket(id),
             ["e", ticket, _] => Self::Event(ticket),
             ["x", _, _, _, id] => Self::GuidedFix(id),
+            ["r", site, _] | ["rd", _, site, _] | ["rw", site] => Self::Rollup(site),
             _ => Self::Other,
         }
     }
@@ -594,31 +618,36 @@ impl<K: Kv> TicketStore<K> {
         self.kv.delete(&mark.key).await
     }
 
-    /// The first hour (ms) of a site not yet rolled up once, if set.
+    /// A site's roll-up watermark, if the sweep has set it.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn rolled_until(&self, site: &SiteId) -> Result<Option<i64>, StoreError> {
-        Ok(self.kv.get(&format!("rw/{site}")).await?.and_then(|t| t.trim().parse().ok()))
+    pub async fn watermark(&self, site: &SiteId) -> Result<Option<Watermark>, StoreError> {
+        Ok(self.kv.get(&watermark_key(site)).await?.and_then(|t| serde_json::from_str(&t).ok()))
     }
 
-    /// Records the first hour (ms) of a site not yet rolled up once.
+    /// Records a site's roll-up watermark.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn set_rolled_until(&self, site: &SiteId, hour: i64) -> Result<(), StoreError> {
-        self.kv.put(&format!("rw/{site}"), &hour.to_string(), None).await
+    pub async fn set_watermark(&self, site: &SiteId, watermark: &Watermark) -> Result<(), StoreError> {
+        let text = serde_json::to_string(watermark).map_err(failed)?;
+        self.kv.put(&watermark_key(site), &text, None).await
     }
 
-    /// The start (ms) of the first UTC day with a ticket's facts on the
-    /// site (one list of one key), for rolling up facts stored before
-    /// roll-ups existed.
+    /// The start (ms) of the first UTC day with a ticket's facts or a
+    /// guided fix on the site (a list of one key of each), for rolling up
+    /// what was stored before roll-ups existed.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn first_facts_day(&self, site: &SiteId) -> Result<Option<i64>, StoreError> {
-        let page = self.kv.list(&format!("m/{site}/"), 1, None).await?;
-        Ok(page.keys.first().and_then(|k| k.name.split('/').nth(2)).and_then(day_start))
+    pub async fn first_metrics_day(&self, site: &SiteId) -> Result<Option<i64>, StoreError> {
+        let first = |kind: &'static str| async move {
+            let page = self.kv.list(&format!("{kind}/{site}/"), 1, None).await?;
+            Ok::<_, StoreError>(page.keys.first().and_then(|k| k.name.split('/').nth(2)).and_then(day_start))
+        };
+        let (m, x) = futures_util::join!(first("m"), first("x"));
+        Ok([m?, x?].into_iter().flatten().min())
     }
 
     /// Every key under a prefix, page by page, and the pages read.
@@ -1194,6 +1223,10 @@ mod tests {
             (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
             (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
             ("t/".to_owned() + TICKET + "/extra", Entry::Other),
+            (rollup_key(&site, 86_400_000), Entry::Rollup("demo")),
+            (roll_mark_key(86_400_000, &site, 86_400_000), Entry::Rollup("demo")),
+            (watermark_key(&site), Entry::Rollup("demo")),
+            (format!("m/demo/1970-01-02/000000086400000/{TICKET}"), Entry::Other),
         ];
         for (key, expected) in cases {
             assert_eq!(Entry::of(&key), expected, "{key}");

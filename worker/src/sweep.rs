@@ -14,7 +14,7 @@
 
 use crate::error::AppError;
 use crate::mail_out;
-use crate::store::{Counted, Kv, PendingDelivery, PendingMail, TicketStore};
+use crate::store::{Counted, Kv, PendingDelivery, PendingMail, TicketStore, Watermark};
 use buoy_shared::budget::{Budget, Limits, Plan};
 use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
@@ -71,21 +71,94 @@ pub trait Outbound {
 /// # Errors
 /// When storage fails (the next run picks up where this one stopped).
 pub async fn sweep_uploads<K: Kv>(store: &TicketStore<K>, files: &dyn crate::files::Files, now: Timestamp) -> Result<usize, AppError> {
+    Ok(sweep_uploads_within(store, files, now, Plan::Free.limits(), 0).await?.deleted)
+}
+
+/// The KV and R2 operations one pending upload may take: the record's
+/// get, the bytes' delete, the record's and the pending entry's deletes.
+const UPLOAD_OPS: u32 = 4;
+
+/// What one upload sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UploadReport {
+    /// Uploads never attached, deleted.
+    pub deleted: usize,
+    /// Pending entries handled (attached uploads leave the index too).
+    pub handled: usize,
+    /// Whether it stopped at the invocation's budget with more waiting.
+    pub stopped: bool,
+    /// KV and R2 operations made.
+    pub operations: u32,
+}
+
+impl UploadReport {
+    /// What the run left for the next one, in words, if anything.
+    pub fn left(&self) -> Option<String> {
+        self.stopped.then(|| {
+            format!(
+                "the upload sweep stopped at its budget ({} KV and R2 operations) after {} pending uploads: the rest wait for the next run",
+                self.operations, self.handled
+            )
+        })
+    }
+}
+
+/// [`sweep_uploads`] within what an invocation has left of `limits` after
+/// `spent` operations (the SLA sweep's, in the same cron invocation): it
+/// handles only as many pending uploads as fit in the KV (and R2)
+/// operations left, leaves the rest for the next minute, and says so.
+///
+/// # Errors
+/// When storage fails (the next run picks up where this one stopped).
+pub async fn sweep_uploads_within<K: Kv>(
+    store: &TicketStore<K>,
+    files: &dyn crate::files::Files,
+    now: Timestamp,
+    limits: Limits,
+    spent: u32,
+) -> Result<UploadReport, AppError> {
+    let counted = TicketStore::new(Counted::new(store.kv()));
+    let mut report = UploadReport::default();
+    // One more than fits is listed, to tell whether any was left.
+    let room = Budget::new(limits).steps_left(spent + 1, UPLOAD_OPS, 0).min(MAX_TICKETS_PER_RUN);
+    let outcome = sweep_pending_uploads(&counted, files, now, room, &mut report).await;
+    report.operations += counted.kv().spent();
+    if let Some(left) = report.left() {
+        crate::log_error(&left);
+    }
+    outcome.map(|()| report)
+}
+
+async fn sweep_pending_uploads<K: Kv>(
+    store: &TicketStore<Counted<K>>,
+    files: &dyn crate::files::Files,
+    now: Timestamp,
+    room: u32,
+    report: &mut UploadReport,
+) -> Result<(), AppError> {
+    if room == 0 {
+        report.stopped = true;
+        return Ok(());
+    }
     let before = Timestamp::from_millis(now.as_millis().saturating_sub(buoy_shared::attach::PENDING_MS));
-    let mut deleted = 0;
-    for pending in store.pending_uploads(before, MAX_TICKETS_PER_RUN).await? {
+    let mut pending = store.pending_uploads(before, (room + 1).min(1000)).await?;
+    report.stopped = pending.len() > room as usize;
+    pending.truncate(room as usize);
+    for pending in pending {
         match store.upload(&pending.site, &pending.upload).await? {
             Some(upload) if upload.attached.is_some() => store.clear_pending(&pending).await?,
             found => {
                 if let Some(upload) = found {
                     files.delete(&crate::files::key(&upload.site, &upload.id, &upload.file.id)).await?;
-                    deleted += 1;
+                    report.operations += 1;
+                    report.deleted += 1;
                 }
                 store.forget_upload(&pending).await?;
             }
         }
+        report.handled += 1;
     }
-    Ok(deleted)
+    Ok(())
 }
 
 /// A `[[webhooks]]` entry with its secrets read.
@@ -320,19 +393,27 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
         let mut watermarks = Vec::new();
         for site in self.config.sites.keys() {
             let Ok(site) = buoy_shared::ids::SiteId::parse(site) else { continue };
-            if !budget.allows(self.kv_spent(), 0, 2 + ROLL_KV_RESERVE) {
+            // The watermark's get, and on a first run two lists and a put.
+            if !budget.allows(self.kv_spent(), 0, 4 + ROLL_KV_RESERVE) {
                 break;
             }
-            let from = match self.store.rolled_until(&site).await? {
-                Some(hour) => hour,
-                None => self.store.first_facts_day(&site).await?.unwrap_or(open),
+            let stored = self.store.watermark(&site).await?;
+            let mark = match stored {
+                Some(mark) => mark,
+                None => {
+                    // The first run for the site: from its first day of
+                    // facts or fixes (stored before roll-ups existed), or
+                    // the hour now open, before which nothing arrives.
+                    let first = self.store.first_metrics_day(&site).await?.unwrap_or(open);
+                    Watermark { first: first.div_euclid(DAY_MS) * DAY_MS, until: first }
+                }
             };
-            let mut day = from.div_euclid(DAY_MS) * DAY_MS;
+            let mut day = mark.until.div_euclid(DAY_MS) * DAY_MS;
             while day < open {
                 days.push((site.clone(), day));
                 day += DAY_MS;
             }
-            watermarks.push((site, from));
+            watermarks.push((site, mark, stored.is_some()));
         }
         let marks =
             if budget.allows(self.kv_spent(), 0, 1 + ROLL_KV_RESERVE) { self.store.roll_marks(self.now, 1000).await? } else { Vec::new() };
@@ -356,14 +437,16 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             self.store.clear_roll_mark(mark).await?;
         }
         // Each site's watermark moves past the days rolled up in a row.
-        for (site, from) in watermarks {
-            let mut until = from;
+        // A new site's watermark is written even with nothing rolled up,
+        // so that reports know its first day.
+        for (site, mark, stored) in watermarks {
+            let mut until = mark.until;
             while until < open && rolled.contains(&(site.clone(), until.div_euclid(DAY_MS) * DAY_MS)) {
                 until = (until.div_euclid(DAY_MS) + 1) * DAY_MS;
             }
-            let until = until.min(open);
-            if until != from {
-                self.store.set_rolled_until(&site, until).await?;
+            let until = until.min(open).max(mark.until);
+            if until != mark.until || !stored {
+                self.store.set_watermark(&site, &Watermark { until, ..mark }).await?;
             }
         }
         Ok(())

@@ -888,8 +888,9 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     assert_eq!(page["escalation"]["escalated"], json!(1));
     assert_eq!(page["feature_requests"][0]["topic"], json!("dark mode"));
     assert_eq!(page["feature_requests"][0]["count"], json!(2));
-    // Nothing rolled up yet: a get and two lists per UTC day of both periods.
-    assert_eq!((page["kv_operations"].clone(), page["rolled_hours"].clone()), (json!(14 * 3), json!(0)));
+    // Nothing rolled up yet: the watermark's get (none), and a get and two
+    // lists per UTC day of both periods.
+    assert_eq!((page["kv_operations"].clone(), page["rolled_hours"].clone()), (json!(1 + 14 * 3), json!(0)));
 
     // Once the sweep has rolled up the hours that ended, the same figures
     // come from the roll-ups, and only the days with an hour not rolled
@@ -906,7 +907,11 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     }
     // From the site's first day of facts, 28 October, to 13:00 today.
     assert_eq!(rolled["rolled_hours"], json!(4 * 24 + 3 * 24 + 13), "every hour that ended two minutes ago");
-    assert_eq!(rolled["listed_days"], json!(3 + 4), "the days before the first ticket, today and the days ahead");
+    assert_eq!(rolled["listed_days"], json!(4), "today and the days ahead");
+    // The three days before the site's first (25 to 27 October) are not
+    // read at all: the watermark's get, a get for each of the other 11
+    // days, two lists for each of the 4 listed.
+    assert_eq!(rolled["kv_operations"], json!(1 + 11 + 4 * 2));
     // A later reply to a rolled-up ticket marks its day, and the next
     // sweep rolls it up again.
     at("2026-11-04T14:00:00Z");
@@ -1270,4 +1275,32 @@ fn a_due_backlog_over_the_kv_budget_stops_before_the_limit_and_is_finished_by_th
         view["events"].as_array().is_some_and(|e| e.iter().any(|e| e["kind"] == "breached"))
     };
     assert!(ids.iter().all(|id| breached(id)), "every ticket's breach recorded");
+}
+
+#[test]
+fn a_report_reads_nothing_of_the_days_before_the_sites_first_ticket_or_guided_fix() {
+    let h = Harness::new();
+    let at = |text: &str| h.now.set(Timestamp::parse(text).map(Timestamp::as_millis).unwrap_or_default());
+    let get = |query: &str| {
+        h.send(&request(Method::Get, &format!("/v1/agent/metrics?{query}"), &[("authorization", "Bearer demo-agent-token")], b"")).1
+    };
+    // A site with nothing yet: its first sweep records today as its first day.
+    let report = sweep_at(&h, &Receiver::default(), "2026-11-02T09:05:00Z");
+    assert_eq!(report.rolled, h.config.sites.len(), "each site's hours of today so far: {report:?}");
+    let empty = get("from=2026-10-01&to=2026-11-03&tz=UTC");
+    assert_eq!((empty["tickets"].clone(), empty["listed_days"].clone()), (json!(0), json!(1)), "{empty}");
+    assert_eq!(empty["kv_operations"], json!(1 + 1 + 2), "the watermark, and 2 November's get and lists: {empty}");
+
+    // A guided fix on 2 November, the first ticket on the 3rd: the fix's
+    // day is the first, and is rolled up and counted.
+    at("2026-11-02T10:00:00Z");
+    let body = r#"{"site":"demo","type":"password_reset","outcome":"fixed"}"#;
+    assert_eq!(h.send(&request(Method::Post, "/v1/deflections", &[("content-type", "application/json")], body.as_bytes())).0, 201);
+    at("2026-11-03T10:00:00Z");
+    create(&h, &ticket_json(), None);
+    sweep_at(&h, &Receiver::default(), "2026-11-05T00:05:00Z");
+    let page = get("from=2026-11-01&to=2026-11-05&tz=UTC");
+    assert_eq!((page["tickets"].clone(), page["deflection"]["started"].clone()), (json!(1), json!(1)), "{page}");
+    assert_eq!((page["rolled_hours"].clone(), page["listed_days"].clone()), (json!(3 * 24), json!(0)), "{page}");
+    assert_eq!(page["kv_operations"], json!(1 + 3), "the watermark and 2 to 4 November's roll-ups, nothing of the 4 days before: {page}");
 }

@@ -38,6 +38,9 @@ const TICKETS_PER_FIX: usize = 5;
 const METRICS_BUDGET: Duration = Duration::from_secs(45);
 /// A metrics call with no answer after this long counts as hung.
 const METRICS_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the bench waits for one sweep run: the first rolls up every
+/// day of the loaded tickets, listing all their facts, on a shared machine.
+const SWEEP_TIMEOUT: Duration = Duration::from_secs(300);
 /// The pause between metrics calls. Back to back, about one 90-day call
 /// over 100,000 tickets in seven got no answer at all under wrangler dev
 /// (and the next took twice as long); with a pause, none did.
@@ -274,10 +277,15 @@ fn load(url: &str, extra: &[&str]) -> Result<Value> {
 /// A `GET` with the agent's token: status, body, and milliseconds from
 /// connect to the body's last byte.
 fn agent_get(port: u16, path: &str, token: &str) -> Result<(u16, Vec<u8>, f64)> {
+    agent_get_within(port, path, token, METRICS_TIMEOUT)
+}
+
+/// [`agent_get`], waiting up to `timeout` for the answer.
+fn agent_get_within(port: u16, path: &str, token: &str, timeout: Duration) -> Result<(u16, Vec<u8>, f64)> {
     use std::io::{Read, Write};
     let started = Instant::now();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
-    stream.set_read_timeout(Some(METRICS_TIMEOUT)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     // Read up to the end of the body its length announces: the proxy in
@@ -423,7 +431,7 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
                     std::fs::remove_dir_all(old.path()).map_err(|e| format!("{}: {e}", old.path().display()))?;
                 }
             }
-            seed::load_local_kv(&state.join("state"), &state, &text, &[])?;
+            seed::load_local_kv(&state.join("state"), &state, &text, None)?;
             std::fs::remove_file(state.join("kv-bulk.json")).map_err(|e| e.to_string())?;
             cmd::write(&state.join("loaded"), format!("{keys} keys\n"))?;
         }
@@ -475,7 +483,7 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
         let (facts_answer, _, facts_latencies, facts_hung) = timed_calls("per-ticket facts")?;
         let mut sweeps = 0;
         for _ in 0..20 {
-            let (status, body, _) = agent_get(wrangler.port, "/__scheduled?cron=*+*+*+*+*", &token)?;
+            let (status, body, _) = agent_get_within(wrangler.port, "/__scheduled?cron=*+*+*+*+*", &token, SWEEP_TIMEOUT)?;
             if status != 200 {
                 return Err(format!("/__scheduled answered {status}: {}", String::from_utf8_lossy(&body)));
             }

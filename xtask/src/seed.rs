@@ -297,13 +297,12 @@ pub struct Loaded {
 
 /// Writes `entries` (the JSON text of a `wrangler kv bulk put` file, kept
 /// in `work`) into the local KV persisted under `persist_to` (the folder
-/// `wrangler dev --persist-to` takes), after deleting every key that
-/// belongs to one of `clear_ids` (ticket ids and guided-fix ids, as
-/// `store::belongs_to_one_of` tells).
+/// `wrangler dev --persist-to` takes), after deleting every key stored
+/// there that `doomed` picks (none without it: nothing is listed then).
 ///
 /// # Errors
 /// When node, Miniflare or a file fails.
-pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &[String]) -> Result<Loaded> {
+pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, doomed: Option<&dyn Fn(&str) -> bool>) -> Result<Loaded> {
     let script = work.join("load-kv.mjs");
     cmd::write(&script, LOADER)?;
     let namespace = local_namespace()?;
@@ -323,17 +322,16 @@ pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &
     };
     let put = work.join("kv-bulk.json");
     cmd::write(&put, entries)?;
-    let report = if clear_ids.is_empty() {
-        loader("load", &[&put])?
-    } else {
+    let report = if let Some(doomed) = doomed {
         let listed = work.join("kv-keys.json");
         loader("list", &[&listed])?;
         let names: Vec<String> = serde_json::from_str(&cmd::read(&listed)?).map_err(|e| format!("{}: {e}", listed.display()))?;
-        let ids: std::collections::BTreeSet<&str> = clear_ids.iter().map(String::as_str).collect();
-        let doomed: Vec<&String> = names.iter().filter(|name| store::belongs_to_one_of(name, &ids)).collect();
+        let doomed: Vec<&String> = names.iter().filter(|name| doomed(name)).collect();
         let delete = work.join("kv-delete.json");
         cmd::write(&delete, serde_json::to_string(&doomed).map_err(|e| e.to_string())?)?;
         loader("load", &[&put, &delete])?
+    } else {
+        loader("load", &[&put])?
     };
     Ok(Loaded { deleted: report["deleted"].as_u64().unwrap_or(0), written: report["written"].as_u64().unwrap_or(0) })
 }
@@ -1003,7 +1001,7 @@ fn count(entries: &[Value]) -> Counts {
                     _ => {}
                 }
             }
-            Entry::Other => {}
+            Entry::Rollup(_) | Entry::Other => {}
         }
     }
     c
@@ -1017,12 +1015,28 @@ fn seeded_ids(entries: &[Value]) -> Vec<String> {
         .iter()
         .filter_map(|e| match Entry::of(e["key"].as_str()?) {
             Entry::Ticket(id) | Entry::GuidedFix(id) => Some(id.to_owned()),
-            Entry::Event(_) | Entry::Other => None,
+            Entry::Event(_) | Entry::Rollup(_) | Entry::Other => None,
         })
         .collect();
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// Whether a re-seed deletes `key` from the KV first: every key of the
+/// previous seed's tickets and guided fixes (`ids`), and the seeded site's
+/// metric roll-ups, which counted them.
+fn cleared_before_seed(key: &str, ids: &std::collections::BTreeSet<&str>, site: &SiteId) -> bool {
+    matches!(Entry::of(key), Entry::Rollup(s) if s == site.as_str()) || store::belongs_to_one_of(key, ids)
+}
+
+/// The seed's entries that are loaded: all but the roll-ups its sweeps
+/// wrote. The worker's sweep rolls the site up again from its first day,
+/// counting every ticket the KV holds (the seed's, and any made by hand
+/// before it), which the simulation's roll-ups could not; until it runs,
+/// reports read the tickets' facts.
+fn to_load(entries: &[Value]) -> Vec<&Value> {
+    entries.iter().filter(|e| !matches!(Entry::of(e["key"].as_str().unwrap_or_default()), Entry::Rollup(_))).collect()
 }
 
 /// Simulates `tickets` tickets received over the [`DAYS`] days up to
@@ -1229,7 +1243,7 @@ pub fn run(args: &[String]) -> Result {
         Vec::new()
     };
     let work = root.join("target/seed-demo");
-    let text = serde_json::to_string(&entries).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&to_load(&entries)).map_err(|e| e.to_string())?;
     let write_manifest = |ids: &[String]| {
         let about = "Written by `cargo xtask seed-demo`: the ids of the tickets and guided fixes it seeded; the next seed deletes every key that names one.";
         let value = json!({ "about": about, "site": site.as_str(), "seeded_at": ts(end).to_string(), "ids": ids });
@@ -1238,7 +1252,8 @@ pub fn run(args: &[String]) -> Result {
     // Both seeds' ids until the load is done, so that a load that stops
     // half-way is still cleared by the next seed.
     write_manifest(&[previous.as_slice(), ids.as_slice()].concat())?;
-    let loaded = load_local_kv(&persist_to, &work, &text, &previous)?;
+    let ids_before: std::collections::BTreeSet<&str> = previous.iter().map(String::as_str).collect();
+    let loaded = load_local_kv(&persist_to, &work, &text, Some(&|key: &str| cleared_before_seed(key, &ids_before, &site)))?;
     write_manifest(&ids)?;
 
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
@@ -1323,6 +1338,33 @@ mod tests {
         assert!(c.replies > c.tickets && c.rated > 0 && c.segments > 0 && c.escalations > 0 && c.breaches > 0, "{c:?}");
         assert!(c.fixed > 0 && c.need_help > 0, "{c:?}");
         assert_eq!(seeded_ids(&entries).len() as u64, c.tickets + c.fixed + c.need_help);
+
+        // A re-seed: the simulation's sweeps rolled hours up, but no
+        // roll-up is loaded, and before loading, every key of the previous
+        // seed and every roll-up of the site (which counted its tickets)
+        // is deleted, so no report reads a stale roll-up.
+        let key = |e: &Value| e["key"].as_str().unwrap_or_default().to_owned();
+        let keys: Vec<String> = entries.iter().map(key).collect();
+        let rollups: Vec<&String> = keys.iter().filter(|k| k.starts_with("r/") || k.starts_with("rw/")).collect();
+        assert!(rollups.len() > 20, "the simulation's sweeps rolled its days up: {}", rollups.len());
+        let loaded: Vec<String> = to_load(&entries).into_iter().map(key).collect();
+        assert_eq!(loaded.len(), keys.len() - rollups.len(), "everything but the roll-ups is loaded");
+        assert!(loaded.iter().all(|k| !k.starts_with("r/") && !k.starts_with("rw/") && !k.starts_with("rd/")));
+        let ids = seeded_ids(&entries);
+        let previous: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        for k in &keys {
+            assert!(cleared_before_seed(k, &previous, &site), "a re-seed deletes {k}");
+        }
+        let stale = [format!("r/{site}/2026-01-01"), format!("rd/000000000060000/{site}/2026-01-01"), format!("rw/{site}")];
+        for k in &stale {
+            assert!(cleared_before_seed(k, &std::collections::BTreeSet::new(), &site), "even on a first seed, {k} goes");
+        }
+        let other = "99999999999999999999999999999999";
+        for k in
+            [format!("r/elsewhere/2026-01-01"), format!("rw/elsewhere"), format!("t/{other}"), format!("m/{site}/2026-01-01/1/{other}")]
+        {
+            assert!(!cleared_before_seed(&k, &previous, &site), "{k} is not the seed's");
+        }
     }
     /// Issue #18: on seed-demo's data, the hourly roll-ups its sweeps
     /// wrote give the per-ticket path's counts, and percentiles within
