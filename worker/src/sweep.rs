@@ -408,8 +408,10 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
                     Watermark { first: first.div_euclid(DAY_MS) * DAY_MS, until: first }
                 }
             };
+            // Only when an hour has ended since: a run within the hour
+            // rolled up last time lists nothing.
             let mut day = mark.until.div_euclid(DAY_MS) * DAY_MS;
-            while day < open {
+            while mark.until < open && day < open {
                 days.push((site.clone(), day));
                 day += DAY_MS;
             }

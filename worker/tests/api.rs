@@ -897,6 +897,8 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     // up (today, and the days ahead) are listed.
     let report = sweep_at(&h, &Receiver::default(), "2026-11-04T13:05:00Z");
     assert!(report.rolled >= 8, "{report:?}");
+    let again = sweep_at(&h, &Receiver::default(), "2026-11-04T13:06:00Z");
+    assert_eq!(again.rolled, 0, "no hour ended since the last run: {again:?}");
     let (_, rolled, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC", "demo-agent-token");
     // (The sweep also recorded breaches of the October ticket, so the
     // previous period's SLA figures moved; this period's did not.)
