@@ -488,7 +488,10 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
                 return Err(format!("/__scheduled answered {status}: {}", String::from_utf8_lossy(&body)));
             }
             sweeps += 1;
-            let (_, body, _) = agent_get(wrangler.port, &path, &token)?;
+            let (_, body, _) = agent_get(wrangler.port, &path, &token).or_else(|e| {
+                eprintln!("bench: {e} (after a sweep); once more");
+                agent_get_within(wrangler.port, &path, &token, SWEEP_TIMEOUT)
+            })?;
             let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
             if answer["rolled_hours"].as_u64().is_some_and(|h| h >= (days as u64) * 24) {
                 break;
