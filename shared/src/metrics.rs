@@ -15,7 +15,11 @@
 //! in it.
 //!
 //! Medians and p90 use the nearest-rank method (the value at rank
-//! ⌈p·n⌉ of the sorted durations), so every figure is a real ticket's.
+//! ⌈p·n⌉ of the sorted durations): exact, a real ticket's, when every
+//! hour of the period comes from tickets' facts; read from the summed
+//! histograms ([`crate::histogram`]) as soon as one hour comes from a
+//! roll-up ([`DayRollup`]), and then above the exact value by less than
+//! one bucket.
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::histogram::{base36, push_base36, Histogram};
@@ -28,9 +32,10 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// The longest period a report covers, in days: a quarter and a bit. The
-/// worker lists one KV page per UTC day of the period and of the one
-/// before, for facts and for guided fixes (about 400 lists at most),
-/// which keeps a call well inside Workers' 1,000 KV operations.
+/// worker reads, per UTC day of the period and of the one before, one
+/// roll-up and, for a day not taken whole from it, a KV page of facts and
+/// one of guided fixes (about 600 operations at most, for 1,000 tickets
+/// a day), which keeps a call inside Workers' 1,000 KV operations.
 pub const MAX_DAYS: i64 = 100;
 
 /// Histogram bounds of the duration distributions, in seconds: 1 h, 4 h,
