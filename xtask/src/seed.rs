@@ -1361,7 +1361,7 @@ mod tests {
         }
         let other = "99999999999999999999999999999999";
         for k in
-            [format!("r/elsewhere/2026-01-01"), format!("rw/elsewhere"), format!("t/{other}"), format!("m/{site}/2026-01-01/1/{other}")]
+            ["r/elsewhere/2026-01-01".to_owned(), "rw/elsewhere".to_owned(), format!("t/{other}"), format!("m/{site}/2026-01-01/1/{other}")]
         {
             assert!(!cleared_before_seed(&k, &previous, &site), "{k} is not the seed's");
         }
