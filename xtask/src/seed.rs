@@ -1319,10 +1319,9 @@ mod tests {
         }
     }
 
-    /// The seed only sends what the API accepts: a refusal here means the
-    /// simulation no longer matches the handlers (or `buoy.toml`).
-    #[test]
-    fn a_short_seed_goes_through_the_handlers_without_a_refusal() {
+    /// `tickets` simulated on `buoy.toml`'s first agent's site, up to
+    /// 30 November 2026 at noon: the calendar, the site and the store.
+    fn simulated(tickets: usize) -> (BusinessCalendar, SiteId, MemoryKv) {
         let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
         let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
         let business =
@@ -1330,8 +1329,16 @@ mod tests {
         let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
         let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
         let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
-        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), 150, end)
+        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), tickets, end)
             .unwrap_or_else(|e| unreachable!("{e}"));
+        (business, site, kv)
+    }
+
+    /// The seed only sends what the API accepts: a refusal here means the
+    /// simulation no longer matches the handlers (or `buoy.toml`).
+    #[test]
+    fn a_short_seed_goes_through_the_handlers_without_a_refusal() {
+        let (_, site, kv) = simulated(150);
         let entries = dump(&kv).unwrap_or_else(|e| unreachable!("{e}"));
         let c = count(&entries);
         assert!(c.tickets > 120, "{c:?}");
@@ -1373,15 +1380,7 @@ mod tests {
     fn on_seed_demo_data_the_rollups_give_the_per_ticket_figures() {
         use buoy_shared::histogram::bucket;
         use buoy_shared::metrics::{self, Period};
-        let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
-        let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
-        let business =
-            config.business_calendar(config.zone_tzif().unwrap_or_else(|e| unreachable!("{e}"))).unwrap_or_else(|e| unreachable!("{e}"));
-        let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
-        let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
-        let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
-        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), 400, end)
-            .unwrap_or_else(|e| unreachable!("{e}"));
+        let (business, site, kv) = simulated(400);
         let store = TicketStore::new(&kv);
         let zone = business.zone().clone();
         let period = Period::parse("2026-11-01", "2026-11-29", zone).unwrap_or_else(|e| unreachable!("{e}"));
