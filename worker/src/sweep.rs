@@ -44,6 +44,9 @@ const MAIL_KV: u32 = 6;
 /// page of facts and one of guided fixes per 1,000 (days of up to 8,000
 /// tickets), the put, and the marks' deletes and the watermark.
 pub const ROLL_KV_RESERVE: u32 = 24;
+/// How many site days the sweep rolls up at once (their lists and puts
+/// in flight together).
+const ROLL_DAYS_AT_ONCE: usize = 8;
 
 /// Sends a webhook: a POST at the edge, a recorder in tests.
 #[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
@@ -425,15 +428,26 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             }
         }
         let mut rolled: Vec<(buoy_shared::ids::SiteId, i64)> = Vec::new();
-        for (n, (site, day)) in days.iter().enumerate() {
-            if !budget.allows(self.kv_spent(), 0, ROLL_KV_RESERVE) {
+        let mut n = 0;
+        while n < days.len() {
+            // A few days at once, as many as the budget still covers.
+            let fit = budget.steps_left(self.kv_spent(), ROLL_KV_RESERVE, 0) as usize;
+            let batch = &days[n..days.len().min(n + fit.min(ROLL_DAYS_AT_ONCE))];
+            if batch.is_empty() {
                 report.left_days = days.len() - n;
                 break;
             }
-            let (facts, fixes, _) = self.store.facts_of_days(site, &[*day]).await?;
-            self.store.put_rollup(site, *day, &DayRollup::of(*day, &facts, &fixes, now)).await?;
-            rolled.push((site.clone(), *day));
-            report.rolled += 1;
+            let done = futures_util::future::join_all(batch.iter().map(|(site, day)| async move {
+                let (facts, fixes, _) = self.store.facts_of_days(site, &[*day]).await?;
+                self.store.put_rollup(site, *day, &DayRollup::of(*day, &facts, &fixes, now)).await
+            }))
+            .await;
+            for (result, key) in done.into_iter().zip(batch) {
+                result?;
+                rolled.push(key.clone());
+                report.rolled += 1;
+            }
+            n += batch.len();
         }
         for mark in marks.iter().filter(|m| rolled.contains(&(m.site.clone(), m.day))) {
             self.store.clear_roll_mark(mark).await?;
