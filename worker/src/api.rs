@@ -371,7 +371,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !uploads.is_empty() {
         let files = attachment_events(ticket.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
         attach_all(app, &ticket.id, &files, &uploads).await?;
-        app.store.put_facts(&ticket, &Facts::of(&ticket, &files, app.now, app.business)).await?;
+        app.store.put_facts(&ticket, &Facts::of(&ticket, &files, app.now, app.business), app.now).await?;
     }
     Ok(created(secret, &ticket, 201))
 }
@@ -433,7 +433,7 @@ pub(crate) async fn create<K: Kv>(
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
     app.store.insert(&ticket, first_due, check).await?;
     index_verified(app, secret, &ticket).await?;
-    app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business)).await?;
+    app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business), app.now).await?;
     let event_id = format!("{}.created", ticket.id);
     queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
     Ok(ticket)
@@ -771,7 +771,7 @@ pub(crate) async fn record_hashed<K: Kv>(
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
-    app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business)).await?;
+    app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business), app.now).await?;
     let view = view_of(app, ticket, events);
     let is = queue::is_finished(view.state.status);
     if was != is {
@@ -973,8 +973,14 @@ struct MetricsPage<'a> {
     #[serde(flatten)]
     report: metrics::Report,
     previous: metrics::Report,
-    /// KV operations spent on this answer (lists of facts and fixes).
+    /// KV operations spent on this answer (a `get` of the roll-up
+    /// watermark and of each UTC day's roll-ups from the site's first day,
+    /// lists of the facts and fixes of days not rolled up).
     kv_operations: u32,
+    /// UTC hours taken from roll-ups.
+    rolled_hours: usize,
+    /// UTC days whose tickets' facts were listed.
+    listed_days: usize,
 }
 
 /// The time zone of a metrics request: `UTC`, an IANA zone (the worker
@@ -1016,7 +1022,8 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
 
 /// `GET /v1/agent/metrics?from=YYYY-MM-DD&to=YYYY-MM-DD&tz=…` (and
 /// `metrics.csv`): the period's figures beside the period before, from the
-/// facts in KV list metadata (no ticket is read). Without `from` and `to`:
+/// sweep's hourly roll-ups and, for hours not rolled up, the facts in KV
+/// list metadata (no ticket is read). Without `from` and `to`:
 /// the last 28 days.
 async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request)?;
@@ -1028,13 +1035,17 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
         _ => return Err(AppError::InvalidRequest("give both from and to, or neither (the last 28 days)".into())),
     };
     let previous = period.previous();
-    let (facts, fixes) = futures_util::future::join(
-        app.store.facts_between(&agent.site, previous.start(), period.end()),
-        app.store.fixes_between(&agent.site, previous.start(), period.end()),
-    )
-    .await;
-    let ((facts, list_ops), (fixes, fix_ops)) = (facts?, fixes?);
-    let (report, before) = (metrics::report(&period, &facts, &fixes), metrics::report(&previous, &facts, &fixes));
+    // Whole UTC hours come from the sweep's hourly roll-ups (one `get` a
+    // UTC day); only the days with an hour not rolled up (or cut by a
+    // period's edge) list their tickets' facts. Days before the site's
+    // first (its roll-up watermark says which) hold nothing and are not read.
+    let first = app.store.watermark(&agent.site).await?.map(|w| w.first);
+    let days = metrics::days_to_read(previous.start().as_millis(), period.end().as_millis(), first);
+    let (stored, get_ops) = app.store.rollups(&agent.site, &days).await?;
+    let get_ops = get_ops + 1;
+    let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
+    let (facts, fixes, list_ops) = app.store.facts_of_days(&agent.site, &listed).await?;
+    let (report, before) = (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
     if csv {
         let body = metrics::csv(&report, Some(&before)).into_bytes();
         let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
@@ -1044,7 +1055,18 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
             body,
         });
     }
-    Ok(ApiResponse::json(200, &MetricsPage { site: &agent.site, tz, report, previous: before, kv_operations: list_ops + fix_ops }))
+    Ok(ApiResponse::json(
+        200,
+        &MetricsPage {
+            site: &agent.site,
+            tz,
+            report,
+            previous: before,
+            kv_operations: get_ops + list_ops,
+            rolled_hours: hours.len(),
+            listed_days: listed.len(),
+        },
+    ))
 }
 
 /// The most tickets `POST /v1/tickets/mine` lists: the user's newest.

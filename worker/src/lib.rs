@@ -423,7 +423,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
             Some(sweep::Hook { index, config: h, url: read_secret(&env, &h.url_secret)?, secret: read_secret(&env, &h.signing_secret)? })
         })
         .collect();
-    let store = store::TicketStore::new(kv::WorkersKv(kv));
+    // Counted, so that the upload sweep after the SLA sweep keeps within
+    // what the invocation has left of its KV and R2 operations.
+    let store = store::TicketStore::new(store::Counted::new(kv::WorkersKv(kv)));
     // No binding where no site uses email: the worker never needs one then.
     let outbound = FetchOutbound {
         mail: env.send_email(mail_out::MAIL_BINDING).ok(),
@@ -441,14 +443,17 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         now: Timestamp::from_millis(event.schedule() as i64),
         mail: secret.as_deref().zip(origin.as_deref()).map(|(secret, origin)| mail_out::Links { secret: secret.as_bytes(), origin }),
     };
-    match run.run().await {
+    // `BUOY_PLAN = "paid"` lets a run use the Paid plan's subrequests.
+    let plan = read_secret(&env, "BUOY_PLAN").and_then(|p| buoy_shared::budget::Plan::parse(&p)).unwrap_or(buoy_shared::budget::Plan::Free);
+    match run.run_within(plan.limits()).await {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
     if let Ok(bucket) = env.bucket(files::BUCKET_BINDING) {
-        match sweep::sweep_uploads(&store, &files::R2Files::new(bucket, None), run.now).await {
-            Ok(0) => {}
-            Ok(deleted) => worker::console_log!("upload sweep: {deleted} never attached, deleted"),
+        let spent = store.kv().spent();
+        match sweep::sweep_uploads_within(&store, &files::R2Files::new(bucket, None), run.now, plan.limits(), spent).await {
+            Ok(report) if report.deleted == 0 => {}
+            Ok(report) => worker::console_log!("upload sweep: {} never attached, deleted", report.deleted),
             Err(e) => log_error(&format!("upload sweep failed: {e:?}")),
         }
     }

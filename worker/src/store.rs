@@ -27,6 +27,21 @@
 //!   written only where `cargo xtask dev` turns the mail view on.
 //! - `x/{site}/{UTC day}/{at, ms, 15 digits}/{random id}` → how a guided fix ended,
 //!   JSON in value and metadata; written once, listed by metrics.
+//! - `m/{site}/{UTC day}/{received ms, 15 digits}/{ticket}` → empty; the
+//!   ticket's metric facts in its metadata, in their compact form
+//!   (`Facts::encode`; the JSON object of older facts reads too).
+//!   Rewritten from the whole event log whenever the ticket changes.
+//! - `r/{site}/{UTC day}` → the day's 24 hourly roll-ups, JSON
+//!   (`DayRollup`); written only by the sweep, for hours ended
+//!   `ROLL_DELAY_MS` before, again after each `rd/` mark of the day.
+//! - `rd/{minute, ms, 15 digits}/{site}/{UTC day}` → empty; a change to
+//!   the facts of a ticket received on that day, in an hour that had
+//!   ended. Consumed by the sweep once the minute is `ROLL_DELAY_MS` old.
+//! - `rw/{site}` → JSON `{"first": ms, "until": ms}` ([`Watermark`]): the
+//!   site's first UTC day with a ticket or a guided fix (a report reads
+//!   nothing before it), and the first hour the sweep has not rolled up
+//!   once. Missing, the sweep starts from the site's first day of facts
+//!   or fixes, and a report reads every day.
 //! - `u/{site}/{user key}/{newest first: 999999999999999 − created ms,
 //!   15 digits}/{ticket}` → empty; a verified user's tickets on a site,
 //!   newest first, for their history on another device. The user key is a
@@ -55,7 +70,7 @@ use buoy_shared::config::EventType;
 use buoy_shared::deflection::Deflection;
 use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
-use buoy_shared::metrics::Facts;
+use buoy_shared::metrics::{DayRollup, Facts, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::ticket::Ticket;
 use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
@@ -111,6 +126,50 @@ impl<K: Kv> Kv for &K {
     }
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
         (**self).delete(key).await
+    }
+}
+
+/// A [`Kv`] that counts the operations made through it (a list page, a
+/// get, a put or a delete is one each, as Workers KV counts them against
+/// an invocation's limit).
+#[derive(Debug)]
+pub struct Counted<K> {
+    kv: K,
+    spent: core::cell::Cell<u32>,
+}
+
+impl<K: Kv> Counted<K> {
+    /// Nothing counted yet.
+    pub const fn new(kv: K) -> Self {
+        Self { kv, spent: core::cell::Cell::new(0) }
+    }
+
+    /// Operations made so far.
+    pub fn spent(&self) -> u32 {
+        self.spent.get()
+    }
+
+    fn count(&self) {
+        self.spent.set(self.spent.get() + 1);
+    }
+}
+
+impl<K: Kv> Kv for Counted<K> {
+    async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.count();
+        self.kv.get(key).await
+    }
+    async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        self.count();
+        self.kv.put(key, value, metadata).await
+    }
+    async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
+        self.count();
+        self.kv.list(prefix, limit, cursor).await
+    }
+    async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.count();
+        self.kv.delete(key).await
     }
 }
 
@@ -204,8 +263,72 @@ fn queue_key(ticket: &Ticket, first_due: Timestamp, finished: bool) -> String {
 /// The keys of a site's `kind` (`m`: metric facts, `x`: guided fixes)
 /// on the UTC day of `ms`.
 fn day_prefix(kind: &str, site: &SiteId, ms: i64) -> String {
+    format!("{kind}/{site}/{}/", utc_day(ms))
+}
+
+/// The UTC day of `ms`, `YYYY-MM-DD`.
+fn utc_day(ms: i64) -> String {
     let day = jiff::Timestamp::from_millisecond(ms).map(|t| t.to_string()).unwrap_or_default();
-    format!("{kind}/{site}/{}/", day.get(..10).unwrap_or("0000-00-00"))
+    day.get(..10).unwrap_or("0000-00-00").to_owned()
+}
+
+/// A site's roll-up of the UTC day starting at `day` (ms).
+fn rollup_key(site: &SiteId, day: i64) -> String {
+    format!("r/{site}/{}", utc_day(day))
+}
+
+/// A mark that a ticket received on the UTC day of `created` changed at
+/// `now` (by the minute, so a mark stands for a minute's changes).
+fn roll_mark_key(now: i64, site: &SiteId, created: i64) -> String {
+    format!("rd/{:015}/{site}/{}", now - now.rem_euclid(60_000), utc_day(created))
+}
+
+/// The first instant (ms) of a UTC day named `YYYY-MM-DD`.
+fn day_start(name: &str) -> Option<i64> {
+    let date: jiff::civil::Date = name.parse().ok()?;
+    jiff::tz::TimeZone::UTC
+        .to_ambiguous_timestamp(date.to_datetime(jiff::civil::Time::midnight()))
+        .compatible()
+        .ok()
+        .map(|t| t.as_millisecond())
+}
+
+/// A ticket's facts from its `m/` key's metadata: the compact form (a
+/// JSON string), or the JSON object stored before it, read as it was.
+fn facts_of(key: &str, meta: &str) -> Result<Facts, StoreError> {
+    let read = if meta.starts_with('"') {
+        serde_json::from_str::<String>(meta).map_err(|e| e.to_string()).and_then(|text| Facts::decode(&text))
+    } else {
+        serde_json::from_str(meta).map_err(|e| e.to_string())
+    };
+    read.map_err(|e| StoreError(format!("{key}: {e}")))
+}
+
+/// A site's roll-up watermark (`rw/{site}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Watermark {
+    /// The start (ms) of the site's first UTC day with a ticket or a
+    /// guided fix: nothing is ever stored for a day before it, so a
+    /// report reads nothing of those days (`metrics::days_to_read`).
+    pub first: i64,
+    /// The first hour (ms) the sweep has not rolled up once.
+    pub until: i64,
+}
+
+fn watermark_key(site: &SiteId) -> String {
+    format!("rw/{site}")
+}
+
+/// A roll-up mark: a site's UTC day whose facts changed after some of
+/// its hours were (or were due to be) rolled up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollMark {
+    /// Its key.
+    pub key: String,
+    /// The site.
+    pub site: SiteId,
+    /// The day's first instant, ms.
+    pub day: i64,
 }
 
 /// The prefix of a verified user's tickets on a site (see the layout).
@@ -239,6 +362,11 @@ pub enum Entry<'a> {
     Event(&'a str),
     /// `x/…/{id}`: how a guided fix ended (a `Deflection`).
     GuidedFix(&'a str),
+    /// `r/{site}/…`, `rd/…/{site}/…`, `rw/{site}`: a site's hourly metric
+    /// roll-ups, their marks and watermark. They are made by the sweep
+    /// from the site's facts, so a tool that replaces facts clears them,
+    /// and the sweep rolls the site up again from its first day.
+    Rollup(&'a str),
     /// An index hint, a ticket's metric facts, a webhook delivery.
     Other,
 }
@@ -251,6 +379,7 @@ impl<'a> Entry<'a> {
             ["t", id] => Self::Ticket(id),
             ["e", ticket, _] => Self::Event(ticket),
             ["x", _, _, _, id] => Self::GuidedFix(id),
+            ["r", site, _] | ["rd", _, site, _] | ["rw", site] => Self::Rollup(site),
             _ => Self::Other,
         }
     }
@@ -381,68 +510,144 @@ impl<K: Kv> TicketStore<K> {
     }
 
     /// Keeps a ticket's metric facts in the metadata of its metrics key,
-    /// `m/{site}/{UTC day}/{received ms}/{id}` (value empty): a period's
-    /// report lists its days and reads no ticket. Rewritten whenever the
-    /// ticket changes, each time from the whole event log.
+    /// `m/{site}/{UTC day}/{received ms}/{id}` (value empty), in their
+    /// compact form (`Facts::encode`, a JSON string): a period's report
+    /// lists its days and reads no ticket. Rewritten whenever the ticket
+    /// changes, each time from the whole event log. A change at `now`
+    /// after the hour the ticket was received in has ended also marks
+    /// that day for the sweep to roll up again (`rd/…`), so its roll-up
+    /// is never stale for longer than the sweep takes to come round.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn put_facts(&self, ticket: &Ticket, facts: &Facts) -> Result<(), StoreError> {
-        let meta = serde_json::to_string(facts).map_err(failed)?;
-        let key = format!("{}{:015}/{}", day_prefix("m", &ticket.site, millis(ticket.created_at)), millis(ticket.created_at), ticket.id);
-        self.kv.put(&key, "", Some(&meta)).await
+    pub async fn put_facts(&self, ticket: &Ticket, facts: &Facts, now: Timestamp) -> Result<(), StoreError> {
+        let meta = serde_json::to_string(&facts.encode()).map_err(failed)?;
+        let created = millis(ticket.created_at);
+        let key = format!("{}{created:015}/{}", day_prefix("m", &ticket.site, created), ticket.id);
+        let put = self.kv.put(&key, "", Some(&meta));
+        if millis(now) < created - created.rem_euclid(HOUR_MS) + HOUR_MS {
+            return put.await;
+        }
+        let mark_key = roll_mark_key(millis(now), &ticket.site, created);
+        let (a, b) = futures_util::join!(put, self.kv.put(&mark_key, "", None));
+        a.and(b)
     }
 
-    /// The facts of the site's tickets received from `start` up to `end`,
-    /// and how many KV operations reading them took: one list per UTC day
-    /// (more for a day with over 1,000 tickets), the days read at once.
+    /// The stored roll-ups of the site's UTC days starting at `days` (ms),
+    /// read at once, and the KV operations spent (one `get` a day).
+    ///
+    /// # Errors
+    /// When KV fails or a roll-up does not parse.
+    pub async fn rollups(&self, site: &SiteId, days: &[i64]) -> Result<(Vec<(i64, Option<DayRollup>)>, u32), StoreError> {
+        let read = join_all(days.iter().map(|day| async move {
+            let key = rollup_key(site, *day);
+            match self.kv.get(&key).await? {
+                Some(text) => serde_json::from_str(&text).map(|r| (*day, Some(r))).map_err(|e| StoreError(format!("{key}: {e}"))),
+                None => Ok((*day, None)),
+            }
+        }))
+        .await;
+        Ok((read.into_iter().collect::<Result<_, _>>()?, days.len() as u32))
+    }
+
+    /// Stores a site's roll-up of the UTC day starting at `day` (ms).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_rollup(&self, site: &SiteId, day: i64, rollup: &DayRollup) -> Result<(), StoreError> {
+        let text = serde_json::to_string(rollup).map_err(failed)?;
+        self.kv.put(&rollup_key(site, day), &text, None).await
+    }
+
+    /// The facts and guided fixes of the site's UTC days starting at
+    /// `days` (ms), listed at once, and the KV operations spent.
     ///
     /// # Errors
     /// When KV fails or metadata does not parse.
-    pub async fn facts_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<Facts>, u32), StoreError> {
-        let (keys, operations) = self.list_days("m", site, start, end).await?;
-        let mut facts = Vec::new();
-        for key in keys {
-            let Some(meta) = &key.metadata else { continue };
-            let f: Facts = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
-            if (start.as_millis()..end.as_millis()).contains(&f.created) {
-                facts.push(f);
+    pub async fn facts_of_days(&self, site: &SiteId, days: &[i64]) -> Result<(Vec<Facts>, Vec<(i64, bool)>, u32), StoreError> {
+        let listed = join_all(days.iter().map(|day| async move {
+            let (m, x) = futures_util::join!(self.list_all(day_prefix("m", site, *day)), self.list_all(day_prefix("x", site, *day)));
+            Ok::<_, StoreError>((m?, x?))
+        }))
+        .await;
+        let (mut facts, mut fixes, mut operations) = (Vec::new(), Vec::new(), 0);
+        for day in listed {
+            let ((m, m_ops), (x, x_ops)) = day?;
+            operations += m_ops + x_ops;
+            for key in m {
+                if let Some(meta) = &key.metadata {
+                    facts.push(facts_of(&key.name, meta)?);
+                }
+            }
+            for key in x {
+                if let Some(meta) = &key.metadata {
+                    let d: Deflection = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
+                    fixes.push((d.at.as_millis(), d.outcome == buoy_shared::deflection::Outcome::Fixed));
+                }
             }
         }
-        Ok((facts, operations))
+        Ok((facts, fixes, operations))
     }
 
-    /// The guided fixes of a site ended from `start` up to `end`, as
-    /// `(ms, fixed)`, and the KV operations spent (one list per UTC day).
+    /// Up to `limit` roll-up marks (`rd/…`) set in a minute that ended
+    /// [`ROLL_DELAY_MS`] before `now`, oldest first: by then every write
+    /// the mark stands for is listed.
     ///
     /// # Errors
-    /// When KV fails or metadata does not parse.
-    pub async fn fixes_between(&self, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<(i64, bool)>, u32), StoreError> {
-        let (keys, operations) = self.list_days("x", site, start, end).await?;
-        let mut fixes = Vec::new();
-        for key in keys {
-            let Some(meta) = &key.metadata else { continue };
-            let d: Deflection = serde_json::from_str(meta).map_err(|e| StoreError(format!("{}: {e}", key.name)))?;
-            if (start..end).contains(&d.at) {
-                fixes.push((d.at.as_millis(), d.outcome == buoy_shared::deflection::Outcome::Fixed));
+    /// When KV fails.
+    pub async fn roll_marks(&self, now: Timestamp, limit: u32) -> Result<Vec<RollMark>, StoreError> {
+        let page = self.kv.list("rd/", limit.min(1000), None).await?;
+        let mut marks = Vec::new();
+        for key in page.keys {
+            let parts: Vec<&str> = key.name.split('/').collect();
+            let ["rd", minute, site, day] = parts.as_slice() else { continue };
+            let (Ok(minute), Ok(site), Some(day)) = (minute.parse::<i64>(), SiteId::parse(site), day_start(day)) else { continue };
+            if minute + 60_000 + ROLL_DELAY_MS > millis(now) {
+                break;
             }
+            marks.push(RollMark { key: key.name, site, day });
         }
-        Ok((fixes, operations))
+        Ok(marks)
     }
 
-    /// The keys of `{kind}/{site}/{UTC day}/…` for every UTC day that
-    /// `start..end` touches, the days listed at once, and the pages read.
-    async fn list_days(&self, kind: &str, site: &SiteId, start: Timestamp, end: Timestamp) -> Result<(Vec<Listed>, u32), StoreError> {
-        const DAY: i64 = 86_400_000;
-        let (first, last) = (millis(start).div_euclid(DAY), (millis(end) - 1).max(0).div_euclid(DAY));
-        let days = join_all((first..=last).map(|day| self.list_all(day_prefix(kind, site, day * DAY)))).await;
-        let (mut keys, mut operations) = (Vec::new(), 0);
-        for day in days {
-            let (listed, ops) = day?;
-            operations += ops;
-            keys.extend(listed);
-        }
-        Ok((keys, operations))
+    /// Removes a roll-up mark.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn clear_roll_mark(&self, mark: &RollMark) -> Result<(), StoreError> {
+        self.kv.delete(&mark.key).await
+    }
+
+    /// A site's roll-up watermark, if the sweep has set it.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn watermark(&self, site: &SiteId) -> Result<Option<Watermark>, StoreError> {
+        Ok(self.kv.get(&watermark_key(site)).await?.and_then(|t| serde_json::from_str(&t).ok()))
+    }
+
+    /// Records a site's roll-up watermark.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn set_watermark(&self, site: &SiteId, watermark: &Watermark) -> Result<(), StoreError> {
+        let text = serde_json::to_string(watermark).map_err(failed)?;
+        self.kv.put(&watermark_key(site), &text, None).await
+    }
+
+    /// The start (ms) of the first UTC day with a ticket's facts or a
+    /// guided fix on the site (a list of one key of each), for rolling up
+    /// what was stored before roll-ups existed.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn first_metrics_day(&self, site: &SiteId) -> Result<Option<i64>, StoreError> {
+        let first = |kind: &'static str| async move {
+            let page = self.kv.list(&format!("{kind}/{site}/"), 1, None).await?;
+            Ok::<_, StoreError>(page.keys.first().and_then(|k| k.name.split('/').nth(2)).and_then(day_start))
+        };
+        let (m, x) = futures_util::join!(first("m"), first("x"));
+        Ok([m?, x?].into_iter().flatten().min())
     }
 
     /// Every key under a prefix, page by page, and the pages read.
@@ -1018,6 +1223,10 @@ mod tests {
             (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
             (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
             ("t/".to_owned() + TICKET + "/extra", Entry::Other),
+            (rollup_key(&site, 86_400_000), Entry::Rollup("demo")),
+            (roll_mark_key(86_400_000, &site, 86_400_000), Entry::Rollup("demo")),
+            (watermark_key(&site), Entry::Rollup("demo")),
+            (format!("m/demo/1970-01-02/000000086400000/{TICKET}"), Entry::Other),
         ];
         for (key, expected) in cases {
             assert_eq!(Entry::of(&key), expected, "{key}");

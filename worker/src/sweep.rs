@@ -14,18 +14,39 @@
 
 use crate::error::AppError;
 use crate::mail_out;
-use crate::store::{Kv, PendingDelivery, PendingMail, TicketStore};
+use crate::store::{Counted, Kv, PendingDelivery, PendingMail, TicketStore, Watermark};
+use buoy_shared::budget::{Budget, Limits, Plan};
 use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
 use buoy_shared::keys;
 use buoy_shared::limits;
-use buoy_shared::metrics::Facts;
+use buoy_shared::metrics::{DayRollup, Facts, DAY_MS, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
 
 /// Most due-index entries one run handles; the rest wait for the next.
 pub const MAX_TICKETS_PER_RUN: u32 = 200;
+
+/// The KV operations kept free before a due ticket is handled: its most
+/// (a get, a page of events, a get and a put per event recorded, its
+/// facts and their mark, its mails, its check cleared and set again, a
+/// webhook put back per hook) in a busy case, with room to spare.
+pub const TICKET_KV_RESERVE: u32 = 40;
+/// The KV operations kept free before a webhook is sent again from the
+/// outbox: its delete and, should it fail, its put back.
+const DELIVERY_KV: u32 = 2;
+/// The KV operations kept free before a mail is sent: the suppression
+/// check, the typed address's sends (get and put), the development copy,
+/// its delete, and its put back should it fail.
+const MAIL_KV: u32 = 6;
+/// The KV operations kept free before a site's UTC day is rolled up: a
+/// page of facts and one of guided fixes per 1,000 (days of up to 8,000
+/// tickets), the put, and the marks' deletes and the watermark.
+pub const ROLL_KV_RESERVE: u32 = 24;
+/// How many site days the sweep rolls up at once (their lists and puts
+/// in flight together).
+const ROLL_DAYS_AT_ONCE: usize = 8;
 
 /// Sends a webhook: a POST at the edge, a recorder in tests.
 #[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
@@ -53,21 +74,94 @@ pub trait Outbound {
 /// # Errors
 /// When storage fails (the next run picks up where this one stopped).
 pub async fn sweep_uploads<K: Kv>(store: &TicketStore<K>, files: &dyn crate::files::Files, now: Timestamp) -> Result<usize, AppError> {
+    Ok(sweep_uploads_within(store, files, now, Plan::Free.limits(), 0).await?.deleted)
+}
+
+/// The KV and R2 operations one pending upload may take: the record's
+/// get, the bytes' delete, the record's and the pending entry's deletes.
+const UPLOAD_OPS: u32 = 4;
+
+/// What one upload sweep did.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct UploadReport {
+    /// Uploads never attached, deleted.
+    pub deleted: usize,
+    /// Pending entries handled (attached uploads leave the index too).
+    pub handled: usize,
+    /// Whether it stopped at the invocation's budget with more waiting.
+    pub stopped: bool,
+    /// KV and R2 operations made.
+    pub operations: u32,
+}
+
+impl UploadReport {
+    /// What the run left for the next one, in words, if anything.
+    pub fn left(&self) -> Option<String> {
+        self.stopped.then(|| {
+            format!(
+                "the upload sweep stopped at its budget ({} KV and R2 operations) after {} pending uploads: the rest wait for the next run",
+                self.operations, self.handled
+            )
+        })
+    }
+}
+
+/// [`sweep_uploads`] within what an invocation has left of `limits` after
+/// `spent` operations (the SLA sweep's, in the same cron invocation): it
+/// handles only as many pending uploads as fit in the KV (and R2)
+/// operations left, leaves the rest for the next minute, and says so.
+///
+/// # Errors
+/// When storage fails (the next run picks up where this one stopped).
+pub async fn sweep_uploads_within<K: Kv>(
+    store: &TicketStore<K>,
+    files: &dyn crate::files::Files,
+    now: Timestamp,
+    limits: Limits,
+    spent: u32,
+) -> Result<UploadReport, AppError> {
+    let counted = TicketStore::new(Counted::new(store.kv()));
+    let mut report = UploadReport::default();
+    // One more than fits is listed, to tell whether any was left.
+    let room = Budget::new(limits).steps_left(spent + 1, UPLOAD_OPS, 0).min(MAX_TICKETS_PER_RUN);
+    let outcome = sweep_pending_uploads(&counted, files, now, room, &mut report).await;
+    report.operations += counted.kv().spent();
+    if let Some(left) = report.left() {
+        crate::log_error(&left);
+    }
+    outcome.map(|()| report)
+}
+
+async fn sweep_pending_uploads<K: Kv>(
+    store: &TicketStore<Counted<K>>,
+    files: &dyn crate::files::Files,
+    now: Timestamp,
+    room: u32,
+    report: &mut UploadReport,
+) -> Result<(), AppError> {
+    if room == 0 {
+        report.stopped = true;
+        return Ok(());
+    }
     let before = Timestamp::from_millis(now.as_millis().saturating_sub(buoy_shared::attach::PENDING_MS));
-    let mut deleted = 0;
-    for pending in store.pending_uploads(before, MAX_TICKETS_PER_RUN).await? {
+    let mut pending = store.pending_uploads(before, (room + 1).min(1000)).await?;
+    report.stopped = pending.len() > room as usize;
+    pending.truncate(room as usize);
+    for pending in pending {
         match store.upload(&pending.site, &pending.upload).await? {
             Some(upload) if upload.attached.is_some() => store.clear_pending(&pending).await?,
             found => {
                 if let Some(upload) = found {
                     files.delete(&crate::files::key(&upload.site, &upload.id, &upload.file.id)).await?;
-                    deleted += 1;
+                    report.operations += 1;
+                    report.deleted += 1;
                 }
                 store.forget_upload(&pending).await?;
             }
         }
+        report.handled += 1;
     }
-    Ok(deleted)
+    Ok(())
 }
 
 /// A `[[webhooks]]` entry with its secrets read.
@@ -103,6 +197,38 @@ pub struct Report {
     /// Mails to a typed address dropped because it had its hour's mail
     /// (`limits::TYPED_RECIPIENT_PER_HOUR`).
     pub limited: usize,
+    /// Site days whose hourly metric roll-ups were written.
+    pub rolled: usize,
+    /// Due-index entries listed but left for the next run (the budget).
+    pub left_checks: usize,
+    /// Webhook deliveries put in the outbox for the next run, unsent,
+    /// because the run's subrequests or KV operations ran short.
+    pub deferred: usize,
+    /// Site days to roll up left for the next run.
+    pub left_days: usize,
+    /// Whether a batch (outbox, mail) stopped at the budget, so more may wait.
+    pub stopped: bool,
+    /// Subrequests made (webhooks and mails).
+    pub subrequests: u32,
+    /// KV operations made.
+    pub kv_operations: u32,
+}
+
+impl Report {
+    /// What the run left for the next one, in words, if anything.
+    pub fn left(&self) -> Option<String> {
+        (self.left_checks + self.deferred + self.left_days > 0 || self.stopped).then(|| {
+            format!(
+                "the sweep stopped at its budget ({} subrequests, {} KV operations): {} due checks, {} webhooks deferred, {} days to roll up{} left for the next run",
+                self.subrequests,
+                self.kv_operations,
+                self.left_checks,
+                self.deferred,
+                self.left_days,
+                if self.stopped { ", and the rest of the outbox or mail" } else { "" }
+            )
+        })
+    }
 }
 
 /// Everything the sweep works with.
@@ -127,13 +253,56 @@ pub struct Sweep<'a, K, O> {
 }
 
 impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
-    /// Runs the sweep once.
+    /// Runs the sweep once within the Free plan's limits.
     ///
     /// # Errors
     /// When storage fails (the next run picks up where this one stopped).
     pub async fn run(&self) -> Result<Report, AppError> {
+        self.run_within(Plan::Free.limits()).await
+    }
+
+    /// Runs the sweep once within `limits`: each batch stops before a
+    /// step that could pass them, leaves the rest for the next run, and
+    /// the report (and the log) say what was left.
+    ///
+    /// # Errors
+    /// When storage fails (the next run picks up where this one stopped).
+    pub async fn run_within(&self, limits: Limits) -> Result<Report, AppError> {
+        let counted = TicketStore::new(Counted::new(self.store.kv()));
+        let sweep = Sweep {
+            store: &counted,
+            outbound: self.outbound,
+            config: self.config,
+            business: self.business,
+            hooks: self.hooks,
+            now: self.now,
+            mail: self.mail,
+        };
+        let mut budget = Budget::new(limits);
         let mut report = Report::default();
-        for entry in self.store.due_checks(self.now, MAX_TICKETS_PER_RUN).await? {
+        let outcome = sweep.run_counted(&mut budget, &mut report).await;
+        report.subrequests = budget.subrequests();
+        report.kv_operations = counted.kv().spent();
+        if let Some(left) = report.left() {
+            crate::log_error(&left);
+        }
+        outcome.map(|()| report)
+    }
+}
+
+impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
+    fn kv_spent(&self) -> u32 {
+        self.store.kv().spent()
+    }
+
+    async fn run_counted(&self, budget: &mut Budget, report: &mut Report) -> Result<(), AppError> {
+        let due = self.store.due_checks(self.now, MAX_TICKETS_PER_RUN).await?;
+        let listed = due.len();
+        for (n, entry) in due.into_iter().enumerate() {
+            if !budget.allows(self.kv_spent(), 0, TICKET_KV_RESERVE) {
+                report.left_checks = listed - n;
+                break;
+            }
             report.checked += 1;
             let loaded = match self.store.get(&entry.ticket).await {
                 Ok(Some(ticket)) => self.store.events(&ticket.id).await.map(|events| Some((ticket, events))),
@@ -169,7 +338,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                             body: webhook::body(hook.config.format, kind, &ticket, &event, sent),
                             attempts: 0,
                         };
-                        self.deliver(delivery, &mut report).await?;
+                        self.deliver(delivery, budget, report).await?;
                     }
                 }
                 if let Some(links) = &self.mail {
@@ -188,22 +357,115 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             }
             if history.len() > before {
                 // Breaches and escalations change the ticket's metric facts.
-                self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business)).await?;
+                self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business), self.now).await?;
             }
             self.store.clear_check(&entry.key).await?;
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
             }
         }
-        for (key, delivery) in self.store.outbox_due(self.now, MAX_TICKETS_PER_RUN).await? {
+        // Only as many from the outbox as the budget can send: each is a
+        // get when listed, then its own steps.
+        let room = budget.subrequests_left().min(budget.steps_left(self.kv_spent(), DELIVERY_KV + 1, ROLL_KV_RESERVE + 1));
+        let outbox = if room == 0 { Vec::new() } else { self.store.outbox_due(self.now, room.min(MAX_TICKETS_PER_RUN)).await? };
+        report.stopped |= room < MAX_TICKETS_PER_RUN && outbox.len() as u32 == room;
+        for (key, delivery) in outbox {
             self.store.outbox_delete(&key).await?;
-            self.deliver(delivery, &mut report).await?;
+            self.deliver(delivery, budget, report).await?;
         }
-        for (key, mail) in self.store.mail_due(self.now, MAX_TICKETS_PER_RUN).await? {
-            self.send(mail, &mut report).await?;
+        let room = budget.subrequests_left().min(budget.steps_left(self.kv_spent(), MAIL_KV + 1, ROLL_KV_RESERVE + 1));
+        let mails = if room == 0 { Vec::new() } else { self.store.mail_due(self.now, room.min(MAX_TICKETS_PER_RUN)).await? };
+        report.stopped |= room < MAX_TICKETS_PER_RUN && mails.len() as u32 == room;
+        for (key, mail) in mails {
+            self.send(mail, budget, report).await?;
             self.store.mail_delete(&key).await?;
         }
-        Ok(report)
+        self.roll_up(budget, report).await
+    }
+
+    /// Writes the hourly metric roll-ups: every site's days with hours
+    /// ended [`ROLL_DELAY_MS`] ago and not rolled up once (from the site's
+    /// first day of facts, for facts stored before roll-ups), and the
+    /// days whose facts changed since (`rd/` marks). Each day is rolled up
+    /// whole from a listing of its facts and guided fixes.
+    async fn roll_up(&self, budget: &Budget, report: &mut Report) -> Result<(), AppError> {
+        let now = self.now.as_millis();
+        // The first hour that has not ended ROLL_DELAY_MS ago.
+        let open = (now - ROLL_DELAY_MS).div_euclid(HOUR_MS) * HOUR_MS;
+        let mut days: Vec<(buoy_shared::ids::SiteId, i64)> = Vec::new();
+        let mut watermarks = Vec::new();
+        for site in self.config.sites.keys() {
+            let Ok(site) = buoy_shared::ids::SiteId::parse(site) else { continue };
+            // The watermark's get, and on a first run two lists and a put.
+            if !budget.allows(self.kv_spent(), 0, 4 + ROLL_KV_RESERVE) {
+                break;
+            }
+            let stored = self.store.watermark(&site).await?;
+            let mark = match stored {
+                Some(mark) => mark,
+                None => {
+                    // The first run for the site: from its first day of
+                    // facts or fixes (stored before roll-ups existed), or
+                    // the hour now open, before which nothing arrives.
+                    let first = self.store.first_metrics_day(&site).await?.unwrap_or(open);
+                    Watermark { first: first.div_euclid(DAY_MS) * DAY_MS, until: first }
+                }
+            };
+            // Only when an hour has ended since: a run within the hour
+            // rolled up last time lists nothing.
+            let mut day = mark.until.div_euclid(DAY_MS) * DAY_MS;
+            while mark.until < open && day < open {
+                days.push((site.clone(), day));
+                day += DAY_MS;
+            }
+            watermarks.push((site, mark, stored.is_some()));
+        }
+        let marks =
+            if budget.allows(self.kv_spent(), 0, 1 + ROLL_KV_RESERVE) { self.store.roll_marks(self.now, 1000).await? } else { Vec::new() };
+        for mark in &marks {
+            if !days.contains(&(mark.site.clone(), mark.day)) {
+                days.push((mark.site.clone(), mark.day));
+            }
+        }
+        let mut rolled: Vec<(buoy_shared::ids::SiteId, i64)> = Vec::new();
+        let mut n = 0;
+        while n < days.len() {
+            // A few days at once, as many as the budget still covers.
+            let fit = budget.steps_left(self.kv_spent(), ROLL_KV_RESERVE, 0) as usize;
+            let batch = &days[n..days.len().min(n + fit.min(ROLL_DAYS_AT_ONCE))];
+            if batch.is_empty() {
+                report.left_days = days.len() - n;
+                break;
+            }
+            let done = futures_util::future::join_all(batch.iter().map(|(site, day)| async move {
+                let (facts, fixes, _) = self.store.facts_of_days(site, &[*day]).await?;
+                self.store.put_rollup(site, *day, &DayRollup::of(*day, &facts, &fixes, now)).await
+            }))
+            .await;
+            for (result, key) in done.into_iter().zip(batch) {
+                result?;
+                rolled.push(key.clone());
+                report.rolled += 1;
+            }
+            n += batch.len();
+        }
+        for mark in marks.iter().filter(|m| rolled.contains(&(m.site.clone(), m.day))) {
+            self.store.clear_roll_mark(mark).await?;
+        }
+        // Each site's watermark moves past the days rolled up in a row.
+        // A new site's watermark is written even with nothing rolled up,
+        // so that reports know its first day.
+        for (site, mark, stored) in watermarks {
+            let mut until = mark.until;
+            while until < open && rolled.contains(&(site.clone(), until.div_euclid(DAY_MS) * DAY_MS)) {
+                until = (until.div_euclid(DAY_MS) + 1) * DAY_MS;
+            }
+            let until = until.min(open).max(mark.until);
+            if until != mark.until || !stored {
+                self.store.set_watermark(&site, &Watermark { until, ..mark }).await?;
+            }
+        }
+        Ok(())
     }
 
     /// Sends one mail unless its address turned mail off, or is a typed
@@ -211,7 +473,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
     /// puts it back with backoff (the same bytes, the same Message-ID),
     /// or gives up (logged) after the last attempt. The caller removes its
     /// old entry only after this, so a mail stays queued until it is sent.
-    async fn send(&self, mut mail: PendingMail, report: &mut Report) -> Result<(), AppError> {
+    async fn send(&self, mut mail: PendingMail, budget: &mut Budget, report: &mut Report) -> Result<(), AppError> {
         if self.store.is_suppressed(&mail.site, &mail.address_key).await?.is_some() {
             report.unsubscribed += 1;
             return Ok(());
@@ -228,6 +490,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             None
         };
         mail.attempts += 1;
+        budget.spend_subrequest();
         match self.outbound.send_mail(&mail).await {
             Ok(()) => {
                 report.mailed += 1;
@@ -268,7 +531,13 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
     /// Sends one delivery; on failure, schedules the next attempt with
     /// backoff, or gives up (logged) after the last. A failing receiver
     /// never stops the sweep or touches a ticket.
-    async fn deliver(&self, mut delivery: PendingDelivery, report: &mut Report) -> Result<(), AppError> {
+    async fn deliver(&self, mut delivery: PendingDelivery, budget: &mut Budget, report: &mut Report) -> Result<(), AppError> {
+        if !budget.allows(self.kv_spent(), 1, DELIVERY_KV) {
+            // Left for the next run, as it is: no attempt was made.
+            self.store.outbox_put(self.now, &delivery).await?;
+            report.deferred += 1;
+            return Ok(());
+        }
         let Some(hook) = self.hooks.iter().find(|h| h.index == delivery.hook) else {
             crate::log_error(&format!("webhook {} dropped: webhooks[{}] has no URL or secret set", delivery.event_id, delivery.hook));
             return Ok(());
@@ -281,6 +550,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             ("buoy-event-type", delivery.event_type.as_str().to_owned()),
         ];
         delivery.attempts += 1;
+        budget.spend_subrequest();
         match self.outbound.post(&hook.url, &headers, &delivery.body).await {
             Ok(200..=299) => report.delivered += 1,
             outcome => {

@@ -420,6 +420,11 @@ impl buoy_worker::sweep::Outbound for Receiver {
 }
 
 fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::Report {
+    sweep_within(h, receiver, at, buoy_shared::budget::Plan::Free.limits())
+}
+
+/// A sweep run at `at` within `limits`.
+fn sweep_within(h: &Harness, receiver: &Receiver, at: &str, limits: buoy_shared::budget::Limits) -> buoy_worker::sweep::Report {
     use buoy_shared::config::{Format, WebhookConfig};
     // The configured webhooks, or one that wants every event.
     let every = [WebhookConfig { url_secret: "U".into(), signing_secret: "S".into(), events: vec![], format: Format::Json }];
@@ -438,7 +443,7 @@ fn sweep_at(h: &Harness, receiver: &Receiver, at: &str) -> buoy_worker::sweep::R
         now: Timestamp::parse(at).unwrap_or_else(|e| unreachable!("{e}")),
         mail: h.secret.as_deref().map(|secret| buoy_worker::mail_out::Links { secret, origin: common::ORIGIN }),
     };
-    block_on(run.run()).unwrap_or_else(|e| unreachable!("{e:?}"))
+    block_on(run.run_within(limits)).unwrap_or_else(|e| unreachable!("{e:?}"))
 }
 
 fn with_outage_playbook(h: &mut Harness) {
@@ -888,7 +893,41 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     assert_eq!(page["escalation"]["escalated"], json!(1));
     assert_eq!(page["feature_requests"][0]["topic"], json!("dark mode"));
     assert_eq!(page["feature_requests"][0]["count"], json!(2));
-    assert!(page["kv_operations"].as_u64().is_some_and(|n| (1..=40).contains(&n)), "{}", page["kv_operations"]);
+    // Nothing rolled up yet: the watermark's get (none), and a get and two
+    // lists per UTC day of both periods.
+    assert_eq!((page["kv_operations"].clone(), page["rolled_hours"].clone()), (json!(1 + 14 * 3), json!(0)));
+
+    // Once the sweep has rolled up the hours that ended, the same figures
+    // come from the roll-ups, and only the days with an hour not rolled
+    // up (today, and the days ahead) are listed.
+    let report = sweep_at(&h, &Receiver::default(), "2026-11-04T13:05:00Z");
+    assert!(report.rolled >= 8, "{report:?}");
+    let again = sweep_at(&h, &Receiver::default(), "2026-11-04T13:06:00Z");
+    assert_eq!(again.rolled, 0, "no hour ended since the last run: {again:?}");
+    let (_, rolled, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC", "demo-agent-token");
+    // (The sweep also recorded breaches of the October ticket, so the
+    // previous period's SLA figures moved; this period's did not.)
+    for key in
+        ["tickets", "csat", "deflection", "escalation", "feature_requests", "volume", "sla", "first_contact_resolution", "by_channel"]
+    {
+        assert_eq!(rolled[key], page[key], "{key}");
+    }
+    // From the site's first day of facts, 28 October, to 13:00 today.
+    assert_eq!(rolled["rolled_hours"], json!(4 * 24 + 3 * 24 + 13), "every hour that ended two minutes ago");
+    assert_eq!(rolled["listed_days"], json!(4), "today and the days ahead");
+    // The three days before the site's first (25 to 27 October) are not
+    // read at all: the watermark's get, a get for each of the other 11
+    // days, two lists for each of the 4 listed.
+    assert_eq!(rolled["kv_operations"], json!(1 + 11 + 4 * 2));
+    // A later reply to a rolled-up ticket marks its day, and the next
+    // sweep rolls it up again.
+    at("2026-11-04T14:00:00Z");
+    assert_eq!(agent_post(&h, "demo-agent-token", &ids[1].0, "changes", r#"{"status":"solved"}"#).0, 200);
+    assert_eq!(page["resolution"]["count"], json!(1));
+    let report = sweep_at(&h, &Receiver::default(), "2026-11-04T14:04:00Z");
+    assert!(report.rolled >= 1, "{report:?}");
+    let (_, again, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC", "demo-agent-token");
+    assert_eq!(again["resolution"]["count"], json!(2), "the roll-up of 3 November counts the new solve");
 
     // Days in another zone: 23:30 UTC on the 3rd is the 4th at +01:00.
     let (_, east, _) = get("from=2026-11-01&to=2026-11-08&tz=%2B01:00", "demo-agent-token");
@@ -1155,4 +1194,100 @@ fn a_long_answer_sent_with_a_key_is_read_back_and_replayed() {
     let (_, view, _) =
         h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
     assert!(view["events"].as_array().is_some_and(|e| e.iter().all(|e| e.get("request_hash").is_none())), "agents see no hash: {view}");
+}
+
+#[test]
+fn a_webhook_backlog_over_the_free_plans_subrequests_is_sent_fifty_a_run_and_loses_nothing() {
+    use buoy_shared::budget::Plan;
+    let h = Harness::new();
+    let at = Timestamp::parse("2026-11-30T10:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+    for n in 0..70 {
+        let delivery = buoy_worker::store::PendingDelivery {
+            hook: 0,
+            event_id: format!("evt-{n}"),
+            event_type: buoy_shared::config::EventType::TicketCreated,
+            body: "{}".into(),
+            attempts: 1,
+        };
+        block_on(h.store.outbox_put(at, &delivery)).unwrap_or_else(|e| unreachable!("{e:?}"));
+    }
+    let receiver = Receiver::default();
+    let first = sweep_within(&h, &receiver, "2026-11-30T10:01:00Z", Plan::Free.limits());
+    assert_eq!((first.delivered, first.subrequests, receiver.got.borrow().len()), (50, 50, 50), "{first:?}");
+    assert!(first.stopped && first.left().is_some_and(|l| l.contains("outbox")), "{first:?}");
+    assert_eq!(h.store.kv().keys("o/").len(), 20, "the rest wait in the outbox");
+    let second = sweep_within(&h, &receiver, "2026-11-30T10:02:00Z", Plan::Free.limits());
+    assert_eq!((second.delivered, second.stopped), (20, false), "{second:?}");
+    let mut ids: Vec<String> = receiver
+        .got
+        .borrow()
+        .iter()
+        .map(|(_, headers, _)| headers.iter().find(|(n, _)| n == "buoy-event-id").map(|(_, v)| v.clone()).unwrap_or_default())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), 70, "each delivery sent once");
+    assert!(h.store.kv().keys("o/").is_empty());
+}
+
+#[test]
+fn a_due_backlog_over_the_kv_budget_stops_before_the_limit_and_is_finished_by_the_next_runs() {
+    let h = Harness::new();
+    let mut ids = Vec::new();
+    for _ in 0..30 {
+        let (_, created, _) = create(&h, &ticket_json(), None);
+        ids.push(str_of(&created, "id").to_owned());
+    }
+    let limits = buoy_shared::budget::Limits { subrequests: 50, kv_operations: 150 };
+    let receiver = Receiver::default();
+    // A day later every ticket's first response is breached: one event,
+    // its facts, a webhook each.
+    let (mut checked, mut runs) = (0, 0);
+    let mut minute = 0;
+    while checked < 30 && runs < 10 {
+        let report = sweep_within(&h, &receiver, &format!("2026-12-01T10:{minute:02}:00Z"), limits);
+        assert!(report.kv_operations <= limits.kv_operations, "{report:?}");
+        if checked + report.checked < 30 {
+            assert!(report.left_checks > 0 && report.left().is_some(), "it says what it left: {report:?}");
+        }
+        checked += report.checked;
+        runs += 1;
+        minute += 1;
+    }
+    assert_eq!(checked, 30);
+    assert!(runs >= 2, "150 KV operations do not cover 30 tickets in one run");
+    let breached = |id: &str| {
+        let (_, view, _) =
+            h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+        view["events"].as_array().is_some_and(|e| e.iter().any(|e| e["kind"] == "breached"))
+    };
+    assert!(ids.iter().all(|id| breached(id)), "every ticket's breach recorded");
+}
+
+#[test]
+fn a_report_reads_nothing_of_the_days_before_the_sites_first_ticket_or_guided_fix() {
+    let h = Harness::new();
+    let at = |text: &str| h.now.set(Timestamp::parse(text).map(Timestamp::as_millis).unwrap_or_default());
+    let get = |query: &str| {
+        h.send(&request(Method::Get, &format!("/v1/agent/metrics?{query}"), &[("authorization", "Bearer demo-agent-token")], b"")).1
+    };
+    // A site with nothing yet: its first sweep records today as its first day.
+    let report = sweep_at(&h, &Receiver::default(), "2026-11-02T09:05:00Z");
+    assert_eq!(report.rolled, 0, "nothing before now to roll up: {report:?}");
+    let empty = get("from=2026-10-01&to=2026-11-03&tz=UTC");
+    assert_eq!((empty["tickets"].clone(), empty["listed_days"].clone()), (json!(0), json!(1)), "{empty}");
+    assert_eq!(empty["kv_operations"], json!(1 + 1 + 2), "the watermark, and 2 November's get and lists: {empty}");
+
+    // A guided fix on 2 November, the first ticket on the 3rd: the fix's
+    // day is the first, and is rolled up and counted.
+    at("2026-11-02T10:00:00Z");
+    let body = r#"{"site":"demo","type":"password_reset","outcome":"fixed"}"#;
+    assert_eq!(h.send(&request(Method::Post, "/v1/deflections", &[("content-type", "application/json")], body.as_bytes())).0, 201);
+    at("2026-11-03T10:00:00Z");
+    create(&h, &ticket_json(), None);
+    sweep_at(&h, &Receiver::default(), "2026-11-05T00:05:00Z");
+    let page = get("from=2026-11-01&to=2026-11-05&tz=UTC");
+    assert_eq!((page["tickets"].clone(), page["deflection"]["started"].clone()), (json!(1), json!(1)), "{page}");
+    assert_eq!((page["rolled_hours"].clone(), page["listed_days"].clone()), (json!(3 * 24), json!(0)), "{page}");
+    assert_eq!(page["kv_operations"], json!(1 + 3), "the watermark and 2 to 4 November's roll-ups, nothing of the 4 days before: {page}");
 }

@@ -293,3 +293,30 @@ fn the_sweep_deletes_an_upload_left_unattached_for_24_hours_and_keeps_an_attache
     assert!(h.store.kv().keys("upx/").is_empty(), "nothing left pending");
     assert_eq!(sweep(start + 2 * buoy_shared::attach::PENDING_MS).ok(), Some(0), "a second run deletes nothing");
 }
+
+#[test]
+fn the_upload_sweep_keeps_within_what_the_invocation_has_left_and_finishes_in_later_runs() {
+    use buoy_shared::budget::Limits;
+    use buoy_shared::time::Timestamp;
+    let h = harness();
+    for n in 0..7 {
+        upload_id(&h, &format!("left-{n}.png"), PNG);
+    }
+    assert_eq!(h.files.keys().len(), 7);
+    let limits = Limits { subrequests: 50, kv_operations: 1000 };
+    let at = Timestamp::from_millis(h.now.get() + buoy_shared::attach::PENDING_MS + 1);
+    let sweep = |spent: u32| {
+        futures_executor::block_on(buoy_worker::sweep::sweep_uploads_within(&h.store, &h.files, at, limits, spent))
+            .unwrap_or_else(|e| unreachable!("{e:?}"))
+    };
+    // The SLA sweep left 13 operations: a list, and 3 uploads of 4 each.
+    let first = sweep(1000 - 13);
+    assert_eq!((first.deleted, first.stopped, first.operations), (3, true, 13), "{first:?}");
+    assert!(first.left().is_some_and(|l| l.contains("wait for the next run")), "{first:?}");
+    assert_eq!(h.files.keys().len(), 4, "the rest wait");
+    let none = sweep(1000);
+    assert_eq!((none.deleted, none.stopped, none.operations), (0, true, 0), "no room: nothing touched, and it says so");
+    let second = sweep(0);
+    assert_eq!((second.deleted, second.stopped), (4, false), "{second:?}");
+    assert!(h.files.keys().is_empty() && h.store.kv().keys("upx/").is_empty(), "nothing left pending");
+}

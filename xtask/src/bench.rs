@@ -41,6 +41,9 @@ const TICKETS_PER_FIX: usize = 5;
 const METRICS_BUDGET: Duration = Duration::from_secs(45);
 /// A metrics call with no answer after this long counts as hung.
 const METRICS_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long the bench waits for one sweep run: the first rolls up every
+/// day of the loaded tickets, listing all their facts, on a shared machine.
+const SWEEP_TIMEOUT: Duration = Duration::from_secs(300);
 /// The pause between metrics calls. Back to back, about one 90-day call
 /// over 100,000 tickets in seven got no answer at all under wrangler dev
 /// (and the next took twice as long); with a pause, none did.
@@ -208,12 +211,12 @@ fn bundle_gzip_kib(config: &Path, outdir: &Path) -> Result<f64> {
 
 /// One worker under wrangler dev, pinned to the server core, with a fresh KV.
 fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
-    start_worker_on(config, &dir.join("state"), dir, token)
+    start_worker_on(config, &dir.join("state"), dir, token, false)
 }
 
 /// One worker under wrangler dev, pinned to the server core, with the
 /// local KV persisted under `persist_to`; its log in `dir`.
-fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
+fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str, test_scheduled: bool) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
@@ -227,7 +230,7 @@ fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) ->
         ],
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
-        test_scheduled: false,
+        test_scheduled,
         pin_cpu: Some(SERVER_CORE),
         own_group: true,
     })?;
@@ -282,10 +285,15 @@ fn load(url: &str, extra: &[&str]) -> Result<Value> {
 /// A `GET` with the agent's token: status, body, and milliseconds from
 /// connect to the body's last byte.
 fn agent_get(port: u16, path: &str, token: &str) -> Result<(u16, Vec<u8>, f64)> {
+    agent_get_within(port, path, token, METRICS_TIMEOUT)
+}
+
+/// [`agent_get`], waiting up to `timeout` for the answer.
+fn agent_get_within(port: u16, path: &str, token: &str, timeout: Duration) -> Result<(u16, Vec<u8>, f64)> {
     use std::io::{Read, Write};
     let started = Instant::now();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
-    stream.set_read_timeout(Some(METRICS_TIMEOUT)).map_err(|e| e.to_string())?;
+    stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
     write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
         .map_err(|e| e.to_string())?;
     // Read up to the end of the body its length announces: the proxy in
@@ -376,7 +384,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             kind,
             attachments: false,
         };
-        seed::block_on(store.put_facts(&ticket, &facts))?.map_err(|e| e.0)?;
+        seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }
     for _ in 0..tickets / TICKETS_PER_FIX {
         let at = Timestamp::from_millis(start + rng.below(span) as i64);
@@ -431,7 +439,7 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
                     std::fs::remove_dir_all(old.path()).map_err(|e| format!("{}: {e}", old.path().display()))?;
                 }
             }
-            seed::load_local_kv(&state.join("state"), &state, &text, &[])?;
+            seed::load_local_kv(&state.join("state"), &state, &text, None)?;
             std::fs::remove_file(state.join("kv-bulk.json")).map_err(|e| e.to_string())?;
             cmd::write(&state.join("loaded"), format!("{keys} keys\n"))?;
         }
@@ -442,29 +450,62 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
         } else {
             eprintln!("bench: {keys} keys for {tickets} tickets generated and loaded into a local KV in {load_seconds:.0} s");
         }
-        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.needs)?;
-        let (wrangler, _) = start_worker_on(&config, &state.join("state"), &size_dir, &token)?;
-        let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
-            eprintln!("bench: {e}; once more");
-            agent_get(wrangler.port, &path, &token)
-        })?;
-        let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-        if status != 200 {
-            return Err(format!("GET {path} answered {status}: {answer}"));
+        // A copy for this run: the sweep writes roll-ups into it, and the
+        // kept KV stays as loaded (facts only) for the next run.
+        let run_state = size_dir.join("state");
+        std::fs::create_dir_all(&size_dir).map_err(|e| e.to_string())?;
+        let copied = command("cp", &["-a", &state.join("state").to_string_lossy(), &run_state.to_string_lossy()]).status();
+        if !copied.is_ok_and(|s| s.success()) {
+            return Err(format!("could not copy {} for this run", state.display()));
         }
-        let (mut latencies, mut hung) = (Vec::new(), 0);
-        let timed = Instant::now();
-        while latencies.len() < RUNS && (latencies.is_empty() || timed.elapsed() < METRICS_BUDGET) && hung < 3 {
-            std::thread::sleep(METRICS_PAUSE);
-            match agent_get(wrangler.port, &path, &token) {
-                Ok((200, _, ms)) => latencies.push(ms),
-                Ok((status, ..)) => return Err(format!("GET {path} answered {status}")),
-                Err(e) => {
-                    eprintln!("bench: {e}");
-                    hung += 1;
+        let config = serve::wrangler_config(&size_dir, &built.worker_main, &built.site, built.needs)?;
+        let (wrangler, _) = start_worker_on(&config, &run_state, &size_dir, &token, true)?;
+        let timed_calls = |what: &str| -> Result<(Value, f64, Vec<f64>, u32)> {
+            let (status, body, warm_up) = agent_get(wrangler.port, &path, &token).or_else(|e| {
+                eprintln!("bench: {e}; once more");
+                agent_get(wrangler.port, &path, &token)
+            })?;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if status != 200 {
+                return Err(format!("GET {path} answered {status}: {answer}"));
+            }
+            let (mut latencies, mut hung) = (Vec::new(), 0);
+            let timed = Instant::now();
+            while latencies.len() < RUNS && (latencies.is_empty() || timed.elapsed() < METRICS_BUDGET) && hung < 3 {
+                std::thread::sleep(METRICS_PAUSE);
+                match agent_get(wrangler.port, &path, &token) {
+                    Ok((200, _, ms)) => latencies.push(ms),
+                    Ok((status, ..)) => return Err(format!("GET {path} answered {status}")),
+                    Err(e) => {
+                        eprintln!("bench: {e}");
+                        hung += 1;
+                    }
                 }
             }
+            eprintln!("bench: metrics over {tickets} tickets from {what} measured");
+            Ok((answer, warm_up, latencies, hung))
+        };
+        // The per-ticket path first (no roll-ups yet), then the worker's
+        // own sweep rolls the hours up, run after run until it has no day
+        // left, and the same call is measured again.
+        let (facts_answer, _, facts_latencies, facts_hung) = timed_calls("per-ticket facts")?;
+        let mut sweeps = 0;
+        for _ in 0..20 {
+            let (status, body, _) = agent_get_within(wrangler.port, "/__scheduled?cron=*+*+*+*+*", &token, SWEEP_TIMEOUT)?;
+            if status != 200 {
+                return Err(format!("/__scheduled answered {status}: {}", String::from_utf8_lossy(&body)));
+            }
+            sweeps += 1;
+            let (_, body, _) = agent_get(wrangler.port, &path, &token).or_else(|e| {
+                eprintln!("bench: {e} (after a sweep); once more");
+                agent_get_within(wrangler.port, &path, &token, SWEEP_TIMEOUT)
+            })?;
+            let answer: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if answer["rolled_hours"].as_u64().is_some_and(|h| h >= (days as u64) * 24) {
+                break;
+            }
         }
+        let (answer, warm_up, latencies, hung) = timed_calls("hourly roll-ups")?;
         drop(wrangler);
         eprintln!("bench: metrics over {tickets} tickets measured");
         sizes.push(json!({
@@ -473,6 +514,10 @@ fn metrics(built: &build::Built, dir: &Path) -> Result<Value> {
             "kv_keys": keys,
             "tickets_reported": answer["tickets"],
             "kv_operations": answer["kv_operations"],
+            "rolled_hours": answer["rolled_hours"],
+            "listed_days": answer["listed_days"],
+            "sweeps": sweeps,
+            "facts_only": { "latency_ms": stats(&facts_latencies), "hung": facts_hung, "kv_operations": facts_answer["kv_operations"], "tickets_reported": facts_answer["tickets"] },
             "warm_up_ms": warm_up,
             "latency_ms": stats(&latencies),
             "hung": hung,
@@ -826,6 +871,10 @@ fn thousands(n: u64) -> String {
     out
 }
 
+/// The metrics call over 100,000 tickets before issue #18 (its table):
+/// every ticket's facts as JSON, listed from KV on each call.
+const METRICS_BEFORE: &str = "7.9 s";
+
 fn print_metrics(r: &Value) {
     let m = &r["metrics"];
     if m.is_null() {
@@ -861,7 +910,23 @@ fn print_metrics(r: &Value) {
             },
             n("kv_operations"),
         );
+        let facts = &size["facts_only"];
+        if !facts.is_null() {
+            println!(
+                "  {:<10} {:<14} {:<10} {:<40} {:<15} the same call before the sweep rolled hours up (per-ticket facts, compact form)",
+                "",
+                "",
+                "",
+                format!("{} ({} runs)", fmt_ms(&facts["latency_ms"]), facts["latency_ms"]["runs"]),
+                facts["kv_operations"].as_u64().map_or("n/a".into(), thousands),
+            );
+            println!(
+                "  {:<10} hourly roll-ups by {} sweep runs: {} hours from roll-ups, {} days listed",
+                "", size["sweeps"], size["rolled_hours"], size["listed_days"]
+            );
+        }
     }
+    println!("  before issue #18, over 100,000 tickets (every ticket's facts as JSON): {METRICS_BEFORE}; budget 2 s");
 }
 
 /// The wrangler config of the JS reference worker, written into `dir`.

@@ -297,13 +297,12 @@ pub struct Loaded {
 
 /// Writes `entries` (the JSON text of a `wrangler kv bulk put` file, kept
 /// in `work`) into the local KV persisted under `persist_to` (the folder
-/// `wrangler dev --persist-to` takes), after deleting every key that
-/// belongs to one of `clear_ids` (ticket ids and guided-fix ids, as
-/// `store::belongs_to_one_of` tells).
+/// `wrangler dev --persist-to` takes), after deleting every key stored
+/// there that `doomed` picks (none without it: nothing is listed then).
 ///
 /// # Errors
 /// When node, Miniflare or a file fails.
-pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &[String]) -> Result<Loaded> {
+pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, doomed: Option<&dyn Fn(&str) -> bool>) -> Result<Loaded> {
     let script = work.join("load-kv.mjs");
     cmd::write(&script, LOADER)?;
     let namespace = local_namespace()?;
@@ -323,17 +322,16 @@ pub fn load_local_kv(persist_to: &Path, work: &Path, entries: &str, clear_ids: &
     };
     let put = work.join("kv-bulk.json");
     cmd::write(&put, entries)?;
-    let report = if clear_ids.is_empty() {
-        loader("load", &[&put])?
-    } else {
+    let report = if let Some(doomed) = doomed {
         let listed = work.join("kv-keys.json");
         loader("list", &[&listed])?;
         let names: Vec<String> = serde_json::from_str(&cmd::read(&listed)?).map_err(|e| format!("{}: {e}", listed.display()))?;
-        let ids: std::collections::BTreeSet<&str> = clear_ids.iter().map(String::as_str).collect();
-        let doomed: Vec<&String> = names.iter().filter(|name| store::belongs_to_one_of(name, &ids)).collect();
+        let doomed: Vec<&String> = names.iter().filter(|name| doomed(name)).collect();
         let delete = work.join("kv-delete.json");
         cmd::write(&delete, serde_json::to_string(&doomed).map_err(|e| e.to_string())?)?;
         loader("load", &[&put, &delete])?
+    } else {
+        loader("load", &[&put])?
     };
     Ok(Loaded { deleted: report["deleted"].as_u64().unwrap_or(0), written: report["written"].as_u64().unwrap_or(0) })
 }
@@ -1003,7 +1001,7 @@ fn count(entries: &[Value]) -> Counts {
                     _ => {}
                 }
             }
-            Entry::Other => {}
+            Entry::Rollup(_) | Entry::Other => {}
         }
     }
     c
@@ -1017,12 +1015,28 @@ fn seeded_ids(entries: &[Value]) -> Vec<String> {
         .iter()
         .filter_map(|e| match Entry::of(e["key"].as_str()?) {
             Entry::Ticket(id) | Entry::GuidedFix(id) => Some(id.to_owned()),
-            Entry::Event(_) | Entry::Other => None,
+            Entry::Event(_) | Entry::Rollup(_) | Entry::Other => None,
         })
         .collect();
     ids.sort_unstable();
     ids.dedup();
     ids
+}
+
+/// Whether a re-seed deletes `key` from the KV first: every key of the
+/// previous seed's tickets and guided fixes (`ids`), and the seeded site's
+/// metric roll-ups, which counted them.
+fn cleared_before_seed(key: &str, ids: &std::collections::BTreeSet<&str>, site: &SiteId) -> bool {
+    matches!(Entry::of(key), Entry::Rollup(s) if s == site.as_str()) || store::belongs_to_one_of(key, ids)
+}
+
+/// The seed's entries that are loaded: all but the roll-ups its sweeps
+/// wrote. The worker's sweep rolls the site up again from its first day,
+/// counting every ticket the KV holds (the seed's, and any made by hand
+/// before it), which the simulation's roll-ups could not; until it runs,
+/// reports read the tickets' facts.
+fn to_load(entries: &[Value]) -> Vec<&Value> {
+    entries.iter().filter(|e| !matches!(Entry::of(e["key"].as_str().unwrap_or_default()), Entry::Rollup(_))).collect()
 }
 
 /// Simulates `tickets` tickets received over the [`DAYS`] days up to
@@ -1229,7 +1243,7 @@ pub fn run(args: &[String]) -> Result {
         Vec::new()
     };
     let work = root.join("target/seed-demo");
-    let text = serde_json::to_string(&entries).map_err(|e| e.to_string())?;
+    let text = serde_json::to_string(&to_load(&entries)).map_err(|e| e.to_string())?;
     let write_manifest = |ids: &[String]| {
         let about = "Written by `cargo xtask seed-demo`: the ids of the tickets and guided fixes it seeded; the next seed deletes every key that names one.";
         let value = json!({ "about": about, "site": site.as_str(), "seeded_at": ts(end).to_string(), "ids": ids });
@@ -1238,7 +1252,8 @@ pub fn run(args: &[String]) -> Result {
     // Both seeds' ids until the load is done, so that a load that stops
     // half-way is still cleared by the next seed.
     write_manifest(&[previous.as_slice(), ids.as_slice()].concat())?;
-    let loaded = load_local_kv(&persist_to, &work, &text, &previous)?;
+    let ids_before: std::collections::BTreeSet<&str> = previous.iter().map(String::as_str).collect();
+    let loaded = load_local_kv(&persist_to, &work, &text, Some(&|key: &str| cleared_before_seed(key, &ids_before, &site)))?;
     write_manifest(&ids)?;
 
     let pct = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 * 100.0 / b as f64 };
@@ -1304,10 +1319,9 @@ mod tests {
         }
     }
 
-    /// The seed only sends what the API accepts: a refusal here means the
-    /// simulation no longer matches the handlers (or `buoy.toml`).
-    #[test]
-    fn a_short_seed_goes_through_the_handlers_without_a_refusal() {
+    /// `tickets` simulated on `buoy.toml`'s first agent's site, up to
+    /// 30 November 2026 at noon: the calendar, the site and the store.
+    fn simulated(tickets: usize) -> (BusinessCalendar, SiteId, MemoryKv) {
         let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
         let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
         let business =
@@ -1315,13 +1329,95 @@ mod tests {
         let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
         let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
         let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
-        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), 150, end)
+        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), tickets, end)
             .unwrap_or_else(|e| unreachable!("{e}"));
+        (business, site, kv)
+    }
+
+    /// The seed only sends what the API accepts: a refusal here means the
+    /// simulation no longer matches the handlers (or `buoy.toml`).
+    #[test]
+    fn a_short_seed_goes_through_the_handlers_without_a_refusal() {
+        let (_, site, kv) = simulated(150);
         let entries = dump(&kv).unwrap_or_else(|e| unreachable!("{e}"));
         let c = count(&entries);
         assert!(c.tickets > 120, "{c:?}");
         assert!(c.replies > c.tickets && c.rated > 0 && c.segments > 0 && c.escalations > 0 && c.breaches > 0, "{c:?}");
         assert!(c.fixed > 0 && c.need_help > 0, "{c:?}");
         assert_eq!(seeded_ids(&entries).len() as u64, c.tickets + c.fixed + c.need_help);
+
+        // A re-seed: the simulation's sweeps rolled hours up, but no
+        // roll-up is loaded, and before loading, every key of the previous
+        // seed and every roll-up of the site (which counted its tickets)
+        // is deleted, so no report reads a stale roll-up.
+        let key = |e: &Value| e["key"].as_str().unwrap_or_default().to_owned();
+        let keys: Vec<String> = entries.iter().map(key).collect();
+        let rollups: Vec<&String> = keys.iter().filter(|k| k.starts_with("r/") || k.starts_with("rw/")).collect();
+        assert!(rollups.len() > 20, "the simulation's sweeps rolled its days up: {}", rollups.len());
+        let loaded: Vec<String> = to_load(&entries).into_iter().map(key).collect();
+        assert_eq!(loaded.len(), keys.len() - rollups.len(), "everything but the roll-ups is loaded");
+        assert!(loaded.iter().all(|k| !k.starts_with("r/") && !k.starts_with("rw/") && !k.starts_with("rd/")));
+        let ids = seeded_ids(&entries);
+        let previous: std::collections::BTreeSet<&str> = ids.iter().map(String::as_str).collect();
+        for k in &keys {
+            assert!(cleared_before_seed(k, &previous, &site), "a re-seed deletes {k}");
+        }
+        let stale = [format!("r/{site}/2026-01-01"), format!("rd/000000000060000/{site}/2026-01-01"), format!("rw/{site}")];
+        for k in &stale {
+            assert!(cleared_before_seed(k, &std::collections::BTreeSet::new(), &site), "even on a first seed, {k} goes");
+        }
+        let other = "99999999999999999999999999999999";
+        for k in
+            ["r/elsewhere/2026-01-01".to_owned(), "rw/elsewhere".to_owned(), format!("t/{other}"), format!("m/{site}/2026-01-01/1/{other}")]
+        {
+            assert!(!cleared_before_seed(&k, &previous, &site), "{k} is not the seed's");
+        }
+    }
+    /// Issue #18: on seed-demo's data, the hourly roll-ups its sweeps
+    /// wrote give the per-ticket path's counts, and percentiles within
+    /// one histogram bucket (`buoy_shared::histogram`).
+    #[test]
+    fn on_seed_demo_data_the_rollups_give_the_per_ticket_figures() {
+        use buoy_shared::histogram::bucket;
+        use buoy_shared::metrics::{self, Period};
+        let (business, site, kv) = simulated(400);
+        let store = TicketStore::new(&kv);
+        let zone = business.zone().clone();
+        let period = Period::parse("2026-11-01", "2026-11-29", zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let previous = period.previous();
+        let days = metrics::utc_days(previous.start().as_millis(), period.end().as_millis());
+        let (stored, _) =
+            block_on(store.rollups(&site, &days)).unwrap_or_else(|e| unreachable!("{e}")).unwrap_or_else(|e| unreachable!("{e:?}"));
+        let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
+        assert!(hours.len() > 24 * 20, "the seed's sweeps rolled its hours up: {}", hours.len());
+        let read = |days: &[i64]| {
+            block_on(store.facts_of_days(&site, days)).unwrap_or_else(|e| unreachable!("{e}")).unwrap_or_else(|e| unreachable!("{e:?}"))
+        };
+        let (all_facts, all_fixes, _) = read(&days);
+        let (facts, fixes, _) = read(&listed);
+        for p in [&period, &previous] {
+            let exact = metrics::report(p, &all_facts, &all_fixes);
+            let rolled = metrics::report_from(p, &hours, &facts, &fixes);
+            assert!(exact.tickets > 50, "{}", exact.tickets);
+            assert_eq!(
+                (rolled.tickets, &rolled.csat, &rolled.sla, &rolled.volume, &rolled.deflection, &rolled.escalation),
+                (exact.tickets, &exact.csat, &exact.sla, &exact.volume, &exact.deflection, &exact.escalation)
+            );
+            assert_eq!(
+                rolled.feature_requests.iter().map(|r| (&r.topic, r.count)).collect::<Vec<_>>(),
+                exact.feature_requests.iter().map(|r| (&r.topic, r.count)).collect::<Vec<_>>()
+            );
+            for (a, b) in [(&rolled.first_response, &exact.first_response), (&rolled.resolution, &exact.resolution)] {
+                assert_eq!((a.count, &a.histogram), (b.count, &b.histogram));
+                for (x, y) in [
+                    (a.calendar.median, b.calendar.median),
+                    (a.calendar.p90, b.calendar.p90),
+                    (a.business.median, b.business.median),
+                    (a.business.p90, b.business.p90),
+                ] {
+                    assert_eq!(x.map(bucket), y.map(bucket), "{x:?} and {y:?} share a bucket");
+                }
+            }
+        }
     }
 }
