@@ -8,7 +8,10 @@
 //!   the named files of `tests/e2e/`), for quick turns while developing.
 //! - `bench`: figures for the widget (beside real peers) and the worker
 //!   (beside a JavaScript reference), in `target/bench/results.json`;
-//!   `bench --metrics` only the metrics call over 10,000 and 100,000 tickets.
+//!   `bench --metrics` only the metrics call over 10,000 and 100,000 tickets;
+//!   `bench --workers` only the worker figures (throughput, KV operations,
+//!   CPU per request beside the JS reference); `bench --opt-levels` the
+//!   worker built at each opt-level, measured for size and CPU.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
 //!   `build --site` only the test site (under `target/test-sites/`), and
 //!   its weight against the budgets.
@@ -46,7 +49,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --workers | --opt-levels] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 fn main() -> ExitCode {
@@ -58,6 +61,8 @@ fn main() -> ExitCode {
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--workers") => bench::workers_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--opt-levels") => bench::opt_levels(),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))

@@ -562,10 +562,9 @@ const WEBHOOK_TYPE = { message: 'message.created', changed: 'ticket.updated', ra
 
 // ---- handlers ---------------------------------------------------------------
 
-async function readJson(request, path) {
+function readJson(ctx, request) {
   if ((request.headers.get('content-type') ?? '').split(';')[0].trim().toLowerCase() !== 'application/json') throw new Problem(415, 'unsupported_media_type');
-  const body = new Uint8Array(await request.arrayBuffer());
-  if (body.length > (MAX_BODY[path] ?? 16 * 1024)) throw new Problem(413, 'payload_too_large');
+  const { body } = ctx;
   try {
     const value = JSON.parse(new TextDecoder().decode(body));
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Problem(400, 'invalid_request');
@@ -601,7 +600,7 @@ async function verifiedIdentity(data, env, site, claim, now) {
 
 async function create(ctx, request) {
   const { data, env, kv, now } = ctx;
-  const { value: input, body } = await readJson(request, '/v1/tickets');
+  const { value: input, body } = readJson(ctx, request);
   if (Object.keys(input).some((k) => !TICKET_FIELDS.has(k)) || Object.keys(input.context ?? {}).some((k) => !CONTEXT_FIELDS.has(k))) throw new Problem(400, 'invalid_request');
   if (input.website) throw new Problem(422, 'spam_suspected');
   const errors = validate(input);
@@ -706,7 +705,7 @@ async function record(ctx, ticket, event) {
 const freshEventId = (prefix, now) => `${prefix}-${pad15(now)}-${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
 async function answer(ctx, request, id) {
   const ticket = await requesterOwned(ctx, request, id);
-  const { value } = await readJson(request, '');
+  const { value } = readJson(ctx, request);
   if (Object.keys(value).some((k) => k !== 'body' && k !== 'attachments')) throw new Problem(400, 'invalid_request');
   const errors = [];
   checkText(errors, 'body', typeof value.body === 'string' ? value.body : '', 10000, true);
@@ -717,7 +716,7 @@ async function answer(ctx, request, id) {
 }
 async function rate(ctx, request, id) {
   const ticket = await requesterOwned(ctx, request, id);
-  const { value } = await readJson(request, '');
+  const { value } = readJson(ctx, request);
   const events = await readEvents(ctx.kv, ticket.id);
   const state = foldState(ticket, events);
   if (await ctx.kv.get(`e/${ticket.id}/csat`)) throw new Problem(409, 'already_rated');
@@ -732,7 +731,7 @@ async function rate(ctx, request, id) {
   return json(201, requesterView(ticket, after));
 }
 async function deflection(ctx, request) {
-  const { value } = await readJson(request, '');
+  const { value } = readJson(ctx, request);
   if (Object.keys(value).some((k) => !['site', 'type', 'outcome'].includes(k))) throw new Problem(400, 'invalid_request');
   const errors = [];
   if (!siteId(value.site)) errors.push({ field: 'site', code: 'unknown_site' });
@@ -746,7 +745,7 @@ async function deflection(ctx, request) {
   return json(201, fix);
 }
 async function mine(ctx, request) {
-  const { value } = await readJson(request, '');
+  const { value } = readJson(ctx, request);
   if (!siteId(value.site) || !ctx.data.config.sites[value.site]) throw invalid([{ field: 'site', code: 'unknown_site' }]);
   const user = await verifiedIdentity(ctx.data, ctx.env, value.site, value.identity, ctx.now);
   if (!user) throw new Problem(401, 'identity_required');
@@ -780,7 +779,7 @@ async function agentTicket(ctx, request, id) {
 }
 async function agentChange(ctx, request, id) {
   const agent = agentOf(ctx, request);
-  const { value } = await readJson(request, '');
+  const { value } = readJson(ctx, request);
   const ticket = await agentOwned(ctx, agent, id);
   const state = foldState(ticket, await readEvents(ctx.kv, ticket.id));
   if (!['new', 'open', 'pending', 'solved', 'closed'].includes(value.status) || value.status === state.status) throw invalid([{ field: 'status', code: 'invalid' }]);
@@ -807,6 +806,22 @@ async function queue(ctx, request) {
 }
 
 // ---- the worker ---------------------------------------------------------------
+
+// The abuse-limit counters a write spends (buoy_shared::limits::keys).
+async function spendLimits(env, request, path, body) {
+  const p = path.split('/').slice(1);
+  const creates = path === '/v1/tickets' || path === '/v1/deflections';
+  const writes = creates || path === '/v1/tickets/mine' || (p.length === 4 && p[1] === 'tickets' && (p[3] === 'messages' || p[3] === 'csat'));
+  if (!writes) return;
+  let site = null;
+  try { site = JSON.parse(new TextDecoder().decode(body)).site ?? null; } catch { /* no site named */ }
+  const client = request.headers.get('cf-connecting-ip') ?? 'unknown';
+  const spends = [[env.BUOY_CLIENT_LIMIT, `client:${client}`]];
+  if (creates && typeof site === 'string') spends.push([env.BUOY_SITE_LIMIT, `site:${site}`]);
+  for (const [limiter, key] of spends) {
+    if (limiter && !(await limiter.limit({ key })).success) throw new Problem(429, 'rate_limited');
+  }
+}
 
 let prepared;
 function prepare(env) {
@@ -837,9 +852,15 @@ export default {
     const { pathname } = new URL(request.url);
     if (!pathname.startsWith('/v1/')) return new Response('// reference worker', { headers: { 'content-type': 'text/javascript' } });
     const kv = counted(env.BUOY_BENCH === 'memory' ? isolateMemory : env.BUOY_KV);
-    const ctx = { data: prepare(env), env, kv, now: Date.now() };
+    const ctx = { data: prepare(env), env, kv, now: Date.now(), body: new Uint8Array(0) };
     let response;
     try {
+      if (request.method === 'POST') {
+        if (Number(request.headers.get('content-length') ?? 0) > (MAX_BODY[pathname] ?? 16 * 1024)) throw new Problem(413, 'payload_too_large');
+        ctx.body = new Uint8Array(await request.arrayBuffer());
+        if (ctx.body.length > (MAX_BODY[pathname] ?? 16 * 1024)) throw new Problem(413, 'payload_too_large');
+        await spendLimits(env, request, pathname, ctx.body);
+      }
       response = await route_(ctx, request, pathname);
     } catch (e) {
       response = e instanceof Problem ? e.response() : new Problem(500, 'internal').response();
