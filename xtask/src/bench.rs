@@ -793,6 +793,7 @@ pub fn reference_config(dir: &Path, config: &Path) -> Result<PathBuf> {
 /// server core, with the agent's token, the identity secret and
 /// `BUOY_BENCH=mode` (`count`, or `memory` for KV in the isolate).
 fn start_measured(config: &Path, dir: &Path, token: &str, mode: &str) -> Result<(Wrangler, Duration)> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,

@@ -321,24 +321,19 @@ function prepareCalendar(calendar) {
   const week = WEEKDAYS.map((d) => (calendar.open[d] ? calendar.open[d].split(',').map((w) => w.trim().split('-').map(minutes)) : []));
   return { offset, week, holidays: new Set(calendar.holidays ?? []) };
 }
-// The open intervals (ms) from `from` on, merged where one ends as the next starts.
+// The open intervals (ms) from `from` on, in order. With a fixed offset no
+// two overlap, so they need no merging; ten years closed ends the search.
 function* runs(cal, from) {
   let day = Math.floor((from + cal.offset) / DAY) * DAY;
-  let pending = null, closed = 0;
-  while (closed < 3660) {
+  for (let closed = 0; closed < 3660; day += DAY) {
     const date = new Date(day);
     const windows = cal.holidays.has(date.toISOString().slice(0, 10)) ? [] : cal.week[date.getUTCDay()];
     closed = windows.length ? 0 : closed + 1;
     for (const [open, close] of windows) {
       const a = Math.max(day + open - cal.offset, from), b = day + close - cal.offset;
-      if (b <= a) continue;
-      if (pending && pending[1] === a) pending[1] = b;
-      else { if (pending) yield pending; pending = [a, b]; }
+      if (b > a) yield [a, b];
     }
-    day += DAY;
-    if (pending && pending[1] < day - cal.offset) { yield pending; pending = null; }
   }
-  if (pending) yield pending;
 }
 function deadline(cal, start, secs) {
   if (!cal) return start + secs * 1000;
