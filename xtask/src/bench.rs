@@ -953,7 +953,13 @@ fn worker_at(level: &str) -> Result<PathBuf> {
     let out = format!("dist/bench-opt-{level}");
     let value = if level.bytes().all(|b| b.is_ascii_digit()) { level.to_owned() } else { format!("\"{level}\"") };
     let mut args = vec!["--release".to_owned(), "--out-dir".to_owned(), format!("../{out}")];
-    for key in ["profile.release", "profile.release.package.\"*\"", "profile.release.package.buoy-worker", "profile.release.package.buoy-shared"] {
+    // A package named in Cargo.toml wins over `"*"`, so each is named again.
+    let manifest = cmd::read(&root.join("Cargo.toml"))?;
+    let named = manifest.lines().filter_map(|l| l.strip_prefix("[profile.release.package.")?.strip_suffix(']')).map(str::to_owned);
+    let keys = ["profile.release".to_owned(), "profile.release.package.\"*\"".to_owned(), "profile.release.package.buoy-shared".to_owned()]
+        .into_iter()
+        .chain(named.map(|name| format!("profile.release.package.{name}")));
+    for key in keys {
         args.extend(["--config".to_owned(), format!("{key}.opt-level={value}")]);
     }
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
