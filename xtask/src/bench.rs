@@ -1546,44 +1546,7 @@ fn readme_block(r: &Value) -> String {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
 
-    let wk = &r["workers"];
-    let (b, j) = (&wk["buoy"], &wk["reference"]);
-    let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
-    let p50 = |v: &Value| v["p50_ms"].as_f64().map_or(String::new(), |x| format!(", p50 {x:.0} ms"));
-    let times = |a: &Value, b: &Value| match (a["rps"].as_f64(), b["rps"].as_f64()) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-        _ => String::new(),
-    };
-    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
-        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
-    };
-    out.push_str(
-        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
-    );
-    out.push_str(&format!(
-        "| create ticket | {}{} | {}{} | {} |\n",
-        rps(&b["create"]),
-        p50(&b["create"]),
-        rps(&j["create"]),
-        p50(&j["create"]),
-        times(&b["create"], &j["create"])
-    ));
-    out.push_str(&format!(
-        "| agent queue (50 tickets, with clocks and events) | {} | {} | {} |\n",
-        rps(&b["queue"]),
-        rps(&j["queue"]),
-        times(&b["queue"], &j["queue"])
-    ));
-    out.push_str(&format!(
-        "| bundle, gzip | {} | {} | |\n",
-        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
-        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
-    ));
-    out.push_str(&format!(
-        "| cold start (process → first 200) | {} | {} | |\n",
-        unit(b, "cold_start_ms", 0.001, 1, "s"),
-        unit(j, "cold_start_ms", 0.001, 1, "s")
-    ));
+    out.push_str(&worker_rows(&r["workers"]));
 
     let m = &r["metrics"];
     if !m.is_null() {
@@ -1603,6 +1566,98 @@ fn readme_block(r: &Value) -> String {
         }
     }
     out.push_str(BENCH_END);
+    out
+}
+
+/// The README's worker figures of the last run before issue #18 made the
+/// reference do Buoy's work (the reference then wrote 2 keys per create and
+/// read no events), as it printed them: the run's day, then Buoy's,
+/// the reference's and the ratio's cells (create / queue).
+const BEFORE_18: [&str; 4] = ["2026-12-06", "124 / 14 req/s", "374 / 56 req/s", "0.33× / 0.26×"];
+
+/// KV operations as the README gives them (`1 get, 5 puts, 1 list`).
+fn kv_short(v: &Value) -> String {
+    let Some(text) = v.as_str() else { return "n/a".into() };
+    let parts: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|pair| {
+            let (kind, n) = pair.split_once('=')?;
+            let n: u64 = n.parse().ok()?;
+            (n > 0).then(|| format!("{n} {kind}{}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The README's worker tables: throughput with the KV operations beside
+/// it (and the figures from before #18), then CPU per request.
+fn worker_rows(wk: &Value) -> String {
+    let (b, j) = (&wk["buoy"], &wk["reference"]);
+    let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
+    let p50 = |v: &Value| v["p50_ms"].as_f64().map_or(String::new(), |x| format!(", p50 {x:.0} ms"));
+    let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => String::new(),
+    };
+    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
+        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
+    };
+    let same = |a: &Value, b: &Value| if a == b && a.is_string() { "same" } else { "differ" };
+    let mut out = String::from(
+        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
+    );
+    for (label, key) in [("create ticket", "create"), ("agent queue (50 tickets, with clocks and events)", "queue")] {
+        let (x, y) = (&b[key], &j[key]);
+        out.push_str(&format!(
+            "| {label} | {}{} | {}{} | {} |\n",
+            rps(x),
+            p50(x),
+            rps(y),
+            p50(y),
+            times(x["rps"].as_f64(), y["rps"].as_f64())
+        ));
+        out.push_str(&format!("| … its KV operations | {} | {} | {} |\n", kv_short(&x["kv"]), kv_short(&y["kv"]), same(&x["kv"], &y["kv"])));
+    }
+    let [day, buoy, reference, ratio] = BEFORE_18;
+    out.push_str(&format!(
+        "| before #18 ({day}; the reference wrote 2 keys per create and read no events): create / queue | {buoy} | {reference} | {ratio} |\n"
+    ));
+    out.push_str(&format!(
+        "| bundle, gzip | {} | {} | |\n",
+        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
+        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
+    ));
+    out.push_str(&format!(
+        "| cold start (process → first 200) | {} | {} | |\n",
+        unit(b, "cold_start_ms", 0.001, 1, "s"),
+        unit(j, "cold_start_ms", 0.001, 1, "s")
+    ));
+    let (bc, jc) = (&b["cpu"], &j["cpu"]);
+    if !bc.is_null() {
+        out.push_str(&format!(
+            "\n| CPU per request: one at a time on one core, KV in the isolate's memory, median of {} runs less an unknown path's | Buoy (Rust) | JS reference | ratio | KV operations |\n|---|---|---|---|---|\n",
+            bc["runs"]
+        ));
+        for (name, label) in ENDPOINTS.into_iter().filter(|(name, _)| !(bc[*name].is_null() && jc[*name].is_null())) {
+            let cpu = |v: &Value| v[name]["cpu_ms"].as_f64().map_or("n/a".into(), |x| format!("{x:.2} ms"));
+            let kv = if bc[name]["kv"] == jc[name]["kv"] {
+                format!("{}, both", kv_short(&bc[name]["kv"]))
+            } else {
+                format!("Buoy {}; reference {}", kv_short(&bc[name]["kv"]), kv_short(&jc[name]["kv"]))
+            };
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {kv} |\n",
+                label,
+                cpu(bc),
+                cpu(jc),
+                times(bc[name]["cpu_ms"].as_f64(), jc[name]["cpu_ms"].as_f64())
+            ));
+        }
+    }
     out
 }
 
@@ -1667,8 +1722,18 @@ mod tests {
             "widgets": { "buoy": buoy, "buoy-cold": cold, "react-chat-widget": rcw, "docsearch": ds },
             "search": { "cpu1x": m(0.6), "cpu4x": m(2.9) },
             "workers": {
-                "buoy": { "create": { "rps": 113.0, "p50_ms": 139.0 }, "queue": { "rps": 16.4 }, "bundle_gzip_kib": 598.0, "cold_start_ms": 1400.0 },
-                "reference": { "create": { "rps": 229.0, "p50_ms": 68.0 }, "queue": { "rps": 53.0 }, "bundle_gzip_kib": 3.0, "cold_start_ms": 1200.0 },
+                "buoy": {
+                    "create": { "rps": 113.0, "p50_ms": 139.0, "kv": "get=0 put=5 list=0 delete=0" },
+                    "queue": { "rps": 16.4, "kv": "get=50 put=0 list=51 delete=0" },
+                    "bundle_gzip_kib": 598.0, "cold_start_ms": 1400.0,
+                    "cpu": { "runs": 100, "create": { "cpu_ms": 2.65, "kv": "get=0 put=5 list=0 delete=0" }, "queue": { "cpu_ms": 3.26, "kv": "get=50 put=0 list=51 delete=0" } },
+                },
+                "reference": {
+                    "create": { "rps": 229.0, "p50_ms": 68.0, "kv": "get=0 put=5 list=0 delete=0" },
+                    "queue": { "rps": 53.0, "kv": "get=50 put=0 list=1 delete=0" },
+                    "bundle_gzip_kib": 3.0, "cold_start_ms": 1200.0,
+                    "cpu": { "runs": 100, "create": { "cpu_ms": 1.25, "kv": "get=0 put=5 list=0 delete=0" }, "queue": { "cpu_ms": 2.37, "kv": "get=50 put=0 list=1 delete=0" } },
+                },
             },
             "metrics": { "days": 90, "sizes": [
                 { "tickets": 10_000, "guided_fixes": 2_000, "latency_ms": latency(654.0, 626.0, 668.0, 10), "kv_operations": 360 },
@@ -1696,9 +1761,17 @@ Figures of the run of 2026-12-01 on a 2-core machine; browser figures are the me
 | worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |
 |---|---|---|---|
 | create ticket | 113 req/s, p50 139 ms | 229 req/s, p50 68 ms | 0.49× |
+| … its KV operations | 5 puts | 5 puts | same |
 | agent queue (50 tickets, with clocks and events) | 16 req/s | 53 req/s | 0.31× |
+| … its KV operations | 50 gets, 51 lists | 50 gets, 1 list | differ |
+| before #18 (2026-12-06; the reference wrote 2 keys per create and read no events): create / queue | 124 / 14 req/s | 374 / 56 req/s | 0.33× / 0.26× |
 | bundle, gzip | 598 KiB | 3 KiB | |
 | cold start (process → first 200) | 1.4 s | 1.2 s | |
+
+| CPU per request: one at a time on one core, KV in the isolate's memory, median of 100 runs less an unknown path's | Buoy (Rust) | JS reference | ratio | KV operations |
+|---|---|---|---|---|
+| create a ticket (widget) | 2.65 ms | 1.25 ms | 2.12× | 5 puts, both |
+| agent queue, a page of 50 (console) | 3.26 ms | 2.37 ms | 1.38× | Buoy 50 gets, 51 lists; reference 50 gets, 1 list |
 
 | `GET /v1/agent/metrics`, 90 days in UTC: tickets (guided fixes) | metrics call, median [min–max] | KV operations |
 |---|---|---|
