@@ -14,7 +14,9 @@ use crate::sla::{Calendar, ClockState, Hours, Metric};
 use crate::ticket::{offered_names, Channel, Ticket, TicketType};
 use crate::time::{Duration, Timestamp};
 use crate::vocab::{Priority, Segment, Status};
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "server")]
+use serde::Deserialize;
+use serde::Serialize;
 
 /// Whether a ticket in `status` is done with (solved or closed): its
 /// queue entry moves behind every live one, so a queue of open work does
@@ -22,6 +24,19 @@ use serde::{Deserialize, Serialize};
 pub const fn is_finished(status: Status) -> bool {
     matches!(status, Status::Solved | Status::Closed)
 }
+
+/// Where a ticket's queue entry sorts among the live ones: the earliest
+/// due time of its SLA stamp as received (its creation time when nothing
+/// is due). Fixed for the ticket's life, so its key never moves but
+/// between the live and finished parts.
+pub fn index_due(ticket: &Ticket, business: &dyn Calendar) -> Timestamp {
+    crate::sla::initial_due(&ticket.sla, business).into_iter().map(|(_, at)| at).min().unwrap_or(ticket.created_at)
+}
+
+/// How long after a ticket's last change the sweep rebuilds its queue row
+/// from the whole event log: KV lists show a write within a minute, so the
+/// rebuild sees every event that a writer racing with another missed.
+pub const REBUILD_AFTER_MS: i64 = 60_000;
 
 /// The value of `assignee` that asks for unassigned tickets.
 pub const UNASSIGNED: &str = "none";
@@ -119,6 +134,7 @@ pub const TAGS_BYTES: usize = 200;
 /// What a cut text ends with.
 const ELLIPSIS: char = '\u{2026}';
 /// The version of the packed row; a row of another reads as missing.
+#[cfg(feature = "server")]
 const FORMAT: u8 = 1;
 
 /// The bytes `c` takes inside a JSON string (as `JSON.stringify` and
@@ -239,9 +255,11 @@ pub struct QueueRow {
     pub built: Timestamp,
 }
 
+#[cfg(feature = "server")]
 const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
 
 /// A row as stored: one JSON array, positions instead of names.
+#[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
     u8,
@@ -264,8 +282,11 @@ struct Packed(
     i64,
 );
 
+#[cfg(feature = "server")]
 const MORE_TAGS: u8 = 1;
+#[cfg(feature = "server")]
 const ASSIGNEE_CUT: u8 = 2;
+#[cfg(feature = "server")]
 const BREACHED: u8 = 4;
 
 impl QueueRow {
@@ -348,6 +369,7 @@ impl QueueRow {
         (!self.status.is_open(), next_due.is_none(), next_due, self.created_at, self.id)
     }
 
+    #[cfg(feature = "server")]
     fn pack(&self) -> Packed {
         let flags = u8::from(self.more_tags) * MORE_TAGS + u8::from(self.assignee_cut) * ASSIGNEE_CUT + u8::from(self.breached) * BREACHED;
         let clocks = self
@@ -380,6 +402,7 @@ impl QueueRow {
         )
     }
 
+    #[cfg(feature = "server")]
     fn unpack(id: TicketId, packed: Packed) -> Option<Self> {
         let Packed(format, created, kind, channel, status, priority, segment, tier, assignee, group, tags, flags, csat, last, clocks, subject, requester, built) =
             packed;

@@ -19,6 +19,7 @@ use buoy_shared::config::{Config, WebhookConfig};
 use buoy_shared::events;
 use buoy_shared::keys;
 use buoy_shared::limits;
+use buoy_shared::queue;
 use buoy_shared::metrics::Facts;
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
@@ -190,6 +191,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                 // Breaches and escalations change the ticket's metric facts.
                 self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business)).await?;
             }
+            self.rebuild_row(&ticket, &history).await?;
             self.store.clear_check(&entry.key).await?;
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
@@ -204,6 +206,17 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             self.store.mail_delete(&key).await?;
         }
         Ok(report)
+    }
+
+    /// Rewrites a ticket's queue row from its whole event log, in the part
+    /// of the queue its status puts it in (the entry of the other part, if
+    /// a writer left one, is deleted): the API wrote the row from a list
+    /// that may have missed another writer's event, and asked for this
+    /// check a minute on, when every write shows. Entries written before
+    /// rows existed get theirs here too.
+    async fn rebuild_row(&self, ticket: &buoy_shared::ticket::Ticket, history: &[events::TicketEvent]) -> Result<(), AppError> {
+        let row = queue::QueueRow::build(ticket, history, self.now, self.business);
+        Ok(self.store.put_row(ticket, queue::index_due(ticket, self.business), &row, true).await?)
     }
 
     /// Sends one mail unless its address turned mail off, or is a typed
