@@ -18,6 +18,8 @@
 //!   sweep from the whole log at least a minute after each change, so a
 //!   page of the queue is one list. An entry without a row it can read
 //!   (written before rows existed) is read from the ticket instead.
+//! - `qb` → how far the sweep's backfill of queue rows got: the last `q/`
+//!   key it looked at, or `done`. Written only by the sweep.
 //! - `d/{check at, ms, 15 digits}/{ticket}` → empty; when the sweep should
 //!   look at a ticket next. Written by creation, re-stamps and the sweep;
 //!   deleted only by the sweep. Stale entries are harmless: the sweep
@@ -195,6 +197,9 @@ pub struct TicketStore<K> {
 fn ticket_key(id: &TicketId) -> String {
     format!("t/{id}")
 }
+
+/// How far the sweep's backfill of queue rows got (see the layout).
+const BACKFILL_KEY: &str = "qb";
 
 fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
@@ -708,6 +713,48 @@ impl<K: Kv> TicketStore<K> {
             self.kv.delete(&queue_key(ticket, first_due, !finished)).await?;
         }
         Ok(())
+    }
+
+    /// Gives up to `limit` queue entries without a row they can read
+    /// (written before rows existed) their row, built from the ticket's
+    /// record and events at `now`, going through every site's entries a
+    /// page a run from where the last run stopped (`qb`); once through,
+    /// each run reads `qb` alone. How many rows it wrote.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn backfill_rows(&self, now: Timestamp, business: &dyn Calendar, limit: u32) -> Result<usize, StoreError> {
+        const DONE: &str = "done";
+        let cursor = self.kv.get(BACKFILL_KEY).await?;
+        if cursor.as_deref() == Some(DONE) {
+            return Ok(0);
+        }
+        let page = match self.kv.list("q/", limit, cursor.as_deref()).await {
+            Ok(page) => page,
+            // A cursor KV no longer takes must not stop every later sweep:
+            // the next run starts over (rows already written are skipped).
+            Err(e) if cursor.is_some() => {
+                crate::log_error(&format!("queue backfill starts over: {}", e.0));
+                self.kv.delete(BACKFILL_KEY).await?;
+                return Ok(0);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut written = 0;
+        for key in &page.keys {
+            let Some(id) = key.name.rsplit('/').next().and_then(|id| TicketId::parse(id).ok()) else { continue };
+            if key.metadata.as_deref().and_then(|meta| QueueRow::from_metadata(id, meta)).is_some() {
+                continue;
+            }
+            let Some(ticket) = self.get(&id).await? else { continue };
+            let row = QueueRow::build(&ticket, &self.events(&id).await?, now, business);
+            let due = buoy_shared::queue::index_due(&ticket, business);
+            let filed = queue_key(&ticket, due, buoy_shared::queue::is_finished(row.status));
+            self.put_row(&ticket, due, &row, filed != key.name).await?;
+            written += 1;
+        }
+        self.kv.put(BACKFILL_KEY, page.cursor.as_deref().unwrap_or(DONE), None).await?;
+        Ok(written)
     }
 
     /// A page of a site's queue, one row per ticket in listing order, and

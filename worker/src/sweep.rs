@@ -28,6 +28,10 @@ use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
 /// Most due-index entries one run handles; the rest wait for the next.
 pub const MAX_TICKETS_PER_RUN: u32 = 200;
 
+/// Most queue entries one run looks at for a missing row (each one
+/// without costs a read of its record, a list of its events and a write).
+pub const BACKFILL_PER_RUN: u32 = 50;
+
 /// Sends a webhook: a POST at the edge, a recorder in tests.
 #[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
 pub trait Outbound {
@@ -104,6 +108,8 @@ pub struct Report {
     /// Mails to a typed address dropped because it had its hour's mail
     /// (`limits::TYPED_RECIPIENT_PER_HOUR`).
     pub limited: usize,
+    /// Queue entries from before rows existed that got theirs.
+    pub backfilled: usize,
 }
 
 /// Everything the sweep works with.
@@ -205,7 +211,14 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             self.send(mail, &mut report).await?;
             self.store.mail_delete(&key).await?;
         }
+        report.backfilled = self.backfill_rows().await?;
         Ok(report)
+    }
+
+    /// Gives queue entries written before rows existed their rows, at
+    /// most [`BACKFILL_PER_RUN`] a run (see `TicketStore::backfill_rows`).
+    async fn backfill_rows(&self) -> Result<usize, AppError> {
+        Ok(self.store.backfill_rows(self.now, self.business, BACKFILL_PER_RUN).await?)
     }
 
     /// Rewrites a ticket's queue row from its whole event log, in the part
