@@ -746,8 +746,21 @@ impl<K: Kv> TicketStore<K> {
             if key.metadata.as_deref().and_then(|meta| QueueRow::from_metadata(id, meta)).is_some() {
                 continue;
             }
-            let Some(ticket) = self.get(&id).await? else { continue };
-            let row = QueueRow::build(&ticket, &self.events(&id).await?, now, business);
+            // An unreadable record (or event) must not stop the backfill
+            // of every other entry: logged, and left to the per-ticket read.
+            let loaded = match self.get(&id).await {
+                Ok(Some(ticket)) => self.events(&id).await.map(|events| Some((ticket, events))),
+                other => other.map(|_| None),
+            };
+            let (ticket, events) = match loaded {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e) => {
+                    crate::log_error(&format!("queue backfill skips ticket {id}: {}", e.0));
+                    continue;
+                }
+            };
+            let row = QueueRow::build(&ticket, &events, now, business);
             let due = buoy_shared::queue::index_due(&ticket, business);
             let filed = queue_key(&ticket, due, buoy_shared::queue::is_finished(row.status));
             self.put_row(&ticket, due, &row, filed != key.name).await?;
