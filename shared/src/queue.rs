@@ -404,8 +404,26 @@ impl QueueRow {
 
     #[cfg(feature = "server")]
     fn unpack(id: TicketId, packed: Packed) -> Option<Self> {
-        let Packed(format, created, kind, channel, status, priority, segment, tier, assignee, group, tags, flags, csat, last, clocks, subject, requester, built) =
-            packed;
+        let Packed(
+            format,
+            created,
+            kind,
+            channel,
+            status,
+            priority,
+            segment,
+            tier,
+            assignee,
+            group,
+            tags,
+            flags,
+            csat,
+            last,
+            clocks,
+            subject,
+            requester,
+            built,
+        ) = packed;
         if format != FORMAT {
             return None;
         }
@@ -651,7 +669,11 @@ mod tests {
         from_mail.channel = Channel::Email;
         let kept = |value: &str| -> Vec<u8> {
             let filter = query(&[("channel", value)]).unwrap_or_else(|e| unreachable!("{e}"));
-            [&from_widget, &from_mail].into_iter().filter(|t| filter.keeps(&row(t, &[])) == Some(true)).map(|t| t.id.as_bytes()[0]).collect()
+            [&from_widget, &from_mail]
+                .into_iter()
+                .filter(|t| filter.keeps(&row(t, &[])) == Some(true))
+                .map(|t| t.id.as_bytes()[0])
+                .collect()
         };
         assert_eq!(kept("email"), [2]);
         assert_eq!(kept("widget"), [1]);
@@ -682,7 +704,8 @@ mod tests {
         let reply = message("m1", at("2026-11-30T10:05:00Z"), true, true);
         let note = message("m2", at("2026-11-30T10:09:00Z"), true, false);
         let tagged = changed(at("2026-11-30T10:06:00Z"), None, Some(3), Some("Sam"), Some(vec!["vip".into(), "refund".into()]));
-        let rated = TicketEvent { id: "csat".into(), at: at("2026-11-30T10:07:00Z"), kind: EventKind::Rated { satisfied: false, comment: None } };
+        let rated =
+            TicketEvent { id: "csat".into(), at: at("2026-11-30T10:07:00Z"), kind: EventKind::Rated { satisfied: false, comment: None } };
         let r = QueueRow::build(&t, &[note, rated, tagged, reply], at("2026-11-30T10:10:00Z"), &AlwaysOpen);
         assert_eq!((r.status, r.tier, r.assignee.as_deref(), r.csat), (Status::Open, 3, Some("Sam"), Some(false)));
         assert_eq!(r.tags, ["vip", "refund"]);
@@ -727,7 +750,8 @@ mod tests {
 
     #[test]
     fn texts_are_cut_at_character_boundaries_within_their_budget() {
-        for (text, budget) in [("ascii only here", 10), ("ééééééééé", 9), ("日本語のテキスト", 12), ("🦀🦀🦀🦀", 12), ("a\"b\\c\u{1}d", 12)] {
+        for (text, budget) in [("ascii only here", 10), ("ééééééééé", 9), ("日本語のテキスト", 12), ("🦀🦀🦀🦀", 12), ("a\"b\\c\u{1}d", 12)]
+        {
             let (out, was_cut) = cut(text, budget);
             assert!(was_cut, "{text}");
             assert!(json_len(&out) <= budget, "{text}: {out} takes {}", json_len(&out));
@@ -761,7 +785,8 @@ mod tests {
         t.kind = TicketType::parse(&"x".repeat(crate::ticket::MAX_TYPE_LEN)).unwrap_or(TicketType::OTHER);
         let tags: Vec<String> = (0..20).map(|i| format!("{i:0>64}")).collect();
         let far = Timestamp::from_millis(999_999_999_999_999);
-        let mut r = QueueRow::build(&t, &[changed(t.created_at, None, Some(3), Some(&"\\".repeat(500)), Some(tags))], t.created_at, &AlwaysOpen);
+        let mut r =
+            QueueRow::build(&t, &[changed(t.created_at, None, Some(3), Some(&"\\".repeat(500)), Some(tags))], t.created_at, &AlwaysOpen);
         r.clocks = METRICS
             .iter()
             .map(|m| RowClock { metric: *m, hours: Hours::Business, due: Some(far), remaining: Duration::from_secs(i64::from(u32::MAX)) })

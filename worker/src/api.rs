@@ -717,7 +717,13 @@ async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str
         .iter()
         .enumerate()
         .filter(|(_, h)| h.wants(kind))
-        .map(|(hook, config)| PendingDelivery { hook, event_id: event_id.to_owned(), event_type: kind, body: body(config.format), attempts: 0 })
+        .map(|(hook, config)| PendingDelivery {
+            hook,
+            event_id: event_id.to_owned(),
+            event_type: kind,
+            body: body(config.format),
+            attempts: 0,
+        })
         .collect();
     let put = futures_util::future::join_all(deliveries.iter().map(|delivery| app.store.outbox_put(app.now, delivery))).await;
     put.into_iter().collect::<Result<Vec<()>, _>>()?;
@@ -870,7 +876,9 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
                 Some(keep) => keep,
                 // The row cut a name the filter asks about: the ticket says.
                 None => match app.store.get(&row.id).await? {
-                    Some(ticket) => filter.keeps(&QueueRow::build(&ticket, &app.store.events(&ticket.id).await?, app.now, app.business)) == Some(true),
+                    Some(ticket) => {
+                        filter.keeps(&QueueRow::build(&ticket, &app.store.events(&ticket.id).await?, app.now, app.business)) == Some(true)
+                    }
                     None => false,
                 },
             };

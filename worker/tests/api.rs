@@ -161,13 +161,18 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
     assert_eq!(row["state"]["tier"], json!(1));
     assert_eq!(row["breached"], json!(false));
 
-    let (status, t, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+    let (status, t, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
     assert_eq!(status, 200);
     assert_eq!(str_of(&t, "status"), "new");
     assert_eq!(t["requester"], json!({ "typed": { "name": "Ada Lovelace", "email": "ada@example.com" } }), "typed, nothing signed");
     assert_eq!(str_of(&t["context"], "url"), "https://app.example.com/billing");
     assert_eq!(str_of(&t["sla"], "segment"), "free");
-    assert_eq!((due(&t, "first_response"), due(&t, "resolution")), (due(row, "first_response"), due(row, "resolution")), "the row's clocks are the ticket's");
+    assert_eq!(
+        (due(&t, "first_response"), due(&t, "resolution")),
+        (due(row, "first_response"), due(row, "resolution")),
+        "the row's clocks are the ticket's"
+    );
     assert_eq!(t["events"], json!([]));
 }
 

@@ -26,8 +26,10 @@ impl Harness {
 
     /// Files a ticket; its id.
     fn file(&self, subject: &str) -> String {
-        let body = json!({ "site": "demo", "name": "Ada", "email": "ada@example.com", "type": "bug", "subject": subject, "message": "It stops." });
-        let (status, created, _) = self.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
+        let body =
+            json!({ "site": "demo", "name": "Ada", "email": "ada@example.com", "type": "bug", "subject": subject, "message": "It stops." });
+        let (status, created, _) =
+            self.send(&request(Method::Post, "/v1/tickets", &[("content-type", "application/json")], body.to_string().as_bytes()));
         assert_eq!(status, 201, "{created}");
         str_of(&created, "id").to_owned()
     }
@@ -245,7 +247,8 @@ fn a_ticket_moves_between_the_live_and_finished_parts_and_is_listed_once() {
     // the newer, and the sweep clears the other.
     let live = keys[0].clone();
     let finished = live.replacen("q/demo/", "q/demo/z/", 1);
-    let old_row = h.store.kv().metadata(&live).map(|m| m.replacen("\"open\"", "\"solved\"", 1).replace(&format!(",{}]", h.now.get()), ",0]"));
+    let old_row =
+        h.store.kv().metadata(&live).map(|m| m.replacen("\"open\"", "\"solved\"", 1).replace(&format!(",{}]", h.now.get()), ",0]"));
     block_on(h.store.kv().put(&finished, "", old_row.as_deref())).unwrap_or_else(|e| unreachable!("{e:?}"));
     let (page, _) = h.page("");
     assert_eq!(page["tickets"].as_array().map(Vec::len), Some(1));
