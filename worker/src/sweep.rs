@@ -20,12 +20,17 @@ use buoy_shared::events;
 use buoy_shared::keys;
 use buoy_shared::limits;
 use buoy_shared::metrics::Facts;
+use buoy_shared::queue;
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
 
 /// Most due-index entries one run handles; the rest wait for the next.
 pub const MAX_TICKETS_PER_RUN: u32 = 200;
+
+/// Most queue entries one run looks at for a missing row (each one
+/// without costs a read of its record, a list of its events and a write).
+pub const BACKFILL_PER_RUN: u32 = 50;
 
 /// Sends a webhook: a POST at the edge, a recorder in tests.
 #[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
@@ -103,6 +108,8 @@ pub struct Report {
     /// Mails to a typed address dropped because it had its hour's mail
     /// (`limits::TYPED_RECIPIENT_PER_HOUR`).
     pub limited: usize,
+    /// Queue entries from before rows existed that got theirs.
+    pub backfilled: usize,
 }
 
 /// Everything the sweep works with.
@@ -190,6 +197,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
                 // Breaches and escalations change the ticket's metric facts.
                 self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business)).await?;
             }
+            self.rebuild_row(&ticket, &history).await?;
             self.store.clear_check(&entry.key).await?;
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
@@ -203,7 +211,25 @@ impl<K: Kv, O: Outbound> Sweep<'_, K, O> {
             self.send(mail, &mut report).await?;
             self.store.mail_delete(&key).await?;
         }
+        report.backfilled = self.backfill_rows().await?;
         Ok(report)
+    }
+
+    /// Gives queue entries written before rows existed their rows, at
+    /// most [`BACKFILL_PER_RUN`] a run (see `TicketStore::backfill_rows`).
+    async fn backfill_rows(&self) -> Result<usize, AppError> {
+        Ok(self.store.backfill_rows(self.now, self.business, BACKFILL_PER_RUN).await?)
+    }
+
+    /// Rewrites a ticket's queue row from its whole event log, in the part
+    /// of the queue its status puts it in (the entry of the other part, if
+    /// a writer left one, is deleted): the API wrote the row from a list
+    /// that may have missed another writer's event, and asked for this
+    /// check a minute on, when every write shows. Entries written before
+    /// rows existed get theirs here too.
+    async fn rebuild_row(&self, ticket: &buoy_shared::ticket::Ticket, history: &[events::TicketEvent]) -> Result<(), AppError> {
+        let row = queue::QueueRow::build(ticket, history, self.now, self.business);
+        Ok(self.store.put_row(ticket, queue::index_due(ticket, self.business), &row, true).await?)
     }
 
     /// Sends one mail unless its address turned mail off, or is a typed
