@@ -1,9 +1,9 @@
 //! [`Kv`] over Workers KV, and what a benchmark needs around it: a count
-//! of the operations each request spends ([`Counted`]), and a store kept
+//! of the operations each request spends ([`Counted`], in [`KvOps`]), and a store kept
 //! in the isolate's memory ([`EdgeKv::Memory`]), both switched on only by
 //! the [`BENCH_VAR`] variable `cargo xtask bench` sets.
 
-use crate::store::{KeyPage, Kv, Listed, MemoryKv, StoreError};
+use crate::store::{KeyPage, Kv, KvOps, Listed, MemoryKv, StoreError};
 use std::cell::Cell;
 use worker::kv::KvStore;
 
@@ -13,7 +13,7 @@ use worker::kv::KvStore;
 /// tickets in the isolate's memory instead of Workers KV (for CPU figures
 /// without the local KV simulator's cost; lost when the isolate ends).
 pub const BENCH_VAR: &str = "BUOY_BENCH";
-/// The answer's header that carries [`Operations`], under [`BENCH_VAR`].
+/// The answer's header that carries [`KvOps`], under [`BENCH_VAR`].
 pub const OPERATIONS_HEADER: &str = "buoy-kv-operations";
 
 /// A Workers KV namespace.
@@ -54,24 +54,11 @@ impl Kv for WorkersKv {
     }
 }
 
-/// The KV operations one request spent, by kind (each is billed apart).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Operations {
-    /// Reads of one key.
-    pub get: u32,
-    /// Writes of one key.
-    pub put: u32,
-    /// Pages of a listing.
-    pub list: u32,
-    /// Deletes of one key.
-    pub delete: u32,
-}
-
-impl core::fmt::Display for Operations {
-    /// `get=2 put=5 list=1 delete=0`: the header's value, which the JS
-    /// reference writes the same way.
+impl core::fmt::Display for KvOps {
+    /// `get=2 put=5 list=1 delete=0`: [`OPERATIONS_HEADER`]'s value, which
+    /// the JS reference writes the same way.
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        write!(f, "get={} put={} list={} delete={}", self.get, self.put, self.list, self.delete)
+        write!(f, "get={} put={} list={} delete={}", self.gets, self.puts, self.lists, self.deletes)
     }
 }
 
@@ -79,21 +66,21 @@ impl core::fmt::Display for Operations {
 #[derive(Debug, Default)]
 pub struct Counted<K> {
     inner: K,
-    spent: Cell<Operations>,
+    spent: Cell<KvOps>,
 }
 
 impl<K> Counted<K> {
     /// Counts from zero the operations asked of `inner`.
     pub const fn new(inner: K) -> Self {
-        Self { inner, spent: Cell::new(Operations { get: 0, put: 0, list: 0, delete: 0 }) }
+        Self { inner, spent: Cell::new(KvOps { gets: 0, puts: 0, lists: 0, deletes: 0 }) }
     }
 
     /// The operations asked so far, failed ones too (they are billed).
-    pub fn operations(&self) -> Operations {
+    pub fn operations(&self) -> KvOps {
         self.spent.get()
     }
 
-    fn count(&self, add: impl FnOnce(&mut Operations)) {
+    fn count(&self, add: impl FnOnce(&mut KvOps)) {
         let mut spent = self.spent.get();
         add(&mut spent);
         self.spent.set(spent);
@@ -102,22 +89,22 @@ impl<K> Counted<K> {
 
 impl<K: Kv> Kv for Counted<K> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.count(|o| o.get += 1);
+        self.count(|o| o.gets += 1);
         self.inner.get(key).await
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
-        self.count(|o| o.put += 1);
+        self.count(|o| o.puts += 1);
         self.inner.put(key, value, metadata).await
     }
 
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
-        self.count(|o| o.list += 1);
+        self.count(|o| o.lists += 1);
         self.inner.list(prefix, limit, cursor).await
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.count(|o| o.delete += 1);
+        self.count(|o| o.deletes += 1);
         self.inner.delete(key).await
     }
 }
@@ -190,7 +177,7 @@ mod tests {
             kv.delete("t/2").await.map_err(|e| e.0)
         })
         .unwrap_or_else(|e| unreachable!("{e}"));
-        assert_eq!(kv.operations(), Operations { get: 2, put: 2, list: 1, delete: 1 });
+        assert_eq!(kv.operations(), KvOps { gets: 2, puts: 2, lists: 1, deletes: 1 });
         assert_eq!(kv.operations().to_string(), "get=2 put=2 list=1 delete=1");
         assert_eq!(kv.inner.keys("t/"), vec!["t/1".to_owned()]);
     }

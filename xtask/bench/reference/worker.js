@@ -522,10 +522,68 @@ function facts(data, ticket, events, now) {
   return f;
 }
 
+// ---- queue rows (buoy_shared::queue::QueueRow) -------------------------------
+
+const ROW_FORMAT = 1;
+const METRICS = ['first_response', 'next_response', 'resolution'];
+const ELLIPSIS = '\u2026';
+function cut(text, budget) {
+  if (encoder.encode(JSON.stringify(text)).length <= budget) return [text, false];
+  const room = budget - 2 - 3;
+  let used = 0, out = '';
+  for (const ch of text) {
+    used += encoder.encode(JSON.stringify(ch)).length - 2;
+    if (used > room) break;
+    out += ch;
+  }
+  return [out + ELLIPSIS, true];
+}
+function buildRow(data, ticket, events, now) {
+  const state = foldState(ticket, events);
+  const cs = clocks(data, ticket, events, now);
+  const created = Date.parse(ticket.created_at);
+  const lastPublic = events.filter((e) => e.kind === 'message' && e.public).reduce((m, e) => Math.max(m, Date.parse(e.at)), created);
+  const r = ticket.requester;
+  const requester = r.signed?.name || r.typed.name || r.signed?.email || r.typed.email || '';
+  const [assignee, assigneeCut] = state.assignee ? cut(state.assignee, 80) : [null, false];
+  let used = 0;
+  const tags = [];
+  for (const tag of state.tags) { used += encoder.encode(JSON.stringify(tag)).length + 1; if (used > 200) break; tags.push(tag); }
+  const flags = (tags.length < state.tags.length ? 1 : 0) + (assigneeCut ? 2 : 0) + (cs.some((c) => c.state === 'breached') ? 4 : 0);
+  return [ROW_FORMAT, created, ticket.type, ticket.channel, state.status, state.priority, state.segment, state.tier, assignee,
+    ticket.group ? cut(ticket.group, 80)[0] : null, tags, flags, state.csat ? state.csat.satisfied : null, lastPublic,
+    cs.filter((c) => c.running).map((c) => [METRICS.indexOf(c.metric), c.hours === 'business' ? 1 : 0, c.state === 'paused' || !c.due ? null : Date.parse(c.due), c.remaining_seconds]),
+    cut(ticket.subject, 200)[0], cut(requester, 100)[0], now];
+}
+const rowNextDue = (row) => row[14].map((c) => c[2]).filter((d) => d !== null).reduce((m, d) => (m === null || d < m ? d : m), null);
+function rowView(data, id, row, now) {
+  const [, created, type, channel, status, priority, segment, tier, assignee, group, tags, flags, csat, last, cs, subject, requester, built] = row;
+  const next = rowNextDue(row);
+  const clockViews = cs.map(([m, business, due, remaining]) => ({
+    metric: METRICS[m], hours: business ? 'business' : 'calendar', state: due === null ? 'paused' : due <= now ? 'breached' : 'active',
+    due: due === null ? null : iso(due), remaining_seconds: due === null ? remaining : elapsed(business ? data.calendar : null, now, due),
+  }));
+  return {
+    id, reference: reference(id), subject, requester, type, channel, created_at: iso(created), ...(group ? { group } : {}),
+    state: { status, priority, segment, tier, assignee, tags, ...(csat === null ? {} : { csat: { satisfied: csat } }) },
+    ...(flags & 1 ? { more_tags: true } : {}), clocks: clockViews, breached: (flags & 4) !== 0 || clockViews.some((c) => c.state === 'breached'),
+    next_due: next === null ? null : iso(next), last_public_at: iso(last), as_of: iso(built),
+  };
+}
+const rowUrgency = (id, row) => { const next = rowNextDue(row); return [SOLVED.has(row[4]) ? 1 : 0, next === null ? 1 : 0, next ?? 0, row[1], id]; };
+
 // ---- storage (the layout of worker/src/store.rs) ----------------------------
 
 const queueKey = (data, ticket, finished) =>
   `q/${ticket.site}/${finished ? 'z/' : ''}${pad15(initialDue(data, ticket.sla))}/${ticket.id}`;
+// The queue entry with its row as metadata; `moved`: the entry may sit in
+// the other part, deleted after the new one is written.
+async function putRow(kv, data, ticket, row, moved) {
+  const finished = SOLVED.has(row[4]);
+  const metadata = JSON.stringify(row);
+  await kv.put(queueKey(data, ticket, finished), '', encoder.encode(metadata).length <= 1024 ? { metadata: row } : {});
+  if (moved) await kv.delete(queueKey(data, ticket, !finished));
+}
 const putFacts = (kv, data, ticket, events, now) =>
   kv.put(`m/${ticket.site}/${utcDay(Date.parse(ticket.created_at))}/${pad15(Date.parse(ticket.created_at))}/${ticket.id}`, '',
     { metadata: facts(data, ticket, events, now) });
@@ -549,7 +607,7 @@ async function queueWebhooks(kv, data, now, type, eventId, body) {
     const delivery = { hook: i, event_id: eventId, event_type: type, body: body(hook.format ?? 'json'), attempts: 0 };
     puts.push(kv.put(`o/${pad15(now)}/${eventId}.${i}`, JSON.stringify(delivery)));
   });
-  for (const p of puts) await p;
+  await Promise.all(puts);
 }
 const summary = (t) => ({ id: t.id, reference: t.reference, site: t.site, subject: t.subject, type: t.type, segment: t.segment, priority: t.priority });
 const slack = (s) => String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -633,15 +691,20 @@ async function create(ctx, request) {
   if (input.email_replies === false) ticket.email_replies = false;
   if (idem !== null) ticket.request_hash = await requestHash(body);
   if (verified) ticket.requester.signed = { user_id: verified.id, email: verified.email, name: verified.name, account_manager: verified.account_manager };
-  // The record first, so no index names a ticket not written.
+  // The record first, so no index names a ticket not written; then the
+  // rest at once: none of it depends on another.
   await kv.put(`t/${id}`, JSON.stringify(ticket));
   const check = nextCheck(data, ticket, [], now);
-  await Promise.all([kv.put(queueKey(data, ticket, false), ''), check !== null ? kv.put(`d/${pad15(check)}/${id}`, '') : null]);
-  if (verified) await kv.put(`u/${input.site}/${await userKey(key, input.site, verified.id)}/${pad15(NEWEST_FIRST - now)}/${id}`, '');
-  await putFacts(kv, data, ticket, [], now);
-  await queueWebhooks(kv, data, now, 'ticket.created', `${id}.created`, (format) => (format === 'slack'
-    ? JSON.stringify({ text: `[${slack(ticket.reference)}] New ${slack(ticket.type)} ticket (${slack(ticket.segment)}): ${slack(ticket.subject)}` })
-    : JSON.stringify({ id: `${id}.created`, type: 'ticket.created', created: iso(now), data: { ticket } })));
+  const row = buildRow(data, ticket, [], now);
+  await Promise.all([
+    putRow(kv, data, ticket, row, false),
+    check !== null ? kv.put(`d/${pad15(check)}/${id}`, '') : null,
+    verified ? userKey(key, input.site, verified.id).then((user) => kv.put(`u/${input.site}/${user}/${pad15(NEWEST_FIRST - now)}/${id}`, '')) : null,
+    putFacts(kv, data, ticket, [], now),
+    queueWebhooks(kv, data, now, 'ticket.created', `${id}.created`, (format) => (format === 'slack'
+      ? JSON.stringify({ text: `[${slack(ticket.reference)}] New ${slack(ticket.type)} ticket (${slack(ticket.segment)}): ${slack(ticket.subject)}` })
+      : JSON.stringify({ id: `${id}.created`, type: 'ticket.created', created: iso(now), data: { ticket } }))),
+  ]);
   return json(201, { id, reference: ticket.reference, requester_token: await requesterToken(key, id), status: 'new', created_at: ticket.created_at },
     { location: `/v1/tickets/${id}` });
 }
@@ -688,13 +751,13 @@ async function record(ctx, ticket, event) {
   if (!events.some((e) => e.id === event.id)) events.push(event);
   const check = nextCheck(data, ticket, events, now);
   if (check !== null) await kv.put(`d/${pad15(check)}/${ticket.id}`, '');
+  // The list may have missed another writer's event: a check a minute on
+  // rebuilds the row from the whole log.
+  await kv.put(`d/${pad15(now + 60000)}/${ticket.id}`, '');
   await putFacts(kv, data, ticket, events, now);
+  const row = buildRow(data, ticket, events, now);
+  await putRow(kv, data, ticket, row, was !== SOLVED.has(row[4]));
   const view = agentView(data, ticket, events, now);
-  const is = SOLVED.has(view.state.status);
-  if (was !== is) {
-    await kv.put(queueKey(data, ticket, is), '');
-    await kv.delete(queueKey(data, ticket, !is));
-  }
   return { view, events };
 }
 const freshEventId = (prefix, now) => `${prefix}-${pad15(now)}-${hex(crypto.getRandomValues(new Uint8Array(16)))}`;
@@ -781,23 +844,31 @@ async function agentChange(ctx, request, id) {
   const event = { id: freshEventId('chg', ctx.now), at: iso(ctx.now), kind: 'changed', by: agent.name, status: value.status };
   return json(200, (await record(ctx, ticket, event)).view);
 }
-const finished = (s) => SOLVED.has(s);
 async function queue(ctx, request) {
   const agent = agentOf(ctx, request);
   const params = new URL(request.url).searchParams;
   const limit = Number(params.get('limit') ?? 50);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw new Problem(400, 'invalid_request');
   const page = await ctx.kv.list({ prefix: `q/${agent.site}/`, limit, cursor: params.get('cursor') || undefined });
-  const ids = [...new Set(page.keys.map((k) => k.name.split('/').pop()))];
-  const views = (await Promise.all(ids.map(async (id) => {
+  const rows = new Map();
+  const keep = (id, row) => { const old = rows.get(id); if (!old || old[17] < row[17]) rows.set(id, row); };
+  const unread = [];
+  for (const key of page.keys) {
+    const id = key.name.split('/').pop();
+    if (Array.isArray(key.metadata) && key.metadata[0] === ROW_FORMAT) keep(id, key.metadata);
+    else if (!unread.includes(id)) unread.push(id);
+  }
+  // Entries from before rows: built from the ticket.
+  await Promise.all(unread.filter((id) => !rows.has(id)).map(async (id) => {
     const text = await ctx.kv.get(`t/${id}`);
-    if (!text) return null;
-    const ticket = JSON.parse(text);
-    return ticket.site === agent.site ? agentView(ctx.data, ticket, await readEvents(ctx.kv, id), ctx.now) : null;
-  }))).filter(Boolean);
-  const key = (v) => [finished(v.state.status) ? 1 : 0, v.next_due ?? '~', v.created_at];
-  views.sort((a, b) => { const x = key(a), y = key(b); return x < y ? -1 : x > y ? 1 : 0; });
-  return json(200, { tickets: views, cursor: page.list_complete ? null : page.cursor });
+    const ticket = text && JSON.parse(text);
+    if (ticket?.site === agent.site) keep(id, buildRow(ctx.data, ticket, await readEvents(ctx.kv, id), ctx.now));
+  }));
+  const sorted = [...rows].map(([id, row]) => [rowUrgency(id, row), id, row]).sort((a, b) => {
+    for (let i = 0; i < a[0].length; i++) if (a[0][i] !== b[0][i]) return a[0][i] < b[0][i] ? -1 : 1;
+    return 0;
+  });
+  return json(200, { tickets: sorted.map(([, id, row]) => rowView(ctx.data, id, row, ctx.now)), cursor: page.list_complete ? null : page.cursor });
 }
 
 // ---- the worker ---------------------------------------------------------------
