@@ -906,8 +906,14 @@ fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
     let root = crate::root();
     let token = cmd::random_hex(32)?;
     let buoy_dir = dir.join("buoy-worker");
-    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_dir = dir.join("reference-worker");
+    // A fresh local KV each run: entries an older build wrote would be read.
+    for old in [&buoy_dir, &ref_dir] {
+        if old.exists() {
+            std::fs::remove_dir_all(old).map_err(|e| format!("{}: {e}", old.display()))?;
+        }
+    }
+    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_config = reference_config(&ref_dir, &Options::test().config)?;
     let lua = root.join("xtask/bench/create.lua").to_string_lossy().into_owned();
     let create_body = std::fs::read_to_string(&lua)
