@@ -938,7 +938,8 @@ fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
         drop(wrangler);
         let cpu = cpu_per_request(config, &wdir.join("cpu"), CPU_RUNS)?;
         eprintln!("bench: {name} worker measured");
-        out[name] = json!({ "bundle_gzip_kib": gzip, "cold_start_ms": cold.as_secs_f64() * 1000.0, "create": create, "queue": queue, "cpu": cpu });
+        out[name] =
+            json!({ "bundle_gzip_kib": gzip, "cold_start_ms": cold.as_secs_f64() * 1000.0, "create": create, "queue": queue, "cpu": cpu });
     }
     out["kv_match"] = kv_match(&out["buoy"]["cpu"], &out["reference"]["cpu"]);
     Ok(out)
@@ -1011,7 +1012,9 @@ pub fn opt_levels() -> Result {
 
 fn print_opt_levels(r: &Value) {
     let Some(levels) = r["opt_levels"].as_array() else { return };
-    println!("\nWORKER BUILD CHOICES (CPU per request as in the worker figures, {OPT_LEVEL_RUNS} runs each; bundle as wrangler deploys it)");
+    println!(
+        "\nWORKER BUILD CHOICES (CPU per request as in the worker figures, {OPT_LEVEL_RUNS} runs each; bundle as wrangler deploys it)"
+    );
     println!("  {:<32} {:>12} {:>10} {:>10} {:>10} {:>10}", "", "bundle gzip", "create", "queue 50", "read", "answer");
     for level in levels {
         let cpu = |name: &str| level["cpu"][name]["cpu_ms"].as_f64().map_or("n/a".into(), |x| format!("{x:.2} ms"));
@@ -1344,7 +1347,13 @@ fn print_workers(r: &Value) {
         let kv = |v: &Value| v["kv"].as_str().unwrap_or("n/a").to_owned();
         println!("  {:<40} {:<26} {:<26} {}", format!("{label}: throughput"), rps(b), rps(j), q(b, j, "rps"));
         println!("  {:<40} {:<26} {:<26} {}", format!("{label}: latency p50/p99"), lat(b), lat(j), q(b, j, "p50_ms"));
-        println!("  {:<40} {:<26} {:<26} {}", format!("{label}: KV operations"), kv(b), kv(j), if b["kv"] == j["kv"] { "same" } else { "differ" });
+        println!(
+            "  {:<40} {:<26} {:<26} {}",
+            format!("{label}: KV operations"),
+            kv(b),
+            kv(j),
+            if b["kv"] == j["kv"] { "same" } else { "differ" }
+        );
         println!("  {:<40} {:<26} {:<26}", format!("{label}: non-2xx answers"), b["non_2xx"].to_string(), j["non_2xx"].to_string());
     }
     let f = |v: &Value, k: &str, unit: &str| v[k].as_f64().map_or("n/a".into(), |x| format!("{x:.0} {unit}"));
@@ -1626,7 +1635,12 @@ fn worker_rows(wk: &Value) -> String {
             p50(y),
             times(x["rps"].as_f64(), y["rps"].as_f64())
         ));
-        out.push_str(&format!("| … its KV operations | {} | {} | {} |\n", kv_short(&x["kv"]), kv_short(&y["kv"]), same(&x["kv"], &y["kv"])));
+        out.push_str(&format!(
+            "| … its KV operations | {} | {} | {} |\n",
+            kv_short(&x["kv"]),
+            kv_short(&y["kv"]),
+            same(&x["kv"], &y["kv"])
+        ));
     }
     let [day, buoy, reference, ratio] = BEFORE_18;
     out.push_str(&format!(
