@@ -211,12 +211,18 @@ fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Dur
 /// One worker under wrangler dev, pinned to the server core, with the
 /// local KV persisted under `persist_to`; its log in `dir`.
 fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Duration)> {
+    start_with_vars(config, persist_to, dir, vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)])
+}
+
+/// One worker under wrangler dev, pinned to the server core, with these
+/// variables and the local KV persisted under `persist_to`; its log in `dir`.
+fn start_with_vars(config: &Path, persist_to: &Path, dir: &Path, vars: Vec<(String, String)>) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
         port: serve::free_port()?,
         persist_to,
-        vars: vec![("BUOY_AGENT_TOKEN".into(), token.into()), ("BUOY_SECRET".into(), cmd::random_hex(32)?)],
+        vars,
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
         test_scheduled: false,
@@ -794,25 +800,13 @@ pub fn reference_config(dir: &Path, config: &Path) -> Result<PathBuf> {
 /// `BUOY_BENCH=mode` (`count`, or `memory` for KV in the isolate).
 fn start_measured(config: &Path, dir: &Path, token: &str, mode: &str) -> Result<(Wrangler, Duration)> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let started = Instant::now();
-    let mut wrangler = Wrangler::start(&WranglerOptions {
-        config,
-        port: serve::free_port()?,
-        persist_to: &dir.join("state"),
-        vars: vec![
-            ("BUOY_AGENT_TOKEN".into(), token.into()),
-            ("BUOY_SECRET".into(), cmd::random_hex(32)?),
-            ("BUOY_IDENTITY_SECRET".into(), IDENTITY_SECRET.into()),
-            (buoy_worker::kv::BENCH_VAR.into(), mode.into()),
-        ],
-        env_file: None,
-        log: Some(&dir.join("wrangler.log")),
-        test_scheduled: false,
-        pin_cpu: Some(SERVER_CORE),
-        own_group: true,
-    })?;
-    wrangler.wait_ready(Duration::from_secs(60))?;
-    Ok((wrangler, started.elapsed()))
+    let vars = vec![
+        ("BUOY_AGENT_TOKEN".into(), token.into()),
+        ("BUOY_SECRET".into(), cmd::random_hex(32)?),
+        ("BUOY_IDENTITY_SECRET".into(), IDENTITY_SECRET.into()),
+        (buoy_worker::kv::BENCH_VAR.into(), mode.into()),
+    ];
+    start_with_vars(config, &dir.join("state"), dir, vars)
 }
 
 /// The time of each endpoint, one request at a time on one core, against
@@ -1002,10 +996,7 @@ pub fn opt_levels() -> Result {
         eprintln!("bench: {label} measured");
         levels.push(json!({ "label": label, "bundle_gzip_kib": gzip, "cpu": cpu }));
     }
-    let path = crate::root().join("target/bench/results.json");
-    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
-    results["opt_levels"] = json!(levels);
-    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    let results = with_part("opt_levels", json!(levels))?;
     print_opt_levels(&results);
     Ok(())
 }
@@ -1030,6 +1021,16 @@ fn print_opt_levels(r: &Value) {
     }
 }
 
+/// `target/bench/results.json` with its `part` replaced by `figures`
+/// (the rest kept from earlier runs), written back and returned.
+fn with_part(part: &str, figures: Value) -> Result<Value> {
+    let path = crate::root().join("target/bench/results.json");
+    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
+    results[part] = figures;
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    Ok(results)
+}
+
 /// Runs `cargo xtask bench --workers`: only the worker figures; they
 /// replace the `workers` part of `target/bench/results.json`.
 ///
@@ -1039,11 +1040,7 @@ pub fn workers_only() -> Result {
     setup::ensure(Need::Bench)?;
     let built = build::all(&Options::test())?;
     let dir = crate::root().join("target/bench");
-    let figures = workers(&built, &dir.join("workers"))?;
-    let path = dir.join("results.json");
-    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
-    results["workers"] = figures;
-    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    let results = with_part("workers", workers(&built, &dir.join("workers"))?)?;
     print_workers(&results);
     write_readme(&results)
 }
