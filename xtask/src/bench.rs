@@ -984,17 +984,20 @@ pub fn opt_levels() -> Result {
     let built = build::all(&Options::test())?;
     let dir = crate::root().join("target/bench/opt-levels");
     let mut levels = Vec::new();
-    let mut variants: Vec<(String, PathBuf)> = vec![("as Cargo.toml builds it".into(), built.worker_main.clone())];
-    for level in OPT_LEVELS {
-        variants.push((format!("opt-level {level}, every crate"), worker_at(level)?));
-    }
-    for (i, (label, main)) in variants.iter().enumerate() {
+    // Each build is measured (and the results written) before the next
+    // starts: a build of every crate takes minutes.
+    for (i, level) in std::iter::once(None).chain(OPT_LEVELS.map(Some)).enumerate() {
+        let (label, main) = match level {
+            None => ("as Cargo.toml builds it".to_owned(), built.worker_main.clone()),
+            Some(level) => (format!("opt-level {level}, every crate"), worker_at(level)?),
+        };
         let wdir = dir.join(format!("v{i}"));
-        let config = serve::wrangler_config(&wdir, main, &built.site, built.needs)?;
+        let config = serve::wrangler_config(&wdir, &main, &built.site, built.needs)?;
         let gzip = bundle_gzip_kib(&config, &wdir.join("deploy"))?;
         let cpu = cpu_per_request(&config, &wdir.join("cpu"), OPT_LEVEL_RUNS)?;
         eprintln!("bench: {label} measured");
         levels.push(json!({ "label": label, "bundle_gzip_kib": gzip, "cpu": cpu }));
+        with_part("opt_levels", json!(levels))?;
     }
     let results = with_part("opt_levels", json!(levels))?;
     print_opt_levels(&results);
