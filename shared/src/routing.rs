@@ -707,9 +707,9 @@ impl Urgency {
 /// new line. Run [`validate_rules`] first: a rule without conditions
 /// matches every ticket.
 pub fn route(rules: &[RoutingRule], input: &RoutingInput<'_>) -> Routed {
-    let mut tokens: Vec<Token<'_>> = words(input.subject).collect();
+    let mut tokens: Vec<Word<'_>> = words(input.subject).map(Word::read).collect();
     let message_start = tokens.len();
-    tokens.extend(words(input.message));
+    tokens.extend(words(input.message).map(Word::read));
     if let Some(first) = tokens.get_mut(message_start) {
         first.break_before = true;
     }
@@ -761,27 +761,44 @@ pub fn route(rules: &[RoutingRule], input: &RoutingInput<'_>) -> Routed {
 /// Reads a text for urgent wording and a negative tone (see the module docs
 /// for the lexicon and the weights).
 pub fn urgency(text: &str) -> Urgency {
-    let tokens: Vec<Token<'_>> = words(text).collect();
+    let tokens: Vec<Word<'_>> = words(text).map(Word::read).collect();
     detect(&tokens, text.contains("!!"))
 }
 
-fn detect(tokens: &[Token<'_>], exclamations: bool) -> Urgency {
+/// Reads the words for every lexicon entry. Only the entries whose first
+/// word is the word at hand (or, for Japanese, any entry at a word beyond
+/// ASCII) are tried there, in the lexicons' order, so the urgent words
+/// are found in the order a full scan finds them.
+fn detect(tokens: &[Word<'_>], exclamations: bool) -> Urgency {
+    let scan = Scan::get();
     let mut found = Urgency::default();
-    for at in 0..tokens.len() {
-        for lexicon in &LEXICONS {
-            for &entry in lexicon.urgent {
-                if urgent_at(tokens, at, entry) && !found.urgent_words.contains(&entry) {
-                    found.urgent_words.push(entry);
+    let mut candidates: Vec<usize> = Vec::new();
+    for (at, token) in tokens.iter().enumerate() {
+        candidates.clear();
+        for key in core::iter::once(&token.folded).chain(&token.unelided) {
+            candidates.extend(scan.by_first_word.get(key.as_str()).into_iter().flatten());
+        }
+        if !token.ascii {
+            candidates.extend(&scan.inside_words);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        for entry in candidates.iter().filter_map(|&i| scan.entries.get(i)) {
+            match entry.role {
+                Role::Urgent => {
+                    if urgent_at(tokens, at, entry, scan) && !found.urgent_words.contains(&entry.text) {
+                        found.urgent_words.push(entry.text);
+                    }
                 }
-            }
-            for &(entry, weight) in lexicon.negative {
-                if phrase_at(tokens, at, entry) && !negated_in_any(tokens, at, |l| l.negators) {
-                    found.negative_score += weight;
+                Role::Negative(weight) => {
+                    if phrase_at(tokens, at, &entry.phrase) && !negated(tokens, at, &scan.negators) {
+                        found.negative_score += weight;
+                    }
                 }
-            }
-            for &(entry, weight) in lexicon.negated_positive {
-                if phrase_at(tokens, at, entry) && negated_in_any(tokens, at, |l| l.negators) {
-                    found.negative_score += weight;
+                Role::NegatedPositive(weight) => {
+                    if phrase_at(tokens, at, &entry.phrase) && negated(tokens, at, &scan.negators) {
+                        found.negative_score += weight;
+                    }
                 }
             }
         }
@@ -795,12 +812,80 @@ fn detect(tokens: &[Token<'_>], exclamations: bool) -> Urgency {
     found
 }
 
-fn rule_matches(when: &Conditions, input: &RoutingInput<'_>, tokens: &[Token<'_>]) -> bool {
+/// What a lexicon entry counts as.
+#[derive(Clone, Copy, Debug)]
+enum Role {
+    Urgent,
+    Negative(i32),
+    NegatedPositive(i32),
+}
+
+/// A lexicon entry, its words folded once.
+#[derive(Debug)]
+struct Entry {
+    text: &'static str,
+    role: Role,
+    phrase: Phrase<'static>,
+}
+
+/// Every lexicon, folded once per instance (a worker isolate keeps it
+/// across requests), and indexed by each entry's first word.
+#[derive(Debug)]
+struct Scan {
+    /// Every entry, lexicon by lexicon: urgent, negative, negated positive.
+    entries: Vec<Entry>,
+    /// The entries (indices into `entries`, ascending) by first folded word.
+    by_first_word: std::collections::BTreeMap<String, Vec<usize>>,
+    /// The entries matched inside a word (Japanese), ascending.
+    inside_words: Vec<usize>,
+    /// Every lexicon's `negators`, folded.
+    negators: Vec<String>,
+    /// Every lexicon's `urgency_negators`, folded.
+    urgency_negators: Vec<String>,
+}
+
+impl Scan {
+    fn get() -> &'static Self {
+        static SCAN: std::sync::OnceLock<Scan> = std::sync::OnceLock::new();
+        SCAN.get_or_init(Self::new)
+    }
+
+    fn new() -> Self {
+        let mut entries = Vec::new();
+        for lexicon in &LEXICONS {
+            entries.extend(lexicon.urgent.iter().map(|&text| (text, Role::Urgent)));
+            entries.extend(lexicon.negative.iter().map(|&(text, weight)| (text, Role::Negative(weight))));
+            entries.extend(lexicon.negated_positive.iter().map(|&(text, weight)| (text, Role::NegatedPositive(weight))));
+        }
+        let entries: Vec<Entry> = entries.into_iter().map(|(text, role)| Entry { text, role, phrase: Phrase::of(text) }).collect();
+        let mut by_first_word: std::collections::BTreeMap<String, Vec<usize>> = std::collections::BTreeMap::new();
+        let mut inside_words = Vec::new();
+        for (i, entry) in entries.iter().enumerate() {
+            match &entry.phrase {
+                Phrase::Inside(_) => inside_words.push(i),
+                Phrase::Words(words) => {
+                    if let Some(first) = words.first() {
+                        by_first_word.entry(first.clone()).or_default().push(i);
+                    }
+                }
+            }
+        }
+        let folded =
+            |list: fn(&Lexicon) -> &'static [&'static str]| LEXICONS.iter().flat_map(|l| list(l).iter().map(|n| fold(n))).collect();
+        Self { entries, by_first_word, inside_words, negators: folded(|l| l.negators), urgency_negators: folded(|l| l.urgency_negators) }
+    }
+}
+
+fn rule_matches(when: &Conditions, input: &RoutingInput<'_>, tokens: &[Word<'_>]) -> bool {
     let language = input.locale.map(primary_language).filter(|l| !l.is_empty());
     (when.kind.is_empty() || when.kind.contains(&input.kind))
         && (when.segment.is_empty() || when.segment.contains(&input.segment))
         && (when.language.is_empty() || language.is_some_and(|l| when.language.iter().any(|w| w.trim().eq_ignore_ascii_case(l))))
-        && (when.keywords.is_empty() || when.keywords.iter().any(|k| (0..tokens.len()).any(|at| phrase_at(tokens, at, k))))
+        && (when.keywords.is_empty()
+            || when.keywords.iter().any(|k| {
+                let keyword = Phrase::of(k);
+                (0..tokens.len()).any(|at| phrase_at(tokens, at, &keyword))
+            }))
 }
 
 /// The primary language subtag of a locale: `de` for `de-CH` or `de_CH`.
@@ -835,6 +920,57 @@ struct Token<'a> {
     /// Whether a clause break (`. , ; : ! ?`, new line, `…`) stands between
     /// this word and the one before.
     break_before: bool,
+}
+
+/// A word of a text as it is compared, folded once (see [`fold`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Word<'a> {
+    /// The word as written (Japanese entries are searched inside it).
+    text: &'a str,
+    /// The word folded.
+    folded: String,
+    /// The word without its elided article or pronoun, folded, when it has one (see [`elided`]).
+    unelided: Option<String>,
+    /// Whether the word is all ASCII (no Japanese entry is inside it).
+    ascii: bool,
+    /// Whether a clause break stands between this word and the one before.
+    break_before: bool,
+}
+
+impl<'a> Word<'a> {
+    fn read(token: Token<'a>) -> Self {
+        let bare = elided(token.text);
+        Word {
+            text: token.text,
+            folded: fold(token.text),
+            unelided: (bare.len() != token.text.len()).then(|| fold(bare)),
+            ascii: token.text.is_ascii(),
+            break_before: token.break_before,
+        }
+    }
+
+    /// Whether this word is `folded` (a folded word), with or without its elided article.
+    fn is(&self, folded: &str) -> bool {
+        self.folded == folded || self.unelided.as_deref() == Some(folded)
+    }
+}
+
+/// An entry or keyword as it is looked for: its words folded, or, for
+/// Japanese, the entry as written, found inside a word.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Phrase<'a> {
+    Inside(&'a str),
+    Words(Vec<String>),
+}
+
+impl<'a> Phrase<'a> {
+    fn of(entry: &'a str) -> Self {
+        if is_japanese(entry) {
+            Phrase::Inside(entry)
+        } else {
+            Phrase::Words(words(entry).map(|w| fold(w.text)).collect())
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -927,10 +1063,11 @@ fn compared(c: char) -> Option<char> {
     })
 }
 
-/// Whether two words are the same, ignoring ASCII case, the kind of
-/// apostrophe and Arabic diacritics and letter forms (see [`compared`]).
-fn same_word(a: &str, b: &str) -> bool {
-    a.eq_ignore_ascii_case(b) || a.chars().filter_map(compared).eq(b.chars().filter_map(compared))
+/// A word as words are compared: two words are the same when they fold
+/// alike, ignoring ASCII case, the kind of apostrophe and Arabic
+/// diacritics and letter forms (see [`compared`]).
+fn fold(word: &str) -> String {
+    word.chars().filter_map(compared).collect()
 }
 
 /// A French word without its elided article or pronoun (`l'`, `d'`,
@@ -951,52 +1088,39 @@ fn is_japanese(entry: &str) -> bool {
 }
 
 /// Whether the words of `phrase` (at least one) stand at `at` in `tokens`,
-/// with no clause break between them; a Japanese entry, inside the word at `at`.
-fn phrase_at(tokens: &[Token<'_>], at: usize, phrase: &str) -> bool {
-    if is_japanese(phrase) {
-        return tokens.get(at).is_some_and(|t| t.text.contains(phrase));
-    }
-    let mut count = 0;
-    for word in words(phrase) {
-        match tokens.get(at + count) {
-            Some(token)
-                if (same_word(token.text, word.text) || same_word(elided(token.text), word.text))
-                    && (count == 0 || !token.break_before) =>
-            {
-                count += 1;
-            }
-            _ => return false,
+/// with no clause break between them; a Japanese entry, inside the word at
+/// `at` (never inside an ASCII word, as it starts beyond ASCII).
+fn phrase_at(tokens: &[Word<'_>], at: usize, phrase: &Phrase<'_>) -> bool {
+    match phrase {
+        Phrase::Inside(entry) => tokens.get(at).is_some_and(|t| !t.ascii && t.text.contains(entry)),
+        Phrase::Words(words) => {
+            !words.is_empty()
+                && words.iter().enumerate().all(|(i, word)| tokens.get(at + i).is_some_and(|t| t.is(word) && (i == 0 || !t.break_before)))
         }
     }
-    count > 0
-}
-
-/// Whether a negator of any lexicon's list (`list` picks it) negates the word at `at`.
-fn negated_in_any(tokens: &[Token<'_>], at: usize, list: fn(&Lexicon) -> &'static [&'static str]) -> bool {
-    LEXICONS.iter().any(|lexicon| negated(tokens, at, list(lexicon)))
 }
 
 /// Whether the urgent `entry` stands at `at`, not negated: by an urgency
 /// negator before it, or for Japanese, by a negation right after it.
-fn urgent_at(tokens: &[Token<'_>], at: usize, entry: &str) -> bool {
-    if is_japanese(entry) {
-        let Some(token) = tokens.get(at) else { return false };
-        return token.text.match_indices(entry).any(|(i, _)| {
-            let after = token.text.get(i + entry.len()..).unwrap_or_default();
+fn urgent_at(tokens: &[Word<'_>], at: usize, entry: &Entry, scan: &Scan) -> bool {
+    if let Phrase::Inside(inside) = entry.phrase {
+        let Some(token) = tokens.get(at).filter(|t| !t.ascii) else { return false };
+        return token.text.match_indices(inside).any(|(i, _)| {
+            let after = token.text.get(i + inside.len()..).unwrap_or_default();
             !JAPANESE_NEGATIONS.iter().any(|n| after.starts_with(n))
         });
     }
-    phrase_at(tokens, at, entry) && !negated_in_any(tokens, at, |l| l.urgency_negators)
+    phrase_at(tokens, at, &entry.phrase) && !negated(tokens, at, &scan.urgency_negators)
 }
 
-/// Whether one of `negators` stands at most [`NEGATION_WINDOW`] words before
-/// `at`, in the same clause.
-fn negated(tokens: &[Token<'_>], at: usize, negators: &[&str]) -> bool {
+/// Whether one of `negators` (folded) stands at most [`NEGATION_WINDOW`]
+/// words before `at`, in the same clause.
+fn negated(tokens: &[Word<'_>], at: usize, negators: &[String]) -> bool {
     let mut k = at;
     for _ in 0..NEGATION_WINDOW {
         match (tokens.get(k), k.checked_sub(1).and_then(|j| tokens.get(j))) {
             (Some(current), Some(before)) if !current.break_before => {
-                if negators.iter().any(|n| same_word(before.text, n)) {
+                if negators.iter().any(|n| before.folded == *n) {
                     return true;
                 }
                 k -= 1;
@@ -1008,7 +1132,7 @@ fn negated(tokens: &[Token<'_>], at: usize, negators: &[&str]) -> bool {
 }
 
 /// Whether a run of [`SHOUTING_RUN`] words in capitals stands in `tokens`.
-fn shouts(tokens: &[Token<'_>]) -> bool {
+fn shouts(tokens: &[Word<'_>]) -> bool {
     let mut run = 0;
     for token in tokens {
         if token.text.bytes().any(|c| c.is_ascii_lowercase()) {
@@ -1041,6 +1165,10 @@ mod tests {
 
     fn tagging(name: &str, when: Conditions) -> RoutingRule {
         rule(name, when, Actions { tags: vec![name.into()], ..Actions::default() })
+    }
+
+    fn same_word(a: &str, b: &str) -> bool {
+        fold(a) == fold(b)
     }
 
     fn strings(items: &[&str]) -> Vec<String> {

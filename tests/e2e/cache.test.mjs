@@ -135,7 +135,7 @@ test('a page from before a deploy keeps what was typed, and reloads to send it',
     return ours.length > 0;
   }, 'the ticket to arrive');
   assert.equal(ours.length, 1, 'sent once');
-  assert.equal(ours[0].message, ticket.message, 'everything typed');
+  assert.equal((await call(`/v1/agent/tickets/${ours[0].id}`, { token: TOKEN })).json.message, ticket.message, 'everything typed');
   // The loader told the reloaded panel again that it is open: it shows, with the ticket listed.
   const reloaded = page.frameLocator('iframe[title="Help"]');
   await reloaded.locator('#buoy-mine-link').waitFor();

@@ -251,8 +251,9 @@ test('a breached clock shows a badge in the queue and in the ticket', { timeout:
   const ticket = await fileTicket();
   const { page, problems, context } = await openConsole();
   // The cron sweep does not run under `wrangler dev`: the API's answers
-  // are passed through with this ticket's first clock marked breached.
-  const breach = (view) => (view.id === ticket.id ? { ...view, clocks: view.clocks.map((c, i) => (i === 0 ? { ...c, state: 'breached', at: c.due } : c)) } : view);
+  // are passed through with this ticket's first clock marked breached (a
+  // queue row also says so in `breached`).
+  const breach = (view) => (view.id === ticket.id ? { ...view, breached: true, clocks: view.clocks.map((c, i) => (i === 0 ? { ...c, state: 'breached', at: c.due } : c)) } : view);
   await page.route(/\/v1\/agent\/tickets(\?|\/[^/]+$)/, async (route) => {
     const response = await route.fetch();
     const body = await response.json();

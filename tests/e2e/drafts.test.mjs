@@ -91,9 +91,10 @@ test('a ticket draft survives reloads, is sent once in full, and is gone once se
   const ours = queue.tickets.filter((t) => t.subject === draft.subject);
   assert.equal(ours.length, 1, 'exactly one ticket');
   assert.equal(ours[0].reference, reference);
-  assert.equal(ours[0].message, draft.message, 'the full text');
-  assert.equal(ours[0].type, draft.type);
-  assert.deepEqual(ours[0].requester, { typed: { name: draft.name, email: draft.email } });
+  const { json: stored } = await call(`/v1/agent/tickets/${ours[0].id}`, { token: TOKEN });
+  assert.equal(stored.message, draft.message, 'the full text');
+  assert.equal(stored.type, draft.type);
+  assert.deepEqual(stored.requester, { typed: { name: draft.name, email: draft.email } });
 
   // Another reload: the form is empty (the inbox module has started: the ticket is listed).
   await page.reload();

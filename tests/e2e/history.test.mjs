@@ -64,8 +64,9 @@ test("a signed-in user's ticket follows them to another device, and only them", 
 
   // The agent replies through the API.
   const queue = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-  const ticket = queue.tickets.find((t) => t.reference === reference);
-  assert.ok(ticket, 'the ticket is in the queue');
+  const row = queue.tickets.find((t) => t.reference === reference);
+  assert.ok(row, 'the ticket is in the queue');
+  const ticket = await (await fetch(`${WORKER}/v1/agent/tickets/${row.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   assert.equal(ticket.requester.signed.user_id, user);
   const reply = `Fixed in today's release. ${randomUUID()}`;
   const replied = await fetch(`${WORKER}/v1/agent/tickets/${ticket.id}/messages`, {

@@ -200,8 +200,9 @@ test('a ticket keeps the language its panel spoke, and the console shows it', { 
   assert.deepEqual(problems, []);
 
   const list = await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } });
-  const ticket = (await list.json()).tickets.find((t) => t.subject === subject);
-  assert.ok(ticket, 'the agent queue lists the ticket');
+  const row = (await list.json()).tickets.find((t) => t.subject === subject);
+  assert.ok(row, 'the agent queue lists the ticket');
+  const ticket = await (await fetch(`${WORKER}/v1/agent/tickets/${row.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   assert.equal(ticket.context.locale, 'de', 'the panel\'s language, not the browser\'s (en-US)');
 
   const agent = await context.newPage();

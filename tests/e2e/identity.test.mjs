@@ -73,8 +73,9 @@ test("the host page's Buoy('identify') reaches the worker, which trusts only the
   await panel.getByRole('button', { name: 'Send message' }).click();
   await panel.getByText('Thanks, we have your message').waitFor();
   const queue = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
-  const ticket = queue.tickets.find((t) => t.subject === subject);
-  assert.ok(ticket);
+  const row = queue.tickets.find((t) => t.subject === subject);
+  assert.ok(row);
+  const ticket = await (await fetch(`${WORKER}/v1/agent/tickets/${row.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   assert.deepEqual(
     [ticket.segment, ticket.requester.signed, ticket.requester.typed.email],
     ['enterprise', { user_id: 'u_99', email: 'grace@lumen.example', name: 'Grace' }, 'typed@example.com'],

@@ -136,8 +136,9 @@ test('mail to the intake address opens one free ticket from email, which the con
   assert.equal(status, 200);
   const mine = json.tickets.filter((t) => t.subject === 'Cannot export my invoices');
   assert.equal(mine.length, 1, 'a redelivery is the same ticket');
-  const [ticket] = mine;
-  assert.equal(ticket.channel, 'email');
+  const [row] = mine;
+  assert.equal(row.channel, 'email');
+  const { json: ticket } = await call(`/v1/agent/tickets/${row.id}`, { token: TOKEN });
   assert.equal(ticket.segment, 'free', 'a From header proves nothing');
   assert.equal(ticket.requester.typed.email, 'grace@example.org');
   assert.equal(ticket.message, 'Hello, the invoice export has been failing since Friday.');

@@ -764,7 +764,8 @@ test('a received mail is kept for agents as it came, as a download', async () =>
   const delivered = await fetch(`${WORKER}/cdn-cgi/handler/email?from=grace%40example.org&to=support%40mail.example`, { method: 'POST', body: raw });
   assert.equal(delivered.status, 200, await delivered.text());
   const queue = await expect(200, 'GET', '/v1/agent/tickets?channel=email&limit=100', { token: MAIL });
-  const ticket = queue.json.tickets.find((t) => t.subject === subject);
+  const row = queue.json.tickets.find((t) => t.subject === subject);
+  const ticket = (await expect(200, 'GET', `/v1/agent/tickets/${row.id}`, { token: MAIL })).json;
   assert.equal(ticket.first_mail.original, Buffer.byteLength(raw));
   const original = await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}/originals/first`, { token: MAIL });
   assert.equal(original.text, raw);

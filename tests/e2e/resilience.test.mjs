@@ -88,7 +88,8 @@ test('a ticket survives aborts, 503, 429, going offline and a reload mid-send, a
   const again = await (await fetch(`${WORKER}/v1/agent/tickets?limit=100`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   ours = again.tickets.filter((t) => t.subject === subject);
   assert.equal(ours.length, 1, 'exactly one ticket');
-  assert.equal(ours[0].message, message, 'the full text');
+  const stored = await (await fetch(`${WORKER}/v1/agent/tickets/${ours[0].id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
+  assert.equal(stored.message, message, 'the full text');
   // Cleared from the outbox only after the 2xx, and listed under "Your tickets".
   await until(async () => (await frame().evaluate(() => Object.keys(localStorage).filter((k) => k.includes(':out:')).length)) === 0, 'the outbox to empty');
   await page.getByRole('button', { name: 'Help' }).click();

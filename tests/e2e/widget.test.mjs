@@ -55,8 +55,11 @@ test('a visitor files a ticket from the demo page and an agent reads it back', {
   const reference = (await panel.locator('.ref').textContent()).trim();
   assert.match(reference, /^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
 
-  const ticket = (await agentQueue()).find((t) => t.reference === reference);
-  assert.ok(ticket, `the agent queue lists ${reference}`);
+  const row = (await agentQueue()).find((t) => t.reference === reference);
+  assert.ok(row, `the agent queue lists ${reference}`);
+  assert.equal(row.subject, subject);
+  // The queue lists rows; the ticket itself is read by id.
+  const ticket = await (await fetch(`${WORKER}/v1/agent/tickets/${row.id}`, { headers: { authorization: `Bearer ${TOKEN}` } })).json();
   assert.equal(ticket.subject, subject);
   assert.equal(ticket.message, 'My card was charged twice for November.');
   assert.equal(ticket.type, 'billing');

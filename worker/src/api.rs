@@ -14,7 +14,7 @@ use buoy_shared::keys;
 use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
-use buoy_shared::queue::{self, QueueFilter};
+use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{
@@ -260,13 +260,6 @@ pub(crate) struct AgentView {
     attachments: Vec<FileInfo>,
 }
 
-/// One page of the agent queue.
-#[derive(Serialize)]
-struct QueuePage {
-    tickets: Vec<AgentView>,
-    cursor: Option<String>,
-}
-
 /// `POST /v1/agent/tickets/{id}/segment`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -367,11 +360,12 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     }
     let uploads = uploads_for(app, &site, None, &attachments, None).await?;
     let hash = request.header("idempotency-key").map(|_| keys::request_hash(&request.body));
-    let ticket = create(app, secret, input, id, verified, Via::Widget { request_hash: hash }).await?;
+    // The files' events are known before the ticket is stored (it is
+    // received now), so its facts are written once, with them.
+    let files = attachment_events(app.now, FIRST_MESSAGE, "requester", false, true, &uploads);
+    let ticket = create(app, secret, input, id, verified, Via::Widget { request_hash: hash }, &files).await?;
     if !uploads.is_empty() {
-        let files = attachment_events(ticket.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
         attach_all(app, &ticket.id, &files, &uploads).await?;
-        app.store.put_facts(&ticket, &Facts::of(&ticket, &files, app.now, app.business), app.now).await?;
     }
     Ok(created(secret, &ticket, 201))
 }
@@ -392,9 +386,15 @@ pub(crate) enum Via {
 /// Creates a validated ticket under `id`, from whichever channel it came
 /// by: the segment from a verified identity (`free` without one), type
 /// and priority from the routing rules and the tone lexicon, the SLA
-/// stamp; stores it with its index entries and metric facts, and queues
-/// its `ticket.created` webhooks. The widget's form and mail to an intake
-/// address both come through here.
+/// stamp; stores it with its index entries and metric facts (counting
+/// `files`, the events of the files its first message carries, which the
+/// caller appends), and queues its `ticket.created` webhooks. The widget's
+/// form and mail to an intake address both come through here.
+///
+/// The record is written first, so no index names a ticket not written;
+/// then everything else at once, none of it depending on another: the
+/// queue entry with its row, the sweep's first check, the verified user's
+/// index, the facts and the webhook deliveries.
 pub(crate) async fn create<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
@@ -402,6 +402,7 @@ pub(crate) async fn create<K: Kv>(
     id: TicketId,
     verified: Option<identity::Verified>,
     via: Via,
+    files: &[TicketEvent],
 ) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
@@ -429,13 +430,28 @@ pub(crate) async fn create<K: Kv>(
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
-    let first_due = first_due(app, &ticket);
     let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
-    app.store.insert(&ticket, first_due, check).await?;
-    index_verified(app, secret, &ticket).await?;
-    app.store.put_facts(&ticket, &Facts::of(&ticket, &[], app.now, app.business), app.now).await?;
+    app.store.insert(&ticket).await?;
+    let row = QueueRow::build(&ticket, &[], app.now, app.business);
     let event_id = format!("{}.created", ticket.id);
-    queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)).await?;
+    let (due, facts) = (queue::index_due(&ticket, app.business), Facts::of(&ticket, files, app.now, app.business));
+    let (queued, checked, indexed, stored_facts, hooks) = futures_util::join!(
+        app.store.put_row(&ticket, due, &row, false),
+        async {
+            match check {
+                Some(at) => app.store.schedule_check(&ticket.id, at).await,
+                None => Ok(()),
+            }
+        },
+        index_verified(app, secret, &ticket),
+        app.store.put_facts(&ticket, &facts, app.now),
+        queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)),
+    );
+    queued?;
+    checked?;
+    indexed?;
+    stored_facts?;
+    hooks?;
     Ok(ticket)
 }
 
@@ -695,10 +711,22 @@ pub(crate) fn requester_answer(body: String, original: Option<u64>) -> EventKind
 /// now: the next sweep (within a minute) sends it, retries it, and a
 /// failing receiver never holds up the request that caused it.
 async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str, body: impl Fn(Format) -> String) -> Result<(), AppError> {
-    for (hook, config) in app.config.webhooks.iter().enumerate().filter(|(_, h)| h.wants(kind)) {
-        let delivery = PendingDelivery { hook, event_id: event_id.to_owned(), event_type: kind, body: body(config.format), attempts: 0 };
-        app.store.outbox_put(app.now, &delivery).await?;
-    }
+    let deliveries: Vec<PendingDelivery> = app
+        .config
+        .webhooks
+        .iter()
+        .enumerate()
+        .filter(|(_, h)| h.wants(kind))
+        .map(|(hook, config)| PendingDelivery {
+            hook,
+            event_id: event_id.to_owned(),
+            event_type: kind,
+            body: body(config.format),
+            attempts: 0,
+        })
+        .collect();
+    let put = futures_util::future::join_all(deliveries.iter().map(|delivery| app.store.outbox_put(app.now, delivery))).await;
+    put.into_iter().collect::<Result<Vec<()>, _>>()?;
     Ok(())
 }
 
@@ -713,15 +741,10 @@ fn fresh_event_id<K>(app: &App<'_, K>, prefix: &str) -> String {
     format!("{prefix}-{:015}-{}", app.now.as_millis().max(0), app.fresh_id)
 }
 
-/// The earliest due time of a ticket's SLA stamp, which orders the queue
-/// index (its creation time when nothing is due).
-fn first_due<K>(app: &App<'_, K>, ticket: &Ticket) -> Timestamp {
-    sla::initial_due(&ticket.sla, app.business).into_iter().map(|(_, at)| at).min().unwrap_or(ticket.created_at)
-}
-
 /// Appends an event, queues its webhooks, asks the sweep to look again if
-/// a clock now runs, moves the queue entry when the ticket is finished or
-/// reopened, and returns the ticket as agents see it.
+/// a clock now runs (and a minute on, to rebuild the queue row from the
+/// whole log), rewrites the queue entry's row (moved when the ticket is
+/// finished or reopened), and returns the ticket as agents see it.
 pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
     record_hashed(app, ticket, id, kind, None, &[]).await
 }
@@ -771,13 +794,14 @@ pub(crate) async fn record_hashed<K: Kv>(
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
+    // The list above may have missed another writer's event: the sweep
+    // rebuilds the row from the whole log once every write shows.
+    app.store.schedule_check(&ticket.id, app.now.plus(buoy_shared::time::Duration::from_secs(queue::REBUILD_AFTER_MS / 1000))).await?;
     app.store.put_facts(&ticket, &Facts::of(&ticket, &events, app.now, app.business), app.now).await?;
-    let view = view_of(app, ticket, events);
-    let is = queue::is_finished(view.state.status);
-    if was != is {
-        app.store.refile(&view.ticket, first_due(app, &view.ticket), is).await?;
-    }
-    Ok(view)
+    let row = QueueRow::build(&ticket, &events, app.now, app.business);
+    let moved = was != queue::is_finished(row.status);
+    app.store.put_row(&ticket, queue::index_due(&ticket, app.business), &row, moved).await?;
+    Ok(view_of(app, ticket, events))
 }
 
 /// The agent whose bearer token the request carries. Every configured
@@ -818,11 +842,20 @@ async fn agent_view<K: Kv>(app: &App<'_, K>, ticket: Ticket) -> Result<AgentView
 /// filtered page (the rest is reached with the cursor).
 const MAX_QUEUE_READS: usize = 5;
 
+/// One page of the agent queue.
+#[derive(Serialize)]
+struct QueuePage<'a> {
+    tickets: Vec<queue::QueueItem<'a>>,
+    cursor: Option<String>,
+}
+
 /// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
 /// `segment`, `type`, `tier`, `assignee` and `channel` (each a
-/// comma-separated list, `assignee=none` for unassigned), open tickets first, then by time to
-/// the next breach. Filters read each ticket's folded state, so a page may
-/// come back short of `limit` with a cursor for the rest.
+/// comma-separated list, `assignee=none` for unassigned), open tickets
+/// first, then by time to the next breach. Each page of the index is one
+/// list: rows come from the entries' metadata (see `queue::QueueRow`),
+/// so a filtered page may come back short of `limit` with a cursor for
+/// the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request)?;
     let limit = match request.query_param("limit") {
@@ -835,22 +868,31 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
     };
     let filter = QueueFilter::parse(|name| request.query_param(name)).map_err(AppError::InvalidRequest)?;
     let mut cursor = request.query_param("cursor").filter(|c| !c.is_empty());
-    let mut tickets = Vec::new();
+    let mut rows: Vec<QueueRow> = Vec::new();
     for _ in 0..MAX_QUEUE_READS {
-        let (page, next) = app.store.queue(&agent.site, limit, cursor.as_deref()).await?;
-        let views = futures_util::future::join_all(page.into_iter().map(|t| agent_view(app, t))).await;
-        for view in views {
-            let view = view?;
-            if filter.matches(&view.ticket, &view.state) {
-                tickets.push(view);
+        let (page, next) = app.store.queue(&agent.site, limit, cursor.as_deref(), app.now, app.business).await?;
+        for row in page {
+            let keep = match filter.keeps(&row) {
+                Some(keep) => keep,
+                // The row cut a name the filter asks about: the ticket says.
+                None => match app.store.get(&row.id).await? {
+                    Some(ticket) => {
+                        filter.keeps(&QueueRow::build(&ticket, &app.store.events(&ticket.id).await?, app.now, app.business)) == Some(true)
+                    }
+                    None => false,
+                },
+            };
+            if keep && !rows.iter().any(|r| r.id == row.id) {
+                rows.push(row);
             }
         }
         cursor = next;
-        if cursor.is_none() || tickets.len() >= limit as usize {
+        if cursor.is_none() || rows.len() >= limit as usize {
             break;
         }
     }
-    tickets.sort_by_key(|v| queue::urgency_key(&v.ticket, &v.state, v.next_due));
+    rows.sort_by_key(QueueRow::urgency);
+    let tickets = rows.iter().map(|row| row.view(app.now, app.business)).collect();
     Ok(ApiResponse::json(200, &QueuePage { tickets, cursor }))
 }
 

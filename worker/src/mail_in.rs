@@ -239,7 +239,7 @@ async fn open<K: Kv>(
     let original = keep_original(app, &id, FIRST_MAIL, raw).await?;
     let first_mail = FirstMail { message_id: message_id.trim().trim_start_matches('<').trim_end_matches('>').to_owned(), original };
     // A From header proves nothing: no identity, so the segment is `free`.
-    let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Via::Email(first_mail)).await?;
+    let ticket: Ticket = api::create(app, secret, new_ticket, id, None, Via::Email(first_mail), &[]).await?;
     for event in store_files(app, secret, &ticket, api::FIRST_MESSAGE, ticket.created_at, files).await? {
         app.store.record_once(&ticket.id, &event).await?;
     }

@@ -9,11 +9,17 @@
 //!   so are those of a requester's answers sent with an `Idempotency-Key`,
 //!   whose value also keeps the body's hash (`request_hash`, never in the
 //!   metadata), so a retry is found with `get` and compared, not written.
-//! - `q/{site}/{first due, ms, 15 digits}/{ticket}` → empty; lists a site's
-//!   live tickets roughly most urgent first; a solved or closed ticket's
-//!   entry is `q/{site}/z/{first due}/{ticket}` instead, after every live
-//!   one (moved back when it reopens). A hint: readers take each ticket's
-//!   state from its record and events, never from the index.
+//! - `q/{site}/{first due, ms, 15 digits}/{ticket}` → empty, with the
+//!   ticket's queue row (`queue::QueueRow`, packed) as its metadata; lists
+//!   a site's live tickets roughly most urgent first; a solved or closed
+//!   ticket's entry is `q/{site}/z/{first due}/{ticket}` instead, after
+//!   every live one (moved back when it reopens). Rewritten whenever the
+//!   ticket's events change (by the API, mail in and the sweep), and by the
+//!   sweep from the whole log at least a minute after each change, so a
+//!   page of the queue is one list. An entry without a row it can read
+//!   (written before rows existed) is read from the ticket instead.
+//! - `qb` → how far the sweep's backfill of queue rows got: the last `q/`
+//!   key it looked at, or `done`. Written only by the sweep.
 //! - `d/{check at, ms, 15 digits}/{ticket}` → empty; when the sweep should
 //!   look at a ticket next. Written by creation, re-stamps and the sweep;
 //!   deleted only by the sweep. Stale entries are harmless: the sweep
@@ -71,6 +77,8 @@ use buoy_shared::deflection::Deflection;
 use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::metrics::{DayRollup, Facts, HOUR_MS, ROLL_DELAY_MS};
+use buoy_shared::queue::QueueRow;
+use buoy_shared::sla::Calendar;
 use buoy_shared::ticket::Ticket;
 use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
@@ -249,6 +257,9 @@ fn ticket_key(id: &TicketId) -> String {
     format!("t/{id}")
 }
 
+/// How far the sweep's backfill of queue rows got (see the layout).
+const BACKFILL_KEY: &str = "qb";
+
 fn queue_prefix(site: &SiteId) -> String {
     format!("q/{site}/")
 }
@@ -423,24 +434,16 @@ impl<K: Kv> TicketStore<K> {
         }
     }
 
-    /// Stores a new ticket: the record first, then its queue entry and its
-    /// first sweep check, so an index never names a ticket not written.
+    /// Stores a new ticket's record. Its index entries come after
+    /// ([`Self::put_row`], [`Self::schedule_check`], ...), so an index
+    /// never names a ticket not written.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn insert(&self, ticket: &Ticket, first_due: Timestamp, check_at: Option<Timestamp>) -> Result<(), StoreError> {
+    pub async fn insert(&self, ticket: &Ticket) -> Result<(), StoreError> {
         // Serialise to a string ourselves: handing a struct to KV can store `{}`.
         let record = serde_json::to_string(ticket).map_err(failed)?;
-        self.kv.put(&ticket_key(&ticket.id), &record, None).await?;
-        let queue_key = queue_key(ticket, first_due, false);
-        let queued = self.kv.put(&queue_key, "", None);
-        match check_at {
-            Some(at) => {
-                let (a, b) = futures_util::join!(queued, self.schedule_check(&ticket.id, at));
-                a.and(b)
-            }
-            None => queued.await,
-        }
+        self.kv.put(&ticket_key(&ticket.id), &record, None).await
     }
 
     /// Lists a ticket created by a verified user under their user key
@@ -900,25 +903,121 @@ impl<K: Kv> TicketStore<K> {
         self.kv.delete(key).await
     }
 
-    /// Moves a ticket's queue entry to the finished part (solved or
-    /// closed) or back to the live part (reopened): the new entry first,
-    /// so the ticket is never missing from the index.
+    /// Writes a ticket's queue entry with its row as metadata, in the
+    /// finished part when the row says solved or closed; `moved` says the
+    /// entry may sit in the other part (the status crossed, or the caller
+    /// cannot tell), which is then deleted, after the new one is written so
+    /// the ticket is never missing from the index.
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn refile(&self, ticket: &Ticket, first_due: Timestamp, finished: bool) -> Result<(), StoreError> {
-        self.kv.put(&queue_key(ticket, first_due, finished), "", None).await?;
-        self.kv.delete(&queue_key(ticket, first_due, !finished)).await
+    pub async fn put_row(&self, ticket: &Ticket, first_due: Timestamp, row: &QueueRow, moved: bool) -> Result<(), StoreError> {
+        let finished = buoy_shared::queue::is_finished(row.status);
+        self.kv.put(&queue_key(ticket, first_due, finished), "", row.to_metadata().as_deref()).await?;
+        if moved {
+            self.kv.delete(&queue_key(ticket, first_due, !finished)).await?;
+        }
+        Ok(())
     }
 
-    /// A page of a site's tickets from the queue index (records that are
-    /// not visible yet, or repeated, are skipped), and the next cursor.
+    /// Gives up to `limit` queue entries without a row they can read
+    /// (written before rows existed) their row, built from the ticket's
+    /// record and events at `now`, going through every site's entries a
+    /// page a run from where the last run stopped (`qb`); once through,
+    /// each run reads `qb` alone. How many rows it wrote.
     ///
     /// # Errors
-    /// When KV fails or a record does not parse.
-    pub async fn queue(&self, site: &SiteId, limit: u32, cursor: Option<&str>) -> Result<(Vec<Ticket>, Option<String>), StoreError> {
+    /// When KV fails.
+    pub async fn backfill_rows(&self, now: Timestamp, business: &dyn Calendar, limit: u32) -> Result<usize, StoreError> {
+        const DONE: &str = "done";
+        let cursor = self.kv.get(BACKFILL_KEY).await?;
+        if cursor.as_deref() == Some(DONE) {
+            return Ok(0);
+        }
+        let page = match self.kv.list("q/", limit, cursor.as_deref()).await {
+            Ok(page) => page,
+            // A cursor KV no longer takes must not stop every later sweep:
+            // the next run starts over (rows already written are skipped).
+            Err(e) if cursor.is_some() => {
+                crate::log_error(&format!("queue backfill starts over: {}", e.0));
+                self.kv.delete(BACKFILL_KEY).await?;
+                return Ok(0);
+            }
+            Err(e) => return Err(e),
+        };
+        let mut written = 0;
+        for key in &page.keys {
+            let Some(id) = key.name.rsplit('/').next().and_then(|id| TicketId::parse(id).ok()) else { continue };
+            if key.metadata.as_deref().and_then(|meta| QueueRow::from_metadata(id, meta)).is_some() {
+                continue;
+            }
+            // An unreadable record (or event) must not stop the backfill
+            // of every other entry: logged, and left to the per-ticket read.
+            let loaded = match self.get(&id).await {
+                Ok(Some(ticket)) => self.events(&id).await.map(|events| Some((ticket, events))),
+                other => other.map(|_| None),
+            };
+            let (ticket, events) = match loaded {
+                Ok(Some(found)) => found,
+                Ok(None) => continue,
+                Err(e) => {
+                    crate::log_error(&format!("queue backfill skips ticket {id}: {}", e.0));
+                    continue;
+                }
+            };
+            let row = QueueRow::build(&ticket, &events, now, business);
+            let due = buoy_shared::queue::index_due(&ticket, business);
+            let filed = queue_key(&ticket, due, buoy_shared::queue::is_finished(row.status));
+            self.put_row(&ticket, due, &row, filed != key.name).await?;
+            written += 1;
+        }
+        self.kv.put(BACKFILL_KEY, page.cursor.as_deref().unwrap_or(DONE), None).await?;
+        Ok(written)
+    }
+
+    /// A page of a site's queue, one row per ticket in listing order, and
+    /// the next cursor: one list, each row from its entry's metadata. An
+    /// entry without a row it can read (written before rows existed) is
+    /// built from its ticket's record and events at `now` (a record not
+    /// visible yet, on another site or unreadable is left out, logged);
+    /// a ticket listed twice (moving between the live and finished parts)
+    /// keeps its newer row.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn queue(
+        &self,
+        site: &SiteId,
+        limit: u32,
+        cursor: Option<&str>,
+        now: Timestamp,
+        business: &dyn Calendar,
+    ) -> Result<(Vec<QueueRow>, Option<String>), StoreError> {
         let page = self.kv.list(&queue_prefix(site), limit, cursor).await?;
-        Ok((self.records_listed(site, &page.keys, "queue").await, page.cursor))
+        let mut rows: Vec<QueueRow> = Vec::with_capacity(page.keys.len());
+        let mut unread: Vec<TicketId> = Vec::new();
+        for key in &page.keys {
+            let Some(id) = key.name.rsplit('/').next().and_then(|id| TicketId::parse(id).ok()) else { continue };
+            match key.metadata.as_deref().and_then(|meta| QueueRow::from_metadata(id, meta)) {
+                Some(row) => keep_newer(&mut rows, row),
+                None if !unread.contains(&id) => unread.push(id),
+                None => {}
+            }
+        }
+        unread.retain(|id| !rows.iter().any(|r| r.id == *id));
+        let records = self.records_of(site, &unread, "queue").await;
+        let built = join_all(records.iter().map(|ticket| async move {
+            let events = self.events(&ticket.id).await?;
+            Ok::<_, StoreError>(QueueRow::build(ticket, &events, now, business))
+        }))
+        .await;
+        for row in built {
+            match row {
+                Ok(row) => keep_newer(&mut rows, row),
+                Err(e) => crate::log_error(&format!("queue skips a ticket: {}", e.0)),
+            }
+        }
+        Ok((rows, page.cursor))
     }
 
     /// The records an index page names (each key ends in a ticket id),
@@ -934,6 +1033,13 @@ impl<K: Kv> TicketStore<K> {
                 ids.push(id);
             }
         }
+        self.records_of(site, &ids, what).await
+    }
+
+    /// The records of `ids` (read at once) that exist and belong to
+    /// `site`, in order; an unreadable one is logged (as `what` skipping
+    /// it) and left out.
+    async fn records_of(&self, site: &SiteId, ids: &[TicketId], what: &str) -> Vec<Ticket> {
         let records = join_all(ids.iter().map(|id| self.get(id))).await;
         let mut tickets = Vec::with_capacity(records.len());
         for record in records {
@@ -944,6 +1050,16 @@ impl<K: Kv> TicketStore<K> {
             }
         }
         tickets
+    }
+}
+
+/// Adds `row` to `rows`, or replaces the row of the same ticket if `row`
+/// was built later.
+fn keep_newer(rows: &mut Vec<QueueRow>, row: QueueRow) {
+    match rows.iter_mut().find(|r| r.id == row.id) {
+        Some(old) if old.built < row.built => *old = row,
+        Some(_) => {}
+        None => rows.push(row),
     }
 }
 
@@ -1141,13 +1257,57 @@ impl<K: Kv> TicketStore<K> {
     }
 }
 
-/// An in-memory [`Kv`] for host tests.
+/// The KV operations a [`MemoryKv`] served, by kind (each list call is
+/// one, however many keys it returns).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct KvOps {
+    /// Reads by key.
+    pub gets: u32,
+    /// Writes.
+    pub puts: u32,
+    /// Key listings.
+    pub lists: u32,
+    /// Deletions.
+    pub deletes: u32,
+}
+
+/// An in-memory [`Kv`] for host tests, counting its operations.
 #[derive(Debug, Default)]
 pub struct MemoryKv {
     entries: std::cell::RefCell<std::collections::BTreeMap<String, (String, Option<String>)>>,
+    ops: std::cell::Cell<KvOps>,
+    writes: std::cell::RefCell<Vec<String>>,
 }
 
 impl MemoryKv {
+    /// The operations served since it was made (or since [`Self::reset_operations`]).
+    pub fn operations(&self) -> KvOps {
+        self.ops.get()
+    }
+
+    /// The keys written or deleted since it was made (or since
+    /// [`Self::reset_operations`]), in order, deletions as `-{key}`.
+    pub fn written(&self) -> Vec<String> {
+        self.writes.borrow().clone()
+    }
+
+    /// Starts counting operations (and recording writes) from zero.
+    pub fn reset_operations(&self) {
+        self.ops.set(KvOps::default());
+        self.writes.borrow_mut().clear();
+    }
+
+    fn count(&self, op: impl FnOnce(&mut KvOps)) {
+        let mut ops = self.ops.get();
+        op(&mut ops);
+        self.ops.set(ops);
+    }
+
+    /// The metadata stored with `key`, if any.
+    pub fn metadata(&self, key: &str) -> Option<String> {
+        self.entries.borrow().get(key).and_then(|(_, m)| m.clone())
+    }
+
     /// How many keys are stored.
     pub fn len(&self) -> usize {
         self.entries.borrow().len()
@@ -1166,15 +1326,19 @@ impl MemoryKv {
 
 impl Kv for MemoryKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.count(|ops| ops.gets += 1);
         Ok(self.entries.borrow().get(key).map(|(v, _)| v.clone()))
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
+        self.count(|ops| ops.puts += 1);
+        self.writes.borrow_mut().push(key.to_owned());
         self.entries.borrow_mut().insert(key.to_owned(), (value.to_owned(), metadata.map(str::to_owned)));
         Ok(())
     }
 
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
+        self.count(|ops| ops.lists += 1);
         let entries = self.entries.borrow();
         let start = cursor.unwrap_or(prefix);
         let mut keys: Vec<Listed> = entries
@@ -1193,6 +1357,8 @@ impl Kv for MemoryKv {
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
+        self.count(|ops| ops.deletes += 1);
+        self.writes.borrow_mut().push(format!("-{key}"));
         self.entries.borrow_mut().remove(key);
         Ok(())
     }

@@ -21,6 +21,7 @@ use buoy_shared::events;
 use buoy_shared::keys;
 use buoy_shared::limits;
 use buoy_shared::metrics::{DayRollup, Facts, DAY_MS, HOUR_MS, ROLL_DELAY_MS};
+use buoy_shared::queue;
 use buoy_shared::sla::Calendar;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
@@ -47,6 +48,13 @@ pub const ROLL_KV_RESERVE: u32 = 24;
 /// How many site days the sweep rolls up at once (their lists and puts
 /// in flight together).
 const ROLL_DAYS_AT_ONCE: usize = 8;
+/// Most queue entries one run looks at for a missing row (each one
+/// without costs a read of its record, a list of its events and a write).
+pub const BACKFILL_PER_RUN: u32 = 50;
+/// The KV operations kept free per queue entry the backfill looks at:
+/// its record's get, its events' list, its row's put and the old entry's
+/// delete.
+const BACKFILL_KV: u32 = 4;
 
 /// Sends a webhook: a POST at the edge, a recorder in tests.
 #[allow(async_fn_in_trait)] // Only used with concrete types on one thread.
@@ -197,6 +205,8 @@ pub struct Report {
     /// Mails to a typed address dropped because it had its hour's mail
     /// (`limits::TYPED_RECIPIENT_PER_HOUR`).
     pub limited: usize,
+    /// Queue entries from before rows existed that got theirs.
+    pub backfilled: usize,
     /// Site days whose hourly metric roll-ups were written.
     pub rolled: usize,
     /// Due-index entries listed but left for the next run (the budget).
@@ -359,6 +369,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
                 // Breaches and escalations change the ticket's metric facts.
                 self.store.put_facts(&ticket, &Facts::of(&ticket, &history, self.now, self.business), self.now).await?;
             }
+            self.rebuild_row(&ticket, &history).await?;
             self.store.clear_check(&entry.key).await?;
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
@@ -380,7 +391,15 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             self.send(mail, budget, report).await?;
             self.store.mail_delete(&key).await?;
         }
-        self.roll_up(budget, report).await
+        self.roll_up(budget, report).await?;
+        // Last: rows for queue entries from before rows existed, as many as
+        // the budget still covers (the cursor's get, list and put, and
+        // about four operations per entry).
+        let room = budget.steps_left(self.kv_spent(), BACKFILL_KV, 3).min(BACKFILL_PER_RUN);
+        if room > 0 {
+            report.backfilled = self.backfill_rows(room).await?;
+        }
+        Ok(())
     }
 
     /// Writes the hourly metric roll-ups: every site's days with hours
@@ -466,6 +485,23 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             }
         }
         Ok(())
+    }
+
+    /// Gives queue entries written before rows existed their rows, at
+    /// most `limit` a run (see `TicketStore::backfill_rows`).
+    async fn backfill_rows(&self, limit: u32) -> Result<usize, AppError> {
+        Ok(self.store.backfill_rows(self.now, self.business, limit).await?)
+    }
+
+    /// Rewrites a ticket's queue row from its whole event log, in the part
+    /// of the queue its status puts it in (the entry of the other part, if
+    /// a writer left one, is deleted): the API wrote the row from a list
+    /// that may have missed another writer's event, and asked for this
+    /// check a minute on, when every write shows. Entries written before
+    /// rows existed get theirs here too.
+    async fn rebuild_row(&self, ticket: &buoy_shared::ticket::Ticket, history: &[events::TicketEvent]) -> Result<(), AppError> {
+        let row = queue::QueueRow::build(ticket, history, self.now, self.business);
+        Ok(self.store.put_row(ticket, queue::index_due(ticket, self.business), &row, true).await?)
     }
 
     /// Sends one mail unless its address turned mail off, or is a typed

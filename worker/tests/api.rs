@@ -138,25 +138,41 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
     assert_eq!(status, 200);
     let tickets = page["tickets"].as_array().cloned().unwrap_or_default();
     assert_eq!(tickets.len(), 1);
-    let t = &tickets[0];
-    assert_eq!(str_of(t, "id"), id);
-    assert_eq!(str_of(t, "subject"), "Charged twice");
-    assert_eq!(str_of(t, "type"), "billing");
-    assert_eq!(str_of(t, "status"), "new");
-    assert_eq!(str_of(t, "segment"), "free");
-    assert_eq!(t["requester"], json!({ "typed": { "name": "Ada Lovelace", "email": "ada@example.com" } }), "typed, nothing signed");
-    assert_eq!(str_of(&t["context"], "url"), "https://app.example.com/billing");
-    assert_eq!(str_of(t, "created_at"), NOW);
+    let row = &tickets[0];
+    assert_eq!(str_of(row, "id"), id);
+    assert_eq!(str_of(row, "reference"), str_of(&created, "reference"));
+    assert_eq!(str_of(row, "subject"), "Charged twice");
+    assert_eq!(str_of(row, "requester"), "Ada Lovelace", "the name to show, typed here");
+    assert_eq!(str_of(row, "type"), "billing");
+    assert_eq!(str_of(&row["state"], "status"), "new");
+    assert_eq!(str_of(&row["state"], "segment"), "free");
+    assert_eq!(str_of(row, "created_at"), NOW);
+    assert_eq!(str_of(row, "last_public_at"), NOW, "the first message");
+    assert_eq!(str_of(row, "as_of"), NOW);
+    assert_eq!(row.get("events"), None, "a queue row carries no events: the agent opens the ticket for them");
     // Anonymous requesters are `free`: 24 h to first response, 72 h to resolution.
-    assert_eq!(str_of(&t["sla"], "segment"), "free");
-    let due = |metric: &str| {
+    let due = |t: &Value, metric: &str| {
         let clock = t["clocks"].as_array().and_then(|c| c.iter().find(|c| c["metric"] == metric).cloned()).unwrap_or_default();
         (str_of(&clock, "state").to_owned(), str_of(&clock, "due").to_owned(), clock["remaining_seconds"].clone())
     };
-    assert_eq!(due("first_response"), ("active".into(), "2026-12-01T10:00:00.000Z".into(), json!(86_400)));
-    assert_eq!(due("resolution"), ("active".into(), "2026-12-03T10:00:00.000Z".into(), json!(259_200)));
-    assert_eq!(str_of(t, "next_due"), "2026-12-01T10:00:00.000Z");
-    assert_eq!(t["state"]["tier"], json!(1));
+    assert_eq!(due(row, "first_response"), ("active".into(), "2026-12-01T10:00:00.000Z".into(), json!(86_400)));
+    assert_eq!(due(row, "resolution"), ("active".into(), "2026-12-03T10:00:00.000Z".into(), json!(259_200)));
+    assert_eq!(str_of(row, "next_due"), "2026-12-01T10:00:00.000Z");
+    assert_eq!(row["state"]["tier"], json!(1));
+    assert_eq!(row["breached"], json!(false));
+
+    let (status, t, _) =
+        h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer demo-agent-token")], b""));
+    assert_eq!(status, 200);
+    assert_eq!(str_of(&t, "status"), "new");
+    assert_eq!(t["requester"], json!({ "typed": { "name": "Ada Lovelace", "email": "ada@example.com" } }), "typed, nothing signed");
+    assert_eq!(str_of(&t["context"], "url"), "https://app.example.com/billing");
+    assert_eq!(str_of(&t["sla"], "segment"), "free");
+    assert_eq!(
+        (due(&t, "first_response"), due(&t, "resolution")),
+        (due(row, "first_response"), due(row, "resolution")),
+        "the row's clocks are the ticket's"
+    );
     assert_eq!(t["events"], json!([]));
 }
 

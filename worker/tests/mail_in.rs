@@ -235,10 +235,12 @@ fn mail_to_the_intake_address_opens_one_email_ticket() {
     assert_eq!(listed.len(), 1, "{page}");
     let view = listed[0];
     assert_eq!((str_of(view, "id"), str_of(view, "channel")), (ticket.to_string().as_str(), "email"));
-    assert_eq!((str_of(view, "segment"), str_of(view, "type")), ("free", "other"), "a From header proves nothing");
+    assert_eq!((str_of(&view["state"], "segment"), str_of(view, "type")), ("free", "other"), "a From header proves nothing");
     assert_eq!(str_of(view, "subject"), "Cannot export my invoices");
-    assert_eq!(str_of(view, "message"), "Hello, the invoice export has been failing since Friday.");
-    assert_eq!(view["requester"]["typed"]["email"], "grace@example.org");
+    assert_eq!(str_of(view, "requester"), "Grace Hopper", "the name from the From header");
+    let (_, full, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{ticket}"), &[("authorization", &auth)], b""));
+    assert_eq!(str_of(&full, "message"), "Hello, the invoice export has been failing since Friday.");
+    assert_eq!(full["requester"]["typed"]["email"], "grace@example.org");
     let (_, widget_only, _) = h.send(&request(Method::Get, "/v1/agent/tickets?channel=widget", &[("authorization", &auth)], b""));
     assert_eq!(widget_only["tickets"].as_array().map(Vec::len), Some(0));
 }

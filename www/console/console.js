@@ -64,7 +64,15 @@ const app = {
   queueHash: '', // the queue's hash (its filters), to come back to from the metrics
   files: new Map(), // the open ticket's fetched files: id → Promise of a blob: URL, revoked when another ticket opens
   pending: [], // files chosen for the next reply: { file, key, state, progress, upload, error, retry, done, row }
+  own: new Map(), // this agent's changes, drawn in the queue until a listed row is as new: id → { row, at (the worker's clock), seen (this one's) }
 };
+
+/**
+ * How long the queue may lag a change: its rows are written with each
+ * change, but a listing can show a write up to a minute late, and the
+ * sweep rebuilds a row a minute after the last change.
+ */
+const QUEUE_LAG_MS = 60_000;
 
 // ---------------------------------------------------------------- network
 
@@ -279,13 +287,58 @@ async function loadQueue(more = false) {
     const page = await api(`/v1/agent/tickets?${query}`);
     if (request !== app.queueRequest) return; // a newer request (other filters) won
     const known = new Set(more ? app.tickets.map((t) => t.id) : []);
-    app.tickets = more ? app.tickets.concat(page.tickets.filter((t) => !known.has(t.id))) : page.tickets;
+    const rows = page.tickets.map(ownOrListed);
+    app.tickets = more ? app.tickets.concat(rows.filter((t) => !known.has(t.id))) : rows;
     app.cursor = page.cursor;
     app.pages = more ? app.pages + 1 : 1;
     drawQueue();
   } catch (e) {
     if (e.status !== 401 && request === app.queueRequest) say(problemText(e), true);
   }
+}
+
+/**
+ * A listed row, or this agent's own change to it when the row is older
+ * than that change (the listing lags): the queue never shows an agent
+ * their own change undone. Changes older than the lag are forgotten.
+ */
+function ownOrListed(row) {
+  const now = Date.now();
+  for (const [id, own] of app.own) if (now - own.seen > 2 * QUEUE_LAG_MS) app.own.delete(id);
+  const own = app.own.get(row.id);
+  if (!own || Date.parse(row.as_of) >= own.at) return row;
+  return own.row;
+}
+
+/** The queue row of an agent's answer (a whole ticket): what the queue draws of it. */
+function rowOf(view) {
+  const requester = requesterLabel(view.requester);
+  const running = view.clocks.filter((c) => c.running);
+  return {
+    id: view.id,
+    reference: view.reference,
+    subject: view.subject,
+    requester,
+    type: view.type,
+    channel: view.channel,
+    created_at: view.created_at,
+    state: view.state,
+    clocks: running,
+    breached: view.clocks.some((c) => c.state === 'breached'),
+    next_due: view.next_due,
+  };
+}
+
+/** Draws the agent's own change in its queue row at once, whatever the next listing says. */
+function drawOwnChange(view) {
+  const row = rowOf(view);
+  // The change's time by the worker's clock, which also stamps rows' `as_of`.
+  const at = Math.max(Date.parse(view.created_at), ...view.events.map((e) => Date.parse(e.at)));
+  app.own.set(view.id, { row, at, seen: Date.now() });
+  const index = app.tickets.findIndex((t) => t.id === view.id);
+  if (index < 0) return;
+  app.tickets[index] = row;
+  drawQueue();
 }
 
 function drawQueue() {
@@ -310,9 +363,9 @@ function queueItem(ticket, index) {
   });
   button.addEventListener('focus', () => select(index));
   const badges = el('span', 'badges');
-  if (ticket.clocks.some((c) => c.state === 'breached')) badges.append(badge('SLA breached', 'breach'));
+  if (ticket.breached) badges.append(badge('SLA breached', 'breach'));
   if (s.csat) badges.append(badge(s.csat.satisfied ? 'CSAT: satisfied' : 'CSAT: unsatisfied', s.csat.satisfied ? 'good' : 'bad'));
-  const who = requesterLabel(ticket.requester);
+  const who = ticket.requester;
   button.append(
     el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
     el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', `by ${human(ticket.channel)}`].join(' · ')),
@@ -678,6 +731,7 @@ async function post(path, body, done) {
       app.ticket = view;
       drawTicket();
     }
+    drawOwnChange(view);
     say(done);
     loadQueue();
     return true;

@@ -217,17 +217,31 @@ fn start_worker(config: &Path, dir: &Path, token: &str) -> Result<(Wrangler, Dur
 /// One worker under wrangler dev, pinned to the server core, with the
 /// local KV persisted under `persist_to`; its log in `dir`.
 fn start_worker_on(config: &Path, persist_to: &Path, dir: &Path, token: &str, test_scheduled: bool) -> Result<(Wrangler, Duration)> {
+    let vars = vec![
+        ("BUOY_AGENT_TOKEN".into(), token.into()),
+        ("BUOY_SECRET".into(), cmd::random_hex(32)?),
+        // The soak follows the wasm memory there.
+        (buoy_worker::DEV_STATS_VAR.into(), "1".into()),
+    ];
+    start_with_vars(config, persist_to, dir, vars, test_scheduled)
+}
+
+/// One worker under wrangler dev, pinned to the server core, with these
+/// variables and the local KV persisted under `persist_to`; its log in
+/// `dir`; with `test_scheduled`, its scheduled handler at `/__scheduled`.
+fn start_with_vars(
+    config: &Path,
+    persist_to: &Path,
+    dir: &Path,
+    vars: Vec<(String, String)>,
+    test_scheduled: bool,
+) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
         port: serve::free_port()?,
         persist_to,
-        vars: vec![
-            ("BUOY_AGENT_TOKEN".into(), token.into()),
-            ("BUOY_SECRET".into(), cmd::random_hex(32)?),
-            // The soak follows the wasm memory there.
-            (buoy_worker::DEV_STATS_VAR.into(), "1".into()),
-        ],
+        vars,
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
         test_scheduled,
@@ -752,7 +766,7 @@ pub fn soak(minutes: f64) -> Result {
     let buoy_dir = dir.join("buoy-worker");
     let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_dir = dir.join("reference-worker");
-    let ref_config = reference_config(&ref_dir)?;
+    let ref_config = reference_config(&ref_dir, &Options::test().config)?;
     let (buoy, _) = start_worker(&buoy_config, &buoy_dir, &token)?;
     let (reference, _) = start_worker(&ref_config, &ref_dir, &token)?;
     let interval = (minutes * 60.0 / 20.0).clamp(10.0, 30.0).round();
@@ -929,42 +943,319 @@ fn print_metrics(r: &Value) {
     println!("  before issue #18, over 100,000 tickets (every ticket's facts as JSON): {METRICS_BEFORE}; budget 2 s");
 }
 
-/// The wrangler config of the JS reference worker, written into `dir`.
-fn reference_config(dir: &Path) -> Result<PathBuf> {
-    let main = crate::root().join("xtask/bench/reference/worker.js");
-    let config = dir.join("wrangler.toml");
-    cmd::write(
-        &config,
-        format!(
-            "name = \"buoy-reference\"\nmain = {:?}\ncompatibility_date = \"2026-04-26\"\n\n[[kv_namespaces]]\nbinding = \"BUOY_KV\"\n",
-            main.display().to_string()
-        ),
-    )?;
-    Ok(config)
+/// The value of `BUOY_IDENTITY_SECRET` the bench's workers verify the
+/// history's (`mine`) identity with.
+const IDENTITY_SECRET: &str = "bench identity secret";
+/// Sequential runs of every endpoint for the CPU figures.
+const CPU_RUNS: usize = 100;
+/// The endpoints timed one request at a time, as the CPU harness
+/// (`xtask/bench/reference/cpu.mjs`) names them, with their labels;
+/// `baseline` (an unknown `/v1` path) is the HTTP path's own cost.
+const ENDPOINTS: [(&str, &str); 9] = [
+    ("create", "create a ticket (widget)"),
+    ("read", "read the requester's ticket (widget)"),
+    ("answer", "the requester's answer (widget)"),
+    ("rate", "rate a solved ticket (widget)"),
+    ("deflection", "a guided fix's outcome (widget)"),
+    ("mine", "a verified user's history, `mine` (widget)"),
+    ("queue", "agent queue, a page of 50 (console)"),
+    ("agent_ticket", "agent ticket view (console)"),
+    ("agent_solve", "agent change: solve (console)"),
+];
+
+/// What the JS reference is handed (`BUOY_REFERENCE_DATA`): the
+/// configuration compiled into Buoy's worker and the urgency and tone
+/// lexicons it routes with, so both work from the same rules.
+fn reference_data(config: &Path) -> Result<Value> {
+    let config = buoy_shared::config::Config::from_toml(&cmd::read(config)?).map_err(|e| format!("{}: {e}", config.display()))?;
+    let lexicons: Vec<Value> = buoy_shared::routing::LEXICONS
+        .iter()
+        .map(|l| {
+            json!({
+                "locale": l.locale, "urgent": l.urgent, "urgency_negators": l.urgency_negators,
+                "negative": l.negative, "negated_positive": l.negated_positive, "negators": l.negators,
+            })
+        })
+        .collect();
+    Ok(json!({
+        "config": serde_json::to_value(&config).map_err(|e| e.to_string())?,
+        "lexicons": lexicons,
+        "japanese_negations": ["ではない", "ではありません", "じゃない", "じゃありません"],
+    }))
 }
 
-/// Throughput, bundle and cold start of Buoy's worker and the JS reference.
+/// Writes the wrangler config of the JS reference worker into `dir`: its
+/// KV namespace, the same abuse-limit counters as Buoy's (raised as for
+/// every local run), and Buoy's rules from `config` (a `buoy.toml`).
+///
+/// # Errors
+/// When the configuration does not load or the file cannot be written.
+pub fn reference_config(dir: &Path, config: &Path) -> Result<PathBuf> {
+    let limit = |name: &str, id: &str| json!({ "name": name, "namespace_id": id, "simple": { "limit": 1_000_000, "period": 60 } });
+    let wrangler = json!({
+        "name": "buoy-reference",
+        "main": crate::root().join("xtask/bench/reference/worker.js"),
+        "compatibility_date": "2026-04-26",
+        "kv_namespaces": [{ "binding": "BUOY_KV" }],
+        "ratelimits": [limit("BUOY_CLIENT_LIMIT", "1001"), limit("BUOY_SITE_LIMIT", "1002")],
+        "vars": { "BUOY_REFERENCE_DATA": reference_data(config)? },
+    });
+    let path = dir.join("wrangler.json");
+    cmd::write(&path, serde_json::to_string_pretty(&wrangler).map_err(|e| e.to_string())?)?;
+    Ok(path)
+}
+
+/// One worker under wrangler dev for the worker figures, pinned to the
+/// server core, with the agent's token, the identity secret and
+/// `BUOY_BENCH=mode` (`count`, or `memory` for KV in the isolate).
+fn start_measured(config: &Path, dir: &Path, token: &str, mode: &str) -> Result<(Wrangler, Duration)> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    let vars = vec![
+        ("BUOY_AGENT_TOKEN".into(), token.into()),
+        ("BUOY_SECRET".into(), cmd::random_hex(32)?),
+        ("BUOY_IDENTITY_SECRET".into(), IDENTITY_SECRET.into()),
+        (buoy_worker::kv::BENCH_VAR.into(), mode.into()),
+    ];
+    start_with_vars(config, &dir.join("state"), dir, vars, false)
+}
+
+/// The time of each endpoint, one request at a time on one core, against
+/// the worker of `config` with KV in its isolate's memory: the median of
+/// [`CPU_RUNS`] runs less the median of a request to an unknown `/v1`
+/// path (the HTTP path through wrangler's proxy and workerd, the same for
+/// both workers), and the KV operations each answer reported.
+fn cpu_per_request(config: &Path, dir: &Path, runs: usize) -> Result<Value> {
+    let token = cmd::random_hex(32)?;
+    let (wrangler, _) = start_measured(config, dir, &token, "memory")?;
+    let plan = json!({ "base": wrangler.url(), "agentToken": token, "identitySecret": IDENTITY_SECRET, "runs": runs });
+    let script = crate::root().join("xtask/bench/reference/cpu.mjs");
+    let core = LOAD_CORE.to_string();
+    let out = command("taskset", &["-c", &core, "node", &script.to_string_lossy(), &plan.to_string()])
+        .stderr(std::process::Stdio::inherit())
+        .output()
+        .map_err(|e| format!("node cpu.mjs: {e}"));
+    drop(wrangler);
+    let out = out?;
+    if !out.status.success() {
+        return Err(format!("the CPU harness failed against {} (its log: {})", config.display(), dir.join("wrangler.log").display()));
+    }
+    let raw: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("the CPU harness printed no JSON: {e}"))?;
+    Ok(cpu_figures(&raw))
+}
+
+/// The CPU harness's timings and KV counts, as the bench keeps them: per
+/// endpoint the median wall time, the same less the baseline's median,
+/// and the KV operations (the one count every run reported, or each
+/// count seen, when runs differed).
+fn cpu_figures(raw: &Value) -> Value {
+    let times = |name: &str| -> Vec<f64> { raw[name]["ms"].as_array().into_iter().flatten().filter_map(Value::as_f64).collect() };
+    let baseline = stats(&times("baseline"));
+    let base = baseline["median"].as_f64().unwrap_or(0.0);
+    let mut out = json!({ "baseline_ms": baseline, "runs": times("baseline").len() });
+    for (name, _) in ENDPOINTS {
+        let wall = stats(&times(name));
+        let mut kv: Vec<&str> = raw[name]["kv"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        kv.sort_unstable();
+        kv.dedup();
+        out[name] = json!({
+            "wall_ms": wall,
+            "cpu_ms": wall["median"].as_f64().map(|m| (m - base).max(0.0)),
+            "kv": if kv.len() == 1 { json!(kv[0]) } else { json!(kv) },
+        });
+    }
+    out
+}
+
+/// One request with `BUOY_BENCH=count` on: the KV operations its answer reports.
+fn kv_operations(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Result<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(30))).map_err(|e| e.to_string())?;
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (name, value) in headers {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    write!(stream, "{head}\r\n{body}").map_err(|e| e.to_string())?;
+    let mut raw = Vec::new();
+    let mut chunk = [0u8; 8192];
+    // The head is all that is needed; the proxy may hold the connection open.
+    while !raw.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut chunk).map_err(|e| format!("{method} {path}: {e}"))?;
+        if n == 0 {
+            break;
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+    let text = String::from_utf8_lossy(&raw).to_ascii_lowercase();
+    let header = format!("{}:", buoy_worker::kv::OPERATIONS_HEADER);
+    text.lines()
+        .find_map(|l| l.strip_prefix(&header).map(|v| v.trim().to_owned()))
+        .ok_or_else(|| format!("{method} {path}: no {} header in {:?}", buoy_worker::kv::OPERATIONS_HEADER, text.lines().next()))
+}
+
+/// Whether both workers spent the same KV operations on each endpoint.
+fn kv_match(buoy: &Value, reference: &Value) -> Value {
+    let mut out = json!({});
+    for (name, _) in ENDPOINTS {
+        out[name] = json!(buoy[name]["kv"] == reference[name]["kv"] && buoy[name]["kv"].is_string());
+    }
+    out
+}
+
+/// Throughput (wrk) under wrangler dev with the local KV, the KV
+/// operations of a create and of a queue page there, CPU per request of
+/// every endpoint against KV in memory, bundle and cold start, of Buoy's
+/// worker and the JS reference.
 fn workers(built: &build::Built, dir: &Path) -> Result<Value> {
     let root = crate::root();
     let token = cmd::random_hex(32)?;
     let buoy_dir = dir.join("buoy-worker");
-    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
     let ref_dir = dir.join("reference-worker");
-    let ref_config = reference_config(&ref_dir)?;
+    // A fresh local KV each run: entries an older build wrote would be read.
+    for old in [&buoy_dir, &ref_dir] {
+        if old.exists() {
+            std::fs::remove_dir_all(old).map_err(|e| format!("{}: {e}", old.display()))?;
+        }
+    }
+    let buoy_config = serve::wrangler_config(&buoy_dir, &built.worker_main, &built.site, built.needs)?;
+    let ref_config = reference_config(&ref_dir, &Options::test().config)?;
     let lua = root.join("xtask/bench/create.lua").to_string_lossy().into_owned();
+    let create_body = std::fs::read_to_string(&lua)
+        .ok()
+        .and_then(|text| {
+            // The body wrk posts, joined from create.lua's Lua string pieces.
+            let pieces: Vec<String> = text.split('\'').skip(1).step_by(2).map(str::to_owned).collect();
+            (!pieces.is_empty()).then(|| pieces.concat())
+        })
+        .ok_or("xtask/bench/create.lua holds no body")?;
     let auth = format!("Authorization: Bearer {token}");
+    let bearer = format!("Bearer {token}");
     let mut out = json!({});
     for (name, config, wdir) in [("buoy", &buoy_config, &buoy_dir), ("reference", &ref_config, &ref_dir)] {
         let gzip = bundle_gzip_kib(config, &wdir.join("deploy"))?;
-        let (wrangler, cold) = start_worker(config, wdir, &token)?;
+        let (wrangler, cold) = start_measured(config, wdir, &token, "count")?;
         let base = wrangler.url();
-        let create = load(&format!("{base}/v1/tickets"), &["-s", &lua])?;
-        let queue = load(&format!("{base}/v1/agent/tickets?limit=50"), &["-H", &auth])?;
+        let mut create = load(&format!("{base}/v1/tickets"), &["-s", &lua])?;
+        create["kv"] = json!(kv_operations(wrangler.port, "POST", "/v1/tickets", &[("content-type", "application/json")], &create_body)?);
+        let mut queue = load(&format!("{base}/v1/agent/tickets?limit=50"), &["-H", &auth])?;
+        queue["kv"] = json!(kv_operations(wrangler.port, "GET", "/v1/agent/tickets?limit=50", &[("authorization", &bearer)], "")?);
         drop(wrangler);
+        let cpu = cpu_per_request(config, &wdir.join("cpu"), CPU_RUNS)?;
         eprintln!("bench: {name} worker measured");
-        out[name] = json!({ "bundle_gzip_kib": gzip, "cold_start_ms": cold.as_secs_f64() * 1000.0, "create": create, "queue": queue });
+        out[name] =
+            json!({ "bundle_gzip_kib": gzip, "cold_start_ms": cold.as_secs_f64() * 1000.0, "create": create, "queue": queue, "cpu": cpu });
     }
+    out["kv_match"] = kv_match(&out["buoy"]["cpu"], &out["reference"]["cpu"]);
     Ok(out)
+}
+
+/// The opt-levels `cargo xtask bench --opt-levels` builds the worker with.
+const OPT_LEVELS: [&str; 4] = ["z", "s", "2", "3"];
+/// Sequential runs per endpoint for each opt-level (fewer than the main
+/// bench's: five builds are measured).
+const OPT_LEVEL_RUNS: usize = 60;
+
+/// Builds the test worker with every crate of it at `level` (the base
+/// profile, every dependency and the workspace's own crates, whatever
+/// `Cargo.toml`'s per-package overrides say), in a target folder per
+/// level so a second run builds nothing.
+fn worker_at(level: &str) -> Result<PathBuf> {
+    let root = crate::root();
+    let out = format!("dist/bench-opt-{level}");
+    let value = if level.bytes().all(|b| b.is_ascii_digit()) { level.to_owned() } else { format!("\"{level}\"") };
+    let mut args = vec!["--release".to_owned(), "--out-dir".to_owned(), format!("../{out}")];
+    // A package named in Cargo.toml wins over `"*"`, so each is named again.
+    let manifest = cmd::read(&root.join("Cargo.toml"))?;
+    let named = manifest.lines().filter_map(|l| l.strip_prefix("[profile.release.package.")?.strip_suffix(']')).map(str::to_owned);
+    let keys = ["profile.release".to_owned(), "profile.release.package.\"*\"".to_owned(), "profile.release.package.buoy-shared".to_owned()]
+        .into_iter()
+        .chain(named.map(|name| format!("profile.release.package.{name}")));
+    for key in keys {
+        args.extend(["--config".to_owned(), format!("{key}.opt-level={value}")]);
+    }
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let mut c = command("worker-build", &args);
+    c.current_dir(root.join("worker"))
+        .env("BUOY_CONFIG", Options::test().config)
+        .env("CARGO_TARGET_DIR", root.join(format!("target/bench-opt/{level}")));
+    cmd::run(&mut c)?;
+    Ok(root.join(out).join("index.js"))
+}
+
+/// Runs `cargo xtask bench --opt-levels`: the worker built at each of
+/// [`OPT_LEVELS`] and as `Cargo.toml` builds it, each measured for bundle
+/// size and CPU per request; the figures go into `opt_levels` of
+/// `target/bench/results.json`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn opt_levels() -> Result {
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let dir = crate::root().join("target/bench/opt-levels");
+    let mut levels = Vec::new();
+    // Each build is measured (and the results written) before the next
+    // starts: a build of every crate takes minutes.
+    for (i, level) in std::iter::once(None).chain(OPT_LEVELS.map(Some)).enumerate() {
+        let (label, main) = match level {
+            None => ("as Cargo.toml builds it".to_owned(), built.worker_main.clone()),
+            Some(level) => (format!("opt-level {level}, every crate"), worker_at(level)?),
+        };
+        let wdir = dir.join(format!("v{i}"));
+        let config = serve::wrangler_config(&wdir, &main, &built.site, built.needs)?;
+        let gzip = bundle_gzip_kib(&config, &wdir.join("deploy"))?;
+        let cpu = cpu_per_request(&config, &wdir.join("cpu"), OPT_LEVEL_RUNS)?;
+        eprintln!("bench: {label} measured");
+        levels.push(json!({ "label": label, "bundle_gzip_kib": gzip, "cpu": cpu }));
+        with_part("opt_levels", json!(levels))?;
+    }
+    let results = with_part("opt_levels", json!(levels))?;
+    print_opt_levels(&results);
+    Ok(())
+}
+
+fn print_opt_levels(r: &Value) {
+    let Some(levels) = r["opt_levels"].as_array() else { return };
+    println!(
+        "\nWORKER BUILD CHOICES (CPU per request as in the worker figures, {OPT_LEVEL_RUNS} runs each; bundle as wrangler deploys it)"
+    );
+    println!("  {:<32} {:>12} {:>10} {:>10} {:>10} {:>10}", "", "bundle gzip", "create", "queue 50", "read", "answer");
+    for level in levels {
+        let cpu = |name: &str| level["cpu"][name]["cpu_ms"].as_f64().map_or("n/a".into(), |x| format!("{x:.2} ms"));
+        println!(
+            "  {:<32} {:>12} {:>10} {:>10} {:>10} {:>10}",
+            level["label"].as_str().unwrap_or(""),
+            level["bundle_gzip_kib"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} KiB")),
+            cpu("create"),
+            cpu("queue"),
+            cpu("read"),
+            cpu("answer")
+        );
+    }
+}
+
+/// `target/bench/results.json` with its `part` replaced by `figures`
+/// (the rest kept from earlier runs), written back and returned.
+fn with_part(part: &str, figures: Value) -> Result<Value> {
+    let path = crate::root().join("target/bench/results.json");
+    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
+    results[part] = figures;
+    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    Ok(results)
+}
+
+/// Runs `cargo xtask bench --workers`: only the worker figures; they
+/// replace the `workers` part of `target/bench/results.json`.
+///
+/// # Errors
+/// When a build or a server fails (a slow figure is never an error).
+pub fn workers_only() -> Result {
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let dir = crate::root().join("target/bench");
+    let results = with_part("workers", workers(&built, &dir.join("workers"))?)?;
+    print_workers(&results);
+    write_readme(&results)
 }
 
 /// The file behind a URL the browser fetched, for weighing.
@@ -1264,36 +1555,7 @@ fn print_table(r: &Value) {
     println!("   iframe yet; first open: pointer on the launcher, a host click, the launcher's click {HOVER_MS} ms after the pointer;");
     println!("   TBT from a CDP trace of the host's renderer, INP from Event Timing; the panel's iframe shares the host's");
     println!("   renderer here because 127.0.0.1 ports are one site, as a same-site support subdomain does in production)");
-    println!("\nWORKER (wrangler dev → workerd, local KV; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}, {LOAD_SECONDS} s, 16 connections)");
-    println!("  {:<40} {:<20} {:<20} Buoy÷reference", "", "Buoy (Rust)", "JS reference");
-    let wk = &r["workers"];
-    for (label, key) in [("create ticket", "create"), ("agent queue (50)", "queue")] {
-        let (b, j) = (&wk["buoy"][key], &wk["reference"][key]);
-        let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
-        let lat = |v: &Value| format!("{:.1}/{:.1} ms", v["p50_ms"].as_f64().unwrap_or(f64::NAN), v["p99_ms"].as_f64().unwrap_or(f64::NAN));
-        let cpu = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{:.2} ms", 1000.0 / x));
-        let q = |a: &Value, b: &Value, k: &str| match (a[k].as_f64(), b[k].as_f64()) {
-            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-            _ => "—".into(),
-        };
-        println!("  {:<40} {:<20} {:<20} {}", format!("{label}: throughput"), rps(b), rps(j), q(b, j, "rps"));
-        println!("  {:<40} {:<20} {:<20} {}", format!("{label}: latency p50/p99"), lat(b), lat(j), q(b, j, "p50_ms"));
-        println!("  {:<40} {:<20} {:<20}", format!("{label}: CPU/req (1 ÷ 1-core req/s)"), cpu(b), cpu(j));
-        println!("  {:<40} {:<20} {:<20}", format!("{label}: non-2xx answers"), b["non_2xx"].to_string(), j["non_2xx"].to_string());
-    }
-    let f = |v: &Value, k: &str, unit: &str| v[k].as_f64().map_or("n/a".into(), |x| format!("{x:.0} {unit}"));
-    println!(
-        "  {:<40} {:<20} {:<20}",
-        "bundle, gzip (wrangler deploy --dry-run)",
-        f(&wk["buoy"], "bundle_gzip_kib", "KiB"),
-        f(&wk["reference"], "bundle_gzip_kib", "KiB")
-    );
-    println!(
-        "  {:<40} {:<20} {:<20}",
-        "cold start (wrangler spawn → first 200)",
-        f(&wk["buoy"], "cold_start_ms", "ms"),
-        f(&wk["reference"], "cold_start_ms", "ms")
-    );
+    print_workers(r);
 
     print_metrics(r);
 
@@ -1305,6 +1567,75 @@ fn print_table(r: &Value) {
             p["figure"].as_str().unwrap_or(""),
             p["source"].as_str().unwrap_or("")
         );
+    }
+}
+
+/// The worker figures: throughput with the KV operations beside it, CPU
+/// per request of every endpoint, bundle and cold start, Buoy beside the
+/// JS reference.
+fn print_workers(r: &Value) {
+    let wk = &r["workers"];
+    if wk.is_null() {
+        return;
+    }
+    println!("\nWORKER (wrangler dev → workerd, local KV; server on core {SERVER_CORE}, wrk on core {LOAD_CORE}, {LOAD_SECONDS} s, 16 connections)");
+    println!("  {:<40} {:<26} {:<26} Buoy÷reference", "", "Buoy (Rust)", "JS reference");
+    for (label, key) in [("create ticket", "create"), ("agent queue (50)", "queue")] {
+        let (b, j) = (&wk["buoy"][key], &wk["reference"][key]);
+        let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
+        let lat = |v: &Value| format!("{:.1}/{:.1} ms", v["p50_ms"].as_f64().unwrap_or(f64::NAN), v["p99_ms"].as_f64().unwrap_or(f64::NAN));
+        let q = |a: &Value, b: &Value, k: &str| match (a[k].as_f64(), b[k].as_f64()) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+            _ => "—".into(),
+        };
+        let kv = |v: &Value| v["kv"].as_str().unwrap_or("n/a").to_owned();
+        println!("  {:<40} {:<26} {:<26} {}", format!("{label}: throughput"), rps(b), rps(j), q(b, j, "rps"));
+        println!("  {:<40} {:<26} {:<26} {}", format!("{label}: latency p50/p99"), lat(b), lat(j), q(b, j, "p50_ms"));
+        println!(
+            "  {:<40} {:<26} {:<26} {}",
+            format!("{label}: KV operations"),
+            kv(b),
+            kv(j),
+            if b["kv"] == j["kv"] { "same" } else { "differ" }
+        );
+        println!("  {:<40} {:<26} {:<26}", format!("{label}: non-2xx answers"), b["non_2xx"].to_string(), j["non_2xx"].to_string());
+    }
+    let f = |v: &Value, k: &str, unit: &str| v[k].as_f64().map_or("n/a".into(), |x| format!("{x:.0} {unit}"));
+    println!(
+        "  {:<40} {:<26} {:<26}",
+        "bundle, gzip (wrangler deploy --dry-run)",
+        f(&wk["buoy"], "bundle_gzip_kib", "KiB"),
+        f(&wk["reference"], "bundle_gzip_kib", "KiB")
+    );
+    println!(
+        "  {:<40} {:<26} {:<26}",
+        "cold start (wrangler spawn → first 200)",
+        f(&wk["buoy"], "cold_start_ms", "ms"),
+        f(&wk["reference"], "cold_start_ms", "ms")
+    );
+    let (b, j) = (&wk["buoy"]["cpu"], &wk["reference"]["cpu"]);
+    println!(
+        "\nCPU PER REQUEST (one request at a time on core {SERVER_CORE}, KV in the isolate's memory; median of {} runs less the median",
+        b["runs"]
+    );
+    println!(
+        "  of an unknown /v1 path: Buoy {}, reference {}; Workers' Free plan stops a request at 10 ms of CPU)",
+        fmt_ms(&b["baseline_ms"]),
+        fmt_ms(&j["baseline_ms"])
+    );
+    println!("  {:<44} {:>9} {:>9} {:>7}  KV operations (Buoy | reference)", "", "Buoy", "reference", "ratio");
+    for (name, label) in ENDPOINTS {
+        let cpu = |v: &Value| v[name]["cpu_ms"].as_f64().map_or("n/a".into(), |x| format!("{x:.2} ms"));
+        let ratio = match (b[name]["cpu_ms"].as_f64(), j[name]["cpu_ms"].as_f64()) {
+            (Some(x), Some(y)) if y > 0.0 => format!("{:.2}×", x / y),
+            _ => "—".into(),
+        };
+        let kv = |v: &Value| match &v[name]["kv"] {
+            Value::String(s) => s.clone(),
+            other => format!("varied: {other}"),
+        };
+        let same = if wk["kv_match"][name] == true { "same" } else { "DIFFER" };
+        println!("  {label:<44} {:>9} {:>9} {ratio:>7}  {same}: {} | {}", cpu(b), cpu(j), kv(b), kv(j));
     }
 }
 
@@ -1478,44 +1809,7 @@ fn readme_block(r: &Value) -> String {
         out.push_str(&format!("| {} |\n", row.join(" | ")));
     }
 
-    let wk = &r["workers"];
-    let (b, j) = (&wk["buoy"], &wk["reference"]);
-    let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
-    let p50 = |v: &Value| v["p50_ms"].as_f64().map_or(String::new(), |x| format!(", p50 {x:.0} ms"));
-    let times = |a: &Value, b: &Value| match (a["rps"].as_f64(), b["rps"].as_f64()) {
-        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
-        _ => String::new(),
-    };
-    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
-        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
-    };
-    out.push_str(
-        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
-    );
-    out.push_str(&format!(
-        "| create ticket | {}{} | {}{} | {} |\n",
-        rps(&b["create"]),
-        p50(&b["create"]),
-        rps(&j["create"]),
-        p50(&j["create"]),
-        times(&b["create"], &j["create"])
-    ));
-    out.push_str(&format!(
-        "| agent queue (50 tickets, with clocks and events) | {} | {} | {} |\n",
-        rps(&b["queue"]),
-        rps(&j["queue"]),
-        times(&b["queue"], &j["queue"])
-    ));
-    out.push_str(&format!(
-        "| bundle, gzip | {} | {} | |\n",
-        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
-        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
-    ));
-    out.push_str(&format!(
-        "| cold start (process → first 200) | {} | {} | |\n",
-        unit(b, "cold_start_ms", 0.001, 1, "s"),
-        unit(j, "cold_start_ms", 0.001, 1, "s")
-    ));
+    out.push_str(&worker_rows(&r["workers"]));
 
     let m = &r["metrics"];
     if !m.is_null() {
@@ -1535,6 +1829,103 @@ fn readme_block(r: &Value) -> String {
         }
     }
     out.push_str(BENCH_END);
+    out
+}
+
+/// The README's worker figures of the last run before issue #18 made the
+/// reference do Buoy's work (the reference then wrote 2 keys per create and
+/// read no events), as it printed them: the run's day, then Buoy's,
+/// the reference's and the ratio's cells (create / queue).
+const BEFORE_18: [&str; 4] = ["2026-12-06", "124 / 14 req/s", "374 / 56 req/s", "0.33× / 0.26×"];
+
+/// KV operations as the README gives them (`1 get, 5 puts, 1 list`).
+fn kv_short(v: &Value) -> String {
+    let Some(text) = v.as_str() else { return "n/a".into() };
+    let parts: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|pair| {
+            let (kind, n) = pair.split_once('=')?;
+            let n: u64 = n.parse().ok()?;
+            (n > 0).then(|| format!("{n} {kind}{}", if n == 1 { "" } else { "s" }))
+        })
+        .collect();
+    if parts.is_empty() {
+        "none".into()
+    } else {
+        parts.join(", ")
+    }
+}
+
+/// The README's worker tables: throughput with the KV operations beside
+/// it (and the figures from before #18), then CPU per request.
+fn worker_rows(wk: &Value) -> String {
+    let (b, j) = (&wk["buoy"], &wk["reference"]);
+    let rps = |v: &Value| v["rps"].as_f64().map_or("n/a".into(), |x| format!("{x:.0} req/s"));
+    let p50 = |v: &Value| v["p50_ms"].as_f64().map_or(String::new(), |x| format!(", p50 {x:.0} ms"));
+    let times = |a: Option<f64>, b: Option<f64>| match (a, b) {
+        (Some(a), Some(b)) if b > 0.0 => format!("{:.2}×", a / b),
+        _ => String::new(),
+    };
+    let unit = |v: &Value, k: &str, scale: f64, digits: usize, unit: &str| {
+        v[k].as_f64().map_or("n/a".into(), |x| format!("{:.digits$} {unit}", x * scale))
+    };
+    let same = |a: &Value, b: &Value| if a == b && a.is_string() { "same" } else { "differ" };
+    let mut out = String::from(
+        "\n| worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |\n|---|---|---|---|\n",
+    );
+    for (label, key) in [("create ticket", "create"), ("agent queue (50 tickets, with clocks and events)", "queue")] {
+        let (x, y) = (&b[key], &j[key]);
+        out.push_str(&format!(
+            "| {label} | {}{} | {}{} | {} |\n",
+            rps(x),
+            p50(x),
+            rps(y),
+            p50(y),
+            times(x["rps"].as_f64(), y["rps"].as_f64())
+        ));
+        out.push_str(&format!(
+            "| … its KV operations | {} | {} | {} |\n",
+            kv_short(&x["kv"]),
+            kv_short(&y["kv"]),
+            same(&x["kv"], &y["kv"])
+        ));
+    }
+    let [day, buoy, reference, ratio] = BEFORE_18;
+    out.push_str(&format!(
+        "| before #18 ({day}; the reference wrote 2 keys per create and read no events): create / queue | {buoy} | {reference} | {ratio} |\n"
+    ));
+    out.push_str(&format!(
+        "| bundle, gzip | {} | {} | |\n",
+        unit(b, "bundle_gzip_kib", 1.0, 0, "KiB"),
+        unit(j, "bundle_gzip_kib", 1.0, 0, "KiB")
+    ));
+    out.push_str(&format!(
+        "| cold start (process → first 200) | {} | {} | |\n",
+        unit(b, "cold_start_ms", 0.001, 1, "s"),
+        unit(j, "cold_start_ms", 0.001, 1, "s")
+    ));
+    let (bc, jc) = (&b["cpu"], &j["cpu"]);
+    if !bc.is_null() {
+        out.push_str(&format!(
+            "\n| CPU per request: one at a time on one core, KV in the isolate's memory, median of {} runs less an unknown path's | Buoy (Rust) | JS reference | ratio | KV operations |\n|---|---|---|---|---|\n",
+            bc["runs"]
+        ));
+        for (name, label) in ENDPOINTS.into_iter().filter(|(name, _)| !(bc[*name].is_null() && jc[*name].is_null())) {
+            let cpu = |v: &Value| v[name]["cpu_ms"].as_f64().map_or("n/a".into(), |x| format!("{x:.2} ms"));
+            let kv = if bc[name]["kv"] == jc[name]["kv"] {
+                format!("{}, both", kv_short(&bc[name]["kv"]))
+            } else {
+                format!("Buoy {}; reference {}", kv_short(&bc[name]["kv"]), kv_short(&jc[name]["kv"]))
+            };
+            out.push_str(&format!(
+                "| {} | {} | {} | {} | {kv} |\n",
+                label,
+                cpu(bc),
+                cpu(jc),
+                times(bc[name]["cpu_ms"].as_f64(), jc[name]["cpu_ms"].as_f64())
+            ));
+        }
+    }
     out
 }
 
@@ -1605,8 +1996,18 @@ mod tests {
             "widgets": { "buoy": buoy, "buoy-cold": cold, "react-chat-widget": rcw, "docsearch": ds },
             "search": { "cpu1x": m(0.6), "cpu4x": m(2.9) },
             "workers": {
-                "buoy": { "create": { "rps": 113.0, "p50_ms": 139.0 }, "queue": { "rps": 16.4 }, "bundle_gzip_kib": 598.0, "cold_start_ms": 1400.0 },
-                "reference": { "create": { "rps": 229.0, "p50_ms": 68.0 }, "queue": { "rps": 53.0 }, "bundle_gzip_kib": 3.0, "cold_start_ms": 1200.0 },
+                "buoy": {
+                    "create": { "rps": 113.0, "p50_ms": 139.0, "kv": "get=0 put=5 list=0 delete=0" },
+                    "queue": { "rps": 16.4, "kv": "get=50 put=0 list=51 delete=0" },
+                    "bundle_gzip_kib": 598.0, "cold_start_ms": 1400.0,
+                    "cpu": { "runs": 100, "create": { "cpu_ms": 2.65, "kv": "get=0 put=5 list=0 delete=0" }, "queue": { "cpu_ms": 3.26, "kv": "get=50 put=0 list=51 delete=0" } },
+                },
+                "reference": {
+                    "create": { "rps": 229.0, "p50_ms": 68.0, "kv": "get=0 put=5 list=0 delete=0" },
+                    "queue": { "rps": 53.0, "kv": "get=50 put=0 list=1 delete=0" },
+                    "bundle_gzip_kib": 3.0, "cold_start_ms": 1200.0,
+                    "cpu": { "runs": 100, "create": { "cpu_ms": 1.25, "kv": "get=0 put=5 list=0 delete=0" }, "queue": { "cpu_ms": 2.37, "kv": "get=50 put=0 list=1 delete=0" } },
+                },
             },
             "metrics": { "days": 90, "sizes": [
                 { "tickets": 10_000, "guided_fixes": 2_000, "latency_ms": latency(654.0, 626.0, 668.0, 10), "kv_operations": 360 },
@@ -1638,9 +2039,17 @@ Figures of the run of 2026-12-01 on a 2-core machine; browser figures are the me
 | worker under `wrangler dev` (workerd, local KV, one core) | Buoy (Rust) | JS reference | ratio |
 |---|---|---|---|
 | create ticket | 113 req/s, p50 139 ms | 229 req/s, p50 68 ms | 0.49× |
+| … its KV operations | 5 puts | 5 puts | same |
 | agent queue (50 tickets, with clocks and events) | 16 req/s | 53 req/s | 0.31× |
+| … its KV operations | 50 gets, 51 lists | 50 gets, 1 list | differ |
+| before #18 (2026-12-06; the reference wrote 2 keys per create and read no events): create / queue | 124 / 14 req/s | 374 / 56 req/s | 0.33× / 0.26× |
 | bundle, gzip | 598 KiB | 3 KiB | |
 | cold start (process → first 200) | 1.4 s | 1.2 s | |
+
+| CPU per request: one at a time on one core, KV in the isolate's memory, median of 100 runs less an unknown path's | Buoy (Rust) | JS reference | ratio | KV operations |
+|---|---|---|---|---|
+| create a ticket (widget) | 2.65 ms | 1.25 ms | 2.12× | 5 puts, both |
+| agent queue, a page of 50 (console) | 3.26 ms | 2.37 ms | 1.38× | Buoy 50 gets, 51 lists; reference 50 gets, 1 list |
 
 | `GET /v1/agent/metrics`, 90 days in UTC: tickets (guided fixes) | metrics call, median [min–max] | KV operations |
 |---|---|---|

@@ -11,7 +11,10 @@
 //!   `bench --metrics` only the metrics call over 10,000 and 100,000 tickets;
 //!   `bench --widgets` only the widgets in the browser; `bench --soak
 //!   [--soak-minutes M]` Buoy's worker and the JS reference under a steady
-//!   load for ten minutes (or M), memory over time.
+//!   load for ten minutes (or M), memory over time; `bench --workers` only
+//!   the worker figures (throughput, KV operations, CPU per request beside
+//!   the JS reference); `bench --opt-levels` the worker built at each
+//!   opt-level, measured for size and CPU.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
 //!   `build --site` only the test site (under `target/test-sites/`), and
 //!   its weight against the budgets.
@@ -49,7 +52,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M] | --workers | --opt-levels] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 /// The value after `name` among `args`, when `valid`; `default` when
@@ -81,6 +84,8 @@ fn main() -> ExitCode {
             "--soak-minutes takes a positive number of minutes",
         )
         .and_then(bench::soak),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--workers") => bench::workers_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--opt-levels") => bench::opt_levels(),
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))
