@@ -258,7 +258,12 @@ pub struct QueueRow {
 #[cfg(feature = "server")]
 const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
 
-/// A row as stored: one JSON array, positions instead of names.
+/// A row as stored: one JSON array, positions instead of names: format,
+/// created (ms), type, channel, status, priority, segment, tier, assignee,
+/// group, tags, flags ([`MORE_TAGS`], [`ASSIGNEE_CUT`], [`BREACHED`]),
+/// satisfied, last public message (ms), running clocks (metric index in
+/// [`METRICS`], business hours or not, due ms or `null` while paused,
+/// seconds left), subject, requester, built (ms).
 #[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
@@ -404,30 +409,11 @@ impl QueueRow {
 
     #[cfg(feature = "server")]
     fn unpack(id: TicketId, packed: Packed) -> Option<Self> {
-        let Packed(
-            format,
-            created,
-            kind,
-            channel,
-            status,
-            priority,
-            segment,
-            tier,
-            assignee,
-            group,
-            tags,
-            flags,
-            csat,
-            last,
-            clocks,
-            subject,
-            requester,
-            built,
-        ) = packed;
-        if format != FORMAT {
+        if packed.0 != FORMAT {
             return None;
         }
-        let clocks = clocks
+        let clocks = packed
+            .14
             .into_iter()
             .map(|(metric, hours, due, remaining)| {
                 Some(RowClock {
@@ -438,27 +424,28 @@ impl QueueRow {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
+        let flags = packed.11;
         Some(Self {
             id,
-            created_at: Timestamp::from_millis(created),
-            kind,
-            channel,
-            status,
-            priority,
-            segment,
-            tier,
-            assignee,
+            created_at: Timestamp::from_millis(packed.1),
+            kind: packed.2,
+            channel: packed.3,
+            status: packed.4,
+            priority: packed.5,
+            segment: packed.6,
+            tier: packed.7,
+            assignee: packed.8,
             assignee_cut: flags & ASSIGNEE_CUT != 0,
-            group,
-            tags,
+            group: packed.9,
+            tags: packed.10,
             more_tags: flags & MORE_TAGS != 0,
-            csat,
-            last_public: Timestamp::from_millis(last),
+            csat: packed.12,
+            last_public: Timestamp::from_millis(packed.13),
             breached: flags & BREACHED != 0,
             clocks,
-            subject,
-            requester,
-            built: Timestamp::from_millis(built),
+            subject: packed.15,
+            requester: packed.16,
+            built: Timestamp::from_millis(packed.17),
         })
     }
 
