@@ -100,20 +100,29 @@ impl QueueFilter {
 
     /// Whether the filter keeps a queue row; `None` when the row cannot
     /// tell (an assignee filter and an assignee name too long for the row:
-    /// the caller reads that ticket).
+    /// the caller asks [`Self::keeps_ticket`]).
     pub fn keeps(&self, row: &QueueRow) -> Option<bool> {
         if !self.assignee.is_empty() && row.assignee_cut {
             return None;
         }
+        Some(self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel))
+    }
+
+    /// Whether the filter keeps a ticket with these events, from its whole
+    /// folded state.
+    pub fn keeps_ticket(&self, ticket: &Ticket, events: &[TicketEvent]) -> bool {
+        let state = events::fold(ticket, events);
+        self.judge(state.status, state.segment, &ticket.kind, state.tier, &state.assignee, ticket.channel)
+    }
+
+    fn judge(&self, status: Status, segment: Segment, kind: &TicketType, tier: u8, assignee: &Option<String>, channel: Channel) -> bool {
         let any = |list_empty: bool, found: bool| list_empty || found;
-        Some(
-            any(self.status.is_empty(), self.status.contains(&row.status))
-                && any(self.segment.is_empty(), self.segment.contains(&row.segment))
-                && any(self.kind.is_empty(), self.kind.contains(&row.kind))
-                && any(self.tier.is_empty(), self.tier.contains(&row.tier))
-                && any(self.assignee.is_empty(), self.assignee.contains(&row.assignee))
-                && any(self.channel.is_empty(), self.channel.contains(&row.channel)),
-        )
+        any(self.status.is_empty(), self.status.contains(&status))
+            && any(self.segment.is_empty(), self.segment.contains(&segment))
+            && any(self.kind.is_empty(), self.kind.contains(kind))
+            && any(self.tier.is_empty(), self.tier.contains(&tier))
+            && any(self.assignee.is_empty(), self.assignee.contains(assignee))
+            && any(self.channel.is_empty(), self.channel.contains(&channel))
     }
 }
 
@@ -646,6 +655,10 @@ mod tests {
         let filter = |value: &str| query(&[("assignee", value)]).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(filter(&long).keeps(&cut_row), None, "the ticket is read instead");
         assert_eq!(filter("none").keeps(&cut_row), None);
+        let events = [changed(bug.created_at, None, None, Some(&long), None)];
+        assert!(filter(&long).keeps_ticket(&bug, &events), "the whole name");
+        assert!(!filter(&long[..long.len() - 2]).keeps_ticket(&bug, &events));
+        assert!(!filter("none").keeps_ticket(&bug, &events));
         assert_eq!(query(&[("status", "new")]).map(|f| f.keeps(&cut_row)), Ok(Some(true)), "other filters still answer");
     }
 
