@@ -462,6 +462,8 @@ test('the agent\'s own change shows in its queue row at once, even while the lis
   assert.ok(meta.includes(' · Pending · '), `drawn from the change's answer, not the stale listing: ${meta}`);
   assert.equal(await row(page, ticket.subject).locator('.due').textContent(), 'no SLA running', 'paused while pending');
   assert.deepEqual(problems, []);
+  // A refresh still in flight must not reach the route once the page is gone.
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
   await context.close();
 });
 
