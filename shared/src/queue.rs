@@ -100,20 +100,29 @@ impl QueueFilter {
 
     /// Whether the filter keeps a queue row; `None` when the row cannot
     /// tell (an assignee filter and an assignee name too long for the row:
-    /// the caller reads that ticket).
+    /// the caller asks [`Self::keeps_ticket`]).
     pub fn keeps(&self, row: &QueueRow) -> Option<bool> {
         if !self.assignee.is_empty() && row.assignee_cut {
             return None;
         }
+        Some(self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel))
+    }
+
+    /// Whether the filter keeps a ticket with these events, from its whole
+    /// folded state.
+    pub fn keeps_ticket(&self, ticket: &Ticket, events: &[TicketEvent]) -> bool {
+        let state = events::fold(ticket, events);
+        self.judge(state.status, state.segment, &ticket.kind, state.tier, &state.assignee, ticket.channel)
+    }
+
+    fn judge(&self, status: Status, segment: Segment, kind: &TicketType, tier: u8, assignee: &Option<String>, channel: Channel) -> bool {
         let any = |list_empty: bool, found: bool| list_empty || found;
-        Some(
-            any(self.status.is_empty(), self.status.contains(&row.status))
-                && any(self.segment.is_empty(), self.segment.contains(&row.segment))
-                && any(self.kind.is_empty(), self.kind.contains(&row.kind))
-                && any(self.tier.is_empty(), self.tier.contains(&row.tier))
-                && any(self.assignee.is_empty(), self.assignee.contains(&row.assignee))
-                && any(self.channel.is_empty(), self.channel.contains(&row.channel)),
-        )
+        any(self.status.is_empty(), self.status.contains(&status))
+            && any(self.segment.is_empty(), self.segment.contains(&segment))
+            && any(self.kind.is_empty(), self.kind.contains(kind))
+            && any(self.tier.is_empty(), self.tier.contains(&tier))
+            && any(self.assignee.is_empty(), self.assignee.contains(assignee))
+            && any(self.channel.is_empty(), self.channel.contains(&channel))
     }
 }
 
@@ -258,7 +267,12 @@ pub struct QueueRow {
 #[cfg(feature = "server")]
 const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metric::Resolution];
 
-/// A row as stored: one JSON array, positions instead of names.
+/// A row as stored: one JSON array, positions instead of names: format,
+/// created (ms), type, channel, status, priority, segment, tier, assignee,
+/// group, tags, flags ([`MORE_TAGS`], [`ASSIGNEE_CUT`], [`BREACHED`]),
+/// satisfied, last public message (ms), running clocks (metric index in
+/// [`METRICS`], business hours or not, due ms or `null` while paused,
+/// seconds left), subject, requester, built (ms).
 #[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
@@ -404,30 +418,11 @@ impl QueueRow {
 
     #[cfg(feature = "server")]
     fn unpack(id: TicketId, packed: Packed) -> Option<Self> {
-        let Packed(
-            format,
-            created,
-            kind,
-            channel,
-            status,
-            priority,
-            segment,
-            tier,
-            assignee,
-            group,
-            tags,
-            flags,
-            csat,
-            last,
-            clocks,
-            subject,
-            requester,
-            built,
-        ) = packed;
-        if format != FORMAT {
+        if packed.0 != FORMAT {
             return None;
         }
-        let clocks = clocks
+        let clocks = packed
+            .14
             .into_iter()
             .map(|(metric, hours, due, remaining)| {
                 Some(RowClock {
@@ -438,27 +433,28 @@ impl QueueRow {
                 })
             })
             .collect::<Option<Vec<_>>>()?;
+        let flags = packed.11;
         Some(Self {
             id,
-            created_at: Timestamp::from_millis(created),
-            kind,
-            channel,
-            status,
-            priority,
-            segment,
-            tier,
-            assignee,
+            created_at: Timestamp::from_millis(packed.1),
+            kind: packed.2,
+            channel: packed.3,
+            status: packed.4,
+            priority: packed.5,
+            segment: packed.6,
+            tier: packed.7,
+            assignee: packed.8,
             assignee_cut: flags & ASSIGNEE_CUT != 0,
-            group,
-            tags,
+            group: packed.9,
+            tags: packed.10,
             more_tags: flags & MORE_TAGS != 0,
-            csat,
-            last_public: Timestamp::from_millis(last),
+            csat: packed.12,
+            last_public: Timestamp::from_millis(packed.13),
             breached: flags & BREACHED != 0,
             clocks,
-            subject,
-            requester,
-            built: Timestamp::from_millis(built),
+            subject: packed.15,
+            requester: packed.16,
+            built: Timestamp::from_millis(packed.17),
         })
     }
 
@@ -659,6 +655,10 @@ mod tests {
         let filter = |value: &str| query(&[("assignee", value)]).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(filter(&long).keeps(&cut_row), None, "the ticket is read instead");
         assert_eq!(filter("none").keeps(&cut_row), None);
+        let events = [changed(bug.created_at, None, None, Some(&long), None)];
+        assert!(filter(&long).keeps_ticket(&bug, &events), "the whole name");
+        assert!(!filter(&long[..long.len() - 2]).keeps_ticket(&bug, &events));
+        assert!(!filter("none").keeps_ticket(&bug, &events));
         assert_eq!(query(&[("status", "new")]).map(|f| f.keeps(&cut_row)), Ok(Some(true)), "other filters still answer");
     }
 

@@ -433,6 +433,40 @@ test('status, priority, tier, assignee and tag changes are saved and drawn from 
   await context.close();
 });
 
+test('the agent\'s own change shows in its queue row at once, even while the listing lags', { timeout: 60_000 }, async () => {
+  const ticket = await fileTicket();
+  const { page, problems, context } = await openConsole();
+  // KV lists can show a write up to a minute late: every listing here is
+  // the one from before the change, whatever the worker holds.
+  let stale = null;
+  await page.route(/\/v1\/agent\/tickets\?/, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    stale ??= body.tickets.find((t) => t.id === ticket.id);
+    const tickets = body.tickets.map((t) => (t.id === ticket.id && stale ? stale : t));
+    await route.fulfill({ response, json: { ...body, tickets } });
+  });
+  await signIn(page);
+  await row(page, ticket.subject).waitFor();
+  assert.ok(stale, 'the first listing is kept');
+  await page.getByText('other people\'s can take up to a minute').waitFor();
+  await row(page, ticket.subject).click();
+  await page.getByRole('heading', { name: ticket.subject }).waitFor();
+  const saved = page.waitForResponse((r) => r.url().endsWith(`/v1/agent/tickets/${ticket.id}/changes`));
+  await page.locator('#controls').getByLabel('Status').selectOption('pending');
+  assert.equal((await saved).status(), 200);
+  const relisted = page.waitForResponse((r) => r.url().includes('/v1/agent/tickets?'));
+  await page.keyboard.press('Escape');
+  await relisted;
+  const meta = await row(page, ticket.subject).locator('.meta').textContent();
+  assert.ok(meta.includes(' · Pending · '), `drawn from the change's answer, not the stale listing: ${meta}`);
+  assert.equal(await row(page, ticket.subject).locator('.due').textContent(), 'no SLA running', 'paused while pending');
+  assert.deepEqual(problems, []);
+  // A refresh still in flight must not reach the route once the page is gone.
+  await page.unrouteAll({ behavior: 'ignoreErrors' });
+  await context.close();
+});
+
 test('a rating is shown in the ticket and as a badge in the queue', { timeout: 60_000 }, async () => {
   const ticket = await fileTicket();
   await agentApi(`/v1/agent/tickets/${ticket.id}/changes`, { status: 'solved' });

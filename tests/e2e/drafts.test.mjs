@@ -91,10 +91,10 @@ test('a ticket draft survives reloads, is sent once in full, and is gone once se
   const ours = queue.tickets.filter((t) => t.subject === draft.subject);
   assert.equal(ours.length, 1, 'exactly one ticket');
   assert.equal(ours[0].reference, reference);
-  const { json: stored } = await call(`/v1/agent/tickets/${ours[0].id}`, { token: TOKEN });
-  assert.equal(stored.message, draft.message, 'the full text');
-  assert.equal(stored.type, draft.type);
-  assert.deepEqual(stored.requester, { typed: { name: draft.name, email: draft.email } });
+  const { json: full } = await call(`/v1/agent/tickets/${ours[0].id}`, { token: TOKEN });
+  assert.equal(full.message, draft.message, 'the full text');
+  assert.equal(full.type, draft.type);
+  assert.deepEqual(full.requester, { typed: { name: draft.name, email: draft.email } });
 
   // Another reload: the form is empty (the inbox module has started: the ticket is listed).
   await page.reload();

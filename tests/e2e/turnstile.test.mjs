@@ -151,7 +151,8 @@ test('a ticket goes with a fresh token; a refused check keeps the text, and send
     assert.equal(call.hostname, new URL(WORKER).hostname, 'solved on the worker’s own page');
   }
   await until(async () => (await guardedTickets(subject)).length === 1, 'the ticket');
-  const [ticket] = await guardedTickets(subject);
+  const [row] = await guardedTickets(subject);
+  const ticket = await (await fetch(`${WORKER}/v1/agent/tickets/${row.id}`, { headers: { authorization: `Bearer ${AGENT}` } })).json();
   assert.equal(ticket.message, message);
   // The refused send is the one failed load; nothing else, no CSP violation.
   assert.deepEqual(problems, ['Failed to load resource: the server responded with a status of 403 (Forbidden)']);

@@ -876,9 +876,7 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
                 Some(keep) => keep,
                 // The row cut a name the filter asks about: the ticket says.
                 None => match app.store.get(&row.id).await? {
-                    Some(ticket) => {
-                        filter.keeps(&QueueRow::build(&ticket, &app.store.events(&ticket.id).await?, app.now, app.business)) == Some(true)
-                    }
+                    Some(ticket) => filter.keeps_ticket(&ticket, &app.store.events(&ticket.id).await?),
                     None => false,
                 },
             };

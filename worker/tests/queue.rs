@@ -256,3 +256,23 @@ fn a_ticket_moves_between_the_live_and_finished_parts_and_is_listed_once() {
     h.sweep(h.now.get() + 61_000);
     assert_eq!(h.store.kv().keys("q/demo/"), [live]);
 }
+
+#[test]
+fn an_assignee_name_too_long_for_the_row_is_filtered_on_the_ticket() {
+    let h = Harness::new();
+    let long = format!("Dana {}", "Montgomery-".repeat(10));
+    let mut h = h;
+    h.agents.push(AgentToken { agent: long.clone(), site: site("demo"), token: "long-agent-token".into() });
+    let ids: Vec<String> = (0..3).map(|i| h.file(&format!("ticket {i}"))).collect();
+    h.change(&ids[1], &json!({ "assignee": long }));
+    let row = h.row(&ids[1]);
+    let shown = str_of(&row["state"], "assignee");
+    assert!(shown.ends_with('\u{2026}') && long.starts_with(shown.trim_end_matches('\u{2026}')), "cut in the row: {shown}");
+    let (page, spent) = h.page(&format!("assignee={}", long.replace(' ', "%20")));
+    let found: Vec<&str> = page["tickets"].as_array().into_iter().flatten().map(|r| str_of(r, "id")).collect();
+    assert_eq!(found, [ids[1].as_str()], "matched on the whole name");
+    assert_eq!(spent, ops(1, 0, 2, 0), "the list, then that one ticket's record and events");
+    let (page, spent) = h.page("assignee=none");
+    assert_eq!(page["tickets"].as_array().map(Vec::len), Some(2));
+    assert_eq!(spent, ops(1, 0, 2, 0));
+}
