@@ -16,6 +16,7 @@ use buoy_shared::time::Timestamp;
 use buoy_worker::api::{handle, App};
 use buoy_worker::http::{ApiRequest, Method};
 use buoy_worker::store::{MemoryKv, TicketStore};
+use std::io::Write;
 use std::time::Instant;
 
 const BODY: &str = r#"{"site":"demo","name":"Ada Lovelace","email":"ada@example.com","type":"billing","subject":"Charged twice for November","message":"My card was charged twice for the November invoice. Could you refund one of the charges? The invoice number is INV-2026-1130.","context":{"url":"https://app.example.com/billing","locale":"en-GB","time_zone":"Europe/London"}}"#;
@@ -56,6 +57,5 @@ fn main() -> Result<(), String> {
         }
     }
     let per = began.elapsed().as_secs_f64() * 1000.0 / f64::from(runs.max(1));
-    println!("create: {runs} runs, {per:.4} ms per request (host, memory store)");
-    Ok(())
+    writeln!(std::io::stdout(), "create: {runs} runs, {per:.4} ms per request (host, memory store)").map_err(|e| e.to_string())
 }
