@@ -1120,7 +1120,7 @@ fn negated(tokens: &[Word<'_>], at: usize, negators: &[String]) -> bool {
     for _ in 0..NEGATION_WINDOW {
         match (tokens.get(k), k.checked_sub(1).and_then(|j| tokens.get(j))) {
             (Some(current), Some(before)) if !current.break_before => {
-                if negators.iter().any(|n| before.folded == *n) {
+                if negators.contains(&before.folded) {
                     return true;
                 }
                 k -= 1;
