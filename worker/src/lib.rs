@@ -266,7 +266,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         config,
         business,
         zone: Some(business.zone()),
-        store: store::TicketStore::new(kv::Counted::new(edge)),
+        store: store::TicketStore::new(store::Counted::new(edge)),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,
         identity_secrets: &identity_secrets,

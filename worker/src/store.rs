@@ -137,47 +137,58 @@ impl<K: Kv> Kv for &K {
     }
 }
 
-/// A [`Kv`] that counts the operations made through it (a list page, a
-/// get, a put or a delete is one each, as Workers KV counts them against
-/// an invocation's limit).
-#[derive(Debug)]
+/// A [`Kv`] that counts the operations asked of the one it wraps, by
+/// kind (a list page, a get, a put or a delete is one each, as Workers KV
+/// counts them against an invocation's limit).
+#[derive(Debug, Default)]
 pub struct Counted<K> {
-    kv: K,
-    spent: core::cell::Cell<u32>,
+    inner: K,
+    spent: core::cell::Cell<KvOps>,
 }
 
-impl<K: Kv> Counted<K> {
-    /// Nothing counted yet.
-    pub const fn new(kv: K) -> Self {
-        Self { kv, spent: core::cell::Cell::new(0) }
+impl<K> Counted<K> {
+    /// Counts from zero the operations asked of `inner`.
+    pub const fn new(inner: K) -> Self {
+        Self { inner, spent: core::cell::Cell::new(KvOps { gets: 0, puts: 0, lists: 0, deletes: 0 }) }
     }
 
-    /// Operations made so far.
-    pub fn spent(&self) -> u32 {
+    /// The operations asked so far, failed ones too (they are billed).
+    pub fn operations(&self) -> KvOps {
         self.spent.get()
     }
 
-    fn count(&self) {
-        self.spent.set(self.spent.get() + 1);
+    /// How many operations in all: what an invocation's limit counts.
+    pub fn spent(&self) -> u32 {
+        let o = self.spent.get();
+        o.gets + o.puts + o.lists + o.deletes
+    }
+
+    fn count(&self, add: impl FnOnce(&mut KvOps)) {
+        let mut spent = self.spent.get();
+        add(&mut spent);
+        self.spent.set(spent);
     }
 }
 
 impl<K: Kv> Kv for Counted<K> {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.count();
-        self.kv.get(key).await
+        self.count(|o| o.gets += 1);
+        self.inner.get(key).await
     }
+
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
-        self.count();
-        self.kv.put(key, value, metadata).await
+        self.count(|o| o.puts += 1);
+        self.inner.put(key, value, metadata).await
     }
+
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
-        self.count();
-        self.kv.list(prefix, limit, cursor).await
+        self.count(|o| o.lists += 1);
+        self.inner.list(prefix, limit, cursor).await
     }
+
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.count();
-        self.kv.delete(key).await
+        self.count(|o| o.deletes += 1);
+        self.inner.delete(key).await
     }
 }
 
@@ -378,6 +389,9 @@ pub enum Entry<'a> {
     /// from the site's facts, so a tool that replaces facts clears them,
     /// and the sweep rolls the site up again from its first day.
     Rollup(&'a str),
+    /// `qb`: how far the sweep's backfill of queue rows got, over the
+    /// whole namespace: the sweep's own, never a tool's to load or clear.
+    Backfill,
     /// An index hint, a ticket's metric facts, a webhook delivery.
     Other,
 }
@@ -391,6 +405,7 @@ impl<'a> Entry<'a> {
             ["e", ticket, _] => Self::Event(ticket),
             ["x", _, _, _, id] => Self::GuidedFix(id),
             ["r", site, _] | ["rd", _, site, _] | ["rw", site] => Self::Rollup(site),
+            [key] if *key == BACKFILL_KEY => Self::Backfill,
             _ => Self::Other,
         }
     }
@@ -1390,6 +1405,7 @@ mod tests {
             (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
             ("t/".to_owned() + TICKET + "/extra", Entry::Other),
             (rollup_key(&site, 86_400_000), Entry::Rollup("demo")),
+            (BACKFILL_KEY.to_owned(), Entry::Backfill),
             (roll_mark_key(86_400_000, &site, 86_400_000), Entry::Rollup("demo")),
             (watermark_key(&site), Entry::Rollup("demo")),
             (format!("m/demo/1970-01-02/000000086400000/{TICKET}"), Entry::Other),
