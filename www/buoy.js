@@ -1,7 +1,8 @@
 /*! Buoy loader: the only script Buoy puts in a host page. It draws the
  * launcher at once, styles it through the CSSOM only (no <style>, no style
  * attribute: strict host CSPs stay happy), preloads the panel iframe on
- * intent (the pointer on the launcher, or focus), never at load, and
+ * intent (the pointer on the launcher, or focus), never at load (at idle
+ * for a requester with tickets), and
  * talks to it by postMessage with a named target
  * origin. The placeholder string names in capitals are filled from the message catalog
  * in buoy-shared when the site is built. */
@@ -156,8 +157,22 @@
     root.appendChild(panel);
     d.body.appendChild(wrap);
     // Nothing of the panel at load: a host page that nobody asks for help
-    // on pays for the launcher alone.
-    if (preload) ['pointerenter', 'focus'].forEach(function (e) { launcher.addEventListener(e, mountFrame); });
+    // on pays for the launcher alone. A requester with tickets gets it when
+    // the browser is idle, so replies show on the launcher and what waits
+    // in the panel's outbox goes.
+    if (preload) {
+      ['pointerenter', 'focus'].forEach(function (e) { launcher.addEventListener(e, mountFrame); });
+      if (remembered()) (w.requestIdleCallback || setTimeout)(mountFrame);
+    }
+  }
+
+  // Whether this browser asked for help on this site before: the panel's
+  // inbox (it runs once the requester has a ticket or types) says so
+  // with its first unread count. The host page's storage, never the panel's.
+  function remembered(set) {
+    try {
+      return set ? w.localStorage.setItem('buoy:' + site, '1') : w.localStorage.getItem('buoy:' + site);
+    } catch (e) { /* storage refused: on intent only */ }
   }
 
   // Right-to-left locales dock the launcher and the panel on the left.
@@ -182,6 +197,7 @@
     } else if (m.type === 'close') {
       closePanel();
     } else if (m.type === 'unread' && /^\d{1,4}$/.test(m.count)) {
+      remembered(1);
       // The count of agent replies not yet read, on the launcher.
       badge.textContent = m.count;
       badge.hidden = m.count === '0';

@@ -78,6 +78,8 @@ test("a signed-in user's ticket follows them to another device, and only them", 
 
   // Device B: the same signed identity, nothing stored yet.
   const b = await device(who);
+  // The panel preloads on intent (a new device has no flag for idle).
+  await b.page.getByRole('button', { name: /^Help/ }).hover();
   await b.page.waitForFunction(() => !!document.body.lastElementChild?.shadowRoot?.querySelector('.p iframe'));
   assert.deepEqual(await widgetStorage(b.page), [], 'nothing is stored before the user opens the panel');
   assert.equal(b.requests.filter((r) => r.url.endsWith(HISTORY)).length, 0, 'no history is asked for before the panel opens');
