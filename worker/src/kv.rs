@@ -4,7 +4,9 @@
 //! the [`BENCH_VAR`] variable `cargo xtask bench` sets.
 
 use crate::store::{KeyPage, Kv, KvOps, Listed, MemoryKv, StoreError};
-use worker::kv::KvStore;
+use wasm_bindgen::prelude::wasm_bindgen;
+use wasm_bindgen::JsValue;
+use worker::{js_sys, wasm_bindgen_futures};
 
 /// The variable that turns on the benchmark's view of KV: set only by
 /// `cargo xtask bench`, never in production. `count` adds
@@ -15,41 +17,106 @@ pub const BENCH_VAR: &str = "BUOY_BENCH";
 /// The answer's header that carries [`KvOps`], under [`BENCH_VAR`].
 pub const OPERATIONS_HEADER: &str = "buoy-kv-operations";
 
-/// A Workers KV namespace.
+/// A Workers KV namespace, called through one function of JavaScript per
+/// operation: a key's metadata crosses as one JSON text each way (parsed
+/// and written by the runtime), where workers-rs' builders convert it
+/// field by field, each field a call into JavaScript, for every key a
+/// queue page lists.
 #[derive(Debug)]
-pub struct WorkersKv(pub KvStore);
+pub struct WorkersKv(JsValue);
 
-fn failed(error: impl core::fmt::Display) -> StoreError {
-    StoreError(error.to_string())
+impl WorkersKv {
+    /// The namespace bound as `binding`.
+    ///
+    /// # Errors
+    /// When the worker has no such binding.
+    pub fn bound(env: &worker::Env, binding: &str) -> Result<Self, StoreError> {
+        let namespace = js_sys::Reflect::get(env, &JsValue::from_str(binding)).map_err(|_| StoreError(format!("no {binding} binding")))?;
+        if namespace.is_undefined() {
+            return Err(StoreError(format!("no {binding} binding")));
+        }
+        Ok(Self(namespace))
+    }
+}
+
+#[wasm_bindgen(inline_js = "
+export function buoy_kv_get(kv, key) { return kv.get(key); }
+export function buoy_kv_put(kv, key, value, metadata) {
+  return kv.put(key, value, metadata === undefined ? undefined : { metadata: JSON.parse(metadata) });
+}
+export async function buoy_kv_list(kv, prefix, limit, cursor) {
+  return JSON.stringify(await kv.list(cursor === undefined ? { prefix, limit } : { prefix, limit, cursor }));
+}
+export function buoy_kv_delete(kv, key) { return kv.delete(key); }
+")]
+extern "C" {
+    /// `kv.get(key)`: the text, or `null`.
+    #[wasm_bindgen(catch)]
+    fn buoy_kv_get(kv: &JsValue, key: &str) -> Result<js_sys::Promise, JsValue>;
+    /// `kv.put(key, value, { metadata })`, the metadata given as JSON.
+    #[wasm_bindgen(catch)]
+    fn buoy_kv_put(kv: &JsValue, key: &str, value: &str, metadata: Option<String>) -> Result<js_sys::Promise, JsValue>;
+    /// `kv.list({ prefix, limit, cursor })`, its answer as JSON.
+    #[wasm_bindgen(catch)]
+    fn buoy_kv_list(kv: &JsValue, prefix: &str, limit: u32, cursor: Option<String>) -> Result<js_sys::Promise, JsValue>;
+    /// `kv.delete(key)`.
+    #[wasm_bindgen(catch)]
+    fn buoy_kv_delete(kv: &JsValue, key: &str) -> Result<js_sys::Promise, JsValue>;
+}
+
+/// What KV's `list` answers, as its JSON reads: each key's metadata kept
+/// as the JSON text it is.
+#[derive(serde::Deserialize)]
+struct ListAnswer {
+    keys: Vec<ListedKey>,
+    list_complete: bool,
+    #[serde(default)]
+    cursor: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+struct ListedKey {
+    name: String,
+    #[serde(default)]
+    metadata: Option<Box<serde_json::value::RawValue>>,
+}
+
+fn failed(error: &JsValue) -> StoreError {
+    StoreError(
+        error.as_string().unwrap_or_else(|| js_sys::JSON::stringify(error).map(String::from).unwrap_or_else(|_| format!("{error:?}"))),
+    )
+}
+
+/// The value a KV call's promise settles with.
+async fn settled(promise: Result<js_sys::Promise, JsValue>) -> Result<JsValue, StoreError> {
+    let promise = promise.map_err(|e| failed(&e))?;
+    wasm_bindgen_futures::JsFuture::from(promise).await.map_err(|e| failed(&e))
 }
 
 impl Kv for WorkersKv {
     async fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        self.0.get(key).text().await.map_err(failed)
+        Ok(settled(buoy_kv_get(&self.0, key)).await?.as_string())
     }
 
     async fn put(&self, key: &str, value: &str, metadata: Option<&str>) -> Result<(), StoreError> {
-        let mut builder = self.0.put(key, value).map_err(failed)?;
-        if let Some(metadata) = metadata {
-            let value: serde_json::Value = serde_json::from_str(metadata).map_err(failed)?;
-            builder = builder.metadata(value).map_err(failed)?;
-        }
-        builder.execute().await.map_err(failed)
+        settled(buoy_kv_put(&self.0, key, value, metadata.map(str::to_owned))).await.map(drop)
     }
 
     async fn list(&self, prefix: &str, limit: u32, cursor: Option<&str>) -> Result<KeyPage, StoreError> {
-        let mut builder = self.0.list().prefix(prefix.to_owned()).limit(u64::from(limit));
-        if let Some(cursor) = cursor {
-            builder = builder.cursor(cursor.to_owned());
-        }
-        let page = builder.execute().await.map_err(failed)?;
+        let text = settled(buoy_kv_list(&self.0, prefix, limit, cursor.map(str::to_owned))).await?;
+        let text = text.as_string().ok_or_else(|| StoreError("KV's list answered no JSON".into()))?;
+        let page: ListAnswer = serde_json::from_str(&text).map_err(|e| StoreError(format!("KV's list: {e}")))?;
         let cursor = if page.list_complete { None } else { page.cursor.filter(|c| !c.is_empty()) };
-        let keys = page.keys.into_iter().map(|k| Listed { name: k.name, metadata: k.metadata.map(|m| m.to_string()) }).collect();
+        let keys = page
+            .keys
+            .into_iter()
+            .map(|k| Listed { name: k.name, metadata: k.metadata.filter(|m| m.get() != "null").map(|m| m.get().to_owned()) })
+            .collect();
         Ok(KeyPage { keys, cursor })
     }
 
     async fn delete(&self, key: &str) -> Result<(), StoreError> {
-        self.0.delete(key).await.map_err(failed)
+        settled(buoy_kv_delete(&self.0, key)).await.map(drop)
     }
 }
 

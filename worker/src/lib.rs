@@ -36,7 +36,7 @@ use buoy_shared::problem::{body_cap, Problem};
 use buoy_shared::time::Timestamp;
 use http::{ApiRequest, ApiResponse, Method};
 use std::sync::OnceLock;
-use worker::{event, Context, Env, ForwardableEmailMessage, Headers, Request, Response, ScheduleContext, ScheduledEvent};
+use worker::{event, web_sys, Context, Env, ForwardableEmailMessage, Headers, Request, Response, ScheduleContext, ScheduledEvent};
 
 /// The KV namespace binding that holds tickets.
 pub const KV_BINDING: &str = "BUOY_KV";
@@ -62,9 +62,21 @@ pub fn config() -> Result<&'static (Config, BusinessCalendar), &'static str> {
         .map_err(|_| "the compiled-in configuration does not load")
 }
 
-/// Reads a secret (or a plain variable: `--var` in development).
+/// Reads a secret (or a plain variable: `--var` in development), once
+/// per isolate: an isolate runs one version of the worker, whose secrets
+/// and variables never change under it (setting a secret deploys a new
+/// version), and each lookup costs several calls into JavaScript, an
+/// error built for each name that is not set among them.
 fn read_secret(env: &Env, name: &str) -> Option<String> {
-    env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string()).filter(|v| !v.is_empty())
+    thread_local! {
+        static READ: std::cell::RefCell<Vec<(String, Option<String>)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(value) = READ.with_borrow(|read| read.iter().find(|(n, _)| n == name).map(|(_, v)| v.clone())) {
+        return value;
+    }
+    let value = env.secret(name).or_else(|_| env.var(name)).ok().map(|v| v.to_string()).filter(|v| !v.is_empty());
+    READ.with_borrow_mut(|read| read.push((name.to_owned(), value.clone())));
+    value
 }
 
 /// Writes an internal error to the worker's log (never to a response).
@@ -112,7 +124,7 @@ pub fn dev_stats(on: bool) -> ApiResponse {
 }
 
 #[event(fetch)]
-async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Response> {
+async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<web_sys::Response> {
     let path = request.path();
     if path == FAULT_PATH && read_secret(&env, FAULT_INJECTION).as_deref() == Some("panic") {
         // The fault a bug would be: the runtime aborts this request, and
@@ -125,10 +137,15 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
     if path == "/v1" || path.starts_with("/v1/") {
         let response = api_response(request, &env).await.unwrap_or_else(|e| error::AppError::Internal(e.to_string()).into_response());
         if let Some(key) = response.file_key() {
-            return file_response(&env, key.to_owned(), response).await;
+            return file_response(&env, key.to_owned(), response).await.map(Into::into);
         }
-        return to_worker_response(response);
+        return Ok(respond(response));
     }
+    serve(request, env, path).await.map(Into::into)
+}
+
+/// What is not the API: the widget's pages and files, the development paths, static assets.
+async fn serve(request: Request, env: Env, path: String) -> worker::Result<Response> {
     // A script of a build a deploy removed (no asset matched it, or it is
     // under `/widget/`, which reaches the worker first) gets the module
     // that reloads its page.
@@ -139,7 +156,7 @@ async fn fetch(request: Request, env: Env, _ctx: Context) -> worker::Result<Resp
         return to_worker_response(dev_stats(read_secret(&env, DEV_STATS_VAR).is_some()));
     }
     if path == mail_out::DEV_MAIL_PATH {
-        let store = store::TicketStore::new(kv::WorkersKv(env.kv(KV_BINDING)?));
+        let store = store::TicketStore::new(kv::WorkersKv::bound(&env, KV_BINDING).map_err(|e| worker::Error::RustError(e.0))?);
         let on = read_secret(&env, mail_out::DEV_MAIL_VAR).is_some();
         return to_worker_response(mail_out::dev_mail(&store, on).await.unwrap_or_else(error::AppError::into_response));
     }
@@ -200,6 +217,13 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     }
     let body = match method {
         _ if upload => Vec::new(),
+        // A declared length frames the body, and it is within the cap:
+        // read at once.
+        Method::Post if declared.is_some() => request.bytes().await.unwrap_or_else(|e| {
+            // The client went away mid-body; what little it sent is not JSON.
+            log_error(&format!("request body: {e}"));
+            Vec::new()
+        }),
         // `stream` fails only for a request without a body.
         Method::Post => match request.stream() {
             Ok(stream) => match http::read_capped(stream, cap).await {
@@ -222,7 +246,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         method,
         path: url.path().to_owned(),
         query: url.query().unwrap_or("").to_owned(),
-        headers: request.headers().entries().map(|(n, v)| (n.to_ascii_lowercase(), v)).collect(),
+        headers: header_lines(&buoy_headers(request.inner().headers())),
         body,
     };
     let agents: Vec<AgentToken> = config
@@ -260,7 +284,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let bench = read_secret(env, kv::BENCH_VAR);
     let edge = match bench.as_deref() {
         Some("memory") => kv::EdgeKv::isolate_memory(),
-        _ => kv::EdgeKv::Workers(kv::WorkersKv(env.kv(KV_BINDING)?)),
+        _ => kv::EdgeKv::Workers(kv::WorkersKv::bound(env, KV_BINDING).map_err(|e| worker::Error::RustError(e.0))?),
     };
     let app = App {
         config,
@@ -316,15 +340,62 @@ async fn spent_out(env: &Env, limit: buoy_shared::limits::Limit, key: String) ->
     }
 }
 
-/// An API answer (or the worker's own error) as the runtime's response,
-/// with the table's headers for an answer or an error.
-fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
-    let headers = Headers::new();
-    for (name, value) in &response.headers {
-        headers.set(name, value)?;
+#[wasm_bindgen::prelude::wasm_bindgen(inline_js = "export function buoy_respond(body, status, headers) {
+  const h = new Headers();
+  const p = headers.split('\\n');
+  for (let i = 0; i + 1 < p.length; i += 2) h.set(p[i], p[i + 1]);
+  return new Response(body.length ? body.slice() : null, { status, headers: h });
+}
+export function buoy_headers(headers) {
+  let lines = '';
+  for (const [name, value] of headers) lines += name + '\\n' + value + '\\n';
+  return lines;
+}")]
+extern "C" {
+    /// A request's headers as [`header_lines`] reads them, in one call
+    /// into JavaScript (names are lower case when a `Headers` lists them).
+    fn buoy_headers(headers: web_sys::Headers) -> String;
+
+    /// A `Response` of a copy of `body` (none when empty), `status`, and
+    /// `headers` as names and values each on a line of their own, the
+    /// later of a name named twice winning: one call into JavaScript where
+    /// building it through workers-rs takes one per header and more.
+    fn buoy_respond(body: &[u8], status: u16, headers: &str) -> web_sys::Response;
+}
+
+/// Names and values each on a line of their own, as pairs.
+fn header_lines(lines: &str) -> Vec<(String, String)> {
+    let mut parts = lines.split('\n');
+    let mut out = Vec::new();
+    while let (Some(name), Some(value)) = (parts.next(), parts.next()) {
+        out.push((name.to_ascii_lowercase(), value.to_owned()));
     }
-    secure(&headers, if response.status >= 400 { ResponseClass::Error } else { ResponseClass::Api })?;
-    Ok(Response::from_bytes(response.body)?.with_status(response.status).with_headers(headers))
+    out
+}
+
+/// An API answer (or the worker's own error) as the runtime's response,
+/// with the table's headers for an answer or an error, built in one call
+/// into JavaScript: every API request ends here.
+fn respond(response: ApiResponse) -> web_sys::Response {
+    let ApiResponse { status, headers: own, body } = response;
+    let class = if status >= 400 { ResponseClass::Error } else { ResponseClass::Api };
+    let mut headers = String::with_capacity(512);
+    let own = own.iter().map(|(n, v)| (*n, v.as_str()));
+    for (name, value) in own.chain(class.headers()) {
+        // A header's name or value never holds a line break (Headers would refuse it).
+        headers.push_str(name);
+        headers.push('\n');
+        headers.push_str(value);
+        headers.push('\n');
+    }
+    buoy_respond(&body, status, &headers)
+}
+
+/// An API answer (or the worker's own error) as workers-rs' response,
+/// for the paths that go on to change it or answer with it among others.
+#[allow(clippy::unnecessary_wraps)]
+fn to_worker_response(response: ApiResponse) -> worker::Result<Response> {
+    Ok(respond(response).into())
 }
 
 /// A file download: the handler's headers over the API's (the file's own
@@ -422,9 +493,9 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         log_error("the compiled-in configuration does not load");
         return;
     };
-    let kv = match env.kv(KV_BINDING) {
+    let kv = match kv::WorkersKv::bound(&env, KV_BINDING) {
         Ok(kv) => kv,
-        Err(e) => return log_error(&format!("no KV binding: {e}")),
+        Err(e) => return log_error(&e.0),
     };
     let hooks: Vec<sweep::Hook<'_>> = config
         .webhooks
@@ -436,7 +507,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         .collect();
     // Counted, so that the upload sweep after the SLA sweep keeps within
     // what the invocation has left of its KV and R2 operations.
-    let store = store::TicketStore::new(store::Counted::new(kv::WorkersKv(kv)));
+    let store = store::TicketStore::new(store::Counted::new(kv));
     // No binding where no site uses email: the worker never needs one then.
     let outbound = FetchOutbound {
         mail: env.send_email(mail_out::MAIL_BINDING).ok(),
@@ -510,9 +581,9 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         Ok(raw) => raw,
         Err(e) => return Outcome::Failed(format!("reading the message: {e}")),
     };
-    let kv = match env.kv(KV_BINDING) {
+    let kv = match kv::WorkersKv::bound(env, KV_BINDING) {
         Ok(kv) => kv,
-        Err(e) => return Outcome::Failed(format!("no KV binding: {e}")),
+        Err(e) => return Outcome::Failed(e.0),
     };
     let secret = read_secret(env, SECRET_NAME);
     // Links in mail an answer leads to start with the public origin, as
@@ -528,7 +599,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         config,
         business,
         zone: Some(business.zone()),
-        store: store::TicketStore::new(kv::WorkersKv(kv)),
+        store: store::TicketStore::new(kv),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &[],
         identity_secrets: &[],
@@ -598,4 +669,17 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     headers.set("content-type", "text/html; charset=utf-8")?;
     headers.set("content-security-policy", &site_config.widget_page_csp(&script))?;
     Ok(Response::from_bytes(body)?.with_headers(headers))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::header_lines;
+
+    #[test]
+    fn header_lines_read_back_as_pairs_with_empty_values_kept() {
+        let read = header_lines("content-type\napplication/json\nx-empty\n\nIdempotency-Key\nabc\n");
+        let want = [("content-type", "application/json"), ("x-empty", ""), ("idempotency-key", "abc")];
+        assert_eq!(read, want.map(|(n, v)| (n.to_owned(), v.to_owned())));
+        assert!(header_lines("").is_empty());
+    }
 }

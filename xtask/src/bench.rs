@@ -236,6 +236,18 @@ fn start_with_vars(
     vars: Vec<(String, String)>,
     test_scheduled: bool,
 ) -> Result<(Wrangler, Duration)> {
+    start_pinned(config, persist_to, dir, vars, test_scheduled, Some(SERVER_CORE))
+}
+
+/// [`start_with_vars`], pinned to `core` (or to none).
+fn start_pinned(
+    config: &Path,
+    persist_to: &Path,
+    dir: &Path,
+    vars: Vec<(String, String)>,
+    test_scheduled: bool,
+    core: Option<u16>,
+) -> Result<(Wrangler, Duration)> {
     let started = Instant::now();
     let mut wrangler = Wrangler::start(&WranglerOptions {
         config,
@@ -245,7 +257,7 @@ fn start_with_vars(
         env_file: None,
         log: Some(&dir.join("wrangler.log")),
         test_scheduled,
-        pin_cpu: Some(SERVER_CORE),
+        pin_cpu: core,
         own_group: true,
     })?;
     wrangler.wait_ready(Duration::from_secs(60))?;
@@ -1009,6 +1021,11 @@ pub fn reference_config(dir: &Path, config: &Path) -> Result<PathBuf> {
 /// server core, with the agent's token, the identity secret and
 /// `BUOY_BENCH=mode` (`count`, or `memory` for KV in the isolate).
 fn start_measured(config: &Path, dir: &Path, token: &str, mode: &str) -> Result<(Wrangler, Duration)> {
+    start_measured_on(config, dir, token, mode, Some(SERVER_CORE))
+}
+
+/// [`start_measured`], pinned to `core` (or to none).
+fn start_measured_on(config: &Path, dir: &Path, token: &str, mode: &str, core: Option<u16>) -> Result<(Wrangler, Duration)> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let vars = vec![
         ("BUOY_AGENT_TOKEN".into(), token.into()),
@@ -1016,7 +1033,7 @@ fn start_measured(config: &Path, dir: &Path, token: &str, mode: &str) -> Result<
         ("BUOY_IDENTITY_SECRET".into(), IDENTITY_SECRET.into()),
         (buoy_worker::kv::BENCH_VAR.into(), mode.into()),
     ];
-    start_with_vars(config, &dir.join("state"), dir, vars, false)
+    start_pinned(config, &dir.join("state"), dir, vars, false, core)
 }
 
 /// The time of each endpoint, one request at a time on one core, against
@@ -1180,6 +1197,57 @@ fn worker_at(level: &str) -> Result<PathBuf> {
         .env("CARGO_TARGET_DIR", root.join(format!("target/bench-opt/{level}")));
     cmd::run(&mut c)?;
     Ok(root.join(out).join("index.js"))
+}
+
+/// The endpoints `cargo xtask bench --profile` can profile (as
+/// `xtask/bench/profile.mjs` names them).
+pub const PROFILE_ENDPOINTS: [&str; 3] = ["create", "deflection", "baseline"];
+/// Requests sent one at a time while the profiler samples.
+const PROFILE_RUNS: usize = 400;
+
+/// Runs `cargo xtask bench --profile ENDPOINT`: the worker built with
+/// `worker-build --profiling` (optimized as released, with the wasm's
+/// function names kept), under wrangler dev with KV in its isolate's
+/// memory, profiled through its inspector while [`PROFILE_RUNS`]
+/// requests to `endpoint` are sent one at a time. Prints the functions
+/// with the most self time and writes the `.cpuprofile` under
+/// `target/bench/profile/`.
+///
+/// # Errors
+/// When a build, the server or the profiler fails.
+pub fn profile(endpoint: &str) -> Result {
+    setup::ensure(Need::Bench)?;
+    let built = build::all(&Options::test())?;
+    let root = crate::root();
+    let out = "dist/profile-worker";
+    let mut c = command("worker-build", &["--profiling", "--out-dir", &format!("../{out}")]);
+    c.current_dir(root.join("worker"))
+        .env("BUOY_CONFIG", Options::test().config)
+        .env("CARGO_TARGET_DIR", root.join("target/profile-worker"));
+    cmd::run(&mut c)?;
+    let dir = root.join("target/bench/profile");
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    let config = serve::wrangler_config(&dir, &root.join(out).join("index.js"), &built.site, built.needs)?;
+    let token = cmd::random_hex(32)?;
+    // Unpinned: wrangler's proxy and the worker's workerd on one core
+    // would put each other's time into the samples.
+    let (wrangler, _) = start_measured_on(&config, &dir, &token, "memory", None)?;
+    let plan = json!({
+        "base": wrangler.url(),
+        "inspector": wrangler.inspector,
+        "endpoint": endpoint,
+        "runs": PROFILE_RUNS,
+        "out": dir.join(format!("{endpoint}.cpuprofile")),
+    });
+    let script = root.join("xtask/bench/profile.mjs");
+    let status = command("node", &[&script.to_string_lossy(), &plan.to_string()]).status().map_err(|e| format!("node profile.mjs: {e}"));
+    drop(wrangler);
+    if !status?.success() {
+        return Err(format!("the profiler failed (the worker's log: {})", dir.join("wrangler.log").display()));
+    }
+    Ok(())
 }
 
 /// Runs `cargo xtask bench --opt-levels`: the worker built at each of

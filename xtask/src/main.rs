@@ -14,7 +14,8 @@
 //!   load for ten minutes (or M), memory over time; `bench --workers` only
 //!   the worker figures (throughput, KV operations, CPU per request beside
 //!   the JS reference); `bench --opt-levels` the worker built at each
-//!   opt-level, measured for size and CPU.
+//!   opt-level, measured for size and CPU; `bench --profile [ENDPOINT]`
+//!   a CPU profile of one endpoint (`create` unless named) under workerd.
 //! - `build`: the release artifacts into `dist/` (wrangler's `[build]`);
 //!   `build --site` only the test site (under `target/test-sites/`), and
 //!   its weight against the budgets.
@@ -52,7 +53,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M] | --workers | --opt-levels] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M] | --workers | --opt-levels | --profile [ENDPOINT]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
 }
 
 /// The value after `name` among `args`, when `valid`; `default` when
@@ -86,6 +87,10 @@ fn main() -> ExitCode {
         .and_then(bench::soak),
         Some("bench") if args.get(1).is_some_and(|a| a == "--workers") => bench::workers_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--opt-levels") => bench::opt_levels(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--profile") => match args.get(2).map_or("create", String::as_str) {
+            endpoint if bench::PROFILE_ENDPOINTS.contains(&endpoint) => bench::profile(endpoint),
+            other => Err(format!("--profile takes one of {}, not {other}", bench::PROFILE_ENDPOINTS.join(", "))),
+        },
         Some("bench") => bench::run(),
         Some("build") if args.get(1).is_some_and(|a| a == "--site") => setup::ensure(setup::Need::Build)
             .and_then(|()| build::site(&build::Options::test()))
