@@ -102,8 +102,44 @@ impl Timestamp {
     }
 }
 
+impl Timestamp {
+    /// RFC 3339 in UTC with milliseconds (`2026-12-06T09:30:00.000Z`),
+    /// written digit by digit into a buffer of its own for the years
+    /// 0–9999 (the formatting machinery costs more than the rest of a
+    /// queue page's rows together); `None` for other years.
+    fn rfc3339(self) -> Option<[u8; 24]> {
+        let days = self.0.div_euclid(MS_PER_DAY);
+        let ms_of_day = self.0.rem_euclid(MS_PER_DAY);
+        let (year, month, day) = civil_from_days(days);
+        if !(0..=9999).contains(&year) {
+            return None;
+        }
+        let seconds = ms_of_day / 1000;
+        let mut out = *b"0000-00-00T00:00:00.000Z";
+        let mut put = |at: usize, width: usize, mut value: i64| {
+            for i in (at..at + width).rev() {
+                // A digit: `value % 10` is 0–9.
+                out[i] = b'0' + u8::try_from(value % 10).unwrap_or(0);
+                value /= 10;
+            }
+        };
+        put(0, 4, year);
+        put(5, 2, month);
+        put(8, 2, day);
+        put(11, 2, seconds / 3600);
+        put(14, 2, seconds / 60 % 60);
+        put(17, 2, seconds % 60);
+        put(20, 3, ms_of_day % 1000);
+        Some(out)
+    }
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(text) = self.rfc3339() {
+            // Only ASCII digits and separators were written.
+            return f.write_str(core::str::from_utf8(&text).unwrap_or_default());
+        }
         let days = self.0.div_euclid(MS_PER_DAY);
         let ms_of_day = self.0.rem_euclid(MS_PER_DAY);
         let (year, month, day) = civil_from_days(days);
@@ -121,7 +157,10 @@ impl fmt::Display for Timestamp {
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        match self.rfc3339() {
+            Some(text) => serializer.serialize_str(core::str::from_utf8(&text).unwrap_or_default()),
+            None => serializer.collect_str(self),
+        }
     }
 }
 
@@ -264,6 +303,28 @@ mod tests {
             let t = Timestamp::from_millis(ms);
             assert_eq!(t.to_string(), text);
             assert_eq!(Timestamp::parse(text), Ok(t), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_timestamp_out_of_four_digit_years_still_prints_and_serializes() {
+        let far = Timestamp::from_millis(253_402_300_800_000);
+        assert_eq!(far.to_string(), "10000-01-01T00:00:00.000Z");
+        assert_eq!(serde_json::to_string(&far).ok().as_deref(), Some("\"10000-01-01T00:00:00.000Z\""));
+        let near = Timestamp::from_millis(1_796_066_258_123);
+        assert_eq!(serde_json::to_string(&near).ok().as_deref(), Some("\"2026-11-30T19:17:38.123Z\""));
+    }
+
+    #[cfg(not(target_arch = "wasm32"))]
+    proptest::proptest! {
+        /// The digit-by-digit printing reads back to the same instant in
+        /// any year from 0 to 9999 (parsing is written apart).
+        #[test]
+        fn every_four_digit_year_instant_reads_back(ms in -62_167_219_200_000_i64..253_402_300_800_000) {
+            let t = Timestamp::from_millis(ms);
+            let text = t.to_string();
+            proptest::prop_assert_eq!(text.len(), 24);
+            proptest::prop_assert_eq!(Timestamp::parse(&text), Ok(t));
         }
     }
 

@@ -6,7 +6,7 @@
 // own work: its wasm (named when built with `worker-build --profiling`),
 // the wasm-bindgen glue and workers-rs' JS shim.
 //
-// node profile.mjs '{"base": "http://127.0.0.1:P", "inspector": Q, "endpoint": "create", "runs": 400, "out": "…/create.cpuprofile"}'
+// node profile.mjs '{"base": "http://127.0.0.1:P", "inspector": Q, "agentToken": "…", "endpoint": "create", "runs": 400, "out": "…/create.cpuprofile"}'
 // writes the profile (open it in Chromium's DevTools, Performance tab) and
 // prints the functions with the most self time, then the same by group.
 import { writeFileSync } from 'node:fs';
@@ -25,12 +25,14 @@ const requests = {
   create: ['POST', '/v1/tickets', ticket, 201],
   deflection: ['POST', '/v1/deflections', JSON.stringify({ site: 'demo', type: 'password_reset', outcome: 'fixed' }), 201],
   baseline: ['GET', '/v1/bench-baseline', undefined, 404],
+  queue: ['GET', '/v1/agent/tickets?limit=50', undefined, 200],
 };
 const [method, path, body, expect] = requests[plan.endpoint] ?? [];
 if (!method) throw new Error(`no such endpoint to profile: ${plan.endpoint} (one of ${Object.keys(requests).join(', ')})`);
 
 async function send() {
-  const response = await fetch(plan.base + path, { method, headers: body ? { 'content-type': 'application/json' } : {}, body });
+  const headers = body ? { 'content-type': 'application/json' } : { authorization: `Bearer ${plan.agentToken}` };
+  const response = await fetch(plan.base + path, { method, headers, body });
   const text = await response.text();
   if (response.status !== expect) throw new Error(`${method} ${path} answered ${response.status}: ${text.slice(0, 300)}`);
 }
@@ -62,6 +64,13 @@ function call(method, params = {}) {
   });
 }
 
+// A queue page of 50 needs 50 tickets.
+if (plan.endpoint === 'queue') {
+  for (let i = 0; i < 55; i++) {
+    const response = await fetch(`${plan.base}/v1/tickets`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: ticket });
+    if (response.status !== 201) throw new Error(`a ticket for the queue answered ${response.status}`);
+  }
+}
 // Warm the isolate first: compile, the config's first parse, the lexicons.
 for (let i = 0; i < 50; i++) await send();
 await call('Profiler.enable');

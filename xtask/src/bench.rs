@@ -1256,7 +1256,7 @@ fn worker_at(level: &str) -> Result<PathBuf> {
 
 /// The endpoints `cargo xtask bench --profile` can profile (as
 /// `xtask/bench/profile.mjs` names them).
-pub const PROFILE_ENDPOINTS: [&str; 3] = ["create", "deflection", "baseline"];
+pub const PROFILE_ENDPOINTS: [&str; 4] = ["create", "queue", "deflection", "baseline"];
 /// Requests sent one at a time while the profiler samples.
 const PROFILE_RUNS: usize = 400;
 
@@ -1292,6 +1292,7 @@ pub fn profile(endpoint: &str) -> Result {
     let plan = json!({
         "base": wrangler.url(),
         "inspector": wrangler.inspector,
+        "agentToken": token,
         "endpoint": endpoint,
         "runs": PROFILE_RUNS,
         "out": dir.join(format!("{endpoint}.cpuprofile")),
