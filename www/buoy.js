@@ -159,10 +159,11 @@
     // Nothing of the panel at load: a host page that nobody asks for help
     // on pays for the launcher alone. A requester with tickets gets it when
     // the browser is idle, so replies show on the launcher and what waits
-    // in the panel's outbox goes.
+    // in the panel's outbox goes. The flag is read at idle too: a page's
+    // first touch of its storage waits for the browser to load it.
     if (preload) {
       ['pointerenter', 'focus'].forEach(function (e) { launcher.addEventListener(e, mountFrame); });
-      if (remembered()) (w.requestIdleCallback || setTimeout)(mountFrame);
+      (w.requestIdleCallback || setTimeout)(function () { remembered() && mountFrame(); });
     }
   }
 

@@ -25,7 +25,7 @@ async function until(f, limitMs) {
 }
 
 // The trace's categories: top-level tasks and User Timing marks.
-const TRACE = ['toplevel', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
+const TRACE = ['toplevel', 'devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink.user_timing'];
 
 // From a trace: the host page's main thread (the thread its User Timing
 // marks came from; a same-site iframe shares it) and its top-level tasks,
@@ -42,7 +42,7 @@ function tasksOf(buffer) {
       if (e.name === 'bench:load') thread = { pid: e.pid, tid: e.tid };
     }
   }
-  if (!thread) return { tasks: [], marks };
+  if (!thread) return { tasks: [], marks, kinds: {} };
   let runTask = events.filter((e) => e.ph === 'X' && e.pid === thread.pid && e.tid === thread.tid && e.name === 'RunTask');
   if (!runTask.length) {
     runTask = events.filter((e) => e.ph === 'X' && e.pid === thread.pid && e.tid === thread.tid && e.name === 'ThreadControllerImpl::RunTask');
@@ -54,8 +54,22 @@ function tasksOf(buffer) {
     if (tasks.length && task[0] < tasks[tasks.length - 1][1]) continue;
     tasks.push(task);
   }
-  return { tasks, marks };
+  // What the main thread did at load, by kind of work (nested kinds,
+  // such as a style recalc a script forces, count in both).
+  const kinds = {};
+  const from = marks['bench:load'] ?? Infinity, to = marks['bench:intent'] ?? -Infinity;
+  for (const e of events) {
+    if (e.ph !== 'X' || e.pid !== thread.pid || e.tid !== thread.tid || !KINDS.includes(e.name)) continue;
+    if (e.ts / 1000 < from || e.ts / 1000 >= to) continue;
+    kinds[e.name] = (kinds[e.name] ?? 0) + (e.dur ?? 0) / 1000;
+  }
+  return { tasks, marks, kinds };
 }
+
+// The kinds of main-thread work the load's breakdown names.
+const KINDS = ['EvaluateScript', 'v8.compile', 'v8.compileModule', 'FunctionCall', 'TimerFire', 'FireAnimationFrame', 'FireIdleCallback',
+  'RunMicrotasks', 'EventDispatch', 'ParseHTML', 'ParseAuthorStyleSheet', 'UpdateLayoutTree', 'Layout', 'PrePaint', 'Paint', 'Layerize',
+  'Commit', 'ResourceReceiveResponse', 'ResourceReceivedData', 'ResourceFinish', 'HitTest'];
 
 // Total Blocking Time over [from, to): each task's time beyond 50 ms.
 function blocking(tasks, from, to) {
@@ -117,7 +131,7 @@ async function once(widget, rate) {
   const openThread = (await taskSeconds(cdp) - opening) * 1000;
   phase = 'done';
   await page.evaluate(() => performance.mark('bench:end'));
-  const { tasks, marks } = tasksOf(await browser.stopTracing());
+  const { tasks, marks, kinds } = tasksOf(await browser.stopTracing());
   const [load, intent, end] = ['bench:load', 'bench:intent', 'bench:end'].map((m) => marks[m]);
   const traced = load !== undefined && intent !== undefined && end !== undefined;
   if (widget.script && !widget.panel && marks['buoy:interactive'] !== undefined && marks['bench:click'] !== undefined) {
@@ -128,7 +142,7 @@ async function once(widget, rate) {
   const second = widget.second ? await secondView(page, cdp, widget) : null;
   await context.close();
   return {
-    launcher, mainThread, longest, open, openThread, inp, readyAfterIntent, requests, second,
+    launcher, mainThread, longest, open, openThread, inp, readyAfterIntent, requests, second, kinds,
     tbtLoad: traced ? blocking(tasks, load, intent) : null,
     tbtOpen: traced ? blocking(tasks, intent, end) : null,
   };
@@ -167,6 +181,10 @@ for (const widget of plan.widgets) {
     for (let i = 0; i < plan.runs; i++) runs.push(await once(widget, rate));
     results.push({ name: widget.name, rate, runs });
     process.stderr.write(`bench: ${widget.name} at ${rate}x CPU: ${runs.length} runs\n`);
+    // The load's main thread by kind of work, medians over the runs.
+    const median = (xs) => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
+    const by = KINDS.map((k) => [k, median(runs.map((r) => r.kinds?.[k] ?? 0))]).filter(([, ms]) => ms >= 0.05);
+    process.stderr.write(`bench:   its load's main thread by kind (median ms): ${by.map(([k, ms]) => `${k} ${ms.toFixed(2)}`).join(', ') || 'none'}\n`);
   }
 }
 await browser.close();
