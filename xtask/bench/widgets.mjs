@@ -120,7 +120,7 @@ async function once(widget, rate) {
   let open = null;
   if (widget.panel) {
     open = await until(() => page.evaluate(() => __bench.open), 10_000);
-  } else if (widget.script) {
+  } else if (widget.script && !widget.noPanel) {
     // The panel is an iframe: it is interactive once it has answered the
     // click's `open`, right after it is ready; the trace has both marks.
     // Nothing here reaches into the frame (a script the harness injected

@@ -104,7 +104,7 @@ fn bench_site() -> Result<PathBuf> {
     }
     cmd::write(&out.join("index.html"), cmd::read(&root.join("xtask/bench/host.html"))?)?;
     cmd::write(&out.join("demo.css"), cmd::read(&root.join("www/demo/demo.css"))?)?;
-    for peer in ["react-chat-widget", "docsearch"] {
+    for peer in ["react-chat-widget", "docsearch", "plain-launcher"] {
         let entry = root.join(format!("xtask/bench/peers/{peer}.js"));
         cmd::run(&mut node_bin(
             "esbuild",
@@ -1456,6 +1456,9 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, runs: usize, w
               "launcher": "document.querySelector('.rcw-launcher')", "panel": "document.querySelector('.rcw-new-message')" },
             { "name": "docsearch", "script": "/peers/docsearch.js", "css": "/peers/docsearch.css",
               "launcher": "document.querySelector('.DocSearch-Button')", "panel": "document.querySelector('.DocSearch-Input')" },
+            // The control: one fixed button in a shadow root and nothing else.
+            { "name": "plain-launcher", "script": "/peers/plain-launcher.js", "noPanel": true,
+              "launcher": "document.body.lastElementChild && document.body.lastElementChild.shadowRoot && document.body.lastElementChild.shadowRoot.querySelector('button')" },
         ],
     });
     let runs = harness("widgets.mjs", &plan);
@@ -1505,7 +1508,7 @@ fn widget_figures(built: &build::Built, bench: &Path, dir: &Path, runs: usize, w
         for key in ["main_thread_ms", "open_main_thread_ms", "tbt_load_ms", "tbt_open_ms", "inp_ms"] {
             let base = widgets["none"][rate][key]["median"].as_f64().unwrap_or(0.0);
             let added = key.replace("_ms", "_added_ms");
-            for name in ["buoy", "buoy-cold", "react-chat-widget", "docsearch"] {
+            for name in ["buoy", "buoy-cold", "react-chat-widget", "docsearch", "plain-launcher"] {
                 if let Some(m) = widgets[name][rate][key]["median"].as_f64() {
                     widgets[name][rate][&added] = json!(m - base);
                 }
@@ -1654,6 +1657,14 @@ fn print_table(r: &Value) {
                 times(b, d)
             );
         }
+    }
+    for rate in ["cpu1x", "cpu4x"] {
+        println!(
+            "  {:<28} {:>3}  {:<23} (the control: one fixed button in a shadow root, no other script; what any launcher costs)",
+            "  … by a plain launcher",
+            if rate == "cpu1x" { "1×" } else { "4×" },
+            shown(added("plain-launcher", rate, "main_thread_added_ms"))
+        );
     }
     metric("longest task (0: none ≥50 ms)", "longest_task_ms", "buoy");
     metric("click → interactive, cold", "click_to_interactive_ms", "buoy-cold");
