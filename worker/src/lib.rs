@@ -79,6 +79,11 @@ fn read_secret(env: &Env, name: &str) -> Option<String> {
     value
 }
 
+/// The `BUOY_KV` namespace, for a request (its absence is the request's error).
+fn workers_kv(env: &Env) -> worker::Result<kv::WorkersKv> {
+    kv::WorkersKv::bound(env, KV_BINDING).map_err(|e| worker::Error::RustError(e.0))
+}
+
 /// Writes an internal error to the worker's log (never to a response).
 pub fn log_error(message: &str) {
     #[cfg(target_arch = "wasm32")]
@@ -156,7 +161,7 @@ async fn serve(request: Request, env: Env, path: String) -> worker::Result<Respo
         return to_worker_response(dev_stats(read_secret(&env, DEV_STATS_VAR).is_some()));
     }
     if path == mail_out::DEV_MAIL_PATH {
-        let store = store::TicketStore::new(kv::WorkersKv::bound(&env, KV_BINDING).map_err(|e| worker::Error::RustError(e.0))?);
+        let store = store::TicketStore::new(workers_kv(&env)?);
         let on = read_secret(&env, mail_out::DEV_MAIL_VAR).is_some();
         return to_worker_response(mail_out::dev_mail(&store, on).await.unwrap_or_else(error::AppError::into_response));
     }
@@ -284,7 +289,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let bench = read_secret(env, kv::BENCH_VAR);
     let edge = match bench.as_deref() {
         Some("memory") => kv::EdgeKv::isolate_memory(),
-        _ => kv::EdgeKv::Workers(kv::WorkersKv::bound(env, KV_BINDING).map_err(|e| worker::Error::RustError(e.0))?),
+        _ => kv::EdgeKv::Workers(workers_kv(env)?),
     };
     let app = App {
         config,
