@@ -327,9 +327,7 @@ impl Calendar for BusinessCalendar {
     }
 }
 
-/// The name `[calendar]` goes by: the calendar of every site and group
-/// that names none, and of tickets stamped before calendars had names.
-pub const DEFAULT_CALENDAR: &str = "default";
+pub use crate::sla::DEFAULT_CALENDAR;
 
 /// Whether `name` can name a calendar (`[calendars.<name>]`): 1-32
 /// lowercase ASCII letters, digits, `_` or `-`.
@@ -382,6 +380,12 @@ impl Calendars {
     /// The default calendar (`[calendar]`).
     pub const fn default_calendar(&self) -> &BusinessCalendar {
         &self.default
+    }
+}
+
+impl crate::sla::NamedCalendars for Calendars {
+    fn named(&self, name: &str) -> &dyn Calendar {
+        self.get(name)
     }
 }
 

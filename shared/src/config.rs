@@ -699,11 +699,10 @@ mod tests {
         assert!(!csp.contains("challenges.cloudflare.com") && !csp.contains("frame-src"), "no Turnstile, no third party: {csp}");
         // The README's worked example: Friday 16:00 in London (GMT in December).
         let calendars = config.business_calendars(crate::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
-        let calendar = calendars.default_calendar();
         let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
         let due = |segment| {
-            let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday);
-            crate::sla::initial_due(&stamp, calendar)[0].1.to_string()
+            let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday, crate::sla::DEFAULT_CALENDAR);
+            crate::sla::initial_due(&stamp, &calendars)[0].1.to_string()
         };
         assert_eq!(due(crate::vocab::Segment::Business), "2026-12-07T11:00:00.000Z");
         assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");

@@ -10,7 +10,7 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::ids::{TicketId, TicketRef};
-use crate::sla::{Calendar, ClockState, Hours, Metric};
+use crate::sla::{Calendar, ClockState, Hours, Metric, NamedCalendars};
 use crate::ticket::{offered_names, Channel, Ticket, TicketType};
 use crate::time::{Duration, Timestamp};
 use crate::vocab::{Priority, Segment, Status};
@@ -29,7 +29,7 @@ pub const fn is_finished(status: Status) -> bool {
 /// due time of its SLA stamp as received (its creation time when nothing
 /// is due). Fixed for the ticket's life, so its key never moves but
 /// between the live and finished parts.
-pub fn index_due(ticket: &Ticket, business: &dyn Calendar) -> Timestamp {
+pub fn index_due(ticket: &Ticket, business: &dyn NamedCalendars) -> Timestamp {
     crate::sla::initial_due(&ticket.sla, business).into_iter().map(|(_, at)| at).min().unwrap_or(ticket.created_at)
 }
 
@@ -262,6 +262,9 @@ pub struct QueueRow {
     pub requester: String,
     /// When the row was built.
     pub built: Timestamp,
+    /// The business calendar its business-hour clocks count in, by name
+    /// (the stamp's).
+    pub calendar: String,
 }
 
 #[cfg(feature = "server")]
@@ -272,7 +275,9 @@ const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metri
 /// group, tags, flags ([`MORE_TAGS`], [`ASSIGNEE_CUT`], [`BREACHED`]),
 /// satisfied, last public message (ms), running clocks (metric index in
 /// [`METRICS`], business hours or not, due ms or `null` while paused,
-/// seconds left), subject, requester, built (ms).
+/// seconds left), subject, requester, built (ms), and the business
+/// calendar's name when not the default (left out then, and by rows
+/// written before calendars had names).
 #[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
@@ -294,6 +299,7 @@ struct Packed(
     String,
     String,
     i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")] Option<String>,
 );
 
 #[cfg(feature = "server")]
@@ -305,7 +311,7 @@ const BREACHED: u8 = 4;
 
 impl QueueRow {
     /// The row of `ticket` with `events` (any order) at `now`.
-    pub fn build(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Self {
+    pub fn build(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn NamedCalendars) -> Self {
         let state = events::fold(ticket, events);
         let clocks = events::clocks(ticket, events, now, business);
         let last_public = events
@@ -361,6 +367,7 @@ impl QueueRow {
             subject: cut(&ticket.subject, SUBJECT_BYTES).0,
             requester: cut(requester, REQUESTER_BYTES).0,
             built: now,
+            calendar: state.stamp.calendar.clone(),
         }
     }
 
@@ -413,6 +420,7 @@ impl QueueRow {
             self.subject.clone(),
             self.requester.clone(),
             self.built.as_millis(),
+            Some(self.calendar.clone()).filter(|name| name != crate::sla::DEFAULT_CALENDAR),
         )
     }
 
@@ -455,6 +463,7 @@ impl QueueRow {
             subject: packed.15,
             requester: packed.16,
             built: Timestamp::from_millis(packed.17),
+            calendar: packed.18.unwrap_or_else(|| crate::sla::DEFAULT_CALENDAR.to_owned()),
         })
     }
 
@@ -475,7 +484,8 @@ impl QueueRow {
     }
 
     /// The row as the queue answers it at `now`.
-    pub fn view<'a>(&'a self, now: Timestamp, business: &dyn Calendar) -> QueueItem<'a> {
+    pub fn view<'a>(&'a self, now: Timestamp, business: &dyn NamedCalendars) -> QueueItem<'a> {
+        let business = business.named(&self.calendar);
         QueueItem {
             id: self.id,
             reference: self.id.reference(),
@@ -569,7 +579,7 @@ struct ItemClock {
 mod tests {
     use super::*;
     use crate::events::TicketEvent;
-    use crate::sla::AlwaysOpen;
+    use crate::sla::{AlwaysOpen, DEFAULT_CALENDAR};
 
     #[test]
     fn solved_and_closed_tickets_are_finished() {
@@ -772,6 +782,62 @@ mod tests {
         assert_eq!(QueueRow::from_metadata(t.id, "{}"), None);
     }
 
+    /// Business hours only from 12:00 UTC, every day: far from `AlwaysOpen`.
+    #[derive(Debug)]
+    struct Afternoons;
+    impl Calendar for Afternoons {
+        fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
+            let day = 86_400_000;
+            let noon = start.as_millis() - start.as_millis().rem_euclid(day) + day / 2;
+            start.max(Timestamp::from_millis(noon)).plus(span)
+        }
+        fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
+            let (start, end) = (self.deadline(from, Duration::default()), to);
+            Duration::from_secs((end.as_millis() - start.as_millis()).max(0) / 1000)
+        }
+    }
+    /// "afternoons" is [`Afternoons`]; every other name is open around the clock.
+    #[derive(Debug)]
+    struct Named;
+    impl NamedCalendars for Named {
+        fn named(&self, name: &str) -> &dyn Calendar {
+            if name == "afternoons" {
+                &Afternoons
+            } else {
+                &AlwaysOpen
+            }
+        }
+    }
+
+    #[test]
+    fn a_rows_business_clocks_count_in_its_tickets_calendar() {
+        // Free tickets: first response is 24 business hours.
+        let mut late = ticket("bug", 8);
+        late.sla.calendar = "afternoons".into();
+        let plain = ticket("bug", 9);
+        let (late_row, plain_row) =
+            (QueueRow::build(&late, &[], late.created_at, &Named), QueueRow::build(&plain, &[], plain.created_at, &Named));
+        assert_eq!(late_row.calendar, "afternoons");
+        assert_eq!(plain_row.calendar, DEFAULT_CALENDAR);
+        // Filed 10:00 UTC: the afternoons' clock starts at 12:00, two hours later.
+        assert_eq!(late_row.next_due(), Some(at("2026-12-01T12:00:00Z")));
+        assert_eq!(plain_row.next_due(), Some(at("2026-12-01T10:00:00Z")));
+        assert_eq!(index_due(&late, &Named), at("2026-12-01T12:00:00Z"));
+        let now = at("2026-11-30T11:00:00Z");
+        let left =
+            |row: &QueueRow| serde_json::to_value(row.view(now, &Named)).unwrap_or_default()["clocks"][0]["remaining_seconds"].clone();
+        assert_eq!(left(&late_row), 24 * 3600, "nothing of the afternoons' hours has passed at 11:00");
+        assert_eq!(left(&plain_row), 23 * 3600);
+        // The calendar's name travels with the row; a row without one (the
+        // default's, or written before rows had it) reads as the default.
+        let text = late_row.to_metadata().unwrap_or_default();
+        assert!(text.ends_with(",\"afternoons\"]"), "{text}");
+        assert_eq!(QueueRow::from_metadata(late.id, &text), Some(late_row));
+        let text = plain_row.to_metadata().unwrap_or_default();
+        assert!(!text.contains("default"), "{text}");
+        assert_eq!(QueueRow::from_metadata(plain.id, &text), Some(plain_row));
+    }
+
     #[test]
     fn the_largest_row_fits_kv_metadata() {
         // Every field at its largest: the longest subject and name in
@@ -783,6 +849,7 @@ mod tests {
         t.requester.typed.name = "\"".repeat(crate::ticket::MAX_NAME);
         t.group = Some("\u{1}".repeat(crate::routing::MAX_LABEL));
         t.kind = TicketType::parse(&"x".repeat(crate::ticket::MAX_TYPE_LEN)).unwrap_or(TicketType::OTHER);
+        t.sla.calendar = "z".repeat(32);
         let tags: Vec<String> = (0..20).map(|i| format!("{i:0>64}")).collect();
         let far = Timestamp::from_millis(999_999_999_999_999);
         let mut r =

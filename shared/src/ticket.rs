@@ -565,6 +565,9 @@ pub struct Stamp<'a> {
     pub now: Timestamp,
     /// The SLA policy that applies.
     pub policy: &'a SlaPolicy,
+    /// The name of the business calendar its business hours count in
+    /// (`Config::calendar_name` of its site and group).
+    pub calendar: &'a str,
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
@@ -699,7 +702,7 @@ impl NewTicket {
             request_hash: None,
             first_mail: None,
             email_replies: self.email_replies.unwrap_or(true),
-            sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
+            sla: stamp.policy.stamp(stamp.segment, priority, stamp.now, stamp.calendar),
         })
     }
 }
@@ -727,6 +730,7 @@ pub(crate) fn test_ticket(kind: &str, subject: &str, byte: u8) -> Ticket {
         tags: vec![],
         now,
         policy: &policy,
+        calendar: crate::sla::DEFAULT_CALENDAR,
     };
     input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
 }
@@ -761,6 +765,7 @@ mod tests {
                     tags: vec![],
                     now: crate::time::Timestamp::from_millis(0),
                     policy: &policy,
+                    calendar: crate::sla::DEFAULT_CALENDAR,
                 };
                 match (input.validate(), input.into_ticket(stamp)) {
                     (Ok(()), Ok(ticket)) => proptest::prop_assert!(!ticket.subject.trim().is_empty()),
@@ -934,6 +939,7 @@ mod tests {
             tags: vec![],
             now,
             policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
         };
         let ticket = input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!(ticket.subject, "Charged twice");
@@ -1052,6 +1058,7 @@ mod tests {
             tags: Vec::new(),
             now: Timestamp::from_millis(0),
             policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
         };
         let form = |body: &str| serde_json::from_str::<NewTicket>(body).map_err(|e| e.to_string());
         let base = r#""site":"demo","email":"ada@example.com","type":"bug","subject":"s","message":"m""#;

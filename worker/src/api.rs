@@ -16,7 +16,7 @@ use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
-use buoy_shared::sla::{self, Calendar, Clock};
+use buoy_shared::sla::{self, Clock, NamedCalendars};
 use buoy_shared::ticket::{
     offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
     TicketType,
@@ -78,9 +78,10 @@ impl core::fmt::Debug for TurnstileCheck<'_> {
 pub struct App<'a, K> {
     /// The compiled-in configuration.
     pub config: &'a Config,
-    /// The business calendar business-hour targets count in.
-    pub business: &'a dyn Calendar,
-    /// The business calendar's time zone (metrics may be asked in it).
+    /// The business calendars, by name: a ticket's stamp names the one
+    /// its business-hour targets count in.
+    pub business: &'a dyn NamedCalendars,
+    /// The default business calendar's time zone (metrics may be asked in it).
     pub zone: Option<&'a jiff::tz::TimeZone>,
     /// Ticket storage.
     pub store: TicketStore<K>,
@@ -410,6 +411,7 @@ pub(crate) async fn create<K: Kv>(
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
     );
+    let calendar = app.config.calendar_name(&input.site, routed.group.as_deref()).to_owned();
     let stamp = Stamp {
         id,
         segment,
@@ -418,6 +420,7 @@ pub(crate) async fn create<K: Kv>(
         tags: routed.tags,
         now: app.now,
         policy: &app.config.policies,
+        calendar: &calendar,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
     match via {
@@ -1000,7 +1003,7 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let change: SegmentChange = read_json_body(request)?;
     let ticket = agent_owned(app, agent, id).await?;
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
-    let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
+    let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
     Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "segment"), kind).await?))
 }

@@ -22,7 +22,7 @@ use buoy_shared::keys;
 use buoy_shared::limits;
 use buoy_shared::metrics::{DayRollup, Facts, DAY_MS, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::queue;
-use buoy_shared::sla::Calendar;
+use buoy_shared::sla::NamedCalendars;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
 
@@ -250,8 +250,8 @@ pub struct Sweep<'a, K, O> {
     pub outbound: &'a O,
     /// The configuration.
     pub config: &'a Config,
-    /// The business calendar.
-    pub business: &'a dyn Calendar,
+    /// The business calendars, by name (each ticket's stamp names its own).
+    pub business: &'a dyn NamedCalendars,
     /// The webhooks whose secrets are set.
     pub hooks: &'a [Hook<'a>],
     /// The cron event's scheduled time.
