@@ -152,6 +152,10 @@ pub struct Site {
     /// `default`); a group's calendar comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
+    /// Its own ticket types (`[[sites.<id>.types]]`), in the order its
+    /// panel lists them; the built-in ones when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<crate::site_types::SiteType>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -369,6 +373,7 @@ impl Config {
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
         self.validate_email()?;
         self.validate_calendars()?;
+        crate::site_types::validate(self).map_err(|(field, message)| ConfigError { field, message })?;
         for (i, hook) in self.webhooks.iter().enumerate() {
             for (name, value) in [("url_secret", &hook.url_secret), ("signing_secret", &hook.signing_secret)] {
                 if !is_secret_name(value) {

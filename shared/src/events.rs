@@ -499,6 +499,7 @@ mod tests {
             now: t("2026-11-30T10:00:00Z"),
             policy: &policy,
             calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: crate::ticket::TicketType::BUILT_IN,
         };
         input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
     }

@@ -1118,7 +1118,14 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
         deflection: Deflection { fixed: t.fixed, started: t.fixes, percent: percent(t.fixed, t.fixes) },
         volume: Volume {
             by_day,
-            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: of_type(k) }).collect(),
+            // The built-in types, then any site's own types that had tickets.
+            by_type: offered_types()
+                .iter()
+                .chain(t.types.iter().map(|(kind, _)| kind).filter(|kind| kind.built_in().is_none()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|k| TypeCount { kind: k.clone(), count: of_type(k) })
+                .collect(),
             by_segment: Segment::ALL.iter().zip(&t.segments).map(|(s, seg)| SegmentCount { segment: *s, count: seg[0] }).collect(),
         },
         feature_requests: requests,
@@ -1501,6 +1508,7 @@ mod tests {
             now: t("2026-11-27T16:00:00Z"),
             policy: &policy,
             calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
     }

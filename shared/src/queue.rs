@@ -11,7 +11,7 @@
 use crate::events::{self, EventKind, TicketEvent};
 use crate::ids::{TicketId, TicketRef};
 use crate::sla::{Calendar, ClockState, Hours, Metric, NamedCalendars};
-use crate::ticket::{offered_names, Channel, Ticket, TicketType};
+use crate::ticket::{Channel, Ticket, TicketType};
 use crate::time::{Duration, Timestamp};
 use crate::vocab::{Priority, Segment, Status};
 #[cfg(feature = "server")]
@@ -83,10 +83,21 @@ impl QueueFilter {
     /// # Errors
     /// A message naming the parameter and the values it takes.
     pub fn parse(param: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        Self::parse_offering(param, crate::ticket::offered_types())
+    }
+
+    /// [`QueueFilter::parse`] on a site that offers `types` (its own
+    /// list, `site_types::offered`): `type` takes those.
+    ///
+    /// # Errors
+    /// A message naming the parameter and the values it takes.
+    pub fn parse_offering(param: impl Fn(&str) -> Option<String>, types: &[TicketType]) -> Result<Self, String> {
+        let type_names = types.iter().map(TicketType::as_str).collect::<Vec<_>>().join(", ");
+        let offered = |text: &str| types.iter().find(|kind| kind.as_str() == text).cloned();
         Ok(Self {
             status: list("status", param("status").as_deref(), Status::parse, &names(Status::ALL, Status::as_str))?,
             segment: list("segment", param("segment").as_deref(), Segment::parse, &names(Segment::ALL, Segment::as_str))?,
-            kind: list("type", param("type").as_deref(), TicketType::offered, &offered_names())?,
+            kind: list("type", param("type").as_deref(), offered, &type_names)?,
             tier: list("tier", param("tier").as_deref(), |t| t.parse().ok().filter(|t| (1..=3).contains(t)), "1, 2, 3")?,
             assignee: list(
                 "assignee",

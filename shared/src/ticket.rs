@@ -568,6 +568,9 @@ pub struct Stamp<'a> {
     /// The name of the business calendar its business hours count in
     /// (`Config::calendar_name` of its site and group).
     pub calendar: &'a str,
+    /// The types its site offers (`site_types::offered`); another is
+    /// refused as `unknown_type`.
+    pub offered: &'a [TicketType],
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
@@ -633,11 +636,27 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 impl NewTicket {
     /// Checks every field and returns every problem, in form order. The
-    /// widget runs this before sending, the worker again on receipt.
+    /// widget runs this before sending (a type well-formed, since the
+    /// page lists only its site's), the worker again on receipt, through
+    /// [`NewTicket::into_ticket`], with the site's own types.
     ///
     /// # Errors
     /// One [`FieldError`] per faulty field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        self.check(TicketType::parse)
+    }
+
+    /// [`NewTicket::validate`] on a site that offers `offered`
+    /// (`site_types::offered`): another type is `unknown_type`.
+    ///
+    /// # Errors
+    /// One [`FieldError`] per faulty field.
+    pub fn validate_for(&self, offered: &[TicketType]) -> Result<(), Vec<FieldError>> {
+        self.check(|text| offered.iter().find(|kind| kind.as_str() == text).cloned())
+    }
+
+    /// [`NewTicket::validate`], a type judged by `kind_of`.
+    fn check(&self, kind_of: impl Fn(&str) -> Option<TicketType>) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
             errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
@@ -651,7 +670,7 @@ impl NewTicket {
         } else if !is_plausible_email(email) {
             errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
         }
-        if TicketType::offered(&self.kind).is_none() {
+        if kind_of(&self.kind).is_none() {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
             errors.push(FieldError { field: Field::Type, code });
         }
@@ -674,11 +693,13 @@ impl NewTicket {
     /// the SLA targets of its segment and priority.
     ///
     /// # Errors
-    /// Every [`FieldError`] that [`NewTicket::validate`] finds.
+    /// Every [`FieldError`] that [`NewTicket::validate`] finds, and
+    /// `unknown_type` for a type the site does not offer (`stamp.offered`).
     pub fn into_ticket(self, stamp: Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
-        self.validate()?;
-        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::offered(&self.kind)) else {
-            // validate() has just checked both.
+        self.validate_for(stamp.offered)?;
+        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), stamp.offered.iter().find(|kind| kind.as_str() == self.kind).cloned())
+        else {
+            // validate_for() has just checked both.
             return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
         };
         let priority = stamp.priority;
@@ -731,6 +752,7 @@ pub(crate) fn test_ticket(kind: &str, subject: &str, byte: u8) -> Ticket {
         now,
         policy: &policy,
         calendar: crate::sla::DEFAULT_CALENDAR,
+        offered: TicketType::BUILT_IN,
     };
     input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
 }
@@ -766,8 +788,9 @@ mod tests {
                     now: crate::time::Timestamp::from_millis(0),
                     policy: &policy,
                     calendar: crate::sla::DEFAULT_CALENDAR,
+                    offered: TicketType::BUILT_IN,
                 };
-                match (input.validate(), input.into_ticket(stamp)) {
+                match (input.validate_for(TicketType::BUILT_IN), input.into_ticket(stamp)) {
                     (Ok(()), Ok(ticket)) => proptest::prop_assert!(!ticket.subject.trim().is_empty()),
                     (Err(errors), Err(again)) => {
                         proptest::prop_assert!(!errors.is_empty());
@@ -819,7 +842,7 @@ mod tests {
             ("bad email", Box::new(|t| t.email = "ada.example.com".into()), vec![("email", "invalid_email")]),
             ("email without dot", Box::new(|t| t.email = "ada@localhost".into()), vec![("email", "invalid_email")]),
             ("email with space", Box::new(|t| t.email = "ada lovelace@example.com".into()), vec![("email", "invalid_email")]),
-            ("unknown type", Box::new(|t| t.kind = "refund".into()), vec![("type", "unknown_type")]),
+            ("malformed type", Box::new(|t| t.kind = "Refund!".into()), vec![("type", "unknown_type")]),
             ("no type", Box::new(|t| t.kind.clear()), vec![("type", "required")]),
             ("bad site", Box::new(|t| t.site = "../x".into()), vec![("site", "unknown_site")]),
             ("long url", Box::new(|t| t.context.url = Some("h".repeat(2049))), vec![("context.url", "too_long")]),
@@ -898,8 +921,34 @@ mod tests {
         assert_eq!(read.kind.as_str(), "data_export");
         assert_eq!(read.kind.built_in(), None);
         assert_eq!(serde_json::to_value(&read).ok(), Some(json), "written back exactly as read");
-        assert_eq!(TicketType::offered("data_export"), None, "no site offers it");
-        assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")]);
+        assert_eq!(TicketType::offered("data_export"), None, "not a built-in type");
+        // The form's rules take any well-formed type; the ticket is made
+        // only where the site offers it.
+        assert_eq!(errors_of(|t| t.kind = "data_export".into()), []);
+        let policy = SlaPolicy::default();
+        let custom = [TicketType::BILLING, TicketType::parse("data_export").unwrap_or(TicketType::OTHER)];
+        let made = |kind: &str, offered: &[TicketType]| {
+            let stamp = Stamp {
+                id: TicketId::from_bytes([6; 16]),
+                segment: Segment::Free,
+                priority: Priority::Normal,
+                group: None,
+                tags: Vec::new(),
+                now: Timestamp::from_millis(0),
+                policy: &policy,
+                calendar: crate::sla::DEFAULT_CALENDAR,
+                offered,
+            };
+            let input = NewTicket { kind: kind.into(), ..valid() };
+            input
+                .into_ticket(stamp)
+                .map(|t| t.kind.as_str().to_owned())
+                .map_err(|e| e.iter().map(|e| (e.field.as_str(), e.code.code())).collect::<Vec<_>>())
+        };
+        assert_eq!(made("data_export", &custom), Ok("data_export".to_owned()));
+        assert_eq!(made("data_export", TicketType::BUILT_IN), Err(vec![("type", "unknown_type")]), "a site without it");
+        assert_eq!(made("bug", &custom), Err(vec![("type", "unknown_type")]), "a built-in type the site does not offer");
+        assert_eq!(made("billing", &custom), Ok("billing".to_owned()));
     }
 
     #[test]
@@ -940,6 +989,7 @@ mod tests {
             now,
             policy: &policy,
             calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         let ticket = input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!(ticket.subject, "Charged twice");
@@ -1059,6 +1109,7 @@ mod tests {
             now: Timestamp::from_millis(0),
             policy: &policy,
             calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         let form = |body: &str| serde_json::from_str::<NewTicket>(body).map_err(|e| e.to_string());
         let base = r#""site":"demo","email":"ada@example.com","type":"bug","subject":"s","message":"m""#;

@@ -11,15 +11,15 @@ use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, E
 use buoy_shared::identity;
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
-use buoy_shared::messages::{self, Locale};
+use buoy_shared::messages::Locale;
 use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
+use buoy_shared::site_types;
 use buoy_shared::sla::{self, Clock, NamedCalendars};
 use buoy_shared::ticket::{
-    offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
-    TicketType,
+    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -325,7 +325,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !input.honeypot.is_empty() {
         return Err(Problem::SpamSuspected.into());
     }
-    input.validate().map_err(AppError::Validation)?;
+    let types = app.config.site(&input.site).map_or(&[][..], |s| &s.types[..]);
+    input.validate_for(&site_types::offered(types)).map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
         return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
@@ -406,7 +407,13 @@ pub(crate) async fn create<K: Kv>(
     files: &[TicketEvent],
 ) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
-    let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
+    let types = app.config.site(&input.site).map_or(&[][..], |s| &s.types[..]);
+    let mut offered = site_types::offered(types);
+    // Mail names no type: it comes in as `other`, whatever the site lists.
+    if matches!(via, Via::Email(_)) && !offered.contains(&TicketType::OTHER) {
+        offered.push(TicketType::OTHER);
+    }
+    let kind = offered.iter().find(|kind| kind.as_str() == input.kind).cloned().unwrap_or(TicketType::OTHER);
     let routed = routing::route(
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
@@ -421,6 +428,7 @@ pub(crate) async fn create<K: Kv>(
         now: app.now,
         policy: &app.config.policies,
         calendar: &calendar,
+        offered: &offered,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
     match via {
@@ -433,7 +441,8 @@ pub(crate) async fn create<K: Kv>(
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
-    let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
+    let playbooks = site_types::ticket_playbooks(app.config, ticket.site.as_str(), &ticket.kind);
+    let check = events::next_check(&ticket, &[], app.now, app.business, &playbooks);
     app.store.insert(&ticket).await?;
     let row = QueueRow::build(&ticket, &[], app.now, app.business);
     let event_id = format!("{}.created", ticket.id);
@@ -794,7 +803,8 @@ pub(crate) async fn record_hashed<K: Kv>(
             events.push(new.clone());
         }
     }
-    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
+    let playbooks = site_types::ticket_playbooks(app.config, ticket.site.as_str(), &ticket.kind);
+    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
     // The list above may have missed another writer's event: the sweep
@@ -869,7 +879,9 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
             .ok_or_else(|| AppError::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}")))?,
         None => DEFAULT_PAGE,
     };
-    let filter = QueueFilter::parse(|name| request.query_param(name)).map_err(AppError::InvalidRequest)?;
+    let types = app.config.site(agent.site.as_str()).map_or(&[][..], |s| &s.types[..]);
+    let filter =
+        QueueFilter::parse_offering(|name| request.query_param(name), &site_types::offered(types)).map_err(AppError::InvalidRequest)?;
     let mut cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let mut rows: Vec<QueueRow> = Vec::new();
     for _ in 0..MAX_QUEUE_READS {
@@ -900,8 +912,8 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
 /// A value the console offers, with its label.
 #[derive(Serialize)]
 struct Choice {
-    value: &'static str,
-    label: &'static str,
+    value: String,
+    label: String,
 }
 
 /// The values the console's filters and controls offer.
@@ -933,12 +945,14 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         attachments: Option<&'a attach::Limits>,
     }
     let agent = agent(app, request)?;
+    let site = app.config.site(agent.site.as_str());
+    let (types, site_locale) = site.map_or((&[][..], Locale::En), |s| (&s.types[..], s.locale()));
     let options = Options {
         status: Status::ALL,
         segment: Segment::ALL,
-        kind: offered_types()
-            .iter()
-            .map(|k| Choice { value: k.as_str(), label: messages::ticket_type_label(k, |id| messages::text(Locale::En, id)) })
+        kind: site_types::labelled(types, site_locale, Locale::En)
+            .into_iter()
+            .map(|(k, label)| Choice { value: k.as_str().to_owned(), label })
             .collect(),
         priority: Priority::ALL,
         tier: [1, 2, 3],

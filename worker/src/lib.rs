@@ -674,6 +674,11 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     if site_config.attachments.is_none() {
         page = buoy_shared::panel::without_attachments(&page, locale);
     }
+    // A site with its own types lists them, labelled in the page's language.
+    if !site_config.types.is_empty() {
+        let types = buoy_shared::site_types::labelled(&site_config.types, site_config.locale(), locale);
+        page = buoy_shared::panel::with_types(&page, locale, &types);
+    }
     let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
         .filter(|url| buoy_shared::config::url_origin(url).is_some() && !url.contains(['"', '<', '>', '&', ' ']))

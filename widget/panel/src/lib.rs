@@ -497,7 +497,7 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     if let Some(id) = data_of(event, "data-ticket") {
         return dispatch(inner, Msg::Show(View::Thread(id)));
     }
-    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::offered(&k)) {
+    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::parse(&k)) {
         let has_steps = inner.borrow().guide_steps(&kind).is_some();
         return dispatch(inner, Msg::Topic(kind, has_steps));
     }
@@ -593,7 +593,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(body) = field_of(data, "body").filter(|s| !s.is_empty()) {
                 c.message.set_value(&body);
             }
-            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::offered(&k)) {
+            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::parse(&k)) {
                 c.kind.set_value(kind.as_str());
             }
         }
