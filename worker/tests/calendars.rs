@@ -111,7 +111,7 @@ fn the_sweep_records_a_breach_at_the_due_time_of_the_tickets_calendar() {
         let calendars: &dyn NamedCalendars = h.calendars.as_ref().unwrap_or_else(|| unreachable!());
         let run = buoy_worker::sweep::Sweep {
             store: &h.store,
-            outbound: &NoOutbound,
+            outbound: &common::NoOutbound,
             config: &h.config,
             business: calendars,
             hooks: &[],
@@ -126,13 +126,4 @@ fn the_sweep_records_a_breach_at_the_due_time_of_the_tickets_calendar() {
     let (_, view, _) = h.send(&request(Method::Get, &format!("/v1/agent/tickets/{id}"), &[("authorization", "Bearer shop-token")], b""));
     let breach = view["events"].as_array().and_then(|e| e.iter().find(|e| e["kind"] == "breached").cloned()).unwrap_or_default();
     assert_eq!(breach["at"], json!("2026-12-07T11:30:00.000Z"), "{view}");
-}
-
-/// Delivers nothing: these tickets have no webhooks or mail.
-struct NoOutbound;
-
-impl buoy_worker::sweep::Outbound for NoOutbound {
-    async fn post(&self, _: &str, _: &[(&str, String)], _: &str) -> Result<u16, String> {
-        Err("no webhooks here".into())
-    }
 }
