@@ -1030,6 +1030,10 @@ calendar = "americas"
         // UTC 09:00-17:00: one hour Friday, three from Monday 09:00.
         assert_eq!(due(DEFAULT_CALENDAR), "2026-12-07T12:00:00.000Z");
         assert_eq!(due("removed-since"), due(DEFAULT_CALENDAR), "a name the deployment no longer has counts in the default");
+        // The README's example: 24 business hours (free) from the same instant.
+        let day = |name: &str| calendars.get(name).deadline(filed, Duration::from_hours(24)).to_string();
+        assert_eq!(day("emea"), "2026-12-09T14:30:00.000Z");
+        assert_eq!(day("americas"), "2026-12-09T16:00:00.000Z");
         assert!(!calendars.get("emea").is_open(utc("2026-12-25T12:00:00Z")), "emea's own holiday");
         assert!(calendars.get("americas").is_open(utc("2026-12-25T15:00:00Z")), "not americas' holiday");
     }

@@ -166,19 +166,15 @@ fn is_type_slug(text: &str) -> bool {
         && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// The ticket types a site offers: the ones its form lists, and the only
-/// ones a new ticket, a guided-fix outcome, an agent's queue filter, an
-/// article's `type:`, a playbook or a routing rule may name (anything else
-/// is an unknown type, however well-formed).
-///
-/// Every site offers the eight built-in types today. Per-site types will
-/// come from here (read from the site's entry in `buoy.toml`): every check
-/// of an offered type goes through this one function.
+/// The ticket types a site offers unless it lists its own
+/// (`site_types::offered` gives a site's list): the built-in ones, which
+/// articles' `type:` and guided-fix outcomes name (anything else is an
+/// unknown type there, however well-formed).
 pub const fn offered_types() -> &'static [TicketType] {
     TicketType::BUILT_IN
 }
 
-/// The names of the [`offered_types`], comma-separated, for messages that
+/// The names of the [`offered_types`] (the built-in ones), comma-separated, for messages that
 /// say what a field takes.
 pub fn offered_names() -> String {
     offered_types().iter().map(TicketType::as_str).collect::<Vec<_>>().join(", ")
@@ -636,14 +632,14 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 impl NewTicket {
     /// Checks every field and returns every problem, in form order. The
-    /// widget runs this before sending (a type well-formed, since the
-    /// page lists only its site's), the worker again on receipt, through
-    /// [`NewTicket::into_ticket`], with the site's own types.
+    /// widget runs this before sending, where a type must be chosen (its
+    /// page lists only its site's types); the worker runs
+    /// [`NewTicket::validate_for`] on receipt, with the site's own types.
     ///
     /// # Errors
     /// One [`FieldError`] per faulty field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
-        self.check(TicketType::parse)
+        self.check(|kind| !kind.is_empty())
     }
 
     /// [`NewTicket::validate`] on a site that offers `offered`
@@ -652,11 +648,11 @@ impl NewTicket {
     /// # Errors
     /// One [`FieldError`] per faulty field.
     pub fn validate_for(&self, offered: &[TicketType]) -> Result<(), Vec<FieldError>> {
-        self.check(|text| offered.iter().find(|kind| kind.as_str() == text).cloned())
+        self.check(|text| offered.iter().any(|kind| kind.as_str() == text))
     }
 
-    /// [`NewTicket::validate`], a type judged by `kind_of`.
-    fn check(&self, kind_of: impl Fn(&str) -> Option<TicketType>) -> Result<(), Vec<FieldError>> {
+    /// [`NewTicket::validate`], a type taken when `takes` says so.
+    fn check(&self, takes: impl Fn(&str) -> bool) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
             errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
@@ -670,7 +666,7 @@ impl NewTicket {
         } else if !is_plausible_email(email) {
             errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
         }
-        if kind_of(&self.kind).is_none() {
+        if !takes(&self.kind) {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
             errors.push(FieldError { field: Field::Type, code });
         }
@@ -820,7 +816,7 @@ mod tests {
     fn errors_of(edit: impl FnOnce(&mut NewTicket)) -> Vec<(&'static str, &'static str)> {
         let mut t = valid();
         edit(&mut t);
-        t.validate().err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
+        t.validate_for(TicketType::BUILT_IN).err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
     }
 
     /// A case name, an edit of a valid ticket, and the errors expected.
@@ -922,9 +918,12 @@ mod tests {
         assert_eq!(read.kind.built_in(), None);
         assert_eq!(serde_json::to_value(&read).ok(), Some(json), "written back exactly as read");
         assert_eq!(TicketType::offered("data_export"), None, "not a built-in type");
-        // The form's rules take any well-formed type; the ticket is made
-        // only where the site offers it.
-        assert_eq!(errors_of(|t| t.kind = "data_export".into()), []);
+        assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")], "on a site of built-in types");
+        // The panel only asks for a type (its page lists its site's); the
+        // ticket is made only where the site offers it.
+        assert_eq!(NewTicket { kind: "data_export".into(), ..valid() }.validate(), Ok(()));
+        let chosen = NewTicket { kind: String::new(), ..valid() }.validate().err().unwrap_or_default();
+        assert_eq!(chosen.iter().map(|e| (e.field.as_str(), e.code.code())).collect::<Vec<_>>(), [("type", "required")]);
         let policy = SlaPolicy::default();
         let custom = [TicketType::BILLING, TicketType::parse("data_export").unwrap_or(TicketType::OTHER)];
         let made = |kind: &str, offered: &[TicketType]| {

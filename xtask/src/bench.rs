@@ -421,6 +421,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             now: created,
             policy: &policy,
             calendar: buoy_shared::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         let ticket = input.into_ticket(stamp).map_err(|e| format!("a bench ticket is refused: {e:?}"))?;
         let replied = rng.chance(0.96);
