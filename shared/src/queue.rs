@@ -378,7 +378,7 @@ impl QueueRow {
             subject: cut(&ticket.subject, SUBJECT_BYTES).0,
             requester: cut(requester, REQUESTER_BYTES).0,
             built: now,
-            calendar: state.stamp.calendar.clone(),
+            calendar: state.stamp.calendar,
         }
     }
 

@@ -17,9 +17,9 @@
 //! The worker accepts only a site's own types for its tickets; routing's
 //! `when.type` and the playbooks' keys may name any type some site offers.
 
-use crate::config::Config;
 use crate::messages::{self, Locale};
 use crate::playbook::{Playbook, ANY};
+use crate::routing::RoutingRule;
 use crate::ticket::TicketType;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -107,15 +107,20 @@ pub fn playbooks_for<'a>(
     std::borrow::Cow::Owned(aliased)
 }
 
-/// The playbooks a ticket of `kind` on `site` follows ([`playbooks_for`]
-/// with the site's types; an unknown site has none of its own).
-pub fn ticket_playbooks<'a>(config: &'a Config, site: &str, kind: &TicketType) -> std::borrow::Cow<'a, BTreeMap<String, Playbook>> {
-    playbooks_for(&config.playbooks, config.site(site).map_or(&[], |s| &s.types[..]), kind)
-}
-
 /// A fault in the sites' types, routing's types or the playbooks' keys:
 /// the field's path in `buoy.toml` and what is expected there.
 pub type TypeError = (String, String);
+
+/// One site as the type checks see it.
+#[derive(Clone, Copy, Debug)]
+pub struct SiteTypes<'a> {
+    /// Its id (`sites.<id>`).
+    pub id: &'a str,
+    /// Its `types`.
+    pub types: &'a [SiteType],
+    /// Its default locale.
+    pub locale: Locale,
+}
 
 /// Checks every site's `types` (ids, duplicates, labels, playbooks), that
 /// each playbook is named after a type some site offers, named by a
@@ -124,28 +129,28 @@ pub type TypeError = (String, String);
 ///
 /// # Errors
 /// The first faulty field.
-pub fn validate(config: &Config) -> Result<(), TypeError> {
-    for (site_id, site) in &config.sites {
-        check_site(&format!("sites.{site_id}.types"), &site.types, site.locale(), &config.playbooks)?;
+pub fn validate(sites: &[SiteTypes<'_>], playbooks: &BTreeMap<String, Playbook>, routing: &[RoutingRule]) -> Result<(), TypeError> {
+    for site in sites {
+        check_site(&format!("sites.{}.types", site.id), site.types, site.locale, playbooks)?;
     }
-    let offered_somewhere = |name: &str| config.sites.values().any(|s| offered(&s.types).iter().any(|k| k.as_str() == name));
-    let named_by_a_type = |name: &str| config.sites.values().flat_map(|s| &s.types).any(|t| t.playbook.as_deref() == Some(name));
-    for key in config.playbooks.keys() {
+    let offered_somewhere = |name: &str| sites.iter().any(|s| offered(s.types).iter().any(|k| k.as_str() == name));
+    let named_by_a_type = |name: &str| sites.iter().flat_map(|s| s.types).any(|t| t.playbook.as_deref() == Some(name));
+    for key in playbooks.keys() {
         if key != ANY && !offered_somewhere(key) && !named_by_a_type(key) {
             return Err((
                 format!("playbooks.{key}"),
                 format!(
                     "a playbook is named after a ticket type a site offers ({}), named by a site's type (`playbook = \"{key}\"`), or `any`",
-                    all_offered(config).join(", ")
+                    all_offered(sites).join(", ")
                 ),
             ));
         }
     }
-    for (i, rule) in config.routing.iter().enumerate() {
+    for (i, rule) in routing.iter().enumerate() {
         if let Some((k, kind)) = rule.when.kind.iter().enumerate().find(|(_, kind)| !offered_somewhere(kind.as_str())) {
             return Err((
                 format!("routing[{i}].when.type[{k}]"),
-                format!("unknown ticket type `{kind}`; expected one a site offers: {}", all_offered(config).join(", ")),
+                format!("unknown ticket type `{kind}`; expected one a site offers: {}", all_offered(sites).join(", ")),
             ));
         }
     }
@@ -153,10 +158,10 @@ pub fn validate(config: &Config) -> Result<(), TypeError> {
 }
 
 /// Every type some site offers, once each, in the sites' order.
-fn all_offered(config: &Config) -> Vec<String> {
+fn all_offered(sites: &[SiteTypes<'_>]) -> Vec<String> {
     let mut names: Vec<String> = Vec::new();
-    for site in config.sites.values() {
-        for kind in offered(&site.types) {
+    for site in sites {
+        for kind in offered(site.types) {
             if !names.iter().any(|n| n == kind.as_str()) {
                 names.push(kind.as_str().to_owned());
             }
@@ -199,105 +204,4 @@ fn check_site(at: &str, types: &[SiteType], site_locale: Locale, playbooks: &BTr
         }
     }
     Ok(())
-}
-
-#[cfg(all(test, feature = "toml"))]
-mod tests {
-    use super::*;
-
-    const SHOP: &str = r#"
-[sites.shop]
-name = "Shop"
-allowed_origins = ["https://shop.example"]
-locale = "de"
-
-[[sites.shop.types]]
-id = "returns"
-label = { en = "Returns", de = "Rücksendung" }
-playbook = "refunds"
-
-[[sites.shop.types]]
-id = "billing"
-label = { de = "Rechnungen" }
-
-[sites.app]
-name = "App"
-allowed_origins = ["https://app.example"]
-
-[[playbooks.refunds.escalate]]
-tier = 2
-reason = "Refunds go to tier 2"
-"#;
-
-    fn config(text: &str) -> Result<Config, String> {
-        Config::from_toml(text).map_err(|e| e.to_string())
-    }
-
-    fn shop() -> Config {
-        config(SHOP).unwrap_or_else(|e| unreachable!("{e}"))
-    }
-
-    #[test]
-    fn a_site_offers_its_own_types_and_a_site_without_the_built_in_ones() {
-        let config = shop();
-        let names = |site: &str| offered(&config.sites[site].types).iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>();
-        assert_eq!(names("shop"), ["returns", "billing"]);
-        assert_eq!(names("app"), TicketType::BUILT_IN.iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn labels_follow_the_page_then_the_sites_locale_then_english() {
-        let config = shop();
-        let shop = &config.sites["shop"];
-        let labels = |locale| labelled(&shop.types, shop.locale(), locale).into_iter().map(|(_, l)| l).collect::<Vec<_>>();
-        assert_eq!(labels(Locale::En), ["Returns", "Rechnungen"], "billing has only the site's German label");
-        assert_eq!(labels(Locale::De), ["Rücksendung", "Rechnungen"]);
-        assert_eq!(labels(Locale::Fr), ["Rücksendung", "Rechnungen"], "no French: the site's locale");
-        // A type the site does not list keeps the catalog's label, or its slug.
-        assert_eq!(label(&shop.types, shop.locale(), &TicketType::BUG, Locale::En), "Something is not working");
-        let legacy = TicketType::parse("data_export").unwrap_or(TicketType::OTHER);
-        assert_eq!(label(&shop.types, shop.locale(), &legacy, Locale::En), "data_export");
-    }
-
-    #[test]
-    fn a_types_playbook_stands_under_its_id_for_its_tickets() {
-        let config = shop();
-        let returns = TicketType::parse("returns").unwrap_or(TicketType::OTHER);
-        let books = ticket_playbooks(&config, "shop", &returns);
-        assert_eq!(books.get("returns"), config.playbooks.get("refunds"));
-        let at = crate::time::Timestamp::from_millis(0);
-        let due = crate::playbook::escalations(&books, &returns, crate::vocab::Segment::Free, at);
-        assert_eq!(due.iter().map(|d| (d.rule.as_str(), d.tier)).collect::<Vec<_>>(), [("returns.0", Some(2))]);
-        // Another site, or a type without a playbook, keeps the playbooks as written.
-        assert!(matches!(ticket_playbooks(&config, "app", &TicketType::BILLING), std::borrow::Cow::Borrowed(_)));
-        assert!(matches!(ticket_playbooks(&config, "shop", &TicketType::BILLING), std::borrow::Cow::Borrowed(_)));
-    }
-
-    #[test]
-    fn bad_types_are_refused_by_field() {
-        let cases = [
-            (SHOP.replace("id = \"returns\"", "id = \"Returns!\""), "sites.shop.types[0].id: \"Returns!\" is not a type id"),
-            (SHOP.replace("id = \"billing\"", "id = \"returns\""), "sites.shop.types[1].id: \"returns\" is listed twice"),
-            (SHOP.replace("playbook = \"refunds\"", "playbook = \"refund\""), "sites.shop.types[0].playbook: no playbook \"refund\""),
-            (SHOP.replace("{ de = \"Rechnungen\" }", "{ fr = \"Factures\" }"), "sites.shop.types[1].label: give at least an `en` label or one in the site's locale (`de`)"),
-            (SHOP.replace("de = \"Rücksendung\"", "xx = \"Rücksendung\""), "sites.shop.types[0].label.xx: not a locale"),
-            (SHOP.replace("en = \"Returns\"", "en = \" \""), "sites.shop.types[0].label.en: a label is 1-64 characters"),
-            (SHOP.replace("label = { en", "lable = { en"), "unknown field `lable`"),
-            (format!("{SHOP}[[playbooks.exchanges.escalate]]\ntier = 2\nreason = \"r\"\n"), "playbooks.exchanges: a playbook is named after a ticket type a site offers"),
-            (
-                format!("{SHOP}[[routing]]\nname = \"r\"\nwhen = {{ type = [\"returns\", \"exchanges\"] }}\nthen = {{ group = \"g\" }}\n"),
-                "routing[0].when.type[1]: unknown ticket type `exchanges`; expected one a site offers: password_reset, billing, outage, bug, how_to, feature_request, account, other, returns",
-            ),
-        ];
-        for (text, expected) in cases {
-            let error = config(&text).err().unwrap_or_default();
-            assert!(
-                error.starts_with(expected) || (expected.starts_with("unknown field") && error.contains(expected)),
-                "expected {expected:?}, got {error:?}"
-            );
-        }
-        // Routing and playbooks may name any type some site offers, built-in or not.
-        let fine = format!("{SHOP}[[routing]]\nname = \"r\"\nwhen = {{ type = [\"returns\", \"bug\"] }}\nthen = {{ group = \"g\" }}\n[playbooks.returns]\nsteps = [\"Find the order\"]\n");
-        assert!(config(&fine).is_ok(), "{:?}", config(&fine).err());
-    }
 }

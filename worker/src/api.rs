@@ -441,7 +441,7 @@ pub(crate) async fn create<K: Kv>(
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
-    let playbooks = site_types::ticket_playbooks(app.config, ticket.site.as_str(), &ticket.kind);
+    let playbooks = app.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
     let check = events::next_check(&ticket, &[], app.now, app.business, &playbooks);
     app.store.insert(&ticket).await?;
     let row = QueueRow::build(&ticket, &[], app.now, app.business);
@@ -803,7 +803,7 @@ pub(crate) async fn record_hashed<K: Kv>(
             events.push(new.clone());
         }
     }
-    let playbooks = site_types::ticket_playbooks(app.config, ticket.site.as_str(), &ticket.kind);
+    let playbooks = app.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
     if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }

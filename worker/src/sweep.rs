@@ -22,7 +22,6 @@ use buoy_shared::keys;
 use buoy_shared::limits;
 use buoy_shared::metrics::{DayRollup, Facts, DAY_MS, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::queue;
-use buoy_shared::site_types;
 use buoy_shared::sla::NamedCalendars;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
@@ -332,7 +331,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
                 }
             };
             let manager = ticket.requester.account_manager();
-            let playbooks = site_types::ticket_playbooks(self.config, ticket.site.as_str(), &ticket.kind);
+            let playbooks = self.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
             let due = events::due_events(&ticket, &history, self.now, self.business, &playbooks, manager);
             let before = history.len();
             for event in due {
@@ -373,7 +372,7 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             }
             self.rebuild_row(&ticket, &history).await?;
             self.store.clear_check(&entry.key).await?;
-            let playbooks = site_types::ticket_playbooks(self.config, ticket.site.as_str(), &ticket.kind);
+            let playbooks = self.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
             if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
             }
