@@ -818,12 +818,15 @@ mod tests {
     }
 }
 
-/// Named calendars as `buoy.toml` writes them, chosen by sites and groups.
+/// Named calendars and per-site types as `buoy.toml` writes them.
 #[cfg(all(test, feature = "toml"))]
-mod named_calendars {
+mod calendars_and_types {
     use super::*;
     use crate::calendar::{tzdb_zone, DEFAULT_CALENDAR};
+    use crate::messages::Locale;
+    use crate::site_types::{label, labelled, offered};
     use crate::sla::Calendar;
+    use crate::ticket::TicketType;
     use crate::time::{Duration, Timestamp};
 
     const SITES: &str = r#"
@@ -935,14 +938,6 @@ calendar = "americas"
         let error = Config::from_toml(&SITES.replace("calendar = \"emea\"", "calendar = \"apac\"")).err().map(|e| e.to_string());
         assert!(error.as_deref().is_some_and(|e| e.starts_with("sites.shop.calendar: no such calendar")), "{error:?}");
     }
-}
-
-#[cfg(all(test, feature = "toml"))]
-mod site_types {
-    use super::*;
-    use crate::messages::Locale;
-    use crate::site_types::{label, labelled, offered};
-    use crate::ticket::TicketType;
 
     const SHOP: &str = r#"
 [sites.shop]
@@ -968,12 +963,12 @@ tier = 2
 reason = "Refunds go to tier 2"
 "#;
 
-    fn config(text: &str) -> Result<Config, String> {
+    fn parse(text: &str) -> Result<Config, String> {
         Config::from_toml(text).map_err(|e| e.to_string())
     }
 
     fn shop() -> Config {
-        config(SHOP).unwrap_or_else(|e| unreachable!("{e}"))
+        parse(SHOP).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
     #[test]
@@ -1029,7 +1024,7 @@ reason = "Refunds go to tier 2"
             ),
         ];
         for (text, expected) in cases {
-            let error = config(&text).err().unwrap_or_default();
+            let error = parse(&text).err().unwrap_or_default();
             assert!(
                 error.starts_with(expected) || (expected.starts_with("unknown field") && error.contains(expected)),
                 "expected {expected:?}, got {error:?}"
@@ -1037,6 +1032,6 @@ reason = "Refunds go to tier 2"
         }
         // Routing and playbooks may name any type some site offers, built-in or not.
         let fine = format!("{SHOP}[[routing]]\nname = \"r\"\nwhen = {{ type = [\"returns\", \"bug\"] }}\nthen = {{ group = \"g\" }}\n[playbooks.returns]\nsteps = [\"Find the order\"]\n");
-        assert!(config(&fine).is_ok(), "{:?}", config(&fine).err());
+        assert!(parse(&fine).is_ok(), "{:?}", parse(&fine).err());
     }
 }

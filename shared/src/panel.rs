@@ -71,24 +71,22 @@ fn built_in_types(locale: Locale) -> Vec<(TicketType, String)> {
 
 /// The home screen's topic buttons, one per type.
 fn topics(types: &[(TicketType, String)]) -> String {
-    types.iter().fold(String::new(), |mut out, (kind, label)| {
-        out.push_str("<li><button type=\"button\" data-kind=\"");
-        out.push_str(kind.as_str());
-        out.push_str("\">");
-        out.push_str(&escape_html(label));
-        out.push_str("</button></li>");
-        out
-    })
+    each_type(types, "<li><button type=\"button\" data-kind=\"", "</button></li>")
 }
 
 /// The form's type options, one per type (after the "choose" option).
 fn type_options(types: &[(TicketType, String)]) -> String {
+    each_type(types, "<option value=\"", "</option>")
+}
+
+/// `open`, the type's name, `">`, its escaped label and `close`, for each type.
+fn each_type(types: &[(TicketType, String)], open: &str, close: &str) -> String {
     types.iter().fold(String::new(), |mut out, (kind, label)| {
-        out.push_str("<option value=\"");
+        out.push_str(open);
         out.push_str(kind.as_str());
         out.push_str("\">");
         out.push_str(&escape_html(label));
-        out.push_str("</option>");
+        out.push_str(close);
         out
     })
 }

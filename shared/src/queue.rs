@@ -793,31 +793,18 @@ mod tests {
         assert_eq!(QueueRow::from_metadata(t.id, "{}"), None);
     }
 
-    /// Business hours only from 12:00 UTC, every day: far from `AlwaysOpen`.
-    #[derive(Debug)]
-    struct Afternoons;
-    impl Calendar for Afternoons {
-        fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
-            let day = 86_400_000;
-            let noon = start.as_millis() - start.as_millis().rem_euclid(day) + day / 2;
-            start.max(Timestamp::from_millis(noon)).plus(span)
-        }
-        fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration {
-            let (start, end) = (self.deadline(from, Duration::default()), to);
-            Duration::from_secs((end.as_millis() - start.as_millis()).max(0) / 1000)
-        }
-    }
-    /// "afternoons" is [`Afternoons`]; every other name is open around the clock.
-    #[derive(Debug)]
-    struct Named;
-    impl NamedCalendars for Named {
-        fn named(&self, name: &str) -> &dyn Calendar {
-            if name == "afternoons" {
-                &Afternoons
-            } else {
-                &AlwaysOpen
-            }
-        }
+    /// The default calendar open around the clock (UTC), and
+    /// "afternoons" open from 12:00 to midnight UTC, every day.
+    fn calendars() -> crate::calendar::Calendars {
+        let every_day = |hours: &str| crate::calendar::CalendarSpec {
+            time_zone: "UTC".into(),
+            open: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| (d.to_owned(), hours.to_owned())).into(),
+            holidays: Vec::new(),
+        };
+        let calendar = |hours: &str| {
+            crate::calendar::BusinessCalendar::new(&every_day(hours), jiff::tz::TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        crate::calendar::Calendars::new(calendar("00:00-24:00"), [("afternoons".to_owned(), calendar("12:00-24:00"))].into())
     }
 
     #[test]
@@ -826,17 +813,18 @@ mod tests {
         let mut late = ticket("bug", 8);
         late.sla.calendar = "afternoons".into();
         let plain = ticket("bug", 9);
+        let named = calendars();
         let (late_row, plain_row) =
-            (QueueRow::build(&late, &[], late.created_at, &Named), QueueRow::build(&plain, &[], plain.created_at, &Named));
+            (QueueRow::build(&late, &[], late.created_at, &named), QueueRow::build(&plain, &[], plain.created_at, &named));
         assert_eq!(late_row.calendar, "afternoons");
         assert_eq!(plain_row.calendar, DEFAULT_CALENDAR);
-        // Filed 10:00 UTC: the afternoons' clock starts at 12:00, two hours later.
-        assert_eq!(late_row.next_due(), Some(at("2026-12-01T12:00:00Z")));
+        // Filed 10:00 UTC: the afternoons' 24 hours are 12:00-24:00 on two days.
+        assert_eq!(late_row.next_due(), Some(at("2026-12-02T00:00:00Z")));
         assert_eq!(plain_row.next_due(), Some(at("2026-12-01T10:00:00Z")));
-        assert_eq!(index_due(&late, &Named), at("2026-12-01T12:00:00Z"));
+        assert_eq!(index_due(&late, &named), at("2026-12-02T00:00:00Z"));
         let now = at("2026-11-30T11:00:00Z");
         let left =
-            |row: &QueueRow| serde_json::to_value(row.view(now, &Named)).unwrap_or_default()["clocks"][0]["remaining_seconds"].clone();
+            |row: &QueueRow| serde_json::to_value(row.view(now, &named)).unwrap_or_default()["clocks"][0]["remaining_seconds"].clone();
         assert_eq!(left(&late_row), 24 * 3600, "nothing of the afternoons' hours has passed at 11:00");
         assert_eq!(left(&plain_row), 23 * 3600);
         // The calendar's name travels with the row; a row without one (the

@@ -927,17 +927,7 @@ mod tests {
         let policy = SlaPolicy::default();
         let custom = [TicketType::BILLING, TicketType::parse("data_export").unwrap_or(TicketType::OTHER)];
         let made = |kind: &str, offered: &[TicketType]| {
-            let stamp = Stamp {
-                id: TicketId::from_bytes([6; 16]),
-                segment: Segment::Free,
-                priority: Priority::Normal,
-                group: None,
-                tags: Vec::new(),
-                now: Timestamp::from_millis(0),
-                policy: &policy,
-                calendar: crate::sla::DEFAULT_CALENDAR,
-                offered,
-            };
+            let stamp = Stamp { offered, ..free_stamp(&policy) };
             let input = NewTicket { kind: kind.into(), ..valid() };
             input
                 .into_ticket(stamp)
@@ -1096,20 +1086,25 @@ mod tests {
         assert_eq!(serde_json::from_str::<Ticket>(&text).map(|t| t.channel).ok(), Some(Channel::Email));
     }
 
-    #[test]
-    fn replies_by_email_stay_on_unless_the_requester_unticks_them() {
-        let policy = SlaPolicy::default();
-        let stamp = || Stamp {
+    /// A free, normal-priority ticket's stamp at the epoch, on a site of built-in types.
+    fn free_stamp(policy: &SlaPolicy) -> Stamp<'_> {
+        Stamp {
             id: TicketId::from_bytes([5; 16]),
             segment: Segment::Free,
             priority: Priority::Normal,
             group: None,
             tags: Vec::new(),
             now: Timestamp::from_millis(0),
-            policy: &policy,
+            policy,
             calendar: crate::sla::DEFAULT_CALENDAR,
             offered: TicketType::BUILT_IN,
-        };
+        }
+    }
+
+    #[test]
+    fn replies_by_email_stay_on_unless_the_requester_unticks_them() {
+        let policy = SlaPolicy::default();
+        let stamp = || free_stamp(&policy);
         let form = |body: &str| serde_json::from_str::<NewTicket>(body).map_err(|e| e.to_string());
         let base = r#""site":"demo","email":"ada@example.com","type":"bug","subject":"s","message":"m""#;
         let cases = [
