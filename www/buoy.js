@@ -8,29 +8,29 @@
  * build: the catalog's strings and the site's look, from buoy-shared. */
 (function (w, d) {
   var me = d.currentScript;
-  if (!me || (w.Buoy && w.Buoy.loaded)) return;
+  if (!me || w.Buoy?.loaded) return;
   var base = new URL(me.src).origin;
-  var queued = (w.Buoy && w.Buoy.q) || [];
+  var queued = w.Buoy?.q || [];
   // The look (buoy-shared's appearance): the stylesheet of the launcher
-  // and the panel, the launcher's label ('': the icon alone, named in the
-  // panel's language), the colour scheme, whether the launcher is hidden,
+  // (its icon and label text too) and the panel, the launcher's label
+  // ('': the icon alone, named in the panel's language), the colour scheme, whether the launcher is hidden,
   // and the site a per-site loader (/s/{site}.js) is for.
   var look = __BUOY_LOOK__;
-  var site = look[4] || me.getAttribute('data-site'), scheme = look[2], hide = look[3];
+  var site = look[4] || me.dataset.site, scheme = look[2], hide = look[3];
   // The panel's language: init's or data-locale, then the page's, then the
   // browser's, the first the catalog speaks by its primary subtag
   // (buoy-shared's Locale::negotiate); none, and the site's default holds.
   // `shown`: the language the panel's page says it speaks (the site's
   // default, when the loader picked none).
-  var want = me.getAttribute('data-locale'), locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__, shown;
+  var want = me.dataset.locale, locales = __BUOY_LOCALES__, labels = __BUOY_LABELS__, shown;
   // data-preload="off": fetch the panel only when it is first opened, not
   // on intent (a pointer over the launcher or its focus, which comes a
   // few hundred milliseconds before a click).
-  var preload = me.getAttribute('data-preload') !== 'off';
-  var handlers = {};
-  // `box`: the host element's child the panel is mounted in, inline;
+  var preload = me.dataset.preload !== 'off';
+  // `box`: the launcher's element, while it holds the panel inline in a
+  // host element;
   // `tall`: the inline panel's height, as its page last said.
-  var wrap, root, launcher, badge, panel, frame, box, back, tall, ready = 0, opened = 0, outbox = [], count = '0';
+  var wrap, launcher, badge, panel, frame, box, back, tall, ready = 0, opened = 0, outbox = [], count = '0';
   // Phones: the panel fills the screen as a modal dialog, follows the
   // visual viewport (the on-screen keyboard) and locks the host page's
   // scroll, all through constructed stylesheets (`view` in the shadow
@@ -43,10 +43,10 @@
     view.replaceSync(opened && vv ? '@media ' + PHONE + '{.p{top:' + vv.offsetTop + 'px;height:' + vv.height + 'px}}' : tall ? '.i{height:' + tall + 'px}' : '');
   }
 
+  // The host's handlers listen on the loader's own element: each is called
+  // in turn, and one that throws is reported without stopping the others.
   function emit(name, detail) {
-    (handlers[name] || []).slice().forEach((fn) => {
-      try { fn(detail); } catch (e) { setTimeout(() => { throw e; }); }
-    });
+    me.dispatchEvent(new CustomEvent(name, { detail: detail }));
   }
 
   // The last message of each type, in order: sent once the panel says it
@@ -56,25 +56,27 @@
     message.buoy = 1;
     outbox = outbox.filter((m) => m.type !== message.type);
     first ? outbox.unshift(message) : outbox.push(message);
-    if (frame && ready) frame.contentWindow.postMessage(message, base);
+    // Ready: a frame said so, and none replaced it since.
+    if (ready) frame.contentWindow.postMessage(message, base);
   }
 
-  // At most `n` keys of `o`, each value as a string.
-  function strings(o, n) {
+  // These keys of `o` (all of them when none are named) that hold a
+  // value, each as a string.
+  function strings(o, keys) {
     var out = {};
-    Object.keys(o || {}).slice(0, n).forEach((k) => { out[k] = String(o[k]); });
+    o ||= {};
+    (keys || Object.keys(o)).forEach((k) => {
+      if (o[k] != null) out[k] = String(o[k]);
+    });
     return out;
   }
 
-  function add(parent, tag, name) {
-    var el = d.createElement(tag);
-    if (name) el.className = name;
-    return parent.appendChild(el);
+  function add(parent, tag) {
+    return parent.appendChild(d.createElement(tag));
   }
 
   function locale() {
-    var tags = [want, d.documentElement.lang].concat(navigator.languages), i, j;
-    for (i in tags) for (j in locales) if ((tags[i] + '').split(/[-_]/)[0].toLowerCase() == locales[j].split('-')[0]) return locales[j];
+    for (var t of [want, d.documentElement.lang, ...navigator.languages]) for (var l of locales) if ((t + '').split(/[-_]/)[0].toLowerCase() == l.split('-')[0]) return l;
   }
 
   // The launcher's and the frame's name: the site's label, else the
@@ -83,24 +85,33 @@
     return look[1] || labels[locales.indexOf(shown || locale())] || labels[0];
   }
 
-  function name() {
-    if (launcher) launcher.ariaLabel = (label() + (count === '0' ? '' : ' (' + count + ')'));
-    if (frame) frame.title = label();
-  }
-
-  // The launcher's colours follow the scheme (its class: auto, light or
-  // dark); it shows unless hidden or the panel is inline.
+  // Draws the state: the launcher's colours follow the scheme (its class:
+  // auto, light or dark, which the panel gets too), and it shows unless
+  // hidden or the panel is inline; the panel shows when open or inline.
+  // The launcher is named with the unread count, which its badge shows.
+  // An open panel on a phone locks the host page's scroll.
   function paint() {
+    var name = label();
+    follow();
+    lock.replaceSync(opened ? '@media ' + PHONE + '{html{overflow:hidden}body{position:fixed;left:0;right:0;top:' + -sy + 'px}}' : '');
+    post({ type: 'scheme', scheme: scheme });
+    if (frame) frame.title = name;
     if (launcher) {
       launcher.className = 'l ' + scheme;
       launcher.hidden = !!(hide || box);
+      launcher.ariaExpanded = !!opened;
+      launcher.ariaLabel = name + (count == '0' ? '' : ' (' + count + ')');
+      badge.textContent = count;
+      badge.hidden = count == '0';
+      panel.hidden = !(opened || box);
+      panel.className = box ? 'i' : 'p';
     }
   }
 
   function mountFrame() {
     if (frame || !site || !panel) return;
     frame = d.createElement('iframe');
-    name();
+    paint();
     // The path names the page's locale (the server needs it); the fragment's
     // grammar is buoy-shared's `fragment` module: o = this page's origin.
     var l = locale();
@@ -110,7 +121,7 @@
 
   // Drops the frame: a new page follows (another language, another place).
   function drop() {
-    if (frame) frame = frame.remove();
+    frame = frame?.remove();
     ready = 0;
   }
 
@@ -129,13 +140,10 @@
       sy = w.scrollY;
       // Adopted at the first open, not at load: a sheet added to the
       // document restyles the whole host page.
-      if (d.adoptedStyleSheets.indexOf(lock) < 0) d.adoptedStyleSheets = d.adoptedStyleSheets.concat(lock);
-      lock.replaceSync('@media ' + PHONE + '{html{overflow:hidden}body{position:fixed;left:0;right:0;top:' + -sy + 'px}}');
+      if (!d.adoptedStyleSheets.includes(lock)) d.adoptedStyleSheets = [...d.adoptedStyleSheets, lock];
     }
     opened = 1;
-    follow();
-    panel.hidden = false;
-    launcher.ariaExpanded = true;
+    paint();
     if (ready) frame.focus();
     hello();
     emit('open');
@@ -144,12 +152,9 @@
   function closePanel() {
     if (!opened) return;
     opened = 0;
-    follow();
-    lock.replaceSync('');
+    paint();
     w.scrollTo(sx, sy);
-    panel.hidden = true;
-    launcher.ariaExpanded = false;
-    if (back) back.focus();
+    back?.focus();
     post({ type: 'close' });
     emit('close');
   }
@@ -161,26 +166,17 @@
   function draw() {
     if (wrap || !site || !d.body) return;
     wrap = d.createElement('div');
-    root = wrap.attachShadow({ mode: 'open' });
+    var root = wrap.attachShadow({ mode: 'open' });
     root.adoptedStyleSheets = [sheet, view];
-    if (vv) {
-      vv.addEventListener('resize', follow);
-      vv.addEventListener('scroll', follow);
-    }
+    ['resize', 'scroll'].forEach((e) => vv?.addEventListener(e, follow));
     // Its icon is the stylesheet's (a question mark, text that forced
     // colours recolour).
     launcher = add(root, 'button');
-    launcher.type = 'button';
-    launcher.ariaExpanded = false;
-    if (look[1]) add(launcher, 'span').textContent = look[1];
-    badge = add(launcher, 'span', 'b');
-    badge.ariaHidden = true;
-    badge.hidden = true;
+    badge = add(launcher, 'span');
+    badge.className = 'b';
     launcher.addEventListener('click', toggle);
-    panel = add(root, 'div', 'p');
-    panel.hidden = true;
+    panel = add(root, 'div');
     mirror();
-    paint();
     d.body.appendChild(wrap);
     // Nothing of the panel at load: a host page that nobody asks for help
     // on pays for the launcher alone. A requester with tickets gets it when
@@ -198,22 +194,22 @@
   // with its first unread count. The host page's storage, never the panel's.
   function remembered(set) {
     try {
-      return set ? w.localStorage.setItem('buoy:' + site, '1') : w.localStorage.getItem('buoy:' + site);
+      return w.localStorage[set ? 'setItem' : 'getItem']('buoy:' + site, 1);
     } catch (e) { /* storage refused: on intent only */ }
   }
 
   // Right-to-left locales dock the launcher and the panel on the left
   // (unless the site's look names a side).
   function mirror() {
-    wrap.dir = __BUOY_RTL__.indexOf(shown || locale()) < 0 ? 'ltr' : 'rtl';
-    name();
+    wrap.dir = __BUOY_RTL__.includes(shown || locale()) ? 'rtl' : 'ltr';
+    paint();
   }
 
   w.addEventListener('message', (e) => {
     var m = e.data;
-    if (e.origin !== base || !frame || e.source !== frame.contentWindow || !m || m.buoy !== 1) return;
+    if (e.origin !== base || e.source !== frame?.contentWindow || m?.buoy !== 1) return;
     if (m.type === 'ready') {
-      if (locales.indexOf(m.lang) >= 0) {
+      if (locales.includes(m.lang)) {
         shown = m.lang;
         mirror();
       }
@@ -226,9 +222,8 @@
     } else if (m.type === 'unread' && /^\d{1,4}$/.test(m.count)) {
       remembered(1);
       // The count of agent replies not yet read, on the launcher and to the host.
-      badge.textContent = count = m.count;
-      badge.hidden = count === '0';
-      name();
+      count = m.count;
+      paint();
       emit('unread', +count);
     } else if (m.type === 'resize' && box && /^\d{1,5}$/.test(m.height)) {
       // The inline panel's content height, in CSS pixels.
@@ -250,7 +245,7 @@
     var to = e.target.closest('[data-buoy-open]'), v;
     if (to) {
       e.preventDefault();
-      v = to.getAttribute('data-buoy-open');
+      v = to.dataset.buoyOpen;
       commands.navigate(/^(contact|tickets)$/.test(v) ? v : v ? 'article' : 'home', v);
     }
   });
@@ -271,7 +266,6 @@
       if (arg.colorScheme) {
         scheme = /^(light|dark)$/.test(arg.colorScheme) ? arg.colorScheme : 'auto';
         paint();
-        post({ type: 'scheme', scheme: scheme });
       }
       // Another language (none: the page's or the browser's again): a new
       // page, so a preloaded frame is replaced, and the panel gets the
@@ -291,20 +285,18 @@
     toggle: toggle,
     navigate: (view, arg) => {
       openPanel();
-      post({ type: 'navigate', view: String(view), arg: arg == null ? '' : String(arg) });
+      post({ type: 'navigate', view: String(view), arg: String(arg ?? '') });
     },
     suggest: (items) => post({ type: 'suggest', items: [].concat(items || []).map(String) }),
-    prefill: (arg) => arg && post({ type: 'prefill', subject: String(arg.subject || ''), body: String(arg.body || ''), kind: String(arg.type || ''), fields: strings(arg.fields) }),
+    prefill: (arg) => arg && post({ type: 'prefill', ...strings(arg, ['subject', 'body']), kind: String(arg.type ?? ''), fields: strings(arg.fields) }),
     // The host's context for the next tickets: the panel and the worker
     // check keys and lengths.
-    context: (arg) => post({ type: 'context', context: strings(arg, 20) }),
+    context: (arg) => post({ type: 'context', context: strings(arg, Object.keys(arg || {}).slice(0, 20)) }),
     identify: (arg) => {
       if (!arg) return;
       // Signed by the product's backend; the worker checks the signature.
-      var who = { type: 'identify' };
-      ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token'].forEach((k) => {
-        if (arg[k] != null) who[k] = String(arg[k]);
-      });
+      var who = strings(arg, ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token']);
+      who.type = 'identify';
       if (arg.exp != null) who.exp = Number(arg.exp);
       post(who);
     },
@@ -313,14 +305,11 @@
     mount: (selector) => {
       var host = d.querySelector(selector);
       draw();
-      if (!host || !panel) return;
-      commands.unmount();
+      if (!host || !wrap) return;
       closePanel();
       drop();
-      box = add(host, 'div');
-      box.attachShadow({ mode: 'open' }).adoptedStyleSheets = [sheet, view];
-      box.shadowRoot.appendChild(panel).className = 'i';
-      panel.hidden = false;
+      // The launcher's element moves there, its stylesheets with it.
+      host.appendChild((box = wrap));
       paint();
       mountFrame();
       hello();
@@ -328,27 +317,22 @@
     unmount: () => {
       if (!box) return;
       drop();
-      root.appendChild(panel).className = 'p';
-      panel.hidden = true;
-      box.remove();
+      d.body.appendChild(wrap);
       box = tall = 0;
-      follow();
       paint();
       outbox = outbox.filter((m) => m.type !== 'open');
     },
-    on: (event, fn) => typeof fn === 'function' && (handlers[event] = handlers[event] || []).push(fn),
-    off: (event, fn) => {
-      handlers[event] = (handlers[event] || []).filter((h) => h !== fn);
-    },
+    on: (event, fn) => fn.call && me.addEventListener(event, (fn.buoy ||= (e) => fn(e.detail))),
+    off: (event, fn) => fn && me.removeEventListener(event, fn.buoy),
   };
 
   function api(command, arg, more) {
-    if (commands.hasOwnProperty(command)) commands[command](arg, more);
+    if (commands[command]) commands[command](arg, more);
   }
   api.loaded = 1;
   w.Buoy = api;
 
-  post({ type: 'scheme', scheme: scheme });
+  paint();
   draw();
   queued.forEach((args) => api.apply(null, args));
   if (!wrap) d.addEventListener('DOMContentLoaded', draw);

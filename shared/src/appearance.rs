@@ -48,6 +48,16 @@ impl Colour {
         }
     }
 
+    /// Its shortest CSS form: `#rgb` where that says the same, else `#rrggbb`.
+    pub fn css(self) -> String {
+        let [r, g, b] = self.0;
+        if [r, g, b].iter().all(|c| c % 17 == 0) {
+            format!("#{:x}{:x}{:x}", r / 17, g / 17, b / 17)
+        } else {
+            self.to_string()
+        }
+    }
+
     /// WCAG 2's relative luminance, 0 (black) to 1 (white).
     pub fn luminance(self) -> f64 {
         let linear = |c: u8| {
@@ -253,15 +263,17 @@ impl Appearance {
     }
 
     /// The loader's constructed stylesheet for this look: the launcher
-    /// (`.l`, its scheme a class: `auto`, `light` or `dark`), its unread
-    /// badge (`.b`), the floating panel (`.p`, a modal sheet on phones)
-    /// and the inline one (`.i`). An accent that does not parse (refused
-    /// by [`Appearance::problem`] first) falls back to the default.
+    /// (`.l`, its scheme a class: `auto`, `light` or `dark`; its label as
+    /// generated content), its unread badge (`.b`), the floating panel
+    /// (`.p`, a modal sheet on phones; `.i` inline, sized by the loader).
+    /// An accent that does not parse (refused by [`Appearance::problem`]
+    /// first) falls back to the default.
     pub fn loader_css(&self) -> String {
         let accent = |written: &str, fallback: fn() -> String| {
             Colour::parse(written).or_else(|| Colour::parse(&fallback())).unwrap_or(LIGHT_TEXT)
         };
-        let (light, dark) = (accent(&self.accent.light, default_light), accent(&self.accent.dark, default_dark));
+        let (light, dark) = (accent(&self.accent.light, default_light).css(), accent(&self.accent.dark, default_dark).css());
+        let (light_text, dark_text) = (LIGHT_TEXT.css(), DARK_TEXT.css());
         let side = match self.side {
             None => "inset-inline-end",
             Some(Side::Left) => "left",
@@ -270,33 +282,50 @@ impl Appearance {
         let Offset { x, y } = self.offset;
         let (z, phone) = (self.z_index, "(max-width:640px)");
         let mut css = String::new();
-        // Writing to a String cannot fail.
+        // Writing to a String cannot fail. The border is transparent but
+        // for forced colours, which paint it; the icon is a question mark.
         let _ = write!(
             css,
-            ":host{{all:initial;display:block}}\
-             .l{{--a:{light};--t:{LIGHT_TEXT}}}.l.dark{{--a:{dark};--t:{DARK_TEXT}}}\
-             @media (prefers-color-scheme:dark){{.l.auto{{--a:{dark};--t:{DARK_TEXT}}}}}\
+            ":host{{all:initial}}\
              .l,.p{{position:fixed;{side}:{x}px;z-index:{z}}}\
-             .l{{bottom:{y}px;min-width:56px;height:56px;border:0;border-radius:28px;background:var(--a);color:var(--t);cursor:pointer;\
-             box-shadow:0 4px 14px #0004;display:flex;align-items:center;justify-content:center;gap:8px;padding:0 {pad}px;\
-             font:700 16px system-ui,sans-serif}}\
-             .l:before{{content:\"?\";font-size:28px}}\
-             .l:focus-visible{{outline:3px solid {DARK_TEXT};outline-offset:2px;box-shadow:0 0 0 2px #fff}}\
+             .l{{bottom:{y}px;min-width:56px;height:56px;border:2px solid #0000;border-radius:28px;background:var(--a,{light});\
+             color:var(--t,{light_text});cursor:pointer;box-shadow:0 4px 14px #0004;display:flex;align-items:center;\
+             justify-content:center;gap:8px;padding:0;font:700 28px system-ui,sans-serif}}\
+             .dark{{--a:{dark};--t:{dark_text}}}@media (prefers-color-scheme:dark){{.auto{{--a:{dark};--t:{dark_text}}}}}\
+             .l:before{{content:\"?\"}}\
+             .l:focus-visible{{outline:3px solid {dark_text};outline-offset:2px;box-shadow:0 0 0 2px #fff}}\
              .p{{bottom:{panel}px;width:380px;height:620px;max-height:calc(100vh - {room}px);border-radius:14px;overflow:hidden;\
-             box-shadow:0 10px 40px #0005;background:#fff}}\
-             .i{{height:620px}}\
+             box-shadow:0 10px 40px #0005}}\
              .b{{position:absolute;top:-2px;inset-inline-end:-2px;min-width:10px;height:20px;border-radius:10px;background:#dc2626;\
-             color:#fff;font-size:12px;line-height:20px;padding:0 5px}}\
+             color:#fff;font:12px/20px system-ui;padding:0 5px}}\
              [hidden]{{display:none}}iframe{{border:0;width:100%;height:100%;display:block}}\
              @media {phone}{{.p{{inset:0 0 auto;width:auto;height:100dvh;max-height:none;border-radius:0;box-sizing:border-box;\
-             padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}}}\
-             @media (forced-colors:active){{.l{{border:2px solid ButtonText}}}}",
-            pad = if self.label.is_some() { 20 } else { 0 },
+             padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}}}",
             panel = u32::from(y) + 68,
             room = u32::from(y) + 88,
         );
+        // The label beside the icon, as generated content (the launcher's
+        // accessible name is the label too, from the loader).
+        if let Some(label) = &self.label {
+            let _ = write!(css, ".l{{padding:0 20px 0 16px}}.l:after{{content:{};font-size:16px}}", css_string(label));
+        }
         css
     }
+}
+
+/// A CSS string: quoted, with quotes and backslashes escaped (a label has
+/// no control characters: [`Appearance::problem`] refuses them).
+fn css_string(text: &str) -> String {
+    let mut out = String::from("\"");
+    for c in text.chars() {
+        if matches!(c, '"' | '\\' | '<') || c.is_control() {
+            let _ = write!(out, "\\{:x} ", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -374,32 +403,46 @@ mod tests {
     fn the_stylesheet_puts_the_launcher_on_its_side_in_its_colours() {
         let default = Appearance::default().loader_css();
         for expected in [
-            ".l{--a:#1d4ed8;--t:#ffffff}",
-            ".l.dark{--a:#60a5fa;--t:#111827}",
-            ".l.auto{--a:#60a5fa;--t:#111827}",
-            "inset-inline-end:20px;z-index:2147483000",
+            "background:var(--a,#1d4ed8);color:var(--t,#fff)",
+            ".dark{--a:#60a5fa;--t:#111827}",
+            ".auto{--a:#60a5fa;--t:#111827}",
+            ".l,.p{position:fixed;inset-inline-end:20px;z-index:2147483000}",
             "bottom:20px",
             ".p{bottom:88px",
             "calc(100vh - 108px)",
-            "padding:0 0px",
+            "content:\"?\"",
         ] {
             assert!(default.contains(expected), "the default look has {expected}: {default}");
         }
+        assert!(!default.contains(":after"), "no label: the icon alone");
         let themed = Appearance {
             accent: Accent { light: "#0F766E".into(), dark: "#5eead4".into() },
             side: Some(Side::Left),
             offset: Offset { x: 24, y: 32 },
-            label: Some("Support".into()),
+            label: Some("Say \"hi\" \\ <b>".into()),
             z_index: 1000,
             ..Appearance::default()
         }
         .loader_css();
-        for expected in [".l{--a:#0f766e;", "--a:#5eead4;", ".l,.p{position:fixed;left:24px;z-index:1000}", "bottom:32px", ".p{bottom:100px", "padding:0 20px"]
-        {
+        for expected in [
+            "background:var(--a,#0f766e)",
+            "--a:#5eead4;",
+            ".l,.p{position:fixed;left:24px;z-index:1000}",
+            "bottom:32px",
+            ".p{bottom:100px",
+            ".l:after{content:\"Say \\22 hi\\22  \\5c  \\3c b>\";font-size:16px}",
+        ] {
             assert!(themed.contains(expected), "the themed look has {expected}: {themed}");
         }
         assert!(!themed.contains("inset-inline-end:24px"), "a named side does not mirror");
         let right = Appearance { side: Some(Side::Right), ..Appearance::default() }.loader_css();
         assert!(right.contains(".l,.p{position:fixed;right:20px;"));
+    }
+
+    #[test]
+    fn colours_take_their_shortest_css_form() {
+        for (colour, css) in [("#ffffff", "#fff"), ("#1d4ed8", "#1d4ed8"), ("#112233", "#123"), ("#111827", "#111827")] {
+            assert_eq!(Colour::parse(colour).map(Colour::css).as_deref(), Some(css));
+        }
     }
 }

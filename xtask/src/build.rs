@@ -5,6 +5,7 @@
 
 use crate::cmd::{self, command, node_bin};
 use crate::Result;
+use buoy_shared::appearance::Appearance;
 use buoy_shared::config::Config;
 use buoy_shared::headers::widget_page_asset;
 use buoy_shared::kb;
@@ -147,19 +148,49 @@ fn js_array<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", values.into_iter().map(js_string).collect::<Vec<_>>().join(","))
 }
 
-/// The loader with the catalog's strings filled in: the catalog's
-/// locales (all of them, and those written right to left) and the
-/// launcher's label in each.
-fn render_loader(source: &str) -> Result<String> {
+/// The loader with the catalog's strings and a look filled in: the
+/// catalog's locales (all of them, and those written right to left), the
+/// launcher's label in each, and `look` (from [`loader_look`]).
+fn render_loader(source: &str, look: &str) -> Result<String> {
     let rendered = source
         .replace("__BUOY_LOCALES__", &js_array(Locale::ALL.iter().map(|l| l.tag())))
         .replace("__BUOY_LABELS__", &js_array(Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel))))
-        .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())));
+        .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())))
+        .replace("__BUOY_LOOK__", look);
     if rendered.contains("__BUOY_") {
         return Err("www/buoy.js names a catalog string the build does not fill".into());
     }
     Ok(rendered)
 }
+
+/// A look as the loader reads it: `[stylesheet, label ('' for the icon
+/// alone), colour scheme, hide the launcher (0 or 1), site ('' for the
+/// generic loader, which reads `data-site`)]`.
+fn loader_look(appearance: &Appearance, site: &str) -> String {
+    format!(
+        "[{},{},{},{},{}]",
+        js_string(&appearance.loader_css()),
+        js_string(appearance.label.as_deref().unwrap_or("")),
+        js_string(appearance.color_scheme.as_str()),
+        u8::from(appearance.hide_launcher),
+        js_string(site)
+    )
+}
+
+/// The generic loader (`/buoy.js`, the default look, `data-site`) and one
+/// per site (`/s/{site}.js`, its look and id baked in), minified.
+fn loaders(site_dir: &Path, source: &str, config: &Config) -> Result {
+    // ES2022: every browser with constructed stylesheets (which the loader needs) runs it.
+    let minify = |look: String| esbuild(&render_loader(source, &look)?, &["--minify", "--loader=js", "--target=es2022", "--legal-comments=none"]);
+    cmd::write(&site_dir.join("buoy.js"), minify(loader_look(&Appearance::default(), ""))?)?;
+    for (id, site) in &config.sites {
+        cmd::write(&site_dir.join(SITE_LOADERS).join(format!("{id}.js")), minify(loader_look(&site.appearance, id))?)?;
+    }
+    Ok(())
+}
+
+/// The folder of the per-site loaders, `/s/{site}.js`.
+pub const SITE_LOADERS: &str = "s";
 
 fn esbuild(input: &str, args: &[&str]) -> Result<String> {
     let mut c = node_bin("esbuild", args);
@@ -375,8 +406,8 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // The static assets' headers, from the one table the worker uses too.
     cmd::write(&site.join("_headers"), buoy_shared::headers::headers_file())?;
 
-    let loader = render_loader(&cmd::read(&root.join("www/buoy.js"))?)?;
-    cmd::write(&site.join("buoy.js"), esbuild(&loader, &["--minify", "--loader=js", "--target=es2019", "--legal-comments=none"])?)?;
+    let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
+    loaders(&site, &cmd::read(&root.join("www/buoy.js"))?, &config)?;
     // The widget's files go to a folder of their own first, then to the
     // folder their content names (`/w/{hash}/`).
     let files = site.join(WIDGET_FILES);
@@ -396,7 +427,6 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     wasm_module(&files, "upload", "buoy-widget-upload")?;
     let folder = hashed_folder(&files)?;
 
-    let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
     check_catalogs()?;
     let kb = knowledge_base(&site, &options.kb_dirs)?;
     let template = cmd::read(&site.join("widget/index.html"))?;
@@ -816,11 +846,27 @@ mod tests {
 
     #[test]
     fn the_loader_gets_its_labels_and_locales_from_the_catalog() {
-        let rendered = render_loader("x = __BUOY_LABELS__;").unwrap_or_default();
+        let rendered = render_loader("x = __BUOY_LABELS__;", "0").unwrap_or_default();
         assert_eq!(rendered, "x = [\"Help\",\"Hilfe\",\"Aide\",\"Ayuda\",\"Ajuda\",\"ヘルプ\",\"مساعدة\"];");
-        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;").is_err(), "one label per locale, none alone");
-        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;").unwrap_or_default();
+        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;", "0").is_err(), "one label per locale, none alone");
+        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;", "0").unwrap_or_default();
         assert_eq!(rendered, "l = [\"en\",\"de\",\"fr\",\"es\",\"pt-BR\",\"ja\",\"ar\"], r = [\"ar\"];");
-        assert!(render_loader("__BUOY_UNKNOWN__").is_err());
+        assert!(render_loader("__BUOY_UNKNOWN__", "0").is_err());
+    }
+
+    #[test]
+    fn a_site_loader_bakes_in_its_look_and_id_and_the_generic_one_the_default() {
+        let generic = loader_look(&Appearance::default(), "");
+        assert_eq!(generic, format!("[{},\"\",\"auto\",0,\"\"]", js_string(&Appearance::default().loader_css())));
+        let themed = Appearance {
+            label: Some("Ask \"us\" <now>".into()),
+            color_scheme: buoy_shared::appearance::Scheme::Dark,
+            hide_launcher: true,
+            ..Appearance::default()
+        };
+        let look = loader_look(&themed, "docs");
+        assert!(look.ends_with(",\"Ask \\\"us\\\" \\u003cnow>\",\"dark\",1,\"docs\"]"), "{look}");
+        let rendered = render_loader("var look = __BUOY_LOOK__;", &look).unwrap_or_default();
+        assert!(rendered.starts_with("var look = [\":host{"), "{rendered}");
     }
 }

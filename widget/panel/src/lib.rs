@@ -104,6 +104,8 @@ struct Inner {
     sent: Element,
     sent_heading: Element,
     reference: Element,
+    /// Inline in a host element: what tells the host the content's height.
+    inline: Option<(web_sys::ResizeObserver, Closure<dyn FnMut(web_sys::Event)>)>,
 }
 
 /// A mounted panel. Dropping it removes its listeners.
@@ -230,6 +232,7 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         sent,
         sent_heading,
         reference,
+        inline: None,
     })
 }
 
@@ -545,11 +548,15 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
         "identify" => vouch(inner, data, Some(claim_of(data))),
         "logout" => vouch(inner, data, None),
         "open" => {
+            let inline = field_of(data, "inline").as_deref() == Some("1");
             {
                 let mut panel = inner.borrow_mut();
                 panel.host_url = field_of(data, "url");
                 panel.host_title = field_of(data, "title");
                 panel.refresh_list();
+                if inline {
+                    go_inline(&mut panel);
+                }
             }
             let panel = inner.borrow();
             // A phone's panel fills the screen: a modal dialog that keeps
@@ -559,10 +566,20 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 let _ = dialog.set_attribute("aria-modal", modal);
             }
             panel.signal(Some(true));
-            focus(&panel.entry());
+            // Inline, the panel is part of the host's page: focus stays there.
+            if !inline {
+                focus(&panel.entry());
+            }
             // A User Timing mark: the panel is interactive (the benchmarks read it).
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = performance.mark("buoy:interactive");
+            }
+        }
+        // The host's colour scheme wins over the browser's (app.css).
+        "scheme" => {
+            let scheme = field_of(data, "scheme").filter(|s| s == "light" || s == "dark").unwrap_or_default();
+            if let Some(html) = document_element() {
+                html.set_class_name(&scheme);
             }
         }
         "navigate" => {
@@ -598,6 +615,30 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             }
         }
         _ => {}
+    }
+}
+
+fn document_element() -> Option<Element> {
+    web_sys::window()?.document()?.document_element()
+}
+
+/// Inline in a host element (the loader's `open` says `inline: '1'`): the
+/// page takes its content's height (app.css, under `data-inline`), and
+/// each change of that height goes to the host, which sizes the frame.
+fn go_inline(panel: &mut Inner) {
+    let (Some(html), Ok(Some(dialog)), None) = (document_element(), panel.title.closest(".panel"), &panel.inline) else {
+        return;
+    };
+    let _ = html.set_attribute("data-inline", "");
+    let (origin, measured) = (panel.host_origin.clone(), dialog.clone());
+    let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
+        // In decimal through JavaScript: the panel carries no integer formatting.
+        let height = js_sys::Number::from(measured.scroll_height()).to_string(10).ok().and_then(|h| h.as_string()).unwrap_or_default();
+        post_to_host(origin.as_deref(), "resize", Some(("height", &height)));
+    });
+    if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+        observer.observe(&dialog);
+        panel.inline = Some((observer, callback));
     }
 }
 
