@@ -16,7 +16,7 @@ use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
 use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
 use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
-use buoy_widget_core::host::{claim_of, post_to_host};
+use buoy_widget_core::host::{claim_of, post_to_host, post_value_to_host};
 use buoy_widget_core::net::{self, Failure};
 use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, strings, t};
 use buoy_widget_core::protocol::{self, Form, Module, Screen};
@@ -104,8 +104,6 @@ struct Inner {
     sent: Element,
     sent_heading: Element,
     reference: Element,
-    /// Inline in a host element: what tells the host the content's height.
-    inline: Option<(web_sys::ResizeObserver, Closure<dyn FnMut(web_sys::Event)>)>,
 }
 
 /// A mounted panel. Dropping it removes its listeners.
@@ -232,7 +230,6 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         sent,
         sent_heading,
         reference,
-        inline: None,
     })
 }
 
@@ -555,7 +552,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 panel.host_title = field_of(data, "title");
                 panel.refresh_list();
                 if inline {
-                    go_inline(&mut panel);
+                    go_inline(&panel);
                 }
             }
             let panel = inner.borrow();
@@ -575,13 +572,9 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 let _ = performance.mark("buoy:interactive");
             }
         }
-        // The host's colour scheme wins over the browser's (app.css).
-        "scheme" => {
-            let scheme = field_of(data, "scheme").filter(|s| s == "light" || s == "dark").unwrap_or_default();
-            if let Some(html) = document_element() {
-                html.set_class_name(&scheme);
-            }
-        }
+        // The host's colour scheme wins over the browser's (app.css reads
+        // only light and dark).
+        "scheme" => set_root("data-scheme", &field_of(data, "scheme").unwrap_or_default()),
         "navigate" => {
             let arg = field_of(data, "arg").unwrap_or_default();
             let view = match field_of(data, "view").as_deref() {
@@ -618,27 +611,33 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     }
 }
 
-fn document_element() -> Option<Element> {
-    web_sys::window()?.document()?.document_element()
+/// Sets an attribute of the page's root, which app.css reads.
+fn set_root(name: &str, value: &str) {
+    if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = html.set_attribute(name, value);
+    }
 }
 
 /// Inline in a host element (the loader's `open` says `inline: '1'`): the
 /// page takes its content's height (app.css, under `data-inline`), and
 /// each change of that height goes to the host, which sizes the frame.
-fn go_inline(panel: &mut Inner) {
-    let (Some(html), Ok(Some(dialog)), None) = (document_element(), panel.title.closest(".panel"), &panel.inline) else {
+fn go_inline(panel: &Inner) {
+    // Once: a panel already inline is under `[data-inline]`.
+    let (Ok(Some(dialog)), Ok(None)) = (panel.title.closest(".panel"), panel.title.closest("[data-inline]")) else {
         return;
     };
-    let _ = html.set_attribute("data-inline", "");
+    set_root("data-inline", "");
     let (origin, measured) = (panel.host_origin.clone(), dialog.clone());
+    // Owned by the observer from here on: the garbage collector frees both
+    // with the page.
     let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        // In decimal through JavaScript: the panel carries no integer formatting.
-        let height = js_sys::Number::from(measured.scroll_height()).to_string(10).ok().and_then(|h| h.as_string()).unwrap_or_default();
-        post_to_host(origin.as_deref(), "resize", Some(("height", &height)));
-    });
-    if let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) {
+        // A number of CSS pixels, as the page measures it.
+        let height = Reflect::get(&measured, &"scrollHeight".into()).unwrap_or_default();
+        post_value_to_host(origin.as_deref(), "resize", Some(("height", height)));
+    })
+    .into_js_value();
+    if let Ok(observer) = web_sys::ResizeObserver::new(callback.unchecked_ref()) {
         observer.observe(&dialog);
-        panel.inline = Some((observer, callback));
     }
 }
 
