@@ -26,11 +26,10 @@
   // data-preload="off": fetch the panel only when it is first opened, not
   // on intent (a pointer over the launcher or its focus, which comes a
   // few hundred milliseconds before a click).
-  var preload = me.dataset.preload !== 'off';
+  var preload = me.dataset.preload != 'off';
   // `box`: the launcher's element, while it holds the panel inline in a
-  // host element;
-  // `tall`: the inline panel's height, as its page last said.
-  var wrap, launcher, badge, panel, frame, box, back, tall, ready = 0, opened = 0, outbox = [], count = '0';
+  // host element.
+  var wrap, launcher, badge, panel, frame, box, back, ready = 0, opened = 0, outbox = [], count = 0;
   // Phones: the panel fills the screen as a modal dialog, follows the
   // visual viewport (the on-screen keyboard) and locks the host page's
   // scroll, all through constructed stylesheets (`view` in the shadow
@@ -39,8 +38,9 @@
   var PHONE = '(max-width:640px)', sheet = new CSSStyleSheet(), view = new CSSStyleSheet(), lock = new CSSStyleSheet(), vv = w.visualViewport, sx = 0, sy = 0;
   sheet.replaceSync(look[0]);
 
+  // Inline, the panel's height is the sheet's instead.
   function follow() {
-    view.replaceSync(opened && vv ? '@media ' + PHONE + '{.p{top:' + vv.offsetTop + 'px;height:' + vv.height + 'px}}' : tall ? '.i{height:' + tall + 'px}' : '');
+    box || view.replaceSync(opened && vv ? '@media ' + PHONE + '{.p{top:' + vv.offsetTop + 'px;height:' + vv.height + 'px}}' : '');
   }
 
   // The host's handlers listen on the loader's own element: each is called
@@ -54,7 +54,7 @@
   // reloaded because a deploy removed its files knows nothing).
   function post(message, first) {
     message.buoy = 1;
-    outbox = outbox.filter((m) => m.type !== message.type);
+    outbox = outbox.filter((m) => m.type != message.type);
     first ? outbox.unshift(message) : outbox.push(message);
     // Ready: a frame said so, and none replaced it since.
     if (ready) frame.contentWindow.postMessage(message, base);
@@ -66,7 +66,7 @@
     var out = {};
     o ||= {};
     (keys || Object.keys(o)).forEach((k) => {
-      if (o[k] != null) out[k] = String(o[k]);
+      if (o[k] != null) out[k] = '' + o[k];
     });
     return out;
   }
@@ -100,16 +100,16 @@
       launcher.className = 'l ' + scheme;
       launcher.hidden = !!(hide || box);
       launcher.ariaExpanded = !!opened;
-      launcher.ariaLabel = name + (count == '0' ? '' : ' (' + count + ')');
+      launcher.ariaLabel = name + (count ? ' (' + count + ')' : '');
       badge.textContent = count;
-      badge.hidden = count == '0';
+      badge.hidden = !count;
       panel.hidden = !(opened || box);
       panel.className = box ? 'i' : 'p';
     }
   }
 
   function mountFrame() {
-    if (frame || !site || !panel) return;
+    if (frame || !panel) return;
     frame = d.createElement('iframe');
     paint();
     // The path names the page's locale (the server needs it); the fragment's
@@ -130,7 +130,6 @@
   }
 
   function openPanel() {
-    draw();
     if (!panel || box) return;
     mountFrame();
     if (!opened) {
@@ -140,7 +139,7 @@
       sy = w.scrollY;
       // Adopted at the first open, not at load: a sheet added to the
       // document restyles the whole host page.
-      if (!d.adoptedStyleSheets.includes(lock)) d.adoptedStyleSheets = [...d.adoptedStyleSheets, lock];
+      d.adoptedStyleSheets.includes(lock) || d.adoptedStyleSheets.push(lock);
     }
     opened = 1;
     paint();
@@ -207,8 +206,8 @@
 
   w.addEventListener('message', (e) => {
     var m = e.data;
-    if (e.origin !== base || e.source !== frame?.contentWindow || m?.buoy !== 1) return;
-    if (m.type === 'ready') {
+    if (e.origin != base || e.source != frame?.contentWindow || m?.buoy !== 1) return;
+    if (m.type == 'ready') {
       if (locales.includes(m.lang)) {
         shown = m.lang;
         mirror();
@@ -217,26 +216,25 @@
       ready = 1;
       if (opened) frame.focus();
       outbox.forEach((message) => frame.contentWindow.postMessage(message, base));
-    } else if (m.type === 'close') {
+    } else if (m.type == 'close') {
       closePanel();
-    } else if (m.type === 'unread' && /^\d{1,4}$/.test(m.count)) {
+    } else if (m.type == 'unread' && /^\d{1,5}$/.test(m.count)) {
       remembered(1);
       // The count of agent replies not yet read, on the launcher and to the host.
-      count = m.count;
+      count = +m.count;
       paint();
-      emit('unread', +count);
-    } else if (m.type === 'resize' && box && /^\d{1,5}$/.test(m.height)) {
+      emit('unread', count);
+    } else if (m.type == 'resize' && box && /^\d{1,5}$/.test(m.height)) {
       // The inline panel's content height, in CSS pixels.
-      tall = m.height;
-      follow();
-    } else if (typeof m.reference === 'string') {
+      view.replaceSync('.i{height:' + m.height + 'px}');
+    } else if (typeof m.reference == 'string') {
       // ticket:created, message:received, csat:submitted
       emit(m.type, { reference: m.reference });
     }
   });
 
   d.addEventListener('keydown', (e) => {
-    if (e.key === 'Escape' && opened) closePanel();
+    if (e.key == 'Escape' && opened) closePanel();
   });
 
   // The host's own buttons, present or added later: data-buoy-open opens
@@ -246,16 +244,16 @@
     if (to) {
       e.preventDefault();
       v = to.dataset.buoyOpen;
-      commands.navigate(/^(contact|tickets)$/.test(v) ? v : v ? 'article' : 'home', v);
+      api('navigate', /^(contact|tickets)$/.test(v) ? v : v ? 'article' : 'home', v);
     }
   });
 
   // The API, by command.
   var commands = {
     init: (arg) => {
-      arg = arg || {};
-      if (arg.site) site = String(arg.site);
-      if (arg.launcher === false) hide = 1;
+      arg ||= {};
+      if (arg.site) site = '' + arg.site;
+      if (arg.launcher == false) hide = 1;
       draw();
       paint();
       // After the launcher (drawn from data-site) or the frame: switch them.
@@ -271,7 +269,7 @@
       // page, so a preloaded frame is replaced, and the panel gets the
       // outbox again once it is ready.
       if (arg.locale != null) {
-        want = String(arg.locale);
+        want = '' + arg.locale;
         shown = '';
         if (wrap) mirror();
         if (frame) {
@@ -283,29 +281,20 @@
     open: openPanel,
     close: closePanel,
     toggle: toggle,
-    navigate: (view, arg) => {
-      openPanel();
-      post({ type: 'navigate', view: String(view), arg: String(arg ?? '') });
-    },
-    suggest: (items) => post({ type: 'suggest', items: [].concat(items || []).map(String) }),
-    prefill: (arg) => arg && post({ type: 'prefill', ...strings(arg, ['subject', 'body']), kind: String(arg.type ?? ''), fields: strings(arg.fields) }),
+    // These return the message for the panel, of the command's type.
+    navigate: (view, arg) => (openPanel(), { view: '' + view, arg: '' + (arg ?? '') }),
+    suggest: (items) => ({ items: [].concat(items || []).map(String) }),
+    prefill: (arg) => arg && { ...strings(arg, ['subject', 'body']), kind: '' + (arg.type ?? ''), fields: strings(arg.fields) },
     // The host's context for the next tickets: the panel and the worker
     // check keys and lengths.
-    context: (arg) => post({ type: 'context', context: strings(arg, Object.keys(arg || {}).slice(0, 20)) }),
-    identify: (arg) => {
-      if (!arg) return;
-      // Signed by the product's backend; the worker checks the signature.
-      var who = strings(arg, ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token']);
-      who.type = 'identify';
-      if (arg.exp != null) who.exp = Number(arg.exp);
-      post(who);
-    },
-    logout: () => post({ type: 'logout' }),
+    context: (arg) => ({ context: strings(arg, Object.keys(arg || {}).slice(0, 20)) }),
+    // Signed by the product's backend; the worker checks the signature.
+    identify: (arg) => arg && { ...strings(arg, ['id', 'email', 'name', 'segment', 'account_manager', 'signature', 'token']), ...(arg.exp != null && { exp: +arg.exp }) },
+    logout: () => ({}),
     // Inline: the panel in a host element, no launcher, no modal.
     mount: (selector) => {
-      var host = d.querySelector(selector);
-      draw();
-      if (!host || !wrap) return;
+      var host = wrap && d.querySelector(selector);
+      if (!host) return;
       closePanel();
       drop();
       // The launcher's element moves there, its stylesheets with it.
@@ -318,16 +307,17 @@
       if (!box) return;
       drop();
       d.body.appendChild(wrap);
-      box = tall = 0;
+      box = 0;
       paint();
-      outbox = outbox.filter((m) => m.type !== 'open');
+      outbox = outbox.filter((m) => m.type != 'open');
     },
     on: (event, fn) => fn.call && me.addEventListener(event, (fn.buoy ||= (e) => fn(e.detail))),
     off: (event, fn) => fn && me.removeEventListener(event, fn.buoy),
   };
 
   function api(command, arg, more) {
-    if (commands[command]) commands[command](arg, more);
+    var message = commands[command] && commands[command](arg, more);
+    if (message) post({ type: command, ...message });
   }
   api.loaded = 1;
   w.Buoy = api;

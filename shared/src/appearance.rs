@@ -290,14 +290,14 @@ impl Appearance {
              .l,.p{{position:fixed;{side}:{x}px;z-index:{z}}}\
              .l{{bottom:{y}px;min-width:56px;height:56px;border:2px solid #0000;border-radius:28px;background:var(--a,{light});\
              color:var(--t,{light_text});cursor:pointer;box-shadow:0 4px 14px #0004;display:flex;align-items:center;\
-             justify-content:center;gap:8px;padding:0;font:700 28px system-ui,sans-serif}}\
+             justify-content:center;padding:0;font:700 16px system-ui}}\
              .dark{{--a:{dark};--t:{dark_text}}}@media (prefers-color-scheme:dark){{.auto{{--a:{dark};--t:{dark_text}}}}}\
-             .l:before{{content:\"?\"}}\
+             .l:before{{content:\"?\";font-size:28px}}\
              .l:focus-visible{{outline:3px solid {dark_text};outline-offset:2px;box-shadow:0 0 0 2px #fff}}\
              .p{{bottom:{panel}px;width:380px;height:620px;max-height:calc(100vh - {room}px);border-radius:14px;overflow:hidden;\
              box-shadow:0 10px 40px #0005}}\
-             .b{{position:absolute;top:-2px;inset-inline-end:-2px;min-width:10px;height:20px;border-radius:10px;background:#dc2626;\
-             color:#fff;font:12px/20px system-ui;padding:0 5px}}\
+             .b{{position:absolute;top:-2px;right:-2px;height:20px;border-radius:10px;background:#dc2626;color:#fff;\
+             font:12px/20px system-ui;padding:0 6px}}\
              [hidden]{{display:none}}iframe{{border:0;width:100%;height:100%;display:block}}\
              @media {phone}{{.p{{inset:0 0 auto;width:auto;height:100dvh;max-height:none;border-radius:0;box-sizing:border-box;\
              padding:env(safe-area-inset-top) env(safe-area-inset-right) env(safe-area-inset-bottom) env(safe-area-inset-left)}}}}",
@@ -307,7 +307,7 @@ impl Appearance {
         // The label beside the icon, as generated content (the launcher's
         // accessible name is the label too, from the loader).
         if let Some(label) = &self.label {
-            let _ = write!(css, ".l{{padding:0 20px 0 16px}}.l:after{{content:{};font-size:16px}}", css_string(label));
+            let _ = write!(css, ".l{{gap:8px;padding:0 20px}}.l:after{{content:{}}}", css_string(label));
         }
         css
     }
@@ -410,7 +410,7 @@ mod tests {
             "bottom:20px",
             ".p{bottom:88px",
             "calc(100vh - 108px)",
-            "content:\"?\"",
+            "content:\"?\";font-size:28px",
         ] {
             assert!(default.contains(expected), "the default look has {expected}: {default}");
         }
@@ -430,7 +430,7 @@ mod tests {
             ".l,.p{position:fixed;left:24px;z-index:1000}",
             "bottom:32px",
             ".p{bottom:100px",
-            ".l:after{content:\"Say \\22 hi\\22  \\5c  \\3c b>\";font-size:16px}",
+            ".l:after{content:\"Say \\22 hi\\22  \\5c  \\3c b>\"}",
         ] {
             assert!(themed.contains(expected), "the themed look has {expected}: {themed}");
         }

@@ -150,11 +150,17 @@ fn js_array<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
 
 /// The loader with the catalog's strings and a look filled in: the
 /// catalog's locales (all of them, and those written right to left), the
-/// launcher's label in each, and `look` (from [`loader_look`]).
-fn render_loader(source: &str, look: &str) -> Result<String> {
+/// launcher's label in each (none when the look has its own label, which
+/// names the launcher in every language), and `look` (from [`loader_look`]).
+fn render_loader(source: &str, look: &str, own_label: bool) -> Result<String> {
+    let labels: Vec<&str> = Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel)).collect();
+    if labels.iter().any(|label| label.contains('|')) {
+        return Err("a launcher label in the catalog holds |, which separates them in the loader".into());
+    }
+    // Split at run time: shorter than an array literal once compressed.
     let rendered = source
-        .replace("__BUOY_LOCALES__", &js_array(Locale::ALL.iter().map(|l| l.tag())))
-        .replace("__BUOY_LABELS__", &js_array(Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel))))
+        .replace("__BUOY_LOCALES__", &format!("{}.split(' ')", js_string(&Locale::ALL.map(Locale::tag).join(" "))))
+        .replace("__BUOY_LABELS__", &if own_label { "[]".to_owned() } else { format!("{}.split('|')", js_string(&labels.join("|"))) })
         .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())))
         .replace("__BUOY_LOOK__", look);
     if rendered.contains("__BUOY_") {
@@ -181,10 +187,13 @@ fn loader_look(appearance: &Appearance, site: &str) -> String {
 /// per site (`/s/{site}.js`, its look and id baked in), minified.
 fn loaders(site_dir: &Path, source: &str, config: &Config) -> Result {
     // ES2022: every browser with constructed stylesheets (which the loader needs) runs it.
-    let minify = |look: String| esbuild(&render_loader(source, &look)?, &["--minify", "--loader=js", "--target=es2022", "--legal-comments=none"]);
-    cmd::write(&site_dir.join("buoy.js"), minify(loader_look(&Appearance::default(), ""))?)?;
+    let minify = |look: &Appearance, id: &str| {
+        let rendered = render_loader(source, &loader_look(look, id), look.label.is_some())?;
+        esbuild(&rendered, &["--minify", "--loader=js", "--target=es2022", "--legal-comments=none"])
+    };
+    cmd::write(&site_dir.join("buoy.js"), minify(&Appearance::default(), "")?)?;
     for (id, site) in &config.sites {
-        cmd::write(&site_dir.join(SITE_LOADERS).join(format!("{id}.js")), minify(loader_look(&site.appearance, id))?)?;
+        cmd::write(&site_dir.join(SITE_LOADERS).join(format!("{id}.js")), minify(&site.appearance, id)?)?;
     }
     Ok(())
 }
@@ -846,12 +855,12 @@ mod tests {
 
     #[test]
     fn the_loader_gets_its_labels_and_locales_from_the_catalog() {
-        let rendered = render_loader("x = __BUOY_LABELS__;", "0").unwrap_or_default();
-        assert_eq!(rendered, "x = [\"Help\",\"Hilfe\",\"Aide\",\"Ayuda\",\"Ajuda\",\"ヘルプ\",\"مساعدة\"];");
-        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;", "0").is_err(), "one label per locale, none alone");
-        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;", "0").unwrap_or_default();
-        assert_eq!(rendered, "l = [\"en\",\"de\",\"fr\",\"es\",\"pt-BR\",\"ja\",\"ar\"], r = [\"ar\"];");
-        assert!(render_loader("__BUOY_UNKNOWN__", "0").is_err());
+        let rendered = render_loader("x = __BUOY_LABELS__;", "0", false).unwrap_or_default();
+        assert_eq!(rendered, "x = \"Help|Hilfe|Aide|Ayuda|Ajuda|ヘルプ|مساعدة\".split('|');");
+        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;", "0", false).is_err(), "one label per locale, none alone");
+        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;", "0", false).unwrap_or_default();
+        assert_eq!(rendered, "l = \"en de fr es pt-BR ja ar\".split(' '), r = [\"ar\"];");
+        assert!(render_loader("__BUOY_UNKNOWN__", "0", false).is_err());
     }
 
     #[test]
@@ -866,7 +875,8 @@ mod tests {
         };
         let look = loader_look(&themed, "docs");
         assert!(look.ends_with(",\"Ask \\\"us\\\" \\u003cnow>\",\"dark\",1,\"docs\"]"), "{look}");
-        let rendered = render_loader("var look = __BUOY_LOOK__;", &look).unwrap_or_default();
+        let rendered = render_loader("var look = __BUOY_LOOK__, labels = __BUOY_LABELS__;", &look, true).unwrap_or_default();
         assert!(rendered.starts_with("var look = [\":host{"), "{rendered}");
+        assert!(rendered.ends_with(", labels = [];"), "a site's own label names the launcher in every language: {rendered}");
     }
 }
