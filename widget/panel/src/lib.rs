@@ -545,15 +545,14 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
         "identify" => vouch(inner, data, Some(claim_of(data))),
         "logout" => vouch(inner, data, None),
         "open" => {
-            let inline = field_of(data, "inline").as_deref() == Some("1");
+            // Inline in a host element: app.css sizes the page to its content.
+            let inline = field_of(data, "inline").unwrap_or_default();
+            set_root("data-inline", &inline);
             {
                 let mut panel = inner.borrow_mut();
                 panel.host_url = field_of(data, "url");
                 panel.host_title = field_of(data, "title");
                 panel.refresh_list();
-                if inline {
-                    go_inline(&panel);
-                }
             }
             let panel = inner.borrow();
             // A phone's panel fills the screen: a modal dialog that keeps
@@ -564,7 +563,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             }
             panel.signal(Some(true));
             // Inline, the panel is part of the host's page: focus stays there.
-            if !inline {
+            if inline != "1" {
                 focus(&panel.entry());
             }
             // A User Timing mark: the panel is interactive (the benchmarks read it).
@@ -618,15 +617,14 @@ fn set_root(name: &str, value: &str) {
     }
 }
 
-/// Inline in a host element (the loader's `open` says `inline: '1'`): the
-/// page takes its content's height (app.css, under `data-inline`), and
-/// each change of that height goes to the host, which sizes the frame.
-fn go_inline(panel: &Inner) {
-    // Once: a panel already inline is under `[data-inline]`.
-    let (Ok(Some(dialog)), Ok(None)) = (panel.title.closest(".panel"), panel.title.closest("[data-inline]")) else {
+/// The panel's height, to the host at each change: inline in a host
+/// element (the loader's `open` says `inline: '1'`), the page takes its
+/// content's height (app.css, under `data-inline`), and the loader sizes
+/// the frame to it (it ignores the height of a floating panel).
+fn watch_height(panel: &Inner) {
+    let Ok(Some(dialog)) = panel.title.closest(".panel") else {
         return;
     };
-    set_root("data-inline", "");
     let (origin, measured) = (panel.host_origin.clone(), dialog.clone());
     // Owned by the observer from here on: the garbage collector frees both
     // with the page.
@@ -731,6 +729,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?);
     }
     inner.borrow().render();
+    watch_height(&inner.borrow());
     // A requester with tickets (or a draft) gets the inbox (its unread count) at once.
     if store::has_tickets(site) {
         protocol::load(root, Module::Inbox);
