@@ -269,9 +269,8 @@ impl Appearance {
     /// An accent that does not parse (refused by [`Appearance::problem`]
     /// first) falls back to the default.
     pub fn loader_css(&self) -> String {
-        let accent = |written: &str, fallback: fn() -> String| {
-            Colour::parse(written).or_else(|| Colour::parse(&fallback())).unwrap_or(LIGHT_TEXT)
-        };
+        let accent =
+            |written: &str, fallback: fn() -> String| Colour::parse(written).or_else(|| Colour::parse(&fallback())).unwrap_or(LIGHT_TEXT);
         let (light, dark) = (accent(&self.accent.light, default_light).css(), accent(&self.accent.dark, default_dark).css());
         let (light_text, dark_text) = (LIGHT_TEXT.css(), DARK_TEXT.css());
         let side = match self.side {
@@ -367,7 +366,8 @@ mod tests {
 
     #[test]
     fn an_accent_below_the_text_contrast_is_refused_naming_both_colours_and_the_ratio() {
-        let look = |light: &str, dark: &str| Appearance { accent: Accent { light: light.into(), dark: dark.into() }, ..Appearance::default() };
+        let look =
+            |light: &str, dark: &str| Appearance { accent: Accent { light: light.into(), dark: dark.into() }, ..Appearance::default() };
         for (light, dark, expected) in [
             ("#1d4ed8", "#60a5fa", None),
             ("#767676", "#60a5fa", None),

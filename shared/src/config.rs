@@ -705,7 +705,10 @@ mod tests {
         let look = themed.site("demo").map(|s| s.appearance.clone()).unwrap_or_default();
         assert_eq!((look.accent.light.as_str(), look.accent.dark.as_str()), ("#0f766e", "#60a5fa"), "an accent left out keeps its default");
         assert_eq!((look.side, look.offset.x, look.offset.y), (Some(Side::Left), 20, 32));
-        assert_eq!((look.label.as_deref(), look.z_index, look.color_scheme, look.hide_launcher), (Some("Support"), 1000, Scheme::Dark, true));
+        assert_eq!(
+            (look.label.as_deref(), look.z_index, look.color_scheme, look.hide_launcher),
+            (Some("Support"), 1000, Scheme::Dark, true)
+        );
         for (table, expected) in [
             ("accent = { light = \"#7dd3fc\" }\n", "sites.demo.appearance.accent.light: #7dd3fc on #ffffff is 1.6:1, below 4.5:1"),
             ("accent = { dark = \"#1e3a8a\" }\n", "sites.demo.appearance.accent.dark: #1e3a8a on #111827 is"),

@@ -106,7 +106,7 @@ test('two sites, two looks: colours, side and label baked into each site\'s load
   assert.deepEqual([teal.background, teal.color], [MINT, INK]);
   await launcherOf(themed.page).click();
   const frame = await widgetFrame(themed.page);
-  assert.equal(new URL(frame.url()).pathname, '/widget/themed/', 'the per-site loader implies its site');
+  assert.equal(new URL(frame.url()).pathname, '/widget/themed/en/', 'the per-site loader implies its site');
   await frame.locator('#buoy-q:focus').waitFor();
   await until(async () => (await panelScheme(frame))[0] === 'dark', 'the panel in the host\'s dark scheme');
   assert.deepEqual(await panelScheme(frame), ['dark', INK]);
