@@ -393,7 +393,7 @@ mod tests {
             (Appearance { label: Some("x".repeat(41)), ..base.clone() }, Some("label")),
             (Appearance { label: Some("Support".into()), ..base.clone() }, None),
             (Appearance { z_index: u32::MAX, ..base.clone() }, Some("z_index")),
-            (Appearance { z_index: 10, ..base.clone() }, None),
+            (Appearance { z_index: 10, ..base }, None),
         ] {
             assert_eq!(look.problem().map(|(f, _)| f).as_deref(), field, "{look:?}");
         }
