@@ -408,7 +408,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
     // Their minified copies go to the hashed folder, under their own names.
-    for sheet in ["app.css", "inbox.css", "upload.css"] {
+    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js"] {
         let copy = site.join("widget").join(sheet);
         std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
@@ -424,6 +424,12 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         let css = cmd::read(&root.join("www/widget").join(sheet))?;
         cmd::write(&files.join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
     }
+    // The inline panel's module, plain JavaScript, loaded only inline.
+    let inline = cmd::read(&root.join("www/widget/inline.js"))?;
+    cmd::write(
+        &files.join("inline.js"),
+        esbuild(&inline, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
+    )?;
 
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
@@ -481,7 +487,7 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     // removes it, its buttons take no clicks that nothing would answer
     // (app.css), while typing in the search box is kept for the panel.
     let panel = format!(
-        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js">{}</div>"#,
+        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -514,6 +520,8 @@ pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
 pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 /// The files of the upload module (attachments), in the widget's folder.
 pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"];
+/// The inline panel's module (its height to the host page), in the widget's folder.
+pub const INLINE_FILES: [&str; 1] = ["inline.js"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -524,14 +532,14 @@ pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
     if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
-        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len()
     {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }

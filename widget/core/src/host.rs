@@ -8,12 +8,6 @@ use wasm_bindgen::JsValue;
 
 /// Posts a message to the host page, on its origin only (never `*`).
 pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str)>) {
-    post_value_to_host(origin, kind, detail.map(|(key, value)| (key, JsValue::from_str(value))));
-}
-
-/// Posts a message to the host page whose detail is any JavaScript value
-/// (a number as the page measured it, say), on its origin only.
-pub fn post_value_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, JsValue)>) {
     let (Some(origin), Some(window)) = (origin, web_sys::window()) else {
         return;
     };
@@ -24,7 +18,7 @@ pub fn post_value_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str
     let _ = Reflect::set(&message, &"buoy".into(), &JsValue::from(1));
     let _ = Reflect::set(&message, &"type".into(), &kind.into());
     if let Some((key, value)) = detail {
-        let _ = Reflect::set(&message, &key.into(), &value);
+        let _ = Reflect::set(&message, &key.into(), &value.into());
     }
     let _ = parent.post_message(&message, origin);
 }

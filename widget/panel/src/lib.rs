@@ -16,7 +16,7 @@ use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
 use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
 use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
-use buoy_widget_core::host::{claim_of, post_to_host, post_value_to_host};
+use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net::{self, Failure};
 use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, strings, t};
 use buoy_widget_core::protocol::{self, Form, Module, Screen};
@@ -545,9 +545,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
         "identify" => vouch(inner, data, Some(claim_of(data))),
         "logout" => vouch(inner, data, None),
         "open" => {
-            // Inline in a host element: app.css sizes the page to its content.
-            let inline = field_of(data, "inline").unwrap_or_default();
-            set_root("data-inline", &inline);
+            let inline = field_of(data, "inline").as_deref() == Some("1");
             {
                 let mut panel = inner.borrow_mut();
                 panel.host_url = field_of(data, "url");
@@ -555,6 +553,9 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 panel.refresh_list();
             }
             let panel = inner.borrow();
+            if inline {
+                go_inline(&panel);
+            }
             // A phone's panel fills the screen: a modal dialog that keeps
             // focus; on a desktop it leaves the host page reachable.
             let modal = if field_of(data, "modal").as_deref() == Some("1") { "true" } else { "false" };
@@ -563,7 +564,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             }
             panel.signal(Some(true));
             // Inline, the panel is part of the host's page: focus stays there.
-            if inline != "1" {
+            if !inline {
                 focus(&panel.entry());
             }
             // A User Timing mark: the panel is interactive (the benchmarks read it).
@@ -617,25 +618,14 @@ fn set_root(name: &str, value: &str) {
     }
 }
 
-/// The panel's height, to the host at each change: inline in a host
-/// element (the loader's `open` says `inline: '1'`), the page takes its
-/// content's height (app.css, under `data-inline`), and the loader sizes
-/// the frame to it (it ignores the height of a floating panel).
-fn watch_height(panel: &Inner) {
-    let Ok(Some(dialog)) = panel.title.closest(".panel") else {
-        return;
-    };
-    let (origin, measured) = (panel.host_origin.clone(), dialog.clone());
-    // Owned by the observer from here on: the garbage collector frees both
-    // with the page.
-    let callback = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| {
-        // A number of CSS pixels, as the page measures it.
-        let height = Reflect::get(&measured, &"scrollHeight".into()).unwrap_or_default();
-        post_value_to_host(origin.as_deref(), "resize", Some(("height", height)));
-    })
-    .into_js_value();
-    if let Ok(observer) = web_sys::ResizeObserver::new(callback.unchecked_ref()) {
-        observer.observe(&dialog);
+/// Inline in a host element (the loader's `open` says `inline: '1'`):
+/// the page takes its content's height (app.css, under `data-inline`,
+/// which holds the host's origin the panel checked), and the inline
+/// module (`www/widget/inline.js`) tells the host each change of it.
+fn go_inline(panel: &Inner) {
+    if let Some(origin) = &panel.host_origin {
+        set_root("data-inline", origin);
+        protocol::load(&panel.root, Module::Inline);
     }
 }
 
@@ -729,7 +719,6 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?);
     }
     inner.borrow().render();
-    watch_height(&inner.borrow());
     // A requester with tickets (or a draft) gets the inbox (its unread count) at once.
     if store::has_tickets(site) {
         protocol::load(root, Module::Inbox);
