@@ -156,6 +156,10 @@ pub struct Site {
     /// panel lists them; the built-in ones when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub types: Vec<crate::site_types::SiteType>,
+    /// The launcher's look on the host page (see
+    /// [`crate::appearance::Appearance`]), baked into `/s/{site}.js`.
+    #[serde(default, skip_serializing_if = "crate::appearance::Appearance::is_default")]
+    pub appearance: crate::appearance::Appearance,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -339,6 +343,9 @@ impl Config {
             }
             if let Some((field, message)) = site.attachments.as_ref().and_then(crate::attach::Limits::problem) {
                 return fail(format!("sites.{id}.attachments.{field}"), message);
+            }
+            if let Some((field, message)) = site.appearance.problem() {
+                return fail(format!("sites.{id}.appearance.{field}"), &message);
             }
             if let Some(turnstile) = &site.turnstile {
                 let key = &turnstile.site_key;
@@ -751,6 +758,41 @@ mod tests {
         for (text, expected) in cases {
             let error = Config::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();
             assert!(error.contains(expected), "expected {expected:?} in {error:?} for\n{text}");
+        }
+    }
+
+    #[test]
+    fn a_sites_appearance_defaults_reads_partly_and_names_its_faults() {
+        use crate::appearance::{Appearance, Scheme, Side};
+        let base = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n";
+        let plain = Config::from_toml(base).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(plain.site("demo").map(|s| s.appearance.clone()), Some(Appearance::default()));
+        let themed = Config::from_toml(&format!(
+            "{base}[sites.demo.appearance]\naccent = {{ light = \"#0f766e\" }}\nside = \"left\"\noffset = {{ y = 32 }}\n\
+             label = \"Support\"\nz_index = 1000\ncolor_scheme = \"dark\"\nhide_launcher = true\n"
+        ))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let look = themed.site("demo").map(|s| s.appearance.clone()).unwrap_or_default();
+        assert_eq!((look.accent.light.as_str(), look.accent.dark.as_str()), ("#0f766e", "#60a5fa"), "an accent left out keeps its default");
+        assert_eq!((look.side, look.offset.x, look.offset.y), (Some(Side::Left), 20, 32));
+        assert_eq!(
+            (look.label.as_deref(), look.z_index, look.color_scheme, look.hide_launcher),
+            (Some("Support"), 1000, Scheme::Dark, true)
+        );
+        for (table, expected) in [
+            ("accent = { light = \"#7dd3fc\" }\n", "sites.demo.appearance.accent.light: #7dd3fc on #ffffff is 1.6:1, below 4.5:1"),
+            ("accent = { dark = \"#1e3a8a\" }\n", "sites.demo.appearance.accent.dark: #1e3a8a on #111827 is"),
+            ("accent = { light = \"teal\" }\n", "sites.demo.appearance.accent.light: expected a colour"),
+            ("side = \"top\"\n", "unknown variant `top`"),
+            ("color_scheme = \"sepia\"\n", "unknown variant `sepia`"),
+            ("offset = { x = 500 }\n", "sites.demo.appearance.offset.x: at most 400"),
+            ("label = \"\"\n", "sites.demo.appearance.label"),
+            ("z_index = -1\n", "z_index"),
+            ("colour = \"#fff\"\n", "unknown field `colour`"),
+        ] {
+            let error =
+                Config::from_toml(&format!("{base}[sites.demo.appearance]\n{table}")).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(error.contains(expected), "expected {expected:?} in {error:?}");
         }
     }
 

@@ -13,6 +13,8 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "calendar")]
+pub mod appearance;
 pub mod attach;
 #[cfg(feature = "server")]
 pub mod budget;

@@ -5,6 +5,7 @@
 
 use crate::cmd::{self, command, node_bin};
 use crate::Result;
+use buoy_shared::appearance::Appearance;
 use buoy_shared::config::Config;
 use buoy_shared::headers::widget_page_asset;
 use buoy_shared::kb;
@@ -147,19 +148,58 @@ fn js_array<'a>(values: impl IntoIterator<Item = &'a str>) -> String {
     format!("[{}]", values.into_iter().map(js_string).collect::<Vec<_>>().join(","))
 }
 
-/// The loader with the catalog's strings filled in: the catalog's
-/// locales (all of them, and those written right to left) and the
-/// launcher's label in each.
-fn render_loader(source: &str) -> Result<String> {
+/// The loader with the catalog's strings and a look filled in: the
+/// catalog's locales (all of them, and those written right to left), the
+/// launcher's label in each (none when the look has its own label, which
+/// names the launcher in every language), and `look` (from [`loader_look`]).
+fn render_loader(source: &str, look: &str, own_label: bool) -> Result<String> {
+    let labels: Vec<&str> = Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel)).collect();
+    if labels.iter().any(|label| label.contains('|')) {
+        return Err("a launcher label in the catalog holds |, which separates them in the loader".into());
+    }
+    // Split at run time: shorter than an array literal once compressed.
     let rendered = source
-        .replace("__BUOY_LOCALES__", &js_array(Locale::ALL.iter().map(|l| l.tag())))
-        .replace("__BUOY_LABELS__", &js_array(Locale::ALL.iter().map(|l| text(*l, MessageId::LauncherLabel))))
-        .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())));
+        .replace("__BUOY_LOCALES__", &format!("{}.split(' ')", js_string(&Locale::ALL.map(Locale::tag).join(" "))))
+        .replace("__BUOY_LABELS__", &if own_label { "[]".to_owned() } else { format!("{}.split('|')", js_string(&labels.join("|"))) })
+        .replace("__BUOY_RTL__", &js_array(Locale::ALL.iter().filter(|l| l.is_rtl()).map(|l| l.tag())))
+        .replace("__BUOY_LOOK__", look);
     if rendered.contains("__BUOY_") {
         return Err("www/buoy.js names a catalog string the build does not fill".into());
     }
     Ok(rendered)
 }
+
+/// A look as the loader reads it: `[stylesheet, label ('' for the icon
+/// alone), colour scheme, hide the launcher (0 or 1), site ('' for the
+/// generic loader, which reads `data-site`)]`.
+fn loader_look(appearance: &Appearance, site: &str) -> String {
+    format!(
+        "[{},{},{},{},{}]",
+        js_string(&appearance.loader_css()),
+        js_string(appearance.label.as_deref().unwrap_or("")),
+        js_string(appearance.color_scheme.as_str()),
+        u8::from(appearance.hide_launcher),
+        js_string(site)
+    )
+}
+
+/// The generic loader (`/buoy.js`, the default look, `data-site`) and one
+/// per site (`/s/{site}.js`, its look and id baked in), minified.
+fn loaders(site_dir: &Path, source: &str, config: &Config) -> Result {
+    // ES2022: every browser with constructed stylesheets (which the loader needs) runs it.
+    let minify = |look: &Appearance, id: &str| {
+        let rendered = render_loader(source, &loader_look(look, id), look.label.is_some())?;
+        esbuild(&rendered, &["--minify", "--loader=js", "--target=es2022", "--legal-comments=none"])
+    };
+    cmd::write(&site_dir.join("buoy.js"), minify(&Appearance::default(), "")?)?;
+    for (id, site) in &config.sites {
+        cmd::write(&site_dir.join(SITE_LOADERS).join(format!("{id}.js")), minify(&site.appearance, id)?)?;
+    }
+    Ok(())
+}
+
+/// The folder of the per-site loaders, `/s/{site}.js`.
+pub const SITE_LOADERS: &str = "s";
 
 fn esbuild(input: &str, args: &[&str]) -> Result<String> {
     let mut c = node_bin("esbuild", args);
@@ -368,15 +408,15 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
     // Their minified copies go to the hashed folder, under their own names.
-    for sheet in ["app.css", "inbox.css", "upload.css"] {
+    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js"] {
         let copy = site.join("widget").join(sheet);
         std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
     // The static assets' headers, from the one table the worker uses too.
     cmd::write(&site.join("_headers"), buoy_shared::headers::headers_file())?;
 
-    let loader = render_loader(&cmd::read(&root.join("www/buoy.js"))?)?;
-    cmd::write(&site.join("buoy.js"), esbuild(&loader, &["--minify", "--loader=js", "--target=es2019", "--legal-comments=none"])?)?;
+    let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
+    loaders(&site, &cmd::read(&root.join("www/buoy.js"))?, &config)?;
     // The widget's files go to a folder of their own first, then to the
     // folder their content names (`/w/{hash}/`).
     let files = site.join(WIDGET_FILES);
@@ -384,6 +424,12 @@ pub fn site(options: &Options) -> Result<PathBuf> {
         let css = cmd::read(&root.join("www/widget").join(sheet))?;
         cmd::write(&files.join(sheet), esbuild(&css, &["--minify", "--loader=css"])?)?;
     }
+    // The inline panel's module, plain JavaScript, loaded only inline.
+    let inline = cmd::read(&root.join("www/widget/inline.js"))?;
+    cmd::write(
+        &files.join("inline.js"),
+        esbuild(&inline, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,
+    )?;
 
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
@@ -396,7 +442,6 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     wasm_module(&files, "upload", "buoy-widget-upload")?;
     let folder = hashed_folder(&files)?;
 
-    let config = Config::from_toml(&cmd::read(&options.config)?).map_err(|e| format!("{}: {e}", options.config.display()))?;
     check_catalogs()?;
     let kb = knowledge_base(&site, &options.kb_dirs)?;
     let template = cmd::read(&site.join("widget/index.html"))?;
@@ -442,7 +487,7 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     // removes it, its buttons take no clicks that nothing would answer
     // (app.css), while typing in the search box is kept for the panel.
     let panel = format!(
-        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js">{}</div>"#,
+        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -475,6 +520,8 @@ pub const INBOX_FILES: [&str; 3] = ["inbox.css", "inbox.js", "inbox_bg.wasm"];
 pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 /// The files of the upload module (attachments), in the widget's folder.
 pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"];
+/// The inline panel's module (its height to the host page), in the widget's folder.
+pub const INLINE_FILES: [&str; 1] = ["inline.js"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -485,14 +532,14 @@ pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
     if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
-        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len()
     {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }
@@ -816,11 +863,28 @@ mod tests {
 
     #[test]
     fn the_loader_gets_its_labels_and_locales_from_the_catalog() {
-        let rendered = render_loader("x = __BUOY_LABELS__;").unwrap_or_default();
-        assert_eq!(rendered, "x = [\"Help\",\"Hilfe\",\"Aide\",\"Ayuda\",\"Ajuda\",\"ヘルプ\",\"مساعدة\"];");
-        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;").is_err(), "one label per locale, none alone");
-        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;").unwrap_or_default();
-        assert_eq!(rendered, "l = [\"en\",\"de\",\"fr\",\"es\",\"pt-BR\",\"ja\",\"ar\"], r = [\"ar\"];");
-        assert!(render_loader("__BUOY_UNKNOWN__").is_err());
+        let rendered = render_loader("x = __BUOY_LABELS__;", "0", false).unwrap_or_default();
+        assert_eq!(rendered, "x = \"Help|Hilfe|Aide|Ayuda|Ajuda|ヘルプ|مساعدة\".split('|');");
+        assert!(render_loader("x = __BUOY_LAUNCHER_LABEL__;", "0", false).is_err(), "one label per locale, none alone");
+        let rendered = render_loader("l = __BUOY_LOCALES__, r = __BUOY_RTL__;", "0", false).unwrap_or_default();
+        assert_eq!(rendered, "l = \"en de fr es pt-BR ja ar\".split(' '), r = [\"ar\"];");
+        assert!(render_loader("__BUOY_UNKNOWN__", "0", false).is_err());
+    }
+
+    #[test]
+    fn a_site_loader_bakes_in_its_look_and_id_and_the_generic_one_the_default() {
+        let generic = loader_look(&Appearance::default(), "");
+        assert_eq!(generic, format!("[{},\"\",\"auto\",0,\"\"]", js_string(&Appearance::default().loader_css())));
+        let themed = Appearance {
+            label: Some("Ask \"us\" <now>".into()),
+            color_scheme: buoy_shared::appearance::Scheme::Dark,
+            hide_launcher: true,
+            ..Appearance::default()
+        };
+        let look = loader_look(&themed, "docs");
+        assert!(look.ends_with(",\"Ask \\\"us\\\" \\u003cnow>\",\"dark\",1,\"docs\"]"), "{look}");
+        let rendered = render_loader("var look = __BUOY_LOOK__, labels = __BUOY_LABELS__;", &look, true).unwrap_or_default();
+        assert!(rendered.starts_with("var look = [\":host{"), "{rendered}");
+        assert!(rendered.ends_with(", labels = [];"), "a site's own label names the launcher in every language: {rendered}");
     }
 }

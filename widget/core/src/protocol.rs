@@ -133,6 +133,10 @@ pub enum Module {
     /// Attachments: uploads with their progress, the files waiting for
     /// the network, and a thread's files.
     Upload,
+    /// The inline panel's height, told to the host page at each change
+    /// (`www/widget/inline.js`, plain JavaScript): loaded only when the
+    /// loader mounts the panel inline in a host element.
+    Inline,
 }
 
 impl Module {
@@ -147,6 +151,7 @@ impl Module {
             Module::Inbox => "data-inbox-src",
             Module::Help => "data-help-src",
             Module::Upload => "data-upload-src",
+            Module::Inline => "data-inline-src",
         }
     }
 
@@ -156,6 +161,7 @@ impl Module {
             Module::Inbox => "buoy-inbox",
             Module::Help => "buoy-help",
             Module::Upload => "buoy-upload",
+            Module::Inline => "buoy-inline",
         }
     }
 

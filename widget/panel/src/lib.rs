@@ -551,6 +551,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
         "identify" => vouch(inner, data, Some(claim_of(data))),
         "logout" => vouch(inner, data, None),
         "open" => {
+            let inline = field_of(data, "inline").as_deref() == Some("1");
             {
                 let mut panel = inner.borrow_mut();
                 panel.host_url = field_of(data, "url");
@@ -558,6 +559,9 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 panel.refresh_list();
             }
             let panel = inner.borrow();
+            if inline {
+                go_inline(&panel);
+            }
             // A phone's panel fills the screen: a modal dialog that keeps
             // focus; on a desktop it leaves the host page reachable.
             let modal = if field_of(data, "modal").as_deref() == Some("1") { "true" } else { "false" };
@@ -565,12 +569,18 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 let _ = dialog.set_attribute("aria-modal", modal);
             }
             panel.signal(Some(true));
-            focus(&panel.entry());
+            // Inline, the panel is part of the host's page: focus stays there.
+            if !inline {
+                focus(&panel.entry());
+            }
             // A User Timing mark: the panel is interactive (the benchmarks read it).
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
                 let _ = performance.mark("buoy:interactive");
             }
         }
+        // The host's colour scheme wins over the browser's (app.css reads
+        // only light and dark).
+        "scheme" => set_root("data-scheme", &field_of(data, "scheme").unwrap_or_default()),
         "navigate" => {
             let arg = field_of(data, "arg").unwrap_or_default();
             let view = match field_of(data, "view").as_deref() {
@@ -605,6 +615,24 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             }
         }
         _ => {}
+    }
+}
+
+/// Sets an attribute of the page's root, which app.css reads.
+fn set_root(name: &str, value: &str) {
+    if let Some(html) = web_sys::window().and_then(|w| w.document()).and_then(|d| d.document_element()) {
+        let _ = html.set_attribute(name, value);
+    }
+}
+
+/// Inline in a host element (the loader's `open` says `inline: '1'`):
+/// the page takes its content's height (app.css, under `data-inline`,
+/// which holds the host's origin the panel checked), and the inline
+/// module (`www/widget/inline.js`) tells the host each change of it.
+fn go_inline(panel: &Inner) {
+    if let Some(origin) = &panel.host_origin {
+        set_root("data-inline", origin);
+        protocol::load(&panel.root, Module::Inline);
     }
 }
 
