@@ -11,6 +11,14 @@ import { Miniflare } from 'miniflare';
  * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled;
  * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments).
  */
+// Miniflare's rate limits count in wall-clock windows (`floor(now / period)`),
+// each with its own counter: a burst that must meet a limit starts early in
+// a window, so that it never straddles two.
+export async function freshWindow(period = 60, within = 20) {
+  const left = period * 1000 - (Date.now() % (period * 1000));
+  if (left < within * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
+}
+
 export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, files = false } = {}) {
   const main = process.env.BUOY_TEST_WORKER;
   if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');

@@ -12,7 +12,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
-import { startWorker } from '../miniflare.mjs';
+import { freshWindow, startWorker } from '../miniflare.mjs';
 import { identityOf } from '../api.mjs';
 
 const MAIN = process.env.BUOY_TEST_WORKER;
@@ -49,6 +49,7 @@ async function create(ip, subject) {
 }
 
 test('a client over its limit gets 429 with Retry-After; reads and agents go on', { timeout: 60_000 }, async () => {
+  await freshWindow();
   const first = [];
   for (let i = 0; i < 3; i++) first.push(await create('203.0.113.1', `one ${i}`));
   assert.deepEqual(first.map((r) => r.status), [201, 201, 201]);
@@ -112,6 +113,7 @@ function trickle(path, { total, chunk, every, headers }) {
 }
 
 test('a chunked body over the cap is refused before it is read through, and spends no counter', { timeout: 60_000 }, async (t) => {
+  await freshWindow();
   const ip = { 'cf-connecting-ip': '203.0.113.50' };
   const total = 8 * 1024 * 1024;
   // More refused posts than the client's limit (3) allows writes.
@@ -135,6 +137,7 @@ test('a chunked body over the cap is refused before it is read through, and spen
 });
 
 test("mine_spends_the_client_limit: a verified user's history counts per client and gets 429 once spent", { timeout: 60_000 }, async () => {
+  await freshWindow();
   const identity = identityOf(IDENTITY, { id: 'u_limits' });
   const mine = async (ip) => {
     const response = await mf.dispatchFetch('http://buoy.test/v1/tickets/mine', {
@@ -160,6 +163,7 @@ async function mailIn(from, n) {
 }
 
 test('mail from one sender over its limit is refused with the reason and stores nothing', { timeout: 60_000 }, async () => {
+  await freshWindow();
   const flood = 'flood@example.net';
   const taken = [];
   for (let i = 0; i < 3; i++) taken.push(await mailIn(flood, i));

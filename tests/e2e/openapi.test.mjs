@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
-import { startWorker } from '../miniflare.mjs';
+import { freshWindow, startWorker } from '../miniflare.mjs';
 import { fileLink, identityOf, signIdentity } from '../api.mjs';
 import { MailLog, mailsAfter, unbracket } from '../mail.mjs';
 
@@ -690,6 +690,7 @@ test("the sweep's events (escalations, breaches), under Miniflare, match the doc
   assert.equal(queue.status, 200);
 
   // Four tickets in due order; the first stays new, the others are opened.
+  await freshWindow();
   const four = [];
   for (let i = 0; i < 4; i++) {
     four.push(await create('how_to'));
@@ -838,6 +839,7 @@ test('attachments: uploads, files on both sides of a ticket, downloads, and ever
 
 test('attachments under Miniflare: a signed file link opens its file until it expires; uploads over the limit are 429', { timeout: 60_000 }, async () => {
   const secret = randomBytes(32).toString('hex');
+  await freshWindow();
   const files = await startWorker({ files: true, ratelimits: { BUOY_UPLOAD_LIMIT: { simple: { limit: 2, period: 60 } } }, bindings: { BUOY_SECRET: secret } });
   try {
     const options = { base: 'http://buoy.test', dispatch: (url, init) => files.dispatchFetch(url, init) };
