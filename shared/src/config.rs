@@ -139,6 +139,9 @@ pub struct Site {
     /// its limits and types (see [`crate::attach::Limits`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<crate::attach::Limits>,
+    /// Custom fields (`[[sites.<id>.fields]]`; see [`crate::fields`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::fields::FieldDef>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -270,6 +273,9 @@ impl Config {
             if site.locale.as_deref().is_some_and(|tag| crate::messages::Locale::exact(tag).is_none()) {
                 let tags: Vec<&str> = crate::messages::Locale::ALL.iter().map(|l| l.tag()).collect();
                 return fail(format!("sites.{id}.locale"), &format!("expected one of {}", tags.join(", ")));
+            }
+            if let Err(e) = crate::fields::validate_defs(&site.fields, site.locale()) {
+                return fail(format!("sites.{id}.fields{}", e.at), &e.message);
             }
             if let Some((field, message)) = site.attachments.as_ref().and_then(crate::attach::Limits::problem) {
                 return fail(format!("sites.{id}.attachments.{field}"), message);

@@ -9,6 +9,7 @@ use crate::vocab::string_enum;
 /// re-exported so that `ticket::Segment` and the like keep working.
 pub use crate::vocab::{Field, Priority, Segment, Status};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// The header that carries a requester's token for their ticket (never
 /// the URL, so it stays out of logs and referrers).
@@ -239,6 +240,9 @@ pub enum FieldCode {
     /// Not one of the values the field takes (an outcome, a tier, an
     /// agent of the site).
     UnknownValue,
+    /// A custom field the site does not define (`fields.<id>`), or more
+    /// host context keys than allowed.
+    UnknownField,
 }
 
 impl FieldCode {
@@ -252,12 +256,13 @@ impl FieldCode {
             Self::UnknownSite => "unknown_site",
             Self::InvalidText => "invalid_text",
             Self::UnknownValue => "unknown_value",
+            Self::UnknownField => "unknown_field",
         }
     }
 
     /// The code whose stable string is `code`, if any.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText, Self::UnknownValue]
+        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText, Self::UnknownValue, Self::UnknownField]
             .into_iter()
             .find(|c| c.code() == code)
     }
@@ -270,13 +275,79 @@ pub struct FieldError {
     pub field: Field,
     /// What is wrong with it.
     pub code: FieldCode,
+    /// Which of the field's entries, for a field that holds several: a
+    /// custom field's id under `fields`, a host context key under
+    /// `context.reported`. The error then names `fields.plan`.
+    pub key: Option<ErrorKey>,
+}
+
+/// The longest [`ErrorKey`], in bytes.
+pub const MAX_ERROR_KEY: usize = 32;
+
+/// A custom field's id or a host context key, as a [`FieldError`] names
+/// it: 1 to [`MAX_ERROR_KEY`] bytes of `[a-z0-9_]`, held inline so that
+/// errors stay `Copy`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ErrorKey {
+    len: u8,
+    bytes: [u8; MAX_ERROR_KEY],
+}
+
+impl ErrorKey {
+    /// The key `text`, when it has the shape of one.
+    pub fn new(text: &str) -> Option<Self> {
+        let ok = (1..=MAX_ERROR_KEY).contains(&text.len())
+            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let mut bytes = [0; MAX_ERROR_KEY];
+        bytes.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+        ok.then_some(Self { len: text.len() as u8, bytes })
+    }
+
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        self.bytes.get(..usize::from(self.len)).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default()
+    }
+}
+
+impl core::fmt::Debug for ErrorKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl FieldError {
+    /// An error on one entry of a field that holds several (`fields.plan`);
+    /// on the whole field when `key` is not shaped like a key.
+    pub fn keyed(field: Field, key: &str, code: FieldCode) -> Self {
+        Self { field, code, key: ErrorKey::new(key) }
+    }
+
+    /// The name the API gives it: the field's wire name, then `.` and the
+    /// key when there is one (`fields.plan`, `context.reported.app_version`).
+    pub fn name(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}.{}", self.field.as_str(), key.as_str()),
+            None => self.field.as_str().to_owned(),
+        }
+    }
+
+    /// The field and key an API error names, the inverse of
+    /// [`FieldError::name`]: a field's wire name, or one followed by `.`
+    /// and a key.
+    pub fn parse_name(name: &str) -> Option<(Field, Option<ErrorKey>)> {
+        if let Some(field) = Field::parse(name) {
+            return Some((field, None));
+        }
+        let (field, key) = name.rsplit_once('.')?;
+        Some((Field::parse(field)?, Some(ErrorKey::new(key)?)))
+    }
 }
 
 impl Serialize for FieldError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("FieldError", 2)?;
-        s.serialize_field("field", self.field.as_str())?;
+        s.serialize_field("field", &self.name())?;
         s.serialize_field("code", self.code.code())?;
         s.end()
     }
@@ -302,6 +373,15 @@ pub struct PageContext {
     /// The browser's user agent string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// Key/value context the host page reported (`Buoy('context', …)`):
+    /// anyone can send anything here, so agents see it as *reported by the
+    /// page* (limits in [`crate::fields::check_context`]).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub reported: BTreeMap<String, String>,
+    /// Context a verified identity signed (`context.<key>` claims): set
+    /// only by the worker from a valid signature, never from the request.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub verified: BTreeMap<String, String>,
 }
 
 /// A ticket as submitted by a widget: untrusted, unvalidated.
@@ -343,6 +423,11 @@ pub struct NewTicket {
     /// means yes, where the site emails its requesters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_replies: Option<bool>,
+    /// The site's custom fields, by id, each value as text (a checkbox is
+    /// `"true"` or `"false"`): checked against the site's definitions by
+    /// [`crate::fields::check_values`].
+    #[serde(default)]
+    pub fields: BTreeMap<String, String>,
 }
 
 /// The requester of a ticket: what they typed, and apart from it what a
@@ -506,8 +591,12 @@ pub struct Ticket {
     pub subject: String,
     /// The requester's words.
     pub message: String,
-    /// Where they were.
+    /// Where they were, with what the page reported and what an identity
+    /// signed kept apart.
     pub context: PageContext,
+    /// The site's custom fields, by id, as checked (see `fields`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, String>,
     /// When it was received.
     pub created_at: Timestamp,
     /// The SLA targets it was stamped with.
@@ -568,7 +657,17 @@ pub struct Stamp<'a> {
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
-    let code = if required && value.trim().is_empty() {
+    if let Some(code) = text_problem(value, max, required) {
+        out.push(FieldError { field, code, key: None });
+    }
+}
+
+/// What is wrong with a text value, if anything: empty when required,
+/// longer than `max` characters, or holding control characters other
+/// than line breaks and tabs. Every text field of a ticket (custom fields
+/// and host context too) is checked by this one rule.
+pub(crate) fn text_problem(value: &str, max: usize, required: bool) -> Option<FieldCode> {
+    if required && value.trim().is_empty() {
         Some(FieldCode::Required)
     } else if value.chars().count() > max {
         Some(FieldCode::TooLong)
@@ -576,9 +675,6 @@ fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, 
         Some(FieldCode::InvalidText)
     } else {
         None
-    };
-    if let Some(code) = code {
-        out.push(FieldError { field, code });
     }
 }
 
@@ -637,20 +733,20 @@ impl NewTicket {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
-            errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
+            errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None });
         }
         check_text(&mut errors, Field::Name, &self.name, MAX_NAME, false);
         let email = self.email.trim();
         if email.is_empty() {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::Required });
+            errors.push(FieldError { field: Field::Email, code: FieldCode::Required, key: None });
         } else if email.chars().count() > MAX_EMAIL {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::TooLong });
+            errors.push(FieldError { field: Field::Email, code: FieldCode::TooLong, key: None });
         } else if !is_plausible_email(email) {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
+            errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail, key: None });
         }
         if TicketType::offered(&self.kind).is_none() {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
-            errors.push(FieldError { field: Field::Type, code });
+            errors.push(FieldError { field: Field::Type, code, key: None });
         }
         check_text(&mut errors, Field::Subject, &self.subject, MAX_SUBJECT, true);
         check_text(&mut errors, Field::Message, &self.message, MAX_MESSAGE, true);
@@ -659,6 +755,7 @@ impl NewTicket {
         for value in [&c.title, &c.locale, &c.time_zone, &c.user_agent] {
             check_text(&mut errors, Field::Context, value.as_deref().unwrap_or(""), MAX_CONTEXT_FIELD, false);
         }
+        crate::fields::check_context(&mut errors, c);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -676,7 +773,7 @@ impl NewTicket {
         self.validate()?;
         let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::offered(&self.kind)) else {
             // validate() has just checked both.
-            return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
+            return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]);
         };
         let priority = stamp.priority;
         Ok(Ticket {
@@ -695,6 +792,7 @@ impl NewTicket {
             subject: self.subject.trim().to_owned(),
             message: self.message.trim().to_owned(),
             context: self.context,
+            fields: self.fields,
             created_at: stamp.now,
             request_hash: None,
             first_mail: None,
@@ -786,6 +884,7 @@ mod tests {
             honeypot: String::new(),
             identity: None,
             email_replies: None,
+            fields: BTreeMap::new(),
         }
     }
 

@@ -129,6 +129,11 @@ string_enum! {
         Body = "body",
         /// `comment` (of a satisfaction rating)
         Comment = "comment",
+        /// `fields`, a site's custom fields (an error names one: `fields.plan`)
+        Fields = "fields",
+        /// `context.reported`, the host page's context (an error names a key:
+        /// `context.reported.app_version`)
+        Reported = "context.reported",
     }
 }
 
@@ -154,7 +159,7 @@ mod tests {
         round_trips(Priority::ALL, Priority::as_str, Priority::parse);
         round_trips(Status::ALL, Status::as_str, Status::parse);
         round_trips(Field::ALL, Field::as_str, Field::parse);
-        assert_eq!(Field::ALL.len(), 14);
+        assert_eq!(Field::ALL.len(), 16);
         assert_eq!(Field::parse("context.url"), Some(Field::ContextUrl));
         assert_eq!(Priority::parse("Urgent"), None, "wire names are case-sensitive");
     }
