@@ -206,6 +206,34 @@ pub fn validate_defs(defs: &[FieldDef], default: Locale) -> Result<(), DefError>
     Ok(())
 }
 
+/// Checks a routing rule's `when.fields` against every site's
+/// definitions: each id is a field some site defines, and each value is
+/// one that field can hold there (an option of a select, `true` or
+/// `false` for a checkbox; any value for text and numbers).
+///
+/// # Errors
+/// The first faulty entry, as a path below `when.fields` (`plan[1]`), and
+/// what is expected.
+pub fn check_rule_fields<'a>(wanted: &BTreeMap<String, Vec<String>>, sites: impl Iterator<Item = &'a [FieldDef]> + Clone) -> Result<(), DefError> {
+    for (id, values) in wanted {
+        let defs: Vec<&FieldDef> = sites.clone().filter_map(|defs| defs.iter().find(|d| &d.id == id)).collect();
+        if defs.is_empty() {
+            return Err(DefError { at: id.clone(), message: "no site defines this field in [[sites.<id>.fields]]".into() });
+        }
+        for (k, value) in values.iter().enumerate() {
+            let holds = |d: &&FieldDef| match d.kind {
+                Kind::Select => d.options.iter().any(|o| &o.id == value),
+                Kind::Checkbox => value == "true" || value == "false",
+                Kind::Text | Kind::Number => !value.trim().is_empty(),
+            };
+            if !defs.iter().any(holds) {
+                return Err(DefError { at: format!("{id}[{k}]"), message: format!("not a value field `{id}` can hold (an option's id; true or false for a checkbox)") });
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Checks the host context of a new ticket: at most [`MAX_CONTEXT_KEYS`]
 /// keys shaped by [`is_key`], each value at most [`MAX_CONTEXT_VALUE`]
 /// characters of text. Nothing is cut: each problem is an error on

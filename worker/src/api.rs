@@ -324,7 +324,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !input.honeypot.is_empty() {
         return Err(Problem::SpamSuspected.into());
     }
-    input.validate().map_err(AppError::Validation)?;
+    let defs = app.config.site(&input.site).map_or(&[][..], |s| s.fields.as_slice());
+    input.validate_with(defs).map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
         return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]));
@@ -398,7 +399,7 @@ pub(crate) enum Via {
 pub(crate) async fn create<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
-    input: NewTicket,
+    mut input: NewTicket,
     id: TicketId,
     verified: Option<identity::Verified>,
     via: Via,
@@ -406,9 +407,24 @@ pub(crate) async fn create<K: Kv>(
 ) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
     let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
+    // What an identity signed is the worker's to set: the request's
+    // context is what the page reported.
+    let signed_context = verified.as_ref().map(|v| v.context.clone()).unwrap_or_default();
+    if let Via::Widget { .. } = via {
+        let defs = app.config.site(&input.site).map_or(&[][..], |s| s.fields.as_slice());
+        let context = PageContext { verified: signed_context.clone(), ..input.context.clone() };
+        input.fields = fields::check_values(defs, &input.fields, &context).map_err(AppError::Validation)?;
+    }
     let routed = routing::route(
         &app.config.routing,
-        &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
+        &RoutingInput {
+            kind,
+            segment,
+            locale: input.context.locale.as_deref(),
+            subject: &input.subject,
+            message: &input.message,
+            fields: &input.fields,
+        },
     );
     let stamp = Stamp {
         id,
@@ -420,6 +436,7 @@ pub(crate) async fn create<K: Kv>(
         policy: &app.config.policies,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    ticket.context.verified = signed_context;
     match via {
         Via::Widget { request_hash } => ticket.request_hash = request_hash,
         Via::Email(first_mail) => {

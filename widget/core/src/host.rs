@@ -37,5 +37,6 @@ pub fn claim_of(data: &JsValue) -> IdentityClaim {
         exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
         signature: f("signature"),
         token: f("token"),
+        ..IdentityClaim::default()
     }
 }
