@@ -612,7 +612,11 @@ mod tests {
         use crate::fields::{Kind, Who};
         assert_eq!(
             fields,
-            Some(vec![("plan", Kind::Select, Who::Requester), ("app_version", Kind::Text, Who::Host), ("accepts_contact", Kind::Checkbox, Who::Requester)])
+            Some(vec![
+                ("plan", Kind::Select, Who::Requester),
+                ("app_version", Kind::Text, Who::Host),
+                ("accepts_contact", Kind::Checkbox, Who::Requester)
+            ])
         );
         let rule = |when: &str| format!("{FIELDS_SITE}[[routing]]\nname = \"vip\"\nwhen.fields = {when}\nthen.group = \"vip\"\n");
         let cases = [
@@ -625,7 +629,10 @@ mod tests {
             (FIELDS_SITE.replace("kind = \"checkbox\"", "kind = \"radio\""), "unknown variant `radio`"),
             (FIELDS_SITE.replace("id = \"app_version\"", "id = \"plan\""), "sites.demo.fields[1].id: fields[0] already has this id"),
             (FIELDS_SITE.replace("who = \"host\"", "who = \"host\"\nrequired = true"), "sites.demo.fields[1].required"),
-            (FIELDS_SITE.replace("label = { en = \"Plan\", de = \"Tarif\" }", "label = { de = \"Tarif\" }"), "sites.demo.fields[0].label: give a label in English"),
+            (
+                FIELDS_SITE.replace("label = { en = \"Plan\", de = \"Tarif\" }", "label = { de = \"Tarif\" }"),
+                "sites.demo.fields[0].label: give a label in English",
+            ),
         ];
         for (text, expected) in cases {
             let error = Config::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();

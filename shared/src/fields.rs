@@ -192,7 +192,10 @@ pub fn validate_defs(defs: &[FieldDef], default: Locale) -> Result<(), DefError>
         for (k, option) in def.options.iter().enumerate() {
             let at = format!("{at}.options[{k}]");
             if !is_id(&option.id) {
-                return fail(format!("{at}.id"), format!("expected a slug of 1-{MAX_ID} characters: a-z, 0-9 or '_', starting with a letter"));
+                return fail(
+                    format!("{at}.id"),
+                    format!("expected a slug of 1-{MAX_ID} characters: a-z, 0-9 or '_', starting with a letter"),
+                );
             }
             if def.options.iter().take(k).any(|other| other.id == option.id) {
                 return fail(format!("{at}.id"), "another option of this field has this id".into());
@@ -214,7 +217,10 @@ pub fn validate_defs(defs: &[FieldDef], default: Locale) -> Result<(), DefError>
 /// # Errors
 /// The first faulty entry, as a path below `when.fields` (`plan[1]`), and
 /// what is expected.
-pub fn check_rule_fields<'a>(wanted: &BTreeMap<String, Vec<String>>, sites: impl Iterator<Item = &'a [FieldDef]> + Clone) -> Result<(), DefError> {
+pub fn check_rule_fields<'a>(
+    wanted: &BTreeMap<String, Vec<String>>,
+    sites: impl Iterator<Item = &'a [FieldDef]> + Clone,
+) -> Result<(), DefError> {
     for (id, values) in wanted {
         let defs: Vec<&FieldDef> = sites.clone().filter_map(|defs| defs.iter().find(|d| &d.id == id)).collect();
         if defs.is_empty() {
@@ -227,7 +233,10 @@ pub fn check_rule_fields<'a>(wanted: &BTreeMap<String, Vec<String>>, sites: impl
                 Kind::Text | Kind::Number => !value.trim().is_empty(),
             };
             if !defs.iter().any(holds) {
-                return Err(DefError { at: format!("{id}[{k}]"), message: format!("not a value field `{id}` can hold (an option's id; true or false for a checkbox)") });
+                return Err(DefError {
+                    at: format!("{id}[{k}]"),
+                    message: format!("not a value field `{id}` can hold (an option's id; true or false for a checkbox)"),
+                });
             }
         }
     }
@@ -320,7 +329,8 @@ pub fn check_values(
 
 /// Whether `text` is a finite decimal number (`42`, `-3.5`, `1e3`).
 fn is_number(text: &str) -> bool {
-    text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E')) && text.parse::<f64>().is_ok_and(f64::is_finite)
+    text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
+        && text.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
 impl NewTicket {
@@ -382,13 +392,15 @@ mod tests {
     fn good_values_are_kept_trimmed_and_empty_optional_ones_dropped() {
         let cases: &[(&[(&str, &str)], &[(&str, &str)])] = &[
             (&[("plan", "pro")], &[("plan", "pro")]),
-            (&[("plan", " enterprise "), ("seats", "12"), ("accepts_contact", "true")], &[
-                ("accepts_contact", "true"),
-                ("plan", "enterprise"),
-                ("seats", "12"),
-            ]),
+            (
+                &[("plan", " enterprise "), ("seats", "12"), ("accepts_contact", "true")],
+                &[("accepts_contact", "true"), ("plan", "enterprise"), ("seats", "12")],
+            ),
             (&[("plan", "free"), ("seats", ""), ("accepts_contact", "false")], &[("accepts_contact", "false"), ("plan", "free")]),
-            (&[("plan", "free"), ("seats", "-3.5"), ("app_version", "4.2.1")], &[("app_version", "4.2.1"), ("plan", "free"), ("seats", "-3.5")]),
+            (
+                &[("plan", "free"), ("seats", "-3.5"), ("app_version", "4.2.1")],
+                &[("app_version", "4.2.1"), ("plan", "free"), ("seats", "-3.5")],
+            ),
         ];
         for (given, kept) in cases {
             assert_eq!(check_values(&site(), &map(given), &PageContext::default()), Ok(map(kept)), "{given:?}");
@@ -409,11 +421,10 @@ mod tests {
             (&[("plan", "pro"), ("app_version", "4\u{7}")], &[("fields.app_version", "invalid_text")]),
             (&[("plan", "pro"), ("colour", "red")], &[("fields.colour", "unknown_field")]),
             (&[("plan", "pro"), ("Not A Key", "red")], &[("fields", "unknown_field")]),
-            (&[("plan", "gold"), ("seats", "x"), ("zzz", "1")], &[
-                ("fields.plan", "unknown_value"),
-                ("fields.seats", "invalid_text"),
-                ("fields.zzz", "unknown_field"),
-            ]),
+            (
+                &[("plan", "gold"), ("seats", "x"), ("zzz", "1")],
+                &[("fields.plan", "unknown_value"), ("fields.seats", "invalid_text"), ("fields.zzz", "unknown_field")],
+            ),
         ];
         for (given, expected) in cases {
             let errors = check_values(&site(), &map(given), &PageContext::default()).err().unwrap_or_default();
@@ -486,7 +497,8 @@ mod tests {
 
     #[test]
     fn validate_with_reports_built_in_and_custom_errors_together() {
-        let ticket = NewTicket { site: "demo".into(), kind: "bug".into(), subject: "s".into(), message: "m".into(), ..NewTicket::default() };
+        let ticket =
+            NewTicket { site: "demo".into(), kind: "bug".into(), subject: "s".into(), message: "m".into(), ..NewTicket::default() };
         let errors = ticket.validate_with(&site()).err().unwrap_or_default();
         assert_eq!(names(&errors), [("email".to_owned(), "required"), ("fields.plan".to_owned(), "required")]);
         let good = NewTicket { email: "a@example.com".into(), fields: map(&[("plan", "pro")]), ..ticket };
@@ -520,7 +532,11 @@ mod tests {
         let cases: Vec<(Vec<FieldDef>, Locale, &str)> = vec![
             (vec![def("Plan", Kind::Text, false, Who::Requester, &[])], Locale::En, "[0].id"),
             (vec![def("1plan", Kind::Text, false, Who::Requester, &[])], Locale::En, "[0].id"),
-            (vec![def("plan", Kind::Text, false, Who::Requester, &[]), def("plan", Kind::Number, false, Who::Requester, &[])], Locale::En, "[1].id"),
+            (
+                vec![def("plan", Kind::Text, false, Who::Requester, &[]), def("plan", Kind::Number, false, Who::Requester, &[])],
+                Locale::En,
+                "[1].id",
+            ),
             (vec![no_options], Locale::En, "[0].options"),
             (vec![def("plan", Kind::Text, false, Who::Requester, &["a"])], Locale::En, "[0].options"),
             (vec![def("plan", Kind::Select, false, Who::Requester, &["pro", "pro"])], Locale::En, "[0].options[1].id"),

@@ -30,9 +30,9 @@ use crate::vocab::Segment;
 #[cfg(feature = "server")]
 use hmac::{Hmac, Mac};
 use serde::Deserialize;
-use std::collections::BTreeMap;
 #[cfg(feature = "server")]
 use sha2::Sha256;
+use std::collections::BTreeMap;
 #[cfg(feature = "server")]
 use subtle::ConstantTimeEq;
 

@@ -262,9 +262,18 @@ impl FieldCode {
 
     /// The code whose stable string is `code`, if any.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText, Self::UnknownValue, Self::UnknownField]
-            .into_iter()
-            .find(|c| c.code() == code)
+        [
+            Self::Required,
+            Self::TooLong,
+            Self::InvalidEmail,
+            Self::UnknownType,
+            Self::UnknownSite,
+            Self::InvalidText,
+            Self::UnknownValue,
+            Self::UnknownField,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
     }
 }
 
@@ -296,8 +305,8 @@ pub struct ErrorKey {
 impl ErrorKey {
     /// The key `text`, when it has the shape of one.
     pub fn new(text: &str) -> Option<Self> {
-        let ok = (1..=MAX_ERROR_KEY).contains(&text.len())
-            && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let ok =
+            (1..=MAX_ERROR_KEY).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         let mut bytes = [0; MAX_ERROR_KEY];
         bytes.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
         ok.then_some(Self { len: text.len() as u8, bytes })

@@ -8,6 +8,7 @@ use buoy_shared::attach::{self, FileInfo, Refusal};
 use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
+use buoy_shared::fields;
 use buoy_shared::identity;
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
@@ -18,8 +19,8 @@ use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::sla::{self, Calendar, Clock};
 use buoy_shared::ticket::{
-    offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
-    TicketType,
+    offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, PageContext, Priority, Segment, Signed, Stamp, Status,
+    Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
