@@ -211,7 +211,8 @@ mod tests {
             "{text}"
         );
         let event = TicketEvent { id: "e".into(), at: t.created_at, kind: EventKind::Rated { satisfied: true, comment: None } };
-        let later: serde_json::Value = serde_json::from_str(&body(Format::Json, EventType::CsatSubmitted, &t, &event, t.created_at)).unwrap_or_default();
+        let later: serde_json::Value =
+            serde_json::from_str(&body(Format::Json, EventType::CsatSubmitted, &t, &event, t.created_at)).unwrap_or_default();
         assert_eq!(later["data"]["ticket"]["fields"]["plan"], "enterprise");
     }
 

@@ -869,7 +869,8 @@ struct QueuePage<'a> {
 
 /// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
 /// `segment`, `type`, `tier`, `assignee` and `channel` (each a
-/// comma-separated list, `assignee=none` for unassigned), open tickets
+/// comma-separated list, `assignee=none` for unassigned) and `field`
+/// (`plan:pro,enterprise`, one custom field's values), open tickets
 /// first, then by time to the next breach. Each page of the index is one
 /// list: rows come from the entries' metadata (see `queue::QueueRow`),
 /// so a filtered page may come back short of `limit` with a cursor for
@@ -946,6 +947,10 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         /// offers to attach files only then.
         #[serde(skip_serializing_if = "Option::is_none")]
         attachments: Option<&'a attach::Limits>,
+        /// The site's custom field definitions: the console labels a
+        /// ticket's fields and filters the queue by them.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        fields: &'a [fields::FieldDef],
     }
     let agent = agent(app, request)?;
     let options = Options {
@@ -963,7 +968,8 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
     let time_zone = &app.config.calendar.time_zone;
     // Without a bucket no site takes files, whatever its table says.
     let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments }))
+    let fields = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments, fields }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
@@ -1103,7 +1109,13 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
     let get_ops = get_ops + 1;
     let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
     let (facts, fixes, list_ops) = app.store.facts_of_days(&agent.site, &listed).await?;
-    let (report, before) = (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
+    let (mut report, mut before) =
+        (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
+    // Volume and CSAT break down by the site's select fields only.
+    let defs = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
+    let is_select = |id: &str| defs.iter().any(|d| d.id == id && d.kind == fields::Kind::Select);
+    report.keep_fields(is_select);
+    before.keep_fields(is_select);
     if csv {
         let body = metrics::csv(&report, Some(&before)).into_bytes();
         let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
