@@ -68,6 +68,104 @@ string_enum! {
 /// Text per locale tag (`{ en = "Plan", de = "Tarif" }`).
 pub type Labels = BTreeMap<String, String>;
 
+/// Text values by key, each key once: a ticket's custom field values and
+/// host context. A JSON object on the wire and in storage; a short list
+/// in memory (at most a few dozen keys), so the widget carries no map code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// No pairs.
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`, replacing what it held (in its place) or
+    /// adding it last.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The same pairs ordered by key: how they are stored and compared
+    /// after reading or checking, whatever order they came in.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self
+    }
+}
+
+impl IntoIterator for Pairs {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl FromIterator<(String, String)> for Pairs {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut out = Self::new();
+        pairs.into_iter().for_each(|(k, v)| out.insert(k, v));
+        out.sorted()
+    }
+}
+
+impl Serialize for Pairs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// A JSON object, read ordered by key; a key given twice keeps its last
+/// value (as a map would).
+impl<'de> Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an object of text values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+                let mut out = Pairs::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    out.insert(k, v);
+                }
+                Ok(out.sorted())
+            }
+        }
+        deserializer.deserialize_map(Visitor)
+    }
+}
+
 /// One `[[sites.<id>.fields]]` entry.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -257,7 +355,7 @@ pub fn check_context(out: &mut Vec<FieldError>, context: &PageContext) {
     if reported.len() > MAX_CONTEXT_KEYS {
         out.push(FieldError { field: Field::Reported, code: FieldCode::TooLong, key: None });
     }
-    for (key, value) in reported {
+    for (key, value) in reported.iter() {
         if !is_key(key) {
             out.push(FieldError { field: Field::Reported, code: FieldCode::InvalidText, key: None });
         } else if let Some(code) = text_problem(value, MAX_CONTEXT_VALUE, false) {
@@ -268,7 +366,7 @@ pub fn check_context(out: &mut Vec<FieldError>, context: &PageContext) {
 
 /// The value a host field takes: what the page's `prefill` gave in
 /// `fields`, else the context of the same key, signed context first.
-fn host_value<'a>(def: &FieldDef, values: &'a BTreeMap<String, String>, context: &'a PageContext) -> Option<&'a String> {
+fn host_value<'a>(def: &FieldDef, values: &'a Pairs, context: &'a PageContext) -> Option<&'a String> {
     context.verified.get(&def.id).or_else(|| values.get(&def.id)).or_else(|| context.reported.get(&def.id))
 }
 
@@ -286,11 +384,11 @@ fn host_value<'a>(def: &FieldDef, values: &'a BTreeMap<String, String>, context:
 /// of a select, not `true`/`false` for a checkbox).
 pub fn check_values(
     defs: &[FieldDef],
-    values: &BTreeMap<String, String>,
+    values: &Pairs,
     context: &PageContext,
-) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
+) -> Result<Pairs, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let mut out = BTreeMap::new();
+    let mut out = Pairs::new();
     for def in defs {
         let given = match def.who {
             Who::Requester => values.get(&def.id),
@@ -321,7 +419,7 @@ pub fn check_values(
         errors.push(FieldError::keyed(Field::Fields, id, FieldCode::UnknownField));
     }
     if errors.is_empty() {
-        Ok(out)
+        Ok(out.sorted())
     } else {
         Err(errors)
     }
@@ -334,14 +432,25 @@ fn is_number(text: &str) -> bool {
 }
 
 impl NewTicket {
-    /// [`NewTicket::validate`] and [`check_values`] together, every error
-    /// of both in form order: what the worker runs on a site's ticket.
-    /// Returns the custom field values to store.
+    /// [`NewTicket::validate`], [`check_context`] and [`check_values`]
+    /// together, every error in form order: what the worker runs on a
+    /// site's ticket (the widget checks the context when the page sends
+    /// it, and the fields' definitions are the worker's). Returns the
+    /// custom field values to store.
     ///
     /// # Errors
     /// One [`FieldError`] per faulty field.
-    pub fn validate_with(&self, defs: &[FieldDef]) -> Result<BTreeMap<String, String>, Vec<FieldError>> {
-        match (self.validate(), check_values(defs, &self.fields, &self.context)) {
+    pub fn validate_with(&self, defs: &[FieldDef]) -> Result<Pairs, Vec<FieldError>> {
+        let checked = self.validate().and_then(|()| {
+            let mut errors = Vec::new();
+            check_context(&mut errors, &self.context);
+            if errors.is_empty() {
+                Ok(())
+            } else {
+                Err(errors)
+            }
+        });
+        match (checked, check_values(defs, &self.fields, &self.context)) {
             (Ok(()), Ok(values)) => Ok(values),
             (Err(mut errors), Err(more)) => {
                 errors.extend(more);
@@ -380,7 +489,7 @@ mod tests {
         ]
     }
 
-    fn map(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    fn map(pairs: &[(&str, &str)]) -> Pairs {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
@@ -468,10 +577,10 @@ mod tests {
 
     #[test]
     fn host_context_over_a_limit_is_refused_never_cut() {
-        let many: BTreeMap<String, String> = (0..=MAX_CONTEXT_KEYS).map(|i| (format!("k{i}"), "v".into())).collect();
-        let twenty: BTreeMap<String, String> = (0..MAX_CONTEXT_KEYS).map(|i| (format!("k{i}"), "v".repeat(MAX_CONTEXT_VALUE))).collect();
+        let many: Pairs = (0..=MAX_CONTEXT_KEYS).map(|i| (format!("k{i}"), "v".into())).collect();
+        let twenty: Pairs = (0..MAX_CONTEXT_KEYS).map(|i| (format!("k{i}"), "v".repeat(MAX_CONTEXT_VALUE))).collect();
         let long_key = "k".repeat(MAX_CONTEXT_KEY + 1);
-        let cases: Vec<(BTreeMap<String, String>, Vec<(&str, &str)>)> = vec![
+        let cases: Vec<(Pairs, Vec<(&str, &str)>)> = vec![
             (twenty, vec![]),
             (many, vec![("context.reported", "too_long")]),
             (map(&[("plan", &"v".repeat(MAX_CONTEXT_VALUE + 1))]), vec![("context.reported.plan", "too_long")]),

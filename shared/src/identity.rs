@@ -32,7 +32,6 @@ use hmac::{Hmac, Mac};
 use serde::Deserialize;
 #[cfg(feature = "server")]
 use sha2::Sha256;
-use std::collections::BTreeMap;
 #[cfg(feature = "server")]
 use subtle::ConstantTimeEq;
 
@@ -85,7 +84,7 @@ pub struct IdentityClaim {
     /// Host context the signature covers (HMAC form), signed as
     /// `context.<key>` lines; a JWT carries it as its `context` claim.
     #[serde(default)]
-    pub context: BTreeMap<String, String>,
+    pub context: crate::fields::Pairs,
 }
 
 impl IdentityClaim {
@@ -125,7 +124,7 @@ pub struct Verified {
     pub form: Form,
     /// The host context it signed (`context.<key>`), shown to agents as
     /// verified.
-    pub context: BTreeMap<String, String>,
+    pub context: crate::fields::Pairs,
 }
 
 /// Why a claim is not trusted (the requester is then anonymous).
@@ -308,7 +307,7 @@ fn verified(
     segment: Option<String>,
     manager: Option<String>,
     form: Form,
-    context: BTreeMap<String, String>,
+    context: crate::fields::Pairs,
 ) -> Result<Verified, Refusal> {
     let id = field(id)?.ok_or(Refusal::BadField)?;
     let segment = match field(segment)? {
@@ -345,7 +344,7 @@ struct Claims {
     account_manager: Option<String>,
     exp: Option<i64>,
     #[serde(default)]
-    context: BTreeMap<String, String>,
+    context: crate::fields::Pairs,
 }
 
 #[cfg(feature = "server")]
@@ -393,7 +392,7 @@ pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64, accept_v1: bool) -
         check_exp(claim.exp, now)?;
     }
     // v1 never signed context: only v2 and JWT vouch for it.
-    let context = if form == Form::Hmac { claim.context.clone() } else { BTreeMap::new() };
+    let context = if form == Form::Hmac { claim.context.clone() } else { crate::fields::Pairs::new() };
     verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone(), form, context)
 }
 
@@ -458,7 +457,7 @@ mod tests {
         let exp = ("exp", "1893456000");
         let c = signed(&[("id", "u_42"), ("context.plan", "enterprise"), ("context.account_id", "acc_9"), exp]);
         assert!(canonical(&c).contains("context.account_id:5:acc_9\ncontext.plan:10:enterprise\n"));
-        let v = verify(SECRET, &c, NOW, false).map(|v| v.context.into_iter().collect::<Vec<_>>());
+        let v = verify(SECRET, &c, NOW, false).map(|v| v.context.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
         assert_eq!(v, Ok(vec![("account_id".to_owned(), "acc_9".to_owned()), ("plan".to_owned(), "enterprise".to_owned())]));
         // Context added or changed after signing: refused.
         let mut edited = c.clone();
@@ -678,7 +677,7 @@ mod tests {
         prop_compose! {
             fn any_claim()(id in value(), email in value(), name in value(), segment in value(), account_manager in value(),
                            exp in proptest::option::of(any::<i64>())) -> IdentityClaim {
-                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None, context: BTreeMap::new() }
+                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None, context: crate::fields::Pairs::new() }
             }
         }
 

@@ -679,7 +679,7 @@ pub struct RoutingInput<'a> {
     /// The ticket's message.
     pub message: &'a str,
     /// The ticket's custom field values, by id (as checked).
-    pub fields: &'a BTreeMap<String, String>,
+    pub fields: &'a crate::fields::Pairs,
 }
 
 /// What [`route`] decided, and why.
@@ -1173,7 +1173,7 @@ mod tests {
         RoutingRule { name: name.into(), when, then }
     }
 
-    static NO_FIELDS: BTreeMap<String, String> = BTreeMap::new();
+    static NO_FIELDS: crate::fields::Pairs = crate::fields::Pairs::new();
 
     fn input<'a>(kind: TicketType, segment: Segment, locale: Option<&'a str>, subject: &'a str, message: &'a str) -> RoutingInput<'a> {
         RoutingInput { kind, segment, locale, subject, message, fields: &NO_FIELDS }
@@ -1185,7 +1185,7 @@ mod tests {
             fields: pairs.iter().map(|(id, values)| ((*id).to_owned(), strings(values))).collect(),
             ..Conditions::default()
         };
-        let values = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<BTreeMap<_, _>>();
+        let values = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::fields::Pairs>();
         let cases: &[(&[(&str, &[&str])], &[(&str, &str)], bool)] = &[
             (&[("plan", &["enterprise"])], &[("plan", "enterprise")], true),
             (&[("plan", &["enterprise", "pro"])], &[("plan", "pro")], true),

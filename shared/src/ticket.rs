@@ -9,7 +9,6 @@ use crate::vocab::string_enum;
 /// re-exported so that `ticket::Segment` and the like keep working.
 pub use crate::vocab::{Field, Priority, Segment, Status};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
 
 /// The header that carries a requester's token for their ticket (never
 /// the URL, so it stays out of logs and referrers).
@@ -308,8 +307,14 @@ impl ErrorKey {
         let ok =
             (1..=MAX_ERROR_KEY).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
         let mut bytes = [0; MAX_ERROR_KEY];
-        bytes.get_mut(..text.len())?.copy_from_slice(text.as_bytes());
+        // Byte by byte: no length check that could panic (the widget carries no panic messages).
+        bytes.iter_mut().zip(text.bytes()).for_each(|(slot, b)| *slot = b);
         ok.then_some(Self { len: text.len() as u8, bytes })
+    }
+
+    /// Whether it is `key`.
+    pub fn is(&self, key: &str) -> bool {
+        self.bytes.get(..usize::from(self.len)) == Some(key.as_bytes())
     }
 
     /// The key's text.
@@ -347,8 +352,11 @@ impl FieldError {
         if let Some(field) = Field::parse(name) {
             return Some((field, None));
         }
-        let (field, key) = name.rsplit_once('.')?;
-        Some((Field::parse(field)?, Some(ErrorKey::new(key)?)))
+        // The fields that hold entries, by prefix: no substring search.
+        [Field::Fields, Field::Reported].into_iter().find_map(|field| {
+            let key = name.strip_prefix(field.as_str())?.strip_prefix('.')?;
+            Some((field, Some(ErrorKey::new(key)?)))
+        })
     }
 }
 
@@ -385,12 +393,12 @@ pub struct PageContext {
     /// Key/value context the host page reported (`Buoy('context', …)`):
     /// anyone can send anything here, so agents see it as *reported by the
     /// page* (limits in [`crate::fields::check_context`]).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub reported: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
+    pub reported: crate::fields::Pairs,
     /// Context a verified identity signed (`context.<key>` claims): set
     /// only by the worker from a valid signature, never from the request.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub verified: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
+    pub verified: crate::fields::Pairs,
 }
 
 /// A ticket as submitted by a widget: untrusted, unvalidated.
@@ -436,7 +444,7 @@ pub struct NewTicket {
     /// `"true"` or `"false"`): checked against the site's definitions by
     /// [`crate::fields::check_values`].
     #[serde(default)]
-    pub fields: BTreeMap<String, String>,
+    pub fields: crate::fields::Pairs,
 }
 
 /// The requester of a ticket: what they typed, and apart from it what a
@@ -604,8 +612,8 @@ pub struct Ticket {
     /// signed kept apart.
     pub context: PageContext,
     /// The site's custom fields, by id, as checked (see `fields`).
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub fields: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
+    pub fields: crate::fields::Pairs,
     /// When it was received.
     pub created_at: Timestamp,
     /// The SLA targets it was stamped with.
@@ -764,7 +772,6 @@ impl NewTicket {
         for value in [&c.title, &c.locale, &c.time_zone, &c.user_agent] {
             check_text(&mut errors, Field::Context, value.as_deref().unwrap_or(""), MAX_CONTEXT_FIELD, false);
         }
-        crate::fields::check_context(&mut errors, c);
         if errors.is_empty() {
             Ok(())
         } else {
@@ -893,7 +900,7 @@ mod tests {
             honeypot: String::new(),
             identity: None,
             email_replies: None,
-            fields: BTreeMap::new(),
+            fields: crate::fields::Pairs::new(),
         }
     }
 

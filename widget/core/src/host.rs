@@ -37,6 +37,7 @@ pub fn claim_of(data: &JsValue) -> IdentityClaim {
         exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
         signature: f("signature"),
         token: f("token"),
-        ..IdentityClaim::default()
+        // Signed context travels in the JWT; the HMAC form's is the worker's to read.
+        context: buoy_shared::fields::Pairs::new(),
     }
 }

@@ -3,7 +3,7 @@
 
 use crate::page::field_of;
 use buoy_shared::identity::IdentityClaim;
-use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket};
+use buoy_shared::ticket::{ErrorKey, Field, FieldCode, FieldError, NewTicket};
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -28,8 +28,10 @@ fn stringify(o: &JsValue) -> Option<String> {
     JSON::stringify(o).ok()?.as_string()
 }
 
-/// The JSON body of a ticket, built without serde (smaller wasm).
-pub fn body(ticket: &NewTicket) -> Option<String> {
+/// The JSON body of a ticket, built without serde (smaller wasm), with
+/// the site's custom fields and the host page's context (`reported`) as
+/// the panel keeps them, JS objects of text (or null).
+pub fn body(ticket: &NewTicket, fields: &JsValue, reported: &JsValue) -> Option<String> {
     let t = ticket;
     let o = object(&[
         ("site", Some(&t.site)),
@@ -48,7 +50,11 @@ pub fn body(ticket: &NewTicket) -> Option<String> {
         ("time_zone", c.time_zone.as_deref()),
         ("user_agent", c.user_agent.as_deref()),
     ]);
+    if reported.is_object() {
+        let _ = Reflect::set(&context, &JsValue::from_str("reported"), reported);
+    }
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
+    let _ = Reflect::set(&o, &JsValue::from_str("fields"), fields);
     if let Some(w) = &t.identity {
         let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity(w));
     }
@@ -76,7 +82,11 @@ pub fn identity(w: &IdentityClaim) -> Object {
     o
 }
 
-fn field_errors(problem: &JsValue) -> Vec<FieldError> {
+/// How a field error's name reads: `Field::parse` for the built-in
+/// fields; the panel also reads the site's (`FieldError::parse_name`).
+pub type NameParser = fn(&str) -> Option<(Field, Option<ErrorKey>)>;
+
+fn field_errors(problem: &JsValue, parse: NameParser) -> Vec<FieldError> {
     let Ok(list) = Reflect::get(problem, &JsValue::from_str("errors")) else {
         return Vec::new();
     };
@@ -85,9 +95,9 @@ fn field_errors(problem: &JsValue) -> Vec<FieldError> {
     };
     list.iter()
         .filter_map(|item| {
-            let field = Field::parse(&field_of(&item, "field")?)?;
+            let (field, key) = parse(&field_of(&item, "field")?)?;
             let code = FieldCode::parse(&field_of(&item, "code")?)?;
-            Some(FieldError { field, code, key: None })
+            Some(FieldError { field, code, key })
         })
         .collect()
 }
@@ -139,12 +149,17 @@ pub enum Failure {
 
 /// What a failed call means for the requester.
 pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
+    failure_with(outcome, |name| Some((Field::parse(name)?, None)))
+}
+
+/// [`failure`], reading field error names with `parse`.
+pub fn failure_with(outcome: Result<(u16, JsValue), JsValue>, parse: NameParser) -> Failure {
     match outcome {
         Err(_) => Failure::Network,
         Ok((status, json)) => {
             let fallback = if status >= 500 { "internal" } else { "rejected" };
             let code = field_of(&json, "code").unwrap_or_else(|| fallback.into());
-            Failure::Problem { code, errors: field_errors(&json) }
+            Failure::Problem { code, errors: field_errors(&json, parse) }
         }
     }
 }

@@ -24,6 +24,7 @@ use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, Phase, Receipt, State, View};
 use std::cell::RefCell;
+use buoy_shared::fields::Pairs;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -94,6 +95,12 @@ struct Inner {
     /// Who the host page says the requester is (`Buoy('identify')`),
     /// passed on with each ticket for the worker to check.
     identity: Option<buoy_shared::identity::IdentityClaim>,
+    /// The host page's context (`Buoy('context')`), a JS object of text
+    /// (or null), sent with each ticket as reported by the page.
+    context: JsValue,
+    /// Values `prefill` gave for fields the form does not draw (host
+    /// fields), a JS object of text.
+    host_fields: Object,
     state: State,
     form: HtmlFormElement,
     banner: Element,
@@ -215,6 +222,8 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         host_url: None,
         host_title: None,
         identity: None,
+        context: JsValue::NULL,
+        host_fields: Object::new(),
         state: State::default(),
         form: form.unchecked_into(),
         banner,
@@ -256,7 +265,11 @@ impl Inner {
                 locale: Some(buoy_widget_core::page::lang()).filter(|l| !l.is_empty()),
                 time_zone: browser_time_zone(),
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
+                ..PageContext::default()
             },
+            // The site's fields and the host's context travel as JS
+            // objects (`fields_of`, `context`), not through this value.
+            fields: Pairs::new(),
             honeypot: c.honeypot.value(),
             identity: self.identity.clone(),
             // Only a site that emails its requesters has the checkbox.
@@ -271,6 +284,34 @@ impl Inner {
         }
     }
 
+    /// The site's custom fields to send: what `prefill` gave for fields
+    /// the form does not draw, then each drawn field's value (a
+    /// checkbox's `"true"` or `"false"`).
+    fn fields_of(&self) -> Object {
+        let fields = Object::assign(&Object::new(), &self.host_fields);
+        for control in self.custom_fields() {
+            let value = match control.dyn_ref::<HtmlInputElement>() {
+                Some(input) if input.type_() == "checkbox" => JsValue::from_str(if input.checked() { "true" } else { "false" }),
+                _ => Reflect::get(&control, &"value".into()).unwrap_or(JsValue::NULL),
+            };
+            let _ = Reflect::set(&fields, &control.get_attribute("data-field").unwrap_or_default().into(), &value);
+        }
+        fields
+    }
+
+    /// The form's custom field controls (`data-field`), which the worker
+    /// writes into the page for a site that has them.
+    fn custom_fields(&self) -> Vec<Element> {
+        let nodes = self.form.query_selector_all("[data-field]").ok();
+        let count = nodes.as_ref().map_or(0, web_sys::NodeList::length);
+        (0..count).filter_map(|i| nodes.as_ref()?.item(i)?.dyn_into().ok()).collect()
+    }
+
+    /// The error of a custom field's control (`fields.<id>`), if any.
+    fn custom_error(&self, control: &Element) -> Option<MessageId> {
+        self.state.error_for_key(Field::Fields, &control.get_attribute("data-field").unwrap_or_default())
+    }
+
     fn render(&self) {
         let state = &self.state;
         match state.banner {
@@ -279,10 +320,13 @@ impl Inner {
         }
         set_hidden(&self.banner, state.banner.is_none());
         for (field, control, error) in &self.field_errors {
-            let message = state.error_for(*field);
-            error.set_text_content(message.map(t));
-            set_hidden(error, message.is_none());
-            let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
+            draw_error(control, error, state.error_for(*field));
+        }
+        for control in self.custom_fields() {
+            // The worker writes each field's error line in its `.field`.
+            if let Ok(Some(error)) = control.closest(".field").and_then(|f| f.map_or(Ok(None), |f| f.query_selector(".error"))) {
+                draw_error(&control, &error, self.custom_error(&control));
+            }
         }
         let sending = state.phase == Phase::Sending;
         self.submit.set_disabled(sending);
@@ -438,7 +482,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             if let Some(old) = replaces {
                 store::unqueue(&panel.site, &old);
             }
-            if let Some(body) = net::body(&ticket) {
+            if let Some(body) = net::body(&ticket, &panel.fields_of(), &panel.context) {
                 let about = ticket.subject.trim().to_owned();
                 // The upload module adds the files the form will send.
                 let files = String::new();
@@ -449,9 +493,9 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::FocusFirstError => {
             let panel = inner.borrow();
-            let first = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some());
-            match first {
-                Some((_, control, _)) => focus(control),
+            let built_in = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some()).map(|(_, c, _)| c.clone());
+            match built_in.or_else(|| panel.custom_fields().into_iter().find(|c| panel.custom_error(c).is_some())) {
+                Some(control) => focus(&control),
                 None => focus(&panel.banner),
             }
         }
@@ -596,9 +640,54 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::offered(&k)) {
                 c.kind.set_value(kind.as_str());
             }
+            let given = Reflect::get(data, &"fields".into()).unwrap_or(JsValue::NULL);
+            for (id, value) in entries(&given) {
+                let drawn = panel.custom_fields().into_iter().find(|c| c.get_attribute("data-field").as_deref() == Some(&id));
+                match (drawn, value.as_string()) {
+                    (Some(control), Some(text)) => match control.dyn_ref::<HtmlInputElement>() {
+                        Some(input) if input.type_() == "checkbox" => input.set_checked(text == "true"),
+                        _ => {
+                            let _ = Reflect::set(&control, &"value".into(), &value);
+                        }
+                    },
+                    _ => {
+                        let _ = Reflect::set(&panel.host_fields, &id.into(), &value);
+                    }
+                }
+            }
+        }
+        "context" => {
+            let context = Reflect::get(data, &"context".into()).unwrap_or(JsValue::NULL);
+            // Context over the limits would make every ticket fail on the
+            // requester, who cannot fix it: the panel takes none of it (the
+            // API refuses it with a 422 naming the key).
+            let fits = entries(&context).iter().all(|(key, value)| {
+                let value = value.as_string().unwrap_or_default();
+                buoy_shared::fields::is_key(key) && value.chars().count() <= buoy_shared::fields::MAX_CONTEXT_VALUE
+            });
+            inner.borrow_mut().context = if fits { context } else { JsValue::NULL };
         }
         _ => {}
     }
+}
+
+/// Shows a field's error (or none) on its error line and its control.
+fn draw_error(control: &Element, error: &Element, message: Option<MessageId>) {
+    error.set_text_content(message.map(t));
+    set_hidden(error, message.is_none());
+    let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
+}
+
+/// The entries of an object a host message carries (none for anything else).
+fn entries(object: &JsValue) -> Vec<(String, JsValue)> {
+    let Some(object) = object.dyn_ref::<Object>() else { return Vec::new() };
+    Object::entries(object)
+        .iter()
+        .map(|pair| {
+            let pair: js_sys::Array = pair.unchecked_into();
+            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
+        })
+        .collect()
 }
 
 /// Brings the panel in `root` (which holds the markup of
@@ -792,6 +881,6 @@ fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
             (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
             _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
         },
-        outcome => Msg::Failed(net::failure(outcome)),
+        outcome => Msg::Failed(net::failure_with(outcome, buoy_shared::ticket::FieldError::parse_name)),
     }
 }

@@ -124,6 +124,15 @@ impl State {
         self.errors.iter().find(|e| e.field == field).map(|e| messages::field_error(e.field, e.code))
     }
 
+    /// The error for one entry of a field that holds several (a custom
+    /// field: `fields.plan`), if it has one.
+    pub fn error_for_key(&self, field: Field, key: &str) -> Option<MessageId> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field && e.key.is_some_and(|k| k.is(key)))
+            .map(|e| messages::field_error(e.field, e.code))
+    }
+
     /// Applies a message and says what the view must do.
     pub fn update(&mut self, msg: Msg) -> Effect {
         match msg {
