@@ -365,9 +365,12 @@ pub fn check_context(out: &mut Vec<FieldError>, context: &PageContext) {
 }
 
 /// The value a host field takes: what the page's `prefill` gave in
-/// `fields`, else the context of the same key, signed context first.
+/// `fields`, else the context of the same key, signed context first
+/// (an empty value is none: the form sends its host fields empty until
+/// `prefill` fills them).
 fn host_value<'a>(def: &FieldDef, values: &'a Pairs, context: &'a PageContext) -> Option<&'a String> {
-    context.verified.get(&def.id).or_else(|| values.get(&def.id)).or_else(|| context.reported.get(&def.id))
+    let given = |pairs: &'a Pairs| pairs.get(&def.id).filter(|v| !v.trim().is_empty());
+    given(&context.verified).or_else(|| given(values)).or_else(|| given(&context.reported))
 }
 
 /// Checks a ticket's custom field values against the site's definitions

@@ -241,10 +241,15 @@ const FIELDS_AFTER: &str = "id=\"buoy-message-error\" hidden></p></div>";
 /// text input, a decimal input, a select with an empty first option, or a
 /// checkbox, each with `data-field` (what the panel sends it as), its
 /// `required`, and an error line the panel fills from the API's
-/// `fields.<id>` errors. Host fields are never drawn.
+/// `fields.<id>` errors. A host field is a hidden input (never shown),
+/// which the host page's `prefill` fills.
 pub fn fields_markup(defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> String {
     use crate::fields::{Kind, Who};
     let mut out = String::new();
+    // A host field is a hidden input: `prefill` sets it, nobody sees it.
+    for def in defs.iter().filter(|d| d.who == Who::Host) {
+        out.push_str(&format!("<input type=\"hidden\" data-field=\"{}\">", def.id));
+    }
     for def in defs.iter().filter(|d| d.who == Who::Requester) {
         // Ids are slugs (checked by the build): safe in attributes as they are.
         let id = format!("buoy-f-{}", def.id);
@@ -276,10 +281,10 @@ pub fn fields_markup(defs: &[crate::fields::FieldDef], locale: Locale, fallback:
     out
 }
 
-/// The widget page for a site with custom fields: its requester fields'
-/// markup ([`fields_markup`]) in the ticket form, after the message. A
-/// page without the form's message field, or a site without requester
-/// fields, is returned as it is.
+/// The widget page for a site with custom fields: their markup
+/// ([`fields_markup`]) in the ticket form, after the message. A page
+/// without the form's message field, or a site without fields, is
+/// returned as it is.
 pub fn with_fields(page: &[u8], defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> Vec<u8> {
     let markup = fields_markup(defs, locale, fallback);
     let at = page.windows(FIELDS_AFTER.len()).position(|w| w == FIELDS_AFTER.as_bytes());
@@ -334,7 +339,8 @@ mod tests {
         ] {
             assert!(form.contains(expected), "{expected} in {form}");
         }
-        assert!(!with.contains("app_version"), "a host field is never shown");
+        assert!(form.contains("<input type=\"hidden\" data-field=\"app_version\">"), "a host field is a hidden input");
+        assert!(!with.contains("buoy-f-app_version"), "with no label or error line");
         assert!(form.find("buoy-message").unwrap_or(usize::MAX) < form.find("buoy-f-plan").unwrap_or(0), "after the message");
         let english =
             String::from_utf8(with_fields(skeleton(Locale::Fr).as_bytes(), &defs[..1], Locale::Fr, Locale::En)).unwrap_or_default();
@@ -343,7 +349,7 @@ mod tests {
             let open = with.matches(&format!("<{tag}>")).count() + with.matches(&format!("<{tag} ")).count();
             assert_eq!(open, with.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
         }
-        assert_eq!(with_fields(page.as_bytes(), &defs[1..2], Locale::De, Locale::En), page.as_bytes(), "host fields only: as built");
+        assert_eq!(with_fields(page.as_bytes(), &[], Locale::De, Locale::En), page.as_bytes(), "no fields: as built");
     }
 
     #[test]

@@ -14,7 +14,7 @@ pub mod state;
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
-use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
+use buoy_shared::ticket::{offered_types, ErrorKey, Field, NewTicket, PageContext, TicketType};
 use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net::{self, Failure};
@@ -98,15 +98,16 @@ struct Inner {
     /// The host page's context (`Buoy('context')`), a JS object of text
     /// (or null), sent with each ticket as reported by the page.
     context: JsValue,
-    /// Values `prefill` gave for fields the form does not draw (host
-    /// fields), a JS object of text.
-    host_fields: Object,
     state: State,
     form: HtmlFormElement,
     banner: Element,
     controls: Controls,
-    /// Each visible field, its control and its error line.
-    field_errors: Vec<(Field, Element, Element)>,
+    /// Each visible field (the site's own by key: `fields.plan`), its
+    /// control and its error line.
+    field_errors: Vec<(Field, Option<ErrorKey>, Element, Element)>,
+    /// The site's custom fields by id, each with its control (a host
+    /// field's is a hidden input), which the worker writes into the form.
+    fields: Vec<(String, Element)>,
     submit: HtmlButtonElement,
     sent: Element,
     sent_heading: Element,
@@ -196,6 +197,24 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         honeypot: honeypot.unchecked_into(),
     };
     let convo = Convo { list_title, section, list_section, title };
+    let mut field_errors = vec![
+        (Field::Name, None, name_el, name_err),
+        (Field::Email, None, email_el, email_err),
+        (Field::Type, None, kind_el, kind_err),
+        (Field::Subject, None, subject_el, subject_err),
+        (Field::Message, None, message_el, message_err),
+    ];
+    let mut fields = Vec::new();
+    if let Ok(nodes) = form.query_selector_all("[data-field]") {
+        for control in (0..nodes.length()).filter_map(|i| nodes.item(i)?.dyn_into::<Element>().ok()) {
+            let id = control.get_attribute("data-field").unwrap_or_default();
+            // A drawn field has its error line in its `.field`.
+            if let Ok(Some(error)) = control.closest(".field").and_then(|f| f.map_or(Ok(None), |f| f.query_selector(".error"))) {
+                field_errors.push((Field::Fields, ErrorKey::new(&id), control.clone(), error));
+            }
+            fields.push((id, control));
+        }
+    }
     Ok(Inner {
         site: site.into(),
         root: root.clone(),
@@ -223,18 +242,12 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         host_title: None,
         identity: None,
         context: JsValue::NULL,
-        host_fields: Object::new(),
         state: State::default(),
         form: form.unchecked_into(),
         banner,
         controls,
-        field_errors: vec![
-            (Field::Name, name_el, name_err),
-            (Field::Email, email_el, email_err),
-            (Field::Type, kind_el, kind_err),
-            (Field::Subject, subject_el, subject_err),
-            (Field::Message, message_el, message_err),
-        ],
+        field_errors,
+        fields,
         submit: submit.unchecked_into(),
         sent,
         sent_heading,
@@ -284,32 +297,18 @@ impl Inner {
         }
     }
 
-    /// The site's custom fields to send: what `prefill` gave for fields
-    /// the form does not draw, then each drawn field's value (a
+    /// The site's custom fields to send, by id: each control's value (a
     /// checkbox's `"true"` or `"false"`).
     fn fields_of(&self) -> Object {
-        let fields = Object::assign(&Object::new(), &self.host_fields);
-        for control in self.custom_fields() {
-            let value = match control.dyn_ref::<HtmlInputElement>() {
-                Some(input) if input.type_() == "checkbox" => JsValue::from_str(if input.checked() { "true" } else { "false" }),
-                _ => Reflect::get(&control, &"value".into()).unwrap_or(JsValue::NULL),
+        let out = Object::new();
+        for (id, control) in &self.fields {
+            let value = match checkbox(control) {
+                Some(input) => JsValue::from_str(if input.checked() { "true" } else { "false" }),
+                None => Reflect::get(control, &"value".into()).unwrap_or(JsValue::NULL),
             };
-            let _ = Reflect::set(&fields, &control.get_attribute("data-field").unwrap_or_default().into(), &value);
+            let _ = Reflect::set(&out, &id.into(), &value);
         }
-        fields
-    }
-
-    /// The form's custom field controls (`data-field`), which the worker
-    /// writes into the page for a site that has them.
-    fn custom_fields(&self) -> Vec<Element> {
-        let nodes = self.form.query_selector_all("[data-field]").ok();
-        let count = nodes.as_ref().map_or(0, web_sys::NodeList::length);
-        (0..count).filter_map(|i| nodes.as_ref()?.item(i)?.dyn_into().ok()).collect()
-    }
-
-    /// The error of a custom field's control (`fields.<id>`), if any.
-    fn custom_error(&self, control: &Element) -> Option<MessageId> {
-        self.state.error_for_key(Field::Fields, &control.get_attribute("data-field").unwrap_or_default())
+        out
     }
 
     fn render(&self) {
@@ -319,14 +318,11 @@ impl Inner {
             None => self.banner.set_text_content(None),
         }
         set_hidden(&self.banner, state.banner.is_none());
-        for (field, control, error) in &self.field_errors {
-            draw_error(control, error, state.error_for(*field));
-        }
-        for control in self.custom_fields() {
-            // The worker writes each field's error line in its `.field`.
-            if let Ok(Some(error)) = control.closest(".field").and_then(|f| f.map_or(Ok(None), |f| f.query_selector(".error"))) {
-                draw_error(&control, &error, self.custom_error(&control));
-            }
+        for (field, key, control, error) in &self.field_errors {
+            let message = state.error_for(*field, *key);
+            error.set_text_content(message.map(t));
+            set_hidden(error, message.is_none());
+            let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
         }
         let sending = state.phase == Phase::Sending;
         self.submit.set_disabled(sending);
@@ -493,9 +489,9 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::FocusFirstError => {
             let panel = inner.borrow();
-            let built_in = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some()).map(|(_, c, _)| c.clone());
-            match built_in.or_else(|| panel.custom_fields().into_iter().find(|c| panel.custom_error(c).is_some())) {
-                Some(control) => focus(&control),
+            let first = panel.field_errors.iter().find(|(field, key, _, _)| panel.state.error_for(*field, *key).is_some());
+            match first {
+                Some((_, _, control, _)) => focus(control),
                 None => focus(&panel.banner),
             }
         }
@@ -641,17 +637,12 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 c.kind.set_value(kind.as_str());
             }
             let given = Reflect::get(data, &"fields".into()).unwrap_or(JsValue::NULL);
-            for (id, value) in entries(&given) {
-                let drawn = panel.custom_fields().into_iter().find(|c| c.get_attribute("data-field").as_deref() == Some(&id));
-                match (drawn, value.as_string()) {
-                    (Some(control), Some(text)) => match control.dyn_ref::<HtmlInputElement>() {
-                        Some(input) if input.type_() == "checkbox" => input.set_checked(text == "true"),
-                        _ => {
-                            let _ = Reflect::set(&control, &"value".into(), &value);
-                        }
-                    },
-                    _ => {
-                        let _ = Reflect::set(&panel.host_fields, &id.into(), &value);
+            for (id, control) in &panel.fields {
+                let Some(value) = Reflect::get(&given, &id.into()).ok().filter(JsValue::is_string) else { continue };
+                match checkbox(control) {
+                    Some(input) => input.set_checked(value.as_string().as_deref() == Some("true")),
+                    None => {
+                        let _ = Reflect::set(control, &"value".into(), &value);
                     }
                 }
             }
@@ -671,11 +662,9 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     }
 }
 
-/// Shows a field's error (or none) on its error line and its control.
-fn draw_error(control: &Element, error: &Element, message: Option<MessageId>) {
-    error.set_text_content(message.map(t));
-    set_hidden(error, message.is_none());
-    let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
+/// The control as a checkbox, if it is one.
+fn checkbox(control: &Element) -> Option<&HtmlInputElement> {
+    control.dyn_ref::<HtmlInputElement>().filter(|input| input.type_() == "checkbox")
 }
 
 /// The entries of an object a host message carries (none for anything else).
