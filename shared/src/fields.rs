@@ -76,6 +76,7 @@ pub struct Pairs(Vec<(String, String)>);
 
 impl Pairs {
     /// No pairs.
+    #[inline]
     pub const fn new() -> Self {
         Self(Vec::new())
     }

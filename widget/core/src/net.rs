@@ -82,11 +82,7 @@ pub fn identity(w: &IdentityClaim) -> Object {
     o
 }
 
-/// How a field error's name reads: `Field::parse` for the built-in
-/// fields; the panel also reads the site's (`FieldError::parse_name`).
-pub type NameParser = fn(&str) -> Option<(Field, Option<ErrorKey>)>;
-
-fn field_errors(problem: &JsValue, parse: NameParser) -> Vec<FieldError> {
+fn field_errors(problem: &JsValue, parse: impl Fn(&str) -> Option<(Field, Option<ErrorKey>)>) -> Vec<FieldError> {
     let Ok(list) = Reflect::get(problem, &JsValue::from_str("errors")) else {
         return Vec::new();
     };
@@ -152,8 +148,10 @@ pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
     failure_with(outcome, |name| Some((Field::parse(name)?, None)))
 }
 
-/// [`failure`], reading field error names with `parse`.
-pub fn failure_with(outcome: Result<(u16, JsValue), JsValue>, parse: NameParser) -> Failure {
+/// [`failure`], reading field error names with `parse`: `Field::parse`
+/// for the built-in fields; the panel also reads the site's
+/// (`FieldError::parse_name`).
+pub fn failure_with(outcome: Result<(u16, JsValue), JsValue>, parse: impl Fn(&str) -> Option<(Field, Option<ErrorKey>)>) -> Failure {
     match outcome {
         Err(_) => Failure::Network,
         Ok((status, json)) => {

@@ -107,7 +107,7 @@ struct Inner {
     field_errors: Vec<(Field, Option<ErrorKey>, Element, Element)>,
     /// The site's custom fields by id, each with its control (a host
     /// field's is a hidden input), which the worker writes into the form.
-    fields: Vec<(String, Element)>,
+    fields: Vec<(String, Element, bool)>,
     submit: HtmlButtonElement,
     sent: Element,
     sent_heading: Element,
@@ -208,11 +208,13 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
     if let Ok(nodes) = form.query_selector_all("[data-field]") {
         for control in (0..nodes.length()).filter_map(|i| nodes.item(i)?.dyn_into::<Element>().ok()) {
             let id = control.get_attribute("data-field").unwrap_or_default();
-            // A drawn field has its error line in its `.field`.
-            if let Ok(Some(error)) = control.closest(".field").and_then(|f| f.map_or(Ok(None), |f| f.query_selector(".error"))) {
+            // A drawn field names its error line (a host field has none).
+            let error = control.get_attribute("aria-describedby").and_then(|e| control.owner_document()?.get_element_by_id(&e));
+            if let Some(error) = error {
                 field_errors.push((Field::Fields, ErrorKey::new(&id), control.clone(), error));
             }
-            fields.push((id, control));
+            let is_checkbox = control.get_attribute("type").as_deref() == Some("checkbox");
+            fields.push((id, control, is_checkbox));
         }
     }
     Ok(Inner {
@@ -301,10 +303,11 @@ impl Inner {
     /// checkbox's `"true"` or `"false"`).
     fn fields_of(&self) -> Object {
         let out = Object::new();
-        for (id, control) in &self.fields {
-            let value = match checkbox(control) {
-                Some(input) => JsValue::from_str(if input.checked() { "true" } else { "false" }),
-                None => Reflect::get(control, &"value".into()).unwrap_or(JsValue::NULL),
+        for (id, control, is_checkbox) in &self.fields {
+            let value = Reflect::get(control, &(if *is_checkbox { "checked" } else { "value" }).into()).unwrap_or(JsValue::NULL);
+            let value = match value.as_bool() {
+                Some(checked) => JsValue::from_str(if checked { "true" } else { "false" }),
+                None => value,
             };
             let _ = Reflect::set(&out, &id.into(), &value);
         }
@@ -637,46 +640,20 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 c.kind.set_value(kind.as_str());
             }
             let given = Reflect::get(data, &"fields".into()).unwrap_or(JsValue::NULL);
-            for (id, control) in &panel.fields {
-                let Some(value) = Reflect::get(&given, &id.into()).ok().filter(JsValue::is_string) else { continue };
-                match checkbox(control) {
-                    Some(input) => input.set_checked(value.as_string().as_deref() == Some("true")),
-                    None => {
-                        let _ = Reflect::set(control, &"value".into(), &value);
-                    }
-                }
+            for (id, control, is_checkbox) in &panel.fields {
+                let Some(value) = Reflect::get(&given, &id.into()).ok().and_then(|v| v.as_string()) else { continue };
+                let (property, value) =
+                    if *is_checkbox { ("checked", JsValue::from_bool(value == "true")) } else { ("value", JsValue::from_str(&value)) };
+                let _ = Reflect::set(control, &property.into(), &value);
             }
         }
         "context" => {
-            let context = Reflect::get(data, &"context".into()).unwrap_or(JsValue::NULL);
-            // Context over the limits would make every ticket fail on the
-            // requester, who cannot fix it: the panel takes none of it (the
-            // API refuses it with a 422 naming the key).
-            let fits = entries(&context).iter().all(|(key, value)| {
-                let value = value.as_string().unwrap_or_default();
-                buoy_shared::fields::is_key(key) && value.chars().count() <= buoy_shared::fields::MAX_CONTEXT_VALUE
-            });
-            inner.borrow_mut().context = if fits { context } else { JsValue::NULL };
+            // Checked by the worker, which refuses context over its limits
+            // (and the panel then sends the next try without it).
+            inner.borrow_mut().context = Reflect::get(data, &"context".into()).unwrap_or(JsValue::NULL);
         }
         _ => {}
     }
-}
-
-/// The control as a checkbox, if it is one.
-fn checkbox(control: &Element) -> Option<&HtmlInputElement> {
-    control.dyn_ref::<HtmlInputElement>().filter(|input| input.type_() == "checkbox")
-}
-
-/// The entries of an object a host message carries (none for anything else).
-fn entries(object: &JsValue) -> Vec<(String, JsValue)> {
-    let Some(object) = object.dyn_ref::<Object>() else { return Vec::new() };
-    Object::entries(object)
-        .iter()
-        .map(|pair| {
-            let pair: js_sys::Array = pair.unchecked_into();
-            (pair.get(0).as_string().unwrap_or_default(), pair.get(1))
-        })
-        .collect()
 }
 
 /// Brings the panel in `root` (which holds the markup of
@@ -710,7 +687,15 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
             let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
             if ours {
-                dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
+                let msg = ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) });
+                // Context the page sent over its limits is no fault of the
+                // requester's: the next try goes without it.
+                if let Msg::Failed(Failure::Problem { errors, .. }) = &msg {
+                    if errors.iter().any(|e| e.field == Field::Reported) {
+                        inner.borrow_mut().context = JsValue::NULL;
+                    }
+                }
+                dispatch(inner, msg);
             }
         })?,
         // One listener for every button and link of the panel, by data attribute.
