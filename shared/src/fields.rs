@@ -16,8 +16,12 @@
 //!   identity signs (`context.<key>` claims), so agents see which is which.
 
 use crate::messages::Locale;
-use crate::ticket::{text_problem, FieldCode, FieldError, NewTicket, PageContext};
-use crate::vocab::{string_enum, Field};
+use crate::ticket::text_problem;
+#[cfg(feature = "server")]
+use crate::ticket::{FieldCode, FieldError, NewTicket, PageContext};
+use crate::vocab::string_enum;
+#[cfg(feature = "server")]
+use crate::vocab::Field;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -342,6 +346,7 @@ pub fn check_rule_fields<'a>(
     Ok(())
 }
 
+#[cfg(feature = "server")]
 /// Checks the host context of a new ticket: at most [`MAX_CONTEXT_KEYS`]
 /// keys shaped by [`is_key`], each value at most [`MAX_CONTEXT_VALUE`]
 /// characters of text. Nothing is cut: each problem is an error on
@@ -365,6 +370,7 @@ pub fn check_context(out: &mut Vec<FieldError>, context: &PageContext) {
     }
 }
 
+#[cfg(feature = "server")]
 /// The value a host field takes: what the page's `prefill` gave in
 /// `fields`, else the context of the same key, signed context first
 /// (an empty value is none: the form sends its host fields empty until
@@ -374,6 +380,7 @@ fn host_value<'a>(def: &FieldDef, values: &'a Pairs, context: &'a PageContext) -
     given(&context.verified).or_else(|| given(values)).or_else(|| given(&context.reported))
 }
 
+#[cfg(feature = "server")]
 /// Checks a ticket's custom field values against the site's definitions
 /// and returns the values to store: trimmed, empty optional ones left out,
 /// host fields filled from the context of the same key when `prefill`
@@ -429,12 +436,14 @@ pub fn check_values(
     }
 }
 
+#[cfg(feature = "server")]
 /// Whether `text` is a finite decimal number (`42`, `-3.5`, `1e3`).
 fn is_number(text: &str) -> bool {
     text.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'.' | b'-' | b'+' | b'e' | b'E'))
         && text.parse::<f64>().is_ok_and(f64::is_finite)
 }
 
+#[cfg(feature = "server")]
 impl NewTicket {
     /// [`NewTicket::validate`], [`check_context`] and [`check_values`]
     /// together, every error in form order: what the worker runs on a
@@ -465,7 +474,7 @@ impl NewTicket {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "server"))]
 mod tests {
     use super::*;
 

@@ -265,7 +265,7 @@ pub fn fields_markup(defs: &[crate::fields::FieldDef], locale: Locale, fallback:
                 continue;
             }
             Kind::Text => format!("<input {attrs} maxlength=\"{}\">", crate::fields::MAX_VALUE),
-            Kind::Number => format!("<input {attrs} inputmode=\"decimal\">"),
+            Kind::Number => format!("<input type=\"number\" step=\"any\" {attrs}>"),
             Kind::Select => {
                 let mut select = format!("<select {attrs}><option value=\"\"></option>");
                 for option in &def.options {
@@ -333,7 +333,7 @@ mod tests {
         let form = with.split("<form class=\"form\" id=\"buoy-form\"").nth(1).and_then(|f| f.split("</form>").next()).unwrap_or_default();
         for expected in [
             "<label for=\"buoy-f-plan\">Tarif</label><select id=\"buoy-f-plan\" data-field=\"plan\" aria-describedby=\"buoy-f-plan-error\" required><option value=\"\"></option><option value=\"pro\">Profi</option></select><p class=\"error\" id=\"buoy-f-plan-error\" hidden></p>",
-            "<input id=\"buoy-f-seats\" data-field=\"seats\" aria-describedby=\"buoy-f-seats-error\" inputmode=\"decimal\">",
+            "<input type=\"number\" step=\"any\" id=\"buoy-f-seats\" data-field=\"seats\" aria-describedby=\"buoy-f-seats-error\">",
             "<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-f-accepts_contact\" data-field=\"accepts_contact\" aria-describedby=\"buoy-f-accepts_contact-error\"> Tarif</label>",
             "<input id=\"buoy-f-note\" data-field=\"note\" aria-describedby=\"buoy-f-note-error\" maxlength=\"200\">",
         ] {

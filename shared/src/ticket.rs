@@ -392,11 +392,14 @@ pub struct PageContext {
     pub user_agent: Option<String>,
     /// Key/value context the host page reported (`Buoy('context', …)`):
     /// anyone can send anything here, so agents see it as *reported by the
-    /// page* (limits in [`crate::fields::check_context`]).
+    /// page* (limits in `fields::check_context`). The worker's only (feature
+    /// `server`): the panel sends it as the page gave it, a JS object.
+    #[cfg(feature = "server")]
     #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
     pub reported: crate::fields::Pairs,
     /// Context a verified identity signed (`context.<key>` claims): set
     /// only by the worker from a valid signature, never from the request.
+    #[cfg(feature = "server")]
     #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
     pub verified: crate::fields::Pairs,
 }
@@ -442,7 +445,8 @@ pub struct NewTicket {
     pub email_replies: Option<bool>,
     /// The site's custom fields, by id, each value as text (a checkbox is
     /// `"true"` or `"false"`): checked against the site's definitions by
-    /// [`crate::fields::check_values`].
+    /// `fields::check_values`. The worker's only, like the reported context.
+    #[cfg(feature = "server")]
     #[serde(default)]
     pub fields: crate::fields::Pairs,
 }
@@ -809,7 +813,8 @@ impl NewTicket {
             subject: self.subject.trim().to_owned(),
             message: self.message.trim().to_owned(),
             context: self.context,
-            fields: self.fields,
+            // The site's checked values, which the worker sets (`fields::check_values`).
+            fields: crate::fields::Pairs::new(),
             created_at: stamp.now,
             request_hash: None,
             first_mail: None,
@@ -901,7 +906,7 @@ mod tests {
             honeypot: String::new(),
             identity: None,
             email_replies: None,
-            fields: crate::fields::Pairs::new(),
+            ..NewTicket::default()
         }
     }
 

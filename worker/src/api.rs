@@ -415,6 +415,8 @@ pub(crate) async fn create<K: Kv>(
         let defs = app.config.site(&input.site).map_or(&[][..], |s| s.fields.as_slice());
         let context = PageContext { verified: signed_context.clone(), ..input.context.clone() };
         input.fields = fields::check_values(defs, &input.fields, &context).map_err(AppError::Validation)?;
+    } else {
+        input.fields = fields::Pairs::new();
     }
     let routed = routing::route(
         &app.config.routing,
@@ -436,7 +438,9 @@ pub(crate) async fn create<K: Kv>(
         now: app.now,
         policy: &app.config.policies,
     };
+    let checked = core::mem::take(&mut input.fields);
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    ticket.fields = checked;
     ticket.context.verified = signed_context;
     match via {
         Via::Widget { request_hash } => ticket.request_hash = request_hash,

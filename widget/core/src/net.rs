@@ -3,7 +3,7 @@
 
 use crate::page::field_of;
 use buoy_shared::identity::IdentityClaim;
-use buoy_shared::ticket::{ErrorKey, Field, FieldCode, FieldError, NewTicket};
+use buoy_shared::ticket::{Field, FieldCode, FieldError, NewTicket};
 use js_sys::{Array, Object, Reflect, JSON};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
@@ -82,7 +82,7 @@ pub fn identity(w: &IdentityClaim) -> Object {
     o
 }
 
-fn field_errors(problem: &JsValue, parse: impl Fn(&str) -> Option<(Field, Option<ErrorKey>)>) -> Vec<FieldError> {
+fn field_errors(problem: &JsValue) -> Vec<FieldError> {
     let Ok(list) = Reflect::get(problem, &JsValue::from_str("errors")) else {
         return Vec::new();
     };
@@ -91,9 +91,9 @@ fn field_errors(problem: &JsValue, parse: impl Fn(&str) -> Option<(Field, Option
     };
     list.iter()
         .filter_map(|item| {
-            let (field, key) = parse(&field_of(&item, "field")?)?;
+            let field = Field::parse(&field_of(&item, "field")?)?;
             let code = FieldCode::parse(&field_of(&item, "code")?)?;
-            Some(FieldError { field, code, key })
+            Some(FieldError { field, code, key: None })
         })
         .collect()
 }
@@ -145,19 +145,12 @@ pub enum Failure {
 
 /// What a failed call means for the requester.
 pub fn failure(outcome: Result<(u16, JsValue), JsValue>) -> Failure {
-    failure_with(outcome, |name| Some((Field::parse(name)?, None)))
-}
-
-/// [`failure`], reading field error names with `parse`: `Field::parse`
-/// for the built-in fields; the panel also reads the site's
-/// (`FieldError::parse_name`).
-pub fn failure_with(outcome: Result<(u16, JsValue), JsValue>, parse: impl Fn(&str) -> Option<(Field, Option<ErrorKey>)>) -> Failure {
     match outcome {
         Err(_) => Failure::Network,
         Ok((status, json)) => {
             let fallback = if status >= 500 { "internal" } else { "rejected" };
             let code = field_of(&json, "code").unwrap_or_else(|| fallback.into());
-            Failure::Problem { code, errors: field_errors(&json, parse) }
+            Failure::Problem { code, errors: field_errors(&json) }
         }
     }
 }

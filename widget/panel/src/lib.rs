@@ -14,7 +14,7 @@ pub mod state;
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
-use buoy_shared::ticket::{offered_types, ErrorKey, Field, NewTicket, PageContext, TicketType};
+use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
 use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net::{self, Failure};
@@ -24,7 +24,6 @@ use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, Phase, Receipt, State, View};
 use std::cell::RefCell;
-use buoy_shared::fields::Pairs;
 use std::rc::{Rc, Weak};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -102,9 +101,8 @@ struct Inner {
     form: HtmlFormElement,
     banner: Element,
     controls: Controls,
-    /// Each visible field (the site's own by key: `fields.plan`), its
-    /// control and its error line.
-    field_errors: Vec<(Field, Option<ErrorKey>, Element, Element)>,
+    /// Each visible field, its control and its error line.
+    field_errors: Vec<(Field, Element, Element)>,
     /// The site's custom fields by id, each with its control (a host
     /// field's is a hidden input), which the worker writes into the form.
     fields: Vec<(String, Element, bool)>,
@@ -197,22 +195,17 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         honeypot: honeypot.unchecked_into(),
     };
     let convo = Convo { list_title, section, list_section, title };
-    let mut field_errors = vec![
-        (Field::Name, None, name_el, name_err),
-        (Field::Email, None, email_el, email_err),
-        (Field::Type, None, kind_el, kind_err),
-        (Field::Subject, None, subject_el, subject_err),
-        (Field::Message, None, message_el, message_err),
+    let field_errors = vec![
+        (Field::Name, name_el, name_err),
+        (Field::Email, email_el, email_err),
+        (Field::Type, kind_el, kind_err),
+        (Field::Subject, subject_el, subject_err),
+        (Field::Message, message_el, message_err),
     ];
     let mut fields = Vec::new();
     if let Ok(nodes) = form.query_selector_all("[data-field]") {
         for control in (0..nodes.length()).filter_map(|i| nodes.item(i)?.dyn_into::<Element>().ok()) {
             let id = control.get_attribute("data-field").unwrap_or_default();
-            // A drawn field names its error line (a host field has none).
-            let error = control.get_attribute("aria-describedby").and_then(|e| control.owner_document()?.get_element_by_id(&e));
-            if let Some(error) = error {
-                field_errors.push((Field::Fields, ErrorKey::new(&id), control.clone(), error));
-            }
             let is_checkbox = control.get_attribute("type").as_deref() == Some("checkbox");
             fields.push((id, control, is_checkbox));
         }
@@ -263,6 +256,8 @@ fn browser_time_zone() -> Option<String> {
 }
 
 impl Inner {
+    // The updates fill what only the worker's build of these types holds.
+    #[allow(clippy::needless_update)]
     fn read_form(&self) -> NewTicket {
         let c = &self.controls;
         let navigator = web_sys::window().map(|w| w.navigator());
@@ -282,9 +277,6 @@ impl Inner {
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
                 ..PageContext::default()
             },
-            // The site's fields and the host's context travel as JS
-            // objects (`fields_of`, `context`), not through this value.
-            fields: Pairs::new(),
             honeypot: c.honeypot.value(),
             identity: self.identity.clone(),
             // Only a site that emails its requesters has the checkbox.
@@ -296,6 +288,10 @@ impl Inner {
                 .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
                 .filter(|c| !c.checked())
                 .map(|_| false),
+            // The site's fields and the host's context are the worker's to
+            // read (feature `server`): the panel sends them as JS objects
+            // (`fields_of`, `context`).
+            ..NewTicket::default()
         }
     }
 
@@ -321,8 +317,8 @@ impl Inner {
             None => self.banner.set_text_content(None),
         }
         set_hidden(&self.banner, state.banner.is_none());
-        for (field, key, control, error) in &self.field_errors {
-            let message = state.error_for(*field, *key);
+        for (field, control, error) in &self.field_errors {
+            let message = state.error_for(*field);
             error.set_text_content(message.map(t));
             set_hidden(error, message.is_none());
             let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
@@ -492,9 +488,9 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::FocusFirstError => {
             let panel = inner.borrow();
-            let first = panel.field_errors.iter().find(|(field, key, _, _)| panel.state.error_for(*field, *key).is_some());
+            let first = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some());
             match first {
-                Some((_, _, control, _)) => focus(control),
+                Some((_, control, _)) => focus(control),
                 None => focus(&panel.banner),
             }
         }
@@ -668,6 +664,13 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let mut listeners = vec![
         on(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
+            // The site's own fields are checked by the browser's constraints
+            // (`required`, a number's type), each said at its control; the
+            // worker checks them all again.
+            let report = |c: &Element| Reflect::get(c, &"reportValidity".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).and_then(|f| f.call0(c).ok()).and_then(|v| v.as_bool());
+            if inner.borrow().fields.iter().any(|(_, c, _)| report(c) == Some(false)) {
+                return;
+            }
             let ticket = inner.borrow().read_form();
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,
@@ -855,6 +858,6 @@ fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
             (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
             _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
         },
-        outcome => Msg::Failed(net::failure_with(outcome, buoy_shared::ticket::FieldError::parse_name)),
+        outcome => Msg::Failed(net::failure(outcome)),
     }
 }

@@ -3,7 +3,7 @@
 
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
-use buoy_shared::ticket::{ErrorKey, Field, FieldError, NewTicket, TicketType};
+use buoy_shared::ticket::{Field, FieldError, NewTicket, TicketType};
 pub use buoy_widget_core::net::Failure;
 
 /// Which screen of the panel shows.
@@ -119,9 +119,9 @@ impl Default for State {
 }
 
 impl State {
-    /// The error for one field (for the site's own, by key: `fields.plan`), if it has one.
-    pub fn error_for(&self, field: Field, key: Option<ErrorKey>) -> Option<MessageId> {
-        self.errors.iter().find(|e| e.field == field && e.key == key).map(|e| messages::field_error(e.field, e.code))
+    /// The error for one field, if it has one.
+    pub fn error_for(&self, field: Field) -> Option<MessageId> {
+        self.errors.iter().find(|e| e.field == field).map(|e| messages::field_error(e.field, e.code))
     }
 
     /// Applies a message and says what the view must do.
@@ -226,8 +226,8 @@ mod tests {
         assert_eq!(submit(&mut state, t, "k1"), Effect::FocusFirstError);
         assert_eq!(state.phase, Phase::Editing);
         assert_eq!(state.banner, Some(MessageId::FixFields));
-        assert_eq!(state.error_for(Field::Subject, None), Some(MessageId::ErrRequired));
-        assert_eq!(state.error_for(Field::Email, None), None);
+        assert_eq!(state.error_for(Field::Subject), Some(MessageId::ErrRequired));
+        assert_eq!(state.error_for(Field::Email), None);
         assert_eq!(state.key, None, "no key until something is sent");
     }
 
@@ -265,7 +265,7 @@ mod tests {
         let errors = vec![FieldError { field: Field::Email, code: FieldCode::InvalidEmail, key: None }];
         let effect = state.update(Msg::Failed(Failure::Problem { code: "validation_failed".into(), errors }));
         assert_eq!(effect, Effect::FocusFirstError);
-        assert_eq!(state.error_for(Field::Email, None), Some(MessageId::ErrInvalidEmail));
+        assert_eq!(state.error_for(Field::Email), Some(MessageId::ErrInvalidEmail));
         submit(&mut state, ticket(), "k1");
         state.update(Msg::Failed(Failure::Problem { code: "internal".into(), errors: vec![] }));
         assert_eq!(state.banner, Some(MessageId::ErrServer));
