@@ -83,6 +83,8 @@ pub struct IdentityClaim {
     pub token: Option<String>,
     /// Host context the signature covers (HMAC form), signed as
     /// `context.<key>` lines; a JWT carries it as its `context` claim.
+    /// The worker's only (the widget passes what the page gave).
+    #[cfg(feature = "server")]
     #[serde(default)]
     pub context: crate::fields::Pairs,
 }
@@ -196,7 +198,10 @@ pub fn canonical(claim: &IdentityClaim) -> String {
         ("account_manager", &claim.account_manager),
         ("exp", &exp),
     ];
+    #[cfg(feature = "server")]
     let context: Vec<(String, &str)> = claim.context.iter().map(|(k, v)| (format!("context.{k}"), v.as_str())).collect();
+    #[cfg(not(feature = "server"))]
+    let context: Vec<(String, &str)> = Vec::new();
     let fixed = pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?)));
     // Fixed, distinct keys and distinct map keys: only a context key of
     // the wrong shape is refused, and such a claim signs as empty text,

@@ -285,22 +285,27 @@ pub struct FieldError {
     pub code: FieldCode,
     /// Which of the field's entries, for a field that holds several: a
     /// custom field's id under `fields`, a host context key under
-    /// `context.reported`. The error then names `fields.plan`.
+    /// `context.reported`. The error then names `fields.plan`. The
+    /// worker's only: the widget checks no such field.
+    #[cfg(feature = "server")]
     pub key: Option<ErrorKey>,
 }
 
 /// The longest [`ErrorKey`], in bytes.
+#[cfg(feature = "server")]
 pub const MAX_ERROR_KEY: usize = 32;
 
 /// A custom field's id or a host context key, as a [`FieldError`] names
 /// it: 1 to [`MAX_ERROR_KEY`] bytes of `[a-z0-9_]`, held inline so that
 /// errors stay `Copy`.
+#[cfg(feature = "server")]
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct ErrorKey {
     len: u8,
     bytes: [u8; MAX_ERROR_KEY],
 }
 
+#[cfg(feature = "server")]
 impl ErrorKey {
     /// The key `text`, when it has the shape of one.
     pub fn new(text: &str) -> Option<Self> {
@@ -312,17 +317,13 @@ impl ErrorKey {
         ok.then_some(Self { len: text.len() as u8, bytes })
     }
 
-    /// Whether it is `key`.
-    pub fn is(&self, key: &str) -> bool {
-        self.bytes.get(..usize::from(self.len)) == Some(key.as_bytes())
-    }
-
     /// The key's text.
     pub fn as_str(&self) -> &str {
         self.bytes.get(..usize::from(self.len)).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default()
     }
 }
 
+#[cfg(feature = "server")]
 impl core::fmt::Debug for ErrorKey {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         core::fmt::Debug::fmt(self.as_str(), f)
@@ -330,36 +331,35 @@ impl core::fmt::Debug for ErrorKey {
 }
 
 impl FieldError {
+    /// An error on a whole field.
+    pub const fn new(field: Field, code: FieldCode) -> Self {
+        Self {
+            field,
+            code,
+            #[cfg(feature = "server")]
+            key: None,
+        }
+    }
+
     /// An error on one entry of a field that holds several (`fields.plan`);
     /// on the whole field when `key` is not shaped like a key.
+    #[cfg(feature = "server")]
     pub fn keyed(field: Field, key: &str, code: FieldCode) -> Self {
         Self { field, code, key: ErrorKey::new(key) }
     }
 
     /// The name the API gives it: the field's wire name, then `.` and the
     /// key when there is one (`fields.plan`, `context.reported.app_version`).
+    #[cfg(feature = "server")]
     pub fn name(&self) -> String {
         match &self.key {
             Some(key) => format!("{}.{}", self.field.as_str(), key.as_str()),
             None => self.field.as_str().to_owned(),
         }
     }
-
-    /// The field and key an API error names, the inverse of
-    /// [`FieldError::name`]: a field's wire name, or one followed by `.`
-    /// and a key.
-    pub fn parse_name(name: &str) -> Option<(Field, Option<ErrorKey>)> {
-        if let Some(field) = Field::parse(name) {
-            return Some((field, None));
-        }
-        // The fields that hold entries, by prefix: no substring search.
-        [Field::Fields, Field::Reported].into_iter().find_map(|field| {
-            let key = name.strip_prefix(field.as_str())?.strip_prefix('.')?;
-            Some((field, Some(ErrorKey::new(key)?)))
-        })
-    }
 }
 
+#[cfg(feature = "server")]
 impl Serialize for FieldError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
@@ -679,7 +679,7 @@ pub struct Stamp<'a> {
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
     if let Some(code) = text_problem(value, max, required) {
-        out.push(FieldError { field, code, key: None });
+        out.push(FieldError::new(field, code));
     }
 }
 
@@ -755,20 +755,20 @@ impl NewTicket {
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
-            errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None });
+            errors.push(FieldError::new(Field::Site, FieldCode::UnknownSite));
         }
         check_text(&mut errors, Field::Name, &self.name, MAX_NAME, false);
         let email = self.email.trim();
         if email.is_empty() {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::Required, key: None });
+            errors.push(FieldError::new(Field::Email, FieldCode::Required));
         } else if email.chars().count() > MAX_EMAIL {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::TooLong, key: None });
+            errors.push(FieldError::new(Field::Email, FieldCode::TooLong));
         } else if !is_plausible_email(email) {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail, key: None });
+            errors.push(FieldError::new(Field::Email, FieldCode::InvalidEmail));
         }
         if TicketType::offered(&self.kind).is_none() {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
-            errors.push(FieldError { field: Field::Type, code, key: None });
+            errors.push(FieldError::new(Field::Type, code));
         }
         check_text(&mut errors, Field::Subject, &self.subject, MAX_SUBJECT, true);
         check_text(&mut errors, Field::Message, &self.message, MAX_MESSAGE, true);
@@ -794,7 +794,7 @@ impl NewTicket {
         self.validate()?;
         let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::offered(&self.kind)) else {
             // validate() has just checked both.
-            return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]);
+            return Err(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]);
         };
         let priority = stamp.priority;
         Ok(Ticket {

@@ -329,7 +329,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     input.validate_with(defs).map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     };
     let secret = secret(app)?;
     let site_config = app.config.site(site.as_str());
@@ -511,7 +511,7 @@ async fn record_deflection<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Res
     let input: NewDeflection = read_json_body(request)?;
     let deflection = input.validate(app.now).map_err(AppError::Validation)?;
     if app.config.site(deflection.site.as_str()).is_none() {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     }
     app.store.record_deflection(&deflection, &app.fresh_id).await?;
     Ok(ApiResponse::json(201, &deflection))
@@ -1213,7 +1213,7 @@ fn verified_identity<K>(app: &App<'_, K>, site: &SiteId, claim: Option<&identity
 async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let asked: HistoryRequest = read_json_body(request)?;
     let Some(site) = SiteId::parse(&asked.site).ok().filter(|s| app.config.site(s.as_str()).is_some()) else {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite, key: None }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     };
     let user = verified_identity(app, &site, asked.identity.as_ref()).ok_or(Problem::IdentityRequired)?;
     let secret = secret(app)?;

@@ -25,6 +25,7 @@ pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str
 
 /// The identity an `identify` message claims (its non-empty fields): the
 /// panel sends it with a ticket, the inbox module asks for its history.
+#[allow(clippy::needless_update)] // the update fills what only the worker's build holds
 pub fn claim_of(data: &JsValue) -> IdentityClaim {
     let f = |key| field_of(data, key).filter(|v| !v.is_empty());
     IdentityClaim {
@@ -37,7 +38,7 @@ pub fn claim_of(data: &JsValue) -> IdentityClaim {
         exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
         signature: f("signature"),
         token: f("token"),
-        // Signed context travels in the JWT; the HMAC form's is the worker's to read.
-        context: buoy_shared::fields::Pairs::new(),
+        // What only the worker's build holds (signed context) stays empty.
+        ..IdentityClaim::default()
     }
 }

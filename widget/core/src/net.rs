@@ -93,7 +93,7 @@ fn field_errors(problem: &JsValue) -> Vec<FieldError> {
         .filter_map(|item| {
             let field = Field::parse(&field_of(&item, "field")?)?;
             let code = FieldCode::parse(&field_of(&item, "code")?)?;
-            Some(FieldError { field, code, key: None })
+            Some(FieldError::new(field, code))
         })
         .collect()
 }
