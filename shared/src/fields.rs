@@ -393,11 +393,7 @@ fn host_value<'a>(def: &FieldDef, values: &'a Pairs, context: &'a PageContext) -
 /// empty, a required checkbox not ticked), `too_long`, `invalid_text`
 /// (control characters, or not a number), `unknown_value` (not an option
 /// of a select, not `true`/`false` for a checkbox).
-pub fn check_values(
-    defs: &[FieldDef],
-    values: &Pairs,
-    context: &PageContext,
-) -> Result<Pairs, Vec<FieldError>> {
+pub fn check_values(defs: &[FieldDef], values: &Pairs, context: &PageContext) -> Result<Pairs, Vec<FieldError>> {
     let mut errors = Vec::new();
     let mut out = Pairs::new();
     for def in defs {

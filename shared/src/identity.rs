@@ -90,6 +90,33 @@ pub struct IdentityClaim {
 }
 
 impl IdentityClaim {
+    /// A claim of these fields, as the widget passes on what the page
+    /// said (signed context, the worker's only, empty).
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        id: Option<String>,
+        email: Option<String>,
+        name: Option<String>,
+        segment: Option<String>,
+        account_manager: Option<String>,
+        exp: Option<i64>,
+        signature: Option<String>,
+        token: Option<String>,
+    ) -> Self {
+        Self {
+            id,
+            email,
+            name,
+            segment,
+            account_manager,
+            exp,
+            signature,
+            token,
+            #[cfg(feature = "server")]
+            context: crate::fields::Pairs::new(),
+        }
+    }
+
     /// Whether it carries a signature or a token: something the worker can
     /// check (an unsigned claim is anonymous everywhere).
     pub const fn is_signed(&self) -> bool {

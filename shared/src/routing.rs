@@ -1185,7 +1185,8 @@ mod tests {
             fields: pairs.iter().map(|(id, values)| ((*id).to_owned(), strings(values))).collect(),
             ..Conditions::default()
         };
-        let values = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::fields::Pairs>();
+        let values =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::fields::Pairs>();
         let cases: &[(&[(&str, &[&str])], &[(&str, &str)], bool)] = &[
             (&[("plan", &["enterprise"])], &[("plan", "enterprise")], true),
             (&[("plan", &["enterprise", "pro"])], &[("plan", "pro")], true),

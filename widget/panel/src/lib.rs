@@ -204,7 +204,8 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
     ];
     let mut fields = Vec::new();
     if let Ok(nodes) = form.query_selector_all("[data-field]") {
-        for control in (0..nodes.length()).filter_map(|i| nodes.item(i)?.dyn_into::<Element>().ok()) {
+        // The markup is the worker's: each `[data-field]` is an element.
+        for control in (0..nodes.length()).filter_map(|i| Some(nodes.item(i)?.unchecked_into::<Element>())) {
             let id = control.get_attribute("data-field").unwrap_or_default();
             let is_checkbox = control.get_attribute("type").as_deref() == Some("checkbox");
             fields.push((id, control, is_checkbox));
@@ -645,7 +646,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
         }
         "context" => {
             // Checked by the worker, which refuses context over its limits
-            // (and the panel then sends the next try without it).
+            // with a 422 naming the key (the loader passes 20 keys at most).
             inner.borrow_mut().context = Reflect::get(data, &"context".into()).unwrap_or(JsValue::NULL);
         }
         _ => {}
@@ -667,8 +668,11 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             // The site's own fields are checked by the browser's constraints
             // (`required`, a number's type), each said at its control; the
             // worker checks them all again.
-            let report = |c: &Element| Reflect::get(c, &"reportValidity".into()).ok().and_then(|f| f.dyn_into::<js_sys::Function>().ok()).and_then(|f| f.call0(c).ok()).and_then(|v| v.as_bool());
-            if inner.borrow().fields.iter().any(|(_, c, _)| report(c) == Some(false)) {
+            let report = |c: &Element| {
+                let check: js_sys::Function = Reflect::get(c, &"reportValidity".into()).unwrap_or(JsValue::NULL).unchecked_into();
+                check.call0(c).ok().and_then(|v| v.as_bool()) == Some(false)
+            };
+            if inner.borrow().fields.iter().any(|(_, c, _)| report(c)) {
                 return;
             }
             let ticket = inner.borrow().read_form();
@@ -690,15 +694,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
             let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
             if ours {
-                let msg = ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) });
-                // Context the page sent over its limits is no fault of the
-                // requester's: the next try goes without it.
-                if let Msg::Failed(Failure::Problem { errors, .. }) = &msg {
-                    if errors.iter().any(|e| e.field == Field::Reported) {
-                        inner.borrow_mut().context = JsValue::NULL;
-                    }
-                }
-                dispatch(inner, msg);
+                dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
             }
         })?,
         // One listener for every button and link of the panel, by data attribute.
