@@ -315,8 +315,9 @@ impl Config {
         }
         self.policies.validate().map_err(|e| ConfigError { field: format!("policies.{}", e.field), message: e.message.into() })?;
         routing::validate_rules(&self.routing).map_err(|e| ConfigError { field: e.field, message: e.message })?;
+        let site_fields: Vec<&[crate::fields::FieldDef]> = self.sites.values().map(|s| s.fields.as_slice()).collect();
         for (i, rule) in self.routing.iter().enumerate() {
-            crate::fields::check_rule_fields(&rule.when.fields, self.sites.values().map(|s| s.fields.as_slice()))
+            crate::fields::check_rule_fields(&rule.when.fields, &site_fields)
                 .map_err(|e| ConfigError { field: format!("routing[{i}].when.fields.{}", e.at), message: e.message })?;
         }
         let agent_names: Vec<&str> = self.agents.iter().map(|a| a.name.as_str()).collect();

@@ -320,12 +320,9 @@ pub fn validate_defs(defs: &[FieldDef], default: Locale) -> Result<(), DefError>
 /// # Errors
 /// The first faulty entry, as a path below `when.fields` (`plan[1]`), and
 /// what is expected.
-pub fn check_rule_fields<'a>(
-    wanted: &BTreeMap<String, Vec<String>>,
-    sites: impl Iterator<Item = &'a [FieldDef]> + Clone,
-) -> Result<(), DefError> {
+pub fn check_rule_fields(wanted: &BTreeMap<String, Vec<String>>, sites: &[&[FieldDef]]) -> Result<(), DefError> {
     for (id, values) in wanted {
-        let defs: Vec<&FieldDef> = sites.clone().filter_map(|defs| defs.iter().find(|d| &d.id == id)).collect();
+        let defs: Vec<&FieldDef> = sites.iter().filter_map(|defs| defs.iter().find(|d| &d.id == id)).collect();
         if defs.is_empty() {
             return Err(DefError { at: id.clone(), message: "no site defines this field in [[sites.<id>.fields]]".into() });
         }
@@ -502,13 +499,16 @@ mod tests {
         pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
     }
 
+    /// Given pairs, and what comes of them.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [(&'a str, &'a str)]);
+
     fn names(errors: &[FieldError]) -> Vec<(String, &'static str)> {
         errors.iter().map(|e| (e.name(), e.code.code())).collect()
     }
 
     #[test]
     fn good_values_are_kept_trimmed_and_empty_optional_ones_dropped() {
-        let cases: &[(&[(&str, &str)], &[(&str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             (&[("plan", "pro")], &[("plan", "pro")]),
             (
                 &[("plan", " enterprise "), ("seats", "12"), ("accepts_contact", "true")],
@@ -528,7 +528,7 @@ mod tests {
     #[test]
     fn each_bad_value_is_an_error_named_after_its_field() {
         let long = "x".repeat(MAX_VALUE + 1);
-        let cases: &[(&[(&str, &str)], &[(&str, &str)])] = &[
+        let cases: &[Case<'_>] = &[
             (&[], &[("fields.plan", "required")]),
             (&[("plan", "  ")], &[("fields.plan", "required")]),
             (&[("plan", "gold")], &[("fields.plan", "unknown_value")]),

@@ -492,7 +492,7 @@ mod tests {
         let v = verify(SECRET, &c, NOW, false).map(|v| v.context.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
         assert_eq!(v, Ok(vec![("account_id".to_owned(), "acc_9".to_owned()), ("plan".to_owned(), "enterprise".to_owned())]));
         // Context added or changed after signing: refused.
-        let mut edited = c.clone();
+        let mut edited = c;
         edited.context.insert("plan".into(), "free".into());
         assert_eq!(verify(SECRET, &edited, NOW, false), Err(Refusal::BadSignature));
         // Over the host context's limits, even signed: refused.

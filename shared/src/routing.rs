@@ -1187,7 +1187,8 @@ mod tests {
         };
         let values =
             |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::fields::Pairs>();
-        let cases: &[(&[(&str, &[&str])], &[(&str, &str)], bool)] = &[
+        type Case<'a> = (&'a [(&'a str, &'a [&'a str])], &'a [(&'a str, &'a str)], bool);
+        let cases: &[Case<'_>] = &[
             (&[("plan", &["enterprise"])], &[("plan", "enterprise")], true),
             (&[("plan", &["enterprise", "pro"])], &[("plan", "pro")], true),
             (&[("plan", &["enterprise"])], &[("plan", "free")], false),

@@ -41,7 +41,7 @@ fn harness() -> Harness {
     h
 }
 
-fn ticket(extra: Value) -> Value {
+fn ticket(extra: &Value) -> Value {
     let mut body = json!({
         "site": "lumen", "email": "ada@example.com", "type": "bug", "subject": "Export fails", "message": "It stops at 99%.",
     });
@@ -87,7 +87,7 @@ fn bad_field_values_and_context_are_422s_naming_the_field() {
         (json!({ "email": "", "fields": { "plan": "gold" } }), vec![("email", "required"), ("fields.plan", "unknown_value")]),
     ];
     for (extra, expected) in cases {
-        let (status, body) = create(&h, &ticket(extra.clone()));
+        let (status, body) = create(&h, &ticket(&extra));
         let expected: Vec<(String, String)> = expected.iter().map(|(f, c)| ((*f).to_owned(), (*c).to_owned())).collect();
         assert_eq!((status, errors(&body)), (422, expected), "{extra}");
     }
@@ -105,7 +105,7 @@ fn fields_and_both_contexts_are_stored_routed_and_shown_to_agents() {
     let identity = json!({ "id": "u_42", "exp": exp, "context": { "account_id": "acc_9" }, "signature": signature });
     let (status, created) = create(
         &h,
-        &ticket(json!({
+        &ticket(&json!({
             "fields": { "plan": "enterprise", "accepts_contact": "true" },
             "context": { "url": "https://app.example.com/export", "reported": { "app_version": "4.2.1", "account_id": "acc_fake" } },
             "identity": identity,
@@ -119,7 +119,7 @@ fn fields_and_both_contexts_are_stored_routed_and_shown_to_agents() {
     assert_eq!(view["context"]["verified"], json!({ "account_id": "acc_9" }));
     assert_eq!((str_of(&view, "group"), view["tags"].clone()), ("vip", json!(["enterprise"])), "routed by when.fields");
 
-    let (status, pro) = create(&h, &ticket(json!({ "fields": { "plan": "pro" } })));
+    let (status, pro) = create(&h, &ticket(&json!({ "fields": { "plan": "pro" } })));
     assert_eq!(status, 201);
     let pro_view = agent_get(&h, &format!("/v1/agent/tickets/{}", str_of(&pro, "id")));
     assert_eq!(pro_view["group"], Value::Null, "no rule matched");
