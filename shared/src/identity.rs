@@ -86,7 +86,7 @@ pub struct IdentityClaim {
     /// The worker's only (the widget passes what the page gave).
     #[cfg(feature = "server")]
     #[serde(default)]
-    pub context: crate::fields::Pairs,
+    pub context: crate::vocab::Pairs,
 }
 
 impl IdentityClaim {
@@ -113,7 +113,7 @@ impl IdentityClaim {
             signature,
             token,
             #[cfg(feature = "server")]
-            context: crate::fields::Pairs::new(),
+            context: crate::vocab::Pairs::new(),
         }
     }
 
@@ -153,7 +153,7 @@ pub struct Verified {
     pub form: Form,
     /// The host context it signed (`context.<key>`), shown to agents as
     /// verified.
-    pub context: crate::fields::Pairs,
+    pub context: crate::vocab::Pairs,
 }
 
 /// Why a claim is not trusted (the requester is then anonymous).
@@ -339,7 +339,7 @@ fn verified(
     segment: Option<String>,
     manager: Option<String>,
     form: Form,
-    context: crate::fields::Pairs,
+    context: crate::vocab::Pairs,
 ) -> Result<Verified, Refusal> {
     let id = field(id)?.ok_or(Refusal::BadField)?;
     let segment = match field(segment)? {
@@ -348,9 +348,10 @@ fn verified(
     };
     // Signed context keeps the host context's limits: a ticket's
     // context is the same shape whoever vouches for it.
-    let mut problems = Vec::new();
-    crate::fields::check_context(&mut problems, &crate::ticket::PageContext { reported: context.clone(), ..Default::default() });
-    if !problems.is_empty() {
+    let fits = |(key, value): (&String, &String)| {
+        crate::vocab::is_key(key) && value.chars().count() <= crate::vocab::MAX_CONTEXT_VALUE && !value.chars().any(char::is_control)
+    };
+    if context.len() > crate::vocab::MAX_CONTEXT_KEYS || !context.iter().all(fits) {
         return Err(Refusal::BadField);
     }
     Ok(Verified { id, email: field(email)?, name: field(name)?, segment, account_manager: field(manager)?, form, context })
@@ -376,7 +377,7 @@ struct Claims {
     account_manager: Option<String>,
     exp: Option<i64>,
     #[serde(default)]
-    context: crate::fields::Pairs,
+    context: crate::vocab::Pairs,
 }
 
 #[cfg(feature = "server")]
@@ -424,7 +425,7 @@ pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64, accept_v1: bool) -
         check_exp(claim.exp, now)?;
     }
     // v1 never signed context: only v2 and JWT vouch for it.
-    let context = if form == Form::Hmac { claim.context.clone() } else { crate::fields::Pairs::new() };
+    let context = if form == Form::Hmac { claim.context.clone() } else { crate::vocab::Pairs::new() };
     verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone(), form, context)
 }
 
@@ -496,7 +497,7 @@ mod tests {
         edited.context.insert("plan".into(), "free".into());
         assert_eq!(verify(SECRET, &edited, NOW, false), Err(Refusal::BadSignature));
         // Over the host context's limits, even signed: refused.
-        let long = "v".repeat(crate::fields::MAX_CONTEXT_VALUE + 1);
+        let long = "v".repeat(crate::vocab::MAX_CONTEXT_VALUE + 1);
         assert_eq!(verify(SECRET, &signed(&[("id", "u_42"), ("context.plan", &long), exp]), NOW, false), Err(Refusal::BadField));
         // A JWT's `context` claim.
         let payload = r#"{"sub":"u_42","exp":1893456000,"context":{"plan":"pro"}}"#;
@@ -709,7 +710,7 @@ mod tests {
         prop_compose! {
             fn any_claim()(id in value(), email in value(), name in value(), segment in value(), account_manager in value(),
                            exp in proptest::option::of(any::<i64>())) -> IdentityClaim {
-                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None, context: crate::fields::Pairs::new() }
+                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None, context: crate::vocab::Pairs::new() }
             }
         }
 

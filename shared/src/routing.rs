@@ -679,7 +679,7 @@ pub struct RoutingInput<'a> {
     /// The ticket's message.
     pub message: &'a str,
     /// The ticket's custom field values, by id (as checked).
-    pub fields: &'a crate::fields::Pairs,
+    pub fields: &'a crate::vocab::Pairs,
 }
 
 /// What [`route`] decided, and why.
@@ -1173,7 +1173,7 @@ mod tests {
         RoutingRule { name: name.into(), when, then }
     }
 
-    static NO_FIELDS: crate::fields::Pairs = crate::fields::Pairs::new();
+    static NO_FIELDS: crate::vocab::Pairs = crate::vocab::Pairs::new();
 
     fn input<'a>(kind: TicketType, segment: Segment, locale: Option<&'a str>, subject: &'a str, message: &'a str) -> RoutingInput<'a> {
         RoutingInput { kind, segment, locale, subject, message, fields: &NO_FIELDS }
@@ -1186,7 +1186,7 @@ mod tests {
             ..Conditions::default()
         };
         let values =
-            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::fields::Pairs>();
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::vocab::Pairs>();
         type Case<'a> = (&'a [(&'a str, &'a [&'a str])], &'a [(&'a str, &'a str)], bool);
         let cases: &[Case<'_>] = &[
             (&[("plan", &["enterprise"])], &[("plan", "enterprise")], true),

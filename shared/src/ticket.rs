@@ -395,13 +395,13 @@ pub struct PageContext {
     /// page* (limits in `fields::check_context`). The worker's only (feature
     /// `server`): the panel sends it as the page gave it, a JS object.
     #[cfg(feature = "server")]
-    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
-    pub reported: crate::fields::Pairs,
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub reported: crate::vocab::Pairs,
     /// Context a verified identity signed (`context.<key>` claims): set
     /// only by the worker from a valid signature, never from the request.
     #[cfg(feature = "server")]
-    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
-    pub verified: crate::fields::Pairs,
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub verified: crate::vocab::Pairs,
 }
 
 /// A ticket as submitted by a widget: untrusted, unvalidated.
@@ -448,7 +448,7 @@ pub struct NewTicket {
     /// `fields::check_values`. The worker's only, like the reported context.
     #[cfg(feature = "server")]
     #[serde(default)]
-    pub fields: crate::fields::Pairs,
+    pub fields: crate::vocab::Pairs,
 }
 
 /// The requester of a ticket: what they typed, and apart from it what a
@@ -616,8 +616,8 @@ pub struct Ticket {
     /// signed kept apart.
     pub context: PageContext,
     /// The site's custom fields, by id, as checked (see `fields`).
-    #[serde(default, skip_serializing_if = "crate::fields::Pairs::is_empty")]
-    pub fields: crate::fields::Pairs,
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub fields: crate::vocab::Pairs,
     /// When it was received.
     pub created_at: Timestamp,
     /// The SLA targets it was stamped with.
@@ -814,7 +814,7 @@ impl NewTicket {
             message: self.message.trim().to_owned(),
             context: self.context,
             // The site's checked values, which the worker sets (`fields::check_values`).
-            fields: crate::fields::Pairs::new(),
+            fields: crate::vocab::Pairs::new(),
             created_at: stamp.now,
             request_hash: None,
             first_mail: None,
