@@ -536,7 +536,7 @@ pub const fn field_error(field: Field, code: FieldCode) -> MessageId {
         (FieldCode::TooLong, _) => MessageId::ErrTooLong,
         (FieldCode::InvalidEmail, _) => MessageId::ErrInvalidEmail,
         (FieldCode::InvalidText, _) => MessageId::ErrInvalidText,
-        (FieldCode::UnknownValue, _) => MessageId::ErrRejected,
+        (FieldCode::UnknownValue | FieldCode::UnknownField, _) => MessageId::ErrRejected,
         (FieldCode::UnknownSite, _) => MessageId::ErrUnknownSite,
     }
 }

@@ -266,9 +266,124 @@ pub fn without_attachments(page: &[u8], locale: Locale) -> Vec<u8> {
     }
 }
 
+/// Where a site's custom fields go in the ticket form: after the message.
+const FIELDS_AFTER: &str = "id=\"buoy-message-error\" hidden></p></div>";
+
+/// The form's markup for a site's requester fields, in definition order,
+/// labelled in `locale` (else `fallback`, the site's, else English): a
+/// text input, a decimal input, a select with an empty first option, or a
+/// checkbox, each with `data-field` (what the panel sends it as), its
+/// `required`, and an error line the panel fills from the API's
+/// `fields.<id>` errors. A host field is a hidden input (never shown),
+/// which the host page's `prefill` fills.
+pub fn fields_markup(defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> String {
+    use crate::fields::{Kind, Who};
+    let mut out = String::new();
+    // A host field is a hidden input: `prefill` sets it, nobody sees it.
+    for def in defs.iter().filter(|d| d.who == Who::Host) {
+        out.push_str(&format!("<input type=\"hidden\" data-field=\"{}\">", def.id));
+    }
+    for def in defs.iter().filter(|d| d.who == Who::Requester) {
+        // Ids are slugs (checked by the build): safe in attributes as they are.
+        let id = format!("buoy-f-{}", def.id);
+        let label = escape_html(def.label(locale, fallback));
+        let attrs =
+            format!("id=\"{id}\" data-field=\"{}\" aria-describedby=\"{id}-error\"{}", def.id, if def.required { " required" } else { "" });
+        let error = format!("<p class=\"error\" id=\"{id}-error\" hidden></p>");
+        let control = match def.kind {
+            Kind::Checkbox => {
+                out.push_str(&format!(
+                    "<div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" {attrs}> {label}</label>{error}</div>"
+                ));
+                continue;
+            }
+            Kind::Text => format!("<input {attrs} maxlength=\"{}\">", crate::fields::MAX_VALUE),
+            Kind::Number => format!("<input type=\"number\" step=\"any\" {attrs}>"),
+            Kind::Select => {
+                let mut select = format!("<select {attrs}><option value=\"\"></option>");
+                for option in &def.options {
+                    let text = escape_html(crate::fields::label_in(&option.label, &option.id, locale, fallback));
+                    select.push_str(&format!("<option value=\"{}\">{text}</option>", option.id));
+                }
+                select.push_str("</select>");
+                select
+            }
+        };
+        out.push_str(&format!("<div class=\"field\"><label for=\"{id}\">{label}</label>{control}{error}</div>"));
+    }
+    out
+}
+
+/// The widget page for a site with custom fields: their markup
+/// ([`fields_markup`]) in the ticket form, after the message. A page
+/// without the form's message field, or a site without fields, is
+/// returned as it is.
+pub fn with_fields(page: &[u8], defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> Vec<u8> {
+    let markup = fields_markup(defs, locale, fallback);
+    let at = page.windows(FIELDS_AFTER.len()).position(|w| w == FIELDS_AFTER.as_bytes());
+    match at {
+        Some(at) if !markup.is_empty() => {
+            let at = at + FIELDS_AFTER.len();
+            let mut out = Vec::with_capacity(page.len() + markup.len());
+            out.extend_from_slice(&page[..at]);
+            out.extend_from_slice(markup.as_bytes());
+            out.extend_from_slice(&page[at..]);
+            out
+        }
+        _ => page.to_vec(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requester_fields_are_drawn_labelled_in_the_form_and_host_fields_never() {
+        use crate::fields::{Choice, FieldDef, Kind, Who};
+        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let def = |id: &str, kind: Kind, required: bool, who: Who| FieldDef {
+            id: id.into(),
+            label: labels(&[("en", "Plan & <tier>"), ("de", "Tarif")]),
+            kind,
+            options: if kind == Kind::Select {
+                vec![Choice { id: "pro".into(), label: labels(&[("en", "Pro"), ("de", "Profi")]) }]
+            } else {
+                vec![]
+            },
+            required,
+            who,
+        };
+        let defs = [
+            def("plan", Kind::Select, true, Who::Requester),
+            def("app_version", Kind::Text, false, Who::Host),
+            def("seats", Kind::Number, false, Who::Requester),
+            def("accepts_contact", Kind::Checkbox, false, Who::Requester),
+            def("note", Kind::Text, false, Who::Requester),
+        ];
+        let page = skeleton(Locale::De);
+        let with = String::from_utf8(with_fields(page.as_bytes(), &defs, Locale::De, Locale::En)).unwrap_or_default();
+        let form = with.split("<form class=\"form\" id=\"buoy-form\"").nth(1).and_then(|f| f.split("</form>").next()).unwrap_or_default();
+        for expected in [
+            "<label for=\"buoy-f-plan\">Tarif</label><select id=\"buoy-f-plan\" data-field=\"plan\" aria-describedby=\"buoy-f-plan-error\" required><option value=\"\"></option><option value=\"pro\">Profi</option></select><p class=\"error\" id=\"buoy-f-plan-error\" hidden></p>",
+            "<input type=\"number\" step=\"any\" id=\"buoy-f-seats\" data-field=\"seats\" aria-describedby=\"buoy-f-seats-error\">",
+            "<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-f-accepts_contact\" data-field=\"accepts_contact\" aria-describedby=\"buoy-f-accepts_contact-error\"> Tarif</label>",
+            "<input id=\"buoy-f-note\" data-field=\"note\" aria-describedby=\"buoy-f-note-error\" maxlength=\"200\">",
+        ] {
+            assert!(form.contains(expected), "{expected} in {form}");
+        }
+        assert!(form.contains("<input type=\"hidden\" data-field=\"app_version\">"), "a host field is a hidden input");
+        assert!(!with.contains("buoy-f-app_version"), "with no label or error line");
+        assert!(form.find("buoy-message").unwrap_or(usize::MAX) < form.find("buoy-f-plan").unwrap_or(0), "after the message");
+        let english =
+            String::from_utf8(with_fields(skeleton(Locale::Fr).as_bytes(), &defs[..1], Locale::Fr, Locale::En)).unwrap_or_default();
+        assert!(english.contains(">Plan &amp; &lt;tier&gt;</label>"), "no French label: English, escaped");
+        for tag in ["div", "select", "label", "p"] {
+            let open = with.matches(&format!("<{tag}>")).count() + with.matches(&format!("<{tag} ")).count();
+            assert_eq!(open, with.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
+        }
+        assert_eq!(with_fields(page.as_bytes(), &[], Locale::De, Locale::En), page.as_bytes(), "no fields: as built");
+    }
 
     #[test]
     fn a_page_promises_email_only_for_a_site_that_sends_it() {

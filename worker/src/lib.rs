@@ -670,6 +670,8 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
     let mut page = buoy_shared::panel::for_site(&page, locale, site_config.emails_requesters());
+    // The site's requester fields, labelled in the page's language.
+    page = buoy_shared::panel::with_fields(&page, &site_config.fields, locale, site_config.locale());
     // A site that takes no files offers none.
     if site_config.attachments.is_none() {
         page = buoy_shared::panel::without_attachments(&page, locale);

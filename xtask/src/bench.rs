@@ -448,6 +448,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             subject: (kind == TicketType::FEATURE_REQUEST).then(|| subject.to_owned()),
             kind,
             attachments: false,
+            fields: Vec::new(),
         };
         seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }

@@ -149,6 +149,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     let token = cmd::random_hex(32)?;
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let mail_agent = cmd::random_hex(32)?;
+    let fields_agent = cmd::random_hex(32)?;
     // The Turnstile stand-in (tests/e2e/turnstile.test.mjs serves it on this port).
     let (guarded, turnstile_secret, turnstile_port) = (cmd::random_hex(32)?, cmd::random_hex(32)?, serve::free_port()?.to_string());
     let stand_in = format!("http://127.0.0.1:{turnstile_port}");
@@ -165,6 +166,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             ("BUOY_IDENTITY_SECRET".into(), identity.clone()),
             ("BUOY_GUARDED_AGENT_TOKEN".into(), guarded.clone()),
             ("BUOY_MAIL_AGENT_TOKEN".into(), mail_agent.clone()),
+            ("BUOY_FIELDS_AGENT_TOKEN".into(), fields_agent.clone()),
             ("BUOY_TURNSTILE_SECRET".into(), turnstile_secret.clone()),
             ("BUOY_TURNSTILE_VERIFY_URL".into(), format!("{stand_in}/siteverify")),
             ("BUOY_TURNSTILE_SCRIPT_URL".into(), format!("{stand_in}/api.js")),
@@ -210,6 +212,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             .env("BUOY_IDENTITY_SECRET", &identity)
             .env("BUOY_GUARDED_AGENT_TOKEN", &guarded)
             .env("BUOY_MAIL_AGENT_TOKEN", &mail_agent)
+            .env("BUOY_FIELDS_AGENT_TOKEN", &fields_agent)
             .env("BUOY_TURNSTILE_SECRET", &turnstile_secret)
             .env("BUOY_TURNSTILE_PORT", &turnstile_port)
             .env("BUOY_TEST_WORKER", &built.worker_main)

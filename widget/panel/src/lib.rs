@@ -94,12 +94,18 @@ struct Inner {
     /// Who the host page says the requester is (`Buoy('identify')`),
     /// passed on with each ticket for the worker to check.
     identity: Option<buoy_shared::identity::IdentityClaim>,
+    /// The host page's context (`Buoy('context')`), a JS object of text
+    /// (or null), sent with each ticket as reported by the page.
+    context: JsValue,
     state: State,
     form: HtmlFormElement,
     banner: Element,
     controls: Controls,
     /// Each visible field, its control and its error line.
     field_errors: Vec<(Field, Element, Element)>,
+    /// The site's custom fields by id, each with its control (a host
+    /// field's is a hidden input), which the worker writes into the form.
+    fields: Vec<(String, Element, bool)>,
     submit: HtmlButtonElement,
     sent: Element,
     sent_heading: Element,
@@ -189,6 +195,22 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         honeypot: honeypot.unchecked_into(),
     };
     let convo = Convo { list_title, section, list_section, title };
+    let field_errors = vec![
+        (Field::Name, name_el, name_err),
+        (Field::Email, email_el, email_err),
+        (Field::Type, kind_el, kind_err),
+        (Field::Subject, subject_el, subject_err),
+        (Field::Message, message_el, message_err),
+    ];
+    let mut fields = Vec::new();
+    if let Ok(nodes) = form.query_selector_all("[data-field]") {
+        // The markup is the worker's: each `[data-field]` is an element.
+        for control in (0..nodes.length()).filter_map(|i| Some(nodes.item(i)?.unchecked_into::<Element>())) {
+            let id = control.get_attribute("data-field").unwrap_or_default();
+            let is_checkbox = control.get_attribute("type").as_deref() == Some("checkbox");
+            fields.push((id, control, is_checkbox));
+        }
+    }
     Ok(Inner {
         site: site.into(),
         root: root.clone(),
@@ -215,17 +237,13 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         host_url: None,
         host_title: None,
         identity: None,
+        context: JsValue::NULL,
         state: State::default(),
         form: form.unchecked_into(),
         banner,
         controls,
-        field_errors: vec![
-            (Field::Name, name_el, name_err),
-            (Field::Email, email_el, email_err),
-            (Field::Type, kind_el, kind_err),
-            (Field::Subject, subject_el, subject_err),
-            (Field::Message, message_el, message_err),
-        ],
+        field_errors,
+        fields,
         submit: submit.unchecked_into(),
         sent,
         sent_heading,
@@ -239,6 +257,8 @@ fn browser_time_zone() -> Option<String> {
 }
 
 impl Inner {
+    // The updates fill what only the worker's build of these types holds.
+    #[allow(clippy::needless_update)]
     fn read_form(&self) -> NewTicket {
         let c = &self.controls;
         let navigator = web_sys::window().map(|w| w.navigator());
@@ -256,6 +276,7 @@ impl Inner {
                 locale: Some(buoy_widget_core::page::lang()).filter(|l| !l.is_empty()),
                 time_zone: browser_time_zone(),
                 user_agent: navigator.and_then(|n| n.user_agent().ok()),
+                ..PageContext::default()
             },
             honeypot: c.honeypot.value(),
             identity: self.identity.clone(),
@@ -268,7 +289,26 @@ impl Inner {
                 .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
                 .filter(|c| !c.checked())
                 .map(|_| false),
+            // The site's fields and the host's context are the worker's to
+            // read (feature `server`): the panel sends them as JS objects
+            // (`fields_of`, `context`).
+            ..NewTicket::default()
         }
+    }
+
+    /// The site's custom fields to send, by id: each control's value (a
+    /// checkbox's `"true"` or `"false"`).
+    fn fields_of(&self) -> Object {
+        let out = Object::new();
+        for (id, control, is_checkbox) in &self.fields {
+            let value = Reflect::get(control, &(if *is_checkbox { "checked" } else { "value" }).into()).unwrap_or(JsValue::NULL);
+            let value = match value.as_bool() {
+                Some(checked) => JsValue::from_str(if checked { "true" } else { "false" }),
+                None => value,
+            };
+            let _ = Reflect::set(&out, &id.into(), &value);
+        }
+        out
     }
 
     fn render(&self) {
@@ -438,7 +478,7 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
             if let Some(old) = replaces {
                 store::unqueue(&panel.site, &old);
             }
-            if let Some(body) = net::body(&ticket) {
+            if let Some(body) = net::body(&ticket, &panel.fields_of(), &panel.context) {
                 let about = ticket.subject.trim().to_owned();
                 // The upload module adds the files the form will send.
                 let files = String::new();
@@ -613,6 +653,18 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(kind) = field_of(data, "kind").filter(|k| !k.is_empty()) {
                 c.kind.set_value(&kind);
             }
+            let given = Reflect::get(data, &"fields".into()).unwrap_or(JsValue::NULL);
+            for (id, control, is_checkbox) in &panel.fields {
+                let Some(value) = Reflect::get(&given, &id.into()).ok().and_then(|v| v.as_string()) else { continue };
+                let (property, value) =
+                    if *is_checkbox { ("checked", JsValue::from_bool(value == "true")) } else { ("value", JsValue::from_str(&value)) };
+                let _ = Reflect::set(control, &property.into(), &value);
+            }
+        }
+        "context" => {
+            // Checked by the worker, which refuses context over its limits
+            // with a 422 naming the key (the loader passes 20 keys at most).
+            inner.borrow_mut().context = Reflect::get(data, &"context".into()).unwrap_or(JsValue::NULL);
         }
         _ => {}
     }
@@ -648,6 +700,16 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let mut listeners = vec![
         on(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
+            // The site's own fields are checked by the browser's constraints
+            // (`required`, a number's type), each said at its control; the
+            // worker checks them all again.
+            let report = |c: &Element| {
+                let check: js_sys::Function = Reflect::get(c, &"reportValidity".into()).unwrap_or(JsValue::NULL).unchecked_into();
+                check.call0(c).ok().and_then(|v| v.as_bool()) == Some(false)
+            };
+            if inner.borrow().fields.iter().any(|(_, c, _)| report(c)) {
+                return;
+            }
             let ticket = inner.borrow().read_form();
             dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
         })?,

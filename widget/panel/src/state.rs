@@ -262,7 +262,7 @@ mod tests {
     fn server_problems_map_to_messages_and_fields() {
         let mut state = State::default();
         submit(&mut state, ticket(), "k1");
-        let errors = vec![FieldError { field: Field::Email, code: FieldCode::InvalidEmail }];
+        let errors = vec![FieldError::new(Field::Email, FieldCode::InvalidEmail)];
         let effect = state.update(Msg::Failed(Failure::Problem { code: "validation_failed".into(), errors }));
         assert_eq!(effect, Effect::FocusFirstError);
         assert_eq!(state.error_for(Field::Email), Some(MessageId::ErrInvalidEmail));
