@@ -329,6 +329,21 @@ catalog! {
     ErrFileName,
     /// More files than a message may carry.
     ErrTooManyFiles,
+    /// A span of calendar hours, for [`MessageId::DueBy`]: a plural
+    /// message with `{count}`.
+    HoursSpan,
+    /// A span of business hours (open hours only), for
+    /// [`MessageId::DueBy`]: a plural message with `{count}`.
+    BusinessHoursSpan,
+    /// After sending: when a first reply is due, with `{span}` (an hours
+    /// span) and `{time}` (the due time in the requester's zone and language).
+    DueBy,
+    /// Outside business hours, on the home screen and the form: `{time}`
+    /// and `{day}` of the next opening, in the requester's zone.
+    ClosedNow,
+    /// A waiting ticket whose next step is the team's (the requester's is
+    /// [`MessageId::StatusPending`]).
+    WaitingOnTeam,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site

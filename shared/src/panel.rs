@@ -233,6 +233,42 @@ pub fn without_attachments(page: &[u8], locale: Locale) -> Vec<u8> {
     }
 }
 
+/// How far ahead the widget page says when support is open: three weeks,
+/// far more than a panel stays loaded without its page being fetched again
+/// (the page is served `no-cache`, so every load asks the worker).
+#[cfg(feature = "calendar")]
+pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours(21 * 24);
+
+/// The widget page's open hours (`#buoy-hours`), a JSON data block the
+/// panel reads with the browser's clock: `o`, the calendar's open
+/// intervals from `now` for [`HOURS_AHEAD`] as `[start, end]` Unix
+/// seconds, and `a`, the segments whose first response counts every hour
+/// (calendar hours), whose requesters are never told support is closed.
+/// The instants are absolute, so the panel shows them in the requester's
+/// zone with `Intl` and carries no time-zone code.
+#[cfg(feature = "calendar")]
+pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> String {
+    use core::fmt::Write;
+    let mut out = String::from("<script type=\"application/json\" id=\"buoy-hours\">{\"o\":[");
+    for (i, (start, end)) in calendar.open_intervals(now, now.plus(HOURS_AHEAD)).into_iter().enumerate() {
+        let _ = write!(out, "{}[{start},{end}]", if i == 0 { "" } else { "," });
+    }
+    out.push_str("],\"a\":[");
+    let always = crate::vocab::Segment::ALL.iter().filter(|s| policy.segment(**s).first_response.hours == crate::sla::Hours::Calendar);
+    for (i, segment) in always.enumerate() {
+        let _ = write!(out, "{}\"{}\"", if i == 0 { "" } else { "," }, segment.as_str());
+    }
+    out.push_str("]}</script>");
+    out
+}
+
+/// The widget page with the site's open hours ([`hours_block`]) added
+/// before the end of its body.
+#[cfg(feature = "calendar")]
+pub fn with_hours(page: &[u8], calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> Vec<u8> {
+    insert_before(page, "</body>", &hours_block(calendar, policy, now), true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -329,5 +365,32 @@ mod tests {
         }
         assert_eq!(html.matches("data-kind=").count(), offered_types().len());
         assert!(html.contains("How do I…?"), "the catalog's text, escaped only where needed");
+    }
+
+    #[cfg(feature = "calendar")]
+    #[test]
+    fn the_page_carries_three_weeks_of_open_hours_and_the_segments_never_closed() {
+        use crate::calendar::{BusinessCalendar, CalendarSpec};
+        use crate::time::Timestamp;
+        let spec = CalendarSpec {
+            time_zone: "Europe/London".into(),
+            open: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| ((*d).to_owned(), "09:00-17:00".to_owned())).collect(),
+            holidays: vec!["2026-12-25".into()],
+        };
+        let zone = jiff::tz::TimeZone::posix("GMT0BST,M3.5.0/1,M10.5.0").unwrap_or_else(|e| unreachable!("{e}"));
+        let calendar = BusinessCalendar::new(&spec, zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let now = Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+        let page = String::from_utf8(with_hours(b"<body><p></p></body>", &calendar, &crate::sla::SlaPolicy::default(), now))
+            .unwrap_or_default();
+        let block = page.split("<script type=\"application/json\" id=\"buoy-hours\">").nth(1).and_then(|b| b.split("</script>").next());
+        let json: serde_json::Value = serde_json::from_str(block.unwrap_or_default()).unwrap_or_default();
+        let open: Vec<(i64, i64)> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
+        // Friday's last hour, then 14 weekdays (three weeks less Christmas Day).
+        assert_eq!(open.len(), 15, "{open:?}");
+        assert_eq!(open[0], (now.as_millis() / 1000, now.as_millis() / 1000 + 3600));
+        assert!(open.iter().all(|(_, end)| *end <= now.plus(HOURS_AHEAD).as_millis() / 1000 + 86_400));
+        // The defaults: enterprise first responses count calendar hours, so they are never "closed".
+        assert_eq!(json["a"], serde_json::json!(["enterprise"]));
+        assert!(page.ends_with("</script></body>"), "{page}");
     }
 }

@@ -600,6 +600,17 @@ pub fn initial_due(stamp: &SlaStamp, business: &dyn Calendar) -> Vec<(Metric, Ti
         .collect()
 }
 
+/// What a new ticket's requester is told to expect: when its first
+/// response is due as stamped (nothing happening before), and the target
+/// it comes from (its span, and whether it counts business or calendar
+/// hours). Exact for the ticket's segment, priority and calendar, because
+/// it is read from the ticket's own stamp. `None` for a stamp without a
+/// first-response target.
+pub fn first_response(stamp: &SlaStamp, business: &dyn Calendar) -> Option<(Timestamp, StampedTarget)> {
+    let target = stamp.targets.iter().find(|t| t.metric == Metric::FirstResponse)?;
+    Some((target.hours.calendar(business).deadline(stamp.started, target.span), *target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -808,5 +819,21 @@ mod tests {
         // Enterprise targets are calendar hours, whatever the business calendar.
         let e = initial_due(&stamp(Segment::Enterprise, Priority::Normal), &EvenHours);
         assert_eq!(e[0], (Metric::FirstResponse, t("2026-11-30T11:00:00Z")));
+    }
+
+    #[test]
+    fn a_new_ticket_is_told_its_first_response_from_its_own_stamp() {
+        // Even hours only: from 10:00, two business hours end at 13:00 (11:00 is closed).
+        let business = stamp(Segment::Business, Priority::Normal);
+        let (due, target) = first_response(&business, &EvenHours).unwrap_or_else(|| unreachable!());
+        assert_eq!((target.hours, target.span), (Hours::Business, h(4)));
+        assert_eq!(due, EvenHours.deadline(business.started, h(4)));
+        assert!(due > business.started.plus(h(4)), "closed hours do not count: {due}");
+        // Enterprise counts every hour: 1 h later, whatever the calendar.
+        let enterprise = stamp(Segment::Enterprise, Priority::Normal);
+        let (due, target) = first_response(&enterprise, &EvenHours).unwrap_or_else(|| unreachable!());
+        assert_eq!((target.hours, due), (Hours::Calendar, t("2026-11-30T11:00:00Z")));
+        let none = SlaStamp { targets: Vec::new(), ..enterprise };
+        assert_eq!(first_response(&none, &EvenHours), None);
     }
 }

@@ -16,7 +16,7 @@ use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
-use buoy_shared::sla::{self, Calendar, Clock};
+use buoy_shared::sla::{self, Calendar, Clock, Hours};
 use buoy_shared::ticket::{
     offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
     TicketType,
@@ -202,6 +202,15 @@ struct Created {
     requester_token: String,
     status: Status,
     created_at: Timestamp,
+    /// When a first reply is due, from the ticket's SLA stamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_due: Option<Timestamp>,
+    /// Which hours that target counts: `business` or `calendar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_hours: Option<Hours>,
+    /// The target's span, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_seconds: Option<i64>,
 }
 
 /// A message of the public thread, as the requester sees it.
@@ -306,8 +315,12 @@ fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Resul
     })
 }
 
-fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+fn created(app_secret: &[u8], ticket: &Ticket, business: &dyn Calendar, status: u16) -> ApiResponse {
+    let first = sla::first_response(&ticket.sla, business);
     let body = Created {
+        first_response_due: first.map(|(due, _)| due),
+        first_response_hours: first.map(|(_, target)| target.hours),
+        first_response_seconds: first.map(|(_, target)| target.span.as_secs()),
         id: ticket.id,
         reference: ticket.reference,
         requester_token: keys::requester_token(app_secret, &ticket.id),
@@ -343,7 +356,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
                 let uploads = uploads_for(app, &site, Some(&existing.id), &attachments, None).await?;
                 let files = attachment_events(existing.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
                 attach_all(app, &existing.id, &files, &uploads).await?;
-                return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
+                return Ok(created(secret, &existing, app.business, 200).header("idempotent-replayed", "true"));
             }
             id
         }
@@ -367,7 +380,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !uploads.is_empty() {
         attach_all(app, &ticket.id, &files, &uploads).await?;
     }
-    Ok(created(secret, &ticket, 201))
+    Ok(created(secret, &ticket, app.business, 201))
 }
 
 /// How a new ticket came.

@@ -62,6 +62,12 @@ pub fn config() -> Result<&'static (Config, BusinessCalendar), &'static str> {
         .map_err(|_| "the compiled-in configuration does not load")
 }
 
+/// The calendar whose open hours a site's widget page shows its
+/// requesters: the business calendar their first responses count in.
+fn hours_calendar(_site: &str) -> Option<&'static BusinessCalendar> {
+    config().ok().map(|(_, calendar)| calendar)
+}
+
 /// Reads a secret (or a plain variable: `--var` in development), once
 /// per isolate: an isolate runs one version of the worker, whose secrets
 /// and variables never change under it (setting a secret deploys a new
@@ -661,6 +667,11 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     // A site that takes no files offers none.
     if site_config.attachments.is_none() {
         page = buoy_shared::panel::without_attachments(&page, locale);
+    }
+    // When support is open, from now: the page is never stored (`no-cache`).
+    if let (Ok((config, _)), Some(calendar)) = (config(), hours_calendar(site)) {
+        let now = Timestamp::from_millis(worker::Date::now().as_millis() as i64);
+        page = buoy_shared::panel::with_hours(&page, calendar, &config.policies, now);
     }
     let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)
