@@ -582,6 +582,36 @@ pub const fn status(status: crate::vocab::Status) -> MessageId {
     }
 }
 
+/// How a waiting ticket says whose move it is: the team's, or the
+/// requester's (the words of the `pending` status).
+pub const fn waiting_on(waiting: crate::inbox::WaitingOn) -> MessageId {
+    match waiting {
+        crate::inbox::WaitingOn::Team => MessageId::WaitingOnTeam,
+        crate::inbox::WaitingOn::Requester => MessageId::StatusPending,
+    }
+}
+
+/// A first-response target's span in whole hours, rounded up (at least
+/// one), so "within N hours" is never shorter than the target.
+pub const fn span_hours(seconds: i64) -> u32 {
+    let hours = (seconds + 3599) / 3600;
+    if hours < 1 {
+        1
+    } else if hours > u32::MAX as i64 {
+        u32::MAX
+    } else {
+        hours as u32
+    }
+}
+
+/// The line after sending: [`MessageId::DueBy`] (`due_by`) with its
+/// `{span}` (the form of [`MessageId::BusinessHoursSpan`] or
+/// [`MessageId::HoursSpan`] for the target's [`span_hours`]) and its
+/// `{time}`, the due time as the browser writes it.
+pub fn due_line(due_by: &str, span: &str, time: &str) -> String {
+    fill(&fill(due_by, "span", span), "time", time)
+}
+
 /// The catalog label of a built-in ticket type.
 pub const fn ticket_type(kind: BuiltInType) -> MessageId {
     match kind {
@@ -869,5 +899,27 @@ mod tests {
         assert_eq!(plural_forms("Note: plain").collect::<Vec<_>>(), vec![(PluralCategory::Other, "Note: plain")]);
         assert_eq!(PluralCategory::parse("few"), PluralCategory::Few);
         assert_eq!(PluralCategory::parse("bogus"), PluralCategory::Other);
+    }
+
+    #[test]
+    fn the_expectation_lines_read_whole_in_every_locale() {
+        let en = |id| text(Locale::En, id);
+        let line = due_line(en(MessageId::DueBy), &plural(en(MessageId::BusinessHoursSpan), PluralCategory::Other, 4), "Monday 11:00");
+        assert_eq!(line, "We usually reply within 4 business hours — by Monday 11:00.");
+        let line = due_line(en(MessageId::DueBy), &plural(en(MessageId::HoursSpan), PluralCategory::One, 1), "Friday 17:00");
+        assert_eq!(line, "We usually reply within 1 hour — by Friday 17:00.");
+        let closed = fill(&fill(en(MessageId::ClosedNow), "time", "09:00"), "day", "Monday");
+        assert_eq!(closed, "We’re closed now. We open at 09:00 your time (Monday).");
+        assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Requester)), "Waiting for your reply");
+        assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Team)), "Waiting on our team");
+        // Rounded up, never shorter than the target: 30 minutes is "within 1 hour", 3 h 1 s "within 4".
+        assert_eq!([1800, 3600, 10_800, 10_801, 0].map(span_hours), [1, 1, 3, 4, 1]);
+        for locale in Locale::ALL {
+            let t = |id| text(locale, id);
+            let line = due_line(t(MessageId::DueBy), &plural(t(MessageId::BusinessHoursSpan), PluralCategory::Other, 24), "T");
+            assert!(line.contains("24") && line.contains('T') && !line.contains('{'), "{locale:?}: {line}");
+            let closed = fill(&fill(t(MessageId::ClosedNow), "time", "09:00"), "day", "D");
+            assert!(closed.contains("09:00") && closed.contains('D') && !closed.contains('{'), "{locale:?}: {closed}");
+        }
     }
 }

@@ -176,7 +176,8 @@ pub fn skeleton(locale: Locale) -> String {
         .text(MessageId::SentReference)
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
-    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
+    // When a first reply is due, which the panel fills from the API's answer.
+    h.raw("</p><p id=\"buoy-due\" hidden></p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">").text(MessageId::YourTickets).raw("</button></section>");
     // One polite live region: a search's result count once typing
     // pauses, a new agent reply.
@@ -262,11 +263,19 @@ pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate:
     out
 }
 
+/// Where the panel says support is closed: the top of the home screen
+/// and of the form, under its intro. Written by the worker with the
+/// hours, so the page as built carries none of it.
+pub const CLOSED_LINE: &str = "<p class=\"intro buoy-closed\" hidden></p>";
+
 /// The widget page with the site's open hours ([`hours_block`]) added
-/// before the end of its body.
+/// before the end of its body, and the lines ([`CLOSED_LINE`]) the panel
+/// fills when support is closed.
 #[cfg(feature = "calendar")]
 pub fn with_hours(page: &[u8], calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> Vec<u8> {
-    insert_before(page, "</body>", &hours_block(calendar, policy, now), true)
+    let page = insert_before(page, "<label for=\"buoy-q\"", CLOSED_LINE, false);
+    let page = insert_before(&page, "<p class=\"banner\"", CLOSED_LINE, false);
+    insert_before(&page, "</body>", &hours_block(calendar, policy, now), true)
 }
 
 #[cfg(test)]
@@ -380,8 +389,14 @@ mod tests {
         let zone = jiff::tz::TimeZone::posix("GMT0BST,M3.5.0/1,M10.5.0").unwrap_or_else(|e| unreachable!("{e}"));
         let calendar = BusinessCalendar::new(&spec, zone).unwrap_or_else(|e| unreachable!("{e}"));
         let now = Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
-        let page = String::from_utf8(with_hours(b"<body><p></p></body>", &calendar, &crate::sla::SlaPolicy::default(), now))
-            .unwrap_or_default();
+        let built = format!("<body>{}</body>", skeleton(Locale::En));
+        let page = String::from_utf8(with_hours(built.as_bytes(), &calendar, &crate::sla::SlaPolicy::default(), now)).unwrap_or_default();
+        // The home screen's line first, the form's under its intro.
+        let home = page.split("<section class=\"home\" id=\"buoy-home\">").nth(1).unwrap_or_default();
+        assert!(home.starts_with(CLOSED_LINE), "{home}");
+        let form = page.split("</p>").find(|p| p.contains("id=\"buoy-intro\"")).map(|_| page.split("id=\"buoy-intro\">").nth(1).unwrap_or_default());
+        assert!(form.is_some_and(|f| f.contains(&format!("</p>{CLOSED_LINE}<p class=\"banner\""))), "{page}");
+        assert_eq!(page.matches(CLOSED_LINE).count(), 2);
         let block = page.split("<script type=\"application/json\" id=\"buoy-hours\">").nth(1).and_then(|b| b.split("</script>").next());
         let json: serde_json::Value = serde_json::from_str(block.unwrap_or_default()).unwrap_or_default();
         let open: Vec<(i64, i64)> = serde_json::from_value(json["o"].clone()).unwrap_or_default();

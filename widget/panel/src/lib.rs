@@ -457,6 +457,10 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::Confirm(receipt) => {
             let panel = inner.borrow();
+            if let Ok(Some(line)) = panel.sent.query_selector("#buoy-due") {
+                line.set_text_content(Some(&receipt.due));
+                set_hidden(&line, receipt.due.is_empty());
+            }
             focus(&panel.sent_heading);
             panel.post_to_host("ticket:created", Some(("reference", &receipt.reference)));
         }
@@ -559,6 +563,7 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 let _ = dialog.set_attribute("aria-modal", modal);
             }
             panel.signal(Some(true));
+            panel.hours();
             focus(&panel.entry());
             // A User Timing mark: the panel is interactive (the benchmarks read it).
             if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
@@ -764,6 +769,7 @@ pub fn start() -> Result<(), JsValue> {
         if inner.host_origin.is_none() {
             inner.refresh_list();
         }
+        inner.hours();
     }
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     // Its buttons answer from now on (the build wrote `data-starting`).
@@ -778,6 +784,7 @@ pub fn start() -> Result<(), JsValue> {
 fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_shared::identity::IdentityClaim>) {
     let mut panel = inner.borrow_mut();
     panel.identity = identity;
+    panel.hours();
     protocol::tell_who(&panel.root, data);
     if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
         protocol::load(&panel.root, Module::Inbox);
@@ -789,9 +796,83 @@ fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_share
 fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
     match outcome {
         Ok((200..=299, json)) => match (field_of(&json, "reference"), field_of(&json, "id"), field_of(&json, "requester_token")) {
-            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
+            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token, due: due_line(&json) }),
             _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
         },
         outcome => Msg::Failed(net::failure(outcome)),
+    }
+}
+
+/// An instant as the requester's browser writes it: in its own zone, in
+/// the page's language, with `options` (`Intl.DateTimeFormat`'s, as JSON).
+fn local(at: &JsValue, options: &str) -> String {
+    let options = js_sys::JSON::parse(options).unwrap_or(JsValue::UNDEFINED);
+    js_sys::Date::new(at).to_locale_string(&buoy_widget_core::page::lang(), &options).into()
+}
+
+/// A weekday and a time; with the date too when it is more than six days off.
+fn when(at: f64) -> String {
+    let far = at - js_sys::Date::now() > 6.0 * 86_400_000.0;
+    let options = if far {
+        r#"{"weekday":"long","day":"numeric","month":"long","hour":"2-digit","minute":"2-digit"}"#
+    } else {
+        r#"{"weekday":"long","hour":"2-digit","minute":"2-digit"}"#
+    };
+    local(&JsValue::from_f64(at), options)
+}
+
+/// When a first reply is due, from a created ticket's answer
+/// (`first_response_due`, `_hours`, `_seconds`): "We usually reply within
+/// 4 business hours — by Monday 11:00 AM". Empty without a due time.
+fn due_line(json: &JsValue) -> String {
+    let Some(due) = field_of(json, "first_response_due") else { return String::new() };
+    let seconds = Reflect::get(json, &"first_response_seconds".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0);
+    let business = field_of(json, "first_response_hours").as_deref() == Some("business");
+    let span = if business { MessageId::BusinessHoursSpan } else { MessageId::HoursSpan };
+    let span = buoy_widget_core::page::t_count(span, messages::span_hours(seconds as i64));
+    messages::due_line(t(MessageId::DueBy), &span, &when(js_sys::Date::parse(&due)))
+}
+
+/// The segment an identity claims: the HMAC form's field, or the JWT's
+/// `segment` claim (read, not checked: it only decides what the panel
+/// says; the worker checks it with the ticket).
+fn segment_of(claim: &buoy_shared::identity::IdentityClaim) -> Option<String> {
+    if claim.segment.is_some() {
+        return claim.segment.clone();
+    }
+    let payload = claim.token.as_deref()?.split('.').nth(1)?.replace('-', "+").replace('_', "/");
+    let json = js_sys::JSON::parse(&web_sys::window()?.atob(&payload).ok()?).ok()?;
+    field_of(&json, "segment")
+}
+
+impl Inner {
+    /// Says on the home screen and the form that support is closed, and
+    /// when it opens, by the browser's clock over the open intervals the
+    /// worker wrote into the page (`#buoy-hours`): nothing while open,
+    /// past the last interval the page knows, or for a requester whose
+    /// segment's first response counts every hour.
+    fn hours(&self) {
+        let Some(doc) = self.root.owner_document() else { return };
+        let Some(data) = buoy_widget_core::page::block_json(&doc, "buoy-hours") else { return };
+        let always = strings(Reflect::get(&data, &"a".into()).unwrap_or(JsValue::NULL));
+        let segment = self.identity.as_ref().and_then(segment_of);
+        let now = js_sys::Date::now() / 1000.0;
+        let open = Reflect::get(&data, &"o".into()).ok().and_then(|o| o.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
+        // The first interval not yet over: closed until its start, if that is ahead.
+        let next = open.iter().find_map(|pair| {
+            let pair: js_sys::Array = pair.dyn_into().ok()?;
+            (pair.get(1).as_f64()? > now).then(|| pair.get(0).as_f64())?
+        });
+        let closed = next.filter(|start| *start > now && !segment.is_some_and(|s| always.contains(&s)));
+        let text = closed.map(|start| {
+            let at = JsValue::from_f64(start * 1000.0);
+            let time = local(&at, r#"{"hour":"2-digit","minute":"2-digit"}"#);
+            messages::fill(&messages::fill(t(MessageId::ClosedNow), "time", &time), "day", &local(&at, r#"{"weekday":"long"}"#))
+        });
+        let Ok(lines) = self.root.query_selector_all(".buoy-closed") else { return };
+        for line in (0..lines.length()).filter_map(|i| lines.item(i)?.dyn_into::<Element>().ok()) {
+            line.set_text_content(text.as_deref());
+            set_hidden(&line, text.is_none());
+        }
     }
 }
