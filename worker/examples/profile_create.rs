@@ -25,7 +25,8 @@ const BODY: &str = r#"{"site":"demo","name":"Ada Lovelace","email":"ada@example.
 
 fn main() -> Result<(), String> {
     let runs: u32 = std::env::args().nth(1).map_or(Ok(10_000), |n| n.parse()).map_err(|e| format!("runs: {e}"))?;
-    let (config, business) = buoy_worker::config()?;
+    let (config, calendars) = buoy_worker::config()?;
+    let business = calendars.default_calendar();
     let kv = MemoryKv::default();
     let request = ApiRequest {
         method: Method::Post,

@@ -27,7 +27,7 @@ pub mod store;
 pub mod sweep;
 
 use api::{AgentToken, App};
-use buoy_shared::calendar::BusinessCalendar;
+use buoy_shared::calendar::{BusinessCalendar, Calendars};
 use buoy_shared::config::Config;
 use buoy_shared::headers::{is_gone_script, widget_page_asset, widget_path, ResponseClass, WidgetPath, RELOAD_MODULE};
 use buoy_shared::ids::{SiteId, TicketId};
@@ -48,24 +48,30 @@ pub const TURNSTILE_VERIFY_URL: &str = "BUOY_TURNSTILE_VERIFY_URL";
 pub const TURNSTILE_SCRIPT_URL: &str = "BUOY_TURNSTILE_SCRIPT_URL";
 
 /// The configuration compiled in from `buoy.toml` by `build.rs` (which has
-/// validated it), and its business calendar, whose time zone is the one
-/// zone the build embedded.
-pub fn config() -> Result<&'static (Config, BusinessCalendar), &'static str> {
-    static CONFIG: OnceLock<Result<(Config, BusinessCalendar), String>> = OnceLock::new();
+/// validated it), and its business calendars by name, their zones read
+/// from the IANA database jiff bundles into the worker (the same data the
+/// build validated them with).
+pub fn config() -> Result<&'static (Config, Calendars), &'static str> {
+    static CONFIG: OnceLock<Result<(Config, Calendars), String>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
             let config: Config = serde_json::from_str(include_str!(concat!(env!("OUT_DIR"), "/config.json"))).map_err(|e| e.to_string())?;
-            let calendar = config.business_calendar(include_bytes!(concat!(env!("OUT_DIR"), "/zone.tzif"))).map_err(|e| e.to_string())?;
-            Ok((config, calendar))
+            let calendars = config.business_calendars(|name| jiff::tz::TimeZone::get(name).ok()).map_err(|e| e.to_string())?;
+            Ok((config, calendars))
         })
         .as_ref()
         .map_err(|_| "the compiled-in configuration does not load")
 }
 
-/// The calendar whose open hours a site's widget page shows its
-/// requesters: the business calendar their first responses count in.
-fn hours_calendar(_site: &str) -> Option<&'static BusinessCalendar> {
-    config().ok().map(|(_, calendar)| calendar)
+/// The business calendar of a ticket of `site` routed to `group`: the
+/// group's calendar, else the site's, else the default one
+/// ([`Config::calendar_name`]).
+///
+/// # Errors
+/// When the compiled-in configuration does not load.
+pub fn calendar_for(site: &str, group: Option<&str>) -> Result<&'static BusinessCalendar, &'static str> {
+    let (config, calendars) = config()?;
+    Ok(calendars.get(config.calendar_name(site, group)))
 }
 
 /// Reads a secret (or a plain variable: `--var` in development), once
@@ -203,7 +209,7 @@ async fn from_assets(request: Request, env: &Env, class: ResponseClass) -> worke
 
 async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResponse> {
     let (config, business) = match config() {
-        Ok((config, business)) => (config, business),
+        Ok((config, calendars)) => (config, calendars.default_calendar()),
         Err(e) => return Ok(error::AppError::Internal(e.into()).into_response()),
     };
     let method = match request.method() {
@@ -500,10 +506,11 @@ impl api::Siteverify for FetchSiteverify {
 
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let Ok((config, business)) = config() else {
+    let Ok((config, calendars)) = config() else {
         log_error("the compiled-in configuration does not load");
         return;
     };
+    let business = calendars.default_calendar();
     let kv = match kv::WorkersKv::bound(&env, KV_BINDING) {
         Ok(kv) => kv,
         Err(e) => return log_error(&e.0),
@@ -577,9 +584,10 @@ async fn inbound_mail(message: ForwardableEmailMessage, env: Env, _ctx: Context)
 /// `mail_in::receive`.
 async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, to: &str) -> mail_in::Outcome {
     use mail_in::Outcome;
-    let Ok((config, business)) = config() else {
+    let Ok((config, calendars)) = config() else {
         return Outcome::Failed("the compiled-in configuration does not load".into());
     };
+    let business = calendars.default_calendar();
     let (limit, key) = buoy_shared::limits::sender_key(from);
     if spent_out(env, limit, key).await {
         return Outcome::RateLimited;
@@ -669,7 +677,8 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
         page = buoy_shared::panel::without_attachments(&page, locale);
     }
     // When support is open, from now: the page is never stored (`no-cache`).
-    if let (Ok((config, _)), Some(calendar)) = (config(), hours_calendar(site)) {
+    // The site's own calendar: a group's may differ, but a requester has none yet.
+    if let (Ok((config, _)), Ok(calendar)) = (config(), calendar_for(site, None)) {
         let now = Timestamp::from_millis(worker::Date::now().as_millis() as i64);
         page = buoy_shared::panel::with_hours(&page, calendar, &config.policies, now);
     }
@@ -689,7 +698,15 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
 
 #[cfg(test)]
 mod tests {
-    use super::header_lines;
+    use super::{calendar_for, config, header_lines};
+
+    #[test]
+    fn the_compiled_in_calendars_load_with_their_zones() {
+        let (config, calendars) = config().unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(calendars.default_calendar().zone().iana_name(), Some(config.calendar.time_zone.as_str()));
+        let demo = calendar_for("demo", None).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(demo.zone().iana_name(), Some(config.calendar.time_zone.as_str()), "a site without a calendar has the default");
+    }
 
     #[test]
     fn header_lines_read_back_as_pairs_with_empty_values_kept() {

@@ -1203,7 +1203,7 @@ pub fn run(args: &[String]) -> Result {
     };
     let root = crate::root();
     let config = Config::from_toml(&cmd::read(&root.join("buoy.toml"))?).map_err(|e| format!("buoy.toml: {e}"))?;
-    let business = config.business_calendar(config.zone_tzif().map_err(|e| format!("buoy.toml: {e}"))?).map_err(|e| e.to_string())?;
+    let calendars = config.business_calendars(buoy_shared::calendar::tzdb_zone).map_err(|e| format!("buoy.toml: {e}"))?;
     let (site, agent_names) = config
         .sites
         .keys()
@@ -1229,7 +1229,7 @@ pub fn run(args: &[String]) -> Result {
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis() as i64;
     let end = now_ms - now_ms % MINUTE;
     println!("seed-demo: simulating about {tickets} tickets on site {site}, {} to {}…", ts(end - DAYS * DAY), ts(end));
-    let kv = simulate(&config, &business, &site, &agent_names, secret.into_bytes(), tickets, end)?;
+    let kv = simulate(&config, calendars.default_calendar(), &site, &agent_names, secret.into_bytes(), tickets, end)?;
     let entries = dump(&kv)?;
     let counts = count(&entries);
     let ids = seeded_ids(&entries);
@@ -1326,8 +1326,8 @@ mod tests {
     fn simulated(tickets: usize) -> (BusinessCalendar, SiteId, MemoryKv) {
         let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
         let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
-        let business =
-            config.business_calendar(config.zone_tzif().unwrap_or_else(|e| unreachable!("{e}"))).unwrap_or_else(|e| unreachable!("{e}"));
+        let calendars = config.business_calendars(buoy_shared::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let business = calendars.default_calendar().clone();
         let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
         let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
         let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
