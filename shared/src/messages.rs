@@ -604,12 +604,38 @@ pub const fn span_hours(seconds: i64) -> u32 {
     }
 }
 
-/// The line after sending: [`MessageId::DueBy`] (`due_by`) with its
-/// `{span}` (the form of [`MessageId::BusinessHoursSpan`] or
-/// [`MessageId::HoursSpan`] for the target's [`span_hours`]) and its
-/// `{time}`, the due time as the browser writes it.
-pub fn due_line(due_by: &str, span: &str, time: &str) -> String {
-    fill(&fill(due_by, "span", span), "time", time)
+/// The CLDR plural category of a whole number in a locale, for text
+/// written away from a browser (the worker's): the cardinal rules of
+/// CLDR for integers, checked against ICU4X's data in the tests. The
+/// widget asks the browser's `Intl.PluralRules` instead.
+pub const fn plural_category(locale: Locale, n: u32) -> PluralCategory {
+    let millions = n != 0 && n % 1_000_000 == 0;
+    match locale {
+        Locale::En | Locale::De if n == 1 => PluralCategory::One,
+        Locale::Fr | Locale::PtBr if n <= 1 => PluralCategory::One,
+        Locale::Es if n == 1 => PluralCategory::One,
+        Locale::Fr | Locale::PtBr | Locale::Es if millions => PluralCategory::Many,
+        Locale::Ar => match (n, n % 100) {
+            (0, _) => PluralCategory::Zero,
+            (1, _) => PluralCategory::One,
+            (2, _) => PluralCategory::Two,
+            (_, 3..=10) => PluralCategory::Few,
+            (_, 11..=99) => PluralCategory::Many,
+            _ => PluralCategory::Other,
+        },
+        _ => PluralCategory::Other,
+    }
+}
+
+/// What a new ticket's requester is told to expect, in `locale`:
+/// [`MessageId::DueBy`] with its `{span}` (the target's [`span_hours`],
+/// in business or calendar hours) filled and its `{time}` left for the
+/// reader's browser, which writes the due time in their own zone. The
+/// worker writes it, so the panel carries no plural rules for it.
+pub fn due_line(locale: Locale, business: bool, seconds: i64) -> String {
+    let hours = span_hours(seconds);
+    let span = text(locale, if business { MessageId::BusinessHoursSpan } else { MessageId::HoursSpan });
+    fill(text(locale, MessageId::DueBy), "span", &plural(span, plural_category(locale, hours), hours))
 }
 
 /// The catalog label of a built-in ticket type.
@@ -904,10 +930,11 @@ mod tests {
     #[test]
     fn the_expectation_lines_read_whole_in_every_locale() {
         let en = |id| text(Locale::En, id);
-        let line = due_line(en(MessageId::DueBy), &plural(en(MessageId::BusinessHoursSpan), PluralCategory::Other, 4), "Monday 11:00");
+        let line = fill(&due_line(Locale::En, true, 4 * 3600), "time", "Monday 11:00");
         assert_eq!(line, "We usually reply within 4 business hours — by Monday 11:00.");
-        let line = due_line(en(MessageId::DueBy), &plural(en(MessageId::HoursSpan), PluralCategory::One, 1), "Friday 17:00");
-        assert_eq!(line, "We usually reply within 1 hour — by Friday 17:00.");
+        assert_eq!(due_line(Locale::En, false, 1800), "We usually reply within 1 hour — by {time}.");
+        assert_eq!(due_line(Locale::De, true, 3 * 3600), "Wir antworten meist innerhalb von 3 Geschäftsstunden – bis {time}.");
+        assert_eq!(due_line(Locale::Ar, true, 2 * 3600), "نردّ عادةً خلال ساعتي عمل، أي قبل {time}.");
         let closed = fill(&fill(en(MessageId::ClosedNow), "time", "09:00"), "day", "Monday");
         assert_eq!(closed, "We’re closed now. We open at 09:00 your time (Monday).");
         assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Requester)), "Waiting for your reply");
@@ -916,10 +943,30 @@ mod tests {
         assert_eq!([1800, 3600, 10_800, 10_801, 0].map(span_hours), [1, 1, 3, 4, 1]);
         for locale in Locale::ALL {
             let t = |id| text(locale, id);
-            let line = due_line(t(MessageId::DueBy), &plural(t(MessageId::BusinessHoursSpan), PluralCategory::Other, 24), "T");
-            assert!(line.contains("24") && line.contains('T') && !line.contains('{'), "{locale:?}: {line}");
+            let line = due_line(locale, true, 24 * 3600);
+            assert!(line.contains("24") && line.contains("{time}") && line.matches('{').count() == 1, "{locale:?}: {line}");
             let closed = fill(&fill(t(MessageId::ClosedNow), "time", "09:00"), "day", "D");
             assert!(closed.contains("09:00") && closed.contains('D') && !closed.contains('{'), "{locale:?}: {closed}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_take_the_plural_category_cldr_gives_them() {
+        use icu_plurals::{PluralCategory as Cldr, PluralRules};
+        for locale in Locale::ALL {
+            let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { unreachable!("{locale:?}") };
+            let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { unreachable!("{locale:?}") };
+            for n in (0..=2_500u32).chain([1_000_000, 2_000_000, 1_000_001, 3_000_100]) {
+                let cldr = match rules.category_for(n) {
+                    Cldr::Zero => PluralCategory::Zero,
+                    Cldr::One => PluralCategory::One,
+                    Cldr::Two => PluralCategory::Two,
+                    Cldr::Few => PluralCategory::Few,
+                    Cldr::Many => PluralCategory::Many,
+                    Cldr::Other => PluralCategory::Other,
+                };
+                assert_eq!(plural_category(locale, n), cldr, "{locale:?} {n}");
+            }
         }
     }
 }

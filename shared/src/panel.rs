@@ -177,7 +177,9 @@ pub fn skeleton(locale: Locale) -> String {
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
     // When a first reply is due, which the panel fills from the API's answer.
-    h.raw("</p><p id=\"buoy-due\" hidden></p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
+    h.raw("</p><p id=\"buoy-due\" hidden></p><button type=\"button\" class=\"again\" data-act=\"again\">")
+        .text(MessageId::NewRequest)
+        .raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">").text(MessageId::YourTickets).raw("</button></section>");
     // One polite live region: a search's result count once typing
     // pauses, a new agent reply.
@@ -242,8 +244,9 @@ pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours
 
 /// The widget page's open hours (`#buoy-hours`), a JSON data block the
 /// panel reads with the browser's clock: `o`, the calendar's open
-/// intervals from `now` for [`HOURS_AHEAD`] as `[start, end]` Unix
-/// seconds, and `a`, the segments whose first response counts every hour
+/// intervals from `now` for [`HOURS_AHEAD`], each a start and an end in
+/// Unix seconds, one after the other (`[start, end, start, end, …]`: an
+/// opening is at an even index), and `a`, the segments whose first response counts every hour
 /// (calendar hours), whose requesters are never told support is closed.
 /// The instants are absolute, so the panel shows them in the requester's
 /// zone with `Intl` and carries no time-zone code.
@@ -252,7 +255,7 @@ pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate:
     use core::fmt::Write;
     let mut out = String::from("<script type=\"application/json\" id=\"buoy-hours\">{\"o\":[");
     for (i, (start, end)) in calendar.open_intervals(now, now.plus(HOURS_AHEAD)).into_iter().enumerate() {
-        let _ = write!(out, "{}[{start},{end}]", if i == 0 { "" } else { "," });
+        let _ = write!(out, "{}{start},{end}", if i == 0 { "" } else { "," });
     }
     out.push_str("],\"a\":[");
     let always = crate::vocab::Segment::ALL.iter().filter(|s| policy.segment(**s).first_response.hours == crate::sla::Hours::Calendar);
@@ -266,15 +269,24 @@ pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate:
 /// Where the panel says support is closed: the top of the home screen
 /// and of the form, under its intro. Written by the worker with the
 /// hours, so the page as built carries none of it.
-pub const CLOSED_LINE: &str = "<p class=\"intro buoy-closed\" hidden></p>";
+pub const CLOSED_LINE: &str = "<p class=\"intro\" id=\"buoy-closed\" hidden></p>";
+
+/// The form's line, under its intro, like [`CLOSED_LINE`].
+pub const CLOSED_FORM_LINE: &str = "<p class=\"intro\" id=\"buoy-closed-form\" hidden></p>";
 
 /// The widget page with the site's open hours ([`hours_block`]) added
-/// before the end of its body, and the lines ([`CLOSED_LINE`]) the panel
+/// before the end of its body, and the lines ([`CLOSED_LINE`],
+/// [`CLOSED_FORM_LINE`]) the panel
 /// fills when support is closed.
 #[cfg(feature = "calendar")]
-pub fn with_hours(page: &[u8], calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> Vec<u8> {
+pub fn with_hours(
+    page: &[u8],
+    calendar: &crate::calendar::BusinessCalendar,
+    policy: &crate::sla::SlaPolicy,
+    now: crate::time::Timestamp,
+) -> Vec<u8> {
     let page = insert_before(page, "<label for=\"buoy-q\"", CLOSED_LINE, false);
-    let page = insert_before(&page, "<p class=\"banner\"", CLOSED_LINE, false);
+    let page = insert_before(&page, "<p class=\"banner\"", CLOSED_FORM_LINE, false);
     insert_before(&page, "</body>", &hours_block(calendar, policy, now), true)
 }
 
@@ -394,12 +406,17 @@ mod tests {
         // The home screen's line first, the form's under its intro.
         let home = page.split("<section class=\"home\" id=\"buoy-home\">").nth(1).unwrap_or_default();
         assert!(home.starts_with(CLOSED_LINE), "{home}");
-        let form = page.split("</p>").find(|p| p.contains("id=\"buoy-intro\"")).map(|_| page.split("id=\"buoy-intro\">").nth(1).unwrap_or_default());
-        assert!(form.is_some_and(|f| f.contains(&format!("</p>{CLOSED_LINE}<p class=\"banner\""))), "{page}");
-        assert_eq!(page.matches(CLOSED_LINE).count(), 2);
+        let form = page
+            .split("</p>")
+            .find(|p| p.contains("id=\"buoy-intro\""))
+            .map(|_| page.split("id=\"buoy-intro\">").nth(1).unwrap_or_default());
+        assert!(form.is_some_and(|f| f.contains(&format!("</p>{CLOSED_FORM_LINE}<p class=\"banner\""))), "{page}");
+        assert_eq!((page.matches(CLOSED_LINE).count(), page.matches(CLOSED_FORM_LINE).count()), (1, 1));
         let block = page.split("<script type=\"application/json\" id=\"buoy-hours\">").nth(1).and_then(|b| b.split("</script>").next());
         let json: serde_json::Value = serde_json::from_str(block.unwrap_or_default()).unwrap_or_default();
-        let open: Vec<(i64, i64)> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
+        let flat: Vec<i64> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
+        let open: Vec<(i64, i64)> = flat.chunks(2).map(|pair| (pair[0], pair[pair.len() - 1])).collect();
+        assert_eq!(flat.len(), 2 * open.len(), "{flat:?}");
         // Friday's last hour, then 14 weekdays (three weeks less Christmas Day).
         assert_eq!(open.len(), 15, "{open:?}");
         assert_eq!(open[0], (now.as_millis() / 1000, now.as_millis() / 1000 + 3600));

@@ -25,7 +25,9 @@ async function intervalsOf(site) {
   const html = await (await fetch(`${WORKER}/widget/${site}/`)).text();
   const block = html.split('<script type="application/json" id="buoy-hours">')[1]?.split('</script>')[0];
   assert.ok(block, 'the page carries its open hours');
-  return { hours: JSON.parse(block) };
+  const { o, a } = JSON.parse(block);
+  // Openings and closings alternate: pairs of [start, end] in Unix seconds.
+  return { hours: { a, o: o.flatMap((at, i) => (i % 2 ? [] : [[at, o[i + 1]]])) } };
 }
 
 /** The first instant after `from` whose London weekday and hour match, outside every interval when `closed`. */
@@ -50,7 +52,7 @@ async function widgetAt(site, at) {
   return { page, context };
 }
 
-const closedLine = (page) => page.locator('#buoy-home .buoy-closed');
+const closedLine = (page) => page.locator('#buoy-closed');
 
 test('on a Saturday the home screen and the form say support is closed and when it opens; at an open hour they say nothing', { timeout: 60_000 }, async () => {
   const { hours } = await intervalsOf('hours');
@@ -68,7 +70,7 @@ test('on a Saturday the home screen and the form say support is closed and when 
   assert.equal(await closedLine(closed.page).textContent(), expected);
   await closedLine(closed.page).waitFor();
   await closed.page.getByRole('button', { name: 'Send us a message' }).click();
-  const formLine = closed.page.locator('#buoy-form .buoy-closed');
+  const formLine = closed.page.locator('#buoy-closed-form');
   await formLine.waitFor();
   assert.equal(await formLine.textContent(), expected, 'the form says it before anyone writes');
   await closed.context.close();
@@ -93,7 +95,7 @@ test('an enterprise requester (verified) is not told support is closed: their fi
     const frame = await widgetFrame(page);
     await frame.locator('#buoy:not([data-starting])').waitFor();
     await frame.locator('#buoy-q:focus').waitFor();
-    const line = frame.locator('#buoy-home .buoy-closed');
+    const line = frame.locator('#buoy-closed');
     if (shown) await line.waitFor();
     assert.equal(await line.isVisible(), shown, `${segment}: ${await line.textContent()}`);
     assert.ok(!inside(hours.o, saturday));
@@ -117,6 +119,7 @@ test('after sending, the panel says when a first reply is due, from the ticket\'
   // Anonymous (free), normal: 24 business hours; the tests' default calendar never closes.
   assert.equal(Date.parse(created.first_response_due) - Date.parse(created.created_at), 24 * HOUR);
   const by = new Date(created.first_response_due).toLocaleString('en', { timeZone: ZONE, weekday: 'long', hour: '2-digit', minute: '2-digit' });
+  assert.equal(created.first_response_line, 'We usually reply within 24 business hours — by {time}.');
   const due = page.locator('#buoy-due');
   await due.waitFor();
   assert.equal(await due.textContent(), `We usually reply within 24 business hours — by ${by}.`);

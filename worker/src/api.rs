@@ -211,6 +211,10 @@ struct Created {
     /// The target's span, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     first_response_seconds: Option<i64>,
+    /// What the requester is told, in the ticket's language, with
+    /// `{time}` left for their browser to fill with the due time.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_line: Option<String>,
 }
 
 /// A message of the public thread, as the requester sees it.
@@ -315,9 +319,13 @@ fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Resul
     })
 }
 
-fn created(app_secret: &[u8], ticket: &Ticket, business: &dyn Calendar, status: u16) -> ApiResponse {
-    let first = sla::first_response(&ticket.sla, business);
+fn created<K>(app: &App<'_, K>, app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+    let first = sla::first_response(&ticket.sla, app.business);
+    let locale = app.config.site(ticket.site.as_str()).map(|site| mail_out::requester_locale(site, ticket));
     let body = Created {
+        first_response_line: first
+            .zip(locale)
+            .map(|((_, target), locale)| messages::due_line(locale, target.hours == Hours::Business, target.span.as_secs())),
         first_response_due: first.map(|(due, _)| due),
         first_response_hours: first.map(|(_, target)| target.hours),
         first_response_seconds: first.map(|(_, target)| target.span.as_secs()),
@@ -356,7 +364,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
                 let uploads = uploads_for(app, &site, Some(&existing.id), &attachments, None).await?;
                 let files = attachment_events(existing.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
                 attach_all(app, &existing.id, &files, &uploads).await?;
-                return Ok(created(secret, &existing, app.business, 200).header("idempotent-replayed", "true"));
+                return Ok(created(app, secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
         }
@@ -380,7 +388,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !uploads.is_empty() {
         attach_all(app, &ticket.id, &files, &uploads).await?;
     }
-    Ok(created(secret, &ticket, app.business, 201))
+    Ok(created(app, secret, &ticket, 201))
 }
 
 /// How a new ticket came.

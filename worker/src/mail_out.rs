@@ -100,7 +100,9 @@ fn site_of<'a>(config: &'a Config, links: &Links<'a>, ticket: &'a Ticket) -> Opt
 /// The language of the requester's mail: the one their panel spoke (the
 /// ticket's `context.locale`), or the site's default for a ticket that
 /// came by mail.
-fn requester_locale(site: &SiteConfig, ticket: &Ticket) -> Locale {
+/// The language a ticket's requester reads: the one their panel spoke
+/// (the ticket's page context), else the site's default.
+pub(crate) fn requester_locale(site: &SiteConfig, ticket: &Ticket) -> Locale {
     ticket.context.locale.as_deref().and_then(Locale::parse_tag).unwrap_or_else(|| site.locale())
 }
 

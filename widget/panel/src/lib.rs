@@ -810,27 +810,16 @@ fn local(at: &JsValue, options: &str) -> String {
     js_sys::Date::new(at).to_locale_string(&buoy_widget_core::page::lang(), &options).into()
 }
 
-/// A weekday and a time; with the date too when it is more than six days off.
-fn when(at: f64) -> String {
-    let far = at - js_sys::Date::now() > 6.0 * 86_400_000.0;
-    let options = if far {
-        r#"{"weekday":"long","day":"numeric","month":"long","hour":"2-digit","minute":"2-digit"}"#
-    } else {
-        r#"{"weekday":"long","hour":"2-digit","minute":"2-digit"}"#
-    };
-    local(&JsValue::from_f64(at), options)
-}
-
-/// When a first reply is due, from a created ticket's answer
-/// (`first_response_due`, `_hours`, `_seconds`): "We usually reply within
-/// 4 business hours — by Monday 11:00 AM". Empty without a due time.
+/// When a first reply is due, from a created ticket's answer: its
+/// `first_response_line` (in the ticket's language, from the worker) with
+/// `first_response_due` written in the requester's zone. Empty without one.
 fn due_line(json: &JsValue) -> String {
-    let Some(due) = field_of(json, "first_response_due") else { return String::new() };
-    let seconds = Reflect::get(json, &"first_response_seconds".into()).ok().and_then(|s| s.as_f64()).unwrap_or(0.0);
-    let business = field_of(json, "first_response_hours").as_deref() == Some("business");
-    let span = if business { MessageId::BusinessHoursSpan } else { MessageId::HoursSpan };
-    let span = buoy_widget_core::page::t_count(span, messages::span_hours(seconds as i64));
-    messages::due_line(t(MessageId::DueBy), &span, &when(js_sys::Date::parse(&due)))
+    match (field_of(json, "first_response_line"), field_of(json, "first_response_due")) {
+        (Some(line), Some(due)) => {
+            messages::fill(&line, "time", &local(&due.into(), r#"{"weekday":"long","hour":"2-digit","minute":"2-digit"}"#))
+        }
+        _ => String::new(),
+    }
 }
 
 /// The segment an identity claims: the HMAC form's field, or the JWT's
@@ -840,9 +829,20 @@ fn segment_of(claim: &buoy_shared::identity::IdentityClaim) -> Option<String> {
     if claim.segment.is_some() {
         return claim.segment.clone();
     }
-    let payload = claim.token.as_deref()?.split('.').nth(1)?.replace('-', "+").replace('_', "/");
-    let json = js_sys::JSON::parse(&web_sys::window()?.atob(&payload).ok()?).ok()?;
-    field_of(&json, "segment")
+    // base64url to base64 (atob takes it without padding).
+    let payload: String = claim
+        .token
+        .as_deref()?
+        .split('.')
+        .nth(1)?
+        .chars()
+        .map(|c| match c {
+            '-' => '+',
+            '_' => '/',
+            c => c,
+        })
+        .collect();
+    field_of(&js_sys::JSON::parse(&web_sys::window()?.atob(&payload).ok()?).ok()?, "segment")
 }
 
 impl Inner {
@@ -855,22 +855,17 @@ impl Inner {
         let Some(doc) = self.root.owner_document() else { return };
         let Some(data) = buoy_widget_core::page::block_json(&doc, "buoy-hours") else { return };
         let always = strings(Reflect::get(&data, &"a".into()).unwrap_or(JsValue::NULL));
-        let segment = self.identity.as_ref().and_then(segment_of);
-        let now = js_sys::Date::now() / 1000.0;
+        let exempt = self.identity.as_ref().and_then(segment_of).is_some_and(|s| always.contains(&s));
         let open = Reflect::get(&data, &"o".into()).ok().and_then(|o| o.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
-        // The first interval not yet over: closed until its start, if that is ahead.
-        let next = open.iter().find_map(|pair| {
-            let pair: js_sys::Array = pair.dyn_into().ok()?;
-            (pair.get(1).as_f64()? > now).then(|| pair.get(0).as_f64())?
-        });
-        let closed = next.filter(|start| *start > now && !segment.is_some_and(|s| always.contains(&s)));
-        let text = closed.map(|start| {
-            let at = JsValue::from_f64(start * 1000.0);
+        let now = js_sys::Date::now() / 1000.0;
+        // Openings and closings alternate: the first still ahead is an opening while closed.
+        let next = (0..open.length()).map(|i| open.get(i).as_f64().unwrap_or(0.0)).position(|at| at > now);
+        let text = next.filter(|i| i % 2 == 0 && !exempt).map(|i| {
+            let at = JsValue::from_f64(open.get(i as u32).as_f64().unwrap_or(0.0) * 1000.0);
             let time = local(&at, r#"{"hour":"2-digit","minute":"2-digit"}"#);
             messages::fill(&messages::fill(t(MessageId::ClosedNow), "time", &time), "day", &local(&at, r#"{"weekday":"long"}"#))
         });
-        let Ok(lines) = self.root.query_selector_all(".buoy-closed") else { return };
-        for line in (0..lines.length()).filter_map(|i| lines.item(i)?.dyn_into::<Element>().ok()) {
+        for line in ["buoy-closed", "buoy-closed-form"].iter().filter_map(|id| doc.get_element_by_id(id)) {
             line.set_text_content(text.as_deref());
             set_hidden(&line, text.is_none());
         }
