@@ -329,15 +329,6 @@ catalog! {
     ErrFileName,
     /// More files than a message may carry.
     ErrTooManyFiles,
-    /// A span of calendar hours, for [`MessageId::DueBy`]: a plural
-    /// message with `{count}`.
-    HoursSpan,
-    /// A span of business hours (open hours only), for
-    /// [`MessageId::DueBy`]: a plural message with `{count}`.
-    BusinessHoursSpan,
-    /// After sending: when a first reply is due, with `{span}` (an hours
-    /// span) and `{time}` (the due time in the requester's zone and language).
-    DueBy,
     /// Outside business hours, on the home screen and the form: `{time}`
     /// and `{day}` of the next opening, in the requester's zone.
     ClosedNow,
@@ -353,6 +344,16 @@ catalog! {
 pub struct Catalog {
     /// Every message.
     pub texts: Texts,
+    /// After sending: when a first reply is due, with `{span}` (an hours
+    /// span) and `{when}` (the due date and time in the requester's zone).
+    /// The worker writes it ([`due_line`]), so it lives outside the
+    /// catalog the widget page carries.
+    pub due_by: &'static str,
+    /// A span of calendar hours, for `due_by`: a plural message with `{count}`.
+    pub hours_span: &'static str,
+    /// A span of business hours (open hours only), for `due_by`: a plural
+    /// message with `{count}`.
+    pub business_hours_span: &'static str,
     /// [`MessageId::FormIntro`] without the promise of email.
     pub form_intro_here: &'static str,
     /// [`MessageId::SentNext`] without the promise of email.
@@ -487,6 +488,20 @@ fn check_catalog(tag: &str, catalog: &Catalog) -> Vec<String> {
         if tag != Locale::En.tag() && (ours == english) != listed {
             let why = if listed { "is listed as the same as English but is not" } else { "is the same as English (untranslated?)" };
             problems.push(format!("{tag}: {id:?} {why}: {ours}"));
+        }
+    }
+    let english = Locale::En.catalog();
+    for (name, ours, theirs) in [
+        ("due_by", catalog.due_by, english.due_by),
+        ("hours_span", catalog.hours_span, english.hours_span),
+        ("business_hours_span", catalog.business_hours_span, english.business_hours_span),
+    ] {
+        if ours.trim().is_empty() || placeholders(ours) != placeholders(theirs) || (tag != Locale::En.tag() && ours == theirs) {
+            problems.push(format!(
+                "{tag}: {name} is empty, untranslated or names {:?}, English {:?}",
+                placeholders(ours),
+                placeholders(theirs)
+            ));
         }
     }
     for (id, here) in [(MessageId::FormIntro, catalog.form_intro_here), (MessageId::SentNext, catalog.sent_next_here)] {
@@ -627,15 +642,15 @@ pub const fn plural_category(locale: Locale, n: u32) -> PluralCategory {
     }
 }
 
-/// What a new ticket's requester is told to expect, in `locale`:
-/// [`MessageId::DueBy`] with its `{span}` (the target's [`span_hours`],
-/// in business or calendar hours) filled and its `{time}` left for the
-/// reader's browser, which writes the due time in their own zone. The
-/// worker writes it, so the panel carries no plural rules for it.
+/// What a new ticket's requester is told to expect, in `locale`: the
+/// catalog's `due_by` with its `{span}` (the target's [`span_hours`],
+/// in business or calendar hours) filled and its `{when}` left for the
+/// due time in the requester's zone. The worker writes it, so the panel
+/// carries no plural rules and no time-zone code for it.
 pub fn due_line(locale: Locale, business: bool, seconds: i64) -> String {
-    let hours = span_hours(seconds);
-    let span = text(locale, if business { MessageId::BusinessHoursSpan } else { MessageId::HoursSpan });
-    fill(text(locale, MessageId::DueBy), "span", &plural(span, plural_category(locale, hours), hours))
+    let (hours, words) = (span_hours(seconds), locale.catalog());
+    let span = if business { words.business_hours_span } else { words.hours_span };
+    fill(words.due_by, "span", &plural(span, plural_category(locale, hours), hours))
 }
 
 /// The catalog label of a built-in ticket type.
@@ -786,6 +801,8 @@ mod tests {
     fn a_message_left_in_english_or_with_other_placeholders_is_refused() {
         let untranslated = Catalog { texts: Texts { Submit: "Send message", ..de::CATALOG.texts }, ..de::CATALOG };
         assert_eq!(check_catalog("de", &untranslated), vec!["de: Submit is the same as English (untranslated?): Send message"]);
+        let due = Catalog { due_by: "Wir antworten bis {when}.", ..de::CATALOG };
+        assert_eq!(check_catalog("de", &due).len(), 1, "the due line keeps its span");
         let lost =
             Catalog { texts: Texts { UnreadReplies: "one:eine neue Antwort|other:neue Antworten", ..de::CATALOG.texts }, ..de::CATALOG };
         assert_eq!(check_catalog("de", &lost), vec!["de: UnreadReplies names [], English [\"count\"]"]);
@@ -906,6 +923,10 @@ mod tests {
                 let forms: Vec<PluralCategory> = plural_forms(text(locale, *id)).map(|(c, _)| c).collect();
                 assert_eq!(forms, wanted, "{locale:?} {id:?}");
             }
+            for words in [locale.catalog().hours_span, locale.catalog().business_hours_span] {
+                let forms: Vec<PluralCategory> = plural_forms(words).map(|(c, _)| c).collect();
+                assert_eq!(forms, wanted, "{locale:?} {words}");
+            }
         }
     }
 
@@ -930,11 +951,11 @@ mod tests {
     #[test]
     fn the_expectation_lines_read_whole_in_every_locale() {
         let en = |id| text(Locale::En, id);
-        let line = fill(&due_line(Locale::En, true, 4 * 3600), "time", "Monday 11:00");
+        let line = fill(&due_line(Locale::En, true, 4 * 3600), "when", "Monday 11:00");
         assert_eq!(line, "We usually reply within 4 business hours — by Monday 11:00.");
-        assert_eq!(due_line(Locale::En, false, 1800), "We usually reply within 1 hour — by {time}.");
-        assert_eq!(due_line(Locale::De, true, 3 * 3600), "Wir antworten meist innerhalb von 3 Geschäftsstunden – bis {time}.");
-        assert_eq!(due_line(Locale::Ar, true, 2 * 3600), "نردّ عادةً خلال ساعتي عمل، أي قبل {time}.");
+        assert_eq!(due_line(Locale::En, false, 1800), "We usually reply within 1 hour — by {when}.");
+        assert_eq!(due_line(Locale::De, true, 3 * 3600), "Wir antworten meist innerhalb von 3 Geschäftsstunden – bis {when}.");
+        assert_eq!(due_line(Locale::Ar, true, 2 * 3600), "نردّ عادةً خلال ساعتي عمل، أي قبل {when}.");
         let closed = fill(&fill(en(MessageId::ClosedNow), "time", "09:00"), "day", "Monday");
         assert_eq!(closed, "We’re closed now. We open at 09:00 your time (Monday).");
         assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Requester)), "Waiting for your reply");
@@ -944,7 +965,7 @@ mod tests {
         for locale in Locale::ALL {
             let t = |id| text(locale, id);
             let line = due_line(locale, true, 24 * 3600);
-            assert!(line.contains("24") && line.contains("{time}") && line.matches('{').count() == 1, "{locale:?}: {line}");
+            assert!(line.contains("24") && line.contains("{when}") && line.matches('{').count() == 1, "{locale:?}: {line}");
             let closed = fill(&fill(t(MessageId::ClosedNow), "time", "09:00"), "day", "D");
             assert!(closed.contains("09:00") && closed.contains('D') && !closed.contains('{'), "{locale:?}: {closed}");
         }

@@ -247,7 +247,8 @@ pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours
 /// intervals from `now` for [`HOURS_AHEAD`], each a start and an end in
 /// Unix seconds, one after the other (`[start, end, start, end, …]`: an
 /// opening is at an even index), and `a`, the segments whose first response counts every hour
-/// (calendar hours), whose requesters are never told support is closed.
+/// (calendar hours), whose requesters are never told support is closed;
+/// then the formats the panel writes times in (`t`, `d`).
 /// The instants are absolute, so the panel shows them in the requester's
 /// zone with `Intl` and carries no time-zone code.
 #[cfg(feature = "calendar")]
@@ -262,7 +263,10 @@ pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate:
     for (i, segment) in always.enumerate() {
         let _ = write!(out, "{}\"{}\"", if i == 0 { "" } else { "," }, segment.as_str());
     }
-    out.push_str("]}</script>");
+    // The formats the panel writes instants in (`Intl.DateTimeFormat`
+    // options): a time and a weekday, for `{time}` and `{day}`. Here
+    // rather than in the wasm, which carries no text.
+    out.push_str(r#"],"t":{"hour":"2-digit","minute":"2-digit"},"d":{"weekday":"long"}}</script>"#);
     out
 }
 

@@ -119,7 +119,7 @@ test('after sending, the panel says when a first reply is due, from the ticket\'
   // Anonymous (free), normal: 24 business hours; the tests' default calendar never closes.
   assert.equal(Date.parse(created.first_response_due) - Date.parse(created.created_at), 24 * HOUR);
   const by = new Date(created.first_response_due).toLocaleString('en', { timeZone: ZONE, weekday: 'long', hour: '2-digit', minute: '2-digit' });
-  assert.equal(created.first_response_line, 'We usually reply within 24 business hours — by {time}.');
+  assert.equal(created.first_response_line, 'We usually reply within 24 business hours — by {when}.');
   const due = page.locator('#buoy-due');
   await due.waitFor();
   assert.equal(await due.textContent(), `We usually reply within 24 business hours — by ${by}.`);

@@ -211,8 +211,8 @@ struct Created {
     /// The target's span, in seconds.
     #[serde(skip_serializing_if = "Option::is_none")]
     first_response_seconds: Option<i64>,
-    /// What the requester is told, in the ticket's language, with
-    /// `{time}` left for their browser to fill with the due time.
+    /// What the requester is told, in the ticket's language and their
+    /// browser's zone (else the business calendar's, named).
     #[serde(skip_serializing_if = "Option::is_none")]
     first_response_line: Option<String>,
 }
@@ -323,9 +323,11 @@ fn created<K>(app: &App<'_, K>, app_secret: &[u8], ticket: &Ticket, status: u16)
     let first = sla::first_response(&ticket.sla, app.business);
     let locale = app.config.site(ticket.site.as_str()).map(|site| mail_out::requester_locale(site, ticket));
     let body = Created {
-        first_response_line: first
-            .zip(locale)
-            .map(|((_, target), locale)| messages::due_line(locale, target.hours == Hours::Business, target.span.as_secs())),
+        first_response_line: first.zip(locale).map(|((due, target), locale)| {
+            let zone = mail_out::requester_zone(ticket, app.zone.unwrap_or(&jiff::tz::TimeZone::UTC));
+            let line = messages::due_line(locale, target.hours == Hours::Business, target.span.as_secs());
+            messages::fill(&line, "when", &buoy_shared::email::outbound::due_text(due, &zone, locale))
+        }),
         first_response_due: first.map(|(due, _)| due),
         first_response_hours: first.map(|(_, target)| target.hours),
         first_response_seconds: first.map(|(_, target)| target.span.as_secs()),

@@ -457,10 +457,6 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
         }
         Effect::Confirm(receipt) => {
             let panel = inner.borrow();
-            if let Ok(Some(line)) = panel.sent.query_selector("#buoy-due") {
-                line.set_text_content(Some(&receipt.due));
-                set_hidden(&line, receipt.due.is_empty());
-            }
             focus(&panel.sent_heading);
             panel.post_to_host("ticket:created", Some(("reference", &receipt.reference)));
         }
@@ -637,6 +633,7 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
             let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
             if ours {
+                inner.borrow().due(&report.body);
                 dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
             }
         })?,
@@ -796,76 +793,48 @@ fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_share
 fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
     match outcome {
         Ok((200..=299, json)) => match (field_of(&json, "reference"), field_of(&json, "id"), field_of(&json, "requester_token")) {
-            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token, due: due_line(&json) }),
+            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
             _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
         },
         outcome => Msg::Failed(net::failure(outcome)),
     }
 }
 
-/// An instant as the requester's browser writes it: in its own zone, in
-/// the page's language, with `options` (`Intl.DateTimeFormat`'s, as JSON).
-fn local(at: &JsValue, options: &str) -> String {
-    let options = js_sys::JSON::parse(options).unwrap_or(JsValue::UNDEFINED);
-    js_sys::Date::new(at).to_locale_string(&buoy_widget_core::page::lang(), &options).into()
-}
-
-/// When a first reply is due, from a created ticket's answer: its
-/// `first_response_line` (in the ticket's language, from the worker) with
-/// `first_response_due` written in the requester's zone. Empty without one.
-fn due_line(json: &JsValue) -> String {
-    match (field_of(json, "first_response_line"), field_of(json, "first_response_due")) {
-        (Some(line), Some(due)) => {
-            messages::fill(&line, "time", &local(&due.into(), r#"{"weekday":"long","hour":"2-digit","minute":"2-digit"}"#))
-        }
-        _ => String::new(),
-    }
-}
-
-/// The segment an identity claims: the HMAC form's field, or the JWT's
-/// `segment` claim (read, not checked: it only decides what the panel
-/// says; the worker checks it with the ticket).
-fn segment_of(claim: &buoy_shared::identity::IdentityClaim) -> Option<String> {
-    if claim.segment.is_some() {
-        return claim.segment.clone();
-    }
-    // base64url to base64 (atob takes it without padding).
-    let payload: String = claim
-        .token
-        .as_deref()?
-        .split('.')
-        .nth(1)?
-        .chars()
-        .map(|c| match c {
-            '-' => '+',
-            '_' => '/',
-            c => c,
-        })
-        .collect();
-    field_of(&js_sys::JSON::parse(&web_sys::window()?.atob(&payload).ok()?).ok()?, "segment")
-}
-
 impl Inner {
+    /// After sending: when a first reply is due, as the worker wrote it
+    /// for the requester (`first_response_line`: their language, their zone).
+    fn due(&self, answer: &JsValue) {
+        let Some(line) = self.sent.query_selector("#buoy-due").ok().flatten() else { return };
+        let text = field_of(answer, "first_response_line");
+        line.set_text_content(text.as_deref());
+        set_hidden(&line, text.is_none());
+    }
+
     /// Says on the home screen and the form that support is closed, and
     /// when it opens, by the browser's clock over the open intervals the
     /// worker wrote into the page (`#buoy-hours`): nothing while open,
     /// past the last interval the page knows, or for a requester whose
-    /// segment's first response counts every hour.
+    /// segment's first response counts every hour (`a`). The opening is
+    /// written by the browser (its zone, the page's language) in the
+    /// formats the worker gives (`t`, `d`: `Intl.DateTimeFormat` options).
     fn hours(&self) {
         let Some(doc) = self.root.owner_document() else { return };
         let Some(data) = buoy_widget_core::page::block_json(&doc, "buoy-hours") else { return };
-        let always = strings(Reflect::get(&data, &"a".into()).unwrap_or(JsValue::NULL));
-        let exempt = self.identity.as_ref().and_then(segment_of).is_some_and(|s| always.contains(&s));
-        let open = Reflect::get(&data, &"o".into()).ok().and_then(|o| o.dyn_into::<js_sys::Array>().ok()).unwrap_or_default();
+        // The worker's block: its fields are what `buoy_shared::panel::hours_block` writes.
+        let get = |key: &str| Reflect::get(&data, &key.into()).unwrap_or(JsValue::UNDEFINED);
+        let (open, always): (js_sys::Array, js_sys::Array) = (get("o").unchecked_into(), get("a").unchecked_into());
+        // The segment the host names beside the identity (a JWT's is in its
+        // token, which the panel does not read: the host passes it too).
+        let exempt = self.identity.as_ref().and_then(|who| who.segment.as_deref()).is_some_and(|s| always.includes(&s.into(), 0));
         let now = js_sys::Date::now() / 1000.0;
         // Openings and closings alternate: the first still ahead is an opening while closed.
         let next = (0..open.length()).map(|i| open.get(i).as_f64().unwrap_or(0.0)).position(|at| at > now);
         let text = next.filter(|i| i % 2 == 0 && !exempt).map(|i| {
-            let at = JsValue::from_f64(open.get(i as u32).as_f64().unwrap_or(0.0) * 1000.0);
-            let time = local(&at, r#"{"hour":"2-digit","minute":"2-digit"}"#);
-            messages::fill(&messages::fill(t(MessageId::ClosedNow), "time", &time), "day", &local(&at, r#"{"weekday":"long"}"#))
+            let date = js_sys::Date::new(&(open.get(i as u32).as_f64().unwrap_or(0.0) * 1000.0).into());
+            let write = |format| String::from(date.to_locale_string(&buoy_widget_core::page::lang(), &get(format)));
+            String::from(js_sys::JsString::from(t(MessageId::ClosedNow)).replace("{time}", &write("t")).replace("{day}", &write("d")))
         });
-        for line in ["buoy-closed", "buoy-closed-form"].iter().filter_map(|id| doc.get_element_by_id(id)) {
+        for line in ["buoy-closed", "buoy-closed-form"].into_iter().filter_map(|id| doc.get_element_by_id(id)) {
             line.set_text_content(text.as_deref());
             set_hidden(&line, text.is_none());
         }

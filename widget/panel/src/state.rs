@@ -34,9 +34,6 @@ pub struct Receipt {
     pub id: String,
     /// The requester's token for it (kept in the panel's storage only).
     pub token: String,
-    /// When a first reply is due, as the requester reads it (empty when
-    /// the answer named no due time).
-    pub due: String,
 }
 
 /// Where the ticket form is.
@@ -240,7 +237,7 @@ mod tests {
         assert_eq!(submit(&mut state, ticket(), "k1"), Effect::Send(Box::new(ticket()), "k1".into(), None));
         assert_eq!(state.phase, Phase::Sending);
         assert_eq!(submit(&mut state, ticket(), "k2"), Effect::Redraw, "a second press while sending does nothing");
-        let receipt = Receipt { reference: "7K2M-9QXD".into(), id: "a1".into(), token: "t1".into(), due: String::new() };
+        let receipt = Receipt { reference: "7K2M-9QXD".into(), id: "a1".into(), token: "t1".into() };
         assert_eq!(state.update(Msg::Created(receipt.clone())), Effect::Confirm(receipt));
         assert_eq!(state.phase, Phase::Sent("7K2M-9QXD".into()));
         assert_eq!(state.key, None);
@@ -278,7 +275,7 @@ mod tests {
     fn reset_starts_a_fresh_draft() {
         let mut state = State::default();
         submit(&mut state, ticket(), "k1");
-        state.update(Msg::Created(Receipt { reference: "R".into(), id: "a1".into(), token: "t1".into(), due: String::new() }));
+        state.update(Msg::Created(Receipt { reference: "R".into(), id: "a1".into(), token: "t1".into() }));
         assert_eq!(state.update(Msg::Reset), Effect::FocusForm);
         assert_eq!(state, State { view: View::Contact, ..State::default() });
     }
