@@ -820,23 +820,34 @@ impl Inner {
     fn hours(&self) {
         let Some(doc) = self.root.owner_document() else { return };
         let Some(data) = buoy_widget_core::page::block_json(&doc, "buoy-hours") else { return };
-        // The worker's block: its fields are what `buoy_shared::panel::hours_block` writes.
         let get = |key: &str| Reflect::get(&data, &key.into()).unwrap_or(JsValue::UNDEFINED);
-        let (open, always): (js_sys::Array, js_sys::Array) = (get("o").unchecked_into(), get("a").unchecked_into());
         // The segment the host names beside the identity (a JWT's is in its
         // token, which the panel does not read: the host passes it too).
-        let exempt = self.identity.as_ref().and_then(|who| who.segment.as_deref()).is_some_and(|s| always.includes(&s.into(), 0));
+        let segment = self.identity.as_ref().and_then(|who| who.segment.clone());
+        let exempt = segment.is_some_and(|s| strings(get("a")).contains(&s));
+        // Openings and closings alternate (`buoy_shared::panel::hours_block`):
+        // the first still ahead is an opening while closed.
+        let open: js_sys::Array = get("o").unchecked_into();
         let now = js_sys::Date::now() / 1000.0;
-        // Openings and closings alternate: the first still ahead is an opening while closed.
-        let next = (0..open.length()).map(|i| open.get(i).as_f64().unwrap_or(0.0)).position(|at| at > now);
-        let text = next.filter(|i| i % 2 == 0 && !exempt).map(|i| {
-            let date = js_sys::Date::new(&(open.get(i as u32).as_f64().unwrap_or(0.0) * 1000.0).into());
-            let write = |format| String::from(date.to_locale_string(&buoy_widget_core::page::lang(), &get(format)));
-            String::from(js_sys::JsString::from(t(MessageId::ClosedNow)).replace("{time}", &write("t")).replace("{day}", &write("d")))
-        });
-        for line in ["buoy-closed", "buoy-closed-form"].into_iter().filter_map(|id| doc.get_element_by_id(id)) {
-            line.set_text_content(text.as_deref());
-            set_hidden(&line, text.is_none());
+        let mut text = None;
+        let mut i = 0;
+        while let Some(at) = open.get(i).as_f64() {
+            if at > now {
+                if i % 2 == 0 && !exempt {
+                    let date = js_sys::Date::new(&(at * 1000.0).into());
+                    let write = |format| String::from(date.to_locale_string(&buoy_widget_core::page::lang(), &get(format)));
+                    let line = js_sys::JsString::from(t(MessageId::ClosedNow)).replace("{time}", &write("t")).replace("{day}", &write("d"));
+                    text = Some(String::from(line));
+                }
+                break;
+            }
+            i += 1;
+        }
+        for id in ["buoy-closed", "buoy-closed-form"] {
+            if let Some(line) = doc.get_element_by_id(id) {
+                line.set_text_content(text.as_deref());
+                set_hidden(&line, text.is_none());
+            }
         }
     }
 }
