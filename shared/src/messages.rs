@@ -624,7 +624,7 @@ pub const fn span_hours(seconds: i64) -> u32 {
 /// CLDR for integers, checked against ICU4X's data in the tests. The
 /// widget asks the browser's `Intl.PluralRules` instead.
 pub const fn plural_category(locale: Locale, n: u32) -> PluralCategory {
-    let millions = n != 0 && n % 1_000_000 == 0;
+    let millions = n != 0 && n.is_multiple_of(1_000_000);
     match locale {
         Locale::En | Locale::De if n == 1 => PluralCategory::One,
         Locale::Fr | Locale::PtBr if n <= 1 => PluralCategory::One,
