@@ -349,9 +349,7 @@ impl Calendar for BusinessCalendar {
     }
 }
 
-/// The name `[calendar]` goes by: the calendar of every site and group
-/// that names none, and of tickets stamped before calendars had names.
-pub const DEFAULT_CALENDAR: &str = "default";
+pub use crate::sla::DEFAULT_CALENDAR;
 
 /// Whether `name` can name a calendar (`[calendars.<name>]`): 1-32
 /// lowercase ASCII letters, digits, `_` or `-`.
@@ -404,6 +402,12 @@ impl Calendars {
     /// The default calendar (`[calendar]`).
     pub const fn default_calendar(&self) -> &BusinessCalendar {
         &self.default
+    }
+}
+
+impl crate::sla::NamedCalendars for Calendars {
+    fn named(&self, name: &str) -> &dyn Calendar {
+        self.get(name)
     }
 }
 
@@ -1038,118 +1042,5 @@ mod tests {
                 prop_assert_eq!(calendar.is_open(at), calendar.elapsed(at, next_second) == Duration::from_secs(1));
             }
         }
-    }
-}
-
-/// Named calendars as `buoy.toml` writes them, chosen by sites and groups.
-#[cfg(all(test, feature = "toml"))]
-mod named {
-    use super::*;
-    use crate::config::Config;
-
-    const SITES: &str = r#"
-[sites.shop]
-name = "Shop"
-allowed_origins = ["https://shop.example"]
-calendar = "emea"
-
-[sites.app]
-name = "App"
-allowed_origins = ["https://app.example"]
-
-[calendar]
-time_zone = "UTC"
-open = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
-
-[calendars.emea]
-time_zone = "Europe/London"
-open = { mon = "09:00-17:30", tue = "09:00-17:30", wed = "09:00-17:30", thu = "09:00-17:30", fri = "09:00-17:30" }
-holidays = ["2026-12-25"]
-
-[calendars.americas]
-time_zone = "America/New_York"
-open = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
-
-[groups.us-billing]
-calendar = "americas"
-
-[groups.triage]
-"#;
-
-    fn config(extra: &str) -> Result<Config, String> {
-        Config::from_toml(&format!("{SITES}{extra}")).map_err(|e| e.to_string())
-    }
-
-    fn utc(text: &str) -> Timestamp {
-        Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{text}: {e}"))
-    }
-
-    #[test]
-    fn the_same_filing_is_due_at_each_calendars_own_hours() {
-        let config = config("").unwrap_or_else(|e| unreachable!("{e}"));
-        let calendars = config.business_calendars(tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
-        // Friday 4 December 2026, 16:00 UTC: 16:00 in London (GMT), 11:00 in New York (EST).
-        let filed = utc("2026-12-04T16:00:00Z");
-        let four_hours = Duration::from_hours(4);
-        let due = |name: &str| calendars.get(name).deadline(filed, four_hours).to_string();
-        // London: 16:00-17:30 Friday, then 2.5 h from Monday 09:00.
-        assert_eq!(due("emea"), "2026-12-07T11:30:00.000Z");
-        // New York: 11:00-15:00 the same Friday.
-        assert_eq!(due("americas"), "2026-12-04T20:00:00.000Z");
-        // UTC 09:00-17:00: one hour Friday, three from Monday 09:00.
-        assert_eq!(due(DEFAULT_CALENDAR), "2026-12-07T12:00:00.000Z");
-        assert_eq!(due("removed-since"), due(DEFAULT_CALENDAR), "a name the deployment no longer has counts in the default");
-        assert!(!calendars.get("emea").is_open(utc("2026-12-25T12:00:00Z")), "emea's own holiday");
-        assert!(calendars.get("americas").is_open(utc("2026-12-25T15:00:00Z")), "not americas' holiday");
-    }
-
-    #[test]
-    fn a_groups_calendar_comes_before_its_sites_and_a_sites_before_the_default() {
-        let config = config("").unwrap_or_else(|e| unreachable!("{e}"));
-        let cases = [
-            ("shop", Some("us-billing"), "americas"),
-            ("shop", Some("triage"), "emea"),
-            ("shop", Some("no-such-group"), "emea"),
-            ("shop", None, "emea"),
-            ("app", Some("us-billing"), "americas"),
-            ("app", Some("triage"), DEFAULT_CALENDAR),
-            ("app", None, DEFAULT_CALENDAR),
-            ("no-such-site", None, DEFAULT_CALENDAR),
-        ];
-        for (site, group, expected) in cases {
-            assert_eq!(config.calendar_name(site, group), expected, "{site} {group:?}");
-        }
-    }
-
-    #[test]
-    fn bad_calendars_and_groups_are_refused_by_name() {
-        let cases = [
-            (
-                "[calendars.default]\ntime_zone = \"UTC\"\nopen = { mon = \"09:00-17:00\" }\n",
-                "calendars.default: the default calendar is [calendar]",
-            ),
-            ("[calendars.EMEA]\ntime_zone = \"UTC\"\nopen = { mon = \"09:00-17:00\" }\n", "calendars.EMEA: a calendar name is"),
-            (
-                "[calendars.apac]\ntime_zone = \"Asia/Atlantis\"\nopen = { mon = \"09:00-17:00\" }\n",
-                "calendars.apac.time_zone: not an IANA",
-            ),
-            ("[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = { mon = \"9-5\" }\n", "calendars.apac.open.mon:"),
-            (
-                "[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = {}\nholidays = [\"2026-13-01\"]\n",
-                "calendars.apac.open: the calendar is never open",
-            ),
-            (
-                "[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = { mon = \"09:00-17:00\" }\nholidays = [\"2026-13-01\"]\n",
-                "calendars.apac.holidays[0]",
-            ),
-            ("[groups.vip]\ncalendar = \"apac\"\n", "groups.vip.calendar: no such calendar: expected one of default, americas, emea"),
-            ("[groups.vip]\nhours = \"24/7\"\n", "unknown field `hours`"),
-        ];
-        for (extra, expected) in cases {
-            let error = config(extra).err().unwrap_or_default();
-            assert!(error.contains(expected), "expected {expected:?} in {error:?}");
-        }
-        let error = Config::from_toml(&SITES.replace("calendar = \"emea\"", "calendar = \"apac\"")).err().map(|e| e.to_string());
-        assert!(error.as_deref().is_some_and(|e| e.starts_with("sites.shop.calendar: no such calendar")), "{error:?}");
     }
 }

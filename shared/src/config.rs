@@ -152,6 +152,10 @@ pub struct Site {
     /// `default`); a group's calendar comes first.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calendar: Option<String>,
+    /// Its own ticket types (`[[sites.<id>.types]]`), in the order its
+    /// panel lists them; the built-in ones when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub types: Vec<crate::site_types::SiteType>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -263,6 +267,13 @@ impl Config {
         of_group.or_else(|| self.site(site).and_then(|s| s.calendar.as_deref())).unwrap_or(DEFAULT_CALENDAR)
     }
 
+    /// The playbooks a ticket of `kind` on `site` follows
+    /// (`site_types::playbooks_for` with the site's types; an unknown site
+    /// has none of its own).
+    pub fn ticket_playbooks(&self, site: &str, kind: &crate::ticket::TicketType) -> std::borrow::Cow<'_, BTreeMap<String, Playbook>> {
+        crate::site_types::playbooks_for(&self.playbooks, self.site(site).map_or(&[], |s| &s.types[..]), kind)
+    }
+
     /// Checks the calendars' names and that every site's and group's
     /// calendar exists.
     fn validate_calendars(&self) -> Result<(), ConfigError> {
@@ -369,6 +380,9 @@ impl Config {
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
         self.validate_email()?;
         self.validate_calendars()?;
+        let sites: Vec<crate::site_types::SiteTypes<'_>> =
+            self.sites.iter().map(|(id, site)| crate::site_types::SiteTypes { id, types: &site.types, locale: site.locale() }).collect();
+        crate::site_types::validate(&sites, &self.playbooks, &self.routing).map_err(|(field, message)| ConfigError { field, message })?;
         for (i, hook) in self.webhooks.iter().enumerate() {
             for (name, value) in [("url_secret", &hook.url_secret), ("signing_secret", &hook.signing_secret)] {
                 if !is_secret_name(value) {
@@ -699,22 +713,26 @@ mod tests {
         assert!(!csp.contains("challenges.cloudflare.com") && !csp.contains("frame-src"), "no Turnstile, no third party: {csp}");
         // The README's worked example: Friday 16:00 in London (GMT in December).
         let calendars = config.business_calendars(crate::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
-        let calendar = calendars.default_calendar();
         let friday = crate::time::Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
         let due = |segment| {
-            let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday);
-            crate::sla::initial_due(&stamp, calendar)[0].1.to_string()
+            let stamp = config.policies.stamp(segment, crate::vocab::Priority::Normal, friday, crate::sla::DEFAULT_CALENDAR);
+            crate::sla::initial_due(&stamp, &calendars)[0].1.to_string()
         };
         assert_eq!(due(crate::vocab::Segment::Business), "2026-12-07T11:00:00.000Z");
         assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
         // What the panel says for it (the worker's line), as the README quotes it.
         #[cfg(feature = "email")]
         {
-            let stamp = config.policies.stamp(crate::vocab::Segment::Business, crate::vocab::Priority::Normal, friday);
-            let (due, target) = crate::sla::first_response(&stamp, calendar).unwrap_or_else(|| unreachable!());
+            let stamp = config.policies.stamp(
+                crate::vocab::Segment::Business,
+                crate::vocab::Priority::Normal,
+                friday,
+                crate::sla::DEFAULT_CALENDAR,
+            );
+            let (due, target) = crate::sla::first_response(&stamp, &calendars).unwrap_or_else(|| unreachable!());
             let line =
                 crate::messages::due_line(crate::messages::Locale::En, target.hours == crate::sla::Hours::Business, target.span.as_secs());
-            let when = crate::email::outbound::due_text(due, calendar.zone(), crate::messages::Locale::En);
+            let when = crate::email::outbound::due_text(due, calendars.default_calendar().zone(), crate::messages::Locale::En);
             let line = crate::messages::fill(&line, "when", &when);
             assert_eq!(line, "We usually reply within 3 business hours — by Monday 7 December 2026, 11:00 GMT.");
             let readme = include_str!("../../README.md").split_whitespace().collect::<Vec<_>>().join(" ");
@@ -815,5 +833,223 @@ mod tests {
         for bad in ["", "localhost", "a..b", "-a.example", "a-.example", "a b.example", "ä.example", "a.example.", long.as_str()] {
             assert!(!is_mail_domain(bad), "{bad}");
         }
+    }
+}
+
+/// Named calendars and per-site types as `buoy.toml` writes them.
+#[cfg(all(test, feature = "toml"))]
+mod calendars_and_types {
+    use super::*;
+    use crate::calendar::{tzdb_zone, DEFAULT_CALENDAR};
+    use crate::messages::Locale;
+    use crate::site_types::{label, labelled, offered};
+    use crate::sla::Calendar;
+    use crate::ticket::TicketType;
+    use crate::time::{Duration, Timestamp};
+
+    const SITES: &str = r#"
+[sites.shop]
+name = "Shop"
+allowed_origins = ["https://shop.example"]
+calendar = "emea"
+
+[sites.app]
+name = "App"
+allowed_origins = ["https://app.example"]
+
+[calendar]
+time_zone = "UTC"
+open = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
+
+[calendars.emea]
+time_zone = "Europe/London"
+open = { mon = "09:00-17:30", tue = "09:00-17:30", wed = "09:00-17:30", thu = "09:00-17:30", fri = "09:00-17:30" }
+holidays = ["2026-12-25"]
+
+[calendars.americas]
+time_zone = "America/New_York"
+open = { mon = "09:00-17:00", tue = "09:00-17:00", wed = "09:00-17:00", thu = "09:00-17:00", fri = "09:00-17:00" }
+
+[groups.us-billing]
+calendar = "americas"
+
+[groups.triage]
+"#;
+
+    fn config(extra: &str) -> Result<Config, String> {
+        Config::from_toml(&format!("{SITES}{extra}")).map_err(|e| e.to_string())
+    }
+
+    fn utc(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{text}: {e}"))
+    }
+
+    #[test]
+    fn the_same_filing_is_due_at_each_calendars_own_hours() {
+        let config = config("").unwrap_or_else(|e| unreachable!("{e}"));
+        let calendars = config.business_calendars(tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
+        // Friday 4 December 2026, 16:00 UTC: 16:00 in London (GMT), 11:00 in New York (EST).
+        let filed = utc("2026-12-04T16:00:00Z");
+        let four_hours = Duration::from_hours(4);
+        let due = |name: &str| calendars.get(name).deadline(filed, four_hours).to_string();
+        // London: 16:00-17:30 Friday, then 2.5 h from Monday 09:00.
+        assert_eq!(due("emea"), "2026-12-07T11:30:00.000Z");
+        // New York: 11:00-15:00 the same Friday.
+        assert_eq!(due("americas"), "2026-12-04T20:00:00.000Z");
+        // UTC 09:00-17:00: one hour Friday, three from Monday 09:00.
+        assert_eq!(due(DEFAULT_CALENDAR), "2026-12-07T12:00:00.000Z");
+        assert_eq!(due("removed-since"), due(DEFAULT_CALENDAR), "a name the deployment no longer has counts in the default");
+        // The README's example: 24 business hours (free) from the same instant.
+        let day = |name: &str| calendars.get(name).deadline(filed, Duration::from_hours(24)).to_string();
+        assert_eq!(day("emea"), "2026-12-09T14:30:00.000Z");
+        assert_eq!(day("americas"), "2026-12-09T16:00:00.000Z");
+        assert!(!calendars.get("emea").is_open(utc("2026-12-25T12:00:00Z")), "emea's own holiday");
+        assert!(calendars.get("americas").is_open(utc("2026-12-25T15:00:00Z")), "not americas' holiday");
+    }
+
+    #[test]
+    fn a_groups_calendar_comes_before_its_sites_and_a_sites_before_the_default() {
+        let config = config("").unwrap_or_else(|e| unreachable!("{e}"));
+        let cases = [
+            ("shop", Some("us-billing"), "americas"),
+            ("shop", Some("triage"), "emea"),
+            ("shop", Some("no-such-group"), "emea"),
+            ("shop", None, "emea"),
+            ("app", Some("us-billing"), "americas"),
+            ("app", Some("triage"), DEFAULT_CALENDAR),
+            ("app", None, DEFAULT_CALENDAR),
+            ("no-such-site", None, DEFAULT_CALENDAR),
+        ];
+        for (site, group, expected) in cases {
+            assert_eq!(config.calendar_name(site, group), expected, "{site} {group:?}");
+        }
+    }
+
+    #[test]
+    fn bad_calendars_and_groups_are_refused_by_name() {
+        let cases = [
+            (
+                "[calendars.default]\ntime_zone = \"UTC\"\nopen = { mon = \"09:00-17:00\" }\n",
+                "calendars.default: the default calendar is [calendar]",
+            ),
+            ("[calendars.EMEA]\ntime_zone = \"UTC\"\nopen = { mon = \"09:00-17:00\" }\n", "calendars.EMEA: a calendar name is"),
+            (
+                "[calendars.apac]\ntime_zone = \"Asia/Atlantis\"\nopen = { mon = \"09:00-17:00\" }\n",
+                "calendars.apac.time_zone: not an IANA",
+            ),
+            ("[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = { mon = \"9-5\" }\n", "calendars.apac.open.mon:"),
+            (
+                "[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = {}\nholidays = [\"2026-13-01\"]\n",
+                "calendars.apac.open: the calendar is never open",
+            ),
+            (
+                "[calendars.apac]\ntime_zone = \"Asia/Tokyo\"\nopen = { mon = \"09:00-17:00\" }\nholidays = [\"2026-13-01\"]\n",
+                "calendars.apac.holidays[0]",
+            ),
+            ("[groups.vip]\ncalendar = \"apac\"\n", "groups.vip.calendar: no such calendar: expected one of default, americas, emea"),
+            ("[groups.vip]\nhours = \"24/7\"\n", "unknown field `hours`"),
+        ];
+        for (extra, expected) in cases {
+            let error = config(extra).err().unwrap_or_default();
+            assert!(error.contains(expected), "expected {expected:?} in {error:?}");
+        }
+        let error = Config::from_toml(&SITES.replace("calendar = \"emea\"", "calendar = \"apac\"")).err().map(|e| e.to_string());
+        assert!(error.as_deref().is_some_and(|e| e.starts_with("sites.shop.calendar: no such calendar")), "{error:?}");
+    }
+
+    const SHOP: &str = r#"
+[sites.shop]
+name = "Shop"
+allowed_origins = ["https://shop.example"]
+locale = "de"
+
+[[sites.shop.types]]
+id = "returns"
+label = { en = "Returns", de = "Rücksendung" }
+playbook = "refunds"
+
+[[sites.shop.types]]
+id = "billing"
+label = { de = "Rechnungen" }
+
+[sites.app]
+name = "App"
+allowed_origins = ["https://app.example"]
+
+[[playbooks.refunds.escalate]]
+tier = 2
+reason = "Refunds go to tier 2"
+"#;
+
+    fn parse(text: &str) -> Result<Config, String> {
+        Config::from_toml(text).map_err(|e| e.to_string())
+    }
+
+    fn shop() -> Config {
+        parse(SHOP).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn a_site_offers_its_own_types_and_a_site_without_the_built_in_ones() {
+        let config = shop();
+        let names = |site: &str| offered(&config.sites[site].types).iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(names("shop"), ["returns", "billing"]);
+        assert_eq!(names("app"), TicketType::BUILT_IN.iter().map(|k| k.as_str().to_owned()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn labels_follow_the_page_then_the_sites_locale_then_english() {
+        let config = shop();
+        let shop = &config.sites["shop"];
+        let labels = |locale| labelled(&shop.types, shop.locale(), locale).into_iter().map(|(_, l)| l).collect::<Vec<_>>();
+        assert_eq!(labels(Locale::En), ["Returns", "Rechnungen"], "billing has only the site's German label");
+        assert_eq!(labels(Locale::De), ["Rücksendung", "Rechnungen"]);
+        assert_eq!(labels(Locale::Fr), ["Rücksendung", "Rechnungen"], "no French: the site's locale");
+        // A type the site does not list keeps the catalog's label, or its slug.
+        assert_eq!(label(&shop.types, shop.locale(), &TicketType::BUG, Locale::En), "Something is not working");
+        let legacy = TicketType::parse("data_export").unwrap_or(TicketType::OTHER);
+        assert_eq!(label(&shop.types, shop.locale(), &legacy, Locale::En), "data_export");
+    }
+
+    #[test]
+    fn a_types_playbook_stands_under_its_id_for_its_tickets() {
+        let config = shop();
+        let returns = TicketType::parse("returns").unwrap_or(TicketType::OTHER);
+        let books = config.ticket_playbooks("shop", &returns);
+        assert_eq!(books.get("returns"), config.playbooks.get("refunds"));
+        let at = crate::time::Timestamp::from_millis(0);
+        let due = crate::playbook::escalations(&books, &returns, crate::vocab::Segment::Free, at);
+        assert_eq!(due.iter().map(|d| (d.rule.as_str(), d.tier)).collect::<Vec<_>>(), [("returns.0", Some(2))]);
+        // Another site, or a type without a playbook, keeps the playbooks as written.
+        assert!(matches!(config.ticket_playbooks("app", &TicketType::BILLING), std::borrow::Cow::Borrowed(_)));
+        assert!(matches!(config.ticket_playbooks("shop", &TicketType::BILLING), std::borrow::Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn bad_types_are_refused_by_field() {
+        let cases = [
+            (SHOP.replace("id = \"returns\"", "id = \"Returns!\""), "sites.shop.types[0].id: \"Returns!\" is not a type id"),
+            (SHOP.replace("id = \"billing\"", "id = \"returns\""), "sites.shop.types[1].id: \"returns\" is listed twice"),
+            (SHOP.replace("playbook = \"refunds\"", "playbook = \"refund\""), "sites.shop.types[0].playbook: no playbook \"refund\""),
+            (SHOP.replace("{ de = \"Rechnungen\" }", "{ fr = \"Factures\" }"), "sites.shop.types[1].label: give at least an `en` label or one in the site's locale (`de`)"),
+            (SHOP.replace("de = \"Rücksendung\"", "xx = \"Rücksendung\""), "sites.shop.types[0].label.xx: not a locale"),
+            (SHOP.replace("en = \"Returns\"", "en = \" \""), "sites.shop.types[0].label.en: a label is 1-64 characters"),
+            (SHOP.replace("label = { en", "lable = { en"), "unknown field `lable`"),
+            (format!("{SHOP}[[playbooks.exchanges.escalate]]\ntier = 2\nreason = \"r\"\n"), "playbooks.exchanges: a playbook is named after a ticket type a site offers"),
+            (
+                format!("{SHOP}[[routing]]\nname = \"r\"\nwhen = {{ type = [\"returns\", \"exchanges\"] }}\nthen = {{ group = \"g\" }}\n"),
+                "routing[0].when.type[1]: unknown ticket type `exchanges`; expected one a site offers: password_reset, billing, outage, bug, how_to, feature_request, account, other, returns",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = parse(&text).err().unwrap_or_default();
+            assert!(
+                error.starts_with(expected) || (expected.starts_with("unknown field") && error.contains(expected)),
+                "expected {expected:?}, got {error:?}"
+            );
+        }
+        // Routing and playbooks may name any type some site offers, built-in or not.
+        let fine = format!("{SHOP}[[routing]]\nname = \"r\"\nwhen = {{ type = [\"returns\", \"bug\"] }}\nthen = {{ group = \"g\" }}\n[playbooks.returns]\nsteps = [\"Find the order\"]\n");
+        assert!(parse(&fine).is_ok(), "{:?}", parse(&fine).err());
     }
 }

@@ -10,7 +10,7 @@
 use crate::config::EventType;
 use crate::playbook::{self, Playbook, ACCOUNT_MANAGER};
 use crate::sla::SlaPolicy;
-use crate::sla::{self, Calendar, Clock, ClockEvent, ClockState, Metric, SlaStamp};
+use crate::sla::{self, Clock, ClockEvent, ClockState, Metric, NamedCalendars, SlaStamp};
 use crate::ticket::{FieldCode, FieldError, Ticket};
 use crate::time::Timestamp;
 use crate::vocab::{Field, Priority, Segment, Status};
@@ -186,7 +186,7 @@ impl ChangeRequest {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let priority = self.priority.map(|p| (p, policy.stamp(state.segment, p, state.stamp.started)));
+        let priority = self.priority.map(|p| (p, policy.stamp(state.segment, p, state.stamp.started, &state.stamp.calendar)));
         Ok(EventKind::Changed {
             by: by.to_owned(),
             status: self.status,
@@ -382,7 +382,7 @@ pub fn clock_events(events: &[TicketEvent]) -> Vec<ClockEvent> {
 
 /// The ticket's clocks at `now`, with every recorded breach kept as
 /// recorded: a later re-stamp or policy change never undoes one.
-pub fn clocks(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Vec<Clock> {
+pub fn clocks(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn NamedCalendars) -> Vec<Clock> {
     let state = fold(ticket, events);
     let mut clocks = sla::clocks(&state.stamp, &clock_events(events), now, business);
     for event in events {
@@ -407,7 +407,7 @@ pub fn due_events(
     ticket: &Ticket,
     events: &[TicketEvent],
     now: Timestamp,
-    business: &dyn Calendar,
+    business: &dyn NamedCalendars,
     playbooks: &BTreeMap<String, Playbook>,
     account_manager: Option<&str>,
 ) -> Vec<TicketEvent> {
@@ -453,7 +453,7 @@ pub fn next_check(
     ticket: &Ticket,
     events: &[TicketEvent],
     now: Timestamp,
-    business: &dyn Calendar,
+    business: &dyn NamedCalendars,
     playbooks: &BTreeMap<String, Playbook>,
 ) -> Option<Timestamp> {
     let state = fold(ticket, events);
@@ -498,6 +498,8 @@ mod tests {
             tags: vec![],
             now: t("2026-11-30T10:00:00Z"),
             policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: crate::ticket::TicketType::BUILT_IN,
         };
         input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
     }
@@ -575,7 +577,7 @@ mod tests {
             at: t("2026-12-01T12:00:00Z"),
             kind: EventKind::SegmentChanged {
                 segment: Segment::Business,
-                stamp: policy.stamp(Segment::Business, Priority::Normal, ticket.created_at),
+                stamp: policy.stamp(Segment::Business, Priority::Normal, ticket.created_at, crate::sla::DEFAULT_CALENDAR),
                 by: "Dana".into(),
             },
         };

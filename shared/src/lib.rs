@@ -46,6 +46,8 @@ pub mod problem;
 pub mod queue;
 pub mod routing;
 pub mod search;
+#[cfg(feature = "calendar")]
+pub mod site_types;
 pub mod sla;
 pub mod suggest;
 pub mod ticket;

@@ -669,8 +669,8 @@ pub const fn ticket_type(kind: BuiltInType) -> MessageId {
 
 /// The label of any ticket type, as the topic list and the select show
 /// it: a built-in type's catalog label, looked up with `text` (the catalog
-/// of the locale at hand), and for any other type its slug, since sites
-/// cannot name their own types yet.
+/// of the locale at hand), and for any other type its slug (a site's own
+/// labels are `site_types::label`'s).
 pub fn ticket_type_label<'a>(kind: &'a TicketType, text: impl FnOnce(MessageId) -> &'a str) -> &'a str {
     match kind.built_in() {
         Some(built_in) => text(ticket_type(built_in)),

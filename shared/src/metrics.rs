@@ -23,7 +23,7 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::histogram::{base36, push_base36, Histogram};
-use crate::sla::{Calendar, ClockEvent, ClockState, Metric};
+use crate::sla::{ClockEvent, ClockState, Metric, NamedCalendars};
 use crate::ticket::{offered_types, Channel, Ticket, TicketType};
 use crate::time::Timestamp;
 use crate::vocab::{Segment, Status};
@@ -100,10 +100,11 @@ pub struct Facts {
 
 impl Facts {
     /// The facts of a ticket at `now`, from its record and events.
-    pub fn of(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Self {
+    pub fn of(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn NamedCalendars) -> Self {
         let state = events::fold(ticket, events);
+        let calendar = business.named(&state.stamp.calendar);
         let created = ticket.created_at;
-        let span = |at: Timestamp| [(at.as_millis() - created.as_millis()).max(0) / 1000, business.elapsed(created, at).as_secs()];
+        let span = |at: Timestamp| [(at.as_millis() - created.as_millis()).max(0) / 1000, calendar.elapsed(created, at).as_secs()];
         let agent_replies: Vec<Timestamp> =
             events.iter().filter(|e| matches!(e.kind, EventKind::Message { agent: true, public: true, .. })).map(|e| e.at).collect();
         let solved_at = (!state.status.is_open())
@@ -1117,7 +1118,14 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
         deflection: Deflection { fixed: t.fixed, started: t.fixes, percent: percent(t.fixed, t.fixes) },
         volume: Volume {
             by_day,
-            by_type: offered_types().iter().map(|k| TypeCount { kind: k.clone(), count: of_type(k) }).collect(),
+            // The built-in types, then any site's own types that had tickets.
+            by_type: offered_types()
+                .iter()
+                .chain(t.types.iter().map(|(kind, _)| kind).filter(|kind| kind.built_in().is_none()))
+                .collect::<std::collections::BTreeSet<_>>()
+                .into_iter()
+                .map(|k| TypeCount { kind: k.clone(), count: of_type(k) })
+                .collect(),
             by_segment: Segment::ALL.iter().zip(&t.segments).map(|(s, seg)| SegmentCount { segment: *s, count: seg[0] }).collect(),
         },
         feature_requests: requests,
@@ -1209,7 +1217,7 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::BusinessCalendar;
+    use crate::calendar::{BusinessCalendar, CalendarSpec, Calendars};
     use crate::config::default_calendar;
     use crate::events::{TicketEvent, CSAT_EVENT_ID};
     use crate::ids::TicketId;
@@ -1499,6 +1507,8 @@ mod tests {
             tags: vec![],
             now: t("2026-11-27T16:00:00Z"),
             policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
     }
@@ -1518,7 +1528,15 @@ mod tests {
     #[test]
     fn facts_come_from_the_events_in_calendar_and_business_time() {
         // Received Friday 16:00 UTC; business hours Monday to Friday 9–17 UTC.
-        let business = BusinessCalendar::new(&default_calendar(), TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
+        // A second calendar, 13:00-21:00 UTC on weekdays, for a ticket stamped with it.
+        let late = CalendarSpec {
+            open: ["mon", "tue", "wed", "thu", "fri"].map(|d| (d.to_owned(), "13:00-21:00".to_owned())).into(),
+            ..default_calendar()
+        };
+        let business = Calendars::new(
+            BusinessCalendar::new(&default_calendar(), TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}")),
+            [("late".to_owned(), BusinessCalendar::new(&late, TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}")))].into(),
+        );
         let ticket = ticket("feature_request");
         let events = vec![
             reply("m1", "2026-11-30T10:00:00Z", true),             // Monday 10:00: first response
@@ -1547,6 +1565,14 @@ mod tests {
         let text = serde_json::to_string(&facts).unwrap_or_default();
         assert!(text.len() < 300, "fits KV metadata: {text}");
         assert_eq!(serde_json::from_str::<Facts>(&text).ok(), Some(facts));
+        // The same history on a ticket stamped with the late calendar counts in its hours:
+        // Friday 16:00-21:00 (5 h) before the Monday 10:00 reply; then Monday 13:00-21:00
+        // (8 h) and nothing of Tuesday before 11:00 until solved.
+        let mut late_ticket = ticket.clone();
+        late_ticket.sla.calendar = "late".into();
+        let late_facts = Facts::of(&late_ticket, &events, t("2026-12-02T00:00:00Z"), &business);
+        assert_eq!(late_facts.first_response, Some([66 * 3600, 5 * 3600]));
+        assert_eq!(late_facts.resolution, Some([91 * 3600, 13 * 3600]));
         let open = Facts::of(&ticket, &events[..2], t("2026-12-02T00:00:00Z"), &AlwaysOpen);
         assert_eq!((open.resolution, open.csat), (None, None), "a pending ticket is not solved");
     }

@@ -4,7 +4,7 @@
 //! carries no code to build the skeleton, which keeps it small.
 
 use crate::messages::{self, text, Locale, MessageId};
-use crate::ticket::offered_types;
+use crate::ticket::{offered_types, TicketType};
 
 /// Escapes text for HTML element content and double-quoted attributes.
 pub fn escape_html(value: &str) -> String {
@@ -63,6 +63,48 @@ fn attach_controls(locale: Locale) -> String {
     format!("<div class=\"attach\"><button type=\"button\" class=\"secondary\" data-act=\"attach\">{button}</button><input type=\"file\" multiple hidden></div>")
 }
 
+/// The built-in types with their labels in `locale`: what a page lists
+/// until the worker writes a site's own ([`with_types`]).
+fn built_in_types(locale: Locale) -> Vec<(TicketType, String)> {
+    offered_types().iter().map(|kind| (kind.clone(), messages::ticket_type_label(kind, |id| text(locale, id)).to_owned())).collect()
+}
+
+/// The home screen's topic buttons, one per type.
+fn topics(types: &[(TicketType, String)]) -> String {
+    each_type(types, "<li><button type=\"button\" data-kind=\"", "</button></li>")
+}
+
+/// The form's type options, one per type (after the "choose" option).
+fn type_options(types: &[(TicketType, String)]) -> String {
+    each_type(types, "<option value=\"", "</option>")
+}
+
+/// `open`, the type's name, `">`, its escaped label and `close`, for each type.
+fn each_type(types: &[(TicketType, String)], open: &str, close: &str) -> String {
+    types.iter().fold(String::new(), |mut out, (kind, label)| {
+        out.push_str(open);
+        out.push_str(kind.as_str());
+        out.push_str("\">");
+        out.push_str(&escape_html(label));
+        out.push_str(close);
+        out
+    })
+}
+
+/// A page of `locale` for a site with its own ticket types (`types`, with
+/// their labels in `locale`, as `site_types::labelled` gives them): its
+/// topics and its form's type select list those instead of the built-in
+/// ones. Written by the worker, so the panel's wasm carries no list.
+pub fn with_types(page: &[u8], locale: Locale, types: &[(TicketType, String)]) -> Vec<u8> {
+    let built_in = built_in_types(locale);
+    match core::str::from_utf8(page) {
+        Ok(html) => {
+            html.replacen(&topics(&built_in), &topics(types), 1).replacen(&type_options(&built_in), &type_options(types), 1).into_bytes()
+        }
+        Err(_) => page.to_vec(),
+    }
+}
+
 /// The panel's markup for a locale: header, home (search, suggestions,
 /// topics), article, guide, "fixed", the ticket form and its confirmation.
 pub fn skeleton(locale: Locale) -> String {
@@ -80,10 +122,7 @@ pub fn skeleton(locale: Locale) -> String {
     h.raw("<ul class=\"docs\" id=\"buoy-docs\" aria-labelledby=\"buoy-list-title\"></ul>");
     h.raw("<p class=\"empty\" id=\"buoy-empty\" hidden>").text(MessageId::NoResults).raw("</p>");
     h.raw("<h2 id=\"buoy-topics-title\">").text(MessageId::Topics).raw("</h2><ul class=\"topics\" aria-labelledby=\"buoy-topics-title\">");
-    for kind in offered_types() {
-        h.raw("<li><button type=\"button\" data-kind=\"").raw(kind.as_str()).raw("\">");
-        h.raw(&escape_html(messages::ticket_type_label(kind, |id| text(locale, id)))).raw("</button></li>");
-    }
+    h.raw(&topics(&built_in_types(locale)));
     h.raw("</ul><button type=\"button\" class=\"write\" data-act=\"contact\">").text(MessageId::WriteToUs).raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\" id=\"buoy-mine-link\" hidden>").text(MessageId::YourTickets);
     h.raw(" <span class=\"count\" id=\"buoy-unread\" hidden></span></button></section>");
@@ -145,13 +184,7 @@ pub fn skeleton(locale: Locale) -> String {
         String::from("<select id=\"buoy-type\" name=\"type\" required aria-describedby=\"buoy-type-error\"><option value=\"\">");
     select.push_str(&escape_html(text(locale, MessageId::ChooseType)));
     select.push_str("</option>");
-    for kind in offered_types() {
-        select.push_str("<option value=\"");
-        select.push_str(kind.as_str());
-        select.push_str("\">");
-        select.push_str(&escape_html(messages::ticket_type_label(kind, |id| text(locale, id))));
-        select.push_str("</option>");
-    }
+    select.push_str(&type_options(&built_in_types(locale)));
     select.push_str("</select>");
     h.field("buoy-type", MessageId::FieldType, &select);
     h.field(
@@ -428,5 +461,29 @@ mod tests {
         // The defaults: enterprise first responses count calendar hours, so they are never "closed".
         assert_eq!(json["a"], serde_json::json!(["enterprise"]));
         assert!(page.ends_with("</script></body>"), "{page}");
+    }
+
+    #[test]
+    fn a_site_with_its_own_types_lists_them_in_the_topics_and_the_form() {
+        let returns = TicketType::parse("returns").unwrap_or(TicketType::OTHER);
+        for locale in [Locale::En, Locale::De] {
+            let page = format!("<body>{}</body>", skeleton(locale));
+            let label = if locale == Locale::En { "Returns & refunds" } else { "Rücksendung" };
+            let types = [(returns.clone(), label.to_owned()), (TicketType::BILLING, "Invoices".to_owned())];
+            let with = String::from_utf8(with_types(page.as_bytes(), locale, &types)).unwrap_or_default();
+            let escaped = escape_html(label);
+            assert!(
+                with.contains(&format!("<option value=\"returns\">{escaped}</option><option value=\"billing\">Invoices</option></select>")),
+                "{locale:?}: {with}"
+            );
+            assert!(with.contains(&format!("<li><button type=\"button\" data-kind=\"returns\">{escaped}</button></li><li><button type=\"button\" data-kind=\"billing\">Invoices</button></li></ul>")), "{locale:?}");
+            assert!(
+                !with.contains("value=\"bug\"") && !with.contains("data-kind=\"bug\""),
+                "{locale:?}: no built-in type the site leaves out"
+            );
+            assert_eq!(with.matches("data-kind=").count(), 2);
+            // The built-in list, written again, is the page as built.
+            assert_eq!(with_types(page.as_bytes(), locale, &built_in_types(locale)), page.as_bytes());
+        }
     }
 }

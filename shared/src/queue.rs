@@ -10,8 +10,8 @@
 
 use crate::events::{self, EventKind, TicketEvent};
 use crate::ids::{TicketId, TicketRef};
-use crate::sla::{Calendar, ClockState, Hours, Metric};
-use crate::ticket::{offered_names, Channel, Ticket, TicketType};
+use crate::sla::{Calendar, ClockState, Hours, Metric, NamedCalendars};
+use crate::ticket::{Channel, Ticket, TicketType};
 use crate::time::{Duration, Timestamp};
 use crate::vocab::{Priority, Segment, Status};
 #[cfg(feature = "server")]
@@ -29,7 +29,7 @@ pub const fn is_finished(status: Status) -> bool {
 /// due time of its SLA stamp as received (its creation time when nothing
 /// is due). Fixed for the ticket's life, so its key never moves but
 /// between the live and finished parts.
-pub fn index_due(ticket: &Ticket, business: &dyn Calendar) -> Timestamp {
+pub fn index_due(ticket: &Ticket, business: &dyn NamedCalendars) -> Timestamp {
     crate::sla::initial_due(&ticket.sla, business).into_iter().map(|(_, at)| at).min().unwrap_or(ticket.created_at)
 }
 
@@ -83,10 +83,21 @@ impl QueueFilter {
     /// # Errors
     /// A message naming the parameter and the values it takes.
     pub fn parse(param: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        Self::parse_offering(param, crate::ticket::offered_types())
+    }
+
+    /// [`QueueFilter::parse`] on a site that offers `types` (its own
+    /// list, `site_types::offered`): `type` takes those.
+    ///
+    /// # Errors
+    /// A message naming the parameter and the values it takes.
+    pub fn parse_offering(param: impl Fn(&str) -> Option<String>, types: &[TicketType]) -> Result<Self, String> {
+        let type_names = types.iter().map(TicketType::as_str).collect::<Vec<_>>().join(", ");
+        let offered = |text: &str| types.iter().find(|kind| kind.as_str() == text).cloned();
         Ok(Self {
             status: list("status", param("status").as_deref(), Status::parse, &names(Status::ALL, Status::as_str))?,
             segment: list("segment", param("segment").as_deref(), Segment::parse, &names(Segment::ALL, Segment::as_str))?,
-            kind: list("type", param("type").as_deref(), TicketType::offered, &offered_names())?,
+            kind: list("type", param("type").as_deref(), offered, &type_names)?,
             tier: list("tier", param("tier").as_deref(), |t| t.parse().ok().filter(|t| (1..=3).contains(t)), "1, 2, 3")?,
             assignee: list(
                 "assignee",
@@ -262,6 +273,9 @@ pub struct QueueRow {
     pub requester: String,
     /// When the row was built.
     pub built: Timestamp,
+    /// The business calendar its business-hour clocks count in, by name
+    /// (the stamp's).
+    pub calendar: String,
 }
 
 #[cfg(feature = "server")]
@@ -272,7 +286,9 @@ const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metri
 /// group, tags, flags ([`MORE_TAGS`], [`ASSIGNEE_CUT`], [`BREACHED`]),
 /// satisfied, last public message (ms), running clocks (metric index in
 /// [`METRICS`], business hours or not, due ms or `null` while paused,
-/// seconds left), subject, requester, built (ms).
+/// seconds left), subject, requester, built (ms), and the business
+/// calendar's name when not the default (left out then, and by rows
+/// written before calendars had names).
 #[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
@@ -294,6 +310,7 @@ struct Packed(
     String,
     String,
     i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")] Option<String>,
 );
 
 #[cfg(feature = "server")]
@@ -305,7 +322,7 @@ const BREACHED: u8 = 4;
 
 impl QueueRow {
     /// The row of `ticket` with `events` (any order) at `now`.
-    pub fn build(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn Calendar) -> Self {
+    pub fn build(ticket: &Ticket, events: &[TicketEvent], now: Timestamp, business: &dyn NamedCalendars) -> Self {
         let state = events::fold(ticket, events);
         let clocks = events::clocks(ticket, events, now, business);
         let last_public = events
@@ -361,6 +378,7 @@ impl QueueRow {
             subject: cut(&ticket.subject, SUBJECT_BYTES).0,
             requester: cut(requester, REQUESTER_BYTES).0,
             built: now,
+            calendar: state.stamp.calendar,
         }
     }
 
@@ -413,6 +431,7 @@ impl QueueRow {
             self.subject.clone(),
             self.requester.clone(),
             self.built.as_millis(),
+            Some(self.calendar.clone()).filter(|name| name != crate::sla::DEFAULT_CALENDAR),
         )
     }
 
@@ -455,6 +474,7 @@ impl QueueRow {
             subject: packed.15,
             requester: packed.16,
             built: Timestamp::from_millis(packed.17),
+            calendar: packed.18.unwrap_or_else(|| crate::sla::DEFAULT_CALENDAR.to_owned()),
         })
     }
 
@@ -475,7 +495,8 @@ impl QueueRow {
     }
 
     /// The row as the queue answers it at `now`.
-    pub fn view<'a>(&'a self, now: Timestamp, business: &dyn Calendar) -> QueueItem<'a> {
+    pub fn view<'a>(&'a self, now: Timestamp, business: &dyn NamedCalendars) -> QueueItem<'a> {
+        let business = business.named(&self.calendar);
         QueueItem {
             id: self.id,
             reference: self.id.reference(),
@@ -569,7 +590,7 @@ struct ItemClock {
 mod tests {
     use super::*;
     use crate::events::TicketEvent;
-    use crate::sla::AlwaysOpen;
+    use crate::sla::{AlwaysOpen, DEFAULT_CALENDAR};
 
     #[test]
     fn solved_and_closed_tickets_are_finished() {
@@ -772,6 +793,50 @@ mod tests {
         assert_eq!(QueueRow::from_metadata(t.id, "{}"), None);
     }
 
+    /// The default calendar open around the clock (UTC), and
+    /// "afternoons" open from 12:00 to midnight UTC, every day.
+    fn calendars() -> crate::calendar::Calendars {
+        let every_day = |hours: &str| crate::calendar::CalendarSpec {
+            time_zone: "UTC".into(),
+            open: ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map(|d| (d.to_owned(), hours.to_owned())).into(),
+            holidays: Vec::new(),
+        };
+        let calendar = |hours: &str| {
+            crate::calendar::BusinessCalendar::new(&every_day(hours), jiff::tz::TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"))
+        };
+        crate::calendar::Calendars::new(calendar("00:00-24:00"), [("afternoons".to_owned(), calendar("12:00-24:00"))].into())
+    }
+
+    #[test]
+    fn a_rows_business_clocks_count_in_its_tickets_calendar() {
+        // Free tickets: first response is 24 business hours.
+        let mut late = ticket("bug", 8);
+        late.sla.calendar = "afternoons".into();
+        let plain = ticket("bug", 9);
+        let named = calendars();
+        let (late_row, plain_row) =
+            (QueueRow::build(&late, &[], late.created_at, &named), QueueRow::build(&plain, &[], plain.created_at, &named));
+        assert_eq!(late_row.calendar, "afternoons");
+        assert_eq!(plain_row.calendar, DEFAULT_CALENDAR);
+        // Filed 10:00 UTC: the afternoons' 24 hours are 12:00-24:00 on two days.
+        assert_eq!(late_row.next_due(), Some(at("2026-12-02T00:00:00Z")));
+        assert_eq!(plain_row.next_due(), Some(at("2026-12-01T10:00:00Z")));
+        assert_eq!(index_due(&late, &named), at("2026-12-02T00:00:00Z"));
+        let now = at("2026-11-30T11:00:00Z");
+        let left =
+            |row: &QueueRow| serde_json::to_value(row.view(now, &named)).unwrap_or_default()["clocks"][0]["remaining_seconds"].clone();
+        assert_eq!(left(&late_row), 24 * 3600, "nothing of the afternoons' hours has passed at 11:00");
+        assert_eq!(left(&plain_row), 23 * 3600);
+        // The calendar's name travels with the row; a row without one (the
+        // default's, or written before rows had it) reads as the default.
+        let text = late_row.to_metadata().unwrap_or_default();
+        assert!(text.ends_with(",\"afternoons\"]"), "{text}");
+        assert_eq!(QueueRow::from_metadata(late.id, &text), Some(late_row));
+        let text = plain_row.to_metadata().unwrap_or_default();
+        assert!(!text.contains("default"), "{text}");
+        assert_eq!(QueueRow::from_metadata(plain.id, &text), Some(plain_row));
+    }
+
     #[test]
     fn the_largest_row_fits_kv_metadata() {
         // Every field at its largest: the longest subject and name in
@@ -783,6 +848,7 @@ mod tests {
         t.requester.typed.name = "\"".repeat(crate::ticket::MAX_NAME);
         t.group = Some("\u{1}".repeat(crate::routing::MAX_LABEL));
         t.kind = TicketType::parse(&"x".repeat(crate::ticket::MAX_TYPE_LEN)).unwrap_or(TicketType::OTHER);
+        t.sla.calendar = "z".repeat(32);
         let tags: Vec<String> = (0..20).map(|i| format!("{i:0>64}")).collect();
         let far = Timestamp::from_millis(999_999_999_999_999);
         let mut r =

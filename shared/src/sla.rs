@@ -23,9 +23,29 @@ pub trait Calendar: core::fmt::Debug {
     fn elapsed(&self, from: Timestamp, to: Timestamp) -> Duration;
 }
 
+/// The name of the default business calendar (`[calendar]`): the one a
+/// stamp without a calendar's name counts in.
+pub const DEFAULT_CALENDAR: &str = "default";
+
+/// A deployment's business calendars by name: a ticket's stamp names the
+/// one its business-hour targets count in, and everything that counts
+/// them for that ticket looks it up here.
+pub trait NamedCalendars: core::fmt::Debug {
+    /// The calendar called `name` (the default one for a name not known).
+    fn named(&self, name: &str) -> &dyn Calendar;
+}
+
 /// Calendar time: every hour counts, around the clock.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct AlwaysOpen;
+
+/// Every business calendar open around the clock (tests, and a
+/// deployment's calendars stand-in where hours do not matter).
+impl NamedCalendars for AlwaysOpen {
+    fn named(&self, _: &str) -> &dyn Calendar {
+        self
+    }
+}
 
 impl Calendar for AlwaysOpen {
     fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
@@ -295,15 +315,16 @@ impl SlaPolicy {
     }
 
     /// The stamp a ticket of this segment and priority gets, its clocks
-    /// counting from `started` (the ticket's receipt).
-    pub fn stamp(&self, segment: Segment, priority: Priority, started: Timestamp) -> SlaStamp {
+    /// counting from `started` (the ticket's receipt), its business hours
+    /// in the calendar named `calendar`.
+    pub fn stamp(&self, segment: Segment, priority: Priority, started: Timestamp, calendar: &str) -> SlaStamp {
         let policy = self.segment(segment);
         let mut targets = vec![StampedTarget::of(Metric::FirstResponse, &policy.first_response, priority)];
         if let Some(next) = &policy.next_response {
             targets.push(StampedTarget::of(Metric::NextResponse, next, priority));
         }
         targets.push(StampedTarget::of(Metric::Resolution, &policy.resolution, priority));
-        SlaStamp { started, segment, priority, targets }
+        SlaStamp { started, segment, priority, targets, calendar: calendar.to_owned() }
     }
 }
 
@@ -337,6 +358,15 @@ pub struct SlaStamp {
     pub priority: Priority,
     /// The targets.
     pub targets: Vec<StampedTarget>,
+    /// The business calendar its business-hour targets count in, by name
+    /// (chosen at creation from the ticket's group and site, and kept by
+    /// every re-stamp); [`DEFAULT_CALENDAR`] for a stamp stored without one.
+    #[serde(default = "default_calendar_name")]
+    pub calendar: String,
+}
+
+fn default_calendar_name() -> String {
+    DEFAULT_CALENDAR.to_owned()
 }
 
 /// Something that happened to a ticket and moves its clocks.
@@ -516,7 +546,8 @@ fn run(
 }
 
 /// Every clock of a ticket at `now`: first response, each next-response
-/// cycle, resolution. Business-hour targets count in `business`.
+/// cycle, resolution. Business-hour targets count in the calendar of
+/// `business` the stamp names.
 ///
 /// Rules: every clock pauses while the ticket is `pending`; the first
 /// public agent reply meets first response, and each later one meets the
@@ -526,7 +557,8 @@ fn run(
 /// resolution clock resumes where it stopped (a ticket that had already
 /// breached stays breached). A clock breaches at the instant its target
 /// is used up, which is what `at` holds however late this is computed.
-pub fn clocks(stamp: &SlaStamp, events: &[ClockEvent], now: Timestamp, business: &dyn Calendar) -> Vec<Clock> {
+pub fn clocks(stamp: &SlaStamp, events: &[ClockEvent], now: Timestamp, business: &dyn NamedCalendars) -> Vec<Clock> {
+    let business = business.named(&stamp.calendar);
     let mut events: Vec<ClockEvent> = events.to_vec();
     events.sort_by_key(|e| e.at());
     let timeline = Timeline::new(stamp.started, &events);
@@ -591,7 +623,9 @@ pub fn next_due(clocks: &[Clock]) -> Option<Timestamp> {
 
 /// The due times of a ticket as first stamped, assuming nothing happens:
 /// what a new ticket is told, and where its due-index entries go.
-pub fn initial_due(stamp: &SlaStamp, business: &dyn Calendar) -> Vec<(Metric, Timestamp)> {
+/// Business-hour targets count in the calendar of `business` the stamp names.
+pub fn initial_due(stamp: &SlaStamp, business: &dyn NamedCalendars) -> Vec<(Metric, Timestamp)> {
+    let business = business.named(&stamp.calendar);
     stamp
         .targets
         .iter()
@@ -603,12 +637,13 @@ pub fn initial_due(stamp: &SlaStamp, business: &dyn Calendar) -> Vec<(Metric, Ti
 /// What a new ticket's requester is told to expect: when its first
 /// response is due as stamped (nothing happening before), and the target
 /// it comes from (its span, and whether it counts business or calendar
-/// hours). Exact for the ticket's segment, priority and calendar, because
-/// it is read from the ticket's own stamp. `None` for a stamp without a
+/// hours, in the calendar of `business` the stamp names). Exact for the
+/// ticket's segment, priority and calendar, because it is read from the
+/// ticket's own stamp. `None` for a stamp without a
 /// first-response target.
-pub fn first_response(stamp: &SlaStamp, business: &dyn Calendar) -> Option<(Timestamp, StampedTarget)> {
+pub fn first_response(stamp: &SlaStamp, business: &dyn NamedCalendars) -> Option<(Timestamp, StampedTarget)> {
     let target = stamp.targets.iter().find(|t| t.metric == Metric::FirstResponse)?;
-    Some((target.hours.calendar(business).deadline(stamp.started, target.span), *target))
+    Some((target.hours.calendar(business.named(&stamp.calendar)).deadline(stamp.started, target.span), *target))
 }
 
 #[cfg(test)]
@@ -627,6 +662,11 @@ mod tests {
     /// business-hour behaviour is visible without a time-zone database.
     #[derive(Debug)]
     struct EvenHours;
+    impl NamedCalendars for EvenHours {
+        fn named(&self, _: &str) -> &dyn Calendar {
+            self
+        }
+    }
     impl Calendar for EvenHours {
         fn deadline(&self, start: Timestamp, span: Duration) -> Timestamp {
             let mut at = start.as_millis();
@@ -658,7 +698,7 @@ mod tests {
     }
 
     fn stamp(segment: Segment, priority: Priority) -> SlaStamp {
-        SlaPolicy::default().stamp(segment, priority, t("2026-11-30T10:00:00Z"))
+        SlaPolicy::default().stamp(segment, priority, t("2026-11-30T10:00:00Z"), DEFAULT_CALENDAR)
     }
 
     /// A clock as (cycle, state, due, at, seconds remaining), times as text.
@@ -684,7 +724,7 @@ mod tests {
             (Segment::Free, Priority::Normal, 24, 72, Hours::Business),
             (Segment::Former, Priority::Normal, 24, 72, Hours::Business),
         ] {
-            let s = p.stamp(segment, priority, t("2026-11-30T10:00:00Z"));
+            let s = p.stamp(segment, priority, t("2026-11-30T10:00:00Z"), DEFAULT_CALENDAR);
             let find = |m: Metric| s.targets.iter().find(|x| x.metric == m).copied();
             assert_eq!(find(Metric::FirstResponse).map(|x| (x.span, x.hours)), Some((h(first), hours)), "{segment} {priority}");
             assert_eq!(find(Metric::Resolution).map(|x| x.span), Some(h(resolution)), "{segment} {priority}");
@@ -823,17 +863,52 @@ mod tests {
 
     #[test]
     fn a_new_ticket_is_told_its_first_response_from_its_own_stamp() {
-        // Even hours only: from 10:00, two business hours end at 13:00 (11:00 is closed).
-        let business = stamp(Segment::Business, Priority::Normal);
-        let (due, target) = first_response(&business, &EvenHours).unwrap_or_else(|| unreachable!());
+        // The "even" calendar counts even hours only: from 10:00, four business hours end at 17:00.
+        let business = SlaPolicy::default().stamp(Segment::Business, Priority::Normal, t("2026-11-30T10:00:00Z"), "even");
+        let (due, target) = first_response(&business, &ByName).unwrap_or_else(|| unreachable!());
         assert_eq!((target.hours, target.span), (Hours::Business, h(4)));
-        assert_eq!(due, EvenHours.deadline(business.started, h(4)));
-        assert!(due > business.started.plus(h(4)), "closed hours do not count: {due}");
+        assert_eq!(due, t("2026-11-30T17:00:00Z"), "closed hours do not count");
+        assert_eq!(due, initial_due(&business, &ByName)[0].1, "the due time every other reader computes");
         // Enterprise counts every hour: 1 h later, whatever the calendar.
-        let enterprise = stamp(Segment::Enterprise, Priority::Normal);
-        let (due, target) = first_response(&enterprise, &EvenHours).unwrap_or_else(|| unreachable!());
+        let enterprise = SlaPolicy::default().stamp(Segment::Enterprise, Priority::Normal, t("2026-11-30T10:00:00Z"), "even");
+        let (due, target) = first_response(&enterprise, &ByName).unwrap_or_else(|| unreachable!());
         assert_eq!((target.hours, due), (Hours::Calendar, t("2026-11-30T11:00:00Z")));
         let none = SlaStamp { targets: Vec::new(), ..enterprise };
-        assert_eq!(first_response(&none, &EvenHours), None);
+        assert_eq!(first_response(&none, &ByName), None);
+    }
+
+    /// Only the calendar called "even" counts even hours; every other name is open around the clock.
+    #[derive(Debug)]
+    struct ByName;
+    impl NamedCalendars for ByName {
+        fn named(&self, name: &str) -> &dyn Calendar {
+            if name == "even" {
+                &EvenHours
+            } else {
+                &AlwaysOpen
+            }
+        }
+    }
+
+    #[test]
+    fn a_stamps_business_hours_count_in_the_calendar_it_names() {
+        let policy = SlaPolicy::default();
+        let filed = t("2026-11-30T10:30:00Z");
+        let due = |calendar: &str| {
+            let stamp = policy.stamp(Segment::Business, Priority::Normal, filed, calendar);
+            assert_eq!(stamp.calendar, calendar);
+            let first = initial_due(&stamp, &ByName)[0];
+            let clock = clocks(&stamp, &[], filed, &ByName)[0];
+            assert_eq!(clock.due, Some(first.1), "the clock and the first due time agree");
+            first.1
+        };
+        // Business first response is 4 business hours: 10:30-11:00, 12-13, 14-15, 16-17, 18:00-18:30.
+        assert_eq!(due("even"), t("2026-11-30T18:30:00Z"));
+        assert_eq!(due(DEFAULT_CALENDAR), t("2026-11-30T14:30:00Z"));
+        // A stamp stored before stamps named their calendar reads as the default one.
+        let mut json = serde_json::to_value(policy.stamp(Segment::Business, Priority::Normal, filed, "even")).unwrap_or_default();
+        json.as_object_mut().map(|o| o.remove("calendar"));
+        let old: SlaStamp = serde_json::from_value(json).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(old.calendar, DEFAULT_CALENDAR);
     }
 }

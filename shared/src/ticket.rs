@@ -166,19 +166,15 @@ fn is_type_slug(text: &str) -> bool {
         && bytes.iter().all(|&b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
 }
 
-/// The ticket types a site offers: the ones its form lists, and the only
-/// ones a new ticket, a guided-fix outcome, an agent's queue filter, an
-/// article's `type:`, a playbook or a routing rule may name (anything else
-/// is an unknown type, however well-formed).
-///
-/// Every site offers the eight built-in types today. Per-site types will
-/// come from here (read from the site's entry in `buoy.toml`): every check
-/// of an offered type goes through this one function.
+/// The ticket types a site offers unless it lists its own
+/// (`site_types::offered` gives a site's list): the built-in ones, which
+/// articles' `type:` and guided-fix outcomes name (anything else is an
+/// unknown type there, however well-formed).
 pub const fn offered_types() -> &'static [TicketType] {
     TicketType::BUILT_IN
 }
 
-/// The names of the [`offered_types`], comma-separated, for messages that
+/// The names of the [`offered_types`] (the built-in ones), comma-separated, for messages that
 /// say what a field takes.
 pub fn offered_names() -> String {
     offered_types().iter().map(TicketType::as_str).collect::<Vec<_>>().join(", ")
@@ -565,6 +561,12 @@ pub struct Stamp<'a> {
     pub now: Timestamp,
     /// The SLA policy that applies.
     pub policy: &'a SlaPolicy,
+    /// The name of the business calendar its business hours count in
+    /// (`Config::calendar_name` of its site and group).
+    pub calendar: &'a str,
+    /// The types its site offers (`site_types::offered`); another is
+    /// refused as `unknown_type`.
+    pub offered: &'a [TicketType],
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
@@ -630,11 +632,27 @@ pub fn is_plausible_email(email: &str) -> bool {
 
 impl NewTicket {
     /// Checks every field and returns every problem, in form order. The
-    /// widget runs this before sending, the worker again on receipt.
+    /// widget runs this before sending, where a type must be chosen (its
+    /// page lists only its site's types); the worker runs
+    /// [`NewTicket::validate_for`] on receipt, with the site's own types.
     ///
     /// # Errors
     /// One [`FieldError`] per faulty field.
     pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        self.check(|kind| !kind.is_empty())
+    }
+
+    /// [`NewTicket::validate`] on a site that offers `offered`
+    /// (`site_types::offered`): another type is `unknown_type`.
+    ///
+    /// # Errors
+    /// One [`FieldError`] per faulty field.
+    pub fn validate_for(&self, offered: &[TicketType]) -> Result<(), Vec<FieldError>> {
+        self.check(|text| offered.iter().any(|kind| kind.as_str() == text))
+    }
+
+    /// [`NewTicket::validate`], a type taken when `takes` says so.
+    fn check(&self, takes: impl Fn(&str) -> bool) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
             errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
@@ -648,7 +666,7 @@ impl NewTicket {
         } else if !is_plausible_email(email) {
             errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
         }
-        if TicketType::offered(&self.kind).is_none() {
+        if !takes(&self.kind) {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
             errors.push(FieldError { field: Field::Type, code });
         }
@@ -671,11 +689,13 @@ impl NewTicket {
     /// the SLA targets of its segment and priority.
     ///
     /// # Errors
-    /// Every [`FieldError`] that [`NewTicket::validate`] finds.
+    /// Every [`FieldError`] that [`NewTicket::validate`] finds, and
+    /// `unknown_type` for a type the site does not offer (`stamp.offered`).
     pub fn into_ticket(self, stamp: Stamp<'_>) -> Result<Ticket, Vec<FieldError>> {
-        self.validate()?;
-        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), TicketType::offered(&self.kind)) else {
-            // validate() has just checked both.
+        self.validate_for(stamp.offered)?;
+        let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), stamp.offered.iter().find(|kind| kind.as_str() == self.kind).cloned())
+        else {
+            // validate_for() has just checked both.
             return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
         };
         let priority = stamp.priority;
@@ -699,7 +719,7 @@ impl NewTicket {
             request_hash: None,
             first_mail: None,
             email_replies: self.email_replies.unwrap_or(true),
-            sla: stamp.policy.stamp(stamp.segment, priority, stamp.now),
+            sla: stamp.policy.stamp(stamp.segment, priority, stamp.now, stamp.calendar),
         })
     }
 }
@@ -727,6 +747,8 @@ pub(crate) fn test_ticket(kind: &str, subject: &str, byte: u8) -> Ticket {
         tags: vec![],
         now,
         policy: &policy,
+        calendar: crate::sla::DEFAULT_CALENDAR,
+        offered: TicketType::BUILT_IN,
     };
     input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
 }
@@ -761,8 +783,10 @@ mod tests {
                     tags: vec![],
                     now: crate::time::Timestamp::from_millis(0),
                     policy: &policy,
+                    calendar: crate::sla::DEFAULT_CALENDAR,
+                    offered: TicketType::BUILT_IN,
                 };
-                match (input.validate(), input.into_ticket(stamp)) {
+                match (input.validate_for(TicketType::BUILT_IN), input.into_ticket(stamp)) {
                     (Ok(()), Ok(ticket)) => proptest::prop_assert!(!ticket.subject.trim().is_empty()),
                     (Err(errors), Err(again)) => {
                         proptest::prop_assert!(!errors.is_empty());
@@ -792,7 +816,7 @@ mod tests {
     fn errors_of(edit: impl FnOnce(&mut NewTicket)) -> Vec<(&'static str, &'static str)> {
         let mut t = valid();
         edit(&mut t);
-        t.validate().err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
+        t.validate_for(TicketType::BUILT_IN).err().unwrap_or_default().into_iter().map(|e| (e.field.as_str(), e.code.code())).collect()
     }
 
     /// A case name, an edit of a valid ticket, and the errors expected.
@@ -814,7 +838,7 @@ mod tests {
             ("bad email", Box::new(|t| t.email = "ada.example.com".into()), vec![("email", "invalid_email")]),
             ("email without dot", Box::new(|t| t.email = "ada@localhost".into()), vec![("email", "invalid_email")]),
             ("email with space", Box::new(|t| t.email = "ada lovelace@example.com".into()), vec![("email", "invalid_email")]),
-            ("unknown type", Box::new(|t| t.kind = "refund".into()), vec![("type", "unknown_type")]),
+            ("malformed type", Box::new(|t| t.kind = "Refund!".into()), vec![("type", "unknown_type")]),
             ("no type", Box::new(|t| t.kind.clear()), vec![("type", "required")]),
             ("bad site", Box::new(|t| t.site = "../x".into()), vec![("site", "unknown_site")]),
             ("long url", Box::new(|t| t.context.url = Some("h".repeat(2049))), vec![("context.url", "too_long")]),
@@ -893,8 +917,27 @@ mod tests {
         assert_eq!(read.kind.as_str(), "data_export");
         assert_eq!(read.kind.built_in(), None);
         assert_eq!(serde_json::to_value(&read).ok(), Some(json), "written back exactly as read");
-        assert_eq!(TicketType::offered("data_export"), None, "no site offers it");
-        assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")]);
+        assert_eq!(TicketType::offered("data_export"), None, "not a built-in type");
+        assert_eq!(errors_of(|t| t.kind = "data_export".into()), [("type", "unknown_type")], "on a site of built-in types");
+        // The panel only asks for a type (its page lists its site's); the
+        // ticket is made only where the site offers it.
+        assert_eq!(NewTicket { kind: "data_export".into(), ..valid() }.validate(), Ok(()));
+        let chosen = NewTicket { kind: String::new(), ..valid() }.validate().err().unwrap_or_default();
+        assert_eq!(chosen.iter().map(|e| (e.field.as_str(), e.code.code())).collect::<Vec<_>>(), [("type", "required")]);
+        let policy = SlaPolicy::default();
+        let custom = [TicketType::BILLING, TicketType::parse("data_export").unwrap_or(TicketType::OTHER)];
+        let made = |kind: &str, offered: &[TicketType]| {
+            let stamp = Stamp { offered, ..free_stamp(&policy) };
+            let input = NewTicket { kind: kind.into(), ..valid() };
+            input
+                .into_ticket(stamp)
+                .map(|t| t.kind.as_str().to_owned())
+                .map_err(|e| e.iter().map(|e| (e.field.as_str(), e.code.code())).collect::<Vec<_>>())
+        };
+        assert_eq!(made("data_export", &custom), Ok("data_export".to_owned()));
+        assert_eq!(made("data_export", TicketType::BUILT_IN), Err(vec![("type", "unknown_type")]), "a site without it");
+        assert_eq!(made("bug", &custom), Err(vec![("type", "unknown_type")]), "a built-in type the site does not offer");
+        assert_eq!(made("billing", &custom), Ok("billing".to_owned()));
     }
 
     #[test]
@@ -934,6 +977,8 @@ mod tests {
             tags: vec![],
             now,
             policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
         };
         let ticket = input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"));
         assert_eq!(ticket.subject, "Charged twice");
@@ -1041,18 +1086,25 @@ mod tests {
         assert_eq!(serde_json::from_str::<Ticket>(&text).map(|t| t.channel).ok(), Some(Channel::Email));
     }
 
-    #[test]
-    fn replies_by_email_stay_on_unless_the_requester_unticks_them() {
-        let policy = SlaPolicy::default();
-        let stamp = || Stamp {
+    /// A free, normal-priority ticket's stamp at the epoch, on a site of built-in types.
+    fn free_stamp(policy: &SlaPolicy) -> Stamp<'_> {
+        Stamp {
             id: TicketId::from_bytes([5; 16]),
             segment: Segment::Free,
             priority: Priority::Normal,
             group: None,
             tags: Vec::new(),
             now: Timestamp::from_millis(0),
-            policy: &policy,
-        };
+            policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
+        }
+    }
+
+    #[test]
+    fn replies_by_email_stay_on_unless_the_requester_unticks_them() {
+        let policy = SlaPolicy::default();
+        let stamp = || free_stamp(&policy);
         let form = |body: &str| serde_json::from_str::<NewTicket>(body).map_err(|e| e.to_string());
         let base = r#""site":"demo","email":"ada@example.com","type":"bug","subject":"s","message":"m""#;
         let cases = [

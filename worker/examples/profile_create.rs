@@ -25,8 +25,7 @@ const BODY: &str = r#"{"site":"demo","name":"Ada Lovelace","email":"ada@example.
 
 fn main() -> Result<(), String> {
     let runs: u32 = std::env::args().nth(1).map_or(Ok(10_000), |n| n.parse()).map_err(|e| format!("runs: {e}"))?;
-    let (config, calendars) = buoy_worker::config()?;
-    let business = calendars.default_calendar();
+    let (config, business) = buoy_worker::config()?;
     let kv = MemoryKv::default();
     let request = ApiRequest {
         method: Method::Post,
@@ -45,7 +44,7 @@ fn main() -> Result<(), String> {
         let app = App {
             config,
             business,
-            zone: Some(business.zone()),
+            zone: Some(business.default_calendar().zone()),
             store: TicketStore::new(&kv),
             secret: Some(b"profile secret"),
             agents: &[],

@@ -16,10 +16,10 @@ use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
-use buoy_shared::sla::{self, Calendar, Clock, Hours};
+use buoy_shared::site_types;
+use buoy_shared::sla::{self, Clock, Hours, NamedCalendars};
 use buoy_shared::ticket::{
-    offered_types, Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket,
-    TicketType,
+    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -78,9 +78,10 @@ impl core::fmt::Debug for TurnstileCheck<'_> {
 pub struct App<'a, K> {
     /// The compiled-in configuration.
     pub config: &'a Config,
-    /// The business calendar business-hour targets count in.
-    pub business: &'a dyn Calendar,
-    /// The business calendar's time zone (metrics may be asked in it).
+    /// The business calendars, by name: a ticket's stamp names the one
+    /// its business-hour targets count in.
+    pub business: &'a dyn NamedCalendars,
+    /// The default business calendar's time zone (metrics may be asked in it).
     pub zone: Option<&'a jiff::tz::TimeZone>,
     /// Ticket storage.
     pub store: TicketStore<K>,
@@ -347,7 +348,8 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !input.honeypot.is_empty() {
         return Err(Problem::SpamSuspected.into());
     }
-    input.validate().map_err(AppError::Validation)?;
+    let types = app.config.site(&input.site).map_or(&[][..], |s| &s.types[..]);
+    input.validate_for(&site_types::offered(types)).map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
         return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
@@ -428,11 +430,18 @@ pub(crate) async fn create<K: Kv>(
     files: &[TicketEvent],
 ) -> Result<Ticket, AppError> {
     let segment = verified.as_ref().map_or(Segment::Free, |v| v.segment);
-    let kind = TicketType::offered(&input.kind).unwrap_or(TicketType::OTHER);
+    let types = app.config.site(&input.site).map_or(&[][..], |s| &s.types[..]);
+    let mut offered = site_types::offered(types);
+    // Mail names no type: it comes in as `other`, whatever the site lists.
+    if matches!(via, Via::Email(_)) && !offered.contains(&TicketType::OTHER) {
+        offered.push(TicketType::OTHER);
+    }
+    let kind = offered.iter().find(|kind| kind.as_str() == input.kind).cloned().unwrap_or(TicketType::OTHER);
     let routed = routing::route(
         &app.config.routing,
         &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
     );
+    let calendar = app.config.calendar_name(&input.site, routed.group.as_deref()).to_owned();
     let stamp = Stamp {
         id,
         segment,
@@ -441,6 +450,8 @@ pub(crate) async fn create<K: Kv>(
         tags: routed.tags,
         now: app.now,
         policy: &app.config.policies,
+        calendar: &calendar,
+        offered: &offered,
     };
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
     match via {
@@ -453,7 +464,8 @@ pub(crate) async fn create<K: Kv>(
     // What the identity signed is kept apart from what was typed: a typed
     // email or name never passes for a verified one.
     ticket.requester.signed = verified.map(|v| Signed { user_id: v.id, email: v.email, name: v.name, account_manager: v.account_manager });
-    let check = events::next_check(&ticket, &[], app.now, app.business, &app.config.playbooks);
+    let playbooks = app.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
+    let check = events::next_check(&ticket, &[], app.now, app.business, &playbooks);
     app.store.insert(&ticket).await?;
     let row = QueueRow::build(&ticket, &[], app.now, app.business);
     let event_id = format!("{}.created", ticket.id);
@@ -814,7 +826,8 @@ pub(crate) async fn record_hashed<K: Kv>(
             events.push(new.clone());
         }
     }
-    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &app.config.playbooks) {
+    let playbooks = app.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
+    if let Some(at) = events::next_check(&ticket, &events, app.now, app.business, &playbooks) {
         app.store.schedule_check(&ticket.id, at).await?;
     }
     // The list above may have missed another writer's event: the sweep
@@ -889,7 +902,9 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
             .ok_or_else(|| AppError::InvalidRequest(format!("limit must be a whole number from 1 to {MAX_PAGE}")))?,
         None => DEFAULT_PAGE,
     };
-    let filter = QueueFilter::parse(|name| request.query_param(name)).map_err(AppError::InvalidRequest)?;
+    let types = app.config.site(agent.site.as_str()).map_or(&[][..], |s| &s.types[..]);
+    let filter =
+        QueueFilter::parse_offering(|name| request.query_param(name), &site_types::offered(types)).map_err(AppError::InvalidRequest)?;
     let mut cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let mut rows: Vec<QueueRow> = Vec::new();
     for _ in 0..MAX_QUEUE_READS {
@@ -920,8 +935,8 @@ async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
 /// A value the console offers, with its label.
 #[derive(Serialize)]
 struct Choice {
-    value: &'static str,
-    label: &'static str,
+    value: String,
+    label: String,
 }
 
 /// The values the console's filters and controls offer.
@@ -953,12 +968,14 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         attachments: Option<&'a attach::Limits>,
     }
     let agent = agent(app, request)?;
+    let site = app.config.site(agent.site.as_str());
+    let (types, site_locale) = site.map_or((&[][..], Locale::En), |s| (&s.types[..], s.locale()));
     let options = Options {
         status: Status::ALL,
         segment: Segment::ALL,
-        kind: offered_types()
-            .iter()
-            .map(|k| Choice { value: k.as_str(), label: messages::ticket_type_label(k, |id| messages::text(Locale::En, id)) })
+        kind: site_types::labelled(types, site_locale, Locale::En)
+            .into_iter()
+            .map(|(k, label)| Choice { value: k.as_str().to_owned(), label })
             .collect(),
         priority: Priority::ALL,
         tier: [1, 2, 3],
@@ -1023,7 +1040,7 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let change: SegmentChange = read_json_body(request)?;
     let ticket = agent_owned(app, agent, id).await?;
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
-    let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at);
+    let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
     Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "segment"), kind).await?))
 }

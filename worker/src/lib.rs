@@ -209,7 +209,7 @@ async fn from_assets(request: Request, env: &Env, class: ResponseClass) -> worke
 
 async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResponse> {
     let (config, business) = match config() {
-        Ok((config, calendars)) => (config, calendars.default_calendar()),
+        Ok((config, business)) => (config, business),
         Err(e) => return Ok(error::AppError::Internal(e.into()).into_response()),
     };
     let method = match request.method() {
@@ -306,7 +306,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let app = App {
         config,
         business,
-        zone: Some(business.zone()),
+        zone: Some(business.default_calendar().zone()),
         store: store::TicketStore::new(store::Counted::new(edge)),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &agents,
@@ -510,7 +510,6 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         log_error("the compiled-in configuration does not load");
         return;
     };
-    let business = calendars.default_calendar();
     let kv = match kv::WorkersKv::bound(&env, KV_BINDING) {
         Ok(kv) => kv,
         Err(e) => return log_error(&e.0),
@@ -537,7 +536,7 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         store: &store,
         outbound: &outbound,
         config,
-        business,
+        business: calendars,
         hooks: &hooks,
         // The event's scheduled time, never anything a request can set.
         now: Timestamp::from_millis(event.schedule() as i64),
@@ -584,10 +583,9 @@ async fn inbound_mail(message: ForwardableEmailMessage, env: Env, _ctx: Context)
 /// `mail_in::receive`.
 async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, to: &str) -> mail_in::Outcome {
     use mail_in::Outcome;
-    let Ok((config, calendars)) = config() else {
+    let Ok((config, business)) = config() else {
         return Outcome::Failed("the compiled-in configuration does not load".into());
     };
-    let business = calendars.default_calendar();
     let (limit, key) = buoy_shared::limits::sender_key(from);
     if spent_out(env, limit, key).await {
         return Outcome::RateLimited;
@@ -617,7 +615,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
     let app = App {
         config,
         business,
-        zone: Some(business.zone()),
+        zone: Some(business.default_calendar().zone()),
         store: store::TicketStore::new(kv),
         secret: secret.as_deref().map(str::as_bytes),
         agents: &[],
@@ -681,6 +679,11 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     if let (Ok((config, _)), Ok(calendar)) = (config(), calendar_for(site, None)) {
         let now = Timestamp::from_millis(worker::Date::now().as_millis() as i64);
         page = buoy_shared::panel::with_hours(&page, calendar, &config.policies, now);
+    }
+    // A site with its own types lists them, labelled in the page's language.
+    if !site_config.types.is_empty() {
+        let types = buoy_shared::site_types::labelled(&site_config.types, site_config.locale(), locale);
+        page = buoy_shared::panel::with_types(&page, locale, &types);
     }
     let mut body = buoy_shared::fragment::with_origins(&page, &site_config.allowed_origins);
     let script = read_secret(env, TURNSTILE_SCRIPT_URL)

@@ -18,7 +18,7 @@ use buoy_shared::events::{self, CsatRequest, EventKind, TicketEvent};
 use buoy_shared::messages::Locale;
 use buoy_shared::panel::escape_html;
 use buoy_shared::problem::Problem;
-use buoy_shared::sla::{self, Calendar, Metric};
+use buoy_shared::sla::{self, Metric, NamedCalendars};
 use buoy_shared::ticket::{Status, Ticket};
 use buoy_shared::time::Timestamp;
 
@@ -202,7 +202,7 @@ pub fn acknowledgement(
     config: &Config,
     links: &Links<'_>,
     ticket: &Ticket,
-    business: &dyn Calendar,
+    business: &dyn NamedCalendars,
     zone: &jiff::tz::TimeZone,
     now: Timestamp,
 ) -> Option<PendingMail> {

@@ -78,7 +78,7 @@ use buoy_shared::events::TicketEvent;
 use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::metrics::{DayRollup, Facts, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::queue::QueueRow;
-use buoy_shared::sla::Calendar;
+use buoy_shared::sla::NamedCalendars;
 use buoy_shared::ticket::Ticket;
 use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
@@ -943,7 +943,7 @@ impl<K: Kv> TicketStore<K> {
     ///
     /// # Errors
     /// When KV fails.
-    pub async fn backfill_rows(&self, now: Timestamp, business: &dyn Calendar, limit: u32) -> Result<usize, StoreError> {
+    pub async fn backfill_rows(&self, now: Timestamp, business: &dyn NamedCalendars, limit: u32) -> Result<usize, StoreError> {
         const DONE: &str = "done";
         let cursor = self.kv.get(BACKFILL_KEY).await?;
         if cursor.as_deref() == Some(DONE) {
@@ -1006,7 +1006,7 @@ impl<K: Kv> TicketStore<K> {
         limit: u32,
         cursor: Option<&str>,
         now: Timestamp,
-        business: &dyn Calendar,
+        business: &dyn NamedCalendars,
     ) -> Result<(Vec<QueueRow>, Option<String>), StoreError> {
         let page = self.kv.list(&queue_prefix(site), limit, cursor).await?;
         let mut rows: Vec<QueueRow> = Vec::with_capacity(page.keys.len());

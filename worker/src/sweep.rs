@@ -22,7 +22,7 @@ use buoy_shared::keys;
 use buoy_shared::limits;
 use buoy_shared::metrics::{DayRollup, Facts, DAY_MS, HOUR_MS, ROLL_DELAY_MS};
 use buoy_shared::queue;
-use buoy_shared::sla::Calendar;
+use buoy_shared::sla::NamedCalendars;
 use buoy_shared::time::Timestamp;
 use buoy_shared::webhook::{self, EVENT_ID_HEADER, SIGNATURE_HEADER};
 
@@ -250,8 +250,8 @@ pub struct Sweep<'a, K, O> {
     pub outbound: &'a O,
     /// The configuration.
     pub config: &'a Config,
-    /// The business calendar.
-    pub business: &'a dyn Calendar,
+    /// The business calendars, by name (each ticket's stamp names its own).
+    pub business: &'a dyn NamedCalendars,
     /// The webhooks whose secrets are set.
     pub hooks: &'a [Hook<'a>],
     /// The cron event's scheduled time.
@@ -331,7 +331,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
                 }
             };
             let manager = ticket.requester.account_manager();
-            let due = events::due_events(&ticket, &history, self.now, self.business, &self.config.playbooks, manager);
+            let playbooks = self.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
+            let due = events::due_events(&ticket, &history, self.now, self.business, &playbooks, manager);
             let before = history.len();
             for event in due {
                 if !self.store.record_once(&ticket.id, &event).await? {
@@ -371,7 +372,8 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             }
             self.rebuild_row(&ticket, &history).await?;
             self.store.clear_check(&entry.key).await?;
-            if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &self.config.playbooks) {
+            let playbooks = self.config.ticket_playbooks(ticket.site.as_str(), &ticket.kind);
+            if let Some(next) = events::next_check(&ticket, &history, self.now, self.business, &playbooks) {
                 self.store.schedule_check(&ticket.id, next.max(self.now)).await?;
             }
         }

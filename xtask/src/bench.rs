@@ -412,7 +412,17 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             message: "m".into(),
             ..NewTicket::default()
         };
-        let stamp = Stamp { id: rng.id(), segment, priority: Priority::Normal, group: None, tags: vec![], now: created, policy: &policy };
+        let stamp = Stamp {
+            id: rng.id(),
+            segment,
+            priority: Priority::Normal,
+            group: None,
+            tags: vec![],
+            now: created,
+            policy: &policy,
+            calendar: buoy_shared::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
+        };
         let ticket = input.into_ticket(stamp).map_err(|e| format!("a bench ticket is refused: {e:?}"))?;
         let replied = rng.chance(0.96);
         let first = rng.minutes(180.0, 1.2) / 1000;

@@ -13,7 +13,7 @@
 
 use crate::cmd;
 use crate::Result;
-use buoy_shared::calendar::BusinessCalendar;
+use buoy_shared::calendar::{BusinessCalendar, Calendars};
 use buoy_shared::config::Config;
 use buoy_shared::deflection::{Deflection, Outcome};
 use buoy_shared::events::{EventKind, TicketEvent};
@@ -578,7 +578,7 @@ enum Step {
 #[derive(Debug)]
 struct World<'a> {
     config: &'a Config,
-    business: &'a BusinessCalendar,
+    business: &'a Calendars,
     site: SiteId,
     agents: Vec<AgentToken>,
     secret: Vec<u8>,
@@ -622,7 +622,7 @@ impl World<'_> {
         let app = App {
             config: self.config,
             business: self.business,
-            zone: Some(self.business.zone()),
+            zone: Some(self.business.default_calendar().zone()),
             store: TicketStore::new(Shared(&self.kv)),
             secret: Some(&self.secret),
             agents: &self.agents,
@@ -702,7 +702,7 @@ impl World<'_> {
         if self.rng.chance(0.08) {
             span *= 3;
         }
-        let due = self.business.deadline(ts(from), Duration::from_secs(span / 1000)).as_millis();
+        let due = self.business.default_calendar().deadline(ts(from), Duration::from_secs(span / 1000)).as_millis();
         due + self.rng.between(0, 20) * MINUTE / 10
     }
 
@@ -819,7 +819,7 @@ impl World<'_> {
             }
             Course::Tier => {
                 self.agent_send(t, i, "changes", &json!({ "status": "open", "tier": 2, "assignee": assignee }))?;
-                let later = self.business.deadline(ts(t), Duration::from_hours(self.rng.between(6, 24))).as_millis();
+                let later = self.business.default_calendar().deadline(ts(t), Duration::from_hours(self.rng.between(6, 24))).as_millis();
                 self.schedule(later, Step::FollowUp(i));
             }
             Course::OnHold => {
@@ -1051,7 +1051,7 @@ fn to_load(entries: &[Value]) -> Vec<&Value> {
 /// sweep fails.
 fn simulate(
     config: &Config,
-    business: &BusinessCalendar,
+    business: &Calendars,
     site: &SiteId,
     agent_names: &[&str],
     secret: Vec<u8>,
@@ -1071,11 +1071,11 @@ fn simulate(
     // reports pile up within a couple of hours.
     let incidents = 3;
     let per_incident = (tickets / 100).clamp(1, 40);
-    let mut times = arrivals(&mut rng, business, start, end, tickets.saturating_sub(incidents * per_incident))?;
+    let mut times = arrivals(&mut rng, business.default_calendar(), start, end, tickets.saturating_sub(incidents * per_incident))?;
     let mut outage_times = Vec::new();
     for k in 0..incidents {
         let day = start + (DAYS * DAY) * (2 * k as i64 + 1) / (2 * incidents as i64) + rng.between(0, 3) * DAY;
-        let begins = business.deadline(ts(day), Duration::from_hours(rng.between(1, 6))).as_millis();
+        let begins = business.default_calendar().deadline(ts(day), Duration::from_hours(rng.between(1, 6))).as_millis();
         for _ in 0..per_incident {
             outage_times.push(begins + rng.minutes(25.0, 0.9).min(3 * HOUR));
         }
@@ -1229,7 +1229,7 @@ pub fn run(args: &[String]) -> Result {
     let now_ms = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_err(|e| e.to_string())?.as_millis() as i64;
     let end = now_ms - now_ms % MINUTE;
     println!("seed-demo: simulating about {tickets} tickets on site {site}, {} to {}…", ts(end - DAYS * DAY), ts(end));
-    let kv = simulate(&config, calendars.default_calendar(), &site, &agent_names, secret.into_bytes(), tickets, end)?;
+    let kv = simulate(&config, &calendars, &site, &agent_names, secret.into_bytes(), tickets, end)?;
     let entries = dump(&kv)?;
     let counts = count(&entries);
     let ids = seeded_ids(&entries);
@@ -1327,13 +1327,12 @@ mod tests {
         let text = cmd::read(&crate::root().join("buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
         let config = Config::from_toml(&text).unwrap_or_else(|e| unreachable!("{e}"));
         let calendars = config.business_calendars(buoy_shared::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
-        let business = calendars.default_calendar().clone();
         let agent = config.agents.first().unwrap_or_else(|| unreachable!("buoy.toml names an agent"));
         let site = SiteId::parse(&agent.site).unwrap_or_else(|e| unreachable!("{e}"));
         let end = Timestamp::parse("2026-11-30T12:00:00Z").map(Timestamp::as_millis).unwrap_or_else(|e| unreachable!("{e}"));
-        let kv = simulate(&config, &business, &site, &[agent.name.as_str()], b"test secret".to_vec(), tickets, end)
+        let kv = simulate(&config, &calendars, &site, &[agent.name.as_str()], b"test secret".to_vec(), tickets, end)
             .unwrap_or_else(|e| unreachable!("{e}"));
-        (business, site, kv)
+        (calendars.default_calendar().clone(), site, kv)
     }
 
     /// The seed only sends what the API accepts: a refusal here means the

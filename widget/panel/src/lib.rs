@@ -497,9 +497,15 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     if let Some(id) = data_of(event, "data-ticket") {
         return dispatch(inner, Msg::Show(View::Thread(id)));
     }
-    if let Some(kind) = data_of(event, "data-kind").and_then(|k| TicketType::offered(&k)) {
-        let has_steps = inner.borrow().guide_steps(&kind).is_some();
-        return dispatch(inner, Msg::Topic(kind, has_steps));
+    if let Some(name) = data_of(event, "data-kind") {
+        if let Some(kind) = TicketType::offered(&name) {
+            let has_steps = inner.borrow().guide_steps(&kind).is_some();
+            return dispatch(inner, Msg::Topic(kind, has_steps));
+        }
+        // A site's own type (the worker wrote its button) has no guide:
+        // the form, on that type.
+        dispatch(inner, Msg::Show(View::Contact));
+        return inner.borrow().controls.kind.set_value(&name);
     }
     let msg = match data_of(event, "data-act").as_deref() {
         Some("close") => return inner.borrow().post_to_host("close", None),
@@ -594,8 +600,9 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(body) = field_of(data, "body").filter(|s| !s.is_empty()) {
                 c.message.set_value(&body);
             }
-            if let Some(kind) = field_of(data, "kind").and_then(|k| TicketType::offered(&k)) {
-                c.kind.set_value(kind.as_str());
+            // The select takes only the types its site offers.
+            if let Some(kind) = field_of(data, "kind").filter(|k| !k.is_empty()) {
+                c.kind.set_value(&kind);
             }
         }
         _ => {}

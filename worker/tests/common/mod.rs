@@ -38,6 +38,8 @@ pub struct Harness {
     pub now: std::cell::Cell<i64>,
     /// The attachments' bucket, in memory.
     pub files: buoy_worker::files::MemoryFiles,
+    /// The business calendars; none counts business hours around the clock.
+    pub calendars: Option<buoy_shared::calendar::Calendars>,
 }
 
 impl Harness {
@@ -53,6 +55,7 @@ impl Harness {
             next_id: std::cell::Cell::new(1),
             now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
             files: buoy_worker::files::MemoryFiles::default(),
+            calendars: None,
         }
     }
 
@@ -78,8 +81,9 @@ impl Harness {
         self.next_id.set(id.wrapping_add(1));
         App {
             config: &self.config,
-            // Business hours count like calendar hours here, so due times are plain sums.
-            business: &AlwaysOpen,
+            // Business hours count like calendar hours unless a test sets
+            // calendars, so due times are plain sums.
+            business: self.calendars.as_ref().map_or(&AlwaysOpen as &dyn buoy_shared::sla::NamedCalendars, |c| c),
             zone: None,
             // A `&MemoryKv` is a store too: every request shares one, as KV is shared.
             store: TicketStore::new(self.store.kv()),
@@ -106,6 +110,7 @@ impl Harness {
 
 /// A configuration with these sites (`{ "id": { "name": …, … } }`, as in
 /// `buoy.toml`) and the defaults for everything else.
+#[allow(dead_code)] // tests/calendars.rs writes its whole configuration
 pub fn config(sites: &Value) -> Config {
     serde_json::from_value(json!({ "sites": sites })).unwrap_or_else(|e| unreachable!("{e}"))
 }
@@ -137,4 +142,15 @@ pub fn str_of<'a>(value: &'a Value, key: &str) -> &'a str {
 pub fn header(raw: &str, name: &str) -> String {
     let unfolded = raw.replace("\r\n ", " ").replace("\r\n\t", " ");
     unfolded.lines().find_map(|l| l.strip_prefix(&format!("{name}: "))).unwrap_or_default().trim().to_owned()
+}
+
+/// Delivers nothing: for sweeps over tickets without webhooks or mail.
+// Only the calendar and site-type tests sweep without a receiver.
+#[allow(dead_code)]
+pub struct NoOutbound;
+
+impl buoy_worker::sweep::Outbound for NoOutbound {
+    async fn post(&self, _: &str, _: &[(&str, String)], _: &str) -> Result<u16, String> {
+        Err("no webhooks here".into())
+    }
 }
