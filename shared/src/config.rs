@@ -720,24 +720,6 @@ mod tests {
         };
         assert_eq!(due(crate::vocab::Segment::Business), "2026-12-07T11:00:00.000Z");
         assert_eq!(due(crate::vocab::Segment::Enterprise), "2026-12-04T17:00:00.000Z");
-        // What the panel says for it (the worker's line), as the README quotes it.
-        #[cfg(feature = "email")]
-        {
-            let stamp = config.policies.stamp(
-                crate::vocab::Segment::Business,
-                crate::vocab::Priority::Normal,
-                friday,
-                crate::sla::DEFAULT_CALENDAR,
-            );
-            let (due, target) = crate::sla::first_response(&stamp, &calendars).unwrap_or_else(|| unreachable!());
-            let line =
-                crate::messages::due_line(crate::messages::Locale::En, target.hours == crate::sla::Hours::Business, target.span.as_secs());
-            let when = crate::email::outbound::due_text(due, calendars.default_calendar().zone(), crate::messages::Locale::En);
-            let line = crate::messages::fill(&line, "when", &when);
-            assert_eq!(line, "We usually reply within 3 business hours — by Monday 7 December 2026, 11:00 GMT.");
-            let readme = include_str!("../../README.md").split_whitespace().collect::<Vec<_>>().join(" ");
-            assert!(readme.contains(line.trim_end_matches('.')), "the README quotes the line");
-        }
         let tests = Config::from_toml(include_str!("../../tests/buoy.toml")).unwrap_or_else(|e| unreachable!("tests/buoy.toml: {e}"));
         assert_eq!(tests.calendar.time_zone, "UTC");
     }
