@@ -891,23 +891,26 @@ mod tests {
         }
     }
 
+    /// ICU4X's name for a CLDR plural category, as ours.
+    fn from_cldr(category: icu_plurals::PluralCategory) -> PluralCategory {
+        use icu_plurals::PluralCategory as Cldr;
+        match category {
+            Cldr::Zero => PluralCategory::Zero,
+            Cldr::One => PluralCategory::One,
+            Cldr::Two => PluralCategory::Two,
+            Cldr::Few => PluralCategory::Few,
+            Cldr::Many => PluralCategory::Many,
+            Cldr::Other => PluralCategory::Other,
+        }
+    }
+
     /// The CLDR plural categories a locale uses for whole numbers, from
     /// ICU4X's compiled CLDR data.
     fn cldr_categories(locale: Locale) -> Vec<PluralCategory> {
-        use icu_plurals::{PluralCategory as Cldr, PluralRules};
+        use icu_plurals::PluralRules;
         let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { return Vec::new() };
         let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { return Vec::new() };
-        let mut found: Vec<PluralCategory> = rules
-            .categories()
-            .map(|c| match c {
-                Cldr::Zero => PluralCategory::Zero,
-                Cldr::One => PluralCategory::One,
-                Cldr::Two => PluralCategory::Two,
-                Cldr::Few => PluralCategory::Few,
-                Cldr::Many => PluralCategory::Many,
-                Cldr::Other => PluralCategory::Other,
-            })
-            .collect();
+        let mut found: Vec<PluralCategory> = rules.categories().map(from_cldr).collect();
         found.sort_by_key(|c| PluralCategory::ALL.iter().position(|a| a == c));
         found
     }
@@ -973,20 +976,12 @@ mod tests {
 
     #[test]
     fn whole_numbers_take_the_plural_category_cldr_gives_them() {
-        use icu_plurals::{PluralCategory as Cldr, PluralRules};
+        use icu_plurals::PluralRules;
         for locale in Locale::ALL {
             let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { unreachable!("{locale:?}") };
             let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { unreachable!("{locale:?}") };
             for n in (0..=2_500u32).chain([1_000_000, 2_000_000, 1_000_001, 3_000_100]) {
-                let cldr = match rules.category_for(n) {
-                    Cldr::Zero => PluralCategory::Zero,
-                    Cldr::One => PluralCategory::One,
-                    Cldr::Two => PluralCategory::Two,
-                    Cldr::Few => PluralCategory::Few,
-                    Cldr::Many => PluralCategory::Many,
-                    Cldr::Other => PluralCategory::Other,
-                };
-                assert_eq!(plural_category(locale, n), cldr, "{locale:?} {n}");
+                assert_eq!(plural_category(locale, n), from_cldr(rules.category_for(n)), "{locale:?} {n}");
             }
         }
     }
