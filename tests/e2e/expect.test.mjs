@@ -52,6 +52,22 @@ async function widgetAt(site, at) {
   return { page, context };
 }
 
+/** Files a ticket from the demo site's widget page alone, in London; its API answer. */
+async function fileTicket(subject) {
+  const context = await chrome.browser.newContext({ timezoneId: ZONE });
+  const page = await context.newPage();
+  await page.goto(`${WORKER}/widget/demo/`);
+  await page.locator('#buoy:not([data-starting])').waitFor();
+  await page.getByRole('button', { name: 'Send us a message' }).click();
+  await page.getByLabel('Email').fill('ada@example.com');
+  await page.getByLabel('Topic').selectOption('bug');
+  await page.getByLabel('Subject').fill(subject);
+  await page.getByLabel('Message').fill('When will you answer?');
+  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/tickets') && r.request().method() === 'POST');
+  await page.getByRole('button', { name: 'Send message' }).click();
+  return { context, page, created: await (await answer).json() };
+}
+
 const closedLine = (page) => page.locator('#buoy-closed');
 
 test('on a Saturday the home screen and the form say support is closed and when it opens; at an open hour they say nothing', { timeout: 60_000 }, async () => {
@@ -104,18 +120,7 @@ test('an enterprise requester (verified) is not told support is closed: their fi
 });
 
 test('after sending, the panel says when a first reply is due, from the ticket\'s own stamp, in the requester\'s zone and language', { timeout: 60_000 }, async () => {
-  const context = await chrome.browser.newContext({ timezoneId: ZONE });
-  const page = await context.newPage();
-  await page.goto(`${WORKER}/widget/demo/`);
-  await page.locator('#buoy:not([data-starting])').waitFor();
-  await page.getByRole('button', { name: 'Send us a message' }).click();
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Topic').selectOption('bug');
-  await page.getByLabel('Subject').fill(`Due ${Date.now()}`);
-  await page.getByLabel('Message').fill('When will you answer?');
-  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/tickets') && r.request().method() === 'POST');
-  await page.getByRole('button', { name: 'Send message' }).click();
-  const created = await (await answer).json();
+  const { context, page, created } = await fileTicket(`Due ${Date.now()}`);
   // Anonymous (free), normal: 24 business hours; the tests' default calendar never closes.
   assert.equal(Date.parse(created.first_response_due) - Date.parse(created.created_at), 24 * HOUR);
   // Written by the worker in the zone the panel reported (the browser's), as mail writes dates.
@@ -132,19 +137,8 @@ test('after sending, the panel says when a first reply is due, from the ticket\'
 });
 
 test('a waiting ticket says it waits on the team until an agent replies, then on the requester', { timeout: 90_000 }, async () => {
-  const context = await chrome.browser.newContext({ timezoneId: ZONE });
-  const page = await context.newPage();
-  await page.goto(`${WORKER}/widget/demo/`);
-  await page.locator('#buoy:not([data-starting])').waitFor();
-  await page.getByRole('button', { name: 'Send us a message' }).click();
   const subject = `Waiting ${Date.now()}`;
-  await page.getByLabel('Email').fill('ada@example.com');
-  await page.getByLabel('Topic').selectOption('bug');
-  await page.getByLabel('Subject').fill(subject);
-  await page.getByLabel('Message').fill('Whose move is it?');
-  const answer = page.waitForResponse((r) => r.url().endsWith('/v1/tickets') && r.request().method() === 'POST');
-  await page.getByRole('button', { name: 'Send message' }).click();
-  const { id, reference } = await (await answer).json();
+  const { context, page, created: { id, reference } } = await fileTicket(subject);
   await page.locator('#buoy-sent').getByRole('button', { name: 'Your tickets' }).click();
   await page.getByRole('button', { name: new RegExp(subject) }).click();
   const status = page.locator('#buoy-thread-status');
