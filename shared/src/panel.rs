@@ -209,7 +209,10 @@ pub fn skeleton(locale: Locale) -> String {
         .text(MessageId::SentReference)
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
-    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
+    // When a first reply is due, which the panel fills from the API's answer.
+    h.raw("</p><p id=\"buoy-due\" hidden></p><button type=\"button\" class=\"again\" data-act=\"again\">")
+        .text(MessageId::NewRequest)
+        .raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">").text(MessageId::YourTickets).raw("</button></section>");
     // One polite live region: a search's result count once typing
     // pauses, a new agent reply.
@@ -332,6 +335,64 @@ pub fn with_fields(page: &[u8], defs: &[crate::fields::FieldDef], locale: Locale
         }
         _ => page.to_vec(),
     }
+}
+
+/// How far ahead the widget page says when support is open: three weeks,
+/// far more than a panel stays loaded without its page being fetched again
+/// (the page is served `no-cache`, so every load asks the worker).
+#[cfg(feature = "calendar")]
+pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours(21 * 24);
+
+/// The widget page's open hours (`#buoy-hours`), a JSON data block the
+/// panel reads with the browser's clock: `o`, the calendar's open
+/// intervals from `now` for [`HOURS_AHEAD`], each a start and an end in
+/// Unix seconds, one after the other (`[start, end, start, end, …]`: an
+/// opening is at an even index), and `a`, the segments whose first response counts every hour
+/// (calendar hours), whose requesters are never told support is closed;
+/// then the formats the panel writes times in (`t`, `d`).
+/// The instants are absolute, so the panel shows them in the requester's
+/// zone with `Intl` and carries no time-zone code.
+#[cfg(feature = "calendar")]
+pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> String {
+    use core::fmt::Write;
+    let mut out = String::from("<script type=\"application/json\" id=\"buoy-hours\">{\"o\":[");
+    for (i, (start, end)) in calendar.open_intervals(now, now.plus(HOURS_AHEAD)).into_iter().enumerate() {
+        let _ = write!(out, "{}{start},{end}", if i == 0 { "" } else { "," });
+    }
+    out.push_str("],\"a\":[");
+    let always = crate::vocab::Segment::ALL.iter().filter(|s| policy.segment(**s).first_response.hours == crate::sla::Hours::Calendar);
+    for (i, segment) in always.enumerate() {
+        let _ = write!(out, "{}\"{}\"", if i == 0 { "" } else { "," }, segment.as_str());
+    }
+    // The formats the panel writes instants in (`Intl.DateTimeFormat`
+    // options): a time and a weekday, for `{time}` and `{day}`. Here
+    // rather than in the wasm, which carries no text.
+    out.push_str(r#"],"t":{"hour":"2-digit","minute":"2-digit"},"d":{"weekday":"long"}}</script>"#);
+    out
+}
+
+/// Where the panel says support is closed: the top of the home screen
+/// and of the form, under its intro. Written by the worker with the
+/// hours, so the page as built carries none of it.
+pub const CLOSED_LINE: &str = "<p class=\"intro\" id=\"buoy-closed\" hidden></p>";
+
+/// The form's line, under its intro, like [`CLOSED_LINE`].
+pub const CLOSED_FORM_LINE: &str = "<p class=\"intro\" id=\"buoy-closed-form\" hidden></p>";
+
+/// The widget page with the site's open hours ([`hours_block`]) added
+/// before the end of its body, and the lines ([`CLOSED_LINE`],
+/// [`CLOSED_FORM_LINE`]) the panel
+/// fills when support is closed.
+#[cfg(feature = "calendar")]
+pub fn with_hours(
+    page: &[u8],
+    calendar: &crate::calendar::BusinessCalendar,
+    policy: &crate::sla::SlaPolicy,
+    now: crate::time::Timestamp,
+) -> Vec<u8> {
+    let page = insert_before(page, "<label for=\"buoy-q\"", CLOSED_LINE, false);
+    let page = insert_before(&page, "<p class=\"banner\"", CLOSED_FORM_LINE, false);
+    insert_before(&page, "</body>", &hours_block(calendar, policy, now), true)
 }
 
 #[cfg(test)]
@@ -477,6 +538,44 @@ mod tests {
         }
         assert_eq!(html.matches("data-kind=").count(), offered_types().len());
         assert!(html.contains("How do I…?"), "the catalog's text, escaped only where needed");
+    }
+
+    #[cfg(feature = "calendar")]
+    #[test]
+    fn the_page_carries_three_weeks_of_open_hours_and_the_segments_never_closed() {
+        use crate::calendar::{BusinessCalendar, CalendarSpec};
+        use crate::time::Timestamp;
+        let spec = CalendarSpec {
+            time_zone: "Europe/London".into(),
+            open: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| ((*d).to_owned(), "09:00-17:00".to_owned())).collect(),
+            holidays: vec!["2026-12-25".into()],
+        };
+        let zone = jiff::tz::TimeZone::posix("GMT0BST,M3.5.0/1,M10.5.0").unwrap_or_else(|e| unreachable!("{e}"));
+        let calendar = BusinessCalendar::new(&spec, zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let now = Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+        let built = format!("<body>{}</body>", skeleton(Locale::En));
+        let page = String::from_utf8(with_hours(built.as_bytes(), &calendar, &crate::sla::SlaPolicy::default(), now)).unwrap_or_default();
+        // The home screen's line first, the form's under its intro.
+        let home = page.split("<section class=\"home\" id=\"buoy-home\">").nth(1).unwrap_or_default();
+        assert!(home.starts_with(CLOSED_LINE), "{home}");
+        let form = page
+            .split("</p>")
+            .find(|p| p.contains("id=\"buoy-intro\""))
+            .map(|_| page.split("id=\"buoy-intro\">").nth(1).unwrap_or_default());
+        assert!(form.is_some_and(|f| f.contains(&format!("</p>{CLOSED_FORM_LINE}<p class=\"banner\""))), "{page}");
+        assert_eq!((page.matches(CLOSED_LINE).count(), page.matches(CLOSED_FORM_LINE).count()), (1, 1));
+        let block = page.split("<script type=\"application/json\" id=\"buoy-hours\">").nth(1).and_then(|b| b.split("</script>").next());
+        let json: serde_json::Value = serde_json::from_str(block.unwrap_or_default()).unwrap_or_default();
+        let flat: Vec<i64> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
+        let open: Vec<(i64, i64)> = flat.chunks(2).map(|pair| (pair[0], pair[pair.len() - 1])).collect();
+        assert_eq!(flat.len(), 2 * open.len(), "{flat:?}");
+        // Friday's last hour, then 14 weekdays (three weeks less Christmas Day).
+        assert_eq!(open.len(), 15, "{open:?}");
+        assert_eq!(open[0], (now.as_millis() / 1000, now.as_millis() / 1000 + 3600));
+        assert!(open.iter().all(|(_, end)| *end <= now.plus(HOURS_AHEAD).as_millis() / 1000 + 86_400));
+        // The defaults: enterprise first responses count calendar hours, so they are never "closed".
+        assert_eq!(json["a"], serde_json::json!(["enterprise"]));
+        assert!(page.ends_with("</script></body>"), "{page}");
     }
 
     #[test]

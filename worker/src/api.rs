@@ -12,13 +12,13 @@ use buoy_shared::fields;
 use buoy_shared::identity;
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
-use buoy_shared::messages::Locale;
+use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::site_types;
-use buoy_shared::sla::{self, Clock, NamedCalendars};
+use buoy_shared::sla::{self, Clock, Hours, NamedCalendars};
 use buoy_shared::ticket::{
     Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, PageContext, Priority, Segment, Signed, Stamp, Status, Ticket,
     TicketType,
@@ -205,6 +205,19 @@ struct Created {
     requester_token: String,
     status: Status,
     created_at: Timestamp,
+    /// When a first reply is due, from the ticket's SLA stamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_due: Option<Timestamp>,
+    /// Which hours that target counts: `business` or `calendar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_hours: Option<Hours>,
+    /// The target's span, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_seconds: Option<i64>,
+    /// What the requester is told, in the ticket's language and their
+    /// browser's zone (else the business calendar's, named).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_line: Option<String>,
 }
 
 /// A message of the public thread, as the requester sees it.
@@ -309,8 +322,18 @@ fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Resul
     })
 }
 
-fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+fn created<K>(app: &App<'_, K>, app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+    let first = sla::first_response(&ticket.sla, app.business);
+    let locale = app.config.site(ticket.site.as_str()).map(|site| mail_out::requester_locale(site, ticket));
     let body = Created {
+        first_response_line: first.zip(locale).map(|((due, target), locale)| {
+            let zone = mail_out::requester_zone(ticket, app.zone.unwrap_or(&jiff::tz::TimeZone::UTC));
+            let line = messages::due_line(locale, target.hours == Hours::Business, target.span.as_secs());
+            messages::fill(&line, "when", &buoy_shared::email::outbound::due_text(due, &zone, locale))
+        }),
+        first_response_due: first.map(|(due, _)| due),
+        first_response_hours: first.map(|(_, target)| target.hours),
+        first_response_seconds: first.map(|(_, target)| target.span.as_secs()),
         id: ticket.id,
         reference: ticket.reference,
         requester_token: keys::requester_token(app_secret, &ticket.id),
@@ -348,7 +371,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
                 let uploads = uploads_for(app, &site, Some(&existing.id), &attachments, None).await?;
                 let files = attachment_events(existing.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
                 attach_all(app, &existing.id, &files, &uploads).await?;
-                return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
+                return Ok(created(app, secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
         }
@@ -372,7 +395,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !uploads.is_empty() {
         attach_all(app, &ticket.id, &files, &uploads).await?;
     }
-    Ok(created(secret, &ticket, 201))
+    Ok(created(app, secret, &ticket, 201))
 }
 
 /// How a new ticket came.
