@@ -20,8 +20,7 @@ use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::site_types;
 use buoy_shared::sla::{self, Clock, Hours, NamedCalendars};
 use buoy_shared::ticket::{
-    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, PageContext, Priority, Segment, Signed, Stamp, Status, Ticket,
-    TicketType,
+    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, PageContext, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;

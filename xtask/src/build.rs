@@ -408,7 +408,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
     // Their minified copies go to the hashed folder, under their own names.
-    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js"] {
+    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js", "hours.js"] {
         let copy = site.join("widget").join(sheet);
         std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
@@ -434,12 +434,16 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
     // visit downloads the panel alone.
-    wasm_module(&files, "app", "buoy-widget-panel")?;
-    wasm_module(&files, "inbox", "buoy-widget-inbox")?;
-    wasm_module(&files, "help", "buoy-widget-help")?;
+    // The closed line is plain JavaScript joined to the panel's glue
+    // (`www/widget/hours.js`): counted in the first open, no date code in
+    // the wasm. Its text is the catalog's, by index.
+    let hours = cmd::read(&root.join("www/widget/hours.js"))?.replace("__BUOY_CLOSED_NOW__", &(MessageId::ClosedNow as usize).to_string());
+    wasm_module(&files, "app", "buoy-widget-panel", &hours)?;
+    wasm_module(&files, "inbox", "buoy-widget-inbox", "")?;
+    wasm_module(&files, "help", "buoy-widget-help", "")?;
     // Attachments, loaded at the first file offered (or when files wait
     // or a thread shows some): neither of the others grows for them.
-    wasm_module(&files, "upload", "buoy-widget-upload")?;
+    wasm_module(&files, "upload", "buoy-widget-upload", "")?;
     let folder = hashed_folder(&files)?;
 
     check_catalogs()?;
@@ -594,8 +598,9 @@ pub fn widget_files(site: &Path) -> Result<WidgetFiles> {
 /// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and
 /// `{out}/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
 /// rewritten for wasm-opt's short names and minified, ending with the
-/// call that starts the module.
-fn wasm_module(out_dir: &Path, name: &str, package: &str) -> Result {
+/// call that starts the module, after `joined` (plain JavaScript of the
+/// module's own, in a block of its own).
+fn wasm_module(out_dir: &Path, name: &str, package: &str, joined: &str) -> Result {
     let root = crate::root();
     // Panic locations name source files; short paths keep them small.
     let registry = std::env::var("CARGO_HOME")
@@ -659,7 +664,7 @@ fn wasm_module(out_dir: &Path, name: &str, package: &str) -> Result {
         return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
     }
     let glue = rename_wasm_names(&glue, name, &String::from_utf8_lossy(&optimized.stdout))?;
-    let glue = glue + "\nawait __wbg_init();\n";
+    let glue = glue + "\n" + joined + "\nawait __wbg_init();\n";
     cmd::write(
         &out_dir.join(format!("{name}.js")),
         esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,

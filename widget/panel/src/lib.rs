@@ -609,7 +609,6 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
                 let _ = dialog.set_attribute("aria-modal", modal);
             }
             panel.signal(Some(true));
-            panel.hours();
             // Inline, the panel is part of the host's page: focus stays there.
             if !inline {
                 focus(&panel.entry());
@@ -863,7 +862,6 @@ pub fn start() -> Result<(), JsValue> {
         if inner.host_origin.is_none() {
             inner.refresh_list();
         }
-        inner.hours();
     }
     PANEL.with(|slot| *slot.borrow_mut() = Some(panel));
     // Its buttons answer from now on (the build wrote `data-starting`).
@@ -878,7 +876,6 @@ pub fn start() -> Result<(), JsValue> {
 fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_shared::identity::IdentityClaim>) {
     let mut panel = inner.borrow_mut();
     panel.identity = identity;
-    panel.hours();
     protocol::tell_who(&panel.root, data);
     if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
         protocol::load(&panel.root, Module::Inbox);
@@ -905,46 +902,5 @@ impl Inner {
         let text = field_of(answer, "first_response_line");
         line.set_text_content(text.as_deref());
         set_hidden(&line, text.is_none());
-    }
-
-    /// Says on the home screen and the form that support is closed, and
-    /// when it opens, by the browser's clock over the open intervals the
-    /// worker wrote into the page (`#buoy-hours`): nothing while open,
-    /// past the last interval the page knows, or for a requester whose
-    /// segment's first response counts every hour (`a`). The opening is
-    /// written by the browser (its zone, the page's language) in the
-    /// formats the worker gives (`t`, `d`: `Intl.DateTimeFormat` options).
-    fn hours(&self) {
-        let Some(doc) = self.root.owner_document() else { return };
-        let Some(data) = buoy_widget_core::page::block_json(&doc, "buoy-hours") else { return };
-        let get = |key: &str| Reflect::get(&data, &key.into()).unwrap_or(JsValue::UNDEFINED);
-        // The segment the host names beside the identity (a JWT's is in its
-        // token, which the panel does not read: the host passes it too).
-        let segment = self.identity.as_ref().and_then(|who| who.segment.clone());
-        let exempt = segment.is_some_and(|s| strings(get("a")).contains(&s));
-        // Openings and closings alternate (`buoy_shared::panel::hours_block`):
-        // the first still ahead is an opening while closed.
-        let open: js_sys::Array = get("o").unchecked_into();
-        let now = js_sys::Date::now() / 1000.0;
-        let mut text = None;
-        let mut i = 0;
-        while let Some(at) = open.get(i).as_f64() {
-            if at > now {
-                if i % 2 == 0 && !exempt {
-                    let date = js_sys::Date::new(&(at * 1000.0).into());
-                    let write = |format| String::from(date.to_locale_string(&buoy_widget_core::page::lang(), &get(format)));
-                    let line = js_sys::JsString::from(t(MessageId::ClosedNow)).replace("{time}", &write("t")).replace("{day}", &write("d"));
-                    text = Some(String::from(line));
-                }
-                break;
-            }
-            i += 1;
-        }
-        for id in ["buoy-closed", "buoy-closed-form"] {
-            if let Some(line) = doc.get_element_by_id(id) {
-                line.set_text_content(text.as_deref());
-                set_hidden(&line, text.is_none());
-            }
-        }
     }
 }
