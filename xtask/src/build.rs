@@ -444,6 +444,9 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // Attachments, loaded at the first file offered (or when files wait
     // or a thread shows some): neither of the others grows for them.
     wasm_module(&files, "upload", "buoy-widget-upload", "")?;
+    // The ticket form's send path, loaded when the form shows (or on
+    // intent): the first open does without it.
+    wasm_module(&files, "form", "buoy-widget-form", "")?;
     let folder = hashed_folder(&files)?;
 
     check_catalogs()?;
@@ -491,7 +494,7 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     // removes it, its buttons take no clicks that nothing would answer
     // (app.css), while typing in the search box is kept for the panel.
     let panel = format!(
-        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js">{}</div>"#,
+        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js" data-form-src="{folder}form.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -526,6 +529,8 @@ pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"];
 /// The inline panel's module (its height to the host page), in the widget's folder.
 pub const INLINE_FILES: [&str; 1] = ["inline.js"];
+/// The form module (the ticket form's send path), in the widget's folder.
+pub const FORM_FILES: [&str; 2] = ["form.js", "form_bg.wasm"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -536,14 +541,14 @@ pub const INLINE_FILES: [&str; 1] = ["inline.js"];
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES).chain(&FORM_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
     if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
-        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len() + FORM_FILES.len()
     {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }
@@ -565,6 +570,8 @@ pub struct WidgetFiles {
     pub inbox: Vec<PathBuf>,
     /// The upload module ([`UPLOAD_FILES`]), at the first file.
     pub upload: Vec<PathBuf>,
+    /// The form module ([`FORM_FILES`]), when the ticket form shows.
+    pub form: Vec<PathBuf>,
 }
 
 impl WidgetFiles {
@@ -592,7 +599,13 @@ pub fn widget_files(site: &Path) -> Result<WidgetFiles> {
     let mut first_open = vec![site.join("widget/index.html")];
     first_open.extend(PANEL_FILES.iter().map(|f| folder.join(f)));
     let files = |names: &[&str]| names.iter().map(|f| folder.join(f)).collect();
-    Ok(WidgetFiles { first_open, help: files(&HELP_FILES), inbox: files(&INBOX_FILES), upload: files(&UPLOAD_FILES) })
+    Ok(WidgetFiles {
+        first_open,
+        help: files(&HELP_FILES),
+        inbox: files(&INBOX_FILES),
+        upload: files(&UPLOAD_FILES),
+        form: files(&FORM_FILES),
+    })
 }
 
 /// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and
