@@ -1569,6 +1569,7 @@ pub fn run() -> Result {
             "buoy_first_open_by_locale": first_open_by_locale(&built.site, &files)?,
             "buoy_help": weight_json(weigh(&files.help)?),
             "buoy_inbox": weight_json(weigh(&files.inbox)?),
+            "buoy_form": weight_json(weigh(&files.form)?),
             "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
             "articles_demo": weight_json(weigh(&kb_files(&built.site, "")?.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect::<Vec<_>>())?),
         },
@@ -1913,6 +1914,14 @@ fn readme_block(r: &Value) -> String {
         rows.push([
             "the inbox module, once the requester has a ticket or types".to_owned(),
             weight_cell(&r["weight"]["buoy_inbox"]),
+            String::new(),
+            String::new(),
+        ]);
+    }
+    if !r["weight"]["buoy_form"].is_null() {
+        rows.push([
+            "the form module, when the ticket form shows (or on intent)".to_owned(),
+            weight_cell(&r["weight"]["buoy_form"]),
             String::new(),
             String::new(),
         ]);
