@@ -1910,21 +1910,13 @@ fn readme_block(r: &Value) -> String {
             String::new(),
         ]);
     }
-    if !r["weight"]["buoy_inbox"].is_null() {
-        rows.push([
-            "the inbox module, once the requester has a ticket or types".to_owned(),
-            weight_cell(&r["weight"]["buoy_inbox"]),
-            String::new(),
-            String::new(),
-        ]);
-    }
-    if !r["weight"]["buoy_form"].is_null() {
-        rows.push([
-            "the form module, when the ticket form shows (or on intent)".to_owned(),
-            weight_cell(&r["weight"]["buoy_form"]),
-            String::new(),
-            String::new(),
-        ]);
+    for (label, key) in [
+        ("the inbox module, once the requester has a ticket or types", "buoy_inbox"),
+        ("the form module, when the ticket form shows (or on intent)", "buoy_form"),
+    ] {
+        if !r["weight"][key].is_null() {
+            rows.push([label.to_owned(), weight_cell(&r["weight"][key]), String::new(), String::new()]);
+        }
     }
     for (label, key, buoy) in [
         ("script tag → launcher painted, 1× / 4× CPU", "launcher_painted_ms", "buoy"),

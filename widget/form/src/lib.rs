@@ -17,7 +17,7 @@ pub mod state;
 
 use buoy_shared::messages::MessageId;
 use buoy_shared::ticket::{Field, NewTicket, PageContext};
-use buoy_widget_core::dom::{focus, set_hidden, Listener};
+use buoy_widget_core::dom::{by_ids, focus, set_hidden, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net;
 use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, t};
@@ -26,7 +26,7 @@ use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, Phase, Receipt, State};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement};
@@ -97,22 +97,8 @@ const IDS: [&str; 17] = [
 /// page at build time by `buoy_shared::panel::skeleton`): all are looked
 /// up first and taken in one step (one failure path keeps the wasm small).
 fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let mut selector = String::new();
-    let found: Vec<Element> = IDS
-        .iter()
-        .filter_map(|id| {
-            selector.clear();
-            selector.push('#');
-            selector.push_str(id);
-            root.query_selector(&selector).ok().flatten()
-        })
-        .collect();
-    let Ok(
-        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, honeypot, form, banner, submit, sent_heading, reference, due],
-    ) = <[Element; 17]>::try_from(found)
-    else {
-        return Err(JsValue::from_str("the panel's markup is incomplete"));
-    };
+    let [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, honeypot, form, banner, submit, sent_heading, reference, due] =
+        by_ids(root, &IDS)?;
     let controls = Controls {
         name: name_el.clone().unchecked_into(),
         email: email_el.clone().unchecked_into(),
@@ -363,20 +349,6 @@ fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
     }
 }
 
-fn on(
-    inner: &Rc<RefCell<Inner>>,
-    target: &web_sys::EventTarget,
-    kind: &'static str,
-    f: impl Fn(&Rc<RefCell<Inner>>, web_sys::Event) + 'static,
-) -> Result<Listener, JsValue> {
-    let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
-    Listener::new(target, kind, move |event| {
-        if let Some(inner) = weak.upgrade() {
-            f(&inner, event);
-        }
-    })
-}
-
 /// Brings the ticket form in `root` (which holds the markup of
 /// `buoy_shared::panel::skeleton`, with the panel mounted on it) to life
 /// for `site`, telling a host page on `host_origin` of each ticket sent.
@@ -388,9 +360,9 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let form = inner.borrow().form.clone();
     let listeners = vec![
         // After the panel's own listener, which keeps the browser from sending the form.
-        on(&inner, &form, "submit", |inner, _| submitted(inner))?,
+        Listener::owned(&inner, &form, "submit", |inner, _| submitted(inner))?,
         // The inbox module's report on a ticket this form sent.
-        on(&inner, root, protocol::SENT_EVENT, |inner, _| {
+        Listener::owned(&inner, root, protocol::SENT_EVENT, |inner, _| {
             let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
             let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
             if ours {
@@ -398,9 +370,9 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
                 dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
             }
         })?,
-        on(&inner, root, protocol::PREFILL_EVENT, |inner, _| inner.borrow().prefill())?,
+        Listener::owned(&inner, root, protocol::PREFILL_EVENT, |inner, _| inner.borrow().prefill())?,
         // "Send another message", under the confirmation.
-        on(&inner, root, "click", |inner, event| {
+        Listener::owned(&inner, root, "click", |inner, event| {
             let again =
                 event.target().and_then(|t| t.dyn_into::<Element>().ok()).and_then(|t| t.closest("[data-act=again]").ok().flatten());
             if again.is_some() {

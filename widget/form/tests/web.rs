@@ -16,14 +16,20 @@ fn document() -> Document {
 
 /// A root holding the panel's markup, as the widget page does (the page
 /// gets it at build time; this fixture writes the same markup in), with
-/// the panel and the form module mounted on it.
-fn fresh_root() -> (Element, buoy_widget_panel::Panel, buoy_widget_form::FormModule) {
+/// the panel mounted on it.
+fn panel_root() -> (Element, buoy_widget_panel::Panel) {
     buoy_widget_core::page::use_catalog(buoy_shared::messages::catalog(Locale::En).into_iter().map(String::from).collect());
     let doc = document();
     let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
     root.set_inner_html(&buoy_shared::panel::skeleton(Locale::En));
     doc.body().map(|b| b.append_child(&root)).transpose().unwrap_or_else(|_| unreachable!());
     let panel = buoy_widget_panel::mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    (root, panel)
+}
+
+/// [`panel_root`] with the form module mounted too.
+fn fresh_root() -> (Element, buoy_widget_panel::Panel, buoy_widget_form::FormModule) {
+    let (root, panel) = panel_root();
     let form = buoy_widget_form::mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
     (root, panel, form)
 }
@@ -91,12 +97,7 @@ fn fixing_fields_clears_their_errors_and_keeps_the_text() {
 
 #[wasm_bindgen_test]
 fn a_submit_before_the_module_runs_is_taken_when_it_starts() {
-    buoy_widget_core::page::use_catalog(buoy_shared::messages::catalog(Locale::En).into_iter().map(String::from).collect());
-    let doc = document();
-    let root = doc.create_element("div").unwrap_or_else(|_| unreachable!());
-    root.set_inner_html(&buoy_shared::panel::skeleton(Locale::En));
-    doc.body().map(|b| b.append_child(&root)).transpose().unwrap_or_else(|_| unreachable!());
-    let _panel = buoy_widget_panel::mount(&root, "demo", None).unwrap_or_else(|_| unreachable!());
+    let (root, _panel) = panel_root();
     open_form(&root);
     submit(&root);
     assert_eq!(error_text(&root, "buoy-email"), None, "nothing checks the form before its module runs");

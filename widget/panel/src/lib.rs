@@ -17,7 +17,7 @@ use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
 use buoy_shared::ticket::{offered_types, TicketType};
-use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
+use buoy_widget_core::dom::{by_ids, focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
 use buoy_widget_core::net;
 use buoy_widget_core::page::{field_of, page, page_json, read_catalog, strings, t};
@@ -26,7 +26,7 @@ use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
 use state::{Effect, Msg, State, View};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, MessageEvent};
@@ -144,22 +144,8 @@ const IDS: [&str; 26] = [
 /// each element is the type its tag says; all are looked up first and
 /// taken in one step (one failure path keeps the wasm small).
 fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let mut selector = String::new();
-    let found: Vec<Element> = IDS
-        .iter()
-        .filter_map(|id| {
-            selector.clear();
-            selector.push('#');
-            selector.push_str(id);
-            root.query_selector(&selector).ok().flatten()
-        })
-        .collect();
-    let Ok(
-        [name_el, kind_el, subject_el, message_el, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, sent, sent_heading],
-    ) = <[Element; 26]>::try_from(found)
-    else {
-        return Err(JsValue::from_str("the panel's markup is incomplete"));
-    };
+    let [name_el, kind_el, subject_el, message_el, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, sent, sent_heading] =
+        by_ids(root, &IDS)?;
     let controls = Controls {
         name: name_el.unchecked_into(),
         kind: kind_el.unchecked_into(),
@@ -395,20 +381,6 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     dispatch(inner, msg);
 }
 
-fn on(
-    inner: &Rc<RefCell<Inner>>,
-    target: &web_sys::EventTarget,
-    kind: &'static str,
-    f: impl Fn(&Rc<RefCell<Inner>>, web_sys::Event) + 'static,
-) -> Result<Listener, JsValue> {
-    let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
-    Listener::new(target, kind, move |event| {
-        if let Some(inner) = weak.upgrade() {
-            f(&inner, event);
-        }
-    })
-}
-
 /// The `data-*` value of the closest element (from an event's target) that has it.
 fn data_of(event: &web_sys::Event, name: &str) -> Option<String> {
     let target: Element = event.target()?.dyn_into().ok()?;
@@ -511,26 +483,26 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
     let mut listeners = vec![
         // The form module sends the form: the browser never does, and a
         // submit before that module runs is marked for it.
-        on(&inner, &i.form, "submit", |inner, event| {
+        Listener::owned(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
             protocol::mark_submit(&inner.borrow().form);
         })?,
         // The form module says where the form is: its form or its
         // confirmation shows (the panel's own signal finds it borrowed).
-        on(&inner, root, protocol::CHANGE_EVENT, |inner, _| {
+        Listener::owned(&inner, root, protocol::CHANGE_EVENT, |inner, _| {
             if let Ok(panel) = inner.try_borrow() {
                 panel.render();
             }
         })?,
         // Intent to write (a pointer on or focus in what opens the form):
         // the form module loads ahead of the click.
-        on(&inner, root, "pointerover", intent)?,
-        on(&inner, root, "focusin", intent)?,
+        Listener::owned(&inner, root, "pointerover", intent)?,
+        Listener::owned(&inner, root, "focusin", intent)?,
         // Typing in the search box: suggestions, or the help module's
         // results. Typing anywhere else is the requester's first
         // interaction: it loads the inbox module, which keeps drafts (and
         // is told so, to store what came first).
-        on(&inner, root, "input", |inner, event| {
+        Listener::owned(&inner, root, "input", |inner, event| {
             let panel = inner.borrow();
             if event.target().as_ref() != Some(panel.help.search.as_ref()) {
                 return protocol::tell_typed(&panel.root);
@@ -538,8 +510,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
             panel.refresh_list();
         })?,
         // One listener for every button and link of the panel, by data attribute.
-        on(&inner, root, "click", |inner, event| clicked(inner, &event))?,
-        on(&inner, root, "keydown", |inner, event| {
+        Listener::owned(&inner, root, "click", |inner, event| clicked(inner, &event))?,
+        Listener::owned(&inner, root, "keydown", |inner, event| {
             let Some(key) = event.dyn_ref::<KeyboardEvent>() else {
                 return;
             };
@@ -573,12 +545,12 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         // The on-screen keyboard shrinks the panel (the loader follows the
         // visual viewport): the field being typed in stays in view, above
         // the sticky send button (the scroll padding of app.css).
-        listeners.push(on(&inner, &window, "resize", |_, _| {
+        listeners.push(Listener::owned(&inner, &window, "resize", |_, _| {
             if let Some(field) = doc_active().filter(|a| matches!(a.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")) {
                 field.scroll_into_view_with_bool(false);
             }
         })?);
-        listeners.push(on(&inner, &window, "message", |inner, event| {
+        listeners.push(Listener::owned(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
             };
