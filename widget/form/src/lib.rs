@@ -7,7 +7,7 @@
 //! fields by the browser's constraints), queues the ticket in the outbox
 //! (the inbox module sends it and reports back, `buoy:sent`), draws the
 //! form's errors, its confirmation and when a first reply is due, and
-//! applies the host's prefill. It says where the form is through
+//! writes the site's own fields of the host's prefill. It says where the form is through
 //! `buoy_widget_core::protocol::tell_form`; the panel keeps the screens
 //! and shows the form or its confirmation by it. A submit pressed before
 //! the module ran is marked on the form by the panel and taken at start.
@@ -213,20 +213,10 @@ impl Inner {
         protocol::kept(&self.root, "context").and_then(|m| Reflect::get(&m, &"context".into()).ok()).unwrap_or(JsValue::NULL)
     }
 
-    /// Writes the host's last prefill into the form (the select takes
-    /// only the types its site offers).
+    /// Writes the site's own fields of the host's last prefill into the
+    /// form (the panel writes its subject, message and type at once).
     fn prefill(&self) {
         let Some(data) = protocol::kept(&self.root, "prefill") else { return };
-        let c = &self.controls;
-        if let Some(subject) = field_of(&data, "subject").filter(|s| !s.is_empty()) {
-            c.subject.set_value(&subject);
-        }
-        if let Some(body) = field_of(&data, "body").filter(|s| !s.is_empty()) {
-            c.message.set_value(&body);
-        }
-        if let Some(kind) = field_of(&data, "kind").filter(|k| !k.is_empty()) {
-            c.kind.set_value(&kind);
-        }
         let given = Reflect::get(&data, &"fields".into()).unwrap_or(JsValue::NULL);
         for (id, control, is_checkbox) in &self.fields {
             let Some(value) = Reflect::get(&given, &id.into()).ok().and_then(|v| v.as_string()) else { continue };

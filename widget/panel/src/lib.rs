@@ -447,8 +447,24 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             panel.suggest = items.map(|a| a.iter().filter_map(|v| v.as_string()).take(20).collect()).unwrap_or_default();
             panel.refresh_list();
         }
-        // The form module's: the panel keeps them on its root.
-        "prefill" | "context" => protocol::keep(&inner.borrow().root, data),
+        "prefill" => {
+            let panel = inner.borrow();
+            let c = &panel.controls;
+            if let Some(subject) = field_of(data, "subject").filter(|s| !s.is_empty()) {
+                c.subject.set_value(&subject);
+            }
+            if let Some(body) = field_of(data, "body").filter(|s| !s.is_empty()) {
+                c.message.set_value(&body);
+            }
+            // The select takes only the types its site offers.
+            if let Some(kind) = field_of(data, "kind").filter(|k| !k.is_empty()) {
+                c.kind.set_value(&kind);
+            }
+            // The site's own fields are the form module's.
+            protocol::keep(&panel.root, data);
+        }
+        // The form module's: the panel keeps it on its root.
+        "context" => protocol::keep(&inner.borrow().root, data),
         _ => {}
     }
 }
