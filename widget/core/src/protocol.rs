@@ -337,8 +337,14 @@ pub fn tray(form: &Element) -> String {
 ///
 /// # Errors
 /// When the browser refuses the element.
+// Inlined, so a module that names its own kind keeps only that kind's name.
+#[inline(always)]
 pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValue> {
-    let script = doc.get_element_by_id(module.element_id()).and_then(|s| s.get_attribute("src")).unwrap_or_default();
+    styles_beside(doc, module.element_id())
+}
+
+fn styles_beside(doc: &web_sys::Document, script_id: &str) -> Result<(), JsValue> {
+    let script = doc.get_element_by_id(script_id).and_then(|s| s.get_attribute("src")).unwrap_or_default();
     let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
     href.push_str("css");
     let sheet = doc.create_element("link")?;
@@ -351,13 +357,20 @@ pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValu
 }
 
 /// Loads a module (once) into the widget page.
+// Inlined, so a caller that names the module keeps only that module's
+// names (the inbox module loads the upload module alone).
+#[inline(always)]
 pub fn load(root: &Element, module: Module) {
+    load_script(root, module.element_id(), module.source_attribute());
+}
+
+fn load_script(root: &Element, id: &str, source_attribute: &str) {
     let Some(doc) = root.owner_document() else { return };
-    if doc.get_element_by_id(module.element_id()).is_some() {
+    if doc.get_element_by_id(id).is_some() {
         return;
     }
-    let (Some(src), Ok(script)) = (root.get_attribute(module.source_attribute()), doc.create_element("script")) else { return };
-    for (name, value) in [("id", module.element_id()), ("type", "module"), ("src", &src)] {
+    let (Some(src), Ok(script)) = (root.get_attribute(source_attribute), doc.create_element("script")) else { return };
+    for (name, value) in [("id", id), ("type", "module"), ("src", &src)] {
         let _ = script.set_attribute(name, value);
     }
     if let Some(body) = doc.body() {
