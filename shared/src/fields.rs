@@ -508,10 +508,10 @@ mod tests {
     fn validate_with_reports_built_in_and_custom_errors_together() {
         let ticket =
             NewTicket { site: "demo".into(), kind: "bug".into(), subject: "s".into(), message: "m".into(), ..NewTicket::default() };
-        let errors = ticket.validate_with(&TicketType::BUILT_IN, &site()).err().unwrap_or_default();
+        let errors = ticket.validate_with(TicketType::BUILT_IN, &site()).err().unwrap_or_default();
         assert_eq!(names(&errors), [("email".to_owned(), "required"), ("fields.plan".to_owned(), "required")]);
         let good = NewTicket { email: "a@example.com".into(), fields: map(&[("plan", "pro")]), ..ticket };
-        assert_eq!(good.validate_with(&TicketType::BUILT_IN, &site()), Ok(map(&[("plan", "pro")])));
+        assert_eq!(good.validate_with(TicketType::BUILT_IN, &site()), Ok(map(&[("plan", "pro")])));
     }
 
     #[test]

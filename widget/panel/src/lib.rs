@@ -197,7 +197,7 @@ impl Inner {
         let view = &state.view;
         let contact = *view == View::Contact;
         set_hidden(&self.sent, !(contact && sent));
-        set_hidden(&self.form, !(contact && !sent));
+        set_hidden(&self.form, !contact || sent);
         set_hidden(&self.help.home, *view != View::Home);
         set_hidden(&self.help.article, !matches!(view, View::Article(_)));
         set_hidden(&self.help.guide, !matches!(view, View::Guide(_)));
@@ -512,8 +512,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
         // Intent to write (a pointer on or focus in what opens the form):
         // the form module loads ahead of the click.
-        Listener::owned(&inner, root, "pointerover", intent)?,
-        Listener::owned(&inner, root, "focusin", intent)?,
+        Listener::owned(&inner, root, "pointerover", |inner, event| intent(inner, &event))?,
+        Listener::owned(&inner, root, "focusin", |inner, event| intent(inner, &event))?,
         // Typing in the search box: suggestions, or the help module's
         // results. Typing anywhere else is the requester's first
         // interaction: it loads the inbox module, which keeps drafts (and
@@ -677,7 +677,7 @@ fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
 
 /// A pointer on or focus in what opens the form (a "Send us a message"
 /// button, a topic, "I still need help"): its module loads now.
-fn intent(inner: &Rc<RefCell<Inner>>, event: web_sys::Event) {
+fn intent(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
     let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
     if target.and_then(|t| t.closest("[data-act=contact],[data-kind],[data-act=need]").ok().flatten()).is_some() {
         protocol::load(&inner.borrow().root, Module::Form);
