@@ -496,6 +496,8 @@ fn go_inline(panel: &Inner) {
 pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<Panel, JsValue> {
     let inner = Rc::new(RefCell::new(build(root, site, host_origin)?));
     let i = inner.borrow();
+    // One closure for both events: one listener's code in the wasm.
+    let intended = |inner: &Rc<RefCell<Inner>>, event: web_sys::Event| intent(inner, &event);
     let mut listeners = vec![
         // The form module sends the form: the browser never does, and a
         // submit before that module runs is marked for it.
@@ -512,8 +514,8 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         })?,
         // Intent to write (a pointer on or focus in what opens the form):
         // the form module loads ahead of the click.
-        Listener::owned(&inner, root, "pointerover", |inner, event| intent(inner, &event))?,
-        Listener::owned(&inner, root, "focusin", |inner, event| intent(inner, &event))?,
+        Listener::owned(&inner, root, "pointerover", intended)?,
+        Listener::owned(&inner, root, "focusin", intended)?,
         // Typing in the search box: suggestions, or the help module's
         // results. Typing anywhere else is the requester's first
         // interaction: it loads the inbox module, which keeps drafts (and
