@@ -242,6 +242,28 @@ impl BusinessCalendar {
         self.deadline(at, Duration::from_secs(0))
     }
 
+    /// The open intervals that begin before `until`, from `from` on
+    /// (the first clipped to start at `from` when it is open then), as
+    /// ascending `[start, end)` pairs of whole seconds since the Unix
+    /// epoch. Intervals that touch are joined, so a calendar open around
+    /// the clock gives one interval, however many days it spans. Holidays
+    /// and DST changes are counted as for deadlines: this is what the
+    /// widget page carries to say when support is open, in any zone,
+    /// with no time-zone code of its own.
+    pub fn open_intervals(&self, from: Timestamp, until: Timestamp) -> Vec<(i64, i64)> {
+        let mut out: Vec<(i64, i64)> = Vec::new();
+        for (start, end) in self.runs_from(from.as_millis()).take_while(|(start, _)| *start < until.as_millis()) {
+            // Whole seconds: an opening is never reported early, a closing never late.
+            let (start, end) = (start.div_euclid(1000) + i64::from(start.rem_euclid(1000) != 0), end.div_euclid(1000));
+            match out.last_mut() {
+                Some(last) if last.1 >= start => last.1 = last.1.max(end),
+                _ if end > start => out.push((start, end)),
+                _ => {}
+            }
+        }
+        out
+    }
+
     /// The open intervals from `from` on, as disjoint, ascending `[start,
     /// end)` millisecond pairs, clipped so that none starts before `from`.
     fn runs_from(&self, from: i64) -> Runs<'_> {
@@ -651,6 +673,57 @@ mod tests {
             assert_eq!(calendar.is_open(ny(at)), open, "is_open at {at}");
             assert_eq!(calendar.next_opening(ny(at)), ny(next), "next_opening at {at}");
         }
+    }
+
+    /// Intervals as local civil times in `posix`'s zone, for reading.
+    fn local_intervals(posix: &str, intervals: &[(i64, i64)]) -> Vec<(String, String)> {
+        let civil = |secs: i64| {
+            let at = jiff::Timestamp::from_second(secs).unwrap_or_else(|e| unreachable!("{secs}: {e}"));
+            zone(posix).to_datetime(at).strftime("%a %Y-%m-%d %H:%M").to_string()
+        };
+        intervals.iter().map(|&(start, end)| (civil(start), civil(end))).collect()
+    }
+
+    #[test]
+    fn open_intervals_skip_weekends_and_holidays_and_follow_dst() {
+        let london = calendar(LONDON, &WEEKDAYS_9_TO_5, &["2026-12-25", "2026-12-28"]);
+        // Friday 16:00 London: the rest of Friday, then the next week without Christmas or the 28th.
+        let from = local(LONDON, "2026-12-18T16:00");
+        let got = local_intervals(LONDON, &london.open_intervals(from, local(LONDON, "2026-12-30T00:00")));
+        let want = [
+            ("Fri 2026-12-18 16:00", "Fri 2026-12-18 17:00"),
+            ("Mon 2026-12-21 09:00", "Mon 2026-12-21 17:00"),
+            ("Tue 2026-12-22 09:00", "Tue 2026-12-22 17:00"),
+            ("Wed 2026-12-23 09:00", "Wed 2026-12-23 17:00"),
+            ("Thu 2026-12-24 09:00", "Thu 2026-12-24 17:00"),
+            ("Tue 2026-12-29 09:00", "Tue 2026-12-29 17:00"),
+        ];
+        assert_eq!(got, want.map(|(a, b)| (a.to_owned(), b.to_owned())));
+        // Across the autumn change, each opening stays at 09:00 local: 08:00 UTC, then 09:00 UTC.
+        let autumn = london.open_intervals(utc("2026-10-23T12:00:00Z"), utc("2026-10-27T00:00:00Z"));
+        let starts: Vec<String> = autumn.iter().map(|&(s, _)| Timestamp::from_millis(s * 1000).to_string()).collect();
+        assert_eq!(starts, ["2026-10-23T12:00:00.000Z", "2026-10-26T09:00:00.000Z"]);
+        // New York's spring change: 09:00 EST, then 09:00 EDT (an hour earlier in UTC).
+        let new_york = calendar(NEW_YORK, &WEEKDAYS_9_TO_5, &[]);
+        let spring = new_york.open_intervals(utc("2026-03-06T00:00:00Z"), utc("2026-03-10T00:00:00Z"));
+        let starts: Vec<String> = spring.iter().map(|&(s, _)| Timestamp::from_millis(s * 1000).to_string()).collect();
+        assert_eq!(starts, ["2026-03-06T14:00:00.000Z", "2026-03-09T13:00:00.000Z"]);
+    }
+
+    #[test]
+    fn open_intervals_join_days_that_touch_and_stop_before_until() {
+        let always = calendar(FIXED, &around_the_clock(), &[]);
+        let from = utc("2026-12-04T16:00:00.500Z");
+        let got = always.open_intervals(from, utc("2026-12-25T16:00:00Z"));
+        // One interval, from the next whole second to the end of the last local day begun before `until`.
+        assert_eq!(got.len(), 1, "{got:?}");
+        assert_eq!(got[0].0, utc("2026-12-04T16:00:01Z").as_millis() / 1000);
+        assert!(got[0].1 >= utc("2026-12-25T16:00:00Z").as_millis() / 1000);
+        // Nothing starts at or after `until`; a closed calendar's window can be empty.
+        let london = calendar(LONDON, &WEEKDAYS_9_TO_5, &[]);
+        assert!(london.open_intervals(local(LONDON, "2026-12-05T10:00"), local(LONDON, "2026-12-07T09:00")).is_empty());
+        let weekend = london.open_intervals(local(LONDON, "2026-12-05T10:00"), local(LONDON, "2026-12-07T09:00:01"));
+        assert_eq!(local_intervals(LONDON, &weekend), [("Mon 2026-12-07 09:00".to_owned(), "Mon 2026-12-07 17:00".to_owned())]);
     }
 
     #[test]

@@ -160,6 +160,9 @@ pub struct Site {
     /// [`crate::appearance::Appearance`]), baked into `/s/{site}.js`.
     #[serde(default, skip_serializing_if = "crate::appearance::Appearance::is_default")]
     pub appearance: crate::appearance::Appearance,
+    /// Custom fields (`[[sites.<id>.fields]]`; see [`crate::fields`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<crate::fields::FieldDef>,
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -341,6 +344,9 @@ impl Config {
                 let tags: Vec<&str> = crate::messages::Locale::ALL.iter().map(|l| l.tag()).collect();
                 return fail(format!("sites.{id}.locale"), &format!("expected one of {}", tags.join(", ")));
             }
+            if let Err(e) = crate::fields::validate_defs(&site.fields, site.locale()) {
+                return fail(format!("sites.{id}.fields{}", e.at), &e.message);
+            }
             if let Some((field, message)) = site.attachments.as_ref().and_then(crate::attach::Limits::problem) {
                 return fail(format!("sites.{id}.attachments.{field}"), message);
             }
@@ -382,6 +388,11 @@ impl Config {
         }
         self.policies.validate().map_err(|e| ConfigError { field: format!("policies.{}", e.field), message: e.message.into() })?;
         routing::validate_rules(&self.routing).map_err(|e| ConfigError { field: e.field, message: e.message })?;
+        let site_fields: Vec<&[crate::fields::FieldDef]> = self.sites.values().map(|s| s.fields.as_slice()).collect();
+        for (i, rule) in self.routing.iter().enumerate() {
+            crate::fields::check_rule_fields(&rule.when.fields, &site_fields)
+                .map_err(|e| ConfigError { field: format!("routing[{i}].when.fields.{}", e.at), message: e.message })?;
+        }
         let agent_names: Vec<&str> = self.agents.iter().map(|a| a.name.as_str()).collect();
         playbook::validate(&self.playbooks, &agent_names)
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
@@ -660,6 +671,55 @@ mod tests {
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\nsecret = \"0x4secret\"\n"), "sites.demo.turnstile.secret");
         check(&format!("{site}[sites.demo.turnstile]\nsite_key = \"0x4AAA\"\n"), "missing field `secret`");
         check(&format!("{site}identity_v1 = \"no\"\n"), "expected a boolean");
+    }
+
+    /// A site with the README's fields: `plan` (select, required),
+    /// `app_version` (host), `accepts_contact` (checkbox).
+    #[cfg(feature = "toml")]
+    const FIELDS_SITE: &str = "[sites.demo]\nname = \"Demo\"\nallowed_origins = [\"https://a.example\"]\n\
+        [[sites.demo.fields]]\nid = \"plan\"\nlabel = { en = \"Plan\", de = \"Tarif\" }\nkind = \"select\"\nrequired = true\n\
+        options = [{ id = \"free\", label = { en = \"Free\" } }, { id = \"enterprise\", label = { en = \"Enterprise\" } }]\n\
+        [[sites.demo.fields]]\nid = \"app_version\"\nlabel = { en = \"App version\" }\nkind = \"text\"\nwho = \"host\"\n\
+        [[sites.demo.fields]]\nid = \"accepts_contact\"\nlabel = { en = \"You may call me\" }\nkind = \"checkbox\"\n";
+
+    #[cfg(feature = "toml")]
+    #[test]
+    fn custom_fields_and_rules_on_them_are_checked_with_the_field_named() {
+        let config = Config::from_toml(FIELDS_SITE).unwrap_or_else(|e| unreachable!("{e}"));
+        let fields = config.site("demo").map(|s| s.fields.iter().map(|f| (f.id.as_str(), f.kind, f.who)).collect::<Vec<_>>());
+        use crate::fields::{Kind, Who};
+        assert_eq!(
+            fields,
+            Some(vec![
+                ("plan", Kind::Select, Who::Requester),
+                ("app_version", Kind::Text, Who::Host),
+                ("accepts_contact", Kind::Checkbox, Who::Requester)
+            ])
+        );
+        let rule = |when: &str| format!("{FIELDS_SITE}[[routing]]\nname = \"vip\"\nwhen.fields = {when}\nthen.group = \"vip\"\n");
+        let cases = [
+            (rule("{ plan = [\"enterprise\"] }"), ""),
+            (rule("{ accepts_contact = [\"true\"], app_version = [\"4.2.1\"] }"), ""),
+            (rule("{ plan = [\"gold\"] }"), "routing[0].when.fields.plan[0]: not a value"),
+            (rule("{ accepts_contact = [\"yes\"] }"), "routing[0].when.fields.accepts_contact[0]"),
+            (rule("{ colour = [\"red\"] }"), "routing[0].when.fields.colour: no site defines"),
+            (rule("{ plan = [] }"), "routing[0].when.fields.plan: list at least one value"),
+            (FIELDS_SITE.replace("kind = \"checkbox\"", "kind = \"radio\""), "unknown variant `radio`"),
+            (FIELDS_SITE.replace("id = \"app_version\"", "id = \"plan\""), "sites.demo.fields[1].id: fields[0] already has this id"),
+            (FIELDS_SITE.replace("who = \"host\"", "who = \"host\"\nrequired = true"), "sites.demo.fields[1].required"),
+            (
+                FIELDS_SITE.replace("label = { en = \"Plan\", de = \"Tarif\" }", "label = { de = \"Tarif\" }"),
+                "sites.demo.fields[0].label: give a label in English",
+            ),
+        ];
+        for (text, expected) in cases {
+            let error = Config::from_toml(&text).err().map(|e| e.to_string()).unwrap_or_default();
+            if expected.is_empty() {
+                assert_eq!(error, "", "{text}");
+            } else {
+                assert!(error.contains(expected), "expected {expected:?} in {error:?}");
+            }
+        }
     }
 
     #[test]

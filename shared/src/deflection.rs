@@ -52,9 +52,9 @@ impl NewDeflection {
     /// # Errors
     /// One [`FieldError`] per faulty field.
     pub fn validate(&self, now: Timestamp) -> Result<Deflection, Vec<FieldError>> {
-        let site = SiteId::parse(&self.site).map_err(|_| FieldError { field: Field::Site, code: FieldCode::UnknownSite });
-        let kind = TicketType::offered(&self.kind).ok_or(FieldError { field: Field::Type, code: FieldCode::UnknownType });
-        let outcome = Outcome::parse(&self.outcome).ok_or(FieldError { field: Field::Outcome, code: FieldCode::UnknownValue });
+        let site = SiteId::parse(&self.site).map_err(|_| FieldError::new(Field::Site, FieldCode::UnknownSite));
+        let kind = TicketType::offered(&self.kind).ok_or(FieldError::new(Field::Type, FieldCode::UnknownType));
+        let outcome = Outcome::parse(&self.outcome).ok_or(FieldError::new(Field::Outcome, FieldCode::UnknownValue));
         match (site, kind, outcome) {
             (Ok(site), Ok(kind), Ok(outcome)) => Ok(Deflection { site, kind, outcome, at: now }),
             (site, kind, outcome) => Err([site.err(), kind.err(), outcome.err()].into_iter().flatten().collect()),
@@ -77,7 +77,7 @@ mod tests {
         // A well-formed type no site offers, and a malformed one: both unknown.
         for kind in ["data_export", "Data-Export", ""] {
             let refused = NewDeflection { kind: kind.into(), ..ok.clone() }.validate(now).err().unwrap_or_default();
-            assert_eq!(refused, [FieldError { field: Field::Type, code: FieldCode::UnknownType }], "{kind:?}");
+            assert_eq!(refused, [FieldError::new(Field::Type, FieldCode::UnknownType)], "{kind:?}");
         }
     }
 }

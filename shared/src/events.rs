@@ -175,13 +175,13 @@ impl ChangeRequest {
     pub fn into_kind(self, by: &str, agents: &[&str], policy: &SlaPolicy, state: &TicketState) -> Result<EventKind, Vec<FieldError>> {
         let mut errors = Vec::new();
         if self.tier.is_some_and(|t| !(1..=3).contains(&t)) {
-            errors.push(FieldError { field: Field::Tier, code: FieldCode::UnknownValue });
+            errors.push(FieldError::new(Field::Tier, FieldCode::UnknownValue));
         }
         if self.assignee.as_deref().is_some_and(|a| !a.is_empty() && !agents.contains(&a)) {
-            errors.push(FieldError { field: Field::Assignee, code: FieldCode::UnknownValue });
+            errors.push(FieldError::new(Field::Assignee, FieldCode::UnknownValue));
         }
         if self.tags.as_ref().is_some_and(|tags| tags.len() > 20 || tags.iter().any(|t| !crate::routing::is_tag(t))) {
-            errors.push(FieldError { field: Field::Tags, code: FieldCode::InvalidText });
+            errors.push(FieldError::new(Field::Tags, FieldCode::InvalidText));
         }
         if !errors.is_empty() {
             return Err(errors);

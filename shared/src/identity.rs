@@ -81,9 +81,42 @@ pub struct IdentityClaim {
     /// A JWT (the other form).
     #[serde(default)]
     pub token: Option<String>,
+    /// Host context the signature covers (HMAC form), signed as
+    /// `context.<key>` lines; a JWT carries it as its `context` claim.
+    /// The worker's only (the widget passes what the page gave).
+    #[cfg(feature = "server")]
+    #[serde(default)]
+    pub context: crate::vocab::Pairs,
 }
 
 impl IdentityClaim {
+    /// A claim of these fields, as the widget passes on what the page
+    /// said (signed context, the worker's only, empty).
+    #[allow(clippy::too_many_arguments)]
+    pub const fn new(
+        id: Option<String>,
+        email: Option<String>,
+        name: Option<String>,
+        segment: Option<String>,
+        account_manager: Option<String>,
+        exp: Option<i64>,
+        signature: Option<String>,
+        token: Option<String>,
+    ) -> Self {
+        Self {
+            id,
+            email,
+            name,
+            segment,
+            account_manager,
+            exp,
+            signature,
+            token,
+            #[cfg(feature = "server")]
+            context: crate::vocab::Pairs::new(),
+        }
+    }
+
     /// Whether it carries a signature or a token: something the worker can
     /// check (an unsigned claim is anonymous everywhere).
     pub const fn is_signed(&self) -> bool {
@@ -118,6 +151,9 @@ pub struct Verified {
     pub account_manager: Option<String>,
     /// How it was signed.
     pub form: Form,
+    /// The host context it signed (`context.<key>`), shown to agents as
+    /// verified.
+    pub context: crate::vocab::Pairs,
 }
 
 /// Why a claim is not trusted (the requester is then anonymous).
@@ -189,8 +225,15 @@ pub fn canonical(claim: &IdentityClaim) -> String {
         ("account_manager", &claim.account_manager),
         ("exp", &exp),
     ];
-    // Fixed, distinct keys: canonical_pairs cannot refuse them.
-    canonical_pairs(pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?)))).unwrap_or_default()
+    #[cfg(feature = "server")]
+    let context: Vec<(String, &str)> = claim.context.iter().map(|(k, v)| (format!("context.{k}"), v.as_str())).collect();
+    #[cfg(not(feature = "server"))]
+    let context: Vec<(String, &str)> = Vec::new();
+    let fixed = pairs.iter().filter_map(|(k, v)| Some((*k, v.as_deref()?)));
+    // Fixed, distinct keys and distinct map keys: only a context key of
+    // the wrong shape is refused, and such a claim signs as empty text,
+    // which no signature matches.
+    canonical_pairs(fixed.chain(context.iter().map(|(k, v)| (k.as_str(), *v)))).unwrap_or_default()
 }
 
 /// The text a v1 HMAC identity signs: `key=value\n` per field, in the
@@ -296,13 +339,22 @@ fn verified(
     segment: Option<String>,
     manager: Option<String>,
     form: Form,
+    context: crate::vocab::Pairs,
 ) -> Result<Verified, Refusal> {
     let id = field(id)?.ok_or(Refusal::BadField)?;
     let segment = match field(segment)? {
         Some(s) => Segment::parse(&s).ok_or(Refusal::BadField)?,
         None => Segment::Free,
     };
-    Ok(Verified { id, email: field(email)?, name: field(name)?, segment, account_manager: field(manager)?, form })
+    // Signed context keeps the host context's limits: a ticket's
+    // context is the same shape whoever vouches for it.
+    let fits = |(key, value): (&String, &String)| {
+        crate::vocab::is_key(key) && value.chars().count() <= crate::vocab::MAX_CONTEXT_VALUE && !value.chars().any(char::is_control)
+    };
+    if context.len() > crate::vocab::MAX_CONTEXT_KEYS || !context.iter().all(fits) {
+        return Err(Refusal::BadField);
+    }
+    Ok(Verified { id, email: field(email)?, name: field(name)?, segment, account_manager: field(manager)?, form, context })
 }
 
 #[cfg(feature = "server")]
@@ -324,6 +376,8 @@ struct Claims {
     #[serde(default)]
     account_manager: Option<String>,
     exp: Option<i64>,
+    #[serde(default)]
+    context: crate::vocab::Pairs,
 }
 
 #[cfg(feature = "server")]
@@ -351,7 +405,7 @@ pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64, accept_v1: bool) -
         }
         let claims: Claims = base64url(payload).and_then(|p| serde_json::from_slice(&p).ok()).ok_or(Refusal::Malformed)?;
         check_exp(claims.exp, now)?;
-        return verified(claims.sub, claims.email, claims.name, claims.segment, claims.account_manager, Form::Jwt);
+        return verified(claims.sub, claims.email, claims.name, claims.segment, claims.account_manager, Form::Jwt, claims.context);
     }
     let signature = claim.signature.as_deref().ok_or(Refusal::Unsigned)?;
     let given = hex(signature).ok_or(Refusal::BadSignature)?;
@@ -370,7 +424,9 @@ pub fn verify(secret: &[u8], claim: &IdentityClaim, now: i64, accept_v1: bool) -
     if form == Form::Hmac {
         check_exp(claim.exp, now)?;
     }
-    verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone(), form)
+    // v1 never signed context: only v2 and JWT vouch for it.
+    let context = if form == Form::Hmac { claim.context.clone() } else { crate::vocab::Pairs::new() };
+    verified(claim.id.clone(), claim.email.clone(), claim.name.clone(), claim.segment.clone(), claim.account_manager.clone(), form, context)
 }
 
 #[cfg(all(test, feature = "server"))]
@@ -392,6 +448,7 @@ mod tests {
             exp: get("exp").and_then(|e| e.parse().ok()),
             signature: get("signature"),
             token: get("token"),
+            context: pairs.iter().filter_map(|(k, v)| Some((k.strip_prefix("context.")?.to_owned(), (*v).to_owned()))).collect(),
         }
     }
 
@@ -412,17 +469,41 @@ mod tests {
     const JWT_VECTOR: &str = "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJ1XzQyIiwiZW1haWwiOiJhZGFAZXhhbXBsZS5jb20iLCJzZWdtZW50IjoiZW50ZXJwcmlzZSIsImV4cCI6MTg5MzQ1NjAwMH0";
     const JWT_VECTOR_SIGNATURE: &str = "NV38KvFLcuT4mxBQPVJgYmiRsGDc-Fks8s9L2Yk9hxw";
 
-    fn jwt(secret: &[u8], unsigned: &str) -> String {
-        let sig = mac(secret, unsigned.as_bytes());
+    fn b64(bytes: &[u8]) -> String {
         let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         let mut out = String::new();
-        for chunk in sig.chunks(3) {
+        for chunk in bytes.chunks(3) {
             let n = chunk.iter().fold(0u32, |acc, b| (acc << 8) | u32::from(*b)) << (8 * (3 - chunk.len()));
             for i in 0..=chunk.len() {
                 out.push(alphabet[((n >> (18 - 6 * i)) & 63) as usize] as char);
             }
         }
-        format!("{unsigned}.{out}")
+        out
+    }
+
+    fn jwt(secret: &[u8], unsigned: &str) -> String {
+        format!("{unsigned}.{}", b64(&mac(secret, unsigned.as_bytes())))
+    }
+
+    #[test]
+    fn signed_context_is_verified_and_covered_by_the_signature() {
+        let exp = ("exp", "1893456000");
+        let c = signed(&[("id", "u_42"), ("context.plan", "enterprise"), ("context.account_id", "acc_9"), exp]);
+        assert!(canonical(&c).contains("context.account_id:5:acc_9\ncontext.plan:10:enterprise\n"));
+        let v = verify(SECRET, &c, NOW, false).map(|v| v.context.iter().map(|(k, v)| (k.clone(), v.clone())).collect::<Vec<_>>());
+        assert_eq!(v, Ok(vec![("account_id".to_owned(), "acc_9".to_owned()), ("plan".to_owned(), "enterprise".to_owned())]));
+        // Context added or changed after signing: refused.
+        let mut edited = c;
+        edited.context.insert("plan".into(), "free".into());
+        assert_eq!(verify(SECRET, &edited, NOW, false), Err(Refusal::BadSignature));
+        // Over the host context's limits, even signed: refused.
+        let long = "v".repeat(crate::vocab::MAX_CONTEXT_VALUE + 1);
+        assert_eq!(verify(SECRET, &signed(&[("id", "u_42"), ("context.plan", &long), exp]), NOW, false), Err(Refusal::BadField));
+        // A JWT's `context` claim.
+        let payload = r#"{"sub":"u_42","exp":1893456000,"context":{"plan":"pro"}}"#;
+        let token = jwt(SECRET, &format!("{}.{}", b64(br#"{"alg":"HS256"}"#), b64(payload.as_bytes())));
+        let v = verify(SECRET, &IdentityClaim { token: Some(token), ..IdentityClaim::default() }, NOW, false);
+        assert_eq!(v.map(|v| v.context.get("plan").cloned()), Ok(Some("pro".to_owned())));
     }
 
     #[test]
@@ -629,7 +710,7 @@ mod tests {
         prop_compose! {
             fn any_claim()(id in value(), email in value(), name in value(), segment in value(), account_manager in value(),
                            exp in proptest::option::of(any::<i64>())) -> IdentityClaim {
-                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None }
+                IdentityClaim { id, email, name, segment, account_manager, exp, signature: None, token: None, context: crate::vocab::Pairs::new() }
             }
         }
 

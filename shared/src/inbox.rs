@@ -68,6 +68,30 @@ pub fn asks_for_rating(status: Status, rated: bool) -> bool {
     !status.is_open() && !rated
 }
 
+/// Whose move a waiting ticket is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WaitingOn {
+    /// The support team's: a reply from them comes next.
+    Team,
+    /// The requester's: the team answered, or asked for something.
+    Requester,
+}
+
+/// Whom a ticket waits on, from its status and whether the last public
+/// message is an agent's: `pending` (the team asked) and an `open` ticket
+/// the team answered last wait on the requester; `new`, `on_hold` and an
+/// `open` ticket the requester wrote last wait on the team; a solved or
+/// closed ticket waits on no one. Unknown (no status yet): the team, as
+/// for a ticket just sent.
+pub fn waiting_on(status: Option<Status>, agent_wrote_last: bool) -> Option<WaitingOn> {
+    match status {
+        Some(Status::Solved | Status::Closed) => None,
+        Some(Status::Pending) => Some(WaitingOn::Requester),
+        Some(Status::Open) if agent_wrote_last => Some(WaitingOn::Requester),
+        _ => Some(WaitingOn::Team),
+    }
+}
+
 // Drafts: what the requester typed but has not sent yet (issue #8,
 // "nothing lost"). The widget's inbox module keeps them in the panel's
 // storage; these are the rules it keeps them by.
@@ -222,5 +246,23 @@ mod tests {
         assert!(!asks_for_rating(Status::Open, false) && !asks_for_rating(Status::Pending, false));
         assert!(asks_for_rating(Status::Solved, false) && asks_for_rating(Status::Closed, false));
         assert!(!asks_for_rating(Status::Solved, true));
+    }
+
+    #[test]
+    fn a_waiting_ticket_says_whose_move_it_is() {
+        use Status::*;
+        for (status, agent_last, expected) in [
+            (Some(New), false, Some(WaitingOn::Team)),
+            (Some(Open), false, Some(WaitingOn::Team)),
+            (Some(Open), true, Some(WaitingOn::Requester)),
+            (Some(Pending), false, Some(WaitingOn::Requester)),
+            (Some(Pending), true, Some(WaitingOn::Requester)),
+            (Some(OnHold), true, Some(WaitingOn::Team)),
+            (Some(Solved), true, None),
+            (Some(Closed), false, None),
+            (None, false, Some(WaitingOn::Team)),
+        ] {
+            assert_eq!(waiting_on(status, agent_last), expected, "{status:?} agent last: {agent_last}");
+        }
     }
 }

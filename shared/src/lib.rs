@@ -27,6 +27,7 @@ pub mod deflection;
 pub mod email;
 #[cfg(feature = "calendar")]
 pub mod events;
+pub mod fields;
 pub mod fragment;
 pub mod headers;
 pub mod histogram;

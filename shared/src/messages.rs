@@ -329,6 +329,12 @@ catalog! {
     ErrFileName,
     /// More files than a message may carry.
     ErrTooManyFiles,
+    /// Outside business hours, on the home screen and the form: `{time}`
+    /// and `{day}` of the next opening, in the requester's zone.
+    ClosedNow,
+    /// A waiting ticket whose next step is the team's (the requester's is
+    /// [`MessageId::StatusPending`]).
+    WaitingOnTeam,
 }
 
 /// A locale's catalog: its [`Texts`], [`for_site`]'s wording for a site
@@ -338,6 +344,16 @@ catalog! {
 pub struct Catalog {
     /// Every message.
     pub texts: Texts,
+    /// After sending: when a first reply is due, with `{span}` (an hours
+    /// span) and `{when}` (the due date and time in the requester's zone).
+    /// The worker writes it ([`due_line`]), so it lives outside the
+    /// catalog the widget page carries.
+    pub due_by: &'static str,
+    /// A span of calendar hours, for `due_by`: a plural message with `{count}`.
+    pub hours_span: &'static str,
+    /// A span of business hours (open hours only), for `due_by`: a plural
+    /// message with `{count}`.
+    pub business_hours_span: &'static str,
     /// [`MessageId::FormIntro`] without the promise of email.
     pub form_intro_here: &'static str,
     /// [`MessageId::SentNext`] without the promise of email.
@@ -474,6 +490,20 @@ fn check_catalog(tag: &str, catalog: &Catalog) -> Vec<String> {
             problems.push(format!("{tag}: {id:?} {why}: {ours}"));
         }
     }
+    let english = Locale::En.catalog();
+    for (name, ours, theirs) in [
+        ("due_by", catalog.due_by, english.due_by),
+        ("hours_span", catalog.hours_span, english.hours_span),
+        ("business_hours_span", catalog.business_hours_span, english.business_hours_span),
+    ] {
+        if ours.trim().is_empty() || placeholders(ours) != placeholders(theirs) || (tag != Locale::En.tag() && ours == theirs) {
+            problems.push(format!(
+                "{tag}: {name} is empty, untranslated or names {:?}, English {:?}",
+                placeholders(ours),
+                placeholders(theirs)
+            ));
+        }
+    }
     for (id, here) in [(MessageId::FormIntro, catalog.form_intro_here), (MessageId::SentNext, catalog.sent_next_here)] {
         let promise = catalog.texts.get(id);
         if here == promise || here.len() > promise.len() {
@@ -536,7 +566,7 @@ pub const fn field_error(field: Field, code: FieldCode) -> MessageId {
         (FieldCode::TooLong, _) => MessageId::ErrTooLong,
         (FieldCode::InvalidEmail, _) => MessageId::ErrInvalidEmail,
         (FieldCode::InvalidText, _) => MessageId::ErrInvalidText,
-        (FieldCode::UnknownValue, _) => MessageId::ErrRejected,
+        (FieldCode::UnknownValue | FieldCode::UnknownField, _) => MessageId::ErrRejected,
         (FieldCode::UnknownSite, _) => MessageId::ErrUnknownSite,
     }
 }
@@ -565,6 +595,62 @@ pub const fn status(status: crate::vocab::Status) -> MessageId {
         Status::Solved => MessageId::StatusSolved,
         Status::Closed => MessageId::StatusClosed,
     }
+}
+
+/// How a waiting ticket says whose move it is: the team's, or the
+/// requester's (the words of the `pending` status).
+pub const fn waiting_on(waiting: crate::inbox::WaitingOn) -> MessageId {
+    match waiting {
+        crate::inbox::WaitingOn::Team => MessageId::WaitingOnTeam,
+        crate::inbox::WaitingOn::Requester => MessageId::StatusPending,
+    }
+}
+
+/// A first-response target's span in whole hours, rounded up (at least
+/// one), so "within N hours" is never shorter than the target.
+pub const fn span_hours(seconds: i64) -> u32 {
+    let hours = (seconds + 3599) / 3600;
+    if hours < 1 {
+        1
+    } else if hours > u32::MAX as i64 {
+        u32::MAX
+    } else {
+        hours as u32
+    }
+}
+
+/// The CLDR plural category of a whole number in a locale, for text
+/// written away from a browser (the worker's): the cardinal rules of
+/// CLDR for integers, checked against ICU4X's data in the tests. The
+/// widget asks the browser's `Intl.PluralRules` instead.
+pub const fn plural_category(locale: Locale, n: u32) -> PluralCategory {
+    let millions = n != 0 && n.is_multiple_of(1_000_000);
+    match locale {
+        Locale::En | Locale::De if n == 1 => PluralCategory::One,
+        Locale::Fr | Locale::PtBr if n <= 1 => PluralCategory::One,
+        Locale::Es if n == 1 => PluralCategory::One,
+        Locale::Fr | Locale::PtBr | Locale::Es if millions => PluralCategory::Many,
+        Locale::Ar => match (n, n % 100) {
+            (0, _) => PluralCategory::Zero,
+            (1, _) => PluralCategory::One,
+            (2, _) => PluralCategory::Two,
+            (_, 3..=10) => PluralCategory::Few,
+            (_, 11..=99) => PluralCategory::Many,
+            _ => PluralCategory::Other,
+        },
+        _ => PluralCategory::Other,
+    }
+}
+
+/// What a new ticket's requester is told to expect, in `locale`: the
+/// catalog's `due_by` with its `{span}` (the target's [`span_hours`],
+/// in business or calendar hours) filled and its `{when}` left for the
+/// due time in the requester's zone. The worker writes it, so the panel
+/// carries no plural rules and no time-zone code for it.
+pub fn due_line(locale: Locale, business: bool, seconds: i64) -> String {
+    let (hours, words) = (span_hours(seconds), locale.catalog());
+    let span = if business { words.business_hours_span } else { words.hours_span };
+    fill(words.due_by, "span", &plural(span, plural_category(locale, hours), hours))
 }
 
 /// The catalog label of a built-in ticket type.
@@ -715,6 +801,8 @@ mod tests {
     fn a_message_left_in_english_or_with_other_placeholders_is_refused() {
         let untranslated = Catalog { texts: Texts { Submit: "Send message", ..de::CATALOG.texts }, ..de::CATALOG };
         assert_eq!(check_catalog("de", &untranslated), vec!["de: Submit is the same as English (untranslated?): Send message"]);
+        let due = Catalog { due_by: "Wir antworten bis {when}.", ..de::CATALOG };
+        assert_eq!(check_catalog("de", &due).len(), 1, "the due line keeps its span");
         let lost =
             Catalog { texts: Texts { UnreadReplies: "one:eine neue Antwort|other:neue Antworten", ..de::CATALOG.texts }, ..de::CATALOG };
         assert_eq!(check_catalog("de", &lost), vec!["de: UnreadReplies names [], English [\"count\"]"]);
@@ -803,23 +891,26 @@ mod tests {
         }
     }
 
+    /// ICU4X's name for a CLDR plural category, as ours.
+    fn from_cldr(category: icu_plurals::PluralCategory) -> PluralCategory {
+        use icu_plurals::PluralCategory as Cldr;
+        match category {
+            Cldr::Zero => PluralCategory::Zero,
+            Cldr::One => PluralCategory::One,
+            Cldr::Two => PluralCategory::Two,
+            Cldr::Few => PluralCategory::Few,
+            Cldr::Many => PluralCategory::Many,
+            Cldr::Other => PluralCategory::Other,
+        }
+    }
+
     /// The CLDR plural categories a locale uses for whole numbers, from
     /// ICU4X's compiled CLDR data.
     fn cldr_categories(locale: Locale) -> Vec<PluralCategory> {
-        use icu_plurals::{PluralCategory as Cldr, PluralRules};
+        use icu_plurals::PluralRules;
         let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { return Vec::new() };
         let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { return Vec::new() };
-        let mut found: Vec<PluralCategory> = rules
-            .categories()
-            .map(|c| match c {
-                Cldr::Zero => PluralCategory::Zero,
-                Cldr::One => PluralCategory::One,
-                Cldr::Two => PluralCategory::Two,
-                Cldr::Few => PluralCategory::Few,
-                Cldr::Many => PluralCategory::Many,
-                Cldr::Other => PluralCategory::Other,
-            })
-            .collect();
+        let mut found: Vec<PluralCategory> = rules.categories().map(from_cldr).collect();
         found.sort_by_key(|c| PluralCategory::ALL.iter().position(|a| a == c));
         found
     }
@@ -834,6 +925,10 @@ mod tests {
             for id in MessageId::ALL.iter().filter(|id| text(Locale::En, **id).contains('|')) {
                 let forms: Vec<PluralCategory> = plural_forms(text(locale, *id)).map(|(c, _)| c).collect();
                 assert_eq!(forms, wanted, "{locale:?} {id:?}");
+            }
+            for words in [locale.catalog().hours_span, locale.catalog().business_hours_span] {
+                let forms: Vec<PluralCategory> = plural_forms(words).map(|(c, _)| c).collect();
+                assert_eq!(forms, wanted, "{locale:?} {words}");
             }
         }
     }
@@ -854,5 +949,40 @@ mod tests {
         assert_eq!(plural_forms("Note: plain").collect::<Vec<_>>(), vec![(PluralCategory::Other, "Note: plain")]);
         assert_eq!(PluralCategory::parse("few"), PluralCategory::Few);
         assert_eq!(PluralCategory::parse("bogus"), PluralCategory::Other);
+    }
+
+    #[test]
+    fn the_expectation_lines_read_whole_in_every_locale() {
+        let en = |id| text(Locale::En, id);
+        let line = fill(&due_line(Locale::En, true, 4 * 3600), "when", "Monday 11:00");
+        assert_eq!(line, "We usually reply within 4 business hours — by Monday 11:00.");
+        assert_eq!(due_line(Locale::En, false, 1800), "We usually reply within 1 hour — by {when}.");
+        assert_eq!(due_line(Locale::De, true, 3 * 3600), "Wir antworten meist innerhalb von 3 Geschäftsstunden – bis {when}.");
+        assert_eq!(due_line(Locale::Ar, true, 2 * 3600), "نردّ عادةً خلال ساعتي عمل، أي قبل {when}.");
+        let closed = fill(&fill(en(MessageId::ClosedNow), "time", "09:00"), "day", "Monday");
+        assert_eq!(closed, "We’re closed now. We open at 09:00 your time (Monday).");
+        assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Requester)), "Waiting for your reply");
+        assert_eq!(text(Locale::En, waiting_on(crate::inbox::WaitingOn::Team)), "Waiting on our team");
+        // Rounded up, never shorter than the target: 30 minutes is "within 1 hour", 3 h 1 s "within 4".
+        assert_eq!([1800, 3600, 10_800, 10_801, 0].map(span_hours), [1, 1, 3, 4, 1]);
+        for locale in Locale::ALL {
+            let t = |id| text(locale, id);
+            let line = due_line(locale, true, 24 * 3600);
+            assert!(line.contains("24") && line.contains("{when}") && line.matches('{').count() == 1, "{locale:?}: {line}");
+            let closed = fill(&fill(t(MessageId::ClosedNow), "time", "09:00"), "day", "D");
+            assert!(closed.contains("09:00") && closed.contains('D') && !closed.contains('{'), "{locale:?}: {closed}");
+        }
+    }
+
+    #[test]
+    fn whole_numbers_take_the_plural_category_cldr_gives_them() {
+        use icu_plurals::PluralRules;
+        for locale in Locale::ALL {
+            let Ok(id) = locale.tag().parse::<icu_locale_core::Locale>() else { unreachable!("{locale:?}") };
+            let Ok(rules) = PluralRules::try_new_cardinal(id.into()) else { unreachable!("{locale:?}") };
+            for n in (0..=2_500u32).chain([1_000_000, 2_000_000, 1_000_001, 3_000_100]) {
+                assert_eq!(plural_category(locale, n), from_cldr(rules.category_for(n)), "{locale:?} {n}");
+            }
+        }
     }
 }

@@ -96,6 +96,33 @@ pub struct Facts {
     /// Whether any message of it carries a file.
     #[serde(rename = "a", default, skip_serializing_if = "is_false")]
     pub attachments: bool,
+    /// Its custom field values shaped like ids (a select's option, a
+    /// checkbox), `(field, value)`, as many as fit [`FACT_FIELDS_BYTES`]:
+    /// volume and CSAT break down by them.
+    #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<(String, String)>,
+}
+
+/// Most bytes of a ticket's custom field values in its facts (as
+/// `id=value;`): the facts stay well inside KV metadata's 1,024.
+pub const FACT_FIELDS_BYTES: usize = 160;
+
+/// The custom field values of a ticket that metrics count: those shaped
+/// like ids (a select's option, a checkbox's `true`/`false`; free text
+/// rarely is, and the report keeps only select fields), within
+/// [`FACT_FIELDS_BYTES`].
+fn countable_fields(ticket: &Ticket) -> Vec<(String, String)> {
+    let mut used = 0;
+    ticket
+        .fields
+        .iter()
+        .filter(|(id, value)| crate::fields::is_id(id) && crate::fields::is_key(value))
+        .take_while(|(id, value)| {
+            used += id.len() + value.len() + 2;
+            used <= FACT_FIELDS_BYTES
+        })
+        .map(|(id, value)| (id.clone(), value.clone()))
+        .collect()
 }
 
 impl Facts {
@@ -138,12 +165,15 @@ impl Facts {
             csat: state.csat.map(|c| c.satisfied),
             subject: (ticket.kind == TicketType::FEATURE_REQUEST).then(|| ticket.subject.chars().take(80).collect()),
             attachments: events.iter().any(|e| matches!(e.kind, EventKind::Attachment { .. })),
+            fields: countable_fields(ticket),
         }
     }
 }
 
 /// The version tag that starts [`Facts::encode`]'s form.
 const FACTS_FORM: &str = "f1";
+/// The tag of the form with custom field values (before the subject).
+const FACTS_FORM_FIELDS: &str = "f2";
 
 fn push_pair(out: &mut String, pair: Option<[i64; 2]>) {
     if let Some([calendar, business]) = pair {
@@ -177,10 +207,13 @@ impl Facts {
     /// durations as `calendar,business` seconds (empty when none);
     /// targets as two digits each (the target's index: first response,
     /// next response, resolution; then `1` met or `0` breached); the
-    /// subject last, so it may hold any character.
+    /// subject last, so it may hold any character. Facts with custom field
+    /// values start `f2` and hold them before the subject, as
+    /// `id=value;id=value` (ids and values are slugs, so none holds a
+    /// separator); facts without are written `f1`, as before fields.
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(48);
-        out.push_str(FACTS_FORM);
+        out.push_str(if self.fields.is_empty() { FACTS_FORM } else { FACTS_FORM_FIELDS });
         out.push('|');
         push_base36(&mut out, self.created.max(0) as u64);
         out.push('|');
@@ -208,6 +241,11 @@ impl Facts {
             out.push(if *met { '1' } else { '0' });
         }
         out.push('|');
+        if !self.fields.is_empty() {
+            let pairs: Vec<String> = self.fields.iter().map(|(id, value)| format!("{id}={value}")).collect();
+            out.push_str(&pairs.join(";"));
+            out.push('|');
+        }
         if let Some(subject) = &self.subject {
             out.push_str(subject);
         }
@@ -219,13 +257,30 @@ impl Facts {
     /// # Errors
     /// What is wrong with the text.
     pub fn decode(text: &str) -> Result<Self, String> {
-        let parts: Vec<&str> = text.splitn(9, '|').collect();
+        let with_fields = text.starts_with(FACTS_FORM_FIELDS) && text.get(2..3) == Some("|");
+        let parts: Vec<&str> = text.splitn(if with_fields { 10 } else { 9 }, '|').collect();
+        let (fields, parts) = match parts.as_slice() {
+            [head @ .., fields, subject] if with_fields => (Some(*fields), [head, &[*subject]].concat()),
+            _ => (None, parts.clone()),
+        };
         let [form, created, flags, kind, first, resolved, replies, targets, subject] = parts.as_slice() else {
             return Err(format!("facts need 9 fields: {text:?}"));
         };
-        if *form != FACTS_FORM {
+        if *form != FACTS_FORM && !with_fields {
             return Err(format!("unknown facts form {form:?}"));
         }
+        let fields = match fields {
+            None => Vec::new(),
+            Some(list) => list
+                .split(';')
+                .map(|pair| {
+                    pair.split_once('=')
+                        .filter(|(id, value)| crate::fields::is_id(id) && crate::fields::is_key(value))
+                        .map(|(id, value)| (id.to_owned(), value.to_owned()))
+                        .ok_or_else(|| format!("bad field values {list:?}"))
+                })
+                .collect::<Result<_, _>>()?,
+        };
         let flag = |i: usize| flags.as_bytes().get(i).copied().ok_or_else(|| format!("short flags {flags:?}"));
         let pick = |i: usize, all_len: usize| {
             flag(i).and_then(|b| {
@@ -257,6 +312,7 @@ impl Facts {
             replies: base36(replies).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))?,
             targets: pairs,
             subject: (!subject.is_empty()).then(|| (*subject).to_owned()),
+            fields,
         })
     }
 }
@@ -613,6 +669,17 @@ pub struct Tally {
     /// Guided fixes ended either way.
     #[serde(rename = "g", default, skip_serializing_if = "is_zero")]
     pub fixes: u64,
+    /// Per custom field value: `(field, value)`, then tickets, satisfied
+    /// ratings, ratings (tallies from before custom fields read empty).
+    #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<((String, String), [u64; 3])>,
+}
+
+fn add_field(list: &mut Vec<((String, String), [u64; 3])>, key: &(String, String), counts: [u64; 3]) {
+    match list.iter_mut().find(|(k, _)| k == key) {
+        Some((_, mine)) => mine.iter_mut().zip(counts).for_each(|(a, b)| *a += b),
+        None => list.push((key.clone(), counts)),
+    }
 }
 
 fn add_count<K: PartialEq + Clone>(list: &mut Vec<(K, u64)>, key: &K, n: u64) {
@@ -644,6 +711,9 @@ impl Tally {
         add_count(&mut self.types, &f.kind, 1);
         for (metric, met) in &f.targets {
             self.targets[index_of(&METRICS, metric)][usize::from(!*met)] += 1;
+        }
+        for pair in &f.fields {
+            add_field(&mut self.fields, pair, [1, u64::from(f.csat == Some(true)), u64::from(f.csat.is_some())]);
         }
         self.escalated += u64::from(f.escalated);
         let solved = f.resolution.is_some();
@@ -706,6 +776,9 @@ impl Tally {
         }
         self.fixed += other.fixed;
         self.fixes += other.fixes;
+        for (key, counts) in &other.fields {
+            add_field(&mut self.fields, key, *counts);
+        }
     }
 }
 
@@ -990,6 +1063,31 @@ pub struct Report {
     pub volume: Volume,
     /// The ten most asked-for features.
     pub feature_requests: Vec<Request>,
+    /// Volume and CSAT per value of each custom field, by field then
+    /// value (the worker keeps a site's `select` fields only:
+    /// [`Report::keep_fields`]).
+    pub by_field: Vec<FieldFigures>,
+}
+
+/// Volume and CSAT of the tickets whose custom field `field` holds `value`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FieldFigures {
+    /// The field's id.
+    pub field: String,
+    /// The value (a select's option id).
+    pub value: String,
+    /// Tickets received with it.
+    pub tickets: u64,
+    /// Their satisfaction.
+    pub csat: Satisfaction,
+}
+
+impl Report {
+    /// Keeps the breakdowns of the fields `keep` accepts (a site's
+    /// `select` fields), dropping the rest.
+    pub fn keep_fields(&mut self, keep: impl Fn(&str) -> bool) {
+        self.by_field.retain(|f| keep(&f.field));
+    }
 }
 
 /// Words that say nothing about which feature is meant.
@@ -1129,6 +1227,20 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
             by_segment: Segment::ALL.iter().zip(&t.segments).map(|(s, seg)| SegmentCount { segment: *s, count: seg[0] }).collect(),
         },
         feature_requests: requests,
+        by_field: {
+            let mut list: Vec<FieldFigures> = t
+                .fields
+                .iter()
+                .map(|((field, value), [tickets, satisfied, rated])| FieldFigures {
+                    field: field.clone(),
+                    value: value.clone(),
+                    tickets: *tickets,
+                    csat: satisfaction(*satisfied, *rated),
+                })
+                .collect();
+            list.sort_by(|a, b| (&a.field, &a.value).cmp(&(&b.field, &b.value)));
+            list
+        },
     }
 }
 
@@ -1184,6 +1296,12 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         }
         for f in &r.feature_requests {
             push("feature_requests", &f.topic, f.count.to_string());
+        }
+        for f in &r.by_field {
+            push("volume_by_field", &format!("{}={}", f.field, f.value), f.tickets.to_string());
+        }
+        for f in &r.by_field {
+            push("csat_by_field", &format!("{}={}_percent_satisfied", f.field, f.value), num(f.csat.percent));
         }
         out
     }
@@ -1250,6 +1368,7 @@ mod tests {
             csat,
             subject: None,
             attachments: false,
+            fields: Vec::new(),
         }
     }
 
@@ -1641,6 +1760,7 @@ mod tests {
             csat: Some(false),
             subject: Some("Dark mode | with a pipe, commas, and ünïcode 🌙".into()),
             attachments: true,
+            fields: vec![("plan".into(), "enterprise".into()), ("accepts_contact".into(), "true".into())],
         }
     }
 
@@ -1670,6 +1790,36 @@ mod tests {
         {
             assert!(Facts::decode(bad).is_err(), "{bad:?} is refused");
         }
+    }
+
+    #[test]
+    fn volume_and_csat_break_down_by_custom_field_value_in_the_report_and_the_csv() {
+        let at = t("2026-11-03T10:00:00Z").as_millis();
+        let with = |plan: &str, csat: Option<bool>| Facts { fields: vec![("plan".into(), plan.into())], ..solved(at, Segment::Free, csat) };
+        let facts =
+            [with("enterprise", Some(true)), with("enterprise", Some(false)), with("pro", Some(true)), solved(at, Segment::Free, None)];
+        let mut r = report(&utc("2026-11-01", "2026-11-08"), &facts, &[]);
+        let figures: Vec<(&str, &str, u64, Option<f64>)> =
+            r.by_field.iter().map(|f| (f.field.as_str(), f.value.as_str(), f.tickets, f.csat.percent)).collect();
+        assert_eq!(figures, [("plan", "enterprise", 2, Some(50.0)), ("plan", "pro", 1, Some(100.0))]);
+        let text = csv(&r, None);
+        for row in
+            ["volume_by_field,plan=enterprise,2", "volume_by_field,plan=pro,1", "csat_by_field,plan=enterprise_percent_satisfied,50.0"]
+        {
+            assert!(text.lines().any(|l| l == row), "{row} in\n{text}");
+        }
+        r.keep_fields(|field| field == "tier");
+        assert!(r.by_field.is_empty() && !csv(&r, None).contains("by_field"));
+    }
+
+    #[test]
+    fn facts_from_before_custom_fields_still_read() {
+        let plain = solved(t("2026-11-03T10:00:00Z").as_millis(), Segment::Free, None);
+        let old = plain.encode();
+        assert!(old.starts_with("f1|"), "facts without fields keep the first form: {old}");
+        assert_eq!(Facts::decode(&old), Ok(plain));
+        assert!(Facts::decode("f2|1|00-00|bug||||||").is_err());
+        assert!(Facts::decode("f2|1|00-00|bug|||0||Plan=x|").is_err(), "a value list of the wrong shape");
     }
 
     /// Facts shaped like a help desk's: every segment, both channels,
@@ -1706,6 +1856,10 @@ mod tests {
                 subject: (kind == TicketType::FEATURE_REQUEST).then(|| subjects[next(5) as usize].to_owned()),
                 kind,
                 attachments: next(9) == 0,
+                fields: match next(3) {
+                    0 => vec![],
+                    n => vec![("plan".into(), ["pro", "enterprise"][n as usize - 1].into())],
+                },
             });
             if next(3) == 0 {
                 fixes.push((from + next((days * DAY) as u64) as i64, next(2) == 0));

@@ -209,7 +209,10 @@ pub fn skeleton(locale: Locale) -> String {
         .text(MessageId::SentReference)
         .raw(" <strong class=\"ref\" id=\"buoy-ref\"></strong></p><p>")
         .text(MessageId::SentNext);
-    h.raw("</p><button type=\"button\" class=\"again\" data-act=\"again\">").text(MessageId::NewRequest).raw("</button>");
+    // When a first reply is due, which the panel fills from the API's answer.
+    h.raw("</p><p id=\"buoy-due\" hidden></p><button type=\"button\" class=\"again\" data-act=\"again\">")
+        .text(MessageId::NewRequest)
+        .raw("</button>");
     h.raw("<button type=\"button\" class=\"secondary\" data-act=\"tickets\">").text(MessageId::YourTickets).raw("</button></section>");
     // One polite live region: a search's result count once typing
     // pauses, a new agent reply.
@@ -266,9 +269,182 @@ pub fn without_attachments(page: &[u8], locale: Locale) -> Vec<u8> {
     }
 }
 
+/// Where a site's custom fields go in the ticket form: after the message.
+const FIELDS_AFTER: &str = "id=\"buoy-message-error\" hidden></p></div>";
+
+/// The form's markup for a site's requester fields, in definition order,
+/// labelled in `locale` (else `fallback`, the site's, else English): a
+/// text input, a decimal input, a select with an empty first option, or a
+/// checkbox, each with `data-field` (what the panel sends it as), its
+/// `required`, and an error line the panel fills from the API's
+/// `fields.<id>` errors. A host field is a hidden input (never shown),
+/// which the host page's `prefill` fills.
+pub fn fields_markup(defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> String {
+    use crate::fields::{Kind, Who};
+    let mut out = String::new();
+    // A host field is a hidden input: `prefill` sets it, nobody sees it.
+    for def in defs.iter().filter(|d| d.who == Who::Host) {
+        out.push_str(&format!("<input type=\"hidden\" data-field=\"{}\">", def.id));
+    }
+    for def in defs.iter().filter(|d| d.who == Who::Requester) {
+        // Ids are slugs (checked by the build): safe in attributes as they are.
+        let id = format!("buoy-f-{}", def.id);
+        let label = escape_html(def.label(locale, fallback));
+        let attrs =
+            format!("id=\"{id}\" data-field=\"{}\" aria-describedby=\"{id}-error\"{}", def.id, if def.required { " required" } else { "" });
+        let error = format!("<p class=\"error\" id=\"{id}-error\" hidden></p>");
+        let control = match def.kind {
+            Kind::Checkbox => {
+                out.push_str(&format!(
+                    "<div class=\"field\"><label class=\"choice\"><input type=\"checkbox\" {attrs}> {label}</label>{error}</div>"
+                ));
+                continue;
+            }
+            Kind::Text => format!("<input {attrs} maxlength=\"{}\">", crate::fields::MAX_VALUE),
+            Kind::Number => format!("<input type=\"number\" step=\"any\" {attrs}>"),
+            Kind::Select => {
+                let mut select = format!("<select {attrs}><option value=\"\"></option>");
+                for option in &def.options {
+                    let text = escape_html(crate::fields::label_in(&option.label, &option.id, locale, fallback));
+                    select.push_str(&format!("<option value=\"{}\">{text}</option>", option.id));
+                }
+                select.push_str("</select>");
+                select
+            }
+        };
+        out.push_str(&format!("<div class=\"field\"><label for=\"{id}\">{label}</label>{control}{error}</div>"));
+    }
+    out
+}
+
+/// The widget page for a site with custom fields: their markup
+/// ([`fields_markup`]) in the ticket form, after the message. A page
+/// without the form's message field, or a site without fields, is
+/// returned as it is.
+pub fn with_fields(page: &[u8], defs: &[crate::fields::FieldDef], locale: Locale, fallback: Locale) -> Vec<u8> {
+    let markup = fields_markup(defs, locale, fallback);
+    let at = page.windows(FIELDS_AFTER.len()).position(|w| w == FIELDS_AFTER.as_bytes());
+    match at {
+        Some(at) if !markup.is_empty() => {
+            let at = at + FIELDS_AFTER.len();
+            let mut out = Vec::with_capacity(page.len() + markup.len());
+            out.extend_from_slice(&page[..at]);
+            out.extend_from_slice(markup.as_bytes());
+            out.extend_from_slice(&page[at..]);
+            out
+        }
+        _ => page.to_vec(),
+    }
+}
+
+/// How far ahead the widget page says when support is open: three weeks,
+/// far more than a panel stays loaded without its page being fetched again
+/// (the page is served `no-cache`, so every load asks the worker).
+#[cfg(feature = "calendar")]
+pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours(21 * 24);
+
+/// The widget page's open hours (`#buoy-hours`), a JSON data block the
+/// panel reads with the browser's clock: `o`, the calendar's open
+/// intervals from `now` for [`HOURS_AHEAD`], each a start and an end in
+/// Unix seconds, one after the other (`[start, end, start, end, …]`: an
+/// opening is at an even index), and `a`, the segments whose first response counts every hour
+/// (calendar hours), whose requesters are never told support is closed;
+/// then the formats the panel writes times in (`t`, `d`).
+/// The instants are absolute, so the panel shows them in the requester's
+/// zone with `Intl` and carries no time-zone code.
+#[cfg(feature = "calendar")]
+pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> String {
+    use core::fmt::Write;
+    let mut out = String::from("<script type=\"application/json\" id=\"buoy-hours\">{\"o\":[");
+    for (i, (start, end)) in calendar.open_intervals(now, now.plus(HOURS_AHEAD)).into_iter().enumerate() {
+        let _ = write!(out, "{}{start},{end}", if i == 0 { "" } else { "," });
+    }
+    out.push_str("],\"a\":[");
+    let always = crate::vocab::Segment::ALL.iter().filter(|s| policy.segment(**s).first_response.hours == crate::sla::Hours::Calendar);
+    for (i, segment) in always.enumerate() {
+        let _ = write!(out, "{}\"{}\"", if i == 0 { "" } else { "," }, segment.as_str());
+    }
+    // The formats the panel writes instants in (`Intl.DateTimeFormat`
+    // options): a time and a weekday, for `{time}` and `{day}`. Here
+    // rather than in the wasm, which carries no text.
+    out.push_str(r#"],"t":{"hour":"2-digit","minute":"2-digit"},"d":{"weekday":"long"}}</script>"#);
+    out
+}
+
+/// Where the panel says support is closed: the top of the home screen
+/// and of the form, under its intro. Written by the worker with the
+/// hours, so the page as built carries none of it.
+pub const CLOSED_LINE: &str = "<p class=\"intro\" id=\"buoy-closed\" hidden></p>";
+
+/// The form's line, under its intro, like [`CLOSED_LINE`].
+pub const CLOSED_FORM_LINE: &str = "<p class=\"intro\" id=\"buoy-closed-form\" hidden></p>";
+
+/// The widget page with the site's open hours ([`hours_block`]) added
+/// before the end of its body, and the lines ([`CLOSED_LINE`],
+/// [`CLOSED_FORM_LINE`]) the panel
+/// fills when support is closed.
+#[cfg(feature = "calendar")]
+pub fn with_hours(
+    page: &[u8],
+    calendar: &crate::calendar::BusinessCalendar,
+    policy: &crate::sla::SlaPolicy,
+    now: crate::time::Timestamp,
+) -> Vec<u8> {
+    let page = insert_before(page, "<label for=\"buoy-q\"", CLOSED_LINE, false);
+    let page = insert_before(&page, "<p class=\"banner\"", CLOSED_FORM_LINE, false);
+    insert_before(&page, "</body>", &hours_block(calendar, policy, now), true)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn requester_fields_are_drawn_labelled_in_the_form_and_host_fields_never() {
+        use crate::fields::{Choice, FieldDef, Kind, Who};
+        let labels = |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        let def = |id: &str, kind: Kind, required: bool, who: Who| FieldDef {
+            id: id.into(),
+            label: labels(&[("en", "Plan & <tier>"), ("de", "Tarif")]),
+            kind,
+            options: if kind == Kind::Select {
+                vec![Choice { id: "pro".into(), label: labels(&[("en", "Pro"), ("de", "Profi")]) }]
+            } else {
+                vec![]
+            },
+            required,
+            who,
+        };
+        let defs = [
+            def("plan", Kind::Select, true, Who::Requester),
+            def("app_version", Kind::Text, false, Who::Host),
+            def("seats", Kind::Number, false, Who::Requester),
+            def("accepts_contact", Kind::Checkbox, false, Who::Requester),
+            def("note", Kind::Text, false, Who::Requester),
+        ];
+        let page = skeleton(Locale::De);
+        let with = String::from_utf8(with_fields(page.as_bytes(), &defs, Locale::De, Locale::En)).unwrap_or_default();
+        let form = with.split("<form class=\"form\" id=\"buoy-form\"").nth(1).and_then(|f| f.split("</form>").next()).unwrap_or_default();
+        for expected in [
+            "<label for=\"buoy-f-plan\">Tarif</label><select id=\"buoy-f-plan\" data-field=\"plan\" aria-describedby=\"buoy-f-plan-error\" required><option value=\"\"></option><option value=\"pro\">Profi</option></select><p class=\"error\" id=\"buoy-f-plan-error\" hidden></p>",
+            "<input type=\"number\" step=\"any\" id=\"buoy-f-seats\" data-field=\"seats\" aria-describedby=\"buoy-f-seats-error\">",
+            "<label class=\"choice\"><input type=\"checkbox\" id=\"buoy-f-accepts_contact\" data-field=\"accepts_contact\" aria-describedby=\"buoy-f-accepts_contact-error\"> Tarif</label>",
+            "<input id=\"buoy-f-note\" data-field=\"note\" aria-describedby=\"buoy-f-note-error\" maxlength=\"200\">",
+        ] {
+            assert!(form.contains(expected), "{expected} in {form}");
+        }
+        assert!(form.contains("<input type=\"hidden\" data-field=\"app_version\">"), "a host field is a hidden input");
+        assert!(!with.contains("buoy-f-app_version"), "with no label or error line");
+        assert!(form.find("buoy-message").unwrap_or(usize::MAX) < form.find("buoy-f-plan").unwrap_or(0), "after the message");
+        let english =
+            String::from_utf8(with_fields(skeleton(Locale::Fr).as_bytes(), &defs[..1], Locale::Fr, Locale::En)).unwrap_or_default();
+        assert!(english.contains(">Plan &amp; &lt;tier&gt;</label>"), "no French label: English, escaped");
+        for tag in ["div", "select", "label", "p"] {
+            let open = with.matches(&format!("<{tag}>")).count() + with.matches(&format!("<{tag} ")).count();
+            assert_eq!(open, with.matches(&format!("</{tag}>")).count(), "<{tag}> balanced");
+        }
+        assert_eq!(with_fields(page.as_bytes(), &[], Locale::De, Locale::En), page.as_bytes(), "no fields: as built");
+    }
 
     #[test]
     fn a_page_promises_email_only_for_a_site_that_sends_it() {
@@ -362,6 +538,44 @@ mod tests {
         }
         assert_eq!(html.matches("data-kind=").count(), offered_types().len());
         assert!(html.contains("How do I…?"), "the catalog's text, escaped only where needed");
+    }
+
+    #[cfg(feature = "calendar")]
+    #[test]
+    fn the_page_carries_three_weeks_of_open_hours_and_the_segments_never_closed() {
+        use crate::calendar::{BusinessCalendar, CalendarSpec};
+        use crate::time::Timestamp;
+        let spec = CalendarSpec {
+            time_zone: "Europe/London".into(),
+            open: ["mon", "tue", "wed", "thu", "fri"].iter().map(|d| ((*d).to_owned(), "09:00-17:00".to_owned())).collect(),
+            holidays: vec!["2026-12-25".into()],
+        };
+        let zone = jiff::tz::TimeZone::posix("GMT0BST,M3.5.0/1,M10.5.0").unwrap_or_else(|e| unreachable!("{e}"));
+        let calendar = BusinessCalendar::new(&spec, zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let now = Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e}"));
+        let built = format!("<body>{}</body>", skeleton(Locale::En));
+        let page = String::from_utf8(with_hours(built.as_bytes(), &calendar, &crate::sla::SlaPolicy::default(), now)).unwrap_or_default();
+        // The home screen's line first, the form's under its intro.
+        let home = page.split("<section class=\"home\" id=\"buoy-home\">").nth(1).unwrap_or_default();
+        assert!(home.starts_with(CLOSED_LINE), "{home}");
+        let form = page
+            .split("</p>")
+            .find(|p| p.contains("id=\"buoy-intro\""))
+            .map(|_| page.split("id=\"buoy-intro\">").nth(1).unwrap_or_default());
+        assert!(form.is_some_and(|f| f.contains(&format!("</p>{CLOSED_FORM_LINE}<p class=\"banner\""))), "{page}");
+        assert_eq!((page.matches(CLOSED_LINE).count(), page.matches(CLOSED_FORM_LINE).count()), (1, 1));
+        let block = page.split("<script type=\"application/json\" id=\"buoy-hours\">").nth(1).and_then(|b| b.split("</script>").next());
+        let json: serde_json::Value = serde_json::from_str(block.unwrap_or_default()).unwrap_or_default();
+        let flat: Vec<i64> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
+        let open: Vec<(i64, i64)> = flat.chunks(2).map(|pair| (pair[0], pair[pair.len() - 1])).collect();
+        assert_eq!(flat.len(), 2 * open.len(), "{flat:?}");
+        // Friday's last hour, then 14 weekdays (three weeks less Christmas Day).
+        assert_eq!(open.len(), 15, "{open:?}");
+        assert_eq!(open[0], (now.as_millis() / 1000, now.as_millis() / 1000 + 3600));
+        assert!(open.iter().all(|(_, end)| *end <= now.plus(HOURS_AHEAD).as_millis() / 1000 + 86_400));
+        // The defaults: enterprise first responses count calendar hours, so they are never "closed".
+        assert_eq!(json["a"], serde_json::json!(["enterprise"]));
+        assert!(page.ends_with("</script></body>"), "{page}");
     }
 
     #[test]

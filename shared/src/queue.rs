@@ -57,6 +57,8 @@ pub struct QueueFilter {
     pub assignee: Vec<Option<String>>,
     /// How the tickets reached Buoy.
     pub channel: Vec<Channel>,
+    /// A custom field and the values it may hold (`field=plan:pro,enterprise`).
+    pub field: Option<(String, Vec<String>)>,
 }
 
 fn list<T>(name: &str, value: Option<&str>, parse: impl Fn(&str) -> Option<T>, allowed: &str) -> Result<Vec<T>, String> {
@@ -106,6 +108,15 @@ impl QueueFilter {
                 "an agent's name or none",
             )?,
             channel: list("channel", param("channel").as_deref(), Channel::parse, &names(Channel::ALL, Channel::as_str))?,
+            field: match param("field").filter(|v| !v.trim().is_empty()) {
+                None => None,
+                Some(text) => {
+                    let (id, values) = text.split_once(':').filter(|(id, _)| crate::fields::is_id(id)).ok_or_else(|| {
+                        format!("field: expected a custom field's id and its values, such as plan:pro,enterprise; got {text:?}")
+                    })?;
+                    Some((id.to_owned(), values.split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect()))
+                }
+            },
         })
     }
 
@@ -113,10 +124,11 @@ impl QueueFilter {
     /// tell (an assignee filter and an assignee name too long for the row:
     /// the caller asks [`Self::keeps_ticket`]).
     pub fn keeps(&self, row: &QueueRow) -> Option<bool> {
-        if !self.assignee.is_empty() && row.assignee_cut {
+        if (!self.assignee.is_empty() && row.assignee_cut) || (self.field.is_some() && row.more_fields) {
             return None;
         }
-        Some(self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel))
+        let field = |id: &str| row.fields.iter().find_map(|entry| entry.strip_prefix(id)?.strip_prefix('='));
+        Some(self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel) && self.holds(field))
     }
 
     /// Whether the filter keeps a ticket with these events, from its whole
@@ -124,6 +136,13 @@ impl QueueFilter {
     pub fn keeps_ticket(&self, ticket: &Ticket, events: &[TicketEvent]) -> bool {
         let state = events::fold(ticket, events);
         self.judge(state.status, state.segment, &ticket.kind, state.tier, &state.assignee, ticket.channel)
+            && self.holds(|id| ticket.fields.get(id).map(String::as_str))
+    }
+
+    /// Whether the custom field the filter names holds one of its values
+    /// (`value_of` gives a field's value by id).
+    fn holds<'a>(&self, value_of: impl Fn(&str) -> Option<&'a str>) -> bool {
+        self.field.as_ref().is_none_or(|(id, values)| value_of(id).is_some_and(|v| values.iter().any(|w| w == v)))
     }
 
     fn judge(&self, status: Status, segment: Segment, kind: &TicketType, tier: u8, assignee: &Option<String>, channel: Channel) -> bool {
@@ -151,6 +170,11 @@ pub const GROUP_BYTES: usize = 80;
 /// Most bytes (as JSON, brackets aside) of a row's tags; the rest are left
 /// out and the row says there are more.
 pub const TAGS_BYTES: usize = 200;
+/// Most bytes (as JSON, brackets aside) of a row's custom field values,
+/// each as `"id=value"`; only values shaped like ids are kept (a select's
+/// option, a checkbox's `true`/`false`), and a row that leaves one out
+/// says so, so that a field filter reads that ticket instead.
+pub const FIELDS_BYTES: usize = 72;
 /// What a cut text ends with.
 const ELLIPSIS: char = '\u{2026}';
 /// The version of the packed row; a row of another reads as missing.
@@ -256,6 +280,11 @@ pub struct QueueRow {
     pub tags: Vec<String>,
     /// Whether it has more tags than the row holds.
     pub more_tags: bool,
+    /// Its custom field values shaped like ids, as `id=value`, as many as
+    /// fit [`FIELDS_BYTES`] (a select's option, a checkbox).
+    pub fields: Vec<String>,
+    /// Whether it has field values the row does not hold.
+    pub more_fields: bool,
     /// Whether the requester was satisfied, once they rated.
     pub csat: Option<bool>,
     /// When the last public message was written (the first message's
@@ -286,9 +315,11 @@ const METRICS: [Metric; 3] = [Metric::FirstResponse, Metric::NextResponse, Metri
 /// group, tags, flags ([`MORE_TAGS`], [`ASSIGNEE_CUT`], [`BREACHED`]),
 /// satisfied, last public message (ms), running clocks (metric index in
 /// [`METRICS`], business hours or not, due ms or `null` while paused,
-/// seconds left), subject, requester, built (ms), and the business
-/// calendar's name when not the default (left out then, and by rows
-/// written before calendars had names).
+/// seconds left), subject, requester, built (ms), custom field values
+/// (absent in rows from before custom fields: none; written, even empty,
+/// when a calendar's name follows), and the business calendar's name
+/// when not the default (left out then, and by rows written before
+/// calendars had names).
 #[cfg(feature = "server")]
 #[derive(Serialize, Deserialize)]
 struct Packed(
@@ -310,6 +341,7 @@ struct Packed(
     String,
     String,
     i64,
+    #[serde(default)] Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")] Option<String>,
 );
 
@@ -319,6 +351,8 @@ const MORE_TAGS: u8 = 1;
 const ASSIGNEE_CUT: u8 = 2;
 #[cfg(feature = "server")]
 const BREACHED: u8 = 4;
+#[cfg(feature = "server")]
+const MORE_FIELDS: u8 = 8;
 
 impl QueueRow {
     /// The row of `ticket` with `events` (any order) at `now`.
@@ -348,6 +382,17 @@ impl QueueRow {
             })
             .cloned()
             .collect();
+        let mut used = 0;
+        let fields: Vec<String> = ticket
+            .fields
+            .iter()
+            .filter(|(_, value)| crate::fields::is_key(value))
+            .map(|(id, value)| format!("{id}={value}"))
+            .take_while(|entry| {
+                used += json_len(entry) + 1;
+                used <= FIELDS_BYTES
+            })
+            .collect();
         Self {
             id: ticket.id,
             created_at: ticket.created_at,
@@ -362,6 +407,8 @@ impl QueueRow {
             group: ticket.group.as_deref().map(|g| cut(g, GROUP_BYTES).0),
             more_tags: tags.len() < state.tags.len(),
             tags,
+            more_fields: fields.len() < ticket.fields.len(),
+            fields,
             csat: state.csat.map(|c| c.satisfied),
             last_public,
             breached: clocks.iter().any(|c| c.state == ClockState::Breached),
@@ -403,7 +450,10 @@ impl QueueRow {
 
     #[cfg(feature = "server")]
     fn pack(&self) -> Packed {
-        let flags = u8::from(self.more_tags) * MORE_TAGS + u8::from(self.assignee_cut) * ASSIGNEE_CUT + u8::from(self.breached) * BREACHED;
+        let flags = u8::from(self.more_tags) * MORE_TAGS
+            + u8::from(self.assignee_cut) * ASSIGNEE_CUT
+            + u8::from(self.breached) * BREACHED
+            + u8::from(self.more_fields) * MORE_FIELDS;
         let clocks = self
             .clocks
             .iter()
@@ -431,6 +481,7 @@ impl QueueRow {
             self.subject.clone(),
             self.requester.clone(),
             self.built.as_millis(),
+            self.fields.clone(),
             Some(self.calendar.clone()).filter(|name| name != crate::sla::DEFAULT_CALENDAR),
         )
     }
@@ -474,7 +525,9 @@ impl QueueRow {
             subject: packed.15,
             requester: packed.16,
             built: Timestamp::from_millis(packed.17),
-            calendar: packed.18.unwrap_or_else(|| crate::sla::DEFAULT_CALENDAR.to_owned()),
+            fields: packed.18,
+            more_fields: flags & MORE_FIELDS != 0,
+            calendar: packed.19.unwrap_or_else(|| crate::sla::DEFAULT_CALENDAR.to_owned()),
         })
     }
 
@@ -684,6 +737,46 @@ mod tests {
     }
 
     #[test]
+    fn the_queue_filters_by_a_custom_field_from_the_row_or_else_the_ticket() {
+        let with = |byte: u8, fields: &[(&str, &str)]| {
+            let mut t = ticket("bug", byte);
+            t.fields = fields.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            t
+        };
+        let enterprise = with(1, &[("plan", "enterprise"), ("accepts_contact", "true")]);
+        let pro = with(2, &[("plan", "pro")]);
+        let none = with(3, &[]);
+        // A text value not shaped like an id stays out of the row, which says so.
+        let texty = with(4, &[("plan", "enterprise"), ("note", "Call after 5 pm")]);
+        let filter = |value: &str| query(&[("field", value)]).unwrap_or_else(|e| unreachable!("{e}"));
+        let kept = |value: &str| -> Vec<(u8, Option<bool>)> {
+            let f = filter(value);
+            [&enterprise, &pro, &none, &texty].into_iter().map(|t| (t.id.as_bytes()[0], f.keeps(&row(t, &[])))).collect()
+        };
+        assert_eq!(kept("plan:enterprise"), [(1, Some(true)), (2, Some(false)), (3, Some(false)), (4, None)]);
+        assert_eq!(kept("plan:enterprise,pro"), [(1, Some(true)), (2, Some(true)), (3, Some(false)), (4, None)]);
+        assert_eq!(kept("accepts_contact:true"), [(1, Some(true)), (2, Some(false)), (3, Some(false)), (4, None)]);
+        assert!(filter("plan:enterprise").keeps_ticket(&texty, &[]), "the ticket answers what the row cannot");
+        assert!(filter("note:Call after 5 pm").keeps_ticket(&texty, &[]));
+        assert_eq!(row(&enterprise, &[]).fields, ["accepts_contact=true", "plan=enterprise"]);
+        assert!(query(&[("field", "Plan:pro")]).is_err_and(|e| e.starts_with("field: expected")));
+        assert!(query(&[("field", "plan")]).is_err());
+    }
+
+    #[test]
+    fn a_row_from_before_custom_fields_still_reads() {
+        let t = ticket("bug", 7);
+        let text = row(&t, &[]).to_metadata().unwrap_or_default();
+        assert!(text.ends_with(']') && !text.contains("=\""), "no fields, no element: {text}");
+        let read = QueueRow::from_metadata(t.id, &text);
+        assert_eq!(read.map(|r| (r.fields, r.more_fields)), Some((vec![], false)));
+        let mut with_fields = t.clone();
+        with_fields.fields.insert("plan".into(), "pro".into());
+        let r = row(&with_fields, &[]);
+        assert_eq!(QueueRow::from_metadata(t.id, &r.to_metadata().unwrap_or_default()), Some(r));
+    }
+
+    #[test]
     fn the_queue_filters_by_the_channel_a_ticket_came_by() {
         let from_widget = ticket("bug", 1);
         let mut from_mail = ticket("bug", 2);
@@ -849,6 +942,7 @@ mod tests {
         t.group = Some("\u{1}".repeat(crate::routing::MAX_LABEL));
         t.kind = TicketType::parse(&"x".repeat(crate::ticket::MAX_TYPE_LEN)).unwrap_or(TicketType::OTHER);
         t.sla.calendar = "z".repeat(32);
+        t.fields = (0..20).map(|i| (format!("{i:z>32}"), "v".repeat(32))).collect();
         let tags: Vec<String> = (0..20).map(|i| format!("{i:0>64}")).collect();
         let far = Timestamp::from_millis(999_999_999_999_999);
         let mut r =
@@ -860,7 +954,7 @@ mod tests {
         (r.created_at, r.last_public, r.built, r.csat, r.breached) = (far, far, far, Some(false), true);
         r.status = Status::OnHold;
         r.segment = Segment::Enterprise;
-        assert!(r.more_tags && r.assignee_cut);
+        assert!(r.more_tags && r.assignee_cut && r.more_fields && !r.fields.is_empty());
         let text = r.to_metadata().unwrap_or_default();
         assert!(!text.is_empty() && text.len() <= METADATA_BYTES, "{} bytes", text.len());
         assert_eq!(QueueRow::from_metadata(t.id, &text), Some(r));

@@ -114,6 +114,7 @@
 //!     locale: Some("de-CH"),
 //!     subject: "Charged twice",
 //!     message: "Please refund ASAP.",
+//!     fields: &Default::default(),
 //! };
 //! let routed = route(&rules, &input);
 //! assert_eq!(routed.group.as_deref(), Some("finance"));
@@ -128,6 +129,7 @@ use crate::ticket::TicketType;
 use crate::vocab::{Priority, Segment};
 use core::fmt;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Longest keyword, tag or group name, in characters.
 pub const MAX_LABEL: usize = 64;
@@ -530,12 +532,17 @@ pub struct Conditions {
     /// words and ignoring ASCII case, in the subject or the message.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub keywords: Vec<String>,
+    /// `when.fields`: for each custom field named, the ticket's value is
+    /// one of these (`{ plan = ["enterprise"] }`; a checkbox's values are
+    /// `"true"` and `"false"`). A ticket without the field matches none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub fields: BTreeMap<String, Vec<String>>,
 }
 
 impl Conditions {
     /// Whether no condition is given (such a rule would match every ticket).
     pub fn is_empty(&self) -> bool {
-        self.kind.is_empty() && self.segment.is_empty() && self.language.is_empty() && self.keywords.is_empty()
+        self.kind.is_empty() && self.segment.is_empty() && self.language.is_empty() && self.keywords.is_empty() && self.fields.is_empty()
     }
 }
 
@@ -600,7 +607,7 @@ pub fn validate_rules(rules: &[RoutingRule]) -> Result<(), RoutingError> {
         if when.is_empty() {
             return fail(
                 format!("{at}.when"),
-                "give at least one condition (when.type, when.segment, when.language or when.keywords); \
+                "give at least one condition (when.type, when.segment, when.language, when.keywords or when.fields); \
                  a rule without conditions would match every ticket"
                     .into(),
             );
@@ -616,6 +623,14 @@ pub fn validate_rules(rules: &[RoutingRule]) -> Result<(), RoutingError> {
             }
             if keyword.chars().count() > MAX_LABEL {
                 return fail(format!("{at}.when.keywords[{k}]"), format!("at most {MAX_LABEL} characters"));
+            }
+        }
+        for (id, values) in &when.fields {
+            if !crate::fields::is_id(id) {
+                return fail(format!("{at}.when.fields.{id}"), "expected the id of a custom field, a slug such as plan".into());
+            }
+            if values.is_empty() {
+                return fail(format!("{at}.when.fields.{id}"), "list at least one value, such as [\"enterprise\"]".into());
             }
         }
         let then = &rule.then;
@@ -660,6 +675,8 @@ pub struct RoutingInput<'a> {
     pub subject: &'a str,
     /// The ticket's message.
     pub message: &'a str,
+    /// The ticket's custom field values, by id (as checked).
+    pub fields: &'a crate::vocab::Pairs,
 }
 
 /// What [`route`] decided, and why.
@@ -883,6 +900,7 @@ fn rule_matches(when: &Conditions, input: &RoutingInput<'_>, tokens: &[Word<'_>]
                 let keyword = Phrase::of(k);
                 (0..tokens.len()).any(|at| phrase_at(tokens, at, &keyword))
             }))
+        && when.fields.iter().all(|(id, values)| input.fields.get(id).is_some_and(|v| values.contains(v)))
 }
 
 /// The primary language subtag of a locale: `de` for `de-CH` or `de_CH`.
@@ -1152,8 +1170,35 @@ mod tests {
         RoutingRule { name: name.into(), when, then }
     }
 
+    static NO_FIELDS: crate::vocab::Pairs = crate::vocab::Pairs::new();
+
     fn input<'a>(kind: TicketType, segment: Segment, locale: Option<&'a str>, subject: &'a str, message: &'a str) -> RoutingInput<'a> {
-        RoutingInput { kind, segment, locale, subject, message }
+        RoutingInput { kind, segment, locale, subject, message, fields: &NO_FIELDS }
+    }
+
+    #[test]
+    fn a_rule_on_fields_matches_when_each_named_field_holds_one_of_its_values() {
+        let when = |pairs: &[(&str, &[&str])]| Conditions {
+            fields: pairs.iter().map(|(id, values)| ((*id).to_owned(), strings(values))).collect(),
+            ..Conditions::default()
+        };
+        let values =
+            |pairs: &[(&str, &str)]| pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<crate::vocab::Pairs>();
+        type Case<'a> = (&'a [(&'a str, &'a [&'a str])], &'a [(&'a str, &'a str)], bool);
+        let cases: &[Case<'_>] = &[
+            (&[("plan", &["enterprise"])], &[("plan", "enterprise")], true),
+            (&[("plan", &["enterprise", "pro"])], &[("plan", "pro")], true),
+            (&[("plan", &["enterprise"])], &[("plan", "free")], false),
+            (&[("plan", &["enterprise"])], &[], false),
+            (&[("plan", &["enterprise"]), ("accepts_contact", &["true"])], &[("plan", "enterprise")], false),
+            (&[("plan", &["enterprise"]), ("accepts_contact", &["true"])], &[("plan", "enterprise"), ("accepts_contact", "true")], true),
+        ];
+        for (wanted, given, matches) in cases {
+            let given = values(given);
+            let ticket = RoutingInput { fields: &given, ..calm(TicketType::BUG) };
+            let routed = route(&[tagging("vip", when(wanted))], &ticket);
+            assert_eq!(routed.tags == ["vip"], *matches, "{wanted:?} on {given:?}");
+        }
     }
 
     fn calm(kind: TicketType) -> RoutingInput<'static> {
@@ -1538,6 +1583,7 @@ mod tests {
                     segment: vec![Segment::Enterprise, Segment::Business],
                     language: strings(&["de", "fr"]),
                     keywords: strings(&["refund", "chargeback"]),
+                    fields: BTreeMap::new(),
                 },
                 Actions { group: Some("finance".into()), priority: Some(Priority::High), tags: strings(&["billing", "refund"]) },
             ),
@@ -1729,7 +1775,7 @@ mod tests {
             ),
         ];
         for (behaviour, subject, message, kind, priority, reasons) in cases {
-            let input = RoutingInput { kind: kind.clone(), segment: Segment::Free, locale: None, subject, message };
+            let input = RoutingInput { kind: kind.clone(), segment: Segment::Free, locale: None, subject, message, fields: &NO_FIELDS };
             let routed = route(&[], &input);
             assert_eq!(
                 (routed.priority, routed.reasons),

@@ -634,6 +634,18 @@ pub fn initial_due(stamp: &SlaStamp, business: &dyn NamedCalendars) -> Vec<(Metr
         .collect()
 }
 
+/// What a new ticket's requester is told to expect: when its first
+/// response is due as stamped (nothing happening before), and the target
+/// it comes from (its span, and whether it counts business or calendar
+/// hours, in the calendar of `business` the stamp names). Exact for the
+/// ticket's segment, priority and calendar, because it is read from the
+/// ticket's own stamp. `None` for a stamp without a
+/// first-response target.
+pub fn first_response(stamp: &SlaStamp, business: &dyn NamedCalendars) -> Option<(Timestamp, StampedTarget)> {
+    let target = stamp.targets.iter().find(|t| t.metric == Metric::FirstResponse)?;
+    Some((target.hours.calendar(business.named(&stamp.calendar)).deadline(stamp.started, target.span), *target))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -847,6 +859,22 @@ mod tests {
         // Enterprise targets are calendar hours, whatever the business calendar.
         let e = initial_due(&stamp(Segment::Enterprise, Priority::Normal), &EvenHours);
         assert_eq!(e[0], (Metric::FirstResponse, t("2026-11-30T11:00:00Z")));
+    }
+
+    #[test]
+    fn a_new_ticket_is_told_its_first_response_from_its_own_stamp() {
+        // The "even" calendar counts even hours only: from 10:00, four business hours end at 17:00.
+        let business = SlaPolicy::default().stamp(Segment::Business, Priority::Normal, t("2026-11-30T10:00:00Z"), "even");
+        let (due, target) = first_response(&business, &ByName).unwrap_or_else(|| unreachable!());
+        assert_eq!((target.hours, target.span), (Hours::Business, h(4)));
+        assert_eq!(due, t("2026-11-30T17:00:00Z"), "closed hours do not count");
+        assert_eq!(due, initial_due(&business, &ByName)[0].1, "the due time every other reader computes");
+        // Enterprise counts every hour: 1 h later, whatever the calendar.
+        let enterprise = SlaPolicy::default().stamp(Segment::Enterprise, Priority::Normal, t("2026-11-30T10:00:00Z"), "even");
+        let (due, target) = first_response(&enterprise, &ByName).unwrap_or_else(|| unreachable!());
+        assert_eq!((target.hours, due), (Hours::Calendar, t("2026-11-30T11:00:00Z")));
+        let none = SlaStamp { targets: Vec::new(), ..enterprise };
+        assert_eq!(first_response(&none, &ByName), None);
     }
 
     /// Only the calendar called "even" counts even hours; every other name is open around the clock.

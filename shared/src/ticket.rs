@@ -235,6 +235,9 @@ pub enum FieldCode {
     /// Not one of the values the field takes (an outcome, a tier, an
     /// agent of the site).
     UnknownValue,
+    /// A custom field the site does not define (`fields.<id>`), or more
+    /// host context keys than allowed.
+    UnknownField,
 }
 
 impl FieldCode {
@@ -248,14 +251,24 @@ impl FieldCode {
             Self::UnknownSite => "unknown_site",
             Self::InvalidText => "invalid_text",
             Self::UnknownValue => "unknown_value",
+            Self::UnknownField => "unknown_field",
         }
     }
 
     /// The code whose stable string is `code`, if any.
     pub fn parse(code: &str) -> Option<Self> {
-        [Self::Required, Self::TooLong, Self::InvalidEmail, Self::UnknownType, Self::UnknownSite, Self::InvalidText, Self::UnknownValue]
-            .into_iter()
-            .find(|c| c.code() == code)
+        [
+            Self::Required,
+            Self::TooLong,
+            Self::InvalidEmail,
+            Self::UnknownType,
+            Self::UnknownSite,
+            Self::InvalidText,
+            Self::UnknownValue,
+            Self::UnknownField,
+        ]
+        .into_iter()
+        .find(|c| c.code() == code)
     }
 }
 
@@ -266,13 +279,88 @@ pub struct FieldError {
     pub field: Field,
     /// What is wrong with it.
     pub code: FieldCode,
+    /// Which of the field's entries, for a field that holds several: a
+    /// custom field's id under `fields`, a host context key under
+    /// `context.reported`. The error then names `fields.plan`. The
+    /// worker's only: the widget checks no such field.
+    #[cfg(feature = "server")]
+    pub key: Option<ErrorKey>,
 }
 
+/// The longest [`ErrorKey`], in bytes.
+#[cfg(feature = "server")]
+pub const MAX_ERROR_KEY: usize = 32;
+
+/// A custom field's id or a host context key, as a [`FieldError`] names
+/// it: 1 to [`MAX_ERROR_KEY`] bytes of `[a-z0-9_]`, held inline so that
+/// errors stay `Copy`.
+#[cfg(feature = "server")]
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct ErrorKey {
+    len: u8,
+    bytes: [u8; MAX_ERROR_KEY],
+}
+
+#[cfg(feature = "server")]
+impl ErrorKey {
+    /// The key `text`, when it has the shape of one.
+    pub fn new(text: &str) -> Option<Self> {
+        let ok =
+            (1..=MAX_ERROR_KEY).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        let mut bytes = [0; MAX_ERROR_KEY];
+        // Byte by byte: no length check that could panic (the widget carries no panic messages).
+        bytes.iter_mut().zip(text.bytes()).for_each(|(slot, b)| *slot = b);
+        ok.then_some(Self { len: text.len() as u8, bytes })
+    }
+
+    /// The key's text.
+    pub fn as_str(&self) -> &str {
+        self.bytes.get(..usize::from(self.len)).and_then(|b| core::str::from_utf8(b).ok()).unwrap_or_default()
+    }
+}
+
+#[cfg(feature = "server")]
+impl core::fmt::Debug for ErrorKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl FieldError {
+    /// An error on a whole field.
+    pub const fn new(field: Field, code: FieldCode) -> Self {
+        Self {
+            field,
+            code,
+            #[cfg(feature = "server")]
+            key: None,
+        }
+    }
+
+    /// An error on one entry of a field that holds several (`fields.plan`);
+    /// on the whole field when `key` is not shaped like a key.
+    #[cfg(feature = "server")]
+    pub fn keyed(field: Field, key: &str, code: FieldCode) -> Self {
+        Self { field, code, key: ErrorKey::new(key) }
+    }
+
+    /// The name the API gives it: the field's wire name, then `.` and the
+    /// key when there is one (`fields.plan`, `context.reported.app_version`).
+    #[cfg(feature = "server")]
+    pub fn name(&self) -> String {
+        match &self.key {
+            Some(key) => format!("{}.{}", self.field.as_str(), key.as_str()),
+            None => self.field.as_str().to_owned(),
+        }
+    }
+}
+
+#[cfg(feature = "server")]
 impl Serialize for FieldError {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeStruct;
         let mut s = serializer.serialize_struct("FieldError", 2)?;
-        s.serialize_field("field", self.field.as_str())?;
+        s.serialize_field("field", &self.name())?;
         s.serialize_field("code", self.code.code())?;
         s.end()
     }
@@ -298,6 +386,18 @@ pub struct PageContext {
     /// The browser's user agent string.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub user_agent: Option<String>,
+    /// Key/value context the host page reported (`Buoy('context', …)`):
+    /// anyone can send anything here, so agents see it as *reported by the
+    /// page* (limits in `fields::check_context`). The worker's only (feature
+    /// `server`): the panel sends it as the page gave it, a JS object.
+    #[cfg(feature = "server")]
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub reported: crate::vocab::Pairs,
+    /// Context a verified identity signed (`context.<key>` claims): set
+    /// only by the worker from a valid signature, never from the request.
+    #[cfg(feature = "server")]
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub verified: crate::vocab::Pairs,
 }
 
 /// A ticket as submitted by a widget: untrusted, unvalidated.
@@ -339,6 +439,12 @@ pub struct NewTicket {
     /// means yes, where the site emails its requesters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email_replies: Option<bool>,
+    /// The site's custom fields, by id, each value as text (a checkbox is
+    /// `"true"` or `"false"`): checked against the site's definitions by
+    /// `fields::check_values`. The worker's only, like the reported context.
+    #[cfg(feature = "server")]
+    #[serde(default)]
+    pub fields: crate::vocab::Pairs,
 }
 
 /// The requester of a ticket: what they typed, and apart from it what a
@@ -502,8 +608,12 @@ pub struct Ticket {
     pub subject: String,
     /// The requester's words.
     pub message: String,
-    /// Where they were.
+    /// Where they were, with what the page reported and what an identity
+    /// signed kept apart.
     pub context: PageContext,
+    /// The site's custom fields, by id, as checked (see `fields`).
+    #[serde(default, skip_serializing_if = "crate::vocab::Pairs::is_empty")]
+    pub fields: crate::vocab::Pairs,
     /// When it was received.
     pub created_at: Timestamp,
     /// The SLA targets it was stamped with.
@@ -570,7 +680,18 @@ pub struct Stamp<'a> {
 }
 
 fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, required: bool) {
-    let code = if required && value.trim().is_empty() {
+    if let Some(code) = text_problem(value, max, required) {
+        out.push(FieldError::new(field, code));
+    }
+}
+
+/// What is wrong with a text value, if anything: empty when required,
+/// longer than `max` characters, or holding control characters other
+/// than line breaks and tabs. Every text field of a ticket (custom fields
+/// and host context too) is checked by this one rule.
+#[inline(always)] // one rule for every text field, inlined where it was written out before
+pub(crate) fn text_problem(value: &str, max: usize, required: bool) -> Option<FieldCode> {
+    if required && value.trim().is_empty() {
         Some(FieldCode::Required)
     } else if value.chars().count() > max {
         Some(FieldCode::TooLong)
@@ -578,9 +699,6 @@ fn check_text(out: &mut Vec<FieldError>, field: Field, value: &str, max: usize, 
         Some(FieldCode::InvalidText)
     } else {
         None
-    };
-    if let Some(code) = code {
-        out.push(FieldError { field, code });
     }
 }
 
@@ -655,20 +773,20 @@ impl NewTicket {
     fn check(&self, takes: impl Fn(&str) -> bool) -> Result<(), Vec<FieldError>> {
         let mut errors = Vec::new();
         if SiteId::parse(&self.site).is_err() {
-            errors.push(FieldError { field: Field::Site, code: FieldCode::UnknownSite });
+            errors.push(FieldError::new(Field::Site, FieldCode::UnknownSite));
         }
         check_text(&mut errors, Field::Name, &self.name, MAX_NAME, false);
         let email = self.email.trim();
         if email.is_empty() {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::Required });
+            errors.push(FieldError::new(Field::Email, FieldCode::Required));
         } else if email.chars().count() > MAX_EMAIL {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::TooLong });
+            errors.push(FieldError::new(Field::Email, FieldCode::TooLong));
         } else if !is_plausible_email(email) {
-            errors.push(FieldError { field: Field::Email, code: FieldCode::InvalidEmail });
+            errors.push(FieldError::new(Field::Email, FieldCode::InvalidEmail));
         }
         if !takes(&self.kind) {
             let code = if self.kind.is_empty() { FieldCode::Required } else { FieldCode::UnknownType };
-            errors.push(FieldError { field: Field::Type, code });
+            errors.push(FieldError::new(Field::Type, code));
         }
         check_text(&mut errors, Field::Subject, &self.subject, MAX_SUBJECT, true);
         check_text(&mut errors, Field::Message, &self.message, MAX_MESSAGE, true);
@@ -696,7 +814,7 @@ impl NewTicket {
         let (Ok(site), Some(kind)) = (SiteId::parse(&self.site), stamp.offered.iter().find(|kind| kind.as_str() == self.kind).cloned())
         else {
             // validate_for() has just checked both.
-            return Err(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]);
+            return Err(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]);
         };
         let priority = stamp.priority;
         Ok(Ticket {
@@ -715,6 +833,8 @@ impl NewTicket {
             subject: self.subject.trim().to_owned(),
             message: self.message.trim().to_owned(),
             context: self.context,
+            // The site's checked values, which the worker sets (`fields::check_values`).
+            fields: crate::vocab::Pairs::new(),
             created_at: stamp.now,
             request_hash: None,
             first_mail: None,
@@ -810,6 +930,7 @@ mod tests {
             honeypot: String::new(),
             identity: None,
             email_replies: None,
+            ..NewTicket::default()
         }
     }
 

@@ -5,6 +5,9 @@
 //! modules' closed lists: webhook event types, guided-fix outcomes) its
 //! stable wire names.
 //!
+//! Also the shape of host context and custom field values ([`Pairs`],
+//! the context's limits), which `ticket`, `identity` and `fields` share.
+//!
 //! A leaf: it imports no other module of this crate, so `ticket`, `sla`
 //! and `identity` can all use it without importing one another back.
 
@@ -129,6 +132,122 @@ string_enum! {
         Body = "body",
         /// `comment` (of a satisfaction rating)
         Comment = "comment",
+        /// `fields`, a site's custom fields (an error names one: `fields.plan`)
+        Fields = "fields",
+        /// `context.reported`, the host page's context (an error names a key:
+        /// `context.reported.app_version`)
+        Reported = "context.reported",
+    }
+}
+
+/// The most keys of host context a ticket carries.
+pub const MAX_CONTEXT_KEYS: usize = 20;
+/// The longest host context key, in bytes (`[a-z0-9_]`).
+pub const MAX_CONTEXT_KEY: usize = 32;
+/// The longest host context value, in characters.
+pub const MAX_CONTEXT_VALUE: usize = 200;
+
+/// Whether `key` is a host context key: 1 to [`MAX_CONTEXT_KEY`] bytes of `[a-z0-9_]`.
+pub fn is_key(key: &str) -> bool {
+    (1..=MAX_CONTEXT_KEY).contains(&key.len()) && key.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Text values by key, each key once: a ticket's custom field values and
+/// host context. A JSON object on the wire and in storage; a short list
+/// in memory (at most a few dozen keys), so the widget carries no map code.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// No pairs.
+    #[inline]
+    pub const fn new() -> Self {
+        Self(Vec::new())
+    }
+
+    /// The value of `key`.
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    /// Sets `key` to `value`, replacing what it held (in its place) or
+    /// adding it last.
+    pub fn insert(&mut self, key: String, value: String) {
+        match self.0.iter_mut().find(|(k, _)| *k == key) {
+            Some(slot) => slot.1 = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    /// Whether it holds nothing.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many keys it holds.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// The pairs, in order.
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    /// The keys, in order.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        self.0.iter().map(|(k, _)| k)
+    }
+
+    /// The same pairs ordered by key: how they are stored and compared
+    /// after reading or checking, whatever order they came in.
+    pub fn sorted(mut self) -> Self {
+        self.0.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        self
+    }
+}
+
+impl IntoIterator for Pairs {
+    type Item = (String, String);
+    type IntoIter = std::vec::IntoIter<(String, String)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.into_iter()
+    }
+}
+
+impl FromIterator<(String, String)> for Pairs {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut out = Self::new();
+        pairs.into_iter().for_each(|(k, v)| out.insert(k, v));
+        out.sorted()
+    }
+}
+
+impl ::serde::Serialize for Pairs {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.iter())
+    }
+}
+
+/// A JSON object, read ordered by key; a key given twice keeps its last
+/// value (as a map would).
+impl<'de> ::serde::Deserialize<'de> for Pairs {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl<'de> serde::de::Visitor<'de> for Visitor {
+            type Value = Pairs;
+            fn expecting(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str("an object of text values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Pairs, A::Error> {
+                let mut out = Pairs::new();
+                while let Some((k, v)) = map.next_entry::<String, String>()? {
+                    out.insert(k, v);
+                }
+                Ok(out.sorted())
+            }
+        }
+        deserializer.deserialize_map(Visitor)
     }
 }
 
@@ -154,7 +273,7 @@ mod tests {
         round_trips(Priority::ALL, Priority::as_str, Priority::parse);
         round_trips(Status::ALL, Status::as_str, Status::parse);
         round_trips(Field::ALL, Field::as_str, Field::parse);
-        assert_eq!(Field::ALL.len(), 14);
+        assert_eq!(Field::ALL.len(), 16);
         assert_eq!(Field::parse("context.url"), Some(Field::ContextUrl));
         assert_eq!(Priority::parse("Urgent"), None, "wire names are case-sensitive");
     }

@@ -38,22 +38,38 @@ pub fn created_body(format: Format, ticket: &Ticket, sent: Timestamp) -> String 
         .to_string(),
         Format::Slack => serde_json::json!({
             "text": format!(
-                "[{}] New {} ticket ({}): {}",
+                "[{}] New {} ticket ({}): {}{}",
                 slack_escape(&ticket.reference.to_string()),
                 slack_escape(&ticket.kind.to_string()),
                 slack_escape(&ticket.segment.to_string()),
-                slack_escape(&ticket.subject)
+                slack_escape(&ticket.subject),
+                slack_details(ticket)
             )
         })
         .to_string(),
     }
 }
 
+/// A ticket's custom fields and host context as Slack lines, each value
+/// escaped: `Fields: plan = enterprise`, `Context (reported by the page):
+/// …`, `Context (verified): …`; nothing when it has none.
+fn slack_details(ticket: &Ticket) -> String {
+    let c = &ticket.context;
+    let mut out = String::new();
+    for (title, map) in [("Fields", &ticket.fields), ("Context (verified)", &c.verified), ("Context (reported by the page)", &c.reported)] {
+        if !map.is_empty() {
+            let pairs: Vec<String> = map.iter().map(|(k, v)| format!("{} = {}", slack_escape(k), slack_escape(v))).collect();
+            out.push_str(&format!("\n{title}: {}", pairs.join(", ")));
+        }
+    }
+    out
+}
+
 /// The body of a delivery.
 pub fn body(format: Format, event_type: EventType, ticket: &Ticket, event: &TicketEvent, sent: Timestamp) -> String {
     let summary = serde_json::json!({
         "id": ticket.id, "reference": ticket.reference, "site": ticket.site, "subject": ticket.subject,
-        "type": ticket.kind, "segment": ticket.segment, "priority": ticket.priority,
+        "type": ticket.kind, "segment": ticket.segment, "priority": ticket.priority, "fields": ticket.fields,
     });
     match format {
         Format::Json => serde_json::json!({
@@ -174,6 +190,30 @@ mod tests {
             let text = slack_text(&body(Format::Slack, EventType::TicketEscalated, &ticket, &event, at));
             assert_eq!(text, format!("[{}] {escaped} (free): {what}", ticket.reference));
         }
+    }
+
+    #[test]
+    fn a_new_ticket_carries_its_fields_and_both_contexts_in_json_and_slack() {
+        let mut t = ticket("Export fails");
+        t.fields.insert("plan".into(), "enterprise".into());
+        t.context.reported.insert("app_version".into(), "<!channel> 4.2".into());
+        t.context.verified.insert("account_id".into(), "acc_9".into());
+        let json: serde_json::Value = serde_json::from_str(&created_body(Format::Json, &t, t.created_at)).unwrap_or_default();
+        let ticket = &json["data"]["ticket"];
+        assert_eq!(ticket["fields"], serde_json::json!({ "plan": "enterprise" }));
+        assert_eq!(ticket["context"]["reported"], serde_json::json!({ "app_version": "<!channel> 4.2" }));
+        assert_eq!(ticket["context"]["verified"], serde_json::json!({ "account_id": "acc_9" }));
+        let text = slack_text(&created_body(Format::Slack, &t, t.created_at));
+        assert!(
+            text.ends_with(
+                "\nFields: plan = enterprise\nContext (verified): account_id = acc_9\nContext (reported by the page): app_version = &lt;!channel&gt; 4.2"
+            ),
+            "{text}"
+        );
+        let event = TicketEvent { id: "e".into(), at: t.created_at, kind: EventKind::Rated { satisfied: true, comment: None } };
+        let later: serde_json::Value =
+            serde_json::from_str(&body(Format::Json, EventType::CsatSubmitted, &t, &event, t.created_at)).unwrap_or_default();
+        assert_eq!(later["data"]["ticket"]["fields"]["plan"], "enterprise");
     }
 
     #[test]

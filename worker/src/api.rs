@@ -8,18 +8,19 @@ use buoy_shared::attach::{self, FileInfo, Refusal};
 use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
+use buoy_shared::fields;
 use buoy_shared::identity;
 use buoy_shared::ids::{SiteId, TicketId, TicketRef};
 use buoy_shared::keys;
-use buoy_shared::messages::Locale;
+use buoy_shared::messages::{self, Locale};
 use buoy_shared::metrics::{self, Facts, Period};
 use buoy_shared::problem::{body_cap, is_valid_idempotency_key, replayable, Problem};
 use buoy_shared::queue::{self, QueueFilter, QueueRow};
 use buoy_shared::routing::{self, RoutingInput};
 use buoy_shared::site_types;
-use buoy_shared::sla::{self, Clock, NamedCalendars};
+use buoy_shared::sla::{self, Clock, Hours, NamedCalendars};
 use buoy_shared::ticket::{
-    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
+    Channel, Field, FieldCode, FieldError, FirstMail, NewTicket, PageContext, Priority, Segment, Signed, Stamp, Status, Ticket, TicketType,
 };
 use buoy_shared::time::Timestamp;
 use buoy_shared::turnstile;
@@ -203,6 +204,19 @@ struct Created {
     requester_token: String,
     status: Status,
     created_at: Timestamp,
+    /// When a first reply is due, from the ticket's SLA stamp.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_due: Option<Timestamp>,
+    /// Which hours that target counts: `business` or `calendar`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_hours: Option<Hours>,
+    /// The target's span, in seconds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_seconds: Option<i64>,
+    /// What the requester is told, in the ticket's language and their
+    /// browser's zone (else the business calendar's, named).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    first_response_line: Option<String>,
 }
 
 /// A message of the public thread, as the requester sees it.
@@ -307,8 +321,18 @@ fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Resul
     })
 }
 
-fn created(app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+fn created<K>(app: &App<'_, K>, app_secret: &[u8], ticket: &Ticket, status: u16) -> ApiResponse {
+    let first = sla::first_response(&ticket.sla, app.business);
+    let locale = app.config.site(ticket.site.as_str()).map(|site| mail_out::requester_locale(site, ticket));
     let body = Created {
+        first_response_line: first.zip(locale).map(|((due, target), locale)| {
+            let zone = mail_out::requester_zone(ticket, app.zone.unwrap_or(&jiff::tz::TimeZone::UTC));
+            let line = messages::due_line(locale, target.hours == Hours::Business, target.span.as_secs());
+            messages::fill(&line, "when", &buoy_shared::email::outbound::due_text(due, &zone, locale))
+        }),
+        first_response_due: first.map(|(due, _)| due),
+        first_response_hours: first.map(|(_, target)| target.hours),
+        first_response_seconds: first.map(|(_, target)| target.span.as_secs()),
         id: ticket.id,
         reference: ticket.reference,
         requester_token: keys::requester_token(app_secret, &ticket.id),
@@ -326,10 +350,11 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
         return Err(Problem::SpamSuspected.into());
     }
     let types = app.config.site(&input.site).map_or(&[][..], |s| &s.types[..]);
-    input.validate_for(&site_types::offered(types)).map_err(AppError::Validation)?;
+    let defs = app.config.site(&input.site).map_or(&[][..], |s| s.fields.as_slice());
+    input.validate_with(&site_types::offered(types), defs).map_err(AppError::Validation)?;
     let site = SiteId::parse(&input.site).ok().filter(|s| app.config.site(s.as_str()).is_some());
     let Some(site) = site else {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     };
     let secret = secret(app)?;
     let site_config = app.config.site(site.as_str());
@@ -345,7 +370,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
                 let uploads = uploads_for(app, &site, Some(&existing.id), &attachments, None).await?;
                 let files = attachment_events(existing.created_at, FIRST_MESSAGE, "requester", false, true, &uploads);
                 attach_all(app, &existing.id, &files, &uploads).await?;
-                return Ok(created(secret, &existing, 200).header("idempotent-replayed", "true"));
+                return Ok(created(app, secret, &existing, 200).header("idempotent-replayed", "true"));
             }
             id
         }
@@ -369,7 +394,7 @@ async fn create_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<
     if !uploads.is_empty() {
         attach_all(app, &ticket.id, &files, &uploads).await?;
     }
-    Ok(created(secret, &ticket, 201))
+    Ok(created(app, secret, &ticket, 201))
 }
 
 /// How a new ticket came.
@@ -400,7 +425,7 @@ pub(crate) enum Via {
 pub(crate) async fn create<K: Kv>(
     app: &App<'_, K>,
     secret: &[u8],
-    input: NewTicket,
+    mut input: NewTicket,
     id: TicketId,
     verified: Option<identity::Verified>,
     via: Via,
@@ -414,9 +439,26 @@ pub(crate) async fn create<K: Kv>(
         offered.push(TicketType::OTHER);
     }
     let kind = offered.iter().find(|kind| kind.as_str() == input.kind).cloned().unwrap_or(TicketType::OTHER);
+    // What an identity signed is the worker's to set: the request's
+    // context is what the page reported.
+    let signed_context = verified.as_ref().map(|v| v.context.clone()).unwrap_or_default();
+    if let Via::Widget { .. } = via {
+        let defs = app.config.site(&input.site).map_or(&[][..], |s| s.fields.as_slice());
+        let context = PageContext { verified: signed_context.clone(), ..input.context.clone() };
+        input.fields = fields::check_values(defs, &input.fields, &context).map_err(AppError::Validation)?;
+    } else {
+        input.fields = fields::Pairs::new();
+    }
     let routed = routing::route(
         &app.config.routing,
-        &RoutingInput { kind, segment, locale: input.context.locale.as_deref(), subject: &input.subject, message: &input.message },
+        &RoutingInput {
+            kind,
+            segment,
+            locale: input.context.locale.as_deref(),
+            subject: &input.subject,
+            message: &input.message,
+            fields: &input.fields,
+        },
     );
     let calendar = app.config.calendar_name(&input.site, routed.group.as_deref()).to_owned();
     let stamp = Stamp {
@@ -430,7 +472,10 @@ pub(crate) async fn create<K: Kv>(
         calendar: &calendar,
         offered: &offered,
     };
+    let checked = core::mem::take(&mut input.fields);
     let mut ticket = input.into_ticket(stamp).map_err(AppError::Validation)?;
+    ticket.fields = checked;
+    ticket.context.verified = signed_context;
     match via {
         Via::Widget { request_hash } => ticket.request_hash = request_hash,
         Via::Email(first_mail) => {
@@ -501,7 +546,7 @@ async fn record_deflection<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Res
     let input: NewDeflection = read_json_body(request)?;
     let deflection = input.validate(app.now).map_err(AppError::Validation)?;
     if app.config.site(deflection.site.as_str()).is_none() {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     }
     app.store.record_deflection(&deflection, &app.fresh_id).await?;
     Ok(ApiResponse::json(201, &deflection))
@@ -864,7 +909,8 @@ struct QueuePage<'a> {
 
 /// `GET /v1/agent/tickets`: the agent's site's queue, narrowed by `status`,
 /// `segment`, `type`, `tier`, `assignee` and `channel` (each a
-/// comma-separated list, `assignee=none` for unassigned), open tickets
+/// comma-separated list, `assignee=none` for unassigned) and `field`
+/// (`plan:pro,enterprise`, one custom field's values), open tickets
 /// first, then by time to the next breach. Each page of the index is one
 /// list: rows come from the entries' metadata (see `queue::QueueRow`),
 /// so a filtered page may come back short of `limit` with a cursor for
@@ -943,6 +989,10 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         /// offers to attach files only then.
         #[serde(skip_serializing_if = "Option::is_none")]
         attachments: Option<&'a attach::Limits>,
+        /// The site's custom field definitions: the console labels a
+        /// ticket's fields and filters the queue by them.
+        #[serde(skip_serializing_if = "<[_]>::is_empty")]
+        fields: &'a [fields::FieldDef],
     }
     let agent = agent(app, request)?;
     let site = app.config.site(agent.site.as_str());
@@ -962,7 +1012,8 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
     let time_zone = &app.config.calendar.time_zone;
     // Without a bucket no site takes files, whatever its table says.
     let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments }))
+    let fields = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
+    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments, fields }))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
@@ -1102,7 +1153,13 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
     let get_ops = get_ops + 1;
     let (hours, listed) = metrics::plan_reads(&[&period, &previous], &stored);
     let (facts, fixes, list_ops) = app.store.facts_of_days(&agent.site, &listed).await?;
-    let (report, before) = (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
+    let (mut report, mut before) =
+        (metrics::report_from(&period, &hours, &facts, &fixes), metrics::report_from(&previous, &hours, &facts, &fixes));
+    // Volume and CSAT break down by the site's select fields only.
+    let defs = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
+    let is_select = |id: &str| defs.iter().any(|d| d.id == id && d.kind == fields::Kind::Select);
+    report.keep_fields(is_select);
+    before.keep_fields(is_select);
     if csv {
         let body = metrics::csv(&report, Some(&before)).into_bytes();
         let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
@@ -1196,7 +1253,7 @@ fn verified_identity<K>(app: &App<'_, K>, site: &SiteId, claim: Option<&identity
 async fn my_tickets<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let asked: HistoryRequest = read_json_body(request)?;
     let Some(site) = SiteId::parse(&asked.site).ok().filter(|s| app.config.site(s.as_str()).is_some()) else {
-        return Err(AppError::Validation(vec![FieldError { field: Field::Site, code: FieldCode::UnknownSite }]));
+        return Err(AppError::Validation(vec![FieldError::new(Field::Site, FieldCode::UnknownSite)]));
     };
     let user = verified_identity(app, &site, asked.identity.as_ref()).ok_or(Problem::IdentityRequired)?;
     let secret = secret(app)?;

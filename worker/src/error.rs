@@ -57,7 +57,7 @@ struct ProblemBody<'a> {
 /// One field error of a problem document.
 #[derive(Serialize)]
 struct ErrorItem {
-    field: &'static str,
+    field: std::borrow::Cow<'static, str>,
     code: &'static str,
 }
 
@@ -80,9 +80,9 @@ impl AppError {
         let (detail, errors) = match &self {
             Self::InvalidRequest(detail) => (Some(detail.as_str()), Vec::new()),
             Self::Validation(errors) => {
-                (None, errors.iter().map(|e: &FieldError| ErrorItem { field: e.field.as_str(), code: e.code.code() }).collect())
+                (None, errors.iter().map(|e: &FieldError| ErrorItem { field: e.name().into(), code: e.code.code() }).collect())
             }
-            Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field(), code: refusal.code() }]),
+            Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field().into(), code: refusal.code() }]),
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())

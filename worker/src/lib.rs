@@ -670,9 +670,17 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
         return to_worker_response(error::AppError::Internal("widget page missing from assets".into()).into_response());
     };
     let mut page = buoy_shared::panel::for_site(&page, locale, site_config.emails_requesters());
+    // The site's requester fields, labelled in the page's language.
+    page = buoy_shared::panel::with_fields(&page, &site_config.fields, locale, site_config.locale());
     // A site that takes no files offers none.
     if site_config.attachments.is_none() {
         page = buoy_shared::panel::without_attachments(&page, locale);
+    }
+    // When support is open, from now: the page is never stored (`no-cache`).
+    // The site's own calendar: a group's may differ, but a requester has none yet.
+    if let (Ok((config, _)), Ok(calendar)) = (config(), calendar_for(site, None)) {
+        let now = Timestamp::from_millis(worker::Date::now().as_millis() as i64);
+        page = buoy_shared::panel::with_hours(&page, calendar, &config.policies, now);
     }
     // A site with its own types lists them, labelled in the page's language.
     if !site_config.types.is_empty() {

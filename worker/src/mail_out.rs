@@ -100,8 +100,17 @@ fn site_of<'a>(config: &'a Config, links: &Links<'a>, ticket: &'a Ticket) -> Opt
 /// The language of the requester's mail: the one their panel spoke (the
 /// ticket's `context.locale`), or the site's default for a ticket that
 /// came by mail.
-fn requester_locale(site: &SiteConfig, ticket: &Ticket) -> Locale {
+/// The language a ticket's requester reads: the one their panel spoke
+/// (the ticket's page context), else the site's default.
+pub(crate) fn requester_locale(site: &SiteConfig, ticket: &Ticket) -> Locale {
     ticket.context.locale.as_deref().and_then(Locale::parse_tag).unwrap_or_else(|| site.locale())
+}
+
+/// The zone a ticket's requester reads times in: their browser's, where
+/// the ticket's page context names one this worker knows, else
+/// `fallback` (the business calendar's, which the text then names).
+pub(crate) fn requester_zone(ticket: &Ticket, fallback: &jiff::tz::TimeZone) -> jiff::tz::TimeZone {
+    ticket.context.time_zone.as_deref().and_then(|name| jiff::tz::TimeZone::get(name).ok()).unwrap_or_else(|| fallback.clone())
 }
 
 /// What a mail about `ticket` for `event_id` is about: our mail answers
@@ -186,7 +195,8 @@ pub const ACKNOWLEDGED: &str = "acknowledged";
 
 /// The acknowledgement of a request that came by email, where the site
 /// emails requesters: its reference, and when a first reply is due, from
-/// the ticket's SLA stamp and the business calendar, said in `zone`.
+/// the ticket's SLA stamp and the business calendar, said in the
+/// requester's zone where the ticket knows it, else in `zone`.
 /// It answers the requester's own mail, so their client threads it.
 pub fn acknowledgement(
     config: &Config,
@@ -202,7 +212,8 @@ pub fn acknowledgement(
     }
     let to = Recipient::of(&ticket.requester, Thread { subject: &ticket.subject, recent: &[] })?;
     let due = sla::initial_due(&ticket.sla, business).into_iter().find(|(metric, _)| *metric == Metric::FirstResponse);
-    let mail = ToRequester::Acknowledged { due: due.map(|(_, at)| (at, zone)) };
+    let zone = requester_zone(ticket, zone);
+    let mail = ToRequester::Acknowledged { due: due.map(|(_, at)| (at, &zone)) };
     let typed = matches!(to, Recipient::Unverified { .. });
     let locale = requester_locale(site_config, ticket);
     pending(

@@ -177,6 +177,27 @@ fn a_created_ticket_is_stamped_stored_and_listed_for_agents() {
 }
 
 #[test]
+fn a_created_ticket_says_when_a_first_reply_is_due_in_the_requesters_language_and_zone() {
+    let h = Harness::new();
+    let mut body = ticket_json();
+    body["context"] = json!({ "locale": "de", "time_zone": "America/New_York" });
+    let (status, created, _) = create(&h, &body, None);
+    assert_eq!(status, 201, "{created}");
+    // Anonymous (free), normal: 24 business hours, counted here around the clock.
+    assert_eq!(str_of(&created, "first_response_due"), "2026-12-01T10:00:00.000Z");
+    assert_eq!((str_of(&created, "first_response_hours"), &created["first_response_seconds"]), ("business", &json!(86_400)));
+    // 10:00 UTC is 05:00 in New York, said in German.
+    assert_eq!(
+        str_of(&created, "first_response_line"),
+        "Wir antworten meist innerhalb von 24 Geschäftsstunden – bis Dienstag, 1. Dezember 2026, 05:00 Uhr EST."
+    );
+    // Without the requester's zone, the calendar's (UTC here), named; in the site's language.
+    body["context"] = json!({ "time_zone": "Not/AZone" });
+    let (_, plain, _) = create(&h, &body, None);
+    assert_eq!(str_of(&plain, "first_response_line"), "We usually reply within 24 business hours — by Tuesday 1 December 2026, 10:00 UTC.");
+}
+
+#[test]
 fn the_requester_reads_their_ticket_only_with_its_token() {
     let h = Harness::new();
     let (_, created, _) = create(&h, &ticket_json(), None);

@@ -18,7 +18,7 @@ import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.j
 const TOKEN_KEY = 'buoy.agent';
 const PAGE = 50;
 const REFRESH_MS = 15_000;
-const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel'];
+const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel', 'field'];
 const METRICS = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
 
 /** `on_hold` → `On hold`: wire names made readable, nothing more. */
@@ -221,6 +221,14 @@ async function enter(me) {
   fillSelect($('f-tier'), [['', 'Any tier'], ...tiers]);
   fillSelect($('f-assignee'), [['', 'Anyone'], ['none', 'Unassigned'], ...agents]);
   fillSelect($('f-channel'), [['', 'Any channel'], ...plain(o.channel)]);
+  // The site's select and checkbox fields filter the queue by value (`field=plan:pro`).
+  const byField = (me.fields || []).flatMap((f) => {
+    if (f.kind === 'select') return (f.options || []).map((o) => [`${f.id}:${o.id}`, `${fieldLabel(f)}: ${label(o.label, o.id)}`]);
+    if (f.kind === 'checkbox') return [[`${f.id}:true`, `${fieldLabel(f)}: yes`], [`${f.id}:false`, `${fieldLabel(f)}: no`]];
+    return [];
+  });
+  fillSelect($('f-field'), [['', 'Any field value'], ...byField]);
+  $('f-field-wrap').hidden = byField.length === 0;
   fillSelect($('c-status'), plain(o.status));
   fillSelect($('c-priority'), plain(o.priority));
   fillSelect($('c-tier'), tiers);
@@ -695,6 +703,31 @@ function language(tag) {
   }
 }
 
+/** A label in English (the console's language), else any, else the id. */
+function label(labels, id) {
+  return (labels && (labels.en || Object.values(labels)[0])) || id;
+}
+
+const fieldLabel = (f) => label(f.label, f.id);
+
+/**
+ * The ticket's custom fields, labelled from the site's definitions (a
+ * select's value by its option's label), then the host context: what the
+ * page reported apart from what a verified identity signed.
+ */
+function fieldRows(t) {
+  const defs = app.me?.fields || [];
+  const c = t.context || {};
+  const fields = Object.entries(t.fields || {}).map(([id, value]) => {
+    const def = defs.find((d) => d.id === id);
+    const option = def?.options?.find((o) => o.id === value);
+    const shown = option ? label(option.label, value) : def?.kind === 'checkbox' ? (value === 'true' ? 'Yes' : 'No') : value;
+    return [def ? fieldLabel(def) : id, shown];
+  });
+  const context = (values, how) => Object.entries(values || {}).map(([key, value]) => [`${key} (${how})`, value]);
+  return [...fields, ...context(c.verified, 'verified'), ...context(c.reported, 'reported by the page')];
+}
+
 function drawContext(t) {
   const c = t.context || {};
   const rows = [
@@ -710,6 +743,7 @@ function drawContext(t) {
     ['Browser', c.user_agent],
     ['Locale', language(c.locale)], // the language the requester's panel spoke, which mail to them follows
     ['Time zone', c.time_zone],
+    ...fieldRows(t),
     ['Created', time(t.created_at)],
     ['Reference', t.reference],
   ];

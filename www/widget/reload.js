@@ -9,15 +9,18 @@
 // what the requester typed is only in the panel. So the page reloads at
 // once when they typed nothing, and otherwise once they send it: the
 // panel has put the ticket in the outbox (its form is aria-busy), which
-// the reloaded page's inbox sends. A page that is itself a reload does
-// not reload again: a build that lacks its own file would loop.
+// the reloaded page's inbox sends. When this stands for the form module
+// itself (it loads as the form shows, before anything is typed into it),
+// nothing could send the form: the page reloads at once. A page that is
+// itself a reload does not reload again: a build that lacks its own file
+// would loop.
 const reloaded = performance.getEntriesByType('navigation')[0]?.type === 'reload';
 const root = document.getElementById('buoy');
 if (!reloaded && root) {
-  if (!root.hasAttribute('data-inbox-typed')) {
+  if (!root.hasAttribute('data-inbox-typed') || import.meta.url.endsWith('/form.js')) {
     location.reload();
   } else {
-    // After the panel's own submit listener (on the form) queued the ticket.
+    // After the form module's submit listener (on the form) queued the ticket.
     document.addEventListener('submit', () => {
       if (document.getElementById('buoy-form')?.getAttribute('aria-busy') === 'true') location.reload();
     });

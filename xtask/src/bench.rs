@@ -448,6 +448,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             subject: (kind == TicketType::FEATURE_REQUEST).then(|| subject.to_owned()),
             kind,
             attachments: false,
+            fields: Vec::new(),
         };
         seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }
@@ -1568,6 +1569,7 @@ pub fn run() -> Result {
             "buoy_first_open_by_locale": first_open_by_locale(&built.site, &files)?,
             "buoy_help": weight_json(weigh(&files.help)?),
             "buoy_inbox": weight_json(weigh(&files.inbox)?),
+            "buoy_form": weight_json(weigh(&files.form)?),
             "search_index_demo": weight_json(weigh(&kb_files(&built.site, "index.")?)?),
             "articles_demo": weight_json(weigh(&kb_files(&built.site, "")?.into_iter().filter(|p| p.extension().is_some_and(|x| x == "json")).collect::<Vec<_>>())?),
         },
@@ -1908,13 +1910,13 @@ fn readme_block(r: &Value) -> String {
             String::new(),
         ]);
     }
-    if !r["weight"]["buoy_inbox"].is_null() {
-        rows.push([
-            "the inbox module, once the requester has a ticket or types".to_owned(),
-            weight_cell(&r["weight"]["buoy_inbox"]),
-            String::new(),
-            String::new(),
-        ]);
+    for (label, key) in [
+        ("the inbox module, once the requester has a ticket or types", "buoy_inbox"),
+        ("the form module, when the ticket form shows (or on intent)", "buoy_form"),
+    ] {
+        if !r["weight"][key].is_null() {
+            rows.push([label.to_owned(), weight_cell(&r["weight"][key]), String::new(), String::new()]);
+        }
     }
     for (label, key, buoy) in [
         ("script tag → launcher painted, 1× / 4× CPU", "launcher_painted_ms", "buoy"),

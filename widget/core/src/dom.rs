@@ -1,6 +1,7 @@
 //! Small DOM helpers. Every listener is owned by a [`Listener`] that
 //! removes it when dropped, so nothing leaks (no `Closure::forget`).
 
+use std::rc::{Rc, Weak};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Event, EventTarget};
@@ -24,6 +25,47 @@ impl Listener {
         target.add_event_listener_with_callback(kind, callback.as_ref().unchecked_ref())?;
         Ok(Self { target: target.clone(), kind, callback })
     }
+}
+
+impl Listener {
+    /// Calls `f` with `owner` for every `kind` event on `target`, for as
+    /// long as `owner` lives (the listener holds it weakly, so the two
+    /// make no cycle).
+    ///
+    /// # Errors
+    /// When the browser refuses the listener.
+    pub fn owned<T: 'static>(
+        owner: &Rc<T>,
+        target: &EventTarget,
+        kind: &'static str,
+        f: impl Fn(&Rc<T>, Event) + 'static,
+    ) -> Result<Self, JsValue> {
+        let weak: Weak<T> = Rc::downgrade(owner);
+        Self::new(target, kind, move |event| {
+            if let Some(owner) = weak.upgrade() {
+                f(&owner, event);
+            }
+        })
+    }
+}
+
+/// The elements under `root` with these ids, in their order, all looked
+/// up first and taken in one step (one failure path keeps the wasm small).
+///
+/// # Errors
+/// When one is missing: the markup is incomplete.
+pub fn by_ids<const N: usize>(root: &Element, ids: &[&str; N]) -> Result<[Element; N], JsValue> {
+    let mut selector = String::new();
+    let found: Vec<Element> = ids
+        .iter()
+        .filter_map(|id| {
+            selector.clear();
+            selector.push('#');
+            selector.push_str(id);
+            root.query_selector(&selector).ok().flatten()
+        })
+        .collect();
+    <[Element; N]>::try_from(found).map_err(|_| JsValue::from_str("the panel's markup is incomplete"))
 }
 
 impl Drop for Listener {

@@ -27,15 +27,15 @@ pub fn post_to_host(origin: Option<&str>, kind: &str, detail: Option<(&str, &str
 /// panel sends it with a ticket, the inbox module asks for its history.
 pub fn claim_of(data: &JsValue) -> IdentityClaim {
     let f = |key| field_of(data, key).filter(|v| !v.is_empty());
-    IdentityClaim {
-        id: f("id"),
-        email: f("email"),
-        name: f("name"),
-        segment: f("segment"),
-        account_manager: f("account_manager"),
+    IdentityClaim::new(
+        f("id"),
+        f("email"),
+        f("name"),
+        f("segment"),
+        f("account_manager"),
         // A number (the loader passes it so); the worker checks its range.
-        exp: Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
-        signature: f("signature"),
-        token: f("token"),
-    }
+        Reflect::get(data, &JsValue::from_str("exp")).ok().and_then(|e| e.as_f64()).map(|e| e as i64),
+        f("signature"),
+        f("token"),
+    )
 }

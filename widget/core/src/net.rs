@@ -28,8 +28,10 @@ fn stringify(o: &JsValue) -> Option<String> {
     JSON::stringify(o).ok()?.as_string()
 }
 
-/// The JSON body of a ticket, built without serde (smaller wasm).
-pub fn body(ticket: &NewTicket) -> Option<String> {
+/// The JSON body of a ticket, built without serde (smaller wasm), with
+/// the site's custom fields and the host page's context (`reported`) as
+/// the panel keeps them, JS objects of text (or null).
+pub fn body(ticket: &NewTicket, fields: &JsValue, reported: &JsValue) -> Option<String> {
     let t = ticket;
     let o = object(&[
         ("site", Some(&t.site)),
@@ -48,7 +50,11 @@ pub fn body(ticket: &NewTicket) -> Option<String> {
         ("time_zone", c.time_zone.as_deref()),
         ("user_agent", c.user_agent.as_deref()),
     ]);
+    if reported.is_object() {
+        let _ = Reflect::set(&context, &JsValue::from_str("reported"), reported);
+    }
     let _ = Reflect::set(&o, &JsValue::from_str("context"), &context);
+    let _ = Reflect::set(&o, &JsValue::from_str("fields"), fields);
     if let Some(w) = &t.identity {
         let _ = Reflect::set(&o, &JsValue::from_str("identity"), &identity(w));
     }
@@ -87,7 +93,7 @@ fn field_errors(problem: &JsValue) -> Vec<FieldError> {
         .filter_map(|item| {
             let field = Field::parse(&field_of(&item, "field")?)?;
             let code = FieldCode::parse(&field_of(&item, "code")?)?;
-            Some(FieldError { field, code })
+            Some(FieldError::new(field, code))
         })
         .collect()
 }

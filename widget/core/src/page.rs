@@ -38,7 +38,13 @@ pub fn field_of(data: &JsValue, key: &str) -> Option<String> {
 
 /// The page's data block (`#buoy-data`), parsed.
 pub fn page_json(doc: &Document) -> Option<JsValue> {
-    js_sys::JSON::parse(&doc.get_element_by_id("buoy-data")?.text_content()?).ok()
+    block_json(doc, "buoy-data")
+}
+
+/// A JSON data block of the page by id (`buoy-data`, or one the worker
+/// writes for the site, such as `buoy-hours`), parsed.
+pub fn block_json(doc: &Document, id: &str) -> Option<JsValue> {
+    js_sys::JSON::parse(&doc.get_element_by_id(id)?.text_content()?).ok()
 }
 
 /// Reads the message catalog from the page's data block (parsed once by

@@ -1,9 +1,11 @@
 //! The one contract between the panel and the modules it loads (the
-//! inbox, help and upload modules, see [`Module`]), which share the
+//! inbox, help, upload and form modules, see [`Module`]), which share the
 //! widget page but not their code or memory: what the panel tells them
-//! ([`Signal`], with a [`Screen`] and the form's [`Form`] phase, and the
-//! host's last `identify` or `logout` message) and what the inbox reports
-//! back about a ticket the form queued ([`Report`]).
+//! ([`Signal`], with a [`Screen`], and the host's last `identify` or
+//! `logout` message and its other messages the form reads, [`keep`]),
+//! where the form module says the ticket form is ([`Form`], [`tell_form`])
+//! and what the inbox reports back about a ticket the form queued
+//! ([`Report`]).
 //!
 //! The upload module loads when a form that takes files shows (the
 //! panel's ticket form, the inbox's thread with its reply box) and takes
@@ -109,6 +111,8 @@ impl Form {
 pub const CHANGE_EVENT: &str = "buoy:change";
 /// The event that says a [`Report`] arrived (the inbox module sends it).
 pub const SENT_EVENT: &str = "buoy:sent";
+/// The event that says the host prefilled the form (the panel kept it).
+pub const PREFILL_EVENT: &str = "buoy:prefill";
 
 const VIEW: &str = "data-inbox-view";
 const TICKET: &str = "data-inbox-ticket";
@@ -116,6 +120,8 @@ const OPEN: &str = "data-inbox-open";
 const TYPED: &str = "data-inbox-typed";
 const FORM: &str = "data-inbox-form";
 const SENT: &str = "data-inbox-sent";
+/// The form's mark of a submit the form module has not heard yet.
+const SUBMIT: &str = "data-submitted";
 /// A form's attribute naming the files it will send (their local keys).
 const TRAY: &str = "data-files";
 
@@ -137,6 +143,11 @@ pub enum Module {
     /// (`www/widget/inline.js`, plain JavaScript): loaded only when the
     /// loader mounts the panel inline in a host element.
     Inline,
+    /// The ticket form's send path: reading and checking the form, the
+    /// outbox, its errors and confirmation, the host's prefill. Loaded
+    /// when the form shows, on intent (a pointer on or focus in what
+    /// opens it) and at a prefill.
+    Form,
 }
 
 impl Module {
@@ -152,6 +163,7 @@ impl Module {
             Module::Help => "data-help-src",
             Module::Upload => "data-upload-src",
             Module::Inline => "data-inline-src",
+            Module::Form => "data-form-src",
         }
     }
 
@@ -162,6 +174,7 @@ impl Module {
             Module::Help => "buoy-help",
             Module::Upload => "buoy-upload",
             Module::Inline => "buoy-inline",
+            Module::Form => "buoy-form-module",
         }
     }
 
@@ -181,14 +194,12 @@ fn dispatch(root: &Element, kind: &str) {
     }
 }
 
-/// The panel tells the modules it loads which screen shows, where the
-/// form is, and (when given) whether the panel is open; a module's screen
-/// loads that module.
-pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
+/// The panel tells the modules it loads which screen shows and (when
+/// given) whether the panel is open; a module's screen loads that module.
+pub fn tell(root: &Element, screen: &Screen, open: Option<bool>) {
     let (view, ticket) = screen.encode();
     let _ = root.set_attribute(VIEW, view);
     let _ = root.set_attribute(TICKET, ticket);
-    let _ = root.set_attribute(FORM, form.encode());
     if let Some(open) = open {
         let _ = root.set_attribute(OPEN, if open { "1" } else { "" });
     }
@@ -196,6 +207,51 @@ pub fn tell(root: &Element, screen: &Screen, form: Form, open: Option<bool>) {
         load(root, module);
     }
     dispatch(root, CHANGE_EVENT);
+}
+
+/// The form module says where the ticket form is (the panel shows the
+/// form or its confirmation by it).
+pub fn tell_form(root: &Element, form: Form) {
+    let _ = root.set_attribute(FORM, form.encode());
+    dispatch(root, CHANGE_EVENT);
+}
+
+/// The panel keeps the host's last message of a kind the form module
+/// reads (`open`: the host page's URL and title; `context`; `prefill`),
+/// on the root, by its type; a prefill loads the form module and is
+/// announced (`buoy:prefill`).
+pub fn keep(root: &Element, message: &JsValue) {
+    let kind = field_of(message, "type").unwrap_or_default();
+    let _ = Reflect::set(root, &kept_name(&kind).into(), message);
+    if kind == "prefill" {
+        load(root, Module::Form);
+        dispatch(root, PREFILL_EVENT);
+    }
+}
+
+/// The host's last message of a kind, as the panel kept it.
+pub fn kept(root: &Element, kind: &str) -> Option<JsValue> {
+    Reflect::get(root, &kept_name(kind).into()).ok().filter(JsValue::is_object)
+}
+
+fn kept_name(kind: &str) -> String {
+    let mut name = String::from("buoyKept:");
+    name.push_str(kind);
+    name
+}
+
+/// A submit the form module has not heard: the panel marks the form
+/// (its own listener keeps the browser from sending it), and the module
+/// takes the mark when it starts, or at once when it runs.
+pub fn mark_submit(form: &Element) {
+    let _ = form.set_attribute(SUBMIT, "");
+}
+
+/// Takes the form's submit mark: whether it was there.
+pub fn take_submit(form: &Element) -> bool {
+    let marked = form.has_attribute(SUBMIT);
+    let _ = form.remove_attribute(SUBMIT);
+    marked
 }
 
 /// The panel says the requester typed (outside the search box): the
@@ -281,8 +337,14 @@ pub fn tray(form: &Element) -> String {
 ///
 /// # Errors
 /// When the browser refuses the element.
+// Inlined, so a module that names its own kind keeps only that kind's name.
+#[inline(always)]
 pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValue> {
-    let script = doc.get_element_by_id(module.element_id()).and_then(|s| s.get_attribute("src")).unwrap_or_default();
+    styles_beside(doc, module.element_id())
+}
+
+fn styles_beside(doc: &web_sys::Document, script_id: &str) -> Result<(), JsValue> {
+    let script = doc.get_element_by_id(script_id).and_then(|s| s.get_attribute("src")).unwrap_or_default();
     let mut href = script.strip_suffix("js").unwrap_or_default().to_owned();
     href.push_str("css");
     let sheet = doc.create_element("link")?;
@@ -295,13 +357,20 @@ pub fn load_styles(doc: &web_sys::Document, module: Module) -> Result<(), JsValu
 }
 
 /// Loads a module (once) into the widget page.
+// Inlined, so a caller that names the module keeps only that module's
+// names (the inbox module loads the upload module alone).
+#[inline(always)]
 pub fn load(root: &Element, module: Module) {
+    load_script(root, module.element_id(), module.source_attribute());
+}
+
+fn load_script(root: &Element, id: &str, source_attribute: &str) {
     let Some(doc) = root.owner_document() else { return };
-    if doc.get_element_by_id(module.element_id()).is_some() {
+    if doc.get_element_by_id(id).is_some() {
         return;
     }
-    let (Some(src), Ok(script)) = (root.get_attribute(module.source_attribute()), doc.create_element("script")) else { return };
-    for (name, value) in [("id", module.element_id()), ("type", "module"), ("src", &src)] {
+    let (Some(src), Ok(script)) = (root.get_attribute(source_attribute), doc.create_element("script")) else { return };
+    for (name, value) in [("id", id), ("type", "module"), ("src", &src)] {
         let _ = script.set_attribute(name, value);
     }
     if let Some(body) = doc.body() {

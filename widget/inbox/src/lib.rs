@@ -132,7 +132,7 @@ impl Inbox {
             }
             Shown::Thread { ticket, can_reply, ask_rating } => {
                 c.title.set_text_content(Some(&ticket.subject));
-                c.status.set_text_content(Some(&thread::status_line(ticket)));
+                c.status.set_text_content(Some(&thread::status_line(ticket, true)));
                 match &ticket.view {
                     Some(view) => {
                         let _ = thread::draw_thread(&doc, &c.msgs, &ticket.id, view);

@@ -44,10 +44,16 @@ pub fn draw_thread(doc: &Document, list: &Element, id: &str, view: &Thread) -> R
 }
 
 /// A ticket's reference and status, as its requester reads them
-/// (`7K2M-9QXD · Open`).
-pub fn status_line(mine: &Mine) -> String {
+/// (`7K2M-9QXD · Open`); on its own screen (`waiting`), whose move it is
+/// too (`7K2M-9QXD · Open · Waiting for your reply`), from its status
+/// and who wrote last (`buoy_shared::inbox::waiting_on`).
+pub fn status_line(mine: &Mine, waiting: bool) -> String {
     let mut line = String::from(&mine.reference);
-    if let Some(text) = mine.status.map(|s| t(messages::status(s))).filter(|text| !text.is_empty()) {
+    let status = mine.status.map(|s| t(messages::status(s)));
+    let agent_last = mine.view.as_ref().and_then(|v| v.messages.last()).is_some_and(|m| m.from != "you");
+    let on = buoy_shared::inbox::waiting_on(mine.status, agent_last).filter(|_| waiting).map(|w| t(messages::waiting_on(w)));
+    // A pending ticket's status already says it waits on the requester.
+    for text in [status, on.filter(|on| Some(*on) != status)].into_iter().flatten().filter(|text| !text.is_empty()) {
         line.push_str(" · ");
         line.push_str(text);
     }
@@ -60,7 +66,7 @@ pub fn draw_list(doc: &Document, list: &Element, tickets: &[Mine]) -> Result<(),
     for m in tickets.iter().rev() {
         let li = element(doc, "li", &[], Some(list))?;
         let button = text_element(doc, "button", &[("type", "button"), ("data-ticket", &m.id)], &m.subject, Some(&li))?;
-        text_element(doc, "span", &[("class", "hint")], &status_line(m), Some(&button))?;
+        text_element(doc, "span", &[("class", "hint")], &status_line(m, false), Some(&button))?;
         let unread = m.unread();
         if unread > 0 {
             let count = t_count(MessageId::UnreadReplies, unread);

@@ -4,9 +4,11 @@
 //! [`state`] holds the pure state machine; this file draws the state and
 //! carries out effects. Search results and article bodies are the help
 //! module's (`buoy-widget-help`), the requester's tickets the inbox
-//! module's (`buoy-widget-inbox`): the panel loads each when first
-//! needed and tells them what shows through `buoy_widget_core::protocol`. Every string comes from the message
-//! catalog in `buoy-shared`; typed text is only ever set as text.
+//! module's (`buoy-widget-inbox`), sending the ticket form the form
+//! module's (`buoy-widget-form`): the panel loads each when first needed
+//! and tells them what shows through `buoy_widget_core::protocol`. Every
+//! string comes from the message catalog in `buoy-shared`; typed text is
+//! only ever set as text.
 #![deny(missing_docs)]
 
 pub mod state;
@@ -14,31 +16,28 @@ pub mod state;
 use buoy_shared::deflection::Outcome;
 use buoy_shared::messages::{self, MessageId};
 use buoy_shared::suggest;
-use buoy_shared::ticket::{offered_types, Field, NewTicket, PageContext, TicketType};
-use buoy_widget_core::dom::{focus, set_hidden, text_element, ArticleList, Listener};
+use buoy_shared::ticket::{offered_types, TicketType};
+use buoy_widget_core::dom::{by_ids, focus, set_hidden, text_element, ArticleList, Listener};
 use buoy_widget_core::host::{claim_of, post_to_host};
-use buoy_widget_core::net::{self, Failure};
-use buoy_widget_core::page::{field_of, page, page_json, random_key, read_catalog, strings, t};
+use buoy_widget_core::net;
+use buoy_widget_core::page::{field_of, page, page_json, read_catalog, strings, t};
 use buoy_widget_core::protocol::{self, Form, Module, Screen};
 use buoy_widget_core::store;
 use js_sys::{Object, Reflect};
-use state::{Effect, Msg, Phase, Receipt, State, View};
+use state::{Effect, Msg, State, View};
 use std::cell::RefCell;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    Element, HtmlButtonElement, HtmlFormElement, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, MessageEvent,
-};
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, KeyboardEvent, MessageEvent};
 
-/// The form's controls, in form order.
+/// The form's controls the panel fills from a guide or a topic (the
+/// form module reads and sends the form).
 struct Controls {
     name: HtmlInputElement,
-    email: HtmlInputElement,
     kind: HtmlSelectElement,
     subject: HtmlInputElement,
     message: HtmlTextAreaElement,
-    honeypot: HtmlInputElement,
 }
 
 /// The self-service screens.
@@ -90,20 +89,11 @@ struct Inner {
     help: Help,
     host_origin: Option<String>,
     host_url: Option<String>,
-    host_title: Option<String>,
-    /// Who the host page says the requester is (`Buoy('identify')`),
-    /// passed on with each ticket for the worker to check.
-    identity: Option<buoy_shared::identity::IdentityClaim>,
     state: State,
-    form: HtmlFormElement,
-    banner: Element,
+    form: Element,
     controls: Controls,
-    /// Each visible field, its control and its error line.
-    field_errors: Vec<(Field, Element, Element)>,
-    submit: HtmlButtonElement,
     sent: Element,
     sent_heading: Element,
-    reference: Element,
 }
 
 /// A mounted panel. Dropping it removes its listeners.
@@ -120,18 +110,11 @@ impl core::fmt::Debug for Inner {
 }
 
 /// The ids of the panel's elements, in the order `build` takes them.
-const IDS: [&str; 36] = [
+const IDS: [&str; 26] = [
     "buoy-name",
-    "buoy-name-error",
-    "buoy-email",
-    "buoy-email-error",
     "buoy-type",
-    "buoy-type-error",
     "buoy-subject",
-    "buoy-subject-error",
     "buoy-message",
-    "buoy-message-error",
-    "buoy-hp",
     "buoy-tickets-title",
     "buoy-thread",
     "buoy-tickets",
@@ -152,11 +135,8 @@ const IDS: [&str; 36] = [
     "buoy-fixed",
     "buoy-fixed-title",
     "buoy-form",
-    "buoy-banner",
-    "buoy-submit",
     "buoy-sent",
     "buoy-sent-title",
-    "buoy-ref",
 ];
 
 /// Finds the panel's elements in its markup (written into the page at
@@ -164,29 +144,13 @@ const IDS: [&str; 36] = [
 /// each element is the type its tag says; all are looked up first and
 /// taken in one step (one failure path keeps the wasm small).
 fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inner, JsValue> {
-    let mut selector = String::new();
-    let found: Vec<Element> = IDS
-        .iter()
-        .filter_map(|id| {
-            selector.clear();
-            selector.push('#');
-            selector.push_str(id);
-            root.query_selector(&selector).ok().flatten()
-        })
-        .collect();
-    let Ok(
-        [name_el, name_err, email_el, email_err, kind_el, kind_err, subject_el, subject_err, message_el, message_err, honeypot, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, banner, submit, sent, sent_heading, reference],
-    ) = <[Element; 36]>::try_from(found)
-    else {
-        return Err(JsValue::from_str("the panel's markup is incomplete"));
-    };
+    let [name_el, kind_el, subject_el, message_el, list_title, section, list_section, title, panel_title, back, home, search, docs_title, docs, docs_empty, article, article_title, article_body, guide, guide_title, steps, fixed, fixed_title, form, sent, sent_heading] =
+        by_ids(root, &IDS)?;
     let controls = Controls {
-        name: name_el.clone().unchecked_into(),
-        email: email_el.clone().unchecked_into(),
-        kind: kind_el.clone().unchecked_into(),
-        subject: subject_el.clone().unchecked_into(),
-        message: message_el.clone().unchecked_into(),
-        honeypot: honeypot.unchecked_into(),
+        name: name_el.unchecked_into(),
+        kind: kind_el.unchecked_into(),
+        subject: subject_el.unchecked_into(),
+        message: message_el.unchecked_into(),
     };
     let convo = Convo { list_title, section, list_section, title };
     Ok(Inner {
@@ -213,90 +177,27 @@ fn build(root: &Element, site: &str, host_origin: Option<String>) -> Result<Inne
         },
         host_origin,
         host_url: None,
-        host_title: None,
-        identity: None,
         state: State::default(),
-        form: form.unchecked_into(),
-        banner,
+        form,
         controls,
-        field_errors: vec![
-            (Field::Name, name_el, name_err),
-            (Field::Email, email_el, email_err),
-            (Field::Type, kind_el, kind_err),
-            (Field::Subject, subject_el, subject_err),
-            (Field::Message, message_el, message_err),
-        ],
-        submit: submit.unchecked_into(),
         sent,
         sent_heading,
-        reference,
     })
 }
 
-fn browser_time_zone() -> Option<String> {
-    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &Object::new());
-    Reflect::get(&format.resolved_options(), &JsValue::from_str("timeZone")).ok()?.as_string()
-}
-
 impl Inner {
-    fn read_form(&self) -> NewTicket {
-        let c = &self.controls;
-        let navigator = web_sys::window().map(|w| w.navigator());
-        NewTicket {
-            site: self.site.clone(),
-            name: c.name.value(),
-            email: c.email.value(),
-            kind: c.kind.value(),
-            subject: c.subject.value(),
-            message: c.message.value(),
-            context: PageContext {
-                url: self.host_url.clone(),
-                title: self.host_title.clone(),
-                // The language the panel speaks, which mail to the requester follows.
-                locale: Some(buoy_widget_core::page::lang()).filter(|l| !l.is_empty()),
-                time_zone: browser_time_zone(),
-                user_agent: navigator.and_then(|n| n.user_agent().ok()),
-            },
-            honeypot: c.honeypot.value(),
-            identity: self.identity.clone(),
-            // Only a site that emails its requesters has the checkbox.
-            email_replies: self
-                .root
-                .query_selector("#buoy-replies")
-                .ok()
-                .flatten()
-                .and_then(|e| e.dyn_into::<HtmlInputElement>().ok())
-                .filter(|c| !c.checked())
-                .map(|_| false),
-        }
+    /// Whether the form module says its ticket was sent (its confirmation shows).
+    fn sent(&self) -> bool {
+        protocol::heard(&self.root).form == Form::Sent
     }
 
     fn render(&self) {
         let state = &self.state;
-        match state.banner {
-            Some(id) => self.banner.set_text_content(Some(t(id))),
-            None => self.banner.set_text_content(None),
-        }
-        set_hidden(&self.banner, state.banner.is_none());
-        for (field, control, error) in &self.field_errors {
-            let message = state.error_for(*field);
-            error.set_text_content(message.map(t));
-            set_hidden(error, message.is_none());
-            let _ = control.set_attribute("aria-invalid", if message.is_some() { "true" } else { "false" });
-        }
-        let sending = state.phase == Phase::Sending;
-        self.submit.set_disabled(sending);
-        self.submit.set_text_content(Some(t(if sending { MessageId::Sending } else { MessageId::Submit })));
-        let _ = self.form.set_attribute("aria-busy", if sending { "true" } else { "false" });
-        let sent = match &state.phase {
-            Phase::Sent(reference) => Some(reference.as_str()),
-            _ => None,
-        };
-        self.reference.set_text_content(sent);
+        let sent = self.sent();
         let view = &state.view;
         let contact = *view == View::Contact;
-        set_hidden(&self.sent, !(contact && sent.is_some()));
-        set_hidden(&self.form, !(contact && sent.is_none()));
+        set_hidden(&self.sent, !(contact && sent));
+        set_hidden(&self.form, !contact || sent);
         set_hidden(&self.help.home, *view != View::Home);
         set_hidden(&self.help.article, !matches!(view, View::Article(_)));
         set_hidden(&self.help.guide, !matches!(view, View::Guide(_)));
@@ -315,8 +216,8 @@ impl Inner {
         post_to_host(self.host_origin.as_deref(), kind, detail);
     }
 
-    /// Tells the modules it loads which screen shows, where the form is,
-    /// and (when given) whether the panel is open.
+    /// Tells the modules it loads which screen shows, and (when given)
+    /// whether the panel is open.
     fn signal(&self, open: Option<bool>) {
         let screen = match &self.state.view {
             View::Article(id) => Screen::Article(id.clone()),
@@ -324,14 +225,11 @@ impl Inner {
             View::Thread(id) => Screen::Thread(id.clone()),
             _ => Screen::Elsewhere,
         };
-        let form = match self.state.phase {
-            Phase::Editing => Form::Editing,
-            Phase::Sending => Form::Sending,
-            Phase::Sent(_) => Form::Sent,
-        };
-        protocol::tell(&self.root, &screen, form, open);
-        // The form takes files: the upload module is there before the first.
+        protocol::tell(&self.root, &screen, open);
+        // The form sends through its module, and takes files: both are
+        // there before the requester presses send or offers a file.
         if self.state.view == View::Contact {
+            protocol::load(&self.root, Module::Form);
             protocol::load(&self.root, Module::Upload);
         }
     }
@@ -358,10 +256,8 @@ impl Inner {
             View::Fixed => self.help.fixed_title.clone(),
             View::Tickets => self.convo.list_title.clone(),
             View::Thread(_) => self.convo.title.clone(),
-            View::Contact => match self.state.phase {
-                Phase::Sent(_) => self.sent_heading.clone(),
-                _ => self.controls.name.clone().into(),
-            },
+            View::Contact if self.sent() => self.sent_heading.clone(),
+            View::Contact => self.controls.name.clone().into(),
         }
     }
 
@@ -431,40 +327,6 @@ fn dispatch(inner: &Rc<RefCell<Inner>>, msg: Msg) {
     };
     match effect {
         Effect::Redraw => {}
-        Effect::Send(ticket, key, replaces) => {
-            // Into the outbox first (it survives a reload); the inbox
-            // module sends it, retries it, and reports back (`buoy:sent`).
-            let panel = inner.borrow();
-            if let Some(old) = replaces {
-                store::unqueue(&panel.site, &old);
-            }
-            if let Some(body) = net::body(&ticket) {
-                let about = ticket.subject.trim().to_owned();
-                // The upload module adds the files the form will send.
-                let files = String::new();
-                store::queue(&panel.site, &store::Pending { key, url: "/v1/tickets".into(), body, about, token: None, queued: 0.0, files });
-            }
-            protocol::load(&panel.root, Module::Inbox);
-            panel.signal(None);
-        }
-        Effect::FocusFirstError => {
-            let panel = inner.borrow();
-            let first = panel.field_errors.iter().find(|(field, _, _)| panel.state.error_for(*field).is_some());
-            match first {
-                Some((_, control, _)) => focus(control),
-                None => focus(&panel.banner),
-            }
-        }
-        Effect::Confirm(receipt) => {
-            let panel = inner.borrow();
-            focus(&panel.sent_heading);
-            panel.post_to_host("ticket:created", Some(("reference", &receipt.reference)));
-        }
-        Effect::FocusForm => {
-            let panel = inner.borrow();
-            panel.form.reset();
-            focus(panel.controls.name.as_ref());
-        }
         Effect::ShowView => {
             Inner::prepare_view(inner);
             focus(&inner.borrow().entry());
@@ -512,26 +374,11 @@ fn clicked(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
         Some("home") => Msg::Show(View::Home),
         Some("contact") => Msg::Show(View::Contact),
         Some("tickets") => Msg::Show(View::Tickets),
-        Some("again") => Msg::Reset,
         Some("fixed") => Msg::GuideEnded(Outcome::Fixed),
         Some("need") => Msg::GuideEnded(Outcome::NeedHelp),
         _ => return,
     };
     dispatch(inner, msg);
-}
-
-fn on(
-    inner: &Rc<RefCell<Inner>>,
-    target: &web_sys::EventTarget,
-    kind: &'static str,
-    f: impl Fn(&Rc<RefCell<Inner>>, web_sys::Event) + 'static,
-) -> Result<Listener, JsValue> {
-    let weak: Weak<RefCell<Inner>> = Rc::downgrade(inner);
-    Listener::new(target, kind, move |event| {
-        if let Some(inner) = weak.upgrade() {
-            f(&inner, event);
-        }
-    })
 }
 
 /// The `data-*` value of the closest element (from an event's target) that has it.
@@ -548,14 +395,14 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
     let kind = field_of(data, "type").unwrap_or_default();
     match kind.as_str() {
         "close" => inner.borrow().signal(Some(false)),
-        "identify" => vouch(inner, data, Some(claim_of(data))),
-        "logout" => vouch(inner, data, None),
+        "identify" | "logout" => vouch(inner, data),
         "open" => {
             let inline = field_of(data, "inline").as_deref() == Some("1");
             {
                 let mut panel = inner.borrow_mut();
                 panel.host_url = field_of(data, "url");
-                panel.host_title = field_of(data, "title");
+                // The host page's URL and title go with a ticket (the form module's).
+                protocol::keep(&panel.root, data);
                 panel.refresh_list();
             }
             let panel = inner.borrow();
@@ -613,7 +460,11 @@ fn from_host(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
             if let Some(kind) = field_of(data, "kind").filter(|k| !k.is_empty()) {
                 c.kind.set_value(&kind);
             }
+            // The site's own fields are the form module's.
+            protocol::keep(&panel.root, data);
         }
+        // The form module's: the panel keeps it on its root.
+        "context" => protocol::keep(&inner.borrow().root, data),
         _ => {}
     }
 }
@@ -645,34 +496,40 @@ fn go_inline(panel: &Inner) {
 pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<Panel, JsValue> {
     let inner = Rc::new(RefCell::new(build(root, site, host_origin)?));
     let i = inner.borrow();
+    // One closure for both events: one listener's code in the wasm.
+    let intended = |inner: &Rc<RefCell<Inner>>, event: web_sys::Event| intent(inner, &event);
     let mut listeners = vec![
-        on(&inner, &i.form, "submit", |inner, event| {
+        // The form module sends the form: the browser never does, and a
+        // submit before that module runs is marked for it.
+        Listener::owned(&inner, &i.form, "submit", |inner, event| {
             event.prevent_default();
-            let ticket = inner.borrow().read_form();
-            dispatch(inner, Msg::Submit { ticket: Box::new(ticket), fresh_key: random_key() });
+            protocol::mark_submit(&inner.borrow().form);
         })?,
+        // The form module says where the form is: its form or its
+        // confirmation shows (the panel's own signal finds it borrowed).
+        Listener::owned(&inner, root, protocol::CHANGE_EVENT, |inner, _| {
+            if let Ok(panel) = inner.try_borrow() {
+                panel.render();
+            }
+        })?,
+        // Intent to write (a pointer on or focus in what opens the form):
+        // the form module loads ahead of the click.
+        Listener::owned(&inner, root, "pointerover", intended)?,
+        Listener::owned(&inner, root, "focusin", intended)?,
         // Typing in the search box: suggestions, or the help module's
         // results. Typing anywhere else is the requester's first
         // interaction: it loads the inbox module, which keeps drafts (and
         // is told so, to store what came first).
-        on(&inner, root, "input", |inner, event| {
+        Listener::owned(&inner, root, "input", |inner, event| {
             let panel = inner.borrow();
             if event.target().as_ref() != Some(panel.help.search.as_ref()) {
                 return protocol::tell_typed(&panel.root);
             }
             panel.refresh_list();
         })?,
-        // The inbox module's report on a ticket this form sent.
-        on(&inner, root, protocol::SENT_EVENT, |inner, _| {
-            let Some(report) = protocol::read_report(&inner.borrow().root) else { return };
-            let ours = inner.borrow().state.key.as_ref().is_some_and(|(key, _)| *key == report.key);
-            if ours {
-                dispatch(inner, ticket_outcome(if report.status == 0 { Err(JsValue::NULL) } else { Ok((report.status, report.body)) }));
-            }
-        })?,
         // One listener for every button and link of the panel, by data attribute.
-        on(&inner, root, "click", |inner, event| clicked(inner, &event))?,
-        on(&inner, root, "keydown", |inner, event| {
+        Listener::owned(&inner, root, "click", |inner, event| clicked(inner, &event))?,
+        Listener::owned(&inner, root, "keydown", |inner, event| {
             let Some(key) = event.dyn_ref::<KeyboardEvent>() else {
                 return;
             };
@@ -706,12 +563,12 @@ pub fn mount(root: &Element, site: &str, host_origin: Option<String>) -> Result<
         // The on-screen keyboard shrinks the panel (the loader follows the
         // visual viewport): the field being typed in stays in view, above
         // the sticky send button (the scroll padding of app.css).
-        listeners.push(on(&inner, &window, "resize", |_, _| {
+        listeners.push(Listener::owned(&inner, &window, "resize", |_, _| {
             if let Some(field) = doc_active().filter(|a| matches!(a.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")) {
                 field.scroll_into_view_with_bool(false);
             }
         })?);
-        listeners.push(on(&inner, &window, "message", |inner, event| {
+        listeners.push(Listener::owned(&inner, &window, "message", |inner, event| {
             let Some(event) = event.dyn_ref::<MessageEvent>() else {
                 return;
             };
@@ -806,27 +663,25 @@ pub fn start() -> Result<(), JsValue> {
 }
 
 /// The panel's one part of a verified user's history (the inbox module
-/// keeps it): takes the identity of the host's `identify` message (none
-/// at `logout`) and passes the message on to the inbox module, loading it
-/// for a signed identity. The inbox lists the user's tickets from other
-/// devices once the panel opens, and forgets them at logout.
-fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue, identity: Option<buoy_shared::identity::IdentityClaim>) {
-    let mut panel = inner.borrow_mut();
-    panel.identity = identity;
+/// keeps it): passes the host's `identify` or `logout` message on to the
+/// inbox module (and the form module, which sends the identity with a
+/// ticket), loading the inbox for a signed identity. The inbox lists the
+/// user's tickets from other devices once the panel opens, and forgets
+/// them at logout.
+fn vouch(inner: &Rc<RefCell<Inner>>, data: &JsValue) {
+    let panel = inner.borrow();
     protocol::tell_who(&panel.root, data);
-    if panel.identity.as_ref().is_some_and(buoy_shared::identity::IdentityClaim::is_signed) {
+    if field_of(data, "type").as_deref() == Some("identify") && claim_of(data).is_signed() {
         protocol::load(&panel.root, Module::Inbox);
     }
     panel.signal(None);
 }
 
-/// What the outcome of sending a ticket means for the form.
-fn ticket_outcome(outcome: Result<(u16, JsValue), JsValue>) -> Msg {
-    match outcome {
-        Ok((200..=299, json)) => match (field_of(&json, "reference"), field_of(&json, "id"), field_of(&json, "requester_token")) {
-            (Some(reference), Some(id), Some(token)) => Msg::Created(Receipt { reference, id, token }),
-            _ => Msg::Failed(Failure::Problem { code: "internal".into(), errors: Vec::new() }),
-        },
-        outcome => Msg::Failed(net::failure(outcome)),
+/// A pointer on or focus in what opens the form (a "Send us a message"
+/// button, a topic, "I still need help"): its module loads now.
+fn intent(inner: &Rc<RefCell<Inner>>, event: &web_sys::Event) {
+    let target = event.target().and_then(|t| t.dyn_into::<Element>().ok());
+    if target.and_then(|t| t.closest("[data-act=contact],[data-kind],[data-act=need]").ok().flatten()).is_some() {
+        protocol::load(&inner.borrow().root, Module::Form);
     }
 }
