@@ -268,6 +268,8 @@ pub fn run() -> Result {
             "-p",
             "buoy-widget-panel",
             "-p",
+            "buoy-widget-form",
+            "-p",
             "buoy-widget-inbox",
             "-p",
             "buoy-widget-help",
