@@ -9,7 +9,10 @@ import { Miniflare } from 'miniflare';
  * A ready Miniflare running the test worker with a fresh KV and `bindings`;
  * `ratelimits`, `email` (send_email bindings) and `log` as Miniflare takes them;
  * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled;
- * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments).
+ * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments);
+ * `at` (an instant) sets the worker's clock running from then
+ * (BUOY_TEST_CLOCK_OFFSET_MS), as `page.clock` sets the browser's;
+ * `pages` serves the built site (the widget's pages and files) as `ASSETS`.
  */
 // Miniflare's rate limits count in wall-clock windows (`floor(now / period)`),
 // each with its own counter: a burst that must meet a limit starts early in
@@ -19,9 +22,11 @@ export async function freshWindow(period = 60, within = 20) {
   if (left < within * 1000) await new Promise((resolve) => setTimeout(resolve, left + 50));
 }
 
-export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, files = false } = {}) {
+export async function startWorker({ bindings = {}, ratelimits, email, log, triggers = false, files = false, at, pages = false } = {}) {
   const main = process.env.BUOY_TEST_WORKER;
-  if (!main) throw new Error('run through `cargo xtask test`, which builds the test worker');
+  const site = process.env.BUOY_TEST_SITE;
+  if (!main || !site) throw new Error('run through `cargo xtask test`, which builds the test worker and its site');
+  const clock = at === undefined ? {} : { BUOY_TEST_CLOCK_OFFSET_MS: String(Date.parse(at) - Date.now()) };
   const mf = new Miniflare({
     modules: true,
     scriptPath: main,
@@ -34,7 +39,9 @@ export async function startWorker({ bindings = {}, ratelimits, email, log, trigg
     ...(email ? { email } : {}),
     ...(log ? { log } : {}),
     ...(triggers ? { unsafeTriggerHandlers: true } : {}),
-    bindings,
+    // As wrangler.toml's `run_worker_first`: the API and the widget's pages reach the worker first.
+    ...(pages ? { assets: { directory: site, binding: 'ASSETS', routerConfig: { has_user_worker: true, static_routing: { user_worker: ['/v1/*', '/widget/*'] } } } } : {}),
+    bindings: { ...bindings, ...clock },
     cf: false,
   });
   await mf.ready;

@@ -343,9 +343,16 @@ pub fn with_fields(page: &[u8], defs: &[crate::fields::FieldDef], locale: Locale
 #[cfg(feature = "calendar")]
 pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours(21 * 24);
 
+/// How long before the worker's `now` the page's open hours begin: the
+/// interval open now is carried whole (from its opening, not clipped at
+/// `now`), so a requester whose clock runs behind the worker's (by
+/// seconds, or by up to a day) is not told support is closed while it is
+/// open.
+pub const HOURS_BEHIND: crate::time::Duration = crate::time::Duration::from_hours(24);
+
 /// The widget page's open hours (`#buoy-hours`), a JSON data block the
 /// panel reads with the browser's clock: `o`, the calendar's open
-/// intervals from `now` for [`HOURS_AHEAD`], each a start and an end in
+/// intervals from [`HOURS_BEHIND`] before `now` to [`HOURS_AHEAD`] after it, each a start and an end in
 /// Unix seconds, one after the other (`[start, end, start, end, …]`: an
 /// opening is at an even index), and `a`, the segments whose first response counts every hour
 /// (calendar hours), whose requesters are never told support is closed;
@@ -356,7 +363,11 @@ pub const HOURS_AHEAD: crate::time::Duration = crate::time::Duration::from_hours
 pub fn hours_block(calendar: &crate::calendar::BusinessCalendar, policy: &crate::sla::SlaPolicy, now: crate::time::Timestamp) -> String {
     use core::fmt::Write;
     let mut out = String::from("<script type=\"application/json\" id=\"buoy-hours\">{\"o\":[");
-    for (i, (start, end)) in calendar.open_intervals(now, now.plus(HOURS_AHEAD)).into_iter().enumerate() {
+    for (i, (start, end)) in calendar
+        .open_intervals(now.plus(crate::time::Duration::from_secs(-HOURS_BEHIND.as_secs())), now.plus(HOURS_AHEAD))
+        .into_iter()
+        .enumerate()
+    {
         let _ = write!(out, "{}{start},{end}", if i == 0 { "" } else { "," });
     }
     out.push_str("],\"a\":[");
@@ -569,9 +580,12 @@ mod tests {
         let flat: Vec<i64> = serde_json::from_value(json["o"].clone()).unwrap_or_default();
         let open: Vec<(i64, i64)> = flat.chunks(2).map(|pair| (pair[0], pair[pair.len() - 1])).collect();
         assert_eq!(flat.len(), 2 * open.len(), "{flat:?}");
-        // Friday's last hour, then 14 weekdays (three weeks less Christmas Day).
-        assert_eq!(open.len(), 15, "{open:?}");
-        assert_eq!(open[0], (now.as_millis() / 1000, now.as_millis() / 1000 + 3600));
+        // A day back (Thursday's last hour), Friday whole, then 14 weekdays (three weeks less Christmas Day).
+        assert_eq!(open.len(), 16, "{open:?}");
+        let (now_secs, friday_nine) = (now.as_millis() / 1000, now.as_millis() / 1000 - 7 * 3600);
+        assert_eq!(open[0], (now_secs - 86_400, now_secs - 86_400 + 3600));
+        // Open now from 09:00, not from `now`: a browser a few seconds behind the worker is inside it too.
+        assert_eq!(open[1], (friday_nine, friday_nine + 8 * 3600));
         assert!(open.iter().all(|(_, end)| *end <= now.plus(HOURS_AHEAD).as_millis() / 1000 + 86_400));
         // The defaults: enterprise first responses count calendar hours, so they are never "closed".
         assert_eq!(json["a"], serde_json::json!(["enterprise"]));

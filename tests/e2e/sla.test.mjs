@@ -95,7 +95,8 @@ test('segments get different due times, and an agent can re-stamp one', { timeou
   assert.equal(Date.parse(clock(enterprise, 'first_response').due) - created, 1 * HOUR);
   assert.equal(Date.parse(clock(enterprise, 'resolution').due) - created, 4 * HOUR);
   const business = (await agent(`/v1/agent/tickets/${id}/segment`, { method: 'POST', body: JSON.stringify({ segment: 'business' }) })).body;
-  assert.equal(Date.parse(clock(business, 'first_response').due) - created, 4 * HOUR);
+  // tests/buoy.toml gives business tickets the README's 3 h (normal), not the default 4 h.
+  assert.equal(Date.parse(clock(business, 'first_response').due) - created, 3 * HOUR);
 });
 
 test('the sweep escalates and breaches at the chosen time, once, with signed webhooks', { timeout: 60_000 }, async () => {

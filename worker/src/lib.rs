@@ -111,6 +111,19 @@ pub const FAULT_INJECTION: &str = "BUOY_FAULT_INJECTION";
 /// (as a bug would); without it, it is an unknown path like any other.
 pub const FAULT_PATH: &str = "/v1/__fault";
 
+/// The variable that moves the worker's clock: milliseconds added to the
+/// real time (negative for the past). Set only by the end-to-end tests
+/// that file a ticket at a moment of their choosing (a Friday afternoon, a
+/// holiday), as Playwright's clock moves the browser's; never in production.
+pub const CLOCK_OFFSET_VAR: &str = "BUOY_TEST_CLOCK_OFFSET_MS";
+
+/// The worker's time now: the real time, moved by [`CLOCK_OFFSET_VAR`]
+/// where a test set it.
+fn now(env: &Env) -> Timestamp {
+    let offset = read_secret(env, CLOCK_OFFSET_VAR).and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    Timestamp::from_millis((worker::Date::now().as_millis() as i64).saturating_add(offset))
+}
+
 /// The variable that turns on [`DEV_STATS_PATH`]: set only by `cargo
 /// xtask dev` and the bench, never by a deploy.
 pub const DEV_STATS_VAR: &str = "BUOY_DEV_STATS";
@@ -312,7 +325,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         agents: &agents,
         identity_secrets: &identity_secrets,
         turnstile: Some(&turnstile),
-        now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
+        now: now(env),
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
@@ -621,7 +634,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         agents: &[],
         identity_secrets: &[],
         turnstile: None,
-        now: Timestamp::from_millis(worker::Date::now().as_millis() as i64),
+        now: now(env),
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
@@ -679,7 +692,7 @@ async fn widget_page(request: &Request, env: &Env, site: &str, locale: Option<Lo
     // When support is open, from now: the page is never stored (`no-cache`).
     // The site's own calendar: a group's may differ, but a requester has none yet.
     if let (Ok((config, _)), Ok(calendar)) = (config(), calendar_for(site, None)) {
-        let now = Timestamp::from_millis(worker::Date::now().as_millis() as i64);
+        let now = now(env);
         page = buoy_shared::panel::with_hours(&page, calendar, &config.policies, now);
     }
     // A site with its own types lists them, labelled in the page's language.

@@ -224,6 +224,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             .env("BUOY_TURNSTILE_SECRET", &turnstile_secret)
             .env("BUOY_TURNSTILE_PORT", &turnstile_port)
             .env("BUOY_TEST_WORKER", &built.worker_main)
+            .env("BUOY_TEST_SITE", &built.site)
             .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
     );
     drop(wrangler);
