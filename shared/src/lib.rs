@@ -19,6 +19,8 @@ pub mod attach;
 #[cfg(feature = "server")]
 pub mod budget;
 #[cfg(feature = "calendar")]
+pub mod collision;
+#[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]
 pub mod config;
