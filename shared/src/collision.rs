@@ -37,6 +37,9 @@ use crate::time::Timestamp;
 use crate::vocab::Status;
 use serde::{Deserialize, Serialize};
 
+/// What `If-Match` names for a ticket without events yet: its creation
+/// (a ticket's first message is its record, not an event).
+pub const CREATED: &str = "created";
 /// How often an open console tells the room its agent is still there.
 pub const HEARTBEAT_MS: i64 = 10_000;
 /// How long an agent stays present after their last beat: three beats,
@@ -105,10 +108,14 @@ pub fn merge(log: &mut Vec<TicketEvent>, more: &[TicketEvent]) {
 
 /// Whether a write by `me` that saw up to event `seen` still holds over
 /// `log` (ordered as [`merge`] leaves it): it does when every event after
-/// `seen` is `me`'s own or nobody's ([`author`]).
+/// `seen` is `me`'s own or nobody's ([`author`]). `seen` may be
+/// [`CREATED`]: every event is then since.
 pub fn check(seen: &str, me: &str, log: &[TicketEvent]) -> Verdict {
-    let Some(at) = log.iter().position(|e| e.id == seen) else { return Verdict::Unknown };
-    let since = &log[at + 1..];
+    let since = match log.iter().position(|e| e.id == seen) {
+        Some(at) => &log[at + 1..],
+        None if seen == CREATED => log,
+        None => return Verdict::Unknown,
+    };
     if since.iter().all(|e| author(&e.kind).is_none_or(|by| by == me)) {
         return Verdict::Holds;
     }
@@ -289,7 +296,11 @@ mod tests {
         event(id, ms, EventKind::Message { by: by.into(), agent: by != "requester", public: true, body: "text".into(), original: None })
     }
     fn change(id: &str, by: &str, ms: i64) -> TicketEvent {
-        event(id, ms, EventKind::Changed { by: by.into(), status: Some(Status::Pending), priority: None, tier: None, assignee: None, tags: None })
+        event(
+            id,
+            ms,
+            EventKind::Changed { by: by.into(), status: Some(Status::Pending), priority: None, tier: None, assignee: None, tags: None },
+        )
     }
     fn breach(id: &str, ms: i64) -> TicketEvent {
         event(id, ms, EventKind::Breached { metric: crate::sla::Metric::FirstResponse, cycle: 0 })
@@ -318,7 +329,9 @@ mod tests {
             match want {
                 Ok(()) => assert_eq!(got, Verdict::Holds, "{seen} by {me}"),
                 Err((since, latest)) => match got {
-                    Verdict::Changed { since: s, latest: l } => assert_eq!((ids(&s), l.as_str()), (since.to_vec(), *latest), "{seen} by {me}"),
+                    Verdict::Changed { since: s, latest: l } => {
+                        assert_eq!((ids(&s), l.as_str()), (since.to_vec(), *latest), "{seen} by {me}")
+                    }
                     other => unreachable!("{seen} by {me}: {other:?}"),
                 },
             }
@@ -326,6 +339,8 @@ mod tests {
         let only_breach = [change("b", "ana", 2), breach("c", 3)];
         assert_eq!(check("b", "sam", &only_breach), Verdict::Holds, "a breached clock is nobody's change");
         assert_eq!(check("zz", "ana", &log), Verdict::Unknown);
+        assert!(matches!(check(CREATED, "ana", &log), Verdict::Changed { since, .. } if since.len() == 4));
+        assert_eq!(check(CREATED, "ana", &[]), Verdict::Holds, "nothing written on a new ticket");
         assert_eq!(check("a", "ana", &[]), Verdict::Unknown);
     }
 
@@ -337,7 +352,8 @@ mod tests {
         )
         .unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(author(&file.kind), None);
-        let escalated = event("e", 6, EventKind::Escalated { rule: "r".into(), tier: Some(2), assign: None, reason: "x".into(), notify: false });
+        let escalated =
+            event("e", 6, EventKind::Escalated { rule: "r".into(), tier: Some(2), assign: None, reason: "x".into(), notify: false });
         assert_eq!(author(&escalated.kind), Some("sweep"));
         assert_eq!(author(&EventKind::Rated { satisfied: true, comment: None }), Some("requester"));
     }

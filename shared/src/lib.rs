@@ -19,9 +19,9 @@ pub mod attach;
 #[cfg(feature = "server")]
 pub mod budget;
 #[cfg(feature = "calendar")]
-pub mod collision;
-#[cfg(feature = "calendar")]
 pub mod calendar;
+#[cfg(feature = "calendar")]
+pub mod collision;
 #[cfg(feature = "calendar")]
 pub mod config;
 pub mod deflection;
