@@ -67,7 +67,8 @@ pub fn author(kind: &EventKind) -> Option<&str> {
 }
 
 /// Whether a write that saw up to some event still holds.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Verdict {
     /// Nobody else wrote since: the write goes ahead (and is now the
     /// room's latest).
@@ -207,7 +208,7 @@ impl Presence {
     }
 }
 
-/// One change for a selection of tickets (`POST /v1/agent/tickets/bulk`):
+/// One change for a selection of tickets (`POST /v1/agent/bulk`):
 /// assign, set a status, add tags; at least one.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -312,7 +313,8 @@ mod tests {
     #[test]
     fn an_if_match_holds_unless_someone_else_wrote_since() {
         let log = [reply("a", "requester", 1), change("b", "ana", 2), breach("c", 3), reply("d", "sam", 4)];
-        let cases: &[(&str, &str, Result<(), (&[&str], &str)>)] = &[
+        type Want<'a> = Result<(), (&'a [&'a str], &'a str)>;
+        let cases: &[(&str, &str, Want<'_>)] = &[
             // The latest event: nothing since.
             ("d", "ana", Ok(())),
             // A breach (nobody's) and Sam's own reply since: holds for Sam.
@@ -330,7 +332,7 @@ mod tests {
                 Ok(()) => assert_eq!(got, Verdict::Holds, "{seen} by {me}"),
                 Err((since, latest)) => match got {
                     Verdict::Changed { since: s, latest: l } => {
-                        assert_eq!((ids(&s), l.as_str()), (since.to_vec(), *latest), "{seen} by {me}")
+                        assert_eq!((ids(&s), l.as_str()), (since.to_vec(), *latest), "{seen} by {me}");
                     }
                     other => unreachable!("{seen} by {me}: {other:?}"),
                 },
@@ -434,7 +436,7 @@ mod tests {
         let cases = [
             (BulkRequest { tickets: vec![], ..bulk.clone() }, BulkError::Tickets),
             (BulkRequest { tickets: vec!["a".into(), "a".into()], ..bulk.clone() }, BulkError::Tickets),
-            (BulkRequest { tickets: (0..=BULK_MAX).map(|n| n.to_string()).collect(), ..bulk.clone() }, BulkError::Tickets),
+            (BulkRequest { tickets: (0..=BULK_MAX).map(|n| n.to_string()).collect(), ..bulk }, BulkError::Tickets),
             (BulkRequest { tickets: vec!["a".into()], ..BulkRequest::default() }, BulkError::NothingToChange),
         ];
         for (request, want) in cases {

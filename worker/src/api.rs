@@ -699,7 +699,7 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
     let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body, original: None };
     let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &files).await?;
-    let view = record_events(app, ticket, event_id, kind, None, &files, claimed).await?;
+    let view = record_hashed(app, ticket, event_id, kind, None, &files, claimed).await?;
     attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &view))
 }
@@ -734,7 +734,7 @@ async fn change_ticket<K: Kv>(
         Some(request) => claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?,
         None => false,
     };
-    record_events(app, ticket, event_id, kind, None, &[], claimed).await
+    record_hashed(app, ticket, event_id, kind, None, &[], claimed).await
 }
 
 /// Checks a write that carries `If-Match` (the last event its agent saw)
@@ -892,7 +892,7 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
         }
     }
     let files = attachment_events(app.now, &event_id, "requester", false, true, &uploads);
-    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref(), &files).await?;
+    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref(), &files, false).await?;
     attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
@@ -943,7 +943,7 @@ fn fresh_event_id<K>(app: &App<'_, K>, prefix: &str) -> String {
 /// whole log), rewrites the queue entry's row (moved when the ticket is
 /// finished or reopened), and returns the ticket as agents see it.
 pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
-    record_hashed(app, ticket, id, kind, None, &[]).await
+    record_hashed(app, ticket, id, kind, None, &[], false).await
 }
 
 /// A message's text: required, unless files come with it.
@@ -956,22 +956,10 @@ fn message_body(body: &str, attachments: &[String]) -> Result<String, AppError> 
 
 /// [`record`], keeping the hash of the request that sent the event (a
 /// requester's answer with an `Idempotency-Key`) for its retries, and
-/// appending the message's `files` right after it.
+/// appending the message's `files` right after it; `claimed` when the
+/// ticket's room recorded the events already (an agent's write checked
+/// with `If-Match`), else the room is told of them once they are stored.
 pub(crate) async fn record_hashed<K: Kv>(
-    app: &App<'_, K>,
-    ticket: Ticket,
-    id: String,
-    kind: EventKind,
-    request_hash: Option<&str>,
-    files: &[TicketEvent],
-) -> Result<AgentView, AppError> {
-    record_events(app, ticket, id, kind, request_hash, files, false).await
-}
-
-/// [`record_hashed`]; `claimed` when the ticket's room recorded the
-/// events already (an agent's write checked with `If-Match`), else the
-/// room is told of them once they are stored.
-async fn record_events<K: Kv>(
     app: &App<'_, K>,
     ticket: Ticket,
     id: String,
@@ -1230,7 +1218,7 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
     let event_id = fresh_event_id(app, "segment");
     let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?;
-    Ok(ApiResponse::json(200, &record_events(app, ticket, event_id, kind, None, &[], claimed).await?))
+    Ok(ApiResponse::json(200, &record_hashed(app, ticket, event_id, kind, None, &[], claimed).await?))
 }
 
 /// The metrics report of a period, with the one before it for comparison.

@@ -60,35 +60,6 @@ pub struct Seen {
     pub latest: Option<String>,
 }
 
-/// A claim's answer as it crosses from the object to the worker.
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum Answer {
-    Holds,
-    Changed { since: Vec<TicketEvent>, latest: String },
-    Unknown,
-}
-
-impl From<Verdict> for Answer {
-    fn from(verdict: Verdict) -> Self {
-        match verdict {
-            Verdict::Holds => Self::Holds,
-            Verdict::Changed { since, latest } => Self::Changed { since, latest },
-            Verdict::Unknown => Self::Unknown,
-        }
-    }
-}
-
-impl From<Answer> for Verdict {
-    fn from(answer: Answer) -> Self {
-        match answer {
-            Answer::Holds => Self::Holds,
-            Answer::Changed { since, latest } => Self::Changed { since, latest },
-            Answer::Unknown => Self::Unknown,
-        }
-    }
-}
-
 /// The rooms, by name.
 pub trait Rooms {
     /// Checks and records a write in room `name` ([`Room::claim`]).
@@ -170,7 +141,7 @@ impl Rooms for EdgeRooms {
     fn claim<'a>(&'a self, name: &'a str, claim: &'a Claim) -> LocalBoxFuture<'a, Result<Verdict, String>> {
         Box::pin(async move {
             let body = serde_json::to_string(claim).map_err(|e| e.to_string())?;
-            self.call::<Answer>(name, "/claim", body).await.map(Verdict::from)
+            self.call::<Verdict>(name, "/claim", body).await
         })
     }
 
@@ -187,7 +158,7 @@ pub use object::TicketRoom;
 /// The class itself; the macro's bindings to the runtime have no docs of their own.
 #[allow(missing_docs)]
 mod object {
-    use super::{Answer, Beat, Claim, RoomState, Verdict};
+    use super::{Beat, Claim, RoomState, Verdict};
     use buoy_shared::collision::Presence;
     use std::cell::RefCell;
 
@@ -235,7 +206,7 @@ mod object {
                     if let Some(log) = log {
                         self.state.storage().put(LOG_KEY, log.map_err(bad)?).await?;
                     }
-                    worker::Response::from_json(&Answer::from(verdict))
+                    worker::Response::from_json(&verdict)
                 }
                 "/beat" => {
                     let beat: Beat = serde_json::from_str(&body).map_err(bad)?;

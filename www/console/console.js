@@ -1010,18 +1010,13 @@ function showConflict(problem, path, body, done) {
   const isReply = path === 'messages';
   const since = problem.since ?? [];
   app.conflict = {
+    isReply,
     retry: async () => {
       // A reply goes as it reads now: the agent may have edited it after seeing the changes.
       const ok = await post(path, isReply ? { ...body, body: $('reply').value } : body, done, problem.latest);
       if (!ok) return;
       hideConflict();
-      if (isReply) {
-        $('reply').value = '';
-        app.replySeen = null;
-        clearPending();
-        beat();
-        $('reply').focus();
-      }
+      if (isReply) emptyReply();
     },
   };
   $('conflict-title').textContent = isReply
@@ -1035,6 +1030,15 @@ function showConflict(problem, path, body, done) {
   $('conflict-title').focus();
 }
 
+/** Empties the reply box once its reply is sent or discarded, and says so in the next beat. */
+function emptyReply() {
+  $('reply').value = '';
+  app.replySeen = null;
+  clearPending();
+  beat();
+  $('reply').focus();
+}
+
 function hideConflict() {
   app.conflict = null;
   $('conflict').hidden = true;
@@ -1042,15 +1046,11 @@ function hideConflict() {
 }
 
 function discardConflict() {
-  const wasReply = $('conflict-send').textContent.startsWith('Send');
+  const wasReply = app.conflict?.isReply;
   hideConflict();
   if (wasReply) {
-    $('reply').value = '';
-    app.replySeen = null;
-    clearPending();
-    beat();
+    emptyReply();
     say('Your reply was discarded.');
-    $('reply').focus();
   } else {
     say('Their change stays.');
   }
@@ -1242,6 +1242,7 @@ async function start() {
   $('bulk').addEventListener('submit', onBulk);
   $('bulk-clear').addEventListener('click', () => {
     app.picked.clear();
+    $('bulk-results').replaceChildren();
     drawQueue();
     drawBulk();
   });
