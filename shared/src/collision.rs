@@ -26,7 +26,7 @@
 //! let mut room = Room::default();
 //! // Ana and Sam both saw `m1`; Ana replies first.
 //! assert_eq!(room.claim(Some("m1"), "ana", &[reply("m1", "requester", 1)], &[reply("m2", "ana", 2)]), Verdict::Holds);
-//! match room.claim(Some("m1"), "sam", &[], &[reply("m3", "sam", 3)]) {
+//! match room.claim(Some("m1"), "sam", &[reply("m1", "requester", 1)], &[reply("m3", "sam", 3)]) {
 //!     Verdict::Changed { since, latest } => assert_eq!((since.len(), latest.as_str()), (1, "m2")),
 //!     other => unreachable!("{other:?}"),
 //! }
