@@ -129,7 +129,7 @@ test('a bulk solve of three tickets picked in the queue records each its own cha
   assert.deepEqual(await violations(page), [], 'axe, with the bulk form shown');
 
   await page.getByLabel('Set status').selectOption('solved');
-  await page.getByLabel('Add tags (comma-separated)').fill('sync');
+  await page.getByLabel('Add tags, comma-separated').fill('sync');
   await page.getByRole('button', { name: 'Apply to selected' }).click();
   await page.getByRole('status').filter({ hasText: '3 of 3 tickets changed.' }).waitFor();
   await page.locator('#bulk').waitFor({ state: 'hidden' });
