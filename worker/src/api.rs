@@ -187,6 +187,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "tickets", _, "messages" | "csat"]
             | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
         ) => not_allowed("POST"),
+        (_, ["v1", "agent", "tickets", _, "presence"] | ["v1", "agent", "bulk"]) => not_allowed("POST"),
         (
             _,
             ["v1", "tickets", _]

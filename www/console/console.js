@@ -386,13 +386,13 @@ function queueItem(ticket, index) {
     el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', `by ${human(ticket.channel)}`].join(' · ')),
     badges,
   );
-  const box = el('input', 'pick');
+  const box = el('input');
   box.type = 'checkbox';
   box.checked = app.picked.has(ticket.id);
   box.tabIndex = -1; // the row's button is the list's tab stop; `x` or a click picks
-  box.setAttribute('aria-label', `Select ${ticket.reference}: ${ticket.subject}`);
   box.addEventListener('change', () => pick(ticket.id, box.checked));
-  return el('li', null, box, button);
+  const pickLabel = el('label', 'pick', box, el('span', 'sr-only', `Select ${ticket.reference}: ${ticket.subject}`));
+  return el('li', null, pickLabel, button);
 }
 
 /** Selects the queue's `index`-th ticket (clamped), optionally moving focus to it. */
@@ -1114,7 +1114,7 @@ function pick(id, on) {
   if (on) app.picked.add(id);
   else app.picked.delete(id);
   const index = app.tickets.findIndex((t) => t.id === id);
-  const box = $('queue').querySelectorAll('input.pick')[index];
+  const box = $('queue').querySelectorAll('.pick input')[index];
   if (box) box.checked = on;
   drawBulk();
 }
