@@ -9,7 +9,8 @@ import { Miniflare } from 'miniflare';
  * A ready Miniflare running the test worker with a fresh KV and `bindings`;
  * `ratelimits`, `email` (send_email bindings) and `log` as Miniflare takes them;
  * `triggers` serves /cdn-cgi/handler/email and /cdn-cgi/handler/scheduled;
- * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments);
+ * `files` binds a fresh R2 bucket as `BUOY_FILES` (attachments); the
+ * tickets' rooms are always bound (`BUOY_ROOMS`);
  * `at` (an instant) sets the worker's clock running from then
  * (BUOY_TEST_CLOCK_OFFSET_MS), as `page.clock` sets the browser's;
  * `pages` serves the built site (the widget's pages and files) as `ASSETS`.
@@ -34,6 +35,8 @@ export async function startWorker({ bindings = {}, ratelimits, email, log, trigg
     modulesRules: [{ type: 'CompiledWasm', include: ['**/*.wasm'] }],
     compatibilityDate: '2026-04-26',
     kvNamespaces: ['BUOY_KV'],
+    // The tickets' rooms, as wrangler.toml binds them.
+    durableObjects: { BUOY_ROOMS: { className: 'TicketRoom', useSQLite: true } },
     ...(files ? { r2Buckets: ['BUOY_FILES'] } : {}),
     ...(ratelimits ? { ratelimits } : {}),
     ...(email ? { email } : {}),

@@ -21,6 +21,8 @@ pub mod budget;
 #[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]
+pub mod collision;
+#[cfg(feature = "calendar")]
 pub mod config;
 pub mod deflection;
 #[cfg(feature = "email")]

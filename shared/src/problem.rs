@@ -47,6 +47,9 @@ pub enum Problem {
     NotSolved,
     /// A second satisfaction rating for the same ticket.
     AlreadyRated,
+    /// Someone else replied to or changed the ticket since the event the
+    /// agent's `If-Match` names: the answer says what changed.
+    EditConflict,
     // The attachment problems exist in the worker's build only: the panel
     // reads an upload's refusal from its field error (`attach::Refusal`,
     // in the upload module), so the first open carries none of them.
@@ -91,6 +94,7 @@ impl Problem {
         Self::TurnstileUnavailable,
         Self::NotSolved,
         Self::AlreadyRated,
+        Self::EditConflict,
         #[cfg(feature = "server")]
         Self::LengthRequired,
         #[cfg(feature = "server")]
@@ -125,6 +129,7 @@ impl Problem {
             Self::TurnstileUnavailable => "turnstile_unavailable",
             Self::NotSolved => "not_solved",
             Self::AlreadyRated => "already_rated",
+            Self::EditConflict => "edit_conflict",
             #[cfg(feature = "server")]
             Self::LengthRequired => "length_required",
             #[cfg(feature = "server")]
@@ -158,7 +163,7 @@ impl Problem {
             Self::IdentityRequired | Self::TurnstileFailed => 403,
             Self::TurnstileUnavailable => 503,
             Self::RateLimited => 429,
-            Self::NotSolved | Self::AlreadyRated => 409,
+            Self::NotSolved | Self::AlreadyRated | Self::EditConflict => 409,
             #[cfg(feature = "server")]
             Self::LengthRequired => 411,
             #[cfg(feature = "server")]
@@ -194,6 +199,7 @@ impl Problem {
             Self::TurnstileUnavailable => "The Turnstile check could not be verified just now; try again.",
             Self::NotSolved => "Only a solved ticket can be rated.",
             Self::AlreadyRated => "This ticket has already been rated.",
+            Self::EditConflict => "Someone else replied to or changed this ticket since the event If-Match names; see what changed.",
             #[cfg(feature = "server")]
             Self::LengthRequired => "State the file's size in Content-Length.",
             #[cfg(feature = "server")]
@@ -236,6 +242,8 @@ pub const BODY_CAPS: &[(&str, usize)] = &[
     ("/v1/agent/tickets/*/segment", MAX_BODY_BYTES),
     ("/v1/agent/tickets/*/messages", MAX_BODY_BYTES),
     ("/v1/agent/tickets/*/changes", MAX_BODY_BYTES),
+    ("/v1/agent/tickets/*/presence", MAX_BODY_BYTES),
+    ("/v1/agent/bulk", MAX_BODY_BYTES),
 ];
 
 /// The largest body a request to `path` may carry: its route's line in

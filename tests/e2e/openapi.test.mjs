@@ -17,7 +17,7 @@
 // pages behind the links in mail need a mail, so another part runs it
 // with a send_email binding, as email.test.mjs does.
 // `cargo xtask test` passes BUOY_WORKER_URL, BUOY_AGENT_TOKEN,
-// BUOY_OTHER_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_TEST_WORKER.
+// BUOY_SECOND_AGENT_TOKEN, BUOY_OTHER_AGENT_TOKEN, BUOY_IDENTITY_SECRET and BUOY_TEST_WORKER.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -30,6 +30,7 @@ import { MailLog, mailsAfter, unbracket } from '../mail.mjs';
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const OTHER = process.env.BUOY_OTHER_AGENT_TOKEN;
+const SECOND = process.env.BUOY_SECOND_AGENT_TOKEN;
 const IDENTITY_SECRET = process.env.BUOY_IDENTITY_SECRET;
 const MAIN = process.env.BUOY_TEST_WORKER;
 const ROOT = new URL('../../', import.meta.url);
@@ -591,6 +592,42 @@ test('agents: every error the document lists for their operations', { timeout: 6
   assert.deepEqual(wrong.json.errors, [{ field: 'tier', code: 'unknown_value' }, { field: 'assignee', code: 'unknown_value' }, { field: 'tags', code: 'invalid_text' }]);
   await expect(400, 'POST', `${path}/segment`, { token: TOKEN, body: { segment: 'platinum' } });
   await expect(400, 'POST', `${path}/changes`, { token: TOKEN, body: { priority: 'asap' } });
+});
+
+test('agents on one ticket: If-Match and its 409, presence, bulk changes, and their errors', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket();
+  const path = `/v1/agent/tickets/${ticket.id}`;
+  const seen = { 'if-match': '"created"' };
+  // Each write on the view of a new ticket: the first holds, the others are 409s saying what changed.
+  const replied = (await expect(201, 'POST', `${path}/messages`, { token: TOKEN, body: { body: 'First.' }, headers: seen })).json;
+  const conflict = await expect(409, 'POST', `${path}/changes`, { token: SECOND, body: { tier: 2 }, headers: seen });
+  assert.equal(conflict.json.code, 'edit_conflict');
+  assert.deepEqual(conflict.json.since.map((e) => e.body), ['First.']);
+  assert.equal(conflict.json.latest, replied.events.at(-1).id);
+  await expect(409, 'POST', `${path}/messages`, { token: SECOND, body: { body: 'Second.' }, headers: seen });
+  await expect(409, 'POST', `${path}/segment`, { token: SECOND, body: { segment: 'business' }, headers: seen });
+  await expect(200, 'POST', `${path}/changes`, { token: SECOND, body: { tier: 2 }, headers: { 'if-match': `"${conflict.json.latest}"` } });
+  await expect(400, 'POST', `${path}/messages`, { token: TOKEN, body: { body: 'Hi' }, headers: { 'if-match': '"msg-none"' } });
+
+  const presence = `${path}/presence`;
+  await expect(200, 'POST', presence, { token: SECOND, body: { activity: 'replying' } });
+  const beat = await expect(200, 'POST', presence, { token: TOKEN, body: { activity: 'viewing' } });
+  assert.deepEqual(beat.json.present.map((p) => [p.agent, p.activity]), [['Second agent', 'replying']]);
+  await expect(200, 'POST', presence, { token: SECOND, body: { activity: 'gone' } });
+  await expect(400, 'POST', presence, { token: TOKEN, body: { activity: 'lurking' } });
+  await expect(404, 'POST', '/v1/agent/tickets/not-an-id/presence', { token: TOKEN, body: { activity: 'viewing' } });
+
+  const other = await createTicket();
+  const bulk = await expect(200, 'POST', '/v1/agent/bulk', { token: TOKEN, body: { tickets: [ticket.id, other.id, '0'.repeat(32)], status: 'pending', add_tags: ['bulk'] } });
+  assert.deepEqual(bulk.json.results.map((r) => r.status), [200, 200, 404]);
+  await expect(400, 'POST', '/v1/agent/bulk', { token: TOKEN, body: { tickets: [], status: 'pending' } });
+  await expect(400, 'POST', '/v1/agent/bulk', { token: TOKEN, body: { tickets: [ticket.id] } });
+  for (const [p, good] of [[presence, { activity: 'viewing' }], ['/v1/agent/bulk', { tickets: [ticket.id], status: 'open' }]]) {
+    await expect(401, 'POST', p, { body: good });
+    await expect(415, 'POST', p, { token: TOKEN, raw: JSON.stringify(good), contentType: 'text/plain' });
+    await expect(413, 'POST', p, { token: TOKEN, raw: JSON.stringify({ ...good, pad: big() }) });
+    await expect(400, 'POST', p, { token: TOKEN, raw: '{' });
+  }
 });
 
 test("an agent's queue, with every filter, and pages", { timeout: 60_000 }, async () => {

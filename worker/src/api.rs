@@ -3,8 +3,10 @@
 use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse, Method};
 use crate::mail_out;
+use crate::room::{room_name, Beat, Claim, Seen};
 use crate::store::{Kv, PendingDelivery, TicketStore};
 use buoy_shared::attach::{self, FileInfo, Refusal};
+use buoy_shared::collision::{self, Verdict};
 use buoy_shared::config::{Config, EventType, Format};
 use buoy_shared::deflection::NewDeflection;
 use buoy_shared::events::{self, ChangeRequest, Csat, CsatRefusal, CsatRequest, EventKind, TicketEvent, TicketState, CSAT_EVENT_ID};
@@ -104,6 +106,10 @@ pub struct App<'a, K> {
     /// The attachments' bucket; none where the deployment has no R2
     /// binding (then no site takes attachments).
     pub files: Option<&'a dyn crate::files::Files>,
+    /// The tickets' rooms (collision checks, presence); none where the
+    /// worker has no `BUOY_ROOMS` binding: then an `If-Match` is checked
+    /// against the KV list alone, and nobody is present.
+    pub rooms: Option<&'a dyn crate::room::Rooms>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -161,6 +167,8 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "tickets", id, "segment"]) => set_segment(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "messages"]) => agent_message(app, request, id).await,
         (Method::Post, ["v1", "agent", "tickets", id, "changes"]) => agent_change(app, request, id).await,
+        (Method::Post, ["v1", "agent", "tickets", id, "presence"]) => agent_presence(app, request, id).await,
+        (Method::Post, ["v1", "agent", "bulk"]) => agent_bulk(app, request).await,
         (Method::Post, ["v1", "tickets", id, "messages"]) => requester_message(app, request, id).await,
         (Method::Post, ["v1", "tickets", id, "csat"]) => requester_csat(app, request, id).await,
         (Method::Get, ["v1", "email", "rate"]) => mail_out::rate_page(app, request),
@@ -179,6 +187,7 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
             | ["v1", "tickets", _, "messages" | "csat"]
             | ["v1", "agent", "tickets", _, "segment" | "messages" | "changes"],
         ) => not_allowed("POST"),
+        (_, ["v1", "agent", "tickets", _, "presence"] | ["v1", "agent", "bulk"]) => not_allowed("POST"),
         (
             _,
             ["v1", "tickets", _]
@@ -611,7 +620,7 @@ fn files_of<'a>(events: &'a [TicketEvent], message: &str, internal: bool) -> Vec
 
 /// A ticket's events as agents read them: each message with its files
 /// (`attachments`), beside the attachment events themselves.
-fn events_with_files<S: serde::Serializer>(events: &[TicketEvent], serializer: S) -> Result<S::Ok, S::Error> {
+pub(crate) fn events_with_files<S: serde::Serializer>(events: &[TicketEvent], serializer: S) -> Result<S::Ok, S::Error> {
     #[derive(Serialize)]
     struct WithFiles<'a> {
         #[serde(flatten)]
@@ -690,7 +699,8 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     let event_id = fresh_event_id(app, "msg");
     let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
     let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body, original: None };
-    let view = record_hashed(app, ticket, event_id, kind, None, &files).await?;
+    let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &files).await?;
+    let view = record_hashed(app, ticket, event_id, kind, None, &files, claimed).await?;
     attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &view))
 }
@@ -704,10 +714,141 @@ async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
         return Err(AppError::InvalidRequest("nothing to change: give status, priority, tier, assignee or tags".into()));
     }
     let ticket = agent_owned(app, agent, id).await?;
+    Ok(ApiResponse::json(200, &change_ticket(app, Some(request), agent, ticket, |_| change).await?))
+}
+
+/// One agent's change to `ticket`: the request `change` makes of its
+/// current state, checked as a single change is, claimed in its room
+/// when `request` carries `If-Match` (none for a bulk change), recorded.
+async fn change_ticket<K: Kv>(
+    app: &App<'_, K>,
+    request: Option<&ApiRequest>,
+    agent: &AgentToken,
+    ticket: Ticket,
+    change: impl FnOnce(&TicketState) -> ChangeRequest,
+) -> Result<AgentView, AppError> {
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let agents: Vec<&str> = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
-    let kind = change.into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
-    Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "chg"), kind).await?))
+    let kind = change(&state).into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
+    let event_id = fresh_event_id(app, "chg");
+    let claimed = match request {
+        Some(request) => claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?,
+        None => false,
+    };
+    record_hashed(app, ticket, event_id, kind, None, &[], claimed).await
+}
+
+/// Checks a write that carries `If-Match` (the last event its agent saw)
+/// in the ticket's room, which records it at once when it holds (`409
+/// edit_conflict` with what changed since, when it does not): whether
+/// the room has it. Without the header, nothing is checked (scripts).
+/// Without rooms, the header is checked against the KV list alone.
+async fn claim<K: Kv>(
+    app: &App<'_, K>,
+    request: &ApiRequest,
+    ticket: &Ticket,
+    me: &str,
+    event_id: &str,
+    kind: &EventKind,
+    files: &[TicketEvent],
+) -> Result<bool, AppError> {
+    let Some(seen) = request.header("if-match").and_then(collision::if_match) else { return Ok(false) };
+    let listed = app.store.events(&ticket.id).await?;
+    let verdict = match app.rooms {
+        Some(rooms) => {
+            let event = TicketEvent { id: event_id.to_owned(), at: app.now, kind: kind.clone() };
+            let claim = Claim {
+                seen: Some(seen.to_owned()),
+                me: me.to_owned(),
+                listed,
+                events: std::iter::once(event).chain(files.iter().cloned()).collect(),
+            };
+            let name = room_name(ticket.site.as_str(), &ticket.id.to_string());
+            rooms.claim(&name, &claim).await.map_err(|e| AppError::Internal(format!("room {name}: {e}")))?
+        }
+        None => collision::check(seen, me, &listed),
+    };
+    match verdict {
+        Verdict::Holds => Ok(app.rooms.is_some()),
+        Verdict::Changed { since, latest } => Err(AppError::Conflict { since, latest }),
+        Verdict::Unknown => Err(AppError::InvalidRequest(format!("If-Match: {seen} is not an event of this ticket"))),
+    }
+}
+
+/// Tells the ticket's room of events written without a check, so that
+/// agents' checks see them before KV's lists do. A room that cannot be
+/// reached is logged: the lists show the events within a minute.
+async fn note_in_room<K: Kv>(app: &App<'_, K>, ticket: &Ticket, events: Vec<TicketEvent>) {
+    let Some(rooms) = app.rooms else { return };
+    let me = events.first().and_then(|e| collision::author(&e.kind)).unwrap_or_default().to_owned();
+    let claim = Claim { seen: None, me, listed: Vec::new(), events };
+    let name = room_name(ticket.site.as_str(), &ticket.id.to_string());
+    if let Err(e) = rooms.claim(&name, &claim).await {
+        crate::log_error(&format!("room {name}: {e}"));
+    }
+}
+
+/// `POST /v1/agent/tickets/{id}/presence` `{"activity"}`: the agent's
+/// beat on a ticket (`viewing`, `replying`, or `gone` when they leave);
+/// answers who else is there and the latest event the room knows of.
+/// The room is the agent's site's, so no ticket is read.
+async fn agent_presence<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
+    #[derive(serde::Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct Heartbeat {
+        activity: collision::Activity,
+    }
+    let agent = agent(app, request)?;
+    let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
+    let heartbeat: Heartbeat = read_json_body(request)?;
+    let seen = match app.rooms {
+        Some(rooms) => {
+            let beat = Beat { agent: agent.agent.clone(), activity: heartbeat.activity, now: app.now };
+            let name = room_name(agent.site.as_str(), &id.to_string());
+            rooms.beat(&name, &beat).await.map_err(|e| AppError::Internal(format!("room {name}: {e}")))?
+        }
+        None => Seen { present: Vec::new(), latest: None },
+    };
+    Ok(ApiResponse::json(200, &seen))
+}
+
+/// `POST /v1/agent/bulk` `{"tickets": [ids], "status"?, "assignee"?,
+/// "add_tags"?}`: the change on each ticket, recorded as that ticket's
+/// own change (its event, webhooks, SLA), one after the other; each
+/// ticket's result is its own, so one refused does not hide the others.
+async fn agent_bulk<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+    #[derive(Serialize)]
+    struct Outcome {
+        id: String,
+        status: u16,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        ticket: Option<AgentView>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        problem: Option<Box<serde_json::value::RawValue>>,
+    }
+    let agent = agent(app, request)?;
+    let bulk: collision::BulkRequest = read_json_body(request)?;
+    bulk.validate().map_err(|e| AppError::InvalidRequest(e.detail().into()))?;
+    let mut results = Vec::with_capacity(bulk.tickets.len());
+    for id in &bulk.tickets {
+        let done = match agent_owned(app, agent, id).await {
+            Ok(ticket) => change_ticket(app, None, agent, ticket, |state| bulk.change_for(state)).await,
+            Err(e) => Err(e),
+        };
+        results.push(match done {
+            Ok(view) => Outcome { id: id.clone(), status: 200, ticket: Some(view), problem: None },
+            Err(e) => {
+                let response = e.into_response();
+                let problem = String::from_utf8(response.body).ok().and_then(|text| serde_json::value::RawValue::from_string(text).ok());
+                Outcome { id: id.clone(), status: response.status, ticket: None, problem }
+            }
+        });
+    }
+    #[derive(Serialize)]
+    struct Results {
+        results: Vec<Outcome>,
+    }
+    Ok(ApiResponse::json(200, &Results { results }))
 }
 
 /// `POST /v1/tickets/{id}/messages` `{"body"}` with the requester token: the
@@ -752,7 +893,7 @@ async fn requester_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &s
         }
     }
     let files = attachment_events(app.now, &event_id, "requester", false, true, &uploads);
-    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref(), &files).await?;
+    let view = record_hashed(app, ticket, event_id, requester_answer(body, None), hash.as_deref(), &files, false).await?;
     attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &requester_view(&view.ticket, &view.events)))
 }
@@ -803,7 +944,7 @@ fn fresh_event_id<K>(app: &App<'_, K>, prefix: &str) -> String {
 /// whole log), rewrites the queue entry's row (moved when the ticket is
 /// finished or reopened), and returns the ticket as agents see it.
 pub(crate) async fn record<K: Kv>(app: &App<'_, K>, ticket: Ticket, id: String, kind: EventKind) -> Result<AgentView, AppError> {
-    record_hashed(app, ticket, id, kind, None, &[]).await
+    record_hashed(app, ticket, id, kind, None, &[], false).await
 }
 
 /// A message's text: required, unless files come with it.
@@ -816,7 +957,9 @@ fn message_body(body: &str, attachments: &[String]) -> Result<String, AppError> 
 
 /// [`record`], keeping the hash of the request that sent the event (a
 /// requester's answer with an `Idempotency-Key`) for its retries, and
-/// appending the message's `files` right after it.
+/// appending the message's `files` right after it; `claimed` when the
+/// ticket's room recorded the events already (an agent's write checked
+/// with `If-Match`), else the room is told of them once they are stored.
 pub(crate) async fn record_hashed<K: Kv>(
     app: &App<'_, K>,
     ticket: Ticket,
@@ -824,12 +967,16 @@ pub(crate) async fn record_hashed<K: Kv>(
     kind: EventKind,
     request_hash: Option<&str>,
     files: &[TicketEvent],
+    claimed: bool,
 ) -> Result<AgentView, AppError> {
     let event = TicketEvent { id, at: app.now, kind };
     app.store.append_hashed(&ticket.id, &event, request_hash).await?;
     // A message's files right after it, before anything reads the log.
     for file in files {
         app.store.append(&ticket.id, file).await?;
+    }
+    if !claimed {
+        note_in_room(app, &ticket, std::iter::once(event.clone()).chain(files.iter().cloned()).collect()).await;
     }
     if let Some(kind) = event.webhook_type() {
         let id = webhook::event_id(&ticket, &event);
@@ -1070,7 +1217,9 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
-    Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "segment"), kind).await?))
+    let event_id = fresh_event_id(app, "segment");
+    let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?;
+    Ok(ApiResponse::json(200, &record_hashed(app, ticket, event_id, kind, None, &[], claimed).await?))
 }
 
 /// The metrics report of a period, with the one before it for comparison.

@@ -20,6 +20,14 @@ pub enum AppError {
     Refused(buoy_shared::attach::Refusal),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
+    /// Someone else wrote to the ticket since the event the agent's
+    /// `If-Match` names: `409 edit_conflict` with what changed.
+    Conflict {
+        /// The events since, as the ticket's view shows them.
+        since: Vec<buoy_shared::events::TicketEvent>,
+        /// The ticket's latest event id, to send anyway with.
+        latest: String,
+    },
 }
 
 impl From<Problem> for AppError {
@@ -52,6 +60,16 @@ struct ProblemBody<'a> {
     detail: Option<&'a str>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     errors: Vec<ErrorItem>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    conflict: Option<ConflictItem<'a>>,
+}
+
+/// What changed, in an `edit_conflict` problem.
+#[derive(Serialize)]
+struct ConflictItem<'a> {
+    #[serde(serialize_with = "crate::api::events_with_files")]
+    since: &'a [buoy_shared::events::TicketEvent],
+    latest: &'a str,
 }
 
 /// One field error of a problem document.
@@ -70,6 +88,7 @@ impl AppError {
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
             Self::Internal(_) => Problem::Internal,
+            Self::Conflict { .. } => Problem::EditConflict,
         }
     }
 
@@ -87,10 +106,21 @@ impl AppError {
                 crate::log_error(detail);
                 (None, Vec::new())
             }
-            Self::Problem(_) => (None, Vec::new()),
+            Self::Problem(_) | Self::Conflict { .. } => (None, Vec::new()),
         };
-        let body =
-            ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };
+        let conflict = match &self {
+            Self::Conflict { since, latest } => Some(ConflictItem { since, latest }),
+            _ => None,
+        };
+        let body = ProblemBody {
+            kind: "about:blank",
+            title: problem.title(),
+            status: problem.status(),
+            code: problem.code(),
+            detail,
+            errors,
+            conflict,
+        };
         let response = ApiResponse::with_type(problem.status(), "application/problem+json", &body);
         match problem {
             Problem::Unauthorized => response.header("www-authenticate", "Bearer realm=\"buoy\""),

@@ -23,6 +23,7 @@ pub mod http;
 pub mod kv;
 pub mod mail_in;
 pub mod mail_out;
+pub mod room;
 pub mod store;
 pub mod sweep;
 
@@ -312,6 +313,8 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     // Only `cargo xtask bench` sets it: the count in every answer, and
     // (`memory`) the tickets in this isolate's memory.
     let bench = read_secret(env, kv::BENCH_VAR);
+    // No binding: If-Match is checked against the KV list alone, nobody is present.
+    let rooms = room::EdgeRooms::bound(env);
     let edge = match bench.as_deref() {
         Some("memory") => kv::EdgeKv::isolate_memory(),
         _ => kv::EdgeKv::Workers(workers_kv(env)?),
@@ -329,6 +332,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
+        rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
     };
     let response = api::handle(&app, &api_request).await;
     Ok(match bench {
@@ -625,6 +629,8 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
     }
     // A mail's files go to the bucket whole: they came with the mail.
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, None));
+    // An answer by mail counts in its ticket's room as one from the panel does.
+    let rooms = room::EdgeRooms::bound(env);
     let app = App {
         config,
         business,
@@ -638,6 +644,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
+        rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }

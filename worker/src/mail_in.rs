@@ -206,7 +206,7 @@ async fn answer<K: Kv>(
     let original = keep_original(app, &id, &event_id, raw).await?;
     let files = store_files(app, secret, &ticket, &event_id, app.now, files).await?;
     // As the panel's answer is recorded: it reopens a pending or solved ticket.
-    api::record_hashed(app, ticket, event_id.clone(), api::requester_answer(body, original), None, &files).await?;
+    api::record_hashed(app, ticket, event_id.clone(), api::requester_answer(body, original), None, &files, false).await?;
     if let Some(address) = requester {
         wrote_again(app, secret, &site, &address).await?;
     }

@@ -65,6 +65,9 @@ const app = {
   files: new Map(), // the open ticket's fetched files: id → Promise of a blob: URL, revoked when another ticket opens
   pending: [], // files chosen for the next reply: { file, key, state, progress, upload, error, retry, done, row }
   own: new Map(), // this agent's changes, drawn in the queue until a listed row is as new: id → { row, at (the worker's clock), seen (this one's) }
+  replySeen: null, // the last event the agent saw when they began the reply being typed (its If-Match)
+  presence: null, // the open ticket's heartbeat: { id, timer, activity }
+  picked: new Set(), // ids of the queue's tickets selected for a bulk change
 };
 
 /**
@@ -92,6 +95,8 @@ class ApiError extends Error {
 async function api(path, options = {}) {
   const token = options.token ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
   const init = { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' };
+  if (options.ifMatch) init.headers['if-match'] = `"${options.ifMatch}"`;
+  if (options.keepalive) init.keepalive = true;
   if (options.body !== undefined) {
     init.method = 'POST';
     init.headers['content-type'] = 'application/json';
@@ -131,6 +136,7 @@ function say(text, isError = false) {
 // ---------------------------------------------------------------- signing in and out
 
 function show(view) {
+  if (view !== 'ticket') leaveTicket();
   $('sign-in').hidden = view !== 'sign-in';
   $('queue-view').hidden = view !== 'queue';
   $('ticket-view').hidden = view !== 'ticket';
@@ -149,7 +155,7 @@ function show(view) {
 
 function signOut(message = '') {
   sessionStorage.removeItem(TOKEN_KEY);
-  Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null });
+  Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null, replySeen: null, picked: new Set() });
   app.queueRequest += 1; // answers still on their way are dropped
   $('queue').replaceChildren();
   // Nothing of the last ticket stays: its files, the draft's files, its thread.
@@ -350,6 +356,7 @@ function drawOwnChange(view) {
 }
 
 function drawQueue() {
+  drawBulk();
   const list = $('queue');
   const hadFocus = list.contains(document.activeElement);
   const index = app.tickets.findIndex((t) => t.id === app.selectedId);
@@ -379,7 +386,13 @@ function queueItem(ticket, index) {
     el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', `by ${human(ticket.channel)}`].join(' · ')),
     badges,
   );
-  return el('li', null, button);
+  const box = el('input');
+  box.type = 'checkbox';
+  box.checked = app.picked.has(ticket.id);
+  box.tabIndex = -1; // the row's button is the list's tab stop; `x` or a click picks
+  box.addEventListener('change', () => pick(ticket.id, box.checked));
+  const pickLabel = el('label', 'pick', box, el('span', 'sr-only', `Select ${ticket.reference}: ${ticket.subject}`));
+  return el('li', null, pickLabel, button);
 }
 
 /** Selects the queue's `index`-th ticket (clamped), optionally moving focus to it. */
@@ -453,8 +466,11 @@ async function openTicket(id) {
       $('reply').value = '';
       $('internal').checked = false;
       onInternalToggle();
+      app.replySeen = null;
+      hideConflict();
     }
     drawTicket();
+    if (app.presence?.id !== id) joinTicket(id);
     if (opening) $('subject').focus();
   } catch (e) {
     if (e.status === 401) return;
@@ -757,10 +773,10 @@ function drawContext(t) {
  * Nothing is disabled on the way (a disabled select would drop the
  * keyboard focus); only the send button waits for its message.
  */
-async function post(path, body, done) {
+async function post(path, body, done, ifMatch = lastEvent(app.ticket)) {
   const id = app.ticket.id;
   try {
-    const view = await api(`/v1/agent/tickets/${encodeURIComponent(id)}/${path}`, { body });
+    const view = await api(`/v1/agent/tickets/${encodeURIComponent(id)}/${path}`, { body, ifMatch });
     if (app.ticket?.id === id) {
       app.ticket = view;
       drawTicket();
@@ -770,7 +786,10 @@ async function post(path, body, done) {
     loadQueue();
     return true;
   } catch (e) {
-    if (e.status !== 401) {
+    if (e.status === 409 && e.problem?.code === 'edit_conflict' && app.ticket?.id === id) {
+      showConflict(e.problem, path, body, done);
+      openTicket(id); // draws what changed in the thread too
+    } else if (e.status !== 401) {
       say(problemText(e), true);
       if (app.ticket?.id === id) drawControls(app.ticket.state);
     }
@@ -918,16 +937,18 @@ async function onReply(event) {
   } else {
     const body = { body: reply.value, public: !internal };
     if (files.length) body.attachments = files.map((f) => f.upload);
-    sent = await post('messages', body, internal ? 'Internal note added.' : 'Reply sent.');
+    sent = await post('messages', body, internal ? 'Internal note added.' : 'Reply sent.', app.replySeen ?? lastEvent(app.ticket));
   }
   send.disabled = false;
   reply.readOnly = false;
   if (sent) {
     reply.value = '';
+    app.replySeen = null;
     app.pending = app.pending.filter((e) => !files.includes(e));
     drawPending();
+    beat();
   }
-  reply.focus();
+  if (sent || $('conflict').hidden) reply.focus();
 }
 
 function onDrop(event) {
@@ -953,6 +974,206 @@ function onInternalToggle() {
   $('reply-send').textContent = internal ? 'Add internal note' : 'Send reply';
 }
 
+// ---------------------------------------------------------------- collisions
+//
+// Every reply and change carries the last event the agent saw
+// (`If-Match`). A reply's is the last event shown when the agent began to
+// type it, so a refresh that draws someone else's reply meanwhile does
+// not make it "seen". When someone else wrote since, the API answers
+// `409 edit_conflict` with what changed; the typed reply stays, and the
+// agent sends it anyway (having seen that) or discards it.
+
+/** The id of the last event of a ticket's view (`created` before any). */
+function lastEvent(view) {
+  const events = view?.events ?? [];
+  return events.length ? events[events.length - 1].id : 'created';
+}
+
+function onReplyInput() {
+  const typing = $('reply').value.trim() !== '';
+  if (typing && app.replySeen === null) app.replySeen = lastEvent(app.ticket);
+  if (!typing && !app.pending.length) app.replySeen = null;
+  if ((typing ? 'replying' : 'viewing') !== app.presence?.activity) beat();
+}
+
+/** One line for an event in the conflict's list: a message's text, or its history line. */
+function changeLine(e) {
+  if (e.kind === 'message') {
+    const who = e.agent ? e.by : 'The requester';
+    return `${who} ${e.public ? 'replied' : 'added an internal note'}: “${e.body}”`;
+  }
+  if (e.kind === 'attachment') return `${e.by === 'requester' ? 'The requester' : e.by} attached ${e.file?.name ?? 'a file'}`;
+  return describe(e);
+}
+
+function showConflict(problem, path, body, done) {
+  const isReply = path === 'messages';
+  const since = problem.since ?? [];
+  app.conflict = {
+    isReply,
+    retry: async () => {
+      // A reply goes as it reads now: the agent may have edited it after seeing the changes.
+      const ok = await post(path, isReply ? { ...body, body: $('reply').value } : body, done, problem.latest);
+      if (!ok) return;
+      hideConflict();
+      if (isReply) emptyReply();
+    },
+  };
+  $('conflict-title').textContent = isReply
+    ? 'Not sent: someone else wrote on this ticket while you were typing.'
+    : 'Not saved: someone else changed this ticket since you opened it.';
+  $('conflict-list').replaceChildren(...since.map((e) => el('li', null, time(e.at), ' ', changeLine(e))));
+  $('conflict-send').textContent = isReply ? 'Send mine anyway' : 'Apply mine anyway';
+  $('conflict-discard').textContent = isReply ? 'Discard my reply' : 'Keep theirs';
+  $('conflict').hidden = false;
+  say(isReply ? 'Your reply was not sent: the ticket changed. It is kept below.' : 'Not saved: the ticket changed.', true);
+  $('conflict-title').focus();
+}
+
+/** Empties the reply box once its reply is sent or discarded, and says so in the next beat. */
+function emptyReply() {
+  $('reply').value = '';
+  app.replySeen = null;
+  clearPending();
+  beat();
+  $('reply').focus();
+}
+
+function hideConflict() {
+  app.conflict = null;
+  $('conflict').hidden = true;
+  $('conflict-list').replaceChildren();
+}
+
+function discardConflict() {
+  const wasReply = app.conflict?.isReply;
+  hideConflict();
+  if (wasReply) {
+    emptyReply();
+    say('Your reply was discarded.');
+  } else {
+    say('Their change stays.');
+  }
+}
+
+// ---------------------------------------------------------------- presence
+//
+// While a ticket is open, the console beats every HEARTBEAT_MS with what
+// its agent does there (viewing, or replying while the reply box has
+// text) and shows who else is on it; leaving sends `gone`. The beat's
+// answer names the latest event the ticket's room knows: a view that has
+// not drawn it is reloaded.
+
+const HEARTBEAT_MS = 10_000;
+
+function joinTicket(id) {
+  leaveTicket();
+  app.presence = { id, timer: setInterval(beat, HEARTBEAT_MS), activity: null };
+  $('presence').replaceChildren();
+  beat();
+}
+
+function leaveTicket() {
+  const p = app.presence;
+  if (!p) return;
+  clearInterval(p.timer);
+  app.presence = null;
+  $('presence').replaceChildren();
+  if (app.me) api(`/v1/agent/tickets/${encodeURIComponent(p.id)}/presence`, { body: { activity: 'gone' }, keepalive: true }).catch(() => {});
+}
+
+async function beat() {
+  const p = app.presence;
+  if (!p || !app.me) return;
+  const activity = $('reply').value.trim() ? 'replying' : 'viewing';
+  p.activity = activity;
+  try {
+    const seen = await api(`/v1/agent/tickets/${encodeURIComponent(p.id)}/presence`, { body: { activity } });
+    if (app.presence !== p) return;
+    drawPresence(seen.present ?? []);
+    if (seen.latest && app.ticket?.id === p.id && !app.ticket.events.some((e) => e.id === seen.latest)) openTicket(p.id);
+  } catch {
+    // A lost beat is made up by the next one.
+  }
+}
+
+function drawPresence(present) {
+  const line = present.map((q) => `${q.agent} is ${q.activity === 'replying' ? 'replying' : 'viewing'}`).join(' · ');
+  // Written only when it changes, so the live region speaks only then.
+  if ($('presence').textContent !== line) $('presence').textContent = line;
+}
+
+// ---------------------------------------------------------------- bulk changes
+//
+// Tickets picked in the queue (a checkbox each, or `x` on the selected
+// row) get one change: status, assignee, tags added. The API records it
+// on each ticket as that ticket's own change, and answers each ticket's
+// result: a refused one stays picked, with its reason.
+
+function pick(id, on) {
+  if (on) app.picked.add(id);
+  else app.picked.delete(id);
+  const index = app.tickets.findIndex((t) => t.id === id);
+  const box = $('queue').querySelectorAll('.pick input')[index];
+  if (box) box.checked = on;
+  drawBulk();
+}
+
+function drawBulk() {
+  const n = app.picked.size;
+  $('bulk').hidden = n === 0 && !$('bulk-results').childElementCount;
+  const text = n === 1 ? '1 ticket selected' : `${n} tickets selected`;
+  if ($('bulk-count').textContent !== text) $('bulk-count').textContent = text;
+  if (!$('b-status').options.length && app.me) {
+    const o = app.me.options || {};
+    fillSelect($('b-status'), [['', 'Keep status'], ...(o.status || []).map((v) => [v, human(v)])]);
+    fillSelect($('b-assignee'), [['', 'Keep assignee'], ['-', 'Unassigned'], ...(app.me.agents || []).map((a) => [a, a])]);
+  }
+}
+
+async function onBulk(event) {
+  event.preventDefault();
+  const tickets = [...app.picked];
+  const body = { tickets };
+  if ($('b-status').value) body.status = $('b-status').value;
+  if ($('b-assignee').value) body.assignee = $('b-assignee').value === '-' ? '' : $('b-assignee').value;
+  const tags = $('b-tags').value.split(',').map((t) => t.trim()).filter(Boolean);
+  if (tags.length) body.add_tags = tags;
+  if (!tickets.length || Object.keys(body).length === 1) {
+    say('Pick tickets and a change first.', true);
+    return;
+  }
+  const apply = $('bulk-apply');
+  apply.disabled = true;
+  try {
+    const { results } = await api('/v1/agent/bulk', { body });
+    const refused = results.filter((r) => r.status !== 200);
+    for (const r of results) {
+      if (r.status !== 200) continue;
+      app.picked.delete(r.id);
+      drawOwnChange(r.ticket);
+    }
+    const name = (id) => app.tickets.find((t) => t.id === id)?.reference ?? id;
+    $('bulk-results').replaceChildren(...refused.map((r) => el('li', 'error', `${name(r.id)}: ${bulkReason(r)}`)));
+    const changed = results.length - refused.length;
+    say(`${changed} of ${results.length} tickets changed.${refused.length ? ` ${refused.length} not changed; see the list.` : ''}`, refused.length > 0);
+    if (!refused.length) $('b-tags').value = '';
+    drawQueue();
+    loadQueue();
+  } catch (e) {
+    if (e.status !== 401) say(problemText(e), true);
+  } finally {
+    apply.disabled = false;
+  }
+}
+
+function bulkReason(result) {
+  const problem = result.problem || {};
+  if (result.status === 404) return 'not found, or another site’s';
+  if (Array.isArray(problem.errors)) return problem.errors.map((e) => `${e.field} is ${human(e.code).toLowerCase()}`).join('; ');
+  return problem.title || `refused (${result.status})`;
+}
+
 // ---------------------------------------------------------------- keyboard
 
 function onKey(event) {
@@ -964,6 +1185,9 @@ function onKey(event) {
   if (inQueue && (event.key === 'j' || event.key === 'k')) {
     event.preventDefault();
     select(app.selected < 0 ? 0 : Math.max(0, app.selected + (event.key === 'j' ? 1 : -1)), true);
+  } else if (inQueue && event.key === 'x' && app.tickets[app.selected]) {
+    event.preventDefault();
+    pick(app.tickets[app.selected].id, !app.picked.has(app.tickets[app.selected].id));
   } else if (inQueue && event.key === 'Enter' && !event.target.closest('button, a')) {
     // On a queue button, Enter clicks it anyway.
     event.preventDefault();
@@ -1012,6 +1236,17 @@ async function start() {
   for (const type of ['dragover', 'drop']) $('reply-form').addEventListener(type, onDrop);
   $('reply-form').addEventListener('dragleave', () => $('reply-form').classList.remove('dropping'));
   $('reply').addEventListener('paste', onPaste);
+  $('reply').addEventListener('input', onReplyInput);
+  $('conflict-send').addEventListener('click', () => app.conflict?.retry());
+  $('conflict-discard').addEventListener('click', discardConflict);
+  $('bulk').addEventListener('submit', onBulk);
+  $('bulk-clear').addEventListener('click', () => {
+    app.picked.clear();
+    $('bulk-results').replaceChildren();
+    drawQueue();
+    drawBulk();
+  });
+  window.addEventListener('pagehide', leaveTicket);
   $('nav-queue').addEventListener('click', () => navigate(new URLSearchParams(app.queueHash)));
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });

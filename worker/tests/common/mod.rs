@@ -38,6 +38,8 @@ pub struct Harness {
     pub now: std::cell::Cell<i64>,
     /// The attachments' bucket, in memory.
     pub files: buoy_worker::files::MemoryFiles,
+    /// The tickets' rooms (collision checks, presence), shared by every request.
+    pub rooms: buoy_worker::room::MemoryRooms,
     /// The business calendars; none counts business hours around the clock.
     pub calendars: Option<buoy_shared::calendar::Calendars>,
 }
@@ -55,6 +57,7 @@ impl Harness {
             next_id: std::cell::Cell::new(1),
             now: std::cell::Cell::new(Timestamp::parse(NOW).map(Timestamp::as_millis).unwrap_or_default()),
             files: buoy_worker::files::MemoryFiles::default(),
+            rooms: buoy_worker::room::MemoryRooms::default(),
             calendars: None,
         }
     }
@@ -95,6 +98,7 @@ impl Harness {
             fresh_id: TicketId::from_bytes([id; 16]),
             origin: ORIGIN,
             files: Some(&self.files),
+            rooms: Some(&self.rooms),
         }
     }
 
