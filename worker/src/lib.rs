@@ -19,10 +19,12 @@
 pub mod api;
 pub mod error;
 pub mod files;
+pub mod find;
 pub mod http;
 pub mod kv;
 pub mod mail_in;
 pub mod mail_out;
+pub mod search;
 pub mod store;
 pub mod sweep;
 
@@ -296,6 +298,8 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let origin = url.origin().ascii_serialization();
     // No binding where no site takes attachments: the worker runs without R2.
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, upload_body));
+    // No binding where the deployment has no D1: no word search.
+    let words = env.d1(search::BINDING).ok().map(search::D1Words::new);
     // Only `cargo xtask bench` sets it: the count in every answer, and
     // (`memory`) the tickets in this isolate's memory.
     let bench = read_secret(env, kv::BENCH_VAR);
@@ -316,6 +320,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
+        words: words.as_ref().map(|w| w as &dyn search::WordIndex),
     };
     let response = api::handle(&app, &api_request).await;
     Ok(match bench {
@@ -548,6 +553,13 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
+    if let Ok(db) = env.d1(search::BINDING) {
+        match find::write_owed(&store, &search::D1Words::new(db), config, find::OWED_PER_RUN).await {
+            Ok(0) => {}
+            Ok(written) => worker::console_log!("search index: {written} owed entries written"),
+            Err(e) => log_error(&format!("search index: owed entries: {}", e.0)),
+        }
+    }
     if let Ok(bucket) = env.bucket(files::BUCKET_BINDING) {
         let spent = store.kv().spent();
         match sweep::sweep_uploads_within(&store, &files::R2Files::new(bucket, None), run.now, plan.limits(), spent).await {
@@ -612,6 +624,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
     }
     // A mail's files go to the bucket whole: they came with the mail.
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, None));
+    let words = env.d1(search::BINDING).ok().map(search::D1Words::new);
     let app = App {
         config,
         business,
@@ -625,6 +638,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         fresh_id: TicketId::from_bytes(fresh),
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
+        words: words.as_ref().map(|w| w as &dyn search::WordIndex),
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }
