@@ -135,7 +135,8 @@ impl WordIndex for D1Words {
             for entry in entries {
                 let id = entry.ticket.to_string();
                 let row = self.db.prepare(PUT_ROW).bind(&[id.as_str().into(), entry.site.as_str().into(), (entry.created as f64).into()]);
-                let words = self.db.prepare(PUT_WORDS).bind(&[id.as_str().into(), entry.subject.as_str().into(), entry.message.as_str().into()]);
+                let words =
+                    self.db.prepare(PUT_WORDS).bind(&[id.as_str().into(), entry.subject.as_str().into(), entry.message.as_str().into()]);
                 statements.push(row.map_err(failed)?);
                 statements.push(words.map_err(failed)?);
             }
@@ -154,7 +155,8 @@ impl WordIndex for D1Words {
             let sql = find_sql();
             // Every word first; when no ticket has them all, any word.
             for every in [true, false] {
-                let statement = self.db.prepare(sql.as_str()).bind(&[query.fts5(every).into(), site.as_str().into(), f64::from(limit).into()]);
+                let statement =
+                    self.db.prepare(sql.as_str()).bind(&[query.fts5(every).into(), site.as_str().into(), f64::from(limit).into()]);
                 let rows = statement.map_err(failed)?.all().await.map_err(failed)?.results::<Found>().map_err(failed)?;
                 let ids: Vec<TicketId> = rows.iter().filter_map(|r| TicketId::parse(&r.ticket).ok()).collect();
                 if !ids.is_empty() || query.words().len() < 2 {

@@ -556,7 +556,11 @@ impl<K: Kv> TicketStore<K> {
     /// When KV fails.
     pub async fn owed_search_entries(&self, limit: u32) -> Result<Vec<(String, TicketId)>, StoreError> {
         let page = self.kv.list("si/", limit, None).await?;
-        Ok(page.keys.into_iter().filter_map(|k| Some((TicketId::parse(k.name.strip_prefix("si/")?).ok()?, k.name)).map(|(id, key)| (key, id))).collect())
+        Ok(page
+            .keys
+            .into_iter()
+            .filter_map(|k| Some((TicketId::parse(k.name.strip_prefix("si/")?).ok()?, k.name)).map(|(id, key)| (key, id)))
+            .collect())
     }
 
     /// Forgets an owed entry once written.

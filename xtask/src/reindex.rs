@@ -44,7 +44,8 @@ pub fn run(args: &[String]) -> Result {
         Some(token) => token,
         None => {
             let vars = cmd::read(&crate::root().join(".dev.vars"))?;
-            crate::seed::dev_var(&vars, "BUOY_AGENT_TOKEN").ok_or("set BUOY_AGENT_TOKEN (an agent's token) or run `cargo xtask dev` once")?
+            crate::seed::dev_var(&vars, "BUOY_AGENT_TOKEN")
+                .ok_or("set BUOY_AGENT_TOKEN (an agent's token) or run `cargo xtask dev` once")?
         }
     };
     let (mut cursor, mut read, mut indexed) = (None::<String>, 0, 0);
@@ -57,7 +58,9 @@ pub fn run(args: &[String]) -> Result {
         if cursor.is_none() {
             eprintln!();
             if page["word_search"] == Value::Bool(false) {
-                println!("reindex: email entries rebuilt; this deployment has no D1 binding, so there is no word index (see README, Searching)");
+                println!(
+                    "reindex: email entries rebuilt; this deployment has no D1 binding, so there is no word index (see README, Searching)"
+                );
             } else {
                 println!("reindex: done: {indexed} tickets in the email and word indexes");
             }

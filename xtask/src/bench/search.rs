@@ -12,8 +12,8 @@
 //! indexes the rebuild wrote: a second run reuses both.
 
 use super::{agent_call, fingerprint, start_with_vars};
-use crate::seed::Rng;
 use crate::build::{self, Options};
+use crate::seed::Rng;
 use crate::setup::{self, Need};
 use crate::{cmd, seed, serve, Result};
 use serde_json::{json, Value};
