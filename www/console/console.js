@@ -400,7 +400,7 @@ function queueItem(ticket, index) {
   button.append(
     el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
     el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', ticket.group ? `group ${ticket.group}` : 'no group', `by ${human(ticket.channel)}`].join(' · ')),
-    ...(s.tags?.length ? [el('span', 'meta', `Tags: ${s.tags.join(', ')}`)] : []),
+    ...(s.tags?.length ? [el('span', 'meta-tags', `Tags: ${s.tags.join(', ')}`)] : []),
     badges,
   );
   return el('li', null, button);
