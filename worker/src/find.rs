@@ -27,6 +27,8 @@ pub const REBUILD_PAGE: u32 = 200;
 
 /// Owed word entries (`si/`) one sweep run writes at most.
 pub const OWED_PER_RUN: u32 = 50;
+/// The sweep looks for owed word entries in one run of this many minutes.
+pub const OWED_EVERY_MINUTES: i64 = 30;
 
 /// The tag of the language a site's tickets are written in, unless their page said.
 fn site_locale<K>(app: &App<'_, K>, site: &str) -> &'static str {

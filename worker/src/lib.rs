@@ -553,7 +553,10 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
-    if let Ok(db) = env.d1(search::BINDING) {
+    // Owed word entries are rare (a failed D1 write), and looking costs a
+    // KV list: every half hour, not every minute (the Free plan's day has 1,000 lists).
+    let owed_due = (event.schedule() as i64 / 60_000) % find::OWED_EVERY_MINUTES == 0;
+    if let Some(db) = env.d1(search::BINDING).ok().filter(|_| owed_due) {
         match find::write_owed(&store, &search::D1Words::new(db), config, find::OWED_PER_RUN).await {
             Ok(0) => {}
             Ok(written) => worker::console_log!("search index: {written} owed entries written"),
