@@ -150,6 +150,17 @@ impl TicketRef {
         Ok(Self(out))
     }
 
+    /// The first ten hexadecimal digits of every ticket id with this
+    /// reference (a reference is the id's first 40 bits), so a ticket is
+    /// found by its reference with a prefix of its id.
+    pub fn id_prefix(&self) -> String {
+        let bits = self.0.iter().filter(|&&c| c != b'-').fold(0u64, |acc, &c| {
+            let value = CROCKFORD.iter().position(|&d| d == c).unwrap_or(0) as u64;
+            acc << 5 | value
+        });
+        (0..10).rev().map(|i| char::from(HEX[((bits >> (4 * i)) & 15) as usize])).collect()
+    }
+
     /// The reference as text, such as `7K2M-9QXD`.
     pub fn as_str(&self) -> &str {
         // Built only from ASCII bytes of CROCKFORD and '-'.
@@ -221,6 +232,18 @@ impl<'de> Deserialize<'de> for SiteId {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_reference_names_the_first_ten_hex_digits_of_its_ids() {
+        for bytes in [[0u8; 16], [0xff; 16], [0xde, 0xad, 0xbe, 0xef, 0x42, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 0xff]] {
+            let id = TicketId::from_bytes(bytes);
+            let reference = id.reference();
+            assert!(id.to_string().starts_with(&reference.id_prefix()), "{id} {reference}");
+            assert_eq!(reference.id_prefix().len(), 10);
+            let typed = TicketRef::parse(&reference.as_str().to_ascii_lowercase()).unwrap_or_else(|e| unreachable!("{e}"));
+            assert_eq!(typed.id_prefix(), reference.id_prefix());
+        }
+    }
 
     #[test]
     fn ticket_ids_round_trip_and_reject_other_text() {

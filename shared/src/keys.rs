@@ -72,8 +72,21 @@ pub fn requester_token(secret: &[u8], id: &TicketId) -> String {
 /// digits of a keyed hash of the user id. Any id (slashes, spaces, emoji)
 /// becomes a safe KV key part, and no id can be read from a key name.
 pub fn user_key(secret: &[u8], site: &SiteId, user_id: &str) -> String {
-    let hash = keyed_hash(secret, "buoy/user-index/v1", &[site.as_str().as_bytes(), user_id.as_bytes()]);
+    index_name(secret, "buoy/user-index/v1", site, user_id)
+}
+
+/// 32 hex digits of a keyed hash of `text` on `site`, for `purpose`.
+fn index_name(secret: &[u8], purpose: &str, site: &SiteId, text: &str) -> String {
+    let hash = keyed_hash(secret, purpose, &[site.as_str().as_bytes(), text.as_bytes()]);
     hex(&hash[..16])
+}
+
+/// The index name of a requester's email address on a site, for finding
+/// their tickets by it (`search::tickets::normal_email` gives the address
+/// as searched: trimmed and lowercased). A keyed hash: the index never
+/// holds the address.
+pub fn email_key(secret: &[u8], site: &SiteId, normal_email: &str) -> String {
+    index_name(secret, "buoy/email-index/v1", site, normal_email)
 }
 
 /// Whether `token` is the requester token of ticket `id`, compared in
@@ -134,6 +147,14 @@ mod tests {
         assert!(!is_requester_token(b"other", &id, &token));
         assert!(!is_requester_token(b"secret", &id, &token[..63]));
         assert!(!is_requester_token(b"secret", &id, ""));
+    }
+
+    #[test]
+    fn email_keys_are_not_user_keys() {
+        let email = email_key(b"secret", &site("demo"), "ada@example.com");
+        assert_eq!(email.len(), 32);
+        assert_ne!(email, user_key(b"secret", &site("demo"), "ada@example.com"));
+        assert_ne!(email, email_key(b"secret", &site("other"), "ada@example.com"));
     }
 
     #[test]

@@ -59,6 +59,10 @@ pub struct QueueFilter {
     pub channel: Vec<Channel>,
     /// A custom field and the values it may hold (`field=plan:pro,enterprise`).
     pub field: Option<(String, Vec<String>)>,
+    /// The groups routing chose (`group=billing,tier2`; `group=none` for tickets no rule routed).
+    pub group: Vec<Option<String>>,
+    /// Tags, any of which a ticket carries (`tag=vip,refund`).
+    pub tag: Vec<String>,
 }
 
 fn list<T>(name: &str, value: Option<&str>, parse: impl Fn(&str) -> Option<T>, allowed: &str) -> Result<Vec<T>, String> {
@@ -108,6 +112,8 @@ impl QueueFilter {
                 "an agent's name or none",
             )?,
             channel: list("channel", param("channel").as_deref(), Channel::parse, &names(Channel::ALL, Channel::as_str))?,
+            group: list("group", param("group").as_deref(), |g| Some((g != UNASSIGNED).then(|| g.to_owned())), "a group's name or none")?,
+            tag: list("tag", param("tag").as_deref(), |t| (!t.is_empty()).then(|| t.to_owned()), "tags")?,
             field: match param("field").filter(|v| !v.trim().is_empty()) {
                 None => None,
                 Some(text) => {
@@ -124,11 +130,21 @@ impl QueueFilter {
     /// tell (an assignee filter and an assignee name too long for the row:
     /// the caller asks [`Self::keeps_ticket`]).
     pub fn keeps(&self, row: &QueueRow) -> Option<bool> {
-        if (!self.assignee.is_empty() && row.assignee_cut) || (self.field.is_some() && row.more_fields) {
+        let group_cut = row.group.as_deref().is_some_and(|g| g.ends_with(ELLIPSIS));
+        let tag_missing = row.more_tags && !self.tag.iter().any(|t| row.tags.contains(t));
+        if (!self.assignee.is_empty() && row.assignee_cut)
+            || (self.field.is_some() && row.more_fields)
+            || (!self.group.is_empty() && group_cut)
+            || (!self.tag.is_empty() && tag_missing)
+        {
             return None;
         }
         let field = |id: &str| row.fields.iter().find_map(|entry| entry.strip_prefix(id)?.strip_prefix('='));
-        Some(self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel) && self.holds(field))
+        Some(
+            self.judge(row.status, row.segment, &row.kind, row.tier, &row.assignee, row.channel)
+                && self.holds(field)
+                && self.routed(&row.group, &row.tags),
+        )
     }
 
     /// Whether the filter keeps a ticket with these events, from its whole
@@ -137,6 +153,13 @@ impl QueueFilter {
         let state = events::fold(ticket, events);
         self.judge(state.status, state.segment, &ticket.kind, state.tier, &state.assignee, ticket.channel)
             && self.holds(|id| ticket.fields.get(id).map(String::as_str))
+            && self.routed(&ticket.group, &state.tags)
+    }
+
+    /// Whether a ticket of `group` with `tags` is one of the filter's
+    /// groups and carries one of its tags.
+    fn routed(&self, group: &Option<String>, tags: &[String]) -> bool {
+        (self.group.is_empty() || self.group.contains(group)) && (self.tag.is_empty() || self.tag.iter().any(|t| tags.contains(t)))
     }
 
     /// Whether the custom field the filter names holds one of its values
@@ -761,6 +784,41 @@ mod tests {
         assert_eq!(row(&enterprise, &[]).fields, ["accepts_contact=true", "plan=enterprise"]);
         assert!(query(&[("field", "Plan:pro")]).is_err_and(|e| e.starts_with("field: expected")));
         assert!(query(&[("field", "plan")]).is_err());
+    }
+
+    #[test]
+    fn the_queue_filters_by_group_and_tag_from_the_row_or_else_the_ticket() {
+        let routed = |byte: u8, group: Option<&str>, tags: &[&str]| {
+            let mut t = ticket("bug", byte);
+            t.group = group.map(Into::into);
+            t.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+            t
+        };
+        let billing = routed(1, Some("billing"), &["refund"]);
+        let tier2 = routed(2, Some("tier2"), &["vip", "refund"]);
+        let unrouted = routed(3, None, &[]);
+        let kept = |pairs: &[(&str, &str)]| -> Vec<(u8, Option<bool>)> {
+            let f = query(pairs).unwrap_or_else(|e| unreachable!("{e}"));
+            [&billing, &tier2, &unrouted].into_iter().map(|t| (t.id.as_bytes()[0], f.keeps(&row(t, &[])))).collect()
+        };
+        assert_eq!(kept(&[("group", "billing")]), [(1, Some(true)), (2, Some(false)), (3, Some(false))]);
+        assert_eq!(kept(&[("group", "billing, none")]), [(1, Some(true)), (2, Some(false)), (3, Some(true))]);
+        assert_eq!(kept(&[("tag", "vip")]), [(1, Some(false)), (2, Some(true)), (3, Some(false))]);
+        assert_eq!(kept(&[("tag", "refund"), ("group", "tier2")]), [(1, Some(false)), (2, Some(true)), (3, Some(false))]);
+        // A tag added by an agent counts, as the fold says.
+        let tagged = [changed(unrouted.created_at, None, None, None, Some(vec!["vip".into()]))];
+        let vip = query(&[("tag", "vip")]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(vip.keeps(&row(&unrouted, &tagged)), Some(true));
+        assert!(vip.keeps_ticket(&unrouted, &tagged) && !vip.keeps_ticket(&billing, &[]));
+        // A row that left tags out cannot say a tag is missing: the ticket says.
+        let many: Vec<String> = (0..40).map(|i| format!("tag-number-{i}")).collect();
+        let crowded = routed(4, None, &many.iter().map(String::as_str).collect::<Vec<_>>());
+        let crowded_row = row(&crowded, &[]);
+        assert!(crowded_row.more_tags);
+        let last = query(&[("tag", "tag-number-39")]).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(last.keeps(&crowded_row), None);
+        assert!(last.keeps_ticket(&crowded, &[]));
+        assert_eq!(query(&[("tag", "tag-number-0")]).map(|f| f.keeps(&crowded_row)), Ok(Some(true)));
     }
 
     #[test]

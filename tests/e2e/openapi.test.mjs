@@ -678,6 +678,23 @@ test('metrics, as JSON and as CSV', { timeout: 60_000 }, async () => {
   }
 });
 
+test('search by reference, email and words, and the rebuild of its indexes', { timeout: 60_000 }, async () => {
+  const word = `zz${randomBytes(5).toString('hex')}`;
+  const ticket = await createTicket({ subject: `Search ${word}`, email: `${word}@example.com` });
+  for (const [q, kind] of [[ticket.reference, 'reference'], [`${word}@example.com`, 'email'], [word, 'words']]) {
+    const found = await expect(200, 'GET', `/v1/agent/search?${new URLSearchParams({ q })}`, { token: TOKEN });
+    assert.equal(found.json.query, kind);
+    assert.deepEqual(found.json.tickets.map((t) => t.id), [ticket.id], q);
+  }
+  const bad = await expect(400, 'GET', '/v1/agent/search?q=', { token: TOKEN });
+  assert.match(bad.json.detail, /^q: /);
+  await expect(401, 'GET', `/v1/agent/search?q=${word}`, {});
+  const page = await expect(200, 'POST', '/v1/agent/search/rebuild', { token: TOKEN });
+  assert.equal(page.json.word_search, true);
+  if (page.json.cursor) await expect(200, 'POST', `/v1/agent/search/rebuild?${new URLSearchParams({ cursor: page.json.cursor })}`, { token: TOKEN });
+  await expect(401, 'POST', '/v1/agent/search/rebuild', {});
+});
+
 test('a wrong method on each documented path is a 405 that allows exactly the documented methods; other paths are 404', { timeout: 60_000 }, async () => {
   const ticket = await createTicket();
   for (const template of Object.keys(doc.paths)) {

@@ -55,6 +55,7 @@ fn main() -> Result<(), String> {
             origin: "https://support.example",
             files: None,
             rooms: None,
+            words: None,
         };
         let response = futures_executor::block_on(handle(&app, &request));
         if response.status != 201 {

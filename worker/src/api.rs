@@ -110,6 +110,9 @@ pub struct App<'a, K> {
     /// worker has no `BUOY_ROOMS` binding: then an `If-Match` is checked
     /// against the KV list alone, and nobody is present.
     pub rooms: Option<&'a dyn crate::room::Rooms>,
+    /// The ticket word index; none where the deployment has no D1
+    /// binding (then the search finds references and emails only).
+    pub words: Option<&'a dyn crate::search::WordIndex>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -176,6 +179,10 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Get, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe_page(app, request),
         (Method::Post, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe(app, request).await,
         (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
+        (Method::Get, ["v1", "agent", "search"]) => crate::find::search(app, request).await,
+        (Method::Post, ["v1", "agent", "search", "rebuild"]) => crate::find::rebuild(app, request).await,
+        (_, ["v1", "agent", "search"]) => not_allowed("GET"),
+        (_, ["v1", "agent", "search", "rebuild"]) => not_allowed("POST"),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (
@@ -501,7 +508,7 @@ pub(crate) async fn create<K: Kv>(
     let row = QueueRow::build(&ticket, &[], app.now, app.business);
     let event_id = format!("{}.created", ticket.id);
     let (due, facts) = (queue::index_due(&ticket, app.business), Facts::of(&ticket, files, app.now, app.business));
-    let (queued, checked, indexed, stored_facts, hooks) = futures_util::join!(
+    let (queued, checked, indexed, found_by, stored_facts, hooks) = futures_util::join!(
         app.store.put_row(&ticket, due, &row, false),
         async {
             match check {
@@ -510,12 +517,14 @@ pub(crate) async fn create<K: Kv>(
             }
         },
         index_verified(app, secret, &ticket),
+        crate::find::index_new(app, secret, &ticket),
         app.store.put_facts(&ticket, &facts, app.now),
         queue_webhooks(app, EventType::TicketCreated, &event_id, |format| webhook::created_body(format, &ticket, app.now)),
     );
     queued?;
     checked?;
     indexed?;
+    found_by?;
     stored_facts?;
     hooks?;
     Ok(ticket)
@@ -1011,7 +1020,7 @@ pub(crate) async fn record_hashed<K: Kv>(
 
 /// The agent whose bearer token the request carries. Every configured
 /// token is compared, each in constant time.
-fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken, AppError> {
+pub(crate) fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken, AppError> {
     let given = request.header("authorization").and_then(|h| {
         let (scheme, token) = h.split_once(' ')?;
         scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
@@ -1111,7 +1120,7 @@ struct Choice {
 
 /// The values the console's filters and controls offer.
 #[derive(Serialize)]
-struct Options {
+struct Options<'a> {
     status: &'static [Status],
     segment: &'static [Segment],
     #[serde(rename = "type")]
@@ -1119,6 +1128,22 @@ struct Options {
     priority: &'static [Priority],
     tier: [u8; 3],
     channel: &'static [Channel],
+    /// The groups routing assigns (`then.group`) and `[groups]` names.
+    group: Vec<&'a str>,
+    /// The tags routing adds (`then.tags`); agents may add others.
+    tag: Vec<&'a str>,
+}
+
+/// The names routing rules set (by `of`), and the `[groups]` too when
+/// `groups`, sorted and each once.
+fn routed_names<'a>(config: &'a Config, of: impl Fn(&'a routing::Actions) -> Vec<&'a str>, groups: bool) -> Vec<&'a str> {
+    let mut names: Vec<&str> = config.routing.iter().flat_map(|rule| of(&rule.then)).collect();
+    if groups {
+        names.extend(config.groups.keys().map(String::as_str));
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
@@ -1131,7 +1156,7 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         agents: Vec<&'a str>,
         /// The business calendar's zone: metrics can be asked in it.
         time_zone: &'a str,
-        options: Options,
+        options: Options<'a>,
         /// The site's attachment limits, when it takes files: the console
         /// offers to attach files only then.
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -1154,6 +1179,8 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         priority: Priority::ALL,
         tier: [1, 2, 3],
         channel: Channel::ALL,
+        group: routed_names(app.config, |then| then.group.iter().map(String::as_str).collect(), true),
+        tag: routed_names(app.config, |then| then.tags.iter().map(String::as_str).collect(), false),
     };
     let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
     let time_zone = &app.config.calendar.time_zone;

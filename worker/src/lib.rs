@@ -19,11 +19,13 @@
 pub mod api;
 pub mod error;
 pub mod files;
+pub mod find;
 pub mod http;
 pub mod kv;
 pub mod mail_in;
 pub mod mail_out;
 pub mod room;
+pub mod search;
 pub mod store;
 pub mod sweep;
 
@@ -310,6 +312,8 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
     let origin = url.origin().ascii_serialization();
     // No binding where no site takes attachments: the worker runs without R2.
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, upload_body));
+    // No binding where the deployment has no D1: no word search.
+    let words = env.d1(search::BINDING).ok().map(search::D1Words::new);
     // Only `cargo xtask bench` sets it: the count in every answer, and
     // (`memory`) the tickets in this isolate's memory.
     let bench = read_secret(env, kv::BENCH_VAR);
@@ -333,6 +337,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
+        words: words.as_ref().map(|w| w as &dyn search::WordIndex),
     };
     let response = api::handle(&app, &api_request).await;
     Ok(match bench {
@@ -565,6 +570,16 @@ async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
         Ok(report) => worker::console_log!("sla sweep: {report:?}"),
         Err(e) => log_error(&format!("sla sweep failed: {e:?}")),
     }
+    // Owed word entries are rare (a failed D1 write), and looking costs a
+    // KV list: every half hour, not every minute (the Free plan's day has 1,000 lists).
+    let owed_due = (event.schedule() as i64 / 60_000) % find::OWED_EVERY_MINUTES == 0;
+    if let Some(db) = env.d1(search::BINDING).ok().filter(|_| owed_due) {
+        match find::write_owed(&store, &search::D1Words::new(db), config, find::OWED_PER_RUN).await {
+            Ok(0) => {}
+            Ok(written) => worker::console_log!("search index: {written} owed entries written"),
+            Err(e) => log_error(&format!("search index: owed entries: {}", e.0)),
+        }
+    }
     if let Ok(bucket) = env.bucket(files::BUCKET_BINDING) {
         let spent = store.kv().spent();
         match sweep::sweep_uploads_within(&store, &files::R2Files::new(bucket, None), run.now, plan.limits(), spent).await {
@@ -631,6 +646,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
     let files = env.bucket(files::BUCKET_BINDING).ok().map(|bucket| files::R2Files::new(bucket, None));
     // An answer by mail counts in its ticket's room as one from the panel does.
     let rooms = room::EdgeRooms::bound(env);
+    let words = env.d1(search::BINDING).ok().map(search::D1Words::new);
     let app = App {
         config,
         business,
@@ -645,6 +661,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         origin: &origin,
         files: files.as_ref().map(|f| f as &dyn files::Files),
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
+        words: words.as_ref().map(|w| w as &dyn search::WordIndex),
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }

@@ -54,6 +54,14 @@
 //!   keyed hash of the user id (`keys::user_key`), never the id itself.
 //!   Written once, at creation, and only for a verified identity; a hint
 //!   like `q/`: readers check each record's site and user.
+//! - `ue/{site}/{email key}/{newest first ms, 15 digits}/{ticket}` →
+//!   empty; the tickets of a requester's email address (typed or signed,
+//!   as `search::tickets::normal_email` writes it), newest first, for
+//!   finding them by it. The key is `keys::email_key`, a keyed hash,
+//!   never the address. Written at creation and by the search rebuild; a
+//!   hint like `u/`.
+//! - `si/{ticket}` → empty; a ticket whose word-index entry (D1) could not
+//!   be written at creation. The sweep writes the entry and deletes this.
 //! - `mail:suppressed:{site}:{address key}` → JSON `{"at": ms, "why"}`;
 //!   no more mail to that address on that site: a bounce named it (deleted
 //!   when the address writes again) or its owner unsubscribed (kept). The
@@ -484,6 +492,83 @@ impl<K: Kv> TicketStore<K> {
     pub async fn for_user(&self, site: &SiteId, user_key: &str, limit: u32) -> Result<Vec<Ticket>, StoreError> {
         let page = self.kv.list(&user_prefix(site, user_key), limit, None).await?;
         Ok(self.records_listed(site, &page.keys, "a user's history").await)
+    }
+
+    /// Lists a ticket under its requester's email address (`email_key`),
+    /// for finding their tickets by it. Called after [`Self::insert`].
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn index_for_email(&self, ticket: &Ticket, email_key: &str) -> Result<(), StoreError> {
+        let newest_first = NEWEST_FIRST - millis(ticket.created_at).min(NEWEST_FIRST);
+        let key = format!("ue/{}/{email_key}/{newest_first:015}/{}", ticket.site, ticket.id);
+        self.kv.put(&key, "", None).await
+    }
+
+    /// Up to `limit` of `site`'s tickets listed under an email key, newest
+    /// first (as [`Self::for_user`] reads its list).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn for_email(&self, site: &SiteId, email_key: &str, limit: u32) -> Result<Vec<Ticket>, StoreError> {
+        let page = self.kv.list(&format!("ue/{site}/{email_key}/"), limit, None).await?;
+        Ok(self.records_listed(site, &page.keys, "a search by email").await)
+    }
+
+    /// `site`'s tickets whose ids start with `id_prefix` (a reference's:
+    /// `TicketRef::id_prefix`), from one list of the records' keys.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn with_id_prefix(&self, site: &SiteId, id_prefix: &str) -> Result<Vec<Ticket>, StoreError> {
+        let page = self.kv.list(&format!("t/{id_prefix}"), 10, None).await?;
+        Ok(self.records_listed(site, &page.keys, "a search by reference").await)
+    }
+
+    /// One page of every ticket record's id, in key order, and the cursor
+    /// of the next page (the search rebuild walks them).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn ticket_ids(&self, cursor: Option<&str>, limit: u32) -> Result<(Vec<TicketId>, Option<String>), StoreError> {
+        let page = self.kv.list("t/", limit, cursor).await?;
+        let ids = page.keys.iter().filter_map(|k| k.name.strip_prefix("t/")).filter_map(|id| TicketId::parse(id).ok()).collect();
+        Ok((ids, page.cursor))
+    }
+
+    /// The records of `ids` on `site`, read at once (missing ones and
+    /// other sites' left out).
+    pub async fn tickets_of(&self, site: &SiteId, ids: &[TicketId]) -> Vec<Ticket> {
+        self.records_of(site, ids, "a search").await
+    }
+
+    /// Notes that a ticket's word-index entry is owed (its write failed).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn owe_search_entry(&self, ticket: &TicketId) -> Result<(), StoreError> {
+        self.kv.put(&format!("si/{ticket}"), "", None).await
+    }
+
+    /// Up to `limit` tickets whose word-index entry is owed, with their keys.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn owed_search_entries(&self, limit: u32) -> Result<Vec<(String, TicketId)>, StoreError> {
+        let page = self.kv.list("si/", limit, None).await?;
+        Ok(page
+            .keys
+            .into_iter()
+            .filter_map(|k| Some((TicketId::parse(k.name.strip_prefix("si/")?).ok()?, k.name)).map(|(id, key)| (key, id)))
+            .collect())
+    }
+
+    /// Forgets an owed entry once written.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn clear_owed_search_entry(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
     }
 
     /// A ticket's events, oldest first (may lag a minute behind writes).

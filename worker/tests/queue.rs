@@ -127,14 +127,15 @@ fn a_create_writes_its_record_then_its_index_entries_and_reads_nothing() {
     h.store.kv().reset_operations();
     let id = h.file("Charged twice");
     // The record; then at once the queue entry with its row, the sweep's
-    // first check and the metric facts (no webhook and no verified user
-    // on this site, so no outbox entry and no user index).
-    assert_eq!(h.store.kv().operations(), ops(0, 4, 0, 0));
+    // first check, the metric facts and the requester's email entry (no
+    // webhook and no verified user on this site, so no outbox entry and
+    // no user index).
+    assert_eq!(h.store.kv().operations(), ops(0, 5, 0, 0));
     let written = h.store.kv().written();
     assert_eq!(written[0], format!("t/{id}"), "the record first: no index names a ticket not written");
     let mut rest: Vec<&str> = written[1..].iter().map(|k| k.split('/').next().unwrap_or_default()).collect();
     rest.sort_unstable();
-    assert_eq!(rest, ["d", "m", "q"]);
+    assert_eq!(rest, ["d", "m", "q", "ue"]);
     let queued = h.store.kv().keys("q/demo/");
     assert_eq!(queued.len(), 1);
     assert!(h.store.kv().metadata(&queued[0]).is_some_and(|m| m.len() <= buoy_shared::queue::METADATA_BYTES), "the row rides on the entry");

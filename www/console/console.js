@@ -14,11 +14,12 @@
 
 import { $, el, saveBlob } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
+import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './search.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const PAGE = 50;
 const REFRESH_MS = 15_000;
-const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel', 'field'];
+const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel', 'group', 'tag', 'field'];
 const METRICS = { first_response: 'First response', next_response: 'Next response', resolution: 'Resolution' };
 
 /** `on_hold` → `On hold`: wire names made readable, nothing more. */
@@ -150,6 +151,7 @@ function show(view) {
     else $(id).removeAttribute('aria-current');
   }
   $('who').hidden = !signedIn;
+  $('search-form').hidden = !signedIn;
   $('sign-out').hidden = !signedIn;
 }
 
@@ -227,6 +229,8 @@ async function enter(me) {
   fillSelect($('f-tier'), [['', 'Any tier'], ...tiers]);
   fillSelect($('f-assignee'), [['', 'Anyone'], ['none', 'Unassigned'], ...agents]);
   fillSelect($('f-channel'), [['', 'Any channel'], ...plain(o.channel)]);
+  fillSelect($('f-group'), [['', 'Any group'], ['none', 'No group'], ...(o.group || []).map((g) => [g, g])]);
+  fillSelect($('f-tag'), [['', 'Any tag'], ...(o.tag || []).map((t) => [t, t])]);
   // The site's select and checkbox fields filter the queue by value (`field=plan:pro`).
   const byField = (me.fields || []).flatMap((f) => {
     if (f.kind === 'select') return (f.options || []).map((o) => [`${f.id}:${o.id}`, `${fieldLabel(f)}: ${label(o.label, o.id)}`]);
@@ -293,6 +297,9 @@ async function route() {
 async function loadQueue(more = false) {
   const request = ++app.queueRequest;
   const params = hashParams();
+  const q = searchQuery(params);
+  if (q) return loadSearch(q, request);
+  leaveSearch();
   const query = new URLSearchParams();
   for (const name of FILTERS) if (params.get(name)) query.set(name, params.get(name));
   query.set('limit', String(PAGE));
@@ -306,6 +313,21 @@ async function loadQueue(more = false) {
     app.cursor = page.cursor;
     app.pages = more ? app.pages + 1 : 1;
     drawQueue();
+  } catch (e) {
+    if (e.status !== 401 && request === app.queueRequest) say(problemText(e), true);
+  }
+}
+
+/** The queue shows what a search found instead of the queue. */
+async function loadSearch(q, request) {
+  try {
+    const rows = await runSearch(q);
+    if (request !== app.queueRequest) return;
+    app.tickets = rows.map(ownOrListed);
+    app.cursor = null;
+    app.pages = 1;
+    drawQueue();
+    $('queue-empty').hidden = true; // the search note says it found nothing
   } catch (e) {
     if (e.status !== 401 && request === app.queueRequest) say(problemText(e), true);
   }
@@ -336,6 +358,7 @@ function rowOf(view) {
     type: view.type,
     channel: view.channel,
     created_at: view.created_at,
+    group: view.group,
     state: view.state,
     clocks: running,
     breached: view.clocks.some((c) => c.state === 'breached'),
@@ -383,7 +406,8 @@ function queueItem(ticket, index) {
   const who = ticket.requester;
   button.append(
     el('span', 'line', el('span', 'subject', ticket.subject), countdown(ticket.next_due)),
-    el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', `by ${human(ticket.channel)}`].join(' · ')),
+    el('span', 'meta', [ticket.reference, who, human(s.status), human(s.priority), `tier ${s.tier}`, human(s.segment), s.assignee || 'unassigned', ticket.group ? `group ${ticket.group}` : 'no group', `by ${human(ticket.channel)}`].join(' · ')),
+    ...(s.tags?.length ? [el('span', 'meta-tags', `Tags: ${s.tags.join(', ')}`)] : []),
     badges,
   );
   const box = el('input');
@@ -426,6 +450,7 @@ function onFilter() {
     else params.delete(name);
   }
   params.delete('ticket');
+  params.delete('q'); // filters narrow the queue, not a search
   navigate(params);
 }
 
@@ -750,6 +775,7 @@ function drawContext(t) {
     ...requesterRows(t.requester),
     ['Segment', human(t.state.segment)],
     ['Type', typeLabel(t.type)],
+    ['Group', t.group || 'No group'],
     ['Channel', human(t.channel)],
     ['Reply address', t.reply_address],
     ...(t.email_replies === false ? [['Email replies', 'Off: the requester unticked "Email me replies"']] : []),
@@ -1180,6 +1206,7 @@ function onKey(event) {
   if (!app.me || event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
   // Never while the agent types (or picks in a list).
   if (event.target.closest?.('input, textarea, select, [contenteditable]')) return;
+  if (focusSearch(event)) return;
   const inQueue = !$('queue-view').hidden;
   const inTicket = !$('ticket-view').hidden;
   if (inQueue && (event.key === 'j' || event.key === 'k')) {
@@ -1250,6 +1277,7 @@ async function start() {
   $('nav-queue').addEventListener('click', () => navigate(new URLSearchParams(app.queueHash)));
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });
+  initSearch({ api, say, navigate });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);

@@ -29,6 +29,9 @@ const LOAD_SECONDS: u32 = 8;
 const SERVER_CORE: u16 = 1;
 const LOAD_CORE: u16 = 0;
 
+mod search;
+pub use search::search_only;
+
 /// Tickets in each size the metrics call is measured over.
 const METRICS_SIZES: [usize; 2] = [10_000, 100_000];
 /// The 90 days those tickets are spread over, and the period asked for
@@ -345,12 +348,20 @@ fn agent_get(port: u16, path: &str, token: &str) -> Result<(u16, Vec<u8>, f64)> 
 
 /// [`agent_get`], waiting up to `timeout` for the answer.
 fn agent_get_within(port: u16, path: &str, token: &str, timeout: Duration) -> Result<(u16, Vec<u8>, f64)> {
+    agent_call(port, "GET", path, token, timeout)
+}
+
+/// An agent's bodiless `method` request, waiting up to `timeout` for the answer.
+fn agent_call(port: u16, method: &str, path: &str, token: &str, timeout: Duration) -> Result<(u16, Vec<u8>, f64)> {
     use std::io::{Read, Write};
     let started = Instant::now();
     let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("127.0.0.1:{port}: {e}"))?;
     stream.set_read_timeout(Some(timeout)).map_err(|e| e.to_string())?;
-    write!(stream, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n")
-        .map_err(|e| e.to_string())?;
+    write!(
+        stream,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nAuthorization: Bearer {token}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .map_err(|e| e.to_string())?;
     // Read up to the end of the body its length announces: the proxy in
     // front of workerd keeps the connection open for seconds after it.
     let (mut raw, mut chunk) = (Vec::new(), [0u8; 65536]);

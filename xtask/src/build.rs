@@ -113,6 +113,12 @@ fn needs(path: &Path) -> Result<crate::serve::Needs> {
             ),
             _ => {}
         }
+        if !has_search(&wrangler) {
+            println!(
+                "note: no D1 database in wrangler.toml: the console finds tickets by reference and email only; for word search, add:\n{}",
+                crate::serve::D1_BLOCK
+            );
+        }
     }
     Ok(crate::serve::Needs { send_email: config.uses_email(), files: config.uses_attachments() })
 }
@@ -120,6 +126,11 @@ fn needs(path: &Path) -> Result<crate::serve::Needs> {
 /// Whether a wrangler config declares an active R2 bucket binding.
 pub fn has_bucket(wrangler_toml: &str) -> bool {
     wrangler_toml.lines().any(|line| line.trim() == "[[r2_buckets]]")
+}
+
+/// Whether a wrangler config declares an active D1 database (the word index).
+pub fn has_search(wrangler_toml: &str) -> bool {
+    wrangler_toml.lines().any(|line| line.trim() == "[[d1_databases]]")
 }
 
 /// Whether a wrangler config declares Buoy's `send_email` binding.

@@ -32,6 +32,7 @@ mod bench;
 mod build;
 mod cmd;
 mod dev;
+mod reindex;
 mod seed;
 mod serve;
 mod setup;
@@ -53,7 +54,7 @@ pub fn root() -> PathBuf {
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 fn usage() -> String {
-    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --uploads | --widgets [--runs N] | --soak [--soak-minutes M] | --workers | --opt-levels | --profile [ENDPOINT]] | build [--site] | setup | seed-demo [--tickets N] | demo-server --port P --worker URL>".into()
+    "usage: cargo xtask <dev | test [--e2e [FILE…]] | bench [--report | --metrics | --search | --uploads | --widgets [--runs N] | --soak [--soak-minutes M] | --workers | --opt-levels | --profile [ENDPOINT]] | build [--site] | setup | seed-demo [--tickets N] | reindex [--url URL] | demo-server --port P --worker URL>".into()
 }
 
 /// The value after `name` among `args`, when `valid`; `default` when
@@ -73,6 +74,7 @@ fn main() -> ExitCode {
         Some("test") => test::run(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--report") => bench::report(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--metrics") => bench::metrics_only(),
+        Some("bench") if args.get(1).is_some_and(|a| a == "--search") => bench::search_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--uploads") => bench::uploads_only(),
         Some("bench") if args.get(1).is_some_and(|a| a == "--widgets") => {
             flag(&args[2..], "--runs", bench::RUNS, |n| *n > 0, "--runs takes a number of runs, at least 1").and_then(bench::widgets_only)
@@ -99,6 +101,7 @@ fn main() -> ExitCode {
         Some("build") => setup::ensure(setup::Need::Build).and_then(|()| build::all(&build::Options::dev()).map(|_| ())),
         Some("setup") => setup::ensure(setup::Need::Everything),
         Some("seed-demo") => seed::run(&args[1..]),
+        Some("reindex") => reindex::run(&args[1..]),
         Some("demo-server") => demo_server(&args[1..]),
         _ => Err(usage()),
     };

@@ -635,6 +635,7 @@ impl World<'_> {
             // The seed's tickets carry no files.
             files: None,
             rooms: None,
+            words: None,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;
@@ -889,7 +890,7 @@ impl buoy_worker::sweep::Outbound for NoNetwork {
 }
 
 /// A value of `.dev.vars` (`NAME=value` lines), if set.
-fn dev_var(text: &str, name: &str) -> Option<String> {
+pub fn dev_var(text: &str, name: &str) -> Option<String> {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix('='))
         .map(|v| v.trim().trim_matches('"').to_owned())
@@ -945,13 +946,13 @@ fn arrivals(rng: &mut Rng, business: &BusinessCalendar, start: i64, end: i64, co
 }
 
 /// What a requester is like: name, address, where they were.
-fn requester(rng: &mut Rng) -> (String, String, &'static str, &'static str) {
+pub(crate) fn requester(rng: &mut Rng) -> (String, String, &'static str, &'static str) {
     let (first, last) = (*rng.pick(FIRST_NAMES), *rng.pick(LAST_NAMES));
     let email = format!("{}.{}@{}", first.to_lowercase(), last.to_lowercase().replace('-', ""), rng.pick(DOMAINS));
     (format!("{first} {last}"), email, *rng.pick(PAGES), *rng.weighted(LOCALES))
 }
 
-fn subject(rng: &mut Rng, kind: &TicketType) -> (&'static str, &'static str) {
+pub(crate) fn subject(rng: &mut Rng, kind: &TicketType) -> (&'static str, &'static str) {
     let options: Vec<((&'static str, &'static str), u32)> =
         SUBJECTS.iter().filter(|(k, ..)| k == kind).map(|(_, s, m, w)| ((*s, *m), *w)).collect();
     if options.is_empty() {

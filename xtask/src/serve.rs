@@ -46,6 +46,11 @@ pub const SEND_EMAIL_BLOCK: &str = "[[send_email]]\nname = \"BUOY_MAIL\"\n";
 /// attachments needs (`buoy_worker::files::BUCKET_BINDING`).
 pub const R2_BLOCK: &str = "[[r2_buckets]]\nbinding = \"BUOY_FILES\"\nbucket_name = \"buoy-files\"\n";
 
+/// The D1 database of the ticket word index (`buoy_worker::search::BINDING`).
+/// Opt-in for a deployment; development and the tests always have it
+/// (wrangler keeps the database in its state folder).
+pub const D1_BLOCK: &str = "[[d1_databases]]\nbinding = \"BUOY_SEARCH\"\ndatabase_name = \"buoy-search\"\n";
+
 /// The bindings a build's `buoy.toml` asks for beyond those every worker has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Needs {
@@ -101,6 +106,10 @@ pub fn wrangler_config(into: &Path, worker_main: &Path, site: &Path, needs: Need
     if needs.files {
         out.push('\n');
         out.push_str(R2_BLOCK);
+    }
+    if !crate::build::has_search(&out) {
+        out.push('\n');
+        out.push_str(D1_BLOCK);
     }
     let path = into.join("wrangler.toml");
     cmd::write(&path, out)?;
@@ -375,6 +384,10 @@ mod tests {
         assert_eq!(with.matches("[[send_email]]").count(), 1 + without.matches("[[send_email]]").count(), "added once");
         assert!(!crate::build::has_send_email(&without), "no binding for a worker without email:\n{without}");
         assert!(!without.lines().any(|l| l.trim() == "[build]") && with.contains("main = \"/w/index.js\""));
+        for config in [&with, &without] {
+            assert_eq!(config.matches("[[d1_databases]]").count(), 1, "local runs always have the word index:\n{config}");
+            assert!(crate::build::has_search(config));
+        }
     }
 
     #[test]

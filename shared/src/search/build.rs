@@ -97,7 +97,7 @@ fn strip_accent(c: char, language: Language) -> Option<&'static str> {
 /// Build-time folding of one character into `token` for an index in
 /// `language`; `false` when it separates words. CJK characters are
 /// [`split`]'s.
-fn fold_char(c: char, language: Language, token: &mut String) -> bool {
+pub(super) fn fold_char(c: char, language: Language, token: &mut String) -> bool {
     if let Some(word) = fold_common(c, language, token) {
         return word;
     }

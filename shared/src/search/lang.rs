@@ -48,7 +48,7 @@ impl Language {
     }
 
     /// Whether `ñ` keeps its tilde (Spanish `año` is not `ano`).
-    #[cfg(any(test, feature = "toml"))]
+    #[cfg(any(test, feature = "toml", feature = "server"))]
     pub(super) fn keeps_enye(self) -> bool {
         self == Self::Spanish
     }
@@ -56,7 +56,7 @@ impl Language {
     /// This language's stop words, folded and sorted by byte (the build
     /// drops them, and writes the readers' language's into its index for
     /// the query side).
-    #[cfg(any(test, feature = "toml"))]
+    #[cfg(any(test, feature = "toml", feature = "server"))]
     pub fn stop_words(self) -> &'static [&'static str] {
         match self {
             Self::English => &super::STOP_WORDS,
@@ -71,7 +71,7 @@ impl Language {
 
     /// Turns a folded word into a term in place, build side; `false` when
     /// it is not one (empty, or a stop word of this language).
-    #[cfg(any(test, feature = "toml"))]
+    #[cfg(any(test, feature = "toml", feature = "server"))]
     pub(super) fn normalize(self, token: &mut String) -> bool {
         self.respell(token);
         if token.is_empty() || self.stop_words().binary_search(&token.as_str()).is_ok() {
@@ -112,29 +112,29 @@ impl Language {
     }
 }
 
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 const GERMAN_STOP: &[&str] = &[
     "am", "an", "auf", "aus", "bei", "bitte", "das", "dass", "dem", "den", "der", "des", "die", "du", "ein", "eine", "einem", "einen",
     "einer", "es", "fur", "ich", "ihr", "ihre", "im", "in", "ist", "kann", "mein", "meine", "mit", "oder", "sie", "sind", "und", "von",
     "was", "wie", "wir", "zu", "zum", "zur",
 ];
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 const FRENCH_STOP: &[&str] = &[
     "a", "au", "aux", "c", "ce", "d", "dans", "de", "des", "du", "en", "est", "et", "il", "j", "je", "l", "la", "le", "les", "m", "ma",
     "mes", "mon", "n", "ne", "pas", "pour", "qu", "que", "s", "sur", "t", "un", "une", "vos", "votre", "vous",
 ];
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 const SPANISH_STOP: &[&str] = &[
     "a", "al", "como", "con", "de", "del", "el", "en", "es", "la", "las", "lo", "los", "mi", "mis", "no", "para", "por", "que", "se", "su",
     "sus", "tu", "un", "una", "y",
 ];
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 const PORTUGUESE_STOP: &[&str] = &[
     "a", "as", "com", "como", "da", "das", "de", "do", "dos", "e", "em", "meu", "minha", "na", "no", "o", "os", "para", "por", "que", "se",
     "seu", "sua", "um", "uma",
 ];
 // Folded: no diacritics, alef forms as ا, ى as ي.
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 const ARABIC_STOP: &[&str] = &["الي", "ان", "علي", "عن", "في", "كيف", "لا", "ما", "من", "هل", "هو", "هي"];
 
 /// German umlauts typed as two letters fold like the umlauts themselves

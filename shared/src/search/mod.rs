@@ -155,12 +155,14 @@
 //!   widget carries no word lists).
 //! - `END` closes the index, so a truncated file is always detected.
 
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 mod build;
 mod lang;
 mod query;
+#[cfg(any(test, feature = "server"))]
+pub mod tickets;
 
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 pub use build::{bench_corpus, build_index, IndexDoc};
 pub use lang::Language;
 pub use query::{DocMeta, Hit, Index, SearchError};
@@ -191,7 +193,7 @@ pub const MIN_PREFIX_CHARS: usize = 2;
 pub const MIN_TYPO_CHARS: usize = 4;
 
 /// English words too common to search for, sorted (they are looked up by binary search).
-#[cfg(any(test, feature = "toml"))]
+#[cfg(any(test, feature = "toml", feature = "server"))]
 pub const STOP_WORDS: [&str; 33] = [
     "a", "an", "and", "are", "as", "at", "be", "by", "can", "do", "does", "for", "from", "how", "i", "if", "in", "is", "it", "me", "my",
     "of", "on", "or", "our", "the", "this", "to", "we", "what", "with", "you", "your",

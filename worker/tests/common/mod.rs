@@ -99,6 +99,7 @@ impl Harness {
             origin: ORIGIN,
             files: Some(&self.files),
             rooms: Some(&self.rooms),
+            words: None,
         }
     }
 
