@@ -289,6 +289,11 @@ impl KeyCache {
         }
     }
 
+    /// How many keys the copy holds.
+    pub fn key_count(&self) -> usize {
+        self.keys.len()
+    }
+
     /// Keeps freshly fetched keys, fetched at `now` (ms).
     pub fn store(&mut self, keys: Vec<Jwk>, now: i64) {
         self.keys = keys;

@@ -78,8 +78,11 @@ impl Role {
 
 /// The longest agent name, in characters.
 pub const MAX_NAME: usize = 80;
-/// The most sites one agent works.
-pub const MAX_SITES: usize = 50;
+/// The most sites one agent works (a stored record is its key's KV
+/// metadata, which holds 1,024 bytes).
+pub const MAX_SITES: usize = 10;
+/// The longest email (or Client ID), in bytes.
+pub const MAX_EMAIL: usize = 254;
 
 /// An agent as the API takes and stores it. `email` is a person's address
 /// (lower case), or an Access service token's Client ID (`….access`) for
@@ -185,6 +188,8 @@ pub fn validate(record: AgentRecord, known_sites: &[&str]) -> Result<AgentRecord
     let email = record.email.trim().to_lowercase();
     if email.is_empty() {
         errors.push(AgentError { field: "email", code: FieldCode::Required });
+    } else if email.len() > MAX_EMAIL {
+        errors.push(AgentError { field: "email", code: FieldCode::TooLong });
     } else if !is_plausible_email(&email) && !is_service_id(&email) {
         errors.push(AgentError { field: "email", code: FieldCode::InvalidEmail });
     }

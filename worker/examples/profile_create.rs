@@ -54,6 +54,7 @@ fn main() -> Result<(), String> {
             fresh_id: TicketId::from_bytes(fresh),
             origin: "https://support.example",
             files: None,
+            access: None,
         };
         let response = futures_executor::block_on(handle(&app, &request));
         if response.status != 201 {

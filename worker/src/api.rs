@@ -104,6 +104,9 @@ pub struct App<'a, K> {
     /// The attachments' bucket; none where the deployment has no R2
     /// binding (then no site takes attachments).
     pub files: Option<&'a dyn crate::files::Files>,
+    /// How Cloudflare Access sign-ins are checked; none where `buoy.toml`
+    /// has no `[access]` (then only bearer tokens sign agents in).
+    pub access: Option<&'a crate::agents::AccessCheck<'a>>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -167,7 +170,15 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "email", "rate"]) => mail_out::rate(app, request).await,
         (Method::Get, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe_page(app, request),
         (Method::Post, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe(app, request).await,
-        (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
+        (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request).await,
+        (Method::Get, ["v1", "agent", "agents"]) => crate::agents::list(app, request).await,
+        (Method::Post, ["v1", "agent", "agents"]) => crate::agents::add(app, request).await,
+        (Method::Post, ["v1", "agent", "agents", email]) => crate::agents::change(app, request, email).await,
+        (Method::Post, ["v1", "agent", "agents", email, "remove"]) => crate::agents::remove(app, request, email).await,
+        (Method::Get, ["v1", "agent", "audit"]) => crate::agents::audit(app, request).await,
+        (_, ["v1", "agent", "agents"]) => not_allowed("GET, POST"),
+        (_, ["v1", "agent", "agents", _] | ["v1", "agent", "agents", _, "remove"]) => not_allowed("POST"),
+        (_, ["v1", "agent", "audit"]) => not_allowed("GET"),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (
@@ -682,10 +693,10 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     fn yes() -> bool {
         true
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let reply: Reply = read_json_body(request)?;
     let body = message_body(&reply.body, &reply.attachments)?;
-    let ticket = agent_owned(app, agent, id).await?;
+    let ticket = agent_owned(app, &agent, id).await?;
     let uploads = uploads_for(app, &ticket.site, Some(&ticket.id), &reply.attachments, Some(&agent.agent)).await?;
     let event_id = fresh_event_id(app, "msg");
     let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
@@ -698,14 +709,15 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
 /// `POST /v1/agent/tickets/{id}/changes` `{"status"?, "priority"?, "tier"?,
 /// "assignee"?, "tags"?}`: one event with who and when.
 async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let change: ChangeRequest = read_json_body(request)?;
     if change == ChangeRequest::default() {
         return Err(AppError::InvalidRequest("nothing to change: give status, priority, tier, assignee or tags".into()));
     }
-    let ticket = agent_owned(app, agent, id).await?;
+    let ticket = agent_owned(app, &agent, id).await?;
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
-    let agents: Vec<&str> = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    let names = crate::agents::names_for(app, &agent.site).await?;
+    let agents: Vec<&str> = names.iter().map(String::as_str).collect();
     let kind = change.into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
     Ok(ApiResponse::json(200, &record(app, ticket, fresh_event_id(app, "chg"), kind).await?))
 }
@@ -788,9 +800,9 @@ async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str
 }
 
 /// One of the agent's site's tickets; another site's is a 404.
-async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> Result<Ticket, AppError> {
+async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    Ok(app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?)
+    Ok(app.store.get(&id).await?.filter(|t| agent.works(&t.site)).ok_or(Problem::NotFound)?)
 }
 
 /// A new event id, unique to this request: `<prefix>-<ms>-<random>`.
@@ -862,21 +874,9 @@ pub(crate) async fn record_hashed<K: Kv>(
     Ok(view_of(app, ticket, events))
 }
 
-/// The agent whose bearer token the request carries. Every configured
-/// token is compared, each in constant time.
-fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken, AppError> {
-    let given = request.header("authorization").and_then(|h| {
-        let (scheme, token) = h.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    let given = given.filter(|t| !t.is_empty()).ok_or(Problem::Unauthorized)?;
-    let mut found = None;
-    for agent in app.agents {
-        if keys::secrets_equal(agent.token.as_bytes(), given.as_bytes()) && found.is_none() {
-            found = Some(agent);
-        }
-    }
-    found.ok_or_else(|| Problem::Unauthorized.into())
+/// The agent who makes the request (see [`crate::agents::sign_in`]).
+async fn agent<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<crate::agents::SignedIn, AppError> {
+    crate::agents::sign_in(app, request).await
 }
 
 /// A ticket as agents see it, from its record and its events.
@@ -916,7 +916,7 @@ struct QueuePage<'a> {
 /// so a filtered page may come back short of `limit` with a cursor for
 /// the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let limit = match request.query_param("limit") {
         Some(text) => text
             .parse::<u32>()
@@ -976,11 +976,19 @@ struct Options {
 
 /// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
 /// assignment) and the values the console offers.
-fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+async fn agent_me<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     #[derive(Serialize)]
     struct Me<'a> {
         agent: &'a str,
         site: &'a SiteId,
+        /// What they may do: `agent`, `lead` or `admin`.
+        role: buoy_shared::agents::Role,
+        /// Every site they work (`?site=` picks one).
+        sites: &'a [SiteId],
+        /// How they signed in: `access` or `bearer`.
+        via: crate::agents::Via,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'a str>,
         agents: Vec<&'a str>,
         /// The business calendar's zone: metrics can be asked in it.
         time_zone: &'a str,
@@ -994,7 +1002,7 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         fields: &'a [fields::FieldDef],
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let site = app.config.site(agent.site.as_str());
     let (types, site_locale) = site.map_or((&[][..], Locale::En), |s| (&s.types[..], s.locale()));
     let options = Options {
@@ -1008,18 +1016,23 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         tier: [1, 2, 3],
         channel: Channel::ALL,
     };
-    let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    let names = crate::agents::names_for(app, &agent.site).await?;
+    let agents = names.iter().map(String::as_str).collect();
     let time_zone = &app.config.calendar.time_zone;
     // Without a bucket no site takes files, whatever its table says.
     let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
     let fields = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments, fields }))
+    let (role, sites, via, email) = (agent.role, agent.sites.as_slice(), agent.via, agent.email.as_deref());
+    Ok(ApiResponse::json(
+        200,
+        &Me { agent: &agent.agent, site: &agent.site, role, sites, via, email, agents, time_zone, options, attachments, fields },
+    ))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
 /// site's ticket is a 404, exactly like a missing one.
 async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     let mut view = agent_view(app, ticket).await?;
     view.mail_suppressed = mail_suppression(app, &view.ticket).await?;
     Ok(ApiResponse::json(200, &view))
@@ -1030,7 +1043,7 @@ async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
 /// event id), as a `message/rfc822` download. Never shown inline: it is
 /// the sender's bytes.
 async fn agent_original<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, name: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     let named =
         name == crate::store::FIRST_MAIL || (name.starts_with("mail-") && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     if !named {
@@ -1064,9 +1077,9 @@ async fn mail_suppression<K: Kv>(app: &App<'_, K>, ticket: &Ticket) -> Result<Op
 /// re-stamped from it (counting from receipt), breaches already recorded
 /// stay recorded, and the sweep is asked to look at the new due times.
 async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let change: SegmentChange = read_json_body(request)?;
-    let ticket = agent_owned(app, agent, id).await?;
+    let ticket = agent_owned(app, &agent, id).await?;
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
@@ -1134,7 +1147,7 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
 /// list metadata (no ticket is read). Without `from` and `to`:
 /// the last 28 days.
 async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let tz = request.query_param("tz").filter(|t| !t.is_empty()).unwrap_or_else(|| "UTC".into());
     let zone = metrics_zone(app, &tz)?;
     let period = match (request.query_param("from"), request.query_param("to")) {
@@ -1292,7 +1305,8 @@ struct Uploaded<'a> {
 /// With an `Idempotency-Key`, the same file sent again is the same
 /// upload (`200`). The file waits to be attached for 24 hours.
 async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -> Result<ApiResponse, AppError> {
-    let agent = if by_agent { Some(agent(app, request)?) } else { None };
+    let signed = if by_agent { Some(agent(app, request).await?) } else { None };
+    let agent = signed.as_ref();
     let asked = request.query_param("site").filter(|s| !s.is_empty());
     let site = match (agent, asked) {
         (Some(agent), Some(asked)) if asked != agent.site.as_str() => return Err(Problem::AttachmentsOff.into()),
@@ -1462,7 +1476,7 @@ async fn requester_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str,
 /// `GET /v1/agent/tickets/{id}/files/{file}`: any file of one of the
 /// agent's site's tickets; another site's is a 404.
 async fn agent_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, file: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     serve_file(app, &ticket, file, true).await
 }
 

@@ -18,6 +18,11 @@ pub enum AppError {
     /// A file, or a message's files, refused: its own status, and one
     /// field error (`file` or `attachments`) with its code.
     Refused(buoy_shared::attach::Refusal),
+    /// A problem with a fixed detail that says which check failed (an
+    /// Access token's refusal, say).
+    Denied(Problem, &'static str),
+    /// An agent record's fields failed validation (each named).
+    Agent(Vec<buoy_shared::agents::AgentError>),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
 }
@@ -69,6 +74,8 @@ impl AppError {
             Self::InvalidRequest(_) => Problem::InvalidRequest,
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
+            Self::Denied(problem, _) => *problem,
+            Self::Agent(_) => Problem::ValidationFailed,
             Self::Internal(_) => Problem::Internal,
         }
     }
@@ -83,6 +90,8 @@ impl AppError {
                 (None, errors.iter().map(|e: &FieldError| ErrorItem { field: e.name().into(), code: e.code.code() }).collect())
             }
             Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field().into(), code: refusal.code() }]),
+            Self::Denied(_, detail) => (Some(*detail), Vec::new()),
+            Self::Agent(errors) => (None, errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code.code() }).collect()),
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())
@@ -93,7 +102,7 @@ impl AppError {
             ProblemBody { kind: "about:blank", title: problem.title(), status: problem.status(), code: problem.code(), detail, errors };
         let response = ApiResponse::with_type(problem.status(), "application/problem+json", &body);
         match problem {
-            Problem::Unauthorized => response.header("www-authenticate", "Bearer realm=\"buoy\""),
+            Problem::Unauthorized | Problem::BearerTokensOff => response.header("www-authenticate", "Bearer realm=\"buoy\""),
             _ => response,
         }
     }

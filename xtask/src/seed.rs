@@ -634,6 +634,7 @@ impl World<'_> {
             origin: crate::serve::DEV_WORKER_ORIGIN,
             // The seed's tickets carry no files.
             files: None,
+            access: None,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;

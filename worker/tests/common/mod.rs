@@ -95,6 +95,7 @@ impl Harness {
             fresh_id: TicketId::from_bytes([id; 16]),
             origin: ORIGIN,
             files: Some(&self.files),
+            access: None,
         }
     }
 
