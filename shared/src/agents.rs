@@ -11,6 +11,7 @@ use crate::config::Config;
 use crate::ticket::{is_plausible_email, FieldCode};
 use crate::time::Timestamp;
 use crate::vocab::string_enum;
+use crate::vocab::Field;
 use serde::{Deserialize, Serialize};
 
 string_enum! {
@@ -171,8 +172,8 @@ pub fn configured(config: &Config) -> Vec<Member> {
 /// One field error of an agent record: the field's name and what is wrong.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct AgentError {
-    /// `email`, `name`, `sites` or `role`.
-    pub field: &'static str,
+    /// `email`, `name` or `sites`.
+    pub field: Field,
     /// What is wrong with it.
     pub code: FieldCode,
 }
@@ -187,19 +188,19 @@ pub fn validate(record: AgentRecord, known_sites: &[&str]) -> Result<AgentRecord
     let mut errors = Vec::new();
     let email = record.email.trim().to_lowercase();
     if email.is_empty() {
-        errors.push(AgentError { field: "email", code: FieldCode::Required });
+        errors.push(AgentError { field: Field::Email, code: FieldCode::Required });
     } else if email.len() > MAX_EMAIL {
-        errors.push(AgentError { field: "email", code: FieldCode::TooLong });
+        errors.push(AgentError { field: Field::Email, code: FieldCode::TooLong });
     } else if !is_plausible_email(&email) && !is_service_id(&email) {
-        errors.push(AgentError { field: "email", code: FieldCode::InvalidEmail });
+        errors.push(AgentError { field: Field::Email, code: FieldCode::InvalidEmail });
     }
     let name = record.name.trim().to_owned();
     if name.is_empty() {
-        errors.push(AgentError { field: "name", code: FieldCode::Required });
+        errors.push(AgentError { field: Field::Name, code: FieldCode::Required });
     } else if name.chars().count() > MAX_NAME {
-        errors.push(AgentError { field: "name", code: FieldCode::TooLong });
+        errors.push(AgentError { field: Field::Name, code: FieldCode::TooLong });
     } else if name.chars().any(char::is_control) {
-        errors.push(AgentError { field: "name", code: FieldCode::InvalidText });
+        errors.push(AgentError { field: Field::Name, code: FieldCode::InvalidText });
     }
     let mut sites: Vec<String> = Vec::new();
     for site in record.sites {
@@ -208,11 +209,11 @@ pub fn validate(record: AgentRecord, known_sites: &[&str]) -> Result<AgentRecord
         }
     }
     if sites.is_empty() {
-        errors.push(AgentError { field: "sites", code: FieldCode::Required });
+        errors.push(AgentError { field: Field::Sites, code: FieldCode::Required });
     } else if sites.len() > MAX_SITES {
-        errors.push(AgentError { field: "sites", code: FieldCode::TooLong });
+        errors.push(AgentError { field: Field::Sites, code: FieldCode::TooLong });
     } else if sites.iter().any(|s| !known_sites.contains(&s.as_str())) {
-        errors.push(AgentError { field: "sites", code: FieldCode::UnknownSite });
+        errors.push(AgentError { field: Field::Sites, code: FieldCode::UnknownSite });
     }
     if errors.is_empty() {
         Ok(AgentRecord { email, name, sites, role: record.role })
@@ -364,7 +365,7 @@ mod tests {
         let bad =
             validate(AgentRecord { email: "sam".into(), name: "\u{7}".into(), sites: vec!["nope".into()], role: Role::Agent }, &["demo"]);
         let fields = |r: Result<AgentRecord, Vec<AgentError>>| {
-            r.err().unwrap_or_default().iter().map(|e| (e.field, e.code.code())).collect::<Vec<_>>()
+            r.err().unwrap_or_default().iter().map(|e| (e.field.as_str(), e.code.code())).collect::<Vec<_>>()
         };
         assert_eq!(fields(bad), [("email", "invalid_email"), ("name", "invalid_text"), ("sites", "unknown_site")]);
         let empty = validate(AgentRecord { email: String::new(), name: String::new(), sites: vec![], role: Role::Agent }, &["demo"]);

@@ -137,6 +137,8 @@ string_enum! {
         /// `context.reported`, the host page's context (an error names a key:
         /// `context.reported.app_version`)
         Reported = "context.reported",
+        /// `sites` (of an agent record)
+        Sites = "sites",
     }
 }
 

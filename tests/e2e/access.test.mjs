@@ -1,47 +1,28 @@
-// Cloudflare Access as the agents' sign-in, under workerd: a stand-in for
-// the team's JWKS (served here on a free port, BUOY_ACCESS_CERTS_URL
-// pointing at it) and tokens signed here with node:crypto, as Access
-// signs them. tests/buoy.toml's [access] names the team domain, the AUD
-// tag and the first admin; its `sso` site has bearer tokens off.
-// `cargo xtask test` passes BUOY_TEST_WORKER and BUOY_CHROMIUM.
+// Cloudflare Access as the agents' sign-in, under workerd: the stand-in
+// JWKS and the signed tokens of tests/access.mjs, the worker under
+// Miniflare pointed at it. Its `sso` site has bearer tokens off. The
+// console comes from the shared worker (BUOY_WORKER_URL, which serves the
+// static files as the deployment does); its API calls are answered by this
+// file's worker. `cargo xtask test` passes BUOY_TEST_WORKER,
+// BUOY_WORKER_URL and BUOY_CHROMIUM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:http';
-import { createHmac, createSign, generateKeyPairSync } from 'node:crypto';
 import { startWorker } from '../miniflare.mjs';
 import { launchChromium, openPage } from '../chromium.mjs';
 import { violations } from '../axe.mjs';
 import { sleep, until } from '../wait.mjs';
+import { ADMIN, startJwks } from '../access.mjs';
 
-const TEAM = 'https://buoy-test.cloudflareaccess.com';
-const AUD = 'buoy-test-aud-4714c1358e65fe4b408ad6d432a5f878';
-const ADMIN = 'admin@access.example';
+const WORKER = process.env.BUOY_WORKER_URL;
 const BEARER = 'demo-bearer-token-for-access-tests';
 const SSO_BEARER = 'sso-bearer-token-for-access-tests';
 const REFETCH_MIN_MS = 30_000; // buoy_shared::access::REFETCH_MIN_MS
 
-const rsa = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
-const keys = { k1: rsa(), k2: rsa() };
-const published = ['k1']; // what the stand-in publishes; k2 comes later (rotation)
-const fetches = []; // when the worker fetched the JWKS
-let server;
+let jwks;
+let fetches; // when the worker fetched the JWKS
+let token;
 let mf;
 let origin;
-
-const b64 = (data) => Buffer.from(data).toString('base64url');
-
-/** A token as Access signs it (RS256 with `kid`), or as told otherwise. */
-function token(claims = {}, { kid = 'k1', alg = 'RS256', key = keys.k1.privateKey, hmacSecret } = {}) {
-  const now = Math.floor(Date.now() / 1000);
-  const body = { aud: [AUD], iss: TEAM, iat: now, nbf: now, exp: now + 600, email: ADMIN, type: 'app', sub: 'user-1', ...claims };
-  const head = b64(JSON.stringify({ alg, kid, typ: 'JWT' }));
-  const signed = `${head}.${b64(JSON.stringify(body))}`;
-  if (alg === 'none') return `${signed}.`;
-  if (alg === 'HS256') return `${signed}.${createHmac('sha256', hmacSecret).update(signed).digest('base64url')}`;
-  const signer = createSign('RSA-SHA256');
-  signer.update(signed);
-  return `${signed}.${signer.sign(key).toString('base64url')}`;
-}
 
 async function call(path, { jwt, bearer, body } = {}) {
   const headers = {};
@@ -59,23 +40,14 @@ async function call(path, { jwt, bearer, body } = {}) {
 }
 
 before(async () => {
-  server = createServer((request, response) => {
-    if (request.url !== '/cdn-cgi/access/certs') {
-      response.writeHead(404);
-      return response.end();
-    }
-    fetches.push(Date.now());
-    const jwks = published.map((kid) => ({ kid, alg: 'RS256', use: 'sig', ...keys[kid].publicKey.export({ format: 'jwk' }) }));
-    response.writeHead(200, { 'content-type': 'application/json' });
-    return response.end(JSON.stringify({ keys: jwks, public_cert: { kid: 'k1', cert: '' }, public_certs: [] }));
-  });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  jwks = await startJwks(['k1']); // k2 is published later (rotation)
+  ({ fetches, token } = jwks);
   mf = await startWorker({
     bindings: {
       BUOY_SECRET: 'access-test-secret-0123456789abcdef',
       BUOY_AGENT_TOKEN: BEARER,
       BUOY_SSO_AGENT_TOKEN: SSO_BEARER,
-      BUOY_ACCESS_CERTS_URL: `http://127.0.0.1:${server.address().port}/cdn-cgi/access/certs`,
+      BUOY_ACCESS_CERTS_URL: jwks.url,
     },
   });
   origin = String(await mf.ready).replace(/\/$/, '');
@@ -83,7 +55,7 @@ before(async () => {
 
 after(async () => {
   await mf?.dispose();
-  server?.close();
+  await jwks?.close();
 });
 
 test('the first admin signs in through Access, named by the token email', async () => {
@@ -100,7 +72,7 @@ test('the first admin signs in through Access, named by the token email', async 
 
 test('every bad token is a 401 problem that says why', async () => {
   const now = Math.floor(Date.now() / 1000);
-  const pem = keys.k1.publicKey.export({ format: 'pem', type: 'spki' });
+  const pem = jwks.pem('k1');
   const cases = [
     ['expired', token({ exp: now - 3600, iat: now - 7200, nbf: now - 7200 }), /expired/],
     ['wrong audience', token({ aud: ['another-application'] }), /another Access application/],
@@ -108,7 +80,7 @@ test('every bad token is a 401 problem that says why', async () => {
     ['unknown key id', token({}, { kid: 'k9' }), /key the team does not publish/],
     ['alg none', token({}, { alg: 'none' }), /not signed with RS256/],
     ['HS256 with the public key as the secret', token({}, { alg: 'HS256', hmacSecret: pem }), /not signed with RS256/],
-    ['signed by another key', token({}, { key: keys.k2.privateKey }), /signature does not verify/],
+    ['signed by another key', token({}, { signer: 'k2' }), /signature does not verify/],
     ['not a JWT', 'garbage', /not a JWT/],
   ];
   for (const [name, jwt, detail] of cases) {
@@ -205,9 +177,19 @@ test('the console: Agents for an admin (axe zero), hidden from an agent', async 
   try {
     const open = async (jwt) => {
       const { page, problems, context } = await openPage(browser, 'about:blank');
-      // What Access's edge does for a signed-in browser: the header on every request.
-      await context.setExtraHTTPHeaders({ 'cf-access-jwt-assertion': jwt });
-      await page.goto(`${origin}/console/`);
+      // The API calls go to this file's worker, with what Access's edge
+      // adds to every request of a signed-in browser: the token's header.
+      await context.route(`${WORKER}/v1/**`, async (route) => {
+        const request = route.request();
+        const url = new URL(request.url());
+        const headers = Object.fromEntries(Object.entries(await request.allHeaders()).filter(([name]) => name !== 'host'));
+        headers['cf-access-jwt-assertion'] = jwt;
+        const body = request.postDataBuffer() ?? undefined;
+        const response = await mf.dispatchFetch(`${origin}${url.pathname}${url.search}`, { method: request.method(), headers, body });
+        const answer = Object.fromEntries([...response.headers].filter(([name]) => !['content-encoding', 'content-length'].includes(name)));
+        await route.fulfill({ status: response.status, headers: answer, body: Buffer.from(await response.arrayBuffer()) });
+      });
+      await page.goto(`${WORKER}/console/`);
       await page.click('#sign-in-access');
       await page.waitForSelector('#queue-view:not([hidden])');
       return { page, problems };
@@ -236,11 +218,11 @@ test('the console: Agents for an admin (axe zero), hidden from an agent', async 
 });
 
 test('a rotated key is fetched once, and tokens it signs are accepted', async () => {
-  published.push('k2');
+  jwks.published.push('k2');
   const wait = fetches.at(-1) + REFETCH_MIN_MS + 200 - Date.now();
   if (wait > 0) await sleep(wait);
   const before = fetches.length;
-  const rotated = await call('/v1/agent/me', { jwt: token({}, { kid: 'k2', key: keys.k2.privateKey }) });
+  const rotated = await call('/v1/agent/me', { jwt: token({}, { kid: 'k2' }) });
   assert.equal(rotated.status, 200, JSON.stringify(rotated.body));
   assert.equal(fetches.length, before + 1, 'one refetch for the new key id');
   const unknown = await call('/v1/agent/me', { jwt: token({}, { kid: 'k7' }) });

@@ -91,7 +91,9 @@ impl AppError {
             }
             Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field().into(), code: refusal.code() }]),
             Self::Denied(_, detail) => (Some(*detail), Vec::new()),
-            Self::Agent(errors) => (None, errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code.code() }).collect()),
+            Self::Agent(errors) => {
+                (None, errors.iter().map(|e| ErrorItem { field: e.field.as_str().into(), code: e.code.code() }).collect())
+            }
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())
