@@ -16,19 +16,15 @@ use serde::{Deserialize, Serialize};
 
 string_enum! {
     /// What an agent may do: each role may do what the one before it may.
+    #[derive(Default)]
     Role {
-        /// Works the queues of their sites.
+        /// Works the queues of their sites (the default).
+        #[default]
         Agent = "agent",
         /// Also edits canned replies and sees every agent's metrics.
         Lead = "lead",
         /// Also manages agents and roles, and reads the audit trail.
         Admin = "admin",
-    }
-}
-
-impl Default for Role {
-    fn default() -> Self {
-        Self::Agent
     }
 }
 

@@ -1379,64 +1379,6 @@ impl Kv for MemoryKv {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeSet;
-
-    const TICKET: &str = "0123456789abcdef0123456789abcdef";
-    const FIX: &str = "fedcba9876543210fedcba9876543210";
-
-    fn ticket() -> TicketId {
-        TicketId::parse(TICKET).unwrap_or_else(|e| unreachable!("{e:?}"))
-    }
-
-    #[test]
-    fn a_key_says_what_it_holds() {
-        let site = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e:?}"));
-        let fix = format!("{}{:015}/{FIX}", day_prefix("x", &site, 86_400_000), 86_400_000);
-        let cases = [
-            (ticket_key(&ticket()), Entry::Ticket(TICKET)),
-            (event_key(&ticket(), "msg-1"), Entry::Event(TICKET)),
-            (fix, Entry::GuidedFix(FIX)),
-            (format!("{}000000000000001/{TICKET}", queue_prefix(&site)), Entry::Other),
-            (format!("d/000000000000001/{TICKET}"), Entry::Other),
-            (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
-            (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
-            ("t/".to_owned() + TICKET + "/extra", Entry::Other),
-            (rollup_key(&site, 86_400_000), Entry::Rollup("demo")),
-            (BACKFILL_KEY.to_owned(), Entry::Backfill),
-            (roll_mark_key(86_400_000, &site, 86_400_000), Entry::Rollup("demo")),
-            (watermark_key(&site), Entry::Rollup("demo")),
-            (format!("m/demo/1970-01-02/000000086400000/{TICKET}"), Entry::Other),
-        ];
-        for (key, expected) in cases {
-            assert_eq!(Entry::of(&key), expected, "{key}");
-        }
-    }
-
-    #[test]
-    fn every_key_of_a_ticket_or_guided_fix_belongs_to_it() {
-        let ids: BTreeSet<&str> = [TICKET, FIX].into_iter().collect();
-        for key in [
-            ticket_key(&ticket()),
-            event_key(&ticket(), "breach-first_response-0"),
-            format!("q/demo/z/000000000000001/{TICKET}"),
-            format!("d/000000000000001/{TICKET}"),
-            format!("o/000000000000001/{TICKET}.msg-1"),
-            mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")),
-            format!("u/demo/abcd/000000000000001/{TICKET}"),
-            format!("x/demo/2026-01-01/000000000000001/{FIX}"),
-        ] {
-            assert!(belongs_to_one_of(&key, &ids), "{key}");
-        }
-        let other = "99999999999999999999999999999999";
-        for key in [format!("t/{other}"), format!("o/000000000000001/{other}.msg-1"), format!("m/demo/2026-01-01/1/{other}")] {
-            assert!(!belongs_to_one_of(&key, &ids), "{key}");
-        }
-    }
-}
-
 /// The key of a stored agent: `agent/{email}` (lower case).
 fn agent_key(email: &str) -> String {
     format!("agent/{email}")
@@ -1521,5 +1463,63 @@ impl<K: Kv> TicketStore<K> {
         let events =
             page.keys.iter().filter_map(|l| l.metadata.as_deref()).map(serde_json::from_str).collect::<Result<_, _>>().map_err(failed)?;
         Ok((events, page.cursor))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    const TICKET: &str = "0123456789abcdef0123456789abcdef";
+    const FIX: &str = "fedcba9876543210fedcba9876543210";
+
+    fn ticket() -> TicketId {
+        TicketId::parse(TICKET).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    #[test]
+    fn a_key_says_what_it_holds() {
+        let site = SiteId::parse("demo").unwrap_or_else(|e| unreachable!("{e:?}"));
+        let fix = format!("{}{:015}/{FIX}", day_prefix("x", &site, 86_400_000), 86_400_000);
+        let cases = [
+            (ticket_key(&ticket()), Entry::Ticket(TICKET)),
+            (event_key(&ticket(), "msg-1"), Entry::Event(TICKET)),
+            (fix, Entry::GuidedFix(FIX)),
+            (format!("{}000000000000001/{TICKET}", queue_prefix(&site)), Entry::Other),
+            (format!("d/000000000000001/{TICKET}"), Entry::Other),
+            (format!("o/000000000000001/{TICKET}.msg-1"), Entry::Other),
+            (mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")), Entry::Other),
+            ("t/".to_owned() + TICKET + "/extra", Entry::Other),
+            (rollup_key(&site, 86_400_000), Entry::Rollup("demo")),
+            (BACKFILL_KEY.to_owned(), Entry::Backfill),
+            (roll_mark_key(86_400_000, &site, 86_400_000), Entry::Rollup("demo")),
+            (watermark_key(&site), Entry::Rollup("demo")),
+            (format!("m/demo/1970-01-02/000000086400000/{TICKET}"), Entry::Other),
+        ];
+        for (key, expected) in cases {
+            assert_eq!(Entry::of(&key), expected, "{key}");
+        }
+    }
+
+    #[test]
+    fn every_key_of_a_ticket_or_guided_fix_belongs_to_it() {
+        let ids: BTreeSet<&str> = [TICKET, FIX].into_iter().collect();
+        for key in [
+            ticket_key(&ticket()),
+            event_key(&ticket(), "breach-first_response-0"),
+            format!("q/demo/z/000000000000001/{TICKET}"),
+            format!("d/000000000000001/{TICKET}"),
+            format!("o/000000000000001/{TICKET}.msg-1"),
+            mail_key(Timestamp::from_millis(1), &format!("{TICKET}.msg-1.requester")),
+            format!("u/demo/abcd/000000000000001/{TICKET}"),
+            format!("x/demo/2026-01-01/000000000000001/{FIX}"),
+        ] {
+            assert!(belongs_to_one_of(&key, &ids), "{key}");
+        }
+        let other = "99999999999999999999999999999999";
+        for key in [format!("t/{other}"), format!("o/000000000000001/{other}.msg-1"), format!("m/demo/2026-01-01/1/{other}")] {
+            assert!(!belongs_to_one_of(&key, &ids), "{key}");
+        }
     }
 }
