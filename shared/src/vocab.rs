@@ -275,7 +275,7 @@ mod tests {
         round_trips(Priority::ALL, Priority::as_str, Priority::parse);
         round_trips(Status::ALL, Status::as_str, Status::parse);
         round_trips(Field::ALL, Field::as_str, Field::parse);
-        assert_eq!(Field::ALL.len(), 16);
+        assert_eq!(Field::ALL.len(), 17);
         assert_eq!(Field::parse("context.url"), Some(Field::ContextUrl));
         assert_eq!(Priority::parse("Urgent"), None, "wire names are case-sensitive");
     }
