@@ -14,19 +14,7 @@ use crate::vocab::string_enum;
 use crate::vocab::Field;
 use serde::{Deserialize, Serialize};
 
-string_enum! {
-    /// What an agent may do: each role may do what the one before it may.
-    #[derive(Default)]
-    Role {
-        /// Works the queues of their sites (the default).
-        #[default]
-        Agent = "agent",
-        /// Also edits canned replies and sees every agent's metrics.
-        Lead = "lead",
-        /// Also manages agents and roles, and reads the audit trail.
-        Admin = "admin",
-    }
-}
+pub use crate::vocab::Role;
 
 string_enum! {
     /// Something only some roles may do.

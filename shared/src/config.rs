@@ -236,9 +236,9 @@ pub struct Agent {
     /// without it. With `[access]`, also the email they sign in with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
-    /// What they may do (`agent` unless set; see [`crate::agents::Role`]).
+    /// What they may do (`agent` unless set; see [`crate::vocab::Role`]).
     #[serde(default)]
-    pub role: crate::agents::Role,
+    pub role: crate::vocab::Role,
 }
 
 /// What is wrong with `buoy.toml`, and where.

@@ -142,6 +142,21 @@ string_enum! {
     }
 }
 
+string_enum! {
+    /// What an agent may do: each role may do what the one before it may
+    /// (what each may: `crate::agents`).
+    #[derive(Default)]
+    Role {
+        /// Works the queues of their sites (the default).
+        #[default]
+        Agent = "agent",
+        /// Also edits canned replies and sees every agent's metrics.
+        Lead = "lead",
+        /// Also manages agents and roles, and reads the audit trail.
+        Admin = "admin",
+    }
+}
+
 /// The most keys of host context a ticket carries.
 pub const MAX_CONTEXT_KEYS: usize = 20;
 /// The longest host context key, in bytes (`[a-z0-9_]`).
