@@ -101,6 +101,30 @@ pub struct Config {
     /// Where events are delivered.
     #[serde(default)]
     pub webhooks: Vec<WebhookConfig>,
+    /// Cloudflare Access as the agents' sign-in, when set (see [`Access`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access: Option<Access>,
+}
+
+/// `[access]`: agents sign in through a Cloudflare Access application that
+/// covers `/console/*` and `/v1/agent/*`; the worker checks the JWT Access
+/// adds (see [`crate::access`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Access {
+    /// The team domain, `https://<team>.cloudflareaccess.com`: the tokens'
+    /// issuer, and where its signing keys are published.
+    pub team_domain: String,
+    /// The Access application's AUD tag.
+    pub aud: String,
+    /// The first admin, by the email they sign in with: an admin of every
+    /// site, who adds the others in the console.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<String>,
+    /// Whether agents' bearer tokens still work (true by default); false
+    /// once everyone signs in through Access.
+    #[serde(default = "on_by_default")]
+    pub bearer_tokens: bool,
 }
 
 /// The calendar used when `buoy.toml` has no `[calendar]`.
@@ -163,6 +187,22 @@ pub struct Site {
     /// Custom fields (`[[sites.<id>.fields]]`; see [`crate::fields`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<crate::fields::FieldDef>,
+    /// Whether this site's agents may still sign in with bearer tokens
+    /// (true by default); false once they sign in through Access.
+    #[serde(default = "on_by_default")]
+    pub bearer_tokens: bool,
+}
+
+/// Whether `domain` is an Access team domain: an `https` origin without
+/// a path (a trailing slash allowed).
+pub fn is_team_domain(domain: &str) -> bool {
+    let Some(host) = domain.trim_end_matches('/').strip_prefix("https://") else { return false };
+    !host.is_empty() && host.contains('.') && host.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b':')
+}
+
+/// Bearer tokens, unless `[access]` or a site turns them off.
+const fn on_by_default() -> bool {
+    true
 }
 
 /// `identity_v1` unless a site says otherwise.
@@ -193,9 +233,12 @@ pub struct Agent {
     /// their bearer token; the token itself never enters the repository.
     pub token_secret: String,
     /// Where their notifications go (assigned, breach, escalation); none
-    /// without it.
+    /// without it. With `[access]`, also the email they sign in with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// What they may do (`agent` unless set; see [`crate::vocab::Role`]).
+    #[serde(default)]
+    pub role: crate::vocab::Role,
 }
 
 /// What is wrong with `buoy.toml`, and where.
@@ -397,6 +440,7 @@ impl Config {
         playbook::validate(&self.playbooks, &agent_names)
             .map_err(|e| ConfigError { field: format!("playbooks.{}", e.field), message: e.message.into() })?;
         self.validate_email()?;
+        self.validate_access()?;
         self.validate_calendars()?;
         let sites: Vec<crate::site_types::SiteTypes<'_>> =
             self.sites.iter().map(|(id, site)| crate::site_types::SiteTypes { id, types: &site.types, locale: site.locale() }).collect();
@@ -549,6 +593,22 @@ fn is_mail_address(address: &str) -> bool {
 }
 
 impl Config {
+    /// `[access]`: a team domain, an AUD tag, a first admin's email.
+    fn validate_access(&self) -> Result<(), ConfigError> {
+        let Some(access) = &self.access else { return Ok(()) };
+        let fail = |field: &str, message: &str| Err(ConfigError { field: format!("access.{field}"), message: message.to_owned() });
+        if !is_team_domain(&access.team_domain) {
+            return fail("team_domain", "expected https://<team>.cloudflareaccess.com");
+        }
+        if access.aud.trim().is_empty() || access.aud.chars().any(|c| c.is_whitespace() || c.is_control()) {
+            return fail("aud", "expected the Access application's AUD tag");
+        }
+        if access.admin.as_deref().is_some_and(|a| !crate::ticket::is_plausible_email(a)) {
+            return fail("admin", "expected the first admin's email, such as ada@lumen.example");
+        }
+        Ok(())
+    }
+
     fn validate_email(&self) -> Result<(), ConfigError> {
         let fail = |field: String, message: &str| Err(ConfigError { field, message: message.to_owned() });
         let mut intake_sites: BTreeMap<String, &str> = BTreeMap::new();

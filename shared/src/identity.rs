@@ -300,7 +300,7 @@ fn hex(text: &str) -> Option<Vec<u8>> {
 
 #[cfg(feature = "server")]
 /// base64url (no padding) to bytes.
-fn base64url(text: &str) -> Option<Vec<u8>> {
+pub(crate) fn base64url(text: &str) -> Option<Vec<u8>> {
     let value = |c: u8| match c {
         b'A'..=b'Z' => Some(c - b'A'),
         b'a'..=b'z' => Some(c - b'a' + 26),

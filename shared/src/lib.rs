@@ -13,6 +13,10 @@
 //! ```
 #![deny(missing_docs)]
 
+#[cfg(feature = "server")]
+pub mod access;
+#[cfg(feature = "calendar")]
+pub mod agents;
 #[cfg(feature = "calendar")]
 pub mod appearance;
 pub mod attach;

@@ -69,6 +69,29 @@ pub enum Problem {
     /// A file link from mail that has expired, or was never valid.
     #[cfg(feature = "server")]
     FileLinkExpired,
+    /// A Cloudflare Access token that does not pass (the detail says
+    /// which check failed: see `access::Refusal`).
+    #[cfg(feature = "server")]
+    AccessDenied,
+    /// A bearer token where the deployment or the agent's site has turned
+    /// them off: sign in through Access.
+    #[cfg(feature = "server")]
+    BearerTokensOff,
+    /// A valid Access sign-in whose email no agent has.
+    #[cfg(feature = "server")]
+    NotAnAgent,
+    /// The agent's role does not allow this.
+    #[cfg(feature = "server")]
+    Forbidden,
+    /// An agent with this email is already on the roster.
+    #[cfg(feature = "server")]
+    AgentExists,
+    /// The agent comes from `buoy.toml`: a redeploy changes them.
+    #[cfg(feature = "server")]
+    AgentConfigured,
+    /// The change would leave no admin.
+    #[cfg(feature = "server")]
+    LastAdmin,
     /// Our fault; details are in the worker's log, never in the answer.
     Internal,
 }
@@ -105,6 +128,20 @@ impl Problem {
         Self::AttachmentsOff,
         #[cfg(feature = "server")]
         Self::FileLinkExpired,
+        #[cfg(feature = "server")]
+        Self::AccessDenied,
+        #[cfg(feature = "server")]
+        Self::BearerTokensOff,
+        #[cfg(feature = "server")]
+        Self::NotAnAgent,
+        #[cfg(feature = "server")]
+        Self::Forbidden,
+        #[cfg(feature = "server")]
+        Self::AgentExists,
+        #[cfg(feature = "server")]
+        Self::AgentConfigured,
+        #[cfg(feature = "server")]
+        Self::LastAdmin,
         Self::Internal,
     ];
 
@@ -140,6 +177,20 @@ impl Problem {
             Self::AttachmentsOff => "attachments_off",
             #[cfg(feature = "server")]
             Self::FileLinkExpired => "file_link_expired",
+            #[cfg(feature = "server")]
+            Self::AccessDenied => "access_denied",
+            #[cfg(feature = "server")]
+            Self::BearerTokensOff => "bearer_tokens_off",
+            #[cfg(feature = "server")]
+            Self::NotAnAgent => "not_an_agent",
+            #[cfg(feature = "server")]
+            Self::Forbidden => "forbidden",
+            #[cfg(feature = "server")]
+            Self::AgentExists => "agent_exists",
+            #[cfg(feature = "server")]
+            Self::AgentConfigured => "agent_configured",
+            #[cfg(feature = "server")]
+            Self::LastAdmin => "last_admin",
             Self::Internal => "internal",
         }
     }
@@ -172,6 +223,12 @@ impl Problem {
             Self::UnsupportedFileType => 415,
             #[cfg(feature = "server")]
             Self::AttachmentsOff | Self::FileLinkExpired => 404,
+            #[cfg(feature = "server")]
+            Self::AccessDenied | Self::BearerTokensOff => 401,
+            #[cfg(feature = "server")]
+            Self::NotAnAgent | Self::Forbidden => 403,
+            #[cfg(feature = "server")]
+            Self::AgentExists | Self::AgentConfigured | Self::LastAdmin => 409,
             Self::Internal => 500,
         }
     }
@@ -210,6 +267,20 @@ impl Problem {
             Self::AttachmentsOff => "This site does not take attachments.",
             #[cfg(feature = "server")]
             Self::FileLinkExpired => "This file link has expired or is not valid; ask for the file again.",
+            #[cfg(feature = "server")]
+            Self::AccessDenied => "The Cloudflare Access sign-in is not valid; sign in again.",
+            #[cfg(feature = "server")]
+            Self::BearerTokensOff => "Bearer tokens are turned off here; sign in through Cloudflare Access.",
+            #[cfg(feature = "server")]
+            Self::NotAnAgent => "You are signed in, but no agent has this email; ask an admin to add you.",
+            #[cfg(feature = "server")]
+            Self::Forbidden => "Your role does not allow this.",
+            #[cfg(feature = "server")]
+            Self::AgentExists => "An agent with this email already exists.",
+            #[cfg(feature = "server")]
+            Self::AgentConfigured => "This agent is set in buoy.toml; change them there and redeploy.",
+            #[cfg(feature = "server")]
+            Self::LastAdmin => "This would leave no admin; make someone else an admin first.",
             Self::Internal => "Something went wrong on our side.",
         }
     }

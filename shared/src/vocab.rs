@@ -137,6 +137,23 @@ string_enum! {
         /// `context.reported`, the host page's context (an error names a key:
         /// `context.reported.app_version`)
         Reported = "context.reported",
+        /// `sites` (of an agent record)
+        Sites = "sites",
+    }
+}
+
+string_enum! {
+    /// What an agent may do: each role may do what the one before it may
+    /// (what each may: `crate::agents`).
+    #[derive(Default)]
+    Role {
+        /// Works the queues of their sites (the default).
+        #[default]
+        Agent = "agent",
+        /// Also edits canned replies and sees every agent's metrics.
+        Lead = "lead",
+        /// Also manages agents and roles, and reads the audit trail.
+        Admin = "admin",
     }
 }
 
@@ -273,7 +290,7 @@ mod tests {
         round_trips(Priority::ALL, Priority::as_str, Priority::parse);
         round_trips(Status::ALL, Status::as_str, Status::parse);
         round_trips(Field::ALL, Field::as_str, Field::parse);
-        assert_eq!(Field::ALL.len(), 16);
+        assert_eq!(Field::ALL.len(), 17);
         assert_eq!(Field::parse("context.url"), Some(Field::ContextUrl));
         assert_eq!(Priority::parse("Urgent"), None, "wire names are case-sensitive");
     }

@@ -123,7 +123,8 @@ test('a wrong token is refused; the right one opens the queue; sign-out forgets 
   // The filters offer what the API allows.
   const types = await filter(page, 'Type').locator('option').allTextContents();
   assert.ok(types.includes('Billing') || types.some((t) => /billing/i.test(t)), types.join(' | '));
-  assert.deepEqual(await filter(page, 'Assignee').locator('option').allTextContents(), ['Anyone', 'Unassigned', 'Test agent', 'Second agent']);
+  // `admin`: tests/buoy.toml's first admin of [access], who works every site.
+  assert.deepEqual(await filter(page, 'Assignee').locator('option').allTextContents(), ['Anyone', 'Unassigned', 'Test agent', 'Second agent', 'admin']);
 
   // The session survives a reload of the tab, and sign-out ends it.
   await page.reload();
@@ -546,7 +547,7 @@ test('an agent of another site sees none of the demo site\'s tickets', { timeout
   assert.equal(await page.locator('#agent-site').textContent(), 'other');
   await page.getByText('No tickets match these filters.').waitFor();
   assert.equal(await row(page, ticket.subject).count(), 0);
-  assert.deepEqual(await filter(page, 'Assignee').locator('option').allTextContents(), ['Anyone', 'Unassigned', 'Other agent']);
+  assert.deepEqual(await filter(page, 'Assignee').locator('option').allTextContents(), ['Anyone', 'Unassigned', 'Other agent', 'admin']);
   // Not even by its id.
   await page.evaluate((id) => { location.hash = `ticket=${id}`; }, ticket.id);
   await page.getByRole('status').filter({ hasText: 'That ticket does not exist, or it belongs to another site.' }).waitFor();

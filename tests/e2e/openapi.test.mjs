@@ -26,6 +26,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { freshWindow, startWorker } from '../miniflare.mjs';
 import { fileLink, identityOf, signIdentity } from '../api.mjs';
 import { MailLog, mailsAfter, unbracket } from '../mail.mjs';
+import { ADMIN, startJwks } from '../access.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -920,6 +921,53 @@ test('attachments under Miniflare: a signed file link opens its file until it ex
     assert.equal(limited.headers.get('retry-after'), '60');
   } finally {
     await files.dispose();
+  }
+});
+
+test('the roster and the audit trail, under Miniflare signed in through a stand-in Access, match the document', { timeout: 60_000 }, async () => {
+  const jwks = await startJwks();
+  const access = await startWorker({ bindings: { BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_ACCESS_CERTS_URL: jwks.url } });
+  try {
+    const base = 'http://buoy.test';
+    const as = (jwt) => ({ base, dispatch: (url, init) => access.dispatchFetch(url, init), headers: { 'cf-access-jwt-assertion': jwt } });
+    const admin = as(jwks.token());
+    const stranger = { base, dispatch: (url, init) => access.dispatchFetch(url, init) };
+    const sam = { email: 'sam@access.example', name: 'Sam', sites: ['demo'], role: 'agent' };
+    const path = `/v1/agent/agents/${encodeURIComponent(sam.email)}`;
+    const configured = `/v1/agent/agents/${encodeURIComponent(ADMIN)}`;
+
+    const roster = await expect(200, 'GET', '/v1/agent/agents', admin);
+    assert.ok(roster.json.agents.some((a) => a.email === ADMIN && a.role === 'admin'));
+    await expect(401, 'GET', '/v1/agent/agents', stranger);
+    await expect(401, 'GET', '/v1/agent/agents', as('not-a-token'));
+
+    await expect(201, 'POST', '/v1/agent/agents', { ...admin, body: sam });
+    await expect(409, 'POST', '/v1/agent/agents', { ...admin, body: sam });
+    await expect(422, 'POST', '/v1/agent/agents', { ...admin, body: { ...sam, email: 'sam', sites: ['nowhere'] } });
+    await expect(400, 'POST', '/v1/agent/agents', { ...admin, raw: '{"email":' });
+    await expect(401, 'POST', '/v1/agent/agents', { ...stranger, body: sam });
+
+    await expect(200, 'POST', path, { ...admin, body: { role: 'lead' } });
+    await expect(422, 'POST', path, { ...admin, body: { name: '' } });
+    await expect(400, 'POST', path, { ...admin, raw: '{"role":"boss"}' });
+    await expect(404, 'POST', '/v1/agent/agents/nobody%40access.example', { ...admin, body: { role: 'lead' } });
+    await expect(409, 'POST', configured, { ...admin, body: { role: 'agent' } });
+    await expect(401, 'POST', path, { ...stranger, body: { role: 'admin' } });
+
+    await expect(401, 'POST', `${path}/remove`, stranger);
+    await expect(409, 'POST', `${configured}/remove`, admin);
+    await expect(204, 'POST', `${path}/remove`, admin);
+    await expect(404, 'POST', `${path}/remove`, admin);
+
+    const trail = await expect(200, 'GET', '/v1/agent/audit', admin);
+    assert.deepEqual(
+      trail.json.events.filter((e) => e.agent === sam.email).map((e) => e.kind).sort(),
+      ['agent_added', 'agent_changed', 'agent_removed'],
+    );
+    await expect(401, 'GET', '/v1/agent/audit', stranger);
+  } finally {
+    await access.dispose();
+    await jwks.close();
   }
 });
 

@@ -56,6 +56,7 @@ fn main() -> Result<(), String> {
             files: None,
             rooms: None,
             words: None,
+            access: None,
         };
         let response = futures_executor::block_on(handle(&app, &request));
         if response.status != 201 {

@@ -113,6 +113,9 @@ pub struct App<'a, K> {
     /// The ticket word index; none where the deployment has no D1
     /// binding (then the search finds references and emails only).
     pub words: Option<&'a dyn crate::search::WordIndex>,
+    /// How Cloudflare Access sign-ins are checked; none where `buoy.toml`
+    /// has no `[access]` (then only bearer tokens sign agents in).
+    pub access: Option<&'a crate::agents::AccessCheck<'a>>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -178,7 +181,15 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "email", "rate"]) => mail_out::rate(app, request).await,
         (Method::Get, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe_page(app, request),
         (Method::Post, ["v1", "email", "unsubscribe"]) => mail_out::unsubscribe(app, request).await,
-        (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request),
+        (Method::Get, ["v1", "agent", "me"]) => agent_me(app, request).await,
+        (Method::Get, ["v1", "agent", "agents"]) => crate::agents::list(app, request).await,
+        (Method::Post, ["v1", "agent", "agents"]) => crate::agents::add(app, request).await,
+        (Method::Post, ["v1", "agent", "agents", email]) => crate::agents::change(app, request, email).await,
+        (Method::Post, ["v1", "agent", "agents", email, "remove"]) => crate::agents::remove(app, request, email).await,
+        (Method::Get, ["v1", "agent", "audit"]) => crate::agents::audit(app, request).await,
+        (_, ["v1", "agent", "agents"]) => not_allowed("GET, POST"),
+        (_, ["v1", "agent", "agents", _] | ["v1", "agent", "agents", _, "remove"]) => not_allowed("POST"),
+        (_, ["v1", "agent", "audit"]) => not_allowed("GET"),
         (Method::Get, ["v1", "agent", "search"]) => crate::find::search(app, request).await,
         (Method::Post, ["v1", "agent", "search", "rebuild"]) => crate::find::rebuild(app, request).await,
         (_, ["v1", "agent", "search"]) => not_allowed("GET"),
@@ -700,10 +711,10 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     fn yes() -> bool {
         true
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let reply: Reply = read_json_body(request)?;
     let body = message_body(&reply.body, &reply.attachments)?;
-    let ticket = agent_owned(app, agent, id).await?;
+    let ticket = agent_owned(app, &agent, id).await?;
     let uploads = uploads_for(app, &ticket.site, Some(&ticket.id), &reply.attachments, Some(&agent.agent)).await?;
     let event_id = fresh_event_id(app, "msg");
     let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
@@ -717,13 +728,13 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
 /// `POST /v1/agent/tickets/{id}/changes` `{"status"?, "priority"?, "tier"?,
 /// "assignee"?, "tags"?}`: one event with who and when.
 async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let change: ChangeRequest = read_json_body(request)?;
     if change == ChangeRequest::default() {
         return Err(AppError::InvalidRequest("nothing to change: give status, priority, tier, assignee or tags".into()));
     }
-    let ticket = agent_owned(app, agent, id).await?;
-    Ok(ApiResponse::json(200, &change_ticket(app, Some(request), agent, ticket, |_| change).await?))
+    let ticket = agent_owned(app, &agent, id).await?;
+    Ok(ApiResponse::json(200, &change_ticket(app, Some(request), &agent, ticket, |_| change).await?))
 }
 
 /// One agent's change to `ticket`: the request `change` makes of its
@@ -732,12 +743,13 @@ async fn agent_change<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
 async fn change_ticket<K: Kv>(
     app: &App<'_, K>,
     request: Option<&ApiRequest>,
-    agent: &AgentToken,
+    agent: &crate::agents::SignedIn,
     ticket: Ticket,
     change: impl FnOnce(&TicketState) -> ChangeRequest,
 ) -> Result<AgentView, AppError> {
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
-    let agents: Vec<&str> = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    let names = crate::agents::names_for(app, &agent.site).await?;
+    let agents: Vec<&str> = names.iter().map(String::as_str).collect();
     let kind = change(&state).into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
     let event_id = fresh_event_id(app, "chg");
     let claimed = match request {
@@ -807,7 +819,7 @@ async fn agent_presence<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str)
     struct Heartbeat {
         activity: collision::Activity,
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
     let heartbeat: Heartbeat = read_json_body(request)?;
     let seen = match app.rooms {
@@ -835,13 +847,13 @@ async fn agent_bulk<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Api
         #[serde(skip_serializing_if = "Option::is_none")]
         problem: Option<Box<serde_json::value::RawValue>>,
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let bulk: collision::BulkRequest = read_json_body(request)?;
     bulk.validate().map_err(|e| AppError::InvalidRequest(e.detail().into()))?;
     let mut results = Vec::with_capacity(bulk.tickets.len());
     for id in &bulk.tickets {
-        let done = match agent_owned(app, agent, id).await {
-            Ok(ticket) => change_ticket(app, None, agent, ticket, |state| bulk.change_for(state)).await,
+        let done = match agent_owned(app, &agent, id).await {
+            Ok(ticket) => change_ticket(app, None, &agent, ticket, |state| bulk.change_for(state)).await,
             Err(e) => Err(e),
         };
         results.push(match done {
@@ -938,9 +950,9 @@ async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str
 }
 
 /// One of the agent's site's tickets; another site's is a 404.
-async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &AgentToken, id: &str) -> Result<Ticket, AppError> {
+async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
-    Ok(app.store.get(&id).await?.filter(|t| t.site == agent.site).ok_or(Problem::NotFound)?)
+    Ok(app.store.get(&id).await?.filter(|t| agent.works(&t.site)).ok_or(Problem::NotFound)?)
 }
 
 /// A new event id, unique to this request: `<prefix>-<ms>-<random>`.
@@ -1018,21 +1030,9 @@ pub(crate) async fn record_hashed<K: Kv>(
     Ok(view_of(app, ticket, events))
 }
 
-/// The agent whose bearer token the request carries. Every configured
-/// token is compared, each in constant time.
-pub(crate) fn agent<'a, K>(app: &App<'a, K>, request: &ApiRequest) -> Result<&'a AgentToken, AppError> {
-    let given = request.header("authorization").and_then(|h| {
-        let (scheme, token) = h.split_once(' ')?;
-        scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-    });
-    let given = given.filter(|t| !t.is_empty()).ok_or(Problem::Unauthorized)?;
-    let mut found = None;
-    for agent in app.agents {
-        if keys::secrets_equal(agent.token.as_bytes(), given.as_bytes()) && found.is_none() {
-            found = Some(agent);
-        }
-    }
-    found.ok_or_else(|| Problem::Unauthorized.into())
+/// The agent who makes the request (see [`crate::agents::sign_in`]).
+pub(crate) async fn agent<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<crate::agents::SignedIn, AppError> {
+    crate::agents::sign_in(app, request).await
 }
 
 /// A ticket as agents see it, from its record and its events.
@@ -1072,7 +1072,7 @@ struct QueuePage<'a> {
 /// so a filtered page may come back short of `limit` with a cursor for
 /// the rest.
 async fn agent_queue<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let limit = match request.query_param("limit") {
         Some(text) => text
             .parse::<u32>()
@@ -1148,11 +1148,19 @@ fn routed_names<'a>(config: &'a Config, of: impl Fn(&'a routing::Actions) -> Vec
 
 /// `GET /v1/agent/me`: who the token belongs to, the site's agents (for
 /// assignment) and the values the console offers.
-fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
+async fn agent_me<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     #[derive(Serialize)]
     struct Me<'a> {
         agent: &'a str,
         site: &'a SiteId,
+        /// What they may do: `agent`, `lead` or `admin`.
+        role: buoy_shared::agents::Role,
+        /// Every site they work (`?site=` picks one).
+        sites: &'a [SiteId],
+        /// How they signed in: `access` or `bearer`.
+        via: crate::agents::Via,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        email: Option<&'a str>,
         agents: Vec<&'a str>,
         /// The business calendar's zone: metrics can be asked in it.
         time_zone: &'a str,
@@ -1166,7 +1174,7 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         #[serde(skip_serializing_if = "<[_]>::is_empty")]
         fields: &'a [fields::FieldDef],
     }
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let site = app.config.site(agent.site.as_str());
     let (types, site_locale) = site.map_or((&[][..], Locale::En), |s| (&s.types[..], s.locale()));
     let options = Options {
@@ -1182,18 +1190,23 @@ fn agent_me<K>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, Ap
         group: routed_names(app.config, |then| then.group.iter().map(String::as_str).collect(), true),
         tag: routed_names(app.config, |then| then.tags.iter().map(String::as_str).collect(), false),
     };
-    let agents = app.agents.iter().filter(|a| a.site == agent.site).map(|a| a.agent.as_str()).collect();
+    let names = crate::agents::names_for(app, &agent.site).await?;
+    let agents = names.iter().map(String::as_str).collect();
     let time_zone = &app.config.calendar.time_zone;
     // Without a bucket no site takes files, whatever its table says.
     let attachments = app.config.site(agent.site.as_str()).and_then(|s| s.attachments.as_ref()).filter(|_| app.files.is_some());
     let fields = app.config.site(agent.site.as_str()).map_or(&[][..], |s| s.fields.as_slice());
-    Ok(ApiResponse::json(200, &Me { agent: &agent.agent, site: &agent.site, agents, time_zone, options, attachments, fields }))
+    let (role, sites, via, email) = (agent.role, agent.sites.as_slice(), agent.via, agent.email.as_deref());
+    Ok(ApiResponse::json(
+        200,
+        &Me { agent: &agent.agent, site: &agent.site, role, sites, via, email, agents, time_zone, options, attachments, fields },
+    ))
 }
 
 /// `GET /v1/agent/tickets/{id}`: one ticket of the agent's site; another
 /// site's ticket is a 404, exactly like a missing one.
 async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     let mut view = agent_view(app, ticket).await?;
     view.mail_suppressed = mail_suppression(app, &view.ticket).await?;
     Ok(ApiResponse::json(200, &view))
@@ -1204,7 +1217,7 @@ async fn agent_ticket<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -
 /// event id), as a `message/rfc822` download. Never shown inline: it is
 /// the sender's bytes.
 async fn agent_original<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, name: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     let named =
         name == crate::store::FIRST_MAIL || (name.starts_with("mail-") && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-'));
     if !named {
@@ -1238,9 +1251,9 @@ async fn mail_suppression<K: Kv>(app: &App<'_, K>, ticket: &Ticket) -> Result<Op
 /// re-stamped from it (counting from receipt), breaches already recorded
 /// stay recorded, and the sweep is asked to look at the new due times.
 async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let change: SegmentChange = read_json_body(request)?;
-    let ticket = agent_owned(app, agent, id).await?;
+    let ticket = agent_owned(app, &agent, id).await?;
     let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
@@ -1310,7 +1323,7 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
 /// list metadata (no ticket is read). Without `from` and `to`:
 /// the last 28 days.
 async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool) -> Result<ApiResponse, AppError> {
-    let agent = agent(app, request)?;
+    let agent = agent(app, request).await?;
     let tz = request.query_param("tz").filter(|t| !t.is_empty()).unwrap_or_else(|| "UTC".into());
     let zone = metrics_zone(app, &tz)?;
     let period = match (request.query_param("from"), request.query_param("to")) {
@@ -1468,7 +1481,8 @@ struct Uploaded<'a> {
 /// With an `Idempotency-Key`, the same file sent again is the same
 /// upload (`200`). The file waits to be attached for 24 hours.
 async fn upload<K: Kv>(app: &App<'_, K>, request: &ApiRequest, by_agent: bool) -> Result<ApiResponse, AppError> {
-    let agent = if by_agent { Some(agent(app, request)?) } else { None };
+    let signed = if by_agent { Some(agent(app, request).await?) } else { None };
+    let agent = signed.as_ref();
     let asked = request.query_param("site").filter(|s| !s.is_empty());
     let site = match (agent, asked) {
         (Some(agent), Some(asked)) if asked != agent.site.as_str() => return Err(Problem::AttachmentsOff.into()),
@@ -1638,7 +1652,7 @@ async fn requester_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str,
 /// `GET /v1/agent/tickets/{id}/files/{file}`: any file of one of the
 /// agent's site's tickets; another site's is a 404.
 async fn agent_file<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str, file: &str) -> Result<ApiResponse, AppError> {
-    let ticket = agent_owned(app, agent(app, request)?, id).await?;
+    let ticket = agent_owned(app, &agent(app, request).await?, id).await?;
     serve_file(app, &ticket, file, true).await
 }
 

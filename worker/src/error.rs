@@ -18,6 +18,11 @@ pub enum AppError {
     /// A file, or a message's files, refused: its own status, and one
     /// field error (`file` or `attachments`) with its code.
     Refused(buoy_shared::attach::Refusal),
+    /// A problem with a fixed detail that says which check failed (an
+    /// Access token's refusal, say).
+    Denied(Problem, &'static str),
+    /// An agent record's fields failed validation (each named).
+    Agent(Vec<buoy_shared::agents::AgentError>),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
     /// Someone else wrote to the ticket since the event the agent's
@@ -87,6 +92,8 @@ impl AppError {
             Self::InvalidRequest(_) => Problem::InvalidRequest,
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
+            Self::Denied(problem, _) => *problem,
+            Self::Agent(_) => Problem::ValidationFailed,
             Self::Internal(_) => Problem::Internal,
             Self::Conflict { .. } => Problem::EditConflict,
         }
@@ -102,6 +109,10 @@ impl AppError {
                 (None, errors.iter().map(|e: &FieldError| ErrorItem { field: e.name().into(), code: e.code.code() }).collect())
             }
             Self::Refused(refusal) => (None, vec![ErrorItem { field: refusal.field().into(), code: refusal.code() }]),
+            Self::Denied(_, detail) => (Some(*detail), Vec::new()),
+            Self::Agent(errors) => {
+                (None, errors.iter().map(|e| ErrorItem { field: e.field.as_str().into(), code: e.code.code() }).collect())
+            }
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())
@@ -123,7 +134,7 @@ impl AppError {
         };
         let response = ApiResponse::with_type(problem.status(), "application/problem+json", &body);
         match problem {
-            Problem::Unauthorized => response.header("www-authenticate", "Bearer realm=\"buoy\""),
+            Problem::Unauthorized | Problem::BearerTokensOff => response.header("www-authenticate", "Bearer realm=\"buoy\""),
             _ => response,
         }
     }

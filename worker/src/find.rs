@@ -124,7 +124,7 @@ struct Found<'a> {
 /// # Errors
 /// `invalid_request` naming `q` when there is nothing to search.
 pub async fn search<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let agent = api::agent(app, request)?;
+    let agent = api::agent(app, request).await?;
     let text = request.query_param("q").unwrap_or_default();
     let languages = tickets::languages(site_locale(app, agent.site.as_str()));
     let query = TicketQuery::parse(&text, &languages).map_err(|e| AppError::InvalidRequest(e.to_string()))?;
@@ -178,7 +178,7 @@ struct Rebuilt {
 /// # Errors
 /// When KV or D1 fails.
 pub async fn rebuild<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
-    let agent = api::agent(app, request)?;
+    let agent = api::agent(app, request).await?;
     let secret = api::secret(app)?;
     let cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let (ids, next) = app.store.ticket_ids(cursor.as_deref(), REBUILD_PAGE).await?;

@@ -16,6 +16,7 @@
 //! only this file talks to the runtime.
 #![deny(missing_docs)]
 
+pub mod agents;
 pub mod api;
 pub mod error;
 pub mod files;
@@ -49,6 +50,9 @@ pub const SECRET_NAME: &str = "BUOY_SECRET";
 pub const TURNSTILE_VERIFY_URL: &str = "BUOY_TURNSTILE_VERIFY_URL";
 /// The variable that points the Turnstile widget's script elsewhere (tests).
 pub const TURNSTILE_SCRIPT_URL: &str = "BUOY_TURNSTILE_SCRIPT_URL";
+/// The variable that points the Access team's JWKS elsewhere (tests run
+/// a stand-in); `<team domain>/cdn-cgi/access/certs` without it.
+pub const ACCESS_CERTS_URL: &str = "BUOY_ACCESS_CERTS_URL";
 
 /// The configuration compiled in from `buoy.toml` by `build.rs` (which has
 /// validated it), and its business calendars by name, their zones read
@@ -323,6 +327,11 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         Some("memory") => kv::EdgeKv::isolate_memory(),
         _ => kv::EdgeKv::Workers(workers_kv(env)?),
     };
+    // Access sign-ins where `[access]` is set: the team's keys, checked by WebCrypto.
+    let keys = config.access.as_ref().map(|a| WebCryptoKeys {
+        certs_url: read_secret(env, ACCESS_CERTS_URL).unwrap_or_else(|| buoy_shared::access::certs_url(&a.team_domain)),
+    });
+    let access = config.access.as_ref().zip(keys.as_ref()).map(|(settings, keys)| agents::AccessCheck { settings, keys });
     let app = App {
         config,
         business,
@@ -338,6 +347,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         files: files.as_ref().map(|f| f as &dyn files::Files),
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
         words: words.as_ref().map(|w| w as &dyn search::WordIndex),
+        access: access.as_ref(),
     };
     let response = api::handle(&app, &api_request).await;
     Ok(match bench {
@@ -526,6 +536,100 @@ impl api::Siteverify for FetchSiteverify {
     }
 }
 
+/// The Access team's signing keys: fetched from its certs URL, kept in the
+/// isolate by `access::KeyCache`'s rules, and used through WebCrypto.
+struct WebCryptoKeys {
+    certs_url: String,
+}
+
+thread_local! {
+    static ACCESS_KEYS: std::cell::RefCell<buoy_shared::access::KeyCache> = std::cell::RefCell::new(Default::default());
+}
+
+impl agents::AccessKeys for WebCryptoKeys {
+    fn verify<'a>(
+        &'a self,
+        kid: &'a str,
+        signed: &'a [u8],
+        signature: &'a [u8],
+        now_ms: i64,
+    ) -> futures_util::future::LocalBoxFuture<'a, Result<(), buoy_shared::access::Refusal>> {
+        use buoy_shared::access::Refusal;
+        Box::pin(async move {
+            if ACCESS_KEYS.with_borrow(|cache| cache.must_fetch(kid, now_ms)) {
+                match fetch_jwks(&self.certs_url).await {
+                    Ok(keys) => ACCESS_KEYS.with_borrow_mut(|cache| cache.store(keys, now_ms)),
+                    Err(e) => {
+                        log_error(&format!("access certs {}: {e}", self.certs_url));
+                        ACCESS_KEYS.with_borrow_mut(|cache| cache.failed(now_ms));
+                    }
+                }
+            }
+            let (key, any) = ACCESS_KEYS.with_borrow(|cache| (cache.key(kid).cloned(), cache.key_count() > 0));
+            let Some(key) = key else { return Err(if any { Refusal::UnknownKey } else { Refusal::KeysUnavailable }) };
+            match rs256_verify(&key, signed, signature).await {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(Refusal::Signature),
+                Err(e) => {
+                    log_error(&format!("access key {kid}: {e:?}"));
+                    Err(Refusal::KeysUnavailable)
+                }
+            }
+        })
+    }
+}
+
+/// The team's JWKS, fetched with `fetch` (given up after 5 seconds).
+async fn fetch_jwks(url: &str) -> Result<Vec<buoy_shared::access::Jwk>, String> {
+    let request = Request::new(url, worker::Method::Get).map_err(|e| e.to_string())?;
+    let controller = worker::AbortController::default();
+    let signal = controller.signal();
+    let fetch = worker::Fetch::Request(request);
+    let send = std::pin::pin!(fetch.send_with_signal(&signal));
+    let timeout = std::pin::pin!(worker::Delay::from(std::time::Duration::from_secs(5)));
+    let mut response = match futures_util::future::select(send, timeout).await {
+        futures_util::future::Either::Left((response, _)) => response.map_err(|e| e.to_string())?,
+        futures_util::future::Either::Right(_) => {
+            controller.abort();
+            return Err("timed out".into());
+        }
+    };
+    if response.status_code() != 200 {
+        return Err(format!("answered {}", response.status_code()));
+    }
+    let body = response.bytes().await.map_err(|e| e.to_string())?;
+    buoy_shared::access::read_jwks(&body).map_err(|_| "not a JWKS".into())
+}
+
+/// Whether `signature` is `key`'s RSASSA-PKCS1-v1_5 SHA-256 signature of
+/// `signed`, by the runtime's WebCrypto (`importKey` of the JWK, then
+/// `verify`).
+async fn rs256_verify(key: &buoy_shared::access::Jwk, signed: &[u8], signature: &[u8]) -> Result<bool, wasm_bindgen::JsValue> {
+    use wasm_bindgen::JsCast;
+    let set = |object: &js_sys::Object, name: &str, value: &wasm_bindgen::JsValue| js_sys::Reflect::set(object, &name.into(), value);
+    let crypto: web_sys::Crypto = js_sys::Reflect::get(&js_sys::global(), &"crypto".into())?.unchecked_into();
+    let subtle = crypto.subtle();
+    let jwk = js_sys::Object::new();
+    set(&jwk, "kty", &"RSA".into())?;
+    set(&jwk, "n", &key.n.as_str().into())?;
+    set(&jwk, "e", &key.e.as_str().into())?;
+    set(&jwk, "alg", &"RS256".into())?;
+    let algorithm = js_sys::Object::new();
+    set(&algorithm, "name", &"RSASSA-PKCS1-v1_5".into())?;
+    set(&algorithm, "hash", &"SHA-256".into())?;
+    let usages = js_sys::Array::of1(&"verify".into());
+    let imported = wasm_bindgen_futures::JsFuture::from(subtle.import_key_with_object("jwk", &jwk, &algorithm, false, &usages)?).await?;
+    let crypto_key: web_sys::CryptoKey = imported.unchecked_into();
+    let verified = wasm_bindgen_futures::JsFuture::from(subtle.verify_with_object_and_u8_array_and_u8_array(
+        &algorithm,
+        &crypto_key,
+        signature,
+        signed,
+    )?)
+    .await?;
+    Ok(verified.as_bool() == Some(true))
+}
+
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
     let Ok((config, calendars)) = config() else {
@@ -662,6 +766,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         files: files.as_ref().map(|f| f as &dyn files::Files),
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
         words: words.as_ref().map(|w| w as &dyn search::WordIndex),
+        access: None,
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }

@@ -1464,6 +1464,93 @@ impl Kv for MemoryKv {
     }
 }
 
+/// The key of a stored agent: `agent/{email}` (lower case).
+fn agent_key(email: &str) -> String {
+    format!("agent/{email}")
+}
+
+/// The key of an audit event: `audit/{13 digits counting down from
+/// 9999999999999 ms}/{kind}/{who}`, so a list reads the newest first. A
+/// sign-in's `at` is the start of its hour, so every isolate writes the
+/// same key for an agent's sign-ins of one hour.
+fn audit_key(event: &buoy_shared::agents::AuditEvent) -> String {
+    let down = 9_999_999_999_999_i64.saturating_sub(event.at.as_millis()).max(0);
+    let who = event.agent.as_deref().unwrap_or(&event.by);
+    format!("audit/{down:013}/{}/{who}", event.kind)
+}
+
+/// The most audit events one page holds.
+pub const AUDIT_PAGE: u32 = 100;
+
+impl<K: Kv> TicketStore<K> {
+    /// The agent stored under `email`, if any (read by key).
+    ///
+    /// # Errors
+    /// When KV fails or the record does not parse.
+    pub async fn agent(&self, email: &str) -> Result<Option<buoy_shared::agents::AgentRecord>, StoreError> {
+        let Some(text) = self.kv.get(&agent_key(email)).await? else { return Ok(None) };
+        serde_json::from_str(&text).map(Some).map_err(failed)
+    }
+
+    /// Every stored agent, from their keys' metadata (the record itself:
+    /// one list per 1,000 agents). A list lags writes by up to a minute.
+    ///
+    /// # Errors
+    /// When KV fails or a record does not parse.
+    pub async fn agents(&self) -> Result<Vec<buoy_shared::agents::AgentRecord>, StoreError> {
+        let mut out = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let page = self.kv.list("agent/", 1000, cursor.as_deref()).await?;
+            for listed in page.keys {
+                let record = listed.metadata.as_deref().map(serde_json::from_str).transpose().map_err(failed)?;
+                out.extend(record);
+            }
+            match page.cursor {
+                Some(next) => cursor = Some(next),
+                None => return Ok(out),
+            }
+        }
+    }
+
+    /// Stores an agent (the record as its value and its metadata).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_agent(&self, record: &buoy_shared::agents::AgentRecord) -> Result<(), StoreError> {
+        let text = serde_json::to_string(record).map_err(failed)?;
+        self.kv.put(&agent_key(&record.email), &text, Some(&text)).await
+    }
+
+    /// Removes a stored agent.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn delete_agent(&self, email: &str) -> Result<(), StoreError> {
+        self.kv.delete(&agent_key(email)).await
+    }
+
+    /// Records an audit event (the event as its value and its metadata).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn audit(&self, event: &buoy_shared::agents::AuditEvent) -> Result<(), StoreError> {
+        let text = serde_json::to_string(event).map_err(failed)?;
+        self.kv.put(&audit_key(event), &text, Some(&text)).await
+    }
+
+    /// One page of the audit trail, newest first, and the cursor of the next.
+    ///
+    /// # Errors
+    /// When KV fails or an event does not parse.
+    pub async fn audit_trail(&self, cursor: Option<&str>) -> Result<(Vec<buoy_shared::agents::AuditEvent>, Option<String>), StoreError> {
+        let page = self.kv.list("audit/", AUDIT_PAGE, cursor).await?;
+        let events =
+            page.keys.iter().filter_map(|l| l.metadata.as_deref()).map(serde_json::from_str).collect::<Result<_, _>>().map_err(failed)?;
+        Ok((events, page.cursor))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

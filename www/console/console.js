@@ -15,8 +15,10 @@
 import { $, el, saveBlob } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './search.js';
+import { initAgents, showAgents, clearAgents } from './agents.js';
 
 const TOKEN_KEY = 'buoy.agent';
+const ACCESS_KEY = 'buoy.access'; // set while Cloudflare Access signs this tab's requests
 const PAGE = 50;
 const REFRESH_MS = 15_000;
 const FILTERS = ['status', 'segment', 'type', 'tier', 'assignee', 'channel', 'group', 'tag', 'field'];
@@ -95,7 +97,9 @@ class ApiError extends Error {
  */
 async function api(path, options = {}) {
   const token = options.token ?? sessionStorage.getItem(TOKEN_KEY) ?? '';
-  const init = { headers: { authorization: `Bearer ${token}` }, cache: 'no-store' };
+  // Without a token, Cloudflare Access signs the request (its cookie, and
+  // the header its edge adds); with one, the bearer token does.
+  const init = { headers: token ? { authorization: `Bearer ${token}` } : {}, cache: 'no-store' };
   if (options.ifMatch) init.headers['if-match'] = `"${options.ifMatch}"`;
   if (options.keepalive) init.keepalive = true;
   if (options.body !== undefined) {
@@ -142,11 +146,13 @@ function show(view) {
   $('queue-view').hidden = view !== 'queue';
   $('ticket-view').hidden = view !== 'ticket';
   $('metrics-view').hidden = view !== 'metrics';
+  $('agents-view').hidden = view !== 'agents';
+  $('nav-agents').hidden = app.me?.role !== 'admin';
   const signedIn = view !== 'sign-in';
   $('views').hidden = !signedIn;
   // The queue's tab stays current while a ticket from it is open.
-  const current = view === 'metrics' ? 'nav-metrics' : 'nav-queue';
-  for (const id of ['nav-queue', 'nav-metrics']) {
+  const current = { metrics: 'nav-metrics', agents: 'nav-agents' }[view] ?? 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics', 'nav-agents']) {
     if (id === current) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
@@ -157,6 +163,7 @@ function show(view) {
 
 function signOut(message = '') {
   sessionStorage.removeItem(TOKEN_KEY);
+  sessionStorage.removeItem(ACCESS_KEY);
   Object.assign(app, { me: null, tickets: [], cursor: null, pages: 0, selected: -1, selectedId: null, ticket: null, replySeen: null, picked: new Set() });
   app.queueRequest += 1; // answers still on their way are dropped
   $('queue').replaceChildren();
@@ -166,6 +173,7 @@ function signOut(message = '') {
   $('thread').replaceChildren();
   delete $('thread').dataset.drawn;
   clearMetrics();
+  clearAgents();
   show('sign-in');
   document.title = 'Buoy console';
   $('sign-in-error').textContent = message;
@@ -193,6 +201,19 @@ async function onSignIn(event) {
     error.textContent = e.status === 401 ? 'That token was not accepted. Check it and try again.' : problemText(e);
   } finally {
     button.disabled = false;
+  }
+}
+
+/** Signs in through Cloudflare Access: no token; the edge signs each request. */
+async function onAccess() {
+  const error = $('sign-in-error');
+  error.textContent = '';
+  try {
+    const me = await api('/v1/agent/me', { token: '' });
+    sessionStorage.setItem(ACCESS_KEY, '1');
+    await enter(me);
+  } catch (e) {
+    error.textContent = e.status === 401 ? 'Cloudflare Access has not signed you in here. Use your agent token.' : problemText(e);
   }
 }
 
@@ -265,6 +286,15 @@ function navigate(params) {
 async function route() {
   if (!app.me) return;
   const params = hashParams();
+  if (params.get('view') === 'agents' && app.me.role === 'admin') {
+    const opening = $('agents-view').hidden;
+    app.ticket = null;
+    show('agents');
+    document.title = 'Agents — Buoy console';
+    if (opening) $('agents-title').focus();
+    await showAgents();
+    return;
+  }
   if (params.get('view') === 'metrics') {
     const opening = $('metrics-view').hidden;
     app.ticket = null;
@@ -1278,12 +1308,15 @@ async function start() {
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });
   initSearch({ api, say, navigate });
+  $('nav-agents').addEventListener('click', () => navigate(new URLSearchParams('view=agents')));
+  initAgents({ api, say, human, problemText });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);
   setInterval(refresh, REFRESH_MS);
 
-  if (!sessionStorage.getItem(TOKEN_KEY)) {
+  $('sign-in-access').addEventListener('click', onAccess);
+  if (!sessionStorage.getItem(TOKEN_KEY) && !sessionStorage.getItem(ACCESS_KEY)) {
     show('sign-in');
     $('token').focus();
     return;

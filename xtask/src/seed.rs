@@ -636,6 +636,7 @@ impl World<'_> {
             files: None,
             rooms: None,
             words: None,
+            access: None,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;

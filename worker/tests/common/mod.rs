@@ -100,6 +100,7 @@ impl Harness {
             files: Some(&self.files),
             rooms: Some(&self.rooms),
             words: None,
+            access: None,
         }
     }
 
