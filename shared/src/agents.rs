@@ -29,6 +29,8 @@ string_enum! {
         ManageAgents = "manage_agents",
         /// Read the audit trail.
         ReadAudit = "read_audit",
+        /// Rebuild the ticket search indexes.
+        RebuildSearch = "rebuild_search",
     }
 }
 
@@ -38,7 +40,7 @@ impl Role {
         match action {
             Action::WorkQueue => Self::Agent,
             Action::EditCannedReplies | Action::SeeAllMetrics => Self::Lead,
-            Action::ManageAgents | Action::ReadAudit => Self::Admin,
+            Action::ManageAgents | Action::ReadAudit | Action::RebuildSearch => Self::Admin,
         }
     }
 
@@ -322,7 +324,7 @@ mod tests {
         assert!(Role::Agent.may(Action::WorkQueue));
         assert!(!Role::Agent.may(Action::EditCannedReplies) && !Role::Agent.may(Action::ManageAgents));
         assert!(Role::Lead.may(Action::EditCannedReplies) && Role::Lead.may(Action::SeeAllMetrics));
-        assert!(!Role::Lead.may(Action::ManageAgents) && !Role::Lead.may(Action::ReadAudit));
+        assert!(!Role::Lead.may(Action::ManageAgents) && !Role::Lead.may(Action::ReadAudit) && !Role::Lead.may(Action::RebuildSearch));
         assert!(Action::ALL.iter().all(|a| Role::Admin.may(*a)));
         assert!(Role::Admin.at_least(Role::Lead) && !Role::Lead.at_least(Role::Admin));
         assert_eq!(Role::parse("lead"), Some(Role::Lead));

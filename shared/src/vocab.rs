@@ -152,7 +152,8 @@ string_enum! {
         Agent = "agent",
         /// Also edits canned replies and sees every agent's metrics.
         Lead = "lead",
-        /// Also manages agents and roles, and reads the audit trail.
+        /// Also manages agents and roles, reads the audit trail, and
+        /// rebuilds the search indexes.
         Admin = "admin",
     }
 }

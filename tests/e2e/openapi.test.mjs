@@ -690,10 +690,11 @@ test('search by reference, email and words, and the rebuild of its indexes', { t
   const bad = await expect(400, 'GET', '/v1/agent/search?q=', { token: TOKEN });
   assert.match(bad.json.detail, /^q: /);
   await expect(401, 'GET', `/v1/agent/search?q=${word}`, {});
-  const page = await expect(200, 'POST', '/v1/agent/search/rebuild', { token: TOKEN });
+  const page = await expect(200, 'POST', '/v1/agent/search/rebuild', { token: SECOND });
   assert.equal(page.json.word_search, true);
-  if (page.json.cursor) await expect(200, 'POST', `/v1/agent/search/rebuild?${new URLSearchParams({ cursor: page.json.cursor })}`, { token: TOKEN });
+  if (page.json.cursor) await expect(200, 'POST', `/v1/agent/search/rebuild?${new URLSearchParams({ cursor: page.json.cursor })}`, { token: SECOND });
   await expect(401, 'POST', '/v1/agent/search/rebuild', {});
+  await expect(403, 'POST', '/v1/agent/search/rebuild', { token: TOKEN });
 });
 
 test('a wrong method on each documented path is a 405 that allows exactly the documented methods; other paths are 404', { timeout: 60_000 }, async () => {

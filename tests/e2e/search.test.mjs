@@ -7,7 +7,7 @@
 // the D1 binding (Miniflare, no database) still finds references and
 // emails, and says word search is not set up.
 // `cargo xtask test` starts the worker and passes:
-//   BUOY_WORKER_URL, BUOY_AGENT_TOKEN, BUOY_OTHER_AGENT_TOKEN, BUOY_TEST_WORKER, BUOY_CHROMIUM.
+//   BUOY_WORKER_URL, BUOY_AGENT_TOKEN, BUOY_OTHER_AGENT_TOKEN, BUOY_SECOND_AGENT_TOKEN, BUOY_TEST_WORKER, BUOY_CHROMIUM.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -19,6 +19,7 @@ import { startWorker } from '../miniflare.mjs';
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
 const OTHER = process.env.BUOY_OTHER_AGENT_TOKEN;
+const SECOND = process.env.BUOY_SECOND_AGENT_TOKEN; // an admin (tests/buoy.toml)
 
 // A word no other test writes, so that these tickets are the only ones it finds.
 const WORD = `kx${randomBytes(6).toString('hex')}`;
@@ -171,7 +172,8 @@ test('the queue filters by group and by tag', { timeout: 60_000 }, async () => {
 
 test('without a D1 binding, references and emails are found and word search says it is not set up', { timeout: 60_000 }, async () => {
   const token = randomBytes(16).toString('hex');
-  const mf = await startWorker({ bindings: { BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_AGENT_TOKEN: token } });
+  const admin = randomBytes(16).toString('hex');
+  const mf = await startWorker({ bindings: { BUOY_SECRET: randomBytes(32).toString('hex'), BUOY_AGENT_TOKEN: token, BUOY_SECOND_AGENT_TOKEN: admin } });
   try {
     const base = (await mf.ready).toString().replace(/\/$/, '');
     const created = await file(base, { subject: `Password ${WORD} reset` });
@@ -183,7 +185,7 @@ test('without a D1 binding, references and emails are found and word search says
     assert.equal(byWords.status, 200);
     assert.deepEqual({ query: byWords.json.query, word_search: byWords.json.word_search, tickets: byWords.json.tickets }, { query: 'words', word_search: false, tickets: [] });
     // The rebuild still rebuilds the email entries, and says there is no word index.
-    const rebuilt = await fetch(`${base}/v1/agent/search/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${token}` } });
+    const rebuilt = await fetch(`${base}/v1/agent/search/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${admin}` } });
     assert.equal(rebuilt.status, 200);
     const page = await rebuilt.json();
     assert.equal(page.word_search, false);
@@ -198,7 +200,7 @@ test('the rebuild re-indexes every page of records, and searching still finds th
   let indexed = 0;
   do {
     const response = await fetch(`${WORKER}/v1/agent/search/rebuild${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''}`, {
-      method: 'POST', headers: { authorization: `Bearer ${TOKEN}` },
+      method: 'POST', headers: { authorization: `Bearer ${SECOND}` },
     });
     assert.equal(response.status, 200, await response.clone().text());
     const page = await response.json();
@@ -210,4 +212,7 @@ test('the rebuild re-indexes every page of records, and searching still finds th
   assert.deepEqual((await search(WORD)).json.tickets.map((t) => t.id), [inSubject.id, inMessage.id], 'a rebuild changes nothing found');
   const refused = await fetch(`${WORKER}/v1/agent/search/rebuild`, { method: 'POST' });
   assert.equal(refused.status, 401);
+  const forbidden = await fetch(`${WORKER}/v1/agent/search/rebuild`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}` } });
+  assert.equal(forbidden.status, 403, 'an agent who is no admin does not rebuild');
+  assert.equal((await forbidden.json()).code, 'forbidden');
 });

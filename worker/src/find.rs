@@ -173,12 +173,13 @@ struct Rebuilt {
 /// entries in KV and their words in D1. Entries are rewritten as they
 /// were (nothing about them changes after creation), so a rebuild can
 /// run at any time and be repeated; call again with the answer's cursor
-/// until it is none (`cargo xtask reindex` does).
+/// until it is none (`cargo xtask reindex` does). Admins only.
 ///
 /// # Errors
-/// When KV or D1 fails.
+/// `403 forbidden` for an agent who is no admin; when KV or D1 fails.
 pub async fn rebuild<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiResponse, AppError> {
     let agent = api::agent(app, request).await?;
+    agent.require(buoy_shared::agents::Action::RebuildSearch)?;
     let secret = api::secret(app)?;
     let cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let (ids, next) = app.store.ticket_ids(cursor.as_deref(), REBUILD_PAGE).await?;

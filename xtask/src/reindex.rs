@@ -1,7 +1,7 @@
 //! `cargo xtask reindex [--url URL]`: rebuilds the ticket search indexes
 //! (email entries in KV, words in D1) from the ticket records, one page
 //! per `POST /v1/agent/search/rebuild`, following the cursor to the end.
-//! The URL defaults to the development server; the agent token comes
+//! The URL defaults to the development server; the token (an admin's) comes
 //! from `BUOY_AGENT_TOKEN` in the environment, else `.dev.vars`. It uses
 //! `curl`, so it reaches a deployment over HTTPS as well.
 
@@ -45,7 +45,7 @@ pub fn run(args: &[String]) -> Result {
         None => {
             let vars = cmd::read(&crate::root().join(".dev.vars"))?;
             crate::seed::dev_var(&vars, "BUOY_AGENT_TOKEN")
-                .ok_or("set BUOY_AGENT_TOKEN (an agent's token) or run `cargo xtask dev` once")?
+                .ok_or("set BUOY_AGENT_TOKEN (an admin's token) or run `cargo xtask dev` once")?
         }
     };
     let (mut cursor, mut read, mut indexed) = (None::<String>, 0, 0);

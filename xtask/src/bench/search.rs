@@ -174,7 +174,8 @@ pub fn search_only() -> Result {
     let token = cmd::random_hex(32)?;
     // The email index is keyed with the secret: the same one every run,
     // so the kept indexes stay valid.
-    let vars = vec![("BUOY_AGENT_TOKEN".to_owned(), token.clone()), ("BUOY_SECRET".to_owned(), format!("bench-search-{data:016x}"))];
+    // Second agent is an admin of the demo site: the rebuild is admins'.
+    let vars = vec![("BUOY_SECOND_AGENT_TOKEN".to_owned(), token.clone()), ("BUOY_SECRET".to_owned(), format!("bench-search-{data:016x}"))];
     let (wrangler, _) = start_with_vars(&config, &kept.join("state"), &dir, vars, false)?;
     let rebuild = if kept.join("indexed").exists() {
         eprintln!("bench: the indexes of {TICKETS} tickets were built before ({})", kept.display());
