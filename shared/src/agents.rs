@@ -31,6 +31,8 @@ string_enum! {
         ReadAudit = "read_audit",
         /// Rebuild the ticket search indexes.
         RebuildSearch = "rebuild_search",
+        /// Export or erase what Buoy holds about a requester.
+        HandlePrivacy = "handle_privacy",
     }
 }
 
@@ -40,7 +42,7 @@ impl Role {
         match action {
             Action::WorkQueue => Self::Agent,
             Action::EditCannedReplies | Action::SeeAllMetrics => Self::Lead,
-            Action::ManageAgents | Action::ReadAudit | Action::RebuildSearch => Self::Admin,
+            Action::ManageAgents | Action::ReadAudit | Action::RebuildSearch | Action::HandlePrivacy => Self::Admin,
         }
     }
 
@@ -276,6 +278,10 @@ string_enum! {
         AgentChanged = "agent_changed",
         /// An admin removed an agent.
         AgentRemoved = "agent_removed",
+        /// An admin exported what Buoy holds about a requester.
+        PrivacyExport = "privacy_export",
+        /// An admin erased what Buoy held about a requester.
+        PrivacyErase = "privacy_erase",
     }
 }
 
@@ -299,6 +305,13 @@ pub struct AuditEvent {
     /// Their role before it (changed or removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub was: Option<Role>,
+    /// The requester a privacy request was about, by a keyed hash
+    /// (`privacy::Subject::audit_name`), never the address or id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requester: Option<String>,
+    /// How many tickets a privacy request exported or erased.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tickets: Option<u32>,
 }
 
 /// The clock hour a sign-in at `now` (ms) is recorded in: one sign-in event
@@ -326,6 +339,7 @@ mod tests {
         assert!(Role::Lead.may(Action::EditCannedReplies) && Role::Lead.may(Action::SeeAllMetrics));
         assert!(!Role::Lead.may(Action::ManageAgents) && !Role::Lead.may(Action::ReadAudit) && !Role::Lead.may(Action::RebuildSearch));
         assert!(Action::ALL.iter().all(|a| Role::Admin.may(*a)));
+        assert!(!Role::Lead.may(Action::HandlePrivacy) && !Role::Agent.may(Action::HandlePrivacy), "privacy requests are admins'");
         assert!(Role::Admin.at_least(Role::Lead) && !Role::Lead.at_least(Role::Admin));
         assert_eq!(Role::parse("lead"), Some(Role::Lead));
         assert_eq!(Role::parse("owner"), None);

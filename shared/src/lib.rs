@@ -50,6 +50,8 @@ pub mod metrics;
 pub mod origin;
 pub mod panel;
 pub mod playbook;
+#[cfg(feature = "server")]
+pub mod privacy;
 pub mod problem;
 #[cfg(feature = "calendar")]
 pub mod queue;

@@ -31,7 +31,7 @@ pub enum Via {
 }
 
 impl Via {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Access => "access",
             Self::Bearer => "bearer",
@@ -87,7 +87,7 @@ impl SignedIn {
     }
 
     /// Who they are in the audit trail: their email, else their name.
-    fn who(&self) -> &str {
+    pub(crate) fn who(&self) -> &str {
         self.email.as_deref().unwrap_or(&self.agent)
     }
 }
@@ -223,6 +223,8 @@ async fn record_sign_in<K: Kv>(app: &App<'_, K>, signed: &SignedIn) {
         agent: None,
         role: Some(signed.role),
         was: None,
+        requester: None,
+        tickets: None,
     };
     if let Err(e) = app.store.audit(&event).await {
         crate::log_error(&format!("audit sign-in: {}", e.0));
@@ -296,7 +298,17 @@ async fn audit_change<K: Kv>(
     role: Option<Role>,
     was: Option<Role>,
 ) -> Result<(), AppError> {
-    let event = AuditEvent { at: app.now, kind, by: by.who().into(), via: by.via.as_str().into(), agent: Some(agent.into()), role, was };
+    let event = AuditEvent {
+        at: app.now,
+        kind,
+        by: by.who().into(),
+        via: by.via.as_str().into(),
+        agent: Some(agent.into()),
+        role,
+        was,
+        requester: None,
+        tickets: None,
+    };
     Ok(app.store.audit(&event).await?)
 }
 

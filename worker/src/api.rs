@@ -194,6 +194,9 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "search", "rebuild"]) => crate::find::rebuild(app, request).await,
         (_, ["v1", "agent", "search"]) => not_allowed("GET"),
         (_, ["v1", "agent", "search", "rebuild"]) => not_allowed("POST"),
+        (Method::Post, ["v1", "agent", "privacy", "export"]) => crate::privacy::export(app, request).await,
+        (Method::Post, ["v1", "agent", "privacy", "erase"]) => crate::privacy::erase(app, request).await,
+        (_, ["v1", "agent", "privacy", "export" | "erase"]) => not_allowed("POST"),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (
@@ -334,7 +337,7 @@ impl<'de, T: serde::de::DeserializeOwned> Deserialize<'de> for WithFiles<T> {
     }
 }
 
-fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<T, AppError> {
+pub(crate) fn read_json_body<T: serde::de::DeserializeOwned>(request: &ApiRequest) -> Result<T, AppError> {
     let media_type = request.header("content-type").unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
     if media_type != "application/json" {
         return Err(Problem::UnsupportedMediaType.into());

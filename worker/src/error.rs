@@ -23,6 +23,8 @@ pub enum AppError {
     Denied(Problem, &'static str),
     /// An agent record's fields failed validation (each named).
     Agent(Vec<buoy_shared::agents::AgentError>),
+    /// A privacy request's fields, each named.
+    Privacy(Vec<buoy_shared::privacy::RequestError>),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
     /// Someone else wrote to the ticket since the event the agent's
@@ -93,7 +95,7 @@ impl AppError {
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
             Self::Denied(problem, _) => *problem,
-            Self::Agent(_) => Problem::ValidationFailed,
+            Self::Agent(_) | Self::Privacy(_) => Problem::ValidationFailed,
             Self::Internal(_) => Problem::Internal,
             Self::Conflict { .. } => Problem::EditConflict,
         }
@@ -113,6 +115,7 @@ impl AppError {
             Self::Agent(errors) => {
                 (None, errors.iter().map(|e| ErrorItem { field: e.field.as_str().into(), code: e.code.code() }).collect())
             }
+            Self::Privacy(errors) => (None, errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code.code() }).collect()),
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())

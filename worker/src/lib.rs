@@ -25,6 +25,7 @@ pub mod http;
 pub mod kv;
 pub mod mail_in;
 pub mod mail_out;
+pub mod privacy;
 pub mod room;
 pub mod search;
 pub mod store;

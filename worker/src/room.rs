@@ -66,6 +66,9 @@ pub trait Rooms {
     fn claim<'a>(&'a self, name: &'a str, claim: &'a Claim) -> LocalBoxFuture<'a, Result<Verdict, String>>;
     /// Records an agent's beat in room `name` ([`Presence::beat`]).
     fn beat<'a>(&'a self, name: &'a str, beat: &'a Beat) -> LocalBoxFuture<'a, Result<Seen, String>>;
+    /// Empties room `name`: its stored log (which holds the ticket's
+    /// latest events) and who is there (a privacy erase).
+    fn clear<'a>(&'a self, name: &'a str) -> LocalBoxFuture<'a, Result<(), String>>;
 }
 
 impl core::fmt::Debug for dyn Rooms + '_ {
@@ -111,6 +114,20 @@ impl Rooms for MemoryRooms {
     fn beat<'a>(&'a self, name: &'a str, beat: &'a Beat) -> LocalBoxFuture<'a, Result<Seen, String>> {
         Box::pin(async move { Ok(self.0.borrow_mut().entry(name.to_owned()).or_default().beat(beat)) })
     }
+
+    fn clear<'a>(&'a self, name: &'a str) -> LocalBoxFuture<'a, Result<(), String>> {
+        Box::pin(async move {
+            self.0.borrow_mut().remove(name);
+            Ok(())
+        })
+    }
+}
+
+impl MemoryRooms {
+    /// Whether room `name` holds anything.
+    pub fn has(&self, name: &str) -> bool {
+        self.0.borrow().contains_key(name)
+    }
 }
 
 /// The rooms of the `BUOY_ROOMS` binding.
@@ -150,6 +167,10 @@ impl Rooms for EdgeRooms {
             let body = serde_json::to_string(beat).map_err(|e| e.to_string())?;
             self.call::<Seen>(name, "/beat", body).await
         })
+    }
+
+    fn clear<'a>(&'a self, name: &'a str) -> LocalBoxFuture<'a, Result<(), String>> {
+        Box::pin(async move { self.call::<bool>(name, "/clear", String::new()).await.map(|_| ()) })
     }
 }
 
@@ -212,6 +233,12 @@ mod object {
                     let beat: Beat = serde_json::from_str(&body).map_err(bad)?;
                     let seen = self.room.borrow_mut().get_or_insert_with(RoomState::default).beat(&beat);
                     worker::Response::from_json(&seen)
+                }
+                "/clear" => {
+                    // Storage first: the log is what outlives this instance.
+                    self.state.storage().delete_all().await?;
+                    *self.room.borrow_mut() = Some(RoomState::default());
+                    worker::Response::from_json(&true)
                 }
                 _ => worker::Response::error("not found", 404),
             }

@@ -41,6 +41,11 @@ pub const PUT_ROW: &str = "INSERT INTO ticket_rows (ticket, site, created) VALUE
 pub const PUT_WORDS: &str =
     "INSERT OR REPLACE INTO ticket_words (rowid, subject, message) SELECT rowid, ?2, ?3 FROM ticket_rows WHERE ticket = ?1";
 
+/// Deletes a ticket's words (before its row, which names them).
+pub const DELETE_WORDS: &str = "DELETE FROM ticket_words WHERE rowid IN (SELECT rowid FROM ticket_rows WHERE ticket = ?1)";
+/// Deletes a ticket's row.
+pub const DELETE_ROW: &str = "DELETE FROM ticket_rows WHERE ticket = ?1";
+
 /// The query for a site's best matches: `?1` the FTS5 expression, `?2`
 /// the site, `?3` the most rows; ranked by BM25 with the subject and the
 /// message weighted as the article search weighs a title and a body,
@@ -89,6 +94,9 @@ pub trait WordIndex {
     /// Up to `limit` of `site`'s tickets matching `query` (every word, else
     /// any), best first.
     fn find<'a>(&'a self, site: &'a SiteId, query: &'a WordQuery, limit: u32) -> LocalBoxFuture<'a, Result<Vec<TicketId>, StoreError>>;
+    /// Deletes these tickets' entries (one transaction; a missing one is
+    /// no error), for a privacy erase.
+    fn delete<'a>(&'a self, tickets: &'a [TicketId]) -> LocalBoxFuture<'a, Result<(), StoreError>>;
 }
 
 /// The word index in a D1 database.
@@ -164,6 +172,24 @@ impl WordIndex for D1Words {
                 }
             }
             Ok(Vec::new())
+        })
+    }
+
+    fn delete<'a>(&'a self, tickets: &'a [TicketId]) -> LocalBoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move {
+            if tickets.is_empty() {
+                return Ok(());
+            }
+            self.ready().await?;
+            let mut statements = Vec::with_capacity(tickets.len() * 2);
+            for ticket in tickets {
+                let id = ticket.to_string();
+                for sql in [DELETE_WORDS, DELETE_ROW] {
+                    statements.push(self.db.prepare(sql).bind(&[id.as_str().into()]).map_err(failed)?);
+                }
+            }
+            self.db.batch(statements).await.map_err(failed)?;
+            Ok(())
         })
     }
 }

@@ -366,6 +366,16 @@ fn user_prefix(site: &SiteId, user_key: &str) -> String {
     format!("u/{site}/{user_key}/")
 }
 
+/// The prefix of a requester's entries in the email index.
+fn email_prefix(site: &SiteId, email_key: &str) -> String {
+    format!("ue/{site}/{email_key}/")
+}
+
+/// A ticket's entry under an index prefix (`u/…/`, `ue/…/`), newest first.
+fn newest_first_key(prefix: &str, created: Timestamp, id: &TicketId) -> String {
+    format!("{prefix}{:015}/{id}", NEWEST_FIRST - millis(created).min(NEWEST_FIRST))
+}
+
 /// Sorts a later creation first in a key listing (which is ascending).
 const NEWEST_FIRST: i64 = 999_999_999_999_999;
 
@@ -477,9 +487,7 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn index_for_user(&self, ticket: &Ticket, user_key: &str) -> Result<(), StoreError> {
-        let newest_first = NEWEST_FIRST - millis(ticket.created_at).min(NEWEST_FIRST);
-        let key = format!("{}{newest_first:015}/{}", user_prefix(&ticket.site, user_key), ticket.id);
-        self.kv.put(&key, "", None).await
+        self.kv.put(&newest_first_key(&user_prefix(&ticket.site, user_key), ticket.created_at, &ticket.id), "", None).await
     }
 
     /// Up to `limit` of the tickets listed under a user key on `site`,
@@ -500,9 +508,7 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn index_for_email(&self, ticket: &Ticket, email_key: &str) -> Result<(), StoreError> {
-        let newest_first = NEWEST_FIRST - millis(ticket.created_at).min(NEWEST_FIRST);
-        let key = format!("ue/{}/{email_key}/{newest_first:015}/{}", ticket.site, ticket.id);
-        self.kv.put(&key, "", None).await
+        self.kv.put(&newest_first_key(&email_prefix(&ticket.site, email_key), ticket.created_at, &ticket.id), "", None).await
     }
 
     /// Up to `limit` of `site`'s tickets listed under an email key, newest
@@ -511,7 +517,7 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn for_email(&self, site: &SiteId, email_key: &str, limit: u32) -> Result<Vec<Ticket>, StoreError> {
-        let page = self.kv.list(&format!("ue/{site}/{email_key}/"), limit, None).await?;
+        let page = self.kv.list(&email_prefix(site, email_key), limit, None).await?;
         Ok(self.records_listed(site, &page.keys, "a search by email").await)
     }
 
@@ -1548,6 +1554,163 @@ impl<K: Kv> TicketStore<K> {
         let events =
             page.keys.iter().filter_map(|l| l.metadata.as_deref()).map(serde_json::from_str).collect::<Result<_, _>>().map_err(failed)?;
         Ok((events, page.cursor))
+    }
+}
+
+/// A requester's ticket as one of their indexes lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedTicket {
+    /// The index entry's key (deleted once its ticket is gone).
+    pub key: String,
+    /// The ticket it names.
+    pub ticket: TicketId,
+    /// When the ticket was created, ms (from the entry's newest-first part).
+    pub created: i64,
+}
+
+/// What erasing one ticket's keys in KV took away, counted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ErasedKeys {
+    /// Events deleted.
+    pub events: u32,
+    /// Other keys deleted: index entries, upload records, mail.
+    pub entries: u32,
+    /// Mail originals and address entries deleted.
+    pub mail: u32,
+}
+
+impl<K: Kv> TicketStore<K> {
+    /// Every ticket a requester's index lists on `site` (the email index,
+    /// `ue/`, or a verified user's list, `u/`), newest first. Entries are
+    /// hints: the caller reads each record and checks whose it is.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn listed_for(&self, site: &SiteId, index: &buoy_shared::privacy::Index) -> Result<Vec<ListedTicket>, StoreError> {
+        let prefix = match index {
+            buoy_shared::privacy::Index::Email(key) => email_prefix(site, key),
+            buoy_shared::privacy::Index::User(key) => user_prefix(site, key),
+        };
+        let (keys, _) = self.list_all(prefix.clone()).await?;
+        let mut out: Vec<ListedTicket> = Vec::with_capacity(keys.len());
+        for listed in keys {
+            let Some((newest_first, id)) = listed.name.strip_prefix(&prefix).and_then(|rest| rest.split_once('/')) else { continue };
+            let (Ok(newest_first), Ok(ticket)) = (newest_first.parse::<i64>(), TicketId::parse(id)) else { continue };
+            out.push(ListedTicket { ticket, created: NEWEST_FIRST - newest_first, key: listed.name });
+        }
+        Ok(out)
+    }
+
+    /// Deletes one index entry (of a ticket already erased).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn forget_entry(&self, key: &str) -> Result<(), StoreError> {
+        self.kv.delete(key).await
+    }
+
+    /// The names of the mails a ticket was written by, kept as received (`mo/`).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn original_names(&self, ticket: &TicketId) -> Result<Vec<String>, StoreError> {
+        let prefix = format!("mo/{ticket}/");
+        let (keys, _) = self.list_all(prefix.clone()).await?;
+        Ok(keys.iter().filter_map(|k| k.name.strip_prefix(&prefix)).map(str::to_owned).collect())
+    }
+
+    /// A ticket's metric facts as stored (read from their key's metadata).
+    ///
+    /// # Errors
+    /// When KV fails or the facts do not read.
+    pub async fn facts(&self, ticket: &Ticket) -> Result<Option<Facts>, StoreError> {
+        let created = millis(ticket.created_at);
+        let key = format!("{}{created:015}/{}", day_prefix("m", &ticket.site, created), ticket.id);
+        let page = self.kv.list(&key, 1, None).await?;
+        match page.keys.into_iter().find(|k| k.name == key) {
+            Some(Listed { metadata: Some(meta), .. }) => facts_of(&key, &meta).map(Some),
+            _ => Ok(None),
+        }
+    }
+
+    /// Deletes everything KV keeps of a ticket but its record and the
+    /// requester's index entries that find it (those go last, with
+    /// [`Self::erase_record`], so a run that stops half-way is found
+    /// again): its events, the mails it was written by, its upload
+    /// records, its owed word entry, its queue entries (both parts, under
+    /// `due`: `queue::index_due`), and the sending and suppression entries
+    /// of `address_keys` (`email::token::address_key`s of its addresses).
+    /// Deleting a missing key is no error, so a second run is harmless.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn erase_ticket_keys(
+        &self,
+        plan: &buoy_shared::privacy::ErasePlan,
+        ticket: &Ticket,
+        due: Timestamp,
+        address_keys: &[String],
+    ) -> Result<ErasedKeys, StoreError> {
+        let mut erased = ErasedKeys::default();
+        let (events, _) = self.list_all(format!("e/{}/", plan.ticket)).await?;
+        let (originals, _) = self.list_all(format!("mo/{}/", plan.ticket)).await?;
+        let mut entries: Vec<String> = plan.files.iter().map(|f| upload_key(&plan.site, &f.upload)).collect();
+        entries.push(format!("si/{}", plan.ticket));
+        entries.extend([false, true].map(|finished| queue_key(ticket, due, finished)));
+        let mut mail: Vec<String> = originals.into_iter().map(|k| k.name).collect();
+        for key in address_keys {
+            mail.extend([sends_key(&plan.site, key), suppressed_key(&plan.site, key)]);
+        }
+        for done in join_all(events.iter().map(|k| self.kv.delete(&k.name))).await {
+            done?;
+            erased.events += 1;
+        }
+        for done in join_all(entries.iter().chain(&mail).map(|k| self.kv.delete(k))).await {
+            done?;
+        }
+        erased.entries += entries.len() as u32;
+        erased.mail += mail.len() as u32;
+        Ok(erased)
+    }
+
+    /// Deletes the webhook deliveries and mails still queued for `tickets`
+    /// (`o/`, `om/`: their ids start with the ticket's), listing both
+    /// outboxes whole (they hold only what is not sent yet); how many.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn erase_queued(&self, tickets: &[TicketId]) -> Result<u32, StoreError> {
+        let names: Vec<String> = tickets.iter().map(ToString::to_string).collect();
+        let ids: std::collections::BTreeSet<&str> = names.iter().map(String::as_str).collect();
+        let mut gone = 0;
+        for prefix in ["o/", "om/"] {
+            let (keys, _) = self.list_all(prefix.to_owned()).await?;
+            let theirs: Vec<&Listed> = keys.iter().filter(|k| belongs_to_one_of(&k.name, &ids)).collect();
+            for done in join_all(theirs.iter().map(|k| self.kv.delete(&k.name))).await {
+                done?;
+                gone += 1;
+            }
+        }
+        Ok(gone)
+    }
+
+    /// Deletes a ticket's record, then the index entries that find it
+    /// (`ue/`, `u/`, by the keys of `plan`): the last step of an erase.
+    /// How many keys.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn erase_record(&self, plan: &buoy_shared::privacy::ErasePlan) -> Result<u32, StoreError> {
+        self.kv.delete(&ticket_key(&plan.ticket)).await?;
+        let mut entries: Vec<String> =
+            plan.email_keys.iter().map(|key| newest_first_key(&email_prefix(&plan.site, key), plan.created, &plan.ticket)).collect();
+        if let Some(key) = &plan.user_key {
+            entries.push(newest_first_key(&user_prefix(&plan.site, key), plan.created, &plan.ticket));
+        }
+        for done in join_all(entries.iter().map(|k| self.kv.delete(k))).await {
+            done?;
+        }
+        Ok(1 + entries.len() as u32)
     }
 }
 

@@ -320,6 +320,12 @@ impl<K: Kv, O: Outbound> Sweep<'_, Counted<K>, O> {
             };
             let (ticket, mut history) = match loaded {
                 Ok(Some(found)) => found,
+                // Gone: a privacy erase took the ticket away, and its
+                // check with it once KV has surely shown the record.
+                Ok(None) if buoy_shared::privacy::settled(entry.at.as_millis(), self.now.as_millis()) => {
+                    self.store.clear_check(&entry.key).await?;
+                    continue;
+                }
                 // Not visible yet at this location: look again next run.
                 Ok(None) => continue,
                 // An unreadable record must not stop the sweep for every
