@@ -697,6 +697,25 @@ test('search by reference, email and words, and the rebuild of its indexes', { t
   await expect(403, 'POST', '/v1/agent/search/rebuild', { token: TOKEN });
 });
 
+test('privacy requests: an admin exports, then erases, a requester', { timeout: 30_000 }, async () => {
+  const email = `privacy.${randomUUID()}@example.com`;
+  const ticket = await createTicket({ email });
+  const exported = await expect(200, 'POST', '/v1/agent/privacy/export', { token: SECOND, body: { email } });
+  assert.deepEqual(exported.json.tickets.map((t) => t.record.id), [ticket.id]);
+  await expect(422, 'POST', '/v1/agent/privacy/export', { token: SECOND, body: {} });
+  await expect(422, 'POST', '/v1/agent/privacy/erase', { token: SECOND, body: { email } });
+  for (const path of ['/v1/agent/privacy/export', '/v1/agent/privacy/erase']) {
+    await expect(400, 'POST', path, { token: SECOND, raw: '{"mail":"a@b.example"}' });
+    await expect(415, 'POST', path, { token: SECOND, raw: JSON.stringify({ email }), contentType: 'text/plain' });
+    await expect(401, 'POST', path, { body: { email } });
+    await expect(403, 'POST', path, { token: TOKEN, body: { email, confirm: true } });
+  }
+  const erased = await expect(200, 'POST', '/v1/agent/privacy/erase', { token: SECOND, body: { email, confirm: true } });
+  assert.equal(erased.json.tickets, 1);
+  const trail = await expect(200, 'GET', '/v1/agent/audit', { token: SECOND });
+  assert.ok(trail.json.events.some((e) => e.kind === 'privacy_erase'));
+});
+
 test('a wrong method on each documented path is a 405 that allows exactly the documented methods; other paths are 404', { timeout: 60_000 }, async () => {
   const ticket = await createTicket();
   for (const template of Object.keys(doc.paths)) {

@@ -98,6 +98,8 @@ function drawAudit(events) {
       case 'agent_added': return `${e.by} added ${e.agent} as ${e.role}`;
       case 'agent_changed': return `${e.by} changed ${e.agent}: ${e.was} → ${e.role}`;
       case 'agent_removed': return `${e.by} removed ${e.agent} (${e.was})`;
+      case 'privacy_export': return `${e.by} exported ${e.tickets} ticket(s) of requester ${e.requester}`;
+      case 'privacy_erase': return `${e.by} erased ${e.tickets} ticket(s) of requester ${e.requester}`;
       default: return `${e.by}: ${host.human(e.kind)}`;
     }
   };

@@ -16,6 +16,7 @@ import { $, el, saveBlob } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './search.js';
 import { initAgents, showAgents, clearAgents } from './agents.js';
+import { initPrivacy, clearPrivacy } from './privacy.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const ACCESS_KEY = 'buoy.access'; // set while Cloudflare Access signs this tab's requests
@@ -174,6 +175,7 @@ function signOut(message = '') {
   delete $('thread').dataset.drawn;
   clearMetrics();
   clearAgents();
+  clearPrivacy();
   show('sign-in');
   document.title = 'Buoy console';
   $('sign-in-error').textContent = message;
@@ -1310,6 +1312,7 @@ async function start() {
   initSearch({ api, say, navigate });
   $('nav-agents').addEventListener('click', () => navigate(new URLSearchParams('view=agents')));
   initAgents({ api, say, human, problemText });
+  initPrivacy({ api, problemText, refresh: showAgents });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);
