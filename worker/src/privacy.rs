@@ -22,9 +22,11 @@ use crate::store::{Kv, ListedTicket};
 use buoy_shared::agents::{Action, AuditEvent, AuditKind};
 use buoy_shared::email::token::address_key;
 use buoy_shared::events::TicketEvent;
+use buoy_shared::ids::{SiteId, TicketId};
 use buoy_shared::privacy::{self, ErasePlan, Erased, Export, ExportedTicket, PrivacyBody, PrivacyRequest};
 use buoy_shared::queue;
 use buoy_shared::ticket::Ticket;
+use buoy_shared::time::Timestamp;
 use futures_util::future::join_all;
 
 /// A requester's tickets on the request's site, newest first, and the
@@ -66,6 +68,18 @@ async fn find<K: Kv>(app: &App<'_, K>, asked: &PrivacyRequest) -> Result<Found, 
         }
     }
     Ok(found)
+}
+
+/// Rewrites a ticket's metric facts without what could name anyone
+/// (`privacy::anonymous`); facts already anonymous are left as they are.
+async fn anonymise_facts<K: Kv>(app: &App<'_, K>, site: &SiteId, created: Timestamp, id: &TicketId) -> Result<(), AppError> {
+    if let Some(facts) = app.store.ticket_facts(site, created, id).await? {
+        let anonymous = privacy::anonymous(facts.clone());
+        if anonymous != facts {
+            app.store.put_facts_of(site, created, id, &anonymous, app.now).await?;
+        }
+    }
+    Ok(())
 }
 
 async fn audit<K: Kv>(
@@ -151,9 +165,7 @@ pub async fn erase<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiR
             let name = crate::room::room_name(plan.site.as_str(), &plan.ticket.to_string());
             rooms.clear(&name).await.map_err(|e| AppError::Internal(format!("room {name}: {e}")))?;
         }
-        if let Some(facts) = app.store.facts(ticket).await? {
-            app.store.put_facts(ticket, &privacy::anonymous(facts), app.now).await?;
-        }
+        anonymise_facts(app, &plan.site, plan.created, &plan.ticket).await?;
         let addresses: Vec<String> = plan.addresses.iter().map(|a| address_key(secret, &plan.site, a)).collect();
         let keys = app.store.erase_ticket_keys(&plan, ticket, queue::index_due(ticket, app.business), &addresses).await?;
         erased.events += keys.events;
@@ -173,6 +185,9 @@ pub async fn erase<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiR
         erased.tickets += 1;
     }
     for entry in &found.dangling {
+        // Its facts were made anonymous before its record went; again, in
+        // case they were rewritten from a list that still showed it.
+        anonymise_facts(app, &asked.site, Timestamp::from_millis(entry.created), &entry.ticket).await?;
         app.store.forget_entry(&entry.key).await?;
         erased.entries += 1;
     }

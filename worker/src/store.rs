@@ -387,6 +387,11 @@ fn pending_upload_key(at: Timestamp, site: &SiteId, upload: &str) -> String {
     format!("upx/{:015}/{site}/{upload}", millis(at))
 }
 
+/// The key of a ticket's metric facts.
+fn facts_key(site: &SiteId, created_ms: i64, id: &TicketId) -> String {
+    format!("{}{created_ms:015}/{id}", day_prefix("m", site, created_ms))
+}
+
 fn event_key(ticket: &TicketId, event_id: &str) -> String {
     format!("e/{ticket}/{event_id}")
 }
@@ -630,14 +635,30 @@ impl<K: Kv> TicketStore<K> {
     /// # Errors
     /// When KV fails.
     pub async fn put_facts(&self, ticket: &Ticket, facts: &Facts, now: Timestamp) -> Result<(), StoreError> {
+        self.put_facts_of(&ticket.site, ticket.created_at, &ticket.id, facts, now).await
+    }
+
+    /// [`Self::put_facts`] for the ticket `id` of `site` received at
+    /// `created` (a privacy erase rewrites facts whose record is gone).
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_facts_of(
+        &self,
+        site: &SiteId,
+        created: Timestamp,
+        id: &TicketId,
+        facts: &Facts,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
         let meta = serde_json::to_string(&facts.encode()).map_err(failed)?;
-        let created = millis(ticket.created_at);
-        let key = format!("{}{created:015}/{}", day_prefix("m", &ticket.site, created), ticket.id);
+        let created = millis(created);
+        let key = facts_key(site, created, id);
         let put = self.kv.put(&key, "", Some(&meta));
         if millis(now) < created - created.rem_euclid(HOUR_MS) + HOUR_MS {
             return put.await;
         }
-        let mark_key = roll_mark_key(millis(now), &ticket.site, created);
+        let mark_key = roll_mark_key(millis(now), site, created);
         let (a, b) = futures_util::join!(put, self.kv.put(&mark_key, "", None));
         a.and(b)
     }
@@ -1619,15 +1640,17 @@ impl<K: Kv> TicketStore<K> {
         Ok(keys.iter().filter_map(|k| k.name.strip_prefix(&prefix)).map(str::to_owned).collect())
     }
 
-    /// A ticket's metric facts as stored (read from their key's metadata).
+    /// The metric facts of the ticket `id` of `site` received at
+    /// `created`, as stored (read from their key's metadata).
     ///
     /// # Errors
     /// When KV fails or the facts do not read.
-    pub async fn facts(&self, ticket: &Ticket) -> Result<Option<Facts>, StoreError> {
-        let created = millis(ticket.created_at);
-        let key = format!("{}{created:015}/{}", day_prefix("m", &ticket.site, created), ticket.id);
-        let page = self.kv.list(&key, 1, None).await?;
-        match page.keys.into_iter().find(|k| k.name == key) {
+    pub async fn ticket_facts(&self, site: &SiteId, created: Timestamp, id: &TicketId) -> Result<Option<Facts>, StoreError> {
+        let key = facts_key(site, millis(created), id);
+        // Listed by the time's prefix, which few tickets share (a list's
+        // prefix is no key of its own).
+        let (keys, _) = self.list_all(key.trim_end_matches(&id.to_string()).to_owned()).await?;
+        match keys.into_iter().find(|k| k.name == key) {
             Some(Listed { metadata: Some(meta), .. }) => facts_of(&key, &meta).map(Some),
             _ => Ok(None),
         }
