@@ -435,7 +435,8 @@ mod tests {
     #[test]
     fn a_request_names_one_requester_on_one_of_the_agents_sites() {
         let email = |e: &str| Subject::Email(e.into());
-        let cases: [(&str, bool, Result<(&str, Subject), Vec<(&str, &str)>>); 12] = [
+        type Expected = Result<(&'static str, Subject), Vec<(&'static str, &'static str)>>;
+        let cases: [(&str, bool, Expected); 12] = [
             (r#"{"email":" Ada@Example.COM "}"#, false, Ok(("demo", email("ada@example.com")))),
             (r#"{"user_id":"u_42","site":"acme"}"#, false, Ok(("acme", Subject::UserId("u_42".into())))),
             (r#"{}"#, false, Err(vec![("email", "required")])),
