@@ -37,8 +37,10 @@ pub const MAX_NAME: usize = crate::identity::MAX_FIELD;
 
 /// The most tickets one erase request takes away; more are left for the
 /// next request (the answer says so), so one request stays within a
-/// Free-plan invocation's 1,000 KV operations.
-pub const TICKETS_PER_ERASE: usize = 20;
+/// Free-plan invocation's limits: 1,000 KV operations, and 50
+/// subrequests, of which each ticket spends one on its room and one per
+/// file on the bucket.
+pub const TICKETS_PER_ERASE: usize = 10;
 
 /// How long after a write every KV reader sees it, with a wide margin
 /// (KV's own is up to a minute), in ms: an index entry or a due check

@@ -153,7 +153,7 @@ test('an admin exports and erases a requester; nothing of theirs is found after,
   assert.equal(erased.json.tickets, 2);
   assert.equal(erased.json.files, 1);
   assert.equal(erased.json.more, false);
-  assert.ok(erased.json.events >= 3, JSON.stringify(erased.json));
+  assert.equal(erased.json.events, 2, 'the file and the agent reply (the first message is in the record)');
 
   // Nothing of theirs answers any more.
   for (const ticket of [first, second]) {
@@ -235,7 +235,7 @@ test('the console: an admin exports and erases in the Agents screen; axe finds n
   await screen.waitFor();
   assert.deepEqual(await violations(page), [], 'axe, the Agents screen with its privacy requests');
 
-  await screen.getByLabel('Email address or user id').fill(email);
+  await screen.getByLabel('Email address or user id', { exact: true }).fill(email);
   const download = page.waitForEvent('download');
   await screen.getByRole('button', { name: 'Export' }).click();
   const saved = await download;

@@ -133,3 +133,19 @@ fn bad_requests_name_their_field_and_erase_nothing() {
     }
     assert!(keys_of(&h, &id).contains(&format!("t/{id}")));
 }
+
+#[test]
+fn a_requester_with_many_tickets_is_erased_over_several_requests() {
+    let h = harness();
+    let per_request = buoy_shared::privacy::TICKETS_PER_ERASE;
+    for _ in 0..=per_request {
+        file(&h, EMAIL, false);
+        h.now.set(h.now.get() + 1);
+    }
+    let erase = || post(&h, "/v1/agent/privacy/erase", Some(ADMIN), &json!({ "email": EMAIL, "confirm": true })).1;
+    let first = erase();
+    assert_eq!((first["tickets"].as_u64(), first["more"].as_bool()), (Some(per_request as u64), Some(true)), "{first}");
+    let rest = erase();
+    assert_eq!((rest["tickets"].as_u64(), rest["more"].as_bool()), (Some(1), Some(false)), "{rest}");
+    assert!(h.store.kv().keys("t/").is_empty() && h.store.kv().keys("ue/").is_empty());
+}
