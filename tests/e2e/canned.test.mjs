@@ -10,48 +10,24 @@
 // status, tag and assignee the actions set.
 // `cargo xtask test` starts the worker and passes BUOY_WORKER_URL,
 // BUOY_AGENT_TOKEN, BUOY_SECOND_AGENT_TOKEN and BUOY_CHROMIUM.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchChromium } from '../chromium.mjs';
-import { recordProblems } from '../browser.mjs';
+import { browserFor, signedInConsole } from '../browser.mjs';
 import { violations } from '../axe.mjs';
-import { call } from '../api.mjs';
+import { call, fileTicket as fileRequest } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const AGENT = process.env.BUOY_AGENT_TOKEN; // "Test agent", role agent
 const LEAD = process.env.BUOY_SECOND_AGENT_TOKEN; // "Second agent", role admin (above lead)
 
-let browser;
+// Chromium for this file, once the environment is there.
+const chromium = browserFor(WORKER, AGENT, LEAD);
 
-before(async () => {
-  assert.ok(WORKER && AGENT && LEAD, 'run through `cargo xtask test`, which starts the worker');
-  browser = await launchChromium();
-});
-
-after(async () => {
-  await browser?.close();
-});
-
-/** A ticket filed as a requester would. */
-async function fileTicket(name = 'Grace Hopper') {
-  const subject = `Refund question ${crypto.randomUUID()}`;
-  const body = { site: 'demo', name, email: 'grace@example.com', type: 'billing', subject, message: 'I was charged twice this month.' };
-  const { status, json } = await call('/v1/tickets', { body });
-  assert.equal(status, 201, JSON.stringify(json));
-  return { ...json, subject };
-}
+/** A billing ticket from `name`, filed as a requester would. */
+const fileTicket = (name = 'Grace Hopper') => fileRequest({ name, type: 'billing', subject: `Refund question ${crypto.randomUUID()}`, message: 'I was charged twice this month.' });
 
 /** A signed-in console in a fresh context, at `hash`. */
-async function consoleAs(token, hash = '') {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = await recordProblems(page);
-  await page.goto(`${WORKER}/console/${hash}`);
-  await page.getByLabel('Agent token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { page, problems, context };
-}
+const consoleAs = (token, hash = '') => signedInConsole(chromium.browser, token, hash);
 
 test('a lead saves a canned reply with variables and actions; an agent uses it on a ticket', { timeout: 180_000 }, async () => {
   const marker = crypto.randomUUID().slice(0, 8);
@@ -83,6 +59,9 @@ test('a lead saves a canned reply with variables and actions; an agent uses it o
   const listed = (await call('/v1/agent/canned', { token: LEAD })).json.replies.find((r) => r.title === title);
   assert.deepEqual(listed.actions, { status: 'pending', add_tags: [tag], assign: 'me' });
   assert.equal(listed.body, body);
+  // Recorded in the audit trail, by whom and which.
+  const trail = (await call('/v1/agent/audit', { token: LEAD })).json.events;
+  assert.ok(trail.some((e) => e.kind === 'canned_added' && e.agent === title && e.by === 'Second agent'), JSON.stringify(trail.slice(0, 5)));
   assert.deepEqual(lead.problems.filter((p) => !p.includes('422')), []);
   await lead.context.close();
 
