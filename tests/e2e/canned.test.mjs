@@ -55,7 +55,10 @@ test('a lead saves a canned reply with variables and actions; an agent uses it o
   await row.waitFor();
   assert.equal(await error.textContent(), '');
   assert.match(await row.textContent(), /status Pending · tags refund-\w+ · assign to the agent/);
-  assert.deepEqual(await violations(lead.page), [], 'axe, on the Canned replies screen');
+  for (const colorScheme of ['light', 'dark']) {
+    await lead.page.emulateMedia({ colorScheme });
+    assert.deepEqual(await violations(lead.page), [], `axe, on the Canned replies screen (${colorScheme})`);
+  }
   const listed = (await call('/v1/agent/canned', { token: LEAD })).json.replies.find((r) => r.title === title);
   assert.deepEqual(listed.actions, { status: 'pending', add_tags: [tag], assign: 'me' });
   assert.equal(listed.body, body);
@@ -91,7 +94,10 @@ test('a lead saves a canned reply with variables and actions; an agent uses it o
   await page.locator('#canned-preview', { hasText: expected }).waitFor();
   assert.equal(await page.locator('#canned-preview').textContent(), expected);
   assert.equal(await page.locator('#canned-preview-actions').textContent(), `Sets status to Pending · tags: billing, ${tag} · assigns to Test agent`);
-  assert.deepEqual(await violations(page), [], 'axe, with the picker open');
+  for (const colorScheme of ['dark', 'light']) {
+    await page.emulateMedia({ colorScheme });
+    assert.deepEqual(await violations(page), [], `axe, with the picker open (${colorScheme})`);
+  }
   await page.keyboard.press('Enter');
   await picker.waitFor({ state: 'hidden' });
   const replyBox = page.getByLabel('Reply to the requester');
