@@ -276,6 +276,12 @@ string_enum! {
         AgentChanged = "agent_changed",
         /// An admin removed an agent.
         AgentRemoved = "agent_removed",
+        /// A lead added a canned reply.
+        CannedAdded = "canned_added",
+        /// A lead changed a canned reply.
+        CannedChanged = "canned_changed",
+        /// A lead removed a canned reply.
+        CannedRemoved = "canned_removed",
     }
 }
 
@@ -290,7 +296,8 @@ pub struct AuditEvent {
     pub by: String,
     /// How they signed in: `access` or `bearer`.
     pub via: String,
-    /// The agent changed (agent events).
+    /// The agent changed (agent events), or the canned reply's title
+    /// (canned reply events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
     /// Their role after the change (added or changed).

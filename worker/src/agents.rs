@@ -31,7 +31,7 @@ pub enum Via {
 }
 
 impl Via {
-    const fn as_str(self) -> &'static str {
+    pub(crate) const fn as_str(self) -> &'static str {
         match self {
             Self::Access => "access",
             Self::Bearer => "bearer",
@@ -87,7 +87,7 @@ impl SignedIn {
     }
 
     /// Who they are in the audit trail: their email, else their name.
-    fn who(&self) -> &str {
+    pub(crate) fn who(&self) -> &str {
         self.email.as_deref().unwrap_or(&self.agent)
     }
 }

@@ -23,6 +23,9 @@ pub enum AppError {
     Denied(Problem, &'static str),
     /// An agent record's fields failed validation (each named).
     Agent(Vec<buoy_shared::agents::AgentError>),
+    /// A canned reply's fields failed validation (each named, with a
+    /// sentence that says what is wrong), or its site's set is full.
+    Canned(Vec<buoy_shared::canned::CannedError>),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
     /// Someone else wrote to the ticket since the event the agent's
@@ -93,7 +96,7 @@ impl AppError {
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
             Self::Denied(problem, _) => *problem,
-            Self::Agent(_) => Problem::ValidationFailed,
+            Self::Agent(_) | Self::Canned(_) => Problem::ValidationFailed,
             Self::Internal(_) => Problem::Internal,
             Self::Conflict { .. } => Problem::EditConflict,
         }
@@ -103,6 +106,7 @@ impl AppError {
     /// log, never into the body.
     pub fn into_response(self) -> ApiResponse {
         let problem = self.problem();
+        let canned_detail;
         let (detail, errors) = match &self {
             Self::InvalidRequest(detail) => (Some(detail.as_str()), Vec::new()),
             Self::Validation(errors) => {
@@ -112,6 +116,10 @@ impl AppError {
             Self::Denied(_, detail) => (Some(*detail), Vec::new()),
             Self::Agent(errors) => {
                 (None, errors.iter().map(|e| ErrorItem { field: e.field.as_str().into(), code: e.code.code() }).collect())
+            }
+            Self::Canned(errors) => {
+                canned_detail = errors.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>().join("; ");
+                (Some(canned_detail.as_str()), errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code }).collect())
             }
             Self::Internal(detail) => {
                 crate::log_error(detail);

@@ -98,6 +98,9 @@ function drawAudit(events) {
       case 'agent_added': return `${e.by} added ${e.agent} as ${e.role}`;
       case 'agent_changed': return `${e.by} changed ${e.agent}: ${e.was} → ${e.role}`;
       case 'agent_removed': return `${e.by} removed ${e.agent} (${e.was})`;
+      case 'canned_added': return `${e.by} added the canned reply “${e.agent}”`;
+      case 'canned_changed': return `${e.by} changed the canned reply “${e.agent}”`;
+      case 'canned_removed': return `${e.by} removed the canned reply “${e.agent}”`;
       default: return `${e.by}: ${host.human(e.kind)}`;
     }
   };
