@@ -14,6 +14,17 @@ export async function call(path, { token, requester, body } = {}) {
   return { status: response.status, json: await response.json() };
 }
 
+/** A ticket on the demo site, filed as a requester would: a bug report
+ * from Grace Hopper with a unique subject, `fields` over it; the answer
+ * (id, reference, requester token…) with its subject. */
+export async function fileTicket(fields = {}) {
+  const subject = `Sync lost ${crypto.randomUUID()}`;
+  const body = { site: 'demo', name: 'Grace Hopper', email: 'grace@example.com', type: 'bug', subject, message: 'My changes vanished.', ...fields };
+  const { status, json } = await call('/v1/tickets', { body });
+  if (status !== 201) throw new Error(`POST /v1/tickets: ${status} ${JSON.stringify(json)}`);
+  return { ...json, subject: body.subject };
+}
+
 /** Delivers `raw` mail from envelope sender `from` to `to` as Email
  * Routing would (wrangler's local simulation): its status and text. */
 export async function deliver(raw, from, to) {

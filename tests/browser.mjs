@@ -46,6 +46,19 @@ export async function recordProblems(page) {
   return problems;
 }
 
+/** The console in a fresh context of `browser`, signed in with an agent's
+ * `token`, at `hash`; its problems recorded from the start. */
+export async function signedInConsole(browser, token, hash = '') {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const problems = await recordProblems(page);
+  await page.goto(`${process.env.BUOY_WORKER_URL}/console/${hash}`);
+  await page.getByLabel('Agent token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('button', { name: 'Sign out' }).waitFor();
+  return { page, problems, context };
+}
+
 /**
  * Keeps Playwright's file-chooser interception on for the life of `page`.
  * Playwright turns it on only when a `filechooser` listener subscribes,

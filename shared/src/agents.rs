@@ -282,6 +282,12 @@ string_enum! {
         PrivacyExport = "privacy_export",
         /// An admin erased what Buoy held about a requester.
         PrivacyErase = "privacy_erase",
+        /// A lead added a canned reply.
+        CannedAdded = "canned_added",
+        /// A lead changed a canned reply.
+        CannedChanged = "canned_changed",
+        /// A lead removed a canned reply.
+        CannedRemoved = "canned_removed",
     }
 }
 
@@ -296,7 +302,8 @@ pub struct AuditEvent {
     pub by: String,
     /// How they signed in: `access` or `bearer`.
     pub via: String,
-    /// The agent changed (agent events).
+    /// The agent changed (agent events), or the canned reply's title
+    /// (canned reply events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub agent: Option<String>,
     /// Their role after the change (added or changed).

@@ -25,6 +25,8 @@ pub mod budget;
 #[cfg(feature = "calendar")]
 pub mod calendar;
 #[cfg(feature = "calendar")]
+pub mod canned;
+#[cfg(feature = "calendar")]
 pub mod collision;
 #[cfg(feature = "calendar")]
 pub mod config;

@@ -9,9 +9,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchChromium } from '../chromium.mjs';
-import { recordProblems } from '../browser.mjs';
+import { signedInConsole } from '../browser.mjs';
 import { violations } from '../axe.mjs';
-import { call } from '../api.mjs';
+import { call, fileTicket as fileRequest } from '../api.mjs';
 
 const WORKER = process.env.BUOY_WORKER_URL;
 const TOKEN = process.env.BUOY_AGENT_TOKEN;
@@ -31,25 +31,10 @@ after(async () => {
 });
 
 /** A ticket filed as a requester would; `subject` is unique. */
-async function fileTicket(type = 'bug') {
-  const subject = `Sync lost ${crypto.randomUUID()}`;
-  const body = { site: 'demo', name: 'Grace Hopper', email: 'grace@example.com', type, subject, message: 'My changes vanished.' };
-  const { status, json } = await call('/v1/tickets', { body });
-  assert.equal(status, 201, JSON.stringify(json));
-  return { ...json, subject };
-}
+const fileTicket = (type = 'bug') => fileRequest({ type });
 
 /** A signed-in console in a fresh context, at `hash`. */
-async function consoleAs(token, hash = '') {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const problems = await recordProblems(page);
-  await page.goto(`${WORKER}/console/${hash}`);
-  await page.getByLabel('Agent token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('button', { name: 'Sign out' }).waitFor();
-  return { page, problems, context };
-}
+const consoleAs = (token, hash = '') => signedInConsole(browser, token, hash);
 
 const messages = async (id) => (await call(`/v1/agent/tickets/${id}`, { token: TOKEN })).json.events.filter((e) => e.kind === 'message');
 

@@ -991,6 +991,40 @@ test('the roster and the audit trail, under Miniflare signed in through a stand-
   }
 });
 
+test('canned replies: listed by agents, edited by leads and admins, rendered for a ticket, and every error', { timeout: 60_000 }, async () => {
+  const ticket = await createTicket();
+  const reply = { title: `OpenAPI ${randomUUID()}`, body: 'Hi {{requester.first_name}}, about {{ticket.reference}}.', actions: { status: 'pending', add_tags: ['openapi'], assign: 'me' } };
+  // The Second agent is an admin (tests/buoy.toml); the Test agent is an agent.
+  const added = (await expect(201, 'POST', '/v1/agent/canned', { token: SECOND, body: reply })).json;
+  const path = `/v1/agent/canned/${added.id}`;
+  await expect(403, 'POST', '/v1/agent/canned', { token: TOKEN, body: reply });
+  const unknown = await expect(422, 'POST', '/v1/agent/canned', { token: SECOND, body: { ...reply, body: 'Hi {{requester.phone}}' } });
+  assert.deepEqual(unknown.json.errors, [{ field: 'body', code: 'unknown_variable' }]);
+  await expect(400, 'POST', '/v1/agent/canned', { token: SECOND, raw: '{"title":' });
+  await expect(401, 'POST', '/v1/agent/canned', { body: reply });
+
+  const listed = (await expect(200, 'GET', '/v1/agent/canned', { token: TOKEN })).json;
+  assert.equal(listed.editable, false);
+  assert.ok(listed.replies.some((r) => r.id === added.id));
+  await expect(401, 'GET', '/v1/agent/canned', {});
+
+  await expect(200, 'POST', path, { token: SECOND, body: { ...reply, title: `${reply.title} (edited)` } });
+  await expect(422, 'POST', path, { token: SECOND, body: { ...reply, title: '' } });
+  await expect(400, 'POST', path, { token: SECOND, raw: '{"title":' });
+  await expect(404, 'POST', '/v1/agent/canned/cnothing', { token: SECOND, body: reply });
+  await expect(401, 'POST', path, { body: reply });
+
+  const rendered = (await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}/canned/${added.id}`, { token: TOKEN })).json;
+  assert.equal(rendered.body, `Hi Ada, about ${ticket.reference}.`);
+  assert.deepEqual(rendered.change, { status: 'pending', assignee: 'Test agent', tags: ['openapi'] });
+  await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/canned/cnothing`, { token: TOKEN });
+  await expect(401, 'GET', `/v1/agent/tickets/${ticket.id}/canned/${added.id}`, {});
+
+  await expect(401, 'POST', `${path}/remove`, {});
+  await expect(204, 'POST', `${path}/remove`, { token: SECOND });
+  await expect(404, 'POST', `${path}/remove`, { token: SECOND });
+});
+
 test('every documented operation was exercised, and every status it lists seen (but 403 and 500)', () => {
   const missing = [];
   for (const template of Object.keys(doc.paths)) {

@@ -190,6 +190,14 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (_, ["v1", "agent", "agents"]) => not_allowed("GET, POST"),
         (_, ["v1", "agent", "agents", _] | ["v1", "agent", "agents", _, "remove"]) => not_allowed("POST"),
         (_, ["v1", "agent", "audit"]) => not_allowed("GET"),
+        (Method::Get, ["v1", "agent", "canned"]) => crate::canned::list(app, request).await,
+        (Method::Post, ["v1", "agent", "canned"]) => crate::canned::add(app, request).await,
+        (Method::Post, ["v1", "agent", "canned", id]) => crate::canned::change(app, request, id).await,
+        (Method::Post, ["v1", "agent", "canned", id, "remove"]) => crate::canned::remove(app, request, id).await,
+        (Method::Get, ["v1", "agent", "tickets", id, "canned", cid]) => crate::canned::render(app, request, id, cid).await,
+        (_, ["v1", "agent", "canned"]) => not_allowed("GET, POST"),
+        (_, ["v1", "agent", "canned", _] | ["v1", "agent", "canned", _, "remove"]) => not_allowed("POST"),
+        (_, ["v1", "agent", "tickets", _, "canned", _]) => not_allowed("GET"),
         (Method::Get, ["v1", "agent", "search"]) => crate::find::search(app, request).await,
         (Method::Post, ["v1", "agent", "search", "rebuild"]) => crate::find::rebuild(app, request).await,
         (_, ["v1", "agent", "search"]) => not_allowed("GET"),
@@ -953,7 +961,7 @@ async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str
 }
 
 /// One of the agent's site's tickets; another site's is a 404.
-async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
+pub(crate) async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
     Ok(app.store.get(&id).await?.filter(|t| agent.works(&t.site)).ok_or(Problem::NotFound)?)
 }

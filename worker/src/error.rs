@@ -25,6 +25,9 @@ pub enum AppError {
     Agent(Vec<buoy_shared::agents::AgentError>),
     /// A privacy request's fields, each named.
     Privacy(Vec<buoy_shared::privacy::RequestError>),
+    /// A canned reply's fields failed validation (each named, with a
+    /// sentence that says what is wrong), or its site's set is full.
+    Canned(Vec<buoy_shared::canned::CannedError>),
     /// Our fault: logged in full, answered with `internal` and no detail.
     Internal(String),
     /// Someone else wrote to the ticket since the event the agent's
@@ -95,7 +98,7 @@ impl AppError {
             Self::Validation(_) => Problem::ValidationFailed,
             Self::Refused(refusal) => refusal.problem(),
             Self::Denied(problem, _) => *problem,
-            Self::Agent(_) | Self::Privacy(_) => Problem::ValidationFailed,
+            Self::Agent(_) | Self::Canned(_) | Self::Privacy(_) => Problem::ValidationFailed,
             Self::Internal(_) => Problem::Internal,
             Self::Conflict { .. } => Problem::EditConflict,
         }
@@ -105,6 +108,7 @@ impl AppError {
     /// log, never into the body.
     pub fn into_response(self) -> ApiResponse {
         let problem = self.problem();
+        let canned_detail;
         let (detail, errors) = match &self {
             Self::InvalidRequest(detail) => (Some(detail.as_str()), Vec::new()),
             Self::Validation(errors) => {
@@ -116,6 +120,10 @@ impl AppError {
                 (None, errors.iter().map(|e| ErrorItem { field: e.field.as_str().into(), code: e.code.code() }).collect())
             }
             Self::Privacy(errors) => (None, errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code.code() }).collect()),
+            Self::Canned(errors) => {
+                canned_detail = errors.iter().map(|e| e.detail.as_str()).collect::<Vec<_>>().join("; ");
+                (Some(canned_detail.as_str()), errors.iter().map(|e| ErrorItem { field: e.field.into(), code: e.code }).collect())
+            }
             Self::Internal(detail) => {
                 crate::log_error(detail);
                 (None, Vec::new())

@@ -18,6 +18,7 @@
 
 pub mod agents;
 pub mod api;
+pub mod canned;
 pub mod error;
 pub mod files;
 pub mod find;

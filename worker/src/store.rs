@@ -1737,6 +1737,34 @@ impl<K: Kv> TicketStore<K> {
     }
 }
 
+/// The key of a site's canned replies: `canned/{site}`, the whole set as
+/// one value, so a read by key sees the last save at once.
+fn canned_key(site: &SiteId) -> String {
+    format!("canned/{site}")
+}
+
+impl<K: Kv> TicketStore<K> {
+    /// A site's canned replies (none stored: an empty set).
+    ///
+    /// # Errors
+    /// When KV fails or the set does not parse.
+    pub async fn canned(&self, site: &SiteId) -> Result<buoy_shared::canned::CannedSet, StoreError> {
+        match self.kv.get(&canned_key(site)).await? {
+            Some(text) => serde_json::from_str(&text).map_err(failed),
+            None => Ok(buoy_shared::canned::CannedSet::default()),
+        }
+    }
+
+    /// Stores a site's canned replies, replacing the set.
+    ///
+    /// # Errors
+    /// When KV fails.
+    pub async fn put_canned(&self, site: &SiteId, set: &buoy_shared::canned::CannedSet) -> Result<(), StoreError> {
+        let text = serde_json::to_string(set).map_err(failed)?;
+        self.kv.put(&canned_key(site), &text, None).await
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -100,6 +100,9 @@ function drawAudit(events) {
       case 'agent_removed': return `${e.by} removed ${e.agent} (${e.was})`;
       case 'privacy_export': return `${e.by} exported ${e.tickets} ticket(s) of requester ${e.requester}`;
       case 'privacy_erase': return `${e.by} erased ${e.tickets} ticket(s) of requester ${e.requester}`;
+      case 'canned_added': return `${e.by} added the canned reply “${e.agent}”`;
+      case 'canned_changed': return `${e.by} changed the canned reply “${e.agent}”`;
+      case 'canned_removed': return `${e.by} removed the canned reply “${e.agent}”`;
       default: return `${e.by}: ${host.human(e.kind)}`;
     }
   };

@@ -17,6 +17,7 @@ import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.j
 import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './search.js';
 import { initAgents, showAgents, clearAgents } from './agents.js';
 import { initPrivacy, clearPrivacy } from './privacy.js';
+import { initCanned, openPicker, clearCanned, applyCanned, showCanned, clearCannedScreen, mayEditCanned } from './canned.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const ACCESS_KEY = 'buoy.access'; // set while Cloudflare Access signs this tab's requests
@@ -149,11 +150,13 @@ function show(view) {
   $('metrics-view').hidden = view !== 'metrics';
   $('agents-view').hidden = view !== 'agents';
   $('nav-agents').hidden = app.me?.role !== 'admin';
+  $('canned-view').hidden = view !== 'canned';
+  $('nav-canned').hidden = !mayEditCanned(app.me);
   const signedIn = view !== 'sign-in';
   $('views').hidden = !signedIn;
   // The queue's tab stays current while a ticket from it is open.
-  const current = { metrics: 'nav-metrics', agents: 'nav-agents' }[view] ?? 'nav-queue';
-  for (const id of ['nav-queue', 'nav-metrics', 'nav-agents']) {
+  const current = { metrics: 'nav-metrics', agents: 'nav-agents', canned: 'nav-canned' }[view] ?? 'nav-queue';
+  for (const id of ['nav-queue', 'nav-metrics', 'nav-agents', 'nav-canned']) {
     if (id === current) $(id).setAttribute('aria-current', 'page');
     else $(id).removeAttribute('aria-current');
   }
@@ -176,6 +179,7 @@ function signOut(message = '') {
   clearMetrics();
   clearAgents();
   clearPrivacy();
+  clearCannedScreen();
   show('sign-in');
   document.title = 'Buoy console';
   $('sign-in-error').textContent = message;
@@ -295,6 +299,15 @@ async function route() {
     document.title = 'Agents — Buoy console';
     if (opening) $('agents-title').focus();
     await showAgents();
+    return;
+  }
+  if (params.get('view') === 'canned' && mayEditCanned(app.me)) {
+    const opening = $('canned-view').hidden;
+    app.ticket = null;
+    show('canned');
+    document.title = 'Canned replies — Buoy console';
+    if (opening) $('canned-title').focus();
+    await showCanned();
     return;
   }
   if (params.get('view') === 'metrics') {
@@ -525,6 +538,7 @@ async function openTicket(id) {
       onInternalToggle();
       app.replySeen = null;
       hideConflict();
+      clearCanned();
     }
     drawTicket();
     if (app.presence?.id !== id) joinTicket(id);
@@ -999,6 +1013,7 @@ async function onReply(event) {
   }
   send.disabled = false;
   reply.readOnly = false;
+  if (sent) await applyCanned();
   if (sent) {
     reply.value = '';
     app.replySeen = null;
@@ -1074,6 +1089,7 @@ function showConflict(problem, path, body, done) {
       const ok = await post(path, isReply ? { ...body, body: $('reply').value } : body, done, problem.latest);
       if (!ok) return;
       hideConflict();
+      if (isReply) await applyCanned();
       if (isReply) emptyReply();
     },
   };
@@ -1251,6 +1267,9 @@ function onKey(event) {
     // On a queue button, Enter clicks it anyway.
     event.preventDefault();
     openSelected();
+  } else if (inTicket && event.key === 'm') {
+    event.preventDefault();
+    openPicker();
   } else if (inTicket && event.key === 'r') {
     event.preventDefault();
     $('reply').focus();
@@ -1313,6 +1332,8 @@ async function start() {
   $('nav-agents').addEventListener('click', () => navigate(new URLSearchParams('view=agents')));
   initAgents({ api, say, human, problemText });
   initPrivacy({ api, problemText, refresh: showAgents });
+  $('nav-canned').addEventListener('click', () => navigate(new URLSearchParams('view=canned')));
+  initCanned({ api, say, human, problemText, post, me: () => app.me, ticket: () => app.ticket });
   document.addEventListener('keydown', onKey);
   window.addEventListener('hashchange', route);
   setInterval(tick, 1000);

@@ -226,7 +226,11 @@ fn esbuild(input: &str, args: &[&str]) -> Result<String> {
     String::from_utf8(out.stdout).map_err(|_| "esbuild printed something that is not UTF-8".into())
 }
 
-fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result {
+/// Copies the folder `from` into `to`, but for the entries named in `skip`.
+///
+/// # Errors
+/// When a file cannot be read or written.
+pub fn copy_tree(from: &Path, to: &Path, skip: &[&str]) -> Result {
     let entries = std::fs::read_dir(from).map_err(|e| format!("{}: {e}", from.display()))?;
     for entry in entries {
         let entry = entry.map_err(|e| format!("{}: {e}", from.display()))?;

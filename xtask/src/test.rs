@@ -153,7 +153,14 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
         std::fs::remove_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     }
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let config = serve::wrangler_config(&dir, &built.worker_main, &built.site, built.needs)?;
+    // wrangler reloads the worker when its `main` changes, answering 503
+    // to a POST in flight: a build in this checkout meanwhile (a second
+    // terminal, a benchmark) rewrites `dist/test-worker`, so the run has a
+    // copy of its own.
+    let from = built.worker_main.parent().ok_or("the built worker has no folder")?;
+    build::copy_tree(from, &dir.join("worker"), &[])?;
+    let worker_main = dir.join("worker").join(built.worker_main.file_name().ok_or("the built worker has no file name")?);
+    let config = serve::wrangler_config(&dir, &worker_main, &built.site, built.needs)?;
     let token = cmd::random_hex(32)?;
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let mail_agent = cmd::random_hex(32)?;
@@ -223,7 +230,7 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             .env("BUOY_FIELDS_AGENT_TOKEN", &fields_agent)
             .env("BUOY_TURNSTILE_SECRET", &turnstile_secret)
             .env("BUOY_TURNSTILE_PORT", &turnstile_port)
-            .env("BUOY_TEST_WORKER", &built.worker_main)
+            .env("BUOY_TEST_WORKER", &worker_main)
             .env("BUOY_TEST_SITE", &built.site)
             .env("BUOY_CHROMIUM", "/usr/bin/chromium"),
     );
