@@ -34,7 +34,9 @@ use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
 
 pub mod attribution;
-pub use attribution::{visible, AgentFigures, AgentKey, ByTally, Credits, GroupFigures, NotYours, RowFigures, Share, Visible, MAX_HANDLERS};
+pub use attribution::{
+    visible, AgentFigures, AgentKey, ByTally, Credits, GroupFigures, NotYours, RowFigures, Share, Visible, MAX_HANDLERS,
+};
 
 /// The longest period a report covers, in days: a quarter and a bit. The
 /// worker reads, per UTC day of the period and of the one before, one

@@ -435,7 +435,11 @@ impl Report {
     /// the "no agent" row.
     pub fn name_agents<S: AsRef<str>>(&mut self, names: &[S]) {
         for row in &mut self.by_agent {
-            row.agent = row.key.as_deref().and_then(|key| names.iter().find(|n| AgentKey::of(n.as_ref()).text() == key)).map(|n| n.as_ref().to_owned());
+            row.agent = row
+                .key
+                .as_deref()
+                .and_then(|key| names.iter().find(|n| AgentKey::of(n.as_ref()).text() == key))
+                .map(|n| n.as_ref().to_owned());
         }
         self.by_agent.sort_by(|a, b| {
             let rank = |r: &AgentFigures| (r.key.is_none(), r.agent.is_none(), r.agent.clone(), r.key.clone());
@@ -472,4 +476,285 @@ pub(super) fn csv_rows(r: &Report) -> Vec<(String, String, String)> {
         push("by_group", row.group.as_deref().unwrap_or("(no group)"), &row.figures);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::TicketId;
+    use crate::metrics::{csv, report, report_from, DayRollup, Facts, Period, Tally, HOUR_MS};
+    use crate::sla::{AlwaysOpen, SlaPolicy};
+    use crate::ticket::{NewTicket, Stamp, Ticket, TicketType};
+    use crate::time::Timestamp;
+    use crate::vocab::{Priority, Segment};
+    use jiff::tz::TimeZone;
+
+    fn t(text: &str) -> Timestamp {
+        Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    fn ticket(at: &str, group: Option<&str>) -> Ticket {
+        let input = NewTicket {
+            site: "demo".into(),
+            email: "ada@example.com".into(),
+            kind: "bug".into(),
+            subject: "It broke".into(),
+            message: "m".into(),
+            ..NewTicket::default()
+        };
+        let policy = SlaPolicy::default();
+        let stamp = Stamp {
+            id: TicketId::from_bytes([7; 16]),
+            segment: Segment::Business,
+            priority: Priority::Normal,
+            group: group.map(str::to_owned),
+            tags: vec![],
+            now: t(at),
+            policy: &policy,
+            calendar: crate::sla::DEFAULT_CALENDAR,
+            offered: TicketType::BUILT_IN,
+        };
+        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+    }
+
+    fn event(id: &str, at: &str, kind: EventKind) -> TicketEvent {
+        TicketEvent { id: id.into(), at: t(at), kind }
+    }
+
+    fn said(id: &str, at: &str, by: &str, agent: bool, public: bool) -> TicketEvent {
+        event(id, at, EventKind::Message { by: by.into(), agent, public, body: "b".into(), original: None })
+    }
+
+    fn set(id: &str, at: &str, by: &str, status: Status) -> TicketEvent {
+        event(id, at, EventKind::Changed { by: by.into(), status: Some(status), priority: None, tier: None, assignee: None, tags: None })
+    }
+
+    fn rated(at: &str, satisfied: bool) -> TicketEvent {
+        event(crate::events::CSAT_EVENT_ID, at, EventKind::Rated { satisfied, comment: None })
+    }
+
+    fn facts(ticket: &Ticket, events: &[TicketEvent]) -> Facts {
+        Facts::of(ticket, events, t("2026-11-10T00:00:00Z"), &AlwaysOpen)
+    }
+
+    fn period() -> Period {
+        Period::parse("2026-11-02", "2026-11-09", TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    /// Dana and Sam's week: Dana answers a finance ticket first, Sam
+    /// answers it too and solves it, and its requester is satisfied; Sam
+    /// answers and solves an ungrouped one, rated unsatisfied; Dana leaves
+    /// a note on a third (not a reply) that nobody has answered yet.
+    fn the_week() -> Vec<Facts> {
+        let finance = ticket("2026-11-03T09:00:00Z", Some("finance"));
+        let plain = ticket("2026-11-04T09:00:00Z", None);
+        let waiting = ticket("2026-11-05T09:00:00Z", Some("finance"));
+        vec![
+            facts(
+                &finance,
+                &[
+                    said("m1", "2026-11-03T09:10:00Z", "Dana", true, true),
+                    said("m2", "2026-11-03T09:20:00Z", "requester", false, true),
+                    said("m3", "2026-11-03T09:40:00Z", "Sam", true, true),
+                    said("m4", "2026-11-03T09:50:00Z", "Sam", true, true),
+                    set("c1", "2026-11-03T10:00:00Z", "Sam", Status::Solved),
+                    rated("2026-11-03T11:00:00Z", true),
+                ],
+            ),
+            facts(
+                &plain,
+                &[
+                    said("m1", "2026-11-04T09:30:00Z", "Sam", true, true),
+                    set("c1", "2026-11-04T11:00:00Z", "Sam", Status::Solved),
+                    rated("2026-11-04T12:00:00Z", false),
+                ],
+            ),
+            facts(&waiting, &[said("m1", "2026-11-05T09:30:00Z", "Dana", true, false)]),
+        ]
+    }
+
+    type Row = (Option<String>, u64, u64, u64, Option<i64>, Option<i64>, Option<f64>);
+
+    fn row(label: Option<String>, f: &RowFigures) -> Row {
+        (label, f.tickets, f.replies, f.solved, f.first_response.calendar.median, f.resolution.calendar.median, f.csat.percent)
+    }
+
+    #[test]
+    fn first_response_goes_to_the_first_replier_resolution_and_csat_to_the_solver() {
+        let week = the_week();
+        let dana = AgentKey::of("Dana");
+        let sam = AgentKey::of("Sam");
+        assert_eq!(
+            week[0].by,
+            Credits { first_by: Some(dana), solved_by: Some(sam), handlers: vec![(dana, 1), (sam, 2)], group: Some("finance".into()) }
+        );
+        assert_eq!(week[2].by, Credits { group: Some("finance".into()), ..Credits::default() }, "a note handles nothing");
+        let mut r = report(&period(), &week, &[]);
+        r.name_agents(&["Sam", "Dana", "Lee"]);
+        let agents: Vec<Row> = r.by_agent.iter().map(|a| row(a.agent.clone(), &a.figures)).collect();
+        assert_eq!(
+            agents,
+            [
+                (Some("Dana".into()), 1, 1, 0, Some(600), None, None),
+                (Some("Sam".into()), 2, 3, 2, Some(1800), Some(3600), Some(50.0)),
+                (None, 1, 0, 0, None, None, None),
+            ],
+            "named rows by name, then the no-agent row; Lee handled nothing and has no row"
+        );
+        assert_eq!(r.by_agent[2].key, None);
+        // Sam's resolutions: one hour and two hours; the nearest-rank median is the lower.
+        assert_eq!(r.by_agent[1].figures.resolution.calendar.p90, Some(7200));
+        let groups: Vec<Row> = r.by_group.iter().map(|g| row(g.group.clone(), &g.figures)).collect();
+        assert_eq!(
+            groups,
+            [(Some("finance".into()), 2, 3, 1, Some(600), Some(3600), Some(100.0)), (None, 1, 1, 1, Some(1800), Some(7200), Some(0.0))]
+        );
+        // The groups' tickets add up to the period's.
+        assert_eq!(r.by_group.iter().map(|g| g.figures.tickets).sum::<u64>(), r.tickets);
+    }
+
+    #[test]
+    fn the_last_to_solve_or_close_is_credited_and_a_reopened_rating_stays_with_them() {
+        let ticket = ticket("2026-11-03T09:00:00Z", None);
+        let events = [
+            said("m1", "2026-11-03T09:10:00Z", "Dana", true, true),
+            set("c1", "2026-11-03T10:00:00Z", "Dana", Status::Solved),
+            rated("2026-11-03T10:30:00Z", true),
+            said("m2", "2026-11-03T11:00:00Z", "requester", false, true),
+        ];
+        let f = facts(&ticket, &events);
+        assert_eq!((f.resolution, f.csat, f.by.solved_by), (None, Some(true), Some(AgentKey::of("Dana"))));
+        let r = report(&period(), &[f], &[]);
+        assert_eq!((r.by_agent[0].figures.solved, r.by_agent[0].figures.csat.rated), (0, 1), "rated, then reopened: not solved");
+        let mut closed = events.to_vec();
+        closed.push(set("c2", "2026-11-03T12:00:00Z", "Sam", Status::Closed));
+        assert_eq!(facts(&ticket, &closed).by.solved_by, Some(AgentKey::of("Sam")));
+    }
+
+    #[test]
+    fn the_handlers_kept_are_the_first_few() {
+        let ticket = ticket("2026-11-03T09:00:00Z", Some(&"g".repeat(70)));
+        let events: Vec<TicketEvent> =
+            (0..9).map(|i| said(&format!("m{i}"), &format!("2026-11-03T10:0{i}:00Z"), &format!("Agent {i}"), true, true)).collect();
+        let f = facts(&ticket, &events);
+        assert_eq!(f.by.handlers.len(), MAX_HANDLERS);
+        assert_eq!(f.by.handlers[0], (AgentKey::of("Agent 0"), 1));
+        assert_eq!(f.by.group.as_deref().map(str::len), Some(64), "a group's name is kept to 64 bytes");
+        assert!(serde_json::to_string(&f.encode()).unwrap_or_default().len() < 400);
+    }
+
+    #[test]
+    fn hourly_rollups_carry_the_rows_and_add_up_to_the_per_ticket_report() {
+        let week = the_week();
+        let day = |d: &str| t(d).as_millis();
+        let days: Vec<DayRollup> = ["2026-11-03", "2026-11-04", "2026-11-05"]
+            .iter()
+            .map(|d| DayRollup::of(day(&format!("{d}T00:00:00Z")), &week, &[], day("2026-11-09T00:00:00Z")))
+            .collect();
+        let mut hours = Vec::new();
+        for (d, rollup) in days.iter().enumerate() {
+            for (h, hour) in rollup.hours.iter().enumerate() {
+                if let Some(hour) = hour {
+                    hours.push((day("2026-11-03T00:00:00Z") + d as i64 * 24 * HOUR_MS + h as i64 * HOUR_MS, hour));
+                }
+            }
+        }
+        let exact = report(&period(), &week, &[]);
+        let rolled = report_from(&period(), &hours, &[], &[]);
+        assert_eq!(rolled.by_group.iter().map(|g| g.figures.tickets).collect::<Vec<_>>(), [2, 1]);
+        let counts = |r: &Report| {
+            r.by_agent.iter().map(|a| (a.key.clone(), a.figures.tickets, a.figures.solved, a.figures.csat.rated)).collect::<Vec<_>>()
+        };
+        assert_eq!(counts(&rolled), counts(&exact));
+        // Stored and read back, a roll-up keeps its rows.
+        let text = serde_json::to_string(&days[0]).unwrap_or_default();
+        let back: DayRollup = serde_json::from_str(&text).unwrap_or_else(|e| unreachable!("{e}: {text}"));
+        let tally = |d: &DayRollup| {
+            d.hours.iter().flatten().fold(Tally::default(), |mut all, h| {
+                all.merge(&h.tally);
+                all
+            })
+        };
+        assert_eq!(tally(&back).by.agents.len(), 2, "Dana and Sam of 3 November");
+        assert_eq!(
+            tally(&back).by.groups,
+            tally(&days[0])
+                .by
+                .groups
+                .iter()
+                .map(|(g, s)| (
+                    g.clone(),
+                    Share { first_response: reread(&s.first_response), resolution: reread(&s.resolution), ..s.clone() }
+                ))
+                .collect::<Vec<_>>()
+        );
+    }
+
+    /// A timing as it reads back from storage (its histogram only).
+    fn reread(timing: &Timing) -> Timing {
+        serde_json::from_str(&serde_json::to_string(timing).unwrap_or_default()).unwrap_or_else(|e| unreachable!("{e}"))
+    }
+
+    #[test]
+    fn rollups_and_facts_stored_before_the_breakdowns_still_read_and_show_no_rows() {
+        let old_day = r#"{"h":[{"q":[1,0,0,0],"t":{"n":1,"s":[[1,0,0]],"c":[{"n":1,"f":{"c":"","b":""},"r":{"c":"","b":""}}],"m":[[0,0],[0,0],[0,0]]}}]}"#;
+        let day: DayRollup = serde_json::from_str(old_day).unwrap_or_else(|e| unreachable!("{e}"));
+        let hour = day.hours[0].as_ref().map(|h| h.tally.clone()).unwrap_or_default();
+        assert_eq!((hour.tickets, hour.by.is_empty()), (1, true));
+        let old_json: Facts =
+            serde_json::from_str(r#"{"c":1793700000000,"s":"free","k":"bug","f":[600,600],"n":1}"#).unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(old_json.by.is_empty());
+        let old_compact = Facts::decode("f1|mhhz8n40|00-00|bug|go,go||1||").unwrap_or_else(|e| unreachable!("{e}"));
+        assert!(old_compact.by.is_empty());
+        let r = report(&period(), &[old_compact, old_json], &[]);
+        assert!(r.by_agent.is_empty() && r.by_group.is_empty(), "answered before credits: in no row, {:?}", r.by_agent);
+        assert_eq!(r.tickets, 1, "yet counted in the totals");
+    }
+
+    #[test]
+    fn leads_and_admins_see_every_row_an_agent_only_their_own() {
+        let sam = Some(AgentKey::of("Sam"));
+        let cases = [
+            (Role::Admin, None, Ok(Visible { agent: None, groups: true })),
+            (Role::Lead, None, Ok(Visible { agent: None, groups: true })),
+            (Role::Lead, Some("Sam"), Ok(Visible { agent: sam, groups: true })),
+            (Role::Agent, None, Ok(Visible { agent: Some(AgentKey::of("Dana")), groups: false })),
+            (Role::Agent, Some("Dana"), Ok(Visible { agent: Some(AgentKey::of("Dana")), groups: false })),
+            (Role::Agent, Some("Sam"), Err(NotYours)),
+        ];
+        for (role, asked, expected) in cases {
+            assert_eq!(visible(role, "Dana", asked), expected, "{role:?} asking for {asked:?}");
+        }
+        let mut r = report(&period(), &the_week(), &[]);
+        let all = r.clone();
+        r.keep_rows(&Visible { agent: Some(AgentKey::of("Dana")), groups: false });
+        r.name_agents(&["Dana", "Sam"]);
+        assert_eq!(r.by_agent.iter().map(|a| a.agent.as_deref()).collect::<Vec<_>>(), [Some("Dana")]);
+        assert!(r.by_group.is_empty());
+        let text = csv(&r, None);
+        assert!(text.contains("by_agent,Dana_tickets,1") && !text.contains("Sam") && !text.contains("by_group"), "{text}");
+        // Someone with no row in the period gets one of zeros.
+        let mut lee = all.clone();
+        lee.keep_rows(&Visible { agent: Some(AgentKey::of("Lee")), groups: true });
+        lee.name_agents(&["Lee"]);
+        assert_eq!(lee.by_agent.iter().map(|a| (a.agent.as_deref(), a.figures.tickets)).collect::<Vec<_>>(), [(Some("Lee"), 0)]);
+        assert_eq!(lee.by_group.len(), 2);
+        // A row whose agent the roster no longer names shows its key.
+        let mut gone = all;
+        gone.name_agents(&["Dana"]);
+        let text = csv(&gone, None);
+        let sam_key = AgentKey::of("Sam").text();
+        assert!(text.contains(&format!("by_agent,{sam_key}_solved,2")), "{text}");
+        assert!(text.contains("by_agent,(no agent)_tickets,1") && text.contains("by_group,finance_csat_percent_satisfied,100.0"), "{text}");
+    }
+
+    #[test]
+    fn agent_keys_read_back() {
+        for name in ["Dana", "", "Zoë Ünïcode", "x".repeat(80).as_str()] {
+            let key = AgentKey::of(name);
+            assert_eq!(AgentKey::parse(&key.text()), Ok(key));
+        }
+        assert_ne!(AgentKey::of("Dana"), AgentKey::of("dana"));
+        assert!(AgentKey::parse("zzzzzzzz").is_err(), "beyond 32 bits");
+    }
 }
