@@ -1278,6 +1278,9 @@ struct MetricsPage<'a> {
     rolled_hours: usize,
     /// UTC days whose tickets' facts were listed.
     listed_days: usize,
+    /// Whether `by_agent` holds every agent's row (a lead or an admin
+    /// asking for no one in particular) rather than one agent's.
+    all_agents: bool,
 }
 
 /// The time zone of a metrics request: `UTC`, an IANA zone (the worker
@@ -1379,6 +1382,7 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
             kv_operations: get_ops + list_ops,
             rolled_hours: hours.len(),
             listed_days: listed.len(),
+            all_agents: rows.agent.is_none(),
         },
     ))
 }
