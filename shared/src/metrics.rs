@@ -1642,7 +1642,7 @@ mod tests {
         assert_eq!((last.from.to_string(), last.to.to_string()), ("2026-11-03".into(), "2026-12-01".into()));
     }
 
-    fn ticket(kind: &str) -> Ticket {
+    pub(super) fn ticket(kind: &str) -> Ticket {
         let input = NewTicket {
             site: "demo".into(),
             email: "ada@example.com".into(),

@@ -481,40 +481,23 @@ pub(super) fn csv_rows(r: &Report) -> Vec<(String, String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::TicketId;
     use crate::metrics::{csv, report, report_from, DayRollup, Facts, Period, Tally, HOUR_MS};
-    use crate::sla::{AlwaysOpen, SlaPolicy};
-    use crate::ticket::{NewTicket, Stamp, Ticket, TicketType};
+    use crate::sla::AlwaysOpen;
+    use crate::ticket::Ticket;
     use crate::time::Timestamp;
-    use crate::vocab::{Priority, Segment};
     use jiff::tz::TimeZone;
 
     fn t(text: &str) -> Timestamp {
         Timestamp::parse(text).unwrap_or_else(|e| unreachable!("{e}"))
     }
 
+    /// A bug received at `at`, routed to `group`.
     fn ticket(at: &str, group: Option<&str>) -> Ticket {
-        let input = NewTicket {
-            site: "demo".into(),
-            email: "ada@example.com".into(),
-            kind: "bug".into(),
-            subject: "It broke".into(),
-            message: "m".into(),
-            ..NewTicket::default()
-        };
-        let policy = SlaPolicy::default();
-        let stamp = Stamp {
-            id: TicketId::from_bytes([7; 16]),
-            segment: Segment::Business,
-            priority: Priority::Normal,
-            group: group.map(str::to_owned),
-            tags: vec![],
-            now: t(at),
-            policy: &policy,
-            calendar: crate::sla::DEFAULT_CALENDAR,
-            offered: TicketType::BUILT_IN,
-        };
-        input.into_ticket(stamp).unwrap_or_else(|e| unreachable!("{e:?}"))
+        let mut ticket = crate::metrics::tests::ticket("bug");
+        ticket.created_at = t(at);
+        ticket.sla.started = t(at);
+        ticket.group = group.map(str::to_owned);
+        ticket
     }
 
     fn event(id: &str, at: &str, kind: EventKind) -> TicketEvent {
