@@ -36,8 +36,8 @@ use crate::vocab::Status;
 use serde::{Deserialize, Serialize};
 
 /// An agent as the metrics keep them: the 32-bit FNV-1a hash of their
-/// name. Two names of one roster sharing a key is a one-in-a-billion
-/// event per pair; they would share a row.
+/// name. Two names of one roster share a key about once in four billion
+/// pairs; they would then share a row.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct AgentKey(pub u32);
