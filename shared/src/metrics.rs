@@ -4,7 +4,9 @@
 //! business time), SLA attainment per target, escalation rate,
 //! first-contact resolution, self-service deflection, volume by day, type
 //! and segment, volume, first response and resolution by channel (widget
-//! or email), and the top feature requests.
+//! or email), and the top feature requests; and the same figures per agent
+//! and per group, with the tickets each agent handled ([`attribution`]
+//! says whose figures are whose, and who may see which rows).
 //!
 //! Every figure is computed from [`Facts`]: a few numbers per ticket,
 //! derived from its record and events by [`Facts::of`] and small enough to
@@ -30,6 +32,11 @@ use crate::vocab::{Segment, Status};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use serde::{Deserialize, Serialize};
+
+pub mod attribution;
+pub use attribution::{
+    visible, AgentFigures, AgentKey, ByTally, Credits, GroupFigures, NotYours, RowFigures, Share, Visible, MAX_HANDLERS,
+};
 
 /// The longest period a report covers, in days: a quarter and a bit. The
 /// worker reads, per UTC day of the period and of the one before, one
@@ -101,6 +108,10 @@ pub struct Facts {
     /// volume and CSAT break down by them.
     #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<(String, String)>,
+    /// Whom its figures are credited to, and its group (facts stored
+    /// before credits read with none): the per-agent and per-group rows.
+    #[serde(rename = "w", default, skip_serializing_if = "Credits::is_empty")]
+    pub by: Credits,
 }
 
 /// Most bytes of a ticket's custom field values in its facts (as
@@ -166,6 +177,7 @@ impl Facts {
             subject: (ticket.kind == TicketType::FEATURE_REQUEST).then(|| ticket.subject.chars().take(80).collect()),
             attachments: events.iter().any(|e| matches!(e.kind, EventKind::Attachment { .. })),
             fields: countable_fields(ticket),
+            by: Credits::of(events, ticket.group.as_deref()),
         }
     }
 }
@@ -211,8 +223,11 @@ impl Facts {
     /// values start `f2` and hold them before the subject, as
     /// `id=value;id=value` (ids and values are slugs, so none holds a
     /// separator); facts without are written `f1`, as before fields.
+    /// Facts that credit agents or name a group start with their
+    /// [`Credits`] segment (`w…|`) before all that.
     pub fn encode(&self) -> String {
         let mut out = String::with_capacity(48);
+        self.by.encode(&mut out);
         out.push_str(if self.fields.is_empty() { FACTS_FORM } else { FACTS_FORM_FIELDS });
         out.push('|');
         push_base36(&mut out, self.created.max(0) as u64);
@@ -257,6 +272,7 @@ impl Facts {
     /// # Errors
     /// What is wrong with the text.
     pub fn decode(text: &str) -> Result<Self, String> {
+        let (by, text) = Credits::split(text)?;
         let with_fields = text.starts_with(FACTS_FORM_FIELDS) && text.get(2..3) == Some("|");
         let parts: Vec<&str> = text.splitn(if with_fields { 10 } else { 9 }, '|').collect();
         let (fields, parts) = match parts.as_slice() {
@@ -313,6 +329,7 @@ impl Facts {
             targets: pairs,
             subject: (!subject.is_empty()).then(|| (*subject).to_owned()),
             fields,
+            by,
         })
     }
 }
@@ -673,6 +690,10 @@ pub struct Tally {
     /// ratings, ratings (tallies from before custom fields read empty).
     #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<((String, String), [u64; 3])>,
+    /// Per agent and per group (tallies from before the breakdowns read
+    /// empty: their hours have no rows).
+    #[serde(rename = "w", default, skip_serializing_if = "ByTally::is_empty")]
+    pub by: ByTally,
 }
 
 fn add_field(list: &mut Vec<((String, String), [u64; 3])>, key: &(String, String), counts: [u64; 3]) {
@@ -715,6 +736,7 @@ impl Tally {
         for pair in &f.fields {
             add_field(&mut self.fields, pair, [1, u64::from(f.csat == Some(true)), u64::from(f.csat.is_some())]);
         }
+        self.by.add(f);
         self.escalated += u64::from(f.escalated);
         let solved = f.resolution.is_some();
         self.solved += u64::from(solved);
@@ -779,6 +801,7 @@ impl Tally {
         for (key, counts) in &other.fields {
             add_field(&mut self.fields, key, *counts);
         }
+        self.by.merge(&other.by);
     }
 }
 
@@ -1067,6 +1090,12 @@ pub struct Report {
     /// value (the worker keeps a site's `select` fields only:
     /// [`Report::keep_fields`]).
     pub by_field: Vec<FieldFigures>,
+    /// Each agent's figures (see [`attribution`] for whose figures are whose),
+    /// the "no agent" row last; only the rows the reader may see
+    /// ([`Report::keep_rows`]), named by the worker ([`Report::name_agents`]).
+    pub by_agent: Vec<AgentFigures>,
+    /// Each group's figures, the "no group" row last.
+    pub by_group: Vec<GroupFigures>,
 }
 
 /// Volume and CSAT of the tickets whose custom field `field` holds `value`.
@@ -1201,6 +1230,7 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
     requests.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.topic.cmp(&b.topic)));
     requests.truncate(10);
     let of_type = |k: &TicketType| t.types.iter().find(|(kind, _)| kind == k).map_or(0, |(_, n)| *n);
+    let (by_agent, by_group) = attribution::rows(&t.by);
     Report {
         from: period.from.to_string(),
         to: period.to.to_string(),
@@ -1241,6 +1271,8 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
             list.sort_by(|a, b| (&a.field, &a.value).cmp(&(&b.field, &b.value)));
             list
         },
+        by_agent,
+        by_group,
     }
 }
 
@@ -1303,6 +1335,7 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         for f in &r.by_field {
             push("csat_by_field", &format!("{}={}_percent_satisfied", f.field, f.value), num(f.csat.percent));
         }
+        out.extend(attribution::csv_rows(r));
         out
     }
     let quote = |field: &str| {
@@ -1369,6 +1402,7 @@ mod tests {
             subject: None,
             attachments: false,
             fields: Vec::new(),
+            by: Credits::default(),
         }
     }
 
@@ -1608,7 +1642,7 @@ mod tests {
         assert_eq!((last.from.to_string(), last.to.to_string()), ("2026-11-03".into(), "2026-12-01".into()));
     }
 
-    fn ticket(kind: &str) -> Ticket {
+    pub(super) fn ticket(kind: &str) -> Ticket {
         let input = NewTicket {
             site: "demo".into(),
             email: "ada@example.com".into(),
@@ -1761,6 +1795,12 @@ mod tests {
             subject: Some("Dark mode | with a pipe, commas, and ünïcode 🌙".into()),
             attachments: true,
             fields: vec![("plan".into(), "enterprise".into()), ("accepts_contact".into(), "true".into())],
+            by: Credits {
+                first_by: Some(AgentKey::of("Dana")),
+                solved_by: Some(AgentKey(u32::MAX)),
+                handlers: vec![(AgentKey::of("Dana"), 39), (AgentKey(u32::MAX), 1)],
+                group: Some("Billing | EU/UK: 2nd line ü".into()),
+            },
         }
     }
 
@@ -1777,7 +1817,9 @@ mod tests {
             Facts { kind: TicketType::parse("custom_type_7").unwrap_or(TicketType::OTHER), ..plain.clone() },
             Facts { subject: None, ..full.clone() },
             Facts { targets: vec![], escalated: false, attachments: false, ..full },
-            Facts { created: 0, ..plain },
+            Facts { created: 0, ..plain.clone() },
+            Facts { by: Credits { group: Some(String::new()), ..Credits::default() }, ..plain.clone() },
+            Facts { by: Credits { first_by: Some(AgentKey(0)), handlers: vec![(AgentKey(0), 1)], ..Credits::default() }, ..plain },
         ];
         for facts in variants {
             let text = facts.encode();
@@ -1837,6 +1879,15 @@ mod tests {
             let kind = offered_types()[next(offered_types().len() as u64) as usize].clone();
             let first = (next(2) == 0).then(|| next(90_000) as i64).map(|c| [c, c * 6 / 10]);
             let resolved = first.filter(|_| next(10) < 8).map(|[c, _]| c + next(2_000_000) as i64).map(|c| [c, c / 3]);
+            let agents = ["Dana", "Sam", "Ravi"].map(AgentKey::of);
+            let first_by = first.map(|_| agents[next(3) as usize]);
+            let solved_by = resolved.map(|_| agents[next(3) as usize]);
+            let mut handlers: Vec<(AgentKey, u32)> = first_by.map(|k| (k, 1 + next(2) as u32)).into_iter().collect();
+            if let Some(k) = solved_by.filter(|k| Some(*k) != first_by) {
+                handlers.push((k, 0));
+            }
+            let group = [None, Some("finance"), Some("vip")][next(3) as usize].map(str::to_owned);
+            let by = Credits { first_by, solved_by, handlers, group };
             facts.push(Facts {
                 created,
                 segment: Segment::ALL[next(Segment::ALL.len() as u64) as usize],
@@ -1860,6 +1911,7 @@ mod tests {
                     0 => vec![],
                     n => vec![("plan".into(), ["pro", "enterprise"][n as usize - 1].into())],
                 },
+                by,
             });
             if next(3) == 0 {
                 fixes.push((from + next((days * DAY) as u64) as i64, next(2) == 0));
@@ -1883,6 +1935,10 @@ mod tests {
         for c in &mut out.by_channel {
             c.first_response = d(&c.first_response);
             c.resolution = d(&c.resolution);
+        }
+        for f in out.by_agent.iter_mut().map(|a| &mut a.figures).chain(out.by_group.iter_mut().map(|g| &mut g.figures)) {
+            f.first_response = d(&f.first_response);
+            f.resolution = d(&f.resolution);
         }
         out
     }

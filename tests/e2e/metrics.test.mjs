@@ -512,7 +512,7 @@ test('volume, first response and resolution are split by channel: a ticket from 
   assert.deepEqual(await tableRows(byChannel), expected);
   assert.deepEqual(expected.map((r) => r[0]), ['Widget', 'Email']);
   assert.ok(expected.every((r) => r[2] !== 'no data') && expected[1][4] !== 'no data', JSON.stringify(expected));
-  assert.deepEqual(await page.locator('#m-tables > [data-table]').evaluateAll((ds) => ds.map((d) => d.dataset.table)), ['by-channel', 'by-type', 'by-segment', 'feature-requests']);
+  assert.deepEqual(await page.locator('#m-tables > [data-table]').evaluateAll((ds) => ds.map((d) => d.dataset.table)), ['by-channel', 'by-agent', 'by-group', 'by-type', 'by-segment', 'feature-requests']);
   assert.deepEqual(problems, []);
   await context.close();
 });

@@ -1289,6 +1289,9 @@ struct MetricsPage<'a> {
     rolled_hours: usize,
     /// UTC days whose tickets' facts were listed.
     listed_days: usize,
+    /// Whether `by_agent` holds every agent's row (a lead or an admin
+    /// asking for no one in particular) rather than one agent's.
+    all_agents: bool,
 }
 
 /// The time zone of a metrics request: `UTC`, an IANA zone (the worker
@@ -1332,9 +1335,15 @@ fn metrics_zone<K>(app: &App<'_, K>, name: &str) -> Result<jiff::tz::TimeZone, A
 /// `metrics.csv`): the period's figures beside the period before, from the
 /// sweep's hourly roll-ups and, for hours not rolled up, the facts in KV
 /// list metadata (no ticket is read). Without `from` and `to`:
-/// the last 28 days.
+/// the last 28 days. Its per-agent and per-group rows follow
+/// `metrics::visible` (`agent=NAME` asks for one agent's row).
 async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool) -> Result<ApiResponse, AppError> {
     let agent = agent(app, request).await?;
+    // The per-agent rows: everyone's for leads and admins (one agent's
+    // with `agent=`), an agent's own for an agent, who is refused another's.
+    let asked = request.query_param("agent").filter(|a| !a.is_empty());
+    let rows = metrics::visible(agent.role, &agent.agent, asked.as_deref())
+        .map_err(|metrics::NotYours| AppError::Denied(Problem::Forbidden, "agent: only leads and admins see another agent's figures"))?;
     let tz = request.query_param("tz").filter(|t| !t.is_empty()).unwrap_or_else(|| "UTC".into());
     let zone = metrics_zone(app, &tz)?;
     let period = match (request.query_param("from"), request.query_param("to")) {
@@ -1360,6 +1369,11 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
     let is_select = |id: &str| defs.iter().any(|d| d.id == id && d.kind == fields::Kind::Select);
     report.keep_fields(is_select);
     before.keep_fields(is_select);
+    let names = crate::agents::names_for(app, &agent.site).await?;
+    for r in [&mut report, &mut before] {
+        r.keep_rows(&rows);
+        r.name_agents(&names);
+    }
     if csv {
         let body = metrics::csv(&report, Some(&before)).into_bytes();
         let name = format!("attachment; filename=\"buoy-metrics-{}-{}.csv\"", report.from, report.to);
@@ -1379,6 +1393,7 @@ async fn agent_metrics<K: Kv>(app: &App<'_, K>, request: &ApiRequest, csv: bool)
             kv_operations: get_ops + list_ops,
             rolled_hours: hours.len(),
             listed_days: listed.len(),
+            all_agents: rows.agent.is_none(),
         },
     ))
 }

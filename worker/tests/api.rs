@@ -919,7 +919,12 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     }
     let period = Period::parse("2026-11-01", "2026-11-08", jiff::tz::TimeZone::UTC).unwrap_or_else(|e| unreachable!("{e}"));
     let fixes = [(h.now.get(), true), (h.now.get(), false), (h.now.get(), true)];
-    let want = serde_json::to_value(metrics::report(&period, &facts, &fixes)).unwrap_or_default();
+    let mut want = metrics::report(&period, &facts, &fixes);
+    // Dana is an agent: her own row, named, and no group's.
+    let own = metrics::visible(buoy_shared::agents::Role::Agent, "Dana", None).unwrap_or_else(|e| unreachable!("{e:?}"));
+    want.keep_rows(&own);
+    want.name_agents(&["Dana"]);
+    let want = serde_json::to_value(want).unwrap_or_default();
     for (key, value) in want.as_object().cloned().unwrap_or_default() {
         assert_eq!(page[&key], value, "{key}");
     }
@@ -928,6 +933,11 @@ fn the_metrics_api_answers_what_shared_computes_from_the_stored_facts() {
     assert_eq!(page["csat"]["percent"], json!(0.0));
     assert_eq!((page["deflection"]["fixed"].clone(), page["deflection"]["started"].clone()), (json!(2), json!(3)));
     assert_eq!(page["escalation"]["escalated"], json!(1));
+    assert_eq!((page["by_agent"][0]["agent"].clone(), page["by_agent"][0]["tickets"].clone()), (json!("Dana"), json!(3)));
+    assert_eq!((page["by_group"].clone(), page["all_agents"].clone()), (json!([]), json!(false)));
+    let (status, refused, _) = get("from=2026-11-01&to=2026-11-08&tz=UTC&agent=Olly", "demo-agent-token");
+    assert_eq!(status, 403, "an agent asking for another agent's row: {refused}");
+    assert_eq!(refused["code"], json!("forbidden"));
     assert_eq!(page["feature_requests"][0]["topic"], json!("dark mode"));
     assert_eq!(page["feature_requests"][0]["count"], json!(2));
     // Nothing rolled up yet: the watermark's get (none), and a get and two

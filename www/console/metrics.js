@@ -534,7 +534,6 @@ function breakdowns(data) {
     wrap.dataset.table = key;
     return wrap;
   };
-  const or = (list, node, empty) => (list.length ? node : el('p', 'empty', empty));
   // Each channel's volume, and its first response and resolution as the
   // tiles show them (calendar median and p90); a row of its own, being wider.
   const channels = section('by-channel', or(byChannel, table('By channel',
@@ -545,12 +544,44 @@ function breakdowns(data) {
   channels.classList.add('wide');
   return [
     channels,
+    ...people(data, section),
     section('by-type', or(byType, table('Tickets by type', ['Type', 'Tickets'], byType.map((t) => [host.typeLabel(t.type), count(t.count)])), 'No tickets by type in this period.')),
     section('by-segment', or(bySegment, table('Tickets by segment', ['Segment', 'Tickets'], bySegment.map((s) => [host.human(s.segment), count(s.count)])), 'No tickets by segment in this period.')),
     section('feature-requests', requests.length
       ? table('Top feature requests', ['Topic', 'Requests', 'Example'], requests.map((r) => [r.topic, count(r.count), r.example ?? '']))
       : el('div', null, el('h4', null, 'Top feature requests'), el('p', 'empty', 'No feature requests in this period.'))),
   ];
+}
+
+/**
+ * The per-agent and per-group tables. Leads and admins get every agent's
+ * row and every group's (`all_agents`); an agent gets their own row only,
+ * and no group table. The rows, their order and their names are the API's.
+ */
+function people(data, section) {
+  const byAgent = data.by_agent || [];
+  const byGroup = data.by_group || [];
+  const everyone = data.all_agents === true;
+  const csat = (c) => (c?.rated ? `${percent(c.percent)} of ${plural(c.rated, 'rating')}` : 'no ratings');
+  const figures = (r) => [count(r.tickets), count(r.replies), count(r.solved),
+    humanDuration(r.first_response?.calendar?.median), humanDuration(r.resolution?.calendar?.median), csat(r.csat)];
+  const columns = ['Replies', 'Solved', 'First response median', 'Resolution median', 'CSAT'];
+  const agentName = (r) => r.agent ?? (r.key ? `Former agent (${r.key})` : 'No agent yet');
+  const agents = section('by-agent', or(byAgent,
+    table(everyone ? 'By agent' : 'Your figures', ['Agent', 'Tickets handled', ...columns], byAgent.map((r) => [agentName(r), ...figures(r)])),
+    'No agent figures in this period.'));
+  agents.classList.add('wide');
+  if (!everyone) return [agents, section('by-group', el('p', 'empty', 'Leads and admins see every agent’s figures and each group’s.'))];
+  const groups = section('by-group', or(byGroup,
+    table('By group', ['Group', 'Tickets', ...columns], byGroup.map((r) => [r.group ?? 'No group', ...figures(r)])),
+    'No group figures in this period.'));
+  groups.classList.add('wide');
+  return [agents, groups];
+}
+
+/** `node`, or a note that says `empty` when `list` has nothing. */
+function or(list, node, empty) {
+  return list.length ? node : el('p', 'empty', empty);
 }
 
 // ---------------------------------------------------------------- CSV

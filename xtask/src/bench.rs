@@ -399,7 +399,7 @@ fn agent_call(port: u16, method: &str, path: &str, token: &str, timeout: Duratio
 fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
     use buoy_shared::deflection::{Deflection, Outcome};
     use buoy_shared::ids::SiteId;
-    use buoy_shared::metrics::Facts;
+    use buoy_shared::metrics::{AgentKey, Credits, Facts};
     use buoy_shared::sla::{Metric, SlaPolicy};
     use buoy_shared::ticket::{NewTicket, Priority, Stamp, TicketType};
     use buoy_shared::time::Timestamp;
@@ -446,6 +446,14 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
         if solved {
             targets.push((Metric::Resolution, rng.chance(0.94)));
         }
+        // Six agents share the replies and solves; a third of the tickets
+        // each in two groups, the rest in none.
+        let agent = |i: u64| AgentKey::of(["Ana", "Ben", "Chloé", "Dev", "Eli", "Fay"][i as usize % 6]);
+        let first_by = replied.then(|| agent(rng.below(6)));
+        let solved_by = solved.then(|| agent(rng.below(6)));
+        let mut handlers: Vec<(AgentKey, u32)> = first_by.map(|k| (k, 1)).into_iter().collect();
+        handlers.extend(solved_by.filter(|k| Some(*k) != first_by).map(|k| (k, 0)));
+        let group = [None, Some("billing"), Some("vip")][rng.below(3) as usize].map(str::to_owned);
         let facts = Facts {
             created: created.as_millis(),
             segment,
@@ -460,6 +468,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             kind,
             attachments: false,
             fields: Vec::new(),
+            by: Credits { first_by, solved_by, handlers, group },
         };
         seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }

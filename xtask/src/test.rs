@@ -165,6 +165,12 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     let (second, other, identity) = (cmd::random_hex(32)?, cmd::random_hex(32)?, cmd::random_hex(32)?);
     let mail_agent = cmd::random_hex(32)?;
     let fields_agent = cmd::random_hex(32)?;
+    // The `team` site's agents and lead (tests/e2e/agent-metrics.test.mjs).
+    let team = [
+        ("BUOY_TEAM_ANA_TOKEN", cmd::random_hex(32)?),
+        ("BUOY_TEAM_BEN_TOKEN", cmd::random_hex(32)?),
+        ("BUOY_TEAM_LEAD_TOKEN", cmd::random_hex(32)?),
+    ];
     // The Turnstile stand-in (tests/e2e/turnstile.test.mjs serves it on this port).
     let (guarded, turnstile_secret, turnstile_port) = (cmd::random_hex(32)?, cmd::random_hex(32)?, serve::free_port()?.to_string());
     let stand_in = format!("http://127.0.0.1:{turnstile_port}");
@@ -191,7 +197,10 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
             // (tests/e2e/continuity.test.mjs reads and follows the mail).
             (buoy_worker::mail_out::DEV_MAIL_VAR.into(), "1".into()),
             (buoy_worker::mail_out::PUBLIC_URL_VAR.into(), format!("http://127.0.0.1:{port}")),
-        ],
+        ]
+        .into_iter()
+        .chain(team.iter().map(|(name, token)| ((*name).to_owned(), token.clone())))
+        .collect(),
         env_file: None,
         log: Some(&log),
         test_scheduled: true,
@@ -217,9 +226,12 @@ fn end_to_end(built: &build::Built, only: &[String]) -> Result {
     files.sort();
     let mut args = vec!["--test", "--test-reporter=spec"];
     args.extend(files.iter().map(String::as_str));
+    let mut node = command("node", &args);
+    for (name, token) in &team {
+        node.env(name, token);
+    }
     let result = cmd::run(
-        command("node", &args)
-            .env("BUOY_WORKER_URL", wrangler.url())
+        node.env("BUOY_WORKER_URL", wrangler.url())
             .env("BUOY_DEMO_URL", demo.url())
             .env("BUOY_AGENT_TOKEN", &token)
             .env("BUOY_SECOND_AGENT_TOKEN", &second)
