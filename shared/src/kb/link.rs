@@ -1,0 +1,176 @@
+//! Links to articles in agents' replies: the one URL form an article has
+//! outside the panel (`{worker origin}/v1/articles/{locale}/{id}`, a
+//! readable page the worker serves, so the link works in mail), and
+//! finding such links in a message's text (the panel draws each as a link
+//! that opens the article in the panel; the metrics count replies that
+//! carry one). Every build has it: the widget's inbox uses it.
+
+use crate::messages::Locale;
+
+/// The path every article link starts with, after the worker's origin.
+pub const ARTICLE_PATH: &str = "/v1/articles/";
+
+/// The link to article `id` in `locale` on the worker at `origin` (such
+/// as `https://support.example.com`, without a trailing slash).
+pub fn article_url(origin: &str, locale: Locale, id: &str) -> String {
+    let mut url = String::with_capacity(origin.len() + ARTICLE_PATH.len() + id.len() + 8);
+    url.push_str(origin.trim_end_matches('/'));
+    url.push_str(ARTICLE_PATH);
+    url.push_str(locale.tag());
+    url.push('/');
+    url.push_str(id);
+    url
+}
+
+/// An article link found in a text: byte ranges into it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ArticleLink<'a> {
+    /// Where the link starts (its `http`).
+    pub start: usize,
+    /// Where it ends (after the article id).
+    pub end: usize,
+    /// The worker's origin it names (`https://support.example.com`).
+    pub origin: &'a str,
+    /// The language it asks for.
+    pub locale: Locale,
+    /// The article's id.
+    pub id: &'a str,
+}
+
+impl<'a> ArticleLink<'a> {
+    /// The whole link, as written.
+    pub fn url(&self, text: &'a str) -> &'a str {
+        text.get(self.start..self.end).unwrap_or_default()
+    }
+}
+
+fn is_host_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']')
+}
+
+fn is_slug_byte(b: u8) -> bool {
+    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'
+}
+
+/// The link whose path starts at `at` (the position of [`ARTICLE_PATH`]).
+fn link_at(text: &str, at: usize) -> Option<ArticleLink<'_>> {
+    let bytes = text.as_bytes();
+    let mut host = at;
+    while host > 0 && is_host_byte(bytes[host - 1]) {
+        host -= 1;
+    }
+    if host == at {
+        return None;
+    }
+    let before = text.get(..host)?;
+    let start = if before.ends_with("https://") {
+        host - 8
+    } else if before.ends_with("http://") {
+        host - 7
+    } else {
+        return None;
+    };
+    // The scheme is a word of its own (`xhttps://…` is no link of ours).
+    if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+        return None;
+    }
+    let rest = at + ARTICLE_PATH.len();
+    let tag_end = rest + bytes.get(rest..)?.iter().position(|b| *b == b'/')?;
+    let locale = Locale::exact(text.get(rest..tag_end)?)?;
+    let id_start = tag_end + 1;
+    let id_len = bytes.get(id_start..)?.iter().position(|b| !is_slug_byte(*b)).unwrap_or(bytes.len() - id_start);
+    let end = id_start + id_len;
+    // A longer path or word is another page, not the article.
+    if id_len == 0 || id_len > super::MAX_ID || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_')) {
+        return None;
+    }
+    Some(ArticleLink { start, end, origin: text.get(start..at)?, locale, id: text.get(id_start..end)? })
+}
+
+/// The article links in `text`, in order.
+pub fn article_links(text: &str) -> Vec<ArticleLink<'_>> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(offset) = text.get(from..).and_then(|rest| rest.find(ARTICLE_PATH)) {
+        let at = from + offset;
+        if let Some(link) = link_at(text, at) {
+            from = link.end;
+            found.push(link);
+        } else {
+            from = at + ARTICLE_PATH.len();
+        }
+    }
+    found
+}
+
+/// Whether `text` links an article (the metrics count agents' public
+/// replies that do).
+pub fn links_article(text: &str) -> bool {
+    !article_links(text).is_empty()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(text: &str) -> Vec<(&str, &str, &str)> {
+        article_links(text).iter().map(|l| (l.origin, l.locale.tag(), l.id)).collect()
+    }
+
+    #[test]
+    fn a_link_reads_back_as_its_origin_locale_and_id() {
+        let url = article_url("https://support.example.com/", Locale::PtBr, "reset-your-password");
+        assert_eq!(url, "https://support.example.com/v1/articles/pt-BR/reset-your-password");
+        let text = format!("Hi! See {url}. Thanks");
+        let links = article_links(&text);
+        assert_eq!(ids(&text), [("https://support.example.com", "pt-BR", "reset-your-password")]);
+        assert_eq!(links[0].url(&text), url);
+        assert!(links_article(&text));
+    }
+
+    #[test]
+    fn links_are_found_among_text_and_punctuation() {
+        for (text, want) in [
+            ("(http://127.0.0.1:8787/v1/articles/en/a-b)", vec![("http://127.0.0.1:8787", "en", "a-b")]),
+            (
+                "one https://h.example/v1/articles/de/x, two\nhttps://h.example/v1/articles/en/y!",
+                vec![("https://h.example", "de", "x"), ("https://h.example", "en", "y")],
+            ),
+            ("https://[::1]:8/v1/articles/ja/z?x=1", vec![("https://[::1]:8", "ja", "z")]),
+        ] {
+            assert_eq!(ids(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn near_misses_are_not_links() {
+        for text in [
+            "/v1/articles/en/reset-your-password",
+            "https:///v1/articles/en/x",
+            "ftp://h.example/v1/articles/en/x",
+            "xhttps://h.example/v1/articles/en/x",
+            "https://h.example/v1/articles/EN/x",
+            "https://h.example/v1/articles/xx/x",
+            "https://h.example/v1/articles/en/",
+            "https://h.example/v1/articles/en/Upper",
+            "https://h.example/v1/articles/en/x/more",
+            "https://h.example/v1/articles/en/x_y",
+            "https://h.example/v1/articles/en",
+            "https://h.example/help/en/x",
+            "",
+        ] {
+            assert!(!links_article(text), "{text}");
+        }
+        let long = format!("https://h.example/v1/articles/en/{}", "a".repeat(crate::kb::MAX_ID + 1));
+        assert!(!links_article(&long));
+    }
+
+    #[test]
+    fn text_beyond_ascii_around_a_link_is_kept_whole() {
+        let text = "Voilà → https://h.example/v1/articles/fr/facture — merci";
+        let links = article_links(text);
+        assert_eq!(links.len(), 1);
+        assert_eq!(links[0].url(text), "https://h.example/v1/articles/fr/facture");
+        assert!(text.get(..links[0].start).is_some() && text.get(links[0].end..).is_some());
+    }
+}
