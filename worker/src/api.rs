@@ -116,6 +116,10 @@ pub struct App<'a, K> {
     /// How Cloudflare Access sign-ins are checked; none where `buoy.toml`
     /// has no `[access]` (then only bearer tokens sign agents in).
     pub access: Option<&'a crate::agents::AccessCheck<'a>>,
+    /// The published knowledge base's files (suggested articles, article
+    /// pages); none where the worker has no `ASSETS` binding (host tests
+    /// that do not need them).
+    pub articles: Option<&'a dyn crate::articles::KbFiles>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -194,6 +198,9 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "search", "rebuild"]) => crate::find::rebuild(app, request).await,
         (_, ["v1", "agent", "search"]) => not_allowed("GET"),
         (_, ["v1", "agent", "search", "rebuild"]) => not_allowed("POST"),
+        (Method::Get, ["v1", "agent", "tickets", id, "articles"]) => crate::articles::suggested(app, request, id).await,
+        (Method::Get, ["v1", "articles", locale, id]) => crate::articles::page(app, locale, id).await,
+        (_, ["v1", "agent", "tickets", _, "articles"] | ["v1", "articles", _, _]) => not_allowed("GET"),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (
@@ -950,7 +957,7 @@ async fn queue_webhooks<K: Kv>(app: &App<'_, K>, kind: EventType, event_id: &str
 }
 
 /// One of the agent's site's tickets; another site's is a 404.
-async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
+pub(crate) async fn agent_owned<K: Kv>(app: &App<'_, K>, agent: &crate::agents::SignedIn, id: &str) -> Result<Ticket, AppError> {
     let id = TicketId::parse(id).map_err(|_| Problem::NotFound)?;
     Ok(app.store.get(&id).await?.filter(|t| agent.works(&t.site)).ok_or(Problem::NotFound)?)
 }
