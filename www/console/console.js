@@ -16,6 +16,7 @@ import { $, el, saveBlob } from './dom.js';
 import { initMetrics, showMetrics, clearMetrics, metricsHash } from './metrics.js';
 import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './search.js';
 import { initAgents, showAgents, clearAgents } from './agents.js';
+import { initSuggest, showSuggestions } from './suggest.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const ACCESS_KEY = 'buoy.access'; // set while Cloudflare Access signs this tab's requests
@@ -525,6 +526,7 @@ async function openTicket(id) {
       hideConflict();
     }
     drawTicket();
+    if (opening) showSuggestions(id);
     if (app.presence?.id !== id) joinTicket(id);
     if (opening) $('subject').focus();
   } catch (e) {
@@ -1308,6 +1310,7 @@ async function start() {
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });
   initSearch({ api, say, navigate });
+  initSuggest({ api, say });
   $('nav-agents').addEventListener('click', () => navigate(new URLSearchParams('view=agents')));
   initAgents({ api, say, human, problemText });
   document.addEventListener('keydown', onKey);
