@@ -460,6 +460,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             kind,
             attachments: false,
             fields: Vec::new(),
+            linked: 0,
         };
         seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }
