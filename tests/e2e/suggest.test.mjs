@@ -64,7 +64,7 @@ test('an agent inserts a suggested article, and the requester opens it in the pa
 
   // Keyboard: the reply box, then Tab to the article's button, Enter.
   await desk.locator('#reply').fill('Hello Noor, this explains the steps:');
-  const insert = desk.getByRole('button', { name: 'Insert a link to “Reset your password” into the reply' });
+  const insert = desk.getByRole('button', { name: 'Insert link to “Reset your password”' });
   await insert.focus();
   await desk.keyboard.press('Enter');
   const url = `${WORKER}/v1/articles/en/reset-your-password`;

@@ -39,7 +39,7 @@ export async function showSuggestions(id) {
 function item(article, locale) {
   const insert = el('button', 'quiet', 'Insert link');
   insert.type = 'button';
-  insert.setAttribute('aria-label', `Insert a link to “${article.title}” into the reply`);
+  insert.setAttribute('aria-label', `Insert link to “${article.title}”`);
   insert.addEventListener('click', () => insertLink(article));
   const title = el('p', 'suggest-title', article.title);
   const lang = article.locale !== locale ? el('span', 'hint', ` (not translated: ${article.locale})`) : null;
