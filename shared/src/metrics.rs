@@ -144,7 +144,9 @@ impl Facts {
             events.iter().filter(|e| matches!(e.kind, EventKind::Message { agent: true, public: true, .. })).map(|e| e.at).collect();
         let linked = events
             .iter()
-            .filter(|e| matches!(&e.kind, EventKind::Message { agent: true, public: true, body, .. } if crate::kb::link::links_article(body)))
+            .filter(
+                |e| matches!(&e.kind, EventKind::Message { agent: true, public: true, body, .. } if crate::kb::link::links_article(body)),
+            )
             .count() as u32;
         let solved_at = (!state.status.is_open())
             .then(|| {

@@ -107,7 +107,8 @@ async fn index_for(files: &dyn KbFiles, locale: Locale) -> Result<Option<Rc<Inde
 
 /// An article of an index, read from its pre-parsed file.
 async fn article(files: &dyn KbFiles, doc: &DocMeta) -> Result<Article, AppError> {
-    let text = files.read(&doc.file).await.map_err(AppError::Internal)?.ok_or_else(|| AppError::Internal(format!("{} is missing", doc.file)))?;
+    let text =
+        files.read(&doc.file).await.map_err(AppError::Internal)?.ok_or_else(|| AppError::Internal(format!("{} is missing", doc.file)))?;
     serde_json::from_str(&text).map_err(|e| AppError::Internal(format!("{}: {e}", doc.file)))
 }
 

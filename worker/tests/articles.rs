@@ -63,7 +63,8 @@ impl Harness {
         publish("en", &[&en[0], &en[1]]);
         publish("de", &[&de, &en[1]]);
         let page = |tags: &[&str]| {
-            let kb: serde_json::Map<String, Value> = tags.iter().map(|t| ((*t).to_owned(), json!(format!("/kb/{t}/index.0.txt")))).collect();
+            let kb: serde_json::Map<String, Value> =
+                tags.iter().map(|t| ((*t).to_owned(), json!(format!("/kb/{t}/index.0.txt")))).collect();
             format!("<html><script type=\"application/json\" id=\"buoy-data\">{}</script></html>", json!({ "kb": kb, "docs": [] }))
         };
         files.insert("/widget/index.html".into(), page(&["en"]));
