@@ -102,7 +102,7 @@ pub struct Facts {
     #[serde(rename = "d", default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<(String, String)>,
     /// Public agent replies that link one of the knowledge base's
-    /// articles (`kb::link::links_article`): suggested articles at work.
+    /// articles (`article_link::links_article`): suggested articles at work.
     #[serde(rename = "l", default, skip_serializing_if = "is_zero_u32")]
     pub linked: u32,
 }
@@ -145,7 +145,7 @@ impl Facts {
         let linked = events
             .iter()
             .filter(
-                |e| matches!(&e.kind, EventKind::Message { agent: true, public: true, body, .. } if crate::kb::link::links_article(body)),
+                |e| matches!(&e.kind, EventKind::Message { agent: true, public: true, body, .. } if crate::article_link::links_article(body)),
             )
             .count() as u32;
         let solved_at = (!state.status.is_open())

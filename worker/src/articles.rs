@@ -2,7 +2,7 @@
 //! knowledge base the build published as static assets (the same files
 //! the widget reads): the widget page of a language names its search
 //! index (`#buoy-data`'s `kb`), the index lists the articles and their
-//! pre-parsed files. `buoy_shared::kb::suggested` holds the rules; this
+//! pre-parsed files. `buoy_shared::suggested` holds the rules; this
 //! module only reads files, behind [`KbFiles`].
 //!
 //! - `GET /v1/agent/tickets/{id}/articles`: the articles that match a
@@ -17,11 +17,11 @@ use crate::error::AppError;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::store::Kv;
 use buoy_shared::headers::widget_page_asset;
-use buoy_shared::kb::suggested::{self, Suggestion};
 use buoy_shared::kb::Article;
 use buoy_shared::messages::Locale;
 use buoy_shared::problem::Problem;
 use buoy_shared::search::{DocMeta, Index};
+use buoy_shared::suggested::{self, Suggestion};
 use futures_util::future::LocalBoxFuture;
 use serde::Serialize;
 use std::rc::Rc;

@@ -2,7 +2,7 @@
 // that match its subject and first message, as the worker found them
 // with the widget's own search, in the requester's language
 // (`GET /v1/agent/tickets/{id}/articles`; the rules are buoy-shared's
-// `kb::suggested`). "Insert link" puts an article's link into the reply
+// `suggested`). "Insert link" puts an article's link into the reply
 // box at the cursor: in the requester's panel it opens the article
 // there, in mail it is the article's page. Text only: every value is
 // set with textContent.

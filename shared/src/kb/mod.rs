@@ -130,13 +130,10 @@
 pub mod error;
 pub mod front;
 pub mod image;
-pub mod link;
 #[cfg(feature = "kb")]
 mod markdown;
 pub mod node;
 pub mod pattern;
-#[cfg(feature = "server")]
-pub mod suggested;
 
 pub use error::{KbError, BODY, FRONT_MATTER};
 pub use front::{language_tag, DEFAULT_LOCALE, KEYS, MAX_ID, MAX_TAG, MAX_TITLE};

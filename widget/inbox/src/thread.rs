@@ -1,6 +1,6 @@
 //! How the requester's tickets and a ticket's thread are drawn.
 
-use buoy_shared::kb::link::article_links;
+use buoy_shared::article_link::article_links;
 use buoy_shared::messages::{self, MessageId};
 use buoy_widget_core::dom::{element, text_element};
 use buoy_widget_core::page::{lang, t, t_count};
@@ -25,7 +25,7 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
 }
 
 /// Writes a message's text into `text`, each link to one of this
-/// worker's articles (`buoy_shared::kb::link`, as agents insert them) as
+/// worker's articles (`buoy_shared::article_link`, as agents insert them) as
 /// a link that opens the article in the panel: the panel's one click
 /// listener takes `data-article`, as it does in articles. Its `href` is
 /// the article's page, for a reader who opens it elsewhere. Everything

@@ -81,7 +81,7 @@ fn link_at(text: &str, at: usize) -> Option<ArticleLink<'_>> {
     let id_len = bytes.get(id_start..)?.iter().position(|b| !is_slug_byte(*b)).unwrap_or(bytes.len() - id_start);
     let end = id_start + id_len;
     // A longer path or word is another page, not the article.
-    if id_len == 0 || id_len > super::MAX_ID || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_')) {
+    if id_len == 0 || id_len > crate::kb::MAX_ID || bytes.get(end).is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'/' | b'_')) {
         return None;
     }
     Some(ArticleLink { start, end, origin: text.get(start..at)?, locale, id: text.get(id_start..end)? })

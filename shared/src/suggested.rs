@@ -4,9 +4,9 @@
 //! widget page names), and the readable page an article link opens in
 //! a mail reader or a browser.
 
-use super::link::article_url;
-use super::node::{inline_text, Block, Inline, Item};
-use super::Article;
+use crate::article_link::article_url;
+use crate::kb::node::{inline_text, Block, Inline, Item};
+use crate::kb::Article;
 use crate::messages::Locale;
 use crate::panel::escape_html;
 use crate::search::{DocMeta, Index};
@@ -47,7 +47,7 @@ pub fn index_path(page: &str, locale: Locale) -> Option<String> {
     }
     let block = page.split("<script type=\"application/json\" id=\"buoy-data\">").nth(1)?.split("</script>").next()?;
     let data: Data = serde_json::from_str(block).ok()?;
-    data.kb.get(locale.tag()).or_else(|| data.kb.get(super::DEFAULT_LOCALE)).cloned()
+    data.kb.get(locale.tag()).or_else(|| data.kb.get(crate::kb::DEFAULT_LOCALE)).cloned()
 }
 
 /// An article suggested to an agent.
@@ -83,7 +83,7 @@ impl Suggestion {
 /// The first words of an article's body, on one line, cut at a word
 /// within [`SNIPPET_CHARS`] characters (an ellipsis marks the cut).
 pub fn snippet(body: &[Block]) -> String {
-    let text = super::plain_text(body);
+    let text = crate::kb::plain_text(body);
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = String::new();
     for word in words {
