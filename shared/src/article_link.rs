@@ -56,7 +56,7 @@ fn is_slug_byte(b: u8) -> bool {
 fn link_at(text: &str, at: usize) -> Option<ArticleLink<'_>> {
     let bytes = text.as_bytes();
     let mut host = at;
-    while host > 0 && is_host_byte(bytes[host - 1]) {
+    while host > 0 && bytes.get(host - 1).is_some_and(|b| is_host_byte(*b)) {
         host -= 1;
     }
     if host == at {
@@ -71,7 +71,7 @@ fn link_at(text: &str, at: usize) -> Option<ArticleLink<'_>> {
         return None;
     };
     // The scheme is a word of its own (`xhttps://…` is no link of ours).
-    if start > 0 && bytes[start - 1].is_ascii_alphanumeric() {
+    if start > 0 && bytes.get(start - 1).is_some_and(u8::is_ascii_alphanumeric) {
         return None;
     }
     let rest = at + ARTICLE_PATH.len();
@@ -87,26 +87,45 @@ fn link_at(text: &str, at: usize) -> Option<ArticleLink<'_>> {
     Some(ArticleLink { start, end, origin: text.get(start..at)?, locale, id: text.get(id_start..end)? })
 }
 
-/// The article links in `text`, in order.
-pub fn article_links(text: &str) -> Vec<ArticleLink<'_>> {
-    let mut found = Vec::new();
-    let mut from = 0;
-    while let Some(offset) = text.get(from..).and_then(|rest| rest.find(ARTICLE_PATH)) {
-        let at = from + offset;
-        if let Some(link) = link_at(text, at) {
-            from = link.end;
-            found.push(link);
-        } else {
-            from = at + ARTICLE_PATH.len();
+/// The article links in `text`, in order: an iterator, so the widget
+/// allocates nothing for them. A byte scan, not `str::find`: the
+/// widget's inbox carries this, and a substring searcher costs it
+/// kilobytes.
+pub fn article_links(text: &str) -> ArticleLinks<'_> {
+    ArticleLinks { text, at: 0 }
+}
+
+/// The iterator of [`article_links`].
+#[derive(Clone, Debug)]
+pub struct ArticleLinks<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Iterator for ArticleLinks<'a> {
+    type Item = ArticleLink<'a>;
+
+    fn next(&mut self) -> Option<ArticleLink<'a>> {
+        let needle = ARTICLE_PATH.as_bytes();
+        while let Some(rest) = self.text.as_bytes().get(self.at..).filter(|rest| rest.len() >= needle.len()) {
+            if !rest.starts_with(needle) {
+                self.at += 1;
+                continue;
+            }
+            if let Some(link) = link_at(self.text, self.at) {
+                self.at = link.end;
+                return Some(link);
+            }
+            self.at += needle.len();
         }
+        None
     }
-    found
 }
 
 /// Whether `text` links an article (the metrics count agents' public
 /// replies that do).
 pub fn links_article(text: &str) -> bool {
-    !article_links(text).is_empty()
+    article_links(text).next().is_some()
 }
 
 #[cfg(test)]
@@ -114,7 +133,7 @@ mod tests {
     use super::*;
 
     fn ids(text: &str) -> Vec<(&str, &str, &str)> {
-        article_links(text).iter().map(|l| (l.origin, l.locale.tag(), l.id)).collect()
+        article_links(text).map(|l| (l.origin, l.locale.tag(), l.id)).collect()
     }
 
     #[test]
@@ -122,7 +141,7 @@ mod tests {
         let url = article_url("https://support.example.com/", Locale::PtBr, "reset-your-password");
         assert_eq!(url, "https://support.example.com/v1/articles/pt-BR/reset-your-password");
         let text = format!("Hi! See {url}. Thanks");
-        let links = article_links(&text);
+        let links: Vec<_> = article_links(&text).collect();
         assert_eq!(ids(&text), [("https://support.example.com", "pt-BR", "reset-your-password")]);
         assert_eq!(links[0].url(&text), url);
         assert!(links_article(&text));
@@ -168,7 +187,7 @@ mod tests {
     #[test]
     fn text_beyond_ascii_around_a_link_is_kept_whole() {
         let text = "Voilà → https://h.example/v1/articles/fr/facture — merci";
-        let links = article_links(text);
+        let links: Vec<_> = article_links(text).collect();
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].url(text), "https://h.example/v1/articles/fr/facture");
         assert!(text.get(..links[0].start).is_some() && text.get(links[0].end..).is_some());
