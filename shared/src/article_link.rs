@@ -1,9 +1,9 @@
 //! Links to articles in agents' replies: the one URL form an article has
 //! outside the panel (`{worker origin}/v1/articles/{locale}/{id}`, a
 //! readable page the worker serves, so the link works in mail), and
-//! finding such links in a message's text (the panel draws each as a link
-//! that opens the article in the panel; the metrics count replies that
-//! carry one). Every build has it: the widget's inbox uses it.
+//! finding such links in a message's text (the metrics count replies
+//! that carry one; `split_own` is the panel's lighter reading). Every
+//! build has it.
 
 use crate::messages::Locale;
 
@@ -122,6 +122,36 @@ impl<'a> Iterator for ArticleLinks<'a> {
     }
 }
 
+/// Splits `text` into plain pieces and links to this worker's articles
+/// (those that start `{origin}/v1/articles/{tag}/`, `origin` being the
+/// panel's own, so no host needs checking), calling `piece(text, None)`
+/// for text and `piece(url, Some(id))` for a link, in order: a lighter
+/// reading than [`article_links`] (no host scan, no locale table), for
+/// the inbox's size budget.
+pub fn split_own<'a>(text: &'a str, origin: &str, mut piece: impl FnMut(&'a str, Option<&'a str>)) {
+    let bytes = text.as_bytes();
+    let prefix = [origin.as_bytes(), ARTICLE_PATH.as_bytes()];
+    let (mut from, mut at) = (0, 0);
+    while let Some(rest) = bytes.get(at..).filter(|rest| !rest.is_empty()) {
+        let tag = at + prefix[0].len() + prefix[1].len();
+        let own =
+            !origin.is_empty() && rest.starts_with(prefix[0]) && rest.get(prefix[0].len()..).is_some_and(|r| r.starts_with(prefix[1]));
+        let slash = if own { bytes.get(tag..).and_then(|r| r.iter().position(|b| *b == b'/')) } else { None };
+        if let Some(slash) = slash {
+            let id = tag + slash + 1;
+            let end = id + bytes.get(id..).map_or(0, |r| r.iter().take_while(|b| is_slug_byte(**b)).count());
+            if end > id {
+                piece(text.get(from..at).unwrap_or_default(), None);
+                piece(text.get(at..end).unwrap_or_default(), text.get(id..end));
+                (from, at) = (end, end);
+                continue;
+            }
+        }
+        at += 1;
+    }
+    piece(text.get(from..).unwrap_or_default(), None);
+}
+
 /// Whether `text` links an article (the metrics count agents' public
 /// replies that do).
 pub fn links_article(text: &str) -> bool {
@@ -191,5 +221,23 @@ mod tests {
         assert_eq!(links.len(), 1);
         assert_eq!(links[0].url(text), "https://h.example/v1/articles/fr/facture");
         assert!(text.get(..links[0].start).is_some() && text.get(links[0].end..).is_some());
+    }
+
+    #[test]
+    fn the_panel_splits_out_its_own_article_links() {
+        let text = "See https://w.example/v1/articles/en/reset-password. Not https://x.example/v1/articles/en/y";
+        let mut pieces = Vec::new();
+        split_own(text, "https://w.example", |t, id| pieces.push((t, id)));
+        assert_eq!(
+            pieces,
+            [
+                ("See ", None),
+                ("https://w.example/v1/articles/en/reset-password", Some("reset-password")),
+                (". Not https://x.example/v1/articles/en/y", None)
+            ]
+        );
+        let mut plain = Vec::new();
+        split_own("no link", "", |t, id| plain.push((t, id)));
+        assert_eq!(plain, [("no link", None)]);
     }
 }

@@ -1,6 +1,5 @@
 //! How the requester's tickets and a ticket's thread are drawn.
 
-use buoy_shared::article_link::article_links;
 use buoy_shared::messages::{self, MessageId};
 use buoy_widget_core::dom::{element, text_element};
 use buoy_widget_core::page::{lang, t, t_count};
@@ -20,29 +19,8 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
     who.push_str(" · ");
     who.push_str(&local_time(at));
     text_element(doc, "p", &[("class", "who")], &who, Some(&li))?;
-    let text = element(doc, "p", &[("class", "text")], Some(&li))?;
-    linked_text(doc, &text, body)
-}
-
-/// Writes a message's text into `text`, each link to one of this
-/// worker's articles (`buoy_shared::article_link`, as agents insert them) as
-/// a link that opens the article in the panel: the panel's one click
-/// listener takes `data-article`, as it does in articles. Its `href` is
-/// the article's page, for a reader who opens it elsewhere. Everything
-/// else stays text.
-fn linked_text(doc: &Document, text: &Element, body: &str) -> Result<(), JsValue> {
-    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
-    let mut from = 0;
-    for link in article_links(body) {
-        if link.origin != origin {
-            continue;
-        }
-        text.append_with_str_1(body.get(from..link.start).unwrap_or_default())?;
-        let url = link.url(body);
-        text_element(doc, "a", &[("href", url), ("data-article", link.id)], url, Some(text))?;
-        from = link.end;
-    }
-    text.append_with_str_1(body.get(from..).unwrap_or_default())
+    text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
+    Ok(())
 }
 
 /// Draws the thread of ticket `id`: the requester's first message, then
