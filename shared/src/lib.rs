@@ -19,6 +19,7 @@ pub mod access;
 pub mod agents;
 #[cfg(feature = "calendar")]
 pub mod appearance;
+pub mod article_link;
 pub mod attach;
 #[cfg(feature = "server")]
 pub mod budget;
@@ -63,6 +64,8 @@ pub mod search;
 pub mod site_types;
 pub mod sla;
 pub mod suggest;
+#[cfg(feature = "server")]
+pub mod suggested;
 pub mod ticket;
 pub mod time;
 #[cfg(feature = "server")]

@@ -112,6 +112,14 @@ pub struct Facts {
     /// before credits read with none): the per-agent and per-group rows.
     #[serde(rename = "w", default, skip_serializing_if = "Credits::is_empty")]
     pub by: Credits,
+    /// Public agent replies that link one of the knowledge base's
+    /// articles (`article_link::links_article`): suggested articles at work.
+    #[serde(rename = "l", default, skip_serializing_if = "is_zero_u32")]
+    pub linked: u32,
+}
+
+fn is_zero_u32(n: &u32) -> bool {
+    *n == 0
 }
 
 /// Most bytes of a ticket's custom field values in its facts (as
@@ -145,6 +153,12 @@ impl Facts {
         let span = |at: Timestamp| [(at.as_millis() - created.as_millis()).max(0) / 1000, calendar.elapsed(created, at).as_secs()];
         let agent_replies: Vec<Timestamp> =
             events.iter().filter(|e| matches!(e.kind, EventKind::Message { agent: true, public: true, .. })).map(|e| e.at).collect();
+        let linked = events
+            .iter()
+            .filter(
+                |e| matches!(&e.kind, EventKind::Message { agent: true, public: true, body, .. } if crate::article_link::links_article(body)),
+            )
+            .count() as u32;
         let solved_at = (!state.status.is_open())
             .then(|| {
                 events::clock_events(events).iter().rev().find_map(|c| match c {
@@ -178,6 +192,7 @@ impl Facts {
             attachments: events.iter().any(|e| matches!(e.kind, EventKind::Attachment { .. })),
             fields: countable_fields(ticket),
             by: Credits::of(events, ticket.group.as_deref()),
+            linked,
         }
     }
 }
@@ -219,7 +234,8 @@ impl Facts {
     /// durations as `calendar,business` seconds (empty when none);
     /// targets as two digits each (the target's index: first response,
     /// next response, resolution; then `1` met or `0` breached); the
-    /// subject last, so it may hold any character. Facts with custom field
+    /// subject last, so it may hold any character; replies that linked
+    /// an article follow the replies after a dot (`3.1`), when there are any. Facts with custom field
     /// values start `f2` and hold them before the subject, as
     /// `id=value;id=value` (ids and values are slugs, so none holds a
     /// separator); facts without are written `f1`, as before fields.
@@ -250,6 +266,12 @@ impl Facts {
         push_pair(&mut out, self.resolution);
         out.push('|');
         push_base36(&mut out, u64::from(self.replies));
+        if self.linked > 0 {
+            // Replies that linked an article, after a dot: facts without
+            // any read as before.
+            out.push('.');
+            push_base36(&mut out, u64::from(self.linked));
+        }
         out.push('|');
         for (metric, met) in &self.targets {
             out.push(digit(index_of(&METRICS, metric)));
@@ -304,6 +326,7 @@ impl Facts {
             })
         };
         let yes = |i: usize| flag(i).map(|b| b == b'1');
+        let count = |n: &str| base36(n).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()));
         let mut pairs = Vec::new();
         let bytes = targets.as_bytes();
         for pair in bytes.chunks(2) {
@@ -325,7 +348,8 @@ impl Facts {
             kind: TicketType::parse(kind).ok_or_else(|| format!("unknown type {kind:?}"))?,
             first_response: read_pair(first)?,
             resolution: read_pair(resolved)?,
-            replies: base36(replies).and_then(|n| u32::try_from(n).map_err(|e| e.to_string()))?,
+            replies: count(replies.split('.').next().unwrap_or_default())?,
+            linked: replies.split_once('.').map_or(Ok(0), |(_, linked)| count(linked))?,
             targets: pairs,
             subject: (!subject.is_empty()).then(|| (*subject).to_owned()),
             fields,
@@ -694,6 +718,12 @@ pub struct Tally {
     /// empty: their hours have no rows).
     #[serde(rename = "w", default, skip_serializing_if = "ByTally::is_empty")]
     pub by: ByTally,
+    /// Public agent replies (tallies from before read zero).
+    #[serde(rename = "rp", default, skip_serializing_if = "is_zero")]
+    pub replies: u64,
+    /// Those of them that linked an article.
+    #[serde(rename = "lr", default, skip_serializing_if = "is_zero")]
+    pub linked: u64,
 }
 
 fn add_field(list: &mut Vec<((String, String), [u64; 3])>, key: &(String, String), counts: [u64; 3]) {
@@ -742,6 +772,8 @@ impl Tally {
         self.solved += u64::from(solved);
         self.offered += u64::from(solved || f.csat.is_some());
         self.one_reply += u64::from(solved && f.replies == 1);
+        self.replies += u64::from(f.replies);
+        self.linked += u64::from(f.linked);
         if let Some(subject) = &f.subject {
             let t = topic(subject);
             if !t.is_empty() {
@@ -802,6 +834,8 @@ impl Tally {
             add_field(&mut self.fields, key, *counts);
         }
         self.by.merge(&other.by);
+        self.replies += other.replies;
+        self.linked += other.linked;
     }
 }
 
@@ -980,6 +1014,17 @@ pub struct FirstContact {
     pub percent: Option<f64>,
 }
 
+/// Agents' public replies that linked a knowledge-base article.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ArticleLinks {
+    /// Replies that linked an article.
+    pub linked: u64,
+    /// Public agent replies.
+    pub replies: u64,
+    /// The share, in percent.
+    pub percent: Option<f64>,
+}
+
 /// Self-service deflection.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Deflection {
@@ -1096,6 +1141,8 @@ pub struct Report {
     pub by_agent: Vec<AgentFigures>,
     /// Each group's figures, the "no group" row last.
     pub by_group: Vec<GroupFigures>,
+    /// Replies that linked an article, of the period's tickets.
+    pub article_links: ArticleLinks,
 }
 
 /// Volume and CSAT of the tickets whose custom field `field` holds `value`.
@@ -1273,6 +1320,7 @@ fn figures(period: &Period, t: &Tally, by_day: Vec<DayCount>) -> Report {
         },
         by_agent,
         by_group,
+        article_links: ArticleLinks { linked: t.linked, replies: t.replies, percent: percent(t.linked, t.replies) },
     }
 }
 
@@ -1314,6 +1362,9 @@ pub fn csv(report: &Report, previous: Option<&Report>) -> String {
         push("first_contact_resolution", "percent", num(r.first_contact_resolution.percent));
         push("deflection", "percent", num(r.deflection.percent));
         push("deflection", "started", r.deflection.started.to_string());
+        push("article_links", "replies_linking_an_article", r.article_links.linked.to_string());
+        push("article_links", "replies", r.article_links.replies.to_string());
+        push("article_links", "percent", num(r.article_links.percent));
         for d in &r.volume.by_day {
             push("volume_by_day", &d.day, d.count.to_string());
         }
@@ -1403,6 +1454,7 @@ mod tests {
             attachments: false,
             fields: Vec::new(),
             by: Credits::default(),
+            linked: 0,
         }
     }
 
@@ -1801,6 +1853,7 @@ mod tests {
                 handlers: vec![(AgentKey::of("Dana"), 39), (AgentKey(u32::MAX), 1)],
                 group: Some("Billing | EU/UK: 2nd line ü".into()),
             },
+            linked: 7,
         }
     }
 
@@ -1912,6 +1965,7 @@ mod tests {
                     n => vec![("plan".into(), ["pro", "enterprise"][n as usize - 1].into())],
                 },
                 by,
+                linked: 0,
             });
             if next(3) == 0 {
                 fixes.push((from + next((days * DAY) as u64) as i64, next(2) == 0));
@@ -2072,5 +2126,38 @@ mod tests {
         assert_eq!(listed, [from - DAY, from, from + 2 * DAY], "the day with no roll-up, and the days of the hours cut at 18:30");
         let (_, listed) = plan_reads(&[&utc("2026-11-03", "2026-11-05")], &stored);
         assert_eq!(listed, [from + 3 * DAY], "today's hours not rolled up yet");
+    }
+
+    #[test]
+    fn public_agent_replies_that_link_an_article_are_counted_and_reported() {
+        let link = "https://support.example.com/v1/articles/en/reset-your-password";
+        let message = |id: &str, agent: bool, public: bool, body: &str| {
+            event(id, "2026-11-30T10:00:00Z", EventKind::Message { by: "Dana".into(), agent, public, body: body.into(), original: None })
+        };
+        let events = vec![
+            message("m1", true, true, &format!("This should help: {link}")),
+            message("m2", true, false, &format!("note: {link}")),
+            message("m3", false, true, &format!("is it {link}?")),
+            message("m4", true, true, "No link here, and /v1/articles/en/x is no link either."),
+            message("m5", true, true, &format!("Again: {link} and {link}")),
+        ];
+        let facts = Facts::of(&ticket("bug"), &events, t("2026-12-02T00:00:00Z"), &AlwaysOpen);
+        assert_eq!((facts.replies, facts.linked), (3, 2), "public agent replies only, each once");
+        let decoded = Facts::decode(&facts.encode()).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(decoded, facts);
+        assert!(facts.encode().contains("|3.2|"), "{}", facts.encode());
+        let none = Facts { linked: 0, ..facts.clone() };
+        assert!(none.encode().contains("|3|"), "no link, the form as before: {}", none.encode());
+
+        let mut other = solved(facts.created, Segment::Free, None);
+        other.replies = 5;
+        let r = report(&utc("2026-11-27", "2026-11-28"), &[facts, other], &[]);
+        assert_eq!((r.article_links.linked, r.article_links.replies, r.article_links.percent), (2, 8, Some(25.0)));
+        let text = csv(&r, None);
+        for line in ["article_links,replies_linking_an_article,2", "article_links,replies,8", "article_links,percent,25.0"] {
+            assert!(text.lines().any(|l| l == line), "{line} in {text}");
+        }
+        let empty = report(&utc("2026-11-29", "2026-12-01"), &[], &[]);
+        assert_eq!(empty.article_links.percent, None, "no replies, no share");
     }
 }

@@ -214,12 +214,13 @@ test('the tiles, charts and tables show what the API answers for a period that i
     escalation: percent(data.escalation.percent),
     fcr: percent(data.first_contact_resolution.percent),
     deflection: percent(data.deflection.percent),
+    article_links: percent(data.article_links.percent),
     tickets: String(data.tickets),
   };
   for (const [key, text] of Object.entries(expected)) assert.equal(await value(key), text, key);
   assert.match(expected.first_response, /^\d+ [dhms]( \d+ [hms])?$/);
   const names = await page.locator('#m-kpis dt').allTextContents();
-  assert.deepEqual(names, ['CSAT', 'Survey response rate', 'Median first response', 'Median time to resolution', 'SLA attainment', 'Escalation rate', 'First-contact resolution', 'Deflection', 'Ticket volume']);
+  assert.deepEqual(names, ['CSAT', 'Survey response rate', 'Median first response', 'Median time to resolution', 'SLA attainment', 'Escalation rate', 'First-contact resolution', 'Deflection', 'Replies linking an article', 'Ticket volume']);
   assert.equal(await tile(page, 'csat').locator('.detail').textContent(), `${data.csat.satisfied} of ${data.csat.rated} ratings satisfied`);
   assert.equal(await tile(page, 'deflection').locator('.detail').textContent(), `${data.deflection.fixed} of ${data.deflection.started} guided fixes solved the problem`);
   assert.equal(data.previous.tickets, 0);

@@ -716,6 +716,18 @@ test('privacy requests: an admin exports, then erases, a requester', { timeout: 
   assert.ok(trail.json.events.some((e) => e.kind === 'privacy_erase'));
 });
 
+test("suggested articles for a ticket, and an article link's page", { timeout: 60_000 }, async () => {
+  const ticket = await createTicket({ type: 'account', subject: 'Forgot my password', message: 'How do I reset my password?' });
+  const found = await expect(200, 'GET', `/v1/agent/tickets/${ticket.id}/articles`, { token: TOKEN });
+  const reset = found.json.articles.find((a) => a.id === 'reset-your-password');
+  assert.ok(reset, JSON.stringify(found.json));
+  await expect(401, 'GET', `/v1/agent/tickets/${ticket.id}/articles`, {});
+  await expect(404, 'GET', `/v1/agent/tickets/${ticket.id}/articles`, { token: OTHER });
+  const page = await expect(200, 'GET', new URL(reset.url).pathname, {});
+  assert.match(page.text, /<h1>Reset your password<\/h1>/);
+  await expect(404, 'GET', '/v1/articles/en/no-such-article', {});
+});
+
 test('a wrong method on each documented path is a 405 that allows exactly the documented methods; other paths are 404', { timeout: 60_000 }, async () => {
   const ticket = await createTicket();
   for (const template of Object.keys(doc.paths)) {

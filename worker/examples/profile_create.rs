@@ -57,6 +57,7 @@ fn main() -> Result<(), String> {
             rooms: None,
             words: None,
             access: None,
+            articles: None,
         };
         let response = futures_executor::block_on(handle(&app, &request));
         if response.status != 201 {

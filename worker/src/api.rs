@@ -116,6 +116,10 @@ pub struct App<'a, K> {
     /// How Cloudflare Access sign-ins are checked; none where `buoy.toml`
     /// has no `[access]` (then only bearer tokens sign agents in).
     pub access: Option<&'a crate::agents::AccessCheck<'a>>,
+    /// The published knowledge base's files (suggested articles, article
+    /// pages); none where the worker has no `ASSETS` binding (host tests
+    /// that do not need them).
+    pub articles: Option<&'a dyn crate::articles::KbFiles>,
 }
 
 /// Answers one `/v1` request; every error becomes a problem response here.
@@ -205,6 +209,9 @@ async fn route<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<ApiRespo
         (Method::Post, ["v1", "agent", "privacy", "export"]) => crate::privacy::export(app, request).await,
         (Method::Post, ["v1", "agent", "privacy", "erase"]) => crate::privacy::erase(app, request).await,
         (_, ["v1", "agent", "privacy", "export" | "erase"]) => not_allowed("POST"),
+        (Method::Get, ["v1", "agent", "tickets", id, "articles"]) => crate::articles::suggested(app, request, id).await,
+        (Method::Get, ["v1", "articles", locale, id]) => crate::articles::page(app, locale, id).await,
+        (_, ["v1", "agent", "tickets", _, "articles"] | ["v1", "articles", _, _]) => not_allowed("GET"),
         (Method::Get, ["v1", "agent", "metrics"]) => agent_metrics(app, request, false).await,
         (Method::Get, ["v1", "agent", "metrics.csv"]) => agent_metrics(app, request, true).await,
         (

@@ -18,6 +18,7 @@
 
 pub mod agents;
 pub mod api;
+pub mod articles;
 pub mod canned;
 pub mod error;
 pub mod files;
@@ -334,6 +335,8 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         certs_url: read_secret(env, ACCESS_CERTS_URL).unwrap_or_else(|| buoy_shared::access::certs_url(&a.team_domain)),
     });
     let access = config.access.as_ref().zip(keys.as_ref()).map(|(settings, keys)| agents::AccessCheck { settings, keys });
+    // The knowledge base as the build published it (suggested articles, article pages).
+    let articles = env.assets("ASSETS").ok().map(|assets| articles::AssetFiles::new(assets, origin.clone()));
     let app = App {
         config,
         business,
@@ -350,6 +353,7 @@ async fn api_response(mut request: Request, env: &Env) -> worker::Result<ApiResp
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
         words: words.as_ref().map(|w| w as &dyn search::WordIndex),
         access: access.as_ref(),
+        articles: articles.as_ref().map(|a| a as &dyn articles::KbFiles),
     };
     let response = api::handle(&app, &api_request).await;
     Ok(match bench {
@@ -769,6 +773,7 @@ async fn receive_mail(message: &ForwardableEmailMessage, env: &Env, from: &str, 
         rooms: rooms.as_ref().map(|r| r as &dyn room::Rooms),
         words: words.as_ref().map(|w| w as &dyn search::WordIndex),
         access: None,
+        articles: None,
     };
     mail_in::receive(&app, &raw, buoy_shared::email::inbound::Envelope { from, to }).await
 }

@@ -18,6 +18,7 @@ import { initSearch, searchQuery, focusSearch, runSearch, leaveSearch } from './
 import { initAgents, showAgents, clearAgents } from './agents.js';
 import { initPrivacy, clearPrivacy } from './privacy.js';
 import { initCanned, openPicker, clearCanned, applyCanned, showCanned, clearCannedScreen, mayEditCanned } from './canned.js';
+import { initSuggest, showSuggestions } from './suggest.js';
 
 const TOKEN_KEY = 'buoy.agent';
 const ACCESS_KEY = 'buoy.access'; // set while Cloudflare Access signs this tab's requests
@@ -541,6 +542,7 @@ async function openTicket(id) {
       clearCanned();
     }
     drawTicket();
+    if (opening) showSuggestions(id);
     if (app.presence?.id !== id) joinTicket(id);
     if (opening) $('subject').focus();
   } catch (e) {
@@ -1329,6 +1331,7 @@ async function start() {
   $('nav-metrics').addEventListener('click', () => navigate(metricsHash()));
   initMetrics({ api, say, navigate, human, typeLabel, zone: () => app.me?.time_zone });
   initSearch({ api, say, navigate });
+  initSuggest({ api, say });
   $('nav-agents').addEventListener('click', () => navigate(new URLSearchParams('view=agents')));
   initAgents({ api, say, human, problemText });
   initPrivacy({ api, problemText, refresh: showAgents });

@@ -306,6 +306,8 @@ function kpis(data, previous, days) {
       detail: `${count(data.first_contact_resolution?.one_reply)} of ${plural(data.first_contact_resolution?.solved, 'solved ticket')} with one reply` },
     { key: 'deflection', name: 'Deflection', kind: 'percent', better: 'up', now: data.deflection?.percent, before: p.deflection?.percent,
       detail: `${count(data.deflection?.fixed)} of ${plural(data.deflection?.started, 'guided fix', 'guided fixes')} solved the problem` },
+    { key: 'article_links', name: 'Replies linking an article', kind: 'percent', better: 'up', now: data.article_links?.percent, before: p.article_links?.percent,
+      detail: `${count(data.article_links?.linked)} of ${plural(data.article_links?.replies, 'public reply', 'public replies')} linked a help article` },
     { key: 'tickets', name: 'Ticket volume', kind: 'count', better: null, now: data.tickets, before: p.tickets,
       detail: 'tickets created' },
   ];

@@ -469,6 +469,7 @@ fn metrics_entries(tickets: usize, start: i64, end: i64) -> Result<Vec<Value>> {
             attachments: false,
             fields: Vec::new(),
             by: Credits { first_by, solved_by, handlers, group },
+            linked: 0,
         };
         seed::block_on(store.put_facts(&ticket, &facts, created))?.map_err(|e| e.0)?;
     }

@@ -637,6 +637,7 @@ impl World<'_> {
             rooms: None,
             words: None,
             access: None,
+            articles: None,
         };
         let response = block_on(handle(&app, &request))?;
         self.requests += 1;

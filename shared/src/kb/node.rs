@@ -151,7 +151,8 @@ pub fn inline_text(inlines: &[Inline]) -> String {
 }
 
 /// Short constructors for the tests of the parsers.
-#[cfg(all(test, feature = "kb"))]
+#[cfg(all(test, any(feature = "kb", feature = "server")))]
+#[cfg_attr(not(feature = "kb"), allow(dead_code))]
 pub(crate) mod make {
     use super::{Block, Inline, Item};
 

@@ -42,6 +42,8 @@ pub struct Harness {
     pub rooms: buoy_worker::room::MemoryRooms,
     /// The business calendars; none counts business hours around the clock.
     pub calendars: Option<buoy_shared::calendar::Calendars>,
+    /// The published knowledge base's files (empty unless a test adds some).
+    pub kb: buoy_worker::articles::MemoryKbFiles,
 }
 
 impl Harness {
@@ -59,6 +61,7 @@ impl Harness {
             files: buoy_worker::files::MemoryFiles::default(),
             rooms: buoy_worker::room::MemoryRooms::default(),
             calendars: None,
+            kb: buoy_worker::articles::MemoryKbFiles::default(),
         }
     }
 
@@ -101,6 +104,7 @@ impl Harness {
             rooms: Some(&self.rooms),
             words: None,
             access: None,
+            articles: Some(&self.kb),
         }
     }
 
