@@ -44,7 +44,8 @@ pub fn sanitize_name(raw: &str) -> Result<String, Refusal> {
     while !stem.is_char_boundary(cut) {
         cut -= 1;
     }
-    let stem = stem[..cut].trim_end();
+    // A cut just after a dot would meet the extension's dot: `..`.
+    let stem = stem[..cut].trim_end_matches(|c: char| c.is_whitespace() || c == '.');
     Ok(match extension {
         Some(ext) => format!("{stem}.{ext}"),
         None => stem.to_owned(),
@@ -95,6 +96,8 @@ mod tests {
         let short = sanitize_name(&long).unwrap_or_default();
         assert!(short.len() <= MAX_NAME_BYTES, "{}", short.len());
         assert!(short.ends_with("é.pdf"), "{short}");
+        let dotted = format!("{}.{}.pdf", "a".repeat(115), "b".repeat(10));
+        assert_eq!(sanitize_name(&dotted), Ok(format!("{}.pdf", "a".repeat(115))), "no `..` where the cut meets a dot");
         let no_ext = "x".repeat(300);
         assert_eq!(sanitize_name(&no_ext).map(|n| n.len()), Ok(MAX_NAME_BYTES));
     }
