@@ -62,7 +62,8 @@ pub struct Suggestion {
     pub locale: String,
     /// Its first words, at most [`SNIPPET_CHARS`] characters.
     pub snippet: String,
-    /// The link a reply carries: the article's page on the worker.
+    /// The link a reply carries: it opens the article in the panel, and
+    /// in mail it is the article's page on the worker.
     pub url: String,
 }
 

@@ -2,8 +2,9 @@
 // password reset in the widget on the demo host page; the agent's console
 // lists the knowledge-base article that covers it (axe stays at zero with
 // the list showing), the agent inserts its link with the keyboard and
-// sends; the requester, in the real panel, sees the reply with the link;
-// the same link is a readable page for mail; the metrics count one more reply that linked an article.
+// sends; the requester, in the real panel, sees the reply, and clicking
+// the link opens the article in the panel; the same link is a readable
+// page for mail; the metrics count one more reply that linked an article.
 // `cargo xtask test` starts the servers and passes:
 //   BUOY_WORKER_URL, BUOY_DEMO_URL, BUOY_AGENT_TOKEN, BUOY_CHROMIUM.
 import { test } from 'node:test';
@@ -29,7 +30,7 @@ async function articleLinks() {
   return json.article_links;
 }
 
-test('an agent inserts a suggested article, and the requester gets its link', { timeout: 150_000 }, async () => {
+test('an agent inserts a suggested article, and the requester opens it in the panel', { timeout: 150_000 }, async () => {
   const before = await articleLinks();
 
   // The requester writes in about a password reset.
@@ -72,12 +73,18 @@ test('an agent inserts a suggested article, and the requester gets its link', { 
   await desk.locator('#reply-send').click();
   await desk.locator('#thread .message.public .body', { hasText: url }).waitFor();
 
-  // The requester sees the reply with the link (as text in the panel for now: see the README).
+  // The requester sees the reply, and its link opens the article in the panel.
   await panel.getByRole('button', { name: 'Your tickets' }).first().click();
   await panel.locator('#buoy-mine button', { hasText: reference }).click({ timeout: 30_000 });
-  const text = panel.locator('#buoy-msgs .msg.agent .text', { hasText: url });
-  await text.waitFor({ timeout: 30_000 });
-  assert.equal(await text.textContent(), `Hello Noor, this explains the steps:\nReset your password: ${url}`);
+  const link = panel.locator('#buoy-msgs .msg.agent .text a', { hasText: url });
+  await link.waitFor({ timeout: 30_000 });
+  assert.equal(await link.getAttribute('href'), url, 'a plain web link too');
+  assert.match(await panel.locator('#buoy-msgs .msg.agent .text').textContent(), /^Hello Noor, this explains the steps:\nReset your password: /);
+  await link.click();
+  await panel.locator('section.article h2', { hasText: 'Reset your password' }).waitFor();
+  await panel.locator('section.article .body p').first().waitFor();
+  assert.ok((await panel.locator('section.article .body').textContent()).length > 100, 'the article body shows in the panel');
+  assert.ok(host.url().startsWith(DEMO), 'the host page stays where it was');
 
   // In mail, the same link is the article's page.
   const page = await fetch(url);

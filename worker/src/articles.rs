@@ -10,7 +10,7 @@
 //!   the requester's language, with the link a reply carries.
 //! - `GET /v1/articles/{locale}/{id}`: that link's page, the article as
 //!   plain HTML (the API's CSP: no script, style or image), for mail
-//!   readers.
+//!   readers; in the panel the same link opens the article in the panel.
 
 use crate::api::{self, App};
 use crate::error::AppError;

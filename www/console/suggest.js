@@ -3,8 +3,8 @@
 // with the widget's own search, in the requester's language
 // (`GET /v1/agent/tickets/{id}/articles`; the rules are buoy-shared's
 // `suggested`). "Insert link" puts an article's link into the reply
-// box at the cursor: the article's page on the worker, which works in
-// mail. Text only: every value is
+// box at the cursor: in the requester's panel it opens the article
+// there, in mail it is the article's page. Text only: every value is
 // set with textContent.
 import { $, el } from './dom.js';
 

@@ -27,8 +27,11 @@ pub const FIRST_OPEN_BUDGET: usize = 34 * 1024;
 pub const HELP_BUDGET: usize = 27_237 + 2 * 1024;
 /// The inbox module's budget (the requester's tickets, outbox, drafts and
 /// history), brotli bytes: its size once it became a state machine, plus
-/// 2 KiB.
-pub const INBOX_BUDGET: usize = 41_749 + 2 * 1024;
+/// 2 KiB, plus 1 KiB for drawing the links to articles that agents insert
+/// as links that open the article in the panel (about 650 B when they came;
+/// the module loads only for a requester with a ticket, never at the
+/// first open).
+pub const INBOX_BUDGET: usize = 41_749 + 2 * 1024 + 1024;
 /// The upload module's budget (attachments: uploads with their progress,
 /// the files kept in IndexedDB, a thread's files), brotli bytes: its size
 /// when it was written, plus 2 KiB.

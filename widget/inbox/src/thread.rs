@@ -1,5 +1,6 @@
 //! How the requester's tickets and a ticket's thread are drawn.
 
+use buoy_shared::article_link::split_own;
 use buoy_shared::messages::{self, MessageId};
 use buoy_widget_core::dom::{element, text_element};
 use buoy_widget_core::page::{lang, t, t_count};
@@ -19,12 +20,27 @@ fn message(doc: &Document, list: &Element, from: &str, mine: bool, at: &str, bod
     who.push_str(" · ");
     who.push_str(&local_time(at));
     text_element(doc, "p", &[("class", "who")], &who, Some(&li))?;
-    text_element(doc, "p", &[("class", "text")], body, Some(&li))?;
-    Ok(())
+    let text = element(doc, "p", &[("class", "text")], Some(&li))?;
+    // A link to one of this worker's articles (as an agent inserts a
+    // suggested one) opens the article in the panel: the panel's click
+    // listener takes `data-article`, as in articles; its `href` is the
+    // article's page, for a reader who opens it elsewhere. The rest is text.
+    let origin = web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default();
+    let mut drawn = Ok(());
+    split_own(body, &origin, |piece, article| {
+        if drawn.is_ok() {
+            drawn = match article {
+                Some(id) => text_element(doc, "a", &[("href", piece), ("data-article", id)], piece, Some(&text)).map(drop),
+                None => text.append_with_str_1(piece),
+            };
+        }
+    });
+    drawn
 }
 
 /// Draws the thread of ticket `id`: the requester's first message, then
-/// every public message, each as text. Messages only ever join its end,
+/// every public message, each as text (links to this worker's articles
+/// as links that open them in the panel). Messages only ever join its end,
 /// so a redraw (every poll) adds the new ones and leaves what shows alone:
 /// an image opened larger, the files drawn under a message, focus.
 pub fn draw_thread(doc: &Document, list: &Element, id: &str, view: &Thread) -> Result<(), JsValue> {
