@@ -20,6 +20,11 @@ use serde::Serialize;
 
 /// Most tickets one search answers with.
 pub const MAX_RESULTS: u32 = 25;
+/// Most tickets a search by words answers with: the best matches. Each
+/// result costs a read of its record and a list of its events, which at
+/// 25 took a search over 100,000 tickets past 500 ms under workerd
+/// (`cargo xtask bench --search`); a query with more words narrows it.
+pub const WORD_RESULTS: u32 = 10;
 /// Tickets one rebuild request re-indexes: a list, a read each and an
 /// email entry or two each stay within the Free plan's 1,000 KV
 /// operations per invocation.
@@ -118,7 +123,7 @@ struct Found<'a> {
 
 /// `GET /v1/agent/search?q=…`: the agent's site's tickets with this
 /// reference, from this email address, or with these words (best first,
-/// at most [`MAX_RESULTS`]), as queue rows. Words on a deployment without
+/// at most [`MAX_RESULTS`], by words [`WORD_RESULTS`]), as queue rows. Words on a deployment without
 /// a word index find nothing and say so (`word_search: false`).
 ///
 /// # Errors
@@ -140,7 +145,7 @@ pub async fn search<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Api
         }
         TicketQuery::Words(words) => match app.words {
             Some(index) => {
-                let ids = index.find(&agent.site, words, MAX_RESULTS).await?;
+                let ids = index.find(&agent.site, words, WORD_RESULTS).await?;
                 ("words", app.store.tickets_of(&agent.site, &ids).await)
             }
             None => ("words", Vec::new()),
