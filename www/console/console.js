@@ -290,34 +290,27 @@ function navigate(params) {
   else location.hash = next;
 }
 
+// The screens beside the queue and a ticket, by their `view=`: who may
+// open one, its title, and what fills it (its elements are `{view}-view`
+// and `{view}-title`).
+const SCREENS = new Map([
+  ['agents', { may: (me) => me.role === 'admin', title: 'Agents', fill: () => showAgents() }],
+  ['canned', { may: mayEditCanned, title: 'Canned replies', fill: () => showCanned() }],
+  ['metrics', { may: () => true, title: 'Metrics', fill: (params) => showMetrics(params) }],
+]);
+
 async function route() {
   if (!app.me) return;
   const params = hashParams();
-  if (params.get('view') === 'agents' && app.me.role === 'admin') {
-    const opening = $('agents-view').hidden;
+  const view = params.get('view');
+  const screen = SCREENS.get(view);
+  if (screen?.may(app.me)) {
+    const opening = $(`${view}-view`).hidden;
     app.ticket = null;
-    show('agents');
-    document.title = 'Agents — Buoy console';
-    if (opening) $('agents-title').focus();
-    await showAgents();
-    return;
-  }
-  if (params.get('view') === 'canned' && mayEditCanned(app.me)) {
-    const opening = $('canned-view').hidden;
-    app.ticket = null;
-    show('canned');
-    document.title = 'Canned replies — Buoy console';
-    if (opening) $('canned-title').focus();
-    await showCanned();
-    return;
-  }
-  if (params.get('view') === 'metrics') {
-    const opening = $('metrics-view').hidden;
-    app.ticket = null;
-    show('metrics');
-    document.title = 'Metrics — Buoy console';
-    if (opening) $('metrics-title').focus();
-    await showMetrics(params);
+    show(view);
+    document.title = `${screen.title} — Buoy console`;
+    if (opening) $(`${view}-title`).focus();
+    await screen.fill(params);
     return;
   }
   const queue = new URLSearchParams(params);
