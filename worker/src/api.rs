@@ -737,7 +737,7 @@ async fn agent_message<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) 
     let event_id = fresh_event_id(app, "msg");
     let files = attachment_events(app.now, &event_id, &agent.agent, true, reply.public, &uploads);
     let kind = EventKind::Message { by: agent.agent.clone(), agent: true, public: reply.public, body, original: None };
-    let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &files).await?;
+    let claimed = claim(app, request, &ticket, None, &agent.agent, &event_id, &kind, &files).await?;
     let view = record_hashed(app, ticket, event_id, kind, None, &files, claimed).await?;
     attach_all(app, &view.ticket.id, &[], &uploads).await?;
     Ok(ApiResponse::json(201, &view))
@@ -765,13 +765,14 @@ async fn change_ticket<K: Kv>(
     ticket: Ticket,
     change: impl FnOnce(&TicketState) -> ChangeRequest,
 ) -> Result<AgentView, AppError> {
-    let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
+    let listed = app.store.events(&ticket.id).await?;
+    let state = events::fold(&ticket, &listed);
     let names = crate::agents::names_for(app, &agent.site).await?;
     let agents: Vec<&str> = names.iter().map(String::as_str).collect();
     let kind = change(&state).into_kind(&agent.agent, &agents, &app.config.policies, &state).map_err(AppError::Validation)?;
     let event_id = fresh_event_id(app, "chg");
     let claimed = match request {
-        Some(request) => claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?,
+        Some(request) => claim(app, request, &ticket, Some(listed), &agent.agent, &event_id, &kind, &[]).await?,
         None => false,
     };
     record_hashed(app, ticket, event_id, kind, None, &[], claimed).await
@@ -781,18 +782,24 @@ async fn change_ticket<K: Kv>(
 /// in the ticket's room, which records it at once when it holds (`409
 /// edit_conflict` with what changed since, when it does not): whether
 /// the room has it. Without the header, nothing is checked (scripts).
-/// Without rooms, the header is checked against the KV list alone.
+/// Without rooms, the header is checked against the KV list alone;
+/// `listed` is that list when the caller read it already.
+#[allow(clippy::too_many_arguments)]
 async fn claim<K: Kv>(
     app: &App<'_, K>,
     request: &ApiRequest,
     ticket: &Ticket,
+    listed: Option<Vec<TicketEvent>>,
     me: &str,
     event_id: &str,
     kind: &EventKind,
     files: &[TicketEvent],
 ) -> Result<bool, AppError> {
     let Some(seen) = request.header("if-match").and_then(collision::if_match) else { return Ok(false) };
-    let listed = app.store.events(&ticket.id).await?;
+    let listed = match listed {
+        Some(listed) => listed,
+        None => app.store.events(&ticket.id).await?,
+    };
     let verdict = match app.rooms {
         Some(rooms) => {
             let event = TicketEvent { id: event_id.to_owned(), at: app.now, kind: kind.clone() };
@@ -1272,11 +1279,12 @@ async fn set_segment<K: Kv>(app: &App<'_, K>, request: &ApiRequest, id: &str) ->
     let agent = agent(app, request).await?;
     let change: SegmentChange = read_json_body(request)?;
     let ticket = agent_owned(app, &agent, id).await?;
-    let state = events::fold(&ticket, &app.store.events(&ticket.id).await?);
+    let listed = app.store.events(&ticket.id).await?;
+    let state = events::fold(&ticket, &listed);
     let stamp = app.config.policies.stamp(change.segment, state.priority, ticket.created_at, &state.stamp.calendar);
     let kind = EventKind::SegmentChanged { segment: change.segment, stamp, by: agent.agent.clone() };
     let event_id = fresh_event_id(app, "segment");
-    let claimed = claim(app, request, &ticket, &agent.agent, &event_id, &kind, &[]).await?;
+    let claimed = claim(app, request, &ticket, Some(listed), &agent.agent, &event_id, &kind, &[]).await?;
     Ok(ApiResponse::json(200, &record_hashed(app, ticket, event_id, kind, None, &[], claimed).await?))
 }
 
