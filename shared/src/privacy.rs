@@ -294,6 +294,23 @@ pub fn files_of(events: &[TicketEvent]) -> Vec<HeldFile> {
         .collect()
 }
 
+/// The email index names a ticket is listed under (`ue/`): its typed and
+/// its signed address, each as searched (`normal_email`), each once. The
+/// worker writes the index at creation and an erase takes it by this one
+/// answer.
+pub fn email_keys(secret: &[u8], ticket: &Ticket) -> Vec<String> {
+    let typed = Some(ticket.requester.typed.email.as_str());
+    let signed = ticket.requester.signed.as_ref().and_then(|s| s.email.as_deref());
+    let mut out: Vec<String> = Vec::new();
+    for email in [typed, signed].into_iter().flatten().filter_map(normal_email) {
+        let key = keys::email_key(secret, &ticket.site, &email);
+        if !out.contains(&key) {
+            out.push(key);
+        }
+    }
+    out
+}
+
 impl ErasePlan {
     /// The plan for `ticket` with `events`, its keyed index names made
     /// with `secret` (as the worker wrote them at creation).
@@ -305,19 +322,12 @@ impl ErasePlan {
                 addresses.push(address.to_owned());
             }
         }
-        let mut email_keys: Vec<String> = Vec::new();
-        for email in addresses.iter().filter_map(|a| normal_email(a)) {
-            let key = keys::email_key(secret, &ticket.site, &email);
-            if !email_keys.contains(&key) {
-                email_keys.push(key);
-            }
-        }
         Self {
             ticket: ticket.id,
             site: ticket.site.clone(),
             created: ticket.created_at,
             files: files_of(events),
-            email_keys,
+            email_keys: email_keys(secret, ticket),
             user_key: signed.map(|s| keys::user_key(secret, &ticket.site, &s.user_id)),
             addresses,
         }

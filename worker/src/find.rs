@@ -13,7 +13,7 @@ use crate::search::{WordEntry, WordIndex};
 use crate::store::{Kv, StoreError, TicketStore};
 use buoy_shared::keys;
 use buoy_shared::queue::QueueRow;
-use buoy_shared::search::tickets::{self, normal_email, TicketQuery};
+use buoy_shared::search::tickets::{self, TicketQuery};
 use buoy_shared::ticket::Ticket;
 use futures_util::future::join_all;
 use serde::Serialize;
@@ -74,21 +74,6 @@ pub async fn write_owed<K: Kv>(
     Ok(entries.len())
 }
 
-/// The email keys a ticket is listed under: its typed and its signed
-/// address, as searched.
-fn email_keys(secret: &[u8], ticket: &Ticket) -> Vec<String> {
-    let typed = Some(ticket.requester.typed.email.as_str());
-    let signed = ticket.requester.signed.as_ref().and_then(|s| s.email.as_deref());
-    let mut out: Vec<String> = Vec::new();
-    for email in [typed, signed].into_iter().flatten().filter_map(normal_email) {
-        let key = keys::email_key(secret, &ticket.site, &email);
-        if !out.contains(&key) {
-            out.push(key);
-        }
-    }
-    out
-}
-
 /// Lists a new ticket under its requester's email addresses (KV), and
 /// writes its words into the word index where there is one. A word entry
 /// that cannot be written is owed (`si/`), and the sweep writes it: the
@@ -97,8 +82,8 @@ fn email_keys(secret: &[u8], ticket: &Ticket) -> Vec<String> {
 /// # Errors
 /// When KV fails.
 pub async fn index_new<K: Kv>(app: &App<'_, K>, secret: &[u8], ticket: &Ticket) -> Result<(), AppError> {
-    let keys = email_keys(secret, ticket);
-    for listed in join_all(keys.iter().map(|key| app.store.index_for_email(ticket, key))).await {
+    let names = buoy_shared::privacy::email_keys(secret, ticket);
+    for listed in join_all(names.iter().map(|key| app.store.index_for_email(ticket, key))).await {
         listed?;
     }
     if let Some(words) = app.words {
@@ -189,7 +174,8 @@ pub async fn rebuild<K: Kv>(app: &App<'_, K>, request: &ApiRequest) -> Result<Ap
     let cursor = request.query_param("cursor").filter(|c| !c.is_empty());
     let (ids, next) = app.store.ticket_ids(cursor.as_deref(), REBUILD_PAGE).await?;
     let found = app.store.tickets_of(&agent.site, &ids).await;
-    let listed = found.iter().flat_map(|t| email_keys(secret, t).into_iter().map(move |key| (t, key))).collect::<Vec<_>>();
+    let listed =
+        found.iter().flat_map(|t| buoy_shared::privacy::email_keys(secret, t).into_iter().map(move |key| (t, key))).collect::<Vec<_>>();
     for done in join_all(listed.iter().map(|(t, key)| app.store.index_for_email(t, key))).await {
         done?;
     }
