@@ -11,7 +11,7 @@
 //! in `target/bench-search/` under the fingerprint of the data, with the
 //! indexes the rebuild wrote: a second run reuses both.
 
-use super::{agent_call, fingerprint, start_with_vars};
+use super::{agent_call, fingerprint, start_with_vars, with_part};
 use crate::build::{self, Options};
 use crate::seed::Rng;
 use crate::setup::{self, Need};
@@ -218,12 +218,9 @@ pub fn search_only() -> Result {
         "words": timed(wrangler.port, &token, "words", &words)?,
     });
     drop(wrangler);
-    let path = crate::root().join("target/bench/results.json");
-    let mut results: Value = if path.exists() { serde_json::from_str(&cmd::read(&path)?).unwrap_or_else(|_| json!({})) } else { json!({}) };
-    results["search"] = figures.clone();
-    cmd::write(&path, serde_json::to_string_pretty(&results).map_err(|e| e.to_string())?)?;
+    with_part("search", figures.clone())?;
     print(&figures);
-    println!("\nwritten to {} in {:.0} s", path.display(), started.elapsed().as_secs_f64());
+    println!("\nwritten to target/bench/results.json in {:.0} s", started.elapsed().as_secs_f64());
     Ok(())
 }
 
